@@ -1,0 +1,207 @@
+package itsm_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"testing"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+func TestErrorString(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *itsm.Error
+		want string
+	}{
+		{"code only", &itsm.Error{Code: itsm.CodeNotFound}, "not_found"},
+		{"message", &itsm.Error{Code: itsm.CodeInvalid, Message: "bad"}, "invalid: bad"},
+		{"cause", &itsm.Error{Code: itsm.CodeUnavailable, Err: io.EOF}, "unavailable: EOF"},
+		{"message and cause", &itsm.Error{Code: itsm.CodeUnavailable, Message: "read", Err: io.EOF}, "unavailable: read: EOF"},
+		{"no code", &itsm.Error{Message: "oops"}, "internal: oops"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("Error() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorf(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		wantText string
+		wantCode itsm.Code
+		wraps    error // must be reachable through errors.Is, if set
+	}{
+		{
+			name:     "plain",
+			err:      itsm.Errorf(itsm.CodeInvalid, "impact %d is out of range", 7),
+			wantText: "invalid: impact 7 is out of range",
+			wantCode: itsm.CodeInvalid,
+		},
+		{
+			name:     "%v does not wrap",
+			err:      itsm.Errorf(itsm.CodeConflict, "save: %v", io.EOF),
+			wantText: "conflict: save: EOF",
+			wantCode: itsm.CodeConflict,
+		},
+		{
+			name:     "%w wraps",
+			err:      itsm.Errorf(itsm.CodeUnavailable, "load ticket: %w", io.ErrUnexpectedEOF),
+			wantText: "unavailable: load ticket: unexpected EOF",
+			wantCode: itsm.CodeUnavailable,
+			wraps:    io.ErrUnexpectedEOF,
+		},
+		{
+			name:     "two %w wrap both",
+			err:      itsm.Errorf(itsm.CodeUnavailable, "%w and %w", io.EOF, fs.ErrClosed),
+			wantText: "unavailable: EOF and file already closed",
+			wantCode: itsm.CodeUnavailable,
+			wraps:    fs.ErrClosed,
+		},
+		{
+			name:     "%w of nil",
+			err:      itsm.Errorf(itsm.CodeInvalid, "cause: %w", nil),
+			wantText: "invalid: cause: %!w(<nil>)",
+			wantCode: itsm.CodeInvalid,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.err.Error(); got != tt.wantText {
+				t.Errorf("Error() = %q, want %q", got, tt.wantText)
+			}
+			wantCode(t, tt.err, tt.wantCode)
+			if tt.wraps != nil && !errors.Is(tt.err, tt.wraps) {
+				t.Errorf("errors.Is(%v, %v) = false, want true", tt.err, tt.wraps)
+			}
+		})
+	}
+}
+
+func TestWrap(t *testing.T) {
+	if err := itsm.Wrap(itsm.CodeUnavailable, nil, "commit"); err != nil {
+		t.Fatalf("Wrap(nil) = %v, want nil", err)
+	}
+	err := itsm.Wrap(itsm.CodeUnavailable, fs.ErrClosed, "commit ticket %s", "INC0000001")
+	if got, want := err.Error(), "unavailable: commit ticket INC0000001: file already closed"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	wantCode(t, err, itsm.CodeUnavailable)
+	if !errors.Is(err, fs.ErrClosed) {
+		t.Error("errors.Is(err, fs.ErrClosed) = false, want true")
+	}
+	if !errors.Is(err, itsm.ErrUnavailable) {
+		t.Error("errors.Is(err, ErrUnavailable) = false, want true")
+	}
+}
+
+func TestSentinels(t *testing.T) {
+	sentinels := map[itsm.Code]error{
+		itsm.CodeNotFound:    itsm.ErrNotFound,
+		itsm.CodeInvalid:     itsm.ErrInvalid,
+		itsm.CodeConflict:    itsm.ErrConflict,
+		itsm.CodeForbidden:   itsm.ErrForbidden,
+		itsm.CodeUnavailable: itsm.ErrUnavailable,
+	}
+	for code, sentinel := range sentinels {
+		t.Run(string(code), func(t *testing.T) {
+			wantCode(t, sentinel, code)
+			if got := sentinel.Error(); got != string(code) {
+				t.Errorf("Error() = %q, want %q", got, code)
+			}
+			err := itsm.Errorf(code, "record %d", 1)
+			wrapped := fmt.Errorf("service: %w", fmt.Errorf("store: %w", err))
+			for other, s := range sentinels {
+				if got, want := errors.Is(wrapped, s), other == code; got != want {
+					t.Errorf("errors.Is(%v, %v) = %t, want %t", wrapped, s, got, want)
+				}
+			}
+			if got := itsm.ErrorCode(wrapped); got != code {
+				t.Errorf("ErrorCode(%v) = %q, want %q", wrapped, got, code)
+			}
+			if !itsm.IsCode(wrapped, code) {
+				t.Errorf("IsCode(%v, %q) = false, want true", wrapped, code)
+			}
+		})
+	}
+}
+
+func TestIsMatchesOnlySentinels(t *testing.T) {
+	a := itsm.Errorf(itsm.CodeNotFound, "ticket a")
+	b := itsm.Errorf(itsm.CodeNotFound, "ticket b")
+	if errors.Is(a, b) {
+		t.Errorf("errors.Is(%v, %v) = true: errors with messages must not match by code alone", a, b)
+	}
+	if !errors.Is(a, a) {
+		t.Errorf("errors.Is(a, a) = false, want true")
+	}
+	if !errors.Is(a, &itsm.Error{Code: itsm.CodeNotFound}) {
+		t.Error("a code-only *Error does not match like the sentinel")
+	}
+	if !errors.Is(&itsm.Error{Message: "no code"}, &itsm.Error{Code: itsm.CodeInternal}) {
+		t.Error("an *Error without code does not match CodeInternal")
+	}
+	if errors.Is(io.EOF, itsm.ErrNotFound) {
+		t.Error("a plain error matches ErrNotFound")
+	}
+}
+
+func TestErrorCode(t *testing.T) {
+	nested := itsm.Errorf(itsm.CodeConflict, "save: %w", itsm.Errorf(itsm.CodeNotFound, "ticket"))
+	tests := []struct {
+		name string
+		err  error
+		want itsm.Code
+	}{
+		{"nil", nil, ""},
+		{"plain error", io.EOF, itsm.CodeInternal},
+		{"wrapped plain error", fmt.Errorf("x: %w", io.EOF), itsm.CodeInternal},
+		{"empty code", &itsm.Error{Message: "x"}, itsm.CodeInternal},
+		{"direct", itsm.ErrForbidden, itsm.CodeForbidden},
+		{"wrapped", fmt.Errorf("x: %w", itsm.ErrForbidden), itsm.CodeForbidden},
+		{"joined", errors.Join(io.EOF, itsm.ErrConflict), itsm.CodeConflict},
+		{"outermost wins", nested, itsm.CodeConflict},
+		{"nil *Error in chain", fmt.Errorf("x: %w", (*itsm.Error)(nil)), itsm.CodeInternal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := itsm.ErrorCode(tt.err); got != tt.want {
+				t.Errorf("ErrorCode(%v) = %q, want %q", tt.err, got, tt.want)
+			}
+			if tt.want != "" && !itsm.IsCode(tt.err, tt.want) {
+				t.Errorf("IsCode(%v, %q) = false, want true", tt.err, tt.want)
+			}
+		})
+	}
+	// The inner code stays visible to errors.Is even though the outer code
+	// is the one reported.
+	if !errors.Is(nested, itsm.ErrNotFound) || !errors.Is(nested, itsm.ErrConflict) {
+		t.Errorf("errors.Is does not see both codes of %v", nested)
+	}
+	if itsm.IsCode(nested, itsm.CodeNotFound) {
+		t.Errorf("IsCode(%v, not_found) = true, want false (outermost only)", nested)
+	}
+}
+
+func TestNilError(t *testing.T) {
+	// A nil *Error stored in an error is a classic bug; inspecting it must
+	// not panic.
+	var e *itsm.Error
+	err := fmt.Errorf("x: %w", e)
+	if errors.Is(err, itsm.ErrNotFound) {
+		t.Error("errors.Is(nil *Error, ErrNotFound) = true")
+	}
+	if got := itsm.ErrorCode(err); got != itsm.CodeInternal {
+		t.Errorf("ErrorCode = %q, want internal", got)
+	}
+	if got := e.Error(); got != "<nil *itsm.Error>" {
+		t.Errorf("Error() = %q", got)
+	}
+}
