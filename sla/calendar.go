@@ -23,7 +23,8 @@ type Span struct {
 	End   time.Duration
 }
 
-// ParseSpan parses "HH:MM-HH:MM", as in "07:30-12:00" or "16:00-24:00".
+// ParseSpan parses "HH:MM-HH:MM", as in "07:30-12:00" or "16:00-24:00";
+// seconds may be given as HH:MM:SS.
 func ParseSpan(s string) (Span, error) {
 	from, to, ok := strings.Cut(s, "-")
 	if !ok {
@@ -44,29 +45,26 @@ func ParseSpan(s string) (Span, error) {
 	return sp, nil
 }
 
-// parseClock parses "HH:MM" from 00:00 to 24:00.
+// parseClock parses "HH:MM" or "HH:MM:SS" from 00:00 to 24:00.
 func parseClock(s string) (time.Duration, error) {
-	if len(s) != 5 || s[2] != ':' {
+	if (len(s) != 5 && len(s) != 8) || s[2] != ':' || (len(s) == 8 && s[5] != ':') {
 		return 0, fmt.Errorf("time %q is not HH:MM", s)
 	}
-	h, m := 0, 0
+	var parts [3]int
 	for i, c := range []byte(s) {
-		if i == 2 {
+		if i == 2 || i == 5 {
 			continue
 		}
 		if c < '0' || c > '9' {
 			return 0, fmt.Errorf("time %q is not HH:MM", s)
 		}
-		if i < 2 {
-			h = h*10 + int(c-'0')
-		} else {
-			m = m*10 + int(c-'0')
-		}
+		parts[i/3] = parts[i/3]*10 + int(c-'0')
 	}
-	if h > 24 || m > 59 || (h == 24 && m != 0) {
+	h, m, sec := parts[0], parts[1], parts[2]
+	if h > 24 || m > 59 || sec > 59 || (h == 24 && (m != 0 || sec != 0)) {
 		return 0, fmt.Errorf("time %q is not between 00:00 and 24:00", s)
 	}
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second, nil
 }
 
 // String formats the span as "HH:MM-HH:MM" (with seconds when it has any).

@@ -589,10 +589,3 @@ func (c *Calendar) Spec() CalendarSpec {
 	s.Days = days
 	return s
 }
-
-// ParseCalendar builds a calendar from its JSON form.
-func ParseCalendar(data []byte) (*Calendar, error) { return nil, fmt.Errorf("not implemented") }
-
-func dayKey(wd time.Weekday) string {
-	return [...]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}[wd]
-}
