@@ -1,0 +1,175 @@
+package sla
+
+import (
+	"slices"
+	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// Kind says which link of the support chain an agreement covers (SL-1).
+type Kind string
+
+// The kinds of agreement.
+const (
+	// KindSLA is the service level agreement between the desk and the
+	// customer. It measures a ticket end to end, whoever holds it.
+	KindSLA Kind = "SLA"
+	// KindOLA is an operational level agreement with an internal unit.
+	KindOLA Kind = "OLA"
+	// KindUC is an underpinning contract with an external supplier.
+	KindUC Kind = "UC"
+)
+
+// Metric names what a target measures.
+type Metric string
+
+// The metrics every domain package understands. Agreements may define others
+// (for example "acknowledge" or "route", SL-3) by giving their Mode.
+const (
+	// MetricResponse runs from registration (or, for an OLA or UC, from
+	// delegation) until the ticket first reaches a stop state.
+	MetricResponse Metric = "response"
+	// MetricResolution runs while the ticket is open; a reopened ticket's
+	// clock resumes where it stopped.
+	MetricResolution Metric = "resolution"
+	// MetricUpdate is the longest allowed silence: it restarts at each
+	// status update from the holder (SD-8).
+	MetricUpdate Metric = "update"
+)
+
+// Mode is how a target's clock runs over a timeline.
+type Mode int
+
+// The modes of a clock.
+const (
+	// ModeDefault takes the mode of a well-known metric: ModeOnce for
+	// response, ModeCumulative for resolution and ModeRecurring for update.
+	ModeDefault Mode = iota
+	// ModeOnce runs until the first entry into a stop state and never again.
+	ModeOnce
+	// ModeCumulative runs whenever the ticket is not in a stop state.
+	ModeCumulative
+	// ModeRecurring restarts whenever the provider takes the ticket or posts a
+	// status update, and counts every interval that overran as missed.
+	ModeRecurring
+)
+
+func (m Metric) defaultMode() Mode {
+	switch m {
+	case MetricResponse:
+		return ModeOnce
+	case MetricResolution:
+		return ModeCumulative
+	case MetricUpdate:
+		return ModeRecurring
+	}
+	return ModeDefault
+}
+
+// Target is one promise of an agreement: a metric met within a working time
+// on a calendar, for one priority.
+type Target struct {
+	Metric   Metric
+	Priority itsm.Priority
+	// Within is the working time allowed on Calendar.
+	Within   time.Duration
+	Calendar *Calendar
+	Mode     Mode
+	// Pause holds the states in which the clock stands still, such as
+	// waiting for the user.
+	Pause []itsm.State
+	// Stop holds the states that end the clock: responded, resolved, closed.
+	Stop []itsm.State
+}
+
+func (t *Target) mode() Mode {
+	if t.Mode != ModeDefault {
+		return t.Mode
+	}
+	return t.Metric.defaultMode()
+}
+
+// Agreement is an SLA, OLA or UC: who provides, who consumes, and the targets
+// per metric and priority that the provider promises.
+type Agreement struct {
+	Name     string
+	Kind     Kind
+	Provider itsm.ID
+	Consumer itsm.ID
+	Targets  []Target
+	// Warnings are fractions of a target, in increasing order, at which a
+	// clock raises its warning level, such as 0.5 and 0.75.
+	Warnings []float64
+	// Objective is the share of tickets that must meet each target in a
+	// period, such as 0.95.
+	Objective float64
+}
+
+// Validate reports the first thing wrong with the agreement.
+func (a *Agreement) Validate() error {
+	invalid := func(format string, args ...any) error {
+		return itsm.Errorf(itsm.CodeInvalid, "agreement %q: "+format, append([]any{a.Name}, args...)...)
+	}
+	switch {
+	case a.Name == "":
+		return invalid("name must not be empty")
+	case a.Kind != KindSLA && a.Kind != KindOLA && a.Kind != KindUC:
+		return invalid("kind %q is not SLA, OLA or UC", a.Kind)
+	case a.Provider.IsZero():
+		return invalid("provider is empty")
+	case a.Consumer.IsZero():
+		return invalid("consumer is empty")
+	case a.Provider == a.Consumer:
+		return invalid("provider and consumer are the same organisation %s", a.Provider)
+	case !(a.Objective > 0 && a.Objective <= 1):
+		return invalid("objective %v is not in (0, 1]", a.Objective)
+	case len(a.Targets) == 0:
+		return invalid("has no targets")
+	}
+	for i, w := range a.Warnings {
+		if !(w > 0 && w < 1) || (i > 0 && w <= a.Warnings[i-1]) {
+			return invalid("warnings %v must increase within (0, 1)", a.Warnings)
+		}
+	}
+	for i := range a.Targets {
+		t := &a.Targets[i]
+		switch {
+		case t.Metric == "":
+			return invalid("target %d: metric is empty", i)
+		case t.Priority < 1:
+			return invalid("target %d (%s): priority %d is not 1 or more", i, t.Metric, t.Priority)
+		case t.Within <= 0:
+			return invalid("target %d (%s %s): within %s is not positive", i, t.Metric, t.Priority, t.Within)
+		case t.Calendar == nil:
+			return invalid("target %d (%s %s): calendar is missing", i, t.Metric, t.Priority)
+		case t.Mode < ModeDefault || t.Mode > ModeRecurring:
+			return invalid("target %d (%s %s): mode %d is unknown", i, t.Metric, t.Priority, t.Mode)
+		case t.mode() == ModeDefault:
+			return invalid("target %d: metric %q is not built in, so it needs a mode", i, t.Metric)
+		case len(t.Stop) == 0:
+			return invalid("target %d (%s %s): no stop states, so the clock never stops", i, t.Metric, t.Priority)
+		}
+		for _, s := range t.Pause {
+			if slices.Contains(t.Stop, s) {
+				return invalid("target %d (%s %s): state %q both pauses and stops", i, t.Metric, t.Priority, s)
+			}
+		}
+		for j := range i {
+			if a.Targets[j].Metric == t.Metric && a.Targets[j].Priority == t.Priority {
+				return invalid("targets %d and %d are both %s for %s", j, i, t.Metric, t.Priority)
+			}
+		}
+	}
+	return nil
+}
+
+// Target returns the target for a metric at a priority.
+func (a *Agreement) Target(m Metric, p itsm.Priority) (*Target, bool) {
+	for i := range a.Targets {
+		if a.Targets[i].Metric == m && a.Targets[i].Priority == p {
+			return &a.Targets[i], true
+		}
+	}
+	return nil, false
+}
