@@ -20,8 +20,9 @@ package sla_test
 //     entry of each country's Holidays list close the whole day; otherwise
 //     the weekday's hours apply. Adjacent spans are merged.
 //   - Only dates from FirstYear-01-01 through LastYear-12-31 have working
-//     time; Add and Next return time.Date(LastYear+1, 1, 1, 0, 0, 0, 0, loc)
-//     when the working time runs out.
+//     time; Add and Next return the later of their input and
+//     time.Date(LastYear+1, 1, 1, 0, 0, 0, 0, loc) when the working time runs
+//     out.
 
 import (
 	"fmt"
@@ -31,24 +32,83 @@ import (
 	"time"
 
 	"github.com/rickar/cal/v2"
-	"github.com/rickar/cal/v2/de"
-	"github.com/rickar/cal/v2/gb"
-	"github.com/rickar/cal/v2/nl"
-	"github.com/rickar/cal/v2/no"
-	"github.com/rickar/cal/v2/se"
-	"github.com/rickar/cal/v2/us"
+	calar "github.com/rickar/cal/v2/ar"
+	calat "github.com/rickar/cal/v2/at"
+	calbe "github.com/rickar/cal/v2/be"
+	calbg "github.com/rickar/cal/v2/bg"
+	calbr "github.com/rickar/cal/v2/br"
+	calca "github.com/rickar/cal/v2/ca"
+	calch "github.com/rickar/cal/v2/ch"
+	calcz "github.com/rickar/cal/v2/cz"
+	calde "github.com/rickar/cal/v2/de"
+	caldk "github.com/rickar/cal/v2/dk"
+	calecb "github.com/rickar/cal/v2/ecb"
+	cales "github.com/rickar/cal/v2/es"
+	calfr "github.com/rickar/cal/v2/fr"
+	calgb "github.com/rickar/cal/v2/gb"
+	calgr "github.com/rickar/cal/v2/gr"
+	calhr "github.com/rickar/cal/v2/hr"
+	calie "github.com/rickar/cal/v2/ie"
+	calit "github.com/rickar/cal/v2/it"
+	caljp "github.com/rickar/cal/v2/jp"
+	callt "github.com/rickar/cal/v2/lt"
+	callv "github.com/rickar/cal/v2/lv"
+	calmw "github.com/rickar/cal/v2/mw"
+	calnc "github.com/rickar/cal/v2/nc"
+	calnl "github.com/rickar/cal/v2/nl"
+	calno "github.com/rickar/cal/v2/no"
+	calnz "github.com/rickar/cal/v2/nz"
+	calpl "github.com/rickar/cal/v2/pl"
+	calro "github.com/rickar/cal/v2/ro"
+	calru "github.com/rickar/cal/v2/ru"
+	calse "github.com/rickar/cal/v2/se"
+	calsi "github.com/rickar/cal/v2/si"
+	calsk "github.com/rickar/cal/v2/sk"
+	calua "github.com/rickar/cal/v2/ua"
+	calus "github.com/rickar/cal/v2/us"
+	calza "github.com/rickar/cal/v2/za"
 
 	"github.com/spoc-itsm/spoc/sla"
 )
 
-// oracleCountries maps the country codes the tests use to rickar's lists.
+// oracleCountries maps country codes to rickar's national Holidays lists:
+// every rickar package that has one (the tests use se, no, nl, gb, us, de).
 var oracleCountries = map[string][]*cal.Holiday{
-	"se": se.Holidays,
-	"no": no.Holidays,
-	"nl": nl.Holidays,
-	"gb": gb.Holidays,
-	"us": us.Holidays,
-	"de": de.Holidays,
+	"ar":  calar.Holidays,
+	"at":  calat.Holidays,
+	"be":  calbe.Holidays,
+	"bg":  calbg.Holidays,
+	"br":  calbr.Holidays,
+	"ca":  calca.Holidays,
+	"ch":  calch.Holidays,
+	"cz":  calcz.Holidays,
+	"de":  calde.Holidays,
+	"dk":  caldk.Holidays,
+	"ecb": calecb.Holidays,
+	"es":  cales.Holidays,
+	"fr":  calfr.Holidays,
+	"gb":  calgb.Holidays,
+	"gr":  calgr.Holidays,
+	"hr":  calhr.Holidays,
+	"ie":  calie.Holidays,
+	"it":  calit.Holidays,
+	"jp":  caljp.Holidays,
+	"lt":  callt.Holidays,
+	"lv":  callv.Holidays,
+	"mw":  calmw.Holidays,
+	"nc":  calnc.Holidays,
+	"nl":  calnl.Holidays,
+	"no":  calno.Holidays,
+	"nz":  calnz.Holidays,
+	"pl":  calpl.Holidays,
+	"ro":  calro.Holidays,
+	"ru":  calru.Holidays,
+	"se":  calse.Holidays,
+	"si":  calsi.Holidays,
+	"sk":  calsk.Holidays,
+	"ua":  calua.Holidays,
+	"us":  calus.Holidays,
+	"za":  calza.Holidays,
 }
 
 var (
@@ -260,7 +320,7 @@ func (o *oracle) Add(from time.Time, d time.Duration) time.Time {
 			}
 		}
 	}
-	return o.end
+	return maxTime(o.end, from)
 }
 
 // IsWorking reports whether some span of a nearby day contains t.
@@ -286,7 +346,7 @@ func (o *oracle) Next(t time.Time) time.Time {
 			}
 		}
 	}
-	return o.end
+	return maxTime(o.end, t)
 }
 
 // specString formats a spec as a Go literal, to paste into a reproduction.

@@ -9,6 +9,11 @@ import (
 
 const (
 	secondsPerDay = 86400
+	// Bucket widths of the lookup indexes: 32 days for exception days (a
+	// bucket holds about one), 2^22 s (48.5 days) for zone changes (about
+	// two a year).
+	exShift   = 5
+	zoneShift = 22
 	// maxZoneOffset bounds how far local time can be from UTC (±14h in
 	// practice); dayOf checks its answer against the day's real midnight.
 	maxZoneOffset = 26 * 3600
@@ -40,11 +45,16 @@ type Calendar struct {
 	domStart, domEndAt int64
 
 	// Zone offsets: from unix second zoneAt[i] on, the offset is zoneOff[i].
-	zoneAt  []int64
-	zoneOff []int64
+	// zoneIdx[k] is the last i with zoneAt[i] <= zoneBase + k<<zoneShift, so
+	// a lookup is an index and a step or two instead of a binary search.
+	zoneAt   []int64
+	zoneOff  []int64
+	zoneIdx  []int32
+	zoneBase int64
 
 	// Days that differ from the weekly pattern, sorted by day number.
 	exDay []int64
+	exIdx []int32 // exIdx[k] is the first i with exDay[i] >= lo + k<<exShift
 	ex    []exception
 	cum   []int64 // cum[i] = sum of (ex[j].dur - nominal) for j < i
 	spans []absSpan
@@ -186,7 +196,40 @@ func NewCalendar(spec CalendarSpec) (*Calendar, error) {
 		c.ex = append(c.ex, e)
 		c.cum = append(c.cum, c.cum[len(c.cum)-1]+e.dur-c.nominal[weekdayOf(d)])
 	}
+	c.buildIndexes()
 	return c, nil
+}
+
+func (c *Calendar) buildIndexes() {
+	c.exIdx = make([]int32, (c.hi-c.lo)>>exShift+2)
+	i := 0
+	for k := range c.exIdx {
+		start := c.lo + int64(k)<<exShift
+		for i < len(c.exDay) && c.exDay[i] < start {
+			i++
+		}
+		c.exIdx[k] = int32(i)
+	}
+	c.zoneBase = c.domStart - 3*secondsPerDay
+	c.zoneIdx = make([]int32, (c.domEndAt+3*secondsPerDay-c.zoneBase)>>zoneShift+2)
+	i = 0
+	for k := range c.zoneIdx {
+		start := c.zoneBase + int64(k)<<zoneShift
+		for i+1 < len(c.zoneAt) && c.zoneAt[i+1] <= start {
+			i++
+		}
+		c.zoneIdx[k] = int32(i)
+	}
+}
+
+// exLower returns the index of the first exception day >= n, for n in
+// [lo, hi].
+func (c *Calendar) exLower(n int64) int {
+	i := int(c.exIdx[(n-c.lo)>>exShift])
+	for i < len(c.exDay) && c.exDay[i] < n {
+		i++
+	}
+	return i
 }
 
 // normalizeSpans validates spans, sorts them and merges adjacent ones.
@@ -276,8 +319,16 @@ func floorDiv(a, b int64) int64 {
 
 // offsetAt returns the zone offset in seconds at a unix second.
 func (c *Calendar) offsetAt(sec int64) int64 {
-	i, _ := slices.BinarySearch(c.zoneAt, sec+1)
-	return c.zoneOff[i-1]
+	k := (sec - c.zoneBase) >> zoneShift
+	if k < 0 || k >= int64(len(c.zoneIdx)) {
+		i, _ := slices.BinarySearch(c.zoneAt, sec+1)
+		return c.zoneOff[i-1]
+	}
+	i := int(c.zoneIdx[k])
+	for i+1 < len(c.zoneAt) && c.zoneAt[i+1] <= sec {
+		i++
+	}
+	return c.zoneOff[i]
 }
 
 // instant is a unix time split into seconds and nanoseconds, so that the
@@ -344,7 +395,7 @@ func (c *Calendar) dayAt(n int64) day {
 		mid := c.midnight(n)
 		return day{exceptional: true, mid: mid, next: c.midnight(n + 1)}
 	}
-	if i, ok := slices.BinarySearch(c.exDay, n); ok {
+	if i := c.exLower(n); i < len(c.exDay) && c.exDay[i] == n {
 		e := &c.ex[i]
 		return day{exceptional: true, abs: c.spans[e.first:e.last], mid: e.mid, next: e.next}
 	}
@@ -355,7 +406,16 @@ func (c *Calendar) dayAt(n int64) day {
 // dayOf returns the number of the day whose [midnight, next midnight) holds
 // the unix second, and that day's view. sec must lie in the covered years.
 func (c *Calendar) dayOf(sec int64) (int64, day) {
-	n := floorDiv(sec+c.offsetAt(sec), secondsPerDay)
+	off := c.offsetAt(sec)
+	n := floorDiv(sec+off, secondsPerDay)
+	if n >= c.lo && n < c.hi {
+		if i := c.exLower(n); i == len(c.exDay) || c.exDay[i] != n {
+			// An ordinary day has one offset from midnight to midnight,
+			// the instant's own.
+			base := n*secondsPerDay - off
+			return n, day{wall: c.week[weekdayOf(n)], base: base, mid: base, next: base + secondsPerDay}
+		}
+	}
 	d := c.dayAt(n)
 	// Around a zone change the local date and the day whose midnights
 	// enclose the instant can differ; the distance is at most a day or two.
@@ -382,16 +442,14 @@ func (c *Calendar) sum(a, b int64) int64 {
 	n := b - a
 	w := weekdayOf(a)
 	nominal := n/7*c.weekSum + c.prefix[int64(w)+n%7] - c.prefix[w]
-	i, _ := slices.BinarySearch(c.exDay, a)
-	j, _ := slices.BinarySearch(c.exDay, b)
-	return nominal + c.cum[j] - c.cum[i]
+	return nominal + c.cum[c.exLower(b)] - c.cum[c.exLower(a)]
 }
 
 // reach returns the smallest day k >= a with sum(a, k+1) >= need seconds
 // (need > 0), or false when the covered years hold less.
 func (c *Calendar) reach(a, need int64) (int64, bool) {
 	a = max(a, c.lo)
-	if a >= c.hi || c.sum(a, c.hi) < need {
+	if a >= c.hi {
 		return 0, false
 	}
 	// The weekly pattern alone gives the answer unless an exception day
@@ -410,11 +468,15 @@ func (c *Calendar) reach(a, need int64) (int64, bool) {
 		}
 	}
 	hi := a + m
-	i, _ := slices.BinarySearch(c.exDay, a)
-	if hi <= c.hi && (i == len(c.exDay) || c.exDay[i] >= hi) {
-		return hi - 1, true
+	if hi <= c.hi {
+		if i := c.exLower(a); i == len(c.exDay) || c.exDay[i] >= hi {
+			return hi - 1, true
+		}
 	}
 	// Otherwise search: gallop up until enough, then bisect.
+	if c.sum(a, c.hi) < need {
+		return 0, false
+	}
 	lo := a
 	for hi = min(hi, c.hi); c.sum(a, hi) < need; hi = min(c.hi, a+2*(hi-a)+7) {
 		lo = hi
@@ -472,14 +534,15 @@ func overlap(d *day, f, t instant) int64 {
 
 // Add returns the earliest instant t with Between(from, t) == d, in from's
 // location; for d <= 0 it returns from. When the covered years hold less
-// working time than d it returns the end of the last covered year.
+// working time than d after from, no such instant exists and Add returns the
+// later of from and the end of the last covered year, so Add never goes back.
 func (c *Calendar) Add(from time.Time, d time.Duration) time.Time {
 	if d <= 0 {
 		return from
 	}
 	f := c.clamp(instantOf(from))
 	if f.sec >= c.domEndAt {
-		return c.timeOf(f, from.Location())
+		return from
 	}
 	n, today := c.dayOf(f.sec)
 	rem := int64(d)
@@ -538,13 +601,13 @@ func (c *Calendar) IsWorking(t time.Time) bool {
 
 // Next returns the first working instant at or after t: t itself when it is
 // working time. When no working time follows t in the covered years it
-// returns the end of the last covered year.
+// returns the later of t and the end of the last covered year.
 func (c *Calendar) Next(t time.Time) time.Time {
 	a := instantOf(t)
 	if a.sec < c.domStart {
 		a = instant{c.domStart, 0}
 	} else if a.sec >= c.domEndAt {
-		return c.timeOf(instant{c.domEndAt, 0}, t.Location())
+		return t
 	}
 	n, d := c.dayOf(a.sec)
 	for i := range d.n() {
