@@ -417,3 +417,74 @@ func ExampleAgreement_Measure() {
 	// running 5h0m0s 3h0m0s warning 1
 	// due Mon 2026-06-22 10:00
 }
+
+// FuzzMeasure decodes a timeline from bytes and checks what must hold for
+// every history: clocks never run backward as now advances, a UC never counts
+// more than the end-to-end SLA on the same calendar, remaining and due agree
+// with elapsed, and nothing panics.
+func FuzzMeasure(f *testing.F) {
+	f.Add([]byte{0, 10, 1, 3, 20, 2, 5, 40, 6, 1, 9, 30}, uint16(500))
+	f.Add([]byte{4, 200, 3, 4, 0, 7, 2, 255, 1}, uint16(60))
+	f.Add([]byte{}, uint16(0))
+	within := map[sla.Metric][3]time.Duration{
+		sla.MetricResponse:   {30 * time.Minute, 2 * time.Hour, 4 * time.Hour},
+		sla.MetricResolution: {6 * time.Hour, 9 * time.Hour, 20 * time.Hour},
+		sla.MetricUpdate:     {90 * time.Minute, 3 * time.Hour, 5 * time.Hour},
+	}
+	sl := agreement(f, sla.KindSLA, desk, within)
+	uc := agreement(f, sla.KindUC, network, within)
+	states := []itsm.State{"registered", "in_progress", "delegated", "accepted", "waiting_user", "waiting_vendor", "resolved", "closed"}
+	holders := []itsm.ID{desk, network, hosting}
+	f.Fuzz(func(t *testing.T, data []byte, later uint16) {
+		t0 := at("2026-03-27 14:00")
+		var tl itsm.Timeline
+		for i := 0; i+2 < len(data) && len(tl) < 40; i += 3 {
+			tl = append(tl, itsm.Interval{Start: t0, State: states[int(data[i])%len(states)],
+				Holder: holders[int(data[i+1])%3], Priority: itsm.Priority(1 + int(data[i+1])/3%3),
+				Update: data[i]&0x80 != 0})
+			t0 = t0.Add(time.Duration(data[i+2]) * 7 * time.Minute)
+		}
+		if len(tl) == 0 {
+			if _, err := sl.Measure(tl, sla.MetricResolution, t0); !errors.Is(err, itsm.ErrInvalid) {
+				t.Fatalf("empty timeline: %v", err)
+			}
+			return
+		}
+		now := t0
+		next := now.Add(time.Duration(later) * time.Minute)
+		for _, m := range []sla.Metric{sla.MetricResponse, sla.MetricResolution, sla.MetricUpdate} {
+			for _, a := range []*sla.Agreement{sl, uc} {
+				got, err := a.Measure(tl, m, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Elapsed < 0 || got.Remaining != got.Target-got.Elapsed || got.Breached != (got.Elapsed > got.Target) {
+					t.Fatalf("%s %s inconsistent: %+v\n%s", a.Name, m, got, tl)
+				}
+				tg, _ := a.Target(m, got.Priority)
+				if total := tg.Calendar.Between(tl[0].Start, now); got.Elapsed > total {
+					t.Fatalf("%s %s elapsed %s exceeds the working time since registration %s", a.Name, m, got.Elapsed, total)
+				}
+				if got.Status == sla.StatusRunning && !got.Breached {
+					if d := tg.Calendar.Between(now, got.Due); d != got.Remaining {
+						t.Fatalf("%s %s: due %s is %s of working time away, remaining %s", a.Name, m, got.Due, d, got.Remaining)
+					}
+				}
+				if m != sla.MetricUpdate {
+					// Without new events a clock only moves forward.
+					after, _ := a.Measure(tl, m, next)
+					if after.Elapsed < got.Elapsed {
+						t.Fatalf("%s %s ran backward from %s to %s", a.Name, m, got.Elapsed, after.Elapsed)
+					}
+				}
+			}
+			if m == sla.MetricResolution {
+				s, _ := sl.Measure(tl, m, now)
+				u, _ := uc.Measure(tl, m, now)
+				if u.Elapsed > s.Elapsed {
+					t.Fatalf("UC elapsed %s exceeds the SLA's %s\n%s", u.Elapsed, s.Elapsed, tl)
+				}
+			}
+		}
+	})
+}
