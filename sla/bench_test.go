@@ -136,3 +136,20 @@ func TestArithmeticDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNewCalendar is the cost of building a Swedish office calendar:
+// 230 years of holidays (shared once computed) and zone changes.
+func BenchmarkNewCalendar(b *testing.B) {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec := sla.CalendarSpec{Name: "office", Location: loc, Week: sla.OfficeHours(8*time.Hour, 17*time.Hour),
+		Holidays: []string{"se"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := sla.NewCalendar(spec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

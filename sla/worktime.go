@@ -2,6 +2,7 @@ package sla
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -103,15 +104,17 @@ func NewCalendar(spec CalendarSpec) (*Calendar, error) {
 		c.prefix[i] = c.prefix[i-1] + c.nominal[(i-1)%7]
 	}
 
-	holiday := map[int64]bool{}
+	var holidays []int64 // sorted day numbers
 	spec.Holidays = slices.Clone(spec.Holidays)
 	for _, code := range spec.Holidays {
 		days, ok := holidayDays(code)
 		if !ok {
 			return nil, fmt.Errorf("calendar %q: holidays: unknown country code %q (known: %v)", spec.Name, code, Countries())
 		}
-		for _, d := range days {
-			holiday[d] = true
+		if holidays == nil {
+			holidays = days // shared and read-only
+		} else {
+			holidays = slices.Compact(slices.Sorted(slices.Values(slices.Concat(holidays, days))))
 		}
 	}
 
@@ -145,62 +148,56 @@ func NewCalendar(spec CalendarSpec) (*Calendar, error) {
 	c.domEndAt = c.midnight(c.hi)
 	shifted := c.buildZone()
 
-	// Every day that may differ from the pattern, in order.
-	candidates := make([]int64, 0, len(holiday)+len(override)+len(shifted))
-	for d := range holiday {
-		candidates = append(candidates, d)
-	}
-	for d := range override {
-		if !holiday[d] {
-			candidates = append(candidates, d)
-		}
-	}
-	for d := range shifted {
-		if !holiday[d] && override[d] == nil {
-			candidates = append(candidates, d)
-		}
-	}
-	slices.Sort(candidates)
-	candidates = slices.Compact(candidates)
+	overrides := slices.Sorted(maps.Keys(override))
 
+	// Walk the sorted lists of days that may differ from the pattern.
 	c.cum = append(c.cum, 0)
-	for _, d := range candidates {
+	var hi, oi, si int
+	for {
+		d := int64(math.MaxInt64)
+		if hi < len(holidays) {
+			d = holidays[hi]
+		}
+		if oi < len(overrides) {
+			d = min(d, overrides[oi])
+		}
+		if si < len(shifted) {
+			d = min(d, shifted[si])
+		}
+		if d == math.MaxInt64 {
+			break
+		}
+		isHoliday := hi < len(holidays) && holidays[hi] == d
+		isOverride := oi < len(overrides) && overrides[oi] == d
+		isShifted := si < len(shifted) && shifted[si] == d
+		if isHoliday {
+			hi++
+		}
+		if isOverride {
+			oi++
+		}
+		if isShifted {
+			si++
+		}
 		if d < c.lo || d >= c.hi {
 			continue
 		}
-		wall, isOverride := override[d]
-		if !isOverride {
-			if holiday[d] {
-				wall = nil
-			} else {
-				wall = c.week[weekdayOf(d)]
-			}
-		}
-		if !isOverride && !shifted[d] && len(c.week[weekdayOf(d)]) == 0 {
+		wall := c.week[weekdayOf(d)]
+		switch {
+		case isOverride:
+			wall = override[d]
+		case !isShifted && len(wall) == 0:
 			continue // a holiday on a closed day changes nothing
+		case isHoliday:
+			wall = nil
 		}
-		e := exception{mid: c.midnight(d), next: c.midnight(d + 1), first: int32(len(c.spans))}
-		prev := e.mid
-		for _, w := range wall {
-			s := max(c.wallInstant(d, w.start), prev)
-			end := min(max(c.wallInstant(d, w.end), s), e.next)
-			s = min(s, end)
-			if end > s {
-				c.spans = append(c.spans, absSpan{s, end})
-				e.dur += end - s
-			}
-			prev = end
-		}
-		e.last = int32(len(c.spans))
-		c.exDay = append(c.exDay, d)
-		c.ex = append(c.ex, e)
-		c.cum = append(c.cum, c.cum[len(c.cum)-1]+e.dur-c.nominal[weekdayOf(d)])
+		c.addException(d, wall, isShifted)
 	}
-	c.buildIndexes()
+	c.buildExceptionIndex()
 	return c, nil
 }
 
-func (c *Calendar) buildIndexes() {
+func (c *Calendar) buildExceptionIndex() {
 	c.exIdx = make([]int32, (c.hi-c.lo)>>exShift+2)
 	i := 0
 	for k := range c.exIdx {
@@ -210,9 +207,12 @@ func (c *Calendar) buildIndexes() {
 		}
 		c.exIdx[k] = int32(i)
 	}
+}
+
+func (c *Calendar) buildZoneIndex() {
 	c.zoneBase = c.domStart - 3*secondsPerDay
 	c.zoneIdx = make([]int32, (c.domEndAt+3*secondsPerDay-c.zoneBase)>>zoneShift+2)
-	i = 0
+	i := 0
 	for k := range c.zoneIdx {
 		start := c.zoneBase + int64(k)<<zoneShift
 		for i+1 < len(c.zoneAt) && c.zoneAt[i+1] <= start {
@@ -230,6 +230,37 @@ func (c *Calendar) exLower(n int64) int {
 		i++
 	}
 	return i
+}
+
+// addException records day d with the given wall-clock spans. Only days near
+// a zone change need time.Date; on the others the pattern's arithmetic gives
+// the same instants.
+func (c *Calendar) addException(d int64, wall []wallSpan, shifted bool) {
+	var e exception
+	instant := func(sec int64) int64 { return c.wallInstant(d, sec) }
+	if shifted {
+		e.mid, e.next = c.midnight(d), c.midnight(d+1)
+	} else {
+		base := d*secondsPerDay - c.offsetAt(d*secondsPerDay)
+		e.mid, e.next = base, base+secondsPerDay
+		instant = func(sec int64) int64 { return base + sec }
+	}
+	e.first = int32(len(c.spans))
+	prev := e.mid
+	for _, w := range wall {
+		s := max(instant(w.start), prev)
+		end := min(max(instant(w.end), s), e.next)
+		s = min(s, end)
+		if end > s {
+			c.spans = append(c.spans, absSpan{s, end})
+			e.dur += end - s
+		}
+		prev = end
+	}
+	e.last = int32(len(c.spans))
+	c.exDay = append(c.exDay, d)
+	c.ex = append(c.ex, e)
+	c.cum = append(c.cum, c.cum[len(c.cum)-1]+e.dur-c.nominal[weekdayOf(d)])
 }
 
 // normalizeSpans validates spans, sorts them and merges adjacent ones.
@@ -272,8 +303,8 @@ func (c *Calendar) midnight(day int64) int64 { return c.wallInstant(day, 0) }
 // and after each change and one day either side. On every other day local
 // midnight is the day number times 86400 minus one constant offset, and the
 // day's spans follow from the weekly pattern by addition.
-func (c *Calendar) buildZone() map[int64]bool {
-	shifted := map[int64]bool{}
+func (c *Calendar) buildZone() []int64 {
+	var shifted []int64 // sorted, distinct
 	t := time.Unix(c.domStart-3*secondsPerDay, 0).In(c.loc)
 	_, off := t.Zone()
 	c.zoneAt = append(c.zoneAt, math.MinInt64)
@@ -299,13 +330,16 @@ func (c *Calendar) buildZone() map[int64]bool {
 			before := floorDiv(at-1+c.zoneOff[len(c.zoneOff)-1], secondsPerDay)
 			after := floorDiv(at+int64(next), secondsPerDay)
 			for d := min(before, after) - 1; d <= max(before, after)+1; d++ {
-				shifted[d] = true
+				if len(shifted) == 0 || d > shifted[len(shifted)-1] {
+					shifted = append(shifted, d)
+				}
 			}
 			c.zoneAt = append(c.zoneAt, at)
 			c.zoneOff = append(c.zoneOff, int64(next))
 		}
 		t = end
 	}
+	c.buildZoneIndex()
 	return shifted
 }
 
