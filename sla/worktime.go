@@ -15,9 +15,6 @@ const (
 	// two a year).
 	exShift   = 5
 	zoneShift = 22
-	// maxZoneOffset bounds how far local time can be from UTC (±14h in
-	// practice); dayOf checks its answer against the day's real midnight.
-	maxZoneOffset = 26 * 3600
 )
 
 // Calendar answers when work happens and how much working time lies between
