@@ -2,6 +2,7 @@ package itsm
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -67,10 +68,10 @@ func (tl Timeline) At(t time.Time) int {
 
 // String formats the timeline one interval a line, for test failures and logs.
 func (tl Timeline) String() string {
-	s := ""
+	var b strings.Builder
 	for _, iv := range tl {
-		s += fmt.Sprintf("%s %s holder=%s group=%q P%d update=%t\n",
+		fmt.Fprintf(&b, "%s %s holder=%s group=%q P%d update=%t\n",
 			iv.Start.Format(time.RFC3339), iv.State, iv.Holder, iv.Group, iv.Priority, iv.Update)
 	}
-	return s
+	return b.String()
 }
