@@ -23,8 +23,8 @@ const (
 // Arithmetic is closed-form. A calendar keeps its weekly pattern and, sorted
 // by date, the few days that differ from it: public holidays, per-date
 // overrides and the days around a daylight-saving change. A span of any length
-// costs a week-pattern formula plus two binary searches, and a due time costs
-// a formula plus a handful of them.
+// costs a week-pattern formula plus a few indexed lookups of those days, and a
+// due time a formula more; see docs/decisions.md.
 //
 // Working time is real elapsed time: on the day the clocks spring forward a
 // 24x7 day has 23 hours. Each working span on a date is the interval between
