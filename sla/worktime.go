@@ -378,8 +378,9 @@ func (a instant) sub(b instant) int64 { return (a.sec-b.sec)*1e9 + a.nsec - b.ns
 
 func (a instant) add(ns int64) instant {
 	a.nsec += ns
-	a.sec += floorDiv(a.nsec, 1e9)
-	a.nsec -= floorDiv(a.nsec, 1e9) * 1e9
+	carry := floorDiv(a.nsec, 1e9)
+	a.sec += carry
+	a.nsec -= carry * 1e9
 	return a
 }
 
@@ -400,8 +401,7 @@ func (c *Calendar) timeOf(a instant, loc *time.Location) time.Time {
 // day is the view of one day's working spans.
 type day struct {
 	abs         []absSpan  // for exception days
-	wall        []wallSpan // for days that follow the pattern
-	base        int64      // the pattern day's midnight
+	wall        []wallSpan // for days that follow the pattern, from mid
 	mid, next   int64      // this midnight and the next
 	exceptional bool
 }
@@ -417,7 +417,7 @@ func (d *day) span(i int) (int64, int64) {
 	if d.exceptional {
 		return d.abs[i].start, d.abs[i].end
 	}
-	return d.base + d.wall[i].start, d.base + d.wall[i].end
+	return d.mid + d.wall[i].start, d.mid + d.wall[i].end
 }
 
 // dayAt returns the view of a day number.
@@ -430,8 +430,8 @@ func (c *Calendar) dayAt(n int64) day {
 		e := &c.ex[i]
 		return day{exceptional: true, abs: c.spans[e.first:e.last], mid: e.mid, next: e.next}
 	}
-	base := n*secondsPerDay - c.offsetAt(n*secondsPerDay)
-	return day{wall: c.week[weekdayOf(n)], base: base, mid: base, next: base + secondsPerDay}
+	mid := n*secondsPerDay - c.offsetAt(n*secondsPerDay)
+	return day{wall: c.week[weekdayOf(n)], mid: mid, next: mid + secondsPerDay}
 }
 
 // dayOf returns the number of the day whose [midnight, next midnight) holds
@@ -441,10 +441,9 @@ func (c *Calendar) dayOf(sec int64) (int64, day) {
 	n := floorDiv(sec+off, secondsPerDay)
 	if n >= c.lo && n < c.hi {
 		if i := c.exLower(n); i == len(c.exDay) || c.exDay[i] != n {
-			// An ordinary day has one offset from midnight to midnight,
-			// the instant's own.
-			base := n*secondsPerDay - off
-			return n, day{wall: c.week[weekdayOf(n)], base: base, mid: base, next: base + secondsPerDay}
+			// An ordinary day's one offset is the instant's own.
+			mid := n*secondsPerDay - off
+			return n, day{wall: c.week[weekdayOf(n)], mid: mid, next: mid + secondsPerDay}
 		}
 	}
 	d := c.dayAt(n)
