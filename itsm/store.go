@@ -225,12 +225,12 @@ func NewCursor(value string, id ID) Cursor {
 func (c Cursor) Position() (value string, id ID, err error) {
 	b, err := base64.RawURLEncoding.DecodeString(string(c))
 	if err != nil || len(b) < len(id) || len(b)-len(id) > MaxValueSize {
-		return "", ID{}, Errorf(CodeInvalid, "cursor %s is not one this store returned", quote(shorten(string(c))))
+		return "", ID{}, Errorf(CodeInvalid, "cursor %s is not one this store returned", quote(string(c)))
 	}
 	copy(id[:], b)
 	value = string(b[len(id):])
 	if id.IsZero() || !utf8.ValidString(value) || strings.IndexByte(value, 0) >= 0 {
-		return "", ID{}, Errorf(CodeInvalid, "cursor %s is not one this store returned", quote(shorten(string(c))))
+		return "", ID{}, Errorf(CodeInvalid, "cursor %s is not one this store returned", quote(string(c)))
 	}
 	return value, id, nil
 }
@@ -323,7 +323,7 @@ func ValidateRecord(r Record) error {
 // *Error with CodeInvalid naming the first broken rule.
 func ValidateEvent(e Event) error {
 	if len(e.Type) > 128 || !validEventType(e.Type) {
-		return Errorf(CodeInvalid, "event type %s is not dot-separated words of a-z, 0-9 and _", quote(shorten(e.Type)))
+		return Errorf(CodeInvalid, "event type %s is not dot-separated words of a-z, 0-9 and _", quote(e.Type))
 	}
 	if e.Kind != "" || !e.Subject.IsZero() {
 		if err := validateName("event kind", e.Kind); err != nil {
@@ -386,7 +386,7 @@ func ValidateLimit(limit int) (int, error) { return pageLimit(limit) }
 // start a Number (2 to 8 letters A-Z).
 func ValidateNumberPrefix(prefix string) error {
 	if !validPrefix(prefix) {
-		return Errorf(CodeInvalid, "number prefix %s is not 2 to 8 letters A-Z", quote(shorten(prefix)))
+		return Errorf(CodeInvalid, "number prefix %s is not 2 to 8 letters A-Z", quote(prefix))
 	}
 	return nil
 }
@@ -410,7 +410,7 @@ func validateName(what, s string) error {
 		ok = 'a' <= c && c <= 'z' || isDigit(c) || c == '_' || c == '.' || c == '-'
 	}
 	if !ok {
-		return Errorf(CodeInvalid, "%s %s is not a-z followed by up to 63 of a-z, 0-9, _ . -", what, quote(shorten(s)))
+		return Errorf(CodeInvalid, "%s %s is not a-z followed by up to 63 of a-z, 0-9, _ . -", what, quote(s))
 	}
 	return nil
 }
@@ -441,9 +441,9 @@ func validateValue(v string) error {
 	case len(v) > MaxValueSize:
 		return fmt.Errorf("value of %d bytes is longer than %d", len(v), MaxValueSize)
 	case !utf8.ValidString(v):
-		return fmt.Errorf("value %s is not valid UTF-8", quote(shorten(v)))
+		return fmt.Errorf("value %s is not valid UTF-8", quote(v))
 	case strings.IndexByte(v, 0) >= 0:
-		return fmt.Errorf("value %s contains a NUL byte", quote(shorten(v)))
+		return fmt.Errorf("value %s contains a NUL byte", quote(v))
 	}
 	return nil
 }
@@ -462,12 +462,4 @@ func validateJSON(b []byte, emptyOK bool) error {
 		return errors.New("not valid JSON")
 	}
 	return nil
-}
-
-// shorten keeps error messages readable when a value is huge.
-func shorten(s string) string {
-	if len(s) <= 40 {
-		return s
-	}
-	return s[:37] + "..."
 }
