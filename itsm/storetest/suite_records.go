@@ -451,7 +451,7 @@ func testSpoiled(t *testing.T, s itsm.Store) {
 	// A missing record is not a failure: it does not spoil the transaction.
 	err = s.Write(ctx(t), func(tx itsm.WriteTx) error {
 		if _, err := tx.Get("ticket", itsm.NewID()); itsm.ErrorCode(err) != itsm.CodeNotFound {
-			return fmt.Errorf("Get of a missing record: %v", err)
+			return fmt.Errorf("tx.Get of a missing record: %v", err)
 		}
 		_, err := tx.Put(record("ticket", other, 0, "kept"))
 		return err
@@ -474,10 +474,10 @@ func testOwnWrites(t *testing.T, s itsm.Store) {
 		}
 		got, err := tx.Get("ticket", b.ID)
 		if err != nil {
-			return fmt.Errorf("Get of a record put in this transaction: %w", err)
+			return fmt.Errorf("tx.Get of a record put in this transaction: %w", err)
 		}
 		if d := diff(stored(b, 1), got); d != "" {
-			return fmt.Errorf("Get in the transaction (-want +got):\n%s", d)
+			return fmt.Errorf("tx.Get in the transaction (-want +got):\n%s", d)
 		}
 		upd := record("ticket", a.ID, 1, "a2")
 		upd.Index = map[string][]string{"state": {"closed"}}
@@ -489,7 +489,7 @@ func testOwnWrites(t *testing.T, s itsm.Store) {
 			return err
 		}
 		if len(p.Matches) != 1 || p.Matches[0].Record.ID != b.ID {
-			return fmt.Errorf("Query in the transaction: %v, want only %s", hitKeys(p.Matches), b.ID)
+			return fmt.Errorf("tx.Query in the transaction: %v, want only %s", hitKeys(p.Matches), b.ID)
 		}
 		e, err := tx.Append(itsm.Event{Type: "ticket.registered", Kind: "ticket", Subject: b.ID, Time: time.Unix(5, 0)})
 		if err != nil {
@@ -500,13 +500,13 @@ func testOwnWrites(t *testing.T, s itsm.Store) {
 			return err
 		}
 		if len(es) != 1 || es[0].ID != e.ID {
-			return fmt.Errorf("Events in the transaction: %+v, want the appended one", es)
+			return fmt.Errorf("tx.Events in the transaction: %+v, want the appended one", es)
 		}
 		if err := tx.Delete("ticket", b.ID, 1); err != nil {
 			return err
 		}
 		if _, err := tx.Get("ticket", b.ID); itsm.ErrorCode(err) != itsm.CodeNotFound {
-			return fmt.Errorf("Get of a record deleted in this transaction: %v, want not_found", err)
+			return fmt.Errorf("tx.Get of a record deleted in this transaction: %v, want not_found", err)
 		}
 		return nil
 	})
