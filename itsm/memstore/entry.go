@@ -1,0 +1,256 @@
+package memstore
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// entry is a record as the store keeps it. go-memdb shares inserted objects
+// between every snapshot that sees them, so an entry is never changed after
+// it is inserted: an update inserts a new entry.
+//
+// Index keys are bytes that sort as the contract orders query results:
+//
+//	id:     kind 0x00 id
+//	values: kind 0x00 name 0x00 value 0x00 id   (every Unique and Index value)
+//
+// Kinds, names and values cannot contain NUL (itsm.ValidateRecord refuses
+// it), so a NUL ends each part: a value that is a prefix of another sorts
+// first, as it does bytewise, and equal values are ordered by ID bytes. The
+// keys are computed once in Put and kept, because go-memdb asks for the old
+// entry's keys again on every update and delete.
+//
+// Unique values share the values index rather than having one of their
+// own: a third index tree cost every Put about 15%, and the keys of a
+// value less the ID are a prefix that finds its holder as well.
+type entry struct {
+	kind    string
+	id      itsm.ID
+	version int64
+	body    []byte
+	// vals holds the record's non-empty index values sorted by name, then
+	// value, without duplicates.
+	vals    []value
+	idKey   []byte
+	valKeys [][]byte
+}
+
+// value is one index value of a record.
+type value struct {
+	name, value string
+	unique      bool
+}
+
+func cmpValue(a, b value) int {
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.value, b.value)
+}
+
+// newEntry builds the entry of a valid record r at version. It copies
+// everything it keeps out of r, so the caller may change r afterwards.
+func newEntry(r *itsm.Record, version int64) *entry {
+	n := len(r.Unique)
+	for _, vs := range r.Index {
+		n += len(vs)
+	}
+	vals := make([]value, 0, n)
+	for name, v := range r.Unique {
+		if v != "" {
+			vals = append(vals, value{name: name, value: v, unique: true})
+		}
+	}
+	for name, vs := range r.Index {
+		for _, v := range vs {
+			if v != "" {
+				vals = append(vals, value{name: name, value: v})
+			}
+		}
+	}
+	slices.SortFunc(vals, cmpValue)
+	// A name is never both Unique and Index, so only Index duplicates go.
+	vals = slices.CompactFunc(vals, func(a, b value) bool { return a.name == b.name && a.value == b.value })
+	if len(vals) == 0 {
+		vals = nil
+	}
+
+	// The body and all keys share one allocation: at about 300-byte
+	// records, allocation is a large part of Put.
+	size := len(r.Body) + len(r.Kind) + 1 + len(r.ID)
+	for _, v := range vals {
+		size += len(r.Kind) + len(v.name) + len(v.value) + 3 + len(r.ID)
+	}
+	buf := append(make([]byte, 0, size), r.Body...)
+	e := &entry{kind: r.Kind, id: r.ID, version: version, body: buf[:len(buf):len(buf)], vals: vals}
+	buf = buf[len(buf):]
+	buf = append(buf, r.Kind...)
+	buf = append(buf, 0)
+	buf = append(buf, r.ID[:]...)
+	e.idKey = buf[:len(buf):len(buf)]
+	if len(vals) > 0 {
+		e.valKeys = make([][]byte, len(vals))
+		for i, v := range vals {
+			e.valKeys[i], buf = appendValueKey(buf, r.Kind, v.name, v.value, r.ID[:])
+		}
+	}
+	return e
+}
+
+// appendValueKey appends the values index key of a value to buf, and
+// returns the key as a slice of buf capped at its length, and buf.
+func appendValueKey(buf []byte, kind, name, v string, id []byte) (key, rest []byte) {
+	start := len(buf)
+	buf = append(buf, kind...)
+	buf = append(buf, 0)
+	buf = append(buf, name...)
+	buf = append(buf, 0)
+	buf = append(buf, v...)
+	buf = append(buf, 0)
+	buf = append(buf, id...)
+	return buf[start:len(buf):len(buf)], buf
+}
+
+// idKey returns the id index key of a record.
+func idKey(kind string, id itsm.ID) []byte {
+	k := make([]byte, 0, len(kind)+1+len(id))
+	k = append(k, kind...)
+	k = append(k, 0)
+	return append(k, id[:]...)
+}
+
+// valuesOf returns e's values of name, sorted.
+func (e *entry) valuesOf(name string) []value {
+	i, _ := slices.BinarySearchFunc(e.vals, name, func(v value, name string) int { return strings.Compare(v.name, name) })
+	j := i
+	for j < len(e.vals) && e.vals[j].name == name {
+		j++
+	}
+	return e.vals[i:j]
+}
+
+// record returns e as a record the caller owns: nothing in it is shared with
+// the store or with another record returned.
+func (e *entry) record() itsm.Record {
+	r := itsm.Record{Kind: e.kind, ID: e.id, Version: e.version, Body: bytes.Clone(e.body)}
+	if len(e.vals) == 0 {
+		return r
+	}
+	nuniq, names := 0, 0
+	for i, v := range e.vals {
+		switch {
+		case v.unique:
+			nuniq++
+		case i == 0 || e.vals[i-1].name != v.name:
+			names++
+		}
+	}
+	if nuniq > 0 {
+		r.Unique = make(map[string]string, nuniq)
+	}
+	if names > 0 {
+		r.Index = make(map[string][]string, names)
+	}
+	// One backing array for every Index value; each name's slice is
+	// capped so that appending to one cannot overwrite the next.
+	all := make([]string, 0, len(e.vals)-nuniq)
+	for i := 0; i < len(e.vals); {
+		v := e.vals[i]
+		if v.unique {
+			r.Unique[v.name] = v.value
+			i++
+			continue
+		}
+		start := len(all)
+		for ; i < len(e.vals) && e.vals[i].name == v.name; i++ {
+			all = append(all, e.vals[i].value)
+		}
+		r.Index[v.name] = all[start:len(all):len(all)]
+	}
+	return r
+}
+
+// The indexers below read the keys an entry carries. Lookups pass keys
+// that this package built, as []byte or string.
+
+type recordIDIndexer struct{}
+
+func (recordIDIndexer) FromObject(obj any) (bool, []byte, error) {
+	return true, obj.(*entry).idKey, nil
+}
+
+func (recordIDIndexer) FromArgs(args ...any) ([]byte, error) { return keyArg(args) }
+
+type valuesIndexer struct{}
+
+func (valuesIndexer) FromObject(obj any) (bool, [][]byte, error) {
+	e := obj.(*entry)
+	return len(e.valKeys) > 0, e.valKeys, nil
+}
+
+func (valuesIndexer) FromArgs(args ...any) ([]byte, error) { return keyArg(args) }
+
+func keyArg(args []any) ([]byte, error) {
+	if len(args) == 1 {
+		switch k := args[0].(type) {
+		case []byte:
+			return k, nil
+		case string:
+			return []byte(k), nil
+		}
+	}
+	return nil, fmt.Errorf("memstore: want one key, got %d arguments", len(args))
+}
+
+// storedEvent is an event as the log keeps it; like an entry it is never
+// changed after insert.
+type storedEvent struct {
+	key [8]byte // Seq, big-endian, so that keys sort in Seq order
+	ev  itsm.Event
+}
+
+func seqKey(seq int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(seq)) }
+
+type eventIndexer struct{}
+
+func (eventIndexer) FromObject(obj any) (bool, []byte, error) {
+	return true, obj.(*storedEvent).key[:], nil
+}
+
+func (eventIndexer) FromArgs(args ...any) ([]byte, error) { return keyArg(args) }
+
+// counter is the last number taken for a prefix; never changed after insert.
+type counter struct {
+	key []byte // the prefix
+	seq uint64
+}
+
+type counterIndexer struct{}
+
+func (counterIndexer) FromObject(obj any) (bool, []byte, error) {
+	return true, obj.(*counter).key, nil
+}
+
+func (counterIndexer) FromArgs(args ...any) ([]byte, error) { return keyArg(args) }
+
+// cmpConcat compares the concatenation of parts with s bytewise, without
+// building it.
+func cmpConcat(s string, parts ...string) int {
+	for _, p := range parts {
+		n := min(len(p), len(s))
+		if c := strings.Compare(p[:n], s[:n]); c != 0 {
+			return c
+		}
+		if n < len(p) {
+			return 1
+		}
+		s = s[n:]
+	}
+	return cmp.Compare(0, len(s))
+}
