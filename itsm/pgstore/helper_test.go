@@ -1,0 +1,176 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+const dsnEnv = "SPOC_TEST_POSTGRES"
+
+// testDSN returns the DSN of the test server, or skips tb.
+func testDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv(dsnEnv)
+	if dsn == "" {
+		tb.Skip("SPOC_TEST_POSTGRES is not set; skipping PostgreSQL tests (set it to a DSN such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	return dsn
+}
+
+// newSchema returns a schema name no other test or run uses, and drops that
+// schema when tb ends, so that runs never see each other's data.
+func newSchema(tb testing.TB, dsn string) string {
+	tb.Helper()
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	schema := "spoc_test_" + hex.EncodeToString(b[:])
+	tb.Cleanup(func() { dropSchema(tb, dsn, schema) })
+	return schema
+}
+
+func dropSchema(tb testing.TB, dsn, schema string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Errorf("drop schema %s: %v", schema, err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+		tb.Errorf("drop schema %s: %v", schema, err)
+	}
+}
+
+// testOptions keeps each test's pool small: the tests of four engineers
+// share one server.
+func testOptions(schema string) Options { return Options{Schema: schema, MaxConns: 4} }
+
+// openTest opens a store on a fresh schema, closed and dropped when tb ends.
+func openTest(tb testing.TB) *Store {
+	tb.Helper()
+	dsn := testDSN(tb)
+	schema := newSchema(tb, dsn)
+	s, err := Open(context.Background(), dsn, testOptions(schema))
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// target is how a store's location travels to the storetest harness and its
+// child processes: the schema, a space, then the DSN.
+func target(schema, dsn string) string { return schema + " " + dsn }
+
+func parseTarget(tb testing.TB, target string) (schema, dsn string) {
+	schema, dsn, ok := strings.Cut(target, " ")
+	if !ok {
+		tb.Fatalf("target %q is not \"schema dsn\"", target)
+	}
+	return schema, dsn
+}
+
+// newTarget makes a fresh schema for a harness test; the parent drops it.
+func newTarget(t *testing.T) string {
+	dsn := testDSN(t)
+	return target(newSchema(t, dsn), dsn)
+}
+
+// openTarget opens the store at a target made by newTarget, in the parent or
+// in a child process.
+func openTarget(tb testing.TB, target string) itsm.Store {
+	tb.Helper()
+	schema, dsn := parseTarget(tb, target)
+	s, err := Open(context.Background(), dsn, testOptions(schema))
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func write(tb testing.TB, s itsm.Store, fn func(itsm.WriteTx) error) {
+	tb.Helper()
+	if err := s.Write(context.Background(), fn); err != nil {
+		tb.Fatalf("Write: %v", err)
+	}
+}
+
+func read(tb testing.TB, s itsm.Store, fn func(itsm.ReadTx) error) {
+	tb.Helper()
+	if err := s.Read(context.Background(), fn); err != nil {
+		tb.Fatalf("Read: %v", err)
+	}
+}
+
+func wantCode(tb testing.TB, err error, code itsm.Code) {
+	tb.Helper()
+	if !itsm.IsCode(err, code) {
+		tb.Fatalf("err = %v, want code %s", err, code)
+	}
+}
+
+// icuDSN creates a database whose default collation is ICU's en-US, which
+// orders "a" before "B" and ignores punctuation at first, dropped when tb
+// ends, and returns its DSN. It skips tb when the server or the role cannot
+// create one, or when the test DSN is not a URL.
+func icuDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := testDSN(tb)
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		tb.Skipf("%s is not a postgres:// URL; skipping the ICU database test", dsnEnv)
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	db := "spoc_test_icu_" + hex.EncodeToString(b[:])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	quoted := pgx.Identifier{db}.Sanitize()
+	_, err = conn.Exec(ctx, `CREATE DATABASE `+quoted+` TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`)
+	if err != nil {
+		tb.Skipf("cannot create a database with an ICU collation: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			tb.Errorf("drop database %s: %v", db, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+quoted+` WITH (FORCE)`); err != nil {
+			tb.Errorf("drop database %s: %v", db, err)
+		}
+	})
+	u.Path = "/" + db
+	return u.String()
+}
+
+// openICU opens a store in a new database with an en-US default collation.
+func openICU(tb testing.TB) *Store {
+	tb.Helper()
+	dsn := icuDSN(tb)
+	s, err := Open(context.Background(), dsn, testOptions(DefaultSchema))
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}

@@ -1,0 +1,115 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// TestQueryPlans checks that every shape of query walks a primary key in
+// the order asked, with no Sort: that is what COLLATE "C" on the columns and
+// their indexes buys whatever the database's collation is, and what keeps a
+// page as cheap at the end of an index as at its start. Scans other than
+// index scans and sorts are disabled so that the planner picks the index
+// even on a small table whenever it can, and must sort when it cannot.
+func TestQueryPlans(t *testing.T) {
+	testDSN(t)
+	t.Run("default", func(t *testing.T) { testQueryPlans(t, openTest(t)) })
+	t.Run("icu-en-US", func(t *testing.T) { testQueryPlans(t, openICU(t)) })
+}
+
+func testQueryPlans(t *testing.T, s *Store) {
+	ctx := context.Background()
+	write(t, s, func(tx itsm.WriteTx) error {
+		for i := range 200 {
+			r := itsm.Record{Kind: "ticket", ID: itsm.NewID(), Body: []byte(`{}`),
+				Unique: map[string]string{"number": fmt.Sprintf("T%04d", i)},
+				Index:  map[string][]string{"state": {fmt.Sprint("s", i%7)}}}
+			if _, err := tx.Put(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	cursor := itsm.NewCursor("s3", itsm.NewID())
+	var queries []itsm.Query
+	for _, reverse := range []bool{false, true} {
+		for _, after := range []itsm.Cursor{"", cursor} {
+			for _, q := range []itsm.Query{
+				{Index: "state"},
+				{Index: "state", Match: itsm.MatchEqual, Value: "s3"},
+				{Index: "number", Match: itsm.MatchPrefix, Value: "T01"},
+				{Index: "state", Match: itsm.MatchRange, From: "s2", To: "s5"},
+				{Index: "state", Match: itsm.MatchRange, From: "s2"},
+				{},
+			} {
+				q.Kind, q.Reverse, q.After = "ticket", reverse, after
+				queries = append(queries, q)
+			}
+		}
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `ANALYZE `+pgx.Identifier{s.schema}.Sanitize()+`.entries; ANALYZE `+pgx.Identifier{s.schema}.Sanitize()+`.records; SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off`); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries {
+		limit, err := itsm.ValidateQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sql, args := s.sql.query(q, limit)
+		rows, err := conn.Query(ctx, "EXPLAIN "+sql, args...)
+		if err != nil {
+			t.Fatalf("explain %+v: %v", q, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("explain %+v: %v", q, err)
+		}
+		plan := strings.Join(lines, "\n")
+		want := "using entries_pkey on entries e"
+		if q.Index == "" {
+			want = "using records_pkey on records r"
+		}
+		if strings.Contains(plan, "Sort") || !strings.Contains(plan, want) {
+			t.Errorf("query %+v: plan does not walk the index in order:\n%s", q, plan)
+		}
+	}
+	// Put and Delete find a record's entries by index: no write may scan
+	// a table.
+	r := itsm.Record{Kind: "ticket", ID: itsm.NewID(), Index: map[string][]string{"state": {"s1"}}}
+	names, vals, uniqs := flatten(r)
+	for _, c := range []struct {
+		sql  string
+		args []any
+		want string
+	}{
+		{s.sql.update, []any{r.Kind, uuidArg(r.ID), int64(1), []byte(`{}`), names, vals, uniqs}, "using entries_record on entries"},
+		{s.sql.del, []any{r.Kind, uuidArg(r.ID), int64(1)}, "using entries_record on entries"},
+		{s.sql.createIndexed, []any{r.Kind, uuidArg(r.ID), []byte(`{}`), names, vals, uniqs}, "Insert on entries"},
+	} {
+		rows, err := conn.Query(ctx, "EXPLAIN "+c.sql, c.args...)
+		if err != nil {
+			t.Fatalf("explain: %v", err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("explain: %v", err)
+		}
+		if plan := strings.Join(lines, "\n"); strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, c.want) {
+			t.Errorf("plan scans a table or lacks %q:\n%s\n%s", c.want, c.sql, plan)
+		}
+	}
+	if _, err := conn.Exec(ctx, `RESET ALL`); err != nil {
+		t.Fatal(err)
+	}
+}
