@@ -18,10 +18,20 @@ import (
 // pgstore (PostgreSQL).
 //
 // All work happens in transactions. Read runs fn against a consistent
-// snapshot; Write runs fn in a serialisable write transaction that commits
-// only when fn returns nil and every write inside it succeeded, and leaves
-// nothing behind otherwise. Neither retries fn: a conflict is reported, and
-// the caller decides whether to reload and try again.
+// snapshot; Write runs fn in an atomic write transaction that commits only
+// when fn returns nil and every write inside it succeeded, and leaves nothing
+// behind otherwise. Neither retries fn: a conflict is reported, and the
+// caller decides whether to reload and try again.
+//
+// Writes are checked, not locked: Put and Delete compare the version the
+// caller read with the stored one, so a change decided on a stale read fails
+// with CodeConflict instead of overwriting someone else's. Reads inside a
+// write transaction see its own writes; whether they also see what other
+// transactions commit meanwhile is up to the backend (memstore and
+// sqlitestore run one writer at a time; pgstore runs at PostgreSQL's READ
+// COMMITTED). A decision that depends on a record the transaction does not
+// write is therefore not protected against a concurrent change of that
+// record; put the record back with its version if it must be.
 //
 // The transaction passed to fn is valid only until fn returns, and must not
 // be used from several goroutines at once. Its methods honour the context
