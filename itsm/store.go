@@ -86,7 +86,11 @@ type WriteTx interface {
 	// NextNumber returns the next master ticket number for prefix: Seq 1
 	// for the first, then one more than the last committed, with no gap and
 	// no duplicate however many writers run, because a rolled-back
-	// transaction gives its number back.
+	// transaction gives its number back. Counters serialise the
+	// transactions that use them until they end, so take numbers before
+	// appending events: a backend with row locks (pgstore) may otherwise
+	// find two transactions waiting for each other and fail one with
+	// CodeConflict.
 	NextNumber(prefix string) (Number, error)
 }
 
