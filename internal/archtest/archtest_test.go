@@ -1,0 +1,106 @@
+// Package archtest keeps the dependency arrows of docs/ARCHITECTURE pointing
+// one way: itsm <- sla <- domain packages <- refserver and examples, with
+// storage backends that import only itsm and drivers that only they import.
+package archtest
+
+import (
+	"encoding/json"
+	"io"
+	"maps"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/spoc-itsm/spoc"
+
+// allowed lists, for each package, the spoc packages it may import outside
+// its tests. A package missing here may import any spoc package except a
+// storage backend (see TestOnlyHostsChooseABackend).
+var allowed = map[string][]string{
+	"itsm":             {},
+	"itsm/memstore":    {"itsm"},
+	"itsm/sqlitestore": {"itsm"},
+	"itsm/pgstore":     {"itsm"},
+	"itsm/storetest":   {"itsm"},
+	"sla":              {"itsm"},
+}
+
+// drivers may be imported only by the backend named after them.
+var drivers = map[string]string{
+	"github.com/hashicorp/go-memdb": "itsm/memstore",
+	"modernc.org/sqlite":            "itsm/sqlitestore",
+	"github.com/jackc/pgx/v5":       "itsm/pgstore",
+}
+
+// hosts are the programs that may pick a storage backend.
+var hosts = []string{"examples/", "refserver", "cmd/"}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+}
+
+func list(t *testing.T) []pkg {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json=ImportPath,Imports", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		p.ImportPath = strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 5 {
+		t.Fatalf("go list found only %d packages", len(pkgs))
+	}
+	return pkgs
+}
+
+func TestImportsPointOneWay(t *testing.T) {
+	for _, p := range list(t) {
+		ok, listed := allowed[p.ImportPath]
+		if !listed {
+			continue
+		}
+		for _, imp := range p.Imports {
+			rel, spoc := strings.CutPrefix(imp, module+"/")
+			if spoc && !slices.Contains(ok, rel) {
+				t.Errorf("%s imports %s; it may import only %v", p.ImportPath, rel, ok)
+			}
+		}
+	}
+}
+
+func TestDriversStayInTheirBackend(t *testing.T) {
+	for _, p := range list(t) {
+		for _, imp := range p.Imports {
+			for driver, owner := range drivers {
+				if (imp == driver || strings.HasPrefix(imp, driver+"/")) && p.ImportPath != owner {
+					t.Errorf("%s imports %s, which only %s may use", p.ImportPath, imp, owner)
+				}
+			}
+		}
+	}
+}
+
+func TestOnlyHostsChooseABackend(t *testing.T) {
+	for _, p := range list(t) {
+		host := slices.ContainsFunc(hosts, func(h string) bool { return strings.HasPrefix(p.ImportPath, h) })
+		for _, imp := range p.Imports {
+			rel, _ := strings.CutPrefix(imp, module+"/")
+			if slices.Contains(slices.Collect(maps.Values(drivers)), rel) && !host {
+				t.Errorf("%s imports the backend %s; only programs choose one, libraries take an itsm.Store", p.ImportPath, rel)
+			}
+		}
+	}
+}
