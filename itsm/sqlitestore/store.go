@@ -12,6 +12,11 @@
 // itsm.Store (gapless event sequence and ticket numbers, optimistic versions,
 // unique values) holds across them, because each write transaction holds the
 // database's single write lock from its first statement to its commit.
+// SQLite does not queue waiting processes fairly, though: a waiter sleeps
+// between attempts (1 ms, then longer), so a process that writes without
+// pause can hold the lock for long runs and another may reach
+// Options.BusyTimeout (CodeUnavailable). Run one process per file under
+// sustained write load, and use pgstore for several replicas.
 package sqlitestore
 
 import (

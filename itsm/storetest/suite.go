@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) itsm.Store) {
 		{"ReadersDuringWrites", testReadersDuringWrites},
 		{"LostUpdates", testLostUpdates},
 		{"CancelledContext", testCancelled},
+		{"RandomCommands", testRandomCommands},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := open(t)
