@@ -221,9 +221,11 @@ func record(kind string, id itsm.ID, version int64, note string) itsm.Record {
 	}
 }
 
-// stored is what a store must return for r after a Put at version v: the
-// index values normalised as store.go says.
-func stored(r itsm.Record, v int64) itsm.Record {
+// Stored returns what a store must give back for r after a Put that
+// returned version v: Body unchanged, empty Unique and Index values dropped,
+// each name's Index values sorted and deduplicated, nil maps when empty.
+// Backend tests use it to state expectations the way the suite does.
+func Stored(r itsm.Record, v int64) itsm.Record {
 	r.Version = v
 	r.Body = slices.Clone(r.Body)
 	var u map[string]string

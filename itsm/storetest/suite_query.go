@@ -22,7 +22,7 @@ func indexed(t *testing.T, s itsm.Store, n int, values func(i int) []string) []i
 		r := record("ticket", id, 0, fmt.Sprint(i))
 		r.Index = map[string][]string{"tag": values(i)}
 		recs[i] = r
-		st := stored(r, 1)
+		st := Stored(r, 1)
 		for _, v := range st.Index["tag"] {
 			want = append(want, itsm.Hit{Value: v, Record: st})
 		}
@@ -139,7 +139,7 @@ func testQueryByID(t *testing.T, s itsm.Store) {
 	for _, id := range ids(25) {
 		r := record("ticket", id, 0, "")
 		put(t, s, r)
-		want = append(want, itsm.Hit{Value: id.String(), Record: stored(r, 1)})
+		want = append(want, itsm.Hit{Value: id.String(), Record: Stored(r, 1)})
 	}
 	put(t, s, record("problem", itsm.NewID(), 0, ""))
 	for _, rev := range []bool{false, true} {
@@ -336,7 +336,7 @@ func testUnicode(t *testing.T, s itsm.Store) {
 	body := `{"title":"Skrivaren på plan 3 är trasig","note":"Ærlig talt, 日本語 😀","esc":"\u00e5\n"}`
 	r := itsm.Record{Kind: "ticket", ID: itsm.NewID(), Body: []byte(body), Unique: map[string]string{"title": "Skrivaren på plan 3"}}
 	put(t, s, r)
-	if d := diff(stored(r, 1), get(t, s, "ticket", r.ID)); d != "" {
+	if d := diff(Stored(r, 1), get(t, s, "ticket", r.ID)); d != "" {
 		t.Errorf("Unicode record (-want +got):\n%s", d)
 	}
 	e := itsm.Event{Type: "ticket.commented", Kind: "ticket", Subject: r.ID, Time: time.Unix(1, 0), Data: []byte(`{"text":"Hälsningar från Tromsø 😀"}`)}

@@ -21,7 +21,7 @@ func testCRUD(t *testing.T, s itsm.Store) {
 	if v := put(t, s, r)[0]; v != 1 {
 		t.Fatalf("version after create = %d, want 1", v)
 	}
-	if d := diff(stored(r, 1), get(t, s, "ticket", id)); d != "" {
+	if d := diff(Stored(r, 1), get(t, s, "ticket", id)); d != "" {
 		t.Fatalf("after create (-want +got):\n%s", d)
 	}
 	// The same ID under another kind is another record.
@@ -35,7 +35,7 @@ func testCRUD(t *testing.T, s itsm.Store) {
 	if v := put(t, s, r2)[0]; v != 2 {
 		t.Fatalf("version after update = %d, want 2", v)
 	}
-	if d := diff(stored(r2, 2), get(t, s, "ticket", id)); d != "" {
+	if d := diff(Stored(r2, 2), get(t, s, "ticket", id)); d != "" {
 		t.Fatalf("after update (-want +got):\n%s", d)
 	}
 
@@ -81,7 +81,7 @@ func testCopies(t *testing.T, s itsm.Store) {
 	r := record("ticket", itsm.NewID(), 0, "original")
 	r.Unique = map[string]string{"number": "INC0000007"}
 	r.Index = map[string][]string{"state": {"registered"}, "org": {"a", "b"}}
-	want := stored(r, 1)
+	want := Stored(r, 1)
 	put(t, s, r)
 	// The caller's record is its own after Put ...
 	r.Body[2] = 'X'
@@ -367,7 +367,7 @@ func testRollback(t *testing.T, s itsm.Store) {
 	if err := getErr(t, s, "ticket", gone.ID); itsm.ErrorCode(err) != itsm.CodeNotFound {
 		t.Errorf("a record put in a rolled-back transaction is there: %v", err)
 	}
-	if d := diff(stored(kept, 1), get(t, s, "ticket", kept.ID)); d != "" {
+	if d := diff(Stored(kept, 1), get(t, s, "ticket", kept.ID)); d != "" {
 		t.Errorf("a record changed and deleted in a rolled-back transaction (-want +got):\n%s", d)
 	}
 	if hits := queryAll(t, s, itsm.Query{Kind: "ticket", Index: "state"}); len(hits) != 0 {
@@ -476,7 +476,7 @@ func testOwnWrites(t *testing.T, s itsm.Store) {
 		if err != nil {
 			return fmt.Errorf("tx.Get of a record put in this transaction: %w", err)
 		}
-		if d := diff(stored(b, 1), got); d != "" {
+		if d := diff(Stored(b, 1), got); d != "" {
 			return fmt.Errorf("tx.Get in the transaction (-want +got):\n%s", d)
 		}
 		upd := record("ticket", a.ID, 1, "a2")
