@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -118,6 +119,90 @@ type Record struct {
 	// Duplicates within a name count once; empty values are not stored.
 	// A name must not appear in both Unique and Index.
 	Index map[string][]string
+}
+
+// IndexEntry is one index value of a record as a store keeps it: a Unique or
+// Index value with its name.
+type IndexEntry struct {
+	Name   string
+	Value  string
+	Unique bool
+}
+
+// CompareIndexEntries orders entries by name, then by value, bytewise: the
+// order of Record.Entries.
+func CompareIndexEntries(a, b IndexEntry) int {
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Value, b.Value)
+}
+
+// Entries returns r's index values the way every store keeps them: empty
+// values dropped, duplicates within a name counted once, sorted by
+// CompareIndexEntries; nil when there are none. Backends store these and
+// rebuild the maps with SetEntries, so that all of them return the same
+// normalised record.
+func (r Record) Entries() []IndexEntry {
+	n := len(r.Unique)
+	for _, vs := range r.Index {
+		n += len(vs)
+	}
+	if n == 0 {
+		return nil
+	}
+	es := make([]IndexEntry, 0, n)
+	for name, v := range r.Unique {
+		if v != "" {
+			es = append(es, IndexEntry{Name: name, Value: v, Unique: true})
+		}
+	}
+	for name, vs := range r.Index {
+		for _, v := range vs {
+			if v != "" {
+				es = append(es, IndexEntry{Name: name, Value: v})
+			}
+		}
+	}
+	slices.SortFunc(es, CompareIndexEntries)
+	// A valid record never has a name in both maps, so equal name and value
+	// is a duplicate Index value.
+	es = slices.CompactFunc(es, func(a, b IndexEntry) bool { return a.Name == b.Name && a.Value == b.Value })
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+// SetEntries replaces r.Unique and r.Index with the maps that es, sorted as
+// Entries returns them, describe: each name's Index values in order, and nil
+// maps when there is nothing to put in them.
+func (r *Record) SetEntries(es []IndexEntry) {
+	r.Unique, r.Index = nil, nil
+	for i := 0; i < len(es); {
+		e := es[i]
+		if e.Unique {
+			if r.Unique == nil {
+				r.Unique = make(map[string]string)
+			}
+			r.Unique[e.Name] = e.Value
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(es) && es[j].Name == e.Name && !es[j].Unique {
+			j++
+		}
+		vs := make([]string, j-i)
+		for k := range vs {
+			vs[k] = es[i+k].Value
+		}
+		if r.Index == nil {
+			r.Index = make(map[string][]string)
+		}
+		r.Index[e.Name] = vs
+		i = j
+	}
 }
 
 // Event is one entry of the append-only event log: the audit trail, the

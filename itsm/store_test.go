@@ -195,3 +195,34 @@ func TestValidateErrorsNameTheProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestEntriesRoundTrip(t *testing.T) {
+	r := itsm.Record{
+		Unique: map[string]string{"number": "INC0000001", "external": ""},
+		Index:  map[string][]string{"org": {"b", "a", "b", ""}, "state": {"open"}, "none": {""}, "nil": nil},
+	}
+	es := r.Entries()
+	want := []itsm.IndexEntry{
+		{Name: "number", Value: "INC0000001", Unique: true},
+		{Name: "org", Value: "a"},
+		{Name: "org", Value: "b"},
+		{Name: "state", Value: "open"},
+	}
+	if !slices.Equal(es, want) {
+		t.Fatalf("Entries() = %v, want %v", es, want)
+	}
+	var back itsm.Record
+	back.Index = map[string][]string{"stale": {"x"}}
+	back.SetEntries(es)
+	if len(back.Unique) != 1 || back.Unique["number"] != "INC0000001" || len(back.Index) != 2 ||
+		!slices.Equal(back.Index["org"], []string{"a", "b"}) || !slices.Equal(back.Index["state"], []string{"open"}) {
+		t.Fatalf("SetEntries gave Unique %v, Index %v", back.Unique, back.Index)
+	}
+	if (itsm.Record{Index: map[string][]string{"x": {""}}}).Entries() != nil {
+		t.Fatal("a record with only empty values has entries")
+	}
+	back.SetEntries(nil)
+	if back.Unique != nil || back.Index != nil {
+		t.Fatal("SetEntries(nil) left maps behind")
+	}
+}
