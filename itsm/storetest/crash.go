@@ -224,18 +224,9 @@ func hCrashCheck(t testing.TB, s itsm.Store, acked []hAck) int64 {
 			}
 			q.After = page.Next
 		}
-		after := int64(0)
-		for {
-			evs, err := tx.Events(after, itsm.MaxLimit)
-			if err != nil {
-				return fmt.Errorf("events after %d: %w", after, err)
-			}
-			if len(evs) == 0 {
-				return nil
-			}
-			events = append(events, evs...)
-			after = evs[len(evs)-1].Seq
-		}
+		var err error
+		events, err = readEvents(tx)
+		return err
 	})
 	if err != nil {
 		t.Fatalf("reading the store after the kill: %v", err)

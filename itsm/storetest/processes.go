@@ -204,17 +204,8 @@ func hProcCheck(t testing.TB, s itsm.Store, owner map[uint64]int, total int64) {
 		if counter, err = tx.Get(hProcKind, hProcID); err != nil {
 			return fmt.Errorf("get the counter: %w", err)
 		}
-		for after := int64(0); ; {
-			evs, err := tx.Events(after, itsm.MaxLimit)
-			if err != nil {
-				return fmt.Errorf("events after %d: %w", after, err)
-			}
-			if len(evs) == 0 {
-				return nil
-			}
-			events = append(events, evs...)
-			after = evs[len(evs)-1].Seq
-		}
+		events, err = readEvents(tx)
+		return err
 	})
 	if err != nil {
 		t.Fatalf("reading the store after the children: %v", err)

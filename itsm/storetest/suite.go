@@ -184,17 +184,33 @@ func events(t *testing.T, s itsm.Store, after int64, limit int) []itsm.Event {
 	return es
 }
 
-// allEvents reads the whole log page by page.
+// allEvents reads the whole log in one read transaction.
 func allEvents(t *testing.T, s itsm.Store) []itsm.Event {
 	t.Helper()
 	var all []itsm.Event
-	var after int64
-	for {
-		es := events(t, s, after, itsm.MaxLimit)
-		all = append(all, es...)
-		if len(es) < itsm.MaxLimit {
-			return all
+	err := s.Read(ctx(t), func(tx itsm.ReadTx) error {
+		var err error
+		all, err = readEvents(tx)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("reading the event log: %v", err)
+	}
+	return all
+}
+
+// readEvents reads the whole log page by page.
+func readEvents(tx itsm.ReadTx) ([]itsm.Event, error) {
+	var all []itsm.Event
+	for after := int64(0); ; {
+		es, err := tx.Events(after, itsm.MaxLimit)
+		if err != nil {
+			return nil, fmt.Errorf("events after %d: %w", after, err)
 		}
+		if len(es) == 0 {
+			return all, nil
+		}
+		all = append(all, es...)
 		after = es[len(es)-1].Seq
 	}
 }
