@@ -183,12 +183,12 @@ func (t *readTx) seek(index, key string, reverse bool) (memdb.ResultIterator, er
 // keyPast returns the value among vals (sorted, of one record with id)
 // whose key suffix value+NUL+id comes first after bound in walking order,
 // or false if there is none.
-func keyPast(vals []value, id, bound string, strict, reverse bool) (string, bool) {
+func keyPast(vals []itsm.IndexEntry, id, bound string, strict, reverse bool) (string, bool) {
 	// i is the first value whose key is above bound (at or above it when
 	// walking up from a bound that is not strict, or down from one that is);
 	// walking down, the one before it is the answer.
 	i := sort.Search(len(vals), func(i int) bool {
-		c := cmpConcat(bound, vals[i].value, "\x00", id)
+		c := cmpConcat(bound, vals[i].Value, "\x00", id)
 		return c > 0 || c == 0 && strict == reverse
 	})
 	if reverse {
@@ -199,14 +199,14 @@ func keyPast(vals []value, id, bound string, strict, reverse bool) (string, bool
 	} else if i == len(vals) {
 		return "", false
 	}
-	return vals[i].value, true
+	return vals[i].Value, true
 }
 
 // hasKey reports whether one of vals (sorted, of one record with id) has
 // the key suffix bound.
-func hasKey(vals []value, id, bound string) bool {
-	i := sort.Search(len(vals), func(i int) bool { return cmpConcat(bound, vals[i].value, "\x00", id) >= 0 })
-	return i < len(vals) && cmpConcat(bound, vals[i].value, "\x00", id) == 0
+func hasKey(vals []itsm.IndexEntry, id, bound string) bool {
+	i := sort.Search(len(vals), func(i int) bool { return cmpConcat(bound, vals[i].Value, "\x00", id) >= 0 })
+	return i < len(vals) && cmpConcat(bound, vals[i].Value, "\x00", id) == 0
 }
 
 // inRange reports whether v can still match q; called on values in walking

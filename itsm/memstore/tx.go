@@ -188,14 +188,14 @@ func (t *writeTx) changed(old, new *entry) {
 	// Release before taking, for a record that keeps its value.
 	if old != nil {
 		for i, v := range old.vals {
-			if v.unique {
+			if v.Unique {
 				t.holders[string(uniquePrefix(old.valKeys[i]))] = nil
 			}
 		}
 	}
 	if new != nil {
 		for i, v := range new.vals {
-			if v.unique {
+			if v.Unique {
 				t.holders[string(uniquePrefix(new.valKeys[i]))] = new
 			}
 		}
@@ -269,7 +269,7 @@ func (t *writeTx) Put(r itsm.Record) (int64, error) {
 		return 0, t.fail(itsm.Errorf(itsm.CodeConflict, "%s %s: version %d is stale, the stored version is %d", r.Kind, r.ID, r.Version, old.version))
 	}
 	for i, v := range e.vals {
-		if !v.unique {
+		if !v.Unique {
 			continue
 		}
 		holder, err := t.uniqueHolder(uniquePrefix(e.valKeys[i]), v)
@@ -277,7 +277,7 @@ func (t *writeTx) Put(r itsm.Record) (int64, error) {
 			return 0, t.fail(err)
 		}
 		if holder != nil && holder.id != r.ID {
-			return 0, t.fail(itsm.Errorf(itsm.CodeConflict, "%s %s: %s %q is already held by %s", r.Kind, r.ID, v.name, v.value, holder.id))
+			return 0, t.fail(itsm.Errorf(itsm.CodeConflict, "%s %s: %s %q is already held by %s", r.Kind, r.ID, v.Name, v.Value, holder.id))
 		}
 	}
 	if err := t.txn.Insert(tableRecords, e); err != nil {
@@ -297,7 +297,7 @@ func uniquePrefix(key []byte) []byte { return key[:len(key)-len(itsm.ID{})] }
 // same name and value as an Index value are passed over: a name is meant to
 // be Unique in every record of a kind or in none, and only Unique holders
 // clash.
-func (t *writeTx) uniqueHolder(prefix []byte, v value) (*entry, error) {
+func (t *writeTx) uniqueHolder(prefix []byte, v itsm.IndexEntry) (*entry, error) {
 	txn := t.txn // not changed yet: no clone
 	if t.overlay() {
 		if e, ok := t.holders[string(prefix)]; ok {
@@ -314,8 +314,8 @@ func (t *writeTx) uniqueHolder(prefix []byte, v value) (*entry, error) {
 	// holders, and the lookup above would have answered.
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		e := raw.(*entry)
-		for _, w := range e.valuesOf(v.name) {
-			if w.value == v.value && w.unique {
+		for _, w := range e.valuesOf(v.Name) {
+			if w.Value == v.Value && w.Unique {
 				return e, nil
 			}
 		}

@@ -88,15 +88,64 @@ func newTarget(t *testing.T) string {
 }
 
 // openTarget opens the store at a target made by newTarget, in the parent or
-// in a child process.
+// in a child process. A child's sessions carry an application name, so that
+// the parent, reopening after a kill, can wait for the server to finish with
+// them: a COMMIT the child sent just before SIGKILL may still be running, and
+// a parent that read the store first would see it land half-way through its
+// checks.
 func openTarget(tb testing.TB, target string) itsm.Store {
 	tb.Helper()
 	schema, dsn := parseTarget(tb, target)
+	app := "spoc-test-child-" + schema
+	if os.Getenv("SPOC_STORETEST_CHILD") != "" {
+		dsn = withApplicationName(tb, dsn, app)
+	} else {
+		waitForSessions(tb, dsn, app)
+	}
 	s, err := Open(context.Background(), dsn, testOptions(schema))
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
 	return s
+}
+
+// withApplicationName sets application_name in a URL or keyword/value DSN.
+func withApplicationName(tb testing.TB, dsn, app string) string {
+	tb.Helper()
+	if !strings.Contains(dsn, "://") {
+		return dsn + " application_name=" + app
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatalf("DSN: %v", err)
+	}
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// waitForSessions waits until the server has no session named app.
+func waitForSessions(tb testing.TB, dsn, app string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	for {
+		var n int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n)
+		if err != nil {
+			tb.Fatalf("sessions of %s: %v", app, err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func write(tb testing.TB, s itsm.Store, fn func(itsm.WriteTx) error) {

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -68,64 +67,28 @@ func (r *recordRow) dest() []any {
 // the caller may change them freely.
 func (r *recordRow) record(kind string) itsm.Record {
 	rec := itsm.Record{Kind: kind, ID: itsm.ID(r.id.Bytes), Version: r.version, Body: r.body}
-	for i, name := range r.names {
-		if i >= len(r.vals) || i >= len(r.uniqs) {
-			break
-		}
-		if r.uniqs[i] {
-			if rec.Unique == nil {
-				rec.Unique = make(map[string]string)
-			}
-			rec.Unique[name] = r.vals[i]
-			continue
-		}
-		if rec.Index == nil {
-			rec.Index = make(map[string][]string)
-		}
-		// flatten stored the values sorted, so appending keeps them so.
-		rec.Index[name] = append(rec.Index[name], r.vals[i])
+	// The entries only carry the arrays over to SetEntries, so a record's
+	// usual handful stays on the stack instead of costing every Get and
+	// every hit an allocation.
+	var buf [16]itsm.IndexEntry
+	es := buf[:0]
+	for i := range min(len(r.names), len(r.vals), len(r.uniqs)) {
+		es = append(es, itsm.IndexEntry{Name: r.names[i], Value: r.vals[i], Unique: r.uniqs[i]})
 	}
+	// Put stored the arrays in the order of Record.Entries, which is the
+	// order SetEntries wants.
+	rec.SetEntries(es)
 	return rec
 }
 
-// flatten lays r's index values out as the parallel arrays that the records
-// row keeps and the entries rows are made from: empty values dropped, each
-// value once per name, sorted by name and then value, byte by byte. The
-// slices are never nil, because pgx sends a nil slice as NULL.
+// flatten lays r.Entries() out as the parallel arrays that the records row
+// keeps and the entries rows are made from. The slices are never nil,
+// because pgx sends a nil slice as NULL.
 func flatten(r itsm.Record) (names, vals []string, uniqs []bool) {
-	type entry struct {
-		name, value string
-		uniq        bool
-	}
-	n := len(r.Unique)
-	for _, vs := range r.Index {
-		n += len(vs)
-	}
-	es := make([]entry, 0, n)
-	for name, v := range r.Unique {
-		if v != "" {
-			es = append(es, entry{name, v, true})
-		}
-	}
-	for name, vs := range r.Index {
-		for _, v := range vs {
-			if v != "" {
-				es = append(es, entry{name, v, false})
-			}
-		}
-	}
-	slices.SortFunc(es, func(a, b entry) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.value, b.value)
-	})
-	// ValidateRecord keeps a name out of Unique and Index at once, so only
-	// Index duplicates meet here.
-	es = slices.CompactFunc(es, func(a, b entry) bool { return a.name == b.name && a.value == b.value })
+	es := r.Entries()
 	names, vals, uniqs = make([]string, len(es)), make([]string, len(es)), make([]bool, len(es))
 	for i, e := range es {
-		names[i], vals[i], uniqs[i] = e.name, e.value, e.uniq
+		names[i], vals[i], uniqs[i] = e.Name, e.Value, e.Unique
 	}
 	return names, vals, uniqs
 }

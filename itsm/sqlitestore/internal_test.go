@@ -379,12 +379,12 @@ func TestEntriesRoundTrip(t *testing.T) {
 		Unique: map[string]string{"number": "INC0000001", "ext": "", "z": "ünï\u2028"},
 		Index:  map[string][]string{"org": {"b", "a", "b", ""}, "empty": {""}, "long": {strings.Repeat("v", itsm.MaxValueSize)}},
 	}
-	es, err := decodeEntries(encodeEntries(entriesOf(r)))
+	es, err := decodeEntries(encodeEntries(r.Entries()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got itsm.Record
-	setIndexes(&got, es)
+	got.SetEntries(es)
 	wantU := map[string]string{"number": "INC0000001", "z": "ünï\u2028"}
 	if len(got.Unique) != 2 || got.Unique["number"] != wantU["number"] || got.Unique["z"] != wantU["z"] {
 		t.Errorf("Unique = %q, want %q", got.Unique, wantU)

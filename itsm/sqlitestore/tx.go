@@ -63,14 +63,14 @@ func (t *txn) Get(kind string, id itsm.ID) (itsm.Record, error) {
 	if r.Version == 0 {
 		return itsm.Record{}, itsm.Errorf(itsm.CodeNotFound, "sqlitestore: %s %s not found", kind, id)
 	}
-	setIndexes(&r, es)
+	r.SetEntries(es)
 	return r, nil
 }
 
 // load reads the row of kind and id and its entries, the record's Version 0
 // when there is none. The body is left out, unread, when only the version
 // and index values are needed.
-func (t *txn) load(kind string, id itsm.ID, withBody bool) (r itsm.Record, es []entry, err error) {
+func (t *txn) load(kind string, id itsm.ID, withBody bool) (r itsm.Record, es []itsm.IndexEntry, err error) {
 	q, row := sqlHead, t.row[:2]
 	if withBody {
 		q, row = sqlGet, t.row[:3]
@@ -165,7 +165,7 @@ func scanHit(kind string, byID bool, row []driver.Value) (h itsm.Hit, err error)
 	if err != nil {
 		return h, err
 	}
-	setIndexes(&h.Record, es)
+	h.Record.SetEntries(es)
 	h.Record.Body, err = asBytes(row[3])
 	return h, err
 }
@@ -342,7 +342,7 @@ func (t *writeTx) put(r itsm.Record) (int64, error) {
 	// A create does not read the row first: the INSERT's primary key
 	// refuses an existing record, before anything of this Put is written.
 	var old itsm.Record
-	var oldEs []entry
+	var oldEs []itsm.IndexEntry
 	if r.Version != 0 {
 		var err error
 		if old, oldEs, err = t.load(r.Kind, r.ID, false); err != nil {
@@ -358,16 +358,16 @@ func (t *writeTx) put(r itsm.Record) (int64, error) {
 	exists := func() error {
 		return itsm.Errorf(itsm.CodeConflict, "sqlitestore: create %s %s: the record exists already", r.Kind, r.ID)
 	}
-	newEs := entriesOf(r)
+	newEs := r.Entries()
 	gone, added := diffEntries(oldEs, newEs)
 	for _, e := range added {
-		if !e.unique {
+		if !e.Unique {
 			continue
 		}
 		row := t.row[:1]
-		found, err := t.c.queryRow(short, sqlHolder, row, r.Kind, e.name, e.value)
+		found, err := t.c.queryRow(short, sqlHolder, row, r.Kind, e.Name, e.Value)
 		if err != nil {
-			return 0, mapErr(t.ctx, err, "sqlitestore: put %s %s: unique index %s", r.Kind, r.ID, e.name)
+			return 0, mapErr(t.ctx, err, "sqlitestore: put %s %s: unique index %s", r.Kind, r.ID, e.Name)
 		}
 		if found {
 			var h itsm.ID
@@ -377,7 +377,7 @@ func (t *writeTx) put(r itsm.Record) (int64, error) {
 			if h == r.ID {
 				return 0, exists() // only a create gets here with its own value
 			}
-			return 0, itsm.Errorf(itsm.CodeConflict, "sqlitestore: put %s %s: unique index %s value %q is held by %s %s", r.Kind, r.ID, e.name, e.value, r.Kind, h)
+			return 0, itsm.Errorf(itsm.CodeConflict, "sqlitestore: put %s %s: unique index %s value %q is held by %s %s", r.Kind, r.ID, e.Name, e.Value, r.Kind, h)
 		}
 	}
 
@@ -409,15 +409,15 @@ func (t *writeTx) put(r itsm.Record) (int64, error) {
 
 // insertEntries inserts es several rows to a statement, which costs SQLite
 // less than a statement a row.
-func (t *writeTx) insertEntries(kind string, id itsm.ID, es []entry) error {
+func (t *writeTx) insertEntries(kind string, id itsm.ID, es []itsm.IndexEntry) error {
 	for len(es) > 0 {
 		n := min(len(es), len(sqlInsertEntries))
 		args := make([]any, 0, 5*n)
 		for _, e := range es[:n] {
-			args = append(args, kind, e.name, e.value, id[:], e.unique)
+			args = append(args, kind, e.Name, e.Value, id[:], e.Unique)
 		}
 		if err := t.c.exec(short, sqlInsertEntries[n-1], args...); err != nil {
-			return mapErr(t.ctx, err, "sqlitestore: put %s %s: index %s value %q and %d more", kind, id, es[0].name, es[0].value, n-1)
+			return mapErr(t.ctx, err, "sqlitestore: put %s %s: index %s value %q and %d more", kind, id, es[0].Name, es[0].Value, n-1)
 		}
 		es = es[n:]
 	}
@@ -425,9 +425,9 @@ func (t *writeTx) insertEntries(kind string, id itsm.ID, es []entry) error {
 }
 
 // diffEntries returns the entries of old that new lacks and those of new that
-// old lacks; both lists are in entry order. An entry that turns from unique to
-// not, or back, is in both.
-func diffEntries(old, new []entry) (gone, added []entry) {
+// old lacks; both lists are in the order of itsm.Record.Entries. An entry that
+// turns from unique to not, or back, is in both.
+func diffEntries(old, new []itsm.IndexEntry) (gone, added []itsm.IndexEntry) {
 	i, j := 0, 0
 	for i < len(old) || j < len(new) {
 		switch {
@@ -438,7 +438,7 @@ func diffEntries(old, new []entry) (gone, added []entry) {
 			added = append(added, new[j])
 			j++
 		default:
-			switch c := compareEntries(old[i], new[j]); {
+			switch c := itsm.CompareIndexEntries(old[i], new[j]); {
 			case c < 0:
 				gone = append(gone, old[i])
 				i++
@@ -446,7 +446,7 @@ func diffEntries(old, new []entry) (gone, added []entry) {
 				added = append(added, new[j])
 				j++
 			default:
-				if old[i].unique != new[j].unique {
+				if old[i].Unique != new[j].Unique {
 					gone = append(gone, old[i])
 					added = append(added, new[j])
 				}
@@ -458,10 +458,10 @@ func diffEntries(old, new []entry) (gone, added []entry) {
 	return gone, added
 }
 
-func (t *writeTx) deleteEntries(kind string, id itsm.ID, es []entry) error {
+func (t *writeTx) deleteEntries(kind string, id itsm.ID, es []itsm.IndexEntry) error {
 	for _, e := range es {
-		if err := t.c.exec(short, sqlDeleteEntry, kind, e.name, e.value, id[:]); err != nil {
-			return mapErr(t.ctx, err, "sqlitestore: %s %s: remove index %s value %q", kind, id, e.name, e.value)
+		if err := t.c.exec(short, sqlDeleteEntry, kind, e.Name, e.Value, id[:]); err != nil {
+			return mapErr(t.ctx, err, "sqlitestore: %s %s: remove index %s value %q", kind, id, e.Name, e.Value)
 		}
 	}
 	return nil
