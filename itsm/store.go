@@ -179,29 +179,45 @@ func (r Record) Entries() []IndexEntry {
 // maps when there is nothing to put in them.
 func (r *Record) SetEntries(es []IndexEntry) {
 	r.Unique, r.Index = nil, nil
+	// One backing array for all Index values and maps sized up front: a
+	// store calls this for every record it returns.
+	var unique, names, values int
+	for i, e := range es {
+		switch {
+		case e.Unique:
+			unique++
+		case i == 0 || es[i-1].Name != e.Name || es[i-1].Unique:
+			names++
+			values++
+		default:
+			values++
+		}
+	}
+	if unique > 0 {
+		r.Unique = make(map[string]string, unique)
+	}
+	if names == 0 {
+		for _, e := range es {
+			r.Unique[e.Name] = e.Value
+		}
+		return
+	}
+	r.Index = make(map[string][]string, names)
+	all := make([]string, 0, values)
 	for i := 0; i < len(es); {
 		e := es[i]
 		if e.Unique {
-			if r.Unique == nil {
-				r.Unique = make(map[string]string)
-			}
 			r.Unique[e.Name] = e.Value
 			i++
 			continue
 		}
-		j := i + 1
-		for j < len(es) && es[j].Name == e.Name && !es[j].Unique {
-			j++
+		start := len(all)
+		for ; i < len(es) && es[i].Name == e.Name && !es[i].Unique; i++ {
+			all = append(all, es[i].Value)
 		}
-		vs := make([]string, j-i)
-		for k := range vs {
-			vs[k] = es[i+k].Value
-		}
-		if r.Index == nil {
-			r.Index = make(map[string][]string)
-		}
-		r.Index[e.Name] = vs
-		i = j
+		// Capped, so that a caller appending to one name's values cannot
+		// overwrite the next name's.
+		r.Index[e.Name] = all[start:len(all):len(all)]
 	}
 }
 

@@ -218,6 +218,10 @@ func TestEntriesRoundTrip(t *testing.T) {
 		!slices.Equal(back.Index["org"], []string{"a", "b"}) || !slices.Equal(back.Index["state"], []string{"open"}) {
 		t.Fatalf("SetEntries gave Unique %v, Index %v", back.Unique, back.Index)
 	}
+	_ = append(back.Index["org"], "appended")
+	if !slices.Equal(back.Index["state"], []string{"open"}) {
+		t.Fatalf("appending to one name's values changed another's: %v", back.Index["state"])
+	}
 	if (itsm.Record{Index: map[string][]string{"x": {""}}}).Entries() != nil {
 		t.Fatal("a record with only empty values has entries")
 	}
