@@ -110,7 +110,17 @@ type floorIDIndexer struct{}
 
 func (floorIDIndexer) FromObject(obj any) (bool, []byte, error) {
 	r := &obj.(*floorRecord).rec
-	return true, rawKey(r.Kind, r.ID), nil
+	k := make([]byte, 0, len(r.Kind)+1+2*len(r.ID))
+	return true, appendHalfBytes(append(append(k, r.Kind...), 0), r.ID), nil
+}
+
+// appendHalfBytes appends id as memstore puts IDs in keys: a byte per half
+// byte, which keeps radix tree nodes small.
+func appendHalfBytes(k []byte, id itsm.ID) []byte {
+	for _, b := range id {
+		k = append(k, b>>4, b&0x0f)
+	}
+	return k
 }
 
 func (floorIDIndexer) FromArgs(args ...any) ([]byte, error) {
@@ -121,11 +131,11 @@ func (floorIDIndexer) FromArgs(args ...any) ([]byte, error) {
 func floorInsert(db *memdb.MemDB, r itsm.Record) error {
 	fr := &floorRecord{rec: r}
 	key := func(name, v string) []byte {
-		k := make([]byte, 0, len(r.Kind)+len(name)+len(v)+3+len(r.ID))
+		k := make([]byte, 0, len(r.Kind)+len(name)+len(v)+3+2*len(r.ID))
 		k = append(append(k, r.Kind...), 0)
 		k = append(append(k, name...), 0)
 		k = append(append(k, v...), 0)
-		return append(k, r.ID[:]...)
+		return appendHalfBytes(k, r.ID)
 	}
 	for name, v := range r.Unique {
 		fr.keys = append(fr.keys, key(name, v))

@@ -20,11 +20,12 @@ import (
 //	id:     kind 0x00 id
 //	values: kind 0x00 name 0x00 value 0x00 id   (every Unique and Index value)
 //
-// Kinds, names and values cannot contain NUL (itsm.ValidateRecord refuses
-// it), so a NUL ends each part: a value that is a prefix of another sorts
-// first, as it does bytewise, and equal values are ordered by ID bytes. The
-// keys are computed once in Put and kept, because go-memdb asks for the old
-// entry's keys again on every update and delete.
+// where id is the record ID as appendIDKey writes it, 32 bytes that sort as
+// the ID's 16 do. Kinds, names and values cannot contain NUL
+// (itsm.ValidateRecord refuses it), so a NUL ends each part: a value that is
+// a prefix of another sorts first, as it does bytewise, and equal values are
+// ordered by ID bytes. The keys are computed once in Put and kept, because
+// go-memdb asks for the old entry's keys again on every update and delete.
 //
 // Unique values share the values index rather than having one of their
 // own: a third index tree cost every Put about 15%, and the keys of a
@@ -48,21 +49,21 @@ func newEntry(r *itsm.Record, version int64) *entry {
 
 	// The body and all keys share one allocation: at about 300-byte
 	// records, allocation is a large part of Put.
-	size := len(r.Body) + len(r.Kind) + 1 + len(r.ID)
+	size := len(r.Body) + len(r.Kind) + 1 + idKeyLen
 	for _, v := range vals {
-		size += len(r.Kind) + len(v.Name) + len(v.Value) + 3 + len(r.ID)
+		size += len(r.Kind) + len(v.Name) + len(v.Value) + 3 + idKeyLen
 	}
 	buf := append(make([]byte, 0, size), r.Body...)
 	e := &entry{kind: r.Kind, id: r.ID, version: version, body: buf[:len(buf):len(buf)], vals: vals}
 	buf = buf[len(buf):]
 	buf = append(buf, r.Kind...)
 	buf = append(buf, 0)
-	buf = append(buf, r.ID[:]...)
+	buf = appendIDKey(buf, r.ID)
 	e.idKey = buf[:len(buf):len(buf)]
 	if len(vals) > 0 {
 		e.valKeys = make([][]byte, len(vals))
 		for i, v := range vals {
-			e.valKeys[i], buf = appendValueKey(buf, r.Kind, v.Name, v.Value, r.ID[:])
+			e.valKeys[i], buf = appendValueKey(buf, r.Kind, v.Name, v.Value, r.ID)
 		}
 	}
 	return e
@@ -70,7 +71,7 @@ func newEntry(r *itsm.Record, version int64) *entry {
 
 // appendValueKey appends the values index key of a value to buf, and
 // returns the key as a slice of buf capped at its length, and buf.
-func appendValueKey(buf []byte, kind, name, v string, id []byte) (key, rest []byte) {
+func appendValueKey(buf []byte, kind, name, v string, id itsm.ID) (key, rest []byte) {
 	start := len(buf)
 	buf = append(buf, kind...)
 	buf = append(buf, 0)
@@ -78,16 +79,36 @@ func appendValueKey(buf []byte, kind, name, v string, id []byte) (key, rest []by
 	buf = append(buf, 0)
 	buf = append(buf, v...)
 	buf = append(buf, 0)
-	buf = append(buf, id...)
+	buf = appendIDKey(buf, id)
 	return buf[start:len(buf):len(buf)], buf
 }
 
 // idKey returns the id index key of a record.
 func idKey(kind string, id itsm.ID) []byte {
-	k := make([]byte, 0, len(kind)+1+len(id))
+	k := make([]byte, 0, len(kind)+1+idKeyLen)
 	k = append(k, kind...)
 	k = append(k, 0)
-	return append(k, id[:]...)
+	return appendIDKey(k, id)
+}
+
+// idKeyLen is the length of an ID in a key.
+const idKeyLen = 2 * len(itsm.ID{})
+
+// appendIDKey appends id to a key as one byte per 4 bits, high half first.
+// The order of keys is that of the ID bytes either way, but a tree node
+// that branches on a whole ID byte can have 256 children, and go-memdb's
+// radix tree copies every node on the path of an insert with all its
+// children: with IDs that grow with time, every insert copied such a node.
+// Half bytes keep nodes at 16 children at most. Measured interleaved with
+// whole bytes, a single-record Put went from about 25 to 19 µs and 27 to
+// 17 KB allocated (BenchmarkStore/Put). The paths are deeper, though: a
+// 100-record Write, which copies each wide node once, got about 7% slower
+// (PutBatch), and Get a few percent slower.
+func appendIDKey(buf []byte, id itsm.ID) []byte {
+	for _, b := range id {
+		buf = append(buf, b>>4, b&0x0f)
+	}
+	return buf
 }
 
 // valuesOf returns e's values of name, sorted.

@@ -45,7 +45,7 @@ func (t *readTx) queryByID(q itsm.Query, limit int, cur *position) (itsm.Page, e
 		seek = q.Kind + "\x01"
 	}
 	if cur != nil {
-		seek = prefix + string(cur.id[:])
+		seek = string(appendIDKey([]byte(prefix), cur.id))
 	}
 	it, err := t.seek(indexID, seek, q.Reverse)
 	if err != nil {
@@ -125,7 +125,14 @@ func (t *readTx) queryValues(q itsm.Query, limit int, cur *position) (itsm.Page,
 			}
 		}
 	}
-	it, err := t.seek(indexValues, prefix+bound, q.Reverse)
+	// Keys hold IDs as appendIDKey writes them, which orders them as
+	// their bytes do: only the seek key of a cursor's position, the one
+	// bound holding an ID, needs them so.
+	seek := prefix + bound
+	if strict {
+		seek = string(appendIDKey([]byte(prefix+cur.value+"\x00"), cur.id))
+	}
+	it, err := t.seek(indexValues, seek, q.Reverse)
 	if err != nil {
 		return itsm.Page{}, err
 	}

@@ -289,7 +289,7 @@ func (t *writeTx) Put(r itsm.Record) (int64, error) {
 
 // uniquePrefix returns the part of a values index key before the record
 // ID: the prefix of the keys of every record holding the value.
-func uniquePrefix(key []byte) []byte { return key[:len(key)-len(itsm.ID{})] }
+func uniquePrefix(key []byte) []byte { return key[:len(key)-idKeyLen] }
 
 // uniqueHolder returns the record holding v as a Unique value, or nil.
 // prefix is uniquePrefix of v's key. go-memdb does not enforce uniqueness of
