@@ -277,18 +277,6 @@ func hCrashCheck(t testing.TB, s itsm.Store, acked []hAck) int64 {
 
 	// A counter that moved without its record would make the next number
 	// skip; take one and roll back so the next child still gets it.
-	err = s.Write(context.Background(), func(tx itsm.WriteTx) error {
-		num, err := tx.NextNumber(hCrashPrefix)
-		if err != nil {
-			return err
-		}
-		if num.Seq != uint64(n+1) {
-			t.Errorf("next %s number is %d after %d committed transactions, want %d", hCrashPrefix, num.Seq, n, n+1)
-		}
-		return errHarnessProbe
-	})
-	if !errors.Is(err, errHarnessProbe) {
-		t.Errorf("probing the next number: Write returned %v, want the error fn returned", err)
-	}
+	hProbeNextNumber(t, s, hCrashPrefix, uint64(n+1), fmt.Sprintf("%d committed transactions", n))
 	return n
 }

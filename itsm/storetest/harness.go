@@ -3,6 +3,8 @@ package storetest
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
 )
 
 // The environment a child process is started with. A test binary that sees
@@ -286,4 +290,24 @@ func (c *hChild) diagnostics(protocol func(string) bool) string {
 	}
 	return fmt.Sprintf("--- %s stdout (protocol lines left out):\n%s\n--- %s stderr:\n%s",
 		c.name, strings.Join(other, "\n"), c.name, stderr)
+}
+
+// hProbeNextNumber checks that the next number of prefix is want, in a
+// transaction it rolls back so that the number stays free. A counter that
+// moved without its record would make the number skip.
+func hProbeNextNumber(t testing.TB, s itsm.Store, prefix string, want uint64, after string) {
+	t.Helper()
+	err := s.Write(context.Background(), func(tx itsm.WriteTx) error {
+		num, err := tx.NextNumber(prefix)
+		if err != nil {
+			return err
+		}
+		if num.Seq != want {
+			t.Errorf("next %s number is %d after %s, want %d", prefix, num.Seq, after, want)
+		}
+		return errHarnessProbe
+	})
+	if !errors.Is(err, errHarnessProbe) {
+		t.Errorf("probing the next number: Write returned %v, want the error fn returned", err)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -247,19 +246,7 @@ func hProcCheck(t testing.TB, s itsm.Store, owner map[uint64]int, total int64) {
 			break // the first few are enough to see what went wrong
 		}
 	}
-	err = s.Write(context.Background(), func(tx itsm.WriteTx) error {
-		num, err := tx.NextNumber(hProcPrefix)
-		if err != nil {
-			return err
-		}
-		if num.Seq != uint64(total+1) {
-			t.Errorf("next %s number is %d after %d increments, want %d", hProcPrefix, num.Seq, total, total+1)
-		}
-		return errHarnessProbe
-	})
-	if !errors.Is(err, errHarnessProbe) {
-		t.Errorf("probing the next number: Write returned %v, want the error fn returned", err)
-	}
+	hProbeNextNumber(t, s, hProcPrefix, uint64(total+1), fmt.Sprintf("%d increments", total))
 }
 
 // hProcessesChild is one of the two incrementing processes.
