@@ -531,22 +531,28 @@ func validateName(what, s string) error {
 }
 
 func validEventType(s string) bool {
-	words := strings.Split(s, ".")
-	if len(words) < 2 {
-		return false
-	}
-	for _, w := range words {
-		if w == "" || w[0] < 'a' || w[0] > 'z' {
-			return false
-		}
-		for i := 1; i < len(w); i++ {
-			c := w[i]
-			if !('a' <= c && c <= 'z' || isDigit(c) || c == '_') {
+	// Walked byte by byte rather than split into words: Append checks
+	// every event.
+	words, start := 0, true
+	for i := range len(s) {
+		c := s[i]
+		switch {
+		case c == '.':
+			if start {
+				return false // an empty word
+			}
+			start = true
+		case start:
+			if c < 'a' || c > 'z' {
 				return false
 			}
+			start = false
+			words++
+		case !('a' <= c && c <= 'z' || isDigit(c) || c == '_'):
+			return false
 		}
 	}
-	return true
+	return !start && words >= 2
 }
 
 // validateValue accepts UTF-8 without NUL (PostgreSQL text cannot hold it) up

@@ -230,3 +230,16 @@ func TestEntriesRoundTrip(t *testing.T) {
 		t.Fatal("SetEntries(nil) left maps behind")
 	}
 }
+
+func TestEventTypes(t *testing.T) {
+	for typ, ok := range map[string]bool{
+		"incident.registered": true, "incident.major_declared": true, "a.b.c": true, "a1.b_2": true,
+		"": false, "incident": false, "incident.": false, ".registered": false, "incident..x": false,
+		"Incident.x": false, "incident.1x": false, "incident._x": false, "incident.x-y": false,
+	} {
+		err := itsm.ValidateEvent(itsm.Event{Type: typ, Time: time.Unix(1, 0)})
+		if (err == nil) != ok {
+			t.Errorf("ValidateEvent(type %q) = %v, want ok %v", typ, err, ok)
+		}
+	}
+}

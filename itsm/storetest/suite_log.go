@@ -305,7 +305,6 @@ func testNumbersConcurrent(t *testing.T, s itsm.Store) {
 // the event log agrees with the records: a reader that saw half a
 // transaction, or records from one moment and events from another, fails.
 func testReadersDuringWrites(t *testing.T, s itsm.Store) {
-	type account struct{ Balance int }
 	a, b := itsm.NewID(), itsm.NewID()
 	put(t, s,
 		itsm.Record{Kind: "account", ID: a, Body: []byte(`{"Balance":100}`)},
@@ -319,16 +318,8 @@ func testReadersDuringWrites(t *testing.T, s itsm.Store) {
 		wg.Go(func() {
 			for !done.Load() {
 				err := s.Read(ctx(t), func(tx itsm.ReadTx) error {
-					ra, err := tx.Get("account", a)
+					ra, rb, x, y, err := getAccounts(tx, a, b)
 					if err != nil {
-						return err
-					}
-					rb, err := tx.Get("account", b)
-					if err != nil {
-						return err
-					}
-					var x, y account
-					if err := errors.Join(json.Unmarshal(ra.Body, &x), json.Unmarshal(rb.Body, &y)); err != nil {
 						return err
 					}
 					if x.Balance+y.Balance != 100 {
@@ -362,16 +353,8 @@ func testReadersDuringWrites(t *testing.T, s itsm.Store) {
 			t.Fatalf("only %d reads finished during %d moves", reads.Load(), i)
 		}
 		err := s.Write(ctx(t), func(tx itsm.WriteTx) error {
-			ra, err := tx.Get("account", a)
+			ra, rb, x, y, err := getAccounts(tx, a, b)
 			if err != nil {
-				return err
-			}
-			rb, err := tx.Get("account", b)
-			if err != nil {
-				return err
-			}
-			var x, y account
-			if err := errors.Join(json.Unmarshal(ra.Body, &x), json.Unmarshal(rb.Body, &y)); err != nil {
 				return err
 			}
 			x.Balance, y.Balance = x.Balance-1, y.Balance+1
@@ -399,6 +382,22 @@ func testReadersDuringWrites(t *testing.T, s itsm.Store) {
 		t.Fatal(err)
 	}
 	t.Logf("%d consistent reads during the moves", reads.Load())
+}
+
+// account is the body of the records testReadersDuringWrites moves an
+// amount between.
+type account struct{ Balance int }
+
+// getAccounts reads the two accounts a and b and decodes their bodies.
+func getAccounts(tx itsm.ReadTx, a, b itsm.ID) (ra, rb itsm.Record, x, y account, err error) {
+	if ra, err = tx.Get("account", a); err != nil {
+		return
+	}
+	if rb, err = tx.Get("account", b); err != nil {
+		return
+	}
+	err = errors.Join(json.Unmarshal(ra.Body, &x), json.Unmarshal(rb.Body, &y))
+	return
 }
 
 // testLostUpdates has 8 goroutines increment one counter with optimistic
