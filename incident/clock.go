@@ -1,0 +1,171 @@
+package incident
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/sla"
+)
+
+// Clock is one service-level clock of an incident: a metric of an agreement
+// measured over the incident's timeline.
+type Clock struct {
+	sla.Measurement
+	// Provider answers for the clock: the desk for the customer's SLA, a
+	// supplier for its UC or OLA.
+	Provider itsm.ID
+}
+
+// applies reports whether agreement a measures inc: the customer SLA of the
+// owning desk end to end, and the UC or OLA of every supplier that held the
+// incident for that desk (SL-1).
+func applies(a *sla.Agreement, inc *Incident) bool {
+	if a.Kind == sla.KindSLA {
+		return a.Provider == inc.Desk && (inc.Customer.IsZero() || a.Consumer == inc.Customer)
+	}
+	return a.Consumer == inc.Desk && slices.ContainsFunc(inc.Assignments, func(as Assignment) bool { return as.Organisation == a.Provider })
+}
+
+// Clocks measures every clock of the incident as it stands at at: each
+// metric of the customer SLA, and of the UC or OLA of each supplier that held
+// it, that has a target at the incident's priority. The priority in effect at
+// at selects the targets and the whole history is measured against them, so a
+// priority change re-measures from the start.
+func (s *Service) Clocks(inc *Incident, at time.Time) ([]Clock, error) {
+	var out []Clock
+	for _, a := range s.cfg.Agreements {
+		if !applies(a, inc) {
+			continue
+		}
+		var metrics []sla.Metric
+		for _, t := range a.Targets {
+			if !slices.Contains(metrics, t.Metric) {
+				metrics = append(metrics, t.Metric)
+			}
+		}
+		for _, m := range metrics {
+			me, err := a.Measure(inc.Timeline, m, at)
+			if itsm.IsCode(err, itsm.CodeNotFound) {
+				continue // no target for this metric at this priority
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Clock{Measurement: me, Provider: a.Provider})
+		}
+	}
+	return out, nil
+}
+
+// Index names of incident records in the store. Queries use them through
+// Service.List and Service.Due; they are listed here for tools that read the
+// store directly.
+const (
+	IndexNumber   = "number"   // unique: the master number
+	IndexState    = "state"    // the state
+	IndexHolder   = "holder"   // the organisation holding it
+	IndexHeld     = "held"     // "org" and "org state" for each organisation that holds or held it
+	IndexCustomer = "customer" // "org" and "org state" for the customer
+	IndexCaller   = "caller"   // the caller's person
+	IndexCI       = "ci"       // each configuration item
+	IndexProblem  = "problem"  // the linked problem
+	IndexParent   = "parent"   // the parent incident
+	IndexMajor    = "major"    // "major" while a major incident
+	IndexRegister = "registered"
+	// IndexDue holds "due provider kind metric" for each running clock,
+	// the due time first (itsm.IndexTime), so that a range over it finds the
+	// clocks due in a time window.
+	IndexDue = "due"
+	// IndexDueBy holds "provider due kind metric", so that a range over one
+	// provider's values finds its clocks due in a window.
+	IndexDueBy = "due_by"
+)
+
+// record builds the store record of inc, measuring its clocks at at for the
+// due-time index values. Due times of running clocks do not move until the
+// incident changes again, so the values stay true between changes.
+func (s *Service) record(inc *Incident, at time.Time) (itsm.Record, error) {
+	body, err := json.Marshal(inc)
+	if err != nil {
+		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode incident %s", inc.Number)
+	}
+	state := string(inc.State)
+	idx := map[string][]string{
+		IndexState:    {state},
+		IndexHolder:   {inc.Holder.String()},
+		IndexCaller:   {inc.Caller.Person},
+		IndexRegister: {itsm.IndexTime(inc.Registered)},
+	}
+	orgs := []itsm.ID{inc.Desk}
+	for _, a := range inc.Assignments {
+		if !slices.Contains(orgs, a.Organisation) {
+			orgs = append(orgs, a.Organisation)
+		}
+	}
+	for _, o := range orgs {
+		idx[IndexHeld] = append(idx[IndexHeld], o.String(), o.String()+" "+state)
+	}
+	if !inc.Customer.IsZero() {
+		idx[IndexCustomer] = []string{inc.Customer.String(), inc.Customer.String() + " " + state}
+	}
+	for _, ci := range inc.CIs {
+		idx[IndexCI] = append(idx[IndexCI], ci.String())
+	}
+	if !inc.Problem.IsZero() {
+		idx[IndexProblem] = []string{inc.Problem.String()}
+	}
+	if !inc.Parent.IsZero() {
+		idx[IndexParent] = []string{inc.Parent.String()}
+	}
+	if inc.Major {
+		idx[IndexMajor] = []string{"major"}
+	}
+	clocks, err := s.Clocks(inc, at)
+	if err != nil {
+		return itsm.Record{}, err
+	}
+	for _, c := range clocks {
+		if c.Status != sla.StatusRunning || c.Due.IsZero() {
+			continue
+		}
+		what := string(c.Kind) + " " + string(c.Metric)
+		due := itsm.IndexTime(c.Due)
+		idx[IndexDue] = append(idx[IndexDue], due+" "+c.Provider.String()+" "+what)
+		idx[IndexDueBy] = append(idx[IndexDueBy], c.Provider.String()+" "+due+" "+what)
+	}
+	return itsm.Record{Kind: Kind, ID: inc.ID, Body: body,
+		Unique: map[string]string{IndexNumber: inc.Number.String()}, Index: idx}, nil
+}
+
+// DueClock is a running clock found by Service.Due.
+type DueClock struct {
+	Incident *Incident
+	Provider itsm.ID
+	Kind     sla.Kind
+	Metric   sla.Metric
+	Due      time.Time
+}
+
+// parseDue reads a value of IndexDue or IndexDueBy.
+func parseDue(v string, byProvider bool) (DueClock, error) {
+	f := strings.Fields(v)
+	if len(f) != 4 {
+		return DueClock{}, itsm.Errorf(itsm.CodeInternal, "due index value %q has %d fields, not 4", v, len(f))
+	}
+	when, who := f[0], f[1]
+	if byProvider {
+		when, who = who, when
+	}
+	t, err := time.Parse(time.RFC3339Nano, when)
+	if err != nil {
+		return DueClock{}, itsm.Wrap(itsm.CodeInternal, err, "due index value %q", v)
+	}
+	p, err := itsm.ParseID(who)
+	if err != nil {
+		return DueClock{}, itsm.Wrap(itsm.CodeInternal, err, "due index value %q", v)
+	}
+	return DueClock{Provider: p, Kind: sla.Kind(f[2]), Metric: sla.Metric(f[3]), Due: t}, nil
+}

@@ -1,0 +1,504 @@
+package incident
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// Start records that the desk has begun work on a registered incident, which
+// is the desk's response.
+func (s *Service) Start(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Incident, error) {
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asDesk("start", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("start", inc, a, org, inc.State == StateRegistered); err != nil {
+			return nil, err
+		}
+		return []Payload{Started{By{a}}}, nil
+	})
+}
+
+// Delegate hands the incident to a supplier group with everything the user
+// said (SD-5). A zero Organisation takes the routing rules' proposal (SD-11).
+// Only the owning desk delegates, from any open state, which re-routes an
+// incident another supplier holds; a delegation to an organisation that held
+// the incident before is counted as ping-pong (SD-7).
+func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d Delegation) (*Incident, error) {
+	if err := checkLabel("group", d.Group); err != nil {
+		return nil, err
+	}
+	if err := checkText("note", d.Note, false); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asDesk("delegate", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("delegate", inc, a, org, IsOpen(inc.State)); err != nil {
+			return nil, err
+		}
+		to, group := d.Organisation, d.Group
+		if to.IsZero() {
+			r, ok := Propose(s.cfg.Routes, inc)
+			if !ok {
+				return nil, itsm.Errorf(itsm.CodeInvalid, "delegate %s: no organisation given and no routing rule matches service %q, category %q/%q",
+					inc.Number, inc.Service, inc.Category, inc.Subcategory)
+			}
+			to, group = r.Organisation, r.Group
+		}
+		sup, err := s.cfg.Directory.Organisation(ctx, to)
+		if err != nil {
+			return nil, itsm.Wrap(itsm.CodeInvalid, err, "delegate %s", inc.Number)
+		}
+		if sup.Role != itsm.OrgSupplier {
+			return nil, itsm.Errorf(itsm.CodeInvalid, "delegate %s: organisation %s is a %s, not a supplier", inc.Number, to, sup.Role)
+		}
+		if inc.Holder == to && inc.Group == group {
+			return nil, refuse(itsm.CodeConflict, "delegate", inc, a, org, "group %q of %s already holds it", group, to)
+		}
+		pingPong := inc.Holder != to && slices.ContainsFunc(inc.Assignments, func(as Assignment) bool { return as.Organisation == to })
+		return []Payload{Delegated{By: By{a}, Organisation: to, Group: group, Note: d.Note, PingPong: pingPong, Handover: handover(inc)}}, nil
+	})
+}
+
+func handover(inc *Incident) Handover {
+	h := Handover{Number: inc.Number, Caller: inc.Caller, Channel: inc.Channel, Service: inc.Service,
+		Category: inc.Category, Subcategory: inc.Subcategory, Summary: inc.Summary,
+		Description: inc.Description, Priority: inc.Priority, CIs: slices.Clone(inc.CIs),
+		Communications: inc.Communications()}
+	for _, as := range inc.Assignments {
+		if as.Rejected != "" {
+			h.Rejections = append(h.Rejections, as.Rejected)
+		}
+	}
+	return h
+}
+
+// Accept records that the supplier group holding a delegated incident takes
+// it on.
+func (s *Service) Accept(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Incident, error) {
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asSupplier("accept", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("accept", inc, a, org, inc.State == StateDelegated); err != nil {
+			return nil, err
+		}
+		return []Payload{Accepted{By{a}}}, nil
+	})
+}
+
+// Reject sends the incident the supplier holds back to the desk with a
+// reason, before or after accepting it; the desk re-routes it (SD-7).
+func (s *Service) Reject(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Incident, error) {
+	if err := checkText("reason", reason, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asSupplier("reject", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("reject", inc, a, org, inc.State == StateDelegated || inc.State == StateInProgress || IsWaiting(inc.State)); err != nil {
+			return nil, err
+		}
+		return []Payload{Rejected{By: By{a}, Reason: reason}}, nil
+	})
+}
+
+// Update records the holder's status report to the desk, which restarts the
+// holder's update clock (SD-8).
+func (s *Service) Update(ctx context.Context, actor itsm.Actor, id itsm.ID, text string) (*Incident, error) {
+	if err := checkText("update", text, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asHolder("update", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("update", inc, a, org, IsOpen(inc.State)); err != nil {
+			return nil, err
+		}
+		return []Payload{Updated{By: By{a}, Text: text}}, nil
+	})
+}
+
+// Comment adds to the journal. The desk writes communications with the user
+// and work notes until the incident is closed; the supplier holding it does
+// the same, a communication then recording that it contacted the user
+// directly (SD-6); the customer's caller adds communications of their own.
+func (s *Service) Comment(ctx context.Context, actor itsm.Actor, id itsm.ID, kind EntryKind, text string) (*Incident, error) {
+	if kind != EntryCommunication && kind != EntryWorkNote {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "comment kind %q is not communication or work_note", kind)
+	}
+	if err := checkText("comment", text, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		var err error
+		switch org.Role {
+		case itsm.OrgDesk:
+			err = asDesk("comment on", inc, a, org)
+		case itsm.OrgSupplier:
+			err = asSupplier("comment on", inc, a, org)
+		default:
+			if kind != EntryCommunication || (a.Person != inc.Caller.Person && !a.HasRole(itsm.RoleAgent)) {
+				err = refuse(itsm.CodeForbidden, "comment on", inc, a, org, "the customer writes only communications, as the caller or an agent")
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		ok := editable(inc.State)
+		if org.Role == itsm.OrgSupplier {
+			ok = IsOpen(inc.State)
+		}
+		if err := inState("comment on", inc, a, org, ok); err != nil {
+			return nil, err
+		}
+		return []Payload{Commented{By: By{a}, Kind: kind, Text: text}}, nil
+	})
+}
+
+// Wait records that the holder waits for the user, a vendor, a change or a
+// problem; the agreements decide which of these pause their clocks.
+func (s *Service) Wait(ctx context.Context, actor itsm.Actor, id itsm.ID, reason WaitReason, note string) (*Incident, error) {
+	if reason.State() == "" {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "wait reason %q is not user, vendor, change or problem", reason)
+	}
+	if err := checkText("note", note, false); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asHolder("put on hold", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("put on hold", inc, a, org, inc.State == StateInProgress || inc.State == StateRegistered); err != nil {
+			return nil, err
+		}
+		return []Payload{Waiting{By: By{a}, Reason: reason, Note: note}}, nil
+	})
+}
+
+// Resume ends a wait; the holder goes on working.
+func (s *Service) Resume(ctx context.Context, actor itsm.Actor, id itsm.ID, note string) (*Incident, error) {
+	if err := checkText("note", note, false); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asHolder("resume", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("resume", inc, a, org, IsWaiting(inc.State)); err != nil {
+			return nil, err
+		}
+		return []Payload{Resumed{By: By{a}, Note: note}}, nil
+	})
+}
+
+func checkResolution(r Resolution) error {
+	if err := checkLabel("resolution code", r.Code); err != nil {
+		return err
+	}
+	if strings.TrimSpace(r.Code) == "" {
+		return itsm.Errorf(itsm.CodeInvalid, "resolution code is empty")
+	}
+	return checkText("resolution text", r.Text, true)
+}
+
+// Resolve records that the desk resolved an incident it holds; one never
+// delegated is resolved at first contact (SD-3).
+func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, r Resolution) (*Incident, error) {
+	if err := checkResolution(r); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asDesk("resolve", inc, a, org); err != nil {
+			return nil, err
+		}
+		if inc.Holder != inc.Desk {
+			return nil, refuse(itsm.CodeConflict, "resolve", inc, a, org, "supplier %s holds it and reports back its resolution", inc.Holder)
+		}
+		if err := inState("resolve", inc, a, org, IsOpen(inc.State)); err != nil {
+			return nil, err
+		}
+		first := len(inc.Assignments) == 0 && inc.Reopened == 0
+		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, FirstContact: first}}, nil
+	})
+}
+
+// ReportBack records the resolution of the supplier holding the incident;
+// the desk then informs the user and closes it (SD-4).
+func (s *Service) ReportBack(ctx context.Context, actor itsm.Actor, id itsm.ID, r Resolution) (*Incident, error) {
+	if err := checkResolution(r); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asSupplier("report back", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("report back", inc, a, org, inc.State == StateInProgress || IsWaiting(inc.State)); err != nil {
+			return nil, err
+		}
+		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text}}, nil
+	})
+}
+
+// Close records that the desk told the user of the resolution (message is
+// what it said) and closed the incident (SD-4).
+func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, message string) (*Incident, error) {
+	if err := checkText("message to the user", message, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asDesk("close", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("close", inc, a, org, inc.State == StateResolved); err != nil {
+			return nil, err
+		}
+		return []Payload{Closed{By: By{a}, Message: message}}, nil
+	})
+}
+
+// Reopen puts a resolved or closed incident back in progress at the desk,
+// if it was resolved no longer than the reopen window ago. Its resolution
+// clocks resume where they stopped.
+func (s *Service) Reopen(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Incident, error) {
+	if err := checkText("reason", reason, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, at time.Time) ([]Payload, error) {
+		if err := asDesk("reopen", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("reopen", inc, a, org, inc.State == StateResolved || inc.State == StateClosed); err != nil {
+			return nil, err
+		}
+		if at.Sub(inc.Resolved) > s.window {
+			return nil, refuse(itsm.CodeConflict, "reopen", inc, a, org, "it was resolved at %s, more than %s ago",
+				inc.Resolved.Format(time.RFC3339), s.window)
+		}
+		return []Payload{Reopened{By: By{a}, Reason: reason}}, nil
+	})
+}
+
+// Cancel ends an open incident that needs no resolution, such as a
+// duplicate.
+func (s *Service) Cancel(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Incident, error) {
+	if err := checkText("reason", reason, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asDesk("cancel", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("cancel", inc, a, org, IsOpen(inc.State)); err != nil {
+			return nil, err
+		}
+		return []Payload{Cancelled{By: By{a}, Reason: reason}}, nil
+	})
+}
+
+// Reprioritise changes impact and urgency, and so the priority through the
+// matrix (IM-2); clocks are measured again from the history at the new
+// priority. Reaching an escalated priority notifies its roles (IM-5).
+func (s *Service) Reprioritise(ctx context.Context, actor itsm.Actor, id itsm.ID, impact itsm.Impact, urgency itsm.Urgency, reason string) (*Incident, error) {
+	p, err := s.cfg.Matrix.Priority(impact, urgency)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkText("reason", reason, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, at time.Time) ([]Payload, error) {
+		if err := asDesk("reprioritise", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("reprioritise", inc, a, org, editable(inc.State)); err != nil {
+			return nil, err
+		}
+		if inc.Impact == impact && inc.Urgency == urgency {
+			return nil, refuse(itsm.CodeConflict, "reprioritise", inc, a, org, "impact and urgency are already %s and %s", impact, urgency)
+		}
+		old := inc.Priority
+		ch := Reprioritised{By: By{a}, Impact: impact, Urgency: urgency, Priority: p, Reason: reason}
+		preview := inc.Clone()
+		ch.apply(preview, at)
+		return append([]Payload{ch}, s.escalate(preview, a, at, old)...), nil
+	})
+}
+
+// Recategorise changes the service and category of an incident that is not
+// closed.
+func (s *Service) Recategorise(ctx context.Context, actor itsm.Actor, id itsm.ID, service, category, subcategory string) (*Incident, error) {
+	for name, v := range map[string]string{"service": service, "category": category, "subcategory": subcategory} {
+		if err := checkLabel(name, v); err != nil {
+			return nil, err
+		}
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asDesk("recategorise", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("recategorise", inc, a, org, editable(inc.State)); err != nil {
+			return nil, err
+		}
+		return []Payload{Recategorised{By: By{a}, Service: service, Category: category, Subcategory: subcategory}}, nil
+	})
+}
+
+// SetReference records the actor's supplier's own reference for the
+// incident (SD-5). A supplier that held it may do so while it is not closed.
+func (s *Service) SetReference(ctx context.Context, actor itsm.Actor, id itsm.ID, reference string) (*Incident, error) {
+	reference = strings.TrimSpace(reference)
+	if err := checkLabel("reference", reference); err != nil {
+		return nil, err
+	}
+	if reference == "" {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "reference is empty")
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if org.Role != itsm.OrgSupplier || !a.HasRole(itsm.RoleAgent) {
+			return nil, refuse(itsm.CodeForbidden, "set a reference on", inc, a, org, "only a supplier's agents record their own reference")
+		}
+		if err := inState("set a reference on", inc, a, org, editable(inc.State)); err != nil {
+			return nil, err
+		}
+		return []Payload{Referenced{By: By{a}, Reference: reference}}, nil
+	})
+}
+
+// Relate sets the configuration items (IM-6) and the problem (IM-3) the
+// incident relates to, replacing the earlier ones.
+func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, cis []itsm.ID, problem itsm.ID) (*Incident, error) {
+	if err := checkCIs(cis); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asDesk("relate", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("relate", inc, a, org, editable(inc.State)); err != nil {
+			return nil, err
+		}
+		return []Payload{Related{By: By{a}, CIs: cis, Problem: problem}}, nil
+	})
+}
+
+// DeclareMajor makes an open incident a major incident, led by the
+// major-incident manager on duty, and notifies the service's contacts
+// (IM-4).
+func (s *Service) DeclareMajor(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Incident, error) {
+	if err := checkText("reason", reason, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, at time.Time) ([]Payload, error) {
+		if err := asDesk("declare a major incident on", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("declare a major incident on", inc, a, org, IsOpen(inc.State) && !inc.Major); err != nil {
+			return nil, err
+		}
+		d := MajorDeclared{By: By{a}, Reason: reason}
+		if duty, ok := s.cfg.Major.OnDuty(at); ok {
+			d.Manager = duty.Person
+		}
+		out := []Payload{d}
+		for _, c := range s.cfg.Major.majorContacts(inc.Service, at) {
+			out = append(out, notified(a, c, "Major incident "+inc.Number.String()+": "+inc.Summary))
+		}
+		return out, nil
+	})
+}
+
+// StandDown ends major-incident handling of an incident and tells the same
+// contacts.
+func (s *Service) StandDown(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Incident, error) {
+	if err := checkText("reason", reason, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, at time.Time) ([]Payload, error) {
+		if err := asDesk("stand down", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("stand down", inc, a, org, inc.Major && editable(inc.State)); err != nil {
+			return nil, err
+		}
+		out := []Payload{MajorStoodDown{By: By{a}, Reason: reason}}
+		for _, c := range s.cfg.Major.majorContacts(inc.Service, at) {
+			out = append(out, notified(a, c, "Major incident "+inc.Number.String()+" stood down: "+inc.Summary))
+		}
+		return out, nil
+	})
+}
+
+// Coordinate makes child a child of parent, so that incidents with one cause
+// are followed up together (IM-3). Both must belong to the actor's desk and
+// be open to change; the hierarchy has one level, so a parent has no parent
+// and a child no children.
+func (s *Service) Coordinate(ctx context.Context, actor itsm.Actor, parent, child itsm.ID) error {
+	if parent == child {
+		return itsm.Errorf(itsm.CodeInvalid, "coordinate: incident %s cannot be its own parent", parent)
+	}
+	org, err := s.actorOrg(ctx, actor, itsm.AccessWrite)
+	if err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		refused := false
+		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
+			p, err := load(tx, parent)
+			if err != nil {
+				return err
+			}
+			c, err := load(tx, child)
+			if err != nil {
+				return err
+			}
+			if !visible(p, org) {
+				return notFound(parent)
+			}
+			if !visible(c, org) {
+				return notFound(child)
+			}
+			refused = true
+			for _, inc := range []*Incident{p, c} {
+				if err := asDesk("coordinate", inc, actor, org); err != nil {
+					return err
+				}
+				if err := inState("coordinate", inc, actor, org, editable(inc.State)); err != nil {
+					return err
+				}
+			}
+			switch {
+			case !p.Parent.IsZero():
+				return refuse(itsm.CodeConflict, "coordinate", p, actor, org, "it is a child of %s, so it cannot be a parent", p.Parent)
+			case len(c.Children) > 0:
+				return refuse(itsm.CodeConflict, "coordinate", c, actor, org, "it is a parent, so it cannot be a child")
+			case c.Parent == parent:
+				return refuse(itsm.CodeConflict, "coordinate", c, actor, org, "it is already a child of %s", p.Number)
+			case !c.Parent.IsZero():
+				return refuse(itsm.CodeConflict, "coordinate", c, actor, org, "it is a child of %s already", c.Parent)
+			}
+			refused = false
+			ev := Coordinated{By: By{actor}, Parent: parent, Child: child}
+			at := s.now(p)
+			if t := s.now(c); t.After(at) {
+				at = t
+			}
+			if _, _, err := s.commit(tx, p, p.Version, []Payload{ev}, at); err != nil {
+				return err
+			}
+			_, _, err = s.commit(tx, c, c.Version, []Payload{ev}, at)
+			return err
+		})
+		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts {
+			return err
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package incident
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/sla"
+)
+
+// Directory finds the organisations that actors act for, so that the service
+// can tell the desk from a supplier (SD-4) without owning the register of
+// organisations.
+type Directory interface {
+	// Organisation returns the organisation with the ID, or an error with
+	// CodeNotFound.
+	Organisation(ctx context.Context, id itsm.ID) (itsm.Organisation, error)
+}
+
+// Organisations is a Directory held in memory, for configurations that do not
+// change while the service runs.
+type Organisations map[itsm.ID]itsm.Organisation
+
+// NewOrganisations validates orgs and returns them as a Directory.
+func NewOrganisations(orgs ...itsm.Organisation) (Organisations, error) {
+	d := make(Organisations, len(orgs))
+	for _, o := range orgs {
+		if err := o.Validate(); err != nil {
+			return nil, err
+		}
+		if _, dup := d[o.ID]; dup {
+			return nil, itsm.Errorf(itsm.CodeInvalid, "organisation %s is listed twice", o.ID)
+		}
+		d[o.ID] = o
+	}
+	return d, nil
+}
+
+// Organisation returns the organisation with the ID.
+func (d Organisations) Organisation(_ context.Context, id itsm.ID) (itsm.Organisation, error) {
+	if o, ok := d[id]; ok {
+		return o, nil
+	}
+	return itsm.Organisation{}, itsm.Errorf(itsm.CodeNotFound, "organisation %s is unknown", id)
+}
+
+// Route is one line of the delegation contact list (SD-11): incidents that
+// match it go to Organisation's Group. Empty match fields match anything; a
+// route with no match field at all is the fallback.
+type Route struct {
+	CI          itsm.ID `json:"ci,omitzero"`
+	Service     string  `json:"service,omitempty"`
+	Category    string  `json:"category,omitempty"`
+	Subcategory string  `json:"subcategory,omitempty"`
+
+	Organisation itsm.ID `json:"organisation"`
+	Group        string  `json:"group,omitempty"`
+}
+
+func (r Route) matches(inc *Incident) bool {
+	return (r.CI.IsZero() || slices.Contains(inc.CIs, r.CI)) &&
+		(r.Service == "" || r.Service == inc.Service) &&
+		(r.Category == "" || r.Category == inc.Category) &&
+		(r.Subcategory == "" || r.Subcategory == inc.Subcategory)
+}
+
+// specificity ranks routes so that the most specific match wins: a
+// configuration item beats a subcategory beats a category beats a service.
+func (r Route) specificity() int {
+	n := 0
+	if !r.CI.IsZero() {
+		n += 8
+	}
+	if r.Subcategory != "" {
+		n += 4
+	}
+	if r.Category != "" {
+		n += 2
+	}
+	if r.Service != "" {
+		n++
+	}
+	return n
+}
+
+// Propose returns the route of the most specific rule that matches the
+// incident; of equally specific ones, the first listed. It reports false when
+// no rule matches.
+func Propose(routes []Route, inc *Incident) (Route, bool) {
+	best, found := Route{}, false
+	for _, r := range routes {
+		if r.matches(inc) && (!found || r.specificity() > best.specificity()) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// Config is what a Service needs. Store, Directory, Permissions and Matrix
+// are required.
+type Config struct {
+	Store       itsm.Store
+	Directory   Directory
+	Permissions *itsm.Permissions
+	// Matrix turns impact and urgency into the priority (IM-2).
+	Matrix itsm.Matrix
+	// Agreements are the customer SLAs (provided by a desk) and the
+	// suppliers' UCs and OLAs (consumed by a desk) that clocks are measured
+	// against.
+	Agreements []*sla.Agreement
+	// Routes is the delegation contact list (SD-11).
+	Routes []Route
+	// Clock tells the time; nil means the system clock.
+	Clock itsm.Clock
+	// ReopenWindow is how long after its resolution an incident may be
+	// reopened, in calendar time; zero means DefaultReopenWindow.
+	ReopenWindow time.Duration
+	// NumberPrefix of master numbers; "" means "INC".
+	NumberPrefix string
+	// Major configures major incidents and the escalation of P1 and P2
+	// incidents (IM-4, IM-5); the zero value notifies nobody.
+	Major Major
+}
+
+// DefaultReopenWindow is the reopen window when Config leaves it zero.
+const DefaultReopenWindow = 5 * 24 * time.Hour
+
+func (c *Config) validate() error {
+	switch {
+	case c.Store == nil:
+		return itsm.Errorf(itsm.CodeInvalid, "incident config: store is nil")
+	case c.Directory == nil:
+		return itsm.Errorf(itsm.CodeInvalid, "incident config: directory is nil")
+	case c.Permissions == nil:
+		return itsm.Errorf(itsm.CodeInvalid, "incident config: permissions are nil")
+	case c.Matrix.Levels() == 0:
+		return itsm.Errorf(itsm.CodeInvalid, "incident config: the priority matrix is empty")
+	case c.ReopenWindow < 0:
+		return itsm.Errorf(itsm.CodeInvalid, "incident config: reopen window %s is negative", c.ReopenWindow)
+	}
+	if c.NumberPrefix != "" {
+		if err := itsm.ValidateNumberPrefix(c.NumberPrefix); err != nil {
+			return err
+		}
+	}
+	for _, a := range c.Agreements {
+		if a == nil {
+			return itsm.Errorf(itsm.CodeInvalid, "incident config: an agreement is nil")
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+	}
+	for i, r := range c.Routes {
+		if r.Organisation.IsZero() {
+			return itsm.Errorf(itsm.CodeInvalid, "incident config: route %d has no organisation", i)
+		}
+	}
+	return c.Major.validate()
+}

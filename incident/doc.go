@@ -1,0 +1,18 @@
+// Package incident runs incidents across a support chain of organisations:
+// one service desk that registers, owns and closes every incident (SD-4), and
+// suppliers it delegates to under one master number (SD-5), which accept or
+// reject, report their status (SD-8) and report back their resolution.
+//
+// A Service applies commands (Register, Delegate, Accept, Reject, Update,
+// Wait, Resume, Resolve, ReportBack, Close, Reopen, Cancel, ...) to incidents
+// kept in an itsm.Store. Each command checks the incident's state and the
+// actor's organisation and roles, and records what happened as events
+// (incident.registered, incident.delegated, ...); the incident is built only
+// by applying those events, so Replay of its events gives the stored
+// incident back. Clocks are measured with package sla from the incident's
+// timeline: the customer's SLA end to end and each supplier's UC or OLA for
+// the time it held the incident; the due times of running clocks are index
+// values, so Service.Due finds what breaches soon with one query.
+//
+// docs/incident.md draws the lifecycle.
+package incident

@@ -1,0 +1,102 @@
+package incident_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/sla"
+)
+
+// The whole lifecycle through a supplier, with its clocks, and the stored
+// incident equal to a replay of its events.
+func TestLifecycleThroughASupplier(t *testing.T) {
+	w := newWorld(t)
+	inc := w.register("school wifi down")
+	if inc.Number.String() != "INC0000001" || inc.State != incident.StateRegistered || inc.Priority != 3 {
+		t.Fatalf("registered %s in %s at %s", inc.Number, inc.State, inc.Priority)
+	}
+	w.clock.Advance(10 * time.Minute)
+	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{}))
+	if inc.Holder != w.network.ID || inc.Group != "lan" || inc.State != incident.StateDelegated {
+		t.Fatalf("delegated to %s/%s in %s", inc.Holder, inc.Group, inc.State)
+	}
+	w.clock.Advance(20 * time.Minute)
+	inc = w.must(w.svc.Accept(w.ctx, w.netAgent, inc.ID))
+	w.clock.Advance(time.Hour)
+	inc = w.must(w.svc.Update(w.ctx, w.netAgent, inc.ID, "replacing the access point"))
+	w.clock.Advance(time.Hour)
+	inc = w.must(w.svc.ReportBack(w.ctx, w.netAgent, inc.ID, incident.Resolution{Code: "hardware", Text: "access point replaced"}))
+	w.clock.Advance(15 * time.Minute)
+	inc = w.must(w.svc.Close(w.ctx, w.agent, inc.ID, "Your wifi works again."))
+	if inc.State != incident.StateClosed || inc.Outcome == nil || inc.Outcome.FirstContact {
+		t.Fatalf("closed: %+v", inc)
+	}
+
+	end := w.clock.Now()
+	slaRes := w.clockOf(inc, "city SLA", sla.MetricResolution, end)
+	if slaRes.Elapsed != 2*time.Hour+30*time.Minute || slaRes.Status != sla.StatusStopped {
+		t.Errorf("SLA resolution %s %s, want 2h30m stopped", slaRes.Elapsed, slaRes.Status)
+	}
+	ucRes := w.clockOf(inc, "network UC", sla.MetricResolution, end)
+	if ucRes.Elapsed != 2*time.Hour+20*time.Minute || ucRes.Status != sla.StatusStopped {
+		t.Errorf("UC resolution %s %s, want 2h20m stopped", ucRes.Elapsed, ucRes.Status)
+	}
+	ucResp := w.clockOf(inc, "network UC", sla.MetricResponse, end)
+	if ucResp.Elapsed != 20*time.Minute {
+		t.Errorf("UC response %s, want 20m", ucResp.Elapsed)
+	}
+
+	got, err := w.svc.Get(w.ctx, w.agent, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := w.events(inc.ID)
+	if len(events) != 6 {
+		t.Errorf("%d events, want 6", len(events))
+	}
+	replayed, err := incident.Replay(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayed.Version = got.Version
+	if d := cmp.Diff(got, replayed); d != "" {
+		t.Errorf("stored and replayed differ (-stored +replayed):\n%s", d)
+	}
+	if d := cmp.Diff(inc, got); d != "" {
+		t.Errorf("returned and stored differ (-returned +stored):\n%s", d)
+	}
+}
+
+func TestDueFindsWhatBreachesWithinTheHour(t *testing.T) {
+	w := newWorld(t)
+	inc := w.register("school wifi down")
+	w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{}))
+	w.must(w.svc.Accept(w.ctx, w.netAgent, inc.ID))
+	// The network UC wants an update every 2h: within the hour after 1h30.
+	w.clock.Advance(90 * time.Minute)
+	now := w.clock.Now()
+	page, err := w.svc.Due(w.ctx, w.agent, incident.DueQuery{From: now, To: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, c := range page.Clocks {
+		found = append(found, string(c.Kind)+" "+string(c.Metric)+" "+c.Due.Sub(t0).String())
+	}
+	want := []string{"UC update 2h0m0s"}
+	if d := cmp.Diff(want, found); d != "" {
+		t.Errorf("due within the hour (-want +got):\n%s", d)
+	}
+	w.clock.Advance(time.Hour)
+	page, err = w.svc.Due(w.ctx, w.netAgent, incident.DueQuery{Provider: w.network.ID, To: w.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Clocks) != 1 || page.Clocks[0].Metric != sla.MetricUpdate || page.Clocks[0].Incident.ID != inc.ID {
+		t.Errorf("breached now for the network supplier: %+v", page.Clocks)
+	}
+	_ = itsm.Priority(0)
+}

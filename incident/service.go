@@ -1,0 +1,415 @@
+package incident
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// Service runs incident commands against a store: each command is one write
+// transaction that loads the incident, decides by the rules of the support
+// chain, saves the result with an optimistic version check and appends one
+// event per change. Every embedding application gets the same rules, because
+// they live here. A Service is safe for concurrent use.
+type Service struct {
+	cfg    Config
+	clock  itsm.Clock
+	prefix string
+	window time.Duration
+}
+
+// New checks the configuration and returns a Service.
+func New(cfg Config) (*Service, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, clock: cfg.Clock, prefix: cfg.NumberPrefix, window: cfg.ReopenWindow}
+	if s.clock == nil {
+		s.clock = itsm.SystemClock{}
+	}
+	if s.prefix == "" {
+		s.prefix = "INC"
+	}
+	if s.window == 0 {
+		s.window = DefaultReopenWindow
+	}
+	return s, nil
+}
+
+// Limits on the text of commands, so that one incident stays well within the
+// store's record size however long it lives.
+const (
+	MaxSummary = 300
+	MaxText    = 64 << 10
+	// maxAttempts bounds the retries of a command that lost an optimistic
+	// race; each retry decides again on the fresh incident.
+	maxAttempts = 5
+)
+
+// Registration is what the desk records when a user reports an incident.
+type Registration struct {
+	Customer    itsm.ID
+	Caller      Caller
+	Channel     Channel
+	Service     string
+	Category    string
+	Subcategory string
+	Summary     string
+	// Description is what the user said, passed on to every supplier (SD-5).
+	Description string
+	Impact      itsm.Impact
+	Urgency     itsm.Urgency
+	CIs         []itsm.ID
+}
+
+// Delegation names the supplier group to hand an incident to; a zero
+// Organisation takes the group the routing rules propose (SD-11).
+type Delegation struct {
+	Organisation itsm.ID
+	Group        string
+	Note         string
+}
+
+// Resolution is how an incident was resolved.
+type Resolution struct {
+	Code string
+	Text string
+}
+
+// actorOrg checks the actor and returns its organisation.
+func (s *Service) actorOrg(ctx context.Context, a itsm.Actor, access itsm.Access) (itsm.Organisation, error) {
+	if err := a.Validate(); err != nil {
+		return itsm.Organisation{}, err
+	}
+	org, err := s.cfg.Directory.Organisation(ctx, a.Organisation)
+	if itsm.IsCode(err, itsm.CodeNotFound) {
+		return org, itsm.Errorf(itsm.CodeForbidden, "actor %q acts for unknown organisation %s", a.Person, a.Organisation)
+	}
+	if err != nil {
+		return org, err
+	}
+	if err := s.cfg.Permissions.Check(a, itsm.DomainIncident, access); err != nil {
+		return org, err
+	}
+	return org, nil
+}
+
+// visible reports whether org may see the incident at all: the owning desk,
+// a supplier that holds or held it (SD-13), the customer whose user reported
+// it.
+func visible(inc *Incident, org itsm.Organisation) bool {
+	switch org.Role {
+	case itsm.OrgDesk, itsm.OrgSupplier:
+		return inc.Held(org.ID)
+	case itsm.OrgCustomer:
+		return inc.Customer == org.ID
+	}
+	return false
+}
+
+// Register records a new incident at the actor's desk (SD-2, SD-4) and gives
+// it the next master number (SD-5). Only an agent of a desk may register.
+func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration) (*Incident, error) {
+	org, err := s.actorOrg(ctx, actor, itsm.AccessWrite)
+	if err != nil {
+		return nil, err
+	}
+	if org.Role != itsm.OrgDesk || !actor.HasRole(itsm.RoleAgent) {
+		return nil, itsm.Errorf(itsm.CodeForbidden, "cannot register an incident as %q of %s (%s): only the desk's agents register incidents (SD-4)",
+			actor.Person, org.ID, org.Role)
+	}
+	if err := s.checkRegistration(ctx, &r); err != nil {
+		return nil, err
+	}
+	p, err := s.cfg.Matrix.Priority(r.Impact, r.Urgency)
+	if err != nil {
+		return nil, err
+	}
+	reg := Registered{By: By{actor}, Desk: org.ID, Customer: r.Customer, Caller: r.Caller,
+		Channel: r.Channel, Service: r.Service, Category: r.Category, Subcategory: r.Subcategory,
+		Summary: r.Summary, Description: r.Description, Impact: r.Impact, Urgency: r.Urgency,
+		Priority: p, CIs: r.CIs}
+	var (
+		inc  *Incident
+		sent []Message
+	)
+	err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
+		// The number first: taking it after appending an event would
+		// deadlock PostgreSQL writers that take them in the other order.
+		n, err := tx.NextNumber(s.prefix)
+		if err != nil {
+			return err
+		}
+		reg.Number = n
+		at := s.clock.Now()
+		fresh := &Incident{ID: itsm.NewID()}
+		preview := fresh.Clone()
+		reg.apply(preview, at)
+		payloads := append([]Payload{reg}, s.escalate(preview, actor, at, 0)...)
+		inc, sent, err = s.commit(tx, fresh, 0, payloads, at)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.deliver(ctx, actor, inc, sent)
+	return inc, nil
+}
+
+func (s *Service) checkRegistration(ctx context.Context, r *Registration) error {
+	r.Summary = strings.TrimSpace(r.Summary)
+	if strings.TrimSpace(r.Caller.Person) == "" {
+		return itsm.Errorf(itsm.CodeInvalid, "registration: caller person is empty")
+	}
+	if !r.Channel.Valid() {
+		return itsm.Errorf(itsm.CodeInvalid, "registration: channel %q is not phone, email, portal, chat, walk_in or monitoring", r.Channel)
+	}
+	if !r.Customer.IsZero() {
+		c, err := s.cfg.Directory.Organisation(ctx, r.Customer)
+		if err != nil {
+			return itsm.Wrap(itsm.CodeInvalid, err, "registration: customer")
+		}
+		if c.Role != itsm.OrgCustomer {
+			return itsm.Errorf(itsm.CodeInvalid, "registration: organisation %s is a %s, not a customer", c.ID, c.Role)
+		}
+	}
+	if err := checkSummary(r.Summary); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"caller person": r.Caller.Person, "caller name": r.Caller.Name,
+		"caller contact": r.Caller.Contact, "service": r.Service, "category": r.Category, "subcategory": r.Subcategory} {
+		if err := checkLabel(name, v); err != nil {
+			return err
+		}
+	}
+	if err := checkText("description", r.Description, false); err != nil {
+		return err
+	}
+	return checkCIs(r.CIs)
+}
+
+func checkSummary(s string) error {
+	switch {
+	case s == "":
+		return itsm.Errorf(itsm.CodeInvalid, "summary is empty")
+	case len(s) > MaxSummary:
+		return itsm.Errorf(itsm.CodeInvalid, "summary is %d bytes, more than %d", len(s), MaxSummary)
+	}
+	return checkLabel("summary", s)
+}
+
+// checkLabel accepts short one-line text: valid UTF-8 without control
+// characters, at most MaxSummary bytes.
+func checkLabel(name, v string) error {
+	if len(v) > MaxSummary {
+		return itsm.Errorf(itsm.CodeInvalid, "%s is %d bytes, more than %d", name, len(v), MaxSummary)
+	}
+	if !utf8.ValidString(v) {
+		return itsm.Errorf(itsm.CodeInvalid, "%s is not valid UTF-8", name)
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return itsm.Errorf(itsm.CodeInvalid, "%s contains a control character", name)
+	}
+	return nil
+}
+
+func checkText(name, v string, required bool) error {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		return itsm.Errorf(itsm.CodeInvalid, "%s is empty", name)
+	case len(v) > MaxText:
+		return itsm.Errorf(itsm.CodeInvalid, "%s is %d bytes, more than %d", name, len(v), MaxText)
+	case !utf8.ValidString(v):
+		return itsm.Errorf(itsm.CodeInvalid, "%s is not valid UTF-8", name)
+	}
+	return nil
+}
+
+func checkCIs(cis []itsm.ID) error {
+	if len(cis) > 64 {
+		return itsm.Errorf(itsm.CodeInvalid, "%d configuration items, more than 64", len(cis))
+	}
+	for i, ci := range cis {
+		if ci.IsZero() {
+			return itsm.Errorf(itsm.CodeInvalid, "configuration item %d is zero", i)
+		}
+		for _, prev := range cis[:i] {
+			if prev == ci {
+				return itsm.Errorf(itsm.CodeInvalid, "configuration item %s is listed twice", ci)
+			}
+		}
+	}
+	return nil
+}
+
+// decision is the pure part of a command: given the incident as stored, the
+// actor and its organisation, and the time, the payloads of what happens, or
+// an error naming the state and the actor when the rules forbid it.
+type decision func(inc *Incident, actor itsm.Actor, org itsm.Organisation, at time.Time) ([]Payload, error)
+
+// change runs one command on one incident.
+func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, decide decision) (*Incident, error) {
+	org, err := s.actorOrg(ctx, actor, itsm.AccessWrite)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		out     *Incident
+		sent    []Message
+		refused bool // the rules said no: retrying cannot help
+	)
+	for attempt := 1; ; attempt++ {
+		refused = false
+		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
+			inc, err := load(tx, id)
+			if err != nil {
+				return err
+			}
+			if !visible(inc, org) {
+				return notFound(id)
+			}
+			at := s.now(inc)
+			payloads, err := decide(inc, actor, org, at)
+			if err != nil {
+				refused = true
+				return err
+			}
+			out, sent, err = s.commit(tx, inc, inc.Version, payloads, at)
+			return err
+		})
+		// A conflict from the store means another command changed the
+		// incident since it was read: decide again on the fresh one.
+		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.deliver(ctx, actor, out, sent)
+	return out, nil
+}
+
+// now returns the service's time, but never before the incident's last
+// change, so that a clock stepping back cannot make a timeline run backward.
+func (s *Service) now(inc *Incident) time.Time {
+	t := s.clock.Now()
+	if t.Before(inc.Changed) {
+		return inc.Changed
+	}
+	return t
+}
+
+func notFound(id itsm.ID) error {
+	return itsm.Errorf(itsm.CodeNotFound, "incident %s not found", id)
+}
+
+func load(tx itsm.ReadTx, id itsm.ID) (*Incident, error) {
+	r, err := tx.Get(Kind, id)
+	if itsm.IsCode(err, itsm.CodeNotFound) {
+		return nil, notFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecord(r)
+}
+
+func decodeRecord(r itsm.Record) (*Incident, error) {
+	inc := new(Incident)
+	if err := json.Unmarshal(r.Body, inc); err != nil {
+		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode incident %s", r.ID)
+	}
+	inc.Version = r.Version
+	return inc, nil
+}
+
+// commit applies payloads to a copy of inc, saves it and appends the events.
+// It returns the new incident and the messages to hand to the Notifier.
+func (s *Service) commit(tx itsm.WriteTx, inc *Incident, version int64, payloads []Payload, at time.Time) (*Incident, []Message, error) {
+	next := inc.Clone()
+	events := make([]itsm.Event, 0, len(payloads))
+	var msgs []Message
+	for _, p := range payloads {
+		p.apply(next, at)
+		e, err := event(next, p, at)
+		if err != nil {
+			return nil, nil, err
+		}
+		events = append(events, e)
+		if n, ok := p.(Notified); ok {
+			msgs = append(msgs, message(next, n, at))
+		}
+	}
+	rec, err := s.record(next, at)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec.Version = version
+	v, err := tx.Put(rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	next.Version = v
+	for _, e := range events {
+		if _, err := tx.Append(e); err != nil {
+			return nil, nil, err
+		}
+	}
+	return next, msgs, nil
+}
+
+// refuse builds the error of a command the rules forbid, naming the incident's
+// state and the actor.
+func refuse(code itsm.Code, cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation, why string, args ...any) error {
+	return itsm.Errorf(code, "cannot %s %s (state %s) as %q of %s %s: %s",
+		cmd, inc.Number, inc.State, a.Person, org.Role, org.ID, fmt.Sprintf(why, args...))
+}
+
+// asDesk checks that the actor is an agent of the desk that owns inc.
+func asDesk(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation) error {
+	switch {
+	case org.Role != itsm.OrgDesk:
+		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "only the desk may %s (SD-4)", cmd)
+	case org.ID != inc.Desk:
+		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "the incident belongs to desk %s (SD-10)", inc.Desk)
+	case !a.HasRole(itsm.RoleAgent):
+		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "the person is not an agent")
+	}
+	return nil
+}
+
+// asHolder checks that the actor is an agent of the organisation holding inc.
+func asHolder(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation) error {
+	switch {
+	case org.ID != inc.Holder:
+		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "the incident is held by %s (SD-13)", inc.Holder)
+	case !a.HasRole(itsm.RoleAgent):
+		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "the person is not an agent")
+	}
+	return nil
+}
+
+// asSupplier checks that the actor is an agent of the supplier holding inc.
+func asSupplier(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation) error {
+	if org.Role != itsm.OrgSupplier {
+		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "only the supplier holding the incident may %s", cmd)
+	}
+	return asHolder(cmd, inc, a, org)
+}
+
+func inState(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation, ok bool) error {
+	if !ok {
+		return refuse(itsm.CodeConflict, cmd, inc, a, org, "the state does not allow it")
+	}
+	return nil
+}
+
+// editable reports whether an incident may still change other than by
+// reopening.
+func editable(s itsm.State) bool { return s != StateClosed && s != StateCancelled }
