@@ -49,7 +49,7 @@ func message(inc *Incident, n Notified, at time.Time) Message {
 		b.WriteString("\n")
 	}
 	return Message{Incident: inc.ID, Number: inc.Number, Priority: inc.Priority, Time: at,
-		To: Contact{Person: n.Recipient, Role: n.Role, Channel: n.Channel, Address: n.Address},
+		To:      Contact{Person: n.Recipient, Role: n.Role, Channel: n.Channel, Address: n.Address},
 		Subject: n.Subject, Text: b.String()}
 }
 
