@@ -1,19 +1,27 @@
-// Quickstart prints the service-level clocks of three tickets, measured in
-// Swedish working time around Midsommar 2026: a desk, a supplier, the
-// customer's SLA and the supplier's underpinning contract.
+// Quickstart is a tour of spoc: a service desk, a network supplier and a
+// workplace supplier, the city's SLA with the desk and an underpinning
+// contract with each supplier, in Swedish working time around Midsommar 2026.
+// Three incidents go through the chain: one the desk fixes at first contact,
+// one delegated and reported back, and one rejected by the first supplier and
+// re-routed to the second. Every clock of each is printed.
 //
 //	go run ./examples/quickstart
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 	_ "time/tzdata" // the zone database travels with the binary
 
+	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/sla"
 )
 
@@ -30,89 +38,233 @@ func main() {
 	}
 }
 
+// delivery is the support chain of the tour.
+type delivery struct {
+	city, desk, network, workplace itsm.Organisation
+	names                          map[itsm.ID]string
+}
+
+func newDelivery() delivery {
+	d := delivery{
+		city:      itsm.Organisation{ID: itsm.NewID(), Name: "city", Role: itsm.OrgCustomer},
+		desk:      itsm.Organisation{ID: itsm.NewID(), Name: "desk", Role: itsm.OrgDesk},
+		network:   itsm.Organisation{ID: itsm.NewID(), Name: "network supplier", Role: itsm.OrgSupplier},
+		workplace: itsm.Organisation{ID: itsm.NewID(), Name: "workplace supplier", Role: itsm.OrgSupplier},
+	}
+	d.names = map[itsm.ID]string{}
+	for _, o := range []itsm.Organisation{d.city, d.desk, d.network, d.workplace} {
+		d.names[o.ID] = o.Name
+	}
+	return d
+}
+
+// agreements returns the city's SLA and the two suppliers' UCs: resolution
+// per priority in office hours (P1 around the clock), and for the suppliers a
+// response (accept) target and a status-update interval (SD-8).
+func agreements(d delivery, office *sla.Calendar) ([]*sla.Agreement, error) {
+	always, err := sla.NewCalendar(sla.CalendarSpec{Name: "24x7", Location: office.Location(), Week: sla.AlwaysOpen()})
+	if err != nil {
+		return nil, err
+	}
+	pause := []itsm.State{incident.StateWaitingUser}
+	done := []itsm.State{incident.StateResolved, incident.StateClosed, incident.StateCancelled}
+	accepted := append([]itsm.State{incident.StateInProgress}, done...)
+	cal := func(p itsm.Priority) *sla.Calendar {
+		if p == 1 {
+			return always
+		}
+		return office
+	}
+	targets := func(resolution [4]time.Duration, supplier bool) []sla.Target {
+		var ts []sla.Target
+		for i, within := range resolution {
+			p := itsm.Priority(i + 1)
+			ts = append(ts, sla.Target{Metric: sla.MetricResolution, Priority: p, Within: within, Calendar: cal(p), Pause: pause, Stop: done})
+			if supplier {
+				ts = append(ts,
+					sla.Target{Metric: sla.MetricResponse, Priority: p, Within: within / 8, Calendar: cal(p), Pause: pause, Stop: accepted},
+					sla.Target{Metric: sla.MetricUpdate, Priority: p, Within: within / 4, Calendar: cal(p), Pause: pause, Stop: done})
+			}
+		}
+		return ts
+	}
+	h := time.Hour
+	return []*sla.Agreement{
+		{Name: "city SLA", Kind: sla.KindSLA, Provider: d.desk.ID, Consumer: d.city.ID, Objective: 0.95,
+			Warnings: []float64{0.5, 0.75}, Targets: targets([4]time.Duration{4 * h, 16 * h, 40 * h, 80 * h}, false)},
+		{Name: "network UC", Kind: sla.KindUC, Provider: d.network.ID, Consumer: d.desk.ID, Objective: 0.95,
+			Warnings: []float64{0.5, 0.75}, Targets: targets([4]time.Duration{3 * h, 12 * h, 32 * h, 64 * h}, true)},
+		{Name: "workplace UC", Kind: sla.KindUC, Provider: d.workplace.ID, Consumer: d.desk.ID, Objective: 0.9,
+			Warnings: []float64{0.5, 0.75}, Targets: targets([4]time.Duration{3 * h, 12 * h, 32 * h, 64 * h}, true)},
+	}, nil
+}
+
 func run(w io.Writer) error {
+	ctx := context.Background()
 	office, err := sla.ParseCalendar([]byte(officeJSON))
 	if err != nil {
 		return err
 	}
-	always, err := sla.NewCalendar(sla.CalendarSpec{Name: "24x7", Location: office.Location(), Week: sla.AlwaysOpen()})
+	d := newDelivery()
+	dir, err := incident.NewOrganisations(d.city, d.desk, d.network, d.workplace)
 	if err != nil {
 		return err
 	}
-	customer, desk, network := itsm.NewID(), itsm.NewID(), itsm.NewID()
-	names := map[itsm.ID]string{customer: "city", desk: "desk", network: "network supplier"}
+	perms := itsm.NewPermissions().
+		Grant(d.desk.ID, itsm.DomainIncident, itsm.AccessAll).
+		Grant(d.network.ID, itsm.DomainIncident, itsm.AccessRead|itsm.AccessWrite).
+		Grant(d.workplace.ID, itsm.DomainIncident, itsm.AccessRead|itsm.AccessWrite)
+	ags, err := agreements(d, office)
+	if err != nil {
+		return err
+	}
+	loc := office.Location()
+	clock := itsm.NewManualClock(time.Date(2026, 6, 18, 9, 0, 0, 0, loc))
+	store := memstore.New() // or sqlitestore.Open, pgstore.Open
+	defer store.Close()
+	svc, err := incident.New(incident.Config{
+		Store: store, Directory: dir, Permissions: perms, Matrix: itsm.ServiceNowMatrix(),
+		Agreements: ags, Clock: clock,
+		// The delegation contact list (SD-11).
+		Routes: []incident.Route{
+			{Category: "network", Organisation: d.network.ID, Group: "lan"},
+			{Category: "workplace", Organisation: d.workplace.ID, Group: "clients"},
+		},
+	})
+	if err != nil {
+		return err
+	}
 
-	pause := []itsm.State{"waiting_user"}
-	resolved := []itsm.State{"resolved", "closed"}
-	targets := func(p1, p2, p3 time.Duration) []sla.Target {
-		return []sla.Target{
-			{Metric: sla.MetricResolution, Priority: 1, Within: p1, Calendar: always, Pause: pause, Stop: resolved},
-			{Metric: sla.MetricResolution, Priority: 2, Within: p2, Calendar: office, Pause: pause, Stop: resolved},
-			{Metric: sla.MetricResolution, Priority: 3, Within: p3, Calendar: office, Pause: pause, Stop: resolved},
-		}
+	agent := itsm.Actor{Organisation: d.desk.ID, Person: "dana", Roles: []itsm.Role{itsm.RoleAgent}}
+	nils := itsm.Actor{Organisation: d.network.ID, Person: "nils", Roles: []itsm.Role{itsm.RoleAgent}}
+	wera := itsm.Actor{Organisation: d.workplace.ID, Person: "wera", Roles: []itsm.Role{itsm.RoleAgent}}
+	register := func(summary, category string, impact itsm.Impact, urgency itsm.Urgency) (*incident.Incident, error) {
+		return svc.Register(ctx, agent, incident.Registration{
+			Customer: d.city.ID, Caller: incident.Caller{Person: "ulla", Name: "Ulla", Contact: "+46 70 123 45 67"},
+			Channel: incident.ChannelPhone, Category: category, Summary: summary,
+			Description: "Ulla says: " + summary + ".", Impact: impact, Urgency: urgency,
+		})
 	}
-	agreements := []*sla.Agreement{
-		{Name: "city SLA", Kind: sla.KindSLA, Provider: desk, Consumer: customer, Objective: 0.95,
-			Warnings: []float64{0.5, 0.75}, Targets: targets(4*time.Hour, 16*time.Hour, 40*time.Hour)},
-		{Name: "network UC", Kind: sla.KindUC, Provider: network, Consumer: desk, Objective: 0.95,
-			Warnings: []float64{0.5, 0.75}, Targets: targets(3*time.Hour, 12*time.Hour, 32*time.Hour)},
+
+	// The tour's steps, each at a time of Thursday 18 June; they run in
+	// time order, so the three incidents interleave as at a real desk.
+	type step struct {
+		at string
+		do func() error
 	}
-	for _, a := range agreements {
-		if err := a.Validate(); err != nil {
+	var first, second, third *incident.Incident
+	keep := func(dst **incident.Incident) func(*incident.Incident, error) error {
+		return func(inc *incident.Incident, err error) error {
+			*dst = inc
 			return err
 		}
 	}
+	ok := func(_ *incident.Incident, err error) error { return err }
+	steps := []step{
+		// 1. Fixed by the desk at first contact (SD-3).
+		{"09:00", func() error {
+			return keep(&first)(register("printer queue stuck", "workplace", itsm.ImpactLow, itsm.UrgencyMedium))
+		}},
+		{"09:20", func() error {
+			return ok(svc.Resolve(ctx, agent, first.ID, incident.Resolution{Code: "restart", Text: "Cleared the print queue."}))
+		}},
+		{"09:25", func() error { return ok(svc.Close(ctx, agent, first.ID, "Your printer works again.")) }},
 
-	loc := office.Location()
-	at := func(month time.Month, day, hour, min int) time.Time {
-		return time.Date(2026, month, day, hour, min, 0, 0, loc)
+		// 2. Delegated to the network supplier, which reports back; the
+		// desk informs the user and closes (SD-4).
+		{"10:00", func() error {
+			return keep(&second)(register("school network slow", "network", itsm.ImpactMedium, itsm.UrgencyHigh))
+		}},
+		// No organisation given: the routes propose the network supplier.
+		{"10:10", func() error { return ok(svc.Delegate(ctx, agent, second.ID, incident.Delegation{})) }},
+		{"10:40", func() error { return ok(svc.Accept(ctx, nils, second.ID)) }},
+		{"10:45", func() error { return ok(svc.SetReference(ctx, nils, second.ID, "NET-4711")) }},
+		{"12:00", func() error { return ok(svc.Update(ctx, nils, second.ID, "A switch port flaps; replacing it.")) }},
+		{"14:30", func() error {
+			return ok(svc.ReportBack(ctx, nils, second.ID, incident.Resolution{Code: "hardware", Text: "Switch port replaced."}))
+		}},
+		{"14:45", func() error {
+			return ok(svc.Close(ctx, agent, second.ID, "The school network is back to normal speed."))
+		}},
+
+		// 3. Routed to the wrong supplier: the network supplier rejects it
+		// and the desk re-routes it to the workplace supplier without
+		// involving the user (SD-7); that supplier waits an hour for her.
+		{"11:00", func() error {
+			return keep(&third)(register("laptop cannot join the wifi", "network", itsm.ImpactMedium, itsm.UrgencyMedium))
+		}},
+		{"11:05", func() error { return ok(svc.Delegate(ctx, agent, third.ID, incident.Delegation{})) }},
+		{"11:50", func() error {
+			return ok(svc.Reject(ctx, nils, third.ID, "The wifi is fine; the laptop's certificate has expired."))
+		}},
+		{"12:00", func() error {
+			return ok(svc.Delegate(ctx, agent, third.ID, incident.Delegation{Organisation: d.workplace.ID, Group: "clients"}))
+		}},
+		{"12:30", func() error { return ok(svc.Accept(ctx, wera, third.ID)) }},
+		{"13:00", func() error {
+			return ok(svc.Wait(ctx, wera, third.ID, incident.WaitUser, "Asked Ulla to bring the laptop in."))
+		}},
+		{"14:00", func() error { return ok(svc.Resume(ctx, wera, third.ID, "The laptop is here.")) }},
 	}
-	tickets := []struct {
-		number string
-		what   string
-		tl     itsm.Timeline
-	}{
-		{"INC0000001", "printer queue stuck, fixed by the desk at first contact", itsm.Timeline{
-			{Start: at(6, 18, 9, 0), State: "in_progress", Holder: desk, Priority: 3},
-			{Start: at(6, 18, 9, 20), State: "resolved", Holder: desk, Priority: 3},
-		}},
-		{"INC0000002", "school network slow, delegated to the network supplier", itsm.Timeline{
-			{Start: at(6, 18, 14, 0), State: "in_progress", Holder: desk, Priority: 2},
-			{Start: at(6, 18, 14, 30), State: "delegated", Holder: network, Priority: 2},
-			{Start: at(6, 18, 15, 0), State: "accepted", Holder: network, Priority: 2},
-		}},
-		{"INC0000003", "payroll system down, raised to P1, user asked for logs", itsm.Timeline{
-			{Start: at(6, 18, 16, 0), State: "in_progress", Holder: desk, Priority: 2},
-			{Start: at(6, 18, 16, 30), State: "delegated", Holder: network, Priority: 1},
-			{Start: at(6, 18, 17, 0), State: "waiting_user", Holder: network, Priority: 1},
-			{Start: at(6, 18, 18, 0), State: "accepted", Holder: network, Priority: 1},
-		}},
+	slices.SortStableFunc(steps, func(a, b step) int { return strings.Compare(a.at, b.at) })
+	for _, st := range steps {
+		t, err := time.ParseInLocation("2006-01-02 15:04", "2026-06-18 "+st.at, loc)
+		if err != nil {
+			return err
+		}
+		clock.Set(t)
+		if err := st.do(); err != nil {
+			return fmt.Errorf("at %s: %w", st.at, err)
+		}
 	}
 
-	now := at(6, 18, 18, 30)
-	fmt.Fprintf(w, "Resolution clocks at %s (Midsommarafton, 19 June, is a holiday)\n\n", now.Format("Mon 2 Jan 2006 15:04 MST"))
+	now := time.Date(2026, 6, 18, 16, 0, 0, 0, loc)
+	clock.Set(now)
+	fmt.Fprintf(w, "Clocks at %s (Midsommarafton, 19 June, is a holiday)\n\n", now.Format("Mon 2 Jan 2006 15:04 MST"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ticket\tagreement\tprio\tstatus\telapsed\tremaining\tdue")
-	for _, tk := range tickets {
-		for _, a := range agreements {
-			m, err := a.Measure(tk.tl, sla.MetricResolution, now)
-			if err != nil {
-				return fmt.Errorf("%s: %w", tk.number, err)
-			}
+	fmt.Fprintln(tw, "incident\tagreement\tmetric\tprio\tstatus\telapsed\tremaining\tdue")
+	for _, inc := range []*incident.Incident{first, second, third} {
+		inc, err := svc.Get(ctx, agent, inc.ID)
+		if err != nil {
+			return err
+		}
+		clocks, err := svc.Clocks(inc, now)
+		if err != nil {
+			return err
+		}
+		for _, c := range clocks {
 			due := "-"
-			if !m.Due.IsZero() {
-				due = m.Due.In(loc).Format("Mon 2 Jan 15:04")
+			if !c.Due.IsZero() {
+				due = c.Due.In(loc).Format("Mon 2 Jan 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tk.number, a.Name, m.Priority, m.Status,
-				m.Elapsed, m.Remaining, due)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inc.Number, c.Agreement, c.Metric, c.Priority,
+				c.Status, c.Elapsed, c.Remaining, due)
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	for _, tk := range tickets {
-		fmt.Fprintf(w, "%s  %s (now held by %s)\n", tk.number, tk.what, names[tk.tl[len(tk.tl)-1].Holder])
+	for _, inc := range []*incident.Incident{first, second, third} {
+		inc, err := svc.Get(ctx, agent, inc.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s  %-28s %-11s holder %-18s re-assignments %d, first contact %t\n",
+			inc.Number, inc.Summary, inc.State, d.names[inc.Holder], inc.Reassignments,
+			inc.Outcome != nil && inc.Outcome.FirstContact)
+	}
+
+	// What the desk chases: the running clocks, soonest due first, found
+	// with one index query (SD-8).
+	page, err := svc.Due(ctx, agent, incident.DueQuery{From: now})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nRunning clocks, soonest due first:")
+	for _, c := range page.Clocks {
+		fmt.Fprintf(w, "  %s %s %s of the %s, due %s\n", c.Incident.Number, c.Kind, c.Metric, d.names[c.Provider],
+			c.Due.In(loc).Format("Mon 2 Jan 15:04"))
 	}
 	return nil
 }

@@ -25,6 +25,10 @@ var allowed = map[string][]string{
 	"itsm/pgstore":     {"itsm"},
 	"itsm/storetest":   {"itsm"},
 	"sla":              {"itsm"},
+	"incident":         {"itsm", "sla"},
+	// Domain packages know nothing of HTTP; a notifier that posts to a URL
+	// lives in a subpackage named after what it wraps.
+	"incident/httpnotify": {"itsm", "incident"},
 }
 
 // drivers may be imported only by the backend named after them.
@@ -100,6 +104,23 @@ func TestOnlyHostsChooseABackend(t *testing.T) {
 			rel, _ := strings.CutPrefix(imp, module+"/")
 			if slices.Contains(slices.Collect(maps.Values(drivers)), rel) && !host {
 				t.Errorf("%s imports the backend %s; only programs choose one, libraries take an itsm.Store", p.ImportPath, rel)
+			}
+		}
+	}
+}
+
+// domain packages decide; they do not talk HTTP or SQL, so that every
+// embedding application can carry them over any transport and store.
+var domain = []string{"itsm", "sla", "incident"}
+
+func TestDomainKnowsNoTransport(t *testing.T) {
+	for _, p := range list(t) {
+		if !slices.Contains(domain, p.ImportPath) {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if imp == "net/http" || imp == "database/sql" || strings.HasPrefix(imp, "net/http/") {
+				t.Errorf("%s imports %s; domain packages know no transport", p.ImportPath, imp)
 			}
 		}
 	}
