@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,7 +49,7 @@ const (
 	MaxText    = 64 << 10
 	// maxAttempts bounds the retries of a command that lost an optimistic
 	// race; each retry decides again on the fresh incident.
-	maxAttempts = 5
+	maxAttempts = 10
 )
 
 // Registration is what the desk records when a user reports an incident.
@@ -284,7 +285,7 @@ func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, deci
 		})
 		// A conflict from the store means another command changed the
 		// incident since it was read: decide again on the fresh one.
-		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts {
+		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts || !backoff(ctx, attempt) {
 			break
 		}
 	}
@@ -293,6 +294,21 @@ func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, deci
 	}
 	s.deliver(ctx, actor, out, sent)
 	return out, nil
+}
+
+// backoff waits a random time that grows with the attempt, so that writers
+// that keep colliding on one incident spread out; it reports false when ctx
+// ends first.
+func backoff(ctx context.Context, attempt int) bool {
+	d := time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(attempt, 8)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // now returns the service's time, but never before the incident's last
