@@ -1,0 +1,284 @@
+package incident
+
+import (
+	"encoding/json"
+	"reflect"
+	"time"
+
+	"github.com/invopop/jsonschema"
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// schemaBase is where the schemas' $id URLs live. An $id names a schema; it
+// need not be where a copy is served, so it stays the same whichever server
+// publishes the files, and a receiver can tell the schema of an event by its
+// type alone: SchemaURL(e.Type).
+const schemaBase = "https://spoc-itsm.github.io/schemas/"
+
+// SchemaURL returns the $id of the JSON Schema of the data of events of type
+// eventType, such as "https://spoc-itsm.github.io/schemas/incident.delegated.json".
+// It is also a file name a server can publish the schema under.
+func SchemaURL(eventType string) string { return schemaBase + eventType + ".json" }
+
+// Schemas returns a JSON Schema (draft 2020-12) of the data of each event this
+// package writes, keyed by event type: one per type of Payloads, and one for
+// the Message that LogNotifier appends as NotificationEvent. Each is a whole
+// JSON document (indented, ending in a newline), the same bytes on every
+// call, ready to be served as application/schema+json.
+//
+// The schemas describe exactly what this version writes: every property is
+// listed, properties without omitempty or omitzero are required, and no
+// other property is allowed. IDs are UUID strings, master numbers strings
+// such as INC0000042, priority, impact and urgency integers from 1, times
+// RFC 3339 strings, and closed sets of words (channel, journal entry kind,
+// wait reason, role) enumerated.
+func Schemas() (map[string][]byte, error) {
+	if err := checkSchemaDocs(); err != nil {
+		return nil, err
+	}
+	r := &jsonschema.Reflector{
+		// The root is the payload's own object, not a $ref to it, and its
+		// $id is set below rather than derived from the Go package path.
+		ExpandedStruct: true,
+		Anonymous:      true,
+		Mapper:         schemaOfType,
+		LookupComment:  schemaComment,
+	}
+	out := make(map[string][]byte)
+	add := func(eventType string, v any) error {
+		doc, ok := eventDocs[eventType]
+		if !ok {
+			return itsm.Errorf(itsm.CodeInternal, "schema of %s: no title and description", eventType)
+		}
+		s := r.Reflect(v)
+		s.ID = jsonschema.ID(SchemaURL(eventType))
+		s.Title, s.Description = doc.title, doc.description
+		b, err := json.MarshalIndent(s, "", "  ")
+		if err != nil {
+			return itsm.Wrap(itsm.CodeInternal, err, "schema of %s", eventType)
+		}
+		out[eventType] = append(b, '\n')
+		return nil
+	}
+	for _, p := range Payloads() {
+		if err := add(p.Type(), p); err != nil {
+			return nil, err
+		}
+	}
+	if err := add(NotificationEvent, Message{}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Patterns of the types that encode as strings of a fixed grammar. Schema
+// patterns are ECMA-262 regular expressions; these use only what RE2 (Go's
+// regexp) shares with it, so Go code can check them too.
+const (
+	// idPattern is what itsm.ParseID accepts: the hyphenated form, hex
+	// digits in either case (itsm.ID writes lower case).
+	idPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+	// numberPattern is what itsm.ParseNumber accepts: 2 to 8 letters A-Z,
+	// then the sequence, from 1, zero-padded to seven digits; a longer one
+	// has no leading zero. A sequence beyond 2^64-1 also matches, as a
+	// pattern cannot compare numbers; 20 digits bound its length.
+	numberPattern = "^[A-Z]{2,8}(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19})$"
+	// durationPattern is what time.ParseDuration accepts, such as "1h30m",
+	// "1h30m0s" (what Duration.String writes), "1.5h" or "300ms".
+	durationPattern = `^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
+)
+
+var (
+	idType       = reflect.TypeFor[itsm.ID]()
+	numberType   = reflect.TypeFor[itsm.Number]()
+	priorityType = reflect.TypeFor[itsm.Priority]()
+	impactType   = reflect.TypeFor[itsm.Impact]()
+	urgencyType  = reflect.TypeFor[itsm.Urgency]()
+	timeType     = reflect.TypeFor[time.Time]()
+	durationType = reflect.TypeFor[time.Duration]()
+)
+
+// enums lists the values of the string types that are closed sets, in the
+// order they are declared.
+var enums = map[reflect.Type][]any{
+	reflect.TypeFor[Channel](): {ChannelPhone, ChannelEmail, ChannelPortal, ChannelChat,
+		ChannelWalkIn, ChannelMonitoring},
+	reflect.TypeFor[EntryKind](): {EntryCommunication, EntryWorkNote, EntryStatusUpdate,
+		EntryNotification},
+	reflect.TypeFor[WaitReason]():   {WaitUser, WaitVendor, WaitChange, WaitProblem},
+	reflect.TypeFor[itsm.OrgRole](): {itsm.OrgCustomer, itsm.OrgDesk, itsm.OrgSupplier},
+	reflect.TypeFor[itsm.Role](): {itsm.RoleAgent, itsm.RoleRequester, itsm.RoleApprover,
+		itsm.RoleObjectOwner, itsm.RoleMajorIncidentManager, itsm.RoleDeliveryManager,
+		itsm.RoleAdmin},
+}
+
+// schemaOfType gives the schema of the types whose JSON is not what their Go
+// kind suggests: itsm.ID is a [16]byte that encodes as a string, and
+// itsm.Number a struct that does. The reflector changes the schema it is
+// given (it sets the description of every property), so each call returns
+// a new one.
+func schemaOfType(t reflect.Type) *jsonschema.Schema {
+	switch t {
+	case idType:
+		return &jsonschema.Schema{Type: "string", Format: "uuid", Pattern: idPattern}
+	case numberType:
+		return &jsonschema.Schema{Type: "string", Pattern: numberPattern}
+	case priorityType, impactType, urgencyType:
+		return &jsonschema.Schema{Type: "integer", Minimum: "1"}
+	case timeType:
+		return &jsonschema.Schema{Type: "string", Format: "date-time"}
+	case durationType:
+		// encoding/json writes a time.Duration as integer nanoseconds; no
+		// payload has one, and one that gets a duration must write it as
+		// Duration.String does, which is what this schema accepts.
+		return &jsonschema.Schema{Type: "string", Pattern: durationPattern}
+	}
+	if values, ok := enums[t]; ok {
+		return &jsonschema.Schema{Type: "string", Enum: append([]any(nil), values...)}
+	}
+	return nil
+}
+
+// eventDoc is the title and description of one event type's schema. They
+// are written here rather than taken from the Go doc comments, which the
+// reflector could read only from the source files at run time.
+type eventDoc struct{ title, description string }
+
+var eventDocs = map[string]eventDoc{
+	"incident.registered": {"Incident registered",
+		"An agent of the desk registered the incident, which got its master number (SD-2, SD-4, SD-5). It is the first event of every incident."},
+	"incident.started": {"Incident started",
+		"The desk started work on a registered incident: the desk's response."},
+	"incident.delegated": {"Incident delegated",
+		"The desk handed the incident to a supplier group, with everything the user said (SD-5), or re-routed it to another group (SD-7)."},
+	"incident.accepted": {"Incident accepted",
+		"The supplier group that holds a delegated incident took it on."},
+	"incident.rejected": {"Incident rejected",
+		"The supplier that holds the incident sent it back to the desk with a reason; the desk re-routes it (SD-7)."},
+	"incident.updated": {"Status update",
+		"The holder, the desk or a supplier, reported its status; this restarts the holder's update clock (SD-8)."},
+	"incident.commented": {"Journal entry",
+		"The desk, the supplier that holds the incident, or the customer's caller wrote to the journal: a communication visible to the user, or an internal work note (SD-6)."},
+	"incident.waiting": {"Incident waiting",
+		"The holder put the incident on hold for the user, its vendor, a change or a problem; each agreement decides whether this pauses its clocks."},
+	"incident.resumed": {"Incident resumed",
+		"The holder ended the wait and works on."},
+	"incident.resolved": {"Incident resolved",
+		"The desk resolved the incident (at first contact when it was never delegated, SD-3), or the supplier that holds it reported back its resolution (SD-4)."},
+	"incident.closed": {"Incident closed",
+		"The desk told the user of the resolution and closed the incident (SD-4)."},
+	"incident.reopened": {"Incident reopened",
+		"The desk reopened a resolved or closed incident within the reopen window; it is in progress at the desk again."},
+	"incident.cancelled": {"Incident cancelled",
+		"The desk cancelled an open incident that needs no resolution, such as a duplicate."},
+	"incident.reprioritised": {"Incident reprioritised",
+		"The desk changed impact and urgency, and so the priority through the matrix (IM-2); every clock is measured again at the new priority."},
+	"incident.recategorised": {"Incident recategorised",
+		"The desk changed the service, category or subcategory of the incident."},
+	"incident.referenced": {"Supplier reference",
+		"An agent of a supplier recorded the supplier's own reference for the incident (SD-5)."},
+	"incident.related": {"Incident related",
+		"The desk set the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones."},
+	"incident.coordinated": {"Incidents coordinated",
+		"The desk made one incident the child of another, so that incidents with one cause are followed up together (IM-3). The event is appended to both."},
+	"incident.major_declared": {"Major incident declared",
+		"The desk declared a major incident, led by the major-incident manager on duty (IM-4)."},
+	"incident.major_stood_down": {"Major incident stood down",
+		"The desk ended major-incident handling of the incident."},
+	"incident.notified": {"Notification",
+		"A message about the incident went to someone outside the ticket, or failed to: an escalation role when the incident reached an escalated priority, or a contact of a major incident (IM-4, IM-5). The actor is whoever made the change that caused it."},
+	NotificationEvent: {"Notification to send",
+		"A message for a relay to deliver, appended to the event log by LogNotifier. The event has no subject; the message names the incident."},
+}
+
+// typeDocs and fieldDocs describe shared types and the fields whose name
+// alone does not say enough. A field of a type in typeFieldDocs that is not
+// in fieldDocs gets its type's description.
+var (
+	typeDocs = map[reflect.Type]string{
+		reflect.TypeFor[itsm.Actor](): "A person acting for an organisation.",
+		reflect.TypeFor[Caller]():     "The person who reported the incident.",
+		reflect.TypeFor[Entry]():      "One line of the journal: who wrote what, when, for whom.",
+		reflect.TypeFor[Handover]():   "What a supplier receives on delegation, so that the user never has to repeat anything (SD-5).",
+		reflect.TypeFor[Contact]():    "Someone to notify, on a channel the Notifier understands, at an address on that channel.",
+	}
+	typeFieldDocs = map[reflect.Type]string{
+		numberType:                    "The master number, such as INC0000042 (SD-5).",
+		priorityType:                  "The priority; 1 is the most urgent.",
+		impactType:                    "The impact; 1 is the highest.",
+		urgencyType:                   "The urgency; 1 is the highest.",
+		reflect.TypeFor[Channel]():    "How the user reached the desk (SD-1).",
+		reflect.TypeFor[WaitReason](): "What the incident waits for.",
+		reflect.TypeFor[EntryKind](): "Who may read the entry: communication (the user too), work_note (the support chain), " +
+			"status_update (a holder's report to the desk) or notification (a message to someone outside the ticket).",
+	}
+	fieldDocs = map[reflect.Type]map[string]string{
+		reflect.TypeFor[By](): {"By": "Who caused the change (SD-9)."},
+		reflect.TypeFor[itsm.Actor](): {
+			"Organisation": "The organisation the person acts for.",
+			"Person":       "The person's stable identity, such as a user name from single sign-on.",
+			"Roles":        "The person's roles within the organisation.",
+		},
+		reflect.TypeFor[Caller](): {
+			"Person":  "A stable identity, such as a user name from single sign-on.",
+			"Contact": "A phone number or e-mail address to reach the user.",
+		},
+		reflect.TypeFor[Registered](): {
+			"Desk":     "The desk organisation that owns the incident (SD-4).",
+			"Customer": "The organisation whose user reported the incident.",
+			"CIs":      "The configuration items involved (IM-6).",
+		},
+		reflect.TypeFor[Delegated](): {
+			"Organisation": "The supplier the incident is delegated to.",
+			"PingPong":     "The supplier held the incident before (SD-7).",
+		},
+		reflect.TypeFor[Handover](): {
+			"Communications": "The journal entries the user can see, in order.",
+			"Rejections":     "The reasons earlier groups gave for sending the incident back.",
+		},
+		reflect.TypeFor[Resolved](): {
+			"FirstContact": "The desk resolved the incident without delegating it (SD-3).",
+		},
+		reflect.TypeFor[Closed](): {"Message": "What the user was told."},
+		reflect.TypeFor[MajorDeclared](): {
+			"Manager": "The major-incident manager on duty, if any.",
+		},
+		reflect.TypeFor[Notified](): {
+			"Role":    "The escalation role the recipient holds, if any.",
+			"Channel": "The Notifier's channel, such as email, sms or webhook.",
+			"Error":   "Why the Notifier could not deliver the message; absent when it did.",
+		},
+		reflect.TypeFor[Contact](): {
+			"Channel": "The Notifier's channel, such as email, sms or webhook.",
+			"Service": "The service whose major incidents the contact is told of; absent for every service.",
+		},
+		reflect.TypeFor[Message](): {"Incident": "The ID of the incident the message is about."},
+	}
+)
+
+// schemaComment gives descriptions to the reflector.
+func schemaComment(t reflect.Type, field string) string {
+	if field == "" {
+		return typeDocs[t]
+	}
+	if d := fieldDocs[t][field]; d != "" {
+		return d
+	}
+	if f, ok := t.FieldByName(field); ok {
+		return typeFieldDocs[f.Type]
+	}
+	return ""
+}
+
+// checkSchemaDocs reports a fieldDocs entry that names no field, so that a
+// renamed field cannot silently lose its description.
+func checkSchemaDocs() error {
+	for t, fields := range fieldDocs {
+		for name := range fields {
+			if _, ok := t.FieldByName(name); !ok {
+				return itsm.Errorf(itsm.CodeInternal, "schema description of %s.%s: no such field", t.Name(), name)
+			}
+		}
+	}
+	return nil
+}
