@@ -220,11 +220,13 @@ func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, r R
 		if err := asDesk("resolve", inc, a, org); err != nil {
 			return nil, err
 		}
-		if inc.Holder != inc.Desk {
-			return nil, refuse(itsm.CodeConflict, "resolve", inc, a, org, "supplier %s holds it and reports back its resolution", inc.Holder)
-		}
+		// The state first: once a supplier has reported back, "it holds
+		// it" would send the desk to wait for what already happened.
 		if err := inState("resolve", inc, a, org, IsOpen(inc.State)); err != nil {
 			return nil, err
+		}
+		if inc.Holder != inc.Desk {
+			return nil, refuse(itsm.CodeConflict, "resolve", inc, a, org, "supplier %s holds it and reports back its resolution", inc.Holder)
 		}
 		first := len(inc.Assignments) == 0 && inc.Reopened == 0
 		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, FirstContact: first}}, nil
@@ -445,7 +447,7 @@ func (s *Service) Coordinate(ctx context.Context, actor itsm.Actor, parent, chil
 	if parent == child {
 		return itsm.Errorf(itsm.CodeInvalid, "coordinate: incident %s cannot be its own parent", parent)
 	}
-	org, err := s.actorOrg(ctx, actor, itsm.AccessWrite)
+	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package incident_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +30,12 @@ func TestLifecycleThroughASupplier(t *testing.T) {
 	inc = w.must(w.svc.Update(w.ctx, w.netAgent, inc.ID, "replacing the access point"))
 	w.clock.Advance(time.Hour)
 	inc = w.must(w.svc.ReportBack(w.ctx, w.netAgent, inc.ID, incident.Resolution{Code: "hardware", Text: "access point replaced"}))
+	// Resolving what the supplier already resolved is refused for the
+	// state, not for who holds it.
+	_, err := w.svc.Resolve(w.ctx, w.agent, inc.ID, incident.Resolution{Code: "hardware", Text: "again"})
+	if err == nil || !strings.Contains(err.Error(), "state resolved") || strings.Contains(err.Error(), "holds it") {
+		t.Errorf("resolve after report-back: %v, want a refusal for the state", err)
+	}
 	w.clock.Advance(15 * time.Minute)
 	inc = w.must(w.svc.Close(w.ctx, w.agent, inc.ID, "Your wifi works again."))
 	if inc.State != incident.StateClosed || inc.Outcome == nil || inc.Outcome.FirstContact {

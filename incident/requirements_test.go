@@ -805,6 +805,13 @@ func TestSD13SupplierSeesOnlyWhatItHoldsOrHeld(t *testing.T) {
 		}
 		_, err := w.svc.Comment(w.ctx, w.user, inc.ID, incident.EntryCommunication, "hello")
 		reqCode(t, err, itsm.CodeForbidden)
+		// Write access without read access acts on nothing: every command
+		// returns the incident, so it would read what it may not.
+		_, err = w.svc.Accept(w.ctx, w.netAgent, inc.ID)
+		reqCode(t, err, itsm.CodeForbidden)
+		if got := w.must(w.svc.Get(w.ctx, w.agent, inc.ID)); got.State != incident.StateDelegated {
+			t.Errorf("a refused accept changed the incident to %s", got.State)
+		}
 	})
 }
 

@@ -116,7 +116,7 @@ func visible(inc *Incident, org itsm.Organisation) bool {
 // Register records a new incident at the actor's desk (SD-2, SD-4) and gives
 // it the next master number (SD-5). Only an agent of a desk may register.
 func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration) (*Incident, error) {
-	org, err := s.actorOrg(ctx, actor, itsm.AccessWrite)
+	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +255,7 @@ type decision func(inc *Incident, actor itsm.Actor, org itsm.Organisation, at ti
 
 // change runs one command on one incident.
 func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, decide decision) (*Incident, error) {
-	org, err := s.actorOrg(ctx, actor, itsm.AccessWrite)
+	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
 		return nil, err
 	}
