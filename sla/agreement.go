@@ -104,6 +104,9 @@ type Agreement struct {
 	// Objective is the share of tickets that must meet each target in a
 	// period, such as 0.95.
 	Objective float64
+	// Credits, when set, are the service credits the provider owes for a
+	// period below the objective (SL-4).
+	Credits *Credits
 }
 
 // Validate reports the first thing wrong with the agreement.
@@ -126,6 +129,11 @@ func (a *Agreement) Validate() error {
 		return invalid("objective %v is not in (0, 1]", a.Objective)
 	case len(a.Targets) == 0:
 		return invalid("has no targets")
+	}
+	if a.Credits != nil {
+		if err := a.Credits.Validate(); err != nil {
+			return invalid("%v", err)
+		}
 	}
 	for i, w := range a.Warnings {
 		if !(w > 0 && w < 1) || (i > 0 && w <= a.Warnings[i-1]) {
