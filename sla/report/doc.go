@@ -1,0 +1,16 @@
+// Package report computes service-level reports for a period (SL-2, SL-4,
+// SL-6): how the whole support chain and each supplier met their agreements,
+// with counts, compliance against the objective, working-time durations,
+// first-contact resolution, re-assignments and ping-pong, reopen rate,
+// backlog and its ageing, missed update intervals, the trend over previous
+// periods and the service credits owed.
+//
+// A report reads plain Tickets (a timeline and a few counters), so a supplier
+// can feed its own data without adopting the rest of spoc; the incident
+// package turns a running system's store into the same Tickets. Compute makes
+// one pass over them and keeps only what the figures need, so a year of a
+// million tickets fits in memory.
+//
+// Reports come out as Go values, JSON (Schema), CSV (WriteCSV, ReadCSV) and a
+// self-contained HTML page with SVG charts (WriteHTML).
+package report

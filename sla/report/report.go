@@ -1,0 +1,228 @@
+package report
+
+import (
+	"iter"
+	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/sla"
+)
+
+// Ticket is what a report needs of one ticket. The incident package fills it
+// from the store; a supplier can fill it from its own system.
+type Ticket struct {
+	ID     itsm.ID `json:"id"`
+	Number string  `json:"number"`
+	// Desk owns the ticket and provides the customer's SLA; Customer is the
+	// organisation whose user reported it (zero if unknown).
+	Desk     itsm.ID `json:"desk"`
+	Customer itsm.ID `json:"customer,omitzero"`
+	Service  string  `json:"service,omitempty"`
+	Category string  `json:"category,omitempty"`
+	// Registered is when the desk registered it; the timeline starts then.
+	Registered time.Time     `json:"registered"`
+	Timeline   itsm.Timeline `json:"timeline"`
+	// FirstContact reports that the desk resolved it without delegating.
+	FirstContact bool `json:"first_contact,omitempty"`
+	// Reassignments counts delegations after the first; PingPong those to
+	// an organisation that had held it before (SD-7).
+	Reassignments int `json:"reassignments,omitempty"`
+	PingPong      int `json:"ping_pong,omitempty"`
+	// Reopened counts how often it was reopened after a resolution.
+	Reopened int `json:"reopened,omitempty"`
+}
+
+// Source yields the tickets a report reads, or an error that ends the
+// report. It may yield tickets outside the report's periods; Compute skips
+// them.
+type Source = iter.Seq2[Ticket, error]
+
+// Tickets is a Source over a slice.
+func Tickets(ts []Ticket) Source {
+	return func(yield func(Ticket, error) bool) {
+		for _, t := range ts {
+			if !yield(t, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Period is the half-open interval [From, To) that a report covers.
+type Period struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Month is the calendar month in loc.
+func Month(year int, month time.Month, loc *time.Location) Period {
+	from := time.Date(year, month, 1, 0, 0, 0, 0, loc)
+	return Period{From: from, To: from.AddDate(0, 1, 0)}
+}
+
+// Year is the calendar year in loc.
+func Year(year int, loc *time.Location) Period {
+	from := time.Date(year, time.January, 1, 0, 0, 0, 0, loc)
+	return Period{From: from, To: from.AddDate(1, 0, 0)}
+}
+
+// Duration is a time.Duration that reads and writes JSON and CSV as
+// Duration.String does ("26h30m0s"), so that reports stay readable.
+type Duration time.Duration
+
+// Spec says what to report on.
+type Spec struct {
+	// Period is the period reported; it must not be empty.
+	Period Period
+	// Agreements are measured: the customers' SLAs and the suppliers' UCs
+	// and OLAs. An SLA measures the tickets of its provider (the desk) for
+	// its consumer (the customer) end to end; a UC or OLA the tickets its
+	// provider held for its consumer (the desk), over the intervals it held
+	// them (SL-1).
+	Agreements []*sla.Agreement
+	// Previous is the number of periods before Period, each as long in the
+	// calendar (the months before a month), whose summary makes the trend.
+	Previous int
+	// Ageing holds the lower bounds of the backlog's age buckets in calendar
+	// time, increasing from zero; nil means DefaultAgeing.
+	Ageing []time.Duration
+	// Resolved are the states in which a ticket counts as resolved, and
+	// Ended those in which it is out of the backlog for good; nil means
+	// "resolved" and "closed", and "closed" and "cancelled".
+	Resolved, Ended []itsm.State
+	// Names are the display names of organisations, by ID, for the groups
+	// and the HTML page.
+	Names map[itsm.ID]string
+}
+
+// DefaultAgeing buckets the backlog at less than a day, one to three days,
+// three to seven, seven to thirty, and thirty days or more.
+var DefaultAgeing = []time.Duration{0, 24 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour}
+
+// Report is the outcome of Compute.
+type Report struct {
+	Period Period `json:"period"`
+	// Total covers every ticket of the delivery.
+	Total Figures `json:"total"`
+	// Agreements has one entry per agreement of the Spec, in its order.
+	Agreements []AgreementFigures `json:"agreements"`
+	// Priorities, Suppliers and Categories break Total down. A supplier's
+	// group holds the tickets it held and only its own agreements' metrics.
+	Priorities []Group `json:"priorities"`
+	Suppliers  []Group `json:"suppliers"`
+	Categories []Group `json:"categories"`
+	// Trend holds the previous periods, oldest first, then this one.
+	Trend []TrendPoint `json:"trend"`
+}
+
+// Figures are the numbers of one group of tickets in a period.
+type Figures struct {
+	// Registered, Resolved, Closed and Cancelled count the tickets that
+	// entered that state in the period (the last time, for a ticket that did
+	// more than once).
+	Registered int `json:"registered"`
+	Resolved   int `json:"resolved"`
+	Closed     int `json:"closed"`
+	Cancelled  int `json:"cancelled"`
+	// Of the tickets resolved in the period: resolved at first contact,
+	// their re-assignments and ping-pongs, and those reopened at least once.
+	FirstContact     int     `json:"first_contact"`
+	FirstContactRate float64 `json:"first_contact_rate"`
+	Reassignments    int     `json:"reassignments"`
+	PingPong         int     `json:"ping_pong"`
+	Reopened         int     `json:"reopened"`
+	ReopenRate       float64 `json:"reopen_rate"`
+	// Backlog is what was open at the end of the period.
+	Backlog Backlog `json:"backlog"`
+	// Metrics has one entry per agreement metric that measured a ticket of
+	// the group, in the order of the Spec's agreements and their targets.
+	Metrics []MetricFigures `json:"metrics"`
+}
+
+// Backlog is the tickets open (neither resolved nor ended) at the end of a
+// period, by calendar age since registration.
+type Backlog struct {
+	Open   int         `json:"open"`
+	Ageing []AgeBucket `json:"ageing"`
+}
+
+// AgeBucket counts the open tickets at least Over old and younger than the
+// next bucket's Over.
+type AgeBucket struct {
+	Over  Duration `json:"over"`
+	Count int      `json:"count"`
+}
+
+// MetricFigures are one metric of one agreement over a group of tickets.
+//
+// A ticket counts toward compliance in the period in which its clock is
+// decided: when it breaches (the Due time of a breached clock) or, if it does
+// not, when it stops in a resolved state. Durations describe the clocks that
+// stopped in the period, met or breached. For an update metric Missed counts
+// the update intervals that overran in the period, and a ticket is decided
+// as breached in the period in which it first missed one.
+type MetricFigures struct {
+	Agreement string     `json:"agreement"`
+	Kind      sla.Kind   `json:"kind"`
+	Provider  itsm.ID    `json:"provider"`
+	Metric    sla.Metric `json:"metric"`
+	Met       int        `json:"met"`
+	Breached  int        `json:"breached"`
+	// Compliance is Met / (Met + Breached), and 1 when none was decided.
+	Compliance float64 `json:"compliance"`
+	Objective  float64 `json:"objective"`
+	// Shortfall is Objective - Compliance when positive, else zero.
+	Shortfall float64  `json:"shortfall"`
+	Stopped   int      `json:"stopped"`
+	Mean      Duration `json:"mean"`
+	Median    Duration `json:"median"`
+	P90       Duration `json:"p90"`
+	Missed    int      `json:"missed"`
+}
+
+// AgreementFigures are an agreement's metrics over all the tickets it
+// measured, and the credit it owes.
+type AgreementFigures struct {
+	Agreement string          `json:"agreement"`
+	Kind      sla.Kind        `json:"kind"`
+	Provider  itsm.ID         `json:"provider"`
+	Consumer  itsm.ID         `json:"consumer"`
+	Objective float64         `json:"objective"`
+	Metrics   []MetricFigures `json:"metrics"`
+	// Credit is set when the agreement has a credit rule.
+	Credit *Credit `json:"credit,omitempty"`
+}
+
+// Credit is what a provider owes for the period (SL-4).
+type Credit struct {
+	Percent  float64 `json:"percent"`
+	Amount   int64   `json:"amount"`
+	Currency string  `json:"currency"`
+}
+
+// Group is the figures of one key of a breakdown: a priority ("P2"), a
+// supplier's ID or a category ("" for none).
+type Group struct {
+	Key     string  `json:"key"`
+	Name    string  `json:"name,omitempty"`
+	Figures Figures `json:"figures"`
+}
+
+// TrendPoint is the summary of one period.
+type TrendPoint struct {
+	Period     Period        `json:"period"`
+	Registered int           `json:"registered"`
+	Resolved   int           `json:"resolved"`
+	Backlog    int           `json:"backlog"`
+	Metrics    []MetricPoint `json:"metrics"`
+}
+
+// MetricPoint is one agreement metric's compliance in a trend period.
+type MetricPoint struct {
+	Agreement  string     `json:"agreement"`
+	Provider   itsm.ID    `json:"provider"`
+	Metric     sla.Metric `json:"metric"`
+	Met        int        `json:"met"`
+	Breached   int        `json:"breached"`
+	Compliance float64    `json:"compliance"`
+}
