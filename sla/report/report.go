@@ -56,14 +56,23 @@ type Period struct {
 
 // Month is the calendar month in loc.
 func Month(year int, month time.Month, loc *time.Location) Period {
-	from := time.Date(year, month, 1, 0, 0, 0, 0, loc)
-	return Period{From: from, To: from.AddDate(0, 1, 0)}
+	return Period{From: firstInstant(year, month, loc), To: firstInstant(year, month+1, loc)}
 }
 
 // Year is the calendar year in loc.
 func Year(year int, loc *time.Location) Period {
-	from := time.Date(year, time.January, 1, 0, 0, 0, 0, loc)
-	return Period{From: from, To: from.AddDate(1, 0, 0)}
+	return Period{From: firstInstant(year, time.January, loc), To: firstInstant(year+1, time.January, loc)}
+}
+
+// firstInstant is the first moment of the month's first day in loc. Where
+// clocks jump over that midnight, time.Date answers with an instant of the
+// day before; the day then begins when the jump ends its zone.
+func firstInstant(year int, month time.Month, loc *time.Location) time.Time {
+	t := time.Date(year, month, 1, 0, 0, 0, 0, loc)
+	if t.Day() != 1 {
+		_, t = t.ZoneBounds()
+	}
+	return t
 }
 
 // Duration is a time.Duration that reads and writes JSON and CSV as
