@@ -90,17 +90,19 @@ type Spec struct {
 	// them (SL-1).
 	Agreements []*sla.Agreement
 	// Previous is the number of periods before Period, each as long in the
-	// calendar (the months before a month), whose summary makes the trend.
+	// calendar (the months before a month), whose summary makes the trend;
+	// at most 36.
 	Previous int
 	// Ageing holds the lower bounds of the backlog's age buckets in calendar
-	// time, increasing from zero; nil means DefaultAgeing.
+	// time, increasing from zero; nil or empty means DefaultAgeing.
 	Ageing []time.Duration
 	// Resolved are the states in which a ticket counts as resolved, and
-	// Ended those in which it is out of the backlog for good; nil means
-	// "resolved" and "closed", and "closed" and "cancelled".
+	// Ended those in which it is out of the backlog for good; nil or empty
+	// means "resolved" and "closed", and "closed" and "cancelled".
 	Resolved, Ended []itsm.State
-	// Names are the display names of organisations, by ID, for the groups
-	// and the HTML page.
+	// Names are the display names of organisations, by ID, for the
+	// supplier groups, the agreements' ProviderName and ConsumerName, and
+	// the HTML page.
 	Names map[itsm.ID]string
 }
 
@@ -108,7 +110,8 @@ type Spec struct {
 // three to seven, seven to thirty, and thirty days or more.
 var DefaultAgeing = []time.Duration{0, 24 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour}
 
-// Report is the outcome of Compute.
+// Report is the outcome of Compute. Its lists are never nil, so that its
+// JSON always has arrays where Schema says so.
 type Report struct {
 	Period Period `json:"period"`
 	// Total covers every ticket of the delivery.
@@ -116,7 +119,8 @@ type Report struct {
 	// Agreements has one entry per agreement of the Spec, in its order.
 	Agreements []AgreementFigures `json:"agreements"`
 	// Priorities, Suppliers and Categories break Total down. A supplier's
-	// group holds the tickets it held and only its own agreements' metrics.
+	// group holds the tickets it held and only its own agreements' metrics;
+	// suppliers come in the order of their first agreement in the Spec.
 	Priorities []Group `json:"priorities"`
 	Suppliers  []Group `json:"suppliers"`
 	Categories []Group `json:"categories"`
@@ -127,8 +131,8 @@ type Report struct {
 // Figures are the numbers of one group of tickets in a period.
 type Figures struct {
 	// Registered, Resolved, Closed and Cancelled count the tickets that
-	// entered that state in the period (the last time, for a ticket that did
-	// more than once).
+	// entered that state in the period, each ticket once per period however
+	// often it did.
 	Registered int `json:"registered"`
 	Resolved   int `json:"resolved"`
 	Closed     int `json:"closed"`
@@ -166,10 +170,11 @@ type AgeBucket struct {
 //
 // A ticket counts toward compliance in the period in which its clock is
 // decided: when it breaches (the Due time of a breached clock) or, if it does
-// not, when it stops in a resolved state. Durations describe the clocks that
-// stopped in the period, met or breached. For an update metric Missed counts
-// the update intervals that overran in the period, and a ticket is decided
-// as breached in the period in which it first missed one.
+// not, when its clock stops (a stop by cancellation decides nothing).
+// Durations describe the clocks that stopped in the period, met or breached.
+// For a recurring metric (update intervals) Missed counts the intervals that
+// overran in the period, and a ticket is decided as breached in the period in
+// which it first missed one; other metrics leave Missed zero.
 type MetricFigures struct {
 	Agreement string     `json:"agreement"`
 	Kind      sla.Kind   `json:"kind"`
@@ -192,17 +197,25 @@ type MetricFigures struct {
 // AgreementFigures are an agreement's metrics over all the tickets it
 // measured, and the credit it owes.
 type AgreementFigures struct {
-	Agreement string          `json:"agreement"`
-	Kind      sla.Kind        `json:"kind"`
-	Provider  itsm.ID         `json:"provider"`
-	Consumer  itsm.ID         `json:"consumer"`
-	Objective float64         `json:"objective"`
-	Metrics   []MetricFigures `json:"metrics"`
+	Agreement string   `json:"agreement"`
+	Kind      sla.Kind `json:"kind"`
+	Provider  itsm.ID  `json:"provider"`
+	Consumer  itsm.ID  `json:"consumer"`
+	// ProviderName is the provider's display name from Spec.Names, empty
+	// when the spec does not name it. The report carries it so that its
+	// readers (the CSV, the HTML page) need not look the IDs up elsewhere.
+	ProviderName string `json:"provider_name,omitempty"`
+	// ConsumerName is the consumer's display name from Spec.Names, empty
+	// when the spec does not name it.
+	ConsumerName string          `json:"consumer_name,omitempty"`
+	Objective    float64         `json:"objective"`
+	Metrics      []MetricFigures `json:"metrics"`
 	// Credit is set when the agreement has a credit rule.
 	Credit *Credit `json:"credit,omitempty"`
 }
 
-// Credit is what a provider owes for the period (SL-4).
+// Credit is what a provider owes for the period (SL-4). The rule's monthly
+// fee applies whatever the period's length.
 type Credit struct {
 	Percent  float64 `json:"percent"`
 	Amount   int64   `json:"amount"`
