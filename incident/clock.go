@@ -82,6 +82,14 @@ const (
 	// IndexDueBy holds "provider due kind metric", so that a range over one
 	// provider's values finds its clocks due in a window.
 	IndexDueBy = "due_by"
+	// IndexEnded holds, for each organisation that may see the incident
+	// (those of IndexHeld and the customer), "org ended registered" once it
+	// is closed or cancelled and "org open registered" until then, both
+	// times as itsm.IndexTime. A period's tickets are then two range scans
+	// per organisation, the open ones registered before the period's end and
+	// the ones that ended at or after its start, without reading the
+	// incidents that ended before it (Service.Tickets).
+	IndexEnded = "ended"
 )
 
 // record builds the store record of inc, measuring its clocks at at for the
@@ -111,6 +119,13 @@ func (s *Service) record(inc *Incident, at time.Time) (itsm.Record, error) {
 	if !inc.Customer.IsZero() {
 		idx[IndexCustomer] = []string{inc.Customer.String(), inc.Customer.String() + " " + state}
 	}
+	span := endedValue(inc)
+	for _, o := range orgs {
+		idx[IndexEnded] = append(idx[IndexEnded], o.String()+" "+span)
+	}
+	if !inc.Customer.IsZero() {
+		idx[IndexEnded] = append(idx[IndexEnded], inc.Customer.String()+" "+span)
+	}
 	for _, ci := range inc.CIs {
 		idx[IndexCI] = append(idx[IndexCI], ci.String())
 	}
@@ -138,6 +153,36 @@ func (s *Service) record(inc *Incident, at time.Time) (itsm.Record, error) {
 	}
 	return itsm.Record{Kind: Kind, ID: inc.ID, Body: body,
 		Unique: map[string]string{IndexNumber: inc.Number.String()}, Index: idx}, nil
+}
+
+// endedValue is the part of inc's IndexEnded values after the organisation:
+// "ended registered" or "open registered".
+func endedValue(inc *Incident) string {
+	reg := itsm.IndexTime(inc.Registered)
+	if end, ok := ended(inc); ok {
+		return itsm.IndexTime(end) + " " + reg
+	}
+	return endedOpen + " " + reg
+}
+
+// endedOpen marks an incident that has not ended in IndexEnded. It sorts
+// after every itsm.IndexTime value, which begins with a digit.
+const endedOpen = "open"
+
+// ended returns when inc was closed or cancelled, the last time it was: the
+// start of the run of intervals in that state that ends its timeline.
+func ended(inc *Incident) (time.Time, bool) {
+	if inc.State != StateClosed && inc.State != StateCancelled {
+		return time.Time{}, false
+	}
+	i := len(inc.Timeline) - 1
+	if i < 0 {
+		return inc.Changed, true
+	}
+	for i > 0 && inc.Timeline[i-1].State == inc.State {
+		i--
+	}
+	return inc.Timeline[i].Start, true
 }
 
 // DueClock is a running clock found by Service.Due.
