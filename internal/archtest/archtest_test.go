@@ -27,6 +27,7 @@ var allowed = map[string][]string{
 	"sla":              {"itsm"},
 	"sla/report":       {"itsm", "sla"},
 	"sla/followup":     {"itsm", "sla", "sla/report"},
+	"sla/report/synth": {"itsm", "sla", "sla/report"},
 	// incident turns its store into report tickets (input from a running
 	// system), so it may build on sla/report; sla/report never learns of it.
 	"incident": {"itsm", "sla", "sla/report"},
