@@ -14,9 +14,8 @@ import (
 // Tickets is the report.Source of a running system: a report.Ticket for every
 // incident the actor's organisation may see that matters to period p, which
 // is every incident registered before p.To that had not ended (been closed or
-// cancelled) before p.From. For a report with a trend, pass the span from the
-// first trend period's start to the end of the reported one, since every
-// trend period needs its tickets.
+// cancelled) before p.From. For a report with a trend, pass the spec's Span,
+// since every trend period needs its tickets.
 //
 // The organisation needs both read and report access to incidents: the
 // tickets are its incident records, and together they make a report. It sees

@@ -847,3 +847,14 @@ func shortfall(objective, compliance float64) float64 {
 	}
 	return s
 }
+
+// Span is the time the report of spec covers, its trend included: from the
+// start of the first previous period to the end of Period. A Source over a
+// store should yield the tickets of all of it; one over Period alone would
+// leave the trend's earlier periods short of tickets.
+func (s Spec) Span() Period {
+	if s.Previous <= 0 {
+		return s.Period
+	}
+	return Period{From: trendPeriods(s.Period, s.Previous)[0].From, To: s.Period.To}
+}

@@ -36,3 +36,24 @@ func TestMonthAndYear(t *testing.T) {
 		}
 	}
 }
+
+func TestSpanCoversTheTrend(t *testing.T) {
+	sto, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	march := report.Month(2026, time.March, sto)
+	for _, c := range []struct {
+		previous int
+		from     time.Time
+	}{
+		{0, march.From},
+		{2, report.Month(2026, time.January, sto).From},
+		{3, report.Month(2025, time.December, sto).From},
+	} {
+		got := report.Spec{Period: march, Previous: c.previous}.Span()
+		if !got.From.Equal(c.from) || !got.To.Equal(march.To) {
+			t.Errorf("span of March with %d previous: %v to %v, want %v to %v", c.previous, got.From, got.To, c.from, march.To)
+		}
+	}
+}
