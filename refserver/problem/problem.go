@@ -1,0 +1,97 @@
+// Package problem writes errors as RFC 9457 problem details
+// (application/problem+json) carrying spoc's stable error codes, so that a
+// client can act on the code and never has to parse a message.
+package problem
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// ContentType is the media type of a problem body.
+const ContentType = "application/problem+json"
+
+// Details is the body of an error response.
+type Details struct {
+	// Type is a URI naming the kind of problem; spoc uses one per code.
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	// Detail explains this occurrence for people. Internal failures get a
+	// fixed sentence: their causes stay in the server's log.
+	Detail string `json:"detail,omitempty"`
+	// Instance is the request path.
+	Instance string `json:"instance,omitempty"`
+	// Code is the stable itsm error code, or "unauthenticated".
+	Code string `json:"code"`
+}
+
+// CodeUnauthenticated is the code of a request without valid credentials.
+// It is not an itsm.Code: the domain never sees an unauthenticated caller.
+const CodeUnauthenticated = "unauthenticated"
+
+// statuses maps the stable codes to HTTP statuses.
+var statuses = map[itsm.Code]int{
+	itsm.CodeNotFound:    http.StatusNotFound,
+	itsm.CodeInvalid:     http.StatusBadRequest,
+	itsm.CodeConflict:    http.StatusConflict,
+	itsm.CodeForbidden:   http.StatusForbidden,
+	itsm.CodeUnavailable: http.StatusServiceUnavailable,
+	itsm.CodeInternal:    http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status of an error code.
+func Status(c itsm.Code) int {
+	if s, ok := statuses[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// TypeURI is the type of the problems with code c.
+func TypeURI(code string) string { return "https://spoc-itsm.github.io/problems/" + code }
+
+// From makes the details of err for the request r. The message of an
+// *itsm.Error that blames the request (a 4xx) is meant for callers: it names
+// the state and the actor a rule refused. A failure of the server (5xx) may
+// carry paths, SQL or addresses in its cause, so its text is replaced.
+func From(r *http.Request, err error) Details {
+	code := itsm.ErrorCode(err)
+	status := Status(code)
+	var e *itsm.Error
+	detail := "The server failed to handle the request; the failure is in its log."
+	if code == itsm.CodeUnavailable {
+		detail = "The server cannot handle the request now; try again later."
+	}
+	if errors.As(err, &e) && status < 500 {
+		detail = e.Error()
+	}
+	d := Details{Type: TypeURI(string(code)), Title: http.StatusText(status), Status: status,
+		Detail: detail, Code: string(code)}
+	if r != nil {
+		d.Instance = r.URL.Path
+	}
+	return d
+}
+
+// Write answers the request with the problem of err, logging internal
+// failures with their cause.
+func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	d := From(r, err)
+	if d.Status >= 500 && log != nil {
+		log.Error("request failed", "path", d.Instance, "code", d.Code, "err", err)
+	}
+	Send(w, d)
+}
+
+// Send writes d as the response.
+func Send(w http.ResponseWriter, d Details) {
+	w.Header().Set("Content-Type", ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(d.Status)
+	_ = json.NewEncoder(w).Encode(d)
+}

@@ -1,0 +1,49 @@
+package problem_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/refserver/problem"
+)
+
+func TestWrite(t *testing.T) {
+	for _, c := range []struct {
+		err    error
+		status int
+		code   string
+		detail string // a part the detail must hold, or "" for the internal sentence
+	}{
+		{itsm.Errorf(itsm.CodeNotFound, "incident INC0000001 not found"), 404, "not_found", "INC0000001"},
+		{itsm.Errorf(itsm.CodeInvalid, "summary is empty"), 400, "invalid", "summary is empty"},
+		{itsm.Errorf(itsm.CodeConflict, "cannot close INC0000002 (state delegated)"), 409, "conflict", "state delegated"},
+		{fmt.Errorf("wrapped: %w", itsm.Errorf(itsm.CodeForbidden, "only the desk may close")), 403, "forbidden", "only the desk"},
+		{itsm.Errorf(itsm.CodeUnavailable, "sqlite /var/lib/spoc.db is busy"), 503, "unavailable", "try again later"},
+		{itsm.Errorf(itsm.CodeInternal, "sql: /var/lib/spoc.db: disk I/O error"), 500, "internal", ""},
+		{errors.New("dial tcp 10.0.0.7:5432: connection refused"), 500, "internal", ""},
+	} {
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "/v1/incidents/x", nil)
+		problem.Write(rec, r, nil, c.err)
+		var d problem.Details
+		if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != c.status || d.Status != c.status || d.Code != c.code || rec.Header().Get("Content-Type") != problem.ContentType ||
+			d.Instance != "/v1/incidents/x" || d.Type != problem.TypeURI(c.code) || d.Title == "" {
+			t.Errorf("%v: %d %s %+v", c.err, rec.Code, rec.Header().Get("Content-Type"), d)
+		}
+		if c.detail != "" && !strings.Contains(d.Detail, c.detail) {
+			t.Errorf("%v: detail %q lacks %q", c.err, d.Detail, c.detail)
+		}
+		if c.status >= 500 && (strings.Contains(d.Detail, "spoc.db") || strings.Contains(d.Detail, "10.0.0.7")) {
+			t.Errorf("%v: internal detail leaked: %q", c.err, d.Detail)
+		}
+	}
+}
