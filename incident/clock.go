@@ -65,6 +65,7 @@ func (s *Service) Clocks(inc *Incident, at time.Time) ([]Clock, error) {
 // store directly.
 const (
 	IndexNumber   = "number"   // unique: the master number
+	IndexKey      = "key"      // unique: "desk key" of a registration's idempotency key
 	IndexState    = "state"    // the state
 	IndexHolder   = "holder"   // the organisation holding it
 	IndexHeld     = "held"     // "org" and "org state" for each organisation that holds or held it
@@ -152,7 +153,7 @@ func (s *Service) record(inc *Incident, at time.Time) (itsm.Record, error) {
 		idx[IndexDueBy] = append(idx[IndexDueBy], c.Provider.String()+" "+due+" "+what)
 	}
 	return itsm.Record{Kind: Kind, ID: inc.ID, Body: body,
-		Unique: map[string]string{IndexNumber: inc.Number.String()}, Index: idx}, nil
+		Unique: uniques(inc), Index: idx}, nil
 }
 
 // endedValue is the part of inc's IndexEnded values after the organisation:
@@ -213,4 +214,14 @@ func parseDue(v string, byProvider bool) (DueClock, error) {
 		return DueClock{}, itsm.Wrap(itsm.CodeInternal, err, "due index value %q", v)
 	}
 	return DueClock{Provider: p, Kind: sla.Kind(f[2]), Metric: sla.Metric(f[3]), Due: t}, nil
+}
+
+// uniques are the values no two incidents share: the number, and the
+// idempotency key within its desk.
+func uniques(inc *Incident) map[string]string {
+	u := map[string]string{IndexNumber: inc.Number.String()}
+	if inc.Key != "" {
+		u[IndexKey] = inc.Desk.String() + " " + inc.Key
+	}
+	return u
 }

@@ -442,8 +442,12 @@ func (s *Service) StandDown(ctx context.Context, actor itsm.Actor, id itsm.ID, r
 // Coordinate makes child a child of parent, so that incidents with one cause
 // are followed up together (IM-3). Both must belong to the actor's desk and
 // be open to change; the hierarchy has one level, so a parent has no parent
-// and a child no children.
+// and a child no children. It changes two incidents, so a view from
+// IfVersion, which names one version, refuses it.
 func (s *Service) Coordinate(ctx context.Context, actor itsm.Actor, parent, child itsm.ID) error {
+	if s.expect != 0 {
+		return itsm.Errorf(itsm.CodeInvalid, "coordinate changes two incidents; it takes no expected version")
+	}
 	if parent == child {
 		return itsm.Errorf(itsm.CodeInvalid, "coordinate: incident %s cannot be its own parent", parent)
 	}

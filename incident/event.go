@@ -47,6 +47,8 @@ type Registered struct {
 	Urgency     itsm.Urgency  `json:"urgency"`
 	Priority    itsm.Priority `json:"priority"`
 	CIs         []itsm.ID     `json:"cis,omitempty"`
+	// Key is the client's idempotency key, if any (Registration.Key).
+	Key string `json:"key,omitempty"`
 }
 
 // Started: the desk started work on a registered incident.
@@ -408,6 +410,7 @@ func (p Registered) apply(inc *Incident, at time.Time) {
 	inc.Summary, inc.Description = p.Summary, p.Description
 	inc.Impact, inc.Urgency, inc.Priority = p.Impact, p.Urgency, p.Priority
 	inc.CIs = slices.Clone(p.CIs)
+	inc.Key = p.Key
 	inc.Registered, inc.Changed = at, at
 	inc.note(at, p.By.By, EntryCommunication, p.Description)
 	inc.move(at, StateRegistered, p.Desk, "", false)

@@ -203,6 +203,9 @@ type Incident struct {
 	// Customer, if set, is the organisation whose user reported it.
 	Desk     itsm.ID `json:"desk"`
 	Customer itsm.ID `json:"customer,omitzero"`
+	// Key is the registering client's idempotency key, if it gave one: a
+	// second registration with it at the same desk returns this incident.
+	Key string `json:"key,omitempty"`
 
 	Caller      Caller  `json:"caller"`
 	Channel     Channel `json:"channel"`

@@ -1,7 +1,9 @@
 package incident_test
 
 import (
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,4 +108,82 @@ func TestDueFindsWhatBreachesWithinTheHour(t *testing.T) {
 		t.Errorf("breached now for the network supplier: %+v", page.Clocks)
 	}
 	_ = itsm.Priority(0)
+}
+
+func TestIfVersion(t *testing.T) {
+	w := newWorld(t)
+	inc := w.register("school wifi down")
+	read := inc.Version
+	w.must(w.svc.IfVersion(read).Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{}))
+	// The network read the incident before the desk's comment.
+	seen := w.must(w.svc.Get(w.ctx, w.netAgent, inc.ID))
+	w.must(w.svc.Comment(w.ctx, w.agent, inc.ID, incident.EntryWorkNote, "the switch in the basement"))
+	before := len(w.events(inc.ID))
+	_, err := w.svc.IfVersion(seen.Version).Accept(w.ctx, w.netAgent, inc.ID)
+	if !errors.Is(err, itsm.ErrStale) || !itsm.IsCode(err, itsm.CodeConflict) {
+		t.Fatalf("accept at a stale version: %v, want a conflict wrapping ErrStale", err)
+	}
+	if got := w.must(w.svc.Get(w.ctx, w.agent, inc.ID)); got.State != incident.StateDelegated || len(w.events(inc.ID)) != before {
+		t.Errorf("a refused accept changed the incident: %s, %d events (was %d)", got.State, len(w.events(inc.ID)), before)
+	}
+	cur := w.must(w.svc.Get(w.ctx, w.netAgent, inc.ID))
+	if got := w.must(w.svc.IfVersion(cur.Version).Accept(w.ctx, w.netAgent, inc.ID)); got.Version != cur.Version+1 {
+		t.Errorf("accept at the current version made version %d, want %d", got.Version, cur.Version+1)
+	}
+	// The view does not change the service it came from.
+	w.must(w.svc.Update(w.ctx, w.netAgent, inc.ID, "on site"))
+	other := w.register("printer jammed")
+	if err := w.svc.IfVersion(1).Coordinate(w.ctx, w.agent, inc.ID, other.ID); !itsm.IsCode(err, itsm.CodeInvalid) {
+		t.Errorf("coordinate with a version: %v, want invalid", err)
+	}
+}
+
+func TestRegisterWithKeyIsIdempotent(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			w := newWorldOn(t, open(t))
+			reg := incident.Registration{Customer: w.city.ID, Caller: incident.Caller{Person: "ulla"},
+				Channel: incident.ChannelMonitoring, Summary: "core switch down", Impact: itsm.ImpactHigh,
+				Urgency: itsm.UrgencyHigh, Key: "alert-7f3a"}
+			first := w.must(w.svc.Register(w.ctx, w.agent, reg))
+			again := w.must(w.svc.Register(w.ctx, w.agent, reg))
+			if again.ID != first.ID || again.Number != first.Number || again.Key != "alert-7f3a" {
+				t.Fatalf("the retry made %s (%s), the first %s (%s)", again.Number, again.ID, first.Number, first.ID)
+			}
+			// Eight clients racing with one new key make one incident.
+			reg.Key = "alert-race"
+			var wg sync.WaitGroup
+			got := make([]*incident.Incident, 8)
+			errs := make([]error, 8)
+			for i := range got {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					got[i], errs[i] = w.svc.Register(w.ctx, w.agent, reg)
+				}()
+			}
+			wg.Wait()
+			for i := range got {
+				if errs[i] != nil || got[i].ID != got[0].ID {
+					t.Fatalf("racer %d: %v, %v", i, errs[i], got[i])
+				}
+			}
+			// Another key, or none, registers anew; numbers stay gapless.
+			other := w.must(w.svc.Register(w.ctx, w.agent, incident.Registration{Caller: incident.Caller{Person: "ulla"},
+				Channel: incident.ChannelPhone, Summary: "printer", Impact: itsm.ImpactLow, Urgency: itsm.UrgencyLow}))
+			if other.Number.Seq != 3 {
+				t.Errorf("the third incident has number %s", other.Number)
+			}
+			page, err := w.svc.List(w.ctx, w.agent, incident.Filter{})
+			if err != nil || len(page.Incidents) != 3 {
+				t.Errorf("%d incidents stored (%v), want 3", len(page.Incidents), err)
+			}
+			for _, k := range []string{strings.Repeat("k", incident.MaxKey+1), "has space", "tab\tkey", "ÅÄÖ"} {
+				reg.Key = k
+				if _, err := w.svc.Register(w.ctx, w.agent, reg); !itsm.IsCode(err, itsm.CodeInvalid) {
+					t.Errorf("key %q: %v, want invalid", k, err)
+				}
+			}
+		})
+	}
 }

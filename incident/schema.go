@@ -227,6 +227,7 @@ var (
 			"Desk":     "The desk organisation that owns the incident (SD-4).",
 			"Customer": "The organisation whose user reported the incident.",
 			"CIs":      "The configuration items involved (IM-6).",
+			"Key":      "The registering client's idempotency key: a retry with it returns this incident.",
 		},
 		reflect.TypeFor[Delegated](): {
 			"Organisation": "The supplier the incident is delegated to.",

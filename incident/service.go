@@ -22,6 +22,20 @@ type Service struct {
 	clock  itsm.Clock
 	prefix string
 	window time.Duration
+	// expect is the version a command requires the incident to have; zero
+	// requires none. See IfVersion.
+	expect int64
+}
+
+// IfVersion returns a view of the service whose commands act only on an
+// incident still at version v, the one the caller read (an HTTP If-Match).
+// A command on a newer version is refused with a conflict that wraps
+// itsm.ErrStale, and nothing changes; without IfVersion a command decides on
+// whatever is current, retrying lost races. v must be positive.
+func (s *Service) IfVersion(v int64) *Service {
+	c := *s
+	c.expect = v
+	return &c
 }
 
 // New checks the configuration and returns a Service.
@@ -66,7 +80,17 @@ type Registration struct {
 	Impact      itsm.Impact
 	Urgency     itsm.Urgency
 	CIs         []itsm.ID
+	// Key, if set, makes the registration idempotent: a client that is not
+	// sure its first attempt arrived sends the same key again and gets the
+	// incident that attempt made, not a second one. Keys are the client's
+	// choice (a UUID, a monitoring alert's ID), unique per desk, at most
+	// MaxKey bytes of printable ASCII. The key identifies the registration:
+	// a retry returns the first incident whatever else it says.
+	Key string
 }
+
+// MaxKey is the longest idempotency key.
+const MaxKey = 128
 
 // Delegation names the supplier group to hand an incident to; a zero
 // Organisation takes the group the routing rules propose (SD-11).
@@ -134,27 +158,43 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 	reg := Registered{By: By{actor}, Desk: org.ID, Customer: r.Customer, Caller: r.Caller,
 		Channel: r.Channel, Service: r.Service, Category: r.Category, Subcategory: r.Subcategory,
 		Summary: r.Summary, Description: r.Description, Impact: r.Impact, Urgency: r.Urgency,
-		Priority: p, CIs: r.CIs}
+		Priority: p, CIs: r.CIs, Key: r.Key}
 	var (
 		inc  *Incident
 		sent []Message
 	)
-	err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
-		// The number first: taking it after appending an event would
-		// deadlock PostgreSQL writers that take them in the other order.
-		n, err := tx.NextNumber(s.prefix)
-		if err != nil {
+	for attempt := 1; ; attempt++ {
+		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
+			inc, sent = nil, nil
+			if r.Key != "" {
+				// A retry: answer with what the first attempt made.
+				prior, err := byKey(tx, org.ID, r.Key)
+				if err != nil || prior != nil {
+					inc = prior
+					return err
+				}
+			}
+			// The number first: taking it after appending an event would
+			// deadlock PostgreSQL writers that take them in the other order.
+			n, err := tx.NextNumber(s.prefix)
+			if err != nil {
+				return err
+			}
+			reg.Number = n
+			at := s.clock.Now()
+			fresh := &Incident{ID: itsm.NewID()}
+			preview := fresh.Clone()
+			reg.apply(preview, at)
+			payloads := append([]Payload{reg}, s.escalate(preview, actor, at, 0)...)
+			inc, sent, err = s.commit(tx, fresh, 0, payloads, at)
 			return err
+		})
+		// Two attempts with one key at once: the unique key lets one
+		// commit; the other finds its incident on the next pass.
+		if r.Key == "" || !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts || !backoff(ctx, attempt) {
+			break
 		}
-		reg.Number = n
-		at := s.clock.Now()
-		fresh := &Incident{ID: itsm.NewID()}
-		preview := fresh.Clone()
-		reg.apply(preview, at)
-		payloads := append([]Payload{reg}, s.escalate(preview, actor, at, 0)...)
-		inc, sent, err = s.commit(tx, fresh, 0, payloads, at)
-		return err
-	})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +231,31 @@ func (s *Service) checkRegistration(ctx context.Context, r *Registration) error 
 	if err := checkText("description", r.Description, false); err != nil {
 		return err
 	}
+	if err := checkKey(r.Key); err != nil {
+		return err
+	}
 	return checkCIs(r.CIs)
+}
+
+func checkKey(k string) error {
+	if len(k) > MaxKey {
+		return itsm.Errorf(itsm.CodeInvalid, "registration: key has %d bytes; at most %d are allowed", len(k), MaxKey)
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return itsm.Errorf(itsm.CodeInvalid, "registration: key %q holds a byte that is not printable ASCII", k)
+		}
+	}
+	return nil
+}
+
+// byKey returns the incident of desk registered with key, or nil.
+func byKey(tx itsm.ReadTx, desk itsm.ID, key string) (*Incident, error) {
+	page, err := tx.Query(itsm.Query{Kind: Kind, Index: IndexKey, Match: itsm.MatchEqual, Value: desk.String() + " " + key, Limit: 1})
+	if err != nil || len(page.Matches) == 0 {
+		return nil, err
+	}
+	return decodeRecord(page.Matches[0].Record)
 }
 
 func checkSummary(s string) error {
@@ -273,6 +337,11 @@ func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, deci
 			}
 			if !visible(inc, org) {
 				return notFound(id)
+			}
+			if s.expect != 0 && inc.Version != s.expect {
+				refused = true
+				return &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("incident %s is at version %d, not %d: %w",
+					inc.Number, inc.Version, s.expect, itsm.ErrStale)}
 			}
 			at := s.now(inc)
 			payloads, err := decide(inc, actor, org, at)

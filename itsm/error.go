@@ -43,6 +43,12 @@ var (
 	ErrUnavailable error = &Error{Code: CodeUnavailable}
 )
 
+// ErrStale is the cause of a conflict with a precondition the caller set:
+// the record changed since the version (or digest) the caller read. Such
+// errors have CodeConflict and wrap ErrStale, so that a server can answer 412
+// Precondition Failed where a plain conflict is 409.
+var ErrStale = errors.New("it changed since the caller read it")
+
 // Error is an error with a stable code, so that every layer (domain, store,
 // server) can tell a missing record from a bad request from an outage without
 // parsing messages.

@@ -62,6 +62,10 @@ func TypeURI(code string) string { return "https://spoc-itsm.github.io/problems/
 func From(r *http.Request, err error) Details {
 	code := itsm.ErrorCode(err)
 	status := Status(code)
+	if code == itsm.CodeConflict && errors.Is(err, itsm.ErrStale) {
+		// The caller's If-Match named a version that is no longer current.
+		status = http.StatusPreconditionFailed
+	}
 	var e *itsm.Error
 	detail := "The server failed to handle the request; the failure is in its log."
 	if code == itsm.CodeUnavailable {

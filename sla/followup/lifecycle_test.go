@@ -2,6 +2,7 @@ package followup_test
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// The customer read the first draft; the desk has redrafted since.
-	if _, err := w.svc.Approve(w.ctx, w.approver, key, first, "Agreed"); !itsm.IsCode(err, itsm.CodeConflict) {
+	if _, err := w.svc.Approve(w.ctx, w.approver, key, first, "Agreed"); !itsm.IsCode(err, itsm.CodeConflict) || !errors.Is(err, itsm.ErrStale) {
 		t.Fatalf("approving the draft read before the redraft: %v, want conflict", err)
 	}
 	f = w.must(w.svc.Approve(w.ctx, w.approver, key, second, "Agreed; credit to be settled."))

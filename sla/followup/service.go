@@ -171,7 +171,7 @@ func (s *Service) review(ctx context.Context, actor itsm.Actor, key itsm.ID, cmd
 		case f.State != StateDrafted:
 			return nil, refuse(itsm.CodeConflict, cmd, f, actor, org, "only a drafted version may be approved or rejected")
 		case digest != "" && digest != f.Current().Digest:
-			return nil, refuse(itsm.CodeConflict, cmd, f, actor, org, "the draft was redrafted after it was read: digest %s, now %s", digest, f.Current().Digest)
+			return nil, refuse(itsm.CodeConflict, cmd, f, actor, org, "the draft was redrafted after it was read: digest %s, now %s (%w)", digest, f.Current().Digest, itsm.ErrStale)
 		}
 		return payload(f), nil
 	})
@@ -479,8 +479,9 @@ func visible(f *FollowUp, org itsm.Organisation) bool {
 // refuse builds the error of a command the rules forbid, naming the
 // follow-up's version and state and the actor.
 func refuse(code itsm.Code, cmd string, f *FollowUp, a itsm.Actor, org itsm.Organisation, why string, args ...any) error {
-	return itsm.Errorf(code, "cannot %s the %s follow-up of customer %s (version %d, state %s) as %q of %s %s: %s",
-		cmd, f.Month, f.Customer, f.Current().Number, f.State, a.Person, org.Role, org.ID, fmt.Sprintf(why, args...))
+	// The reason may wrap a cause (%w), such as itsm.ErrStale.
+	return itsm.Errorf(code, "cannot %s the %s follow-up of customer %s (version %d, state %s) as %q of %s %s: %w",
+		cmd, f.Month, f.Customer, f.Current().Number, f.State, a.Person, org.Role, org.ID, fmt.Errorf(why, args...))
 }
 
 func checkText(name, v string, required bool) error {
