@@ -146,11 +146,15 @@ func TestServerOperations(t *testing.T) {
 }
 
 func TestServerRefusesBadFlags(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "spoc.db")
 	for _, args := range [][]string{{"--nope"}, {"extra"}, {"--addr", "not an address"}} {
-		err := run(context.Background(), args, func(string) string { return "" }, io.Discard, io.Discard)
+		err := run(context.Background(), append(args, "--db", db), func(string) string { return "" }, io.Discard, io.Discard)
 		if err == nil {
 			t.Errorf("run %q: no error", args)
 		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a refused start created the database file")
 	}
 	// A store that cannot open is reported, not served.
 	err := run(context.Background(), []string{"--db", filepath.Join(t.TempDir(), "missing", "dir", "spoc.db")},

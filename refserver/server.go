@@ -77,6 +77,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	// Listen first: a wrong address then fails before a database file is
+	// created for nothing.
+	ln, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	store, what, err := openStore(ctx, opts.db)
 	if err != nil {
 		return fmt.Errorf("open the store: %w", err)
@@ -84,10 +91,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer store.Close()
 
 	srv := newServer(store, log)
-	ln, err := net.Listen("tcp", opts.addr)
-	if err != nil {
-		return err
-	}
 	hs := &http.Server{
 		Handler:           srv.handler(),
 		MaxHeaderBytes:    MaxHeaderBytes,

@@ -32,7 +32,7 @@ type Details struct {
 
 // CodeUnauthenticated is the code of a request without valid credentials.
 // It is not an itsm.Code: the domain never sees an unauthenticated caller.
-const CodeUnauthenticated = "unauthenticated"
+const CodeUnauthenticated itsm.Code = "unauthenticated"
 
 // statuses maps the stable codes to HTTP statuses.
 var statuses = map[itsm.Code]int{
@@ -42,6 +42,7 @@ var statuses = map[itsm.Code]int{
 	itsm.CodeForbidden:   http.StatusForbidden,
 	itsm.CodeUnavailable: http.StatusServiceUnavailable,
 	itsm.CodeInternal:    http.StatusInternalServerError,
+	CodeUnauthenticated:  http.StatusUnauthorized,
 }
 
 // Status returns the HTTP status of an error code.

@@ -27,6 +27,7 @@ func TestWrite(t *testing.T) {
 		{itsm.Errorf(itsm.CodeConflict, "incident INC0000003 is at version 4, not 3: %w", itsm.ErrStale), 412, "conflict", "version 4"},
 		{itsm.Errorf(itsm.CodeUnavailable, "sqlite /var/lib/spoc.db is busy"), 503, "unavailable", "try again later"},
 		{itsm.Errorf(itsm.CodeInternal, "sql: /var/lib/spoc.db: disk I/O error"), 500, "internal", ""},
+		{&itsm.Error{Code: problem.CodeUnauthenticated, Message: "the bearer token is not valid"}, 401, "unauthenticated", "not valid"},
 		{errors.New("dial tcp 10.0.0.7:5432: connection refused"), 500, "internal", ""},
 	} {
 		rec := httptest.NewRecorder()

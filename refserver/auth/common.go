@@ -1,0 +1,71 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// maxAttempts bounds the retries of a change that lost an optimistic race;
+// each retry decides again on what it reads.
+const maxAttempts = 10
+
+// refusal marks an error of a decision, which deciding again on the same
+// records would repeat, so retry returns it at once.
+type refusal struct{ err error }
+
+func (r refusal) Error() string { return r.err.Error() }
+func (r refusal) Unwrap() error { return r.err }
+
+func refuse(err error) error { return refusal{err} }
+
+// retry runs fn in a write transaction, and again when the store reports a
+// conflict (another writer changed a record fn read), up to maxAttempts.
+func retry(ctx context.Context, store itsm.Store, fn func(tx itsm.WriteTx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := store.Write(ctx, fn)
+		var r refusal
+		if errors.As(err, &r) {
+			return r.err
+		}
+		if !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts || !backoff(ctx, attempt) {
+			return err
+		}
+	}
+}
+
+// backoff waits a random time that grows with the attempt, so that writers
+// that keep colliding spread out; it reports false when ctx ends first.
+func backoff(ctx context.Context, attempt int) bool {
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(attempt, 8))))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// checkLabel accepts one line of at most MaxName bytes of valid UTF-8
+// without control characters; required refuses an empty one.
+func checkLabel(name, v string, required bool) error {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		return itsm.Errorf(itsm.CodeInvalid, "%s is empty", name)
+	case len(v) > MaxName:
+		return itsm.Errorf(itsm.CodeInvalid, "%s is %d bytes, more than %d", name, len(v), MaxName)
+	case !utf8.ValidString(v):
+		return itsm.Errorf(itsm.CodeInvalid, "%s is not valid UTF-8", name)
+	case strings.ContainsFunc(v, isControl):
+		return itsm.Errorf(itsm.CodeInvalid, "%s contains a control character", name)
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }

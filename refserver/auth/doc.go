@@ -1,0 +1,56 @@
+// Package auth is the reference server's register of organisations and its
+// bearer tokens: who may call the server, as which actor, and with which
+// rights (SD-4, SD-13). It keeps everything in the server's itsm.Store, so
+// that several server processes on one database agree, and it knows HTTP only
+// in Middleware.
+//
+// # Organisations and rights
+//
+// A Directory is the server's register of organisations (customer, desk,
+// supplier) with each one's rights per domain. It implements the Directory
+// interfaces of package incident and sla/followup, and Permissions returns the
+// *itsm.Permissions to give to their Configs: the Directory changes that value
+// in place after each committed Grant, Revoke or Remove, so the services see a
+// change on their next check, without a restart. A change made by another
+// process reaches this one the next time Organisation reads the organisation
+// (the services do so before every permission check), or at Reload.
+//
+// Only an administrator changes the register: an actor with itsm.RoleAdmin
+// whose organisation is a desk. A supplier's or customer's administrator could
+// otherwise issue a token for the desk's agents, or grant its own
+// organisation rights. Removed organisations stay as tombstones: their IDs are
+// never given out again, so a removed supplier's old tokens can never act for
+// a new organisation.
+//
+// # Tokens
+//
+// Tokens issues bearer tokens to actors. A token is "spoc_" followed by 32
+// random bytes in unpadded base64url (48 characters in all), shown once, when
+// it is issued. The store keeps only its SHA-256 digest, as a unique index
+// value of the token's record, so that finding a token is one indexed lookup
+// and the database, its backups and the event log never hold a secret.
+// Authenticate refuses unknown, malformed, revoked and expired tokens, and
+// tokens whose organisation was removed, all with the same error
+// (CodeUnauthenticated), so that a caller learns nothing about why.
+//
+// # The first administrator
+//
+// Bootstrap gives a new database its first administrator token, acting as
+// person AdminPerson of the organisation AdminOrganisation ("spoc
+// administration", a desk with no rights of its own): it may create
+// organisations, grant rights and issue tokens, and nothing else, since it
+// holds no agent role and its organisation no rights in any domain. The token
+// is the value of SPOC_ADMIN_TOKEN when set, or a new one printed once.
+// Whenever a live administrator token exists, Bootstrap does nothing, so a
+// restart never prints a secret again; if every administrator token has been
+// revoked or has expired, the next start makes a new one, which is how an
+// operator who locked everyone out gets back in.
+//
+// # Records and events
+//
+// Organisations are records of kind "organisation" and tokens of kind
+// "token". Every change appends one event with the acting administrator:
+// organisation.created, organisation.updated, organisation.removed,
+// organisation.granted, organisation.revoked, token.issued and token.revoked.
+// None of them holds a secret or a digest of one.
+package auth
