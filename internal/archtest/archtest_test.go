@@ -34,6 +34,12 @@ var allowed = map[string][]string{
 	// Domain packages know nothing of HTTP; a notifier that posts to a URL
 	// lives in a subpackage named after what it wraps.
 	"incident/httpnotify": {"itsm", "incident"},
+	// The reference server's libraries: problems, tokens and directory,
+	// webhooks. The generated api and client build on them and on the
+	// domain, whose types are the contract's.
+	"refserver/problem": {"itsm"},
+	"refserver/auth":    {"itsm", "refserver/problem"},
+	"refserver/webhook": {"itsm", "incident", "incident/httpnotify"},
 }
 
 // drivers may be imported only by the backend named after them.

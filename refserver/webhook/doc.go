@@ -1,0 +1,87 @@
+// Package webhook delivers the event log to the HTTP endpoints that
+// organisations subscribe: the supplier side of the reference server's
+// integration (REST plus signed webhooks).
+//
+// A Subscription, kept in the itsm.Store as a record of kind "webhook",
+// names the owner organisation, the URL, the event types wanted and a
+// secret. A Dispatcher reads the event log after each active subscription's
+// cursor, drops the events of other types and those the owner may not see
+// (the Visible hook the server supplies, so that this package knows nothing
+// of incidents), and posts the rest one at a time in Seq order.
+//
+// # The request
+//
+// Each event is one POST with a JSON body, the Payload:
+//
+//	{"id": "...", "seq": 42, "type": "incident.delegated", "kind": "incident",
+//	 "subject": "...", "time": "2026-11-23T09:00:00Z", "data": {...}}
+//
+// and these headers:
+//
+//   - Content-Type: application/json
+//   - User-Agent: spoc-webhook/1
+//   - Idempotency-Key and Spoc-Event-ID: the event's ID, the same on every
+//     attempt and after a restart, so that a receiver can drop repeats.
+//   - Spoc-Subscription: the subscription's ID, for a receiver that serves
+//     several subscriptions and must pick the secret.
+//   - Spoc-Timestamp and Spoc-Signature: the signature of package
+//     incident/httpnotify, "sha256=" and the hex HMAC-SHA256 of the timestamp,
+//     a full stop and the body. A receiver checks them with httpnotify.Verify
+//     before it trusts the body; spoc has one signature scheme for every
+//     request it signs. Each attempt is signed afresh, so a retry hours later
+//     still passes Verify's tolerance; the body is the same bytes every time.
+//
+// An answer in 2xx is success. Anything else, a redirect included (they are
+// not followed: a redirect would send the signed body somewhere nobody
+// configured), a timeout or a network error is a failed attempt. At most
+// 64 KiB of an answer is read, and it is discarded.
+//
+// # Order, retries and dead letters
+//
+// Events reach one subscription strictly in Seq order, which orders them per
+// incident too. Seq values have gaps, because other subscriptions' types and
+// other organisations' incidents are left out. An event that fails blocks the
+// ones after it for that subscription (never for another one): it is tried
+// again after an exponential backoff (Options.Backoff: base, doubling, a cap
+// and jitter, and a Retry-After answer lengthens it up to the cap), and after
+// Options.MaxAttempts failed attempts it becomes a DeadLetter, a record of
+// kind "webhook_dead_letter" that the owner can list, retry or discard, and
+// delivery moves on to the next event. The number of failed attempts and the
+// time of the next one are kept in the subscription, so a restart neither
+// resets the count nor retries early.
+//
+// Service.Retry sends a dead letter once, at once, and reports the outcome:
+// success deletes the dead letter, failure counts the attempt in it. It does
+// not rewind the subscription, which would send every later event again, nor
+// queue the event behind the live ones; either way the event arrives after
+// later ones, so a receiver that cares about order compares Seq.
+//
+// # At least once
+//
+// The cursor (the Seq up to which a subscription is done) is stored after
+// each delivery and each dead letter, so a new Dispatcher on the same store,
+// after a restart or a crash, continues where the last one stopped. An event
+// that was delivered but whose cursor was not yet stored, because the
+// process stopped in between, is delivered again: delivery is at least once,
+// and a receiver that drops repeated Spoc-Event-ID values sees every event
+// exactly once, in Seq order.
+//
+// Several Dispatchers on one store (several server processes) are safe but
+// wasteful: each advances the cursor in a write transaction that reads the
+// stored subscription and puts it back with its version, and only ever moves
+// it forward, so a process that lost the race learns how far the other got
+// and continues from there, and an event is never skipped. Both may send the
+// same event, though, so a receiver sees more repeats. The first arrival of
+// each event still comes in Seq order, because a process sends an event only
+// after the one before it was answered with 2xx (by itself or, as the cursor
+// says, by the other). Run the Dispatcher in one process for the fewest
+// repeats.
+//
+// # Who sees what
+//
+// Subscriptions belong to an organisation. Its agents manage them; admins
+// (Config.Admin) manage everyone's. Another organisation's subscription is
+// reported as not found, not forbidden, so its existence does not leak. The
+// secret is shown once, when it is created or rotated; it is kept in the
+// store, because a signature needs the key itself.
+package webhook
