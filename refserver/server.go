@@ -17,9 +17,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/pgstore"
 	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
+	"github.com/spoc-itsm/spoc/refserver/auth"
+	"github.com/spoc-itsm/spoc/refserver/httpapi"
 	"github.com/spoc-itsm/spoc/refserver/problem"
 )
 
@@ -90,7 +93,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer store.Close()
 
+	// The first start prints the administrator's token, this once.
+	if err := auth.Bootstrap(ctx, store, getenv(auth.EnvAdminToken), stdout); err != nil {
+		return fmt.Errorf("bootstrap the administrator: %w", err)
+	}
+	apiHandler, err := newAPI(ctx, store, log)
+	if err != nil {
+		return err
+	}
 	srv := newServer(store, log)
+	srv.api = apiHandler
 	hs := &http.Server{
 		Handler:           srv.handler(),
 		MaxHeaderBytes:    MaxHeaderBytes,
@@ -126,10 +138,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// newAPI builds the REST API over store: the register of organisations and
+// tokens, and the incident service seeing the register's rights live.
+func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger) (http.Handler, error) {
+	dir, err := auth.NewDirectory(ctx, store, nil)
+	if err != nil {
+		return nil, fmt.Errorf("load the register: %w", err)
+	}
+	tokens := auth.NewTokens(dir, log)
+	svc, err := incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
+		Matrix: itsm.ServiceNowMatrix()})
+	if err != nil {
+		return nil, fmt.Errorf("the incident service: %w", err)
+	}
+	return httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: tokens, Incidents: svc, Log: log})
+}
+
 // server holds what the handlers share.
 type server struct {
-	store    itsm.Store
-	log      *slog.Logger
+	store itsm.Store
+	log   *slog.Logger
+	// api serves /v1/, /openapi.yaml and /schemas/; nil serves none of them.
+	api      http.Handler
 	ready    atomic.Bool
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -159,6 +189,11 @@ func (s *server) handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	if s.api != nil {
+		mux.Handle("/v1/", s.api)
+		mux.Handle("GET /openapi.yaml", s.api)
+		mux.Handle("GET /schemas/{name}", s.api)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, r, s.log, itsm.Errorf(itsm.CodeNotFound, "no resource at %s %s", r.Method, r.URL.Path))
 	})
@@ -205,11 +240,19 @@ func limitBody(next http.Handler) http.Handler {
 	})
 }
 
-// statusRecorder remembers the status a handler wrote, for logs and metrics.
+// statusRecorder remembers the status a handler wrote, and the route of the
+// API operation it served, for logs and metrics.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	route  string
 }
+
+var _ httpapi.RouteSetter = (*statusRecorder)(nil)
+
+// SetRoute implements httpapi.RouteSetter: the API reports the route of the
+// operation, which the mux, seeing only "/v1/", cannot.
+func (w *statusRecorder) SetRoute(pattern string) { w.route = pattern }
 
 func (w *statusRecorder) WriteHeader(code int) {
 	if w.status == 0 {
@@ -238,6 +281,9 @@ func (s *server) observe(next http.Handler) http.Handler {
 			rec.status = http.StatusOK
 		}
 		route := r.Pattern
+		if rec.route != "" {
+			route = rec.route
+		}
 		if route == "" || route == "/" {
 			route = "unmatched"
 		}

@@ -1,0 +1,360 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+
+	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/auth"
+	"github.com/spoc-itsm/spoc/refserver/webhook"
+)
+
+func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+
+// accessNames are the rights in the order the contract lists them.
+var accessNames = []struct {
+	a    itsm.Access
+	name api.Access
+}{{itsm.AccessRead, api.AccessRead}, {itsm.AccessWrite, api.AccessWrite}, {itsm.AccessReport, api.AccessReport}}
+
+func accessList(a itsm.Access) api.AccessList {
+	out := api.AccessList{}
+	for _, n := range accessNames {
+		if a&n.a != 0 {
+			out = append(out, n.name)
+		}
+	}
+	return out
+}
+
+func accessOf(l api.AccessList) (itsm.Access, error) {
+	var a itsm.Access
+next:
+	for _, name := range l {
+		for _, n := range accessNames {
+			if n.name == name {
+				a |= n.a
+				continue next
+			}
+		}
+		return 0, itsm.Errorf(itsm.CodeInvalid, "no right %q: rights are read, write and report", name)
+	}
+	return a, nil
+}
+
+// isAdmin reports whether the actor administers the register: an
+// administrator of a desk, as package auth has it.
+func (a *API) isAdmin(ctx context.Context, who itsm.Actor) (bool, error) {
+	if !who.HasRole(itsm.RoleAdmin) {
+		return false, nil
+	}
+	org, err := a.dir.Organisation(ctx, who.Organisation)
+	if err != nil {
+		return false, err
+	}
+	return org.Role == itsm.OrgDesk, nil
+}
+
+// GetMe returns the caller's actor and organisation.
+func (a *API) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMeResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	org, err := a.dir.Organisation(ctx, who.Organisation)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetMe200JSONResponse{Actor: who, Organisation: org}, nil
+}
+
+// ListOrganisations lists the organisations the caller may know of.
+func (a *API) ListOrganisations(ctx context.Context, _ api.ListOrganisationsRequestObject) (api.ListOrganisationsResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := a.dir.List(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListOrganisations200JSONResponse{Items: make([]api.Organisation, 0, len(entries))}
+	for _, e := range entries {
+		out.Items = append(out.Items, e.Organisation)
+	}
+	return out, nil
+}
+
+// entry returns the organisation as the caller may know it, or not found.
+func (a *API) entry(ctx context.Context, who itsm.Actor, id itsm.ID) (auth.Entry, error) {
+	entries, err := a.dir.List(ctx, who)
+	if err != nil {
+		return auth.Entry{}, err
+	}
+	for _, e := range entries {
+		if e.Organisation.ID == id {
+			return e, nil
+		}
+	}
+	return auth.Entry{}, itsm.Errorf(itsm.CodeNotFound, "no organisation %s", id)
+}
+
+// CreateOrganisation adds an organisation to the register.
+func (a *API) CreateOrganisation(ctx context.Context, req api.CreateOrganisationRequestObject) (api.CreateOrganisationResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := body(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	o, err := a.dir.Create(ctx, who, itsm.Organisation{Name: b.Name, Role: b.Role})
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateOrganisation201JSONResponse{Body: o,
+		Headers: api.CreateOrganisation201ResponseHeaders{Location: "/v1/organisations/" + o.ID.String()}}, nil
+}
+
+// RemoveOrganisation removes an organisation from the register.
+func (a *API) RemoveOrganisation(ctx context.Context, req api.RemoveOrganisationRequestObject) (api.RemoveOrganisationResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.dir.Remove(ctx, who, req.ID); err != nil {
+		return nil, err
+	}
+	return api.RemoveOrganisation204Response{}, nil
+}
+
+// GetOrganisation returns one organisation the caller may know of.
+func (a *API) GetOrganisation(ctx context.Context, req api.GetOrganisationRequestObject) (api.GetOrganisationResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := a.entry(ctx, who, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetOrganisation200JSONResponse(e.Organisation), nil
+}
+
+// UpdateOrganisation renames an organisation or changes its role.
+func (a *API) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisationRequestObject) (api.UpdateOrganisationResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := body(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	o, err := a.dir.Update(ctx, who, itsm.Organisation{ID: req.ID, Name: b.Name, Role: b.Role})
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateOrganisation200JSONResponse(o), nil
+}
+
+// GetPermissions returns an organisation's rights: any organisation's for
+// an administrator, the caller's own for others.
+func (a *API) GetPermissions(ctx context.Context, req api.GetPermissionsRequestObject) (api.GetPermissionsResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := a.entry(ctx, who, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := a.isAdmin(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	if !admin && req.ID != who.Organisation {
+		return nil, itsm.Errorf(itsm.CodeForbidden, "%q may see the rights of its own organisation only", who.Person)
+	}
+	var out api.GetPermissions200JSONResponse
+	for dom, acc := range e.Rights {
+		l := accessList(acc)
+		if len(l) == 0 {
+			continue
+		}
+		switch dom {
+		case itsm.DomainIncident:
+			out.Incident = l
+		case itsm.DomainRequest:
+			out.Request = l
+		case itsm.DomainProblem:
+			out.Problem = l
+		case itsm.DomainCMDB:
+			out.Cmdb = l
+		case itsm.DomainKnowledge:
+			out.Knowledge = l
+		case itsm.DomainServiceLevel:
+			out.ServiceLevel = l
+		}
+	}
+	return out, nil
+}
+
+// rights applies a grant or a revocation.
+func (a *API) rights(ctx context.Context, id itsm.ID, b *api.Rights,
+	change func(context.Context, itsm.Actor, itsm.ID, itsm.Domain, itsm.Access) (itsm.Access, error)) (api.Rights, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return api.Rights{}, err
+	}
+	r, err := body(b)
+	if err != nil {
+		return api.Rights{}, err
+	}
+	acc, err := accessOf(r.Access)
+	if err != nil {
+		return api.Rights{}, err
+	}
+	now, err := change(ctx, who, id, r.Domain, acc)
+	if err != nil {
+		return api.Rights{}, err
+	}
+	return api.Rights{Domain: r.Domain, Access: accessList(now)}, nil
+}
+
+// GrantPermissions adds rights in a domain.
+func (a *API) GrantPermissions(ctx context.Context, req api.GrantPermissionsRequestObject) (api.GrantPermissionsResponseObject, error) {
+	r, err := a.rights(ctx, req.ID, req.Body, a.dir.Grant)
+	if err != nil {
+		return nil, err
+	}
+	return api.GrantPermissions200JSONResponse(r), nil
+}
+
+// RevokePermissions removes rights in a domain.
+func (a *API) RevokePermissions(ctx context.Context, req api.RevokePermissionsRequestObject) (api.RevokePermissionsResponseObject, error) {
+	r, err := a.rights(ctx, req.ID, req.Body, a.dir.Revoke)
+	if err != nil {
+		return nil, err
+	}
+	return api.RevokePermissions200JSONResponse(r), nil
+}
+
+// ListTokens lists issued tokens without their secrets.
+func (a *API) ListTokens(ctx context.Context, req api.ListTokensRequestObject) (api.ListTokensResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := req.Params
+	toks, next, err := a.tokens.List(ctx, who, auth.ListQuery{Organisation: p.Organisation, After: itsm.Cursor(p.Cursor), Limit: p.Limit})
+	if err != nil {
+		return nil, err
+	}
+	if toks == nil {
+		toks = []auth.Token{}
+	}
+	return api.ListTokens200JSONResponse{Items: toks, Next: string(next)}, nil
+}
+
+// IssueToken issues a token and shows its secret this once.
+func (a *API) IssueToken(ctx context.Context, req api.IssueTokenRequestObject) (api.IssueTokenResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := body(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	tok, secret, err := a.tokens.Issue(ctx, who, auth.Request{Actor: b.Actor, Name: b.Name, Description: b.Description, Expires: b.Expires})
+	if err != nil {
+		return nil, err
+	}
+	return api.IssueToken201JSONResponse{Secret: secret, Token: tok}, nil
+}
+
+// RevokeToken revokes a token.
+func (a *API) RevokeToken(ctx context.Context, req api.RevokeTokenRequestObject) (api.RevokeTokenResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := a.tokens.Revoke(ctx, who, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	return api.RevokeToken200JSONResponse(tok), nil
+}
+
+// ListEvents is the event feed with what the caller may not see left out:
+// the events of incidents the caller may see (which incident.Service.Get
+// decides: the desk its own, a supplier those it holds or held, a customer
+// its users'), and for an administrator those of the register and its
+// tokens. Everything else (notifications, other kinds of records) is left
+// out until the server serves those records.
+func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (api.ListEventsResponseObject, error) {
+	who, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := a.isAdmin(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	if req.Params.After < 0 {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "after %d is negative", req.Params.After)
+	}
+	var events []itsm.Event
+	err = a.store.Read(ctx, func(tx itsm.ReadTx) error {
+		events, err = tx.Events(req.Params.After, req.Params.Limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListEvents200JSONResponse{Items: []api.Event{}, Next: req.Params.After}
+	seen := map[itsm.ID]bool{}
+	for _, ev := range events {
+		out.Next = ev.Seq
+		ok, err := a.sees(ctx, who, admin, ev, seen)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out.Items = append(out.Items, webhook.NewPayload(ev))
+		}
+	}
+	return out, nil
+}
+
+// sees decides whether the actor may see ev; seen remembers the decision
+// per incident for the page.
+func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Event, seen map[itsm.ID]bool) (bool, error) {
+	switch ev.Kind {
+	case auth.KindOrganisation, auth.KindToken:
+		return admin, nil
+	case incident.Kind:
+		if ev.Subject.IsZero() {
+			return false, nil
+		}
+		if v, ok := seen[ev.Subject]; ok {
+			return v, nil
+		}
+		_, err := a.svc.Get(ctx, who, ev.Subject)
+		switch {
+		case err == nil:
+			seen[ev.Subject] = true
+		case itsm.IsCode(err, itsm.CodeNotFound) || itsm.IsCode(err, itsm.CodeForbidden):
+			seen[ev.Subject] = false
+		default:
+			return false, err
+		}
+		return seen[ev.Subject], nil
+	}
+	return false, nil
+}

@@ -1,0 +1,282 @@
+// Package httpapi is the reference server's REST API: the handlers of the
+// operations in refserver/openapi.yaml (api.StrictServerInterface) over
+// spoc's incident service and the auth register, behind bearer-token
+// authentication and validation of every request against the contract.
+//
+// New assembles the whole handler: auth.Middleware first, so that nothing
+// about the contract or the records leaks to a caller without a valid token;
+// then kin-openapi's request validation, so that a handler only ever sees a
+// request the contract allows; then the generated strict server. Every
+// error is a problem (application/problem+json, package problem) whose
+// detail never carries a failure's internal cause.
+//
+// Calendars, agreements, reports, follow-ups and webhooks are not served
+// yet: their operations answer 501 with a problem saying so.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/auth"
+	"github.com/spoc-itsm/spoc/refserver/problem"
+)
+
+// Deps are what the API serves from. Store, Directory, Tokens and Incidents
+// are required.
+type Deps struct {
+	Store     itsm.Store
+	Directory *auth.Directory
+	Tokens    *auth.Tokens
+	// Incidents must be configured with Directory and its Permissions, so
+	// that a grant through the API applies to the next request.
+	Incidents *incident.Service
+	// Log receives the causes of internal failures; nil logs nothing.
+	Log *slog.Logger
+	// Clock tells the time clocks are measured at; nil means the system
+	// clock.
+	Clock itsm.Clock
+}
+
+// API implements api.StrictServerInterface. Build it through New, which
+// puts authentication and validation in front of it.
+type API struct {
+	store   itsm.Store
+	dir     *auth.Directory
+	tokens  *auth.Tokens
+	svc     *incident.Service
+	log     *slog.Logger
+	clock   itsm.Clock
+	schemas map[string][]byte
+}
+
+var _ api.StrictServerInterface = (*API)(nil)
+
+// RouteSetter is implemented by a ResponseWriter that wants to know the
+// contract's route of the request it answers, such as the server's metrics
+// middleware, which must count requests by route rather than by path.
+// The handler finds it through Unwrap.
+type RouteSetter interface {
+	SetRoute(pattern string)
+}
+
+// public reports the paths that need no token: the probes and the contract.
+func public(r *http.Request) bool {
+	switch r.URL.Path {
+	case "/healthz", "/readyz", "/metrics", "/openapi.yaml":
+		return true
+	}
+	return strings.HasPrefix(r.URL.Path, "/schemas/")
+}
+
+// New returns the handler of the API's /v1/ operations and of the public
+// documents GET /openapi.yaml and GET /schemas/{name}.
+func New(deps Deps) (http.Handler, error) {
+	if deps.Store == nil || deps.Directory == nil || deps.Tokens == nil || deps.Incidents == nil {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "httpapi: Store, Directory, Tokens and Incidents are required")
+	}
+	a := &API{store: deps.Store, dir: deps.Directory, tokens: deps.Tokens, svc: deps.Incidents,
+		log: deps.Log, clock: deps.Clock}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.clock == nil {
+		a.clock = itsm.SystemClock{}
+	}
+	var err error
+	if a.schemas, err = api.Schemas(); err != nil {
+		return nil, fmt.Errorf("httpapi: the schemas: %w", err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(api.Spec())
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: load the contract: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("httpapi: the contract is invalid: %w", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: route the contract: %w", err)
+	}
+
+	strict := api.NewStrictHandlerWithOptions(a, nil, api.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  a.requestError,
+		ResponseErrorHandlerFunc: a.responseError,
+	})
+	ops := api.HandlerWithOptions(strict, api.StdHTTPServerOptions{ErrorHandlerFunc: a.requestError})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", api.SpecMediaType)
+		_, _ = w.Write(api.Spec())
+	})
+	mux.HandleFunc("GET /schemas/{name}", a.schema)
+	mux.Handle("/v1/", validate(router, a, ops))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		problem.Write(w, r, a.log, itsm.Errorf(itsm.CodeNotFound, "no resource at %s %s", r.Method, r.URL.Path))
+	})
+	return auth.Middleware(deps.Tokens, mux, public), nil
+}
+
+// schema serves one JSON Schema of api.Schemas.
+func (a *API) schema(w http.ResponseWriter, r *http.Request) {
+	s, ok := a.schemas[r.PathValue("name")]
+	if !ok {
+		problem.Write(w, r, a.log, itsm.Errorf(itsm.CodeNotFound, "no schema %q", r.PathValue("name")))
+		return
+	}
+	w.Header().Set("Content-Type", api.SchemaMediaType)
+	_, _ = w.Write(s)
+}
+
+// setRoute tells the first RouteSetter among w and what it wraps the route.
+func setRoute(w http.ResponseWriter, pattern string) {
+	for w != nil {
+		if s, ok := w.(RouteSetter); ok {
+			s.SetRoute(pattern)
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
+}
+
+// validate refuses every request the contract does not allow before next
+// sees it. Security is not checked here: auth.Middleware has already
+// authenticated the request, and the domain decides what the actor may do.
+func validate(router routers.Router, a *API, next http.Handler) http.Handler {
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route, params, err := router.FindRoute(r)
+		switch {
+		case errors.Is(err, routers.ErrMethodNotAllowed):
+			problem.Send(w, problem.Details{Type: problem.TypeURI(string(itsm.CodeInvalid)),
+				Title: http.StatusText(http.StatusMethodNotAllowed), Status: http.StatusMethodNotAllowed,
+				Detail:   fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path),
+				Instance: r.URL.Path, Code: string(itsm.CodeInvalid)})
+			return
+		case err != nil:
+			problem.Write(w, r, a.log, itsm.Errorf(itsm.CodeNotFound, "no resource at %s %s", r.Method, r.URL.Path))
+			return
+		}
+		setRoute(w, r.Method+" "+route.Path)
+		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
+		if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+			a.invalid(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// invalid answers a request that does not match the contract: 413 for a
+// body over the server's limit, else 400 naming where it does not match.
+func (a *API) invalid(w http.ResponseWriter, r *http.Request, err error) {
+	if tooLarge(w, r, err) {
+		return
+	}
+	p := api.Problem{Type: problem.TypeURI(string(itsm.CodeInvalid)), Title: http.StatusText(http.StatusBadRequest),
+		Status: http.StatusBadRequest, Detail: "the request does not match the API contract (openapi.yaml)",
+		Instance: r.URL.Path, Code: api.ErrorCodeInvalid}
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		pe := api.ProblemError{Detail: re.Reason}
+		var se *openapi3.SchemaError
+		if errors.As(re.Err, &se) {
+			pe.Detail = se.Reason
+			if ptr := se.JSONPointer(); len(ptr) > 0 && re.RequestBody != nil {
+				pe.Pointer = "/" + strings.Join(ptr, "/")
+			}
+		} else if pe.Detail == "" && re.Err != nil {
+			pe.Detail = "the value cannot be parsed"
+		}
+		switch {
+		case re.Parameter != nil && re.Parameter.In == openapi3.ParameterInHeader:
+			pe.Header = re.Parameter.Name
+		case re.Parameter != nil:
+			pe.Parameter = re.Parameter.Name
+		case re.RequestBody != nil && pe.Pointer == "":
+			pe.Pointer = "/"
+		}
+		if pe.Detail == "" {
+			pe.Detail = "does not match the contract"
+		}
+		p.Errors = []api.ProblemError{pe}
+	}
+	sendProblem(w, p)
+}
+
+// tooLarge answers 413 if err comes from a body over the server's limit.
+func tooLarge(w http.ResponseWriter, r *http.Request, err error) bool {
+	var mb *http.MaxBytesError
+	if !errors.As(err, &mb) {
+		return false
+	}
+	problem.Send(w, problem.Details{Type: problem.TypeURI(string(itsm.CodeInvalid)),
+		Title: http.StatusText(http.StatusRequestEntityTooLarge), Status: http.StatusRequestEntityTooLarge,
+		Detail:   fmt.Sprintf("the body is longer than the %d bytes accepted", mb.Limit),
+		Instance: r.URL.Path, Code: string(itsm.CodeInvalid)})
+	return true
+}
+
+// requestError answers a request the generated code could not bind: a
+// parameter or body that passed validation but not decoding.
+func (a *API) requestError(w http.ResponseWriter, r *http.Request, err error) {
+	if tooLarge(w, r, err) {
+		return
+	}
+	problem.Write(w, r, a.log, itsm.Errorf(itsm.CodeInvalid, "the request cannot be read: its parameters or body are malformed"))
+}
+
+// responseError answers a handler's error as its problem.
+func (a *API) responseError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errNotImplemented) {
+		sendProblem(w, api.Problem{Type: problem.TypeURI(string(itsm.CodeUnavailable)),
+			Title: http.StatusText(http.StatusNotImplemented), Status: http.StatusNotImplemented,
+			Detail: "not implemented yet in this server", Instance: r.URL.Path, Code: api.ErrorCodeUnavailable})
+		return
+	}
+	if tooLarge(w, r, err) {
+		return
+	}
+	var e *itsm.Error
+	if !errors.As(err, &e) {
+		// Not the domain's: a failure to write the response, or a bug.
+		err = &itsm.Error{Code: itsm.CodeInternal, Err: err}
+	}
+	problem.Write(w, r, a.log, err)
+}
+
+// sendProblem writes p, which may carry errors problem.Details has no room
+// for.
+func sendProblem(w http.ResponseWriter, p api.Problem) {
+	w.Header().Set("Content-Type", problem.ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	_ = jsonEncode(w, p)
+}
+
+// actor returns the authenticated actor of the request.
+func actor(ctx context.Context) (itsm.Actor, error) {
+	a, ok := auth.ActorFrom(ctx)
+	if !ok {
+		// Middleware lets no /v1/ request through without one.
+		return itsm.Actor{}, auth.ErrUnauthenticated
+	}
+	return a, nil
+}

@@ -1,0 +1,244 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/client"
+)
+
+// TestAuthorisationMatrix calls each served operation as each kind of caller
+// and checks the status: what the register, the tokens and the incidents
+// allow whom (SD-4, SD-13), 401 without a token, and 501 for an operation
+// not served yet.
+func TestAuthorisationMatrix(t *testing.T) {
+	c := newChain(t)
+	ctx := c.ctx
+	inc := c.register("", "The city's network is down", c.city)
+	if r, err := c.agent.DelegateIncidentWithResponse(ctx, inc.ID, nil, api.Delegation{Organisation: c.supA}); err != nil || r.JSON200 == nil {
+		t.Fatalf("delegate: %v %s", err, body(r))
+	}
+	n := 0
+	type call func(*client.ClientWithResponses) (any, error)
+	ops := []struct {
+		name string
+		call call
+		// admin (of the administration organisation), desk agent, supplier
+		// agent holding the incident, customer user, no token
+		want [5]int
+	}{
+		{"getMe", func(cl *client.ClientWithResponses) (any, error) { return cl.GetMeWithResponse(ctx) },
+			[5]int{200, 200, 200, 200, 401}},
+		{"listOrganisations", func(cl *client.ClientWithResponses) (any, error) { return cl.ListOrganisationsWithResponse(ctx) },
+			[5]int{200, 200, 200, 200, 401}},
+		{"createOrganisation", func(cl *client.ClientWithResponses) (any, error) {
+			n++
+			return cl.CreateOrganisationWithResponse(ctx, api.OrganisationInput{Name: fmt.Sprint("Supplier ", n), Role: itsm.OrgSupplier})
+		}, [5]int{201, 403, 403, 403, 401}},
+		{"getOrganisation", func(cl *client.ClientWithResponses) (any, error) { return cl.GetOrganisationWithResponse(ctx, c.desk) },
+			[5]int{200, 200, 404, 404, 401}},
+		{"updateOrganisation", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.UpdateOrganisationWithResponse(ctx, c.supB, api.OrganisationInput{Name: "Hardware Supplier", Role: itsm.OrgSupplier})
+		}, [5]int{200, 403, 403, 403, 401}},
+		{"getPermissions", func(cl *client.ClientWithResponses) (any, error) { return cl.GetPermissionsWithResponse(ctx, c.desk) },
+			[5]int{200, 200, 404, 404, 401}},
+		{"grantPermissions", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.GrantPermissionsWithResponse(ctx, c.supB, api.Rights{Domain: itsm.DomainIncident, Access: api.AccessList{api.AccessRead}})
+		}, [5]int{200, 403, 403, 403, 401}},
+		{"listTokens", func(cl *client.ClientWithResponses) (any, error) { return cl.ListTokensWithResponse(ctx, nil) },
+			[5]int{200, 403, 403, 403, 401}},
+		{"issueToken", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.IssueTokenWithResponse(ctx, api.TokenInput{Name: "integration",
+				Actor: itsm.Actor{Organisation: c.supB, Person: "robot", Roles: []itsm.Role{itsm.RoleAgent}}})
+		}, [5]int{201, 403, 403, 403, 401}},
+		{"listIncidents", func(cl *client.ClientWithResponses) (any, error) { return cl.ListIncidentsWithResponse(ctx, nil) },
+			[5]int{403, 200, 200, 200, 401}},
+		{"registerIncident", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.RegisterIncidentWithResponse(ctx, nil, api.Registration{Caller: api.Caller{Person: "carl"},
+				Channel: "phone", Summary: "Another outage", Impact: 3, Urgency: 3})
+		}, [5]int{403, 201, 403, 403, 401}},
+		{"getIncident", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.GetIncidentWithResponse(ctx, inc.Number.String())
+		},
+			[5]int{403, 200, 200, 200, 401}},
+		{"getIncidentClocks", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.GetIncidentClocksWithResponse(ctx, inc.ID)
+		},
+			[5]int{403, 200, 200, 200, 401}},
+		{"listDueClocks", func(cl *client.ClientWithResponses) (any, error) { return cl.ListDueClocksWithResponse(ctx, nil) },
+			[5]int{403, 200, 403, 200, 401}},
+		{"commentIncident", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.CommentIncidentWithResponse(ctx, inc.ID, nil, api.Comment{Kind: "work_note", Text: "checking"})
+		}, [5]int{403, 200, 200, 403, 401}},
+		{"listEvents", func(cl *client.ClientWithResponses) (any, error) { return cl.ListEventsWithResponse(ctx, nil) },
+			[5]int{200, 200, 200, 200, 401}},
+		{"listCalendars", func(cl *client.ClientWithResponses) (any, error) { return cl.ListCalendarsWithResponse(ctx) },
+			[5]int{501, 501, 501, 501, 401}},
+		{"listWebhooks", func(cl *client.ClientWithResponses) (any, error) { return cl.ListWebhooksWithResponse(ctx, nil) },
+			[5]int{501, 501, 501, 501, 401}},
+	}
+	callers := []struct {
+		name string
+		cl   *client.ClientWithResponses
+	}{{"admin", c.admin}, {"desk agent", c.agent}, {"supplier agent", c.alice}, {"customer user", c.user}, {"no token", c.anon}}
+	for _, op := range ops {
+		for i, who := range callers {
+			r, err := op.call(who.cl)
+			if err != nil {
+				t.Errorf("%s as %s: %v", op.name, who.name, err)
+				continue
+			}
+			hr := reflectResponse(r)
+			if hr.StatusCode != op.want[i] {
+				t.Errorf("%s as %s: %s, want %d", op.name, who.name, body(r), op.want[i])
+			}
+			if hr.StatusCode == http.StatusUnauthorized && hr.Header.Get("WWW-Authenticate") == "" {
+				t.Errorf("%s as %s: 401 without a challenge", op.name, who.name)
+			}
+			if hr.StatusCode >= 400 && hr.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s as %s: %d as %s", op.name, who.name, hr.StatusCode, hr.Header.Get("Content-Type"))
+			}
+		}
+	}
+
+	// Every answer above was checked against the contract by the client's
+	// transport; make sure it saw them all.
+	c.check.mu.Lock()
+	defer c.check.mu.Unlock()
+	if len(c.check.statuses) < len(ops) {
+		t.Errorf("the contract checked responses of %d operations, want at least %d: %v", len(c.check.statuses), len(ops), c.check.statuses)
+	}
+}
+
+// reflectResponse returns the HTTP response of a generated response.
+func reflectResponse(r any) *http.Response {
+	hr, _ := reflectField(r, "HTTPResponse").(*http.Response)
+	return hr
+}
+
+// TestRequestsAgainstTheContract sends requests the contract refuses: each
+// gets 400 (or 413) with a problem naming where it does not match, and
+// nothing changes.
+func TestRequestsAgainstTheContract(t *testing.T) {
+	c := newChain(t)
+	secret := c.secrets["dana"]
+	send := func(method, path, contentType string, b io.Reader, header ...string) (*http.Response, api.Problem) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(c.ctx, method, c.base+path, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+secret)
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := (&http.Client{Transport: c.check}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var p api.Problem
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 400 {
+			if err := json.Unmarshal(raw, &p); err != nil {
+				t.Errorf("%s %s: %d not a problem: %s", method, path, resp.StatusCode, raw)
+			}
+		}
+		return resp, p
+	}
+	valid := `{"caller":{"person":"carl"},"channel":"phone","summary":"x","impact":2,"urgency":2}`
+	for _, tc := range []struct {
+		name, method, path, body string
+		header                   []string
+		want                     int
+		where                    string
+	}{
+		{"not JSON", "POST", "/v1/incidents", `{"caller":`, nil, 400, ""},
+		{"a wrong type", "POST", "/v1/incidents", strings.Replace(valid, `"summary":"x"`, `"summary":5`, 1), nil, 400, "/summary"},
+		{"an unknown property", "POST", "/v1/incidents", strings.Replace(valid, `{`, `{"colour":"red",`, 1), nil, 400, ""},
+		{"a missing property", "POST", "/v1/incidents", `{"caller":{"person":"carl"},"channel":"phone"}`, nil, 400, ""},
+		{"a bad enum", "POST", "/v1/incidents", strings.Replace(valid, `"phone"`, `"pigeon"`, 1), nil, 400, "/channel"},
+		{"a bad ID", "GET", "/v1/incidents/not-an-id/clocks", "", nil, 400, ""},
+		{"a bad number", "GET", "/v1/incidents/INC42", "", nil, 400, ""},
+		{"a bad If-Match", "POST", "/v1/incidents/" + itsm.NewID().String() + "/accept", "", []string{"If-Match", "W/\"1\""}, 400, ""},
+		{"a bad limit", "GET", "/v1/incidents?limit=0", "", nil, 400, ""},
+		{"two filters", "GET", "/v1/incidents?caller=carl&major=true", "", nil, 400, ""},
+		{"an unknown operation", "GET", "/v1/nothing", "", nil, 404, ""},
+		{"a wrong method", "DELETE", "/v1/incidents", "", nil, 405, ""},
+	} {
+		var b io.Reader
+		ct := ""
+		if tc.body != "" {
+			b, ct = strings.NewReader(tc.body), "application/json"
+		}
+		resp, p := send(tc.method, tc.path, ct, b, tc.header...)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d %+v, want %d", tc.name, resp.StatusCode, p, tc.want)
+			continue
+		}
+		if tc.where != "" && (len(p.Errors) != 1 || p.Errors[0].Pointer != tc.where) {
+			t.Errorf("%s: errors %+v, want one at %s", tc.name, p.Errors, tc.where)
+		}
+	}
+	// A chunked body over the limit is cut off while it is read: 413.
+	big := io.MultiReader(strings.NewReader(`{"summary":"`), bytes.NewReader(bytes.Repeat([]byte("a"), 2<<20)), strings.NewReader(`"}`))
+	if resp, p := send("POST", "/v1/incidents", "application/json", io.NopCloser(big)); resp.StatusCode != http.StatusRequestEntityTooLarge || p.Code != "invalid" {
+		t.Errorf("a body over the limit: %d %+v, want 413", resp.StatusCode, p)
+	}
+	// Nothing was registered by any of them.
+	if r, err := c.agent.ListIncidentsWithResponse(c.ctx, nil); err != nil || r.JSON200 == nil || len(r.JSON200.Items) != 0 {
+		t.Errorf("refused requests registered: %v %s", err, body(r))
+	}
+}
+
+// TestPublicDocuments checks that the contract and the schemas are served
+// without a token, and that nothing else is.
+func TestPublicDocuments(t *testing.T) {
+	w := newWorld(t)
+	get := func(path string) (*http.Response, []byte) {
+		t.Helper()
+		resp, err := http.Get(w.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	resp, b := get("/openapi.yaml")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != api.SpecMediaType || !bytes.Equal(b, api.Spec()) {
+		t.Errorf("/openapi.yaml: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(b))
+	}
+	schemas, err := api.Schemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, b = get("/schemas/incident.delegated.json")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != api.SchemaMediaType || !bytes.Equal(b, schemas["incident.delegated.json"]) {
+		t.Errorf("a schema: %d %s %.80s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	if resp, b = get("/schemas/nothing.json"); resp.StatusCode != 404 {
+		t.Errorf("an unknown schema: %d %s", resp.StatusCode, b)
+	}
+	if resp, b = get("/v1/me"); resp.StatusCode != 401 || !strings.Contains(string(b), `"unauthenticated"`) {
+		t.Errorf("/v1/me without a token: %d %s", resp.StatusCode, b)
+	}
+	req, _ := http.NewRequestWithContext(context.Background(), "GET", w.base+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer spoc_not-a-real-token")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("/v1/me with a made-up token: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+}

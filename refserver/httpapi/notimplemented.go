@@ -1,0 +1,131 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+
+	"github.com/spoc-itsm/spoc/refserver/api"
+)
+
+// errNotImplemented is what the operations this server does not serve yet
+// return; responseError answers it with 501 and a problem saying so, so that
+// a client learns the operation is missing rather than broken.
+var errNotImplemented = errors.New("not implemented yet in this server")
+
+// notImplemented is the answer of every operation not served yet.
+func notImplemented() error { return errNotImplemented }
+
+// ListAgreements answers 501: not served yet.
+func (a *API) ListAgreements(ctx context.Context, _ api.ListAgreementsRequestObject) (api.ListAgreementsResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// CreateAgreement answers 501: not served yet.
+func (a *API) CreateAgreement(ctx context.Context, _ api.CreateAgreementRequestObject) (api.CreateAgreementResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// GetAgreement answers 501: not served yet.
+func (a *API) GetAgreement(ctx context.Context, _ api.GetAgreementRequestObject) (api.GetAgreementResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// ListCalendars answers 501: not served yet.
+func (a *API) ListCalendars(ctx context.Context, _ api.ListCalendarsRequestObject) (api.ListCalendarsResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// GetCalendar answers 501: not served yet.
+func (a *API) GetCalendar(ctx context.Context, _ api.GetCalendarRequestObject) (api.GetCalendarResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// PutCalendar answers 501: not served yet.
+func (a *API) PutCalendar(ctx context.Context, _ api.PutCalendarRequestObject) (api.PutCalendarResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// ListFollowUps answers 501: not served yet.
+func (a *API) ListFollowUps(ctx context.Context, _ api.ListFollowUpsRequestObject) (api.ListFollowUpsResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// DraftFollowUp answers 501: not served yet.
+func (a *API) DraftFollowUp(ctx context.Context, _ api.DraftFollowUpRequestObject) (api.DraftFollowUpResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// GetFollowUp answers 501: not served yet.
+func (a *API) GetFollowUp(ctx context.Context, _ api.GetFollowUpRequestObject) (api.GetFollowUpResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// ApproveFollowUp answers 501: not served yet.
+func (a *API) ApproveFollowUp(ctx context.Context, _ api.ApproveFollowUpRequestObject) (api.ApproveFollowUpResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// CorrectFollowUp answers 501: not served yet.
+func (a *API) CorrectFollowUp(ctx context.Context, _ api.CorrectFollowUpRequestObject) (api.CorrectFollowUpResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// RejectFollowUp answers 501: not served yet.
+func (a *API) RejectFollowUp(ctx context.Context, _ api.RejectFollowUpRequestObject) (api.RejectFollowUpResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// GetFollowUpReport answers 501: not served yet.
+func (a *API) GetFollowUpReport(ctx context.Context, _ api.GetFollowUpReportRequestObject) (api.GetFollowUpReportResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// GetReport answers 501: not served yet.
+func (a *API) GetReport(ctx context.Context, _ api.GetReportRequestObject) (api.GetReportResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// ListWebhooks answers 501: not served yet.
+func (a *API) ListWebhooks(ctx context.Context, _ api.ListWebhooksRequestObject) (api.ListWebhooksResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// CreateWebhook answers 501: not served yet.
+func (a *API) CreateWebhook(ctx context.Context, _ api.CreateWebhookRequestObject) (api.CreateWebhookResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// DeleteWebhook answers 501: not served yet.
+func (a *API) DeleteWebhook(ctx context.Context, _ api.DeleteWebhookRequestObject) (api.DeleteWebhookResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// GetWebhook answers 501: not served yet.
+func (a *API) GetWebhook(ctx context.Context, _ api.GetWebhookRequestObject) (api.GetWebhookResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// UpdateWebhook answers 501: not served yet.
+func (a *API) UpdateWebhook(ctx context.Context, _ api.UpdateWebhookRequestObject) (api.UpdateWebhookResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// ListDeadLetters answers 501: not served yet.
+func (a *API) ListDeadLetters(ctx context.Context, _ api.ListDeadLettersRequestObject) (api.ListDeadLettersResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// DiscardDeadLetter answers 501: not served yet.
+func (a *API) DiscardDeadLetter(ctx context.Context, _ api.DiscardDeadLetterRequestObject) (api.DiscardDeadLetterResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// RetryDeadLetter answers 501: not served yet.
+func (a *API) RetryDeadLetter(ctx context.Context, _ api.RetryDeadLetterRequestObject) (api.RetryDeadLetterResponseObject, error) {
+	return nil, notImplemented()
+}
+
+// RotateWebhookSecret answers 501: not served yet.
+func (a *API) RotateWebhookSecret(ctx context.Context, _ api.RotateWebhookSecretRequestObject) (api.RotateWebhookSecretResponseObject, error) {
+	return nil, notImplemented()
+}
