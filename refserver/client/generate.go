@@ -4,8 +4,9 @@
 // The models are package api's, and through it the domain's own types:
 // an Incident decoded by the client is an incident.Incident, an ID an
 // itsm.ID. NewClientWithResponses gives typed results per status (JSON200,
-// ApplicationProblemJSON412, the ETag in Headers200, ...). Authenticate every
-// request with a RequestEditorFn that sets "Authorization: Bearer <token>".
+// ApplicationProblemJSON412, the ETag in Headers200, ...). Start with New,
+// which authenticates every request with a bearer token and sends only the
+// optional parameters a call set (OmitUnset).
 //
 // Retry safely: register with an Idempotency-Key, and send each command with
 // the If-Match of the incident as last read, so that a retry after a lost
