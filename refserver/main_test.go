@@ -6,16 +6,28 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/spoc-itsm/spoc/incident/httpnotify"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
+	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/problem"
+	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
 
 // lineWriter hands the line saying where the server listens to a channel,
@@ -295,4 +307,304 @@ func TestServerTakesTheAdminTokenFromTheEnvironment(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+}
+
+// contractCheck validates every response against the contract, as the API
+// tests do, and fails the test on a 5xx.
+type contractCheck struct {
+	t      *testing.T
+	router routers.Router
+}
+
+func newContractCheck(t *testing.T) *contractCheck {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(api.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &contractCheck{t: t, router: router}
+}
+
+func (c *contractCheck) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	if resp.StatusCode >= 500 {
+		c.t.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, b)
+	}
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		return resp, nil
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 resp.StatusCode, Header: resp.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(b)
+	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
+		c.t.Errorf("%s %s: the %d response does not match the contract: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, err, b)
+	}
+	return resp, nil
+}
+
+// apiClient returns a client of the server at base sending secret, whose
+// responses check validates.
+func apiClient(t *testing.T, check *contractCheck, base, secret string) *client.ClientWithResponses {
+	t.Helper()
+	c, err := client.NewClientWithResponses(base, client.WithHTTPClient(&http.Client{Transport: check}),
+		client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+secret)
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// holdingReceiver is a webhook endpoint that verifies signatures and keeps
+// every arrival, repeats included. While holding it keeps an arrival and
+// then gives no answer until the sender gives up, as a receiver does that
+// takes an event but dies before answering.
+type holdingReceiver struct {
+	t   *testing.T
+	srv *httptest.Server
+
+	mu      sync.Mutex
+	secret  string
+	holding bool
+	held    chan struct{}
+	got     []webhook.Payload
+	release chan struct{}
+}
+
+func newHoldingReceiver(t *testing.T) *holdingReceiver {
+	rc := &holdingReceiver{t: t, held: make(chan struct{}, 16), release: make(chan struct{})}
+	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
+	t.Cleanup(func() { close(rc.release); rc.srv.Close() })
+	return rc
+}
+
+func (rc *holdingReceiver) serve(w http.ResponseWriter, r *http.Request) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	rc.mu.Lock()
+	if err := httpnotify.Verify([]byte(rc.secret), r.Header.Get(httpnotify.HeaderTimestamp), b,
+		r.Header.Get(httpnotify.HeaderSignature), time.Now(), 0); err != nil {
+		rc.mu.Unlock()
+		rc.t.Errorf("a request fails verification: %v", err)
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	var p webhook.Payload
+	if err := json.Unmarshal(b, &p); err != nil || r.Header.Get(webhook.HeaderEventID) != p.ID.String() {
+		rc.mu.Unlock()
+		rc.t.Errorf("a body that is not the payload of its %s: %v %s", webhook.HeaderEventID, err, b)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	rc.got = append(rc.got, p)
+	holding := rc.holding
+	rc.mu.Unlock()
+	if holding {
+		rc.held <- struct{}{}
+		select {
+		case <-r.Context().Done():
+		case <-rc.release:
+		}
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (rc *holdingReceiver) set(secret string, holding bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.secret, rc.holding = secret, holding
+}
+
+// arrivals returns every arrival and the number of distinct events.
+func (rc *holdingReceiver) arrivals() ([]webhook.Payload, map[itsm.ID]int) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	n := map[itsm.ID]int{}
+	for _, p := range rc.got {
+		n[p.ID]++
+	}
+	return slices.Clone(rc.got), n
+}
+
+// TestServerDeliversWebhooksAcrossARestart runs the server twice on one
+// SQLite file with a supplier's webhook: events before the restart, one
+// whose delivery the stop cut off, and events after it all arrive, signed,
+// at least once, and exactly once after dropping repeated event IDs, their
+// first arrivals in Seq order; the metrics count the deliveries.
+func TestServerDeliversWebhooksAcrossARestart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "spoc.db")
+	ctx := context.Background()
+	check := newContractCheck(t)
+	base, stop, out := startWith(t, func(string) string { return "" }, "--db", db)
+	secret := regexp.MustCompile(`spoc_[A-Za-z0-9_-]{43}`).FindString(out.String())
+	if secret == "" {
+		t.Fatalf("the first start printed no administrator token:\n%s", out.String())
+	}
+	admin := apiClient(t, check, base, secret)
+	rw := []api.Access{api.AccessRead, api.AccessWrite}
+	org := func(name string, role itsm.OrgRole) itsm.ID {
+		t.Helper()
+		r, err := admin.CreateOrganisationWithResponse(ctx, api.OrganisationInput{Name: name, Role: role})
+		if err != nil || r.JSON201 == nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		g, err := admin.GrantPermissionsWithResponse(ctx, r.JSON201.ID, api.Rights{Domain: itsm.DomainIncident, Access: rw})
+		if err != nil || g.JSON200 == nil {
+			t.Fatalf("grant %s: %v", name, err)
+		}
+		return r.JSON201.ID
+	}
+	token := func(a itsm.Actor) string {
+		t.Helper()
+		r, err := admin.IssueTokenWithResponse(ctx, api.TokenInput{Actor: a, Name: a.Person})
+		if err != nil || r.JSON201 == nil {
+			t.Fatalf("token for %s: %v", a.Person, err)
+		}
+		return r.JSON201.Secret
+	}
+	desk, sup := org("Service Desk", itsm.OrgDesk), org("Network Supplier", itsm.OrgSupplier)
+	deskSecret := token(itsm.Actor{Organisation: desk, Person: "dana", Roles: []itsm.Role{itsm.RoleAgent}})
+	supSecret := token(itsm.Actor{Organisation: sup, Person: "alice", Roles: []itsm.Role{itsm.RoleAgent}})
+	agent, alice := apiClient(t, check, base, deskSecret), apiClient(t, check, base, supSecret)
+
+	reg, err := agent.RegisterIncidentWithResponse(ctx, nil, api.Registration{Caller: api.Caller{Person: "carl", Name: "Carl"},
+		Channel: "phone", Summary: "The network is down", Impact: 2, Urgency: 2})
+	if err != nil || reg.JSON201 == nil {
+		t.Fatalf("register: %v", err)
+	}
+	inc := reg.JSON201.ID
+	rc := newHoldingReceiver(t)
+	sub, err := alice.CreateWebhookWithResponse(ctx, api.WebhookInput{URL: rc.srv.URL})
+	if err != nil || sub.JSON201 == nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	rc.set(sub.JSON201.Secret, false)
+	start := sub.JSON201.Delivery.Cursor
+
+	if r, err := agent.DelegateIncidentWithResponse(ctx, inc, nil, api.Delegation{Organisation: sup, Group: "network"}); err != nil || r.JSON200 == nil {
+		t.Fatalf("delegate: %v", err)
+	}
+	if r, err := alice.AcceptIncidentWithResponse(ctx, inc, nil); err != nil || r.JSON200 == nil {
+		t.Fatalf("accept: %v", err)
+	}
+	waitFor(t, "the delegation and the acceptance", func() bool { _, n := rc.arrivals(); return len(n) == 2 })
+	// The receiver takes the next event and does not answer: the stop cuts
+	// the attempt off, so the cursor stays before it.
+	rc.set(sub.JSON201.Secret, true)
+	if r, err := alice.UpdateIncidentWithResponse(ctx, inc, nil, api.StatusUpdate{Text: "replacing a switch"}); err != nil || r.JSON200 == nil {
+		t.Fatalf("update: %v", err)
+	}
+	select {
+	case <-rc.held:
+	case <-time.After(webhookFailsafe):
+		t.Fatal("the update was not sent")
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+
+	rc.set(sub.JSON201.Secret, false)
+	base, _, _ = startWith(t, func(string) string { return "" }, "--db", db)
+	agent, alice = apiClient(t, check, base, deskSecret), apiClient(t, check, base, supSecret)
+	if r, err := alice.ReportBackIncidentWithResponse(ctx, inc, nil, api.Resolution{Code: "hardware", Text: "Replaced the switch."}); err != nil || r.JSON200 == nil {
+		t.Fatalf("report back: %v", err)
+	}
+	if r, err := agent.CommentIncidentWithResponse(ctx, inc, nil, api.Comment{Kind: "work_note", Text: "thanks"}); err != nil || r.JSON200 == nil {
+		t.Fatalf("comment: %v", err)
+	}
+
+	// What the supplier may read in the feed since it subscribed is what it
+	// must receive.
+	feed, err := alice.ListEventsWithResponse(ctx, &api.ListEventsParams{After: start, Limit: 1000})
+	if err != nil || feed.JSON200 == nil {
+		t.Fatalf("events: %v", err)
+	}
+	want := map[itsm.ID]bool{}
+	for _, e := range feed.JSON200.Items {
+		want[e.ID] = true
+	}
+	if len(want) < 5 {
+		t.Fatalf("the supplier's feed has %d events since it subscribed, want the delegation and at least four more", len(want))
+	}
+	waitFor(t, "every event of the feed", func() bool { _, n := rc.arrivals(); return len(n) >= len(want) })
+	got, n := rc.arrivals()
+	for id := range want {
+		if n[id] == 0 {
+			t.Errorf("event %s did not arrive", id)
+		}
+	}
+	repeats := 0
+	var last int64
+	for _, p := range got {
+		if !want[p.ID] {
+			t.Errorf("event %s %s arrived, which is not in the supplier's feed", p.Type, p.ID)
+		}
+		if n[p.ID] > 1 {
+			repeats++
+		}
+		if n[p.ID] > 0 {
+			if p.Seq <= last {
+				t.Errorf("event seq %d arrived first after seq %d", p.Seq, last)
+			}
+			last = p.Seq
+			n[p.ID] = -n[p.ID] // the first arrival is counted; later ones are repeats
+		}
+	}
+	// The update was taken before the stop and sent again after it.
+	if repeats == 0 {
+		t.Errorf("no event arrived twice; the one cut off by the stop should have: %d arrivals of %d events", len(got), len(want))
+	}
+	_, metrics := get(t, base+"/metrics")
+	if !regexp.MustCompile(`(?m)^spoc_webhook_delivered_total [1-9]`).MatchString(metrics) ||
+		!strings.Contains(metrics, "spoc_webhook_failed_total 0") || !strings.Contains(metrics, "spoc_webhook_dead_lettered_total 0") {
+		t.Errorf("the webhook metrics:\n%s", grepLines(metrics, "spoc_webhook"))
+	}
+}
+
+// webhookFailsafe bounds every wait for a delivery; passing runs take
+// milliseconds.
+const webhookFailsafe = 10 * time.Second
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(webhookFailsafe)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, webhookFailsafe)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
 	"github.com/spoc-itsm/spoc/refserver/problem"
+	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
 
 // Limits of what a client may send, and how long the server waits for it.
@@ -97,12 +98,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := auth.Bootstrap(ctx, store, getenv(auth.EnvAdminToken), stdout); err != nil {
 		return fmt.Errorf("bootstrap the administrator: %w", err)
 	}
-	apiHandler, err := newAPI(ctx, store, log)
+	parts, err := newAPI(ctx, store, log, webhook.Options{})
 	if err != nil {
 		return err
 	}
+	// The dispatcher stops, and is waited for, before the store closes
+	// (deferred calls run last first), whichever way run returns.
+	dctx, stopDispatch := context.WithCancel(ctx)
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		if err := parts.dispatcher.Run(dctx); err != nil {
+			log.Error("webhook dispatcher", "err", err)
+		}
+	}()
+	defer func() { stopDispatch(); <-dispatched }()
+
 	srv := newServer(store, log)
-	srv.api = apiHandler
+	srv.api = notifyOnSuccess(parts.handler, parts.dispatcher.Notify)
+	srv.registerWebhookStats(parts.webhooks)
 	hs := &http.Server{
 		Handler:           srv.handler(),
 		MaxHeaderBytes:    MaxHeaderBytes,
@@ -138,20 +152,94 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// apiParts are what newAPI builds: the handler of the REST API, and the
+// webhook service with the dispatcher that delivers it, which run starts.
+type apiParts struct {
+	handler    http.Handler
+	webhooks   *webhook.Service
+	dispatcher *webhook.Dispatcher
+}
+
 // newAPI builds the REST API over store: the register of organisations and
-// tokens, and the incident service seeing the register's rights live.
-func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger) (http.Handler, error) {
+// tokens, the incident service seeing the register's rights live, and the
+// webhooks, which deliver what the event feed would show their owner.
+func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger, hookOpts webhook.Options) (apiParts, error) {
 	dir, err := auth.NewDirectory(ctx, store, nil)
 	if err != nil {
-		return nil, fmt.Errorf("load the register: %w", err)
+		return apiParts{}, fmt.Errorf("load the register: %w", err)
 	}
 	tokens := auth.NewTokens(dir, log)
 	svc, err := incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
 		Matrix: itsm.ServiceNowMatrix()})
 	if err != nil {
-		return nil, fmt.Errorf("the incident service: %w", err)
+		return apiParts{}, fmt.Errorf("the incident service: %w", err)
 	}
-	return httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: tokens, Incidents: svc, Log: log})
+	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc), Admin: httpapi.Admin(dir),
+		Logger: log})
+	if err != nil {
+		return apiParts{}, fmt.Errorf("the webhooks: %w", err)
+	}
+	disp, err := webhook.NewDispatcher(hooks, hookOpts)
+	if err != nil {
+		return apiParts{}, fmt.Errorf("the webhook dispatcher: %w", err)
+	}
+	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: tokens, Incidents: svc, Log: log,
+		Webhooks: hooks})
+	if err != nil {
+		return apiParts{}, err
+	}
+	return apiParts{handler: h, webhooks: hooks, dispatcher: disp}, nil
+}
+
+// notifyOnSuccess calls notify after every request that may have appended
+// events (any method but GET, HEAD and OPTIONS) and succeeded, so that
+// webhooks go out at once rather than at the dispatcher's next poll. A
+// request that changed nothing costs one look at the log.
+func notifyOnSuccess(next http.Handler, notify func()) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &successRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 || rec.status < 300 {
+			notify()
+		}
+	})
+}
+
+// successRecorder remembers the status written. It is not a RouteSetter, so
+// the route still reaches the metrics' statusRecorder through Unwrap.
+type successRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *successRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *successRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// registerWebhookStats exposes the webhook service's counters.
+func (s *server) registerWebhookStats(hooks *webhook.Service) {
+	counter := func(name, help string, v func(webhook.Stats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(v(hooks.Stats())) })
+	}
+	s.registry.MustRegister(
+		counter("spoc_webhook_delivered_total", "Webhook events answered with 2xx.",
+			func(st webhook.Stats) int64 { return st.Delivered }),
+		counter("spoc_webhook_failed_total", "Failed webhook attempts, the last before a dead letter included.",
+			func(st webhook.Stats) int64 { return st.Failed }),
+		counter("spoc_webhook_dead_lettered_total", "Webhook events that became dead letters.",
+			func(st webhook.Stats) int64 { return st.DeadLettered }),
+	)
 }
 
 // server holds what the handlers share.

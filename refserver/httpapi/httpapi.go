@@ -10,8 +10,9 @@
 // error is a problem (application/problem+json, package problem) whose
 // detail never carries a failure's internal cause.
 //
-// Calendars, agreements, reports, follow-ups and webhooks are not served
-// yet: their operations answer 501 with a problem saying so.
+// Calendars, agreements, reports and follow-ups are not served yet, nor
+// webhooks when Deps has none: their operations answer 501 with a problem
+// saying so.
 package httpapi
 
 import (
@@ -32,6 +33,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/problem"
+	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
 
 // Deps are what the API serves from. Store, Directory, Tokens and Incidents
@@ -48,6 +50,10 @@ type Deps struct {
 	// Clock tells the time clocks are measured at; nil means the system
 	// clock.
 	Clock itsm.Clock
+	// Webhooks serves the webhook operations; nil answers them 501. Build
+	// it with Visible and Admin, so that a subscription receives what its
+	// owner may read in the event feed and no more.
+	Webhooks *webhook.Service
 }
 
 // API implements api.StrictServerInterface. Build it through New, which
@@ -59,6 +65,7 @@ type API struct {
 	svc     *incident.Service
 	log     *slog.Logger
 	clock   itsm.Clock
+	hooks   *webhook.Service
 	schemas map[string][]byte
 }
 
@@ -88,7 +95,7 @@ func New(deps Deps) (http.Handler, error) {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "httpapi: Store, Directory, Tokens and Incidents are required")
 	}
 	a := &API{store: deps.Store, dir: deps.Directory, tokens: deps.Tokens, svc: deps.Incidents,
-		log: deps.Log, clock: deps.Clock}
+		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
