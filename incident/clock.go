@@ -36,7 +36,7 @@ func applies(a *sla.Agreement, inc *Incident) bool {
 // priority change re-measures from the start.
 func (s *Service) Clocks(inc *Incident, at time.Time) ([]Clock, error) {
 	var out []Clock
-	for _, a := range s.cfg.Agreements {
+	for _, a := range s.Agreements() {
 		if !applies(a, inc) {
 			continue
 		}

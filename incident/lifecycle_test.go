@@ -187,3 +187,39 @@ func TestRegisterWithKeyIsIdempotent(t *testing.T) {
 		})
 	}
 }
+
+func TestSetAgreements(t *testing.T) {
+	w := newWorld(t)
+	all := w.svc.Agreements()
+	if len(all) == 0 {
+		t.Fatal("the world has no agreements")
+	}
+	inc := w.register("school wifi down")
+	view := w.svc.IfVersion(inc.Version)
+	if err := w.svc.SetAgreements(nil); err != nil {
+		t.Fatal(err)
+	}
+	if clocks, err := view.Clocks(inc, w.clock.Now()); err != nil || len(clocks) != 0 {
+		t.Errorf("with no agreements the view measures %d clocks (%v)", len(clocks), err)
+	}
+	bad := *all[0]
+	bad.Objective = 2
+	if err := w.svc.SetAgreements([]*sla.Agreement{all[0], &bad}); !itsm.IsCode(err, itsm.CodeInvalid) {
+		t.Errorf("an invalid agreement: %v, want invalid", err)
+	}
+	if len(w.svc.Agreements()) != 0 {
+		t.Error("a refused set changed the agreements")
+	}
+	if err := w.svc.SetAgreements(all[:1]); err != nil {
+		t.Fatal(err)
+	}
+	clocks, err := view.Clocks(inc, w.clock.Now())
+	if err != nil || len(clocks) == 0 {
+		t.Fatalf("after setting %s: %d clocks (%v)", all[0].Name, len(clocks), err)
+	}
+	for _, c := range clocks {
+		if c.Agreement != all[0].Name {
+			t.Errorf("clock of %s, want only %s", c.Agreement, all[0].Name)
+		}
+	}
+}

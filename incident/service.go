@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/spoc-itsm/spoc/sla"
 	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -25,6 +28,32 @@ type Service struct {
 	// expect is the version a command requires the incident to have; zero
 	// requires none. See IfVersion.
 	expect int64
+	// agreements are the ones clocks are measured against; a pointer so
+	// that views from IfVersion share it and SetAgreements reaches them.
+	agreements *atomic.Pointer[[]*sla.Agreement]
+}
+
+// Agreements returns the agreements clocks are measured against now.
+func (s *Service) Agreements() []*sla.Agreement { return *s.agreements.Load() }
+
+// SetAgreements replaces the agreements clocks are measured against, such
+// as after an administrator changed one; commands and queries that start
+// afterwards use the new set. Every agreement must be valid; on an error
+// nothing changes. The due-time index values of stored incidents are
+// rewritten by their next change only, so Due answers from the old set for
+// an incident until something happens to it.
+func (s *Service) SetAgreements(as []*sla.Agreement) error {
+	for _, a := range as {
+		if a == nil {
+			return itsm.Errorf(itsm.CodeInvalid, "agreements: an agreement is nil")
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+	}
+	as = slices.Clone(as)
+	s.agreements.Store(&as)
+	return nil
 }
 
 // IfVersion returns a view of the service whose commands act only on an
@@ -43,7 +72,10 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, clock: cfg.Clock, prefix: cfg.NumberPrefix, window: cfg.ReopenWindow}
+	s := &Service{cfg: cfg, clock: cfg.Clock, prefix: cfg.NumberPrefix, window: cfg.ReopenWindow,
+		agreements: new(atomic.Pointer[[]*sla.Agreement])}
+	as := slices.Clone(cfg.Agreements)
+	s.agreements.Store(&as)
 	if s.clock == nil {
 		s.clock = itsm.SystemClock{}
 	}
