@@ -224,13 +224,13 @@ func TestServerServesTheAPI(t *testing.T) {
 	if secret == "" {
 		t.Fatalf("the first start printed no administrator token:\n%s", out.String())
 	}
-	call := func(method, path string, body io.Reader) (*http.Response, string) {
+	callAs := func(token, method, path string, body io.Reader) (*http.Response, string) {
 		t.Helper()
 		req, err := http.NewRequest(method, base+path, body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Authorization", "Bearer "+token)
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -242,20 +242,53 @@ func TestServerServesTheAPI(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp, string(b)
 	}
+	call := func(method, path string, body io.Reader) (*http.Response, string) {
+		t.Helper()
+		return callAs(secret, method, path, body)
+	}
+	field := func(body, name string) string {
+		t.Helper()
+		var v map[string]any
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		s, _ := v[name].(string)
+		return s
+	}
 	if resp, body := call("GET", "/v1/me", nil); resp.StatusCode != 200 || !strings.Contains(body, `"person":"spoc-admin"`) {
 		t.Errorf("/v1/me as the administrator: %d %s", resp.StatusCode, body)
 	}
-	if resp, body := call("POST", "/v1/organisations", strings.NewReader(`{"name":"Service Desk","role":"desk"}`)); resp.StatusCode != 201 {
-		t.Errorf("create an organisation: %d %s", resp.StatusCode, body)
+	resp, body := call("POST", "/v1/organisations", strings.NewReader(`{"name":"Service Desk","role":"desk"}`))
+	if resp.StatusCode != 201 {
+		t.Fatalf("create an organisation: %d %s", resp.StatusCode, body)
 	}
+	desk := field(body, "id")
 	// A chunked body has no length to refuse up front: it is cut off at the
 	// limit while it is read.
 	big := io.MultiReader(strings.NewReader(`{"name":"`), strings.NewReader(strings.Repeat("a", MaxBodyBytes)), strings.NewReader(`","role":"desk"}`))
 	if resp, body := call("POST", "/v1/organisations", io.NopCloser(big)); resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("a chunked body over the limit: %d %.200s", resp.StatusCode, body)
 	}
-	if resp, body := call("GET", "/v1/calendars", nil); resp.StatusCode != http.StatusNotImplemented {
-		t.Errorf("an operation not served yet: %d %s", resp.StatusCode, body)
+	// An agreement stored before a restart measures the clocks after it.
+	resp, body = call("POST", "/v1/organisations", strings.NewReader(`{"name":"City","role":"customer"}`))
+	if resp.StatusCode != 201 {
+		t.Fatalf("create the customer: %d %s", resp.StatusCode, body)
+	}
+	city := field(body, "id")
+	if resp, body := call("POST", "/v1/organisations/"+desk+"/permissions/grant", strings.NewReader(`{"domain":"incident","access":["read","write"]}`)); resp.StatusCode != 200 {
+		t.Fatalf("grant: %d %s", resp.StatusCode, body)
+	}
+	resp, body = call("POST", "/v1/tokens", strings.NewReader(`{"name":"dana's","actor":{"organisation":"`+desk+`","person":"dana","roles":["agent"]}}`))
+	if resp.StatusCode != 201 {
+		t.Fatalf("issue a token: %d %s", resp.StatusCode, body)
+	}
+	agent := field(body, "secret")
+	if resp, body := call("PUT", "/v1/calendars/always", strings.NewReader(`{"name":"always","location":"UTC","hours":"24x7"}`)); resp.StatusCode != 201 {
+		t.Fatalf("put a calendar: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := call("POST", "/v1/agreements", strings.NewReader(`{"name":"City SLA","kind":"SLA","provider":"`+desk+`","consumer":"`+city+
+		`","objective":0.9,"targets":[{"metric":"resolution","priority":3,"within":"8h","calendar":"always","stop":["resolved","closed"]}]}`)); resp.StatusCode != 201 {
+		t.Fatalf("create an agreement: %d %s", resp.StatusCode, body)
 	}
 	if resp, body := get(t, base+"/openapi.yaml"); resp.StatusCode != 200 || !strings.HasPrefix(body, "openapi: 3.0.3") {
 		t.Errorf("/openapi.yaml: %d %.40q", resp.StatusCode, body)
@@ -263,7 +296,7 @@ func TestServerServesTheAPI(t *testing.T) {
 	_, metrics := get(t, base+"/metrics")
 	for _, want := range []string{
 		`spoc_http_requests_total{method="GET",route="GET /v1/me",status="200"} 1`,
-		`spoc_http_requests_total{method="POST",route="POST /v1/organisations",status="201"} 1`,
+		`spoc_http_requests_total{method="POST",route="POST /v1/organisations",status="201"} 2`,
 		`spoc_http_requests_total{method="GET",route="GET /openapi.yaml",status="200"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
@@ -284,6 +317,15 @@ func TestServerServesTheAPI(t *testing.T) {
 		t.Errorf("the token after a restart: %v %v", err, resp)
 	} else {
 		resp.Body.Close()
+	}
+	resp, body = callAs(agent, "POST", "/v1/incidents", strings.NewReader(`{"caller":{"person":"carl"},"channel":"phone","customer":"`+city+
+		`","summary":"The network is down","impact":2,"urgency":2}`))
+	if resp.StatusCode != 201 {
+		t.Fatalf("register after a restart: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := callAs(agent, "GET", "/v1/incidents/"+field(body, "id")+"/clocks", nil); resp.StatusCode != 200 ||
+		!strings.Contains(body, `"agreement":"City SLA"`) || !strings.Contains(body, `"target":"8h0m0s"`) {
+		t.Errorf("the clocks after a restart: %d %s", resp.StatusCode, body)
 	}
 }
 

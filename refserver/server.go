@@ -169,8 +169,14 @@ func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger, hookOpts we
 		return apiParts{}, fmt.Errorf("load the register: %w", err)
 	}
 	tokens := auth.NewTokens(dir, log)
+	// The agreements administrators stored through the API are measured
+	// from the first request on; the API hands the service each change.
+	agreements, err := httpapi.LoadAgreements(ctx, store)
+	if err != nil {
+		return apiParts{}, fmt.Errorf("load the agreements: %w", err)
+	}
 	svc, err := incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Matrix: itsm.ServiceNowMatrix()})
+		Matrix: itsm.ServiceNowMatrix(), Agreements: agreements})
 	if err != nil {
 		return apiParts{}, fmt.Errorf("the incident service: %w", err)
 	}

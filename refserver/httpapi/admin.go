@@ -336,7 +336,8 @@ func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (
 // per incident for the page.
 func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Event, seen map[itsm.ID]bool) (bool, error) {
 	switch ev.Kind {
-	case auth.KindOrganisation, auth.KindToken:
+	case auth.KindOrganisation, auth.KindToken, KindCalendar, KindAgreement:
+		// The configuration of the delivery: its administrators' business.
 		return admin, nil
 	case incident.Kind:
 		if ev.Subject.IsZero() {

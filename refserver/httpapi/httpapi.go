@@ -10,9 +10,8 @@
 // error is a problem (application/problem+json, package problem) whose
 // detail never carries a failure's internal cause.
 //
-// Calendars, agreements, reports and follow-ups are not served yet, nor
-// webhooks when Deps has none: their operations answer 501 with a problem
-// saying so.
+// Reports and follow-ups are not served yet, nor webhooks when Deps has
+// none: their operations answer 501 with a problem saying so.
 package httpapi
 
 import (

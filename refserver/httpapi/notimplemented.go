@@ -15,36 +15,6 @@ var errNotImplemented = errors.New("not implemented yet in this server")
 // notImplemented is the answer of every operation not served yet.
 func notImplemented() error { return errNotImplemented }
 
-// ListAgreements answers 501: not served yet.
-func (a *API) ListAgreements(ctx context.Context, _ api.ListAgreementsRequestObject) (api.ListAgreementsResponseObject, error) {
-	return nil, notImplemented()
-}
-
-// CreateAgreement answers 501: not served yet.
-func (a *API) CreateAgreement(ctx context.Context, _ api.CreateAgreementRequestObject) (api.CreateAgreementResponseObject, error) {
-	return nil, notImplemented()
-}
-
-// GetAgreement answers 501: not served yet.
-func (a *API) GetAgreement(ctx context.Context, _ api.GetAgreementRequestObject) (api.GetAgreementResponseObject, error) {
-	return nil, notImplemented()
-}
-
-// ListCalendars answers 501: not served yet.
-func (a *API) ListCalendars(ctx context.Context, _ api.ListCalendarsRequestObject) (api.ListCalendarsResponseObject, error) {
-	return nil, notImplemented()
-}
-
-// GetCalendar answers 501: not served yet.
-func (a *API) GetCalendar(ctx context.Context, _ api.GetCalendarRequestObject) (api.GetCalendarResponseObject, error) {
-	return nil, notImplemented()
-}
-
-// PutCalendar answers 501: not served yet.
-func (a *API) PutCalendar(ctx context.Context, _ api.PutCalendarRequestObject) (api.PutCalendarResponseObject, error) {
-	return nil, notImplemented()
-}
-
 // ListFollowUps answers 501: not served yet.
 func (a *API) ListFollowUps(ctx context.Context, _ api.ListFollowUpsRequestObject) (api.ListFollowUpsResponseObject, error) {
 	return nil, notImplemented()
