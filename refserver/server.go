@@ -25,6 +25,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
 	"github.com/spoc-itsm/spoc/refserver/problem"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/sla/followup"
 )
 
 // Limits of what a client may send, and how long the server waits for it.
@@ -189,8 +190,15 @@ func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger, hookOpts we
 	if err != nil {
 		return apiParts{}, fmt.Errorf("the webhook dispatcher: %w", err)
 	}
+	// The follow-ups compute a customer's month over its incidents and the
+	// agreements stored through the API, as the drafting desk sees them.
+	follow, err := followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
+		Compute: httpapi.FollowUpCompute(store, dir, svc)})
+	if err != nil {
+		return apiParts{}, fmt.Errorf("the follow-ups: %w", err)
+	}
 	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: tokens, Incidents: svc, Log: log,
-		Webhooks: hooks})
+		Webhooks: hooks, FollowUps: follow})
 	if err != nil {
 		return apiParts{}, err
 	}

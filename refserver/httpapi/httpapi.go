@@ -10,8 +10,8 @@
 // error is a problem (application/problem+json, package problem) whose
 // detail never carries a failure's internal cause.
 //
-// Reports and follow-ups are not served yet, nor webhooks when Deps has
-// none: their operations answer 501 with a problem saying so.
+// Follow-ups are not served when Deps has no follow-up service, nor webhooks
+// when Deps has none: their operations answer 501 with a problem saying so.
 package httpapi
 
 import (
@@ -33,6 +33,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/problem"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/sla/followup"
 )
 
 // Deps are what the API serves from. Store, Directory, Tokens and Incidents
@@ -53,19 +54,24 @@ type Deps struct {
 	// it with Visible and Admin, so that a subscription receives what its
 	// owner may read in the event feed and no more.
 	Webhooks *webhook.Service
+	// FollowUps serves the follow-up operations; nil answers them 501.
+	// Build it with FollowUpCompute and Directory and its Permissions.
+	FollowUps *followup.Service
 }
 
 // API implements api.StrictServerInterface. Build it through New, which
 // puts authentication and validation in front of it.
 type API struct {
-	store   itsm.Store
-	dir     *auth.Directory
-	tokens  *auth.Tokens
-	svc     *incident.Service
-	log     *slog.Logger
-	clock   itsm.Clock
-	hooks   *webhook.Service
-	schemas map[string][]byte
+	store  itsm.Store
+	dir    *auth.Directory
+	tokens *auth.Tokens
+	svc    *incident.Service
+	log    *slog.Logger
+	clock  itsm.Clock
+	hooks  *webhook.Service
+	// followups is nil when the server runs without follow-ups.
+	followups *followup.Service
+	schemas   map[string][]byte
 }
 
 var _ api.StrictServerInterface = (*API)(nil)
@@ -94,7 +100,7 @@ func New(deps Deps) (http.Handler, error) {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "httpapi: Store, Directory, Tokens and Incidents are required")
 	}
 	a := &API{store: deps.Store, dir: deps.Directory, tokens: deps.Tokens, svc: deps.Incidents,
-		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks}
+		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks, followups: deps.FollowUps}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
