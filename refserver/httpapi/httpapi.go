@@ -123,7 +123,7 @@ func New(deps Deps) (http.Handler, error) {
 		return nil, fmt.Errorf("httpapi: route the contract: %w", err)
 	}
 
-	strict := api.NewStrictHandlerWithOptions(a, nil, api.StrictHTTPServerOptions{
+	strict := api.NewStrictHandlerWithOptions(a, []api.StrictMiddlewareFunc{withAccept}, api.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  a.requestError,
 		ResponseErrorHandlerFunc: a.responseError,
 	})
@@ -291,4 +291,38 @@ func actor(ctx context.Context) (itsm.Actor, error) {
 		return itsm.Actor{}, auth.ErrUnauthenticated
 	}
 	return a, nil
+}
+
+// acceptKey is the context key of the request's Accept header.
+type acceptKey struct{}
+
+// withAccept hands the Accept header to the operations, which the strict
+// server otherwise keeps from them, so that a report's representation can
+// follow it when no format parameter names one.
+func withAccept(f api.StrictHandlerFunc, _ string) api.StrictHandlerFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+		return f(context.WithValue(ctx, acceptKey{}, r.Header.Get("Accept")), w, r, req)
+	}
+}
+
+// reportFormat is the representation of a report: the format parameter if
+// given, else the first of CSV, HTML and JSON that the Accept header lists,
+// else JSON.
+func reportFormat(ctx context.Context, given api.ReportFormat) api.ReportFormat {
+	if given != "" {
+		return given
+	}
+	accept, _ := ctx.Value(acceptKey{}).(string)
+	for _, part := range strings.Split(accept, ",") {
+		media, _, _ := strings.Cut(part, ";")
+		switch strings.ToLower(strings.TrimSpace(media)) {
+		case "text/csv":
+			return api.ReportFormatCsv
+		case "text/html":
+			return api.ReportFormatHTML
+		case "application/json":
+			return api.ReportFormatJSON
+		}
+	}
+	return api.ReportFormatJSON
 }

@@ -118,7 +118,7 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 	if err != nil {
 		return nil, err
 	}
-	switch p.Format {
+	switch reportFormat(ctx, p.Format) {
 	case api.ReportFormatCsv:
 		var buf bytes.Buffer
 		if err := report.WriteCSV(&buf, rep); err != nil {
@@ -338,8 +338,8 @@ func (a *API) GetFollowUpReport(ctx context.Context, req api.GetFollowUpReportRe
 		v = &f.Versions[n-1]
 	}
 	etag := `"` + v.Digest + `"`
-	format := req.Params.Format
-	if format == "" || format == api.ReportFormatJSON {
+	format := reportFormat(ctx, req.Params.Format)
+	if format == api.ReportFormatJSON {
 		return storedReport{body: v.Report, etag: etag}, nil
 	}
 	rep, err := v.Decode()

@@ -273,6 +273,22 @@ func TestReportPerParty(t *testing.T) {
 		t.Errorf("the HTML is not one script-free page naming the SLA:\n%.400s", page)
 	}
 
+	// Without a format parameter, the Accept header chooses.
+	for accept, want := range map[string]string{"text/csv": "text/csv", "text/html;q=0.9, */*": "text/html",
+		"application/json": "application/json", "": "application/json"} {
+		r, err := l.agent.GetReportWithResponse(l.ctx, &api.GetReportParams{From: november.From, To: november.To},
+			dropZeros, func(_ context.Context, req *http.Request) error {
+				req.Header.Set("Accept", accept)
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.HTTPResponse.Header.Get("Content-Type"); r.StatusCode() != http.StatusOK || !strings.HasPrefix(got, want) {
+			t.Errorf("Accept %q: %d %s, want %s", accept, r.StatusCode(), got, want)
+		}
+	}
+
 	// An empty period is refused.
 	if r, err := l.agent.GetReportWithResponse(l.ctx, &api.GetReportParams{From: november.To, To: november.From}, dropZeros); err != nil ||
 		r.ApplicationProblemJSON400 == nil {
