@@ -503,7 +503,7 @@ func (s *Service) Coordinate(ctx context.Context, actor itsm.Actor, parent, chil
 			_, _, err = s.commit(tx, c, c.Version, []Payload{ev}, at)
 			return err
 		})
-		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts || !backoff(ctx, attempt) {
+		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == itsm.WriteAttempts || !itsm.Backoff(ctx, attempt) {
 			return err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/spoc-itsm/spoc/sla"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -93,9 +92,6 @@ func New(cfg Config) (*Service, error) {
 const (
 	MaxSummary = 300
 	MaxText    = 64 << 10
-	// maxAttempts bounds the retries of a command that lost an optimistic
-	// race; each retry decides again on the fresh incident.
-	maxAttempts = 10
 )
 
 // Registration is what the desk records when a user reports an incident.
@@ -223,7 +219,7 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 		})
 		// Two attempts with one key at once: the unique key lets one
 		// commit; the other finds its incident on the next pass.
-		if r.Key == "" || !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts || !backoff(ctx, attempt) {
+		if r.Key == "" || !itsm.IsCode(err, itsm.CodeConflict) || attempt == itsm.WriteAttempts || !itsm.Backoff(ctx, attempt) {
 			break
 		}
 	}
@@ -386,7 +382,7 @@ func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, deci
 		})
 		// A conflict from the store means another command changed the
 		// incident since it was read: decide again on the fresh one.
-		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts || !backoff(ctx, attempt) {
+		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == itsm.WriteAttempts || !itsm.Backoff(ctx, attempt) {
 			break
 		}
 	}
@@ -395,21 +391,6 @@ func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, deci
 	}
 	s.deliver(ctx, actor, out, sent)
 	return out, nil
-}
-
-// backoff waits a random time that grows with the attempt, so that writers
-// that keep colliding on one incident spread out; it reports false when ctx
-// ends first.
-func backoff(ctx context.Context, attempt int) bool {
-	d := time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(attempt, 8)))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // now returns the service's time, but never before the incident's last

@@ -3,17 +3,11 @@ package auth
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/itsm"
 )
-
-// maxAttempts bounds the retries of a change that lost an optimistic race;
-// each retry decides again on what it reads.
-const maxAttempts = 10
 
 // refusal marks an error of a decision, which deciding again on the same
 // records would repeat, so retry returns it at once.
@@ -25,7 +19,7 @@ func (r refusal) Unwrap() error { return r.err }
 func refuse(err error) error { return refusal{err} }
 
 // retry runs fn in a write transaction, and again when the store reports a
-// conflict (another writer changed a record fn read), up to maxAttempts.
+// conflict (another writer changed a record fn read), up to itsm.WriteAttempts.
 func retry(ctx context.Context, store itsm.Store, fn func(tx itsm.WriteTx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := store.Write(ctx, fn)
@@ -33,22 +27,9 @@ func retry(ctx context.Context, store itsm.Store, fn func(tx itsm.WriteTx) error
 		if errors.As(err, &r) {
 			return r.err
 		}
-		if !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts || !backoff(ctx, attempt) {
+		if !itsm.IsCode(err, itsm.CodeConflict) || attempt == itsm.WriteAttempts || !itsm.Backoff(ctx, attempt) {
 			return err
 		}
-	}
-}
-
-// backoff waits a random time that grows with the attempt, so that writers
-// that keep colliding spread out; it reports false when ctx ends first.
-func backoff(ctx context.Context, attempt int) bool {
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(attempt, 8))))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 

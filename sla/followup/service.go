@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,9 +47,6 @@ func New(cfg Config) (*Service, error) {
 const (
 	// MaxText is the longest comment or reason in bytes.
 	MaxText = 64 << 10
-	// maxAttempts bounds the retries of a command that lost an optimistic
-	// race; each retry decides again on the fresh follow-up.
-	maxAttempts = 10
 )
 
 // Draft computes the report of customer's month with Config.Compute and
@@ -332,7 +328,7 @@ func (s *Service) change(ctx context.Context, org itsm.Organisation, key itsm.ID
 		})
 		// A conflict from the store means another command changed or
 		// created the follow-up since it was read: decide again on it.
-		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == maxAttempts || !backoff(ctx, attempt) {
+		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == itsm.WriteAttempts || !itsm.Backoff(ctx, attempt) {
 			break
 		}
 	}
@@ -340,20 +336,6 @@ func (s *Service) change(ctx context.Context, org itsm.Organisation, key itsm.ID
 		return nil, err
 	}
 	return out, nil
-}
-
-// backoff waits a random time that grows with the attempt, so that writers
-// that keep colliding on one follow-up spread out; it reports false when ctx
-// ends first.
-func backoff(ctx context.Context, attempt int) bool {
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(attempt, 8))))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // commit applies p to a copy of f (a new follow-up when f is nil), checks the
