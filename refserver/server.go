@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/pgstore"
 	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
@@ -25,7 +24,6 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
 	"github.com/spoc-itsm/spoc/refserver/problem"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
-	"github.com/spoc-itsm/spoc/sla/followup"
 )
 
 // Limits of what a client may send, and how long the server waits for it.
@@ -47,6 +45,7 @@ const (
 type options struct {
 	addr string
 	db   string
+	demo bool
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -55,6 +54,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.db, "db", "spoc.db", "SQLite file, or a postgres:// URL for PostgreSQL")
+	fs.BoolVar(&o.demo, "demo", false, "seed a desk, a customer, two suppliers, calendars, agreements and incidents, and print tokens to try them")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -127,11 +127,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	if opts.demo {
+		// The demo is seeded through the API it serves, as a client would.
+		if err := seedDemo(ctx, "http://"+dialable(ln.Addr()), parts.tokens, stdout); err != nil {
+			_ = hs.Close()
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "spoc listening on http://%s (store: %s)\n", ln.Addr(), what)
 	log.Info("listening", "addr", ln.Addr().String(), "store", what)
 
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
 	select {
 	case err := <-served:
 		return err
@@ -159,50 +166,16 @@ type apiParts struct {
 	handler    http.Handler
 	webhooks   *webhook.Service
 	dispatcher *webhook.Dispatcher
+	tokens     *auth.Tokens
 }
 
-// newAPI builds the REST API over store: the register of organisations and
-// tokens, the incident service seeing the register's rights live, and the
-// webhooks, which deliver what the event feed would show their owner.
+// newAPI builds the REST API over store (httpapi.Build).
 func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger, hookOpts webhook.Options) (apiParts, error) {
-	dir, err := auth.NewDirectory(ctx, store, nil)
-	if err != nil {
-		return apiParts{}, fmt.Errorf("load the register: %w", err)
-	}
-	tokens := auth.NewTokens(dir, log)
-	// The agreements administrators stored through the API are measured
-	// from the first request on; the API hands the service each change.
-	agreements, err := httpapi.LoadAgreements(ctx, store)
-	if err != nil {
-		return apiParts{}, fmt.Errorf("load the agreements: %w", err)
-	}
-	svc, err := incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Matrix: itsm.ServiceNowMatrix(), Agreements: agreements})
-	if err != nil {
-		return apiParts{}, fmt.Errorf("the incident service: %w", err)
-	}
-	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc), Admin: httpapi.Admin(dir),
-		Logger: log})
-	if err != nil {
-		return apiParts{}, fmt.Errorf("the webhooks: %w", err)
-	}
-	disp, err := webhook.NewDispatcher(hooks, hookOpts)
-	if err != nil {
-		return apiParts{}, fmt.Errorf("the webhook dispatcher: %w", err)
-	}
-	// The follow-ups compute a customer's month over its incidents and the
-	// agreements stored through the API, as the drafting desk sees them.
-	follow, err := followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Compute: httpapi.FollowUpCompute(store, dir, svc)})
-	if err != nil {
-		return apiParts{}, fmt.Errorf("the follow-ups: %w", err)
-	}
-	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: tokens, Incidents: svc, Log: log,
-		Webhooks: hooks, FollowUps: follow})
+	st, err := httpapi.Build(ctx, store, log, hookOpts)
 	if err != nil {
 		return apiParts{}, err
 	}
-	return apiParts{handler: h, webhooks: hooks, dispatcher: disp}, nil
+	return apiParts{handler: st.Handler, webhooks: st.Webhooks, dispatcher: st.Dispatcher, tokens: st.Tokens}, nil
 }
 
 // notifyOnSuccess calls notify after every request that may have appended

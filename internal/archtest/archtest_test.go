@@ -40,6 +40,10 @@ var allowed = map[string][]string{
 	"refserver/problem": {"itsm"},
 	"refserver/auth":    {"itsm", "refserver/problem"},
 	"refserver/webhook": {"itsm", "incident", "incident/httpnotify"},
+	// A supplier's program imports the client and nothing of the server.
+	"refserver/client": {"itsm", "refserver/api", "refserver/problem"},
+	// The demo seeds only through the public API, as any client could.
+	"refserver/demo": {"itsm", "incident", "sla", "sla/report", "refserver/api", "refserver/auth", "refserver/client"},
 }
 
 // drivers may be imported only by the backend named after them.

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/spoc-itsm/spoc/refserver/auth"
+	"github.com/spoc-itsm/spoc/refserver/client"
+	"github.com/spoc-itsm/spoc/refserver/demo"
+)
+
+// seedDemo seeds the server at base with package demo, as an administrator
+// whose token lives only for the seeding, and prints the demo's tokens as
+// shell lines to paste into another terminal.
+func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, out io.Writer) error {
+	tok, secret, err := tokens.Issue(ctx, auth.Admin(), auth.Request{Actor: auth.Admin(),
+		Name: "demo seeding", Expires: time.Now().Add(10 * time.Minute)})
+	if err != nil {
+		return fmt.Errorf("demo: a token to seed with: %w", err)
+	}
+	// Revoked even if seeding fails; a failed revocation leaves a token
+	// that expires within minutes, so it is reported and not fatal.
+	defer func() {
+		if _, err := tokens.Revoke(context.WithoutCancel(ctx), auth.Admin(), tok.ID); err != nil {
+			fmt.Fprintf(out, "demo: revoking the seeding token failed (it expires by itself): %v\n", err)
+		}
+	}()
+	admin, err := client.New(base, secret)
+	if err != nil {
+		return err
+	}
+	cast, err := demo.Seed(ctx, base, admin)
+	if err != nil {
+		return err
+	}
+	if cast.Seeded {
+		fmt.Fprintf(out, "demo: seeded %q with its customer %q and the suppliers %q and %q, their agreements and four incidents.\n",
+			demo.DeskName, demo.CustomerName, demo.NetworkName, demo.WorkplaceName)
+	} else {
+		fmt.Fprintln(out, "demo: already seeded; the tokens of the last start are revoked.")
+	}
+	fmt.Fprintln(out, "demo: tokens for this start, to paste into another shell:")
+	fmt.Fprintf(out, "export SPOC=%s\n", base)
+	for _, t := range cast.Tokens {
+		fmt.Fprintf(out, "export %s=%s  # %s, %s\n", t.Env, t.Secret, t.Actor.Person, t.Organisation)
+	}
+	return nil
+}
+
+// dialable returns addr as a client on this machine reaches it: a server
+// listening on every interface is reached on loopback.
+func dialable(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	if tcp.IP.To4() != nil {
+		return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+	}
+	return net.JoinHostPort("::1", fmt.Sprint(tcp.Port))
+}

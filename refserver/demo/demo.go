@@ -1,0 +1,388 @@
+// Package demo seeds a reference server with a small support chain to try
+// it on: the service desk of the municipality of Exempelstad, the
+// municipality as its customer, a network supplier and a workplace
+// supplier, Swedish office hours, the customer's SLA and an underpinning
+// contract with each supplier, and a handful of incidents in different
+// states. It is what `go run ./refserver --demo` runs.
+//
+// Seed works only through the server's public API, with an administrator's
+// client, so the demo shows nothing a real integration could not do and
+// breaks when the contract does. It seeds a new database once; on a
+// database it seeded before it only issues new tokens, and a database
+// holding anything else is refused (ErrNotEmpty), so that --demo can never
+// mix made-up organisations into a real register.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/auth"
+	"github.com/spoc-itsm/spoc/refserver/client"
+	"github.com/spoc-itsm/spoc/sla"
+	"github.com/spoc-itsm/spoc/sla/report"
+)
+
+// The demo's organisations, by the names they are registered under.
+const (
+	DeskName      = "Exempelstad service desk"
+	CustomerName  = "Exempelstad municipality"
+	NetworkName   = "Nordnät AB"
+	WorkplaceName = "Arbetsplats AB"
+)
+
+// TokenPrefix starts the name of every token the demo issues; a new start
+// revokes the earlier ones by it.
+const TokenPrefix = "demo: "
+
+// ErrNotEmpty is returned by Seed for a register that holds organisations
+// the demo did not make.
+var ErrNotEmpty = &itsm.Error{Code: itsm.CodeConflict,
+	Message: "the database holds organisations the demo did not make; seed the demo into a new database (--db spoc-demo.db)"}
+
+// Token is a token the demo issued, shown once.
+type Token struct {
+	// Env is the name of the shell variable the demo suggests for it, such
+	// as NETWORK_TOKEN.
+	Env string
+	// Actor is who the token acts as.
+	Actor itsm.Actor
+	// Organisation is the actor's organisation's name.
+	Organisation string
+	// Secret is the bearer token.
+	Secret string
+}
+
+// Cast is the demo's organisations, by ID, and the tokens issued to their
+// people by the latest Seed.
+type Cast struct {
+	Desk, Customer, Network, Workplace itsm.ID
+	// Tokens are, in this order, the desk's agent, the network supplier's
+	// agent, the workplace supplier's agent and the customer's approver.
+	Tokens []Token
+	// Seeded is true when this Seed made the demo, false when it found it
+	// made before and only issued new tokens.
+	Seeded bool
+}
+
+// Token returns the token whose Env is env, or the zero Token.
+func (c *Cast) Token(env string) Token {
+	for _, t := range c.Tokens {
+		if t.Env == env {
+			return t
+		}
+	}
+	return Token{}
+}
+
+// The shell variables of the demo's tokens.
+const (
+	EnvDesk      = "DESK_TOKEN"
+	EnvNetwork   = "NETWORK_TOKEN"
+	EnvWorkplace = "WORKPLACE_TOKEN"
+	EnvCustomer  = "CUSTOMER_TOKEN"
+)
+
+// Seed seeds the server that admin, a client holding an administrator's
+// token, talks to. base is the server's URL, for the clients of the demo's
+// people; opts are given to each of them (an http.Client, say).
+func Seed(ctx context.Context, base string, admin *client.ClientWithResponses, opts ...client.ClientOption) (*Cast, error) {
+	l, err := admin.ListOrganisationsWithResponse(ctx)
+	if err := check("list the organisations", l, err); err != nil {
+		return nil, err
+	}
+	cast := &Cast{}
+	found := map[string]itsm.ID{}
+	for _, o := range l.JSON200.Items {
+		switch o.Name {
+		case DeskName, CustomerName, NetworkName, WorkplaceName:
+			found[o.Name] = o.ID
+		default:
+			if o.ID != auth.AdminOrganisation {
+				return nil, ErrNotEmpty
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		cast.Seeded = true
+		if err := register(ctx, admin, cast); err != nil {
+			return nil, err
+		}
+	case 4:
+		cast.Desk, cast.Customer = found[DeskName], found[CustomerName]
+		cast.Network, cast.Workplace = found[NetworkName], found[WorkplaceName]
+	default:
+		return nil, &itsm.Error{Code: itsm.CodeConflict,
+			Message: "an earlier demo seeding stopped half way; remove the database file and start again"}
+	}
+	if err := issue(ctx, admin, cast); err != nil {
+		return nil, err
+	}
+	if !cast.Seeded {
+		return cast, nil
+	}
+	if err := settings(ctx, admin, cast); err != nil {
+		return nil, err
+	}
+	people := map[string]*client.ClientWithResponses{}
+	for _, t := range cast.Tokens {
+		c, err := client.New(base, t.Secret, opts...)
+		if err != nil {
+			return nil, err
+		}
+		people[t.Env] = c
+	}
+	if err := stories(ctx, cast, people); err != nil {
+		return nil, err
+	}
+	return cast, nil
+}
+
+// register creates the four organisations and grants their rights: the
+// desk everything about incidents and service levels; suppliers read and
+// write on incidents (SD-13: only the ones they hold or held) and read and
+// report on service levels; the customer reads incidents and reviews the
+// monthly follow-up, which needs write on service levels (decision 27).
+func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
+	all := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
+	rw := []api.Access{api.AccessRead, api.AccessWrite}
+	rr := []api.Access{api.AccessRead, api.AccessReport}
+	orgs := []struct {
+		name   string
+		role   itsm.OrgRole
+		id     *itsm.ID
+		rights map[itsm.Domain][]api.Access
+	}{
+		{DeskName, itsm.OrgDesk, &cast.Desk, map[itsm.Domain][]api.Access{
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: all}},
+		{CustomerName, itsm.OrgCustomer, &cast.Customer, map[itsm.Domain][]api.Access{
+			itsm.DomainIncident: {api.AccessRead}, itsm.DomainServiceLevel: all}},
+		{NetworkName, itsm.OrgSupplier, &cast.Network, map[itsm.Domain][]api.Access{
+			itsm.DomainIncident: rw, itsm.DomainServiceLevel: rr}},
+		{WorkplaceName, itsm.OrgSupplier, &cast.Workplace, map[itsm.Domain][]api.Access{
+			itsm.DomainIncident: rw, itsm.DomainServiceLevel: rr}},
+	}
+	for _, o := range orgs {
+		r, err := admin.CreateOrganisationWithResponse(ctx, api.OrganisationInput{Name: o.name, Role: o.role})
+		if err := check("create "+o.name, r, err); err != nil {
+			return err
+		}
+		*o.id = r.JSON201.ID
+		for _, dom := range []itsm.Domain{itsm.DomainIncident, itsm.DomainServiceLevel} {
+			g, err := admin.GrantPermissionsWithResponse(ctx, *o.id, api.Rights{Domain: dom, Access: o.rights[dom]})
+			if err := check("grant "+o.name+" "+string(dom)+" rights", g, err); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// issue revokes the tokens an earlier start issued, which were printed and
+// may have been copied anywhere, and issues new ones.
+func issue(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
+	var cursor string
+	for {
+		l, err := admin.ListTokensWithResponse(ctx, &api.ListTokensParams{Cursor: cursor})
+		if err := check("list the tokens", l, err); err != nil {
+			return err
+		}
+		for _, t := range l.JSON200.Items {
+			if strings.HasPrefix(t.Name, TokenPrefix) && t.Revoked.IsZero() {
+				r, err := admin.RevokeTokenWithResponse(ctx, t.ID)
+				if err := check("revoke "+t.Name, r, err); err != nil {
+					return err
+				}
+			}
+		}
+		if cursor = l.JSON200.Next; cursor == "" {
+			break
+		}
+	}
+	agent := []itsm.Role{itsm.RoleAgent}
+	people := []Token{
+		{Env: EnvDesk, Organisation: DeskName, Actor: itsm.Actor{Organisation: cast.Desk, Person: "dana", Roles: agent}},
+		{Env: EnvNetwork, Organisation: NetworkName, Actor: itsm.Actor{Organisation: cast.Network, Person: "nils", Roles: agent}},
+		{Env: EnvWorkplace, Organisation: WorkplaceName, Actor: itsm.Actor{Organisation: cast.Workplace, Person: "wera", Roles: agent}},
+		{Env: EnvCustomer, Organisation: CustomerName, Actor: itsm.Actor{Organisation: cast.Customer, Person: "carl",
+			Roles: []itsm.Role{itsm.RoleApprover}}},
+	}
+	for _, p := range people {
+		r, err := admin.IssueTokenWithResponse(ctx, api.TokenInput{Actor: p.Actor,
+			Name: TokenPrefix + p.Actor.Person + " of " + p.Organisation})
+		if err := check("issue a token for "+p.Actor.Person, r, err); err != nil {
+			return err
+		}
+		p.Secret = r.JSON201.Secret
+		cast.Tokens = append(cast.Tokens, p)
+	}
+	return nil
+}
+
+// Calendar names of the demo.
+const (
+	OfficeCalendar = "stockholm-office"
+	AlwaysCalendar = "24x7"
+)
+
+// settings stores the calendars and the three agreements: resolution per
+// priority in office hours (P1 around the clock) for the SLA and the UCs,
+// and for the suppliers a response (accept) target and a status-update
+// interval (SD-8).
+func settings(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
+	var office, always api.Calendar_Hours
+	day := api.SpanList{"08:00-17:00"}
+	if err := office.FromWeekHours(api.WeekHours{Mon: day, Tue: day, Wed: day, Thu: day, Fri: api.SpanList{"08:00-16:00"}}); err != nil {
+		return err
+	}
+	if err := always.FromAlwaysOpen("24x7"); err != nil {
+		return err
+	}
+	for _, c := range []api.Calendar{
+		{Name: OfficeCalendar, Location: "Europe/Stockholm", Hours: office, Holidays: []api.HolidayCode{"se"}},
+		{Name: AlwaysCalendar, Location: "Europe/Stockholm", Hours: always},
+	} {
+		r, err := admin.PutCalendarWithResponse(ctx, c.Name, c)
+		if err := check("store the calendar "+c.Name, r, err); err != nil {
+			return err
+		}
+	}
+	pause := []api.TicketState{string(incident.StateWaitingUser)}
+	done := []api.TicketState{string(incident.StateResolved), string(incident.StateClosed), string(incident.StateCancelled)}
+	accepted := append([]api.TicketState{string(incident.StateInProgress)}, done...)
+	targets := func(resolution [4]time.Duration, supplier bool) []api.Target {
+		var ts []api.Target
+		for i, within := range resolution {
+			p := itsm.Priority(i + 1)
+			cal := OfficeCalendar
+			if p == 1 {
+				cal = AlwaysCalendar
+			}
+			ts = append(ts, api.Target{Metric: sla.MetricResolution, Priority: p, Within: report.Duration(within),
+				Calendar: cal, Pause: pause, Stop: done})
+			if supplier {
+				ts = append(ts,
+					api.Target{Metric: sla.MetricResponse, Priority: p, Within: report.Duration(within / 8),
+						Calendar: cal, Pause: pause, Stop: accepted},
+					api.Target{Metric: sla.MetricUpdate, Priority: p, Within: report.Duration(within / 4),
+						Calendar: cal, Pause: pause, Stop: done})
+			}
+		}
+		return ts
+	}
+	h := time.Hour
+	warn := []float32{0.5, 0.75}
+	for _, a := range []api.AgreementInput{
+		{Name: "Exempelstad SLA", Kind: sla.KindSLA, Provider: cast.Desk, Consumer: cast.Customer, Objective: 0.95,
+			Warnings: warn, Targets: targets([4]time.Duration{4 * h, 16 * h, 40 * h, 80 * h}, false)},
+		{Name: "Nordnät UC", Kind: sla.KindUC, Provider: cast.Network, Consumer: cast.Desk, Objective: 0.95,
+			Warnings: warn, Targets: targets([4]time.Duration{3 * h, 12 * h, 32 * h, 64 * h}, true)},
+		{Name: "Arbetsplats UC", Kind: sla.KindUC, Provider: cast.Workplace, Consumer: cast.Desk, Objective: 0.9,
+			Warnings: warn, Targets: targets([4]time.Duration{3 * h, 12 * h, 32 * h, 64 * h}, true)},
+	} {
+		r, err := admin.CreateAgreementWithResponse(ctx, a)
+		if err := check("store the agreement "+a.Name, r, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stories takes a few incidents through the chain, each party acting with
+// its own token: one fixed at first contact and closed, one delegated to
+// the network supplier and in progress there, one rejected by the network
+// supplier and re-routed to the workplace supplier, who waits for the
+// user, and one just registered.
+func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWithResponses) error {
+	desk, nils, wera := people[EnvDesk], people[EnvNetwork], people[EnvWorkplace]
+	register := func(key, summary, category string, impact itsm.Impact, urgency itsm.Urgency) (itsm.ID, error) {
+		r, err := desk.RegisterIncidentWithResponse(ctx, &api.RegisterIncidentParams{IdempotencyKey: "demo-" + key},
+			api.Registration{Customer: cast.Customer, Channel: incident.ChannelPhone, Category: category,
+				Caller:  incident.Caller{Person: "ulla", Name: "Ulla Andersson", Contact: "+46 70 123 45 67"},
+				Summary: summary, Description: "Ulla says: " + summary + ".", Impact: impact, Urgency: urgency})
+		if err := check("register "+summary, r, err); err != nil {
+			return itsm.ID{}, err
+		}
+		return r.JSON201.ID, nil
+	}
+	printer, err := register("printer", "Printer queue stuck at the town hall", "workplace", itsm.ImpactLow, itsm.UrgencyMedium)
+	if err != nil {
+		return err
+	}
+	school, err := register("school", "School network slow", "network", itsm.ImpactMedium, itsm.UrgencyHigh)
+	if err != nil {
+		return err
+	}
+	wifi, err := register("wifi", "Laptop cannot join the wifi", "network", itsm.ImpactMedium, itsm.UrgencyMedium)
+	if err != nil {
+		return err
+	}
+	if _, err := register("library", "Library e-mail does not arrive", "network", itsm.ImpactMedium, itsm.UrgencyMedium); err != nil {
+		return err
+	}
+	steps := []struct {
+		what string
+		do   func() (any, error)
+	}{
+		{"resolve the printer incident", func() (any, error) {
+			return desk.ResolveIncidentWithResponse(ctx, printer, nil,
+				api.Resolution{Code: "restart", Text: "Cleared the print queue."})
+		}},
+		{"close the printer incident", func() (any, error) {
+			return desk.CloseIncidentWithResponse(ctx, printer, nil, api.Closure{Message: "Your printer works again."})
+		}},
+		{"delegate the school incident", func() (any, error) {
+			return desk.DelegateIncidentWithResponse(ctx, school, nil, api.Delegation{Organisation: cast.Network, Group: "lan"})
+		}},
+		{"accept the school incident", func() (any, error) {
+			return nils.AcceptIncidentWithResponse(ctx, school, nil)
+		}},
+		{"reference the school incident", func() (any, error) {
+			return nils.SetIncidentReferenceWithResponse(ctx, school, nil, api.ReferenceInput{Reference: "NN-4711"})
+		}},
+		{"update the school incident", func() (any, error) {
+			return nils.UpdateIncidentWithResponse(ctx, school, nil,
+				api.StatusUpdate{Text: "A switch port flaps; a technician replaces it this afternoon."})
+		}},
+		{"delegate the wifi incident", func() (any, error) {
+			return desk.DelegateIncidentWithResponse(ctx, wifi, nil, api.Delegation{Organisation: cast.Network, Group: "wifi"})
+		}},
+		{"reject the wifi incident", func() (any, error) {
+			return nils.RejectIncidentWithResponse(ctx, wifi, nil,
+				api.Reason{Reason: "The wifi is fine; the laptop's certificate has expired."})
+		}},
+		{"re-route the wifi incident", func() (any, error) {
+			return desk.DelegateIncidentWithResponse(ctx, wifi, nil, api.Delegation{Organisation: cast.Workplace, Group: "clients",
+				Note: "Expired client certificate, per the network supplier."})
+		}},
+		{"accept the wifi incident", func() (any, error) {
+			return wera.AcceptIncidentWithResponse(ctx, wifi, nil)
+		}},
+		{"wait for the user", func() (any, error) {
+			return wera.WaitIncidentWithResponse(ctx, wifi, nil,
+				api.Wait{Reason: incident.WaitUser, Note: "Ulla brings the laptop in tomorrow morning."})
+		}},
+	}
+	for _, s := range steps {
+		r, err := s.do()
+		if err := check(s.what, r, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check turns a failed call or a response other than 2xx into an error
+// naming what was being done.
+func check(what string, r any, err error) error {
+	if _, err := client.Check(r, err); err != nil {
+		return fmt.Errorf("demo: %s: %w", what, err)
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+package demo_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
+	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/client"
+	"github.com/spoc-itsm/spoc/refserver/demo"
+	"github.com/spoc-itsm/spoc/refserver/refservertest"
+)
+
+// lastSeq is the sequence number of the last event in the store.
+func lastSeq(t *testing.T, store itsm.Store) int64 {
+	t.Helper()
+	var last int64
+	err := store.Read(context.Background(), func(tx itsm.ReadTx) error {
+		for {
+			evs, err := tx.Events(last, itsm.MaxLimit)
+			if err != nil || len(evs) == 0 {
+				return err
+			}
+			last = evs[len(evs)-1].Seq
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return last
+}
+
+// TestSeed seeds a new SQLite database through the API and checks what
+// each of the demo's people then sees: the desk all four incidents in their
+// states, each supplier only what it holds or held (SD-13), the customer's
+// approver the agreements; and that the clocks run on the stored
+// agreements.
+func TestSeed(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), sqlitestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	srv := refservertest.Start(t, store)
+	cast, err := demo.Seed(ctx, srv.URL, srv.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cast.Seeded || len(cast.Tokens) != 4 {
+		t.Fatalf("seeded %v with %d tokens", cast.Seeded, len(cast.Tokens))
+	}
+	as := func(env string) *client.ClientWithResponses {
+		t.Helper()
+		c, err := client.New(srv.URL, cast.Token(env).Secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	states := func(env string) map[string]itsm.State {
+		t.Helper()
+		r, err := client.Check(as(env).ListIncidentsWithResponse(ctx, &api.ListIncidentsParams{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]itsm.State{}
+		for _, inc := range r.JSON200.Items {
+			m[inc.Summary] = inc.State
+		}
+		return m
+	}
+	want := map[string]itsm.State{
+		"Printer queue stuck at the town hall": incident.StateClosed,
+		"School network slow":                  incident.StateInProgress,
+		"Laptop cannot join the wifi":          incident.StateWaitingUser,
+		"Library e-mail does not arrive":       incident.StateRegistered,
+	}
+	if got := states(demo.EnvDesk); !mapsEqual(got, want) {
+		t.Errorf("the desk sees %v, want %v", got, want)
+	}
+	// The network supplier held the school and the wifi incidents; the
+	// workplace supplier only the wifi one.
+	if got := states(demo.EnvNetwork); len(got) != 2 || got["School network slow"] == "" || got["Laptop cannot join the wifi"] == "" {
+		t.Errorf("the network supplier sees %v", got)
+	}
+	if got := states(demo.EnvWorkplace); len(got) != 1 || got["Laptop cannot join the wifi"] != incident.StateWaitingUser {
+		t.Errorf("the workplace supplier sees %v", got)
+	}
+
+	ags, err := client.Check(as(demo.EnvCustomer).ListAgreementsWithResponse(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range ags.JSON200.Items {
+		names = append(names, a.Name)
+	}
+	slices.Sort(names)
+	// The customer sees the agreements it is party to: its SLA.
+	if !slices.Equal(names, []string{"Exempelstad SLA"}) {
+		t.Errorf("the customer sees the agreements %q", names)
+	}
+	desk := as(demo.EnvDesk)
+	all, err := client.Check(desk.ListAgreementsWithResponse(ctx))
+	if err != nil || len(all.JSON200.Items) != 3 {
+		t.Fatalf("the desk sees %v agreements: %v", all, err)
+	}
+	// The school incident's clocks run on the stored agreements: the SLA
+	// and the network supplier's UC.
+	list, err := client.Check(desk.ListIncidentsWithResponse(ctx, &api.ListIncidentsParams{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, inc := range list.JSON200.Items {
+		if inc.Summary != "School network slow" {
+			continue
+		}
+		clocks, err := client.Check(desk.GetIncidentClocksWithResponse(ctx, inc.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		agreements := map[string]bool{}
+		for _, c := range clocks.JSON200.Items {
+			agreements[c.Agreement] = true
+		}
+		if !agreements["Exempelstad SLA"] || !agreements["Nordnät UC"] || len(agreements) != 2 {
+			t.Errorf("the school incident's clocks are of %v", agreements)
+		}
+	}
+}
+
+// TestSeedAgain runs Seed on a database it seeded: nothing new is made,
+// the earlier tokens stop working and the new ones work.
+func TestSeedAgain(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	srv := refservertest.Start(t, store)
+	first, err := demo.Seed(ctx, srv.URL, srv.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := lastSeq(t, store)
+	second, err := demo.Seed(ctx, srv.URL, srv.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Seeded || second.Desk != first.Desk || second.Network != first.Network {
+		t.Errorf("the second seeding: %+v, the first %+v", second, first)
+	}
+	// Four revocations and four new tokens, and nothing else.
+	if got := lastSeq(t, store) - seq; got != 8 {
+		t.Errorf("the second seeding appended %d events, want 8 (4 revoked, 4 issued)", got)
+	}
+	for i, tok := range first.Tokens {
+		old, _ := client.New(srv.URL, tok.Secret)
+		if r, err := old.GetMeWithResponse(ctx); err != nil || r.StatusCode() != 401 {
+			t.Errorf("%s's first token: %v %v, want 401", tok.Actor.Person, r.StatusCode(), err)
+		}
+		fresh, _ := client.New(srv.URL, second.Tokens[i].Secret)
+		me, err := client.Check(fresh.GetMeWithResponse(ctx))
+		if err != nil || me.JSON200.Actor.Person != tok.Actor.Person {
+			t.Errorf("%s's new token: %v", tok.Actor.Person, err)
+		}
+	}
+}
+
+// TestSeedRefusesARealRegister refuses a register with an organisation the
+// demo did not make, and writes nothing.
+func TestSeedRefusesARealRegister(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	srv := refservertest.Start(t, store)
+	if _, err := client.Check(srv.Admin.CreateOrganisationWithResponse(ctx,
+		api.OrganisationInput{Name: "Real supplier AB", Role: itsm.OrgSupplier})); err != nil {
+		t.Fatal(err)
+	}
+	seq := lastSeq(t, store)
+	_, err := demo.Seed(ctx, srv.URL, srv.Admin)
+	if !errors.Is(err, demo.ErrNotEmpty) || !errors.Is(err, itsm.ErrConflict) {
+		t.Errorf("seeding a register in use: %v, want ErrNotEmpty", err)
+	}
+	if got := lastSeq(t, store); got != seq {
+		t.Errorf("the refused seeding appended %d events", got-seq)
+	}
+}
+
+func mapsEqual[K, V comparable](a, b map[K]V) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

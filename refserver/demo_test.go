@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/client"
+	"github.com/spoc-itsm/spoc/refserver/demo"
+)
+
+// exports returns the demo's token lines printed by a start.
+func exports(t *testing.T, out string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, sm := range regexp.MustCompile(`(?m)^export ([A-Z_]+)=(\S+)`).FindAllStringSubmatch(out, -1) {
+		m[sm[1]] = sm[2]
+	}
+	return m
+}
+
+// checked is a client like the examples use (client.New), whose responses
+// check validates against the contract.
+func checked(t *testing.T, check *contractCheck, base, secret string) *client.ClientWithResponses {
+	t.Helper()
+	c, err := client.New(base, secret, client.WithHTTPClient(&http.Client{Transport: check}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestServerDemo starts the server with --demo twice on one SQLite file:
+// the first start seeds and prints working tokens and the server's URL as
+// shell lines; the second finds the demo, revokes the first start's tokens
+// and prints new ones.
+func TestServerDemo(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "spoc.db")
+	check := newContractCheck(t)
+	none := func(string) string { return "" }
+
+	base, stop, out := startWith(t, none, "--db", db, "--demo")
+	first := exports(t, out.String())
+	if first["SPOC"] != base || len(first) != 5 {
+		t.Fatalf("the first start printed %v for %s:\n%s", first, base, out)
+	}
+	if !strings.Contains(out.String(), "demo: seeded") {
+		t.Errorf("the first start does not say it seeded:\n%s", out)
+	}
+	desk := checked(t, check, base, first[demo.EnvDesk])
+	list, err := client.Check(desk.ListIncidentsWithResponse(ctx, &api.ListIncidentsParams{Limit: 100}))
+	if err != nil || len(list.JSON200.Items) != 4 {
+		t.Fatalf("the desk's incidents after seeding: %v %v", list, err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	base, _, out = startWith(t, none, "--db", db, "--demo")
+	second := exports(t, out.String())
+	if !strings.Contains(out.String(), "already seeded") || len(second) != 5 || second[demo.EnvDesk] == first[demo.EnvDesk] {
+		t.Fatalf("the second start printed:\n%s", out)
+	}
+	for _, env := range []string{demo.EnvDesk, demo.EnvNetwork, demo.EnvWorkplace, demo.EnvCustomer} {
+		if r, err := checked(t, check, base, first[env]).GetMeWithResponse(ctx); err != nil || r.StatusCode() != 401 {
+			t.Errorf("%s of the first start: %v %v, want 401", env, r.StatusCode(), err)
+		}
+		if _, err := client.Check(checked(t, check, base, second[env]).GetMeWithResponse(ctx)); err != nil {
+			t.Errorf("%s of the second start: %v", env, err)
+		}
+	}
+	list, err = client.Check(checked(t, check, base, second[demo.EnvDesk]).ListIncidentsWithResponse(ctx,
+		&api.ListIncidentsParams{Limit: 100}))
+	if err != nil || len(list.JSON200.Items) != 4 {
+		t.Errorf("the desk's incidents after the second start: %v %v", list, err)
+	}
+}
+
+// TestServerDemoRefusesARealDatabase: --demo on a database with an
+// organisation of its own stops the server with the reason.
+func TestServerDemoRefusesARealDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "spoc.db")
+	secret := "spoc_" + strings.Repeat("A", 43)
+	env := func(k string) string {
+		if k == "SPOC_ADMIN_TOKEN" {
+			return secret
+		}
+		return ""
+	}
+	base, stop, _ := startWith(t, env, "--db", db)
+	admin := checked(t, newContractCheck(t), base, secret)
+	if _, err := client.Check(admin.CreateOrganisationWithResponse(ctx,
+		api.OrganisationInput{Name: "Real desk", Role: itsm.OrgDesk})); err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	err := run(ctx, []string{"--addr", "127.0.0.1:0", "--db", db, "--demo"}, env, &lineWriter{line: make(chan string, 1)},
+		&syncWriter{w: &strings.Builder{}})
+	if err == nil || !strings.Contains(err.Error(), "organisations the demo did not make") {
+		t.Errorf("--demo on a database in use: %v", err)
+	}
+}

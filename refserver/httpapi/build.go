@@ -1,0 +1,79 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/refserver/auth"
+	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/sla/followup"
+)
+
+// Stack is the whole API over one store, as the reference server runs it:
+// the register of organisations and tokens, the incident service seeing the
+// register's rights live, the webhooks with their dispatcher, the monthly
+// follow-ups, and the handler serving them. Programs and tests that need the
+// real server in-process (an httptest.Server around Handler, with
+// Dispatcher.Run in a goroutine) build it with Build rather than repeating
+// the assembly.
+type Stack struct {
+	// Handler serves /v1/, /openapi.yaml and /schemas/.
+	Handler    http.Handler
+	Directory  *auth.Directory
+	Tokens     *auth.Tokens
+	Incidents  *incident.Service
+	Webhooks   *webhook.Service
+	Dispatcher *webhook.Dispatcher
+	FollowUps  *followup.Service
+}
+
+// Build assembles the Stack over store. It does not start the dispatcher:
+// the caller runs Dispatcher.Run for as long as it serves, and stops it
+// before closing the store. log may be nil.
+func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks webhook.Options) (*Stack, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dir, err := auth.NewDirectory(ctx, store, nil)
+	if err != nil {
+		return nil, fmt.Errorf("load the register: %w", err)
+	}
+	s := &Stack{Directory: dir, Tokens: auth.NewTokens(dir, log)}
+	// The agreements administrators stored through the API are measured
+	// from the first request on; the API hands the service each change.
+	agreements, err := LoadAgreements(ctx, store)
+	if err != nil {
+		return nil, fmt.Errorf("load the agreements: %w", err)
+	}
+	s.Incidents, err = incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
+		Matrix: itsm.ServiceNowMatrix(), Agreements: agreements})
+	if err != nil {
+		return nil, fmt.Errorf("the incident service: %w", err)
+	}
+	s.Webhooks, err = webhook.New(webhook.Config{Store: store, Visible: Visible(s.Incidents), Admin: Admin(dir),
+		Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("the webhooks: %w", err)
+	}
+	s.Dispatcher, err = webhook.NewDispatcher(s.Webhooks, hooks)
+	if err != nil {
+		return nil, fmt.Errorf("the webhook dispatcher: %w", err)
+	}
+	// The follow-ups compute a customer's month over its incidents and the
+	// agreements stored through the API, as the drafting desk sees them.
+	s.FollowUps, err = followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
+		Compute: FollowUpCompute(store, dir, s.Incidents)})
+	if err != nil {
+		return nil, fmt.Errorf("the follow-ups: %w", err)
+	}
+	s.Handler, err = New(Deps{Store: store, Directory: dir, Tokens: s.Tokens, Incidents: s.Incidents, Log: log,
+		Webhooks: s.Webhooks, FollowUps: s.FollowUps})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
