@@ -47,6 +47,15 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, out io.Writ
 	for _, t := range cast.Tokens {
 		fmt.Fprintf(out, "export %s=%s  # %s, %s\n", t.Env, t.Secret, t.Actor.Person, t.Organisation)
 	}
+	// Commands name organisations by ID, such as the supplier to delegate to.
+	for _, o := range []struct {
+		env  string
+		id   fmt.Stringer
+		name string
+	}{{"DESK_ID", cast.Desk, demo.DeskName}, {"CUSTOMER_ID", cast.Customer, demo.CustomerName},
+		{"NETWORK_ID", cast.Network, demo.NetworkName}, {"WORKPLACE_ID", cast.Workplace, demo.WorkplaceName}} {
+		fmt.Fprintf(out, "export %s=%s  # %s\n", o.env, o.id, o.name)
+	}
 	return nil
 }
 

@@ -47,7 +47,7 @@ func TestServerDemo(t *testing.T) {
 
 	base, stop, out := startWith(t, none, "--db", db, "--demo")
 	first := exports(t, out.String())
-	if first["SPOC"] != base || len(first) != 5 {
+	if first["SPOC"] != base || len(first) != 9 {
 		t.Fatalf("the first start printed %v for %s:\n%s", first, base, out)
 	}
 	if !strings.Contains(out.String(), "demo: seeded") {
@@ -64,7 +64,7 @@ func TestServerDemo(t *testing.T) {
 
 	base, _, out = startWith(t, none, "--db", db, "--demo")
 	second := exports(t, out.String())
-	if !strings.Contains(out.String(), "already seeded") || len(second) != 5 || second[demo.EnvDesk] == first[demo.EnvDesk] {
+	if !strings.Contains(out.String(), "already seeded") || len(second) != 9 || second["NETWORK_ID"] != first["NETWORK_ID"] || second[demo.EnvDesk] == first[demo.EnvDesk] {
 		t.Fatalf("the second start printed:\n%s", out)
 	}
 	for _, env := range []string{demo.EnvDesk, demo.EnvNetwork, demo.EnvWorkplace, demo.EnvCustomer} {

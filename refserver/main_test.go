@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -649,4 +651,28 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestServerAnswersAsteriskWithAProblem sends "GET *" on the wire: the
+// answer is a problem, not the empty 400 of http.ServeMux.
+func TestServerAnswersAsteriskWithAProblem(t *testing.T) {
+	base, _ := start(t, "--db", filepath.Join(t.TempDir(), "spoc.db"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET * HTTP/1.1\r\nHost: spoc\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != problem.ContentType ||
+		!strings.Contains(string(b), `"code":"invalid"`) {
+		t.Errorf("GET *: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
 }

@@ -272,7 +272,7 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, r, s.log, itsm.Errorf(itsm.CodeNotFound, "no resource at %s %s", r.Method, r.URL.Path))
 	})
-	return s.observe(limitBody(mux))
+	return s.observe(limitBody(problem.NoAsterisk(mux, s.log)))
 }
 
 // readyz answers 200 while the server takes work and its store answers, so

@@ -100,3 +100,17 @@ func Send(w http.ResponseWriter, d Details) {
 	w.WriteHeader(d.Status)
 	_ = json.NewEncoder(w).Encode(d)
 }
+
+// NoAsterisk answers a request for "*" (the asterisk form of RFC 9112,
+// meant for OPTIONS, which net/http's server answers itself) with a
+// problem, where http.ServeMux would answer an empty 400 that a client
+// expecting problem+json cannot read.
+func NoAsterisk(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.RequestURI == "*" {
+			Write(w, r, log, itsm.Errorf(itsm.CodeInvalid, "%s * is not a request for a resource", r.Method))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
