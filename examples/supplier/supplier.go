@@ -239,7 +239,11 @@ func (s *supplier) handle(ctx context.Context, id itsm.ID) error {
 		return nil // already worked, or no longer ours
 	}
 	etag := g.HTTPResponse.Header.Get("ETag")
-	s.say("%s delegated to us: %q (priority %d); the user said: %q", inc.Number, inc.Summary, inc.Priority, inc.Description)
+	s.say("%s delegated to us: %q (priority %d)", inc.Number, inc.Summary, inc.Priority)
+	if inc.Description != "" {
+		// Everything the user told the desk comes with the delegation (SD-5).
+		s.say("%s: the user said %q", inc.Number, inc.Description)
+	}
 
 	steps := []struct {
 		what string

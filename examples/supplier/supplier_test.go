@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -207,4 +210,54 @@ func TestRunRefusesBadFlags(t *testing.T) {
 			t.Errorf("run %q: no error", args)
 		}
 	}
+}
+
+// TestReadmeWalkthrough runs README's curl commands, as written, against
+// the demo on an in-process server with the supplier working: the incident
+// they register and delegate ends resolved by the supplier.
+func TestReadmeWalkthrough(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "sed"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the walkthrough needs %s: %v", tool, err)
+		}
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)```sh\n(auth=.*?)```").FindSubmatch(readme)
+	if block == nil {
+		t.Fatal("README has no shell block starting auth=")
+	}
+	ctx := context.Background()
+	srv := refservertest.Start(t, memstore.New())
+	cast, err := demo.Seed(ctx, srv.URL, srv.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	out := &lockedBuffer{}
+	go func() {
+		_ = Work(wctx, Config{Server: srv.URL, Token: cast.Token(demo.EnvNetwork).Secret, Listen: "127.0.0.1:0", Out: out})
+	}()
+	waitFor(t, "the subscription", func() bool { return strings.Contains(out.String(), "subscribed ") })
+
+	// The script ends with a GET of the incident; its ID is what it got.
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", string(block[1])+"\necho \"ID=$ID\"\n")
+	cmd.Env = append(os.Environ(), "SPOC="+srv.URL, "DESK_TOKEN="+cast.Token(demo.EnvDesk).Secret,
+		"NETWORK_ID="+cast.Network.String())
+	got, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README's commands: %v\n%s", err, got)
+	}
+	m := regexp.MustCompile(`ID=(\S+)`).FindSubmatch(got)
+	if m == nil {
+		t.Fatalf("README's commands registered nothing:\n%s", got)
+	}
+	desk, _ := client.New(srv.URL, cast.Token(demo.EnvDesk).Secret)
+	waitFor(t, "the README's incident resolved by the supplier", func() bool {
+		r, err := client.Check(desk.GetIncidentWithResponse(ctx, string(m[1])))
+		return err == nil && r.JSON200.State == incident.StateResolved && r.JSON200.Holder == cast.Network
+	})
 }
