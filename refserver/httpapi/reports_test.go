@@ -430,4 +430,33 @@ func TestFollowUpOverHTTP(t *testing.T) {
 	} else if err := json.Unmarshal(g.Body, &stored); err != nil || stored.InForce() == nil || stored.InForce().Digest != digest2 {
 		t.Errorf("the version in force: %v %+v", err, stored.InForce())
 	}
+
+	// The desk corrects the approved month (the monitor incident): a new
+	// version, drafted; the approved one stays in force, byte for byte,
+	// until the customer approves the correction. Only the desk's agents
+	// correct, and only with a reason.
+	if r, err := l.approver.CorrectFollowUpWithResponse(ctx, id, api.Correction{Reason: "we want more credits"}); err != nil ||
+		r.StatusCode() != http.StatusForbidden {
+		t.Errorf("the customer correcting: %v %s, want 403", err, body(r))
+	}
+	if r, err := l.agent.CorrectFollowUpWithResponse(ctx, id, api.Correction{}); err != nil || r.StatusCode() != http.StatusBadRequest {
+		t.Errorf("a correction without a reason: %v %s, want 400", err, body(r))
+	}
+	cr, err := l.agent.CorrectFollowUpWithResponse(ctx, id, api.Correction{Reason: "INC for the monitor was closed late"})
+	if err != nil || cr.JSON200 == nil || cr.JSON200.State != followup.StateDrafted || len(cr.JSON200.Versions) != 2 ||
+		cr.JSON200.InForce() == nil || cr.JSON200.InForce().Digest != digest2 {
+		t.Fatalf("correct: %v %s", err, body(cr))
+	}
+	if again := l.followUpReport(l.user, id); again.JSON200.Total.Closed != 4 {
+		t.Errorf("the correction's report has %d closed, want 4", again.JSON200.Total.Closed)
+	}
+	old, err := l.user.GetFollowUpReportWithResponse(ctx, id, &api.GetFollowUpReportParams{Version: 1}, dropZeros)
+	if err != nil || !bytes.Equal(old.Body, second.Body) {
+		t.Errorf("version 1 after the correction changed: %v", err)
+	}
+	corrected := followup.Digest(l.followUpReport(l.approver, id).Body)
+	if r, err := l.approver.ApproveFollowUpWithResponse(ctx, id, api.Approval{Digest: corrected}); err != nil ||
+		r.JSON200 == nil || r.JSON200.InForce().Digest != corrected {
+		t.Errorf("approve the correction: %v %s", err, body(r))
+	}
 }
