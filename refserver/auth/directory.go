@@ -2,11 +2,13 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -42,10 +44,24 @@ type Entry struct {
 // Directory is the server's register of organisations and their rights,
 // kept in an itsm.Store. It implements incident.Directory and
 // followup.Directory. A Directory is safe for concurrent use.
+//
+// A Directory serves an organisation it read less than its freshness
+// window ago (DefaultFreshness unless SetFreshness says otherwise) from
+// memory, and so do the Tokens made from it for the tokens they
+// authenticated; every change made through them forgets what it changes at
+// once.
 type Directory struct {
 	store itsm.Store
 	clock itsm.Clock
 	perms *itsm.Permissions
+
+	// freshness is the window as a time.Duration; see SetFreshness.
+	freshness atomic.Int64
+	orgs      cache[itsm.ID, orgEntry]
+	// tokens keeps the tokens that the Directory's Tokens accepted, by the
+	// SHA-256 of their secret: one for all of them, so that a revocation
+	// through any of them applies to all at once.
+	tokens cache[[sha256.Size]byte, authEntry]
 
 	mu sync.Mutex
 	// applied is, per organisation, the record version whose rights perms
@@ -59,6 +75,13 @@ type appliedRights struct {
 	rights  map[itsm.Domain]itsm.Access
 }
 
+// orgEntry is what Organisation keeps of an organisation's record: enough
+// to answer, not its rights, which live in Permissions alone.
+type orgEntry struct {
+	org     itsm.Organisation
+	removed bool
+}
+
 // NewDirectory returns the Directory kept in store, with the rights of every
 // organisation loaded into Permissions. A nil clock means the system clock.
 func NewDirectory(ctx context.Context, store itsm.Store, clock itsm.Clock) (*Directory, error) {
@@ -69,11 +92,26 @@ func NewDirectory(ctx context.Context, store itsm.Store, clock itsm.Clock) (*Dir
 		clock = itsm.SystemClock{}
 	}
 	d := &Directory{store: store, clock: clock, perms: itsm.NewPermissions(), applied: make(map[itsm.ID]appliedRights)}
+	d.freshness.Store(int64(DefaultFreshness))
 	if err := d.Reload(ctx); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
+
+// SetFreshness sets how long the Directory serves an organisation, and its
+// Tokens an authenticated token, from memory: a change another process
+// makes takes effect here within that window. Zero (or less) reads the
+// store every time, as a deployment that must see every other process's
+// revocation at once needs. The window applies to what is kept already,
+// too: an entry is judged by its age when it is asked for.
+func (d *Directory) SetFreshness(window time.Duration) {
+	d.freshness.Store(int64(max(window, 0)))
+}
+
+// Freshness returns the window SetFreshness set, DefaultFreshness unless
+// it was called.
+func (d *Directory) Freshness() time.Duration { return time.Duration(d.freshness.Load()) }
 
 // Permissions returns the rights of every organisation, for the Permissions
 // of incident.Config and followup.Config. The Directory owns the value and
@@ -82,10 +120,15 @@ func NewDirectory(ctx context.Context, store itsm.Store, clock itsm.Clock) (*Dir
 func (d *Directory) Permissions() *itsm.Permissions { return d.perms }
 
 // Reload reads every organisation again and brings Permissions up to date
-// with changes other processes made. Organisation does so for the one
-// organisation it reads, so a server needs Reload only to withdraw rights
-// from an organisation that nobody asks for.
+// with changes other processes made, and forgets the organisations kept in
+// memory, so that Organisation, too, reads them again. Organisation does
+// so for the one organisation it reads once its window has passed, so a
+// server needs Reload only to withdraw rights from an organisation that
+// nobody asks for.
 func (d *Directory) Reload(ctx context.Context) error {
+	// Forgotten even when a page fails: what was read before the failure
+	// is applied, and the rest is read again on demand.
+	defer d.orgs.clear()
 	var after itsm.Cursor
 	for {
 		var page itsm.Page
@@ -112,12 +155,34 @@ func (d *Directory) Reload(ctx context.Context) error {
 }
 
 // Organisation returns the organisation with the ID, or an error with
-// CodeNotFound when there is none or it was removed. It also brings the
-// organisation's rights in Permissions up to date, so that a change another
-// process made applies from the next request of the organisation on.
+// CodeNotFound when there is none or it was removed. When it reads the
+// store it also brings the organisation's rights in Permissions up to
+// date, so that a change another process made applies from the first
+// request of the organisation after the Directory's freshness window on.
+//
+// An organisation read less than the window ago is answered from memory,
+// removed or not; changes made through this Directory apply at once. An
+// unknown ID is never kept: it costs a read every time, so that asking for
+// made-up IDs fills no memory, and an organisation another process creates
+// is known at once.
 func (d *Directory) Organisation(ctx context.Context, id itsm.ID) (itsm.Organisation, error) {
 	if id.IsZero() {
 		return itsm.Organisation{}, orgNotFound(id)
+	}
+	fresh := d.Freshness()
+	var (
+		at  time.Time
+		gen uint64
+	)
+	if fresh > 0 {
+		at = d.clock.Now()
+		if e, ok := d.orgs.get(id, at, fresh); ok {
+			if e.removed {
+				return itsm.Organisation{}, orgNotFound(id)
+			}
+			return e.org, nil
+		}
+		gen = d.orgs.generation()
 	}
 	var o *orgRecord
 	err := d.store.Read(ctx, func(tx itsm.ReadTx) error {
@@ -128,7 +193,11 @@ func (d *Directory) Organisation(ctx context.Context, id itsm.ID) (itsm.Organisa
 	if err != nil {
 		return itsm.Organisation{}, err
 	}
-	d.apply(o)
+	// A record older than the rights Permissions holds is answered but not
+	// kept, so that memory never disagrees with Permissions for a window.
+	if d.apply(o) && fresh > 0 {
+		d.orgs.put(id, orgEntry{org: o.organisation(), removed: !o.Removed.IsZero()}, o.version, at, gen)
+	}
 	if !o.Removed.IsZero() {
 		return itsm.Organisation{}, orgNotFound(id)
 	}
@@ -201,6 +270,9 @@ func (d *Directory) Create(ctx context.Context, admin itsm.Actor, o itsm.Organis
 	if err := checkOrganisation(o); err != nil {
 		return itsm.Organisation{}, err
 	}
+	// Forgotten after the write, committed or failed alike: a write whose
+	// outcome is unknown may have committed.
+	defer d.orgs.drop(o.ID)
 	var stored *orgRecord
 	err := retry(ctx, d.store, func(tx itsm.WriteTx) error {
 		_, err := tx.Get(KindOrganisation, o.ID)
@@ -237,6 +309,7 @@ func (d *Directory) Update(ctx context.Context, admin itsm.Actor, o itsm.Organis
 	if o.ID == AdminOrganisation && o.Role != itsm.OrgDesk {
 		return itsm.Organisation{}, itsm.Errorf(itsm.CodeInvalid, "organisation %s is the administration organisation and stays a desk", o.ID)
 	}
+	defer d.orgs.drop(o.ID)
 	var stored *orgRecord
 	err := retry(ctx, d.store, func(tx itsm.WriteTx) error {
 		cur, err := loadLiveOrg(tx, o.ID)
@@ -278,6 +351,7 @@ func (d *Directory) Remove(ctx context.Context, admin itsm.Actor, id itsm.ID) er
 	case admin.Organisation:
 		return itsm.Errorf(itsm.CodeInvalid, "administrator %q cannot remove their own organisation %s", admin.Person, id)
 	}
+	defer d.orgs.drop(id)
 	var stored *orgRecord
 	err := retry(ctx, d.store, func(tx itsm.WriteTx) error {
 		cur, err := loadLiveOrg(tx, id)
@@ -324,6 +398,7 @@ func (d *Directory) changeRights(ctx context.Context, admin itsm.Actor, org itsm
 	case a == 0 || a&^itsm.AccessAll != 0:
 		return 0, itsm.Errorf(itsm.CodeInvalid, "cannot %s %s: give one or more of read, write and report", verb, a)
 	}
+	defer d.orgs.drop(org)
 	var stored *orgRecord
 	err := retry(ctx, d.store, func(tx itsm.WriteTx) error {
 		cur, err := loadLiveOrg(tx, org)
@@ -391,15 +466,16 @@ func (d *Directory) checkAdmin(ctx context.Context, actor itsm.Actor, what strin
 }
 
 // apply brings Permissions to the rights of o, unless they are older than
-// what it holds. It changes only what differs, taking rights away before
-// adding any, so that a check running meanwhile never sees more rights than
-// the old or the new record gives.
-func (d *Directory) apply(o *orgRecord) {
+// what it holds, and reports whether o is as new as what Permissions holds
+// now. It changes only what differs, taking rights away before adding any,
+// so that a check running meanwhile never sees more rights than the old or
+// the new record gives.
+func (d *Directory) apply(o *orgRecord) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	prev := d.applied[o.ID]
 	if o.version <= prev.version {
-		return
+		return o.version == prev.version
 	}
 	want := o.Rights
 	if !o.Removed.IsZero() {
@@ -424,6 +500,7 @@ func (d *Directory) apply(o *orgRecord) {
 		}
 	}
 	d.applied[o.ID] = appliedRights{version: o.version, rights: maps.Clone(want)}
+	return true
 }
 
 // orgRecord is the body of an organisation's record.

@@ -13,7 +13,8 @@
 // in place after each committed Grant, Revoke or Remove, so the services see a
 // change on their next check, without a restart. A change made by another
 // process reaches this one the next time Organisation reads the organisation
-// (the services do so before every permission check), or at Reload.
+// from the store (the services ask for it before every permission check),
+// or at Reload.
 //
 // Only an administrator changes the register: an actor with itsm.RoleAdmin
 // whose organisation is a desk. A supplier's or customer's administrator could
@@ -32,6 +33,33 @@
 // Authenticate refuses unknown, malformed, revoked and expired tokens, and
 // tokens whose organisation was removed, all with the same error
 // (CodeUnauthenticated), so that a caller learns nothing about why.
+//
+// # Freshness
+//
+// Every request would otherwise read the store for its token and, two or
+// three times, for its organisation. So a Directory keeps what it read of
+// an organisation, and its Tokens what they accepted of a token, for a
+// short freshness window, DefaultFreshness (one second) unless
+// Directory.SetFreshness says otherwise; zero turns it off. The window is
+// measured on the Directory's clock from before the read.
+//
+// Within one process nothing is late: every change made through the
+// Directory or its Tokens (Create, Update, Remove, Grant, Revoke, a token's
+// Revoke, Reload) forgets what it changed once it commits, and an
+// accepted token's expiry and organisation are checked again on every
+// request, so a token that expires or whose organisation was removed is
+// refused at once. Across processes the stores agree as before, but a
+// change made by another process on the same database, such as a
+// revocation in another replica, takes effect here within the window:
+// after DefaultFreshness at the latest, possibly at once. An operator who
+// must cut a token off everywhere at the same instant sets the window to
+// zero, or revokes and waits a second.
+//
+// Only what was accepted or found is kept: an unknown, malformed, revoked
+// or expired token and an unknown organisation are looked up in the store
+// every time, so made-up tokens fill no memory, and a refusal costs the
+// same lookup as before. Each cache holds at most 4096 entries. Tokens
+// are kept by the SHA-256 of their secret, never by the secret.
 //
 // # The first administrator
 //

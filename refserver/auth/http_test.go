@@ -234,6 +234,8 @@ func TestMiddlewareStoreDown(t *testing.T) {
 		t.Fatalf("store up: %d", rec.Code)
 	}
 	store.down.Store(true)
+	// Past the freshness window, so that the token must be read again.
+	w.clock.Advance(auth.DefaultFreshness)
 	if _, _, err := tokens.Authenticate(w.ctx, secret); !itsm.IsCode(err, itsm.CodeUnavailable) {
 		t.Fatalf("authenticate on a failing store: %v", err)
 	}

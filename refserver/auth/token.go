@@ -132,6 +132,14 @@ type Tokens struct {
 	log   *slog.Logger
 }
 
+// authEntry is what Authenticate keeps of a token it accepted: what it
+// answers, and the expiry it checks again on every call.
+type authEntry struct {
+	actor   itsm.Actor
+	id      itsm.ID
+	expires time.Time
+}
+
 // NewTokens returns the Tokens kept in the directory's store. Refusals are
 // logged to log with their reason and the token's ID when it is known, never
 // the secret; nil logs nothing.
@@ -228,13 +236,25 @@ func (t *Tokens) List(ctx context.Context, admin itsm.Actor, q ListQuery) ([]Tok
 	return out, page.Next, nil
 }
 
-// Revoke revokes the token with the ID; from the commit on, it no longer
-// authenticates in any process. Revoking a revoked token is a conflict.
+// Revoke revokes the token with the ID. From the commit on it no longer
+// authenticates through any Tokens of this Directory, and within the
+// Directory's freshness window (DefaultFreshness) no longer in any other
+// process on the database. Revoking a revoked token is a conflict.
 func (t *Tokens) Revoke(ctx context.Context, admin itsm.Actor, id itsm.ID) (Token, error) {
 	if err := t.dir.checkAdmin(ctx, admin, "revoke a token"); err != nil {
 		return Token{}, err
 	}
-	var out Token
+	var (
+		out  Token
+		hash string
+	)
+	// Forgotten after the write, committed or failed alike: a write whose
+	// outcome is unknown may have committed.
+	defer func() {
+		if sum, err := hex.DecodeString(hash); err == nil && len(sum) == sha256.Size {
+			t.dir.tokens.drop([sha256.Size]byte(sum))
+		}
+	}()
 	err := retry(ctx, t.store, func(tx itsm.WriteTx) error {
 		r, err := tx.Get(KindToken, id)
 		if itsm.IsCode(err, itsm.CodeNotFound) {
@@ -243,6 +263,7 @@ func (t *Tokens) Revoke(ctx context.Context, admin itsm.Actor, id itsm.ID) (Toke
 		if err != nil {
 			return err
 		}
+		hash = r.Unique["hash"]
 		tok, err := decodeToken(r)
 		if err != nil {
 			return err
@@ -272,8 +293,37 @@ func revokeToken(tx itsm.WriteTx, r itsm.Record, tok Token, by itsm.Actor, at ti
 // lookup, and a secret is never compared byte by byte, so the time taken
 // does not tell how much of a guess was right; only a secret that was
 // once issued costs a second lookup, of its organisation.
+//
+// A token accepted less than the Directory's freshness window ago is
+// accepted again from memory, without the lookup, which tells the caller
+// only what the acceptance did: that the token is good. Its expiry is
+// checked on every call, and its organisation through the Directory, so
+// a token that expires or whose organisation this process removed is
+// refused at once; one revoked here is forgotten at once. A refused secret
+// is never kept, so a flood of made-up tokens fills no memory.
 func (t *Tokens) Authenticate(ctx context.Context, secret string) (itsm.Actor, itsm.ID, error) {
-	want := digest(secret)
+	sum := sha256.Sum256([]byte(secret))
+	fresh := t.dir.Freshness()
+	var (
+		at  time.Time
+		gen uint64
+	)
+	if fresh > 0 {
+		at = t.clock.Now()
+		if e, ok := t.dir.tokens.get(sum, at, fresh); ok {
+			actor, id, err := t.accept(ctx, e, at)
+			if err != nil {
+				// Refused for good (the expiry has passed, the organisation
+				// is gone): the memory is freed. Not a drop, which would
+				// also discard other tokens' reads under way, and so let
+				// one expired token keep the cache from filling.
+				t.dir.tokens.forget(sum)
+			}
+			return actor, id, err
+		}
+		gen = t.dir.tokens.generation()
+	}
+	want := hex.EncodeToString(sum[:])
 	ok := wellFormed(secret)
 	var (
 		rec   itsm.Record
@@ -300,15 +350,31 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (itsm.Actor, i
 	if err != nil {
 		return itsm.Actor{}, itsm.ID{}, err
 	}
-	now := t.clock.Now()
+	if !tok.Revoked.IsZero() {
+		t.refused(ctx, "revoked", tok.ID, tok.Actor)
+		return itsm.Actor{}, itsm.ID{}, ErrUnauthenticated
+	}
+	e := authEntry{actor: tok.Actor, id: tok.ID, expires: tok.Expires}
+	actor, id, err := t.accept(ctx, e, t.clock.Now())
+	if err == nil && fresh > 0 {
+		// The entry's age counts from before the read, so it cannot
+		// outlive a revocation committed during the read by more than the
+		// window; its roles are its own, so a caller that changes the
+		// actor it got changes nothing here.
+		e.actor.Roles = slices.Clone(e.actor.Roles)
+		t.dir.tokens.put(sum, e, tok.version, at, gen)
+	}
+	return actor, id, err
+}
+
+// accept checks, at now, the expiry and the organisation of a token that
+// was not revoked when it was read, and returns its actor.
+func (t *Tokens) accept(ctx context.Context, e authEntry, now time.Time) (itsm.Actor, itsm.ID, error) {
 	reason := ""
-	switch {
-	case !tok.Revoked.IsZero():
-		reason = "revoked"
-	case !tok.Active(now):
+	if !e.expires.IsZero() && !now.Before(e.expires) {
 		reason = "expired"
-	default:
-		_, err := t.dir.Organisation(ctx, tok.Actor.Organisation)
+	} else {
+		_, err := t.dir.Organisation(ctx, e.actor.Organisation)
 		if itsm.IsCode(err, itsm.CodeNotFound) {
 			reason = "organisation removed"
 		} else if err != nil {
@@ -316,11 +382,17 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (itsm.Actor, i
 		}
 	}
 	if reason != "" {
-		t.log.InfoContext(ctx, "bearer token refused", "reason", reason, "token", tok.ID.String(),
-			"organisation", tok.Actor.Organisation.String())
+		t.refused(ctx, reason, e.id, e.actor)
 		return itsm.Actor{}, itsm.ID{}, ErrUnauthenticated
 	}
-	return tok.Actor, tok.ID, nil
+	actor := e.actor
+	actor.Roles = slices.Clone(actor.Roles)
+	return actor, e.id, nil
+}
+
+func (t *Tokens) refused(ctx context.Context, reason string, id itsm.ID, actor itsm.Actor) {
+	t.log.InfoContext(ctx, "bearer token refused", "reason", reason, "token", id.String(),
+		"organisation", actor.Organisation.String())
 }
 
 // tokenEvent is the data of token events. It names the token and its actor,
