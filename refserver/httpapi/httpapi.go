@@ -25,7 +25,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -118,7 +117,7 @@ func New(deps Deps) (http.Handler, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("httpapi: the contract is invalid: %w", err)
 	}
-	router, err := gorillamux.NewRouter(doc)
+	router, err := newRouteTable(doc)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: route the contract: %w", err)
 	}
