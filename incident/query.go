@@ -17,7 +17,7 @@ func (s *Service) Get(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Incid
 	}
 	var inc *Incident
 	err = s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
-		inc, err = load(tx, id)
+		inc, err = s.read(tx, id)
 		return err
 	})
 	if err != nil {
@@ -44,7 +44,7 @@ func (s *Service) GetByNumber(ctx context.Context, actor itsm.Actor, n itsm.Numb
 		if len(page.Matches) == 0 {
 			return itsm.Errorf(itsm.CodeNotFound, "incident %s not found", n)
 		}
-		inc, err = decodeRecord(page.Matches[0].Record)
+		inc, err = s.decoded.decode(page.Matches[0].Record)
 		return err
 	})
 	if err != nil {
@@ -105,7 +105,7 @@ func (s *Service) List(ctx context.Context, actor itsm.Actor, f Filter) (Page, e
 			return err
 		}
 		for _, h := range page.Matches {
-			inc, err := decodeRecord(h.Record)
+			inc, err := s.decoded.decode(h.Record)
 			if err != nil {
 				return err
 			}
@@ -219,7 +219,7 @@ func (s *Service) Due(ctx context.Context, actor itsm.Actor, q DueQuery) (DuePag
 			return err
 		}
 		for _, h := range page.Matches {
-			inc, err := decodeRecord(h.Record)
+			inc, err := s.decoded.decode(h.Record)
 			if err != nil {
 				return err
 			}
