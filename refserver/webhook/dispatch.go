@@ -251,9 +251,10 @@ func (d *Dispatcher) finish(r passDone, busy map[itsm.ID]bool, hold map[itsm.ID]
 	}
 }
 
-// plan finds the end of the log and returns the active subscriptions that
-// are behind it and may be tried now, and the earliest time one that is
-// waiting may be tried (zero when none waits).
+// plan finds the end of the log, when a subscription is active, and
+// returns the active subscriptions that are behind it and may be tried now,
+// and the earliest time one that is waiting may be tried (zero when none
+// waits).
 //
 // It also forgets the turns of subscriptions that are no longer active, so
 // that last does not grow with every subscription ever made.
@@ -270,11 +271,11 @@ func (d *Dispatcher) plan(ctx context.Context, end *int64, now time.Time, busy m
 	}
 	active := make(map[itsm.ID]bool, len(last))
 	err = d.svc.store.Read(ctx, func(tx itsm.ReadTx) error {
-		h, err := head(tx, *end)
-		if err != nil {
-			return err
-		}
-		*end = h
+		// The head of the log is found only when a subscription is active:
+		// its search reads several events, and a server that nobody
+		// subscribed to would pay it after every write (a fifth of a
+		// registration's CPU on SQLite).
+		h := int64(-1)
 		q := itsm.Query{Kind: KindSubscription, Index: indexState, Match: itsm.MatchEqual, Value: string(StateActive), Limit: itsm.MaxLimit}
 		for {
 			page, err := tx.Query(q)
@@ -285,6 +286,12 @@ func (d *Dispatcher) plan(ctx context.Context, end *int64, now time.Time, busy m
 				st, err := decode(m.Record)
 				if err != nil {
 					return err
+				}
+				if h < 0 {
+					if h, err = head(tx, *end); err != nil {
+						return err
+					}
+					*end = h
 				}
 				active[st.ID] = true
 				switch {
