@@ -149,7 +149,10 @@ func NewDispatcher(svc *Service, o Options) (*Dispatcher, error) {
 }
 
 // Notify asks the dispatcher to look at the log now rather than at the next
-// poll; the server calls it after committing events. It never blocks.
+// poll; the server calls it after committing events. It never blocks. While
+// no subscription is active it is ignored until one is made or changed
+// through the Service, so that a server nobody subscribed to pays nothing
+// for it; one made by another process is found at the next poll.
 func (d *Dispatcher) Notify() {
 	select {
 	case d.nudge <- struct{}{}:
@@ -198,10 +201,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for {
 		round++
 		now := d.svc.clock.Now()
-		due, wake, err := d.plan(ctx, &end, now, busy, hold, last)
+		// Taken before the plan reads, so that a subscription made while it
+		// reads is not missed.
+		changes := d.svc.changed.Load()
+		due, wake, active, err := d.plan(ctx, &end, now, busy, hold, last)
 		if err != nil && ctx.Err() == nil {
 			d.svc.log.Warn("webhook: cannot read the subscriptions", "err", err)
 		}
+		// With no subscription active, a write has nobody to be delivered
+		// to: Notify is ignored (it would cost every write a read of the
+		// subscriptions) until one is made through this Service. One made
+		// by another process is found at the next poll.
+		idle := err == nil && active == 0 && len(busy) == 0
 		slices.SortStableFunc(due, func(a, b itsm.ID) int { return cmp.Compare(last[a], last[b]) })
 		for _, id := range due {
 			if len(busy) >= d.o.Workers {
@@ -224,13 +235,20 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 			timer = d.o.After(wait)
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-d.nudge:
-		case r := <-done:
-			d.finish(r, busy, hold)
-		case <-timer:
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-d.nudge:
+				if idle && d.svc.changed.Load() == changes {
+					continue
+				}
+			case r := <-done:
+				d.finish(r, busy, hold)
+			case <-timer:
+			}
+			break wait
 		}
 		for more := true; more; {
 			select {
@@ -258,7 +276,7 @@ func (d *Dispatcher) finish(r passDone, busy map[itsm.ID]bool, hold map[itsm.ID]
 //
 // It also forgets the turns of subscriptions that are no longer active, so
 // that last does not grow with every subscription ever made.
-func (d *Dispatcher) plan(ctx context.Context, end *int64, now time.Time, busy map[itsm.ID]bool, hold map[itsm.ID]time.Time, last map[itsm.ID]uint64) (due []itsm.ID, wake time.Time, err error) {
+func (d *Dispatcher) plan(ctx context.Context, end *int64, now time.Time, busy map[itsm.ID]bool, hold map[itsm.ID]time.Time, last map[itsm.ID]uint64) (due []itsm.ID, wake time.Time, active int, err error) {
 	later := func(t time.Time) {
 		if wake.IsZero() || t.Before(wake) {
 			wake = t
@@ -269,7 +287,7 @@ func (d *Dispatcher) plan(ctx context.Context, end *int64, now time.Time, busy m
 			delete(hold, id)
 		}
 	}
-	active := make(map[itsm.ID]bool, len(last))
+	seen := make(map[itsm.ID]bool, len(last))
 	err = d.svc.store.Read(ctx, func(tx itsm.ReadTx) error {
 		// The head of the log is found only when a subscription is active:
 		// its search reads several events, and a server that nobody
@@ -293,7 +311,7 @@ func (d *Dispatcher) plan(ctx context.Context, end *int64, now time.Time, busy m
 					}
 					*end = h
 				}
-				active[st.ID] = true
+				seen[st.ID] = true
 				switch {
 				case busy[st.ID] || st.Delivery.Cursor >= h:
 				case hold[st.ID].After(now):
@@ -312,12 +330,12 @@ func (d *Dispatcher) plan(ctx context.Context, end *int64, now time.Time, busy m
 	})
 	if err == nil {
 		for id := range last {
-			if !active[id] && !busy[id] {
+			if !seen[id] && !busy[id] {
 				delete(last, id)
 			}
 		}
 	}
-	return due, wake, err
+	return due, wake, len(seen), err
 }
 
 // pass delivers one batch of a subscription's events, in Seq order, until

@@ -210,6 +210,10 @@ type Service struct {
 	log     *slog.Logger
 
 	delivered, failed, deadLettered atomic.Int64
+	// changed counts the changes to subscriptions made through this
+	// Service, so that a Dispatcher that found none active looks again at
+	// once (see Dispatcher.Run).
+	changed atomic.Uint64
 }
 
 // New checks the configuration and returns a Service.
@@ -498,6 +502,7 @@ func (s *Service) Create(ctx context.Context, actor itsm.Actor, spec Spec) (Crea
 	if err != nil {
 		return Created{}, err
 	}
+	s.changed.Add(1)
 	return Created{Subscription: st.Subscription, Secret: secret}, nil
 }
 
@@ -605,6 +610,9 @@ func (s *Service) change(ctx context.Context, id itsm.ID, fn func(tx itsm.WriteT
 			out = st
 			return err
 		})
+		if err == nil {
+			s.changed.Add(1)
+		}
 		if !itsm.IsCode(err, itsm.CodeConflict) || attempt == 10 {
 			return out, err
 		}
