@@ -210,6 +210,11 @@ func (a *API) invalid(w http.ResponseWriter, r *http.Request, err error) {
 		var se *openapi3.SchemaError
 		if errors.As(re.Err, &se) {
 			pe.Detail = se.Reason
+			if strings.Contains(se.Reason, "json.Number") {
+				// kin-openapi's words for a number no float64 holds name a
+				// Go type; the client needs to know the value's range.
+				pe.Detail = "the number is out of range"
+			}
 			if ptr := se.JSONPointer(); len(ptr) > 0 && re.RequestBody != nil {
 				pe.Pointer = "/" + strings.Join(ptr, "/")
 			}
