@@ -8,14 +8,17 @@ import (
 
 // WriteAttempts bounds how often a command runs its write transaction when
 // it keeps losing optimistic races (CodeConflict from the store); each
-// attempt reads and decides again.
-const WriteAttempts = 10
+// attempt reads and decides again. Ten were once lost in a row by one of
+// four writers on one incident on PostgreSQL while CI loaded the machine;
+// twenty, with Backoff's longer waits, make that practically impossible.
+const WriteAttempts = 20
 
 // Backoff waits before attempt+1 of a write that lost a race: a random time
-// that grows with the attempt, so that writers colliding on one record
-// spread out. It reports false when ctx ends first.
+// up to 100 µs doubled per attempt (at most 51.2 ms from the ninth on), so
+// that writers colliding on one record spread out even when a transaction
+// takes milliseconds. It reports false when ctx ends first.
 func Backoff(ctx context.Context, attempt int) bool {
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(attempt, 8))))
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(100*time.Microsecond) << min(attempt, 9))))
 	defer t.Stop()
 	select {
 	case <-t.C:

@@ -13,7 +13,7 @@ func TestBackoff(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	// At attempt 8 the wait is up to 12.8 ms; a cancelled context ends it
+	// At attempt 8 the wait is up to 25.6 ms; a cancelled context ends it
 	// at once (or, for a zero draw, the timer does).
 	for range 20 {
 		if itsm.Backoff(ctx, 8) {
