@@ -69,8 +69,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -202,38 +200,17 @@ func (n *Notifier) Notify(ctx context.Context, m incident.Message) error {
 		code = itsm.CodeUnavailable
 	}
 	// The reason phrase of the status line is the receiver's text too.
-	msg := "httpnotify: " + n.host + " answered " + printable(resp.Status, 80)
+	msg := "httpnotify: " + n.host + " answered " + itsm.Printable(resp.Status, 80)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		msg += " (redirects are not followed; configure the final URL)"
 	}
-	if ra := printable(resp.Header.Get("Retry-After"), 40); ra != "" && code == itsm.CodeUnavailable {
+	if ra := itsm.Printable(resp.Header.Get("Retry-After"), 40); ra != "" && code == itsm.CodeUnavailable {
 		msg += "; retry after " + ra
 	}
-	if d := printable(string(answer), maxDetail); d != "" && readErr == nil {
+	if d := itsm.Printable(string(answer), maxDetail); d != "" && readErr == nil {
 		msg += ": " + d
 	}
 	return &itsm.Error{Code: code, Message: msg}
-}
-
-// printable returns the start of s, at most limit bytes, as one line of
-// valid UTF-8 without control characters, for quoting a receiver's answer.
-func printable(s string, limit int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > limit {
-		cut := limit
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
 }
 
 // IdempotencyKey returns the key sent with m: the first 16 bytes, in
@@ -284,7 +261,7 @@ func Verify(secret []byte, timestamp string, body []byte, signature string, now 
 		tolerance = DefaultTolerance
 	}
 	if timestamp == "" || strings.TrimLeft(timestamp, "0123456789") != "" || len(timestamp) > 18 {
-		return itsm.Errorf(itsm.CodeInvalid, "httpnotify: verify: %s %q is not Unix seconds", HeaderTimestamp, printable(timestamp, 40))
+		return itsm.Errorf(itsm.CodeInvalid, "httpnotify: verify: %s %q is not Unix seconds", HeaderTimestamp, itsm.Printable(timestamp, 40))
 	}
 	sec, _ := strconv.ParseInt(timestamp, 10, 64)
 	at := time.Unix(sec, 0)

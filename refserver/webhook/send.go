@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -180,7 +178,7 @@ func (s *Service) send(ctx context.Context, st *stored, ev itsm.Event) *failure 
 		return nil
 	}
 	f := &failure{status: resp.StatusCode}
-	msg := "webhook: " + host + " answered " + printable(resp.Status, 80)
+	msg := "webhook: " + host + " answered " + itsm.Printable(resp.Status, 80)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		msg += " (redirects are not followed; configure the final URL)"
 	}
@@ -191,30 +189,10 @@ func (s *Service) send(ctx context.Context, st *stored, ev itsm.Event) *failure 
 			f.retryAfter = t.Sub(s.clock.Now())
 		}
 	}
-	if d := printable(string(answer), maxDetail); d != "" && readErr == nil {
+	if d := itsm.Printable(string(answer), maxDetail); d != "" && readErr == nil {
 		msg += ": " + d
 	}
 	f.err = &itsm.Error{Code: itsm.CodeUnavailable, Message: msg}
 	return f
 }
 
-// printable returns the start of s, at most limit bytes, as one line of
-// valid UTF-8 without control characters, for quoting what others wrote.
-func printable(s string, limit int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > limit {
-		cut := limit
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}

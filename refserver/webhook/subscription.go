@@ -306,7 +306,7 @@ func checkTypes(types []string) ([]string, error) {
 		word := strings.TrimSuffix(t, ".")
 		if t == "" || len(t) > maxType || !validType(word) {
 			return nil, itsm.Errorf(itsm.CodeInvalid,
-				"webhook: event type %q is not dot-separated words of a-z, 0-9 and _, optionally ending in \".\" to match a prefix", printable(t, 140))
+				"webhook: event type %q is not dot-separated words of a-z, 0-9 and _, optionally ending in \".\" to match a prefix", itsm.Printable(t, 140))
 		}
 		if i > 0 && out[i-1] == t {
 			return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: event type %q is listed twice", t)
@@ -473,7 +473,7 @@ func (s *Service) Create(ctx context.Context, actor itsm.Actor, spec Spec) (Crea
 		state = StateActive
 	}
 	if !state.Valid() {
-		return Created{}, itsm.Errorf(itsm.CodeInvalid, "webhook: state %q is not active or paused", printable(string(state), 40))
+		return Created{}, itsm.Errorf(itsm.CodeInvalid, "webhook: state %q is not active or paused", itsm.Printable(string(state), 40))
 	}
 	secret := spec.Secret
 	if secret == "" {
@@ -642,7 +642,7 @@ func (s *Service) Update(ctx context.Context, actor itsm.Actor, id itsm.ID, c Ch
 		}
 	}
 	if c.State != nil && !c.State.Valid() {
-		return Subscription{}, itsm.Errorf(itsm.CodeInvalid, "webhook: state %q is not active or paused", printable(string(*c.State), 40))
+		return Subscription{}, itsm.Errorf(itsm.CodeInvalid, "webhook: state %q is not active or paused", itsm.Printable(string(*c.State), 40))
 	}
 	st, err := s.change(ctx, id, func(_ itsm.WriteTx, st *stored) (bool, error) {
 		if !s.sees(actor, st.Owner) {
