@@ -83,6 +83,18 @@ func (a *API) command(ctx context.Context, ifMatch string,
 	return result(inc), nil
 }
 
+// commandWith is command for an operation whose body the command needs.
+func commandWith[B any](ctx context.Context, a *API, ifMatch string, b *B,
+	do func(svc *incident.Service, actor itsm.Actor, b B) (*incident.Incident, error)) (api.IncidentResultJSONResponse, error) {
+	return a.command(ctx, ifMatch, func(svc *incident.Service, who itsm.Actor) (*incident.Incident, error) {
+		v, err := body(b)
+		if err != nil {
+			return nil, err
+		}
+		return do(svc, who, v)
+	})
+}
+
 // ListIncidents lists the incidents the caller may see (SD-13).
 func (a *API) ListIncidents(ctx context.Context, req api.ListIncidentsRequestObject) (api.ListIncidentsResponseObject, error) {
 	who, err := actor(ctx)
@@ -227,13 +239,10 @@ func (a *API) StartIncident(ctx context.Context, req api.StartIncidentRequestObj
 
 // DelegateIncident hands the incident to a supplier group (SD-5).
 func (a *API) DelegateIncident(ctx context.Context, req api.DelegateIncidentRequestObject) (api.DelegateIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Delegate(ctx, who, req.ID, incident.Delegation{Organisation: b.Organisation, Group: b.Group, Note: b.Note})
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.DelegateIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Delegate(ctx, who, req.ID, incident.Delegation{Organisation: b.Organisation, Group: b.Group, Note: b.Note})
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -253,13 +262,10 @@ func (a *API) AcceptIncident(ctx context.Context, req api.AcceptIncidentRequestO
 
 // RejectIncident sends the incident back to the desk (SD-7).
 func (a *API) RejectIncident(ctx context.Context, req api.RejectIncidentRequestObject) (api.RejectIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Reject(ctx, who, req.ID, b.Reason)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.RejectIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Reject(ctx, who, req.ID, b.Reason)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -268,13 +274,10 @@ func (a *API) RejectIncident(ctx context.Context, req api.RejectIncidentRequestO
 
 // UpdateIncident records the holder's status update (SD-8).
 func (a *API) UpdateIncident(ctx context.Context, req api.UpdateIncidentRequestObject) (api.UpdateIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Update(ctx, who, req.ID, b.Text)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.UpdateIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Update(ctx, who, req.ID, b.Text)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -283,13 +286,10 @@ func (a *API) UpdateIncident(ctx context.Context, req api.UpdateIncidentRequestO
 
 // CommentIncident writes to the journal.
 func (a *API) CommentIncident(ctx context.Context, req api.CommentIncidentRequestObject) (api.CommentIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Comment(ctx, who, req.ID, b.Kind, b.Text)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.CommentIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Comment(ctx, who, req.ID, b.Kind, b.Text)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -298,13 +298,10 @@ func (a *API) CommentIncident(ctx context.Context, req api.CommentIncidentReques
 
 // WaitIncident starts a wait.
 func (a *API) WaitIncident(ctx context.Context, req api.WaitIncidentRequestObject) (api.WaitIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Wait(ctx, who, req.ID, b.Reason, b.Note)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.WaitIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Wait(ctx, who, req.ID, b.Reason, b.Note)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -328,13 +325,10 @@ func (a *API) ResumeIncident(ctx context.Context, req api.ResumeIncidentRequestO
 
 // ResolveIncident resolves the incident at the desk.
 func (a *API) ResolveIncident(ctx context.Context, req api.ResolveIncidentRequestObject) (api.ResolveIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Resolve(ctx, who, req.ID, incident.Resolution{Code: b.Code, Text: b.Text})
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.ResolveIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Resolve(ctx, who, req.ID, incident.Resolution{Code: b.Code, Text: b.Text})
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -343,13 +337,10 @@ func (a *API) ResolveIncident(ctx context.Context, req api.ResolveIncidentReques
 
 // ReportBackIncident reports the supplier's resolution to the desk.
 func (a *API) ReportBackIncident(ctx context.Context, req api.ReportBackIncidentRequestObject) (api.ReportBackIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.ReportBack(ctx, who, req.ID, incident.Resolution{Code: b.Code, Text: b.Text})
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.ReportBackIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.ReportBack(ctx, who, req.ID, incident.Resolution{Code: b.Code, Text: b.Text})
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -358,13 +349,10 @@ func (a *API) ReportBackIncident(ctx context.Context, req api.ReportBackIncident
 
 // CloseIncident informs the user and closes the incident.
 func (a *API) CloseIncident(ctx context.Context, req api.CloseIncidentRequestObject) (api.CloseIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Close(ctx, who, req.ID, b.Message)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.CloseIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Close(ctx, who, req.ID, b.Message)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -373,13 +361,10 @@ func (a *API) CloseIncident(ctx context.Context, req api.CloseIncidentRequestObj
 
 // ReopenIncident reopens a resolved or closed incident.
 func (a *API) ReopenIncident(ctx context.Context, req api.ReopenIncidentRequestObject) (api.ReopenIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Reopen(ctx, who, req.ID, b.Reason)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.ReopenIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Reopen(ctx, who, req.ID, b.Reason)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -388,13 +373,10 @@ func (a *API) ReopenIncident(ctx context.Context, req api.ReopenIncidentRequestO
 
 // CancelIncident cancels the incident.
 func (a *API) CancelIncident(ctx context.Context, req api.CancelIncidentRequestObject) (api.CancelIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Cancel(ctx, who, req.ID, b.Reason)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.CancelIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Cancel(ctx, who, req.ID, b.Reason)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -403,13 +385,10 @@ func (a *API) CancelIncident(ctx context.Context, req api.CancelIncidentRequestO
 
 // ReprioritiseIncident changes impact and urgency.
 func (a *API) ReprioritiseIncident(ctx context.Context, req api.ReprioritiseIncidentRequestObject) (api.ReprioritiseIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Reprioritise(ctx, who, req.ID, b.Impact, b.Urgency, b.Reason)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.ReprioritiseIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Reprioritise(ctx, who, req.ID, b.Impact, b.Urgency, b.Reason)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -418,13 +397,10 @@ func (a *API) ReprioritiseIncident(ctx context.Context, req api.ReprioritiseInci
 
 // RecategoriseIncident changes service and category.
 func (a *API) RecategoriseIncident(ctx context.Context, req api.RecategoriseIncidentRequestObject) (api.RecategoriseIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Recategorise(ctx, who, req.ID, b.Service, b.Category, b.Subcategory)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.RecategoriseIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Recategorise(ctx, who, req.ID, b.Service, b.Category, b.Subcategory)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -433,13 +409,10 @@ func (a *API) RecategoriseIncident(ctx context.Context, req api.RecategoriseInci
 
 // SetIncidentReference records the supplier's own reference.
 func (a *API) SetIncidentReference(ctx context.Context, req api.SetIncidentReferenceRequestObject) (api.SetIncidentReferenceResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.SetReference(ctx, who, req.ID, b.Reference)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.SetIncidentReferenceJSONRequestBody) (*incident.Incident, error) {
+			return s.SetReference(ctx, who, req.ID, b.Reference)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -448,13 +421,10 @@ func (a *API) SetIncidentReference(ctx context.Context, req api.SetIncidentRefer
 
 // RelateIncident sets the configuration items and the problem.
 func (a *API) RelateIncident(ctx context.Context, req api.RelateIncidentRequestObject) (api.RelateIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.Relate(ctx, who, req.ID, b.CIs, b.Problem)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.RelateIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Relate(ctx, who, req.ID, b.CIs, b.Problem)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -463,13 +433,10 @@ func (a *API) RelateIncident(ctx context.Context, req api.RelateIncidentRequestO
 
 // DeclareMajorIncident declares a major incident (IM-4).
 func (a *API) DeclareMajorIncident(ctx context.Context, req api.DeclareMajorIncidentRequestObject) (api.DeclareMajorIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.DeclareMajor(ctx, who, req.ID, b.Reason)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.DeclareMajorIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.DeclareMajor(ctx, who, req.ID, b.Reason)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -478,13 +445,10 @@ func (a *API) DeclareMajorIncident(ctx context.Context, req api.DeclareMajorInci
 
 // StandDownIncident ends major-incident handling.
 func (a *API) StandDownIncident(ctx context.Context, req api.StandDownIncidentRequestObject) (api.StandDownIncidentResponseObject, error) {
-	r, err := a.command(ctx, req.Params.IfMatch, func(s *incident.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.StandDown(ctx, who, req.ID, b.Reason)
-	})
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.StandDownIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.StandDown(ctx, who, req.ID, b.Reason)
+		})
 	if err != nil {
 		return nil, err
 	}
