@@ -1,24 +1,19 @@
 package incident
 
 import (
-	"encoding/json"
 	"reflect"
 	"time"
 
 	"github.com/invopop/jsonschema"
-	"github.com/spoc-itsm/spoc/itsm"
-)
 
-// schemaBase is where the schemas' $id URLs live. An $id names a schema; it
-// need not be where a copy is served, so it stays the same whichever server
-// publishes the files, and a receiver can tell the schema of an event by its
-// type alone: SchemaURL(e.Type).
-const schemaBase = "https://spoc-itsm.github.io/schemas/"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/schema"
+)
 
 // SchemaURL returns the $id of the JSON Schema of the data of events of type
 // eventType, such as "https://spoc-itsm.github.io/schemas/incident.delegated.json".
 // It is also a file name a server can publish the schema under.
-func SchemaURL(eventType string) string { return schemaBase + eventType + ".json" }
+func SchemaURL(eventType string) string { return schema.URL(eventType) }
 
 // Schemas returns a JSON Schema (draft 2020-12) of the data of each event this
 // package writes, keyed by event type: one per type of Payloads, and one for
@@ -33,31 +28,18 @@ func SchemaURL(eventType string) string { return schemaBase + eventType + ".json
 // RFC 3339 strings, and closed sets of words (channel, journal entry kind,
 // wait reason, role) enumerated.
 func Schemas() (map[string][]byte, error) {
-	if err := checkSchemaDocs(); err != nil {
-		return nil, err
-	}
-	r := &jsonschema.Reflector{
-		// The root is the payload's own object, not a $ref to it, and its
-		// $id is set below rather than derived from the Go package path.
-		ExpandedStruct: true,
-		Anonymous:      true,
-		Mapper:         schemaOfType,
-		LookupComment:  schemaComment,
-	}
+	g := schema.Generator{Map: schemaOfType, Docs: schema.Docs{Types: typeDocs, Fields: fieldDocs, Else: byFieldType}}
 	out := make(map[string][]byte)
 	add := func(eventType string, v any) error {
 		doc, ok := eventDocs[eventType]
 		if !ok {
 			return itsm.Errorf(itsm.CodeInternal, "schema of %s: no title and description", eventType)
 		}
-		s := r.Reflect(v)
-		s.ID = jsonschema.ID(SchemaURL(eventType))
-		s.Title, s.Description = doc.title, doc.description
-		b, err := json.MarshalIndent(s, "", "  ")
+		b, err := g.Document(v, SchemaURL(eventType), doc.title, doc.description)
 		if err != nil {
-			return itsm.Wrap(itsm.CodeInternal, err, "schema of %s", eventType)
+			return err
 		}
-		out[eventType] = append(b, '\n')
+		out[eventType] = b
 		return nil
 	}
 	for _, p := range Payloads() {
@@ -75,26 +57,18 @@ func Schemas() (map[string][]byte, error) {
 // patterns are ECMA-262 regular expressions; these use only what RE2 (Go's
 // regexp) shares with it, so Go code can check them too.
 const (
-	// idPattern is what itsm.ParseID accepts: the hyphenated form, hex
-	// digits in either case (itsm.ID writes lower case).
-	idPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 	// numberPattern is what itsm.ParseNumber accepts: 2 to 8 letters A-Z,
 	// then the sequence, from 1, zero-padded to seven digits; a longer one
 	// has no leading zero. A sequence beyond 2^64-1 also matches, as a
 	// pattern cannot compare numbers; 20 digits bound its length.
 	numberPattern = "^[A-Z]{2,8}(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19})$"
-	// durationPattern is what time.ParseDuration accepts, such as "1h30m",
-	// "1h30m0s" (what Duration.String writes), "1.5h" or "300ms".
-	durationPattern = `^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
 )
 
 var (
-	idType       = reflect.TypeFor[itsm.ID]()
 	numberType   = reflect.TypeFor[itsm.Number]()
 	priorityType = reflect.TypeFor[itsm.Priority]()
 	impactType   = reflect.TypeFor[itsm.Impact]()
 	urgencyType  = reflect.TypeFor[itsm.Urgency]()
-	timeType     = reflect.TypeFor[time.Time]()
 	durationType = reflect.TypeFor[time.Duration]()
 )
 
@@ -105,33 +79,25 @@ var enums = map[reflect.Type][]any{
 		ChannelWalkIn, ChannelMonitoring},
 	reflect.TypeFor[EntryKind](): {EntryCommunication, EntryWorkNote, EntryStatusUpdate,
 		EntryNotification},
-	reflect.TypeFor[WaitReason]():   {WaitUser, WaitVendor, WaitChange, WaitProblem},
-	reflect.TypeFor[itsm.OrgRole](): {itsm.OrgCustomer, itsm.OrgDesk, itsm.OrgSupplier},
-	reflect.TypeFor[itsm.Role](): {itsm.RoleAgent, itsm.RoleRequester, itsm.RoleApprover,
-		itsm.RoleObjectOwner, itsm.RoleMajorIncidentManager, itsm.RoleDeliveryManager,
-		itsm.RoleAdmin},
+	reflect.TypeFor[WaitReason](): {WaitUser, WaitVendor, WaitChange, WaitProblem},
 }
 
 // schemaOfType gives the schema of the types whose JSON is not what their Go
-// kind suggests: itsm.ID is a [16]byte that encodes as a string, and
-// itsm.Number a struct that does. The reflector changes the schema it is
+// kind suggests, beyond schema.Common's: itsm.Number is a struct that
+// encodes as a string. The reflector changes the schema it is
 // given (it sets the description of every property), so each call returns
 // a new one.
 func schemaOfType(t reflect.Type) *jsonschema.Schema {
 	switch t {
-	case idType:
-		return &jsonschema.Schema{Type: "string", Format: "uuid", Pattern: idPattern}
 	case numberType:
 		return &jsonschema.Schema{Type: "string", Pattern: numberPattern}
 	case priorityType, impactType, urgencyType:
 		return &jsonschema.Schema{Type: "integer", Minimum: "1"}
-	case timeType:
-		return &jsonschema.Schema{Type: "string", Format: "date-time"}
 	case durationType:
 		// encoding/json writes a time.Duration as integer nanoseconds; no
 		// payload has one, and one that gets a duration must write it as
 		// Duration.String does, which is what this schema accepts.
-		return &jsonschema.Schema{Type: "string", Pattern: durationPattern}
+		return &jsonschema.Schema{Type: "string", Pattern: schema.DurationPattern}
 	}
 	if values, ok := enums[t]; ok {
 		return &jsonschema.Schema{Type: "string", Enum: append([]any(nil), values...)}
@@ -196,11 +162,10 @@ var eventDocs = map[string]eventDoc{
 // in fieldDocs gets its type's description.
 var (
 	typeDocs = map[reflect.Type]string{
-		reflect.TypeFor[itsm.Actor](): "A person acting for an organisation.",
-		reflect.TypeFor[Caller]():     "The person who reported the incident.",
-		reflect.TypeFor[Entry]():      "One line of the journal: who wrote what, when, for whom.",
-		reflect.TypeFor[Handover]():   "What a supplier receives on delegation, so that the user never has to repeat anything (SD-5).",
-		reflect.TypeFor[Contact]():    "Someone to notify, on a channel the Notifier understands, at an address on that channel.",
+		reflect.TypeFor[Caller]():   "The person who reported the incident.",
+		reflect.TypeFor[Entry]():    "One line of the journal: who wrote what, when, for whom.",
+		reflect.TypeFor[Handover](): "What a supplier receives on delegation, so that the user never has to repeat anything (SD-5).",
+		reflect.TypeFor[Contact]():  "Someone to notify, on a channel the Notifier understands, at an address on that channel.",
 	}
 	typeFieldDocs = map[reflect.Type]string{
 		numberType:                    "The master number, such as INC0000042 (SD-5).",
@@ -214,11 +179,6 @@ var (
 	}
 	fieldDocs = map[reflect.Type]map[string]string{
 		reflect.TypeFor[By](): {"By": "Who caused the change (SD-9)."},
-		reflect.TypeFor[itsm.Actor](): {
-			"Organisation": "The organisation the person acts for.",
-			"Person":       "The person's stable identity, such as a user name from single sign-on.",
-			"Roles":        "The person's roles within the organisation.",
-		},
 		reflect.TypeFor[Caller](): {
 			"Person":  "A stable identity, such as a user name from single sign-on.",
 			"Contact": "A phone number or e-mail address to reach the user.",
@@ -257,29 +217,10 @@ var (
 	}
 )
 
-// schemaComment gives descriptions to the reflector.
-func schemaComment(t reflect.Type, field string) string {
-	if field == "" {
-		return typeDocs[t]
-	}
-	if d := fieldDocs[t][field]; d != "" {
-		return d
-	}
+// byFieldType describes a field that fieldDocs does not by its type.
+func byFieldType(t reflect.Type, field string) string {
 	if f, ok := t.FieldByName(field); ok {
 		return typeFieldDocs[f.Type]
 	}
 	return ""
-}
-
-// checkSchemaDocs reports a fieldDocs entry that names no field, so that a
-// renamed field cannot silently lose its description.
-func checkSchemaDocs() error {
-	for t, fields := range fieldDocs {
-		for name := range fields {
-			if _, ok := t.FieldByName(name); !ok {
-				return itsm.Errorf(itsm.CodeInternal, "schema description of %s.%s: no such field", t.Name(), name)
-			}
-		}
-	}
-	return nil
 }

@@ -17,13 +17,13 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	itsmschema "github.com/spoc-itsm/spoc/itsm/schema"
 )
 
 const schemaDir = "testdata/schemas"
@@ -390,7 +390,7 @@ func TestSchemaPatternsAgreeWithParsers(t *testing.T) {
 	props := reg["properties"].(map[string]any)
 	numberRE := regexp.MustCompile(props["number"].(map[string]any)["pattern"].(string))
 	idRE := regexp.MustCompile(props["desk"].(map[string]any)["pattern"].(string))
-	durationRE := regexp.MustCompile(schemaConstFromSource(t, "schema.go", "durationPattern"))
+	durationRE := regexp.MustCompile(itsmschema.DurationPattern)
 	rng := rand.New(rand.NewPCG(4, 2))
 
 	numbers := []string{"INC0000001", "INC0000042", "INC12345678", "REQABCDE1234567", "AB0000001",
@@ -446,7 +446,8 @@ func schemaRandomString(rng *rand.Rand, alphabet string, minLen, maxLen int) str
 	return string(out)
 }
 
-// TestSchemaEnumsListEveryConstant compares the enum table of schema.go with
+// TestSchemaEnumsListEveryConstant compares the enum tables of schema.go and
+// itsm/schema with
 // the constants declared for each closed set, so that a new channel or role
 // cannot be missing from the schemas. The table is unexported, so both sides
 // are read from the source.
@@ -471,21 +472,23 @@ func TestSchemaEnumsListEveryConstant(t *testing.T) {
 		}
 	}
 	table := make(map[string][]string)
-	f := schemaParseFile(t, "schema.go")
-	ast.Inspect(f, func(n ast.Node) bool {
-		vs, ok := n.(*ast.ValueSpec)
-		if !ok || len(vs.Names) != 1 || vs.Names[0].Name != "enums" {
-			return true
-		}
-		for _, el := range vs.Values[0].(*ast.CompositeLit).Elts {
-			kv := el.(*ast.KeyValueExpr)
-			key := schemaExprName(kv.Key.(*ast.CallExpr).Fun.(*ast.IndexExpr).Index)
-			for _, v := range kv.Value.(*ast.CompositeLit).Elts {
-				table[key] = append(table[key], schemaExprName(v))
+	// incident's closed sets are in its schema.go, itsm's in itsm/schema.
+	for _, path := range []string{"schema.go", "../itsm/schema/schema.go"} {
+		ast.Inspect(schemaParseFile(t, path), func(n ast.Node) bool {
+			vs, ok := n.(*ast.ValueSpec)
+			if !ok || len(vs.Names) != 1 || vs.Names[0].Name != "enums" {
+				return true
 			}
-		}
-		return false
-	})
+			for _, el := range vs.Values[0].(*ast.CompositeLit).Elts {
+				kv := el.(*ast.KeyValueExpr)
+				key := schemaExprName(kv.Key.(*ast.CallExpr).Fun.(*ast.IndexExpr).Index)
+				for _, v := range kv.Value.(*ast.CompositeLit).Elts {
+					table[key] = append(table[key], schemaExprName(v))
+				}
+			}
+			return false
+		})
+	}
 	for _, typ := range []string{"Channel", "EntryKind", "WaitReason", "itsm.Role", "itsm.OrgRole"} {
 		if len(declared[typ]) == 0 {
 			t.Errorf("no constants of %s found in the source", typ)
@@ -531,31 +534,6 @@ func schemaParseDir(t *testing.T, dir string) []*ast.File {
 		}
 	}
 	return out
-}
-
-// schemaConstFromSource returns the value of a string constant declared in file.
-func schemaConstFromSource(t *testing.T, file, name string) string {
-	t.Helper()
-	for _, d := range schemaParseFile(t, file).Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.CONST {
-			continue
-		}
-		for _, spec := range g.Specs {
-			vs := spec.(*ast.ValueSpec)
-			for i, n := range vs.Names {
-				if n.Name == name {
-					v, err := strconv.Unquote(vs.Values[i].(*ast.BasicLit).Value)
-					if err != nil {
-						t.Fatal(err)
-					}
-					return v
-				}
-			}
-		}
-	}
-	t.Fatalf("%s declares no constant %s", file, name)
-	return ""
 }
 
 // nanosecondDurations returns the paths of the time.Duration fields reachable

@@ -1,22 +1,18 @@
 package followup
 
 import (
-	"encoding/json"
 	"reflect"
-	"time"
 
 	"github.com/invopop/jsonschema"
+
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/schema"
 	"github.com/spoc-itsm/spoc/sla/report"
 )
 
-// schemaBase is where the schemas' $id URLs live, the same for every spoc
-// package, so that a receiver finds the schema of any event by its type.
-const schemaBase = "https://spoc-itsm.github.io/schemas/"
-
 // SchemaURL returns the $id of the JSON Schema of the data of events of type
 // eventType, such as "https://spoc-itsm.github.io/schemas/followup.approved.json".
-func SchemaURL(eventType string) string { return schemaBase + eventType + ".json" }
+func SchemaURL(eventType string) string { return schema.URL(eventType) }
 
 // Schemas returns a JSON Schema (draft 2020-12) of the data of each event this
 // package writes, keyed by event type. Each is a whole JSON document
@@ -28,15 +24,13 @@ func SchemaURL(eventType string) string { return schemaBase + eventType + ".json
 // versions integers from 1, digests 64 lower-case hex digits and months
 // "YYYY-MM".
 func Schemas() (map[string][]byte, error) {
-	if err := checkSchemaDocs(); err != nil {
-		return nil, err
-	}
-	r := &jsonschema.Reflector{
-		ExpandedStruct: true,
-		Anonymous:      true,
-		Mapper:         schemaOfType,
-		LookupComment:  schemaComment,
-	}
+	g := schema.Generator{Docs: schema.Docs{Types: typeDocs, Fields: fieldDocs}, Edit: func(s *jsonschema.Schema) {
+		for name, constrain := range propertyRules {
+			if prop, ok := s.Properties.Get(name); ok {
+				constrain(prop)
+			}
+		}
+	}}
 	out := make(map[string][]byte)
 	for _, p := range Payloads() {
 		typ := p.Type()
@@ -44,19 +38,11 @@ func Schemas() (map[string][]byte, error) {
 		if !ok {
 			return nil, itsm.Errorf(itsm.CodeInternal, "schema of %s: no title and description", typ)
 		}
-		s := r.Reflect(p)
-		s.ID = jsonschema.ID(SchemaURL(typ))
-		s.Title, s.Description = doc.title, doc.description
-		for name, constrain := range propertyRules {
-			if prop, ok := s.Properties.Get(name); ok {
-				constrain(prop)
-			}
-		}
-		b, err := json.MarshalIndent(s, "", "  ")
+		b, err := g.Document(p, SchemaURL(typ), doc.title, doc.description)
 		if err != nil {
-			return nil, itsm.Wrap(itsm.CodeInternal, err, "schema of %s", typ)
+			return nil, err
 		}
-		out[typ] = append(b, '\n')
+		out[typ] = b
 	}
 	return out, nil
 }
@@ -64,8 +50,6 @@ func Schemas() (map[string][]byte, error) {
 // Patterns of the strings of a fixed grammar, in the part of ECMA-262 regular
 // expressions that RE2 shares, so that Go code can check them too.
 const (
-	// idPattern is what itsm.ParseID accepts.
-	idPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 	// digestPattern is what Digest returns.
 	digestPattern = "^[0-9a-f]{64}$"
 	// monthPattern is a month as FollowUp.Month writes it.
@@ -79,27 +63,6 @@ var propertyRules = map[string]func(*jsonschema.Schema){
 	"version": func(s *jsonschema.Schema) { s.Minimum = "1" },
 	"digest":  func(s *jsonschema.Schema) { s.Pattern = digestPattern },
 	"month":   func(s *jsonschema.Schema) { s.Pattern = monthPattern },
-}
-
-var (
-	idType   = reflect.TypeFor[itsm.ID]()
-	timeType = reflect.TypeFor[time.Time]()
-)
-
-// schemaOfType gives the schema of the types whose JSON is not what their Go
-// kind suggests. Each call returns a new schema, because the reflector sets
-// the description of the one it is given.
-func schemaOfType(t reflect.Type) *jsonschema.Schema {
-	switch t {
-	case idType:
-		return &jsonschema.Schema{Type: "string", Format: "uuid", Pattern: idPattern}
-	case timeType:
-		return &jsonschema.Schema{Type: "string", Format: "date-time"}
-	case reflect.TypeFor[itsm.Role]():
-		return &jsonschema.Schema{Type: "string", Enum: []any{itsm.RoleAgent, itsm.RoleRequester, itsm.RoleApprover,
-			itsm.RoleObjectOwner, itsm.RoleMajorIncidentManager, itsm.RoleDeliveryManager, itsm.RoleAdmin}}
-	}
-	return nil
 }
 
 type eventDoc struct{ title, description string }
@@ -119,16 +82,10 @@ var eventDocs = map[string]eventDoc{
 
 var (
 	typeDocs = map[reflect.Type]string{
-		reflect.TypeFor[itsm.Actor]():    "A person acting for an organisation.",
 		reflect.TypeFor[report.Period](): "The half-open interval [from, to) the follow-up covers: one calendar month.",
 	}
 	fieldDocs = map[reflect.Type]map[string]string{
 		reflect.TypeFor[By](): {"By": "Who caused the change (SD-9)."},
-		reflect.TypeFor[itsm.Actor](): {
-			"Organisation": "The organisation the person acts for.",
-			"Person":       "The person's stable identity, such as a user name from single sign-on.",
-			"Roles":        "The person's roles within the organisation.",
-		},
 		reflect.TypeFor[report.Period](): {
 			"From": "The first instant of the month.",
 			"To":   "The first instant after the month.",
@@ -163,23 +120,3 @@ var (
 		},
 	}
 )
-
-func schemaComment(t reflect.Type, field string) string {
-	if field == "" {
-		return typeDocs[t]
-	}
-	return fieldDocs[t][field]
-}
-
-// checkSchemaDocs reports a fieldDocs entry that names no field, so that a
-// renamed field cannot silently lose its description.
-func checkSchemaDocs() error {
-	for t, fields := range fieldDocs {
-		for name := range fields {
-			if _, ok := t.FieldByName(name); !ok {
-				return itsm.Errorf(itsm.CodeInternal, "schema description of %s.%s: no such field", t.Name(), name)
-			}
-		}
-	}
-	return nil
-}

@@ -1,19 +1,18 @@
 package report
 
 import (
-	"encoding/json"
 	"reflect"
-	"time"
 
 	"github.com/invopop/jsonschema"
-	"github.com/spoc-itsm/spoc/itsm"
+
+	"github.com/spoc-itsm/spoc/itsm/schema"
 	"github.com/spoc-itsm/spoc/sla"
 )
 
 // SchemaURL is the $id of the JSON Schema of a Report. An $id names the
 // schema rather than saying where it is served, so it stays the same
 // whichever server publishes the file.
-const SchemaURL = "https://spoc-itsm.github.io/schemas/report.json"
+const SchemaURL = schema.Base + "report.json"
 
 // Schema returns the JSON Schema (draft 2020-12) of a Report as
 // encoding/json writes it: a whole document, indented and ending in a
@@ -27,60 +26,25 @@ const SchemaURL = "https://spoc-itsm.github.io/schemas/report.json"
 // such as "26h30m0s" (anything time.ParseDuration reads), and the kind of an
 // agreement is one of SLA, OLA and UC.
 func Schema() ([]byte, error) {
-	if err := checkSchemaDocs(); err != nil {
-		return nil, err
-	}
-	r := &jsonschema.Reflector{
-		// The root is the Report object itself rather than a $ref to it, and
-		// its $id is SchemaURL rather than one derived from the Go package.
-		ExpandedStruct: true,
-		Anonymous:      true,
-		Mapper:         schemaOfType,
-		LookupComment:  schemaComment,
-	}
-	s := r.Reflect(&Report{})
-	s.ID = jsonschema.ID(SchemaURL)
-	s.Title = "Service-level report"
-	s.Description = "How the support chain and each supplier met their agreements in a period (SL-2, SL-4, SL-6): " +
-		"counts, compliance against the objective, working-time durations, backlog, trend and the service credits owed."
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return nil, itsm.Wrap(itsm.CodeInternal, err, "schema of the report")
-	}
-	return append(b, '\n'), nil
+	g := schema.Generator{Map: schemaOfType, Docs: schema.Docs{Types: typeDocs, Fields: fieldDocs, Else: kindField}}
+	return g.Document(&Report{}, SchemaURL, "Service-level report",
+		"How the support chain and each supplier met their agreements in a period (SL-2, SL-4, SL-6): "+
+			"counts, compliance against the objective, working-time durations, backlog, trend and the service credits owed.")
 }
 
-// Patterns of the types that encode as strings of a fixed grammar. Schema
-// patterns are ECMA-262 regular expressions; these use only what RE2 (Go's
-// regexp) shares with it, so Go code can check them too.
-const (
-	// idPattern is what itsm.ParseID accepts: the hyphenated form, hex
-	// digits in either case (itsm.ID writes lower case).
-	idPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-	// durationPattern is what time.ParseDuration accepts, such as "1h30m",
-	// "26h30m0s" (what Duration.String writes), "1.5h" or "300ms".
-	durationPattern = `^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
-)
-
 var (
-	idType       = reflect.TypeFor[itsm.ID]()
-	timeType     = reflect.TypeFor[time.Time]()
 	durationType = reflect.TypeFor[Duration]()
 	kindType     = reflect.TypeFor[sla.Kind]()
 )
 
 // schemaOfType gives the schema of the types whose JSON is not what their Go
-// kind suggests: an itsm.ID is a [16]byte and a Duration an int64, and both
-// encode as strings. The reflector changes the schema it is given (it sets
-// descriptions), so each call returns a new one.
+// kind suggests, beyond schema.Common's: a Duration is an int64 that encodes
+// as a string. Each call returns a new schema, as the reflector changes the
+// one it is given.
 func schemaOfType(t reflect.Type) *jsonschema.Schema {
 	switch t {
-	case idType:
-		return &jsonschema.Schema{Type: "string", Format: "uuid", Pattern: idPattern}
-	case timeType:
-		return &jsonschema.Schema{Type: "string", Format: "date-time"}
 	case durationType:
-		return &jsonschema.Schema{Type: "string", Pattern: durationPattern}
+		return &jsonschema.Schema{Type: "string", Pattern: schema.DurationPattern}
 	case kindType:
 		return &jsonschema.Schema{Type: "string", Enum: []any{sla.KindSLA, sla.KindOLA, sla.KindUC}}
 	}
@@ -171,29 +135,10 @@ var (
 	}
 )
 
-// schemaComment looks up the description of a type or of one of its fields.
-func schemaComment(t reflect.Type, field string) string {
-	if field == "" {
-		return typeDocs[t]
-	}
-	if d := fieldDocs[t][field]; d != "" {
-		return d
-	}
+// kindField describes a field of type sla.Kind, wherever it stands.
+func kindField(t reflect.Type, field string) string {
 	if f, ok := t.FieldByName(field); ok && f.Type == kindType {
 		return "Which link of the support chain the agreement covers (SL-1): SLA (desk to customer), OLA (internal unit) or UC (external supplier)."
 	}
 	return ""
-}
-
-// checkSchemaDocs reports a fieldDocs entry that names no field, so that a
-// renamed field cannot silently lose its description.
-func checkSchemaDocs() error {
-	for t, fields := range fieldDocs {
-		for name := range fields {
-			if _, ok := t.FieldByName(name); !ok {
-				return itsm.Errorf(itsm.CodeInternal, "schema description of %s.%s: no such field", t.Name(), name)
-			}
-		}
-	}
-	return nil
 }
