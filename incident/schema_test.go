@@ -10,7 +10,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/schematest"
 	"github.com/spoc-itsm/spoc/itsm"
 	itsmschema "github.com/spoc-itsm/spoc/itsm/schema"
 )
@@ -239,9 +239,9 @@ func TestEventsMatchSchemas(t *testing.T) {
 	step(w.svc.Resolve(w.ctx, w.agent, c.ID, incident.Resolution{Code: "advice", Text: "cleared the jam with the user"}))
 
 	schemas := mustSchemas(t)
-	checkers := make(map[string]*schemaChecker)
+	checkers := make(map[string]*schematest.Checker)
 	for typ, s := range schemas {
-		checkers[typ] = newSchemaChecker(t, s)
+		checkers[typ] = schematest.MustNew(t, s)
 	}
 	seen := make(map[string]int)
 	var failedDelivery bool
@@ -252,7 +252,7 @@ func TestEventsMatchSchemas(t *testing.T) {
 			continue
 		}
 		seen[e.Type]++
-		if err := chk.check(e.Data); err != nil {
+		if err := chk.Check(e.Data); err != nil {
 			t.Errorf("event %d (%s) does not match its schema: %v\n%s", e.Seq, e.Type, err, e.Data)
 		}
 		failedDelivery = failedDelivery || (e.Type == "incident.notified" && bytes.Contains(e.Data, []byte(`"error"`)))
@@ -360,7 +360,7 @@ func TestSchemaCheckerRejectsBadData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = newSchemaChecker(t, schemas[tc.typ]).check(data)
+			err = schematest.MustNew(t, schemas[tc.typ]).Check(data)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("valid data refused: %v", err)
@@ -377,8 +377,8 @@ func TestSchemaCheckerRejectsBadData(t *testing.T) {
 // implement must fail the check rather than pass silently, so that a schema
 // using more of JSON Schema is not taken as checked.
 func TestSchemaCheckerRefusesUnknownKeywords(t *testing.T) {
-	c := newSchemaChecker(t, []byte(`{"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}}`))
-	if err := c.check([]byte(`{"a": "abcdef"}`)); err == nil || !strings.Contains(err.Error(), `keyword "maxLength"`) {
+	c := schematest.MustNew(t, []byte(`{"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}}`))
+	if err := c.Check([]byte(`{"a": "abcdef"}`)); err == nil || !strings.Contains(err.Error(), `keyword "maxLength"`) {
 		t.Errorf("got %v, want the unknown keyword named", err)
 	}
 }
@@ -600,13 +600,7 @@ func TestEventsPageListsEveryType(t *testing.T) {
 
 func schemaDecodeJSON(t *testing.T, b []byte) any {
 	t.Helper()
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		t.Fatalf("%v in %s", err, b)
-	}
-	return v
+	return schematest.MustDecode(t, b)
 }
 
 func schemaDecode(t *testing.T, b []byte) map[string]any {
@@ -616,184 +610,4 @@ func schemaDecode(t *testing.T, b []byte) map[string]any {
 		t.Fatalf("schema is not an object: %s", b)
 	}
 	return s
-}
-
-// schemaChecker validates JSON against the part of JSON Schema that
-// Schemas generates: $ref to $defs, type, properties, required,
-// additionalProperties, enum, format uuid and date-time, pattern, items and
-// minimum. Any other keyword is an error, so that nothing passes unchecked.
-type schemaChecker struct {
-	t    *testing.T
-	root map[string]any
-}
-
-func newSchemaChecker(t *testing.T, schema []byte) *schemaChecker {
-	return &schemaChecker{t: t, root: schemaDecode(t, schema)}
-}
-
-// check reports every way data breaks the schema, in a stable order.
-func (c *schemaChecker) check(data []byte) error {
-	c.t.Helper()
-	return errors.Join(c.value(c.root, schemaDecodeJSON(c.t, data), "")...)
-}
-
-var (
-	schemaUUIDRE  = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	schemaWording = map[string]bool{"$schema": true, "$id": true, "$defs": true, "title": true, "description": true}
-)
-
-func (c *schemaChecker) value(s map[string]any, v any, path string) []error {
-	at := path
-	if at == "" {
-		at = "/"
-	}
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("%s: %s", at, fmt.Sprintf(format, args...))
-	}
-	// type first, so that a wrong type is reported alone rather than with
-	// everything that follows from it.
-	var keys []string
-	for k := range s {
-		if k != "type" {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	if _, ok := s["type"]; ok {
-		keys = append([]string{"type"}, keys...)
-	}
-	var errs []error
-	for _, k := range keys {
-		switch want := s[k]; k {
-		case "$ref":
-			name, ok := strings.CutPrefix(want.(string), "#/$defs/")
-			def, found := c.root["$defs"].(map[string]any)[name].(map[string]any)
-			if !ok || !found {
-				errs = append(errs, fail("cannot resolve $ref %v", want))
-				continue
-			}
-			errs = append(errs, c.value(def, v, path)...)
-		case "type":
-			if got := schemaJSONType(v); got != want && !(want == "number" && got == "integer") {
-				return append(errs, fail("%s, want %s", got, want))
-			}
-		case "properties":
-			obj, _ := v.(map[string]any)
-			props := want.(map[string]any)
-			names := make([]string, 0, len(props))
-			for n := range props {
-				names = append(names, n)
-			}
-			slices.Sort(names)
-			for _, n := range names {
-				if pv, ok := obj[n]; ok {
-					errs = append(errs, c.value(props[n].(map[string]any), pv, path+"/"+n)...)
-				}
-			}
-		case "required":
-			obj, _ := v.(map[string]any)
-			for _, n := range want.([]any) {
-				if _, ok := obj[n.(string)]; !ok && obj != nil {
-					errs = append(errs, fail("required property %q is missing", n))
-				}
-			}
-		case "additionalProperties":
-			obj, _ := v.(map[string]any)
-			props, _ := s["properties"].(map[string]any)
-			extra := make([]string, 0)
-			for n := range obj {
-				if _, ok := props[n]; !ok {
-					extra = append(extra, n)
-				}
-			}
-			slices.Sort(extra)
-			for _, n := range extra {
-				switch want := want.(type) {
-				case bool:
-					if !want {
-						errs = append(errs, fail("property %q is not allowed", n))
-					}
-				case map[string]any:
-					errs = append(errs, c.value(want, obj[n], path+"/"+n)...)
-				}
-			}
-		case "enum":
-			if !slices.ContainsFunc(want.([]any), func(e any) bool { return reflect.DeepEqual(e, v) }) {
-				errs = append(errs, fail("%s is not one of %v", schemaQuote(v), want))
-			}
-		case "format":
-			str, ok := v.(string)
-			if !ok {
-				continue
-			}
-			switch want {
-			case "uuid":
-				if !schemaUUIDRE.MatchString(str) {
-					errs = append(errs, fail("%q is not a uuid", str))
-				}
-			case "date-time":
-				if _, err := time.Parse(time.RFC3339Nano, str); err != nil {
-					errs = append(errs, fail("%q is not a date-time", str))
-				}
-			default:
-				errs = append(errs, fail("checker does not know format %q", want))
-			}
-		case "pattern":
-			re, err := regexp.Compile(want.(string))
-			if err != nil {
-				errs = append(errs, fail("pattern %q: %v", want, err))
-			} else if str, ok := v.(string); ok && !re.MatchString(str) {
-				errs = append(errs, fail("%q does not match %s", str, want))
-			}
-		case "items":
-			arr, _ := v.([]any)
-			for i, item := range arr {
-				errs = append(errs, c.value(want.(map[string]any), item, fmt.Sprintf("%s/%d", path, i))...)
-			}
-		case "minimum":
-			n, ok := v.(json.Number)
-			if !ok {
-				continue
-			}
-			got, _ := new(big.Float).SetString(n.String())
-			limit, _ := new(big.Float).SetString(want.(json.Number).String())
-			if got == nil || limit == nil || got.Cmp(limit) < 0 {
-				errs = append(errs, fail("%s is less than %s", n, want))
-			}
-		default:
-			if !schemaWording[k] {
-				errs = append(errs, fail("checker does not implement keyword %q", k))
-			}
-		}
-	}
-	return errs
-}
-
-func schemaJSONType(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	case json.Number:
-		if _, err := v.Int64(); err == nil {
-			return "integer"
-		}
-		if f, ok := new(big.Float).SetString(v.String()); ok && f.IsInt() {
-			return "integer"
-		}
-		return "number"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func schemaQuote(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

@@ -3,19 +3,17 @@ package followup_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spoc-itsm/spoc/internal/schematest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
@@ -285,151 +283,11 @@ func TestDocsListEveryEvent(t *testing.T) {
 
 func decodeJSON(t *testing.T, b []byte) any {
 	t.Helper()
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		t.Fatalf("%v in %s", err, b)
-	}
-	return v
+	return schematest.MustDecode(t, b)
 }
 
-// checkSchema validates data against the part of JSON Schema that Schemas
-// writes: $ref into $defs, type, properties, required, additionalProperties
-// false, enum, format (uuid, date-time), pattern, items and minimum. Any other
-// keyword is an error, so that nothing passes unchecked.
+// checkSchema validates data against schema (see internal/schematest).
 func checkSchema(t *testing.T, schema, data []byte) error {
 	t.Helper()
-	root := decodeJSON(t, schema).(map[string]any)
-	var errs []error
-	var walk func(s map[string]any, v any, path string)
-	walk = func(s map[string]any, v any, path string) {
-		fail := func(format string, args ...any) {
-			errs = append(errs, fmt.Errorf("%s: %s", "/"+strings.TrimPrefix(path, "/"), fmt.Sprintf(format, args...)))
-		}
-		if want, ok := s["type"]; ok {
-			if got := jsonType(v); got != want && !(want == "number" && got == "integer") {
-				fail("%s, want %s", got, want)
-				return
-			}
-		}
-		keys := make([]string, 0, len(s))
-		for k := range s {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		obj, _ := v.(map[string]any)
-		for _, k := range keys {
-			want := s[k]
-			switch k {
-			case "type", "$schema", "$id", "$defs", "title", "description":
-			case "$ref":
-				name, _ := strings.CutPrefix(want.(string), "#/$defs/")
-				def, ok := root["$defs"].(map[string]any)[name].(map[string]any)
-				if !ok {
-					fail("cannot resolve $ref %v", want)
-					continue
-				}
-				walk(def, v, path)
-			case "properties":
-				props := want.(map[string]any)
-				names := slices.Sorted(func(yield func(string) bool) {
-					for n := range props {
-						if !yield(n) {
-							return
-						}
-					}
-				})
-				for _, n := range names {
-					if pv, ok := obj[n]; ok {
-						walk(props[n].(map[string]any), pv, path+"/"+n)
-					}
-				}
-			case "required":
-				for _, n := range want.([]any) {
-					if _, ok := obj[n.(string)]; !ok {
-						fail("required property %q is missing", n)
-					}
-				}
-			case "additionalProperties":
-				if want != false {
-					fail("checker knows additionalProperties false only, not %v", want)
-					continue
-				}
-				props, _ := s["properties"].(map[string]any)
-				var extra []string
-				for n := range obj {
-					if _, ok := props[n]; !ok {
-						extra = append(extra, n)
-					}
-				}
-				slices.Sort(extra)
-				for _, n := range extra {
-					fail("property %q is not allowed", n)
-				}
-			case "enum":
-				if !slices.ContainsFunc(want.([]any), func(e any) bool { return reflect.DeepEqual(e, v) }) {
-					fail("%v is not one of %v", v, want)
-				}
-			case "format":
-				str, _ := v.(string)
-				switch want {
-				case "uuid":
-					if _, err := itsm.ParseID(str); err != nil {
-						fail("%q is not a uuid", str)
-					}
-				case "date-time":
-					if _, err := time.Parse(time.RFC3339Nano, str); err != nil {
-						fail("%q is not a date-time", str)
-					}
-				default:
-					fail("checker does not know format %q", want)
-				}
-			case "pattern":
-				if str, ok := v.(string); ok && !regexp.MustCompile(want.(string)).MatchString(str) {
-					fail("%q does not match %s", str, want)
-				}
-			case "items":
-				arr, _ := v.([]any)
-				for i, item := range arr {
-					walk(want.(map[string]any), item, fmt.Sprintf("%s/%d", path, i))
-				}
-			case "minimum":
-				n, ok := v.(json.Number)
-				if !ok {
-					continue
-				}
-				got, _ := new(big.Float).SetString(n.String())
-				limit, _ := new(big.Float).SetString(want.(json.Number).String())
-				if got == nil || limit == nil || got.Cmp(limit) < 0 {
-					fail("%s is less than %s", n, want)
-				}
-			default:
-				fail("checker does not implement keyword %q", k)
-			}
-		}
-	}
-	walk(root, decodeJSON(t, data), "")
-	return errors.Join(errs...)
-}
-
-func jsonType(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	case json.Number:
-		if f, ok := new(big.Float).SetString(v.String()); ok && f.IsInt() {
-			return "integer"
-		}
-		return "number"
-	}
-	return fmt.Sprintf("%T", v)
+	return schematest.MustNew(t, schema).Check(data)
 }

@@ -5,12 +5,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -22,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spoc-itsm/spoc/internal/schematest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/sla"
 	"github.com/spoc-itsm/spoc/sla/report"
@@ -288,7 +287,7 @@ func mustSchema(t *testing.T) []byte {
 // TestSchemaValidatesReports: the JSON of a rich report and of a report
 // read from CSV (whose lists are all empty or full) validate.
 func TestSchemaValidatesReports(t *testing.T) {
-	c := newSchemaChecker(t, mustSchema(t))
+	c := schematest.MustNew(t, mustSchema(t))
 	var buf bytes.Buffer
 	if err := report.WriteCSV(&buf, minimalReport()); err != nil {
 		t.Fatal(err)
@@ -302,7 +301,7 @@ func TestSchemaValidatesReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.check(b); err != nil {
+		if err := c.Check(b); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -312,7 +311,7 @@ func TestSchemaValidatesReports(t *testing.T) {
 // a time; each must be refused, so that the validation above means
 // something.
 func TestSchemaRefusesBadReports(t *testing.T) {
-	c := newSchemaChecker(t, mustSchema(t))
+	c := schematest.MustNew(t, mustSchema(t))
 	b, err := json.Marshal(richReport())
 	if err != nil {
 		t.Fatal(err)
@@ -349,7 +348,7 @@ func TestSchemaRefusesBadReports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = c.check(data)
+			err = c.Check(data)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("valid data refused: %v", err)
@@ -372,12 +371,12 @@ func item(m map[string]any, key string, i int) map[string]any {
 // implement fails the check rather than passing silently, so that a schema
 // using more of JSON Schema is not taken as checked.
 func TestSchemaCheckerRefusesUnknownKeywords(t *testing.T) {
-	c := newSchemaChecker(t, []byte(`{"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}}`))
-	if err := c.check([]byte(`{"a": "abcdef"}`)); err == nil || !strings.Contains(err.Error(), `keyword "maxLength"`) {
+	c := schematest.MustNew(t, []byte(`{"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}}`))
+	if err := c.Check([]byte(`{"a": "abcdef"}`)); err == nil || !strings.Contains(err.Error(), `keyword "maxLength"`) {
 		t.Errorf("got %v, want the unknown keyword named", err)
 	}
-	c = newSchemaChecker(t, []byte(`{"type": "string", "format": "email"}`))
-	if err := c.check([]byte(`"a@b"`)); err == nil || !strings.Contains(err.Error(), `format "email"`) {
+	c = schematest.MustNew(t, []byte(`{"type": "string", "format": "email"}`))
+	if err := c.Check([]byte(`"a@b"`)); err == nil || !strings.Contains(err.Error(), `format "email"`) {
 		t.Errorf("got %v, want the unknown format named", err)
 	}
 }
@@ -431,13 +430,7 @@ func randomString(rng *rand.Rand, alphabet string, maxLen int) string {
 
 func schemaDecodeJSON(t *testing.T, b []byte) any {
 	t.Helper()
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		t.Fatalf("%v in %s", err, b)
-	}
-	return v
+	return schematest.MustDecode(t, b)
 }
 
 func schemaDecode(t *testing.T, b []byte) map[string]any {
@@ -447,165 +440,6 @@ func schemaDecode(t *testing.T, b []byte) map[string]any {
 		t.Fatalf("schema is not an object: %s", b)
 	}
 	return s
-}
-
-// schemaChecker validates JSON against the part of JSON Schema that Schema
-// generates: $ref to $defs, type, properties, required,
-// additionalProperties false, enum, format uuid and date-time, pattern and
-// items. Any other keyword or format is an error, so that nothing passes
-// unchecked.
-type schemaChecker struct {
-	t    *testing.T
-	root map[string]any
-}
-
-func newSchemaChecker(t *testing.T, schema []byte) *schemaChecker {
-	return &schemaChecker{t: t, root: schemaDecode(t, schema)}
-}
-
-// check reports every way data breaks the schema, in a stable order.
-func (c *schemaChecker) check(data []byte) error {
-	c.t.Helper()
-	return errors.Join(c.value(c.root, schemaDecodeJSON(c.t, data), "")...)
-}
-
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-func (c *schemaChecker) value(s map[string]any, v any, path string) []error {
-	at := path
-	if at == "" {
-		at = "/"
-	}
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("%s: %s", at, fmt.Sprintf(format, args...))
-	}
-	keys := make([]string, 0, len(s))
-	for k := range s {
-		keys = append(keys, k)
-	}
-	// type first: a wrong type is reported alone, not with all that
-	// follows from it.
-	slices.SortFunc(keys, func(a, b string) int {
-		if (a == "type") != (b == "type") {
-			if a == "type" {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-	var errs []error
-	for _, k := range keys {
-		switch want := s[k]; k {
-		case "$schema", "$id", "$defs", "title", "description":
-		case "$ref":
-			name, ok := strings.CutPrefix(want.(string), "#/$defs/")
-			def, found := c.root["$defs"].(map[string]any)[name].(map[string]any)
-			if !ok || !found {
-				errs = append(errs, fail("cannot resolve $ref %v", want))
-				continue
-			}
-			errs = append(errs, c.value(def, v, path)...)
-		case "type":
-			if got := jsonType(v); got != want && !(want == "number" && got == "integer") {
-				return append(errs, fail("%s, want %s", got, want))
-			}
-		case "properties":
-			obj, _ := v.(map[string]any)
-			props := want.(map[string]any)
-			for _, n := range sortedKeys(props) {
-				if pv, ok := obj[n]; ok {
-					errs = append(errs, c.value(props[n].(map[string]any), pv, path+"/"+n)...)
-				}
-			}
-		case "required":
-			obj, isObj := v.(map[string]any)
-			for _, n := range want.([]any) {
-				if _, ok := obj[n.(string)]; !ok && isObj {
-					errs = append(errs, fail("required property %q is missing", n))
-				}
-			}
-		case "additionalProperties":
-			if want != false {
-				errs = append(errs, fail("checker only knows additionalProperties false, not %v", want))
-				continue
-			}
-			obj, _ := v.(map[string]any)
-			props, _ := s["properties"].(map[string]any)
-			for _, n := range sortedKeys(obj) {
-				if _, ok := props[n]; !ok {
-					errs = append(errs, fail("property %q is not allowed", n))
-				}
-			}
-		case "enum":
-			if !slices.ContainsFunc(want.([]any), func(e any) bool { return reflect.DeepEqual(e, v) }) {
-				errs = append(errs, fail("%v is not one of %v", quoteJSON(v), want))
-			}
-		case "format":
-			str, ok := v.(string)
-			switch {
-			case want != "uuid" && want != "date-time":
-				errs = append(errs, fail("checker does not know format %q", want))
-			case !ok:
-			case want == "uuid" && !uuidRE.MatchString(str):
-				errs = append(errs, fail("%q is not a uuid", str))
-			case want == "date-time":
-				if _, err := time.Parse(time.RFC3339Nano, str); err != nil {
-					errs = append(errs, fail("%q is not a date-time", str))
-				}
-			}
-		case "pattern":
-			re, err := regexp.Compile(want.(string))
-			if err != nil {
-				errs = append(errs, fail("pattern %q: %v", want, err))
-			} else if str, ok := v.(string); ok && !re.MatchString(str) {
-				errs = append(errs, fail("%q does not match %s", str, want))
-			}
-		case "items":
-			arr, _ := v.([]any)
-			for i, it := range arr {
-				errs = append(errs, c.value(want.(map[string]any), it, fmt.Sprintf("%s/%d", path, i))...)
-			}
-		default:
-			errs = append(errs, fail("checker does not implement keyword %q", k))
-		}
-	}
-	return errs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func jsonType(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	case json.Number:
-		if f, ok := new(big.Float).SetString(v.String()); ok && f.IsInt() {
-			return "integer"
-		}
-		return "number"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func quoteJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // minimalReport has one of everything that must be there and nothing else.
