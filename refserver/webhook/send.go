@@ -195,4 +195,3 @@ func (s *Service) send(ctx context.Context, st *stored, ev itsm.Event) *failure 
 	f.err = &itsm.Error{Code: itsm.CodeUnavailable, Message: msg}
 	return f
 }
-
