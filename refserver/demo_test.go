@@ -12,6 +12,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/demo"
+	"github.com/spoc-itsm/spoc/refserver/refservertest"
 )
 
 // exports returns the demo's token lines printed by a start.
@@ -26,7 +27,7 @@ func exports(t *testing.T, out string) map[string]string {
 
 // checked is a client like the examples use (client.New), whose responses
 // check validates against the contract.
-func checked(t *testing.T, check *contractCheck, base, secret string) *client.ClientWithResponses {
+func checked(t *testing.T, check *refservertest.ContractCheck, base, secret string) *client.ClientWithResponses {
 	t.Helper()
 	c, err := client.New(base, secret, client.WithHTTPClient(&http.Client{Transport: check}))
 	if err != nil {

@@ -18,17 +18,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
-
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/problem"
+	"github.com/spoc-itsm/spoc/refserver/refservertest"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
 
@@ -353,59 +349,15 @@ func TestServerTakesTheAdminTokenFromTheEnvironment(t *testing.T) {
 	}
 }
 
-// contractCheck validates every response against the contract, as the API
-// tests do, and fails the test on a 5xx.
-type contractCheck struct {
-	t      *testing.T
-	router routers.Router
-}
-
-func newContractCheck(t *testing.T) *contractCheck {
-	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(api.Spec())
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &contractCheck{t: t, router: router}
-}
-
-func (c *contractCheck) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	if resp.StatusCode >= 500 {
-		c.t.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, b)
-	}
-	route, params, err := c.router.FindRoute(req)
-	if err != nil {
-		return resp, nil
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-		Status:                 resp.StatusCode, Header: resp.Header,
-		Options: &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	in.SetBodyBytes(b)
-	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
-		c.t.Errorf("%s %s: the %d response does not match the contract: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, err, b)
-	}
-	return resp, nil
+// newContractCheck validates every response against the contract, as the
+// API tests do, and fails the test on any 5xx.
+func newContractCheck(t *testing.T) *refservertest.ContractCheck {
+	return refservertest.NewContractCheck(t, nil, false)
 }
 
 // apiClient returns a client of the server at base sending secret, whose
 // responses check validates.
-func apiClient(t *testing.T, check *contractCheck, base, secret string) *client.ClientWithResponses {
+func apiClient(t *testing.T, check *refservertest.ContractCheck, base, secret string) *client.ClientWithResponses {
 	t.Helper()
 	c, err := client.NewClientWithResponses(base, client.WithHTTPClient(&http.Client{Transport: check}),
 		client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {

@@ -6,14 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -70,20 +67,7 @@ func newLedger(t *testing.T, start time.Time) *ledger {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.MaxBytesHandler(h, 1<<20))
-	t.Cleanup(srv.Close)
-	doc, err := openapi3.NewLoader().LoadFromData(api.Spec())
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{t: t, ctx: ctx, base: srv.URL, store: store, secrets: map[string]string{},
-		check: &checker{t: t, router: router, next: srv.Client().Transport, statuses: map[string]int{}}}
-	w.admin = w.client(secret)
-	w.anon = w.client("")
+	w := serveWorld(t, store, h, secret)
 
 	l := &ledger{world: w, clock: clock}
 	rw := []api.Access{api.AccessRead, api.AccessWrite}

@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
-
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -70,8 +67,6 @@ func newHookWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.MaxBytesHandler(h, 1<<20))
-	t.Cleanup(srv.Close)
 	dctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- disp.Run(dctx) }()
@@ -81,18 +76,7 @@ func newHookWorld(t *testing.T) *world {
 			t.Errorf("dispatcher: %v", err)
 		}
 	})
-	doc, err := openapi3.NewLoader().LoadFromData(api.Spec())
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{t: t, ctx: ctx, base: srv.URL, store: store, secrets: map[string]string{},
-		check: &checker{t: t, router: router, next: srv.Client().Transport, statuses: map[string]int{}}}
-	w.admin = w.client(secret)
-	w.anon = w.client("")
+	w := serveWorld(t, store, h, secret)
 	return w
 }
 

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,13 +8,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -24,53 +17,9 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
+	"github.com/spoc-itsm/spoc/refserver/refservertest"
 	"github.com/spoc-itsm/spoc/sla"
 )
-
-// checker validates every response a client receives against the contract
-// and fails the test on a 5xx other than 501 (an operation not served yet).
-type checker struct {
-	t      *testing.T
-	router routers.Router
-	next   http.RoundTripper
-
-	mu       sync.Mutex
-	statuses map[string]int // operation route -> responses seen
-}
-
-func (c *checker) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := c.next.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	if resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented {
-		c.t.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, b)
-	}
-	route, params, err := c.router.FindRoute(req)
-	if err != nil {
-		// Not an operation of the contract: nothing to validate against.
-		return resp, nil
-	}
-	c.mu.Lock()
-	c.statuses[req.Method+" "+route.Path]++
-	c.mu.Unlock()
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-		Status:                 resp.StatusCode, Header: resp.Header,
-		Options: &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	in.SetBodyBytes(b)
-	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
-		c.t.Errorf("%s %s: the %d response does not match the contract: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, err, b)
-	}
-	return resp, nil
-}
 
 // world is a server over a memory store with the first administrator
 // bootstrapped, and a validating client per caller.
@@ -78,7 +27,7 @@ type world struct {
 	t       *testing.T
 	ctx     context.Context
 	base    string
-	check   *checker
+	check   *refservertest.ContractCheck
 	store   itsm.Store
 	admin   *client.ClientWithResponses
 	anon    *client.ClientWithResponses
@@ -115,18 +64,17 @@ func newWorldWith(t *testing.T, orgs []itsm.Organisation, agreements []*sla.Agre
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveWorld(t, store, h, secret)
+}
+
+// serveWorld serves h on loopback and returns the world of its callers:
+// the administrator holding secret, and an anonymous client.
+func serveWorld(t *testing.T, store itsm.Store, h http.Handler, secret string) *world {
+	t.Helper()
 	srv := httptest.NewServer(http.MaxBytesHandler(h, 1<<20))
 	t.Cleanup(srv.Close)
-	doc, err := openapi3.NewLoader().LoadFromData(api.Spec())
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{t: t, ctx: ctx, base: srv.URL, store: store, secrets: map[string]string{},
-		check: &checker{t: t, router: router, next: srv.Client().Transport, statuses: map[string]int{}}}
+	w := &world{t: t, ctx: context.Background(), base: srv.URL, store: store, secrets: map[string]string{},
+		check: refservertest.NewContractCheck(t, srv.Client().Transport, true)}
 	w.admin = w.client(secret)
 	w.anon = w.client("")
 	return w
