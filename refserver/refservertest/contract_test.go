@@ -16,7 +16,9 @@ type recorder struct {
 	errs []string
 }
 
-func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
 
 // TestContractCheck: a response that breaks the contract, and a 5xx, are
 // reported; a 501 only when not allowed; a path outside the contract is
