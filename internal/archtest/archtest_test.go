@@ -25,7 +25,10 @@ var allowed = map[string][]string{
 	"itsm/pgstore":     {"itsm"},
 	"itsm/storetest":   {"itsm"},
 	// The JSON Schema machinery every package's published schemas share.
-	"itsm/schema":      {"itsm"},
+	"itsm/schema": {"itsm"},
+	// The address policy of connections that others aim (webhooks): net
+	// alone, for the server and any embedding application's notifiers.
+	"itsm/netguard":    {},
 	"sla":              {"itsm"},
 	"sla/report":       {"itsm", "itsm/schema", "sla"},
 	"sla/followup":     {"itsm", "itsm/schema", "sla", "sla/report"},
@@ -41,7 +44,7 @@ var allowed = map[string][]string{
 	// domain, whose types are the contract's.
 	"refserver/problem": {"itsm"},
 	"refserver/auth":    {"itsm", "refserver/problem"},
-	"refserver/webhook": {"itsm", "incident", "incident/httpnotify"},
+	"refserver/webhook": {"itsm", "itsm/netguard", "incident", "incident/httpnotify"},
 	// A supplier's program imports the client and nothing of the server.
 	"refserver/client": {"itsm", "refserver/api", "refserver/problem"},
 	// The demo seeds only through the public API, as any client could.
