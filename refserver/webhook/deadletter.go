@@ -22,8 +22,10 @@ type DeadLetter struct {
 	// Attempts counts every failed attempt, those of Retry included.
 	Attempts int `json:"attempts"`
 	// Status is the HTTP status of the last answer, 0 when none came.
-	Status int    `json:"status,omitempty"`
-	Error  string `json:"error"`
+	Status int `json:"status,omitempty"`
+	// Error is what the owner may know of the last failure, as
+	// Delivery.LastError.
+	Error string `json:"error"`
 	// Dead is when delivery gave up; LastAttempt is when the event was last
 	// tried, by the Dispatcher or by Retry.
 	Dead        time.Time `json:"dead"`
@@ -172,7 +174,7 @@ func (s *Service) Retry(ctx context.Context, actor itsm.Actor, sub itsm.ID, seq 
 			return tx.Delete(KindDeadLetter, dl.ID, dl.Version)
 		}
 		dl.Attempts++
-		dl.Status, dl.Error = f.status, f.err.Error()
+		dl.Status, dl.Error = f.status, f.public
 		rec, err := deadLetterRecord(dl)
 		if err != nil {
 			return err

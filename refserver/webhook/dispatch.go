@@ -458,7 +458,7 @@ func (d *Dispatcher) settle(ctx context.Context, id itsm.ID, passed int64, ev it
 		} else {
 			dv.Failing, dv.Attempts = ev.Seq, 1
 		}
-		dv.LastFailure, dv.LastStatus, dv.LastError = now, f.status, f.err.Error()
+		dv.LastFailure, dv.LastStatus, dv.LastError = now, f.status, f.public
 		if dv.Attempts < d.o.MaxAttempts {
 			wait := d.o.Backoff.Delay(dv.Attempts, d.o.Rand())
 			if f.retryAfter > wait {
@@ -468,7 +468,7 @@ func (d *Dispatcher) settle(ctx context.Context, id itsm.ID, passed int64, ev it
 			return true, nil
 		}
 		dl := &DeadLetter{ID: itsm.NewID(), Subscription: id, Seq: ev.Seq, Event: ev.ID, Type: ev.Type,
-			Attempts: dv.Attempts, Status: f.status, Error: f.err.Error(), Dead: now, LastAttempt: now}
+			Attempts: dv.Attempts, Status: f.status, Error: f.public, Dead: now, LastAttempt: now}
 		rec, err := deadLetterRecord(dl)
 		if err != nil {
 			return false, err

@@ -253,7 +253,7 @@ func TestRetriesWithTheSameEvent(t *testing.T) {
 			if d.Cursor != s[3] {
 				t.Errorf("cursor %d, want %d", d.Cursor, s[3])
 			}
-			if d.Failing != 0 || d.Attempts != 0 || !d.NextAttempt.IsZero() || d.LastStatus != 500 || !strings.Contains(d.LastError, "try later") {
+			if d.Failing != 0 || d.Attempts != 0 || !d.NextAttempt.IsZero() || d.LastStatus != 500 || d.LastError != "the receiver answered 500" {
 				t.Errorf("delivery after recovery: %+v", d)
 			}
 			if st := e.svc.Stats(); st != (webhook.Stats{Delivered: 4, Failed: 3}) {
@@ -308,9 +308,8 @@ func TestDeadLetterAndRetry(t *testing.T) {
 				dl.Attempts != 3 || dl.Status != 503 || dl.Dead.IsZero() {
 				t.Errorf("dead letter %+v", dl)
 			}
-			if !strings.Contains(dl.Error, "503") || !strings.Contains(dl.Error, "maintenance") || len(dl.Error) > 400 ||
-				strings.Contains(dl.Error, "s3cr3t") {
-				t.Errorf("dead letter error %q: want the status and the start of the answer, without the URL's path", dl.Error)
+			if dl.Error != "the receiver answered 503" {
+				t.Errorf("dead letter error %q: want the status, not the answer nor the URL's path", dl.Error)
 			}
 			if st := e.svc.Stats(); st != (webhook.Stats{Delivered: 2, Failed: 6, DeadLettered: 2}) {
 				t.Errorf("Stats %+v", st)

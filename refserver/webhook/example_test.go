@@ -13,6 +13,7 @@ import (
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
 
@@ -65,7 +66,10 @@ func Example() {
 	svc, err := webhook.New(webhook.Config{Store: store, Clock: clock,
 		// The server decides what each organisation may see; here,
 		// everything.
-		Visible: func(context.Context, itsm.ID, itsm.Event) (bool, error) { return true, nil }})
+		Visible: func(context.Context, itsm.ID, itsm.Event) (bool, error) { return true, nil },
+		// Receivers may have only public addresses unless the operator
+		// allows more; this one listens on loopback.
+		Destinations: netguard.MustParse(netguard.Loopback)})
 	if err != nil {
 		panic(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
@@ -87,8 +88,23 @@ type env struct {
 }
 
 // newEnv fills in the store, a manual clock at t0 and, when cfg has none,
-// a Visible hook that shows everything. o == nil means fakeTime.
+// a Visible hook that shows everything. o == nil means fakeTime. The
+// receivers of these tests listen on loopback, so loopback is added to
+// cfg.Destinations, as an operator of such receivers would allow it.
 func newEnv(t *testing.T, store itsm.Store, cfg webhook.Config, o *webhook.Options) *env {
+	t.Helper()
+	cfg.Destinations = cfg.Destinations.With(netguard.MustParse(netguard.Loopback))
+	return makeEnv(t, store, cfg, o)
+}
+
+// newPublicEnv is newEnv on a memstore without allowing loopback: cfg's
+// Destinations, if any, are all that is allowed besides public addresses.
+func newPublicEnv(t *testing.T, cfg webhook.Config, o *webhook.Options) *env {
+	t.Helper()
+	return makeEnv(t, backends()["memstore"](t), cfg, o)
+}
+
+func makeEnv(t *testing.T, store itsm.Store, cfg webhook.Config, o *webhook.Options) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), store: store}
 	if c, ok := cfg.Clock.(*itsm.ManualClock); ok {

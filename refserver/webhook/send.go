@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,9 +33,18 @@ const (
 	// that a receiver streaming forever cannot hold a worker; a small
 	// answer read to the end lets the connection be reused.
 	maxAnswer = 64 << 10
-	// maxDetail bounds the part of an error answer kept in LastError.
+	// maxDetail bounds the part of an error answer kept in the server's
+	// log.
 	maxDetail = 200
 )
+
+// NoAnswer is what the owner of a subscription sees (Delivery.LastError,
+// DeadLetter.Error) when an attempt got no HTTP answer: whatever the
+// cause, a refused destination, a closed port, a timeout, a service that
+// does not speak HTTP or a TLS failure. Telling them apart would make the
+// webhook a port scanner of every network the server reaches; the cause is
+// in the server's log, for the operator.
+const NoAnswer = "no HTTP answer from the receiver; the server's log has the cause"
 
 // Payload is the JSON body of a request: the event as the log holds it.
 type Payload struct {
@@ -84,7 +94,10 @@ type Attempt struct {
 	Type         string
 	// Status is the HTTP status of the answer, 0 when none came.
 	Status int
-	// Err is why the attempt failed; nil when it was delivered.
+	// Err is why the attempt failed, in full (the start of the receiver's
+	// answer, the network's error, a refused destination: errors.Is
+	// netguard.ErrRefused); nil when it was delivered. It is for the
+	// operator: the owner sees only the status, or NoAnswer.
 	Err      error
 	Duration time.Duration
 	Outcome  Outcome
@@ -126,31 +139,60 @@ func (s *Service) count(a Attempt) {
 }
 
 // failure is a failed attempt: the answer's status (0 when none came), how
-// long the receiver asked to wait (Retry-After), and a description that
-// names the host but not the URL's path, which may hold a token.
+// long the receiver asked to wait (Retry-After), what went wrong in full
+// for the operator, and what the owner may see of it. Neither names more of
+// the URL than its host: the path may hold a token.
 type failure struct {
 	status     int
 	retryAfter time.Duration
-	err        error
+	// err has the whole story, for the server's log and Config.Observe.
+	err error
+	// public is for the owner (Delivery.LastError, DeadLetter.Error): the
+	// status, or NoAnswer, or what is wrong with the URL by the server's
+	// rules; never the receiver's words or the network's.
+	public string
 }
 
-// send posts ev to the subscription once. It returns nil when the receiver
-// answered 2xx.
+// answered is the failure of an answer with a status outside 2xx.
+func answered(status int) string {
+	msg := "the receiver answered " + strconv.Itoa(status)
+	if status >= 300 && status < 400 {
+		msg += " (redirects are not followed; configure the final URL)"
+	}
+	return msg
+}
+
+// send posts ev once, as post does, and logs a failure with its cause for
+// the operator.
 func (s *Service) send(ctx context.Context, st *stored, ev itsm.Event) *failure {
+	f := s.post(ctx, st, ev)
+	if f != nil && ctx.Err() == nil {
+		s.log.Warn("webhook: attempt failed", "subscription", st.ID, "owner", st.Owner, "seq", ev.Seq,
+			"host", hostOf(st.URL), "status", f.status, "err", f.err)
+	}
+	return f
+}
+
+// post posts ev to the subscription once. It returns nil when the receiver
+// answered 2xx.
+func (s *Service) post(ctx context.Context, st *stored, ev itsm.Event) *failure {
 	body, err := json.Marshal(NewPayload(ev))
 	if err != nil {
-		return &failure{err: itsm.Wrap(itsm.CodeInternal, err, "webhook: encode event %d", ev.Seq)}
+		return &failure{err: itsm.Wrap(itsm.CodeInternal, err, "webhook: encode event %d", ev.Seq),
+			public: "the server could not encode the event"}
 	}
 	host := hostOf(st.URL)
-	if err := CheckURL(st.URL, s.allow); err != nil {
+	if err := cmp.Or(CheckURL(st.URL, s.allow), s.checkDestination(st.URL)); err != nil {
 		// Accepted when it was stored, but not under this configuration
-		// (AllowHTTP turned off since); a failed attempt, so the owner
-		// sees why.
-		return &failure{err: err}
+		// (AllowHTTP turned off, or the address no longer allowed); a
+		// failed attempt, so the owner sees why: the server's rule, about
+		// the URL the owner gave.
+		return &failure{err: err, public: err.Error()}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.URL, bytes.NewReader(body))
 	if err != nil {
-		return &failure{err: itsm.Errorf(itsm.CodeInvalid, "webhook: build the request to %s", host)}
+		return &failure{err: itsm.Errorf(itsm.CodeInvalid, "webhook: build the request to %s", host),
+			public: "the server could not build a request to the URL"}
 	}
 	id := ev.ID.String()
 	ts := strconv.FormatInt(s.clock.Now().Unix(), 10)
@@ -168,7 +210,7 @@ func (s *Service) send(ctx context.Context, st *stored, ev itsm.Event) *failure 
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return &failure{err: itsm.Wrap(itsm.CodeUnavailable, err, "webhook: post to %s", host)}
+		return &failure{err: itsm.Wrap(itsm.CodeUnavailable, err, "webhook: post to %s", host), public: NoAnswer}
 	}
 	defer resp.Body.Close()
 	answer, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
@@ -177,7 +219,9 @@ func (s *Service) send(ctx context.Context, st *stored, ev itsm.Event) *failure 
 		// undo the delivery.
 		return nil
 	}
-	f := &failure{status: resp.StatusCode}
+	f := &failure{status: resp.StatusCode, public: answered(resp.StatusCode)}
+	// The reason phrase and the body are the receiver's words: the
+	// operator's log has their start, the owner only the status.
 	msg := "webhook: " + host + " answered " + itsm.Printable(resp.Status, 80)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		msg += " (redirects are not followed; configure the final URL)"

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/netguard"
 )
 
 // The kinds of record the package keeps.
@@ -41,10 +44,17 @@ const (
 	MaxURL = 2048
 	// MaxTypes is the most entries of a type filter.
 	MaxTypes = 64
-	// MinSecret and MaxSecret bound the length of a secret in bytes;
-	// MinSecret is httpnotify's, so that Verify's rules and ours agree.
-	MinSecret = httpnotify.MinSecretSize
+	// MinSecret and MaxSecret bound the length in bytes of a secret the
+	// client gives. MinSecret is twice httpnotify's minimum: a secret
+	// chosen by a person needs the length to make up for its guessable
+	// characters (the server's own, NewSecret, are 49).
+	MinSecret = 2 * httpnotify.MinSecretSize
 	MaxSecret = 256
+	// minSecretBits is the least Shannon entropy per character, measured
+	// on the secret's own character frequencies, of a given secret: 32
+	// random hex digits have about 3.6 and practically never less than
+	// 2.75, "abab..." has 1 and "1111122222333334444" 2.
+	minSecretBits = 2.5
 	// maxType is the longest event type, as itsm.Event allows.
 	maxType = 128
 )
@@ -100,7 +110,9 @@ type Delivery struct {
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	// LastFailure, LastStatus (0 when no answer came) and LastError
 	// describe the most recent failed attempt; they stay after delivery
-	// recovers, for diagnosis.
+	// recovers, for diagnosis. LastError says that the receiver answered
+	// with the status, or NoAnswer, or what is wrong with the URL; never
+	// the receiver's words or the network's error (see NoAnswer).
 	LastFailure time.Time `json:"last_failure,omitzero"`
 	LastStatus  int       `json:"last_status,omitempty"`
 	LastError   string    `json:"last_error,omitempty"`
@@ -174,7 +186,12 @@ type Config struct {
 	// Clock gives times and signing timestamps; nil means the system clock.
 	Clock itsm.Clock
 	// Client sends the requests; nil means a client with Timeout. The
-	// Service uses a copy that does not follow redirects.
+	// Service uses a copy that does not follow redirects, and whose
+	// Transport (which must be nil or an *http.Transport, such as one with
+	// the TLS settings of internal receivers) is a clone that connects
+	// only where Destinations allows and through no proxy: a proxy from
+	// the environment would connect on the Service's behalf, past the
+	// check.
 	Client *http.Client
 	// Timeout bounds one attempt, answer included, when Client has no
 	// timeout of its own; 0 means DefaultTimeout.
@@ -182,6 +199,24 @@ type Config struct {
 	// AllowHTTP accepts http URLs to any host; without it only https is
 	// accepted, and http only to a loopback address (for local tests).
 	AllowHTTP bool
+	// Destinations is the operator's allow-list of networks and host names
+	// that receivers may have besides public addresses; the zero Policy
+	// allows public addresses only. A subscription's receiver names the
+	// destination, and the server connects to it: without the check any
+	// agent could reach the server's own networks (its /metrics, its
+	// database, the cloud's metadata service) and read the answers. The
+	// check is made on every connection, on every address the host name
+	// resolves to (see package netguard); a URL whose host is a forbidden
+	// address, in any spelling, is refused when it is given.
+	Destinations netguard.Policy
+	// Lookup resolves receivers' host names; nil means the system's
+	// resolver. Tests give one that answers what they need.
+	Lookup netguard.LookupFunc
+	// MaxPerOwner is the most subscriptions an organisation may hold; 0
+	// means DefaultMaxPerOwner. Each one costs a worker's turn and a
+	// connection at every event, so an organisation cannot make the
+	// server post each event a thousand times.
+	MaxPerOwner int
 	// Admin reports whether an actor manages every organisation's
 	// subscriptions; nil means holding itsm.RoleAdmin. The server should
 	// narrow it to the desk's admins if suppliers' people may hold the role.
@@ -197,6 +232,11 @@ type Config struct {
 // DefaultTimeout bounds one attempt when Config sets no timeout.
 const DefaultTimeout = 10 * time.Second
 
+// DefaultMaxPerOwner is the most subscriptions an organisation may hold when
+// Config sets no limit: enough for a receiver per environment and a spare
+// during a move.
+const DefaultMaxPerOwner = 10
+
 // Service manages subscriptions and dead letters and sends events; a
 // Dispatcher drives it from the event log. It is safe for concurrent use.
 type Service struct {
@@ -205,6 +245,8 @@ type Service struct {
 	clock   itsm.Clock
 	client  *http.Client
 	allow   bool
+	guard   netguard.Policy
+	max     int
 	admin   func(itsm.Actor) bool
 	observe func(Attempt)
 	log     *slog.Logger
@@ -226,9 +268,14 @@ func New(cfg Config) (*Service, error) {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: the configuration has no Visible hook")
 	case cfg.Timeout < 0:
 		return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: the timeout %s is negative", cfg.Timeout)
+	case cfg.MaxPerOwner < 0:
+		return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: the limit of %d subscriptions per organisation is negative", cfg.MaxPerOwner)
 	}
 	s := &Service{store: cfg.Store, visible: cfg.Visible, clock: cfg.Clock, allow: cfg.AllowHTTP,
-		admin: cfg.Admin, observe: cfg.Observe, log: cfg.Logger}
+		guard: cfg.Destinations, max: cfg.MaxPerOwner, admin: cfg.Admin, observe: cfg.Observe, log: cfg.Logger}
+	if s.max == 0 {
+		s.max = DefaultMaxPerOwner
+	}
 	if s.clock == nil {
 		s.clock = itsm.SystemClock{}
 	}
@@ -242,6 +289,17 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Client != nil {
 		c := *cfg.Client
 		client = &c
+	}
+	dialer := &netguard.Dialer{Policy: cfg.Destinations, Lookup: cfg.Lookup}
+	switch t := client.Transport.(type) {
+	case nil:
+		client.Transport = dialer.Transport()
+	case *http.Transport:
+		t = t.Clone()
+		t.Proxy, t.DialContext, t.DialTLSContext = nil, dialer.DialContext, nil
+		client.Transport = t
+	default:
+		return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: the client's transport is a %T; only an *http.Transport can be made to check destinations", t)
 	}
 	if client.Timeout == 0 {
 		client.Timeout = cfg.Timeout
@@ -294,6 +352,33 @@ func loopback(host string) bool {
 	return err == nil && a.IsLoopback()
 }
 
+// checkDestination returns an *itsm.Error with CodeInvalid when the host of
+// raw, a URL CheckURL passed, is one the policy refuses before resolving:
+// a forbidden address in any spelling, or localhost. Names are checked
+// when connecting, on every connection; resolving them here too would tell
+// the subscriber which names lead inside.
+func (s *Service) checkDestination(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return itsm.Errorf(itsm.CodeInvalid, "webhook: the URL does not parse")
+	}
+	err = s.guard.CheckHost(u.Hostname())
+	var r *netguard.Refusal
+	if errors.As(err, &r) {
+		return itsm.Errorf(itsm.CodeInvalid, "webhook: the URL's host %q is %s; webhooks reach only public addresses and those the server's operator allows",
+			itsm.Printable(u.Hostname(), 100), refusalText(r))
+	}
+	return err
+}
+
+// refusalText says what kind of destination r refused.
+func refusalText(r *netguard.Refusal) string {
+	if r.Addr.IsValid() {
+		return "a " + r.Reason + " address"
+	}
+	return r.Reason
+}
+
 // checkTypes returns the filter in canonical form (sorted, as given
 // otherwise) or an error naming the first bad entry.
 func checkTypes(types []string) ([]string, error) {
@@ -331,15 +416,53 @@ func validType(t string) bool {
 	return true
 }
 
+// checkSecret refuses a secret the client gives unless it is MinSecret to
+// MaxSecret printable ASCII characters that do not look chosen to be
+// remembered: a string repeated, or too few different characters. Errors
+// never quote it.
 func checkSecret(s string) error {
+	const generate = "; leave it out and the server makes a random one"
 	switch {
 	case len(s) < MinSecret || len(s) > MaxSecret:
-		return itsm.Errorf(itsm.CodeInvalid, "webhook: the secret is %d bytes; it must be %d to %d", len(s), MinSecret, MaxSecret)
+		return itsm.Errorf(itsm.CodeInvalid, "webhook: the secret is %d bytes; it must be %d to %d%s", len(s), MinSecret, MaxSecret, generate)
 	case strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r > '~' }):
 		// Printable ASCII survives every configuration file and header.
 		return itsm.Errorf(itsm.CodeInvalid, "webhook: the secret must be printable ASCII without spaces")
+	case periodic(s):
+		return itsm.Errorf(itsm.CodeInvalid, "webhook: the secret is a shorter string repeated, which is guessed from the part%s", generate)
+	case entropy(s) < minSecretBits:
+		return itsm.Errorf(itsm.CodeInvalid, "webhook: the secret has too few different characters to be hard to guess%s", generate)
 	}
 	return nil
+}
+
+// periodic reports whether s is a string of at most half its length
+// repeated, the last time perhaps in part ("qwertyqwertyqwe").
+func periodic(s string) bool {
+	for n := 1; n <= len(s)/2; n++ {
+		if s[n:] == s[:len(s)-n] {
+			return true
+		}
+	}
+	return false
+}
+
+// entropy is the Shannon entropy in bits per character of s's own character
+// frequencies: a crude measure, but enough to refuse "aaaa..." and "1111
+// 2222 ..." while every random secret passes.
+func entropy(s string) float64 {
+	var counts [256]int
+	for i := range len(s) {
+		counts[s[i]]++
+	}
+	h := 0.0
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / float64(len(s))
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
 }
 
 // NewSecret returns a random secret: 32 random bytes in unpadded base64url,
@@ -464,6 +587,9 @@ func (s *Service) Create(ctx context.Context, actor itsm.Actor, spec Spec) (Crea
 	if err := CheckURL(spec.URL, s.allow); err != nil {
 		return Created{}, err
 	}
+	if err := s.checkDestination(spec.URL); err != nil {
+		return Created{}, err
+	}
 	types, err := checkTypes(spec.Types)
 	if err != nil {
 		return Created{}, err
@@ -485,6 +611,9 @@ func (s *Service) Create(ctx context.Context, actor itsm.Actor, spec Spec) (Crea
 	st := &stored{Subscription: Subscription{ID: itsm.NewID(), Owner: owner, URL: spec.URL, Types: types,
 		State: state, Created: now, CreatedBy: actor.Person, Updated: now}, Secret: secret}
 	err = s.store.Write(ctx, func(tx itsm.WriteTx) error {
+		if err := s.room(tx, owner); err != nil {
+			return err
+		}
 		// In the write transaction, so that no event slips in between
 		// finding the end of the log and storing the cursor.
 		h, err := head(tx, 0)
@@ -504,6 +633,32 @@ func (s *Service) Create(ctx context.Context, actor itsm.Actor, spec Spec) (Crea
 	}
 	s.changed.Add(1)
 	return Created{Subscription: st.Subscription, Secret: secret}, nil
+}
+
+// room returns an error with CodeConflict when owner already holds the most
+// subscriptions allowed. In the transaction that stores the new one, so
+// that on a store whose writers are serialised (SQLite, memstore) the limit
+// is exact; on PostgreSQL, whose write transactions read committed data,
+// requests racing each other may each pass it once.
+func (s *Service) room(tx itsm.ReadTx, owner itsm.ID) error {
+	q := itsm.Query{Kind: KindSubscription, Index: indexOwner, Match: itsm.MatchEqual, Value: owner.String(),
+		Limit: min(s.max, itsm.MaxLimit)}
+	held := 0
+	for {
+		page, err := tx.Query(q)
+		if err != nil {
+			return err
+		}
+		held += len(page.Matches)
+		if held >= s.max {
+			return itsm.Errorf(itsm.CodeConflict, "webhook: organisation %s holds %d subscriptions, at most %d are allowed; delete one first",
+				owner, held, s.max)
+		}
+		if page.Next == "" {
+			return nil
+		}
+		q.After = page.Next
+	}
 }
 
 // Get returns the subscription; another organisation's is not found unless
@@ -632,6 +787,9 @@ func (s *Service) Update(ctx context.Context, actor itsm.Actor, id itsm.ID, c Ch
 	var types []string
 	if c.URL != nil {
 		if err := CheckURL(*c.URL, s.allow); err != nil {
+			return Subscription{}, err
+		}
+		if err := s.checkDestination(*c.URL); err != nil {
 			return Subscription{}, err
 		}
 	}

@@ -86,7 +86,7 @@ func TestCreateValidates(t *testing.T) {
 		{"twice", with(func(s *webhook.Spec) { s.Types = []string{"incident.", "problem.", "incident."} }), "listed twice"},
 		{"too many", with(func(s *webhook.Spec) { s.Types = make([]string, webhook.MaxTypes+1) }), "more than 64"},
 		{"short secret", with(func(s *webhook.Spec) { s.Secret = "short" }), "secret is 5 bytes"},
-		{"secret with space", with(func(s *webhook.Spec) { s.Secret = "a secret with spaces in it" }), "printable ASCII"},
+		{"secret with space", with(func(s *webhook.Spec) { s.Secret = "a secret with spaces in it, long enough" }), "printable ASCII"},
 		{"unknown state", with(func(s *webhook.Spec) { s.State = "deleted" }), `state "deleted"`},
 	}
 	for _, tt := range tests {
@@ -100,13 +100,13 @@ func TestCreateValidates(t *testing.T) {
 	}
 	c, err := e.svc.Create(e.ctx, agentA, with(func(s *webhook.Spec) {
 		s.Types = []string{"problem.", "incident.delegated"}
-		s.Secret = "a-secret-of-enough-length"
+		s.Secret = "a-secret-of-enough-length-and-variety"
 		s.State = webhook.StatePaused
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Secret != "a-secret-of-enough-length" || c.State != webhook.StatePaused ||
+	if c.Secret != "a-secret-of-enough-length-and-variety" || c.State != webhook.StatePaused ||
 		!slices.Equal(c.Types, []string{"incident.delegated", "problem."}) || c.Owner != supplierA || c.CreatedBy != "alice" {
 		t.Errorf("created %+v", c)
 	}
