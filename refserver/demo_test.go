@@ -13,6 +13,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/demo"
 	"github.com/spoc-itsm/spoc/refserver/refservertest"
+	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
 
 // exports returns the demo's token lines printed by a start.
@@ -53,6 +54,15 @@ func TestServerDemo(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "demo: seeded") {
 		t.Errorf("the first start does not say it seeded:\n%s", out)
+	}
+	// The demo's supplier receives on this machine: the demo allows
+	// loopback destinations, and says so.
+	if !strings.Contains(out.String(), "demo: webhooks may reach loopback addresses") {
+		t.Errorf("the demo does not say that it allows loopback webhooks:\n%s", out)
+	}
+	if _, err := client.Check(checked(t, check, base, first[demo.EnvNetwork]).CreateWebhookWithResponse(ctx,
+		api.WebhookInput{URL: base + "/hook", State: webhook.StatePaused})); err != nil {
+		t.Errorf("the demo's supplier subscribes a loopback receiver: %v", err)
 	}
 	desk := checked(t, check, base, first[demo.EnvDesk])
 	list, err := client.Check(desk.ListIncidentsWithResponse(ctx, &api.ListIncidentsParams{Limit: 100}))

@@ -263,8 +263,14 @@ func TestLoadSharedIncidentsAcrossARestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	check := newContractCheck(t)
-	noEnv := func(string) string { return "" }
-	base, stop, out := startWith(t, noEnv, "--db", db)
+	// The receivers listen on loopback, which the operator allows.
+	hookEnv := func(k string) string {
+		if k == EnvWebhookAllow {
+			return "127.0.0.1"
+		}
+		return ""
+	}
+	base, stop, out := startWith(t, hookEnv, "--db", db)
 	secret := regexp.MustCompile(`spoc_[A-Za-z0-9_-]{43}`).FindString(out.String())
 	if secret == "" {
 		t.Fatalf("the first start printed no administrator token:\n%s", out.String())
@@ -409,7 +415,7 @@ func TestLoadSharedIncidentsAcrossARestart(t *testing.T) {
 		t.Fatalf("graceful stop under load: %v", err)
 	}
 	ackedAtStop := run.acked.Load()
-	base, _, _ = startWith(t, noEnv, "--db", db)
+	base, _, _ = startWith(t, hookEnv, "--db", db)
 	run.cur.Store(serverAt(base))
 	restart := time.Since(restartBegan)
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
@@ -454,7 +455,7 @@ func TestServerDeliversWebhooksAcrossARestart(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "spoc.db")
 	ctx := context.Background()
 	check := newContractCheck(t)
-	base, stop, out := startWith(t, func(string) string { return "" }, "--db", db)
+	base, stop, out := startWith(t, func(string) string { return "" }, "--db", db, "--webhook-allow", netguard.Loopback)
 	secret := regexp.MustCompile(`spoc_[A-Za-z0-9_-]{43}`).FindString(out.String())
 	if secret == "" {
 		t.Fatalf("the first start printed no administrator token:\n%s", out.String())
@@ -523,7 +524,7 @@ func TestServerDeliversWebhooksAcrossARestart(t *testing.T) {
 	}
 
 	rc.set(sub.JSON201.Secret, false)
-	base, _, _ = startWith(t, func(string) string { return "" }, "--db", db)
+	base, _, _ = startWith(t, func(string) string { return "" }, "--db", db, "--webhook-allow", netguard.Loopback)
 	agent, alice = apiClient(t, check, base, deskSecret), apiClient(t, check, base, supSecret)
 	if r, err := alice.ReportBackIncidentWithResponse(ctx, inc, nil, api.Resolution{Code: "hardware", Text: "Replaced the switch."}); err != nil || r.JSON200 == nil {
 		t.Fatalf("report back: %v", err)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/itsm/pgstore"
 	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/auth"
@@ -41,25 +43,62 @@ const (
 	ShutdownGrace = 15 * time.Second
 )
 
+// The environment variables that stand for flags, for deployments that pass
+// no arguments; a flag given wins.
+const (
+	// EnvWebhookAllow is --webhook-allow's.
+	EnvWebhookAllow = "SPOC_WEBHOOK_ALLOW"
+	// EnvWebhookMaxPerOrg is --webhook-max-per-org's.
+	EnvWebhookMaxPerOrg = "SPOC_WEBHOOK_MAX_PER_ORG"
+)
+
 // options are the command line's.
 type options struct {
 	addr string
 	db   string
 	demo bool
+	// hookAllow is the allow-list of webhook destinations besides public
+	// addresses, and hookMax the most subscriptions per organisation.
+	hookAllow netguard.Policy
+	hookMax   int
 }
 
-func parseOptions(args []string, stderr io.Writer) (options, error) {
+func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("refserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.db, "db", "spoc.db", "SQLite file, or a postgres:// URL for PostgreSQL")
-	fs.BoolVar(&o.demo, "demo", false, "seed a desk, a customer, two suppliers, calendars, agreements and incidents, and print tokens to try them")
+	fs.BoolVar(&o.demo, "demo", false, "seed a desk, a customer, two suppliers, calendars, agreements and incidents, and print tokens to try them; webhooks may then reach loopback addresses")
+	allow := getenv(EnvWebhookAllow)
+	fs.StringVar(&allow, "webhook-allow", allow, "networks (CIDR), addresses and host names that webhook receivers may have besides public addresses, comma-separated, such as 10.20.0.0/16,hooks.internal (or $"+EnvWebhookAllow+")")
+	o.hookMax = webhook.DefaultMaxPerOwner
+	if env := getenv(EnvWebhookMaxPerOrg); env != "" {
+		n, err := strconv.Atoi(env)
+		if err != nil || n < 1 {
+			return o, fmt.Errorf("%s=%q is not a whole number of at least 1", EnvWebhookMaxPerOrg, env)
+		}
+		o.hookMax = n
+	}
+	fs.IntVar(&o.hookMax, "webhook-max-per-org", o.hookMax, "the most webhook subscriptions an organisation may hold (or $"+EnvWebhookMaxPerOrg+")")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	if o.hookAllow, err = netguard.Parse(allow); err != nil {
+		from := "$" + EnvWebhookAllow
+		if given["webhook-allow"] {
+			from = "--webhook-allow"
+		}
+		return o, fmt.Errorf("%s: %w", from, err)
+	}
+	if o.hookMax < 1 {
+		return o, fmt.Errorf("--webhook-max-per-org %d: at least 1", o.hookMax)
 	}
 	return o, nil
 }
@@ -77,7 +116,7 @@ func openStore(ctx context.Context, db string) (itsm.Store, string, error) {
 // run is the whole server; main only gives it the process's arguments,
 // environment and output, so that tests run it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	opts, err := parseOptions(args, stderr)
+	opts, err := parseOptions(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -99,7 +138,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := auth.Bootstrap(ctx, store, getenv(auth.EnvAdminToken), stdout); err != nil {
 		return fmt.Errorf("bootstrap the administrator: %w", err)
 	}
-	parts, err := newAPI(ctx, store, log, webhook.Options{})
+	hooks := httpapi.Hooks{Config: webhook.Config{Destinations: opts.hookAllow, MaxPerOwner: opts.hookMax}}
+	if opts.demo {
+		// The demo's supplier (examples/supplier) receives on this
+		// machine: allowed explicitly, and said so.
+		hooks.Config.Destinations = hooks.Config.Destinations.With(netguard.MustParse(netguard.Loopback))
+		fmt.Fprintf(stdout, "demo: webhooks may reach loopback addresses (%s) besides public ones, so that examples/supplier on this machine receives them; without --demo only --webhook-allow widens what they reach.\n", netguard.Loopback)
+	}
+	log.Info("webhook destinations", "public", true, "allowed", hooks.Config.Destinations.String(), "max_per_org", opts.hookMax)
+	parts, err := newAPI(ctx, store, log, hooks)
 	if err != nil {
 		return err
 	}
@@ -170,8 +217,8 @@ type apiParts struct {
 }
 
 // newAPI builds the REST API over store (httpapi.Build).
-func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger, hookOpts webhook.Options) (apiParts, error) {
-	st, err := httpapi.Build(ctx, store, log, hookOpts)
+func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger, hooks httpapi.Hooks) (apiParts, error) {
+	st, err := httpapi.Build(ctx, store, log, hooks)
 	if err != nil {
 		return apiParts{}, err
 	}

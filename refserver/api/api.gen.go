@@ -1036,7 +1036,7 @@ type WebhookChange struct {
 	// Types The new type filter; an empty list delivers every type.
 	Types *[]EventFilter `json:"types,omitempty"`
 
-	// URL The new URL.
+	// URL The new URL, checked as a new subscription's is.
 	URL string `json:"url,omitempty,omitzero"`
 }
 
@@ -1048,7 +1048,7 @@ type WebhookInput struct {
 	// Owner The organisation the events are for; the caller's when absent. Only an administrator may name another.
 	Owner ID `json:"owner,omitempty,omitzero"`
 
-	// Secret The HMAC key, printable ASCII; generated when absent.
+	// Secret The HMAC key, printable ASCII, not a repetition nor a handful of characters; generated when absent, which is better.
 	Secret string `json:"secret,omitempty,omitzero"`
 
 	// State Whether a subscription is delivered; a paused one keeps its place in the log.
@@ -1057,7 +1057,7 @@ type WebhookInput struct {
 	// Types The event types to deliver; every type when absent.
 	Types []EventFilter `json:"types,omitempty,omitzero"`
 
-	// URL Where to POST events - https, or http to a loopback address; no user name or password, no fragment.
+	// URL Where to POST events - https, or http to a loopback address; no user name or password, no fragment. The host must be a public address or a name, unless the server's operator allows its network or name.
 	URL string `json:"url"`
 }
 
@@ -1071,7 +1071,7 @@ type WebhookPage struct {
 
 // WebhookSecret A webhook's secret - asked for (absent for a new random one), or as it now is.
 type WebhookSecret struct {
-	// Secret The HMAC key, printable ASCII.
+	// Secret The HMAC key, printable ASCII, not a repetition nor a handful of characters.
 	Secret string `json:"secret,omitempty,omitzero"`
 }
 
@@ -10496,6 +10496,22 @@ func (response CreateWebhook403ApplicationProblemPlusJSONResponse) VisitCreateWe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhook409ApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }

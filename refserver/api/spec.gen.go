@@ -581,9 +581,9 @@ paths:
       summary: Issue a token
       description: |
         Issues a bearer token for an actor: a person of an existing
-        organisation with roles. The response is the only time the secret is
-        shown; the server keeps only its digest. Administrators of a desk
-        only.
+        organisation with roles. The response, which carries Cache-Control
+        no-store, is the only time the secret is shown; the server keeps only
+        its digest. Administrators of a desk only.
       requestBody:
         required: true
         content:
@@ -2082,8 +2082,18 @@ paths:
         in sequence order, retried with backoff until the endpoint answers
         2xx, at least once, resumed after a restart. An event that keeps
         failing becomes a dead letter and delivery moves on. The secret is
-        generated when not given, and shown only in this response. An agent
-        subscribes for its own organisation; an administrator for any.
+        generated when not given, and shown only in this response, which
+        carries Cache-Control no-store. An agent subscribes for its own
+        organisation; an administrator for any.
+
+        The receiver must have a public address unless the server's operator
+        allows its network or host name: a URL whose host is an address of
+        the server's own networks (loopback, private, link-local, unique-local
+        and the other special-purpose ranges, in any spelling) or localhost is
+        refused here; a host name is checked on every delivery, on every
+        address it resolves to. An organisation holds a limited number of
+        subscriptions (10 unless the operator says otherwise); one more is a
+        conflict.
       requestBody:
         required: true
         content:
@@ -2092,7 +2102,7 @@ paths:
               $ref: '#/components/schemas/WebhookInput'
       responses:
         "201":
-          description: Subscribed; the response carries the secret, this once.
+          description: Subscribed; the response carries the secret, this once, and Cache-Control no-store.
           headers:
             Location:
               $ref: '#/components/headers/Location'
@@ -2106,6 +2116,8 @@ paths:
           $ref: '#/components/responses/Unauthenticated'
         "403":
           $ref: '#/components/responses/Forbidden'
+        "409":
+          $ref: '#/components/responses/Conflict'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/webhooks/{id}:
@@ -2174,7 +2186,7 @@ paths:
       tags: [webhooks]
       operationId: rotateWebhookSecret
       summary: Replace a webhook's secret
-      description: Signs every request from now on with the secret given, or with a new random one; the response is the only time it is shown.
+      description: Signs every request from now on with the secret given, or with a new random one; the response, which carries Cache-Control no-store, is the only time it is shown.
       parameters:
         - $ref: '#/components/parameters/WebhookID'
       requestBody:
@@ -2184,7 +2196,7 @@ paths:
               $ref: '#/components/schemas/WebhookSecret'
       responses:
         "200":
-          description: The new secret.
+          description: The new secret, with Cache-Control no-store.
           content:
             application/json:
               schema:
@@ -4337,7 +4349,7 @@ components:
           description: The HTTP status of the last failed attempt; absent when no answer came.
         last_error:
           type: string
-          description: Why the last failed attempt failed.
+          description: What the last failed attempt got - "the receiver answered" and the status, or that no HTTP answer came, or what is wrong with the URL by the server's rules. Never the receiver's answer or the network's error, which would make a webhook a port scanner; the server's log has them for the operator.
         delivered:
           type: string
           format: date-time
@@ -4436,13 +4448,13 @@ components:
           minLength: 1
           maxLength: 2048
           pattern: '^https?://'
-          description: Where to POST events - https, or http to a loopback address; no user name or password, no fragment.
+          description: Where to POST events - https, or http to a loopback address; no user name or password, no fragment. The host must be a public address or a name, unless the server's operator allows its network or name.
         secret:
           type: string
-          minLength: 16
+          minLength: 32
           maxLength: 256
           pattern: '^[!-~]+$'
-          description: The HMAC key, printable ASCII; generated when absent.
+          description: The HMAC key, printable ASCII, not a repetition nor a handful of characters; generated when absent, which is better.
         types:
           type: array
           maxItems: 64
@@ -4462,7 +4474,7 @@ components:
           minLength: 1
           maxLength: 2048
           pattern: '^https?://'
-          description: The new URL.
+          description: The new URL, checked as a new subscription's is.
         types:
           type: array
           maxItems: 64
@@ -4480,10 +4492,10 @@ components:
       properties:
         secret:
           type: string
-          minLength: 16
+          minLength: 32
           maxLength: 256
           pattern: '^[!-~]+$'
-          description: The HMAC key, printable ASCII.
+          description: The HMAC key, printable ASCII, not a repetition nor a handful of characters.
     WebhookPage:
       type: object
       description: One page of webhooks, in creation order.
@@ -4528,7 +4540,7 @@ components:
           description: The HTTP status of the last answer; absent when none came.
         error:
           type: string
-          description: Why the last attempt failed.
+          description: What the last attempt got, as last_error of WebhookDelivery says.
         dead:
           type: string
           format: date-time

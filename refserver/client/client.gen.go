@@ -855,9 +855,9 @@ type ClientInterface interface {
 	// IssueTokenWithBody Issue a token
 	//
 	// Issues a bearer token for an actor: a person of an existing
-	// organisation with roles. The response is the only time the secret is
-	// shown; the server keeps only its digest. Administrators of a desk
-	// only.
+	// organisation with roles. The response, which carries Cache-Control
+	// no-store, is the only time the secret is shown; the server keeps only
+	// its digest. Administrators of a desk only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -867,9 +867,9 @@ type ClientInterface interface {
 	// IssueToken Issue a token
 	//
 	// Issues a bearer token for an actor: a person of an existing
-	// organisation with roles. The response is the only time the secret is
-	// shown; the server keeps only its digest. Administrators of a desk
-	// only.
+	// organisation with roles. The response, which carries Cache-Control
+	// no-store, is the only time the secret is shown; the server keeps only
+	// its digest. Administrators of a desk only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -900,8 +900,18 @@ type ClientInterface interface {
 	// in sequence order, retried with backoff until the endpoint answers
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
-	// generated when not given, and shown only in this response. An agent
-	// subscribes for its own organisation; an administrator for any.
+	// generated when not given, and shown only in this response, which
+	// carries Cache-Control no-store. An agent subscribes for its own
+	// organisation; an administrator for any.
+	//
+	// The receiver must have a public address unless the server's operator
+	// allows its network or host name: a URL whose host is an address of
+	// the server's own networks (loopback, private, link-local, unique-local
+	// and the other special-purpose ranges, in any spelling) or localhost is
+	// refused here; a host name is checked on every delivery, on every
+	// address it resolves to. An organisation holds a limited number of
+	// subscriptions (10 unless the operator says otherwise); one more is a
+	// conflict.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -918,8 +928,18 @@ type ClientInterface interface {
 	// in sequence order, retried with backoff until the endpoint answers
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
-	// generated when not given, and shown only in this response. An agent
-	// subscribes for its own organisation; an administrator for any.
+	// generated when not given, and shown only in this response, which
+	// carries Cache-Control no-store. An agent subscribes for its own
+	// organisation; an administrator for any.
+	//
+	// The receiver must have a public address unless the server's operator
+	// allows its network or host name: a URL whose host is an address of
+	// the server's own networks (loopback, private, link-local, unique-local
+	// and the other special-purpose ranges, in any spelling) or localhost is
+	// refused here; a host name is checked on every delivery, on every
+	// address it resolves to. An organisation holds a limited number of
+	// subscriptions (10 unless the operator says otherwise); one more is a
+	// conflict.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -986,7 +1006,7 @@ type ClientInterface interface {
 
 	// RotateWebhookSecretWithBody Replace a webhook's secret
 	//
-	// Signs every request from now on with the secret given, or with a new random one; the response is the only time it is shown.
+	// Signs every request from now on with the secret given, or with a new random one; the response, which carries Cache-Control no-store, is the only time it is shown.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -995,7 +1015,7 @@ type ClientInterface interface {
 
 	// RotateWebhookSecret Replace a webhook's secret
 	//
-	// Signs every request from now on with the secret given, or with a new random one; the response is the only time it is shown.
+	// Signs every request from now on with the secret given, or with a new random one; the response, which carries Cache-Control no-store, is the only time it is shown.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2557,9 +2577,9 @@ func (c *Client) ListTokens(ctx context.Context, params *ListTokensParams, reqEd
 // IssueTokenWithBody Issue a token
 //
 // Issues a bearer token for an actor: a person of an existing
-// organisation with roles. The response is the only time the secret is
-// shown; the server keeps only its digest. Administrators of a desk
-// only.
+// organisation with roles. The response, which carries Cache-Control
+// no-store, is the only time the secret is shown; the server keeps only
+// its digest. Administrators of a desk only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2579,9 +2599,9 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // IssueToken Issue a token
 //
 // Issues a bearer token for an actor: a person of an existing
-// organisation with roles. The response is the only time the secret is
-// shown; the server keeps only its digest. Administrators of a desk
-// only.
+// organisation with roles. The response, which carries Cache-Control
+// no-store, is the only time the secret is shown; the server keeps only
+// its digest. Administrators of a desk only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2642,8 +2662,18 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // in sequence order, retried with backoff until the endpoint answers
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
-// generated when not given, and shown only in this response. An agent
-// subscribes for its own organisation; an administrator for any.
+// generated when not given, and shown only in this response, which
+// carries Cache-Control no-store. An agent subscribes for its own
+// organisation; an administrator for any.
+//
+// The receiver must have a public address unless the server's operator
+// allows its network or host name: a URL whose host is an address of
+// the server's own networks (loopback, private, link-local, unique-local
+// and the other special-purpose ranges, in any spelling) or localhost is
+// refused here; a host name is checked on every delivery, on every
+// address it resolves to. An organisation holds a limited number of
+// subscriptions (10 unless the operator says otherwise); one more is a
+// conflict.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2670,8 +2700,18 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, contentType string, 
 // in sequence order, retried with backoff until the endpoint answers
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
-// generated when not given, and shown only in this response. An agent
-// subscribes for its own organisation; an administrator for any.
+// generated when not given, and shown only in this response, which
+// carries Cache-Control no-store. An agent subscribes for its own
+// organisation; an administrator for any.
+//
+// The receiver must have a public address unless the server's operator
+// allows its network or host name: a URL whose host is an address of
+// the server's own networks (loopback, private, link-local, unique-local
+// and the other special-purpose ranges, in any spelling) or localhost is
+// refused here; a host name is checked on every delivery, on every
+// address it resolves to. An organisation holds a limited number of
+// subscriptions (10 unless the operator says otherwise); one more is a
+// conflict.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2818,7 +2858,7 @@ func (c *Client) RetryDeadLetter(ctx context.Context, id WebhookID, seq Seq, req
 
 // RotateWebhookSecretWithBody Replace a webhook's secret
 //
-// Signs every request from now on with the secret given, or with a new random one; the response is the only time it is shown.
+// Signs every request from now on with the secret given, or with a new random one; the response, which carries Cache-Control no-store, is the only time it is shown.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2837,7 +2877,7 @@ func (c *Client) RotateWebhookSecretWithBody(ctx context.Context, id WebhookID, 
 
 // RotateWebhookSecret Replace a webhook's secret
 //
-// Signs every request from now on with the secret given, or with a new random one; the response is the only time it is shown.
+// Signs every request from now on with the secret given, or with a new random one; the response, which carries Cache-Control no-store, is the only time it is shown.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6797,9 +6837,9 @@ type ClientWithResponsesInterface interface {
 	// IssueTokenWithBodyWithResponse Issue a token
 	//
 	// Issues a bearer token for an actor: a person of an existing
-	// organisation with roles. The response is the only time the secret is
-	// shown; the server keeps only its digest. Administrators of a desk
-	// only.
+	// organisation with roles. The response, which carries Cache-Control
+	// no-store, is the only time the secret is shown; the server keeps only
+	// its digest. Administrators of a desk only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6809,9 +6849,9 @@ type ClientWithResponsesInterface interface {
 	// IssueTokenWithResponse Issue a token
 	//
 	// Issues a bearer token for an actor: a person of an existing
-	// organisation with roles. The response is the only time the secret is
-	// shown; the server keeps only its digest. Administrators of a desk
-	// only.
+	// organisation with roles. The response, which carries Cache-Control
+	// no-store, is the only time the secret is shown; the server keeps only
+	// its digest. Administrators of a desk only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6846,8 +6886,18 @@ type ClientWithResponsesInterface interface {
 	// in sequence order, retried with backoff until the endpoint answers
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
-	// generated when not given, and shown only in this response. An agent
-	// subscribes for its own organisation; an administrator for any.
+	// generated when not given, and shown only in this response, which
+	// carries Cache-Control no-store. An agent subscribes for its own
+	// organisation; an administrator for any.
+	//
+	// The receiver must have a public address unless the server's operator
+	// allows its network or host name: a URL whose host is an address of
+	// the server's own networks (loopback, private, link-local, unique-local
+	// and the other special-purpose ranges, in any spelling) or localhost is
+	// refused here; a host name is checked on every delivery, on every
+	// address it resolves to. An organisation holds a limited number of
+	// subscriptions (10 unless the operator says otherwise); one more is a
+	// conflict.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6864,8 +6914,18 @@ type ClientWithResponsesInterface interface {
 	// in sequence order, retried with backoff until the endpoint answers
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
-	// generated when not given, and shown only in this response. An agent
-	// subscribes for its own organisation; an administrator for any.
+	// generated when not given, and shown only in this response, which
+	// carries Cache-Control no-store. An agent subscribes for its own
+	// organisation; an administrator for any.
+	//
+	// The receiver must have a public address unless the server's operator
+	// allows its network or host name: a URL whose host is an address of
+	// the server's own networks (loopback, private, link-local, unique-local
+	// and the other special-purpose ranges, in any spelling) or localhost is
+	// refused here; a host name is checked on every delivery, on every
+	// address it resolves to. An organisation holds a limited number of
+	// subscriptions (10 unless the operator says otherwise); one more is a
+	// conflict.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6942,7 +7002,7 @@ type ClientWithResponsesInterface interface {
 
 	// RotateWebhookSecretWithBodyWithResponse Replace a webhook's secret
 	//
-	// Signs every request from now on with the secret given, or with a new random one; the response is the only time it is shown.
+	// Signs every request from now on with the secret given, or with a new random one; the response, which carries Cache-Control no-store, is the only time it is shown.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6951,7 +7011,7 @@ type ClientWithResponsesInterface interface {
 
 	// RotateWebhookSecretWithResponse Replace a webhook's secret
 	//
-	// Signs every request from now on with the secret given, or with a new random one; the response is the only time it is shown.
+	// Signs every request from now on with the secret given, or with a new random one; the response, which carries Cache-Control no-store, is the only time it is shown.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11702,6 +11762,8 @@ type CreateWebhookResponse struct {
 	ApplicationProblemJSON401 *Unauthenticated
 	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -11728,6 +11790,11 @@ func (r CreateWebhookResponse) GetApplicationProblemJSON401() *Unauthenticated {
 // GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r CreateWebhookResponse) GetApplicationProblemJSON403() *Forbidden {
 	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateWebhookResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -13541,9 +13608,9 @@ func (c *ClientWithResponses) ListTokensWithResponse(ctx context.Context, params
 // IssueTokenWithBodyWithResponse Issue a token
 //
 // Issues a bearer token for an actor: a person of an existing
-// organisation with roles. The response is the only time the secret is
-// shown; the server keeps only its digest. Administrators of a desk
-// only.
+// organisation with roles. The response, which carries Cache-Control
+// no-store, is the only time the secret is shown; the server keeps only
+// its digest. Administrators of a desk only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13559,9 +13626,9 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // IssueTokenWithResponse Issue a token
 //
 // Issues a bearer token for an actor: a person of an existing
-// organisation with roles. The response is the only time the secret is
-// shown; the server keeps only its digest. Administrators of a desk
-// only.
+// organisation with roles. The response, which carries Cache-Control
+// no-store, is the only time the secret is shown; the server keeps only
+// its digest. Administrators of a desk only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13614,8 +13681,18 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // in sequence order, retried with backoff until the endpoint answers
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
-// generated when not given, and shown only in this response. An agent
-// subscribes for its own organisation; an administrator for any.
+// generated when not given, and shown only in this response, which
+// carries Cache-Control no-store. An agent subscribes for its own
+// organisation; an administrator for any.
+//
+// The receiver must have a public address unless the server's operator
+// allows its network or host name: a URL whose host is an address of
+// the server's own networks (loopback, private, link-local, unique-local
+// and the other special-purpose ranges, in any spelling) or localhost is
+// refused here; a host name is checked on every delivery, on every
+// address it resolves to. An organisation holds a limited number of
+// subscriptions (10 unless the operator says otherwise); one more is a
+// conflict.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13638,8 +13715,18 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // in sequence order, retried with backoff until the endpoint answers
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
-// generated when not given, and shown only in this response. An agent
-// subscribes for its own organisation; an administrator for any.
+// generated when not given, and shown only in this response, which
+// carries Cache-Control no-store. An agent subscribes for its own
+// organisation; an administrator for any.
+//
+// The receiver must have a public address unless the server's operator
+// allows its network or host name: a URL whose host is an address of
+// the server's own networks (loopback, private, link-local, unique-local
+// and the other special-purpose ranges, in any spelling) or localhost is
+// refused here; a host name is checked on every delivery, on every
+// address it resolves to. An organisation holds a limited number of
+// subscriptions (10 unless the operator says otherwise); one more is a
+// conflict.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13764,7 +13851,7 @@ func (c *ClientWithResponses) RetryDeadLetterWithResponse(ctx context.Context, i
 
 // RotateWebhookSecretWithBodyWithResponse Replace a webhook's secret
 //
-// Signs every request from now on with the secret given, or with a new random one; the response is the only time it is shown.
+// Signs every request from now on with the secret given, or with a new random one; the response, which carries Cache-Control no-store, is the only time it is shown.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13779,7 +13866,7 @@ func (c *ClientWithResponses) RotateWebhookSecretWithBodyWithResponse(ctx contex
 
 // RotateWebhookSecretWithResponse Replace a webhook's secret
 //
-// Signs every request from now on with the secret given, or with a new random one; the response is the only time it is shown.
+// Signs every request from now on with the secret given, or with a new random one; the response, which carries Cache-Control no-store, is the only time it is shown.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18177,6 +18264,13 @@ func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, err
 			return nil, err
 		}
 		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem

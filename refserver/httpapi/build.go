@@ -31,10 +31,21 @@ type Stack struct {
 	FollowUps  *followup.Service
 }
 
+// Hooks configures the webhooks of a Stack.
+type Hooks struct {
+	// Config configures the webhook service. Build sets its Store, Visible,
+	// Admin and Logger; the rest, such as Destinations (the operator's
+	// allow-list of receivers' networks and host names) and MaxPerOwner,
+	// is the caller's.
+	Config webhook.Config
+	// Dispatch tunes the dispatcher.
+	Dispatch webhook.Options
+}
+
 // Build assembles the Stack over store. It does not start the dispatcher:
 // the caller runs Dispatcher.Run for as long as it serves, and stops it
 // before closing the store. log may be nil.
-func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks webhook.Options) (*Stack, error) {
+func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks) (*Stack, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -54,12 +65,13 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks webhoo
 	if err != nil {
 		return nil, fmt.Errorf("the incident service: %w", err)
 	}
-	s.Webhooks, err = webhook.New(webhook.Config{Store: store, Visible: Visible(s.Incidents), Admin: Admin(dir),
-		Logger: log})
+	cfg := hooks.Config
+	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents), Admin(dir), log
+	s.Webhooks, err = webhook.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("the webhooks: %w", err)
 	}
-	s.Dispatcher, err = webhook.NewDispatcher(s.Webhooks, hooks)
+	s.Dispatcher, err = webhook.NewDispatcher(s.Webhooks, hooks.Dispatch)
 	if err != nil {
 		return nil, fmt.Errorf("the webhook dispatcher: %w", err)
 	}

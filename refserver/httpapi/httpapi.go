@@ -122,7 +122,7 @@ func New(deps Deps) (http.Handler, error) {
 		return nil, fmt.Errorf("httpapi: route the contract: %w", err)
 	}
 
-	strict := api.NewStrictHandlerWithOptions(a, []api.StrictMiddlewareFunc{withAccept}, api.StrictHTTPServerOptions{
+	strict := api.NewStrictHandlerWithOptions(a, []api.StrictMiddlewareFunc{withAccept, noStore}, api.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  a.requestError,
 		ResponseErrorHandlerFunc: a.responseError,
 	})

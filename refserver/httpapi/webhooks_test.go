@@ -15,6 +15,7 @@ import (
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
@@ -54,7 +55,9 @@ func newHookWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc), Admin: httpapi.Admin(dir)})
+	// The receivers listen on loopback, which the operator allows.
+	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc), Admin: httpapi.Admin(dir),
+		Destinations: netguard.MustParse(netguard.Loopback)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
@@ -32,7 +33,9 @@ type Server struct {
 
 // Start serves the API over store until the test ends. Webhooks are polled
 // every 50 ms besides being sent at once, since the server's "notify after
-// a write" is part of its main package, not of the Stack.
+// a write" is part of its main package, not of the Stack. Receivers may
+// listen on loopback, as tests' do: the server allows the loopback networks
+// (netguard.Loopback) as an operator would with --webhook-allow.
 func Start(t testing.TB, store itsm.Store) *Server {
 	t.Helper()
 	ctx := context.Background()
@@ -40,7 +43,9 @@ func Start(t testing.TB, store itsm.Store) *Server {
 	if err := auth.Bootstrap(ctx, store, secret, io.Discard); err != nil {
 		t.Fatalf("refservertest: bootstrap: %v", err)
 	}
-	st, err := httpapi.Build(ctx, store, nil, webhook.Options{PollInterval: 50 * time.Millisecond})
+	st, err := httpapi.Build(ctx, store, nil, httpapi.Hooks{
+		Config:   webhook.Config{Destinations: netguard.MustParse(netguard.Loopback)},
+		Dispatch: webhook.Options{PollInterval: 50 * time.Millisecond}})
 	if err != nil {
 		t.Fatalf("refservertest: build: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -364,5 +365,35 @@ func TestWeakSecretsRefused(t *testing.T) {
 		if _, err := e.svc.RotateSecret(e.ctx, agentA, c.ID, strong); err != nil {
 			t.Errorf("rotate to %q: %v", strong, err)
 		}
+	}
+}
+
+// A client given with its own *http.Transport is guarded all the same, and
+// its proxy, which would connect past the check, is dropped.
+func TestGivenTransportIsGuarded(t *testing.T) {
+	clock := itsm.NewManualClock(t0)
+	o := fakeTime(clock)
+	o.MaxAttempts = 1
+	w := &guardWatch{}
+	rc := newReceiver(t, clock)
+	proxy := newReceiver(t, clock) // a proxy would receive the request
+	proxyURL, _ := url.Parse(proxy.srv.URL)
+	_, port, _ := net.SplitHostPort(proxyURL.Host)
+	lookup := func(context.Context, string, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	e := newPublicEnv(t, webhook.Config{Clock: clock, Observe: w.observe, AllowHTTP: true, Lookup: lookup,
+		Client: &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxyURL)}}}, &o)
+	if _, err := e.svc.Create(e.ctx, agentA, webhook.Spec{URL: "http://loop.example:" + port + "/hook"}); err != nil {
+		t.Fatal(err)
+	}
+	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
+	e.run()
+	waitFor(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
+	if n, m := len(rc.arrivals()), len(proxy.arrivals()); n+m != 0 {
+		t.Errorf("the receiver got %d requests and the proxy %d", n, m)
+	}
+	if fs := w.failures(); len(fs) != 1 || !errors.Is(fs[0], netguard.ErrRefused) {
+		t.Errorf("failures %v, want the name's loopback address refused", fs)
 	}
 }

@@ -186,12 +186,13 @@ type Config struct {
 	// Clock gives times and signing timestamps; nil means the system clock.
 	Clock itsm.Clock
 	// Client sends the requests; nil means a client with Timeout. The
-	// Service uses a copy that does not follow redirects, and whose
-	// Transport (which must be nil or an *http.Transport, such as one with
-	// the TLS settings of internal receivers) is a clone that connects
-	// only where Destinations allows and through no proxy: a proxy from
-	// the environment would connect on the Service's behalf, past the
-	// check.
+	// Service uses a copy that does not follow redirects. When its
+	// Transport is nil or an *http.Transport (one with the TLS settings of
+	// internal receivers, say), the copy's is a clone that connects only
+	// where Destinations allows, and through no proxy: a proxy from the
+	// environment would connect on the Service's behalf, past the check.
+	// Any other RoundTripper, such as a test's fake network, is used as it
+	// is, and keeping destinations in check is then its business.
 	Client *http.Client
 	// Timeout bounds one attempt, answer included, when Client has no
 	// timeout of its own; 0 means DefaultTimeout.
@@ -298,8 +299,6 @@ func New(cfg Config) (*Service, error) {
 		t = t.Clone()
 		t.Proxy, t.DialContext, t.DialTLSContext = nil, dialer.DialContext, nil
 		client.Transport = t
-	default:
-		return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: the client's transport is a %T; only an *http.Transport can be made to check destinations", t)
 	}
 	if client.Timeout == 0 {
 		client.Timeout = cfg.Timeout
