@@ -6,6 +6,14 @@
 //	go run ./refserver                      # on ./spoc.db, printing its URL
 //	go run ./refserver --addr :8080         # another listen address
 //	go run ./refserver --db postgres://...  # PostgreSQL instead of SQLite
+//	go run ./refserver --webhook-allow 10.20.0.0/16,hooks.internal
+//	                                        # webhooks may reach these besides public addresses
+//
+// Webhook receivers must have public addresses unless --webhook-allow (or
+// SPOC_WEBHOOK_ALLOW) names their networks, addresses or host names; --demo
+// allows loopback, for examples/supplier on the same machine, and says so.
+// An organisation holds at most 10 webhook subscriptions unless
+// --webhook-max-per-org (or SPOC_WEBHOOK_MAX_PER_ORG) says otherwise.
 package main
 
 import (

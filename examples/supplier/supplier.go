@@ -88,6 +88,11 @@ func Work(ctx context.Context, cfg Config) error {
 	// worked once: see take).
 	url := "http://" + ln.Addr().String() + "/spoc-events"
 	sub, err := client.Check(c.CreateWebhookWithResponse(ctx, api.WebhookInput{URL: url, Types: []api.EventFilter{"incident."}}))
+	if itsm.IsCode(err, itsm.CodeInvalid) {
+		// A server delivers only to public addresses unless its operator
+		// allows more; this receiver is on the operator's own machine.
+		return fmt.Errorf("subscribe %s: %w (a server on this machine must allow loopback receivers: --demo does, or --webhook-allow 127.0.0.1)", url, err)
+	}
 	if err != nil {
 		return fmt.Errorf("subscribe %s: %w", url, err)
 	}

@@ -52,6 +52,17 @@
 //
 // Errors name the URL's host but not its path or query, because webhook URLs
 // often carry a secret and the error ends up in the incident's journal.
+//
+// # Destinations
+//
+// The URL is the operator's, so the Notifier posts wherever it points, an
+// internal relay included. An application that lets anyone else choose it
+// (a customer's or supplier's own receiver) gives a client that refuses the
+// server's own networks: Options.Client set to a netguard.Dialer's Client,
+// as the reference server's webhooks do:
+//
+//	d := &netguard.Dialer{Policy: allow} // allow: netguard.Parse of the operator's list
+//	n, err := httpnotify.New(httpnotify.Options{URL: url, Client: d.Client(httpnotify.DefaultTimeout)})
 package httpnotify
 
 import (
@@ -108,7 +119,9 @@ type Options struct {
 	URL string
 	// Client sends the requests; nil means a client with DefaultTimeout.
 	// The Notifier uses a copy that does not follow redirects, so the
-	// client given is not changed.
+	// client given is not changed. A netguard.Dialer's Client keeps
+	// requests away from the server's own networks (see Destinations in
+	// the package documentation).
 	Client *http.Client
 	// Secret, when set, signs every request (see the package
 	// documentation); it must be at least MinSecretSize bytes.

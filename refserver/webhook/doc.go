@@ -36,6 +36,29 @@
 // configured), a timeout or a network error is a failed attempt. At most
 // 64 KiB of an answer is read, and it is discarded.
 //
+// # Destinations
+//
+// The owner names the URL and the server connects to it, so a URL could
+// aim the server at its own networks: its /metrics and API on loopback, its
+// database, the cloud's metadata service at 169.254.169.254. By default a
+// receiver must therefore have a public address; Config.Destinations is
+// the operator's allow-list of further networks and host names (package
+// netguard; refserver's --webhook-allow). A URL whose host is a forbidden
+// address, in any spelling (::ffff:127.0.0.1, 2130706433, 0177.0.0.1), or
+// localhost is refused when it is given. A host name is checked when
+// connecting, on every connection and on every address it resolves to, so
+// a name that resolved to a public address when it was subscribed and to
+// 127.0.0.1 now (DNS rebinding) is refused now; the client uses no proxy
+// from the environment, which would connect past the check.
+//
+// What the owner sees of a failed attempt (Delivery.LastError,
+// DeadLetter.Error) is the status the receiver answered, or NoAnswer, or
+// what is wrong with the URL by the server's rules: never the receiver's
+// answer, which would read an internal service's secrets out, nor the
+// network's error, which would tell a closed port from a filtered one or
+// from one that does not speak HTTP. The server's log has both, and
+// Config.Observe gets the whole error.
+//
 // # Order, retries and dead letters
 //
 // Events reach one subscription strictly in Seq order, which orders them per
@@ -81,7 +104,12 @@
 //
 // Subscriptions belong to an organisation. Its agents manage them; admins
 // (Config.Admin) manage everyone's. Another organisation's subscription is
-// reported as not found, not forbidden, so its existence does not leak. The
-// secret is shown once, when it is created or rotated; it is kept in the
-// store, because a signature needs the key itself.
+// reported as not found, not forbidden, so its existence does not leak. An
+// organisation holds at most Config.MaxPerOwner subscriptions
+// (DefaultMaxPerOwner); one more is a conflict, since each costs a request
+// per event. The secret is shown once, when it is created or rotated; it
+// is kept in the store, because a signature needs the key itself. The
+// server makes it (NewSecret) unless the client gives one, which must be at
+// least MinSecret characters and neither a repetition nor a handful of
+// characters.
 package webhook
