@@ -63,7 +63,8 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	}
 	var errs []error
 	for _, a := range addrs {
-		conn, err := nd.DialContext(ctx, network, net.JoinHostPort(a.String(), port))
+		// Unmapped: a resolver may give an IPv4 address as ::ffff:a.b.c.d.
+		conn, err := nd.DialContext(ctx, network, net.JoinHostPort(a.Unmap().String(), port))
 		if err == nil {
 			return conn, nil
 		}
