@@ -1771,11 +1771,14 @@ paths:
       summary: Draft a customer's month
       description: |
         The desk computes the report of the customer's month and stores it as
-        the draft of the month's follow-up. The first draft creates the
+        the draft of its follow-up of the month. The first draft creates the
         follow-up (201); drafting again while it is drafted or rejected
         computes the report anew within the same version (200). Once approved
         a version is frozen: use correct. The month must have ended. An agent
-        of a desk with read, write and report access to service levels.
+        of a desk with read, write and report access to service levels that
+        provides the customer an SLA; any other desk is refused (403), and
+        each desk serving a customer drafts its own follow-up, which no other
+        desk can see.
       requestBody:
         required: true
         content:
@@ -1966,7 +1969,7 @@ paths:
       tags: [followups]
       operationId: correctFollowUp
       summary: Correct an approved follow-up
-      description: The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+      description: The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
       parameters:
         - $ref: '#/components/parameters/FollowUpID'
       requestBody:
@@ -4150,7 +4153,7 @@ components:
           allOf:
             - $ref: '#/components/schemas/ID'
         desk:
-          description: The desk that drafted it first, which answers for the customer's SLA.
+          description: The desk whose follow-up it is, which provides the customer the SLAs it measures and answers for them.
           allOf:
             - $ref: '#/components/schemas/ID'
         month:

@@ -191,11 +191,14 @@ type ClientInterface interface {
 	// DraftFollowUpWithBody Draft a customer's month
 	//
 	// The desk computes the report of the customer's month and stores it as
-	// the draft of the month's follow-up. The first draft creates the
+	// the draft of its follow-up of the month. The first draft creates the
 	// follow-up (201); drafting again while it is drafted or rejected
 	// computes the report anew within the same version (200). Once approved
 	// a version is frozen: use correct. The month must have ended. An agent
-	// of a desk with read, write and report access to service levels.
+	// of a desk with read, write and report access to service levels that
+	// provides the customer an SLA; any other desk is refused (403), and
+	// each desk serving a customer drafts its own follow-up, which no other
+	// desk can see.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -205,11 +208,14 @@ type ClientInterface interface {
 	// DraftFollowUp Draft a customer's month
 	//
 	// The desk computes the report of the customer's month and stores it as
-	// the draft of the month's follow-up. The first draft creates the
+	// the draft of its follow-up of the month. The first draft creates the
 	// follow-up (201); drafting again while it is drafted or rejected
 	// computes the report anew within the same version (200). Once approved
 	// a version is frozen: use correct. The month must have ended. An agent
-	// of a desk with read, write and report access to service levels.
+	// of a desk with read, write and report access to service levels that
+	// provides the customer an SLA; any other desk is refused (403), and
+	// each desk serving a customer drafts its own follow-up, which no other
+	// desk can see.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -251,7 +257,7 @@ type ClientInterface interface {
 
 	// CorrectFollowUpWithBody Correct an approved follow-up
 	//
-	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -260,7 +266,7 @@ type ClientInterface interface {
 
 	// CorrectFollowUp Correct an approved follow-up
 	//
-	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1213,11 +1219,14 @@ func (c *Client) ListFollowUps(ctx context.Context, params *ListFollowUpsParams,
 // DraftFollowUpWithBody Draft a customer's month
 //
 // The desk computes the report of the customer's month and stores it as
-// the draft of the month's follow-up. The first draft creates the
+// the draft of its follow-up of the month. The first draft creates the
 // follow-up (201); drafting again while it is drafted or rejected
 // computes the report anew within the same version (200). Once approved
 // a version is frozen: use correct. The month must have ended. An agent
-// of a desk with read, write and report access to service levels.
+// of a desk with read, write and report access to service levels that
+// provides the customer an SLA; any other desk is refused (403), and
+// each desk serving a customer drafts its own follow-up, which no other
+// desk can see.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1237,11 +1246,14 @@ func (c *Client) DraftFollowUpWithBody(ctx context.Context, contentType string, 
 // DraftFollowUp Draft a customer's month
 //
 // The desk computes the report of the customer's month and stores it as
-// the draft of the month's follow-up. The first draft creates the
+// the draft of its follow-up of the month. The first draft creates the
 // follow-up (201); drafting again while it is drafted or rejected
 // computes the report anew within the same version (200). Once approved
 // a version is frozen: use correct. The month must have ended. An agent
-// of a desk with read, write and report access to service levels.
+// of a desk with read, write and report access to service levels that
+// provides the customer an SLA; any other desk is refused (403), and
+// each desk serving a customer drafts its own follow-up, which no other
+// desk can see.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1323,7 +1335,7 @@ func (c *Client) ApproveFollowUp(ctx context.Context, id FollowUpID, body Approv
 
 // CorrectFollowUpWithBody Correct an approved follow-up
 //
-// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1342,7 +1354,7 @@ func (c *Client) CorrectFollowUpWithBody(ctx context.Context, id FollowUpID, con
 
 // CorrectFollowUp Correct an approved follow-up
 //
-// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6105,11 +6117,14 @@ type ClientWithResponsesInterface interface {
 	// DraftFollowUpWithBodyWithResponse Draft a customer's month
 	//
 	// The desk computes the report of the customer's month and stores it as
-	// the draft of the month's follow-up. The first draft creates the
+	// the draft of its follow-up of the month. The first draft creates the
 	// follow-up (201); drafting again while it is drafted or rejected
 	// computes the report anew within the same version (200). Once approved
 	// a version is frozen: use correct. The month must have ended. An agent
-	// of a desk with read, write and report access to service levels.
+	// of a desk with read, write and report access to service levels that
+	// provides the customer an SLA; any other desk is refused (403), and
+	// each desk serving a customer drafts its own follow-up, which no other
+	// desk can see.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6119,11 +6134,14 @@ type ClientWithResponsesInterface interface {
 	// DraftFollowUpWithResponse Draft a customer's month
 	//
 	// The desk computes the report of the customer's month and stores it as
-	// the draft of the month's follow-up. The first draft creates the
+	// the draft of its follow-up of the month. The first draft creates the
 	// follow-up (201); drafting again while it is drafted or rejected
 	// computes the report anew within the same version (200). Once approved
 	// a version is frozen: use correct. The month must have ended. An agent
-	// of a desk with read, write and report access to service levels.
+	// of a desk with read, write and report access to service levels that
+	// provides the customer an SLA; any other desk is refused (403), and
+	// each desk serving a customer drafts its own follow-up, which no other
+	// desk can see.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6167,7 +6185,7 @@ type ClientWithResponsesInterface interface {
 
 	// CorrectFollowUpWithBodyWithResponse Correct an approved follow-up
 	//
-	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6176,7 +6194,7 @@ type ClientWithResponsesInterface interface {
 
 	// CorrectFollowUpWithResponse Correct an approved follow-up
 	//
-	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12441,11 +12459,14 @@ func (c *ClientWithResponses) ListFollowUpsWithResponse(ctx context.Context, par
 // DraftFollowUpWithBodyWithResponse Draft a customer's month
 //
 // The desk computes the report of the customer's month and stores it as
-// the draft of the month's follow-up. The first draft creates the
+// the draft of its follow-up of the month. The first draft creates the
 // follow-up (201); drafting again while it is drafted or rejected
 // computes the report anew within the same version (200). Once approved
 // a version is frozen: use correct. The month must have ended. An agent
-// of a desk with read, write and report access to service levels.
+// of a desk with read, write and report access to service levels that
+// provides the customer an SLA; any other desk is refused (403), and
+// each desk serving a customer drafts its own follow-up, which no other
+// desk can see.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12461,11 +12482,14 @@ func (c *ClientWithResponses) DraftFollowUpWithBodyWithResponse(ctx context.Cont
 // DraftFollowUpWithResponse Draft a customer's month
 //
 // The desk computes the report of the customer's month and stores it as
-// the draft of the month's follow-up. The first draft creates the
+// the draft of its follow-up of the month. The first draft creates the
 // follow-up (201); drafting again while it is drafted or rejected
 // computes the report anew within the same version (200). Once approved
 // a version is frozen: use correct. The month must have ended. An agent
-// of a desk with read, write and report access to service levels.
+// of a desk with read, write and report access to service levels that
+// provides the customer an SLA; any other desk is refused (403), and
+// each desk serving a customer drafts its own follow-up, which no other
+// desk can see.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12533,7 +12557,7 @@ func (c *ClientWithResponses) ApproveFollowUpWithResponse(ctx context.Context, i
 
 // CorrectFollowUpWithBodyWithResponse Correct an approved follow-up
 //
-// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12548,7 +12572,7 @@ func (c *ClientWithResponses) CorrectFollowUpWithBodyWithResponse(ctx context.Co
 
 // CorrectFollowUpWithResponse Correct an approved follow-up
 //
-// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
