@@ -100,7 +100,7 @@ type ClientInterface interface {
 
 	// CreateAgreementWithBody Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -109,7 +109,7 @@ type ClientInterface interface {
 
 	// CreateAgreement Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -141,7 +141,7 @@ type ClientInterface interface {
 	//
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
-	// history. Administrators of a desk only.
+	// history. The platform administration and the administrators of a desk only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -152,7 +152,7 @@ type ClientInterface interface {
 	//
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
-	// history. Administrators of a desk only.
+	// history. The platform administration and the administrators of a desk only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -174,7 +174,9 @@ type ClientInterface interface {
 	// Events after a sequence number, in sequence order, with those the
 	// caller's organisation may not see left out (the desk sees its own
 	// incidents' events, a supplier those of the incidents it holds or
-	// held, a customer those of its users' incidents). Sequence numbers are
+	// held, a customer those of its users' incidents; the platform
+	// administration those of the register, its tokens and the service
+	// levels). Sequence numbers are
 	// gapless in the log, so a page may skip numbers only where events were
 	// left out. To follow the feed, pass the page's `next` as `after`.
 	//
@@ -743,7 +745,7 @@ type ClientInterface interface {
 
 	// CreateOrganisationWithBody Create an organisation
 	//
-	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -752,7 +754,7 @@ type ClientInterface interface {
 
 	// CreateOrganisation Create an organisation
 	//
-	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -764,7 +766,9 @@ type ClientInterface interface {
 	// Removes the organisation from the register: its tokens stop working
 	// and its rights are gone. Its ID stays taken for ever, so that an old
 	// token can never act for a new organisation, and its tickets keep
-	// naming it. Administrators of a desk only.
+	// naming it. The platform administration only (the administrators of
+	// the spoc administration organisation, such as the first
+	// administrator); an organisation's own administrator may not.
 	//
 	// Corresponds with DELETE /v1/organisations/{id} (the `RemoveOrganisation` operationId).
 	RemoveOrganisation(ctx context.Context, id OrganisationID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -778,7 +782,7 @@ type ClientInterface interface {
 
 	// UpdateOrganisationWithBody Rename an organisation or change its role
 	//
-	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -787,7 +791,7 @@ type ClientInterface interface {
 
 	// UpdateOrganisation Rename an organisation or change its role
 	//
-	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -796,14 +800,14 @@ type ClientInterface interface {
 
 	// GetPermissions An organisation's rights
 	//
-	// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. Administrators see every organisation's, others their own organisation's.
+	// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. The platform administration sees every organisation's, everyone else (an organisation's administrator included) their own organisation's.
 	//
 	// Corresponds with GET /v1/organisations/{id}/permissions (the `GetPermissions` operationId).
 	GetPermissions(ctx context.Context, id OrganisationID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GrantPermissionsWithBody Grant rights in a domain
 	//
-	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -812,7 +816,7 @@ type ClientInterface interface {
 
 	// GrantPermissions Grant rights in a domain
 	//
-	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -821,7 +825,7 @@ type ClientInterface interface {
 
 	// RevokePermissionsWithBody Revoke rights in a domain
 	//
-	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -830,7 +834,7 @@ type ClientInterface interface {
 
 	// RevokePermissions Revoke rights in a domain
 	//
-	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -853,7 +857,7 @@ type ClientInterface interface {
 
 	// ListTokens List tokens
 	//
-	// The tokens issued, revoked and expired ones included, oldest first, without their secrets. Administrators of a desk only.
+	// The tokens issued, revoked and expired ones included, oldest first, without their secrets. The platform administration lists everyone's; an organisation's administrator its own organisation's only (403 when it names another organisation).
 	//
 	// Corresponds with GET /v1/tokens (the `ListTokens` operationId).
 	ListTokens(ctx context.Context, params *ListTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -862,8 +866,10 @@ type ClientInterface interface {
 	//
 	// Issues a bearer token for an actor: a person of an existing
 	// organisation with roles. The response is the only time the secret is
-	// shown; the server keeps only its digest. Administrators of a desk
-	// only.
+	// shown; the server keeps only its digest. The platform administration
+	// issues tokens for anyone; an organisation's administrator for its own
+	// organisation's people only (403 for anyone else's, a platform
+	// administrator's included).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -874,8 +880,10 @@ type ClientInterface interface {
 	//
 	// Issues a bearer token for an actor: a person of an existing
 	// organisation with roles. The response is the only time the secret is
-	// shown; the server keeps only its digest. Administrators of a desk
-	// only.
+	// shown; the server keeps only its digest. The platform administration
+	// issues tokens for anyone; an organisation's administrator for its own
+	// organisation's people only (403 for anyone else's, a platform
+	// administrator's included).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -884,14 +892,14 @@ type ClientInterface interface {
 
 	// RevokeToken Revoke a token
 	//
-	// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. Administrators of a desk only.
+	// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. The platform administration revokes anyone's; an organisation's administrator its own organisation's people's, and another organisation's token is not found for it.
 	//
 	// Corresponds with DELETE /v1/tokens/{id} (the `RevokeToken` operationId).
 	RevokeToken(ctx context.Context, id TokenID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWebhooks List webhooks
 	//
-	// The subscriptions of the caller's organisation (administrators - everyone's, or one owner's) in creation order, without their secrets.
+	// The subscriptions of the caller's organisation (for the platform administration everyone's, or one owner's) in creation order, without their secrets. An organisation's agents and administrators see their own organisation's.
 	//
 	// Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
 	ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -907,7 +915,8 @@ type ClientInterface interface {
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
 	// generated when not given, and shown only in this response. An agent
-	// subscribes for its own organisation; an administrator for any.
+	// or administrator of an organisation subscribes for its own
+	// organisation only; the platform administration for any.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -925,7 +934,8 @@ type ClientInterface interface {
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
 	// generated when not given, and shown only in this response. An agent
-	// subscribes for its own organisation; an administrator for any.
+	// or administrator of an organisation subscribes for its own
+	// organisation only; the platform administration for any.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1028,7 +1038,7 @@ func (c *Client) ListAgreements(ctx context.Context, reqEditors ...RequestEditor
 
 // CreateAgreementWithBody Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1047,7 +1057,7 @@ func (c *Client) CreateAgreementWithBody(ctx context.Context, contentType string
 
 // CreateAgreement Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1119,7 +1129,7 @@ func (c *Client) GetCalendar(ctx context.Context, name CalendarName, reqEditors 
 //
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
-// history. Administrators of a desk only.
+// history. The platform administration and the administrators of a desk only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1140,7 +1150,7 @@ func (c *Client) PutCalendarWithBody(ctx context.Context, name CalendarName, con
 //
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
-// history. Administrators of a desk only.
+// history. The platform administration and the administrators of a desk only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1182,7 +1192,9 @@ func (c *Client) ListDueClocks(ctx context.Context, params *ListDueClocksParams,
 // Events after a sequence number, in sequence order, with those the
 // caller's organisation may not see left out (the desk sees its own
 // incidents' events, a supplier those of the incidents it holds or
-// held, a customer those of its users' incidents). Sequence numbers are
+// held, a customer those of its users' incidents; the platform
+// administration those of the register, its tokens and the service
+// levels). Sequence numbers are
 // gapless in the log, so a page may skip numbers only where events were
 // left out. To follow the feed, pass the page's `next` as `after`.
 //
@@ -2321,7 +2333,7 @@ func (c *Client) ListOrganisations(ctx context.Context, reqEditors ...RequestEdi
 
 // CreateOrganisationWithBody Create an organisation
 //
-// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2340,7 +2352,7 @@ func (c *Client) CreateOrganisationWithBody(ctx context.Context, contentType str
 
 // CreateOrganisation Create an organisation
 //
-// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2362,7 +2374,9 @@ func (c *Client) CreateOrganisation(ctx context.Context, body CreateOrganisation
 // Removes the organisation from the register: its tokens stop working
 // and its rights are gone. Its ID stays taken for ever, so that an old
 // token can never act for a new organisation, and its tickets keep
-// naming it. Administrators of a desk only.
+// naming it. The platform administration only (the administrators of
+// the spoc administration organisation, such as the first
+// administrator); an organisation's own administrator may not.
 //
 // Corresponds with DELETE /v1/organisations/{id} (the `RemoveOrganisation` operationId).
 func (c *Client) RemoveOrganisation(ctx context.Context, id OrganisationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2396,7 +2410,7 @@ func (c *Client) GetOrganisation(ctx context.Context, id OrganisationID, reqEdit
 
 // UpdateOrganisationWithBody Rename an organisation or change its role
 //
-// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2415,7 +2429,7 @@ func (c *Client) UpdateOrganisationWithBody(ctx context.Context, id Organisation
 
 // UpdateOrganisation Rename an organisation or change its role
 //
-// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2434,7 +2448,7 @@ func (c *Client) UpdateOrganisation(ctx context.Context, id OrganisationID, body
 
 // GetPermissions An organisation's rights
 //
-// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. Administrators see every organisation's, others their own organisation's.
+// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. The platform administration sees every organisation's, everyone else (an organisation's administrator included) their own organisation's.
 //
 // Corresponds with GET /v1/organisations/{id}/permissions (the `GetPermissions` operationId).
 func (c *Client) GetPermissions(ctx context.Context, id OrganisationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2451,7 +2465,7 @@ func (c *Client) GetPermissions(ctx context.Context, id OrganisationID, reqEdito
 
 // GrantPermissionsWithBody Grant rights in a domain
 //
-// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2470,7 +2484,7 @@ func (c *Client) GrantPermissionsWithBody(ctx context.Context, id OrganisationID
 
 // GrantPermissions Grant rights in a domain
 //
-// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2489,7 +2503,7 @@ func (c *Client) GrantPermissions(ctx context.Context, id OrganisationID, body G
 
 // RevokePermissionsWithBody Revoke rights in a domain
 //
-// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2508,7 +2522,7 @@ func (c *Client) RevokePermissionsWithBody(ctx context.Context, id OrganisationI
 
 // RevokePermissions Revoke rights in a domain
 //
-// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2551,7 +2565,7 @@ func (c *Client) GetReport(ctx context.Context, params *GetReportParams, reqEdit
 
 // ListTokens List tokens
 //
-// The tokens issued, revoked and expired ones included, oldest first, without their secrets. Administrators of a desk only.
+// The tokens issued, revoked and expired ones included, oldest first, without their secrets. The platform administration lists everyone's; an organisation's administrator its own organisation's only (403 when it names another organisation).
 //
 // Corresponds with GET /v1/tokens (the `ListTokens` operationId).
 func (c *Client) ListTokens(ctx context.Context, params *ListTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2570,8 +2584,10 @@ func (c *Client) ListTokens(ctx context.Context, params *ListTokensParams, reqEd
 //
 // Issues a bearer token for an actor: a person of an existing
 // organisation with roles. The response is the only time the secret is
-// shown; the server keeps only its digest. Administrators of a desk
-// only.
+// shown; the server keeps only its digest. The platform administration
+// issues tokens for anyone; an organisation's administrator for its own
+// organisation's people only (403 for anyone else's, a platform
+// administrator's included).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2592,8 +2608,10 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 //
 // Issues a bearer token for an actor: a person of an existing
 // organisation with roles. The response is the only time the secret is
-// shown; the server keeps only its digest. Administrators of a desk
-// only.
+// shown; the server keeps only its digest. The platform administration
+// issues tokens for anyone; an organisation's administrator for its own
+// organisation's people only (403 for anyone else's, a platform
+// administrator's included).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2612,7 +2630,7 @@ func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody,
 
 // RevokeToken Revoke a token
 //
-// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. Administrators of a desk only.
+// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. The platform administration revokes anyone's; an organisation's administrator its own organisation's people's, and another organisation's token is not found for it.
 //
 // Corresponds with DELETE /v1/tokens/{id} (the `RevokeToken` operationId).
 func (c *Client) RevokeToken(ctx context.Context, id TokenID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2629,7 +2647,7 @@ func (c *Client) RevokeToken(ctx context.Context, id TokenID, reqEditors ...Requ
 
 // ListWebhooks List webhooks
 //
-// The subscriptions of the caller's organisation (administrators - everyone's, or one owner's) in creation order, without their secrets.
+// The subscriptions of the caller's organisation (for the platform administration everyone's, or one owner's) in creation order, without their secrets. An organisation's agents and administrators see their own organisation's.
 //
 // Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
 func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2655,7 +2673,8 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
 // generated when not given, and shown only in this response. An agent
-// subscribes for its own organisation; an administrator for any.
+// or administrator of an organisation subscribes for its own
+// organisation only; the platform administration for any.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2683,7 +2702,8 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, contentType string, 
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
 // generated when not given, and shown only in this response. An agent
-// subscribes for its own organisation; an administrator for any.
+// or administrator of an organisation subscribes for its own
+// organisation only; the platform administration for any.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6014,7 +6034,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithBodyWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6023,7 +6043,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6061,7 +6081,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
-	// history. Administrators of a desk only.
+	// history. The platform administration and the administrators of a desk only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6072,7 +6092,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
-	// history. Administrators of a desk only.
+	// history. The platform administration and the administrators of a desk only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6096,7 +6116,9 @@ type ClientWithResponsesInterface interface {
 	// Events after a sequence number, in sequence order, with those the
 	// caller's organisation may not see left out (the desk sees its own
 	// incidents' events, a supplier those of the incidents it holds or
-	// held, a customer those of its users' incidents). Sequence numbers are
+	// held, a customer those of its users' incidents; the platform
+	// administration those of the register, its tokens and the service
+	// levels). Sequence numbers are
 	// gapless in the log, so a page may skip numbers only where events were
 	// left out. To follow the feed, pass the page's `next` as `after`.
 	//
@@ -6687,7 +6709,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateOrganisationWithBodyWithResponse Create an organisation
 	//
-	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6696,7 +6718,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateOrganisationWithResponse Create an organisation
 	//
-	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6708,7 +6730,9 @@ type ClientWithResponsesInterface interface {
 	// Removes the organisation from the register: its tokens stop working
 	// and its rights are gone. Its ID stays taken for ever, so that an old
 	// token can never act for a new organisation, and its tickets keep
-	// naming it. Administrators of a desk only.
+	// naming it. The platform administration only (the administrators of
+	// the spoc administration organisation, such as the first
+	// administrator); an organisation's own administrator may not.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6726,7 +6750,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateOrganisationWithBodyWithResponse Rename an organisation or change its role
 	//
-	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6735,7 +6759,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateOrganisationWithResponse Rename an organisation or change its role
 	//
-	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6744,7 +6768,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPermissionsWithResponse An organisation's rights
 	//
-	// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. Administrators see every organisation's, others their own organisation's.
+	// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. The platform administration sees every organisation's, everyone else (an organisation's administrator included) their own organisation's.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6753,7 +6777,7 @@ type ClientWithResponsesInterface interface {
 
 	// GrantPermissionsWithBodyWithResponse Grant rights in a domain
 	//
-	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6762,7 +6786,7 @@ type ClientWithResponsesInterface interface {
 
 	// GrantPermissionsWithResponse Grant rights in a domain
 	//
-	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6771,7 +6795,7 @@ type ClientWithResponsesInterface interface {
 
 	// RevokePermissionsWithBodyWithResponse Revoke rights in a domain
 	//
-	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6780,7 +6804,7 @@ type ClientWithResponsesInterface interface {
 
 	// RevokePermissionsWithResponse Revoke rights in a domain
 	//
-	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6805,7 +6829,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListTokensWithResponse List tokens
 	//
-	// The tokens issued, revoked and expired ones included, oldest first, without their secrets. Administrators of a desk only.
+	// The tokens issued, revoked and expired ones included, oldest first, without their secrets. The platform administration lists everyone's; an organisation's administrator its own organisation's only (403 when it names another organisation).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6816,8 +6840,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Issues a bearer token for an actor: a person of an existing
 	// organisation with roles. The response is the only time the secret is
-	// shown; the server keeps only its digest. Administrators of a desk
-	// only.
+	// shown; the server keeps only its digest. The platform administration
+	// issues tokens for anyone; an organisation's administrator for its own
+	// organisation's people only (403 for anyone else's, a platform
+	// administrator's included).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6828,8 +6854,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Issues a bearer token for an actor: a person of an existing
 	// organisation with roles. The response is the only time the secret is
-	// shown; the server keeps only its digest. Administrators of a desk
-	// only.
+	// shown; the server keeps only its digest. The platform administration
+	// issues tokens for anyone; an organisation's administrator for its own
+	// organisation's people only (403 for anyone else's, a platform
+	// administrator's included).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6838,7 +6866,7 @@ type ClientWithResponsesInterface interface {
 
 	// RevokeTokenWithResponse Revoke a token
 	//
-	// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. Administrators of a desk only.
+	// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. The platform administration revokes anyone's; an organisation's administrator its own organisation's people's, and another organisation's token is not found for it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6847,7 +6875,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListWebhooksWithResponse List webhooks
 	//
-	// The subscriptions of the caller's organisation (administrators - everyone's, or one owner's) in creation order, without their secrets.
+	// The subscriptions of the caller's organisation (for the platform administration everyone's, or one owner's) in creation order, without their secrets. An organisation's agents and administrators see their own organisation's.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6865,7 +6893,8 @@ type ClientWithResponsesInterface interface {
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
 	// generated when not given, and shown only in this response. An agent
-	// subscribes for its own organisation; an administrator for any.
+	// or administrator of an organisation subscribes for its own
+	// organisation only; the platform administration for any.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6883,7 +6912,8 @@ type ClientWithResponsesInterface interface {
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
 	// generated when not given, and shown only in this response. An agent
-	// subscribes for its own organisation; an administrator for any.
+	// or administrator of an organisation subscribes for its own
+	// organisation only; the platform administration for any.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12296,7 +12326,7 @@ func (c *ClientWithResponses) ListAgreementsWithResponse(ctx context.Context, re
 
 // CreateAgreementWithBodyWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12311,7 +12341,7 @@ func (c *ClientWithResponses) CreateAgreementWithBodyWithResponse(ctx context.Co
 
 // CreateAgreementWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12373,7 +12403,7 @@ func (c *ClientWithResponses) GetCalendarWithResponse(ctx context.Context, name 
 //
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
-// history. Administrators of a desk only.
+// history. The platform administration and the administrators of a desk only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12390,7 +12420,7 @@ func (c *ClientWithResponses) PutCalendarWithBodyWithResponse(ctx context.Contex
 //
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
-// history. Administrators of a desk only.
+// history. The platform administration and the administrators of a desk only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12426,7 +12456,9 @@ func (c *ClientWithResponses) ListDueClocksWithResponse(ctx context.Context, par
 // Events after a sequence number, in sequence order, with those the
 // caller's organisation may not see left out (the desk sees its own
 // incidents' events, a supplier those of the incidents it holds or
-// held, a customer those of its users' incidents). Sequence numbers are
+// held, a customer those of its users' incidents; the platform
+// administration those of the register, its tokens and the service
+// levels). Sequence numbers are
 // gapless in the log, so a page may skip numbers only where events were
 // left out. To follow the feed, pass the page's `next` as `after`.
 //
@@ -13359,7 +13391,7 @@ func (c *ClientWithResponses) ListOrganisationsWithResponse(ctx context.Context,
 
 // CreateOrganisationWithBodyWithResponse Create an organisation
 //
-// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13374,7 +13406,7 @@ func (c *ClientWithResponses) CreateOrganisationWithBodyWithResponse(ctx context
 
 // CreateOrganisationWithResponse Create an organisation
 //
-// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13392,7 +13424,9 @@ func (c *ClientWithResponses) CreateOrganisationWithResponse(ctx context.Context
 // Removes the organisation from the register: its tokens stop working
 // and its rights are gone. Its ID stays taken for ever, so that an old
 // token can never act for a new organisation, and its tickets keep
-// naming it. Administrators of a desk only.
+// naming it. The platform administration only (the administrators of
+// the spoc administration organisation, such as the first
+// administrator); an organisation's own administrator may not.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13422,7 +13456,7 @@ func (c *ClientWithResponses) GetOrganisationWithResponse(ctx context.Context, i
 
 // UpdateOrganisationWithBodyWithResponse Rename an organisation or change its role
 //
-// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13437,7 +13471,7 @@ func (c *ClientWithResponses) UpdateOrganisationWithBodyWithResponse(ctx context
 
 // UpdateOrganisationWithResponse Rename an organisation or change its role
 //
-// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13452,7 +13486,7 @@ func (c *ClientWithResponses) UpdateOrganisationWithResponse(ctx context.Context
 
 // GetPermissionsWithResponse An organisation's rights
 //
-// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. Administrators see every organisation's, others their own organisation's.
+// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. The platform administration sees every organisation's, everyone else (an organisation's administrator included) their own organisation's.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13467,7 +13501,7 @@ func (c *ClientWithResponses) GetPermissionsWithResponse(ctx context.Context, id
 
 // GrantPermissionsWithBodyWithResponse Grant rights in a domain
 //
-// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13482,7 +13516,7 @@ func (c *ClientWithResponses) GrantPermissionsWithBodyWithResponse(ctx context.C
 
 // GrantPermissionsWithResponse Grant rights in a domain
 //
-// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13497,7 +13531,7 @@ func (c *ClientWithResponses) GrantPermissionsWithResponse(ctx context.Context, 
 
 // RevokePermissionsWithBodyWithResponse Revoke rights in a domain
 //
-// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13512,7 +13546,7 @@ func (c *ClientWithResponses) RevokePermissionsWithBodyWithResponse(ctx context.
 
 // RevokePermissionsWithResponse Revoke rights in a domain
 //
-// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13549,7 +13583,7 @@ func (c *ClientWithResponses) GetReportWithResponse(ctx context.Context, params 
 
 // ListTokensWithResponse List tokens
 //
-// The tokens issued, revoked and expired ones included, oldest first, without their secrets. Administrators of a desk only.
+// The tokens issued, revoked and expired ones included, oldest first, without their secrets. The platform administration lists everyone's; an organisation's administrator its own organisation's only (403 when it names another organisation).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13566,8 +13600,10 @@ func (c *ClientWithResponses) ListTokensWithResponse(ctx context.Context, params
 //
 // Issues a bearer token for an actor: a person of an existing
 // organisation with roles. The response is the only time the secret is
-// shown; the server keeps only its digest. Administrators of a desk
-// only.
+// shown; the server keeps only its digest. The platform administration
+// issues tokens for anyone; an organisation's administrator for its own
+// organisation's people only (403 for anyone else's, a platform
+// administrator's included).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13584,8 +13620,10 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 //
 // Issues a bearer token for an actor: a person of an existing
 // organisation with roles. The response is the only time the secret is
-// shown; the server keeps only its digest. Administrators of a desk
-// only.
+// shown; the server keeps only its digest. The platform administration
+// issues tokens for anyone; an organisation's administrator for its own
+// organisation's people only (403 for anyone else's, a platform
+// administrator's included).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13600,7 +13638,7 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 
 // RevokeTokenWithResponse Revoke a token
 //
-// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. Administrators of a desk only.
+// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. The platform administration revokes anyone's; an organisation's administrator its own organisation's people's, and another organisation's token is not found for it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13615,7 +13653,7 @@ func (c *ClientWithResponses) RevokeTokenWithResponse(ctx context.Context, id To
 
 // ListWebhooksWithResponse List webhooks
 //
-// The subscriptions of the caller's organisation (administrators - everyone's, or one owner's) in creation order, without their secrets.
+// The subscriptions of the caller's organisation (for the platform administration everyone's, or one owner's) in creation order, without their secrets. An organisation's agents and administrators see their own organisation's.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13639,7 +13677,8 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
 // generated when not given, and shown only in this response. An agent
-// subscribes for its own organisation; an administrator for any.
+// or administrator of an organisation subscribes for its own
+// organisation only; the platform administration for any.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13663,7 +13702,8 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
 // generated when not given, and shown only in this response. An agent
-// subscribes for its own organisation; an administrator for any.
+// or administrator of an organisation subscribes for its own
+// organisation only; the platform administration for any.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -361,7 +361,9 @@ func (s *Service) owns(actor itsm.Actor, owner itsm.ID) error {
 	if s.admin(actor) {
 		return nil
 	}
-	if !actor.HasRole(itsm.RoleAgent) {
+	// An organisation's own admin manages its subscriptions as its agents
+	// do; only Config.Admin reaches other organisations'.
+	if !actor.HasRole(itsm.RoleAgent) && !actor.HasRole(itsm.RoleAdmin) {
 		return itsm.Errorf(itsm.CodeForbidden, "webhook: %q of %s is neither an agent nor an admin; only they manage webhook subscriptions",
 			actor.Person, actor.Organisation)
 	}
