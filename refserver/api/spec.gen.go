@@ -743,7 +743,7 @@ paths:
       tags: [agreements]
       operationId: createAgreement
       summary: Create an agreement
-      description: Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
+      description: Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
       requestBody:
         required: true
         content:

@@ -100,7 +100,7 @@ type ClientInterface interface {
 
 	// CreateAgreementWithBody Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -109,7 +109,7 @@ type ClientInterface interface {
 
 	// CreateAgreement Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1038,7 +1038,7 @@ func (c *Client) ListAgreements(ctx context.Context, reqEditors ...RequestEditor
 
 // CreateAgreementWithBody Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1057,7 +1057,7 @@ func (c *Client) CreateAgreementWithBody(ctx context.Context, contentType string
 
 // CreateAgreement Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6034,7 +6034,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithBodyWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6043,7 +6043,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12326,7 +12326,7 @@ func (c *ClientWithResponses) ListAgreementsWithResponse(ctx context.Context, re
 
 // CreateAgreementWithBodyWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12341,7 +12341,7 @@ func (c *ClientWithResponses) CreateAgreementWithBodyWithResponse(ctx context.Co
 
 // CreateAgreementWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration and the administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

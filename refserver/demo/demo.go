@@ -8,10 +8,10 @@
 // Seed works only through the server's public API, with a platform
 // administrator's client (organisations and rights are the platform
 // administration's alone), so the demo shows nothing a real integration
-// could not do and breaks when the contract does. It seeds a new database once; on a
-// database it seeded before it only issues new tokens, and a database
-// holding anything else is refused (ErrNotEmpty), so that --demo can never
-// mix made-up organisations into a real register.
+// could not do and breaks when the contract does. It seeds a new database
+// once; on a database it seeded before it only issues new tokens, and a
+// database holding anything else is refused (ErrNotEmpty), so that --demo
+// can never mix made-up organisations into a real register.
 package demo
 
 import (

@@ -33,6 +33,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		t.Fatalf("delegate: %v %s", err, body(r))
 	}
 	recv := newReceiver(t)
+	desk2 := c.org("Second Desk", itsm.OrgDesk)
+	if r := putCalendar(t, c, c.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
+		t.Fatalf("create uc-hours: %s", body(r))
+	}
 	n := 0
 	type call func(*client.ClientWithResponses) (any, error)
 	ops := []struct {
@@ -125,6 +129,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 			[7]int{200, 200, 200, 200, 200, 200, 401}},
 		{"listCalendars", func(cl *client.ClientWithResponses) (any, error) { return cl.ListCalendarsWithResponse(ctx) },
 			[7]int{200, 200, 403, 403, 403, 403, 401}},
+		{"createAgreement of the desk", func(cl *client.ClientWithResponses) (any, error) {
+			n++
+			return cl.CreateAgreementWithBodyWithResponse(ctx, "application/json",
+				strings.NewReader(agreementJSON(fmt.Sprint("UC ", n), "UC", c.supB, c.desk, "8h", "uc-hours")))
+		}, [7]int{201, 201, 403, 403, 403, 403, 401}},
+		{"createAgreement of another desk", func(cl *client.ClientWithResponses) (any, error) {
+			n++
+			return cl.CreateAgreementWithBodyWithResponse(ctx, "application/json",
+				strings.NewReader(agreementJSON(fmt.Sprint("SLA ", n), "SLA", desk2, c.city, "8h", "uc-hours")))
+		}, [7]int{201, 403, 403, 403, 403, 403, 401}},
 	}
 	callers := []struct {
 		name string

@@ -385,6 +385,27 @@ func (a *API) checkParties(ctx context.Context, in api.AgreementInput) error {
 	return nil
 }
 
+// mayAgree refuses an agreement that the administrator's desk is no party
+// to: a desk's administrator agrees its own desk's SLAs (as provider) and
+// UCs and OLAs (as consumer), never another desk's, which would change that
+// desk's clocks, reports and follow-ups. The platform administration agrees
+// any.
+func (a *API) mayAgree(ctx context.Context, who itsm.Actor, in api.AgreementInput) error {
+	platform, err := a.isPlatformAdmin(ctx, who)
+	if err != nil || platform {
+		return err
+	}
+	desk := in.Consumer
+	if in.Kind == sla.KindSLA {
+		desk = in.Provider
+	}
+	if desk != who.Organisation {
+		return itsm.Errorf(itsm.CodeForbidden, "cannot create agreement %q as %q of %s: a desk's administrator creates its own desk's agreements only",
+			in.Name, who.Person, who.Organisation)
+	}
+	return nil
+}
+
 // CreateAgreement adds an SLA, OLA or UC; clocks are measured against it
 // from then on.
 func (a *API) CreateAgreement(ctx context.Context, req api.CreateAgreementRequestObject) (api.CreateAgreementResponseObject, error) {
@@ -403,6 +424,9 @@ func (a *API) CreateAgreement(ctx context.Context, req api.CreateAgreementReques
 		return nil, itsm.Errorf(itsm.CodeInvalid, "agreement %q: kind %q is not SLA, OLA or UC", in.Name, in.Kind)
 	}
 	if err := a.checkParties(ctx, in); err != nil {
+		return nil, err
+	}
+	if err := a.mayAgree(ctx, who, in); err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(in)

@@ -183,8 +183,10 @@ type Config struct {
 	// accepted, and http only to a loopback address (for local tests).
 	AllowHTTP bool
 	// Admin reports whether an actor manages every organisation's
-	// subscriptions; nil means holding itsm.RoleAdmin. The server should
-	// narrow it to the desk's admins if suppliers' people may hold the role.
+	// subscriptions; nil means holding itsm.RoleAdmin. A server whose
+	// organisations have admins of their own narrows it to the platform's
+	// administrators (as the reference server's httpapi.Admin does): an
+	// organisation's admin manages its own organisation's anyway.
 	Admin func(itsm.Actor) bool
 	// Observe, when set, is told of every attempt to send an event, by the
 	// Dispatcher and by Retry; for metrics beyond Stats, such as latency.
