@@ -20,9 +20,10 @@ const KindOrganisation = "organisation"
 // AdminOrganisation is the ID of the platform administration: the
 // organisation Bootstrap creates for the first administrator, "spoc
 // administration", a desk with no rights in any domain. Its administrators
-// are the platform administrators (PlatformAdmin). It is the same in every database, so that two processes
-// bootstrapping one database at once write the same record and one of them
-// loses the race, and it can be neither removed nor made anything but a desk.
+// are the platform administrators (PlatformAdmin). It is the same in every
+// database, so that two processes bootstrapping one database at once write
+// the same record and one of them loses the race, and it can be neither
+// removed nor made anything but a desk.
 var AdminOrganisation = itsm.MustParseID("00000000-0000-7000-8000-000000000001")
 
 // AdminScope is what an actor administers. The register tells two kinds of

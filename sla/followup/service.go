@@ -54,8 +54,8 @@ const (
 
 // Draft computes the report of customer's month with Config.Compute and
 // stores it as the draft of the actor's desk's follow-up of the month (state
-// drafted). The desk must provide the customer an SLA (Config.Provides). The first
-// draft creates the follow-up at version 1. Drafting again while the
+// drafted). The desk must provide the customer an SLA (Config.Provides). The
+// first draft creates the follow-up at version 1. Drafting again while the
 // follow-up is drafted or rejected computes the report anew and replaces the
 // draft within the same version, since nobody has approved it; once the
 // version is approved it is frozen, and Draft is refused: use Correct.
