@@ -1045,7 +1045,7 @@ type WebhookDelivery = webhook.Delivery
 
 // WebhookInput A new subscription.
 type WebhookInput struct {
-	// Owner The organisation the events are for; the caller's when absent. Only an administrator may name another.
+	// Owner The organisation the events are for; the caller's when absent. Only the platform administration may name another.
 	Owner ID `json:"owner,omitempty,omitzero"`
 
 	// Secret The HMAC key, printable ASCII, not a repetition nor a handful of characters; generated when absent, which is better.
@@ -1395,7 +1395,7 @@ type GetReportParams struct {
 
 // ListTokensParams defines parameters for ListTokens.
 type ListTokensParams struct {
-	// Organisation Keep the tokens of this organisation's people.
+	// Organisation Keep the tokens of this organisation's people; an organisation's administrator may name only its own.
 	Organisation ID `form:"organisation,omitempty" json:"organisation,omitempty,omitzero"`
 
 	// Limit The page size; 100 when absent.
@@ -1407,7 +1407,7 @@ type ListTokensParams struct {
 
 // ListWebhooksParams defines parameters for ListWebhooks.
 type ListWebhooksParams struct {
-	// Owner For administrators, keep this organisation's subscriptions.
+	// Owner For the platform administration, keep this organisation's subscriptions; anyone else may name only their own organisation (403 for another).
 	Owner ID `form:"owner,omitempty" json:"owner,omitempty,omitzero"`
 
 	// Limit The page size; 100 when absent.

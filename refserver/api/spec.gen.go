@@ -183,9 +183,9 @@ tags:
   - name: clocks
     description: Running service-level clocks, by due time.
   - name: organisations
-    description: The register of organisations (customer, desk, suppliers) and their rights per domain; changed by administrators only.
+    description: The register of organisations (customer, desk, suppliers) and their rights per domain; changed by the platform administration only.
   - name: tokens
-    description: Bearer tokens, each standing for one actor; issued and revoked by administrators.
+    description: Bearer tokens, each standing for one actor; issued and revoked by the platform administration for anyone, and by an organisation's administrators for their own organisation's people.
   - name: calendars
     description: Working-time calendars that agreements measure in.
   - name: agreements
@@ -362,7 +362,7 @@ paths:
       tags: [organisations]
       operationId: createOrganisation
       summary: Create an organisation
-      description: Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+      description: Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
       requestBody:
         required: true
         content:
@@ -414,7 +414,7 @@ paths:
       tags: [organisations]
       operationId: updateOrganisation
       summary: Rename an organisation or change its role
-      description: Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+      description: Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
       requestBody:
         required: true
         content:
@@ -448,7 +448,9 @@ paths:
         Removes the organisation from the register: its tokens stop working
         and its rights are gone. Its ID stays taken for ever, so that an old
         token can never act for a new organisation, and its tickets keep
-        naming it. Administrators of a desk only.
+        naming it. The platform administration only (the administrators of
+        the spoc administration organisation, such as the first
+        administrator); an organisation's own administrator may not.
       responses:
         "204":
           description: Removed.
@@ -465,7 +467,7 @@ paths:
       tags: [organisations]
       operationId: getPermissions
       summary: An organisation's rights
-      description: The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. Administrators see every organisation's, others their own organisation's.
+      description: The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. The platform administration sees every organisation's, everyone else (an organisation's administrator included) their own organisation's.
       parameters:
         - $ref: '#/components/parameters/OrganisationID'
       responses:
@@ -488,7 +490,7 @@ paths:
       tags: [organisations]
       operationId: grantPermissions
       summary: Grant rights in a domain
-      description: Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+      description: Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
       parameters:
         - $ref: '#/components/parameters/OrganisationID'
       requestBody:
@@ -519,7 +521,7 @@ paths:
       tags: [organisations]
       operationId: revokePermissions
       summary: Revoke rights in a domain
-      description: Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+      description: Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
       parameters:
         - $ref: '#/components/parameters/OrganisationID'
       requestBody:
@@ -551,11 +553,11 @@ paths:
       tags: [tokens]
       operationId: listTokens
       summary: List tokens
-      description: The tokens issued, revoked and expired ones included, oldest first, without their secrets. Administrators of a desk only.
+      description: The tokens issued, revoked and expired ones included, oldest first, without their secrets. The platform administration lists everyone's; an organisation's administrator its own organisation's only (403 when it names another organisation).
       parameters:
         - name: organisation
           in: query
-          description: Keep the tokens of this organisation's people.
+          description: Keep the tokens of this organisation's people; an organisation's administrator may name only its own.
           schema:
             $ref: '#/components/schemas/ID'
         - $ref: '#/components/parameters/Limit'
@@ -583,7 +585,9 @@ paths:
         Issues a bearer token for an actor: a person of an existing
         organisation with roles. The response, which carries Cache-Control
         no-store, is the only time the secret is shown; the server keeps only
-        its digest. Administrators of a desk only.
+        its digest. The platform administration issues tokens for anyone; an
+        organisation's administrator for its own organisation's people only
+        (403 for anyone else's, a platform administrator's included).
       requestBody:
         required: true
         content:
@@ -610,7 +614,7 @@ paths:
       tags: [tokens]
       operationId: revokeToken
       summary: Revoke a token
-      description: The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. Administrators of a desk only.
+      description: The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. The platform administration revokes anyone's; an organisation's administrator its own organisation's people's, and another organisation's token is not found for it.
       parameters:
         - $ref: '#/components/parameters/TokenID'
       responses:
@@ -684,7 +688,7 @@ paths:
 	"`" +
 	` in the body must equal the
         path's. Clocks measured afterwards use the new hours over their whole
-        history. Administrators of a desk only.
+        history. The platform administration and the administrators of a desk only.
       requestBody:
         required: true
         content:
@@ -739,7 +743,7 @@ paths:
       tags: [agreements]
       operationId: createAgreement
       summary: Create an agreement
-      description: Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+      description: Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
       requestBody:
         required: true
         content:
@@ -1771,11 +1775,14 @@ paths:
       summary: Draft a customer's month
       description: |
         The desk computes the report of the customer's month and stores it as
-        the draft of the month's follow-up. The first draft creates the
+        the draft of its follow-up of the month. The first draft creates the
         follow-up (201); drafting again while it is drafted or rejected
         computes the report anew within the same version (200). Once approved
         a version is frozen: use correct. The month must have ended. An agent
-        of a desk with read, write and report access to service levels.
+        of a desk with read, write and report access to service levels that
+        provides the customer an SLA; any other desk is refused (403), and
+        each desk serving a customer drafts its own follow-up, which no other
+        desk can see.
       requestBody:
         required: true
         content:
@@ -1966,7 +1973,7 @@ paths:
       tags: [followups]
       operationId: correctFollowUp
       summary: Correct an approved follow-up
-      description: The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+      description: The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
       parameters:
         - $ref: '#/components/parameters/FollowUpID'
       requestBody:
@@ -2004,7 +2011,9 @@ paths:
         Events after a sequence number, in sequence order, with those the
         caller's organisation may not see left out (the desk sees its own
         incidents' events, a supplier those of the incidents it holds or
-        held, a customer those of its users' incidents). Sequence numbers are
+        held, a customer those of its users' incidents; the platform
+        administration those of the register, its tokens and the service
+        levels). Sequence numbers are
         gapless in the log, so a page may skip numbers only where events were
         left out. To follow the feed, pass the page's ` +
 	"`" +
@@ -2045,11 +2054,11 @@ paths:
       tags: [webhooks]
       operationId: listWebhooks
       summary: List webhooks
-      description: The subscriptions of the caller's organisation (administrators - everyone's, or one owner's) in creation order, without their secrets.
+      description: The subscriptions of the caller's organisation (for the platform administration everyone's, or one owner's) in creation order, without their secrets. An organisation's agents and administrators see their own organisation's.
       parameters:
         - name: owner
           in: query
-          description: For administrators, keep this organisation's subscriptions.
+          description: For the platform administration, keep this organisation's subscriptions; anyone else may name only their own organisation (403 for another).
           schema:
             $ref: '#/components/schemas/ID'
         - $ref: '#/components/parameters/Limit'
@@ -2083,8 +2092,9 @@ paths:
         2xx, at least once, resumed after a restart. An event that keeps
         failing becomes a dead letter and delivery moves on. The secret is
         generated when not given, and shown only in this response, which
-        carries Cache-Control no-store. An agent subscribes for its own
-        organisation; an administrator for any.
+        carries Cache-Control no-store. An agent or administrator of an
+        organisation subscribes for its own organisation only; the platform
+        administration for any.
 
         The receiver must have a public address unless the server's operator
         allows its network or host name: a URL whose host is an address of
@@ -4162,7 +4172,7 @@ components:
           allOf:
             - $ref: '#/components/schemas/ID'
         desk:
-          description: The desk that drafted it first, which answers for the customer's SLA.
+          description: The desk whose follow-up it is, which provides the customer the SLAs it measures and answers for them.
           allOf:
             - $ref: '#/components/schemas/ID'
         month:
@@ -4440,7 +4450,7 @@ components:
       required: [url]
       properties:
         owner:
-          description: The organisation the events are for; the caller's when absent. Only an administrator may name another.
+          description: The organisation the events are for; the caller's when absent. Only the platform administration may name another.
           allOf:
             - $ref: '#/components/schemas/ID'
         url:

@@ -860,13 +860,13 @@ func TestReportAndFollowUpSchemasAcceptRealOnes(t *testing.T) {
 	w := newWorld(t)
 	w.lifecycle(t)
 	ctx := context.Background()
-	compute := func(ctx context.Context, customer itsm.ID, p report.Period) (*report.Report, error) {
+	compute := func(ctx context.Context, _, _ itsm.ID, p report.Period) (*report.Report, error) {
 		spec := report.Spec{Period: p, Agreements: w.agreements, Previous: 2,
 			Names: map[itsm.ID]string{w.desk.ID: w.desk.Name, w.net.ID: w.net.Name}}
 		return report.Compute(spec, w.svc.Tickets(ctx, w.agent, spec.Span()))
 	}
 	month := report.Month(2026, time.November, time.UTC)
-	r, err := compute(ctx, w.city.ID, month)
+	r, err := compute(ctx, w.desk.ID, w.city.ID, month)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -885,8 +885,11 @@ func TestReportAndFollowUpSchemasAcceptRealOnes(t *testing.T) {
 	}
 
 	w.clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+	provides := func(_ context.Context, desk, customer itsm.ID) (bool, error) {
+		return desk == w.desk.ID && customer == w.city.ID, nil
+	}
 	fs, err := followup.New(followup.Config{Store: w.store, Directory: w.dir, Permissions: w.perms,
-		Clock: w.clock, Compute: compute})
+		Clock: w.clock, Provides: provides, Compute: compute})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,13 +22,16 @@ const AdminPerson = "spoc-admin"
 const adminOrgName = "spoc administration"
 
 // Admin returns the actor of the first administrator token: AdminPerson of
-// AdminOrganisation with the administrator role only.
+// AdminOrganisation with the administrator role only, a platform
+// administrator (PlatformAdmin).
 func Admin() itsm.Actor {
 	return itsm.Actor{Organisation: AdminOrganisation, Person: AdminPerson, Roles: []itsm.Role{itsm.RoleAdmin}}
 }
 
-// Bootstrap makes sure the database in store has an administrator token
-// that is neither revoked nor expired, and does nothing when it has one. env
+// Bootstrap makes sure the database in store has a platform administrator's
+// token (PlatformAdmin) that is neither revoked nor expired, and does nothing
+// when it has one; an organisation's administrator does not count, as it
+// cannot manage the register. env
 // is the value of SPOC_ADMIN_TOKEN: when set it becomes the token (stored as
 // its digest, so it must have the form NewSecret gives); when empty a new
 // token is made and written to out, with a sentence saying what it is, this
@@ -139,8 +142,8 @@ func Bootstrap(ctx context.Context, store itsm.Store, env string, out io.Writer)
 	return err
 }
 
-// liveAdmin reports whether a token that authenticates an administrator of
-// a desk exists at now.
+// liveAdmin reports whether a token that authenticates a platform
+// administrator exists at now.
 func liveAdmin(tx itsm.ReadTx, now time.Time) (bool, error) {
 	q := itsm.Query{Kind: KindToken, Index: "admin", Match: itsm.MatchRange, From: itsm.IndexTime(now.Add(time.Nanosecond))}
 	for {
@@ -153,8 +156,8 @@ func liveAdmin(tx itsm.ReadTx, now time.Time) (bool, error) {
 			if err != nil {
 				return false, err
 			}
-			if ok, err := adminOfDesk(tx, tok, now); ok || err != nil {
-				return ok, err
+			if platformAdmin(tok, now) {
+				return true, nil
 			}
 		}
 		if page.Next == "" {
@@ -165,7 +168,7 @@ func liveAdmin(tx itsm.ReadTx, now time.Time) (bool, error) {
 }
 
 // isLiveAdmin reports whether the token with the digest hash authenticates
-// an administrator of a desk at now.
+// a platform administrator at now.
 func isLiveAdmin(tx itsm.ReadTx, hash string, now time.Time) (bool, error) {
 	page, err := tx.Query(itsm.Query{Kind: KindToken, Index: "hash", Match: itsm.MatchEqual, Value: hash, Limit: 1})
 	if err != nil || len(page.Matches) == 0 {
@@ -175,21 +178,14 @@ func isLiveAdmin(tx itsm.ReadTx, hash string, now time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return adminOfDesk(tx, tok, now)
+	return platformAdmin(tok, now), nil
 }
 
-func adminOfDesk(tx itsm.ReadTx, tok Token, now time.Time) (bool, error) {
-	if !tok.Active(now) || !tok.Actor.HasRole(itsm.RoleAdmin) {
-		return false, nil
-	}
-	org, err := loadLiveOrg(tx, tok.Actor.Organisation)
-	switch {
-	case itsm.IsCode(err, itsm.CodeNotFound):
-		return false, nil
-	case err != nil:
-		return false, err
-	}
-	return org.Role == itsm.OrgDesk, nil
+// platformAdmin reports whether tok authenticates a platform administrator
+// at now. AdminOrganisation is never removed, so its record need not be
+// read.
+func platformAdmin(tok Token, now time.Time) bool {
+	return tok.Active(now) && tok.Actor.Organisation == AdminOrganisation && tok.Actor.HasRole(itsm.RoleAdmin)
 }
 
 // lockAdminOrg creates AdminOrganisation, or writes its record back with the

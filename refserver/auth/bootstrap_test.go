@@ -171,8 +171,10 @@ func TestBootstrapAfterLockout(t *testing.T) {
 	if _, err := w.tokens.Revoke(w.ctx, w.admin, list[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	// A supplier's "administrator" does not count: it administers nothing.
+	// An organisation's administrator, of a supplier or of a desk, does not
+	// count: it cannot manage the register.
 	w.issue(itsm.Actor{Organisation: w.supplier.ID, Person: "sam@net", Roles: []itsm.Role{itsm.RoleAdmin}}, start.Add(1<<40))
+	w.issue(itsm.Actor{Organisation: w.desk.ID, Person: "dora@desk", Roles: []itsm.Role{itsm.RoleAdmin}}, start.Add(1<<40))
 	if err := auth.Bootstrap(w.ctx, w.store, w.adminSecret, nil); !itsm.IsCode(err, itsm.CodeInvalid) || !strings.Contains(err.Error(), "revoked") {
 		t.Fatalf("the revoked secret again: %v", err)
 	}

@@ -17,12 +17,60 @@ import (
 // KindOrganisation is the record and event kind of organisations.
 const KindOrganisation = "organisation"
 
-// AdminOrganisation is the ID of the organisation Bootstrap creates for the
-// first administrator: "spoc administration", a desk with no rights in any
-// domain. It is the same in every database, so that two processes
-// bootstrapping one database at once write the same record and one of them
-// loses the race, and it can be neither removed nor made anything but a desk.
+// AdminOrganisation is the ID of the platform administration: the
+// organisation Bootstrap creates for the first administrator, "spoc
+// administration", a desk with no rights in any domain. Its administrators
+// are the platform administrators (PlatformAdmin). It is the same in every
+// database, so that two processes bootstrapping one database at once write
+// the same record and one of them loses the race, and it can be neither
+// removed nor made anything but a desk.
 var AdminOrganisation = itsm.MustParseID("00000000-0000-7000-8000-000000000001")
+
+// AdminScope is what an actor administers. The register tells two kinds of
+// administrator apart, so that holding itsm.RoleAdmin in one organisation
+// never reaches into another.
+type AdminScope int
+
+const (
+	// NotAdmin administers nothing: the actor lacks itsm.RoleAdmin.
+	NotAdmin AdminScope = iota
+	// OrganisationAdmin is a person with itsm.RoleAdmin of any organisation
+	// but AdminOrganisation. It administers its own organisation: it issues,
+	// lists and revokes its own people's tokens and manages its own webhook
+	// subscriptions. Another organisation's tokens do not exist for it, and
+	// it changes neither the register nor anyone's rights.
+	OrganisationAdmin
+	// PlatformAdmin is a person with itsm.RoleAdmin of AdminOrganisation,
+	// such as the first administrator Bootstrap makes (Admin). It alone
+	// manages organisations and their rights, and it manages every
+	// organisation's tokens and subscriptions.
+	PlatformAdmin
+)
+
+// String names the scope for messages and logs.
+func (s AdminScope) String() string {
+	switch s {
+	case OrganisationAdmin:
+		return "organisation administrator"
+	case PlatformAdmin:
+		return "platform administrator"
+	}
+	return "not an administrator"
+}
+
+// Administers reports whether an administrator of this scope, acting as
+// actor, manages what belongs to the organisation org: a platform
+// administrator every organisation's, an organisation's administrator its
+// own only.
+func (s AdminScope) Administers(actor itsm.Actor, org itsm.ID) bool {
+	switch s {
+	case PlatformAdmin:
+		return true
+	case OrganisationAdmin:
+		return !org.IsZero() && org == actor.Organisation
+	}
+	return false
+}
 
 // MaxName is the longest organisation name, token name or person in bytes.
 const MaxName = 200
@@ -207,14 +255,14 @@ func (d *Directory) Organisation(ctx context.Context, id itsm.ID) (itsm.Organisa
 // List returns the organisations an actor may know of, by name: a desk's
 // people see every organisation, as the desk registers for customers and
 // delegates to suppliers (SD-1); a supplier's or customer's people see only
-// their own (SD-13). Rights are filled in for administrators and for the
-// actor's own organisation.
+// their own (SD-13). Rights are filled in for platform administrators and
+// for the actor's own organisation.
 func (d *Directory) List(ctx context.Context, actor itsm.Actor) ([]Entry, error) {
 	own, err := d.actorOrg(ctx, actor, "list organisations")
 	if err != nil {
 		return nil, err
 	}
-	admin := own.Role == itsm.OrgDesk && actor.HasRole(itsm.RoleAdmin)
+	admin := scopeIn(own, actor) == PlatformAdmin
 	var out []Entry
 	var after itsm.Cursor
 	for {
@@ -260,7 +308,7 @@ func (d *Directory) List(ctx context.Context, actor itsm.Actor) ([]Entry, error)
 // regardless of case, and the role customer, desk or supplier. A new
 // organisation has no rights: grant them with Grant.
 func (d *Directory) Create(ctx context.Context, admin itsm.Actor, o itsm.Organisation) (itsm.Organisation, error) {
-	if err := d.checkAdmin(ctx, admin, "create an organisation"); err != nil {
+	if err := d.checkPlatformAdmin(ctx, admin, "create an organisation"); err != nil {
 		return itsm.Organisation{}, err
 	}
 	if o.ID.IsZero() {
@@ -299,7 +347,7 @@ func (d *Directory) Create(ctx context.Context, admin itsm.Actor, o itsm.Organis
 // Update changes the name and role of the organisation o.ID. The
 // administration organisation stays a desk.
 func (d *Directory) Update(ctx context.Context, admin itsm.Actor, o itsm.Organisation) (itsm.Organisation, error) {
-	if err := d.checkAdmin(ctx, admin, "change an organisation"); err != nil {
+	if err := d.checkPlatformAdmin(ctx, admin, "change an organisation"); err != nil {
 		return itsm.Organisation{}, err
 	}
 	o.Name = strings.TrimSpace(o.Name)
@@ -339,17 +387,14 @@ func (d *Directory) Update(ctx context.Context, admin itsm.Actor, o itsm.Organis
 // Remove takes the organisation out of the register: from then on
 // Organisation reports it not found, so its people's tokens no longer
 // authenticate and the services refuse them, and it loses every right. Its
-// ID stays taken, and its name becomes free. Neither the administration
-// organisation nor the administrator's own can be removed.
+// ID stays taken, and its name becomes free. The administration
+// organisation cannot be removed.
 func (d *Directory) Remove(ctx context.Context, admin itsm.Actor, id itsm.ID) error {
-	if err := d.checkAdmin(ctx, admin, "remove an organisation"); err != nil {
+	if err := d.checkPlatformAdmin(ctx, admin, "remove an organisation"); err != nil {
 		return err
 	}
-	switch id {
-	case AdminOrganisation:
+	if id == AdminOrganisation {
 		return itsm.Errorf(itsm.CodeInvalid, "organisation %s is the administration organisation and cannot be removed", id)
-	case admin.Organisation:
-		return itsm.Errorf(itsm.CodeInvalid, "administrator %q cannot remove their own organisation %s", admin.Person, id)
 	}
 	defer d.orgs.drop(id)
 	var stored *orgRecord
@@ -389,7 +434,7 @@ func (d *Directory) changeRights(ctx context.Context, admin itsm.Actor, org itsm
 	if grant {
 		verb = "grant rights"
 	}
-	if err := d.checkAdmin(ctx, admin, verb); err != nil {
+	if err := d.checkPlatformAdmin(ctx, admin, verb); err != nil {
 		return 0, err
 	}
 	switch {
@@ -449,18 +494,52 @@ func (d *Directory) actorOrg(ctx context.Context, actor itsm.Actor, what string)
 	return org, err
 }
 
-// checkAdmin refuses anyone but an administrator of a desk.
-func (d *Directory) checkAdmin(ctx context.Context, actor itsm.Actor, what string) error {
+// AdminScope returns what the actor administers. An actor of an unknown or
+// removed organisation is refused, as the services refuse it.
+func (d *Directory) AdminScope(ctx context.Context, actor itsm.Actor) (AdminScope, error) {
+	org, err := d.actorOrg(ctx, actor, "administer")
+	if err != nil {
+		return NotAdmin, err
+	}
+	return scopeIn(org, actor), nil
+}
+
+// scopeIn is the scope of actor, a person of org.
+func scopeIn(org itsm.Organisation, actor itsm.Actor) AdminScope {
+	switch {
+	case !actor.HasRole(itsm.RoleAdmin):
+		return NotAdmin
+	case org.ID == AdminOrganisation:
+		return PlatformAdmin
+	}
+	return OrganisationAdmin
+}
+
+// checkAdmin refuses an actor who is not an administrator, and returns the
+// scope of one who is.
+func (d *Directory) checkAdmin(ctx context.Context, actor itsm.Actor, what string) (AdminScope, error) {
 	org, err := d.actorOrg(ctx, actor, what)
+	if err != nil {
+		return NotAdmin, err
+	}
+	scope := scopeIn(org, actor)
+	if scope == NotAdmin {
+		return NotAdmin, itsm.Errorf(itsm.CodeForbidden, "cannot %s as %q of %s: the person is not an administrator", what, actor.Person, org.ID)
+	}
+	return scope, nil
+}
+
+// checkPlatformAdmin refuses anyone but a platform administrator: the
+// register and the rights are the platform's, whatever an organisation's
+// own administrator may do for its people.
+func (d *Directory) checkPlatformAdmin(ctx context.Context, actor itsm.Actor, what string) error {
+	scope, err := d.checkAdmin(ctx, actor, what)
 	if err != nil {
 		return err
 	}
-	switch {
-	case !actor.HasRole(itsm.RoleAdmin):
-		return itsm.Errorf(itsm.CodeForbidden, "cannot %s as %q of %s: the person is not an administrator", what, actor.Person, org.ID)
-	case org.Role != itsm.OrgDesk:
-		return itsm.Errorf(itsm.CodeForbidden, "cannot %s as %q of %s %s: only the administrators of a desk configure the delivery",
-			what, actor.Person, org.Role, org.ID)
+	if scope != PlatformAdmin {
+		return itsm.Errorf(itsm.CodeForbidden, "cannot %s as %q of %s: only the platform administration manages organisations and rights; an organisation's administrator manages its own people's tokens and its own webhooks",
+			what, actor.Person, actor.Organisation)
 	}
 	return nil
 }

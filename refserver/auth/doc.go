@@ -16,10 +16,26 @@
 // from the store (the services ask for it before every permission check),
 // or at Reload.
 //
-// Only an administrator changes the register: an actor with itsm.RoleAdmin
-// whose organisation is a desk. A supplier's or customer's administrator could
-// otherwise issue a token for the desk's agents, or grant its own
-// organisation rights. Removed organisations stay as tombstones: their IDs are
+// # Administrators
+//
+// There are two kinds of administrator (AdminScope), told apart by the
+// organisation they belong to, not by their role alone:
+//
+//   - A platform administrator (PlatformAdmin) holds itsm.RoleAdmin in
+//     AdminOrganisation, the platform administration Bootstrap creates. It
+//     alone changes the register (creates, renames and removes
+//     organisations) and grants and revokes rights, and it manages every
+//     organisation's tokens and webhook subscriptions.
+//   - An organisation's administrator (OrganisationAdmin) holds
+//     itsm.RoleAdmin in any other organisation, desk, supplier or customer.
+//     It issues, lists and revokes the tokens of its own organisation's
+//     people and manages its own webhook subscriptions, and nothing of any
+//     other organisation: another's tokens do not exist for it.
+//
+// Holding the admin role in one desk therefore never reaches another
+// organisation: a desk's administrator cannot issue a token acting for a
+// supplier's or another desk's people, nor grant its own organisation
+// rights. Removed organisations stay as tombstones: their IDs are
 // never given out again, so a removed supplier's old tokens can never act for
 // a new organisation.
 //
@@ -65,14 +81,15 @@
 //
 // Bootstrap gives a new database its first administrator token, acting as
 // person AdminPerson of the organisation AdminOrganisation ("spoc
-// administration", a desk with no rights of its own): it may create
-// organisations, grant rights and issue tokens, and nothing else, since it
-// holds no agent role and its organisation no rights in any domain. The token
-// is the value of SPOC_ADMIN_TOKEN when set, or a new one printed once.
-// Whenever a live administrator token exists, Bootstrap does nothing, so a
-// restart never prints a secret again; if every administrator token has been
-// revoked or has expired, the next start makes a new one, which is how an
-// operator who locked everyone out gets back in.
+// administration", a desk with no rights of its own): a platform
+// administrator, which may create organisations, grant rights and issue
+// tokens, and nothing else, since it holds no agent role and its organisation
+// no rights in any domain. The token is the value of SPOC_ADMIN_TOKEN when
+// set, or a new one printed once. Whenever a live platform administrator's
+// token exists, Bootstrap does nothing, so a restart never prints a secret
+// again; if every one has been revoked or has expired, the next start makes
+// a new one, which is how an operator who locked everyone out gets back in.
+// An organisation's administrator's token does not count.
 //
 // # Records and events
 //

@@ -113,7 +113,8 @@ type Request struct {
 // ListQuery selects the tokens List returns.
 type ListQuery struct {
 	// Organisation limits the list to the tokens of one organisation; zero
-	// lists all.
+	// lists all a platform administrator may see, and an organisation's
+	// administrator's own organisation's.
 	Organisation itsm.ID
 	// After continues from the cursor an earlier page returned.
 	After itsm.Cursor
@@ -122,9 +123,10 @@ type ListQuery struct {
 	Limit int
 }
 
-// Tokens issues, revokes and checks bearer tokens. Only administrators of a
-// desk (see Directory) issue, list and revoke them. Tokens is safe for
-// concurrent use.
+// Tokens issues, revokes and checks bearer tokens. Administrators issue,
+// list and revoke them: a platform administrator (PlatformAdmin) anyone's,
+// an organisation's administrator (OrganisationAdmin) its own
+// organisation's people's only. Tokens is safe for concurrent use.
 type Tokens struct {
 	dir   *Directory
 	store itsm.Store
@@ -151,19 +153,26 @@ func NewTokens(dir *Directory, log *slog.Logger) *Tokens {
 }
 
 // Issue issues a token for r.Actor and returns it with its secret, which is
-// shown this once: the store keeps only its SHA-256 digest.
+// shown this once: the store keeps only its SHA-256 digest. An
+// organisation's administrator issues tokens for its own organisation's
+// people only.
 func (t *Tokens) Issue(ctx context.Context, admin itsm.Actor, r Request) (Token, string, error) {
-	if err := t.dir.checkAdmin(ctx, admin, "issue a token"); err != nil {
+	scope, err := t.dir.checkAdmin(ctx, admin, "issue a token")
+	if err != nil {
 		return Token{}, "", err
 	}
 	now := t.clock.Now()
 	if err := checkRequest(&r, now); err != nil {
 		return Token{}, "", err
 	}
+	if !scope.Administers(admin, r.Actor.Organisation) {
+		return Token{}, "", itsm.Errorf(itsm.CodeForbidden, "cannot issue a token for %q of %s as %q of %s: an organisation's administrator issues tokens for its own organisation's people only",
+			r.Actor.Person, r.Actor.Organisation, admin.Person, admin.Organisation)
+	}
 	tok := Token{ID: itsm.NewID(), Actor: r.Actor, Name: r.Name, Description: r.Description,
 		Issued: now, IssuedBy: admin, Expires: r.Expires}
 	secret := NewSecret()
-	err := t.store.Write(ctx, func(tx itsm.WriteTx) error {
+	err = t.store.Write(ctx, func(tx itsm.WriteTx) error {
 		if _, err := loadLiveOrg(tx, r.Actor.Organisation); err != nil {
 			return itsm.Wrap(itsm.CodeInvalid, err, "cannot issue a token for %q", r.Actor.Person)
 		}
@@ -207,17 +216,27 @@ func checkRequest(r *Request, now time.Time) error {
 	return nil
 }
 
-// List returns a page of tokens, oldest first, without secrets or digests.
+// List returns a page of tokens, oldest first, without secrets or digests:
+// an organisation's administrator sees its own organisation's only, and is
+// refused a listing of another's.
 func (t *Tokens) List(ctx context.Context, admin itsm.Actor, q ListQuery) ([]Token, itsm.Cursor, error) {
-	if err := t.dir.checkAdmin(ctx, admin, "list tokens"); err != nil {
+	scope, err := t.dir.checkAdmin(ctx, admin, "list tokens")
+	if err != nil {
 		return nil, "", err
+	}
+	if scope != PlatformAdmin {
+		if !q.Organisation.IsZero() && q.Organisation != admin.Organisation {
+			return nil, "", itsm.Errorf(itsm.CodeForbidden, "cannot list the tokens of organisation %s as %q of %s: an organisation's administrator lists its own organisation's tokens only",
+				q.Organisation, admin.Person, admin.Organisation)
+		}
+		q.Organisation = admin.Organisation
 	}
 	sq := itsm.Query{Kind: KindToken, Limit: q.Limit, After: q.After}
 	if !q.Organisation.IsZero() {
 		sq.Index, sq.Match, sq.Value = "organisation", itsm.MatchEqual, q.Organisation.String()
 	}
 	var page itsm.Page
-	err := t.store.Read(ctx, func(tx itsm.ReadTx) error {
+	err = t.store.Read(ctx, func(tx itsm.ReadTx) error {
 		var err error
 		page, err = tx.Query(sq)
 		return err
@@ -239,9 +258,11 @@ func (t *Tokens) List(ctx context.Context, admin itsm.Actor, q ListQuery) ([]Tok
 // Revoke revokes the token with the ID. From the commit on it no longer
 // authenticates through any Tokens of this Directory, and within the
 // Directory's freshness window (DefaultFreshness) no longer in any other
-// process on the database. Revoking a revoked token is a conflict.
+// process on the database. Revoking a revoked token is a conflict. Another
+// organisation's token does not exist for an organisation's administrator.
 func (t *Tokens) Revoke(ctx context.Context, admin itsm.Actor, id itsm.ID) (Token, error) {
-	if err := t.dir.checkAdmin(ctx, admin, "revoke a token"); err != nil {
+	scope, err := t.dir.checkAdmin(ctx, admin, "revoke a token")
+	if err != nil {
 		return Token{}, err
 	}
 	var (
@@ -255,19 +276,23 @@ func (t *Tokens) Revoke(ctx context.Context, admin itsm.Actor, id itsm.ID) (Toke
 			t.dir.tokens.drop([sha256.Size]byte(sum))
 		}
 	}()
-	err := retry(ctx, t.store, func(tx itsm.WriteTx) error {
+	notFound := refuse(itsm.Errorf(itsm.CodeNotFound, "token %s not found", id))
+	err = retry(ctx, t.store, func(tx itsm.WriteTx) error {
 		r, err := tx.Get(KindToken, id)
 		if itsm.IsCode(err, itsm.CodeNotFound) {
-			return refuse(itsm.Errorf(itsm.CodeNotFound, "token %s not found", id))
+			return notFound
 		}
 		if err != nil {
 			return err
 		}
-		hash = r.Unique["hash"]
 		tok, err := decodeToken(r)
 		if err != nil {
 			return err
 		}
+		if !scope.Administers(admin, tok.Actor.Organisation) {
+			return notFound
+		}
+		hash = r.Unique["hash"]
 		if !tok.Revoked.IsZero() {
 			return refuse(itsm.Errorf(itsm.CodeConflict, "token %s was revoked at %s", id, tok.Revoked.Format(time.RFC3339)))
 		}

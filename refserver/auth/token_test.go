@@ -236,12 +236,11 @@ func TestSQLiteFileHoldsNoSecret(t *testing.T) {
 	}
 }
 
-// Only an administrator of a desk issues, lists and revokes tokens, and a
-// refusal writes nothing.
+// Only an administrator issues, lists and revokes tokens, and a refusal
+// writes nothing.
 func TestOnlyAdminsManageTokens(t *testing.T) {
 	w := newWorld(t, backends()["memstore"](t)(t))
 	victim, _ := w.issue(w.deskAgent, time.Time{})
-	deskAdmin := itsm.Actor{Organisation: w.desk.ID, Person: "dora@desk", Roles: []itsm.Role{itsm.RoleAgent, itsm.RoleAdmin}}
 	removed := w.create("Gone Supplier", itsm.OrgDesk)
 	removedAdmin := itsm.Actor{Organisation: removed.ID, Person: "gil@gone", Roles: []itsm.Role{itsm.RoleAdmin}}
 	if err := w.dir.Remove(w.ctx, w.admin, removed.ID); err != nil {
@@ -256,8 +255,7 @@ func TestOnlyAdminsManageTokens(t *testing.T) {
 		code itsm.Code
 	}{
 		{"a desk agent", w.deskAgent, itsm.CodeForbidden},
-		{"a supplier's administrator", itsm.Actor{Organisation: w.supplier.ID, Person: "sam@net", Roles: []itsm.Role{itsm.RoleAdmin}}, itsm.CodeForbidden},
-		{"a customer's administrator", itsm.Actor{Organisation: w.customer.ID, Person: "cat@city", Roles: []itsm.Role{itsm.RoleAdmin}}, itsm.CodeForbidden},
+		{"a platform administration person who is no administrator", itsm.Actor{Organisation: auth.AdminOrganisation, Person: "pat"}, itsm.CodeForbidden},
 		{"an administrator of an unknown organisation", itsm.Actor{Organisation: itsm.NewID(), Person: "x", Roles: []itsm.Role{itsm.RoleAdmin}}, itsm.CodeForbidden},
 		{"an administrator of a removed desk", removedAdmin, itsm.CodeForbidden},
 		{"an actor without a person", itsm.Actor{Organisation: w.desk.ID, Roles: []itsm.Role{itsm.RoleAdmin}}, itsm.CodeInvalid},
@@ -275,19 +273,142 @@ func TestOnlyAdminsManageTokens(t *testing.T) {
 	if n, e := len(records(t, w.store, auth.KindToken)), len(events(t, w.store)); n != before || e != evBefore {
 		t.Fatalf("refusals wrote: %d tokens (was %d), %d events (was %d)", n, before, e, evBefore)
 	}
-	// An administrator of the desk may.
-	tok, _, err := w.tokens.Issue(w.ctx, deskAdmin, req)
+	// The platform administrator may, and so may the desk's own.
+	deskAdmin := itsm.Actor{Organisation: w.desk.ID, Person: "dora@desk", Roles: []itsm.Role{itsm.RoleAgent, itsm.RoleAdmin}}
+	for _, admin := range []itsm.Actor{w.admin, deskAdmin} {
+		tok, _, err := w.tokens.Issue(w.ctx, admin, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok.IssuedBy.Person != admin.Person {
+			t.Errorf("issued by %+v", tok.IssuedBy)
+		}
+		if _, _, err := w.tokens.List(w.ctx, admin, auth.ListQuery{}); err != nil {
+			t.Error(err)
+		}
+		if _, err := w.tokens.Revoke(w.ctx, admin, tok.ID); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// An organisation's administrator manages its own people's tokens and no
+// one else's: it cannot issue a token acting for another organisation,
+// lists only its own organisation's, and another's token does not exist for
+// it. The register and the rights are the platform administrator's alone.
+// A refusal writes nothing.
+func TestOrganisationAdminsManageTheirOwnOnly(t *testing.T) {
+	w := newWorld(t, backends()["memstore"](t)(t))
+	desk2 := w.create("Second Desk", itsm.OrgDesk)
+	admin := func(o itsm.Organisation, person string) itsm.Actor {
+		return itsm.Actor{Organisation: o.ID, Person: person, Roles: []itsm.Role{itsm.RoleAdmin}}
+	}
+	deskAdmin, desk2Admin := admin(w.desk, "dora@desk"), admin(desk2, "eric@desk2")
+	supplierAdmin, customerAdmin := admin(w.supplier, "sam@net"), admin(w.customer, "cat@city")
+	for _, c := range []struct {
+		a    itsm.Actor
+		want auth.AdminScope
+	}{
+		{w.admin, auth.PlatformAdmin}, {deskAdmin, auth.OrganisationAdmin}, {supplierAdmin, auth.OrganisationAdmin},
+		{customerAdmin, auth.OrganisationAdmin}, {w.deskAgent, auth.NotAdmin},
+		{itsm.Actor{Organisation: auth.AdminOrganisation, Person: "pat"}, auth.NotAdmin},
+	} {
+		if got, err := w.dir.AdminScope(w.ctx, c.a); err != nil || got != c.want {
+			t.Errorf("%s is a %v (%v), want a %v", c.a.Person, got, err, c.want)
+		}
+	}
+	if _, err := w.dir.AdminScope(w.ctx, itsm.Actor{Organisation: itsm.NewID(), Person: "x", Roles: []itsm.Role{itsm.RoleAdmin}}); !itsm.IsCode(err, itsm.CodeForbidden) {
+		t.Errorf("the scope of an administrator of an unknown organisation: %v, want forbidden", err)
+	}
+
+	supTok, _ := w.issue(w.supplierAgent, time.Time{})
+	deskTok, _ := w.issue(w.deskAgent, time.Time{})
+	before := len(records(t, w.store, auth.KindToken))
+	evBefore := len(events(t, w.store))
+	for _, a := range []itsm.Actor{deskAdmin, desk2Admin, supplierAdmin, customerAdmin} {
+		// A token acting for someone of another organisation, or for a
+		// platform administrator.
+		for _, other := range []itsm.Actor{w.supplierAgent, w.deskAgent, auth.Admin(),
+			{Organisation: desk2.ID, Person: "robot", Roles: []itsm.Role{itsm.RoleAgent, itsm.RoleAdmin}}} {
+			if other.Organisation == a.Organisation {
+				continue
+			}
+			_, _, err := w.tokens.Issue(w.ctx, a, auth.Request{Actor: other, Name: "escalation"})
+			if !itsm.IsCode(err, itsm.CodeForbidden) || !strings.Contains(err.Error(), "its own organisation's people only") {
+				t.Errorf("%s issues a token for %s of %s: %v, want forbidden", a.Person, other.Person, other.Organisation, err)
+			}
+		}
+		// Another organisation's tokens: not listed, not found.
+		if _, _, err := w.tokens.List(w.ctx, a, auth.ListQuery{Organisation: w.supplier.ID}); a.Organisation != w.supplier.ID && !itsm.IsCode(err, itsm.CodeForbidden) {
+			t.Errorf("%s lists the supplier's tokens: %v, want forbidden", a.Person, err)
+		}
+		list, _, err := w.tokens.List(w.ctx, a, auth.ListQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range list {
+			if tok.Actor.Organisation != a.Organisation {
+				t.Errorf("%s lists %s's token %s", a.Person, tok.Actor.Organisation, tok.ID)
+			}
+		}
+		for _, tok := range []auth.Token{supTok, deskTok} {
+			if tok.Actor.Organisation == a.Organisation {
+				continue
+			}
+			_, err := w.tokens.Revoke(w.ctx, a, tok.ID)
+			if !itsm.IsCode(err, itsm.CodeNotFound) || strings.Contains(err.Error(), tok.Actor.Organisation.String()) {
+				t.Errorf("%s revokes %s's token: %v, want not found without its organisation", a.Person, tok.Actor.Person, err)
+			}
+		}
+		// The register and the rights.
+		if _, err := w.dir.Create(w.ctx, a, itsm.Organisation{Name: "Sneaky", Role: itsm.OrgDesk}); !itsm.IsCode(err, itsm.CodeForbidden) ||
+			!strings.Contains(err.Error(), "only the platform administration") {
+			t.Errorf("%s creates an organisation: %v", a.Person, err)
+		}
+		if _, err := w.dir.Grant(w.ctx, a, a.Organisation, itsm.DomainIncident, itsm.AccessAll); !itsm.IsCode(err, itsm.CodeForbidden) {
+			t.Errorf("%s grants its own organisation rights: %v", a.Person, err)
+		}
+		if _, err := w.dir.Update(w.ctx, a, itsm.Organisation{ID: a.Organisation, Name: "Renamed", Role: itsm.OrgDesk}); !itsm.IsCode(err, itsm.CodeForbidden) {
+			t.Errorf("%s changes its own organisation: %v", a.Person, err)
+		}
+		if err := w.dir.Remove(w.ctx, a, desk2.ID); !itsm.IsCode(err, itsm.CodeForbidden) {
+			t.Errorf("%s removes an organisation: %v", a.Person, err)
+		}
+	}
+	if n, e := len(records(t, w.store, auth.KindToken)), len(events(t, w.store)); n != before || e != evBefore {
+		t.Fatalf("refusals wrote: %d tokens (was %d), %d events (was %d)", n, before, e, evBefore)
+	}
+	// Rights are shown to the platform administrator and to one's own
+	// organisation only.
+	entries, err := w.dir.List(w.ctx, deskAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.IssuedBy.Person != deskAdmin.Person {
-		t.Errorf("issued by %+v", tok.IssuedBy)
+	for _, e := range entries {
+		if e.Rights != nil && e.Organisation.ID != w.desk.ID {
+			t.Errorf("the desk's administrator sees the rights of %s", e.Organisation.Name)
+		}
 	}
-	if _, _, err := w.tokens.List(w.ctx, deskAdmin, auth.ListQuery{}); err != nil {
-		t.Error(err)
+
+	// Its own people: the supplier's administrator issues, lists and revokes
+	// the supplier's tokens, including one of its own kind.
+	own := itsm.Actor{Organisation: w.supplier.ID, Person: "ops@net", Roles: []itsm.Role{itsm.RoleAgent, itsm.RoleAdmin}}
+	tok, secret, err := w.tokens.Issue(w.ctx, supplierAdmin, auth.Request{Actor: own, Name: "ops"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := w.tokens.Revoke(w.ctx, deskAdmin, victim.ID); err != nil {
-		t.Error(err)
+	if got, _, err := w.tokens.Authenticate(w.ctx, secret); err != nil || got.Organisation != w.supplier.ID {
+		t.Errorf("the supplier's new token acts as %+v, %v", got, err)
+	}
+	list, _, err := w.tokens.List(w.ctx, supplierAdmin, auth.ListQuery{Organisation: w.supplier.ID})
+	if err != nil || len(list) != 2 {
+		t.Errorf("the supplier's administrator lists %d tokens, %v; want its 2", len(list), err)
+	}
+	if _, err := w.tokens.Revoke(w.ctx, supplierAdmin, supTok.ID); err != nil {
+		t.Errorf("the supplier's administrator revokes its agent's token: %v", err)
+	}
+	if _, err := w.tokens.Revoke(w.ctx, w.admin, tok.ID); err != nil {
+		t.Errorf("the platform administrator revokes the supplier's token: %v", err)
 	}
 }
 

@@ -100,7 +100,7 @@ type ClientInterface interface {
 
 	// CreateAgreementWithBody Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -109,7 +109,7 @@ type ClientInterface interface {
 
 	// CreateAgreement Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -141,7 +141,7 @@ type ClientInterface interface {
 	//
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
-	// history. Administrators of a desk only.
+	// history. The platform administration and the administrators of a desk only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -152,7 +152,7 @@ type ClientInterface interface {
 	//
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
-	// history. Administrators of a desk only.
+	// history. The platform administration and the administrators of a desk only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -174,7 +174,9 @@ type ClientInterface interface {
 	// Events after a sequence number, in sequence order, with those the
 	// caller's organisation may not see left out (the desk sees its own
 	// incidents' events, a supplier those of the incidents it holds or
-	// held, a customer those of its users' incidents). Sequence numbers are
+	// held, a customer those of its users' incidents; the platform
+	// administration those of the register, its tokens and the service
+	// levels). Sequence numbers are
 	// gapless in the log, so a page may skip numbers only where events were
 	// left out. To follow the feed, pass the page's `next` as `after`.
 	//
@@ -191,11 +193,14 @@ type ClientInterface interface {
 	// DraftFollowUpWithBody Draft a customer's month
 	//
 	// The desk computes the report of the customer's month and stores it as
-	// the draft of the month's follow-up. The first draft creates the
+	// the draft of its follow-up of the month. The first draft creates the
 	// follow-up (201); drafting again while it is drafted or rejected
 	// computes the report anew within the same version (200). Once approved
 	// a version is frozen: use correct. The month must have ended. An agent
-	// of a desk with read, write and report access to service levels.
+	// of a desk with read, write and report access to service levels that
+	// provides the customer an SLA; any other desk is refused (403), and
+	// each desk serving a customer drafts its own follow-up, which no other
+	// desk can see.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -205,11 +210,14 @@ type ClientInterface interface {
 	// DraftFollowUp Draft a customer's month
 	//
 	// The desk computes the report of the customer's month and stores it as
-	// the draft of the month's follow-up. The first draft creates the
+	// the draft of its follow-up of the month. The first draft creates the
 	// follow-up (201); drafting again while it is drafted or rejected
 	// computes the report anew within the same version (200). Once approved
 	// a version is frozen: use correct. The month must have ended. An agent
-	// of a desk with read, write and report access to service levels.
+	// of a desk with read, write and report access to service levels that
+	// provides the customer an SLA; any other desk is refused (403), and
+	// each desk serving a customer drafts its own follow-up, which no other
+	// desk can see.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -251,7 +259,7 @@ type ClientInterface interface {
 
 	// CorrectFollowUpWithBody Correct an approved follow-up
 	//
-	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -260,7 +268,7 @@ type ClientInterface interface {
 
 	// CorrectFollowUp Correct an approved follow-up
 	//
-	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -737,7 +745,7 @@ type ClientInterface interface {
 
 	// CreateOrganisationWithBody Create an organisation
 	//
-	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -746,7 +754,7 @@ type ClientInterface interface {
 
 	// CreateOrganisation Create an organisation
 	//
-	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -758,7 +766,9 @@ type ClientInterface interface {
 	// Removes the organisation from the register: its tokens stop working
 	// and its rights are gone. Its ID stays taken for ever, so that an old
 	// token can never act for a new organisation, and its tickets keep
-	// naming it. Administrators of a desk only.
+	// naming it. The platform administration only (the administrators of
+	// the spoc administration organisation, such as the first
+	// administrator); an organisation's own administrator may not.
 	//
 	// Corresponds with DELETE /v1/organisations/{id} (the `RemoveOrganisation` operationId).
 	RemoveOrganisation(ctx context.Context, id OrganisationID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -772,7 +782,7 @@ type ClientInterface interface {
 
 	// UpdateOrganisationWithBody Rename an organisation or change its role
 	//
-	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -781,7 +791,7 @@ type ClientInterface interface {
 
 	// UpdateOrganisation Rename an organisation or change its role
 	//
-	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -790,14 +800,14 @@ type ClientInterface interface {
 
 	// GetPermissions An organisation's rights
 	//
-	// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. Administrators see every organisation's, others their own organisation's.
+	// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. The platform administration sees every organisation's, everyone else (an organisation's administrator included) their own organisation's.
 	//
 	// Corresponds with GET /v1/organisations/{id}/permissions (the `GetPermissions` operationId).
 	GetPermissions(ctx context.Context, id OrganisationID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GrantPermissionsWithBody Grant rights in a domain
 	//
-	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -806,7 +816,7 @@ type ClientInterface interface {
 
 	// GrantPermissions Grant rights in a domain
 	//
-	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -815,7 +825,7 @@ type ClientInterface interface {
 
 	// RevokePermissionsWithBody Revoke rights in a domain
 	//
-	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -824,7 +834,7 @@ type ClientInterface interface {
 
 	// RevokePermissions Revoke rights in a domain
 	//
-	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -847,7 +857,7 @@ type ClientInterface interface {
 
 	// ListTokens List tokens
 	//
-	// The tokens issued, revoked and expired ones included, oldest first, without their secrets. Administrators of a desk only.
+	// The tokens issued, revoked and expired ones included, oldest first, without their secrets. The platform administration lists everyone's; an organisation's administrator its own organisation's only (403 when it names another organisation).
 	//
 	// Corresponds with GET /v1/tokens (the `ListTokens` operationId).
 	ListTokens(ctx context.Context, params *ListTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -857,7 +867,9 @@ type ClientInterface interface {
 	// Issues a bearer token for an actor: a person of an existing
 	// organisation with roles. The response, which carries Cache-Control
 	// no-store, is the only time the secret is shown; the server keeps only
-	// its digest. Administrators of a desk only.
+	// its digest. The platform administration issues tokens for anyone; an
+	// organisation's administrator for its own organisation's people only
+	// (403 for anyone else's, a platform administrator's included).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -869,7 +881,9 @@ type ClientInterface interface {
 	// Issues a bearer token for an actor: a person of an existing
 	// organisation with roles. The response, which carries Cache-Control
 	// no-store, is the only time the secret is shown; the server keeps only
-	// its digest. Administrators of a desk only.
+	// its digest. The platform administration issues tokens for anyone; an
+	// organisation's administrator for its own organisation's people only
+	// (403 for anyone else's, a platform administrator's included).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -878,14 +892,14 @@ type ClientInterface interface {
 
 	// RevokeToken Revoke a token
 	//
-	// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. Administrators of a desk only.
+	// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. The platform administration revokes anyone's; an organisation's administrator its own organisation's people's, and another organisation's token is not found for it.
 	//
 	// Corresponds with DELETE /v1/tokens/{id} (the `RevokeToken` operationId).
 	RevokeToken(ctx context.Context, id TokenID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWebhooks List webhooks
 	//
-	// The subscriptions of the caller's organisation (administrators - everyone's, or one owner's) in creation order, without their secrets.
+	// The subscriptions of the caller's organisation (for the platform administration everyone's, or one owner's) in creation order, without their secrets. An organisation's agents and administrators see their own organisation's.
 	//
 	// Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
 	ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -901,8 +915,9 @@ type ClientInterface interface {
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
 	// generated when not given, and shown only in this response, which
-	// carries Cache-Control no-store. An agent subscribes for its own
-	// organisation; an administrator for any.
+	// carries Cache-Control no-store. An agent or administrator of an
+	// organisation subscribes for its own organisation only; the platform
+	// administration for any.
 	//
 	// The receiver must have a public address unless the server's operator
 	// allows its network or host name: a URL whose host is an address of
@@ -929,8 +944,9 @@ type ClientInterface interface {
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
 	// generated when not given, and shown only in this response, which
-	// carries Cache-Control no-store. An agent subscribes for its own
-	// organisation; an administrator for any.
+	// carries Cache-Control no-store. An agent or administrator of an
+	// organisation subscribes for its own organisation only; the platform
+	// administration for any.
 	//
 	// The receiver must have a public address unless the server's operator
 	// allows its network or host name: a URL whose host is an address of
@@ -1042,7 +1058,7 @@ func (c *Client) ListAgreements(ctx context.Context, reqEditors ...RequestEditor
 
 // CreateAgreementWithBody Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1061,7 +1077,7 @@ func (c *Client) CreateAgreementWithBody(ctx context.Context, contentType string
 
 // CreateAgreement Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1133,7 +1149,7 @@ func (c *Client) GetCalendar(ctx context.Context, name CalendarName, reqEditors 
 //
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
-// history. Administrators of a desk only.
+// history. The platform administration and the administrators of a desk only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1154,7 +1170,7 @@ func (c *Client) PutCalendarWithBody(ctx context.Context, name CalendarName, con
 //
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
-// history. Administrators of a desk only.
+// history. The platform administration and the administrators of a desk only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1196,7 +1212,9 @@ func (c *Client) ListDueClocks(ctx context.Context, params *ListDueClocksParams,
 // Events after a sequence number, in sequence order, with those the
 // caller's organisation may not see left out (the desk sees its own
 // incidents' events, a supplier those of the incidents it holds or
-// held, a customer those of its users' incidents). Sequence numbers are
+// held, a customer those of its users' incidents; the platform
+// administration those of the register, its tokens and the service
+// levels). Sequence numbers are
 // gapless in the log, so a page may skip numbers only where events were
 // left out. To follow the feed, pass the page's `next` as `after`.
 //
@@ -1233,11 +1251,14 @@ func (c *Client) ListFollowUps(ctx context.Context, params *ListFollowUpsParams,
 // DraftFollowUpWithBody Draft a customer's month
 //
 // The desk computes the report of the customer's month and stores it as
-// the draft of the month's follow-up. The first draft creates the
+// the draft of its follow-up of the month. The first draft creates the
 // follow-up (201); drafting again while it is drafted or rejected
 // computes the report anew within the same version (200). Once approved
 // a version is frozen: use correct. The month must have ended. An agent
-// of a desk with read, write and report access to service levels.
+// of a desk with read, write and report access to service levels that
+// provides the customer an SLA; any other desk is refused (403), and
+// each desk serving a customer drafts its own follow-up, which no other
+// desk can see.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1257,11 +1278,14 @@ func (c *Client) DraftFollowUpWithBody(ctx context.Context, contentType string, 
 // DraftFollowUp Draft a customer's month
 //
 // The desk computes the report of the customer's month and stores it as
-// the draft of the month's follow-up. The first draft creates the
+// the draft of its follow-up of the month. The first draft creates the
 // follow-up (201); drafting again while it is drafted or rejected
 // computes the report anew within the same version (200). Once approved
 // a version is frozen: use correct. The month must have ended. An agent
-// of a desk with read, write and report access to service levels.
+// of a desk with read, write and report access to service levels that
+// provides the customer an SLA; any other desk is refused (403), and
+// each desk serving a customer drafts its own follow-up, which no other
+// desk can see.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1343,7 +1367,7 @@ func (c *Client) ApproveFollowUp(ctx context.Context, id FollowUpID, body Approv
 
 // CorrectFollowUpWithBody Correct an approved follow-up
 //
-// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1362,7 +1386,7 @@ func (c *Client) CorrectFollowUpWithBody(ctx context.Context, id FollowUpID, con
 
 // CorrectFollowUp Correct an approved follow-up
 //
-// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2329,7 +2353,7 @@ func (c *Client) ListOrganisations(ctx context.Context, reqEditors ...RequestEdi
 
 // CreateOrganisationWithBody Create an organisation
 //
-// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2348,7 +2372,7 @@ func (c *Client) CreateOrganisationWithBody(ctx context.Context, contentType str
 
 // CreateOrganisation Create an organisation
 //
-// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2370,7 +2394,9 @@ func (c *Client) CreateOrganisation(ctx context.Context, body CreateOrganisation
 // Removes the organisation from the register: its tokens stop working
 // and its rights are gone. Its ID stays taken for ever, so that an old
 // token can never act for a new organisation, and its tickets keep
-// naming it. Administrators of a desk only.
+// naming it. The platform administration only (the administrators of
+// the spoc administration organisation, such as the first
+// administrator); an organisation's own administrator may not.
 //
 // Corresponds with DELETE /v1/organisations/{id} (the `RemoveOrganisation` operationId).
 func (c *Client) RemoveOrganisation(ctx context.Context, id OrganisationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2404,7 +2430,7 @@ func (c *Client) GetOrganisation(ctx context.Context, id OrganisationID, reqEdit
 
 // UpdateOrganisationWithBody Rename an organisation or change its role
 //
-// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2423,7 +2449,7 @@ func (c *Client) UpdateOrganisationWithBody(ctx context.Context, id Organisation
 
 // UpdateOrganisation Rename an organisation or change its role
 //
-// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2442,7 +2468,7 @@ func (c *Client) UpdateOrganisation(ctx context.Context, id OrganisationID, body
 
 // GetPermissions An organisation's rights
 //
-// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. Administrators see every organisation's, others their own organisation's.
+// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. The platform administration sees every organisation's, everyone else (an organisation's administrator included) their own organisation's.
 //
 // Corresponds with GET /v1/organisations/{id}/permissions (the `GetPermissions` operationId).
 func (c *Client) GetPermissions(ctx context.Context, id OrganisationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2459,7 +2485,7 @@ func (c *Client) GetPermissions(ctx context.Context, id OrganisationID, reqEdito
 
 // GrantPermissionsWithBody Grant rights in a domain
 //
-// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2478,7 +2504,7 @@ func (c *Client) GrantPermissionsWithBody(ctx context.Context, id OrganisationID
 
 // GrantPermissions Grant rights in a domain
 //
-// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2497,7 +2523,7 @@ func (c *Client) GrantPermissions(ctx context.Context, id OrganisationID, body G
 
 // RevokePermissionsWithBody Revoke rights in a domain
 //
-// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2516,7 +2542,7 @@ func (c *Client) RevokePermissionsWithBody(ctx context.Context, id OrganisationI
 
 // RevokePermissions Revoke rights in a domain
 //
-// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2559,7 +2585,7 @@ func (c *Client) GetReport(ctx context.Context, params *GetReportParams, reqEdit
 
 // ListTokens List tokens
 //
-// The tokens issued, revoked and expired ones included, oldest first, without their secrets. Administrators of a desk only.
+// The tokens issued, revoked and expired ones included, oldest first, without their secrets. The platform administration lists everyone's; an organisation's administrator its own organisation's only (403 when it names another organisation).
 //
 // Corresponds with GET /v1/tokens (the `ListTokens` operationId).
 func (c *Client) ListTokens(ctx context.Context, params *ListTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2579,7 +2605,9 @@ func (c *Client) ListTokens(ctx context.Context, params *ListTokensParams, reqEd
 // Issues a bearer token for an actor: a person of an existing
 // organisation with roles. The response, which carries Cache-Control
 // no-store, is the only time the secret is shown; the server keeps only
-// its digest. Administrators of a desk only.
+// its digest. The platform administration issues tokens for anyone; an
+// organisation's administrator for its own organisation's people only
+// (403 for anyone else's, a platform administrator's included).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2601,7 +2629,9 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // Issues a bearer token for an actor: a person of an existing
 // organisation with roles. The response, which carries Cache-Control
 // no-store, is the only time the secret is shown; the server keeps only
-// its digest. Administrators of a desk only.
+// its digest. The platform administration issues tokens for anyone; an
+// organisation's administrator for its own organisation's people only
+// (403 for anyone else's, a platform administrator's included).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2620,7 +2650,7 @@ func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody,
 
 // RevokeToken Revoke a token
 //
-// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. Administrators of a desk only.
+// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. The platform administration revokes anyone's; an organisation's administrator its own organisation's people's, and another organisation's token is not found for it.
 //
 // Corresponds with DELETE /v1/tokens/{id} (the `RevokeToken` operationId).
 func (c *Client) RevokeToken(ctx context.Context, id TokenID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2637,7 +2667,7 @@ func (c *Client) RevokeToken(ctx context.Context, id TokenID, reqEditors ...Requ
 
 // ListWebhooks List webhooks
 //
-// The subscriptions of the caller's organisation (administrators - everyone's, or one owner's) in creation order, without their secrets.
+// The subscriptions of the caller's organisation (for the platform administration everyone's, or one owner's) in creation order, without their secrets. An organisation's agents and administrators see their own organisation's.
 //
 // Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
 func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2663,8 +2693,9 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
 // generated when not given, and shown only in this response, which
-// carries Cache-Control no-store. An agent subscribes for its own
-// organisation; an administrator for any.
+// carries Cache-Control no-store. An agent or administrator of an
+// organisation subscribes for its own organisation only; the platform
+// administration for any.
 //
 // The receiver must have a public address unless the server's operator
 // allows its network or host name: a URL whose host is an address of
@@ -2701,8 +2732,9 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, contentType string, 
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
 // generated when not given, and shown only in this response, which
-// carries Cache-Control no-store. An agent subscribes for its own
-// organisation; an administrator for any.
+// carries Cache-Control no-store. An agent or administrator of an
+// organisation subscribes for its own organisation only; the platform
+// administration for any.
 //
 // The receiver must have a public address unless the server's operator
 // allows its network or host name: a URL whose host is an address of
@@ -6042,7 +6074,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithBodyWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6051,7 +6083,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6089,7 +6121,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
-	// history. Administrators of a desk only.
+	// history. The platform administration and the administrators of a desk only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6100,7 +6132,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
-	// history. Administrators of a desk only.
+	// history. The platform administration and the administrators of a desk only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6124,7 +6156,9 @@ type ClientWithResponsesInterface interface {
 	// Events after a sequence number, in sequence order, with those the
 	// caller's organisation may not see left out (the desk sees its own
 	// incidents' events, a supplier those of the incidents it holds or
-	// held, a customer those of its users' incidents). Sequence numbers are
+	// held, a customer those of its users' incidents; the platform
+	// administration those of the register, its tokens and the service
+	// levels). Sequence numbers are
 	// gapless in the log, so a page may skip numbers only where events were
 	// left out. To follow the feed, pass the page's `next` as `after`.
 	//
@@ -6145,11 +6179,14 @@ type ClientWithResponsesInterface interface {
 	// DraftFollowUpWithBodyWithResponse Draft a customer's month
 	//
 	// The desk computes the report of the customer's month and stores it as
-	// the draft of the month's follow-up. The first draft creates the
+	// the draft of its follow-up of the month. The first draft creates the
 	// follow-up (201); drafting again while it is drafted or rejected
 	// computes the report anew within the same version (200). Once approved
 	// a version is frozen: use correct. The month must have ended. An agent
-	// of a desk with read, write and report access to service levels.
+	// of a desk with read, write and report access to service levels that
+	// provides the customer an SLA; any other desk is refused (403), and
+	// each desk serving a customer drafts its own follow-up, which no other
+	// desk can see.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6159,11 +6196,14 @@ type ClientWithResponsesInterface interface {
 	// DraftFollowUpWithResponse Draft a customer's month
 	//
 	// The desk computes the report of the customer's month and stores it as
-	// the draft of the month's follow-up. The first draft creates the
+	// the draft of its follow-up of the month. The first draft creates the
 	// follow-up (201); drafting again while it is drafted or rejected
 	// computes the report anew within the same version (200). Once approved
 	// a version is frozen: use correct. The month must have ended. An agent
-	// of a desk with read, write and report access to service levels.
+	// of a desk with read, write and report access to service levels that
+	// provides the customer an SLA; any other desk is refused (403), and
+	// each desk serving a customer drafts its own follow-up, which no other
+	// desk can see.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6207,7 +6247,7 @@ type ClientWithResponsesInterface interface {
 
 	// CorrectFollowUpWithBodyWithResponse Correct an approved follow-up
 	//
-	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6216,7 +6256,7 @@ type ClientWithResponsesInterface interface {
 
 	// CorrectFollowUpWithResponse Correct an approved follow-up
 	//
-	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+	// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6709,7 +6749,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateOrganisationWithBodyWithResponse Create an organisation
 	//
-	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6718,7 +6758,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateOrganisationWithResponse Create an organisation
 	//
-	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+	// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6730,7 +6770,9 @@ type ClientWithResponsesInterface interface {
 	// Removes the organisation from the register: its tokens stop working
 	// and its rights are gone. Its ID stays taken for ever, so that an old
 	// token can never act for a new organisation, and its tickets keep
-	// naming it. Administrators of a desk only.
+	// naming it. The platform administration only (the administrators of
+	// the spoc administration organisation, such as the first
+	// administrator); an organisation's own administrator may not.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6748,7 +6790,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateOrganisationWithBodyWithResponse Rename an organisation or change its role
 	//
-	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6757,7 +6799,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateOrganisationWithResponse Rename an organisation or change its role
 	//
-	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+	// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6766,7 +6808,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPermissionsWithResponse An organisation's rights
 	//
-	// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. Administrators see every organisation's, others their own organisation's.
+	// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. The platform administration sees every organisation's, everyone else (an organisation's administrator included) their own organisation's.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6775,7 +6817,7 @@ type ClientWithResponsesInterface interface {
 
 	// GrantPermissionsWithBodyWithResponse Grant rights in a domain
 	//
-	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6784,7 +6826,7 @@ type ClientWithResponsesInterface interface {
 
 	// GrantPermissionsWithResponse Grant rights in a domain
 	//
-	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+	// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6793,7 +6835,7 @@ type ClientWithResponsesInterface interface {
 
 	// RevokePermissionsWithBodyWithResponse Revoke rights in a domain
 	//
-	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6802,7 +6844,7 @@ type ClientWithResponsesInterface interface {
 
 	// RevokePermissionsWithResponse Revoke rights in a domain
 	//
-	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+	// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6827,7 +6869,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListTokensWithResponse List tokens
 	//
-	// The tokens issued, revoked and expired ones included, oldest first, without their secrets. Administrators of a desk only.
+	// The tokens issued, revoked and expired ones included, oldest first, without their secrets. The platform administration lists everyone's; an organisation's administrator its own organisation's only (403 when it names another organisation).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6839,7 +6881,9 @@ type ClientWithResponsesInterface interface {
 	// Issues a bearer token for an actor: a person of an existing
 	// organisation with roles. The response, which carries Cache-Control
 	// no-store, is the only time the secret is shown; the server keeps only
-	// its digest. Administrators of a desk only.
+	// its digest. The platform administration issues tokens for anyone; an
+	// organisation's administrator for its own organisation's people only
+	// (403 for anyone else's, a platform administrator's included).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6851,7 +6895,9 @@ type ClientWithResponsesInterface interface {
 	// Issues a bearer token for an actor: a person of an existing
 	// organisation with roles. The response, which carries Cache-Control
 	// no-store, is the only time the secret is shown; the server keeps only
-	// its digest. Administrators of a desk only.
+	// its digest. The platform administration issues tokens for anyone; an
+	// organisation's administrator for its own organisation's people only
+	// (403 for anyone else's, a platform administrator's included).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6860,7 +6906,7 @@ type ClientWithResponsesInterface interface {
 
 	// RevokeTokenWithResponse Revoke a token
 	//
-	// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. Administrators of a desk only.
+	// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. The platform administration revokes anyone's; an organisation's administrator its own organisation's people's, and another organisation's token is not found for it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6869,7 +6915,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListWebhooksWithResponse List webhooks
 	//
-	// The subscriptions of the caller's organisation (administrators - everyone's, or one owner's) in creation order, without their secrets.
+	// The subscriptions of the caller's organisation (for the platform administration everyone's, or one owner's) in creation order, without their secrets. An organisation's agents and administrators see their own organisation's.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6887,8 +6933,9 @@ type ClientWithResponsesInterface interface {
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
 	// generated when not given, and shown only in this response, which
-	// carries Cache-Control no-store. An agent subscribes for its own
-	// organisation; an administrator for any.
+	// carries Cache-Control no-store. An agent or administrator of an
+	// organisation subscribes for its own organisation only; the platform
+	// administration for any.
 	//
 	// The receiver must have a public address unless the server's operator
 	// allows its network or host name: a URL whose host is an address of
@@ -6915,8 +6962,9 @@ type ClientWithResponsesInterface interface {
 	// 2xx, at least once, resumed after a restart. An event that keeps
 	// failing becomes a dead letter and delivery moves on. The secret is
 	// generated when not given, and shown only in this response, which
-	// carries Cache-Control no-store. An agent subscribes for its own
-	// organisation; an administrator for any.
+	// carries Cache-Control no-store. An agent or administrator of an
+	// organisation subscribes for its own organisation only; the platform
+	// administration for any.
 	//
 	// The receiver must have a public address unless the server's operator
 	// allows its network or host name: a URL whose host is an address of
@@ -12345,7 +12393,7 @@ func (c *ClientWithResponses) ListAgreementsWithResponse(ctx context.Context, re
 
 // CreateAgreementWithBodyWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12360,7 +12408,7 @@ func (c *ClientWithResponses) CreateAgreementWithBodyWithResponse(ctx context.Co
 
 // CreateAgreementWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. Administrators of a desk only.
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12422,7 +12470,7 @@ func (c *ClientWithResponses) GetCalendarWithResponse(ctx context.Context, name 
 //
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
-// history. Administrators of a desk only.
+// history. The platform administration and the administrators of a desk only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12439,7 +12487,7 @@ func (c *ClientWithResponses) PutCalendarWithBodyWithResponse(ctx context.Contex
 //
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
-// history. Administrators of a desk only.
+// history. The platform administration and the administrators of a desk only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12475,7 +12523,9 @@ func (c *ClientWithResponses) ListDueClocksWithResponse(ctx context.Context, par
 // Events after a sequence number, in sequence order, with those the
 // caller's organisation may not see left out (the desk sees its own
 // incidents' events, a supplier those of the incidents it holds or
-// held, a customer those of its users' incidents). Sequence numbers are
+// held, a customer those of its users' incidents; the platform
+// administration those of the register, its tokens and the service
+// levels). Sequence numbers are
 // gapless in the log, so a page may skip numbers only where events were
 // left out. To follow the feed, pass the page's `next` as `after`.
 //
@@ -12508,11 +12558,14 @@ func (c *ClientWithResponses) ListFollowUpsWithResponse(ctx context.Context, par
 // DraftFollowUpWithBodyWithResponse Draft a customer's month
 //
 // The desk computes the report of the customer's month and stores it as
-// the draft of the month's follow-up. The first draft creates the
+// the draft of its follow-up of the month. The first draft creates the
 // follow-up (201); drafting again while it is drafted or rejected
 // computes the report anew within the same version (200). Once approved
 // a version is frozen: use correct. The month must have ended. An agent
-// of a desk with read, write and report access to service levels.
+// of a desk with read, write and report access to service levels that
+// provides the customer an SLA; any other desk is refused (403), and
+// each desk serving a customer drafts its own follow-up, which no other
+// desk can see.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12528,11 +12581,14 @@ func (c *ClientWithResponses) DraftFollowUpWithBodyWithResponse(ctx context.Cont
 // DraftFollowUpWithResponse Draft a customer's month
 //
 // The desk computes the report of the customer's month and stores it as
-// the draft of the month's follow-up. The first draft creates the
+// the draft of its follow-up of the month. The first draft creates the
 // follow-up (201); drafting again while it is drafted or rejected
 // computes the report anew within the same version (200). Once approved
 // a version is frozen: use correct. The month must have ended. An agent
-// of a desk with read, write and report access to service levels.
+// of a desk with read, write and report access to service levels that
+// provides the customer an SLA; any other desk is refused (403), and
+// each desk serving a customer drafts its own follow-up, which no other
+// desk can see.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12600,7 +12656,7 @@ func (c *ClientWithResponses) ApproveFollowUpWithResponse(ctx context.Context, i
 
 // CorrectFollowUpWithBodyWithResponse Correct an approved follow-up
 //
-// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12615,7 +12671,7 @@ func (c *ClientWithResponses) CorrectFollowUpWithBodyWithResponse(ctx context.Co
 
 // CorrectFollowUpWithResponse Correct an approved follow-up
 //
-// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then.
+// The desk starts the next version of an approved follow-up, computed now for the reason given, as a new draft the customer must approve again; the approved version stays exactly as it was and stays in force until then. An agent of the follow-up's desk, which must still provide the customer an SLA.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13402,7 +13458,7 @@ func (c *ClientWithResponses) ListOrganisationsWithResponse(ctx context.Context,
 
 // CreateOrganisationWithBodyWithResponse Create an organisation
 //
-// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13417,7 +13473,7 @@ func (c *ClientWithResponses) CreateOrganisationWithBodyWithResponse(ctx context
 
 // CreateOrganisationWithResponse Create an organisation
 //
-// Adds a customer, desk or supplier to the register, with no rights. Names are unique. Administrators of a desk only.
+// Adds a customer, desk or supplier to the register, with no rights. Names are unique. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13435,7 +13491,9 @@ func (c *ClientWithResponses) CreateOrganisationWithResponse(ctx context.Context
 // Removes the organisation from the register: its tokens stop working
 // and its rights are gone. Its ID stays taken for ever, so that an old
 // token can never act for a new organisation, and its tickets keep
-// naming it. Administrators of a desk only.
+// naming it. The platform administration only (the administrators of
+// the spoc administration organisation, such as the first
+// administrator); an organisation's own administrator may not.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13465,7 +13523,7 @@ func (c *ClientWithResponses) GetOrganisationWithResponse(ctx context.Context, i
 
 // UpdateOrganisationWithBodyWithResponse Rename an organisation or change its role
 //
-// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13480,7 +13538,7 @@ func (c *ClientWithResponses) UpdateOrganisationWithBodyWithResponse(ctx context
 
 // UpdateOrganisationWithResponse Rename an organisation or change its role
 //
-// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. Administrators of a desk only.
+// Replaces the organisation's name and role. Tickets refer to organisations by ID, so a rename changes no history. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13495,7 +13553,7 @@ func (c *ClientWithResponses) UpdateOrganisationWithResponse(ctx context.Context
 
 // GetPermissionsWithResponse An organisation's rights
 //
-// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. Administrators see every organisation's, others their own organisation's.
+// The rights the organisation has in each domain (SD-13); nothing is implied, the desk's included. The platform administration sees every organisation's, everyone else (an organisation's administrator included) their own organisation's.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13510,7 +13568,7 @@ func (c *ClientWithResponses) GetPermissionsWithResponse(ctx context.Context, id
 
 // GrantPermissionsWithBodyWithResponse Grant rights in a domain
 //
-// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13525,7 +13583,7 @@ func (c *ClientWithResponses) GrantPermissionsWithBodyWithResponse(ctx context.C
 
 // GrantPermissionsWithResponse Grant rights in a domain
 //
-// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. Administrators of a desk only.
+// Adds rights to those the organisation has in one domain, at once for every later request. Granting what it has already changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13540,7 +13598,7 @@ func (c *ClientWithResponses) GrantPermissionsWithResponse(ctx context.Context, 
 
 // RevokePermissionsWithBodyWithResponse Revoke rights in a domain
 //
-// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13555,7 +13613,7 @@ func (c *ClientWithResponses) RevokePermissionsWithBodyWithResponse(ctx context.
 
 // RevokePermissionsWithResponse Revoke rights in a domain
 //
-// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. Administrators of a desk only.
+// Removes rights from those the organisation has in one domain, at once for every later request. Revoking what it lacks changes nothing. The platform administration only (the administrators of the spoc administration organisation, such as the first administrator); an organisation's own administrator may not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13592,7 +13650,7 @@ func (c *ClientWithResponses) GetReportWithResponse(ctx context.Context, params 
 
 // ListTokensWithResponse List tokens
 //
-// The tokens issued, revoked and expired ones included, oldest first, without their secrets. Administrators of a desk only.
+// The tokens issued, revoked and expired ones included, oldest first, without their secrets. The platform administration lists everyone's; an organisation's administrator its own organisation's only (403 when it names another organisation).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13610,7 +13668,9 @@ func (c *ClientWithResponses) ListTokensWithResponse(ctx context.Context, params
 // Issues a bearer token for an actor: a person of an existing
 // organisation with roles. The response, which carries Cache-Control
 // no-store, is the only time the secret is shown; the server keeps only
-// its digest. Administrators of a desk only.
+// its digest. The platform administration issues tokens for anyone; an
+// organisation's administrator for its own organisation's people only
+// (403 for anyone else's, a platform administrator's included).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13628,7 +13688,9 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // Issues a bearer token for an actor: a person of an existing
 // organisation with roles. The response, which carries Cache-Control
 // no-store, is the only time the secret is shown; the server keeps only
-// its digest. Administrators of a desk only.
+// its digest. The platform administration issues tokens for anyone; an
+// organisation's administrator for its own organisation's people only
+// (403 for anyone else's, a platform administrator's included).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13643,7 +13705,7 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 
 // RevokeTokenWithResponse Revoke a token
 //
-// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. Administrators of a desk only.
+// The token stops working at once, in every server process; it stays listed as revoked. Revoking a revoked token is a conflict. The platform administration revokes anyone's; an organisation's administrator its own organisation's people's, and another organisation's token is not found for it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13658,7 +13720,7 @@ func (c *ClientWithResponses) RevokeTokenWithResponse(ctx context.Context, id To
 
 // ListWebhooksWithResponse List webhooks
 //
-// The subscriptions of the caller's organisation (administrators - everyone's, or one owner's) in creation order, without their secrets.
+// The subscriptions of the caller's organisation (for the platform administration everyone's, or one owner's) in creation order, without their secrets. An organisation's agents and administrators see their own organisation's.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13682,8 +13744,9 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
 // generated when not given, and shown only in this response, which
-// carries Cache-Control no-store. An agent subscribes for its own
-// organisation; an administrator for any.
+// carries Cache-Control no-store. An agent or administrator of an
+// organisation subscribes for its own organisation only; the platform
+// administration for any.
 //
 // The receiver must have a public address unless the server's operator
 // allows its network or host name: a URL whose host is an address of
@@ -13716,8 +13779,9 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // 2xx, at least once, resumed after a restart. An event that keeps
 // failing becomes a dead letter and delivery moves on. The secret is
 // generated when not given, and shown only in this response, which
-// carries Cache-Control no-store. An agent subscribes for its own
-// organisation; an administrator for any.
+// carries Cache-Control no-store. An agent or administrator of an
+// organisation subscribes for its own organisation only; the platform
+// administration for any.
 //
 // The receiver must have a public address unless the server's operator
 // allows its network or host name: a URL whose host is an address of

@@ -5,12 +5,13 @@
 // contract with each supplier, and a handful of incidents in different
 // states. It is what `go run ./refserver --demo` runs.
 //
-// Seed works only through the server's public API, with an administrator's
-// client, so the demo shows nothing a real integration could not do and
-// breaks when the contract does. It seeds a new database once; on a
-// database it seeded before it only issues new tokens, and a database
-// holding anything else is refused (ErrNotEmpty), so that --demo can never
-// mix made-up organisations into a real register.
+// Seed works only through the server's public API, with a platform
+// administrator's client (organisations and rights are the platform
+// administration's alone), so the demo shows nothing a real integration
+// could not do and breaks when the contract does. It seeds a new database
+// once; on a database it seeded before it only issues new tokens, and a
+// database holding anything else is refused (ErrNotEmpty), so that --demo
+// can never mix made-up organisations into a real register.
 package demo
 
 import (
@@ -88,8 +89,8 @@ const (
 	EnvCustomer  = "CUSTOMER_TOKEN"
 )
 
-// Seed seeds the server that admin, a client holding an administrator's
-// token, talks to. base is the server's URL, for the clients of the demo's
+// Seed seeds the server that admin, a client holding a platform
+// administrator's token (auth.PlatformAdmin), talks to. base is the server's URL, for the clients of the demo's
 // people; opts are given to each of them (an http.Client, say).
 func Seed(ctx context.Context, base string, admin *client.ClientWithResponses, opts ...client.ClientOption) (*Cast, error) {
 	l, err := admin.ListOrganisationsWithResponse(ctx)

@@ -45,17 +45,18 @@ next:
 	return a, nil
 }
 
-// isAdmin reports whether the actor administers the register: an
-// administrator of a desk, as package auth has it.
-func (a *API) isAdmin(ctx context.Context, who itsm.Actor) (bool, error) {
+// isPlatformAdmin reports whether the actor administers the platform: the
+// register, every organisation's rights, tokens and subscriptions
+// (auth.PlatformAdmin). An organisation's administrator is not one.
+func (a *API) isPlatformAdmin(ctx context.Context, who itsm.Actor) (bool, error) {
 	if !who.HasRole(itsm.RoleAdmin) {
 		return false, nil
 	}
-	org, err := a.dir.Organisation(ctx, who.Organisation)
+	scope, err := a.dir.AdminScope(ctx, who)
 	if err != nil {
 		return false, err
 	}
-	return org.Role == itsm.OrgDesk, nil
+	return scope == auth.PlatformAdmin, nil
 }
 
 // GetMe returns the caller's actor and organisation.
@@ -163,7 +164,7 @@ func (a *API) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisation
 }
 
 // GetPermissions returns an organisation's rights: any organisation's for
-// an administrator, the caller's own for others.
+// a platform administrator, the caller's own for others.
 func (a *API) GetPermissions(ctx context.Context, req api.GetPermissionsRequestObject) (api.GetPermissionsResponseObject, error) {
 	who, err := actor(ctx)
 	if err != nil {
@@ -173,7 +174,7 @@ func (a *API) GetPermissions(ctx context.Context, req api.GetPermissionsRequestO
 	if err != nil {
 		return nil, err
 	}
-	admin, err := a.isAdmin(ctx, who)
+	admin, err := a.isPlatformAdmin(ctx, who)
 	if err != nil {
 		return nil, err
 	}
@@ -294,15 +295,15 @@ func (a *API) RevokeToken(ctx context.Context, req api.RevokeTokenRequestObject)
 // ListEvents is the event feed with what the caller may not see left out:
 // the events of incidents the caller may see (which incident.Service.Get
 // decides: the desk its own, a supplier those it holds or held, a customer
-// its users'), and for an administrator those of the register and its
-// tokens. Everything else (notifications, other kinds of records) is left
+// its users'), and for a platform administrator those of the register and
+// its tokens. Everything else (notifications, other kinds of records) is left
 // out until the server serves those records.
 func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (api.ListEventsResponseObject, error) {
 	who, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	admin, err := a.isAdmin(ctx, who)
+	admin, err := a.isPlatformAdmin(ctx, who)
 	if err != nil {
 		return nil, err
 	}

@@ -19,8 +19,10 @@ type chain struct {
 	agent, alice, bob, user, deskAdmin *client.ClientWithResponses
 }
 
-func newChain(t *testing.T) *chain {
-	w := newWorld(t)
+func newChain(t *testing.T) *chain { return chainOver(newWorld(t)) }
+
+// chainOver registers the chain in w.
+func chainOver(w *world) *chain {
 	c := &chain{world: w}
 	rw := []api.Access{api.AccessRead, api.AccessWrite}
 	c.city = w.org("City of Example", itsm.OrgCustomer, api.AccessRead)

@@ -157,7 +157,7 @@ func newFuzzWorld() (*fuzzWorld, error) {
 		return nil, err
 	}
 	follow, err := followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Compute: httpapi.FollowUpCompute(store, dir, svc)})
+		Provides: httpapi.FollowUpProvides(store), Compute: httpapi.FollowUpCompute(store, dir, svc)})
 	if err != nil {
 		return nil, err
 	}

@@ -142,12 +142,11 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 // agreements that concern the customer and the desk: the desk's SLAs with
 // the customer, and the UCs and OLAs the desk consumes.
 func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incident.Service) followup.ComputeFunc {
-	return func(ctx context.Context, customer itsm.ID, period report.Period) (*report.Report, error) {
+	return func(ctx context.Context, desk, customer itsm.ID, period report.Period) (*report.Report, error) {
 		who, ok := auth.ActorFrom(ctx)
-		if !ok {
-			return nil, itsm.Errorf(itsm.CodeInternal, "a follow-up is computed for an authenticated desk agent only")
+		if !ok || who.Organisation != desk {
+			return nil, itsm.Errorf(itsm.CodeInternal, "a follow-up is computed for an authenticated agent of its desk only")
 		}
-		desk := who.Organisation
 		ags, err := storedAgreements(ctx, store, func(in api.AgreementInput) bool {
 			return (in.Provider == desk && in.Consumer == customer) || in.Consumer == desk
 		})

@@ -58,7 +58,7 @@ func newLedger(t *testing.T, start time.Time) *ledger {
 		t.Fatal(err)
 	}
 	follow, err := followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Clock: clock, Compute: httpapi.FollowUpCompute(store, dir, svc)})
+		Clock: clock, Provides: httpapi.FollowUpProvides(store), Compute: httpapi.FollowUpCompute(store, dir, svc)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,7 +178,7 @@ func toAgreement(in api.AgreementInput, cals map[string]*sla.Calendar) (*sla.Agr
 }
 
 // readSettings refuses an actor whose organisation may not read service
-// levels, unless it administers the register.
+// levels, unless it configures the delivery (configuresDelivery).
 func (a *API) readSettings(ctx context.Context) (itsm.Actor, error) {
 	who, err := actor(ctx)
 	if err != nil {
@@ -187,7 +187,7 @@ func (a *API) readSettings(ctx context.Context) (itsm.Actor, error) {
 	if a.dir.Permissions().Allows(who.Organisation, itsm.DomainServiceLevel, itsm.AccessRead) {
 		return who, nil
 	}
-	admin, err := a.isAdmin(ctx, who)
+	admin, err := a.configuresDelivery(ctx, who)
 	if err != nil {
 		return who, err
 	}
@@ -197,20 +197,34 @@ func (a *API) readSettings(ctx context.Context) (itsm.Actor, error) {
 	return who, nil
 }
 
-// writeSettings refuses an actor who does not administer the register.
+// writeSettings refuses an actor who does not configure the delivery.
 func (a *API) writeSettings(ctx context.Context) (itsm.Actor, error) {
 	who, err := actor(ctx)
 	if err != nil {
 		return who, err
 	}
-	admin, err := a.isAdmin(ctx, who)
+	admin, err := a.configuresDelivery(ctx, who)
 	if err != nil {
 		return who, err
 	}
 	if !admin {
-		return who, itsm.Errorf(itsm.CodeForbidden, "%q may not change service levels: administrators of a desk only", who.Person)
+		return who, itsm.Errorf(itsm.CodeForbidden, "%q may not change service levels: the platform administration and the administrators of a desk only", who.Person)
 	}
 	return who, nil
+}
+
+// configuresDelivery reports whether the actor may change the calendars and
+// agreements the delivery is measured by: a platform administrator, or an
+// administrator of a desk (the platform administration is one).
+func (a *API) configuresDelivery(ctx context.Context, who itsm.Actor) (bool, error) {
+	if !who.HasRole(itsm.RoleAdmin) {
+		return false, nil
+	}
+	org, err := a.dir.Organisation(ctx, who.Organisation)
+	if err != nil {
+		return false, err
+	}
+	return org.Role == itsm.OrgDesk, nil
 }
 
 // changeSettings runs change in a write transaction that commits only if
@@ -371,6 +385,27 @@ func (a *API) checkParties(ctx context.Context, in api.AgreementInput) error {
 	return nil
 }
 
+// mayAgree refuses an agreement that the administrator's desk is no party
+// to: a desk's administrator agrees its own desk's SLAs (as provider) and
+// UCs and OLAs (as consumer), never another desk's, which would change that
+// desk's clocks, reports and follow-ups. The platform administration agrees
+// any.
+func (a *API) mayAgree(ctx context.Context, who itsm.Actor, in api.AgreementInput) error {
+	platform, err := a.isPlatformAdmin(ctx, who)
+	if err != nil || platform {
+		return err
+	}
+	desk := in.Consumer
+	if in.Kind == sla.KindSLA {
+		desk = in.Provider
+	}
+	if desk != who.Organisation {
+		return itsm.Errorf(itsm.CodeForbidden, "cannot create agreement %q as %q of %s: a desk's administrator creates its own desk's agreements only",
+			in.Name, who.Person, who.Organisation)
+	}
+	return nil
+}
+
 // CreateAgreement adds an SLA, OLA or UC; clocks are measured against it
 // from then on.
 func (a *API) CreateAgreement(ctx context.Context, req api.CreateAgreementRequestObject) (api.CreateAgreementResponseObject, error) {
@@ -389,6 +424,9 @@ func (a *API) CreateAgreement(ctx context.Context, req api.CreateAgreementReques
 		return nil, itsm.Errorf(itsm.CodeInvalid, "agreement %q: kind %q is not SLA, OLA or UC", in.Name, in.Kind)
 	}
 	if err := a.checkParties(ctx, in); err != nil {
+		return nil, err
+	}
+	if err := a.mayAgree(ctx, who, in); err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(in)

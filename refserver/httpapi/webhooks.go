@@ -32,15 +32,16 @@ func Visible(svc *incident.Service) webhook.VisibleFunc {
 	}
 }
 
-// Admin returns the webhook.Config.Admin of the server: the register's
-// administrators (administrators of a desk, as isAdmin has it) manage every
-// organisation's subscriptions; a supplier's person holding the admin role
-// does not. An organisation that cannot be looked up grants nothing.
+// Admin returns the webhook.Config.Admin of the server: the platform
+// administrators (auth.PlatformAdmin) manage every organisation's
+// subscriptions. An organisation's administrator, of a desk or any other
+// organisation, manages only its own organisation's, as its agents do. An
+// organisation that cannot be looked up grants nothing.
 func Admin(dir *auth.Directory) func(itsm.Actor) bool {
-	// isAdmin needs only the directory.
+	// isPlatformAdmin needs only the directory.
 	a := &API{dir: dir}
 	return func(who itsm.Actor) bool {
-		ok, err := a.isAdmin(context.Background(), who)
+		ok, err := a.isPlatformAdmin(context.Background(), who)
 		return err == nil && ok
 	}
 }

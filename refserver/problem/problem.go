@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/spoc-itsm/spoc/itsm"
 )
@@ -58,8 +59,10 @@ func TypeURI(code string) string { return "https://spoc-itsm.github.io/problems/
 
 // From makes the details of err for the request r. The message of an
 // *itsm.Error that blames the request (a 4xx) is meant for callers: it names
-// the state and the actor a rule refused. A failure of the server (5xx) may
-// carry paths, SQL or addresses in its cause, so its text is replaced.
+// the state and the actor a rule refused. The code is the problem's own
+// member, so the detail says it nowhere: not "forbidden: ..." beside the
+// title Forbidden, nor a cause's code again. A failure of the server (5xx)
+// may carry paths, SQL or addresses in its cause, so its text is replaced.
 func From(r *http.Request, err error) Details {
 	code := itsm.ErrorCode(err)
 	status := Status(code)
@@ -73,7 +76,7 @@ func From(r *http.Request, err error) Details {
 		detail = "The server cannot handle the request now; try again later."
 	}
 	if errors.As(err, &e) && status < 500 {
-		detail = e.Error()
+		detail = text(e)
 	}
 	d := Details{Type: TypeURI(string(code)), Title: http.StatusText(status), Status: status,
 		Detail: detail, Code: string(code)}
@@ -81,6 +84,44 @@ func From(r *http.Request, err error) Details {
 		d.Instance = r.URL.Path
 	}
 	return d
+}
+
+// text is the message and cause of e without the codes that e.Error puts
+// before each *itsm.Error in the chain, whether the cause is one itself
+// (itsm.Wrap) or was formatted into e's text (itsm.Errorf with %w).
+func text(e *itsm.Error) string {
+	if e.Err == nil {
+		return e.Message
+	}
+	cause := e.Err.Error()
+	for _, inner := range causes(e.Err) {
+		cause = strings.Replace(cause, inner.Error(), text(inner), 1)
+	}
+	if e.Message == "" {
+		return cause
+	}
+	return e.Message + ": " + cause
+}
+
+// causes returns the *itsm.Error that err is or directly wraps.
+func causes(err error) []*itsm.Error {
+	if e, ok := err.(*itsm.Error); ok {
+		return []*itsm.Error{e}
+	}
+	var wrapped []error
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		wrapped = []error{u.Unwrap()}
+	case interface{ Unwrap() []error }:
+		wrapped = u.Unwrap()
+	}
+	var out []*itsm.Error
+	for _, w := range wrapped {
+		if e, ok := w.(*itsm.Error); ok && e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Write answers the request with the problem of err, logging internal

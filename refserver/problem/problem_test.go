@@ -28,6 +28,11 @@ func TestWrite(t *testing.T) {
 		{itsm.Errorf(itsm.CodeUnavailable, "sqlite /var/lib/spoc.db is busy"), 503, "unavailable", "try again later"},
 		{itsm.Errorf(itsm.CodeInternal, "sql: /var/lib/spoc.db: disk I/O error"), 500, "internal", ""},
 		{&itsm.Error{Code: problem.CodeUnauthenticated, Message: "the bearer token is not valid"}, 401, "unauthenticated", "not valid"},
+		// The code is said once, by the problem, not again in the detail.
+		{itsm.Wrap(itsm.CodeInvalid, itsm.Errorf(itsm.CodeNotFound, "organisation X is unknown"), "cannot issue a token"), 400, "invalid",
+			"cannot issue a token: organisation X is unknown"},
+		{itsm.Errorf(itsm.CodeForbidden, "cannot draft: %w", itsm.Errorf(itsm.CodeForbidden, "no report access")), 403, "forbidden",
+			"cannot draft: no report access"},
 		{errors.New("dial tcp 10.0.0.7:5432: connection refused"), 500, "internal", ""},
 	} {
 		rec := httptest.NewRecorder()
@@ -43,6 +48,11 @@ func TestWrite(t *testing.T) {
 		}
 		if c.detail != "" && !strings.Contains(d.Detail, c.detail) {
 			t.Errorf("%v: detail %q lacks %q", c.err, d.Detail, c.detail)
+		}
+		for _, code := range []string{"invalid", "forbidden", "not_found", "conflict", "unauthenticated"} {
+			if strings.Contains(d.Detail, code+": ") {
+				t.Errorf("%v: detail %q says %q, which the problem's code says already", c.err, d.Detail, code)
+			}
 		}
 		if c.status >= 500 && (strings.Contains(d.Detail, "spoc.db") || strings.Contains(d.Detail, "10.0.0.7")) {
 			t.Errorf("%v: internal detail leaked: %q", c.err, d.Detail)

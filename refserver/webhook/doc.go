@@ -102,8 +102,9 @@
 //
 // # Who sees what
 //
-// Subscriptions belong to an organisation. Its agents manage them; admins
-// (Config.Admin) manage everyone's. Another organisation's subscription is
+// Subscriptions belong to an organisation. Its agents and its admins manage
+// them; only those Config.Admin names (the reference server's platform
+// administrators) manage everyone's. Another organisation's subscription is
 // reported as not found, not forbidden, so its existence does not leak. An
 // organisation holds at most Config.MaxPerOwner subscriptions
 // (DefaultMaxPerOwner); one more is a conflict, since each costs a request

@@ -219,8 +219,10 @@ type Config struct {
 	// server post each event a thousand times.
 	MaxPerOwner int
 	// Admin reports whether an actor manages every organisation's
-	// subscriptions; nil means holding itsm.RoleAdmin. The server should
-	// narrow it to the desk's admins if suppliers' people may hold the role.
+	// subscriptions; nil means holding itsm.RoleAdmin. A server whose
+	// organisations have admins of their own narrows it to the platform's
+	// administrators (as the reference server's httpapi.Admin does): an
+	// organisation's admin manages its own organisation's anyway.
 	Admin func(itsm.Actor) bool
 	// Observe, when set, is told of every attempt to send an event, by the
 	// Dispatcher and by Retry; for metrics beyond Stats, such as latency.
@@ -483,7 +485,9 @@ func (s *Service) owns(actor itsm.Actor, owner itsm.ID) error {
 	if s.admin(actor) {
 		return nil
 	}
-	if !actor.HasRole(itsm.RoleAgent) {
+	// An organisation's own admin manages its subscriptions as its agents
+	// do; only Config.Admin reaches other organisations'.
+	if !actor.HasRole(itsm.RoleAgent) && !actor.HasRole(itsm.RoleAdmin) {
 		return itsm.Errorf(itsm.CodeForbidden, "webhook: %q of %s is neither an agent nor an admin; only they manage webhook subscriptions",
 			actor.Person, actor.Organisation)
 	}

@@ -159,7 +159,7 @@ func TestConcurrentDrafts(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			key, _ := followup.Key(w.city.ID, w.nov)
+			key, _ := followup.Key(w.desk.ID, w.city.ID, w.nov)
 			for id := range ids {
 				if id != key {
 					t.Errorf("draft returned %s, want %s", id, key)
@@ -272,7 +272,7 @@ func TestLostRaceIsDecidedAgain(t *testing.T) {
 	store := &racingStore{Store: ms}
 	w := newWorldOn(t, store)
 
-	key, _ := followup.Key(w.city.ID, w.nov)
+	key, _ := followup.Key(w.desk.ID, w.city.ID, w.nov)
 	store.race(key, func() { w.must(w.svc.Draft(w.ctx, w.agent, w.city.ID, w.nov)) })
 	f, err := w.svc.Draft(w.ctx, w.agent, w.city.ID, w.nov)
 	if err != nil {

@@ -3,8 +3,11 @@
 // it, and an approved report is frozen, so that the service credits settled
 // on it rest on figures nobody can change afterwards.
 //
-// There is one FollowUp per customer and month; its ID is derived from both
-// (Key), so drafting the same month twice finds the same follow-up. A
+// There is one FollowUp per desk, customer and month; its ID is derived from
+// all three (Key), so drafting the same month twice finds the same
+// follow-up, and two desks serving one customer each have their own, which
+// the other neither reaches nor learns of. A desk drafts only for the
+// customers it provides an SLA to (Config.Provides). A
 // follow-up keeps every Version of its report: the first draft is version 1,
 // and a correction of an approved report starts version n+1 while version n
 // stays as it was approved.

@@ -48,7 +48,11 @@ func ExampleService() {
 	defer store.Close()
 	clock := itsm.NewManualClock(time.Date(2026, time.December, 2, 9, 0, 0, 0, time.UTC))
 	svc, err := followup.New(followup.Config{Store: store, Directory: dir, Permissions: perms, Clock: clock,
-		Compute: func(_ context.Context, customer itsm.ID, p report.Period) (*report.Report, error) {
+		// The desk provides the city its SLA, and computes over its tickets.
+		Provides: func(_ context.Context, d, c itsm.ID) (bool, error) {
+			return d == citySLA.Provider && c == citySLA.Consumer, nil
+		},
+		Compute: func(_ context.Context, _, customer itsm.ID, p report.Period) (*report.Report, error) {
 			return report.Compute(report.Spec{Period: p, Agreements: []*sla.Agreement{citySLA}}, report.Tickets(tickets))
 		}})
 	if err != nil {

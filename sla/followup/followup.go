@@ -39,18 +39,19 @@ func States() []State { return []State{StateDrafted, StateRejected, StateApprove
 // Valid reports whether s is one of the State constants.
 func (s State) Valid() bool { return slices.Contains(States(), s) }
 
-// FollowUp is the follow-up of one customer's month. It is built by applying
+// FollowUp is the follow-up of one customer's month by one desk. It is built by applying
 // its events in order (see Replay), except for the report bytes, which the
 // events name by digest only.
 type FollowUp struct {
-	// ID is Key(Customer, Period).
+	// ID is Key(Desk, Customer, Period).
 	ID itsm.ID `json:"id"`
 	// Revision is the store's version of the record, which changes with
 	// every command; it is not part of the history.
 	Revision int64 `json:"-"`
 
 	// Customer is the organisation whose month it is; Desk the desk that
-	// drafted it first, which answers for the customer's SLA.
+	// provides the customer the SLAs the report measures, and answers for
+	// them. A customer served by two desks has a follow-up of each.
 	Customer itsm.ID `json:"customer"`
 	Desk     itsm.ID `json:"desk"`
 	// Month is the period as year and month, such as "2026-11"; Period the
@@ -178,22 +179,28 @@ func Digest(reportJSON []byte) string {
 // name it is derived from never changes.
 var keySpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://spoc-itsm.github.io/followup"))
 
-// Key returns the ID of the follow-up of customer's month: a name-based UUID
-// (version 5) of the customer's ID and the month as "2006-01", the same for
-// every call. period must be one calendar month, as report.Month returns.
-func Key(customer itsm.ID, period report.Period) (itsm.ID, error) {
-	if customer.IsZero() {
+// Key returns the ID of desk's follow-up of customer's month: a name-based
+// UUID (version 5) of the desk's ID, the customer's ID and the month as
+// "2006-01", the same for every call. The desk is part of it because each
+// desk that serves a customer has its own follow-up of the month, which no
+// other desk can reach or block. period must be one calendar month, as
+// report.Month returns.
+func Key(desk, customer itsm.ID, period report.Period) (itsm.ID, error) {
+	switch {
+	case desk.IsZero():
+		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "follow-up key: desk is zero")
+	case customer.IsZero():
 		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "follow-up key: customer is zero")
 	}
 	month, err := monthOf(period)
 	if err != nil {
 		return itsm.ID{}, err
 	}
-	return keyOf(customer, month), nil
+	return keyOf(desk, customer, month), nil
 }
 
-func keyOf(customer itsm.ID, month string) itsm.ID {
-	return itsm.ID(uuid.NewSHA1(keySpace, []byte(customer.String()+" "+month)))
+func keyOf(desk, customer itsm.ID, month string) itsm.ID {
+	return itsm.ID(uuid.NewSHA1(keySpace, []byte(desk.String()+" "+customer.String()+" "+month)))
 }
 
 // monthOf returns the month that period covers as "2006-01", or an error with

@@ -64,7 +64,7 @@ func TestApprovedReportIsFrozen(t *testing.T) {
 	src.add(resolvedTicket(w, "INC0000002", nov(10, 9), 3*time.Hour))
 	src.add(resolvedTicket(w, "INC0000003", nov(17, 9), 12*time.Hour)) // breached
 	src.add(resolvedTicket(w, "INC0000004", nov(24, 9), time.Hour))
-	w.use(func(_ context.Context, customer itsm.ID, p report.Period) (*report.Report, error) {
+	w.use(func(_ context.Context, _, customer itsm.ID, p report.Period) (*report.Report, error) {
 		return report.Compute(report.Spec{Period: p, Agreements: []*sla.Agreement{citySLA}}, report.Tickets(src.all()))
 	})
 	figures := func(v *followup.Version) (resolved int, compliance float64, credit *report.Credit) {
@@ -141,10 +141,10 @@ func TestApprovedReportIsFrozen(t *testing.T) {
 func TestCorrectionComputesInTheDraftedZone(t *testing.T) {
 	w := newWorld(t)
 	var seen []string
-	base := w.calc.compute(w.desk.ID)
-	w.use(func(ctx context.Context, c itsm.ID, p report.Period) (*report.Report, error) {
+	base := w.calc.compute()
+	w.use(func(ctx context.Context, d, c itsm.ID, p report.Period) (*report.Report, error) {
 		seen = append(seen, p.From.Location().String())
-		return base(ctx, c, p)
+		return base(ctx, d, c, p)
 	})
 	f := w.draft(w.city.ID, w.nov)
 	w.must(w.svc.Approve(w.ctx, w.approver, f.ID, "", ""))

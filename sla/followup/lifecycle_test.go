@@ -19,7 +19,7 @@ import (
 func TestLifecycle(t *testing.T) {
 	w := newWorld(t)
 	f := w.draft(w.city.ID, w.nov)
-	key, err := followup.Key(w.city.ID, w.nov)
+	key, err := followup.Key(w.desk.ID, w.city.ID, w.nov)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,28 +152,32 @@ func TestDraftSameMonthTwice(t *testing.T) {
 	}
 }
 
-// The key is a pure function of customer and month: the same in every zone
-// and every run (the golden value guards stored follow-ups against a change
-// of derivation), and refused for what is not one calendar month.
+// The key is a pure function of desk, customer and month: the same in every
+// zone and every run (the golden value guards stored follow-ups against a
+// change of derivation), and refused for what is not one calendar month.
 func TestKey(t *testing.T) {
+	desk := itsm.MustParseID("0193a0c4-7b2e-7c3d-9e4f-5a6b7c8d9e01")
 	city := itsm.MustParseID("0193a0c4-7b2e-7c3d-9e4f-5a6b7c8d9e0f")
-	k, err := followup.Key(city, report.Month(2026, time.November, time.UTC))
+	k, err := followup.Key(desk, city, report.Month(2026, time.November, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := itsm.MustParseID("793e826d-ae11-591a-826a-66ad928e389e"); k != want {
+	if want := itsm.MustParseID("63901acb-4fa7-5720-8bf9-37dca3df3cf9"); k != want {
 		t.Errorf("key %s, want %s: the derivation changed, and stored follow-ups would not be found", k, want)
 	}
 	for _, loc := range []*time.Location{stockholm, time.FixedZone("", -11*3600)} {
-		if k2, _ := followup.Key(city, report.Month(2026, time.November, loc)); k2 != k {
+		if k2, _ := followup.Key(desk, city, report.Month(2026, time.November, loc)); k2 != k {
 			t.Errorf("key in %s is %s, want %s", loc, k2, k)
 		}
 	}
-	if k3, _ := followup.Key(city, report.Month(2026, time.December, time.UTC)); k3 == k {
+	if k3, _ := followup.Key(desk, city, report.Month(2026, time.December, time.UTC)); k3 == k {
 		t.Error("November and December have one key")
 	}
-	if k4, _ := followup.Key(itsm.NewID(), report.Month(2026, time.November, time.UTC)); k4 == k {
+	if k4, _ := followup.Key(desk, itsm.NewID(), report.Month(2026, time.November, time.UTC)); k4 == k {
 		t.Error("two customers have one key")
+	}
+	if k5, _ := followup.Key(itsm.NewID(), city, report.Month(2026, time.November, time.UTC)); k5 == k {
+		t.Error("two desks have one key for a customer's month")
 	}
 	// A month whose first midnight does not exist (Paraguay moved its
 	// clocks on at 00:00 on 1 October 2023): report.Month starts it at
@@ -184,12 +188,12 @@ func TestKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	oct23 := report.Month(2023, time.October, asuncion)
-	k23, err := followup.Key(city, oct23)
-	if k23 != mustKey(t, city, report.Month(2023, time.October, time.UTC)) || err != nil {
+	k23, err := followup.Key(desk, city, oct23)
+	if k23 != mustKey(t, desk, city, report.Month(2023, time.October, time.UTC)) || err != nil {
 		t.Errorf("October 2023 in Asuncion: key %s, %v; want October's", k23, err)
 	}
 	naive := report.Period{From: time.Date(2023, time.October, 1, 0, 0, 0, 0, asuncion), To: oct23.To}
-	if _, err := followup.Key(city, naive); !itsm.IsCode(err, itsm.CodeInvalid) {
+	if _, err := followup.Key(desk, city, naive); !itsm.IsCode(err, itsm.CodeInvalid) {
 		t.Errorf("October 2023 in Asuncion from 30 September 23:00: %v, want invalid", err)
 	}
 	nov := report.Month(2026, time.November, time.UTC)
@@ -205,12 +209,15 @@ func TestKey(t *testing.T) {
 		"year 10000":      report.Month(10000, time.January, time.UTC),
 	}
 	for name, p := range bad {
-		if _, err := followup.Key(city, p); !itsm.IsCode(err, itsm.CodeInvalid) {
+		if _, err := followup.Key(desk, city, p); !itsm.IsCode(err, itsm.CodeInvalid) {
 			t.Errorf("%s: %v, want invalid", name, err)
 		}
 	}
-	if _, err := followup.Key(itsm.ID{}, nov); !itsm.IsCode(err, itsm.CodeInvalid) {
+	if _, err := followup.Key(desk, itsm.ID{}, nov); !itsm.IsCode(err, itsm.CodeInvalid) {
 		t.Errorf("zero customer: %v", err)
+	}
+	if _, err := followup.Key(itsm.ID{}, city, nov); !itsm.IsCode(err, itsm.CodeInvalid) {
+		t.Errorf("zero desk: %v", err)
 	}
 }
 
@@ -233,9 +240,9 @@ func TestClockSteppingBack(t *testing.T) {
 	}
 }
 
-func mustKey(t *testing.T, customer itsm.ID, p report.Period) itsm.ID {
+func mustKey(t *testing.T, desk, customer itsm.ID, p report.Period) itsm.ID {
 	t.Helper()
-	k, err := followup.Key(customer, p)
+	k, err := followup.Key(desk, customer, p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestGetVisibility(t *testing.T) {
 	// Read access is needed even to see one's own.
 	noRead := itsm.NewPermissions().Grant(w.desk.ID, itsm.DomainServiceLevel, itsm.AccessWrite)
 	svc, err := followup.New(followup.Config{Store: w.store, Directory: directory{w.desk.ID: w.desk}, Permissions: noRead,
-		Compute: w.calc.compute(w.desk.ID)})
+		Provides: w.slas.provides, Compute: w.calc.compute()})
 	if err != nil {
 		t.Fatal(err)
 	}

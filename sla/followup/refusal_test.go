@@ -78,8 +78,8 @@ func TestRefusals(t *testing.T) {
 		}, city, nov), itsm.CodeForbidden, []string{`"eve"`, "unknown organisation"}, false},
 		{"draft by an actor with no person", none, draft(func(w *world) itsm.Actor { return itsm.Actor{Organisation: w.desk.ID} }, city, nov),
 			itsm.CodeInvalid, []string{"person is empty"}, false},
-		{"redraft by another desk", drafted, draft(func(w *world) itsm.Actor { return w.agent2 }, city, nov),
-			itsm.CodeForbidden, []string{`"olga"`, "drafted it and answers for it"}, false},
+		{"draft by a desk that provides the customer no SLA", drafted, draft(func(w *world) itsm.Actor { return w.agent2 }, city, nov),
+			itsm.CodeForbidden, []string{`"olga"`, "provides the customer no SLA"}, false},
 		// Draft: the input.
 		{"draft for no customer", none, draft(agent, func(*world) itsm.ID { return itsm.ID{} }, nov),
 			itsm.CodeInvalid, []string{"customer is zero"}, false},
@@ -219,11 +219,12 @@ func TestRefusals(t *testing.T) {
 func TestNewChecksConfig(t *testing.T) {
 	w := newWorld(t)
 	good := followup.Config{Store: w.store, Directory: directory{}, Permissions: itsm.NewPermissions(),
-		Compute: w.calc.compute(w.desk.ID)}
+		Provides: w.slas.provides, Compute: w.calc.compute()}
 	for name, change := range map[string]func(c *followup.Config){
 		"store":       func(c *followup.Config) { c.Store = nil },
 		"directory":   func(c *followup.Config) { c.Directory = nil },
 		"permissions": func(c *followup.Config) { c.Permissions = nil },
+		"provides":    func(c *followup.Config) { c.Provides = nil },
 		"compute":     func(c *followup.Config) { c.Compute = nil },
 	} {
 		c := good

@@ -21,12 +21,15 @@ import (
 // Who may do what:
 //   - Draft and Correct: an agent (itsm.RoleAgent) of a desk whose
 //     organisation has read, write and report access to
-//     itsm.DomainServiceLevel; for an existing follow-up, only the desk that
-//     drafted it first.
+//     itsm.DomainServiceLevel, for a customer the desk provides an SLA to
+//     (Config.Provides). Each desk drafts its own follow-up of a customer's
+//     month (Key names the desk), so another desk's never stands in its way.
 //   - Approve and Reject: a person with itsm.RoleApprover of the follow-up's
 //     customer, whose organisation has read and write access.
 //   - Get and List: the follow-up's desk and customer, with read access.
 //     Suppliers see no follow-up; their own reports reach them otherwise.
+//     Another desk's follow-up does not exist for a desk: it is not found,
+//     and no refusal names it or its desk.
 type Service struct {
 	cfg   Config
 	clock itsm.Clock
@@ -50,8 +53,9 @@ const (
 )
 
 // Draft computes the report of customer's month with Config.Compute and
-// stores it as the draft of the month's follow-up (state drafted). The first
-// draft creates the follow-up at version 1. Drafting again while the
+// stores it as the draft of the actor's desk's follow-up of the month (state
+// drafted). The desk must provide the customer an SLA (Config.Provides). The
+// first draft creates the follow-up at version 1. Drafting again while the
 // follow-up is drafted or rejected computes the report anew and replaces the
 // draft within the same version, since nobody has approved it; once the
 // version is approved it is frozen, and Draft is refused: use Correct.
@@ -74,17 +78,20 @@ func (s *Service) Draft(ctx context.Context, actor itsm.Actor, customer itsm.ID,
 	if err := s.checkCustomer(ctx, customer); err != nil {
 		return nil, err
 	}
+	if err := s.provides(ctx, "draft", month, actor, org, customer); err != nil {
+		return nil, err
+	}
 	if now := s.clock.Now(); period.To.After(now) {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "cannot draft the %s follow-up of customer %s: the month ends at %s, after now (%s)",
 			month, customer, period.To.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
-	key := keyOf(customer, month)
+	key := keyOf(org.ID, customer, month)
 	decide := func(f *FollowUp, digest string) (Payload, error) {
 		if f == nil {
 			return Drafted{By: By{actor}, Version: 1, Customer: customer, Desk: org.ID, Month: month,
 				Period: period, Zone: period.From.Location().String(), Digest: digest}, nil
 		}
-		if err := mayDraft(f, actor, org, period); err != nil {
+		if err := mayDraft(f, actor, org, customer, period); err != nil {
 			return nil, err
 		}
 		return Redrafted{By: By{actor}, Version: f.Current().Number, Digest: digest}, nil
@@ -100,7 +107,7 @@ func (s *Service) Draft(ctx context.Context, actor itsm.Actor, customer itsm.ID,
 			return nil, err
 		}
 	}
-	body, err := s.compute(ctx, customer, period, month)
+	body, err := s.compute(ctx, org.ID, customer, period, month)
 	if err != nil {
 		return nil, err
 	}
@@ -108,13 +115,13 @@ func (s *Service) Draft(ctx context.Context, actor itsm.Actor, customer itsm.ID,
 }
 
 // mayDraft checks a draft of an existing follow-up.
-func mayDraft(f *FollowUp, a itsm.Actor, org itsm.Organisation, period report.Period) error {
+func mayDraft(f *FollowUp, a itsm.Actor, org itsm.Organisation, customer itsm.ID, period report.Period) error {
 	switch {
-	case f.Desk != org.ID:
-		// Not refuse: this desk may not see the follow-up, so the message
-		// does not show its state.
-		return itsm.Errorf(itsm.CodeForbidden, "cannot draft the %s follow-up of customer %s as %q of desk %s: desk %s drafted it and answers for it",
-			f.Month, f.Customer, a.Person, org.ID, f.Desk)
+	case f.Desk != org.ID || f.Customer != customer:
+		// The key names desk and customer, so only a corrupt store gets
+		// here; the caller sees the server's fixed sentence, not this.
+		return itsm.Errorf(itsm.CodeInternal, "follow-up %s is stored for desk %s and customer %s, not desk %s and customer %s",
+			f.ID, f.Desk, f.Customer, org.ID, customer)
 	case !samePeriod(f.Period, period):
 		return refuse(itsm.CodeInvalid, "draft", f, a, org, "it covers %s, not %s", periodText(f.Period), periodText(period))
 	case f.State == StateApproved:
@@ -205,8 +212,11 @@ func (s *Service) Correct(ctx context.Context, actor itsm.Actor, key itsm.ID, re
 	if _, err := decide(f, ""); err != nil {
 		return nil, err
 	}
+	if err := s.provides(ctx, "correct", f.Month, actor, org, f.Customer); err != nil {
+		return nil, err
+	}
 	period := periodIn(f)
-	body, err := s.compute(ctx, f.Customer, period, f.Month)
+	body, err := s.compute(ctx, f.Desk, f.Customer, period, f.Month)
 	if err != nil {
 		return nil, err
 	}
@@ -272,10 +282,25 @@ func (s *Service) checkCustomer(ctx context.Context, customer itsm.ID) error {
 	return nil
 }
 
+// provides refuses a desk that provides the customer no SLA. The message
+// names the actor's own desk and the customer the actor named, nothing
+// that another desk did.
+func (s *Service) provides(ctx context.Context, cmd, month string, a itsm.Actor, org itsm.Organisation, customer itsm.ID) error {
+	ok, err := s.cfg.Provides(ctx, org.ID, customer)
+	if err != nil {
+		return itsm.Wrap(itsm.ErrorCode(err), err, "find the agreements of desk %s with customer %s", org.ID, customer)
+	}
+	if !ok {
+		return itsm.Errorf(itsm.CodeForbidden, "cannot %s the %s follow-up of customer %s as %q of desk %s: the desk provides the customer no SLA",
+			cmd, month, customer, a.Person, org.ID)
+	}
+	return nil
+}
+
 // compute runs Config.Compute and returns the report's JSON, the bytes a
 // version keeps.
-func (s *Service) compute(ctx context.Context, customer itsm.ID, period report.Period, month string) ([]byte, error) {
-	r, err := s.cfg.Compute(ctx, customer, period)
+func (s *Service) compute(ctx context.Context, desk, customer itsm.ID, period report.Period, month string) ([]byte, error) {
+	r, err := s.cfg.Compute(ctx, desk, customer, period)
 	if err != nil {
 		return nil, itsm.Wrap(itsm.ErrorCode(err), err, "compute the %s report of customer %s", month, customer)
 	}

@@ -3,6 +3,7 @@ package followup_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -50,8 +51,9 @@ func (c *computer) count() int {
 	return c.calls
 }
 
-func (c *computer) compute(desk itsm.ID) followup.ComputeFunc {
-	return func(_ context.Context, customer itsm.ID, p report.Period) (*report.Report, error) {
+// compute returns the report of the desk's SLA with the customer.
+func (c *computer) compute() followup.ComputeFunc {
+	return func(_ context.Context, desk, customer itsm.ID, p report.Period) (*report.Report, error) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.calls++
@@ -87,6 +89,14 @@ var stockholm = func() *time.Location {
 	return loc
 }()
 
+// slas answers Config.Provides from a map of desk to the customers it
+// provides an SLA to.
+type slas map[itsm.ID][]itsm.ID
+
+func (m slas) provides(_ context.Context, desk, customer itsm.ID) (bool, error) {
+	return slices.Contains(m[desk], customer), nil
+}
+
 // world is a delivery with two customers, two desks (one of which drafts),
 // a desk without report rights and a supplier, and a person for every part.
 type world struct {
@@ -98,6 +108,8 @@ type world struct {
 	svc   *followup.Service
 	dir   directory
 	perms *itsm.Permissions
+	// slas are the customers each desk provides an SLA to.
+	slas slas
 
 	city, town, desk, desk2, weakDesk, net itsm.Organisation
 
@@ -149,14 +161,17 @@ func newWorldOn(t *testing.T, store itsm.Store) *world {
 	w.nov = report.Month(2026, time.November, stockholm)
 	w.oct = report.Month(2026, time.October, stockholm)
 	w.dir, w.perms = dir, perms
-	w.use(w.calc.compute(w.desk.ID))
+	// The other desk serves neither customer until a test says so.
+	w.slas = slas{w.desk.ID: {w.city.ID, w.town.ID}, w.weakDesk.ID: {w.city.ID}}
+	w.use(w.calc.compute())
 	return w
 }
 
 // use makes the world's service compute reports with compute.
 func (w *world) use(compute followup.ComputeFunc) {
 	w.t.Helper()
-	svc, err := followup.New(followup.Config{Store: w.store, Directory: w.dir, Permissions: w.perms, Clock: w.clock, Compute: compute})
+	svc, err := followup.New(followup.Config{Store: w.store, Directory: w.dir, Permissions: w.perms, Clock: w.clock,
+		Provides: w.slas.provides, Compute: compute})
 	if err != nil {
 		w.t.Fatal(err)
 	}
