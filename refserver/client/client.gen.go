@@ -842,6 +842,12 @@ type ClientInterface interface {
 	// spreadsheets or one self-contained HTML page with charts: `format`
 	// chooses, and without it the Accept header does.
 	//
+	// A period that has not ended is measured now and the report says it
+	// is partial (`partial` and `as_of`). A period that has not begun, or
+	// that with its trend reaches outside 1970 through 2199 (the years the
+	// calendars cover), is refused with 400. A metric that decided no
+	// ticket has a null compliance.
+	//
 	// Corresponds with GET /v1/reports (the `GetReport` operationId).
 	GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2523,6 +2529,12 @@ func (c *Client) RevokePermissions(ctx context.Context, id OrganisationID, body 
 // incidents. As JSON (the schema at /schemas/report.json), CSV for
 // spreadsheets or one self-contained HTML page with charts: `format`
 // chooses, and without it the Accept header does.
+//
+// A period that has not ended is measured now and the report says it
+// is partial (`partial` and `as_of`). A period that has not begun, or
+// that with its trend reaches outside 1970 through 2199 (the years the
+// calendars cover), is refused with 400. A metric that decided no
+// ticket has a null compliance.
 //
 // Corresponds with GET /v1/reports (the `GetReport` operationId).
 func (c *Client) GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6779,6 +6791,12 @@ type ClientWithResponsesInterface interface {
 	// incidents. As JSON (the schema at /schemas/report.json), CSV for
 	// spreadsheets or one self-contained HTML page with charts: `format`
 	// chooses, and without it the Accept header does.
+	//
+	// A period that has not ended is measured now and the report says it
+	// is partial (`partial` and `as_of`). A period that has not begun, or
+	// that with its trend reaches outside 1970 through 2199 (the years the
+	// calendars cover), is refused with 400. A metric that decided no
+	// ticket has a null compliance.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -13511,6 +13529,12 @@ func (c *ClientWithResponses) RevokePermissionsWithResponse(ctx context.Context,
 // incidents. As JSON (the schema at /schemas/report.json), CSV for
 // spreadsheets or one self-contained HTML page with charts: `format`
 // chooses, and without it the Accept header does.
+//
+// A period that has not ended is measured now and the report says it
+// is partial (`partial` and `as_of`). A period that has not begun, or
+// that with its trend reaches outside 1970 through 2199 (the years the
+// calendars cover), is refused with 400. A metric that decided no
+// ticket has a null compliance.
 //
 // Returns a wrapper object for the known response body format(s).
 //

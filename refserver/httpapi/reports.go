@@ -113,7 +113,8 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 	if err != nil {
 		return nil, err
 	}
-	spec := report.Spec{Period: report.Period{From: p.From, To: p.To}, Previous: p.Previous, Agreements: ags, Names: names}
+	spec := report.Spec{Period: report.Period{From: p.From, To: p.To}, Previous: p.Previous, Agreements: ags, Names: names,
+		Now: a.clock.Now()}
 	rep, err := report.Compute(spec, a.svc.Tickets(ctx, who, spec.Span()))
 	if err != nil {
 		return nil, err
@@ -158,7 +159,7 @@ func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incide
 		if err != nil {
 			return nil, err
 		}
-		spec := report.Spec{Period: period, Previous: FollowUpTrend, Agreements: ags, Names: names}
+		spec := report.Spec{Period: period, Previous: FollowUpTrend, Agreements: ags, Names: names, Now: incidents.Now()}
 		src := incidents.Tickets(ctx, who, spec.Span())
 		return report.Compute(spec, func(yield func(report.Ticket, error) bool) {
 			for t, err := range src {
