@@ -1701,6 +1701,11 @@ paths:
             type: integer
             minimum: 0
             maximum: 36
+        - name: zone
+          in: query
+          description: The IANA time zone whose calendar the period is in, such as Europe/Stockholm - from and to are read in it, the trend steps by its months and days, and the report keeps its name (zone) so that a month across a change of daylight saving time is still a month. The offsets of from and to when absent.
+          schema:
+            $ref: '#/components/schemas/Zone'
         - name: agreement
           in: query
           description: Report on the agreements with these names only; all of the caller's when absent.

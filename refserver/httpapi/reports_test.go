@@ -521,3 +521,58 @@ func TestReportOfTheRunningMonth(t *testing.T) {
 		t.Errorf("the page does not say the month is running:\n%s", h.Body)
 	}
 }
+
+// TestReportsKeepTheirZone: October in Stockholm begins at +02:00 and ends
+// at +01:00. A follow-up of it stores its report as JSON, which keeps only
+// offsets; read back, and asked for over /v1/reports in the zone, the
+// report is still October, labelled so, with a monthly trend.
+func TestReportsKeepTheirZone(t *testing.T) {
+	l := newLedger(t, monday)
+	l.settle()
+	stockholm, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	october := report.Month(2026, time.October, stockholm)
+	checkOctober := func(what string, rep *report.Report, page []byte) {
+		t.Helper()
+		if rep.Zone != "Europe/Stockholm" || rep.Period.From.Location().String() != "Europe/Stockholm" {
+			t.Errorf("%s: zone %q, period in %s", what, rep.Zone, rep.Period.From.Location())
+		}
+		for _, want := range []string{"<h1>Service-level report, October 2026</h1>", "Compliance per month"} {
+			if !strings.Contains(string(page), want) {
+				t.Errorf("%s: the page lacks %q", what, want)
+			}
+		}
+	}
+
+	d, err := l.agent.DraftFollowUpWithResponse(l.ctx, api.FollowUpInput{Customer: l.city, Month: "2026-10", Zone: "Europe/Stockholm"})
+	if err != nil || d.JSON201 == nil {
+		t.Fatalf("draft: %v %s", err, body(d))
+	}
+	stored := l.followUpReport(l.approver, d.JSON201.ID)
+	page, err := l.approver.GetFollowUpReportWithResponse(l.ctx, d.JSON201.ID, &api.GetFollowUpReportParams{Format: api.ReportFormatHTML}, dropZeros)
+	if err != nil || page.StatusCode() != http.StatusOK {
+		t.Fatalf("the follow-up's page: %v %s", err, body(page))
+	}
+	checkOctober("the follow-up", stored.JSON200, page.Body)
+
+	params := &api.GetReportParams{From: october.From, To: october.To, Previous: 2, Zone: "Europe/Stockholm"}
+	r, err := l.agent.GetReportWithResponse(l.ctx, params, dropZeros)
+	if err != nil || r.JSON200 == nil {
+		t.Fatalf("the report: %v %s", err, body(r))
+	}
+	params.Format = api.ReportFormatHTML
+	h, err := l.agent.GetReportWithResponse(l.ctx, params, dropZeros)
+	if err != nil || h.StatusCode() != http.StatusOK {
+		t.Fatalf("the page: %v %s", err, body(h))
+	}
+	checkOctober("the report", r.JSON200, h.Body)
+	if first := r.JSON200.Trend[0].Period; !first.From.Equal(report.Month(2026, time.August, stockholm).From) {
+		t.Errorf("the trend begins %v, want August in Stockholm", first)
+	}
+	params.Zone = "Europe/Atlantis"
+	if r, err := l.agent.GetReportWithResponse(l.ctx, params, dropZeros); err != nil || r.ApplicationProblemJSON400 == nil {
+		t.Errorf("an unknown zone: %v %s, want 400", err, body(r))
+	}
+}
