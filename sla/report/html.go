@@ -293,7 +293,10 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 			}
 			row.NoTickets = m.Compliance == nil
 			row.Breach = m.Shortfall > 0
-			row.Median, row.P90 = durationText(m.Median), durationText(m.P90)
+			row.Median, row.P90 = "–", "–"
+			if m.Stopped > 0 {
+				row.Median, row.P90 = durationText(m.Median), durationText(m.P90)
+			}
 			out.Agreements = append(out.Agreements, row)
 		}
 	}

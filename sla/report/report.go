@@ -160,7 +160,8 @@ type Figures struct {
 	PingPong         int     `json:"ping_pong"`
 	Reopened         int     `json:"reopened"`
 	ReopenRate       float64 `json:"reopen_rate"`
-	// Backlog is what was open at the end of the period.
+	// Backlog is what was open at the end of the period (at AsOf for a
+	// Partial report).
 	Backlog Backlog `json:"backlog"`
 	// Metrics has one entry per agreement metric that measured a ticket of
 	// the group, in the order of the Spec's agreements and their targets.
