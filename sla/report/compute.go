@@ -736,7 +736,7 @@ func (e *engine) report() *Report {
 		Trend:      make([]TrendPoint, 0, len(e.periods)),
 	}
 	if end := e.periods[len(e.periods)-1].To; end.Before(e.spec.Period.To) {
-		r.Partial, r.AsOf = true, end
+		r.Partial, r.AsOf = true, end.In(e.spec.Period.From.Location())
 	}
 	// Durations: every stopped clock of each metric, and split by priority
 	// and category group, each sorted.

@@ -63,6 +63,10 @@ func HTMLStyleSources() []string { return slices.Clone(styleSources) }
 // the reports. The charts' periods are those of the reports and of their
 // trends, so one report with a trend charts its previous periods too.
 //
+// A Partial report's page says at its top and in its section that the
+// period has not ended and as of when its figures are; a metric that
+// decided no ticket shows "no tickets" and has no point in the chart.
+//
 // The page has no script, fetches nothing (styles are inline, fonts the
 // reader's own) and can be mailed or archived as one file. The reports must
 // cover different, non-empty periods; the page is built in memory and
