@@ -40,6 +40,11 @@ func (s *Service) Tickets(ctx context.Context, actor itsm.Actor, p report.Period
 	}
 }
 
+// Now is the time of the service's clock: the instant a report over its
+// Tickets is made at (report.Spec.Now), so that a period still running is
+// measured where the incidents' own clocks stand.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
 // errStopped ends the read transaction when the consumer stops early.
 var errStopped = errors.New("incident: ticket consumer stopped")
 

@@ -76,7 +76,9 @@ func run(w io.Writer, dir string, cfg synth.Config) (*result, error) {
 	}
 	year := g.Year()
 	loc := year.From.Location()
-	spec := report.Spec{Agreements: d.Agreements(), Names: d.Names()}
+	// The generated year is over as far as its tickets go, whatever the
+	// date: its reports are measured at the ends of their periods.
+	spec := report.Spec{Agreements: d.Agreements(), Names: d.Names(), Now: year.To}
 	for m := time.January; m <= time.December; m++ {
 		spec.Period = report.Month(year.From.Year(), m, loc)
 		// Each month trends the months of the year before it.
@@ -170,13 +172,13 @@ func summarise(w io.Writer, d *synth.Delivery, tickets []report.Ticket, res *res
 				credit += a.Credit.Amount
 			}
 			for _, m := range a.Metrics {
-				if m.Metric != sla.MetricResolution {
-					continue
+				if m.Metric != sla.MetricResolution || m.Compliance == nil {
+					continue // no ticket decided, no figure
 				}
 				if a.Provider == d.Desk.ID {
-					desk = m.Compliance
-				} else if m.Compliance < worst {
-					worst, worstName = m.Compliance, d.Names()[a.Provider]
+					desk = *m.Compliance
+				} else if *m.Compliance < worst {
+					worst, worstName = *m.Compliance, d.Names()[a.Provider]
 				}
 			}
 		}

@@ -113,8 +113,8 @@ func checkCompliance(t *testing.T, r *report.Report) {
 	t.Helper()
 	check := func(where string, ms []report.MetricFigures) {
 		for _, m := range ms {
-			if m.Compliance < 0 || m.Compliance > 1 || m.Shortfall < 0 || m.Shortfall > 1 {
-				t.Errorf("%s %s %s %s: compliance %v, shortfall %v", r.Period.From.Format("2006-01"), where, m.Agreement, m.Metric, m.Compliance, m.Shortfall)
+			if c := m.Compliance; (c != nil && (*c < 0 || *c > 1)) || m.Shortfall < 0 || m.Shortfall > 1 {
+				t.Errorf("%s %s %s %s: compliance %v, shortfall %v", r.Period.From.Format("2006-01"), where, m.Agreement, m.Metric, c, m.Shortfall)
 			}
 		}
 	}

@@ -2,7 +2,7 @@
 // (itsm/schema), for the tests of the packages that publish them. It
 // implements exactly the keywords those schemas use: $ref into $defs, type,
 // properties, required, additionalProperties, enum, format uuid and
-// date-time, pattern, items and minimum. Any other keyword or format is an
+// date-time, pattern, items, minimum and oneOf. Any other keyword or format is an
 // error, so that nothing passes unchecked.
 package schematest
 
@@ -167,6 +167,16 @@ func (c *Checker) value(s map[string]any, v any, path string) []error {
 				errs = append(errs, fail("pattern %q: %v", want, err))
 			} else if str, ok := v.(string); ok && !re.MatchString(str) {
 				errs = append(errs, fail("%q does not match %s", str, want))
+			}
+		case "oneOf":
+			matched := 0
+			for _, branch := range want.([]any) {
+				if len(c.value(branch.(map[string]any), v, path)) == 0 {
+					matched++
+				}
+			}
+			if matched != 1 {
+				errs = append(errs, fail("%s matches %d of the oneOf schemas, want exactly 1", quote(v), matched))
 			}
 		case "items":
 			arr, _ := v.([]any)

@@ -1386,6 +1386,9 @@ type GetReportParams struct {
 	// Previous The number of periods of the same calendar length before this one that make the trend.
 	Previous int `form:"previous,omitempty" json:"previous,omitempty,omitzero"`
 
+	// Zone The IANA time zone whose calendar the period is in, such as Europe/Stockholm - from and to are read in it, the trend steps by its months and days, and the report keeps its name (zone) so that a month across a change of daylight saving time is still a month. The offsets of from and to when absent.
+	Zone Zone `form:"zone,omitempty" json:"zone,omitempty,omitzero"`
+
 	// Agreement Report on the agreements with these names only; all of the caller's when absent.
 	Agreement []string `form:"agreement,omitempty" json:"agreement,omitempty,omitzero"`
 
@@ -3753,6 +3756,19 @@ func (siw *ServerInterfaceWrapper) GetReport(w http.ResponseWriter, r *http.Requ
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "previous"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "previous", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "zone" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "zone", r.URL.Query(), &params.Zone, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "zone"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "zone", Err: err})
 		}
 		return
 	}

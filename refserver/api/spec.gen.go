@@ -1669,6 +1669,20 @@ paths:
 	"`" +
 	`
         chooses, and without it the Accept header does.
+
+        A period that has not ended is measured now and the report says it
+        is partial (` +
+	"`" +
+	`partial` +
+	"`" +
+	` and ` +
+	"`" +
+	`as_of` +
+	"`" +
+	`). A period that has not begun, or
+        that with its trend reaches outside 1970 through 2199 (the years the
+        calendars cover), is refused with 400. A metric that decided no
+        ticket has a null compliance.
       parameters:
         - name: from
           in: query
@@ -1691,6 +1705,11 @@ paths:
             type: integer
             minimum: 0
             maximum: 36
+        - name: zone
+          in: query
+          description: The IANA time zone whose calendar the period is in, such as Europe/Stockholm - from and to are read in it, the trend steps by its months and days, and the report keeps its name (zone) so that a month across a change of daylight saving time is still a month. The offsets of from and to when absent.
+          schema:
+            $ref: '#/components/schemas/Zone'
         - name: agreement
           in: query
           description: Report on the agreements with these names only; all of the caller's when absent.
@@ -3860,13 +3879,14 @@ components:
           description: Tickets whose clock was decided as breached in the period.
         compliance:
           type: number
-          description: met / (met + breached), and 1 when none was decided.
+          nullable: true
+          description: met / (met + breached), and null when none was decided - no ticket, no figure.
         objective:
           type: number
           description: The share of tickets that must meet the target.
         shortfall:
           type: number
-          description: objective - compliance when positive, else 0.
+          description: objective - compliance when positive, else 0 (also when compliance is null).
         stopped:
           type: integer
           description: Clocks that stopped in the period, met or breached; mean, median and p90 describe them.
@@ -4012,7 +4032,8 @@ components:
           description: Tickets decided as breached.
         compliance:
           type: number
-          description: met / (met + breached), and 1 when none was decided.
+          nullable: true
+          description: met / (met + breached), and null when none was decided.
     TrendPoint:
       type: object
       description: The summary of one period of the trend.
@@ -4049,6 +4070,16 @@ components:
       properties:
         period:
           $ref: '#/components/schemas/Period'
+        zone:
+          type: string
+          description: The IANA name of the time zone of the period's calendar, such as Europe/Stockholm; the times are in it. Absent for a fixed offset.
+        partial:
+          type: boolean
+          description: Present and true when the period had not ended when the report was made - the figures are those at as_of, and will change.
+        as_of:
+          type: string
+          format: date-time
+          description: When a partial report was measured; absent otherwise.
         total:
           $ref: '#/components/schemas/Figures'
         agreements:

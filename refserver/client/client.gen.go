@@ -852,6 +852,12 @@ type ClientInterface interface {
 	// spreadsheets or one self-contained HTML page with charts: `format`
 	// chooses, and without it the Accept header does.
 	//
+	// A period that has not ended is measured now and the report says it
+	// is partial (`partial` and `as_of`). A period that has not begun, or
+	// that with its trend reaches outside 1970 through 2199 (the years the
+	// calendars cover), is refused with 400. A metric that decided no
+	// ticket has a null compliance.
+	//
 	// Corresponds with GET /v1/reports (the `GetReport` operationId).
 	GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2569,6 +2575,12 @@ func (c *Client) RevokePermissions(ctx context.Context, id OrganisationID, body 
 // incidents. As JSON (the schema at /schemas/report.json), CSV for
 // spreadsheets or one self-contained HTML page with charts: `format`
 // chooses, and without it the Accept header does.
+//
+// A period that has not ended is measured now and the report says it
+// is partial (`partial` and `as_of`). A period that has not begun, or
+// that with its trend reaches outside 1970 through 2199 (the years the
+// calendars cover), is refused with 400. A metric that decided no
+// ticket has a null compliance.
 //
 // Corresponds with GET /v1/reports (the `GetReport` operationId).
 func (c *Client) GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5430,6 +5442,14 @@ func NewGetReportRequest(server string, params *GetReportParams) (*http.Request,
 			}
 		}
 
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "zone", params.Zone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
 		if params.Agreement != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agreement", params.Agreement, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
@@ -6861,6 +6881,12 @@ type ClientWithResponsesInterface interface {
 	// incidents. As JSON (the schema at /schemas/report.json), CSV for
 	// spreadsheets or one self-contained HTML page with charts: `format`
 	// chooses, and without it the Accept header does.
+	//
+	// A period that has not ended is measured now and the report says it
+	// is partial (`partial` and `as_of`). A period that has not begun, or
+	// that with its trend reaches outside 1970 through 2199 (the years the
+	// calendars cover), is refused with 400. A metric that decided no
+	// ticket has a null compliance.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -13636,6 +13662,12 @@ func (c *ClientWithResponses) RevokePermissionsWithResponse(ctx context.Context,
 // incidents. As JSON (the schema at /schemas/report.json), CSV for
 // spreadsheets or one self-contained HTML page with charts: `format`
 // chooses, and without it the Accept header does.
+//
+// A period that has not ended is measured now and the report says it
+// is partial (`partial` and `as_of`). A period that has not begun, or
+// that with its trend reaches outside 1970 through 2199 (the years the
+// calendars cover), is refused with 400. A metric that decided no
+// ticket has a null compliance.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -88,6 +88,15 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 		return nil, err
 	}
 	p := req.Params
+	if p.Zone != "" {
+		// The period's calendar: its months and days, and the names the
+		// report keeps, are the zone's, not the offsets'.
+		loc, err := location(string(p.Zone))
+		if err != nil {
+			return nil, err
+		}
+		p.From, p.To = p.From.In(loc), p.To.In(loc)
+	}
 	if !p.From.Before(p.To) {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "the period from %s to %s is empty: from must be before to",
 			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
@@ -113,7 +122,8 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 	if err != nil {
 		return nil, err
 	}
-	spec := report.Spec{Period: report.Period{From: p.From, To: p.To}, Previous: p.Previous, Agreements: ags, Names: names}
+	spec := report.Spec{Period: report.Period{From: p.From, To: p.To}, Previous: p.Previous, Agreements: ags, Names: names,
+		Now: a.clock.Now()}
 	rep, err := report.Compute(spec, a.svc.Tickets(ctx, who, spec.Span()))
 	if err != nil {
 		return nil, err
@@ -157,7 +167,7 @@ func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incide
 		if err != nil {
 			return nil, err
 		}
-		spec := report.Spec{Period: period, Previous: FollowUpTrend, Agreements: ags, Names: names}
+		spec := report.Spec{Period: period, Previous: FollowUpTrend, Agreements: ags, Names: names, Now: incidents.Now()}
 		src := incidents.Tickets(ctx, who, spec.Span())
 		return report.Compute(spec, func(yield func(report.Ticket, error) bool) {
 			for t, err := range src {
@@ -182,16 +192,22 @@ func (a *API) followUps(ctx context.Context) (*followup.Service, itsm.Actor, err
 	return a.followups, who, err
 }
 
+// location is the IANA zone named, UTC for "".
+func location(zone string) (*time.Location, error) {
+	loc, err := time.LoadLocation(zone)
+	// "Local" would be the server's own zone, which no client can know.
+	if err != nil || zone == "Local" {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "unknown time zone %q", zone)
+	}
+	return loc, nil
+}
+
 // month returns the calendar month "2006-01" in the IANA zone, UTC when
 // zone is empty.
 func month(m, zone string) (report.Period, error) {
-	loc := time.UTC
-	if zone != "" {
-		var err error
-		// "Local" would be the server's own zone, which no client can know.
-		if loc, err = time.LoadLocation(zone); err != nil || zone == "Local" {
-			return report.Period{}, itsm.Errorf(itsm.CodeInvalid, "unknown time zone %q", zone)
-		}
+	loc, err := location(zone)
+	if err != nil {
+		return report.Period{}, err
 	}
 	t, err := time.Parse("2006-01", m)
 	if err != nil {

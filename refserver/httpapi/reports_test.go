@@ -444,3 +444,135 @@ func TestFollowUpOverHTTP(t *testing.T) {
 		t.Errorf("approve the correction: %v %s", err, body(r))
 	}
 }
+
+// TestReportPeriodBounds: a period the contract accepts gets a report or a
+// 400 that says why. A century with 36 more before it, whose trend would
+// begin in the year -1610, answered 500 when its JSON could not be written;
+// it and other periods outside the years calendars cover, or not begun,
+// are refused, naming the reason.
+func TestReportPeriodBounds(t *testing.T) {
+	l := newLedger(t, monday)
+	l.settle()
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, c := range []struct {
+		from, to string
+		previous int
+		want     string
+	}{
+		{"1990-01-01T00:00:00Z", "2090-01-01T00:00:00Z", 36, "before 1970"},
+		{"1969-12-01T00:00:00Z", "1970-01-01T00:00:00Z", 0, "1970 through 2199"},
+		{"2026-12-01T00:00:00Z", "2300-01-01T00:00:00Z", 0, "1970 through 2199"},
+		{"2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z", 0, "has not begun"},
+	} {
+		r, err := l.agent.GetReportWithResponse(l.ctx, &api.GetReportParams{From: day(c.from), To: day(c.to), Previous: c.previous}, dropZeros)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := r.ApplicationProblemJSON400; p == nil || !strings.Contains(p.Detail, c.want) {
+			t.Errorf("%s to %s, %d before: %s, want 400 saying %q", c.from, c.to, c.previous, body(r), c.want)
+		}
+	}
+}
+
+// TestReportOfTheRunningMonth: November's report six minutes after an
+// incident was registered measures it now: nothing breached, the incident
+// young in the backlog, and the report says it is partial in JSON, CSV and
+// on the page.
+func TestReportOfTheRunningMonth(t *testing.T) {
+	l := newLedger(t, monday)
+	l.settle()
+	reg, err := l.agent.RegisterIncidentWithResponse(l.ctx, nil, api.Registration{Caller: api.Caller{Person: "carl", Name: "Carl"},
+		Channel: "phone", Customer: l.city, Summary: "printer on fire", Impact: 2, Urgency: 2})
+	if err != nil || reg.JSON201 == nil {
+		t.Fatalf("register: %v %s", err, body(reg))
+	}
+	l.clock.Advance(6 * time.Minute)
+	now := l.clock.Now()
+
+	r := l.getReport(l.agent, api.ReportFormatJSON)
+	if r.JSON200 == nil {
+		t.Fatalf("the report: %s", body(r))
+	}
+	rep := r.JSON200
+	if !rep.Partial || !rep.AsOf.Equal(now) {
+		t.Errorf("partial %t as of %v, want partial as of %v", rep.Partial, rep.AsOf, now)
+	}
+	for _, m := range rep.Total.Metrics {
+		if m.Breached != 0 {
+			t.Errorf("%s %s: %d breached six minutes after registration", m.Agreement, m.Metric, m.Breached)
+		}
+	}
+	if b := rep.Total.Backlog; b.Open != 1 || b.Ageing[0].Count != 1 {
+		t.Errorf("backlog %+v, want one incident younger than a day", b)
+	}
+
+	c := l.getReport(l.agent, api.ReportFormatCsv)
+	if back, err := report.ReadCSV(bytes.NewReader(c.Body)); err != nil || !back.Partial || !back.AsOf.Equal(now) {
+		t.Errorf("the CSV reads back as partial %v as of %v (%v)", back != nil && back.Partial, back, err)
+	}
+	h := l.getReport(l.agent, api.ReportFormatHTML)
+	if !strings.Contains(string(h.Body), "November 2026 has not ended: these figures are as of 2 November 2026 09:06 UTC") {
+		t.Errorf("the page does not say the month is running:\n%s", h.Body)
+	}
+}
+
+// TestReportsKeepTheirZone: October in Stockholm begins at +02:00 and ends
+// at +01:00. A follow-up of it stores its report as JSON, which keeps only
+// offsets; read back, and asked for over /v1/reports in the zone, the
+// report is still October, labelled so, with a monthly trend.
+func TestReportsKeepTheirZone(t *testing.T) {
+	l := newLedger(t, monday)
+	l.settle()
+	stockholm, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	october := report.Month(2026, time.October, stockholm)
+	checkOctober := func(what string, rep *report.Report, page []byte) {
+		t.Helper()
+		if rep.Zone != "Europe/Stockholm" || rep.Period.From.Location().String() != "Europe/Stockholm" {
+			t.Errorf("%s: zone %q, period in %s", what, rep.Zone, rep.Period.From.Location())
+		}
+		for _, want := range []string{"<h1>Service-level report, October 2026</h1>", "Compliance per month"} {
+			if !strings.Contains(string(page), want) {
+				t.Errorf("%s: the page lacks %q", what, want)
+			}
+		}
+	}
+
+	d, err := l.agent.DraftFollowUpWithResponse(l.ctx, api.FollowUpInput{Customer: l.city, Month: "2026-10", Zone: "Europe/Stockholm"})
+	if err != nil || d.JSON201 == nil {
+		t.Fatalf("draft: %v %s", err, body(d))
+	}
+	stored := l.followUpReport(l.approver, d.JSON201.ID)
+	page, err := l.approver.GetFollowUpReportWithResponse(l.ctx, d.JSON201.ID, &api.GetFollowUpReportParams{Format: api.ReportFormatHTML}, dropZeros)
+	if err != nil || page.StatusCode() != http.StatusOK {
+		t.Fatalf("the follow-up's page: %v %s", err, body(page))
+	}
+	checkOctober("the follow-up", stored.JSON200, page.Body)
+
+	params := &api.GetReportParams{From: october.From, To: october.To, Previous: 2, Zone: "Europe/Stockholm"}
+	r, err := l.agent.GetReportWithResponse(l.ctx, params, dropZeros)
+	if err != nil || r.JSON200 == nil {
+		t.Fatalf("the report: %v %s", err, body(r))
+	}
+	params.Format = api.ReportFormatHTML
+	h, err := l.agent.GetReportWithResponse(l.ctx, params, dropZeros)
+	if err != nil || h.StatusCode() != http.StatusOK {
+		t.Fatalf("the page: %v %s", err, body(h))
+	}
+	checkOctober("the report", r.JSON200, h.Body)
+	if first := r.JSON200.Trend[0].Period; !first.From.Equal(report.Month(2026, time.August, stockholm).From) {
+		t.Errorf("the trend begins %v, want August in Stockholm", first)
+	}
+	params.Zone = "Europe/Atlantis"
+	if r, err := l.agent.GetReportWithResponse(l.ctx, params, dropZeros); err != nil || r.ApplicationProblemJSON400 == nil {
+		t.Errorf("an unknown zone: %v %s, want 400", err, body(r))
+	}
+}

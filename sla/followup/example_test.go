@@ -70,7 +70,7 @@ func ExampleService() {
 		r, _ := v.Decode()
 		m := r.Agreements[0]
 		fmt.Printf("%s v%d %-8s resolved %d, compliance %.2f, credit %d %s\n",
-			f.Month, v.Number, f.State, r.Total.Resolved, m.Metrics[0].Compliance, m.Credit.Amount/100, m.Credit.Currency)
+			f.Month, v.Number, f.State, r.Total.Resolved, *m.Metrics[0].Compliance, m.Credit.Amount/100, m.Credit.Currency)
 		clock.Advance(time.Hour)
 	}
 

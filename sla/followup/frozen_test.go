@@ -73,7 +73,7 @@ func TestApprovedReportIsFrozen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r.Total.Resolved, r.Agreements[0].Metrics[0].Compliance, r.Agreements[0].Credit
+		return r.Total.Resolved, *r.Agreements[0].Metrics[0].Compliance, r.Agreements[0].Credit
 	}
 
 	f := w.draft(w.city.ID, w.nov)

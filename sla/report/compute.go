@@ -10,6 +10,16 @@ import (
 	"github.com/spoc-itsm/spoc/sla"
 )
 
+// earliest and latest bound the time a report covers, its trend included:
+// calendars have working time from 1970 through 2199 (decision 3), so
+// outside them every clock stands still and a report would only show
+// figures nobody could have earned; and JSON cannot even write a year
+// before 0, which a long period's trend could reach.
+var (
+	earliest = time.Date(1970, time.January, 1, 0, 0, 0, 0, time.UTC)
+	latest   = time.Date(2200, time.January, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // maxPrevious bounds Spec.Previous: three years of monthly trend is more than
 // a follow-up meeting reads, and the bound keeps a mistyped spec from
 // measuring every ticket hundreds of times.
@@ -42,8 +52,11 @@ const (
 // Every clock is measured at the end of the period (Agreement.Measure with
 // now = To), so that a period's figures do not depend on when the report is
 // made: what happened after the period never changes them. A change exactly
-// at To belongs to the next period throughout. A clock is decided once, in
-// the period where the outcome became a fact:
+// at To belongs to the next period throughout. A period that has not ended
+// at Spec.Now is measured at Now instead, as if it ended then, and the
+// report is Partial with AsOf = Now: a clock that has not run out by now has
+// breached nothing, and the backlog is aged at now. A clock is decided once,
+// in the period where the outcome became a fact:
 //
 //   - Breached when the measurement at To is breached and its Due (when it
 //     reached the target) lies in the period: a ticket breached in January
@@ -111,8 +124,16 @@ const (
 // it. The credit is Credits.Settle over the agreement's metrics for the
 // reported period, on the monthly fee as given, whatever the period's length.
 //
+// A metric that decided no ticket in a period has no Compliance (nil) and
+// no Shortfall: no ticket gives no figure.
+//
+// The report's Zone is the name of the period's location when a reader can
+// load it again (not Local, not a fixed offset).
+//
 // Errors: an invalid spec or ticket fails with itsm.CodeInvalid, naming the
-// ticket by its Number (or ID); an error from src ends Compute with that
+// ticket by its Number (or ID); so does a period that has not begun at
+// Spec.Now, or one that with its trend reaches outside the years calendars
+// cover, 1970 through 2199 (UTC). An error from src ends Compute with that
 // error wrapped under its own code. No partial report is returned.
 func Compute(spec Spec, src Source) (*Report, error) {
 	e, err := newEngine(spec)
@@ -144,6 +165,12 @@ func checkSpec(spec *Spec) error {
 			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
 	case spec.Previous < 0 || spec.Previous > maxPrevious:
 		return invalid("previous %d is not in [0, %d]", spec.Previous, maxPrevious)
+	case p.From.Before(earliest) || p.To.After(latest):
+		return invalid("the period from %s to %s is not within 1970 through 2199, the years calendars cover",
+			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
+	case spec.Now.Before(p.From):
+		return invalid("the period from %s has not begun at %s: there is nothing to report yet",
+			p.From.Format(time.RFC3339), spec.Now.Format(time.RFC3339))
 	}
 	for i, a := range spec.Agreements {
 		if a == nil {
@@ -272,8 +299,12 @@ type stoppedClock struct {
 
 // engine accumulates a report over one pass of tickets.
 type engine struct {
-	spec     Spec
-	periods  []Period // oldest first; the last is spec.Period
+	spec Spec
+	// shown are the periods of the report, oldest first, the last
+	// spec.Period; periods are the same as measured, the last ending at
+	// spec.Now when it has not ended.
+	shown    []Period
+	periods  []Period
 	ageing   []time.Duration
 	resolved []itsm.State
 	ended    []itsm.State
@@ -298,20 +329,34 @@ type engine struct {
 }
 
 func newEngine(spec Spec) (*engine, error) {
+	if spec.Now.IsZero() {
+		spec.Now = time.Now()
+	}
 	if err := checkSpec(&spec); err != nil {
 		return nil, err
 	}
-	periods := trendPeriods(spec.Period, spec.Previous)
-	for i, p := range periods {
+	shown := trendPeriods(spec.Period, spec.Previous)
+	for i, p := range shown {
 		// Only a period stepped back by its duration can fail, when
 		// Previous times it leaves the range of time.Duration or time.Time.
-		if !p.From.Before(p.To) || (i > 0 && !periods[i-1].To.Equal(p.From)) {
+		if !p.From.Before(p.To) || (i > 0 && !shown[i-1].To.Equal(p.From)) {
 			return nil, itsm.Errorf(itsm.CodeInvalid, "report: %d periods before the one from %s to %s do not fit in time",
 				spec.Previous, spec.Period.From.Format(time.RFC3339), spec.Period.To.Format(time.RFC3339))
 		}
 	}
+	if first := shown[0].From; first.Before(earliest) {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "report: the %d periods before the one from %s to %s begin at %s, before 1970, the first year calendars cover",
+			spec.Previous, spec.Period.From.Format(time.RFC3339), spec.Period.To.Format(time.RFC3339), first.UTC().Format("2006-01-02"))
+	}
+	// The trend's periods end before the reported one begins, which has
+	// begun by now; only the reported one can be running still.
+	periods := slices.Clone(shown)
+	if last := &periods[len(periods)-1]; spec.Now.Before(last.To) {
+		last.To = spec.Now
+	}
 	e := &engine{
 		spec:     spec,
+		shown:    shown,
 		periods:  periods,
 		ageing:   spec.Ageing,
 		resolved: spec.Resolved,
@@ -381,7 +426,7 @@ func (e *engine) add(t *Ticket) error {
 	}
 	tl := t.Timeline
 	last := &tl[len(tl)-1]
-	if !t.Registered.Before(e.spec.Period.To) ||
+	if !t.Registered.Before(e.periods[len(e.periods)-1].To) ||
 		(last.Start.Before(e.periods[0].From) && e.isEnded(last.State)) {
 		return nil // after the report, or ended before its first period
 	}
@@ -683,11 +728,15 @@ func stopIndex(a *sla.Agreement, t *sla.Target, mode sla.Mode, tl itsm.Timeline,
 func (e *engine) report() *Report {
 	r := &Report{
 		Period:     e.spec.Period,
+		Zone:       zoneName(e.shown),
 		Agreements: make([]AgreementFigures, 0, len(e.spec.Agreements)),
 		Priorities: make([]Group, 0, len(e.prioKeys)),
 		Suppliers:  make([]Group, 0, len(e.suppliers)),
 		Categories: make([]Group, 0, len(e.catKeys)),
 		Trend:      make([]TrendPoint, 0, len(e.periods)),
+	}
+	if end := e.periods[len(e.periods)-1].To; end.Before(e.spec.Period.To) {
+		r.Partial, r.AsOf = true, end.In(e.spec.Period.From.Location())
 	}
 	// Durations: every stopped clock of each metric, and split by priority
 	// and category group, each sorted.
@@ -741,7 +790,7 @@ func (e *engine) report() *Report {
 		r.Categories = append(r.Categories, Group{Key: e.catKeys[i],
 			Figures: e.figures(e.categories[i], func(j int) []time.Duration { return byCat[j][i] }, nil)})
 	}
-	for k, p := range e.periods {
+	for k, p := range e.shown {
 		g := e.totals[k]
 		tp := TrendPoint{Period: p, Registered: g.registered, Resolved: g.resolved, Backlog: g.open,
 			Metrics: make([]MetricPoint, 0, len(e.clocks))}
@@ -829,19 +878,25 @@ func (e *engine) metricFigures(j int, t tally, durations []time.Duration) Metric
 	return mf
 }
 
-// compliance is Met / (Met + Breached), and 1 when nothing was decided: a
-// period without decided tickets broke no promise.
-func compliance(t tally) float64 {
+// compliance is Met / (Met + Breached), and nil when nothing was decided:
+// a period without decided tickets has no figure, neither a promise kept
+// nor one broken.
+func compliance(t tally) *float64 {
 	if t.met+t.breached == 0 {
-		return 1
+		return nil
 	}
-	return float64(t.met) / float64(t.met+t.breached)
+	c := float64(t.met) / float64(t.met+t.breached)
+	return &c
 }
 
 // shortfall is objective - compliance rounded to twelve decimals (see
-// Compute), or zero when compliance reaches the objective.
-func shortfall(objective, compliance float64) float64 {
-	s := math.Round((objective-compliance)*1e12) / 1e12
+// Compute), or zero when compliance reaches the objective or there is
+// none.
+func shortfall(objective float64, compliance *float64) float64 {
+	if compliance == nil {
+		return 0
+	}
+	s := math.Round((objective-*compliance)*1e12) / 1e12
 	if s <= 0 {
 		return 0
 	}

@@ -290,7 +290,7 @@ func goldenSpec(t testing.TB) report.Spec {
 func gMetric(a *sla.Agreement, m sla.Metric, met, breached int, compliance, shortfall float64, missed, stopped int,
 	mean, median, p90 time.Duration) report.MetricFigures {
 	return report.MetricFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Metric: m,
-		Met: met, Breached: breached, Compliance: compliance, Objective: a.Objective, Shortfall: shortfall,
+		Met: met, Breached: breached, Compliance: figure(met, breached, compliance), Objective: a.Objective, Shortfall: shortfall,
 		Stopped: stopped, Mean: report.Duration(mean), Median: report.Duration(median), P90: report.Duration(p90), Missed: missed}
 }
 
@@ -305,7 +305,17 @@ func gBacklog(counts ...int) report.Backlog {
 }
 
 func gPoint(a *sla.Agreement, m sla.Metric, met, breached int, compliance float64) report.MetricPoint {
-	return report.MetricPoint{Agreement: a.Name, Provider: a.Provider, Metric: m, Met: met, Breached: breached, Compliance: compliance}
+	return report.MetricPoint{Agreement: a.Name, Provider: a.Provider, Metric: m, Met: met, Breached: breached,
+		Compliance: figure(met, breached, compliance)}
+}
+
+// figure is the compliance of a metric that decided met and breached
+// tickets: c, or none when it decided none.
+func figure(met, breached int, c float64) *float64 {
+	if met+breached == 0 {
+		return nil
+	}
+	return &c
 }
 
 const (
@@ -455,6 +465,7 @@ func goldenReport(t testing.TB, spec report.Spec) *report.Report {
 	loc := gStockholm(t)
 	return &report.Report{
 		Period:     spec.Period,
+		Zone:       "Europe/Stockholm",
 		Total:      total,
 		Agreements: agreements,
 		Priorities: []report.Group{{Key: "P2", Figures: p2}, {Key: "P3", Figures: p3}, {Key: "P4", Figures: p4}},
@@ -634,6 +645,7 @@ func TestComputeEmpty(t *testing.T) {
 		{Over: 0}, {Over: report.Duration(48 * time.Hour)}}}}
 	want := &report.Report{
 		Period: spec.Period,
+		Zone:   "Europe/Stockholm",
 		Total:  figures,
 		Agreements: []report.AgreementFigures{
 			{Agreement: slaA.Name, Kind: sla.KindSLA, Provider: gDesk, Consumer: gCustomer, ConsumerName: "Kund AB", Objective: 0.9,
@@ -678,9 +690,11 @@ func TestComputeInvalidSpec(t *testing.T) {
 		{"empty resolved state", func(s *report.Spec) { s.Resolved = []itsm.State{sResolved, ""} }, "resolved states"},
 		{"empty ended state", func(s *report.Spec) { s.Ended = []itsm.State{""} }, "ended states"},
 		{"trend beyond time", func(s *report.Spec) {
-			// 200 years and a second, stepped back by its duration twice.
-			s.Period = report.Period{From: time.Date(1900, 1, 1, 0, 0, 1, 0, time.UTC), To: time.Date(2100, 1, 1, 0, 0, 2, 0, time.UTC)}
-		}, "2 periods before the one from 1900-01-01T00:00:01Z to 2100-01-01T00:00:02Z do not fit in time"},
+			// 229 years and a second, stepped back by its duration twice,
+			// beyond the range of time.Duration.
+			s.Period = report.Period{From: time.Date(1970, 1, 1, 0, 0, 1, 0, time.UTC), To: time.Date(2199, 1, 1, 0, 0, 2, 0, time.UTC)}
+			s.Now = s.Period.To
+		}, "2 periods before the one from 1970-01-01T00:00:01Z to 2199-01-01T00:00:02Z do not fit in time"},
 	} {
 		spec := goldenSpec(t)
 		c.mutate(&spec)
@@ -799,7 +813,8 @@ func TestComputeDurationStats(t *testing.T) {
 			{Start: reg, State: sRegistered, Holder: gDesk, Priority: 3},
 			{Start: done.Add(time.Duration(i / 2)), State: sResolved, Holder: gDesk, Priority: 3}}})
 	}
-	r, err := report.Compute(report.Spec{Period: report.Month(2175, time.March, time.UTC), Agreements: []*sla.Agreement{a}}, report.Tickets(ts))
+	r, err := report.Compute(report.Spec{Period: report.Month(2175, time.March, time.UTC), Agreements: []*sla.Agreement{a},
+		Now: time.Date(2175, time.April, 1, 0, 0, 0, 0, time.UTC)}, report.Tickets(ts))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/sla"
@@ -67,6 +69,8 @@ const (
 	colCreditPercent
 	colCreditAmount
 	colCreditCurrency
+	colZone
+	colAsOf
 	numColumns
 )
 
@@ -77,7 +81,7 @@ var columnNames = [numColumns]string{
 	"agreement", "kind", "provider", "consumer", "provider_name", "consumer_name",
 	"objective", "metric", "met", "breached",
 	"compliance", "shortfall", "stopped", "mean", "median", "p90", "missed",
-	"credit_percent", "credit_amount", "credit_currency",
+	"credit_percent", "credit_amount", "credit_currency", "zone", "as_of",
 }
 
 // ageingPrefix starts the name of an age bucket's column.
@@ -138,14 +142,21 @@ func (l layout) columnName(i int) string {
 // only. The backlog's age buckets are columns named backlog_over_<Duration>
 // between backlog_open and agreement, one per lower bound found in the
 // report; a group without that bucket leaves it empty. The credit columns
-// are empty for an agreement without a credit rule.
+// are empty for an agreement without a credit rule. A metric that decided
+// no ticket has an empty compliance. The last two columns, zone and as_of,
+// are the report's Zone and, for a Partial report, its AsOf, repeated on
+// every row as the period is, and empty when it has none.
 //
 // Numbers are written in full (floats as strconv's 'g' with the shortest
 // precision that reads back exactly), times as RFC 3339 and durations as
 // Duration.String, so that ReadCSV returns a report equal to r. Text that a
-// spreadsheet would take for a formula (starting with =, +, -, @, a tab or
-// a carriage return), or that starts with an apostrophe, is written with a
-// leading apostrophe (CSV injection); ReadCSV removes it.
+// spreadsheet could take for a formula is guarded as the OWASP advice on
+// CSV injection says: text that starts with a tab or a carriage return, or
+// whose first character after any white space and invisible formatting
+// characters (such as a byte order mark) is =, +, -, @ or one of their
+// full-width forms, is written with a leading apostrophe and quoted; so is
+// text that starts with an apostrophe, so that ReadCSV can remove exactly
+// the one it added.
 //
 // A report that the form cannot carry exactly is refused with a
 // CodeInvalid error before anything is written: two groups of a section with
@@ -161,9 +172,8 @@ func WriteCSV(w io.Writer, r *Report) error {
 		return err
 	}
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	if err := cw.WriteAll(records); err != nil {
-		return itsm.Wrap(itsm.CodeInternal, err, "report: write CSV")
+	for _, rec := range records {
+		writeRecord(&buf, rec)
 	}
 	// The reader is the judge of what it can read back; what it refuses
 	// is refused here, before anything reaches w.
@@ -208,11 +218,17 @@ func encodeCSV(r *Report) ([][]string, error) {
 
 	from, _ := timeCell(r.Period.From)
 	to, _ := timeCell(r.Period.To)
+	asOf := ""
+	if r.Partial {
+		asOf, _ = timeCell(r.AsOf)
+	}
 	records := [][]string{l.header()}
 	newRow := func(section, key string) []string {
 		row := make([]string, l.width())
 		row[l.pos(colPeriodFrom)] = from
 		row[l.pos(colPeriodTo)] = to
+		row[l.pos(colZone)] = r.Zone
+		row[l.pos(colAsOf)] = asOf
 		row[l.pos(colSection)] = section
 		row[l.pos(colKey)] = textCell(key)
 		return row
@@ -246,7 +262,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 		set(colMetric, textCell(string(m.Metric)))
 		set(colMet, strconv.Itoa(m.Met))
 		set(colBreached, strconv.Itoa(m.Breached))
-		set(colCompliance, floatCell(m.Compliance))
+		set(colCompliance, optionalCell(m.Compliance))
 		set(colShortfall, floatCell(m.Shortfall))
 		set(colStopped, strconv.Itoa(m.Stopped))
 		set(colMean, m.Mean.String())
@@ -310,7 +326,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 			row[l.pos(colMetric)] = textCell(string(m.Metric))
 			row[l.pos(colMet)] = strconv.Itoa(m.Met)
 			row[l.pos(colBreached)] = strconv.Itoa(m.Breached)
-			row[l.pos(colCompliance)] = floatCell(m.Compliance)
+			row[l.pos(colCompliance)] = optionalCell(m.Compliance)
 		})
 	}
 	return records, nil
@@ -345,10 +361,20 @@ func checkCSVForm(r *Report) error {
 	invalid := func(format string, args ...any) error {
 		return itsm.Errorf(itsm.CodeInvalid, "report: cannot write as CSV: "+format, args...)
 	}
+	if r.Partial == r.AsOf.IsZero() {
+		return invalid("partial %t disagrees with as_of %s: a report is partial exactly when it has an as_of",
+			r.Partial, r.AsOf.Format(time.RFC3339Nano))
+	}
 	times := []struct {
 		what string
 		t    time.Time
 	}{{"period from", r.Period.From}, {"period to", r.Period.To}}
+	if r.Partial {
+		times = append(times, struct {
+			what string
+			t    time.Time
+		}{"as of", r.AsOf})
+	}
 	for i, p := range r.Trend {
 		times = append(times, struct {
 			what string
@@ -487,18 +513,70 @@ func periodIdentity(p Period) string {
 
 func floatCell(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
+// optionalCell is floatCell of *f, and empty for no figure.
+func optionalCell(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return floatCell(*f)
+}
+
+// formulaStarts are the characters that make a spreadsheet read a cell as a
+// formula, and their full-width forms, which some spreadsheets fold to them.
+const formulaStarts = "=+-@＝＋－＠"
+
 // textCell keeps a spreadsheet from taking text for a formula (CSV
-// injection): text that starts like one, or with the apostrophe this adds,
-// gets a leading apostrophe.
+// injection, after OWASP): text that needsGuard gets a leading apostrophe,
+// which writeRecord then quotes.
 func textCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r'", rune(s[0])) {
+	if needsGuard(s) {
 		return "'" + s
 	}
 	return s
 }
 
+// needsGuard reports whether a spreadsheet could run s as a formula: it
+// starts with a tab or a carriage return, or with = + - @ (or full-width
+// ＝＋－＠) once leading white space and invisible formatting characters
+// such as a byte order mark or a zero-width space are skipped, as some
+// spreadsheets skip them. Text that starts with the guard's apostrophe is
+// guarded too, so that cellText removes exactly one.
+func needsGuard(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '\t', '\r', '\'':
+		return true
+	}
+	rest := strings.TrimLeftFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
+	first, _ := utf8.DecodeRuneInString(rest)
+	return rest != "" && strings.ContainsRune(formulaStarts, first)
+}
+
 // cellText reverses textCell.
 func cellText(s string) string { return strings.TrimPrefix(s, "'") }
+
+// writeRecord writes one record as encoding/csv would, with a comma and a
+// line feed, and also quotes a guarded cell (one that starts with the
+// apostrophe of textCell), as OWASP advises: quoted, a spreadsheet takes
+// the whole cell as text. Numbers, times and IDs never start with one.
+func writeRecord(buf *bytes.Buffer, rec []string) {
+	for i, field := range rec {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		first, _ := utf8.DecodeRuneInString(field)
+		if field == "" || (!strings.ContainsAny(field, ",\"\r\n") && !unicode.IsSpace(first) && first != '\'') {
+			buf.WriteString(field)
+			continue
+		}
+		buf.WriteByte('"')
+		buf.WriteString(strings.ReplaceAll(field, `"`, `""`))
+		buf.WriteByte('"')
+	}
+	buf.WriteByte('\n')
+}
 
 // role is what a column holds in the rows of a section.
 type role int
@@ -545,6 +623,7 @@ var roles = func() map[string][numColumns]role {
 	}
 	for _, r := range []*[numColumns]role{&total, &figures, &agreement, &trend} {
 		r[colPeriodFrom], r[colPeriodTo], r[colSection] = roleGroup, roleGroup, roleGroup
+		r[colZone], r[colAsOf] = roleGroup, roleGroup
 	}
 	return map[string][numColumns]role{
 		sectionTotal: total, sectionAgreement: agreement, sectionTrend: trend,
@@ -562,11 +641,11 @@ type decoder struct {
 	l      layout
 	rep    *Report
 	record []string
-	// firstFrom and firstTo are the period cells of the first row, which
-	// every row repeats.
-	firstFrom, firstTo string
-	firstLine          int
-	haveTotal          bool
+	// firstFrom, firstTo, firstZone and firstAsOf are the report's cells
+	// of the first row, which every row repeats.
+	firstFrom, firstTo, firstZone, firstAsOf string
+	firstLine                                int
+	haveTotal                                bool
 	// seen maps each group's identity to its first line, so that a group
 	// whose rows are not together is refused rather than split.
 	seen map[string]int
@@ -639,6 +718,9 @@ func decodeCSV(r io.Reader) (*Report, error) {
 	}
 	if !d.haveTotal {
 		return nil, errors.New("no total row")
+	}
+	if err := d.rep.inZone(); err != nil {
+		return nil, err
 	}
 	return d.rep, nil
 }
@@ -717,6 +799,15 @@ func (d *decoder) number(c column, limit float64) (float64, error) {
 
 func (d *decoder) fraction(c column) (float64, error) { return d.number(c, 1) }
 
+// optionalFraction reads a fraction, or nil from an empty cell: no figure.
+func (d *decoder) optionalFraction(c column) (*float64, error) {
+	if d.cell(c) == "" {
+		return nil, nil
+	}
+	f, err := d.fraction(c)
+	return &f, err
+}
+
 func (d *decoder) duration(c column) (Duration, error) {
 	s := d.cell(c)
 	v, err := time.ParseDuration(s)
@@ -779,11 +870,21 @@ func (d *decoder) row() error {
 			return err
 		}
 		d.rep.Period = p
+		if err := d.zoneAndAsOf(); err != nil {
+			return err
+		}
 		d.firstFrom, d.firstTo = d.cell(colPeriodFrom), d.cell(colPeriodTo)
+		d.firstZone, d.firstAsOf = d.cell(colZone), d.cell(colAsOf)
 		d.firstLine, _ = d.cr.FieldPos(0)
 	}
 	if d.cell(colPeriodFrom) != d.firstFrom || d.cell(colPeriodTo) != d.firstTo {
 		return d.fail(colPeriodFrom, "the period %s to %s is not the one on line %d", d.cell(colPeriodFrom), d.cell(colPeriodTo), d.firstLine)
+	}
+	if d.cell(colZone) != d.firstZone {
+		return d.fail(colZone, "%q is not the zone %q on line %d", d.cell(colZone), d.firstZone, d.firstLine)
+	}
+	if d.cell(colAsOf) != d.firstAsOf {
+		return d.fail(colAsOf, "%q is not the as_of %q on line %d", d.cell(colAsOf), d.firstAsOf, d.firstLine)
 	}
 
 	hasMetric := d.cell(colMetric) != ""
@@ -823,6 +924,24 @@ func (d *decoder) row() error {
 	}
 	if hasMetric {
 		return d.cur.add()
+	}
+	return nil
+}
+
+// zoneAndAsOf reads the report's zone and as_of from the first row.
+func (d *decoder) zoneAndAsOf() error {
+	if z := d.cell(colZone); z != "" {
+		if _, err := loadZone(z); err != nil {
+			return d.fail(colZone, "%q is not a time zone such as Europe/Stockholm", z)
+		}
+		d.rep.Zone = z
+	}
+	if s := d.cell(colAsOf); s != "" {
+		t, err := d.timeOf(colAsOf, s)
+		if err != nil {
+			return err
+		}
+		d.rep.Partial, d.rep.AsOf = true, t
 	}
 	return nil
 }
@@ -978,7 +1097,7 @@ func (d *decoder) metric(m *MetricFigures) error {
 			return err
 		}
 	}
-	if m.Compliance, err = d.fraction(colCompliance); err != nil {
+	if m.Compliance, err = d.optionalFraction(colCompliance); err != nil {
 		return err
 	}
 	if m.Shortfall, err = d.fraction(colShortfall); err != nil {
@@ -1072,7 +1191,7 @@ func (d *decoder) trendGroup() error {
 		if m.Breached, err = d.count(colBreached); err != nil {
 			return err
 		}
-		if m.Compliance, err = d.fraction(colCompliance); err != nil {
+		if m.Compliance, err = d.optionalFraction(colCompliance); err != nil {
 			return err
 		}
 		d.rep.Trend[i].Metrics = append(d.rep.Trend[i].Metrics, m)

@@ -11,6 +11,11 @@
 // one pass over them and keeps only what the figures need, so a year of a
 // million tickets fits in memory.
 //
+// A period that has not ended is measured at Spec.Now and the report is
+// Partial; a metric that decided no ticket has no compliance rather than
+// 100 %; a report keeps its zone's name (Zone) across JSON and CSV.
+//
 // Reports come out as Go values, JSON (Schema), CSV (WriteCSV, ReadCSV) and a
-// self-contained HTML page with SVG charts (WriteHTML).
+// self-contained HTML page with SVG charts (WriteHTML), whose only inline
+// style sheet a server allows by HTMLStyleSources.
 package report

@@ -2,7 +2,9 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
@@ -25,6 +27,33 @@ var pageSource string
 // markup.
 var pageTemplate = template.Must(template.New("report").Parse(pageSource))
 
+// styleSources are HTMLStyleSources, computed once from the template.
+var styleSources = func() []string {
+	var out []string
+	rest := pageSource
+	for {
+		_, after, ok := strings.Cut(rest, "<style>")
+		if !ok {
+			return out
+		}
+		sheet, after, ok := strings.Cut(after, "</style>")
+		if !ok || strings.Contains(sheet, "{{") {
+			// The hash must be of what every page holds.
+			panic("report: the page's style sheet must be static text")
+		}
+		sum := sha256.Sum256([]byte(sheet))
+		out = append(out, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
+		rest = after
+	}
+}()
+
+// HTMLStyleSources returns the Content-Security-Policy sources (CSP level
+// 2 hashes, such as 'sha256-…') of the inline style sheets of the pages
+// WriteHTML writes, for a server's style-src. The page needs nothing else:
+// no script, no image, font or other resource, no style attribute, so a
+// server can send it with default-src 'none' and these in style-src.
+func HTMLStyleSources() []string { return slices.Clone(styleSources) }
+
 // WriteHTML writes one self-contained HTML page for the reports, one or
 // more periods such as the months of a year: a summary per report (the
 // totals, each agreement metric's compliance against its objective, met or
@@ -33,6 +62,10 @@ var pageTemplate = template.Must(template.New("report").Parse(pageSource))
 // backlog at the end of each period, and the breaches per supplier over all
 // the reports. The charts' periods are those of the reports and of their
 // trends, so one report with a trend charts its previous periods too.
+//
+// A Partial report's page says at its top and in its section that the
+// period has not ended and as of when its figures are; a metric that
+// decided no ticket shows "no tickets" and has no point in the chart.
 //
 // The page has no script, fetches nothing (styles are inline, fonts the
 // reader's own) and can be mailed or archived as one file. The reports must
@@ -57,13 +90,17 @@ func WriteHTML(w io.Writer, reports ...*Report) error {
 type htmlPage struct {
 	Title   string
 	Summary string
+	// Partial tells of each period that had not ended.
+	Partial []string
 	Charts  []svgChart
 	Reports []htmlReport
 }
 
 type htmlReport struct {
-	ID         string
-	Title      string
+	ID    string
+	Title string
+	// Partial tells that the period had not ended, empty when it had.
+	Partial    string
 	Totals     []htmlFigure
 	Agreements []htmlAgreementRow
 	Breakdowns []htmlBreakdown
@@ -86,7 +123,10 @@ type htmlAgreementRow struct {
 	Credit    string
 	// NoMetric is set on the only row of an agreement that measured no
 	// ticket.
-	NoMetric   bool
+	NoMetric bool
+	// NoTickets is set on a metric that decided no ticket, which has no
+	// compliance to show or judge.
+	NoTickets  bool
 	Metric     string
 	Met        int
 	Breached   int
@@ -157,6 +197,9 @@ func buildPage(reports []*Report) (*htmlPage, error) {
 	p.Charts = []svgChart{complianceChart(s), backlogChart(s), supplierChart(reports, names)}
 	for i, r := range reports {
 		p.Reports = append(p.Reports, buildReport(i, r, names))
+		if n := p.Reports[i].Partial; n != "" {
+			p.Partial = append(p.Partial, n)
+		}
 	}
 	return p, nil
 }
@@ -209,6 +252,10 @@ func orgLabel(id itsm.ID, name string, names map[itsm.ID]string) (label, title s
 
 func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 	out := htmlReport{ID: fmt.Sprintf("report-%d", i+1), Title: periodTitle(r.Period)}
+	if r.Partial {
+		out.Partial = fmt.Sprintf("%s has not ended: these figures are as of %s, and will change.",
+			periodTitle(r.Period), r.AsOf.In(r.Period.From.Location()).Format("2 January 2006 15:04 MST"))
+	}
 	t := &r.Total
 	out.Totals = []htmlFigure{
 		{"Registered", strconv.Itoa(t.Registered)},
@@ -244,9 +291,16 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 			}
 			row.Metric = string(m.Metric)
 			row.Met, row.Breached, row.Missed = m.Met, m.Breached, m.Missed
-			row.Compliance, row.Objective = percent(m.Compliance), percent(m.Objective)
+			row.Compliance, row.Objective = "–", percent(m.Objective)
+			if m.Compliance != nil {
+				row.Compliance = percent(*m.Compliance)
+			}
+			row.NoTickets = m.Compliance == nil
 			row.Breach = m.Shortfall > 0
-			row.Median, row.P90 = durationText(m.Median), durationText(m.P90)
+			row.Median, row.P90 = "–", "–"
+			if m.Stopped > 0 {
+				row.Median, row.P90 = durationText(m.Median), durationText(m.P90)
+			}
 			out.Agreements = append(out.Agreements, row)
 		}
 	}
@@ -497,7 +551,11 @@ func collectSeries(reports []*Report, names map[itsm.ID]string) chartData {
 			for _, m := range tp.Metrics {
 				k := seriesKey{m.Agreement, m.Provider, m.Metric}
 				note(k)
-				d.points[k] = seriesPoint{m.Met, m.Breached, m.Compliance}
+				// A period without a figure has no point: the line
+				// breaks there rather than claim 100 %.
+				if m.Compliance != nil {
+					d.points[k] = seriesPoint{m.Met, m.Breached, *m.Compliance}
+				}
 			}
 			byPeriod[id], periods[id] = d, tp.Period
 		}
@@ -507,7 +565,9 @@ func collectSeries(reports []*Report, names map[itsm.ID]string) chartData {
 			for _, m := range a.Metrics {
 				k := seriesKey{m.Agreement, m.Provider, m.Metric}
 				note(k)
-				d.points[k] = seriesPoint{m.Met, m.Breached, m.Compliance}
+				if m.Compliance != nil {
+					d.points[k] = seriesPoint{m.Met, m.Breached, *m.Compliance}
+				}
 				objectives[k] = m.Objective
 			}
 		}

@@ -122,13 +122,15 @@ const (
 )
 
 func slaMetric(m sla.Metric, met, breached int, mean, median, p90 float64, missed int) report.MetricFigures {
-	c := 1.0
+	var c *float64
+	shortfall := 0.0
 	if met+breached > 0 {
-		c = float64(met) / float64(met+breached)
+		c = new(float64(met) / float64(met+breached))
+		shortfall = math.Max(0, 0.95-*c)
 	}
 	return report.MetricFigures{
 		Agreement: "SLA Gold", Kind: sla.KindSLA, Provider: desk, Metric: m, Met: met, Breached: breached,
-		Compliance: c, Objective: 0.95, Shortfall: math.Max(0, 0.95-c), Stopped: met + breached,
+		Compliance: c, Objective: 0.95, Shortfall: shortfall, Stopped: met + breached,
 		Mean: hours(mean), Median: hours(median), P90: hours(p90), Missed: missed,
 	}
 }
@@ -137,7 +139,7 @@ func ucMetric(met, breached int) report.MetricFigures {
 	c := float64(met) / float64(met+breached)
 	return report.MetricFigures{
 		Agreement: "UC Network", Kind: sla.KindUC, Provider: network, Metric: sla.MetricResolution,
-		Met: met, Breached: breached, Compliance: c, Objective: 0.9, Shortfall: math.Max(0, 0.9-c),
+		Met: met, Breached: breached, Compliance: &c, Objective: 0.9, Shortfall: math.Max(0, 0.9-c),
 		Stopped: met + breached, Mean: hours(7.25), Median: hours(6), P90: hours(15.5),
 	}
 }
@@ -158,9 +160,9 @@ func richReport() *report.Report {
 	trendPoint := func(p report.Period, reg, res, backlog int, slaMet, slaBreached, ucMet, ucBreached int) report.TrendPoint {
 		return report.TrendPoint{Period: p, Registered: reg, Resolved: res, Backlog: backlog, Metrics: []report.MetricPoint{
 			{Agreement: "SLA Gold", Provider: desk, Metric: sla.MetricResolution, Met: slaMet, Breached: slaBreached,
-				Compliance: float64(slaMet) / float64(slaMet+slaBreached)},
+				Compliance: new(float64(slaMet) / float64(slaMet+slaBreached))},
 			{Agreement: "UC Network", Provider: network, Metric: sla.MetricResolution, Met: ucMet, Breached: ucBreached,
-				Compliance: float64(ucMet) / float64(ucMet+ucBreached)},
+				Compliance: new(float64(ucMet) / float64(ucMet+ucBreached))},
 		}}
 	}
 	return &report.Report{
@@ -493,7 +495,7 @@ func TestCSVLayout(t *testing.T) {
 		"first_contact_rate,reassignments,ping_pong,reopened,reopen_rate,backlog_open," +
 		"backlog_over_0s,backlog_over_24h0m0s,backlog_over_72h0m0s,backlog_over_168h0m0s,backlog_over_720h0m0s," +
 		"agreement,kind,provider,consumer,provider_name,consumer_name,objective,metric,met,breached,compliance,shortfall,stopped,mean,median,p90,missed," +
-		"credit_percent,credit_amount,credit_currency"
+		"credit_percent,credit_amount,credit_currency,zone,as_of"
 	if got := strings.Join(header, ","); got != wantHeader {
 		t.Errorf("header\n got %s\nwant %s", got, wantHeader)
 	}
@@ -526,7 +528,7 @@ func TestCSVLayout(t *testing.T) {
 		t.Errorf("rows per section %v, want %v", sections, want)
 	}
 	text := string(b)
-	for _, s := range []string{`,'=cmd|' /C calc'!A0,`, `,''quoted,'-1,`, `"Acme, ""Quick"" Fix` + "\nLtd\"",
+	for _, s := range []string{`,"'=cmd|' /C calc'!A0",`, `,"''quoted","'-1",`, `"Acme, ""Quick"" Fix` + "\nLtd\"",
 		`,Service Desk <North> & Co,"'-Lakeside, ""Kommun""",0.95,`,
 		`2026-01-01T00:00:00+01:00/2026-02-01T00:00:00+01:00`, `,0.06666666666666667,`} {
 		if !strings.Contains(text, s) {
@@ -570,7 +572,7 @@ func TestWriteCSVRefuses(t *testing.T) {
 			r.Period.From = time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("LMT", 3601))
 		}, "cannot be written as RFC 3339"},
 		{"empty period", func(r *report.Report) { r.Period.To = r.Period.From }, "is empty"},
-		{"NaN", func(r *report.Report) { r.Total.Metrics[0].Compliance = math.NaN() }, `(compliance): "NaN" is not a number from 0 to 1`},
+		{"NaN", func(r *report.Report) { r.Total.Metrics[0].Compliance = new(math.NaN()) }, `(compliance): "NaN" is not a number from 0 to 1`},
 		{"negative count", func(r *report.Report) { r.Suppliers[2].Figures.Registered = -1 }, `(registered): "-1" is not a count`},
 		{"unknown kind", func(r *report.Report) { r.Categories[1].Figures.Metrics[1].Kind = "XLA" }, `(kind): "XLA" is not SLA, OLA or UC`},
 	} {
@@ -627,7 +629,7 @@ func TestReadCSVErrors(t *testing.T) {
 	}{
 		{"empty", "", "empty: no header row"},
 		{"header only", header, "no total row"},
-		{"short header", "period_from,period_to\n", "line 1, column 2 (header): 2 columns, want at least 36"},
+		{"short header", "period_from,period_to\n", "line 1, column 2 (header): 2 columns, want at least 38"},
 		{"wrong header", strings.Replace(header, "closed", "shut", 1), `line 1, column 8 (header): "shut", want "closed"`},
 		{"bad bucket", strings.Replace(header, "backlog_over_24h0m0s", "backlog_over_1d", 1), `line 1, column 18 (header): "backlog_over_1d": the age bucket is not a duration`},
 		{"buckets out of order", strings.Replace(header, "backlog_over_24h0m0s", "backlog_over_1000h", 1), "age buckets must increase"},
@@ -1111,7 +1113,7 @@ func TestHTMLNoData(t *testing.T) {
 // sizes.
 func TestHTMLOddValues(t *testing.T) {
 	r := richReport()
-	r.Agreements[0].Metrics[0].Compliance = math.NaN()
+	r.Agreements[0].Metrics[0].Compliance = new(math.NaN())
 	r.Total.Backlog.Open = -4
 	r.Suppliers[0].Figures.Metrics[0].Breached = -2
 	page := htmlPage(t, r)

@@ -317,7 +317,8 @@ func naiveReport(spec report.Spec, tickets []report.Ticket) *report.Report {
 			relevant = append(relevant, tk)
 		}
 	}
-	out := &report.Report{Period: p, Total: n.figures(p, relevant, nil), Priorities: []report.Group{},
+	// The world's periods are in a zone that a reader can load again.
+	out := &report.Report{Period: p, Zone: p.From.Location().String(), Total: n.figures(p, relevant, nil), Priorities: []report.Group{},
 		Suppliers: []report.Group{}, Categories: []report.Group{}, Trend: []report.TrendPoint{}}
 
 	for _, a := range spec.Agreements {
@@ -595,12 +596,11 @@ func (n *naive) metric(p report.Period, g []report.Ticket, a *sla.Agreement, m s
 			mf.Met++
 		}
 	}
-	mf.Compliance = 1
 	if mf.Met+mf.Breached > 0 {
-		mf.Compliance = float64(mf.Met) / float64(mf.Met+mf.Breached)
-	}
-	if s := a.Objective - mf.Compliance; s > 0 {
-		mf.Shortfall = float64(int64(s*1e12+0.5)) / 1e12
+		mf.Compliance = new(float64(mf.Met) / float64(mf.Met+mf.Breached))
+		if s := a.Objective - *mf.Compliance; s > 0 {
+			mf.Shortfall = float64(int64(s*1e12+0.5)) / 1e12
+		}
 	}
 	slices.Sort(durations)
 	mf.Stopped = len(durations)

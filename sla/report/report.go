@@ -104,6 +104,10 @@ type Spec struct {
 	// supplier groups, the agreements' ProviderName and ConsumerName, and
 	// the HTML page.
 	Names map[itsm.ID]string
+	// Now is when the report is made; zero means time.Now(). A period that
+	// has not ended by then is measured at Now instead of its end, and the
+	// report is Partial. A period that has not begun by then is refused.
+	Now time.Time
 }
 
 // DefaultAgeing buckets the backlog at less than a day, one to three days,
@@ -114,6 +118,17 @@ var DefaultAgeing = []time.Duration{0, 24 * time.Hour, 72 * time.Hour, 7 * 24 * 
 // JSON always has arrays where Schema says so.
 type Report struct {
 	Period Period `json:"period"`
+	// Zone is the IANA name of the time zone of the period's calendar,
+	// such as "Europe/Stockholm", when Compute knew it; empty for a fixed
+	// offset. JSON and CSV keep only offsets in their times, so reading a
+	// report back puts its times in this zone again: a month that ends in
+	// another offset than it begins is still a month.
+	Zone string `json:"zone,omitempty"`
+	// Partial is set when the period had not ended when the report was
+	// made: its figures are those at AsOf, and will change.
+	Partial bool `json:"partial,omitempty"`
+	// AsOf is when a Partial report was measured, and zero otherwise.
+	AsOf time.Time `json:"as_of,omitzero"`
 	// Total covers every ticket of the delivery.
 	Total Figures `json:"total"`
 	// Agreements has one entry per agreement of the Spec, in its order.
@@ -145,7 +160,8 @@ type Figures struct {
 	PingPong         int     `json:"ping_pong"`
 	Reopened         int     `json:"reopened"`
 	ReopenRate       float64 `json:"reopen_rate"`
-	// Backlog is what was open at the end of the period.
+	// Backlog is what was open at the end of the period (at AsOf for a
+	// Partial report).
 	Backlog Backlog `json:"backlog"`
 	// Metrics has one entry per agreement metric that measured a ticket of
 	// the group, in the order of the Spec's agreements and their targets.
@@ -182,10 +198,12 @@ type MetricFigures struct {
 	Metric    sla.Metric `json:"metric"`
 	Met       int        `json:"met"`
 	Breached  int        `json:"breached"`
-	// Compliance is Met / (Met + Breached), and 1 when none was decided.
-	Compliance float64 `json:"compliance"`
-	Objective  float64 `json:"objective"`
-	// Shortfall is Objective - Compliance when positive, else zero.
+	// Compliance is Met / (Met + Breached), and nil when none was decided:
+	// no ticket gives no figure, rather than a 100 % that nothing earned.
+	Compliance *float64 `json:"compliance" jsonschema:"nullable"`
+	Objective  float64  `json:"objective"`
+	// Shortfall is Objective - Compliance when positive, else zero (also
+	// when there is no Compliance).
 	Shortfall float64  `json:"shortfall"`
 	Stopped   int      `json:"stopped"`
 	Mean      Duration `json:"mean"`
@@ -241,10 +259,11 @@ type TrendPoint struct {
 
 // MetricPoint is one agreement metric's compliance in a trend period.
 type MetricPoint struct {
-	Agreement  string     `json:"agreement"`
-	Provider   itsm.ID    `json:"provider"`
-	Metric     sla.Metric `json:"metric"`
-	Met        int        `json:"met"`
-	Breached   int        `json:"breached"`
-	Compliance float64    `json:"compliance"`
+	Agreement string     `json:"agreement"`
+	Provider  itsm.ID    `json:"provider"`
+	Metric    sla.Metric `json:"metric"`
+	Met       int        `json:"met"`
+	Breached  int        `json:"breached"`
+	// Compliance is Met / (Met + Breached), and nil when none was decided.
+	Compliance *float64 `json:"compliance" jsonschema:"nullable"`
 }

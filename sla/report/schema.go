@@ -26,7 +26,8 @@ const SchemaURL = schema.Base + "report.json"
 // such as "26h30m0s" (anything time.ParseDuration reads), and the kind of an
 // agreement is one of SLA, OLA and UC.
 func Schema() ([]byte, error) {
-	g := schema.Generator{Map: schemaOfType, Docs: schema.Docs{Types: typeDocs, Fields: fieldDocs, Else: kindField}}
+	g := schema.Generator{Map: schemaOfType, Docs: schema.Docs{Types: typeDocs, Fields: fieldDocs, Else: kindField},
+		Edit: describeNullable}
 	return g.Document(&Report{}, SchemaURL, "Service-level report",
 		"How the support chain and each supplier met their agreements in a period (SL-2, SL-4, SL-6): "+
 			"counts, compliance against the objective, working-time durations, backlog, trend and the service credits owed.")
@@ -76,6 +77,9 @@ var (
 			"Suppliers":  "Total broken down by supplier: the tickets each held, with only its own agreements' metrics.",
 			"Categories": "Total broken down by category.",
 			"Trend":      "The previous periods, oldest first, then this one.",
+			"Zone":       "The IANA name of the time zone of the period's calendar, such as Europe/Stockholm; the times are in it. Absent for a fixed offset.",
+			"Partial":    "Present and true when the period had not ended when the report was made: the figures are those at as_of, and will change.",
+			"AsOf":       "When a partial report was measured; absent otherwise.",
 		},
 		reflect.TypeFor[Figures](): {
 			"Registered":       "Tickets registered in the period.",
@@ -100,9 +104,9 @@ var (
 			"Metric":     "What the target measures, such as response, resolution or update.",
 			"Met":        "Tickets whose clock was decided as met in the period.",
 			"Breached":   "Tickets whose clock was decided as breached in the period.",
-			"Compliance": "met / (met + breached), and 1 when none was decided.",
+			"Compliance": "met / (met + breached), and null when none was decided: no ticket, no figure.",
 			"Objective":  "The share of tickets that must meet the target, such as 0.95.",
-			"Shortfall":  "objective - compliance when positive, else 0.",
+			"Shortfall":  "objective - compliance when positive, else 0 (also when compliance is null).",
 			"Stopped":    "Clocks that stopped in the period, met or breached; mean, median and p90 describe them.",
 			"Mean":       "Mean working time of the clocks that stopped.",
 			"Median":     "Median working time of the clocks that stopped.",
@@ -127,6 +131,9 @@ var (
 			"Key":  "A priority (P2), a supplier's ID, or a category (empty for none).",
 			"Name": "The display name of the key, when it has one.",
 		},
+		reflect.TypeFor[MetricPoint](): {
+			"Compliance": "met / (met + breached), and null when none was decided.",
+		},
 		reflect.TypeFor[TrendPoint](): {
 			"Registered": "Tickets registered in the period.",
 			"Resolved":   "Tickets resolved in the period.",
@@ -134,6 +141,22 @@ var (
 		},
 	}
 )
+
+// describeNullable moves the description of a nullable property, which the
+// reflector puts on the first of its oneOf schemas (the value's), up to the
+// property, where readers and tools look for it.
+func describeNullable(root *jsonschema.Schema) {
+	for _, def := range root.Definitions {
+		if def.Properties == nil {
+			continue
+		}
+		for p := def.Properties.Oldest(); p != nil; p = p.Next() {
+			if s := p.Value; len(s.OneOf) > 0 && s.Description == "" {
+				s.Description, s.OneOf[0].Description = s.OneOf[0].Description, ""
+			}
+		}
+	}
+}
 
 // kindField describes a field of type sla.Kind, wherever it stands.
 func kindField(t reflect.Type, field string) string {
