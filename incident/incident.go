@@ -204,7 +204,8 @@ type Incident struct {
 	Desk     itsm.ID `json:"desk"`
 	Customer itsm.ID `json:"customer,omitzero"`
 	// Key is the registering client's idempotency key, if it gave one: a
-	// second registration with it at the same desk returns this incident.
+	// second registration with it and the same content at the same desk
+	// returns this incident (Registration.Key).
 	Key string `json:"key,omitempty"`
 
 	Caller      Caller  `json:"caller"`

@@ -98,7 +98,18 @@ info:
 	"`" +
 	` that the same request
     may succeed later. A request that does not match this document is
-    refused with 400 before anything runs.
+    refused with 400 before anything runs, and so is a body that is not
+    exactly one JSON value in UTF-8 with no name twice in an object; a body
+    sent without ` +
+	"`" +
+	`Content-Type: application/json` +
+	"`" +
+	` (a ` +
+	"`" +
+	`charset` +
+	"`" +
+	` parameter
+    may only say utf-8) is refused with 415.
 
     ## Optimistic concurrency
 
@@ -129,8 +140,13 @@ info:
 	` (a UUID, a monitoring
       alert's ID; printable ASCII, at most 128 bytes) is registered once: the
       key is kept on the incident, unique per desk, and a retry with the same
-      key returns the incident the first attempt made, as it is now, however
-      often and however concurrently it is sent.
+      key and the same content returns the incident the first attempt made,
+      as it is now, however often and however concurrently it is sent. The
+      same key with other content is refused with 422 ` +
+	"`" +
+	`invalid` +
+	"`" +
+	`.
     - A command sent with If-Match cannot apply twice: if the first attempt
       went through, the retry fails with 412, and a GET shows the result.
     - Approving or rejecting a follow-up names the digest of the report
@@ -864,8 +880,10 @@ paths:
         register. The priority follows from impact and urgency through the
         desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
         lost reply does not register the incident twice: a registration with
-        a key the desk has seen answers 201 with the incident that key
-        registered, as it is now, whatever the rest of the request says.
+        a key the desk has seen and the same content (the summary's
+        surrounding spaces and the order of the CIs aside) answers 201 with
+        the incident that key registered, as it is now; the same key with
+        other content is not a retry and is refused with 422.
       parameters:
         - $ref: '#/components/parameters/IdempotencyKey'
       requestBody:
@@ -894,6 +912,12 @@ paths:
           $ref: '#/components/responses/Forbidden'
         "409":
           $ref: '#/components/responses/Conflict'
+        "422":
+          description: The Idempotency-Key registered an incident with other content (code invalid); nothing was registered. Send a new key for a new incident.
+          content:
+            application/problem+json:
+              schema:
+                $ref: '#/components/schemas/Problem'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/incidents/{id}:
@@ -2446,7 +2470,7 @@ components:
           schema:
             $ref: '#/components/schemas/Problem'
     DefaultProblem:
-      description: Any other failure, such as a body too large (413, invalid), too many requests (429, unavailable), the store unavailable (503, unavailable) or a bug (500, internal).
+      description: Any other failure, such as a body too large (413, invalid), a body not sent as application/json (415, invalid), too many requests (429, unavailable), the store unavailable (503, unavailable) or a bug (500, internal).
       content:
         application/problem+json:
           schema:
@@ -2605,7 +2629,8 @@ components:
         The stable, machine-readable kind of error: spoc's itsm codes, whose
         values never change, and unauthenticated, which only the server knows.
         not_found (404): no such record, or the caller may not know it exists;
-        invalid (400, 413): malformed or against a rule, fails again;
+        invalid (400, 413, 415, 422): malformed or against a rule, fails
+        again;
         conflict (409, 412): the record changed or its state does not allow
         it, reload and decide again; forbidden (403); unavailable (429, 503):
         may succeed later; internal (500): a bug; unauthenticated (401): no

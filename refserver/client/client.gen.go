@@ -315,8 +315,10 @@ type ClientInterface interface {
 	// register. The priority follows from impact and urgency through the
 	// desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 	// lost reply does not register the incident twice: a registration with
-	// a key the desk has seen answers 201 with the incident that key
-	// registered, as it is now, whatever the rest of the request says.
+	// a key the desk has seen and the same content (the summary's
+	// surrounding spaces and the order of the CIs aside) answers 201 with
+	// the incident that key registered, as it is now; the same key with
+	// other content is not a retry and is refused with 422.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -330,8 +332,10 @@ type ClientInterface interface {
 	// register. The priority follows from impact and urgency through the
 	// desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 	// lost reply does not register the incident twice: a registration with
-	// a key the desk has seen answers 201 with the incident that key
-	// registered, as it is now, whatever the rest of the request says.
+	// a key the desk has seen and the same content (the summary's
+	// surrounding spaces and the order of the CIs aside) answers 201 with
+	// the incident that key registered, as it is now; the same key with
+	// other content is not a retry and is refused with 422.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1447,8 +1451,10 @@ func (c *Client) ListIncidents(ctx context.Context, params *ListIncidentsParams,
 // register. The priority follows from impact and urgency through the
 // desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 // lost reply does not register the incident twice: a registration with
-// a key the desk has seen answers 201 with the incident that key
-// registered, as it is now, whatever the rest of the request says.
+// a key the desk has seen and the same content (the summary's
+// surrounding spaces and the order of the CIs aside) answers 201 with
+// the incident that key registered, as it is now; the same key with
+// other content is not a retry and is refused with 422.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1472,8 +1478,10 @@ func (c *Client) RegisterIncidentWithBody(ctx context.Context, params *RegisterI
 // register. The priority follows from impact and urgency through the
 // desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 // lost reply does not register the incident twice: a registration with
-// a key the desk has seen answers 201 with the incident that key
-// registered, as it is now, whatever the rest of the request says.
+// a key the desk has seen and the same content (the summary's
+// surrounding spaces and the order of the CIs aside) answers 201 with
+// the incident that key registered, as it is now; the same key with
+// other content is not a retry and is refused with 422.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6235,8 +6243,10 @@ type ClientWithResponsesInterface interface {
 	// register. The priority follows from impact and urgency through the
 	// desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 	// lost reply does not register the incident twice: a registration with
-	// a key the desk has seen answers 201 with the incident that key
-	// registered, as it is now, whatever the rest of the request says.
+	// a key the desk has seen and the same content (the summary's
+	// surrounding spaces and the order of the CIs aside) answers 201 with
+	// the incident that key registered, as it is now; the same key with
+	// other content is not a retry and is refused with 422.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6250,8 +6260,10 @@ type ClientWithResponsesInterface interface {
 	// register. The priority follows from impact and urgency through the
 	// desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 	// lost reply does not register the incident twice: a registration with
-	// a key the desk has seen answers 201 with the incident that key
-	// registered, as it is now, whatever the rest of the request says.
+	// a key the desk has seen and the same content (the summary's
+	// surrounding spaces and the order of the CIs aside) answers 201 with
+	// the incident that key registered, as it is now; the same key with
+	// other content is not a retry and is refused with 422.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8297,6 +8309,8 @@ type RegisterIncidentResponse struct {
 	ApplicationProblemJSON403 *Forbidden
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *Problem
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -8328,6 +8342,11 @@ func (r RegisterIncidentResponse) GetApplicationProblemJSON403() *Forbidden {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RegisterIncidentResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RegisterIncidentResponse) GetApplicationProblemJSON422() *Problem {
+	return r.ApplicationProblemJSON422
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -12637,8 +12656,10 @@ func (c *ClientWithResponses) ListIncidentsWithResponse(ctx context.Context, par
 // register. The priority follows from impact and urgency through the
 // desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 // lost reply does not register the incident twice: a registration with
-// a key the desk has seen answers 201 with the incident that key
-// registered, as it is now, whatever the rest of the request says.
+// a key the desk has seen and the same content (the summary's
+// surrounding spaces and the order of the CIs aside) answers 201 with
+// the incident that key registered, as it is now; the same key with
+// other content is not a retry and is refused with 422.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12658,8 +12679,10 @@ func (c *ClientWithResponses) RegisterIncidentWithBodyWithResponse(ctx context.C
 // register. The priority follows from impact and urgency through the
 // desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 // lost reply does not register the incident twice: a registration with
-// a key the desk has seen answers 201 with the incident that key
-// registered, as it is now, whatever the rest of the request says.
+// a key the desk has seen and the same content (the summary's
+// surrounding spaces and the order of the CIs aside) answers 201 with
+// the incident that key registered, as it is now; the same key with
+// other content is not a retry and is refused with 422.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15025,6 +15048,13 @@ func ParseRegisterIncidentResponse(rsp *http.Response) (*RegisterIncidentRespons
 			return nil, err
 		}
 		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
