@@ -100,6 +100,9 @@ const (
 )
 
 // Registration is what the desk records when a user reports an incident.
+// The summary and the labels (the caller's fields, service, category and
+// subcategory) are trimmed of surrounding spaces, then checked: one line of
+// UTF-8 without control characters, at most MaxSummary bytes.
 type Registration struct {
 	Customer    itsm.ID
 	Caller      Caller
@@ -243,8 +246,8 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 }
 
 func (s *Service) checkRegistration(ctx context.Context, r *Registration) error {
-	r.Summary = strings.TrimSpace(r.Summary)
-	if strings.TrimSpace(r.Caller.Person) == "" {
+	trim(&r.Summary, &r.Caller.Person, &r.Caller.Name, &r.Caller.Contact, &r.Service, &r.Category, &r.Subcategory)
+	if r.Caller.Person == "" {
 		return itsm.Errorf(itsm.CodeInvalid, "registration: caller person is empty")
 	}
 	if !r.Channel.Valid() {
@@ -367,6 +370,15 @@ func checkSummary(s string) error {
 		return itsm.Errorf(itsm.CodeInvalid, "summary is %d bytes, more than %d", len(s), MaxSummary)
 	}
 	return checkLabel("summary", s)
+}
+
+// trim removes the spaces around each label, as a person would not see
+// them: " network" would otherwise be a category of its own that no
+// routing rule matches, and a caller of spaces a caller.
+func trim(labels ...*string) {
+	for _, l := range labels {
+		*l = strings.TrimSpace(*l)
+	}
 }
 
 // checkLabel accepts short one-line text: valid UTF-8 without control
