@@ -269,9 +269,12 @@ func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, messa
 	})
 }
 
-// Reopen puts a resolved or closed incident back in progress at the desk,
-// if it was resolved no longer than the reopen window ago. Its resolution
-// clocks resume where they stopped.
+// Reopen puts a resolved or closed incident back in progress at the desk.
+// A resolved incident the desk has not closed is reopened whenever the
+// desk needs to, since its user still waits for the desk to close it; a
+// closed one only within the desk's reopen window after its closure
+// (Config.ReopenWindow, Config.ReopenWindows), when the user was told. Its
+// resolution clocks resume where they stopped.
 func (s *Service) Reopen(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Incident, error) {
 	if err := checkText("reason", reason, true); err != nil {
 		return nil, err
@@ -283,9 +286,9 @@ func (s *Service) Reopen(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := inState("reopen", inc, a, org, inc.State == StateResolved || inc.State == StateClosed); err != nil {
 			return nil, err
 		}
-		if at.Sub(inc.Resolved) > s.window {
-			return nil, refuse(itsm.CodeConflict, "reopen", inc, a, org, "it was resolved at %s, more than %s ago",
-				inc.Resolved.Format(time.RFC3339), s.window)
+		if w := s.reopenWindow(inc.Desk); inc.State == StateClosed && at.Sub(inc.Closed) > w {
+			return nil, refuse(itsm.CodeConflict, "reopen", inc, a, org, "it was closed at %s, more than the desk's reopen window of %s ago; register a new incident",
+				inc.Closed.Format(time.RFC3339), w)
 		}
 		return []Payload{Reopened{By: By{a}, Reason: reason}}, nil
 	})

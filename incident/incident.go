@@ -33,7 +33,8 @@ const (
 	// resolution; the desk has still to inform the user and close it.
 	StateResolved itsm.State = "resolved"
 	// StateClosed: the desk closed it after informing the user; only
-	// reopening changes it, within the reopen window.
+	// reopening changes it, within the desk's reopen window after the
+	// closure.
 	StateClosed itsm.State = "closed"
 	// StateCancelled: the desk cancelled it (a duplicate, or not an
 	// incident); nothing changes it any more.

@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/spoc-itsm/spoc/sla"
+	"maps"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/sla"
 )
 
 // Service runs incident commands against a store: each command is one write
@@ -76,6 +77,7 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg.ReopenWindows = maps.Clone(cfg.ReopenWindows)
 	s := &Service{cfg: cfg, decoded: newDecodedCache(), clock: cfg.Clock, prefix: cfg.NumberPrefix, window: cfg.ReopenWindow,
 		agreements: new(atomic.Pointer[[]*sla.Agreement])}
 	as := slices.Clone(cfg.Agreements)
@@ -90,6 +92,15 @@ func New(cfg Config) (*Service, error) {
 		s.window = DefaultReopenWindow
 	}
 	return s, nil
+}
+
+// reopenWindow is how long after its closure an incident of desk may be
+// reopened.
+func (s *Service) reopenWindow(desk itsm.ID) time.Duration {
+	if w, ok := s.cfg.ReopenWindows[desk]; ok {
+		return w
+	}
+	return s.window
 }
 
 // Limits on the text of commands, so that one incident stays well within the

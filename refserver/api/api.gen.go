@@ -685,7 +685,7 @@ type IncidentPage struct {
 // accepted or rejected it; waiting_* - the holder waits for the user, a
 // vendor, a change or a problem; resolved - the desk has still to inform
 // the user and close it; closed - only reopening changes it, within the
-// reopen window; cancelled - final.
+// desk's reopen window after the closure; cancelled - final.
 type IncidentState = itsm.State
 
 // Interval One stretch of a ticket's history, from start until the next interval's start (the last one until now), in one state, held by one organisation's group, at one priority.

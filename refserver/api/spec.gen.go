@@ -1333,7 +1333,7 @@ paths:
       tags: [incidents]
       operationId: reopenIncident
       summary: Reopen a resolved or closed incident
-      description: The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+      description: The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
       parameters:
         - $ref: '#/components/parameters/IncidentID'
         - $ref: '#/components/parameters/IfMatch'
@@ -3142,7 +3142,7 @@ components:
         accepted or rejected it; waiting_* - the holder waits for the user, a
         vendor, a change or a problem; resolved - the desk has still to inform
         the user and close it; closed - only reopening changes it, within the
-        reopen window; cancelled - final.
+        desk's reopen window after the closure; cancelled - final.
       x-go-type: itsm.State
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/itsm

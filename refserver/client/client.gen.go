@@ -576,7 +576,7 @@ type ClientInterface interface {
 
 	// ReopenIncidentWithBody Reopen a resolved or closed incident
 	//
-	// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+	// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -585,7 +585,7 @@ type ClientInterface interface {
 
 	// ReopenIncident Reopen a resolved or closed incident
 	//
-	// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+	// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1962,7 +1962,7 @@ func (c *Client) RelateIncident(ctx context.Context, id IncidentID, params *Rela
 
 // ReopenIncidentWithBody Reopen a resolved or closed incident
 //
-// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1981,7 +1981,7 @@ func (c *Client) ReopenIncidentWithBody(ctx context.Context, id IncidentID, para
 
 // ReopenIncident Reopen a resolved or closed incident
 //
-// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6510,7 +6510,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReopenIncidentWithBodyWithResponse Reopen a resolved or closed incident
 	//
-	// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+	// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6519,7 +6519,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReopenIncidentWithResponse Reopen a resolved or closed incident
 	//
-	// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+	// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13073,7 +13073,7 @@ func (c *ClientWithResponses) RelateIncidentWithResponse(ctx context.Context, id
 
 // ReopenIncidentWithBodyWithResponse Reopen a resolved or closed incident
 //
-// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13088,7 +13088,7 @@ func (c *ClientWithResponses) ReopenIncidentWithBodyWithResponse(ctx context.Con
 
 // ReopenIncidentWithResponse Reopen a resolved or closed incident
 //
-// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
