@@ -92,12 +92,7 @@ func jsonMediaType(ct string) error {
 }
 
 // quoted quotes a client's value for a message, shortened.
-func quoted(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "..."
-	}
-	return strconv.Quote(s)
-}
+func quoted(s string) string { return strconv.Quote(itsm.Printable(s, 64)) }
 
 // duplicateError is a name given twice in one object.
 type duplicateError struct {
