@@ -24,7 +24,7 @@ const (
 	bpiRows      = 65533
 	bpiIncidents = 7554
 	// bpiMinClean is the share of incidents that must replay cleanly. The
-	// mapping gives 98.3% (docs/validation.md); a broken mapping drops far
+	// mapping gives 98.8% (docs/validation.md); a broken mapping drops far
 	// below, and the exact cross-checks below catch smaller slips.
 	bpiMinClean = 0.97
 )
