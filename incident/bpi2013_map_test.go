@@ -345,7 +345,7 @@ var bpiUUID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 func (f bpiRefusal) Category() string {
 	msg := f.Err.Error()
 	if f.Command == "Reopen" && strings.Contains(msg, "more than") {
-		return fmt.Sprintf("Reopen refused (%s) in state %s: later than the reopen window after the resolution", f.Code, f.State)
+		return fmt.Sprintf("Reopen refused (%s) in state %s: later than the reopen window after the closure", f.Code, f.State)
 	}
 	if i := strings.LastIndex(msg, ": "); i >= 0 {
 		msg = msg[i+2:]
@@ -643,8 +643,9 @@ type bpiRaw struct {
 	Receipts, Bounces int
 	// DeskMoves counts moves from one first-line team to another.
 	DeskMoves int
-	// ReopenGap is the longest time from a resolution to a row that works
-	// on the request again, which the desk must reopen.
+	// ReopenGap is the longest time from a closure to a row that works on
+	// the request again, which the desk must reopen within the window.
+	// Work on a resolved request before its closure reopens it whenever.
 	ReopenGap time.Duration
 }
 
@@ -674,8 +675,10 @@ func bpiRawStats(rows []bpiRow) bpiRaw {
 		closed
 	)
 	state, prevTeam := open, ""
-	var resolvedAt time.Time
-	reopen := func(r bpiRow) { out.ReopenGap = max(out.ReopenGap, r.Time.Sub(resolvedAt)) }
+	// closedAt is when the service closed the request: a cancelled one,
+	// which no reopening changes, at the zero time.
+	var closedAt time.Time
+	reopen := func(r bpiRow) { out.ReopenGap = max(out.ReopenGap, r.Time.Sub(closedAt)) }
 	received := map[string]bool{}
 	receive := func(r bpiRow) {
 		out.Receipts++
@@ -691,7 +694,7 @@ func bpiRawStats(rows []bpiRow) bpiRaw {
 		moved := r.Team != prevTeam
 		switch bpiStatus[[2]string{r.Status, r.Sub}].kind {
 		case kindQueued, kindActive, kindWait:
-			if state != open {
+			if state == closed {
 				reopen(r)
 			}
 			if r.supplier() && (moved || state != open) {
@@ -705,20 +708,22 @@ func bpiRawStats(rows []bpiRow) bpiRaw {
 			if state != resolved && r.supplier() && (moved || state == closed) {
 				receive(r)
 			}
-			if state != resolved {
-				resolvedAt = r.Time
-			}
 			state = resolved
 		case kindInCall:
 			if state == open && r.supplier() && moved {
 				receive(r)
 			}
-			if state == open {
-				resolvedAt = r.Time
+			if state != closed {
+				closedAt = r.Time
 			}
 			state = closed
-		case kindClosed, kindCancelled:
+		case kindClosed:
+			if state != closed {
+				closedAt = r.Time
+			}
 			state = closed
+		case kindCancelled:
+			closedAt, state = time.Time{}, closed
 		}
 		prevTeam = r.Team
 	}
@@ -807,10 +812,18 @@ func TestBPI2013Mapping(t *testing.T) {
 			lines: []line{{0, "Accepted/In Progress", "S42", "L1"}, {m, "Completed/Resolved", "S42", "L1"},
 				{m, "Unmatched/Unmatched", "S42", "L1"}, {m, "Accepted/In Progress", "S42", "L1"}},
 			want: []string{"registered", "started", "resolved", "reopened"}},
-		{name: "work after closure beyond the reopen window", refused: "Reopen refused (conflict) in state closed: later than the reopen window after the resolution",
+		{name: "work after closure beyond the reopen window", refused: "Reopen refused (conflict) in state closed: later than the reopen window after the closure",
+			lines: []line{{0, "Accepted/In Progress", "S42", "L1"}, {m, "Completed/Resolved", "S42", "L1"},
+				{day, "Completed/Closed", "S42", "L1"}, {6 * day, "Accepted/In Progress", "S42", "L1"}},
+			want: []string{"registered", "started", "resolved", "closed"}},
+		{name: "work after closure within the reopen window, long after the resolution", clean: true,
 			lines: []line{{0, "Accepted/In Progress", "S42", "L1"}, {m, "Completed/Resolved", "S42", "L1"},
 				{8 * day, "Completed/Closed", "S42", "L1"}, {day, "Accepted/In Progress", "S42", "L1"}},
-			want: []string{"registered", "started", "resolved", "closed"}},
+			want: []string{"registered", "started", "resolved", "closed", "reopened"}},
+		{name: "work on a resolved incident long after the resolution, before closure", clean: true,
+			lines: []line{{0, "Accepted/In Progress", "S42", "L1"}, {m, "Completed/Resolved", "S42", "L1"},
+				{30 * day, "Accepted/In Progress", "S42", "L1"}},
+			want: []string{"registered", "started", "resolved", "reopened"}},
 		{name: "major impact is declared major", clean: true,
 			lines: []line{{0, "Accepted/In Progress", "S42", "L1"}},
 			want:  []string{"registered", "major_declared", "notified", "started"}},

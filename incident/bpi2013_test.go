@@ -24,7 +24,7 @@ const (
 	bpiRows      = 65533
 	bpiIncidents = 7554
 	// bpiMinClean is the share of incidents that must replay cleanly. The
-	// mapping gives 98.3% (docs/validation.md); a broken mapping drops far
+	// mapping gives 98.8% (docs/validation.md); a broken mapping drops far
 	// below, and the exact cross-checks below catch smaller slips.
 	bpiMinClean = 0.97
 )
@@ -212,7 +212,7 @@ func TestBPI2013(t *testing.T) {
 		if late := raw.ReopenGap > bpiReopenWindow; late == k.Clean() {
 			windowMismatch++
 			if windowExample == "" {
-				windowExample = fmt.Sprintf("%s: clean %v, longest reopen %s after the resolution", k.SR, k.Clean(), raw.ReopenGap)
+				windowExample = fmt.Sprintf("%s: clean %v, longest reopen %s after the closure", k.SR, k.Clean(), raw.ReopenGap)
 			}
 		}
 		refusedRows += len(k.Refusals)
@@ -281,7 +281,7 @@ func TestBPI2013(t *testing.T) {
 		pct(reassigned, len(bySR)), pct(pingPong, len(bySR)), cleanReassigned, cleanPingPong, counterMismatch)
 	fmt.Fprintf(&b, "implied: re-routes supplier to supplier %d, returns to first line %d, first-line team moves %d\n",
 		replay.Rerouted, replay.Recalled, replay.DeskMoves)
-	b.WriteString("incidents with work later than a reopen window after their resolution:")
+	b.WriteString("incidents with work later than a reopen window after their closure:")
 	for i, w := range windows {
 		fmt.Fprintf(&b, " %gd %d,", w.Hours()/24, beyond[i])
 	}

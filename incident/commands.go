@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -29,6 +28,7 @@ func (s *Service) Start(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Inc
 // incident another supplier holds; a delegation to an organisation that held
 // the incident before is counted as ping-pong (SD-7).
 func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d Delegation) (*Incident, error) {
+	trim(&d.Group)
 	if err := checkLabel("group", d.Group); err != nil {
 		return nil, err
 	}
@@ -200,11 +200,13 @@ func (s *Service) Resume(ctx context.Context, actor itsm.Actor, id itsm.ID, note
 	})
 }
 
-func checkResolution(r Resolution) error {
+// checkResolution trims the code and checks the resolution.
+func checkResolution(r *Resolution) error {
+	trim(&r.Code)
 	if err := checkLabel("resolution code", r.Code); err != nil {
 		return err
 	}
-	if strings.TrimSpace(r.Code) == "" {
+	if r.Code == "" {
 		return itsm.Errorf(itsm.CodeInvalid, "resolution code is empty")
 	}
 	return checkText("resolution text", r.Text, true)
@@ -213,7 +215,7 @@ func checkResolution(r Resolution) error {
 // Resolve records that the desk resolved an incident it holds; one never
 // delegated is resolved at first contact (SD-3).
 func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, r Resolution) (*Incident, error) {
-	if err := checkResolution(r); err != nil {
+	if err := checkResolution(&r); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
@@ -236,7 +238,7 @@ func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, r R
 // ReportBack records the resolution of the supplier holding the incident;
 // the desk then informs the user and closes it (SD-4).
 func (s *Service) ReportBack(ctx context.Context, actor itsm.Actor, id itsm.ID, r Resolution) (*Incident, error) {
-	if err := checkResolution(r); err != nil {
+	if err := checkResolution(&r); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
@@ -267,9 +269,12 @@ func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, messa
 	})
 }
 
-// Reopen puts a resolved or closed incident back in progress at the desk,
-// if it was resolved no longer than the reopen window ago. Its resolution
-// clocks resume where they stopped.
+// Reopen puts a resolved or closed incident back in progress at the desk.
+// A resolved incident the desk has not closed is reopened whenever the
+// desk needs to, since its user still waits for the desk to close it; a
+// closed one only within the desk's reopen window after its closure
+// (Config.ReopenWindow, Config.ReopenWindows), when the user was told. Its
+// resolution clocks resume where they stopped.
 func (s *Service) Reopen(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Incident, error) {
 	if err := checkText("reason", reason, true); err != nil {
 		return nil, err
@@ -281,9 +286,9 @@ func (s *Service) Reopen(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := inState("reopen", inc, a, org, inc.State == StateResolved || inc.State == StateClosed); err != nil {
 			return nil, err
 		}
-		if at.Sub(inc.Resolved) > s.window {
-			return nil, refuse(itsm.CodeConflict, "reopen", inc, a, org, "it was resolved at %s, more than %s ago",
-				inc.Resolved.Format(time.RFC3339), s.window)
+		if w := s.reopenWindow(inc.Desk); inc.State == StateClosed && at.Sub(inc.Closed) > w {
+			return nil, refuse(itsm.CodeConflict, "reopen", inc, a, org, "it was closed at %s, more than the desk's reopen window of %s ago; register a new incident",
+				inc.Closed.Format(time.RFC3339), w)
 		}
 		return []Payload{Reopened{By: By{a}, Reason: reason}}, nil
 	})
@@ -338,6 +343,7 @@ func (s *Service) Reprioritise(ctx context.Context, actor itsm.Actor, id itsm.ID
 // Recategorise changes the service and category of an incident that is not
 // closed.
 func (s *Service) Recategorise(ctx context.Context, actor itsm.Actor, id itsm.ID, service, category, subcategory string) (*Incident, error) {
+	trim(&service, &category, &subcategory)
 	for name, v := range map[string]string{"service": service, "category": category, "subcategory": subcategory} {
 		if err := checkLabel(name, v); err != nil {
 			return nil, err
@@ -357,7 +363,7 @@ func (s *Service) Recategorise(ctx context.Context, actor itsm.Actor, id itsm.ID
 // SetReference records the actor's supplier's own reference for the
 // incident (SD-5). A supplier that held it may do so while it is not closed.
 func (s *Service) SetReference(ctx context.Context, actor itsm.Actor, id itsm.ID, reference string) (*Incident, error) {
-	reference = strings.TrimSpace(reference)
+	trim(&reference)
 	if err := checkLabel("reference", reference); err != nil {
 		return nil, err
 	}

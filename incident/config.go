@@ -113,9 +113,15 @@ type Config struct {
 	Routes []Route
 	// Clock tells the time; nil means the system clock.
 	Clock itsm.Clock
-	// ReopenWindow is how long after its resolution an incident may be
-	// reopened, in calendar time; zero means DefaultReopenWindow.
+	// ReopenWindow is how long after its closure an incident may be
+	// reopened, in calendar time, at the desks ReopenWindows does not name;
+	// zero means DefaultReopenWindow. A resolved incident the desk has not
+	// closed may always be reopened: its user still waits for the desk.
 	ReopenWindow time.Duration
+	// ReopenWindows are the reopen windows of the desks that have their
+	// own, by desk. Zero there means that the desk's closed incidents are
+	// never reopened.
+	ReopenWindows map[itsm.ID]time.Duration
 	// NumberPrefix of master numbers; "" means "INC".
 	NumberPrefix string
 	// Major configures major incidents and the escalation of P1 and P2
@@ -138,6 +144,14 @@ func (c *Config) validate() error {
 		return itsm.Errorf(itsm.CodeInvalid, "incident config: the priority matrix is empty")
 	case c.ReopenWindow < 0:
 		return itsm.Errorf(itsm.CodeInvalid, "incident config: reopen window %s is negative", c.ReopenWindow)
+	}
+	for desk, w := range c.ReopenWindows {
+		switch {
+		case desk.IsZero():
+			return itsm.Errorf(itsm.CodeInvalid, "incident config: a reopen window names no desk")
+		case w < 0:
+			return itsm.Errorf(itsm.CodeInvalid, "incident config: reopen window %s of desk %s is negative", w, desk)
+		}
 	}
 	if c.NumberPrefix != "" {
 		if err := itsm.ValidateNumberPrefix(c.NumberPrefix); err != nil {

@@ -137,8 +137,8 @@ type Closed struct {
 	Message string `json:"message"`
 }
 
-// Reopened: the desk reopened a resolved or closed incident within the
-// reopen window.
+// Reopened: the desk reopened a resolved incident, or a closed one within
+// the desk's reopen window after its closure.
 type Reopened struct {
 	By
 	Reason string `json:"reason"`

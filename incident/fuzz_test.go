@@ -217,6 +217,21 @@ var seedScripts = []struct {
 		cmd(opAccept, 0, natural, 0, 0),
 		cmd(opRead, 0, natural, 0, argReadBySupp),
 	}, endsIn(1, incident.StateCancelled)},
+	{"reopen-resolved-long-ago", []command{
+		cmd(opRegister, 0, natural, 0, argP3),
+		cmd(opResolve, time.Hour, natural, 0, 0),
+		cmd(opRead, 26*time.Hour, natural, 0, 0),
+		cmd(opRead, 26*time.Hour, natural, 0, 0),
+		cmd(opRead, 26*time.Hour, natural, 0, 0),
+		cmd(opRead, 26*time.Hour, natural, 0, 0),
+		cmd(opRead, 26*time.Hour, natural, 0, 0),
+		cmd(opReopen, 26*time.Hour, natural, 0, 0), // not closed: reopened after more than five days
+	}, func(d *driver) error {
+		if inc := d.incs[0].inc; inc.State != incident.StateInProgress || inc.Reopened != 1 {
+			return fmt.Errorf("%s, reopened %d times; want in progress, once", inc.State, inc.Reopened)
+		}
+		return nil
+	}},
 	{"reopen-window-runs-out", []command{
 		cmd(opRegister, 0, natural, 0, argP3),
 		cmd(opResolve, time.Hour, natural, 0, 0),
@@ -227,7 +242,8 @@ var seedScripts = []struct {
 		cmd(opComment, 26*time.Hour, natural, 0, 0), // closed: refused
 		cmd(opRead, 26*time.Hour, natural, 0, 0),
 		cmd(opRead, 26*time.Hour, natural, 0, 0),
-		cmd(opReopen, 26*time.Hour, natural, 0, 0), // more than five days: refused
+		cmd(opRead, 26*time.Hour, natural, 0, 0),
+		cmd(opReopen, 26*time.Hour, natural, 0, 0), // more than five days after the closure: refused
 	}, func(d *driver) error {
 		if inc := d.incs[0].inc; inc.State != incident.StateClosed || inc.Reopened != 1 {
 			return fmt.Errorf("%s, reopened %d times; want closed, once", inc.State, inc.Reopened)

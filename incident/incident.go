@@ -33,7 +33,8 @@ const (
 	// resolution; the desk has still to inform the user and close it.
 	StateResolved itsm.State = "resolved"
 	// StateClosed: the desk closed it after informing the user; only
-	// reopening changes it, within the reopen window.
+	// reopening changes it, within the desk's reopen window after the
+	// closure.
 	StateClosed itsm.State = "closed"
 	// StateCancelled: the desk cancelled it (a duplicate, or not an
 	// incident); nothing changes it any more.
@@ -204,7 +205,8 @@ type Incident struct {
 	Desk     itsm.ID `json:"desk"`
 	Customer itsm.ID `json:"customer,omitzero"`
 	// Key is the registering client's idempotency key, if it gave one: a
-	// second registration with it at the same desk returns this incident.
+	// second registration with it and the same content at the same desk
+	// returns this incident (Registration.Key).
 	Key string `json:"key,omitempty"`
 
 	Caller      Caller  `json:"caller"`

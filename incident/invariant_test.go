@@ -199,6 +199,7 @@ const (
 	issueEvents  issueKind = "events"  // the new events are not the ones the command makes
 	issueActor   issueKind = "actor"   // an event's actor may not have caused it
 	issueClosed  issueKind = "closed"  // a closed or cancelled incident changed other than by reopening
+	issueReopen  issueKind = "reopen"  // the desk could not reopen what it may, or reopened what it may not
 	issueClock   issueKind = "clock"   // a clock, a timeline or the event times ran backward
 	issueUC      issueKind = "uc"      // a UC counted more than the SLA of the same metric
 	issueReplay  issueKind = "replay"  // stored, replayed and returned incidents differ
@@ -540,6 +541,15 @@ func (d *driver) step(c command) {
 	case opReopen:
 		o = single("incident.reopened")
 		inc, err = d.svc.Reopen(ctx, a, id, text(arg, "the user says it is down again"))
+		if t != nil && a.Organisation == t.inc.Desk && a.HasRole(itsm.RoleAgent) {
+			// The owning desk reopens a resolved incident whenever, a
+			// closed one within its window after the closure.
+			may := t.inc.State == incident.StateResolved ||
+				t.inc.State == incident.StateClosed && at.Sub(t.inc.Closed) <= reopenWindow(d.base.cfg, t.inc.Desk)
+			if (err == nil && !may) || (itsm.IsCode(err, itsm.CodeConflict) && may) {
+				d.fail(issueReopen, "the desk reopening %s %s (closed at %s) at %s: %v", t.inc.State, d.name(i), t.inc.Closed.Sub(t0), at.Sub(t0), err)
+			}
+		}
 	case opCancel:
 		o = single("incident.cancelled")
 		inc, err = d.svc.Cancel(ctx, a, id, text(arg, "duplicate"))
@@ -1601,4 +1611,16 @@ func TestInvariantsCatchBugs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reopenWindow is the model of the reopen window of desk's closed
+// incidents under cfg.
+func reopenWindow(cfg incident.Config, desk itsm.ID) time.Duration {
+	if w, ok := cfg.ReopenWindows[desk]; ok {
+		return w
+	}
+	if cfg.ReopenWindow != 0 {
+		return cfg.ReopenWindow
+	}
+	return incident.DefaultReopenWindow
 }

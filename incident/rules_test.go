@@ -86,7 +86,9 @@ var ruleTable = []ruleRule{
 	{cmd: "resolve", grants: []ruleGrant{{byDesk, ruleOpen, deskHolds}}},
 	{cmd: "report back", grants: []ruleGrant{{bySupplierHolding, ruleWorking, always}}},
 	{cmd: "close", grants: []ruleGrant{{byDesk, []itsm.State{incident.StateResolved}, always}}},
-	{cmd: "reopen", grants: []ruleGrant{{byDesk, []itsm.State{incident.StateResolved, incident.StateClosed}, withinWindow}}},
+	// A resolved incident is reopened whenever; a closed one within the
+	// desk's window after its closure.
+	{cmd: "reopen", grants: []ruleGrant{{byDesk, []itsm.State{incident.StateResolved}, always}, {byDesk, []itsm.State{incident.StateClosed}, withinWindow}}},
 	{cmd: "cancel", grants: []ruleGrant{{byDesk, ruleOpen, always}}},
 	{cmd: "reprioritise", grants: []ruleGrant{{byDesk, ruleEditable, always}}},
 	{cmd: "recategorise", grants: []ruleGrant{{byDesk, ruleEditable, always}}},
@@ -293,6 +295,18 @@ var ruleFixtures = func() []ruleFixture {
 				err := ruleSteps(start(w, id), resolve(w, id), closeIt(w, id))
 				w.clock.Advance(incident.DefaultReopenWindow + time.Hour)
 				return err
+			}},
+		{"resolved beyond the reopen window, not closed", incident.StateResolved, "network", []string{"network"}, false, true,
+			func(w *world, id itsm.ID) error {
+				err := ruleSteps(toNetwork(w, id), accept(w, id, w.netAgent), reportBack(w, id))
+				w.clock.Advance(incident.DefaultReopenWindow + time.Hour)
+				return err
+			}},
+		{"closed within the reopen window, resolved long before", incident.StateClosed, "desk", nil, false, false,
+			func(w *world, id itsm.ID) error {
+				err := ruleSteps(start(w, id), resolve(w, id))
+				w.clock.Advance(incident.DefaultReopenWindow + time.Hour)
+				return ruleSteps(func() error { return err }, closeIt(w, id))
 			}},
 		{"reopened after the network's report-back", incident.StateInProgress, "desk", []string{"network"}, false, false,
 			func(w *world, id itsm.ID) error {

@@ -134,7 +134,7 @@ var eventDocs = map[string]eventDoc{
 	"incident.closed": {"Incident closed",
 		"The desk told the user of the resolution and closed the incident (SD-4)."},
 	"incident.reopened": {"Incident reopened",
-		"The desk reopened a resolved or closed incident within the reopen window; it is in progress at the desk again."},
+		"The desk reopened a resolved incident, or a closed one within the desk's reopen window after its closure; it is in progress at the desk again."},
 	"incident.cancelled": {"Incident cancelled",
 		"The desk cancelled an open incident that needs no resolution, such as a duplicate."},
 	"incident.reprioritised": {"Incident reprioritised",

@@ -1,10 +1,13 @@
 package incident
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/spoc-itsm/spoc/sla"
+	"maps"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -12,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/sla"
 )
 
 // Service runs incident commands against a store: each command is one write
@@ -73,6 +77,7 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg.ReopenWindows = maps.Clone(cfg.ReopenWindows)
 	s := &Service{cfg: cfg, decoded: newDecodedCache(), clock: cfg.Clock, prefix: cfg.NumberPrefix, window: cfg.ReopenWindow,
 		agreements: new(atomic.Pointer[[]*sla.Agreement])}
 	as := slices.Clone(cfg.Agreements)
@@ -89,6 +94,15 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
+// reopenWindow is how long after its closure an incident of desk may be
+// reopened.
+func (s *Service) reopenWindow(desk itsm.ID) time.Duration {
+	if w, ok := s.cfg.ReopenWindows[desk]; ok {
+		return w
+	}
+	return s.window
+}
+
 // Limits on the text of commands, so that one incident stays well within the
 // store's record size however long it lives.
 const (
@@ -97,6 +111,9 @@ const (
 )
 
 // Registration is what the desk records when a user reports an incident.
+// The summary and the labels (the caller's fields, service, category and
+// subcategory) are trimmed of surrounding spaces, then checked: one line of
+// UTF-8 without control characters, at most MaxSummary bytes.
 type Registration struct {
 	Customer    itsm.ID
 	Caller      Caller
@@ -114,8 +131,10 @@ type Registration struct {
 	// sure its first attempt arrived sends the same key again and gets the
 	// incident that attempt made, not a second one. Keys are the client's
 	// choice (a UUID, a monitoring alert's ID), unique per desk, at most
-	// MaxKey bytes of printable ASCII. The key identifies the registration:
-	// a retry returns the first incident whatever else it says.
+	// MaxKey bytes of printable ASCII. A retry must say what the first
+	// attempt said (after the checks' trimming; the order of CIs does not
+	// matter): a registration with a key the desk has seen and other
+	// content is refused with CodeInvalid wrapping itsm.ErrKeyReused.
 	Key string
 }
 
@@ -185,6 +204,7 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 	if err != nil {
 		return nil, err
 	}
+	digest := r.digest()
 	reg := Registered{By: By{actor}, Desk: org.ID, Customer: r.Customer, Caller: r.Caller,
 		Channel: r.Channel, Service: r.Service, Category: r.Category, Subcategory: r.Subcategory,
 		Summary: r.Summary, Description: r.Description, Impact: r.Impact, Urgency: r.Urgency,
@@ -197,8 +217,9 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
 			inc, sent = nil, nil
 			if r.Key != "" {
-				// A retry: answer with what the first attempt made.
-				prior, err := byKey(tx, org.ID, r.Key)
+				// A retry: answer with what the first attempt made, if it
+				// is the same registration.
+				prior, err := byKey(tx, org.ID, r.Key, digest)
 				if err != nil || prior != nil {
 					inc = prior
 					return err
@@ -217,7 +238,10 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 			reg.apply(preview, at)
 			payloads := append([]Payload{reg}, s.escalate(preview, actor, at, 0)...)
 			inc, sent, err = s.commit(tx, fresh, 0, payloads, at)
-			return err
+			if err != nil || r.Key == "" {
+				return err
+			}
+			return putKeyDigest(tx, inc.ID, digest)
 		})
 		// Two attempts with one key at once: the unique key lets one
 		// commit; the other finds its incident on the next pass.
@@ -233,8 +257,8 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 }
 
 func (s *Service) checkRegistration(ctx context.Context, r *Registration) error {
-	r.Summary = strings.TrimSpace(r.Summary)
-	if strings.TrimSpace(r.Caller.Person) == "" {
+	trim(&r.Summary, &r.Caller.Person, &r.Caller.Name, &r.Caller.Contact, &r.Service, &r.Category, &r.Subcategory)
+	if r.Caller.Person == "" {
 		return itsm.Errorf(itsm.CodeInvalid, "registration: caller person is empty")
 	}
 	if !r.Channel.Valid() {
@@ -279,13 +303,74 @@ func checkKey(k string) error {
 	return nil
 }
 
-// byKey returns the incident of desk registered with key, or nil.
-func byKey(tx itsm.ReadTx, desk itsm.ID, key string) (*Incident, error) {
+// KeyKind is the record kind that keeps the digest of a registration made
+// with an idempotency key, under the incident's ID, so that a retry can be
+// told from another registration reusing the key. It is written with the
+// incident and never changed: the incident's own record is rewritten by
+// every command from the incident, which no longer shows what was
+// registered once the desk recategorises or relates it.
+const KeyKind = "incident.key"
+
+// keyRecord is the body of a KeyKind record.
+type keyRecord struct {
+	// Digest is Registration.digest of the first attempt.
+	Digest string `json:"digest"`
+}
+
+// digest identifies what a registration says, Key aside: the SHA-256 of
+// its fields as checkRegistration left them, configuration items in ID
+// order since they are a set. A retry has the same digest.
+func (r Registration) digest() string {
+	c := r
+	c.Key = ""
+	c.CIs = slices.Clone(r.CIs)
+	slices.SortFunc(c.CIs, func(a, b itsm.ID) int { return bytes.Compare(a[:], b[:]) })
+	// A struct of strings, IDs and numbers always encodes, in field order.
+	b, _ := json.Marshal(c)
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func putKeyDigest(tx itsm.WriteTx, id itsm.ID, digest string) error {
+	body, err := json.Marshal(keyRecord{Digest: digest})
+	if err != nil {
+		return itsm.Wrap(itsm.CodeInternal, err, "encode the key digest of incident %s", id)
+	}
+	_, err = tx.Put(itsm.Record{Kind: KeyKind, ID: id, Body: body})
+	return err
+}
+
+// byKey returns the incident of desk registered with key, or nil. When
+// that registration's digest differs from digest, the key is being reused
+// for another registration, which is refused. An incident registered
+// before digests were kept has none: it answers any retry, as it did, since
+// refusing every retry of it would break clients mid-flight, and its
+// registration cannot be rebuilt from the incident to compare.
+func byKey(tx itsm.ReadTx, desk itsm.ID, key, digest string) (*Incident, error) {
 	page, err := tx.Query(itsm.Query{Kind: Kind, Index: IndexKey, Match: itsm.MatchEqual, Value: desk.String() + " " + key, Limit: 1})
 	if err != nil || len(page.Matches) == 0 {
 		return nil, err
 	}
-	return decodeRecord(page.Matches[0].Record)
+	inc, err := decodeRecord(page.Matches[0].Record)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := tx.Get(KeyKind, inc.ID)
+	switch {
+	case itsm.IsCode(err, itsm.CodeNotFound):
+		return inc, nil
+	case err != nil:
+		return nil, err
+	}
+	var kr keyRecord
+	if err := json.Unmarshal(rec.Body, &kr); err != nil {
+		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode the key digest of incident %s", inc.ID)
+	}
+	if kr.Digest != digest {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "registration: key %q registered %s with other content; a retry must repeat the registration unchanged, and a new incident needs a new key: %w",
+			key, inc.Number, itsm.ErrKeyReused)
+	}
+	return inc, nil
 }
 
 func checkSummary(s string) error {
@@ -296,6 +381,15 @@ func checkSummary(s string) error {
 		return itsm.Errorf(itsm.CodeInvalid, "summary is %d bytes, more than %d", len(s), MaxSummary)
 	}
 	return checkLabel("summary", s)
+}
+
+// trim removes the spaces around each label, as a person would not see
+// them: " network" would otherwise be a category of its own that no
+// routing rule matches, and a caller of spaces a caller.
+func trim(labels ...*string) {
+	for _, l := range labels {
+		*l = strings.TrimSpace(*l)
+	}
 }
 
 // checkLabel accepts short one-line text: valid UTF-8 without control

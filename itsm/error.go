@@ -49,6 +49,14 @@ var (
 // Precondition Failed where a plain conflict is 409.
 var ErrStale = errors.New("it changed since the caller read it")
 
+// ErrKeyReused is the cause of a refusal of a request that repeats an
+// idempotency key the caller used before for a request with other content:
+// it is not a retry, and answering it with what the first request made
+// would hide the mistake. Such errors have CodeInvalid and wrap
+// ErrKeyReused, so that a server can answer 422 Unprocessable Content where
+// other invalid input is 400.
+var ErrKeyReused = errors.New("the idempotency key was used before for a request with other content")
+
 // Error is an error with a stable code, so that every layer (domain, store,
 // server) can tell a missing record from a bad request from an outage without
 // parsing messages.

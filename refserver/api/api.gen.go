@@ -580,7 +580,8 @@ type EntryKind = incident.EntryKind
 // ErrorCode The stable, machine-readable kind of error: spoc's itsm codes, whose
 // values never change, and unauthenticated, which only the server knows.
 // not_found (404): no such record, or the caller may not know it exists;
-// invalid (400, 413): malformed or against a rule, fails again;
+// invalid (400, 413, 415, 422): malformed or against a rule, fails
+// again;
 // conflict (409, 412): the record changed or its state does not allow
 // it, reload and decide again; forbidden (403); unavailable (429, 503):
 // may succeed later; internal (500): a bug; unauthenticated (401): no
@@ -684,7 +685,7 @@ type IncidentPage struct {
 // accepted or rejected it; waiting_* - the holder waits for the user, a
 // vendor, a change or a problem; resolved - the desk has still to inform
 // the user and close it; closed - only reopening changes it, within the
-// reopen window; cancelled - final.
+// desk's reopen window after the closure; cancelled - final.
 type IncidentState = itsm.State
 
 // Interval One stretch of a ticket's history, from start until the next interval's start (the last one until now), in one state, held by one organisation's group, at one priority.
@@ -784,7 +785,8 @@ type Problem struct {
 	// Code The stable, machine-readable kind of error: spoc's itsm codes, whose
 	// values never change, and unauthenticated, which only the server knows.
 	// not_found (404): no such record, or the caller may not know it exists;
-	// invalid (400, 413): malformed or against a rule, fails again;
+	// invalid (400, 413, 415, 422): malformed or against a rule, fails
+	// again;
 	// conflict (409, 412): the record changed or its state does not allow
 	// it, reload and decide again; forbidden (403); unavailable (429, 503):
 	// may succeed later; internal (500): a bug; unauthenticated (401): no
@@ -6163,6 +6165,20 @@ func (response RegisterIncident409ApplicationProblemPlusJSONResponse) VisitRegis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterIncident422ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterIncident422ApplicationProblemPlusJSONResponse) VisitRegisterIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -98,7 +98,18 @@ info:
 	"`" +
 	` that the same request
     may succeed later. A request that does not match this document is
-    refused with 400 before anything runs.
+    refused with 400 before anything runs, and so is a body that is not
+    exactly one JSON value in UTF-8 with no name twice in an object; a body
+    sent without ` +
+	"`" +
+	`Content-Type: application/json` +
+	"`" +
+	` (a ` +
+	"`" +
+	`charset` +
+	"`" +
+	` parameter
+    may only say utf-8) is refused with 415.
 
     ## Optimistic concurrency
 
@@ -129,8 +140,13 @@ info:
 	` (a UUID, a monitoring
       alert's ID; printable ASCII, at most 128 bytes) is registered once: the
       key is kept on the incident, unique per desk, and a retry with the same
-      key returns the incident the first attempt made, as it is now, however
-      often and however concurrently it is sent.
+      key and the same content returns the incident the first attempt made,
+      as it is now, however often and however concurrently it is sent. The
+      same key with other content is refused with 422 ` +
+	"`" +
+	`invalid` +
+	"`" +
+	`.
     - A command sent with If-Match cannot apply twice: if the first attempt
       went through, the retry fails with 412, and a GET shows the result.
     - Approving or rejecting a follow-up names the digest of the report
@@ -868,8 +884,10 @@ paths:
         register. The priority follows from impact and urgency through the
         desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
         lost reply does not register the incident twice: a registration with
-        a key the desk has seen answers 201 with the incident that key
-        registered, as it is now, whatever the rest of the request says.
+        a key the desk has seen and the same content (the summary's
+        surrounding spaces and the order of the CIs aside) answers 201 with
+        the incident that key registered, as it is now; the same key with
+        other content is not a retry and is refused with 422.
       parameters:
         - $ref: '#/components/parameters/IdempotencyKey'
       requestBody:
@@ -898,6 +916,12 @@ paths:
           $ref: '#/components/responses/Forbidden'
         "409":
           $ref: '#/components/responses/Conflict'
+        "422":
+          description: The Idempotency-Key registered an incident with other content (code invalid); nothing was registered. Send a new key for a new incident.
+          content:
+            application/problem+json:
+              schema:
+                $ref: '#/components/schemas/Problem'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/incidents/{id}:
@@ -1313,7 +1337,7 @@ paths:
       tags: [incidents]
       operationId: reopenIncident
       summary: Reopen a resolved or closed incident
-      description: The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+      description: The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
       parameters:
         - $ref: '#/components/parameters/IncidentID'
         - $ref: '#/components/parameters/IfMatch'
@@ -2487,7 +2511,7 @@ components:
           schema:
             $ref: '#/components/schemas/Problem'
     DefaultProblem:
-      description: Any other failure, such as a body too large (413, invalid), too many requests (429, unavailable), the store unavailable (503, unavailable) or a bug (500, internal).
+      description: Any other failure, such as a body too large (413, invalid), a body not sent as application/json (415, invalid), too many requests (429, unavailable), the store unavailable (503, unavailable) or a bug (500, internal).
       content:
         application/problem+json:
           schema:
@@ -2646,7 +2670,8 @@ components:
         The stable, machine-readable kind of error: spoc's itsm codes, whose
         values never change, and unauthenticated, which only the server knows.
         not_found (404): no such record, or the caller may not know it exists;
-        invalid (400, 413): malformed or against a rule, fails again;
+        invalid (400, 413, 415, 422): malformed or against a rule, fails
+        again;
         conflict (409, 412): the record changed or its state does not allow
         it, reload and decide again; forbidden (403); unavailable (429, 503):
         may succeed later; internal (500): a bug; unauthenticated (401): no
@@ -3158,7 +3183,7 @@ components:
         accepted or rejected it; waiting_* - the holder waits for the user, a
         vendor, a change or a problem; resolved - the desk has still to inform
         the user and close it; closed - only reopening changes it, within the
-        reopen window; cancelled - final.
+        desk's reopen window after the closure; cancelled - final.
       x-go-type: itsm.State
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/itsm

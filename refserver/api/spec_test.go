@@ -1063,9 +1063,10 @@ func TestClientAndServerRoundTrip(t *testing.T) {
 	if reg.Headers201 == nil || reg.Headers201.ETag != `"1"` || reg.Headers201.Location != "/v1/incidents/"+inc.ID.String() {
 		t.Errorf("register headers %+v", reg.Headers201)
 	}
-	// A retry with the key returns the first incident, whatever it says.
+	// A retry with the key and the same registration returns the first
+	// incident.
 	retry := body
-	retry.Summary = "Wifi drops (retry)"
+	retry.Summary = " Wifi drops"
 	again, err := c.RegisterIncidentWithResponse(ctx, &api.RegisterIncidentParams{IdempotencyKey: "k-1"}, retry)
 	if err != nil {
 		t.Fatal(err)

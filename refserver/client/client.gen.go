@@ -323,8 +323,10 @@ type ClientInterface interface {
 	// register. The priority follows from impact and urgency through the
 	// desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 	// lost reply does not register the incident twice: a registration with
-	// a key the desk has seen answers 201 with the incident that key
-	// registered, as it is now, whatever the rest of the request says.
+	// a key the desk has seen and the same content (the summary's
+	// surrounding spaces and the order of the CIs aside) answers 201 with
+	// the incident that key registered, as it is now; the same key with
+	// other content is not a retry and is refused with 422.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -338,8 +340,10 @@ type ClientInterface interface {
 	// register. The priority follows from impact and urgency through the
 	// desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 	// lost reply does not register the incident twice: a registration with
-	// a key the desk has seen answers 201 with the incident that key
-	// registered, as it is now, whatever the rest of the request says.
+	// a key the desk has seen and the same content (the summary's
+	// surrounding spaces and the order of the CIs aside) answers 201 with
+	// the incident that key registered, as it is now; the same key with
+	// other content is not a retry and is refused with 422.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -580,7 +584,7 @@ type ClientInterface interface {
 
 	// ReopenIncidentWithBody Reopen a resolved or closed incident
 	//
-	// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+	// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -589,7 +593,7 @@ type ClientInterface interface {
 
 	// ReopenIncident Reopen a resolved or closed incident
 	//
-	// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+	// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1497,8 +1501,10 @@ func (c *Client) ListIncidents(ctx context.Context, params *ListIncidentsParams,
 // register. The priority follows from impact and urgency through the
 // desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 // lost reply does not register the incident twice: a registration with
-// a key the desk has seen answers 201 with the incident that key
-// registered, as it is now, whatever the rest of the request says.
+// a key the desk has seen and the same content (the summary's
+// surrounding spaces and the order of the CIs aside) answers 201 with
+// the incident that key registered, as it is now; the same key with
+// other content is not a retry and is refused with 422.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1522,8 +1528,10 @@ func (c *Client) RegisterIncidentWithBody(ctx context.Context, params *RegisterI
 // register. The priority follows from impact and urgency through the
 // desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 // lost reply does not register the incident twice: a registration with
-// a key the desk has seen answers 201 with the incident that key
-// registered, as it is now, whatever the rest of the request says.
+// a key the desk has seen and the same content (the summary's
+// surrounding spaces and the order of the CIs aside) answers 201 with
+// the incident that key registered, as it is now; the same key with
+// other content is not a retry and is refused with 422.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2004,7 +2012,7 @@ func (c *Client) RelateIncident(ctx context.Context, id IncidentID, params *Rela
 
 // ReopenIncidentWithBody Reopen a resolved or closed incident
 //
-// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2023,7 +2031,7 @@ func (c *Client) ReopenIncidentWithBody(ctx context.Context, id IncidentID, para
 
 // ReopenIncident Reopen a resolved or closed incident
 //
-// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6335,8 +6343,10 @@ type ClientWithResponsesInterface interface {
 	// register. The priority follows from impact and urgency through the
 	// desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 	// lost reply does not register the incident twice: a registration with
-	// a key the desk has seen answers 201 with the incident that key
-	// registered, as it is now, whatever the rest of the request says.
+	// a key the desk has seen and the same content (the summary's
+	// surrounding spaces and the order of the CIs aside) answers 201 with
+	// the incident that key registered, as it is now; the same key with
+	// other content is not a retry and is refused with 422.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6350,8 +6360,10 @@ type ClientWithResponsesInterface interface {
 	// register. The priority follows from impact and urgency through the
 	// desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 	// lost reply does not register the incident twice: a registration with
-	// a key the desk has seen answers 201 with the incident that key
-	// registered, as it is now, whatever the rest of the request says.
+	// a key the desk has seen and the same content (the summary's
+	// surrounding spaces and the order of the CIs aside) answers 201 with
+	// the incident that key registered, as it is now; the same key with
+	// other content is not a retry and is refused with 422.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6598,7 +6610,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReopenIncidentWithBodyWithResponse Reopen a resolved or closed incident
 	//
-	// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+	// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6607,7 +6619,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReopenIncidentWithResponse Reopen a resolved or closed incident
 	//
-	// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+	// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8431,6 +8443,8 @@ type RegisterIncidentResponse struct {
 	ApplicationProblemJSON403 *Forbidden
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *Problem
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -8462,6 +8476,11 @@ func (r RegisterIncidentResponse) GetApplicationProblemJSON403() *Forbidden {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RegisterIncidentResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RegisterIncidentResponse) GetApplicationProblemJSON422() *Problem {
+	return r.ApplicationProblemJSON422
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -12786,8 +12805,10 @@ func (c *ClientWithResponses) ListIncidentsWithResponse(ctx context.Context, par
 // register. The priority follows from impact and urgency through the
 // desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 // lost reply does not register the incident twice: a registration with
-// a key the desk has seen answers 201 with the incident that key
-// registered, as it is now, whatever the rest of the request says.
+// a key the desk has seen and the same content (the summary's
+// surrounding spaces and the order of the CIs aside) answers 201 with
+// the incident that key registered, as it is now; the same key with
+// other content is not a retry and is refused with 422.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12807,8 +12828,10 @@ func (c *ClientWithResponses) RegisterIncidentWithBodyWithResponse(ctx context.C
 // register. The priority follows from impact and urgency through the
 // desk's matrix (IM-2). Send an Idempotency-Key, so that a retry after a
 // lost reply does not register the incident twice: a registration with
-// a key the desk has seen answers 201 with the incident that key
-// registered, as it is now, whatever the rest of the request says.
+// a key the desk has seen and the same content (the summary's
+// surrounding spaces and the order of the CIs aside) answers 201 with
+// the incident that key registered, as it is now; the same key with
+// other content is not a retry and is refused with 422.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13199,7 +13222,7 @@ func (c *ClientWithResponses) RelateIncidentWithResponse(ctx context.Context, id
 
 // ReopenIncidentWithBodyWithResponse Reopen a resolved or closed incident
 //
-// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13214,7 +13237,7 @@ func (c *ClientWithResponses) ReopenIncidentWithBodyWithResponse(ctx context.Con
 
 // ReopenIncidentWithResponse Reopen a resolved or closed incident
 //
-// The desk puts the incident back in progress, if it was resolved no longer than the reopen window ago; its resolution clocks resume where they stopped.
+// The desk puts a resolved incident back in progress whenever it needs to, since the user still waits for the desk to close it, and a closed one only within the desk's reopen window after its closure (409 after it); its resolution clocks resume where they stopped.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15208,6 +15231,13 @@ func ParseRegisterIncidentResponse(rsp *http.Response) (*RegisterIncidentRespons
 			return nil, err
 		}
 		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem

@@ -73,10 +73,18 @@ func TestIncidentAcrossTheChain(t *testing.T) {
 	}
 
 	inc := c.register("alert-42", "The city's network is down", c.city)
-	// A retry with the same key is the same incident, whatever it says.
-	again := c.register("alert-42", "something else entirely", c.city)
+	// A retry with the same key and content is the same incident.
+	again := c.register("alert-42", "The city's network is down ", c.city)
 	if again.ID != inc.ID || again.Summary != inc.Summary || again.Key != "alert-42" {
 		t.Errorf("a retry with the same key registered %s %q, want %s %q", again.ID, again.Summary, inc.ID, inc.Summary)
+	}
+	// The same key with other content is no retry: 422, nothing registered.
+	reused, err := c.agent.RegisterIncidentWithResponse(ctx, &api.RegisterIncidentParams{IdempotencyKey: "alert-42"},
+		api.Registration{Caller: api.Caller{Person: "carl", Name: "Carl"}, Channel: "phone", Customer: c.city,
+			Summary: "something else entirely", Impact: 2, Urgency: 2})
+	if err != nil || reused.ApplicationProblemJSON422 == nil || reused.ApplicationProblemJSON422.Code != api.ErrorCodeInvalid ||
+		!strings.Contains(reused.ApplicationProblemJSON422.Detail, inc.Number.String()) {
+		t.Errorf("the key with other content: %v %s, want 422 invalid naming %s", err, body(reused), inc.Number)
 	}
 	other := c.register("", "The desk's own printer", itsm.ID{})
 

@@ -168,7 +168,7 @@ func setRoute(w http.ResponseWriter, pattern string) {
 }
 
 // validate refuses every request the contract does not allow before next
-// sees it. Security is not checked here: auth.Middleware has already
+// sees it, and every body that is not strictly JSON (readBody). Security is not checked here: auth.Middleware has already
 // authenticated the request, and the domain decides what the actor may do.
 func validate(router routers.Router, a *API, next http.Handler) http.Handler {
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
@@ -186,6 +186,9 @@ func validate(router routers.Router, a *API, next http.Handler) http.Handler {
 			return
 		}
 		setRoute(w, r.Method+" "+route.Path)
+		if !a.readBody(w, r, route) {
+			return
+		}
 		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
 		if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 			a.invalid(w, r, err)

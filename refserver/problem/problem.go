@@ -70,6 +70,10 @@ func From(r *http.Request, err error) Details {
 		// The caller's If-Match named a version that is no longer current.
 		status = http.StatusPreconditionFailed
 	}
+	if code == itsm.CodeInvalid && errors.Is(err, itsm.ErrKeyReused) {
+		// Well-formed, but not the request the key was first sent with.
+		status = http.StatusUnprocessableEntity
+	}
 	var e *itsm.Error
 	detail := "The server failed to handle the request; the failure is in its log."
 	if code == itsm.CodeUnavailable {

@@ -25,6 +25,7 @@ func TestWrite(t *testing.T) {
 		{itsm.Errorf(itsm.CodeConflict, "cannot close INC0000002 (state delegated)"), 409, "conflict", "state delegated"},
 		{fmt.Errorf("wrapped: %w", itsm.Errorf(itsm.CodeForbidden, "only the desk may close")), 403, "forbidden", "only the desk"},
 		{itsm.Errorf(itsm.CodeConflict, "incident INC0000003 is at version 4, not 3: %w", itsm.ErrStale), 412, "conflict", "version 4"},
+		{itsm.Errorf(itsm.CodeInvalid, "key %q registered INC0000004 with other content: %w", "k1", itsm.ErrKeyReused), 422, "invalid", "INC0000004"},
 		{itsm.Errorf(itsm.CodeUnavailable, "sqlite /var/lib/spoc.db is busy"), 503, "unavailable", "try again later"},
 		{itsm.Errorf(itsm.CodeInternal, "sql: /var/lib/spoc.db: disk I/O error"), 500, "internal", ""},
 		{&itsm.Error{Code: problem.CodeUnauthenticated, Message: "the bearer token is not valid"}, 401, "unauthenticated", "not valid"},
