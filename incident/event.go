@@ -20,6 +20,8 @@ type Payload interface {
 	// Actor is who caused the change.
 	Actor() itsm.Actor
 	apply(inc *Incident, at time.Time)
+	// forCustomer is the payload as ViewCustomer shows it (view.go).
+	forCustomer() (Payload, bool)
 }
 
 // By is the actor of an event, embedded in every payload.

@@ -879,6 +879,7 @@ func (d *driver) checkIncident(c command, o outcome, k int, want []string, bump 
 				d.fail(issueReplay, "%s: stored %s differs from the replay of its %d events (-stored +replayed):\n%s", c.op, cur.Number, len(t.events), diff)
 			}
 		}
+		d.checkCustomerView(c, cur, t.events)
 		// What the command returned is the incident after its own events:
 		// the stored one, unless failed deliveries were recorded after it
 		// returned.
@@ -891,6 +892,8 @@ func (d *driver) checkIncident(c command, o outcome, k int, want []string, bump 
 				}
 			}
 			if err == nil {
+				// The actor reads it as its view shows it.
+				want = incident.ViewOf(want, d.orgs[o.actor.Organisation]).Incident(want)
 				if ok, diff := same(o.returned, want); !ok {
 					d.fail(issueReplay, "%s returned %s unlike its events (-returned +replayed):\n%s", c.op, cur.Number, diff)
 				}
@@ -1291,6 +1294,42 @@ func (d *driver) due(a itsm.Actor, q incident.DueQuery) []string {
 // same compares two incidents: reflect.DeepEqual first, because the check
 // runs after every command, and go-cmp for the verdict and the report when
 // that finds a difference.
+// checkCustomerView checks that the events the customer is shown, replayed,
+// build the incident as the customer reads it: the feed and Get agree. Only
+// Changed may differ, as the events the customer is not shown change it too.
+func (d *driver) checkCustomerView(c command, cur *incident.Incident, events []itsm.Event) {
+	org, ok := d.orgs[cur.Customer]
+	if !ok {
+		return
+	}
+	v := incident.ViewOf(cur, org)
+	if v != incident.ViewCustomer {
+		d.fail(issueReplay, "%s: the customer's view of %s is %s", c.op, cur.Number, v)
+		return
+	}
+	var shown []itsm.Event
+	for _, e := range events {
+		e, ok, err := v.Event(e)
+		if err != nil {
+			d.fail(issueReplay, "%s: the customer's view of event %d of %s: %v", c.op, e.Seq, cur.Number, err)
+			return
+		}
+		if ok {
+			shown = append(shown, e)
+		}
+	}
+	r, err := incident.Replay(shown)
+	if err != nil {
+		d.fail(issueReplay, "%s: replay the customer's events of %s: %v", c.op, cur.Number, err)
+		return
+	}
+	want := v.Incident(cur)
+	r.Version, r.Changed = want.Version, want.Changed
+	if ok, diff := same(want, r); !ok {
+		d.fail(issueReplay, "%s: the customer reads %s unlike the replay of the %d events it is shown (-read +replayed):\n%s", c.op, cur.Number, len(shown), diff)
+	}
+}
+
 func same(a, b *incident.Incident) (bool, string) {
 	if reflect.DeepEqual(a, b) {
 		return true, ""

@@ -7,13 +7,24 @@ import (
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
-// Get returns the incident if the actor's organisation may see it; one it may
-// not see is reported as not found, so that a supplier cannot learn which
-// incidents exist (SD-13).
+// Get returns the incident if the actor's organisation may see it, as its
+// View shows it (the customer reads no work notes); one it may not see is
+// reported as not found, so that a supplier cannot learn which incidents
+// exist (SD-13).
 func (s *Service) Get(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Incident, error) {
-	org, err := s.actorOrg(ctx, actor, itsm.AccessRead)
+	inc, v, err := s.get(ctx, actor, id)
 	if err != nil {
 		return nil, err
+	}
+	return v.Incident(inc), nil
+}
+
+// get returns the incident whole and what the actor's organisation may see
+// of it; ViewNone is an error.
+func (s *Service) get(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Incident, View, error) {
+	org, err := s.actorOrg(ctx, actor, itsm.AccessRead)
+	if err != nil {
+		return nil, ViewNone, err
 	}
 	var inc *Incident
 	err = s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
@@ -21,12 +32,13 @@ func (s *Service) Get(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Incid
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, ViewNone, err
 	}
-	if !visible(inc, org) {
-		return nil, notFound(id)
+	v := ViewOf(inc, org)
+	if v == ViewNone {
+		return nil, ViewNone, notFound(id)
 	}
-	return inc, nil
+	return inc, v, nil
 }
 
 // GetByNumber returns the incident with the master number, as Get does.
@@ -50,10 +62,11 @@ func (s *Service) GetByNumber(ctx context.Context, actor itsm.Actor, n itsm.Numb
 	if err != nil {
 		return nil, err
 	}
-	if !visible(inc, org) {
+	v := ViewOf(inc, org)
+	if v == ViewNone {
 		return nil, itsm.Errorf(itsm.CodeNotFound, "incident %s not found", n)
 	}
-	return inc, nil
+	return v.Incident(inc), nil
 }
 
 // Filter selects incidents for List, newest first. The zero Filter lists
@@ -86,15 +99,15 @@ type Page struct {
 	Next itsm.Cursor
 }
 
-// List returns the incidents that match f and that the actor may see. A
-// desk's agents see the desk's incidents, a supplier those it holds or held,
-// a customer those of its users (SD-13).
+// List returns the incidents that match f and that the actor may see, each
+// as its View shows it. A desk's agents see the desk's incidents, a
+// supplier those it holds or held, a customer those of its users (SD-13).
 func (s *Service) List(ctx context.Context, actor itsm.Actor, f Filter) (Page, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead)
 	if err != nil {
 		return Page{}, err
 	}
-	q, scoped, err := listQuery(org, f)
+	q, err := listQuery(org, f)
 	if err != nil {
 		return Page{}, err
 	}
@@ -112,8 +125,8 @@ func (s *Service) List(ctx context.Context, actor itsm.Actor, f Filter) (Page, e
 			// A query the organisation's scope did not narrow may return
 			// others' incidents; they are dropped, so such a page can be
 			// short though more follow.
-			if scoped || visible(inc, org) {
-				out.Incidents = append(out.Incidents, inc)
+			if v := ViewOf(inc, org); v != ViewNone {
+				out.Incidents = append(out.Incidents, v.Incident(inc))
 			}
 		}
 		out.Next = page.Next
@@ -122,15 +135,14 @@ func (s *Service) List(ctx context.Context, actor itsm.Actor, f Filter) (Page, e
 	return out, err
 }
 
-// listQuery turns a filter into one index query. scoped reports that the
-// index value itself limits the results to what org may see.
-func listQuery(org itsm.Organisation, f Filter) (q itsm.Query, scoped bool, err error) {
+// listQuery turns a filter into one index query.
+func listQuery(org itsm.Organisation, f Filter) (itsm.Query, error) {
 	if _, err := itsm.ValidateLimit(f.Limit); err != nil {
-		return q, false, err
+		return itsm.Query{}, err
 	}
 	// IDs are version 7 UUIDs, so ID order within a value is registration
 	// order and Reverse lists the newest first.
-	q = itsm.Query{Kind: Kind, Limit: f.Limit, After: f.After, Match: itsm.MatchEqual, Reverse: true}
+	q := itsm.Query{Kind: Kind, Limit: f.Limit, After: f.After, Match: itsm.MatchEqual, Reverse: true}
 	set := 0
 	for _, on := range []bool{!f.Holder.IsZero(), !f.CI.IsZero(), !f.Problem.IsZero(), !f.Parent.IsZero(), f.Caller != "", f.Major} {
 		if on {
@@ -139,7 +151,7 @@ func listQuery(org itsm.Organisation, f Filter) (q itsm.Query, scoped bool, err 
 	}
 	switch {
 	case set > 1 || (set == 1 && f.State != ""):
-		return q, false, itsm.Errorf(itsm.CodeInvalid, "incident filter: set at most one of holder, ci, problem, parent, caller and major; state only alone")
+		return q, itsm.Errorf(itsm.CodeInvalid, "incident filter: set at most one of holder, ci, problem, parent, caller and major; state only alone")
 	case !f.Holder.IsZero():
 		q.Index, q.Value = IndexHolder, f.Holder.String()
 	case !f.CI.IsZero():
@@ -154,7 +166,7 @@ func listQuery(org itsm.Organisation, f Filter) (q itsm.Query, scoped bool, err 
 		q.Index, q.Value = IndexMajor, "major"
 	default:
 		// Scoped to what the organisation may see, by its own index.
-		q.Index, scoped = IndexHeld, true
+		q.Index = IndexHeld
 		if org.Role == itsm.OrgCustomer {
 			q.Index = IndexCustomer
 		}
@@ -163,7 +175,7 @@ func listQuery(org itsm.Organisation, f Filter) (q itsm.Query, scoped bool, err 
 			q.Value += " " + string(f.State)
 		}
 	}
-	return q, scoped, nil
+	return q, nil
 }
 
 // DueQuery selects running clocks by due time for Service.Due.
@@ -187,7 +199,7 @@ type DuePage struct {
 }
 
 // Due finds the running clocks due in a window, over all incidents the actor
-// may see, with one index query: what breaches within the hour, what is
+// may see (each clock's incident as its View shows it), with one index query: what breaches within the hour, what is
 // breached now, per supplier (SL-1, SD-8).
 func (s *Service) Due(ctx context.Context, actor itsm.Actor, q DueQuery) (DuePage, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead)
@@ -223,14 +235,15 @@ func (s *Service) Due(ctx context.Context, actor itsm.Actor, q DueQuery) (DuePag
 			if err != nil {
 				return err
 			}
-			if !visible(inc, org) {
+			v := ViewOf(inc, org)
+			if v == ViewNone {
 				continue
 			}
 			c, err := parseDue(h.Value, by)
 			if err != nil {
 				return err
 			}
-			c.Incident = inc
+			c.Incident = v.Incident(inc)
 			out.Clocks = append(out.Clocks, c)
 		}
 		out.Next = page.Next

@@ -173,17 +173,9 @@ func (s *Service) actorOrg(ctx context.Context, a itsm.Actor, access itsm.Access
 	return org, nil
 }
 
-// visible reports whether org may see the incident at all: the owning desk,
-// a supplier that holds or held it (SD-13), the customer whose user reported
-// it.
+// visible reports whether org may see the incident at all (ViewOf).
 func visible(inc *Incident, org itsm.Organisation) bool {
-	switch org.Role {
-	case itsm.OrgDesk, itsm.OrgSupplier:
-		return inc.Held(org.ID)
-	case itsm.OrgCustomer:
-		return inc.Customer == org.ID
-	}
-	return false
+	return ViewOf(inc, org) != ViewNone
 }
 
 // Register records a new incident at the actor's desk (SD-2, SD-4) and gives
@@ -486,7 +478,8 @@ func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, deci
 		return nil, err
 	}
 	s.deliver(ctx, actor, out, sent)
-	return out, nil
+	// The actor reads the incident it changed as it reads it by Get.
+	return ViewOf(out, org).Incident(out), nil
 }
 
 // now returns the service's time, but never before the incident's last

@@ -293,11 +293,12 @@ func (a *API) RevokeToken(ctx context.Context, req api.RevokeTokenRequestObject)
 }
 
 // ListEvents is the event feed with what the caller may not see left out:
-// the events of incidents the caller may see (which incident.Service.Get
+// the events of incidents the caller may see (which incident.Service.View
 // decides: the desk its own, a supplier those it holds or held, a customer
-// its users'), and for a platform administrator those of the register and
-// its tokens. Everything else (notifications, other kinds of records) is left
-// out until the server serves those records.
+// its users'), each as its view shows it (the customer's without what is
+// internal to the support chain), and for a platform administrator those of
+// the register and its tokens. Everything else (notifications, other kinds
+// of records) is left out until the server serves those records.
 func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (api.ListEventsResponseObject, error) {
 	who, err := actor(ctx)
 	if err != nil {
@@ -319,44 +320,45 @@ func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (
 		return nil, err
 	}
 	out := api.ListEvents200JSONResponse{Items: []api.Event{}, Next: req.Params.After}
-	seen := map[itsm.ID]bool{}
+	views := map[itsm.ID]incident.View{}
 	for _, ev := range events {
 		out.Next = ev.Seq
-		ok, err := a.sees(ctx, who, admin, ev, seen)
+		seen, ok, err := a.sees(ctx, who, admin, ev, views)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			out.Items = append(out.Items, webhook.NewPayload(ev))
+			out.Items = append(out.Items, webhook.NewPayload(seen))
 		}
 	}
 	return out, nil
 }
 
-// sees decides whether the actor may see ev; seen remembers the decision
-// per incident for the page.
-func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Event, seen map[itsm.ID]bool) (bool, error) {
+// sees returns ev as the actor may see it, and false when it may not see
+// it; views remembers the actor's view of each incident for the page.
+func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Event, views map[itsm.ID]incident.View) (itsm.Event, bool, error) {
 	switch ev.Kind {
 	case auth.KindOrganisation, auth.KindToken, KindCalendar, KindAgreement:
 		// The configuration of the delivery: its administrators' business.
-		return admin, nil
+		return ev, admin, nil
 	case incident.Kind:
 		if ev.Subject.IsZero() {
-			return false, nil
+			return ev, false, nil
 		}
-		if v, ok := seen[ev.Subject]; ok {
-			return v, nil
+		v, ok := views[ev.Subject]
+		if !ok {
+			var err error
+			v, err = a.svc.View(ctx, who, ev.Subject)
+			switch {
+			case err == nil:
+			case itsm.IsCode(err, itsm.CodeNotFound) || itsm.IsCode(err, itsm.CodeForbidden):
+				v = incident.ViewNone
+			default:
+				return ev, false, err
+			}
+			views[ev.Subject] = v
 		}
-		_, err := a.svc.Get(ctx, who, ev.Subject)
-		switch {
-		case err == nil:
-			seen[ev.Subject] = true
-		case itsm.IsCode(err, itsm.CodeNotFound) || itsm.IsCode(err, itsm.CodeForbidden):
-			seen[ev.Subject] = false
-		default:
-			return false, err
-		}
-		return seen[ev.Subject], nil
+		return v.Event(ev)
 	}
-	return false, nil
+	return ev, false, nil
 }

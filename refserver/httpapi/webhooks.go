@@ -17,18 +17,20 @@ const subscriberPerson = "webhook"
 
 // Visible returns the webhook.VisibleFunc of the server: the event feed's
 // rule (ListEvents), applied to the owner of a subscription, so that a
-// webhook never delivers what the owner could not read in the feed. The
-// desk gets the events of its incidents, a supplier those of incidents it
-// holds or held (SD-13), a customer its users'. The events of the register
-// and its tokens are never delivered: they are the administrators', and a
-// subscription belongs to an organisation, not to an administrator.
+// webhook never delivers what the owner could not read in the feed, nor
+// more of an event. The desk gets the events of its incidents, a supplier
+// those of incidents it holds or held (SD-13), a customer its users',
+// without what is internal to the support chain (incident.View). The
+// events of the register and its tokens are never delivered: they are the
+// administrators', and a subscription belongs to an organisation, not to an
+// administrator.
 func Visible(svc *incident.Service) webhook.VisibleFunc {
 	// One copy of the rule: the feed's sees, which needs only the incident
 	// service.
 	a := &API{svc: svc}
-	return func(ctx context.Context, org itsm.ID, ev itsm.Event) (bool, error) {
+	return func(ctx context.Context, org itsm.ID, ev itsm.Event) (itsm.Event, bool, error) {
 		who := itsm.Actor{Organisation: org, Person: subscriberPerson, Roles: []itsm.Role{itsm.RoleAgent}}
-		return a.sees(ctx, who, false, ev, map[itsm.ID]bool{})
+		return a.sees(ctx, who, false, ev, map[itsm.ID]incident.View{})
 	}
 }
 

@@ -113,7 +113,8 @@ type RetryOutcome struct {
 }
 
 // Retry sends a dead letter once, now, to the subscription's URL (paused or
-// not), checking again that the owner may see the event. Delivery succeeds
+// not), checking again that the owner may see the event and sending it as
+// the owner may see it (Config.Visible). Delivery succeeds
 // or fails in the outcome; the error is for what stopped the attempt (an
 // unknown subscription or dead letter, an event the owner may no longer see:
 // CodeForbidden, the store). Retry does not rewind or hold up the
@@ -145,7 +146,7 @@ func (s *Service) Retry(ctx context.Context, actor itsm.Actor, sub itsm.ID, seq 
 	if err != nil {
 		return RetryOutcome{}, err
 	}
-	ok, err := s.visible(ctx, st.Owner, ev)
+	ev, ok, err := s.visible(ctx, st.Owner, ev)
 	if err != nil {
 		return RetryOutcome{}, err
 	}

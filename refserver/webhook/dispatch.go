@@ -371,7 +371,9 @@ func (d *Dispatcher) pass(ctx context.Context, id itsm.ID) error {
 			passed = ev.Seq
 			continue
 		}
-		ok, err := d.svc.visible(ctx, st.Owner, ev)
+		// The owner receives the event as it may see it, which may be
+		// less than the log holds.
+		seen, ok, err := d.svc.visible(ctx, st.Owner, ev)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -383,7 +385,7 @@ func (d *Dispatcher) pass(ctx context.Context, id itsm.ID) error {
 			continue
 		}
 		start := time.Now()
-		f := d.svc.send(ctx, st, ev)
+		f := d.svc.send(ctx, st, seen)
 		took := time.Since(start)
 		if f != nil && ctx.Err() != nil {
 			// Stopping cut the attempt short: not the receiver's failure.

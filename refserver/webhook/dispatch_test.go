@@ -145,8 +145,9 @@ func TestTypeFilter(t *testing.T) {
 	}
 }
 
-// Each owner receives only what the Visible hook shows it, and an error of
-// the hook holds the event back without counting a failed attempt.
+// Each owner receives only what the Visible hook shows it, as the hook shows
+// it, and an error of the hook holds the event back without counting a
+// failed attempt.
 func TestVisibleHook(t *testing.T) {
 	for name, open := range backends() {
 		t.Run(name, func(t *testing.T) {
@@ -155,12 +156,16 @@ func TestVisibleHook(t *testing.T) {
 			var outage atomic.Bool
 			outage.Store(true)
 			var asked sync.Map
-			visible := func(_ context.Context, org itsm.ID, ev itsm.Event) (bool, error) {
+			visible := func(_ context.Context, org itsm.ID, ev itsm.Event) (itsm.Event, bool, error) {
 				asked.Store(org, true)
 				if org == supplierB && outage.Load() {
-					return false, itsm.Errorf(itsm.CodeUnavailable, "directory down")
+					return ev, false, itsm.Errorf(itsm.CodeUnavailable, "directory down")
 				}
-				return slices.Contains(sees[org], ev.Subject), nil
+				// B sees less of the events both see.
+				if org == supplierB && ev.Subject == incBoth {
+					ev.Data = json.RawMessage(`{"for":"B"}`)
+				}
+				return ev, slices.Contains(sees[org], ev.Subject), nil
 			}
 			e := newEnv(t, open(t), webhook.Config{Visible: visible}, nil)
 			rcA, rcB := newReceiver(t, e.clock), newReceiver(t, e.clock)
@@ -198,6 +203,11 @@ func TestVisibleHook(t *testing.T) {
 			}
 			if d := cmp.Diff(want(incB, incBoth), rcB.seqs()); d != "" {
 				t.Errorf("B (-want +got):\n%s", d)
+			}
+			for _, a := range rcB.arrivals() {
+				if want := map[bool]string{true: `{"for":"B"}`, false: `{}`}[*a.payload.Subject == incBoth]; string(a.payload.Data) != want {
+					t.Errorf("B received %s of %s, want %s", a.payload.Data, *a.payload.Subject, want)
+				}
 			}
 			for _, org := range []itsm.ID{supplierA, supplierB} {
 				if _, ok := asked.Load(org); !ok {

@@ -66,7 +66,7 @@ func Example() {
 	svc, err := webhook.New(webhook.Config{Store: store, Clock: clock,
 		// The server decides what each organisation may see; here,
 		// everything.
-		Visible: func(context.Context, itsm.ID, itsm.Event) (bool, error) { return true, nil },
+		Visible: func(_ context.Context, _ itsm.ID, ev itsm.Event) (itsm.Event, bool, error) { return ev, true, nil },
 		// Receivers may have only public addresses unless the operator
 		// allows more; this one listens on loopback.
 		Destinations: netguard.MustParse(netguard.Loopback)})

@@ -329,7 +329,7 @@ func TestSubscriptionsPerOwnerAreLimited(t *testing.T) {
 	if _, err := def.svc.Create(def.ctx, agentA, spec); !itsm.IsCode(err, itsm.CodeConflict) {
 		t.Errorf("one more than the default: %v, want a conflict", err)
 	}
-	if _, err := webhook.New(webhook.Config{Store: e.store, Visible: func(context.Context, itsm.ID, itsm.Event) (bool, error) { return true, nil },
+	if _, err := webhook.New(webhook.Config{Store: e.store, Visible: func(_ context.Context, _ itsm.ID, ev itsm.Event) (itsm.Event, bool, error) { return ev, true, nil },
 		MaxPerOwner: -1}); !itsm.IsCode(err, itsm.CodeInvalid) {
 		t.Errorf("a negative limit: %v", err)
 	}

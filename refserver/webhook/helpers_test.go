@@ -115,7 +115,7 @@ func makeEnv(t *testing.T, store itsm.Store, cfg webhook.Config, o *webhook.Opti
 	}
 	cfg.Store = store
 	if cfg.Visible == nil {
-		cfg.Visible = func(context.Context, itsm.ID, itsm.Event) (bool, error) { return true, nil }
+		cfg.Visible = func(_ context.Context, _ itsm.ID, ev itsm.Event) (itsm.Event, bool, error) { return ev, true, nil }
 	}
 	var err error
 	if e.svc, err = webhook.New(cfg); err != nil {

@@ -168,13 +168,15 @@ type Created struct {
 	Secret string `json:"secret"`
 }
 
-// VisibleFunc reports whether organisation org may see event ev. The server
-// supplies it (for incidents: the desk that owns it, a supplier that holds or
-// held it, SD-13), so that this package stays ignorant of the domains. It is
+// VisibleFunc returns event ev as organisation org may see it, and false
+// when it may not see it at all; what it returns is what is sent. The
+// server supplies it (for incidents: the desk that owns it, a supplier that
+// holds or held it, SD-13, the customer without what is internal to the
+// support chain), so that this package stays ignorant of the domains. It is
 // asked when the event is about to be sent, so its verdict may depend on
 // what happened since; an error is taken as an outage of the server's own
 // (not the receiver's fault): the event waits, and no attempt is counted.
-type VisibleFunc func(ctx context.Context, org itsm.ID, ev itsm.Event) (bool, error)
+type VisibleFunc func(ctx context.Context, org itsm.ID, ev itsm.Event) (itsm.Event, bool, error)
 
 // Config configures a Service.
 type Config struct {

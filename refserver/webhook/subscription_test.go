@@ -285,14 +285,18 @@ func TestNewSubscriptionStartsAtTheEnd(t *testing.T) {
 	}
 }
 
-// Retry asks the Visible hook again and sends nothing the owner may no
-// longer see.
+// Retry asks the Visible hook again, sends the event as the hook shows it,
+// and sends nothing the owner may no longer see.
 func TestRetryChecksVisibility(t *testing.T) {
 	clock := itsm.NewManualClock(t0)
 	o := fakeTime(clock)
 	o.MaxAttempts = 1
 	var hidden atomic.Bool
-	visible := func(context.Context, itsm.ID, itsm.Event) (bool, error) { return !hidden.Load(), nil }
+	const shown = `{"as":"shown"}`
+	visible := func(_ context.Context, _ itsm.ID, ev itsm.Event) (itsm.Event, bool, error) {
+		ev.Data = json.RawMessage(shown)
+		return ev, !hidden.Load(), nil
+	}
 	e := newEnv(t, backends()["memstore"](t), webhook.Config{Clock: clock, Visible: visible}, &o)
 	rc := newReceiver(t, clock)
 	rc.setAnswer(func(*http.Request, webhook.Payload, int) (int, string) { return http.StatusInternalServerError, "" })
@@ -301,12 +305,20 @@ func TestRetryChecksVisibility(t *testing.T) {
 	stop := e.run()
 	waitFor(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
 	stop()
+	if out, err := e.svc.Retry(e.ctx, agentA, sub.ID, stored[0].Seq); err != nil || out.Delivered {
+		t.Errorf("Retry to a failing receiver: %+v, %v", out, err)
+	}
 	hidden.Store(true)
 	if _, err := e.svc.Retry(e.ctx, agentA, sub.ID, stored[0].Seq); !itsm.IsCode(err, itsm.CodeForbidden) {
 		t.Errorf("Retry of a hidden event: %v, want forbidden", err)
 	}
-	if n := len(rc.arrivals()); n != 1 {
-		t.Errorf("%d requests, want only the first attempt", n)
+	if n := len(rc.arrivals()); n != 2 {
+		t.Errorf("%d requests, want the first attempt and one retry", n)
+	}
+	for _, a := range rc.arrivals() {
+		if string(a.payload.Data) != shown {
+			t.Errorf("attempt with data %s, want %s as the hook shows it", a.payload.Data, shown)
+		}
 	}
 	if _, err := e.svc.Retry(e.ctx, agentA, sub.ID, stored[0].Seq+1); !itsm.IsCode(err, itsm.CodeNotFound) {
 		t.Errorf("Retry of an unknown seq: %v, want not found", err)
