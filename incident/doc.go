@@ -14,5 +14,10 @@
 // the time it held the incident; the due times of running clocks are index
 // values, so Service.Due finds what breaches soon with one query.
 //
+// What an organisation reads of an incident is decided in one place, View:
+// the desk and the suppliers that hold or held it read everything, the
+// customer what concerns its user and none of the chain's work notes, and
+// every query, command result and reader of the event log shows the same.
+//
 // docs/incident.md draws the lifecycle.
 package incident

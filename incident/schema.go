@@ -124,7 +124,7 @@ var eventDocs = map[string]eventDoc{
 	"incident.updated": {"Status update",
 		"The holder, the desk or a supplier, reported its status; this restarts the holder's update clock (SD-8)."},
 	"incident.commented": {"Journal entry",
-		"The desk, the supplier that holds the incident, or the customer's caller wrote to the journal: a communication visible to the user, or an internal work note (SD-6)."},
+		"The desk, the supplier that holds the incident, or the customer's caller wrote to the journal: a communication visible to the user, or an internal work note (SD-6), which the customer is not shown."},
 	"incident.waiting": {"Incident waiting",
 		"The holder put the incident on hold for the user, its vendor, a change or a problem; each agreement decides whether this pauses its clocks."},
 	"incident.resumed": {"Incident resumed",
@@ -142,7 +142,7 @@ var eventDocs = map[string]eventDoc{
 	"incident.recategorised": {"Incident recategorised",
 		"The desk changed the service, category or subcategory of the incident."},
 	"incident.referenced": {"Supplier reference",
-		"An agent of a supplier recorded the supplier's own reference for the incident (SD-5)."},
+		"An agent of a supplier recorded the supplier's own reference for the incident (SD-5). It is internal to the support chain: the customer is not shown it."},
 	"incident.related": {"Incident related",
 		"The desk set the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones."},
 	"incident.coordinated": {"Incidents coordinated",
@@ -152,7 +152,7 @@ var eventDocs = map[string]eventDoc{
 	"incident.major_stood_down": {"Major incident stood down",
 		"The desk ended major-incident handling of the incident."},
 	"incident.notified": {"Notification",
-		"A message about the incident went to someone outside the ticket, or failed to: an escalation role when the incident reached an escalated priority, or a contact of a major incident (IM-4, IM-5). The actor is whoever made the change that caused it."},
+		"A message about the incident went to someone outside the ticket, or failed to: an escalation role when the incident reached an escalated priority, or a contact of a major incident (IM-4, IM-5). The actor is whoever made the change that caused it. It is internal to the support chain: the customer is not shown it."},
 	NotificationEvent: {"Notification to send",
 		"A message for a relay to deliver, appended to the event log by LogNotifier. The event has no subject; the message names the incident."},
 }
@@ -175,7 +175,8 @@ var (
 		reflect.TypeFor[Channel]():    "How the user reached the desk (SD-1).",
 		reflect.TypeFor[WaitReason](): "What the incident waits for.",
 		reflect.TypeFor[EntryKind](): "Who may read the entry: communication (the user too), work_note (the support chain), " +
-			"status_update (a holder's report to the desk) or notification (a message to someone outside the ticket).",
+			"status_update (a holder's report to the desk, read by the support chain) or notification " +
+			"(a message to someone outside the ticket, read by the support chain).",
 	}
 	fieldDocs = map[reflect.Type]map[string]string{
 		reflect.TypeFor[By](): {"By": "Who caused the change (SD-9)."},
@@ -192,18 +193,28 @@ var (
 		reflect.TypeFor[Delegated](): {
 			"Organisation": "The supplier the incident is delegated to.",
 			"PingPong":     "The supplier held the incident before (SD-7).",
+			"Note":         "The desk's note for the supplier, a work note: " + chainOnly,
 		},
 		reflect.TypeFor[Handover](): {
 			"Communications": "The journal entries the user can see, in order.",
-			"Rejections":     "The reasons earlier groups gave for sending the incident back.",
+			"Rejections":     "The reasons earlier groups gave for sending the incident back: " + chainOnly,
 		},
+		reflect.TypeFor[Rejected]():      {"Reason": "Why the supplier sent the incident back, a work note: " + chainOnly},
+		reflect.TypeFor[Updated]():       {"Text": "The status report to the desk: " + chainOnly},
+		reflect.TypeFor[Waiting]():       {"Note": "The holder's note, a work note: " + chainOnly},
+		reflect.TypeFor[Resumed]():       {"Note": "The holder's note, a work note: " + chainOnly},
+		reflect.TypeFor[Reopened]():      {"Reason": "The desk's reason, a work note: " + chainOnly},
+		reflect.TypeFor[Cancelled]():     {"Reason": "The desk's reason, a work note: " + chainOnly},
+		reflect.TypeFor[Reprioritised](): {"Reason": "The desk's reason, a work note: " + chainOnly},
 		reflect.TypeFor[Resolved](): {
 			"FirstContact": "The desk resolved the incident without delegating it (SD-3).",
 		},
 		reflect.TypeFor[Closed](): {"Message": "What the user was told."},
 		reflect.TypeFor[MajorDeclared](): {
 			"Manager": "The major-incident manager on duty, if any.",
+			"Reason":  "The desk's reason, a work note: " + chainOnly,
 		},
+		reflect.TypeFor[MajorStoodDown](): {"Reason": "The desk's reason, a work note: " + chainOnly},
 		reflect.TypeFor[Notified](): {
 			"Role":    "The escalation role the recipient holds, if any.",
 			"Channel": "The Notifier's channel, such as email, sms or webhook.",
@@ -216,6 +227,10 @@ var (
 		reflect.TypeFor[Message](): {"Incident": "The ID of the incident the message is about."},
 	}
 )
+
+// chainOnly ends the description of a text that is internal to the support
+// chain (View): the customer is shown the event without it, empty or absent.
+const chainOnly = "internal to the support chain; the customer is not shown it."
 
 // byFieldType describes a field that fieldDocs does not by its type.
 func byFieldType(t reflect.Type, field string) string {

@@ -574,7 +574,7 @@ type DueClockPage struct {
 // Duration A duration as Go writes and reads it, such as "8h", "1h30m" or "26h30m0s".
 type Duration = report.Duration
 
-// EntryKind Who may read a journal entry and why it was written - a communication is visible to the user, a work note internal to the support chain, a status update the holder's report to the desk (SD-8), a notification a message to people outside the ticket (IM-4, IM-5).
+// EntryKind Who may read a journal entry and why it was written - a communication is visible to the user (and so to the customer), a work note internal to the support chain, a status update the holder's report to the desk (SD-8), a notification a message to people outside the ticket (IM-4, IM-5). The support chain (the desk and the suppliers that hold or held the incident) reads every kind; the customer reads communications only.
 type EntryKind = incident.EntryKind
 
 // ErrorCode The stable, machine-readable kind of error: spoc's itsm codes, whose

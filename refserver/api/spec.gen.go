@@ -32,7 +32,14 @@ info:
     supplier) with roles. What the actor may see and do is decided by the
     domain rules of spoc, not by this contract: a supplier sees only the
     incidents it holds or held, and an incident it may not see is reported as
-    not found rather than forbidden (SD-13).
+    not found rather than forbidden (SD-13). The support chain (the desk that
+    owns an incident and every supplier that holds or held it) reads all of
+    it; the customer reads its users' incidents without what is internal to
+    the chain: work notes (rejection reasons and the notes of delegations,
+    waits and the desk's decisions among them), status updates, notifications
+    and the suppliers' references. Every way of reading an incident (get,
+    list, due clocks, a command's answer, the event feed, webhooks) shows the
+    same.
 
     ## Errors
 
@@ -932,7 +939,8 @@ paths:
       description: |
         One incident, by ID or by master number (GET /v1/incidents/INC0000042),
         since the master number is what people read out and paste (SD-5).
-        An incident the caller may not see is reported as not found.
+        An incident the caller may not see is reported as not found; the
+        customer reads it without what is internal to the support chain.
       parameters:
         - name: id
           in: path
@@ -2056,9 +2064,16 @@ paths:
         incidents' events, a supplier those of the incidents it holds or
         held, a customer those of its users' incidents; the platform
         administration those of the register, its tokens and the service
-        levels). Sequence numbers are
-        gapless in the log, so a page may skip numbers only where events were
-        left out. To follow the feed, pass the page's ` +
+        levels). The customer is shown no work note, status update text,
+        notification or supplier's reference: incident.commented with a work
+        note, incident.referenced and incident.notified are left out, and the
+        texts internal to the support chain (a rejection's reason, a status
+        update's text, the notes and reasons recorded as work notes) are empty
+        or absent in the events it is shown, as its GET of the incident has
+        them. Webhooks deliver each event as the feed shows it to the owner.
+        Sequence numbers are gapless in the log, so a page may skip numbers
+        only where events were left out. To follow the feed, pass the page's
+        ` +
 	"`" +
 	`next` +
 	"`" +
@@ -3197,7 +3212,7 @@ components:
     EntryKind:
       type: string
       enum: [communication, work_note, status_update, notification]
-      description: Who may read a journal entry and why it was written - a communication is visible to the user, a work note internal to the support chain, a status update the holder's report to the desk (SD-8), a notification a message to people outside the ticket (IM-4, IM-5).
+      description: Who may read a journal entry and why it was written - a communication is visible to the user (and so to the customer), a work note internal to the support chain, a status update the holder's report to the desk (SD-8), a notification a message to people outside the ticket (IM-4, IM-5). The support chain (the desk and the suppliers that hold or held the incident) reads every kind; the customer reads communications only.
       x-go-type: incident.EntryKind
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/incident
@@ -3301,7 +3316,7 @@ components:
           description: When the group stopped holding it - it rejected it, reported back, or the desk took it back.
         rejected:
           type: string
-          description: The group's reason when it sent the incident back.
+          description: The group's reason when it sent the incident back; internal to the support chain, so absent for the customer.
         ping_pong:
           type: boolean
           description: The organisation had held the incident before this delegation (SD-7).
@@ -3440,12 +3455,12 @@ components:
           description: The holder's group, if any.
         journal:
           type: array
-          description: Communications, work notes, status updates and notifications, in order.
+          description: Communications, work notes, status updates and notifications, in order; the customer reads the communications only.
           items:
             $ref: '#/components/schemas/JournalEntry'
         references:
           type: array
-          description: The suppliers' own references (SD-5).
+          description: The suppliers' own references (SD-5); internal to the support chain, so absent for the customer.
           items:
             $ref: '#/components/schemas/SupplierReference'
         assignments:

@@ -176,9 +176,16 @@ type ClientInterface interface {
 	// incidents' events, a supplier those of the incidents it holds or
 	// held, a customer those of its users' incidents; the platform
 	// administration those of the register, its tokens and the service
-	// levels). Sequence numbers are
-	// gapless in the log, so a page may skip numbers only where events were
-	// left out. To follow the feed, pass the page's `next` as `after`.
+	// levels). The customer is shown no work note, status update text,
+	// notification or supplier's reference: incident.commented with a work
+	// note, incident.referenced and incident.notified are left out, and the
+	// texts internal to the support chain (a rejection's reason, a status
+	// update's text, the notes and reasons recorded as work notes) are empty
+	// or absent in the events it is shown, as its GET of the incident has
+	// them. Webhooks deliver each event as the feed shows it to the owner.
+	// Sequence numbers are gapless in the log, so a page may skip numbers
+	// only where events were left out. To follow the feed, pass the page's
+	// `next` as `after`.
 	//
 	// Corresponds with GET /v1/events (the `ListEvents` operationId).
 	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -354,7 +361,8 @@ type ClientInterface interface {
 	//
 	// One incident, by ID or by master number (GET /v1/incidents/INC0000042),
 	// since the master number is what people read out and paste (SD-5).
-	// An incident the caller may not see is reported as not found.
+	// An incident the caller may not see is reported as not found; the
+	// customer reads it without what is internal to the support chain.
 	//
 	// Corresponds with GET /v1/incidents/{id} (the `GetIncident` operationId).
 	GetIncident(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1224,9 +1232,16 @@ func (c *Client) ListDueClocks(ctx context.Context, params *ListDueClocksParams,
 // incidents' events, a supplier those of the incidents it holds or
 // held, a customer those of its users' incidents; the platform
 // administration those of the register, its tokens and the service
-// levels). Sequence numbers are
-// gapless in the log, so a page may skip numbers only where events were
-// left out. To follow the feed, pass the page's `next` as `after`.
+// levels). The customer is shown no work note, status update text,
+// notification or supplier's reference: incident.commented with a work
+// note, incident.referenced and incident.notified are left out, and the
+// texts internal to the support chain (a rejection's reason, a status
+// update's text, the notes and reasons recorded as work notes) are empty
+// or absent in the events it is shown, as its GET of the incident has
+// them. Webhooks deliver each event as the feed shows it to the owner.
+// Sequence numbers are gapless in the log, so a page may skip numbers
+// only where events were left out. To follow the feed, pass the page's
+// `next` as `after`.
 //
 // Corresponds with GET /v1/events (the `ListEvents` operationId).
 func (c *Client) ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1552,7 +1567,8 @@ func (c *Client) RegisterIncident(ctx context.Context, params *RegisterIncidentP
 //
 // One incident, by ID or by master number (GET /v1/incidents/INC0000042),
 // since the master number is what people read out and paste (SD-5).
-// An incident the caller may not see is reported as not found.
+// An incident the caller may not see is reported as not found; the
+// customer reads it without what is internal to the support chain.
 //
 // Corresponds with GET /v1/incidents/{id} (the `GetIncident` operationId).
 func (c *Client) GetIncident(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6186,9 +6202,16 @@ type ClientWithResponsesInterface interface {
 	// incidents' events, a supplier those of the incidents it holds or
 	// held, a customer those of its users' incidents; the platform
 	// administration those of the register, its tokens and the service
-	// levels). Sequence numbers are
-	// gapless in the log, so a page may skip numbers only where events were
-	// left out. To follow the feed, pass the page's `next` as `after`.
+	// levels). The customer is shown no work note, status update text,
+	// notification or supplier's reference: incident.commented with a work
+	// note, incident.referenced and incident.notified are left out, and the
+	// texts internal to the support chain (a rejection's reason, a status
+	// update's text, the notes and reasons recorded as work notes) are empty
+	// or absent in the events it is shown, as its GET of the incident has
+	// them. Webhooks deliver each event as the feed shows it to the owner.
+	// Sequence numbers are gapless in the log, so a page may skip numbers
+	// only where events were left out. To follow the feed, pass the page's
+	// `next` as `after`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6374,7 +6397,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// One incident, by ID or by master number (GET /v1/incidents/INC0000042),
 	// since the master number is what people read out and paste (SD-5).
-	// An incident the caller may not see is reported as not found.
+	// An incident the caller may not see is reported as not found; the
+	// customer reads it without what is internal to the support chain.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -12570,9 +12594,16 @@ func (c *ClientWithResponses) ListDueClocksWithResponse(ctx context.Context, par
 // incidents' events, a supplier those of the incidents it holds or
 // held, a customer those of its users' incidents; the platform
 // administration those of the register, its tokens and the service
-// levels). Sequence numbers are
-// gapless in the log, so a page may skip numbers only where events were
-// left out. To follow the feed, pass the page's `next` as `after`.
+// levels). The customer is shown no work note, status update text,
+// notification or supplier's reference: incident.commented with a work
+// note, incident.referenced and incident.notified are left out, and the
+// texts internal to the support chain (a rejection's reason, a status
+// update's text, the notes and reasons recorded as work notes) are empty
+// or absent in the events it is shown, as its GET of the incident has
+// them. Webhooks deliver each event as the feed shows it to the owner.
+// Sequence numbers are gapless in the log, so a page may skip numbers
+// only where events were left out. To follow the feed, pass the page's
+// `next` as `after`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12848,7 +12879,8 @@ func (c *ClientWithResponses) RegisterIncidentWithResponse(ctx context.Context, 
 //
 // One incident, by ID or by master number (GET /v1/incidents/INC0000042),
 // since the master number is what people read out and paste (SD-5).
-// An incident the caller may not see is reported as not found.
+// An incident the caller may not see is reported as not found; the
+// customer reads it without what is internal to the support chain.
 //
 // Returns a wrapper object for the known response body format(s).
 //

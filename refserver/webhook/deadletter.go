@@ -113,10 +113,10 @@ type RetryOutcome struct {
 }
 
 // Retry sends a dead letter once, now, to the subscription's URL (paused or
-// not), checking again that the owner may see the event and sending it as
-// the owner may see it (Config.Visible). Delivery succeeds
-// or fails in the outcome; the error is for what stopped the attempt (an
-// unknown subscription or dead letter, an event the owner may no longer see:
+// not), checking again that the owner may see the event, and sending it as
+// the owner may see it (Config.Visible). Delivery succeeds or fails in the
+// outcome; the error is for what stopped the attempt (an unknown
+// subscription or dead letter, an event the owner may no longer see:
 // CodeForbidden, the store). Retry does not rewind or hold up the
 // subscription, so the event arrives after events with a higher Seq; see
 // the package documentation.

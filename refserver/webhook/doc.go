@@ -7,7 +7,8 @@
 // secret. A Dispatcher reads the event log after each active subscription's
 // cursor, drops the events of other types and those the owner may not see
 // (the Visible hook the server supplies, so that this package knows nothing
-// of incidents), and posts the rest one at a time in Seq order.
+// of incidents), and posts the rest one at a time in Seq order, each as the
+// hook shows it to the owner (a customer's without the work notes).
 //
 // # The request
 //
