@@ -130,6 +130,19 @@ func get(t *testing.T, url string) (*http.Response, string) {
 	return resp, string(b)
 }
 
+// TestServerAnswersAreNotSniffed checks that every answer of the server,
+// not only the API's, tells a browser not to guess its type: a probe's
+// plain text or the metrics read as a page could carry markup.
+func TestServerAnswersAreNotSniffed(t *testing.T) {
+	base, _ := start(t, "--db", filepath.Join(t.TempDir(), "spoc.db"))
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/nothing-here", "/openapi.yaml", "/v1/incidents"} {
+		resp, _ := get(t, base+path)
+		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("GET %s (%d): X-Content-Type-Options %q, want nosniff", path, resp.StatusCode, got)
+		}
+	}
+}
+
 func TestServerOperations(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "spoc.db")
 	base, stop := start(t, "--db", db)

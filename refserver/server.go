@@ -319,7 +319,9 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, r, s.log, itsm.Errorf(itsm.CodeNotFound, "no resource at %s %s", r.Method, r.URL.Path))
 	})
-	return s.observe(limitBody(problem.NoAsterisk(mux, s.log)))
+	// Probes and metrics get the API's headers too: a browser pointed at
+	// any of the server's addresses reads nothing as a page it is not.
+	return s.observe(limitBody(httpapi.PageHeaders(problem.NoAsterisk(mux, s.log))))
 }
 
 // readyz answers 200 while the server takes work and its store answers, so

@@ -138,7 +138,7 @@ func New(deps Deps) (http.Handler, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, r, a.log, itsm.Errorf(itsm.CodeNotFound, "no resource at %s %s", r.Method, r.URL.Path))
 	})
-	return withPageHeaders(problem.NoAsterisk(auth.Middleware(deps.Tokens, mux, public), a.log)), nil
+	return PageHeaders(problem.NoAsterisk(auth.Middleware(deps.Tokens, mux, public), a.log)), nil
 }
 
 // schema serves one JSON Schema of api.Schemas.

@@ -22,10 +22,12 @@ var pagePolicy = strings.Join([]string{
 	"frame-ancestors 'none'",
 }, "; ")
 
-// withPageHeaders gives every answer X-Content-Type-Options: nosniff, so
-// that no browser reads a JSON or CSV answer as a page, and every HTML
-// answer, however its handler wrote it, its charset and pagePolicy.
-func withPageHeaders(next http.Handler) http.Handler {
+// PageHeaders gives every answer X-Content-Type-Options: nosniff, so that
+// no browser reads a JSON or CSV answer as a page, and every HTML answer,
+// however its handler wrote it, its charset and pagePolicy. New applies it
+// to the API; a server serving more (probes, metrics, pages of its own)
+// wraps everything in it too, and applying it twice changes nothing.
+func PageHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		next.ServeHTTP(&pageWriter{ResponseWriter: w}, r)
