@@ -307,9 +307,13 @@ func (s *fuzzSetup) grant(org, domain, access string) {
 
 // lastSeq returns the sequence number of the last event in the log,
 // reading on from the last one seen.
-func (w *fuzzWorld) lastSeq() (int64, error) {
-	last := w.seq
-	err := w.store.Read(w.ctx, func(tx itsm.ReadTx) error {
+func (w *fuzzWorld) lastSeq() (int64, error) { return lastSeq(w.ctx, w.store, w.seq) }
+
+// lastSeq returns the sequence number of the last event of store's log,
+// reading on from after.
+func lastSeq(ctx context.Context, store itsm.Store, after int64) (int64, error) {
+	last := after
+	err := store.Read(ctx, func(tx itsm.ReadTx) error {
 		for {
 			es, err := tx.Events(last, itsm.MaxLimit)
 			if err != nil || len(es) == 0 {

@@ -172,12 +172,25 @@ func TestCustomerSeesNoWorkNotes(t *testing.T) {
 	if err != nil || getB.JSON200 == nil {
 		t.Fatalf("B's GET: %v %s", err, body(getB))
 	}
-	for _, want := range []string{internal + " desk: the core switch, again", internal + " A: firmware bug", internal + " A status: replacing a switch"} {
-		if !bytes.Contains(getB.Body, []byte(want)) {
-			t.Errorf("B, which held the incident, does not read %q", want)
+	// The desk's note came before B held the incident: B's GET and feed
+	// show it, but its webhook only if the dispatcher reached that event
+	// after the delegation, which decision 32 leaves to timing.
+	for _, want := range []struct {
+		text    string
+		webhook bool
+	}{
+		{internal + " desk: the core switch, again", false},
+		{internal + " A: firmware bug", true},
+		{internal + " A status: replacing a switch", true},
+	} {
+		if !bytes.Contains(getB.Body, []byte(want.text)) {
+			t.Errorf("B, which held the incident, does not read %q", want.text)
 		}
-		if !bytes.Contains(mustJSON(t, c.feed(c.bob)), []byte(want)) || !bytes.Contains(mustJSON(t, recvB.payloads()), []byte(want)) {
-			t.Errorf("B's feed or webhook lacks %q", want)
+		if !bytes.Contains(mustJSON(t, c.feed(c.bob)), []byte(want.text)) {
+			t.Errorf("B's feed lacks %q", want.text)
+		}
+		if want.webhook && !bytes.Contains(mustJSON(t, recvB.payloads()), []byte(want.text)) {
+			t.Errorf("B's webhook lacks %q", want.text)
 		}
 	}
 }
@@ -185,16 +198,7 @@ func TestCustomerSeesNoWorkNotes(t *testing.T) {
 // lastSeq returns the sequence number of the log's last event.
 func (c *chain) lastSeq() int64 {
 	c.t.Helper()
-	var last int64
-	err := c.store.Read(c.ctx, func(tx itsm.ReadTx) error {
-		for {
-			evs, err := tx.Events(last, itsm.MaxLimit)
-			if err != nil || len(evs) == 0 {
-				return err
-			}
-			last = evs[len(evs)-1].Seq
-		}
-	})
+	last, err := lastSeq(c.ctx, c.store, 0)
 	if err != nil {
 		c.t.Fatal(err)
 	}
