@@ -109,6 +109,24 @@ type Agreement struct {
 	Credits *Credits
 }
 
+// Party reports whether org is the agreement's provider or consumer. An
+// agreement, its targets, its figures and its credits are the business of
+// its two parties only: another desk's or another supplier's agreement does
+// not exist for an organisation (SD-10).
+func (a *Agreement) Party(org itsm.ID) bool {
+	return !org.IsZero() && (org == a.Provider || org == a.Consumer)
+}
+
+// Desk returns the service desk the agreement belongs to: the provider of
+// an SLA, which the desk promises its customer, and the consumer of an OLA
+// or UC, which underpins the desk's promises (SL-1).
+func (a *Agreement) Desk() itsm.ID {
+	if a.Kind == KindSLA {
+		return a.Provider
+	}
+	return a.Consumer
+}
+
 // Validate reports the first thing wrong with the agreement.
 func (a *Agreement) Validate() error {
 	invalid := func(format string, args ...any) error {

@@ -663,7 +663,10 @@ paths:
       tags: [calendars]
       operationId: listCalendars
       summary: List calendars
-      description: Every calendar, in name order.
+      description: |
+        Every calendar, in name order. Calendars are office hours and public
+        holidays, not secrets: every organisation with read access to service
+        levels reads them all, whoever maintains them.
       responses:
         "200":
           description: The calendars.
@@ -712,6 +715,11 @@ paths:
 	` in the body must equal the
         path's. Clocks measured afterwards use the new hours over their whole
         history. The platform administration and the administrators of a desk only.
+        A calendar is maintained by the organisation whose administrator
+        created it: only its administrators and the platform administration
+        replace it (403 for anyone else, naming no one but the caller). A
+        calendar stored before calendars recorded who maintains them is the
+        platform administration's.
       requestBody:
         required: true
         content:
@@ -748,7 +756,12 @@ paths:
       tags: [agreements]
       operationId: listAgreements
       summary: List agreements
-      description: The agreements the caller's organisation provides or consumes (all of them for the desk), in name order.
+      description: |
+        The agreements the caller's organisation provides or consumes, in name
+        order: a desk its SLAs and the UCs and OLAs it consumes, a supplier
+        those it provides, a customer those it consumes; the platform
+        administration every agreement. Another desk's agreements are not
+        listed.
       responses:
         "200":
           description: The agreements.
@@ -766,7 +779,14 @@ paths:
       tags: [agreements]
       operationId: createAgreement
       summary: Create an agreement
-      description: Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
+      description: |
+        Adds an SLA, OLA or UC; its clocks run on incidents from then on,
+        measured over their whole history. The platform administration, and a
+        desk's administrators for their own desk's agreements only (an SLA it
+        provides, a UC or OLA it consumes; 403 for another desk's). Its
+        targets count on calendars its desk or the platform administration
+        maintains (400 for another's), so that no desk changes another desk's
+        clocks. Names are unique among all agreements (409).
       requestBody:
         required: true
         content:
@@ -800,7 +820,11 @@ paths:
       tags: [agreements]
       operationId: getAgreement
       summary: Get an agreement
-      description: One agreement the caller's organisation provides or consumes.
+      description: |
+        One agreement the caller's organisation provides or consumes, or any
+        for the platform administration. Another desk's agreement, or any
+        other the caller is no party to, is not found (404), as one that does
+        not exist.
       responses:
         "200":
           description: The agreement.
@@ -1690,7 +1714,8 @@ paths:
       summary: A service-level report
       description: |
         The report of a period over the agreements the caller's organisation
-        provides or consumes, computed from the tickets it may see (SL-2,
+        provides or consumes (as listAgreements lists them: never another
+        desk's), computed from the tickets it may see (SL-2,
         SL-6): counts, compliance against each objective, working-time
         durations, backlog and ageing, breakdowns, the trend over previous
         periods and the credits owed. Needs read and report access to

@@ -93,14 +93,24 @@ type ClientInterface interface {
 
 	// ListAgreements List agreements
 	//
-	// The agreements the caller's organisation provides or consumes (all of them for the desk), in name order.
+	// The agreements the caller's organisation provides or consumes, in name
+	// order: a desk its SLAs and the UCs and OLAs it consumes, a supplier
+	// those it provides, a customer those it consumes; the platform
+	// administration every agreement. Another desk's agreements are not
+	// listed.
 	//
 	// Corresponds with GET /v1/agreements (the `ListAgreements` operationId).
 	ListAgreements(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAgreementWithBody Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
+	// measured over their whole history. The platform administration, and a
+	// desk's administrators for their own desk's agreements only (an SLA it
+	// provides, a UC or OLA it consumes; 403 for another desk's). Its
+	// targets count on calendars its desk or the platform administration
+	// maintains (400 for another's), so that no desk changes another desk's
+	// clocks. Names are unique among all agreements (409).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -109,7 +119,13 @@ type ClientInterface interface {
 
 	// CreateAgreement Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
+	// measured over their whole history. The platform administration, and a
+	// desk's administrators for their own desk's agreements only (an SLA it
+	// provides, a UC or OLA it consumes; 403 for another desk's). Its
+	// targets count on calendars its desk or the platform administration
+	// maintains (400 for another's), so that no desk changes another desk's
+	// clocks. Names are unique among all agreements (409).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -118,14 +134,19 @@ type ClientInterface interface {
 
 	// GetAgreement Get an agreement
 	//
-	// One agreement the caller's organisation provides or consumes.
+	// One agreement the caller's organisation provides or consumes, or any
+	// for the platform administration. Another desk's agreement, or any
+	// other the caller is no party to, is not found (404), as one that does
+	// not exist.
 	//
 	// Corresponds with GET /v1/agreements/{id} (the `GetAgreement` operationId).
 	GetAgreement(ctx context.Context, id AgreementID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCalendars List calendars
 	//
-	// Every calendar, in name order.
+	// Every calendar, in name order. Calendars are office hours and public
+	// holidays, not secrets: every organisation with read access to service
+	// levels reads them all, whoever maintains them.
 	//
 	// Corresponds with GET /v1/calendars (the `ListCalendars` operationId).
 	ListCalendars(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -142,6 +163,11 @@ type ClientInterface interface {
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
 	// history. The platform administration and the administrators of a desk only.
+	// A calendar is maintained by the organisation whose administrator
+	// created it: only its administrators and the platform administration
+	// replace it (403 for anyone else, naming no one but the caller). A
+	// calendar stored before calendars recorded who maintains them is the
+	// platform administration's.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -153,6 +179,11 @@ type ClientInterface interface {
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
 	// history. The platform administration and the administrators of a desk only.
+	// A calendar is maintained by the organisation whose administrator
+	// created it: only its administrators and the platform administration
+	// replace it (403 for anyone else, naming no one but the caller). A
+	// calendar stored before calendars recorded who maintains them is the
+	// platform administration's.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -856,7 +887,8 @@ type ClientInterface interface {
 	// GetReport A service-level report
 	//
 	// The report of a period over the agreements the caller's organisation
-	// provides or consumes, computed from the tickets it may see (SL-2,
+	// provides or consumes (as listAgreements lists them: never another
+	// desk's), computed from the tickets it may see (SL-2,
 	// SL-6): counts, compliance against each objective, working-time
 	// durations, backlog and ageing, breakdowns, the trend over previous
 	// periods and the credits owed. Needs read and report access to
@@ -1059,7 +1091,11 @@ type ClientInterface interface {
 
 // ListAgreements List agreements
 //
-// The agreements the caller's organisation provides or consumes (all of them for the desk), in name order.
+// The agreements the caller's organisation provides or consumes, in name
+// order: a desk its SLAs and the UCs and OLAs it consumes, a supplier
+// those it provides, a customer those it consumes; the platform
+// administration every agreement. Another desk's agreements are not
+// listed.
 //
 // Corresponds with GET /v1/agreements (the `ListAgreements` operationId).
 func (c *Client) ListAgreements(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1076,7 +1112,13 @@ func (c *Client) ListAgreements(ctx context.Context, reqEditors ...RequestEditor
 
 // CreateAgreementWithBody Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
+// measured over their whole history. The platform administration, and a
+// desk's administrators for their own desk's agreements only (an SLA it
+// provides, a UC or OLA it consumes; 403 for another desk's). Its
+// targets count on calendars its desk or the platform administration
+// maintains (400 for another's), so that no desk changes another desk's
+// clocks. Names are unique among all agreements (409).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1095,7 +1137,13 @@ func (c *Client) CreateAgreementWithBody(ctx context.Context, contentType string
 
 // CreateAgreement Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
+// measured over their whole history. The platform administration, and a
+// desk's administrators for their own desk's agreements only (an SLA it
+// provides, a UC or OLA it consumes; 403 for another desk's). Its
+// targets count on calendars its desk or the platform administration
+// maintains (400 for another's), so that no desk changes another desk's
+// clocks. Names are unique among all agreements (409).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1114,7 +1162,10 @@ func (c *Client) CreateAgreement(ctx context.Context, body CreateAgreementJSONRe
 
 // GetAgreement Get an agreement
 //
-// One agreement the caller's organisation provides or consumes.
+// One agreement the caller's organisation provides or consumes, or any
+// for the platform administration. Another desk's agreement, or any
+// other the caller is no party to, is not found (404), as one that does
+// not exist.
 //
 // Corresponds with GET /v1/agreements/{id} (the `GetAgreement` operationId).
 func (c *Client) GetAgreement(ctx context.Context, id AgreementID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1131,7 +1182,9 @@ func (c *Client) GetAgreement(ctx context.Context, id AgreementID, reqEditors ..
 
 // ListCalendars List calendars
 //
-// Every calendar, in name order.
+// Every calendar, in name order. Calendars are office hours and public
+// holidays, not secrets: every organisation with read access to service
+// levels reads them all, whoever maintains them.
 //
 // Corresponds with GET /v1/calendars (the `ListCalendars` operationId).
 func (c *Client) ListCalendars(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1168,6 +1221,11 @@ func (c *Client) GetCalendar(ctx context.Context, name CalendarName, reqEditors 
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
 // history. The platform administration and the administrators of a desk only.
+// A calendar is maintained by the organisation whose administrator
+// created it: only its administrators and the platform administration
+// replace it (403 for anyone else, naming no one but the caller). A
+// calendar stored before calendars recorded who maintains them is the
+// platform administration's.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1189,6 +1247,11 @@ func (c *Client) PutCalendarWithBody(ctx context.Context, name CalendarName, con
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
 // history. The platform administration and the administrators of a desk only.
+// A calendar is maintained by the organisation whose administrator
+// created it: only its administrators and the platform administration
+// replace it (403 for anyone else, naming no one but the caller). A
+// calendar stored before calendars recorded who maintains them is the
+// platform administration's.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2592,7 +2655,8 @@ func (c *Client) RevokePermissions(ctx context.Context, id OrganisationID, body 
 // GetReport A service-level report
 //
 // The report of a period over the agreements the caller's organisation
-// provides or consumes, computed from the tickets it may see (SL-2,
+// provides or consumes (as listAgreements lists them: never another
+// desk's), computed from the tickets it may see (SL-2,
 // SL-6): counts, compliance against each objective, working-time
 // durations, backlog and ageing, breakdowns, the trend over previous
 // periods and the credits owed. Needs read and report access to
@@ -6109,7 +6173,11 @@ type ClientWithResponsesInterface interface {
 
 	// ListAgreementsWithResponse List agreements
 	//
-	// The agreements the caller's organisation provides or consumes (all of them for the desk), in name order.
+	// The agreements the caller's organisation provides or consumes, in name
+	// order: a desk its SLAs and the UCs and OLAs it consumes, a supplier
+	// those it provides, a customer those it consumes; the platform
+	// administration every agreement. Another desk's agreements are not
+	// listed.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6118,7 +6186,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithBodyWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
+	// measured over their whole history. The platform administration, and a
+	// desk's administrators for their own desk's agreements only (an SLA it
+	// provides, a UC or OLA it consumes; 403 for another desk's). Its
+	// targets count on calendars its desk or the platform administration
+	// maintains (400 for another's), so that no desk changes another desk's
+	// clocks. Names are unique among all agreements (409).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6127,7 +6201,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
+	// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
+	// measured over their whole history. The platform administration, and a
+	// desk's administrators for their own desk's agreements only (an SLA it
+	// provides, a UC or OLA it consumes; 403 for another desk's). Its
+	// targets count on calendars its desk or the platform administration
+	// maintains (400 for another's), so that no desk changes another desk's
+	// clocks. Names are unique among all agreements (409).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6136,7 +6216,10 @@ type ClientWithResponsesInterface interface {
 
 	// GetAgreementWithResponse Get an agreement
 	//
-	// One agreement the caller's organisation provides or consumes.
+	// One agreement the caller's organisation provides or consumes, or any
+	// for the platform administration. Another desk's agreement, or any
+	// other the caller is no party to, is not found (404), as one that does
+	// not exist.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6145,7 +6228,9 @@ type ClientWithResponsesInterface interface {
 
 	// ListCalendarsWithResponse List calendars
 	//
-	// Every calendar, in name order.
+	// Every calendar, in name order. Calendars are office hours and public
+	// holidays, not secrets: every organisation with read access to service
+	// levels reads them all, whoever maintains them.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6166,6 +6251,11 @@ type ClientWithResponsesInterface interface {
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
 	// history. The platform administration and the administrators of a desk only.
+	// A calendar is maintained by the organisation whose administrator
+	// created it: only its administrators and the platform administration
+	// replace it (403 for anyone else, naming no one but the caller). A
+	// calendar stored before calendars recorded who maintains them is the
+	// platform administration's.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6177,6 +6267,11 @@ type ClientWithResponsesInterface interface {
 	// Stores the calendar under its name; `name` in the body must equal the
 	// path's. Clocks measured afterwards use the new hours over their whole
 	// history. The platform administration and the administrators of a desk only.
+	// A calendar is maintained by the organisation whose administrator
+	// created it: only its administrators and the platform administration
+	// replace it (403 for anyone else, naming no one but the caller). A
+	// calendar stored before calendars recorded who maintains them is the
+	// platform administration's.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6910,7 +7005,8 @@ type ClientWithResponsesInterface interface {
 	// GetReportWithResponse A service-level report
 	//
 	// The report of a period over the agreements the caller's organisation
-	// provides or consumes, computed from the tickets it may see (SL-2,
+	// provides or consumes (as listAgreements lists them: never another
+	// desk's), computed from the tickets it may see (SL-2,
 	// SL-6): counts, compliance against each objective, working-time
 	// durations, backlog and ageing, breakdowns, the trend over previous
 	// periods and the credits owed. Needs read and report access to
@@ -12447,7 +12543,11 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 
 // ListAgreementsWithResponse List agreements
 //
-// The agreements the caller's organisation provides or consumes (all of them for the desk), in name order.
+// The agreements the caller's organisation provides or consumes, in name
+// order: a desk its SLAs and the UCs and OLAs it consumes, a supplier
+// those it provides, a customer those it consumes; the platform
+// administration every agreement. Another desk's agreements are not
+// listed.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12462,7 +12562,13 @@ func (c *ClientWithResponses) ListAgreementsWithResponse(ctx context.Context, re
 
 // CreateAgreementWithBodyWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
+// measured over their whole history. The platform administration, and a
+// desk's administrators for their own desk's agreements only (an SLA it
+// provides, a UC or OLA it consumes; 403 for another desk's). Its
+// targets count on calendars its desk or the platform administration
+// maintains (400 for another's), so that no desk changes another desk's
+// clocks. Names are unique among all agreements (409).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12477,7 +12583,13 @@ func (c *ClientWithResponses) CreateAgreementWithBodyWithResponse(ctx context.Co
 
 // CreateAgreementWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on, measured over their whole history. The platform administration, and a desk's administrators for their own desk's agreements only (an SLA it provides, a UC or OLA it consumes; 403 for another desk's).
+// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
+// measured over their whole history. The platform administration, and a
+// desk's administrators for their own desk's agreements only (an SLA it
+// provides, a UC or OLA it consumes; 403 for another desk's). Its
+// targets count on calendars its desk or the platform administration
+// maintains (400 for another's), so that no desk changes another desk's
+// clocks. Names are unique among all agreements (409).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12492,7 +12604,10 @@ func (c *ClientWithResponses) CreateAgreementWithResponse(ctx context.Context, b
 
 // GetAgreementWithResponse Get an agreement
 //
-// One agreement the caller's organisation provides or consumes.
+// One agreement the caller's organisation provides or consumes, or any
+// for the platform administration. Another desk's agreement, or any
+// other the caller is no party to, is not found (404), as one that does
+// not exist.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12507,7 +12622,9 @@ func (c *ClientWithResponses) GetAgreementWithResponse(ctx context.Context, id A
 
 // ListCalendarsWithResponse List calendars
 //
-// Every calendar, in name order.
+// Every calendar, in name order. Calendars are office hours and public
+// holidays, not secrets: every organisation with read access to service
+// levels reads them all, whoever maintains them.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12540,6 +12657,11 @@ func (c *ClientWithResponses) GetCalendarWithResponse(ctx context.Context, name 
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
 // history. The platform administration and the administrators of a desk only.
+// A calendar is maintained by the organisation whose administrator
+// created it: only its administrators and the platform administration
+// replace it (403 for anyone else, naming no one but the caller). A
+// calendar stored before calendars recorded who maintains them is the
+// platform administration's.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12557,6 +12679,11 @@ func (c *ClientWithResponses) PutCalendarWithBodyWithResponse(ctx context.Contex
 // Stores the calendar under its name; `name` in the body must equal the
 // path's. Clocks measured afterwards use the new hours over their whole
 // history. The platform administration and the administrators of a desk only.
+// A calendar is maintained by the organisation whose administrator
+// created it: only its administrators and the platform administration
+// replace it (403 for anyone else, naming no one but the caller). A
+// calendar stored before calendars recorded who maintains them is the
+// platform administration's.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13710,7 +13837,8 @@ func (c *ClientWithResponses) RevokePermissionsWithResponse(ctx context.Context,
 // GetReportWithResponse A service-level report
 //
 // The report of a period over the agreements the caller's organisation
-// provides or consumes, computed from the tickets it may see (SL-2,
+// provides or consumes (as listAgreements lists them: never another
+// desk's), computed from the tickets it may see (SL-2,
 // SL-6): counts, compliance against each objective, working-time
 // durations, backlog and ageing, breakdowns, the trend over previous
 // periods and the credits owed. Needs read and report access to

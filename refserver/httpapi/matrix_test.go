@@ -23,7 +23,9 @@ import (
 // rights and every organisation's tokens and webhooks; an organisation's
 // administrator (of the desk, of a supplier) only its own organisation's
 // tokens and webhooks, and another organisation's token does not exist for
-// it.
+// it. A desk's agreements and calendars are its own: another desk's
+// agreement is not found, and only the platform administrator and the desk
+// that made a calendar replace it.
 func TestAuthorisationMatrix(t *testing.T) {
 	c := chainOver(newHookWorld(t))
 	ctx := c.ctx
@@ -36,6 +38,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 	desk2 := c.org("Second Desk", itsm.OrgDesk)
 	if r := putCalendar(t, c, c.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
 		t.Fatalf("create uc-hours: %s", body(r))
+	}
+	// The second desk's own calendar and SLA with the city.
+	desk2Admin := c.token(itsm.Actor{Organisation: desk2, Person: "ben", Roles: []itsm.Role{itsm.RoleAdmin}})
+	secondHours := strings.ReplaceAll(alwaysCalendar, "uc-hours", "second-hours")
+	if r := putCalendar(t, c, desk2Admin, "second-hours", secondHours); r.JSON201 == nil {
+		t.Fatalf("create second-hours: %s", body(r))
+	}
+	desk2SLA := createAgreement(t, c, desk2Admin, agreementJSON("Second SLA", "SLA", desk2, c.city, "8h", "second-hours"))
+	if desk2SLA.JSON201 == nil {
+		t.Fatalf("create the second desk's SLA: %s", body(desk2SLA))
 	}
 	n := 0
 	type call func(*client.ClientWithResponses) (any, error)
@@ -129,6 +141,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 			[7]int{200, 200, 200, 200, 200, 200, 401}},
 		{"listCalendars", func(cl *client.ClientWithResponses) (any, error) { return cl.ListCalendarsWithResponse(ctx) },
 			[7]int{200, 200, 403, 403, 403, 403, 401}},
+		{"putCalendar of the platform", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.PutCalendarWithBodyWithResponse(ctx, "uc-hours", "application/json", strings.NewReader(alwaysCalendar))
+		}, [7]int{200, 403, 403, 403, 403, 403, 401}},
+		{"putCalendar of another desk", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.PutCalendarWithBodyWithResponse(ctx, "second-hours", "application/json", strings.NewReader(secondHours))
+		}, [7]int{200, 403, 403, 403, 403, 403, 401}},
+		{"getAgreement of another desk", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.GetAgreementWithResponse(ctx, desk2SLA.JSON201.ID)
+		}, [7]int{200, 404, 404, 404, 404, 200, 401}},
 		{"createAgreement of the desk", func(cl *client.ClientWithResponses) (any, error) {
 			n++
 			return cl.CreateAgreementWithBodyWithResponse(ctx, "application/json",

@@ -98,11 +98,13 @@ func (l *ledger) grant(org itsm.ID, dom itsm.Domain, access ...api.Access) {
 }
 
 // settle stores a 24x7 calendar, the desk's SLA with the city and each
-// supplier's UC with the desk, through the API.
+// supplier's UC with the desk, through the API. The calendar is the
+// platform administrator's, so that every desk's agreements may count on
+// it.
 func (l *ledger) settle() {
 	l.t.Helper()
 	c := &chain{world: l.world}
-	if r := putCalendar(l.t, c, l.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
+	if r := putCalendar(l.t, c, l.world.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
 		l.t.Fatalf("create uc-hours: %s", body(r))
 	}
 	for _, raw := range []string{

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/sla"
 )
 
@@ -37,6 +38,24 @@ const (
 var calendarSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://spoc-itsm.github.io/calendar"))
 
 func calendarID(name string) itsm.ID { return itsm.ID(uuid.NewSHA1(calendarSpace, []byte(name))) }
+
+// indexMaintainer is the index of a calendar record that names the
+// organisation maintaining the calendar. It is kept beside the body, which
+// stays the calendar as it was put.
+const indexMaintainer = "maintainer"
+
+// maintainer returns the organisation that maintains a stored calendar:
+// the one whose administrator created it. A calendar stored before
+// calendars recorded theirs is the platform administration's, so that
+// no desk takes over one that other desks' agreements may count on.
+func maintainer(rec itsm.Record) itsm.ID {
+	if v := rec.Index[indexMaintainer]; len(v) == 1 {
+		if id, err := itsm.ParseID(v[0]); err == nil {
+			return id
+		}
+	}
+	return auth.AdminOrganisation
+}
 
 // settingsMu serialises the writes of settings with handing the incident
 // service the agreements they lead to, so that a slower request cannot hand
@@ -311,9 +330,18 @@ func (a *API) GetCalendar(ctx context.Context, req api.GetCalendarRequestObject)
 }
 
 // PutCalendar creates or replaces a calendar; the agreements that count
-// working time on it are measured on the new one from then on.
+// working time on it are measured on the new one from then on. The
+// calendar is maintained by the organisation of the administrator who
+// created it: only its administrators and the platform administrators
+// replace it, so that no desk changes the clocks of another desk's
+// agreements.
 func (a *API) PutCalendar(ctx context.Context, req api.PutCalendarRequestObject) (api.PutCalendarResponseObject, error) {
 	who, err := a.writeSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Asked before the transaction: the directory reads the store too.
+	platform, err := a.isPlatformAdmin(ctx, who)
 	if err != nil {
 		return nil, err
 	}
@@ -335,15 +363,22 @@ func (a *API) PutCalendar(ctx context.Context, req api.PutCalendarRequestObject)
 	replaced := false
 	err = a.changeSettings(ctx, func(tx itsm.WriteTx) error {
 		var version int64
+		by := who.Organisation
 		old, err := tx.Get(KindCalendar, id)
 		switch {
 		case err == nil:
-			version, replaced = old.Version, true
+			version, replaced, by = old.Version, true, maintainer(old)
 		case !itsm.IsCode(err, itsm.CodeNotFound):
 			return err
 		}
+		if by != who.Organisation && !platform {
+			// Reading shows that the calendar exists; the refusal adds
+			// only that the caller's desk does not maintain it.
+			return itsm.Errorf(itsm.CodeForbidden, "cannot replace calendar %q as %q of %s: a calendar is replaced by the administrators of the organisation that created it and by the platform administration; put yours under another name",
+				c.Name, who.Person, who.Organisation)
+		}
 		if _, err := tx.Put(itsm.Record{Kind: KindCalendar, ID: id, Version: version, Body: raw,
-			Unique: map[string]string{"name": c.Name}}); err != nil {
+			Unique: map[string]string{"name": c.Name}, Index: map[string][]string{indexMaintainer: {by.String()}}}); err != nil {
 			return err
 		}
 		return a.appendEvent(tx, EventCalendarPut, KindCalendar, id, settingsEvent{By: who, Calendar: raw, Replaced: replaced})
@@ -395,11 +430,7 @@ func (a *API) mayAgree(ctx context.Context, who itsm.Actor, in api.AgreementInpu
 	if err != nil || platform {
 		return err
 	}
-	desk := in.Consumer
-	if in.Kind == sla.KindSLA {
-		desk = in.Provider
-	}
-	if desk != who.Organisation {
+	if partiesOf(in).Desk() != who.Organisation {
 		return itsm.Errorf(itsm.CodeForbidden, "cannot create agreement %q as %q of %s: a desk's administrator creates its own desk's agreements only",
 			in.Name, who.Person, who.Organisation)
 	}
@@ -444,6 +475,9 @@ func (a *API) CreateAgreement(ctx context.Context, req api.CreateAgreementReques
 		if _, err := toAgreement(in, cals); err != nil {
 			return err
 		}
+		if err := checkCalendars(tx, in); err != nil {
+			return err
+		}
 		page, err := tx.Query(itsm.Query{Kind: KindAgreement, Index: "name", Match: itsm.MatchEqual, Value: in.Name, Limit: 1})
 		if err != nil {
 			return err
@@ -466,6 +500,25 @@ func (a *API) CreateAgreement(ctx context.Context, req api.CreateAgreementReques
 		Headers: api.CreateAgreement201ResponseHeaders{Location: "/v1/agreements/" + out.ID.String()}}, nil
 }
 
+// checkCalendars refuses an agreement that counts on a calendar maintained
+// by neither its desk nor the platform administration: whoever maintains a
+// calendar changes the clocks of every agreement on it, and one desk must
+// not change another desk's. The calendars must exist.
+func checkCalendars(tx itsm.ReadTx, in api.AgreementInput) error {
+	desk := partiesOf(in).Desk()
+	for _, name := range targetCalendars(in.Targets) {
+		rec, err := tx.Get(KindCalendar, calendarID(name))
+		if err != nil {
+			return err
+		}
+		if m := maintainer(rec); m != desk && m != auth.AdminOrganisation {
+			return itsm.Errorf(itsm.CodeInvalid, "agreement %q: calendar %q is maintained by neither the desk %s nor the platform administration: an agreement counts on its desk's own calendars and the platform's",
+				in.Name, name, desk)
+		}
+	}
+	return nil
+}
+
 func targetCalendars(ts []api.Target) []string {
 	out := make([]string, 0, len(ts))
 	for _, t := range ts {
@@ -482,23 +535,25 @@ func agreementOf(id itsm.ID, in api.AgreementInput) api.Agreement {
 		Objective: in.Objective, Warnings: in.Warnings, Targets: in.Targets, Credits: in.Credits}
 }
 
-// agreementView decides which agreements the actor sees: all of them for
-// a desk, those it provides for a supplier, those it consumes for a
-// customer.
+// partiesOf is the agreement in as far as the rules of who sees and who
+// agrees it need it: its kind and its parties.
+func partiesOf(in api.AgreementInput) *sla.Agreement {
+	return &sla.Agreement{Name: in.Name, Kind: in.Kind, Provider: in.Provider, Consumer: in.Consumer}
+}
+
+// agreementView decides which agreements the actor sees: those its
+// organisation is party to (sla.Agreement.Party), so that another desk's
+// SLAs and UCs do not exist for a desk, and every agreement for a platform
+// administrator, who maintains them all.
 func (a *API) agreementView(ctx context.Context, who itsm.Actor) (func(api.AgreementInput) bool, error) {
-	org, err := a.dir.Organisation(ctx, who.Organisation)
+	platform, err := a.isPlatformAdmin(ctx, who)
 	if err != nil {
 		return nil, err
 	}
-	switch org.Role {
-	case itsm.OrgDesk:
+	if platform {
 		return func(api.AgreementInput) bool { return true }, nil
-	case itsm.OrgSupplier:
-		return func(in api.AgreementInput) bool { return in.Provider == org.ID }, nil
-	case itsm.OrgCustomer:
-		return func(in api.AgreementInput) bool { return in.Consumer == org.ID }, nil
 	}
-	return func(api.AgreementInput) bool { return false }, nil
+	return func(in api.AgreementInput) bool { return partiesOf(in).Party(who.Organisation) }, nil
 }
 
 // ListAgreements lists the agreements the caller's organisation sees, in

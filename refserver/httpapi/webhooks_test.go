@@ -263,6 +263,14 @@ func TestWebhooksDeliverWhatTheOwnerMaySee(t *testing.T) {
 	}
 	// An event of the register, which no subscription may receive.
 	c.org("Late Supplier", itsm.OrgSupplier)
+	// Nor the events of the settings, even of an agreement B is party to:
+	// they are the platform administrator's.
+	if r := putCalendar(t, c, c.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
+		t.Fatalf("create uc-hours: %s", body(r))
+	}
+	if r := createAgreement(t, c, c.admin, agreementJSON("Hardware UC", "UC", c.supB, c.desk, "8h", "uc-hours")); r.JSON201 == nil {
+		t.Fatalf("create B's UC: %s", body(r))
+	}
 
 	last := func() int64 {
 		var evs []itsm.Event

@@ -1,0 +1,40 @@
+package sla_test
+
+import (
+	"testing"
+
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/sla"
+)
+
+// TestAgreementPartiesAndDesk checks who an agreement is the business of:
+// its provider and its consumer, never a third organisation nor the zero
+// ID; and whose desk it belongs to for each kind.
+func TestAgreementPartiesAndDesk(t *testing.T) {
+	desk, other, customer, supplier := itsm.NewID(), itsm.NewID(), itsm.NewID(), itsm.NewID()
+	for _, tc := range []struct {
+		ag       sla.Agreement
+		parties  []itsm.ID
+		outsider []itsm.ID
+	}{
+		{sla.Agreement{Kind: sla.KindSLA, Provider: desk, Consumer: customer}, []itsm.ID{desk, customer}, []itsm.ID{other, supplier, {}}},
+		{sla.Agreement{Kind: sla.KindUC, Provider: supplier, Consumer: desk}, []itsm.ID{desk, supplier}, []itsm.ID{other, customer, {}}},
+		{sla.Agreement{Kind: sla.KindOLA, Provider: supplier, Consumer: desk}, []itsm.ID{desk, supplier}, []itsm.ID{other, customer, {}}},
+		// An agreement that names no consumer is still nobody else's.
+		{sla.Agreement{Kind: sla.KindSLA, Provider: desk}, []itsm.ID{desk}, []itsm.ID{other, {}}},
+	} {
+		for _, org := range tc.parties {
+			if !tc.ag.Party(org) {
+				t.Errorf("%s %s→%s: %s is no party", tc.ag.Kind, tc.ag.Provider, tc.ag.Consumer, org)
+			}
+		}
+		for _, org := range tc.outsider {
+			if tc.ag.Party(org) {
+				t.Errorf("%s %s→%s: %s is a party", tc.ag.Kind, tc.ag.Provider, tc.ag.Consumer, org)
+			}
+		}
+		if tc.ag.Desk() != desk {
+			t.Errorf("%s %s→%s belongs to %s, want the desk %s", tc.ag.Kind, tc.ag.Provider, tc.ag.Consumer, tc.ag.Desk(), desk)
+		}
+	}
+}
