@@ -244,6 +244,11 @@ func TestOwnerSeesStatusNotDetail(t *testing.T) {
 			if err != nil {
 				return
 			}
+			// It answers the request, rather than greeting first as
+			// sshd does, so that the client reads the banner as its
+			// response (a greeting can land before the request is sent,
+			// and the transport then reports an idle connection closed).
+			c.Read(make([]byte, 512))
 			c.Write([]byte("SSH-2.0-OpenSSH_9.6\r\n"))
 			c.Close()
 		}
