@@ -142,8 +142,10 @@ func (l layout) columnName(i int) string {
 // only. The backlog's age buckets are columns named backlog_over_<Duration>
 // between backlog_open and agreement, one per lower bound found in the
 // report; a group without that bucket leaves it empty. The credit columns
-// are empty for an agreement without a credit rule. A metric that decided
-// no ticket has an empty compliance. The last two columns, zone and as_of,
+// are empty for an agreement without a credit rule. A figure that no ticket
+// gave is an empty cell: the compliance of a metric that decided no ticket,
+// and the first-contact and reopen rates of a group that resolved none
+// (decision 43). The last two columns, zone and as_of,
 // are the report's Zone and, for a Partial report, its AsOf, repeated on
 // every row as the period is, and empty when it has none.
 //
@@ -240,11 +242,11 @@ func encodeCSV(r *Report) ([][]string, error) {
 		set(colClosed, strconv.Itoa(f.Closed))
 		set(colCancelled, strconv.Itoa(f.Cancelled))
 		set(colFirstContact, strconv.Itoa(f.FirstContact))
-		set(colFirstContactRate, floatCell(f.FirstContactRate))
+		set(colFirstContactRate, optionalCell(f.FirstContactRate))
 		set(colReassignments, strconv.Itoa(f.Reassignments))
 		set(colPingPong, strconv.Itoa(f.PingPong))
 		set(colReopened, strconv.Itoa(f.Reopened))
-		set(colReopenRate, floatCell(f.ReopenRate))
+		set(colReopenRate, optionalCell(f.ReopenRate))
 		set(colBacklogOpen, strconv.Itoa(f.Backlog.Open))
 		for _, b := range f.Backlog.Ageing {
 			i, _ := slices.BinarySearch(l.ageing, b.Over)
@@ -513,7 +515,8 @@ func periodIdentity(p Period) string {
 
 func floatCell(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-// optionalCell is floatCell of *f, and empty for no figure.
+// optionalCell is floatCell of *f, and empty for no figure (a ratio of no
+// tickets); optionalFraction reads it back.
 func optionalCell(f *float64) string {
 	if f == nil {
 		return ""
@@ -1043,10 +1046,10 @@ func (d *decoder) figuresGroup(f *Figures) error {
 			return err
 		}
 	}
-	if f.FirstContactRate, err = d.fraction(colFirstContactRate); err != nil {
+	if f.FirstContactRate, err = d.optionalFraction(colFirstContactRate); err != nil {
 		return err
 	}
-	if f.ReopenRate, err = d.fraction(colReopenRate); err != nil {
+	if f.ReopenRate, err = d.optionalFraction(colReopenRate); err != nil {
 		return err
 	}
 	f.Backlog.Ageing = []AgeBucket{}

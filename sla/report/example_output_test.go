@@ -25,8 +25,8 @@ func exampleReport() *report.Report {
 		P90: report.Duration(9 * time.Hour),
 	}
 	figures := report.Figures{
-		Registered: 24, Resolved: 20, Closed: 19, FirstContact: 8, FirstContactRate: 0.4,
-		Reassignments: 1, Backlog: report.Backlog{Open: 4, Ageing: []report.AgeBucket{
+		Registered: 24, Resolved: 20, Closed: 19, FirstContact: 8, FirstContactRate: new(0.4),
+		Reassignments: 1, ReopenRate: new(0.0), Backlog: report.Backlog{Open: 4, Ageing: []report.AgeBucket{
 			{Over: 0, Count: 3}, {Over: report.Duration(24 * time.Hour), Count: 1},
 		}},
 		Metrics: []report.MetricFigures{resolution},

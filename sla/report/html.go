@@ -65,7 +65,8 @@ func HTMLStyleSources() []string { return slices.Clone(styleSources) }
 //
 // A Partial report's page says at its top and in its section that the
 // period has not ended and as of when its figures are; a metric that
-// decided no ticket shows "no tickets" and has no point in the chart.
+// decided no ticket shows "no tickets" and has no point in the chart, and
+// a group that resolved none shows "none resolved" for its rates.
 //
 // The page has no script, fetches nothing (styles are inline, fonts the
 // reader's own) and can be mailed or archived as one file. The reports must
@@ -262,8 +263,8 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 		{"Resolved", strconv.Itoa(t.Resolved)},
 		{"Closed", strconv.Itoa(t.Closed)},
 		{"Cancelled", strconv.Itoa(t.Cancelled)},
-		{"Resolved at first contact", fmt.Sprintf("%d (%s)", t.FirstContact, percent(t.FirstContactRate))},
-		{"Reopened", fmt.Sprintf("%d (%s)", t.Reopened, percent(t.ReopenRate))},
+		{"Resolved at first contact", fmt.Sprintf("%d (%s)", t.FirstContact, figurePercent(t.FirstContactRate, noneResolved))},
+		{"Reopened", fmt.Sprintf("%d (%s)", t.Reopened, figurePercent(t.ReopenRate, noneResolved))},
 		{"Re-assignments", strconv.Itoa(t.Reassignments)},
 		{"Ping-pong", strconv.Itoa(t.PingPong)},
 		{"Open at the end", strconv.Itoa(t.Backlog.Open)},
@@ -291,10 +292,7 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 			}
 			row.Metric = string(m.Metric)
 			row.Met, row.Breached, row.Missed = m.Met, m.Breached, m.Missed
-			row.Compliance, row.Objective = "–", percent(m.Objective)
-			if m.Compliance != nil {
-				row.Compliance = percent(*m.Compliance)
-			}
+			row.Compliance, row.Objective = figurePercent(m.Compliance, "–"), percent(m.Objective)
 			row.NoTickets = m.Compliance == nil
 			row.Breach = m.Shortfall > 0
 			row.Median, row.P90 = "–", "–"
@@ -317,7 +315,7 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 			f := &g.Figures
 			b.Rows = append(b.Rows, htmlGroupRow{
 				Label: groupLabel(g), Registered: f.Registered, Resolved: f.Resolved,
-				FirstContact: percent(f.FirstContactRate), Reopen: percent(f.ReopenRate),
+				FirstContact: figurePercent(f.FirstContactRate, noneResolved), Reopen: figurePercent(f.ReopenRate, noneResolved),
 				Backlog: f.Backlog.Open, Breached: breaches(f),
 			})
 		}
@@ -351,6 +349,19 @@ func percent(f float64) string {
 		return "n/a"
 	}
 	return strings.TrimSuffix(strconv.FormatFloat(f*100, 'f', 1, 64), ".0") + "%"
+}
+
+// noneResolved stands on the page for a rate of the tickets resolved when
+// none was: no ticket, no figure (decision 43).
+const noneResolved = "none resolved"
+
+// figurePercent is percent of a figure that tickets may not have given:
+// none, the text that stands for it, when there is no figure (nil).
+func figurePercent(f *float64, none string) string {
+	if f == nil {
+		return none
+	}
+	return percent(*f)
 }
 
 // durationText writes a duration for people: to the minute from an hour,

@@ -527,8 +527,8 @@ func (n *naive) figures(p report.Period, g []report.Ticket, own func(*sla.Agreem
 		}
 	}
 	if f.Resolved > 0 {
-		f.FirstContactRate = float64(f.FirstContact) / float64(f.Resolved)
-		f.ReopenRate = float64(f.Reopened) / float64(f.Resolved)
+		f.FirstContactRate = new(float64(f.FirstContact) / float64(f.Resolved))
+		f.ReopenRate = new(float64(f.Reopened) / float64(f.Resolved))
 	}
 	f.Backlog.Ageing = []report.AgeBucket{}
 	for i, over := range n.ageing {

@@ -87,11 +87,11 @@ var (
 			"Closed":           "Tickets closed in the period.",
 			"Cancelled":        "Tickets cancelled in the period.",
 			"FirstContact":     "Of the tickets resolved in the period, those the desk resolved without delegating (SD-3).",
-			"FirstContactRate": "first_contact / resolved, a fraction.",
+			"FirstContactRate": "first_contact / resolved, a fraction, and null when none was resolved: no ticket, no figure.",
 			"Reassignments":    "Delegations after the first, of the tickets resolved in the period.",
 			"PingPong":         "Delegations to an organisation that had held the ticket before (SD-7), of the tickets resolved in the period.",
 			"Reopened":         "Tickets resolved in the period that were reopened at least once.",
-			"ReopenRate":       "reopened / resolved, a fraction.",
+			"ReopenRate":       "reopened / resolved, a fraction, and null when none was resolved.",
 			"Metrics":          "One entry per agreement metric that measured a ticket of the group.",
 		},
 		reflect.TypeFor[AgeBucket](): {
