@@ -1713,8 +1713,9 @@ paths:
 	"`" +
 	`). A period that has not begun, or
         that with its trend reaches outside 1970 through 2199 (the years the
-        calendars cover), is refused with 400. A metric that decided no
-        ticket has a null compliance.
+        calendars cover), is refused with 400. No ticket gives no figure: a
+        metric that decided no ticket has a null compliance, and a group that
+        resolved none a null first_contact_rate and reopen_rate.
       parameters:
         - name: from
           in: query
@@ -4009,7 +4010,8 @@ components:
           description: Of the tickets resolved in the period, those the desk resolved without delegating (SD-3).
         first_contact_rate:
           type: number
-          description: first_contact / resolved.
+          nullable: true
+          description: first_contact / resolved, and null when none was resolved - no ticket, no figure.
         reassignments:
           type: integer
           description: Delegations after the first, of the tickets resolved in the period.
@@ -4021,7 +4023,8 @@ components:
           description: Tickets resolved in the period that were reopened at least once.
         reopen_rate:
           type: number
-          description: reopened / resolved.
+          nullable: true
+          description: reopened / resolved, and null when none was resolved.
         backlog:
           $ref: '#/components/schemas/Backlog'
         metrics:

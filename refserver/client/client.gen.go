@@ -867,8 +867,9 @@ type ClientInterface interface {
 	// A period that has not ended is measured now and the report says it
 	// is partial (`partial` and `as_of`). A period that has not begun, or
 	// that with its trend reaches outside 1970 through 2199 (the years the
-	// calendars cover), is refused with 400. A metric that decided no
-	// ticket has a null compliance.
+	// calendars cover), is refused with 400. No ticket gives no figure: a
+	// metric that decided no ticket has a null compliance, and a group that
+	// resolved none a null first_contact_rate and reopen_rate.
 	//
 	// Corresponds with GET /v1/reports (the `GetReport` operationId).
 	GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2603,8 +2604,9 @@ func (c *Client) RevokePermissions(ctx context.Context, id OrganisationID, body 
 // A period that has not ended is measured now and the report says it
 // is partial (`partial` and `as_of`). A period that has not begun, or
 // that with its trend reaches outside 1970 through 2199 (the years the
-// calendars cover), is refused with 400. A metric that decided no
-// ticket has a null compliance.
+// calendars cover), is refused with 400. No ticket gives no figure: a
+// metric that decided no ticket has a null compliance, and a group that
+// resolved none a null first_contact_rate and reopen_rate.
 //
 // Corresponds with GET /v1/reports (the `GetReport` operationId).
 func (c *Client) GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6921,8 +6923,9 @@ type ClientWithResponsesInterface interface {
 	// A period that has not ended is measured now and the report says it
 	// is partial (`partial` and `as_of`). A period that has not begun, or
 	// that with its trend reaches outside 1970 through 2199 (the years the
-	// calendars cover), is refused with 400. A metric that decided no
-	// ticket has a null compliance.
+	// calendars cover), is refused with 400. No ticket gives no figure: a
+	// metric that decided no ticket has a null compliance, and a group that
+	// resolved none a null first_contact_rate and reopen_rate.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -13721,8 +13724,9 @@ func (c *ClientWithResponses) RevokePermissionsWithResponse(ctx context.Context,
 // A period that has not ended is measured now and the report says it
 // is partial (`partial` and `as_of`). A period that has not begun, or
 // that with its trend reaches outside 1970 through 2199 (the years the
-// calendars cover), is refused with 400. A metric that decided no
-// ticket has a null compliance.
+// calendars cover), is refused with 400. No ticket gives no figure: a
+// metric that decided no ticket has a null compliance, and a group that
+// resolved none a null first_contact_rate and reopen_rate.
 //
 // Returns a wrapper object for the known response body format(s).
 //
