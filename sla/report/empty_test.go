@@ -203,6 +203,11 @@ func TestNoResolutionNoRate(t *testing.T) {
 	if strings.Contains(page, "(0%)") || !strings.Contains(page, "0 (none resolved)") {
 		t.Errorf("the empty month's page shows 0%% or lacks \"0 (none resolved)\"")
 	}
+	// The chart's description, which screen readers read instead of the
+	// lines, says so too rather than list nothing.
+	if !strings.Contains(page, "Network UC update, objective 95%: no tickets.") {
+		t.Errorf("the compliance chart's description does not say \"no tickets\"")
+	}
 
 	// One ticket the desk resolved at once, one it delegated to Netcom,
 	// which has not resolved it yet.

@@ -809,6 +809,11 @@ func complianceChart(s chartData) svgChart {
 		if sr.hasObj {
 			obj = ", objective " + percent(sr.objective)
 		}
+		if len(values) == 0 {
+			// A reader of the description learns what the missing
+			// line means, as one of the page learns from the table.
+			values = []string{"no tickets"}
+		}
 		desc = append(desc, sr.label+obj+": "+strings.Join(values, ", "))
 	}
 
