@@ -1715,7 +1715,8 @@ paths:
         that with its trend reaches outside 1970 through 2199 (the years the
         calendars cover), is refused with 400. No ticket gives no figure: a
         metric that decided no ticket has a null compliance, and a group that
-        resolved none a null first_contact_rate and reopen_rate.
+        resolved none a null first_contact_rate and reopen_rate; a metric
+        whose clocks none stopped has a null mean, median and p90.
       parameters:
         - name: from
           in: query
@@ -3932,15 +3933,18 @@ components:
           type: integer
           description: Clocks that stopped in the period, met or breached; mean, median and p90 describe them.
         mean:
-          description: Mean working time of the clocks that stopped.
+          description: Mean working time of the clocks that stopped, and null when none stopped.
+          nullable: true
           allOf:
             - $ref: '#/components/schemas/Duration'
         median:
-          description: Median working time of the clocks that stopped.
+          description: Median working time of the clocks that stopped, and null when none stopped.
+          nullable: true
           allOf:
             - $ref: '#/components/schemas/Duration'
         p90:
-          description: 90th percentile of the working time of the clocks that stopped.
+          description: 90th percentile of the working time of the clocks that stopped, and null when none stopped.
+          nullable: true
           allOf:
             - $ref: '#/components/schemas/Duration'
         missed:

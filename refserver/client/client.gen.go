@@ -869,7 +869,8 @@ type ClientInterface interface {
 	// that with its trend reaches outside 1970 through 2199 (the years the
 	// calendars cover), is refused with 400. No ticket gives no figure: a
 	// metric that decided no ticket has a null compliance, and a group that
-	// resolved none a null first_contact_rate and reopen_rate.
+	// resolved none a null first_contact_rate and reopen_rate; a metric
+	// whose clocks none stopped has a null mean, median and p90.
 	//
 	// Corresponds with GET /v1/reports (the `GetReport` operationId).
 	GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2606,7 +2607,8 @@ func (c *Client) RevokePermissions(ctx context.Context, id OrganisationID, body 
 // that with its trend reaches outside 1970 through 2199 (the years the
 // calendars cover), is refused with 400. No ticket gives no figure: a
 // metric that decided no ticket has a null compliance, and a group that
-// resolved none a null first_contact_rate and reopen_rate.
+// resolved none a null first_contact_rate and reopen_rate; a metric
+// whose clocks none stopped has a null mean, median and p90.
 //
 // Corresponds with GET /v1/reports (the `GetReport` operationId).
 func (c *Client) GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6925,7 +6927,8 @@ type ClientWithResponsesInterface interface {
 	// that with its trend reaches outside 1970 through 2199 (the years the
 	// calendars cover), is refused with 400. No ticket gives no figure: a
 	// metric that decided no ticket has a null compliance, and a group that
-	// resolved none a null first_contact_rate and reopen_rate.
+	// resolved none a null first_contact_rate and reopen_rate; a metric
+	// whose clocks none stopped has a null mean, median and p90.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -13726,7 +13729,8 @@ func (c *ClientWithResponses) RevokePermissionsWithResponse(ctx context.Context,
 // that with its trend reaches outside 1970 through 2199 (the years the
 // calendars cover), is refused with 400. No ticket gives no figure: a
 // metric that decided no ticket has a null compliance, and a group that
-// resolved none a null first_contact_rate and reopen_rate.
+// resolved none a null first_contact_rate and reopen_rate; a metric
+// whose clocks none stopped has a null mean, median and p90.
 //
 // Returns a wrapper object for the known response body format(s).
 //

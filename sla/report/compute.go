@@ -125,8 +125,9 @@ const (
 // reported period, on the monthly fee as given, whatever the period's length.
 //
 // No ticket gives no figure: a metric that decided no ticket in a period
-// has no Compliance (nil) and no Shortfall, and a group that resolved no
-// ticket has no FirstContactRate and no ReopenRate (nil).
+// has no Compliance (nil) and no Shortfall, one whose clocks none stopped
+// no Mean, Median and P90 (nil), and a group that resolved no ticket has
+// no FirstContactRate and no ReopenRate (nil).
 //
 // The report's Zone is the name of the period's location when a reader can
 // load it again (not Local, not a fixed offset).

@@ -289,9 +289,14 @@ func goldenSpec(t testing.TB) report.Spec {
 // gMetric is a MetricFigures of agreement a.
 func gMetric(a *sla.Agreement, m sla.Metric, met, breached int, compliance, shortfall float64, missed, stopped int,
 	mean, median, p90 time.Duration) report.MetricFigures {
-	return report.MetricFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Metric: m,
+	mf := report.MetricFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Metric: m,
 		Met: met, Breached: breached, Compliance: figure(met, breached, compliance), Objective: a.Objective, Shortfall: shortfall,
-		Stopped: stopped, Mean: report.Duration(mean), Median: report.Duration(median), P90: report.Duration(p90), Missed: missed}
+		Stopped: stopped, Missed: missed}
+	// No clock stopped, no durations to describe (decision 43).
+	if stopped > 0 {
+		mf.Mean, mf.Median, mf.P90 = new(report.Duration(mean)), new(report.Duration(median)), new(report.Duration(p90))
+	}
+	return mf
 }
 
 // gBacklog builds a Backlog over the default ageing buckets.

@@ -16,9 +16,10 @@ import (
 )
 
 // TestNoTicketNoFigure: a month without tickets has no compliance, not
-// 100 %: null in JSON (which the schema allows), an empty cell in CSV that
-// reads back as none, "no tickets" on the page, and no point in the
-// compliance chart.
+// 100 %, and no mean, median or 90th percentile of working time, not 0s:
+// null in JSON (which the schema allows), an empty cell in CSV that reads
+// back as none, "no tickets" on the page, and no point in the compliance
+// chart.
 func TestNoTicketNoFigure(t *testing.T) {
 	slaA, netUC, _ := goldenAgreements(t)
 	r, err := report.Compute(report.Spec{Period: report.Month(2026, time.March, gStockholm(t)), Previous: 2,
@@ -51,6 +52,11 @@ func TestNoTicketNoFigure(t *testing.T) {
 	if !bytes.Contains(b, []byte(`"compliance":null`)) || bytes.Contains(b, []byte(`"compliance":1`)) {
 		t.Errorf("JSON does not say null: %s", b)
 	}
+	for _, stat := range []string{"mean", "median", "p90"} {
+		if !bytes.Contains(b, []byte(`"`+stat+`":null`)) || bytes.Contains(b, []byte(`"`+stat+`":"0s"`)) {
+			t.Errorf("JSON has a %s of no stopped clock: %s", stat, b)
+		}
+	}
 	if err := schematest.MustNew(t, mustSchema(t)).Check(b); err != nil {
 		t.Errorf("schema: %v", err)
 	}
@@ -64,10 +70,12 @@ func TestNoTicketNoFigure(t *testing.T) {
 
 	c := writeCSV(t, r)
 	records := readRecords(t, c)
-	col := indexOf(records[0], "compliance")
-	for _, rec := range records[1:] {
-		if rec[col] != "" {
-			t.Errorf("CSV %s row has compliance %q, want empty", rec[2], rec[col])
+	for _, name := range []string{"compliance", "mean", "median", "p90"} {
+		col := indexOf(records[0], name)
+		for _, rec := range records[1:] {
+			if rec[col] != "" {
+				t.Errorf("CSV %s row has %s %q, want empty", rec[2], name, rec[col])
+			}
 		}
 	}
 	fromCSV, err := report.ReadCSV(bytes.NewReader(c))

@@ -263,8 +263,8 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 		{"Resolved", strconv.Itoa(t.Resolved)},
 		{"Closed", strconv.Itoa(t.Closed)},
 		{"Cancelled", strconv.Itoa(t.Cancelled)},
-		{"Resolved at first contact", fmt.Sprintf("%d (%s)", t.FirstContact, figurePercent(t.FirstContactRate, noneResolved))},
-		{"Reopened", fmt.Sprintf("%d (%s)", t.Reopened, figurePercent(t.ReopenRate, noneResolved))},
+		{"Resolved at first contact", fmt.Sprintf("%d (%s)", t.FirstContact, figureText(t.FirstContactRate, percent, noneResolved))},
+		{"Reopened", fmt.Sprintf("%d (%s)", t.Reopened, figureText(t.ReopenRate, percent, noneResolved))},
 		{"Re-assignments", strconv.Itoa(t.Reassignments)},
 		{"Ping-pong", strconv.Itoa(t.PingPong)},
 		{"Open at the end", strconv.Itoa(t.Backlog.Open)},
@@ -292,13 +292,10 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 			}
 			row.Metric = string(m.Metric)
 			row.Met, row.Breached, row.Missed = m.Met, m.Breached, m.Missed
-			row.Compliance, row.Objective = figurePercent(m.Compliance, "–"), percent(m.Objective)
+			row.Compliance, row.Objective = figureText(m.Compliance, percent, "–"), percent(m.Objective)
 			row.NoTickets = m.Compliance == nil
 			row.Breach = m.Shortfall > 0
-			row.Median, row.P90 = "–", "–"
-			if m.Stopped > 0 {
-				row.Median, row.P90 = durationText(m.Median), durationText(m.P90)
-			}
+			row.Median, row.P90 = figureText(m.Median, durationText, "–"), figureText(m.P90, durationText, "–")
 			out.Agreements = append(out.Agreements, row)
 		}
 	}
@@ -315,7 +312,7 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 			f := &g.Figures
 			b.Rows = append(b.Rows, htmlGroupRow{
 				Label: groupLabel(g), Registered: f.Registered, Resolved: f.Resolved,
-				FirstContact: figurePercent(f.FirstContactRate, noneResolved), Reopen: figurePercent(f.ReopenRate, noneResolved),
+				FirstContact: figureText(f.FirstContactRate, percent, noneResolved), Reopen: figureText(f.ReopenRate, percent, noneResolved),
 				Backlog: f.Backlog.Open, Breached: breaches(f),
 			})
 		}
@@ -355,13 +352,13 @@ func percent(f float64) string {
 // none was: no ticket, no figure (decision 43).
 const noneResolved = "none resolved"
 
-// figurePercent is percent of a figure that tickets may not have given:
+// figureText is text(*v) for a figure that tickets may not have given, and
 // none, the text that stands for it, when there is no figure (nil).
-func figurePercent(f *float64, none string) string {
-	if f == nil {
+func figureText[T any](v *T, text func(T) string, none string) string {
+	if v == nil {
 		return none
 	}
-	return percent(*f)
+	return text(*v)
 }
 
 // durationText writes a duration for people: to the minute from an hour,

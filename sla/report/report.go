@@ -207,12 +207,15 @@ type MetricFigures struct {
 	Objective  float64  `json:"objective"`
 	// Shortfall is Objective - Compliance when positive, else zero (also
 	// when there is no Compliance).
-	Shortfall float64  `json:"shortfall"`
-	Stopped   int      `json:"stopped"`
-	Mean      Duration `json:"mean"`
-	Median    Duration `json:"median"`
-	P90       Duration `json:"p90"`
-	Missed    int      `json:"missed"`
+	Shortfall float64 `json:"shortfall"`
+	Stopped   int     `json:"stopped"`
+	// Mean, Median and P90 describe the working times of the Stopped
+	// clocks, and are nil when none stopped: no clock gives no figure,
+	// rather than a 0s that nothing took.
+	Mean   *Duration `json:"mean" jsonschema:"nullable"`
+	Median *Duration `json:"median" jsonschema:"nullable"`
+	P90    *Duration `json:"p90" jsonschema:"nullable"`
+	Missed int       `json:"missed"`
 }
 
 // AgreementFigures are an agreement's metrics over all the tickets it

@@ -108,9 +108,9 @@ var (
 			"Objective":  "The share of tickets that must meet the target, such as 0.95.",
 			"Shortfall":  "objective - compliance when positive, else 0 (also when compliance is null).",
 			"Stopped":    "Clocks that stopped in the period, met or breached; mean, median and p90 describe them.",
-			"Mean":       "Mean working time of the clocks that stopped.",
-			"Median":     "Median working time of the clocks that stopped.",
-			"P90":        "90th percentile of the working time of the clocks that stopped.",
+			"Mean":       "Mean working time of the clocks that stopped, and null when none stopped.",
+			"Median":     "Median working time of the clocks that stopped, and null when none stopped.",
+			"P90":        "90th percentile of the working time of the clocks that stopped, and null when none stopped.",
 			"Missed":     "For an update metric, the update intervals that overran in the period.",
 		},
 		reflect.TypeFor[AgreementFigures](): {
