@@ -45,10 +45,7 @@ func TestNoTicketNoFigure(t *testing.T) {
 		}
 	}
 
-	b, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, c := forms(t, r)
 	if !bytes.Contains(b, []byte(`"compliance":null`)) || bytes.Contains(b, []byte(`"compliance":1`)) {
 		t.Errorf("JSON does not say null: %s", b)
 	}
@@ -57,18 +54,6 @@ func TestNoTicketNoFigure(t *testing.T) {
 			t.Errorf("JSON has a %s of no stopped clock: %s", stat, b)
 		}
 	}
-	if err := schematest.MustNew(t, mustSchema(t)).Check(b); err != nil {
-		t.Errorf("schema: %v", err)
-	}
-	var back report.Report
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(r, &back); d != "" {
-		t.Errorf("JSON round trip (-want +got):\n%s", d)
-	}
-
-	c := writeCSV(t, r)
 	records := readRecords(t, c)
 	for _, name := range []string{"compliance", "mean", "median", "p90"} {
 		col := indexOf(records[0], name)
@@ -77,13 +62,6 @@ func TestNoTicketNoFigure(t *testing.T) {
 				t.Errorf("CSV %s row has %s %q, want empty", rec[2], name, rec[col])
 			}
 		}
-	}
-	fromCSV, err := report.ReadCSV(bytes.NewReader(c))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(r, fromCSV); d != "" {
-		t.Errorf("CSV round trip (-want +got):\n%s", d)
 	}
 
 	page := htmlPage(t, r)
@@ -137,13 +115,7 @@ func TestNoResolutionNoRate(t *testing.T) {
 	// section and key, nil where the form has no figure.
 	rates := func(r *report.Report) map[string][2]any {
 		t.Helper()
-		b, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := schematest.MustNew(t, mustSchema(t)).Check(b); err != nil {
-			t.Errorf("schema: %v", err)
-		}
+		b, c := forms(t, r)
 		var doc map[string]any
 		if err := json.Unmarshal(b, &doc); err != nil {
 			t.Fatal(err)
@@ -164,15 +136,6 @@ func TestNoResolutionNoRate(t *testing.T) {
 				add(s+" "+g["key"].(string), g["figures"].(map[string]any))
 			}
 		}
-
-		var back report.Report
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatal(err)
-		}
-		if d := cmp.Diff(r, &back); d != "" {
-			t.Errorf("JSON round trip (-want +got):\n%s", d)
-		}
-		c := writeCSV(t, r)
 		records := readRecords(t, c)
 		fc, ro := indexOf(records[0], "first_contact_rate"), indexOf(records[0], "reopen_rate")
 		sec, key := indexOf(records[0], "section"), indexOf(records[0], "key")
@@ -190,13 +153,6 @@ func TestNoResolutionNoRate(t *testing.T) {
 					t.Errorf("CSV %s: %s is %q, JSON says %q", name, records[0][col], rec[col], want)
 				}
 			}
-		}
-		fromCSV, err := report.ReadCSV(bytes.NewReader(c))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := cmp.Diff(r, fromCSV); d != "" {
-			t.Errorf("CSV round trip (-want +got):\n%s", d)
 		}
 		return out
 	}
@@ -246,4 +202,33 @@ func cellOf(v any) string {
 		return ""
 	}
 	return strconv.FormatFloat(v.(float64), 'g', -1, 64)
+}
+
+// forms writes r as JSON, which the schema must accept, and as CSV, and
+// checks that each reads back as r.
+func forms(t *testing.T, r *report.Report) (jsonForm, csvForm []byte) {
+	t.Helper()
+	jsonForm, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schematest.MustNew(t, mustSchema(t)).Check(jsonForm); err != nil {
+		t.Errorf("schema: %v", err)
+	}
+	var back report.Report
+	if err := json.Unmarshal(jsonForm, &back); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(r, &back); d != "" {
+		t.Errorf("JSON round trip (-want +got):\n%s", d)
+	}
+	csvForm = writeCSV(t, r)
+	fromCSV, err := report.ReadCSV(bytes.NewReader(csvForm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(r, fromCSV); d != "" {
+		t.Errorf("CSV round trip (-want +got):\n%s", d)
+	}
+	return jsonForm, csvForm
 }
