@@ -65,8 +65,9 @@ func HTMLStyleSources() []string { return slices.Clone(styleSources) }
 //
 // A Partial report's page says at its top and in its section that the
 // period has not ended and as of when its figures are; a metric that
-// decided no ticket shows "no tickets" and has no point in the chart, and
-// a group that resolved none shows "none resolved" for its rates.
+// decided no ticket shows "no tickets" and has no point in the chart, one
+// whose clocks none stopped a dash for its median and P90, and a group
+// that resolved none "none resolved" for its rates.
 //
 // The page has no script, fetches nothing (styles are inline, fonts the
 // reader's own) and can be mailed or archived as one file. The reports must
