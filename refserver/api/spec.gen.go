@@ -1738,8 +1738,10 @@ paths:
 	"`" +
 	`). A period that has not begun, or
         that with its trend reaches outside 1970 through 2199 (the years the
-        calendars cover), is refused with 400. A metric that decided no
-        ticket has a null compliance.
+        calendars cover), is refused with 400. No ticket gives no figure: a
+        metric that decided no ticket has a null compliance, and a group that
+        resolved none a null first_contact_rate and reopen_rate; a metric
+        whose clocks none stopped has a null mean, median and p90.
       parameters:
         - name: from
           in: query
@@ -3956,15 +3958,18 @@ components:
           type: integer
           description: Clocks that stopped in the period, met or breached; mean, median and p90 describe them.
         mean:
-          description: Mean working time of the clocks that stopped.
+          description: Mean working time of the clocks that stopped, and null when none stopped.
+          nullable: true
           allOf:
             - $ref: '#/components/schemas/Duration'
         median:
-          description: Median working time of the clocks that stopped.
+          description: Median working time of the clocks that stopped, and null when none stopped.
+          nullable: true
           allOf:
             - $ref: '#/components/schemas/Duration'
         p90:
-          description: 90th percentile of the working time of the clocks that stopped.
+          description: 90th percentile of the working time of the clocks that stopped, and null when none stopped.
+          nullable: true
           allOf:
             - $ref: '#/components/schemas/Duration'
         missed:
@@ -4034,7 +4039,8 @@ components:
           description: Of the tickets resolved in the period, those the desk resolved without delegating (SD-3).
         first_contact_rate:
           type: number
-          description: first_contact / resolved.
+          nullable: true
+          description: first_contact / resolved, and null when none was resolved - no ticket, no figure.
         reassignments:
           type: integer
           description: Delegations after the first, of the tickets resolved in the period.
@@ -4046,7 +4052,8 @@ components:
           description: Tickets resolved in the period that were reopened at least once.
         reopen_rate:
           type: number
-          description: reopened / resolved.
+          nullable: true
+          description: reopened / resolved, and null when none was resolved.
         backlog:
           $ref: '#/components/schemas/Backlog'
         metrics:

@@ -899,8 +899,10 @@ type ClientInterface interface {
 	// A period that has not ended is measured now and the report says it
 	// is partial (`partial` and `as_of`). A period that has not begun, or
 	// that with its trend reaches outside 1970 through 2199 (the years the
-	// calendars cover), is refused with 400. A metric that decided no
-	// ticket has a null compliance.
+	// calendars cover), is refused with 400. No ticket gives no figure: a
+	// metric that decided no ticket has a null compliance, and a group that
+	// resolved none a null first_contact_rate and reopen_rate; a metric
+	// whose clocks none stopped has a null mean, median and p90.
 	//
 	// Corresponds with GET /v1/reports (the `GetReport` operationId).
 	GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2667,8 +2669,10 @@ func (c *Client) RevokePermissions(ctx context.Context, id OrganisationID, body 
 // A period that has not ended is measured now and the report says it
 // is partial (`partial` and `as_of`). A period that has not begun, or
 // that with its trend reaches outside 1970 through 2199 (the years the
-// calendars cover), is refused with 400. A metric that decided no
-// ticket has a null compliance.
+// calendars cover), is refused with 400. No ticket gives no figure: a
+// metric that decided no ticket has a null compliance, and a group that
+// resolved none a null first_contact_rate and reopen_rate; a metric
+// whose clocks none stopped has a null mean, median and p90.
 //
 // Corresponds with GET /v1/reports (the `GetReport` operationId).
 func (c *Client) GetReport(ctx context.Context, params *GetReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7017,8 +7021,10 @@ type ClientWithResponsesInterface interface {
 	// A period that has not ended is measured now and the report says it
 	// is partial (`partial` and `as_of`). A period that has not begun, or
 	// that with its trend reaches outside 1970 through 2199 (the years the
-	// calendars cover), is refused with 400. A metric that decided no
-	// ticket has a null compliance.
+	// calendars cover), is refused with 400. No ticket gives no figure: a
+	// metric that decided no ticket has a null compliance, and a group that
+	// resolved none a null first_contact_rate and reopen_rate; a metric
+	// whose clocks none stopped has a null mean, median and p90.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -13849,8 +13855,10 @@ func (c *ClientWithResponses) RevokePermissionsWithResponse(ctx context.Context,
 // A period that has not ended is measured now and the report says it
 // is partial (`partial` and `as_of`). A period that has not begun, or
 // that with its trend reaches outside 1970 through 2199 (the years the
-// calendars cover), is refused with 400. A metric that decided no
-// ticket has a null compliance.
+// calendars cover), is refused with 400. No ticket gives no figure: a
+// metric that decided no ticket has a null compliance, and a group that
+// resolved none a null first_contact_rate and reopen_rate; a metric
+// whose clocks none stopped has a null mean, median and p90.
 //
 // Returns a wrapper object for the known response body format(s).
 //

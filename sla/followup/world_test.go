@@ -74,7 +74,7 @@ func (c *computer) compute() followup.ComputeFunc {
 				Agreement: "city SLA", Kind: sla.KindSLA, Provider: desk, Consumer: customer, Objective: 0.95,
 				Metrics: []report.MetricFigures{{Agreement: "city SLA", Kind: sla.KindSLA, Provider: desk,
 					Metric: sla.MetricResolution, Met: met, Breached: 1, Compliance: &compliance, Objective: 0.95,
-					Shortfall: max(0, 0.95-compliance), Stopped: c.resolved, Mean: report.Duration(3 * time.Hour)}},
+					Shortfall: max(0, 0.95-compliance), Stopped: c.resolved, Mean: new(report.Duration(3 * time.Hour))}},
 				Credit: &report.Credit{Percent: 5, Amount: 2500, Currency: "SEK"},
 			}},
 		}, nil

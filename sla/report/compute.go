@@ -124,8 +124,10 @@ const (
 // it. The credit is Credits.Settle over the agreement's metrics for the
 // reported period, on the monthly fee as given, whatever the period's length.
 //
-// A metric that decided no ticket in a period has no Compliance (nil) and
-// no Shortfall: no ticket gives no figure.
+// No ticket gives no figure: a metric that decided no ticket in a period
+// has no Compliance (nil) and no Shortfall, one whose clocks none stopped
+// no Mean, Median and P90 (nil), and a group that resolved no ticket has
+// no FirstContactRate and no ReopenRate (nil).
 //
 // The report's Zone is the name of the period's location when a reader can
 // load it again (not Local, not a fixed offset).
@@ -850,10 +852,7 @@ func (e *engine) figures(g *groupTally, durations func(j int) []time.Duration, o
 		Backlog: Backlog{Open: g.open, Ageing: make([]AgeBucket, len(e.ageing))},
 		Metrics: []MetricFigures{},
 	}
-	if g.resolved > 0 {
-		f.FirstContactRate = float64(g.firstContact) / float64(g.resolved)
-		f.ReopenRate = float64(g.reopened) / float64(g.resolved)
-	}
+	f.FirstContactRate, f.ReopenRate = share(g.firstContact, g.resolved), share(g.reopened, g.resolved)
 	for i, over := range e.ageing {
 		f.Backlog.Ageing[i] = AgeBucket{Over: Duration(over), Count: g.ageing[i]}
 	}
@@ -881,12 +880,17 @@ func (e *engine) metricFigures(j int, t tally, durations []time.Duration) Metric
 // compliance is Met / (Met + Breached), and nil when nothing was decided:
 // a period without decided tickets has no figure, neither a promise kept
 // nor one broken.
-func compliance(t tally) *float64 {
-	if t.met+t.breached == 0 {
+func compliance(t tally) *float64 { return share(t.met, t.met+t.breached) }
+
+// share is part / whole, and nil when whole is zero: every ratio of a
+// report is a share of some tickets, and no ticket gives no figure
+// (decision 43), so that nothing shows a 100 % or a 0 % no ticket earned.
+func share(part, whole int) *float64 {
+	if whole == 0 {
 		return nil
 	}
-	c := float64(t.met) / float64(t.met+t.breached)
-	return &c
+	s := float64(part) / float64(whole)
+	return &s
 }
 
 // shortfall is objective - compliance rounded to twelve decimals (see

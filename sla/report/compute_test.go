@@ -289,9 +289,14 @@ func goldenSpec(t testing.TB) report.Spec {
 // gMetric is a MetricFigures of agreement a.
 func gMetric(a *sla.Agreement, m sla.Metric, met, breached int, compliance, shortfall float64, missed, stopped int,
 	mean, median, p90 time.Duration) report.MetricFigures {
-	return report.MetricFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Metric: m,
+	mf := report.MetricFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Metric: m,
 		Met: met, Breached: breached, Compliance: figure(met, breached, compliance), Objective: a.Objective, Shortfall: shortfall,
-		Stopped: stopped, Mean: report.Duration(mean), Median: report.Duration(median), P90: report.Duration(p90), Missed: missed}
+		Stopped: stopped, Missed: missed}
+	// No clock stopped, no durations to describe (decision 43).
+	if stopped > 0 {
+		mf.Mean, mf.Median, mf.P90 = new(report.Duration(mean)), new(report.Duration(median)), new(report.Duration(p90))
+	}
+	return mf
 }
 
 // gBacklog builds a Backlog over the default ageing buckets.
@@ -379,13 +384,13 @@ func goldenReport(t testing.TB, spec report.Spec) *report.Report {
 	// (1/8) with its 2 re-assignments and 1 ping-pong. Closed: INC1 2 3 5
 	// 9. Cancelled: INC6. Backlog: INC7 (4h), INC13 (72h), INC8 (39d).
 	total := report.Figures{Registered: 10, Resolved: 8, Closed: 5, Cancelled: 1,
-		FirstContact: 3, FirstContactRate: 0.375, Reassignments: 2, PingPong: 1, Reopened: 1, ReopenRate: 0.125,
+		FirstContact: 3, FirstContactRate: new(0.375), Reassignments: 2, PingPong: 1, Reopened: 1, ReopenRate: new(0.125),
 		Backlog: gBacklog(1, 0, 1, 0, 1),
 		Metrics: []report.MetricFigures{slaResp, slaRes, netRes, netUpd, srvRes, srvUpd}}
 
 	// P2: INC2 4 5 11.
-	p2 := report.Figures{Registered: 4, Resolved: 4, Closed: 2, FirstContact: 1, FirstContactRate: 0.25,
-		Reassignments: 2, PingPong: 1, Reopened: 1, ReopenRate: 0.25, Backlog: gBacklog(0, 0, 0, 0, 0),
+	p2 := report.Figures{Registered: 4, Resolved: 4, Closed: 2, FirstContact: 1, FirstContactRate: new(0.25),
+		Reassignments: 2, PingPong: 1, Reopened: 1, ReopenRate: new(0.25), Backlog: gBacklog(0, 0, 0, 0, 0),
 		Metrics: []report.MetricFigures{
 			// INC4 20m, INC5 30m met; INC2 1h30 breached. Mean 140m/3.
 			gMetric(slaA, resp, 2, 1, 2.0/3, 0.233333333333, 0, 3, 46*gMin+40*time.Second, 30*gMin, 90*gMin),
@@ -400,8 +405,8 @@ func goldenReport(t testing.TB, spec report.Spec) *report.Report {
 			gMetric(srvUC, upd, 1, 0, 1, 0, 0, 1, 2*gHour, 2*gHour, 2*gHour),
 		}}
 	// P3: INC1 3 6 7 8 9 13.
-	p3 := report.Figures{Registered: 5, Resolved: 3, Closed: 3, Cancelled: 1, FirstContact: 1, FirstContactRate: 1.0 / 3,
-		Backlog: gBacklog(1, 0, 1, 0, 1),
+	p3 := report.Figures{Registered: 5, Resolved: 3, Closed: 3, Cancelled: 1, FirstContact: 1, FirstContactRate: new(1.0 / 3),
+		ReopenRate: new(0.0), Backlog: gBacklog(1, 0, 1, 0, 1),
 		Metrics: []report.MetricFigures{
 			// INC13 10m, INC1 30m, INC9 30m. Mean 70m/3.
 			gMetric(slaA, resp, 3, 0, 1, 0, 0, 3, 23*gMin+20*time.Second, 30*gMin, 30*gMin),
@@ -415,23 +420,23 @@ func goldenReport(t testing.TB, spec report.Spec) *report.Report {
 			gMetric(srvUC, upd, 0, 1, 0, 0.9, 2, 1, 3*gHour, 3*gHour, 3*gHour),
 		}}
 	// P4: INC10, measured by nothing.
-	p4 := report.Figures{Registered: 1, Resolved: 1, FirstContact: 1, FirstContactRate: 1,
+	p4 := report.Figures{Registered: 1, Resolved: 1, FirstContact: 1, FirstContactRate: new(1.0), ReopenRate: new(0.0),
 		Backlog: gBacklog(0, 0, 0, 0, 0), Metrics: none}
 
 	// Netcom held INC3 5 8 11; its group has its two metrics, which are
 	// the agreement's.
-	netcom := report.Figures{Registered: 2, Resolved: 3, Closed: 2, Reassignments: 2, PingPong: 1,
-		Reopened: 1, ReopenRate: 1.0 / 3, Backlog: gBacklog(0, 0, 0, 0, 1),
+	netcom := report.Figures{Registered: 2, Resolved: 3, Closed: 2, FirstContactRate: new(0.0), Reassignments: 2, PingPong: 1,
+		Reopened: 1, ReopenRate: new(1.0 / 3), Backlog: gBacklog(0, 0, 0, 0, 1),
 		Metrics: []report.MetricFigures{netRes, netUpd}}
 	// Serverhall held INC2 5 9.
-	server := report.Figures{Registered: 3, Resolved: 3, Closed: 3, Reassignments: 2, PingPong: 1,
-		Reopened: 1, ReopenRate: 1.0 / 3, Backlog: gBacklog(0, 0, 0, 0, 0),
+	server := report.Figures{Registered: 3, Resolved: 3, Closed: 3, FirstContactRate: new(0.0), Reassignments: 2, PingPong: 1,
+		Reopened: 1, ReopenRate: new(1.0 / 3), Backlog: gBacklog(0, 0, 0, 0, 0),
 		Metrics: []report.MetricFigures{srvRes, srvUpd}}
 
 	// Categories: network INC3 5 8 11 (the same tickets as Netcom's, but
 	// with every metric that measured them).
-	network := report.Figures{Registered: 2, Resolved: 3, Closed: 2, Reassignments: 2, PingPong: 1,
-		Reopened: 1, ReopenRate: 1.0 / 3, Backlog: gBacklog(0, 0, 0, 0, 1),
+	network := report.Figures{Registered: 2, Resolved: 3, Closed: 2, FirstContactRate: new(0.0), Reassignments: 2, PingPong: 1,
+		Reopened: 1, ReopenRate: new(1.0 / 3), Backlog: gBacklog(0, 0, 0, 0, 1),
 		Metrics: []report.MetricFigures{
 			// INC5 30m (INC3 and INC8 were responded to in February).
 			gMetric(slaA, resp, 1, 0, 1, 0, 0, 1, 30*gMin, 30*gMin, 30*gMin),
@@ -442,10 +447,11 @@ func goldenReport(t testing.TB, spec report.Spec) *report.Report {
 			gMetric(srvUC, res, 0, 0, 1, 0, 0, 0, 0, 0, 0),
 			gMetric(srvUC, upd, 0, 0, 1, 0, 0, 0, 0, 0, 0),
 		}}
-	printer := report.Figures{Registered: 1, Resolved: 1, FirstContact: 1, FirstContactRate: 1,
+	printer := report.Figures{Registered: 1, Resolved: 1, FirstContact: 1, FirstContactRate: new(1.0), ReopenRate: new(0.0),
 		Backlog: gBacklog(0, 0, 0, 0, 0), Metrics: none}
 	// server: INC2 9.
-	serverCat := report.Figures{Registered: 2, Resolved: 2, Closed: 2, Backlog: gBacklog(0, 0, 0, 0, 0),
+	serverCat := report.Figures{Registered: 2, Resolved: 2, Closed: 2, FirstContactRate: new(0.0), ReopenRate: new(0.0),
+		Backlog: gBacklog(0, 0, 0, 0, 0),
 		Metrics: []report.MetricFigures{
 			// INC9 30m met, INC2 1h30 breached.
 			gMetric(slaA, resp, 1, 1, 0.5, 0.4, 0, 2, time.Hour, 30*gMin, 90*gMin),
@@ -453,8 +459,8 @@ func goldenReport(t testing.TB, spec report.Spec) *report.Report {
 			srvRes, srvUpd,
 		}}
 	// "": INC1 4 6 7 13.
-	noCat := report.Figures{Registered: 5, Resolved: 2, Closed: 1, Cancelled: 1, FirstContact: 2, FirstContactRate: 1,
-		Backlog: gBacklog(1, 0, 1, 0, 0),
+	noCat := report.Figures{Registered: 5, Resolved: 2, Closed: 1, Cancelled: 1, FirstContact: 2, FirstContactRate: new(1.0),
+		ReopenRate: new(0.0), Backlog: gBacklog(1, 0, 1, 0, 0),
 		Metrics: []report.MetricFigures{
 			// INC13 10m, INC4 20m, INC1 30m.
 			gMetric(slaA, resp, 3, 0, 1, 0, 0, 3, 20*gMin, 20*gMin, 30*gMin),

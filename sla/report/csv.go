@@ -142,8 +142,10 @@ func (l layout) columnName(i int) string {
 // only. The backlog's age buckets are columns named backlog_over_<Duration>
 // between backlog_open and agreement, one per lower bound found in the
 // report; a group without that bucket leaves it empty. The credit columns
-// are empty for an agreement without a credit rule. A metric that decided
-// no ticket has an empty compliance. The last two columns, zone and as_of,
+// are empty for an agreement without a credit rule. A figure that no ticket
+// gave is an empty cell: the compliance of a metric that decided no ticket,
+// and the first-contact and reopen rates of a group that resolved none
+// (decision 43). The last two columns, zone and as_of,
 // are the report's Zone and, for a Partial report, its AsOf, repeated on
 // every row as the period is, and empty when it has none.
 //
@@ -240,11 +242,11 @@ func encodeCSV(r *Report) ([][]string, error) {
 		set(colClosed, strconv.Itoa(f.Closed))
 		set(colCancelled, strconv.Itoa(f.Cancelled))
 		set(colFirstContact, strconv.Itoa(f.FirstContact))
-		set(colFirstContactRate, floatCell(f.FirstContactRate))
+		set(colFirstContactRate, optionalCell(f.FirstContactRate, floatCell))
 		set(colReassignments, strconv.Itoa(f.Reassignments))
 		set(colPingPong, strconv.Itoa(f.PingPong))
 		set(colReopened, strconv.Itoa(f.Reopened))
-		set(colReopenRate, floatCell(f.ReopenRate))
+		set(colReopenRate, optionalCell(f.ReopenRate, floatCell))
 		set(colBacklogOpen, strconv.Itoa(f.Backlog.Open))
 		for _, b := range f.Backlog.Ageing {
 			i, _ := slices.BinarySearch(l.ageing, b.Over)
@@ -262,12 +264,12 @@ func encodeCSV(r *Report) ([][]string, error) {
 		set(colMetric, textCell(string(m.Metric)))
 		set(colMet, strconv.Itoa(m.Met))
 		set(colBreached, strconv.Itoa(m.Breached))
-		set(colCompliance, optionalCell(m.Compliance))
+		set(colCompliance, optionalCell(m.Compliance, floatCell))
 		set(colShortfall, floatCell(m.Shortfall))
 		set(colStopped, strconv.Itoa(m.Stopped))
-		set(colMean, m.Mean.String())
-		set(colMedian, m.Median.String())
-		set(colP90, m.P90.String())
+		set(colMean, optionalCell(m.Mean, Duration.String))
+		set(colMedian, optionalCell(m.Median, Duration.String))
+		set(colP90, optionalCell(m.P90, Duration.String))
 		set(colMissed, strconv.Itoa(m.Missed))
 	}
 	// rows returns the group's rows: one per metric, each a copy of base,
@@ -326,7 +328,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 			row[l.pos(colMetric)] = textCell(string(m.Metric))
 			row[l.pos(colMet)] = strconv.Itoa(m.Met)
 			row[l.pos(colBreached)] = strconv.Itoa(m.Breached)
-			row[l.pos(colCompliance)] = optionalCell(m.Compliance)
+			row[l.pos(colCompliance)] = optionalCell(m.Compliance, floatCell)
 		})
 	}
 	return records, nil
@@ -513,12 +515,13 @@ func periodIdentity(p Period) string {
 
 func floatCell(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-// optionalCell is floatCell of *f, and empty for no figure.
-func optionalCell(f *float64) string {
-	if f == nil {
+// optionalCell is the cell of a figure that tickets may not have given
+// (decision 43): cell(*v), or empty for none (nil); optional reads it back.
+func optionalCell[T any](v *T, cell func(T) string) string {
+	if v == nil {
 		return ""
 	}
-	return floatCell(*f)
+	return cell(*v)
 }
 
 // formulaStarts are the characters that make a spreadsheet read a cell as a
@@ -799,13 +802,17 @@ func (d *decoder) number(c column, limit float64) (float64, error) {
 
 func (d *decoder) fraction(c column) (float64, error) { return d.number(c, 1) }
 
-// optionalFraction reads a fraction, or nil from an empty cell: no figure.
-func (d *decoder) optionalFraction(c column) (*float64, error) {
+// optional reads the figure of column c with read, or none (nil) from an
+// empty cell: it reverses optionalCell.
+func optional[T any](d *decoder, c column, read func(column) (T, error)) (*T, error) {
 	if d.cell(c) == "" {
 		return nil, nil
 	}
-	f, err := d.fraction(c)
-	return &f, err
+	v, err := read(c)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
 
 func (d *decoder) duration(c column) (Duration, error) {
@@ -1043,10 +1050,10 @@ func (d *decoder) figuresGroup(f *Figures) error {
 			return err
 		}
 	}
-	if f.FirstContactRate, err = d.fraction(colFirstContactRate); err != nil {
+	if f.FirstContactRate, err = optional(d, colFirstContactRate, d.fraction); err != nil {
 		return err
 	}
-	if f.ReopenRate, err = d.fraction(colReopenRate); err != nil {
+	if f.ReopenRate, err = optional(d, colReopenRate, d.fraction); err != nil {
 		return err
 	}
 	f.Backlog.Ageing = []AgeBucket{}
@@ -1097,7 +1104,7 @@ func (d *decoder) metric(m *MetricFigures) error {
 			return err
 		}
 	}
-	if m.Compliance, err = d.optionalFraction(colCompliance); err != nil {
+	if m.Compliance, err = optional(d, colCompliance, d.fraction); err != nil {
 		return err
 	}
 	if m.Shortfall, err = d.fraction(colShortfall); err != nil {
@@ -1105,9 +1112,9 @@ func (d *decoder) metric(m *MetricFigures) error {
 	}
 	for _, n := range []struct {
 		c column
-		v *Duration
+		v **Duration
 	}{{colMean, &m.Mean}, {colMedian, &m.Median}, {colP90, &m.P90}} {
-		if *n.v, err = d.duration(n.c); err != nil {
+		if *n.v, err = optional(d, n.c, d.duration); err != nil {
 			return err
 		}
 	}
@@ -1191,7 +1198,7 @@ func (d *decoder) trendGroup() error {
 		if m.Breached, err = d.count(colBreached); err != nil {
 			return err
 		}
-		if m.Compliance, err = d.optionalFraction(colCompliance); err != nil {
+		if m.Compliance, err = optional(d, colCompliance, d.fraction); err != nil {
 			return err
 		}
 		d.rep.Trend[i].Metrics = append(d.rep.Trend[i].Metrics, m)

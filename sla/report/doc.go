@@ -12,8 +12,11 @@
 // million tickets fits in memory.
 //
 // A period that has not ended is measured at Spec.Now and the report is
-// Partial; a metric that decided no ticket has no compliance rather than
-// 100 %; a report keeps its zone's name (Zone) across JSON and CSV.
+// Partial. A ratio of no tickets is no figure (nil), not 100 % or 0 %: a
+// metric that decided no ticket has no compliance, one whose clocks none
+// stopped no mean, median or 90th percentile, a group that resolved none
+// no first-contact or reopen rate. A report keeps its zone's name
+// (Zone) across JSON and CSV.
 //
 // Reports come out as Go values, JSON (Schema), CSV (WriteCSV, ReadCSV) and a
 // self-contained HTML page with SVG charts (WriteHTML), whose only inline

@@ -21,12 +21,12 @@ func exampleReport() *report.Report {
 	resolution := report.MetricFigures{
 		Agreement: "SLA Gold", Kind: sla.KindSLA, Provider: desk, Metric: sla.MetricResolution,
 		Met: 18, Breached: 2, Compliance: new(0.9), Objective: 0.95, Shortfall: 0.05, Stopped: 20,
-		Mean: report.Duration(5 * time.Hour), Median: report.Duration(4*time.Hour + 30*time.Minute),
-		P90: report.Duration(9 * time.Hour),
+		Mean: new(report.Duration(5 * time.Hour)), Median: new(report.Duration(4*time.Hour + 30*time.Minute)),
+		P90: new(report.Duration(9 * time.Hour)),
 	}
 	figures := report.Figures{
-		Registered: 24, Resolved: 20, Closed: 19, FirstContact: 8, FirstContactRate: 0.4,
-		Reassignments: 1, Backlog: report.Backlog{Open: 4, Ageing: []report.AgeBucket{
+		Registered: 24, Resolved: 20, Closed: 19, FirstContact: 8, FirstContactRate: new(0.4),
+		Reassignments: 1, ReopenRate: new(0.0), Backlog: report.Backlog{Open: 4, Ageing: []report.AgeBucket{
 			{Over: 0, Count: 3}, {Over: report.Duration(24 * time.Hour), Count: 1},
 		}},
 		Metrics: []report.MetricFigures{resolution},
@@ -65,7 +65,7 @@ func ExampleWriteCSV() {
 		return
 	}
 	a := back.Agreements[0]
-	fmt.Printf("read back: %s, %s for %s, p90 %s, credit %d\n", a.Agreement, a.ProviderName, a.ConsumerName, a.Metrics[0].P90, a.Credit.Amount)
+	fmt.Printf("read back: %s, %s for %s, p90 %s, credit %d\n", a.Agreement, a.ProviderName, a.ConsumerName, *a.Metrics[0].P90, a.Credit.Amount)
 	// Output:
 	// period_from,period_to,section,key,name,registered,resolved,closed,cancelled,first_contact,first_contact_rate,reassignments,ping_pong,reopened,reopen_rate,backlog_open,backlog_over_0s,backlog_over_24h0m0s,agreement,kind,provider,consumer,provider_name,consumer_name,objective,metric,met,breached,compliance,shortfall,stopped,mean,median,p90,missed,credit_percent,credit_amount,credit_currency,zone,as_of
 	// 2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,total,,,24,20,19,0,8,0.4,1,0,0,0,4,3,1,SLA Gold,SLA,0190a000-0000-7000-8000-000000000001,,,,0.95,resolution,18,2,0.9,0.05,20,5h0m0s,4h30m0s,9h0m0s,0,,,,,

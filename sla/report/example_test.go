@@ -59,7 +59,7 @@ func ExampleCompute() {
 	m := a.Metrics[0]
 	fmt.Printf("%s %s: %d met, %d breached, compliance %.1f%% against %.1f%%\n",
 		a.Agreement, m.Metric, m.Met, m.Breached, 100**m.Compliance, 100*m.Objective)
-	fmt.Printf("working time: median %s, 90th percentile %s\n", m.Median, m.P90)
+	fmt.Printf("working time: median %s, 90th percentile %s\n", *m.Median, *m.P90)
 	fmt.Printf("credit: %g%% of the fee, %d.%02d %s\n", a.Credit.Percent, a.Credit.Amount/100, a.Credit.Amount%100, a.Credit.Currency)
 	// Output:
 	// Network UC resolution: 3 met, 1 breached, compliance 75.0% against 90.0%

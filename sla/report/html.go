@@ -65,7 +65,9 @@ func HTMLStyleSources() []string { return slices.Clone(styleSources) }
 //
 // A Partial report's page says at its top and in its section that the
 // period has not ended and as of when its figures are; a metric that
-// decided no ticket shows "no tickets" and has no point in the chart.
+// decided no ticket shows "no tickets" and has no point in the chart, one
+// whose clocks none stopped a dash for its median and P90, and a group
+// that resolved none "none resolved" for its rates.
 //
 // The page has no script, fetches nothing (styles are inline, fonts the
 // reader's own) and can be mailed or archived as one file. The reports must
@@ -262,8 +264,8 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 		{"Resolved", strconv.Itoa(t.Resolved)},
 		{"Closed", strconv.Itoa(t.Closed)},
 		{"Cancelled", strconv.Itoa(t.Cancelled)},
-		{"Resolved at first contact", fmt.Sprintf("%d (%s)", t.FirstContact, percent(t.FirstContactRate))},
-		{"Reopened", fmt.Sprintf("%d (%s)", t.Reopened, percent(t.ReopenRate))},
+		{"Resolved at first contact", fmt.Sprintf("%d (%s)", t.FirstContact, figureText(t.FirstContactRate, percent, noneResolved))},
+		{"Reopened", fmt.Sprintf("%d (%s)", t.Reopened, figureText(t.ReopenRate, percent, noneResolved))},
 		{"Re-assignments", strconv.Itoa(t.Reassignments)},
 		{"Ping-pong", strconv.Itoa(t.PingPong)},
 		{"Open at the end", strconv.Itoa(t.Backlog.Open)},
@@ -291,16 +293,10 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 			}
 			row.Metric = string(m.Metric)
 			row.Met, row.Breached, row.Missed = m.Met, m.Breached, m.Missed
-			row.Compliance, row.Objective = "–", percent(m.Objective)
-			if m.Compliance != nil {
-				row.Compliance = percent(*m.Compliance)
-			}
+			row.Compliance, row.Objective = figureText(m.Compliance, percent, "–"), percent(m.Objective)
 			row.NoTickets = m.Compliance == nil
 			row.Breach = m.Shortfall > 0
-			row.Median, row.P90 = "–", "–"
-			if m.Stopped > 0 {
-				row.Median, row.P90 = durationText(m.Median), durationText(m.P90)
-			}
+			row.Median, row.P90 = figureText(m.Median, durationText, "–"), figureText(m.P90, durationText, "–")
 			out.Agreements = append(out.Agreements, row)
 		}
 	}
@@ -317,7 +313,7 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 			f := &g.Figures
 			b.Rows = append(b.Rows, htmlGroupRow{
 				Label: groupLabel(g), Registered: f.Registered, Resolved: f.Resolved,
-				FirstContact: percent(f.FirstContactRate), Reopen: percent(f.ReopenRate),
+				FirstContact: figureText(f.FirstContactRate, percent, noneResolved), Reopen: figureText(f.ReopenRate, percent, noneResolved),
 				Backlog: f.Backlog.Open, Breached: breaches(f),
 			})
 		}
@@ -351,6 +347,19 @@ func percent(f float64) string {
 		return "n/a"
 	}
 	return strings.TrimSuffix(strconv.FormatFloat(f*100, 'f', 1, 64), ".0") + "%"
+}
+
+// noneResolved stands on the page for a rate of the tickets resolved when
+// none was: no ticket, no figure (decision 43).
+const noneResolved = "none resolved"
+
+// figureText is text(*v) for a figure that tickets may not have given, and
+// none, the text that stands for it, when there is no figure (nil).
+func figureText[T any](v *T, text func(T) string, none string) string {
+	if v == nil {
+		return none
+	}
+	return text(*v)
 }
 
 // durationText writes a duration for people: to the minute from an hour,
@@ -797,6 +806,11 @@ func complianceChart(s chartData) svgChart {
 		obj := ""
 		if sr.hasObj {
 			obj = ", objective " + percent(sr.objective)
+		}
+		if len(values) == 0 {
+			// A reader of the description learns what the missing
+			// line means, as one of the page learns from the table.
+			values = []string{"no tickets"}
 		}
 		desc = append(desc, sr.label+obj+": "+strings.Join(values, ", "))
 	}

@@ -6,16 +6,17 @@ import (
 )
 
 // durationStats returns the mean, median and 90th percentile of sorted, a
-// sorted list of non-negative working times (zeros when it is empty).
+// sorted list of non-negative working times, and none (nil) when it is
+// empty (decision 43).
 //
 // The percentiles are nearest-rank (see Compute): the p-th percentile of n
 // values is the value at rank ceil(p n / 100), counting from 1. The mean sums
 // in 128 bits, since a million clocks of a few weeks each overflow an int64
 // of nanoseconds, and rounds half up to the nanosecond.
-func durationStats(sorted []time.Duration) (mean, median, p90 Duration) {
+func durationStats(sorted []time.Duration) (mean, median, p90 *Duration) {
 	n := uint64(len(sorted))
 	if n == 0 {
-		return 0, 0, 0
+		return nil, nil, nil
 	}
 	var hi, lo uint64
 	for _, d := range sorted {
@@ -28,7 +29,7 @@ func durationStats(sorted []time.Duration) (mean, median, p90 Duration) {
 	if r >= n-r {
 		q++
 	}
-	return Duration(q), Duration(sorted[nearestRank(50, len(sorted))-1]), Duration(sorted[nearestRank(90, len(sorted))-1])
+	return new(Duration(q)), new(Duration(sorted[nearestRank(50, len(sorted))-1])), new(Duration(sorted[nearestRank(90, len(sorted))-1]))
 }
 
 // nearestRank is ceil(p n / 100), at least 1.

@@ -527,8 +527,8 @@ func (n *naive) figures(p report.Period, g []report.Ticket, own func(*sla.Agreem
 		}
 	}
 	if f.Resolved > 0 {
-		f.FirstContactRate = float64(f.FirstContact) / float64(f.Resolved)
-		f.ReopenRate = float64(f.Reopened) / float64(f.Resolved)
+		f.FirstContactRate = new(float64(f.FirstContact) / float64(f.Resolved))
+		f.ReopenRate = new(float64(f.Reopened) / float64(f.Resolved))
 	}
 	f.Backlog.Ageing = []report.AgeBucket{}
 	for i, over := range n.ageing {
@@ -611,9 +611,9 @@ func (n *naive) metric(p report.Period, g []report.Ticket, a *sla.Agreement, m s
 		}
 		// Round half up: floor((2 sum + n) / 2n).
 		num := new(big.Int).Add(new(big.Int).Lsh(sum, 1), big.NewInt(int64(len(durations))))
-		mf.Mean = report.Duration(num.Div(num, big.NewInt(2*int64(len(durations)))).Int64())
-		mf.Median = report.Duration(durations[nRank(50, len(durations))-1])
-		mf.P90 = report.Duration(durations[nRank(90, len(durations))-1])
+		mf.Mean = new(report.Duration(num.Div(num, big.NewInt(2*int64(len(durations)))).Int64()))
+		mf.Median = new(report.Duration(durations[nRank(50, len(durations))-1]))
+		mf.P90 = new(report.Duration(durations[nRank(90, len(durations))-1]))
 	}
 	return mf, measured
 }

@@ -154,12 +154,15 @@ type Figures struct {
 	Cancelled  int `json:"cancelled"`
 	// Of the tickets resolved in the period: resolved at first contact,
 	// their re-assignments and ping-pongs, and those reopened at least once.
-	FirstContact     int     `json:"first_contact"`
-	FirstContactRate float64 `json:"first_contact_rate"`
-	Reassignments    int     `json:"reassignments"`
-	PingPong         int     `json:"ping_pong"`
-	Reopened         int     `json:"reopened"`
-	ReopenRate       float64 `json:"reopen_rate"`
+	FirstContact int `json:"first_contact"`
+	// FirstContactRate is FirstContact / Resolved, and nil when none was
+	// resolved: no ticket gives no figure, rather than a 0 % nobody earned.
+	FirstContactRate *float64 `json:"first_contact_rate" jsonschema:"nullable"`
+	Reassignments    int      `json:"reassignments"`
+	PingPong         int      `json:"ping_pong"`
+	Reopened         int      `json:"reopened"`
+	// ReopenRate is Reopened / Resolved, and nil when none was resolved.
+	ReopenRate *float64 `json:"reopen_rate" jsonschema:"nullable"`
 	// Backlog is what was open at the end of the period (at AsOf for a
 	// Partial report).
 	Backlog Backlog `json:"backlog"`
@@ -204,12 +207,15 @@ type MetricFigures struct {
 	Objective  float64  `json:"objective"`
 	// Shortfall is Objective - Compliance when positive, else zero (also
 	// when there is no Compliance).
-	Shortfall float64  `json:"shortfall"`
-	Stopped   int      `json:"stopped"`
-	Mean      Duration `json:"mean"`
-	Median    Duration `json:"median"`
-	P90       Duration `json:"p90"`
-	Missed    int      `json:"missed"`
+	Shortfall float64 `json:"shortfall"`
+	Stopped   int     `json:"stopped"`
+	// Mean, Median and P90 describe the working times of the Stopped
+	// clocks, and are nil when none stopped: no clock gives no figure,
+	// rather than a 0s that nothing took.
+	Mean   *Duration `json:"mean" jsonschema:"nullable"`
+	Median *Duration `json:"median" jsonschema:"nullable"`
+	P90    *Duration `json:"p90" jsonschema:"nullable"`
+	Missed int       `json:"missed"`
 }
 
 // AgreementFigures are an agreement's metrics over all the tickets it
