@@ -3959,16 +3959,19 @@ components:
           description: Clocks that stopped in the period, met or breached; mean, median and p90 describe them.
         mean:
           description: Mean working time of the clocks that stopped, and null when none stopped.
+          type: string
           nullable: true
           allOf:
             - $ref: '#/components/schemas/Duration'
         median:
           description: Median working time of the clocks that stopped, and null when none stopped.
+          type: string
           nullable: true
           allOf:
             - $ref: '#/components/schemas/Duration'
         p90:
           description: 90th percentile of the working time of the clocks that stopped, and null when none stopped.
+          type: string
           nullable: true
           allOf:
             - $ref: '#/components/schemas/Duration'
