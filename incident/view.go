@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
 )
@@ -146,6 +147,27 @@ func (v View) Event(ev itsm.Event) (itsm.Event, bool, error) {
 func (s *Service) View(ctx context.Context, actor itsm.Actor, id itsm.ID) (View, error) {
 	_, v, err := s.get(ctx, actor, id)
 	return v, err
+}
+
+// ViewAt returns what the actor's organisation saw of incident id at the
+// instant at: as View, except that a supplier sees nothing of the incident
+// before it was first delegated to it, although it reads the whole history
+// once it holds it. A reader that may decide an event's visibility more
+// than once, such as a webhook sending again after a restart, decides by
+// the event's time and so gets the same answer every time: by View, an
+// event skipped before the supplier held the incident would be sent after
+// a later one once it does, out of the log's order.
+func (s *Service) ViewAt(ctx context.Context, actor itsm.Actor, id itsm.ID, at time.Time) (View, error) {
+	inc, v, err := s.get(ctx, actor, id)
+	if err != nil || v != ViewChain || actor.Organisation == inc.Desk {
+		return v, err
+	}
+	for _, a := range inc.Assignments {
+		if a.Organisation == actor.Organisation && !a.Delegated.After(at) {
+			return v, nil
+		}
+	}
+	return ViewNone, nil
 }
 
 // What the customer sees of each payload: forCustomer returns the payload

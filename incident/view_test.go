@@ -335,3 +335,48 @@ func mustMarshal(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestViewAt checks that a supplier's view of an incident's past begins at
+// its first delegation, whatever it holds now, so that a reader deciding an
+// event twice decides it the same way; the desk and the customer see an
+// event as they see the incident.
+func TestViewAt(t *testing.T) {
+	w, stranger, _, inc := viewWorld(t)
+	byOrg := map[string]itsm.Actor{"desk": w.agent, "workplace": w.workAgent, "network": w.netAgent, "customer": w.user,
+		"stranger": {Organisation: stranger.ID, Person: "sam", Roles: []itsm.Role{itsm.RoleAgent}}}
+	first := map[string]time.Time{}
+	for _, a := range inc.Assignments {
+		for name, who := range byOrg {
+			if who.Organisation == a.Organisation && first[name].IsZero() {
+				first[name] = a.Delegated
+			}
+		}
+	}
+	if first["workplace"].IsZero() || first["network"].IsZero() || !first["workplace"].Before(first["network"]) {
+		t.Fatalf("the world delegates to workplace, then network: %v", first)
+	}
+	for _, e := range w.events(inc.ID) {
+		for name, who := range byOrg {
+			got, err := w.svc.ViewAt(w.ctx, who, inc.ID, e.Time)
+			if name == "stranger" {
+				if !itsm.IsCode(err, itsm.CodeNotFound) {
+					t.Errorf("a stranger's view at %s: %v %v, want not found", e.Type, got, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := incident.ViewChain
+			switch {
+			case name == "customer":
+				want = incident.ViewCustomer
+			case name != "desk" && e.Time.Before(first[name]):
+				want = incident.ViewNone
+			}
+			if got != want {
+				t.Errorf("%s's view at %s (%s): %v, want %v", name, e.Type, e.Time.Format(time.TimeOnly), got, want)
+			}
+		}
+	}
+}

@@ -320,10 +320,21 @@ func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (
 		return nil, err
 	}
 	out := api.ListEvents200JSONResponse{Items: []api.Event{}, Next: req.Params.After}
+	// The feed shows an incident's whole history to whoever may read the
+	// incident now, so one view per incident serves the page.
 	views := map[itsm.ID]incident.View{}
+	view := func(ev itsm.Event) (incident.View, error) {
+		v, ok := views[ev.Subject]
+		if ok {
+			return v, nil
+		}
+		v, err := a.svc.View(ctx, who, ev.Subject)
+		views[ev.Subject] = v
+		return v, err
+	}
 	for _, ev := range events {
 		out.Next = ev.Seq
-		seen, ok, err := a.sees(ctx, who, admin, ev, views)
+		seen, ok, err := a.sees(who, admin, ev, view)
 		if err != nil {
 			return nil, err
 		}
@@ -335,8 +346,8 @@ func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (
 }
 
 // sees returns ev as the actor may see it, and false when it may not see
-// it; views remembers the actor's view of each incident for the page.
-func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Event, views map[itsm.ID]incident.View) (itsm.Event, bool, error) {
+// it; view answers the actor's view of the event's incident.
+func (a *API) sees(who itsm.Actor, admin bool, ev itsm.Event, view func(itsm.Event) (incident.View, error)) (itsm.Event, bool, error) {
 	switch ev.Kind {
 	case auth.KindOrganisation, auth.KindToken, KindCalendar, KindAgreement:
 		// The configuration of the delivery: its administrators' business.
@@ -345,18 +356,13 @@ func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Even
 		if ev.Subject.IsZero() {
 			return ev, false, nil
 		}
-		v, ok := views[ev.Subject]
-		if !ok {
-			var err error
-			v, err = a.svc.View(ctx, who, ev.Subject)
-			switch {
-			case err == nil:
-			case itsm.IsCode(err, itsm.CodeNotFound) || itsm.IsCode(err, itsm.CodeForbidden):
-				v = incident.ViewNone
-			default:
-				return ev, false, err
-			}
-			views[ev.Subject] = v
+		v, err := view(ev)
+		switch {
+		case err == nil:
+		case itsm.IsCode(err, itsm.CodeNotFound) || itsm.IsCode(err, itsm.CodeForbidden):
+			v = incident.ViewNone
+		default:
+			return ev, false, err
 		}
 		return v.Event(ev)
 	}

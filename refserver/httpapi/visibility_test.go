@@ -173,8 +173,8 @@ func TestCustomerSeesNoWorkNotes(t *testing.T) {
 		t.Fatalf("B's GET: %v %s", err, body(getB))
 	}
 	// The desk's note came before B held the incident: B's GET and feed
-	// show it, but its webhook only if the dispatcher reached that event
-	// after the delegation, which decision 32 leaves to timing.
+	// show it, its webhook never (it starts at B's first delegation,
+	// incident.ViewAt).
 	for _, want := range []struct {
 		text    string
 		webhook bool
@@ -189,8 +189,8 @@ func TestCustomerSeesNoWorkNotes(t *testing.T) {
 		if !bytes.Contains(mustJSON(t, c.feed(c.bob)), []byte(want.text)) {
 			t.Errorf("B's feed lacks %q", want.text)
 		}
-		if want.webhook && !bytes.Contains(mustJSON(t, recvB.payloads()), []byte(want.text)) {
-			t.Errorf("B's webhook lacks %q", want.text)
+		if got := bytes.Contains(mustJSON(t, recvB.payloads()), []byte(want.text)); got != want.webhook {
+			t.Errorf("B's webhook carries %q: %v, want %v", want.text, got, want.webhook)
 		}
 	}
 }

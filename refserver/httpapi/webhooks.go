@@ -19,7 +19,8 @@ const subscriberPerson = "webhook"
 // rule (ListEvents), applied to the owner of a subscription, so that a
 // webhook never delivers what the owner could not read in the feed, nor
 // more of an event. The desk gets the events of its incidents, a supplier
-// those of incidents it holds or held (SD-13), a customer its users',
+// those of incidents it holds or held from its first delegation on
+// (SD-13; incident.ViewAt), a customer its users',
 // without what is internal to the support chain (incident.View). The
 // events of the register and its tokens are never delivered: they are the
 // administrators', and a subscription belongs to an organisation, not to an
@@ -30,7 +31,13 @@ func Visible(svc *incident.Service) webhook.VisibleFunc {
 	a := &API{svc: svc}
 	return func(ctx context.Context, org itsm.ID, ev itsm.Event) (itsm.Event, bool, error) {
 		who := itsm.Actor{Organisation: org, Person: subscriberPerson, Roles: []itsm.Role{itsm.RoleAgent}}
-		return a.sees(ctx, who, false, ev, map[itsm.ID]incident.View{})
+		// Decided as of the event (ViewAt), not as of now: a delivery that
+		// is sent again after a restart must meet the same answer, or an
+		// event skipped before a supplier held the incident would follow
+		// a later one.
+		return a.sees(who, false, ev, func(ev itsm.Event) (incident.View, error) {
+			return svc.ViewAt(ctx, who, ev.Subject, ev.Time)
+		})
 	}
 }
 
