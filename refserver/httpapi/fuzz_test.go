@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	support "github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
@@ -169,8 +170,12 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	if err != nil {
 		return nil, err
 	}
+	groups, err := support.New(support.Config{Store: store, Directory: dir, Admin: httpapi.Admin(dir)})
+	if err != nil {
+		return nil, err
+	}
 	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: auth.NewTokens(dir, log), Incidents: svc,
-		Log: log, Webhooks: hooks, FollowUps: follow})
+		Log: log, Webhooks: hooks, FollowUps: follow, Groups: groups})
 	if err != nil {
 		return nil, err
 	}
