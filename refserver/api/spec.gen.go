@@ -2231,8 +2231,8 @@ paths:
         caller's organisation may not see left out (the desk sees its own
         incidents' events, a supplier those of the incidents it holds or
         held, a customer those of its users' incidents; the platform
-        administration those of the register, its tokens and the service
-        levels). The customer is shown no work note, status update text,
+        administration those of the register, its tokens, the service
+        levels and the organisations' groups). The customer is shown no work note, status update text,
         notification or supplier's reference: incident.commented with a work
         note, incident.referenced and incident.notified are left out, and the
         texts internal to the support chain (a rejection's reason, a status
@@ -2830,6 +2830,12 @@ components:
         - followup.approved.json
         - followup.rejected.json
         - followup.corrected.json
+        - group.created.json
+        - group.renamed.json
+        - group.members_changed.json
+        - group.email_changed.json
+        - group.deactivated.json
+        - group.activated.json
         - report.json
 
     # Problems.

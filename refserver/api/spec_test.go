@@ -350,6 +350,9 @@ func TestSchemasAreServed(t *testing.T) {
 	for _, p := range followup.Payloads() {
 		want = append(want, p.Type()+".json")
 	}
+	for _, p := range chain.Payloads() {
+		want = append(want, p.Type()+".json")
+	}
 	want = append(want, incident.NotificationEvent+".json", "report.json")
 	var got []string
 	for name, s := range served {

@@ -206,8 +206,8 @@ type ClientInterface interface {
 	// caller's organisation may not see left out (the desk sees its own
 	// incidents' events, a supplier those of the incidents it holds or
 	// held, a customer those of its users' incidents; the platform
-	// administration those of the register, its tokens and the service
-	// levels). The customer is shown no work note, status update text,
+	// administration those of the register, its tokens, the service
+	// levels and the organisations' groups). The customer is shown no work note, status update text,
 	// notification or supplier's reference: incident.commented with a work
 	// note, incident.referenced and incident.notified are left out, and the
 	// texts internal to the support chain (a rejection's reason, a status
@@ -1386,8 +1386,8 @@ func (c *Client) ListDueClocks(ctx context.Context, params *ListDueClocksParams,
 // caller's organisation may not see left out (the desk sees its own
 // incidents' events, a supplier those of the incidents it holds or
 // held, a customer those of its users' incidents; the platform
-// administration those of the register, its tokens and the service
-// levels). The customer is shown no work note, status update text,
+// administration those of the register, its tokens, the service
+// levels and the organisations' groups). The customer is shown no work note, status update text,
 // notification or supplier's reference: incident.commented with a work
 // note, incident.referenced and incident.notified are left out, and the
 // texts internal to the support chain (a rejection's reason, a status
@@ -6760,8 +6760,8 @@ type ClientWithResponsesInterface interface {
 	// caller's organisation may not see left out (the desk sees its own
 	// incidents' events, a supplier those of the incidents it holds or
 	// held, a customer those of its users' incidents; the platform
-	// administration those of the register, its tokens and the service
-	// levels). The customer is shown no work note, status update text,
+	// administration those of the register, its tokens, the service
+	// levels and the organisations' groups). The customer is shown no work note, status update text,
 	// notification or supplier's reference: incident.commented with a work
 	// note, incident.referenced and incident.notified are left out, and the
 	// texts internal to the support chain (a rejection's reason, a status
@@ -13648,8 +13648,8 @@ func (c *ClientWithResponses) ListDueClocksWithResponse(ctx context.Context, par
 // caller's organisation may not see left out (the desk sees its own
 // incidents' events, a supplier those of the incidents it holds or
 // held, a customer those of its users' incidents; the platform
-// administration those of the register, its tokens and the service
-// levels). The customer is shown no work note, status update text,
+// administration those of the register, its tokens, the service
+// levels and the organisations' groups). The customer is shown no work note, status update text,
 // notification or supplier's reference: incident.commented with a work
 // note, incident.referenced and incident.notified are left out, and the
 // texts internal to the support chain (a rejection's reason, a status
