@@ -120,21 +120,21 @@ info:
 
     ## Optimistic concurrency
 
-    Responses that carry an incident carry its version as a strong ` +
+    Responses that carry an incident or a group carry its version as a
+    strong ` +
 	"`" +
 	`ETag` +
 	"`" +
-	`.
-    A command sent with ` +
+	`. A command sent with ` +
 	"`" +
 	`If-Match: <that ETag>` +
 	"`" +
-	` is applied only if the
-    incident has not changed since; otherwise it fails with 412 and changes
-    nothing. The check is made inside the transaction that applies the
-    command, so no other writer can slip in between. Without If-Match a
-    command applies to the incident as it is when the command runs, which the
-    domain rules still check.
+	` is applied
+    only if the incident (or group) has not changed since; otherwise it
+    fails with 412 and changes nothing. The check is made inside the
+    transaction that applies the command, so no other writer can slip in
+    between. Without If-Match a command applies to the record as it is when
+    the command runs, which the domain rules still check.
 
     ## Retries
 
@@ -2529,7 +2529,7 @@ components:
   headers:
     ETag:
       required: true
-      description: The version of the incident (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
+      description: The version of the incident or group (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
       schema:
         type: string
     Location:
@@ -2542,7 +2542,7 @@ components:
     IfMatch:
       name: If-Match
       in: header
-      description: The ETag of the incident as the caller last read it. The command applies only if the incident is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+      description: The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
       schema:
         type: string
         maxLength: 200
