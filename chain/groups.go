@@ -326,14 +326,14 @@ func (s *Groups) change(ctx context.Context, actor itsm.Actor, id itsm.ID, decid
 	if err != nil {
 		return nil, err
 	}
+	if !s.changes(actor, of.ID) {
+		return nil, forbidden(fmt.Sprintf("change group %s", id), actor, of)
+	}
 	var out *Group
 	err = s.write(ctx, func(tx itsm.WriteTx) (bool, error) {
 		g, err := load(tx, id)
 		if err != nil {
 			return true, err
-		}
-		if !s.changes(actor, of.ID) {
-			return true, forbidden(fmt.Sprintf("change group %q", g.Name), actor, of)
 		}
 		if s.expect != 0 && g.Version != s.expect {
 			return true, &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("group %s is at version %d, not %d: %w",
@@ -500,8 +500,9 @@ func (s *Groups) List(ctx context.Context, actor itsm.Actor, org itsm.ID, o List
 
 // Check checks h against the register as it is now (CheckHolder): the
 // group is one of the organisation's and active, the assignee one of its
-// members. It answers for the register, not for an actor; the ticket
-// command that names the holder decides who may.
+// members. It answers for the register, not for an actor, and does not ask
+// the directory about the organisation: the ticket command that names the
+// holder decides who may, and to which organisation the ticket may go.
 func (s *Groups) Check(ctx context.Context, h Holder) error {
 	return s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error { return CheckHolder(tx, h) })
 }
