@@ -106,7 +106,7 @@ func (s *Service) reopenWindow(desk itsm.ID) time.Duration {
 // Limits on the text of commands, so that one incident stays well within the
 // store's record size however long it lives.
 const (
-	MaxSummary = 300
+	MaxSummary = itsm.MaxLabel
 	MaxText    = 64 << 10
 )
 
@@ -384,20 +384,9 @@ func trim(labels ...*string) {
 	}
 }
 
-// checkLabel accepts short one-line text: valid UTF-8 without control
-// characters, at most MaxSummary bytes.
-func checkLabel(name, v string) error {
-	if len(v) > MaxSummary {
-		return itsm.Errorf(itsm.CodeInvalid, "%s is %d bytes, more than %d", name, len(v), MaxSummary)
-	}
-	if !utf8.ValidString(v) {
-		return itsm.Errorf(itsm.CodeInvalid, "%s is not valid UTF-8", name)
-	}
-	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return itsm.Errorf(itsm.CodeInvalid, "%s contains a control character", name)
-	}
-	return nil
-}
+// checkLabel accepts short one-line text (itsm.CheckLabel); MaxSummary is
+// the same length.
+func checkLabel(name, v string) error { return itsm.CheckLabel(name, v) }
 
 func checkText(name, v string, required bool) error {
 	switch {

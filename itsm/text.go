@@ -28,3 +28,23 @@ func Printable(s string, limit int) string {
 	}
 	return s
 }
+
+// MaxLabel is the longest label CheckLabel accepts, in bytes.
+const MaxLabel = 300
+
+// CheckLabel accepts short one-line text, such as a category or a group's
+// name: valid UTF-8 without control characters, at most MaxLabel bytes. An
+// empty label passes; whoever requires one says so. It returns an *Error
+// with CodeInvalid naming the label as name.
+func CheckLabel(name, v string) error {
+	if len(v) > MaxLabel {
+		return Errorf(CodeInvalid, "%s is %d bytes, more than %d", name, len(v), MaxLabel)
+	}
+	if !utf8.ValidString(v) {
+		return Errorf(CodeInvalid, "%s is not valid UTF-8", name)
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return Errorf(CodeInvalid, "%s contains a control character", name)
+	}
+	return nil
+}

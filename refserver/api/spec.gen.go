@@ -120,21 +120,21 @@ info:
 
     ## Optimistic concurrency
 
-    Responses that carry an incident carry its version as a strong ` +
+    Responses that carry an incident or a group carry its version as a
+    strong ` +
 	"`" +
 	`ETag` +
 	"`" +
-	`.
-    A command sent with ` +
+	`. A command sent with ` +
 	"`" +
 	`If-Match: <that ETag>` +
 	"`" +
-	` is applied only if the
-    incident has not changed since; otherwise it fails with 412 and changes
-    nothing. The check is made inside the transaction that applies the
-    command, so no other writer can slip in between. Without If-Match a
-    command applies to the incident as it is when the command runs, which the
-    domain rules still check.
+	` is applied
+    only if the incident (or group) has not changed since; otherwise it
+    fails with 412 and changes nothing. The check is made inside the
+    transaction that applies the command, so no other writer can slip in
+    between. Without If-Match a command applies to the record as it is when
+    the command runs, which the domain rules still check.
 
     ## Retries
 
@@ -207,6 +207,8 @@ tags:
     description: Running service-level clocks, by due time.
   - name: organisations
     description: The register of organisations (customer, desk, suppliers) and their rights per domain; changed by the platform administration only.
+  - name: groups
+    description: The groups of each organisation of the support chain (a desk's first and second line, a supplier's teams) that will hold tickets; managed by the organisation's administrators (SD-11).
   - name: tokens
     description: Bearer tokens, each standing for one actor; issued and revoked by the platform administration for anyone, and by an organisation's administrators for their own organisation's people.
   - name: calendars
@@ -571,6 +573,145 @@ paths:
         default:
           $ref: '#/components/responses/DefaultProblem'
 
+  /v1/organisations/{id}/groups:
+    parameters:
+      - $ref: '#/components/parameters/OrganisationID'
+    get:
+      tags: [groups]
+      operationId: listGroups
+      summary: List an organisation's groups
+      description: |
+        The organisation's groups, active and inactive, in name order
+        without regard to case. The organisation's own people may list
+        them, and a desk's agents and administrators those of every
+        supplier, to delegate to one (SD-11), as may the platform
+        administration. For anyone else the organisation is not found: one
+        supplier does not learn of another's groups, and a customer of
+        none (SD-13).
+      parameters:
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of groups.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/GroupPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [groups]
+      operationId: createGroup
+      summary: Create a group
+      description: |
+        Adds an active group to a desk or a supplier (a customer holds no
+        tickets and has none). The organisation's administrators only, and
+        the platform administration; an agent, or another organisation's
+        administrator, is refused with 403 (or 404 when it may not know of
+        the organisation). The name is trimmed and must be free within the
+        organisation whatever the case (409 when taken); members are
+        people's stable identities, kept sorted and once each.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/GroupInput'
+      responses:
+        "201":
+          description: Created.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SupportGroup'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/organisations/{id}/groups/{group}:
+    parameters:
+      - $ref: '#/components/parameters/OrganisationID'
+      - $ref: '#/components/parameters/GroupID'
+    get:
+      tags: [groups]
+      operationId: getGroup
+      summary: Get a group
+      description: One group of the organisation, if the caller may know of the organisation's groups (see listGroups); any other is not found.
+      responses:
+        "200":
+          $ref: '#/components/responses/GroupResult'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    patch:
+      tags: [groups]
+      operationId: updateGroup
+      summary: Rename a group, set its members or e-mail, deactivate or activate it
+      description: |
+        Changes what the body names and leaves the rest, all in one
+        transaction: every change or, on any refusal, none. Each change is
+        one event (group.renamed, group.members_changed,
+        group.email_changed, group.deactivated, group.activated); a body
+        that changes nothing writes nothing and answers the group as it is.
+        Tickets will name the group by ID, so a rename changes no history;
+        a deactivated group keeps its name and history and takes no new
+        tickets. The organisation's administrators only, and the platform
+        administration (403 for the organisation's other people and for a
+        desk's administrator changing a supplier's group; 404 for those who
+        may not know of the group). Send the ETag in If-Match to change
+        only the version read (412 otherwise).
+      parameters:
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/GroupChange'
+      responses:
+        "200":
+          $ref: '#/components/responses/GroupResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
   /v1/tokens:
     get:
       tags: [tokens]
@@ -2090,8 +2231,8 @@ paths:
         caller's organisation may not see left out (the desk sees its own
         incidents' events, a supplier those of the incidents it holds or
         held, a customer those of its users' incidents; the platform
-        administration those of the register, its tokens and the service
-        levels). The customer is shown no work note, status update text,
+        administration those of the register, its tokens, the service
+        levels and the organisations' groups). The customer is shown no work note, status update text,
         notification or supplier's reference: incident.commented with a work
         note, incident.referenced and incident.notified are left out, and the
         texts internal to the support chain (a rejection's reason, a status
@@ -2388,7 +2529,7 @@ components:
   headers:
     ETag:
       required: true
-      description: The version of the incident (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
+      description: The version of the incident or group (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
       schema:
         type: string
     Location:
@@ -2401,7 +2542,7 @@ components:
     IfMatch:
       name: If-Match
       in: header
-      description: The ETag of the incident as the caller last read it. The command applies only if the incident is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+      description: The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
       schema:
         type: string
         maxLength: 200
@@ -2427,6 +2568,13 @@ components:
       in: path
       required: true
       description: The organisation's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    GroupID:
+      name: group
+      in: path
+      required: true
+      description: The group's ID.
       schema:
         $ref: '#/components/schemas/ID'
     TokenID:
@@ -2501,6 +2649,15 @@ components:
         $ref: '#/components/schemas/ReportFormat'
 
   responses:
+    GroupResult:
+      description: The group as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/SupportGroup'
     IncidentResult:
       description: The incident as it is now.
       headers:
@@ -2673,6 +2830,12 @@ components:
         - followup.approved.json
         - followup.rejected.json
         - followup.corrected.json
+        - group.created.json
+        - group.renamed.json
+        - group.members_changed.json
+        - group.email_changed.json
+        - group.deactivated.json
+        - group.activated.json
         - report.json
 
     # Problems.
@@ -3536,6 +3699,109 @@ components:
           description: The history that service levels are measured on - one interval per change of state, holder, group or priority, and one per status update.
           items:
             $ref: '#/components/schemas/Interval'
+    SupportGroup:
+      type: object
+      description: A group of a desk or a supplier that holds tickets, such as the desk's first line or a supplier's network team. Tickets refer to groups by ID, so renaming one changes no history.
+      additionalProperties: false
+      required: [id, organisation, name, members, active, created, changed]
+      x-go-type: chain.Group
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/chain
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        organisation:
+          description: The desk or supplier whose group it is; it never changes.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        name:
+          type: string
+          description: Unique within the organisation, whatever the case.
+        members:
+          type: array
+          description: The people of the group by stable identity (the person of their actor), sorted, each once.
+          items:
+            type: string
+        active:
+          type: boolean
+          description: False once deactivated; an inactive group takes no new tickets.
+        email:
+          type: string
+          description: Where notifications to the group go, if anywhere.
+        created:
+          type: string
+          format: date-time
+          description: When the group was created.
+        changed:
+          type: string
+          format: date-time
+          description: When the group last changed.
+    GroupInput:
+      type: object
+      description: A new group.
+      additionalProperties: false
+      required: [name]
+      properties:
+        name:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: One line, trimmed, unique within the organisation whatever the case.
+        members:
+          type: array
+          maxItems: 1000
+          description: People by stable identity (the person of their actor); none when absent.
+          items:
+            $ref: '#/components/schemas/GroupMember'
+        email:
+          type: string
+          maxLength: 254
+          description: One bare e-mail address for notifications, such as network@nordnat.example; none when absent or empty.
+    GroupChange:
+      type: object
+      description: What to change of a group; a property left out stays as it is.
+      additionalProperties: false
+      properties:
+        name:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: The new name, unique within the organisation whatever the case.
+          x-go-type-skip-optional-pointer: false
+        members:
+          type: array
+          maxItems: 1000
+          description: Every member from now on; an empty list leaves none.
+          items:
+            $ref: '#/components/schemas/GroupMember'
+          x-go-type-skip-optional-pointer: false
+        email:
+          type: string
+          maxLength: 254
+          description: The address from now on; empty removes it.
+          x-go-type-skip-optional-pointer: false
+        active:
+          type: boolean
+          description: false deactivates the group, true activates it again.
+          x-go-type-skip-optional-pointer: false
+    GroupMember:
+      type: string
+      minLength: 1
+      maxLength: 300
+      description: A person's stable identity, as the person of their actor.
+    GroupPage:
+      type: object
+      description: One page of groups.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/SupportGroup'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
     IncidentPage:
       type: object
       description: One page of incidents.

@@ -29,6 +29,7 @@
 package api
 
 import (
+	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
@@ -46,8 +47,8 @@ func Spec() []byte { return []byte(specYAML) }
 
 // Schemas returns the JSON Schemas the server publishes under /schemas/,
 // keyed by file name: "<type>.json" for the data of each event type of
-// packages incident and followup (incident.delegated.json,
-// notification.sent.json, followup.approved.json, ...) and report.json for
+// packages incident, followup and chain (incident.delegated.json,
+// notification.sent.json, followup.approved.json, group.renamed.json, ...) and report.json for
 // a report. The names are the SchemaName values of the document, and each
 // schema's $id ends in its name.
 func Schemas() (map[string][]byte, error) {
@@ -59,6 +60,13 @@ func Schemas() (map[string][]byte, error) {
 	fu, err := followup.Schemas()
 	if err != nil {
 		return nil, err
+	}
+	groups, err := chain.Schemas()
+	if err != nil {
+		return nil, err
+	}
+	for eventType, s := range groups {
+		out[eventType+".json"] = s
 	}
 	for eventType, s := range inc {
 		out[eventType+".json"] = s

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/spoc-itsm/spoc/chain"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -349,6 +350,9 @@ func TestSchemasAreServed(t *testing.T) {
 	for _, p := range followup.Payloads() {
 		want = append(want, p.Type()+".json")
 	}
+	for _, p := range chain.Payloads() {
+		want = append(want, p.Type()+".json")
+	}
 	want = append(want, incident.NotificationEvent+".json", "report.json")
 	var got []string
 	for name, s := range served {
@@ -392,6 +396,7 @@ func init() {
 		reflect.TypeFor[itsm.Domain](), reflect.TypeFor[auth.Token](),
 		reflect.TypeFor[webhook.Payload](), reflect.TypeFor[webhook.Subscription](), reflect.TypeFor[webhook.Created](),
 		reflect.TypeFor[webhook.Delivery](), reflect.TypeFor[webhook.DeadLetter](), reflect.TypeFor[webhook.State](),
+		reflect.TypeFor[chain.Group](),
 	} {
 		goTypes[path.Base(t.PkgPath())+"."+t.Name()] = t
 	}

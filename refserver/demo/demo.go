@@ -2,7 +2,8 @@
 // it on: the service desk of the municipality of Exempelstad, the
 // municipality as its customer, a network supplier and a workplace
 // supplier, Swedish office hours, the customer's SLA and an underpinning
-// contract with each supplier, and a handful of incidents in different
+// contract with each supplier, the desk's first and second line and the
+// network supplier's two teams, and a handful of incidents in different
 // states. It is what `go run ./refserver --demo` runs.
 //
 // Seed works only through the server's public API, with a platform
@@ -129,6 +130,9 @@ func Seed(ctx context.Context, base string, admin *client.ClientWithResponses, o
 		return cast, nil
 	}
 	if err := settings(ctx, admin, cast); err != nil {
+		return nil, err
+	}
+	if err := groups(ctx, admin, cast); err != nil {
 		return nil, err
 	}
 	people := map[string]*client.ClientWithResponses{}
@@ -290,6 +294,28 @@ func settings(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 		r, err := admin.CreateAgreementWithResponse(ctx, a)
 		if err := check("store the agreement "+a.Name, r, err); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// Groups are the demo's groups, by organisation name: the desk's two
+// lines and the network supplier's two teams, each with the person of the
+// demo who acts for the organisation in the first.
+var Groups = map[string][]api.GroupInput{
+	DeskName:    {{Name: "First line", Members: []string{"dana"}}, {Name: "Second line"}},
+	NetworkName: {{Name: "Network", Members: []string{"nils"}, Email: "network@nordnat.example"}, {Name: "Telephony"}},
+}
+
+// groups creates Groups, as the platform administration may for any
+// organisation (an organisation's own administrators would for theirs).
+func groups(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
+	for org, id := range map[string]itsm.ID{DeskName: cast.Desk, NetworkName: cast.Network} {
+		for _, g := range Groups[org] {
+			r, err := admin.CreateGroupWithResponse(ctx, id, g)
+			if err := check("create the group "+g.Name+" of "+org, r, err); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -134,6 +134,32 @@ func TestSeed(t *testing.T) {
 			t.Errorf("the school incident's clocks are of %v", agreements)
 		}
 	}
+
+	// The desk reads its own lines and the network supplier's teams; the
+	// network supplier its own teams only.
+	groupNames := func(env string, org itsm.ID) []string {
+		t.Helper()
+		r, err := client.Check(as(env).ListGroupsWithResponse(ctx, org, &api.ListGroupsParams{}))
+		if err != nil {
+			t.Fatalf("%s lists the groups of %s: %v", env, org, err)
+		}
+		var out []string
+		for _, g := range r.JSON200.Items {
+			out = append(out, g.Name)
+		}
+		return out
+	}
+	if got := groupNames(demo.EnvDesk, cast.Desk); !slices.Equal(got, []string{"First line", "Second line"}) {
+		t.Errorf("the desk's groups: %q", got)
+	}
+	for _, env := range []string{demo.EnvDesk, demo.EnvNetwork} {
+		if got := groupNames(env, cast.Network); !slices.Equal(got, []string{"Network", "Telephony"}) {
+			t.Errorf("%s sees the network supplier's groups %q", env, got)
+		}
+	}
+	if r, err := as(demo.EnvNetwork).ListGroupsWithResponse(ctx, cast.Desk, &api.ListGroupsParams{}); err != nil || r.StatusCode() != 404 {
+		t.Errorf("the network supplier lists the desk's groups: %v %v", r.StatusCode(), err)
+	}
 }
 
 // TestSeedAgain runs Seed on a database it seeded: nothing new is made,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 
+	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -297,7 +298,7 @@ func (a *API) RevokeToken(ctx context.Context, req api.RevokeTokenRequestObject)
 // decides: the desk its own, a supplier those it holds or held, a customer
 // its users'), each as its view shows it (the customer's without what is
 // internal to the support chain), and for a platform administrator those of
-// the register and its tokens. Everything else (notifications, other kinds
+// the register, its tokens, the service levels and the groups. Everything else (notifications, other kinds
 // of records) is left out until the server serves those records.
 func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (api.ListEventsResponseObject, error) {
 	who, err := actor(ctx)
@@ -349,7 +350,7 @@ func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (
 // it; view answers the actor's view of the event's incident.
 func (a *API) sees(who itsm.Actor, admin bool, ev itsm.Event, view func(itsm.Event) (incident.View, error)) (itsm.Event, bool, error) {
 	switch ev.Kind {
-	case auth.KindOrganisation, auth.KindToken, KindCalendar, KindAgreement:
+	case auth.KindOrganisation, auth.KindToken, KindCalendar, KindAgreement, chain.Kind:
 		// The configuration of the delivery: its administrators' business.
 		return ev, admin, nil
 	case incident.Kind:

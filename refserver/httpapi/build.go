@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/auth"
@@ -29,6 +30,7 @@ type Stack struct {
 	Webhooks   *webhook.Service
 	Dispatcher *webhook.Dispatcher
 	FollowUps  *followup.Service
+	Groups     *chain.Groups
 }
 
 // Hooks configures the webhooks of a Stack.
@@ -82,8 +84,15 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	if err != nil {
 		return nil, fmt.Errorf("the follow-ups: %w", err)
 	}
+	// The platform administrators manage every organisation's groups, as
+	// they do its tokens and subscriptions; each organisation's
+	// administrators its own.
+	s.Groups, err = chain.New(chain.Config{Store: store, Directory: dir, Admin: Admin(dir)})
+	if err != nil {
+		return nil, fmt.Errorf("the groups: %w", err)
+	}
 	s.Handler, err = New(Deps{Store: store, Directory: dir, Tokens: s.Tokens, Incidents: s.Incidents, Log: log,
-		Webhooks: s.Webhooks, FollowUps: s.FollowUps})
+		Webhooks: s.Webhooks, FollowUps: s.FollowUps, Groups: s.Groups})
 	if err != nil {
 		return nil, err
 	}

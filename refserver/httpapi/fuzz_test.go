@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	support "github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
@@ -169,8 +170,12 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	if err != nil {
 		return nil, err
 	}
+	groups, err := support.New(support.Config{Store: store, Directory: dir, Admin: httpapi.Admin(dir)})
+	if err != nil {
+		return nil, err
+	}
 	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: auth.NewTokens(dir, log), Incidents: svc,
-		Log: log, Webhooks: hooks, FollowUps: follow})
+		Log: log, Webhooks: hooks, FollowUps: follow, Groups: groups})
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +234,10 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	s.call(callerDeskAgent, "POST", "/v1/incidents/"+inc.ID+"/delegate", "",
 		fmt.Sprintf(`{"organisation":%q,"group":"network","note":"please look"}`, supA), http.StatusOK)
 
+	var group struct{ ID string }
+	s.decode(s.call(callerAdmin, "POST", "/v1/organisations/"+supA+"/groups", "", `{"name":"Network","members":["alice"]}`,
+		http.StatusCreated), &group)
+
 	var hook struct{ ID string }
 	s.decode(s.call(callerSupplierA, "POST", "/v1/webhooks", "", `{"url":"https://hooks.example.invalid/spoc","types":["incident."]}`,
 		http.StatusCreated), &hook)
@@ -243,7 +252,7 @@ func newFuzzWorld() (*fuzzWorld, error) {
 
 	for k, v := range map[string]string{"city": city, "desk": desk, "supA": supA, "supB": supB, "token": spare,
 		"agreement": ag.ID, "inc": inc.ID, "inc2": inc2.ID, "number": inc.Number, "hook": hook.ID,
-		"followup": fu.ID, "month": month} {
+		"followup": fu.ID, "month": month, "group": group.ID} {
 		w.vars["{"+k+"}"] = v
 	}
 	if w.seq, err = w.lastSeq(); err != nil {

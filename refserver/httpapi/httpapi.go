@@ -26,6 +26,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -56,6 +57,9 @@ type Deps struct {
 	// FollowUps serves the follow-up operations; nil answers them 501.
 	// Build it with FollowUpCompute and Directory and its Permissions.
 	FollowUps *followup.Service
+	// Groups serves the groups of the organisations; nil answers them 501.
+	// Build it with Directory and Admin.
+	Groups *chain.Groups
 }
 
 // API implements api.StrictServerInterface. Build it through New, which
@@ -70,7 +74,9 @@ type API struct {
 	hooks  *webhook.Service
 	// followups is nil when the server runs without follow-ups.
 	followups *followup.Service
-	schemas   map[string][]byte
+	// chain is nil when the server runs without groups.
+	chain   *chain.Groups
+	schemas map[string][]byte
 }
 
 var _ api.StrictServerInterface = (*API)(nil)
@@ -99,7 +105,7 @@ func New(deps Deps) (http.Handler, error) {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "httpapi: Store, Directory, Tokens and Incidents are required")
 	}
 	a := &API{store: deps.Store, dir: deps.Directory, tokens: deps.Tokens, svc: deps.Incidents,
-		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks, followups: deps.FollowUps}
+		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks, followups: deps.FollowUps, chain: deps.Groups}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -25,7 +25,9 @@ import (
 // tokens and webhooks, and another organisation's token does not exist for
 // it. A desk's agreements and calendars are its own: another desk's
 // agreement is not found, and only the platform administrator and the desk
-// that made a calendar replace it.
+// that made a calendar replace it. An organisation's groups are changed by
+// its administrators and the platform; its people read them, and the desk's
+// those of every supplier; to anyone else they do not exist.
 func TestAuthorisationMatrix(t *testing.T) {
 	c := chainOver(newHookWorld(t))
 	ctx := c.ctx
@@ -49,6 +51,18 @@ func TestAuthorisationMatrix(t *testing.T) {
 	if desk2SLA.JSON201 == nil {
 		t.Fatalf("create the second desk's SLA: %s", body(desk2SLA))
 	}
+	// A group of each supplier and of the desk, made by the platform.
+	group := func(org itsm.ID, name string) itsm.ID {
+		r, err := c.admin.CreateGroupWithResponse(ctx, org, api.GroupInput{Name: name, Members: []string{"alice"}})
+		if err != nil || r.JSON201 == nil {
+			t.Fatalf("create group %s: %v %s", name, err, body(r))
+		}
+		return r.JSON201.ID
+	}
+	groupA, groupB := group(c.supA, "Network"), group(c.supB, "Hardware")
+	group(c.desk, "First line")
+	teams := 0
+	rename := func() *string { teams++; s := fmt.Sprint("Team ", teams); return &s }
 	n := 0
 	type call func(*client.ClientWithResponses) (any, error)
 	ops := []struct {
@@ -160,6 +174,36 @@ func TestAuthorisationMatrix(t *testing.T) {
 			return cl.CreateAgreementWithBodyWithResponse(ctx, "application/json",
 				strings.NewReader(agreementJSON(fmt.Sprint("SLA ", n), "SLA", desk2, c.city, "8h", "uc-hours")))
 		}, [7]int{201, 403, 403, 403, 403, 403, 401}},
+		{"listGroups of a supplier", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.ListGroupsWithResponse(ctx, c.supA, nil)
+		}, [7]int{200, 200, 200, 200, 200, 404, 401}},
+		{"listGroups of the desk", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.ListGroupsWithResponse(ctx, c.desk, nil)
+		}, [7]int{200, 200, 404, 200, 404, 404, 401}},
+		{"createGroup of one's own supplier", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.CreateGroupWithResponse(ctx, c.supA, api.GroupInput{Name: *rename()})
+		}, [7]int{201, 403, 201, 403, 403, 404, 401}},
+		{"createGroup of another supplier", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.CreateGroupWithResponse(ctx, c.supB, api.GroupInput{Name: *rename()})
+		}, [7]int{201, 403, 404, 403, 404, 404, 401}},
+		{"createGroup of the desk", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.CreateGroupWithResponse(ctx, c.desk, api.GroupInput{Name: *rename()})
+		}, [7]int{201, 201, 404, 403, 404, 404, 401}},
+		{"createGroup of the customer", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.CreateGroupWithResponse(ctx, c.city, api.GroupInput{Name: *rename()})
+		}, [7]int{400, 404, 404, 404, 404, 403, 401}},
+		{"getGroup of a supplier", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.GetGroupWithResponse(ctx, c.supA, groupA)
+		}, [7]int{200, 200, 200, 200, 200, 404, 401}},
+		{"getGroup under another organisation's path", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.GetGroupWithResponse(ctx, c.supB, groupA)
+		}, [7]int{404, 404, 404, 404, 404, 404, 401}},
+		{"updateGroup of one's own supplier", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.UpdateGroupWithResponse(ctx, c.supA, groupA, nil, api.GroupChange{Name: rename()})
+		}, [7]int{200, 403, 200, 403, 403, 404, 401}},
+		{"updateGroup of another supplier", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.UpdateGroupWithResponse(ctx, c.supB, groupB, nil, api.GroupChange{Name: rename()})
+		}, [7]int{200, 403, 404, 403, 404, 404, 401}},
 	}
 	callers := []struct {
 		name string

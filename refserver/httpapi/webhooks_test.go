@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	support "github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -65,8 +66,12 @@ func newHookWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	groups, err := support.New(support.Config{Store: store, Directory: dir, Admin: httpapi.Admin(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: auth.NewTokens(dir, nil), Incidents: svc,
-		Webhooks: hooks})
+		Webhooks: hooks, Groups: groups})
 	if err != nil {
 		t.Fatal(err)
 	}

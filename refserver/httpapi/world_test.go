@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	support "github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
@@ -60,7 +61,11 @@ func newWorldWith(t *testing.T, orgs []itsm.Organisation, agreements []*sla.Agre
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: auth.NewTokens(dir, nil), Incidents: svc})
+	groups, err := support.New(support.Config{Store: store, Directory: dir, Admin: httpapi.Admin(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: auth.NewTokens(dir, nil), Incidents: svc, Groups: groups})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,170 @@
+package chain
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// Payload is the data of one group event: what changed, and who changed it.
+// Each carries the new value whole rather than a difference, so that an
+// event read alone (a webhook, an audit line) says what the group is now,
+// and Replay is a plain fold.
+type Payload interface {
+	// Type is the event type, such as "group.renamed".
+	Type() string
+	// Actor is who made the change.
+	Actor() itsm.Actor
+	apply(g *Group, at time.Time)
+}
+
+// By is the actor of an event, embedded in every payload.
+type By struct {
+	By itsm.Actor `json:"by"`
+}
+
+// Actor returns who made the change.
+func (b By) Actor() itsm.Actor { return b.By }
+
+// Created: an administrator created the group, active.
+type Created struct {
+	By
+	Organisation itsm.ID  `json:"organisation"`
+	Name         string   `json:"name"`
+	Members      []string `json:"members"`
+	Email        string   `json:"email,omitempty"`
+}
+
+// Renamed: the group got a new name; tickets name it by ID and keep it.
+type Renamed struct {
+	By
+	Name string `json:"name"`
+}
+
+// MembersChanged: the group's members are now these.
+type MembersChanged struct {
+	By
+	Members []string `json:"members"`
+}
+
+// EmailChanged: notifications to the group go to this address now, or
+// nowhere when it is empty.
+type EmailChanged struct {
+	By
+	Email string `json:"email"`
+}
+
+// Deactivated: the group takes no new tickets; it keeps its history.
+type Deactivated struct{ By }
+
+// Activated: a deactivated group takes tickets again.
+type Activated struct{ By }
+
+// Type returns "group.created".
+func (Created) Type() string { return "group.created" }
+
+// Type returns "group.renamed".
+func (Renamed) Type() string { return "group.renamed" }
+
+// Type returns "group.members_changed".
+func (MembersChanged) Type() string { return "group.members_changed" }
+
+// Type returns "group.email_changed".
+func (EmailChanged) Type() string { return "group.email_changed" }
+
+// Type returns "group.deactivated".
+func (Deactivated) Type() string { return "group.deactivated" }
+
+// Type returns "group.activated".
+func (Activated) Type() string { return "group.activated" }
+
+// Payloads returns a zero value of every payload type, for schema generation
+// and documentation.
+func Payloads() []Payload {
+	return []Payload{Created{}, Renamed{}, MembersChanged{}, EmailChanged{}, Deactivated{}, Activated{}}
+}
+
+func (p Created) apply(g *Group, at time.Time) {
+	g.Organisation, g.Name, g.Members, g.Email = p.Organisation, p.Name, slices.Clone(p.Members), p.Email
+	g.Active, g.Created, g.Changed = true, at, at
+}
+
+func (p Renamed) apply(g *Group, at time.Time) { g.Name, g.Changed = p.Name, at }
+
+func (p MembersChanged) apply(g *Group, at time.Time) {
+	g.Members, g.Changed = slices.Clone(p.Members), at
+}
+
+func (p EmailChanged) apply(g *Group, at time.Time) { g.Email, g.Changed = p.Email, at }
+
+func (Deactivated) apply(g *Group, at time.Time) { g.Active, g.Changed = false, at }
+
+func (Activated) apply(g *Group, at time.Time) { g.Active, g.Changed = true, at }
+
+// event wraps a payload applied to g at at as an itsm.Event.
+func event(g *Group, p Payload, at time.Time) (itsm.Event, error) {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return itsm.Event{}, itsm.Wrap(itsm.CodeInternal, err, "encode %s", p.Type())
+	}
+	return itsm.Event{Type: p.Type(), Kind: Kind, Subject: g.ID, Time: at, Data: data}, nil
+}
+
+var decoders = map[string]func([]byte) (Payload, error){
+	Created{}.Type():        decodeAs[Created],
+	Renamed{}.Type():        decodeAs[Renamed],
+	MembersChanged{}.Type(): decodeAs[MembersChanged],
+	EmailChanged{}.Type():   decodeAs[EmailChanged],
+	Deactivated{}.Type():    decodeAs[Deactivated],
+	Activated{}.Type():      decodeAs[Activated],
+}
+
+func decodeAs[P Payload](data []byte) (Payload, error) {
+	var p P
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Decode returns the payload of a group event.
+func Decode(e itsm.Event) (Payload, error) {
+	if e.Kind != Kind {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "event %d is about a %q, not a group", e.Seq, e.Kind)
+	}
+	dec, ok := decoders[e.Type]
+	if !ok {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "event %d: unknown group event type %q", e.Seq, e.Type)
+	}
+	p, err := dec(e.Data)
+	if err != nil {
+		return nil, itsm.Wrap(itsm.CodeInvalid, err, "event %d (%s)", e.Seq, e.Type)
+	}
+	return p, nil
+}
+
+// Replay rebuilds a group from its events, in log order: everything but
+// Version, which is the store's. The first must be group.created, and only
+// the first; all must have the same subject.
+func Replay(events []itsm.Event) (*Group, error) {
+	if len(events) == 0 {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "replay: no events")
+	}
+	g := &Group{ID: events[0].Subject}
+	for i, e := range events {
+		if e.Subject != g.ID {
+			return nil, itsm.Errorf(itsm.CodeInvalid, "replay of group %s: event %d is about %s", g.ID, e.Seq, e.Subject)
+		}
+		p, err := Decode(e)
+		if err != nil {
+			return nil, err
+		}
+		if _, created := p.(Created); created != (i == 0) {
+			return nil, itsm.Errorf(itsm.CodeInvalid, "replay of group %s: event %d is %s; group.created must be the first event and only the first", g.ID, e.Seq, e.Type)
+		}
+		p.apply(g, e.Time.UTC())
+	}
+	return g, nil
+}
