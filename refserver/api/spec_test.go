@@ -240,8 +240,8 @@ func commandPaths(t *testing.T) map[string]string {
 	out := map[string]string{}
 	for m := range st.Methods() {
 		ft := m.Type // receiver first
-		// Get and View are the queries of one incident.
-		if ft.NumIn() < 4 || ft.In(3) != idType || m.Name == "Get" || m.Name == "View" {
+		// Get, View and ViewAt are the queries of one incident.
+		if ft.NumIn() < 4 || ft.In(3) != idType || m.Name == "Get" || m.Name == "View" || m.Name == "ViewAt" {
 			continue
 		}
 		seg := m.Name
