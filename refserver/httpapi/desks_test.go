@@ -293,3 +293,148 @@ func TestCalendarsAreMaintainedByTheirDesk(t *testing.T) {
 		t.Errorf("a supplier with service-level read lists the calendars: %v %s, want all three", err, body(l))
 	}
 }
+
+// TestDesksNameTheirAgreementsAlike has two desks each agree an "SLA
+// Kommunen" with their own customer and a "UC Nät" with the same supplier:
+// names are unique per desk (sla.Agreement.Desk), so that a name another
+// desk uses is no conflict and no sign of that desk's business (SD-10).
+// Each desk sees, measures and reports against its own; the platform
+// administrator sees all four and tells them apart by their parties and,
+// in reports, by their desk. A desk's own duplicate is still 409, naming
+// no other desk.
+func TestDesksNameTheirAgreementsAlike(t *testing.T) {
+	l := newLedger(t, monday)
+	ctx := l.ctx
+	rwr := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
+	desk2 := l.org("Second Desk", itsm.OrgDesk, rwr...)
+	l.grant(desk2, itsm.DomainServiceLevel, rwr...)
+	bea := l.token(itsm.Actor{Organisation: desk2, Person: "bea", Roles: []itsm.Role{itsm.RoleAgent}})
+	ben := l.token(itsm.Actor{Organisation: desk2, Person: "ben", Roles: []itsm.Role{itsm.RoleAdmin}})
+	c := &chain{world: l.world}
+	if r := putCalendar(t, c, l.world.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
+		t.Fatalf("the platform's calendar: %s", body(r))
+	}
+	type desk struct {
+		name              string
+		id, customer      itsm.ID
+		admin, agent      *client.ClientWithResponses
+		slaWithin, within time.Duration
+		ids               []itsm.ID // of its SLA and its UC
+	}
+	desks := []*desk{
+		{name: "Service Desk", id: l.desk, customer: l.city, admin: l.admin, agent: l.agent, slaWithin: 16 * time.Hour, within: 8 * time.Hour},
+		{name: "Second Desk", id: desk2, customer: l.town, admin: ben, agent: bea, slaWithin: 24 * time.Hour, within: 4 * time.Hour},
+	}
+	for _, d := range desks {
+		for _, raw := range []string{
+			agreementJSON("SLA Kommunen", "SLA", d.id, d.customer, d.slaWithin.String(), "uc-hours"),
+			agreementJSON("UC Nät", "UC", l.supA, d.id, d.within.String(), "uc-hours"),
+		} {
+			r := createAgreement(t, c, d.admin, raw)
+			if r.JSON201 == nil {
+				t.Fatalf("%s creates %s: %s", d.name, raw, body(r))
+			}
+			d.ids = append(d.ids, r.JSON201.ID)
+		}
+	}
+
+	// A desk's own duplicate is a conflict, whoever creates it, and the
+	// refusal names no other desk; nothing is stored.
+	before := settingsState(t, c)
+	for i, d := range desks {
+		other := desks[1-i]
+		for _, cl := range []*client.ClientWithResponses{d.admin, l.world.admin} {
+			for _, raw := range []string{
+				agreementJSON("SLA Kommunen", "SLA", d.id, other.customer, "2h", "uc-hours"),
+				agreementJSON("UC Nät", "UC", l.supB, d.id, "2h", "uc-hours"),
+			} {
+				r := createAgreement(t, c, cl, raw)
+				if r.ApplicationProblemJSON409 == nil {
+					t.Errorf("%s's duplicate %s: %s, want 409", d.name, raw, body(r))
+					continue
+				}
+				for _, s := range []string{other.id.String(), other.name, other.ids[0].String(), other.ids[1].String()} {
+					if strings.Contains(string(r.Body), s) {
+						t.Errorf("%s's duplicate reveals %q: %s", d.name, s, r.Body)
+					}
+				}
+			}
+		}
+	}
+	if after := settingsState(t, c); after != before {
+		t.Errorf("refused duplicates changed the store:\n%s\nwant\n%s", after, before)
+	}
+
+	// Each desk lists its own; the platform administrator all four, told
+	// apart by their IDs and parties.
+	for _, d := range desks {
+		r, err := d.agent.ListAgreementsWithResponse(ctx)
+		if err != nil || r.JSON200 == nil {
+			t.Fatalf("%s lists agreements: %v %s", d.name, err, body(r))
+		}
+		var got []itsm.ID
+		for _, a := range r.JSON200.Items {
+			got = append(got, a.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(d.ids) {
+			t.Errorf("%s lists %v, want its own %v", d.name, got, d.ids)
+		}
+	}
+	r, err := l.world.admin.ListAgreementsWithResponse(ctx)
+	if err != nil || r.JSON200 == nil {
+		t.Fatalf("the platform administrator lists agreements: %v %s", err, body(r))
+	}
+	parties := map[string]bool{}
+	for _, a := range r.JSON200.Items {
+		parties[fmt.Sprint(a.Name, a.Provider, a.Consumer)] = true
+	}
+	want := map[string]bool{}
+	for _, d := range desks {
+		want[fmt.Sprint("SLA Kommunen", d.id, d.customer)] = true
+		want[fmt.Sprint("UC Nät", l.supA, d.id)] = true
+	}
+	if fmt.Sprint(parties) != fmt.Sprint(want) {
+		t.Errorf("the platform administrator lists %v, want %v", parties, want)
+	}
+
+	// Each desk's incident is measured against its own SLA and UC.
+	for _, d := range desks {
+		id := l.solveBy(d.agent, d.customer, "network down at "+d.name, l.supA, l.alice)
+		g, err := d.agent.GetIncidentClocksWithResponse(ctx, id)
+		if err != nil || g.JSON200 == nil {
+			t.Fatalf("%s's clocks: %v %s", d.name, err, body(g))
+		}
+		targets := map[string]time.Duration{}
+		for _, cl := range g.JSON200.Items {
+			targets[cl.Agreement] = time.Duration(cl.Target)
+		}
+		if want := map[string]time.Duration{"SLA Kommunen": d.slaWithin, "UC Nät": d.within}; fmt.Sprint(targets) != fmt.Sprint(want) {
+			t.Errorf("%s's incident is measured against %v, want %v", d.name, targets, want)
+		}
+	}
+	l.clock.Set(time.Date(2026, time.December, 1, 10, 0, 0, 0, time.UTC))
+
+	// Each desk's report is of its own two agreements, by name too.
+	for i, d := range desks {
+		other := desks[1-i]
+		for _, names := range [][]string{nil, {"SLA Kommunen", "UC Nät"}} {
+			rep := l.getReport(d.agent, api.ReportFormatJSON, names...)
+			if rep.JSON200 == nil {
+				t.Fatalf("%s's report of %v: %s", d.name, names, body(rep))
+			}
+			var got []string
+			for _, a := range rep.JSON200.Agreements {
+				got = append(got, fmt.Sprint(a.Agreement, a.Provider, a.Consumer, a.Metrics[0].Met))
+			}
+			want := []string{fmt.Sprint("SLA Kommunen", d.id, d.customer, 1), fmt.Sprint("UC Nät", l.supA, d.id, 1)}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s's report of %v is of %v, want %v", d.name, names, got, want)
+			}
+			if strings.Contains(string(rep.Body), other.id.String()) {
+				t.Errorf("%s's report names the other desk: %s", d.name, rep.Body)
+			}
+		}
+	}
+	rep := l.getReport(l.world.admin, api.ReportFormatJSON)
+	t.Logf("%d %s", rep.StatusCode(), rep.Body)
+}
