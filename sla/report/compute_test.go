@@ -289,7 +289,7 @@ func goldenSpec(t testing.TB) report.Spec {
 // gMetric is a MetricFigures of agreement a.
 func gMetric(a *sla.Agreement, m sla.Metric, met, breached int, compliance, shortfall float64, missed, stopped int,
 	mean, median, p90 time.Duration) report.MetricFigures {
-	mf := report.MetricFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Metric: m,
+	mf := report.MetricFigures{Agreement: a.Name, Desk: a.Desk(), Kind: a.Kind, Provider: a.Provider, Metric: m,
 		Met: met, Breached: breached, Compliance: figure(met, breached, compliance), Objective: a.Objective, Shortfall: shortfall,
 		Stopped: stopped, Missed: missed}
 	// No clock stopped, no durations to describe (decision 43).
@@ -310,7 +310,7 @@ func gBacklog(counts ...int) report.Backlog {
 }
 
 func gPoint(a *sla.Agreement, m sla.Metric, met, breached int, compliance float64) report.MetricPoint {
-	return report.MetricPoint{Agreement: a.Name, Provider: a.Provider, Metric: m, Met: met, Breached: breached,
+	return report.MetricPoint{Agreement: a.Name, Desk: a.Desk(), Provider: a.Provider, Metric: m, Met: met, Breached: breached,
 		Compliance: figure(met, breached, compliance)}
 }
 
@@ -370,11 +370,11 @@ func goldenReport(t testing.TB, spec report.Spec) *report.Report {
 	// The names are the spec's: the desk and the suppliers are named, the
 	// customer is not.
 	agreements := []report.AgreementFigures{
-		{Agreement: slaA.Name, Kind: sla.KindSLA, Provider: gDesk, Consumer: gCustomer, ProviderName: "Desk", Objective: 0.9,
+		{Agreement: slaA.Name, Desk: gDesk, Kind: sla.KindSLA, Provider: gDesk, Consumer: gCustomer, ProviderName: "Desk", Objective: 0.9,
 			Metrics: []report.MetricFigures{slaResp, slaRes}},
-		{Agreement: netUC.Name, Kind: sla.KindUC, Provider: gNetcom, Consumer: gDesk, ProviderName: "Netcom", ConsumerName: "Desk",
+		{Agreement: netUC.Name, Desk: gDesk, Kind: sla.KindUC, Provider: gNetcom, Consumer: gDesk, ProviderName: "Netcom", ConsumerName: "Desk",
 			Objective: 0.95, Metrics: []report.MetricFigures{netRes, netUpd}, Credit: &report.Credit{Percent: 12, Amount: 9_600_00, Currency: "SEK"}},
-		{Agreement: srvUC.Name, Kind: sla.KindUC, Provider: gServer, Consumer: gDesk, ProviderName: "Serverhall", ConsumerName: "Desk",
+		{Agreement: srvUC.Name, Desk: gDesk, Kind: sla.KindUC, Provider: gServer, Consumer: gDesk, ProviderName: "Serverhall", ConsumerName: "Desk",
 			Objective: 0.9, Metrics: []report.MetricFigures{srvRes, srvUpd}},
 	}
 
@@ -654,11 +654,11 @@ func TestComputeEmpty(t *testing.T) {
 		Zone:   "Europe/Stockholm",
 		Total:  figures,
 		Agreements: []report.AgreementFigures{
-			{Agreement: slaA.Name, Kind: sla.KindSLA, Provider: gDesk, Consumer: gCustomer, ConsumerName: "Kund AB", Objective: 0.9,
+			{Agreement: slaA.Name, Desk: gDesk, Kind: sla.KindSLA, Provider: gDesk, Consumer: gCustomer, ConsumerName: "Kund AB", Objective: 0.9,
 				Metrics: []report.MetricFigures{empty(slaA, resp), empty(slaA, res)}},
-			{Agreement: netUC.Name, Kind: sla.KindUC, Provider: gNetcom, Consumer: gDesk, ProviderName: "Netcom", Objective: 0.95,
+			{Agreement: netUC.Name, Desk: gDesk, Kind: sla.KindUC, Provider: gNetcom, Consumer: gDesk, ProviderName: "Netcom", Objective: 0.95,
 				Metrics: []report.MetricFigures{empty(netUC, res), empty(netUC, upd)}, Credit: &report.Credit{Currency: "SEK"}},
-			{Agreement: srvUC.Name, Kind: sla.KindUC, Provider: gServer, Consumer: gDesk, Objective: 0.9,
+			{Agreement: srvUC.Name, Desk: gDesk, Kind: sla.KindUC, Provider: gServer, Consumer: gDesk, Objective: 0.9,
 				Metrics: []report.MetricFigures{empty(srvUC, res), empty(srvUC, upd)}},
 		},
 		Priorities: []report.Group{},
