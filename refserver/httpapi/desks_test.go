@@ -9,6 +9,7 @@ import (
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
 )
@@ -424,9 +425,9 @@ func TestDesksNameTheirAgreementsAlike(t *testing.T) {
 			}
 			var got []string
 			for _, a := range rep.JSON200.Agreements {
-				got = append(got, fmt.Sprint(a.Agreement, a.Provider, a.Consumer, a.Metrics[0].Met))
+				got = append(got, fmt.Sprint(a.Agreement, a.Desk, a.Provider, a.Consumer, a.Metrics[0].Met))
 			}
-			want := []string{fmt.Sprint("SLA Kommunen", d.id, d.customer, 1), fmt.Sprint("UC Nät", l.supA, d.id, 1)}
+			want := []string{fmt.Sprint("SLA Kommunen", d.id, d.id, d.customer, 1), fmt.Sprint("UC Nät", d.id, l.supA, d.id, 1)}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s's report of %v is of %v, want %v", d.name, names, got, want)
 			}
@@ -435,6 +436,50 @@ func TestDesksNameTheirAgreementsAlike(t *testing.T) {
 			}
 		}
 	}
-	rep := l.getReport(l.world.admin, api.ReportFormatJSON)
-	t.Logf("%d %s", rep.StatusCode(), rep.Body)
+
+	// The platform administrator's report holds all four, told apart by
+	// name and desk, in every format; a name selects each desk's. The
+	// platform administration holds no incident rights by default; granted
+	// them, it reports over all agreements.
+	l.grant(auth.AdminOrganisation, itsm.DomainIncident, api.AccessRead, api.AccessReport)
+	for _, names := range [][]string{nil, {"SLA Kommunen"}} {
+		rep := l.getReport(l.world.admin, api.ReportFormatJSON, names...)
+		if rep.JSON200 == nil {
+			t.Fatalf("the platform administrator's report of %v: %s", names, body(rep))
+		}
+		got := map[string]bool{}
+		for _, a := range rep.JSON200.Agreements {
+			got[fmt.Sprint(a.Agreement, a.Desk, a.Provider, a.Consumer)] = true
+			for _, m := range a.Metrics {
+				if m.Desk != a.Desk {
+					t.Errorf("the platform administrator's report: %s of desk %s has a metric of desk %s", a.Agreement, a.Desk, m.Desk)
+				}
+			}
+		}
+		want := map[string]bool{}
+		for _, d := range desks {
+			want[fmt.Sprint("SLA Kommunen", d.id, d.id, d.customer)] = true
+			if names == nil {
+				want[fmt.Sprint("UC Nät", d.id, l.supA, d.id)] = true
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("the platform administrator's report of %v is of %v, want %v", names, got, want)
+		}
+		for _, tp := range rep.JSON200.Trend {
+			series := map[string]bool{}
+			for _, m := range tp.Metrics {
+				k := fmt.Sprint(m.Agreement, m.Desk, m.Metric)
+				if series[k] {
+					t.Errorf("the platform administrator's trend %v has %s twice", tp.Period, k)
+				}
+				series[k] = true
+			}
+		}
+	}
+	for _, f := range []api.ReportFormat{api.ReportFormatCsv, api.ReportFormatHTML} {
+		if rep := l.getReport(l.world.admin, f); rep.StatusCode() != 200 {
+			t.Errorf("the platform administrator's %s report: %s", f, body(rep))
+		}
+	}
 }
