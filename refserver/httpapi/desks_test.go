@@ -1,13 +1,18 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
@@ -482,4 +487,87 @@ func TestDesksNameTheirAgreementsAlike(t *testing.T) {
 			t.Errorf("the platform administrator's %s report: %s", f, body(rep))
 		}
 	}
+}
+
+// TestAgreementsStoredBeforeNamesWereUniquePerDesk checks that an agreement
+// stored when names were unique across all desks (its name a Unique index
+// value) is still found and counted: its desk's duplicate is 409 before
+// and after UpgradeAgreements rewrites its index values, another desk may
+// use its name, and the upgrade leaves the body as it was and does nothing
+// a second time. The upgrade runs over both single-process stores.
+func TestAgreementsStoredBeforeNamesWereUniquePerDesk(t *testing.T) {
+	c := newChain(t)
+	ctx := c.ctx
+	desk2 := c.org("Second Desk", itsm.OrgDesk, api.AccessRead, api.AccessWrite)
+	ben := c.token(itsm.Actor{Organisation: desk2, Person: "ben", Roles: []itsm.Role{itsm.RoleAdmin}})
+	if r := putCalendar(t, c, c.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
+		t.Fatalf("the platform's calendar: %s", body(r))
+	}
+	raw := agreementJSON("SLA Kommunen", "SLA", c.desk, c.city, "16h", "uc-hours")
+	old := func(id itsm.ID) itsm.Record {
+		return itsm.Record{Kind: httpapi.KindAgreement, ID: id, Body: json.RawMessage(raw),
+			Unique: map[string]string{"name": "SLA Kommunen"},
+			Index:  map[string][]string{"provider": {c.desk.String()}, "consumer": {c.city.String()}, "calendar": {"uc-hours"}}}
+	}
+	id := itsm.NewID()
+	if err := c.store.Write(ctx, func(tx itsm.WriteTx) error { _, err := tx.Put(old(id)); return err }); err != nil {
+		t.Fatal(err)
+	}
+	dup := agreementJSON("SLA Kommunen", "SLA", c.desk, c.city, "8h", "uc-hours")
+	if r := createAgreement(t, c, c.deskAdmin, dup); r.ApplicationProblemJSON409 == nil {
+		t.Errorf("the desk's duplicate of its agreement stored before: %s, want 409", body(r))
+	}
+	if err := httpapi.UpgradeAgreements(ctx, c.store); err != nil {
+		t.Fatal(err)
+	}
+	if r := createAgreement(t, c, c.deskAdmin, dup); r.ApplicationProblemJSON409 == nil {
+		t.Errorf("the desk's duplicate after the upgrade: %s, want 409", body(r))
+	}
+	if r := createAgreement(t, c, ben, agreementJSON("SLA Kommunen", "SLA", desk2, c.city, "8h", "uc-hours")); r.JSON201 == nil {
+		t.Errorf("the second desk's agreement of the name: %s", body(r))
+	}
+	if g, err := c.agent.GetAgreementWithResponse(ctx, id); err != nil || g.JSON200 == nil || g.JSON200.Name != "SLA Kommunen" {
+		t.Errorf("the desk reads its agreement stored before: %v %s", err, body(g))
+	}
+
+	for name, store := range map[string]itsm.Store{"memstore": memstore.New(), "sqlitestore": openSQLite(t)} {
+		if err := store.Write(ctx, func(tx itsm.WriteTx) error { _, err := tx.Put(old(id)); return err }); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for range 2 {
+			if err := httpapi.UpgradeAgreements(ctx, store); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		err := store.Read(ctx, func(tx itsm.ReadTx) error {
+			rec, err := tx.Get(httpapi.KindAgreement, id)
+			if err != nil {
+				return err
+			}
+			want := map[string]string{"desk_name": c.desk.String() + " SLA Kommunen"}
+			if rec.Version != 2 || string(rec.Body) != raw || fmt.Sprint(rec.Unique) != fmt.Sprint(want) ||
+				fmt.Sprint(rec.Index["name"]) != "[SLA Kommunen]" {
+				t.Errorf("%s: upgraded to v%d %v %v %s", name, rec.Version, rec.Unique, rec.Index, rec.Body)
+			}
+			page, err := tx.Query(itsm.Query{Kind: httpapi.KindAgreement, Index: "name", Match: itsm.MatchEqual, Value: "SLA Kommunen"})
+			if err == nil && len(page.Matches) != 1 {
+				t.Errorf("%s: %d agreements found by name, want 1", name, len(page.Matches))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+// openSQLite opens a SQLite store in the test's directory.
+func openSQLite(t *testing.T) itsm.Store {
+	t.Helper()
+	s, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "spoc.db"), sqlitestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
