@@ -280,7 +280,7 @@ type Agreement struct {
 	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit) and UC (an external supplier), supplier to desk, measure the time the supplier held it.
 	Kind AgreementKind `json:"kind"`
 
-	// Name The name reports use.
+	// Name The name reports use; unique among its desk's agreements only, so the ID (or the name with the desk) tells two desks' agreements of one name apart.
 	Name string `json:"name"`
 
 	// Objective The share of tickets that must meet each target in a period.
@@ -310,7 +310,7 @@ type AgreementInput struct {
 	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit) and UC (an external supplier), supplier to desk, measure the time the supplier held it.
 	Kind AgreementKind `json:"kind"`
 
-	// Name The name reports use.
+	// Name The name reports use; unique among the agreements of its desk (the provider of an SLA, the consumer of a UC or OLA), while other desks may use it too.
 	Name string `json:"name"`
 
 	// Objective The share of tickets that must meet each target in a period, such as 0.95.
@@ -1454,7 +1454,7 @@ type GetReportParams struct {
 	// Zone The IANA time zone whose calendar the period is in, such as Europe/Stockholm - from and to are read in it, the trend steps by its months and days, and the report keeps its name (zone) so that a month across a change of daylight saving time is still a month. The offsets of from and to when absent.
 	Zone Zone `form:"zone,omitempty" json:"zone,omitempty,omitzero"`
 
-	// Agreement Report on the agreements with these names only; all of the caller's when absent.
+	// Agreement Report on the agreements with these names only, of each desk the caller sees (a name is unique per desk, so a platform administrator's name may select several desks' agreements, told apart by their desk); all of the caller's when absent.
 	Agreement []string `form:"agreement,omitempty" json:"agreement,omitempty,omitzero"`
 
 	// Format The representation, overriding the Accept header; browsers cannot set Accept on a link.

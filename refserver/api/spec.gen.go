@@ -927,7 +927,10 @@ paths:
         provides, a UC or OLA it consumes; 403 for another desk's). Its
         targets count on calendars its desk or the platform administration
         maintains (400 for another's), so that no desk changes another desk's
-        clocks. Names are unique among all agreements (409).
+        clocks. A name is unique among its desk's agreements (the provider
+        of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
+        already): another desk may use the same name, and its agreement
+        stays invisible.
       requestBody:
         required: true
         content:
@@ -1912,7 +1915,7 @@ paths:
             $ref: '#/components/schemas/Zone'
         - name: agreement
           in: query
-          description: Report on the agreements with these names only; all of the caller's when absent.
+          description: Report on the agreements with these names only, of each desk the caller sees (a name is unique per desk, so a platform administrator's name may select several desks' agreements, told apart by their desk); all of the caller's when absent.
           explode: true
           schema:
             type: array
@@ -3296,7 +3299,7 @@ components:
           type: string
           minLength: 1
           maxLength: 300
-          description: The name reports use.
+          description: The name reports use; unique among the agreements of its desk (the provider of an SLA, the consumer of a UC or OLA), while other desks may use it too.
         kind:
           $ref: '#/components/schemas/AgreementKind'
         provider:
@@ -3339,7 +3342,7 @@ components:
           $ref: '#/components/schemas/ID'
         name:
           type: string
-          description: The name reports use.
+          description: The name reports use; unique among its desk's agreements only, so the ID (or the name with the desk) tells two desks' agreements of one name apart.
         kind:
           $ref: '#/components/schemas/AgreementKind'
         provider:
@@ -4188,7 +4191,7 @@ components:
       type: object
       description: One metric of one agreement over a group of tickets. A ticket counts toward compliance in the period in which its clock is decided - when it breaches, or when it stops in a resolved state.
       additionalProperties: false
-      required: [agreement, kind, provider, metric, met, breached, compliance, objective, shortfall, stopped, mean, median, p90, missed]
+      required: [agreement, desk, kind, provider, metric, met, breached, compliance, objective, shortfall, stopped, mean, median, p90, missed]
       x-go-type: report.MetricFigures
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/sla/report
@@ -4196,6 +4199,10 @@ components:
         agreement:
           type: string
           description: The agreement's name.
+        desk:
+          description: The agreement's desk - the provider of an SLA, the consumer of a UC or OLA. A name is unique per desk, so name and desk identify the agreement.
+          allOf:
+            - $ref: '#/components/schemas/ID'
         kind:
           $ref: '#/components/schemas/AgreementKind'
         provider:
@@ -4248,7 +4255,7 @@ components:
       type: object
       description: An agreement's metrics over all the tickets it measured, and the credit it owes.
       additionalProperties: false
-      required: [agreement, kind, provider, consumer, objective, metrics]
+      required: [agreement, desk, kind, provider, consumer, objective, metrics]
       x-go-type: report.AgreementFigures
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/sla/report
@@ -4256,6 +4263,10 @@ components:
         agreement:
           type: string
           description: The agreement's name.
+        desk:
+          description: The agreement's desk - the provider of an SLA, the consumer of a UC or OLA. A name is unique per desk, so name and desk identify the agreement.
+          allOf:
+            - $ref: '#/components/schemas/ID'
         kind:
           $ref: '#/components/schemas/AgreementKind'
         provider:
@@ -4351,7 +4362,7 @@ components:
       type: object
       description: One agreement metric's compliance in a trend period.
       additionalProperties: false
-      required: [agreement, provider, metric, met, breached, compliance]
+      required: [agreement, desk, provider, metric, met, breached, compliance]
       x-go-type: report.MetricPoint
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/sla/report
@@ -4359,6 +4370,10 @@ components:
         agreement:
           type: string
           description: The agreement's name.
+        desk:
+          description: The agreement's desk - the provider of an SLA, the consumer of a UC or OLA. A name is unique per desk, so name and desk identify the agreement.
+          allOf:
+            - $ref: '#/components/schemas/ID'
         provider:
           description: The organisation that provides the agreement.
           allOf:

@@ -110,7 +110,10 @@ type ClientInterface interface {
 	// provides, a UC or OLA it consumes; 403 for another desk's). Its
 	// targets count on calendars its desk or the platform administration
 	// maintains (400 for another's), so that no desk changes another desk's
-	// clocks. Names are unique among all agreements (409).
+	// clocks. A name is unique among its desk's agreements (the provider
+	// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
+	// already): another desk may use the same name, and its agreement
+	// stays invisible.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -125,7 +128,10 @@ type ClientInterface interface {
 	// provides, a UC or OLA it consumes; 403 for another desk's). Its
 	// targets count on calendars its desk or the platform administration
 	// maintains (400 for another's), so that no desk changes another desk's
-	// clocks. Names are unique among all agreements (409).
+	// clocks. A name is unique among its desk's agreements (the provider
+	// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
+	// already): another desk may use the same name, and its agreement
+	// stays invisible.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1210,7 +1216,10 @@ func (c *Client) ListAgreements(ctx context.Context, reqEditors ...RequestEditor
 // provides, a UC or OLA it consumes; 403 for another desk's). Its
 // targets count on calendars its desk or the platform administration
 // maintains (400 for another's), so that no desk changes another desk's
-// clocks. Names are unique among all agreements (409).
+// clocks. A name is unique among its desk's agreements (the provider
+// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
+// already): another desk may use the same name, and its agreement
+// stays invisible.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1235,7 +1244,10 @@ func (c *Client) CreateAgreementWithBody(ctx context.Context, contentType string
 // provides, a UC or OLA it consumes; 403 for another desk's). Its
 // targets count on calendars its desk or the platform administration
 // maintains (400 for another's), so that no desk changes another desk's
-// clocks. Names are unique among all agreements (409).
+// clocks. A name is unique among its desk's agreements (the provider
+// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
+// already): another desk may use the same name, and its agreement
+// stays invisible.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6656,7 +6668,10 @@ type ClientWithResponsesInterface interface {
 	// provides, a UC or OLA it consumes; 403 for another desk's). Its
 	// targets count on calendars its desk or the platform administration
 	// maintains (400 for another's), so that no desk changes another desk's
-	// clocks. Names are unique among all agreements (409).
+	// clocks. A name is unique among its desk's agreements (the provider
+	// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
+	// already): another desk may use the same name, and its agreement
+	// stays invisible.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6671,7 +6686,10 @@ type ClientWithResponsesInterface interface {
 	// provides, a UC or OLA it consumes; 403 for another desk's). Its
 	// targets count on calendars its desk or the platform administration
 	// maintains (400 for another's), so that no desk changes another desk's
-	// clocks. Names are unique among all agreements (409).
+	// clocks. A name is unique among its desk's agreements (the provider
+	// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
+	// already): another desk may use the same name, and its agreement
+	// stays invisible.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13496,7 +13514,10 @@ func (c *ClientWithResponses) ListAgreementsWithResponse(ctx context.Context, re
 // provides, a UC or OLA it consumes; 403 for another desk's). Its
 // targets count on calendars its desk or the platform administration
 // maintains (400 for another's), so that no desk changes another desk's
-// clocks. Names are unique among all agreements (409).
+// clocks. A name is unique among its desk's agreements (the provider
+// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
+// already): another desk may use the same name, and its agreement
+// stays invisible.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13517,7 +13538,10 @@ func (c *ClientWithResponses) CreateAgreementWithBodyWithResponse(ctx context.Co
 // provides, a UC or OLA it consumes; 403 for another desk's). Its
 // targets count on calendars its desk or the platform administration
 // maintains (400 for another's), so that no desk changes another desk's
-// clocks. Names are unique among all agreements (409).
+// clocks. A name is unique among its desk's agreements (the provider
+// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
+// already): another desk may use the same name, and its agreement
+// stays invisible.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -56,6 +56,11 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 		return nil, fmt.Errorf("load the register: %w", err)
 	}
 	s := &Stack{Directory: dir, Tokens: auth.NewTokens(dir, log)}
+	// Agreements stored when names were unique across desks get the
+	// index values of names unique per desk before anything reads them.
+	if err := UpgradeAgreements(ctx, store); err != nil {
+		return nil, fmt.Errorf("upgrade the agreements: %w", err)
+	}
 	// The agreements administrators stored through the API are measured
 	// from the first request on; the API hands the service each change.
 	agreements, err := LoadAgreements(ctx, store)

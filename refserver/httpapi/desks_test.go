@@ -1,14 +1,20 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
 )
@@ -292,4 +298,281 @@ func TestCalendarsAreMaintainedByTheirDesk(t *testing.T) {
 	if l, err := c.alice.ListCalendarsWithResponse(ctx); err != nil || l.JSON200 == nil || len(l.JSON200.Items) != 3 {
 		t.Errorf("a supplier with service-level read lists the calendars: %v %s, want all three", err, body(l))
 	}
+}
+
+// TestDesksNameTheirAgreementsAlike has two desks each agree an "SLA
+// Kommunen" with their own customer and a "UC Nät" with the same supplier:
+// names are unique per desk (sla.Agreement.Desk), so that a name another
+// desk uses is no conflict and no sign of that desk's business (SD-10).
+// Each desk sees, measures and reports against its own; the platform
+// administrator sees all four and tells them apart by their parties and,
+// in reports, by their desk. A desk's own duplicate is still 409, naming
+// no other desk.
+func TestDesksNameTheirAgreementsAlike(t *testing.T) {
+	l := newLedger(t, monday)
+	ctx := l.ctx
+	rwr := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
+	desk2 := l.org("Second Desk", itsm.OrgDesk, rwr...)
+	l.grant(desk2, itsm.DomainServiceLevel, rwr...)
+	bea := l.token(itsm.Actor{Organisation: desk2, Person: "bea", Roles: []itsm.Role{itsm.RoleAgent}})
+	ben := l.token(itsm.Actor{Organisation: desk2, Person: "ben", Roles: []itsm.Role{itsm.RoleAdmin}})
+	c := &chain{world: l.world}
+	if r := putCalendar(t, c, l.world.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
+		t.Fatalf("the platform's calendar: %s", body(r))
+	}
+	type desk struct {
+		name              string
+		id, customer      itsm.ID
+		admin, agent      *client.ClientWithResponses
+		slaWithin, within time.Duration
+		ids               []itsm.ID // of its SLA and its UC
+	}
+	desks := []*desk{
+		{name: "Service Desk", id: l.desk, customer: l.city, admin: l.admin, agent: l.agent, slaWithin: 16 * time.Hour, within: 8 * time.Hour},
+		{name: "Second Desk", id: desk2, customer: l.town, admin: ben, agent: bea, slaWithin: 24 * time.Hour, within: 4 * time.Hour},
+	}
+	for _, d := range desks {
+		for _, raw := range []string{
+			agreementJSON("SLA Kommunen", "SLA", d.id, d.customer, d.slaWithin.String(), "uc-hours"),
+			agreementJSON("UC Nät", "UC", l.supA, d.id, d.within.String(), "uc-hours"),
+		} {
+			r := createAgreement(t, c, d.admin, raw)
+			if r.JSON201 == nil {
+				t.Fatalf("%s creates %s: %s", d.name, raw, body(r))
+			}
+			d.ids = append(d.ids, r.JSON201.ID)
+		}
+	}
+
+	// A desk's own duplicate is a conflict, whoever creates it, and the
+	// refusal names no other desk; nothing is stored.
+	before := settingsState(t, c)
+	for i, d := range desks {
+		other := desks[1-i]
+		for _, cl := range []*client.ClientWithResponses{d.admin, l.world.admin} {
+			for _, raw := range []string{
+				agreementJSON("SLA Kommunen", "SLA", d.id, other.customer, "2h", "uc-hours"),
+				agreementJSON("UC Nät", "UC", l.supB, d.id, "2h", "uc-hours"),
+			} {
+				r := createAgreement(t, c, cl, raw)
+				if r.ApplicationProblemJSON409 == nil {
+					t.Errorf("%s's duplicate %s: %s, want 409", d.name, raw, body(r))
+					continue
+				}
+				for _, s := range []string{other.id.String(), other.name, other.ids[0].String(), other.ids[1].String()} {
+					if strings.Contains(string(r.Body), s) {
+						t.Errorf("%s's duplicate reveals %q: %s", d.name, s, r.Body)
+					}
+				}
+			}
+		}
+	}
+	if after := settingsState(t, c); after != before {
+		t.Errorf("refused duplicates changed the store:\n%s\nwant\n%s", after, before)
+	}
+
+	// Each desk lists its own; the platform administrator all four, told
+	// apart by their IDs and parties.
+	for _, d := range desks {
+		r, err := d.agent.ListAgreementsWithResponse(ctx)
+		if err != nil || r.JSON200 == nil {
+			t.Fatalf("%s lists agreements: %v %s", d.name, err, body(r))
+		}
+		var got []itsm.ID
+		for _, a := range r.JSON200.Items {
+			got = append(got, a.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(d.ids) {
+			t.Errorf("%s lists %v, want its own %v", d.name, got, d.ids)
+		}
+	}
+	r, err := l.world.admin.ListAgreementsWithResponse(ctx)
+	if err != nil || r.JSON200 == nil {
+		t.Fatalf("the platform administrator lists agreements: %v %s", err, body(r))
+	}
+	parties := map[string]bool{}
+	for _, a := range r.JSON200.Items {
+		parties[fmt.Sprint(a.Name, a.Provider, a.Consumer)] = true
+	}
+	want := map[string]bool{}
+	for _, d := range desks {
+		want[fmt.Sprint("SLA Kommunen", d.id, d.customer)] = true
+		want[fmt.Sprint("UC Nät", l.supA, d.id)] = true
+	}
+	if fmt.Sprint(parties) != fmt.Sprint(want) {
+		t.Errorf("the platform administrator lists %v, want %v", parties, want)
+	}
+
+	// Each desk's incident is measured against its own SLA and UC.
+	for _, d := range desks {
+		id := l.solveBy(d.agent, d.customer, "network down at "+d.name, l.supA, l.alice)
+		g, err := d.agent.GetIncidentClocksWithResponse(ctx, id)
+		if err != nil || g.JSON200 == nil {
+			t.Fatalf("%s's clocks: %v %s", d.name, err, body(g))
+		}
+		targets := map[string]time.Duration{}
+		for _, cl := range g.JSON200.Items {
+			targets[cl.Agreement] = time.Duration(cl.Target)
+		}
+		if want := map[string]time.Duration{"SLA Kommunen": d.slaWithin, "UC Nät": d.within}; fmt.Sprint(targets) != fmt.Sprint(want) {
+			t.Errorf("%s's incident is measured against %v, want %v", d.name, targets, want)
+		}
+	}
+	l.clock.Set(time.Date(2026, time.December, 1, 10, 0, 0, 0, time.UTC))
+
+	// Each desk's report is of its own two agreements, by name too.
+	for i, d := range desks {
+		other := desks[1-i]
+		for _, names := range [][]string{nil, {"SLA Kommunen", "UC Nät"}} {
+			rep := l.getReport(d.agent, api.ReportFormatJSON, names...)
+			if rep.JSON200 == nil {
+				t.Fatalf("%s's report of %v: %s", d.name, names, body(rep))
+			}
+			var got []string
+			for _, a := range rep.JSON200.Agreements {
+				got = append(got, fmt.Sprint(a.Agreement, a.Desk, a.Provider, a.Consumer, a.Metrics[0].Met))
+			}
+			want := []string{fmt.Sprint("SLA Kommunen", d.id, d.id, d.customer, 1), fmt.Sprint("UC Nät", d.id, l.supA, d.id, 1)}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s's report of %v is of %v, want %v", d.name, names, got, want)
+			}
+			if strings.Contains(string(rep.Body), other.id.String()) {
+				t.Errorf("%s's report names the other desk: %s", d.name, rep.Body)
+			}
+		}
+	}
+
+	// The platform administrator's report holds all four, told apart by
+	// name and desk, in every format; a name selects each desk's. The
+	// platform administration holds no incident rights by default; granted
+	// them, it reports over all agreements.
+	l.grant(auth.AdminOrganisation, itsm.DomainIncident, api.AccessRead, api.AccessReport)
+	for _, names := range [][]string{nil, {"SLA Kommunen"}} {
+		rep := l.getReport(l.world.admin, api.ReportFormatJSON, names...)
+		if rep.JSON200 == nil {
+			t.Fatalf("the platform administrator's report of %v: %s", names, body(rep))
+		}
+		got := map[string]bool{}
+		for _, a := range rep.JSON200.Agreements {
+			got[fmt.Sprint(a.Agreement, a.Desk, a.Provider, a.Consumer)] = true
+			for _, m := range a.Metrics {
+				if m.Desk != a.Desk {
+					t.Errorf("the platform administrator's report: %s of desk %s has a metric of desk %s", a.Agreement, a.Desk, m.Desk)
+				}
+			}
+		}
+		want := map[string]bool{}
+		for _, d := range desks {
+			want[fmt.Sprint("SLA Kommunen", d.id, d.id, d.customer)] = true
+			if names == nil {
+				want[fmt.Sprint("UC Nät", d.id, l.supA, d.id)] = true
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("the platform administrator's report of %v is of %v, want %v", names, got, want)
+		}
+		for _, tp := range rep.JSON200.Trend {
+			series := map[string]bool{}
+			for _, m := range tp.Metrics {
+				k := fmt.Sprint(m.Agreement, m.Desk, m.Metric)
+				if series[k] {
+					t.Errorf("the platform administrator's trend %v has %s twice", tp.Period, k)
+				}
+				series[k] = true
+			}
+		}
+	}
+	if rep := l.getReport(l.world.admin, api.ReportFormatCsv); rep.StatusCode() != 200 {
+		t.Errorf("the platform administrator's CSV report: %s", body(rep))
+	}
+	// The charts' legends tell the two desks' UCs with one supplier apart.
+	page := l.getReport(l.world.admin, api.ReportFormatHTML)
+	for _, d := range desks {
+		if label := "UC Nät resolution (Network Supplier for " + d.name + ")"; !strings.Contains(string(page.Body), label) {
+			t.Errorf("the platform administrator's page has no %q: %s", label, body(page))
+		}
+	}
+}
+
+// TestAgreementsStoredBeforeNamesWereUniquePerDesk checks that an agreement
+// stored when names were unique across all desks (its name a Unique index
+// value) is still found and counted: its desk's duplicate is 409 before
+// and after UpgradeAgreements rewrites its index values, another desk may
+// use its name, and the upgrade leaves the body as it was and does nothing
+// a second time. The upgrade runs over both single-process stores.
+func TestAgreementsStoredBeforeNamesWereUniquePerDesk(t *testing.T) {
+	c := newChain(t)
+	ctx := c.ctx
+	desk2 := c.org("Second Desk", itsm.OrgDesk, api.AccessRead, api.AccessWrite)
+	ben := c.token(itsm.Actor{Organisation: desk2, Person: "ben", Roles: []itsm.Role{itsm.RoleAdmin}})
+	if r := putCalendar(t, c, c.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
+		t.Fatalf("the platform's calendar: %s", body(r))
+	}
+	raw := agreementJSON("SLA Kommunen", "SLA", c.desk, c.city, "16h", "uc-hours")
+	old := func(id itsm.ID) itsm.Record {
+		return itsm.Record{Kind: httpapi.KindAgreement, ID: id, Body: json.RawMessage(raw),
+			Unique: map[string]string{"name": "SLA Kommunen"},
+			Index:  map[string][]string{"provider": {c.desk.String()}, "consumer": {c.city.String()}, "calendar": {"uc-hours"}}}
+	}
+	id := itsm.NewID()
+	if err := c.store.Write(ctx, func(tx itsm.WriteTx) error { _, err := tx.Put(old(id)); return err }); err != nil {
+		t.Fatal(err)
+	}
+	dup := agreementJSON("SLA Kommunen", "SLA", c.desk, c.city, "8h", "uc-hours")
+	if r := createAgreement(t, c, c.deskAdmin, dup); r.ApplicationProblemJSON409 == nil {
+		t.Errorf("the desk's duplicate of its agreement stored before: %s, want 409", body(r))
+	}
+	if err := httpapi.UpgradeAgreements(ctx, c.store); err != nil {
+		t.Fatal(err)
+	}
+	if r := createAgreement(t, c, c.deskAdmin, dup); r.ApplicationProblemJSON409 == nil {
+		t.Errorf("the desk's duplicate after the upgrade: %s, want 409", body(r))
+	}
+	if r := createAgreement(t, c, ben, agreementJSON("SLA Kommunen", "SLA", desk2, c.city, "8h", "uc-hours")); r.JSON201 == nil {
+		t.Errorf("the second desk's agreement of the name: %s", body(r))
+	}
+	if g, err := c.agent.GetAgreementWithResponse(ctx, id); err != nil || g.JSON200 == nil || g.JSON200.Name != "SLA Kommunen" {
+		t.Errorf("the desk reads its agreement stored before: %v %s", err, body(g))
+	}
+
+	for name, store := range map[string]itsm.Store{"memstore": memstore.New(), "sqlitestore": openSQLite(t)} {
+		if err := store.Write(ctx, func(tx itsm.WriteTx) error { _, err := tx.Put(old(id)); return err }); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for range 2 {
+			if err := httpapi.UpgradeAgreements(ctx, store); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		err := store.Read(ctx, func(tx itsm.ReadTx) error {
+			rec, err := tx.Get(httpapi.KindAgreement, id)
+			if err != nil {
+				return err
+			}
+			want := map[string]string{"desk_name": c.desk.String() + " SLA Kommunen"}
+			if rec.Version != 2 || string(rec.Body) != raw || fmt.Sprint(rec.Unique) != fmt.Sprint(want) ||
+				fmt.Sprint(rec.Index["name"]) != "[SLA Kommunen]" {
+				t.Errorf("%s: upgraded to v%d %v %v %s", name, rec.Version, rec.Unique, rec.Index, rec.Body)
+			}
+			page, err := tx.Query(itsm.Query{Kind: httpapi.KindAgreement, Index: "name", Match: itsm.MatchEqual, Value: "SLA Kommunen"})
+			if err == nil && len(page.Matches) != 1 {
+				t.Errorf("%s: %d agreements found by name, want 1", name, len(page.Matches))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+// openSQLite opens a SQLite store in the test's directory.
+func openSQLite(t *testing.T) itsm.Store {
+	t.Helper()
+	s, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "spoc.db"), sqlitestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }

@@ -31,7 +31,7 @@ func storedAgreements(ctx context.Context, store itsm.Store, keep func(api.Agree
 		if err != nil {
 			return err
 		}
-		recs, err := all(tx, KindAgreement, "name")
+		recs, err := all(tx, KindAgreement, indexName)
 		if err != nil {
 			return err
 		}

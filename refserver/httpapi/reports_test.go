@@ -128,15 +128,21 @@ func (l *ledger) solve(summary string, supplier itsm.ID, sup *client.ClientWithR
 // solveFor is solve for the customer's user.
 func (l *ledger) solveFor(customer itsm.ID, summary string, supplier itsm.ID, sup *client.ClientWithResponses) itsm.ID {
 	l.t.Helper()
+	return l.solveBy(l.agent, customer, summary, supplier, sup)
+}
+
+// solveBy is solveFor with the desk's agent agent, of whichever desk.
+func (l *ledger) solveBy(agent *client.ClientWithResponses, customer itsm.ID, summary string, supplier itsm.ID, sup *client.ClientWithResponses) itsm.ID {
+	l.t.Helper()
 	ctx := l.ctx
-	reg, err := l.agent.RegisterIncidentWithResponse(ctx, nil, api.Registration{Caller: api.Caller{Person: "carl", Name: "Carl"},
+	reg, err := agent.RegisterIncidentWithResponse(ctx, nil, api.Registration{Caller: api.Caller{Person: "carl", Name: "Carl"},
 		Channel: "phone", Customer: customer, Summary: summary, Impact: 2, Urgency: 2})
 	if err != nil || reg.JSON201 == nil {
 		l.t.Fatalf("register %q: %v %s", summary, err, body(reg))
 	}
 	id := reg.JSON201.ID
 	l.clock.Advance(time.Hour)
-	del, err := l.agent.DelegateIncidentWithResponse(ctx, id, &api.DelegateIncidentParams{IfMatch: "*"},
+	del, err := agent.DelegateIncidentWithResponse(ctx, id, &api.DelegateIncidentParams{IfMatch: "*"},
 		api.Delegation{Organisation: supplier, Group: "second-line", Note: "please look"})
 	if err != nil || del.JSON200 == nil {
 		l.t.Fatalf("delegate %q: %v %s", summary, err, body(del))
@@ -150,7 +156,7 @@ func (l *ledger) solveFor(customer itsm.ID, summary string, supplier itsm.ID, su
 		l.t.Fatalf("report back %q: %v %s", summary, err, body(r))
 	}
 	l.clock.Advance(time.Hour)
-	if r, err := l.agent.CloseIncidentWithResponse(ctx, id, nil, api.Closure{Message: "Done."}); err != nil || r.JSON200 == nil {
+	if r, err := agent.CloseIncidentWithResponse(ctx, id, nil, api.Closure{Message: "Done."}); err != nil || r.JSON200 == nil {
 		l.t.Fatalf("close %q: %v %s", summary, err, body(r))
 	}
 	return id

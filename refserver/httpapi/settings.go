@@ -127,7 +127,7 @@ func buildAgreements(tx itsm.ReadTx) ([]*sla.Agreement, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, err := all(tx, KindAgreement, "name")
+	recs, err := all(tx, KindAgreement, indexName)
 	if err != nil {
 		return nil, err
 	}
@@ -478,17 +478,10 @@ func (a *API) CreateAgreement(ctx context.Context, req api.CreateAgreementReques
 		if err := checkCalendars(tx, in); err != nil {
 			return err
 		}
-		page, err := tx.Query(itsm.Query{Kind: KindAgreement, Index: "name", Match: itsm.MatchEqual, Value: in.Name, Limit: 1})
-		if err != nil {
+		if err := checkName(tx, in); err != nil {
 			return err
 		}
-		if len(page.Matches) > 0 {
-			return itsm.Errorf(itsm.CodeConflict, "there is already an agreement named %q", in.Name)
-		}
-		if _, err := tx.Put(itsm.Record{Kind: KindAgreement, ID: out.ID, Body: raw,
-			Unique: map[string]string{"name": in.Name},
-			Index: map[string][]string{"provider": {in.Provider.String()}, "consumer": {in.Consumer.String()},
-				"calendar": targetCalendars(in.Targets)}}); err != nil {
+		if _, err := tx.Put(agreementRecord(out.ID, 0, raw, in)); err != nil {
 			return err
 		}
 		return a.appendEvent(tx, EventAgreementCreated, KindAgreement, out.ID, settingsEvent{By: who, Agreement: &out})
@@ -498,6 +491,83 @@ func (a *API) CreateAgreement(ctx context.Context, req api.CreateAgreementReques
 	}
 	return api.CreateAgreement201JSONResponse{Body: out,
 		Headers: api.CreateAgreement201ResponseHeaders{Location: "/v1/agreements/" + out.ID.String()}}, nil
+}
+
+// The index names of agreement records.
+const (
+	// indexName holds the agreement's name, for name order and lookups.
+	// Records stored before names were unique per desk hold it as a
+	// Unique value; UpgradeAgreements turns it into an Index value.
+	indexName = "name"
+	// indexDeskName holds "desk name" (sla.Agreement.Desk, then the
+	// name), unique: a desk names each of its agreements once, and
+	// another desk may use the same name without learning of it (SD-10).
+	indexDeskName = "desk_name"
+)
+
+// agreementRecord is the store record of the agreement in with id.
+func agreementRecord(id itsm.ID, version int64, raw json.RawMessage, in api.AgreementInput) itsm.Record {
+	return itsm.Record{Kind: KindAgreement, ID: id, Version: version, Body: raw,
+		Unique: map[string]string{indexDeskName: partiesOf(in).Desk().String() + " " + in.Name},
+		Index: map[string][]string{indexName: {in.Name}, "provider": {in.Provider.String()},
+			"consumer": {in.Consumer.String()}, "calendar": targetCalendars(in.Targets)}}
+}
+
+// checkName refuses an agreement named as one its desk already has. It
+// reads the agreements of that name, whichever desk they are of, rather
+// than the unique desk_name value, so that it also finds a record stored
+// before that value existed. The refusal names only the caller's desk.
+func checkName(tx itsm.ReadTx, in api.AgreementInput) error {
+	desk := partiesOf(in).Desk()
+	q := itsm.Query{Kind: KindAgreement, Index: indexName, Match: itsm.MatchEqual, Value: in.Name, Limit: itsm.MaxLimit}
+	for {
+		page, err := tx.Query(q)
+		if err != nil {
+			return err
+		}
+		for _, h := range page.Matches {
+			var other api.AgreementInput
+			if err := json.Unmarshal(h.Record.Body, &other); err != nil {
+				return itsm.Wrap(itsm.CodeInternal, err, "stored agreement %s", h.Record.ID)
+			}
+			if partiesOf(other).Desk() == desk {
+				return itsm.Errorf(itsm.CodeConflict, "the desk %s already has an agreement named %q: a desk names each of its agreements once", desk, in.Name)
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		q.After = page.Next
+	}
+}
+
+// UpgradeAgreements rewrites the index values of agreement records stored
+// when names were unique across all desks (a Unique name) into today's
+// (agreementRecord: the name an Index value, desk and name Unique), so
+// that every record of the kind holds its name the same way. Bodies are
+// left byte for byte. A server runs it before serving; it changes nothing
+// once done, and a replica that loses the race to another finds nothing
+// left to do on its next start.
+func UpgradeAgreements(ctx context.Context, store itsm.Store) error {
+	return store.Write(ctx, func(tx itsm.WriteTx) error {
+		recs, err := all(tx, KindAgreement, "")
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if _, old := r.Unique[indexName]; !old {
+				continue
+			}
+			var in api.AgreementInput
+			if err := json.Unmarshal(r.Body, &in); err != nil {
+				return itsm.Wrap(itsm.CodeInternal, err, "stored agreement %s", r.ID)
+			}
+			if _, err := tx.Put(agreementRecord(r.ID, r.Version, r.Body, in)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // checkCalendars refuses an agreement that counts on a calendar maintained
@@ -570,7 +640,7 @@ func (a *API) ListAgreements(ctx context.Context, _ api.ListAgreementsRequestObj
 	var recs []itsm.Record
 	err = a.store.Read(ctx, func(tx itsm.ReadTx) error {
 		var err error
-		recs, err = all(tx, KindAgreement, "name")
+		recs, err = all(tx, KindAgreement, indexName)
 		return err
 	})
 	if err != nil {

@@ -182,8 +182,8 @@ func checkSpec(spec *Spec) error {
 			return itsm.Errorf(itsm.CodeInvalid, "report: agreement %d: %w", i, err)
 		}
 		for j := range i {
-			if spec.Agreements[j].Name == a.Name {
-				return invalid("agreements %d and %d are both named %q", j, i, a.Name)
+			if spec.Agreements[j].Name == a.Name && spec.Agreements[j].Desk() == a.Desk() {
+				return invalid("agreements %d and %d are both named %q by desk %s", j, i, a.Name, a.Desk())
 			}
 		}
 	}
@@ -757,7 +757,7 @@ func (e *engine) report() *Report {
 	whole := func(j int) []time.Duration { return all[j] }
 	r.Total = e.figures(e.totals[len(e.totals)-1], whole, nil)
 	for i, a := range e.spec.Agreements {
-		af := AgreementFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Consumer: a.Consumer,
+		af := AgreementFigures{Agreement: a.Name, Desk: a.Desk(), Kind: a.Kind, Provider: a.Provider, Consumer: a.Consumer,
 			ProviderName: e.spec.Names[a.Provider], ConsumerName: e.spec.Names[a.Consumer],
 			Objective: a.Objective, Metrics: []MetricFigures{}}
 		var shortfalls []float64
@@ -798,7 +798,7 @@ func (e *engine) report() *Report {
 			Metrics: make([]MetricPoint, 0, len(e.clocks))}
 		for j, c := range e.clocks {
 			a := e.spec.Agreements[c.agreement]
-			tp.Metrics = append(tp.Metrics, MetricPoint{Agreement: a.Name, Provider: a.Provider, Metric: c.metric,
+			tp.Metrics = append(tp.Metrics, MetricPoint{Agreement: a.Name, Desk: a.Desk(), Provider: a.Provider, Metric: c.metric,
 				Met: g.clocks[j].met, Breached: g.clocks[j].breached, Compliance: compliance(g.clocks[j])})
 		}
 		r.Trend = append(r.Trend, tp)
@@ -869,7 +869,7 @@ func (e *engine) figures(g *groupTally, durations func(j int) []time.Duration, o
 func (e *engine) metricFigures(j int, t tally, durations []time.Duration) MetricFigures {
 	c := e.clocks[j]
 	a := e.spec.Agreements[c.agreement]
-	mf := MetricFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Metric: c.metric,
+	mf := MetricFigures{Agreement: a.Name, Desk: a.Desk(), Kind: a.Kind, Provider: a.Provider, Metric: c.metric,
 		Met: t.met, Breached: t.breached, Compliance: compliance(t), Objective: a.Objective,
 		Stopped: len(durations), Missed: t.missed}
 	mf.Shortfall = shortfall(a.Objective, mf.Compliance)

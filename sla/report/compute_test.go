@@ -1,7 +1,9 @@
 package report_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -289,7 +291,7 @@ func goldenSpec(t testing.TB) report.Spec {
 // gMetric is a MetricFigures of agreement a.
 func gMetric(a *sla.Agreement, m sla.Metric, met, breached int, compliance, shortfall float64, missed, stopped int,
 	mean, median, p90 time.Duration) report.MetricFigures {
-	mf := report.MetricFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Metric: m,
+	mf := report.MetricFigures{Agreement: a.Name, Desk: a.Desk(), Kind: a.Kind, Provider: a.Provider, Metric: m,
 		Met: met, Breached: breached, Compliance: figure(met, breached, compliance), Objective: a.Objective, Shortfall: shortfall,
 		Stopped: stopped, Missed: missed}
 	// No clock stopped, no durations to describe (decision 43).
@@ -310,7 +312,7 @@ func gBacklog(counts ...int) report.Backlog {
 }
 
 func gPoint(a *sla.Agreement, m sla.Metric, met, breached int, compliance float64) report.MetricPoint {
-	return report.MetricPoint{Agreement: a.Name, Provider: a.Provider, Metric: m, Met: met, Breached: breached,
+	return report.MetricPoint{Agreement: a.Name, Desk: a.Desk(), Provider: a.Provider, Metric: m, Met: met, Breached: breached,
 		Compliance: figure(met, breached, compliance)}
 }
 
@@ -370,11 +372,11 @@ func goldenReport(t testing.TB, spec report.Spec) *report.Report {
 	// The names are the spec's: the desk and the suppliers are named, the
 	// customer is not.
 	agreements := []report.AgreementFigures{
-		{Agreement: slaA.Name, Kind: sla.KindSLA, Provider: gDesk, Consumer: gCustomer, ProviderName: "Desk", Objective: 0.9,
+		{Agreement: slaA.Name, Desk: gDesk, Kind: sla.KindSLA, Provider: gDesk, Consumer: gCustomer, ProviderName: "Desk", Objective: 0.9,
 			Metrics: []report.MetricFigures{slaResp, slaRes}},
-		{Agreement: netUC.Name, Kind: sla.KindUC, Provider: gNetcom, Consumer: gDesk, ProviderName: "Netcom", ConsumerName: "Desk",
+		{Agreement: netUC.Name, Desk: gDesk, Kind: sla.KindUC, Provider: gNetcom, Consumer: gDesk, ProviderName: "Netcom", ConsumerName: "Desk",
 			Objective: 0.95, Metrics: []report.MetricFigures{netRes, netUpd}, Credit: &report.Credit{Percent: 12, Amount: 9_600_00, Currency: "SEK"}},
-		{Agreement: srvUC.Name, Kind: sla.KindUC, Provider: gServer, Consumer: gDesk, ProviderName: "Serverhall", ConsumerName: "Desk",
+		{Agreement: srvUC.Name, Desk: gDesk, Kind: sla.KindUC, Provider: gServer, Consumer: gDesk, ProviderName: "Serverhall", ConsumerName: "Desk",
 			Objective: 0.9, Metrics: []report.MetricFigures{srvRes, srvUpd}},
 	}
 
@@ -654,11 +656,11 @@ func TestComputeEmpty(t *testing.T) {
 		Zone:   "Europe/Stockholm",
 		Total:  figures,
 		Agreements: []report.AgreementFigures{
-			{Agreement: slaA.Name, Kind: sla.KindSLA, Provider: gDesk, Consumer: gCustomer, ConsumerName: "Kund AB", Objective: 0.9,
+			{Agreement: slaA.Name, Desk: gDesk, Kind: sla.KindSLA, Provider: gDesk, Consumer: gCustomer, ConsumerName: "Kund AB", Objective: 0.9,
 				Metrics: []report.MetricFigures{empty(slaA, resp), empty(slaA, res)}},
-			{Agreement: netUC.Name, Kind: sla.KindUC, Provider: gNetcom, Consumer: gDesk, ProviderName: "Netcom", Objective: 0.95,
+			{Agreement: netUC.Name, Desk: gDesk, Kind: sla.KindUC, Provider: gNetcom, Consumer: gDesk, ProviderName: "Netcom", Objective: 0.95,
 				Metrics: []report.MetricFigures{empty(netUC, res), empty(netUC, upd)}, Credit: &report.Credit{Currency: "SEK"}},
-			{Agreement: srvUC.Name, Kind: sla.KindUC, Provider: gServer, Consumer: gDesk, Objective: 0.9,
+			{Agreement: srvUC.Name, Desk: gDesk, Kind: sla.KindUC, Provider: gServer, Consumer: gDesk, Objective: 0.9,
 				Metrics: []report.MetricFigures{empty(srvUC, res), empty(srvUC, upd)}},
 		},
 		Priorities: []report.Group{},
@@ -832,5 +834,69 @@ func TestComputeDurationStats(t *testing.T) {
 	want := gMetric(a, sla.MetricResolution, 0, 0, 1, 0, 0, 4, long+1, long, long+1)
 	if diff := cmp.Diff([]report.MetricFigures{want}, r.Agreements[0].Metrics); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestComputeDesksNameAgreementsAlike: names are unique per desk, so two
+// desks' UCs with one supplier may share a name. Each measures its own
+// desk's tickets, the figures, trend and CSV tell them apart by desk, and
+// one desk's two agreements of a name are refused.
+func TestComputeDesksNameAgreementsAlike(t *testing.T) {
+	always, err := sla.NewCalendar(sla.CalendarSpec{Name: "always", Location: time.UTC, Week: sla.AlwaysOpen()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk1, desk2 := itsm.MustParseID("0198d000-0000-7000-8000-000000000001"), itsm.MustParseID("0198d000-0000-7000-8000-000000000002")
+	supplier := itsm.MustParseID("0198d000-0000-7000-8000-000000000003")
+	uc := func(desk itsm.ID, within time.Duration) *sla.Agreement {
+		return &sla.Agreement{Name: "UC Nät", Kind: sla.KindUC, Provider: supplier, Consumer: desk, Objective: 0.9,
+			Targets: []sla.Target{{Metric: sla.MetricResolution, Priority: 3, Within: within, Calendar: always,
+				Stop: []itsm.State{sResolved, sClosed, sCancelled}}}}
+	}
+	month := report.Month(2026, time.March, time.UTC)
+	ticket := func(number string, desk itsm.ID, day int) report.Ticket {
+		reg := time.Date(2026, time.March, day, 9, 0, 0, 0, time.UTC)
+		return report.Ticket{Number: number, Desk: desk, Registered: reg, Timeline: itsm.Timeline{
+			{Start: reg, State: sRegistered, Holder: desk, Priority: 3},
+			{Start: reg.Add(time.Hour), State: "delegated", Holder: supplier, Priority: 3},
+			{Start: reg.Add(4 * time.Hour), State: sResolved, Holder: supplier, Priority: 3}}}
+	}
+	// Three hours with the supplier: within desk 1's eight, beyond desk 2's two.
+	spec := report.Spec{Period: month, Agreements: []*sla.Agreement{uc(desk1, 8*time.Hour), uc(desk2, 2*time.Hour)},
+		Now: month.To}
+	r, err := report.Compute(spec, report.Tickets([]report.Ticket{ticket("A1", desk1, 2), ticket("B1", desk2, 3), ticket("B2", desk2, 4)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range r.Agreements {
+		m := a.Metrics[0]
+		got = append(got, fmt.Sprint(a.Agreement, " ", a.Desk == m.Desk, " ", a.Desk, " met ", m.Met, " breached ", m.Breached))
+	}
+	for _, m := range r.Trend[len(r.Trend)-1].Metrics {
+		got = append(got, fmt.Sprint("trend ", m.Desk, " met ", m.Met, " breached ", m.Breached))
+	}
+	want := []string{
+		fmt.Sprint("UC Nät true ", desk1, " met 1 breached 0"), fmt.Sprint("UC Nät true ", desk2, " met 0 breached 2"),
+		fmt.Sprint("trend ", desk1, " met 1 breached 0"), fmt.Sprint("trend ", desk2, " met 0 breached 2"),
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	var buf bytes.Buffer
+	if err := report.WriteCSV(&buf, r); err != nil {
+		t.Fatalf("CSV of two desks' agreements of one name: %v", err)
+	}
+	back, err := report.ReadCSV(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, back); diff != "" {
+		t.Errorf("CSV read back (-computed +read):\n%s", diff)
+	}
+
+	spec.Agreements[1] = uc(desk1, 2*time.Hour)
+	if _, err := report.Compute(spec, report.Tickets(nil)); !itsm.IsCode(err, itsm.CodeInvalid) || !strings.Contains(err.Error(), "both named") {
+		t.Errorf("one desk's two agreements of a name: %v, want invalid", err)
 	}
 }

@@ -50,6 +50,7 @@ const (
 	colReopenRate
 	colBacklogOpen
 	colAgreement
+	colDesk
 	colKind
 	colProvider
 	colConsumer
@@ -78,7 +79,7 @@ var columnNames = [numColumns]string{
 	"period_from", "period_to", "section", "key", "name",
 	"registered", "resolved", "closed", "cancelled", "first_contact", "first_contact_rate",
 	"reassignments", "ping_pong", "reopened", "reopen_rate", "backlog_open",
-	"agreement", "kind", "provider", "consumer", "provider_name", "consumer_name",
+	"agreement", "desk", "kind", "provider", "consumer", "provider_name", "consumer_name",
 	"objective", "metric", "met", "breached",
 	"compliance", "shortfall", "stopped", "mean", "median", "p90", "missed",
 	"credit_percent", "credit_amount", "credit_currency", "zone", "as_of",
@@ -131,15 +132,16 @@ func (l layout) columnName(i int) string {
 // months concatenated.
 //
 // The sections are total (one group, key empty), agreement (key: the
-// agreement's name), priority, supplier and category (key: the Group's key),
+// agreement's name; the agreement is its name and desk, since names are
+// unique per desk), priority, supplier and category (key: the Group's key),
 // and trend (key: the trend period as an ISO 8601 interval, from/to; its
 // rows fill registered, resolved, backlog_open and the metric's agreement,
-// provider, metric, met, breached and compliance). A group with no metrics
+// desk, provider, metric, met, breached and compliance). A group with no metrics
 // has one row whose metric columns are empty. Only agreement rows fill
 // consumer, provider_name and consumer_name (empty for an organisation
 // without a name), each row of an agreement repeating them; the metric rows
-// of the other sections name their agreement by its name, kind and provider
-// only. The backlog's age buckets are columns named backlog_over_<Duration>
+// of the other sections name their agreement by its name, desk, kind and
+// provider only. The backlog's age buckets are columns named backlog_over_<Duration>
 // between backlog_open and agreement, one per lower bound found in the
 // report; a group without that bucket leaves it empty. The credit columns
 // are empty for an agreement without a credit rule. A figure that no ticket
@@ -162,9 +164,9 @@ func (l layout) columnName(i int) string {
 //
 // A report that the form cannot carry exactly is refused with a
 // CodeInvalid error before anything is written: two groups of a section with
-// one key (or two agreements with one name and provider, or two trend points
+// one key (or two agreements with one name and desk, or two trend points
 // with one period), a metric without a name, an agreement metric whose
-// agreement, kind, provider or objective is not its agreement's, age buckets
+// agreement, desk, kind, provider or objective is not its agreement's, age buckets
 // not in increasing order, a time whose offset has seconds, text with a
 // carriage return before a line feed, and anything ReadCSV would refuse,
 // such as a negative count or a fraction outside [0, 1].
@@ -257,6 +259,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 		set := func(c column, v string) { row[l.pos(c)] = v }
 		if withAgreement {
 			set(colAgreement, textCell(m.Agreement))
+			set(colDesk, m.Desk.String())
 			set(colKind, string(m.Kind))
 			set(colProvider, m.Provider.String())
 			set(colObjective, floatCell(m.Objective))
@@ -293,6 +296,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 	for _, a := range r.Agreements {
 		base := newRow(sectionAgreement, a.Agreement)
 		base[l.pos(colAgreement)] = textCell(a.Agreement)
+		base[l.pos(colDesk)] = a.Desk.String()
 		base[l.pos(colKind)] = string(a.Kind)
 		base[l.pos(colProvider)] = a.Provider.String()
 		base[l.pos(colConsumer)] = a.Consumer.String()
@@ -324,6 +328,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 		rows(base, len(p.Metrics), func(row []string, i int) {
 			m := &p.Metrics[i]
 			row[l.pos(colAgreement)] = textCell(m.Agreement)
+			row[l.pos(colDesk)] = m.Desk.String()
 			row[l.pos(colProvider)] = m.Provider.String()
 			row[l.pos(colMetric)] = textCell(string(m.Metric))
 			row[l.pos(colMet)] = strconv.Itoa(m.Met)
@@ -418,13 +423,13 @@ func checkCSVForm(r *Report) error {
 	}
 
 	type agreementKey struct {
-		name     string
-		provider itsm.ID
+		name string
+		desk itsm.ID
 	}
 	agreements := make(map[agreementKey]bool)
 	for _, a := range r.Agreements {
-		where := fmt.Sprintf("agreement %q of %s", a.Agreement, a.Provider)
-		k := agreementKey{a.Agreement, a.Provider}
+		where := fmt.Sprintf("agreement %q of desk %s", a.Agreement, a.Desk)
+		k := agreementKey{a.Agreement, a.Desk}
 		if agreements[k] {
 			return invalid("%s appears twice", where)
 		}
@@ -433,9 +438,9 @@ func checkCSVForm(r *Report) error {
 			return err
 		}
 		for _, m := range a.Metrics {
-			if m.Agreement != a.Agreement || m.Kind != a.Kind || m.Provider != a.Provider || m.Objective != a.Objective {
-				return invalid("%s: metric %s names agreement %q (%s of %s, objective %v), not its own",
-					where, m.Metric, m.Agreement, m.Kind, m.Provider, m.Objective)
+			if m.Agreement != a.Agreement || m.Desk != a.Desk || m.Kind != a.Kind || m.Provider != a.Provider || m.Objective != a.Objective {
+				return invalid("%s: metric %s names agreement %q (%s of %s for desk %s, objective %v), not its own",
+					where, m.Metric, m.Agreement, m.Kind, m.Provider, m.Desk, m.Objective)
 			}
 		}
 		texts = append(texts, a.Agreement, a.ProviderName, a.ConsumerName)
@@ -602,14 +607,14 @@ var roles = func() map[string][numColumns]role {
 	for c := colRegistered; c <= colBacklogOpen; c++ {
 		figures[c] = roleGroup
 	}
-	for _, c := range []column{colAgreement, colKind, colProvider, colObjective, colMetric, colMet, colBreached,
+	for _, c := range []column{colAgreement, colDesk, colKind, colProvider, colObjective, colMetric, colMet, colBreached,
 		colCompliance, colShortfall, colStopped, colMean, colMedian, colP90, colMissed} {
 		figures[c] = roleMetric
 	}
 	total := figures
 	figures[colName] = roleGroup
 
-	for _, c := range []column{colAgreement, colKind, colProvider, colConsumer, colProviderName, colConsumerName,
+	for _, c := range []column{colAgreement, colDesk, colKind, colProvider, colConsumer, colProviderName, colConsumerName,
 		colObjective, colCreditPercent, colCreditAmount, colCreditCurrency} {
 		agreement[c] = roleGroup
 	}
@@ -621,7 +626,7 @@ var roles = func() map[string][numColumns]role {
 	for _, c := range []column{colRegistered, colResolved, colBacklogOpen} {
 		trend[c] = roleGroup
 	}
-	for _, c := range []column{colAgreement, colProvider, colMetric, colMet, colBreached, colCompliance} {
+	for _, c := range []column{colAgreement, colDesk, colProvider, colMetric, colMet, colBreached, colCompliance} {
 		trend[c] = roleMetric
 	}
 	for _, r := range []*[numColumns]role{&total, &figures, &agreement, &trend} {
@@ -966,11 +971,11 @@ func (d *decoder) identity(section string) (string, error) {
 		if key != cellText(d.cell(colAgreement)) {
 			return "", d.fail(colKey, "%q is not the agreement's name %q", key, cellText(d.cell(colAgreement)))
 		}
-		provider, err := d.id(colProvider)
+		desk, err := d.id(colDesk)
 		if err != nil {
 			return "", err
 		}
-		key += "\x00" + provider.String()
+		key += "\x00" + desk.String()
 	case sectionTrend:
 		from, to, ok := strings.Cut(key, "/")
 		if !ok {
@@ -1073,6 +1078,9 @@ func (d *decoder) figuresGroup(f *Figures) error {
 		var m MetricFigures
 		var err error
 		m.Agreement = cellText(d.cell(colAgreement))
+		if m.Desk, err = d.id(colDesk); err != nil {
+			return err
+		}
 		if m.Kind, err = d.kind(colKind); err != nil {
 			return err
 		}
@@ -1125,6 +1133,9 @@ func (d *decoder) agreementGroup() error {
 	a := AgreementFigures{Agreement: cellText(d.cell(colAgreement)), ProviderName: cellText(d.cell(colProviderName)),
 		ConsumerName: cellText(d.cell(colConsumerName)), Metrics: []MetricFigures{}}
 	var err error
+	if a.Desk, err = d.id(colDesk); err != nil {
+		return err
+	}
 	if a.Kind, err = d.kind(colKind); err != nil {
 		return err
 	}
@@ -1158,7 +1169,7 @@ func (d *decoder) agreementGroup() error {
 	i := len(d.rep.Agreements) - 1
 	d.cur.add = func() error {
 		a := &d.rep.Agreements[i]
-		m := MetricFigures{Agreement: a.Agreement, Kind: a.Kind, Provider: a.Provider, Objective: a.Objective}
+		m := MetricFigures{Agreement: a.Agreement, Desk: a.Desk, Kind: a.Kind, Provider: a.Provider, Objective: a.Objective}
 		if err := d.metric(&m); err != nil {
 			return err
 		}
@@ -1189,6 +1200,9 @@ func (d *decoder) trendGroup() error {
 	d.cur.add = func() error {
 		m := MetricPoint{Agreement: cellText(d.cell(colAgreement)), Metric: sla.Metric(cellText(d.cell(colMetric)))}
 		var err error
+		if m.Desk, err = d.id(colDesk); err != nil {
+			return err
+		}
 		if m.Provider, err = d.id(colProvider); err != nil {
 			return err
 		}

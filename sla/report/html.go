@@ -497,8 +497,11 @@ func periodTick(p Period) (top, year string) {
 // does.
 type seriesKey struct {
 	agreement string
-	provider  itsm.ID
-	metric    sla.Metric
+	// desk tells two desks' agreements of one name apart: a name is
+	// unique per desk, and their UCs with one supplier share the provider.
+	desk     itsm.ID
+	provider itsm.ID
+	metric   sla.Metric
 }
 
 // seriesPoint is one period's compliance of an agreement metric.
@@ -558,7 +561,7 @@ func collectSeries(reports []*Report, names map[itsm.ID]string) chartData {
 			}
 			d := &periodData{backlog: tp.Backlog, points: make(map[seriesKey]seriesPoint)}
 			for _, m := range tp.Metrics {
-				k := seriesKey{m.Agreement, m.Provider, m.Metric}
+				k := seriesKey{m.Agreement, m.Desk, m.Provider, m.Metric}
 				note(k)
 				// A period without a figure has no point: the line
 				// breaks there rather than claim 100 %.
@@ -572,7 +575,7 @@ func collectSeries(reports []*Report, names map[itsm.ID]string) chartData {
 		d := &periodData{backlog: r.Total.Backlog.Open, points: make(map[seriesKey]seriesPoint), own: true}
 		for _, a := range r.Agreements {
 			for _, m := range a.Metrics {
-				k := seriesKey{m.Agreement, m.Provider, m.Metric}
+				k := seriesKey{m.Agreement, m.Desk, m.Provider, m.Metric}
 				note(k)
 				if m.Compliance != nil {
 					d.points[k] = seriesPoint{m.Met, m.Breached, *m.Compliance}
@@ -599,15 +602,22 @@ func collectSeries(reports []*Report, names map[itsm.ID]string) chartData {
 		out.data = append(out.data, *byPeriod[id])
 	}
 	// Two agreements of one name (from different providers) are told
-	// apart by their provider in the legend.
+	// apart by their provider in the legend, and two desks' agreements of
+	// one name with one provider by their desk too.
 	same := make(map[string]int)
+	sameProvider := make(map[string]int)
 	for _, k := range order {
 		same[k.agreement+"\x00"+string(k.metric)]++
+		sameProvider[k.agreement+"\x00"+string(k.metric)+"\x00"+k.provider.String()]++
 	}
 	for _, k := range order {
 		label := k.agreement + " " + string(k.metric)
 		if same[k.agreement+"\x00"+string(k.metric)] > 1 {
 			p, _ := orgLabel(k.provider, "", names)
+			if sameProvider[k.agreement+"\x00"+string(k.metric)+"\x00"+k.provider.String()] > 1 {
+				d, _ := orgLabel(k.desk, "", names)
+				p += " for " + d
+			}
 			label += " (" + p + ")"
 		}
 		obj, ok := objectives[k]

@@ -129,7 +129,7 @@ func slaMetric(m sla.Metric, met, breached int, mean, median, p90 float64, misse
 		shortfall = math.Max(0, 0.95-*c)
 	}
 	mf := report.MetricFigures{
-		Agreement: "SLA Gold", Kind: sla.KindSLA, Provider: desk, Metric: m, Met: met, Breached: breached,
+		Agreement: "SLA Gold", Desk: desk, Kind: sla.KindSLA, Provider: desk, Metric: m, Met: met, Breached: breached,
 		Compliance: c, Objective: 0.95, Shortfall: shortfall, Stopped: met + breached, Missed: missed,
 	}
 	if mf.Stopped > 0 {
@@ -141,7 +141,7 @@ func slaMetric(m sla.Metric, met, breached int, mean, median, p90 float64, misse
 func ucMetric(met, breached int) report.MetricFigures {
 	c := float64(met) / float64(met+breached)
 	return report.MetricFigures{
-		Agreement: "UC Network", Kind: sla.KindUC, Provider: network, Metric: sla.MetricResolution,
+		Agreement: "UC Network", Desk: desk, Kind: sla.KindUC, Provider: network, Metric: sla.MetricResolution,
 		Met: met, Breached: breached, Compliance: &c, Objective: 0.9, Shortfall: math.Max(0, 0.9-c),
 		Stopped: met + breached, Mean: new(hours(7.25)), Median: new(hours(6)), P90: new(hours(15.5)),
 	}
@@ -162,9 +162,9 @@ func richReport() *report.Report {
 	}
 	trendPoint := func(p report.Period, reg, res, backlog int, slaMet, slaBreached, ucMet, ucBreached int) report.TrendPoint {
 		return report.TrendPoint{Period: p, Registered: reg, Resolved: res, Backlog: backlog, Metrics: []report.MetricPoint{
-			{Agreement: "SLA Gold", Provider: desk, Metric: sla.MetricResolution, Met: slaMet, Breached: slaBreached,
+			{Agreement: "SLA Gold", Desk: desk, Provider: desk, Metric: sla.MetricResolution, Met: slaMet, Breached: slaBreached,
 				Compliance: new(float64(slaMet) / float64(slaMet+slaBreached))},
-			{Agreement: "UC Network", Provider: network, Metric: sla.MetricResolution, Met: ucMet, Breached: ucBreached,
+			{Agreement: "UC Network", Desk: desk, Provider: network, Metric: sla.MetricResolution, Met: ucMet, Breached: ucBreached,
 				Compliance: new(float64(ucMet) / float64(ucMet+ucBreached))},
 		}}
 	}
@@ -176,12 +176,12 @@ func richReport() *report.Report {
 			Backlog: report.Backlog{Open: 11, Ageing: ageing(4, 3, 2, 1, 1)}, Metrics: total,
 		},
 		Agreements: []report.AgreementFigures{
-			{Agreement: "SLA Gold", Kind: sla.KindSLA, Provider: desk, Consumer: customer,
+			{Agreement: "SLA Gold", Desk: desk, Kind: sla.KindSLA, Provider: desk, Consumer: customer,
 				ProviderName: deskName, ConsumerName: customerName, Objective: 0.95,
 				Metrics: total[:3], Credit: &report.Credit{Percent: 2.5, Amount: 125000, Currency: "SEK"}},
-			{Agreement: "UC Network", Kind: sla.KindUC, Provider: network, Consumer: desk,
+			{Agreement: "UC Network", Desk: desk, Kind: sla.KindUC, Provider: network, Consumer: desk,
 				ProviderName: "Network Services", ConsumerName: deskName, Objective: 0.9, Metrics: total[3:]},
-			{Agreement: olaName, Kind: sla.KindOLA, Provider: acme, Consumer: desk, Objective: 0.85,
+			{Agreement: olaName, Desk: desk, Kind: sla.KindOLA, Provider: acme, Consumer: desk, Objective: 0.85,
 				Metrics: []report.MetricFigures{}, Credit: &report.Credit{Percent: 0, Amount: 0, Currency: "EUR"}},
 		},
 		Priorities: []report.Group{
@@ -501,7 +501,7 @@ func TestCSVLayout(t *testing.T) {
 	wantHeader := "period_from,period_to,section,key,name,registered,resolved,closed,cancelled,first_contact," +
 		"first_contact_rate,reassignments,ping_pong,reopened,reopen_rate,backlog_open," +
 		"backlog_over_0s,backlog_over_24h0m0s,backlog_over_72h0m0s,backlog_over_168h0m0s,backlog_over_720h0m0s," +
-		"agreement,kind,provider,consumer,provider_name,consumer_name,objective,metric,met,breached,compliance,shortfall,stopped,mean,median,p90,missed," +
+		"agreement,desk,kind,provider,consumer,provider_name,consumer_name,objective,metric,met,breached,compliance,shortfall,stopped,mean,median,p90,missed," +
 		"credit_percent,credit_amount,credit_currency,zone,as_of"
 	if got := strings.Join(header, ","); got != wantHeader {
 		t.Errorf("header\n got %s\nwant %s", got, wantHeader)
@@ -566,7 +566,7 @@ func TestWriteCSVRefuses(t *testing.T) {
 		{"duplicate priority", func(r *report.Report) { r.Priorities[1].Key = "P1" }, `priority "P1" appears twice`},
 		{"duplicate agreement", func(r *report.Report) {
 			r.Agreements = append(r.Agreements, r.Agreements[1])
-		}, `agreement "UC Network" of 0190a000-0000-7000-8000-00000000000a appears twice`},
+		}, `agreement "UC Network" of desk 0190a000-0000-7000-8000-000000000001 appears twice`},
 		{"duplicate trend period", func(r *report.Report) { r.Trend[1].Period = r.Trend[0].Period }, "appears twice"},
 		{"metric without name", func(r *report.Report) { r.Categories[0].Figures.Metrics[0].Metric = "" }, "has no name"},
 		{"agreement metric of another agreement", func(r *report.Report) { r.Agreements[1].Metrics[0].Objective = 0.5 }, "not its own"},
@@ -619,12 +619,12 @@ func TestReadCSVErrors(t *testing.T) {
 	// Column indexes in the rich report's file, which has five age buckets;
 	// the messages number the columns from 1.
 	const (
-		cSection, cKey, cName, cRegistered, cRate, cAge1, cKind, cProvider = 2, 3, 4, 5, 10, 17, 22, 23
-		cConsumer, cProviderName, cConsumerName                            = 24, 25, 26
-		cObjective, cMetric, cCompliance, cMean, cCreditAmount             = 27, 28, 31, 34, 39
+		cSection, cKey, cName, cRegistered, cRate, cAge1, cDesk, cKind, cProvider = 2, 3, 4, 5, 10, 17, 22, 23, 24
+		cConsumer, cProviderName, cConsumerName                                   = 25, 26, 27
+		cObjective, cMetric, cCompliance, cMean, cCreditAmount                    = 28, 29, 32, 35, 40
 	)
 	for c, name := range map[int]string{cSection: "section", cKey: "key", cName: "name", cRegistered: "registered",
-		cRate: "first_contact_rate", cAge1: "backlog_over_24h0m0s", cKind: "kind", cProvider: "provider",
+		cRate: "first_contact_rate", cAge1: "backlog_over_24h0m0s", cDesk: "desk", cKind: "kind", cProvider: "provider",
 		cConsumer: "consumer", cProviderName: "provider_name", cConsumerName: "consumer_name", cObjective: "objective",
 		cMetric: "metric", cCompliance: "compliance", cMean: "mean", cCreditAmount: "credit_amount"} {
 		if got := splitCSV(t, []byte(header))[0][c]; got != name {
@@ -636,7 +636,7 @@ func TestReadCSVErrors(t *testing.T) {
 	}{
 		{"empty", "", "empty: no header row"},
 		{"header only", header, "no total row"},
-		{"short header", "period_from,period_to\n", "line 1, column 2 (header): 2 columns, want at least 38"},
+		{"short header", "period_from,period_to\n", "line 1, column 2 (header): 2 columns, want at least 39"},
 		{"wrong header", strings.Replace(header, "closed", "shut", 1), `line 1, column 8 (header): "shut", want "closed"`},
 		{"bad bucket", strings.Replace(header, "backlog_over_24h0m0s", "backlog_over_1d", 1), `line 1, column 18 (header): "backlog_over_1d": the age bucket is not a duration`},
 		{"buckets out of order", strings.Replace(header, "backlog_over_24h0m0s", "backlog_over_1000h", 1), "age buckets must increase"},
@@ -649,36 +649,37 @@ func TestReadCSVErrors(t *testing.T) {
 		{"negative count", set(1, cRegistered, "-3"), `line 2, column 6 (registered): "-3" is not a count`},
 		{"rate above 1", set(1, cRate, "1.5"), `line 2, column 11 (first_contact_rate): "1.5" is not a number from 0 to 1`},
 		{"bucket not a count", set(1, cAge1, "x"), `line 2, column 18 (backlog_over_24h0m0s): "x" is not a count`},
-		{"bad kind", set(1, cKind, "XLA"), `line 2, column 23 (kind): "XLA" is not SLA, OLA or UC`},
-		{"bad provider", set(1, cProvider, "desk"), `line 2, column 24 (provider): "desk" is not an ID`},
-		{"bad duration", set(1, cMean, "1 day"), `line 2, column 35 (mean): "1 day" is not a duration`},
-		{"NaN", set(1, cCompliance, "NaN"), `line 2, column 32 (compliance): "NaN" is not a number`},
+		{"bad kind", set(1, cKind, "XLA"), `line 2, column 24 (kind): "XLA" is not SLA, OLA or UC`},
+		{"bad desk", set(1, cDesk, "Service Desk"), `line 2, column 23 (desk): "Service Desk" is not an ID`},
+		{"bad provider", set(1, cProvider, "desk"), `line 2, column 25 (provider): "desk" is not an ID`},
+		{"bad duration", set(1, cMean, "1 day"), `line 2, column 36 (mean): "1 day" is not a duration`},
+		{"NaN", set(1, cCompliance, "NaN"), `line 2, column 33 (compliance): "NaN" is not a number`},
 		{"name in total", set(1, cName, "x"), "line 2, column 5 (name): must be empty in a total row"},
 		{"key in total", set(1, cKey, "x"), "line 2, column 4 (key): must be empty in a total row"},
 		{"metric cells without metric", set(1, cMetric, ""), "line 2, column 22 (agreement): must be empty in a row without a metric"},
-		{"metric named by an apostrophe alone", set(1, cMetric, "'"), "line 2, column 29 (metric): a metric needs a name"},
+		{"metric named by an apostrophe alone", set(1, cMetric, "'"), "line 2, column 30 (metric): a metric needs a name"},
 		{"group cell differs", header + lines[1] + set(2, cRegistered, "53")[len(header):],
 			`line 3, column 6 (registered): "53" differs from "52" on line 2, the group's first row`},
 		{"group apart", header + lines[1] + lines[5] + lines[2], `line 4: total "" appears again after line 2`},
 		{"metric after a row without", header + noMetric(t, header, lines[1]) + lines[1],
 			`line 3: total "" has a row without a metric, which must then be its only row (line 2)`},
 		{"credit amount without percent", header + lines[1] + setLine(t, header, lines[5], cCreditAmount-1, ""),
-			"line 3, column 40 (credit_amount): must be empty when credit_percent is"},
+			"line 3, column 41 (credit_amount): must be empty when credit_percent is"},
 		{"agreement key not its name", header + lines[1] + setLine(t, header, lines[5], cKey, "Other"), `line 3, column 4 (key): "Other" is not the agreement's name "SLA Gold"`},
-		{"objective above 1", header + lines[1] + setLine(t, header, lines[5], cObjective, "95"), `line 3, column 28 (objective): "95" is not a number from 0 to 1`},
+		{"objective above 1", header + lines[1] + setLine(t, header, lines[5], cObjective, "95"), `line 3, column 29 (objective): "95" is not a number from 0 to 1`},
 		{"no total", header + lines[5], "no total row"},
 		{"bad trend key", header + lines[1] + setLine(t, header, lastLine(lines), cKey, "2026-03"), `(key): "2026-03" is not a period from/to`},
 		{"kind in trend", header + lines[1] + setLine(t, header, lastLine(lines), cKind, "SLA"), "(kind): must be empty in a trend row"},
 		{"age bucket in trend", header + lines[1] + setLine(t, header, lastLine(lines), cAge1, "2"),
 			"column 18 (backlog_over_24h0m0s): must be empty in a trend row"},
-		{"consumer in total", set(1, cConsumer, desk.String()), "line 2, column 25 (consumer): must be empty in a total row"},
-		{"provider name in total", set(1, cProviderName, "x"), "line 2, column 26 (provider_name): must be empty in a total row"},
+		{"consumer in total", set(1, cConsumer, desk.String()), "line 2, column 26 (consumer): must be empty in a total row"},
+		{"provider name in total", set(1, cProviderName, "x"), "line 2, column 27 (provider_name): must be empty in a total row"},
 		{"consumer name in trend", header + lines[1] + setLine(t, header, lastLine(lines), cConsumerName, "x"),
-			"column 27 (consumer_name): must be empty in a trend row"},
+			"column 28 (consumer_name): must be empty in a trend row"},
 		{"agreement names differ between its rows", header + lines[1] + lines[5] + setLine(t, header, lines[6], cConsumerName, "Lakeside"),
-			`line 4, column 27 (consumer_name): "Lakeside" differs from "'-Lakeside, \"Kommun\"" on line 3, the group's first row`},
+			`line 4, column 28 (consumer_name): "Lakeside" differs from "'-Lakeside, \"Kommun\"" on line 3, the group's first row`},
 		{"provider name differs between its rows", header + lines[1] + lines[5] + setLine(t, header, lines[6], cProviderName, ""),
-			`line 4, column 26 (provider_name): "" differs from "Service Desk <North> & Co" on line 3, the group's first row`},
+			`line 4, column 27 (provider_name): "" differs from "Service Desk <North> & Co" on line 3, the group's first row`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := report.ReadCSV(strings.NewReader(tc.in))

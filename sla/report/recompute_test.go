@@ -322,7 +322,7 @@ func naiveReport(spec report.Spec, tickets []report.Ticket) *report.Report {
 		Suppliers: []report.Group{}, Categories: []report.Group{}, Trend: []report.TrendPoint{}}
 
 	for _, a := range spec.Agreements {
-		af := report.AgreementFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Consumer: a.Consumer,
+		af := report.AgreementFigures{Agreement: a.Name, Desk: a.Desk(), Kind: a.Kind, Provider: a.Provider, Consumer: a.Consumer,
 			ProviderName: spec.Names[a.Provider], ConsumerName: spec.Names[a.Consumer],
 			Objective: a.Objective, Metrics: []report.MetricFigures{}}
 		var shortfalls []float64
@@ -403,7 +403,7 @@ func naiveReport(spec report.Spec, tickets []report.Ticket) *report.Report {
 		for _, a := range spec.Agreements {
 			for _, m := range nMetrics(a) {
 				mf, _ := n.metric(q, g, a, m)
-				tp.Metrics = append(tp.Metrics, report.MetricPoint{Agreement: a.Name, Provider: a.Provider, Metric: m,
+				tp.Metrics = append(tp.Metrics, report.MetricPoint{Agreement: a.Name, Desk: a.Desk(), Provider: a.Provider, Metric: m,
 					Met: mf.Met, Breached: mf.Breached, Compliance: mf.Compliance})
 			}
 		}
@@ -549,7 +549,7 @@ func (n *naive) figures(p report.Period, g []report.Ticket, own func(*sla.Agreem
 
 // metric computes metric m of agreement a over the tickets g in p.
 func (n *naive) metric(p report.Period, g []report.Ticket, a *sla.Agreement, m sla.Metric) (report.MetricFigures, bool) {
-	mf := report.MetricFigures{Agreement: a.Name, Kind: a.Kind, Provider: a.Provider, Metric: m, Objective: a.Objective}
+	mf := report.MetricFigures{Agreement: a.Name, Desk: a.Desk(), Kind: a.Kind, Provider: a.Provider, Metric: m, Objective: a.Objective}
 	measured := false
 	var durations []time.Duration
 	for _, tk := range g {

@@ -87,7 +87,8 @@ type Spec struct {
 	// and OLAs. An SLA measures the tickets of its provider (the desk) for
 	// its consumer (the customer) end to end; a UC or OLA the tickets its
 	// provider held for its consumer (the desk), over the intervals it held
-	// them (SL-1).
+	// them (SL-1). Names are unique per desk (sla.Agreement.Desk): two
+	// desks' agreements may share one.
 	Agreements []*sla.Agreement
 	// Previous is the number of periods before Period, each as long in the
 	// calendar (the months before a month), whose summary makes the trend;
@@ -195,12 +196,16 @@ type AgeBucket struct {
 // overran in the period, and a ticket is decided as breached in the period in
 // which it first missed one; other metrics leave Missed zero.
 type MetricFigures struct {
-	Agreement string     `json:"agreement"`
-	Kind      sla.Kind   `json:"kind"`
-	Provider  itsm.ID    `json:"provider"`
-	Metric    sla.Metric `json:"metric"`
-	Met       int        `json:"met"`
-	Breached  int        `json:"breached"`
+	Agreement string `json:"agreement"`
+	// Desk is the agreement's desk (sla.Agreement.Desk): an agreement's
+	// name is unique per desk, so name and desk tell it apart from another
+	// desk's agreement of the same name.
+	Desk     itsm.ID    `json:"desk"`
+	Kind     sla.Kind   `json:"kind"`
+	Provider itsm.ID    `json:"provider"`
+	Metric   sla.Metric `json:"metric"`
+	Met      int        `json:"met"`
+	Breached int        `json:"breached"`
 	// Compliance is Met / (Met + Breached), and nil when none was decided:
 	// no ticket gives no figure, rather than a 100 % that nothing earned.
 	Compliance *float64 `json:"compliance" jsonschema:"nullable"`
@@ -221,10 +226,13 @@ type MetricFigures struct {
 // AgreementFigures are an agreement's metrics over all the tickets it
 // measured, and the credit it owes.
 type AgreementFigures struct {
-	Agreement string   `json:"agreement"`
-	Kind      sla.Kind `json:"kind"`
-	Provider  itsm.ID  `json:"provider"`
-	Consumer  itsm.ID  `json:"consumer"`
+	Agreement string `json:"agreement"`
+	// Desk is the agreement's desk (sla.Agreement.Desk); name and desk
+	// identify the agreement, since two desks may each have one of a name.
+	Desk     itsm.ID  `json:"desk"`
+	Kind     sla.Kind `json:"kind"`
+	Provider itsm.ID  `json:"provider"`
+	Consumer itsm.ID  `json:"consumer"`
 	// ProviderName is the provider's display name from Spec.Names, empty
 	// when the spec does not name it. The report carries it so that its
 	// readers (the CSV, the HTML page) need not look the IDs up elsewhere.
@@ -265,11 +273,13 @@ type TrendPoint struct {
 
 // MetricPoint is one agreement metric's compliance in a trend period.
 type MetricPoint struct {
-	Agreement string     `json:"agreement"`
-	Provider  itsm.ID    `json:"provider"`
-	Metric    sla.Metric `json:"metric"`
-	Met       int        `json:"met"`
-	Breached  int        `json:"breached"`
+	Agreement string `json:"agreement"`
+	// Desk is the agreement's desk, as in MetricFigures.
+	Desk     itsm.ID    `json:"desk"`
+	Provider itsm.ID    `json:"provider"`
+	Metric   sla.Metric `json:"metric"`
+	Met      int        `json:"met"`
+	Breached int        `json:"breached"`
 	// Compliance is Met / (Met + Breached), and nil when none was decided.
 	Compliance *float64 `json:"compliance" jsonschema:"nullable"`
 }
