@@ -153,3 +153,35 @@ func TestOperationsWithoutBodyRefuseOne(t *testing.T) {
 		t.Errorf("resume without a body: %d %+v", status, p)
 	}
 }
+
+// TestInvisibleCharactersAreRefused sends a summary that would read
+// backwards and a comment with a C1 control, escaped in JSON as a client
+// would send them: each is refused with a 400 naming the field and the
+// character, and the problem does not carry the character itself.
+func TestInvisibleCharactersAreRefused(t *testing.T) {
+	c := newChain(t)
+	inc := c.register("", "VPN drops", c.city)
+	for _, r := range []struct{ name, path, body, says string }{
+		{"a summary with a right-to-left override", "/v1/incidents",
+			`{"caller":{"person":"carl"},"channel":"phone","summary":"refund approved \u202edevorppa ton","impact":2,"urgency":2}`,
+			"summary contains U+202E, a bidirectional formatting character"},
+		{"a category with a zero-width space", "/v1/incidents",
+			`{"caller":{"person":"carl"},"channel":"phone","summary":"VPN","category":"net\u200bwork","impact":2,"urgency":2}`,
+			"category contains U+200B, an invisible character"},
+		{"a comment with a next-line control", "/v1/incidents/" + inc.ID.String() + "/comment",
+			`{"kind":"work_note","text":"line\u0085line"}`, "comment contains U+0085, a control character"},
+	} {
+		status, p := c.send(http.MethodPost, r.path, "application/json", r.body)
+		msg := p.Detail + problemErrors(p)
+		if status != http.StatusBadRequest || p.Code != api.ErrorCodeInvalid || !strings.Contains(msg, r.says) {
+			t.Errorf("%s: %d %+v, want 400 saying %q", r.name, status, p, r.says)
+		}
+		if strings.ContainsAny(msg, "\u202e\u200b\u0085") {
+			t.Errorf("%s: the problem repeats the character: %+q", r.name, msg)
+		}
+	}
+	if got, err := c.agent.GetIncidentWithResponse(c.ctx, inc.ID.String()); err != nil || got.JSON200 == nil ||
+		got.JSON200.Version != inc.Version {
+		t.Errorf("a refused comment changed the incident: %v %s", err, body(got))
+	}
+}
