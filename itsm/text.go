@@ -77,7 +77,9 @@ func checkRunes(name, v string, label bool) error {
 		var what string
 		switch {
 		case !label && (r == '\n' || r == '\t' || r == '\r' && strings.HasPrefix(v[i+1:], "\n")):
-		case r == '\r' && !label:
+			// The line ends and indentation of a text, also as a browser's
+			// form sends them (CR LF).
+		case !label && r == '\r':
 			// A lone carriage return makes a terminal write the rest of
 			// the line over what came before.
 			what = "a control character, not before a line feed"
@@ -86,6 +88,7 @@ func checkRunes(name, v string, label bool) error {
 		case unicode.Is(unicode.Bidi_Control, r):
 			what = "a bidirectional formatting character"
 		case !label:
+			// In prose, invisible characters only hint where to break.
 		case r == '\u2028' || r == '\u2029':
 			what = "a line or paragraph separator"
 		case r == '\u200b' || r == '\u2060' || r == '\ufeff':

@@ -74,9 +74,10 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request, route *routers.Ro
 }
 
 // noBody refuses a request to an operation whose contract has no request
-// body, if it has one of even a byte: an empty object or white space is
-// as much a mistake of the client as a command it meant to send.
-// Whatever the Content-Type says, since without a body it says nothing.
+// body if one came, of even one byte and whatever its Content-Type: `{}`
+// and white space too, so that the rule is "none" rather than a judgement
+// of what a body says. A Content-Type without a body passes, as curl
+// sends it with -H but no -d.
 func (a *API) noBody(w http.ResponseWriter, r *http.Request, route *routers.Route) bool {
 	var first [1]byte
 	n, err := io.ReadFull(r.Body, first[:])
