@@ -74,6 +74,12 @@ func TestRules(t *testing.T) {
 		{"a name of two lines", nil, func(f fixture) (*chain.Group, error) {
 			return f.w.svc.Create(f.w.ctx, f.w.netAdmin, netID, chain.Definition{Name: "Net\nwork"})
 		}, itsm.CodeInvalid, "control character"},
+		{"a name that reads backwards", nil, func(f fixture) (*chain.Group, error) {
+			return f.w.svc.Create(f.w.ctx, f.w.netAdmin, netID, chain.Definition{Name: "Net\u202ekrow"})
+		}, itsm.CodeInvalid, "group name contains U+202E"},
+		{"a name with a zero-width space, like another", func(f fixture) { f.w.create(f.w.netAdmin, netID, "Kärnnät") }, func(f fixture) (*chain.Group, error) {
+			return f.w.svc.Create(f.w.ctx, f.w.netAdmin, netID, chain.Definition{Name: "Kärn\u200bnät"})
+		}, itsm.CodeInvalid, "group name contains U+200B"},
 		{"a name too long", nil, func(f fixture) (*chain.Group, error) {
 			return f.w.svc.Create(f.w.ctx, f.w.netAdmin, netID, chain.Definition{Name: strings.Repeat("n", itsm.MaxLabel+1)})
 		}, itsm.CodeInvalid, "more than"},

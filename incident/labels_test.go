@@ -1,6 +1,7 @@
 package incident_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spoc-itsm/spoc/incident"
@@ -54,5 +55,84 @@ func TestLabelsAreTrimmed(t *testing.T) {
 		if _, err := w.svc.Register(w.ctx, w.agent, reg); !itsm.IsCode(err, itsm.CodeInvalid) {
 			t.Errorf("%s: %v, want invalid", name, err)
 		}
+	}
+}
+
+// Labels and texts refuse the characters that show other than they are
+// stored: C1 controls, bidirectional formatting ("Trojan Source") and, in
+// labels, invisible ones that make two labels look alike. The refusal
+// names the field and the character, records nothing, and what scripts
+// and emoji need, and the line ends of a form, still pass.
+func TestInvisibleCharactersAreRefused(t *testing.T) {
+	w := newWorld(t)
+	reg := func(change func(*incident.Registration)) incident.Registration {
+		r := incident.Registration{Customer: w.city.ID, Caller: incident.Caller{Person: w.user.Person}, Channel: incident.ChannelPhone,
+			Summary: "wifi down", Impact: itsm.ImpactMedium, Urgency: itsm.UrgencyMedium}
+		change(&r)
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		reg  incident.Registration
+		says string
+	}{
+		{"a summary that reads backwards", reg(func(r *incident.Registration) { r.Summary = "refund approved \u202edevorppa ton" }),
+			"summary contains U+202E, a bidirectional formatting character"},
+		{"a category with a zero-width space", reg(func(r *incident.Registration) { r.Category = "net\u200bwork" }),
+			"category contains U+200B, an invisible character"},
+		{"a caller's name with a C1 control", reg(func(r *incident.Registration) { r.Caller.Name = "Ulla\u009b2J" }),
+			"caller name contains U+009B, a control character"},
+		{"a description with an isolate", reg(func(r *incident.Registration) { r.Description = "Since \u2067Monday\u2069." }),
+			"description contains U+2067, a bidirectional formatting character"},
+		{"a description with a lone carriage return", reg(func(r *incident.Registration) { r.Description = "ok\rhidden" }),
+			"description contains U+000D"},
+	} {
+		_, err := w.svc.Register(w.ctx, w.agent, tc.reg)
+		if !itsm.IsCode(err, itsm.CodeInvalid) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v, want invalid saying %q", tc.name, err, tc.says)
+		}
+	}
+	if page, err := w.svc.List(w.ctx, w.agent, incident.Filter{}); err != nil || len(page.Incidents) != 0 {
+		t.Fatalf("refused registrations recorded %v %v", page, err)
+	}
+
+	// Persian needs the zero-width non-joiner, a family emoji the joiner,
+	// and a description typed in a form has Windows line ends and tabs.
+	inc := w.must(w.svc.Register(w.ctx, w.agent, reg(func(r *incident.Registration) {
+		r.Summary = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001F468\u200d\U0001F469\u200d\U0001F467"
+		r.Description = "Since Monday.\r\n\tEvery hour.\r\n"
+	})))
+	version := inc.Version
+	for _, tc := range []struct {
+		name string
+		run  func() (*incident.Incident, error)
+		says string
+	}{
+		{"a work note with an override", func() (*incident.Incident, error) {
+			return w.svc.Comment(w.ctx, w.agent, inc.ID, incident.EntryWorkNote, "the user says \u202dno\u202c")
+		}, "comment contains U+202D"},
+		{"a delegation to a group with a word joiner", func() (*incident.Incident, error) {
+			return w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.network.ID, Group: "wi\u2060fi"})
+		}, "group contains U+2060"},
+		{"a cancellation with a next-line control", func() (*incident.Incident, error) {
+			return w.svc.Cancel(w.ctx, w.agent, inc.ID, "duplicate\u0085of INC0000009")
+		}, "reason contains U+0085"},
+		{"a resolution text with a right-to-left mark", func() (*incident.Incident, error) {
+			return w.svc.Resolve(w.ctx, w.agent, inc.ID, incident.Resolution{Code: "advice", Text: "Restarted\u200f."})
+		}, "resolution text contains U+200F"},
+		{"a resolution code with a byte-order mark", func() (*incident.Incident, error) {
+			return w.svc.Resolve(w.ctx, w.agent, inc.ID, incident.Resolution{Code: "\ufeffadvice", Text: "Restarted."})
+		}, "resolution code contains U+FEFF"},
+		{"a recategorisation with an Arabic letter mark", func() (*incident.Incident, error) {
+			return w.svc.Recategorise(w.ctx, w.agent, inc.ID, "network\u061c", "", "")
+		}, "service contains U+061C"},
+	} {
+		_, err := tc.run()
+		if !itsm.IsCode(err, itsm.CodeInvalid) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v, want invalid saying %q", tc.name, err, tc.says)
+		}
+	}
+	if got := w.must(w.svc.Get(w.ctx, w.agent, inc.ID)); got.Version != version {
+		t.Errorf("refused commands changed the incident from version %d to %d", version, got.Version)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/sla"
@@ -112,8 +111,11 @@ const (
 
 // Registration is what the desk records when a user reports an incident.
 // The summary and the labels (the caller's fields, service, category and
-// subcategory) are trimmed of surrounding spaces, then checked: one line of
-// UTF-8 without control characters, at most MaxSummary bytes.
+// subcategory) are trimmed of surrounding spaces, then checked as
+// itsm.CheckLabel does: one line of UTF-8, at most MaxSummary bytes,
+// without control, bidirectional formatting or invisible characters. The
+// description is checked as itsm.CheckText does, as are every other
+// command's texts (notes, reasons, comments, the resolution text).
 type Registration struct {
 	Customer    itsm.ID
 	Caller      Caller
@@ -388,16 +390,13 @@ func trim(labels ...*string) {
 // the same length.
 func checkLabel(name, v string) error { return itsm.CheckLabel(name, v) }
 
+// checkText accepts text of several lines (itsm.CheckText) of at most
+// MaxText bytes; required refuses one of white space only.
 func checkText(name, v string, required bool) error {
-	switch {
-	case required && strings.TrimSpace(v) == "":
+	if required && strings.TrimSpace(v) == "" {
 		return itsm.Errorf(itsm.CodeInvalid, "%s is empty", name)
-	case len(v) > MaxText:
-		return itsm.Errorf(itsm.CodeInvalid, "%s is %d bytes, more than %d", name, len(v), MaxText)
-	case !utf8.ValidString(v):
-		return itsm.Errorf(itsm.CodeInvalid, "%s is not valid UTF-8", name)
 	}
-	return nil
+	return itsm.CheckText(name, v, MaxText)
 }
 
 func checkCIs(cis []itsm.ID) error {

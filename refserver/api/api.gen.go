@@ -391,13 +391,13 @@ type Caller = incident.Caller
 
 // Categorisation The new service, category and subcategory; each left out becomes empty.
 type Categorisation struct {
-	// Category Short one-line text, at most 300 bytes of UTF-8 without control characters.
+	// Category Short one-line text, at most 300 bytes of UTF-8 without control characters (C0, DEL, C1), bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), line or paragraph separators, zero-width spaces (U+200B), word joiners (U+2060) or byte-order marks (U+FEFF). The zero-width joiner and non-joiner are allowed.
 	Category Label `json:"category,omitempty,omitzero"`
 
-	// Service Short one-line text, at most 300 bytes of UTF-8 without control characters.
+	// Service Short one-line text, at most 300 bytes of UTF-8 without control characters (C0, DEL, C1), bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), line or paragraph separators, zero-width spaces (U+200B), word joiners (U+2060) or byte-order marks (U+FEFF). The zero-width joiner and non-joiner are allowed.
 	Service Label `json:"service,omitempty,omitzero"`
 
-	// Subcategory Short one-line text, at most 300 bytes of UTF-8 without control characters.
+	// Subcategory Short one-line text, at most 300 bytes of UTF-8 without control characters (C0, DEL, C1), bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), line or paragraph separators, zero-width spaces (U+200B), word joiners (U+2060) or byte-order marks (U+FEFF). The zero-width joiner and non-joiner are allowed.
 	Subcategory Label `json:"subcategory,omitempty,omitzero"`
 }
 
@@ -459,7 +459,7 @@ type ClockStatus = sla.Status
 
 // Closure What the desk told the user when closing.
 type Closure struct {
-	// Message Free text of at most 64 KiB.
+	// Message Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Message Text `json:"message"`
 }
 
@@ -468,7 +468,7 @@ type Comment struct {
 	// Kind A communication with the user, or a work note internal to the support chain.
 	Kind incident.EntryKind `json:"kind"`
 
-	// Text Free text of at most 64 KiB.
+	// Text Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Text Text `json:"text"`
 }
 
@@ -480,7 +480,7 @@ type Coordination struct {
 
 // Correction Why an approved follow-up is corrected.
 type Correction struct {
-	// Reason Free text of at most 64 KiB.
+	// Reason Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Reason Text `json:"reason"`
 }
 
@@ -742,7 +742,7 @@ type IssuedToken struct {
 // JournalEntry One line of the journal - who wrote what, when, for whom, so every line is traceable through the chain (SD-9).
 type JournalEntry = incident.Entry
 
-// Label Short one-line text, at most 300 bytes of UTF-8 without control characters.
+// Label Short one-line text, at most 300 bytes of UTF-8 without control characters (C0, DEL, C1), bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), line or paragraph separators, zero-width spaces (U+200B), word joiners (U+2060) or byte-order marks (U+FEFF). The zero-width joiner and non-joiner are allowed.
 type Label = string
 
 // Me The caller.
@@ -868,7 +868,7 @@ type ProblemError struct {
 
 // Reason Why - for rejecting, reopening, cancelling, declaring or standing down a major incident.
 type Reason struct {
-	// Reason Free text of at most 64 KiB.
+	// Reason Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Reason Text `json:"reason"`
 }
 
@@ -934,7 +934,7 @@ type Reprioritisation struct {
 	// Impact How much of the business is affected, 1 the most; the matrix decides how many levels exist.
 	Impact Impact `json:"impact"`
 
-	// Reason Free text of at most 64 KiB.
+	// Reason Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Reason Text `json:"reason"`
 
 	// Urgency How soon the business needs it, 1 the soonest; the matrix decides how many levels exist.
@@ -946,7 +946,7 @@ type Resolution struct {
 	// Code The resolution code.
 	Code string `json:"code"`
 
-	// Text Free text of at most 64 KiB.
+	// Text Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Text Text `json:"text"`
 }
 
@@ -985,7 +985,7 @@ type SpanList = []Span
 
 // StatusUpdate The holder's status report to the desk (SD-8).
 type StatusUpdate struct {
-	// Text Free text of at most 64 KiB.
+	// Text Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Text Text `json:"text"`
 }
 
@@ -1019,7 +1019,7 @@ type Target struct {
 	Within Duration `json:"within"`
 }
 
-// Text Free text of at most 64 KiB.
+// Text Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 type Text = string
 
 // TicketState A ticket's lifecycle state, such as waiting_user; for incidents one of IncidentState.

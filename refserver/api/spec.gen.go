@@ -106,7 +106,12 @@ info:
 	` that the same request
     may succeed later. A request that does not match this document is
     refused with 400 before anything runs, and so is a body that is not
-    exactly one JSON value in UTF-8 with no name twice in an object; a body
+    exactly one JSON value in UTF-8 with no name twice in an object, or any
+    body (even ` +
+	"`" +
+	`{}` +
+	"`" +
+	`) sent to an operation that takes none; a body
     sent without ` +
 	"`" +
 	`Content-Type: application/json` +
@@ -2768,12 +2773,21 @@ components:
     Label:
       type: string
       maxLength: 300
-      description: Short one-line text, at most 300 bytes of UTF-8 without control characters.
+      description: >-
+        Short one-line text, at most 300 bytes of UTF-8 without control
+        characters (C0, DEL, C1), bidirectional formatting characters
+        (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), line
+        or paragraph separators, zero-width spaces (U+200B), word joiners
+        (U+2060) or byte-order marks (U+FEFF). The zero-width joiner and
+        non-joiner are allowed.
     Text:
       type: string
       minLength: 1
       maxLength: 65536
-      description: Free text of at most 64 KiB.
+      description: >-
+        Free text of at most 64 KiB, with line feeds, tabs and CR LF line
+        ends but no other control character and no bidirectional formatting
+        character.
     ReportFormat:
       type: string
       enum: [json, csv, html]

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/itsm"
 )
@@ -33,20 +32,14 @@ func retry(ctx context.Context, store itsm.Store, fn func(tx itsm.WriteTx) error
 	}
 }
 
-// checkLabel accepts one line of at most MaxName bytes of valid UTF-8
-// without control characters; required refuses an empty one.
+// checkLabel accepts one line of at most MaxName bytes (itsm.CheckLabel);
+// required refuses an empty one.
 func checkLabel(name, v string, required bool) error {
 	switch {
 	case required && strings.TrimSpace(v) == "":
 		return itsm.Errorf(itsm.CodeInvalid, "%s is empty", name)
 	case len(v) > MaxName:
 		return itsm.Errorf(itsm.CodeInvalid, "%s is %d bytes, more than %d", name, len(v), MaxName)
-	case !utf8.ValidString(v):
-		return itsm.Errorf(itsm.CodeInvalid, "%s is not valid UTF-8", name)
-	case strings.ContainsFunc(v, isControl):
-		return itsm.Errorf(itsm.CodeInvalid, "%s contains a control character", name)
 	}
-	return nil
+	return itsm.CheckLabel(name, v)
 }
-
-func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }

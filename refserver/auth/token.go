@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/problem"
@@ -201,11 +200,10 @@ func checkRequest(r *Request, now time.Time) error {
 	if err := checkLabel("token name", r.Name, true); err != nil {
 		return err
 	}
+	if err := itsm.CheckText("token description", r.Description, MaxDescription); err != nil {
+		return err
+	}
 	switch {
-	case len(r.Description) > MaxDescription:
-		return itsm.Errorf(itsm.CodeInvalid, "token description is %d bytes, more than %d", len(r.Description), MaxDescription)
-	case !utf8.ValidString(r.Description):
-		return itsm.Errorf(itsm.CodeInvalid, "token description is not valid UTF-8")
 	case !r.Expires.IsZero() && !r.Expires.After(now):
 		return itsm.Errorf(itsm.CodeInvalid, "token expiry %s is not after now (%s)",
 			r.Expires.Format(time.RFC3339), now.Format(time.RFC3339))

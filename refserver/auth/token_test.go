@@ -441,6 +441,10 @@ func TestIssueRefusesBadRequests(t *testing.T) {
 		{"an expiry past", auth.Request{Actor: w.deskAgent, Name: "n", Expires: start.Add(-time.Hour)}},
 		{"a long description", auth.Request{Actor: w.deskAgent, Name: "n", Description: strings.Repeat("d", auth.MaxDescription+1)}},
 		{"a description not UTF-8", auth.Request{Actor: w.deskAgent, Name: "n", Description: "\xff"}},
+		{"a name that reads backwards", auth.Request{Actor: w.deskAgent, Name: "ci\u202ekcatta"}},
+		{"a person with a zero-width space", auth.Request{Actor: agent(w.desk.ID, "da\u200bna"), Name: "n"}},
+		{"a description with an isolate", auth.Request{Actor: w.deskAgent, Name: "n", Description: "for \u2067CI\u2069"}},
+		{"a description with a C1 control", auth.Request{Actor: w.deskAgent, Name: "n", Description: "CI\u009b2J"}},
 	} {
 		if _, secret, err := w.tokens.Issue(w.ctx, w.admin, c.r); !itsm.IsCode(err, itsm.CodeInvalid) || secret != "" {
 			t.Errorf("%s: %v, want invalid", c.why, err)

@@ -19,20 +19,25 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/problem"
 )
 
-// readBody checks the body of a request to an operation that takes one,
-// before the contract's validation and the generated decoding see it: both
-// read it with encoding/json, which takes the first of several values,
-// the last of two members with one name and invalid UTF-8 as U+FFFD, so
-// that two parsers (a proxy, an audit log, the client's own) could read
-// one request two ways. It answers the request itself and returns false
-// when the body is refused: 415 when it is not sent as application/json,
-// 400 when it is not exactly one JSON value in UTF-8 with distinct names
-// in every object, 413 when it is over the server's limit. An empty body
-// is left to the contract, which knows whether the operation requires
-// one. On success r.Body reads the same bytes again.
+// readBody checks the body of a request before the contract's validation
+// and the generated decoding see it: both read it with encoding/json,
+// which takes the first of several values, the last of two members with
+// one name and invalid UTF-8 as U+FFFD, so that two parsers (a proxy, an
+// audit log, the client's own) could read one request two ways; and both
+// ignore a body sent to an operation that takes none, so that a client
+// would believe it said something nobody read. It answers the request
+// itself and returns false when the body is refused: 400 when the
+// operation takes no body and one came, 415 when it is not sent as
+// application/json, 400 when it is not exactly one JSON value in UTF-8
+// with distinct names in every object, 413 when it is over the server's
+// limit. An empty body is left to the contract, which knows whether the
+// operation requires one. On success r.Body reads the same bytes again.
 func (a *API) readBody(w http.ResponseWriter, r *http.Request, route *routers.Route) bool {
-	if route.Operation == nil || route.Operation.RequestBody == nil || r.Body == nil || r.Body == http.NoBody {
+	if route.Operation == nil || r.Body == nil || r.Body == http.NoBody {
 		return true
+	}
+	if route.Operation.RequestBody == nil {
+		return a.noBody(w, r, route)
 	}
 	b, err := io.ReadAll(r.Body)
 	_ = r.Body.Close()
@@ -66,6 +71,30 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request, route *routers.Ro
 		return false
 	}
 	return true
+}
+
+// noBody refuses a request to an operation whose contract has no request
+// body if one came, of even one byte and whatever its Content-Type: `{}`
+// and white space too, so that the rule is "none" rather than a judgement
+// of what a body says. A Content-Type without a body passes, as curl
+// sends it with -H but no -d.
+func (a *API) noBody(w http.ResponseWriter, r *http.Request, route *routers.Route) bool {
+	var first [1]byte
+	n, err := io.ReadFull(r.Body, first[:])
+	if n == 0 && err == io.EOF {
+		return true
+	}
+	if n == 0 {
+		if !tooLarge(w, r, err) {
+			problem.Write(w, r, a.log, itsm.Errorf(itsm.CodeInvalid, "the body cannot be read"))
+		}
+		return false
+	}
+	detail := fmt.Sprintf("%s %s takes no body; send the request without one", r.Method, route.Path)
+	sendProblem(w, api.Problem{Type: problem.TypeURI(string(itsm.CodeInvalid)), Title: http.StatusText(http.StatusBadRequest),
+		Status: http.StatusBadRequest, Detail: detail, Instance: r.URL.Path, Code: api.ErrorCodeInvalid,
+		Errors: []api.ProblemError{{Detail: "the operation takes no body", Pointer: "/"}}})
+	return false
 }
 
 // jsonMediaType accepts the Content-Type of a JSON body: application/json,

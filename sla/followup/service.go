@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/sla/report"
@@ -491,14 +490,11 @@ func refuse(code itsm.Code, cmd string, f *FollowUp, a itsm.Actor, org itsm.Orga
 		cmd, f.Month, f.Customer, f.Current().Number, f.State, a.Person, org.Role, org.ID, fmt.Errorf(why, args...))
 }
 
+// checkText accepts text of several lines (itsm.CheckText) of at most
+// MaxText bytes; required refuses an empty one.
 func checkText(name, v string, required bool) error {
-	switch {
-	case required && v == "":
+	if required && v == "" {
 		return itsm.Errorf(itsm.CodeInvalid, "%s is empty", name)
-	case len(v) > MaxText:
-		return itsm.Errorf(itsm.CodeInvalid, "%s is %d bytes, more than %d", name, len(v), MaxText)
-	case !utf8.ValidString(v):
-		return itsm.Errorf(itsm.CodeInvalid, "%s is not valid UTF-8", name)
 	}
-	return nil
+	return itsm.CheckText(name, v, MaxText)
 }
