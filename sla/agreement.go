@@ -2,6 +2,7 @@ package sla
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -135,6 +136,8 @@ func (a *Agreement) Validate() error {
 	switch {
 	case a.Name == "":
 		return invalid("name must not be empty")
+	case strings.TrimSpace(a.Name) != a.Name:
+		return invalid("name has space at its start or end")
 	case a.Kind != KindSLA && a.Kind != KindOLA && a.Kind != KindUC:
 		return invalid("kind %q is not SLA, OLA or UC", a.Kind)
 	case a.Provider.IsZero():
@@ -147,6 +150,11 @@ func (a *Agreement) Validate() error {
 		return invalid("objective %v is not in (0, 1]", a.Objective)
 	case len(a.Targets) == 0:
 		return invalid("has no targets")
+	}
+	// Reports and legends show the name, and a desk tells its agreements
+	// apart by it: it is a label like a ticket's summary.
+	if err := itsm.CheckLabel("name", a.Name); err != nil {
+		return invalid("%v", err)
 	}
 	if a.Credits != nil {
 		if err := a.Credits.Validate(); err != nil {

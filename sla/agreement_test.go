@@ -1,6 +1,7 @@
 package sla_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -35,6 +36,21 @@ func TestAgreementPartiesAndDesk(t *testing.T) {
 		}
 		if tc.ag.Desk() != desk {
 			t.Errorf("%s %s→%s belongs to %s, want the desk %s", tc.ag.Kind, tc.ag.Provider, tc.ag.Consumer, tc.ag.Desk(), desk)
+		}
+	}
+}
+
+// TestAgreementNameIsALabel checks that an agreement's name, which reports
+// and their legends show, is refused where a label would be: padded, with
+// a bidirectional formatting character, or over the length of a label.
+func TestAgreementNameIsALabel(t *testing.T) {
+	for _, name := range []string{" SLA Kommunen", "SLA Kommunen\t", "SLA \u202eKommunen", "SLA\u200bKommunen", strings.Repeat("x", itsm.MaxLabel+1)} {
+		a := agreement(t, sla.KindSLA, desk, defaultWithin)
+		a.Name = name
+		if err := a.Validate(); !itsm.IsCode(err, itsm.CodeInvalid) {
+			t.Errorf("name %q: %v, want invalid", name, err)
+		} else if strings.ContainsAny(err.Error(), "\u202e\u200b") {
+			t.Errorf("the refusal repeats the character: %v", err)
 		}
 	}
 }
