@@ -41,6 +41,7 @@ type ruleCond int
 const (
 	always ruleCond = iota
 	deskHolds
+	supplierHolds
 	withinWindow
 	isMajor
 	notMajor
@@ -78,6 +79,11 @@ var ruleTable = []ruleRule{
 	{cmd: "delegate", grants: []ruleGrant{{byDesk, ruleOpen, always}}},
 	{cmd: "accept", grants: []ruleGrant{{bySupplierHolding, []itsm.State{incident.StateDelegated}, always}}},
 	{cmd: "reject", grants: []ruleGrant{{bySupplierHolding, append([]itsm.State{incident.StateDelegated}, ruleWorking...), always}}},
+	// The holding organisation assigns within itself; the desk recalls
+	// from a supplier, never from itself.
+	{cmd: "assign", grants: []ruleGrant{{byHolder, ruleOpen, always}}},
+	{cmd: "take", grants: []ruleGrant{{byHolder, ruleOpen, always}}},
+	{cmd: "recall", grants: []ruleGrant{{byDesk, ruleOpen, supplierHolds}}},
 	{cmd: "update", grants: []ruleGrant{{byHolder, ruleOpen, always}}},
 	{cmd: "comment to the user", grants: []ruleGrant{{byDesk, ruleEditable, always}, {bySupplierHolding, ruleOpen, always}, {byCaller, ruleEditable, always}}},
 	{cmd: "work note", grants: []ruleGrant{{byDesk, ruleEditable, always}, {bySupplierHolding, ruleOpen, always}}},
@@ -112,6 +118,29 @@ var ruleRun = map[string]func(w *world, a itsm.Actor, id, partner itsm.ID) error
 	"accept": func(w *world, a itsm.Actor, id, _ itsm.ID) error { _, err := w.svc.Accept(w.ctx, a, id); return err },
 	"reject": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
 		_, err := w.svc.Reject(w.ctx, a, id, "not ours")
+		return err
+	},
+	"assign": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
+		// A group of the actor's own organisation that no fixture holds
+		// it in, so that only the rules decide.
+		group := map[itsm.ID]string{w.desk.ID: "second line", w.network.ID: "wifi", w.work.ID: "desktop"}[a.Organisation]
+		if group == "" {
+			group = "second line"
+		}
+		_, err := w.svc.Assign(w.ctx, a, id, incident.AssignTo{Group: w.g(group), Note: "yours"})
+		return err
+	},
+	"take": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
+		// A group of the actor's organisation it is a member of.
+		group := map[itsm.ID]string{w.desk.ID: "first line", w.network.ID: "lan", w.work.ID: "clients"}[a.Organisation]
+		if group == "" {
+			group = "first line"
+		}
+		_, err := w.svc.Take(w.ctx, a, id, w.g(group))
+		return err
+	},
+	"recall": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
+		_, err := w.svc.Recall(w.ctx, a, id, "the user needs it today")
 		return err
 	},
 	"update": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
@@ -412,6 +441,8 @@ func ruleExpect(w *world, fx ruleFixture, r ruleRule, a itsm.Actor) itsm.Code {
 		switch g.need {
 		case deskHolds:
 			met = fx.holder == "desk"
+		case supplierHolds:
+			met = fx.holder != "desk"
 		case withinWindow:
 			met = !fx.stale
 		case isMajor:
