@@ -327,8 +327,9 @@ func groups(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) 
 }
 
 // stories takes a few incidents through the chain, each party acting with
-// its own token: one fixed at first contact and closed, one delegated to
-// the network supplier and in progress there, one rejected by the network
+// its own token, all registered into the desk's first line: one fixed at
+// first contact and closed, one delegated to the network supplier's Network
+// team and in progress there, taken by its agent, one rejected by the network
 // supplier and re-routed to the workplace supplier, who waits for the
 // user, and one just registered.
 func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWithResponses, groups map[string]itsm.ID) error {
@@ -374,6 +375,9 @@ func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWi
 		}},
 		{"accept the school incident", func() (any, error) {
 			return nils.AcceptIncidentWithResponse(ctx, school, nil)
+		}},
+		{"take the school incident", func() (any, error) {
+			return nils.TakeIncidentWithResponse(ctx, school, nil, api.Take{})
 		}},
 		{"reference the school incident", func() (any, error) {
 			return nils.SetIncidentReferenceWithResponse(ctx, school, nil, api.ReferenceInput{Reference: "NN-4711"})
