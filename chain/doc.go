@@ -1,13 +1,16 @@
 // Package chain is the support chain: who holds a ticket and how it moves
-// along the chain. It will hold the holding model that incidents, request
-// tasks and problem investigations share: a ticket is held by an
+// along the chain. It holds the holding model that incidents, and later
+// request tasks and problem investigations, share: a ticket is held by an
 // organisation (the desk or a supplier), by one of that organisation's
 // groups, and optionally by one person of that group, its assignee.
 //
-// This first step provides the groups register and the Holder type with its
-// check. Each organisation of the chain keeps its own groups (a desk's first
-// and second line, a supplier's network and telephony teams), managed by
-// that organisation's administrators. Tickets will refer to groups by ID,
+// It provides the groups register, the Holder type with its check, and
+// Custody, the holding state a ticket carries: who holds it, its
+// assignments to suppliers, and the counters of re-assignments, ping-pong
+// and moves between groups. Each organisation of the chain keeps its own
+// groups (a desk's first and second line, a supplier's network and
+// telephony teams), managed by that organisation's administrators. Tickets
+// refer to groups by ID,
 // so renaming a group changes no history, and a group that is no longer
 // used is deactivated rather than deleted, since old tickets name it.
 //

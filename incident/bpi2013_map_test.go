@@ -13,6 +13,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/spoc-itsm/spoc/chain"
 	"io"
 	"os"
 	"path/filepath"
@@ -206,7 +207,11 @@ type bpiChain struct {
 	desk     itsm.Organisation
 	teams    map[string]itsm.Organisation // supplier teams by name
 	teamOf   map[itsm.ID]string
-	slaName  string
+	// deskGroups are the desk's groups, one per first-line team, and
+	// teamGroups the one group of each supplier team's organisation, by
+	// the team's name.
+	deskGroups, teamGroups map[string]itsm.ID
+	slaName                string
 }
 
 // bpiReopenWindow is the reopen window of the replay: the service's default
@@ -250,6 +255,26 @@ func newBPIChain(t testing.TB, rows []bpiRow) *bpiChain {
 	perms := itsm.NewPermissions()
 	for _, o := range orgs {
 		perms.Grant(o.ID, itsm.DomainIncident, itsm.AccessAll)
+	}
+	groups, err := chain.New(chain.Config{Store: st, Directory: dir, Clock: c.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.deskGroups, c.teamGroups = map[string]itsm.ID{}, map[string]itsm.ID{}
+	for _, r := range rows {
+		org, in := c.desk.ID, c.deskGroups
+		if r.supplier() {
+			org, in = c.teams[r.Team].ID, c.teamGroups
+		}
+		if _, ok := in[r.Team]; ok {
+			continue
+		}
+		admin := itsm.Actor{Organisation: org, Person: "admin", Roles: []itsm.Role{itsm.RoleAdmin}}
+		g, err := groups.Create(c.ctx, admin, org, chain.Definition{Name: r.Team})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in[r.Team] = g.ID
 	}
 	office, err := sla.NewCalendar(sla.CalendarSpec{Name: "Belgian office hours", Location: bpiZone,
 		Week: sla.OfficeHours(8*time.Hour, 17*time.Hour), Holidays: []string{"be"}})
@@ -301,8 +326,8 @@ func agentOf(org itsm.ID, person string) itsm.Actor {
 }
 
 // deskActor is the desk's agent for a row: the first-line team itself when
-// the row is one of its own, so that the event log still says which desk team
-// acted although the desk holds incidents without a group.
+// the row is one of its own, so that the event log says which desk team
+// acted as well as which group holds the incident.
 func (c *bpiChain) deskActor(r bpiRow) itsm.Actor {
 	if !r.supplier() {
 		return agentOf(c.desk.ID, r.Team)
@@ -441,12 +466,16 @@ func (r *bpiReplay) register(t testing.TB, k *bpiCase, row bpiRow) bool {
 		t.Fatalf("row %d (%s): unknown impact %q", row.Line, row.SR, row.Impact)
 	}
 	desk := c.deskActor(row)
+	var group itsm.ID
+	if !row.supplier() {
+		group = c.deskGroups[row.Team]
+	}
 	if !r.do(t, k, row, "Register", func() (*incident.Incident, error) {
 		return c.svc.Register(c.ctx, desk, incident.Registration{
 			Customer: c.customer.ID, Caller: incident.Caller{Person: "user of SR " + row.SR},
 			Channel: incident.ChannelPhone, Service: row.Product, Summary: "SR " + row.SR,
 			Description: "Reported in country " + row.Country + ".",
-			Impact:      impact, Urgency: itsm.UrgencyMedium,
+			Impact:      impact, Urgency: itsm.UrgencyMedium, Group: group,
 		})
 	}) {
 		return false
@@ -523,7 +552,7 @@ func (r *bpiReplay) step(t testing.TB, k *bpiCase, row bpiRow) {
 		if k.Inc.Holder != to.ID {
 			fromSupplier := k.Inc.Holder != k.Inc.Desk
 			if !do("Delegate", func() (*incident.Incident, error) {
-				return c.svc.Delegate(c.ctx, desk, id, incident.Delegation{Organisation: to.ID, Group: row.Team})
+				return c.svc.Delegate(c.ctx, desk, id, incident.Delegation{Organisation: to.ID, Group: c.teamGroups[row.Team]})
 			}) {
 				return
 			}
@@ -539,6 +568,15 @@ func (r *bpiReplay) step(t testing.TB, k *bpiCase, row bpiRow) {
 			return
 		}
 		r.Recalled++
+	}
+	// A first-line team's row while the desk holds the incident puts it in
+	// that team's group: a move when another team's group held it.
+	if g := c.deskGroups[row.Team]; !row.supplier() && k.Inc.Holder == k.Inc.Desk && k.Inc.Group != g && incident.IsOpen(state()) {
+		if !do("Assign", func() (*incident.Incident, error) {
+			return c.svc.Assign(c.ctx, desk, id, incident.AssignTo{Group: g})
+		}) {
+			return
+		}
 	}
 	holder := desk
 	if row.supplier() {
@@ -782,9 +820,9 @@ func TestBPI2013Mapping(t *testing.T) {
 		lines []line
 		want  []string // event types without the "incident." prefix
 		clean bool
-		// pingPong and assignments are the service's counters.
-		pingPong, assignments int
-		refused               string // category of the first refusal
+		// pingPong, assignments and moves are the service's counters.
+		pingPong, assignments, moves int
+		refused                      string // category of the first refusal
 	}{
 		{name: "resolved in the call by the desk", clean: true,
 			lines: []line{{0, "Accepted/In Progress", "S42", "L1"}, {5 * m, "Completed/In Call", "S42", "L1"}},
@@ -799,15 +837,17 @@ func TestBPI2013Mapping(t *testing.T) {
 			lines: []line{{0, "Accepted/In Progress", "S42", "L1"}, {m, "Queued/Awaiting Assignment", "V5 3rd", "L3"},
 				{m, "Accepted/In Progress", "V5 3rd", "L3"}, {m, "Queued/Awaiting Assignment", "S42", "L1"},
 				{m, "Queued/Awaiting Assignment", "G140 2nd", "L2"}, {m, "Accepted/In Progress", "V5 3rd", "L3"}},
-			want: []string{"registered", "started", "delegated", "accepted", "rejected", "delegated", "delegated", "accepted"}},
+			// Back at the desk without a group, S42's row puts it in S42's
+			// group: an assignment, not a move.
+			want: []string{"registered", "started", "delegated", "accepted", "rejected", "assigned", "delegated", "delegated", "accepted"}},
 		{name: "passed between second-line teams without a queue", clean: true, assignments: 2,
 			lines: []line{{0, "Accepted/In Progress", "V32 2nd", "L2"}, {m, "Accepted/In Progress", "V37 2nd", "L2"}},
 			want:  []string{"registered", "delegated", "accepted", "delegated", "accepted"}},
-		{name: "first-line teams pass it on inside the desk", clean: true,
+		{name: "first-line teams pass it on inside the desk", clean: true, moves: 1,
 			lines: []line{{0, "Queued/Awaiting Assignment", "S42", "L1"}, {m, "Queued/Awaiting Assignment", "S43", "L1"},
 				{m, "Accepted/Wait - User", "S43", "L1"}, {m, "Accepted/Wait - Implementation", "S43", "L1"},
 				{m, "Accepted/Wait - Implementation", "S43", "L1"}, {m, "Completed/Resolved", "S43", "L1"}},
-			want: []string{"registered", "waiting", "resumed", "waiting", "resolved"}},
+			want: []string{"registered", "assigned", "waiting", "resumed", "waiting", "resolved"}},
 		{name: "unmatched after the resolution, then reopened by work", clean: true,
 			lines: []line{{0, "Accepted/In Progress", "S42", "L1"}, {m, "Completed/Resolved", "S42", "L1"},
 				{m, "Unmatched/Unmatched", "S42", "L1"}, {m, "Accepted/In Progress", "S42", "L1"}},
@@ -858,6 +898,9 @@ func TestBPI2013Mapping(t *testing.T) {
 			}
 			if tc.refused != "" && (len(k.Refusals) == 0 || k.Refusals[0].Category() != tc.refused) {
 				t.Errorf("refusals %+v, want first %q", k.Refusals, tc.refused)
+			}
+			if k.Inc.Moves != tc.moves {
+				t.Errorf("%d moves, want %d", k.Inc.Moves, tc.moves)
 			}
 			if k.Inc.PingPong != tc.pingPong || len(k.Inc.Assignments) != tc.assignments {
 				t.Errorf("ping-pong %d and %d assignments, want %d and %d", k.Inc.PingPong, len(k.Inc.Assignments), tc.pingPong, tc.assignments)

@@ -167,7 +167,7 @@ func TestBPI2013(t *testing.T) {
 	var (
 		clean, refusedRows, mismatched, firstContact, fromSecondLine    int
 		teamBounce, orgLineBounce, supplierBounce, pingPong, reassigned int
-		deskMoves, counterMismatch                                      int
+		deskMoves, counterMismatch, moved, moves                        int
 		cleanPingPong, cleanReassigned                                  int
 		mismatchExample, windowExample                                  string
 		windowMismatch                                                  int
@@ -193,6 +193,10 @@ func TestBPI2013(t *testing.T) {
 		}
 		if inc.PingPong > 0 {
 			pingPong++
+		}
+		if inc.Moves > 0 {
+			moved++
+			moves += inc.Moves
 		}
 		if inc.Reassignments > 0 {
 			reassigned++
@@ -279,6 +283,7 @@ func TestBPI2013(t *testing.T) {
 		pct(teamBounce, len(bySR)), pct(orgLineBounce, len(bySR)), pct(supplierBounce, len(bySR)), pct(deskMoves, len(bySR)))
 	fmt.Fprintf(&b, "service: re-assigned %s, ping-pong %s; of clean incidents re-assigned %d, ping-pong %d; counters disagreeing with the raw log %d\n",
 		pct(reassigned, len(bySR)), pct(pingPong, len(bySR)), cleanReassigned, cleanPingPong, counterMismatch)
+	fmt.Fprintf(&b, "service: moved between groups of one organisation %s, %d moves in all\n", pct(moved, len(bySR)), moves)
 	fmt.Fprintf(&b, "implied: re-routes supplier to supplier %d, returns to first line %d, first-line team moves %d\n",
 		replay.Rerouted, replay.Recalled, replay.DeskMoves)
 	b.WriteString("incidents with work later than a reopen window after their closure:")

@@ -26,7 +26,7 @@ func applies(a *sla.Agreement, inc *Incident) bool {
 	if a.Kind == sla.KindSLA {
 		return a.Provider == inc.Desk && (inc.Customer.IsZero() || a.Consumer == inc.Customer)
 	}
-	return a.Consumer == inc.Desk && slices.ContainsFunc(inc.Assignments, func(as Assignment) bool { return as.Organisation == a.Provider })
+	return a.Consumer == inc.Desk && inc.Custody.Held(a.Provider)
 }
 
 // Clocks measures every clock of the incident as it stands at at: each

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"context"
+	"github.com/spoc-itsm/spoc/chain"
 	"slices"
 	"time"
 
@@ -22,20 +23,18 @@ func (s *Service) Start(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Inc
 	})
 }
 
-// Delegate hands the incident to a supplier group with everything the user
-// said (SD-5). A zero Organisation takes the routing rules' proposal (SD-11).
+// Delegate hands the incident to a supplier, and optionally one of its
+// groups, with everything the user said (SD-5). A zero Organisation takes
+// the routing rules' proposal (SD-11). The group must be the supplier's and
+// active, checked in the command's write transaction (chain.CheckHolder).
 // Only the owning desk delegates, from any open state, which re-routes an
 // incident another supplier holds; a delegation to an organisation that held
-// the incident before is counted as ping-pong (SD-7).
+// the incident before and sent it back is counted as ping-pong (SD-7).
 func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d Delegation) (*Incident, error) {
-	trim(&d.Group)
-	if err := checkLabel("group", d.Group); err != nil {
-		return nil, err
-	}
 	if err := checkText("note", d.Note, false); err != nil {
 		return nil, err
 	}
-	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+	return s.changeChecked(ctx, actor, id, func(tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
 		if err := asDesk("delegate", inc, a, org); err != nil {
 			return nil, err
 		}
@@ -58,11 +57,89 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 		if sup.Role != itsm.OrgSupplier {
 			return nil, itsm.Errorf(itsm.CodeInvalid, "delegate %s: organisation %s is a %s, not a supplier", inc.Number, to, sup.Role)
 		}
-		if inc.Holder == to && inc.Group == group {
-			return nil, refuse(itsm.CodeConflict, "delegate", inc, a, org, "group %q of %s already holds it", group, to)
+		if err := chain.CheckHolder(tx, chain.Holder{Organisation: to, Group: group}); err != nil {
+			return nil, itsm.Wrap(itsm.ErrorCode(err), err, "delegate %s", inc.Number)
 		}
-		pingPong := inc.Holder != to && slices.ContainsFunc(inc.Assignments, func(as Assignment) bool { return as.Organisation == to })
-		return []Payload{Delegated{By: By{a}, Organisation: to, Group: group, Note: d.Note, PingPong: pingPong, Handover: handover(inc)}}, nil
+		if inc.Holder == to && inc.Group == group {
+			return nil, refuse(itsm.CodeConflict, "delegate", inc, a, org, "group %s of %s already holds it", group, to)
+		}
+		return []Payload{Delegated{By: By{a}, Organisation: to, Group: group, Note: d.Note, PingPong: inc.PingPongTo(to), Handover: handover(inc)}}, nil
+	})
+}
+
+// Assign assigns the incident inside the organisation holding it: to another
+// of its groups, to a member of the group, or both (AssignTo). Only that
+// organisation's agents assign, while the incident is open: the desk within
+// the desk (its first line to its second line), a supplier within itself,
+// never one organisation within another. A change from one group to another
+// is a move (chain.Custody.Moves), not a re-assignment between
+// organisations.
+func (s *Service) Assign(ctx context.Context, actor itsm.Actor, id itsm.ID, to AssignTo) (*Incident, error) {
+	trim(&to.Assignee)
+	if to.Group.IsZero() && to.Assignee == "" {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "assign: neither a group nor an assignee")
+	}
+	if err := checkText("note", to.Note, false); err != nil {
+		return nil, err
+	}
+	return s.changeChecked(ctx, actor, id, func(tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		return assign("assign", tx, inc, a, org, to)
+	})
+}
+
+// Take assigns the incident to the acting agent, in group: one of the
+// holding organisation's groups the agent is a member of. A zero group
+// takes it in the group that holds it.
+func (s *Service) Take(ctx context.Context, actor itsm.Actor, id itsm.ID, group itsm.ID) (*Incident, error) {
+	return s.changeChecked(ctx, actor, id, func(tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		return assign("take", tx, inc, a, org, AssignTo{Group: group, Assignee: a.Person})
+	})
+}
+
+// assign decides Assign and Take: the actor is an agent of the holding
+// organisation, the incident open, and the new holder one of the register.
+func assign(cmd string, tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, to AssignTo) ([]Payload, error) {
+	if err := asHolder(cmd, inc, a, org); err != nil {
+		return nil, err
+	}
+	if err := inState(cmd, inc, a, org, IsOpen(inc.State)); err != nil {
+		return nil, err
+	}
+	if to.Group.IsZero() {
+		if inc.Group.IsZero() {
+			return nil, itsm.Errorf(itsm.CodeInvalid, "%s %s: no group holds it, so name the group", cmd, inc.Number)
+		}
+		to.Group = inc.Group
+	}
+	h := chain.Holder{Organisation: inc.Holder, Group: to.Group, Assignee: to.Assignee}
+	if err := chain.CheckHolder(tx, h); err != nil {
+		return nil, itsm.Wrap(itsm.ErrorCode(err), err, "%s %s", cmd, inc.Number)
+	}
+	if h == inc.Current() {
+		return nil, refuse(itsm.CodeConflict, cmd, inc, a, org, "it is already held so")
+	}
+	return []Payload{Assigned{By: By{a}, Group: to.Group, Assignee: to.Assignee, Note: to.Note}}, nil
+}
+
+// Recall takes the incident back from the supplier holding it, with a
+// reason: the desk's decision, recorded as what it is and not as the
+// supplier's rejection. The next delegation counts as a re-assignment
+// (SD-7), and one back to the same supplier is not ping-pong.
+func (s *Service) Recall(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Incident, error) {
+	if err := checkText("reason", reason, true); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+		if err := asDesk("recall", inc, a, org); err != nil {
+			return nil, err
+		}
+		if err := inState("recall", inc, a, org, IsOpen(inc.State)); err != nil {
+			return nil, err
+		}
+		if inc.Holder == inc.Desk {
+			return nil, refuse(itsm.CodeConflict, "recall", inc, a, org, "the desk holds it")
+		}
+		return []Payload{Recalled{By: By{a}, Reason: reason}}, nil
 	})
 }
 

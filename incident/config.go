@@ -46,8 +46,10 @@ func (d Organisations) Organisation(_ context.Context, id itsm.ID) (itsm.Organis
 }
 
 // Route is one line of the delegation contact list (SD-11): incidents that
-// match it go to Organisation's Group. Empty match fields match anything; a
-// route with no match field at all is the fallback.
+// match it go to Organisation and, if set, its Group (an ID of the
+// organisation's groups, checked when the desk delegates). Empty match
+// fields match anything; a route with no match field at all is the
+// fallback.
 type Route struct {
 	CI          itsm.ID `json:"ci,omitzero"`
 	Service     string  `json:"service,omitempty"`
@@ -55,7 +57,7 @@ type Route struct {
 	Subcategory string  `json:"subcategory,omitempty"`
 
 	Organisation itsm.ID `json:"organisation"`
-	Group        string  `json:"group,omitempty"`
+	Group        itsm.ID `json:"group,omitzero"`
 }
 
 func (r Route) matches(inc *Incident) bool {

@@ -3,7 +3,8 @@
 // suppliers it delegates to under one master number (SD-5), which accept or
 // reject, report their status (SD-8) and report back their resolution.
 //
-// A Service applies commands (Register, Delegate, Accept, Reject, Update,
+// A Service applies commands (Register, Delegate, Accept, Reject, Assign,
+// Take, Recall, Update,
 // Wait, Resume, Resolve, ReportBack, Close, Reopen, Cancel, ...) to incidents
 // kept in an itsm.Store. Each command checks the incident's state and the
 // actor's organisation and roles, and records what happened as events
@@ -13,6 +14,13 @@
 // timeline: the customer's SLA end to end and each supplier's UC or OLA for
 // the time it held the incident; the due times of running clocks are index
 // values, so Service.Due finds what breaches soon with one query.
+//
+// Who holds an incident is the support chain's holding model (chain.Custody,
+// embedded in Incident): an organisation, one of its groups and one member.
+// The holding organisation's agents assign within it (Assign, Take), a move
+// between its groups counted apart from re-assignments between
+// organisations; the desk takes an incident back from a supplier with
+// Recall, which is not the supplier's rejection.
 //
 // What an organisation reads of an incident is decided in one place, View:
 // the desk and the suppliers that hold or held it read everything, the

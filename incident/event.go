@@ -2,6 +2,7 @@ package incident
 
 import (
 	"encoding/json"
+	"github.com/spoc-itsm/spoc/chain"
 	"slices"
 	"time"
 
@@ -51,17 +52,20 @@ type Registered struct {
 	CIs         []itsm.ID     `json:"cis,omitempty"`
 	// Key is the client's idempotency key, if any (Registration.Key).
 	Key string `json:"key,omitempty"`
+	// Group is the desk's group that holds the incident from the start, if
+	// the registration named one.
+	Group itsm.ID `json:"group,omitzero"`
 }
 
 // Started: the desk started work on a registered incident.
 type Started struct{ By }
 
-// Delegated: the desk handed the incident to a supplier group, with
-// everything the user said (SD-5).
+// Delegated: the desk handed the incident to a supplier, and optionally one
+// of its groups, with everything the user said (SD-5).
 type Delegated struct {
 	By
 	Organisation itsm.ID `json:"organisation"`
-	Group        string  `json:"group,omitempty"`
+	Group        itsm.ID `json:"group,omitzero"`
 	Note         string  `json:"note,omitempty"`
 	// PingPong reports that the organisation held the incident before (SD-7).
 	PingPong bool     `json:"ping_pong,omitempty"`
@@ -92,6 +96,24 @@ type Accepted struct{ By }
 // Rejected: the supplier group sent the incident back to the desk, which
 // re-routes it (SD-7).
 type Rejected struct {
+	By
+	Reason string `json:"reason"`
+}
+
+// Assigned: an agent of the organisation holding the incident assigned it
+// inside that organisation: to another of its groups, to a member of the
+// group, or both. Group and Assignee are who holds it now; an agent who
+// takes the incident is its own assignee.
+type Assigned struct {
+	By
+	Group    itsm.ID `json:"group,omitzero"`
+	Assignee string  `json:"assignee,omitempty"`
+	Note     string  `json:"note,omitempty"`
+}
+
+// Recalled: the desk took the incident back from the supplier holding it,
+// with a reason. It is the desk's decision, not the supplier's rejection.
+type Recalled struct {
 	By
 	Reason string `json:"reason"`
 }
@@ -234,6 +256,12 @@ func (Accepted) Type() string { return "incident.accepted" }
 // Type returns "incident.rejected".
 func (Rejected) Type() string { return "incident.rejected" }
 
+// Type returns "incident.assigned".
+func (Assigned) Type() string { return "incident.assigned" }
+
+// Type returns "incident.recalled".
+func (Recalled) Type() string { return "incident.recalled" }
+
 // Type returns "incident.updated".
 func (Updated) Type() string { return "incident.updated" }
 
@@ -286,7 +314,7 @@ func (Notified) Type() string { return "incident.notified" }
 // for schema generation and documentation.
 func Payloads() []Payload {
 	return []Payload{Registered{}, Started{}, Delegated{}, Accepted{}, Rejected{},
-		Updated{}, Commented{}, Waiting{}, Resumed{}, Resolved{}, Closed{}, Reopened{},
+		Assigned{}, Recalled{}, Updated{}, Commented{}, Waiting{}, Resumed{}, Resolved{}, Closed{}, Reopened{},
 		Cancelled{}, Reprioritised{}, Recategorised{}, Referenced{}, Related{},
 		Coordinated{}, MajorDeclared{}, MajorStoodDown{}, Notified{}}
 }
@@ -299,6 +327,8 @@ var decoders = func() map[string]func([]byte) (Payload, error) {
 	add(Delegated{}, decodeAs[Delegated])
 	add(Accepted{}, decodeAs[Accepted])
 	add(Rejected{}, decodeAs[Rejected])
+	add(Assigned{}, decodeAs[Assigned])
+	add(Recalled{}, decodeAs[Recalled])
 	add(Updated{}, decodeAs[Updated])
 	add(Commented{}, decodeAs[Commented])
 	add(Waiting{}, decodeAs[Waiting])
@@ -374,12 +404,12 @@ func event(inc *Incident, p Payload, at time.Time) (itsm.Event, error) {
 	return itsm.Event{Type: p.Type(), Kind: Kind, Subject: inc.ID, Time: at, Data: data}, nil
 }
 
-// move records a change of state, holder, group or priority, or a status
-// update, as a new timeline interval.
-func (inc *Incident) move(at time.Time, state itsm.State, holder itsm.ID, group string, update bool) {
-	inc.State, inc.Holder, inc.Group = state, holder, group
+// move records a change of state, or of holder or group already applied to
+// the custody, or a status update, as a new timeline interval.
+func (inc *Incident) move(at time.Time, state itsm.State, update bool) {
+	inc.State = state
 	inc.Timeline = append(inc.Timeline, itsm.Interval{
-		Start: at, State: state, Holder: holder, Group: group, Priority: inc.Priority, Update: update,
+		Start: at, State: state, Holder: inc.Holder, Group: inc.Group, Priority: inc.Priority, Update: update,
 	})
 }
 
@@ -390,20 +420,9 @@ func (inc *Incident) note(at time.Time, by itsm.Actor, kind EntryKind, text stri
 	inc.Journal = append(inc.Journal, Entry{Time: at, Kind: kind, Author: by.Person, Organisation: by.Organisation, Text: text})
 }
 
-// current returns the assignment that holds the incident now, or nil when the
-// desk holds it.
-func (inc *Incident) current() *Assignment {
-	if n := len(inc.Assignments); n > 0 && inc.Assignments[n-1].Ended.IsZero() {
-		return &inc.Assignments[n-1]
-	}
-	return nil
-}
-
-func (inc *Incident) endAssignment(at time.Time, rejected string) {
-	if a := inc.current(); a != nil {
-		a.Ended, a.Rejected = at, rejected
-	}
-}
+// desk is the desk as the holder it returns to: the organisation alone,
+// whose agents assign it again within the desk.
+func (inc *Incident) desk() chain.Holder { return chain.Holder{Organisation: inc.Desk} }
 
 func (p Registered) apply(inc *Incident, at time.Time) {
 	inc.Number, inc.Desk, inc.Customer = p.Number, p.Desk, p.Customer
@@ -415,47 +434,57 @@ func (p Registered) apply(inc *Incident, at time.Time) {
 	inc.Key = p.Key
 	inc.Registered, inc.Changed = at, at
 	inc.note(at, p.By.By, EntryCommunication, p.Description)
-	inc.move(at, StateRegistered, p.Desk, "", false)
+	inc.Custody.Registered(chain.Holder{Organisation: p.Desk, Group: p.Group})
+	inc.move(at, StateRegistered, false)
 }
 
 func (p Started) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
-	inc.move(at, StateInProgress, inc.Desk, "", false)
+	inc.move(at, StateInProgress, false)
 }
 
 func (p Delegated) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
-	if len(inc.Assignments) > 0 {
-		inc.Reassignments++
-	}
-	if p.PingPong {
-		inc.PingPong++
-	}
-	inc.endAssignment(at, "")
-	inc.Assignments = append(inc.Assignments, Assignment{Organisation: p.Organisation, Group: p.Group, Delegated: at, PingPong: p.PingPong})
+	inc.Custody.Delegated(chain.Holder{Organisation: p.Organisation, Group: p.Group}, at, p.PingPong)
 	inc.note(at, p.By.By, EntryWorkNote, p.Note)
-	inc.move(at, StateDelegated, p.Organisation, p.Group, false)
+	inc.move(at, StateDelegated, false)
 }
 
 func (p Accepted) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
-	if a := inc.current(); a != nil {
-		a.Accepted = at
-	}
-	inc.move(at, StateInProgress, inc.Holder, inc.Group, false)
+	inc.Custody.Accepted(at)
+	inc.move(at, StateInProgress, false)
 }
 
 func (p Rejected) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
-	inc.endAssignment(at, p.Reason)
+	inc.Custody.Rejected(inc.desk(), at, p.Reason)
 	inc.note(at, p.By.By, EntryWorkNote, p.Reason)
-	inc.move(at, StateInProgress, inc.Desk, "", false)
+	inc.move(at, StateInProgress, false)
+}
+
+func (p Assigned) apply(inc *Incident, at time.Time) {
+	inc.Changed = at
+	regrouped := p.Group != inc.Group
+	inc.Custody.Assigned(chain.Holder{Organisation: inc.Holder, Group: p.Group, Assignee: p.Assignee})
+	inc.note(at, p.By.By, EntryWorkNote, p.Note)
+	// A new assignee alone starts no interval: no clock runs per person.
+	if regrouped {
+		inc.move(at, inc.State, false)
+	}
+}
+
+func (p Recalled) apply(inc *Incident, at time.Time) {
+	inc.Changed = at
+	inc.Custody.Recalled(inc.desk(), at, p.Reason)
+	inc.note(at, p.By.By, EntryWorkNote, p.Reason)
+	inc.move(at, StateInProgress, false)
 }
 
 func (p Updated) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
 	inc.note(at, p.By.By, EntryStatusUpdate, p.Text)
-	inc.move(at, inc.State, inc.Holder, inc.Group, true)
+	inc.move(at, inc.State, true)
 }
 
 func (p Commented) apply(inc *Incident, at time.Time) {
@@ -466,22 +495,22 @@ func (p Commented) apply(inc *Incident, at time.Time) {
 func (p Waiting) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
 	inc.note(at, p.By.By, EntryWorkNote, p.Note)
-	inc.move(at, p.Reason.State(), inc.Holder, inc.Group, false)
+	inc.move(at, p.Reason.State(), false)
 }
 
 func (p Resumed) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
 	inc.note(at, p.By.By, EntryWorkNote, p.Note)
-	inc.move(at, StateInProgress, inc.Holder, inc.Group, false)
+	inc.move(at, StateInProgress, false)
 }
 
 func (p Resolved) apply(inc *Incident, at time.Time) {
 	inc.Changed, inc.Resolved = at, at
 	inc.Outcome = &Outcome{Time: at, By: p.By.By.Organisation, Code: p.Code, Text: p.Text, FirstContact: p.FirstContact}
-	inc.endAssignment(at, "")
 	// The resolver keeps the incident until the desk closes it, so that a
 	// supplier's clock stops at its report-back rather than going idle.
-	inc.move(at, StateResolved, inc.Holder, inc.Group, false)
+	inc.Custody.Ended(at)
+	inc.move(at, StateResolved, false)
 }
 
 func (p Closed) apply(inc *Incident, at time.Time) {
@@ -489,7 +518,7 @@ func (p Closed) apply(inc *Incident, at time.Time) {
 	inc.note(at, p.By.By, EntryCommunication, p.Message)
 	// The resolver stays the holder, so that its clocks end stopped, not
 	// idle; the desk owns the incident regardless (Incident.Desk).
-	inc.move(at, StateClosed, inc.Holder, inc.Group, false)
+	inc.move(at, StateClosed, false)
 }
 
 func (p Reopened) apply(inc *Incident, at time.Time) {
@@ -497,21 +526,22 @@ func (p Reopened) apply(inc *Incident, at time.Time) {
 	inc.Reopened++
 	inc.Outcome, inc.Resolved, inc.Closed = nil, time.Time{}, time.Time{}
 	inc.note(at, p.By.By, EntryWorkNote, p.Reason)
-	inc.move(at, StateInProgress, inc.Desk, "", false)
+	inc.Custody.Returned(inc.desk(), at)
+	inc.move(at, StateInProgress, false)
 }
 
 func (p Cancelled) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
-	inc.endAssignment(at, "")
+	inc.Custody.Returned(inc.desk(), at)
 	inc.note(at, p.By.By, EntryWorkNote, p.Reason)
-	inc.move(at, StateCancelled, inc.Desk, "", false)
+	inc.move(at, StateCancelled, false)
 }
 
 func (p Reprioritised) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
 	inc.Impact, inc.Urgency, inc.Priority = p.Impact, p.Urgency, p.Priority
 	inc.note(at, p.By.By, EntryWorkNote, p.Reason)
-	inc.move(at, inc.State, inc.Holder, inc.Group, false)
+	inc.move(at, inc.State, false)
 }
 
 func (p Recategorised) apply(inc *Incident, at time.Time) {

@@ -41,7 +41,7 @@ func Example_readme() {
 		Permissions: itsm.NewPermissions().
 			Grant(deskOrg.ID, itsm.DomainIncident, itsm.AccessAll).
 			Grant(netOrg.ID, itsm.DomainIncident, itsm.AccessRead|itsm.AccessWrite),
-		Routes: []incident.Route{{Organisation: netOrg.ID, Group: "lan"}},
+		Routes: []incident.Route{{Organisation: netOrg.ID}},
 		Agreements: []*sla.Agreement{
 			{Name: "city SLA", Kind: sla.KindSLA, Provider: deskOrg.ID, Consumer: cityOrg.ID, Objective: 0.95, Targets: resolution},
 			{Name: "network UC", Kind: sla.KindUC, Provider: netOrg.ID, Consumer: deskOrg.ID, Objective: 0.95, Targets: resolution},

@@ -67,7 +67,7 @@ func ExampleService() {
 	}
 	show(inc, nil)
 	clock.Advance(15 * time.Minute)
-	show(svc.Delegate(ctx, agent, id, incident.Delegation{Organisation: net.ID, Group: "lan"}))
+	show(svc.Delegate(ctx, agent, id, incident.Delegation{Organisation: net.ID}))
 	clock.Advance(30 * time.Minute)
 	show(svc.Accept(ctx, nils, id))
 	clock.Advance(2 * time.Hour)
@@ -152,7 +152,7 @@ func ExamplePropose() {
 	names := map[itsm.ID]string{network: "network", wifi: "wifi specialists", printers: "print service"}
 	printer := itsm.NewID()
 	routes := []incident.Route{
-		{Category: "network", Organisation: network, Group: "lan"},
+		{Category: "network", Organisation: network},
 		{Category: "network", Subcategory: "wifi", Organisation: wifi},
 		{CI: printer, Organisation: printers},
 	}

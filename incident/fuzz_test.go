@@ -66,6 +66,11 @@ const (
 	argReadBySupp = actorNetwork  // with natural: the network supplier reads
 	argReadOther  = actorOther    // with natural: the other desk reads
 	argUnknown    = unknownTarget // as a target: an incident that does not exist
+	argToSecond   = 5 + 6*4       // assign: the desk's second line, sven.second
+	argToWifiNils = 2 + 6*1       // assign: the network supplier's wifi, nils.net
+	argToClients  = 3             // assign: the workplace supplier's group: not the holder's
+	argInFirst    = 4             // take: in the desk's first line
+	argInLAN      = 1             // take: in the network supplier's lan
 )
 
 func cmd(o op, step time.Duration, actor, target, arg byte) command {
@@ -108,6 +113,31 @@ var seedScripts = []struct {
 	}, func(d *driver) error {
 		if inc := d.incs[0].inc; inc.State != incident.StateClosed || inc.PingPong != 1 || inc.Reopened != 1 {
 			return fmt.Errorf("%s, %d ping-pong, reopened %d times; want closed, 1, 1", inc.State, inc.PingPong, inc.Reopened)
+		}
+		return nil
+	}},
+	{"moves-recall-and-back", []command{
+		cmd(opRegister, 0, natural, 0, argP3),
+		cmd(opAssign, time.Minute, natural, 0, argToSecond), // into a group: not a move
+		cmd(opTake, time.Minute, natural, 0, argInFirst),    // second line to first line: a move
+		cmd(opRecall, 0, natural, 0, 0),                     // the desk holds it: refused
+		cmd(opDelegate, 5*time.Minute, natural, 0, 0),       // by route: network, lan
+		cmd(opAssign, 0, asWorkplace, 0, argToClients),      // never held it: refused
+		cmd(opAccept, 5*time.Minute, natural, 0, 0),
+		cmd(opAssign, 15*time.Minute, natural, 0, argToWifiNils), // lan to wifi: a move
+		cmd(opAssign, 0, natural, 0, argToClients),               // another supplier's group: refused
+		cmd(opTake, 15*time.Minute, natural, 0, argInLAN),        // wifi to lan: a move
+		cmd(opRecall, 30*time.Minute, asNetwork, 0, 0),           // only the desk recalls: refused
+		cmd(opRecall, 30*time.Minute, natural, 0, 0),
+		cmd(opDelegate, 5*time.Minute, natural, 0, argToNetwork), // back after the recall: no ping-pong
+		cmd(opReject, 30*time.Minute, natural, 0, 0),
+		cmd(opDelegate, 5*time.Minute, natural, 0, argToWork),
+		cmd(opDelegate, 5*time.Minute, natural, 0, argToNetwork), // back after the rejection: ping-pong
+		cmd(opRead, 0, natural, 0, argReadByUser),
+	}, func(d *driver) error {
+		if inc := d.incs[0].inc; inc.Moves != 3 || inc.Reassignments != 3 || inc.PingPong != 1 || inc.Assignments[0].Recalled == "" {
+			return fmt.Errorf("%d moves, %d reassignments, %d ping-pong, first assignment %+v; want 3, 3, 1, recalled",
+				inc.Moves, inc.Reassignments, inc.PingPong, inc.Assignments[0])
 		}
 		return nil
 	}},

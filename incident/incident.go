@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"github.com/spoc-itsm/spoc/chain"
 	"slices"
 	"time"
 
@@ -160,22 +161,6 @@ type Reference struct {
 	Reference    string  `json:"reference"`
 }
 
-// Assignment is one delegation of the incident to a supplier group.
-type Assignment struct {
-	Organisation itsm.ID   `json:"organisation"`
-	Group        string    `json:"group,omitempty"`
-	Delegated    time.Time `json:"delegated"`
-	Accepted     time.Time `json:"accepted,omitzero"`
-	// Ended is when the group stopped holding the incident: it rejected it,
-	// reported back, or the desk took it back.
-	Ended time.Time `json:"ended,omitzero"`
-	// Rejected holds the group's reason when it sent the incident back.
-	Rejected string `json:"rejected,omitempty"`
-	// PingPong reports that the organisation had held the incident before
-	// this delegation (SD-7).
-	PingPong bool `json:"ping_pong,omitempty"`
-}
-
 // Outcome is how the incident was resolved.
 type Outcome struct {
 	Time time.Time `json:"time"`
@@ -229,17 +214,15 @@ type Incident struct {
 	Parent   itsm.ID   `json:"parent,omitzero"`
 	Children []itsm.ID `json:"children,omitempty"`
 
-	State  itsm.State `json:"state"`
-	Holder itsm.ID    `json:"holder"`
-	Group  string     `json:"group,omitempty"`
+	State itsm.State `json:"state"`
+	// Custody is who holds the incident (holder, group, assignee) and how
+	// it moved along the chain: its assignments to suppliers, the
+	// re-assignments and ping-pong between organisations (SD-7), and the
+	// moves between groups inside one.
+	chain.Custody
 
-	Journal     []Entry      `json:"journal,omitempty"`
-	References  []Reference  `json:"references,omitempty"`
-	Assignments []Assignment `json:"assignments,omitempty"`
-	// Reassignments counts delegations after the first, and PingPong those
-	// of them to an organisation that had held the incident before (SD-7).
-	Reassignments int `json:"reassignments,omitempty"`
-	PingPong      int `json:"ping_pong,omitempty"`
+	Journal    []Entry     `json:"journal,omitempty"`
+	References []Reference `json:"references,omitempty"`
 
 	Outcome  *Outcome `json:"outcome,omitempty"`
 	Reopened int      `json:"reopened,omitempty"`
@@ -253,7 +236,8 @@ type Incident struct {
 	Closed     time.Time `json:"closed,omitzero"`
 
 	// Timeline is the history that sla measures: one interval per change of
-	// state, holder, group or priority, and one per status update.
+	// state, holder, group or priority, and one per status update. A change
+	// of assignee alone starts none (itsm.Interval).
 	Timeline itsm.Timeline `json:"timeline"`
 }
 
@@ -261,10 +245,7 @@ type Incident struct {
 // owns it, or a supplier it was delegated to. A supplier sees only the
 // incidents it held (SD-13).
 func (inc *Incident) Held(org itsm.ID) bool {
-	if org == inc.Desk {
-		return true
-	}
-	return slices.ContainsFunc(inc.Assignments, func(a Assignment) bool { return a.Organisation == org })
+	return org == inc.Desk || inc.Custody.Held(org)
 }
 
 // Reference returns org's own reference for the incident, or "".
@@ -296,7 +277,7 @@ func (inc *Incident) Clone() *Incident {
 	c.Children = slices.Clone(inc.Children)
 	c.Journal = slices.Clone(inc.Journal)
 	c.References = slices.Clone(inc.References)
-	c.Assignments = slices.Clone(inc.Assignments)
+	c.Custody = inc.Custody.Clone()
 	c.Timeline = slices.Clone(inc.Timeline)
 	if inc.Outcome != nil {
 		o := *inc.Outcome

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/spoc-itsm/spoc/chain"
 	"math/rand/v2"
 	"reflect"
 	"runtime"
@@ -60,6 +61,12 @@ const (
 	opCoordinate
 	opDeclareMajor
 	opStandDown
+	// opAssign, opTake and opRecall move the incident inside the holding
+	// organisation, to the acting agent, and back from a supplier to the
+	// desk.
+	opAssign
+	opTake
+	opRecall
 	// opRead gets and lists as the actor: it must write nothing and show
 	// exactly what the actor's organisation may see (SD-13).
 	opRead
@@ -75,7 +82,7 @@ const (
 var opNames = [numOps]string{"register", "start", "delegate", "accept", "reject", "update", "comment",
 	"wait", "resume", "resolve", "report-back", "close", "reopen", "cancel", "reprioritise",
 	"recategorise", "set-reference", "relate", "coordinate", "declare-major", "stand-down",
-	"read", "outbox", "step-back"}
+	"assign", "take", "recall", "read", "outbox", "step-back"}
 
 func (o op) String() string {
 	if o < numOps {
@@ -163,15 +170,15 @@ func likelyOps(t *tracked) []op {
 	}
 	switch inc := t.inc; {
 	case inc.State == incident.StateRegistered:
-		return []op{opStart, opDelegate, opDelegate, opResolve, opWait, opDeclareMajor}
+		return []op{opStart, opDelegate, opDelegate, opResolve, opWait, opDeclareMajor, opAssign, opTake}
 	case inc.State == incident.StateDelegated:
-		return []op{opAccept, opAccept, opReject, opDelegate, opSetReference}
+		return []op{opAccept, opAccept, opReject, opDelegate, opSetReference, opAssign, opRecall}
 	case incident.IsWaiting(inc.State):
-		return []op{opResume, opResume, opUpdate, opReject, opReportBack}
+		return []op{opResume, opResume, opUpdate, opReject, opReportBack, opRecall}
 	case inc.State == incident.StateInProgress && inc.Holder == inc.Desk:
-		return []op{opDelegate, opDelegate, opResolve, opWait, opUpdate, opStandDown}
+		return []op{opDelegate, opDelegate, opResolve, opWait, opUpdate, opStandDown, opAssign, opTake}
 	case inc.State == incident.StateInProgress:
-		return []op{opUpdate, opWait, opReportBack, opReportBack, opReject, opSetReference, opDelegate}
+		return []op{opUpdate, opWait, opReportBack, opReportBack, opReject, opSetReference, opDelegate, opAssign, opTake, opRecall}
 	case inc.State == incident.StateResolved:
 		return []op{opClose, opClose, opReopen, opComment}
 	case inc.State == incident.StateClosed:
@@ -298,6 +305,26 @@ func newDriver(base *world, wrap func(itsm.Store) itsm.Store) *driver {
 	if wrap != nil {
 		d.store = wrap(raw)
 	}
+	// The world's groups, which its routes name, as records without their
+	// events, so that the log holds only the sequence's incident events.
+	err := base.store.Read(d.ctx, func(tx itsm.ReadTx) error {
+		return raw.Write(d.ctx, func(wtx itsm.WriteTx) error {
+			for _, g := range base.groups {
+				r, err := tx.Get(chain.Kind, g.ID)
+				if err != nil {
+					return err
+				}
+				r.Version = 0
+				if _, err := wtx.Put(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		panic(err) // the world made its groups, or newWorld failed already
+	}
 	for _, o := range []itsm.Organisation{base.city, base.desk, base.network, base.work, base.otherDsk} {
 		d.orgs[o.ID] = o
 	}
@@ -367,7 +394,7 @@ func (d *driver) actorFor(c command, t *tracked) itsm.Actor {
 		return d.actors[actorDesk]
 	}
 	switch c.op {
-	case opAccept, opReject, opUpdate, opWait, opResume, opReportBack, opComment:
+	case opAccept, opReject, opUpdate, opWait, opResume, opReportBack, opComment, opAssign, opTake:
 		return d.agentOf(t.inc.Holder)
 	case opSetReference:
 		if n := len(t.inc.Assignments); n > 0 {
@@ -401,7 +428,8 @@ var (
 	impacts    = []itsm.Impact{itsm.ImpactHigh, itsm.ImpactMedium, itsm.ImpactLow}
 	urgencies  = []itsm.Urgency{itsm.UrgencyHigh, itsm.UrgencyMedium, itsm.UrgencyLow}
 	waits      = []incident.WaitReason{incident.WaitUser, incident.WaitVendor, incident.WaitChange, incident.WaitProblem, "lunch"}
-	groups     = []string{"", "lan", "wifi", "clients"}
+	groups     = []string{"", "lan", "wifi", "clients", "first line", "second line"}
+	assignees  = []string{"", "nils.net", "wera.work", "dana.desk", "sven.second", "nobody"}
 	references = []string{"NET-1", "WP-7", "  ", "NET-2"}
 	categories = [][3]string{{"school network", "network", ""}, {"school network", "network", "wifi"},
 		{"email", "workplace", "client"}, {"", "printing", ""}}
@@ -506,8 +534,18 @@ func (d *driver) step(c command) {
 	case opDelegate:
 		orgs := []itsm.ID{{}, d.base.network.ID, d.base.work.ID, d.base.desk.ID, d.base.city.ID}
 		o = single("incident.delegated")
-		inc, err = d.svc.Delegate(ctx, a, id, incident.Delegation{Organisation: orgs[arg%5], Group: groups[(arg/5)%4],
+		inc, err = d.svc.Delegate(ctx, a, id, incident.Delegation{Organisation: orgs[arg%5], Group: d.group(groups[(arg/5)%4]),
 			Note: []string{"", "see the description"}[(arg/20)%2]})
+	case opAssign:
+		o = single("incident.assigned")
+		inc, err = d.svc.Assign(ctx, a, id, incident.AssignTo{Group: d.group(groups[arg%6]), Assignee: assignees[(arg/6)%6],
+			Note: []string{"", "yours"}[(arg/36)%2]})
+	case opTake:
+		o = single("incident.assigned")
+		inc, err = d.svc.Take(ctx, a, id, d.group(groups[arg%6]))
+	case opRecall:
+		o = single("incident.recalled")
+		inc, err = d.svc.Recall(ctx, a, id, text(arg, "taking it back: the user needs it today"))
 	case opAccept:
 		o = single("incident.accepted")
 		inc, err = d.svc.Accept(ctx, a, id)
@@ -638,6 +676,25 @@ func (d *driver) step(c command) {
 	d.check(c, o)
 }
 
+// group returns the ID of the world's group with the name, or the zero ID
+// for "".
+func (d *driver) group(name string) itsm.ID {
+	if name == "" {
+		return itsm.ID{}
+	}
+	return d.base.groups[name].ID
+}
+
+// groupOf returns the world's group with the ID, or nil.
+func (d *driver) groupOf(id itsm.ID) *chain.Group {
+	for _, g := range d.base.groups {
+		if g.ID == id {
+			return g
+		}
+	}
+	return nil
+}
+
 func (d *driver) name(i int) string {
 	if i < 0 {
 		return "an unknown incident"
@@ -725,9 +782,9 @@ var (
 	deskOnly = []string{"incident.registered", "incident.started", "incident.delegated", "incident.closed",
 		"incident.reopened", "incident.cancelled", "incident.reprioritised", "incident.recategorised",
 		"incident.related", "incident.coordinated", "incident.major_declared", "incident.major_stood_down",
-		"incident.notified"}
+		"incident.notified", "incident.recalled"}
 	holderOnly = []string{"incident.accepted", "incident.rejected", "incident.updated", "incident.waiting",
-		"incident.resumed", "incident.resolved"}
+		"incident.resumed", "incident.resolved", "incident.assigned"}
 )
 
 // check runs every invariant after a command.
@@ -1026,19 +1083,25 @@ func (d *driver) checkShape(prev, cur *incident.Incident) {
 	if want := fmt.Sprintf("INC%07d", slices.IndexFunc(d.incs, func(t *tracked) bool { return t.inc.ID == cur.ID })+1); cur.Number.String() != want {
 		fail("number %s, want %s: numbers follow registrations without gaps", cur.Number, want)
 	}
-	var last *incident.Assignment
+	var last *chain.Assignment
 	if n := len(cur.Assignments); n > 0 {
 		last = &cur.Assignments[n-1]
 	}
 	open := last != nil && last.Ended.IsZero()
 	ended := cur.State == incident.StateResolved || cur.State == incident.StateClosed
+	if cur.Assignee != "" && cur.Group.IsZero() {
+		fail("assignee %q without a group", cur.Assignee)
+	}
+	if g := d.groupOf(cur.Group); !cur.Group.IsZero() && (g == nil || g.Organisation != cur.Holder || cur.Assignee != "" && !g.HasMember(cur.Assignee)) {
+		fail("held by %s group %s assignee %q, which is not one of the holder's groups and members", cur.Holder, cur.Group, cur.Assignee)
+	}
 	switch {
 	case cur.Holder == cur.Desk:
-		if open || cur.Group != "" {
-			fail("the desk holds it, yet group %q and an open assignment %+v", cur.Group, last)
+		if open {
+			fail("the desk holds it, yet an open assignment %+v", last)
 		}
-	case last == nil || last.Organisation != cur.Holder || last.Group != cur.Group:
-		fail("holder %s/%q is neither the desk nor the last assignment %+v", cur.Holder, cur.Group, last)
+	case last == nil || last.Organisation != cur.Holder || last.Group != cur.Group || last.Assignee != cur.Assignee:
+		fail("holder %s/%s/%q is neither the desk nor the last assignment %+v", cur.Holder, cur.Group, cur.Assignee, last)
 	case incident.IsOpen(cur.State) && !open:
 		fail("supplier %s holds it without an open assignment", cur.Holder)
 	case ended && (open || cur.Outcome == nil || cur.Outcome.By != cur.Holder):
@@ -1052,9 +1115,17 @@ func (d *driver) checkShape(prev, cur *incident.Incident) {
 		fail("outcome %+v, resolved %s, closed %s", cur.Outcome, cur.Resolved, cur.Closed)
 	}
 	reassigned, pingPong := max(len(cur.Assignments)-1, 0), 0
-	for _, a := range cur.Assignments {
+	for i, a := range cur.Assignments {
 		if a.PingPong {
 			pingPong++
+			// Ping-pong is a return to an organisation that let the
+			// incident go by itself, never one the desk recalled it from.
+			if !slices.ContainsFunc(cur.Assignments[:i], func(b chain.Assignment) bool { return b.Organisation == a.Organisation && b.Recalled == "" }) {
+				fail("assignment %d to %s is ping-pong, yet no earlier one let it go", i, a.Organisation)
+			}
+		}
+		if a.Rejected != "" && a.Recalled != "" {
+			fail("assignment %d was both rejected and recalled", i)
 		}
 	}
 	if cur.Reassignments != reassigned || cur.PingPong != pingPong {
@@ -1074,9 +1145,18 @@ func (d *driver) checkShape(prev, cur *incident.Incident) {
 	if prev == nil {
 		return
 	}
-	if cur.Reassignments < prev.Reassignments || cur.PingPong < prev.PingPong || cur.Reopened < prev.Reopened || cur.Version < prev.Version {
-		fail("a counter went down: reassignments %d->%d, ping-pong %d->%d, reopened %d->%d, version %d->%d",
-			prev.Reassignments, cur.Reassignments, prev.PingPong, cur.PingPong, prev.Reopened, cur.Reopened, prev.Version, cur.Version)
+	if cur.Reassignments < prev.Reassignments || cur.PingPong < prev.PingPong || cur.Moves < prev.Moves || cur.Reopened < prev.Reopened || cur.Version < prev.Version {
+		fail("a counter went down: reassignments %d->%d, ping-pong %d->%d, moves %d->%d, reopened %d->%d, version %d->%d",
+			prev.Reassignments, cur.Reassignments, prev.PingPong, cur.PingPong, prev.Moves, cur.Moves, prev.Reopened, cur.Reopened, prev.Version, cur.Version)
+	}
+	// A move is one group of the holder to another, by an assignment
+	// inside it: never a change of holder.
+	wantMoves := prev.Moves
+	if cur.Holder == prev.Holder && !prev.Group.IsZero() && cur.Group != prev.Group && len(cur.Assignments) == len(prev.Assignments) {
+		wantMoves++
+	}
+	if cur.Moves != wantMoves {
+		fail("moves %d after %d, from %s/%s to %s/%s", cur.Moves, prev.Moves, prev.Holder, prev.Group, cur.Holder, cur.Group)
 	}
 	if len(cur.Timeline) < len(prev.Timeline) || !slices.Equal(cur.Timeline[:len(prev.Timeline)], prev.Timeline) {
 		d.fail(issueClock, "%s: the timeline's history changed:\n%s\nbecame\n%s", cur.Number, prev.Timeline, cur.Timeline)

@@ -23,7 +23,7 @@ func TestLifecycleThroughASupplier(t *testing.T) {
 	}
 	w.clock.Advance(10 * time.Minute)
 	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{}))
-	if inc.Holder != w.network.ID || inc.Group != "lan" || inc.State != incident.StateDelegated {
+	if inc.Holder != w.network.ID || inc.Group != w.g("lan") || inc.State != incident.StateDelegated {
 		t.Fatalf("delegated to %s/%s in %s", inc.Holder, inc.Group, inc.State)
 	}
 	w.clock.Advance(20 * time.Minute)

@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"github.com/spoc-itsm/spoc/chain"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -281,8 +282,8 @@ func incidentOf(t report.Ticket, d *synth.Delivery) *Incident {
 		Summary:     t.Category + " trouble reported by " + person,
 		Description: "The user reports that " + t.Service + " does not work as it should since this morning; several colleagues are affected and a workaround is not known.",
 		Impact:      impact, Urgency: urgency, Priority: last.Priority,
-		State: last.State, Holder: last.Holder, Group: last.Group,
-		Reassignments: t.Reassignments, PingPong: t.PingPong, Reopened: t.Reopened,
+		State: last.State, Custody: chain.Custody{Holder: last.Holder, Group: last.Group,
+			Reassignments: t.Reassignments, PingPong: t.PingPong}, Reopened: t.Reopened,
 		Registered: t.Registered, Changed: last.Start, Timeline: t.Timeline}
 	note := func(at time.Time, kind EntryKind, org itsm.ID, text string) {
 		inc.Journal = append(inc.Journal, Entry{Time: at, Kind: kind, Author: "agent-" + org.String()[:8], Organisation: org, Text: text})
@@ -291,7 +292,7 @@ func incidentOf(t report.Ticket, d *synth.Delivery) *Incident {
 	var held []itsm.ID
 	for i, iv := range t.Timeline {
 		prev := t.Timeline[max(0, i-1)]
-		if a := inc.current(); a != nil && iv.Holder != a.Organisation {
+		if a := inc.Assignment(); a != nil && iv.Holder != a.Organisation {
 			a.Ended = iv.Start
 			if iv.Holder == t.Desk && iv.State == StateInProgress {
 				a.Rejected = "Not ours: please route it elsewhere."
@@ -302,16 +303,16 @@ func incidentOf(t report.Ticket, d *synth.Delivery) *Incident {
 		case iv.State == StateDelegated:
 			pp := prev.Holder != iv.Holder && slices.Contains(held, iv.Holder)
 			held = append(held, iv.Holder)
-			inc.Assignments = append(inc.Assignments, Assignment{Organisation: iv.Holder, Group: iv.Group, Delegated: iv.Start, PingPong: pp})
+			inc.Assignments = append(inc.Assignments, chain.Assignment{Organisation: iv.Holder, Group: iv.Group, Delegated: iv.Start, PingPong: pp})
 			note(iv.Start, EntryWorkNote, t.Desk, "Please take over; the user's description is in the handover.")
 		case iv.State == StateInProgress && prev.State == StateDelegated && iv.Holder == prev.Holder:
-			inc.current().Accepted = iv.Start
+			inc.Assignment().Accepted = iv.Start
 		case iv.Update:
 			note(iv.Start, EntryStatusUpdate, iv.Holder, "Status: still working on it, next update before the deadline.")
 		case IsWaiting(iv.State):
 			note(iv.Start, EntryWorkNote, iv.Holder, "Waiting for an answer before we can go on.")
 		case iv.State == StateResolved:
-			if a := inc.current(); a != nil {
+			if a := inc.Assignment(); a != nil {
 				a.Ended = iv.Start
 			}
 			inc.Resolved = iv.Start

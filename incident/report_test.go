@@ -84,8 +84,8 @@ func driveQuarter(t testing.TB, w *world, perDay int) quarter {
 			t.Fatal(err)
 		}
 	}
-	net := incident.Delegation{Organisation: w.network.ID, Group: "lan"}
-	work := incident.Delegation{Organisation: w.work.ID, Group: "clients"}
+	net := incident.Delegation{Organisation: w.network.ID, Group: w.g("lan")}
+	work := incident.Delegation{Organisation: w.work.ID, Group: w.g("clients")}
 	fixed := incident.Resolution{Code: "fixed", Text: "fixed it"}
 	for d := range 91 {
 		for k := range perDay {

@@ -314,7 +314,7 @@ func TestSD5MasterNumberAndHandover(t *testing.T) {
 		t.Errorf("references %+v, want NET-4712 only", cur.References)
 	}
 	w.must(w.svc.Reject(w.ctx, w.netAgent, inc.ID, "the access points are fine; it is the clients"))
-	w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: "clients"}))
+	w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: w.g("clients")}))
 	cur = w.must(w.svc.SetReference(w.ctx, w.workAgent, inc.ID, "WP-17"))
 	wantRefs := []incident.Reference{{Organisation: w.network.ID, Reference: "NET-4712"}, {Organisation: w.work.ID, Reference: "WP-17"}}
 	if d := cmp.Diff(wantRefs, cur.References); d != "" {
@@ -396,39 +396,39 @@ func TestSD7RejectAndReRouteCountsPingPong(t *testing.T) {
 	w.clock.Advance(20 * time.Minute)
 	inc = w.must(w.svc.Reject(w.ctx, w.netAgent, inc.ID, "not a network fault"))
 	rejectedAt := t0.Add(30 * time.Minute)
-	if inc.State != incident.StateInProgress || inc.Holder != w.desk.ID || inc.Group != "" {
+	if inc.State != incident.StateInProgress || inc.Holder != w.desk.ID || !inc.Group.IsZero() {
 		t.Fatalf("after rejection: %s held by %s/%q", inc.State, inc.Holder, inc.Group)
 	}
 	if a := inc.Assignments[0]; a.Ended != rejectedAt || a.Rejected != "not a network fault" {
 		t.Errorf("rejected assignment %+v", a)
 	}
 
-	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: "clients"}))
+	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: w.g("clients")}))
 	if inc.Reassignments != 1 || inc.PingPong != 0 || inc.Assignments[1].PingPong {
 		t.Errorf("re-routed to a new supplier: %d reassignments, %d ping-pong", inc.Reassignments, inc.PingPong)
 	}
 	w.must(w.svc.Accept(w.ctx, w.workAgent, inc.ID))
 	w.must(w.svc.Reject(w.ctx, w.workAgent, inc.ID, "the switch port is dead"))
-	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.network.ID, Group: "lan"}))
+	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.network.ID, Group: w.g("lan")}))
 	if inc.Reassignments != 2 || inc.PingPong != 1 || !inc.Assignments[2].PingPong {
 		t.Errorf("back to network: %d reassignments, %d ping-pong, assignment %+v", inc.Reassignments, inc.PingPong, inc.Assignments[2])
 	}
 	// The desk re-routes while a supplier holds it, without a rejection:
 	// still a bounce.
-	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: "clients"}))
+	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: w.g("clients")}))
 	if inc.Reassignments != 3 || inc.PingPong != 2 || inc.Assignments[2].Ended.IsZero() || inc.Assignments[2].Rejected != "" {
 		t.Errorf("re-routed from network to workplace: %d reassignments, %d ping-pong, network's %+v",
 			inc.Reassignments, inc.PingPong, inc.Assignments[2])
 	}
 	// A move between the holder's own groups is a reassignment but not a
 	// bounce between suppliers.
-	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: "desktop"}))
+	inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: w.g("desktop")}))
 	if inc.Reassignments != 4 || inc.PingPong != 2 {
 		t.Errorf("moved between groups: %d reassignments, %d ping-pong", inc.Reassignments, inc.PingPong)
 	}
 	// Delegating to the group that already holds it is refused.
 	snap := ruleSnap(t, w, inc.ID)
-	_, err := w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: "desktop"})
+	_, err := w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: w.g("desktop")})
 	reqCode(t, err, itsm.CodeConflict)
 	reqUnchanged(t, w, inc.ID, snap)
 
@@ -640,15 +640,16 @@ func TestSD10AnotherDeskCannotTakeOver(t *testing.T) {
 }
 
 func TestSD11RoutingProposesTheDelegate(t *testing.T) {
-	// Organisation IDs are the same in every world: base names them for
-	// the tune function.
-	base := newWorld(t)
+	// The routes name the world's groups, which exist once the world does.
+	w := newWorld(t)
 	core := itsm.NewID()
-	w := newWorld(t, func(c *incident.Config) {
-		c.Routes = append(c.Routes,
-			incident.Route{CI: core, Organisation: base.network.ID, Group: "core"},
-			incident.Route{Service: "school network", Organisation: base.work.ID, Group: "school"})
-	})
+	w.cfg.Routes = append(w.cfg.Routes,
+		incident.Route{CI: core, Organisation: w.network.ID, Group: w.g("core")},
+		incident.Route{Service: "school network", Organisation: w.work.ID, Group: w.g("school")})
+	var err error
+	if w.svc, err = incident.New(w.cfg); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name                           string
 		service, category, subcategory string
@@ -673,16 +674,16 @@ func TestSD11RoutingProposesTheDelegate(t *testing.T) {
 			if inc, err = w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{}); err != nil {
 				t.Fatal(err)
 			}
-			if inc.Holder != c.org || inc.Group != c.group {
-				t.Errorf("delegated to %s/%q, want %s/%q", inc.Holder, inc.Group, c.org, c.group)
+			if inc.Holder != c.org || inc.Group != w.g(c.group) {
+				t.Errorf("delegated to %s/%s, want %s/%q", inc.Holder, inc.Group, c.org, c.group)
 			}
 		})
 	}
 	t.Run("an explicit organisation overrides the proposal", func(t *testing.T) {
 		inc := w.must(w.svc.Register(w.ctx, w.agent, reqRegistration(w, "explicit")))
-		inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: "clients"}))
-		if inc.Holder != w.work.ID || inc.Group != "clients" {
-			t.Errorf("delegated to %s/%q", inc.Holder, inc.Group)
+		inc = w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.work.ID, Group: w.g("clients")}))
+		if inc.Holder != w.work.ID || inc.Group != w.g("clients") {
+			t.Errorf("delegated to %s/%s", inc.Holder, inc.Group)
 		}
 	})
 	t.Run("no matching rule", func(t *testing.T) {
@@ -699,12 +700,12 @@ func TestSD11RoutingProposesTheDelegate(t *testing.T) {
 	})
 	t.Run("equally specific rules: the first listed", func(t *testing.T) {
 		routes := []incident.Route{
-			{Category: "network", Organisation: w.work.ID, Group: "first"},
-			{Service: "s", Organisation: w.network.ID, Group: "less specific"},
-			{Category: "network", Organisation: w.network.ID, Group: "second"},
+			{Category: "network", Organisation: w.work.ID, Group: w.g("clients")},
+			{Service: "s", Organisation: w.network.ID, Group: w.g("lan")},
+			{Category: "network", Organisation: w.network.ID, Group: w.g("wifi")},
 		}
 		r, ok := incident.Propose(routes, &incident.Incident{Service: "s", Category: "network"})
-		if !ok || r.Group != "first" {
+		if !ok || r.Group != w.g("clients") {
 			t.Errorf("proposed %+v, %v", r, ok)
 		}
 		if _, ok := incident.Propose(routes, &incident.Incident{Category: "printing"}); ok {
@@ -718,7 +719,7 @@ func TestSD13SupplierSeesOnlyWhatItHoldsOrHeld(t *testing.T) {
 	a := w.register("network incident")
 	w.must(w.svc.Delegate(w.ctx, w.agent, a.ID, incident.Delegation{}))
 	b := w.register("workplace incident")
-	w.must(w.svc.Delegate(w.ctx, w.agent, b.ID, incident.Delegation{Organisation: w.work.ID, Group: "clients"}))
+	w.must(w.svc.Delegate(w.ctx, w.agent, b.ID, incident.Delegation{Organisation: w.work.ID, Group: w.g("clients")}))
 	c := w.register("desk incident")
 	noCustomer := reqRegistration(w, "internal incident")
 	noCustomer.Customer = itsm.ID{}
@@ -1351,7 +1352,7 @@ func TestSL1ClocksPerLinkOfTheChain(t *testing.T) {
 		{20 * m, func() (*incident.Incident, error) { return w.svc.Accept(w.ctx, w.netAgent, id) }},
 		{60 * m, func() (*incident.Incident, error) { return w.svc.Reject(w.ctx, w.netAgent, id, "the clients") }},
 		{5 * m, func() (*incident.Incident, error) {
-			return w.svc.Delegate(w.ctx, w.agent, id, incident.Delegation{Organisation: w.work.ID, Group: "clients"})
+			return w.svc.Delegate(w.ctx, w.agent, id, incident.Delegation{Organisation: w.work.ID, Group: w.g("clients")})
 		}},
 		{15 * m, func() (*incident.Incident, error) { return w.svc.Accept(w.ctx, w.workAgent, id) }},
 		{120 * m, func() (*incident.Incident, error) {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/spoc-itsm/spoc/chain"
 	"maps"
 	"slices"
 	"strings"
@@ -129,6 +130,11 @@ type Registration struct {
 	Impact      itsm.Impact
 	Urgency     itsm.Urgency
 	CIs         []itsm.ID
+	// Group, if set, is the desk's group that is to hold the incident, such
+	// as its first line; it must be the desk's and active. (The tag leaves
+	// it out of the idempotency digest when zero, so that keys stored
+	// before registrations named groups keep their digests.)
+	Group itsm.ID `json:",omitzero"`
 	// Key, if set, makes the registration idempotent: a client that is not
 	// sure its first attempt arrived sends the same key again and gets the
 	// incident that attempt made, not a second one. Keys are the client's
@@ -143,12 +149,24 @@ type Registration struct {
 // MaxKey is the longest idempotency key.
 const MaxKey = 128
 
-// Delegation names the supplier group to hand an incident to; a zero
-// Organisation takes the group the routing rules propose (SD-11).
+// Delegation names the supplier, and optionally one of its groups, to hand
+// an incident to; a zero Organisation takes the route the routing rules
+// propose (SD-11). The group must be the supplier's and active
+// (chain.CheckHolder).
 type Delegation struct {
 	Organisation itsm.ID
-	Group        string
+	Group        itsm.ID
 	Note         string
+}
+
+// AssignTo names who inside the organisation holding an incident is to
+// hold it: one of its groups, one member of that group, or both. A zero
+// Group keeps the group that holds it; an empty Assignee leaves it to the
+// group as a whole.
+type AssignTo struct {
+	Group    itsm.ID
+	Assignee string
+	Note     string
 }
 
 // Resolution is how an incident was resolved.
@@ -202,7 +220,7 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 	reg := Registered{By: By{actor}, Desk: org.ID, Customer: r.Customer, Caller: r.Caller,
 		Channel: r.Channel, Service: r.Service, Category: r.Category, Subcategory: r.Subcategory,
 		Summary: r.Summary, Description: r.Description, Impact: r.Impact, Urgency: r.Urgency,
-		Priority: p, CIs: r.CIs, Key: r.Key}
+		Priority: p, CIs: r.CIs, Key: r.Key, Group: r.Group}
 	var (
 		inc  *Incident
 		sent []Message
@@ -221,6 +239,9 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 			}
 			// The number first: taking it after appending an event would
 			// deadlock PostgreSQL writers that take them in the other order.
+			if err := chain.CheckHolder(tx, chain.Holder{Organisation: org.ID, Group: r.Group}); err != nil {
+				return err
+			}
 			n, err := tx.NextNumber(s.prefix)
 			if err != nil {
 				return err
@@ -421,8 +442,22 @@ func checkCIs(cis []itsm.ID) error {
 // an error naming the state and the actor when the rules forbid it.
 type decision func(inc *Incident, actor itsm.Actor, org itsm.Organisation, at time.Time) ([]Payload, error)
 
+// checkedDecision is a decision that also reads the store in the command's
+// write transaction, such as the register of groups a holder is checked
+// against (chain.CheckHolder), so that the check and the change see one
+// register.
+type checkedDecision func(tx itsm.ReadTx, inc *Incident, actor itsm.Actor, org itsm.Organisation, at time.Time) ([]Payload, error)
+
 // change runs one command on one incident.
 func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, decide decision) (*Incident, error) {
+	return s.changeChecked(ctx, actor, id, func(_ itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, at time.Time) ([]Payload, error) {
+		return decide(inc, a, org, at)
+	})
+}
+
+// changeChecked runs one command on one incident whose decision reads the
+// store too.
+func (s *Service) changeChecked(ctx context.Context, actor itsm.Actor, id itsm.ID, decide checkedDecision) (*Incident, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
 		return nil, err
@@ -448,7 +483,7 @@ func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, deci
 					inc.Number, inc.Version, s.expect, itsm.ErrStale)}
 			}
 			at := s.now(inc)
-			payloads, err := decide(inc, actor, org, at)
+			payloads, err := decide(tx, inc, actor, org, at)
 			if err != nil {
 				refused = true
 				return err

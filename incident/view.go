@@ -80,7 +80,7 @@ func (v View) Shows(k EntryKind) bool {
 
 // Incident returns inc as the view shows it, or nil for ViewNone. inc itself
 // is never changed: the customer gets a copy without the journal entries it
-// may not read, the rejection reasons of the assignments and the suppliers'
+// may not read, the rejection and recall reasons of the assignments and the suppliers'
 // references; the chain gets inc.
 func (v View) Incident(inc *Incident) *Incident {
 	switch v {
@@ -90,7 +90,7 @@ func (v View) Incident(inc *Incident) *Incident {
 		c := inc.Clone()
 		c.Journal = slices.DeleteFunc(c.Journal, func(e Entry) bool { return !v.Shows(e.Kind) })
 		for i := range c.Assignments {
-			c.Assignments[i].Rejected = ""
+			c.Assignments[i].Rejected, c.Assignments[i].Recalled = "", ""
 		}
 		c.References = nil
 		return c
@@ -188,6 +188,20 @@ func (p Accepted) forCustomer() (Payload, bool) { return p, true }
 // The state and holder change, so the customer sees that the supplier sent
 // the incident back, but not why.
 func (p Rejected) forCustomer() (Payload, bool) {
+	p.Reason = ""
+	return p, true
+}
+
+// Who holds the incident is the customer's to see, down to the person, as
+// the holder always was (SD-9); the note is the chain's.
+func (p Assigned) forCustomer() (Payload, bool) {
+	p.Note = ""
+	return p, true
+}
+
+// The holder changes, so the customer sees that the desk took the incident
+// back, but not why, as with a rejection.
+func (p Recalled) forCustomer() (Payload, bool) {
 	p.Reason = ""
 	return p, true
 }

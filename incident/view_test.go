@@ -2,6 +2,7 @@ package incident_test
 
 import (
 	"encoding/json"
+	"github.com/spoc-itsm/spoc/chain"
 	"slices"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func viewWorld(t *testing.T) (w *world, stranger, neighbour itsm.Organisation, i
 		return w.svc.Comment(w.ctx, w.agent, id, incident.EntryWorkNote, chainOnly+" desk: the core switch again")
 	})
 	step(func() (*incident.Incident, error) {
-		return w.svc.Delegate(w.ctx, w.agent, id, incident.Delegation{Organisation: w.work.ID, Group: "clients", Note: chainOnly + " desk to workplace: check the clients"})
+		return w.svc.Delegate(w.ctx, w.agent, id, incident.Delegation{Organisation: w.work.ID, Group: w.g("clients"), Note: chainOnly + " desk to workplace: check the clients"})
 	})
 	step(func() (*incident.Incident, error) {
 		return w.svc.Comment(w.ctx, w.workAgent, id, incident.EntryWorkNote, chainOnly+" workplace: the clients are fine")
@@ -171,7 +172,7 @@ func TestViewPerKindAndParty(t *testing.T) {
 					t.Errorf("%s reads less than the whole incident (-whole +read):\n%s", p.name, d)
 				}
 			} else {
-				if got.References != nil || slices.ContainsFunc(got.Assignments, func(a incident.Assignment) bool { return a.Rejected != "" }) {
+				if got.References != nil || slices.ContainsFunc(got.Assignments, func(a chain.Assignment) bool { return a.Rejected != "" || a.Recalled != "" }) {
 					t.Errorf("%s reads the references %v and assignments %+v", p.name, got.References, got.Assignments)
 				}
 				if len(got.Assignments) != 2 {

@@ -2,6 +2,7 @@ package incident_test
 
 import (
 	"context"
+	"github.com/spoc-itsm/spoc/chain"
 	"sync"
 	"testing"
 	"time"
@@ -35,6 +36,39 @@ type world struct {
 	workAgent itsm.Actor // the workplace supplier's agent
 	user      itsm.Actor // the caller, a user of the city
 	other     itsm.Actor // an agent of another desk
+
+	// groups are the groups of the desk and the suppliers by name (see
+	// worldGroups), in the store's register of groups.
+	groups map[string]*chain.Group
+}
+
+// worldGroups are the groups newWorld makes, by organisation (1 the city, 2
+// the desk, 3 the network supplier, 4 the workplace supplier), with their
+// members. Every agent of the world is a member of its organisation's
+// groups, so that any of them can take a ticket.
+var worldGroups = []struct {
+	org     byte
+	name    string
+	members []string
+}{
+	{2, "first line", []string{"dana.desk", "dag.desk"}},
+	{2, "second line", []string{"dana.desk", "sven.second"}},
+	{3, "lan", []string{"nils.net", "nina.net"}},
+	{3, "wifi", []string{"nils.net"}},
+	{3, "core", []string{"nils.net"}},
+	{4, "clients", []string{"wera.work"}},
+	{4, "desktop", []string{"wera.work"}},
+	{4, "school", []string{"wera.work"}},
+}
+
+// g returns the ID of the world's group with the name.
+func (w *world) g(name string) itsm.ID {
+	w.t.Helper()
+	gr, ok := w.groups[name]
+	if !ok {
+		w.t.Fatalf("the world has no group %q", name)
+	}
+	return gr.ID
 }
 
 // outbox is a Notifier that keeps what it is given; fail makes it refuse.
@@ -100,6 +134,19 @@ func newWorldOn(t testing.TB, st itsm.Store, tune ...func(*incident.Config)) *wo
 	w.user = itsm.Actor{Organisation: w.city.ID, Person: "ulla.user"}
 	w.other = itsm.Actor{Organisation: w.otherDsk.ID, Person: "olle.other", Roles: []itsm.Role{itsm.RoleAgent}}
 
+	groups, err := chain.New(chain.Config{Store: st, Directory: dir, Clock: w.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.groups = make(map[string]*chain.Group)
+	for _, g := range worldGroups {
+		org := fixedID(g.org)
+		admin := itsm.Actor{Organisation: org, Person: "admin", Roles: []itsm.Role{itsm.RoleAdmin}}
+		if w.groups[g.name], err = groups.Create(w.ctx, admin, org, chain.Definition{Name: g.name, Members: g.members}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	always, err := sla.NewCalendar(sla.CalendarSpec{Name: "24x7", Location: time.UTC, Week: sla.AlwaysOpen()})
 	if err != nil {
 		t.Fatal(err)
@@ -133,9 +180,9 @@ func newWorldOn(t testing.TB, st itsm.Store, tune ...func(*incident.Config)) *wo
 				Targets: targets([4]time.Duration{3 * h, 6 * h, 16 * h, 60 * h}, 4*h, accepted)},
 		},
 		Routes: []incident.Route{
-			{Category: "network", Organisation: w.network.ID, Group: "lan"},
-			{Category: "network", Subcategory: "wifi", Organisation: w.network.ID, Group: "wifi"},
-			{Category: "workplace", Organisation: w.work.ID, Group: "clients"},
+			{Category: "network", Organisation: w.network.ID, Group: w.g("lan")},
+			{Category: "network", Subcategory: "wifi", Organisation: w.network.ID, Group: w.g("wifi")},
+			{Category: "workplace", Organisation: w.work.ID, Group: w.g("clients")},
 		},
 		Major: incident.Major{
 			Roster: []incident.Duty{

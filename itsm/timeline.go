@@ -14,11 +14,17 @@ type State string
 // Interval is one stretch of a ticket's history: from Start until the next
 // interval's Start (or, for the last one, until now) the ticket was in State,
 // held by the organisation Holder and its Group, at Priority.
+//
+// The group is the ID of one of the holder's groups (package chain), so that
+// a renamed group keeps its history and an agreement can name it. The person
+// a ticket is assigned to is not part of an interval: no clock runs per
+// person, and a re-assignment from one member of a group to another would
+// only cut the history into more pieces to measure.
 type Interval struct {
 	Start    time.Time `json:"start"`
 	State    State     `json:"state"`
 	Holder   ID        `json:"holder"`
-	Group    string    `json:"group,omitempty"`
+	Group    ID        `json:"group,omitzero"`
 	Priority Priority  `json:"priority"`
 	// Update reports that the interval begins with a status update from the
 	// holder; it restarts update-interval clocks (SD-8).
@@ -70,8 +76,12 @@ func (tl Timeline) At(t time.Time) int {
 func (tl Timeline) String() string {
 	var b strings.Builder
 	for _, iv := range tl {
-		fmt.Fprintf(&b, "%s %s holder=%s group=%q P%d update=%t\n",
-			iv.Start.Format(time.RFC3339), iv.State, iv.Holder, iv.Group, iv.Priority, iv.Update)
+		group := "-"
+		if !iv.Group.IsZero() {
+			group = iv.Group.String()
+		}
+		fmt.Fprintf(&b, "%s %s holder=%s group=%s P%d update=%t\n",
+			iv.Start.Format(time.RFC3339), iv.State, iv.Holder, group, iv.Priority, iv.Update)
 	}
 	return b.String()
 }

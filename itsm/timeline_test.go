@@ -10,6 +10,8 @@ import (
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
+var networkID = itsm.MustParseID("01900000-0000-7000-8000-00000000ab01")
+
 var t0 = time.Date(2026, 2, 2, 8, 0, 0, 0, time.UTC)
 
 // sampleTimeline: registered at the desk, delegated to a supplier, waiting
@@ -17,9 +19,9 @@ var t0 = time.Date(2026, 2, 2, 8, 0, 0, 0, time.UTC)
 func sampleTimeline() itsm.Timeline {
 	return itsm.Timeline{
 		{Start: t0, State: "registered", Holder: deskID, Priority: 3},
-		{Start: t0.Add(10 * time.Minute), State: "assigned", Holder: supplierID, Group: "network", Priority: 3},
-		{Start: t0.Add(time.Hour), State: "waiting_user", Holder: supplierID, Group: "network", Priority: 3},
-		{Start: t0.Add(time.Hour), State: "assigned", Holder: supplierID, Group: "network", Priority: 2, Update: true},
+		{Start: t0.Add(10 * time.Minute), State: "assigned", Holder: supplierID, Group: networkID, Priority: 3},
+		{Start: t0.Add(time.Hour), State: "waiting_user", Holder: supplierID, Group: networkID, Priority: 3},
+		{Start: t0.Add(time.Hour), State: "assigned", Holder: supplierID, Group: networkID, Priority: 2, Update: true},
 	}
 }
 
@@ -89,7 +91,7 @@ func TestTimelineAt(t *testing.T) {
 
 func TestTimelineString(t *testing.T) {
 	got := sampleTimeline()[:1].String()
-	want := "2026-02-02T08:00:00Z registered holder=" + deskID.String() + ` group="" P3 update=false` + "\n"
+	want := "2026-02-02T08:00:00Z registered holder=" + deskID.String() + ` group=- P3 update=false` + "\n"
 	if got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}

@@ -362,7 +362,7 @@ func TestLoadSharedIncidentsAcrossARestart(t *testing.T) {
 		if i%2 == 1 {
 			sup, agent = supB, "bob0"
 		}
-		if r, err := as("olga").DelegateIncidentWithResponse(ctx, id, nil, api.Delegation{Organisation: sup, Group: "second-line"}); err != nil || r.JSON200 == nil {
+		if r, err := as("olga").DelegateIncidentWithResponse(ctx, id, nil, api.Delegation{Organisation: sup}); err != nil || r.JSON200 == nil {
 			t.Fatalf("delegate: %v", err)
 		}
 		if r, err := as(agent).AcceptIncidentWithResponse(ctx, id, nil); err != nil || r.JSON200 == nil {
@@ -430,7 +430,7 @@ func TestLoadSharedIncidentsAcrossARestart(t *testing.T) {
 		run.rerouted[id] = true
 		run.holdings[from] = slices.DeleteFunc(run.holdings[from], func(x itsm.ID) bool { return x == id })
 		run.mu.Unlock()
-		d, err := as("olga").DelegateIncidentWithResponse(ctx, id, nil, api.Delegation{Organisation: to, Group: "second-line"})
+		d, err := as("olga").DelegateIncidentWithResponse(ctx, id, nil, api.Delegation{Organisation: to})
 		if err != nil || d.JSON200 == nil {
 			t.Fatalf("re-route: %v %v", err, d)
 		}

@@ -514,7 +514,7 @@ func TestServerDeliversWebhooksAcrossARestart(t *testing.T) {
 	rc.set(sub.JSON201.Secret, false)
 	start := sub.JSON201.Delivery.Cursor
 
-	if r, err := agent.DelegateIncidentWithResponse(ctx, inc, nil, api.Delegation{Organisation: sup, Group: "network"}); err != nil || r.JSON200 == nil {
+	if r, err := agent.DelegateIncidentWithResponse(ctx, inc, nil, api.Delegation{Organisation: sup}); err != nil || r.JSON200 == nil {
 		t.Fatalf("delegate: %v", err)
 	}
 	if r, err := alice.AcceptIncidentWithResponse(ctx, inc, nil); err != nil || r.JSON200 == nil {

@@ -127,8 +127,8 @@ func run(w io.Writer) error {
 		Agreements: ags, Clock: clock,
 		// The delegation contact list (SD-11).
 		Routes: []incident.Route{
-			{Category: "network", Organisation: d.network.ID, Group: "lan"},
-			{Category: "workplace", Organisation: d.workplace.ID, Group: "clients"},
+			{Category: "network", Organisation: d.network.ID},
+			{Category: "workplace", Organisation: d.workplace.ID},
 		},
 	})
 	if err != nil {
@@ -198,7 +198,7 @@ func run(w io.Writer) error {
 			return ok(svc.Reject(ctx, nils, third.ID, "The wifi is fine; the laptop's certificate has expired."))
 		}},
 		{"12:00", func() error {
-			return ok(svc.Delegate(ctx, agent, third.ID, incident.Delegation{Organisation: d.workplace.ID, Group: "clients"}))
+			return ok(svc.Delegate(ctx, agent, third.ID, incident.Delegation{Organisation: d.workplace.ID}))
 		}},
 		{"12:30", func() error { return ok(svc.Accept(ctx, wera, third.ID)) }},
 		{"13:00", func() error {

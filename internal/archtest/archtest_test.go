@@ -35,10 +35,11 @@ var allowed = map[string][]string{
 	"sla/report/synth": {"itsm", "sla", "sla/report"},
 	// incident turns its store into report tickets (input from a running
 	// system), so it may build on sla/report; sla/report never learns of it.
-	"incident": {"itsm", "itsm/schema", "sla", "sla/report"},
-	// The support chain's holding model (groups now, holders next), which
-	// incident, request and problem will build on: so it must not know
-	// them.
+	// Who holds an incident is the support chain's holding model.
+	"incident": {"itsm", "itsm/schema", "sla", "sla/report", "chain"},
+	// The support chain's holding model (groups, holders, custody), which
+	// incident, and request and problem next, build on: so it must not
+	// know them.
 	"chain": {"itsm", "itsm/schema"},
 	// Domain packages know nothing of HTTP; a notifier that posts to a URL
 	// lives in a subpackage named after what it wraps.

@@ -346,8 +346,20 @@ type Approval struct {
 	Digest Digest `json:"digest"`
 }
 
-// Assignment One delegation of the incident to a supplier group.
-type Assignment = incident.Assignment
+// AssignTo Who inside the organisation holding the incident is to hold it - one of its groups, a member of the group, or both. Without a group the group that holds it keeps it.
+type AssignTo struct {
+	// Assignee A member of the group, by the stable identity the members list names.
+	Assignee Label `json:"assignee,omitempty,omitzero"`
+
+	// Group The ID of one of the holding organisation's active groups.
+	Group ID `json:"group,omitempty,omitzero"`
+
+	// Note A work note.
+	Note string `json:"note,omitempty,omitzero"`
+}
+
+// Assignment One stretch of the incident at a supplier, from the desk's delegation until it ended; group and assignee are who in the supplier holds it, or held it last.
+type Assignment = chain.Assignment
 
 // Backlog The tickets open (neither resolved nor ended) at the end of the period, by calendar age since registration.
 type Backlog = report.Backlog
@@ -525,10 +537,10 @@ type DeadLetterPage struct {
 	Next string `json:"next"`
 }
 
-// Delegation The supplier group to hand the incident to; without organisation the routing rules propose one (SD-11).
+// Delegation The supplier, and optionally one of its groups, to hand the incident to; without organisation the routing rules propose both (SD-11).
 type Delegation struct {
-	// Group The supplier's group.
-	Group Label `json:"group,omitempty,omitzero"`
+	// Group The ID of one of the supplier's active groups (see listGroups).
+	Group ID `json:"group,omitempty,omitzero"`
 
 	// Note A note for the supplier.
 	Note string `json:"note,omitempty,omitzero"`
@@ -898,6 +910,9 @@ type Registration struct {
 	// Description What the user said, passed on to every supplier so the user never repeats it (SD-5).
 	Description string `json:"description,omitempty,omitzero"`
 
+	// Group The ID of the desk's group that is to hold the incident, such as its first line; it must be the desk's and active.
+	Group ID `json:"group,omitempty,omitzero"`
+
 	// Impact How much of the business is affected, 1 the most; the matrix decides how many levels exist.
 	Impact Impact `json:"impact"`
 
@@ -994,6 +1009,12 @@ type SupplierReference = incident.Reference
 
 // SupportGroup A group of a desk or a supplier that holds tickets, such as the desk's first line or a supplier's network team. Tickets refer to groups by ID, so renaming one changes no history.
 type SupportGroup = chain.Group
+
+// Take The group to take the incident in; without one, the group that holds it.
+type Take struct {
+	// Group The ID of one of the holding organisation's active groups the agent is a member of.
+	Group ID `json:"group,omitempty,omitzero"`
+}
 
 // Target One promise of an agreement - a metric met within a working time on a calendar, for one priority.
 type Target struct {
@@ -1317,6 +1338,12 @@ type AcceptIncidentParams struct {
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
+// AssignIncidentParams defines parameters for AssignIncident.
+type AssignIncidentParams struct {
+	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
 // CancelIncidentParams defines parameters for CancelIncident.
 type CancelIncidentParams struct {
 	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
@@ -1343,6 +1370,12 @@ type DeclareMajorIncidentParams struct {
 
 // DelegateIncidentParams defines parameters for DelegateIncident.
 type DelegateIncidentParams struct {
+	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// RecallIncidentParams defines parameters for RecallIncident.
+type RecallIncidentParams struct {
 	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
@@ -1409,6 +1442,12 @@ type StandDownIncidentParams struct {
 
 // StartIncidentParams defines parameters for StartIncident.
 type StartIncidentParams struct {
+	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// TakeIncidentParams defines parameters for TakeIncident.
+type TakeIncidentParams struct {
 	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
@@ -1515,6 +1554,9 @@ type RejectFollowUpJSONRequestBody = FollowUpRejection
 // RegisterIncidentJSONRequestBody defines body for RegisterIncident for application/json ContentType.
 type RegisterIncidentJSONRequestBody = Registration
 
+// AssignIncidentJSONRequestBody defines body for AssignIncident for application/json ContentType.
+type AssignIncidentJSONRequestBody = AssignTo
+
 // CancelIncidentJSONRequestBody defines body for CancelIncident for application/json ContentType.
 type CancelIncidentJSONRequestBody = Reason
 
@@ -1532,6 +1574,9 @@ type DeclareMajorIncidentJSONRequestBody = Reason
 
 // DelegateIncidentJSONRequestBody defines body for DelegateIncident for application/json ContentType.
 type DelegateIncidentJSONRequestBody = Delegation
+
+// RecallIncidentJSONRequestBody defines body for RecallIncident for application/json ContentType.
+type RecallIncidentJSONRequestBody = Reason
 
 // RecategoriseIncidentJSONRequestBody defines body for RecategoriseIncident for application/json ContentType.
 type RecategoriseIncidentJSONRequestBody = Categorisation
@@ -1562,6 +1607,9 @@ type ResumeIncidentJSONRequestBody = Resumption
 
 // StandDownIncidentJSONRequestBody defines body for StandDownIncident for application/json ContentType.
 type StandDownIncidentJSONRequestBody = Reason
+
+// TakeIncidentJSONRequestBody defines body for TakeIncident for application/json ContentType.
+type TakeIncidentJSONRequestBody = Take
 
 // UpdateIncidentJSONRequestBody defines body for UpdateIncident for application/json ContentType.
 type UpdateIncidentJSONRequestBody = StatusUpdate
@@ -1720,6 +1768,9 @@ type ServerInterface interface {
 	// AcceptIncident Accept a delegated incident
 	// (POST /v1/incidents/{id}/accept)
 	AcceptIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params AcceptIncidentParams)
+	// AssignIncident Assign an incident within the organisation holding it
+	// (POST /v1/incidents/{id}/assign)
+	AssignIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params AssignIncidentParams)
 	// CancelIncident Cancel an incident
 	// (POST /v1/incidents/{id}/cancel)
 	CancelIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params CancelIncidentParams)
@@ -1741,6 +1792,9 @@ type ServerInterface interface {
 	// DelegateIncident Delegate to a supplier group
 	// (POST /v1/incidents/{id}/delegate)
 	DelegateIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params DelegateIncidentParams)
+	// RecallIncident Take an incident back from a supplier
+	// (POST /v1/incidents/{id}/recall)
+	RecallIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params RecallIncidentParams)
 	// RecategoriseIncident Change service and category
 	// (POST /v1/incidents/{id}/recategorise)
 	RecategoriseIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params RecategoriseIncidentParams)
@@ -1774,6 +1828,9 @@ type ServerInterface interface {
 	// StartIncident Start work on a registered incident
 	// (POST /v1/incidents/{id}/start)
 	StartIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params StartIncidentParams)
+	// TakeIncident Take an incident
+	// (POST /v1/incidents/{id}/take)
+	TakeIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params TakeIncidentParams)
 	// UpdateIncident Report status to the desk
 	// (POST /v1/incidents/{id}/update)
 	UpdateIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params UpdateIncidentParams)
@@ -2645,6 +2702,56 @@ func (siw *ServerInterfaceWrapper) AcceptIncident(w http.ResponseWriter, r *http
 	handler.ServeHTTP(w, r)
 }
 
+// AssignIncident operation middleware
+func (siw *ServerInterfaceWrapper) AssignIncident(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IncidentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AssignIncidentParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AssignIncident(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // CancelIncident operation middleware
 func (siw *ServerInterfaceWrapper) CancelIncident(w http.ResponseWriter, r *http.Request) {
 
@@ -2938,6 +3045,56 @@ func (siw *ServerInterfaceWrapper) DelegateIncident(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DelegateIncident(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecallIncident operation middleware
+func (siw *ServerInterfaceWrapper) RecallIncident(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IncidentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecallIncidentParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecallIncident(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3488,6 +3645,56 @@ func (siw *ServerInterfaceWrapper) StartIncident(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.StartIncident(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// TakeIncident operation middleware
+func (siw *ServerInterfaceWrapper) TakeIncident(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IncidentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TakeIncidentParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.TakeIncident(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4619,6 +4826,9 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/delegate", wrapper.DelegateIncident)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/accept", wrapper.AcceptIncident)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/reject", wrapper.RejectIncident)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/assign", wrapper.AssignIncident)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/take", wrapper.TakeIncident)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/recall", wrapper.RecallIncident)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/update", wrapper.UpdateIncident)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/comment", wrapper.CommentIncident)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/wait", wrapper.WaitIncident)
@@ -6712,6 +6922,145 @@ func (response AcceptIncidentdefaultApplicationProblemPlusJSONResponse) VisitAcc
 	return err
 }
 
+type AssignIncidentRequestObject struct {
+	ID     IncidentID `json:"id"`
+	Params AssignIncidentParams
+	Body   *AssignIncidentJSONRequestBody
+}
+
+type AssignIncidentResponseObject interface {
+	VisitAssignIncidentResponse(w http.ResponseWriter) error
+}
+
+type AssignIncident200JSONResponse struct{ IncidentResultJSONResponse }
+
+func (response AssignIncident200JSONResponse) VisitAssignIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignIncident400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AssignIncident400ApplicationProblemPlusJSONResponse) VisitAssignIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignIncident401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response AssignIncident401ApplicationProblemPlusJSONResponse) VisitAssignIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignIncident403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AssignIncident403ApplicationProblemPlusJSONResponse) VisitAssignIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignIncident404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AssignIncident404ApplicationProblemPlusJSONResponse) VisitAssignIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignIncident409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AssignIncident409ApplicationProblemPlusJSONResponse) VisitAssignIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignIncident412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response AssignIncident412ApplicationProblemPlusJSONResponse) VisitAssignIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignIncidentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AssignIncidentdefaultApplicationProblemPlusJSONResponse) VisitAssignIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CancelIncidentRequestObject struct {
 	ID     IncidentID `json:"id"`
 	Params CancelIncidentParams
@@ -7614,6 +7963,145 @@ type DelegateIncidentdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DelegateIncidentdefaultApplicationProblemPlusJSONResponse) VisitDelegateIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallIncidentRequestObject struct {
+	ID     IncidentID `json:"id"`
+	Params RecallIncidentParams
+	Body   *RecallIncidentJSONRequestBody
+}
+
+type RecallIncidentResponseObject interface {
+	VisitRecallIncidentResponse(w http.ResponseWriter) error
+}
+
+type RecallIncident200JSONResponse struct{ IncidentResultJSONResponse }
+
+func (response RecallIncident200JSONResponse) VisitRecallIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallIncident400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecallIncident400ApplicationProblemPlusJSONResponse) VisitRecallIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallIncident401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RecallIncident401ApplicationProblemPlusJSONResponse) VisitRecallIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallIncident403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecallIncident403ApplicationProblemPlusJSONResponse) VisitRecallIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallIncident404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecallIncident404ApplicationProblemPlusJSONResponse) VisitRecallIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallIncident409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RecallIncident409ApplicationProblemPlusJSONResponse) VisitRecallIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallIncident412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RecallIncident412ApplicationProblemPlusJSONResponse) VisitRecallIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallIncidentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RecallIncidentdefaultApplicationProblemPlusJSONResponse) VisitRecallIncidentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -9142,6 +9630,145 @@ type StartIncidentdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response StartIncidentdefaultApplicationProblemPlusJSONResponse) VisitStartIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeIncidentRequestObject struct {
+	ID     IncidentID `json:"id"`
+	Params TakeIncidentParams
+	Body   *TakeIncidentJSONRequestBody
+}
+
+type TakeIncidentResponseObject interface {
+	VisitTakeIncidentResponse(w http.ResponseWriter) error
+}
+
+type TakeIncident200JSONResponse struct{ IncidentResultJSONResponse }
+
+func (response TakeIncident200JSONResponse) VisitTakeIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeIncident400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response TakeIncident400ApplicationProblemPlusJSONResponse) VisitTakeIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeIncident401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response TakeIncident401ApplicationProblemPlusJSONResponse) VisitTakeIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeIncident403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response TakeIncident403ApplicationProblemPlusJSONResponse) VisitTakeIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeIncident404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response TakeIncident404ApplicationProblemPlusJSONResponse) VisitTakeIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeIncident409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response TakeIncident409ApplicationProblemPlusJSONResponse) VisitTakeIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeIncident412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response TakeIncident412ApplicationProblemPlusJSONResponse) VisitTakeIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeIncidentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TakeIncidentdefaultApplicationProblemPlusJSONResponse) VisitTakeIncidentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11920,6 +12547,9 @@ type StrictServerInterface interface {
 	// AcceptIncident Accept a delegated incident
 	// (POST /v1/incidents/{id}/accept)
 	AcceptIncident(ctx context.Context, request AcceptIncidentRequestObject) (AcceptIncidentResponseObject, error)
+	// AssignIncident Assign an incident within the organisation holding it
+	// (POST /v1/incidents/{id}/assign)
+	AssignIncident(ctx context.Context, request AssignIncidentRequestObject) (AssignIncidentResponseObject, error)
 	// CancelIncident Cancel an incident
 	// (POST /v1/incidents/{id}/cancel)
 	CancelIncident(ctx context.Context, request CancelIncidentRequestObject) (CancelIncidentResponseObject, error)
@@ -11941,6 +12571,9 @@ type StrictServerInterface interface {
 	// DelegateIncident Delegate to a supplier group
 	// (POST /v1/incidents/{id}/delegate)
 	DelegateIncident(ctx context.Context, request DelegateIncidentRequestObject) (DelegateIncidentResponseObject, error)
+	// RecallIncident Take an incident back from a supplier
+	// (POST /v1/incidents/{id}/recall)
+	RecallIncident(ctx context.Context, request RecallIncidentRequestObject) (RecallIncidentResponseObject, error)
 	// RecategoriseIncident Change service and category
 	// (POST /v1/incidents/{id}/recategorise)
 	RecategoriseIncident(ctx context.Context, request RecategoriseIncidentRequestObject) (RecategoriseIncidentResponseObject, error)
@@ -11974,6 +12607,9 @@ type StrictServerInterface interface {
 	// StartIncident Start work on a registered incident
 	// (POST /v1/incidents/{id}/start)
 	StartIncident(ctx context.Context, request StartIncidentRequestObject) (StartIncidentResponseObject, error)
+	// TakeIncident Take an incident
+	// (POST /v1/incidents/{id}/take)
+	TakeIncident(ctx context.Context, request TakeIncidentRequestObject) (TakeIncidentResponseObject, error)
 	// UpdateIncident Report status to the desk
 	// (POST /v1/incidents/{id}/update)
 	UpdateIncident(ctx context.Context, request UpdateIncidentRequestObject) (UpdateIncidentResponseObject, error)
@@ -12636,6 +13272,40 @@ func (sh *strictHandler) AcceptIncident(w http.ResponseWriter, r *http.Request, 
 	}
 }
 
+// AssignIncident operation middleware
+func (sh *strictHandler) AssignIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params AssignIncidentParams) {
+	var request AssignIncidentRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body AssignIncidentJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AssignIncident(ctx, request.(AssignIncidentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AssignIncident")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AssignIncidentResponseObject); ok {
+		if err := validResponse.VisitAssignIncidentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CancelIncident operation middleware
 func (sh *strictHandler) CancelIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params CancelIncidentParams) {
 	var request CancelIncidentRequestObject
@@ -12858,6 +13528,40 @@ func (sh *strictHandler) DelegateIncident(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(DelegateIncidentResponseObject); ok {
 		if err := validResponse.VisitDelegateIncidentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RecallIncident operation middleware
+func (sh *strictHandler) RecallIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params RecallIncidentParams) {
+	var request RecallIncidentRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body RecallIncidentJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecallIncident(ctx, request.(RecallIncidentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecallIncident")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecallIncidentResponseObject); ok {
+		if err := validResponse.VisitRecallIncidentResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -13228,6 +13932,40 @@ func (sh *strictHandler) StartIncident(w http.ResponseWriter, r *http.Request, i
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(StartIncidentResponseObject); ok {
 		if err := validResponse.VisitStartIncidentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// TakeIncident operation middleware
+func (sh *strictHandler) TakeIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params TakeIncidentParams) {
+	var request TakeIncidentRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body TakeIncidentJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.TakeIncident(ctx, request.(TakeIncidentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TakeIncident")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(TakeIncidentResponseObject); ok {
+		if err := validResponse.VisitTakeIncidentResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -1286,6 +1286,102 @@ paths:
           $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
+  /v1/incidents/{id}/assign:
+    post:
+      tags: [incidents]
+      operationId: assignIncident
+      summary: Assign an incident within the organisation holding it
+      description: An agent of the organisation holding the incident assigns it to another of its groups, to a member of the group, or both, while it is open. A change of group is a move (counted in moves), not a re-assignment between organisations. An agent of another organisation is refused, the customer too.
+      parameters:
+        - $ref: '#/components/parameters/IncidentID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/AssignTo'
+      responses:
+        "200":
+          $ref: '#/components/responses/IncidentResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/incidents/{id}/take:
+    post:
+      tags: [incidents]
+      operationId: takeIncident
+      summary: Take an incident
+      description: The calling agent assigns the open incident to themself, in the named group of the holding organisation, or without one in the group that holds it; the agent must be a member of the group.
+      parameters:
+        - $ref: '#/components/parameters/IncidentID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Take'
+      responses:
+        "200":
+          $ref: '#/components/responses/IncidentResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/incidents/{id}/recall:
+    post:
+      tags: [incidents]
+      operationId: recallIncident
+      summary: Take an incident back from a supplier
+      description: The owning desk takes the incident back from the supplier holding it, with a reason. It is the desk's decision, recorded as incident.recalled and not as the supplier's rejection; the next delegation counts as a re-assignment (SD-7), and one back to the same supplier is not ping-pong.
+      parameters:
+        - $ref: '#/components/parameters/IncidentID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/IncidentResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
   /v1/incidents/{id}/update:
     post:
       tags: [incidents]
@@ -2825,6 +2921,8 @@ components:
         - incident.delegated.json
         - incident.accepted.json
         - incident.rejected.json
+        - incident.assigned.json
+        - incident.recalled.json
         - incident.updated.json
         - incident.commented.json
         - incident.waiting.json
@@ -3495,20 +3593,24 @@ components:
           description: The supplier's reference.
     Assignment:
       type: object
-      description: One delegation of the incident to a supplier group.
+      description: One stretch of the incident at a supplier, from the desk's delegation until it ended; group and assignee are who in the supplier holds it, or held it last.
       additionalProperties: false
       required: [organisation, delegated]
-      x-go-type: incident.Assignment
+      x-go-type: chain.Assignment
       x-go-type-import:
-        path: github.com/spoc-itsm/spoc/incident
+        path: github.com/spoc-itsm/spoc/chain
       properties:
         organisation:
           description: The supplier.
           allOf:
             - $ref: '#/components/schemas/ID'
         group:
+          description: The supplier's group that holds it, or held it last; absent when none was named.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        assignee:
           type: string
-          description: The supplier's group, if one was named.
+          description: The member of that group it is assigned to, if any.
         delegated:
           type: string
           format: date-time
@@ -3516,17 +3618,20 @@ components:
         accepted:
           type: string
           format: date-time
-          description: When the group accepted it; absent until then.
+          description: When the supplier accepted it; absent until then.
         ended:
           type: string
           format: date-time
-          description: When the group stopped holding it - it rejected it, reported back, or the desk took it back.
+          description: When the supplier stopped holding it - it rejected it, reported back, or the desk recalled it.
         rejected:
           type: string
-          description: The group's reason when it sent the incident back; internal to the support chain, so absent for the customer.
+          description: The supplier's reason when it sent the incident back; internal to the support chain, so absent for the customer.
+        recalled:
+          type: string
+          description: The desk's reason when it took the incident back (recall), which is not the supplier's rejection; internal to the support chain, so absent for the customer.
         ping_pong:
           type: boolean
-          description: The organisation had held the incident before this delegation (SD-7).
+          description: The organisation had held the incident before this delegation and let it go itself - not by the desk's recall (SD-7).
     Outcome:
       type: object
       description: How the incident was resolved.
@@ -3658,8 +3763,12 @@ components:
           allOf:
             - $ref: '#/components/schemas/ID'
         group:
+          description: The holder's group that holds it (see the organisation's groups), if any.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        assignee:
           type: string
-          description: The holder's group, if any.
+          description: The member of that group it is assigned to, if any.
         journal:
           type: array
           description: Communications, work notes, status updates and notifications, in order; the customer reads the communications only.
@@ -3678,11 +3787,15 @@ components:
         reassignments:
           type: integer
           minimum: 0
-          description: Delegations after the first (SD-7).
+          description: Delegations after the first, whether the one before ended by a rejection, a report-back or the desk's recall (SD-7).
         ping_pong:
           type: integer
           minimum: 0
-          description: Of the re-assignments, those to an organisation that had held the incident before (SD-7).
+          description: Of the re-assignments, those to an organisation that had held the incident before and let it go itself, not by the desk's recall (SD-7).
+        moves:
+          type: integer
+          minimum: 0
+          description: Moves from one group to another inside the organisation holding the incident (the desk's first line to its second line, one supplier team to another); not re-assignments between organisations.
         outcome:
           $ref: '#/components/schemas/Outcome'
         reopened:
@@ -3879,9 +3992,13 @@ components:
           x-go-name: CIs
           items:
             $ref: '#/components/schemas/ID'
+        group:
+          description: The ID of the desk's group that is to hold the incident, such as its first line; it must be the desk's and active.
+          allOf:
+            - $ref: '#/components/schemas/ID'
     Delegation:
       type: object
-      description: The supplier group to hand the incident to; without organisation the routing rules propose one (SD-11).
+      description: The supplier, and optionally one of its groups, to hand the incident to; without organisation the routing rules propose both (SD-11).
       additionalProperties: false
       properties:
         organisation:
@@ -3889,13 +4006,39 @@ components:
           allOf:
             - $ref: '#/components/schemas/ID'
         group:
-          description: The supplier's group.
+          description: The ID of one of the supplier's active groups (see listGroups).
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        note:
+          type: string
+          maxLength: 65536
+          description: A note for the supplier.
+    AssignTo:
+      type: object
+      description: Who inside the organisation holding the incident is to hold it - one of its groups, a member of the group, or both. Without a group the group that holds it keeps it.
+      additionalProperties: false
+      properties:
+        group:
+          description: The ID of one of the holding organisation's active groups.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        assignee:
+          description: A member of the group, by the stable identity the members list names.
           allOf:
             - $ref: '#/components/schemas/Label'
         note:
           type: string
           maxLength: 65536
-          description: A note for the supplier.
+          description: A work note.
+    Take:
+      type: object
+      description: The group to take the incident in; without one, the group that holds it.
+      additionalProperties: false
+      properties:
+        group:
+          description: The ID of one of the holding organisation's active groups the agent is a member of.
+          allOf:
+            - $ref: '#/components/schemas/ID'
     Reason:
       type: object
       description: Why - for rejecting, reopening, cancelling, declaring or standing down a major incident.

@@ -384,7 +384,7 @@ func init() {
 		reflect.TypeFor[itsm.Role](), reflect.TypeFor[itsm.OrgRole](), reflect.TypeFor[itsm.Actor](),
 		reflect.TypeFor[itsm.Organisation](), reflect.TypeFor[itsm.Interval](),
 		reflect.TypeFor[incident.Incident](), reflect.TypeFor[incident.Caller](), reflect.TypeFor[incident.Entry](),
-		reflect.TypeFor[incident.Reference](), reflect.TypeFor[incident.Assignment](), reflect.TypeFor[incident.Outcome](),
+		reflect.TypeFor[incident.Reference](), reflect.TypeFor[chain.Assignment](), reflect.TypeFor[incident.Outcome](),
 		reflect.TypeFor[incident.Channel](), reflect.TypeFor[incident.EntryKind](), reflect.TypeFor[incident.WaitReason](),
 		reflect.TypeFor[sla.Kind](), reflect.TypeFor[sla.Metric](), reflect.TypeFor[sla.Status](),
 		reflect.TypeFor[report.Duration](), reflect.TypeFor[report.Report](), reflect.TypeFor[report.Period](),
@@ -731,10 +731,10 @@ func (w *world) lifecycle(t *testing.T) []*incident.Incident {
 	a := reg("School network down", itsm.ImpactMedium)
 	must(w.svc.Start(ctx, w.agent, a.ID))
 	must(w.svc.Comment(ctx, w.agent, a.ID, incident.EntryCommunication, "We are on it."))
-	must(w.svc.Delegate(ctx, w.agent, a.ID, incident.Delegation{Organisation: w.net.ID, Group: "lan", Note: "urgent"}))
+	must(w.svc.Delegate(ctx, w.agent, a.ID, incident.Delegation{Organisation: w.net.ID, Note: "urgent"}))
 	must(w.svc.Reject(ctx, w.nils, a.ID, "Not ours."))
 	must(w.svc.Delegate(ctx, w.agent, a.ID, incident.Delegation{Organisation: w.hw.ID}))
-	must(w.svc.Delegate(ctx, w.agent, a.ID, incident.Delegation{Organisation: w.net.ID, Group: "lan"}))
+	must(w.svc.Delegate(ctx, w.agent, a.ID, incident.Delegation{Organisation: w.net.ID}))
 	must(w.svc.Accept(ctx, w.nils, a.ID))
 	must(w.svc.SetReference(ctx, w.nils, a.ID, "NET-4711"))
 	must(w.svc.Update(ctx, w.nils, a.ID, "Replacing a switch."))
@@ -758,8 +758,24 @@ func (w *world) lifecycle(t *testing.T) []*incident.Incident {
 	d := must(w.svc.Register(ctx, w.agent, incident.Registration{Caller: incident.Caller{Person: "bo"},
 		Channel: incident.ChannelMonitoring, Summary: "Link flapping", Impact: itsm.ImpactLow,
 		Urgency: itsm.UrgencyLow, Key: "alert-17"}))
-	must(w.svc.Delegate(ctx, w.agent, d.ID, incident.Delegation{Organisation: w.net.ID, Group: "wan"}))
+	// The network supplier's two teams: the incident moves from one to
+	// the other, assigned to a person.
+	groups, err := chain.New(chain.Config{Store: w.store, Directory: w.dir, Clock: w.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	netAdmin := itsm.Actor{Organisation: w.net.ID, Person: "nina", Roles: []itsm.Role{itsm.RoleAdmin}}
+	lan, err := groups.Create(ctx, netAdmin, w.net.ID, chain.Definition{Name: "LAN", Members: []string{"nils"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wan, err := groups.Create(ctx, netAdmin, w.net.ID, chain.Definition{Name: "WAN", Members: []string{"nils"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(w.svc.Delegate(ctx, w.agent, d.ID, incident.Delegation{Organisation: w.net.ID, Group: lan.ID}))
 	must(w.svc.Accept(ctx, w.nils, d.ID))
+	must(w.svc.Assign(ctx, w.nils, d.ID, incident.AssignTo{Group: wan.ID, Assignee: "nils"}))
 
 	c := reg("Duplicate", itsm.ImpactLow)
 	must(w.svc.DeclareMajor(ctx, w.agent, c.ID, "Looked bad."))
@@ -1096,7 +1112,7 @@ func TestClientAndServerRoundTrip(t *testing.T) {
 	// again, now stale.
 	for i, want := range []int{http.StatusOK, http.StatusPreconditionFailed} {
 		d, err := c.DelegateIncidentWithResponse(ctx, inc.ID, &api.DelegateIncidentParams{IfMatch: `"1"`},
-			api.Delegation{Organisation: w.net.ID, Group: "wifi"})
+			api.Delegation{Organisation: w.net.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1105,8 +1121,8 @@ func TestClientAndServerRoundTrip(t *testing.T) {
 		}
 		switch want {
 		case http.StatusOK:
-			if d.JSON200.Holder != w.net.ID || d.JSON200.Group != "wifi" || d.Headers200.ETag == `"1"` {
-				t.Errorf("delegated: holder %s group %s etag %s", d.JSON200.Holder, d.JSON200.Group, d.Headers200.ETag)
+			if d.JSON200.Holder != w.net.ID || d.Headers200.ETag == `"1"` {
+				t.Errorf("delegated: holder %s etag %s", d.JSON200.Holder, d.Headers200.ETag)
 			}
 		default:
 			if d.ApplicationProblemJSON412 == nil || d.ApplicationProblemJSON412.Code != api.ErrorCodeConflict {

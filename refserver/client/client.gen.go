@@ -411,6 +411,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/incidents/{id}/accept (the `AcceptIncident` operationId).
 	AcceptIncident(ctx context.Context, id IncidentID, params *AcceptIncidentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AssignIncidentWithBody Assign an incident within the organisation holding it
+	//
+	// An agent of the organisation holding the incident assigns it to another of its groups, to a member of the group, or both, while it is open. A change of group is a move (counted in moves), not a re-assignment between organisations. An agent of another organisation is refused, the customer too.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/incidents/{id}/assign (the `AssignIncident` operationId).
+	AssignIncidentWithBody(ctx context.Context, id IncidentID, params *AssignIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AssignIncident Assign an incident within the organisation holding it
+	//
+	// An agent of the organisation holding the incident assigns it to another of its groups, to a member of the group, or both, while it is open. A change of group is a move (counted in moves), not a re-assignment between organisations. An agent of another organisation is refused, the customer too.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/incidents/{id}/assign (the `AssignIncident` operationId).
+	AssignIncident(ctx context.Context, id IncidentID, params *AssignIncidentParams, body AssignIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CancelIncidentWithBody Cancel an incident
 	//
 	// The desk ends an open incident that needs no resolution, such as a duplicate.
@@ -554,6 +572,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/delegate (the `DelegateIncident` operationId).
 	DelegateIncident(ctx context.Context, id IncidentID, params *DelegateIncidentParams, body DelegateIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecallIncidentWithBody Take an incident back from a supplier
+	//
+	// The owning desk takes the incident back from the supplier holding it, with a reason. It is the desk's decision, recorded as incident.recalled and not as the supplier's rejection; the next delegation counts as a re-assignment (SD-7), and one back to the same supplier is not ping-pong.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/incidents/{id}/recall (the `RecallIncident` operationId).
+	RecallIncidentWithBody(ctx context.Context, id IncidentID, params *RecallIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecallIncident Take an incident back from a supplier
+	//
+	// The owning desk takes the incident back from the supplier holding it, with a reason. It is the desk's decision, recorded as incident.recalled and not as the supplier's rejection; the next delegation counts as a re-assignment (SD-7), and one back to the same supplier is not ping-pong.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/incidents/{id}/recall (the `RecallIncident` operationId).
+	RecallIncident(ctx context.Context, id IncidentID, params *RecallIncidentParams, body RecallIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecategoriseIncidentWithBody Change service and category
 	//
@@ -741,6 +777,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/start (the `StartIncident` operationId).
 	StartIncident(ctx context.Context, id IncidentID, params *StartIncidentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TakeIncidentWithBody Take an incident
+	//
+	// The calling agent assigns the open incident to themself, in the named group of the holding organisation, or without one in the group that holds it; the agent must be a member of the group.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/incidents/{id}/take (the `TakeIncident` operationId).
+	TakeIncidentWithBody(ctx context.Context, id IncidentID, params *TakeIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TakeIncident Take an incident
+	//
+	// The calling agent assigns the open incident to themself, in the named group of the holding organisation, or without one in the group that holds it; the agent must be a member of the group.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/incidents/{id}/take (the `TakeIncident` operationId).
+	TakeIncident(ctx context.Context, id IncidentID, params *TakeIncidentParams, body TakeIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateIncidentWithBody Report status to the desk
 	//
@@ -1767,6 +1821,44 @@ func (c *Client) AcceptIncident(ctx context.Context, id IncidentID, params *Acce
 	return c.Client.Do(req)
 }
 
+// AssignIncidentWithBody Assign an incident within the organisation holding it
+//
+// An agent of the organisation holding the incident assigns it to another of its groups, to a member of the group, or both, while it is open. A change of group is a move (counted in moves), not a re-assignment between organisations. An agent of another organisation is refused, the customer too.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/incidents/{id}/assign (the `AssignIncident` operationId).
+func (c *Client) AssignIncidentWithBody(ctx context.Context, id IncidentID, params *AssignIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignIncidentRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AssignIncident Assign an incident within the organisation holding it
+//
+// An agent of the organisation holding the incident assigns it to another of its groups, to a member of the group, or both, while it is open. A change of group is a move (counted in moves), not a re-assignment between organisations. An agent of another organisation is refused, the customer too.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/incidents/{id}/assign (the `AssignIncident` operationId).
+func (c *Client) AssignIncident(ctx context.Context, id IncidentID, params *AssignIncidentParams, body AssignIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignIncidentRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CancelIncidentWithBody Cancel an incident
 //
 // The desk ends an open incident that needs no resolution, such as a duplicate.
@@ -2031,6 +2123,44 @@ func (c *Client) DelegateIncidentWithBody(ctx context.Context, id IncidentID, pa
 // Corresponds with POST /v1/incidents/{id}/delegate (the `DelegateIncident` operationId).
 func (c *Client) DelegateIncident(ctx context.Context, id IncidentID, params *DelegateIncidentParams, body DelegateIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDelegateIncidentRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecallIncidentWithBody Take an incident back from a supplier
+//
+// The owning desk takes the incident back from the supplier holding it, with a reason. It is the desk's decision, recorded as incident.recalled and not as the supplier's rejection; the next delegation counts as a re-assignment (SD-7), and one back to the same supplier is not ping-pong.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/incidents/{id}/recall (the `RecallIncident` operationId).
+func (c *Client) RecallIncidentWithBody(ctx context.Context, id IncidentID, params *RecallIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecallIncidentRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecallIncident Take an incident back from a supplier
+//
+// The owning desk takes the incident back from the supplier holding it, with a reason. It is the desk's decision, recorded as incident.recalled and not as the supplier's rejection; the next delegation counts as a re-assignment (SD-7), and one back to the same supplier is not ping-pong.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/incidents/{id}/recall (the `RecallIncident` operationId).
+func (c *Client) RecallIncident(ctx context.Context, id IncidentID, params *RecallIncidentParams, body RecallIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecallIncidentRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2428,6 +2558,44 @@ func (c *Client) StandDownIncident(ctx context.Context, id IncidentID, params *S
 // Corresponds with POST /v1/incidents/{id}/start (the `StartIncident` operationId).
 func (c *Client) StartIncident(ctx context.Context, id IncidentID, params *StartIncidentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStartIncidentRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TakeIncidentWithBody Take an incident
+//
+// The calling agent assigns the open incident to themself, in the named group of the holding organisation, or without one in the group that holds it; the agent must be a member of the group.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/incidents/{id}/take (the `TakeIncident` operationId).
+func (c *Client) TakeIncidentWithBody(ctx context.Context, id IncidentID, params *TakeIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTakeIncidentRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TakeIncident Take an incident
+//
+// The calling agent assigns the open incident to themself, in the named group of the holding organisation, or without one in the group that holds it; the agent must be a member of the group.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/incidents/{id}/take (the `TakeIncident` operationId).
+func (c *Client) TakeIncident(ctx context.Context, id IncidentID, params *TakeIncidentParams, body TakeIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTakeIncidentRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4249,6 +4417,66 @@ func NewAcceptIncidentRequest(server string, id IncidentID, params *AcceptIncide
 	return req, nil
 }
 
+// NewAssignIncidentRequest calls the generic AssignIncident builder with application/json body
+func NewAssignIncidentRequest(server string, id IncidentID, params *AssignIncidentParams, body AssignIncidentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAssignIncidentRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewAssignIncidentRequestWithBody constructs an http.Request for the AssignIncident method, with any body, and a specified content type
+func NewAssignIncidentRequestWithBody(server string, id IncidentID, params *AssignIncidentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/incidents/%s/assign", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewCancelIncidentRequest calls the generic CancelIncident builder with application/json body
 func NewCancelIncidentRequest(server string, id IncidentID, params *CancelIncidentParams, body CancelIncidentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4598,6 +4826,66 @@ func NewDelegateIncidentRequestWithBody(server string, id IncidentID, params *De
 	}
 
 	operationPath := fmt.Sprintf("/v1/incidents/%s/delegate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewRecallIncidentRequest calls the generic RecallIncident builder with application/json body
+func NewRecallIncidentRequest(server string, id IncidentID, params *RecallIncidentParams, body RecallIncidentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecallIncidentRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRecallIncidentRequestWithBody constructs an http.Request for the RecallIncident method, with any body, and a specified content type
+func NewRecallIncidentRequestWithBody(server string, id IncidentID, params *RecallIncidentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/incidents/%s/recall", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -5260,6 +5548,66 @@ func NewStartIncidentRequest(server string, id IncidentID, params *StartIncident
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewTakeIncidentRequest calls the generic TakeIncident builder with application/json body
+func NewTakeIncidentRequest(server string, id IncidentID, params *TakeIncidentParams, body TakeIncidentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTakeIncidentRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewTakeIncidentRequestWithBody constructs an http.Request for the TakeIncident method, with any body, and a specified content type
+func NewTakeIncidentRequestWithBody(server string, id IncidentID, params *TakeIncidentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/incidents/%s/take", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -6991,6 +7339,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/incidents/{id}/accept (the `AcceptIncident` operationId).
 	AcceptIncidentWithResponse(ctx context.Context, id IncidentID, params *AcceptIncidentParams, reqEditors ...RequestEditorFn) (*AcceptIncidentResponse, error)
 
+	// AssignIncidentWithBodyWithResponse Assign an incident within the organisation holding it
+	//
+	// An agent of the organisation holding the incident assigns it to another of its groups, to a member of the group, or both, while it is open. A change of group is a move (counted in moves), not a re-assignment between organisations. An agent of another organisation is refused, the customer too.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/incidents/{id}/assign (the `AssignIncident` operationId).
+	AssignIncidentWithBodyWithResponse(ctx context.Context, id IncidentID, params *AssignIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignIncidentResponse, error)
+
+	// AssignIncidentWithResponse Assign an incident within the organisation holding it
+	//
+	// An agent of the organisation holding the incident assigns it to another of its groups, to a member of the group, or both, while it is open. A change of group is a move (counted in moves), not a re-assignment between organisations. An agent of another organisation is refused, the customer too.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/incidents/{id}/assign (the `AssignIncident` operationId).
+	AssignIncidentWithResponse(ctx context.Context, id IncidentID, params *AssignIncidentParams, body AssignIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignIncidentResponse, error)
+
 	// CancelIncidentWithBodyWithResponse Cancel an incident
 	//
 	// The desk ends an open incident that needs no resolution, such as a duplicate.
@@ -7136,6 +7502,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/delegate (the `DelegateIncident` operationId).
 	DelegateIncidentWithResponse(ctx context.Context, id IncidentID, params *DelegateIncidentParams, body DelegateIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*DelegateIncidentResponse, error)
+
+	// RecallIncidentWithBodyWithResponse Take an incident back from a supplier
+	//
+	// The owning desk takes the incident back from the supplier holding it, with a reason. It is the desk's decision, recorded as incident.recalled and not as the supplier's rejection; the next delegation counts as a re-assignment (SD-7), and one back to the same supplier is not ping-pong.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/incidents/{id}/recall (the `RecallIncident` operationId).
+	RecallIncidentWithBodyWithResponse(ctx context.Context, id IncidentID, params *RecallIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecallIncidentResponse, error)
+
+	// RecallIncidentWithResponse Take an incident back from a supplier
+	//
+	// The owning desk takes the incident back from the supplier holding it, with a reason. It is the desk's decision, recorded as incident.recalled and not as the supplier's rejection; the next delegation counts as a re-assignment (SD-7), and one back to the same supplier is not ping-pong.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/incidents/{id}/recall (the `RecallIncident` operationId).
+	RecallIncidentWithResponse(ctx context.Context, id IncidentID, params *RecallIncidentParams, body RecallIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*RecallIncidentResponse, error)
 
 	// RecategoriseIncidentWithBodyWithResponse Change service and category
 	//
@@ -7325,6 +7709,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/start (the `StartIncident` operationId).
 	StartIncidentWithResponse(ctx context.Context, id IncidentID, params *StartIncidentParams, reqEditors ...RequestEditorFn) (*StartIncidentResponse, error)
+
+	// TakeIncidentWithBodyWithResponse Take an incident
+	//
+	// The calling agent assigns the open incident to themself, in the named group of the holding organisation, or without one in the group that holds it; the agent must be a member of the group.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/incidents/{id}/take (the `TakeIncident` operationId).
+	TakeIncidentWithBodyWithResponse(ctx context.Context, id IncidentID, params *TakeIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TakeIncidentResponse, error)
+
+	// TakeIncidentWithResponse Take an incident
+	//
+	// The calling agent assigns the open incident to themself, in the named group of the holding organisation, or without one in the group that holds it; the agent must be a member of the group.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/incidents/{id}/take (the `TakeIncident` operationId).
+	TakeIncidentWithResponse(ctx context.Context, id IncidentID, params *TakeIncidentParams, body TakeIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*TakeIncidentResponse, error)
 
 	// UpdateIncidentWithBodyWithResponse Report status to the desk
 	//
@@ -9409,6 +9811,110 @@ func (r AcceptIncidentResponse) ContentType() string {
 	return ""
 }
 
+// AssignIncidentResponse200Headers the declared response headers of an HTTP 200 response for AssignIncident
+type AssignIncidentResponse200Headers struct {
+	ETag string
+}
+
+// AssignIncidentResponse401Headers the declared response headers of an HTTP 401 response for AssignIncident
+type AssignIncidentResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type AssignIncidentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncidentResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AssignIncidentResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AssignIncidentResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AssignIncidentResponse) GetJSON200() *IncidentResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AssignIncidentResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AssignIncidentResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AssignIncidentResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AssignIncidentResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AssignIncidentResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r AssignIncidentResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AssignIncidentResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AssignIncidentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AssignIncidentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AssignIncidentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AssignIncidentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CancelIncidentResponse200Headers the declared response headers of an HTTP 200 response for CancelIncident
 type CancelIncidentResponse200Headers struct {
 	ETag string
@@ -10103,6 +10609,110 @@ func (r DelegateIncidentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DelegateIncidentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecallIncidentResponse200Headers the declared response headers of an HTTP 200 response for RecallIncident
+type RecallIncidentResponse200Headers struct {
+	ETag string
+}
+
+// RecallIncidentResponse401Headers the declared response headers of an HTTP 401 response for RecallIncident
+type RecallIncidentResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RecallIncidentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncidentResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RecallIncidentResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecallIncidentResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RecallIncidentResponse) GetJSON200() *IncidentResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecallIncidentResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecallIncidentResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecallIncidentResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecallIncidentResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RecallIncidentResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RecallIncidentResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RecallIncidentResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RecallIncidentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecallIncidentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecallIncidentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecallIncidentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11247,6 +11857,110 @@ func (r StartIncidentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r StartIncidentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// TakeIncidentResponse200Headers the declared response headers of an HTTP 200 response for TakeIncident
+type TakeIncidentResponse200Headers struct {
+	ETag string
+}
+
+// TakeIncidentResponse401Headers the declared response headers of an HTTP 401 response for TakeIncident
+type TakeIncidentResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type TakeIncidentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncidentResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *TakeIncidentResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TakeIncidentResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TakeIncidentResponse) GetJSON200() *IncidentResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TakeIncidentResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r TakeIncidentResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r TakeIncidentResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TakeIncidentResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r TakeIncidentResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r TakeIncidentResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r TakeIncidentResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r TakeIncidentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TakeIncidentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TakeIncidentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TakeIncidentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13987,6 +14701,36 @@ func (c *ClientWithResponses) AcceptIncidentWithResponse(ctx context.Context, id
 	return ParseAcceptIncidentResponse(rsp)
 }
 
+// AssignIncidentWithBodyWithResponse Assign an incident within the organisation holding it
+//
+// An agent of the organisation holding the incident assigns it to another of its groups, to a member of the group, or both, while it is open. A change of group is a move (counted in moves), not a re-assignment between organisations. An agent of another organisation is refused, the customer too.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/incidents/{id}/assign (the `AssignIncident` operationId).
+func (c *ClientWithResponses) AssignIncidentWithBodyWithResponse(ctx context.Context, id IncidentID, params *AssignIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignIncidentResponse, error) {
+	rsp, err := c.AssignIncidentWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssignIncidentResponse(rsp)
+}
+
+// AssignIncidentWithResponse Assign an incident within the organisation holding it
+//
+// An agent of the organisation holding the incident assigns it to another of its groups, to a member of the group, or both, while it is open. A change of group is a move (counted in moves), not a re-assignment between organisations. An agent of another organisation is refused, the customer too.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/incidents/{id}/assign (the `AssignIncident` operationId).
+func (c *ClientWithResponses) AssignIncidentWithResponse(ctx context.Context, id IncidentID, params *AssignIncidentParams, body AssignIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignIncidentResponse, error) {
+	rsp, err := c.AssignIncident(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssignIncidentResponse(rsp)
+}
+
 // CancelIncidentWithBodyWithResponse Cancel an incident
 //
 // The desk ends an open incident that needs no resolution, such as a duplicate.
@@ -14209,6 +14953,36 @@ func (c *ClientWithResponses) DelegateIncidentWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseDelegateIncidentResponse(rsp)
+}
+
+// RecallIncidentWithBodyWithResponse Take an incident back from a supplier
+//
+// The owning desk takes the incident back from the supplier holding it, with a reason. It is the desk's decision, recorded as incident.recalled and not as the supplier's rejection; the next delegation counts as a re-assignment (SD-7), and one back to the same supplier is not ping-pong.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/incidents/{id}/recall (the `RecallIncident` operationId).
+func (c *ClientWithResponses) RecallIncidentWithBodyWithResponse(ctx context.Context, id IncidentID, params *RecallIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecallIncidentResponse, error) {
+	rsp, err := c.RecallIncidentWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecallIncidentResponse(rsp)
+}
+
+// RecallIncidentWithResponse Take an incident back from a supplier
+//
+// The owning desk takes the incident back from the supplier holding it, with a reason. It is the desk's decision, recorded as incident.recalled and not as the supplier's rejection; the next delegation counts as a re-assignment (SD-7), and one back to the same supplier is not ping-pong.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/incidents/{id}/recall (the `RecallIncident` operationId).
+func (c *ClientWithResponses) RecallIncidentWithResponse(ctx context.Context, id IncidentID, params *RecallIncidentParams, body RecallIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*RecallIncidentResponse, error) {
+	rsp, err := c.RecallIncident(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecallIncidentResponse(rsp)
 }
 
 // RecategoriseIncidentWithBodyWithResponse Change service and category
@@ -14524,6 +15298,36 @@ func (c *ClientWithResponses) StartIncidentWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseStartIncidentResponse(rsp)
+}
+
+// TakeIncidentWithBodyWithResponse Take an incident
+//
+// The calling agent assigns the open incident to themself, in the named group of the holding organisation, or without one in the group that holds it; the agent must be a member of the group.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/incidents/{id}/take (the `TakeIncident` operationId).
+func (c *ClientWithResponses) TakeIncidentWithBodyWithResponse(ctx context.Context, id IncidentID, params *TakeIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TakeIncidentResponse, error) {
+	rsp, err := c.TakeIncidentWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTakeIncidentResponse(rsp)
+}
+
+// TakeIncidentWithResponse Take an incident
+//
+// The calling agent assigns the open incident to themself, in the named group of the holding organisation, or without one in the group that holds it; the agent must be a member of the group.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/incidents/{id}/take (the `TakeIncident` operationId).
+func (c *ClientWithResponses) TakeIncidentWithResponse(ctx context.Context, id IncidentID, params *TakeIncidentParams, body TakeIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*TakeIncidentResponse, error) {
+	rsp, err := c.TakeIncident(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTakeIncidentResponse(rsp)
 }
 
 // UpdateIncidentWithBodyWithResponse Report status to the desk
@@ -16707,6 +17511,104 @@ func ParseAcceptIncidentResponse(rsp *http.Response) (*AcceptIncidentResponse, e
 	return response, nil
 }
 
+// ParseAssignIncidentResponse parses an HTTP response from a AssignIncidentWithResponse call
+func ParseAssignIncidentResponse(rsp *http.Response) (*AssignIncidentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AssignIncidentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncidentResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AssignIncidentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers AssignIncidentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCancelIncidentResponse parses an HTTP response from a CancelIncidentWithResponse call
 func ParseCancelIncidentResponse(rsp *http.Response) (*CancelIncidentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17352,6 +18254,104 @@ func ParseDelegateIncidentResponse(rsp *http.Response) (*DelegateIncidentRespons
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers DelegateIncidentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecallIncidentResponse parses an HTTP response from a RecallIncidentWithResponse call
+func ParseRecallIncidentResponse(rsp *http.Response) (*RecallIncidentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecallIncidentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncidentResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RecallIncidentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RecallIncidentResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -18430,6 +19430,104 @@ func ParseStartIncidentResponse(rsp *http.Response) (*StartIncidentResponse, err
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers StartIncidentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTakeIncidentResponse parses an HTTP response from a TakeIncidentWithResponse call
+func ParseTakeIncidentResponse(rsp *http.Response) (*TakeIncidentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TakeIncidentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncidentResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers TakeIncidentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers TakeIncidentResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

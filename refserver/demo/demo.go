@@ -132,7 +132,8 @@ func Seed(ctx context.Context, base string, admin *client.ClientWithResponses, o
 	if err := settings(ctx, admin, cast); err != nil {
 		return nil, err
 	}
-	if err := groups(ctx, admin, cast); err != nil {
+	made, err := groups(ctx, admin, cast)
+	if err != nil {
 		return nil, err
 	}
 	people := map[string]*client.ClientWithResponses{}
@@ -143,7 +144,7 @@ func Seed(ctx context.Context, base string, admin *client.ClientWithResponses, o
 		}
 		people[t.Env] = c
 	}
-	if err := stories(ctx, cast, people); err != nil {
+	if err := stories(ctx, cast, people, made); err != nil {
 		return nil, err
 	}
 	return cast, nil
@@ -308,29 +309,34 @@ var Groups = map[string][]api.GroupInput{
 }
 
 // groups creates Groups, as the platform administration may for any
-// organisation (an organisation's own administrators would for theirs).
-func groups(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
+// organisation (an organisation's own administrators would for theirs),
+// and returns their IDs by name (the demo's names are unique across its
+// organisations).
+func groups(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) (map[string]itsm.ID, error) {
+	made := map[string]itsm.ID{}
 	for org, id := range map[string]itsm.ID{DeskName: cast.Desk, NetworkName: cast.Network} {
 		for _, g := range Groups[org] {
 			r, err := admin.CreateGroupWithResponse(ctx, id, g)
 			if err := check("create the group "+g.Name+" of "+org, r, err); err != nil {
-				return err
+				return nil, err
 			}
+			made[g.Name] = r.JSON201.ID
 		}
 	}
-	return nil
+	return made, nil
 }
 
 // stories takes a few incidents through the chain, each party acting with
-// its own token: one fixed at first contact and closed, one delegated to
-// the network supplier and in progress there, one rejected by the network
+// its own token, all registered into the desk's first line: one fixed at
+// first contact and closed, one delegated to the network supplier's Network
+// team and in progress there, taken by its agent, one rejected by the network
 // supplier and re-routed to the workplace supplier, who waits for the
 // user, and one just registered.
-func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWithResponses) error {
+func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWithResponses, groups map[string]itsm.ID) error {
 	desk, nils, wera := people[EnvDesk], people[EnvNetwork], people[EnvWorkplace]
 	register := func(key, summary, category string, impact itsm.Impact, urgency itsm.Urgency) (itsm.ID, error) {
 		r, err := desk.RegisterIncidentWithResponse(ctx, &api.RegisterIncidentParams{IdempotencyKey: "demo-" + key},
-			api.Registration{Customer: cast.Customer, Channel: incident.ChannelPhone, Category: category,
+			api.Registration{Customer: cast.Customer, Channel: incident.ChannelPhone, Category: category, Group: groups["First line"],
 				Caller:  incident.Caller{Person: "ulla", Name: "Ulla Andersson", Contact: "+46 70 123 45 67"},
 				Summary: summary, Description: "Ulla says: " + summary + ".", Impact: impact, Urgency: urgency})
 		if err := check("register "+summary, r, err); err != nil {
@@ -365,10 +371,13 @@ func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWi
 			return desk.CloseIncidentWithResponse(ctx, printer, nil, api.Closure{Message: "Your printer works again."})
 		}},
 		{"delegate the school incident", func() (any, error) {
-			return desk.DelegateIncidentWithResponse(ctx, school, nil, api.Delegation{Organisation: cast.Network, Group: "lan"})
+			return desk.DelegateIncidentWithResponse(ctx, school, nil, api.Delegation{Organisation: cast.Network, Group: groups["Network"]})
 		}},
 		{"accept the school incident", func() (any, error) {
 			return nils.AcceptIncidentWithResponse(ctx, school, nil)
+		}},
+		{"take the school incident", func() (any, error) {
+			return nils.TakeIncidentWithResponse(ctx, school, nil, api.Take{})
 		}},
 		{"reference the school incident", func() (any, error) {
 			return nils.SetIncidentReferenceWithResponse(ctx, school, nil, api.ReferenceInput{Reference: "NN-4711"})
@@ -378,14 +387,14 @@ func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWi
 				api.StatusUpdate{Text: "A switch port flaps; a technician replaces it this afternoon."})
 		}},
 		{"delegate the wifi incident", func() (any, error) {
-			return desk.DelegateIncidentWithResponse(ctx, wifi, nil, api.Delegation{Organisation: cast.Network, Group: "wifi"})
+			return desk.DelegateIncidentWithResponse(ctx, wifi, nil, api.Delegation{Organisation: cast.Network, Group: groups["Network"]})
 		}},
 		{"reject the wifi incident", func() (any, error) {
 			return nils.RejectIncidentWithResponse(ctx, wifi, nil,
 				api.Reason{Reason: "The wifi is fine; the laptop's certificate has expired."})
 		}},
 		{"re-route the wifi incident", func() (any, error) {
-			return desk.DelegateIncidentWithResponse(ctx, wifi, nil, api.Delegation{Organisation: cast.Workplace, Group: "clients",
+			return desk.DelegateIncidentWithResponse(ctx, wifi, nil, api.Delegation{Organisation: cast.Workplace,
 				Note: "Expired client certificate, per the network supplier."})
 		}},
 		{"accept the wifi incident", func() (any, error) {

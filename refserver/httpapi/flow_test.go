@@ -95,7 +95,7 @@ func TestIncidentAcrossTheChain(t *testing.T) {
 		t.Fatalf("get by number: %v %s", err, body(got))
 	}
 	del, err := c.agent.DelegateIncidentWithResponse(ctx, inc.ID, &api.DelegateIncidentParams{IfMatch: got.Headers200.ETag},
-		api.Delegation{Organisation: c.supA, Group: "network", Note: "please look"})
+		api.Delegation{Organisation: c.supA, Note: "please look"})
 	if err != nil || del.JSON200 == nil || del.JSON200.Holder != c.supA {
 		t.Fatalf("delegate: %v %s", err, body(del))
 	}

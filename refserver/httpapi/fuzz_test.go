@@ -231,12 +231,11 @@ func newFuzzWorld() (*fuzzWorld, error) {
 		http.StatusCreated), &inc)
 	s.decode(s.call(callerDeskAgent, "POST", "/v1/incidents", "", fmt.Sprintf(reg, city, "A printer jams"),
 		http.StatusCreated), &inc2)
-	s.call(callerDeskAgent, "POST", "/v1/incidents/"+inc.ID+"/delegate", "",
-		fmt.Sprintf(`{"organisation":%q,"group":"network","note":"please look"}`, supA), http.StatusOK)
-
 	var group struct{ ID string }
 	s.decode(s.call(callerAdmin, "POST", "/v1/organisations/"+supA+"/groups", "", `{"name":"Network","members":["alice"]}`,
 		http.StatusCreated), &group)
+	s.call(callerDeskAgent, "POST", "/v1/incidents/"+inc.ID+"/delegate", "",
+		fmt.Sprintf(`{"organisation":%q,"group":%q,"note":"please look"}`, supA, group.ID), http.StatusOK)
 
 	var hook struct{ ID string }
 	s.decode(s.call(callerSupplierA, "POST", "/v1/webhooks", "", `{"url":"https://hooks.example.invalid/spoc","types":["incident."]}`,

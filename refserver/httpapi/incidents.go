@@ -127,7 +127,7 @@ func (a *API) RegisterIncident(ctx context.Context, req api.RegisterIncidentRequ
 	}
 	inc, err := a.svc.Register(ctx, who, incident.Registration{Customer: b.Customer, Caller: b.Caller, Channel: b.Channel,
 		Service: b.Service, Category: b.Category, Subcategory: b.Subcategory, Summary: b.Summary,
-		Description: b.Description, Impact: b.Impact, Urgency: b.Urgency, CIs: b.CIs, Key: req.Params.IdempotencyKey})
+		Description: b.Description, Impact: b.Impact, Urgency: b.Urgency, CIs: b.CIs, Group: b.Group, Key: req.Params.IdempotencyKey})
 	if err != nil {
 		return nil, err
 	}
@@ -270,6 +270,42 @@ func (a *API) RejectIncident(ctx context.Context, req api.RejectIncidentRequestO
 		return nil, err
 	}
 	return api.RejectIncident200JSONResponse{IncidentResultJSONResponse: r}, nil
+}
+
+// AssignIncident assigns the incident within the organisation holding it.
+func (a *API) AssignIncident(ctx context.Context, req api.AssignIncidentRequestObject) (api.AssignIncidentResponseObject, error) {
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.AssignIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Assign(ctx, who, req.ID, incident.AssignTo{Group: b.Group, Assignee: b.Assignee, Note: b.Note})
+		})
+	if err != nil {
+		return nil, err
+	}
+	return api.AssignIncident200JSONResponse{IncidentResultJSONResponse: r}, nil
+}
+
+// TakeIncident assigns the incident to the calling agent.
+func (a *API) TakeIncident(ctx context.Context, req api.TakeIncidentRequestObject) (api.TakeIncidentResponseObject, error) {
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.TakeIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Take(ctx, who, req.ID, b.Group)
+		})
+	if err != nil {
+		return nil, err
+	}
+	return api.TakeIncident200JSONResponse{IncidentResultJSONResponse: r}, nil
+}
+
+// RecallIncident takes the incident back from the supplier holding it.
+func (a *API) RecallIncident(ctx context.Context, req api.RecallIncidentRequestObject) (api.RecallIncidentResponseObject, error) {
+	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
+		func(s *incident.Service, who itsm.Actor, b api.RecallIncidentJSONRequestBody) (*incident.Incident, error) {
+			return s.Recall(ctx, who, req.ID, b.Reason)
+		})
+	if err != nil {
+		return nil, err
+	}
+	return api.RecallIncident200JSONResponse{IncidentResultJSONResponse: r}, nil
 }
 
 // UpdateIncident records the holder's status update (SD-8).

@@ -27,7 +27,8 @@ import (
 // agreement is not found, and only the platform administrator and the desk
 // that made a calendar replace it. An organisation's groups are changed by
 // its administrators and the platform; its people read them, and the desk's
-// those of every supplier; to anyone else they do not exist.
+// those of every supplier; to anyone else they do not exist. The holding
+// organisation's agents assign within it; only the desk recalls.
 func TestAuthorisationMatrix(t *testing.T) {
 	c := chainOver(newHookWorld(t))
 	ctx := c.ctx
@@ -151,6 +152,18 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"commentIncident", func(cl *client.ClientWithResponses) (any, error) {
 			return cl.CommentIncidentWithResponse(ctx, inc.ID, nil, api.Comment{Kind: "work_note", Text: "checking"})
 		}, [7]int{403, 403, 403, 200, 200, 403, 401}},
+		// Only the holding supplier's agents assign within it, to its own
+		// groups: supplier A's agent cannot assign within supplier B, and
+		// the desk, the customer and the administrators assign nothing.
+		{"takeIncident", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.TakeIncidentWithResponse(ctx, inc.ID, nil, api.Take{Group: groupA})
+		}, [7]int{403, 403, 403, 403, 200, 403, 401}},
+		{"assignIncident within the holding supplier", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.AssignIncidentWithResponse(ctx, inc.ID, nil, api.AssignTo{Group: groupA})
+		}, [7]int{403, 403, 403, 403, 200, 403, 401}},
+		{"assignIncident within another supplier", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.AssignIncidentWithResponse(ctx, inc.ID, nil, api.AssignTo{Group: groupB})
+		}, [7]int{403, 403, 403, 403, 400, 403, 401}},
 		{"listEvents", func(cl *client.ClientWithResponses) (any, error) { return cl.ListEventsWithResponse(ctx, nil) },
 			[7]int{200, 200, 200, 200, 200, 200, 401}},
 		{"listCalendars", func(cl *client.ClientWithResponses) (any, error) { return cl.ListCalendarsWithResponse(ctx) },
@@ -204,6 +217,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"updateGroup of another supplier", func(cl *client.ClientWithResponses) (any, error) {
 			return cl.UpdateGroupWithResponse(ctx, c.supB, groupB, nil, api.GroupChange{Name: rename()})
 		}, [7]int{200, 403, 404, 403, 404, 404, 401}},
+		// Last, since the desk then holds the incident: only the desk
+		// recalls it from the supplier.
+		{"recallIncident", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.RecallIncidentWithResponse(ctx, inc.ID, nil, api.Reason{Reason: "the user needs it today"})
+		}, [7]int{403, 403, 403, 200, 403, 403, 401}},
 	}
 	callers := []struct {
 		name string

@@ -143,7 +143,7 @@ func (l *ledger) solveBy(agent *client.ClientWithResponses, customer itsm.ID, su
 	id := reg.JSON201.ID
 	l.clock.Advance(time.Hour)
 	del, err := agent.DelegateIncidentWithResponse(ctx, id, &api.DelegateIncidentParams{IfMatch: "*"},
-		api.Delegation{Organisation: supplier, Group: "second-line", Note: "please look"})
+		api.Delegation{Organisation: supplier, Note: "please look"})
 	if err != nil || del.JSON200 == nil {
 		l.t.Fatalf("delegate %q: %v %s", summary, err, body(del))
 	}

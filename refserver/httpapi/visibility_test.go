@@ -64,7 +64,7 @@ func TestCustomerSeesNoWorkNotes(t *testing.T) {
 			return c.bob.RejectIncidentWithResponse(ctx, id, nil, api.Reason{Reason: internal + " B rejects: it is the network"})
 		}},
 		{"delegate to A", func() (interface{ StatusCode() int }, error) {
-			return c.agent.DelegateIncidentWithResponse(ctx, id, nil, api.Delegation{Organisation: c.supA, Group: "network"})
+			return c.agent.DelegateIncidentWithResponse(ctx, id, nil, api.Delegation{Organisation: c.supA})
 		}},
 		{"A accepts", func() (interface{ StatusCode() int }, error) { return c.alice.AcceptIncidentWithResponse(ctx, id, nil) }},
 		{"A's reference", func() (interface{ StatusCode() int }, error) {

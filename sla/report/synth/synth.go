@@ -23,6 +23,7 @@
 package synth
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
@@ -214,6 +215,21 @@ func poisson(rng *rand.Rand, lambda float64) int {
 func fixedID(n byte) itsm.ID {
 	var id itsm.ID
 	copy(id[:], []byte{0x01, 0x90, 0x00, 0x00, 0x00, 0x00, 0x70, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x5e, n})
+	return id
+}
+
+// GroupID is the ID of the group named name of the organisation org in the
+// delivery, the zero ID for the empty name: derived from both, so that it
+// repeats from run to run as the organisations' IDs do.
+func GroupID(org itsm.ID, name string) itsm.ID {
+	var id itsm.ID
+	if name == "" {
+		return id
+	}
+	sum := sha256.Sum256(append(org[:], name...))
+	copy(id[:], sum[:])
+	id[6] = id[6]&0x0f | 0x80 // version 8: a custom UUID
+	id[8] = id[8]&0x3f | 0x80
 	return id
 }
 

@@ -65,9 +65,11 @@ func TestDeterministic(t *testing.T) {
 func TestTicketsAreConsistent(t *testing.T) {
 	g, ts := generate(t, synth.Config{Seed: 1, Incidents: 20_000})
 	d := g.Delivery()
-	groups := map[itsm.ID][]string{d.Desk.ID: {""}}
+	groups := map[itsm.ID][]itsm.ID{d.Desk.ID: {{}}}
 	for _, s := range d.Suppliers {
-		groups[s.Organisation.ID] = s.Groups
+		for _, name := range s.Groups {
+			groups[s.Organisation.ID] = append(groups[s.Organisation.ID], synth.GroupID(s.Organisation.ID, name))
+		}
 	}
 	year := g.Year()
 	ids := make(map[itsm.ID]bool)
@@ -100,7 +102,7 @@ func TestTicketsAreConsistent(t *testing.T) {
 		var held []itsm.ID
 		for j, iv := range tl {
 			if !slices.Contains(groups[iv.Holder], iv.Group) || iv.Priority < 1 || iv.Priority > 4 {
-				t.Fatalf("%s: interval %d held by %s group %q at P%d", name, j, iv.Holder, iv.Group, iv.Priority)
+				t.Fatalf("%s: interval %d held by %s group %s at P%d", name, j, iv.Holder, iv.Group, iv.Priority)
 			}
 			if j == 0 {
 				continue

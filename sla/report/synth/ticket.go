@@ -116,7 +116,7 @@ func (w *walker) wait(d time.Duration) { w.t = w.t.Add(d) }
 // move starts a new interval at the current time.
 func (w *walker) move(state itsm.State, holder itsm.ID, group string, update bool) {
 	w.holder, w.group = holder, group
-	w.tl = append(w.tl, itsm.Interval{Start: w.t, State: state, Holder: holder, Group: group, Priority: w.prio, Update: update})
+	w.tl = append(w.tl, itsm.Interval{Start: w.t, State: state, Holder: holder, Group: GroupID(holder, group), Priority: w.prio, Update: update})
 }
 
 func (w *walker) state() itsm.State { return w.tl[len(w.tl)-1].State }
