@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -82,9 +81,7 @@ func (Activated) Type() string { return "group.activated" }
 
 // Payloads returns a zero value of every payload type, for schema generation
 // and documentation.
-func Payloads() []Payload {
-	return []Payload{Created{}, Renamed{}, MembersChanged{}, EmailChanged{}, Deactivated{}, Activated{}}
-}
+func Payloads() []Payload { return codec.Payloads() }
 
 func (p Created) apply(g *Group, at time.Time) {
 	g.Organisation, g.Name, g.Members, g.Email = p.Organisation, p.Name, slices.Clone(p.Members), p.Email
@@ -105,45 +102,15 @@ func (Activated) apply(g *Group, at time.Time) { g.Active, g.Changed = true, at 
 
 // event wraps a payload applied to g at at as an itsm.Event.
 func event(g *Group, p Payload, at time.Time) (itsm.Event, error) {
-	data, err := json.Marshal(p)
-	if err != nil {
-		return itsm.Event{}, itsm.Wrap(itsm.CodeInternal, err, "encode %s", p.Type())
-	}
-	return itsm.Event{Type: p.Type(), Kind: Kind, Subject: g.ID, Time: at, Data: data}, nil
+	return codec.Encode(g.ID, p, at)
 }
 
-var decoders = map[string]func([]byte) (Payload, error){
-	Created{}.Type():        decodeAs[Created],
-	Renamed{}.Type():        decodeAs[Renamed],
-	MembersChanged{}.Type(): decodeAs[MembersChanged],
-	EmailChanged{}.Type():   decodeAs[EmailChanged],
-	Deactivated{}.Type():    decodeAs[Deactivated],
-	Activated{}.Type():      decodeAs[Activated],
-}
-
-func decodeAs[P Payload](data []byte) (Payload, error) {
-	var p P
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
+// codec turns group payloads into events and back.
+var codec = itsm.NewCodec[Payload](Kind, "a group",
+	Created{}, Renamed{}, MembersChanged{}, EmailChanged{}, Deactivated{}, Activated{})
 
 // Decode returns the payload of a group event.
-func Decode(e itsm.Event) (Payload, error) {
-	if e.Kind != Kind {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "event %d is about a %q, not a group", e.Seq, e.Kind)
-	}
-	dec, ok := decoders[e.Type]
-	if !ok {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "event %d: unknown group event type %q", e.Seq, e.Type)
-	}
-	p, err := dec(e.Data)
-	if err != nil {
-		return nil, itsm.Wrap(itsm.CodeInvalid, err, "event %d (%s)", e.Seq, e.Type)
-	}
-	return p, nil
-}
+func Decode(e itsm.Event) (Payload, error) { return codec.Decode(e) }
 
 // Replay rebuilds a group from its events, in log order: everything but
 // Version, which is the store's. The first must be group.created, and only

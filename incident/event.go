@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"encoding/json"
 	"github.com/spoc-itsm/spoc/chain"
 	"slices"
 	"time"
@@ -310,67 +309,19 @@ func (MajorStoodDown) Type() string { return "incident.major_stood_down" }
 // Type returns "incident.notified".
 func (Notified) Type() string { return "incident.notified" }
 
-// Payloads returns a zero value of every payload type, in lifecycle order,
-// for schema generation and documentation.
-func Payloads() []Payload {
-	return []Payload{Registered{}, Started{}, Delegated{}, Accepted{}, Rejected{},
-		Assigned{}, Recalled{}, Updated{}, Commented{}, Waiting{}, Resumed{}, Resolved{}, Closed{}, Reopened{},
-		Cancelled{}, Reprioritised{}, Recategorised{}, Referenced{}, Related{},
-		Coordinated{}, MajorDeclared{}, MajorStoodDown{}, Notified{}}
-}
+// codec turns incident payloads into events and back.
+var codec = itsm.NewCodec[Payload](Kind, "an incident",
+	Registered{}, Started{}, Delegated{}, Accepted{}, Rejected{},
+	Assigned{}, Recalled{}, Updated{}, Commented{}, Waiting{}, Resumed{}, Resolved{}, Closed{}, Reopened{},
+	Cancelled{}, Reprioritised{}, Recategorised{}, Referenced{}, Related{},
+	Coordinated{}, MajorDeclared{}, MajorStoodDown{}, Notified{})
 
-var decoders = func() map[string]func([]byte) (Payload, error) {
-	m := make(map[string]func([]byte) (Payload, error))
-	add := func(p Payload, f func([]byte) (Payload, error)) { m[p.Type()] = f }
-	add(Registered{}, decodeAs[Registered])
-	add(Started{}, decodeAs[Started])
-	add(Delegated{}, decodeAs[Delegated])
-	add(Accepted{}, decodeAs[Accepted])
-	add(Rejected{}, decodeAs[Rejected])
-	add(Assigned{}, decodeAs[Assigned])
-	add(Recalled{}, decodeAs[Recalled])
-	add(Updated{}, decodeAs[Updated])
-	add(Commented{}, decodeAs[Commented])
-	add(Waiting{}, decodeAs[Waiting])
-	add(Resumed{}, decodeAs[Resumed])
-	add(Resolved{}, decodeAs[Resolved])
-	add(Closed{}, decodeAs[Closed])
-	add(Reopened{}, decodeAs[Reopened])
-	add(Cancelled{}, decodeAs[Cancelled])
-	add(Reprioritised{}, decodeAs[Reprioritised])
-	add(Recategorised{}, decodeAs[Recategorised])
-	add(Referenced{}, decodeAs[Referenced])
-	add(Related{}, decodeAs[Related])
-	add(Coordinated{}, decodeAs[Coordinated])
-	add(MajorDeclared{}, decodeAs[MajorDeclared])
-	add(MajorStoodDown{}, decodeAs[MajorStoodDown])
-	add(Notified{}, decodeAs[Notified])
-	return m
-}()
-
-func decodeAs[P Payload](data []byte) (Payload, error) {
-	var p P
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
+// Payloads returns one of each payload type, for schemas and
+// documentation.
+func Payloads() []Payload { return codec.Payloads() }
 
 // Decode returns the payload of an incident event.
-func Decode(e itsm.Event) (Payload, error) {
-	if e.Kind != Kind {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "event %d is about a %q, not an incident", e.Seq, e.Kind)
-	}
-	dec, ok := decoders[e.Type]
-	if !ok {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "event %d: unknown incident event type %q", e.Seq, e.Type)
-	}
-	p, err := dec(e.Data)
-	if err != nil {
-		return nil, itsm.Wrap(itsm.CodeInvalid, err, "event %d (%s)", e.Seq, e.Type)
-	}
-	return p, nil
-}
+func Decode(e itsm.Event) (Payload, error) { return codec.Decode(e) }
 
 // Replay rebuilds an incident from its events, in log order. The first must
 // be incident.registered and all must have the same subject.
@@ -397,11 +348,7 @@ func Replay(events []itsm.Event) (*Incident, error) {
 
 // event wraps a payload applied to inc at at as an itsm.Event.
 func event(inc *Incident, p Payload, at time.Time) (itsm.Event, error) {
-	data, err := json.Marshal(p)
-	if err != nil {
-		return itsm.Event{}, itsm.Wrap(itsm.CodeInternal, err, "encode %s", p.Type())
-	}
-	return itsm.Event{Type: p.Type(), Kind: Kind, Subject: inc.ID, Time: at, Data: data}, nil
+	return codec.Encode(inc.ID, p, at)
 }
 
 // move records a change of state, or of holder or group already applied to

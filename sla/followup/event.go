@@ -91,9 +91,7 @@ func (Corrected) Type() string { return "followup.corrected" }
 
 // Payloads returns a zero value of every payload type, in workflow order, for
 // schema generation and documentation.
-func Payloads() []Payload {
-	return []Payload{Drafted{}, Redrafted{}, Approved{}, Rejected{}, Corrected{}}
-}
+func Payloads() []Payload { return codec.Payloads() }
 
 func (p Drafted) apply(f *FollowUp, at time.Time) {
 	f.Customer, f.Desk, f.Month, f.Period, f.Zone = p.Customer, p.Desk, p.Month, p.Period, p.Zone
@@ -132,44 +130,15 @@ func (p Corrected) apply(f *FollowUp, at time.Time) {
 
 // event wraps a payload applied to f at at as an itsm.Event.
 func event(f *FollowUp, p Payload, at time.Time) (itsm.Event, error) {
-	data, err := json.Marshal(p)
-	if err != nil {
-		return itsm.Event{}, itsm.Wrap(itsm.CodeInternal, err, "encode %s", p.Type())
-	}
-	return itsm.Event{Type: p.Type(), Kind: Kind, Subject: f.ID, Time: at, Data: data}, nil
+	return codec.Encode(f.ID, p, at)
 }
 
-var decoders = map[string]func([]byte) (Payload, error){
-	Drafted{}.Type():   decodeAs[Drafted],
-	Redrafted{}.Type(): decodeAs[Redrafted],
-	Approved{}.Type():  decodeAs[Approved],
-	Rejected{}.Type():  decodeAs[Rejected],
-	Corrected{}.Type(): decodeAs[Corrected],
-}
-
-func decodeAs[P Payload](data []byte) (Payload, error) {
-	var p P
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
+// codec turns follow-up payloads into events and back.
+var codec = itsm.NewCodec[Payload](Kind, "a follow-up",
+	Drafted{}, Redrafted{}, Approved{}, Rejected{}, Corrected{})
 
 // Decode returns the payload of a follow-up event.
-func Decode(e itsm.Event) (Payload, error) {
-	if e.Kind != Kind {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "event %d is about a %q, not a follow-up", e.Seq, e.Kind)
-	}
-	dec, ok := decoders[e.Type]
-	if !ok {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "event %d: unknown follow-up event type %q", e.Seq, e.Type)
-	}
-	p, err := dec(e.Data)
-	if err != nil {
-		return nil, itsm.Wrap(itsm.CodeInvalid, err, "event %d (%s)", e.Seq, e.Type)
-	}
-	return p, nil
-}
+func Decode(e itsm.Event) (Payload, error) { return codec.Decode(e) }
 
 // Replay rebuilds a follow-up from its events, in log order: everything but
 // the report bytes, which the events name by digest only (Version.Report
