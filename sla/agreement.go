@@ -98,7 +98,16 @@ type Agreement struct {
 	Kind     Kind
 	Provider itsm.ID
 	Consumer itsm.ID
-	Targets  []Target
+	// ProviderGroup, set only on an OLA, narrows the provider to one of its
+	// groups (package chain): the OLA's clocks then run only while that
+	// group holds the ticket, as a UC's run only while its supplier does.
+	ProviderGroup itsm.ID
+	// ConsumerGroup, set only on an OLA, names the group the promise is
+	// made to, such as the desk's first line. It changes no measurement; it
+	// is what makes an OLA between two groups of one organisation, whose
+	// provider and consumer are the same, say who promises whom.
+	ConsumerGroup itsm.ID
+	Targets       []Target
 	// Warnings are fractions of a target, in increasing order, at which a
 	// clock raises its warning level, such as 0.5 and 0.75.
 	Warnings []float64
@@ -128,6 +137,29 @@ func (a *Agreement) Desk() itsm.ID {
 	return a.Consumer
 }
 
+// Provides reports whether iv is one of the intervals the agreement's
+// provider answers for: every interval for an SLA, which runs end to end;
+// for an OLA or UC those in which its provider held the ticket and, for an
+// OLA naming a provider group, held it in that group.
+func (a *Agreement) Provides(iv *itsm.Interval) bool {
+	if a.Kind == KindSLA {
+		return true
+	}
+	return iv.Holder == a.Provider && (a.ProviderGroup.IsZero() || iv.Group == a.ProviderGroup)
+}
+
+// HeldIn reports whether the agreement's provider held the ticket of
+// timeline tl at some time: for an OLA naming a provider group, whether that
+// group did. An SLA's provider, the desk, holds every ticket it owns.
+func (a *Agreement) HeldIn(tl itsm.Timeline) bool {
+	for i := range tl {
+		if a.Provides(&tl[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // Validate reports the first thing wrong with the agreement.
 func (a *Agreement) Validate() error {
 	invalid := func(format string, args ...any) error {
@@ -144,8 +176,16 @@ func (a *Agreement) Validate() error {
 		return invalid("provider is empty")
 	case a.Consumer.IsZero():
 		return invalid("consumer is empty")
-	case a.Provider == a.Consumer:
+	case a.Kind != KindOLA && !(a.ProviderGroup.IsZero() && a.ConsumerGroup.IsZero()):
+		// An SLA runs end to end, and a UC binds the supplier as a whole:
+		// which of its teams works the ticket is the supplier's business.
+		return invalid("only an OLA names a provider or consumer group, not a %s", a.Kind)
+	case a.Provider == a.Consumer && a.Kind != KindOLA:
 		return invalid("provider and consumer are the same organisation %s", a.Provider)
+	case a.Provider == a.Consumer && (a.ProviderGroup.IsZero() || a.ConsumerGroup.IsZero()):
+		return invalid("provider and consumer are the same organisation %s, so the OLA must name both groups", a.Provider)
+	case a.Provider == a.Consumer && a.ProviderGroup == a.ConsumerGroup:
+		return invalid("provider and consumer are the same group %s of %s", a.ProviderGroup, a.Provider)
 	case !(a.Objective > 0 && a.Objective <= 1):
 		return invalid("objective %v is not in (0, 1]", a.Objective)
 	case len(a.Targets) == 0:

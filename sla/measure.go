@@ -19,7 +19,8 @@ const (
 	// StatusStopped: the ticket is in a stop state, or a once-only clock has
 	// stopped for good.
 	StatusStopped Status = "stopped"
-	// StatusIdle: an OLA or UC clock whose provider does not hold the ticket.
+	// StatusIdle: an OLA or UC clock whose provider (or, for a group OLA,
+	// whose group) does not hold the ticket.
 	StatusIdle Status = "idle"
 )
 
@@ -59,8 +60,9 @@ func (m Measurement) Paused() bool { return m.Status == StatusPaused }
 // re-measures from the start without losing elapsed or paused time.
 //
 // The customer SLA counts every interval; an OLA or UC sees only the
-// intervals in which its provider held the ticket: the others neither count
-// nor stop its clock. Intervals after now are
+// intervals in which its provider held the ticket, and an OLA naming a
+// provider group only those in which that group held it (Provides): the
+// others neither count nor stop its clock. Intervals after now are
 // ignored, so measuring at an earlier moment shows the clock as it was then.
 func (a *Agreement) Measure(tl itsm.Timeline, m Metric, now time.Time) (Measurement, error) {
 	if len(tl) == 0 {
@@ -99,9 +101,9 @@ func (a *Agreement) Measure(tl itsm.Timeline, m Metric, now time.Time) (Measurem
 	)
 	for i := 0; i <= cur; i++ {
 		iv := &tl[i]
-		held := a.Kind == KindSLA || iv.Holder == a.Provider
-		// An OLA or UC sees only its provider's intervals: the others
-		// neither count nor stop its clock.
+		// An OLA or UC sees only its provider's intervals (a group OLA only
+		// its group's): the others neither count nor stop its clock.
+		held := a.Provides(iv)
 		stop := held && slices.Contains(t.Stop, iv.State)
 		open := held && !stop
 		if mode == ModeOnce && stop {

@@ -17,7 +17,35 @@ var (
 	customer = itsm.MustParseID("01900000-0000-7000-8000-000000000002")
 	network  = itsm.MustParseID("01900000-0000-7000-8000-000000000003")
 	hosting  = itsm.MustParseID("01900000-0000-7000-8000-000000000004")
+
+	// The desk's first and second line, and two of the network supplier's
+	// teams (package chain's groups, by ID).
+	firstLine  = itsm.MustParseID("01900000-0000-7000-8000-000000000011")
+	secondLine = itsm.MustParseID("01900000-0000-7000-8000-000000000012")
+	netCore    = itsm.MustParseID("01900000-0000-7000-8000-000000000031")
+	netField   = itsm.MustParseID("01900000-0000-7000-8000-000000000032")
 )
+
+// groupsOf are the groups of each organisation the random timelines use;
+// the zero ID stands for a ticket held by no group.
+var groupsOf = map[itsm.ID][]itsm.ID{
+	desk:    {{}, firstLine, secondLine, secondLine},
+	network: {{}, netCore, netField, netCore},
+	hosting: {{}, {}, {}, {}},
+}
+
+// groupOLA builds an OLA whose clocks run while group of provider holds a
+// ticket, promised to consumer's group from.
+func groupOLA(t testing.TB, provider, group, consumer, from itsm.ID, within map[sla.Metric][3]time.Duration) *sla.Agreement {
+	t.Helper()
+	a := draft(t, sla.KindOLA, provider, within)
+	a.Name = "OLA-" + group.String()
+	a.Consumer, a.ProviderGroup, a.ConsumerGroup = consumer, group, from
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
 
 // stockholm is the Swedish office calendar the tests share.
 func stockholm(t testing.TB) *sla.Calendar {
@@ -53,6 +81,17 @@ var (
 // agreement builds an agreement with P1 on 24x7 and P2, P3 on office hours.
 func agreement(t testing.TB, kind sla.Kind, provider itsm.ID, within map[sla.Metric][3]time.Duration) *sla.Agreement {
 	t.Helper()
+	a := draft(t, kind, provider, within)
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// draft is agreement before validation, for the callers that change its
+// parties first.
+func draft(t testing.TB, kind sla.Kind, provider itsm.ID, within map[sla.Metric][3]time.Duration) *sla.Agreement {
+	t.Helper()
 	office, all := stockholm(t), always(t)
 	a := &sla.Agreement{Name: string(kind) + "-test", Kind: kind, Provider: provider, Consumer: customer,
 		Warnings: []float64{0.5, 0.75}, Objective: 0.95}
@@ -68,9 +107,6 @@ func agreement(t testing.TB, kind sla.Kind, provider itsm.ID, within map[sla.Met
 			a.Targets = append(a.Targets, sla.Target{Metric: m, Priority: p, Within: within[m][p-1],
 				Calendar: cal, Pause: pauses, Stop: stops[m]})
 		}
-	}
-	if err := a.Validate(); err != nil {
-		t.Fatal(err)
 	}
 	return a
 }
@@ -188,6 +224,72 @@ func TestMeasureUCCountsOnlyTheSupplierHolding(t *testing.T) {
 	}
 }
 
+// TestMeasureGroupOLACountsOnlyTheGroupHolding is SL-1 between groups: the
+// OLA of the desk's second line to its first line runs only while the second
+// line holds the ticket, and an OLA of one of the supplier's teams only while
+// that team holds it; moves to another group neither count nor stop them.
+func TestMeasureGroupOLACountsOnlyTheGroupHolding(t *testing.T) {
+	second := groupOLA(t, desk, secondLine, desk, firstLine, defaultWithin)
+	core := groupOLA(t, network, netCore, desk, secondLine, defaultWithin)
+	uc := agreement(t, sla.KindUC, network, defaultWithin)
+	sl := agreement(t, sla.KindSLA, desk, defaultWithin)
+	held := func(start string, state itsm.State, holder, group itsm.ID) itsm.Interval {
+		i := iv(start, state, holder, 2)
+		i.Group = group
+		return i
+	}
+	tl := itsm.Timeline{
+		held("2026-03-02 08:00", "registered", desk, firstLine),   // Monday
+		held("2026-03-02 09:00", "in_progress", desk, secondLine), // moved to the second line
+		held("2026-03-02 10:30", "in_progress", desk, firstLine),  // and back
+		held("2026-03-02 11:00", "in_progress", desk, secondLine), // and again
+		held("2026-03-02 12:00", "delegated", network, netField),
+		held("2026-03-02 13:00", "accepted", network, netCore),
+		held("2026-03-02 13:30", "waiting_user", network, netCore),
+		held("2026-03-02 14:00", "accepted", network, netField),
+		held("2026-03-02 15:00", "accepted", network, netCore),
+		held("2026-03-02 15:45", "in_progress", desk, secondLine),
+		held("2026-03-02 16:15", "resolved", desk, secondLine),
+	}
+	for _, c := range []struct {
+		a                    *sla.Agreement
+		at                   string
+		resolution, response time.Duration
+		status               sla.Status
+	}{
+		// 09:00-10:30, 11:00-12:00 and 15:45-16:15; responded at 09:00
+		// already (in_progress stops the response clock).
+		{second, "2026-03-02 17:00", 3 * time.Hour, 0, sla.StatusStopped},
+		{second, "2026-03-02 11:30", 2 * time.Hour, 0, sla.StatusRunning},
+		{second, "2026-03-02 10:45", 90 * time.Minute, 0, sla.StatusIdle},
+		// 13:00-13:30 and 15:00-15:45; the pause and netField's hours
+		// do not count, and its acceptance at 13:00 is its response.
+		{core, "2026-03-02 17:00", 75 * time.Minute, 0, sla.StatusIdle},
+		{core, "2026-03-02 14:30", 30 * time.Minute, 0, sla.StatusIdle},
+		{core, "2026-03-02 13:45", 30 * time.Minute, 0, sla.StatusPaused},
+		// The supplier as a whole: 12:00-13:30 and 14:00-15:45; the
+		// delegation at 12:00 is answered by the acceptance at 13:00.
+		{uc, "2026-03-02 17:00", 195 * time.Minute, time.Hour, sla.StatusIdle},
+		{sl, "2026-03-02 17:00", 7*time.Hour + 45*time.Minute, time.Hour, sla.StatusStopped},
+	} {
+		res, err := c.a.Measure(tl, sla.MetricResolution, at(c.at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.a.Measure(tl, sla.MetricResponse, at(c.at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Elapsed != c.resolution || res.Status != c.status || resp.Elapsed != c.response {
+			t.Errorf("%s at %s: resolution %s %s, response %s; want %s %s, %s",
+				c.a.Name, c.at, res.Elapsed, res.Status, resp.Elapsed, c.resolution, c.status, c.response)
+		}
+	}
+	if !second.HeldIn(tl) || !core.HeldIn(tl[:6]) || core.HeldIn(tl[:5]) {
+		t.Errorf("HeldIn: the second line held it from 09:00, the core team from 13:00 only")
+	}
+}
+
 // TestMeasureMissedUpdates is SD-8: a supplier's updates restart its update
 // clock, and every silence longer than the target is counted.
 func TestMeasureMissedUpdates(t *testing.T) {
@@ -241,11 +343,24 @@ func TestAgreementValidate(t *testing.T) {
 				Stop: []itsm.State{"resolved"}}}}
 	}
 	for name, mutate := range map[string]func(*sla.Agreement){
-		"name":           func(a *sla.Agreement) { a.Name = "" },
-		"kind":           func(a *sla.Agreement) { a.Kind = "XLA" },
-		"provider":       func(a *sla.Agreement) { a.Provider = itsm.ID{} },
-		"consumer":       func(a *sla.Agreement) { a.Consumer = itsm.ID{} },
-		"same":           func(a *sla.Agreement) { a.Consumer = a.Provider },
+		"name":     func(a *sla.Agreement) { a.Name = "" },
+		"kind":     func(a *sla.Agreement) { a.Kind = "XLA" },
+		"provider": func(a *sla.Agreement) { a.Provider = itsm.ID{} },
+		"consumer": func(a *sla.Agreement) { a.Consumer = itsm.ID{} },
+		"same":     func(a *sla.Agreement) { a.Consumer = a.Provider },
+		"UC group": func(a *sla.Agreement) { a.ProviderGroup = netCore },
+		"SLA group": func(a *sla.Agreement) {
+			a.Kind, a.Provider, a.Consumer, a.ConsumerGroup = sla.KindSLA, desk, customer, firstLine
+		},
+		"same org, one group": func(a *sla.Agreement) {
+			a.Kind, a.Provider, a.ProviderGroup = sla.KindOLA, desk, secondLine
+		},
+		"same org, same group": func(a *sla.Agreement) {
+			a.Kind, a.Provider, a.ProviderGroup, a.ConsumerGroup = sla.KindOLA, desk, secondLine, secondLine
+		},
+		"same SLA": func(a *sla.Agreement) {
+			a.Kind, a.Provider, a.ProviderGroup, a.ConsumerGroup = sla.KindSLA, desk, secondLine, firstLine
+		},
 		"objective":      func(a *sla.Agreement) { a.Objective = 1.5 },
 		"warnings order": func(a *sla.Agreement) { a.Warnings = []float64{0.75, 0.5} },
 		"warnings range": func(a *sla.Agreement) { a.Warnings = []float64{1} },
@@ -271,6 +386,16 @@ func TestAgreementValidate(t *testing.T) {
 	if err := a.Validate(); err != nil {
 		t.Fatalf("valid agreement: %v", err)
 	}
+	// The desk's second line promises its first line: one organisation on
+	// both sides, told apart by the groups; and a supplier's team promises
+	// the desk's second line.
+	for _, g := range []struct{ provider, group, from itsm.ID }{{desk, secondLine, firstLine}, {network, netCore, secondLine}, {network, netCore, itsm.ID{}}} {
+		a := good()
+		a.Kind, a.Provider, a.ProviderGroup, a.ConsumerGroup = sla.KindOLA, g.provider, g.group, g.from
+		if err := a.Validate(); err != nil {
+			t.Errorf("group OLA %+v: %v", g, err)
+		}
+	}
 }
 
 // walkMeasure is the reference for Measure: it steps through the history a
@@ -286,7 +411,7 @@ func walkMeasure(a *sla.Agreement, tl itsm.Timeline, m sla.Metric, now time.Time
 	}
 	classify := func(i int, done bool) (counts, open bool, st sla.Status) {
 		x := tl[i]
-		held := a.Kind == sla.KindSLA || x.Holder == a.Provider
+		held := heldBy(a, x)
 		stop := held && slices.Contains(tg.Stop, x.State)
 		switch {
 		case done || stop:
@@ -303,7 +428,7 @@ func walkMeasure(a *sla.Agreement, tl itsm.Timeline, m sla.Metric, now time.Time
 	var done, wasOpen, over bool
 	var counted int64
 	for i := 0; i <= cur; i++ {
-		held := a.Kind == sla.KindSLA || tl[i].Holder == a.Provider
+		held := heldBy(a, tl[i])
 		if mode == sla.ModeOnce && held && slices.Contains(tg.Stop, tl[i].State) {
 			done = true
 		}
@@ -346,6 +471,19 @@ func walkMeasure(a *sla.Agreement, tl itsm.Timeline, m sla.Metric, now time.Time
 	return elapsed, missed, status, due
 }
 
+// heldBy is the documented rule of whose intervals an agreement sees: all
+// for an SLA, its provider's for an OLA or UC, and only its provider group's
+// for an OLA that names one.
+func heldBy(a *sla.Agreement, x itsm.Interval) bool {
+	switch {
+	case a.Kind == sla.KindSLA:
+		return true
+	case !a.ProviderGroup.IsZero():
+		return x.Holder == a.Provider && x.Group == a.ProviderGroup
+	}
+	return x.Holder == a.Provider
+}
+
 // TestMeasureAgainstMinuteWalk compares Measure with walkMeasure on random
 // timelines of every kind of agreement.
 func TestMeasureAgainstMinuteWalk(t *testing.T) {
@@ -358,6 +496,8 @@ func TestMeasureAgainstMinuteWalk(t *testing.T) {
 		agreement(t, sla.KindSLA, desk, within),
 		agreement(t, sla.KindUC, network, within),
 		agreement(t, sla.KindOLA, hosting, within),
+		groupOLA(t, desk, secondLine, desk, firstLine, within),
+		groupOLA(t, network, netCore, desk, secondLine, within),
 	}
 	states := []itsm.State{"registered", "in_progress", "delegated", "accepted", "waiting_user", "waiting_vendor", "resolved", "closed"}
 	holders := []itsm.ID{desk, network, hosting}
@@ -372,8 +512,9 @@ func TestMeasureAgainstMinuteWalk(t *testing.T) {
 		tl := itsm.Timeline{}
 		t0 := starts[r.IntN(len(starts))].Add(time.Duration(r.IntN(600)) * time.Minute)
 		for range 1 + r.IntN(20) {
-			tl = append(tl, itsm.Interval{Start: t0, State: states[r.IntN(len(states))], Holder: holders[r.IntN(3)],
-				Priority: itsm.Priority(1 + r.IntN(3)), Update: r.IntN(3) == 0})
+			h := holders[r.IntN(3)]
+			tl = append(tl, itsm.Interval{Start: t0, State: states[r.IntN(len(states))], Holder: h,
+				Group: groupsOf[h][r.IntN(4)], Priority: itsm.Priority(1 + r.IntN(3)), Update: r.IntN(3) == 0})
 			t0 = t0.Add(time.Duration(r.IntN(8*60)) * time.Minute)
 		}
 		now := t0.Add(time.Duration(r.IntN(12*60)) * time.Minute)
@@ -420,8 +561,10 @@ func ExampleAgreement_Measure() {
 
 // FuzzMeasure decodes a timeline from bytes and checks what must hold for
 // every history: clocks never run backward as now advances, a UC never counts
-// more than the end-to-end SLA on the same calendar, remaining and due agree
-// with elapsed, and nothing panics.
+// more than the end-to-end SLA on the same calendar, an OLA of one of the
+// supplier's groups never more than the supplier's UC over the same
+// intervals, nor the desk's second line's OLA more than the SLA, remaining
+// and due agree with elapsed, and nothing panics.
 func FuzzMeasure(f *testing.F) {
 	f.Add([]byte{0, 10, 1, 3, 20, 2, 5, 40, 6, 1, 9, 30}, uint16(500))
 	f.Add([]byte{4, 200, 3, 4, 0, 7, 2, 255, 1}, uint16(60))
@@ -433,14 +576,17 @@ func FuzzMeasure(f *testing.F) {
 	}
 	sl := agreement(f, sla.KindSLA, desk, within)
 	uc := agreement(f, sla.KindUC, network, within)
+	core := groupOLA(f, network, netCore, desk, secondLine, within)
+	second := groupOLA(f, desk, secondLine, desk, firstLine, within)
 	states := []itsm.State{"registered", "in_progress", "delegated", "accepted", "waiting_user", "waiting_vendor", "resolved", "closed"}
 	holders := []itsm.ID{desk, network, hosting}
 	f.Fuzz(func(t *testing.T, data []byte, later uint16) {
 		t0 := at("2026-03-27 14:00")
 		var tl itsm.Timeline
 		for i := 0; i+2 < len(data) && len(tl) < 40; i += 3 {
+			h := holders[int(data[i+1])%3]
 			tl = append(tl, itsm.Interval{Start: t0, State: states[int(data[i])%len(states)],
-				Holder: holders[int(data[i+1])%3], Priority: itsm.Priority(1 + int(data[i+1])/3%3),
+				Holder: h, Group: groupsOf[h][int(data[i])>>3&3], Priority: itsm.Priority(1 + int(data[i+1])/3%3),
 				Update: data[i]&0x80 != 0})
 			t0 = t0.Add(time.Duration(data[i+2]) * 7 * time.Minute)
 		}
@@ -453,7 +599,7 @@ func FuzzMeasure(f *testing.F) {
 		now := t0
 		next := now.Add(time.Duration(later) * time.Minute)
 		for _, m := range []sla.Metric{sla.MetricResponse, sla.MetricResolution, sla.MetricUpdate} {
-			for _, a := range []*sla.Agreement{sl, uc} {
+			for _, a := range []*sla.Agreement{sl, uc, core, second} {
 				got, err := a.Measure(tl, m, now)
 				if err != nil {
 					t.Fatal(err)
@@ -483,6 +629,13 @@ func FuzzMeasure(f *testing.F) {
 				u, _ := uc.Measure(tl, m, now)
 				if u.Elapsed > s.Elapsed {
 					t.Fatalf("UC elapsed %s exceeds the SLA's %s\n%s", u.Elapsed, s.Elapsed, tl)
+				}
+				// A group sees a subset of its organisation's intervals.
+				if g, _ := core.Measure(tl, m, now); g.Elapsed > u.Elapsed || g.Elapsed > s.Elapsed {
+					t.Fatalf("core team's OLA elapsed %s exceeds the supplier's UC %s or the SLA %s\n%s", g.Elapsed, u.Elapsed, s.Elapsed, tl)
+				}
+				if g, _ := second.Measure(tl, m, now); g.Elapsed > s.Elapsed {
+					t.Fatalf("second line's OLA elapsed %s exceeds the SLA's %s\n%s", g.Elapsed, s.Elapsed, tl)
 				}
 			}
 		}
