@@ -15,23 +15,35 @@ import (
 type Clock struct {
 	sla.Measurement
 	// Provider answers for the clock: the desk for the customer's SLA, a
-	// supplier for its UC or OLA.
+	// supplier for its UC or OLA, and the organisation of the group for an
+	// OLA between groups (the desk itself for its first and second line).
 	Provider itsm.ID
+	// Group is the provider's group an OLA between groups names: its clock
+	// runs only while that group holds the incident. Zero for the others.
+	Group itsm.ID
 }
 
 // applies reports whether agreement a measures inc: the customer SLA of the
-// owning desk end to end, and the UC or OLA of every supplier that held the
-// incident for that desk (SL-1).
+// owning desk end to end, the UC or OLA of every supplier that held the
+// incident for that desk, and the desk's OLA of every group that held it
+// (SL-1). A group's OLA with a desk applies to that desk's incidents only,
+// whoever's the group is, so another desk's internal OLAs never measure it.
 func applies(a *sla.Agreement, inc *Incident) bool {
-	if a.Kind == sla.KindSLA {
+	switch {
+	case a.Kind == sla.KindSLA:
 		return a.Provider == inc.Desk && (inc.Customer.IsZero() || a.Consumer == inc.Customer)
+	case !a.ProviderGroup.IsZero():
+		// The timeline is what the clock measures: a group that held the
+		// incident appears in it, even when its organisation is the desk.
+		return a.Consumer == inc.Desk && a.HeldIn(inc.Timeline)
 	}
 	return a.Consumer == inc.Desk && inc.Custody.Held(a.Provider)
 }
 
 // Clocks measures every clock of the incident as it stands at at: each
-// metric of the customer SLA, and of the UC or OLA of each supplier that held
-// it, that has a target at the incident's priority. The priority in effect at
+// metric of the customer SLA, of the UC or OLA of each supplier that held
+// it, and of the OLA of each group that held it, that has a target at the
+// incident's priority. The priority in effect at
 // at selects the targets and the whole history is measured against them, so a
 // priority change re-measures from the start.
 func (s *Service) Clocks(inc *Incident, at time.Time) ([]Clock, error) {
@@ -54,7 +66,7 @@ func (s *Service) Clocks(inc *Incident, at time.Time) ([]Clock, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, Clock{Measurement: me, Provider: a.Provider})
+			out = append(out, Clock{Measurement: me, Provider: a.Provider, Group: a.ProviderGroup})
 		}
 	}
 	return out, nil
