@@ -271,13 +271,16 @@ type Agreement struct {
 	// Consumer To whom - the customer for an SLA, the desk for an OLA or UC.
 	Consumer ID `json:"consumer"`
 
+	// ConsumerGroup For an OLA between groups, the consumer's group the promise is made to.
+	ConsumerGroup ID `json:"consumer_group,omitempty,omitzero"`
+
 	// Credits What a provider pays back for a period below the objective (SL-4) - a stepped percentage of the monthly fee, per metric, summed and capped.
 	Credits Credits `json:"credits,omitempty,omitzero"`
 
 	// ID A UUID in the 8-4-4-4-12 form, written in lower case.
 	ID ID `json:"id"`
 
-	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit) and UC (an external supplier), supplier to desk, measure the time the supplier held it.
+	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit, or one group of the desk to another) and UC (an external supplier), supplier to desk, measure the time the supplier (or the OLA's group) held it.
 	Kind AgreementKind `json:"kind"`
 
 	// Name The name reports use; unique among its desk's agreements only, so the ID (or the name with the desk) tells two desks' agreements of one name apart.
@@ -288,6 +291,9 @@ type Agreement struct {
 
 	// Provider Who promises - the desk for an SLA, the supplier for an OLA or UC.
 	Provider ID `json:"provider"`
+
+	// ProviderGroup For an OLA between groups, the provider's group whose holding its clocks measure.
+	ProviderGroup ID `json:"provider_group,omitempty,omitzero"`
 
 	// Targets The targets per metric and priority.
 	Targets []Target `json:"targets"`
@@ -304,10 +310,13 @@ type AgreementInput struct {
 	// Consumer To whom - the customer for an SLA, the desk for an OLA or UC.
 	Consumer ID `json:"consumer"`
 
+	// ConsumerGroup For an OLA only, the consumer's group the promise is made to, such as the desk's first line; required, and different from provider_group, when provider and consumer are the same desk. It changes no measurement.
+	ConsumerGroup ID `json:"consumer_group,omitempty,omitzero"`
+
 	// Credits What a provider pays back for a period below the objective (SL-4) - a stepped percentage of the monthly fee, per metric, summed and capped.
 	Credits Credits `json:"credits,omitempty,omitzero"`
 
-	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit) and UC (an external supplier), supplier to desk, measure the time the supplier held it.
+	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit, or one group of the desk to another) and UC (an external supplier), supplier to desk, measure the time the supplier (or the OLA's group) held it.
 	Kind AgreementKind `json:"kind"`
 
 	// Name The name reports use; unique among the agreements of its desk (the provider of an SLA, the consumer of a UC or OLA), while other desks may use it too.
@@ -319,6 +328,9 @@ type AgreementInput struct {
 	// Provider Who promises - the desk for an SLA, the supplier for an OLA or UC.
 	Provider ID `json:"provider"`
 
+	// ProviderGroup For an OLA only, one of the provider's groups (see listGroups) - its clocks then run only while that group holds the ticket, as a UC's run only while its supplier does. An OLA between two groups of the desk names the desk as provider and consumer, and both groups.
+	ProviderGroup ID `json:"provider_group,omitempty,omitzero"`
+
 	// Targets The targets per metric and priority.
 	Targets []Target `json:"targets"`
 
@@ -326,7 +338,7 @@ type AgreementInput struct {
 	Warnings []float32 `json:"warnings,omitempty,omitzero"`
 }
 
-// AgreementKind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit) and UC (an external supplier), supplier to desk, measure the time the supplier held it.
+// AgreementKind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit, or one group of the desk to another) and UC (an external supplier), supplier to desk, measure the time the supplier (or the OLA's group) held it.
 type AgreementKind = sla.Kind
 
 // AgreementList Agreements.
@@ -430,7 +442,10 @@ type Clock struct {
 	// Elapsed The working time counted; for an update clock, since the last update.
 	Elapsed Duration `json:"elapsed"`
 
-	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit) and UC (an external supplier), supplier to desk, measure the time the supplier held it.
+	// Group For an OLA between groups, the provider's group - the clock runs only while that group holds the incident.
+	Group ID `json:"group,omitempty,omitzero"`
+
+	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit, or one group of the desk to another) and UC (an external supplier), supplier to desk, measure the time the supplier (or the OLA's group) held it.
 	Kind AgreementKind `json:"kind"`
 
 	// Metric What a target measures; response, resolution and update are understood by every domain, and an agreement may name others (SL-3) by giving their mode.
@@ -442,13 +457,13 @@ type Clock struct {
 	// Priority The priority, 1 the most urgent, derived from impact and urgency by the desk's matrix (IM-2).
 	Priority Priority `json:"priority"`
 
-	// Provider Who answers for the clock - the desk for the customer's SLA, a supplier for its UC or OLA.
+	// Provider Who answers for the clock - the desk for the customer's SLA, a supplier for its UC or OLA, the group's organisation for an OLA between groups.
 	Provider ID `json:"provider"`
 
 	// Remaining target minus elapsed; negative once breached.
 	Remaining Duration `json:"remaining"`
 
-	// Status What a clock does now - running counts working time, paused stands still in a pause state, stopped has ended, idle is a UC or OLA clock whose supplier does not hold the ticket.
+	// Status What a clock does now - running counts working time, paused stands still in a pause state, stopped has ended, idle is a UC or OLA clock whose supplier (or, for an OLA between groups, whose group) does not hold the ticket.
 	Status ClockStatus `json:"status"`
 
 	// Target The working time allowed at the incident's current priority.
@@ -466,7 +481,7 @@ type ClockList struct {
 // ClockMode How a target's clock runs; absent for the metric's usual mode (once for response, cumulative for resolution, recurring for update). once runs until the first stop; cumulative whenever the ticket is not stopped; recurring restarts at each status update and counts every overrun.
 type ClockMode string
 
-// ClockStatus What a clock does now - running counts working time, paused stands still in a pause state, stopped has ended, idle is a UC or OLA clock whose supplier does not hold the ticket.
+// ClockStatus What a clock does now - running counts working time, paused stands still in a pause state, stopped has ended, idle is a UC or OLA clock whose supplier (or, for an OLA between groups, whose group) does not hold the ticket.
 type ClockStatus = sla.Status
 
 // Closure What the desk told the user when closing.
@@ -566,7 +581,7 @@ type DueClock struct {
 	// ETag of the response, not a property.
 	Incident Incident `json:"incident"`
 
-	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit) and UC (an external supplier), supplier to desk, measure the time the supplier held it.
+	// Kind Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit, or one group of the desk to another) and UC (an external supplier), supplier to desk, measure the time the supplier (or the OLA's group) held it.
 	Kind AgreementKind `json:"kind"`
 
 	// Metric What a target measures; response, resolution and update are understood by every domain, and an agreement may name others (SL-3) by giving their mode.

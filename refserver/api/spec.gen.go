@@ -935,7 +935,11 @@ paths:
         clocks. A name is unique among its desk's agreements (the provider
         of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
         already): another desk may use the same name, and its agreement
-        stays invisible.
+        stays invisible. An OLA may name a provider group, one of the
+        provider's own groups (400 otherwise): its clocks run only while that
+        group holds the ticket. An OLA between two groups of the desk, such
+        as its second line's to its first line, names the desk as provider
+        and consumer, and both groups.
       requestBody:
         required: true
         content:
@@ -1142,9 +1146,10 @@ paths:
       summary: An incident's service-level clocks
       description: |
         Every clock of the incident measured now: each metric of the
-        customer's SLA end to end, and of the UC or OLA of each supplier that
-        held it for the time it held it (SL-1), at the incident's current
-        priority. A supplier sees the clocks of its own agreements only.
+        customer's SLA end to end, of the UC or OLA of each supplier that
+        held it for the time it held it, and of the OLA of each group that
+        held it for the time that group held it (SL-1), at the incident's
+        current priority. A supplier sees the clocks of its own agreements only.
       parameters:
         - $ref: '#/components/parameters/IncidentID'
       responses:
@@ -3308,7 +3313,7 @@ components:
     AgreementKind:
       type: string
       enum: [SLA, OLA, UC]
-      description: Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit) and UC (an external supplier), supplier to desk, measure the time the supplier held it.
+      description: Which link of the support chain an agreement covers (SL-1). SLA, desk to customer, measures a ticket end to end; OLA (an internal unit, or one group of the desk to another) and UC (an external supplier), supplier to desk, measure the time the supplier (or the OLA's group) held it.
       x-go-type: sla.Kind
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/sla
@@ -3422,6 +3427,14 @@ components:
           description: To whom - the customer for an SLA, the desk for an OLA or UC.
           allOf:
             - $ref: '#/components/schemas/ID'
+        provider_group:
+          description: For an OLA only, one of the provider's groups (see listGroups) - its clocks then run only while that group holds the ticket, as a UC's run only while its supplier does. An OLA between two groups of the desk names the desk as provider and consumer, and both groups.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        consumer_group:
+          description: For an OLA only, the consumer's group the promise is made to, such as the desk's first line; required, and different from provider_group, when provider and consumer are the same desk. It changes no measurement.
+          allOf:
+            - $ref: '#/components/schemas/ID'
         objective:
           type: number
           minimum: 0
@@ -3463,6 +3476,14 @@ components:
             - $ref: '#/components/schemas/ID'
         consumer:
           description: To whom - the customer for an SLA, the desk for an OLA or UC.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        provider_group:
+          description: For an OLA between groups, the provider's group whose holding its clocks measure.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        consumer_group:
+          description: For an OLA between groups, the consumer's group the promise is made to.
           allOf:
             - $ref: '#/components/schemas/ID'
         objective:
@@ -4178,7 +4199,7 @@ components:
     ClockStatus:
       type: string
       enum: [running, paused, stopped, idle]
-      description: What a clock does now - running counts working time, paused stands still in a pause state, stopped has ended, idle is a UC or OLA clock whose supplier does not hold the ticket.
+      description: What a clock does now - running counts working time, paused stands still in a pause state, stopped has ended, idle is a UC or OLA clock whose supplier (or, for an OLA between groups, whose group) does not hold the ticket.
       x-go-type: sla.Status
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/sla
@@ -4196,7 +4217,11 @@ components:
         metric:
           $ref: '#/components/schemas/Metric'
         provider:
-          description: Who answers for the clock - the desk for the customer's SLA, a supplier for its UC or OLA.
+          description: Who answers for the clock - the desk for the customer's SLA, a supplier for its UC or OLA, the group's organisation for an OLA between groups.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        group:
+          description: For an OLA between groups, the provider's group - the clock runs only while that group holds the incident.
           allOf:
             - $ref: '#/components/schemas/ID'
         priority:

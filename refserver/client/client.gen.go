@@ -113,7 +113,11 @@ type ClientInterface interface {
 	// clocks. A name is unique among its desk's agreements (the provider
 	// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
 	// already): another desk may use the same name, and its agreement
-	// stays invisible.
+	// stays invisible. An OLA may name a provider group, one of the
+	// provider's own groups (400 otherwise): its clocks run only while that
+	// group holds the ticket. An OLA between two groups of the desk, such
+	// as its second line's to its first line, names the desk as provider
+	// and consumer, and both groups.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -131,7 +135,11 @@ type ClientInterface interface {
 	// clocks. A name is unique among its desk's agreements (the provider
 	// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
 	// already): another desk may use the same name, and its agreement
-	// stays invisible.
+	// stays invisible. An OLA may name a provider group, one of the
+	// provider's own groups (400 otherwise): its clocks run only while that
+	// group holds the ticket. An OLA between two groups of the desk, such
+	// as its second line's to its first line, names the desk as provider
+	// and consumer, and both groups.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -450,9 +458,10 @@ type ClientInterface interface {
 	// GetIncidentClocks An incident's service-level clocks
 	//
 	// Every clock of the incident measured now: each metric of the
-	// customer's SLA end to end, and of the UC or OLA of each supplier that
-	// held it for the time it held it (SL-1), at the incident's current
-	// priority. A supplier sees the clocks of its own agreements only.
+	// customer's SLA end to end, of the UC or OLA of each supplier that
+	// held it for the time it held it, and of the OLA of each group that
+	// held it for the time that group held it (SL-1), at the incident's
+	// current priority. A supplier sees the clocks of its own agreements only.
 	//
 	// Corresponds with GET /v1/incidents/{id}/clocks (the `GetIncidentClocks` operationId).
 	GetIncidentClocks(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1273,7 +1282,11 @@ func (c *Client) ListAgreements(ctx context.Context, reqEditors ...RequestEditor
 // clocks. A name is unique among its desk's agreements (the provider
 // of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
 // already): another desk may use the same name, and its agreement
-// stays invisible.
+// stays invisible. An OLA may name a provider group, one of the
+// provider's own groups (400 otherwise): its clocks run only while that
+// group holds the ticket. An OLA between two groups of the desk, such
+// as its second line's to its first line, names the desk as provider
+// and consumer, and both groups.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1301,7 +1314,11 @@ func (c *Client) CreateAgreementWithBody(ctx context.Context, contentType string
 // clocks. A name is unique among its desk's agreements (the provider
 // of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
 // already): another desk may use the same name, and its agreement
-// stays invisible.
+// stays invisible. An OLA may name a provider group, one of the
+// provider's own groups (400 otherwise): its clocks run only while that
+// group holds the ticket. An OLA between two groups of the desk, such
+// as its second line's to its first line, names the desk as provider
+// and consumer, and both groups.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1900,9 +1917,10 @@ func (c *Client) CancelIncident(ctx context.Context, id IncidentID, params *Canc
 // GetIncidentClocks An incident's service-level clocks
 //
 // Every clock of the incident measured now: each metric of the
-// customer's SLA end to end, and of the UC or OLA of each supplier that
-// held it for the time it held it (SL-1), at the incident's current
-// priority. A supplier sees the clocks of its own agreements only.
+// customer's SLA end to end, of the UC or OLA of each supplier that
+// held it for the time it held it, and of the OLA of each group that
+// held it for the time that group held it (SL-1), at the incident's
+// current priority. A supplier sees the clocks of its own agreements only.
 //
 // Corresponds with GET /v1/incidents/{id}/clocks (the `GetIncidentClocks` operationId).
 func (c *Client) GetIncidentClocks(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7019,7 +7037,11 @@ type ClientWithResponsesInterface interface {
 	// clocks. A name is unique among its desk's agreements (the provider
 	// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
 	// already): another desk may use the same name, and its agreement
-	// stays invisible.
+	// stays invisible. An OLA may name a provider group, one of the
+	// provider's own groups (400 otherwise): its clocks run only while that
+	// group holds the ticket. An OLA between two groups of the desk, such
+	// as its second line's to its first line, names the desk as provider
+	// and consumer, and both groups.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7037,7 +7059,11 @@ type ClientWithResponsesInterface interface {
 	// clocks. A name is unique among its desk's agreements (the provider
 	// of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
 	// already): another desk may use the same name, and its agreement
-	// stays invisible.
+	// stays invisible. An OLA may name a provider group, one of the
+	// provider's own groups (400 otherwise): its clocks run only while that
+	// group holds the ticket. An OLA between two groups of the desk, such
+	// as its second line's to its first line, names the desk as provider
+	// and consumer, and both groups.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7378,9 +7404,10 @@ type ClientWithResponsesInterface interface {
 	// GetIncidentClocksWithResponse An incident's service-level clocks
 	//
 	// Every clock of the incident measured now: each metric of the
-	// customer's SLA end to end, and of the UC or OLA of each supplier that
-	// held it for the time it held it (SL-1), at the incident's current
-	// priority. A supplier sees the clocks of its own agreements only.
+	// customer's SLA end to end, of the UC or OLA of each supplier that
+	// held it for the time it held it, and of the OLA of each group that
+	// held it for the time that group held it (SL-1), at the incident's
+	// current priority. A supplier sees the clocks of its own agreements only.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14231,7 +14258,11 @@ func (c *ClientWithResponses) ListAgreementsWithResponse(ctx context.Context, re
 // clocks. A name is unique among its desk's agreements (the provider
 // of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
 // already): another desk may use the same name, and its agreement
-// stays invisible.
+// stays invisible. An OLA may name a provider group, one of the
+// provider's own groups (400 otherwise): its clocks run only while that
+// group holds the ticket. An OLA between two groups of the desk, such
+// as its second line's to its first line, names the desk as provider
+// and consumer, and both groups.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14255,7 +14286,11 @@ func (c *ClientWithResponses) CreateAgreementWithBodyWithResponse(ctx context.Co
 // clocks. A name is unique among its desk's agreements (the provider
 // of an SLA, the consumer of a UC or OLA; 409 for a name the desk has
 // already): another desk may use the same name, and its agreement
-// stays invisible.
+// stays invisible. An OLA may name a provider group, one of the
+// provider's own groups (400 otherwise): its clocks run only while that
+// group holds the ticket. An OLA between two groups of the desk, such
+// as its second line's to its first line, names the desk as provider
+// and consumer, and both groups.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14764,9 +14799,10 @@ func (c *ClientWithResponses) CancelIncidentWithResponse(ctx context.Context, id
 // GetIncidentClocksWithResponse An incident's service-level clocks
 //
 // Every clock of the incident measured now: each metric of the
-// customer's SLA end to end, and of the UC or OLA of each supplier that
-// held it for the time it held it (SL-1), at the incident's current
-// priority. A supplier sees the clocks of its own agreements only.
+// customer's SLA end to end, of the UC or OLA of each supplier that
+// held it for the time it held it, and of the OLA of each group that
+// held it for the time that group held it (SL-1), at the incident's
+// current priority. A supplier sees the clocks of its own agreements only.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -190,7 +190,7 @@ func (a *API) GetIncidentClocks(ctx context.Context, req api.GetIncidentClocksRe
 		}
 		out.Items = append(out.Items, api.Clock{Agreement: c.Agreement, Breached: c.Breached, Due: c.Due,
 			Elapsed: report.Duration(c.Elapsed), Kind: c.Kind, Metric: c.Metric, Missed: c.Missed,
-			Priority: c.Priority, Provider: c.Provider, Remaining: report.Duration(c.Remaining),
+			Priority: c.Priority, Provider: c.Provider, Group: c.Group, Remaining: report.Duration(c.Remaining),
 			Status: c.Status, Target: report.Duration(c.Target), Warning: c.Warning})
 	}
 	return api.GetIncidentClocks200JSONResponse{Body: out,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
@@ -167,7 +168,7 @@ func states(l []api.TicketState) []itsm.State {
 // toAgreement builds and validates the agreement in describes over cals.
 func toAgreement(in api.AgreementInput, cals map[string]*sla.Calendar) (*sla.Agreement, error) {
 	ag := &sla.Agreement{Name: in.Name, Kind: in.Kind, Provider: in.Provider, Consumer: in.Consumer,
-		Objective: float(in.Objective)}
+		ProviderGroup: in.ProviderGroup, ConsumerGroup: in.ConsumerGroup, Objective: float(in.Objective)}
 	for _, w := range in.Warnings {
 		ag.Warnings = append(ag.Warnings, float(w))
 	}
@@ -395,11 +396,15 @@ func (a *API) PutCalendar(ctx context.Context, req api.PutCalendarRequestObject)
 
 // checkParties refuses an agreement between organisations that are not
 // registered in the roles its kind needs: an SLA is the desk's promise to a
-// customer, a UC or OLA a supplier's to the desk.
+// customer, a UC or OLA a supplier's to the desk, and an OLA between two
+// groups of one organisation the desk's to itself.
 func (a *API) checkParties(ctx context.Context, in api.AgreementInput) error {
 	want := [2]itsm.OrgRole{itsm.OrgSupplier, itsm.OrgDesk}
-	if in.Kind == sla.KindSLA {
+	switch {
+	case in.Kind == sla.KindSLA:
 		want = [2]itsm.OrgRole{itsm.OrgDesk, itsm.OrgCustomer}
+	case in.Kind == sla.KindOLA && in.Provider == in.Consumer:
+		want = [2]itsm.OrgRole{itsm.OrgDesk, itsm.OrgDesk}
 	}
 	for i, p := range []struct {
 		what string
@@ -415,6 +420,27 @@ func (a *API) checkParties(ctx context.Context, in api.AgreementInput) error {
 		if org.Role != want[i] {
 			return itsm.Errorf(itsm.CodeInvalid, "agreement %q: the %s of an %s must be a %s; %q is a %s",
 				in.Name, p.what, in.Kind, want[i], org.Name, org.Role)
+		}
+	}
+	return nil
+}
+
+// checkGroups refuses an OLA whose groups are not its parties' own, as the
+// register sees them in tx: the provider group must be one of the
+// provider's active groups and the consumer group one of the consumer's,
+// the rule a holder's group obeys (chain.CheckHolder), so that an OLA
+// cannot measure another organisation's group or probe for its IDs.
+func checkGroups(tx itsm.ReadTx, in api.AgreementInput) error {
+	for _, h := range []struct {
+		what string
+		who  chain.Holder
+	}{{"provider", chain.Holder{Organisation: in.Provider, Group: in.ProviderGroup}},
+		{"consumer", chain.Holder{Organisation: in.Consumer, Group: in.ConsumerGroup}}} {
+		if h.who.Group.IsZero() {
+			continue
+		}
+		if err := chain.CheckHolder(tx, h.who); err != nil {
+			return itsm.Wrap(itsm.ErrorCode(err), err, "agreement %q: the %s group", in.Name, h.what)
 		}
 	}
 	return nil
@@ -473,6 +499,9 @@ func (a *API) CreateAgreement(ctx context.Context, req api.CreateAgreementReques
 			return err
 		}
 		if _, err := toAgreement(in, cals); err != nil {
+			return err
+		}
+		if err := checkGroups(tx, in); err != nil {
 			return err
 		}
 		if err := checkCalendars(tx, in); err != nil {
@@ -602,7 +631,7 @@ func targetCalendars(ts []api.Target) []string {
 // agreementOf is the agreement as the API shows it.
 func agreementOf(id itsm.ID, in api.AgreementInput) api.Agreement {
 	return api.Agreement{ID: id, Name: in.Name, Kind: in.Kind, Provider: in.Provider, Consumer: in.Consumer,
-		Objective: in.Objective, Warnings: in.Warnings, Targets: in.Targets, Credits: in.Credits}
+		ProviderGroup: in.ProviderGroup, ConsumerGroup: in.ConsumerGroup, Objective: in.Objective, Warnings: in.Warnings, Targets: in.Targets, Credits: in.Credits}
 }
 
 // partiesOf is the agreement in as far as the rules of who sees and who
