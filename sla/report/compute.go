@@ -497,7 +497,9 @@ func (e *engine) addTo(t *Ticket, k int) error {
 		if s := e.supplierOf[i]; s < 0 {
 			applies[i] = a.Provider == t.Desk && (t.Customer.IsZero() || a.Consumer == t.Customer)
 		} else {
-			applies[i] = a.Consumer == t.Desk && held[s]
+			// A group's OLA applies to the tickets its group held, as
+			// incident's Clocks decides.
+			applies[i] = a.Consumer == t.Desk && held[s] && (a.ProviderGroup.IsZero() || a.HeldIn(tl[:end+1]))
 			member[s] = member[s] || applies[i]
 		}
 	}
