@@ -803,7 +803,6 @@ func (e *engine) report() *Report {
 		Priorities: make([]Group, 0, len(e.prioKeys)),
 		Suppliers:  make([]Group, 0, len(e.suppliers)),
 		Categories: make([]Group, 0, len(e.catKeys)),
-		Groups:     make([]Group, 0, len(e.teams)),
 		Trend:      make([]TrendPoint, 0, len(e.periods)),
 	}
 	if end := e.periods[len(e.periods)-1].To; end.Before(e.spec.Period.To) {

@@ -481,7 +481,6 @@ func goldenReport(t testing.TB, spec report.Spec) *report.Report {
 			{Key: gServer.String(), Name: "Serverhall", Figures: server}},
 		Categories: []report.Group{{Key: "network", Figures: network}, {Key: "printer", Figures: printer},
 			{Key: "server", Figures: serverCat}, {Key: "", Figures: noCat}},
-		Groups: []report.Group{},
 		Trend: []report.TrendPoint{
 			// January: INC12 alone, resolved and closed. SLA response met,
 			// resolution breached at midnight; Netcom met both.
@@ -667,7 +666,6 @@ func TestComputeEmpty(t *testing.T) {
 		Priorities: []report.Group{},
 		Suppliers:  []report.Group{{Key: gNetcom.String(), Name: "Netcom", Figures: figures}, {Key: gServer.String(), Figures: figures}},
 		Categories: []report.Group{},
-		Groups:     []report.Group{},
 		Trend: []report.TrendPoint{{Period: spec.Period, Metrics: []report.MetricPoint{
 			gPoint(slaA, resp, 0, 0, 1), gPoint(slaA, res, 0, 0, 1), gPoint(netUC, res, 0, 0, 1), gPoint(netUC, upd, 0, 0, 1),
 			gPoint(srvUC, res, 0, 0, 1), gPoint(srvUC, upd, 0, 0, 1)}}},

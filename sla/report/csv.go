@@ -722,7 +722,7 @@ func decodeCSV(r io.Reader) (*Report, error) {
 		rep: &Report{
 			Total:      Figures{Backlog: Backlog{Ageing: []AgeBucket{}}, Metrics: []MetricFigures{}},
 			Agreements: []AgreementFigures{}, Priorities: []Group{}, Suppliers: []Group{},
-			Categories: []Group{}, Groups: []Group{}, Trend: []TrendPoint{},
+			Categories: []Group{}, Trend: []TrendPoint{},
 		},
 		seen: make(map[string]int),
 	}

@@ -43,7 +43,6 @@ func exampleReport() *report.Report {
 		Priorities: []report.Group{{Key: "P3", Figures: figures}},
 		Suppliers:  []report.Group{},
 		Categories: []report.Group{},
-		Groups:     []report.Group{},
 		Trend: []report.TrendPoint{{Period: march, Registered: 24, Resolved: 20, Backlog: 4,
 			Metrics: []report.MetricPoint{{Agreement: "SLA Gold", Desk: desk, Provider: desk, Metric: sla.MetricResolution,
 				Met: 18, Breached: 2, Compliance: new(0.9)}}}},

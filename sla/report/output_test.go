@@ -470,7 +470,7 @@ func minimalReport() *report.Report {
 		Period:     report.Month(2026, time.April, time.UTC),
 		Total:      report.Figures{Backlog: report.Backlog{Ageing: []report.AgeBucket{}}, Metrics: []report.MetricFigures{}},
 		Agreements: []report.AgreementFigures{}, Priorities: []report.Group{}, Suppliers: []report.Group{},
-		Categories: []report.Group{}, Groups: []report.Group{}, Trend: []report.TrendPoint{},
+		Categories: []report.Group{}, Trend: []report.TrendPoint{},
 	}
 }
 

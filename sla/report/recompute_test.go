@@ -367,7 +367,7 @@ func naiveReport(spec report.Spec, tickets []report.Ticket) *report.Report {
 	}
 	// The world's periods are in a zone that a reader can load again.
 	out := &report.Report{Period: p, Zone: p.From.Location().String(), Total: n.figures(p, relevant, nil), Priorities: []report.Group{},
-		Suppliers: []report.Group{}, Categories: []report.Group{}, Groups: []report.Group{}, Trend: []report.TrendPoint{}}
+		Suppliers: []report.Group{}, Categories: []report.Group{}, Trend: []report.TrendPoint{}}
 
 	for _, a := range spec.Agreements {
 		af := report.AgreementFigures{Agreement: a.Name, Desk: a.Desk(), Kind: a.Kind, Provider: a.Provider, Consumer: a.Consumer,

@@ -125,8 +125,8 @@ type Spec struct {
 // three to seven, seven to thirty, and thirty days or more.
 var DefaultAgeing = []time.Duration{0, 24 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour}
 
-// Report is the outcome of Compute. Its lists are never nil, so that its
-// JSON always has arrays where Schema says so.
+// Report is the outcome of Compute. Its lists but Groups are never nil, so
+// that its JSON always has arrays where Schema says so.
 type Report struct {
 	Period Period `json:"period"`
 	// Zone is the IANA name of the time zone of the period's calendar,
@@ -155,8 +155,11 @@ type Report struct {
 	// period's end, and only the metrics of its organisation's agreements
 	// (the desk's SLAs for the desk's groups, a supplier's UCs for its
 	// teams). Groups come by organisation in the order of Spec.Groups, then
-	// by name and key.
-	Groups []Group `json:"groups"`
+	// by name and key. Unlike the other lists it is nil, and left out of
+	// the JSON, when it has no group: a report that breaks down no group
+	// reads as every report before groups existed, follow-ups frozen then
+	// included.
+	Groups []Group `json:"groups,omitempty"`
 	// Trend holds the previous periods, oldest first, then this one.
 	Trend []TrendPoint `json:"trend"`
 }

@@ -76,7 +76,7 @@ var (
 			"Priorities": "Total broken down by priority.",
 			"Suppliers":  "Total broken down by supplier: the tickets each held, with only its own agreements' metrics.",
 			"Categories": "Total broken down by category.",
-			"Groups":     "Total broken down by the groups of the organisations the report was asked to break down (its reader's own): the tickets each held, with only its organisation's agreements' metrics.",
+			"Groups":     "Total broken down by the groups of the organisations the report was asked to break down (its reader's own, and a desk's suppliers'): the tickets each held, with only its organisation's agreements' metrics. Absent when no such group held a ticket.",
 			"Trend":      "The previous periods, oldest first, then this one.",
 			"Zone":       "The IANA name of the time zone of the period's calendar, such as Europe/Stockholm; the times are in it. Absent for a fixed offset.",
 			"Partial":    "Present and true when the period had not ended when the report was made: the figures are those at as_of, and will change.",
