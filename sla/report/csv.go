@@ -166,8 +166,8 @@ func (l layout) columnName(i int) string {
 // the one it added.
 //
 // A report that the form cannot carry exactly is refused with a
-// CodeInvalid error before anything is written: two groups of a section with
-// one key (or two agreements with one name and desk, or two trend points
+// CodeInvalid error before anything is written: an organisation on a group
+// of another section than Groups, two groups of a section with one key (or two agreements with one name and desk, or two trend points
 // with one period), a metric without a name, an agreement metric whose
 // agreement, desk, kind, provider or objective is not its agreement's, age buckets
 // not in increasing order, a time whose offset has seconds, text with a

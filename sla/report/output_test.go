@@ -596,6 +596,10 @@ func TestWriteCSVRefuses(t *testing.T) {
 		{"NaN", func(r *report.Report) { r.Total.Metrics[0].Compliance = new(math.NaN()) }, `(compliance): "NaN" is not a number from 0 to 1`},
 		{"negative count", func(r *report.Report) { r.Suppliers[2].Figures.Registered = -1 }, `(registered): "-1" is not a count`},
 		{"unknown kind", func(r *report.Report) { r.Categories[1].Figures.Metrics[1].Kind = "XLA" }, `(kind): "XLA" is not SLA, OLA or UC`},
+		// Only a group row has an organisation column.
+		{"organisation outside groups", func(r *report.Report) { r.Suppliers[0].Organisation = desk }, "which only groups have"},
+		{"duplicate group", func(r *report.Report) { r.Groups[1].Key = r.Groups[0].Key }, "appears twice"},
+		{"negative moves", func(r *report.Report) { r.Groups[0].Figures.Moves = -1 }, `(moves): "-1" is not a count`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := richReport()
@@ -625,6 +629,13 @@ func TestReadCSVErrors(t *testing.T) {
 	// newlines up to the supplier section.
 	row := func(i int) []string { return splitCSV(t, []byte(header+lines[i]))[1] }
 	join := func(f []string) string { return strings.Join(f, ",") + "\n" }
+	// groupLine is the rich report's first group row.
+	var groupLine string
+	for _, line := range lines {
+		if strings.Contains(line, ",group,"+secondLine.String()+",") {
+			groupLine = line
+		}
+	}
 	set := func(i int, col int, v string) string {
 		f := row(i)
 		f[col] = v
@@ -687,6 +698,9 @@ func TestReadCSVErrors(t *testing.T) {
 		{"age bucket in trend", header + lines[1] + setLine(t, header, lastLine(lines), cAge1, "2"),
 			"column 20 (backlog_over_24h0m0s): must be empty in a trend row"},
 		{"consumer in total", set(1, cConsumer, desk.String()), "line 2, column 28 (consumer): must be empty in a total row"},
+		{"organisation in total", set(1, cName+1, desk.String()), "line 2, column 6 (organisation): must be empty in a total row"},
+		{"group organisation not an ID", header + lines[1] + setLine(t, header, groupLine, cName+1, "desk"),
+			`line 3, column 6 (organisation): "desk" is not an ID`},
 		{"provider name in total", set(1, cProviderName, "x"), "line 2, column 29 (provider_name): must be empty in a total row"},
 		{"consumer name in trend", header + lines[1] + setLine(t, header, lastLine(lines), cConsumerName, "x"),
 			"column 30 (consumer_name): must be empty in a trend row"},
