@@ -836,6 +836,9 @@ func fuzzSeeds(t *testing.T) map[string]struct {
 		"rich_head": {pick(func(_ int, rec []string) bool { return rec[2] == "total" || rec[2] == "agreement" }), ""},
 		// A total row, the last category and the trend.
 		"rich_tail": {pick(func(i int, rec []string) bool { return i == 1 || i == lastCategory || rec[2] == "trend" }), ""},
+		// A total row and the groups, one of them named with a comma and
+		// quotes, each with its organisation.
+		"rich_groups": {pick(func(i int, rec []string) bool { return i == 1 || rec[2] == "group" }), ""},
 	}
 }
 
