@@ -148,6 +148,7 @@ type ticketBody struct {
 	Timeline      itsm.Timeline `json:"timeline"`
 	Reassignments int           `json:"reassignments"`
 	PingPong      int           `json:"ping_pong"`
+	Moves         int           `json:"moves"`
 	Reopened      int           `json:"reopened"`
 	Outcome       *struct {
 		FirstContact bool `json:"first_contact"`
@@ -163,7 +164,7 @@ func decodeTicket(r itsm.Record) (report.Ticket, error) {
 		ID: b.ID, Number: b.Number, Desk: b.Desk, Customer: b.Customer,
 		Service: b.Service, Category: b.Category, Registered: b.Registered, Timeline: b.Timeline,
 		FirstContact:  b.Outcome != nil && b.Outcome.FirstContact,
-		Reassignments: b.Reassignments, PingPong: b.PingPong, Reopened: b.Reopened,
+		Reassignments: b.Reassignments, PingPong: b.PingPong, Moves: b.Moves, Reopened: b.Reopened,
 	}, nil
 }
 
@@ -174,6 +175,6 @@ func (inc *Incident) Ticket() report.Ticket {
 		Service: inc.Service, Category: inc.Category, Registered: inc.Registered,
 		Timeline:      slices.Clone(inc.Timeline),
 		FirstContact:  inc.Outcome != nil && inc.Outcome.FirstContact,
-		Reassignments: inc.Reassignments, PingPong: inc.PingPong, Reopened: inc.Reopened,
+		Reassignments: inc.Reassignments, PingPong: inc.PingPong, Moves: inc.Moves, Reopened: inc.Reopened,
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -255,7 +256,7 @@ func wantTicket(inc *incident.Incident) report.Ticket {
 		ID: inc.ID, Number: inc.Number.String(), Desk: inc.Desk, Customer: inc.Customer,
 		Service: inc.Service, Category: inc.Category, Registered: inc.Registered, Timeline: inc.Timeline,
 		FirstContact:  inc.Outcome != nil && inc.Outcome.FirstContact,
-		Reassignments: inc.Reassignments, PingPong: inc.PingPong, Reopened: inc.Reopened,
+		Reassignments: inc.Reassignments, PingPong: inc.PingPong, Moves: inc.Moves, Reopened: inc.Reopened,
 	}
 }
 
@@ -265,7 +266,7 @@ func sameTicket(a, b report.Ticket) bool {
 	return a.ID == b.ID && a.Number == b.Number && a.Desk == b.Desk && a.Customer == b.Customer &&
 		a.Service == b.Service && a.Category == b.Category && a.Registered.Equal(b.Registered) &&
 		a.FirstContact == b.FirstContact && a.Reassignments == b.Reassignments &&
-		a.PingPong == b.PingPong && a.Reopened == b.Reopened &&
+		a.PingPong == b.PingPong && a.Moves == b.Moves && a.Reopened == b.Reopened &&
 		slices.EqualFunc(a.Timeline, b.Timeline, func(x, y itsm.Interval) bool {
 			return x.Start.Equal(y.Start) && x.State == y.State && x.Holder == y.Holder &&
 				x.Group == y.Group && x.Priority == y.Priority && x.Update == y.Update
@@ -525,5 +526,56 @@ func TestTicketsCancelAndStop(t *testing.T) {
 	}
 	if all, err := collect(w.svc.Tickets(w.ctx, w.agent, p)); err != nil || len(all) != 5 {
 		t.Errorf("after stopping early: %d tickets, error %v; want 5", len(all), err)
+	}
+}
+
+// An incident registered into the desk's first line, moved to its second
+// line and delegated to a team of the network supplier, which moves it to
+// its wifi team and reports it resolved: its ticket carries the groups and the two
+// moves, and the desk's report breaks down by its own groups only, each
+// with the moves of the tickets it held.
+func TestTicketsCarryGroupsAndMoves(t *testing.T) {
+	w := newWorld(t)
+	r := reqRegistration(w, "wifi down in the library")
+	r.Group = w.g("first line")
+	inc := w.must(w.svc.Register(w.ctx, w.agent, r))
+	w.clock.Advance(time.Minute)
+	w.must(w.svc.Assign(w.ctx, w.agent, inc.ID, incident.AssignTo{Group: w.g("second line")}))
+	w.clock.Advance(time.Minute)
+	w.must(w.svc.Delegate(w.ctx, w.agent, inc.ID, incident.Delegation{Organisation: w.network.ID, Group: w.g("lan")}))
+	w.must(w.svc.Accept(w.ctx, w.netAgent, inc.ID))
+	w.clock.Advance(time.Minute)
+	w.must(w.svc.Assign(w.ctx, w.netAgent, inc.ID, incident.AssignTo{Group: w.g("wifi")}))
+	w.clock.Advance(time.Minute)
+	inc = w.must(w.svc.ReportBack(w.ctx, w.netAgent, inc.ID, incident.Resolution{Code: "hardware", Text: "new access point"}))
+	if inc.Moves != 2 {
+		t.Fatalf("%d moves, want 2", inc.Moves)
+	}
+
+	now := w.clock.Now()
+	p := report.Period{From: now.Add(-time.Hour), To: now.Add(time.Hour)}
+	tickets, err := collect(w.svc.Tickets(w.ctx, w.agent, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tickets) != 1 || tickets[0].Moves != 2 || !sameTicket(tickets[0], wantTicket(inc)) {
+		t.Fatalf("tickets %+v, want one with 2 moves", tickets)
+	}
+	rep, err := report.Compute(report.Spec{Period: p, Now: now.Add(2 * time.Hour), Groups: []itsm.ID{w.desk.ID},
+		Names: map[itsm.ID]string{w.g("first line"): "first line", w.g("second line"): "second line"}}, report.Tickets(tickets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range rep.Groups {
+		got = append(got, fmt.Sprintf("%s of %s: resolved %d, moves %d, reassignments %d",
+			g.Name, g.Organisation, g.Figures.Resolved, g.Figures.Moves, g.Figures.Reassignments))
+	}
+	want := []string{
+		fmt.Sprintf("first line of %s: resolved 1, moves 2, reassignments 0", w.desk.ID),
+		fmt.Sprintf("second line of %s: resolved 1, moves 2, reassignments 0", w.desk.ID),
+	}
+	if !slices.Equal(got, want) || rep.Total.Moves != 2 {
+		t.Errorf("groups %q, total moves %d; want %q and 2: the supplier's teams are not the desk's to break down", got, rep.Total.Moves, want)
 	}
 }

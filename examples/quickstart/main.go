@@ -1,9 +1,14 @@
-// Quickstart is a tour of spoc: a service desk, a network supplier and a
+// Quickstart is a tour of spoc: a service desk with a first and a second
+// line, a network supplier with a routing and a switching team, and a
 // workplace supplier, the city's SLA with the desk and an underpinning
 // contract with each supplier, in Swedish working time around Midsommar 2026.
-// Three incidents go through the chain: one the desk fixes at first contact,
-// one delegated and reported back, and one rejected by the first supplier and
-// re-routed to the second. Every clock of each is printed.
+// Three incidents go through the chain: one the desk's first line fixes at
+// first contact; one the first line moves to the second line, which
+// delegates it to the network supplier's routing team, which moves it to its
+// switching team and reports back; and one rejected by the first supplier
+// and re-routed to the second. Every clock of each is printed, and the day
+// broken down by group, with the moves between groups apart from the
+// re-assignments between organisations.
 //
 //	go run ./examples/quickstart
 package main
@@ -19,10 +24,12 @@ import (
 	"time"
 	_ "time/tzdata" // the zone database travels with the binary
 
+	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/sla"
+	"github.com/spoc-itsm/spoc/sla/report"
 )
 
 const officeJSON = `{"name": "stockholm-office", "location": "Europe/Stockholm",
@@ -122,12 +129,45 @@ func run(w io.Writer) error {
 	clock := itsm.NewManualClock(time.Date(2026, 6, 18, 9, 0, 0, 0, loc))
 	store := memstore.New() // or sqlitestore.Open, pgstore.Open
 	defer store.Close()
+
+	// Each organisation's administrator keeps its groups (SD-11); tickets
+	// name them by ID, so a rename changes no history.
+	groups, err := chain.New(chain.Config{Store: store, Directory: dir, Clock: clock})
+	if err != nil {
+		return err
+	}
+	group := func(org itsm.Organisation, name string, members ...string) (itsm.ID, error) {
+		admin := itsm.Actor{Organisation: org.ID, Person: "admin", Roles: []itsm.Role{itsm.RoleAdmin}}
+		g, err := groups.Create(ctx, admin, org.ID, chain.Definition{Name: name, Members: members})
+		if err != nil {
+			return itsm.ID{}, err
+		}
+		d.names[g.ID] = name
+		return g.ID, nil
+	}
+	var firstLine, secondLine, routing, switching itsm.ID
+	for _, g := range []struct {
+		id      *itsm.ID
+		org     itsm.Organisation
+		name    string
+		members []string
+	}{
+		{&firstLine, d.desk, "first line", []string{"dana"}},
+		{&secondLine, d.desk, "second line", []string{"dana", "sven"}},
+		{&routing, d.network, "routing", []string{"nils"}},
+		{&switching, d.network, "switching", []string{"nils"}},
+	} {
+		if *g.id, err = group(g.org, g.name, g.members...); err != nil {
+			return err
+		}
+	}
+
 	svc, err := incident.New(incident.Config{
 		Store: store, Directory: dir, Permissions: perms, Matrix: itsm.ServiceNowMatrix(),
 		Agreements: ags, Clock: clock,
-		// The delegation contact list (SD-11).
+		// The delegation contact list (SD-11): which supplier and group.
 		Routes: []incident.Route{
-			{Category: "network", Organisation: d.network.ID},
+			{Category: "network", Organisation: d.network.ID, Group: routing},
 			{Category: "workplace", Organisation: d.workplace.ID},
 		},
 	})
@@ -143,6 +183,7 @@ func run(w io.Writer) error {
 			Customer: d.city.ID, Caller: incident.Caller{Person: "ulla", Name: "Ulla", Contact: "+46 70 123 45 67"},
 			Channel: incident.ChannelPhone, Category: category, Summary: summary,
 			Description: "Ulla says: " + summary + ".", Impact: impact, Urgency: urgency,
+			Group: firstLine,
 		})
 	}
 
@@ -170,14 +211,23 @@ func run(w io.Writer) error {
 		}},
 		{"09:25", func() error { return ok(svc.Close(ctx, agent, first.ID, "Your printer works again.")) }},
 
-		// 2. Delegated to the network supplier, which reports back; the
-		// desk informs the user and closes (SD-4).
+		// 2. Moved to the desk's second line, delegated to the network
+		// supplier's routing team, moved to its switching team, reported
+		// back; the desk informs the user and closes (SD-4). The moves
+		// inside the desk and inside the supplier are no re-assignments.
 		{"10:00", func() error {
 			return keep(&second)(register("school network slow", "network", itsm.ImpactMedium, itsm.UrgencyHigh))
 		}},
-		// No organisation given: the routes propose the network supplier.
+		{"10:05", func() error {
+			return ok(svc.Assign(ctx, agent, second.ID, incident.AssignTo{Group: secondLine, Assignee: "sven"}))
+		}},
+		// No organisation given: the routes propose the network supplier's
+		// routing team.
 		{"10:10", func() error { return ok(svc.Delegate(ctx, agent, second.ID, incident.Delegation{})) }},
 		{"10:40", func() error { return ok(svc.Accept(ctx, nils, second.ID)) }},
+		{"10:42", func() error {
+			return ok(svc.Assign(ctx, nils, second.ID, incident.AssignTo{Group: switching, Assignee: "nils"}))
+		}},
 		{"10:45", func() error { return ok(svc.SetReference(ctx, nils, second.ID, "NET-4711")) }},
 		{"12:00", func() error { return ok(svc.Update(ctx, nils, second.ID, "A switch port flaps; replacing it.")) }},
 		{"14:30", func() error {
@@ -250,9 +300,37 @@ func run(w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s  %-28s %-11s holder %-18s re-assignments %d, first contact %t\n",
-			inc.Number, inc.Summary, inc.State, d.names[inc.Holder], inc.Reassignments,
+		holder := d.names[inc.Holder]
+		if !inc.Group.IsZero() {
+			holder += " / " + d.names[inc.Group]
+		}
+		fmt.Fprintf(w, "%s  %-28s %-11s holder %-30s re-assignments %d, moves %d, first contact %t\n",
+			inc.Number, inc.Summary, inc.State, holder, inc.Reassignments, inc.Moves,
 			inc.Outcome != nil && inc.Outcome.FirstContact)
+	}
+
+	// The day so far, as the desk reports it, broken down by its groups
+	// and its suppliers' (SL-2): a group counts the tickets it held.
+	day := report.Period{From: time.Date(2026, 6, 18, 0, 0, 0, 0, loc), To: time.Date(2026, 6, 19, 0, 0, 0, 0, loc)}
+	rep, err := report.Compute(report.Spec{Period: day, Agreements: ags, Names: d.names, Now: now,
+		Groups: []itsm.ID{d.desk.ID, d.network.ID}}, svc.Tickets(ctx, agent, day))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nThe day by group:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  group\torganisation\tregistered\tresolved\tre-assignments\tmoves\topen\tbreaches")
+	for _, g := range rep.Groups {
+		f := g.Figures
+		breaches := 0
+		for _, m := range f.Metrics {
+			breaches += m.Breached
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", g.Name, d.names[g.Organisation],
+			f.Registered, f.Resolved, f.Reassignments, f.Moves, f.Backlog.Open, breaches)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
 	}
 
 	// What the desk chases: the running clocks, soonest due first, found

@@ -4479,7 +4479,7 @@ components:
       type: object
       description: The numbers of one group of tickets in the period.
       additionalProperties: false
-      required: [registered, resolved, closed, cancelled, first_contact, first_contact_rate, reassignments, ping_pong, reopened, reopen_rate, backlog, metrics]
+      required: [registered, resolved, closed, cancelled, first_contact, first_contact_rate, reassignments, ping_pong, moves, reopened, reopen_rate, backlog, metrics]
       x-go-type: report.Figures
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/sla/report
@@ -4509,6 +4509,9 @@ components:
         ping_pong:
           type: integer
           description: Delegations to an organisation that had held the ticket before (SD-7), of the tickets resolved in the period.
+        moves:
+          type: integer
+          description: Changes from one group to another inside the holding organisation, of the tickets resolved in the period - not re-assignments, which are between organisations.
         reopened:
           type: integer
           description: Tickets resolved in the period that were reopened at least once.
@@ -4534,10 +4537,14 @@ components:
       properties:
         key:
           type: string
-          description: A priority (P2), a supplier's ID, or a category (empty for none).
+          description: A priority (P2), a supplier's ID, a category (empty for none), or a group's ID.
         name:
           type: string
           description: The display name of the key, when it has one.
+        organisation:
+          description: The organisation of a group of groups; absent in the other breakdowns.
+          allOf:
+            - $ref: '#/components/schemas/ID'
         figures:
           $ref: '#/components/schemas/Figures'
     MetricPoint:
@@ -4638,6 +4645,11 @@ components:
         categories:
           type: array
           description: Total broken down by category.
+          items:
+            $ref: '#/components/schemas/Group'
+        groups:
+          type: array
+          description: Total broken down by the groups the caller may list - its own organisation's and, for a desk, those of the suppliers whose agreements it consumes - the tickets each held, with only its organisation's agreements' metrics. Absent when no such group held a ticket.
           items:
             $ref: '#/components/schemas/Group'
         trend:

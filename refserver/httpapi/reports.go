@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -79,6 +80,49 @@ func orgNames(ctx context.Context, dir followup.Directory, ags []*sla.Agreement,
 	return names, nil
 }
 
+// reportGroups returns the organisations whose groups the report of who
+// breaks down, and adds their groups' names to names: who's own
+// organisation, and the providers of the UCs and OLAs it consumes, whose
+// groups a desk's agents read to delegate to them (decision 52). An
+// organisation whose groups who may not know of is left out, as it is of
+// ListGroups, so a report never names a group its reader could not list;
+// a server without groups breaks down none.
+func (a *API) reportGroups(ctx context.Context, who itsm.Actor, ags []*sla.Agreement, names map[itsm.ID]string) ([]itsm.ID, error) {
+	if a.chain == nil {
+		return nil, nil
+	}
+	orgs := []itsm.ID{who.Organisation}
+	for _, ag := range ags {
+		if ag.Kind != sla.KindSLA && ag.Consumer == who.Organisation && !slices.Contains(orgs, ag.Provider) {
+			orgs = append(orgs, ag.Provider)
+		}
+	}
+	var out []itsm.ID
+	for _, org := range orgs {
+		var after itsm.Cursor
+		for {
+			page, err := a.chain.List(ctx, who, org, chain.ListOptions{Limit: itsm.MaxLimit, After: after})
+			if itsm.IsCode(err, itsm.CodeNotFound) || itsm.IsCode(err, itsm.CodeForbidden) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			if after == "" {
+				out = append(out, org)
+			}
+			for _, g := range page.Groups {
+				names[g.ID] = g.Name
+			}
+			if page.Next == "" {
+				break
+			}
+			after = page.Next
+		}
+	}
+	return out, nil
+}
+
 // GetReport computes the report of the period over the agreements the
 // caller's organisation sees (as ListAgreements shows them) and the
 // incidents it may report on.
@@ -122,8 +166,12 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 	if err != nil {
 		return nil, err
 	}
+	groupsOf, err := a.reportGroups(ctx, who, ags, names)
+	if err != nil {
+		return nil, err
+	}
 	spec := report.Spec{Period: report.Period{From: p.From, To: p.To}, Previous: p.Previous, Agreements: ags, Names: names,
-		Now: a.clock.Now()}
+		Groups: groupsOf, Now: a.clock.Now()}
 	rep, err := report.Compute(spec, a.svc.Tickets(ctx, who, spec.Span()))
 	if err != nil {
 		return nil, err

@@ -111,6 +111,15 @@ const (
 // ticket's priority); Agreements list all of each agreement's metrics, so
 // that every credit has all its inputs.
 //
+// Groups has a group for each group of an organisation of Spec.Groups that
+// held a ticket (an interval before To names it), with the tickets it held
+// as a supplier's group has those its supplier held: its backlog is the
+// open tickets it ever held, not only those it holds at To. Its metrics are
+// those of the agreements its organisation provides, and its durations
+// those of its own tickets' clocks. Moves, like re-assignments, are the
+// ticket's counter as given, summed over the tickets resolved in the
+// period. Groups are not in the trend.
+//
 // Percentiles are nearest-rank: the median of n sorted durations is the
 // ceil(n/2)-th and P90 the ceil(0.9 n)-th, so that each is a duration some
 // ticket really took rather than an interpolation nobody saw. The mean is
@@ -187,6 +196,9 @@ func checkSpec(spec *Spec) error {
 			}
 		}
 	}
+	if slices.Contains(spec.Groups, itsm.ID{}) {
+		return invalid("the organisations whose groups to break down include an empty ID")
+	}
 	for i, d := range spec.Ageing {
 		if (i == 0 && d != 0) || (i > 0 && d <= spec.Ageing[i-1]) {
 			return invalid("ageing %v must start at 0 and increase", spec.Ageing)
@@ -211,9 +223,9 @@ func checkTicket(t *Ticket) error {
 		return invalid("the timeline is empty")
 	case t.Desk.IsZero():
 		return invalid("desk is empty")
-	case t.Reassignments < 0 || t.PingPong < 0 || t.Reopened < 0:
-		return invalid("reassignments %d, ping-pong %d and reopened %d must not be negative",
-			t.Reassignments, t.PingPong, t.Reopened)
+	case t.Reassignments < 0 || t.PingPong < 0 || t.Moves < 0 || t.Reopened < 0:
+		return invalid("reassignments %d, ping-pong %d, moves %d and reopened %d must not be negative",
+			t.Reassignments, t.PingPong, t.Moves, t.Reopened)
 	case t.PingPong > t.Reassignments:
 		// Every ping-pong is a re-assignment (SD-7).
 		return invalid("ping-pong %d exceeds reassignments %d", t.PingPong, t.Reassignments)
@@ -284,7 +296,7 @@ type tally struct {
 type groupTally struct {
 	registered, resolved, closed, cancelled         int
 	firstContact, reassignments, pingPong, reopened int
-	open                                            int
+	moves, open                                     int
 	ageing                                          []int
 	clocks                                          []tally
 }
@@ -324,11 +336,25 @@ type engine struct {
 	catIndex   map[string]int
 	bySupplier []*groupTally    // reported period, by supplier
 	stopped    [][]stoppedClock // reported period, by clock
-	scratch    struct {         // per ticket
+	// teams are the groups of the organisations of Spec.Groups that held
+	// a ticket, by first appearance, with their tallies and, by clock,
+	// the durations of their clocks that stopped in the reported period;
+	// teamIndex finds a group's index. A ticket falls in several groups,
+	// so their durations cannot be split out of stopped as priorities'
+	// are.
+	teams     []teamKey
+	teamIndex map[itsm.ID]int
+	byTeam    []*groupTally
+	teamTimes [][][]time.Duration
+	scratch   struct { // per ticket
 		held, applies, member []bool
 		groups                []*groupTally
+		teams                 []int
 	}
 }
+
+// teamKey is a group of Report.Groups: its ID and organisation.
+type teamKey struct{ org, group itsm.ID }
 
 func newEngine(spec Spec) (*engine, error) {
 	if spec.Now.IsZero() {
@@ -357,13 +383,14 @@ func newEngine(spec Spec) (*engine, error) {
 		last.To = spec.Now
 	}
 	e := &engine{
-		spec:     spec,
-		shown:    shown,
-		periods:  periods,
-		ageing:   spec.Ageing,
-		resolved: spec.Resolved,
-		ended:    spec.Ended,
-		catIndex: make(map[string]int),
+		spec:      spec,
+		shown:     shown,
+		periods:   periods,
+		ageing:    spec.Ageing,
+		resolved:  spec.Resolved,
+		ended:     spec.Ended,
+		catIndex:  make(map[string]int),
+		teamIndex: make(map[itsm.ID]int),
 	}
 	// Empty sets count as unset: no report wants no buckets or no way out
 	// of the backlog, and a decoded JSON [] should not mean that.
@@ -511,7 +538,21 @@ func (e *engine) addTo(t *Ticket, k int) error {
 			}
 		}
 	}
-	e.scratch.groups = groups
+	nSuppliers := len(groups)
+	teams := e.scratch.teams[:0]
+	if reported && len(e.spec.Groups) > 0 {
+		for i := 0; i <= end; i++ {
+			iv := &tl[i]
+			if iv.Group.IsZero() || !slices.Contains(e.spec.Groups, iv.Holder) {
+				continue
+			}
+			if g := e.teamGroup(iv.Holder, iv.Group); !slices.Contains(teams, g) {
+				teams = append(teams, g)
+				groups = append(groups, e.byTeam[g])
+			}
+		}
+	}
+	e.scratch.groups, e.scratch.teams = groups, teams
 
 	// Counters.
 	var registered, resolved, closed, cancelled bool
@@ -547,6 +588,7 @@ func (e *engine) addTo(t *Ticket, k int) error {
 			g.firstContact += b2i(t.FirstContact)
 			g.reassignments += t.Reassignments
 			g.pingPong += t.PingPong
+			g.moves += t.Moves
 			g.reopened += b2i(t.Reopened > 0)
 		}
 		if open {
@@ -568,11 +610,22 @@ func (e *engine) addTo(t *Ticket, k int) error {
 		if !ok {
 			continue
 		}
-		for gi, g := range groups {
+		for gi, g := range groups[:nSuppliers] {
 			if gi >= nGeneral && (c.supplier < 0 || e.bySupplier[c.supplier] != g) {
 				continue // a supplier's group has only its own metrics
 			}
 			g.clocks[j].add(o)
+		}
+		// A group has only its organisation's agreements' metrics.
+		provider := e.spec.Agreements[c.agreement].Provider
+		for _, g := range teams {
+			if e.teams[g].org != provider {
+				continue
+			}
+			e.byTeam[g].clocks[j].add(o)
+			if o.stopped {
+				e.teamTimes[g][j] = append(e.teamTimes[g][j], o.elapsed)
+			}
 		}
 		if reported && o.stopped {
 			e.stopped[j] = append(e.stopped[j], stoppedClock{elapsed: o.elapsed, priority: prio, category: cat})
@@ -596,6 +649,21 @@ func (e *engine) priorityGroup(p itsm.Priority) int32 {
 		e.priorities = append(e.priorities, e.newGroup())
 	}
 	return int32(i)
+}
+
+// teamGroup returns the index of group of organisation org in e.teams,
+// adding it at its first appearance. A group's ID is its own (a group
+// belongs to one organisation), so the ID alone finds it.
+func (e *engine) teamGroup(org, group itsm.ID) int {
+	i, ok := e.teamIndex[group]
+	if !ok {
+		i = len(e.teams)
+		e.teamIndex[group] = i
+		e.teams = append(e.teams, teamKey{org: org, group: group})
+		e.byTeam = append(e.byTeam, e.newGroup())
+		e.teamTimes = append(e.teamTimes, make([][]time.Duration, len(e.clocks)))
+	}
+	return i
 }
 
 func (e *engine) categoryGroup(c string) int32 {
@@ -794,6 +862,17 @@ func (e *engine) report() *Report {
 		r.Categories = append(r.Categories, Group{Key: e.catKeys[i],
 			Figures: e.figures(e.categories[i], func(j int) []time.Duration { return byCat[j][i] }, nil)})
 	}
+	for _, i := range sortedIndexes(e.teams, func(a, b teamKey) int {
+		return cmp.Or(cmp.Compare(slices.Index(e.spec.Groups, a.org), slices.Index(e.spec.Groups, b.org)),
+			cmp.Compare(e.spec.Names[a.group], e.spec.Names[b.group]), cmp.Compare(a.group.String(), b.group.String()))
+	}) {
+		k := e.teams[i]
+		for _, d := range e.teamTimes[i] {
+			slices.Sort(d)
+		}
+		r.Groups = append(r.Groups, Group{Key: k.group.String(), Name: e.spec.Names[k.group], Organisation: k.org,
+			Figures: e.figures(e.byTeam[i], func(j int) []time.Duration { return e.teamTimes[i][j] }, nil)})
+	}
 	for k, p := range e.shown {
 		g := e.totals[k]
 		tp := TrendPoint{Period: p, Registered: g.registered, Resolved: g.resolved, Backlog: g.open,
@@ -850,7 +929,7 @@ func splitDurations(sc []stoppedClock, n int, key func(stoppedClock) int32) [][]
 func (e *engine) figures(g *groupTally, durations func(j int) []time.Duration, own func(j int) bool) Figures {
 	f := Figures{
 		Registered: g.registered, Resolved: g.resolved, Closed: g.closed, Cancelled: g.cancelled,
-		FirstContact: g.firstContact, Reassignments: g.reassignments, PingPong: g.pingPong, Reopened: g.reopened,
+		FirstContact: g.firstContact, Reassignments: g.reassignments, PingPong: g.pingPong, Moves: g.moves, Reopened: g.reopened,
 		Backlog: Backlog{Open: g.open, Ageing: make([]AgeBucket, len(e.ageing))},
 		Metrics: []MetricFigures{},
 	}

@@ -697,6 +697,7 @@ func TestComputeInvalidSpec(t *testing.T) {
 		{"ageing not increasing", func(s *report.Spec) { s.Ageing = []time.Duration{0, time.Hour, time.Hour} }, "ageing"},
 		{"empty resolved state", func(s *report.Spec) { s.Resolved = []itsm.State{sResolved, ""} }, "resolved states"},
 		{"empty ended state", func(s *report.Spec) { s.Ended = []itsm.State{""} }, "ended states"},
+		{"empty group organisation", func(s *report.Spec) { s.Groups = []itsm.ID{gDesk, {}} }, "include an empty ID"},
 		{"trend beyond time", func(s *report.Spec) {
 			// 229 years and a second, stepped back by its duration twice,
 			// beyond the range of time.Duration.
@@ -745,6 +746,7 @@ func TestComputeInvalidTicket(t *testing.T) {
 		{"no priority", func(tk *report.Ticket) { tk.Timeline[0].Priority = 0 }, "timeline interval 0: priority 0"},
 		{"negative reassignments", func(tk *report.Ticket) { tk.Reassignments = -1 }, "must not be negative"},
 		{"negative reopens", func(tk *report.Ticket) { tk.Reopened = -1 }, "must not be negative"},
+		{"negative moves", func(tk *report.Ticket) { tk.Moves = -1 }, "moves -1"},
 		{"ping-pong beyond reassignments", func(tk *report.Ticket) { tk.PingPong = 3 }, "ticket INC5: ping-pong 3 exceeds reassignments 2"},
 		{"unnamed", func(tk *report.Ticket) { tk.Number = ""; tk.Desk = itsm.ID{} }, "desk is empty"},
 	} {

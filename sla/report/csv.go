@@ -25,6 +25,7 @@ const (
 	sectionPriority  = "priority"
 	sectionSupplier  = "supplier"
 	sectionCategory  = "category"
+	sectionGroup     = "group"
 	sectionTrend     = "trend"
 )
 
@@ -38,6 +39,7 @@ const (
 	colSection
 	colKey
 	colName
+	colOrganisation
 	colRegistered
 	colResolved
 	colClosed
@@ -46,6 +48,7 @@ const (
 	colFirstContactRate
 	colReassignments
 	colPingPong
+	colMoves
 	colReopened
 	colReopenRate
 	colBacklogOpen
@@ -76,9 +79,9 @@ const (
 )
 
 var columnNames = [numColumns]string{
-	"period_from", "period_to", "section", "key", "name",
+	"period_from", "period_to", "section", "key", "name", "organisation",
 	"registered", "resolved", "closed", "cancelled", "first_contact", "first_contact_rate",
-	"reassignments", "ping_pong", "reopened", "reopen_rate", "backlog_open",
+	"reassignments", "ping_pong", "moves", "reopened", "reopen_rate", "backlog_open",
 	"agreement", "desk", "kind", "provider", "consumer", "provider_name", "consumer_name",
 	"objective", "metric", "met", "breached",
 	"compliance", "shortfall", "stopped", "mean", "median", "p90", "missed",
@@ -133,8 +136,8 @@ func (l layout) columnName(i int) string {
 //
 // The sections are total (one group, key empty), agreement (key: the
 // agreement's name; the agreement is its name and desk, since names are
-// unique per desk), priority, supplier and category (key: the Group's key),
-// and trend (key: the trend period as an ISO 8601 interval, from/to; its
+// unique per desk), priority, supplier, category and group (key: the
+// Group's key; a group row also fills organisation), and trend (key: the trend period as an ISO 8601 interval, from/to; its
 // rows fill registered, resolved, backlog_open and the metric's agreement,
 // desk, provider, metric, met, breached and compliance). A group with no metrics
 // has one row whose metric columns are empty. Only agreement rows fill
@@ -163,8 +166,8 @@ func (l layout) columnName(i int) string {
 // the one it added.
 //
 // A report that the form cannot carry exactly is refused with a
-// CodeInvalid error before anything is written: two groups of a section with
-// one key (or two agreements with one name and desk, or two trend points
+// CodeInvalid error before anything is written: an organisation on a group
+// of another section than Groups, two groups of a section with one key (or two agreements with one name and desk, or two trend points
 // with one period), a metric without a name, an agreement metric whose
 // agreement, desk, kind, provider or objective is not its agreement's, age buckets
 // not in increasing order, a time whose offset has seconds, text with a
@@ -247,6 +250,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 		set(colFirstContactRate, optionalCell(f.FirstContactRate, floatCell))
 		set(colReassignments, strconv.Itoa(f.Reassignments))
 		set(colPingPong, strconv.Itoa(f.PingPong))
+		set(colMoves, strconv.Itoa(f.Moves))
 		set(colReopened, strconv.Itoa(f.Reopened))
 		set(colReopenRate, optionalCell(f.ReopenRate, floatCell))
 		set(colBacklogOpen, strconv.Itoa(f.Backlog.Open))
@@ -315,6 +319,9 @@ func encodeCSV(r *Report) ([][]string, error) {
 		for _, g := range s.groups {
 			base := newRow(s.name, g.Key)
 			base[l.pos(colName)] = textCell(g.Name)
+			if !g.Organisation.IsZero() {
+				base[l.pos(colOrganisation)] = g.Organisation.String()
+			}
 			figures(base, &g.Figures)
 			rows(base, len(g.Figures.Metrics), func(row []string, i int) { metric(row, &g.Figures.Metrics[i], true) })
 		}
@@ -347,6 +354,7 @@ type groupSection struct {
 func groupSections(r *Report) []groupSection {
 	return []groupSection{
 		{sectionPriority, r.Priorities}, {sectionSupplier, r.Suppliers}, {sectionCategory, r.Categories},
+		{sectionGroup, r.Groups},
 	}
 }
 
@@ -457,6 +465,10 @@ func checkCSVForm(r *Report) error {
 				return invalid("%s appears twice", where)
 			}
 			keys[g.Key] = true
+			if s.name != sectionGroup && !g.Organisation.IsZero() {
+				// Only a group row has an organisation column to carry it.
+				return invalid("%s has organisation %s, which only groups have", where, g.Organisation)
+			}
 			if err := metrics(where, g.Figures.Metrics); err != nil {
 				return err
 			}
@@ -613,6 +625,8 @@ var roles = func() map[string][numColumns]role {
 	}
 	total := figures
 	figures[colName] = roleGroup
+	group := figures
+	group[colOrganisation] = roleGroup
 
 	for _, c := range []column{colAgreement, colDesk, colKind, colProvider, colConsumer, colProviderName, colConsumerName,
 		colObjective, colCreditPercent, colCreditAmount, colCreditCurrency} {
@@ -629,19 +643,20 @@ var roles = func() map[string][numColumns]role {
 	for _, c := range []column{colAgreement, colDesk, colProvider, colMetric, colMet, colBreached, colCompliance} {
 		trend[c] = roleMetric
 	}
-	for _, r := range []*[numColumns]role{&total, &figures, &agreement, &trend} {
+	for _, r := range []*[numColumns]role{&total, &figures, &group, &agreement, &trend} {
 		r[colPeriodFrom], r[colPeriodTo], r[colSection] = roleGroup, roleGroup, roleGroup
 		r[colZone], r[colAsOf] = roleGroup, roleGroup
 	}
 	return map[string][numColumns]role{
 		sectionTotal: total, sectionAgreement: agreement, sectionTrend: trend,
-		sectionPriority: figures, sectionSupplier: figures, sectionCategory: figures,
+		sectionPriority: figures, sectionSupplier: figures, sectionCategory: figures, sectionGroup: group,
 	}
 }()
 
 // hasFigures holds the sections whose rows carry a group's Figures, and so
 // its age buckets.
-var hasFigures = map[string]bool{sectionTotal: true, sectionPriority: true, sectionSupplier: true, sectionCategory: true}
+var hasFigures = map[string]bool{sectionTotal: true, sectionPriority: true, sectionSupplier: true, sectionCategory: true,
+	sectionGroup: true}
 
 // decoder reads the records of one file after its header.
 type decoder struct {
@@ -874,7 +889,7 @@ func (d *decoder) row() error {
 	section := d.cell(colSection)
 	roles, ok := roles[section]
 	if !ok {
-		return d.fail(colSection, "%q is not one of total, agreement, priority, supplier, category and trend", section)
+		return d.fail(colSection, "%q is not one of total, agreement, priority, supplier, category, group and trend", section)
 	}
 	if d.firstLine == 0 {
 		p, err := d.period(colPeriodFrom, d.cell(colPeriodFrom), d.cell(colPeriodTo))
@@ -1032,8 +1047,16 @@ func (d *decoder) openGroup(section string) error {
 		return d.trendGroup()
 	}
 	g := Group{Key: cellText(d.cell(colKey)), Name: cellText(d.cell(colName))}
+	if section == sectionGroup && d.cell(colOrganisation) != "" {
+		org, err := d.id(colOrganisation)
+		if err != nil {
+			return err
+		}
+		g.Organisation = org
+	}
 	list := map[string]*[]Group{
 		sectionPriority: &d.rep.Priorities, sectionSupplier: &d.rep.Suppliers, sectionCategory: &d.rep.Categories,
+		sectionGroup: &d.rep.Groups,
 	}[section]
 	*list = append(*list, g)
 	return d.figuresGroup(&(*list)[len(*list)-1].Figures)
@@ -1047,7 +1070,7 @@ func (d *decoder) figuresGroup(f *Figures) error {
 	}{
 		{colRegistered, &f.Registered}, {colResolved, &f.Resolved}, {colClosed, &f.Closed},
 		{colCancelled, &f.Cancelled}, {colFirstContact, &f.FirstContact},
-		{colReassignments, &f.Reassignments}, {colPingPong, &f.PingPong}, {colReopened, &f.Reopened},
+		{colReassignments, &f.Reassignments}, {colPingPong, &f.PingPong}, {colMoves, &f.Moves}, {colReopened, &f.Reopened},
 		{colBacklogOpen, &f.Backlog.Open},
 	}
 	for _, n := range counts {

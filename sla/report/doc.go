@@ -1,7 +1,9 @@
 // Package report computes service-level reports for a period (SL-2, SL-4,
 // SL-6): how the whole support chain and each supplier met their agreements,
-// with counts, compliance against the objective, working-time durations,
-// first-contact resolution, re-assignments and ping-pong, reopen rate,
+// broken down by priority, supplier, category and, for the organisations a
+// Spec names, by group, with counts, compliance against the objective,
+// working-time durations, first-contact resolution, re-assignments between
+// organisations and ping-pong, moves between groups inside one, reopen rate,
 // backlog and its ageing, missed update intervals, the trend over previous
 // periods and the service credits owed.
 //

@@ -67,11 +67,11 @@ func ExampleWriteCSV() {
 	a := back.Agreements[0]
 	fmt.Printf("read back: %s, %s for %s, p90 %s, credit %d\n", a.Agreement, a.ProviderName, a.ConsumerName, *a.Metrics[0].P90, a.Credit.Amount)
 	// Output:
-	// period_from,period_to,section,key,name,registered,resolved,closed,cancelled,first_contact,first_contact_rate,reassignments,ping_pong,reopened,reopen_rate,backlog_open,backlog_over_0s,backlog_over_24h0m0s,agreement,desk,kind,provider,consumer,provider_name,consumer_name,objective,metric,met,breached,compliance,shortfall,stopped,mean,median,p90,missed,credit_percent,credit_amount,credit_currency,zone,as_of
-	// 2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,total,,,24,20,19,0,8,0.4,1,0,0,0,4,3,1,SLA Gold,0190a000-0000-7000-8000-000000000001,SLA,0190a000-0000-7000-8000-000000000001,,,,0.95,resolution,18,2,0.9,0.05,20,5h0m0s,4h30m0s,9h0m0s,0,,,,,
-	// 2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,agreement,SLA Gold,,,,,,,,,,,,,,,SLA Gold,0190a000-0000-7000-8000-000000000001,SLA,0190a000-0000-7000-8000-000000000001,0190a000-0000-7000-8000-000000000002,Service Desk,Lakeside,0.95,resolution,18,2,0.9,0.05,20,5h0m0s,4h30m0s,9h0m0s,0,5,250000,SEK,,
-	// 2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,priority,P3,,24,20,19,0,8,0.4,1,0,0,0,4,3,1,SLA Gold,0190a000-0000-7000-8000-000000000001,SLA,0190a000-0000-7000-8000-000000000001,,,,0.95,resolution,18,2,0.9,0.05,20,5h0m0s,4h30m0s,9h0m0s,0,,,,,
-	// 2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,trend,2026-03-01T00:00:00Z/2026-04-01T00:00:00Z,,24,20,,,,,,,,,4,,,SLA Gold,0190a000-0000-7000-8000-000000000001,,0190a000-0000-7000-8000-000000000001,,,,,resolution,18,2,0.9,,,,,,,,,,,
+	// period_from,period_to,section,key,name,organisation,registered,resolved,closed,cancelled,first_contact,first_contact_rate,reassignments,ping_pong,moves,reopened,reopen_rate,backlog_open,backlog_over_0s,backlog_over_24h0m0s,agreement,desk,kind,provider,consumer,provider_name,consumer_name,objective,metric,met,breached,compliance,shortfall,stopped,mean,median,p90,missed,credit_percent,credit_amount,credit_currency,zone,as_of
+	// 2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,total,,,,24,20,19,0,8,0.4,1,0,0,0,0,4,3,1,SLA Gold,0190a000-0000-7000-8000-000000000001,SLA,0190a000-0000-7000-8000-000000000001,,,,0.95,resolution,18,2,0.9,0.05,20,5h0m0s,4h30m0s,9h0m0s,0,,,,,
+	// 2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,agreement,SLA Gold,,,,,,,,,,,,,,,,,SLA Gold,0190a000-0000-7000-8000-000000000001,SLA,0190a000-0000-7000-8000-000000000001,0190a000-0000-7000-8000-000000000002,Service Desk,Lakeside,0.95,resolution,18,2,0.9,0.05,20,5h0m0s,4h30m0s,9h0m0s,0,5,250000,SEK,,
+	// 2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,priority,P3,,,24,20,19,0,8,0.4,1,0,0,0,0,4,3,1,SLA Gold,0190a000-0000-7000-8000-000000000001,SLA,0190a000-0000-7000-8000-000000000001,,,,0.95,resolution,18,2,0.9,0.05,20,5h0m0s,4h30m0s,9h0m0s,0,,,,,
+	// 2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,trend,2026-03-01T00:00:00Z/2026-04-01T00:00:00Z,,,24,20,,,,,,,,,,4,,,SLA Gold,0190a000-0000-7000-8000-000000000001,,0190a000-0000-7000-8000-000000000001,,,,,resolution,18,2,0.9,,,,,,,,,,,
 	// read back: SLA Gold, Service Desk for Lakeside, p90 9h0m0s, credit 250000
 }
 

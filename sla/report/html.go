@@ -151,6 +151,8 @@ type htmlGroupRow struct {
 	Resolved     int
 	FirstContact string
 	Reopen       string
+	Reassigned   int
+	Moves        int
 	Backlog      int
 	Breached     int
 }
@@ -268,6 +270,7 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 		{"Reopened", fmt.Sprintf("%d (%s)", t.Reopened, figureText(t.ReopenRate, percent, noneResolved))},
 		{"Re-assignments", strconv.Itoa(t.Reassignments)},
 		{"Ping-pong", strconv.Itoa(t.PingPong)},
+		{"Moves between groups", strconv.Itoa(t.Moves)},
 		{"Open at the end", strconv.Itoa(t.Backlog.Open)},
 	}
 	for j, b := range t.Backlog.Ageing {
@@ -304,17 +307,23 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 	for _, s := range []struct {
 		title  string
 		groups []Group
-	}{{"Priority", r.Priorities}, {"Supplier", r.Suppliers}, {"Category", r.Categories}} {
+	}{{"Priority", r.Priorities}, {"Supplier", r.Suppliers}, {"Category", r.Categories}, {"Group", r.Groups}} {
 		if len(s.groups) == 0 {
 			continue
 		}
 		b := htmlBreakdown{Title: s.title, Caption: "By " + strings.ToLower(s.title)}
 		for _, g := range s.groups {
 			f := &g.Figures
+			label := groupLabel(g)
+			if !g.Organisation.IsZero() {
+				// Two organisations may each have a group of one name.
+				org, _ := orgLabel(g.Organisation, "", names)
+				label += " (" + org + ")"
+			}
 			b.Rows = append(b.Rows, htmlGroupRow{
-				Label: groupLabel(g), Registered: f.Registered, Resolved: f.Resolved,
+				Label: label, Registered: f.Registered, Resolved: f.Resolved,
 				FirstContact: figureText(f.FirstContactRate, percent, noneResolved), Reopen: figureText(f.ReopenRate, percent, noneResolved),
-				Backlog: f.Backlog.Open, Breached: breaches(f),
+				Reassigned: f.Reassignments, Moves: f.Moves, Backlog: f.Backlog.Open, Breached: breaches(f),
 			})
 		}
 		out.Breakdowns = append(out.Breakdowns, b)

@@ -94,6 +94,9 @@ var (
 	network  = itsm.MustParseID("0190a000-0000-7000-8000-00000000000a")
 	acme     = itsm.MustParseID("0190a000-0000-7000-8000-00000000000b")
 	idle     = itsm.MustParseID("0190a000-0000-7000-8000-00000000000c")
+	// secondLine is a group of the desk, idleTeam one of network.
+	secondLine = itsm.MustParseID("0190a000-0000-7000-8000-0000000000d2")
+	idleTeam   = itsm.MustParseID("0190a000-0000-7000-8000-0000000000e1")
 )
 
 // cet is a fixed zone, so that the reports carry an offset without
@@ -172,7 +175,7 @@ func richReport() *report.Report {
 		Period: march,
 		Total: report.Figures{
 			Registered: 52, Resolved: 45, Closed: 41, Cancelled: 2, FirstContact: 18, FirstContactRate: new(0.4),
-			Reassignments: 6, PingPong: 2, Reopened: 3, ReopenRate: new(1.0 / 15),
+			Reassignments: 6, PingPong: 2, Moves: 7, Reopened: 3, ReopenRate: new(1.0 / 15),
 			Backlog: report.Backlog{Open: 11, Ageing: ageing(4, 3, 2, 1, 1)}, Metrics: total,
 		},
 		Agreements: []report.AgreementFigures{
@@ -214,6 +217,16 @@ func richReport() *report.Report {
 				Backlog: report.Backlog{Ageing: ageing(0, 0, 0, 0, 0)}, Metrics: []report.MetricFigures{}}},
 			{Key: apostropheCat, Name: "-1", Figures: report.Figures{Registered: 4, Resolved: 3, FirstContactRate: new(0.0), ReopenRate: new(0.0),
 				Backlog: report.Backlog{Open: 3, Ageing: ageing(0, 1, 1, 0, 1)}, Metrics: []report.MetricFigures{}}},
+		},
+		// The desk's second line moved tickets in and resolved them under
+		// the SLA; a team that held nothing resolved has no rates.
+		Groups: []report.Group{
+			{Key: secondLine.String(), Name: "Second line, \"L2\"", Organisation: desk, Figures: report.Figures{
+				Registered: 20, Resolved: 18, FirstContact: 4, FirstContactRate: new(4.0 / 18), Moves: 7, ReopenRate: new(0.0),
+				Backlog: report.Backlog{Open: 2, Ageing: ageing(1, 1, 0, 0, 0)},
+				Metrics: []report.MetricFigures{slaMetric(sla.MetricResolution, 16, 2, 10, 8, 27, 0)}}},
+			{Key: idleTeam.String(), Organisation: network, Figures: report.Figures{
+				Backlog: report.Backlog{Ageing: ageing(0, 0, 0, 0, 0)}, Metrics: []report.MetricFigures{}}},
 		},
 		Trend: []report.TrendPoint{
 			trendPoint(report.Month(2026, time.January, cet), 61, 58, 9, 50, 2, 20, 1),
@@ -498,8 +511,8 @@ func TestCSVLayout(t *testing.T) {
 	b := writeCSV(t, richReport())
 	records := readRecords(t, b)
 	header := records[0]
-	wantHeader := "period_from,period_to,section,key,name,registered,resolved,closed,cancelled,first_contact," +
-		"first_contact_rate,reassignments,ping_pong,reopened,reopen_rate,backlog_open," +
+	wantHeader := "period_from,period_to,section,key,name,organisation,registered,resolved,closed,cancelled,first_contact," +
+		"first_contact_rate,reassignments,ping_pong,moves,reopened,reopen_rate,backlog_open," +
 		"backlog_over_0s,backlog_over_24h0m0s,backlog_over_72h0m0s,backlog_over_168h0m0s,backlog_over_720h0m0s," +
 		"agreement,desk,kind,provider,consumer,provider_name,consumer_name,objective,metric,met,breached,compliance,shortfall,stopped,mean,median,p90,missed," +
 		"credit_percent,credit_amount,credit_currency,zone,as_of"
@@ -529,8 +542,9 @@ func TestCSVLayout(t *testing.T) {
 		}
 	}
 	// total 4 metrics; agreements 3+1+1 (no metrics); priorities 1+2;
-	// suppliers 1+1+1; categories 1+2+1+1+1; trend 2 per point.
-	want := map[string]int{"total": 4, "agreement": 5, "priority": 3, "supplier": 3, "category": 6, "trend": 6}
+	// suppliers 1+1+1; categories 1+2+1+1+1; groups 1+1; trend 2 per
+	// point.
+	want := map[string]int{"total": 4, "agreement": 5, "priority": 3, "supplier": 3, "category": 6, "group": 2, "trend": 6}
 	if !reflect.DeepEqual(sections, want) {
 		t.Errorf("rows per section %v, want %v", sections, want)
 	}
@@ -582,6 +596,10 @@ func TestWriteCSVRefuses(t *testing.T) {
 		{"NaN", func(r *report.Report) { r.Total.Metrics[0].Compliance = new(math.NaN()) }, `(compliance): "NaN" is not a number from 0 to 1`},
 		{"negative count", func(r *report.Report) { r.Suppliers[2].Figures.Registered = -1 }, `(registered): "-1" is not a count`},
 		{"unknown kind", func(r *report.Report) { r.Categories[1].Figures.Metrics[1].Kind = "XLA" }, `(kind): "XLA" is not SLA, OLA or UC`},
+		// Only a group row has an organisation column.
+		{"organisation outside groups", func(r *report.Report) { r.Suppliers[0].Organisation = desk }, "which only groups have"},
+		{"duplicate group", func(r *report.Report) { r.Groups[1].Key = r.Groups[0].Key }, "appears twice"},
+		{"negative moves", func(r *report.Report) { r.Groups[0].Figures.Moves = -1 }, `(moves): "-1" is not a count`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := richReport()
@@ -611,6 +629,13 @@ func TestReadCSVErrors(t *testing.T) {
 	// newlines up to the supplier section.
 	row := func(i int) []string { return splitCSV(t, []byte(header+lines[i]))[1] }
 	join := func(f []string) string { return strings.Join(f, ",") + "\n" }
+	// groupLine is the rich report's first group row.
+	var groupLine string
+	for _, line := range lines {
+		if strings.Contains(line, ",group,"+secondLine.String()+",") {
+			groupLine = line
+		}
+	}
 	set := func(i int, col int, v string) string {
 		f := row(i)
 		f[col] = v
@@ -619,9 +644,9 @@ func TestReadCSVErrors(t *testing.T) {
 	// Column indexes in the rich report's file, which has five age buckets;
 	// the messages number the columns from 1.
 	const (
-		cSection, cKey, cName, cRegistered, cRate, cAge1, cDesk, cKind, cProvider = 2, 3, 4, 5, 10, 17, 22, 23, 24
-		cConsumer, cProviderName, cConsumerName                                   = 25, 26, 27
-		cObjective, cMetric, cCompliance, cMean, cCreditAmount                    = 28, 29, 32, 35, 40
+		cSection, cKey, cName, cRegistered, cRate, cAge1, cDesk, cKind, cProvider = 2, 3, 4, 6, 11, 19, 24, 25, 26
+		cConsumer, cProviderName, cConsumerName                                   = 27, 28, 29
+		cObjective, cMetric, cCompliance, cMean, cCreditAmount                    = 30, 31, 34, 37, 42
 	)
 	for c, name := range map[int]string{cSection: "section", cKey: "key", cName: "name", cRegistered: "registered",
 		cRate: "first_contact_rate", cAge1: "backlog_over_24h0m0s", cDesk: "desk", cKind: "kind", cProvider: "provider",
@@ -636,9 +661,9 @@ func TestReadCSVErrors(t *testing.T) {
 	}{
 		{"empty", "", "empty: no header row"},
 		{"header only", header, "no total row"},
-		{"short header", "period_from,period_to\n", "line 1, column 2 (header): 2 columns, want at least 39"},
-		{"wrong header", strings.Replace(header, "closed", "shut", 1), `line 1, column 8 (header): "shut", want "closed"`},
-		{"bad bucket", strings.Replace(header, "backlog_over_24h0m0s", "backlog_over_1d", 1), `line 1, column 18 (header): "backlog_over_1d": the age bucket is not a duration`},
+		{"short header", "period_from,period_to\n", "line 1, column 2 (header): 2 columns, want at least 41"},
+		{"wrong header", strings.Replace(header, "closed", "shut", 1), `line 1, column 9 (header): "shut", want "closed"`},
+		{"bad bucket", strings.Replace(header, "backlog_over_24h0m0s", "backlog_over_1d", 1), `line 1, column 20 (header): "backlog_over_1d": the age bucket is not a duration`},
 		{"buckets out of order", strings.Replace(header, "backlog_over_24h0m0s", "backlog_over_1000h", 1), "age buckets must increase"},
 		{"bare quote", header + `a"b` + "\n", `bare " in non-quoted-field`},
 		{"wrong field count", header + "a,b\n", "wrong number of fields"},
@@ -646,40 +671,43 @@ func TestReadCSVErrors(t *testing.T) {
 		{"bad period", set(1, 0, "2026-03-01"), `line 2, column 1 (period_from): "2026-03-01" is not an RFC 3339 time`},
 		{"other period", header + lines[1] + set(2, 1, "2026-05-01T00:00:00+01:00")[len(header):],
 			"line 3, column 1 (period_from): the period 2026-03-01T00:00:00+01:00 to 2026-05-01T00:00:00+01:00 is not the one on line 2"},
-		{"negative count", set(1, cRegistered, "-3"), `line 2, column 6 (registered): "-3" is not a count`},
-		{"rate above 1", set(1, cRate, "1.5"), `line 2, column 11 (first_contact_rate): "1.5" is not a number from 0 to 1`},
-		{"bucket not a count", set(1, cAge1, "x"), `line 2, column 18 (backlog_over_24h0m0s): "x" is not a count`},
-		{"bad kind", set(1, cKind, "XLA"), `line 2, column 24 (kind): "XLA" is not SLA, OLA or UC`},
-		{"bad desk", set(1, cDesk, "Service Desk"), `line 2, column 23 (desk): "Service Desk" is not an ID`},
-		{"bad provider", set(1, cProvider, "desk"), `line 2, column 25 (provider): "desk" is not an ID`},
-		{"bad duration", set(1, cMean, "1 day"), `line 2, column 36 (mean): "1 day" is not a duration`},
-		{"NaN", set(1, cCompliance, "NaN"), `line 2, column 33 (compliance): "NaN" is not a number`},
+		{"negative count", set(1, cRegistered, "-3"), `line 2, column 7 (registered): "-3" is not a count`},
+		{"rate above 1", set(1, cRate, "1.5"), `line 2, column 12 (first_contact_rate): "1.5" is not a number from 0 to 1`},
+		{"bucket not a count", set(1, cAge1, "x"), `line 2, column 20 (backlog_over_24h0m0s): "x" is not a count`},
+		{"bad kind", set(1, cKind, "XLA"), `line 2, column 26 (kind): "XLA" is not SLA, OLA or UC`},
+		{"bad desk", set(1, cDesk, "Service Desk"), `line 2, column 25 (desk): "Service Desk" is not an ID`},
+		{"bad provider", set(1, cProvider, "desk"), `line 2, column 27 (provider): "desk" is not an ID`},
+		{"bad duration", set(1, cMean, "1 day"), `line 2, column 38 (mean): "1 day" is not a duration`},
+		{"NaN", set(1, cCompliance, "NaN"), `line 2, column 35 (compliance): "NaN" is not a number`},
 		{"name in total", set(1, cName, "x"), "line 2, column 5 (name): must be empty in a total row"},
 		{"key in total", set(1, cKey, "x"), "line 2, column 4 (key): must be empty in a total row"},
-		{"metric cells without metric", set(1, cMetric, ""), "line 2, column 22 (agreement): must be empty in a row without a metric"},
-		{"metric named by an apostrophe alone", set(1, cMetric, "'"), "line 2, column 30 (metric): a metric needs a name"},
+		{"metric cells without metric", set(1, cMetric, ""), "line 2, column 24 (agreement): must be empty in a row without a metric"},
+		{"metric named by an apostrophe alone", set(1, cMetric, "'"), "line 2, column 32 (metric): a metric needs a name"},
 		{"group cell differs", header + lines[1] + set(2, cRegistered, "53")[len(header):],
-			`line 3, column 6 (registered): "53" differs from "52" on line 2, the group's first row`},
+			`line 3, column 7 (registered): "53" differs from "52" on line 2, the group's first row`},
 		{"group apart", header + lines[1] + lines[5] + lines[2], `line 4: total "" appears again after line 2`},
 		{"metric after a row without", header + noMetric(t, header, lines[1]) + lines[1],
 			`line 3: total "" has a row without a metric, which must then be its only row (line 2)`},
 		{"credit amount without percent", header + lines[1] + setLine(t, header, lines[5], cCreditAmount-1, ""),
-			"line 3, column 41 (credit_amount): must be empty when credit_percent is"},
+			"line 3, column 43 (credit_amount): must be empty when credit_percent is"},
 		{"agreement key not its name", header + lines[1] + setLine(t, header, lines[5], cKey, "Other"), `line 3, column 4 (key): "Other" is not the agreement's name "SLA Gold"`},
-		{"objective above 1", header + lines[1] + setLine(t, header, lines[5], cObjective, "95"), `line 3, column 29 (objective): "95" is not a number from 0 to 1`},
+		{"objective above 1", header + lines[1] + setLine(t, header, lines[5], cObjective, "95"), `line 3, column 31 (objective): "95" is not a number from 0 to 1`},
 		{"no total", header + lines[5], "no total row"},
 		{"bad trend key", header + lines[1] + setLine(t, header, lastLine(lines), cKey, "2026-03"), `(key): "2026-03" is not a period from/to`},
 		{"kind in trend", header + lines[1] + setLine(t, header, lastLine(lines), cKind, "SLA"), "(kind): must be empty in a trend row"},
 		{"age bucket in trend", header + lines[1] + setLine(t, header, lastLine(lines), cAge1, "2"),
-			"column 18 (backlog_over_24h0m0s): must be empty in a trend row"},
-		{"consumer in total", set(1, cConsumer, desk.String()), "line 2, column 26 (consumer): must be empty in a total row"},
-		{"provider name in total", set(1, cProviderName, "x"), "line 2, column 27 (provider_name): must be empty in a total row"},
+			"column 20 (backlog_over_24h0m0s): must be empty in a trend row"},
+		{"consumer in total", set(1, cConsumer, desk.String()), "line 2, column 28 (consumer): must be empty in a total row"},
+		{"organisation in total", set(1, cName+1, desk.String()), "line 2, column 6 (organisation): must be empty in a total row"},
+		{"group organisation not an ID", header + lines[1] + setLine(t, header, groupLine, cName+1, "desk"),
+			`line 3, column 6 (organisation): "desk" is not an ID`},
+		{"provider name in total", set(1, cProviderName, "x"), "line 2, column 29 (provider_name): must be empty in a total row"},
 		{"consumer name in trend", header + lines[1] + setLine(t, header, lastLine(lines), cConsumerName, "x"),
-			"column 28 (consumer_name): must be empty in a trend row"},
+			"column 30 (consumer_name): must be empty in a trend row"},
 		{"agreement names differ between its rows", header + lines[1] + lines[5] + setLine(t, header, lines[6], cConsumerName, "Lakeside"),
-			`line 4, column 28 (consumer_name): "Lakeside" differs from "'-Lakeside, \"Kommun\"" on line 3, the group's first row`},
+			`line 4, column 30 (consumer_name): "Lakeside" differs from "'-Lakeside, \"Kommun\"" on line 3, the group's first row`},
 		{"provider name differs between its rows", header + lines[1] + lines[5] + setLine(t, header, lines[6], cProviderName, ""),
-			`line 4, column 27 (provider_name): "" differs from "Service Desk <North> & Co" on line 3, the group's first row`},
+			`line 4, column 29 (provider_name): "" differs from "Service Desk <North> & Co" on line 3, the group's first row`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := report.ReadCSV(strings.NewReader(tc.in))
@@ -808,6 +836,9 @@ func fuzzSeeds(t *testing.T) map[string]struct {
 		"rich_head": {pick(func(_ int, rec []string) bool { return rec[2] == "total" || rec[2] == "agreement" }), ""},
 		// A total row, the last category and the trend.
 		"rich_tail": {pick(func(i int, rec []string) bool { return i == 1 || i == lastCategory || rec[2] == "trend" }), ""},
+		// A total row and the groups, one of them named with a comma and
+		// quotes, each with its organisation.
+		"rich_groups": {pick(func(i int, rec []string) bool { return i == 1 || rec[2] == "group" }), ""},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func TestComputeRecompute(t *testing.T) {
 	if computeRace {
 		n = 600
 	}
-	var seen struct{ resolved, cancelled, reopened, pingPong, firstContact, open, met, breached, missed, stopped int }
+	var seen struct{ resolved, cancelled, reopened, pingPong, moves, firstContact, open, met, breached, missed, stopped int }
 	w := newRandomWorld(t)
 	for seed := range uint64(4) {
 		r := rand.New(rand.NewPCG(seed, 42))
@@ -39,8 +40,12 @@ func TestComputeRecompute(t *testing.T) {
 			Agreements: w.agreements,
 			Previous:   3,
 			// S3, D1 and the customers have no name, so OLA S3 and the
-			// SLAs have none; UC S1 for D2 has both.
-			Names: map[itsm.ID]string{w.s1: "One", w.s2: "Two", w.d2: "Desk Two"},
+			// SLAs have none; UC S1 for D2 has both. Of the groups, the
+			// desk's second line and S1's second team have no name.
+			Names: map[itsm.ID]string{w.s1: "One", w.s2: "Two", w.d2: "Desk Two",
+				w.groups[w.d1][0]: "First line", w.groups[w.s1][0]: "Team A", w.groups[w.s2][0]: "Team B"},
+			// The groups of D1 and S1, not S2's.
+			Groups: []itsm.ID{w.s1, w.d1},
 		}
 		switch seed {
 		case 1:
@@ -50,6 +55,7 @@ func TestComputeRecompute(t *testing.T) {
 			spec.Ended = []itsm.State{sClosed, sCancelled}
 		case 3:
 			spec.Previous = 1
+			spec.Groups = nil
 		}
 		got, err := report.Compute(spec, report.Tickets(tickets))
 		if err != nil {
@@ -66,6 +72,10 @@ func TestComputeRecompute(t *testing.T) {
 		seen.cancelled += tot.Cancelled
 		seen.reopened += tot.Reopened
 		seen.pingPong += tot.PingPong
+		seen.moves += tot.Moves
+		if spec.Groups != nil && len(got.Groups) != 4 {
+			t.Errorf("seed %d: %d groups, want the 4 of D1 and S1", seed, len(got.Groups))
+		}
 		seen.firstContact += tot.FirstContact
 		seen.open += tot.Backlog.Open
 		for _, a := range got.Agreements {
@@ -80,7 +90,7 @@ func TestComputeRecompute(t *testing.T) {
 	}
 	t.Logf("%d tickets a seed: %+v", n, seen)
 	s := seen
-	if min(s.resolved, s.cancelled, s.reopened, s.pingPong, s.firstContact, s.open) < n/100 ||
+	if min(s.resolved, s.cancelled, s.reopened, s.pingPong, s.moves, s.firstContact, s.open) < n/100 ||
 		min(s.met, s.breached, s.stopped) < n/10 || s.missed < n/20 {
 		t.Errorf("the random tickets are too tame to compare: %+v", seen)
 	}
@@ -91,10 +101,14 @@ func TestComputeRecompute(t *testing.T) {
 // (a UC with D1 on office hours with credits, and one with D2), S2 (a 24x7
 // UC that forgets to stop on cancellation) and S3 (an OLA with a response
 // and a custom once-only metric).
+//
+// D1 has two groups (first and second line), S1 two teams and S2 one; a
+// ticket moves between the groups of its holder now and then.
 type randomWorld struct {
 	loc                        *time.Location
 	d1, d2, c1, c2, s1, s2, s3 itsm.ID
 	agreements                 []*sla.Agreement
+	groups                     map[itsm.ID][]itsm.ID
 }
 
 func newRandomWorld(t testing.TB) *randomWorld {
@@ -103,6 +117,10 @@ func newRandomWorld(t testing.TB) *randomWorld {
 	for i, id := range []*itsm.ID{&w.d1, &w.d2, &w.c1, &w.c2, &w.s1, &w.s2, &w.s3} {
 		*id = itsm.MustParseID("0198b000-0000-7000-8000-00000000000" + strconv.Itoa(i+1))
 	}
+	group := func(n int) itsm.ID {
+		return itsm.MustParseID("0198b000-0000-7000-8000-0000000000" + strconv.Itoa(20+n))
+	}
+	w.groups = map[itsm.ID][]itsm.ID{w.d1: {group(1), group(2)}, w.s1: {group(3), group(4)}, w.s2: {group(5)}}
 	done := []itsm.State{sResolved, sClosed, sCancelled}
 	pause := []itsm.State{sWaitUser}
 	targets := func(m sla.Metric, c *sla.Calendar, pause, stop []itsm.State, within ...time.Duration) []sla.Target {
@@ -169,11 +187,37 @@ func (w *randomWorld) tickets(r *rand.Rand, n int) []report.Ticket {
 		now := first.Add(time.Duration(r.Int64N(int64(span))))
 		now = now.Truncate(time.Minute)
 		prio := itsm.Priority(1 + r.IntN(4))
-		state, holder := sRegistered, tk.Desk
-		tl := itsm.Timeline{{Start: now, State: state, Holder: holder, Priority: prio}}
+		state, holder, group := sRegistered, tk.Desk, itsm.ID{}
+		// A ticket registers into a group of the desk or none, and
+		// reaches a supplier in one of its teams or none.
+		pickGroup := func(org itsm.ID) itsm.ID {
+			gs := w.groups[org]
+			if i := r.IntN(len(gs) + 1); i < len(gs) {
+				return gs[i]
+			}
+			return itsm.ID{}
+		}
+		group = pickGroup(holder)
+		tl := itsm.Timeline{{Start: now, State: state, Holder: holder, Group: group, Priority: prio}}
 		move := func(s itsm.State, who itsm.ID, update bool) {
+			if who != holder {
+				group = pickGroup(who)
+			}
 			state, holder = s, who
-			tl = append(tl, itsm.Interval{Start: now, State: s, Holder: who, Priority: prio, Update: update})
+			tl = append(tl, itsm.Interval{Start: now, State: s, Holder: who, Group: group, Priority: prio, Update: update})
+		}
+		// regroup moves the ticket to another group of its holder: a move
+		// when a group held it (decision 55).
+		regroup := func() {
+			g := pickGroup(holder)
+			if g.IsZero() || g == group {
+				return
+			}
+			if !group.IsZero() {
+				tk.Moves++
+			}
+			group = g
+			move(state, holder, false)
 		}
 		var held []itsm.ID
 		delegations, resolved := 0, false
@@ -228,9 +272,11 @@ func (w *randomWorld) tickets(r *rand.Rand, n int) []report.Ticket {
 					resolved = true
 				case x < 85:
 					move(sInProgress, tk.Desk, false) // rejected
-				default:
+				case x < 93:
 					prio = itsm.Priority(1 + r.IntN(4))
 					move(state, holder, false)
+				default:
+					regroup()
 				}
 			default: // registered or in progress at the desk
 				switch {
@@ -254,9 +300,11 @@ func (w *randomWorld) tickets(r *rand.Rand, n int) []report.Ticket {
 					resolved = true
 				case x < 82:
 					move(sCancelled, holder, false)
-				default:
+				case x < 91:
 					prio = itsm.Priority(1 + r.IntN(4))
 					move(state, holder, false)
+				default:
+					regroup()
 				}
 			}
 		}
@@ -390,6 +438,37 @@ func naiveReport(spec report.Spec, tickets []report.Ticket) *report.Report {
 		out.Categories = append(out.Categories, report.Group{Key: c, Figures: n.figures(p, g, nil)})
 	}
 
+	// Groups: every group of an organisation of spec.Groups that an
+	// interval before To names, by organisation in spec order, then by
+	// name and ID.
+	for _, org := range spec.Groups {
+		var ids []itsm.ID
+		for _, tk := range relevant {
+			for _, iv := range tk.Timeline {
+				if iv.Start.Before(p.To) && iv.Holder == org && !iv.Group.IsZero() && !slices.Contains(ids, iv.Group) {
+					ids = append(ids, iv.Group)
+				}
+			}
+		}
+		slices.SortFunc(ids, func(a, b itsm.ID) int {
+			if c := strings.Compare(spec.Names[a], spec.Names[b]); c != 0 {
+				return c
+			}
+			return strings.Compare(a.String(), b.String())
+		})
+		own := func(a *sla.Agreement) bool { return a.Provider == org }
+		for _, id := range ids {
+			var g []report.Ticket
+			for _, tk := range relevant {
+				if slices.ContainsFunc(tk.Timeline, func(iv itsm.Interval) bool { return iv.Start.Before(p.To) && iv.Group == id }) {
+					g = append(g, tk)
+				}
+			}
+			out.Groups = append(out.Groups, report.Group{Key: id.String(), Name: spec.Names[id], Organisation: org,
+				Figures: n.figures(p, g, own)})
+		}
+	}
+
 	for _, q := range periods {
 		var g []report.Ticket
 		for _, tk := range tickets {
@@ -504,6 +583,7 @@ func (n *naive) figures(p report.Period, g []report.Ticket, own func(*sla.Agreem
 			}
 			f.Reassignments += tk.Reassignments
 			f.PingPong += tk.PingPong
+			f.Moves += tk.Moves
 			if tk.Reopened > 0 {
 				f.Reopened++
 			}

@@ -28,6 +28,10 @@ type Ticket struct {
 	// an organisation that had held it before (SD-7).
 	Reassignments int `json:"reassignments,omitempty"`
 	PingPong      int `json:"ping_pong,omitempty"`
+	// Moves counts its changes from one group to another inside the
+	// organisation holding it (decision 55): no re-assignment, a KPI of its
+	// own.
+	Moves int `json:"moves,omitempty"`
 	// Reopened counts how often it was reopened after a resolution.
 	Reopened int `json:"reopened,omitempty"`
 }
@@ -101,10 +105,16 @@ type Spec struct {
 	// Ended those in which it is out of the backlog for good; nil or empty
 	// means "resolved" and "closed", and "closed" and "cancelled".
 	Resolved, Ended []itsm.State
-	// Names are the display names of organisations, by ID, for the
-	// supplier groups, the agreements' ProviderName and ConsumerName, and
-	// the HTML page.
+	// Names are the display names of organisations and groups, by ID, for
+	// the supplier and group breakdowns, the agreements' ProviderName and
+	// ConsumerName, and the HTML page.
 	Names map[itsm.ID]string
+	// Groups are the organisations whose groups the report breaks down
+	// (Report.Groups): those whose insides the report's reader may see,
+	// such as its own organisation. A ticket's timeline names every
+	// holder's groups, so a breakdown of all of them would show a supplier
+	// the groups of the desk and of other suppliers. Nil means none.
+	Groups []itsm.ID
 	// Now is when the report is made; zero means time.Now(). A period that
 	// has not ended by then is measured at Now instead of its end, and the
 	// report is Partial. A period that has not begun by then is refused.
@@ -115,8 +125,8 @@ type Spec struct {
 // three to seven, seven to thirty, and thirty days or more.
 var DefaultAgeing = []time.Duration{0, 24 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour}
 
-// Report is the outcome of Compute. Its lists are never nil, so that its
-// JSON always has arrays where Schema says so.
+// Report is the outcome of Compute. Its lists but Groups are never nil, so
+// that its JSON always has arrays where Schema says so.
 type Report struct {
 	Period Period `json:"period"`
 	// Zone is the IANA name of the time zone of the period's calendar,
@@ -140,6 +150,16 @@ type Report struct {
 	Priorities []Group `json:"priorities"`
 	Suppliers  []Group `json:"suppliers"`
 	Categories []Group `json:"categories"`
+	// Groups breaks Total down by the groups of the organisations of
+	// Spec.Groups: a group's figures hold the tickets it held before the
+	// period's end, and only the metrics of its organisation's agreements
+	// (the desk's SLAs for the desk's groups, a supplier's UCs for its
+	// teams). Groups come by organisation in the order of Spec.Groups, then
+	// by name and key. Unlike the other lists it is nil, and left out of
+	// the JSON, when it has no group: a report that breaks down no group
+	// reads as every report before groups existed, follow-ups frozen then
+	// included.
+	Groups []Group `json:"groups,omitempty"`
 	// Trend holds the previous periods, oldest first, then this one.
 	Trend []TrendPoint `json:"trend"`
 }
@@ -161,7 +181,11 @@ type Figures struct {
 	FirstContactRate *float64 `json:"first_contact_rate" jsonschema:"nullable"`
 	Reassignments    int      `json:"reassignments"`
 	PingPong         int      `json:"ping_pong"`
-	Reopened         int      `json:"reopened"`
+	// Moves are the changes from one group to another inside the holding
+	// organisation of the tickets resolved in the period: counted apart
+	// from Reassignments, which are between organisations (decision 55).
+	Moves    int `json:"moves"`
+	Reopened int `json:"reopened"`
 	// ReopenRate is Reopened / Resolved, and nil when none was resolved.
 	ReopenRate *float64 `json:"reopen_rate" jsonschema:"nullable"`
 	// Backlog is what was open at the end of the period (at AsOf for a
@@ -255,11 +279,14 @@ type Credit struct {
 }
 
 // Group is the figures of one key of a breakdown: a priority ("P2"), a
-// supplier's ID or a category ("" for none).
+// supplier's ID, a category ("" for none) or a group's ID.
 type Group struct {
-	Key     string  `json:"key"`
-	Name    string  `json:"name,omitempty"`
-	Figures Figures `json:"figures"`
+	Key  string `json:"key"`
+	Name string `json:"name,omitempty"`
+	// Organisation is the organisation of a group of Report.Groups, and
+	// zero in the other breakdowns.
+	Organisation itsm.ID `json:"organisation,omitzero"`
+	Figures      Figures `json:"figures"`
 }
 
 // TrendPoint is the summary of one period.

@@ -76,6 +76,7 @@ var (
 			"Priorities": "Total broken down by priority.",
 			"Suppliers":  "Total broken down by supplier: the tickets each held, with only its own agreements' metrics.",
 			"Categories": "Total broken down by category.",
+			"Groups":     "Total broken down by the groups of the organisations the report was asked to break down (its reader's own, and a desk's suppliers'): the tickets each held, with only its organisation's agreements' metrics. Absent when no such group held a ticket.",
 			"Trend":      "The previous periods, oldest first, then this one.",
 			"Zone":       "The IANA name of the time zone of the period's calendar, such as Europe/Stockholm; the times are in it. Absent for a fixed offset.",
 			"Partial":    "Present and true when the period had not ended when the report was made: the figures are those at as_of, and will change.",
@@ -90,6 +91,7 @@ var (
 			"FirstContactRate": "first_contact / resolved, a fraction, and null when none was resolved: no ticket, no figure.",
 			"Reassignments":    "Delegations after the first, of the tickets resolved in the period.",
 			"PingPong":         "Delegations to an organisation that had held the ticket before (SD-7), of the tickets resolved in the period.",
+			"Moves":            "Changes from one group to another inside the holding organisation, of the tickets resolved in the period: not re-assignments, which are between organisations.",
 			"Reopened":         "Tickets resolved in the period that were reopened at least once.",
 			"ReopenRate":       "reopened / resolved, a fraction, and null when none was resolved.",
 			"Metrics":          "One entry per agreement metric that measured a ticket of the group.",
@@ -128,8 +130,9 @@ var (
 			"Currency": "ISO 4217 code, such as SEK.",
 		},
 		reflect.TypeFor[Group](): {
-			"Key":  "A priority (P2), a supplier's ID, or a category (empty for none).",
-			"Name": "The display name of the key, when it has one.",
+			"Key":          "A priority (P2), a supplier's ID, a category (empty for none), or a group's ID.",
+			"Name":         "The display name of the key, when it has one.",
+			"Organisation": "The organisation of a group of groups; absent in the other breakdowns.",
 		},
 		reflect.TypeFor[MetricPoint](): {
 			"Compliance": "met / (met + breached), and null when none was decided.",
