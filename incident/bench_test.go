@@ -294,7 +294,10 @@ func captureLifecycle(b *testing.B) []benchStep {
 	st := memstore.New()
 	defer st.Close()
 	rec := &recorder{Store: st}
-	if err := runLifecycle(newWorldOn(b, rec)); err != nil {
+	w := newWorldOn(b, rec)
+	// The world's set-up (its groups) is no part of a lifecycle.
+	rec.puts, rec.events = nil, nil
+	if err := runLifecycle(w); err != nil {
 		b.Fatal(err)
 	}
 	if len(rec.puts) != benchSteps || len(rec.events) != benchSteps {
@@ -424,9 +427,9 @@ func (t mapTx) Delete(kind string, id itsm.ID, _ int64) error {
 	return nil
 }
 
-func (t mapTx) Query(itsm.Query) (itsm.Page, error) {
-	return itsm.Page{}, itsm.Errorf(itsm.CodeInternal, "mapstore: no queries")
-}
+// Query finds nothing: the lifecycle queries only to check that a new
+// group's name is free, which in the world's set-up it is.
+func (t mapTx) Query(itsm.Query) (itsm.Page, error) { return itsm.Page{}, nil }
 
 func (t mapTx) Events(int64, int) ([]itsm.Event, error) {
 	return nil, itsm.Errorf(itsm.CodeInternal, "mapstore: no event log")
