@@ -32,8 +32,9 @@ const QueueNotDue = "none"
 // QueueIndex returns the queue index values of a ticket held as c, open or
 // not, whose holder's first running clock is due at due (zero if none runs).
 // A ticket that is not open is in no queue: work on it is over, or waits
-// for no agent of the holder. The values are at most 30 + 2×37 + 4/3 of
-// itsm.MaxLabel bytes, well within itsm.MaxValueSize.
+// for no agent of the holder. The longest value, of a person of
+// itsm.MaxLabel bytes, is 36 + 1 + 400 + 1 + 30 = 468 bytes, within
+// itsm.MaxValueSize.
 func QueueIndex(c Custody, open bool, due time.Time) map[string][]string {
 	if !open || c.Holder.IsZero() {
 		return nil
