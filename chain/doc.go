@@ -27,4 +27,9 @@
 // (SD-11). To anyone else another organisation's groups do not exist: they
 // are not found, as incidents are (SD-13). Customers hold no tickets and so
 // have no groups.
+//
+// The work queues of every kind of ticket ("held by my group", "unassigned
+// in my group", "assigned to me", due first) are index values the ticket
+// writes with its record (QueueIndex), read with one query a page
+// (QueueQuery).
 package chain

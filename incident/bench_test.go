@@ -295,7 +295,8 @@ func captureLifecycle(b *testing.B) []benchStep {
 	defer st.Close()
 	rec := &recorder{Store: st}
 	w := newWorldOn(b, rec)
-	// The world's set-up (its groups) is no part of a lifecycle.
+	// The world's groups are written before the lifecycle and are none of
+	// its steps.
 	rec.puts, rec.events = nil, nil
 	if err := runLifecycle(w); err != nil {
 		b.Fatal(err)
@@ -366,7 +367,7 @@ func sampleLifecycle(ctx context.Context, st itsm.Store, k int) error {
 // mapStore is the least a Store can do for the service's write path: Get,
 // Put with the version check, Append and NextNumber on a map under a mutex.
 // It keeps what it is given without copying or validating, and drops events.
-// Read transactions and queries are not supported.
+// Read transactions are not supported, and queries find nothing.
 type mapStore struct {
 	mu      sync.Mutex
 	records map[itsm.ID]itsm.Record
@@ -427,8 +428,8 @@ func (t mapTx) Delete(kind string, id itsm.ID, _ int64) error {
 	return nil
 }
 
-// Query finds nothing: the lifecycle queries only to check that a new
-// group's name is free, which in the world's set-up it is.
+// Query finds nothing: the world's set-up asks whether a group's name is
+// free, and every name it gives is, while the lifecycle asks nothing.
 func (t mapTx) Query(itsm.Query) (itsm.Page, error) { return itsm.Page{}, nil }
 
 func (t mapTx) Events(int64, int) ([]itsm.Event, error) {

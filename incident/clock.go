@@ -164,6 +164,7 @@ func (s *Service) record(inc *Incident, at time.Time) (itsm.Record, error) {
 		idx[IndexDue] = append(idx[IndexDue], due+" "+c.Provider.String()+" "+what)
 		idx[IndexDueBy] = append(idx[IndexDueBy], c.Provider.String()+" "+due+" "+what)
 	}
+	addQueueIndex(idx, inc, clocks)
 	return itsm.Record{Kind: Kind, ID: inc.ID, Body: body,
 		Unique: uniques(inc), Index: idx}, nil
 }

@@ -20,7 +20,9 @@
 // The holding organisation's agents assign within it (Assign, Take), a move
 // between its groups counted apart from re-assignments between
 // organisations; the desk takes an incident back from a supplier with
-// Recall, which is not the supplier's rejection.
+// Recall, which is not the supplier's rejection. Service.Queue reads the
+// work queues of a group, of its unassigned incidents and of a person,
+// what is due first first, with one index query per page.
 //
 // What an organisation reads of an incident is decided in one place, View:
 // the desk and the suppliers that hold or held it read everything, the

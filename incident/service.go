@@ -46,7 +46,7 @@ func (s *Service) Agreements() []*sla.Agreement { return *s.agreements.Load() }
 // afterwards use the new set. Every agreement must be valid; on an error
 // nothing changes. The due-time index values of stored incidents are
 // rewritten by their next change only, so Due answers from the old set for
-// an incident until something happens to it.
+// an incident until something happens to it, and Queue orders it so.
 func (s *Service) SetAgreements(as []*sla.Agreement) error {
 	for _, a := range as {
 		if a == nil {

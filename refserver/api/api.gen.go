@@ -893,6 +893,26 @@ type ProblemError struct {
 	Pointer string `json:"pointer,omitempty,omitzero"`
 }
 
+// QueueItem An incident of a work queue and the due time that orders it.
+type QueueItem struct {
+	// Due The earliest due time of the running clocks the holder answers for; absent when none runs.
+	Due time.Time `json:"due,omitempty,omitzero"`
+
+	// Incident An unplanned interruption or degradation of a service, owned by the
+	// desk from registration to closure. It is built only from its events,
+	// so the incident and its history never disagree. Its version is the
+	// ETag of the response, not a property.
+	Incident Incident `json:"incident"`
+}
+
+// QueuePage One page of a work queue, what is due first first.
+type QueuePage struct {
+	Items []QueueItem `json:"items"`
+
+	// Next The cursor of the next page; empty on the last.
+	Next string `json:"next"`
+}
+
 // Reason Why - for rejecting, reopening, cancelling, declaring or standing down a major incident.
 type Reason struct {
 	// Reason Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
@@ -1494,6 +1514,30 @@ type UpdateGroupParams struct {
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
+// GetAssignedQueueParams defines parameters for GetAssignedQueue.
+type GetAssignedQueueParams struct {
+	// Person The person, by the identity tokens name; the caller when absent.
+	Person string `form:"person,omitempty" json:"person,omitempty,omitzero"`
+
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// GetGroupQueueParams defines parameters for GetGroupQueue.
+type GetGroupQueueParams struct {
+	// Unassigned Keep the incidents no member of the group is assigned.
+	Unassigned bool `form:"unassigned,omitempty" json:"unassigned,omitempty,omitzero"`
+
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
 // GetReportParams defines parameters for GetReport.
 type GetReportParams struct {
 	// From The start of the period, included.
@@ -1891,6 +1935,12 @@ type ServerInterface interface {
 	// RevokePermissions Revoke rights in a domain
 	// (POST /v1/organisations/{id}/permissions/revoke)
 	RevokePermissions(w http.ResponseWriter, r *http.Request, id OrganisationID)
+	// GetAssignedQueue The queue of a person
+	// (GET /v1/queues/assigned)
+	GetAssignedQueue(w http.ResponseWriter, r *http.Request, params GetAssignedQueueParams)
+	// GetGroupQueue The queue of a group
+	// (GET /v1/queues/groups/{group})
+	GetGroupQueue(w http.ResponseWriter, r *http.Request, group GroupID, params GetGroupQueueParams)
 	// GetReport A service-level report
 	// (GET /v1/reports)
 	GetReport(w http.ResponseWriter, r *http.Request, params GetReportParams)
@@ -4192,6 +4242,133 @@ func (siw *ServerInterfaceWrapper) RevokePermissions(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// GetAssignedQueue operation middleware
+func (siw *ServerInterfaceWrapper) GetAssignedQueue(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAssignedQueueParams
+
+	// ------------- Optional query parameter "person" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "person", r.URL.Query(), &params.Person, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "person"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "person", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetAssignedQueue(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetGroupQueue operation middleware
+func (siw *ServerInterfaceWrapper) GetGroupQueue(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "group" -------------
+	var group GroupID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "group", r.PathValue("group"), &group, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "group", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetGroupQueueParams
+
+	// ------------- Optional query parameter "unassigned" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unassigned", r.URL.Query(), &params.Unassigned, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "unassigned"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "unassigned", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetGroupQueue(w, r, group, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetReport operation middleware
 func (siw *ServerInterfaceWrapper) GetReport(w http.ResponseWriter, r *http.Request) {
 
@@ -4861,6 +5038,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/stand-down", wrapper.StandDownIncident)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/incidents/{id}/coordinate", wrapper.CoordinateIncident)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/clocks/due", wrapper.ListDueClocks)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/queues/groups/{group}", wrapper.GetGroupQueue)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/queues/assigned", wrapper.GetAssignedQueue)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/reports", wrapper.GetReport)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/followups", wrapper.ListFollowUps)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/followups", wrapper.DraftFollowUp)
@@ -11334,6 +11513,199 @@ func (response RevokePermissionsdefaultApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type GetAssignedQueueRequestObject struct {
+	Params GetAssignedQueueParams
+}
+
+type GetAssignedQueueResponseObject interface {
+	VisitGetAssignedQueueResponse(w http.ResponseWriter) error
+}
+
+type GetAssignedQueue200JSONResponse QueuePage
+
+func (response GetAssignedQueue200JSONResponse) VisitGetAssignedQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAssignedQueue400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAssignedQueue400ApplicationProblemPlusJSONResponse) VisitGetAssignedQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAssignedQueue401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAssignedQueue401ApplicationProblemPlusJSONResponse) VisitGetAssignedQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAssignedQueue403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAssignedQueue403ApplicationProblemPlusJSONResponse) VisitGetAssignedQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAssignedQueuedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAssignedQueuedefaultApplicationProblemPlusJSONResponse) VisitGetAssignedQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroupQueueRequestObject struct {
+	Group  GroupID `json:"group"`
+	Params GetGroupQueueParams
+}
+
+type GetGroupQueueResponseObject interface {
+	VisitGetGroupQueueResponse(w http.ResponseWriter) error
+}
+
+type GetGroupQueue200JSONResponse QueuePage
+
+func (response GetGroupQueue200JSONResponse) VisitGetGroupQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroupQueue400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetGroupQueue400ApplicationProblemPlusJSONResponse) VisitGetGroupQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroupQueue401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetGroupQueue401ApplicationProblemPlusJSONResponse) VisitGetGroupQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroupQueue403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetGroupQueue403ApplicationProblemPlusJSONResponse) VisitGetGroupQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroupQueue404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetGroupQueue404ApplicationProblemPlusJSONResponse) VisitGetGroupQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroupQueuedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetGroupQueuedefaultApplicationProblemPlusJSONResponse) VisitGetGroupQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReportRequestObject struct {
 	Params GetReportParams
 }
@@ -12670,6 +13042,12 @@ type StrictServerInterface interface {
 	// RevokePermissions Revoke rights in a domain
 	// (POST /v1/organisations/{id}/permissions/revoke)
 	RevokePermissions(ctx context.Context, request RevokePermissionsRequestObject) (RevokePermissionsResponseObject, error)
+	// GetAssignedQueue The queue of a person
+	// (GET /v1/queues/assigned)
+	GetAssignedQueue(ctx context.Context, request GetAssignedQueueRequestObject) (GetAssignedQueueResponseObject, error)
+	// GetGroupQueue The queue of a group
+	// (GET /v1/queues/groups/{group})
+	GetGroupQueue(ctx context.Context, request GetGroupQueueRequestObject) (GetGroupQueueResponseObject, error)
 	// GetReport A service-level report
 	// (GET /v1/reports)
 	GetReport(ctx context.Context, request GetReportRequestObject) (GetReportResponseObject, error)
@@ -14427,6 +14805,59 @@ func (sh *strictHandler) RevokePermissions(w http.ResponseWriter, r *http.Reques
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RevokePermissionsResponseObject); ok {
 		if err := validResponse.VisitRevokePermissionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAssignedQueue operation middleware
+func (sh *strictHandler) GetAssignedQueue(w http.ResponseWriter, r *http.Request, params GetAssignedQueueParams) {
+	var request GetAssignedQueueRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAssignedQueue(ctx, request.(GetAssignedQueueRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAssignedQueue")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetAssignedQueueResponseObject); ok {
+		if err := validResponse.VisitGetAssignedQueueResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetGroupQueue operation middleware
+func (sh *strictHandler) GetGroupQueue(w http.ResponseWriter, r *http.Request, group GroupID, params GetGroupQueueParams) {
+	var request GetGroupQueueRequestObject
+
+	request.Group = group
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetGroupQueue(ctx, request.(GetGroupQueueRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetGroupQueue")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetGroupQueueResponseObject); ok {
+		if err := validResponse.VisitGetGroupQueueResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -210,6 +210,8 @@ tags:
     description: Incidents from registration to closure across the support chain, with their service-level clocks.
   - name: clocks
     description: Running service-level clocks, by due time.
+  - name: queues
+    description: Work queues of an organisation's groups and people, what is due first first.
   - name: organisations
     description: The register of organisations (customer, desk, suppliers) and their rights per domain; changed by the platform administration only.
   - name: groups
@@ -1948,6 +1950,85 @@ paths:
             application/json:
               schema:
                 $ref: '#/components/schemas/DueClockPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+
+  /v1/queues/groups/{group}:
+    get:
+      tags: [queues, incidents]
+      operationId: getGroupQueue
+      summary: The queue of a group
+      description: |
+        The open incidents the group holds ("held by my group"), or with
+        unassigned those of them no member is assigned ("unassigned in my
+        group"), ordered by the earliest due time of the running clocks the
+        holder answers for (its organisation's agreements, or its group's
+        OLA), incidents without one last, then by ID; paged by keyset, so an
+        incident that stays in the queue is neither lost nor repeated while
+        others move. Any agent of the group's organisation may read it.
+        Another organisation's group is not found (404), whether it exists or
+        not; a customer has no queue (403). Resolved, closed and cancelled
+        incidents are in no queue.
+      parameters:
+        - $ref: '#/components/parameters/GroupID'
+        - name: unassigned
+          in: query
+          description: Keep the incidents no member of the group is assigned.
+          schema:
+            type: boolean
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of the queue.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/QueuePage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/queues/assigned:
+    get:
+      tags: [queues, incidents]
+      operationId: getAssignedQueue
+      summary: The queue of a person
+      description: |
+        The open incidents assigned to a person of the caller's organisation
+        ("assigned to me" without person), in the order of the group queues.
+        Any agent of the organisation may read any of its people's queues; a
+        person of another organisation is not one of the caller's, so their
+        incidents never show. A customer has no queue (403).
+      parameters:
+        - name: person
+          in: query
+          description: The person, by the identity tokens name; the caller when absent.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of the queue.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/QueuePage'
         "400":
           $ref: '#/components/responses/BadRequest'
         "401":
@@ -4295,6 +4376,32 @@ components:
           type: array
           items:
             $ref: '#/components/schemas/DueClock'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+
+    QueueItem:
+      type: object
+      description: An incident of a work queue and the due time that orders it.
+      additionalProperties: false
+      required: [incident]
+      properties:
+        incident:
+          $ref: '#/components/schemas/Incident'
+        due:
+          type: string
+          format: date-time
+          description: The earliest due time of the running clocks the holder answers for; absent when none runs.
+    QueuePage:
+      type: object
+      description: One page of a work queue, what is due first first.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/QueueItem'
         next:
           type: string
           description: The cursor of the next page; empty on the last.

@@ -1043,6 +1043,33 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/organisations/{id}/permissions/revoke (the `RevokePermissions` operationId).
 	RevokePermissions(ctx context.Context, id OrganisationID, body RevokePermissionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetAssignedQueue The queue of a person
+	//
+	// The open incidents assigned to a person of the caller's organisation
+	// ("assigned to me" without person), in the order of the group queues.
+	// Any agent of the organisation may read any of its people's queues; a
+	// person of another organisation is not one of the caller's, so their
+	// incidents never show. A customer has no queue (403).
+	//
+	// Corresponds with GET /v1/queues/assigned (the `GetAssignedQueue` operationId).
+	GetAssignedQueue(ctx context.Context, params *GetAssignedQueueParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetGroupQueue The queue of a group
+	//
+	// The open incidents the group holds ("held by my group"), or with
+	// unassigned those of them no member is assigned ("unassigned in my
+	// group"), ordered by the earliest due time of the running clocks the
+	// holder answers for (its organisation's agreements, or its group's
+	// OLA), incidents without one last, then by ID; paged by keyset, so an
+	// incident that stays in the queue is neither lost nor repeated while
+	// others move. Any agent of the group's organisation may read it.
+	// Another organisation's group is not found (404), whether it exists or
+	// not; a customer has no queue (403). Resolved, closed and cancelled
+	// incidents are in no queue.
+	//
+	// Corresponds with GET /v1/queues/groups/{group} (the `GetGroupQueue` operationId).
+	GetGroupQueue(ctx context.Context, group GroupID, params *GetGroupQueueParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetReport A service-level report
 	//
 	// The report of a period over the agreements the caller's organisation
@@ -3082,6 +3109,53 @@ func (c *Client) RevokePermissionsWithBody(ctx context.Context, id OrganisationI
 // Corresponds with POST /v1/organisations/{id}/permissions/revoke (the `RevokePermissions` operationId).
 func (c *Client) RevokePermissions(ctx context.Context, id OrganisationID, body RevokePermissionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRevokePermissionsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAssignedQueue The queue of a person
+//
+// The open incidents assigned to a person of the caller's organisation
+// ("assigned to me" without person), in the order of the group queues.
+// Any agent of the organisation may read any of its people's queues; a
+// person of another organisation is not one of the caller's, so their
+// incidents never show. A customer has no queue (403).
+//
+// Corresponds with GET /v1/queues/assigned (the `GetAssignedQueue` operationId).
+func (c *Client) GetAssignedQueue(ctx context.Context, params *GetAssignedQueueParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAssignedQueueRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetGroupQueue The queue of a group
+//
+// The open incidents the group holds ("held by my group"), or with
+// unassigned those of them no member is assigned ("unassigned in my
+// group"), ordered by the earliest due time of the running clocks the
+// holder answers for (its organisation's agreements, or its group's
+// OLA), incidents without one last, then by ID; paged by keyset, so an
+// incident that stays in the queue is neither lost nor repeated while
+// others move. Any agent of the group's organisation may read it.
+// Another organisation's group is not found (404), whether it exists or
+// not; a customer has no queue (403). Resolved, closed and cancelled
+// incidents are in no queue.
+//
+// Corresponds with GET /v1/queues/groups/{group} (the `GetGroupQueue` operationId).
+func (c *Client) GetGroupQueue(ctx context.Context, group GroupID, params *GetGroupQueueParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetGroupQueueRequest(c.Server, group, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6320,6 +6394,145 @@ func NewRevokePermissionsRequestWithBody(server string, id OrganisationID, conte
 	return req, nil
 }
 
+// NewGetAssignedQueueRequest constructs an http.Request for the GetAssignedQueue method
+func NewGetAssignedQueueRequest(server string, params *GetAssignedQueueParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queues/assigned")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "person", params.Person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetGroupQueueRequest constructs an http.Request for the GetGroupQueue method
+func NewGetGroupQueueRequest(server string, group GroupID, params *GetGroupQueueParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "group", group, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queues/groups/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unassigned", params.Unassigned, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetReportRequest constructs an http.Request for the GetReport method
 func NewGetReportRequest(server string, params *GetReportParams) (*http.Request, error) {
 	var err error
@@ -8006,6 +8219,37 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/organisations/{id}/permissions/revoke (the `RevokePermissions` operationId).
 	RevokePermissionsWithResponse(ctx context.Context, id OrganisationID, body RevokePermissionsJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokePermissionsResponse, error)
+
+	// GetAssignedQueueWithResponse The queue of a person
+	//
+	// The open incidents assigned to a person of the caller's organisation
+	// ("assigned to me" without person), in the order of the group queues.
+	// Any agent of the organisation may read any of its people's queues; a
+	// person of another organisation is not one of the caller's, so their
+	// incidents never show. A customer has no queue (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/queues/assigned (the `GetAssignedQueue` operationId).
+	GetAssignedQueueWithResponse(ctx context.Context, params *GetAssignedQueueParams, reqEditors ...RequestEditorFn) (*GetAssignedQueueResponse, error)
+
+	// GetGroupQueueWithResponse The queue of a group
+	//
+	// The open incidents the group holds ("held by my group"), or with
+	// unassigned those of them no member is assigned ("unassigned in my
+	// group"), ordered by the earliest due time of the running clocks the
+	// holder answers for (its organisation's agreements, or its group's
+	// OLA), incidents without one last, then by ID; paged by keyset, so an
+	// incident that stays in the queue is neither lost nor repeated while
+	// others move. Any agent of the group's organisation may read it.
+	// Another organisation's group is not found (404), whether it exists or
+	// not; a customer has no queue (403). Resolved, closed and cancelled
+	// incidents are in no queue.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/queues/groups/{group} (the `GetGroupQueue` operationId).
+	GetGroupQueueWithResponse(ctx context.Context, group GroupID, params *GetGroupQueueParams, reqEditors ...RequestEditorFn) (*GetGroupQueueResponse, error)
 
 	// GetReportWithResponse A service-level report
 	//
@@ -13254,6 +13498,165 @@ func (r RevokePermissionsResponse) ContentType() string {
 	return ""
 }
 
+// GetAssignedQueueResponse401Headers the declared response headers of an HTTP 401 response for GetAssignedQueue
+type GetAssignedQueueResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetAssignedQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueuePage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetAssignedQueueResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAssignedQueueResponse) GetJSON200() *QueuePage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAssignedQueueResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAssignedQueueResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAssignedQueueResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetAssignedQueueResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAssignedQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAssignedQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAssignedQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAssignedQueueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetGroupQueueResponse401Headers the declared response headers of an HTTP 401 response for GetGroupQueue
+type GetGroupQueueResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetGroupQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueuePage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetGroupQueueResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetGroupQueueResponse) GetJSON200() *QueuePage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetGroupQueueResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetGroupQueueResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetGroupQueueResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetGroupQueueResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetGroupQueueResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetGroupQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetGroupQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetGroupQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetGroupQueueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetReportResponse401Headers the declared response headers of an HTTP 401 response for GetReport
 type GetReportResponse401Headers struct {
 	WWWAuthenticate string
@@ -15754,6 +16157,49 @@ func (c *ClientWithResponses) RevokePermissionsWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRevokePermissionsResponse(rsp)
+}
+
+// GetAssignedQueueWithResponse The queue of a person
+//
+// The open incidents assigned to a person of the caller's organisation
+// ("assigned to me" without person), in the order of the group queues.
+// Any agent of the organisation may read any of its people's queues; a
+// person of another organisation is not one of the caller's, so their
+// incidents never show. A customer has no queue (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/queues/assigned (the `GetAssignedQueue` operationId).
+func (c *ClientWithResponses) GetAssignedQueueWithResponse(ctx context.Context, params *GetAssignedQueueParams, reqEditors ...RequestEditorFn) (*GetAssignedQueueResponse, error) {
+	rsp, err := c.GetAssignedQueue(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAssignedQueueResponse(rsp)
+}
+
+// GetGroupQueueWithResponse The queue of a group
+//
+// The open incidents the group holds ("held by my group"), or with
+// unassigned those of them no member is assigned ("unassigned in my
+// group"), ordered by the earliest due time of the running clocks the
+// holder answers for (its organisation's agreements, or its group's
+// OLA), incidents without one last, then by ID; paged by keyset, so an
+// incident that stays in the queue is neither lost nor repeated while
+// others move. Any agent of the group's organisation may read it.
+// Another organisation's group is not found (404), whether it exists or
+// not; a customer has no queue (403). Resolved, closed and cancelled
+// incidents are in no queue.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/queues/groups/{group} (the `GetGroupQueue` operationId).
+func (c *ClientWithResponses) GetGroupQueueWithResponse(ctx context.Context, group GroupID, params *GetGroupQueueParams, reqEditors ...RequestEditorFn) (*GetGroupQueueResponse, error) {
+	rsp, err := c.GetGroupQueue(ctx, group, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetGroupQueueResponse(rsp)
 }
 
 // GetReportWithResponse A service-level report
@@ -20716,6 +21162,147 @@ func ParseRevokePermissionsResponse(rsp *http.Response) (*RevokePermissionsRespo
 	switch {
 	case rsp.StatusCode == 401:
 		var headers RevokePermissionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAssignedQueueResponse parses an HTTP response from a GetAssignedQueueWithResponse call
+func ParseGetAssignedQueueResponse(rsp *http.Response) (*GetAssignedQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAssignedQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueuePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetAssignedQueueResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetGroupQueueResponse parses an HTTP response from a GetGroupQueueWithResponse call
+func ParseGetGroupQueueResponse(rsp *http.Response) (*GetGroupQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetGroupQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueuePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetGroupQueueResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

@@ -149,6 +149,17 @@ func TestAuthorisationMatrix(t *testing.T) {
 			[7]int{403, 200, 200, 200, 200, 200, 401}},
 		{"listDueClocks", func(cl *client.ClientWithResponses) (any, error) { return cl.ListDueClocksWithResponse(ctx, nil) },
 			[7]int{403, 200, 403, 200, 403, 200, 401}},
+		// A group's queue is its organisation's: supplier A reads its own
+		// and not supplier B's, the desk neither of them (404, as if they
+		// did not exist); a customer holds nothing and has no queue.
+		{"getGroupQueue of supplier A", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.GetGroupQueueWithResponse(ctx, groupA, nil)
+		}, [7]int{403, 404, 200, 404, 200, 403, 401}},
+		{"getGroupQueue of supplier B", func(cl *client.ClientWithResponses) (any, error) {
+			return cl.GetGroupQueueWithResponse(ctx, groupB, &api.GetGroupQueueParams{Unassigned: true}, dropZeros)
+		}, [7]int{403, 404, 404, 404, 404, 403, 401}},
+		{"getAssignedQueue", func(cl *client.ClientWithResponses) (any, error) { return cl.GetAssignedQueueWithResponse(ctx, nil) },
+			[7]int{403, 200, 200, 200, 200, 403, 401}},
 		{"commentIncident", func(cl *client.ClientWithResponses) (any, error) {
 			return cl.CommentIncidentWithResponse(ctx, inc.ID, nil, api.Comment{Kind: "work_note", Text: "checking"})
 		}, [7]int{403, 403, 403, 200, 200, 403, 401}},
