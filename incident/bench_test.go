@@ -2,10 +2,7 @@ package incident_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -13,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/backendtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/itsm/pgstore"
@@ -89,11 +85,8 @@ func BenchmarkLifecycle(b *testing.B) {
 		benchLifecycle(b, openSQLite(sqlitestore.Options{Durability: sqlitestore.DurabilityNormal}), true)
 	})
 	b.Run("pgstore", func(b *testing.B) {
-		dsn := os.Getenv("SPOC_TEST_POSTGRES")
-		if dsn == "" {
-			b.Skip("SPOC_TEST_POSTGRES is not set; skipping the pgstore lifecycle")
-		}
-		benchLifecycle(b, openPostgres(dsn), true)
+		// Skips, saying so, unless SPOC_TEST_POSTGRES is set.
+		benchLifecycle(b, openPostgres, true)
 	})
 }
 
@@ -112,31 +105,8 @@ func openSQLite(o sqlitestore.Options) func(b *testing.B) itsm.Store {
 
 // openPostgres opens stores on new schemas, dropped when the benchmark ends,
 // with the small pool the pgstore tests use on the shared server.
-func openPostgres(dsn string) func(b *testing.B) itsm.Store {
-	return func(b *testing.B) itsm.Store {
-		b.Helper()
-		var r [8]byte
-		_, _ = rand.Read(r[:])
-		schema := "spoc_bench_" + hex.EncodeToString(r[:])
-		b.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			conn, err := pgx.Connect(ctx, dsn)
-			if err != nil {
-				b.Errorf("drop schema %s: %v", schema, err)
-				return
-			}
-			defer conn.Close(ctx)
-			if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-				b.Errorf("drop schema %s: %v", schema, err)
-			}
-		})
-		s, err := pgstore.Open(context.Background(), dsn, pgstore.Options{Schema: schema, MaxConns: 4})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return s
-	}
+func openPostgres(b *testing.B) itsm.Store {
+	return backendtest.Postgres(b, "spoc_bench_", pgstore.Options{MaxConns: 4})
 }
 
 // benchLifecycle times lifecycles on a store from open and, if baselines is

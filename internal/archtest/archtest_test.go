@@ -64,7 +64,10 @@ var drivers = map[string]string{
 }
 
 // hosts are the programs that may pick a storage backend.
-var hosts = []string{"examples/", "refserver", "cmd/"}
+var hosts = []string{"examples/", "refserver", "cmd/",
+	// The tests' opener of every backend: it chooses them all, for tests
+	// only (internal/ keeps it out of embedders' reach).
+	"internal/backendtest"}
 
 type pkg struct {
 	ImportPath string

@@ -41,13 +41,7 @@ func newSchema(tb testing.TB, dsn string) string {
 func dropSchema(tb testing.TB, dsn, schema string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Errorf("drop schema %s: %v", schema, err)
-		return
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+	if err := DropSchema(ctx, dsn, schema); err != nil {
 		tb.Errorf("drop schema %s: %v", schema, err)
 	}
 }
@@ -222,4 +216,14 @@ func openICU(tb testing.TB) *Store {
 	}
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// TestDropSchemaRefusesTheDefault checks that DropSchema cannot be aimed
+// at a deployment's schema or a name Open would refuse; no server needed.
+func TestDropSchemaRefusesTheDefault(t *testing.T) {
+	for _, s := range []string{DefaultSchema, "", "pg_catalog", "Spoc", "a;drop"} {
+		if err := DropSchema(context.Background(), "postgres://127.0.0.1:1/none", s); !itsm.IsCode(err, itsm.CodeInvalid) {
+			t.Errorf("DropSchema(%q): %v, want invalid", s, err)
+		}
+	}
 }

@@ -208,3 +208,23 @@ func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) (*txn, error) {
 // own, so that a connection whose caller gave up can still go back to the
 // pool clean, but a dead server cannot hold release for long.
 const endTimeout = 5 * time.Second
+
+// DropSchema drops schema and everything in it, as when a store opened on
+// it is retired, and does nothing when there is no such schema. It is for
+// stores made for one run, such as a test's; the schema must be one Open
+// would take, and DefaultSchema is refused so that a slip cannot drop a
+// deployment's data.
+func DropSchema(ctx context.Context, dsn, schema string) error {
+	if !validSchema(schema) || schema == DefaultSchema {
+		return itsm.Errorf(itsm.CodeInvalid, "pgstore: will not drop schema %q", schema)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return itsm.Wrap(itsm.CodeUnavailable, err, "pgstore: connect to drop schema %s", schema)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+		return itsm.Wrap(itsm.CodeUnavailable, err, "pgstore: drop schema %s", schema)
+	}
+	return nil
+}

@@ -2,69 +2,20 @@ package followup_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/spoc-itsm/spoc/internal/backendtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
-	"github.com/spoc-itsm/spoc/itsm/pgstore"
-	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
 )
 
-func backends() map[string]func(t *testing.T) itsm.Store {
-	return map[string]func(t *testing.T) itsm.Store{
-		"memstore": func(t *testing.T) itsm.Store {
-			s := memstore.New()
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-		"sqlitestore": func(t *testing.T) itsm.Store {
-			s, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "spoc.db"), sqlitestore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-		// PostgreSQL runs writers side by side, so there the losers really
-		// decide on a stale follow-up and retry.
-		"pgstore": func(t *testing.T) itsm.Store {
-			dsn := os.Getenv("SPOC_TEST_POSTGRES")
-			if dsn == "" {
-				t.Skip("SPOC_TEST_POSTGRES is not set; skipping PostgreSQL")
-			}
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			schema := "spoc_followup_" + hex.EncodeToString(b[:])
-			ctx := context.Background()
-			s, err := pgstore.Open(ctx, dsn, pgstore.Options{Schema: schema})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				s.Close()
-				conn, err := pgx.Connect(ctx, dsn)
-				if err != nil {
-					t.Errorf("drop schema %s: %v", schema, err)
-					return
-				}
-				defer conn.Close(ctx)
-				if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-					t.Errorf("drop schema %s: %v", schema, err)
-				}
-			})
-			return s
-		},
-	}
+func backends() map[string]func(t testing.TB) itsm.Store {
+	return backendtest.Open("spoc_followup_")
 }
 
 // Approvers racing to approve and reject the same draft: exactly one wins,
