@@ -109,26 +109,32 @@ func openPostgres(b *testing.B) itsm.Store {
 	return backendtest.Postgres(b, "spoc_bench_", pgstore.Options{MaxConns: 4})
 }
 
-// benchLifecycle times lifecycles on a store from open and, if baselines is
-// set, compares them with the baselines on further stores from open.
-func benchLifecycle(b *testing.B, open func(b *testing.B) itsm.Store, baselines bool) {
+// timeLifecycles times b.N lifecycles of steps commands each, run by run on
+// a store from open, and reports incidents/s and ns/command. It closes the
+// store, which drops memstore's records, so that a comparison after it
+// does not pay for scanning the heap of the timed loop.
+func timeLifecycles(b *testing.B, open func(b *testing.B) itsm.Store, run func(*world) error, steps int) {
 	st := open(b)
 	w := newWorldOn(b, st)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		if err := runLifecycle(w); err != nil {
+		if err := run(w); err != nil {
 			b.Fatal(err)
 		}
 	}
 	d := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/d.Seconds(), "incidents/s")
-	b.ReportMetric(float64(d.Nanoseconds())/float64(b.N*benchSteps), "ns/command")
-	// Closing drops memstore's records, so that the comparison does not pay
-	// for scanning the heap of the timed loop.
+	b.ReportMetric(float64(d.Nanoseconds())/float64(b.N*steps), "ns/command")
 	closeBench(b, st)
+}
+
+// benchLifecycle times lifecycles on a store from open and, if baselines is
+// set, compares them with the baselines on further stores from open.
+func benchLifecycle(b *testing.B, open func(b *testing.B) itsm.Store, baselines bool) {
+	timeLifecycles(b, open, runLifecycle, benchSteps)
 	if baselines {
 		runtime.GC()
 		compareLifecycle(b, open)

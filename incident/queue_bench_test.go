@@ -252,21 +252,7 @@ func BenchmarkLifecycleAssigned(b *testing.B) {
 }
 
 func benchAssigned(b *testing.B, open func(b *testing.B) itsm.Store) {
-	st := open(b)
-	w := newWorldOn(b, st)
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		if err := runAssignedLifecycle(w); err != nil {
-			b.Fatal(err)
-		}
-	}
-	d := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/d.Seconds(), "incidents/s")
-	b.ReportMetric(float64(d.Nanoseconds())/float64(b.N*benchAssignedSteps), "ns/command")
-	closeBench(b, st)
+	timeLifecycles(b, open, runAssignedLifecycle, benchAssignedSteps)
 
 	plainSt, assignedSt := open(b), open(b)
 	defer closeBench(b, plainSt)
