@@ -3,7 +3,6 @@ package chain
 import (
 	"reflect"
 
-	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/schema"
 )
 
@@ -20,24 +19,21 @@ func SchemaURL(eventType string) string { return schema.URL(eventType) }
 // are required, and no other property is allowed.
 func Schemas() (map[string][]byte, error) {
 	g := schema.Generator{Docs: schema.Docs{Fields: fieldDocs}}
-	out := make(map[string][]byte)
+	values := make(map[string]any)
 	for _, p := range Payloads() {
-		typ := p.Type()
-		doc, ok := eventDocs[typ]
-		if !ok {
-			return nil, itsm.Errorf(itsm.CodeInternal, "schema of %s: no title and description", typ)
-		}
-		b, err := g.Document(p, SchemaURL(typ), doc.title, doc.description)
-		if err != nil {
-			return nil, err
-		}
-		out[typ] = b
+		values[p.Type()] = p
 	}
-	return out, nil
+	return g.Events(values, eventDocOf)
 }
 
 // eventDoc is the title and description of one event type's schema.
 type eventDoc struct{ title, description string }
+
+// eventDocOf answers schema.Generator.Events from eventDocs.
+func eventDocOf(eventType string) (title, description string, ok bool) {
+	d, ok := eventDocs[eventType]
+	return d.title, d.description, ok
+}
 
 var eventDocs = map[string]eventDoc{
 	"group.created": {"Group created",

@@ -29,28 +29,11 @@ func SchemaURL(eventType string) string { return schema.URL(eventType) }
 // wait reason, role) enumerated.
 func Schemas() (map[string][]byte, error) {
 	g := schema.Generator{Map: schemaOfType, Docs: schema.Docs{Types: typeDocs, Fields: fieldDocs, Else: byFieldType}}
-	out := make(map[string][]byte)
-	add := func(eventType string, v any) error {
-		doc, ok := eventDocs[eventType]
-		if !ok {
-			return itsm.Errorf(itsm.CodeInternal, "schema of %s: no title and description", eventType)
-		}
-		b, err := g.Document(v, SchemaURL(eventType), doc.title, doc.description)
-		if err != nil {
-			return err
-		}
-		out[eventType] = b
-		return nil
-	}
+	values := map[string]any{NotificationEvent: Message{}}
 	for _, p := range Payloads() {
-		if err := add(p.Type(), p); err != nil {
-			return nil, err
-		}
+		values[p.Type()] = p
 	}
-	if err := add(NotificationEvent, Message{}); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return g.Events(values, eventDocOf)
 }
 
 // Patterns of the types that encode as strings of a fixed grammar. Schema
@@ -109,6 +92,12 @@ func schemaOfType(t reflect.Type) *jsonschema.Schema {
 // are written here rather than taken from the Go doc comments, which the
 // reflector could read only from the source files at run time.
 type eventDoc struct{ title, description string }
+
+// eventDocOf answers schema.Generator.Events from eventDocs.
+func eventDocOf(eventType string) (title, description string, ok bool) {
+	d, ok := eventDocs[eventType]
+	return d.title, d.description, ok
+}
 
 var eventDocs = map[string]eventDoc{
 	"incident.registered": {"Incident registered",

@@ -174,3 +174,23 @@ func (g Generator) Document(v any, id, title, description string) ([]byte, error
 	}
 	return append(b, '\n'), nil
 }
+
+// Events returns the schema document of each event's data, keyed by event
+// type: values holds a value of each type's data, and doc gives each
+// type's title and description. A type doc does not know is an internal
+// error, so that no event is published without saying what it means.
+func (g Generator) Events(values map[string]any, doc func(eventType string) (title, description string, ok bool)) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(values))
+	for typ, v := range values {
+		title, description, ok := doc(typ)
+		if !ok {
+			return nil, itsm.Errorf(itsm.CodeInternal, "schema of %s: no title and description", typ)
+		}
+		b, err := g.Document(v, URL(typ), title, description)
+		if err != nil {
+			return nil, err
+		}
+		out[typ] = b
+	}
+	return out, nil
+}

@@ -115,3 +115,20 @@ func anyStrings(v any) []string {
 	}
 	return out
 }
+
+// TestEventsNeedADescription checks that Events documents every event type
+// it is given, and refuses one without a title and description rather than
+// publish a schema that does not say what the event means.
+func TestEventsNeedADescription(t *testing.T) {
+	type noted struct {
+		Text string `json:"text"`
+	}
+	doc := func(typ string) (string, string, bool) { return "Noted", "Someone noted something.", typ == "thing.noted" }
+	out, err := schema.Generator{}.Events(map[string]any{"thing.noted": noted{}}, doc)
+	if err != nil || len(out) != 1 || !strings.Contains(string(out["thing.noted"]), `"title": "Noted"`) {
+		t.Fatalf("Events: %v %s", err, out["thing.noted"])
+	}
+	if _, err := (schema.Generator{}).Events(map[string]any{"thing.lost": noted{}}, doc); !itsm.IsCode(err, itsm.CodeInternal) {
+		t.Errorf("an event without a description: %v, want internal", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/invopop/jsonschema"
 
-	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/schema"
 	"github.com/spoc-itsm/spoc/sla/report"
 )
@@ -31,20 +30,11 @@ func Schemas() (map[string][]byte, error) {
 			}
 		}
 	}}
-	out := make(map[string][]byte)
+	values := make(map[string]any)
 	for _, p := range Payloads() {
-		typ := p.Type()
-		doc, ok := eventDocs[typ]
-		if !ok {
-			return nil, itsm.Errorf(itsm.CodeInternal, "schema of %s: no title and description", typ)
-		}
-		b, err := g.Document(p, SchemaURL(typ), doc.title, doc.description)
-		if err != nil {
-			return nil, err
-		}
-		out[typ] = b
+		values[p.Type()] = p
 	}
-	return out, nil
+	return g.Events(values, eventDocOf)
 }
 
 // Patterns of the strings of a fixed grammar, in the part of ECMA-262 regular
@@ -66,6 +56,12 @@ var propertyRules = map[string]func(*jsonschema.Schema){
 }
 
 type eventDoc struct{ title, description string }
+
+// eventDocOf answers schema.Generator.Events from eventDocs.
+func eventDocOf(eventType string) (title, description string, ok bool) {
+	d, ok := eventDocs[eventType]
+	return d.title, d.description, ok
+}
 
 var eventDocs = map[string]eventDoc{
 	"followup.drafted": {"Follow-up drafted",
