@@ -123,7 +123,9 @@ func TestEventsNeedADescription(t *testing.T) {
 	type noted struct {
 		Text string `json:"text"`
 	}
-	doc := func(typ string) (string, string, bool) { return "Noted", "Someone noted something.", typ == "thing.noted" }
+	doc := func(typ string) (string, string, bool) {
+		return "Noted", "Someone noted something.", typ == "thing.noted"
+	}
 	out, err := schema.Generator{}.Events(map[string]any{"thing.noted": noted{}}, doc)
 	if err != nil || len(out) != 1 || !strings.Contains(string(out["thing.noted"]), `"title": "Noted"`) {
 		t.Fatalf("Events: %v %s", err, out["thing.noted"])
