@@ -31,11 +31,7 @@ func TestAnotherDesksAgreementsDoNotExist(t *testing.T) {
 	ctx := l.ctx
 	l.settle()
 	l.solve("network down", l.supA, l.alice)
-	rwr := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
-	desk2 := l.org("Second Desk", itsm.OrgDesk, rwr...)
-	l.grant(desk2, itsm.DomainServiceLevel, rwr...)
-	bea := l.token(itsm.Actor{Organisation: desk2, Person: "bea", Roles: []itsm.Role{itsm.RoleAgent}})
-	ben := l.token(itsm.Actor{Organisation: desk2, Person: "ben", Roles: []itsm.Role{itsm.RoleAdmin}})
+	desk2, bea, ben := l.secondDesk()
 	c := &chain{world: l.world}
 	if r := putCalendar(t, c, ben, "ring-hours", strings.ReplaceAll(alwaysCalendar, "uc-hours", "ring-hours")); r.JSON201 == nil {
 		t.Fatalf("the second desk's calendar: %s", body(r))
@@ -311,11 +307,7 @@ func TestCalendarsAreMaintainedByTheirDesk(t *testing.T) {
 func TestDesksNameTheirAgreementsAlike(t *testing.T) {
 	l := newLedger(t, monday)
 	ctx := l.ctx
-	rwr := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
-	desk2 := l.org("Second Desk", itsm.OrgDesk, rwr...)
-	l.grant(desk2, itsm.DomainServiceLevel, rwr...)
-	bea := l.token(itsm.Actor{Organisation: desk2, Person: "bea", Roles: []itsm.Role{itsm.RoleAgent}})
-	ben := l.token(itsm.Actor{Organisation: desk2, Person: "ben", Roles: []itsm.Role{itsm.RoleAdmin}})
+	desk2, bea, ben := l.secondDesk()
 	c := &chain{world: l.world}
 	if r := putCalendar(t, c, l.world.admin, "uc-hours", alwaysCalendar); r.JSON201 == nil {
 		t.Fatalf("the platform's calendar: %s", body(r))
@@ -575,4 +567,16 @@ func openSQLite(t *testing.T) itsm.Store {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// secondDesk puts a second desk beside the city's, with every right on
+// incidents and service levels, and returns it with a token of its agent
+// (bea) and of its administrator (ben).
+func (l *ledger) secondDesk() (desk itsm.ID, agent, admin *client.ClientWithResponses) {
+	rwr := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
+	desk = l.org("Second Desk", itsm.OrgDesk, rwr...)
+	l.grant(desk, itsm.DomainServiceLevel, rwr...)
+	agent = l.token(itsm.Actor{Organisation: desk, Person: "bea", Roles: []itsm.Role{itsm.RoleAgent}})
+	admin = l.token(itsm.Actor{Organisation: desk, Person: "ben", Roles: []itsm.Role{itsm.RoleAdmin}})
+	return desk, agent, admin
 }

@@ -21,10 +21,7 @@ func TestSecondDeskDraftsOnlyItsOwnFollowUps(t *testing.T) {
 	ctx := l.ctx
 	l.settle()
 	l.solve("network down", l.supA, l.alice)
-	rwr := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
-	desk2 := l.org("Second Desk", itsm.OrgDesk, rwr...)
-	l.grant(desk2, itsm.DomainServiceLevel, rwr...)
-	bea := l.token(itsm.Actor{Organisation: desk2, Person: "bea", Roles: []itsm.Role{itsm.RoleAgent}})
+	desk2, bea, _ := l.secondDesk()
 	l.clock.Set(time.Date(2026, time.December, 1, 10, 0, 0, 0, time.UTC))
 	in := api.FollowUpInput{Customer: l.city, Month: "2026-11"}
 

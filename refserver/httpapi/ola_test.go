@@ -2,21 +2,15 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	support "github.com/spoc-itsm/spoc/chain"
-	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
-	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/refserver/api"
-	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
-	"github.com/spoc-itsm/spoc/refserver/httpapi"
 	"github.com/spoc-itsm/spoc/sla"
 )
 
@@ -29,31 +23,8 @@ import (
 func TestOLABetweenGroups(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	clock := itsm.NewManualClock(start)
-	store := memstore.New()
-	secret := auth.NewSecret()
-	if err := auth.Bootstrap(ctx, store, secret, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := auth.NewDirectory(ctx, store, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Matrix: itsm.ServiceNowMatrix(), Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	groups, err := support.New(support.Config{Store: store, Directory: dir, Admin: httpapi.Admin(dir), Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: auth.NewTokens(dir, nil), Incidents: svc,
-		Clock: clock, Groups: groups})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := chainOver(serveWorld(t, store, h, secret))
+	w, clock := serveManual(t, start)
+	c := chainOver(w)
 	supAdmin := c.token(itsm.Actor{Organisation: c.supA, Person: "sam", Roles: []itsm.Role{itsm.RoleAdmin}})
 
 	group := func(org itsm.ID, name string) itsm.ID {

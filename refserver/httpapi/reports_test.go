@@ -41,7 +41,9 @@ type ledger struct {
 	user, approver, admin        *client.ClientWithResponses
 }
 
-func newLedger(t *testing.T, start time.Time) *ledger {
+// serveManual serves the whole API (incidents, follow-ups, groups) on a
+// new memstore whose services all run on a manual clock at start.
+func serveManual(t *testing.T, start time.Time) (*world, *itsm.ManualClock) {
 	t.Helper()
 	ctx := context.Background()
 	clock := itsm.NewManualClock(start)
@@ -74,6 +76,12 @@ func newLedger(t *testing.T, start time.Time) *ledger {
 		t.Fatal(err)
 	}
 	w := serveWorld(t, store, h, secret)
+	return w, clock
+}
+
+func newLedger(t *testing.T, start time.Time) *ledger {
+	t.Helper()
+	w, clock := serveManual(t, start)
 
 	l := &ledger{world: w, clock: clock}
 	rw := []api.Access{api.AccessRead, api.AccessWrite}
