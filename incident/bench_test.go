@@ -199,11 +199,7 @@ func runLifecycle(w *world) error {
 		return fmt.Errorf("register: %w", err)
 	}
 	id := inc.ID
-	steps := []struct {
-		name    string
-		advance time.Duration
-		do      func() (*incident.Incident, error)
-	}{
+	inc, err = runSteps(w, id, []benchCommand{
 		{"delegate", 10 * time.Minute, func() (*incident.Incident, error) {
 			return w.svc.Delegate(w.ctx, w.agent, id, incident.Delegation{Note: "Please check the access points of the north wing."})
 		}},
@@ -217,12 +213,9 @@ func runLifecycle(w *world) error {
 		{"close", 15 * time.Minute, func() (*incident.Incident, error) {
 			return w.svc.Close(w.ctx, w.agent, id, "Your wifi works again: a faulty access point was replaced.")
 		}},
-	}
-	for _, s := range steps {
-		w.clock.Advance(s.advance)
-		if inc, err = s.do(); err != nil {
-			return fmt.Errorf("%s %s: %w", s.name, id, err)
-		}
+	})
+	if err != nil {
+		return err
 	}
 	if inc.State != incident.StateClosed {
 		return fmt.Errorf("%s ends %s, not closed", inc.Number, inc.State)
@@ -410,4 +403,26 @@ func (t mapTx) Query(itsm.Query) (itsm.Page, error) { return itsm.Page{}, nil }
 
 func (t mapTx) Events(int64, int) ([]itsm.Event, error) {
 	return nil, itsm.Errorf(itsm.CodeInternal, "mapstore: no event log")
+}
+
+// benchCommand is one command of a benchmarked lifecycle, made after the
+// clock moved on by advance.
+type benchCommand struct {
+	name    string
+	advance time.Duration
+	do      func() (*incident.Incident, error)
+}
+
+// runSteps moves the world's clock and runs each command in turn on
+// incident id, returning the incident as the last one left it.
+func runSteps(w *world, id itsm.ID, steps []benchCommand) (*incident.Incident, error) {
+	var inc *incident.Incident
+	for _, s := range steps {
+		w.clock.Advance(s.advance)
+		var err error
+		if inc, err = s.do(); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", s.name, id, err)
+		}
+	}
+	return inc, nil
 }

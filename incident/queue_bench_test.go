@@ -297,11 +297,7 @@ func runAssignedLifecycle(w *world) error {
 		return fmt.Errorf("register: %w", err)
 	}
 	id := inc.ID
-	steps := []struct {
-		name    string
-		advance time.Duration
-		do      func() (*incident.Incident, error)
-	}{
+	inc, err = runSteps(w, id, []benchCommand{
 		{"take", 2 * time.Minute, func() (*incident.Incident, error) { return w.svc.Take(w.ctx, w.agent, id, itsm.ID{}) }},
 		{"delegate", 8 * time.Minute, func() (*incident.Incident, error) {
 			return w.svc.Delegate(w.ctx, w.agent, id, incident.Delegation{Note: "Please check the access points of the north wing."})
@@ -317,12 +313,9 @@ func runAssignedLifecycle(w *world) error {
 		{"close", 15 * time.Minute, func() (*incident.Incident, error) {
 			return w.svc.Close(w.ctx, w.agent, id, "Your wifi works again: a faulty access point was replaced.")
 		}},
-	}
-	for _, s := range steps {
-		w.clock.Advance(s.advance)
-		if inc, err = s.do(); err != nil {
-			return fmt.Errorf("%s %s: %w", s.name, id, err)
-		}
+	})
+	if err != nil {
+		return err
 	}
 	if inc.State != incident.StateClosed || inc.Assignments[0].Assignee != w.netAgent.Person {
 		return fmt.Errorf("%s ends %s, held last by %+v", inc.Number, inc.State, inc.Assignments)
