@@ -37,9 +37,12 @@ const (
 )
 
 // bpiPath finds the log: $SPOC_BPI2013 (the file or its folder), else
-// ../shared/data/bpi2013 beside the repository root. It skips the test when
-// the default location is absent, and fails it when the variable names
-// something missing, since then someone asked for the replay.
+// ../shared/data/bpi2013 beside the repository root, where the team's
+// machines keep a copy. The file is public but not part of the repository:
+// docs/validation.md says where it is published (4TU.ResearchData) and under
+// which terms. bpiPath skips the test when the default location is absent,
+// and fails it when the variable names something missing, since then someone
+// asked for the replay.
 func bpiPath(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv(bpiEnv); p != "" {

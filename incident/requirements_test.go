@@ -14,8 +14,9 @@ import (
 	"github.com/spoc-itsm/spoc/sla"
 )
 
-// Scenario tests, one per requirement of ../shared/REQUIREMENTS.md that the
-// package implements, each named after the requirement it proves.
+// Scenario tests, one per requirement that the package implements, each
+// named after the requirement it proves; docs/requirements.md states each
+// requirement and lists these tests beside it.
 
 // reqRegistration is the registration of a P3 network incident reported by
 // the world's user by phone; tests change the fields they are about.

@@ -3,8 +3,12 @@
 // by one desk and four suppliers (package sla/report/synth), computes each
 // month's report against the customer's SLA and each supplier's UC, and
 // writes every month as JSON and CSV, the year as JSON and CSV, and one HTML
-// page with all twelve months, into the current directory or -out.
+// page with all twelve months, into the directory -out names: monthly-out
+// in the current directory unless told otherwise (.gitignore keeps it out of
+// the repository), so that a run from the repository root leaves the tree as
+// it was. It prints the absolute path of what it wrote.
 //
+//	go run ./examples/monthly                   # into ./monthly-out
 //	go run ./examples/monthly -out /tmp/reports
 //
 // See docs/monthly.md for what the files hold and how to read them.
@@ -12,6 +16,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,16 +31,40 @@ import (
 	"github.com/spoc-itsm/spoc/sla/report/synth"
 )
 
+// defaultOut is where the reports go unless -out says otherwise: a folder of
+// their own, never the current directory itself, whose 27 files would
+// otherwise mix with whatever is there (the repository's own, when run from
+// its root as the README shows).
+const defaultOut = "monthly-out"
+
 func main() {
-	out := flag.String("out", ".", "directory to write the reports into")
-	seed := flag.Uint64("seed", 1, "seed of the synthetic year")
-	year := flag.Int("year", 2025, "calendar year of the incidents")
-	n := flag.Int("incidents", synth.DefaultIncidents, "expected number of incidents in the year")
-	flag.Parse()
-	if _, err := run(os.Stdout, *out, synth.Config{Seed: *seed, Year: *year, Incidents: *n}); err != nil {
-		fmt.Fprintln(os.Stderr, "monthly:", err)
-		os.Exit(1)
+	os.Exit(command(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// command parses the command line args and runs the example, writing what
+// it did to stdout and errors and usage to stderr. It returns the exit code:
+// 2 for a command line it cannot parse, 1 for a failed run.
+func command(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("monthly", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", defaultOut, "directory to write the reports into, made if missing")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic year")
+	year := fs.Int("year", 2025, "calendar year of the incidents")
+	n := fs.Int("incidents", synth.DefaultIncidents, "expected number of incidents in the year")
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
+		return 2 // the flag set has said what is wrong, and how to call
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "monthly: unexpected arguments %q; name the output directory with -out\n", fs.Args())
+		return 2
+	}
+	if _, err := run(stdout, *out, synth.Config{Seed: *seed, Year: *year, Incidents: *n}); err != nil {
+		fmt.Fprintln(stderr, "monthly:", err)
+		return 1
+	}
+	return 0
 }
 
 // result is what run made, for the tests.
@@ -73,6 +102,11 @@ func run(w io.Writer, dir string, cfg synth.Config) (*result, error) {
 	res := &result{Generated: len(tickets)}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
+	}
+	// Said absolute, so that the reader finds the files whatever directory
+	// the program ran in.
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
 	}
 	year := g.Year()
 	loc := year.From.Location()

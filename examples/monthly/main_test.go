@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,6 +126,81 @@ func checkCompliance(t *testing.T, r *report.Report) {
 	for _, gs := range [][]report.Group{r.Priorities, r.Suppliers, r.Categories} {
 		for _, g := range gs {
 			check(g.Key, g.Figures.Metrics)
+		}
+	}
+}
+
+// TestWritesIntoItsOwnDirectory runs the command as `go run` would, from a
+// working directory of its own: without -out the files land in monthly-out
+// there, with -out in the directory named, and in neither case does anything
+// else appear in the working directory. The output names the absolute
+// directory, wherever the program ran.
+func TestWritesIntoItsOwnDirectory(t *testing.T) {
+	named := t.TempDir()
+	for _, c := range []struct {
+		name string
+		args []string
+		// dir is where the files must land, relative to the working
+		// directory unless absolute; top is the working directory's listing
+		// afterwards.
+		dir string
+		top []string
+	}{
+		{"default", nil, "monthly-out", []string{"monthly-out"}},
+		{"-out", []string{"-out", named}, named, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			wd := t.TempDir()
+			t.Chdir(wd)
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"-incidents", "1200"}, c.args...)
+			if code := command(args, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit code %d: %s", code, stderr.String())
+			}
+			var top []string
+			entries, err := os.ReadDir(wd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				top = append(top, e.Name())
+			}
+			if !slices.Equal(top, c.top) {
+				t.Errorf("the working directory holds %q afterwards, want %q", top, c.top)
+			}
+			dir := c.dir
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(wd, dir)
+			}
+			written, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(written) != 27 {
+				t.Errorf("%s holds %d files, want 27 (13 JSON, 13 CSV, one page)", dir, len(written))
+			}
+			if !strings.Contains(stdout.String(), "to "+dir+" in ") {
+				t.Errorf("the output does not name %s:\n%s", dir, stdout.String())
+			}
+		})
+	}
+}
+
+// TestCommandLineRefusals: a stray argument is not taken for a directory,
+// and an unknown flag is a usage error; neither writes anything.
+func TestCommandLineRefusals(t *testing.T) {
+	for _, args := range [][]string{{"reports"}, {"-output", "reports"}} {
+		wd := t.TempDir()
+		t.Chdir(wd)
+		var stdout, stderr bytes.Buffer
+		if code := command(args, &stdout, &stderr); code != 2 {
+			t.Errorf("%q: exit code %d, want 2", args, code)
+		}
+		if entries, _ := os.ReadDir(wd); len(entries) != 0 {
+			t.Errorf("%q wrote %d entries into the working directory", args, len(entries))
+		}
+		if stderr.Len() == 0 {
+			t.Errorf("%q: nothing said on stderr", args)
 		}
 	}
 }

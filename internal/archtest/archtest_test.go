@@ -1,6 +1,8 @@
-// Package archtest keeps the dependency arrows of docs/ARCHITECTURE pointing
-// one way: itsm <- sla <- domain packages <- refserver and examples, with
-// storage backends that import only itsm and drivers that only they import.
+// Package archtest keeps the dependency arrows of docs/architecture.md
+// pointing one way: itsm <- sla <- domain packages <- refserver and examples,
+// with storage backends that import only itsm and drivers that only they
+// import. It also keeps docs/requirements.md honest: it cites only tests
+// that exist, and explains every requirement ID the repository cites.
 package archtest
 
 import (
