@@ -155,3 +155,37 @@ func TestEventTypes(t *testing.T) {
 		}
 	}
 }
+
+// Get and Delete check a bare kind with ValidateKind; it must refuse exactly
+// the kinds a record cannot have.
+func TestValidateKindAgreesWithValidateRecord(t *testing.T) {
+	for _, kind := range []string{"incident", "a", "a" + strings.Repeat("z", 63), "x.y-z_0",
+		"", "Incident", "1x", "_x", "a" + strings.Repeat("z", 64), "a\x00", "ä", "a b"} {
+		r := itsm.Record{Kind: kind, ID: itsm.NewID(), Body: []byte("{}")}
+		kindErr, recordErr := backend.ValidateKind(kind), backend.ValidateRecord(r)
+		if (kindErr == nil) != (recordErr == nil) {
+			t.Errorf("kind %q: ValidateKind = %v, ValidateRecord = %v", kind, kindErr, recordErr)
+		}
+		if kindErr != nil && itsm.ErrorCode(kindErr) != itsm.CodeInvalid {
+			t.Errorf("kind %q: ValidateKind = %v, want invalid", kind, kindErr)
+		}
+	}
+}
+
+// A rejected value is repeated in the message only in part, so that a
+// hostile input does not flood the logs.
+func TestErrorsRepeatABoundedPartOfTheInput(t *testing.T) {
+	huge := strings.Repeat("\x01", 100000)
+	errs := []error{
+		backend.ValidateKind(huge),
+		backend.ValidateEvent(itsm.Event{Type: huge, Time: time.Unix(1, 0)}),
+		backend.ValidateRecord(itsm.Record{Kind: "incident", ID: itsm.NewID(), Body: []byte("{}"), Index: map[string][]string{"x": {"\xff" + huge[:400]}}}),
+	}
+	_, _, err := backend.ParseCursor(itsm.Cursor(huge))
+	errs = append(errs, err)
+	for i, err := range errs {
+		if itsm.ErrorCode(err) != itsm.CodeInvalid || len(err.Error()) > 400 {
+			t.Errorf("error %d: %d bytes, code %q: %.100s", i, len(err.Error()), itsm.ErrorCode(err), err)
+		}
+	}
+}
