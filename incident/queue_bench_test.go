@@ -15,6 +15,7 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 )
@@ -139,7 +140,7 @@ func benchQueue(b *testing.B, st itsm.Store) {
 	})
 	cursor := func() itsm.Cursor {
 		t := mine[rng.IntN(len(mine)-queuePage)]
-		return itsm.NewCursor(t.group.String()+" "+itsm.IndexTime(t.due), t.id)
+		return backend.NewCursor(t.group.String()+" "+itsm.IndexTime(t.due), t.id)
 	}
 	page := func(after itsm.Cursor) incident.QueuePage {
 		p, err := w.svc.Queue(w.ctx, w.agent, q, queuePage, after)

@@ -2,21 +2,16 @@ package itsm
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Store is where spoc keeps its records, its event log and its ticket
 // counters. It is deliberately small so that another database can be plugged
-// in: a backend implements three methods and passes the conformance suite in
-// package storetest. spoc ships memstore (go-memdb), sqlitestore (SQLite) and
-// pgstore (PostgreSQL).
+// in: a backend implements three methods with the helpers of package
+// itsm/backend and passes the conformance suite in package itsm/storetest.
+// spoc ships memstore (go-memdb), sqlitestore (SQLite) and pgstore
+// (PostgreSQL).
 //
 // All work happens in transactions. Read runs fn against a consistent
 // snapshot; Write runs fn in an atomic write transaction that commits only
@@ -121,106 +116,6 @@ type Record struct {
 	Index map[string][]string
 }
 
-// IndexEntry is one index value of a record as a store keeps it: a Unique or
-// Index value with its name.
-type IndexEntry struct {
-	Name   string
-	Value  string
-	Unique bool
-}
-
-// CompareIndexEntries orders entries by name, then by value, bytewise: the
-// order of Record.Entries.
-func CompareIndexEntries(a, b IndexEntry) int {
-	if c := strings.Compare(a.Name, b.Name); c != 0 {
-		return c
-	}
-	return strings.Compare(a.Value, b.Value)
-}
-
-// Entries returns r's index values the way every store keeps them: empty
-// values dropped, duplicates within a name counted once, sorted by
-// CompareIndexEntries; nil when there are none. Backends store these and
-// rebuild the maps with SetEntries, so that all of them return the same
-// normalised record.
-func (r Record) Entries() []IndexEntry {
-	n := len(r.Unique)
-	for _, vs := range r.Index {
-		n += len(vs)
-	}
-	if n == 0 {
-		return nil
-	}
-	es := make([]IndexEntry, 0, n)
-	for name, v := range r.Unique {
-		if v != "" {
-			es = append(es, IndexEntry{Name: name, Value: v, Unique: true})
-		}
-	}
-	for name, vs := range r.Index {
-		for _, v := range vs {
-			if v != "" {
-				es = append(es, IndexEntry{Name: name, Value: v})
-			}
-		}
-	}
-	slices.SortFunc(es, CompareIndexEntries)
-	// A valid record never has a name in both maps, so equal name and value
-	// is a duplicate Index value.
-	es = slices.CompactFunc(es, func(a, b IndexEntry) bool { return a.Name == b.Name && a.Value == b.Value })
-	if len(es) == 0 {
-		return nil
-	}
-	return es
-}
-
-// SetEntries replaces r.Unique and r.Index with the maps that es, sorted as
-// Entries returns them, describe: each name's Index values in order, and nil
-// maps when there is nothing to put in them.
-func (r *Record) SetEntries(es []IndexEntry) {
-	r.Unique, r.Index = nil, nil
-	// One backing array for all Index values and maps sized up front: a
-	// store calls this for every record it returns.
-	var unique, names, values int
-	for i, e := range es {
-		switch {
-		case e.Unique:
-			unique++
-		case i == 0 || es[i-1].Name != e.Name || es[i-1].Unique:
-			names++
-			values++
-		default:
-			values++
-		}
-	}
-	if unique > 0 {
-		r.Unique = make(map[string]string, unique)
-	}
-	if names == 0 {
-		for _, e := range es {
-			r.Unique[e.Name] = e.Value
-		}
-		return
-	}
-	r.Index = make(map[string][]string, names)
-	all := make([]string, 0, values)
-	for i := 0; i < len(es); {
-		e := es[i]
-		if e.Unique {
-			r.Unique[e.Name] = e.Value
-			i++
-			continue
-		}
-		start := len(all)
-		for ; i < len(es) && es[i].Name == e.Name && !es[i].Unique; i++ {
-			all = append(all, es[i].Value)
-		}
-		// Capped, so that a caller appending to one name's values cannot
-		// overwrite the next name's.
-		r.Index[e.Name] = all[start:len(all):len(all)]
-	}
-}
-
 // Event is one entry of the append-only event log: the audit trail, the
 // source of timelines, the outbox of webhooks and the feed of reports.
 type Event struct {
@@ -323,36 +218,15 @@ type Hit struct {
 
 // Cursor is an opaque position in a query's results, safe to hand to clients
 // (it is URL-safe text). It names the last value and record ID returned, so
-// that the next page starts strictly after them.
+// that the next page starts strictly after them. Backends make and read
+// cursors with package itsm/backend; to everyone else a cursor is only
+// something to pass back as Query.After.
 type Cursor string
 
-// NewCursor returns the cursor positioned just after value and id in index
-// order. Backends use it to build Page.Next.
-func NewCursor(value string, id ID) Cursor {
-	b := make([]byte, 0, len(id)+len(value))
-	b = append(b, id[:]...)
-	b = append(b, value...)
-	return Cursor(base64.RawURLEncoding.EncodeToString(b))
-}
-
-// Position returns the value and record ID that c continues after. The empty
-// cursor, and one that NewCursor did not make, fail with CodeInvalid.
-func (c Cursor) Position() (value string, id ID, err error) {
-	b, err := base64.RawURLEncoding.DecodeString(string(c))
-	if err != nil || len(b) < len(id) || len(b)-len(id) > MaxValueSize {
-		return "", ID{}, Errorf(CodeInvalid, "cursor %s is not one this store returned", quote(string(c)))
-	}
-	copy(id[:], b)
-	value = string(b[len(id):])
-	if id.IsZero() || !utf8.ValidString(value) || strings.IndexByte(value, 0) >= 0 {
-		return "", ID{}, Errorf(CodeInvalid, "cursor %s is not one this store returned", quote(string(c)))
-	}
-	return value, id, nil
-}
-
 // PrefixEnd returns the smallest string greater than every string that begins
-// with prefix, for backends that turn MatchPrefix into a range; ok is false
-// when there is none (prefix is empty or all 0xff bytes).
+// with prefix: the To of a MatchRange that ends where the prefix ends, as
+// a backend's MatchPrefix does. ok is false when there is none (prefix is
+// empty or all 0xff bytes).
 func PrefixEnd(prefix string) (end string, ok bool) {
 	b := []byte(prefix)
 	for i := len(b) - 1; i >= 0; i-- {
@@ -388,125 +262,9 @@ func IndexInt(n int64) string {
 	return string(b[:])
 }
 
-// ValidateRecord checks r against the rules every Store enforces, and returns
-// an *Error with CodeInvalid naming the first broken one. Backends call it
-// before writing, so that all of them accept exactly the same records.
-func ValidateRecord(r Record) error {
-	if err := validateName("record kind", r.Kind); err != nil {
-		return err
-	}
-	if r.ID.IsZero() {
-		return Errorf(CodeInvalid, "%s record: id must not be zero", r.Kind)
-	}
-	if r.Version < 0 {
-		return Errorf(CodeInvalid, "%s %s: version %d is negative", r.Kind, r.ID, r.Version)
-	}
-	if err := validateJSON(r.Body, false); err != nil {
-		return Errorf(CodeInvalid, "%s %s: body: %s", r.Kind, r.ID, err.Error())
-	}
-	n := 0
-	for name, v := range r.Unique {
-		if err := validateName("unique index name", name); err != nil {
-			return Errorf(CodeInvalid, "%s %s: %s", r.Kind, r.ID, err.(*Error).Message)
-		}
-		if _, both := r.Index[name]; both {
-			return Errorf(CodeInvalid, "%s %s: index %s is both unique and not", r.Kind, r.ID, name)
-		}
-		if err := validateValue(v); err != nil {
-			return Errorf(CodeInvalid, "%s %s: unique index %s: %s", r.Kind, r.ID, name, err.Error())
-		}
-		n++
-	}
-	for name, vs := range r.Index {
-		if err := validateName("index name", name); err != nil {
-			return Errorf(CodeInvalid, "%s %s: %s", r.Kind, r.ID, err.(*Error).Message)
-		}
-		for _, v := range vs {
-			if err := validateValue(v); err != nil {
-				return Errorf(CodeInvalid, "%s %s: index %s: %s", r.Kind, r.ID, name, err.Error())
-			}
-		}
-		n += len(vs)
-	}
-	if n > MaxIndexValues {
-		return Errorf(CodeInvalid, "%s %s: %d index values, more than %d", r.Kind, r.ID, n, MaxIndexValues)
-	}
-	return nil
-}
-
-// ValidateEvent checks e as Append receives it (Seq is ignored) and returns an
-// *Error with CodeInvalid naming the first broken rule.
-func ValidateEvent(e Event) error {
-	if len(e.Type) > 128 || !validEventType(e.Type) {
-		return Errorf(CodeInvalid, "event type %s is not dot-separated words of a-z, 0-9 and _", quote(e.Type))
-	}
-	if e.Kind != "" || !e.Subject.IsZero() {
-		if err := validateName("event kind", e.Kind); err != nil {
-			return Errorf(CodeInvalid, "event %s: %s", e.Type, err.(*Error).Message)
-		}
-	}
-	if e.Time.IsZero() {
-		return Errorf(CodeInvalid, "event %s: time must not be zero", e.Type)
-	}
-	if y := e.Time.UTC().Year(); y < 1 || y > 9999 {
-		return Errorf(CodeInvalid, "event %s: time %s is outside years 1 to 9999", e.Type, e.Time.UTC().Format(time.RFC3339))
-	}
-	if err := validateJSON(e.Data, true); err != nil {
-		return Errorf(CodeInvalid, "event %s: data: %s", e.Type, err.Error())
-	}
-	return nil
-}
-
-// ValidateQuery checks q and returns its effective limit, or an *Error with
-// CodeInvalid naming the first broken rule.
-func ValidateQuery(q Query) (limit int, err error) {
-	if err := validateName("query kind", q.Kind); err != nil {
-		return 0, err
-	}
-	if q.Index != "" {
-		if err := validateName("query index", q.Index); err != nil {
-			return 0, err
-		}
-	} else if q.Match != MatchAll {
-		return 0, Errorf(CodeInvalid, "query of %s by id: only MatchAll is allowed", q.Kind)
-	}
-	switch q.Match {
-	case MatchAll:
-	case MatchEqual, MatchPrefix:
-		if err := validateValue(q.Value); err != nil {
-			return 0, Errorf(CodeInvalid, "query of %s by %s: value: %s", q.Kind, q.Index, err.Error())
-		}
-	case MatchRange:
-		for _, v := range []string{q.From, q.To} {
-			if err := validateValue(v); err != nil {
-				return 0, Errorf(CodeInvalid, "query of %s by %s: range: %s", q.Kind, q.Index, err.Error())
-			}
-		}
-	default:
-		return 0, Errorf(CodeInvalid, "query of %s: unknown match %d", q.Kind, int(q.Match))
-	}
-	if q.After != "" {
-		if _, _, err := q.After.Position(); err != nil {
-			return 0, err
-		}
-	}
-	return pageLimit(q.Limit)
-}
-
 // ValidateLimit returns the effective page size for limit (DefaultLimit for
 // 0), or an *Error with CodeInvalid when it is negative or above MaxLimit.
-func ValidateLimit(limit int) (int, error) { return pageLimit(limit) }
-
-// ValidateNumberPrefix returns an *Error with CodeInvalid unless prefix can
-// start a Number (2 to 8 letters A-Z).
-func ValidateNumberPrefix(prefix string) error {
-	if !validPrefix(prefix) {
-		return Errorf(CodeInvalid, "number prefix %s is not 2 to 8 letters A-Z", quote(prefix))
-	}
-	return nil
-}
-
-func pageLimit(limit int) (int, error) {
+func ValidateLimit(limit int) (int, error) {
 	switch {
 	case limit == 0:
 		return DefaultLimit, nil
@@ -516,71 +274,11 @@ func pageLimit(limit int) (int, error) {
 	return limit, nil
 }
 
-// validateName accepts a lower-case letter followed by up to 63 lower-case
-// letters, digits, '_', '.' or '-': safe in SQL, URLs and log lines alike.
-func validateName(what, s string) error {
-	ok := len(s) >= 1 && len(s) <= 64 && 'a' <= s[0] && s[0] <= 'z'
-	for i := 1; ok && i < len(s); i++ {
-		c := s[i]
-		ok = 'a' <= c && c <= 'z' || isDigit(c) || c == '_' || c == '.' || c == '-'
-	}
-	if !ok {
-		return Errorf(CodeInvalid, "%s %s is not a-z followed by up to 63 of a-z, 0-9, _ . -", what, quote(s))
-	}
-	return nil
-}
-
-func validEventType(s string) bool {
-	// Walked byte by byte rather than split into words: Append checks
-	// every event.
-	words, start := 0, true
-	for i := range len(s) {
-		c := s[i]
-		switch {
-		case c == '.':
-			if start {
-				return false // an empty word
-			}
-			start = true
-		case start:
-			if c < 'a' || c > 'z' {
-				return false
-			}
-			start = false
-			words++
-		case !('a' <= c && c <= 'z' || isDigit(c) || c == '_'):
-			return false
-		}
-	}
-	return !start && words >= 2
-}
-
-// validateValue accepts UTF-8 without NUL (PostgreSQL text cannot hold it) up
-// to MaxValueSize bytes.
-func validateValue(v string) error {
-	switch {
-	case len(v) > MaxValueSize:
-		return fmt.Errorf("value of %d bytes is longer than %d", len(v), MaxValueSize)
-	case !utf8.ValidString(v):
-		return fmt.Errorf("value %s is not valid UTF-8", quote(v))
-	case strings.IndexByte(v, 0) >= 0:
-		return fmt.Errorf("value %s contains a NUL byte", quote(v))
-	}
-	return nil
-}
-
-func validateJSON(b []byte, emptyOK bool) error {
-	switch {
-	case len(b) == 0 && emptyOK:
-		return nil
-	case len(b) == 0:
-		return errors.New("empty, want JSON")
-	case len(b) > MaxBodySize:
-		return fmt.Errorf("%d bytes is more than %d", len(b), MaxBodySize)
-	case !utf8.Valid(b):
-		return errors.New("not valid UTF-8")
-	case !json.Valid(b):
-		return errors.New("not valid JSON")
+// ValidateNumberPrefix returns an *Error with CodeInvalid unless prefix can
+// start a Number (2 to 8 letters A-Z).
+func ValidateNumberPrefix(prefix string) error {
+	if !validPrefix(prefix) {
+		return Errorf(CodeInvalid, "number prefix %s is not 2 to 8 letters A-Z", quote(prefix))
 	}
 	return nil
 }

@@ -1,8 +1,9 @@
 // Package archtest keeps the dependency arrows of docs/architecture.md
 // pointing one way: itsm <- sla <- domain packages <- refserver and examples,
-// with storage backends that import only itsm and drivers that only they
-// import. It also keeps docs/requirements.md honest: it cites only tests
-// that exist, and explains every requirement ID the repository cites.
+// with storage backends that import only itsm and itsm/backend, and drivers
+// that only they import. It also keeps docs/requirements.md honest: it cites
+// only tests that exist, and explains every requirement ID the repository
+// cites.
 package archtest
 
 import (
@@ -22,10 +23,11 @@ const module = "github.com/spoc-itsm/spoc"
 // storage backend (see TestOnlyHostsChooseABackend).
 var allowed = map[string][]string{
 	"itsm":             {},
-	"itsm/memstore":    {"itsm"},
-	"itsm/sqlitestore": {"itsm"},
-	"itsm/pgstore":     {"itsm"},
-	"itsm/storetest":   {"itsm"},
+	"itsm/backend":     {"itsm"}, // what backends need beyond the Store interface
+	"itsm/memstore":    {"itsm", "itsm/backend"},
+	"itsm/sqlitestore": {"itsm", "itsm/backend"},
+	"itsm/pgstore":     {"itsm", "itsm/backend"},
+	"itsm/storetest":   {"itsm", "itsm/backend"},
 	// The JSON Schema machinery every package's published schemas share.
 	"itsm/schema": {"itsm"},
 	// The address policy of connections that others aim (webhooks): net
@@ -135,6 +137,18 @@ func TestOnlyHostsChooseABackend(t *testing.T) {
 			if slices.Contains(slices.Collect(maps.Values(drivers)), rel) && !host {
 				t.Errorf("%s imports the backend %s; only programs choose one, libraries take an itsm.Store", p.ImportPath, rel)
 			}
+		}
+	}
+}
+
+// TestOnlyBackendsUseTheBackendKit keeps itsm/backend out of library users'
+// way: the backends and their conformance suite build on it, and everyone
+// else stores records through an itsm.Store alone.
+func TestOnlyBackendsUseTheBackendKit(t *testing.T) {
+	users := append(slices.Collect(maps.Values(drivers)), "itsm/storetest")
+	for _, p := range list(t) {
+		if slices.Contains(p.Imports, module+"/itsm/backend") && !slices.Contains(users, p.ImportPath) {
+			t.Errorf("%s imports itsm/backend; only the backends %v use it", p.ImportPath, users)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // entry is a record as the store keeps it. go-memdb shares inserted objects
@@ -22,7 +23,7 @@ import (
 //
 // where id is the record ID as appendIDKey writes it, 32 bytes that sort as
 // the ID's 16 do. Kinds, names and values cannot contain NUL
-// (itsm.ValidateRecord refuses it), so a NUL ends each part: a value that is
+// (backend.ValidateRecord refuses it), so a NUL ends each part: a value that is
 // a prefix of another sorts first, as it does bytewise, and equal values are
 // ordered by ID bytes. The keys are computed once in Put and kept, because
 // go-memdb asks for the old entry's keys again on every update and delete.
@@ -35,9 +36,9 @@ type entry struct {
 	id      itsm.ID
 	version int64
 	body    []byte
-	// vals holds the record's index values as itsm.Record.Entries returns
+	// vals holds the record's index values as backend.Entries returns
 	// them: sorted, so that valuesOf can search them.
-	vals    []itsm.IndexEntry
+	vals    []backend.IndexEntry
 	idKey   []byte
 	valKeys [][]byte
 }
@@ -45,7 +46,7 @@ type entry struct {
 // newEntry builds the entry of a valid record r at version. It copies
 // everything it keeps out of r, so the caller may change r afterwards.
 func newEntry(r *itsm.Record, version int64) *entry {
-	vals := r.Entries()
+	vals := backend.Entries(*r)
 
 	// The body and all keys share one allocation: at about 300-byte
 	// records, allocation is a large part of Put.
@@ -112,8 +113,8 @@ func appendIDKey(buf []byte, id itsm.ID) []byte {
 }
 
 // valuesOf returns e's values of name, sorted.
-func (e *entry) valuesOf(name string) []itsm.IndexEntry {
-	i, _ := slices.BinarySearchFunc(e.vals, name, func(v itsm.IndexEntry, name string) int { return strings.Compare(v.Name, name) })
+func (e *entry) valuesOf(name string) []backend.IndexEntry {
+	i, _ := slices.BinarySearchFunc(e.vals, name, func(v backend.IndexEntry, name string) int { return strings.Compare(v.Name, name) })
 	j := i
 	for j < len(e.vals) && e.vals[j].Name == name {
 		j++
@@ -123,7 +124,7 @@ func (e *entry) valuesOf(name string) []itsm.IndexEntry {
 
 // record returns e as a record the caller owns: nothing in it is shared with
 // the store or with another record returned. It builds the maps itself rather
-// than with itsm.Record.SetEntries, which allocates a slice per Index name
+// than with backend.SetEntries, which allocates a slice per Index name
 // where this allocates one for all: a record with two Index names would cost
 // every Get and every query hit one allocation more.
 func (e *entry) record() itsm.Record {

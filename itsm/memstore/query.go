@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/go-memdb"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // Query returns one page of the records matching q.
@@ -14,14 +15,14 @@ func (t *readTx) Query(q itsm.Query) (itsm.Page, error) {
 	if err := t.check(); err != nil {
 		return itsm.Page{}, err
 	}
-	limit, err := itsm.ValidateQuery(q)
+	limit, err := backend.ValidateQuery(q)
 	if err != nil {
 		return itsm.Page{}, err
 	}
 	var cur *position
 	if q.After != "" {
 		// ValidateQuery has checked the cursor.
-		v, id, _ := q.After.Position()
+		v, id, _ := backend.ParseCursor(q.After)
 		cur = &position{value: v, id: id}
 	}
 	if q.Index == "" {
@@ -66,7 +67,7 @@ func (t *readTx) queryByID(q itsm.Query, limit int, cur *position) (itsm.Page, e
 		}
 		if len(p.Matches) == limit {
 			last := p.Matches[limit-1]
-			p.Next = itsm.NewCursor(last.Value, last.Record.ID)
+			p.Next = backend.NewCursor(last.Value, last.Record.ID)
 			break
 		}
 		p.Matches = append(p.Matches, itsm.Hit{Value: e.id.String(), Record: e.record()})
@@ -163,7 +164,7 @@ func (t *readTx) queryValues(q itsm.Query, limit int, cur *position) (itsm.Page,
 		}
 		if len(p.Matches) == limit {
 			last := p.Matches[limit-1]
-			p.Next = itsm.NewCursor(last.Value, last.Record.ID)
+			p.Next = backend.NewCursor(last.Value, last.Record.ID)
 			break
 		}
 		p.Matches = append(p.Matches, itsm.Hit{Value: v, Record: e.record()})
@@ -190,7 +191,7 @@ func (t *readTx) seek(index, key string, reverse bool) (memdb.ResultIterator, er
 // keyPast returns the value among vals (sorted, of one record with id)
 // whose key suffix value+NUL+id comes first after bound in walking order,
 // or false if there is none.
-func keyPast(vals []itsm.IndexEntry, id, bound string, strict, reverse bool) (string, bool) {
+func keyPast(vals []backend.IndexEntry, id, bound string, strict, reverse bool) (string, bool) {
 	// i is the first value whose key is above bound (at or above it when
 	// walking up from a bound that is not strict, or down from one that is);
 	// walking down, the one before it is the answer.
@@ -211,7 +212,7 @@ func keyPast(vals []itsm.IndexEntry, id, bound string, strict, reverse bool) (st
 
 // hasKey reports whether one of vals (sorted, of one record with id) has
 // the key suffix bound.
-func hasKey(vals []itsm.IndexEntry, id, bound string) bool {
+func hasKey(vals []backend.IndexEntry, id, bound string) bool {
 	i := sort.Search(len(vals), func(i int) bool { return cmpConcat(bound, vals[i].Value, "\x00", id) >= 0 })
 	return i < len(vals) && cmpConcat(bound, vals[i].Value, "\x00", id) == 0
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-memdb"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // readTx is the transaction Read passes to fn, and the reading half of
@@ -54,7 +55,7 @@ func found(kind string, id itsm.ID, e *entry, err error) (itsm.Record, error) {
 	case e != nil:
 		return e.record(), nil
 	}
-	if err := validateKind(kind); err != nil {
+	if err := backend.ValidateKind(kind); err != nil {
 		return itsm.Record{}, err
 	}
 	return itsm.Record{}, itsm.Errorf(itsm.CodeNotFound, "%s %s not found", kind, id)
@@ -101,13 +102,6 @@ func (t *readTx) Events(after int64, limit int) ([]itsm.Event, error) {
 func copyEvent(e itsm.Event) itsm.Event {
 	e.Data = bytes.Clone(e.Data)
 	return e
-}
-
-// validateKind accepts exactly the kinds itsm.ValidateRecord accepts; a
-// query with nothing but a kind checks just that.
-func validateKind(kind string) error {
-	_, err := itsm.ValidateQuery(itsm.Query{Kind: kind})
-	return err
 }
 
 // internal reports a go-memdb error, which only a bug in this package
@@ -252,7 +246,7 @@ func (t *writeTx) Put(r itsm.Record) (int64, error) {
 	if err := t.begin(); err != nil {
 		return 0, err
 	}
-	if err := itsm.ValidateRecord(r); err != nil {
+	if err := backend.ValidateRecord(r); err != nil {
 		return 0, t.fail(err)
 	}
 	e := newEntry(&r, r.Version+1)
@@ -297,7 +291,7 @@ func uniquePrefix(key []byte) []byte { return key[:len(key)-idKeyLen] }
 // same name and value as an Index value are passed over: a name is meant to
 // be Unique in every record of a kind or in none, and only Unique holders
 // clash.
-func (t *writeTx) uniqueHolder(prefix []byte, v itsm.IndexEntry) (*entry, error) {
+func (t *writeTx) uniqueHolder(prefix []byte, v backend.IndexEntry) (*entry, error) {
 	txn := t.txn // not changed yet: no clone
 	if t.overlay() {
 		if e, ok := t.holders[string(prefix)]; ok {
@@ -328,7 +322,7 @@ func (t *writeTx) Delete(kind string, id itsm.ID, version int64) error {
 	if err := t.begin(); err != nil {
 		return err
 	}
-	if err := validateKind(kind); err != nil {
+	if err := backend.ValidateKind(kind); err != nil {
 		return t.fail(err)
 	}
 	old, err := t.find(idKey(kind, id))
@@ -352,7 +346,7 @@ func (t *writeTx) Append(e itsm.Event) (itsm.Event, error) {
 	if err := t.begin(); err != nil {
 		return itsm.Event{}, err
 	}
-	if err := itsm.ValidateEvent(e); err != nil {
+	if err := backend.ValidateEvent(e); err != nil {
 		return itsm.Event{}, t.fail(err)
 	}
 	if !t.seqKnown {

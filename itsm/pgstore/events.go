@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // Append adds e to the event log; see itsm.WriteTx and the appendEvent
@@ -16,7 +17,7 @@ func (w writeTxn) Append(e itsm.Event) (itsm.Event, error) {
 	if err := t.usable(); err != nil {
 		return itsm.Event{}, t.fail(err)
 	}
-	if err := itsm.ValidateEvent(e); err != nil {
+	if err := backend.ValidateEvent(e); err != nil {
 		return itsm.Event{}, t.fail(err)
 	}
 	if e.ID.IsZero() {

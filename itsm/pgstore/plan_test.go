@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // TestQueryPlans checks that every shape of query walks a primary key in
@@ -36,7 +37,7 @@ func testQueryPlans(t *testing.T, s *Store) {
 		}
 		return nil
 	})
-	cursor := itsm.NewCursor("s3", itsm.NewID())
+	cursor := backend.NewCursor("s3", itsm.NewID())
 	var queries []itsm.Query
 	for _, reverse := range []bool{false, true} {
 		for _, after := range []itsm.Cursor{"", cursor} {
@@ -62,7 +63,7 @@ func testQueryPlans(t *testing.T, s *Store) {
 		t.Fatal(err)
 	}
 	for _, q := range queries {
-		limit, err := itsm.ValidateQuery(q)
+		limit, err := backend.ValidateQuery(q)
 		if err != nil {
 			t.Fatal(err)
 		}

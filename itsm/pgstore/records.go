@@ -10,19 +10,12 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // uuidArg passes an ID as a uuid parameter; PostgreSQL compares uuids byte
 // by byte, which is the contract's ID order.
 func uuidArg(id itsm.ID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
-
-// validateKind rejects a kind no record can have, as the other backends do,
-// before it reaches PostgreSQL, where one with a NUL byte would even abort
-// the transaction.
-func validateKind(kind string) error {
-	_, err := itsm.ValidateQuery(itsm.Query{Kind: kind})
-	return err
-}
 
 func notFound(kind string, id itsm.ID) error {
 	return itsm.Errorf(itsm.CodeNotFound, "%s %s not found", kind, id)
@@ -30,7 +23,9 @@ func notFound(kind string, id itsm.ID) error {
 
 // Get returns the record of kind with id, or an error with CodeNotFound.
 func (t *txn) Get(kind string, id itsm.ID) (itsm.Record, error) {
-	if err := validateKind(kind); err != nil {
+	// Before PostgreSQL sees the kind, where one with a NUL byte would
+	// abort the transaction.
+	if err := backend.ValidateKind(kind); err != nil {
 		return itsm.Record{}, err
 	}
 	if id.IsZero() {
@@ -67,25 +62,25 @@ func (r *recordRow) dest() []any {
 // the caller may change them freely.
 func (r *recordRow) record(kind string) itsm.Record {
 	rec := itsm.Record{Kind: kind, ID: itsm.ID(r.id.Bytes), Version: r.version, Body: r.body}
-	// The entries only carry the arrays over to SetEntries, so a record's
-	// usual handful stays on the stack instead of costing every Get and
-	// every hit an allocation.
-	var buf [16]itsm.IndexEntry
+	// The entries only carry the arrays over to backend.SetEntries, so a
+	// record's usual handful stays on the stack instead of costing every
+	// Get and every hit an allocation.
+	var buf [16]backend.IndexEntry
 	es := buf[:0]
 	for i := range min(len(r.names), len(r.vals), len(r.uniqs)) {
-		es = append(es, itsm.IndexEntry{Name: r.names[i], Value: r.vals[i], Unique: r.uniqs[i]})
+		es = append(es, backend.IndexEntry{Name: r.names[i], Value: r.vals[i], Unique: r.uniqs[i]})
 	}
-	// Put stored the arrays in the order of Record.Entries, which is the
-	// order SetEntries wants.
-	rec.SetEntries(es)
+	// Put stored the arrays in the order of backend.Entries, which is the
+	// order backend.SetEntries wants.
+	backend.SetEntries(&rec, es)
 	return rec
 }
 
-// flatten lays r.Entries() out as the parallel arrays that the records row
-// keeps and the entries rows are made from. The slices are never nil,
-// because pgx sends a nil slice as NULL.
+// flatten lays backend.Entries(r) out as the parallel arrays that the
+// records row keeps and the entries rows are made from. The slices are never
+// nil, because pgx sends a nil slice as NULL.
 func flatten(r itsm.Record) (names, vals []string, uniqs []bool) {
-	es := r.Entries()
+	es := backend.Entries(r)
 	names, vals, uniqs = make([]string, len(es)), make([]string, len(es)), make([]bool, len(es))
 	for i, e := range es {
 		names[i], vals[i], uniqs[i] = e.Name, e.Value, e.Unique
@@ -99,7 +94,7 @@ func (w writeTxn) Put(r itsm.Record) (int64, error) {
 	if err := t.usable(); err != nil {
 		return 0, t.fail(err)
 	}
-	if err := itsm.ValidateRecord(r); err != nil {
+	if err := backend.ValidateRecord(r); err != nil {
 		return 0, t.fail(err)
 	}
 	names, vals, uniqs := flatten(r)
@@ -174,7 +169,7 @@ func (w writeTxn) Delete(kind string, id itsm.ID, version int64) error {
 	if err := t.usable(); err != nil {
 		return t.fail(err)
 	}
-	if err := validateKind(kind); err != nil {
+	if err := backend.ValidateKind(kind); err != nil {
 		return t.fail(err)
 	}
 	if id.IsZero() {
@@ -192,7 +187,7 @@ func (w writeTxn) Delete(kind string, id itsm.ID, version int64) error {
 
 // Query returns the records matching q in index order; see itsm.Query.
 func (t *txn) Query(q itsm.Query) (itsm.Page, error) {
-	limit, err := itsm.ValidateQuery(q)
+	limit, err := backend.ValidateQuery(q)
 	if err != nil {
 		return itsm.Page{}, err
 	}
@@ -220,7 +215,7 @@ func (t *txn) Query(q itsm.Query) (itsm.Page, error) {
 		return itsm.Page{}, err
 	}
 	if n > limit {
-		page.Next = itsm.NewCursor(last.value, itsm.ID(last.id.Bytes))
+		page.Next = backend.NewCursor(last.value, itsm.ID(last.id.Bytes))
 	}
 	return page, nil
 }
@@ -238,7 +233,7 @@ func (st *statements) query(q itsm.Query, limit int) (string, []any) {
 	}
 	if q.After != "" {
 		// ValidateQuery has checked the cursor.
-		after.value, after.id, _ = q.After.Position()
+		after.value, after.id, _ = backend.ParseCursor(q.After)
 	}
 	var b strings.Builder
 	args := []any{q.Kind}

@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 
-	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // Encoding of a record's entries in records.idx, in the order of
-// itsm.Record.Entries:
+// backend.Entries:
 //
 //	version byte (1)
 //	per entry: flags byte (1 = unique), uvarint len(name), name,
@@ -18,7 +18,7 @@ import (
 // package; a new format takes a new version byte.
 const idxFormat = 1
 
-func encodeEntries(es []itsm.IndexEntry) []byte {
+func encodeEntries(es []backend.IndexEntry) []byte {
 	if len(es) == 0 {
 		return nil
 	}
@@ -44,7 +44,7 @@ func encodeEntries(es []itsm.IndexEntry) []byte {
 
 var errBadIdx = errors.New("malformed index column")
 
-func decodeEntries(b []byte) ([]itsm.IndexEntry, error) {
+func decodeEntries(b []byte) ([]backend.IndexEntry, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -52,7 +52,7 @@ func decodeEntries(b []byte) ([]itsm.IndexEntry, error) {
 		return nil, errBadIdx
 	}
 	b = b[1:]
-	var es []itsm.IndexEntry
+	var es []backend.IndexEntry
 	str := func() (string, bool) {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) {
@@ -70,7 +70,7 @@ func decodeEntries(b []byte) ([]itsm.IndexEntry, error) {
 		if !ok1 || !ok2 || flags > 1 {
 			return nil, errBadIdx
 		}
-		es = append(es, itsm.IndexEntry{Name: name, Value: value, Unique: flags == 1})
+		es = append(es, backend.IndexEntry{Name: name, Value: value, Unique: flags == 1})
 	}
 	return es, nil
 }

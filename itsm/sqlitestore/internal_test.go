@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // openT opens a store in a new file with opts and closes it when t ends.
@@ -379,12 +380,12 @@ func TestEntriesRoundTrip(t *testing.T) {
 		Unique: map[string]string{"number": "INC0000001", "ext": "", "z": "ünï\u2028"},
 		Index:  map[string][]string{"org": {"b", "a", "b", ""}, "empty": {""}, "long": {strings.Repeat("v", itsm.MaxValueSize)}},
 	}
-	es, err := decodeEntries(encodeEntries(r.Entries()))
+	es, err := decodeEntries(encodeEntries(backend.Entries(r)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got itsm.Record
-	got.SetEntries(es)
+	backend.SetEntries(&got, es)
 	wantU := map[string]string{"number": "INC0000001", "z": "ünï\u2028"}
 	if len(got.Unique) != 2 || got.Unique["number"] != wantU["number"] || got.Unique["z"] != wantU["z"] {
 		t.Errorf("Unique = %q, want %q", got.Unique, wantU)
@@ -417,7 +418,7 @@ func TestCursorOutsideRange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	low, high := itsm.NewCursor("a", itsm.NewID()), itsm.NewCursor("z", itsm.NewID())
+	low, high := backend.NewCursor("a", itsm.NewID()), backend.NewCursor("z", itsm.NewID())
 	for _, c := range []struct {
 		name string
 		q    itsm.Query

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // short is the context of the statements that touch a few rows by key.
@@ -39,10 +40,10 @@ func (t *txn) check(what string) error {
 	return nil
 }
 
-// checkKind applies the rule of itsm.ValidateQuery to a bare kind, so that
-// Get and Delete refuse exactly the kinds that Put and Query refuse.
+// checkKind applies backend.ValidateKind, saying which method refused the
+// kind.
 func checkKind(kind string, what string) error {
-	if _, err := itsm.ValidateQuery(itsm.Query{Kind: kind}); err != nil {
+	if err := backend.ValidateKind(kind); err != nil {
 		return itsm.Errorf(itsm.CodeInvalid, "sqlitestore: %s: record kind %q is not a-z followed by up to 63 of a-z, 0-9, _ . -", what, kind)
 	}
 	return nil
@@ -63,14 +64,14 @@ func (t *txn) Get(kind string, id itsm.ID) (itsm.Record, error) {
 	if r.Version == 0 {
 		return itsm.Record{}, itsm.Errorf(itsm.CodeNotFound, "sqlitestore: %s %s not found", kind, id)
 	}
-	r.SetEntries(es)
+	backend.SetEntries(&r, es)
 	return r, nil
 }
 
 // load reads the row of kind and id and its entries, the record's Version 0
 // when there is none. The body is left out, unread, when only the version
 // and index values are needed.
-func (t *txn) load(kind string, id itsm.ID, withBody bool) (r itsm.Record, es []itsm.IndexEntry, err error) {
+func (t *txn) load(kind string, id itsm.ID, withBody bool) (r itsm.Record, es []backend.IndexEntry, err error) {
 	q, row := sqlHead, t.row[:2]
 	if withBody {
 		q, row = sqlGet, t.row[:3]
@@ -102,7 +103,7 @@ func (t *txn) Query(q itsm.Query) (itsm.Page, error) {
 	if err := t.check("query"); err != nil {
 		return itsm.Page{}, err
 	}
-	limit, err := itsm.ValidateQuery(q)
+	limit, err := backend.ValidateQuery(q)
 	if err != nil {
 		return itsm.Page{}, err
 	}
@@ -120,7 +121,7 @@ func (t *txn) Query(q itsm.Query) (itsm.Page, error) {
 	err = t.c.query(t.ctx, querySQLs[k], args, row, func() (bool, error) {
 		if len(page.Matches) == limit {
 			last := page.Matches[limit-1]
-			page.Next = itsm.NewCursor(last.Value, last.Record.ID)
+			page.Next = backend.NewCursor(last.Value, last.Record.ID)
 			return false, nil
 		}
 		h, err := scanHit(q.Kind, k.byID, row)
@@ -165,7 +166,7 @@ func scanHit(kind string, byID bool, row []driver.Value) (h itsm.Hit, err error)
 	if err != nil {
 		return h, err
 	}
-	h.Record.SetEntries(es)
+	backend.SetEntries(&h.Record, es)
 	h.Record.Body, err = asBytes(row[3])
 	return h, err
 }
@@ -179,7 +180,7 @@ func queryPlan(q itsm.Query) (k queryKey, args []any, empty bool) {
 	var cv string
 	var cid itsm.ID
 	if q.After != "" {
-		cv, cid, _ = q.After.Position() // ValidateQuery checked it
+		cv, cid, _ = backend.ParseCursor(q.After) // ValidateQuery checked it
 	}
 	if q.Index == "" {
 		k.byID = true
@@ -336,13 +337,13 @@ func (t *writeTx) put(r itsm.Record) (int64, error) {
 	if err := t.check("put"); err != nil {
 		return 0, err
 	}
-	if err := itsm.ValidateRecord(r); err != nil {
+	if err := backend.ValidateRecord(r); err != nil {
 		return 0, err
 	}
 	// A create does not read the row first: the INSERT's primary key
 	// refuses an existing record, before anything of this Put is written.
 	var old itsm.Record
-	var oldEs []itsm.IndexEntry
+	var oldEs []backend.IndexEntry
 	if r.Version != 0 {
 		var err error
 		if old, oldEs, err = t.load(r.Kind, r.ID, false); err != nil {
@@ -358,7 +359,7 @@ func (t *writeTx) put(r itsm.Record) (int64, error) {
 	exists := func() error {
 		return itsm.Errorf(itsm.CodeConflict, "sqlitestore: create %s %s: the record exists already", r.Kind, r.ID)
 	}
-	newEs := r.Entries()
+	newEs := backend.Entries(r)
 	gone, added := diffEntries(oldEs, newEs)
 	for _, e := range added {
 		if !e.Unique {
@@ -409,7 +410,7 @@ func (t *writeTx) put(r itsm.Record) (int64, error) {
 
 // insertEntries inserts es several rows to a statement, which costs SQLite
 // less than a statement a row.
-func (t *writeTx) insertEntries(kind string, id itsm.ID, es []itsm.IndexEntry) error {
+func (t *writeTx) insertEntries(kind string, id itsm.ID, es []backend.IndexEntry) error {
 	for len(es) > 0 {
 		n := min(len(es), len(sqlInsertEntries))
 		args := make([]any, 0, 5*n)
@@ -425,9 +426,9 @@ func (t *writeTx) insertEntries(kind string, id itsm.ID, es []itsm.IndexEntry) e
 }
 
 // diffEntries returns the entries of old that new lacks and those of new that
-// old lacks; both lists are in the order of itsm.Record.Entries. An entry that
+// old lacks; both lists are in the order of backend.Entries. An entry that
 // turns from unique to not, or back, is in both.
-func diffEntries(old, new []itsm.IndexEntry) (gone, added []itsm.IndexEntry) {
+func diffEntries(old, new []backend.IndexEntry) (gone, added []backend.IndexEntry) {
 	i, j := 0, 0
 	for i < len(old) || j < len(new) {
 		switch {
@@ -438,7 +439,7 @@ func diffEntries(old, new []itsm.IndexEntry) (gone, added []itsm.IndexEntry) {
 			added = append(added, new[j])
 			j++
 		default:
-			switch c := itsm.CompareIndexEntries(old[i], new[j]); {
+			switch c := backend.CompareIndexEntries(old[i], new[j]); {
 			case c < 0:
 				gone = append(gone, old[i])
 				i++
@@ -458,7 +459,7 @@ func diffEntries(old, new []itsm.IndexEntry) (gone, added []itsm.IndexEntry) {
 	return gone, added
 }
 
-func (t *writeTx) deleteEntries(kind string, id itsm.ID, es []itsm.IndexEntry) error {
+func (t *writeTx) deleteEntries(kind string, id itsm.ID, es []backend.IndexEntry) error {
 	for _, e := range es {
 		if err := t.c.exec(short, sqlDeleteEntry, kind, e.Name, e.Value, id[:]); err != nil {
 			return mapErr(t.ctx, err, "sqlitestore: %s %s: remove index %s value %q", kind, id, e.Name, e.Value)
@@ -510,7 +511,7 @@ func (t *writeTx) append(e itsm.Event) (itsm.Event, error) {
 	if err := t.check("append"); err != nil {
 		return itsm.Event{}, err
 	}
-	if err := itsm.ValidateEvent(e); err != nil {
+	if err := backend.ValidateEvent(e); err != nil {
 		return itsm.Event{}, err
 	}
 	if e.ID.IsZero() {

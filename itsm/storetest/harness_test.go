@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // The tests below exercise the harness against two tiny stores defined here
@@ -101,7 +102,7 @@ func (tx *hTx) Query(q itsm.Query) (itsm.Page, error) {
 	if err := tx.live(); err != nil {
 		return itsm.Page{}, err
 	}
-	limit, err := itsm.ValidateQuery(q)
+	limit, err := backend.ValidateQuery(q)
 	if err != nil {
 		return itsm.Page{}, err
 	}
@@ -110,7 +111,7 @@ func (tx *hTx) Query(q itsm.Query) (itsm.Page, error) {
 	}
 	var after itsm.ID
 	if q.After != "" {
-		_, after, _ = q.After.Position()
+		_, after, _ = backend.ParseCursor(q.After)
 	}
 	var recs []itsm.Record
 	for _, r := range tx.st.Records {
@@ -123,7 +124,7 @@ func (tx *hTx) Query(q itsm.Query) (itsm.Page, error) {
 	for i, r := range recs {
 		if i == limit {
 			last := p.Matches[len(p.Matches)-1]
-			p.Next = itsm.NewCursor(last.Value, last.Record.ID)
+			p.Next = backend.NewCursor(last.Value, last.Record.ID)
 			break
 		}
 		p.Matches = append(p.Matches, itsm.Hit{Value: r.ID.String(), Record: hClone(r)})
@@ -147,7 +148,7 @@ func (tx *hTx) Put(r itsm.Record) (int64, error) {
 	if err := tx.live(); err != nil {
 		return 0, tx.spoil(err)
 	}
-	if err := itsm.ValidateRecord(r); err != nil {
+	if err := backend.ValidateRecord(r); err != nil {
 		return 0, tx.spoil(err)
 	}
 	key := hKey(r.Kind, r.ID)
@@ -225,7 +226,7 @@ func (tx *hTx) Append(e itsm.Event) (itsm.Event, error) {
 	if err := tx.live(); err != nil {
 		return itsm.Event{}, tx.spoil(err)
 	}
-	if err := itsm.ValidateEvent(e); err != nil {
+	if err := backend.ValidateEvent(e); err != nil {
 		return itsm.Event{}, tx.spoil(err)
 	}
 	e.Seq = int64(len(tx.st.Events)) + 1
@@ -536,7 +537,7 @@ func TestHarnessSampleRecord(t *testing.T) {
 	var prev itsm.ID
 	for i := range 2000 {
 		r := SampleRecord(i)
-		if err := itsm.ValidateRecord(r); err != nil {
+		if err := backend.ValidateRecord(r); err != nil {
 			t.Fatalf("SampleRecord(%d): %v", i, err)
 		}
 		if n := len(r.Body); n < 270 || n > 330 {

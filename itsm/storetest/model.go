@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 )
 
 // The model check runs a program of transactions against a store and against
@@ -114,7 +115,7 @@ func (m *mModel) get(kind string, id itsm.ID) (itsm.Record, itsm.Code) {
 }
 
 func (m *mModel) put(r itsm.Record) (int64, itsm.Code) {
-	if itsm.ValidateRecord(r) != nil {
+	if backend.ValidateRecord(r) != nil {
 		return 0, itsm.CodeInvalid
 	}
 	k := mKey{r.Kind, r.ID}
@@ -152,7 +153,7 @@ func (m *mModel) delete(kind string, id itsm.ID, version int64) itsm.Code {
 // query answers q by collecting every hit, sorting them all and dropping
 // those up to the cursor's position.
 func (m *mModel) query(q itsm.Query) (itsm.Page, itsm.Code) {
-	limit, err := itsm.ValidateQuery(q)
+	limit, err := backend.ValidateQuery(q)
 	if err != nil {
 		return itsm.Page{}, itsm.CodeInvalid
 	}
@@ -180,7 +181,7 @@ func (m *mModel) query(q itsm.Query) (itsm.Page, itsm.Code) {
 		slices.Reverse(hits)
 	}
 	if q.After != "" {
-		v, id, _ := q.After.Position()
+		v, id, _ := backend.ParseCursor(q.After)
 		at := itsm.Hit{Value: v, Record: itsm.Record{ID: id}}
 		hits = slices.DeleteFunc(hits, func(h itsm.Hit) bool {
 			if q.Reverse {
@@ -193,7 +194,7 @@ func (m *mModel) query(q itsm.Query) (itsm.Page, itsm.Code) {
 	if len(hits) > limit {
 		hits = hits[:limit]
 		last := hits[limit-1]
-		p.Next = itsm.NewCursor(last.Value, last.Record.ID)
+		p.Next = backend.NewCursor(last.Value, last.Record.ID)
 	}
 	p.Matches = hits
 	return p, ""
@@ -229,7 +230,7 @@ func (m *mModel) eventsAfter(after int64, limit int) ([]itsm.Event, itsm.Code) {
 // chose when e.ID is zero: the model cannot predict a random ID, so the
 // driver checks it separately.
 func (m *mModel) appendEvent(e itsm.Event, id itsm.ID) (itsm.Event, itsm.Code) {
-	if itsm.ValidateEvent(e) != nil {
+	if backend.ValidateEvent(e) != nil {
 		return itsm.Event{}, itsm.CodeInvalid
 	}
 	e.Seq = int64(len(m.events)) + 1
@@ -712,9 +713,9 @@ func (d *mDriver) newQuery() itsm.Query {
 	if d.p.pick(8) == 0 {
 		id := mPick(d.p, mIDs)
 		if q.Index == "" {
-			q.After = itsm.NewCursor(id.String(), id)
+			q.After = backend.NewCursor(id.String(), id)
 		} else {
-			q.After = itsm.NewCursor(mPick(d.p, mValues), id)
+			q.After = backend.NewCursor(mPick(d.p, mValues), id)
 		}
 	}
 	if d.p.pick(30) == 0 {
@@ -1165,7 +1166,7 @@ func mCursorString(c itsm.Cursor) string {
 	if c == "" {
 		return `""`
 	}
-	v, id, err := c.Position()
+	v, id, err := backend.ParseCursor(c)
 	if err != nil {
 		return strconv.Quote(string(c))
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/backend"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 )
 
@@ -97,7 +98,7 @@ func (tx *mFaultTx) Query(q itsm.Query) (itsm.Page, error) {
 	p, err := tx.ReadTx.Query(q)
 	if n := len(p.Matches); err == nil && tx.s.faults.staleCursor && p.Next != "" && n >= 2 {
 		h := p.Matches[n-2]
-		p.Next = itsm.NewCursor(h.Value, h.Record.ID)
+		p.Next = backend.NewCursor(h.Value, h.Record.ID)
 	}
 	return p, err
 }

@@ -17,6 +17,8 @@
 //
 // The suite is the executable form of the contract documented on itsm.Store:
 // where the two disagree, the documentation is right and the suite is a bug.
+// Package itsm/backend holds the validation, index and cursor helpers with
+// which the shipped backends pass it.
 package storetest
 
 import (
