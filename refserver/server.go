@@ -117,6 +117,10 @@ func openStore(ctx context.Context, db string) (itsm.Store, string, error) {
 // environment and output, so that tests run it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	opts, err := parseOptions(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		// Asked for: the usage is printed, and that is a success.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
