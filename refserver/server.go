@@ -182,7 +182,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { served <- hs.Serve(ln) }()
 	if opts.demo {
 		// The demo is seeded through the API it serves, as a client would.
-		if err := seedDemo(ctx, "http://"+dialable(ln.Addr()), parts.tokens, stdout); err != nil {
+		if err := seedDemo(ctx, "http://"+dialable(ln.Addr()), parts.tokens, store, stdout); err != nil {
 			_ = hs.Close()
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	_ "time/tzdata" // the demo's zone on machines without a zone database
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -257,6 +258,31 @@ const (
 	OfficeCalendar = "stockholm-office"
 	AlwaysCalendar = "24x7"
 )
+
+// OfficeHours describes OfficeCalendar in words, for the people trying the
+// demo: its clocks stand still outside these hours.
+const OfficeHours = "Monday to Thursday 08:00-17:00 and Friday 08:00-16:00 in Europe/Stockholm, closed on Swedish public holidays"
+
+// Zone is the time zone of the demo's calendars, and of its months.
+var Zone = mustZone("Europe/Stockholm")
+
+// LastMonth returns the last full month before now in Zone, as a
+// follow-up names it (2006-01), and its start and end: the month a
+// follow-up can be drafted for and a report of it.
+func LastMonth(now time.Time) (month string, from, to time.Time) {
+	n := now.In(Zone)
+	to = time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, Zone)
+	from = time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, Zone)
+	return from.Format("2006-01"), from, to
+}
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err) // time/tzdata is imported
+	}
+	return loc
+}
 
 // settings stores the calendars and the three agreements: resolution per
 // priority in office hours (P1 around the clock) for the SLA and the UCs,

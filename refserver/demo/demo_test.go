@@ -2,10 +2,13 @@ package demo_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -15,6 +18,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/demo"
 	"github.com/spoc-itsm/spoc/refserver/refservertest"
+	"github.com/spoc-itsm/spoc/sla/report"
 )
 
 // lastSeq is the sequence number of the last event in the store.
@@ -227,4 +231,97 @@ func mapsEqual[K, V comparable](a, b map[K]V) bool {
 		}
 	}
 	return true
+}
+
+// TestSeedWithPast seeds with the history, as --demo does, and uses it at
+// once over HTTP: the desk drafts the follow-up of last month; the reports
+// of the last full months show breaches and service credits; the customer
+// and each supplier get a report (200) of exactly the agreements they are
+// party to; and today's four incidents follow the history.
+func TestSeedWithPast(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	srv := refservertest.Start(t, store)
+	cast, err := demo.SeedWithPast(ctx, srv.URL, srv.Admin, &demo.Past{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := cast.Imported
+	if im == nil || im.Incidents < 250 || im.Incidents > 600 || im.Commands < 4*im.Incidents {
+		t.Fatalf("imported %+v, want a few hundred incidents with their commands", im)
+	}
+	as := func(env string) *client.ClientWithResponses {
+		t.Helper()
+		c, err := client.New(srv.URL, cast.Token(env).Secret, client.WithHTTPClient(&http.Client{
+			Transport: refservertest.NewContractCheck(t, nil, false)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	month, from, to := demo.LastMonth(time.Now())
+	draft, err := client.Check(as(demo.EnvDesk).DraftFollowUpWithResponse(ctx,
+		api.FollowUpInput{Customer: cast.Customer, Month: api.Month(month), Zone: "Europe/Stockholm"}))
+	if err != nil {
+		t.Fatalf("drafting the follow-up of %s right after seeding: %v", month, err)
+	}
+	var rep report.Report
+	if err := json.Unmarshal(draft.JSON201.Versions[0].Report, &rep); err != nil || rep.Total.Registered < 60 {
+		t.Errorf("the follow-up of %s counts %d registered incidents: %v", month, rep.Total.Registered, err)
+	}
+
+	// The last full months, as the desk sees them: breaches in each, and
+	// credits owed in at least one.
+	breached, credited := 0, 0
+	for m := range demo.HistoryMonths {
+		f, e := from.AddDate(0, -m, 0), to.AddDate(0, -m, 0)
+		r, err := client.Check(as(demo.EnvDesk).GetReportWithResponse(ctx, &api.GetReportParams{From: f, To: e, Zone: "Europe/Stockholm"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ag := range r.JSON200.Agreements {
+			for _, mf := range ag.Metrics {
+				breached += mf.Breached
+			}
+			if ag.Credit != nil && ag.Credit.Amount > 0 {
+				credited++
+			}
+		}
+	}
+	if breached == 0 || credited == 0 {
+		t.Errorf("the last %d months have %d breaches and %d credits owed", demo.HistoryMonths, breached, credited)
+	}
+
+	// Every party reports on the agreements it provides or consumes.
+	for env, want := range map[string][]string{
+		demo.EnvDesk:      {"Arbetsplats UC", "Exempelstad SLA", "Nordnät UC"},
+		demo.EnvCustomer:  {"Exempelstad SLA"},
+		demo.EnvNetwork:   {"Nordnät UC"},
+		demo.EnvWorkplace: {"Arbetsplats UC"},
+	} {
+		r, err := as(env).GetReportWithResponse(ctx, &api.GetReportParams{From: from, To: to, Zone: "Europe/Stockholm"})
+		if err != nil || r.StatusCode() != http.StatusOK {
+			t.Errorf("%s's report: %v %v, want 200", env, r.StatusCode(), err)
+			continue
+		}
+		var names []string
+		for _, ag := range r.JSON200.Agreements {
+			names = append(names, ag.Agreement)
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, want) || r.JSON200.Total.Registered == 0 {
+			t.Errorf("%s's report covers %q and %d incidents, want %q", env, names, r.JSON200.Total.Registered, want)
+		}
+	}
+
+	// Today's incidents come last, after the history's.
+	list, err := client.Check(as(demo.EnvDesk).ListIncidentsWithResponse(ctx, &api.ListIncidentsParams{Limit: 4}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, inc := range list.JSON200.Items {
+		if inc.Registered.Before(im.To) {
+			t.Errorf("the newest incidents include %s %q of the history (%s)", inc.Number, inc.Summary, inc.Registered)
+		}
+	}
 }
