@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +22,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/demo"
 	"github.com/spoc-itsm/spoc/refserver/refservertest"
+	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
 )
 
@@ -323,5 +328,84 @@ func TestSeedWithPast(t *testing.T) {
 		if inc.Registered.Before(im.To) {
 			t.Errorf("the newest incidents include %s %q of the history (%s)", inc.Number, inc.Summary, inc.Registered)
 		}
+	}
+}
+
+// TestServerDocWalkthrough runs the shell blocks of docs/server.md's "Try
+// it: a report and the monthly follow-up", as written, with bash and curl
+// against an in-process server seeded with the demo and its history, in
+// the environment the demo's export lines give: the reports come as JSON,
+// CSV and HTML, and last month's follow-up ends with version 1 rejected
+// once and then approved, and version 2 drafted by the correction.
+func TestServerDocWalkthrough(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "sed", "grep"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the walkthrough needs %s: %v", tool, err)
+		}
+	}
+	doc, err := os.ReadFile("../../docs/server.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := regexp.MustCompile("(?s)\n## Try it: a report and the monthly follow-up\n(.*?)\n## ").FindSubmatch(doc)
+	if section == nil {
+		t.Fatal("docs/server.md has no section \"Try it: a report and the monthly follow-up\"")
+	}
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllSubmatch(section[1], -1)
+	if len(blocks) != 2 {
+		t.Fatalf("the section has %d shell blocks, want the report's and the follow-up's", len(blocks))
+	}
+	ctx := context.Background()
+	store := memstore.New()
+	srv := refservertest.Start(t, store)
+	cast, err := demo.SeedWithPast(ctx, srv.URL, srv.Admin, &demo.Past{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	month, from, to := demo.LastMonth(time.Now())
+	dir := t.TempDir()
+	script := string(blocks[0][1]) + string(blocks[1][1]) + "echo \"FU=$FU\"\n"
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SPOC="+srv.URL, "DESK_TOKEN="+cast.Token(demo.EnvDesk).Secret,
+		"CUSTOMER_TOKEN="+cast.Token(demo.EnvCustomer).Secret, "CUSTOMER_ID="+cast.Customer.String(),
+		"LAST_MONTH="+month, "FROM="+from.Format(time.RFC3339), "TO="+to.Format(time.RFC3339))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the walkthrough: %v\n%s", err, out)
+	}
+
+	// The reports, in their three formats.
+	var rep report.Report
+	if b, err := os.ReadFile(filepath.Join(dir, "report.json")); err != nil || json.Unmarshal(b, &rep) != nil || len(rep.Agreements) != 3 || len(rep.Trend) != 3 {
+		t.Errorf("report.json: %d agreements, %d trend points, %v:\n%.300s", len(rep.Agreements), len(rep.Trend), err, b)
+	}
+	for file, start := range map[string]string{"report.csv": "period_from,", "report.html": "<!DOCTYPE html>", "followup.html": "<!DOCTYPE html>"} {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil || !strings.HasPrefix(strings.TrimSpace(string(b)), start) {
+			t.Errorf("%s does not start with %q: %v\n%.200s", file, start, err, b)
+		}
+	}
+	if !strings.HasPrefix(string(out), `{"period":`) || !strings.Contains(string(out), `"agreement":"Exempelstad SLA"`) {
+		t.Errorf("the customer's report is not printed:\n%.2000s", out)
+	}
+
+	// The follow-up: rejected, redrafted, approved, corrected.
+	m := regexp.MustCompile(`FU=(\S+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("the walkthrough drafted no follow-up:\n%s", out)
+	}
+	desk, _ := client.New(srv.URL, cast.Token(demo.EnvDesk).Secret)
+	fu, err := client.Check(desk.GetFollowUpWithResponse(ctx, itsm.MustParseID(string(m[1]))))
+	if err != nil {
+		t.Fatalf("the follow-up %s: %v\n%s", m[1], err, out)
+	}
+	f := fu.JSON200
+	if string(f.Month) != month || len(f.Versions) != 2 || f.State != followup.StateDrafted {
+		t.Fatalf("the follow-up of %s ends %s with %d versions, want drafted with 2:\n%s", f.Month, f.State, len(f.Versions), out)
+	}
+	v1, v2 := f.Versions[0], f.Versions[1]
+	if v1.State != followup.StateApproved || len(v1.Rejections) != 1 || v1.Approval == nil || v2.State != followup.StateDrafted || v2.Reason == "" {
+		t.Errorf("the versions: %+v\n%+v", v1, v2)
 	}
 }
