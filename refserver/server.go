@@ -69,7 +69,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	var o options
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.db, "db", "spoc.db", "SQLite file, or a postgres:// URL for PostgreSQL")
-	fs.BoolVar(&o.demo, "demo", false, "seed a desk, a customer, two suppliers, calendars, agreements and incidents, and print tokens to try them; webhooks may then reach loopback addresses")
+	fs.BoolVar(&o.demo, "demo", false, "seed a new database with a desk, a customer, two suppliers, calendars, agreements, three months of incident history and today's incidents, and print tokens to try them; webhooks may then reach loopback addresses")
 	allow := getenv(EnvWebhookAllow)
 	fs.StringVar(&allow, "webhook-allow", allow, "networks (CIDR), addresses and host names that webhook receivers may have besides public addresses, comma-separated, such as 10.20.0.0/16,hooks.internal (or $"+EnvWebhookAllow+")")
 	o.hookMax = webhook.DefaultMaxPerOwner

@@ -13,6 +13,25 @@
 // once; on a database it seeded before it only issues new tokens, and a
 // database holding anything else is refused (ErrNotEmpty), so that --demo
 // can never mix made-up organisations into a real register.
+//
+// SeedWithPast, which --demo runs, adds a history: a few hundred incidents
+// of the last three full months and this month so far, so that reports,
+// trends, breaches, service credits and last month's follow-up have
+// something to show at once. The history does not go through the API: the
+// server stamps every command with its own clock, and no client can say
+// that an incident was registered in September. It is an import of the
+// past, as a desk moving to spoc would load its old tickets: the incident
+// library's own commands (incident.Service, with the server's register,
+// agreements and priority matrix) run on the server's store with a clock
+// that steps through the historical times, so every rule, clock and event
+// is the library's and nothing is written that its commands could not
+// write. The history is drawn by a seeded generator, the same for the same
+// month: registrations in office hours on working days (Swedish public
+// holidays kept), a few alarms at night, first-contact fixes, the second
+// line, delegations to both suppliers with rejections and re-routes, waits
+// for the user, reopenings, and months in which a supplier misses its
+// targets. Everything of today, from the organisations to the four open
+// incidents, still goes through the API.
 package demo
 
 import (
