@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,6 +23,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/demo"
 	"github.com/spoc-itsm/spoc/refserver/refservertest"
+	"github.com/spoc-itsm/spoc/sla"
 	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
 )
@@ -407,5 +409,59 @@ func TestServerDocWalkthrough(t *testing.T) {
 	v1, v2 := f.Versions[0], f.Versions[1]
 	if v1.State != followup.StateApproved || len(v1.Rejections) != 1 || v1.Approval == nil || v2.State != followup.StateDrafted || v2.Reason == "" {
 		t.Errorf("the versions: %+v\n%+v", v1, v2)
+	}
+}
+
+// TestHistory imports the history up to a fixed day after the Swedish
+// Christmas holidays twice: the same history both times (a seeded
+// generator), all of it before Now, and every incident the users reported
+// registered in office hours on a Swedish working day; outside them only
+// monitoring alarms arrive.
+func TestHistory(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, time.January, 15, 10, 0, 0, 0, demo.Zone)
+	office, err := sla.NewCalendar(sla.CalendarSpec{Name: "office", Location: demo.Zone, Holidays: []string{"se"},
+		Week: [7][]sla.Span{time.Monday: {{Start: 8 * time.Hour, End: 17 * time.Hour}}, time.Tuesday: {{Start: 8 * time.Hour, End: 17 * time.Hour}},
+			time.Wednesday: {{Start: 8 * time.Hour, End: 17 * time.Hour}}, time.Thursday: {{Start: 8 * time.Hour, End: 17 * time.Hour}},
+			time.Friday: {{Start: 8 * time.Hour, End: 16 * time.Hour}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	histories := make([][]string, 2)
+	for i := range histories {
+		store := memstore.New()
+		srv := refservertest.Start(t, store)
+		cast, err := demo.SeedWithPast(ctx, srv.URL, srv.Admin, &demo.Past{Store: store, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		desk, _ := client.New(srv.URL, cast.Token(demo.EnvDesk).Secret)
+		cursor := ""
+		for {
+			page, err := client.Check(desk.ListIncidentsWithResponse(ctx, &api.ListIncidentsParams{Limit: 500, Cursor: cursor}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, inc := range page.JSON200.Items {
+				if !inc.Registered.Before(now) {
+					continue // today's four, registered through the API now
+				}
+				if inc.Channel != incident.ChannelMonitoring && !office.IsWorking(inc.Registered) {
+					t.Errorf("%s %q came by %s outside office hours, at %s", inc.Number, inc.Summary, inc.Channel, inc.Registered.In(demo.Zone))
+				}
+				histories[i] = append(histories[i], fmt.Sprintf("%s %s %s %s %s", inc.Number, inc.Registered.Format(time.RFC3339),
+					inc.Summary, inc.State, inc.Changed.Format(time.RFC3339)))
+				if inc.Changed.After(now) {
+					t.Errorf("%s changed at %s, after the history's end", inc.Number, inc.Changed)
+				}
+			}
+			if cursor = page.JSON200.Next; cursor == "" {
+				break
+			}
+		}
+	}
+	if len(histories[0]) < 250 || !slices.Equal(histories[0], histories[1]) {
+		t.Errorf("two imports of the history up to %s: %d and %d incidents, equal %v", now, len(histories[0]), len(histories[1]),
+			slices.Equal(histories[0], histories[1]))
 	}
 }

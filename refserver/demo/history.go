@@ -377,9 +377,13 @@ func (p *planner) incident(at time.Time, alarm bool) {
 	add(work(p.minutes(10, 300)), "close", func(ctx context.Context, svc *incident.Service, id itsm.ID) (*incident.Incident, error) {
 		return svc.Close(ctx, desk, id, "Your incident is resolved; call us if it comes back.")
 	})
-	if p.rng.IntN(30) == 0 {
-		// The fault came back within days: reopened, resolved again.
-		add(work(p.minutes(60, 900)), "reopen", func(ctx context.Context, svc *incident.Service, id itsm.ID) (*incident.Incident, error) {
+	closed := cur
+	back := p.office.Next(closed.Add(time.Duration(1+p.rng.IntN(48)) * time.Hour))
+	if p.rng.IntN(30) == 0 && back.Sub(closed) < 4*24*time.Hour {
+		// The fault came back within days, well within the desk's reopen
+		// window, whatever holidays came between: reopened, resolved again.
+		cur = back
+		add(back, "reopen", func(ctx context.Context, svc *incident.Service, id itsm.ID) (*incident.Incident, error) {
 			return svc.Reopen(ctx, desk, id, "The user calls: the fault is back.")
 		})
 		add(work(p.minutes(30, 240)), "resolve again", func(ctx context.Context, svc *incident.Service, id itsm.ID) (*incident.Incident, error) {
