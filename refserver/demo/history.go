@@ -51,8 +51,12 @@ type step struct {
 	at     time.Time
 	inc, n int
 	what   string
-	do     func(ctx context.Context, svc *incident.Service, id itsm.ID) (*incident.Incident, error)
+	do     command
 }
+
+// command is one command of the history on the incident with the ID (zero
+// for a registration), run by the history's incident service.
+type command func(ctx context.Context, svc *incident.Service, id itsm.ID) (*incident.Incident, error)
 
 // importHistory writes the demo's past into past.Store with the incident
 // library, each command at its historical time, by the people the cast
@@ -293,7 +297,7 @@ func (p *planner) incident(at time.Time, alarm bool) {
 	i := p.incidents
 	p.incidents++
 	n := 0
-	add := func(t time.Time, what string, do func(ctx context.Context, svc *incident.Service, id itsm.ID) (*incident.Incident, error)) {
+	add := func(t time.Time, what string, do command) {
 		p.steps = append(p.steps, step{at: t, inc: i, n: n, what: what, do: do})
 		n++
 	}
@@ -309,7 +313,7 @@ func (p *planner) incident(at time.Time, alarm bool) {
 	caller := callers[p.rng.IntN(len(callers))]
 	if alarm {
 		caller = incident.Caller{Person: "monitoring", Name: "Network monitoring"}
-		k = kinds[3]
+		k = kinds[slices.IndexFunc(kinds, func(k kind) bool { return k.category == "network" })]
 	}
 	summary := p.pick(k.summaries)
 	desk := itsm.Actor{Organisation: p.cast.Desk, Person: p.pick(deskAgents), Roles: []itsm.Role{itsm.RoleAgent}}
@@ -407,7 +411,7 @@ func (p *planner) lastOf(i int) time.Time {
 
 // waitMaybe plans, one time in one-in, a wait for the user by the holder
 // from *cur and its end hours later; the clocks stand still meanwhile.
-func (p *planner) waitMaybe(add func(time.Time, string, func(context.Context, *incident.Service, itsm.ID) (*incident.Incident, error)), cur *time.Time, holder itsm.Actor, one int) {
+func (p *planner) waitMaybe(add func(time.Time, string, command), cur *time.Time, holder itsm.Actor, one int) {
 	if p.rng.IntN(one) != 0 {
 		return
 	}
@@ -425,7 +429,7 @@ func (p *planner) waitMaybe(add func(time.Time, string, func(context.Context, *i
 // supplier's work: accept, its reference, status updates, perhaps a wait
 // for the user, and its report back; or, rejecting, the reason it sends it
 // back. miss is how often it misses a target; note is the desk's.
-func (p *planner) delegation(add func(time.Time, string, func(context.Context, *incident.Service, itsm.ID) (*incident.Incident, error)),
+func (p *planner) delegation(add func(time.Time, string, command),
 	cur *time.Time, cal *sla.Calendar, desk itsm.Actor, pr itsm.Priority, org, group itsm.ID, agents []string, miss float64, note string, reject bool) {
 	work := func(d time.Duration) time.Time {
 		*cur = cal.Add(*cur, max(d, time.Minute))
