@@ -7,15 +7,17 @@ import (
 	"net"
 	"time"
 
+	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/demo"
 )
 
 // seedDemo seeds the server at base with package demo, as an administrator
-// whose token lives only for the seeding, and prints the demo's tokens as
-// shell lines to paste into another terminal.
-func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, out io.Writer) error {
+// whose token lives only for the seeding, with the demo's history imported
+// into store, and prints the demo's tokens as shell lines to paste into
+// another terminal.
+func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, store itsm.Store, out io.Writer) error {
 	tok, secret, err := tokens.Issue(ctx, auth.Admin(), auth.Request{Actor: auth.Admin(),
 		Name: "demo seeding", Expires: time.Now().Add(10 * time.Minute)})
 	if err != nil {
@@ -32,16 +34,25 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, out io.Writ
 	if err != nil {
 		return err
 	}
-	cast, err := demo.Seed(ctx, base, admin)
+	cast, err := demo.SeedWithPast(ctx, base, admin, &demo.Past{Store: store})
 	if err != nil {
 		return err
 	}
+	// A follow-up is drafted for a month that has ended; a report takes
+	// its period as two instants.
+	month, from, to := demo.LastMonth(time.Now())
 	if cast.Seeded {
-		fmt.Fprintf(out, "demo: seeded %q with its customer %q and the suppliers %q and %q, their agreements and four incidents.\n",
+		fmt.Fprintf(out, "demo: seeded %q with its customer %q and the suppliers %q and %q, their agreements and four incidents of today.\n",
 			demo.DeskName, demo.CustomerName, demo.NetworkName, demo.WorkplaceName)
+		if im := cast.Imported; im != nil {
+			fmt.Fprintf(out, "demo: imported the history since %s: %d incidents (%d commands at their own times), so that reports, breaches, credits, trends and the follow-up of %s have something to show.\n",
+				im.From.Format("2 January 2006"), im.Incidents, im.Commands, month)
+		}
 	} else {
 		fmt.Fprintln(out, "demo: already seeded; the tokens of the last start are revoked.")
 	}
+	fmt.Fprintf(out, "demo: clocks count working time on the calendar %q (%s; P1 on %q, around the clock): at night, at a weekend or on a holiday an office-hours clock stands still, so a new incident's clock reads 0s until the office opens.\n",
+		demo.OfficeCalendar, demo.OfficeHours, demo.AlwaysCalendar)
 	fmt.Fprintln(out, "demo: tokens for this start, to paste into another shell:")
 	fmt.Fprintf(out, "export SPOC=%s\n", base)
 	for _, t := range cast.Tokens {
@@ -56,6 +67,9 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, out io.Writ
 		{"NETWORK_ID", cast.Network, demo.NetworkName}, {"WORKPLACE_ID", cast.Workplace, demo.WorkplaceName}} {
 		fmt.Fprintf(out, "export %s=%s  # %s\n", o.env, o.id, o.name)
 	}
+	fmt.Fprintf(out, "export LAST_MONTH=%s  # the last full month, to draft its follow-up\n", month)
+	fmt.Fprintf(out, "export FROM=%s TO=%s  # the last full month in %s, for a report\n",
+		from.Format(time.RFC3339), to.Format(time.RFC3339), demo.Zone)
 	return nil
 }
 

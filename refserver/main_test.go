@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -640,5 +641,32 @@ func TestServerAnswersAsteriskWithAProblem(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != problem.ContentType ||
 		!strings.Contains(string(b), `"code":"invalid"`) {
 		t.Errorf("GET *: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+}
+
+// TestServerHelp: --help and -h print the usage and exit with status 0, as
+// the process (main) and not only run; the test binary runs main in a
+// child process for that.
+func TestServerHelp(t *testing.T) {
+	if args := os.Getenv("SPOC_TEST_MAIN_ARGS"); args != "" {
+		os.Args = append([]string{"refserver"}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
+	for _, arg := range []string{"--help", "-h"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestServerHelp$")
+		cmd.Env = append(os.Environ(), "SPOC_TEST_MAIN_ARGS="+arg)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("refserver %s: %v\n%s", arg, err, out)
+		}
+		for _, want := range []string{"Usage of refserver", "-demo", "-db", "-addr"} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("refserver %s does not print %q:\n%s", arg, want, out)
+			}
+		}
+		if strings.Contains(string(out), "help requested") {
+			t.Errorf("refserver %s reports the help as an error:\n%s", arg, out)
+		}
 	}
 }

@@ -69,7 +69,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	var o options
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.db, "db", "spoc.db", "SQLite file, or a postgres:// URL for PostgreSQL")
-	fs.BoolVar(&o.demo, "demo", false, "seed a desk, a customer, two suppliers, calendars, agreements and incidents, and print tokens to try them; webhooks may then reach loopback addresses")
+	fs.BoolVar(&o.demo, "demo", false, "seed a new database with a desk, a customer, two suppliers, calendars, agreements, three months of incident history and today's incidents, and print tokens to try them; webhooks may then reach loopback addresses")
 	allow := getenv(EnvWebhookAllow)
 	fs.StringVar(&allow, "webhook-allow", allow, "networks (CIDR), addresses and host names that webhook receivers may have besides public addresses, comma-separated, such as 10.20.0.0/16,hooks.internal (or $"+EnvWebhookAllow+")")
 	o.hookMax = webhook.DefaultMaxPerOwner
@@ -117,6 +117,10 @@ func openStore(ctx context.Context, db string) (itsm.Store, string, error) {
 // environment and output, so that tests run it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	opts, err := parseOptions(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		// Asked for: the usage is printed, and that is a success.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -178,7 +182,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { served <- hs.Serve(ln) }()
 	if opts.demo {
 		// The demo is seeded through the API it serves, as a client would.
-		if err := seedDemo(ctx, "http://"+dialable(ln.Addr()), parts.tokens, stdout); err != nil {
+		if err := seedDemo(ctx, "http://"+dialable(ln.Addr()), parts.tokens, store, stdout); err != nil {
 			_ = hs.Close()
 			return err
 		}

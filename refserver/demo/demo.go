@@ -13,6 +13,25 @@
 // once; on a database it seeded before it only issues new tokens, and a
 // database holding anything else is refused (ErrNotEmpty), so that --demo
 // can never mix made-up organisations into a real register.
+//
+// SeedWithPast, which --demo runs, adds a history: a few hundred incidents
+// of the last three full months and this month so far, so that reports,
+// trends, breaches, service credits and last month's follow-up have
+// something to show at once. The history does not go through the API: the
+// server stamps every command with its own clock, and no client can say
+// that an incident was registered in September. It is an import of the
+// past, as a desk moving to spoc would load its old tickets: the incident
+// library's own commands (incident.Service, with the server's register,
+// agreements and priority matrix) run on the server's store with a clock
+// that steps through the historical times, so every rule, clock and event
+// is the library's and nothing is written that its commands could not
+// write. The history is drawn by a seeded generator, the same for the same
+// month: registrations in office hours on working days (Swedish public
+// holidays kept), a few alarms at night, first-contact fixes, the second
+// line, delegations to both suppliers with rejections and re-routes, waits
+// for the user, reopenings, and months in which a supplier misses its
+// targets. Everything of today, from the organisations to the four open
+// incidents, still goes through the API.
 package demo
 
 import (
@@ -20,6 +39,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	_ "time/tzdata" // the demo's zone on machines without a zone database
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -70,6 +90,9 @@ type Cast struct {
 	// Seeded is true when this Seed made the demo, false when it found it
 	// made before and only issued new tokens.
 	Seeded bool
+	// Imported is the history SeedWithPast imported, nil when it imported
+	// none.
+	Imported *Imported
 }
 
 // Token returns the token whose Env is env, or the zero Token.
@@ -91,9 +114,19 @@ const (
 )
 
 // Seed seeds the server that admin, a client holding a platform
-// administrator's token (auth.PlatformAdmin), talks to. base is the server's URL, for the clients of the demo's
+// administrator's token (auth.PlatformAdmin), talks to, with today's demo
+// and no history. base is the server's URL, for the clients of the demo's
 // people; opts are given to each of them (an http.Client, say).
 func Seed(ctx context.Context, base string, admin *client.ClientWithResponses, opts ...client.ClientOption) (*Cast, error) {
+	return SeedWithPast(ctx, base, admin, nil, opts...)
+}
+
+// SeedWithPast is Seed that, when past is not nil, imports the demo's
+// history (Past) into the store the server serves from after the
+// agreements and groups are stored and before today's incidents are
+// registered, so that master numbers and the event log follow time. A
+// database seeded before gets new tokens only, as from Seed.
+func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResponses, past *Past, opts ...client.ClientOption) (*Cast, error) {
 	l, err := admin.ListOrganisationsWithResponse(ctx)
 	if err := check("list the organisations", l, err); err != nil {
 		return nil, err
@@ -136,6 +169,11 @@ func Seed(ctx context.Context, base string, admin *client.ClientWithResponses, o
 	if err != nil {
 		return nil, err
 	}
+	if past != nil {
+		if cast.Imported, err = importHistory(ctx, *past, cast, made); err != nil {
+			return nil, err
+		}
+	}
 	people := map[string]*client.ClientWithResponses{}
 	for _, t := range cast.Tokens {
 		c, err := client.New(base, t.Secret, opts...)
@@ -150,14 +188,17 @@ func Seed(ctx context.Context, base string, admin *client.ClientWithResponses, o
 	return cast, nil
 }
 
-// register creates the four organisations and grants their rights: the
-// desk everything about incidents and service levels; suppliers read and
-// write on incidents (SD-13: only the ones they hold or held) and read and
-// report on service levels; the customer reads incidents and reviews the
-// monthly follow-up, which needs write on service levels (decision 27).
+// register creates the four organisations and grants the rights their
+// roles imply: the desk everything about incidents and service levels;
+// suppliers read and write on incidents (SD-13: only the ones they hold or
+// held) and read and report on service levels; the customer reads
+// incidents and reviews the monthly follow-up, which needs write on service
+// levels (decision 27). Every party reports on incidents too: a report
+// covers the agreements the caller provides or consumes and needs read and
+// report access to incidents, so without it the customer and the suppliers
+// could list their agreements but not measure them.
 func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
 	all := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
-	rw := []api.Access{api.AccessRead, api.AccessWrite}
 	rr := []api.Access{api.AccessRead, api.AccessReport}
 	orgs := []struct {
 		name   string
@@ -168,11 +209,11 @@ func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 		{DeskName, itsm.OrgDesk, &cast.Desk, map[itsm.Domain][]api.Access{
 			itsm.DomainIncident: all, itsm.DomainServiceLevel: all}},
 		{CustomerName, itsm.OrgCustomer, &cast.Customer, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: {api.AccessRead}, itsm.DomainServiceLevel: all}},
+			itsm.DomainIncident: rr, itsm.DomainServiceLevel: all}},
 		{NetworkName, itsm.OrgSupplier, &cast.Network, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: rw, itsm.DomainServiceLevel: rr}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr}},
 		{WorkplaceName, itsm.OrgSupplier, &cast.Workplace, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: rw, itsm.DomainServiceLevel: rr}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr}},
 	}
 	for _, o := range orgs {
 		r, err := admin.CreateOrganisationWithResponse(ctx, api.OrganisationInput{Name: o.name, Role: o.role})
@@ -237,6 +278,31 @@ const (
 	AlwaysCalendar = "24x7"
 )
 
+// OfficeHours describes OfficeCalendar in words, for the people trying the
+// demo: its clocks stand still outside these hours.
+const OfficeHours = "Monday to Thursday 08:00-17:00 and Friday 08:00-16:00 in Europe/Stockholm, closed on Swedish public holidays"
+
+// Zone is the time zone of the demo's calendars, and of its months.
+var Zone = mustZone("Europe/Stockholm")
+
+// LastMonth returns the last full month before now in Zone, as a
+// follow-up names it (2006-01), and its start and end: the month a
+// follow-up can be drafted for and a report of it.
+func LastMonth(now time.Time) (month string, from, to time.Time) {
+	n := now.In(Zone)
+	to = time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, Zone)
+	from = time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, Zone)
+	return from.Format("2006-01"), from, to
+}
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err) // time/tzdata is imported
+	}
+	return loc
+}
+
 // settings stores the calendars and the three agreements: resolution per
 // priority in office hours (P1 around the clock) for the SLA and the UCs,
 // and for the suppliers a response (accept) target and a status-update
@@ -284,13 +350,19 @@ func settings(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 	}
 	h := time.Hour
 	warn := []float32{0.5, 0.75}
+	// Service credits (SL-4): a stepped share of the monthly fee, in öre,
+	// for each metric that falls short of the objective.
+	credits := func(fee int64) api.Credits {
+		return api.Credits{MonthlyFee: fee * 100, Currency: "SEK", Cap: 10,
+			Steps: []api.CreditStep{{Above: 0, Percent: 1}, {Above: 0.02, Percent: 3}, {Above: 0.05, Percent: 5}}}
+	}
 	for _, a := range []api.AgreementInput{
 		{Name: "Exempelstad SLA", Kind: sla.KindSLA, Provider: cast.Desk, Consumer: cast.Customer, Objective: 0.95,
-			Warnings: warn, Targets: targets([4]time.Duration{4 * h, 16 * h, 40 * h, 80 * h}, false)},
+			Warnings: warn, Credits: credits(250_000), Targets: targets([4]time.Duration{4 * h, 16 * h, 40 * h, 80 * h}, false)},
 		{Name: "Nordnät UC", Kind: sla.KindUC, Provider: cast.Network, Consumer: cast.Desk, Objective: 0.95,
-			Warnings: warn, Targets: targets([4]time.Duration{3 * h, 12 * h, 32 * h, 64 * h}, true)},
+			Warnings: warn, Credits: credits(120_000), Targets: targets([4]time.Duration{3 * h, 12 * h, 32 * h, 64 * h}, true)},
 		{Name: "Arbetsplats UC", Kind: sla.KindUC, Provider: cast.Workplace, Consumer: cast.Desk, Objective: 0.9,
-			Warnings: warn, Targets: targets([4]time.Duration{3 * h, 12 * h, 32 * h, 64 * h}, true)},
+			Warnings: warn, Credits: credits(80_000), Targets: targets([4]time.Duration{3 * h, 12 * h, 32 * h, 64 * h}, true)},
 	} {
 		r, err := admin.CreateAgreementWithResponse(ctx, a)
 		if err := check("store the agreement "+a.Name, r, err); err != nil {

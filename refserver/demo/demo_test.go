@@ -2,10 +2,18 @@ package demo_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -15,6 +23,9 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/demo"
 	"github.com/spoc-itsm/spoc/refserver/refservertest"
+	"github.com/spoc-itsm/spoc/sla"
+	"github.com/spoc-itsm/spoc/sla/followup"
+	"github.com/spoc-itsm/spoc/sla/report"
 )
 
 // lastSeq is the sequence number of the last event in the store.
@@ -227,4 +238,230 @@ func mapsEqual[K, V comparable](a, b map[K]V) bool {
 		}
 	}
 	return true
+}
+
+// TestSeedWithPast seeds with the history, as --demo does, and uses it at
+// once over HTTP: the desk drafts the follow-up of last month; the reports
+// of the last full months show breaches and service credits; the customer
+// and each supplier get a report (200) of exactly the agreements they are
+// party to; and today's four incidents follow the history.
+func TestSeedWithPast(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	srv := refservertest.Start(t, store)
+	cast, err := demo.SeedWithPast(ctx, srv.URL, srv.Admin, &demo.Past{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := cast.Imported
+	if im == nil || im.Incidents < 250 || im.Incidents > 600 || im.Commands < 4*im.Incidents {
+		t.Fatalf("imported %+v, want a few hundred incidents with their commands", im)
+	}
+	as := func(env string) *client.ClientWithResponses {
+		t.Helper()
+		c, err := client.New(srv.URL, cast.Token(env).Secret, client.WithHTTPClient(&http.Client{
+			Transport: refservertest.NewContractCheck(t, nil, false)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	month, from, to := demo.LastMonth(time.Now())
+	draft, err := client.Check(as(demo.EnvDesk).DraftFollowUpWithResponse(ctx,
+		api.FollowUpInput{Customer: cast.Customer, Month: api.Month(month), Zone: "Europe/Stockholm"}))
+	if err != nil {
+		t.Fatalf("drafting the follow-up of %s right after seeding: %v", month, err)
+	}
+	var rep report.Report
+	if err := json.Unmarshal(draft.JSON201.Versions[0].Report, &rep); err != nil || rep.Total.Registered < 60 {
+		t.Errorf("the follow-up of %s counts %d registered incidents: %v", month, rep.Total.Registered, err)
+	}
+
+	// The last full months, as the desk sees them: breaches in each, and
+	// credits owed in at least one.
+	breached, credited := 0, 0
+	for m := range demo.HistoryMonths {
+		f, e := from.AddDate(0, -m, 0), to.AddDate(0, -m, 0)
+		r, err := client.Check(as(demo.EnvDesk).GetReportWithResponse(ctx, &api.GetReportParams{From: f, To: e, Zone: "Europe/Stockholm"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ag := range r.JSON200.Agreements {
+			for _, mf := range ag.Metrics {
+				breached += mf.Breached
+			}
+			if ag.Credit != nil && ag.Credit.Amount > 0 {
+				credited++
+			}
+		}
+	}
+	if breached == 0 || credited == 0 {
+		t.Errorf("the last %d months have %d breaches and %d credits owed", demo.HistoryMonths, breached, credited)
+	}
+
+	// Every party reports on the agreements it provides or consumes.
+	for env, want := range map[string][]string{
+		demo.EnvDesk:      {"Arbetsplats UC", "Exempelstad SLA", "Nordnät UC"},
+		demo.EnvCustomer:  {"Exempelstad SLA"},
+		demo.EnvNetwork:   {"Nordnät UC"},
+		demo.EnvWorkplace: {"Arbetsplats UC"},
+	} {
+		r, err := as(env).GetReportWithResponse(ctx, &api.GetReportParams{From: from, To: to, Zone: "Europe/Stockholm"})
+		if err != nil || r.StatusCode() != http.StatusOK {
+			t.Errorf("%s's report: %v %v, want 200", env, r.StatusCode(), err)
+			continue
+		}
+		var names []string
+		for _, ag := range r.JSON200.Agreements {
+			names = append(names, ag.Agreement)
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, want) || r.JSON200.Total.Registered == 0 {
+			t.Errorf("%s's report covers %q and %d incidents, want %q", env, names, r.JSON200.Total.Registered, want)
+		}
+	}
+
+	// Today's incidents come last, after the history's.
+	list, err := client.Check(as(demo.EnvDesk).ListIncidentsWithResponse(ctx, &api.ListIncidentsParams{Limit: 4}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, inc := range list.JSON200.Items {
+		if inc.Registered.Before(im.To) {
+			t.Errorf("the newest incidents include %s %q of the history (%s)", inc.Number, inc.Summary, inc.Registered)
+		}
+	}
+}
+
+// TestServerDocWalkthrough runs the shell blocks of docs/server.md's "Try
+// it: a report and the monthly follow-up", as written, with bash and curl
+// against an in-process server seeded with the demo and its history, in
+// the environment the demo's export lines give: the reports come as JSON,
+// CSV and HTML, and last month's follow-up ends with version 1 rejected
+// once and then approved, and version 2 drafted by the correction.
+func TestServerDocWalkthrough(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "sed", "grep"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the walkthrough needs %s: %v", tool, err)
+		}
+	}
+	doc, err := os.ReadFile("../../docs/server.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := regexp.MustCompile("(?s)\n## Try it: a report and the monthly follow-up\n(.*?)\n## ").FindSubmatch(doc)
+	if section == nil {
+		t.Fatal("docs/server.md has no section \"Try it: a report and the monthly follow-up\"")
+	}
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllSubmatch(section[1], -1)
+	if len(blocks) != 2 {
+		t.Fatalf("the section has %d shell blocks, want the report's and the follow-up's", len(blocks))
+	}
+	ctx := context.Background()
+	store := memstore.New()
+	srv := refservertest.Start(t, store)
+	cast, err := demo.SeedWithPast(ctx, srv.URL, srv.Admin, &demo.Past{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	month, from, to := demo.LastMonth(time.Now())
+	dir := t.TempDir()
+	script := string(blocks[0][1]) + string(blocks[1][1]) + "echo \"FU=$FU\"\n"
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SPOC="+srv.URL, "DESK_TOKEN="+cast.Token(demo.EnvDesk).Secret,
+		"CUSTOMER_TOKEN="+cast.Token(demo.EnvCustomer).Secret, "CUSTOMER_ID="+cast.Customer.String(),
+		"LAST_MONTH="+month, "FROM="+from.Format(time.RFC3339), "TO="+to.Format(time.RFC3339))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the walkthrough: %v\n%s", err, out)
+	}
+
+	// The reports, in their three formats.
+	var rep report.Report
+	if b, err := os.ReadFile(filepath.Join(dir, "report.json")); err != nil || json.Unmarshal(b, &rep) != nil || len(rep.Agreements) != 3 || len(rep.Trend) != 3 {
+		t.Errorf("report.json: %d agreements, %d trend points, %v:\n%.300s", len(rep.Agreements), len(rep.Trend), err, b)
+	}
+	for file, start := range map[string]string{"report.csv": "period_from,", "report.html": "<!DOCTYPE html>", "followup.html": "<!DOCTYPE html>"} {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil || !strings.HasPrefix(strings.TrimSpace(string(b)), start) {
+			t.Errorf("%s does not start with %q: %v\n%.200s", file, start, err, b)
+		}
+	}
+	if !strings.HasPrefix(string(out), `{"period":`) || !strings.Contains(string(out), `"agreement":"Exempelstad SLA"`) {
+		t.Errorf("the customer's report is not printed:\n%.2000s", out)
+	}
+
+	// The follow-up: rejected, redrafted, approved, corrected.
+	m := regexp.MustCompile(`FU=(\S+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("the walkthrough drafted no follow-up:\n%s", out)
+	}
+	desk, _ := client.New(srv.URL, cast.Token(demo.EnvDesk).Secret)
+	fu, err := client.Check(desk.GetFollowUpWithResponse(ctx, itsm.MustParseID(string(m[1]))))
+	if err != nil {
+		t.Fatalf("the follow-up %s: %v\n%s", m[1], err, out)
+	}
+	f := fu.JSON200
+	if string(f.Month) != month || len(f.Versions) != 2 || f.State != followup.StateDrafted {
+		t.Fatalf("the follow-up of %s ends %s with %d versions, want drafted with 2:\n%s", f.Month, f.State, len(f.Versions), out)
+	}
+	v1, v2 := f.Versions[0], f.Versions[1]
+	if v1.State != followup.StateApproved || len(v1.Rejections) != 1 || v1.Approval == nil || v2.State != followup.StateDrafted || v2.Reason == "" {
+		t.Errorf("the versions: %+v\n%+v", v1, v2)
+	}
+}
+
+// TestHistory imports the history up to a fixed day after the Swedish
+// Christmas holidays twice: the same history both times (a seeded
+// generator), all of it before Now, and every incident the users reported
+// registered in office hours on a Swedish working day; outside them only
+// monitoring alarms arrive.
+func TestHistory(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, time.January, 15, 10, 0, 0, 0, demo.Zone)
+	office, err := sla.NewCalendar(sla.CalendarSpec{Name: "office", Location: demo.Zone, Holidays: []string{"se"},
+		Week: [7][]sla.Span{time.Monday: {{Start: 8 * time.Hour, End: 17 * time.Hour}}, time.Tuesday: {{Start: 8 * time.Hour, End: 17 * time.Hour}},
+			time.Wednesday: {{Start: 8 * time.Hour, End: 17 * time.Hour}}, time.Thursday: {{Start: 8 * time.Hour, End: 17 * time.Hour}},
+			time.Friday: {{Start: 8 * time.Hour, End: 16 * time.Hour}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	histories := make([][]string, 2)
+	for i := range histories {
+		store := memstore.New()
+		srv := refservertest.Start(t, store)
+		cast, err := demo.SeedWithPast(ctx, srv.URL, srv.Admin, &demo.Past{Store: store, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		desk, _ := client.New(srv.URL, cast.Token(demo.EnvDesk).Secret)
+		cursor := ""
+		for {
+			page, err := client.Check(desk.ListIncidentsWithResponse(ctx, &api.ListIncidentsParams{Limit: 500, Cursor: cursor}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, inc := range page.JSON200.Items {
+				if !inc.Registered.Before(now) {
+					continue // today's four, registered through the API now
+				}
+				if inc.Channel != incident.ChannelMonitoring && !office.IsWorking(inc.Registered) {
+					t.Errorf("%s %q came by %s outside office hours, at %s", inc.Number, inc.Summary, inc.Channel, inc.Registered.In(demo.Zone))
+				}
+				histories[i] = append(histories[i], fmt.Sprintf("%s %s %s %s %s", inc.Number, inc.Registered.Format(time.RFC3339),
+					inc.Summary, inc.State, inc.Changed.Format(time.RFC3339)))
+				if inc.Changed.After(now) {
+					t.Errorf("%s changed at %s, after the history's end", inc.Number, inc.Changed)
+				}
+			}
+			if cursor = page.JSON200.Next; cursor == "" {
+				break
+			}
+		}
+	}
+	if len(histories[0]) < 250 || !slices.Equal(histories[0], histories[1]) {
+		t.Errorf("two imports of the history up to %s: %d and %d incidents, equal %v", now, len(histories[0]), len(histories[1]),
+			slices.Equal(histories[0], histories[1]))
+	}
 }
