@@ -57,11 +57,14 @@ func HTMLStyleSources() []string { return slices.Clone(styleSources) }
 // WriteHTML writes one self-contained HTML page for the reports, one or
 // more periods such as the months of a year: a summary per report (the
 // totals, each agreement metric's compliance against its objective, met or
-// breached, the credit owed, and the breakdowns) and three SVG charts drawn
-// here: compliance per period with each objective as a dashed line, the
-// backlog at the end of each period, and the breaches per supplier over all
-// the reports. The charts' periods are those of the reports and of their
-// trends, so one report with a trend charts its previous periods too.
+// breached, the credit owed, and the breakdowns) and SVG charts drawn here:
+// a small chart per agreement of its metrics' compliance per period, with
+// its objective as a dashed line, all on one scale; the backlog at the end
+// of each period; and the clocks breached per supplier over all the
+// reports. The charts' periods are those of the reports and of their
+// trends, so one report with a trend charts its previous periods too. The
+// charts scale to the width of the page and sit side by side where it is
+// wide, one under the other on a phone; durations read as "17 h 39 min".
 //
 // A Partial report's page says at its top and in its section that the
 // period has not ended and as of when its figures are; a metric that
