@@ -45,7 +45,7 @@ func chromium(t *testing.T) string {
 // yearReport is December 2025 of the synthetic municipality, with the
 // eleven months before it as its trend: the SLA and four UCs, each with
 // its metrics per priority, charted over a year.
-func yearReport(t *testing.T) *report.Report {
+func yearReport(t testing.TB) *report.Report {
 	t.Helper()
 	g, err := synth.New(synth.Config{Seed: 1, Year: 2025, Incidents: 6000})
 	if err != nil {

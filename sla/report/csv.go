@@ -7,7 +7,13 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/spoc-itsm/spoc/sla"
 )
+
+// This file holds the CSV form that WriteCSV (csv_write.go) writes and
+// ReadCSV (csv_read.go) reads: its sections and columns, its cells, and the
+// rules for values that both apply.
 
 // The sections, in the order WriteCSV writes them.
 const (
@@ -191,3 +197,18 @@ func needsGuard(s string) bool {
 
 // cellText reverses textCell.
 func cellText(s string) string { return strings.TrimPrefix(s, "'") }
+
+// inRange reports whether f is a number from 0 to limit, which NaN is not:
+// a rule of the form for fractions (limit 1) and percentages (100), which
+// WriteCSV checks before it writes and ReadCSV as it reads.
+func inRange(f, limit float64) bool { return f >= 0 && f <= limit }
+
+// knownKind reports whether k is a kind of agreement that the form
+// carries, for WriteCSV and ReadCSV alike.
+func knownKind(k sla.Kind) bool {
+	switch k {
+	case sla.KindSLA, sla.KindOLA, sla.KindUC:
+		return true
+	}
+	return false
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -243,7 +242,7 @@ func (d *decoder) countAt(i int) (int, error) {
 func (d *decoder) number(c column, limit float64) (float64, error) {
 	s := d.cell(c)
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || f < 0 || f > limit {
+	if err != nil || !inRange(f, limit) {
 		return 0, d.fail(c, "%q is not a number from 0 to %v", s, limit)
 	}
 	return f, nil
@@ -283,8 +282,7 @@ func (d *decoder) id(c column) (itsm.ID, error) {
 }
 
 func (d *decoder) kind(c column) (sla.Kind, error) {
-	switch k := sla.Kind(d.cell(c)); k {
-	case sla.KindSLA, sla.KindOLA, sla.KindUC:
+	if k := sla.Kind(d.cell(c)); knownKind(k) {
 		return k, nil
 	}
 	return "", d.fail(c, "%q is not SLA, OLA or UC", d.cell(c))

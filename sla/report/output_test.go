@@ -593,13 +593,35 @@ func TestWriteCSVRefuses(t *testing.T) {
 			r.Period.From = time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("LMT", 3601))
 		}, "cannot be written as RFC 3339"},
 		{"empty period", func(r *report.Report) { r.Period.To = r.Period.From }, "is empty"},
-		{"NaN", func(r *report.Report) { r.Total.Metrics[0].Compliance = new(math.NaN()) }, `(compliance): "NaN" is not a number from 0 to 1`},
-		{"negative count", func(r *report.Report) { r.Suppliers[2].Figures.Registered = -1 }, `(registered): "-1" is not a count`},
-		{"unknown kind", func(r *report.Report) { r.Categories[1].Figures.Metrics[1].Kind = "XLA" }, `(kind): "XLA" is not SLA, OLA or UC`},
+		{"NaN", func(r *report.Report) { r.Total.Metrics[0].Compliance = new(math.NaN()) }, `total metric "response": compliance NaN is not a number from 0 to 1`},
+		{"negative count", func(r *report.Report) { r.Suppliers[2].Figures.Registered = -1 }, `registered -1 is not a count`},
+		{"unknown kind", func(r *report.Report) { r.Categories[1].Figures.Metrics[1].Kind = "XLA" }, `kind "XLA" is not SLA, OLA or UC`},
+		{"unknown agreement kind", func(r *report.Report) {
+			r.Agreements[2].Kind = ""
+		}, `agreement "Ops, \"night\"\nshift": kind "" is not SLA, OLA or UC`},
+		{"objective above 1", func(r *report.Report) {
+			r.Agreements[2].Objective = 1.5
+		}, `objective 1.5 is not a number from 0 to 1`},
+		{"infinite shortfall", func(r *report.Report) {
+			r.Agreements[0].Metrics[1].Shortfall = math.Inf(1)
+		}, `metric "resolution": shortfall +Inf is not a number from 0 to 1`},
+		{"negative rate", func(r *report.Report) { r.Priorities[0].Figures.ReopenRate = new(-0.5) }, `priority "P1": reopen_rate -0.5 is not`},
+		{"negative duration", func(r *report.Report) {
+			r.Total.Metrics[0].P90 = new(report.Duration(-time.Minute))
+		}, `p90 -1m0s is not a duration from 0`},
+		{"credit above 100%", func(r *report.Report) { r.Agreements[0].Credit.Percent = 101 }, `credit percent 101 is not a number from 0 to 100`},
+		{"negative credit", func(r *report.Report) { r.Agreements[0].Credit.Amount = -1 }, `credit amount -1 is not an amount`},
+		{"negative age bucket", func(r *report.Report) {
+			r.Total.Backlog.Ageing[0].Over = report.Duration(-time.Hour)
+		}, `age bucket over -1h0m0s is negative`},
+		{"negative bucket count", func(r *report.Report) { r.Total.Backlog.Ageing[2].Count = -3 }, `backlog_over_72h0m0s -3 is not a count`},
+		{"empty trend period", func(r *report.Report) { r.Trend[0].Period.To = r.Trend[0].Period.From }, `trend point 0: the period`},
+		{"negative trend count", func(r *report.Report) { r.Trend[1].Metrics[1].Breached = -1 }, `trend point 1 metric "resolution": breached -1 is not a count`},
+		{"unknown zone", func(r *report.Report) { r.Zone = "Europe/Atlantis" }, `zone "Europe/Atlantis" is not a time zone`},
 		// Only a group row has an organisation column.
 		{"organisation outside groups", func(r *report.Report) { r.Suppliers[0].Organisation = desk }, "which only groups have"},
 		{"duplicate group", func(r *report.Report) { r.Groups[1].Key = r.Groups[0].Key }, "appears twice"},
-		{"negative moves", func(r *report.Report) { r.Groups[0].Figures.Moves = -1 }, `(moves): "-1" is not a count`},
+		{"negative moves", func(r *report.Report) { r.Groups[0].Figures.Moves = -1 }, `moves -1 is not a count`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := richReport()
