@@ -477,10 +477,11 @@ func TestDesksNameTheirAgreementsAlike(t *testing.T) {
 	if rep := l.getReport(l.world.admin, api.ReportFormatCsv); rep.StatusCode() != 200 {
 		t.Errorf("the platform administrator's CSV report: %s", body(rep))
 	}
-	// The charts' legends tell the two desks' UCs with one supplier apart.
+	// The compliance charts' titles tell the two desks' UCs with one
+	// supplier apart.
 	page := l.getReport(l.world.admin, api.ReportFormatHTML)
 	for _, d := range desks {
-		if label := "UC Nät resolution (Network Supplier for " + d.name + ")"; !strings.Contains(string(page.Body), label) {
+		if label := "<figcaption>UC Nät (Network Supplier for " + d.name + ")</figcaption>"; !strings.Contains(string(page.Body), label) {
 			t.Errorf("the platform administrator's page has no %q: %s", label, body(page))
 		}
 	}

@@ -57,11 +57,14 @@ func HTMLStyleSources() []string { return slices.Clone(styleSources) }
 // WriteHTML writes one self-contained HTML page for the reports, one or
 // more periods such as the months of a year: a summary per report (the
 // totals, each agreement metric's compliance against its objective, met or
-// breached, the credit owed, and the breakdowns) and three SVG charts drawn
-// here: compliance per period with each objective as a dashed line, the
-// backlog at the end of each period, and the breaches per supplier over all
-// the reports. The charts' periods are those of the reports and of their
-// trends, so one report with a trend charts its previous periods too.
+// breached, the credit owed, and the breakdowns) and SVG charts drawn here:
+// a small chart per agreement of its metrics' compliance per period, with
+// its objective as a dashed line, all on one scale; the backlog at the end
+// of each period; and the clocks breached per supplier over all the
+// reports. The charts' periods are those of the reports and of their
+// trends, so one report with a trend charts its previous periods too. The
+// charts scale to the width of the page and sit side by side where it is
+// wide, one under the other on a phone; durations read as "17 h 39 min".
 //
 // A Partial report's page says at its top and in its section that the
 // period has not ended and as of when its figures are; a metric that
@@ -94,8 +97,13 @@ type htmlPage struct {
 	Summary string
 	// Partial tells of each period that had not ended.
 	Partial []string
-	Charts  []svgChart
-	Reports []htmlReport
+	// Per is what a chart's period is, "month" for months.
+	Per string
+	// Compliance has a chart per agreement; Overview the backlog's and the
+	// suppliers' charts.
+	Compliance []svgChart
+	Overview   []svgChart
+	Reports    []htmlReport
 }
 
 type htmlReport struct {
@@ -194,11 +202,14 @@ func buildPage(reports []*Report) (*htmlPage, error) {
 	if len(reports) > 1 {
 		p.Title = "Service-level report, " + periodTitle(first) + " – " + periodTitle(last)
 	}
-	p.Summary = fmt.Sprintf("%d %s, %d agreement %s charted over %d %s.",
+	p.Per = strings.ToLower(axisTitle(s.periods))
+	p.Summary = fmt.Sprintf("%d %s, %d %s with %d %s charted over %d %s.",
 		len(reports), plural(len(reports), "report", "reports"),
+		len(s.agreements), plural(len(s.agreements), "agreement", "agreements"),
 		len(s.series), plural(len(s.series), "metric", "metrics"),
-		len(s.periods), plural(len(s.periods), "period", "periods"))
-	p.Charts = []svgChart{complianceChart(s), backlogChart(s), supplierChart(reports, names)}
+		len(s.periods), plural(len(s.periods), p.Per, p.Per+"s"))
+	p.Compliance = complianceCharts(s)
+	p.Overview = []svgChart{backlogChart(s), supplierChart(reports, names)}
 	for i, r := range reports {
 		p.Reports = append(p.Reports, buildReport(i, r, names))
 		if n := p.Reports[i].Partial; n != "" {
@@ -371,24 +382,41 @@ func figureText[T any](v *T, text func(T) string, none string) string {
 	return text(*v)
 }
 
-// durationText writes a duration for people: to the minute from an hour,
-// else to the second, without zero minutes and seconds (26h30m, not
-// 26h30m0s).
+// durationText writes a duration as a service manager reads one: hours
+// and minutes from an hour ("17 h 39 min", "26 h"), else minutes and
+// seconds ("22 min 59 s"), else seconds ("40 s"), each rounded to its last
+// unit. It counts no days: the durations are working time, in which a day
+// could be read as 24 hours or as one working day.
 func durationText(d Duration) string {
 	v := time.Duration(d)
-	if v >= time.Hour || v <= -time.Hour {
-		v = v.Round(time.Minute)
-	} else {
+	sign := ""
+	if v < 0 {
+		// The reports have no negative durations; one still reads right.
+		sign, v = "-", -v
+	}
+	if v < time.Hour {
 		v = v.Round(time.Second)
 	}
-	s := v.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
+	if v >= time.Hour {
+		v = v.Round(time.Minute)
 	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
+	h, m, sec := int64(v/time.Hour), int64(v%time.Hour/time.Minute), int64(v%time.Minute/time.Second)
+	var parts []string
+	switch {
+	case h > 0:
+		parts = append(parts, strconv.FormatInt(h, 10)+" h")
+		if m > 0 {
+			parts = append(parts, strconv.FormatInt(m, 10)+" min")
+		}
+	case m > 0:
+		parts = append(parts, strconv.FormatInt(m, 10)+" min")
+		if sec > 0 {
+			parts = append(parts, strconv.FormatInt(sec, 10)+" s")
+		}
+	default:
+		parts = append(parts, strconv.FormatInt(sec, 10)+" s")
 	}
-	return s
+	return sign + strings.Join(parts, " ")
 }
 
 // ageLabel names bucket j of a backlog's ageing, in days where it can.
@@ -535,12 +563,32 @@ type series struct {
 	hasObj    bool
 }
 
-// chartData is what the charts draw: the periods in order and the agreement
-// metrics with a point in any of them.
+// agreementKey identifies an agreement across periods: its name is unique
+// per desk, and two desks' UCs with one supplier share the provider.
+type agreementKey struct {
+	agreement string
+	desk      itsm.ID
+	provider  itsm.ID
+}
+
+func (k seriesKey) agreementKey() agreementKey { return agreementKey{k.agreement, k.desk, k.provider} }
+
+// chartAgreement is an agreement with a compliance chart of its own, and
+// its metrics' series, indexes into chartData.series.
+type chartAgreement struct {
+	key    agreementKey
+	label  string
+	series []int
+}
+
+// chartData is what the charts draw: the periods in order, the agreement
+// metrics with a point in any of them, and the agreements, each with its
+// metrics, in order of first appearance, those that measured nothing too.
 type chartData struct {
-	periods []Period
-	data    []periodData
-	series  []series
+	periods    []Period
+	data       []periodData
+	series     []series
+	agreements []chartAgreement
 }
 
 // collectSeries gathers the periods of the reports and their trends. A
@@ -553,10 +601,31 @@ func collectSeries(reports []*Report, names map[itsm.ID]string) chartData {
 	var order []seriesKey
 	known := make(map[seriesKey]int)
 	objectives := make(map[seriesKey]float64)
+	var agreements []agreementKey
+	seenAgreement := make(map[agreementKey]bool)
+	noteAgreement := func(k agreementKey) {
+		if !seenAgreement[k] {
+			seenAgreement[k] = true
+			agreements = append(agreements, k)
+		}
+	}
 	note := func(k seriesKey) {
 		if _, ok := known[k]; !ok {
 			known[k] = len(order)
 			order = append(order, k)
+		}
+		noteAgreement(k.agreementKey())
+	}
+	// The agreements and their metrics come in the reports' order, which
+	// is their Spec's, and then those only a trend has.
+	for _, r := range reports {
+		for _, a := range r.Agreements {
+			// An agreement that measured nothing still has its chart,
+			// which says so, so that every agreement has one.
+			noteAgreement(agreementKey{a.Agreement, a.Desk, a.Provider})
+			for _, m := range a.Metrics {
+				note(seriesKey{m.Agreement, m.Desk, m.Provider, m.Metric})
+			}
 		}
 	}
 	for _, r := range reports {
@@ -585,7 +654,6 @@ func collectSeries(reports []*Report, names map[itsm.ID]string) chartData {
 		for _, a := range r.Agreements {
 			for _, m := range a.Metrics {
 				k := seriesKey{m.Agreement, m.Desk, m.Provider, m.Metric}
-				note(k)
 				if m.Compliance != nil {
 					d.points[k] = seriesPoint{m.Met, m.Breached, *m.Compliance}
 				}
@@ -611,33 +679,42 @@ func collectSeries(reports []*Report, names map[itsm.ID]string) chartData {
 		out.data = append(out.data, *byPeriod[id])
 	}
 	// Two agreements of one name (from different providers) are told
-	// apart by their provider in the legend, and two desks' agreements of
-	// one name with one provider by their desk too.
+	// apart by their provider, and two desks' agreements of one name with
+	// one provider by their desk too.
 	same := make(map[string]int)
 	sameProvider := make(map[string]int)
-	for _, k := range order {
-		same[k.agreement+"\x00"+string(k.metric)]++
-		sameProvider[k.agreement+"\x00"+string(k.metric)+"\x00"+k.provider.String()]++
+	for _, k := range agreements {
+		same[k.agreement]++
+		sameProvider[k.agreement+"\x00"+k.provider.String()]++
 	}
-	for _, k := range order {
-		label := k.agreement + " " + string(k.metric)
-		if same[k.agreement+"\x00"+string(k.metric)] > 1 {
+	index := make(map[agreementKey]int)
+	for _, k := range agreements {
+		label := k.agreement
+		if same[k.agreement] > 1 {
 			p, _ := orgLabel(k.provider, "", names)
-			if sameProvider[k.agreement+"\x00"+string(k.metric)+"\x00"+k.provider.String()] > 1 {
+			if sameProvider[k.agreement+"\x00"+k.provider.String()] > 1 {
 				d, _ := orgLabel(k.desk, "", names)
 				p += " for " + d
 			}
 			label += " (" + p + ")"
 		}
+		index[k] = len(out.agreements)
+		out.agreements = append(out.agreements, chartAgreement{key: k, label: label})
+	}
+	for _, k := range order {
+		a := &out.agreements[index[k.agreementKey()]]
 		obj, ok := objectives[k]
-		out.series = append(out.series, series{key: k, label: label, objective: obj, hasObj: ok})
+		a.series = append(a.series, len(out.series))
+		out.series = append(out.series, series{key: k, label: a.label + " " + string(k.metric), objective: obj, hasObj: ok})
 	}
 	return out
 }
 
-// svgChart is one chart, laid out in user units; the template draws it.
+// svgChart is one chart, laid out in user units; the template draws it
+// in a figure captioned by its Title.
 type svgChart struct {
 	ID            string
+	Class         string
 	Title         string
 	Desc          string
 	Width, Height int
@@ -646,6 +723,9 @@ type svgChart struct {
 	Paths         []svgPath
 	Circles       []svgCircle
 	Texts         []svgText
+
+	// The plot area, for the axes.
+	left, right, top, height float64
 }
 
 type svgLine struct{ X1, Y1, X2, Y2, Stroke, Dash, Class string }
@@ -669,24 +749,33 @@ func num(v float64) string {
 // vision deficiencies can tell apart.
 var palette = []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"}
 
-// seriesStyle is the colour and dash pattern of line i: lines beyond the
-// palette repeat its colours with a dashed, then a dotted stroke. The
+// seriesStyle is the colour and dash pattern of metric i: metrics beyond
+// the palette repeat its colours with a dashed, then a dotted stroke. The
 // objectives' grey dashes are thinner and longer.
 func seriesStyle(i int) (colour, dash string) {
 	dashes := []string{"", "9 3", "2 3"}
 	return palette[i%len(palette)], dashes[i/len(palette)%len(dashes)]
 }
 
+// The charts are small, so that a phone shows them at about their size
+// and their text stays readable there; a wider screen sets them side by
+// side (the page's grid), not larger.
 const (
-	chartWidth = 760
-	plotLeft   = 64
-	// The right margin holds the objectives' labels.
-	plotRight  = chartWidth - 104
-	plotTop    = 44
-	plotHeight = 220
+	// smallWidth is a compliance chart's: one agreement's.
+	smallWidth = 360
+	// wideWidth is the backlog's and the suppliers' chart's.
+	wideWidth  = 400
 	axisColour = "#444444"
 	gridColour = "#dddddd"
+	// charWidth is about the advance of a character of the charts' sans
+	// serif per unit of font size, for laying out labels.
+	charWidth = 0.56
 )
+
+// textWidth is about how wide s is at size.
+func textWidth(s string, size float64) float64 {
+	return float64(utf8.RuneCountInString(s)) * size * charWidth
+}
 
 func (c *svgChart) text(x, y float64, anchor, size, s string) *svgText {
 	c.Texts = append(c.Texts, svgText{X: num(x), Y: num(y), Anchor: anchor, Size: size, Text: s})
@@ -697,47 +786,40 @@ func (c *svgChart) line(x1, y1, x2, y2 float64, stroke, dash string) {
 	c.Lines = append(c.Lines, svgLine{X1: num(x1), Y1: num(y1), X2: num(x2), Y2: num(y2), Stroke: stroke, Dash: dash})
 }
 
-// frame draws the title and the y axis's label.
-func (c *svgChart) frame(yLabel string) {
-	c.text(chartWidth/2, 24, "middle", "16", c.Title).Weight = "bold"
-	t := c.text(16, plotTop+plotHeight/2, "middle", "12", yLabel)
-	t.Rotate = "rotate(-90 16 " + num(plotTop+plotHeight/2) + ")"
-}
-
 // periodAxis draws the x axis with a tick label per period, each centred on
 // its band, and returns the centre of band i.
-func (c *svgChart) periodAxis(periods []Period, xLabel string) func(i int) float64 {
-	band := float64(plotRight-plotLeft) / float64(max(len(periods), 1))
-	x := func(i int) float64 { return plotLeft + band*(float64(i)+0.5) }
-	bottom := float64(plotTop + plotHeight)
-	c.line(plotLeft, bottom, plotRight, bottom, axisColour, "")
-	// Thin the labels so that they do not overlap: about 40 units each.
-	every := int(math.Ceil(40 / band))
+func (c *svgChart) periodAxis(periods []Period) func(i int) float64 {
+	band := (c.right - c.left) / float64(max(len(periods), 1))
+	x := func(i int) float64 { return c.left + band*(float64(i)+0.5) }
+	bottom := c.top + c.height
+	c.line(c.left, bottom, c.right, bottom, axisColour, "")
+	// Thin the labels so that they do not overlap: a month's three
+	// letters need about 30 units.
+	every := int(math.Ceil(30 / band))
 	prevYear := ""
 	for i, p := range periods {
 		top, year := periodTick(p)
 		if i%every != 0 {
 			continue
 		}
-		c.text(x(i), bottom+16, "middle", "11", top)
+		c.text(x(i), bottom+14, "middle", "11", top)
 		if year != prevYear {
-			c.text(x(i), bottom+30, "middle", "11", year)
+			c.text(x(i), bottom+27, "middle", "11", year)
 			prevYear = year
 		}
 	}
-	c.text((plotLeft+plotRight)/2, bottom+48, "middle", "12", xLabel)
 	return x
 }
 
 // valueAxis draws horizontal grid lines at the ticks from lo to hi, labelled
 // by label, and returns the y of a value.
 func (c *svgChart) valueAxis(lo, hi, step float64, label func(float64) string) func(v float64) float64 {
-	y := func(v float64) float64 { return plotTop + plotHeight*(hi-v)/(hi-lo) }
+	y := func(v float64) float64 { return c.top + c.height*(hi-v)/(hi-lo) }
 	for v := lo; v <= hi+step/1000; v += step {
-		c.line(plotLeft, y(v), plotRight, y(v), gridColour, "")
-		c.text(plotLeft-6, y(v)+4, "end", "11", label(v))
+		c.line(c.left, y(v), c.right, y(v), gridColour, "")
+		c.text(c.left-5, y(v)+4, "end", "11", label(v))
 	}
-	c.line(plotLeft, plotTop, plotLeft, plotTop+plotHeight, axisColour, "")
+	c.line(c.left, c.top, c.left, c.top+c.height, axisColour, "")
 	return y
 }
 
@@ -750,12 +832,38 @@ func axisTitle(periods []Period) string {
 	return "Month"
 }
 
-// complianceChart draws each agreement metric's compliance per period as a
-// line of points, over dashed lines at the objectives.
-func complianceChart(s chartData) svgChart {
-	c := svgChart{ID: "chart-compliance", Title: "Compliance per " + strings.ToLower(axisTitle(s.periods)), Width: chartWidth}
-	c.frame("Compliance")
+// spread moves labels at ys (in increasing order) apart to at least gap
+// from each other, within lo and hi where they fit, so that none overlaps
+// another.
+func spread(ys []float64, gap, lo, hi float64) []float64 {
+	out := slices.Clone(ys)
+	for i := range out {
+		if i > 0 {
+			out[i] = math.Max(out[i], out[i-1]+gap)
+		}
+	}
+	if n := len(out); n > 0 && out[n-1] > hi {
+		out[n-1] = hi
+		for i := n - 2; i >= 0; i-- {
+			out[i] = math.Min(out[i], out[i+1]-gap)
+		}
+		// Too many to fit between lo and hi: from lo down, overlapping
+		// nothing, past hi.
+		if out[0] < lo {
+			out[0] = lo
+			for i := 1; i < n; i++ {
+				out[i] = math.Max(out[i], out[i-1]+gap)
+			}
+		}
+	}
+	return out
+}
 
+// complianceScale is the compliance axis all the agreements' charts share,
+// so that they compare at a glance: from the tens of percent below the
+// lowest value or objective, so that the usual 90-100 % is not squeezed
+// against a 0-100 % scale, to 100 %.
+func complianceScale(s chartData) (lo, step float64) {
 	lowest := 1.0
 	for _, d := range s.data {
 		for _, p := range d.points {
@@ -764,94 +872,129 @@ func complianceChart(s chartData) svgChart {
 			}
 		}
 	}
-	var objectives []float64
 	for _, sr := range s.series {
-		if sr.hasObj && !slices.Contains(objectives, sr.objective) {
-			objectives = append(objectives, sr.objective)
+		if sr.hasObj {
+			lowest = math.Min(lowest, sr.objective)
 		}
 	}
-	slices.Sort(objectives)
-	slices.Reverse(objectives)
-	for _, o := range objectives {
-		lowest = math.Min(lowest, o)
-	}
-	// The axis starts at the tens of percent below the lowest value, so
-	// that the usual 90-100% is not squeezed against a 0-100% scale.
 	loPct := math.Max(0, math.Floor((math.Max(lowest, 0)*100-0.1)/10)*10)
-	step := 20.0
+	stepPct := 20.0
 	switch {
 	case 100-loPct <= 20:
-		step = 5
+		stepPct = 5
 	case 100-loPct <= 50:
-		step = 10
+		stepPct = 10
 	}
-	y := c.valueAxis(loPct/100, 1, step/100, func(v float64) string { return percent(v) })
-	x := c.periodAxis(s.periods, axisTitle(s.periods))
-	// Compliance is a fraction; anything else (NaN too) is drawn at an
-	// edge rather than off the chart.
-	clamp := func(v float64) float64 {
-		if math.IsNaN(v) {
-			v = 0
+	return loPct / 100, stepPct / 100
+}
+
+// complianceCharts draws one small chart per agreement (small multiples):
+// each of its metrics' compliance per period as a line of points, over a
+// dashed line at each objective. A metric has one colour in every chart.
+func complianceCharts(s chartData) []svgChart {
+	lo, step := complianceScale(s)
+	var metrics []sla.Metric
+	for _, sr := range s.series {
+		if !slices.Contains(metrics, sr.key.metric) {
+			metrics = append(metrics, sr.key.metric)
 		}
-		return y(math.Min(1, math.Max(loPct/100, v)))
 	}
-
-	for _, o := range objectives {
-		c.line(plotLeft, clamp(o), plotRight, clamp(o), "#666666", "6 4")
-		c.text(plotRight+6, clamp(o)+4, "start", "11", "objective "+percent(o))
-	}
-
-	var desc []string
-	for i, sr := range s.series {
-		colour, dash := seriesStyle(i)
-		var d strings.Builder
-		var values []string
-		pen := "M"
-		for j, pd := range s.data {
-			p, ok := pd.points[sr.key]
-			if !ok {
-				pen = "M"
-				continue
+	per := strings.ToLower(axisTitle(s.periods))
+	var out []svgChart
+	for i, a := range s.agreements {
+		c := svgChart{
+			ID: fmt.Sprintf("chart-compliance-%d", i+1), Class: "compliance", Title: a.label, Width: smallWidth,
+			// The right margin holds the objectives' labels.
+			left: 40, right: smallWidth - 88, top: 10, height: 140,
+		}
+		y := c.valueAxis(lo, 1, step, percent)
+		x := c.periodAxis(s.periods)
+		// Compliance is a fraction; anything else (NaN too) is drawn at
+		// an edge rather than off the chart.
+		clamp := func(v float64) float64 {
+			if math.IsNaN(v) {
+				v = 0
 			}
-			fmt.Fprintf(&d, "%s%s %s ", pen, num(x(j)), num(clamp(p.compliance)))
-			pen = "L"
-			tick, year := periodTick(s.periods[j])
-			tip := fmt.Sprintf("%s, %s: %s (%d met, %d breached)", sr.label, strings.TrimSpace(tick+" "+year),
-				percent(p.compliance), p.met, p.breached)
-			c.Circles = append(c.Circles, svgCircle{CX: num(x(j)), CY: num(clamp(p.compliance)), Fill: colour, Title: tip})
-			values = append(values, strings.TrimSpace(tick+" "+year)+" "+percent(p.compliance))
+			return y(math.Min(1, math.Max(lo, v)))
 		}
-		c.Paths = append(c.Paths, svgPath{D: strings.TrimSpace(d.String()), Stroke: colour, Dash: dash})
-		obj := ""
-		if sr.hasObj {
-			obj = ", objective " + percent(sr.objective)
-		}
-		if len(values) == 0 {
-			// A reader of the description learns what the missing
-			// line means, as one of the page learns from the table.
-			values = []string{"no tickets"}
-		}
-		desc = append(desc, sr.label+obj+": "+strings.Join(values, ", "))
-	}
 
-	// The legend: two columns under the axis.
-	top := float64(plotTop + plotHeight + 70)
-	for i, sr := range s.series {
-		col, row := i%2, i/2
-		lx := float64(plotLeft + col*(chartWidth-plotLeft)/2)
-		ly := top + float64(row)*18
-		colour, dash := seriesStyle(i)
-		c.line(lx, ly-4, lx+22, ly-4, colour, dash)
-		c.Lines[len(c.Lines)-1].Class = "legend"
-		c.text(lx+28, ly, "start", "12", shorten(sr.label, 44))
+		var objectives []float64
+		for _, j := range a.series {
+			if sr := s.series[j]; sr.hasObj && !slices.Contains(objectives, sr.objective) {
+				objectives = append(objectives, sr.objective)
+			}
+		}
+		// From the highest, at the top, down.
+		slices.Sort(objectives)
+		slices.Reverse(objectives)
+		ys := make([]float64, len(objectives))
+		for j, o := range objectives {
+			ys[j] = clamp(o)
+			c.line(c.left, ys[j], c.right, ys[j], "#666666", "6 4")
+		}
+		for j, ly := range spread(ys, 13, c.top+4, c.top+c.height+4) {
+			c.text(c.right+5, ly+4, "start", "11", "objective "+percent(objectives[j]))
+		}
+
+		var desc []string
+		for _, j := range a.series {
+			sr := s.series[j]
+			colour, dash := seriesStyle(slices.Index(metrics, sr.key.metric))
+			var d strings.Builder
+			var values []string
+			pen := "M"
+			for k, pd := range s.data {
+				p, ok := pd.points[sr.key]
+				if !ok {
+					pen = "M"
+					continue
+				}
+				fmt.Fprintf(&d, "%s%s %s ", pen, num(x(k)), num(clamp(p.compliance)))
+				pen = "L"
+				tick, year := periodTick(s.periods[k])
+				tip := fmt.Sprintf("%s, %s: %s (%d met, %d breached)", sr.label, strings.TrimSpace(tick+" "+year),
+					percent(p.compliance), p.met, p.breached)
+				c.Circles = append(c.Circles, svgCircle{CX: num(x(k)), CY: num(clamp(p.compliance)), Fill: colour, Title: tip})
+				values = append(values, strings.TrimSpace(tick+" "+year)+" "+percent(p.compliance))
+			}
+			c.Paths = append(c.Paths, svgPath{D: strings.TrimSpace(d.String()), Stroke: colour, Dash: dash})
+			obj := ""
+			if sr.hasObj {
+				obj = ", objective " + percent(sr.objective)
+			}
+			if len(values) == 0 {
+				// A reader of the description learns what the missing
+				// line means, as one of the page learns from the table.
+				values = []string{"no tickets"}
+			}
+			desc = append(desc, string(sr.key.metric)+obj+": "+strings.Join(values, ", "))
+		}
+
+		// The legend: the metrics in a row under the axis, wrapped where
+		// the next would not fit.
+		lx, ly := c.left, c.top+c.height+46
+		for _, j := range a.series {
+			sr := s.series[j]
+			label := shorten(string(sr.key.metric), 40)
+			w := 28 + textWidth(label, 12)
+			if lx > c.left && lx+w > smallWidth-4 {
+				lx, ly = c.left, ly+18
+			}
+			colour, dash := seriesStyle(slices.Index(metrics, sr.key.metric))
+			c.line(lx, ly-4, lx+22, ly-4, colour, dash)
+			c.Lines[len(c.Lines)-1].Class = "legend"
+			c.text(lx+28, ly, "start", "12", label)
+			lx += w + 14
+		}
+		c.Height = int(ly) + 8
+		if len(a.series) == 0 {
+			c.text((c.left+c.right)/2, c.top+c.height/2, "middle", "12", "No ticket measured.")
+			desc = append(desc, "no ticket measured")
+		}
+		c.Desc = "Share of tickets that met each metric of " + a.label + ", per " + per + ". " + strings.Join(desc, "; ") + "."
+		out = append(out, c)
 	}
-	c.Height = int(top) + (len(s.series)+1)/2*18 + 8
-	if len(s.series) == 0 {
-		c.text((plotLeft+plotRight)/2, plotTop+plotHeight/2, "middle", "13", "No agreement measured a ticket.")
-		desc = append(desc, "No agreement measured a ticket.")
-	}
-	c.Desc = "Share of tickets that met each agreement metric, per period. " + strings.Join(desc, "; ") + "."
-	return c
+	return out
 }
 
 // shorten cuts text to n characters, marking the cut.
@@ -882,16 +1025,18 @@ func niceScale(hi int) (top, step int) {
 
 // backlogChart draws the tickets open at the end of each period as bars.
 func backlogChart(s chartData) svgChart {
-	c := svgChart{ID: "chart-backlog", Title: "Backlog at the end of each " + strings.ToLower(axisTitle(s.periods)), Width: chartWidth}
-	c.frame("Open tickets")
+	c := svgChart{
+		ID: "chart-backlog", Class: "backlog", Title: "Backlog at the end of each " + strings.ToLower(axisTitle(s.periods)),
+		Width: wideWidth, left: 40, right: wideWidth - 12, top: 18, height: 160,
+	}
 	highest := 0
 	for _, d := range s.data {
 		highest = max(highest, d.backlog)
 	}
 	top, step := niceScale(highest)
 	y := c.valueAxis(0, float64(top), float64(step), func(v float64) string { return strconv.Itoa(int(v)) })
-	x := c.periodAxis(s.periods, axisTitle(s.periods))
-	band := float64(plotRight-plotLeft) / float64(max(len(s.periods), 1))
+	x := c.periodAxis(s.periods)
+	band := (c.right - c.left) / float64(max(len(s.periods), 1))
 	width := math.Min(band*0.6, 64)
 	var desc []string
 	for i, d := range s.data {
@@ -905,14 +1050,14 @@ func backlogChart(s chartData) svgChart {
 		c.text(x(i), y(h)-4, "middle", "11", strconv.Itoa(d.backlog))
 		desc = append(desc, fmt.Sprintf("%s %d", label, d.backlog))
 	}
-	c.Height = plotTop + plotHeight + 60
+	c.Height = int(c.top+c.height) + 34
 	c.Desc = "Tickets open at the end of each period: " + strings.Join(desc, ", ") + "."
 	return c
 }
 
-// supplierChart draws the breaches of each supplier's own agreement metrics
-// over all the reports, as horizontal bars. A supplier whose groups have no
-// name is labelled from names.
+// supplierChart draws the breached clocks of each supplier's own agreement
+// metrics over all the reports, as horizontal bars. A supplier whose groups
+// have no name is labelled from names.
 func supplierChart(reports []*Report, names map[itsm.ID]string) svgChart {
 	type supplier struct {
 		key, name string
@@ -934,27 +1079,26 @@ func supplierChart(reports []*Report, names map[itsm.ID]string) svgChart {
 			suppliers[i].breached += breaches(&g.Figures)
 		}
 	}
-	title := "Breaches per supplier"
+	title := "Breached clocks per supplier, on its own agreements"
 	if len(reports) > 1 {
 		title += ", all periods"
 	}
-	c := svgChart{ID: "chart-suppliers", Title: title, Width: chartWidth}
-	c.text(chartWidth/2, 24, "middle", "16", title).Weight = "bold"
-	const left, right, row = 220.0, float64(chartWidth - 48), 28.0
+	const row = 26.0
+	c := svgChart{ID: "chart-suppliers", Class: "suppliers", Title: title, Width: wideWidth, left: 128, right: wideWidth - 30, top: 8}
 	highest := 0
 	for _, s := range suppliers {
 		highest = max(highest, s.breached)
 	}
 	top, step := niceScale(highest)
-	x := func(v float64) float64 { return left + (right-left)*v/float64(top) }
-	bottom := plotTop + row*float64(max(len(suppliers), 1))
+	x := func(v float64) float64 { return c.left + (c.right-c.left)*v/float64(top) }
+	bottom := c.top + row*float64(max(len(suppliers), 1))
 	for v := 0; v <= top; v += step {
-		c.line(x(float64(v)), plotTop, x(float64(v)), bottom, gridColour, "")
-		c.text(x(float64(v)), bottom+16, "middle", "11", strconv.Itoa(v))
+		c.line(x(float64(v)), c.top, x(float64(v)), bottom, gridColour, "")
+		c.text(x(float64(v)), bottom+15, "middle", "11", strconv.Itoa(v))
 	}
-	c.line(left, plotTop, left, bottom, axisColour, "")
-	c.line(left, bottom, right, bottom, axisColour, "")
-	c.text((left+right)/2, bottom+36, "middle", "12", "Clocks decided as breached, on the supplier's own agreements")
+	c.line(c.left, c.top, c.left, bottom, axisColour, "")
+	c.line(c.left, bottom, c.right, bottom, axisColour, "")
+	c.text((c.left+c.right)/2, bottom+32, "middle", "12", "clocks breached")
 	var desc []string
 	for i, s := range suppliers {
 		name := s.name
@@ -962,28 +1106,28 @@ func supplierChart(reports []*Report, names map[itsm.ID]string) svgChart {
 		if name == "" && err == nil {
 			name = names[id]
 		}
-		label, short := name, shorten(name, 28)
+		label, short := name, shorten(name, 18)
 		if label == "" {
-			label, short = s.key, shorten(s.key, 28)
+			label, short = s.key, shorten(s.key, 18)
 			if err == nil {
 				short, _ = orgLabel(id, "", nil)
 			}
 		}
-		cy := plotTop + row*float64(i) + row/2
-		c.text(left-8, cy+4, "end", "12", short)
+		cy := c.top + row*float64(i) + row/2
+		c.text(c.left-6, cy+4, "end", "12", short)
 		w := float64(max(s.breached, 0))
 		c.Rects = append(c.Rects, svgRect{
-			X: num(left), Y: num(cy - 9), W: num(x(w) - left), H: "18",
+			X: num(c.left), Y: num(cy - 8), W: num(x(w) - c.left), H: "16",
 			Fill: palette[1], Title: fmt.Sprintf("%s: %d breached", label, s.breached),
 		})
 		c.text(x(w)+4, cy+4, "start", "11", strconv.Itoa(s.breached))
 		desc = append(desc, fmt.Sprintf("%s %d", label, s.breached))
 	}
 	if len(suppliers) == 0 {
-		c.text((left+right)/2, plotTop+row/2+4, "middle", "13", "No supplier held a ticket.")
+		c.text((c.left+c.right)/2, c.top+row/2+4, "middle", "12", "No supplier held a ticket.")
 		desc = append(desc, "no supplier held a ticket")
 	}
-	c.Height = int(bottom) + 48
-	c.Desc = "Breaches per supplier: " + strings.Join(desc, ", ") + "."
+	c.Height = int(bottom) + 42
+	c.Desc = "Clocks breached per supplier, on its own agreements: " + strings.Join(desc, ", ") + "."
 	return c
 }

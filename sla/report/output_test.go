@@ -593,13 +593,35 @@ func TestWriteCSVRefuses(t *testing.T) {
 			r.Period.From = time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("LMT", 3601))
 		}, "cannot be written as RFC 3339"},
 		{"empty period", func(r *report.Report) { r.Period.To = r.Period.From }, "is empty"},
-		{"NaN", func(r *report.Report) { r.Total.Metrics[0].Compliance = new(math.NaN()) }, `(compliance): "NaN" is not a number from 0 to 1`},
-		{"negative count", func(r *report.Report) { r.Suppliers[2].Figures.Registered = -1 }, `(registered): "-1" is not a count`},
-		{"unknown kind", func(r *report.Report) { r.Categories[1].Figures.Metrics[1].Kind = "XLA" }, `(kind): "XLA" is not SLA, OLA or UC`},
+		{"NaN", func(r *report.Report) { r.Total.Metrics[0].Compliance = new(math.NaN()) }, `total metric "response": compliance NaN is not a number from 0 to 1`},
+		{"negative count", func(r *report.Report) { r.Suppliers[2].Figures.Registered = -1 }, `registered -1 is not a count`},
+		{"unknown kind", func(r *report.Report) { r.Categories[1].Figures.Metrics[1].Kind = "XLA" }, `kind "XLA" is not SLA, OLA or UC`},
+		{"unknown agreement kind", func(r *report.Report) {
+			r.Agreements[2].Kind = ""
+		}, `agreement "Ops, \"night\"\nshift": kind "" is not SLA, OLA or UC`},
+		{"objective above 1", func(r *report.Report) {
+			r.Agreements[2].Objective = 1.5
+		}, `objective 1.5 is not a number from 0 to 1`},
+		{"infinite shortfall", func(r *report.Report) {
+			r.Agreements[0].Metrics[1].Shortfall = math.Inf(1)
+		}, `metric "resolution": shortfall +Inf is not a number from 0 to 1`},
+		{"negative rate", func(r *report.Report) { r.Priorities[0].Figures.ReopenRate = new(-0.5) }, `priority "P1": reopen_rate -0.5 is not`},
+		{"negative duration", func(r *report.Report) {
+			r.Total.Metrics[0].P90 = new(report.Duration(-time.Minute))
+		}, `p90 -1m0s is not a duration from 0`},
+		{"credit above 100%", func(r *report.Report) { r.Agreements[0].Credit.Percent = 101 }, `credit percent 101 is not a number from 0 to 100`},
+		{"negative credit", func(r *report.Report) { r.Agreements[0].Credit.Amount = -1 }, `credit amount -1 is not an amount`},
+		{"negative age bucket", func(r *report.Report) {
+			r.Total.Backlog.Ageing[0].Over = report.Duration(-time.Hour)
+		}, `age bucket over -1h0m0s is negative`},
+		{"negative bucket count", func(r *report.Report) { r.Total.Backlog.Ageing[2].Count = -3 }, `backlog_over_72h0m0s -3 is not a count`},
+		{"empty trend period", func(r *report.Report) { r.Trend[0].Period.To = r.Trend[0].Period.From }, `trend point 0: the period`},
+		{"negative trend count", func(r *report.Report) { r.Trend[1].Metrics[1].Breached = -1 }, `trend point 1 metric "resolution": breached -1 is not a count`},
+		{"unknown zone", func(r *report.Report) { r.Zone = "Europe/Atlantis" }, `zone "Europe/Atlantis" is not a time zone`},
 		// Only a group row has an organisation column.
 		{"organisation outside groups", func(r *report.Report) { r.Suppliers[0].Organisation = desk }, "which only groups have"},
 		{"duplicate group", func(r *report.Report) { r.Groups[1].Key = r.Groups[0].Key }, "appears twice"},
-		{"negative moves", func(r *report.Report) { r.Groups[0].Figures.Moves = -1 }, `(moves): "-1" is not a count`},
+		{"negative moves", func(r *report.Report) { r.Groups[0].Figures.Moves = -1 }, `moves -1 is not a count`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := richReport()
@@ -879,7 +901,8 @@ type svgFacts struct {
 var svgRE = regexp.MustCompile(`(?s)<svg\b.*?</svg>`)
 
 // readSVGs parses each chart of the page as XML: it must be well formed,
-// and each element it counts must carry the SVG namespace.
+// and each element it counts must carry the SVG namespace. The agreements'
+// compliance charts count together as chart-compliance.
 func readSVGs(t *testing.T, page string) svgFacts {
 	t.Helper()
 	facts := svgFacts{bars: map[string]int{}, points: map[string]int{}, series: map[string]int{}, texts: map[string][]string{}}
@@ -913,6 +936,9 @@ func readSVGs(t *testing.T, page string) svgFacts {
 					id = attr("id")
 					if attr("role") != "img" || !strings.Contains(attr("aria-labelledby"), id+"-title") {
 						t.Errorf("chart %s is not an accessible image", id)
+					}
+					if strings.HasPrefix(id, "chart-compliance-") {
+						id = "chart-compliance"
 					}
 				case "rect":
 					if attr("class") == "bar" {
@@ -949,7 +975,7 @@ func TestHTMLPage(t *testing.T) {
 	page := htmlPage(t, r)
 	golden(t, "report.html", []byte(page))
 
-	checkSelfContained(t, page)
+	checkSelfContained(t, page, len(r.Agreements))
 	if !strings.Contains(page, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") {
 		t.Error("the category <script> is not shown escaped")
 	}
@@ -977,7 +1003,8 @@ func TestHTMLPage(t *testing.T) {
 		t.Errorf("%d supplier bars, want %d", facts.bars["chart-suppliers"], len(r.Suppliers))
 	}
 	texts := strings.Join(facts.texts["chart-compliance"], "|")
-	for _, want := range []string{"Jan", "Feb", "Mar", "2026", "objective 95%", "objective 90%", "Compliance"} {
+	for _, want := range []string{"Jan", "Feb", "Mar", "2026", "objective 95%", "objective 90%", "SLA Gold", "UC Network",
+		"response", "resolution", "update", "No ticket measured."} {
 		if !strings.Contains(texts, want) {
 			t.Errorf("compliance chart lacks %q in %s", want, texts)
 		}
@@ -1072,8 +1099,9 @@ func TestHTMLAgreementNames(t *testing.T) {
 	}
 }
 
-// checkSelfContained: no script, and no URL but the SVG namespace.
-func checkSelfContained(t *testing.T, page string) {
+// checkSelfContained: no script, and no URL but the SVG namespace; a
+// compliance chart for each of the agreements and two more.
+func checkSelfContained(t *testing.T, page string, agreements int) {
 	t.Helper()
 	if strings.Contains(strings.ToLower(page), "<script") {
 		t.Error("page has a script element")
@@ -1082,8 +1110,8 @@ func checkSelfContained(t *testing.T, page string) {
 	if strings.Contains(rest, "http://") || strings.Contains(rest, "https://") || strings.Contains(rest, "url(") {
 		t.Error("page refers to something outside itself")
 	}
-	if n := strings.Count(page, `xmlns="http://www.w3.org/2000/svg"`); n != 3 {
-		t.Errorf("%d SVG charts, want 3", n)
+	if n := strings.Count(page, `xmlns="http://www.w3.org/2000/svg"`); n != agreements+2 {
+		t.Errorf("%d SVG charts, want %d", n, agreements+2)
 	}
 }
 
@@ -1106,7 +1134,7 @@ func TestHTMLYear(t *testing.T) {
 		wantBreaches += r.Suppliers[0].Figures.Metrics[0].Breached
 	}
 	page := htmlPage(t, reports...)
-	checkSelfContained(t, page)
+	checkSelfContained(t, page, 3)
 	facts := readSVGs(t, page)
 	if facts.bars["chart-backlog"] != 12 || facts.points["chart-compliance"] != 12*4-1 {
 		t.Errorf("%d backlog bars and %d points, want 12 and 47", facts.bars["chart-backlog"], facts.points["chart-compliance"])
@@ -1135,7 +1163,7 @@ func TestHTMLYear(t *testing.T) {
 // that say so.
 func TestHTMLNoData(t *testing.T) {
 	page := htmlPage(t, minimalReport())
-	checkSelfContained(t, page)
+	checkSelfContained(t, page, 0)
 	facts := readSVGs(t, page)
 	if facts.bars["chart-backlog"] != 1 || facts.bars["chart-suppliers"] != 0 || facts.points["chart-compliance"] != 0 {
 		t.Errorf("bars %v, points %v", facts.bars, facts.points)
