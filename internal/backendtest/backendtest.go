@@ -31,15 +31,23 @@ type Database func(t testing.TB) itsm.Store
 func Databases(prefix string) map[string]func(t testing.TB) Database {
 	return map[string]func(t testing.TB) Database{
 		"memstore": func(t testing.TB) Database {
+			t.Helper()
 			s := memstore.New()
 			t.Cleanup(func() { s.Close() })
 			return func(testing.TB) itsm.Store { return s }
 		},
 		"sqlitestore": func(t testing.TB) Database {
+			t.Helper()
 			path := filepath.Join(t.TempDir(), "spoc.db")
-			return func(t testing.TB) itsm.Store { return SQLite(t, path, sqlitestore.Options{}) }
+			return func(t testing.TB) itsm.Store {
+				t.Helper()
+				return SQLite(t, path, sqlitestore.Options{})
+			}
 		},
-		"pgstore": func(t testing.TB) Database { return PostgresDatabase(t, prefix, pgstore.Options{}) },
+		"pgstore": func(t testing.TB) Database {
+			t.Helper()
+			return PostgresDatabase(t, prefix, pgstore.Options{})
+		},
 	}
 }
 
@@ -49,7 +57,10 @@ func Databases(prefix string) map[string]func(t testing.TB) Database {
 func Open(prefix string) map[string]func(t testing.TB) itsm.Store {
 	open := map[string]func(t testing.TB) itsm.Store{}
 	for name, db := range Databases(prefix) {
-		open[name] = func(t testing.TB) itsm.Store { return db(t)(t) }
+		open[name] = func(t testing.TB) itsm.Store {
+			t.Helper()
+			return db(t)(t)
+		}
 	}
 	return open
 }
