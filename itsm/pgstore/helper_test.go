@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 )
@@ -110,24 +111,21 @@ func withApplicationName(tb testing.TB, dsn, app string) string {
 // waitForSessions waits until the server has no session named app.
 func waitForSessions(tb testing.TB, dsn, app string) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), asynctest.Failsafe)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		tb.Fatalf("connect: %v", err)
 	}
 	defer conn.Close(ctx)
-	for {
+	asynctest.Eventually(tb, "the sessions of "+app+" to end", func() bool {
 		var n int
 		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n)
 		if err != nil {
 			tb.Fatalf("sessions of %s: %v", app, err)
 		}
-		if n == 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return n == 0
+	})
 }
 
 func write(tb testing.TB, s itsm.Store, fn func(itsm.WriteTx) error) {
