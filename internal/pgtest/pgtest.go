@@ -43,9 +43,9 @@ func DSN(tb testing.TB) string {
 	return dsn
 }
 
-// Schema returns prefix followed by 16 random hex digits: a schema name no
-// other test or run uses, whose prefix says which package's tests made it
-// if it is ever left behind.
+// Schema returns prefix followed by 16 random hex digits: a schema (or
+// database) name no other test or run uses, whose prefix says which
+// package's tests made it if it is ever left behind.
 func Schema(prefix string) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
