@@ -8,14 +8,17 @@ import (
 
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/internal/backendtest"
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
-// backends opens a fresh store of each kind; PostgreSQL only when
-// SPOC_TEST_POSTGRES names a server, in a schema of its own.
+// backends opens a fresh store of each kind (see internal/backendtest).
 func backends() map[string]func(t testing.TB) itsm.Store {
 	return backendtest.Open("spoc_chain_")
 }
+
+// TestMain says, once, when the PostgreSQL tests skipped.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // On every backend: concurrent additions of members all land (each
 // decides on the fresh group), two administrators renaming one group from

@@ -7,14 +7,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/internal/backendtest"
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
-// backends opens a fresh store of each kind; PostgreSQL only when
-// SPOC_TEST_POSTGRES names a server, in a schema of its own.
+// backends opens a fresh store of each kind (see internal/backendtest).
 func backends(t *testing.T) map[string]func(t testing.TB) itsm.Store {
 	return backendtest.Open("spoc_incident_")
 }
+
+// TestMain says, once, when the PostgreSQL tests skipped.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // Every backend runs the same lifecycle, and concurrent commands on one
 // incident all land: the losers of the optimistic race decide again on the

@@ -94,12 +94,7 @@ func BenchmarkLifecycle(b *testing.B) {
 // directory.
 func openSQLite(o sqlitestore.Options) func(b *testing.B) itsm.Store {
 	return func(b *testing.B) itsm.Store {
-		b.Helper()
-		s, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "spoc.db"), o)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return s
+		return backendtest.SQLite(b, filepath.Join(b.TempDir(), "spoc.db"), o)
 	}
 }
 

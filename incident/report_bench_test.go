@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"fmt"
-	"github.com/spoc-itsm/spoc/chain"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +10,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/internal/backendtest"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
@@ -220,10 +222,7 @@ func loadYear(b *testing.B, n int) *yearFixture {
 		perms.Grant(o.ID, itsm.DomainIncident, itsm.AccessAll)
 	}
 	ctx := context.Background()
-	st, err := sqlitestore.Open(ctx, filepath.Join(b.TempDir(), "year.db"), sqlitestore.Options{Durability: sqlitestore.DurabilityNormal})
-	if err != nil {
-		b.Fatal(err)
-	}
+	st := backendtest.SQLite(b, filepath.Join(b.TempDir(), "year.db"), sqlitestore.Options{Durability: sqlitestore.DurabilityNormal})
 	svc, err := New(Config{Store: st, Directory: dir, Permissions: perms, Matrix: itsm.ServiceNowMatrix(),
 		Agreements: d.Agreements(), Clock: itsm.NewManualClock(time.Date(2026, 1, 2, 8, 0, 0, 0, time.UTC))})
 	if err != nil {

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
+	"github.com/spoc-itsm/spoc/internal/backendtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -115,18 +117,18 @@ func benchGetIncident(b *testing.B) {
 	get := func(c *benchClient, url string) func() error {
 		return func() error { return c.send(http.MethodGet, url, w.secret, nil, http.StatusOK) }
 	}
-	var failed firstErr
+	var failed asynctest.FirstErr
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			failed.set(server.send(http.MethodGet, url, w.secret, nil, http.StatusOK))
+			failed.Set(server.send(http.MethodGet, url, w.secret, nil, http.StatusOK))
 		}
 	})
 	d := time.Since(start)
 	b.StopTimer()
-	if err := failed.get(); err != nil {
+	if err := failed.Err(); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/d.Seconds(), "req/s")
@@ -149,7 +151,7 @@ func benchRegisterIncident(b *testing.B) {
 	// second handle, as another process may.
 	id := w.register(b)
 	var rec itsm.Record
-	peek := openBenchSQLite(b, w.db)
+	peek := backendtest.SQLite(b, w.db, sqlitestore.Options{})
 	err := peek.Read(context.Background(), func(tx itsm.ReadTx) error {
 		var err error
 		rec, err = tx.Get(incident.Kind, id)
@@ -161,8 +163,7 @@ func benchRegisterIncident(b *testing.B) {
 	if err != nil {
 		b.Fatalf("read the registered incident: %v", err)
 	}
-	raw := openBenchSQLite(b, filepath.Join(b.TempDir(), "raw.db"))
-	b.Cleanup(func() { _ = raw.Close() })
+	raw := backendtest.SQLite(b, filepath.Join(b.TempDir(), "raw.db"), sqlitestore.Options{})
 	var k atomic.Int64
 	write := func() error {
 		r := rec
@@ -420,51 +421,19 @@ func cpuTime(b *testing.B) time.Duration {
 // took and the first error.
 func runOps(workers, n int, op func() error) (time.Duration, error) {
 	var next atomic.Int64
-	var failed firstErr
+	var failed asynctest.FirstErr
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range workers {
 		wg.Go(func() {
 			for next.Add(1) <= int64(n) {
 				if err := op(); err != nil {
-					failed.set(err)
+					failed.Set(err)
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	return time.Since(start), failed.get()
-}
-
-// firstErr keeps the first non-nil error set from any goroutine.
-type firstErr struct {
-	mu  sync.Mutex
-	err error
-}
-
-func (e *firstErr) set(err error) {
-	if err == nil {
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.err == nil {
-		e.err = err
-	}
-}
-
-func (e *firstErr) get() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.err
-}
-
-func openBenchSQLite(b *testing.B, path string) *sqlitestore.Store {
-	b.Helper()
-	s, err := sqlitestore.Open(context.Background(), path, sqlitestore.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return s
+	return time.Since(start), failed.Err()
 }

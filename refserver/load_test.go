@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/client"
@@ -609,7 +610,7 @@ func TestLoadSharedIncidentsAcrossARestart(t *testing.T) {
 		t.Fatalf("the desk's feed has %d events, for %d acknowledged writes", len(deskFeed), run.acked.Load())
 	}
 	// How far behind the webhooks are when the writes end; they may catch up
-	// within waitFor's bound.
+	// within asynctest.Eventually's bound.
 	behind, waitBegan := 0, time.Now()
 	for _, s := range subs {
 		_, n := s.rc.arrivals()
@@ -619,7 +620,7 @@ func TestLoadSharedIncidentsAcrossARestart(t *testing.T) {
 			}
 		}
 	}
-	waitFor(t, "every event of every feed", func() bool {
+	asynctest.Eventually(t, "every event of every feed", func() bool {
 		for _, s := range subs {
 			_, n := s.rc.arrivals()
 			for id := range expect[s].must {

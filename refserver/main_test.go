@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -76,10 +78,9 @@ func startWith(t *testing.T, getenv func(string) string, args ...string) (string
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lineWriter{line: make(chan string, 1)}
-	var logs bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), getenv, out, &syncWriter{w: &logs})
+		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), getenv, out, io.Discard)
 	}()
 	select {
 	case line := <-out.line:
@@ -106,16 +107,8 @@ func startWith(t *testing.T, getenv func(string) string, args ...string) (string
 	return "", nil, nil
 }
 
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(b)
-}
+// TestMain says, once, when the PostgreSQL tests skipped.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
@@ -214,11 +207,7 @@ func TestServerRefusesBadFlags(t *testing.T) {
 }
 
 func TestServerOnPostgreSQL(t *testing.T) {
-	dsn := os.Getenv("SPOC_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("SPOC_TEST_POSTGRES is not set; set it to a PostgreSQL URL to run this test")
-	}
-	base, stop := start(t, "--db", dsn)
+	base, stop := start(t, "--db", pgtest.DSN(t))
 	if resp, body := get(t, base+"/readyz"); resp.StatusCode != 200 {
 		t.Errorf("readyz on PostgreSQL: %d %q", resp.StatusCode, body)
 	}
@@ -521,7 +510,7 @@ func TestServerDeliversWebhooksAcrossARestart(t *testing.T) {
 	if r, err := alice.AcceptIncidentWithResponse(ctx, inc, nil); err != nil || r.JSON200 == nil {
 		t.Fatalf("accept: %v", err)
 	}
-	waitFor(t, "the delegation and the acceptance", func() bool { _, n := rc.arrivals(); return len(n) == 2 })
+	asynctest.Eventually(t, "the delegation and the acceptance", func() bool { _, n := rc.arrivals(); return len(n) == 2 })
 	// The receiver takes the next event and does not answer: the stop cuts
 	// the attempt off, so the cursor stays before it.
 	rc.set(sub.JSON201.Secret, true)
@@ -530,7 +519,7 @@ func TestServerDeliversWebhooksAcrossARestart(t *testing.T) {
 	}
 	select {
 	case <-rc.held:
-	case <-time.After(webhookFailsafe):
+	case <-time.After(asynctest.Failsafe):
 		t.Fatal("the update was not sent")
 	}
 	if err := stop(); err != nil {
@@ -560,7 +549,7 @@ func TestServerDeliversWebhooksAcrossARestart(t *testing.T) {
 	if len(want) < 5 {
 		t.Fatalf("the supplier's feed has %d events since it subscribed, want the delegation and at least four more", len(want))
 	}
-	waitFor(t, "every event of the feed", func() bool { _, n := rc.arrivals(); return len(n) >= len(want) })
+	asynctest.Eventually(t, "every event of the feed", func() bool { _, n := rc.arrivals(); return len(n) >= len(want) })
 	got, n := rc.arrivals()
 	for id := range want {
 		if n[id] == 0 {
@@ -592,21 +581,6 @@ func TestServerDeliversWebhooksAcrossARestart(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^spoc_webhook_delivered_total [1-9]`).MatchString(metrics) ||
 		!strings.Contains(metrics, "spoc_webhook_failed_total 0") || !strings.Contains(metrics, "spoc_webhook_dead_lettered_total 0") {
 		t.Errorf("the webhook metrics:\n%s", grepLines(metrics, "spoc_webhook"))
-	}
-}
-
-// webhookFailsafe bounds every wait for a delivery; passing runs take
-// milliseconds.
-const webhookFailsafe = 60 * time.Second
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(webhookFailsafe)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, webhookFailsafe)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

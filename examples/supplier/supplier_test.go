@@ -11,12 +11,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -25,35 +25,6 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/refservertest"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
-
-// lockedBuffer is the supplier's output, read while it writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // TestSupplierWorksDelegatedIncidents runs the example against the demo on
 // an in-process server: an incident delegated before it starts (the
@@ -87,7 +58,7 @@ func TestSupplierWorksDelegatedIncidents(t *testing.T) {
 	}
 	before := delegate("Switch in the harbour office is down")
 
-	out := &lockedBuffer{}
+	out := &asynctest.Buffer{}
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
@@ -98,14 +69,14 @@ func TestSupplierWorksDelegatedIncidents(t *testing.T) {
 			return ""
 		}, out)
 	}()
-	waitFor(t, "the subscription", func() bool { return strings.Contains(out.String(), "subscribed ") })
+	asynctest.Eventually(t, "the subscription", func() bool { return strings.Contains(out.String(), "subscribed ") })
 	during := delegate("Wifi at the swimming hall drops")
 
 	resolved := func(id itsm.ID) bool {
 		r, err := client.Check(desk.GetIncidentWithResponse(ctx, id.String()))
 		return err == nil && r.JSON200.State == incident.StateResolved
 	}
-	waitFor(t, "both incidents resolved", func() bool { return resolved(before) && resolved(during) })
+	asynctest.Eventually(t, "both incidents resolved", func() bool { return resolved(before) && resolved(during) })
 
 	for _, id := range []itsm.ID{before, during} {
 		r, err := client.Check(desk.GetIncidentWithResponse(ctx, id.String()))
@@ -168,7 +139,7 @@ func TestSupplierWorksDelegatedIncidents(t *testing.T) {
 // an at-least-once sender may: the receiver acknowledges each and queues
 // the incident once; a stale signature is refused.
 func TestReceiveTakesEachEventOnce(t *testing.T) {
-	s := &supplier{cfg: Config{Out: &lockedBuffer{}}, seen: map[itsm.ID]bool{}, work: make(chan itsm.ID, 8)}
+	s := &supplier{cfg: Config{Out: &asynctest.Buffer{}}, seen: map[itsm.ID]bool{}, work: make(chan itsm.ID, 8)}
 	s.setSecret("s3cret")
 	subject := itsm.NewID()
 	body, err := json.Marshal(webhook.Payload{ID: itsm.NewID(), Seq: 7, Type: "incident.delegated", Subject: &subject,
@@ -237,11 +208,11 @@ func TestReadmeWalkthrough(t *testing.T) {
 	}
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
-	out := &lockedBuffer{}
+	out := &asynctest.Buffer{}
 	go func() {
 		_ = Work(wctx, Config{Server: srv.URL, Token: cast.Token(demo.EnvNetwork).Secret, Listen: "127.0.0.1:0", Out: out})
 	}()
-	waitFor(t, "the subscription", func() bool { return strings.Contains(out.String(), "subscribed ") })
+	asynctest.Eventually(t, "the subscription", func() bool { return strings.Contains(out.String(), "subscribed ") })
 
 	// The script ends with a GET of the incident; its ID is what it got.
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", string(block[1])+"\necho \"ID=$ID\"\n")
@@ -256,7 +227,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 		t.Fatalf("README's commands registered nothing:\n%s", got)
 	}
 	desk, _ := client.New(srv.URL, cast.Token(demo.EnvDesk).Secret)
-	waitFor(t, "the README's incident resolved by the supplier", func() bool {
+	asynctest.Eventually(t, "the README's incident resolved by the supplier", func() bool {
 		r, err := client.Check(desk.GetIncidentWithResponse(ctx, string(m[1])))
 		return err == nil && r.JSON200.State == incident.StateResolved && r.JSON200.Holder == cast.Network
 	})

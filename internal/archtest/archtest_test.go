@@ -172,3 +172,34 @@ func TestDomainKnowsNoTransport(t *testing.T) {
 		}
 	}
 }
+
+// testHelper reports whether the package at rel (relative to the module)
+// is one of the internal helpers of tests, such as internal/backendtest:
+// they open every backend, skip, sleep and poll, which no library or
+// program may do.
+func testHelper(rel string) bool {
+	return strings.HasPrefix(rel, "internal/") && strings.HasSuffix(rel, "test") && rel != "internal/archtest"
+}
+
+// TestTestHelpersStayInTests: the internal/…test packages are imported
+// only by tests (go list leaves test imports out of Imports) and by one
+// another.
+func TestTestHelpersStayInTests(t *testing.T) {
+	var helpers []string
+	for _, p := range list(t) {
+		if testHelper(p.ImportPath) {
+			helpers = append(helpers, p.ImportPath)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if rel, spoc := strings.CutPrefix(imp, module+"/"); spoc && testHelper(rel) {
+				t.Errorf("%s imports the test helper %s outside its tests", p.ImportPath, rel)
+			}
+		}
+	}
+	for _, want := range []string{"internal/asynctest", "internal/backendtest", "internal/pgtest", "internal/schematest"} {
+		if !slices.Contains(helpers, want) {
+			t.Errorf("go list did not list the test helper %s; found %v", want, helpers)
+		}
+	}
+}

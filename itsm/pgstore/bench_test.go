@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/storetest"
 )
@@ -19,7 +20,7 @@ func BenchmarkStore(b *testing.B) {
 
 func openBench(b *testing.B) itsm.Store {
 	b.Helper()
-	dsn := testDSN(b)
+	dsn := pgtest.DSN(b)
 	s, err := Open(context.Background(), dsn, testOptions(newSchema(b, dsn)))
 	if err != nil {
 		b.Fatal(err)
@@ -33,7 +34,7 @@ func openBench(b *testing.B) itsm.Store {
 // outside any explicit transaction.
 func rawBaseline(b *testing.B) storetest.Baseline {
 	b.Helper()
-	dsn := testDSN(b)
+	dsn := pgtest.DSN(b)
 	schema := pgx.Identifier{newSchema(b, dsn)}.Sanitize()
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(dsn)

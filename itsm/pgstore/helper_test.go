@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/url"
 	"os"
 	"strings"
@@ -12,28 +10,19 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spoc-itsm/spoc/internal/asynctest"
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
-const dsnEnv = "SPOC_TEST_POSTGRES"
-
-// testDSN returns the DSN of the test server, or skips tb.
-func testDSN(tb testing.TB) string {
-	tb.Helper()
-	dsn := os.Getenv(dsnEnv)
-	if dsn == "" {
-		tb.Skip("SPOC_TEST_POSTGRES is not set; skipping PostgreSQL tests (set it to a DSN such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	return dsn
-}
+// TestMain says, once, when the PostgreSQL tests skipped.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // newSchema returns a schema name no other test or run uses, and drops that
 // schema when tb ends, so that runs never see each other's data.
 func newSchema(tb testing.TB, dsn string) string {
 	tb.Helper()
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	schema := "spoc_test_" + hex.EncodeToString(b[:])
+	schema := pgtest.Schema("spoc_test_")
 	tb.Cleanup(func() { dropSchema(tb, dsn, schema) })
 	return schema
 }
@@ -53,7 +42,7 @@ func testOptions(schema string) Options { return Options{Schema: schema, MaxConn
 // openTest opens a store on a fresh schema, closed and dropped when tb ends.
 func openTest(tb testing.TB) *Store {
 	tb.Helper()
-	dsn := testDSN(tb)
+	dsn := pgtest.DSN(tb)
 	schema := newSchema(tb, dsn)
 	s, err := Open(context.Background(), dsn, testOptions(schema))
 	if err != nil {
@@ -77,7 +66,7 @@ func parseTarget(tb testing.TB, target string) (schema, dsn string) {
 
 // newTarget makes a fresh schema for a harness test; the parent drops it.
 func newTarget(t *testing.T) string {
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	return target(newSchema(t, dsn), dsn)
 }
 
@@ -122,24 +111,21 @@ func withApplicationName(tb testing.TB, dsn, app string) string {
 // waitForSessions waits until the server has no session named app.
 func waitForSessions(tb testing.TB, dsn, app string) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), asynctest.Failsafe)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		tb.Fatalf("connect: %v", err)
 	}
 	defer conn.Close(ctx)
-	for {
+	asynctest.Eventually(tb, "the sessions of "+app+" to end", func() bool {
 		var n int
 		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n)
 		if err != nil {
 			tb.Fatalf("sessions of %s: %v", app, err)
 		}
-		if n == 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return n == 0
+	})
 }
 
 func write(tb testing.TB, s itsm.Store, fn func(itsm.WriteTx) error) {
@@ -169,14 +155,12 @@ func wantCode(tb testing.TB, err error, code itsm.Code) {
 // create one, or when the test DSN is not a URL.
 func icuDSN(tb testing.TB) string {
 	tb.Helper()
-	dsn := testDSN(tb)
+	dsn := pgtest.DSN(tb)
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		tb.Skipf("%s is not a postgres:// URL; skipping the ICU database test", dsnEnv)
+		tb.Skipf("%s is not a postgres:// URL; skipping the ICU database test", pgtest.Env)
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	db := "spoc_test_icu_" + hex.EncodeToString(b[:])
+	db := pgtest.Schema("spoc_test_icu_")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
@@ -18,7 +19,7 @@ import (
 // (without the advisory lock, CREATE TABLE would fail in all but one) and
 // the schema must end at the current version.
 func TestMigrateConcurrently(t *testing.T) {
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	schema := newSchema(t, dsn)
 	ctx := context.Background()
 	const n = 6
@@ -63,7 +64,7 @@ func TestMigrateConcurrently(t *testing.T) {
 // TestMigrateRefusesNewer checks that a schema from a newer spoc is refused,
 // and that reopening a current schema changes nothing.
 func TestMigrateRefusesNewer(t *testing.T) {
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	schema := newSchema(t, dsn)
 	ctx := context.Background()
 	s, err := Open(ctx, dsn, testOptions(schema))
@@ -109,7 +110,7 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("New(nil pool): %v", err)
 	}
 
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	// Nothing listens on port 1.
 	_, err = Open(ctx, "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=5", Options{})
 	wantCode(t, err, itsm.CodeUnavailable)
@@ -123,7 +124,7 @@ func TestOpenErrors(t *testing.T) {
 
 // TestNew checks a store on a pool the host owns: Close leaves it open.
 func TestNew(t *testing.T) {
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	schema := newSchema(t, dsn)
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, dsn)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/storetest"
 )
@@ -147,7 +148,7 @@ func TestUnique(t *testing.T) {
 // TestQueryBytewise checks that values sort byte by byte, whatever the
 // database's collation, and that pages join up in both directions.
 func TestQueryBytewise(t *testing.T) {
-	testDSN(t)
+	pgtest.DSN(t)
 	t.Run("default", func(t *testing.T) { testQueryBytewise(t, openTest(t)) })
 	t.Run("icu-en-US", func(t *testing.T) { testQueryBytewise(t, openICU(t)) })
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/backend"
 )
@@ -19,7 +20,7 @@ import (
 // index scans and sorts are disabled so that the planner picks the index
 // even on a small table whenever it can, and must sort when it cannot.
 func TestQueryPlans(t *testing.T) {
-	testDSN(t)
+	pgtest.DSN(t)
 	t.Run("default", func(t *testing.T) { testQueryPlans(t, openTest(t)) })
 	t.Run("icu-en-US", func(t *testing.T) { testQueryPlans(t, openICU(t)) })
 }

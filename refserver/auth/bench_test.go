@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoc-itsm/spoc/internal/backendtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 )
 
@@ -25,7 +27,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var store itsm.Store = memstore.New()
 			if strings.HasPrefix(name, "sqlitestore") {
-				store = openSQLite(b, filepath.Join(b.TempDir(), "spoc.db"))
+				store = backendtest.SQLite(b, filepath.Join(b.TempDir(), "spoc.db"), sqlitestore.Options{})
 			}
 			w := newWorld(b, store)
 			if strings.HasSuffix(name, "uncached") {

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoc-itsm/spoc/internal/backendtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 )
 
@@ -182,8 +184,8 @@ func TestInProcessChangesApplyAtOnce(t *testing.T) {
 // answer is allowed.
 func TestOtherProcessChangesApplyWithinTheWindow(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "spoc.db")
-	w := newWorld(t, openSQLite(t, path))
-	dir2, err := auth.NewDirectory(w.ctx, openSQLite(t, path), w.clock)
+	w := newWorld(t, backendtest.SQLite(t, path, sqlitestore.Options{}))
+	dir2, err := auth.NewDirectory(w.ctx, backendtest.SQLite(t, path, sqlitestore.Options{}), w.clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +313,7 @@ func TestTokenExpiresWhileKept(t *testing.T) {
 // Authentications racing a revocation: every one that begins after Revoke
 // returned is refused, and the token was accepted before.
 func TestConcurrentAuthenticateAndRevoke(t *testing.T) {
-	w := newWorld(t, openSQLite(t, filepath.Join(t.TempDir(), "spoc.db")))
+	w := newWorld(t, backendtest.SQLite(t, filepath.Join(t.TempDir(), "spoc.db"), sqlitestore.Options{}))
 	tok, secret := w.issue(w.deskAgent, time.Time{})
 	_, other := w.issue(w.supplierAgent, time.Time{})
 	var (

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spoc-itsm/spoc/internal/backendtest"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 )
 
@@ -202,7 +204,7 @@ func TestStoredTokenHoldsNoSecret(t *testing.T) {
 func TestSQLiteFileHoldsNoSecret(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "spoc.db")
-	s := openSQLite(t, path)
+	s := backendtest.SQLite(t, path, sqlitestore.Options{})
 	w := newWorld(t, s)
 	_, secret := w.issue(w.deskAgent, time.Time{})
 	if _, _, err := w.tokens.Authenticate(w.ctx, secret); err != nil {

@@ -2,20 +2,14 @@ package auth_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/backendtest"
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
-	"github.com/spoc-itsm/spoc/itsm/memstore"
-	"github.com/spoc-itsm/spoc/itsm/pgstore"
-	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/sla/followup"
 )
@@ -26,62 +20,14 @@ var (
 	_ followup.Directory = (*auth.Directory)(nil)
 )
 
-// backend opens a store; a second call of the same backend's function with
-// the same t opens the same database again, as a second process would.
-type backend func(t *testing.T) (open func(t *testing.T) itsm.Store)
+// backend makes a database; each call of what it returns opens it once
+// more, as another process would.
+type backend = func(t testing.TB) backendtest.Database
 
-func backends() map[string]backend {
-	return map[string]backend{
-		"memstore": func(t *testing.T) func(t *testing.T) itsm.Store {
-			s := memstore.New()
-			t.Cleanup(func() { s.Close() })
-			return func(*testing.T) itsm.Store { return s }
-		},
-		"sqlitestore": func(t *testing.T) func(t *testing.T) itsm.Store {
-			path := filepath.Join(t.TempDir(), "spoc.db")
-			return func(t *testing.T) itsm.Store { return openSQLite(t, path) }
-		},
-		"pgstore": func(t *testing.T) func(t *testing.T) itsm.Store {
-			dsn := os.Getenv("SPOC_TEST_POSTGRES")
-			if dsn == "" {
-				t.Skip("SPOC_TEST_POSTGRES is not set; skipping PostgreSQL")
-			}
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			schema := "spoc_auth_" + hex.EncodeToString(b[:])
-			t.Cleanup(func() {
-				ctx := context.Background()
-				conn, err := pgx.Connect(ctx, dsn)
-				if err != nil {
-					t.Errorf("drop schema %s: %v", schema, err)
-					return
-				}
-				defer conn.Close(ctx)
-				if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-					t.Errorf("drop schema %s: %v", schema, err)
-				}
-			})
-			return func(t *testing.T) itsm.Store {
-				s, err := pgstore.Open(context.Background(), dsn, pgstore.Options{Schema: schema})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				return s
-			}
-		},
-	}
-}
+// TestMain says, once, when the PostgreSQL tests skipped.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func openSQLite(t testing.TB, path string) itsm.Store {
-	t.Helper()
-	s, err := sqlitestore.Open(context.Background(), path, sqlitestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func backends() map[string]backend { return backendtest.Databases("spoc_auth_") }
 
 // world is a bootstrapped database with a desk, a supplier and a customer,
 // and a token for an agent of each.

@@ -1,18 +1,15 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spoc-itsm/spoc/internal/backendtest"
 	"github.com/spoc-itsm/spoc/itsm"
-	"github.com/spoc-itsm/spoc/itsm/memstore"
-	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
@@ -528,7 +525,8 @@ func TestAgreementsStoredBeforeNamesWereUniquePerDesk(t *testing.T) {
 		t.Errorf("the desk reads its agreement stored before: %v %s", err, body(g))
 	}
 
-	for name, store := range map[string]itsm.Store{"memstore": memstore.New(), "sqlitestore": openSQLite(t)} {
+	for name, open := range backendtest.Open("spoc_httpapi_") {
+		store := open(t)
 		if err := store.Write(ctx, func(tx itsm.WriteTx) error { _, err := tx.Put(old(id)); return err }); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -557,17 +555,6 @@ func TestAgreementsStoredBeforeNamesWereUniquePerDesk(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-}
-
-// openSQLite opens a SQLite store in the test's directory.
-func openSQLite(t *testing.T) itsm.Store {
-	t.Helper()
-	s, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "spoc.db"), sqlitestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
 }
 
 // secondDesk puts a second desk beside the city's, with every right on

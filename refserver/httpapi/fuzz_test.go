@@ -14,12 +14,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	support "github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/refserver/auth"
@@ -96,7 +96,8 @@ type fuzzWorld struct {
 	ctx     context.Context
 	handler http.Handler
 	store   itsm.Store
-	log     *lockedBuffer
+	// log is the server's log, which tells the cause of a 5xx.
+	log *asynctest.Buffer
 	// auth is the Authorization header of each caller; "" sends none.
 	auth [callerCount]string
 	// vars are the placeholders the inputs may use; {etag} and {digest}
@@ -106,27 +107,6 @@ type fuzzWorld struct {
 	seq int64
 	// written is set once a request appended events.
 	written bool
-}
-
-// lockedBuffer collects the server's log, which tells the cause of a 5xx.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// take returns what was logged since the last take.
-func (l *lockedBuffer) take() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.b.String()
-	l.b.Reset()
-	return s
 }
 
 // refuseTransport fails every request, so that no fuzz input makes the
@@ -153,7 +133,7 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	if err != nil {
 		return nil, err
 	}
-	logs := &lockedBuffer{}
+	logs := &asynctest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	svc, err := incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
 		Matrix: itsm.ServiceNowMatrix()})
@@ -257,7 +237,7 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	if w.seq, err = w.lastSeq(); err != nil {
 		return nil, err
 	}
-	w.log.take()
+	w.log.Take()
 	return w, nil
 }
 
@@ -289,7 +269,7 @@ func (s *fuzzSetup) call(caller int, method, path, idemKey, body string, want in
 	rec := httptest.NewRecorder()
 	s.w.handler.ServeHTTP(rec, r)
 	if rec.Code != want && s.err == nil {
-		s.err = fmt.Errorf("fuzz setup: %s %s: %d, want %d: %s %s", method, path, rec.Code, want, rec.Body, s.w.log.take())
+		s.err = fmt.Errorf("fuzz setup: %s %s: %d, want %d: %s %s", method, path, rec.Code, want, rec.Body, s.w.log.Take())
 	}
 	return rec
 }
@@ -419,7 +399,7 @@ func (w *fuzzWorld) exercise(t *testing.T, in fuzzInput) {
 	fail := func(format string, args ...any) {
 		t.Helper()
 		t.Errorf("%s\n--- request\n%s\n--- response %d %s\n%s\n--- log\n%s", fmt.Sprintf(format, args...), sent, rec.Code,
-			rec.Header(), got, w.log.take())
+			rec.Header(), got, w.log.Take())
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -432,7 +412,7 @@ func (w *fuzzWorld) exercise(t *testing.T, in fuzzInput) {
 		return
 	}
 	if rec.Code < 400 {
-		w.log.take()
+		w.log.Take()
 		return
 	}
 	if after != before {
@@ -459,7 +439,7 @@ func (w *fuzzWorld) exercise(t *testing.T, in fuzzInput) {
 			fail("the problem tells %q", l)
 		}
 	}
-	w.log.take()
+	w.log.Take()
 }
 
 // wireValid reports whether net/http's server would hand r to a handler: it

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/client"
@@ -102,11 +103,11 @@ func TestCustomerSeesNoWorkNotes(t *testing.T) {
 		}
 	}
 	last := c.lastSeq()
-	eventually(t, "the customer's cursor reaches the end of the log", func() bool {
+	asynctest.Eventually(t, "the customer's cursor reaches the end of the log", func() bool {
 		r, err := cityAgent.GetWebhookWithResponse(ctx, subCity.JSON201.ID)
 		return err == nil && r.JSON200 != nil && r.JSON200.Delivery.Cursor >= last
 	})
-	eventually(t, "B's cursor reaches the end of the log", func() bool {
+	asynctest.Eventually(t, "B's cursor reaches the end of the log", func() bool {
 		r, err := c.bob.GetWebhookWithResponse(ctx, subB.JSON201.ID)
 		return err == nil && r.JSON200 != nil && r.JSON200.Delivery.Cursor >= last
 	})

@@ -14,6 +14,7 @@ import (
 	support "github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/itsm/netguard"
@@ -22,10 +23,6 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
-
-// failsafe bounds every wait for a delivery, so that a broken feature fails
-// the test instead of hanging it; passing runs take milliseconds.
-const failsafe = 5 * time.Second
 
 // fastHooks makes failures dead letters after two attempts a millisecond
 // apart, and polls the log often, since these tests have no server to call
@@ -188,18 +185,6 @@ func (rc *receiver) types() []string {
 	return out
 }
 
-// eventually polls cond until it holds or failsafe passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(failsafe)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, failsafe)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // TestWebhooksDeliverWhatTheOwnerMaySee subscribes two suppliers over HTTP
 // and checks that the one the desk delegates to receives the incident's
 // events, signed, and the other nothing; and that neither sees the other's
@@ -290,11 +275,11 @@ func TestWebhooksDeliverWhatTheOwnerMaySee(t *testing.T) {
 	}()
 	// Both subscriptions have gone through the whole log when their cursors
 	// reach its end.
-	eventually(t, "A's cursor reaches the end of the log", func() bool {
+	asynctest.Eventually(t, "A's cursor reaches the end of the log", func() bool {
 		r, err := c.alice.GetWebhookWithResponse(ctx, idA)
 		return err == nil && r.JSON200 != nil && r.JSON200.Delivery.Cursor >= last
 	})
-	eventually(t, "B's cursor reaches the end of the log", func() bool {
+	asynctest.Eventually(t, "B's cursor reaches the end of the log", func() bool {
 		r, err := c.bob.GetWebhookWithResponse(ctx, idB)
 		return err == nil && r.JSON200 != nil && r.JSON200.Delivery.Cursor >= last
 	})
@@ -347,7 +332,7 @@ func TestWebhookDeadLetters(t *testing.T) {
 	}
 
 	var dead []webhook.DeadLetter
-	eventually(t, "two dead letters", func() bool {
+	asynctest.Eventually(t, "two dead letters", func() bool {
 		r, err := c.alice.ListDeadLettersWithResponse(ctx, id, nil)
 		if err != nil || r.JSON200 == nil {
 			t.Fatalf("dead letters: %v %s", err, body(r))

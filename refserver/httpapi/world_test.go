@@ -12,6 +12,7 @@ import (
 
 	support "github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -21,6 +22,9 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/refservertest"
 	"github.com/spoc-itsm/spoc/sla"
 )
+
+// TestMain says, once, when the PostgreSQL tests skipped.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // world is a server over a memory store with the first administrator
 // bootstrapped, and a validating client per caller.

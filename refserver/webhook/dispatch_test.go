@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
@@ -45,7 +46,7 @@ func TestDeliversSignedEventsInOrder(t *testing.T) {
 			evs = append(evs, itsm.Event{Type: "problem.created", Time: t0.Add(time.Minute)})
 			stored := appendEvents(t, e.store, evs...)
 			e.run()
-			waitFor(t, "16 events", func() bool { return len(rc.arrivals()) >= len(stored) })
+			asynctest.Eventually(t, "16 events", func() bool { return len(rc.arrivals()) >= len(stored) })
 			e.disp.Notify() // a nudge while idle is harmless
 
 			got := rc.arrivals()
@@ -92,7 +93,7 @@ func TestDeliversSignedEventsInOrder(t *testing.T) {
 				got[0].header.Get(httpnotify.HeaderSignature), clock.Now(), 0); !itsm.IsCode(err, itsm.CodeForbidden) {
 				t.Errorf("Verify of another body: %v, want forbidden", err)
 			}
-			waitFor(t, "the count", func() bool { return e.svc.Stats().Delivered == 16 })
+			asynctest.Eventually(t, "the count", func() bool { return e.svc.Stats().Delivered == 16 })
 			if c := e.get(sub.ID).Delivery.Cursor; c != stored[len(stored)-1].Seq {
 				t.Errorf("cursor %d, want %d", c, stored[len(stored)-1].Seq)
 			}
@@ -131,7 +132,7 @@ func TestTypeFilter(t *testing.T) {
 				event("incident.resolved", inc, `{}`),
 			)
 			e.run()
-			waitFor(t, "the cursor at the end of the log", func() bool {
+			asynctest.Eventually(t, "the cursor at the end of the log", func() bool {
 				return e.get(sub.ID).Delivery.Cursor == stored[len(stored)-1].Seq
 			})
 			var types []string
@@ -177,10 +178,10 @@ func TestVisibleHook(t *testing.T) {
 			}
 			stored := appendEvents(t, e.store, evs...)
 			e.run()
-			waitFor(t, "A's four events", func() bool { return len(rcA.arrivals()) == 4 })
+			asynctest.Eventually(t, "A's four events", func() bool { return len(rcA.arrivals()) == 4 })
 			// B's hook fails: nothing for B, no attempt counted, no dead
 			// letter, however many polls pass.
-			waitFor(t, "several polls", func() bool { return e.clock.Now().After(t0.Add(30 * time.Second)) })
+			asynctest.Eventually(t, "several polls", func() bool { return e.clock.Now().After(t0.Add(30 * time.Second)) })
 			if n := len(rcB.arrivals()); n != 0 {
 				t.Errorf("B received %d events while its Visible hook failed", n)
 			}
@@ -188,7 +189,7 @@ func TestVisibleHook(t *testing.T) {
 				t.Errorf("B's delivery while the hook failed: %+v", d)
 			}
 			outage.Store(false)
-			waitFor(t, "B's four events", func() bool { return len(rcB.arrivals()) == 4 })
+			asynctest.Eventually(t, "B's four events", func() bool { return len(rcB.arrivals()) == 4 })
 			want := func(incs ...itsm.ID) []int64 {
 				var out []int64
 				for _, ev := range stored {
@@ -238,7 +239,7 @@ func TestRetriesWithTheSameEvent(t *testing.T) {
 				return http.StatusOK, ""
 			})
 			e.run()
-			waitFor(t, "the last event", func() bool { return slices.Contains(rc.seqs(), stored[3].Seq) })
+			asynctest.Eventually(t, "the last event", func() bool { return slices.Contains(rc.seqs(), stored[3].Seq) })
 			s := seqsOf(stored)
 			if d := cmp.Diff([]int64{s[0], s[1], s[1], s[1], s[1], s[2], s[3]}, rc.seqs()); d != "" {
 				t.Fatalf("arrivals (-want +got):\n%s", d)
@@ -258,7 +259,7 @@ func TestRetriesWithTheSameEvent(t *testing.T) {
 					t.Errorf("the retried body changed:\n%s\n%s", bodies[0], b)
 				}
 			}
-			waitFor(t, "the count", func() bool { return e.svc.Stats().Delivered == 4 })
+			asynctest.Eventually(t, "the count", func() bool { return e.svc.Stats().Delivered == 4 })
 			d := e.get(sub.ID).Delivery
 			if d.Cursor != s[3] {
 				t.Errorf("cursor %d, want %d", d.Cursor, s[3])
@@ -305,7 +306,7 @@ func TestDeadLetterAndRetry(t *testing.T) {
 				return http.StatusOK, ""
 			})
 			e.run()
-			waitFor(t, "the last event", func() bool { return e.svc.Stats().Delivered == 2 })
+			asynctest.Eventually(t, "the last event", func() bool { return e.svc.Stats().Delivered == 2 })
 			if d := cmp.Diff([]int64{s[0], s[1], s[1], s[1], s[2], s[2], s[2], s[3]}, rc.seqs()); d != "" {
 				t.Fatalf("arrivals (-want +got):\n%s", d)
 			}
@@ -390,7 +391,7 @@ func TestDeleteTakesTheDeadLetters(t *testing.T) {
 	sub := e.subscribe(agentA, rc)
 	stored := appendEvents(t, e.store, numbered(3, "incident.changed", itsm.NewID())...)
 	e.run()
-	waitFor(t, "three dead letters", func() bool { return e.svc.Stats().DeadLettered == 3 })
+	asynctest.Eventually(t, "three dead letters", func() bool { return e.svc.Stats().DeadLettered == 3 })
 	if err := e.svc.Delete(e.ctx, agentA, sub.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +444,7 @@ func TestBackoffBetweenAttempts(t *testing.T) {
 	subID.Store(&id)
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	e.run()
-	waitFor(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
+	asynctest.Eventually(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
 	s := time.Second
 	mu.Lock()
 	defer mu.Unlock()
@@ -509,11 +510,11 @@ func TestRetryAfterLengthensTheWait(t *testing.T) {
 			if got != want {
 				t.Errorf("wait %d: %s, want %s", i+1, got, want)
 			}
-		case <-time.After(failsafe):
+		case <-time.After(asynctest.Failsafe):
 			t.Fatal("no failed attempt")
 		}
 	}
-	waitFor(t, "the delivery", func() bool { return e.svc.Stats().Delivered == 1 })
+	asynctest.Eventually(t, "the delivery", func() bool { return e.svc.Stats().Delivered == 1 })
 }
 
 func TestBackoffDelay(t *testing.T) {
@@ -570,7 +571,7 @@ func TestRestartResumes(t *testing.T) {
 			stop1()
 			select {
 			case <-r.Context().Done():
-			case <-time.After(failsafe):
+			case <-time.After(asynctest.Failsafe):
 				t.Error("the stopped dispatcher's request was not cancelled")
 			}
 		}
@@ -578,13 +579,13 @@ func TestRestartResumes(t *testing.T) {
 	})
 	done1 := make(chan error, 1)
 	go func() { done1 <- e1.disp.Run(ctx1) }()
-	waitFor(t, "the crash", crashed.Load)
+	asynctest.Eventually(t, "the crash", crashed.Load)
 	select {
 	case err := <-done1:
 		if err != nil {
 			t.Fatalf("Run: %v", err)
 		}
-	case <-time.After(failsafe):
+	case <-time.After(asynctest.Failsafe):
 		t.Fatal("Run did not stop")
 	}
 	if st := e1.svc.Stats(); st != (webhook.Stats{Delivered: k - 1}) {
@@ -608,7 +609,7 @@ func TestRestartResumes(t *testing.T) {
 	all := slices.Concat(first, more)
 	e2 := newEnv(t, store2, webhook.Config{Clock: clock}, nil)
 	e2.run()
-	waitFor(t, "every event", func() bool { return len(rc.distinct()) == len(all) })
+	asynctest.Eventually(t, "every event", func() bool { return len(rc.distinct()) == len(all) })
 	if d := cmp.Diff(seqsOf(all), rc.distinct()); d != "" {
 		t.Errorf("events after dropping repeats (-want +got):\n%s", d)
 	}
@@ -620,7 +621,7 @@ func TestRestartResumes(t *testing.T) {
 		t.Errorf("the interrupted event arrived %d times, want 2", counts[first[k-1].Seq])
 	}
 	t.Logf("%d arrivals for %d events", len(rc.seqs()), len(all))
-	waitFor(t, "the cursor at the end", func() bool { return e2.get(sub.ID).Delivery.Cursor == all[len(all)-1].Seq })
+	asynctest.Eventually(t, "the cursor at the end", func() bool { return e2.get(sub.ID).Delivery.Cursor == all[len(all)-1].Seq })
 }
 
 // Two dispatchers on one SQLite file (two server processes) share the
@@ -641,11 +642,11 @@ func TestTwoDispatchers(t *testing.T) {
 	stored := appendEvents(t, storeA, evs...)
 	a.run()
 	b.run()
-	waitFor(t, "every event", func() bool { return len(rc.distinct()) == len(stored) })
+	asynctest.Eventually(t, "every event", func() bool { return len(rc.distinct()) == len(stored) })
 	if d := cmp.Diff(seqsOf(stored), rc.distinct()); d != "" {
 		t.Errorf("first arrivals (-want +got):\n%s", d)
 	}
-	waitFor(t, "the cursor at the end", func() bool { return a.get(sub.ID).Delivery.Cursor == stored[len(stored)-1].Seq })
+	asynctest.Eventually(t, "the cursor at the end", func() bool { return a.get(sub.ID).Delivery.Cursor == stored[len(stored)-1].Seq })
 	t.Logf("%d arrivals for %d events with two dispatchers", len(rc.seqs()), len(stored))
 }
 
@@ -674,7 +675,7 @@ func TestOvertakenDispatcherSkipsAhead(t *testing.T) {
 	rc.setAnswer(func(_ *http.Request, p webhook.Payload, nth int) (int, string) {
 		if p.Seq == s[0] && nth == 1 {
 			// A's request: answered only once B has delivered them all.
-			deadline := time.Now().Add(failsafe)
+			deadline := time.Now().Add(asynctest.Failsafe)
 			for b.svc.Stats().Delivered < 5 {
 				if time.Now().After(deadline) {
 					t.Errorf("B did not deliver: %v", rc.seqs())
@@ -686,9 +687,9 @@ func TestOvertakenDispatcherSkipsAhead(t *testing.T) {
 		return http.StatusOK, ""
 	})
 	a.run()
-	waitFor(t, "A's first request", func() bool { return len(rc.arrivals()) == 1 })
+	asynctest.Eventually(t, "A's first request", func() bool { return len(rc.arrivals()) == 1 })
 	b.run()
-	waitFor(t, "A's delivery", func() bool { return a.svc.Stats().Delivered >= 1 })
+	asynctest.Eventually(t, "A's delivery", func() bool { return a.svc.Stats().Delivered >= 1 })
 	for len(idle) > 0 {
 		<-idle
 	}
@@ -709,7 +710,7 @@ func TestResumeEndsTheWait(t *testing.T) {
 	sub := e.subscribe(agentA, rc)
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	stop := e.run()
-	waitFor(t, "the failure", func() bool { return e.svc.Stats().Failed == 1 })
+	asynctest.Eventually(t, "the failure", func() bool { return e.svc.Stats().Failed == 1 })
 	stop()
 	if d := e.get(sub.ID).Delivery; d.Attempts != 1 || d.NextAttempt.Sub(d.LastFailure) != 10*time.Hour {
 		t.Fatalf("after the failure: %+v", d)
@@ -745,13 +746,13 @@ func TestSlowReceiverDoesNotDelayOthers(t *testing.T) {
 			e.subscribe(agentB, fast)
 			stored := appendEvents(t, e.store, numbered(10, "incident.changed", itsm.NewID())...)
 			e.run()
-			waitFor(t, "the slow receiver's first request", func() bool { return len(slow.arrivals()) == 1 })
-			waitFor(t, "the fast receiver's events", func() bool { return len(fast.arrivals()) == len(stored) })
+			asynctest.Eventually(t, "the slow receiver's first request", func() bool { return len(slow.arrivals()) == 1 })
+			asynctest.Eventually(t, "the fast receiver's events", func() bool { return len(fast.arrivals()) == len(stored) })
 			if n := len(slow.arrivals()); n != 1 {
 				t.Errorf("the hanging receiver has %d requests, want its first one", n)
 			}
 			free()
-			waitFor(t, "the slow receiver's events", func() bool { return len(slow.arrivals()) == len(stored) })
+			asynctest.Eventually(t, "the slow receiver's events", func() bool { return len(slow.arrivals()) == len(stored) })
 			if d := cmp.Diff(seqsOf(stored), slow.seqs()); d != "" {
 				t.Errorf("slow receiver (-want +got):\n%s", d)
 			}
@@ -772,7 +773,7 @@ func TestPauseAndResume(t *testing.T) {
 	}
 	stored := appendEvents(t, e.store, numbered(5, "incident.changed", itsm.NewID())...)
 	e.run()
-	waitFor(t, "the control's events", func() bool { return len(control.arrivals()) == len(stored) })
+	asynctest.Eventually(t, "the control's events", func() bool { return len(control.arrivals()) == len(stored) })
 	if n := len(paused.arrivals()); n != 0 || e.get(sub.ID).Delivery.Cursor != 0 {
 		t.Errorf("paused subscription: %d arrivals, cursor %d", n, e.get(sub.ID).Delivery.Cursor)
 	}
@@ -780,7 +781,7 @@ func TestPauseAndResume(t *testing.T) {
 	if _, err := e.svc.Update(e.ctx, agentA, sub.ID, webhook.Change{State: &state}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the paused events", func() bool { return len(paused.arrivals()) == len(stored) })
+	asynctest.Eventually(t, "the paused events", func() bool { return len(paused.arrivals()) == len(stored) })
 }
 
 // waiting returns options whose loop, with an hour between polls, reports
@@ -806,7 +807,7 @@ func TestNotify(t *testing.T) {
 	<-waits // the first poll found nothing and the loop waits
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	e.disp.Notify()
-	waitFor(t, "the event", func() bool { return len(rc.arrivals()) == 1 })
+	asynctest.Eventually(t, "the event", func() bool { return len(rc.arrivals()) == 1 })
 }
 
 // A redirect is a failure: the signed body does not follow it.
@@ -824,7 +825,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	}
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	e.run()
-	waitFor(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
+	asynctest.Eventually(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
 	dls, _, err := e.svc.DeadLetters(e.ctx, agentA, c.ID, webhook.ListOptions{})
 	if err != nil || len(dls) != 1 || dls[0].Status != http.StatusTemporaryRedirect || !strings.Contains(dls[0].Error, "redirects are not followed") {
 		t.Errorf("dead letters %+v, %v", dls, err)
@@ -880,7 +881,7 @@ func TestURLCheckedAgainWhenSending(t *testing.T) {
 	strict := newEnv(t, store, webhook.Config{Clock: lax.clock}, &o)
 	appendEvents(t, store, event("incident.changed", itsm.NewID(), `{}`))
 	strict.run()
-	waitFor(t, "the dead letter", func() bool { return strict.svc.Stats().DeadLettered == 1 })
+	asynctest.Eventually(t, "the dead letter", func() bool { return strict.svc.Stats().DeadLettered == 1 })
 	dls, _, err := strict.svc.DeadLetters(strict.ctx, agentA, c.ID, webhook.ListOptions{})
 	if err != nil || len(dls) != 1 || dls[0].Status != 0 || !strings.Contains(dls[0].Error, "use https") {
 		t.Errorf("dead letters %+v, %v", dls, err)

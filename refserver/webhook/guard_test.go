@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
@@ -145,7 +146,7 @@ func TestNamesResolvingToForbiddenAddressesAreRefused(t *testing.T) {
 	}
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	e.run()
-	waitFor(t, "the dead letters", func() bool { return e.svc.Stats().DeadLettered == int64(len(subs)) })
+	asynctest.Eventually(t, "the dead letters", func() bool { return e.svc.Stats().DeadLettered == int64(len(subs)) })
 	if n := len(rc.arrivals()); n != 0 {
 		t.Errorf("the loopback receiver got %d requests", n)
 	}
@@ -192,14 +193,14 @@ func TestRebindingIsRefused(t *testing.T) {
 	rc.setSecret(c.Secret)
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	e.run()
-	waitFor(t, "the first delivery", func() bool { return e.svc.Stats().Delivered == 1 })
+	asynctest.Eventually(t, "the first delivery", func() bool { return e.svc.Stats().Delivered == 1 })
 	rebound.Store(true)
 	// Keep-alive would reuse the checked connection, rightly; the
 	// receiver drops it so that the next delivery connects again.
 	rc.srv.CloseClientConnections()
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	e.disp.Notify()
-	waitFor(t, "the refusal", func() bool { return e.svc.Stats().DeadLettered == 1 })
+	asynctest.Eventually(t, "the refusal", func() bool { return e.svc.Stats().DeadLettered == 1 })
 	if n := len(rc.arrivals()); n != 1 {
 		t.Errorf("the receiver got %d requests, want 1", n)
 	}
@@ -263,7 +264,7 @@ func TestOwnerSeesStatusNotDetail(t *testing.T) {
 	}
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	e.run()
-	waitFor(t, "the dead letters", func() bool { return e.svc.Stats().DeadLettered == 3 })
+	asynctest.Eventually(t, "the dead letters", func() bool { return e.svc.Stats().DeadLettered == 3 })
 
 	d := e.get(answered.ID).Delivery
 	if d.LastStatus != http.StatusUnauthorized || d.LastError != "the receiver answered 401" {
@@ -394,7 +395,7 @@ func TestGivenTransportIsGuarded(t *testing.T) {
 	}
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	e.run()
-	waitFor(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
+	asynctest.Eventually(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
 	if n, m := len(rc.arrivals()), len(proxy.arrivals()); n+m != 0 {
 		t.Errorf("the receiver got %d requests and the proxy %d", n, m)
 	}

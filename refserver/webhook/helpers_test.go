@@ -8,14 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
+	"github.com/spoc-itsm/spoc/internal/backendtest"
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
-	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/itsm/sqlitestore"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
@@ -33,32 +34,18 @@ var (
 	userA     = itsm.Actor{Organisation: supplierA, Person: "ulla"}
 )
 
-// failsafe bounds every wait for the dispatcher, so that a broken feature
-// fails the test instead of hanging it; passing runs take milliseconds.
-const failsafe = 5 * time.Second
-
-// backends opens a fresh store of each kind the tests run on.
-func backends() map[string]func(t *testing.T) itsm.Store {
-	return map[string]func(t *testing.T) itsm.Store{
-		"memstore": func(t *testing.T) itsm.Store {
-			s := memstore.New()
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-		"sqlitestore": func(t *testing.T) itsm.Store {
-			return openSQLite(t, filepath.Join(t.TempDir(), "spoc.db"))
-		},
-	}
+// backends opens a fresh store of each kind (see internal/backendtest).
+func backends() map[string]func(t testing.TB) itsm.Store {
+	return backendtest.Open("spoc_webhook_")
 }
 
-func openSQLite(t *testing.T, path string) *sqlitestore.Store {
+// TestMain says, once, when the PostgreSQL tests skipped.
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// openSQLite opens the SQLite store at path, as one more process would.
+func openSQLite(t testing.TB, path string) *sqlitestore.Store {
 	t.Helper()
-	s, err := sqlitestore.Open(context.Background(), path, sqlitestore.Options{Durability: sqlitestore.DurabilityFull})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return backendtest.SQLite(t, path, sqlitestore.Options{})
 }
 
 // fakeTime makes the dispatcher's waits instant on clock: each wait moves
@@ -146,8 +133,8 @@ func (e *env) run() (stop func()) {
 				if err != nil {
 					e.t.Errorf("Run: %v", err)
 				}
-			case <-time.After(failsafe):
-				e.t.Errorf("Run did not return %s after it was stopped", failsafe)
+			case <-time.After(asynctest.Failsafe):
+				e.t.Errorf("Run did not return %s after it was stopped", asynctest.Failsafe)
 			}
 		})
 	}
@@ -326,18 +313,6 @@ func (rc *receiver) distinct() []int64 {
 		}
 	}
 	return out
-}
-
-// waitFor waits until cond holds, and fails the test after failsafe.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(failsafe)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("still waiting after %s for %s", failsafe, what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // seqsOf lists the Seq of events.

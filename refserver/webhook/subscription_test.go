@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/spoc-itsm/spoc/incident/httpnotify"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
@@ -238,7 +239,7 @@ func TestUpdateAndRotate(t *testing.T) {
 	rc.setSecret(secret) // the receiver fails the test on a bad signature
 	appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`), event("problem.created", itsm.NewID(), `{}`))
 	e.run()
-	waitFor(t, "the event", func() bool { return len(rc.arrivals()) == 1 })
+	asynctest.Eventually(t, "the event", func() bool { return len(rc.arrivals()) == 1 })
 	a := rc.arrivals()[0]
 	if a.payload.Type != "incident.changed" {
 		t.Errorf("delivered %s, want only incident.*", a.payload.Type)
@@ -303,7 +304,7 @@ func TestRetryChecksVisibility(t *testing.T) {
 	sub := e.subscribe(agentA, rc)
 	stored := appendEvents(t, e.store, event("incident.changed", itsm.NewID(), `{}`))
 	stop := e.run()
-	waitFor(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
+	asynctest.Eventually(t, "the dead letter", func() bool { return e.svc.Stats().DeadLettered == 1 })
 	stop()
 	if out, err := e.svc.Retry(e.ctx, agentA, sub.ID, stored[0].Seq); err != nil || out.Delivered {
 		t.Errorf("Retry to a failing receiver: %+v, %v", out, err)

@@ -8,15 +8,20 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/internal/backendtest"
+	"github.com/spoc-itsm/spoc/internal/pgtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
 )
 
+// backends opens a fresh store of each kind (see internal/backendtest).
 func backends() map[string]func(t testing.TB) itsm.Store {
 	return backendtest.Open("spoc_followup_")
 }
+
+// TestMain says, once, when the PostgreSQL tests skipped.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // Approvers racing to approve and reject the same draft: exactly one wins,
 // every other gets CodeConflict naming the state the winner left, and the log

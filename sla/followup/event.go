@@ -3,6 +3,8 @@ package followup
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -161,8 +163,8 @@ func Replay(events []itsm.Event) (*FollowUp, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := replayable(f, p, i); err != nil {
-			return nil, itsm.Errorf(itsm.CodeInvalid, "replay of %s: event %d (%s): %s", f.ID, e.Seq, e.Type, err.(*itsm.Error).Message)
+		if why := replayable(f, p, i); why != nil {
+			return nil, itsm.Errorf(itsm.CodeInvalid, "replay of %s: event %d (%s): %v", f.ID, e.Seq, e.Type, why)
 		}
 		p.apply(f, e.Time.UTC())
 	}
@@ -170,14 +172,15 @@ func Replay(events []itsm.Event) (*FollowUp, error) {
 }
 
 // replayable checks that p may follow the events that built f, the i-th
-// of the log.
+// of the log, and otherwise says why not; Replay gives the reason its code
+// and says which event it is about.
 func replayable(f *FollowUp, p Payload, i int) error {
 	if _, first := p.(Drafted); first != (i == 0) {
-		return itsm.Errorf(itsm.CodeInvalid, "followup.drafted must be the first event and only the first")
+		return errors.New("followup.drafted must be the first event and only the first")
 	}
 	if i == 0 {
 		if d := p.(Drafted); d.Version != 1 {
-			return itsm.Errorf(itsm.CodeInvalid, "the first draft is version %d, not 1", d.Version)
+			return fmt.Errorf("the first draft is version %d, not 1", d.Version)
 		}
 		return nil
 	}
@@ -195,10 +198,10 @@ func replayable(f *FollowUp, p Payload, i int) error {
 		version, ok = p.Version-1, cur.State == StateApproved
 	}
 	if version != cur.Number {
-		return itsm.Errorf(itsm.CodeInvalid, "it names version %d, the follow-up is at version %d", version, cur.Number)
+		return fmt.Errorf("it names version %d, the follow-up is at version %d", version, cur.Number)
 	}
 	if !ok {
-		return itsm.Errorf(itsm.CodeInvalid, "version %d is %s with digest %s, which does not allow it", cur.Number, cur.State, cur.Digest)
+		return fmt.Errorf("version %d is %s with digest %s, which does not allow it", cur.Number, cur.State, cur.Digest)
 	}
 	return nil
 }

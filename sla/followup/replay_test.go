@@ -3,7 +3,9 @@ package followup_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -100,6 +102,46 @@ func TestReplayAndVerify(t *testing.T) {
 		}
 		if err := followup.Verify(f, es); !itsm.IsCode(err, itsm.CodeInvalid) {
 			t.Errorf("%s: Verify says %v, want invalid", name, err)
+		}
+	}
+}
+
+// A log the workflow does not allow is refused with one code and a reason
+// that names the event: each reason replayable gives, said once.
+func TestReplaySaysWhichEventIsOutOfPlace(t *testing.T) {
+	w := newWorld(t)
+	f := w.draft(w.city.ID, w.nov)
+	w.must(w.svc.Approve(w.ctx, w.approver, f.ID, "", ""))
+	w.calc.set(42)
+	w.must(w.svc.Correct(w.ctx, w.agent, f.ID, "late ticket"))
+	events := w.events(f.ID) // drafted, approved, corrected
+	secondDraft := func() []itsm.Event {
+		es := slices.Clone(events)
+		es[1].Type, es[1].Data = events[0].Type, events[0].Data
+		return es
+	}
+	versionTwo := func() []itsm.Event {
+		es := slices.Clone(events)
+		var p map[string]any
+		_ = json.Unmarshal(es[0].Data, &p)
+		p["version"] = 2
+		es[0].Data, _ = json.Marshal(p)
+		return es
+	}
+	for name, tc := range map[string]struct {
+		events []itsm.Event
+		seq    int64
+		reason string
+	}{
+		"a second draft":             {secondDraft(), events[1].Seq, "followup.drafted must be the first event and only the first"},
+		"a first draft of version 2": {versionTwo(), events[0].Seq, "the first draft is version 2, not 1"},
+		"an approval twice":          {append(slices.Clone(events[:2]), events[1]), events[1].Seq, "version 1 is approved with digest"},
+		"a correction of version 2":  {[]itsm.Event{events[0], events[1], events[2], events[2]}, events[2].Seq, "it names version 1, the follow-up is at version 2"},
+	} {
+		_, err := followup.Replay(tc.events)
+		wantErr(t, err, itsm.CodeInvalid, fmt.Sprintf("replay of %s: event %d (", f.ID, tc.seq), tc.reason)
+		if n := strings.Count(err.Error(), "invalid"); n != 1 {
+			t.Errorf("%s: %q says invalid %d times, want once", name, err, n)
 		}
 	}
 }
