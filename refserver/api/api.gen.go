@@ -92,6 +92,7 @@ const (
 	ErrorCodeNotFound        ErrorCode = "not_found"
 	ErrorCodeUnauthenticated ErrorCode = "unauthenticated"
 	ErrorCodeUnavailable     ErrorCode = "unavailable"
+	ErrorCodeUnsupported     ErrorCode = "unsupported"
 )
 
 // Valid indicates whether the value is a known member of the ErrorCode enum.
@@ -110,6 +111,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeUnauthenticated:
 		return true
 	case ErrorCodeUnavailable:
+		return true
+	case ErrorCodeUnsupported:
 		return true
 	default:
 		return false
@@ -612,8 +615,9 @@ type EntryKind = incident.EntryKind
 // again;
 // conflict (409, 412): the record changed or its state does not allow
 // it, reload and decide again; forbidden (403); unavailable (429, 503):
-// may succeed later; internal (500): a bug; unauthenticated (401): no
-// valid token.
+// may succeed later; unsupported (501): this server does not offer the
+// operation, and retrying fails until its operator configures it;
+// internal (500): a bug; unauthenticated (401): no valid token.
 type ErrorCode string
 
 // Event One entry of the event log - what happened, to which record, when. The feed shows it and webhooks deliver it in this form.
@@ -855,8 +859,9 @@ type Problem struct {
 	// again;
 	// conflict (409, 412): the record changed or its state does not allow
 	// it, reload and decide again; forbidden (403); unavailable (429, 503):
-	// may succeed later; internal (500): a bug; unauthenticated (401): no
-	// valid token.
+	// may succeed later; unsupported (501): this server does not offer the
+	// operation, and retrying fails until its operator configures it;
+	// internal (500): a bug; unauthenticated (401): no valid token.
 	Code ErrorCode `json:"code"`
 
 	// Detail What went wrong this time, for people. For the caller's errors it names the rule, state and actor at fault; for the server's own failures it is a fixed sentence.

@@ -104,7 +104,13 @@ info:
 	`unavailable` +
 	"`" +
 	` that the same request
-    may succeed later. A request that does not match this document is
+    may succeed later; 501 ` +
+	"`" +
+	`unsupported` +
+	"`" +
+	` that this server does not offer the
+    operation at all (it runs without follow-ups, webhooks or groups), so
+    that retrying is useless until its operator configures them. A request that does not match this document is
     refused with 400 before anything runs, and so is a body that is not
     exactly one JSON value in UTF-8 with no name twice in an object, or any
     body (even ` +
@@ -2900,7 +2906,7 @@ components:
           schema:
             $ref: '#/components/schemas/Problem'
     DefaultProblem:
-      description: Any other failure, such as a body too large (413, invalid), a body not sent as application/json (415, invalid), too many requests (429, unavailable), the store unavailable (503, unavailable) or a bug (500, internal).
+      description: Any other failure, such as a body too large (413, invalid), a body not sent as application/json (415, invalid), a method the path does not take (405, invalid), too many requests (429, unavailable), the store unavailable (503, unavailable), an operation this server runs without (501, unsupported) or a bug (500, internal).
       content:
         application/problem+json:
           schema:
@@ -3080,9 +3086,10 @@ components:
         again;
         conflict (409, 412): the record changed or its state does not allow
         it, reload and decide again; forbidden (403); unavailable (429, 503):
-        may succeed later; internal (500): a bug; unauthenticated (401): no
-        valid token.
-      enum: [not_found, invalid, conflict, forbidden, unavailable, internal, unauthenticated]
+        may succeed later; unsupported (501): this server does not offer the
+        operation, and retrying fails until its operator configures it;
+        internal (500): a bug; unauthenticated (401): no valid token.
+      enum: [not_found, invalid, conflict, forbidden, unavailable, unsupported, internal, unauthenticated]
     ProblemError:
       type: object
       description: One place where a request does not match the contract.

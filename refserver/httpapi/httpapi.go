@@ -182,10 +182,7 @@ func validate(router routers.Router, a *API, next http.Handler) http.Handler {
 		route, params, err := router.FindRoute(r)
 		switch {
 		case errors.Is(err, routers.ErrMethodNotAllowed):
-			problem.Send(w, problem.Details{Type: problem.TypeURI(string(itsm.CodeInvalid)),
-				Title: http.StatusText(http.StatusMethodNotAllowed), Status: http.StatusMethodNotAllowed,
-				Detail:   fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path),
-				Instance: r.URL.Path, Code: string(itsm.CodeInvalid)})
+			problem.Write(w, r, a.log, problem.MethodNotAllowed(r.Method, r.URL.Path))
 			return
 		case err != nil:
 			problem.Write(w, r, a.log, itsm.Errorf(itsm.CodeNotFound, "no resource at %s %s", r.Method, r.URL.Path))
@@ -252,10 +249,7 @@ func tooLarge(w http.ResponseWriter, r *http.Request, err error) bool {
 	if !errors.As(err, &mb) {
 		return false
 	}
-	problem.Send(w, problem.Details{Type: problem.TypeURI(string(itsm.CodeInvalid)),
-		Title: http.StatusText(http.StatusRequestEntityTooLarge), Status: http.StatusRequestEntityTooLarge,
-		Detail:   fmt.Sprintf("the body is longer than the %d bytes accepted", mb.Limit),
-		Instance: r.URL.Path, Code: string(itsm.CodeInvalid)})
+	problem.Write(w, r, nil, problem.TooLarge(mb.Limit, ""))
 	return true
 }
 
@@ -270,12 +264,6 @@ func (a *API) requestError(w http.ResponseWriter, r *http.Request, err error) {
 
 // responseError answers a handler's error as its problem.
 func (a *API) responseError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, errNotImplemented) {
-		sendProblem(w, api.Problem{Type: problem.TypeURI(string(itsm.CodeUnavailable)),
-			Title: http.StatusText(http.StatusNotImplemented), Status: http.StatusNotImplemented,
-			Detail: "not implemented yet in this server", Instance: r.URL.Path, Code: api.ErrorCodeUnavailable})
-		return
-	}
 	if tooLarge(w, r, err) {
 		return
 	}
