@@ -2,12 +2,14 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/sla"
 )
 
 // problemOf decodes the problem of a generated response.
@@ -85,5 +87,34 @@ func TestOperationsNotOfferedAre501(t *testing.T) {
 		if status != http.StatusNotImplemented || p.Code != api.ErrorCode(itsm.CodeUnsupported) || !strings.Contains(p.Detail, what) {
 			t.Errorf("%s: %d %+v, want 501 unsupported naming %s", what, status, p, what)
 		}
+	}
+}
+
+// TestInvalidSettingsSaySLAsWords puts a calendar and creates an agreement
+// that the contract allows but package sla refuses: 400 invalid, with
+// sla's own message (its Text) as the detail, passed on rather than
+// re-worded.
+func TestInvalidSettingsSaySLAsWords(t *testing.T) {
+	c := newChain(t)
+	overlap := `{"name":"bad-hours","location":"UTC","hours":{"mon":["08:00-12:00","11:00-17:00"]}}`
+	_, slaErr := sla.ParseCalendar([]byte(overlap))
+	var want *itsm.Error
+	if !errors.As(slaErr, &want) {
+		t.Fatalf("sla refused the calendar with %v, not an *itsm.Error", slaErr)
+	}
+	status, p := problemOf(t, putCalendar(t, c, c.deskAdmin, "bad-hours", overlap))
+	if status != http.StatusBadRequest || p.Code != api.ErrorCodeInvalid || p.Detail != want.Text() {
+		t.Errorf("an overlapping calendar: %d %s %q, want 400 invalid %q", status, p.Code, p.Detail, want.Text())
+	}
+
+	if r := putCalendar(t, c, c.deskAdmin, "uc-hours", alwaysCalendar); r.StatusCode() != http.StatusOK && r.StatusCode() != http.StatusCreated {
+		t.Fatalf("put the calendar: %s", body(r))
+	}
+	raw := strings.Replace(agreementJSON("backwards", "SLA", c.desk, c.city, "8h", "uc-hours"),
+		`"warnings":[0.5,0.75]`, `"warnings":[0.75,0.5]`, 1)
+	status, p = problemOf(t, createAgreement(t, c, c.deskAdmin, raw))
+	if status != http.StatusBadRequest || p.Code != api.ErrorCodeInvalid ||
+		p.Detail != `agreement "backwards": warnings [0.75 0.5] must increase within (0, 1)` {
+		t.Errorf("decreasing warnings: %d %s %q", status, p.Code, p.Detail)
 	}
 }
