@@ -118,3 +118,59 @@ func TestInvalidSettingsSaySLAsWords(t *testing.T) {
 		t.Errorf("decreasing warnings: %d %s %q", status, p.Code, p.Detail)
 	}
 }
+
+// TestContractRefusalsNameTheField sends requests the contract refuses,
+// one per kind of rule, and checks the sentence each gets: the field, what
+// was expected and an example, in the problem's detail and its errors.
+func TestContractRefusalsNameTheField(t *testing.T) {
+	c := newChain(t)
+	valid := `{"caller":{"person":"carl"},"channel":"phone","summary":"x","impact":2,"urgency":2}`
+	register := func(old, new string) string { return strings.Replace(valid, old, new, 1) }
+	for _, tc := range []struct{ method, path, body, detail string }{
+		{"POST", "/v1/incidents", register(`"summary":"x"`, `"summary":5`), "the field summary must be a string, not a number"},
+		{"POST", "/v1/incidents", `{"caller":{"person":"carl"},"channel":"phone"}`, "the field summary is required but missing"},
+		{"POST", "/v1/incidents", register(`"phone"`, `"pigeon"`),
+			`the field channel must be one of "phone", "email", "portal", "chat", "walk_in" or "monitoring"`},
+		{"POST", "/v1/incidents", register(`"impact":2`, `"impact":0`), "the field impact must be at least 1"},
+		{"POST", "/v1/incidents", register(`"impact":2`, `"impact":2.5`), "the field impact must be a whole number"},
+		{"POST", "/v1/incidents", register(`{`, `{"colour":"red",`), "the field colour is unknown here (the fields are caller, category, " +
+			"channel, cis, customer, description, group, impact, service, subcategory, summary, urgency)"},
+		{"POST", "/v1/incidents", register(`"x"`, `"`+strings.Repeat("x", 301)+`"`), "the field summary must be at most 300 characters long"},
+		// A member whose schema is a $ref wrapped in allOf: the ID's rule.
+		{"POST", "/v1/incidents", register(`"urgency":2`, `"urgency":2,"customer":"city"`),
+			"the field customer must be a UUID such as 0b5e5f3c-1c9d-4e8e-9a4f-7d2c1b3a4e5f"},
+		{"GET", "/v1/incidents/INC42", "",
+			"the path parameter id must be an incident's ID (a UUID such as 0b5e5f3c-1c9d-4e8e-9a4f-7d2c1b3a4e5f) or its master number (such as INC0000042)"},
+		{"GET", "/v1/incidents?limit=ten", "", "the query parameter limit must be a whole number"},
+		{"GET", "/v1/reports?from=2026-11-01&to=2026-12-01T00:00:00Z", "",
+			"the query parameter from must be a date and time with its offset (RFC 3339), such as 2026-11-30T09:00:00Z"},
+		{"GET", "/v1/followups?month=2026-13", "", "the query parameter month must be a month such as 2026-11"},
+		{"PUT", "/v1/calendars/x", `{"name":"x","location":"UTC","hours":"9to5"}`, `the field hours must be "24x7" (or an object)`},
+		{"PUT", "/v1/calendars/x", `{"name":"x","location":"UTC","hours":{"mon":["8-17"]}}`,
+			"the field hours.mon[0] must be a span of wall-clock times such as 08:00-17:00 (it may end at 24:00)"},
+		{"PUT", "/v1/calendars/x", `{"name":"x","location":"UTC","hours":"24x7","holidays":["se","se"]}`, "the field holidays must not list an item twice"},
+		{"PUT", "/v1/calendars/x", `[]`, "the body must be an object, not a list"},
+	} {
+		req, err := http.NewRequestWithContext(c.ctx, tc.method, c.base+tc.path, strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.body == "" {
+			req.Body = nil
+		} else {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		req.Header.Set("Authorization", "Bearer "+c.secrets["root"])
+		resp, err := (&http.Client{Transport: c.check}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p api.Problem
+		err = json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusBadRequest || p.Code != api.ErrorCodeInvalid || p.Detail != tc.detail ||
+			len(p.Errors) != 1 || p.Errors[0].Detail != tc.detail {
+			t.Errorf("%s %s %.60s: %d %+v (%v)\nwant detail %q", tc.method, tc.path, tc.body, resp.StatusCode, p, err, tc.detail)
+		}
+	}
+}
