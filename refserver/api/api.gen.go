@@ -630,7 +630,7 @@ type EventFilter = string
 type EventPage struct {
 	Items []Event `json:"items"`
 
-	// Next The after of the next page - the last sequence number looked at, or the request's after when nothing new was found.
+	// Next The after of the next page - the sequence number of the page's last event when the page is full, else the last one looked at (events left out included), or the request's after when nothing new was found. Only a next equal to the request's after means the caller has read everything so far; an empty page with a greater next skipped events the caller may not see, and more may follow at once.
 	Next int64 `json:"next"`
 }
 

@@ -2436,8 +2436,23 @@ paths:
         or absent in the events it is shown, as its GET of the incident has
         them. Webhooks deliver each event as the feed shows it to the owner.
         Sequence numbers are gapless in the log, so a page may skip numbers
-        only where events were left out. To follow the feed, pass the page's
-        ` +
+        only where events were left out. The server reads on past the events
+        left out, so a page holds fewer than ` +
+	"`" +
+	`limit` +
+	"`" +
+	` events only at the end
+        of the log, or when it looked at 2000 events without finding ` +
+	"`" +
+	`limit` +
+	"`" +
+	`
+        the caller may see; either way ` +
+	"`" +
+	`next` +
+	"`" +
+	` says where to go on. To follow
+        the feed, pass the page's ` +
 	"`" +
 	`next` +
 	"`" +
@@ -2445,7 +2460,17 @@ paths:
 	"`" +
 	`after` +
 	"`" +
-	`.
+	`: a page whose ` +
+	"`" +
+	`next` +
+	"`" +
+	`
+        equals its ` +
+	"`" +
+	`after` +
+	"`" +
+	` found nothing new (poll again later); any other
+        page, even an empty one, may be followed by more at once.
       parameters:
         - name: after
           in: query
@@ -5007,7 +5032,7 @@ components:
           type: integer
           format: int64
           minimum: 0
-          description: The after of the next page - the last sequence number looked at, or the request's after when nothing new was found.
+          description: The after of the next page - the sequence number of the page's last event when the page is full, else the last one looked at (events left out included), or the request's after when nothing new was found. Only a next equal to the request's after means the caller has read everything so far; an empty page with a greater next skipped events the caller may not see, and more may follow at once.
     EventFilter:
       type: string
       minLength: 1
