@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/problem"
 )
 
@@ -390,6 +391,9 @@ func expectedKind(s *openapi3.Schema) string {
 func fieldName(ptr []string) string {
 	var b strings.Builder
 	for i, t := range ptr {
+		// A member the client named may be long or hold what a log
+		// should not.
+		t = itsm.Printable(t, 64)
 		if _, err := strconv.Atoi(t); err == nil && i > 0 {
 			b.WriteString("[" + t + "]")
 			continue
