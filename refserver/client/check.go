@@ -84,13 +84,21 @@ func ResponseError(hr *http.Response, body []byte) error {
 	default:
 		msg += " " + http.StatusText(hr.StatusCode)
 	}
-	e := &itsm.Error{Code: code, Message: strings.TrimPrefix(msg, ": ")}
+	msg = strings.TrimPrefix(msg, ": ")
 	if hr.StatusCode == http.StatusPreconditionFailed {
-		// As the server's own error was: a conflict caused by staleness.
-		e.Code, e.Err = itsm.CodeConflict, itsm.ErrStale
+		// As the server's own error was: a conflict caused by staleness,
+		// which the detail has said already.
+		return &itsm.Error{Code: itsm.CodeConflict, Err: stale(msg)}
 	}
-	return e
+	return &itsm.Error{Code: code, Message: msg}
 }
+
+// stale is the text of a 412, which wraps itsm.ErrStale without saying it
+// again.
+type stale string
+
+func (s stale) Error() string { return string(s) }
+func (s stale) Unwrap() error { return itsm.ErrStale }
 
 // codeOf is the code a status stands for when the body names none.
 func codeOf(status int) itsm.Code {

@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/sla"
 )
 
@@ -47,7 +49,10 @@ func TestRefusalsReadOnce(t *testing.T) {
 	stale, err4 := c.agent.UpdateIncidentWithResponse(ctx, inc.ID, &api.UpdateIncidentParams{IfMatch: got.Headers200.ETag},
 		api.StatusUpdate{Text: "still on it"})
 	reused, err5 := c.agent.RegisterIncidentWithResponse(ctx, &api.RegisterIncidentParams{IdempotencyKey: "alert-7"}, reg)
-	for _, e := range []error{err1, err2, err3, err4, err5} {
+	// The customer has no report access: its report is refused.
+	nov := time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)
+	noReport, err6 := c.user.GetReportWithResponse(ctx, &api.GetReportParams{From: nov, To: nov.AddDate(0, 1, 0)}, dropZeros)
+	for _, e := range []error{err1, err2, err3, err4, err5, err6} {
 		if e != nil {
 			t.Fatal(e)
 		}
@@ -55,8 +60,16 @@ func TestRefusalsReadOnce(t *testing.T) {
 	for _, tc := range []struct {
 		r    any
 		want int
-	}{{forbidden, 403}, {missing, 404}, {conflict, 409}, {stale, 412}, {reused, 422}} {
+	}{{forbidden, 403}, {noReport, 403}, {missing, 404}, {conflict, 409}, {stale, 412}, {reused, 422}} {
 		status, p := problemOf(t, tc.r)
+		// The Go client's error says the code once, not the status's
+		// title beside it ("forbidden: ... 403 Forbidden: ..."), nor a
+		// 412's staleness after the detail that says it.
+		hr, b := client.Parts(tc.r)
+		if msg := client.ResponseError(hr, b).Error(); !strings.HasPrefix(msg, string(p.Code)+": ") || strings.Contains(msg, http.StatusText(status)) ||
+			strings.Count(msg, itsm.ErrStale.Error()) > 1 {
+			t.Errorf("%d: the client's error %q says the refusal twice", status, msg)
+		}
 		if status != tc.want || p.Detail == "" {
 			t.Errorf("%d %+v, want %d with a detail", status, p, tc.want)
 			continue
