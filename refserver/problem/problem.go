@@ -116,7 +116,7 @@ func Invalid(msg string, places ...Place) error {
 // *itsm.Error that blames the request is meant for callers: it names the
 // state and the actor a rule refused. The code is the problem's own
 // member, so the detail says it nowhere (itsm.Error.Text). A failure of
-// the server (internal, unavailable) may carry paths, SQL or addresses in
+// the server (5xx but unsupported) may carry paths, SQL or addresses in
 // its cause, so its text is replaced.
 func From(r *http.Request, err error) Details {
 	code := itsm.ErrorCode(err)
@@ -137,7 +137,9 @@ func From(r *http.Request, err error) Details {
 	switch {
 	case code == itsm.CodeUnavailable:
 		detail = "The server cannot handle the request now; try again later."
-	case code != itsm.CodeInternal && errors.As(err, &e):
+	case (status < 500 || code == itsm.CodeUnsupported) && errors.As(err, &e):
+		// An operation not offered is the server's own sentence, no
+		// failure with a cause to hide.
 		detail = e.Text()
 	}
 	d := Details{Type: TypeURI(string(code)), Title: http.StatusText(status), Status: status,
@@ -151,11 +153,12 @@ func From(r *http.Request, err error) Details {
 	return d
 }
 
-// Write answers the request with the problem of err, logging internal
-// failures with their cause.
+// Write answers the request with the problem of err, logging the server's
+// failures (5xx) with their cause; an operation the server does not offer
+// (501, unsupported) is no failure.
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	d := From(r, err)
-	if (d.Code == string(itsm.CodeInternal) || d.Code == string(itsm.CodeUnavailable)) && log != nil {
+	if d.Status >= 500 && d.Code != string(itsm.CodeUnsupported) && log != nil {
 		log.Error("request failed", "path", d.Instance, "code", d.Code, "err", err)
 	}
 	Send(w, d)

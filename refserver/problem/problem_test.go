@@ -83,6 +83,8 @@ func TestStatuses(t *testing.T) {
 		{problem.MediaType("send application/json"), 415, itsm.CodeInvalid, "send application/json", 0},
 		{problem.Invalid("summary must be a string", problem.Place{Detail: "summary must be a string", Pointer: "/summary"}),
 			400, itsm.CodeInvalid, "summary must be a string", 1},
+		// A code the table lacks is a failure of the server: its text stays in the log.
+		{&itsm.Error{Code: "strange", Message: "/var/lib/spoc.db"}, 500, "strange", "failed to handle the request", 0},
 		// Wrapped, the refusals keep their status.
 		{fmt.Errorf("validate: %w", problem.TooLarge(1, "")), 413, itsm.CodeInvalid, "1 bytes", 0},
 	} {
