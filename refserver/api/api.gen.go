@@ -885,7 +885,7 @@ type Problem struct {
 
 // ProblemError One place where a request does not match the contract.
 type ProblemError struct {
-	// Detail What is wrong there.
+	// Detail What is wrong there, as a sentence that names the field, what it must be and, for a form, an example.
 	Detail string `json:"detail"`
 
 	// Header The name of the offending header.

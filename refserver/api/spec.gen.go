@@ -110,8 +110,11 @@ info:
 	"`" +
 	` that this server does not offer the
     operation at all (it runs without follow-ups, webhooks or groups), so
-    that retrying is useless until its operator configures them. A request that does not match this document is
-    refused with 400 before anything runs, and so is a body that is not
+    that retrying is useless until its operator configures them. A request
+    that does not match this document is refused with 400 before anything
+    runs, its detail one sentence naming the field and what it must be,
+    such as "the query parameter month must be a month such as 2026-11";
+    and so is a body that is not
     exactly one JSON value in UTF-8 with no name twice in an object, or any
     body (even ` +
 	"`" +
@@ -3123,7 +3126,7 @@ components:
       properties:
         detail:
           type: string
-          description: What is wrong there.
+          description: What is wrong there, as a sentence that names the field, what it must be and, for a form, an example.
         pointer:
           type: string
           description: A JSON Pointer (RFC 6901) to the offending part of the body, such as /caller/person.
