@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Code is the stable, machine-readable kind of an Error. Codes are part of
@@ -28,6 +29,10 @@ const (
 	// CodeUnavailable: a dependency such as the store is down or busy; the
 	// same request may succeed later.
 	CodeUnavailable Code = "unavailable"
+	// CodeUnsupported: this installation does not offer the operation at
+	// all, such as a server run without follow-ups; the same request fails
+	// until its operator configures it, however often it is retried.
+	CodeUnsupported Code = "unsupported"
 	// CodeInternal: a bug or an error that carries no code.
 	CodeInternal Code = "internal"
 )
@@ -41,6 +46,7 @@ var (
 	ErrConflict    error = &Error{Code: CodeConflict}
 	ErrForbidden   error = &Error{Code: CodeForbidden}
 	ErrUnavailable error = &Error{Code: CodeUnavailable}
+	ErrUnsupported error = &Error{Code: CodeUnsupported}
 )
 
 // ErrStale is the cause of a conflict with a precondition the caller set:
@@ -71,22 +77,70 @@ type Error struct {
 }
 
 // Error formats the error as "code: message: cause", leaving out the parts
-// that are empty.
+// that are empty. The code is said once, the outermost's, which is the one
+// ErrorCode reports: a cause that is an *Error itself (Wrap), or one that
+// Errorf formatted, appears as its Text, so that a refusal never reads
+// "forbidden: forbidden: ...".
 func (e *Error) Error() string {
 	if e == nil {
 		// A nil *Error returned as an error is a bug; say so rather than
 		// panic in the middle of logging it.
 		return "<nil *itsm.Error>"
 	}
-	s := string(e.code())
-	if e.Message != "" {
-		s += ": " + e.Message
+	if t := e.Text(); t != "" {
+		return string(e.code()) + ": " + t
 	}
+	return string(e.code())
+}
+
+// Text is the message and cause of e without its code, "message: cause",
+// for a reader who learns the code elsewhere, such as the code member of
+// an HTTP problem beside its detail. Causes that are *Error say no code
+// either.
+func (e *Error) Text() string {
+	if e == nil {
+		return ""
+	}
+	s := e.Message
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		cause := textOf(e.Err)
+		if s != "" && cause != "" {
+			s += ": "
+		}
+		s += cause
 	}
 	return s
 }
+
+// textOf is err's text, without the code when err is an *Error or
+// directly wraps one whose text it repeats (as fmt.Errorf's %w does).
+func textOf(err error) string {
+	if e, ok := err.(*Error); ok && e != nil {
+		return e.Text()
+	}
+	s := err.Error()
+	var wrapped []error
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		wrapped = []error{u.Unwrap()}
+	case interface{ Unwrap() []error }:
+		wrapped = u.Unwrap()
+	}
+	for _, w := range wrapped {
+		if e, ok := w.(*Error); ok && e != nil {
+			s = strings.Replace(s, e.Error(), e.Text(), 1)
+		}
+	}
+	return s
+}
+
+// uncoded formats an *Error as its Text and stays it for errors.Is and
+// errors.As, so that Errorf can put a cause into a message without its
+// code, whether the verb is %w or %v.
+type uncoded struct{ e *Error }
+
+func (u uncoded) Error() string { return u.e.Text() }
+func (u uncoded) Unwrap() error { return u.e }
 
 // Unwrap returns the cause, so that errors.Is and errors.As see through e.
 func (e *Error) Unwrap() error {
@@ -114,8 +168,20 @@ func (e *Error) code() Code {
 // Errorf returns an *Error with the code and a message formatted as by
 // fmt.Errorf. When the format wraps errors with %w they stay reachable through
 // errors.Is and errors.As; the whole formatted text then becomes the cause
-// (Err) and Message stays empty, so the text is not printed twice.
+// (Err) and Message stays empty, so the text is not printed twice. An *Error
+// among the arguments is formatted without its code (as by Text): the code
+// of the result is the one said.
 func Errorf(code Code, format string, args ...any) error {
+	copied := false
+	for i, a := range args {
+		if e, ok := a.(*Error); ok && e != nil {
+			if !copied {
+				// Leave the caller's slice alone.
+				args, copied = append([]any(nil), args...), true
+			}
+			args[i] = uncoded{e}
+		}
+	}
 	err := fmt.Errorf(format, args...)
 	if wraps(err) {
 		return &Error{Code: code, Err: err}

@@ -205,3 +205,57 @@ func TestNilError(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
+
+// TestErrorSaysItsCodeOnce wraps refusals in the ways the services do and
+// checks that the text says one code, the outermost, while errors.Is and
+// errors.As still reach every cause.
+func TestErrorSaysItsCodeOnce(t *testing.T) {
+	inner := itsm.Errorf(itsm.CodeForbidden, "no report access")
+	stale := itsm.Errorf(itsm.CodeConflict, "version 3 is not 4: %w", itsm.ErrStale)
+	tests := []struct {
+		name string
+		err  error
+		want string
+		is   []error
+	}{
+		{"Errorf %w", itsm.Errorf(itsm.CodeForbidden, "cannot draft: %w", inner),
+			"forbidden: cannot draft: no report access", []error{itsm.ErrForbidden}},
+		{"Errorf %v", itsm.Errorf(itsm.CodeForbidden, "cannot draft: %v", inner),
+			"forbidden: cannot draft: no report access", []error{itsm.ErrForbidden}},
+		{"Wrap", itsm.Wrap(itsm.CodeInvalid, inner, "cannot issue a token"),
+			"invalid: cannot issue a token: no report access", []error{itsm.ErrInvalid, itsm.ErrForbidden}},
+		{"Wrap without message", &itsm.Error{Code: itsm.CodeForbidden, Err: inner},
+			"forbidden: no report access", []error{itsm.ErrForbidden}},
+		{"twice", itsm.Errorf(itsm.CodeConflict, "approve: %w", itsm.Errorf(itsm.CodeConflict, "draft: %w", stale)),
+			"conflict: approve: draft: version 3 is not 4: it changed since the caller read it", []error{itsm.ErrConflict, itsm.ErrStale}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("Error() = %q, want %q", got, tt.want)
+			}
+			for _, target := range tt.is {
+				if !errors.Is(tt.err, target) {
+					t.Errorf("errors.Is(%v, %v) = false", tt.err, target)
+				}
+			}
+			var e *itsm.Error
+			if !errors.As(tt.err, &e) || e.Text() != tt.want[len(e.Code)+2:] {
+				t.Errorf("Text() of %v = %q", tt.err, e.Text())
+			}
+		})
+	}
+	if !errors.Is(itsm.Errorf(itsm.CodeForbidden, "cannot draft: %w", inner), inner) {
+		t.Error("the cause Errorf wrapped is not reachable")
+	}
+}
+
+// TestWrapOfAWrapper gives a code to an error that wraps a coded one
+// without being one, as a store's or a retry loop's wrapper does: the
+// inner code is not said again.
+func TestWrapOfAWrapper(t *testing.T) {
+	err := itsm.Wrap(itsm.CodeInvalid, fmt.Errorf("token: %w", itsm.Errorf(itsm.CodeNotFound, "no organisation X")), "cannot issue")
+	if got, want := err.Error(), "invalid: cannot issue: token: no organisation X"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}

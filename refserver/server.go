@@ -357,10 +357,8 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > MaxBodyBytes {
-			problem.Send(w, problem.Details{Type: problem.TypeURI(string(itsm.CodeInvalid)),
-				Title: http.StatusText(http.StatusRequestEntityTooLarge), Status: http.StatusRequestEntityTooLarge,
-				Detail:   fmt.Sprintf("the body has %d bytes; at most %d are accepted", r.ContentLength, MaxBodyBytes),
-				Instance: r.URL.Path, Code: string(itsm.CodeInvalid)})
+			problem.Write(w, r, nil, problem.TooLarge(MaxBodyBytes,
+				fmt.Sprintf("the body has %d bytes; at most %d are accepted", r.ContentLength, MaxBodyBytes)))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)

@@ -194,11 +194,11 @@ func (a *Agreement) Validate() error {
 	// Reports and legends show the name, and a desk tells its agreements
 	// apart by it: it is a label like a ticket's summary.
 	if err := itsm.CheckLabel("name", a.Name); err != nil {
-		return invalid("%v", err)
+		return invalid("%w", err)
 	}
 	if a.Credits != nil {
 		if err := a.Credits.Validate(); err != nil {
-			return invalid("%v", err)
+			return invalid("%w", err)
 		}
 	}
 	for i, w := range a.Warnings {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
 )
 
 // The years a Calendar covers. Public holidays and daylight-saving changes are
@@ -28,19 +30,19 @@ type Span struct {
 func ParseSpan(s string) (Span, error) {
 	from, to, ok := strings.Cut(s, "-")
 	if !ok {
-		return Span{}, fmt.Errorf("span %q is not HH:MM-HH:MM", s)
+		return Span{}, itsm.Errorf(itsm.CodeInvalid, "span %q is not HH:MM-HH:MM", s)
 	}
 	start, err := parseClock(from)
 	if err != nil {
-		return Span{}, fmt.Errorf("span %q: %w", s, err)
+		return Span{}, itsm.Errorf(itsm.CodeInvalid, "span %q: %w", s, err)
 	}
 	end, err := parseClock(to)
 	if err != nil {
-		return Span{}, fmt.Errorf("span %q: %w", s, err)
+		return Span{}, itsm.Errorf(itsm.CodeInvalid, "span %q: %w", s, err)
 	}
 	sp := Span{start, end}
 	if err := sp.validate(); err != nil {
-		return Span{}, fmt.Errorf("span %q: %w", s, err)
+		return Span{}, itsm.Errorf(itsm.CodeInvalid, "span %q: %w", s, err)
 	}
 	return sp, nil
 }
@@ -48,7 +50,7 @@ func ParseSpan(s string) (Span, error) {
 // parseClock parses "HH:MM" or "HH:MM:SS" from 00:00 to 24:00.
 func parseClock(s string) (time.Duration, error) {
 	if (len(s) != 5 && len(s) != 8) || s[2] != ':' || (len(s) == 8 && s[5] != ':') {
-		return 0, fmt.Errorf("time %q is not HH:MM", s)
+		return 0, itsm.Errorf(itsm.CodeInvalid, "time %q is not HH:MM", s)
 	}
 	var parts [3]int
 	for i, c := range []byte(s) {
@@ -56,13 +58,13 @@ func parseClock(s string) (time.Duration, error) {
 			continue
 		}
 		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("time %q is not HH:MM", s)
+			return 0, itsm.Errorf(itsm.CodeInvalid, "time %q is not HH:MM", s)
 		}
 		parts[i/3] = parts[i/3]*10 + int(c-'0')
 	}
 	h, m, sec := parts[0], parts[1], parts[2]
 	if h > 24 || m > 59 || sec > 59 || (h == 24 && (m != 0 || sec != 0)) {
-		return 0, fmt.Errorf("time %q is not between 00:00 and 24:00", s)
+		return 0, itsm.Errorf(itsm.CodeInvalid, "time %q is not between 00:00 and 24:00", s)
 	}
 	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second, nil
 }
@@ -81,11 +83,11 @@ func clockString(d time.Duration) string {
 func (s Span) validate() error {
 	switch {
 	case s.Start < 0 || s.End > 24*time.Hour:
-		return fmt.Errorf("span %s is outside 00:00-24:00", s)
+		return itsm.Errorf(itsm.CodeInvalid, "span %s is outside 00:00-24:00", s)
 	case s.Start%time.Second != 0 || s.End%time.Second != 0:
-		return fmt.Errorf("span %s is not in whole seconds", s)
+		return itsm.Errorf(itsm.CodeInvalid, "span %s is not in whole seconds", s)
 	case s.End <= s.Start:
-		return fmt.Errorf("span %s does not end after it starts", s)
+		return itsm.Errorf(itsm.CodeInvalid, "span %s does not end after it starts", s)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package sla
 import (
 	"fmt"
 	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
 )
 
 // Date is a civil date, without a time or a zone: the key of a calendar's
@@ -23,7 +25,7 @@ func DateOf(t time.Time) Date {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil || t.Format(time.DateOnly) != s {
-		return Date{}, fmt.Errorf("date %q is not a valid YYYY-MM-DD date", s)
+		return Date{}, itsm.Errorf(itsm.CodeInvalid, "date %q is not a valid YYYY-MM-DD date", s)
 	}
 	return DateOf(t), nil
 }

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
 )
 
 var weekdayKeys = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
@@ -43,27 +44,27 @@ func ParseCalendar(data []byte) (*Calendar, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("calendar: %w", err)
+		return nil, itsm.Errorf(itsm.CodeInvalid, "calendar: %w", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("calendar: unexpected data after the calendar object")
+		return nil, itsm.Errorf(itsm.CodeInvalid, "calendar: unexpected data after the calendar object")
 	}
 	spec := CalendarSpec{Name: in.Name, Holidays: in.Holidays}
 	if in.Location == "" {
-		return nil, fmt.Errorf("calendar %q: location must name a time zone, such as \"Europe/Stockholm\"", in.Name)
+		return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: location must name a time zone, such as \"Europe/Stockholm\"", in.Name)
 	}
 	if in.Location == "Local" {
-		return nil, fmt.Errorf("calendar %q: location \"Local\" depends on the machine; name the zone", in.Name)
+		return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: location \"Local\" depends on the machine; name the zone", in.Name)
 	}
 	loc, err := time.LoadLocation(in.Location)
 	if err != nil {
-		return nil, fmt.Errorf("calendar %q: location %q is not a known time zone", in.Name, in.Location)
+		return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: location %q is not a known time zone", in.Name, in.Location)
 	}
 	spec.Location = loc
 
 	week, err := parseHours(in.Hours)
 	if err != nil {
-		return nil, fmt.Errorf("calendar %q: %w", in.Name, err)
+		return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: %w", in.Name, err)
 	}
 	spec.Week = week
 
@@ -73,11 +74,11 @@ func ParseCalendar(data []byte) (*Calendar, error) {
 	for key, list := range in.Days {
 		date, err := ParseDate(key)
 		if err != nil {
-			return nil, fmt.Errorf("calendar %q: days: %w", in.Name, err)
+			return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: days: %w", in.Name, err)
 		}
 		spans, err := parseSpans(list)
 		if err != nil {
-			return nil, fmt.Errorf("calendar %q: days %s%w", in.Name, key, err)
+			return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: days %s%w", in.Name, key, err)
 		}
 		spec.Days[date] = spans
 	}
@@ -87,19 +88,19 @@ func ParseCalendar(data []byte) (*Calendar, error) {
 func parseHours(raw json.RawMessage) ([7][]Span, error) {
 	var week [7][]Span
 	if len(raw) == 0 || string(raw) == "null" {
-		return week, fmt.Errorf("hours: missing; give weekday spans or \"24x7\"")
+		return week, itsm.Errorf(itsm.CodeInvalid, "hours: missing; give weekday spans or \"24x7\"")
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
 		if s != always {
-			return week, fmt.Errorf("hours: %q is neither %q nor an object of weekdays", s, always)
+			return week, itsm.Errorf(itsm.CodeInvalid, "hours: %q is neither %q nor an object of weekdays", s, always)
 		}
 		return AlwaysOpen(), nil
 	}
 	var days map[string][]string
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&days); err != nil {
-		return week, fmt.Errorf("hours: %w", err)
+		return week, itsm.Errorf(itsm.CodeInvalid, "hours: %w", err)
 	}
 	for key, list := range days {
 		wd := -1
@@ -109,11 +110,11 @@ func parseHours(raw json.RawMessage) ([7][]Span, error) {
 			}
 		}
 		if wd < 0 {
-			return week, fmt.Errorf("hours: %q is not a weekday (sun, mon, tue, wed, thu, fri, sat)", key)
+			return week, itsm.Errorf(itsm.CodeInvalid, "hours: %q is not a weekday (sun, mon, tue, wed, thu, fri, sat)", key)
 		}
 		spans, err := parseSpans(list)
 		if err != nil {
-			return week, fmt.Errorf("hours %s%w", key, err)
+			return week, itsm.Errorf(itsm.CodeInvalid, "hours %s%w", key, err)
 		}
 		week[wd] = spans
 	}
@@ -126,7 +127,7 @@ func parseSpans(list []string) ([]Span, error) {
 	for i, text := range list {
 		sp, err := ParseSpan(text)
 		if err != nil {
-			return nil, fmt.Errorf("[%d]: %w", i, err)
+			return nil, itsm.Errorf(itsm.CodeInvalid, "[%d]: %w", i, err)
 		}
 		spans = append(spans, sp)
 	}

@@ -1,11 +1,12 @@
 package sla
 
 import (
-	"fmt"
 	"maps"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
 )
 
 const (
@@ -75,7 +76,7 @@ type exception struct {
 // and the value at fault.
 func NewCalendar(spec CalendarSpec) (*Calendar, error) {
 	if spec.Name == "" {
-		return nil, fmt.Errorf("calendar: name must not be empty")
+		return nil, itsm.Errorf(itsm.CodeInvalid, "calendar: name must not be empty")
 	}
 	loc := spec.Location
 	if loc == nil {
@@ -85,7 +86,7 @@ func NewCalendar(spec CalendarSpec) (*Calendar, error) {
 	for wd := range spec.Week {
 		spans, err := normalizeSpans(spec.Week[wd])
 		if err != nil {
-			return nil, fmt.Errorf("calendar %q: hours %s: %w", spec.Name, dayKey(time.Weekday(wd)), err)
+			return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: hours %s: %w", spec.Name, dayKey(time.Weekday(wd)), err)
 		}
 		spec.Week[wd] = spans
 		for _, s := range spans {
@@ -95,7 +96,7 @@ func NewCalendar(spec CalendarSpec) (*Calendar, error) {
 		c.weekSum += c.nominal[wd]
 	}
 	if c.weekSum == 0 {
-		return nil, fmt.Errorf("calendar %q: hours: the week has no working time", spec.Name)
+		return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: hours: the week has no working time", spec.Name)
 	}
 	for i := 1; i < len(c.prefix); i++ {
 		c.prefix[i] = c.prefix[i-1] + c.nominal[(i-1)%7]
@@ -106,7 +107,7 @@ func NewCalendar(spec CalendarSpec) (*Calendar, error) {
 	for _, code := range spec.Holidays {
 		days, ok := holidayDays(code)
 		if !ok {
-			return nil, fmt.Errorf("calendar %q: holidays: unknown country code %q (known: %v)", spec.Name, code, Countries())
+			return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: holidays: unknown country code %q (known: %v)", spec.Name, code, Countries())
 		}
 		if holidays == nil {
 			holidays = days // shared and read-only
@@ -121,14 +122,14 @@ func NewCalendar(spec CalendarSpec) (*Calendar, error) {
 	days := make(map[Date][]Span, len(spec.Days))
 	for date, spans := range spec.Days {
 		if !date.Valid() {
-			return nil, fmt.Errorf("calendar %q: days: %s is not a valid date", spec.Name, date)
+			return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: days: %s is not a valid date", spec.Name, date)
 		}
 		if date.Year < FirstYear || date.Year > LastYear {
-			return nil, fmt.Errorf("calendar %q: days: %s is outside the years %d-%d", spec.Name, date, FirstYear, LastYear)
+			return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: days: %s is outside the years %d-%d", spec.Name, date, FirstYear, LastYear)
 		}
 		norm, err := normalizeSpans(spans)
 		if err != nil {
-			return nil, fmt.Errorf("calendar %q: days %s: %w", spec.Name, date, err)
+			return nil, itsm.Errorf(itsm.CodeInvalid, "calendar %q: days %s: %w", spec.Name, date, err)
 		}
 		days[date] = norm
 		ws := make([]wallSpan, 0, len(norm))
@@ -274,7 +275,7 @@ func normalizeSpans(in []Span) ([]Span, error) {
 		if n := len(merged); n > 0 {
 			last := &merged[n-1]
 			if s.Start < last.End {
-				return nil, fmt.Errorf("spans %s and %s overlap", *last, s)
+				return nil, itsm.Errorf(itsm.CodeInvalid, "spans %s and %s overlap", *last, s)
 			}
 			if s.Start == last.End {
 				last.End = s.End

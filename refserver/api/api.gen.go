@@ -92,6 +92,7 @@ const (
 	ErrorCodeNotFound        ErrorCode = "not_found"
 	ErrorCodeUnauthenticated ErrorCode = "unauthenticated"
 	ErrorCodeUnavailable     ErrorCode = "unavailable"
+	ErrorCodeUnsupported     ErrorCode = "unsupported"
 )
 
 // Valid indicates whether the value is a known member of the ErrorCode enum.
@@ -110,6 +111,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeUnauthenticated:
 		return true
 	case ErrorCodeUnavailable:
+		return true
+	case ErrorCodeUnsupported:
 		return true
 	default:
 		return false
@@ -612,8 +615,9 @@ type EntryKind = incident.EntryKind
 // again;
 // conflict (409, 412): the record changed or its state does not allow
 // it, reload and decide again; forbidden (403); unavailable (429, 503):
-// may succeed later; internal (500): a bug; unauthenticated (401): no
-// valid token.
+// may succeed later; unsupported (501): this server does not offer the
+// operation, and retrying fails until its operator configures it;
+// internal (500): a bug; unauthenticated (401): no valid token.
 type ErrorCode string
 
 // Event One entry of the event log - what happened, to which record, when. The feed shows it and webhooks deliver it in this form.
@@ -626,7 +630,7 @@ type EventFilter = string
 type EventPage struct {
 	Items []Event `json:"items"`
 
-	// Next The after of the next page - the last sequence number looked at, or the request's after when nothing new was found.
+	// Next The after of the next page - the sequence number of the page's last event when the page is full, else the last one looked at (events left out included), or the request's after when nothing new was found. Only a next equal to the request's after means the caller has read everything so far; an empty page with a greater next skipped events the caller may not see, and more may follow at once.
 	Next int64 `json:"next"`
 }
 
@@ -855,8 +859,9 @@ type Problem struct {
 	// again;
 	// conflict (409, 412): the record changed or its state does not allow
 	// it, reload and decide again; forbidden (403); unavailable (429, 503):
-	// may succeed later; internal (500): a bug; unauthenticated (401): no
-	// valid token.
+	// may succeed later; unsupported (501): this server does not offer the
+	// operation, and retrying fails until its operator configures it;
+	// internal (500): a bug; unauthenticated (401): no valid token.
 	Code ErrorCode `json:"code"`
 
 	// Detail What went wrong this time, for people. For the caller's errors it names the rule, state and actor at fault; for the server's own failures it is a fixed sentence.
@@ -880,7 +885,7 @@ type Problem struct {
 
 // ProblemError One place where a request does not match the contract.
 type ProblemError struct {
-	// Detail What is wrong there.
+	// Detail What is wrong there, as a sentence that names the field, what it must be and, for a form, an example.
 	Detail string `json:"detail"`
 
 	// Header The name of the offending header.

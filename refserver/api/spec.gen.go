@@ -104,8 +104,17 @@ info:
 	`unavailable` +
 	"`" +
 	` that the same request
-    may succeed later. A request that does not match this document is
-    refused with 400 before anything runs, and so is a body that is not
+    may succeed later; 501 ` +
+	"`" +
+	`unsupported` +
+	"`" +
+	` that this server does not offer the
+    operation at all (it runs without follow-ups, webhooks or groups), so
+    that retrying is useless until its operator configures them. A request
+    that does not match this document is refused with 400 before anything
+    runs, its detail one sentence naming the field and what it must be,
+    such as "the query parameter month must be a month such as 2026-11";
+    and so is a body that is not
     exactly one JSON value in UTF-8 with no name twice in an object, or any
     body (even ` +
 	"`" +
@@ -2430,8 +2439,23 @@ paths:
         or absent in the events it is shown, as its GET of the incident has
         them. Webhooks deliver each event as the feed shows it to the owner.
         Sequence numbers are gapless in the log, so a page may skip numbers
-        only where events were left out. To follow the feed, pass the page's
-        ` +
+        only where events were left out. The server reads on past the events
+        left out, so a page holds fewer than ` +
+	"`" +
+	`limit` +
+	"`" +
+	` events only at the end
+        of the log, or when it looked at 2000 events without finding ` +
+	"`" +
+	`limit` +
+	"`" +
+	`
+        the caller may see; either way ` +
+	"`" +
+	`next` +
+	"`" +
+	` says where to go on. To follow
+        the feed, pass the page's ` +
 	"`" +
 	`next` +
 	"`" +
@@ -2439,7 +2463,17 @@ paths:
 	"`" +
 	`after` +
 	"`" +
-	`.
+	`: a page whose ` +
+	"`" +
+	`next` +
+	"`" +
+	`
+        equals its ` +
+	"`" +
+	`after` +
+	"`" +
+	` found nothing new (poll again later); any other
+        page, even an empty one, may be followed by more at once.
       parameters:
         - name: after
           in: query
@@ -2900,7 +2934,7 @@ components:
           schema:
             $ref: '#/components/schemas/Problem'
     DefaultProblem:
-      description: Any other failure, such as a body too large (413, invalid), a body not sent as application/json (415, invalid), too many requests (429, unavailable), the store unavailable (503, unavailable) or a bug (500, internal).
+      description: Any other failure, such as a body too large (413, invalid), a body not sent as application/json (415, invalid), a method the path does not take (405, invalid), too many requests (429, unavailable), the store unavailable (503, unavailable), an operation this server runs without (501, unsupported) or a bug (500, internal).
       content:
         application/problem+json:
           schema:
@@ -3080,9 +3114,10 @@ components:
         again;
         conflict (409, 412): the record changed or its state does not allow
         it, reload and decide again; forbidden (403); unavailable (429, 503):
-        may succeed later; internal (500): a bug; unauthenticated (401): no
-        valid token.
-      enum: [not_found, invalid, conflict, forbidden, unavailable, internal, unauthenticated]
+        may succeed later; unsupported (501): this server does not offer the
+        operation, and retrying fails until its operator configures it;
+        internal (500): a bug; unauthenticated (401): no valid token.
+      enum: [not_found, invalid, conflict, forbidden, unavailable, unsupported, internal, unauthenticated]
     ProblemError:
       type: object
       description: One place where a request does not match the contract.
@@ -3091,7 +3126,7 @@ components:
       properties:
         detail:
           type: string
-          description: What is wrong there.
+          description: What is wrong there, as a sentence that names the field, what it must be and, for a form, an example.
         pointer:
           type: string
           description: A JSON Pointer (RFC 6901) to the offending part of the body, such as /caller/person.
@@ -5000,7 +5035,7 @@ components:
           type: integer
           format: int64
           minimum: 0
-          description: The after of the next page - the last sequence number looked at, or the request's after when nothing new was found.
+          description: The after of the next page - the sequence number of the page's last event when the page is full, else the last one looked at (events left out included), or the request's after when nothing new was found. Only a next equal to the request's after means the caller has read everything so far; an empty page with a greater next skipped events the caller may not see, and more may follow at once.
     EventFilter:
       type: string
       minLength: 1

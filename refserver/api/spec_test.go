@@ -543,7 +543,7 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 	}
 	var codes []string
 	for _, c := range []itsm.Code{itsm.CodeNotFound, itsm.CodeInvalid, itsm.CodeConflict, itsm.CodeForbidden,
-		itsm.CodeUnavailable, itsm.CodeInternal} {
+		itsm.CodeUnavailable, itsm.CodeUnsupported, itsm.CodeInternal} {
 		codes = append(codes, string(c))
 	}
 	codes = append(codes, "unauthenticated")

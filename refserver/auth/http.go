@@ -78,14 +78,7 @@ func unauthorized(w http.ResponseWriter, r *http.Request, sent bool) {
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	w.Header().Set("Cache-Control", "no-store")
-	problem.Send(w, problem.Details{
-		Type:     problem.TypeURI(string(problem.CodeUnauthenticated)),
-		Title:    http.StatusText(http.StatusUnauthorized),
-		Status:   http.StatusUnauthorized,
-		Detail:   "A valid bearer token is required.",
-		Instance: r.URL.Path,
-		Code:     string(problem.CodeUnauthenticated),
-	})
+	problem.Write(w, r, nil, &itsm.Error{Code: problem.CodeUnauthenticated, Message: "A valid bearer token is required."})
 }
 
 type contextKey struct{}

@@ -17,8 +17,8 @@ import (
 //	inc, err := client.Check(c.GetIncidentWithResponse(ctx, id))
 //
 // For any other status the error is an *itsm.Error carrying the stable code
-// of the server's problem, with the request, status, title and detail as
-// its message; a 412 from If-Match wraps itsm.ErrStale, so errors.Is tells
+// of the server's problem, with the request, status and detail as its
+// message (the title only when there is no detail, as the code says it); a 412 from If-Match wraps itsm.ErrStale, so errors.Is tells
 // it from other conflicts, as on the server. A
 // response the server sent without a problem body gets the code its status
 // implies. The call's own error (a network failure, say) is returned as is.
@@ -75,20 +75,30 @@ func ResponseError(hr *http.Response, body []byte) error {
 	}
 	msg += fmt.Sprintf(": %d", hr.StatusCode)
 	switch {
-	case p.Title != "" && p.Detail != "":
-		msg += " " + p.Title + ": " + p.Detail
+	case p.Detail != "":
+		// The error's code says what the title would ("forbidden" and
+		// "Forbidden"): the refusal reads once.
+		msg += ": " + p.Detail
 	case p.Title != "":
 		msg += " " + p.Title
 	default:
 		msg += " " + http.StatusText(hr.StatusCode)
 	}
-	e := &itsm.Error{Code: code, Message: strings.TrimPrefix(msg, ": ")}
+	msg = strings.TrimPrefix(msg, ": ")
 	if hr.StatusCode == http.StatusPreconditionFailed {
-		// As the server's own error was: a conflict caused by staleness.
-		e.Code, e.Err = itsm.CodeConflict, itsm.ErrStale
+		// As the server's own error was: a conflict caused by staleness,
+		// which the detail has said already.
+		return &itsm.Error{Code: itsm.CodeConflict, Err: stale(msg)}
 	}
-	return e
+	return &itsm.Error{Code: code, Message: msg}
 }
+
+// stale is the text of a 412, which wraps itsm.ErrStale without saying it
+// again.
+type stale string
+
+func (s stale) Error() string { return string(s) }
+func (s stale) Unwrap() error { return itsm.ErrStale }
 
 // codeOf is the code a status stands for when the body names none.
 func codeOf(status int) itsm.Code {

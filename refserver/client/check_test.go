@@ -41,7 +41,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{200, "application/json", `{"actor":{"organisation":"` + itsm.NewID().String() + `","person":"p"},"organisation":{}}`, nil, false, ""},
 		{404, "application/problem+json", problem("not_found", "Not Found", "no incident INC0000009", 404), itsm.ErrNotFound, false,
-			"GET /v1/me: 404 Not Found: no incident INC0000009"},
+			"not_found: GET /v1/me: 404: no incident INC0000009"},
 		{412, "application/problem+json", problem("conflict", "Precondition Failed", "it changed", 412), itsm.ErrConflict, true, "412"},
 		{409, "application/problem+json", problem("conflict", "Conflict", "closed already", 409), itsm.ErrConflict, false, "closed already"},
 		{403, "application/problem+json", problem("forbidden", "Forbidden", "", 403), itsm.ErrForbidden, false, "403 Forbidden"},

@@ -229,8 +229,13 @@ type ClientInterface interface {
 	// or absent in the events it is shown, as its GET of the incident has
 	// them. Webhooks deliver each event as the feed shows it to the owner.
 	// Sequence numbers are gapless in the log, so a page may skip numbers
-	// only where events were left out. To follow the feed, pass the page's
-	// `next` as `after`.
+	// only where events were left out. The server reads on past the events
+	// left out, so a page holds fewer than `limit` events only at the end
+	// of the log, or when it looked at 2000 events without finding `limit`
+	// the caller may see; either way `next` says where to go on. To follow
+	// the feed, pass the page's `next` as `after`: a page whose `next`
+	// equals its `after` found nothing new (poll again later); any other
+	// page, even an empty one, may be followed by more at once.
 	//
 	// Corresponds with GET /v1/events (the `ListEvents` operationId).
 	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1505,8 +1510,13 @@ func (c *Client) ListDueClocks(ctx context.Context, params *ListDueClocksParams,
 // or absent in the events it is shown, as its GET of the incident has
 // them. Webhooks deliver each event as the feed shows it to the owner.
 // Sequence numbers are gapless in the log, so a page may skip numbers
-// only where events were left out. To follow the feed, pass the page's
-// `next` as `after`.
+// only where events were left out. The server reads on past the events
+// left out, so a page holds fewer than `limit` events only at the end
+// of the log, or when it looked at 2000 events without finding `limit`
+// the caller may see; either way `next` says where to go on. To follow
+// the feed, pass the page's `next` as `after`: a page whose `next`
+// equals its `after` found nothing new (poll again later); any other
+// page, even an empty one, may be followed by more at once.
 //
 // Corresponds with GET /v1/events (the `ListEvents` operationId).
 func (c *Client) ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7374,8 +7384,13 @@ type ClientWithResponsesInterface interface {
 	// or absent in the events it is shown, as its GET of the incident has
 	// them. Webhooks deliver each event as the feed shows it to the owner.
 	// Sequence numbers are gapless in the log, so a page may skip numbers
-	// only where events were left out. To follow the feed, pass the page's
-	// `next` as `after`.
+	// only where events were left out. The server reads on past the events
+	// left out, so a page holds fewer than `limit` events only at the end
+	// of the log, or when it looked at 2000 events without finding `limit`
+	// the caller may see; either way `next` says where to go on. To follow
+	// the feed, pass the page's `next` as `after`: a page whose `next`
+	// equals its `after` found nothing new (poll again later); any other
+	// page, even an empty one, may be followed by more at once.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14833,8 +14848,13 @@ func (c *ClientWithResponses) ListDueClocksWithResponse(ctx context.Context, par
 // or absent in the events it is shown, as its GET of the incident has
 // them. Webhooks deliver each event as the feed shows it to the owner.
 // Sequence numbers are gapless in the log, so a page may skip numbers
-// only where events were left out. To follow the feed, pass the page's
-// `next` as `after`.
+// only where events were left out. The server reads on past the events
+// left out, so a page holds fewer than `limit` events only at the end
+// of the log, or when it looked at 2000 events without finding `limit`
+// the caller may see; either way `next` says where to go on. To follow
+// the feed, pass the page's `next` as `after`: a page whose `next`
+// equals its `after` found nothing new (poll again later); any other
+// page, even an empty one, may be followed by more at once.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
@@ -12,8 +10,6 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
-
-func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
 
 // accessNames are the rights in the order the contract lists them.
 var accessNames = []struct {
@@ -299,7 +295,9 @@ func (a *API) RevokeToken(ctx context.Context, req api.RevokeTokenRequestObject)
 // its users'), each as its view shows it (the customer's without what is
 // internal to the support chain), and for a platform administrator those of
 // the register, its tokens, the service levels and the groups. Everything else (notifications, other kinds
-// of records) is left out until the server serves those records.
+// of records) is left out until the server serves those records. The page
+// reads on past what is left out, up to FeedScan events, so that a client
+// never takes an empty first page for the end of the feed.
 func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (api.ListEventsResponseObject, error) {
 	who, err := actor(ctx)
 	if err != nil {
@@ -312,13 +310,9 @@ func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (
 	if req.Params.After < 0 {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "after %d is negative", req.Params.After)
 	}
-	var events []itsm.Event
-	err = a.store.Read(ctx, func(tx itsm.ReadTx) error {
-		events, err = tx.Events(req.Params.After, req.Params.Limit)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	limit := req.Params.Limit
+	if limit <= 0 {
+		limit = itsm.DefaultLimit
 	}
 	out := api.ListEvents200JSONResponse{Items: []api.Event{}, Next: req.Params.After}
 	// The feed shows an incident's whole history to whoever may read the
@@ -333,18 +327,47 @@ func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (
 		views[ev.Subject] = v
 		return v, err
 	}
-	for _, ev := range events {
-		out.Next = ev.Seq
-		seen, ok, err := a.sees(who, admin, ev, view)
+	// Read on past the events the caller may not see, so that a page is
+	// short only at the end of the log: a client that got an empty page
+	// would otherwise take it for the end. FeedScan bounds the reading.
+	for scanned := 0; len(out.Items) < limit && scanned < FeedScan; {
+		want := min(limit, FeedScan-scanned)
+		var events []itsm.Event
+		err = a.store.Read(ctx, func(tx itsm.ReadTx) error {
+			events, err = tx.Events(out.Next, want)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			out.Items = append(out.Items, webhook.NewPayload(seen))
+		for _, ev := range events {
+			seen, ok, err := a.sees(who, admin, ev, view)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out.Items = append(out.Items, webhook.NewPayload(seen))
+			}
+			// A full page ends at its last event, so that next names it
+			// and nothing after it is skipped.
+			out.Next = ev.Seq
+			if len(out.Items) == limit {
+				break
+			}
+		}
+		scanned += len(events)
+		if len(events) < want {
+			break // the end of the log
 		}
 	}
 	return out, nil
 }
+
+// FeedScan is the most events of the log one page of the feed looks at:
+// past it, the page is returned with fewer events than asked for (perhaps
+// none) and a next beyond the events looked at, from which more may
+// follow at once.
+const FeedScan = 2000
 
 // sees returns ev as the actor may see it, and false when it may not see
 // it; view answers the actor's view of the event's incident.

@@ -15,7 +15,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/spoc-itsm/spoc/itsm"
-	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/problem"
 )
 
@@ -52,22 +51,18 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request, route *routers.Ro
 		return true
 	}
 	if err := jsonMediaType(r.Header.Get("Content-Type")); err != nil {
-		problem.Send(w, problem.Details{Type: problem.TypeURI(string(itsm.CodeInvalid)),
-			Title: http.StatusText(http.StatusUnsupportedMediaType), Status: http.StatusUnsupportedMediaType,
-			Detail: err.Error(), Instance: r.URL.Path, Code: string(itsm.CodeInvalid)})
+		problem.Write(w, r, a.log, problem.MediaType(err.Error()))
 		return false
 	}
 	// One spelling for what the contract and the generated code read.
 	r.Header.Set("Content-Type", "application/json")
 	if err := strictJSON(b); err != nil {
-		pe := api.ProblemError{Detail: err.Error(), Pointer: "/"}
+		at := problem.Place{Detail: err.Error(), Pointer: "/"}
 		var de *duplicateError
 		if errors.As(err, &de) {
-			pe.Pointer = de.pointer
+			at.Pointer = de.pointer
 		}
-		sendProblem(w, api.Problem{Type: problem.TypeURI(string(itsm.CodeInvalid)), Title: http.StatusText(http.StatusBadRequest),
-			Status: http.StatusBadRequest, Detail: "the body is not one JSON value in UTF-8 with distinct names: " + err.Error(),
-			Instance: r.URL.Path, Code: api.ErrorCodeInvalid, Errors: []api.ProblemError{pe}})
+		problem.Write(w, r, a.log, problem.Invalid("the body is not one JSON value in UTF-8 with distinct names: "+err.Error(), at))
 		return false
 	}
 	return true
@@ -91,9 +86,7 @@ func (a *API) noBody(w http.ResponseWriter, r *http.Request, route *routers.Rout
 		return false
 	}
 	detail := fmt.Sprintf("%s %s takes no body; send the request without one", r.Method, route.Path)
-	sendProblem(w, api.Problem{Type: problem.TypeURI(string(itsm.CodeInvalid)), Title: http.StatusText(http.StatusBadRequest),
-		Status: http.StatusBadRequest, Detail: detail, Instance: r.URL.Path, Code: api.ErrorCodeInvalid,
-		Errors: []api.ProblemError{{Detail: "the operation takes no body", Pointer: "/"}}})
+	problem.Write(w, r, a.log, problem.Invalid(detail, problem.Place{Detail: "the operation takes no body", Pointer: "/"}))
 	return false
 }
 

@@ -14,10 +14,10 @@ import (
 var _ chain.Organisations = (*auth.Directory)(nil)
 
 // groups returns the groups register and the actor of the request, or
-// errNotImplemented when the server runs without groups.
+// itsm.CodeUnsupported when the server runs without groups.
 func (a *API) groups(ctx context.Context) (*chain.Groups, itsm.Actor, error) {
 	if a.chain == nil {
-		return nil, itsm.Actor{}, notImplemented()
+		return nil, itsm.Actor{}, notImplemented("groups")
 	}
 	who, err := actor(ctx)
 	if err != nil {

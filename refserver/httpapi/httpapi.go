@@ -182,10 +182,7 @@ func validate(router routers.Router, a *API, next http.Handler) http.Handler {
 		route, params, err := router.FindRoute(r)
 		switch {
 		case errors.Is(err, routers.ErrMethodNotAllowed):
-			problem.Send(w, problem.Details{Type: problem.TypeURI(string(itsm.CodeInvalid)),
-				Title: http.StatusText(http.StatusMethodNotAllowed), Status: http.StatusMethodNotAllowed,
-				Detail:   fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path),
-				Instance: r.URL.Path, Code: string(itsm.CodeInvalid)})
+			problem.Write(w, r, a.log, problem.MethodNotAllowed(r.Method, r.URL.Path))
 			return
 		case err != nil:
 			problem.Write(w, r, a.log, itsm.Errorf(itsm.CodeNotFound, "no resource at %s %s", r.Method, r.URL.Path))
@@ -205,45 +202,13 @@ func validate(router routers.Router, a *API, next http.Handler) http.Handler {
 }
 
 // invalid answers a request that does not match the contract: 413 for a
-// body over the server's limit, else 400 naming where it does not match.
+// body over the server's limit, else 400 naming the field at fault
+// (contractError).
 func (a *API) invalid(w http.ResponseWriter, r *http.Request, err error) {
 	if tooLarge(w, r, err) {
 		return
 	}
-	p := api.Problem{Type: problem.TypeURI(string(itsm.CodeInvalid)), Title: http.StatusText(http.StatusBadRequest),
-		Status: http.StatusBadRequest, Detail: "the request does not match the API contract (openapi.yaml)",
-		Instance: r.URL.Path, Code: api.ErrorCodeInvalid}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		pe := api.ProblemError{Detail: re.Reason}
-		var se *openapi3.SchemaError
-		if errors.As(re.Err, &se) {
-			pe.Detail = se.Reason
-			if strings.Contains(se.Reason, "json.Number") {
-				// kin-openapi's words for a number no float64 holds name a
-				// Go type; the client needs to know the value's range.
-				pe.Detail = "the number is out of range"
-			}
-			if ptr := se.JSONPointer(); len(ptr) > 0 && re.RequestBody != nil {
-				pe.Pointer = "/" + strings.Join(ptr, "/")
-			}
-		} else if pe.Detail == "" && re.Err != nil {
-			pe.Detail = "the value cannot be parsed"
-		}
-		switch {
-		case re.Parameter != nil && re.Parameter.In == openapi3.ParameterInHeader:
-			pe.Header = re.Parameter.Name
-		case re.Parameter != nil:
-			pe.Parameter = re.Parameter.Name
-		case re.RequestBody != nil && pe.Pointer == "":
-			pe.Pointer = "/"
-		}
-		if pe.Detail == "" {
-			pe.Detail = "does not match the contract"
-		}
-		p.Errors = []api.ProblemError{pe}
-	}
-	sendProblem(w, p)
+	problem.Write(w, r, a.log, contractError(err))
 }
 
 // tooLarge answers 413 if err comes from a body over the server's limit.
@@ -252,10 +217,7 @@ func tooLarge(w http.ResponseWriter, r *http.Request, err error) bool {
 	if !errors.As(err, &mb) {
 		return false
 	}
-	problem.Send(w, problem.Details{Type: problem.TypeURI(string(itsm.CodeInvalid)),
-		Title: http.StatusText(http.StatusRequestEntityTooLarge), Status: http.StatusRequestEntityTooLarge,
-		Detail:   fmt.Sprintf("the body is longer than the %d bytes accepted", mb.Limit),
-		Instance: r.URL.Path, Code: string(itsm.CodeInvalid)})
+	problem.Write(w, r, nil, problem.TooLarge(mb.Limit, ""))
 	return true
 }
 
@@ -270,12 +232,6 @@ func (a *API) requestError(w http.ResponseWriter, r *http.Request, err error) {
 
 // responseError answers a handler's error as its problem.
 func (a *API) responseError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, errNotImplemented) {
-		sendProblem(w, api.Problem{Type: problem.TypeURI(string(itsm.CodeUnavailable)),
-			Title: http.StatusText(http.StatusNotImplemented), Status: http.StatusNotImplemented,
-			Detail: "not implemented yet in this server", Instance: r.URL.Path, Code: api.ErrorCodeUnavailable})
-		return
-	}
 	if tooLarge(w, r, err) {
 		return
 	}
@@ -285,15 +241,6 @@ func (a *API) responseError(w http.ResponseWriter, r *http.Request, err error) {
 		err = &itsm.Error{Code: itsm.CodeInternal, Err: err}
 	}
 	problem.Write(w, r, a.log, err)
-}
-
-// sendProblem writes p, which may carry errors problem.Details has no room
-// for.
-func sendProblem(w http.ResponseWriter, p api.Problem) {
-	w.Header().Set("Content-Type", problem.ContentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(p.Status)
-	_ = jsonEncode(w, p)
 }
 
 // actor returns the authenticated actor of the request.

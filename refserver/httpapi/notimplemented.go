@@ -1,13 +1,11 @@
 package httpapi
 
-import (
-	"errors"
-)
+import "github.com/spoc-itsm/spoc/itsm"
 
-// errNotImplemented is what the operations this server does not serve yet
-// return; responseError answers it with 501 and a problem saying so, so that
-// a client learns the operation is missing rather than broken.
-var errNotImplemented = errors.New("not implemented yet in this server")
-
-// notImplemented is the answer of every operation not served yet.
-func notImplemented() error { return errNotImplemented }
+// notImplemented is the answer of an operation whose service this server
+// runs without (follow-ups, webhooks, groups): itsm.CodeUnsupported, which
+// the problem table answers 501, so that a client learns the operation is
+// not offered here, rather than that it may work if retried later.
+func notImplemented(what string) error {
+	return itsm.Errorf(itsm.CodeUnsupported, "this server runs without %s: its operator has not configured them, so the operation is not offered here", what)
+}

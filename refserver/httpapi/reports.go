@@ -231,10 +231,10 @@ func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incide
 }
 
 // followUps returns the follow-up service and the authenticated actor, or
-// the answer 501 when the server has no follow-up service.
+// itsm.CodeUnsupported (501) when the server has no follow-up service.
 func (a *API) followUps(ctx context.Context) (*followup.Service, itsm.Actor, error) {
 	if a.followups == nil {
-		return nil, itsm.Actor{}, errNotImplemented
+		return nil, itsm.Actor{}, notImplemented("follow-ups")
 	}
 	who, err := actor(ctx)
 	return a.followups, who, err

@@ -358,7 +358,9 @@ func (a *API) PutCalendar(ctx context.Context, req api.PutCalendarRequestObject)
 		return nil, itsm.Wrap(itsm.CodeInvalid, err, "calendar %q cannot be encoded", c.Name)
 	}
 	if _, err := sla.ParseCalendar(raw); err != nil {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "%v", err)
+		// Coded already (invalid), with the field at fault: passed on as
+		// it is, so that its chain stays whole.
+		return nil, err
 	}
 	id := calendarID(c.Name)
 	replaced := false

@@ -56,10 +56,10 @@ func Admin(dir *auth.Directory) func(itsm.Actor) bool {
 }
 
 // webhooks returns the webhook service and the actor of the request, or
-// errNotImplemented when the server runs without webhooks.
+// itsm.CodeUnsupported when the server runs without webhooks.
 func (a *API) webhooks(ctx context.Context) (*webhook.Service, itsm.Actor, error) {
 	if a.hooks == nil {
-		return nil, itsm.Actor{}, notImplemented()
+		return nil, itsm.Actor{}, notImplemented("webhooks")
 	}
 	who, err := actor(ctx)
 	if err != nil {

@@ -6,9 +6,9 @@ package problem
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/spoc-itsm/spoc/itsm"
 )
@@ -29,19 +29,34 @@ type Details struct {
 	Instance string `json:"instance,omitempty"`
 	// Code is the stable itsm error code, or "unauthenticated".
 	Code string `json:"code"`
+	// Errors are the places where a request does not match the contract.
+	Errors []Place `json:"errors,omitempty"`
+}
+
+// Place is one place where a request is wrong: a member of the body (by
+// JSON Pointer), a query or path parameter, or a header.
+type Place struct {
+	Detail    string `json:"detail"`
+	Pointer   string `json:"pointer,omitempty"`
+	Parameter string `json:"parameter,omitempty"`
+	Header    string `json:"header,omitempty"`
 }
 
 // CodeUnauthenticated is the code of a request without valid credentials.
 // It is not an itsm.Code: the domain never sees an unauthenticated caller.
 const CodeUnauthenticated itsm.Code = "unauthenticated"
 
-// statuses maps the stable codes to HTTP statuses.
+// statuses maps the stable codes to HTTP statuses. It is the server's one
+// table from code to status: handlers return errors, and the refusals of
+// HTTP itself that need a status of their own (405, 413, 415) are made by
+// MethodNotAllowed, TooLarge and MediaType below.
 var statuses = map[itsm.Code]int{
 	itsm.CodeNotFound:    http.StatusNotFound,
 	itsm.CodeInvalid:     http.StatusBadRequest,
 	itsm.CodeConflict:    http.StatusConflict,
 	itsm.CodeForbidden:   http.StatusForbidden,
 	itsm.CodeUnavailable: http.StatusServiceUnavailable,
+	itsm.CodeUnsupported: http.StatusNotImplemented,
 	itsm.CodeInternal:    http.StatusInternalServerError,
 	CodeUnauthenticated:  http.StatusUnauthorized,
 }
@@ -57,82 +72,93 @@ func Status(c itsm.Code) int {
 // TypeURI is the type of the problems with code c.
 func TypeURI(code string) string { return "https://spoc-itsm.github.io/problems/" + code }
 
+// refusal is the cause of an invalid request that HTTP has a status of its
+// own for, or that names the places where the request is wrong. Its text
+// is the whole message, so that the *itsm.Error around it adds nothing.
+type refusal struct {
+	status int
+	msg    string
+	places []Place
+}
+
+func (r *refusal) Error() string { return r.msg }
+
+// invalid is an invalid request (itsm.CodeInvalid) answered with status.
+func invalid(status int, msg string, places []Place) error {
+	return &itsm.Error{Code: itsm.CodeInvalid, Err: &refusal{status: status, msg: msg, places: places}}
+}
+
+// MethodNotAllowed refuses a method the resource does not take: 405.
+func MethodNotAllowed(method, path string) error {
+	return invalid(http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", method, path), nil)
+}
+
+// TooLarge refuses a body over the limit of limit bytes: 413. msg says
+// so; "" says it in general words.
+func TooLarge(limit int64, msg string) error {
+	if msg == "" {
+		msg = fmt.Sprintf("the body is longer than the %d bytes accepted", limit)
+	}
+	return invalid(http.StatusRequestEntityTooLarge, msg, nil)
+}
+
+// MediaType refuses a body sent as a media type the operation does not
+// take: 415.
+func MediaType(msg string) error { return invalid(http.StatusUnsupportedMediaType, msg, nil) }
+
+// Invalid refuses a request that is malformed (400) and says where, in
+// the problem's errors member.
+func Invalid(msg string, places ...Place) error {
+	return invalid(http.StatusBadRequest, msg, places)
+}
+
 // From makes the details of err for the request r. The message of an
-// *itsm.Error that blames the request (a 4xx) is meant for callers: it names
-// the state and the actor a rule refused. The code is the problem's own
-// member, so the detail says it nowhere: not "forbidden: ..." beside the
-// title Forbidden, nor a cause's code again. A failure of the server (5xx)
-// may carry paths, SQL or addresses in its cause, so its text is replaced.
+// *itsm.Error that blames the request is meant for callers: it names the
+// state and the actor a rule refused. The code is the problem's own
+// member, so the detail says it nowhere (itsm.Error.Text). A failure of
+// the server (5xx but unsupported) may carry paths, SQL or addresses in
+// its cause, so its text is replaced.
 func From(r *http.Request, err error) Details {
 	code := itsm.ErrorCode(err)
 	status := Status(code)
-	if code == itsm.CodeConflict && errors.Is(err, itsm.ErrStale) {
+	var ref *refusal
+	switch {
+	case code == itsm.CodeConflict && errors.Is(err, itsm.ErrStale):
 		// The caller's If-Match named a version that is no longer current.
 		status = http.StatusPreconditionFailed
-	}
-	if code == itsm.CodeInvalid && errors.Is(err, itsm.ErrKeyReused) {
+	case code == itsm.CodeInvalid && errors.Is(err, itsm.ErrKeyReused):
 		// Well-formed, but not the request the key was first sent with.
 		status = http.StatusUnprocessableEntity
+	case code == itsm.CodeInvalid && errors.As(err, &ref):
+		status = ref.status
 	}
 	var e *itsm.Error
 	detail := "The server failed to handle the request; the failure is in its log."
-	if code == itsm.CodeUnavailable {
+	switch {
+	case code == itsm.CodeUnavailable:
 		detail = "The server cannot handle the request now; try again later."
-	}
-	if errors.As(err, &e) && status < 500 {
-		detail = text(e)
+	case (status < 500 || code == itsm.CodeUnsupported) && errors.As(err, &e):
+		// An operation not offered is the server's own sentence, no
+		// failure with a cause to hide.
+		detail = e.Text()
 	}
 	d := Details{Type: TypeURI(string(code)), Title: http.StatusText(status), Status: status,
 		Detail: detail, Code: string(code)}
+	if ref != nil {
+		d.Errors = ref.places
+	}
 	if r != nil {
 		d.Instance = r.URL.Path
 	}
 	return d
 }
 
-// text is the message and cause of e without the codes that e.Error puts
-// before each *itsm.Error in the chain, whether the cause is one itself
-// (itsm.Wrap) or was formatted into e's text (itsm.Errorf with %w).
-func text(e *itsm.Error) string {
-	if e.Err == nil {
-		return e.Message
-	}
-	cause := e.Err.Error()
-	for _, inner := range causes(e.Err) {
-		cause = strings.Replace(cause, inner.Error(), text(inner), 1)
-	}
-	if e.Message == "" {
-		return cause
-	}
-	return e.Message + ": " + cause
-}
-
-// causes returns the *itsm.Error that err is or directly wraps.
-func causes(err error) []*itsm.Error {
-	if e, ok := err.(*itsm.Error); ok {
-		return []*itsm.Error{e}
-	}
-	var wrapped []error
-	switch u := err.(type) {
-	case interface{ Unwrap() error }:
-		wrapped = []error{u.Unwrap()}
-	case interface{ Unwrap() []error }:
-		wrapped = u.Unwrap()
-	}
-	var out []*itsm.Error
-	for _, w := range wrapped {
-		if e, ok := w.(*itsm.Error); ok && e != nil {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// Write answers the request with the problem of err, logging internal
-// failures with their cause.
+// Write answers the request with the problem of err, logging the server's
+// failures (5xx) with their cause; an operation the server does not offer
+// (501, unsupported) is no failure.
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	d := From(r, err)
-	if d.Status >= 500 && log != nil {
+	if d.Status >= 500 && d.Code != string(itsm.CodeUnsupported) && log != nil {
 		log.Error("request failed", "path", d.Instance, "code", d.Code, "err", err)
 	}
 	Send(w, d)

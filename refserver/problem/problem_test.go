@@ -60,3 +60,46 @@ func TestWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestStatuses checks the one table from error to status: every code, and
+// the refusals of HTTP itself that have statuses of their own.
+func TestStatuses(t *testing.T) {
+	for _, c := range []struct {
+		err    error
+		status int
+		code   itsm.Code
+		detail string
+		places int
+	}{
+		{itsm.ErrNotFound, 404, itsm.CodeNotFound, "", 0},
+		{itsm.ErrInvalid, 400, itsm.CodeInvalid, "", 0},
+		{itsm.ErrConflict, 409, itsm.CodeConflict, "", 0},
+		{itsm.ErrForbidden, 403, itsm.CodeForbidden, "", 0},
+		{itsm.ErrUnavailable, 503, itsm.CodeUnavailable, "try again later", 0},
+		{itsm.Errorf(itsm.CodeUnsupported, "this server runs without webhooks"), 501, itsm.CodeUnsupported, "this server runs without webhooks", 0},
+		{&itsm.Error{Code: problem.CodeUnauthenticated}, 401, problem.CodeUnauthenticated, "", 0},
+		{problem.MethodNotAllowed("DELETE", "/v1/incidents"), 405, itsm.CodeInvalid, "DELETE is not allowed on /v1/incidents", 0},
+		{problem.TooLarge(1024, ""), 413, itsm.CodeInvalid, "1024 bytes", 0},
+		{problem.MediaType("send application/json"), 415, itsm.CodeInvalid, "send application/json", 0},
+		{problem.Invalid("summary must be a string", problem.Place{Detail: "summary must be a string", Pointer: "/summary"}),
+			400, itsm.CodeInvalid, "summary must be a string", 1},
+		// A code the table lacks is a failure of the server: its text stays in the log.
+		{&itsm.Error{Code: "strange", Message: "/var/lib/spoc.db"}, 500, "strange", "failed to handle the request", 0},
+		// Wrapped, the refusals keep their status.
+		{fmt.Errorf("validate: %w", problem.TooLarge(1, "")), 413, itsm.CodeInvalid, "1 bytes", 0},
+	} {
+		rec := httptest.NewRecorder()
+		problem.Write(rec, httptest.NewRequest(http.MethodGet, "/v1/x", nil), nil, c.err)
+		var d problem.Details
+		if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != c.status || d.Status != c.status || d.Code != string(c.code) || d.Title != http.StatusText(c.status) ||
+			!strings.Contains(d.Detail, c.detail) || len(d.Errors) != c.places {
+			t.Errorf("%v: %d %+v, want %d %s %q", c.err, rec.Code, d, c.status, c.code, c.detail)
+		}
+		if problem.Status(c.code) != c.status && c.code != itsm.CodeInvalid {
+			t.Errorf("Status(%s) = %d, want %d", c.code, problem.Status(c.code), c.status)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,8 +55,9 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// The customer read the first draft; the desk has redrafted since.
-	if _, err := w.svc.Approve(w.ctx, w.approver, key, first, "Agreed"); !itsm.IsCode(err, itsm.CodeConflict) || !errors.Is(err, itsm.ErrStale) {
-		t.Fatalf("approving the draft read before the redraft: %v, want conflict", err)
+	if _, err := w.svc.Approve(w.ctx, w.approver, key, first, "Agreed"); !itsm.IsCode(err, itsm.CodeConflict) || !errors.Is(err, itsm.ErrStale) ||
+		!strings.Contains(err.Error(), "the draft changed since it was read: digest "+first) || !strings.Contains(err.Error(), `"dana" redrafted`) {
+		t.Fatalf("approving the draft read before the redraft: %v, want a stale conflict saying the desk redrafted", err)
 	}
 	f = w.must(w.svc.Approve(w.ctx, w.approver, key, second, "Agreed; credit to be settled."))
 	v1 := f.Versions[0]
@@ -80,6 +82,12 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("version 1 changed by the correction: %s, in force %d", v1.State, f.InForce().Number)
 	}
 
+	// The digest of version 1, read before the correction, is not that of
+	// the draft under review: it says so, not that anyone redrafted.
+	if _, err := w.svc.Approve(w.ctx, w.approver, key, second, ""); !errors.Is(err, itsm.ErrStale) ||
+		!strings.Contains(err.Error(), "digest "+second+" is of version 1, which was corrected since: version 2 is under review") {
+		t.Fatalf("approving version 2 with version 1's digest: %v", err)
+	}
 	f = w.must(w.svc.Approve(w.ctx, w.approver, key, "", ""))
 	if f.State != followup.StateApproved || f.InForce().Number != 2 || f.Versions[1].Approval.Comment != "" {
 		t.Fatalf("after approving version 2: %s, in force %d", f.State, f.InForce().Number)

@@ -105,15 +105,15 @@ func TestRefusals(t *testing.T) {
 		{"draft of an approved month", approved, draft(agent, city, nov),
 			itsm.CodeConflict, []string{`"dana"`, "state approved", "approved reports are frozen; use Correct"}, false},
 
-		// Approve and Reject: a draft read before the desk redrafted it.
+		// Approve and Reject: a digest of no draft (nobody redrafted).
 		{"approve of a stale digest", drafted, func(w *world, k itsm.ID) error {
 			_, err := w.svc.Approve(w.ctx, w.approver, k, Digest64("0"), "as read")
 			return err
-		}, itsm.CodeConflict, []string{`"carl"`, "state drafted", "redrafted after it was read"}, false},
+		}, itsm.CodeConflict, []string{`"carl"`, "state drafted", "does not match this draft", "nor any earlier draft"}, false},
 		{"reject of a stale digest", drafted, func(w *world, k itsm.ID) error {
 			_, err := w.svc.Reject(w.ctx, w.approver, k, Digest64("1"), "as read")
 			return err
-		}, itsm.CodeConflict, []string{`"carl"`, "state drafted", "redrafted after it was read"}, false},
+		}, itsm.CodeConflict, []string{`"carl"`, "state drafted", "does not match this draft", "nor any earlier draft"}, false},
 
 		// Approve and Reject: the actor.
 		{"approve by the desk", drafted, approve(agent, ""),

@@ -157,8 +157,8 @@ func (s *Service) Reject(ctx context.Context, actor itsm.Actor, key itsm.ID, dig
 }
 
 // review decides on the drafted version. A digest other than the current
-// draft's means the desk redrafted after the customer read it: the customer
-// would approve figures it has not seen, so the review is refused.
+// draft's is refused: the customer would approve figures it has not seen.
+// staleDigest says why it differs.
 func (s *Service) review(ctx context.Context, actor itsm.Actor, key itsm.ID, cmd, digest string, payload func(*FollowUp) Payload) (*FollowUp, error) {
 	org, err := s.viewer(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
@@ -173,10 +173,38 @@ func (s *Service) review(ctx context.Context, actor itsm.Actor, key itsm.ID, cmd
 		case f.State != StateDrafted:
 			return nil, refuse(itsm.CodeConflict, cmd, f, actor, org, "only a drafted version may be approved or rejected")
 		case digest != "" && digest != f.Current().Digest:
-			return nil, refuse(itsm.CodeConflict, cmd, f, actor, org, "the draft was redrafted after it was read: digest %s, now %s (%w)", digest, f.Current().Digest, itsm.ErrStale)
+			return nil, refuse(itsm.CodeConflict, cmd, f, actor, org, "%s (%w)", staleDigest(f, digest), itsm.ErrStale)
 		}
 		return payload(f), nil
 	})
+}
+
+// staleDigest says what a digest other than the current draft's is: the
+// digest of an earlier draft of this version (the desk redrafted since the
+// customer read it), of an earlier version (corrected since), or of no
+// draft of the follow-up at all, which nobody redrafted: the client hashed
+// something else, such as another format of the report.
+func staleDigest(f *FollowUp, digest string) string {
+	cur := f.Current()
+	for i := len(f.Versions) - 1; i >= 0; i-- {
+		v := &f.Versions[i]
+		for j := len(v.Drafts) - 1; j >= 0; j-- {
+			d := v.Drafts[j]
+			if d.Digest != digest {
+				continue
+			}
+			if v.Number == cur.Number {
+				last := v.Drafts[len(v.Drafts)-1]
+				return fmt.Sprintf("the draft changed since it was read: digest %s is of the draft of %s, which %q redrafted at %s; "+
+					"read the report again (digest %s) and decide on that",
+					digest, d.At.UTC().Format(time.RFC3339), last.By.Person, last.At.UTC().Format(time.RFC3339), cur.Digest)
+			}
+			return fmt.Sprintf("digest %s is of version %d, which was corrected since: version %d is under review (digest %s); read it and decide on that",
+				digest, v.Number, cur.Number, cur.Digest)
+		}
+	}
+	return fmt.Sprintf("digest %s does not match this draft (digest %s), nor any earlier draft of the follow-up: "+
+		"send the digest of the report's JSON, which its ETag carries", digest, cur.Digest)
 }
 
 // Correct starts version n+1 of an approved follow-up, computed now for the
