@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
@@ -150,18 +151,18 @@ func hBenchGet(b *testing.B, open func(b *testing.B) itsm.Store, raw func(b *tes
 		stop = hWriter(func(i int) error { return hPut(ctx, s, hPreload+i, 1) })
 	}
 	var seeds atomic.Uint64
-	var readErr hFirstErr
+	var readErr asynctest.FirstErr
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		rng := rand.New(rand.NewPCG(seeds.Add(1), 0x5eed))
 		for pb.Next() {
-			readErr.set(get(rng, 0))
+			readErr.Set(get(rng, 0))
 		}
 	})
 	d := time.Since(start)
 	b.StopTimer()
-	if err := readErr.get(); err != nil {
+	if err := readErr.Err(); err != nil {
 		b.Fatalf("get: %v", err)
 	}
 	storeNs, ops := hTopUp(b, d, runtime.GOMAXPROCS(0), get)
@@ -262,7 +263,7 @@ func hRun(b *testing.B, workers, n, atLeast int, budget time.Duration, op func(r
 		return 0, 0
 	}
 	var next, done atomic.Int64
-	var opErr hFirstErr
+	var opErr asynctest.FirstErr
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w := range workers {
@@ -274,7 +275,7 @@ func hRun(b *testing.B, workers, n, atLeast int, budget time.Duration, op func(r
 					return
 				}
 				if err := op(rng, k); err != nil {
-					opErr.set(err)
+					opErr.Set(err)
 					return
 				}
 				done.Add(1)
@@ -283,7 +284,7 @@ func hRun(b *testing.B, workers, n, atLeast int, budget time.Duration, op func(r
 	}
 	wg.Wait()
 	d := time.Since(start)
-	if err := opErr.get(); err != nil {
+	if err := opErr.Err(); err != nil {
 		b.Fatalf("%v", err)
 	}
 	return d, int(done.Load())
@@ -299,29 +300,6 @@ func hReport(b *testing.B, storeNs, rawNs float64) {
 	if storeNs > 0 {
 		b.ReportMetric(rawNs/storeNs, "x_raw")
 	}
-}
-
-// hFirstErr keeps the first non-nil error set from any goroutine.
-type hFirstErr struct {
-	mu  sync.Mutex
-	err error
-}
-
-func (e *hFirstErr) set(err error) {
-	if err == nil {
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.err == nil {
-		e.err = err
-	}
-}
-
-func (e *hFirstErr) get() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.err
 }
 
 var (

@@ -240,6 +240,19 @@ func mapsEqual[K, V comparable](a, b map[K]V) bool {
 	return true
 }
 
+// startWithPast starts a server on a new in-memory store and seeds it with
+// the history, as --demo does.
+func startWithPast(t *testing.T) (*refservertest.Server, *demo.Cast) {
+	t.Helper()
+	store := memstore.New()
+	srv := refservertest.Start(t, store)
+	cast, err := demo.SeedWithPast(context.Background(), srv.URL, srv.Admin, &demo.Past{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, cast
+}
+
 // TestSeedWithPast seeds with the history, as --demo does, and uses it at
 // once over HTTP: the desk drafts the follow-up of last month; the reports
 // of the last full months show breaches and service credits; the customer
@@ -247,12 +260,7 @@ func mapsEqual[K, V comparable](a, b map[K]V) bool {
 // party to; and today's four incidents follow the history.
 func TestSeedWithPast(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New()
-	srv := refservertest.Start(t, store)
-	cast, err := demo.SeedWithPast(ctx, srv.URL, srv.Admin, &demo.Past{Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, cast := startWithPast(t)
 	im := cast.Imported
 	if im == nil || im.Incidents < 250 || im.Incidents > 600 || im.Commands < 4*im.Incidents {
 		t.Fatalf("imported %+v, want a few hundred incidents with their commands", im)
@@ -358,12 +366,7 @@ func TestServerDocWalkthrough(t *testing.T) {
 		t.Fatalf("the section has %d shell blocks, want the report's and the follow-up's", len(blocks))
 	}
 	ctx := context.Background()
-	store := memstore.New()
-	srv := refservertest.Start(t, store)
-	cast, err := demo.SeedWithPast(ctx, srv.URL, srv.Admin, &demo.Past{Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, cast := startWithPast(t)
 	month, from, to := demo.LastMonth(time.Now())
 	dir := t.TempDir()
 	script := string(blocks[0][1]) + string(blocks[1][1]) + "echo \"FU=$FU\"\n"

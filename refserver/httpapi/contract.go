@@ -250,19 +250,11 @@ func expected(s *openapi3.Schema) string {
 			}
 		}
 	}
-	switch {
-	case s.Type.Is("string"):
-		return "a string"
-	case s.Type.Is("integer"):
+	if s.Type.Is("integer") {
 		return "a whole number"
-	case s.Type.Is("number"):
-		return "a number"
-	case s.Type.Is("boolean"):
-		return "true or false"
-	case s.Type.Is("array"):
-		return "a list"
-	case s.Type.Is("object"):
-		return "an object"
+	}
+	if k := expectedKind(s); k != "" {
+		return k
 	}
 	return "a value the contract allows"
 }
