@@ -12,7 +12,10 @@
 // could not do and breaks when the contract does. It seeds a new database
 // once; on a database it seeded before it only issues new tokens, and a
 // database holding anything else is refused (ErrNotEmpty), so that --demo
-// can never mix made-up organisations into a real register.
+// can never mix made-up organisations into a real register. Servers that
+// start at once on one database take turns through the store (KindTurn,
+// SeedWithPast only): one seeds, the others wait for it and then issue only
+// their own tokens.
 //
 // SeedWithPast, which --demo runs, adds a history: a few hundred incidents
 // of the last three full months and this month so far, so that reports,
@@ -185,7 +188,7 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 	if err != nil {
 		return nil, err
 	}
-	if past != nil {
+	if past != nil && !skipHistory {
 		if cast.Imported, err = importHistory(ctx, *past, cast, made); err != nil {
 			return nil, err
 		}

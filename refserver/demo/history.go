@@ -36,6 +36,10 @@ type Past struct {
 	Beat, Wait time.Duration
 }
 
+// skipHistory leaves the history out of SeedWithPast, for the tests of
+// what does not depend on it, which the import would slow down.
+var skipHistory bool
+
 // HistoryMonths is the number of full months before the current one that
 // the history covers.
 const HistoryMonths = 3
