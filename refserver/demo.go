@@ -34,7 +34,10 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, store itsm.
 	if err != nil {
 		return err
 	}
-	cast, err := demo.SeedWithPast(ctx, base, admin, &demo.Past{Store: store})
+	cast, err := demo.SeedWithPast(ctx, base, admin, &demo.Past{Store: store, Waiting: func(since time.Time) {
+		fmt.Fprintf(out, "demo: another server began seeding this database, or issuing its tokens, at %s; waiting for it to finish.\n",
+			since.Local().Format(time.RFC3339))
+	}})
 	if err != nil {
 		return err
 	}
@@ -48,6 +51,8 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, store itsm.
 			fmt.Fprintf(out, "demo: imported the history since %s: %d incidents (%d commands at their own times), so that reports, breaches, credits, trends and the follow-up of %s have something to show.\n",
 				im.From.Format("2 January 2006"), im.Incidents, im.Commands, month)
 		}
+	} else if cast.Waited {
+		fmt.Fprintln(out, "demo: the other server has seeded this database; its tokens stay valid beside this start's.")
 	} else {
 		fmt.Fprintln(out, "demo: already seeded; the tokens of the last start are revoked.")
 	}

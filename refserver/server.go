@@ -343,6 +343,11 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		_, err := tx.Events(0, 1)
 		return err
 	})
+	if problem.ClientGone(r) {
+		// The prober stopped waiting: the request log says so, and the
+		// store is not to blame.
+		return
+	}
 	if err != nil {
 		s.log.Warn("not ready", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -397,7 +402,10 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // observe logs and counts every request by its route pattern, not its path,
-// so that IDs in paths do not make a metric series per incident.
+// so that IDs in paths do not make a metric series per incident. A request
+// whose client went away before it was answered is logged and counted as
+// problem.StatusClientClosed, not as the 503 of a store that gave up with
+// it, unless the handler failed for a reason of its own (another 5xx).
 func (s *server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -405,6 +413,16 @@ func (s *server) observe(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
+		}
+		status := rec.status
+		var gone []any
+		if problem.ClientGone(r) && status < 500 {
+			status = problem.StatusClientClosed
+			gone = []any{"client_gone", true}
+			if rec.status != status {
+				// Answered, and maybe done, before the client left.
+				gone = append(gone, "answered", rec.status)
+			}
 		}
 		route := r.Pattern
 		if rec.route != "" {
@@ -414,9 +432,9 @@ func (s *server) observe(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		d := time.Since(start)
-		s.requests.WithLabelValues(route, r.Method, fmt.Sprint(rec.status)).Inc()
+		s.requests.WithLabelValues(route, r.Method, fmt.Sprint(status)).Inc()
 		s.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", route,
-			"status", rec.status, "duration_ms", float64(d.Microseconds())/1000)
+		s.log.Info("request", append([]any{"method", r.Method, "path", r.URL.Path, "route", route,
+			"status", status, "duration_ms", float64(d.Microseconds()) / 1000}, gone...)...)
 	})
 }

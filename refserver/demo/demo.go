@@ -12,7 +12,10 @@
 // could not do and breaks when the contract does. It seeds a new database
 // once; on a database it seeded before it only issues new tokens, and a
 // database holding anything else is refused (ErrNotEmpty), so that --demo
-// can never mix made-up organisations into a real register.
+// can never mix made-up organisations into a real register. Servers that
+// start at once on one database take turns through the store (KindTurn,
+// SeedWithPast only): one seeds, the others wait for it and then issue only
+// their own tokens.
 //
 // SeedWithPast, which --demo runs, adds a history: a few hundred incidents
 // of the last three full months and this month so far, so that reports,
@@ -90,6 +93,11 @@ type Cast struct {
 	// Seeded is true when this Seed made the demo, false when it found it
 	// made before and only issued new tokens.
 	Seeded bool
+	// Waited is true when another server seeded the database, or issued
+	// tokens on it, while this one started (SeedWithPast waits for it):
+	// that server's tokens were issued for a start as current as this one,
+	// so they stay valid beside this start's.
+	Waited bool
 	// Imported is the history SeedWithPast imported, nil when it imported
 	// none.
 	Imported *Imported
@@ -126,26 +134,37 @@ func Seed(ctx context.Context, base string, admin *client.ClientWithResponses, o
 // agreements and groups are stored and before today's incidents are
 // registered, so that master numbers and the event log follow time. A
 // database seeded before gets new tokens only, as from Seed.
-func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResponses, past *Past, opts ...client.ClientOption) (*Cast, error) {
-	l, err := admin.ListOrganisationsWithResponse(ctx)
-	if err := check("list the organisations", l, err); err != nil {
+func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResponses, past *Past, opts ...client.ClientOption) (cast *Cast, err error) {
+	found, err := organisations(ctx, admin)
+	if err != nil {
 		return nil, err
 	}
-	cast := &Cast{}
-	found := map[string]itsm.ID{}
-	for _, o := range l.JSON200.Items {
-		switch o.Name {
-		case DeskName, CustomerName, NetworkName, WorkplaceName:
-			found[o.Name] = o.ID
-		default:
-			if o.ID != auth.AdminOrganisation {
-				return nil, ErrNotEmpty
+	cast = &Cast{}
+	var t *turn
+	if past != nil {
+		// Several servers may start on one new database at once: they take
+		// turns, and look again once they hold the turn, since another may
+		// have seeded meanwhile. A register refused above gets no record.
+		if t, cast.Waited, err = takeTurn(ctx, *past); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err = t.release(ctx, err); err != nil {
+				cast = nil
 			}
+		}()
+		if found, err = organisations(ctx, admin); err != nil {
+			return nil, err
 		}
 	}
 	switch len(found) {
 	case 0:
 		cast.Seeded = true
+		if t != nil {
+			if err := t.seeding(ctx); err != nil {
+				return nil, err
+			}
+		}
 		if err := register(ctx, admin, cast); err != nil {
 			return nil, err
 		}
@@ -156,7 +175,7 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 		return nil, &itsm.Error{Code: itsm.CodeConflict,
 			Message: "an earlier demo seeding stopped half way; remove the database file and start again"}
 	}
-	if err := issue(ctx, admin, cast); err != nil {
+	if err := issue(ctx, admin, cast, !cast.Waited); err != nil {
 		return nil, err
 	}
 	if !cast.Seeded {
@@ -169,7 +188,7 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 	if err != nil {
 		return nil, err
 	}
-	if past != nil {
+	if past != nil && !skipHistory {
 		if cast.Imported, err = importHistory(ctx, *past, cast, made); err != nil {
 			return nil, err
 		}
@@ -186,6 +205,27 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 		return nil, err
 	}
 	return cast, nil
+}
+
+// organisations returns the demo's organisations found in the register by
+// name, or ErrNotEmpty if it holds others but the platform administration.
+func organisations(ctx context.Context, admin *client.ClientWithResponses) (map[string]itsm.ID, error) {
+	l, err := admin.ListOrganisationsWithResponse(ctx)
+	if err := check("list the organisations", l, err); err != nil {
+		return nil, err
+	}
+	found := map[string]itsm.ID{}
+	for _, o := range l.JSON200.Items {
+		switch o.Name {
+		case DeskName, CustomerName, NetworkName, WorkplaceName:
+			found[o.Name] = o.ID
+		default:
+			if o.ID != auth.AdminOrganisation {
+				return nil, ErrNotEmpty
+			}
+		}
+	}
+	return found, nil
 }
 
 // register creates the four organisations and grants the rights their
@@ -232,10 +272,10 @@ func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 }
 
 // issue revokes the tokens an earlier start issued, which were printed and
-// may have been copied anywhere, and issues new ones.
-func issue(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
+// may have been copied anywhere, when revoke is true, and issues new ones.
+func issue(ctx context.Context, admin *client.ClientWithResponses, cast *Cast, revoke bool) error {
 	var cursor string
-	for {
+	for revoke {
 		l, err := admin.ListTokensWithResponse(ctx, &api.ListTokensParams{Cursor: cursor})
 		if err := check("list the tokens", l, err); err != nil {
 			return err

@@ -25,7 +25,20 @@ type Past struct {
 	// Now ends the history: every imported event happens before it. Zero
 	// means the time SeedWithPast starts.
 	Now time.Time
+	// Waiting, when not nil, is called once if another server is seeding
+	// the same database, or issuing its tokens on it, when this one
+	// starts, with the time that server began; SeedWithPast then waits
+	// for it (see KindTurn).
+	Waiting func(since time.Time)
+	// Beat is how often a seeding server says it is alive, DefaultBeat
+	// when zero; Wait is the longest this one waits for another,
+	// DefaultWait when zero.
+	Beat, Wait time.Duration
 }
+
+// skipHistory leaves the history out of SeedWithPast, for the tests of
+// what does not depend on it, which the import would slow down.
+var skipHistory bool
 
 // HistoryMonths is the number of full months before the current one that
 // the history covers.

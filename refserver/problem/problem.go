@@ -4,6 +4,7 @@
 package problem
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,6 +60,20 @@ var statuses = map[itsm.Code]int{
 	itsm.CodeUnsupported: http.StatusNotImplemented,
 	itsm.CodeInternal:    http.StatusInternalServerError,
 	CodeUnauthenticated:  http.StatusUnauthorized,
+}
+
+// StatusClientClosed is the status of a request whose client went away
+// before it was answered, in the log and the metrics: HTTP has none, and
+// 499 is the one proxies use. It is no 5xx, so that alerts on 5xx see only
+// the server's own failures.
+const StatusClientClosed = 499
+
+// ClientGone reports whether the client of r went away: it closed its
+// connection or reset its stream, which cancels the request's context. A
+// deadline the server set expires with context.DeadlineExceeded instead,
+// and is the server's doing.
+func ClientGone(r *http.Request) bool {
+	return r != nil && errors.Is(r.Context().Err(), context.Canceled)
 }
 
 // Status returns the HTTP status of an error code.
@@ -123,6 +138,10 @@ func From(r *http.Request, err error) Details {
 	status := Status(code)
 	var ref *refusal
 	switch {
+	case errors.Is(err, context.Canceled) && ClientGone(r):
+		// The store gave up because the client did: no failure of the
+		// server's, and no one reads the answer.
+		status = StatusClientClosed
 	case code == itsm.CodeConflict && errors.Is(err, itsm.ErrStale):
 		// The caller's If-Match named a version that is no longer current.
 		status = http.StatusPreconditionFailed
@@ -142,7 +161,12 @@ func From(r *http.Request, err error) Details {
 		// failure with a cause to hide.
 		detail = e.Text()
 	}
-	d := Details{Type: TypeURI(string(code)), Title: http.StatusText(status), Status: status,
+	title := http.StatusText(status)
+	if status == StatusClientClosed {
+		title = "Client Closed Request"
+		detail = "The client went away before the request was answered."
+	}
+	d := Details{Type: TypeURI(string(code)), Title: title, Status: status,
 		Detail: detail, Code: string(code)}
 	if ref != nil {
 		d.Errors = ref.places
@@ -155,7 +179,8 @@ func From(r *http.Request, err error) Details {
 
 // Write answers the request with the problem of err, logging the server's
 // failures (5xx) with their cause; an operation the server does not offer
-// (501, unsupported) is no failure.
+// (501, unsupported) is no failure, and neither is a request its client
+// abandoned (StatusClientClosed), which the request log tells.
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	d := From(r, err)
 	if d.Status >= 500 && d.Code != string(itsm.CodeUnsupported) && log != nil {

@@ -1,13 +1,17 @@
 package problem_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/problem"
@@ -101,5 +105,49 @@ func TestStatuses(t *testing.T) {
 		if problem.Status(c.code) != c.status && c.code != itsm.CodeInvalid {
 			t.Errorf("Status(%s) = %d, want %d", c.code, problem.Status(c.code), c.status)
 		}
+	}
+}
+
+// TestClientClosed: a store that gave up because the request's client went
+// away answers 499 and logs no failure; the same cancellation while the
+// client waits (the server's own) and a deadline the server set stay 503
+// failures in the log.
+func TestClientClosed(t *testing.T) {
+	gone, leave := context.WithCancel(context.Background())
+	leave()
+	expired, stop := context.WithDeadline(context.Background(), time.Now())
+	defer stop()
+	cancelled := itsm.Wrap(itsm.CodeUnavailable, context.Canceled, "sqlitestore: read")
+	late := itsm.Wrap(itsm.CodeUnavailable, context.DeadlineExceeded, "pgstore: read")
+	for _, c := range []struct {
+		what   string
+		ctx    context.Context
+		err    error
+		status int
+		logged bool
+	}{
+		{"the client went away", gone, cancelled, problem.StatusClientClosed, false},
+		{"the client went away, the error wrapped again", gone, fmt.Errorf("list: %w", cancelled), problem.StatusClientClosed, false},
+		{"the server cancelled while the client waits", context.Background(), cancelled, 503, true},
+		{"the server's deadline passed", expired, late, 503, true},
+		{"the client went away but the store failed of its own", gone, itsm.Errorf(itsm.CodeInternal, "disk I/O error"), 500, true},
+	} {
+		var logs bytes.Buffer
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequestWithContext(c.ctx, http.MethodGet, "/v1/incidents", nil)
+		problem.Write(rec, r, slog.New(slog.NewJSONHandler(&logs, nil)), c.err)
+		var d problem.Details
+		if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != c.status || d.Status != c.status || strings.Contains(d.Detail, "sqlitestore") {
+			t.Errorf("%s: %d %+v, want %d", c.what, rec.Code, d, c.status)
+		}
+		if failed := strings.Contains(logs.String(), `"level":"ERROR"`); failed != c.logged {
+			t.Errorf("%s: logged %q, want an error logged: %v", c.what, logs.String(), c.logged)
+		}
+	}
+	if problem.ClientGone(httptest.NewRequestWithContext(expired, http.MethodGet, "/", nil)) {
+		t.Error("ClientGone holds for a request past the server's deadline")
 	}
 }

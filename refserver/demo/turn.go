@@ -1,0 +1,241 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// KindTurn is the kind of the one record by which the servers that start
+// with --demo on one database take turns: the start that holds it seeds the
+// database, or issues its tokens on one seeded before, while the others
+// wait. It lives beside the demo's data and means nothing to the API.
+const KindTurn = "demo.turn"
+
+// turnID is the ID of the one KindTurn record.
+var turnID = itsm.MustParseID("00000000-0000-7000-8000-00000000de70")
+
+// DefaultBeat is how often the start holding the turn says it is alive,
+// unless Past.Beat says otherwise. A waiting start gives up on a holder it
+// has not heard from for StaleBeats beats.
+const DefaultBeat = 2 * time.Second
+
+// StaleBeats is how many beats a holder may miss before the starts waiting
+// for it take it for stopped.
+const StaleBeats = 5
+
+// DefaultWait is the longest a start waits for another to finish seeding,
+// unless Past.Wait says otherwise: a history import takes seconds, so a
+// holder alive that long is stuck.
+const DefaultWait = 5 * time.Minute
+
+// The states of the turn.
+const (
+	turnHeld = "held"
+	turnFree = "free"
+	// turnFailed is a seeding that failed half way: the database holds a
+	// part of the demo, which no later start can complete.
+	turnFailed = "failed"
+)
+
+// turnBody is the KindTurn record. Its version changes at every beat, which
+// is how waiting starts see the holder alive without comparing clocks of
+// different machines.
+type turnBody struct {
+	State string `json:"state"`
+	// Since is when the holder took the turn, by its clock.
+	Since time.Time `json:"since"`
+	// Seeding is true once the holder found the database empty and began
+	// to seed it.
+	Seeding bool `json:"seeding,omitempty"`
+	// Reason is why a seeding failed.
+	Reason string `json:"reason,omitempty"`
+}
+
+// turn is a start's hold on the KindTurn record while it seeds or issues.
+type turn struct {
+	store itsm.Store
+	stop  chan struct{}
+	beats sync.WaitGroup
+
+	mu      sync.Mutex
+	version int64
+	body    turnBody
+	// lost is why a beat failed: another start took the turn, taking this
+	// one for stopped, or the store failed.
+	lost error
+}
+
+// readTurn returns the KindTurn record, found false when there is none.
+func readTurn(ctx context.Context, store itsm.Store) (body turnBody, version int64, found bool, err error) {
+	err = store.Read(ctx, func(tx itsm.ReadTx) error {
+		rec, err := tx.Get(KindTurn, turnID)
+		if itsm.IsCode(err, itsm.CodeNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found, version = true, rec.Version
+		return json.Unmarshal(rec.Body, &body)
+	})
+	return body, version, found, err
+}
+
+// putTurn writes body over version (0 creates the record) and returns the
+// new version; another start's write in between fails with CodeConflict.
+func putTurn(ctx context.Context, store itsm.Store, version int64, body turnBody) (int64, error) {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return 0, err
+	}
+	var v int64
+	err = store.Write(ctx, func(tx itsm.WriteTx) error {
+		v, err = tx.Put(itsm.Record{Kind: KindTurn, ID: turnID, Version: version, Body: raw})
+		return err
+	})
+	return v, err
+}
+
+// takeTurn waits until no other start holds the turn and takes it. waited
+// says that another start held it meanwhile: that start seeded the database
+// or issued tokens at the same time as this one, so its tokens are no
+// earlier start's. A seeding that failed, one whose server stopped
+// reporting and one that outlasts past.Wait are errors that say so.
+func takeTurn(ctx context.Context, past Past) (t *turn, waited bool, err error) {
+	beat, wait := past.Beat, past.Wait
+	if beat <= 0 {
+		beat = DefaultBeat
+	}
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	began := time.Now()
+	var (
+		seen   int64 = -1
+		seenAt time.Time
+	)
+	for {
+		body, version, found, err := readTurn(ctx, past.Store)
+		if err != nil {
+			return nil, waited, fmt.Errorf("demo: read whether another server is seeding: %w", err)
+		}
+		free := !found || body.State == turnFree
+		switch {
+		case found && body.State == turnFailed:
+			return nil, waited, itsm.Errorf(itsm.CodeConflict,
+				"the demo seeding that began at %s failed half way (%s); remove the database file and start again",
+				body.Since.Format(time.RFC3339), body.Reason)
+		case !free && version != seen:
+			seen, seenAt = version, time.Now()
+			if !waited {
+				waited = true
+				if past.Waiting != nil {
+					past.Waiting(body.Since)
+				}
+			}
+		case !free && time.Since(seenAt) >= StaleBeats*beat:
+			if body.Seeding {
+				return nil, waited, itsm.Errorf(itsm.CodeConflict,
+					"the demo seeding that began at %s stopped half way: its server has not reported for %s; remove the database file and start again",
+					body.Since.Format(time.RFC3339), (StaleBeats * beat).String())
+			}
+			// A start that was only issuing tokens on a seeded database
+			// stopped: nothing is half made, and this one goes on.
+			free = true
+		}
+		if free {
+			mine := turnBody{State: turnHeld, Since: time.Now().UTC()}
+			v, err := putTurn(ctx, past.Store, version, mine)
+			if itsm.IsCode(err, itsm.CodeConflict) {
+				// Another start took it first.
+				continue
+			}
+			if err != nil {
+				return nil, waited, fmt.Errorf("demo: take the turn to seed: %w", err)
+			}
+			t := &turn{store: past.Store, stop: make(chan struct{}), version: v, body: mine}
+			t.beats.Add(1)
+			go t.beat(ctx, beat)
+			return t, waited, nil
+		}
+		if time.Since(began) >= wait {
+			return nil, waited, itsm.Errorf(itsm.CodeUnavailable,
+				"another server has been seeding this database since %s and has not finished within %s; start this one again when it has",
+				body.Since.Format(time.RFC3339), wait.String())
+		}
+		select {
+		case <-ctx.Done():
+			return nil, waited, ctx.Err()
+		case <-time.After(beat / 2):
+		}
+	}
+}
+
+// beat writes the turn every interval until stop is closed, so that the
+// starts waiting see this one alive.
+func (t *turn) beat(ctx context.Context, interval time.Duration) {
+	defer t.beats.Done()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+			if err := t.update(ctx, func(*turnBody) {}); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// update changes the turn's record with change, unless a beat failed.
+func (t *turn) update(ctx context.Context, change func(*turnBody)) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lost != nil {
+		return t.lost
+	}
+	body := t.body
+	change(&body)
+	v, err := putTurn(ctx, t.store, t.version, body)
+	if err != nil {
+		t.lost = err
+		return err
+	}
+	t.version, t.body = v, body
+	return nil
+}
+
+// seeding records that this start found the database empty and seeds it,
+// so that a start waiting for it knows a part of the demo is made if it
+// stops.
+func (t *turn) seeding(ctx context.Context) error {
+	return t.update(ctx, func(b *turnBody) { b.Seeding = true })
+}
+
+// release gives the turn back, or, when a seeding failed with err, leaves
+// the database marked as half made for the starts that come after. The
+// release is written even when ctx is cancelled, as after an interrupt.
+func (t *turn) release(ctx context.Context, err error) error {
+	close(t.stop)
+	t.beats.Wait()
+	ctx = context.WithoutCancel(ctx)
+	werr := t.update(ctx, func(b *turnBody) {
+		if err != nil && b.Seeding {
+			b.State, b.Reason = turnFailed, err.Error()
+			return
+		}
+		*b = turnBody{State: turnFree, Since: b.Since}
+	})
+	if werr != nil {
+		werr = fmt.Errorf("demo: give the turn to seed back: %w", werr)
+	}
+	return errors.Join(err, werr)
+}
