@@ -1545,16 +1545,19 @@ type GetGroupQueueParams struct {
 
 // GetReportParams defines parameters for GetReport.
 type GetReportParams struct {
-	// From The start of the period, included.
-	From time.Time `form:"from" json:"from"`
+	// Month The period as a calendar month of zone (UTC when zone is absent), such as 2026-11; give either month or both from and to.
+	Month Month `form:"month,omitempty" json:"month,omitempty,omitzero"`
 
-	// To The end of the period, excluded.
-	To time.Time `form:"to" json:"to"`
+	// From The start of the period, included; with to, instead of month.
+	From time.Time `form:"from,omitempty" json:"from,omitempty,omitzero"`
+
+	// To The end of the period, excluded; with from, instead of month.
+	To time.Time `form:"to,omitempty" json:"to,omitempty,omitzero"`
 
 	// Previous The number of periods of the same calendar length before this one that make the trend.
 	Previous int `form:"previous,omitempty" json:"previous,omitempty,omitzero"`
 
-	// Zone The IANA time zone whose calendar the period is in, such as Europe/Stockholm - from and to are read in it, the trend steps by its months and days, and the report keeps its name (zone) so that a month across a change of daylight saving time is still a month. The offsets of from and to when absent.
+	// Zone The IANA time zone whose calendar the period is in, such as Europe/Stockholm - month is a month of it, from and to (instants, kept as sent) are shown in it, the trend steps by its months and days, and the report keeps its name (zone) so that a month across a change of daylight saving time is still a month. When absent, UTC for month and the offsets of from and to.
 	Zone Zone `form:"zone,omitempty" json:"zone,omitempty,omitzero"`
 
 	// Agreement Report on the agreements with these names only, of each desk the caller sees (a name is unique per desk, so a platform administrator's name may select several desks' agreements, told apart by their desk); all of the caller's when absent.
@@ -4383,9 +4386,22 @@ func (siw *ServerInterfaceWrapper) GetReport(w http.ResponseWriter, r *http.Requ
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetReportParams
 
-	// ------------- Required query parameter "from" -------------
+	// ------------- Optional query parameter "month" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "month", r.URL.Query(), &params.Month, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "month"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "month", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -4396,9 +4412,9 @@ func (siw *ServerInterfaceWrapper) GetReport(w http.ResponseWriter, r *http.Requ
 		return
 	}
 
-	// ------------- Required query parameter "to" -------------
+	// ------------- Optional query parameter "to" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {

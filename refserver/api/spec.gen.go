@@ -2083,17 +2083,20 @@ paths:
         resolved none a null first_contact_rate and reopen_rate; a metric
         whose clocks none stopped has a null mean, median and p90.
       parameters:
+        - name: month
+          in: query
+          description: The period as a calendar month of zone (UTC when zone is absent), such as 2026-11; give either month or both from and to.
+          schema:
+            $ref: '#/components/schemas/Month'
         - name: from
           in: query
-          required: true
-          description: The start of the period, included.
+          description: The start of the period, included; with to, instead of month.
           schema:
             type: string
             format: date-time
         - name: to
           in: query
-          required: true
-          description: The end of the period, excluded.
+          description: The end of the period, excluded; with from, instead of month.
           schema:
             type: string
             format: date-time
@@ -2106,7 +2109,7 @@ paths:
             maximum: 36
         - name: zone
           in: query
-          description: The IANA time zone whose calendar the period is in, such as Europe/Stockholm - from and to are read in it, the trend steps by its months and days, and the report keeps its name (zone) so that a month across a change of daylight saving time is still a month. The offsets of from and to when absent.
+          description: The IANA time zone whose calendar the period is in, such as Europe/Stockholm - month is a month of it, from and to (instants, kept as sent) are shown in it, the trend steps by its months and days, and the report keeps its name (zone) so that a month across a change of daylight saving time is still a month. When absent, UTC for month and the offsets of from and to.
           schema:
             $ref: '#/components/schemas/Zone'
         - name: agreement

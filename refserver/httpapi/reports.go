@@ -132,18 +132,9 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 		return nil, err
 	}
 	p := req.Params
-	if p.Zone != "" {
-		// The period's calendar: its months and days, and the names the
-		// report keeps, are the zone's, not the offsets'.
-		loc, err := location(string(p.Zone))
-		if err != nil {
-			return nil, err
-		}
-		p.From, p.To = p.From.In(loc), p.To.In(loc)
-	}
-	if !p.From.Before(p.To) {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "the period from %s to %s is empty: from must be before to",
-			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
+	period, err := reportPeriod(p)
+	if err != nil {
+		return nil, err
 	}
 	sees, err := a.agreementView(ctx, who)
 	if err != nil {
@@ -170,7 +161,7 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 	if err != nil {
 		return nil, err
 	}
-	spec := report.Spec{Period: report.Period{From: p.From, To: p.To}, Previous: p.Previous, Agreements: ags, Names: names,
+	spec := report.Spec{Period: period, Previous: p.Previous, Agreements: ags, Names: names,
 		Groups: groupsOf, Now: a.clock.Now()}
 	rep, err := report.Compute(spec, a.svc.Tickets(ctx, who, spec.Span()))
 	if err != nil {
@@ -228,6 +219,35 @@ func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incide
 			}
 		})
 	}
+}
+
+// reportPeriod is the period a report's parameters name: a month of the
+// zone, or from and to shown in the zone.
+func reportPeriod(p api.GetReportParams) (report.Period, error) {
+	switch {
+	case p.Month != "" && (!p.From.IsZero() || !p.To.IsZero()):
+		return report.Period{}, itsm.Errorf(itsm.CodeInvalid, "give either month or from and to, not both")
+	case p.Month != "":
+		return month(string(p.Month), string(p.Zone))
+	case p.From.IsZero() || p.To.IsZero():
+		return report.Period{}, itsm.Errorf(itsm.CodeInvalid,
+			"a report needs its period: month, such as 2026-11, or both from and to, such as 2026-11-01T00:00:00+01:00 and 2026-12-01T00:00:00+01:00")
+	}
+	from, to := p.From, p.To
+	if p.Zone != "" {
+		// The period's calendar: its months and days, and the names the
+		// report keeps, are the zone's, not the offsets'.
+		loc, err := location(string(p.Zone))
+		if err != nil {
+			return report.Period{}, err
+		}
+		from, to = from.In(loc), to.In(loc)
+	}
+	if !from.Before(to) {
+		return report.Period{}, itsm.Errorf(itsm.CodeInvalid, "the period from %s to %s is empty: from must be before to",
+			from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return report.Period{From: from, To: to}, nil
 }
 
 // followUps returns the follow-up service and the authenticated actor, or

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/google/go-cmp/cmp"
 
 	spocchain "github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
@@ -700,5 +701,61 @@ func TestReportPerGroup(t *testing.T) {
 	r = l.getReport(l.agent, api.ReportFormatHTML)
 	if page := string(r.Body); !strings.Contains(page, "By group") || !strings.Contains(page, "Wifi (Network Supplier)") {
 		t.Errorf("the page lacks the groups:\n%.400s", page)
+	}
+}
+
+// TestReportOfAMonth: month names the period as from and to do, in the
+// zone (UTC without one); a period given both ways, or not at all, is
+// refused with a sentence that says how to give it.
+func TestReportOfAMonth(t *testing.T) {
+	l := newLedger(t, monday)
+	l.settle()
+	l.clock.Advance(40 * 24 * time.Hour)
+	get := func(p api.GetReportParams) *client.GetReportResponse {
+		t.Helper()
+		r, err := l.agent.GetReportWithResponse(l.ctx, &p, dropZeros)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	stockholm, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		month, zone string
+		want        report.Period
+	}{
+		{"2026-11", "", november},
+		{"2026-11", "Europe/Stockholm", report.Month(2026, time.November, stockholm)},
+	} {
+		byMonth := get(api.GetReportParams{Month: c.month, Zone: c.zone})
+		byTimes := get(api.GetReportParams{From: c.want.From, To: c.want.To, Zone: c.zone})
+		if byMonth.JSON200 == nil || byTimes.JSON200 == nil {
+			t.Fatalf("%s in %q: %s / %s", c.month, c.zone, body(byMonth), body(byTimes))
+		}
+		got := byMonth.JSON200.Period
+		if !got.From.Equal(c.want.From) || !got.To.Equal(c.want.To) {
+			t.Errorf("%s in %q: period %v, want %v", c.month, c.zone, got, c.want)
+		}
+		if diff := cmp.Diff(byTimes.JSON200, byMonth.JSON200); diff != "" {
+			t.Errorf("%s in %q: the report by month differs from the one by from and to (-times +month):\n%s", c.month, c.zone, diff)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		p    api.GetReportParams
+		want string
+	}{
+		{"both", api.GetReportParams{Month: "2026-11", From: november.From, To: november.To}, "either month or from and to"},
+		{"neither", api.GetReportParams{}, "month, such as 2026-11, or both from and to"},
+		{"from alone", api.GetReportParams{From: november.From}, "or both from and to"},
+		{"not a month", api.GetReportParams{Month: "2026-13"}, "month"},
+	} {
+		r := get(c.p)
+		if p := r.ApplicationProblemJSON400; p == nil || !strings.Contains(p.Detail, c.want) {
+			t.Errorf("%s: %s, want 400 saying %q", c.name, body(r), c.want)
+		}
 	}
 }
