@@ -1,0 +1,219 @@
+package webhook_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spoc-itsm/spoc/internal/asynctest"
+	"github.com/spoc-itsm/spoc/internal/backendtest"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/netguard"
+	"github.com/spoc-itsm/spoc/refserver/webhook"
+)
+
+// replicaStore is one replica's way to the shared database. The test cuts
+// it (the replica crashed, or lost its network: everything fails) or
+// freezes its writes (the process is paused, or its database connection
+// hangs: they wait). It counts the events its read transactions return,
+// which is what the dispatchers' cost grows with.
+type replicaStore struct {
+	itsm.Store
+	cut    atomic.Bool
+	frozen sync.RWMutex // held by the test while writes wait
+	events atomic.Int64
+}
+
+func (s *replicaStore) Read(ctx context.Context, fn func(itsm.ReadTx) error) error {
+	if s.cut.Load() {
+		return itsm.Errorf(itsm.CodeUnavailable, "the replica is cut off")
+	}
+	return s.Store.Read(ctx, func(tx itsm.ReadTx) error { return fn(countingTx{tx, &s.events}) })
+}
+
+func (s *replicaStore) Write(ctx context.Context, fn func(itsm.WriteTx) error) error {
+	s.frozen.RLock()
+	defer s.frozen.RUnlock()
+	if s.cut.Load() {
+		return itsm.Errorf(itsm.CodeUnavailable, "the replica is cut off")
+	}
+	return s.Store.Write(ctx, fn)
+}
+
+// Close leaves the database to the test's cleanup, which closes it once
+// (memstore hands every replica the same store).
+func (s *replicaStore) Close() error { return nil }
+
+type countingTx struct {
+	itsm.ReadTx
+	n *atomic.Int64
+}
+
+func (tx countingTx) Events(after int64, limit int) ([]itsm.Event, error) {
+	evs, err := tx.ReadTx.Events(after, limit)
+	tx.n.Add(int64(len(evs)))
+	return evs, err
+}
+
+// replica is one server process's webhook service and dispatcher.
+type replica struct {
+	store *replicaStore
+	svc   *webhook.Service
+	disp  *webhook.Dispatcher
+	stop  func()
+	done  chan error
+
+	mu       sync.Mutex
+	attempts []webhook.Attempt
+}
+
+func (r *replica) attempted() []webhook.Attempt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.attempts)
+}
+
+// startReplicas starts n replicas on db, each with a store of its own, on
+// the system clock: a lease is about real time passing.
+func startReplicas(t *testing.T, db backendtest.Database, n int, o webhook.Options) []*replica {
+	t.Helper()
+	rs := make([]*replica, n)
+	for i := range rs {
+		r := &replica{store: &replicaStore{Store: db(t)}, done: make(chan error, 1)}
+		var err error
+		r.svc, err = webhook.New(webhook.Config{Store: r.store, Clock: itsm.SystemClock{},
+			Destinations: netguard.Policy{}.With(netguard.MustParse(netguard.Loopback)),
+			Visible:      func(_ context.Context, _ itsm.ID, ev itsm.Event) (itsm.Event, bool, error) { return ev, true, nil },
+			Observe: func(a webhook.Attempt) {
+				r.mu.Lock()
+				defer r.mu.Unlock()
+				r.attempts = append(r.attempts, a)
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.disp, err = webhook.NewDispatcher(r.svc, o); err != nil {
+			t.Fatal(err)
+		}
+		rs[i] = r
+	}
+	for _, r := range rs {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { r.done <- r.disp.Run(ctx) }()
+		var once sync.Once
+		r.stop = func() {
+			once.Do(func() {
+				cancel()
+				select {
+				case err := <-r.done:
+					if err != nil {
+						t.Errorf("Run: %v", err)
+					}
+				case <-time.After(asynctest.Failsafe):
+					t.Errorf("Run did not return %s after it was stopped", asynctest.Failsafe)
+				}
+			})
+		}
+		t.Cleanup(r.stop)
+	}
+	return rs
+}
+
+// TestReplicasDeliverOnceAndFailOver: three dispatchers on one database,
+// each with a store of its own as three server processes have, deliver
+// every event exactly once and in log order, all of them through one
+// replica; the others read no event. When that replica dies in the middle
+// of a request, another one takes over within the lease time, sends the
+// interrupted event again (the only repeat) and continues in order.
+func TestReplicasDeliverOnceAndFailOver(t *testing.T) {
+	for name, database := range backendtest.Databases("spoc_webhook_") {
+		t.Run(name, func(t *testing.T) {
+			db := database(t)
+			rs := startReplicas(t, db, 3, webhook.Options{PollInterval: 20 * time.Millisecond, LeaseTime: 2 * time.Second})
+			rc := newReceiver(t, itsm.SystemClock{})
+			c, err := rs[0].svc.Create(context.Background(), agentA, webhook.Spec{URL: rc.url()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc.setSecret(c.Secret)
+
+			const k = 6 // the event the holder dies sending
+			var subjects []itsm.Event
+			for range 3 {
+				subjects = append(subjects, numbered(4, "incident.changed", itsm.NewID())...)
+			}
+			first := appendEvents(t, rs[1].store, subjects...)
+			rs[0].disp.Notify()
+			held, resume := make(chan struct{}), make(chan struct{})
+			rc.setAnswer(func(r *http.Request, p webhook.Payload, nth int) (int, string) {
+				if p.Seq == first[k-1].Seq && nth == 1 {
+					close(held)
+					<-resume
+				}
+				return http.StatusOK, ""
+			})
+			select {
+			case <-held:
+			case <-time.After(asynctest.Failsafe):
+				t.Fatalf("event %d did not arrive; arrivals %v", k, rc.seqs())
+			}
+			// The holder is the replica that delivered the events
+			// before: it dies, its answer lost.
+			var holder *replica
+			for _, r := range rs {
+				if len(r.attempted()) > 0 {
+					if holder != nil {
+						t.Fatal("two replicas delivered before the failover")
+					}
+					holder = r
+				}
+			}
+			if holder == nil {
+				t.Fatal("no replica recorded a delivery")
+			}
+			holder.store.cut.Store(true)
+			holder.stop()
+			close(resume)
+
+			more := appendEvents(t, survivor(rs, holder).store, numbered(4, "incident.changed", itsm.NewID())...)
+			all := slices.Concat(first, more)
+			asynctest.Eventually(t, "every event after the failover", func() bool { return len(rc.distinct()) == len(all) })
+
+			want := slices.Concat(seqsOf(first[:k]), seqsOf(first[k-1:]), seqsOf(more))
+			if d := cmp.Diff(want, rc.seqs()); d != "" {
+				t.Errorf("arrivals (-want +got): the interrupted event once more, the rest once, in order:\n%s", d)
+			}
+			var delivered []*replica
+			for _, r := range rs {
+				if r != holder && len(r.attempted()) > 0 {
+					delivered = append(delivered, r)
+				}
+			}
+			if len(delivered) != 1 {
+				t.Fatalf("%d replicas delivered after the failover, want 1", len(delivered))
+			}
+			for _, r := range rs {
+				if r != holder && r != delivered[0] {
+					if n := r.store.events.Load(); n != 0 {
+						t.Errorf("the replica that never delivered read %d events of the log, want none", n)
+					}
+				}
+			}
+		})
+	}
+}
+
+// survivor returns a replica of rs other than dead.
+func survivor(rs []*replica, dead *replica) *replica {
+	for _, r := range rs {
+		if r != dead {
+			return r
+		}
+	}
+	return nil
+}
