@@ -26,7 +26,9 @@ type replicaStore struct {
 	itsm.Store
 	cut    atomic.Bool
 	frozen sync.RWMutex // held by the test while writes wait
-	events atomic.Int64
+	// waiting counts the writes begun and not yet let through.
+	waiting atomic.Int64
+	events  atomic.Int64
 }
 
 func (s *replicaStore) Read(ctx context.Context, fn func(itsm.ReadTx) error) error {
@@ -37,7 +39,9 @@ func (s *replicaStore) Read(ctx context.Context, fn func(itsm.ReadTx) error) err
 }
 
 func (s *replicaStore) Write(ctx context.Context, fn func(itsm.WriteTx) error) error {
+	s.waiting.Add(1)
 	s.frozen.RLock()
+	s.waiting.Add(-1)
 	defer s.frozen.RUnlock()
 	if s.cut.Load() {
 		return itsm.Errorf(itsm.CodeUnavailable, "the replica is cut off")
@@ -147,16 +151,18 @@ func TestReplicasDeliverOnceAndFailOver(t *testing.T) {
 			for range 3 {
 				subjects = append(subjects, numbered(4, "incident.changed", itsm.NewID())...)
 			}
-			first := appendEvents(t, rs[1].store, subjects...)
-			rs[0].disp.Notify()
+			stalled := itsm.NewID()
+			subjects[k-1].ID = stalled
 			held, resume := make(chan struct{}), make(chan struct{})
 			rc.setAnswer(func(r *http.Request, p webhook.Payload, nth int) (int, string) {
-				if p.Seq == first[k-1].Seq && nth == 1 {
+				if p.ID == stalled && nth == 1 {
 					close(held)
 					<-resume
 				}
 				return http.StatusOK, ""
 			})
+			first := appendEvents(t, rs[1].store, subjects...)
+			rs[0].disp.Notify()
 			select {
 			case <-held:
 			case <-time.After(asynctest.Failsafe):
@@ -216,4 +222,75 @@ func survivor(rs []*replica, dead *replica) *replica {
 		}
 	}
 	return nil
+}
+
+// TestStalledHolderIsFenced: a holder whose writes hang (a paused process,
+// a stuck connection) past its lease, in the middle of a request, loses the
+// lease to another replica, which sends the event again and records that
+// its receiver failed. When the stalled holder's answer is finally
+// recorded, it changes nothing: the subscription carries the new holder's
+// term, and the old term may no longer move its cursor or clear the new
+// holder's failure.
+func TestStalledHolderIsFenced(t *testing.T) {
+	for name, database := range backendtest.Databases("spoc_webhook_") {
+		t.Run(name, func(t *testing.T) {
+			rs := startReplicas(t, database(t), 2, webhook.Options{PollInterval: 10 * time.Millisecond,
+				LeaseTime: 300 * time.Millisecond, Backoff: webhook.Backoff{Base: time.Hour, Max: time.Hour, Jitter: -1}})
+			rc := newReceiver(t, itsm.SystemClock{})
+			c, err := rs[0].svc.Create(context.Background(), agentA, webhook.Spec{URL: rc.url()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc.setSecret(c.Secret)
+			evs := numbered(3, "incident.changed", itsm.NewID())
+			evs[1].ID = itsm.NewID()
+			held, resume := make(chan struct{}), make(chan struct{})
+			rc.setAnswer(func(_ *http.Request, p webhook.Payload, nth int) (int, string) {
+				switch {
+				case p.ID != evs[1].ID:
+				case nth == 1:
+					close(held)
+					<-resume
+				default:
+					return http.StatusServiceUnavailable, ""
+				}
+				return http.StatusOK, ""
+			})
+			evs = appendEvents(t, rs[0].store, evs...)
+			stalled := evs[1].Seq
+			rs[0].disp.Notify()
+			select {
+			case <-held:
+			case <-time.After(asynctest.Failsafe):
+				t.Fatalf("event %d did not arrive; arrivals %v", stalled, rc.seqs())
+			}
+			a, b := rs[0], rs[1]
+			if len(a.attempted()) == 0 {
+				a, b = b, a
+			}
+			a.store.frozen.Lock()
+			asynctest.Eventually(t, "the other replica's failed attempt", func() bool { return len(b.attempted()) == 1 })
+			// The answer comes while the holder still stalls, so that
+			// it records the answer before it learns that it lost the
+			// lease (which cancels a request still waiting): two writes
+			// wait, the renewal and the answer's.
+			close(resume)
+			asynctest.Eventually(t, "the stalled holder recording the answer", func() bool { return a.store.waiting.Load() == 2 })
+			a.store.frozen.Unlock()
+			asynctest.Eventually(t, "the stalled holder's answer recorded", func() bool { return len(a.attempted()) == 2 })
+
+			got, err := b.svc.Get(context.Background(), agentA, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := got.Delivery
+			if d.Cursor != evs[0].Seq || d.Failing != stalled || d.Attempts != 1 || d.LastStatus != http.StatusServiceUnavailable {
+				t.Errorf("delivery after the stalled holder's answer %+v, want the new holder's: cursor %d, event %d failing once with 503",
+					d, evs[0].Seq, stalled)
+			}
+			if o := b.attempted()[0]; o.Seq != stalled || o.Outcome != webhook.OutcomeFailed {
+				t.Errorf("the new holder's attempt %+v", o)
+			}
+		})
+	}
 }
