@@ -106,8 +106,8 @@ type Options struct {
 }
 
 // Dispatcher delivers the event log to the active subscriptions of a
-// Service. Start one per process with Run; see the package documentation
-// for what several processes do.
+// Service. Start one per process with Run: of several on one database, the
+// one that holds the lease delivers (see the package documentation).
 type Dispatcher struct {
 	svc     *Service
 	o       Options
@@ -172,7 +172,9 @@ func NewDispatcher(svc *Service, o Options) (*Dispatcher, error) {
 // poll; the server calls it after committing events. It never blocks. While
 // no subscription is active it is ignored until one is made or changed
 // through the Service, so that a server nobody subscribed to pays nothing
-// for it; one made by another process is found at the next poll.
+// for it; one made by another process is found at the next poll. While
+// another replica holds the lease it is ignored too: that replica finds the
+// events at its next poll.
 func (d *Dispatcher) Notify() {
 	select {
 	case d.nudge <- struct{}{}:
