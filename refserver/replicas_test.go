@@ -62,7 +62,7 @@ type replicaServer struct {
 }
 
 // startReplica starts a replica on db whose webhooks may reach loopback.
-func startReplica(t *testing.T, db backendtest.Database, o webhook.Options) *replicaServer {
+func startReplica(t testing.TB, db backendtest.Database, o webhook.Options) *replicaServer {
 	t.Helper()
 	ctx := context.Background()
 	store := &cutStore{Store: db(t)}
