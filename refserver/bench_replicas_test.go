@@ -128,7 +128,8 @@ func newReplicaWorld(b *testing.B, n int) *replicaWorld {
 	for range n {
 		rs = append(rs, startReplica(b, db, webhook.Options{PollInterval: 50 * time.Millisecond}))
 	}
-	w := &replicaWorld{client: newBenchClient(replicaClients), received: map[string]bool{}}
+	// Each client may keep a connection to every replica.
+	w := &replicaWorld{client: newBenchClient(replicaClients * n), received: map[string]bool{}}
 	for _, r := range rs {
 		w.bases = append(w.bases, r.base)
 	}
@@ -193,5 +194,5 @@ func (w *replicaWorld) register() func() error {
 // The clients of BenchmarkReplicas, and the registrations of a turn.
 const (
 	replicaClients = 12
-	replicaChunk   = 60
+	replicaChunk   = 200
 )
