@@ -10,20 +10,20 @@ import (
 )
 
 // KindLease is the kind of the one record that says which Dispatcher
-// delivers: the lease. Its ID is LeaseID.
+// delivers: the lease (see the package documentation).
 const KindLease = "webhook_lease"
 
-// LeaseID is the ID of the lease record.
-var LeaseID = itsm.MustParseID("00000000-0000-7000-8000-00000000001e")
+// leaseID is the ID of the lease record, the same in every database.
+var leaseID = itsm.MustParseID("00000000-0000-7000-8000-00000000001e")
 
 // DefaultLeaseTime is Options.LeaseTime when it is 0: a crashed holder's
 // subscriptions are taken over about this long (plus a poll interval) after
 // its last renewal.
 const DefaultLeaseTime = 5 * time.Second
 
-// Lease is the body of the lease record: which Dispatcher delivers every
+// leaseBody is the lease record's: which Dispatcher delivers every
 // subscription, and in which term.
-type Lease struct {
+type leaseBody struct {
 	// Holder is the Dispatcher's replica ID (a new one each Run); zero
 	// when the lease was given back.
 	Holder itsm.ID `json:"holder,omitzero"`
@@ -63,27 +63,27 @@ type tenure struct {
 	since time.Time
 }
 
-func leaseRecord(l Lease, version int64) (itsm.Record, error) {
+func leaseRecord(l leaseBody, version int64) (itsm.Record, error) {
 	body, err := json.Marshal(l)
 	if err != nil {
 		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "webhook: encode the lease")
 	}
-	return itsm.Record{Kind: KindLease, ID: LeaseID, Version: version, Body: body}, nil
+	return itsm.Record{Kind: KindLease, ID: leaseID, Version: version, Body: body}, nil
 }
 
 // readLease returns the lease and its record's version; version 0 when no
 // Dispatcher ever took it.
-func readLease(tx itsm.ReadTx) (Lease, int64, error) {
-	r, err := tx.Get(KindLease, LeaseID)
+func readLease(tx itsm.ReadTx) (leaseBody, int64, error) {
+	r, err := tx.Get(KindLease, leaseID)
 	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return Lease{}, 0, nil
+		return leaseBody{}, 0, nil
 	}
 	if err != nil {
-		return Lease{}, 0, err
+		return leaseBody{}, 0, err
 	}
-	var l Lease
+	var l leaseBody
 	if err := json.Unmarshal(r.Body, &l); err != nil {
-		return Lease{}, 0, itsm.Wrap(itsm.CodeInternal, err, "webhook: decode the lease")
+		return leaseBody{}, 0, itsm.Wrap(itsm.CodeInternal, err, "webhook: decode the lease")
 	}
 	return l, r.Version, nil
 }
@@ -102,7 +102,7 @@ func (d *Dispatcher) renewEvery() time.Duration { return d.o.LeaseTime / 3 }
 func (d *Dispatcher) contend(ctx context.Context, now time.Time) (other bool, expires time.Time, err error) {
 	l := &d.lease
 	var (
-		cur     Lease
+		cur     leaseBody
 		version int64
 		active  bool
 	)
@@ -135,7 +135,7 @@ func (d *Dispatcher) contend(ctx context.Context, now time.Time) (other bool, ex
 	if !active {
 		return false, time.Time{}, nil
 	}
-	next := Lease{Holder: d.replica, Term: cur.Term + 1, Renewed: now.UTC()}
+	next := leaseBody{Holder: d.replica, Term: cur.Term + 1, Renewed: now.UTC()}
 	err = d.svc.store.Write(ctx, func(tx itsm.WriteTx) error {
 		// Taken only if nobody wrote it since it was judged free.
 		_, v, err := readLease(tx)
