@@ -243,11 +243,12 @@ func TestStalledHolderIsFenced(t *testing.T) {
 			}
 			rc.setSecret(c.Secret)
 			evs := numbered(3, "incident.changed", itsm.NewID())
-			evs[1].ID = itsm.NewID()
+			id := itsm.NewID()
+			evs[1].ID = id
 			held, resume := make(chan struct{}), make(chan struct{})
 			rc.setAnswer(func(_ *http.Request, p webhook.Payload, nth int) (int, string) {
 				switch {
-				case p.ID != evs[1].ID:
+				case p.ID != id:
 				case nth == 1:
 					close(held)
 					<-resume
