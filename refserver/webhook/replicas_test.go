@@ -295,3 +295,34 @@ func TestStalledHolderIsFenced(t *testing.T) {
 		})
 	}
 }
+
+// TestStoppedHolderHandsOver: a holder that stops gives the lease back, so
+// that another replica delivers at once rather than after the lease time,
+// here an hour.
+func TestStoppedHolderHandsOver(t *testing.T) {
+	for name, database := range backendtest.Databases("spoc_webhook_") {
+		t.Run(name, func(t *testing.T) {
+			rs := startReplicas(t, database(t), 2, webhook.Options{PollInterval: 10 * time.Millisecond, LeaseTime: time.Hour})
+			rc := newReceiver(t, itsm.SystemClock{})
+			c, err := rs[0].svc.Create(context.Background(), agentA, webhook.Spec{URL: rc.url()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc.setSecret(c.Secret)
+			first := appendEvents(t, rs[0].store, event("incident.changed", itsm.NewID(), `{}`))
+			asynctest.Eventually(t, "the first event recorded", func() bool {
+				return len(rs[0].attempted())+len(rs[1].attempted()) == 1
+			})
+			holder, other := rs[0], rs[1]
+			if len(holder.attempted()) == 0 {
+				holder, other = other, holder
+			}
+			holder.stop()
+			second := appendEvents(t, other.store, event("incident.changed", itsm.NewID(), `{}`))
+			asynctest.Eventually(t, "the other replica's delivery", func() bool { return len(other.attempted()) == 1 })
+			if d := cmp.Diff(seqsOf(slices.Concat(first, second)), rc.seqs()); d != "" {
+				t.Errorf("arrivals (-want +got):\n%s", d)
+			}
+		})
+	}
+}
