@@ -516,60 +516,71 @@ func (d *Dispatcher) pass(ctx context.Context, id itsm.ID, term int64) error {
 func (d *Dispatcher) settle(ctx context.Context, id itsm.ID, term, passed int64, ev itsm.Event, f *failure) (*stored, Outcome, error) {
 	var outcome Outcome
 	st, err := d.svc.change(ctx, id, func(tx itsm.WriteTx, st *stored) (bool, error) {
-		if st.Term != term {
+		if st.Term > term {
 			return false, errLeaseLost
 		}
-		outcome = OutcomeDelivered
-		if f != nil {
-			outcome = OutcomeFailed
-		}
-		dv := &st.Delivery
-		write := false
-		now := d.svc.clock.Now().UTC()
-		done := func(seq int64) {
-			dv.Cursor = seq
-			if dv.Failing <= seq {
-				dv.Failing, dv.Attempts, dv.NextAttempt = 0, 0, time.Time{}
-			}
-			write = true
-		}
-		if passed > dv.Cursor {
-			done(passed)
-		}
-		if ev.Seq == 0 || ev.Seq <= dv.Cursor {
-			return write, nil
-		}
-		if f == nil {
-			done(ev.Seq)
-			dv.Delivered = now
-			return true, nil
-		}
-		if dv.Failing == ev.Seq {
-			dv.Attempts++
-		} else {
-			dv.Failing, dv.Attempts = ev.Seq, 1
-		}
-		dv.LastFailure, dv.LastStatus, dv.LastError = now, f.status, f.public
-		if dv.Attempts < d.o.MaxAttempts {
-			wait := d.o.Backoff.Delay(dv.Attempts, d.o.Rand())
-			if f.retryAfter > wait {
-				wait = min(f.retryAfter, d.o.Backoff.Max)
-			}
-			dv.NextAttempt = now.Add(wait)
-			return true, nil
-		}
-		dl := &DeadLetter{ID: itsm.NewID(), Subscription: id, Seq: ev.Seq, Event: ev.ID, Type: ev.Type,
-			Attempts: dv.Attempts, Status: f.status, Error: f.public, Dead: now, LastAttempt: now}
-		rec, err := deadLetterRecord(dl)
-		if err != nil {
-			return false, err
-		}
-		if _, err := tx.Put(rec); err != nil {
-			return false, err
-		}
-		done(ev.Seq)
-		outcome = OutcomeDeadLettered
-		return true, nil
+		// An earlier term here means that a server of a version without
+		// leases wrote the subscription (a rolling upgrade): claimed again.
+		claim := st.Term < term
+		st.Term = term
+		write, err := d.record(tx, st, passed, ev, f, &outcome)
+		return write || claim, err
 	})
 	return st, outcome, err
+}
+
+// record is settle's change of the subscription; it reports whether st
+// changed and says what became of ev in outcome.
+func (d *Dispatcher) record(tx itsm.WriteTx, st *stored, passed int64, ev itsm.Event, f *failure, outcome *Outcome) (bool, error) {
+	*outcome = OutcomeDelivered
+	if f != nil {
+		*outcome = OutcomeFailed
+	}
+	dv := &st.Delivery
+	write := false
+	now := d.svc.clock.Now().UTC()
+	done := func(seq int64) {
+		dv.Cursor = seq
+		if dv.Failing <= seq {
+			dv.Failing, dv.Attempts, dv.NextAttempt = 0, 0, time.Time{}
+		}
+		write = true
+	}
+	if passed > dv.Cursor {
+		done(passed)
+	}
+	if ev.Seq == 0 || ev.Seq <= dv.Cursor {
+		return write, nil
+	}
+	if f == nil {
+		done(ev.Seq)
+		dv.Delivered = now
+		return true, nil
+	}
+	if dv.Failing == ev.Seq {
+		dv.Attempts++
+	} else {
+		dv.Failing, dv.Attempts = ev.Seq, 1
+	}
+	dv.LastFailure, dv.LastStatus, dv.LastError = now, f.status, f.public
+	if dv.Attempts < d.o.MaxAttempts {
+		wait := d.o.Backoff.Delay(dv.Attempts, d.o.Rand())
+		if f.retryAfter > wait {
+			wait = min(f.retryAfter, d.o.Backoff.Max)
+		}
+		dv.NextAttempt = now.Add(wait)
+		return true, nil
+	}
+	dl := &DeadLetter{ID: itsm.NewID(), Subscription: st.ID, Seq: ev.Seq, Event: ev.ID, Type: ev.Type,
+		Attempts: dv.Attempts, Status: f.status, Error: f.public, Dead: now, LastAttempt: now}
+	rec, err := deadLetterRecord(dl)
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.Put(rec); err != nil {
+		return false, err
+	}
+	done(ev.Seq)
+	*outcome = OutcomeDeadLettered
+	return true, nil
 }

@@ -2,6 +2,8 @@ package webhook_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -324,5 +326,91 @@ func TestStoppedHolderHandsOver(t *testing.T) {
 				t.Errorf("arrivals (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestHolderKeepsTheLeaseThroughAnOldWrite: during a rolling upgrade a
+// server of a version without leases writes a subscription without the
+// holder's term. The holder delivers on in its term: it does not take that
+// for another holder's.
+func TestHolderKeepsTheLeaseThroughAnOldWrite(t *testing.T) {
+	rs := startReplicas(t, backendtest.Databases("spoc_webhook_")["memstore"](t), 1,
+		webhook.Options{PollInterval: 10 * time.Millisecond, LeaseTime: time.Hour})
+	r := rs[0]
+	rc := newReceiver(t, itsm.SystemClock{})
+	c, err := r.svc.Create(context.Background(), agentA, webhook.Spec{URL: rc.url()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.setSecret(c.Secret)
+	appendEvents(t, r.store, event("incident.changed", itsm.NewID(), `{}`))
+	asynctest.Eventually(t, "the first delivery recorded", func() bool { return len(r.attempted()) == 1 })
+	term := func() int64 {
+		t.Helper()
+		var l struct{ Term int64 }
+		err := r.store.Read(context.Background(), func(tx itsm.ReadTx) error {
+			page, err := tx.Query(itsm.Query{Kind: webhook.KindLease})
+			if err != nil || len(page.Matches) != 1 {
+				return fmt.Errorf("the lease records: %v %v", page.Matches, err)
+			}
+			return json.Unmarshal(page.Matches[0].Record.Body, &l)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Term
+	}
+	before := term()
+
+	// The old server writes while the holder waits for an answer, after
+	// it read the subscription.
+	second := event("incident.changed", itsm.NewID(), `{}`)
+	second.ID = itsm.NewID()
+	held, resume := make(chan struct{}), make(chan struct{})
+	rc.setAnswer(func(_ *http.Request, p webhook.Payload, nth int) (int, string) {
+		if p.ID == second.ID && nth == 1 {
+			close(held)
+			<-resume
+		}
+		return http.StatusOK, ""
+	})
+	appendEvents(t, r.store, second)
+	r.disp.Notify()
+	select {
+	case <-held:
+	case <-time.After(asynctest.Failsafe):
+		t.Fatal("the second event was not sent")
+	}
+	// What the server before leases does: decode, change, put back.
+	err = r.store.Write(context.Background(), func(tx itsm.WriteTx) error {
+		rec, err := tx.Get(webhook.KindSubscription, c.ID)
+		if err != nil {
+			return err
+		}
+		var body map[string]json.RawMessage
+		if err := json.Unmarshal(rec.Body, &body); err != nil {
+			return err
+		}
+		if _, ok := body["term"]; !ok {
+			return fmt.Errorf("the subscription carries no term: %s", rec.Body)
+		}
+		delete(body, "term")
+		rec.Body, err = json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Put(rec)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(resume)
+	asynctest.Eventually(t, "the second delivery recorded", func() bool { return len(r.attempted()) >= 2 })
+	if after := term(); after != before {
+		t.Errorf("the lease's term went from %d to %d: the holder gave it up", before, after)
+	}
+	if d := cmp.Diff([]int64{1, 2}, rc.seqs()); d != "" {
+		t.Errorf("arrivals (-want +got):\n%s", d)
 	}
 }
