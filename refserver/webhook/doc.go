@@ -108,8 +108,8 @@
 //
 // Each take starts a new term. Before it reads the log for a subscription,
 // the new holder writes its term into it, and every cursor move checks, in
-// the same transaction, that the subscription still carries the writer's
-// term. A holder that stalled past its lease (a paused process, a hung
+// the same transaction, that no later term has claimed the subscription. A
+// holder that stalled past its lease (a paused process, a hung
 // connection) and comes back can thus no longer move the cursor, forward or
 // back, nor record a failure: it stops at its first write. The holder also
 // stops by itself when it could not renew within a LeaseTime, cancelling its
