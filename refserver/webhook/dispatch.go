@@ -3,6 +3,7 @@ package webhook
 import (
 	"cmp"
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -93,16 +94,30 @@ type Options struct {
 	// Rand returns a number in [0, 1) for the jitter; nil means
 	// math/rand/v2.Float64.
 	Rand func() float64
+	// LeaseTime is how long the lease that lets one Dispatcher deliver
+	// (see the package documentation) lasts without renewal; 0 means
+	// DefaultLeaseTime. The holder renews it every third of it; another
+	// replica takes it over when it has not changed for a LeaseTime, so a
+	// crashed holder's events are delivered again after LeaseTime plus at
+	// most PollInterval. Shorter means a quicker takeover and more writes;
+	// it must be longer than a pause of the holder (a garbage collection,
+	// a slow commit) lasts, or the lease moves for nothing.
+	LeaseTime time.Duration
 }
 
 // Dispatcher delivers the event log to the active subscriptions of a
-// Service. Start one per process with Run; see the package documentation
-// for what several processes do.
+// Service. Start one per process with Run: of several on one database, the
+// one that holds the lease delivers (see the package documentation).
 type Dispatcher struct {
 	svc     *Service
 	o       Options
 	nudge   chan struct{}
 	running atomic.Bool
+	// replica names this Dispatcher's Run in the lease record: a new ID
+	// each Run, so that a Run never mistakes an earlier one's lease for
+	// its own.
+	replica itsm.ID
+	lease   tenure
 }
 
 // NewDispatcher checks the options and returns a Dispatcher for svc.
@@ -120,6 +135,8 @@ func NewDispatcher(svc *Service, o Options) (*Dispatcher, error) {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: %d attempts is negative", o.MaxAttempts)
 	case o.Backoff.Base < 0 || o.Backoff.Max < 0:
 		return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: the backoff %s to %s is negative", o.Backoff.Base, o.Backoff.Max)
+	case o.LeaseTime < 0:
+		return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: the lease time %s is negative", o.LeaseTime)
 	case o.Backoff.Jitter > 1:
 		return nil, itsm.Errorf(itsm.CodeInvalid, "webhook: the jitter %g is more than 1", o.Backoff.Jitter)
 	}
@@ -145,6 +162,9 @@ func NewDispatcher(svc *Service, o Options) (*Dispatcher, error) {
 	if o.Rand == nil {
 		o.Rand = rand.Float64
 	}
+	if o.LeaseTime == 0 {
+		o.LeaseTime = DefaultLeaseTime
+	}
 	return &Dispatcher{svc: svc, o: o, nudge: make(chan struct{}, 1)}, nil
 }
 
@@ -152,7 +172,9 @@ func NewDispatcher(svc *Service, o Options) (*Dispatcher, error) {
 // poll; the server calls it after committing events. It never blocks. While
 // no subscription is active it is ignored until one is made or changed
 // through the Service, so that a server nobody subscribed to pays nothing
-// for it; one made by another process is found at the next poll.
+// for it; one made by another process is found at the next poll. While
+// another replica holds the lease it is ignored too: that replica finds the
+// events at its next poll.
 func (d *Dispatcher) Notify() {
 	select {
 	case d.nudge <- struct{}{}:
@@ -162,26 +184,34 @@ func (d *Dispatcher) Notify() {
 
 // passDone is what a worker reports when its pass over a subscription ends.
 type passDone struct {
-	id  itsm.ID
-	err error
+	id   itsm.ID
+	term int64
+	err  error
 }
 
-// Run delivers until ctx is done, then waits for its workers and returns
-// nil. Requests still waiting for an answer are cancelled and not recorded,
-// so their events are sent again by the next Run (at least once); an answer
-// that came in time is still recorded. Problems with the store or the
-// Visible hook are logged and retried after the poll interval; only running
-// the same Dispatcher twice at once is an error (CodeConflict).
+// Run delivers until ctx is done, then waits for its workers, gives the
+// lease back and returns nil. Requests still waiting for an answer are
+// cancelled and not recorded, so their events are sent again by the next
+// holder of the lease (at least once); an answer that came in time is still
+// recorded. Problems with the store or the Visible hook are logged and
+// retried after the poll interval; only running the same Dispatcher twice
+// at once is an error (CodeConflict).
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return itsm.Errorf(itsm.CodeConflict, "webhook: the dispatcher is already running")
 	}
 	defer d.running.Store(false)
+	d.replica, d.lease = itsm.NewID(), tenure{}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
 		wg.Wait()
+		// Given back, so that another replica takes over at once rather
+		// than after a lease time.
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		d.release(rctx)
+		rcancel()
 	}()
 	var (
 		// done has room for every worker, so none waits to report after
@@ -204,44 +234,77 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		// Taken before the plan reads, so that a subscription made while it
 		// reads is not missed.
 		changes := d.svc.changed.Load()
-		due, wake, active, err := d.plan(ctx, &end, now, busy, hold, last)
-		if err != nil && ctx.Err() == nil {
-			d.svc.log.Warn("webhook: cannot read the subscriptions", "err", err)
+		var (
+			due    []itsm.ID
+			wake   time.Time
+			active int
+			err    error
+			// other is set while another replica holds the lease: this
+			// one reads neither the subscriptions nor the log, and
+			// Notify is ignored (the holder finds the events at its
+			// next poll).
+			other bool
+		)
+		held := d.keep(ctx, now)
+		if !held {
+			other, wake, err = d.contend(ctx, now)
+			if err != nil && ctx.Err() == nil {
+				d.svc.log.Warn("webhook: cannot read the lease", "err", err)
+			}
+			held = d.lease.term != 0
+		}
+		if held {
+			due, wake, active, err = d.plan(ctx, &end, now, busy, hold, last)
+			if err != nil && ctx.Err() == nil {
+				d.svc.log.Warn("webhook: cannot read the subscriptions", "err", err)
+			}
+			if err == nil && active == 0 && len(busy) == 0 {
+				// Nobody to deliver to: no renewals to write.
+				d.release(ctx)
+				held = false
+			}
 		}
 		// With no subscription active, a write has nobody to be delivered
 		// to: Notify is ignored (it would cost every write a read of the
 		// subscriptions) until one is made through this Service. One made
 		// by another process is found at the next poll.
 		idle := err == nil && active == 0 && len(busy) == 0
-		slices.SortStableFunc(due, func(a, b itsm.ID) int { return cmp.Compare(last[a], last[b]) })
-		for _, id := range due {
+		if held {
+			slices.SortStableFunc(due, func(a, b itsm.ID) int { return cmp.Compare(last[a], last[b]) })
+			tctx, term := d.lease.ctx, d.lease.term
+			for _, id := range due {
+				if len(busy) >= d.o.Workers {
+					break
+				}
+				busy[id], last[id] = true, round
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					done <- passDone{id: id, term: term, err: d.pass(tctx, id, term)}
+				}()
+			}
+		}
+		wait := d.o.PollInterval
+		if !wake.IsZero() {
+			wait = min(wait, wake.Sub(now))
+		}
+		if held {
+			// The lease is renewed even while every worker is busy;
+			// otherwise only a finished pass can change anything then.
+			renew := d.lease.renewed.Add(d.renewEvery()).Sub(now)
 			if len(busy) >= d.o.Workers {
-				break
+				wait = renew
 			}
-			busy[id], last[id] = true, round
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				done <- passDone{id: id, err: d.pass(ctx, id)}
-			}()
+			wait = min(wait, renew)
 		}
-		var timer <-chan time.Time
-		if len(busy) < d.o.Workers {
-			// With every worker busy only a finished pass can change
-			// anything.
-			wait := d.o.PollInterval
-			if !wake.IsZero() {
-				wait = max(min(wait, wake.Sub(now)), 0)
-			}
-			timer = d.o.After(wait)
-		}
+		timer := d.o.After(max(wait, 0))
 	wait:
 		for {
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-d.nudge:
-				if idle && d.svc.changed.Load() == changes {
+				if other || idle && d.svc.changed.Load() == changes {
 					continue
 				}
 			case r := <-done:
@@ -263,7 +326,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 
 func (d *Dispatcher) finish(r passDone, busy map[itsm.ID]bool, hold map[itsm.ID]time.Time) {
 	delete(busy, r.id)
-	if r.err != nil {
+	switch {
+	case errors.Is(r.err, errLeaseLost):
+		if r.term == d.lease.term {
+			d.drop("another replica took the lease")
+		}
+	case r.err != nil:
 		d.svc.log.Warn("webhook: delivery paused until the next poll", "subscription", r.id, "err", r.err)
 		hold[r.id] = d.svc.clock.Now().Add(d.o.PollInterval)
 	}
@@ -341,26 +409,42 @@ func (d *Dispatcher) plan(ctx context.Context, end *int64, now time.Time, busy m
 // pass delivers one batch of a subscription's events, in Seq order, until
 // the batch is done, an event fails (and must wait) or the subscription is
 // paused or deleted. The next pass, if needed, is the loop's to start.
-func (d *Dispatcher) pass(ctx context.Context, id itsm.ID) error {
+func (d *Dispatcher) pass(ctx context.Context, id itsm.ID, term int64) error {
 	var (
 		st     *stored
 		events []itsm.Event
 	)
-	err := d.svc.store.Read(ctx, func(tx itsm.ReadTx) error {
-		var err error
-		if st, err = load(tx, id); err != nil {
+	for {
+		err := d.svc.store.Read(ctx, func(tx itsm.ReadTx) error {
+			var err error
+			if st, err = load(tx, id); err != nil || st.Term != term {
+				return err
+			}
+			events, err = tx.Events(st.Delivery.Cursor, d.o.BatchSize)
+			return err
+		})
+		switch {
+		case itsm.IsCode(err, itsm.CodeNotFound) || ctx.Err() != nil:
+			return nil // deleted meanwhile, or stopping
+		case err != nil:
+			return err
+		case st.Term > term:
+			return errLeaseLost
+		case st.State != StateActive || st.Delivery.NextAttempt.After(d.svc.clock.Now()):
+			return nil
+		}
+		if st.Term == term {
+			break
+		}
+		// The first pass of this term: the log is read only once the
+		// subscription is fenced against the holders before.
+		_, err = d.claim(ctx, id, term)
+		switch {
+		case itsm.IsCode(err, itsm.CodeNotFound) || ctx.Err() != nil:
+			return nil
+		case err != nil:
 			return err
 		}
-		events, err = tx.Events(st.Delivery.Cursor, d.o.BatchSize)
-		return err
-	})
-	switch {
-	case itsm.IsCode(err, itsm.CodeNotFound) || ctx.Err() != nil:
-		return nil // deleted meanwhile, or stopping
-	case err != nil:
-		return err
-	case st.State != StateActive || st.Delivery.NextAttempt.After(d.svc.clock.Now()):
-		return nil
 	}
 	passed := st.Delivery.Cursor // every event up to here is dealt with
 	for _, ev := range events {
@@ -394,7 +478,7 @@ func (d *Dispatcher) pass(ctx context.Context, id itsm.ID) error {
 		// A delivery is recorded even when Run is stopping meanwhile, so
 		// that a graceful stop repeats nothing it need not.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		next, outcome, err := d.settle(wctx, id, passed, ev, f)
+		next, outcome, err := d.settle(wctx, id, term, passed, ev, f)
 		cancel()
 		a := Attempt{Subscription: id, Owner: st.Owner, Seq: ev.Seq, Event: ev.ID, Type: ev.Type,
 			Duration: took, Outcome: outcome}
@@ -413,7 +497,7 @@ func (d *Dispatcher) pass(ctx context.Context, id itsm.ID) error {
 		st, passed = next, next.Delivery.Cursor
 	}
 	if passed > st.Delivery.Cursor {
-		_, _, err := d.settle(ctx, id, passed, itsm.Event{}, nil)
+		_, _, err := d.settle(ctx, id, term, passed, itsm.Event{}, nil)
 		if itsm.IsCode(err, itsm.CodeNotFound) || ctx.Err() != nil {
 			return nil
 		}
@@ -426,61 +510,77 @@ func (d *Dispatcher) pass(ctx context.Context, id itsm.ID) error {
 // with and what became of ev (none when ev.Seq is 0): delivered (f nil),
 // failed and to be tried again, or dead-lettered, all in one transaction.
 // The cursor only moves forward, and an outcome for an event that another
-// process has already dealt with changes nothing.
-func (d *Dispatcher) settle(ctx context.Context, id itsm.ID, passed int64, ev itsm.Event, f *failure) (*stored, Outcome, error) {
+// process has already dealt with changes nothing. A holder of a term that
+// is over changes nothing either (errLeaseLost): the record's version
+// check makes the test and the write one, on every backend.
+func (d *Dispatcher) settle(ctx context.Context, id itsm.ID, term, passed int64, ev itsm.Event, f *failure) (*stored, Outcome, error) {
 	var outcome Outcome
 	st, err := d.svc.change(ctx, id, func(tx itsm.WriteTx, st *stored) (bool, error) {
-		outcome = OutcomeDelivered
-		if f != nil {
-			outcome = OutcomeFailed
+		if st.Term > term {
+			return false, errLeaseLost
 		}
-		dv := &st.Delivery
-		write := false
-		now := d.svc.clock.Now().UTC()
-		done := func(seq int64) {
-			dv.Cursor = seq
-			if dv.Failing <= seq {
-				dv.Failing, dv.Attempts, dv.NextAttempt = 0, 0, time.Time{}
-			}
-			write = true
-		}
-		if passed > dv.Cursor {
-			done(passed)
-		}
-		if ev.Seq == 0 || ev.Seq <= dv.Cursor {
-			return write, nil
-		}
-		if f == nil {
-			done(ev.Seq)
-			dv.Delivered = now
-			return true, nil
-		}
-		if dv.Failing == ev.Seq {
-			dv.Attempts++
-		} else {
-			dv.Failing, dv.Attempts = ev.Seq, 1
-		}
-		dv.LastFailure, dv.LastStatus, dv.LastError = now, f.status, f.public
-		if dv.Attempts < d.o.MaxAttempts {
-			wait := d.o.Backoff.Delay(dv.Attempts, d.o.Rand())
-			if f.retryAfter > wait {
-				wait = min(f.retryAfter, d.o.Backoff.Max)
-			}
-			dv.NextAttempt = now.Add(wait)
-			return true, nil
-		}
-		dl := &DeadLetter{ID: itsm.NewID(), Subscription: id, Seq: ev.Seq, Event: ev.ID, Type: ev.Type,
-			Attempts: dv.Attempts, Status: f.status, Error: f.public, Dead: now, LastAttempt: now}
-		rec, err := deadLetterRecord(dl)
-		if err != nil {
-			return false, err
-		}
-		if _, err := tx.Put(rec); err != nil {
-			return false, err
-		}
-		done(ev.Seq)
-		outcome = OutcomeDeadLettered
-		return true, nil
+		// An earlier term here means that a server of a version without
+		// leases wrote the subscription (a rolling upgrade): claimed again.
+		claim := st.Term < term
+		st.Term = term
+		write, err := d.record(tx, st, passed, ev, f, &outcome)
+		return write || claim, err
 	})
 	return st, outcome, err
+}
+
+// record is settle's change of the subscription; it reports whether st
+// changed and says what became of ev in outcome.
+func (d *Dispatcher) record(tx itsm.WriteTx, st *stored, passed int64, ev itsm.Event, f *failure, outcome *Outcome) (bool, error) {
+	*outcome = OutcomeDelivered
+	if f != nil {
+		*outcome = OutcomeFailed
+	}
+	dv := &st.Delivery
+	write := false
+	now := d.svc.clock.Now().UTC()
+	done := func(seq int64) {
+		dv.Cursor = seq
+		if dv.Failing <= seq {
+			dv.Failing, dv.Attempts, dv.NextAttempt = 0, 0, time.Time{}
+		}
+		write = true
+	}
+	if passed > dv.Cursor {
+		done(passed)
+	}
+	if ev.Seq == 0 || ev.Seq <= dv.Cursor {
+		return write, nil
+	}
+	if f == nil {
+		done(ev.Seq)
+		dv.Delivered = now
+		return true, nil
+	}
+	if dv.Failing == ev.Seq {
+		dv.Attempts++
+	} else {
+		dv.Failing, dv.Attempts = ev.Seq, 1
+	}
+	dv.LastFailure, dv.LastStatus, dv.LastError = now, f.status, f.public
+	if dv.Attempts < d.o.MaxAttempts {
+		wait := d.o.Backoff.Delay(dv.Attempts, d.o.Rand())
+		if f.retryAfter > wait {
+			wait = min(f.retryAfter, d.o.Backoff.Max)
+		}
+		dv.NextAttempt = now.Add(wait)
+		return true, nil
+	}
+	dl := &DeadLetter{ID: itsm.NewID(), Subscription: st.ID, Seq: ev.Seq, Event: ev.ID, Type: ev.Type,
+		Attempts: dv.Attempts, Status: f.status, Error: f.public, Dead: now, LastAttempt: now}
+	rec, err := deadLetterRecord(dl)
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.Put(rec); err != nil {
+		return false, err
+	}
+	done(ev.Seq)
+	*outcome = OutcomeDeadLettered
+	return true, nil
 }

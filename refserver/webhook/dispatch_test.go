@@ -624,81 +624,6 @@ func TestRestartResumes(t *testing.T) {
 	asynctest.Eventually(t, "the cursor at the end", func() bool { return e2.get(sub.ID).Delivery.Cursor == all[len(all)-1].Seq })
 }
 
-// Two dispatchers on one SQLite file (two server processes) share the
-// cursor: nothing is skipped, and the first arrival of each event is in Seq
-// order; repeats are possible and counted.
-func TestTwoDispatchers(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "spoc.db")
-	clock := itsm.NewManualClock(t0)
-	storeA, storeB := openSQLite(t, path), openSQLite(t, path)
-	a := newEnv(t, storeA, webhook.Config{Clock: clock}, nil)
-	b := newEnv(t, storeB, webhook.Config{Clock: clock}, nil)
-	rc := newReceiver(t, clock)
-	sub := a.subscribe(agentA, rc)
-	var evs []itsm.Event
-	for range 3 {
-		evs = append(evs, numbered(10, "incident.changed", itsm.NewID())...)
-	}
-	stored := appendEvents(t, storeA, evs...)
-	a.run()
-	b.run()
-	asynctest.Eventually(t, "every event", func() bool { return len(rc.distinct()) == len(stored) })
-	if d := cmp.Diff(seqsOf(stored), rc.distinct()); d != "" {
-		t.Errorf("first arrivals (-want +got):\n%s", d)
-	}
-	asynctest.Eventually(t, "the cursor at the end", func() bool { return a.get(sub.ID).Delivery.Cursor == stored[len(stored)-1].Seq })
-	t.Logf("%d arrivals for %d events with two dispatchers", len(rc.seqs()), len(stored))
-}
-
-// A dispatcher that finds, after an answer, that another one got further
-// continues after the other's cursor instead of sending those events again.
-func TestOvertakenDispatcherSkipsAhead(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "spoc.db")
-	clock := itsm.NewManualClock(t0)
-	idle := make(chan struct{}, 1)
-	oA := fakeTime(clock)
-	oA.Workers = 1 // so the loop waits (calls After) only when no pass runs
-	fake := oA.After
-	oA.After = func(d time.Duration) <-chan time.Time {
-		select {
-		case idle <- struct{}{}:
-		default:
-		}
-		return fake(d)
-	}
-	a := newEnv(t, openSQLite(t, path), webhook.Config{Clock: clock}, &oA)
-	b := newEnv(t, openSQLite(t, path), webhook.Config{Clock: clock}, nil)
-	rc := newReceiver(t, clock)
-	a.subscribe(agentA, rc)
-	stored := appendEvents(t, a.store, numbered(5, "incident.changed", itsm.NewID())...)
-	s := seqsOf(stored)
-	rc.setAnswer(func(_ *http.Request, p webhook.Payload, nth int) (int, string) {
-		if p.Seq == s[0] && nth == 1 {
-			// A's request: answered only once B has delivered them all.
-			deadline := time.Now().Add(asynctest.Failsafe)
-			for b.svc.Stats().Delivered < 5 {
-				if time.Now().After(deadline) {
-					t.Errorf("B did not deliver: %v", rc.seqs())
-					break
-				}
-				time.Sleep(time.Millisecond)
-			}
-		}
-		return http.StatusOK, ""
-	})
-	a.run()
-	asynctest.Eventually(t, "A's first request", func() bool { return len(rc.arrivals()) == 1 })
-	b.run()
-	asynctest.Eventually(t, "A's delivery", func() bool { return a.svc.Stats().Delivered >= 1 })
-	for len(idle) > 0 {
-		<-idle
-	}
-	<-idle // A's pass is over
-	if d := cmp.Diff([]int64{s[0], s[0], s[1], s[2], s[3], s[4]}, rc.seqs()); d != "" {
-		t.Errorf("arrivals (-want +got):\n%s", d)
-	}
-}
-
 // Resuming a paused subscription ends its wait for a retry.
 func TestResumeEndsTheWait(t *testing.T) {
 	clock := itsm.NewManualClock(t0)
@@ -848,7 +773,7 @@ func TestRunTwiceAtOnce(t *testing.T) {
 func TestNewDispatcherChecksOptions(t *testing.T) {
 	e := newEnv(t, backends()["memstore"](t), webhook.Config{}, nil)
 	for _, o := range []webhook.Options{
-		{PollInterval: -1}, {Workers: -1}, {BatchSize: itsm.MaxLimit + 1}, {MaxAttempts: -1},
+		{PollInterval: -1}, {LeaseTime: -1}, {Workers: -1}, {BatchSize: itsm.MaxLimit + 1}, {MaxAttempts: -1},
 		{Backoff: webhook.Backoff{Base: -1}}, {Backoff: webhook.Backoff{Jitter: 1.5}},
 		{Backoff: webhook.Backoff{Base: time.Hour, Max: time.Minute}},
 	} {

@@ -90,16 +90,35 @@
 // and a receiver that drops repeated Spoc-Event-ID values sees every event
 // exactly once, in Seq order.
 //
-// Several Dispatchers on one store (several server processes) are safe but
-// wasteful: each advances the cursor in a write transaction that reads the
-// stored subscription and puts it back with its version, and only ever moves
-// it forward, so a process that lost the race learns how far the other got
-// and continues from there, and an event is never skipped. Both may send the
-// same event, though, so a receiver sees more repeats. The first arrival of
-// each event still comes in Seq order, because a process sends an event only
-// after the one before it was answered with 2xx (by itself or, as the cursor
-// says, by the other). Run the Dispatcher in one process for the fewest
-// repeats.
+// # Several replicas
+//
+// Several server processes (replicas) on one database each run a
+// Dispatcher, and one of them delivers: the holder of the lease, a record of
+// kind KindLease that the Dispatchers take and renew through the store's
+// version check, so it works the same on every backend. The holder renews it
+// every third of Options.LeaseTime (DefaultLeaseTime, 5 s). The others read
+// the lease record at each poll and nothing else: neither the subscriptions
+// nor the event log, and they ignore Notify, so their cost does not grow
+// with the events; the holder finds the events written through them at its
+// next poll. A replica takes the lease when nobody holds it (the holder gave
+// it back when it stopped, or when no subscription was active any more), or
+// when the record has not changed for a LeaseTime by its own clock, so that
+// replicas' clocks need not agree. A crashed holder's deliveries therefore
+// resume after at most LeaseTime plus PollInterval.
+//
+// Each take starts a new term. Before it reads the log for a subscription,
+// the new holder writes its term into it, and every cursor move checks, in
+// the same transaction, that no later term has claimed the subscription. A
+// holder that stalled past its lease (a paused process, a hung
+// connection) and comes back can thus no longer move the cursor, forward or
+// back, nor record a failure: it stops at its first write. The holder also
+// stops by itself when it could not renew within a LeaseTime, cancelling its
+// requests.
+//
+// So outside a failover every event is sent once, by one replica, in Seq
+// order, and the Visible hook decides each event once. Around a failover
+// the events whose answers the old holder had not recorded are sent again
+// by the new one (at least once), still in Seq order after them.
 //
 // # Who sees what
 //

@@ -138,6 +138,9 @@ func (s Subscription) Wants(typ string) bool {
 type stored struct {
 	Subscription
 	Secret string `json:"secret"`
+	// Term is the lease term of the Dispatcher that last delivered it; a
+	// Dispatcher of an earlier term may no longer (see leaseBody).
+	Term int64 `json:"term,omitempty"`
 }
 
 // Spec is what Create needs.
