@@ -55,45 +55,55 @@ FROM r, unnest($4::text[], $5::text[], $6::boolean[]) AS n(name, value, uniq)`),
 		// deleted and created again is a new row, which the snapshot does
 		// not show), so no commit came in between, and the entries the
 		// snapshot shows are the record's latest. When r is empty the
-		// entry clauses, which join r, do nothing. del relies on the same.
-		// The clauses find a record's entries through entries_record.
+		// entry clauses, each guarded by EXISTS (SELECT FROM r), do
+		// nothing. del relies on the same.
+		//
+		// The entry clauses name the record by the parameters rather than
+		// by joining r, so that the planner has no join to choose: each
+		// finds the record's entries through entries_record, and i checks
+		// for an entry the record keeps through the primary key, which ON
+		// CONFLICT probes without a plan at all. (Written as NOT EXISTS,
+		// that check became a hash anti-join over the whole table in the
+		// generic plan of a connection that first ran it on a small one.)
 		//
 		// The entries change by difference, not by deleting all and
 		// inserting again: the clauses of one statement run in no defined
 		// order, and an insert that ran before the delete of the same key
-		// would collide with it. Entries the record keeps are not touched,
-		// which is also how a record keeps its own Unique value. u flips
-		// the uniq flag of a value whose name moved between Unique and
-		// Index.
+		// would collide with it. d deletes only values not in n and i
+		// inserts only values in n, so they never meet; entries the record
+		// keeps are not touched, which is also how a record keeps its own
+		// Unique value. The conflict target is the primary key alone, so a
+		// Unique value another record holds still fails on entries_unique.
+		// u flips the uniq flag of a value whose name moved between Unique
+		// and Index.
 		update: r.Replace(`
 WITH n AS (
 	SELECT * FROM unnest($5::text[], $6::text[], $7::boolean[]) AS n(name, value, uniq)
 ), r AS (
 	UPDATE {schema}.records SET version = version + 1, body = $4, names = $5, vals = $6, uniqs = $7
 	WHERE kind = $1 AND id = $2 AND version = $3
-	RETURNING kind, id, version
+	RETURNING version
 ), d AS (
-	DELETE FROM {schema}.entries e USING r
-	WHERE e.kind = r.kind AND e.id = r.id
-	AND NOT EXISTS (SELECT 1 FROM n WHERE n.name = e.name AND n.value = e.value)
+	DELETE FROM {schema}.entries e
+	WHERE e.kind = $1 AND e.id = $2 AND EXISTS (SELECT FROM r)
+	AND NOT EXISTS (SELECT FROM n WHERE n.name = e.name AND n.value = e.value)
 ), u AS (
-	UPDATE {schema}.entries e SET uniq = n.uniq FROM r, n
-	WHERE e.kind = r.kind AND e.name = n.name AND e.value = n.value AND e.id = r.id AND e.uniq <> n.uniq
+	UPDATE {schema}.entries e SET uniq = n.uniq FROM n
+	WHERE e.kind = $1 AND e.id = $2 AND EXISTS (SELECT FROM r)
+	AND e.name = n.name AND e.value = n.value AND e.uniq <> n.uniq
 ), i AS (
 	INSERT INTO {schema}.entries (kind, name, value, id, uniq)
-	SELECT r.kind, n.name, n.value, r.id, n.uniq FROM r, n
-	WHERE NOT EXISTS (
-		SELECT 1 FROM {schema}.entries e
-		WHERE e.kind = r.kind AND e.name = n.name AND e.value = n.value AND e.id = r.id)
+	SELECT $1, n.name, n.value, $2, n.uniq FROM n WHERE EXISTS (SELECT FROM r)
+	ON CONFLICT (kind, name, value, id) DO NOTHING
 )
 SELECT version FROM r`),
 
 		del: r.Replace(`
 WITH r AS (
 	DELETE FROM {schema}.records WHERE kind = $1 AND id = $2 AND version = $3
-	RETURNING kind, id
+	RETURNING id
 ), d AS (
-	DELETE FROM {schema}.entries e USING r WHERE e.kind = r.kind AND e.id = r.id
+	DELETE FROM {schema}.entries e WHERE e.kind = $1 AND e.id = $2 AND EXISTS (SELECT FROM r)
 )
 SELECT count(*) FROM r`),
 
