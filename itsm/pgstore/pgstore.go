@@ -177,6 +177,7 @@ func (s *Store) Write(ctx context.Context, fn func(itsm.WriteTx) error) error {
 	if err != nil {
 		return err
 	}
+	t.writes = true
 	defer t.release()
 	ferr := fn(writeTxn{t})
 	t.ended = true

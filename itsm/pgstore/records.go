@@ -32,7 +32,8 @@ func (t *txn) Get(kind string, id itsm.ID) (itsm.Record, error) {
 		return itsm.Record{}, notFound(kind, id)
 	}
 	var row recordRow
-	found, err := t.queryRow(op{"get", kind, id}, t.s.sql.get, []any{kind, uuidArg(id)}, row.dest()[1:]...)
+	var xmin uint32
+	found, err := t.queryRow(op{"get", kind, id}, t.s.sql.get, []any{kind, uuidArg(id)}, append(row.dest()[1:], &xmin)...)
 	if err != nil {
 		return itsm.Record{}, err
 	}
@@ -40,7 +41,92 @@ func (t *txn) Get(kind string, id itsm.ID) (itsm.Record, error) {
 		return itsm.Record{}, notFound(kind, id)
 	}
 	row.id = uuidArg(id)
+	t.saw(kind, id, seenRow{version: row.version, xmin: xmin, names: row.names, vals: row.vals, uniqs: row.uniqs})
 	return row.record(kind), nil
+}
+
+// seenRow is a records row as a write transaction last read or wrote it: what
+// Put and Delete need to change it and its entries in one round trip.
+type seenRow struct {
+	version int64
+	xmin    uint32
+	names   []string
+	vals    []string
+	uniqs   []bool
+}
+
+type readKey struct {
+	kind string
+	id   itsm.ID
+}
+
+// saw remembers the row of kind and id that a write transaction read or
+// wrote; a read transaction remembers nothing.
+func (t *txn) saw(kind string, id itsm.ID, r seenRow) {
+	if !t.writes {
+		return
+	}
+	if t.reads == nil {
+		t.reads = make(map[readKey]seenRow)
+	}
+	t.reads[readKey{kind, id}] = r
+}
+
+// current returns the row of kind and id as the transaction last saw it, or
+// reads it. found is false when there is no such record.
+func (t *txn) current(kind string, id itsm.ID) (r seenRow, found bool, err error) {
+	if r, ok := t.reads[readKey{kind, id}]; ok {
+		return r, true, nil
+	}
+	found, err = t.queryRow(op{"read", kind, id}, t.s.sql.current, []any{kind, uuidArg(id)}, &r.version, &r.names, &r.vals, &r.uniqs, &r.xmin)
+	if err == nil && found {
+		t.saw(kind, id, r)
+	}
+	return r, found, err
+}
+
+// entryChanges returns the statements that take the entries of record id
+// from old to the new names, vals and uniqs: one insert of every new value,
+// and a delete or a flip of the uniq flag for each old value that goes or
+// moved between Unique and Index. Both lists are in backend.Entries order,
+// sorted by name and value, so one merge finds the difference.
+func (st *statements) entryChanges(kind string, id pgtype.UUID, old seenRow, names, vals []string, uniqs []bool) []*stmt {
+	var out []*stmt
+	var addN, addV []string
+	var addU []bool
+	i, j := 0, 0
+	for i < len(old.names) || j < len(names) {
+		c := 0
+		switch {
+		case i == len(old.names):
+			c = 1
+		case j == len(names):
+			c = -1
+		default:
+			c = strings.Compare(old.names[i], names[j])
+			if c == 0 {
+				c = strings.Compare(old.vals[i], vals[j])
+			}
+		}
+		switch {
+		case c < 0: // an old value that goes
+			out = append(out, &stmt{sql: st.dropEntry, args: []any{kind, old.names[i], old.vals[i], id}})
+			i++
+		case c > 0: // a new value
+			addN, addV, addU = append(addN, names[j]), append(addV, vals[j]), append(addU, uniqs[j])
+			j++
+		default:
+			if old.uniqs[i] != uniqs[j] {
+				out = append(out, &stmt{sql: st.flipEntry, args: []any{kind, names[j], vals[j], id, uniqs[j]}})
+			}
+			i++
+			j++
+		}
+	}
+	if len(addN) > 0 {
+		out = append(out, &stmt{sql: st.addEntries, args: []any{kind, id, addN, addV, addU}})
+	}
+	return out
 }
 
 // recordRow is a records row as Get and Query read it.
@@ -113,15 +199,34 @@ func (w writeTxn) Put(r itsm.Record) (int64, error) {
 		}
 		return 1, nil
 	}
-	var version int64
-	found, err := t.queryRow(what, t.s.sql.update, []any{r.Kind, id, r.Version, []byte(r.Body), names, vals, uniqs}, &version)
-	if err != nil {
+	old, found, err := t.current(r.Kind, r.ID)
+	switch {
+	case err != nil:
+		return 0, t.fail(err)
+	case !found || old.version != r.Version:
+		return 0, t.fail(t.stale(r.Kind, r.ID, r.Version, itsm.CodeConflict))
+	}
+	var next seenRow
+	update := scanOne(t.s.sql.update, []any{r.Kind, id, r.Version, []byte(r.Body), names, vals, uniqs, old.xmin}, &found, &next.version, &next.xmin)
+	found = false
+	stmts := append([]*stmt{update}, t.s.sql.entryChanges(r.Kind, id, old, names, vals, uniqs)...)
+	if err := t.send(what, stmts...); err != nil {
+		if !found && update.tag.String() != "" {
+			// The update matched no row, and a change of the entries,
+			// which was not to be made, failed after it: the stale
+			// version is the news, though the aborted transaction can no
+			// longer tell what the record's version is.
+			t.broken = itsm.Errorf(itsm.CodeConflict, "%s %s changed since it was read at version %d", r.Kind, r.ID, r.Version)
+			return 0, t.fail(t.broken)
+		}
 		return 0, t.fail(t.uniqueConflict(err, r))
 	}
 	if !found {
 		return 0, t.fail(t.stale(r.Kind, r.ID, r.Version, itsm.CodeConflict))
 	}
-	return version, nil
+	next.names, next.vals, next.uniqs = names, vals, uniqs
+	t.saw(r.Kind, r.ID, next)
+	return next.version, nil
 }
 
 // stale explains why a versioned write matched no row: the record is gone
@@ -139,6 +244,11 @@ func (t *txn) stale(kind string, id itsm.ID, version int64, gone itsm.Code) erro
 		return notFound(kind, id)
 	case !found:
 		return itsm.Errorf(gone, "%s %s does not exist any more, or not yet", kind, id)
+	}
+	if current == version {
+		// The same version in another row: the record was deleted and
+		// created again since the transaction read it.
+		return itsm.Errorf(itsm.CodeConflict, "%s %s was replaced since it was read", kind, id)
 	}
 	return itsm.Errorf(itsm.CodeConflict, "%s %s is at version %d, not %d: it changed since it was read", kind, id, current, version)
 }
@@ -175,13 +285,23 @@ func (w writeTxn) Delete(kind string, id itsm.ID, version int64) error {
 	if id.IsZero() {
 		return t.fail(notFound(kind, id))
 	}
-	var n int64
-	if _, err := t.queryRow(op{"delete", kind, id}, t.s.sql.del, []any{kind, uuidArg(id), version}, &n); err != nil {
+	old, found, err := t.current(kind, id)
+	switch {
+	case err != nil:
 		return t.fail(err)
-	}
-	if n == 0 {
+	case !found || old.version != version:
 		return t.fail(t.stale(kind, id, version, itsm.CodeNotFound))
 	}
+	uid := uuidArg(id)
+	del := &stmt{sql: t.s.sql.del, args: []any{kind, uid, version, old.xmin}}
+	stmts := append([]*stmt{del}, t.s.sql.entryChanges(kind, uid, old, nil, nil, nil)...)
+	if err := t.send(op{"delete", kind, id}, stmts...); err != nil {
+		return t.fail(err)
+	}
+	if del.tag.RowsAffected() == 0 {
+		return t.fail(t.stale(kind, id, version, itsm.CodeNotFound))
+	}
+	delete(t.reads, readKey{kind, id})
 	return nil
 }
 

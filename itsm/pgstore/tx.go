@@ -55,6 +55,9 @@ type txn struct {
 	// failed is the first failed write, which spoils a Write whatever fn
 	// returns.
 	failed error
+
+	writes bool                // a Write's transaction
+	reads  map[readKey]seenRow // the records rows a Write read or wrote
 }
 
 // writeTxn adds the write methods; Read hands out the bare txn so that a
