@@ -80,8 +80,8 @@ func TestRoundTrips(t *testing.T) {
 		return err
 	}
 	cases := []struct {
-		name                string
-		fn                  func(tx itsm.WriteTx) error
+		name              string
+		fn                func(tx itsm.WriteTx) error
 		trips, statements int64
 	}{
 		// BEGIN, planSettings, the number; the record and its entries;
