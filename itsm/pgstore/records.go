@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,14 +87,17 @@ func (t *txn) current(kind string, id itsm.ID) (r seenRow, found bool, err error
 }
 
 // entryChanges returns the statements that take the entries of record id
-// from old to the new names, vals and uniqs: one insert of every new value,
-// and a delete or a flip of the uniq flag for each old value that goes or
-// moved between Unique and Index. Both lists are in backend.Entries order,
-// sorted by name and value, so one merge finds the difference.
+// from old to the new names, vals and uniqs: one insert of the new values,
+// one delete of the old values that go and one flip of the uniq flag of
+// those that moved between Unique and Index, each only when there is
+// something to change. Both lists are in backend.Entries order, sorted by
+// name and value, so one merge finds the difference.
 func (st *statements) entryChanges(kind string, id pgtype.UUID, old seenRow, names, vals []string, uniqs []bool) []*stmt {
-	var out []*stmt
-	var addN, addV []string
-	var addU []bool
+	var add struct {
+		names, vals []string
+		uniqs       []bool
+	}
+	var drop, flip entrySet
 	i, j := 0, 0
 	for i < len(old.names) || j < len(names) {
 		c := 0
@@ -110,23 +114,47 @@ func (st *statements) entryChanges(kind string, id pgtype.UUID, old seenRow, nam
 		}
 		switch {
 		case c < 0: // an old value that goes
-			out = append(out, &stmt{sql: st.dropEntry, args: []any{kind, old.names[i], old.vals[i], id}})
+			drop.add(old.names[i], old.vals[i])
 			i++
 		case c > 0: // a new value
-			addN, addV, addU = append(addN, names[j]), append(addV, vals[j]), append(addU, uniqs[j])
+			add.names, add.vals, add.uniqs = append(add.names, names[j]), append(add.vals, vals[j]), append(add.uniqs, uniqs[j])
 			j++
 		default:
 			if old.uniqs[i] != uniqs[j] {
-				out = append(out, &stmt{sql: st.flipEntry, args: []any{kind, names[j], vals[j], id, uniqs[j]}})
+				flip.add(names[j], vals[j])
 			}
 			i++
 			j++
 		}
 	}
-	if len(addN) > 0 {
-		out = append(out, &stmt{sql: st.addEntries, args: []any{kind, id, addN, addV, addU}})
+	var out []*stmt
+	if len(drop.pairs) > 0 {
+		out = append(out, &stmt{sql: st.dropEntries, args: []any{kind, drop.names, drop.vals, id, drop.pairs}})
+	}
+	if len(flip.pairs) > 0 {
+		out = append(out, &stmt{sql: st.flipEntries, args: []any{kind, flip.names, flip.vals, id, flip.pairs}})
+	}
+	if len(add.names) > 0 {
+		out = append(out, &stmt{sql: st.addEntries, args: []any{kind, id, add.names, add.vals, add.uniqs}})
 	}
 	return out
+}
+
+// entrySet is a set of entries as dropEntries and flipEntries take it: the
+// names and the values among them, each once, and every pair as name, a
+// space and value.
+type entrySet struct {
+	names, vals, pairs []string
+}
+
+func (s *entrySet) add(name, value string) {
+	if !slices.Contains(s.names, name) {
+		s.names = append(s.names, name)
+	}
+	if !slices.Contains(s.vals, value) {
+		s.vals = append(s.vals, value)
+	}
+	s.pairs = append(s.pairs, name+" "+value)
 }
 
 // recordRow is a records row as Get and Query read it.

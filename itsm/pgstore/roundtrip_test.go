@@ -127,3 +127,44 @@ func TestRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryChangesByPairs: Put deletes and flips the values that changed by
+// names and values among them, whose combinations include values the record
+// keeps; exactly the changed ones go or flip, which queries and a second
+// record's unique value show.
+func TestEntryChangesByPairs(t *testing.T) {
+	s := openTest(t)
+	id := itsm.NewID()
+	put(t, s, itsm.Record{Kind: "ticket", ID: id, Body: []byte(`{}`),
+		Unique: map[string]string{"code": "x"},
+		Index:  map[string][]string{"a": {"x", "y"}, "b": {"x", "y"}}})
+	write(t, s, func(tx itsm.WriteTx) error {
+		r, err := tx.Get("ticket", id)
+		if err != nil {
+			return err
+		}
+		// (a, x) and (b, y) go, (a, y) and (b, x) stay; code moves from
+		// Unique to Index.
+		r.Unique = nil
+		r.Index = map[string][]string{"a": {"y"}, "b": {"x"}, "code": {"x"}}
+		_, err = tx.Put(r)
+		return err
+	})
+	read(t, s, func(tx itsm.ReadTx) error {
+		for _, c := range []struct {
+			name, value string
+			want        int
+		}{{"a", "x", 0}, {"a", "y", 1}, {"b", "x", 1}, {"b", "y", 0}, {"code", "x", 1}} {
+			page, err := tx.Query(itsm.Query{Kind: "ticket", Index: c.name, Match: itsm.MatchEqual, Value: c.value})
+			if err != nil {
+				return err
+			}
+			if len(page.Matches) != c.want {
+				t.Errorf("%s = %s: %d matches, want %d", c.name, c.value, len(page.Matches), c.want)
+			}
+		}
+		return nil
+	})
+	// code x is no longer unique: another record may hold it.
+	put(t, s, itsm.Record{Kind: "ticket", ID: itsm.NewID(), Body: []byte(`{}`), Unique: map[string]string{"code": "x"}})
+}

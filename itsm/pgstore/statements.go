@@ -16,7 +16,8 @@ type statements struct {
 	create, createIndexed string
 	update, del           string
 	addEntries            string
-	dropEntry, flipEntry  string
+	dropEntries           string
+	flipEntries           string
 	appendEvent, events   string
 	nextNumber            string
 	queryIndex, queryByID string // heads that Query completes
@@ -63,11 +64,13 @@ FROM r, unnest($4::text[], $5::text[], $6::boolean[]) AS n(name, value, uniq)`),
 		// the record's entries are still those that row lists.
 		//
 		// The entries change by difference, which Put works out from the
-		// row it read: addEntries inserts the new values, dropEntry and
-		// flipEntry change one old value each. They go in the same round
-		// trip as update, after it, and each names a whole primary key,
-		// so that every statement reaches its rows by that key alone and
-		// the planner has no other plan to weigh (see planSettings). When
+		// row it read: addEntries inserts the new values, dropEntries
+		// deletes the old values that go and flipEntries flips the uniq
+		// flag of those that moved between Unique and Index. They go in
+		// the same round trip as update, after it, and each binds every
+		// column of the entries' primary key, so that the planner has no
+		// plan that reads more than the record's own entries (see
+		// planSettings). When
 		// update matches no row they change entries all the same, but
 		// the failed Put spoils the transaction, which then rolls back.
 		update: r.Replace(`
@@ -78,8 +81,20 @@ RETURNING version, xmin`),
 		addEntries: r.Replace(`
 INSERT INTO {schema}.entries (kind, name, value, id, uniq)
 SELECT $1, n.name, n.value, $2, n.uniq FROM unnest($3::text[], $4::text[], $5::boolean[]) AS n(name, value, uniq)`),
-		dropEntry: r.Replace(`DELETE FROM {schema}.entries WHERE kind = $1 AND name = $2 AND value = $3 AND id = $4`),
-		flipEntry: r.Replace(`UPDATE {schema}.entries SET uniq = $5 WHERE kind = $1 AND name = $2 AND value = $3 AND id = $4`),
+		// dropEntries and flipEntries name the entries by the names and
+		// the values among them, which binds every column of the primary
+		// key, so that the index probes each combination, and then keep
+		// the pairs asked for (names have no space). A join with the
+		// pairs would let the planner weigh reading every entry of the
+		// kind instead.
+		dropEntries: r.Replace(`
+DELETE FROM {schema}.entries
+WHERE kind = $1 AND name = ANY($2::text[]) AND value = ANY($3::text[]) AND id = $4
+AND name || ' ' || value = ANY($5::text[])`),
+		flipEntries: r.Replace(`
+UPDATE {schema}.entries SET uniq = NOT uniq
+WHERE kind = $1 AND name = ANY($2::text[]) AND value = ANY($3::text[]) AND id = $4
+AND name || ' ' || value = ANY($5::text[])`),
 
 		// The event sequence is a counter row, not a SEQUENCE, because a
 		// sequence hands out values outside the transaction and a rollback
