@@ -12,9 +12,8 @@
 // because every write checks what it depends on in the statement that makes
 // it: Put and Delete name the version they expect, and the row they read it
 // from, and PostgreSQL re-checks both on the newest row after waiting for a
-// concurrent writer, a unique index
-// guards Unique values, and the event and number counters are rows whose lock
-// is held until commit. Read transactions run at REPEATABLE READ READ ONLY so
+// concurrent writer, a unique index guards Unique values, and the event and
+// number counters are rows whose lock is held until commit. Read transactions run at REPEATABLE READ READ ONLY so
 // that every statement of one Read sees the same snapshot.
 //
 // # What the server needs
@@ -24,10 +23,11 @@
 //
 // The store's speed does not depend on the server's statistics: every
 // statement reaches its rows through a primary key or walks an index in
-// order (but for the one-row event counter), and each transaction tells the planner so (SET LOCAL, which
-// overrides the server's and the role's enable_* and jit settings for that
-// transaction only), so a plan a connection made while the tables were
-// small or never analysed stays the right one however large they grow.
+// order (but for the one-row event counter), and each transaction tells the
+// planner so (SET LOCAL, which overrides the server's and the role's
+// enable_* and jit settings for that transaction only), so a plan a
+// connection made while the tables were small or never analysed stays the
+// right one however large they grow.
 // Autovacuum is still wanted, for space rather than speed: every Put
 // leaves a dead row version of the record and of each index value it
 // changed, and every Append one of the event counter; without autovacuum,

@@ -56,7 +56,8 @@ type seenRow struct {
 	uniqs   []bool
 }
 
-type readKey struct {
+// seenKey names a record in a transaction's seen rows.
+type seenKey struct {
 	kind string
 	id   itsm.ID
 }
@@ -67,16 +68,16 @@ func (t *txn) saw(kind string, id itsm.ID, r seenRow) {
 	if !t.writes {
 		return
 	}
-	if t.reads == nil {
-		t.reads = make(map[readKey]seenRow)
+	if t.seen == nil {
+		t.seen = make(map[seenKey]seenRow)
 	}
-	t.reads[readKey{kind, id}] = r
+	t.seen[seenKey{kind, id}] = r
 }
 
 // current returns the row of kind and id as the transaction last saw it, or
 // reads it. found is false when there is no such record.
 func (t *txn) current(kind string, id itsm.ID) (r seenRow, found bool, err error) {
-	if r, ok := t.reads[readKey{kind, id}]; ok {
+	if r, ok := t.seen[seenKey{kind, id}]; ok {
 		return r, true, nil
 	}
 	found, err = t.queryRow(op{"read", kind, id}, t.s.sql.current, []any{kind, uuidArg(id)}, &r.version, &r.names, &r.vals, &r.uniqs, &r.xmin)
@@ -329,7 +330,7 @@ func (w writeTxn) Delete(kind string, id itsm.ID, version int64) error {
 	if del.tag.RowsAffected() == 0 {
 		return t.fail(t.stale(kind, id, version, itsm.CodeNotFound))
 	}
-	delete(t.reads, readKey{kind, id})
+	delete(t.seen, seenKey{kind, id})
 	return nil
 }
 

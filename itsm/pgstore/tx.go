@@ -36,8 +36,9 @@ const planSettings = `SELECT set_config('enable_seqscan', 'off', true), set_conf
 
 // txn is one Read or Write transaction. It holds a pooled connection from
 // the start but sends BEGIN (and planSettings) only with its first
-// statement, in the same batch (pgx's Batch.BeginTx), so that a transaction costs the round trips of its
-// statements plus the one of its end, and no more. A transaction whose fn
+// statement, in the same batch (pgx's Batch.BeginTx), so that a transaction
+// costs the round trips of its statements plus the one of its end, and no
+// more. A transaction whose fn
 // runs no statement never talks to the server at all.
 type txn struct {
 	s    *Store
@@ -57,7 +58,7 @@ type txn struct {
 	failed error
 
 	writes bool                // a Write's transaction
-	reads  map[readKey]seenRow // the records rows a Write read or wrote
+	seen   map[seenKey]seenRow // the records rows a Write read or wrote
 }
 
 // writeTxn adds the write methods; Read hands out the bare txn so that a
