@@ -452,9 +452,11 @@ const benchClients = 4
 // time for its lifecycles over SQLite's for as many; issue 20's target is
 // at most 1.5 for durable), and what one command asks of the store on
 // pgstore: store_calls/command (Get, Put, Append, NextNumber, Query and
-// Events calls) and round_trips/command, the calls plus one commit per
-// transaction, since pgstore sends each call as one round trip with BEGIN
-// in the first.
+// Events calls) and round_trips/command, the calls plus one COMMIT per
+// transaction: pgstore sends each call as one round trip, BEGIN travelling
+// with the first, when a Put or Delete follows a Get of its record in the
+// transaction, as every command's does (TestRoundTrips in itsm/pgstore
+// counts them on the wire).
 func BenchmarkLifecyclePostgres(b *testing.B) {
 	b.Run("durable", func(b *testing.B) {
 		benchPostgresVsSQLite(b, pgtest.DSN(b), sqlitestore.Options{})
