@@ -168,3 +168,48 @@ func TestEntryChangesByPairs(t *testing.T) {
 	// code x is no longer unique: another record may hold it.
 	put(t, s, itsm.Record{Kind: "ticket", ID: itsm.NewID(), Body: []byte(`{}`), Unique: map[string]string{"code": "x"}})
 }
+
+// TestPutAfterReplacement: a record deleted and created again since a
+// transaction read it is at the same version 1, but it is not the record
+// that was read. A Put from the read fails with CodeConflict, as any change
+// since the read makes it, and the new record keeps its index values.
+func TestPutAfterReplacement(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	id := itsm.NewID()
+	put(t, s, itsm.Record{Kind: "ticket", ID: id, Body: []byte(`{}`), Index: map[string][]string{"tag": {"first"}}})
+	err := s.Write(ctx, func(tx itsm.WriteTx) error {
+		r, err := tx.Get("ticket", id)
+		if err != nil {
+			return err
+		}
+		// Another writer replaces the record meanwhile.
+		write(t, s, func(other itsm.WriteTx) error {
+			if err := other.Delete("ticket", id, 1); err != nil {
+				return err
+			}
+			_, err := other.Put(itsm.Record{Kind: "ticket", ID: id, Body: []byte(`{"again":true}`), Index: map[string][]string{"tag": {"second"}}})
+			return err
+		})
+		r.Index = map[string][]string{"tag": {"third"}}
+		_, err = tx.Put(r)
+		return err
+	})
+	wantCode(t, err, itsm.CodeConflict)
+	got := get(t, s, "ticket", id)
+	if string(got.Body) != `{"again":true}` || got.Version != 1 {
+		t.Errorf("the replacement became %s at version %d", got.Body, got.Version)
+	}
+	read(t, s, func(tx itsm.ReadTx) error {
+		for tag, want := range map[string]int{"first": 0, "second": 1, "third": 0} {
+			page, err := tx.Query(itsm.Query{Kind: "ticket", Index: "tag", Match: itsm.MatchEqual, Value: tag})
+			if err != nil {
+				return err
+			}
+			if len(page.Matches) != want {
+				t.Errorf("tag %s: %d matches, want %d", tag, len(page.Matches), want)
+			}
+		}
+		return nil
+	})
+}
