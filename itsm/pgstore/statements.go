@@ -7,9 +7,9 @@ import "strings"
 //
 // Each write method costs one round trip when the transaction has read the
 // record: the record row and its index entries change together, in one
-// statement through data-modifying WITH clauses for a new record, and in a
-// pipeline of the row's update and one statement per changed entry for an
-// existing one.
+// statement through data-modifying WITH clauses for a new record, and for
+// an existing one in a pipeline of the row's update and at most three
+// statements for its entries (delete, flip, insert), however many change.
 type statements struct {
 	get, version          string
 	current               string
@@ -70,9 +70,9 @@ FROM r, unnest($4::text[], $5::text[], $6::boolean[]) AS n(name, value, uniq)`),
 		// the same round trip as update, after it, and each binds every
 		// column of the entries' primary key, so that the planner has no
 		// plan that reads more than the record's own entries (see
-		// planSettings). When
-		// update matches no row they change entries all the same, but
-		// the failed Put spoils the transaction, which then rolls back.
+		// planSettings). When update matches no row they change entries
+		// all the same, but the failed Put spoils the transaction, which
+		// then rolls back.
 		update: r.Replace(`
 UPDATE {schema}.records SET version = version + 1, body = $4, names = $5, vals = $6, uniqs = $7
 WHERE kind = $1 AND id = $2 AND version = $3 AND xmin = $8
