@@ -10,11 +10,33 @@
 //
 // Write transactions run at READ COMMITTED. That is enough for the contract
 // because every write checks what it depends on in the statement that makes
-// it: Put and Delete name the version they expect and PostgreSQL re-checks it
-// on the newest row after waiting for a concurrent writer, a unique index
-// guards Unique values, and the event and number counters are rows whose lock
-// is held until commit. Read transactions run at REPEATABLE READ READ ONLY so
+// it: Put and Delete name the version they expect, and the row they read it
+// from, and PostgreSQL re-checks both on the newest row after waiting for a
+// concurrent writer, a unique index guards Unique values, and the event and
+// number counters are rows whose lock is held until commit. Read transactions run at REPEATABLE READ READ ONLY so
 // that every statement of one Read sees the same snapshot.
+//
+// # What the server needs
+//
+// PostgreSQL 15 or later, with its default settings. The role needs CREATE
+// on the database, or on a schema an administrator made for it.
+//
+// The store's speed does not depend on the server's statistics: every
+// statement reaches its rows through a primary key or walks an index in
+// order (but for the one-row event counter), and each transaction tells the
+// planner so (SET LOCAL, which overrides the server's and the role's
+// enable_* and jit settings for that transaction only), so a plan a
+// connection made while the tables were small or never analysed stays the
+// right one however large they grow.
+// Autovacuum is still wanted, for space rather than speed: every Put
+// leaves a dead row version of the record and of each index value it
+// changed, and every Append one of the event counter; without autovacuum,
+// or a scheduled VACUUM, the tables only grow.
+//
+// Durability is the server's: with synchronous_commit on (the default) a
+// Write that returned nil survives a crash of the server or of the machine,
+// as with sqlitestore's DurabilityFull; off, the last commits before such a
+// crash may be lost, never half of one, much as with DurabilityNormal.
 package pgstore
 
 import (
@@ -177,6 +199,7 @@ func (s *Store) Write(ctx context.Context, fn func(itsm.WriteTx) error) error {
 	if err != nil {
 		return err
 	}
+	t.writes = true
 	defer t.release()
 	ferr := fn(writeTxn{t})
 	t.ended = true

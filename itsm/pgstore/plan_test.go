@@ -86,31 +86,7 @@ func testQueryPlans(t *testing.T, s *Store) {
 			t.Errorf("query %+v: plan does not walk the index in order:\n%s", q, plan)
 		}
 	}
-	// Put and Delete find a record's entries by index: no write may scan
-	// a table.
-	r := itsm.Record{Kind: "ticket", ID: itsm.NewID(), Index: map[string][]string{"state": {"s1"}}}
-	names, vals, uniqs := flatten(r)
-	for _, c := range []struct {
-		sql  string
-		args []any
-		want string
-	}{
-		{s.sql.update, []any{r.Kind, uuidArg(r.ID), int64(1), []byte(`{}`), names, vals, uniqs}, "using entries_record on entries"},
-		{s.sql.del, []any{r.Kind, uuidArg(r.ID), int64(1)}, "using entries_record on entries"},
-		{s.sql.createIndexed, []any{r.Kind, uuidArg(r.ID), []byte(`{}`), names, vals, uniqs}, "Insert on entries"},
-	} {
-		rows, err := conn.Query(ctx, "EXPLAIN "+c.sql, c.args...)
-		if err != nil {
-			t.Fatalf("explain: %v", err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatalf("explain: %v", err)
-		}
-		if plan := strings.Join(lines, "\n"); strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, c.want) {
-			t.Errorf("plan scans a table or lacks %q:\n%s\n%s", c.want, c.sql, plan)
-		}
-	}
+	// The statements of Put and Delete: TestPlansSurviveGrowthWithoutAnalyze.
 	if _, err := conn.Exec(ctx, `RESET ALL`); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,7 +33,8 @@ func (t *txn) Get(kind string, id itsm.ID) (itsm.Record, error) {
 		return itsm.Record{}, notFound(kind, id)
 	}
 	var row recordRow
-	found, err := t.queryRow(op{"get", kind, id}, t.s.sql.get, []any{kind, uuidArg(id)}, row.dest()[1:]...)
+	var xmin uint32
+	found, err := t.queryRow(op{"get", kind, id}, t.s.sql.get, []any{kind, uuidArg(id)}, append(row.dest()[1:], &xmin)...)
 	if err != nil {
 		return itsm.Record{}, err
 	}
@@ -40,7 +42,120 @@ func (t *txn) Get(kind string, id itsm.ID) (itsm.Record, error) {
 		return itsm.Record{}, notFound(kind, id)
 	}
 	row.id = uuidArg(id)
+	t.saw(kind, id, seenRow{version: row.version, xmin: xmin, names: row.names, vals: row.vals, uniqs: row.uniqs})
 	return row.record(kind), nil
+}
+
+// seenRow is a records row as a write transaction last read or wrote it: what
+// Put and Delete need to change it and its entries in one round trip.
+type seenRow struct {
+	version int64
+	xmin    uint32
+	names   []string
+	vals    []string
+	uniqs   []bool
+}
+
+// seenKey names a record in a transaction's seen rows.
+type seenKey struct {
+	kind string
+	id   itsm.ID
+}
+
+// saw remembers the row of kind and id that a write transaction read or
+// wrote; a read transaction remembers nothing.
+func (t *txn) saw(kind string, id itsm.ID, r seenRow) {
+	if !t.writes {
+		return
+	}
+	if t.seen == nil {
+		t.seen = make(map[seenKey]seenRow)
+	}
+	t.seen[seenKey{kind, id}] = r
+}
+
+// current returns the row of kind and id as the transaction last saw it, or
+// reads it. found is false when there is no such record.
+func (t *txn) current(kind string, id itsm.ID) (r seenRow, found bool, err error) {
+	if r, ok := t.seen[seenKey{kind, id}]; ok {
+		return r, true, nil
+	}
+	found, err = t.queryRow(op{"read", kind, id}, t.s.sql.current, []any{kind, uuidArg(id)}, &r.version, &r.names, &r.vals, &r.uniqs, &r.xmin)
+	if err == nil && found {
+		t.saw(kind, id, r)
+	}
+	return r, found, err
+}
+
+// entryChanges returns the statements that take the entries of record id
+// from old to the new names, vals and uniqs: one insert of the new values,
+// one delete of the old values that go and one flip of the uniq flag of
+// those that moved between Unique and Index, each only when there is
+// something to change. Both lists are in backend.Entries order, sorted by
+// name and value, so one merge finds the difference.
+func (st *statements) entryChanges(kind string, id pgtype.UUID, old seenRow, names, vals []string, uniqs []bool) []*stmt {
+	var add struct {
+		names, vals []string
+		uniqs       []bool
+	}
+	var drop, flip entrySet
+	i, j := 0, 0
+	for i < len(old.names) || j < len(names) {
+		c := 0
+		switch {
+		case i == len(old.names):
+			c = 1
+		case j == len(names):
+			c = -1
+		default:
+			c = strings.Compare(old.names[i], names[j])
+			if c == 0 {
+				c = strings.Compare(old.vals[i], vals[j])
+			}
+		}
+		switch {
+		case c < 0: // an old value that goes
+			drop.add(old.names[i], old.vals[i])
+			i++
+		case c > 0: // a new value
+			add.names, add.vals, add.uniqs = append(add.names, names[j]), append(add.vals, vals[j]), append(add.uniqs, uniqs[j])
+			j++
+		default:
+			if old.uniqs[i] != uniqs[j] {
+				flip.add(names[j], vals[j])
+			}
+			i++
+			j++
+		}
+	}
+	var out []*stmt
+	if len(drop.pairs) > 0 {
+		out = append(out, &stmt{sql: st.dropEntries, args: []any{kind, drop.names, drop.vals, id, drop.pairs}})
+	}
+	if len(flip.pairs) > 0 {
+		out = append(out, &stmt{sql: st.flipEntries, args: []any{kind, flip.names, flip.vals, id, flip.pairs}})
+	}
+	if len(add.names) > 0 {
+		out = append(out, &stmt{sql: st.addEntries, args: []any{kind, id, add.names, add.vals, add.uniqs}})
+	}
+	return out
+}
+
+// entrySet is a set of entries as dropEntries and flipEntries take it: the
+// names and the values among them, each once, and every pair as name, a
+// space and value.
+type entrySet struct {
+	names, vals, pairs []string
+}
+
+func (s *entrySet) add(name, value string) {
+	if !slices.Contains(s.names, name) {
+		s.names = append(s.names, name)
+	}
+	if !slices.Contains(s.vals, value) {
+		s.vals = append(s.vals, value)
+	}
+	s.pairs = append(s.pairs, name+" "+value)
 }
 
 // recordRow is a records row as Get and Query read it.
@@ -113,15 +228,34 @@ func (w writeTxn) Put(r itsm.Record) (int64, error) {
 		}
 		return 1, nil
 	}
-	var version int64
-	found, err := t.queryRow(what, t.s.sql.update, []any{r.Kind, id, r.Version, []byte(r.Body), names, vals, uniqs}, &version)
-	if err != nil {
+	old, found, err := t.current(r.Kind, r.ID)
+	switch {
+	case err != nil:
+		return 0, t.fail(err)
+	case !found || old.version != r.Version:
+		return 0, t.fail(t.stale(r.Kind, r.ID, r.Version, itsm.CodeConflict))
+	}
+	var next seenRow
+	update := scanOne(t.s.sql.update, []any{r.Kind, id, r.Version, []byte(r.Body), names, vals, uniqs, old.xmin}, &found, &next.version, &next.xmin)
+	found = false
+	stmts := append([]*stmt{update}, t.s.sql.entryChanges(r.Kind, id, old, names, vals, uniqs)...)
+	if err := t.send(what, stmts...); err != nil {
+		if !found && update.tag.String() != "" {
+			// The update matched no row, and a change of the entries,
+			// which was not to be made, failed after it: the stale
+			// version is the news, though the aborted transaction can no
+			// longer tell what the record's version is.
+			t.broken = itsm.Errorf(itsm.CodeConflict, "%s %s changed since it was read at version %d", r.Kind, r.ID, r.Version)
+			return 0, t.fail(t.broken)
+		}
 		return 0, t.fail(t.uniqueConflict(err, r))
 	}
 	if !found {
 		return 0, t.fail(t.stale(r.Kind, r.ID, r.Version, itsm.CodeConflict))
 	}
-	return version, nil
+	next.names, next.vals, next.uniqs = names, vals, uniqs
+	t.saw(r.Kind, r.ID, next)
+	return next.version, nil
 }
 
 // stale explains why a versioned write matched no row: the record is gone
@@ -139,6 +273,11 @@ func (t *txn) stale(kind string, id itsm.ID, version int64, gone itsm.Code) erro
 		return notFound(kind, id)
 	case !found:
 		return itsm.Errorf(gone, "%s %s does not exist any more, or not yet", kind, id)
+	}
+	if current == version {
+		// The same version in another row: the record was deleted and
+		// created again since the transaction read it.
+		return itsm.Errorf(itsm.CodeConflict, "%s %s was replaced since it was read", kind, id)
 	}
 	return itsm.Errorf(itsm.CodeConflict, "%s %s is at version %d, not %d: it changed since it was read", kind, id, current, version)
 }
@@ -175,13 +314,23 @@ func (w writeTxn) Delete(kind string, id itsm.ID, version int64) error {
 	if id.IsZero() {
 		return t.fail(notFound(kind, id))
 	}
-	var n int64
-	if _, err := t.queryRow(op{"delete", kind, id}, t.s.sql.del, []any{kind, uuidArg(id), version}, &n); err != nil {
+	old, found, err := t.current(kind, id)
+	switch {
+	case err != nil:
 		return t.fail(err)
-	}
-	if n == 0 {
+	case !found || old.version != version:
 		return t.fail(t.stale(kind, id, version, itsm.CodeNotFound))
 	}
+	uid := uuidArg(id)
+	del := &stmt{sql: t.s.sql.del, args: []any{kind, uid, version, old.xmin}}
+	stmts := append([]*stmt{del}, t.s.sql.entryChanges(kind, uid, old, nil, nil, nil)...)
+	if err := t.send(op{"delete", kind, id}, stmts...); err != nil {
+		return t.fail(err)
+	}
+	if del.tag.RowsAffected() == 0 {
+		return t.fail(t.stale(kind, id, version, itsm.CodeNotFound))
+	}
+	delete(t.seen, seenKey{kind, id})
 	return nil
 }
 

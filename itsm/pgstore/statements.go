@@ -5,14 +5,19 @@ import "strings"
 // statements are the SQL texts of one store, with its schema filled in once
 // at Open. pgx prepares each text once per connection and reuses it.
 //
-// Each write method costs one round trip: the record row and its index
-// entries change together in one statement, through data-modifying WITH
-// clauses, which PostgreSQL runs to completion whether or not the final
-// SELECT reads them.
+// Each write method costs one round trip when the transaction has read the
+// record: the record row and its index entries change together, in one
+// statement through data-modifying WITH clauses for a new record, and for
+// an existing one in a pipeline of the row's update and at most three
+// statements for its entries (delete, flip, insert), however many change.
 type statements struct {
 	get, version          string
+	current               string
 	create, createIndexed string
 	update, del           string
+	addEntries            string
+	dropEntries           string
+	flipEntries           string
 	appendEvent, events   string
 	nextNumber            string
 	queryIndex, queryByID string // heads that Query completes
@@ -21,8 +26,12 @@ type statements struct {
 func newStatements(schema string) statements {
 	r := strings.NewReplacer("{schema}", schema)
 	return statements{
-		get:     r.Replace(`SELECT version, body, names, vals, uniqs FROM {schema}.records WHERE kind = $1 AND id = $2`),
+		// xmin, the transaction that wrote the row, tells a row from
+		// one that replaced it with the same version: a record deleted and
+		// created again starts from version 1 once more.
+		get:     r.Replace(`SELECT version, body, names, vals, uniqs, xmin FROM {schema}.records WHERE kind = $1 AND id = $2`),
 		version: r.Replace(`SELECT version FROM {schema}.records WHERE kind = $1 AND id = $2`),
+		current: r.Replace(`SELECT version, names, vals, uniqs, xmin FROM {schema}.records WHERE kind = $1 AND id = $2`),
 
 		// ON CONFLICT DO NOTHING turns a record that exists, or that a
 		// concurrent transaction is creating and then commits, into zero
@@ -46,56 +55,46 @@ INSERT INTO {schema}.entries (kind, name, value, id, uniq)
 SELECT r.kind, n.name, n.value, r.id, n.uniq
 FROM r, unnest($4::text[], $5::text[], $6::boolean[]) AS n(name, value, uniq)`),
 
-		// The version check is the WHERE clause. At READ COMMITTED the
-		// UPDATE finds the row in the statement's snapshot and, if a
-		// concurrent writer has changed or locked it, waits for that
-		// writer and re-checks the WHERE on the row it committed. So r
-		// holds a row only if the snapshot's row and the latest one both
-		// have the version asked for; versions only grow (and a record
-		// deleted and created again is a new row, which the snapshot does
-		// not show), so no commit came in between, and the entries the
-		// snapshot shows are the record's latest. When r is empty the
-		// entry clauses, which join r, do nothing. del relies on the same.
-		// The clauses find a record's entries through entries_record.
+		// update and del check the version and the row read (xmin) in
+		// the WHERE clause. At READ COMMITTED the statement finds the row
+		// in its snapshot and, if a concurrent writer has changed or
+		// locked it, waits for that writer and re-checks the WHERE on the
+		// row it committed, whose xmin differs: so the statement changes
+		// the row only if it is still the one the transaction read, and
+		// the record's entries are still those that row lists.
 		//
-		// The entries change by difference, not by deleting all and
-		// inserting again: the clauses of one statement run in no defined
-		// order, and an insert that ran before the delete of the same key
-		// would collide with it. Entries the record keeps are not touched,
-		// which is also how a record keeps its own Unique value. u flips
-		// the uniq flag of a value whose name moved between Unique and
-		// Index.
+		// The entries change by difference, which Put works out from the
+		// row it read: addEntries inserts the new values, dropEntries
+		// deletes the old values that go and flipEntries flips the uniq
+		// flag of those that moved between Unique and Index. They go in
+		// the same round trip as update, after it, and each binds every
+		// column of the entries' primary key, so that the planner has no
+		// plan that reads more than the record's own entries (see
+		// planSettings). When update matches no row they change entries
+		// all the same, but the failed Put spoils the transaction, which
+		// then rolls back.
 		update: r.Replace(`
-WITH n AS (
-	SELECT * FROM unnest($5::text[], $6::text[], $7::boolean[]) AS n(name, value, uniq)
-), r AS (
-	UPDATE {schema}.records SET version = version + 1, body = $4, names = $5, vals = $6, uniqs = $7
-	WHERE kind = $1 AND id = $2 AND version = $3
-	RETURNING kind, id, version
-), d AS (
-	DELETE FROM {schema}.entries e USING r
-	WHERE e.kind = r.kind AND e.id = r.id
-	AND NOT EXISTS (SELECT 1 FROM n WHERE n.name = e.name AND n.value = e.value)
-), u AS (
-	UPDATE {schema}.entries e SET uniq = n.uniq FROM r, n
-	WHERE e.kind = r.kind AND e.name = n.name AND e.value = n.value AND e.id = r.id AND e.uniq <> n.uniq
-), i AS (
-	INSERT INTO {schema}.entries (kind, name, value, id, uniq)
-	SELECT r.kind, n.name, n.value, r.id, n.uniq FROM r, n
-	WHERE NOT EXISTS (
-		SELECT 1 FROM {schema}.entries e
-		WHERE e.kind = r.kind AND e.name = n.name AND e.value = n.value AND e.id = r.id)
-)
-SELECT version FROM r`),
-
-		del: r.Replace(`
-WITH r AS (
-	DELETE FROM {schema}.records WHERE kind = $1 AND id = $2 AND version = $3
-	RETURNING kind, id
-), d AS (
-	DELETE FROM {schema}.entries e USING r WHERE e.kind = r.kind AND e.id = r.id
-)
-SELECT count(*) FROM r`),
+UPDATE {schema}.records SET version = version + 1, body = $4, names = $5, vals = $6, uniqs = $7
+WHERE kind = $1 AND id = $2 AND version = $3 AND xmin = $8
+RETURNING version, xmin`),
+		del: r.Replace(`DELETE FROM {schema}.records WHERE kind = $1 AND id = $2 AND version = $3 AND xmin = $4`),
+		addEntries: r.Replace(`
+INSERT INTO {schema}.entries (kind, name, value, id, uniq)
+SELECT $1, n.name, n.value, $2, n.uniq FROM unnest($3::text[], $4::text[], $5::boolean[]) AS n(name, value, uniq)`),
+		// dropEntries and flipEntries name the entries by the names and
+		// the values among them, which binds every column of the primary
+		// key, so that the index probes each combination, and then keep
+		// the pairs asked for (names have no space). A join with the
+		// pairs would let the planner weigh reading every entry of the
+		// kind instead.
+		dropEntries: r.Replace(`
+DELETE FROM {schema}.entries
+WHERE kind = $1 AND name = ANY($2::text[]) AND value = ANY($3::text[]) AND id = $4
+AND name || ' ' || value = ANY($5::text[])`),
+		flipEntries: r.Replace(`
+UPDATE {schema}.entries SET uniq = NOT uniq
+WHERE kind = $1 AND name = ANY($2::text[]) AND value = ANY($3::text[]) AND id = $4
+AND name || ' ' || value = ANY($5::text[])`),
 
 		// The event sequence is a counter row, not a SEQUENCE, because a
 		// sequence hands out values outside the transaction and a rollback
@@ -127,9 +126,18 @@ INSERT INTO {schema}.numbers AS n (prefix, last) VALUES ($1, 1)
 ON CONFLICT (prefix) DO UPDATE SET last = n.last + 1
 RETURNING last`),
 
+		// The records of the entries come from a LATERAL subquery that
+		// OFFSET 0 keeps from being merged into a join: planned on its
+		// own, it finds each record by its whole primary key, the one
+		// plan it has. As a join, the planner also weighed reading every
+		// record of the kind once per entry, and took it when the
+		// statistics said the table was small.
 		queryIndex: r.Replace(`
 SELECT e.value, r.id, r.version, r.body, r.names, r.vals, r.uniqs
-FROM {schema}.entries e JOIN {schema}.records r ON r.kind = e.kind AND r.id = e.id
+FROM {schema}.entries e CROSS JOIN LATERAL (
+	SELECT r.id, r.version, r.body, r.names, r.vals, r.uniqs FROM {schema}.records r
+	WHERE r.kind = e.kind AND r.id = e.id OFFSET 0
+) r
 WHERE e.kind = $1 AND e.name = $2`),
 		queryByID: r.Replace(`
 SELECT '', r.id, r.version, r.body, r.names, r.vals, r.uniqs

@@ -11,10 +11,34 @@ import (
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
+// planSettings tells the planner, for the transaction, what is true of every
+// statement pgstore runs: it reaches its rows through an index, in index
+// order, and joins row by row through an index. Without it the planner
+// weighs a whole-table scan, a hash or merge join, a bitmap scan or a sort
+// against the index by the tables' statistics, and a connection keeps the
+// generic plan of a prepared statement that it made once: made while a
+// table was small, or from statistics taken then (autovacuum off, or
+// behind), that plan scans the table whole on every command for the life of
+// the connection, however large the table has grown. The settings disable
+// those plans where an index plan exists, so a plan made on an empty table
+// is the one a large table needs; where there is no other way (the one-row
+// event_seq table) the planner still takes the disabled plan. That plan's
+// cost then includes the penalty that disables it, far above
+// jit_above_cost, so JIT is off as well: compiling a one-row update took
+// 30 ms, and no statement of pgstore runs long enough for JIT to pay.
+//
+// They are SET LOCAL (set_config's third argument), so they end with the
+// transaction and never reach other users of a pool given to New, and they
+// travel with BEGIN, so they cost no round trip.
+const planSettings = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
+	set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+	set_config('jit', 'off', true)`
+
 // txn is one Read or Write transaction. It holds a pooled connection from
-// the start but sends BEGIN only with its first statement, in the same batch
-// (pgx's Batch.BeginTx), so that a transaction costs the round trips of its
-// statements plus the one of its end, and no more. A transaction whose fn
+// the start but sends BEGIN (and planSettings) only with its first
+// statement, in the same batch (pgx's Batch.BeginTx), so that a transaction
+// costs the round trips of its statements plus the one of its end, and no
+// more. A transaction whose fn
 // runs no statement never talks to the server at all.
 type txn struct {
 	s    *Store
@@ -32,6 +56,9 @@ type txn struct {
 	// failed is the first failed write, which spoils a Write whatever fn
 	// returns.
 	failed error
+
+	writes bool                // a Write's transaction
+	seen   map[seenKey]seenRow // the records rows a Write read or wrote
 }
 
 // writeTxn adds the write methods; Read hands out the bare txn so that a
@@ -113,6 +140,7 @@ func (t *txn) send(what op, stmts ...*stmt) error {
 	begin := t.tx == nil
 	if begin {
 		b.BeginTx(t.opts)
+		b.Queue(planSettings)
 	}
 	for _, s := range stmts {
 		b.Queue(s.sql, s.args...)
@@ -121,9 +149,11 @@ func (t *txn) send(what op, stmts ...*stmt) error {
 	if begin {
 		br = t.conn.SendBatch(t.ctx, b)
 		t.tx = br.Tx()
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return t.broke(err, what)
+		for range 2 { // BEGIN and planSettings
+			if _, err := br.Exec(); err != nil {
+				_ = br.Close()
+				return t.broke(err, what)
+			}
 		}
 	} else {
 		br = t.tx.SendBatch(t.ctx, b)
