@@ -255,7 +255,7 @@ func TestReplicasDeliverWebhooksOnceInOrder(t *testing.T) {
 	case <-time.After(asynctest.Failsafe):
 		t.Fatal("the next delegation was not sent")
 	}
-	forDesk, forSup = expected()
+	forDesk, _ = expected()
 	asynctest.Eventually(t, "the desk's events", arrived(deskRC, len(forDesk)))
 	want := int64(len(forDesk) + held)
 	asynctest.Eventually(t, "every delivery before the held one recorded", func() bool { return delivered() >= want })
