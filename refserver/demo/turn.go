@@ -17,9 +17,6 @@ import (
 // wait. It lives beside the demo's data and means nothing to the API.
 const KindTurn = "demo.turn"
 
-// turnID is the ID of the one KindTurn record.
-var turnID = itsm.MustParseID("00000000-0000-7000-8000-00000000de70")
-
 // DefaultBeat is how often the start holding the turn says it is alive,
 // unless Past.Beat says otherwise. A waiting start gives up on a holder it
 // has not heard from for StaleBeats beats.
@@ -57,8 +54,8 @@ type turnBody struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// turnRecord is where the turn is kept.
-var turnRecord = lease.Record[turnBody]{Kind: KindTurn, ID: turnID}
+// turnRecord is the one KindTurn record, where the turn is kept.
+var turnRecord = lease.Record[turnBody]{Kind: KindTurn, ID: itsm.MustParseID("00000000-0000-7000-8000-00000000de70")}
 
 // turn is a start's hold on the KindTurn record while it seeds or issues.
 type turn struct {

@@ -95,10 +95,10 @@
 // Several server processes (replicas) on one database each run a
 // Dispatcher, and one of them delivers: the holder of the lease, a record of
 // kind KindLease that the Dispatchers take and renew through the store's
-// version check, so it works the same on every backend. The holder renews it
-// every third of Options.LeaseTime (DefaultLeaseTime, 5 s). The others read
-// the lease record at each poll and nothing else: neither the subscriptions
-// nor the event log, and they ignore Notify, so their cost does not grow
+// version check (package itsm/lease), so it works the same on every
+// backend. The holder renews it every third of Options.LeaseTime
+// (DefaultLeaseTime, 5 s). The others read the lease record at each poll
+// and nothing else: neither the subscriptions nor the event log, and they ignore Notify, so their cost does not grow
 // with the events; the holder finds the events written through them at its
 // next poll. A replica takes the lease when nobody holds it (the holder gave
 // it back when it stopped, or when no subscription was active any more), or

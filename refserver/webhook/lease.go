@@ -13,9 +13,6 @@ import (
 // delivers: the lease (see the package documentation).
 const KindLease = "webhook_lease"
 
-// leaseID is the ID of the lease record, the same in every database.
-var leaseID = itsm.MustParseID("00000000-0000-7000-8000-00000000001e")
-
 // DefaultLeaseTime is Options.LeaseTime when it is 0: a crashed holder's
 // subscriptions are taken over about this long (plus a poll interval) after
 // its last renewal.
@@ -42,8 +39,9 @@ type leaseBody struct {
 // conflict.
 var errLeaseLost = errors.New("webhook: the lease passed to another replica")
 
-// leaseRecord is where the lease is kept.
-var leaseRecord = lease.Record[leaseBody]{Kind: KindLease, ID: leaseID}
+// leaseRecord is where the lease is kept: one record, of the same ID in
+// every database.
+var leaseRecord = lease.Record[leaseBody]{Kind: KindLease, ID: itsm.MustParseID("00000000-0000-7000-8000-00000000001e")}
 
 // tenure is a Dispatcher's hold on the lease. Only Run's goroutine touches
 // it.
