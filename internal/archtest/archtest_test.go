@@ -32,7 +32,10 @@ var allowed = map[string][]string{
 	"itsm/schema": {"itsm"},
 	// The address policy of connections that others aim (webhooks): net
 	// alone, for the server and any embedding application's notifiers.
-	"itsm/netguard":    {},
+	"itsm/netguard": {},
+	// The lease one of several processes on one database holds in a
+	// record (webhook delivery, the demo's seeding): the store alone.
+	"itsm/lease":       {"itsm"},
 	"sla":              {"itsm"},
 	"sla/report":       {"itsm", "itsm/schema", "sla"},
 	"sla/followup":     {"itsm", "itsm/schema", "sla", "sla/report"},
@@ -53,14 +56,14 @@ var allowed = map[string][]string{
 	// domain, whose types are the contract's.
 	"refserver/problem": {"itsm"},
 	"refserver/auth":    {"itsm", "refserver/problem"},
-	"refserver/webhook": {"itsm", "itsm/netguard", "incident", "incident/httpnotify"},
+	"refserver/webhook": {"itsm", "itsm/lease", "itsm/netguard", "incident", "incident/httpnotify"},
 	// A supplier's program imports the client and nothing of the server.
 	"refserver/client": {"itsm", "refserver/api", "refserver/problem"},
 	// The demo seeds the present only through the public API, as any client
 	// could; its history is imported through the incident library on the
 	// server's store, with the server's register (auth) and stored
 	// agreements (httpapi), as a desk moving to spoc would load its past.
-	"refserver/demo": {"itsm", "incident", "sla", "sla/report", "refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
+	"refserver/demo": {"itsm", "itsm/lease", "incident", "sla", "sla/report", "refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
 }
 
 // drivers may be imported only by the backend named after them.

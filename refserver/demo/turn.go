@@ -2,13 +2,13 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/lease"
 )
 
 // KindTurn is the kind of the one record by which the servers that start
@@ -16,9 +16,6 @@ import (
 // database, or issues its tokens on one seeded before, while the others
 // wait. It lives beside the demo's data and means nothing to the API.
 const KindTurn = "demo.turn"
-
-// turnID is the ID of the one KindTurn record.
-var turnID = itsm.MustParseID("00000000-0000-7000-8000-00000000de70")
 
 // DefaultBeat is how often the start holding the turn says it is alive,
 // unless Past.Beat says otherwise. A waiting start gives up on a holder it
@@ -57,49 +54,29 @@ type turnBody struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// turnRecord is the one KindTurn record, where the turn is kept.
+var turnRecord = lease.Record[turnBody]{Kind: KindTurn, ID: itsm.MustParseID("00000000-0000-7000-8000-00000000de70")}
+
 // turn is a start's hold on the KindTurn record while it seeds or issues.
 type turn struct {
-	store itsm.Store
 	stop  chan struct{}
 	beats sync.WaitGroup
 
-	mu      sync.Mutex
-	version int64
-	body    turnBody
+	mu   sync.Mutex
+	hold *lease.Holder[turnBody]
 	// lost is why a beat failed: another start took the turn, taking this
 	// one for stopped, or the store failed.
 	lost error
 }
 
-// readTurn returns the KindTurn record, found false when there is none.
-func readTurn(ctx context.Context, store itsm.Store) (body turnBody, version int64, found bool, err error) {
+// readTurn returns the KindTurn record and its version, 0 when there is
+// none.
+func readTurn(ctx context.Context, store itsm.Store) (body turnBody, version int64, err error) {
 	err = store.Read(ctx, func(tx itsm.ReadTx) error {
-		rec, err := tx.Get(KindTurn, turnID)
-		if itsm.IsCode(err, itsm.CodeNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		found, version = true, rec.Version
-		return json.Unmarshal(rec.Body, &body)
-	})
-	return body, version, found, err
-}
-
-// putTurn writes body over version (0 creates the record) and returns the
-// new version; another start's write in between fails with CodeConflict.
-func putTurn(ctx context.Context, store itsm.Store, version int64, body turnBody) (int64, error) {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return 0, err
-	}
-	var v int64
-	err = store.Write(ctx, func(tx itsm.WriteTx) error {
-		v, err = tx.Put(itsm.Record{Kind: KindTurn, ID: turnID, Version: version, Body: raw})
+		body, version, err = turnRecord.Get(tx)
 		return err
 	})
-	return v, err
+	return body, version, err
 }
 
 // takeTurn waits until no other start holds the turn and takes it. waited
@@ -116,42 +93,43 @@ func takeTurn(ctx context.Context, past Past) (t *turn, waited bool, err error) 
 		wait = DefaultWait
 	}
 	began := time.Now()
-	var (
-		seen   int64 = -1
-		seenAt time.Time
-	)
+	// watch sees the holder beat: it is taken for stopped when the
+	// record has not changed for StaleBeats beats.
+	var watch lease.Watch
 	for {
-		body, version, found, err := readTurn(ctx, past.Store)
+		body, version, err := readTurn(ctx, past.Store)
 		if err != nil {
 			return nil, waited, fmt.Errorf("demo: read whether another server is seeding: %w", err)
 		}
-		free := !found || body.State == turnFree
-		switch {
-		case found && body.State == turnFailed:
+		now := time.Now()
+		free := version == 0 || body.State == turnFree
+		if !free && body.State == turnFailed {
 			return nil, waited, itsm.Errorf(itsm.CodeConflict,
 				"the demo seeding that began at %s failed half way (%s); remove the database file and start again",
 				body.Since.Format(time.RFC3339), body.Reason)
-		case !free && version != seen:
-			seen, seenAt = version, time.Now()
+		}
+		if !free {
 			if !waited {
 				waited = true
 				if past.Waiting != nil {
 					past.Waiting(body.Since)
 				}
 			}
-		case !free && time.Since(seenAt) >= StaleBeats*beat:
-			if body.Seeding {
-				return nil, waited, itsm.Errorf(itsm.CodeConflict,
-					"the demo seeding that began at %s stopped half way: its server has not reported for %s; remove the database file and start again",
-					body.Since.Format(time.RFC3339), (StaleBeats * beat).String())
+			if now.Sub(watch.Observe(version, now)) >= StaleBeats*beat {
+				if body.Seeding {
+					return nil, waited, itsm.Errorf(itsm.CodeConflict,
+						"the demo seeding that began at %s stopped half way: its server has not reported for %s; remove the database file and start again",
+						body.Since.Format(time.RFC3339), (StaleBeats * beat).String())
+				}
+				// A start that was only issuing tokens on a seeded
+				// database stopped: nothing is half made, and this one
+				// goes on.
+				free = true
 			}
-			// A start that was only issuing tokens on a seeded database
-			// stopped: nothing is half made, and this one goes on.
-			free = true
 		}
 		if free {
-			mine := turnBody{State: turnHeld, Since: time.Now().UTC()}
-			v, err := putTurn(ctx, past.Store, version, mine)
+			hold, err := lease.Take(ctx, past.Store, turnRecord, version,
+				turnBody{State: turnHeld, Since: now.UTC()}, now)
 			if itsm.IsCode(err, itsm.CodeConflict) {
 				// Another start took it first.
 				continue
@@ -159,7 +137,7 @@ func takeTurn(ctx context.Context, past Past) (t *turn, waited bool, err error) 
 			if err != nil {
 				return nil, waited, fmt.Errorf("demo: take the turn to seed: %w", err)
 			}
-			t := &turn{store: past.Store, stop: make(chan struct{}), version: v, body: mine}
+			t := &turn{stop: make(chan struct{}), hold: hold}
 			t.beats.Add(1)
 			go t.beat(ctx, beat)
 			return t, waited, nil
@@ -188,28 +166,25 @@ func (t *turn) beat(ctx context.Context, interval time.Duration) {
 		case <-t.stop:
 			return
 		case <-tick.C:
-			if err := t.update(ctx, func(*turnBody) {}); err != nil {
+			if err := t.update(ctx, nil); err != nil {
 				return
 			}
 		}
 	}
 }
 
-// update changes the turn's record with change, unless a beat failed.
+// update renews the turn, its record changed by change (nil: as it is),
+// unless a beat failed.
 func (t *turn) update(ctx context.Context, change func(*turnBody)) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.lost != nil {
 		return t.lost
 	}
-	body := t.body
-	change(&body)
-	v, err := putTurn(ctx, t.store, t.version, body)
-	if err != nil {
+	if err := t.hold.Renew(ctx, time.Now(), change); err != nil {
 		t.lost = err
 		return err
 	}
-	t.version, t.body = v, body
 	return nil
 }
 
@@ -227,13 +202,16 @@ func (t *turn) release(ctx context.Context, err error) error {
 	close(t.stop)
 	t.beats.Wait()
 	ctx = context.WithoutCancel(ctx)
-	werr := t.update(ctx, func(b *turnBody) {
-		if err != nil && b.Seeding {
-			b.State, b.Reason = turnFailed, err.Error()
-			return
-		}
-		*b = turnBody{State: turnFree, Since: b.Since}
-	})
+	werr := t.lost
+	if werr == nil {
+		werr = t.hold.Release(ctx, func(b *turnBody) {
+			if err != nil && b.Seeding {
+				b.State, b.Reason = turnFailed, err.Error()
+				return
+			}
+			*b = turnBody{State: turnFree, Since: b.Since}
+		})
+	}
 	if werr != nil {
 		werr = fmt.Errorf("demo: give the turn to seed back: %w", werr)
 	}

@@ -251,7 +251,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			if err != nil && ctx.Err() == nil {
 				d.svc.log.Warn("webhook: cannot read the lease", "err", err)
 			}
-			held = d.lease.term != 0
+			held = d.lease.hold != nil
 		}
 		if held {
 			due, wake, active, err = d.plan(ctx, &end, now, busy, hold, last)
@@ -271,7 +271,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		idle := err == nil && active == 0 && len(busy) == 0
 		if held {
 			slices.SortStableFunc(due, func(a, b itsm.ID) int { return cmp.Compare(last[a], last[b]) })
-			tctx, term := d.lease.ctx, d.lease.term
+			tctx, term := d.lease.ctx, d.lease.term()
 			for _, id := range due {
 				if len(busy) >= d.o.Workers {
 					break
@@ -291,7 +291,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if held {
 			// The lease is renewed even while every worker is busy;
 			// otherwise only a finished pass can change anything then.
-			renew := d.lease.renewed.Add(d.renewEvery()).Sub(now)
+			renew := d.lease.hold.Renewed().Add(d.renewEvery()).Sub(now)
 			if len(busy) >= d.o.Workers {
 				wait = renew
 			}
@@ -328,7 +328,7 @@ func (d *Dispatcher) finish(r passDone, busy map[itsm.ID]bool, hold map[itsm.ID]
 	delete(busy, r.id)
 	switch {
 	case errors.Is(r.err, errLeaseLost):
-		if r.term == d.lease.term {
+		if r.term == d.lease.term() {
 			d.drop("another replica took the lease")
 		}
 	case r.err != nil:

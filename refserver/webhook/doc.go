@@ -92,19 +92,19 @@
 //
 // # Several replicas
 //
-// Several server processes (replicas) on one database each run a
-// Dispatcher, and one of them delivers: the holder of the lease, a record of
-// kind KindLease that the Dispatchers take and renew through the store's
-// version check, so it works the same on every backend. The holder renews it
-// every third of Options.LeaseTime (DefaultLeaseTime, 5 s). The others read
-// the lease record at each poll and nothing else: neither the subscriptions
-// nor the event log, and they ignore Notify, so their cost does not grow
-// with the events; the holder finds the events written through them at its
-// next poll. A replica takes the lease when nobody holds it (the holder gave
-// it back when it stopped, or when no subscription was active any more), or
-// when the record has not changed for a LeaseTime by its own clock, so that
-// replicas' clocks need not agree. A crashed holder's deliveries therefore
-// resume after at most LeaseTime plus PollInterval.
+// Several server processes (replicas) on one database each run a Dispatcher,
+// and one of them delivers: the holder of the lease, a record of kind
+// KindLease that the Dispatchers take and renew through the store's version
+// check (package itsm/lease), so it works the same on every backend. The
+// holder renews it every third of Options.LeaseTime (DefaultLeaseTime, 5 s).
+// The others read the lease record at each poll and nothing else: neither
+// the subscriptions nor the event log, and they ignore Notify, so their cost
+// does not grow with the events; the holder finds the events written through
+// them at its next poll. A replica takes the lease when nobody holds it (the
+// holder gave it back when it stopped, or when no subscription was active
+// any more), or when the record has not changed for a LeaseTime by its own
+// clock, so that replicas' clocks need not agree. A crashed holder's
+// deliveries therefore resume after at most LeaseTime plus PollInterval.
 //
 // Each take starts a new term. Before it reads the log for a subscription,
 // the new holder writes its term into it, and every cursor move checks, in

@@ -2,19 +2,16 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/lease"
 )
 
 // KindLease is the kind of the one record that says which Dispatcher
 // delivers: the lease (see the package documentation).
 const KindLease = "webhook_lease"
-
-// leaseID is the ID of the lease record, the same in every database.
-var leaseID = itsm.MustParseID("00000000-0000-7000-8000-00000000001e")
 
 // DefaultLeaseTime is Options.LeaseTime when it is 0: a crashed holder's
 // subscriptions are taken over about this long (plus a poll interval) after
@@ -42,50 +39,31 @@ type leaseBody struct {
 // conflict.
 var errLeaseLost = errors.New("webhook: the lease passed to another replica")
 
+// leaseRecord is where the lease is kept: one record, of the same ID in
+// every database.
+var leaseRecord = lease.Record[leaseBody]{Kind: KindLease, ID: itsm.MustParseID("00000000-0000-7000-8000-00000000001e")}
+
 // tenure is a Dispatcher's hold on the lease. Only Run's goroutine touches
 // it.
 type tenure struct {
-	// term is the term held; 0 when the lease is not held.
-	term int64
-	// renewed is when the take or the last renewal that succeeded began:
-	// the lease is the holder's until renewed plus the lease time.
-	renewed time.Time
+	// hold is the lease held; nil when it is not.
+	hold *lease.Holder[leaseBody]
 	// ctx is cancelled when the lease is lost or given back, which stops
 	// the passes of the term.
 	ctx    context.Context
 	cancel context.CancelFunc
-	// seen and since describe the lease record as last read while another
-	// replica held it: its version, and when this replica first saw that
-	// version, by its own clock. Another holder is presumed dead once the
-	// record has not changed for a lease time, so that the replicas'
-	// clocks need not agree, only run at about the same rate.
-	seen  int64
-	since time.Time
+	// watch follows the lease record while another replica holds it:
+	// that replica is presumed dead once the record has not changed for
+	// a lease time by this replica's clock.
+	watch lease.Watch
 }
 
-func leaseRecord(l leaseBody, version int64) (itsm.Record, error) {
-	body, err := json.Marshal(l)
-	if err != nil {
-		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "webhook: encode the lease")
+// term is the term held; 0 when the lease is not held.
+func (l *tenure) term() int64 {
+	if l.hold == nil {
+		return 0
 	}
-	return itsm.Record{Kind: KindLease, ID: leaseID, Version: version, Body: body}, nil
-}
-
-// readLease returns the lease and its record's version; version 0 when no
-// Dispatcher ever took it.
-func readLease(tx itsm.ReadTx) (leaseBody, int64, error) {
-	r, err := tx.Get(KindLease, leaseID)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return leaseBody{}, 0, nil
-	}
-	if err != nil {
-		return leaseBody{}, 0, err
-	}
-	var l leaseBody
-	if err := json.Unmarshal(r.Body, &l); err != nil {
-		return leaseBody{}, 0, itsm.Wrap(itsm.CodeInternal, err, "webhook: decode the lease")
-	}
-	return l, r.Version, nil
+	return l.hold.Body().Term
 }
 
 // renewEvery is how often the holder renews: three times a lease time, so
@@ -104,20 +82,19 @@ func (d *Dispatcher) contend(ctx context.Context, now time.Time) (other bool, ex
 	var (
 		cur     leaseBody
 		version int64
+		since   time.Time
 		active  bool
 	)
+	// This replica's own earlier tenure, given up, is free to take again:
+	// its passes are stopped.
+	heldByOther := func() bool { return !cur.Holder.IsZero() && cur.Holder != d.replica }
 	err = d.svc.store.Read(ctx, func(tx itsm.ReadTx) error {
 		var err error
-		if cur, version, err = readLease(tx); err != nil {
+		if cur, version, err = leaseRecord.Get(tx); err != nil {
 			return err
 		}
-		// This replica's own earlier tenure, given up, is free to take
-		// again: its passes are stopped.
-		if !cur.Holder.IsZero() && cur.Holder != d.replica {
-			if version != l.seen || l.since.IsZero() {
-				l.seen, l.since = version, now
-			}
-			if now.Sub(l.since) < d.o.LeaseTime {
+		if heldByOther() {
+			if since = l.watch.Observe(version, now); now.Sub(since) < d.o.LeaseTime {
 				return nil
 			}
 		}
@@ -129,40 +106,25 @@ func (d *Dispatcher) contend(ctx context.Context, now time.Time) (other bool, ex
 	if err != nil {
 		return false, time.Time{}, err
 	}
-	if !cur.Holder.IsZero() && cur.Holder != d.replica && now.Sub(l.since) < d.o.LeaseTime {
-		return true, l.since.Add(d.o.LeaseTime), nil
+	if heldByOther() && now.Sub(since) < d.o.LeaseTime {
+		return true, since.Add(d.o.LeaseTime), nil
 	}
 	if !active {
 		return false, time.Time{}, nil
 	}
-	next := leaseBody{Holder: d.replica, Term: cur.Term + 1, Renewed: now.UTC()}
-	err = d.svc.store.Write(ctx, func(tx itsm.WriteTx) error {
-		// Taken only if nobody wrote it since it was judged free.
-		_, v, err := readLease(tx)
-		if err != nil {
-			return err
-		}
-		if v != version {
-			return itsm.Errorf(itsm.CodeConflict, "webhook: the lease changed meanwhile")
-		}
-		rec, err := leaseRecord(next, version)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Put(rec)
-		return err
-	})
+	hold, err := lease.Take(ctx, d.svc.store, leaseRecord, version,
+		leaseBody{Holder: d.replica, Term: cur.Term + 1, Renewed: now.UTC()}, now)
 	if itsm.IsCode(err, itsm.CodeConflict) {
 		// Another replica was quicker: it holds the lease now.
-		l.seen, l.since = 0, time.Time{}
+		l.watch.Forget()
 		return true, now.Add(d.o.LeaseTime), nil
 	}
 	if err != nil {
 		return false, time.Time{}, err
 	}
-	l.term, l.renewed = next.Term, now
+	l.hold = hold
 	l.ctx, l.cancel = context.WithCancel(ctx)
-	d.svc.log.Info("webhook: this replica delivers now", "replica", d.replica, "term", next.Term)
+	d.svc.log.Info("webhook: this replica delivers now", "replica", d.replica, "term", l.term())
 	return false, time.Time{}, nil
 }
 
@@ -171,46 +133,27 @@ func (d *Dispatcher) contend(ctx context.Context, now time.Time) (other bool, ex
 // replica took it meanwhile. It reports whether the lease is still held.
 func (d *Dispatcher) keep(ctx context.Context, now time.Time) bool {
 	l := &d.lease
-	if l.term == 0 {
+	if l.hold == nil {
 		return false
 	}
-	if now.Sub(l.renewed) >= d.o.LeaseTime {
+	if now.Sub(l.hold.Renewed()) >= d.o.LeaseTime {
 		// The others may have taken it by now: stop before they start.
 		d.drop("the lease expired before it could be renewed")
 		return false
 	}
-	if now.Sub(l.renewed) < d.renewEvery() {
+	if now.Sub(l.hold.Renewed()) < d.renewEvery() {
 		return true
 	}
-	err := d.svc.store.Write(ctx, func(tx itsm.WriteTx) error {
-		cur, v, err := readLease(tx)
-		if err != nil {
-			return err
-		}
-		if cur.Holder != d.replica || cur.Term != l.term {
-			return errLeaseLost
-		}
-		cur.Renewed = now.UTC()
-		rec, err := leaseRecord(cur, v)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Put(rec)
-		return err
-	})
+	err := l.hold.Renew(ctx, now, func(b *leaseBody) { b.Renewed = now.UTC() })
 	switch {
-	case errors.Is(err, errLeaseLost):
+	case errors.Is(err, lease.ErrLost):
 		d.drop("another replica took the lease")
 		return false
-	case err != nil:
+	case err != nil && ctx.Err() == nil:
 		// Tried again at the next turn of the loop, until the lease
 		// expires.
-		if ctx.Err() == nil {
-			d.svc.log.Warn("webhook: cannot renew the lease", "err", err)
-		}
-		return true
+		d.svc.log.Warn("webhook: cannot renew the lease", "err", err)
 	}
-	l.renewed = now
 	return true
 }
 
@@ -218,10 +161,10 @@ func (d *Dispatcher) keep(ctx context.Context, now time.Time) bool {
 // read starts a new observation of whoever holds it.
 func (d *Dispatcher) drop(why string) {
 	l := &d.lease
-	if l.term == 0 {
+	if l.hold == nil {
 		return
 	}
-	d.svc.log.Info("webhook: this replica no longer delivers", "replica", d.replica, "term", l.term, "why", why)
+	d.svc.log.Info("webhook: this replica no longer delivers", "replica", d.replica, "term", l.term(), "why", why)
 	l.cancel()
 	*l = tenure{}
 }
@@ -230,26 +173,13 @@ func (d *Dispatcher) drop(why string) {
 // once rather than after a lease time: when Run stops, and when no
 // subscription is active any more.
 func (d *Dispatcher) release(ctx context.Context) {
-	l := &d.lease
-	if l.term == 0 {
+	hold := d.lease.hold
+	if hold == nil {
 		return
 	}
-	term := l.term
 	d.drop("given back")
-	err := d.svc.store.Write(ctx, func(tx itsm.WriteTx) error {
-		cur, v, err := readLease(tx)
-		if err != nil || cur.Holder != d.replica || cur.Term != term {
-			return err
-		}
-		cur.Holder = itsm.ID{}
-		rec, err := leaseRecord(cur, v)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Put(rec)
-		return err
-	})
-	if err != nil {
+	err := hold.Release(ctx, func(b *leaseBody) { b.Holder = itsm.ID{} })
+	if err != nil && !errors.Is(err, lease.ErrLost) {
 		d.svc.log.Warn("webhook: cannot give the lease back; another replica takes it when it expires", "err", err)
 	}
 }
