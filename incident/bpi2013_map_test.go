@@ -13,7 +13,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/spoc-itsm/spoc/chain"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"

@@ -6,70 +6,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/sla"
 )
 
 // Clock is one service-level clock of an incident: a metric of an agreement
-// measured over the incident's timeline.
-type Clock struct {
-	sla.Measurement
-	// Provider answers for the clock: the desk for the customer's SLA, a
-	// supplier for its UC or OLA, and the organisation of the group for an
-	// OLA between groups (the desk itself for its first and second line).
-	Provider itsm.ID
-	// Group is the provider's group an OLA between groups names: its clock
-	// runs only while that group holds the incident. Zero for the others.
-	Group itsm.ID
-}
+// measured over the incident's timeline. It is the chain's clock, which
+// every kind of ticket held along the chain measures the same way.
+type Clock = chain.Clock
 
-// applies reports whether agreement a measures inc: the customer SLA of the
-// owning desk end to end, the UC or OLA of every supplier that held the
-// incident for that desk, and the desk's OLA of every group that held it
-// (SL-1). A group's OLA with a desk applies to that desk's incidents only,
-// whoever's the group is, so another desk's internal OLAs never measure it.
-func applies(a *sla.Agreement, inc *Incident) bool {
-	switch {
-	case a.Kind == sla.KindSLA:
-		return a.Provider == inc.Desk && (inc.Customer.IsZero() || a.Consumer == inc.Customer)
-	case !a.ProviderGroup.IsZero():
-		// The timeline is what the clock measures: a group that held the
-		// incident appears in it, even when its organisation is the desk.
-		return a.Consumer == inc.Desk && a.HeldIn(inc.Timeline)
-	}
-	return a.Consumer == inc.Desk && inc.Custody.Held(a.Provider)
+// measured is inc as its clocks see it.
+func measured(inc *Incident) chain.Measured {
+	return chain.Measured{Desk: inc.Desk, Customer: inc.Customer, Custody: &inc.Custody, Timeline: inc.Timeline}
 }
 
 // Clocks measures every clock of the incident as it stands at at: each
 // metric of the customer SLA, of the UC or OLA of each supplier that held
 // it, and of the OLA of each group that held it, that has a target at the
-// incident's priority. The priority in effect at
-// at selects the targets and the whole history is measured against them, so a
-// priority change re-measures from the start.
+// incident's priority (chain.Measured.Clocks).
 func (s *Service) Clocks(inc *Incident, at time.Time) ([]Clock, error) {
-	var out []Clock
-	for _, a := range s.Agreements() {
-		if !applies(a, inc) {
-			continue
-		}
-		var metrics []sla.Metric
-		for _, t := range a.Targets {
-			if !slices.Contains(metrics, t.Metric) {
-				metrics = append(metrics, t.Metric)
-			}
-		}
-		for _, m := range metrics {
-			me, err := a.Measure(inc.Timeline, m, at)
-			if itsm.IsCode(err, itsm.CodeNotFound) {
-				continue // no target for this metric at this priority
-			}
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, Clock{Measurement: me, Provider: a.Provider, Group: a.ProviderGroup})
-		}
-	}
-	return out, nil
+	return measured(inc).Clocks(s.Agreements(), at)
 }
 
 // Index names of incident records in the store. Queries use them through

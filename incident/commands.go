@@ -2,9 +2,10 @@ package incident
 
 import (
 	"context"
-	"github.com/spoc-itsm/spoc/chain"
 	"slices"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
 
 	"github.com/spoc-itsm/spoc/itsm"
 )
@@ -50,20 +51,11 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 			}
 			to, group = r.Organisation, r.Group
 		}
-		sup, err := s.cfg.Directory.Organisation(ctx, to)
+		pingPong, err := command("delegate", inc, a, org).Delegation(ctx, s.cfg.Directory, tx, chain.Holder{Organisation: to, Group: group})
 		if err != nil {
-			return nil, itsm.Wrap(itsm.CodeInvalid, err, "delegate %s", inc.Number)
+			return nil, err
 		}
-		if sup.Role != itsm.OrgSupplier {
-			return nil, itsm.Errorf(itsm.CodeInvalid, "delegate %s: organisation %s is a %s, not a supplier", inc.Number, to, sup.Role)
-		}
-		if err := chain.CheckHolder(tx, chain.Holder{Organisation: to, Group: group}); err != nil {
-			return nil, itsm.Wrap(itsm.ErrorCode(err), err, "delegate %s", inc.Number)
-		}
-		if inc.Holder == to && inc.Group == group {
-			return nil, refuse(itsm.CodeConflict, "delegate", inc, a, org, "group %s of %s already holds it", group, to)
-		}
-		return []Payload{Delegated{By: By{a}, Organisation: to, Group: group, Note: d.Note, PingPong: inc.PingPongTo(to), Handover: handover(inc)}}, nil
+		return []Payload{Delegated{By: By{a}, Organisation: to, Group: group, Note: d.Note, PingPong: pingPong, Handover: handover(inc)}}, nil
 	})
 }
 
@@ -99,26 +91,18 @@ func (s *Service) Take(ctx context.Context, actor itsm.Actor, id itsm.ID, group 
 // assign decides Assign and Take: the actor is an agent of the holding
 // organisation, the incident open, and the new holder one of the register.
 func assign(cmd string, tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, to AssignTo) ([]Payload, error) {
-	if err := asHolder(cmd, inc, a, org); err != nil {
+	c := command(cmd, inc, a, org)
+	if err := c.AsHolder(); err != nil {
 		return nil, err
 	}
-	if err := inState(cmd, inc, a, org, IsOpen(inc.State)); err != nil {
+	if err := c.InState(IsOpen(inc.State)); err != nil {
 		return nil, err
 	}
-	if to.Group.IsZero() {
-		if inc.Group.IsZero() {
-			return nil, itsm.Errorf(itsm.CodeInvalid, "%s %s: no group holds it, so name the group", cmd, inc.Number)
-		}
-		to.Group = inc.Group
+	h, err := c.Assignment(tx, to.Group, to.Assignee)
+	if err != nil {
+		return nil, err
 	}
-	h := chain.Holder{Organisation: inc.Holder, Group: to.Group, Assignee: to.Assignee}
-	if err := chain.CheckHolder(tx, h); err != nil {
-		return nil, itsm.Wrap(itsm.ErrorCode(err), err, "%s %s", cmd, inc.Number)
-	}
-	if h == inc.Current() {
-		return nil, refuse(itsm.CodeConflict, cmd, inc, a, org, "it is already held so")
-	}
-	return []Payload{Assigned{By: By{a}, Group: to.Group, Assignee: to.Assignee, Note: to.Note}}, nil
+	return []Payload{Assigned{By: By{a}, Group: h.Group, Assignee: h.Assignee, Note: to.Note}}, nil
 }
 
 // Recall takes the incident back from the supplier holding it, with a
@@ -130,14 +114,15 @@ func (s *Service) Recall(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		return nil, err
 	}
 	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
-		if err := asDesk("recall", inc, a, org); err != nil {
+		c := command("recall", inc, a, org)
+		if err := c.AsDesk(); err != nil {
 			return nil, err
 		}
-		if err := inState("recall", inc, a, org, IsOpen(inc.State)); err != nil {
+		if err := c.InState(IsOpen(inc.State)); err != nil {
 			return nil, err
 		}
-		if inc.Holder == inc.Desk {
-			return nil, refuse(itsm.CodeConflict, "recall", inc, a, org, "the desk holds it")
+		if err := c.Recall(); err != nil {
+			return nil, err
 		}
 		return []Payload{Recalled{By: By{a}, Reason: reason}}, nil
 	})

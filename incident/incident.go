@@ -1,9 +1,10 @@
 package incident
 
 import (
-	"github.com/spoc-itsm/spoc/chain"
 	"slices"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
 
 	"github.com/spoc-itsm/spoc/itsm"
 )

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/spoc-itsm/spoc/chain"
 	"math/rand/v2"
 	"reflect"
 	"runtime"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spoc-itsm/spoc/incident"

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/spoc-itsm/spoc/chain"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -20,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/internal/schematest"

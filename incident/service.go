@@ -7,12 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/spoc-itsm/spoc/chain"
 	"maps"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/sla"
@@ -590,50 +591,35 @@ func (s *Service) commit(tx itsm.WriteTx, inc *Incident, version int64, payloads
 	return next, msgs, nil
 }
 
+// command is cmd on inc by a of org, as the rules of the chain see it.
+func command(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation) chain.Command {
+	return chain.Command{Name: cmd, Kind: "incident", Number: inc.Number, State: inc.State, Desk: inc.Desk,
+		Custody: &inc.Custody, Actor: a, Org: org}
+}
+
 // refuse builds the error of a command the rules forbid, naming the incident's
 // state and the actor.
 func refuse(code itsm.Code, cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation, why string, args ...any) error {
-	return itsm.Errorf(code, "cannot %s %s (state %s) as %q of %s %s: %s",
-		cmd, inc.Number, inc.State, a.Person, org.Role, org.ID, fmt.Sprintf(why, args...))
+	return command(cmd, inc, a, org).Refuse(code, why, args...)
 }
 
 // asDesk checks that the actor is an agent of the desk that owns inc.
 func asDesk(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation) error {
-	switch {
-	case org.Role != itsm.OrgDesk:
-		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "only the desk may %s (SD-4)", cmd)
-	case org.ID != inc.Desk:
-		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "the incident belongs to desk %s (SD-10)", inc.Desk)
-	case !a.HasRole(itsm.RoleAgent):
-		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "the person is not an agent")
-	}
-	return nil
+	return command(cmd, inc, a, org).AsDesk()
 }
 
 // asHolder checks that the actor is an agent of the organisation holding inc.
 func asHolder(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation) error {
-	switch {
-	case org.ID != inc.Holder:
-		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "the incident is held by %s (SD-13)", inc.Holder)
-	case !a.HasRole(itsm.RoleAgent):
-		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "the person is not an agent")
-	}
-	return nil
+	return command(cmd, inc, a, org).AsHolder()
 }
 
 // asSupplier checks that the actor is an agent of the supplier holding inc.
 func asSupplier(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation) error {
-	if org.Role != itsm.OrgSupplier {
-		return refuse(itsm.CodeForbidden, cmd, inc, a, org, "only the supplier holding the incident may %s", cmd)
-	}
-	return asHolder(cmd, inc, a, org)
+	return command(cmd, inc, a, org).AsSupplier()
 }
 
 func inState(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation, ok bool) error {
-	if !ok {
-		return refuse(itsm.CodeConflict, cmd, inc, a, org, "the state does not allow it")
-	}
-	return nil
+	return command(cmd, inc, a, org).InState(ok)
 }
 
 // editable reports whether an incident may still change other than by

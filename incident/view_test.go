@@ -2,11 +2,12 @@ package incident_test
 
 import (
 	"encoding/json"
-	"github.com/spoc-itsm/spoc/chain"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
 
 	"github.com/google/go-cmp/cmp"
 

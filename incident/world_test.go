@@ -2,10 +2,11 @@ package incident_test
 
 import (
 	"context"
-	"github.com/spoc-itsm/spoc/chain"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
