@@ -329,13 +329,23 @@ func first(v *jsonschema.ValidationError) (*jsonschema.ValidationError, int) {
 		leaves = append(leaves, e)
 	}
 	walk(v)
+	more := len(leaves) - 1
+	for _, e := range leaves {
+		// One error may name several answers.
+		switch k := e.ErrorKind.(type) {
+		case *kind.Required:
+			more += len(k.Missing) - 1
+		case *kind.AdditionalProperties:
+			more += len(k.Properties) - 1
+		}
+	}
 	best := slices.MinFunc(leaves, func(a, b *jsonschema.ValidationError) int {
 		if c := slices.Compare(a.InstanceLocation, b.InstanceLocation); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Error(), b.Error())
 	})
-	return best, len(leaves) - 1
+	return best, more
 }
 
 // answerError says what is wrong with one answer, in words that repeat

@@ -139,7 +139,9 @@ func TestDefineRules(t *testing.T) {
 		{"a task after another twice", nil, define(with(phone(), func(d *catalogue.Definition) { d.Tasks[2].After = []string{"device", "device"} })), itsm.CodeInvalid, "twice"},
 		{"tasks in a cycle", nil, define(with(phone(), func(d *catalogue.Definition) { d.Tasks[0].After = []string{"mail"} })), itsm.CodeInvalid, "tasks subscription → mail → device → subscription wait for each other in a cycle"},
 		{"two tasks in a cycle", nil, define(with(phone(), func(d *catalogue.Definition) { d.Tasks[1].After = []string{"mail"} })), itsm.CodeInvalid, "device → mail → device"},
-		{"tasks in parallel", nil, define(with(phone(), func(d *catalogue.Definition) { d.Tasks[1].After, d.Tasks[2].After = nil, []string{"device", "subscription"} })), "", ""},
+		{"tasks in parallel", nil, define(with(phone(), func(d *catalogue.Definition) {
+			d.Tasks[1].After, d.Tasks[2].After = nil, []string{"device", "subscription"}
+		})), "", ""},
 		{"too many tasks", nil, define(with(phone(), func(d *catalogue.Definition) {
 			for i := range catalogue.MaxTasks {
 				d.Tasks = append(d.Tasks, catalogue.Task{Key: "t" + string(rune('a'+i)), Name: text("T"), Supplier: netID})
@@ -216,7 +218,9 @@ func TestCommandRules(t *testing.T) {
 		return func(f fixture) (*catalogue.Item, error) { return f.w.cat.Agree(f.w.ctx, by(f), item(f).ID, n, "") }
 	}
 	withdraw := func(by func(f fixture) itsm.Actor, item func(f fixture) *catalogue.Item) func(f fixture) (*catalogue.Item, error) {
-		return func(f fixture) (*catalogue.Item, error) { return f.w.cat.Withdraw(f.w.ctx, by(f), item(f).ID, "Replaced") }
+		return func(f fixture) (*catalogue.Item, error) {
+			return f.w.cat.Withdraw(f.w.ctx, by(f), item(f).ID, "Replaced")
+		}
 	}
 	var (
 		a         = func(f fixture) *catalogue.Item { return f.a }

@@ -136,7 +136,7 @@ func account() catalogue.Definition {
 	return catalogue.Definition{
 		Name: text("Account in the payroll system"), Description: text("A user account."),
 		Service: "Payroll", Owner: "oskar", Type: catalogue.TypeB,
-		Form: json.RawMessage(`{"type":"object","properties":{"user":{"type":"string"}},"required":["user"]}`),
+		Form:     json.RawMessage(`{"type":"object","properties":{"user":{"type":"string"}},"required":["user"]}`),
 		Tasks:    []catalogue.Task{{Key: "create", Name: text("Create the account"), Supplier: netID}},
 		Approval: &catalogue.Approval{Rule: catalogue.ApproveAny, Within: 16 * time.Hour, Remind: 8 * time.Hour},
 	}
