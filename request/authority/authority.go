@@ -60,9 +60,11 @@ type Grant struct {
 type Ending struct {
 	At time.Time  `json:"at"`
 	By itsm.Actor `json:"by"`
-	// Until is the grant's last day from now on.
-	Until  sla.Date `json:"until"`
-	Reason string   `json:"reason,omitempty"`
+	// Until is the grant's last day from now on, and Previous the last
+	// day it had before (zero: until further notice).
+	Until    sla.Date `json:"until"`
+	Previous sla.Date `json:"previous,omitzero"`
+	Reason   string   `json:"reason,omitempty"`
 }
 
 // Absence is an approver away on the days From through Until, with a
@@ -144,8 +146,9 @@ func (e Ending) MarshalJSON() ([]byte, error) {
 	type plain Ending
 	return json.Marshal(struct {
 		plain
-		Until day `json:"until"`
-	}{plain(e), day(e.Until)})
+		Until    day `json:"until"`
+		Previous day `json:"previous,omitzero"`
+	}{plain(e), day(e.Until), day(e.Previous)})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
@@ -153,10 +156,11 @@ func (e *Ending) UnmarshalJSON(b []byte) error {
 	type plain Ending
 	v := struct {
 		*plain
-		Until day `json:"until"`
+		Until    day `json:"until"`
+		Previous day `json:"previous,omitzero"`
 	}{plain: (*plain)(e)}
 	err := json.Unmarshal(b, &v)
-	e.Until = sla.Date(v.Until)
+	e.Until, e.Previous = sla.Date(v.Until), sla.Date(v.Previous)
 	return err
 }
 

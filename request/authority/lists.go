@@ -291,7 +291,7 @@ func (l *Lists) End(ctx context.Context, actor itsm.Actor, id itsm.ID, until sla
 		case before(until, g.From.AddDays(-1)):
 			return true, itsm.Errorf(itsm.CodeInvalid, "end: until %s is before %s, the day before the grant begins, which withdraws it", until, g.From.AddDays(-1))
 		}
-		p := Ended{Ending{By: actor, Until: until, Reason: reason}}
+		p := Ended{Ending{By: actor, Until: until, Previous: g.Until, Reason: reason}}
 		out = ended(g, p.Ending, now)
 		p.At = out.Ended[len(out.Ended)-1].At
 		return false, put(tx, out, p, now)
