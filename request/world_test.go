@@ -46,8 +46,8 @@ type world struct {
 	svc     *request.Service
 	fulfils *countingFulfiller
 
-	deskAdmin, deskAgent, telAgent, mailAgent, townAgent  itsm.Actor
-	cityAdmin, anna, bo, cilla, dan, eve                  itsm.Actor
+	deskAdmin, deskAgent, telAgent, mailAgent, townAgent itsm.Actor
+	cityAdmin, anna, bo, cilla, dan, eve                 itsm.Actor
 }
 
 func person(org itsm.ID, name string, roles ...itsm.Role) itsm.Actor {
@@ -209,10 +209,15 @@ type countingFulfiller struct {
 	calls int
 	done  map[string]int
 	fail  error
+	// hook, when set, runs inside each call, after counting it.
+	hook func()
 }
 
 func (f *countingFulfiller) Fulfil(_ context.Context, ff request.Fulfilment) (request.Outcome, error) {
 	f.calls++
+	if f.hook != nil {
+		f.hook()
+	}
 	if f.fail != nil {
 		return request.Outcome{}, f.fail
 	}
