@@ -278,7 +278,7 @@ func (s *Service) offered(ctx context.Context, id itsm.ID, org itsm.Organisation
 // authorised approvers on the day, the requester left out, and the
 // deadlines in the desk's working time.
 func (s *Service) approval(ix *authority.Index, item *catalogue.Item, v *catalogue.Version, requester string, at time.Time) (*Approval, error) {
-	a := &Approval{Rule: v.Approval.Rule, Due: s.after(at, v.Approval.Within)}
+	a := &Approval{Rule: v.Approval.Rule, Due: s.after(at, v.Approval.Within), State: ApprovalPending}
 	for _, ap := range ix.Approvers(item.Customer, item.ID, v.Service, at) {
 		if ap.Person != requester {
 			a.Approvers = append(a.Approvers, ap.Person)
