@@ -150,9 +150,9 @@ var fieldDocs = map[reflect.Type]map[string]string{
 		"PingPong":     "The supplier had the task before and sent it back (SD-7).",
 		"Routed":       "The delegation was the item's, made as the task became ready.",
 	},
-	reflect.TypeFor[Rejected](): {"Reason": "Why the supplier sent it back."},
-	reflect.TypeFor[Recalled](): {"Reason": "Why the desk took it back."},
-	reflect.TypeFor[Assigned](): {"Group": "The holder's group that holds it now.", "Assignee": "The member it is assigned to, if any.", "Note": "A note on the assignment."},
+	reflect.TypeFor[Rejected]():  {"Reason": "Why the supplier sent it back."},
+	reflect.TypeFor[Recalled]():  {"Reason": "Why the desk took it back."},
+	reflect.TypeFor[Assigned]():  {"Group": "The holder's group that holds it now.", "Assignee": "The member it is assigned to, if any.", "Note": "A note on the assignment."},
 	reflect.TypeFor[Done]():      {"Note": "The holder's report."},
 	reflect.TypeFor[Withdrawn](): {"Reason": "Why the order was cancelled."},
 }
