@@ -134,7 +134,7 @@ func TestEventsMatchSchemas(t *testing.T) {
 	_, err = w.svc.Chase(w.ctx)
 	w.ok(err)
 	// Type A: a failure, then success.
-	o, err = w.place(w.anna, a, `{"list":"x"}`)
+	_, err = w.place(w.anna, a, `{"list":"x"}`)
 	w.ok(err)
 	w.fulfils.fail = itsm.Errorf(itsm.CodeUnavailable, "down")
 	_, err = w.svc.FulfilDue(w.ctx)
