@@ -94,7 +94,7 @@ func (n *naive) absence(c itsm.ID, approver string, t time.Time) *authority.Abse
 	d := sla.DateOf(t.In(n.zone)).String()
 	for _, a := range n.absences {
 		if a.Customer == c && a.Person == approver && !t.Before(a.Recorded) && a.From.String() <= d && d <= a.Until.String() &&
-			(out == nil || a.Recorded.After(out.Recorded)) {
+			(out == nil || !a.Recorded.Before(out.Recorded)) {
 			out = a
 		}
 	}
