@@ -130,10 +130,7 @@ func mayApprove(approvers []authority.Approver, p string) bool {
 	return slices.ContainsFunc(approvers, func(a authority.Approver) bool { return a.Person == p || a.StandIn == p })
 }
 
-var (
-	people   = []string{"alice", "bob", "carol", "dave"}
-	services = map[itsm.ID]string{laptop: "Laptops", phone: "Phones"}
-)
+var people = []string{"alice", "bob", "carol", "dave"}
 
 // history makes random changes of the lists through the register, the
 // clock moving on between them by minutes to days, and returns the
