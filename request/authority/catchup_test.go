@@ -3,6 +3,7 @@ package authority_test
 import (
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -82,5 +83,38 @@ func TestCatchUpBehind(t *testing.T) {
 	}
 	if x.Seq() != 2 || !x.MayOrder(cityID, "bob", laptop, "", w.clock.Now()) {
 		t.Errorf("an older snapshot took the index back to event %d", x.Seq())
+	}
+}
+
+// Checks run while CatchUp applies new events (go test -race watches).
+func TestIndexConcurrentUse(t *testing.T) {
+	w := newWorld(t, backends()["memstore"](t))
+	x := authority.NewIndex(w.zone)
+	stop := make(chan struct{})
+	var checks sync.WaitGroup
+	for range 2 {
+		checks.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					x.MayOrder(cityID, "alice", laptop, "Laptops", w.clock.Now())
+					x.MayApprove(cityID, "carol", laptop, "Laptops", w.clock.Now())
+					x.Approvers(cityID, laptop, "Laptops", w.clock.Now())
+				}
+			}
+		})
+	}
+	for i := range 50 {
+		w.grant(authority.Grant{Customer: cityID, Person: people[i%4], Role: authority.RoleApprover, Item: laptop, From: w.day(0)})
+		if err := w.store.Read(w.ctx, func(tx itsm.ReadTx) error { return x.CatchUp(tx) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	checks.Wait()
+	if got := x.Approvers(cityID, laptop, "", w.clock.Now()); len(got) != 4 {
+		t.Errorf("approvers %v", got)
 	}
 }
