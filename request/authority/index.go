@@ -57,9 +57,11 @@ type state struct {
 	last   int64
 	lastID itsm.ID
 	grants map[itsm.ID]*grantState
-	// lists holds the merged spans of each person's grants of one role
-	// and scope.
-	lists map[listKey]*list
+	// lists holds the grants of each person's role and scope, and people
+	// the merged spans of each, together per person, for the checks: one
+	// map look-up finds everything a person may do.
+	lists  map[listKey]*list
+	people map[personKey][]entry
 	// approvers holds the approver grants of each customer and scope.
 	approvers map[scopeKey][]*grantState
 	// away holds each approver's absences and standIns each stand-in's,
@@ -68,7 +70,7 @@ type state struct {
 }
 
 func newState() *state {
-	return &state{grants: map[itsm.ID]*grantState{}, lists: map[listKey]*list{},
+	return &state{grants: map[itsm.ID]*grantState{}, lists: map[listKey]*list{}, people: map[personKey][]entry{},
 		approvers: map[scopeKey][]*grantState{}, away: map[personKey][]*absenceState{}, standIns: map[personKey][]*absenceState{}}
 }
 
@@ -95,10 +97,20 @@ type span struct{ from, to int64 }
 
 func (s span) contains(t int64) bool { return s.from <= t && t < s.to }
 
-// list is the grants under one listKey and the union of their spans.
+// list is the grants under one listKey; at is the place of their entry
+// among the person's.
 type list struct {
 	grants []*grantState
-	spans  []span
+	at     int
+}
+
+// entry is what one person may do as one role for one scope: the union of
+// the spans of their grants of it, sorted and disjoint.
+type entry struct {
+	role    Role
+	item    itsm.ID
+	service string
+	spans   []span
 }
 
 // grantState is one grant as the index keeps it: its days, and each
@@ -189,13 +201,14 @@ func (g *grantState) spansOf(zone *time.Location) []span {
 	return out
 }
 
-// merge sets l's spans to the union of its grants' spans.
-func (l *list) merge() {
-	l.spans = l.spans[:0]
+// merge sets the spans of l's entry to the union of its grants' spans.
+func (st *state) merge(k listKey) {
+	l := st.lists[k]
+	var spans []span
 	for _, g := range l.grants {
-		l.spans = append(l.spans, g.spans...)
+		spans = append(spans, g.spans...)
 	}
-	slices.SortFunc(l.spans, func(a, b span) int {
+	slices.SortFunc(spans, func(a, b span) int {
 		switch {
 		case a.from < b.from:
 			return -1
@@ -204,15 +217,15 @@ func (l *list) merge() {
 		}
 		return 0
 	})
-	out := l.spans[:0]
-	for _, s := range l.spans {
+	out := spans[:0]
+	for _, s := range spans {
 		if n := len(out); n > 0 && s.from <= out[n-1].to {
 			out[n-1].to = max(out[n-1].to, s.to)
 			continue
 		}
 		out = append(out, s)
 	}
-	l.spans = out
+	st.people[personKey{k.customer, k.person}][l.at].spans = out
 }
 
 // covers reports whether sorted, disjoint spans contain t.
@@ -251,7 +264,7 @@ func (st *state) apply(e itsm.Event, zone *time.Location) error {
 			}
 			g.changes = append(g.changes, change{max(at, g.changes[len(g.changes)-1].at), p.Until})
 			g.spans = g.spansOf(zone)
-			st.lists[g.key].merge()
+			st.merge(g.key)
 		case Absent:
 			a := &absenceState{approver: p.Person, standIn: p.StandIn,
 				span: span{max(at, dayStart(p.From, zone)), endOf(p.Until, zone)}}
@@ -276,11 +289,13 @@ func (st *state) grant(e itsm.Event, p Grant, at int64, zone *time.Location) err
 	st.grants[e.Subject] = g
 	l := st.lists[g.key]
 	if l == nil {
-		l = &list{}
+		pk := personKey{p.Customer, p.Person}
+		l = &list{at: len(st.people[pk])}
 		st.lists[g.key] = l
+		st.people[pk] = append(st.people[pk], entry{role: p.Role, item: p.Item, service: p.Service})
 	}
 	l.grants = append(l.grants, g)
-	l.merge()
+	st.merge(g.key)
 	if p.Role == RoleApprover {
 		k := scopeKey{p.Customer, p.Item, p.Service}
 		st.approvers[k] = append(st.approvers[k], g)
@@ -382,13 +397,8 @@ func (x *Index) Seq() int64 {
 // granted reports whether a grant of role for item or service lets person
 // act at t.
 func (st *state) granted(customer itsm.ID, person string, role Role, item itsm.ID, service string, t int64) bool {
-	if !item.IsZero() {
-		if l := st.lists[listKey{customer: customer, item: item, role: role, person: person}]; l != nil && covers(l.spans, t) {
-			return true
-		}
-	}
-	if service != "" {
-		if l := st.lists[listKey{customer: customer, role: role, person: person, service: service}]; l != nil && covers(l.spans, t) {
+	for _, e := range st.people[personKey{customer, person}] {
+		if e.role == role && (!item.IsZero() && e.item == item || service != "" && e.service == service && e.item.IsZero()) && covers(e.spans, t) {
 			return true
 		}
 	}
