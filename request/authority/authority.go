@@ -1,7 +1,6 @@
 package authority
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -104,88 +103,6 @@ const (
 	// service-level calendars.
 	FirstYear, LastYear = 1970, 2199
 )
-
-// day is an sla.Date in JSON: "2026-04-30", as the customer writes it.
-type day sla.Date
-
-// MarshalText writes d as YYYY-MM-DD.
-func (d day) MarshalText() ([]byte, error) { return []byte(sla.Date(d).String()), nil }
-
-// UnmarshalText reads what MarshalText writes.
-func (d *day) UnmarshalText(b []byte) error {
-	v, err := sla.ParseDate(string(b))
-	*d = day(v)
-	return err
-}
-
-// MarshalJSON writes the grant with its days as YYYY-MM-DD.
-func (g Grant) MarshalJSON() ([]byte, error) {
-	type plain Grant
-	return json.Marshal(struct {
-		plain
-		From  day `json:"from"`
-		Until day `json:"until,omitzero"`
-	}{plain(g), day(g.From), day(g.Until)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (g *Grant) UnmarshalJSON(b []byte) error {
-	type plain Grant
-	v := struct {
-		*plain
-		From  day `json:"from"`
-		Until day `json:"until,omitzero"`
-	}{plain: (*plain)(g)}
-	err := json.Unmarshal(b, &v)
-	g.From, g.Until = sla.Date(v.From), sla.Date(v.Until)
-	return err
-}
-
-// MarshalJSON writes the ending with its day as YYYY-MM-DD.
-func (e Ending) MarshalJSON() ([]byte, error) {
-	type plain Ending
-	return json.Marshal(struct {
-		plain
-		Until    day `json:"until"`
-		Previous day `json:"previous,omitzero"`
-	}{plain(e), day(e.Until), day(e.Previous)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (e *Ending) UnmarshalJSON(b []byte) error {
-	type plain Ending
-	v := struct {
-		*plain
-		Until    day `json:"until"`
-		Previous day `json:"previous,omitzero"`
-	}{plain: (*plain)(e)}
-	err := json.Unmarshal(b, &v)
-	e.Until, e.Previous = sla.Date(v.Until), sla.Date(v.Previous)
-	return err
-}
-
-// MarshalJSON writes the absence with its days as YYYY-MM-DD.
-func (a Absence) MarshalJSON() ([]byte, error) {
-	type plain Absence
-	return json.Marshal(struct {
-		plain
-		From  day `json:"from"`
-		Until day `json:"until"`
-	}{plain(a), day(a.From), day(a.Until)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (a *Absence) UnmarshalJSON(b []byte) error {
-	type plain Absence
-	v := struct {
-		*plain
-		From  day `json:"from"`
-		Until day `json:"until"`
-	}{plain: (*plain)(a)}
-	err := json.Unmarshal(b, &v)
-	a.From, a.Until = sla.Date(v.From), sla.Date(v.Until)
-	return err
-}
 
 // before reports whether day a comes before day b.
 func before(a, b sla.Date) bool {
