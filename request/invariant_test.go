@@ -830,19 +830,11 @@ func (d *driver) checkOrder(o *request.Order) {
 		return
 	}
 	if d.changed(o.ID, o.Number, o.Version, o.State) {
-		d.stats.replays++
 		r, err := request.ReplayOrder(d.events[o.ID])
-		if err != nil {
-			d.fail("replay %s: %v", o.Number, err)
-			return
+		if r != nil {
+			r.Version = o.Version
 		}
-		r.Version = o.Version
-		if diff := cmp.Diff(o, r); diff != "" {
-			d.fail("%s differs from the replay of its events (-stored +replayed):\n%s", o.Number, diff)
-		}
-		if err := checkMoves(o.Timeline, orderMoves); err != nil {
-			d.fail("%s: %v", o.Number, err)
-		}
+		d.replayed(o.Number, o, r, err, o.Timeline, orderMoves)
 		d.countEnd(o)
 	}
 	var tasks []*request.Task
@@ -999,6 +991,23 @@ func (d *driver) checkApproval(o *request.Order) {
 	}
 }
 
+// replayed checks that a stored order or task equals the replay of its
+// events, err the replay's error, and that its timeline moves only as its
+// lifecycle allows.
+func (d *driver) replayed(number itsm.Number, stored, replayed any, err error, tl itsm.Timeline, moves map[[2]itsm.State]bool) {
+	d.stats.replays++
+	if err != nil {
+		d.fail("replay %s: %v", number, err)
+		return
+	}
+	if diff := cmp.Diff(stored, replayed); diff != "" {
+		d.fail("%s differs from the replay of its events (-stored +replayed):\n%s", number, diff)
+	}
+	if err := checkMoves(tl, moves); err != nil {
+		d.fail("%s: %v", number, err)
+	}
+}
+
 // checkTask checks a task against its order's other tasks and its holder.
 func (d *driver) checkTask(t *request.Task) {
 	o := d.cur[t.Order]
@@ -1007,19 +1016,11 @@ func (d *driver) checkTask(t *request.Task) {
 		return
 	}
 	if d.changed(t.ID, t.Number, t.Version, t.State) {
-		d.stats.replays++
 		r, err := request.ReplayTask(d.events[t.ID])
-		if err != nil {
-			d.fail("replay %s: %v", t.Number, err)
-			return
+		if r != nil {
+			r.Version = t.Version
 		}
-		r.Version = t.Version
-		if diff := cmp.Diff(t, r); diff != "" {
-			d.fail("%s differs from the replay of its events (-stored +replayed):\n%s", t.Number, diff)
-		}
-		if err := checkMoves(t.Timeline, taskMoves); err != nil {
-			d.fail("%s: %v", t.Number, err)
-		}
+		d.replayed(t.Number, t, r, err, t.Timeline, taskMoves)
 	}
 	done := true
 	for _, k := range t.After {
