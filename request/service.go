@@ -201,12 +201,8 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 	}
 	var out *Order
 	err = s.write(ctx, func(c *change) error {
-		now, err := catalogue.Load(c.tx, item.ID)
-		if err != nil {
+		if err := sameOffer(c.tx, item, v); err != nil {
 			return err
-		}
-		if cur, ok := now.Offered(); !ok || cur.Number != v.Number {
-			return itsm.Errorf(itsm.CodeConflict, "place: item %s changed while the order was placed; place it again", item.ID)
 		}
 		if err := s.cfg.Authority.CatchUp(c.tx); err != nil {
 			return err
@@ -248,6 +244,27 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 		s.nudge()
 	}
 	return out, nil
+}
+
+// sameOffer checks, inside the placing's write, that item still offers
+// version v. An item record at the version read has not changed, which
+// saves decoding it again: a third of a placing's own work.
+func sameOffer(tx itsm.ReadTx, item *catalogue.Item, v *catalogue.Version) error {
+	r, err := tx.Get(catalogue.Kind, item.ID)
+	if err != nil {
+		return err
+	}
+	if r.Version == item.Version {
+		return nil
+	}
+	now, err := catalogue.Load(tx, item.ID)
+	if err != nil {
+		return err
+	}
+	if cur, ok := now.Offered(); !ok || cur.Number != v.Number {
+		return itsm.Errorf(itsm.CodeConflict, "place: item %s changed while the order was placed; place it again", item.ID)
+	}
+	return nil
 }
 
 // zone is the time zone dates are judged in: the authority's.

@@ -45,6 +45,10 @@ type world struct {
 	index   *authority.Index
 	svc     *request.Service
 	fulfils *countingFulfiller
+	// dir and perms are the directory and permissions every service of
+	// the world shares.
+	dir   incident.Organisations
+	perms *itsm.Permissions
 
 	deskAdmin, deskAgent, telAgent, mailAgent, townAgent itsm.Actor
 	cityAdmin, anna, bo, cilla, dan, eve                 itsm.Actor
@@ -54,7 +58,9 @@ func person(org itsm.ID, name string, roles ...itsm.Role) itsm.Actor {
 	return itsm.Actor{Organisation: org, Person: name, Roles: roles}
 }
 
-func newWorld(t testing.TB, store itsm.Store) *world {
+// newWorld builds the world's services on store, writing nothing to it;
+// tune may change the request service's configuration before it is made.
+func newWorld(t testing.TB, store itsm.Store, tune ...func(*request.Config)) *world {
 	t.Helper()
 	zone, err := time.LoadLocation("Europe/Stockholm")
 	if err != nil {
@@ -100,8 +106,13 @@ func newWorld(t testing.TB, store itsm.Store) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.svc, err = request.New(request.Config{Store: store, Directory: dir, Permissions: perms,
-		Catalogue: w.cat, Authority: w.index, Calendar: cal, Fulfiller: w.fulfils, Clock: w.clock}); err != nil {
+	cfg := request.Config{Store: store, Directory: dir, Permissions: perms,
+		Catalogue: w.cat, Authority: w.index, Calendar: cal, Fulfiller: w.fulfils, Clock: w.clock}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	w.dir, w.perms = dir, perms
+	if w.svc, err = request.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	return w
