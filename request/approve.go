@@ -43,6 +43,9 @@ func (s *Service) decide(ctx context.Context, actor itsm.Actor, id itsm.ID, cmd 
 		if actor.Person == o.Requester {
 			return refuse(itsm.CodeForbidden, cmd, o, actor, org, "nobody approves their own order (RF-5)")
 		}
+		if !c.at.Before(o.Approval.Due) {
+			return refuse(itsm.CodeConflict, cmd, o, actor, org, "its approval was due by %s; the desk declines it", o.Approval.Due.Format(time.RFC3339))
+		}
 		if err := s.cfg.Authority.CatchUp(c.tx); err != nil {
 			return err
 		}
@@ -64,7 +67,7 @@ func (s *Service) decide(ctx context.Context, actor itsm.Actor, id itsm.ID, cmd 
 		if err != nil {
 			return err
 		}
-		return s.start(ctx, c, o, actor, v)
+		return s.start(ctx, c, o, v)
 	})
 }
 

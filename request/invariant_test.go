@@ -1095,10 +1095,9 @@ func (d *driver) checkActor(e itsm.Event) {
 	case "order.decided":
 		ok = a.Organisation == cityID && a.Person != requester
 	case "task.delegated":
-		// A delegation the item prescribes is made on the desk's behalf
-		// by whoever made the task ready: the approver, the supplier
-		// reporting the task before it done.
-		ok = deskAgent || routed
+		// A delegation the item prescribes is the desk system's, made as
+		// the task became ready; any other is an agent's of the desk.
+		ok = deskAgent && !routed || system && routed
 	case "order.closed", "task.recalled", "task.taken":
 		ok = deskAgent
 	case "order.cancelled", "task.withdrawn":
@@ -1107,7 +1106,8 @@ func (d *driver) checkActor(e itsm.Event) {
 		ok = a.Organisation == telcoID || a.Organisation == mailcoID
 	case "task.done":
 		ok = deskAgent || a.Organisation == telcoID || a.Organisation == mailcoID
-	case "order.claimed", "order.fulfilment_failed", "order.reminded", "order.expired":
+	case "order.claimed", "order.fulfilment_failed", "order.reminded", "order.expired",
+		"order.started", "order.fulfilled", "task.created", "task.unblocked":
 		ok = system
 	default:
 		ok = deskAgent || system || a.Organisation == cityID || a.Organisation == telcoID || a.Organisation == mailcoID

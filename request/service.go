@@ -230,7 +230,7 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 			return err
 		}
 		if placed.Approval == nil {
-			if err := s.start(ctx, c, o, actor, v); err != nil {
+			if err := s.start(ctx, c, o, v); err != nil {
 				return err
 			}
 		}
@@ -321,8 +321,10 @@ func (s *Service) after(t time.Time, d time.Duration) time.Time {
 
 // start begins the fulfilment of o, placed under version v: in code for
 // type A, else by making its tasks, delegating at once those that follow
-// no other to the supplier the item names.
-func (s *Service) start(ctx context.Context, c *change, o *Order, actor itsm.Actor, v *catalogue.Version) error {
+// no other to the supplier the item names. These are the desk's own acts,
+// whoever's command led to them, so its system is their actor.
+func (s *Service) start(ctx context.Context, c *change, o *Order, v *catalogue.Version) error {
+	actor := system(o)
 	if v.Type == catalogue.TypeA {
 		return c.order(o, Started{By: By{actor}, Code: true})
 	}
@@ -349,7 +351,7 @@ func (s *Service) start(ctx context.Context, c *change, o *Order, actor itsm.Act
 	}
 	for _, t := range tasks {
 		if t.State == TaskReady {
-			if err := s.route(ctx, c, o, t, actor); err != nil {
+			if err := s.route(ctx, c, o, t); err != nil {
 				return err
 			}
 		}
@@ -358,9 +360,10 @@ func (s *Service) start(ctx context.Context, c *change, o *Order, actor itsm.Act
 }
 
 // route delegates a task that has become ready to the supplier its item
-// names, on the desk's behalf. A supplier or group the register no longer
+// names, as the desk's system. A supplier or group the register no longer
 // accepts leaves the task with the desk, to delegate by hand.
-func (s *Service) route(ctx context.Context, c *change, o *Order, t *Task, actor itsm.Actor) error {
+func (s *Service) route(ctx context.Context, c *change, o *Order, t *Task) error {
+	actor := system(o)
 	if t.Supplier.IsZero() {
 		return nil
 	}

@@ -207,14 +207,16 @@ func (s *Service) changeTask(ctx context.Context, actor itsm.Actor, id itsm.ID, 
 		if t.State != TaskDone {
 			return nil
 		}
-		return s.finished(ctx, c, o, actor)
+		return s.finished(ctx, c, o)
 	})
 	return out, err
 }
 
-// finished carries a task's completion on: unblocks and routes the tasks
-// whose predecessors are all done, and fulfils the order when none is left.
-func (s *Service) finished(ctx context.Context, c *change, o *Order, actor itsm.Actor) error {
+// finished carries a task's completion on, as the desk's system: unblocks
+// and routes the tasks whose predecessors are all done, and fulfils the
+// order when none is left.
+func (s *Service) finished(ctx context.Context, c *change, o *Order) error {
+	actor := system(o)
 	tasks, err := c.tasks(o)
 	if err != nil {
 		return err
@@ -235,7 +237,7 @@ func (s *Service) finished(ctx context.Context, c *change, o *Order, actor itsm.
 		if err := c.order(o, TaskChanged{By: By{actor}, Task: t.ID, State: t.State}); err != nil {
 			return err
 		}
-		if err := s.route(ctx, c, o, t, actor); err != nil {
+		if err := s.route(ctx, c, o, t); err != nil {
 			return err
 		}
 	}
