@@ -102,6 +102,17 @@ func checkForm(form json.RawMessage) (json.RawMessage, error) {
 	return b.Bytes(), nil
 }
 
+// CheckForm checks a form as Define and Revise do, so that an editor can
+// tell an administrator what is wrong before anything is sent: JSON of at
+// most MaxForm bytes, an object schema of draft 2020-12 that compiles
+// without loading anything from elsewhere, with "writeOnly" only on
+// properties of the form itself. An empty form passes: orders of it answer
+// nothing. A refusal has CodeInvalid.
+func CheckForm(form json.RawMessage) error {
+	_, err := checkForm(form)
+	return err
+}
+
 // formError says in one sentence why a form does not compile.
 func formError(err error) error {
 	var (
