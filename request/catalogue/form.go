@@ -289,7 +289,8 @@ func (f *forms) get(item itsm.ID, v *Version) (*jsonschema.Schema, error) {
 // v.Number of item: a JSON object of at most MaxAnswers bytes that the form
 // accepts. Each version's form is compiled once and kept. A refusal has
 // CodeInvalid and says in one sentence which answer is wrong, by its JSON
-// pointer, and how; it never repeats an answer, which may be a secret.
+// pointer, and how; it never repeats the value of an answer, which may be
+// a secret.
 func (c *Catalogue) CheckAnswers(item itsm.ID, v *Version, answers json.RawMessage) error {
 	if len(answers) > MaxAnswers {
 		return itsm.Errorf(itsm.CodeInvalid, "the answers are %d bytes, more than %d", len(answers), MaxAnswers)
