@@ -102,6 +102,17 @@ func checkForm(form json.RawMessage) (json.RawMessage, error) {
 	return b.Bytes(), nil
 }
 
+// CheckForm checks a form as Define and Revise do, so that an editor can
+// tell an administrator what is wrong before anything is sent: JSON of at
+// most MaxForm bytes, an object schema of draft 2020-12 that compiles
+// without loading anything from elsewhere, with "writeOnly" only on
+// properties of the form itself. An empty form passes: orders of it answer
+// nothing. A refusal has CodeInvalid.
+func CheckForm(form json.RawMessage) error {
+	_, err := checkForm(form)
+	return err
+}
+
 // formError says in one sentence why a form does not compile.
 func formError(err error) error {
 	var (
@@ -278,7 +289,8 @@ func (f *forms) get(item itsm.ID, v *Version) (*jsonschema.Schema, error) {
 // v.Number of item: a JSON object of at most MaxAnswers bytes that the form
 // accepts. Each version's form is compiled once and kept. A refusal has
 // CodeInvalid and says in one sentence which answer is wrong, by its JSON
-// pointer, and how; it never repeats an answer, which may be a secret.
+// pointer, and how; it never repeats the value of an answer, which may be
+// a secret.
 func (c *Catalogue) CheckAnswers(item itsm.ID, v *Version, answers json.RawMessage) error {
 	if len(answers) > MaxAnswers {
 		return itsm.Errorf(itsm.CodeInvalid, "the answers are %d bytes, more than %d", len(answers), MaxAnswers)

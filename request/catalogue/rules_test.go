@@ -156,53 +156,37 @@ func TestDefineRules(t *testing.T) {
 		{"a negative reminder", nil, define(with(account(), func(d *catalogue.Definition) { d.Approval.Remind = -time.Hour })), itsm.CodeInvalid, "reminder after -1h0m0s"},
 		{"no reminder", nil, define(with(account(), func(d *catalogue.Definition) { d.Approval.Remind = 0 })), "", ""},
 
-		{"a group of the supplier", func(f fixture) {
-			g, err := f.w.groups.Create(f.w.ctx, f.w.netAdmin, netID, chain.Definition{Name: "Accounts"})
-			if err != nil {
-				f.w.t.Fatal(err)
-			}
-			groupID = g.ID
-		}, func(f fixture) (*catalogue.Item, error) {
-			return f.w.cat.Define(f.w.ctx, f.w.deskAdmin, cityID, with(account(), func(d *catalogue.Definition) { d.Tasks[0].Group = groupID }))
-		}, "", ""},
-		{"a group of another supplier", func(f fixture) {
-			g, err := f.w.groups.Create(f.w.ctx, f.w.platform, telID, chain.Definition{Name: "Mobile"})
-			if err != nil {
-				f.w.t.Fatal(err)
-			}
-			groupID = g.ID
-		}, func(f fixture) (*catalogue.Item, error) {
-			return f.w.cat.Define(f.w.ctx, f.w.deskAdmin, cityID, with(account(), func(d *catalogue.Definition) { d.Tasks[0].Group = groupID }))
-		}, itsm.CodeInvalid, "task create: holder: organisation " + netID.String() + " has no group"},
-		{"an inactive group", func(f fixture) {
-			g, err := f.w.groups.Create(f.w.ctx, f.w.netAdmin, netID, chain.Definition{Name: "Old"})
-			if err == nil {
-				_, err = f.w.groups.Deactivate(f.w.ctx, f.w.netAdmin, g.ID)
-			}
-			if err != nil {
-				f.w.t.Fatal(err)
-			}
-			groupID = g.ID
-		}, func(f fixture) (*catalogue.Item, error) {
-			return f.w.cat.Define(f.w.ctx, f.w.deskAdmin, cityID, with(account(), func(d *catalogue.Definition) { d.Tasks[0].Group = groupID }))
-		}, itsm.CodeInvalid, "is inactive"},
-		{"a group of the desk for a task left to it", func(f fixture) {
-			g, err := f.w.groups.Create(f.w.ctx, f.w.deskAdmin, deskID, chain.Definition{Name: "Second line"})
-			if err != nil {
-				f.w.t.Fatal(err)
-			}
-			groupID = g.ID
-		}, func(f fixture) (*catalogue.Item, error) {
-			return f.w.cat.Define(f.w.ctx, f.w.deskAdmin, cityID, with(account(), func(d *catalogue.Definition) {
-				d.Tasks[0].Supplier, d.Tasks[0].Group = itsm.ID{}, groupID
-			}))
-		}, "", ""},
+		groupRule("a group of the supplier", netID, false, nil, "", ""),
+		groupRule("a group of another supplier", telID, false, nil, itsm.CodeInvalid, "task create: holder: organisation "+netID.String()+" has no group"),
+		groupRule("an inactive group", netID, true, nil, itsm.CodeInvalid, "is inactive"),
+		groupRule("a group of the desk for a task left to it", deskID, false, func(t *catalogue.Task) { t.Supplier = itsm.ID{} }, "", ""),
+		groupRule("a group of the desk for a supplier's task", deskID, false, nil, itsm.CodeInvalid, "has no group"),
 	})
 }
 
-// groupID passes a group made in a case's prep to its run; cases run one
-// after another.
-var groupID itsm.ID
+// groupRule defines an item of type B whose task names a group the
+// platform made at org, deactivated if asked; edit changes the task
+// further.
+func groupRule(name string, org itsm.ID, deactivate bool, edit func(t *catalogue.Task), code itsm.Code, want string) rule {
+	var group itsm.ID
+	return rule{name, func(f fixture) {
+		g, err := f.w.groups.Create(f.w.ctx, f.w.platform, org, chain.Definition{Name: "Team"})
+		if err == nil && deactivate {
+			_, err = f.w.groups.Deactivate(f.w.ctx, f.w.platform, g.ID)
+		}
+		if err != nil {
+			f.w.t.Fatal(err)
+		}
+		group = g.ID
+	}, func(f fixture) (*catalogue.Item, error) {
+		return define(with(account(), func(d *catalogue.Definition) {
+			d.Tasks[0].Group = group
+			if edit != nil {
+				edit(&d.Tasks[0])
+			}
+		}))(f)
+	}, code, want}
+}
 
 // Who may revise, agree, withdraw and reinstate.
 func TestCommandRules(t *testing.T) {
