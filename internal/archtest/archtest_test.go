@@ -44,10 +44,15 @@ var allowed = map[string][]string{
 	// system), so it may build on sla/report; sla/report never learns of it.
 	// Who holds an incident is the support chain's holding model.
 	"incident": {"itsm", "itsm/schema", "sla", "sla/report", "chain"},
-	// The support chain's holding model (groups, holders, custody), which
-	// incident, and request and problem next, build on: so it must not
-	// know them.
-	"chain": {"itsm", "itsm/schema"},
+	// The support chain's holding model (groups, holders, custody, the
+	// rules of the chain and the clocks measured along it), which incident
+	// and request, and problem next, build on: so it must not know them.
+	"chain": {"itsm", "itsm/schema", "sla"},
+	// Requests: the catalogue and the authority lists are registers of
+	// their own; orders and tasks build on both and on the chain.
+	"request/catalogue": {"itsm", "itsm/schema", "chain"},
+	"request/authority": {"itsm", "itsm/schema", "sla"},
+	"request":           {"itsm", "itsm/schema", "sla", "chain", "request/catalogue", "request/authority"},
 	// Domain packages know nothing of HTTP; a notifier that posts to a URL
 	// lives in a subpackage named after what it wraps.
 	"incident/httpnotify": {"itsm", "incident"},
