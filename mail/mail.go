@@ -44,7 +44,8 @@ type Message struct {
 	// To are the recipients, one address each, at least one.
 	To []string
 	// Subject is one line; non-ASCII text is encoded (RFC 2047) when the
-	// message is formatted.
+	// message is formatted, and spaces around it dropped, as readers of
+	// headers drop them.
 	Subject string
 	// Text is the body: lines of UTF-8 ending in "\n" or "\r\n".
 	Text string
@@ -161,7 +162,7 @@ func (m Message) Format(date time.Time, messageID string) ([]byte, error) {
 	header(&b, "Date", date.Format(time.RFC1123Z))
 	header(&b, "From", from.String())
 	header(&b, "To", strings.Join(to, ", "))
-	header(&b, "Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	header(&b, "Subject", mime.QEncoding.Encode("utf-8", strings.Trim(m.Subject, " ")))
 	header(&b, "Message-ID", messageID)
 	header(&b, "MIME-Version", "1.0")
 	header(&b, "Content-Type", "text/plain; charset=utf-8")
@@ -182,18 +183,21 @@ func (m Message) Format(date time.Time, messageID string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// foldAt is the length beyond which a header line is folded (RFC 5322
-// recommends at most 78 characters).
-const foldAt = 78
+// foldAt is the length beyond which a header line is folded: a line with
+// encoded-words has at most 76 characters (RFC 2047), and an encoded-word
+// at most 75, so that one fits on a line of its own after the fold's
+// space.
+const foldAt = 76
 
 // header writes one header field, folded at spaces so that its lines stay
 // short: encoded-words and addresses are separated by spaces, so a long
-// subject or a long list of recipients folds between them.
+// subject or a long list of recipients folds between them, or before the
+// first of them when it does not fit beside the name.
 func header(b *bytes.Buffer, name, value string) {
 	line := len(name) + 1
 	b.WriteString(name + ":")
-	for i, word := range strings.Split(value, " ") {
-		if i > 0 && line+1+len(word) > foldAt {
+	for _, word := range strings.Split(value, " ") {
+		if line+1+len(word) > foldAt && line > 0 {
 			b.WriteString("\r\n")
 			line = 0
 		}
