@@ -108,4 +108,3 @@ func text(number, password string) string {
 		"the password in the latest one holds. If you did not ask for a new\n" +
 		"password, contact the service desk at once.\n"
 }
-

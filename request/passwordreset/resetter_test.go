@@ -581,3 +581,61 @@ func TestFulfilRefusesBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestNewRefusesBadConfig: each rule of New.
+func TestNewRefusesBadConfig(t *testing.T) {
+	f := newFixture(t, backendtest.Open("spoc_passwordreset_")["memstore"](t), nil)
+	for name, change := range map[string]func(c *passwordreset.Config){
+		"no store":          func(c *passwordreset.Config) { c.Store = nil },
+		"no passwords":      func(c *passwordreset.Config) { c.Passwords = nil },
+		"no addresses":      func(c *passwordreset.Config) { c.Addresses = nil },
+		"no mail":           func(c *passwordreset.Config) { c.Mail = nil },
+		"no from":           func(c *passwordreset.Config) { c.From = "" },
+		"from injects":      func(c *passwordreset.Config) { c.From = "desk@spoc.example\r\nBcc: x@y.example" },
+		"no questions":      func(c *passwordreset.Config) { c.Questions = nil },
+		"too many":          func(c *passwordreset.Config) { c.Questions = make([]passwordreset.Question, passwordreset.MaxQuestions+1) },
+		"bad ID":            func(c *passwordreset.Config) { c.Questions = []passwordreset.Question{{ID: "First pet", Text: "?"}} },
+		"repeated ID":       func(c *passwordreset.Config) { c.Questions = []passwordreset.Question{questions[0], questions[0]} },
+		"no text":           func(c *passwordreset.Config) { c.Questions = []passwordreset.Question{{ID: "pet"}} },
+		"text two lines":    func(c *passwordreset.Config) { c.Questions = []passwordreset.Question{{ID: "pet", Text: "a\nb"}} },
+		"few iterations":    func(c *passwordreset.Config) { c.Iterations = passwordreset.MinIterations - 1 },
+		"negative window":   func(c *passwordreset.Config) { c.Window = -time.Second },
+		"negative attempts": func(c *passwordreset.Config) { c.MaxAttempts = -1 },
+		"short password":    func(c *passwordreset.Config) { c.PasswordLength = passwordreset.MinPasswordLength - 1 },
+		"long password":     func(c *passwordreset.Config) { c.PasswordLength = passwordreset.MaxPasswordLength + 1 },
+	} {
+		cfg := f.cfg
+		change(&cfg)
+		if _, err := passwordreset.New(cfg); !itsm.IsCode(err, itsm.CodeInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestForm: the form asks every question, by its ID and text, as a
+// required secret string.
+func TestForm(t *testing.T) {
+	f := newFixture(t, backendtest.Open("spoc_passwordreset_")["memstore"](t), nil)
+	var form struct {
+		Type       string `json:"type"`
+		Properties map[string]struct {
+			Type      string `json:"type"`
+			Title     string `json:"title"`
+			WriteOnly bool   `json:"writeOnly"`
+		} `json:"properties"`
+		Required             []string `json:"required"`
+		AdditionalProperties *bool    `json:"additionalProperties"`
+	}
+	if err := json.Unmarshal(f.r.Form(), &form); err != nil {
+		t.Fatal(err)
+	}
+	if form.Type != "object" || len(form.Properties) != len(questions) || strings.Join(form.Required, ",") != "school,pet,street" ||
+		form.AdditionalProperties == nil || *form.AdditionalProperties {
+		t.Fatalf("%s", f.r.Form())
+	}
+	for _, q := range questions {
+		if p := form.Properties[q.ID]; p.Type != "string" || p.Title != q.Text || !p.WriteOnly {
+			t.Errorf("%s: %+v", q.ID, p)
+		}
+	}
+}
