@@ -10,6 +10,7 @@
 package smtp
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -100,23 +101,11 @@ func New(cfg Config) (*Sender, error) {
 	case strings.ContainsAny(cfg.LocalName, " \t\r\n"):
 		return nil, itsm.Errorf(itsm.CodeInvalid, "smtp config: local name %q is not one word", cfg.LocalName)
 	}
-	if cfg.Port == 0 {
-		cfg.Port = DefaultPort
-	}
-	if cfg.DialTimeout == 0 {
-		cfg.DialTimeout = DefaultDialTimeout
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.LocalName == "" {
-		cfg.LocalName = "localhost"
-	}
-	s := &Sender{cfg: cfg, addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), clock: cfg.Clock}
-	if s.clock == nil {
-		s.clock = itsm.SystemClock{}
-	}
-	return s, nil
+	cfg.Port = cmp.Or(cfg.Port, DefaultPort)
+	cfg.DialTimeout = cmp.Or(cfg.DialTimeout, DefaultDialTimeout)
+	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
+	cfg.LocalName = cmp.Or(cfg.LocalName, "localhost")
+	return &Sender{cfg: cfg, addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), clock: cmp.Or[itsm.Clock](cfg.Clock, itsm.SystemClock{})}, nil
 }
 
 // Send checks m and delivers it: the envelope names m's bare addresses, and

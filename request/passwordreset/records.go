@@ -54,7 +54,6 @@ type attempts struct {
 	// first, those older than the window left out.
 	Times       []time.Time `json:"times"`
 	LockedUntil time.Time   `json:"locked_until,omitzero"`
-	version     int64
 }
 
 // reset is a KindReset record.

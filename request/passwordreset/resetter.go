@@ -1,6 +1,7 @@
 package passwordreset
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -131,29 +132,16 @@ func New(cfg Config) (*Resetter, error) {
 		}
 	}
 	cfg.Questions = slices.Clone(cfg.Questions)
-	cfg.Iterations = cmpOr(cfg.Iterations, DefaultIterations)
-	cfg.MaxAttempts = cmpOr(cfg.MaxAttempts, DefaultMaxAttempts)
-	cfg.Window = cmpOr(cfg.Window, DefaultWindow)
-	cfg.Lockout = cmpOr(cfg.Lockout, DefaultLockout)
-	cfg.PasswordLength = cmpOr(cfg.PasswordLength, DefaultPasswordLength)
-	r := &Resetter{cfg: cfg, clock: cfg.Clock}
-	if r.clock == nil {
-		r.clock = itsm.SystemClock{}
-	}
-	return r, nil
+	cfg.Iterations = cmp.Or(cfg.Iterations, DefaultIterations)
+	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, DefaultMaxAttempts)
+	cfg.Window = cmp.Or(cfg.Window, DefaultWindow)
+	cfg.Lockout = cmp.Or(cfg.Lockout, DefaultLockout)
+	cfg.PasswordLength = cmp.Or(cfg.PasswordLength, DefaultPasswordLength)
+	return &Resetter{cfg: cfg, clock: cmp.Or[itsm.Clock](cfg.Clock, itsm.SystemClock{})}, nil
 }
 
 func configError(what string) error {
 	return itsm.Errorf(itsm.CodeInvalid, "password reset config: %s", what)
-}
-
-// cmpOr is v, or def when v is zero.
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // Form returns the JSON Schema of the order's form: one string property per

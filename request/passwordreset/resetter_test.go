@@ -83,6 +83,13 @@ func with(q, a string) map[string]string {
 	return m
 }
 
+// without returns annasAnswers without an answer to question q.
+func without(q string) map[string]string {
+	m := with(q, "")
+	delete(m, q)
+	return m
+}
+
 func (f *fixture) verify(m map[string]string) error {
 	return f.r.Verify(context.Background(), request.Verification{Requester: "anna", Answers: answers(m)})
 }
@@ -185,8 +192,6 @@ func TestVerifyRefusesBadInput(t *testing.T) {
 	eachBackend(t, func(t *testing.T, store itsm.Store) {
 		f := newFixture(t, store, nil)
 		before := len(events(t, store))
-		missing := with("pet", "")
-		delete(missing, "pet")
 		for _, tc := range []struct {
 			name    string
 			v       request.Verification
@@ -197,7 +202,7 @@ func TestVerifyRefusesBadInput(t *testing.T) {
 			{"requester two lines", request.Verification{Requester: "anna\nbo", Answers: answers(annasAnswers)}, "person", false},
 			{"not an object", request.Verification{Requester: "anna", Answers: json.RawMessage(`["Zeta"]`)}, "not a JSON object", false},
 			{"null", request.Verification{Requester: "anna", Answers: json.RawMessage(`null`)}, "not a JSON object", false},
-			{"missing", request.Verification{Requester: "anna", Answers: answers(missing)}, "question pet is missing", false},
+			{"missing", request.Verification{Requester: "anna", Answers: answers(without("pet"))}, "question pet is missing", false},
 			{"not a string", request.Verification{Requester: "anna", Answers: json.RawMessage(`{"school":1,"pet":"a","street":"b"}`)}, "question school is not a string", false},
 			{"blank", request.Verification{Requester: "anna", Answers: answers(with("street", " \t "))}, "street", false},
 			{"control", request.Verification{Requester: "anna", Answers: answers(with("street", "Xylo\x07"))}, "street", false},
@@ -319,8 +324,6 @@ func TestEnrolRefusesBadInput(t *testing.T) {
 	eachBackend(t, func(t *testing.T, store itsm.Store) {
 		f := newFixture(t, store, nil)
 		before := len(events(t, store))
-		missing := with("pet", "")
-		delete(missing, "pet")
 		for _, tc := range []struct {
 			person  string
 			answers map[string]string
@@ -328,7 +331,7 @@ func TestEnrolRefusesBadInput(t *testing.T) {
 		}{
 			{"", annasAnswers, "person is empty"},
 			{"bo\r\n", annasAnswers, "person"},
-			{"bo", missing, "question pet is missing"},
+			{"bo", without("pet"), "question pet is missing"},
 			{"bo", with("city", "Lund"), "no control question city"},
 			{"bo", with("pet", "  "), "question pet is empty"},
 			{"bo", with("pet", "a\u202eb"), "question pet"},
@@ -586,14 +589,16 @@ func TestFulfilRefusesBadInput(t *testing.T) {
 func TestNewRefusesBadConfig(t *testing.T) {
 	f := newFixture(t, backendtest.Open("spoc_passwordreset_")["memstore"](t), nil)
 	for name, change := range map[string]func(c *passwordreset.Config){
-		"no store":          func(c *passwordreset.Config) { c.Store = nil },
-		"no passwords":      func(c *passwordreset.Config) { c.Passwords = nil },
-		"no addresses":      func(c *passwordreset.Config) { c.Addresses = nil },
-		"no mail":           func(c *passwordreset.Config) { c.Mail = nil },
-		"no from":           func(c *passwordreset.Config) { c.From = "" },
-		"from injects":      func(c *passwordreset.Config) { c.From = "desk@spoc.example\r\nBcc: x@y.example" },
-		"no questions":      func(c *passwordreset.Config) { c.Questions = nil },
-		"too many":          func(c *passwordreset.Config) { c.Questions = make([]passwordreset.Question, passwordreset.MaxQuestions+1) },
+		"no store":     func(c *passwordreset.Config) { c.Store = nil },
+		"no passwords": func(c *passwordreset.Config) { c.Passwords = nil },
+		"no addresses": func(c *passwordreset.Config) { c.Addresses = nil },
+		"no mail":      func(c *passwordreset.Config) { c.Mail = nil },
+		"no from":      func(c *passwordreset.Config) { c.From = "" },
+		"from injects": func(c *passwordreset.Config) { c.From = "desk@spoc.example\r\nBcc: x@y.example" },
+		"no questions": func(c *passwordreset.Config) { c.Questions = nil },
+		"too many": func(c *passwordreset.Config) {
+			c.Questions = make([]passwordreset.Question, passwordreset.MaxQuestions+1)
+		},
 		"bad ID":            func(c *passwordreset.Config) { c.Questions = []passwordreset.Question{{ID: "First pet", Text: "?"}} },
 		"repeated ID":       func(c *passwordreset.Config) { c.Questions = []passwordreset.Question{questions[0], questions[0]} },
 		"no text":           func(c *passwordreset.Config) { c.Questions = []passwordreset.Question{{ID: "pet"}} },
