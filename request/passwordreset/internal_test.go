@@ -3,6 +3,7 @@ package passwordreset
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -101,4 +102,26 @@ func TestNormalise(t *testing.T) {
 			t.Errorf("%q and %q are alike", p[0], p[1])
 		}
 	}
+}
+
+// BenchmarkHashAnswer measures one hash at DefaultIterations, the cost of
+// each answer at enrolment and at every verification, and reports it as a
+// ratio to a hash at MinIterations timed in the same run: about
+// DefaultIterations/MinIterations when the cost is all in the iterations.
+func BenchmarkHashAnswer(b *testing.B) {
+	hash := func(iterations int) {
+		if _, err := hashAnswer("q", "kvarnbyskolan", iterations); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const baseRuns = 200
+	start := time.Now()
+	for range baseRuns {
+		hash(MinIterations)
+	}
+	base := time.Since(start) / baseRuns
+	for b.Loop() {
+		hash(DefaultIterations)
+	}
+	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(base), "x-min-iterations")
 }
