@@ -68,3 +68,29 @@ type Verification struct {
 	// Answers are all of the requester's answers, secret ones included.
 	Answers json.RawMessage
 }
+
+// Fulfillers is a Fulfiller that hands each fulfilment to the fulfiller of
+// its item, for a host with several items of type A. An item without one
+// fails for good (CodeUnsupported), and the desk takes the order over.
+type Fulfillers map[itsm.ID]Fulfiller
+
+// Fulfil hands f to the fulfiller of f.Item.
+func (fs Fulfillers) Fulfil(ctx context.Context, f Fulfilment) (Outcome, error) {
+	if ff, ok := fs[f.Item]; ok {
+		return ff.Fulfil(ctx, f)
+	}
+	return Outcome{}, itsm.Errorf(itsm.CodeUnsupported, "no fulfiller serves item %s", f.Item)
+}
+
+// Verifiers is a Verifier that hands each verification to the verifier of
+// its item. An item without one cannot be ordered (CodeUnsupported): its
+// secret answers would go unchecked.
+type Verifiers map[itsm.ID]Verifier
+
+// Verify hands v to the verifier of v.Item.
+func (vs Verifiers) Verify(ctx context.Context, v Verification) error {
+	if vv, ok := vs[v.Item]; ok {
+		return vv.Verify(ctx, v)
+	}
+	return itsm.Errorf(itsm.CodeUnsupported, "no verifier serves item %s", v.Item)
+}
