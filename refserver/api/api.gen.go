@@ -1644,25 +1644,25 @@ type ListCatalogueParams struct {
 
 // ReinstateCatalogueItemParams defines parameters for ReinstateCatalogueItem.
 type ReinstateCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReviseCatalogueItemParams defines parameters for ReviseCatalogueItem.
 type ReviseCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AgreeCatalogueItemVersionParams defines parameters for AgreeCatalogueItemVersion.
 type AgreeCatalogueItemVersionParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WithdrawCatalogueItemParams defines parameters for WithdrawCatalogueItem.
 type WithdrawCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -1761,133 +1761,133 @@ type RegisterIncidentParams struct {
 
 // AcceptIncidentParams defines parameters for AcceptIncident.
 type AcceptIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignIncidentParams defines parameters for AssignIncident.
 type AssignIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelIncidentParams defines parameters for CancelIncident.
 type CancelIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseIncidentParams defines parameters for CloseIncident.
 type CloseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CommentIncidentParams defines parameters for CommentIncident.
 type CommentIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DeclareMajorIncidentParams defines parameters for DeclareMajorIncident.
 type DeclareMajorIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateIncidentParams defines parameters for DelegateIncident.
 type DelegateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallIncidentParams defines parameters for RecallIncident.
 type RecallIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecategoriseIncidentParams defines parameters for RecategoriseIncident.
 type RecategoriseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // SetIncidentReferenceParams defines parameters for SetIncidentReference.
 type SetIncidentReferenceParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectIncidentParams defines parameters for RejectIncident.
 type RejectIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RelateIncidentParams defines parameters for RelateIncident.
 type RelateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReopenIncidentParams defines parameters for ReopenIncident.
 type ReopenIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReportBackIncidentParams defines parameters for ReportBackIncident.
 type ReportBackIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReprioritiseIncidentParams defines parameters for ReprioritiseIncident.
 type ReprioritiseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResolveIncidentParams defines parameters for ResolveIncident.
 type ResolveIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResumeIncidentParams defines parameters for ResumeIncident.
 type ResumeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StandDownIncidentParams defines parameters for StandDownIncident.
 type StandDownIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StartIncidentParams defines parameters for StartIncident.
 type StartIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // TakeIncidentParams defines parameters for TakeIncident.
 type TakeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // UpdateIncidentParams defines parameters for UpdateIncident.
 type UpdateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WaitIncidentParams defines parameters for WaitIncident.
 type WaitIncidentParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -1917,7 +1917,7 @@ type ListGroupsParams struct {
 
 // UpdateGroupParams defines parameters for UpdateGroup.
 type UpdateGroupParams struct {
-	// IfMatch The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 

@@ -3723,7 +3723,7 @@ components:
     IfMatch:
       name: If-Match
       in: header
-      description: The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+      description: The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
       schema:
         type: string
         maxLength: 200
