@@ -416,6 +416,12 @@ func (a *API) requestSees(ctx context.Context, who itsm.Actor, ev itsm.Event) (b
 	} else {
 		var t *request.Task
 		if t, err = a.req.GetTask(ctx, who, ev.Subject); err == nil && who.Organisation != t.Desk {
+			// A task is made and unblocked while the desk holds it, in the
+			// transaction that may delegate it at the same instant: those
+			// events come before any supplier held it, whatever the time.
+			if ev.Type == (request.Created{}).Type() || ev.Type == (request.Unblocked{}).Type() {
+				return false, nil
+			}
 			return slices.ContainsFunc(t.Assignments, func(as chain.Assignment) bool {
 				return as.Organisation == who.Organisation && !as.Delegated.After(ev.Time)
 			}), nil

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -93,7 +95,7 @@ func (a *API) GetGrant(ctx context.Context, req api.GetGrantRequestObject) (api.
 	if err != nil {
 		return nil, err
 	}
-	return api.GetGrant200JSONResponse(*g), nil
+	return domainJSON{http.StatusOK, g}, nil
 }
 
 // EndGrant shortens a grant.
@@ -114,7 +116,7 @@ func (a *API) EndGrant(ctx context.Context, req api.EndGrantRequestObject) (api.
 	if err != nil {
 		return nil, err
 	}
-	return api.EndGrant200JSONResponse(*g), nil
+	return domainJSON{http.StatusOK, g}, nil
 }
 
 // RecordAbsence records an approver's absence with a stand-in.
@@ -138,5 +140,29 @@ func (a *API) RecordAbsence(ctx context.Context, req api.RecordAbsenceRequestObj
 	if err != nil {
 		return nil, err
 	}
-	return api.RecordAbsence201JSONResponse(*out), nil
+	return domainJSON{http.StatusCreated, out}, nil
 }
+
+// domainJSON answers a grant or an absence as its own MarshalJSON writes
+// it, with its days as 2026-11-30: the generated response types are new
+// named types of the domain's, which drop its methods and would write the
+// days as objects.
+type domainJSON struct {
+	status int
+	v      any
+}
+
+func (r domainJSON) write(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(r.status)
+	return json.NewEncoder(w).Encode(r.v)
+}
+
+// VisitGetGrantResponse writes the grant.
+func (r domainJSON) VisitGetGrantResponse(w http.ResponseWriter) error { return r.write(w) }
+
+// VisitEndGrantResponse writes the grant as ended.
+func (r domainJSON) VisitEndGrantResponse(w http.ResponseWriter) error { return r.write(w) }
+
+// VisitRecordAbsenceResponse writes the absence recorded.
+func (r domainJSON) VisitRecordAbsenceResponse(w http.ResponseWriter) error { return r.write(w) }
