@@ -72,6 +72,18 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, store itsm.
 		{"NETWORK_ID", cast.Network, demo.NetworkName}, {"WORKPLACE_ID", cast.Workplace, demo.WorkplaceName}} {
 		fmt.Fprintf(out, "export %s=%s  # %s\n", o.env, o.id, o.name)
 	}
+	// The catalogue's items, to order: known when this start seeded them.
+	if it := cast.Items; !it.MobilePhone.IsZero() {
+		for _, o := range []struct {
+			env  string
+			id   fmt.Stringer
+			name string
+		}{{"PASSWORD_RESET_ID", it.PasswordReset, "a password reset (type A; needs the host's verifier)"},
+			{"NEW_ACCOUNT_ID", it.NewAccount, "a new user account (type B), approved by carl or anna"},
+			{"MOBILE_PHONE_ID", it.MobilePhone, "a mobile phone (type C), at two suppliers"}} {
+			fmt.Fprintf(out, "export %s=%s  # %s\n", o.env, o.id, o.name)
+		}
+	}
 	fmt.Fprintf(out, "export LAST_MONTH=%s  # the last full month, to draft its follow-up\n", month)
 	fmt.Fprintf(out, "export FROM=%s TO=%s  # the last full month in %s, for a report\n",
 		from.Format(time.RFC3339), to.Format(time.RFC3339), demo.Zone)

@@ -30,9 +30,9 @@ import (
 // supplier.
 type shop struct {
 	*world
-	city, desk, supA, supB                   itsm.ID
+	city, desk, supA, supB                    itsm.ID
 	deskAdmin, agent, owner, carl, anna, cadm *client.ClientWithResponses
-	eve, alice, bob                          *client.ClientWithResponses
+	eve, alice, bob                           *client.ClientWithResponses
 }
 
 func newShop(t *testing.T, store itsm.Store) *shop {
