@@ -2442,7 +2442,11 @@ paths:
         incidents' events, a supplier those of the incidents it holds or
         held, a customer those of its users' incidents; the platform
         administration those of the register, its tokens, the service
-        levels and the organisations' groups). The customer is shown no work note, status update text,
+        levels and the organisations' groups). An order's events (order.)
+        go to its desk and its customer, never to a supplier; a task's
+        (task.) to its desk and to each supplier that held it when the
+        event happened, from the desk's delegation to it on, never to the
+        customer. The customer is shown no work note, status update text,
         notification or supplier's reference: incident.commented with a work
         note, incident.referenced and incident.notified are left out, and the
         texts internal to the support chain (a rejection's reason, a status

@@ -427,7 +427,11 @@ type ClientInterface interface {
 	// incidents' events, a supplier those of the incidents it holds or
 	// held, a customer those of its users' incidents; the platform
 	// administration those of the register, its tokens, the service
-	// levels and the organisations' groups). The customer is shown no work note, status update text,
+	// levels and the organisations' groups). An order's events (order.)
+	// go to its desk and its customer, never to a supplier; a task's
+	// (task.) to its desk and to each supplier that held it when the
+	// event happened, from the desk's delegation to it on, never to the
+	// customer. The customer is shown no work note, status update text,
 	// notification or supplier's reference: incident.commented with a work
 	// note, incident.referenced and incident.notified are left out, and the
 	// texts internal to the support chain (a rejection's reason, a status
@@ -2374,7 +2378,11 @@ func (c *Client) ListDueClocks(ctx context.Context, params *ListDueClocksParams,
 // incidents' events, a supplier those of the incidents it holds or
 // held, a customer those of its users' incidents; the platform
 // administration those of the register, its tokens, the service
-// levels and the organisations' groups). The customer is shown no work note, status update text,
+// levels and the organisations' groups). An order's events (order.)
+// go to its desk and its customer, never to a supplier; a task's
+// (task.) to its desk and to each supplier that held it when the
+// event happened, from the desk's delegation to it on, never to the
+// customer. The customer is shown no work note, status update text,
 // notification or supplier's reference: incident.commented with a work
 // note, incident.referenced and incident.notified are left out, and the
 // texts internal to the support chain (a rejection's reason, a status
@@ -10481,7 +10489,11 @@ type ClientWithResponsesInterface interface {
 	// incidents' events, a supplier those of the incidents it holds or
 	// held, a customer those of its users' incidents; the platform
 	// administration those of the register, its tokens, the service
-	// levels and the organisations' groups). The customer is shown no work note, status update text,
+	// levels and the organisations' groups). An order's events (order.)
+	// go to its desk and its customer, never to a supplier; a task's
+	// (task.) to its desk and to each supplier that held it when the
+	// event happened, from the desk's delegation to it on, never to the
+	// customer. The customer is shown no work note, status update text,
 	// notification or supplier's reference: incident.commented with a work
 	// note, incident.referenced and incident.notified are left out, and the
 	// texts internal to the support chain (a rejection's reason, a status
@@ -21126,7 +21138,11 @@ func (c *ClientWithResponses) ListDueClocksWithResponse(ctx context.Context, par
 // incidents' events, a supplier those of the incidents it holds or
 // held, a customer those of its users' incidents; the platform
 // administration those of the register, its tokens, the service
-// levels and the organisations' groups). The customer is shown no work note, status update text,
+// levels and the organisations' groups). An order's events (order.)
+// go to its desk and its customer, never to a supplier; a task's
+// (task.) to its desk and to each supplier that held it when the
+// event happened, from the desk's delegation to it on, never to the
+// customer. The customer is shown no work note, status update text,
 // notification or supplier's reference: incident.commented with a work
 // note, incident.referenced and incident.notified are left out, and the
 // texts internal to the support chain (a rejection's reason, a status

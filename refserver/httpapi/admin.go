@@ -295,7 +295,8 @@ func (a *API) RevokeToken(ctx context.Context, req api.RevokeTokenRequestObject)
 // the events of incidents the caller may see (which incident.Service.View
 // decides: the desk its own, a supplier those it holds or held, a customer
 // its users'), each as its view shows it (the customer's without what is
-// internal to the support chain), and for a platform administrator those of
+// internal to the support chain), the events of orders and tasks as
+// requestSees decides, and for a platform administrator those of
 // the register, its tokens, the service levels and the groups. Everything else (notifications, other kinds
 // of records) is left out until the server serves those records. The page
 // reads on past what is left out, up to FeedScan events, so that a client

@@ -33,6 +33,16 @@ func day(what, s string) (sla.Date, error) {
 	return d, nil
 }
 
+// days reads the from and until of a grant or an absence.
+func days(from, until string) (sla.Date, sla.Date, error) {
+	f, err := day("from", from)
+	if err != nil {
+		return f, sla.Date{}, err
+	}
+	u, err := day("until", until)
+	return f, u, err
+}
+
 // ListGrants lists the grants of one customer's lists.
 func (a *API) ListGrants(ctx context.Context, req api.ListGrantsRequestObject) (api.ListGrantsResponseObject, error) {
 	l, who, err := a.lists(ctx)
@@ -71,10 +81,7 @@ func (a *API) GrantAuthority(ctx context.Context, req api.GrantAuthorityRequestO
 		return nil, err
 	}
 	g := authority.Grant{Customer: b.Customer, Person: b.Person, Role: b.Role, Item: b.Item, Service: b.Service}
-	if g.From, err = day("from", b.From); err != nil {
-		return nil, err
-	}
-	if g.Until, err = day("until", b.Until); err != nil {
+	if g.From, g.Until, err = days(b.From, b.Until); err != nil {
 		return nil, err
 	}
 	out, err := l.Grant(ctx, who, g)
@@ -130,10 +137,7 @@ func (a *API) RecordAbsence(ctx context.Context, req api.RecordAbsenceRequestObj
 		return nil, err
 	}
 	ab := authority.Absence{Customer: b.Customer, Person: b.Person, StandIn: b.StandIn, Reason: b.Reason}
-	if ab.From, err = day("from", b.From); err != nil {
-		return nil, err
-	}
-	if ab.Until, err = day("until", b.Until); err != nil {
+	if ab.From, ab.Until, err = days(b.From, b.Until); err != nil {
 		return nil, err
 	}
 	out, err := l.Absent(ctx, who, ab)

@@ -438,6 +438,24 @@ func TestRequestWebhooksPerSupplier(t *testing.T) {
 	only("supplier A", recvA, request.KindTask, phone.ID, "task.delegated")
 	only("supplier B", recvB, request.KindTask, sync.ID, "task.delegated")
 	only("the customer", recvCity, request.KindOrder, o.ID, "order.placed")
+
+	// The feed shows supplier A what its webhook delivered, and no more.
+	feed, err := s.alice.ListEventsWithResponse(ctx, &api.ListEventsParams{Limit: 1000}, dropZeros)
+	if err != nil || feed.JSON200 == nil {
+		t.Fatalf("supplier A's feed: %v %s", err, body(feed))
+	}
+	var seen []string
+	for _, p := range feed.JSON200.Items {
+		if p.Kind == request.KindOrder || p.Kind == request.KindTask {
+			if p.Kind != request.KindTask || *p.Subject != phone.ID {
+				t.Errorf("supplier A's feed shows %s of %s %v", p.Type, p.Kind, p.Subject)
+			}
+			seen = append(seen, p.Type)
+		}
+	}
+	if !slices.Equal(seen, recvA.types()) {
+		t.Errorf("supplier A's feed shows %v, its webhook delivered %v", seen, recvA.types())
+	}
 }
 
 // memstoreFor returns a memory store closed when the test ends.
