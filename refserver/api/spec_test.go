@@ -31,6 +31,9 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/request"
+	"github.com/spoc-itsm/spoc/request/authority"
+	"github.com/spoc-itsm/spoc/request/catalogue"
 	"github.com/spoc-itsm/spoc/sla"
 	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
@@ -397,6 +400,12 @@ func init() {
 		reflect.TypeFor[webhook.Payload](), reflect.TypeFor[webhook.Subscription](), reflect.TypeFor[webhook.Created](),
 		reflect.TypeFor[webhook.Delivery](), reflect.TypeFor[webhook.DeadLetter](), reflect.TypeFor[webhook.State](),
 		reflect.TypeFor[chain.Group](),
+		reflect.TypeFor[catalogue.Item](), reflect.TypeFor[catalogue.Version](), reflect.TypeFor[catalogue.Definition](),
+		reflect.TypeFor[catalogue.Text](), reflect.TypeFor[catalogue.Task](), reflect.TypeFor[catalogue.Agreement](),
+		reflect.TypeFor[catalogue.Type](), reflect.TypeFor[request.Order](), reflect.TypeFor[request.Task](),
+		reflect.TypeFor[request.Approval](), reflect.TypeFor[request.Decision](), reflect.TypeFor[request.Fulfilling](),
+		reflect.TypeFor[request.TaskSummary](), reflect.TypeFor[request.Handover](), reflect.TypeFor[authority.Grant](),
+		reflect.TypeFor[authority.Ending](), reflect.TypeFor[authority.Absence](), reflect.TypeFor[authority.Role](),
 	} {
 		goTypes[path.Base(t.PkgPath())+"."+t.Name()] = t
 	}
