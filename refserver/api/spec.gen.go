@@ -4083,6 +4083,36 @@ components:
         - group.email_changed.json
         - group.deactivated.json
         - group.activated.json
+        - catalogue.defined.json
+        - catalogue.revised.json
+        - catalogue.agreed.json
+        - catalogue.withdrawn.json
+        - catalogue.reinstated.json
+        - authority.granted.json
+        - authority.ended.json
+        - authority.absent.json
+        - order.placed.json
+        - order.decided.json
+        - order.approved.json
+        - order.reminded.json
+        - order.expired.json
+        - order.started.json
+        - order.task_changed.json
+        - order.claimed.json
+        - order.fulfilment_failed.json
+        - order.fulfilled.json
+        - order.closed.json
+        - order.cancelled.json
+        - task.created.json
+        - task.unblocked.json
+        - task.delegated.json
+        - task.accepted.json
+        - task.rejected.json
+        - task.recalled.json
+        - task.assigned.json
+        - task.taken.json
+        - task.done.json
+        - task.withdrawn.json
         - report.json
 
     # Problems.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/spoc-itsm/spoc/chain"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -338,8 +339,9 @@ func TestOnlyRegistrationTakesAnIdempotencyKey(t *testing.T) {
 }
 
 // TestSchemasAreServed checks that /schemas/{name} names exactly the
-// schemas the domain publishes: one per event type of incident and followup,
-// and the report's.
+// schemas the domain publishes: one per event type of chain, incident,
+// followup, the catalogue, the authority lists, orders and tasks, and the
+// report's.
 func TestSchemasAreServed(t *testing.T) {
 	doc := load(t)
 	served, err := api.Schemas()
@@ -354,6 +356,18 @@ func TestSchemasAreServed(t *testing.T) {
 		want = append(want, p.Type()+".json")
 	}
 	for _, p := range chain.Payloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range catalogue.Payloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range authority.Payloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range request.OrderPayloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range request.TaskPayloads() {
 		want = append(want, p.Type()+".json")
 	}
 	want = append(want, incident.NotificationEvent+".json", "report.json")
