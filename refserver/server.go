@@ -155,6 +155,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// machine: allowed explicitly, and said so.
 		hooks.Config.Destinations = hooks.Config.Destinations.With(netguard.MustParse(netguard.Loopback))
 		fmt.Fprintf(stdout, "demo: webhooks may reach loopback addresses (%s) besides public ones, so that examples/supplier on this machine receives them; without --demo only --webhook-allow widens what they reach.\n", netguard.Loopback)
+		if hooks.Fulfiller == nil && hooks.Verifier == nil {
+			if hooks.Fulfiller, hooks.Verifier, err = demoReset(ctx, store, log, stdout); err != nil {
+				return fmt.Errorf("the demo's password reset: %w", err)
+			}
+		}
 	}
 	log.Info("webhook destinations", "public", true, "allowed", hooks.Config.Destinations.String(), "max_per_org", opts.hookMax)
 	parts, err := newAPI(ctx, store, log, hooks)

@@ -111,7 +111,7 @@ func form(schema string) json.RawMessage { return json.RawMessage(schema) }
 // the fulfiller's note as the answer (RF-2).
 func ExampleService_Place_typeA() {
 	s := newShop()
-	item := s.offer(catalogue.Definition{Type: catalogue.TypeA,
+	item := s.offer(catalogue.Definition{Type: catalogue.TypeA, Fulfiller: "lists",
 		Name:        catalogue.Text{SV: "E-postlista", EN: "E-mail list"},
 		Description: catalogue.Text{SV: "Läggs till direkt.", EN: "Added at once."},
 		Form:        form(`{"type":"object","properties":{"list":{"type":"string"}},"required":["list"]}`)})

@@ -16,7 +16,7 @@ import (
 func list() catalogue.Definition {
 	return catalogue.Definition{
 		Name: text("Medlemskap i e-postlista", "E-mail list membership"), Description: text("Läggs till direkt.", "Added at once."),
-		Service: "Telefoni", Owner: "bo", Type: catalogue.TypeA,
+		Service: "Telefoni", Owner: "bo", Type: catalogue.TypeA, Fulfiller: "lists",
 		Form: json.RawMessage(`{"type":"object","properties":{"list":{"type":"string","minLength":1}},"required":["list"]}`),
 	}
 }

@@ -85,6 +85,8 @@ type Order struct {
 	ItemVersion int            `json:"item_version"`
 	Type        catalogue.Type `json:"type"`
 	Service     string         `json:"service"`
+	// Fulfiller names the host's fulfiller of an order of type A.
+	Fulfiller string `json:"fulfiller,omitempty"`
 	// Agreements are the names of the agreements that apply, as the
 	// version named them when the order was placed.
 	Agreements []string `json:"agreements,omitempty"`

@@ -107,7 +107,7 @@ func (s *Service) fulfil(ctx context.Context, id itsm.ID) (bool, error) {
 		return false, err
 	}
 	out, ferr := s.cfg.Fulfiller.Fulfil(ctx, Fulfilment{Key: "order:" + o.ID.String(), Order: o.ID, Number: o.Number.String(),
-		Item: o.Item, Version: o.ItemVersion, Customer: o.Customer, Requester: o.Requester, Answers: o.Answers})
+		Item: o.Item, Version: o.ItemVersion, Fulfiller: o.Fulfiller, Customer: o.Customer, Requester: o.Requester, Answers: o.Answers})
 	if ferr == nil {
 		ferr = checkText("outcome note", out.Note, false)
 	}

@@ -190,7 +190,7 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 		if s.cfg.Verifier == nil {
 			return nil, itsm.Errorf(itsm.CodeUnsupported, "place: item %s asks for secret answers and this service has no verifier for them", item.ID)
 		}
-		if err := s.cfg.Verifier.Verify(ctx, Verification{Item: item.ID, Version: v.Number, Customer: item.Customer,
+		if err := s.cfg.Verifier.Verify(ctx, Verification{Item: item.ID, Version: v.Number, Fulfiller: v.Fulfiller, Customer: item.Customer,
 			Requester: p.Requester, Answers: p.Answers}); err != nil {
 			return nil, err
 		}
@@ -213,7 +213,7 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 				p.Requester, v.Name.EN, sla.DateOf(c.at.In(s.zone())))
 		}
 		placed := Placed{By: By{actor}, Desk: item.Desk, Customer: item.Customer, Requester: p.Requester,
-			Item: item.ID, ItemVersion: v.Number, OrderType: v.Type, Service: v.Service,
+			Item: item.ID, ItemVersion: v.Number, OrderType: v.Type, Service: v.Service, Fulfiller: v.Fulfiller,
 			Agreements: slices.Clone(v.Agreements), Answers: stored}
 		if v.Approval != nil {
 			a, err := s.approval(ix, item, v, p.Requester, c.at)

@@ -6455,6 +6455,11 @@ components:
               system:
                 type: string
                 enum: [payroll, case-management]
+        fulfiller:
+          type: string
+          pattern: '^[a-z0-9_-]{1,32}$'
+          description: The name of the host's fulfiller that carries out orders of type A, such as password-reset; required for type A, refused for B and C. The server answers 501 to an order whose fulfiller it does not run.
+          example: password-reset
         tasks:
           type: array
           description: The tasks an order makes; none for type A, at most one for type B, two or more at two or more suppliers for type C.
@@ -6813,6 +6818,9 @@ components:
         service:
           type: string
           description: The service of that version.
+        fulfiller:
+          type: string
+          description: The name of the host's fulfiller of an order of type A, as its item's version names it.
         agreements:
           type: array
           description: The names of the agreements that apply.

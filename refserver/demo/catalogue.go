@@ -43,7 +43,7 @@ func definitions(cast *Cast) [3]catalogue.Definition {
 	return [3]catalogue.Definition{{
 		Name:        text("Återställ lösenord", "Password reset"),
 		Description: text("Nytt lösenord efter kontrollfrågor, skickat med e-post.", "A new password after control questions, sent by e-mail."),
-		Service:     "Identity", Owner: Owner, Type: catalogue.TypeA,
+		Service:     "Identity", Owner: Owner, Type: catalogue.TypeA, Fulfiller: "password-reset",
 		// The control answers are secrets: checked by the host's verifier,
 		// never stored.
 		Form: json.RawMessage(`{"type":"object","required":["account","birth_town","first_school"],"additionalProperties":false,` +

@@ -52,6 +52,12 @@ func clean(d Definition) (Definition, error) {
 	if d.Form, err = checkForm(d.Form); err != nil {
 		return d, err
 	}
+	switch {
+	case d.Type == TypeA && !taskKey.MatchString(d.Fulfiller):
+		return d, itsm.Errorf(itsm.CodeInvalid, "fulfiller %q is not 1 to 32 of a-z, 0-9, _ and -: an item of type A names the host's fulfiller of its orders", itsm.Printable(d.Fulfiller, 40))
+	case d.Type != TypeA && d.Fulfiller != "":
+		return d, itsm.Errorf(itsm.CodeInvalid, "fulfiller %q: only an item of type A is fulfilled in code", itsm.Printable(d.Fulfiller, 40))
+	}
 	if d.Tasks, err = cleanTasks(d.Type, d.Tasks); err != nil {
 		return d, err
 	}

@@ -36,6 +36,7 @@ func ExampleCatalogue() {
 		Service:     "Identity",
 		Owner:       "oskar",
 		Type:        catalogue.TypeA,
+		Fulfiller:   "password-reset",
 		Form: json.RawMessage(`{
 			"type": "object",
 			"properties": {

@@ -137,9 +137,16 @@ type Definition struct {
 	Type  Type   `json:"type"`
 	// Form is the JSON Schema (draft 2020-12) of the answers of an order,
 	// an object schema. Empty means an order answers nothing.
-	Form     json.RawMessage `json:"form"`
-	Tasks    []Task          `json:"tasks,omitempty"`
-	Approval *Approval       `json:"approval,omitempty"`
+	Form json.RawMessage `json:"form"`
+	// Fulfiller names the host's code that carries out orders of an item
+	// of type A (RF-2), such as "password-reset": the order service hands
+	// each order to the fulfiller (and its secret answers to the verifier)
+	// of that name, so that an item and the host's code meet by a name
+	// both sides know rather than by an ID made when the item is defined.
+	// Required for type A, refused for B and C.
+	Fulfiller string    `json:"fulfiller,omitempty"`
+	Tasks     []Task    `json:"tasks,omitempty"`
+	Approval  *Approval `json:"approval,omitempty"`
 	// Agreements name the agreements (SLA, UC) that orders of the version
 	// are measured against.
 	Agreements []string `json:"agreements,omitempty"`

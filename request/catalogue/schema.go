@@ -111,6 +111,7 @@ var fieldDocs = map[reflect.Type]map[string]string{
 		"Owner":       "The object owner at the customer, by stable identity, who agrees to the version.",
 		"Type":        "A: fulfilled in code (RF-2); B: by hand, after approval (RF-3); C: by two or more suppliers the desk coordinates (RF-4).",
 		"Form":        "The JSON Schema (draft 2020-12) of an order's answers; properties marked writeOnly are secret and never stored.",
+		"Fulfiller":   "The name of the host's fulfiller of orders of type A, such as password-reset.",
 		"Tasks":       "The tasks an order produces: none for A, at most one for B, two or more for C.",
 		"Approval":    "How orders are approved: required for B, absent for A.",
 		"Agreements":  "The agreements (SLA, UC) orders of the version are measured against.",

@@ -117,7 +117,7 @@ func text(s string) catalogue.Text { return catalogue.Text{SV: s + " (sv)", EN: 
 func passwordReset() catalogue.Definition {
 	return catalogue.Definition{
 		Name: text("Password reset"), Description: text("A new password after control questions."),
-		Service: "Identity", Owner: "oskar", Type: catalogue.TypeA,
+		Service: "Identity", Owner: "oskar", Type: catalogue.TypeA, Fulfiller: "password-reset",
 		Form: json.RawMessage(`{
 			"type": "object",
 			"properties": {

@@ -53,7 +53,7 @@ func TestResetOrderedFromTheCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := itsm.Actor{Organisation: desk, Person: "dora", Roles: []itsm.Role{itsm.RoleAdmin, itsm.RoleAgent}}
-	item, err := cat.Define(ctx, admin, city, catalogue.Definition{Type: catalogue.TypeA,
+	item, err := cat.Define(ctx, admin, city, catalogue.Definition{Type: catalogue.TypeA, Fulfiller: "password-reset",
 		Name:        catalogue.Text{SV: "Återställ lösenord", EN: "Reset password"},
 		Description: catalogue.Text{SV: "Svara på dina kontrollfrågor.", EN: "Answer your control questions."},
 		Service:     "Konton", Owner: "bo", Form: resetter.Form()})
@@ -70,7 +70,7 @@ func TestResetOrderedFromTheCatalogue(t *testing.T) {
 	}
 	orders, err := request.New(request.Config{Store: store, Directory: dir, Permissions: perms, Catalogue: cat,
 		Authority: authority.NewIndex(lists.Zone()),
-		Fulfiller: request.Fulfillers{item.ID: resetter}, Verifier: request.Verifiers{item.ID: resetter}})
+		Fulfiller: request.Fulfillers{"password-reset": resetter}, Verifier: request.Verifiers{"password-reset": resetter}})
 	if err != nil {
 		t.Fatal(err)
 	}
