@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,8 +13,6 @@ import (
 	"github.com/spoc-itsm/spoc/request"
 	"github.com/spoc-itsm/spoc/request/authority"
 )
-
-const schemaDir = "testdata/schemas"
 
 var update = flag.Bool("update", false, "rewrite the golden schemas in testdata")
 
@@ -40,30 +36,7 @@ func TestSchemasMatchGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		for typ, b := range all {
-			if err := os.WriteFile(filepath.Join(schemaDir, typ+".json"), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	files, _ := filepath.Glob(filepath.Join(schemaDir, "*.json"))
-	var golden []string
-	for _, f := range files {
-		golden = append(golden, strings.TrimSuffix(filepath.Base(f), ".json"))
-	}
-	if want := eventTypes(); !slices.Equal(golden, want) {
-		t.Errorf("golden files for %v, want %v", golden, want)
-	}
-	for typ, got := range all {
-		b, err := os.ReadFile(filepath.Join(schemaDir, typ+".json"))
-		if err != nil || !bytes.Equal(got, b) {
-			t.Errorf("%s differs from its golden file (go test ./request -run TestSchemasMatchGolden -update rewrites it): %v", typ, err)
-		}
-		if !strings.Contains(string(got), `"$id": "`+request.SchemaURL(typ)+`"`) {
-			t.Errorf("%s: $id is not %s", typ, request.SchemaURL(typ))
-		}
-	}
+	schematest.Golden(t, all, *update)
 }
 
 // The data of every event the service writes matches its schema: a run

@@ -1,12 +1,7 @@
 package authority_test
 
 import (
-	"bytes"
 	"flag"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,8 +9,6 @@ import (
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/request/authority"
 )
-
-const schemaDir = "testdata/schemas"
 
 var update = flag.Bool("update", false, "rewrite the golden schemas in testdata")
 
@@ -26,32 +19,7 @@ func TestSchemasMatchGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		for typ, b := range all {
-			if err := os.WriteFile(filepath.Join(schemaDir, typ+".json"), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	var want []string
-	for _, p := range authority.Payloads() {
-		want = append(want, p.Type())
-	}
-	files, _ := filepath.Glob(filepath.Join(schemaDir, "*.json"))
-	var golden []string
-	for _, f := range files {
-		golden = append(golden, strings.TrimSuffix(filepath.Base(f), ".json"))
-	}
-	slices.Sort(want)
-	if !slices.Equal(golden, want) {
-		t.Errorf("golden files for %v, want %v", golden, want)
-	}
-	for typ, got := range all {
-		b, err := os.ReadFile(filepath.Join(schemaDir, typ+".json"))
-		if err != nil || !bytes.Equal(got, b) {
-			t.Errorf("%s differs from its golden file (-update rewrites it): %v", typ, err)
-		}
-	}
+	schematest.Golden(t, all, *update)
 }
 
 // The data of every event the register writes matches its schema, and

@@ -1,12 +1,8 @@
 package passwordreset_test
 
 import (
-	"bytes"
 	"context"
 	"flag"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,42 +14,16 @@ import (
 	"github.com/spoc-itsm/spoc/request/passwordreset"
 )
 
-const schemaDir = "testdata/schemas"
-
 var update = flag.Bool("update", false, "rewrite the golden schemas in testdata")
 
-// Each schema is its golden file, byte for byte (-update rewrites them);
-// every payload type has one.
+// Each schema is its golden file, byte for byte; run with -update to
+// rewrite them after a deliberate change to a payload.
 func TestSchemasMatchGolden(t *testing.T) {
 	all, err := passwordreset.Schemas()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		os.MkdirAll(schemaDir, 0o755)
-		for typ, b := range all {
-			if err := os.WriteFile(filepath.Join(schemaDir, typ+".json"), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	var want, golden []string
-	for _, p := range passwordreset.Payloads() {
-		want = append(want, p.Type())
-	}
-	files, _ := filepath.Glob(filepath.Join(schemaDir, "*.json"))
-	for _, f := range files {
-		golden = append(golden, strings.TrimSuffix(filepath.Base(f), ".json"))
-	}
-	slices.Sort(want)
-	if !slices.Equal(golden, want) {
-		t.Errorf("golden files for %v, want %v", golden, want)
-	}
-	for typ, got := range all {
-		if b, err := os.ReadFile(filepath.Join(schemaDir, typ+".json")); err != nil || !bytes.Equal(got, b) {
-			t.Errorf("%s differs from its golden file (-update rewrites it): %v", typ, err)
-		}
-	}
+	schematest.Golden(t, all, *update)
 }
 
 // The data of every event the package writes matches its schema, and
