@@ -73,7 +73,10 @@ var allowed = map[string][]string{
 	// could; its history is imported through the incident library on the
 	// server's store, with the server's register (auth) and stored
 	// agreements (httpapi), as a desk moving to spoc would load its past.
-	"refserver/demo": {"itsm", "itsm/lease", "incident", "sla", "sla/report", "refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
+	// Its catalogue is defined through the API too, in the request
+	// packages' types, which are the contract's.
+	"refserver/demo": {"itsm", "itsm/lease", "incident", "sla", "sla/report", "request/catalogue", "request/authority",
+		"refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
 }
 
 // drivers may be imported only by the backend named after them.

@@ -6542,6 +6542,9 @@ components:
           nullable: true
           description: The JSON Schema of an order's answers; null when an order answers nothing.
           additionalProperties: true
+        fulfiller:
+          type: string
+          description: The name of the host's fulfiller of orders of type A, such as password-reset.
         tasks:
           type: array
           description: The tasks an order makes.
