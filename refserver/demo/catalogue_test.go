@@ -3,6 +3,9 @@ package demo_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"regexp"
 	"testing"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -81,5 +84,61 @@ func TestSeedOffersTheCatalogue(t *testing.T) {
 		Answers: json.RawMessage(`{"account":"carl","birth_town":"Exempelstad","first_school":"Norra skolan"}`)})
 	if err != nil || reset.StatusCode() != 501 {
 		t.Errorf("a password reset without a verifier: %v %d, want 501", err, reset.StatusCode())
+	}
+}
+
+// TestServerDocOrderWalkthrough runs the shell block of docs/server.md's
+// "Try it: an order from the catalogue" against a demo server, as a
+// newcomer would paste it, and checks that the order it places is closed
+// with the desk's answer after both suppliers' tasks.
+func TestServerDocOrderWalkthrough(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "sed"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the walkthrough needs %s: %v", tool, err)
+		}
+	}
+	doc, err := os.ReadFile("../../docs/server.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := regexp.MustCompile("(?s)\n## Try it: an order from the catalogue\n(.*?)\n## ").FindSubmatch(doc)
+	if section == nil {
+		t.Fatal("docs/server.md has no section \"Try it: an order from the catalogue\"")
+	}
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllSubmatch(section[1], -1)
+	if len(blocks) != 1 {
+		t.Fatalf("the section has %d shell blocks, want one", len(blocks))
+	}
+	ctx := context.Background()
+	store := memstore.New()
+	t.Cleanup(func() { store.Close() })
+	srv := refservertest.Start(t, store)
+	cast, err := demo.Seed(ctx, srv.URL, srv.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", string(blocks[0][1])+"echo \"ORDER=$ORDER\"\n")
+	cmd.Env = append(os.Environ(), "SPOC="+srv.URL, "DESK_TOKEN="+cast.Token(demo.EnvDesk).Secret,
+		"CUSTOMER_TOKEN="+cast.Token(demo.EnvCustomer).Secret, "WORKPLACE_TOKEN="+cast.Token(demo.EnvWorkplace).Secret,
+		"NETWORK_TOKEN="+cast.Token(demo.EnvNetwork).Secret)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the walkthrough: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`ORDER=([0-9a-f-]{36})`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("the walkthrough placed no order:\n%s", out)
+	}
+	desk, err := client.New(srv.URL, cast.Token(demo.EnvDesk).Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := client.Check(desk.GetOrderWithResponse(ctx, itsm.MustParseID(string(m[1]))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := o.JSON200; got.State != request.StateClosed || got.Requester != "ulla" || len(got.Tasks) != 2 ||
+		got.Tasks[0].State != request.TaskDone || got.Tasks[1].State != request.TaskDone {
+		t.Errorf("after the walkthrough the order is %s for %q with tasks %+v:\n%s", got.State, got.Requester, got.Tasks, out)
 	}
 }
