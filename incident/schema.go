@@ -36,19 +36,7 @@ func Schemas() (map[string][]byte, error) {
 	return g.Events(values, eventDocOf)
 }
 
-// Patterns of the types that encode as strings of a fixed grammar. Schema
-// patterns are ECMA-262 regular expressions; these use only what RE2 (Go's
-// regexp) shares with it, so Go code can check them too.
-const (
-	// numberPattern is what itsm.ParseNumber accepts: 2 to 8 letters A-Z,
-	// then the sequence, from 1, zero-padded to seven digits; a longer one
-	// has no leading zero. A sequence beyond 2^64-1 also matches, as a
-	// pattern cannot compare numbers; 20 digits bound its length.
-	numberPattern = "^[A-Z]{2,8}(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19})$"
-)
-
 var (
-	numberType   = reflect.TypeFor[itsm.Number]()
 	priorityType = reflect.TypeFor[itsm.Priority]()
 	impactType   = reflect.TypeFor[itsm.Impact]()
 	urgencyType  = reflect.TypeFor[itsm.Urgency]()
@@ -66,14 +54,11 @@ var enums = map[reflect.Type][]any{
 }
 
 // schemaOfType gives the schema of the types whose JSON is not what their Go
-// kind suggests, beyond schema.Common's: itsm.Number is a struct that
-// encodes as a string. The reflector changes the schema it is
+// kind suggests, beyond schema.Common's. The reflector changes the schema it is
 // given (it sets the description of every property), so each call returns
 // a new one.
 func schemaOfType(t reflect.Type) *jsonschema.Schema {
 	switch t {
-	case numberType:
-		return &jsonschema.Schema{Type: "string", Pattern: numberPattern}
 	case priorityType, impactType, urgencyType:
 		return &jsonschema.Schema{Type: "integer", Minimum: "1"}
 	case durationType:
@@ -161,12 +146,12 @@ var (
 		reflect.TypeFor[Contact]():  "Someone to notify, on a channel the Notifier understands, at an address on that channel.",
 	}
 	typeFieldDocs = map[reflect.Type]string{
-		numberType:                    "The master number, such as INC0000042 (SD-5).",
-		priorityType:                  "The priority; 1 is the most urgent.",
-		impactType:                    "The impact; 1 is the highest.",
-		urgencyType:                   "The urgency; 1 is the highest.",
-		reflect.TypeFor[Channel]():    "How the user reached the desk (SD-1).",
-		reflect.TypeFor[WaitReason](): "What the incident waits for.",
+		reflect.TypeFor[itsm.Number](): "The master number, such as INC0000042 (SD-5).",
+		priorityType:                   "The priority; 1 is the most urgent.",
+		impactType:                     "The impact; 1 is the highest.",
+		urgencyType:                    "The urgency; 1 is the highest.",
+		reflect.TypeFor[Channel]():     "How the user reached the desk (SD-1).",
+		reflect.TypeFor[WaitReason]():  "What the incident waits for.",
 		reflect.TypeFor[EntryKind](): "Who may read the entry: communication (the user too), work_note (the support chain), " +
 			"status_update (a holder's report to the desk, read by the support chain) or notification " +
 			"(a message to someone outside the ticket, read by the support chain).",

@@ -28,8 +28,6 @@ import (
 	itsmschema "github.com/spoc-itsm/spoc/itsm/schema"
 )
 
-const schemaDir = "testdata/schemas"
-
 func init() {
 	// Another test file of the package may define -update too; sharing the
 	// flag keeps the binary from panicking on a redefinition.
@@ -65,54 +63,7 @@ func mustSchemas(t *testing.T) map[string][]byte {
 // TestSchemasMatchGolden compares each schema with its golden file; run with
 // -update to rewrite them after a deliberate change to a payload.
 func TestSchemasMatchGolden(t *testing.T) {
-	schemas := mustSchemas(t)
-	if schemaUpdate() {
-		if err := os.MkdirAll(schemaDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		old, _ := filepath.Glob(filepath.Join(schemaDir, "*.json"))
-		for _, f := range old {
-			if _, ok := schemas[strings.TrimSuffix(filepath.Base(f), ".json")]; !ok {
-				if err := os.Remove(f); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		for typ, b := range schemas {
-			if err := os.WriteFile(filepath.Join(schemaDir, typ+".json"), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	for typ, got := range schemas {
-		want, err := os.ReadFile(filepath.Join(schemaDir, typ+".json"))
-		if err != nil {
-			t.Errorf("%s: %v (run go test -run TestSchemasMatchGolden -update)", typ, err)
-			continue
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s: schema differs from %s/%s.json (run with -update if the change is intended):\n%s",
-				typ, schemaDir, typ, schemaFirstDiff(want, got))
-		}
-	}
-}
-
-// schemaFirstDiff shows the first line where two texts differ.
-func schemaFirstDiff(want, got []byte) string {
-	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d\n golden:    %q\n generated: %q", i+1, wl, gl)
-		}
-	}
-	return "same lines"
+	schematest.Golden(t, mustSchemas(t), schemaUpdate())
 }
 
 // TestEverySchemaHasAGoldenFileAndBack fails when a payload type is added
@@ -129,7 +80,7 @@ func TestEverySchemaHasAGoldenFileAndBack(t *testing.T) {
 	if !slices.Equal(generated, want) {
 		t.Errorf("Schemas() has %v,\nwant one per payload type and %s: %v", generated, incident.NotificationEvent, want)
 	}
-	files, err := filepath.Glob(filepath.Join(schemaDir, "*.json"))
+	files, err := filepath.Glob(filepath.Join(schematest.GoldenDir, "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,12 +90,12 @@ func TestEverySchemaHasAGoldenFileAndBack(t *testing.T) {
 	}
 	for _, typ := range want {
 		if !slices.Contains(golden, typ) {
-			t.Errorf("event type %s has no golden schema %s/%s.json", typ, schemaDir, typ)
+			t.Errorf("event type %s has no golden schema %s/%s.json", typ, schematest.GoldenDir, typ)
 		}
 	}
 	for _, g := range golden {
 		if !slices.Contains(want, g) {
-			t.Errorf("golden schema %s/%s.json belongs to no event type", schemaDir, g)
+			t.Errorf("golden schema %s/%s.json belongs to no event type", schematest.GoldenDir, g)
 		}
 	}
 }

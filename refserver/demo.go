@@ -58,6 +58,10 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, store itsm.
 	}
 	fmt.Fprintf(out, "demo: clocks count working time on the calendar %q (%s; P1 on %q, around the clock): at night, at a weekend or on a holiday an office-hours clock stands still, so a new incident's clock reads 0s until the office opens.\n",
 		demo.OfficeCalendar, demo.OfficeHours, demo.AlwaysCalendar)
+	if it := cast.Items; !it.MobilePhone.IsZero() {
+		fmt.Fprintf(out, "demo: the catalogue (GET /v1/catalogue) offers a password reset (type A, item %s, with the control answers above), a new user account (type B, item %s) and a mobile phone (type C, item %s, at both suppliers); carl and %s may order them, carl and %s approve, and the desk orders on %s's behalf.\n",
+			it.PasswordReset, it.NewAccount, it.MobilePhone, demo.Caller, demo.Approver, demo.Caller)
+	}
 	fmt.Fprintln(out, "demo: tokens for this start, to paste into another shell:")
 	fmt.Fprintf(out, "export SPOC=%s\n", base)
 	for _, t := range cast.Tokens {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -93,6 +95,29 @@ func TestServerDemo(t *testing.T) {
 	if _, err := client.Check(desk.DraftFollowUpWithResponse(ctx, api.FollowUpInput{Customer: itsm.MustParseID(first["CUSTOMER_ID"]),
 		Month: api.Month(first["LAST_MONTH"]), Zone: "Europe/Stockholm"})); err != nil {
 		t.Errorf("drafting the follow-up of %s: %v", first["LAST_MONTH"], err)
+	}
+	// The demo's password reset works end to end (RF-2): carl answers the
+	// control questions the start printed, and the new password arrives
+	// as the e-mail the demo prints; wrong answers order nothing.
+	reset := regexp.MustCompile(`password reset \(type A, item ([0-9a-f-]{36})`).FindStringSubmatch(out.String())
+	if reset == nil {
+		t.Fatalf("the demo does not name its password reset item:\n%s", out)
+	}
+	carl := checked(t, check, base, first[demo.EnvCustomer])
+	wrong, err := carl.PlaceOrderWithResponse(ctx, api.Placement{Item: itsm.MustParseID(reset[1]),
+		Answers: json.RawMessage(`{"account":"carl","birth_town":"Lund","first_school":"Östra skolan"}`)})
+	if err != nil || wrong.StatusCode() != http.StatusForbidden {
+		t.Errorf("a reset with a wrong answer: %v %d, want 403", err, wrong.StatusCode())
+	}
+	if _, err := client.Check(carl.PlaceOrderWithResponse(ctx, api.Placement{Item: itsm.MustParseID(reset[1]),
+		Answers: json.RawMessage(`{"account":"carl","birth_town":"uppsala","first_school":"Östra skolan"}`)})); err != nil {
+		t.Fatalf("carl orders a password reset: %v", err)
+	}
+	for wait := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "demo e-mail to [carl@demo.spoc.example]"); {
+		if time.Now().After(wait) {
+			t.Fatalf("no e-mail with carl's new password within 20 s:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/httpapi"
 	"github.com/spoc-itsm/spoc/refserver/problem"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/request"
 )
 
 // Limits of what a client may send, and how long the server waits for it.
@@ -61,6 +62,11 @@ type options struct {
 	// addresses, and hookMax the most subscriptions per organisation.
 	hookAllow netguard.Policy
 	hookMax   int
+	// fulfiller and verifier are the host's code for orders of type A and
+	// for the secret answers of forms (httpapi.Hooks); no flag sets them,
+	// so the server on its own fulfils nothing in code.
+	fulfiller request.Fulfiller
+	verifier  request.Verifier
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -142,12 +148,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := auth.Bootstrap(ctx, store, getenv(auth.EnvAdminToken), stdout); err != nil {
 		return fmt.Errorf("bootstrap the administrator: %w", err)
 	}
-	hooks := httpapi.Hooks{Config: webhook.Config{Destinations: opts.hookAllow, MaxPerOwner: opts.hookMax}}
+	hooks := httpapi.Hooks{Config: webhook.Config{Destinations: opts.hookAllow, MaxPerOwner: opts.hookMax},
+		Fulfiller: opts.fulfiller, Verifier: opts.verifier}
 	if opts.demo {
 		// The demo's supplier (examples/supplier) receives on this
 		// machine: allowed explicitly, and said so.
 		hooks.Config.Destinations = hooks.Config.Destinations.With(netguard.MustParse(netguard.Loopback))
 		fmt.Fprintf(stdout, "demo: webhooks may reach loopback addresses (%s) besides public ones, so that examples/supplier on this machine receives them; without --demo only --webhook-allow widens what they reach.\n", netguard.Loopback)
+		if hooks.Fulfiller == nil && hooks.Verifier == nil {
+			if hooks.Fulfiller, hooks.Verifier, err = demoReset(ctx, store, log, stdout); err != nil {
+				return fmt.Errorf("the demo's password reset: %w", err)
+			}
+		}
 	}
 	log.Info("webhook destinations", "public", true, "allowed", hooks.Config.Destinations.String(), "max_per_org", opts.hookMax)
 	parts, err := newAPI(ctx, store, log, hooks)
@@ -165,6 +177,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 	defer func() { stopDispatch(); <-dispatched }()
+	// So does the order service's runner, which fulfils orders of type A
+	// and chases approvals.
+	rctx, stopRequests := context.WithCancel(ctx)
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		if err := parts.requests.Run(rctx, 0); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("order service", "err", err)
+		}
+	}()
+	defer func() { stopRequests(); <-ran }()
 
 	srv := newServer(store, log)
 	srv.api = notifyOnSuccess(parts.handler, parts.dispatcher.Notify)
@@ -211,13 +234,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// apiParts are what newAPI builds: the handler of the REST API, and the
-// webhook service with the dispatcher that delivers it, which run starts.
+// apiParts are what newAPI builds: the handler of the REST API, the
+// webhook service with the dispatcher that delivers it, and the order
+// service, whose runner run starts with the dispatcher.
 type apiParts struct {
 	handler    http.Handler
 	webhooks   *webhook.Service
 	dispatcher *webhook.Dispatcher
 	tokens     *auth.Tokens
+	requests   *request.Service
 }
 
 // newAPI builds the REST API over store (httpapi.Build).
@@ -226,7 +251,7 @@ func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger, hooks httpa
 	if err != nil {
 		return apiParts{}, err
 	}
-	return apiParts{handler: st.Handler, webhooks: st.Webhooks, dispatcher: st.Dispatcher, tokens: st.Tokens}, nil
+	return apiParts{handler: st.Handler, webhooks: st.Webhooks, dispatcher: st.Dispatcher, tokens: st.Tokens, requests: st.Requests}, nil
 }
 
 // notifyOnSuccess calls notify after every request that may have appended

@@ -31,9 +31,11 @@ type Fulfilment struct {
 	Order  itsm.ID
 	Number string
 	// Item and Version name the catalogue item and the version of it the
-	// order was placed under.
-	Item    itsm.ID
-	Version int
+	// order was placed under, and Fulfiller the host's fulfiller the
+	// version names.
+	Item      itsm.ID
+	Version   int
+	Fulfiller string
 	// Customer is the customer organisation and Requester the person who
 	// placed the order.
 	Customer  itsm.ID
@@ -63,8 +65,36 @@ type Verifier interface {
 type Verification struct {
 	Item      itsm.ID
 	Version   int
+	Fulfiller string
 	Customer  itsm.ID
 	Requester string
 	// Answers are all of the requester's answers, secret ones included.
 	Answers json.RawMessage
+}
+
+// Fulfillers is a Fulfiller that hands each fulfilment to the fulfiller
+// its item names (catalogue.Definition.Fulfiller), for a host with several
+// kinds of order of type A. A name without one fails for good
+// (CodeUnsupported), and the desk takes the order over.
+type Fulfillers map[string]Fulfiller
+
+// Fulfil hands f to the fulfiller named f.Fulfiller.
+func (fs Fulfillers) Fulfil(ctx context.Context, f Fulfilment) (Outcome, error) {
+	if ff, ok := fs[f.Fulfiller]; ok {
+		return ff.Fulfil(ctx, f)
+	}
+	return Outcome{}, itsm.Errorf(itsm.CodeUnsupported, "this service has no fulfiller %q", f.Fulfiller)
+}
+
+// Verifiers is a Verifier that hands each verification to the verifier of
+// the fulfiller its item names. A name without one cannot be ordered
+// (CodeUnsupported): its secret answers would go unchecked.
+type Verifiers map[string]Verifier
+
+// Verify hands v to the verifier named v.Fulfiller.
+func (vs Verifiers) Verify(ctx context.Context, v Verification) error {
+	if vv, ok := vs[v.Fulfiller]; ok {
+		return vv.Verify(ctx, v)
+	}
+	return itsm.Errorf(itsm.CodeUnsupported, "this service has no verifier %q", v.Fulfiller)
 }

@@ -33,6 +33,30 @@ func ParseDate(s string) (Date, error) {
 // String formats d as YYYY-MM-DD.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
 
+// MarshalText writes d as String does, and the zero Date as nothing, so
+// that JSON carries a day as people write it ("2026-04-30") and an unset
+// one is left out by omitzero.
+func (d Date) MarshalText() ([]byte, error) {
+	if d == (Date{}) {
+		return []byte{}, nil
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText reads what MarshalText writes.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
 // Valid reports whether d names a real day of the proleptic Gregorian calendar.
 func (d Date) Valid() bool {
 	if d.Month < time.January || d.Month > time.December || d.Day < 1 {

@@ -44,10 +44,20 @@ var allowed = map[string][]string{
 	// system), so it may build on sla/report; sla/report never learns of it.
 	// Who holds an incident is the support chain's holding model.
 	"incident": {"itsm", "itsm/schema", "sla", "sla/report", "chain"},
-	// The support chain's holding model (groups, holders, custody), which
-	// incident, and request and problem next, build on: so it must not
-	// know them.
-	"chain": {"itsm", "itsm/schema"},
+	// The support chain's holding model (groups, holders, custody, the
+	// rules of the chain and the clocks measured along it), which incident
+	// and request, and problem next, build on: so it must not know them.
+	"chain": {"itsm", "itsm/schema", "sla"},
+	// Requests: the catalogue and the authority lists are registers of
+	// their own; orders and tasks build on both and on the chain.
+	"request/catalogue": {"itsm", "itsm/schema", "chain"},
+	"request/authority": {"itsm", "itsm/schema", "sla"},
+	"request":           {"itsm", "itsm/schema", "sla", "chain", "request/catalogue", "request/authority"},
+	// Mail knows no domain; the password reset is a host's fulfiller built
+	// on request's interfaces, which request never learns of.
+	"mail":                  {"itsm"},
+	"mail/smtp":             {"itsm", "mail"},
+	"request/passwordreset": {"itsm", "itsm/schema", "mail", "request"},
 	// Domain packages know nothing of HTTP; a notifier that posts to a URL
 	// lives in a subpackage named after what it wraps.
 	"incident/httpnotify": {"itsm", "incident"},
@@ -63,7 +73,10 @@ var allowed = map[string][]string{
 	// could; its history is imported through the incident library on the
 	// server's store, with the server's register (auth) and stored
 	// agreements (httpapi), as a desk moving to spoc would load its past.
-	"refserver/demo": {"itsm", "itsm/lease", "incident", "sla", "sla/report", "refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
+	// Its catalogue is defined through the API too, in the request
+	// packages' types, which are the contract's.
+	"refserver/demo": {"itsm", "itsm/lease", "incident", "sla", "sla/report", "request/catalogue", "request/authority",
+		"refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
 }
 
 // drivers may be imported only by the backend named after them.

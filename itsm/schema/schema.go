@@ -37,11 +37,17 @@ const (
 	// DurationPattern is what time.ParseDuration accepts, such as "1h30m",
 	// "26h30m0s" (what a Duration's String writes), "1.5h" or "300ms".
 	DurationPattern = `^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
+	// NumberPattern is what itsm.ParseNumber accepts: 2 to 8 letters A-Z,
+	// then the sequence, from 1, zero-padded to seven digits; a longer one
+	// has no leading zero. A sequence beyond 2^64-1 also matches, as a
+	// pattern cannot compare numbers; 20 digits bound its length.
+	NumberPattern = "^[A-Z]{2,8}(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19})$"
 )
 
 var (
-	idType   = reflect.TypeFor[itsm.ID]()
-	timeType = reflect.TypeFor[time.Time]()
+	idType     = reflect.TypeFor[itsm.ID]()
+	numberType = reflect.TypeFor[itsm.Number]()
+	timeType   = reflect.TypeFor[time.Time]()
 	// enums lists the values of itsm's string types that are closed sets,
 	// in the order they are declared.
 	enums = map[reflect.Type][]any{
@@ -52,7 +58,8 @@ var (
 )
 
 // Common returns the schema of itsm's types whose JSON is not what their Go
-// kind suggests (itsm.ID is a [16]byte that encodes as a string), of
+// kind suggests (itsm.ID is a [16]byte and itsm.Number a struct, both
+// encoded as strings), of
 // time.Time, and of itsm's closed sets of words; nil for any other type.
 // The reflector changes the schema it is given (it sets the description of
 // every property), so each call returns a new one.
@@ -60,6 +67,8 @@ func Common(t reflect.Type) *jsonschema.Schema {
 	switch t {
 	case idType:
 		return &jsonschema.Schema{Type: "string", Format: "uuid", Pattern: IDPattern}
+	case numberType:
+		return &jsonschema.Schema{Type: "string", Pattern: NumberPattern}
 	case timeType:
 		return &jsonschema.Schema{Type: "string", Format: "date-time"}
 	}

@@ -217,6 +217,14 @@ security:
 tags:
   - name: incidents
     description: Incidents from registration to closure across the support chain, with their service-level clocks.
+  - name: catalogue
+    description: The service catalogue - what a customer's users may order through the desk, in versions agreed by the object owner (RF-1).
+  - name: orders
+    description: Orders placed from the catalogue, their approval by the customer's approvers and the desk's answer (RF-2, RF-3, RF-5, RF-6).
+  - name: tasks
+    description: The tasks of orders, held along the support chain as incidents are - the desk delegates, suppliers accept and report back (RF-4).
+  - name: authority
+    description: Each customer's lists of authorised requesters and approvers, with validity days and absences with stand-ins (RF-5).
   - name: clocks
     description: Running service-level clocks, by due time.
   - name: queues
@@ -2434,7 +2442,11 @@ paths:
         incidents' events, a supplier those of the incidents it holds or
         held, a customer those of its users' incidents; the platform
         administration those of the register, its tokens, the service
-        levels and the organisations' groups). The customer is shown no work note, status update text,
+        levels and the organisations' groups). An order's events (order.)
+        go to its desk and its customer, never to a supplier; a task's
+        (task.) to its desk and to each supplier that held it when the
+        event happened, from the desk's delegation to it on, never to the
+        customer. The customer is shown no work note, status update text,
         notification or supplier's reference: incident.commented with a work
         note, incident.referenced and incident.notified are left out, and the
         texts internal to the support chain (a rejection's reason, a status
@@ -2746,6 +2758,952 @@ paths:
         default:
           $ref: '#/components/responses/DefaultProblem'
 
+  /v1/catalogue:
+    get:
+      tags: [catalogue]
+      operationId: listCatalogue
+      summary: List catalogue items
+      description: |
+        The catalogue items the caller may list, in the order they were
+        defined (RF-1): a desk's agents and administrators its own items, a
+        supplier those whose tasks name it, a customer's people those agreed
+        to at least once. An object owner finds an item not yet agreed to
+        with getCatalogueItem.
+      parameters:
+        - name: customer
+          in: query
+          description: Keep the items offered to this customer.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: service
+          in: query
+          description: Keep the items whose newest version belongs to this service, as spelt there.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: offered
+          in: query
+          description: true keeps the items that may be ordered now, whose object owner agreed to a version and which are not withdrawn.
+          schema:
+            type: boolean
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of catalogue items.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/CatalogueItemPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [catalogue]
+      operationId: defineCatalogueItem
+      summary: Define a catalogue item
+      description: |
+        A desk's administrator adds an item to the desk's catalogue for one
+        customer, as version 1 (RF-1). It is not offered until the object
+        owner the version names agrees to it (agreeCatalogueItemVersion).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/CatalogueItemInput'
+      responses:
+        "201":
+          description: Defined.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/CatalogueItem'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/catalogue/{id}:
+    get:
+      tags: [catalogue]
+      operationId: getCatalogueItem
+      summary: Get a catalogue item
+      description: |
+        One catalogue item with every version, to those who may know of it:
+        the desk that offers it, the suppliers its tasks name, the object
+        owner named in any version and, once a version was agreed to, the
+        customer's people. To anyone else it is not found.
+      parameters:
+        - $ref: '#/components/parameters/CatalogueItemID'
+      responses:
+        "200":
+          $ref: '#/components/responses/CatalogueItemResult'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/catalogue/{id}/versions:
+    post:
+      tags: [catalogue]
+      operationId: reviseCatalogueItem
+      summary: Define a new version of a catalogue item
+      description: |
+        The desk's administrators revise the item. The version on offer stays
+        on offer until the object owner named in the new one agrees to it;
+        orders keep the version they were placed under. A revision that
+        defines exactly what the newest version says changes nothing, so a
+        retry does not make two versions.
+      parameters:
+        - $ref: '#/components/parameters/CatalogueItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/CatalogueDefinition'
+      responses:
+        "200":
+          $ref: '#/components/responses/CatalogueItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/catalogue/{id}/versions/{n}/agreement:
+    post:
+      tags: [catalogue]
+      operationId: agreeCatalogueItemVersion
+      summary: The object owner agrees to a version
+      description: |
+        The object owner that version n names, acting for the customer,
+        agrees to it, and it is offered from then on unless the item is
+        withdrawn (RF-1). Only the newest version is agreed to; agreeing
+        again to an agreed version changes nothing.
+      parameters:
+        - $ref: '#/components/parameters/CatalogueItemID'
+        - name: n
+          in: path
+          required: true
+          description: The version's number, 1 for the first.
+          schema:
+            type: integer
+            minimum: 1
+            maximum: 100
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/CatalogueAgreementInput'
+      responses:
+        "200":
+          $ref: '#/components/responses/CatalogueItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/catalogue/{id}/withdraw:
+    post:
+      tags: [catalogue]
+      operationId: withdrawCatalogueItem
+      summary: Withdraw an item from the catalogue
+      description: The desk's administrators take the item out of the catalogue, saying why; it may no longer be ordered, and orders placed under it keep their version. Withdrawing a withdrawn item changes nothing.
+      parameters:
+        - $ref: '#/components/parameters/CatalogueItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/CatalogueItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/catalogue/{id}/reinstate:
+    post:
+      tags: [catalogue]
+      operationId: reinstateCatalogueItem
+      summary: Put a withdrawn item back
+      description: The desk's administrators put a withdrawn item back; its newest agreed version may be ordered again. Reinstating an item that is not withdrawn changes nothing.
+      parameters:
+        - $ref: '#/components/parameters/CatalogueItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/CatalogueItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/orders:
+    get:
+      tags: [orders]
+      operationId: listOrders
+      summary: List orders
+      description: |
+        Orders as the caller may see them. With mine, the caller's own orders;
+        with approvals, the orders waiting for the caller's decision as one
+        of their approvers or as the stand-in today of one who is away, in
+        one page, oldest first; with neither, the orders of the caller's
+        desk or customer. A supplier sees tasks, never orders, so its list
+        is empty. mine and approvals together are refused with 400.
+      parameters:
+        - name: mine
+          in: query
+          description: true keeps the orders the caller placed for themselves.
+          schema:
+            type: boolean
+        - name: approvals
+          in: query
+          description: true lists the orders waiting for the caller's approval (RF-3).
+          schema:
+            type: boolean
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of orders.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/OrderPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [orders]
+      operationId: placeOrder
+      summary: Place an order from the catalogue
+      description: |
+        Records an order of an item on offer (RF-5, RF-6). A person of the
+        customer orders for themselves; an agent of the desk places an order
+        on a requester's behalf and names them. The requester must be an
+        authorised requester of the item or its service today, and the
+        answers must satisfy the item's form. Answers the form marks
+        writeOnly, such as control answers, are checked and never stored.
+        An item that asks for an approval waits for its approvers; one that
+        does not starts at once, its first tasks delegated to the suppliers
+        the item names.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Placement'
+      responses:
+        "201":
+          description: Placed.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Order'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/orders/{id}:
+    get:
+      tags: [orders]
+      operationId: getOrder
+      summary: Get an order
+      description: |
+        One order with its approval and its tasks' states, to the desk that
+        owns it and the customer it was placed for. To a supplier, or anyone
+        else, it is not found: suppliers see the tasks they hold or held.
+      parameters:
+        - $ref: '#/components/parameters/OrderID'
+      responses:
+        "200":
+          $ref: '#/components/responses/OrderResult'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/orders/{id}/approve:
+    post:
+      tags: [orders]
+      operationId: approveOrder
+      summary: Approve an order
+      description: One of the order's approvers, still an authorised approver today, or the stand-in today of one who is away, approves it (RF-3, RF-5); nobody approves their own order. Once the approvals satisfy the item's rule (any one approver, or all of them) the fulfilment starts.
+      parameters:
+        - $ref: '#/components/parameters/OrderID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ApprovalNote'
+      responses:
+        "200":
+          $ref: '#/components/responses/OrderResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/orders/{id}/decline:
+    post:
+      tags: [orders]
+      operationId: declineOrder
+      summary: Decline an order
+      description: An approver who may approve the order refuses it with a reason; the order is declined, and the desk tells the requester and closes it.
+      parameters:
+        - $ref: '#/components/parameters/OrderID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/OrderResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/orders/{id}/close:
+    post:
+      tags: [orders]
+      operationId: closeOrder
+      summary: Close an order with the desk's answer
+      description: The desk records its answer to the requester and closes a fulfilled, declined or failed order (RF-6); only an agent of the desk that owns it closes it.
+      parameters:
+        - $ref: '#/components/parameters/OrderID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Answer'
+      responses:
+        "200":
+          $ref: '#/components/responses/OrderResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/orders/{id}/cancel:
+    post:
+      tags: [orders]
+      operationId: cancelOrder
+      summary: Cancel an order
+      description: The requester withdraws their own order, or the desk any of its orders, before it is fulfilled, with a reason; its open tasks are withdrawn with it.
+      parameters:
+        - $ref: '#/components/parameters/OrderID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/OrderResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks:
+    get:
+      tags: [tasks]
+      operationId: listTasks
+      summary: List the tasks the caller's organisation holds
+      description: |
+        The tasks of orders that the caller's organisation holds now: the
+        supplier's queue of what the desk delegated to it, or the desk's
+        tasks to delegate or handle (RF-4). With group or assignee, one work
+        queue of the organisation instead, what is due first first, as the
+        incidents' queues are. At most one of group and assignee may be
+        given; unassigned only with group.
+      parameters:
+        - name: group
+          in: query
+          description: Keep the tasks this group of the caller's organisation holds.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: unassigned
+          in: query
+          description: With group, true keeps the tasks no member of the group is assigned.
+          schema:
+            type: boolean
+        - name: assignee
+          in: query
+          description: Keep the tasks assigned to this person of the caller's organisation.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of tasks.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/TaskPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks/{id}:
+    get:
+      tags: [tasks]
+      operationId: getTask
+      summary: Get a task
+      description: |
+        One task, to the desk that owns it and every supplier that holds or
+        held it, with the order's master number and what the supplier needs
+        of the order (SD-5). To anyone else it is not found.
+      parameters:
+        - $ref: '#/components/parameters/TaskID'
+      responses:
+        "200":
+          $ref: '#/components/responses/TaskResult'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks/{id}/delegate:
+    post:
+      tags: [tasks]
+      operationId: delegateTask
+      summary: Delegate a task to a supplier
+      description: The desk hands a task it holds, or one another supplier holds, to a supplier and optionally one of its groups (RF-4), by the support chain's rules for incidents; a task still blocked by the tasks it comes after is not delegated.
+      parameters:
+        - $ref: '#/components/parameters/TaskID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/TaskDelegation'
+      responses:
+        "200":
+          $ref: '#/components/responses/TaskResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks/{id}/accept:
+    post:
+      tags: [tasks]
+      operationId: acceptTask
+      summary: Accept a delegated task
+      description: The supplier holding a delegated task takes it on.
+      parameters:
+        - $ref: '#/components/parameters/TaskID'
+      responses:
+        "200":
+          $ref: '#/components/responses/TaskResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks/{id}/reject:
+    post:
+      tags: [tasks]
+      operationId: rejectTask
+      summary: Send a task back to the desk
+      description: The supplier holding the task sends it back with a reason, before or after accepting it; the desk delegates it again.
+      parameters:
+        - $ref: '#/components/parameters/TaskID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/TaskResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks/{id}/recall:
+    post:
+      tags: [tasks]
+      operationId: recallTask
+      summary: Take a task back from a supplier
+      description: The desk takes a task back from the supplier holding it, with a reason.
+      parameters:
+        - $ref: '#/components/parameters/TaskID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/TaskResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks/{id}/assign:
+    post:
+      tags: [tasks]
+      operationId: assignTask
+      summary: Assign a task within the organisation holding it
+      description: An agent of the organisation holding the task assigns it to another of its groups, to a member, or both, while it is open.
+      parameters:
+        - $ref: '#/components/parameters/TaskID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/TaskAssignment'
+      responses:
+        "200":
+          $ref: '#/components/responses/TaskResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks/{id}/take:
+    post:
+      tags: [tasks]
+      operationId: takeTask
+      summary: Handle a ready task at the desk
+      description: The desk handles a ready task itself, as it does the single task of most orders of type B.
+      parameters:
+        - $ref: '#/components/parameters/TaskID'
+      responses:
+        "200":
+          $ref: '#/components/responses/TaskResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks/{id}/report-back:
+    post:
+      tags: [tasks]
+      operationId: reportBackTask
+      summary: Report a task done to the desk
+      description: The supplier holding a task in progress reports it done with a note for the desk (SD-4); the desk answers the requester once every task of the order is done.
+      parameters:
+        - $ref: '#/components/parameters/TaskID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/TaskNote'
+      responses:
+        "200":
+          $ref: '#/components/responses/TaskResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/tasks/{id}/complete:
+    post:
+      tags: [tasks]
+      operationId: completeTask
+      summary: Complete a task the desk handled
+      description: The desk records that it has done a task it handled itself, with a note.
+      parameters:
+        - $ref: '#/components/parameters/TaskID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/TaskNote'
+      responses:
+        "200":
+          $ref: '#/components/responses/TaskResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/authority/grants:
+    get:
+      tags: [authority]
+      operationId: listGrants
+      summary: List a customer's authorised requesters and approvers
+      description: |
+        The grants of one customer's lists (RF-5) that the filters select, in
+        the order they were granted. The customer's own people and the
+        desk's agents and administrators read the lists; to anyone else the
+        customer's lists are not found. With valid_on a page may hold fewer
+        grants than the limit, even none, while next is set.
+      parameters:
+        - name: customer
+          in: query
+          description: Whose lists; the caller's organisation when absent.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: person
+          in: query
+          description: Keep the grants of this person.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: item
+          in: query
+          description: Keep the grants for this catalogue item; a grant for its whole service is not listed.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: service
+          in: query
+          description: Keep the grants for this whole service.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: role
+          in: query
+          description: Keep the grants of this role.
+          schema:
+            $ref: '#/components/schemas/AuthorityRole'
+        - name: valid_on
+          in: query
+          description: Keep the grants that, as they stand now, cover this day.
+          schema:
+            $ref: '#/components/schemas/Day'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of grants.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/GrantPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [authority]
+      operationId: grantAuthority
+      summary: Put a person on a customer's lists
+      description: |
+        The customer's administrators (or the platform administration) make
+        a person an authorised requester or approver of one catalogue item
+        or of every item of one service, from a day (today at the earliest)
+        until a day or until further notice (RF-5).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/GrantInput'
+      responses:
+        "201":
+          description: Granted.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Grant'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/authority/grants/{id}:
+    get:
+      tags: [authority]
+      operationId: getGrant
+      summary: Get a grant
+      description: One line of a customer's lists with every ending it had, to those who may read the customer's lists.
+      parameters:
+        - $ref: '#/components/parameters/GrantID'
+      responses:
+        "200":
+          description: The grant.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Grant'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/authority/grants/{id}/end:
+    post:
+      tags: [authority]
+      operationId: endGrant
+      summary: End a grant
+      description: |
+        The customer's administrators shorten a grant so that until is its
+        last day; yesterday ends it now. The grant keeps its history, the
+        ending recorded beside it. Ending it again with the same last day
+        changes nothing; a grant that is over cannot be ended (409).
+      parameters:
+        - $ref: '#/components/parameters/GrantID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/GrantEnd'
+      responses:
+        "200":
+          description: The grant as ended.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Grant'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/authority/absences:
+    post:
+      tags: [authority]
+      operationId: recordAbsence
+      summary: Record an approver's absence with a stand-in
+      description: |
+        An approver, or the customer's administrators, record that the
+        approver is away from a day (today at the earliest) through a day,
+        and who approves in their place on those days (RF-5).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/AbsenceInput'
+      responses:
+        "201":
+          description: Recorded.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Absence'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+
 components:
   securitySchemes:
     bearerAuth:
@@ -2769,7 +3727,7 @@ components:
     IfMatch:
       name: If-Match
       in: header
-      description: The ETag of the incident (or group) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+      description: The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
       schema:
         type: string
         maxLength: 200
@@ -2875,6 +3833,35 @@ components:
       schema:
         $ref: '#/components/schemas/ReportFormat'
 
+    CatalogueItemID:
+      name: id
+      in: path
+      required: true
+      description: The catalogue item's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    OrderID:
+      name: id
+      in: path
+      required: true
+      description: The order's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    TaskID:
+      name: id
+      in: path
+      required: true
+      description: The task's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    GrantID:
+      name: id
+      in: path
+      required: true
+      description: The grant's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+
   responses:
     GroupResult:
       description: The group as it is now.
@@ -2942,6 +3929,28 @@ components:
         application/problem+json:
           schema:
             $ref: '#/components/schemas/Problem'
+
+    CatalogueItemResult:
+      description: The catalogue item as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/CatalogueItem'
+    OrderResult:
+      description: The order as it is now.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Order'
+    TaskResult:
+      description: The task as it is now.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Task'
 
   schemas:
     # Scalars. Those with x-go-type are the domain's own Go types, so that the
@@ -3074,6 +4083,36 @@ components:
         - group.email_changed.json
         - group.deactivated.json
         - group.activated.json
+        - catalogue.defined.json
+        - catalogue.revised.json
+        - catalogue.agreed.json
+        - catalogue.withdrawn.json
+        - catalogue.reinstated.json
+        - authority.granted.json
+        - authority.ended.json
+        - authority.absent.json
+        - order.placed.json
+        - order.decided.json
+        - order.approved.json
+        - order.reminded.json
+        - order.expired.json
+        - order.started.json
+        - order.task_changed.json
+        - order.claimed.json
+        - order.fulfilment_failed.json
+        - order.fulfilled.json
+        - order.closed.json
+        - order.cancelled.json
+        - task.created.json
+        - task.unblocked.json
+        - task.delegated.json
+        - task.accepted.json
+        - task.rejected.json
+        - task.recalled.json
+        - task.assigned.json
+        - task.taken.json
+        - task.done.json
+        - task.withdrawn.json
         - report.json
 
     # Problems.
@@ -5309,4 +6348,933 @@ components:
           description: The endpoint took the event, and the dead letter is deleted.
         dead_letter:
           $ref: '#/components/schemas/DeadLetter'
+
+    # The service catalogue, orders and their tasks, and the customer's lists.
+    CatalogueText:
+      type: object
+      description: A text of the catalogue in Swedish and English, and Norwegian (bokmål) where the desk serves it.
+      additionalProperties: false
+      required: [sv, en]
+      x-go-type: catalogue.Text
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/catalogue
+      properties:
+        sv:
+          type: string
+          description: The Swedish text.
+        en:
+          type: string
+          description: The English text.
+        nb:
+          type: string
+          description: The Norwegian (bokmål) text, if any.
+    OrderType:
+      type: string
+      enum: [A, B, C]
+      description: |
+        How orders of an item are fulfilled. A - in code with no manual step,
+        such as a password reset after control questions (RF-2); B - by hand,
+        usually after the object owner's approval, such as an account in a
+        business system (RF-3); C - by two or more suppliers the desk
+        coordinates, such as a mobile phone with its subscription (RF-4).
+      x-go-type: catalogue.Type
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/catalogue
+    CatalogueTask:
+      type: object
+      description: One piece of work an order of the item makes, held along the support chain as incidents are.
+      additionalProperties: false
+      required: [key, name]
+      x-go-type: catalogue.Task
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/catalogue
+      properties:
+        key:
+          type: string
+          pattern: '^[a-z0-9_-]{1,32}$'
+          description: Names the task within its version, so that after can refer to it.
+        name:
+          $ref: '#/components/schemas/CatalogueText'
+        supplier:
+          description: The supplier that fulfils the task; absent for a task of type B the desk handles itself.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        group:
+          description: The group of the supplier (of the desk, without a supplier) that takes the task, if one is named.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        after:
+          type: array
+          description: The keys of the tasks that must be done before this one starts.
+          items:
+            type: string
+    CatalogueApproval:
+      type: object
+      description: How orders of a version are approved before they are fulfilled (RF-3), in the desk's working time.
+      additionalProperties: false
+      required: [rule, within]
+      properties:
+        rule:
+          type: string
+          enum: [any, all]
+          description: any - one approver's approval suffices; all - every approver asked must approve.
+        within:
+          $ref: '#/components/schemas/Duration'
+        remind:
+          $ref: '#/components/schemas/Duration'
+    CatalogueDefinition:
+      type: object
+      description: Everything a version of a catalogue item says - what is ordered, who owns it, how it is fulfilled and the form an order answers.
+      additionalProperties: false
+      required: [name, description, service, owner, type, form]
+      x-go-type: catalogue.Definition
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/catalogue
+      properties:
+        name:
+          $ref: '#/components/schemas/CatalogueText'
+        description:
+          $ref: '#/components/schemas/CatalogueText'
+        service:
+          type: string
+          description: The service the item belongs to, such as E-mail.
+        owner:
+          type: string
+          description: The object owner, the person of the customer (by the stable identity a token's actor carries) who agrees to the version.
+        type:
+          $ref: '#/components/schemas/OrderType'
+        form:
+          type: object
+          nullable: true
+          description: The JSON Schema (draft 2020-12) of an order's answers, an object schema; null when an order answers nothing. Properties marked writeOnly, such as control answers, are secrets, checked and never stored.
+          additionalProperties: true
+          example:
+            type: object
+            required: [system]
+            properties:
+              system:
+                type: string
+                enum: [payroll, case-management]
+        fulfiller:
+          type: string
+          pattern: '^[a-z0-9_-]{1,32}$'
+          description: The name of the host's fulfiller that carries out orders of type A, such as password-reset; required for type A, refused for B and C. The server answers 501 to an order whose fulfiller it does not run.
+          example: password-reset
+        tasks:
+          type: array
+          description: The tasks an order makes; none for type A, at most one for type B, two or more at two or more suppliers for type C.
+          items:
+            $ref: '#/components/schemas/CatalogueTask'
+        approval:
+          $ref: '#/components/schemas/CatalogueApproval'
+        agreements:
+          type: array
+          description: The names of the agreements (SLA, UC) orders of the version are measured against.
+          items:
+            type: string
+    CatalogueItemInput:
+      type: object
+      description: A new catalogue item - the customer it is offered to and its first version.
+      additionalProperties: false
+      required: [customer, definition]
+      properties:
+        customer:
+          description: The customer the item is offered to.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        definition:
+          $ref: '#/components/schemas/CatalogueDefinition'
+    CatalogueAgreementInput:
+      type: object
+      description: The object owner's agreement to a version, with a note if they wish.
+      additionalProperties: false
+      properties:
+        note:
+          type: string
+          maxLength: 2000
+          description: A note on the agreement.
+    CatalogueAgreement:
+      type: object
+      description: The object owner's agreement to a version.
+      additionalProperties: false
+      required: [by, at]
+      x-go-type: catalogue.Agreement
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/catalogue
+      properties:
+        by:
+          type: string
+          description: The object owner who agreed.
+        at:
+          type: string
+          format: date-time
+          description: When they agreed.
+        note:
+          type: string
+          description: Their note, if any.
+    CatalogueVersion:
+      type: object
+      description: One version of a catalogue item - its definition, who defined it, and the object owner's agreement to it if given.
+      additionalProperties: false
+      required: [number, name, description, service, owner, type, form, defined, defined_by]
+      x-go-type: catalogue.Version
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/catalogue
+      properties:
+        number:
+          type: integer
+          minimum: 1
+          description: The version's number, 1 for the first.
+        name:
+          $ref: '#/components/schemas/CatalogueText'
+        description:
+          $ref: '#/components/schemas/CatalogueText'
+        service:
+          type: string
+          description: The service the item belongs to.
+        owner:
+          type: string
+          description: The object owner who agrees to the version.
+        type:
+          $ref: '#/components/schemas/OrderType'
+        form:
+          type: object
+          nullable: true
+          description: The JSON Schema of an order's answers; null when an order answers nothing.
+          additionalProperties: true
+        fulfiller:
+          type: string
+          description: The name of the host's fulfiller of orders of type A, such as password-reset.
+        tasks:
+          type: array
+          description: The tasks an order makes.
+          items:
+            $ref: '#/components/schemas/CatalogueTask'
+        approval:
+          $ref: '#/components/schemas/CatalogueApproval'
+        agreements:
+          type: array
+          description: The names of the agreements orders are measured against.
+          items:
+            type: string
+        defined:
+          type: string
+          format: date-time
+          description: When the version was defined.
+        defined_by:
+          type: string
+          description: The administrator who defined it.
+        agreed:
+          $ref: '#/components/schemas/CatalogueAgreement'
+    CatalogueItem:
+      type: object
+      description: |
+        One thing the customer's users may order through the desk (RF-1),
+        with every version, oldest first. The version on offer is the newest
+        one its object owner agreed to, unless the item is withdrawn. Its
+        record version is the ETag of the response, not a property.
+      additionalProperties: false
+      required: [id, desk, customer, versions]
+      x-go-type: catalogue.Item
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/catalogue
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        desk:
+          description: The desk that offers the item.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        customer:
+          description: The customer it is offered to.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        versions:
+          type: array
+          description: Every version, oldest first.
+          items:
+            $ref: '#/components/schemas/CatalogueVersion'
+        withdrawn:
+          type: string
+          format: date-time
+          description: When the item was withdrawn from the catalogue; absent while it is not.
+        reason:
+          type: string
+          description: Why it was withdrawn.
+    CatalogueItemPage:
+      type: object
+      description: One page of catalogue items.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/CatalogueItem'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    Placement:
+      type: object
+      description: An order as the requester, or an agent of the desk on their behalf, places it.
+      additionalProperties: false
+      required: [item]
+      properties:
+        item:
+          description: The catalogue item ordered; the order is placed under the version on offer now.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        requester:
+          description: The person ordering, named by an agent of the desk who places the order on their behalf; a person of the customer orders for themselves and leaves it out.
+          allOf:
+            - $ref: '#/components/schemas/Label'
+        answers:
+          type: object
+          description: The answers to the item's form, a JSON object.
+          additionalProperties: true
+          x-go-type: json.RawMessage
+          example:
+            system: payroll
+    ApprovalNote:
+      type: object
+      description: An approver's note on their approval, if any.
+      additionalProperties: false
+      properties:
+        note:
+          type: string
+          maxLength: 65536
+          description: A note for the desk and the requester.
+    Answer:
+      type: object
+      description: The desk's answer to the requester, with which it closes an order (RF-6).
+      additionalProperties: false
+      required: [answer]
+      properties:
+        answer:
+          $ref: '#/components/schemas/Text'
+    OrderState:
+      type: string
+      enum: [awaiting_approval, in_progress, fulfilled, failed, declined, closed, cancelled]
+      description: |
+        Where an order stands. awaiting_approval - its approvers have yet to
+        approve it, and the customer's SLA stands still; in_progress - it is
+        being fulfilled, in code or by its tasks; fulfilled - every task is
+        done and the desk is to answer the requester and close it; failed -
+        its fulfilment in code failed for good and the desk takes it over;
+        declined - an approver declined it, or nobody approved it in time;
+        closed - the desk answered the requester; cancelled - withdrawn.
+      x-go-type: itsm.State
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/itsm
+    OrderDecision:
+      type: object
+      description: One approver's decision on an order.
+      additionalProperties: false
+      required: [person, approved, at]
+      x-go-type: request.Decision
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request
+      properties:
+        person:
+          type: string
+          description: Who decided.
+        for:
+          type: string
+          description: The approver they stood in for, when they decided as a stand-in.
+        approved:
+          type: boolean
+          description: true for an approval, false for a refusal.
+        note:
+          type: string
+          description: The approver's note, or the reason of a refusal.
+        at:
+          type: string
+          format: date-time
+          description: When they decided.
+    OrderApproval:
+      type: object
+      description: The approval an order waits for (RF-3) - who may give it, under which rule, by when, and what each approver decided.
+      additionalProperties: false
+      required: [rule, approvers, due, state]
+      x-go-type: request.Approval
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request
+      properties:
+        rule:
+          type: string
+          enum: [any, all]
+          description: any - one approval suffices; all - every approver must approve.
+        approvers:
+          type: array
+          description: The item's authorised approvers on the day the order was placed, without the requester.
+          items:
+            type: string
+        due:
+          type: string
+          format: date-time
+          description: When the approval must be given, in the desk's working time from the placing.
+        remind_at:
+          type: string
+          format: date-time
+          description: When the approvers who have not decided are reminded; absent for never.
+        reminded:
+          type: string
+          format: date-time
+          description: When they were reminded; absent until then.
+        decisions:
+          type: array
+          description: The decisions given, in order.
+          items:
+            $ref: '#/components/schemas/OrderDecision'
+        state:
+          type: string
+          enum: [pending, approved, declined, expired]
+          description: Where the approval stands.
+    OrderFulfilment:
+      type: object
+      description: Where the fulfilment in code of an order of type A stands (RF-2).
+      additionalProperties: false
+      required: [attempts, next]
+      x-go-type: request.Fulfilling
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request
+      properties:
+        attempts:
+          type: integer
+          minimum: 0
+          description: How often the fulfilment ran.
+        next:
+          type: string
+          format: date-time
+          description: When the next run may start.
+        claimed:
+          type: string
+          format: date-time
+          description: Until when a runner holds it; absent when none does.
+        last_error:
+          type: string
+          description: The last failure, in words for the desk.
+        done:
+          type: boolean
+          description: The fulfilment succeeded.
+    TaskSummary:
+      type: object
+      description: What an order says of one of its tasks.
+      additionalProperties: false
+      required: [id, number, key, name, state]
+      x-go-type: request.TaskSummary
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        key:
+          type: string
+          description: The key of the item's task it was made from.
+        name:
+          $ref: '#/components/schemas/CatalogueText'
+        state:
+          $ref: '#/components/schemas/TaskState'
+    Order:
+      type: object
+      description: |
+        One order placed from the catalogue - who ordered what under which
+        version of the item, with which answers, how its approval went and
+        where its fulfilment stands. The desk that offers the item owns it
+        (RF-6); the customer sees it with its tasks' states, a supplier
+        never.
+      additionalProperties: false
+      required: [id, number, desk, customer, requester, placed_by, item, item_version, type, service, state, placed, changed, timeline, version]
+      x-go-type: request.Order
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk that owns the order.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        customer:
+          description: The customer it was placed for.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        requester:
+          type: string
+          description: The person of the customer who ordered.
+        placed_by:
+          $ref: '#/components/schemas/Actor'
+        item:
+          description: The catalogue item ordered.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        item_version:
+          type: integer
+          minimum: 1
+          description: The version of the item the order was placed under, which it keeps.
+        type:
+          $ref: '#/components/schemas/OrderType'
+        service:
+          type: string
+          description: The service of that version.
+        fulfiller:
+          type: string
+          description: The name of the host's fulfiller of an order of type A, as its item's version names it.
+        agreements:
+          type: array
+          description: The names of the agreements that apply.
+          items:
+            type: string
+        answers:
+          type: object
+          description: The requester's answers, without the secret ones.
+          additionalProperties: true
+        state:
+          $ref: '#/components/schemas/OrderState'
+        placed:
+          type: string
+          format: date-time
+          description: When it was placed.
+        changed:
+          type: string
+          format: date-time
+          description: When it last changed.
+        approval:
+          $ref: '#/components/schemas/OrderApproval'
+        fulfilment:
+          $ref: '#/components/schemas/OrderFulfilment'
+        tasks:
+          type: array
+          description: Its tasks, in the item's order.
+          items:
+            $ref: '#/components/schemas/TaskSummary'
+        answer:
+          type: string
+          description: The desk's answer to the requester when it closed the order.
+        reason:
+          type: string
+          description: Why it was declined or cancelled.
+        timeline:
+          type: array
+          description: The history its clocks are measured on; the desk holds the order throughout.
+          items:
+            $ref: '#/components/schemas/Interval'
+        version:
+          type: integer
+          format: int64
+          minimum: 1
+          description: The store's version of the order, which changes with every change.
+    OrderPage:
+      type: object
+      description: One page of orders.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Order'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    TaskState:
+      type: string
+      enum: [blocked, ready, delegated, in_progress, done, cancelled]
+      description: |
+        Where a task stands. blocked - tasks it comes after are not done;
+        ready - the desk holds it, to delegate or take; delegated - handed
+        to a supplier that has not accepted it; in_progress - its holder
+        works on it; done - its holder reported it done; cancelled - its
+        order was cancelled first.
+      x-go-type: itsm.State
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/itsm
+    TaskHandover:
+      type: object
+      description: What the holder of a task needs of its order (SD-5) - the item, the requester and the answers.
+      additionalProperties: false
+      required: [item, item_version, service, requester]
+      x-go-type: request.Handover
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request
+      properties:
+        item:
+          description: The catalogue item ordered.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        item_version:
+          type: integer
+          minimum: 1
+          description: The version the order was placed under.
+        service:
+          type: string
+          description: The item's service.
+        requester:
+          type: string
+          description: The person who ordered.
+        answers:
+          type: object
+          description: The requester's answers, without the secret ones.
+          additionalProperties: true
+    Task:
+      type: object
+      description: |
+        One piece of an order's fulfilment, held along the support chain
+        exactly as an incident is (RF-4) - the desk delegates it to the
+        supplier the item names, the supplier accepts or rejects it and
+        reports it done. It quotes its order's master number, never shows
+        the order itself, and is visible to the desk and every supplier
+        that holds or held it.
+      additionalProperties: false
+      required: [id, number, order, order_number, desk, customer, key, name, handover, state, holder, created, changed, timeline, version]
+      x-go-type: request.Task
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        order:
+          description: The order it belongs to.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        order_number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk that owns the order.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        customer:
+          description: The customer of the order.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        key:
+          type: string
+          description: The key of the item's task it was made from.
+        name:
+          $ref: '#/components/schemas/CatalogueText'
+        after:
+          type: array
+          description: The keys of the tasks that must be done first.
+          items:
+            type: string
+        supplier:
+          description: The supplier the item names to fulfil it; absent when the desk does.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        supplier_group:
+          description: The group of that supplier the item names, if any.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        handover:
+          $ref: '#/components/schemas/TaskHandover'
+        state:
+          $ref: '#/components/schemas/TaskState'
+        holder:
+          description: The organisation holding it now - the desk, or the supplier it is delegated to.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        group:
+          description: The holder's group that holds it, if any.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        assignee:
+          type: string
+          description: The member of that group it is assigned to, if any.
+        assignments:
+          type: array
+          description: Every delegation, in order.
+          items:
+            $ref: '#/components/schemas/Assignment'
+        reassignments:
+          type: integer
+          minimum: 0
+          description: Delegations after the first (SD-7).
+        ping_pong:
+          type: integer
+          minimum: 0
+          description: Of the re-assignments, those to an organisation that had held the task before and let it go itself (SD-7).
+        moves:
+          type: integer
+          minimum: 0
+          description: Moves from one group to another inside the organisation holding it.
+        note:
+          type: string
+          description: The holder's report when it finished the task.
+        created:
+          type: string
+          format: date-time
+          description: When it was made.
+        changed:
+          type: string
+          format: date-time
+          description: When it last changed.
+        timeline:
+          type: array
+          description: The history its clocks are measured on, one interval per change of state, holder or group.
+          items:
+            $ref: '#/components/schemas/Interval'
+        agreements:
+          type: array
+          description: The names of the agreements that apply, its order's.
+          items:
+            type: string
+        version:
+          type: integer
+          format: int64
+          minimum: 1
+          description: The store's version of the task, which changes with every change.
+    TaskPage:
+      type: object
+      description: One page of tasks.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Task'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    TaskDelegation:
+      type: object
+      description: The supplier, and optionally one of its groups, to hand the task to.
+      additionalProperties: false
+      required: [organisation]
+      properties:
+        organisation:
+          description: The supplier.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        group:
+          description: The ID of one of the supplier's active groups (see listGroups).
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        note:
+          type: string
+          maxLength: 65536
+          description: A note for the supplier.
+    TaskAssignment:
+      type: object
+      description: Who inside the organisation holding the task is to hold it - one of its groups, a member, or both.
+      additionalProperties: false
+      properties:
+        group:
+          description: The ID of one of the holding organisation's active groups.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        assignee:
+          description: A member of the group, by the stable identity the members list names.
+          allOf:
+            - $ref: '#/components/schemas/Label'
+        note:
+          type: string
+          maxLength: 65536
+          description: A work note.
+    TaskNote:
+      type: object
+      description: What the holder did, for the desk.
+      additionalProperties: false
+      required: [note]
+      properties:
+        note:
+          $ref: '#/components/schemas/Text'
+    AuthorityRole:
+      type: string
+      enum: [requester, approver]
+      description: What a grant allows - requester may order, approver may approve orders (RF-5).
+      x-go-type: authority.Role
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/authority
+    Day:
+      type: string
+      pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+      description: A calendar day, such as 2026-11-30, in the zone of the customer's lists (Europe/Stockholm).
+    GrantEnding:
+      type: object
+      description: One shortening of a grant - from at on, its last day is until.
+      additionalProperties: false
+      required: [at, by, until]
+      x-go-type: authority.Ending
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/authority
+      properties:
+        at:
+          type: string
+          format: date-time
+          description: When it was ended.
+        by:
+          $ref: '#/components/schemas/Actor'
+        until:
+          $ref: '#/components/schemas/Day'
+        previous:
+          $ref: '#/components/schemas/Day'
+        reason:
+          type: string
+          description: Why, if said.
+    Grant:
+      type: object
+      description: |
+        One line of a customer's lists (RF-5) - person may act as role for
+        one catalogue item or every item of one service, on the days from
+        through until. It is never deleted; an ending shortens it and is
+        kept.
+      additionalProperties: false
+      required: [id, customer, person, role, from, granted, granted_by]
+      x-go-type: authority.Grant
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/authority
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        customer:
+          description: The customer whose list it is.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        person:
+          type: string
+          description: The person of the customer, by the stable identity a token's actor carries.
+        role:
+          $ref: '#/components/schemas/AuthorityRole'
+        item:
+          description: The catalogue item; absent for a grant for a whole service.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        service:
+          type: string
+          description: The whole service; absent for a grant for one item.
+        from:
+          $ref: '#/components/schemas/Day'
+        until:
+          $ref: '#/components/schemas/Day'
+        granted:
+          type: string
+          format: date-time
+          description: When it was recorded; it counts for no instant before.
+        granted_by:
+          $ref: '#/components/schemas/Actor'
+        ended:
+          type: array
+          description: Every ending, in the order they were recorded.
+          items:
+            $ref: '#/components/schemas/GrantEnding'
+    GrantPage:
+      type: object
+      description: One page of grants.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Grant'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    GrantInput:
+      type: object
+      description: A person to put on a customer's lists, for one catalogue item or one whole service.
+      additionalProperties: false
+      required: [customer, person, role, from]
+      properties:
+        customer:
+          description: The customer whose lists.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        person:
+          description: The person of the customer.
+          allOf:
+            - $ref: '#/components/schemas/Label'
+        role:
+          $ref: '#/components/schemas/AuthorityRole'
+        item:
+          description: The catalogue item; give exactly one of item and service.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        service:
+          description: The whole service; give exactly one of item and service.
+          allOf:
+            - $ref: '#/components/schemas/Label'
+        from:
+          $ref: '#/components/schemas/Day'
+        until:
+          $ref: '#/components/schemas/Day'
+    GrantEnd:
+      type: object
+      description: The last day a grant is to have, and why.
+      additionalProperties: false
+      required: [until]
+      properties:
+        until:
+          $ref: '#/components/schemas/Day'
+        reason:
+          type: string
+          maxLength: 2000
+          description: Why it ends.
+    Absence:
+      type: object
+      description: An approver away on the days from through until, with the stand-in who approves in their place on those days (RF-5).
+      additionalProperties: false
+      required: [id, customer, person, stand_in, from, until, recorded, recorded_by]
+      x-go-type: authority.Absence
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/request/authority
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        customer:
+          description: The customer whose approver it is.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        person:
+          type: string
+          description: The approver who is away.
+        stand_in:
+          type: string
+          description: The person who approves in their place.
+        from:
+          $ref: '#/components/schemas/Day'
+        until:
+          $ref: '#/components/schemas/Day'
+        reason:
+          type: string
+          description: Why, if said.
+        recorded:
+          type: string
+          format: date-time
+          description: When it was recorded; it counts for no instant before.
+        recorded_by:
+          $ref: '#/components/schemas/Actor'
+    AbsenceInput:
+      type: object
+      description: An approver's absence to record, with their stand-in.
+      additionalProperties: false
+      required: [customer, person, stand_in, from, until]
+      properties:
+        customer:
+          description: The customer whose approver it is.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        person:
+          description: The approver who is away.
+          allOf:
+            - $ref: '#/components/schemas/Label'
+        stand_in:
+          description: The person who approves in their place; not the approver.
+          allOf:
+            - $ref: '#/components/schemas/Label'
+        from:
+          $ref: '#/components/schemas/Day'
+        until:
+          $ref: '#/components/schemas/Day'
+        reason:
+          type: string
+          maxLength: 2000
+          description: Why, if the approver wishes to say.
 `

@@ -31,6 +31,9 @@ package api
 import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/request"
+	"github.com/spoc-itsm/spoc/request/authority"
+	"github.com/spoc-itsm/spoc/request/catalogue"
 	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
 )
@@ -47,32 +50,25 @@ func Spec() []byte { return []byte(specYAML) }
 
 // Schemas returns the JSON Schemas the server publishes under /schemas/,
 // keyed by file name: "<type>.json" for the data of each event type of
-// packages incident, followup and chain (incident.delegated.json,
-// notification.sent.json, followup.approved.json, group.renamed.json, ...) and report.json for
-// a report. The names are the SchemaName values of the document, and each
+// packages chain, incident, followup, request/catalogue, request/authority
+// and request (group.renamed.json, incident.delegated.json,
+// notification.sent.json, followup.approved.json, catalogue.agreed.json,
+// authority.granted.json, order.placed.json, task.delegated.json, ...) and
+// report.json for a report. The names are the SchemaName values of the document, and each
 // schema's $id ends in its name.
 func Schemas() (map[string][]byte, error) {
 	out := map[string][]byte{}
-	inc, err := incident.Schemas()
-	if err != nil {
-		return nil, err
-	}
-	fu, err := followup.Schemas()
-	if err != nil {
-		return nil, err
-	}
-	groups, err := chain.Schemas()
-	if err != nil {
-		return nil, err
-	}
-	for eventType, s := range groups {
-		out[eventType+".json"] = s
-	}
-	for eventType, s := range inc {
-		out[eventType+".json"] = s
-	}
-	for eventType, s := range fu {
-		out[eventType+".json"] = s
+	for _, events := range []func() (map[string][]byte, error){
+		chain.Schemas, incident.Schemas, followup.Schemas,
+		catalogue.Schemas, authority.Schemas, request.Schemas,
+	} {
+		schemas, err := events()
+		if err != nil {
+			return nil, err
+		}
+		for eventType, s := range schemas {
+			out[eventType+".json"] = s
+		}
 	}
 	r, err := report.Schema()
 	if err != nil {

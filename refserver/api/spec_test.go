@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/spoc-itsm/spoc/chain"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoc-itsm/spoc/chain"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
@@ -31,6 +32,9 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/request"
+	"github.com/spoc-itsm/spoc/request/authority"
+	"github.com/spoc-itsm/spoc/request/catalogue"
 	"github.com/spoc-itsm/spoc/sla"
 	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
@@ -335,8 +339,9 @@ func TestOnlyRegistrationTakesAnIdempotencyKey(t *testing.T) {
 }
 
 // TestSchemasAreServed checks that /schemas/{name} names exactly the
-// schemas the domain publishes: one per event type of incident and followup,
-// and the report's.
+// schemas the domain publishes: one per event type of chain, incident,
+// followup, the catalogue, the authority lists, orders and tasks, and the
+// report's.
 func TestSchemasAreServed(t *testing.T) {
 	doc := load(t)
 	served, err := api.Schemas()
@@ -351,6 +356,18 @@ func TestSchemasAreServed(t *testing.T) {
 		want = append(want, p.Type()+".json")
 	}
 	for _, p := range chain.Payloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range catalogue.Payloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range authority.Payloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range request.OrderPayloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range request.TaskPayloads() {
 		want = append(want, p.Type()+".json")
 	}
 	want = append(want, incident.NotificationEvent+".json", "report.json")
@@ -397,6 +414,12 @@ func init() {
 		reflect.TypeFor[webhook.Payload](), reflect.TypeFor[webhook.Subscription](), reflect.TypeFor[webhook.Created](),
 		reflect.TypeFor[webhook.Delivery](), reflect.TypeFor[webhook.DeadLetter](), reflect.TypeFor[webhook.State](),
 		reflect.TypeFor[chain.Group](),
+		reflect.TypeFor[catalogue.Item](), reflect.TypeFor[catalogue.Version](), reflect.TypeFor[catalogue.Definition](),
+		reflect.TypeFor[catalogue.Text](), reflect.TypeFor[catalogue.Task](), reflect.TypeFor[catalogue.Agreement](),
+		reflect.TypeFor[catalogue.Type](), reflect.TypeFor[request.Order](), reflect.TypeFor[request.Task](),
+		reflect.TypeFor[request.Approval](), reflect.TypeFor[request.Decision](), reflect.TypeFor[request.Fulfilling](),
+		reflect.TypeFor[request.TaskSummary](), reflect.TypeFor[request.Handover](), reflect.TypeFor[authority.Grant](),
+		reflect.TypeFor[authority.Ending](), reflect.TypeFor[authority.Absence](), reflect.TypeFor[authority.Role](),
 	} {
 		goTypes[path.Base(t.PkgPath())+"."+t.Name()] = t
 	}

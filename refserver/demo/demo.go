@@ -101,6 +101,9 @@ type Cast struct {
 	// Imported is the history SeedWithPast imported, nil when it imported
 	// none.
 	Imported *Imported
+	// Items are the catalogue's items, zero when this Seed found the demo
+	// made before.
+	Items Items
 }
 
 // Token returns the token whose Env is env, or the zero Token.
@@ -193,6 +196,9 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 			return nil, err
 		}
 	}
+	if err := offer(ctx, base, admin, cast, opts...); err != nil {
+		return nil, err
+	}
 	people := map[string]*client.ClientWithResponses{}
 	for _, t := range cast.Tokens {
 		c, err := client.New(base, t.Secret, opts...)
@@ -236,10 +242,13 @@ func organisations(ctx context.Context, admin *client.ClientWithResponses) (map[
 // levels (decision 27). Every party reports on incidents too: a report
 // covers the agreements the caller provides or consumes and needs read and
 // report access to incidents, so without it the customer and the suppliers
-// could list their agreements but not measure them.
+// could list their agreements but not measure them. Every party reads and
+// writes requests: the desk runs the catalogue and the orders, the customer
+// orders and approves, and the suppliers fulfil the tasks.
 func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
 	all := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
 	rr := []api.Access{api.AccessRead, api.AccessReport}
+	rw := []api.Access{api.AccessRead, api.AccessWrite}
 	orgs := []struct {
 		name   string
 		role   itsm.OrgRole
@@ -247,13 +256,13 @@ func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 		rights map[itsm.Domain][]api.Access
 	}{
 		{DeskName, itsm.OrgDesk, &cast.Desk, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: all}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: all, itsm.DomainRequest: rw}},
 		{CustomerName, itsm.OrgCustomer, &cast.Customer, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: rr, itsm.DomainServiceLevel: all}},
+			itsm.DomainIncident: rr, itsm.DomainServiceLevel: all, itsm.DomainRequest: rw}},
 		{NetworkName, itsm.OrgSupplier, &cast.Network, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: rw}},
 		{WorkplaceName, itsm.OrgSupplier, &cast.Workplace, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: rw}},
 	}
 	for _, o := range orgs {
 		r, err := admin.CreateOrganisationWithResponse(ctx, api.OrganisationInput{Name: o.name, Role: o.role})
@@ -261,7 +270,7 @@ func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 			return err
 		}
 		*o.id = r.JSON201.ID
-		for _, dom := range []itsm.Domain{itsm.DomainIncident, itsm.DomainServiceLevel} {
+		for _, dom := range []itsm.Domain{itsm.DomainIncident, itsm.DomainServiceLevel, itsm.DomainRequest} {
 			g, err := admin.GrantPermissionsWithResponse(ctx, *o.id, api.Rights{Domain: dom, Access: o.rights[dom]})
 			if err := check("grant "+o.name+" "+string(dom)+" rights", g, err); err != nil {
 				return err

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"slices"
 
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
@@ -9,6 +10,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/request"
 )
 
 // accessNames are the rights in the order the contract lists them.
@@ -293,7 +295,8 @@ func (a *API) RevokeToken(ctx context.Context, req api.RevokeTokenRequestObject)
 // the events of incidents the caller may see (which incident.Service.View
 // decides: the desk its own, a supplier those it holds or held, a customer
 // its users'), each as its view shows it (the customer's without what is
-// internal to the support chain), and for a platform administrator those of
+// internal to the support chain), the events of orders and tasks as
+// requestSees decides, and for a platform administrator those of
 // the register, its tokens, the service levels and the groups. Everything else (notifications, other kinds
 // of records) is left out until the server serves those records. The page
 // reads on past what is left out, up to FeedScan events, so that a client
@@ -341,7 +344,7 @@ func (a *API) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (
 			return nil, err
 		}
 		for _, ev := range events {
-			seen, ok, err := a.sees(who, admin, ev, view)
+			seen, ok, err := a.sees(ctx, who, admin, ev, view)
 			if err != nil {
 				return nil, err
 			}
@@ -371,7 +374,7 @@ const FeedScan = 2000
 
 // sees returns ev as the actor may see it, and false when it may not see
 // it; view answers the actor's view of the event's incident.
-func (a *API) sees(who itsm.Actor, admin bool, ev itsm.Event, view func(itsm.Event) (incident.View, error)) (itsm.Event, bool, error) {
+func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Event, view func(itsm.Event) (incident.View, error)) (itsm.Event, bool, error) {
 	switch ev.Kind {
 	case auth.KindOrganisation, auth.KindToken, KindCalendar, KindAgreement, chain.Kind:
 		// The configuration of the delivery: its administrators' business.
@@ -389,6 +392,47 @@ func (a *API) sees(who itsm.Actor, admin bool, ev itsm.Event, view func(itsm.Eve
 			return ev, false, err
 		}
 		return v.Event(ev)
+	case request.KindOrder, request.KindTask:
+		ok, err := a.requestSees(ctx, who, ev)
+		return ev, ok, err
 	}
 	return ev, false, nil
+}
+
+// requestSees reports whether the actor may see an event of an order or a
+// task, decided as of the event as incidents' are (incident.ViewAt): an
+// order's to the desk that owns it and the customer it was placed for,
+// never a supplier; a task's to the desk and to each supplier that held it
+// when the event happened, from the desk's first delegation to it on, so
+// that a supplier never learns of another supplier's task nor of one
+// before it was handed the task. The customer reads its order's events,
+// which carry each task's state, not the tasks' own.
+func (a *API) requestSees(ctx context.Context, who itsm.Actor, ev itsm.Event) (bool, error) {
+	if a.req == nil || ev.Subject.IsZero() {
+		return false, nil
+	}
+	var err error
+	if ev.Kind == request.KindOrder {
+		_, err = a.req.GetOrder(ctx, who, ev.Subject)
+	} else {
+		var t *request.Task
+		if t, err = a.req.GetTask(ctx, who, ev.Subject); err == nil && who.Organisation != t.Desk {
+			// A task is made and unblocked while the desk holds it, in the
+			// transaction that may delegate it at the same instant: those
+			// events come before any supplier held it, whatever the time.
+			if ev.Type == (request.Created{}).Type() || ev.Type == (request.Unblocked{}).Type() {
+				return false, nil
+			}
+			return slices.ContainsFunc(t.Assignments, func(as chain.Assignment) bool {
+				return as.Organisation == who.Organisation && !as.Delegated.After(ev.Time)
+			}), nil
+		}
+	}
+	switch {
+	case err == nil:
+		return true, nil
+	case itsm.IsCode(err, itsm.CodeNotFound) || itsm.IsCode(err, itsm.CodeForbidden):
+		return false, nil
+	}
+	return false, err
 }

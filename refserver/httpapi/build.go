@@ -11,6 +11,10 @@ import (
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/request"
+	"github.com/spoc-itsm/spoc/request/authority"
+	"github.com/spoc-itsm/spoc/request/catalogue"
+	"github.com/spoc-itsm/spoc/sla"
 	"github.com/spoc-itsm/spoc/sla/followup"
 )
 
@@ -31,9 +35,20 @@ type Stack struct {
 	Dispatcher *webhook.Dispatcher
 	FollowUps  *followup.Service
 	Groups     *chain.Groups
+	// Catalogue, Authority and Requests serve the service catalogue, the
+	// customers' lists and the orders with their tasks; Index is the
+	// lists' projection the orders are checked against, built at Build.
+	// The caller runs Requests.Run for as long as it serves, as it runs the
+	// Dispatcher, so that orders of type A are fulfilled and approvals
+	// chased.
+	Catalogue *catalogue.Catalogue
+	Authority *authority.Lists
+	Index     *authority.Index
+	Requests  *request.Service
 }
 
-// Hooks configures the webhooks of a Stack.
+// Hooks configures what the host adds to a Stack: the webhooks, and the
+// fulfilment of orders in code.
 type Hooks struct {
 	// Config configures the webhook service. Build sets its Store, Visible,
 	// Admin and Logger; the rest, such as Destinations (the operator's
@@ -42,6 +57,14 @@ type Hooks struct {
 	Config webhook.Config
 	// Dispatch tunes the dispatcher.
 	Dispatch webhook.Options
+	// Fulfiller carries out the orders of type A in code (RF-2), and
+	// Verifier checks the secret answers of a form, such as a password
+	// reset's control answers, before an order is recorded. Nil leaves
+	// orders of type A waiting for a fulfiller and refuses orders with
+	// secret answers (itsm.CodeUnsupported): the server fulfils nothing in
+	// code unless its host gives it the code.
+	Fulfiller request.Fulfiller
+	Verifier  request.Verifier
 }
 
 // Build assembles the Stack over store. It does not start the dispatcher:
@@ -72,8 +95,11 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	if err != nil {
 		return nil, fmt.Errorf("the incident service: %w", err)
 	}
+	if err := s.buildRequests(ctx, store, dir, agreements, hooks); err != nil {
+		return nil, err
+	}
 	cfg := hooks.Config
-	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents), Admin(dir), log
+	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents, s.Requests), Admin(dir), log
 	s.Webhooks, err = webhook.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("the webhooks: %w", err)
@@ -97,9 +123,39 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 		return nil, fmt.Errorf("the groups: %w", err)
 	}
 	s.Handler, err = New(Deps{Store: store, Directory: dir, Tokens: s.Tokens, Incidents: s.Incidents, Log: log,
-		Webhooks: s.Webhooks, FollowUps: s.FollowUps, Groups: s.Groups})
+		Webhooks: s.Webhooks, FollowUps: s.FollowUps, Groups: s.Groups,
+		Catalogue: s.Catalogue, Authority: s.Authority, Requests: s.Requests})
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// buildRequests assembles the catalogue, the customers' lists with their
+// index, built from the log now, and the order service measuring against
+// the stored agreements. The platform administrators administer every
+// desk's catalogue and every customer's lists, as they do the groups.
+func (s *Stack) buildRequests(ctx context.Context, store itsm.Store, dir *auth.Directory, agreements []*sla.Agreement, hooks Hooks) error {
+	var err error
+	s.Catalogue, err = catalogue.New(catalogue.Config{Store: store, Directory: dir, Permissions: dir.Permissions(), Admin: Admin(dir)})
+	if err != nil {
+		return fmt.Errorf("the catalogue: %w", err)
+	}
+	s.Authority, err = authority.New(authority.Config{Store: store, Directory: dir, Permissions: dir.Permissions(), Admin: Admin(dir)})
+	if err != nil {
+		return fmt.Errorf("the lists of requesters and approvers: %w", err)
+	}
+	s.Index = authority.NewIndex(s.Authority.Zone())
+	if err := s.Index.Build(ctx, store); err != nil {
+		return fmt.Errorf("the index of the lists: %w", err)
+	}
+	s.Requests, err = request.New(request.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
+		Catalogue: s.Catalogue, Authority: s.Index, Fulfiller: hooks.Fulfiller, Verifier: hooks.Verifier})
+	if err != nil {
+		return fmt.Errorf("the order service: %w", err)
+	}
+	if err := s.Requests.SetAgreements(agreements); err != nil {
+		return fmt.Errorf("the order service's agreements: %w", err)
+	}
+	return nil
 }

@@ -37,6 +37,8 @@ var (
 		`^[a-z][a-z0-9_]*$`:              "a state such as waiting_user (lower-case letters, digits and underscores, starting with a letter)",
 		`^[A-Za-z0-9_-]*$`:               "the next of the previous page, as the server gave it",
 		`^[A-Z]{3}$`:                     "an ISO 4217 currency code such as EUR",
+		`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`:   "a day such as 2026-11-30",
+		`^[a-z0-9_-]{1,32}$`:             "a key of 1 to 32 lower-case letters, digits, hyphens and underscores, such as phone",
 		`^(\*|"[!#-~]*")$`:               `an ETag as the server sent it, such as "3" with its double quotes, or *`,
 		`^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?-(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$`: "a span of wall-clock times such as 08:00-17:00 (it may end at 24:00)",
 	}

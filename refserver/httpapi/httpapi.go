@@ -11,7 +11,8 @@
 // detail never carries a failure's internal cause.
 //
 // Follow-ups are not served when Deps has no follow-up service, nor webhooks
-// when Deps has none: their operations answer 501 with a problem saying so.
+// when Deps has none, nor the catalogue, orders, tasks and lists without
+// their services: their operations answer 501 with a problem saying so.
 package httpapi
 
 import (
@@ -33,6 +34,9 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/problem"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/request"
+	"github.com/spoc-itsm/spoc/request/authority"
+	"github.com/spoc-itsm/spoc/request/catalogue"
 	"github.com/spoc-itsm/spoc/sla/followup"
 )
 
@@ -60,6 +64,14 @@ type Deps struct {
 	// Groups serves the groups of the organisations; nil answers them 501.
 	// Build it with Directory and Admin.
 	Groups *chain.Groups
+	// Catalogue, Authority and Requests serve the service catalogue, the
+	// customers' lists of requesters and approvers, and the orders with
+	// their tasks; each that is nil answers its operations 501. Build them
+	// with Directory and its Permissions, and Catalogue and Authority with
+	// Admin.
+	Catalogue *catalogue.Catalogue
+	Authority *authority.Lists
+	Requests  *request.Service
 }
 
 // API implements api.StrictServerInterface. Build it through New, which
@@ -75,8 +87,13 @@ type API struct {
 	// followups is nil when the server runs without follow-ups.
 	followups *followup.Service
 	// chain is nil when the server runs without groups.
-	chain   *chain.Groups
-	schemas map[string][]byte
+	chain *chain.Groups
+	// cat, authority and req are nil when the server runs without
+	// requests.
+	cat       *catalogue.Catalogue
+	authority *authority.Lists
+	req       *request.Service
+	schemas   map[string][]byte
 }
 
 var _ api.StrictServerInterface = (*API)(nil)
@@ -105,7 +122,8 @@ func New(deps Deps) (http.Handler, error) {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "httpapi: Store, Directory, Tokens and Incidents are required")
 	}
 	a := &API{store: deps.Store, dir: deps.Directory, tokens: deps.Tokens, svc: deps.Incidents,
-		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks, followups: deps.FollowUps, chain: deps.Groups}
+		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks, followups: deps.FollowUps, chain: deps.Groups,
+		cat: deps.Catalogue, authority: deps.Authority, req: deps.Requests}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

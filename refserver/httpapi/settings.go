@@ -249,7 +249,8 @@ func (a *API) configuresDelivery(ctx context.Context, who itsm.Actor) (bool, err
 
 // changeSettings runs change in a write transaction that commits only if
 // the stored agreements still build afterwards, then hands them to the
-// incident service, so that the clocks measure what the store holds.
+// incident service and the order service, so that the clocks measure what
+// the store holds.
 func (a *API) changeSettings(ctx context.Context, change func(itsm.WriteTx) error) error {
 	settingsMu.Lock()
 	defer settingsMu.Unlock()
@@ -267,6 +268,11 @@ func (a *API) changeSettings(ctx context.Context, change func(itsm.WriteTx) erro
 	}
 	if err := a.svc.SetAgreements(built); err != nil {
 		return itsm.Wrap(itsm.CodeInternal, err, "measure against the stored agreements")
+	}
+	if a.req != nil {
+		if err := a.req.SetAgreements(built); err != nil {
+			return itsm.Wrap(itsm.CodeInternal, err, "measure orders against the stored agreements")
+		}
 	}
 	return nil
 }

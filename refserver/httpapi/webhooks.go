@@ -8,6 +8,7 @@ import (
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
+	"github.com/spoc-itsm/spoc/request"
 )
 
 // subscriberPerson names the actor an organisation's webhooks see the log
@@ -21,21 +22,24 @@ const subscriberPerson = "webhook"
 // more of an event. The desk gets the events of its incidents, a supplier
 // those of incidents it holds or held from its first delegation on
 // (SD-13; incident.ViewAt), a customer its users',
-// without what is internal to the support chain (incident.View). The
+// without what is internal to the support chain (incident.View). An
+// order's events go to its desk and its customer, a task's to its desk and
+// to each supplier that held it as of the event (requestSees); req may be
+// nil for a server without requests, whose events then go nowhere. The
 // events of the register and its tokens are never delivered: they are the
 // administrators', and a subscription belongs to an organisation, not to an
 // administrator.
-func Visible(svc *incident.Service) webhook.VisibleFunc {
+func Visible(svc *incident.Service, req *request.Service) webhook.VisibleFunc {
 	// One copy of the rule: the feed's sees, which needs only the incident
-	// service.
-	a := &API{svc: svc}
+	// and request services.
+	a := &API{svc: svc, req: req}
 	return func(ctx context.Context, org itsm.ID, ev itsm.Event) (itsm.Event, bool, error) {
 		who := itsm.Actor{Organisation: org, Person: subscriberPerson, Roles: []itsm.Role{itsm.RoleAgent}}
 		// Decided as of the event (ViewAt), not as of now: a delivery that
 		// is sent again after a restart must meet the same answer, or an
 		// event skipped before a supplier held the incident would follow
 		// a later one.
-		return a.sees(who, false, ev, func(ev itsm.Event) (incident.View, error) {
+		return a.sees(ctx, who, false, ev, func(ev itsm.Event) (incident.View, error) {
 			return svc.ViewAt(ctx, who, ev.Subject, ev.Time)
 		})
 	}

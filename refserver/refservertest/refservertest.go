@@ -31,7 +31,8 @@ type Server struct {
 	Stack *httpapi.Stack
 }
 
-// Start serves the API over store until the test ends. Webhooks are polled
+// Start serves the API over store until the test ends, with the order
+// service's runner polling every 50 ms. Webhooks are polled
 // every 50 ms besides being sent at once, since the server's "notify after
 // a write" is part of its main package, not of the Stack. Receivers may
 // listen on loopback, as tests' do: the server allows the loopback networks
@@ -56,9 +57,16 @@ func Start(t testing.TB, store itsm.Store) *Server {
 		defer close(done)
 		_ = st.Dispatcher.Run(dctx)
 	}()
+	// The order service's runner fulfils orders of type A (with a host's
+	// fulfiller) and chases approvals, as the server runs it.
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		_ = st.Requests.Run(dctx, 50*time.Millisecond)
+	}()
 	// Cleanups run last first: the dispatcher stops before the server.
 	t.Cleanup(srv.Close)
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() { cancel(); <-done; <-ran })
 	admin, err := client.New(srv.URL, secret)
 	if err != nil {
 		t.Fatalf("refservertest: client: %v", err)

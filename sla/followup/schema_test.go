@@ -19,8 +19,6 @@ import (
 	"github.com/spoc-itsm/spoc/sla/report"
 )
 
-const schemaDir = "testdata/schemas"
-
 var update = flag.Bool("update", false, "rewrite the golden schemas in testdata")
 
 func schemas(t *testing.T) map[string][]byte {
@@ -43,47 +41,7 @@ func payloadTypes() []string {
 // TestSchemasMatchGolden compares each schema with its golden file; run with
 // -update to rewrite them after a deliberate change to a payload.
 func TestSchemasMatchGolden(t *testing.T) {
-	all := schemas(t)
-	if *update {
-		old, _ := filepath.Glob(filepath.Join(schemaDir, "*.json"))
-		for _, f := range old {
-			if err := os.Remove(f); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for typ, b := range all {
-			if err := os.WriteFile(filepath.Join(schemaDir, typ+".json"), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	for typ, got := range all {
-		want, err := os.ReadFile(filepath.Join(schemaDir, typ+".json"))
-		if err != nil {
-			t.Errorf("%s: %v (go test ./sla/followup -run TestSchemasMatchGolden -update writes it)", typ, err)
-			continue
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s/%s.json (rewrite with -update if the change is meant):\n%s", typ, schemaDir, typ, firstDiff(want, got))
-		}
-	}
-}
-
-func firstDiff(want, got []byte) string {
-	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d\n golden:    %q\n generated: %q", i+1, wl, gl)
-		}
-	}
-	return "same lines"
+	schematest.Golden(t, schemas(t), *update)
 }
 
 // Every payload type has a schema and a golden file, and every golden file a
@@ -99,7 +57,7 @@ func TestSchemaForEveryPayload(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("schemas of %v, want %v", got, want)
 	}
-	files, _ := filepath.Glob(filepath.Join(schemaDir, "*.json"))
+	files, _ := filepath.Glob(filepath.Join(schematest.GoldenDir, "*.json"))
 	var golden []string
 	for _, f := range files {
 		golden = append(golden, strings.TrimSuffix(filepath.Base(f), ".json"))

@@ -1,0 +1,244 @@
+package request
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// change is the work of one command in its write transaction: the orders
+// and tasks it changed, and their events in the order they happened. A
+// command on a task may change its order and other tasks of the order (the
+// next task unblocked, the order fulfilled) in the same transaction, so
+// that an order and its tasks never disagree.
+type change struct {
+	tx      itsm.WriteTx
+	at      time.Time
+	changed []record
+	read    map[itsm.ID]int64 // the version each changed record was read at; 0 when new
+	events  []itsm.Event
+}
+
+// record is an order or a task as change saves it.
+type record interface {
+	key() itsm.ID
+	record() (itsm.Record, error)
+	setVersion(v int64)
+}
+
+func (o *Order) key() itsm.ID       { return o.ID }
+func (o *Order) setVersion(v int64) { o.Version = v }
+func (t *Task) key() itsm.ID        { return t.ID }
+func (t *Task) setVersion(v int64)  { t.Version = v }
+func (c *change) touch(r record, v int64) {
+	if _, ok := c.read[r.key()]; !ok {
+		c.read[r.key()] = v
+		c.changed = append(c.changed, r)
+	}
+}
+
+// order applies payloads to o and records their events.
+func (c *change) order(o *Order, ps ...OrderPayload) error {
+	c.touch(o, o.Version)
+	for _, p := range ps {
+		p.apply(o, c.at)
+		e, err := orderCodec.Encode(o.ID, p, c.at)
+		if err != nil {
+			return err
+		}
+		c.events = append(c.events, e)
+	}
+	return nil
+}
+
+// task applies payloads to t and records their events.
+func (c *change) task(t *Task, ps ...TaskPayload) error {
+	c.touch(t, t.Version)
+	for _, p := range ps {
+		p.apply(t, c.at)
+		e, err := taskCodec.Encode(t.ID, p, c.at)
+		if err != nil {
+			return err
+		}
+		c.events = append(c.events, e)
+	}
+	return nil
+}
+
+// save puts every changed record with the version it was read at, then
+// appends the events.
+func (c *change) save() error {
+	for _, r := range c.changed {
+		rec, err := r.record()
+		if err != nil {
+			return err
+		}
+		rec.Version = c.read[r.key()]
+		v, err := c.tx.Put(rec)
+		if err != nil {
+			return err
+		}
+		r.setVersion(v)
+	}
+	for _, e := range c.events {
+		if _, err := c.tx.Append(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write runs fn in a write transaction and saves what it changed. A
+// refusal by fn is returned at once; a conflict from the store, another
+// command having changed a record since it was read, runs fn again on the
+// fresh records.
+func (s *Service) write(ctx context.Context, fn func(c *change) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		refused := false
+		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
+			c := &change{tx: tx, at: s.clock.Now(), read: map[itsm.ID]int64{}}
+			if err := fn(c); err != nil {
+				refused = true
+				return err
+			}
+			return c.save()
+		})
+		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == itsm.WriteAttempts || !itsm.Backoff(ctx, attempt) {
+			return err
+		}
+	}
+}
+
+// Index names of order records.
+const (
+	IndexNumber    = "number"    // unique: the master number
+	IndexState     = "state"     // the state
+	IndexDesk      = "desk"      // the desk owning it
+	IndexCustomer  = "customer"  // the customer
+	IndexRequester = "requester" // "customer person" of the requester
+	// IndexApprover holds "customer person" of each approver who has not
+	// decided, while the approval is pending: "waiting for my approval".
+	IndexApprover = "approver"
+	// IndexFulfil holds, while an order of type A waits for its
+	// fulfilment in code, when a runner may next take it (itsm.IndexTime).
+	IndexFulfil = "fulfil"
+	// IndexChase holds, while an approval is pending, when it is next to
+	// be chased: its reminder, then its deadline (itsm.IndexTime).
+	IndexChase = "chase"
+)
+
+// Index names of task records.
+const (
+	IndexOrder  = "order"  // the order
+	IndexHolder = "holder" // the organisation holding it
+	IndexHeld   = "held"   // each organisation that holds or held it, and the desk
+)
+
+func (o *Order) record() (itsm.Record, error) {
+	body, err := json.Marshal(o)
+	if err != nil {
+		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode order %s", o.Number)
+	}
+	idx := map[string][]string{
+		IndexState:     {string(o.State)},
+		IndexDesk:      {o.Desk.String()},
+		IndexCustomer:  {o.Customer.String()},
+		IndexRequester: {o.Customer.String() + " " + o.Requester},
+	}
+	if a := o.Approval; a != nil && a.State == ApprovalPending && o.State == StateAwaitingApproval {
+		for _, p := range a.Approvers {
+			if !a.decided(p) {
+				idx[IndexApprover] = append(idx[IndexApprover], o.Customer.String()+" "+p)
+			}
+		}
+		next := a.Due
+		if !a.RemindAt.IsZero() && a.Reminded.IsZero() && a.RemindAt.Before(next) {
+			next = a.RemindAt
+		}
+		idx[IndexChase] = []string{itsm.IndexTime(next)}
+	}
+	if f := o.Fulfilment; f != nil && !f.Done && o.State == StateInProgress {
+		next := f.Next
+		if f.Claimed.After(next) {
+			next = f.Claimed
+		}
+		idx[IndexFulfil] = []string{itsm.IndexTime(next)}
+	}
+	return itsm.Record{Kind: KindOrder, ID: o.ID, Body: body,
+		Unique: map[string]string{IndexNumber: o.Number.String()}, Index: idx}, nil
+}
+
+func (t *Task) record() (itsm.Record, error) {
+	body, err := json.Marshal(t)
+	if err != nil {
+		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode task %s", t.Number)
+	}
+	idx := chain.QueueIndex(t.Custody, taskOpen(t.State) && t.State != TaskBlocked, time.Time{})
+	if idx == nil {
+		idx = map[string][]string{}
+	}
+	idx[IndexOrder] = []string{t.Order.String()}
+	idx[IndexState] = []string{string(t.State)}
+	idx[IndexHolder] = []string{t.Holder.String()}
+	held := []string{t.Desk.String()}
+	for _, a := range t.Assignments {
+		held = append(held, a.Organisation.String())
+	}
+	idx[IndexHeld] = held
+	return itsm.Record{Kind: KindTask, ID: t.ID, Body: body,
+		Unique: map[string]string{IndexNumber: t.Number.String()}, Index: idx}, nil
+}
+
+func orderNotFound(id itsm.ID) error { return itsm.Errorf(itsm.CodeNotFound, "order %s not found", id) }
+func taskNotFound(id itsm.ID) error  { return itsm.Errorf(itsm.CodeNotFound, "task %s not found", id) }
+
+// loadOrder reads an order.
+func loadOrder(tx itsm.ReadTx, id itsm.ID) (*Order, error) {
+	r, err := tx.Get(KindOrder, id)
+	if itsm.IsCode(err, itsm.CodeNotFound) {
+		return nil, orderNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	o := new(Order)
+	if err := json.Unmarshal(r.Body, o); err != nil {
+		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode order %s", id)
+	}
+	o.Version = r.Version
+	return o, nil
+}
+
+// loadTask reads a task.
+func loadTask(tx itsm.ReadTx, id itsm.ID) (*Task, error) {
+	r, err := tx.Get(KindTask, id)
+	if itsm.IsCode(err, itsm.CodeNotFound) {
+		return nil, taskNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := new(Task)
+	if err := json.Unmarshal(r.Body, t); err != nil {
+		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode task %s", id)
+	}
+	t.Version = r.Version
+	return t, nil
+}
+
+// tasksOf reads the tasks of the order in the order's order.
+func tasksOf(tx itsm.ReadTx, o *Order) ([]*Task, error) {
+	out := make([]*Task, 0, len(o.Tasks))
+	for _, ts := range o.Tasks {
+		t, err := loadTask(tx, ts.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
