@@ -3,8 +3,6 @@ package incident
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -148,7 +146,7 @@ type Registration struct {
 }
 
 // MaxKey is the longest idempotency key.
-const MaxKey = 128
+const MaxKey = itsm.MaxKey
 
 // Delegation names the supplier, and optionally one of its groups, to hand
 // an incident to; a zero Organisation takes the route the routing rules
@@ -257,7 +255,7 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 			if err != nil || r.Key == "" {
 				return err
 			}
-			return putKeyDigest(tx, inc.ID, digest)
+			return itsm.PutKeyDigest(tx, KeyKind, inc.ID, digest)
 		})
 		// Two attempts with one key at once: the unique key lets one
 		// commit; the other finds its incident on the next pass.
@@ -301,22 +299,10 @@ func (s *Service) checkRegistration(ctx context.Context, r *Registration) error 
 	if err := checkText("description", r.Description, false); err != nil {
 		return err
 	}
-	if err := checkKey(r.Key); err != nil {
+	if err := itsm.CheckKey("registration", r.Key); err != nil {
 		return err
 	}
 	return checkCIs(r.CIs)
-}
-
-func checkKey(k string) error {
-	if len(k) > MaxKey {
-		return itsm.Errorf(itsm.CodeInvalid, "registration: key has %d bytes; at most %d are allowed", len(k), MaxKey)
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] < 0x21 || k[i] > 0x7e {
-			return itsm.Errorf(itsm.CodeInvalid, "registration: key %q holds a byte that is not printable ASCII", k)
-		}
-	}
-	return nil
 }
 
 // KeyKind is the record kind that keeps the digest of a registration made
@@ -327,12 +313,6 @@ func checkKey(k string) error {
 // registered once the desk recategorises or relates it.
 const KeyKind = "incident.key"
 
-// keyRecord is the body of a KeyKind record.
-type keyRecord struct {
-	// Digest is Registration.digest of the first attempt.
-	Digest string `json:"digest"`
-}
-
 // digest identifies what a registration says, Key aside: the SHA-256 of
 // its fields as checkRegistration left them, configuration items in ID
 // order since they are a set. A retry has the same digest.
@@ -341,19 +321,7 @@ func (r Registration) digest() string {
 	c.Key = ""
 	c.CIs = slices.Clone(r.CIs)
 	slices.SortFunc(c.CIs, func(a, b itsm.ID) int { return bytes.Compare(a[:], b[:]) })
-	// A struct of strings, IDs and numbers always encodes, in field order.
-	b, _ := json.Marshal(c)
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-func putKeyDigest(tx itsm.WriteTx, id itsm.ID, digest string) error {
-	body, err := json.Marshal(keyRecord{Digest: digest})
-	if err != nil {
-		return itsm.Wrap(itsm.CodeInternal, err, "encode the key digest of incident %s", id)
-	}
-	_, err = tx.Put(itsm.Record{Kind: KeyKind, ID: id, Body: body})
-	return err
+	return itsm.Digest(c)
 }
 
 // byKey returns the incident of desk registered with key, or nil. When
@@ -371,18 +339,14 @@ func byKey(tx itsm.ReadTx, desk itsm.ID, key, digest string) (*Incident, error) 
 	if err != nil {
 		return nil, err
 	}
-	rec, err := tx.Get(KeyKind, inc.ID)
+	kept, found, err := itsm.KeyDigest(tx, KeyKind, inc.ID)
 	switch {
-	case itsm.IsCode(err, itsm.CodeNotFound):
-		return inc, nil
 	case err != nil:
 		return nil, err
+	case !found:
+		return inc, nil
 	}
-	var kr keyRecord
-	if err := json.Unmarshal(rec.Body, &kr); err != nil {
-		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode the key digest of incident %s", inc.ID)
-	}
-	if kr.Digest != digest {
+	if kept != digest {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "registration: key %q registered %s with other content; a retry must repeat the registration unchanged, and a new incident needs a new key: %w",
 			key, inc.Number, itsm.ErrKeyReused)
 	}

@@ -104,12 +104,12 @@ func TestServerDemo(t *testing.T) {
 		t.Fatalf("the demo does not name its password reset item:\n%s", out)
 	}
 	carl := checked(t, check, base, first[demo.EnvCustomer])
-	wrong, err := carl.PlaceOrderWithResponse(ctx, api.Placement{Item: itsm.MustParseID(reset[1]),
+	wrong, err := carl.PlaceOrderWithResponse(ctx, nil, api.Placement{Item: itsm.MustParseID(reset[1]),
 		Answers: json.RawMessage(`{"account":"carl","birth_town":"Lund","first_school":"Östra skolan"}`)})
 	if err != nil || wrong.StatusCode() != http.StatusForbidden {
 		t.Errorf("a reset with a wrong answer: %v %d, want 403", err, wrong.StatusCode())
 	}
-	if _, err := client.Check(carl.PlaceOrderWithResponse(ctx, api.Placement{Item: itsm.MustParseID(reset[1]),
+	if _, err := client.Check(carl.PlaceOrderWithResponse(ctx, nil, api.Placement{Item: itsm.MustParseID(reset[1]),
 		Answers: json.RawMessage(`{"account":"carl","birth_town":"uppsala","first_school":"Östra skolan"}`)})); err != nil {
 		t.Fatalf("carl orders a password reset: %v", err)
 	}

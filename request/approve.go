@@ -212,21 +212,7 @@ func orderVisible(o *Order, org itsm.Organisation) bool {
 // The host runs it every minute or so (Run does). It returns how many
 // orders it changed.
 func (s *Service) Chase(ctx context.Context) (int, error) {
-	now := s.clock.Now()
-	var due []itsm.ID
-	err := s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
-		page, err := tx.Query(itsm.Query{Kind: KindOrder, Index: IndexChase, Match: itsm.MatchRange,
-			From: "", To: itsm.IndexTime(now) + "~", Limit: itsm.MaxLimit})
-		for _, h := range page.Matches {
-			due = append(due, h.Record.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, id := range due {
+	return s.eachDue(ctx, IndexChase, func(id itsm.ID) (bool, error) {
 		changed := false
 		err := s.write(ctx, func(c *change) error {
 			changed = false
@@ -238,7 +224,7 @@ func (s *Service) Chase(ctx context.Context) (int, error) {
 			if o.State != StateAwaitingApproval || a == nil || a.State != ApprovalPending {
 				return nil
 			}
-			by := By{itsm.Actor{Organisation: o.Desk, Person: System}}
+			by := By{system(o)}
 			switch {
 			case !c.at.Before(a.Due):
 				changed = true
@@ -255,12 +241,6 @@ func (s *Service) Chase(ctx context.Context) (int, error) {
 			}
 			return nil
 		})
-		if err != nil {
-			return n, err
-		}
-		if changed {
-			n++
-		}
-	}
-	return n, nil
+		return changed, err
+	})
 }

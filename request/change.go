@@ -116,6 +116,7 @@ func (s *Service) write(ctx context.Context, fn func(c *change) error) error {
 // Index names of order records.
 const (
 	IndexNumber    = "number"    // unique: the master number
+	IndexKey       = "key"       // unique: "customer key" of a placing's idempotency key
 	IndexState     = "state"     // the state
 	IndexDesk      = "desk"      // the desk owning it
 	IndexCustomer  = "customer"  // the customer
@@ -168,8 +169,11 @@ func (o *Order) record() (itsm.Record, error) {
 		}
 		idx[IndexFulfil] = []string{itsm.IndexTime(next)}
 	}
-	return itsm.Record{Kind: KindOrder, ID: o.ID, Body: body,
-		Unique: map[string]string{IndexNumber: o.Number.String()}, Index: idx}, nil
+	unique := map[string]string{IndexNumber: o.Number.String()}
+	if o.Key != "" {
+		unique[IndexKey] = o.Customer.String() + " " + o.Key
+	}
+	return itsm.Record{Kind: KindOrder, ID: o.ID, Body: body, Unique: unique, Index: idx}, nil
 }
 
 func (t *Task) record() (itsm.Record, error) {

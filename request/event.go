@@ -47,6 +47,7 @@ type Placed struct {
 	OrderType   catalogue.Type  `json:"order_type"`
 	Service     string          `json:"service"`
 	Fulfiller   string          `json:"fulfiller,omitempty"`
+	Key         string          `json:"key,omitempty"`
 	Agreements  []string        `json:"agreements,omitempty"`
 	Answers     json.RawMessage `json:"answers,omitempty"`
 	// Approval, when the item asks for one, is the approval as it starts:
@@ -166,7 +167,7 @@ func (Cancelled) Type() string { return "order.cancelled" }
 
 func (p Placed) apply(o *Order, at time.Time) {
 	o.Number, o.Desk, o.Customer, o.Requester, o.PlacedBy = p.Number, p.Desk, p.Customer, p.Requester, p.By.By
-	o.Item, o.ItemVersion, o.Type, o.Service, o.Fulfiller = p.Item, p.ItemVersion, p.OrderType, p.Service, p.Fulfiller
+	o.Item, o.ItemVersion, o.Type, o.Service, o.Fulfiller, o.Key = p.Item, p.ItemVersion, p.OrderType, p.Service, p.Fulfiller, p.Key
 	o.Agreements, o.Answers, o.Placed = slices.Clone(p.Agreements), slices.Clone(p.Answers), at
 	if p.Approval != nil {
 		a := *p.Approval

@@ -87,6 +87,8 @@ type Order struct {
 	Service     string         `json:"service"`
 	// Fulfiller names the host's fulfiller of an order of type A.
 	Fulfiller string `json:"fulfiller,omitempty"`
+	// Key is the idempotency key it was placed with, if any.
+	Key string `json:"key,omitempty"`
 	// Agreements are the names of the agreements that apply, as the
 	// version named them when the order was placed.
 	Agreements []string `json:"agreements,omitempty"`

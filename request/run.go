@@ -57,10 +57,17 @@ func (s *Service) FulfilDue(ctx context.Context) (int, error) {
 	if s.cfg.Fulfiller == nil {
 		return 0, nil
 	}
+	return s.eachDue(ctx, IndexFulfil, func(id itsm.ID) (bool, error) { return s.fulfil(ctx, id) })
+}
+
+// eachDue runs do, one after the other, for the orders whose value of
+// index (a time) is due now, and counts those it reports done. It takes
+// one page of them: what is left is due again at the next round.
+func (s *Service) eachDue(ctx context.Context, index string, do func(itsm.ID) (bool, error)) (int, error) {
 	now := s.clock.Now()
 	var due []itsm.ID
 	err := s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
-		page, err := tx.Query(itsm.Query{Kind: KindOrder, Index: IndexFulfil, Match: itsm.MatchRange,
+		page, err := tx.Query(itsm.Query{Kind: KindOrder, Index: index, Match: itsm.MatchRange,
 			From: "", To: itsm.IndexTime(now) + "~", Limit: itsm.MaxLimit})
 		for _, h := range page.Matches {
 			due = append(due, h.Record.ID)
@@ -72,11 +79,11 @@ func (s *Service) FulfilDue(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, id := range due {
-		ran, err := s.fulfil(ctx, id)
+		ok, err := do(id)
 		if err != nil {
 			return n, err
 		}
-		if ran {
+		if ok {
 			n++
 		}
 	}

@@ -92,6 +92,7 @@ var fieldDocs = map[reflect.Type]map[string]string{
 		"OrderType":   "The fulfilment type: A (in code), B (by hand) or C (several suppliers).",
 		"Service":     "The service the item belongs to.",
 		"Fulfiller":   "The name of the host's fulfiller of an order of type A.",
+		"Key":         "The idempotency key the order was placed with, if any.",
 		"Agreements":  "The names of the agreements that measure the order and its tasks.",
 		"Answers":     "The answers to the item's form, without the secret ones, which are never stored.",
 		"Approval":    "The approval the order waits for, when the item asks for one.",

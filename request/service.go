@@ -115,7 +115,19 @@ type Placement struct {
 	Requester string
 	// Answers are the answers to the item's form, a JSON object.
 	Answers json.RawMessage
+	// Key, if set, makes the placing idempotent, as an incident's
+	// registration is: a client unsure whether its first attempt arrived
+	// sends the same key again and gets the order that attempt made. Keys
+	// are unique per customer, at most itsm.MaxKey bytes of printable
+	// ASCII; a retry must repeat the item, the requester and the answers
+	// that are stored (secret answers are verified again, never compared),
+	// or it is refused with CodeInvalid wrapping itsm.ErrKeyReused.
+	Key string
 }
+
+// KeyKind is the record kind that keeps the digest of an order placed with
+// an idempotency key, under the order's ID (itsm.PutKeyDigest).
+const KeyKind = "order.key"
 
 // Limits on the texts of commands.
 const MaxText = 64 << 10
@@ -163,6 +175,9 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 	if p.Item.IsZero() {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "place: no item given")
 	}
+	if err := itsm.CheckKey("place", p.Key); err != nil {
+		return nil, err
+	}
 	p.Requester = strings.TrimSpace(p.Requester)
 	switch {
 	case org.Role == itsm.OrgCustomer && p.Requester != "" && p.Requester != actor.Person:
@@ -199,8 +214,23 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 	if err != nil {
 		return nil, err
 	}
+	digest := itsm.Digest(struct {
+		Item      itsm.ID
+		Requester string
+		Answers   json.RawMessage
+	}{item.ID, p.Requester, stored})
 	var out *Order
 	err = s.write(ctx, func(c *change) error {
+		out = nil
+		if p.Key != "" {
+			// A retry: answer with what the first attempt made, if it
+			// placed the same order.
+			prior, err := byKey(c.tx, item.Customer, p.Key, digest)
+			if err != nil || prior != nil {
+				out = prior
+				return err
+			}
+		}
 		if err := sameOffer(c.tx, item, v); err != nil {
 			return err
 		}
@@ -213,7 +243,7 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 				p.Requester, v.Name.EN, sla.DateOf(c.at.In(s.zone())))
 		}
 		placed := Placed{By: By{actor}, Desk: item.Desk, Customer: item.Customer, Requester: p.Requester,
-			Item: item.ID, ItemVersion: v.Number, OrderType: v.Type, Service: v.Service, Fulfiller: v.Fulfiller,
+			Item: item.ID, ItemVersion: v.Number, OrderType: v.Type, Service: v.Service, Fulfiller: v.Fulfiller, Key: p.Key,
 			Agreements: slices.Clone(v.Agreements), Answers: stored}
 		if v.Approval != nil {
 			a, err := s.approval(ix, item, v, p.Requester, c.at)
@@ -228,6 +258,11 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 		o := &Order{ID: itsm.NewID()}
 		if err := c.order(o, placed); err != nil {
 			return err
+		}
+		if p.Key != "" {
+			if err := itsm.PutKeyDigest(c.tx, KeyKind, o.ID, digest); err != nil {
+				return err
+			}
 		}
 		if placed.Approval == nil {
 			if err := s.start(ctx, c, o, v); err != nil {
@@ -244,6 +279,28 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 		s.nudge()
 	}
 	return out, nil
+}
+
+// byKey returns the order of customer placed with key, or nil; a placing
+// with the key and another digest is refused.
+func byKey(tx itsm.ReadTx, customer itsm.ID, key, digest string) (*Order, error) {
+	page, err := tx.Query(itsm.Query{Kind: KindOrder, Index: IndexKey, Match: itsm.MatchEqual, Value: customer.String() + " " + key, Limit: 1})
+	if err != nil || len(page.Matches) == 0 {
+		return nil, err
+	}
+	o, err := loadOrder(tx, page.Matches[0].Record.ID)
+	if err != nil {
+		return nil, err
+	}
+	kept, _, err := itsm.KeyDigest(tx, KeyKind, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if kept != digest {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "place: key %q placed %s with another item, requester or answers; a retry must repeat the order unchanged, and a new order needs a new key: %w",
+			key, o.Number, itsm.ErrKeyReused)
+	}
+	return o, nil
 }
 
 // sameOffer checks, inside the placing's write, that item still offers

@@ -228,6 +228,14 @@ func (s *Sender) fail(ctx context.Context, what string, err error) error {
 	if cerr := ctx.Err(); cerr != nil {
 		return itsm.Wrap(itsm.CodeUnavailable, cerr, "smtp: %s at %s: %v", what, s.addr, err)
 	}
+	// The connection's deadline is the context's when that is earlier, and
+	// the read it stops may return before the context's own timer has
+	// marked it done: a timeout at or after the context's deadline is the
+	// context's end.
+	var ne net.Error
+	if d, ok := ctx.Deadline(); ok && errors.As(err, &ne) && ne.Timeout() && !time.Now().Before(d) {
+		return itsm.Wrap(itsm.CodeUnavailable, context.DeadlineExceeded, "smtp: %s at %s: %v", what, s.addr, err)
+	}
 	var reply *textproto.Error
 	if errors.As(err, &reply) && reply.Code >= 500 && reply.Code < 600 {
 		return itsm.Wrap(itsm.CodeInvalid, err, "smtp: %s at %s: the server refused for good", what, s.addr)

@@ -1906,6 +1906,12 @@ type ListOrdersParams struct {
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
 }
 
+// PlaceOrderParams defines parameters for PlaceOrder.
+type PlaceOrderParams struct {
+	// IdempotencyKey The client's key for this registration, such as a UUID or a monitoring alert's ID; a retry with the same key returns the incident the first attempt made instead of registering another. Printable ASCII, at most 128 bytes, unique per desk.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+}
+
 // ListGroupsParams defines parameters for ListGroups.
 type ListGroupsParams struct {
 	// Limit The page size; 100 when absent.
@@ -2422,7 +2428,7 @@ type ServerInterface interface {
 	ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams)
 	// PlaceOrder Place an order from the catalogue
 	// (POST /v1/orders)
-	PlaceOrder(w http.ResponseWriter, r *http.Request)
+	PlaceOrder(w http.ResponseWriter, r *http.Request, params PlaceOrderParams)
 	// GetOrder Get an order
 	// (GET /v1/orders/{id})
 	GetOrder(w http.ResponseWriter, r *http.Request, id OrderID)
@@ -5065,8 +5071,35 @@ func (siw *ServerInterfaceWrapper) ListOrders(w http.ResponseWriter, r *http.Req
 // PlaceOrder operation middleware
 func (siw *ServerInterfaceWrapper) PlaceOrder(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PlaceOrderParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.PlaceOrder(w, r)
+		siw.Handler.PlaceOrder(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -13463,7 +13496,8 @@ func (response ListOrdersdefaultApplicationProblemPlusJSONResponse) VisitListOrd
 }
 
 type PlaceOrderRequestObject struct {
-	Body *PlaceOrderJSONRequestBody
+	Params PlaceOrderParams
+	Body   *PlaceOrderJSONRequestBody
 }
 
 type PlaceOrderResponseObject interface {
@@ -13569,6 +13603,20 @@ func (response PlaceOrder409ApplicationProblemPlusJSONResponse) VisitPlaceOrderR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder422ApplicationProblemPlusJSONResponse Problem
+
+func (response PlaceOrder422ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19945,8 +19993,10 @@ func (sh *strictHandler) ListOrders(w http.ResponseWriter, r *http.Request, para
 }
 
 // PlaceOrder operation middleware
-func (sh *strictHandler) PlaceOrder(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) PlaceOrder(w http.ResponseWriter, r *http.Request, params PlaceOrderParams) {
 	var request PlaceOrderRequestObject
+
+	request.Params = params
 
 	var body PlaceOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {

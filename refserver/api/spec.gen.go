@@ -3053,7 +3053,13 @@ paths:
         writeOnly, such as control answers, are checked and never stored.
         An item that asks for an approval waits for its approvers; one that
         does not starts at once, its first tasks delegated to the suppliers
-        the item names.
+        the item names. Send an Idempotency-Key, so that a retry after a
+        lost reply does not order twice: a placing with a key the customer
+        has used and the same item, requester and stored answers answers
+        201 with the order that key placed, as it is now; the same key with
+        another order is not a retry and is refused with 422.
+      parameters:
+        - $ref: '#/components/parameters/IdempotencyKey'
       requestBody:
         required: true
         content:
@@ -3080,6 +3086,12 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "422":
+          description: The Idempotency-Key placed another order (code invalid); nothing was placed. Send a new key for a new order.
+          content:
+            application/problem+json:
+              schema:
+                $ref: '#/components/schemas/Problem'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/orders/{id}:
@@ -6824,6 +6836,9 @@ components:
         fulfiller:
           type: string
           description: The name of the host's fulfiller of an order of type A, as its item's version names it.
+        key:
+          type: string
+          description: The Idempotency-Key the order was placed with, if any.
         agreements:
           type: array
           description: The names of the agreements that apply.

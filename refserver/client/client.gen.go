@@ -1085,12 +1085,16 @@ type ClientInterface interface {
 	// writeOnly, such as control answers, are checked and never stored.
 	// An item that asks for an approval waits for its approvers; one that
 	// does not starts at once, its first tasks delegated to the suppliers
-	// the item names.
+	// the item names. Send an Idempotency-Key, so that a retry after a
+	// lost reply does not order twice: a placing with a key the customer
+	// has used and the same item, requester and stored answers answers
+	// 201 with the order that key placed, as it is now; the same key with
+	// another order is not a retry and is refused with 422.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/orders (the `PlaceOrder` operationId).
-	PlaceOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PlaceOrderWithBody(ctx context.Context, params *PlaceOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PlaceOrder Place an order from the catalogue
 	//
@@ -1102,12 +1106,16 @@ type ClientInterface interface {
 	// writeOnly, such as control answers, are checked and never stored.
 	// An item that asks for an approval waits for its approvers; one that
 	// does not starts at once, its first tasks delegated to the suppliers
-	// the item names.
+	// the item names. Send an Idempotency-Key, so that a retry after a
+	// lost reply does not order twice: a placing with a key the customer
+	// has used and the same item, requester and stored answers answers
+	// 201 with the order that key placed, as it is now; the same key with
+	// another order is not a retry and is refused with 422.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/orders (the `PlaceOrder` operationId).
-	PlaceOrder(ctx context.Context, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PlaceOrder(ctx context.Context, params *PlaceOrderParams, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrder Get an order
 	//
@@ -3666,13 +3674,17 @@ func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEd
 // writeOnly, such as control answers, are checked and never stored.
 // An item that asks for an approval waits for its approvers; one that
 // does not starts at once, its first tasks delegated to the suppliers
-// the item names.
+// the item names. Send an Idempotency-Key, so that a retry after a
+// lost reply does not order twice: a placing with a key the customer
+// has used and the same item, requester and stored answers answers
+// 201 with the order that key placed, as it is now; the same key with
+// another order is not a retry and is refused with 422.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/orders (the `PlaceOrder` operationId).
-func (c *Client) PlaceOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPlaceOrderRequestWithBody(c.Server, contentType, body)
+func (c *Client) PlaceOrderWithBody(ctx context.Context, params *PlaceOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlaceOrderRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3693,13 +3705,17 @@ func (c *Client) PlaceOrderWithBody(ctx context.Context, contentType string, bod
 // writeOnly, such as control answers, are checked and never stored.
 // An item that asks for an approval waits for its approvers; one that
 // does not starts at once, its first tasks delegated to the suppliers
-// the item names.
+// the item names. Send an Idempotency-Key, so that a retry after a
+// lost reply does not order twice: a placing with a key the customer
+// has used and the same item, requester and stored answers answers
+// 201 with the order that key placed, as it is now; the same key with
+// another order is not a retry and is refused with 422.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/orders (the `PlaceOrder` operationId).
-func (c *Client) PlaceOrder(ctx context.Context, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPlaceOrderRequest(c.Server, body)
+func (c *Client) PlaceOrder(ctx context.Context, params *PlaceOrderParams, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlaceOrderRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8036,18 +8052,18 @@ func NewListOrdersRequest(server string, params *ListOrdersParams) (*http.Reques
 }
 
 // NewPlaceOrderRequest calls the generic PlaceOrder builder with application/json body
-func NewPlaceOrderRequest(server string, body PlaceOrderJSONRequestBody) (*http.Request, error) {
+func NewPlaceOrderRequest(server string, params *PlaceOrderParams, body PlaceOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPlaceOrderRequestWithBody(server, "application/json", bodyReader)
+	return NewPlaceOrderRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewPlaceOrderRequestWithBody constructs an http.Request for the PlaceOrder method, with any body, and a specified content type
-func NewPlaceOrderRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewPlaceOrderRequestWithBody(server string, params *PlaceOrderParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -8071,6 +8087,19 @@ func NewPlaceOrderRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Idempotency-Key", headerParam0)
+
+	}
 
 	return req, nil
 }
@@ -11169,12 +11198,16 @@ type ClientWithResponsesInterface interface {
 	// writeOnly, such as control answers, are checked and never stored.
 	// An item that asks for an approval waits for its approvers; one that
 	// does not starts at once, its first tasks delegated to the suppliers
-	// the item names.
+	// the item names. Send an Idempotency-Key, so that a retry after a
+	// lost reply does not order twice: a placing with a key the customer
+	// has used and the same item, requester and stored answers answers
+	// 201 with the order that key placed, as it is now; the same key with
+	// another order is not a retry and is refused with 422.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders (the `PlaceOrder` operationId).
-	PlaceOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error)
+	PlaceOrderWithBodyWithResponse(ctx context.Context, params *PlaceOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error)
 
 	// PlaceOrderWithResponse Place an order from the catalogue
 	//
@@ -11186,12 +11219,16 @@ type ClientWithResponsesInterface interface {
 	// writeOnly, such as control answers, are checked and never stored.
 	// An item that asks for an approval waits for its approvers; one that
 	// does not starts at once, its first tasks delegated to the suppliers
-	// the item names.
+	// the item names. Send an Idempotency-Key, so that a retry after a
+	// lost reply does not order twice: a placing with a key the customer
+	// has used and the same item, requester and stored answers answers
+	// 201 with the order that key placed, as it is now; the same key with
+	// another order is not a retry and is refused with 422.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders (the `PlaceOrder` operationId).
-	PlaceOrderWithResponse(ctx context.Context, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error)
+	PlaceOrderWithResponse(ctx context.Context, params *PlaceOrderParams, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error)
 
 	// GetOrderWithResponse Get an order
 	//
@@ -17104,6 +17141,8 @@ type PlaceOrderResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *Problem
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -17140,6 +17179,11 @@ func (r PlaceOrderResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r PlaceOrderResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationProblemJSON422() *Problem {
+	return r.ApplicationProblemJSON422
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -22196,13 +22240,17 @@ func (c *ClientWithResponses) ListOrdersWithResponse(ctx context.Context, params
 // writeOnly, such as control answers, are checked and never stored.
 // An item that asks for an approval waits for its approvers; one that
 // does not starts at once, its first tasks delegated to the suppliers
-// the item names.
+// the item names. Send an Idempotency-Key, so that a retry after a
+// lost reply does not order twice: a placing with a key the customer
+// has used and the same item, requester and stored answers answers
+// 201 with the order that key placed, as it is now; the same key with
+// another order is not a retry and is refused with 422.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders (the `PlaceOrder` operationId).
-func (c *ClientWithResponses) PlaceOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error) {
-	rsp, err := c.PlaceOrderWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) PlaceOrderWithBodyWithResponse(ctx context.Context, params *PlaceOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error) {
+	rsp, err := c.PlaceOrderWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22219,13 +22267,17 @@ func (c *ClientWithResponses) PlaceOrderWithBodyWithResponse(ctx context.Context
 // writeOnly, such as control answers, are checked and never stored.
 // An item that asks for an approval waits for its approvers; one that
 // does not starts at once, its first tasks delegated to the suppliers
-// the item names.
+// the item names. Send an Idempotency-Key, so that a retry after a
+// lost reply does not order twice: a placing with a key the customer
+// has used and the same item, requester and stored answers answers
+// 201 with the order that key placed, as it is now; the same key with
+// another order is not a retry and is refused with 422.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders (the `PlaceOrder` operationId).
-func (c *ClientWithResponses) PlaceOrderWithResponse(ctx context.Context, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error) {
-	rsp, err := c.PlaceOrder(ctx, body, reqEditors...)
+func (c *ClientWithResponses) PlaceOrderWithResponse(ctx context.Context, params *PlaceOrderParams, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error) {
+	rsp, err := c.PlaceOrder(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28166,6 +28218,13 @@ func ParsePlaceOrderResponse(rsp *http.Response) (*PlaceOrderResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem

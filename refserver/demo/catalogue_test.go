@@ -57,14 +57,14 @@ func TestSeedOffersTheCatalogue(t *testing.T) {
 		t.Fatalf("the customer's catalogue offers %v, want %v", types, want)
 	}
 
-	phone, err := client.Check(carl.PlaceOrderWithResponse(ctx, api.Placement{Item: cast.Items.MobilePhone, Answers: json.RawMessage(`{"model":"standard"}`)}))
+	phone, err := client.Check(carl.PlaceOrderWithResponse(ctx, nil, api.Placement{Item: cast.Items.MobilePhone, Answers: json.RawMessage(`{"model":"standard"}`)}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o := phone.JSON201; o.State != request.StateAwaitingApproval || len(o.Approval.Approvers) != 1 || o.Approval.Approvers[0] != demo.Approver {
 		t.Errorf("carl's phone: %s, approvers %v", o.State, o.Approval.Approvers)
 	}
-	account, err := client.Check(dana.PlaceOrderWithResponse(ctx, api.Placement{Item: cast.Items.NewAccount, Requester: demo.Caller,
+	account, err := client.Check(dana.PlaceOrderWithResponse(ctx, nil, api.Placement{Item: cast.Items.NewAccount, Requester: demo.Caller,
 		Answers: json.RawMessage(`{"system":"payroll","account":"ulla.a"}`)}))
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestSeedOffersTheCatalogue(t *testing.T) {
 	if r, err := wera.ListTasksWithResponse(ctx, nil); err != nil || r.JSON200 == nil || len(r.JSON200.Items) != 0 {
 		t.Errorf("the workplace supplier's tasks before the approval: %v", err)
 	}
-	reset, err := carl.PlaceOrderWithResponse(ctx, api.Placement{Item: cast.Items.PasswordReset,
+	reset, err := carl.PlaceOrderWithResponse(ctx, nil, api.Placement{Item: cast.Items.PasswordReset,
 		Answers: json.RawMessage(`{"account":"carl","birth_town":"Exempelstad","first_school":"Norra skolan"}`)})
 	if err != nil || reset.StatusCode() != 501 {
 		t.Errorf("a password reset without a verifier: %v %d, want 501", err, reset.StatusCode())

@@ -65,7 +65,8 @@ func (a *API) PlaceOrder(ctx context.Context, req api.PlaceOrderRequestObject) (
 	if err != nil {
 		return nil, err
 	}
-	o, err := svc.Place(ctx, who, request.Placement{Item: b.Item, Requester: b.Requester, Answers: b.Answers})
+	o, err := svc.Place(ctx, who, request.Placement{Item: b.Item, Requester: b.Requester, Answers: b.Answers,
+		Key: req.Params.IdempotencyKey})
 	if err != nil {
 		return nil, err
 	}

@@ -149,7 +149,7 @@ func (s *shop) grant(person string, role authority.Role, item itsm.ID) *authorit
 // place has carl order a small phone.
 func (s *shop) place(item itsm.ID) *request.Order {
 	s.t.Helper()
-	r, err := s.carl.PlaceOrderWithResponse(s.ctx, api.Placement{Item: item, Answers: json.RawMessage(`{"model":"small"}`)})
+	r, err := s.carl.PlaceOrderWithResponse(s.ctx, nil, api.Placement{Item: item, Answers: json.RawMessage(`{"model":"small"}`)})
 	if err != nil || r.JSON201 == nil {
 		s.t.Fatalf("place: %v %s", err, body(r))
 	}
@@ -207,12 +207,12 @@ func orderOfTypeC(t *testing.T, s *shop) {
 		t.Errorf("the requester's catalogue: %v %s", err, body(l))
 	}
 	// Eve is on no list: 403, and nothing is recorded.
-	if r, err := s.eve.PlaceOrderWithResponse(ctx, api.Placement{Item: item.ID, Answers: json.RawMessage(`{"model":"small"}`)}); err != nil ||
+	if r, err := s.eve.PlaceOrderWithResponse(ctx, nil, api.Placement{Item: item.ID, Answers: json.RawMessage(`{"model":"small"}`)}); err != nil ||
 		r.ApplicationProblemJSON403 == nil || r.ApplicationProblemJSON403.Code != api.ErrorCode(itsm.CodeForbidden) {
 		t.Errorf("an unauthorised requester places: %v %s, want 403", err, body(r))
 	}
 	// An answer the form refuses: 400.
-	if r, err := s.carl.PlaceOrderWithResponse(ctx, api.Placement{Item: item.ID, Answers: json.RawMessage(`{"model":"huge"}`)}); err != nil ||
+	if r, err := s.carl.PlaceOrderWithResponse(ctx, nil, api.Placement{Item: item.ID, Answers: json.RawMessage(`{"model":"huge"}`)}); err != nil ||
 		r.ApplicationProblemJSON400 == nil {
 		t.Errorf("an answer against the form: %v %s, want 400", err, body(r))
 	}
@@ -353,7 +353,7 @@ func TestRequestsRefusals(t *testing.T) {
 		r.JSON200 == nil || len(r.JSON200.Ended) != 1 {
 		t.Fatalf("end the grant: %v %s", err, body(r))
 	}
-	if r, err := s.carl.PlaceOrderWithResponse(ctx, api.Placement{Item: item.ID, Answers: json.RawMessage(`{"model":"large"}`)}); err != nil ||
+	if r, err := s.carl.PlaceOrderWithResponse(ctx, nil, api.Placement{Item: item.ID, Answers: json.RawMessage(`{"model":"large"}`)}); err != nil ||
 		r.ApplicationProblemJSON409 == nil {
 		t.Errorf("place with no approver: %v %s, want 409", err, body(r))
 	}
@@ -463,4 +463,31 @@ func memstoreFor(t *testing.T) itsm.Store {
 	s := memstore.New()
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestPlaceOrderIsIdempotent checks the Idempotency-Key of placeOrder: a
+// retry answers 201 with the first attempt's order, and the key with
+// other answers is refused with 422, nothing placed.
+func TestPlaceOrderIsIdempotent(t *testing.T) {
+	s := newShop(t, memstoreFor(t))
+	item := s.phoneItem()
+	s.grant("carl", authority.RoleRequester, item.ID)
+	s.grant("anna", authority.RoleApprover, item.ID)
+	key := &api.PlaceOrderParams{IdempotencyKey: "carl-phone-2026-12"}
+	first, err := s.carl.PlaceOrderWithResponse(s.ctx, key, api.Placement{Item: item.ID, Answers: json.RawMessage(`{"model":"small"}`)})
+	if err != nil || first.JSON201 == nil {
+		t.Fatalf("first attempt: %v %s", err, body(first))
+	}
+	again, err := s.carl.PlaceOrderWithResponse(s.ctx, key, api.Placement{Item: item.ID, Answers: json.RawMessage(`{"model":"small"}`)})
+	if err != nil || again.JSON201 == nil || again.JSON201.ID != first.JSON201.ID {
+		t.Fatalf("the retry: %v %s, want the first attempt's order %s", err, body(again), first.JSON201.Number)
+	}
+	other, err := s.carl.PlaceOrderWithResponse(s.ctx, key, api.Placement{Item: item.ID, Answers: json.RawMessage(`{"model":"large"}`)})
+	if err != nil || other.ApplicationProblemJSON422 == nil {
+		t.Fatalf("the key with other answers: %v %s, want 422", err, body(other))
+	}
+	mine, err := client.Check(s.carl.ListOrdersWithResponse(s.ctx, &api.ListOrdersParams{Mine: true, Limit: 100}))
+	if err != nil || len(mine.JSON200.Items) != 1 {
+		t.Fatalf("carl's orders after a retry and a refusal: %v", err)
+	}
 }
