@@ -343,6 +343,9 @@ type Agreement struct {
 	// ProviderGroup For an OLA between groups, the provider's group whose holding its clocks measure.
 	ProviderGroup ID `json:"provider_group,omitempty,omitzero"`
 
+	// Scope What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+	Scope AgreementScope `json:"scope,omitempty,omitzero"`
+
 	// Targets The targets per metric and priority.
 	Targets []Target `json:"targets"`
 
@@ -379,6 +382,9 @@ type AgreementInput struct {
 	// ProviderGroup For an OLA only, one of the provider's groups (see listGroups) - its clocks then run only while that group holds the ticket, as a UC's run only while its supplier does. An OLA between two groups of the desk names the desk as provider and consumer, and both groups.
 	ProviderGroup ID `json:"provider_group,omitempty,omitzero"`
 
+	// Scope What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+	Scope AgreementScope `json:"scope,omitempty,omitzero"`
+
 	// Targets The targets per metric and priority.
 	Targets []Target `json:"targets"`
 
@@ -393,6 +399,9 @@ type AgreementKind = sla.Kind
 type AgreementList struct {
 	Items []Agreement `json:"items"`
 }
+
+// AgreementScope What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+type AgreementScope = sla.Scope
 
 // AlwaysOpen Open around the clock.
 type AlwaysOpen string

@@ -4475,6 +4475,13 @@ components:
       x-go-type: sla.Kind
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/sla
+    AgreementScope:
+      type: string
+      enum: [incidents, requests]
+      description: What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+      x-go-type: sla.Scope
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/sla
     Metric:
       type: string
       minLength: 1
@@ -4593,6 +4600,8 @@ components:
           description: For an OLA only, the consumer's group the promise is made to, such as the desk's first line; required, and different from provider_group, when provider and consumer are the same desk. It changes no measurement.
           allOf:
             - $ref: '#/components/schemas/ID'
+        scope:
+          $ref: '#/components/schemas/AgreementScope'
         objective:
           type: number
           minimum: 0
@@ -4644,6 +4653,8 @@ components:
           description: For an OLA between groups, the consumer's group the promise is made to.
           allOf:
             - $ref: '#/components/schemas/ID'
+        scope:
+          $ref: '#/components/schemas/AgreementScope'
         objective:
           type: number
           description: The share of tickets that must meet each target in a period.
