@@ -39,6 +39,14 @@ func (s *Service) Tickets(ctx context.Context, actor itsm.Actor, p report.Period
 	}
 }
 
+// MayReport reports whether actor's organisation has the read and report
+// access to requests that Tickets needs: a server that reports on
+// incidents and requests together leaves the orders out of the report of
+// an organisation without it, rather than refuse it the incidents.
+func (s *Service) MayReport(actor itsm.Actor) bool {
+	return s.cfg.Permissions.Allows(actor.Organisation, itsm.DomainRequest, itsm.AccessRead|itsm.AccessReport)
+}
+
 // errStopped ends the read transaction when the consumer stops early.
 var errStopped = errors.New("request: ticket consumer stopped")
 

@@ -1231,6 +1231,15 @@ type Reprioritisation struct {
 	Urgency Urgency `json:"urgency"`
 }
 
+// RequestFigures The orders placed, fulfilled, closed, declined and cancelled in the period, and their lead and approval times in working time.
+type RequestFigures = report.RequestFigures
+
+// RequestGroup The figures of one type of order or one item.
+type RequestGroup = report.RequestGroup
+
+// Requests The figures of the orders placed from the catalogue in the period; absent when no order mattered to it. Each agreement for requests is in agreements, each supplier's tasks in its group of suppliers.
+type Requests = report.Requests
+
 // Resolution How the incident was resolved.
 type Resolution struct {
 	// Code The resolution code.
@@ -1379,6 +1388,9 @@ type Text = string
 
 // TicketState A ticket's lifecycle state, such as waiting_user; for incidents one of IncidentState.
 type TicketState = string
+
+// Times Working times of some orders; mean, median and p90 (nearest rank) are null when count is 0.
+type Times = report.Times
 
 // Token An issued bearer token, as listed - everything but the secret, which nobody can see after it was issued.
 type Token = auth.Token
