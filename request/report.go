@@ -207,29 +207,21 @@ func (t *Task) ticket() report.Ticket {
 }
 
 // itemName returns the English name of the item's version, or its Swedish
-// one when it has none; empty when the item is gone.
+// one when it has none; empty when the item or version is gone.
 func itemName(tx itsm.ReadTx, item itsm.ID, version int) (string, error) {
-	r, err := tx.Get(catalogue.Kind, item)
+	it, err := catalogue.Load(tx, item)
 	if itsm.IsCode(err, itsm.CodeNotFound) {
 		return "", nil
 	}
 	if err != nil {
 		return "", err
 	}
-	var it struct {
-		Versions []struct {
-			Name catalogue.Text `json:"name"`
-		} `json:"versions"`
-	}
-	if err := json.Unmarshal(r.Body, &it); err != nil {
-		return "", itsm.Wrap(itsm.CodeInternal, err, "decode item %s", item)
-	}
-	if version < 1 || version > len(it.Versions) {
+	v, ok := it.At(version)
+	if !ok {
 		return "", nil
 	}
-	n := it.Versions[version-1].Name
-	if n.EN != "" {
-		return n.EN, nil
+	if v.Name.EN != "" {
+		return v.Name.EN, nil
 	}
-	return n.SV, nil
+	return v.Name.SV, nil
 }
