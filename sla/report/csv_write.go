@@ -93,6 +93,9 @@ func encodeCSV(r *Report) ([][]string, error) {
 	if err := checkCSVValues(r); err != nil {
 		return nil, err
 	}
+	if err := checkRequestsCSV(r.Requests); err != nil {
+		return nil, err
+	}
 	var overs []Duration
 	for _, f := range allFigures(r) {
 		for _, b := range f.Backlog.Ageing {
@@ -100,7 +103,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 		}
 	}
 	slices.Sort(overs)
-	l := layout{ageing: slices.Compact(overs)}
+	l := layout{ageing: slices.Compact(overs), requests: r.Requests != nil}
 
 	from, _ := timeCell(r.Period.From)
 	to, _ := timeCell(r.Period.To)
@@ -221,6 +224,9 @@ func encodeCSV(r *Report) ([][]string, error) {
 			row[l.pos(colBreached)] = strconv.Itoa(m.Breached)
 			row[l.pos(colCompliance)] = optionalCell(m.Compliance, floatCell)
 		})
+	}
+	if r.Requests != nil {
+		records = append(records, requestRecords(l, r.Requests, newRow)...)
 	}
 	return records, nil
 }

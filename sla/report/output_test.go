@@ -487,7 +487,7 @@ func writeCSV(t *testing.T, r *report.Report) []byte {
 // for a report with everything and one with nothing; writing it again
 // gives the same bytes.
 func TestCSVRoundTrip(t *testing.T) {
-	for name, want := range map[string]*report.Report{"rich": richReport(), "minimal": minimalReport()} {
+	for name, want := range map[string]*report.Report{"rich": richReport(), "minimal": minimalReport(), "requests": requestsReport()} {
 		t.Run(name, func(t *testing.T) {
 			b := writeCSV(t, want)
 			got, err := report.ReadCSV(bytes.NewReader(b))

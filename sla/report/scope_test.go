@@ -1,8 +1,11 @@
 package report_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +94,79 @@ func TestComputeScope(t *testing.T) {
 
 func fmtCounts(m report.MetricFigures) string {
 	return fmt.Sprintf("met %d breached %d", m.Met, m.Breached)
+}
+
+// requestsReport is the rich report with request figures: an item whose
+// name a spreadsheet would take for a formula, a type without approvals
+// (no approval times), and the calendar named.
+func requestsReport() *report.Report {
+	r := richReport()
+	d := func(v time.Duration) *report.Duration { return new(report.Duration(v)) }
+	some := report.Times{Count: 3, Mean: d(8 * time.Hour), Median: d(10 * time.Hour), P90: d(13*time.Hour + 30*time.Minute)}
+	r.Requests = &report.Requests{Calendar: "office",
+		Total: report.RequestFigures{Placed: 5, Fulfilled: 3, Closed: 3, Declined: 1, Cancelled: 1, LeadTime: some, ApprovalTime: some},
+		Types: []report.RequestGroup{
+			{Key: "A", Figures: report.RequestFigures{Placed: 1, Fulfilled: 1, Closed: 1, LeadTime: some}},
+			{Key: "C", Figures: report.RequestFigures{Placed: 4, Fulfilled: 2, Closed: 2, Declined: 1, Cancelled: 1, LeadTime: some, ApprovalTime: some}},
+		},
+		Items: []report.RequestGroup{
+			{Key: "0198a000-0000-7000-8000-0000000000a1", Name: "=Phone", Figures: report.RequestFigures{Placed: 5}},
+		},
+	}
+	return r
+}
+
+// TestCSVRequests checks the request rows of the CSV form: the request
+// columns come after as_of only in a file of a report with Requests, one
+// row per figure group, and ReadCSV refuses request rows without the
+// columns, a type or item row without the requests row, and a calendar
+// outside the requests row.
+func TestCSVRequests(t *testing.T) {
+	b := writeCSV(t, requestsReport())
+	records := readRecords(t, b)
+	if h := strings.Join(records[0], ","); !strings.HasSuffix(h, ",zone,as_of,calendar,placed,fulfilled,declined,lead_count,lead_mean,lead_median,lead_p90,approval_count,approval_mean,approval_median,approval_p90") {
+		t.Errorf("header %s", h)
+	}
+	var sections []string
+	for _, rec := range records[1:] {
+		if s := rec[2]; strings.HasPrefix(s, "request") {
+			sections = append(sections, s+" "+rec[3])
+		}
+	}
+	if want := []string{"requests ", "request_type A", "request_type C", "request_item 0198a000-0000-7000-8000-0000000000a1"}; !slices.Equal(sections, want) {
+		t.Errorf("request rows %q, want %q", sections, want)
+	}
+	if h := strings.Join(readRecords(t, writeCSV(t, richReport()))[0], ","); strings.Contains(h, "placed") {
+		t.Errorf("a report without orders has the request columns: %s", h)
+	}
+	// Each broken file is the records with one change, written again.
+	calendar := slices.Index(records[0], "calendar")
+	typeRow := slices.IndexFunc(records, func(rec []string) bool { return rec[2] == "request_type" })
+	for name, change := range map[string]func([][]string) [][]string{
+		"no requests row": func(rs [][]string) [][]string { return slices.Delete(rs, typeRow-1, typeRow) },
+		"calendar on a type row": func(rs [][]string) [][]string {
+			rs[typeRow][calendar] = "office"
+			return rs
+		},
+		"request rows without their columns": func(rs [][]string) [][]string {
+			for i := range rs {
+				rs[i] = rs[i][:calendar]
+			}
+			return rs
+		},
+	} {
+		rs := make([][]string, len(records))
+		for i := range records {
+			rs[i] = slices.Clone(records[i])
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		if err := w.WriteAll(change(rs)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := report.ReadCSV(&buf)
+		if !itsm.IsCode(err, itsm.CodeInvalid) {
+			t.Errorf("%s: %v, want invalid", name, err)
+		}
+	}
 }
