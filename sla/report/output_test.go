@@ -780,7 +780,7 @@ func setLine(t *testing.T, header, line string, col int, v string) string {
 // FuzzReadCSV: ReadCSV never panics, refuses with an invalid error, and
 // what it accepts writes back to the same report.
 func FuzzReadCSV(f *testing.F) {
-	for _, r := range []*report.Report{richReport(), minimalReport()} {
+	for _, r := range []*report.Report{richReport(), minimalReport(), requestsReport()} {
 		var buf bytes.Buffer
 		if err := report.WriteCSV(&buf, r); err != nil {
 			f.Fatal(err)
