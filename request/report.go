@@ -3,7 +3,6 @@ package request
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"time"
 
@@ -32,11 +31,7 @@ import (
 // invalid period, a store failure or the end of ctx ends the iteration
 // with the error.
 func (s *Service) Tickets(ctx context.Context, actor itsm.Actor, p report.Period) report.Source {
-	return func(yield func(report.Ticket, error) bool) {
-		if err := s.tickets(ctx, actor, p, yield); err != nil && !errors.Is(err, errStopped) {
-			yield(report.Ticket{}, err)
-		}
-	}
+	return report.Read(func(yield func(report.Ticket) bool) error { return s.tickets(ctx, actor, p, yield) })
 }
 
 // MayReport reports whether actor's organisation has the read and report
@@ -47,10 +42,7 @@ func (s *Service) MayReport(actor itsm.Actor) bool {
 	return s.cfg.Permissions.Allows(actor.Organisation, itsm.DomainRequest, itsm.AccessRead|itsm.AccessReport)
 }
 
-// errStopped ends the read transaction when the consumer stops early.
-var errStopped = errors.New("request: ticket consumer stopped")
-
-func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period, yield func(report.Ticket, error) bool) error {
+func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period, yield func(report.Ticket) bool) error {
 	if p.From.IsZero() || p.To.IsZero() || !p.From.Before(p.To) {
 		return itsm.Errorf(itsm.CodeInvalid, "report period: from %s must be before to %s",
 			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
@@ -84,7 +76,7 @@ func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period
 			if err != nil {
 				return false, err
 			}
-			return yield(t, nil), nil
+			return yield(t), nil
 		})
 		if err != nil {
 			return err
@@ -97,7 +89,7 @@ func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period
 			if !taskVisible(t, org) || !matters(t.Timeline, p, TaskDone, TaskCancelled) {
 				return true, nil
 			}
-			return yield(t.ticket(), nil), nil
+			return yield(t.ticket()), nil
 		})
 	})
 }
@@ -123,7 +115,7 @@ func scan(ctx context.Context, tx itsm.ReadTx, q *itsm.Query, fn func(itsm.Recor
 				return err
 			}
 			if !more {
-				return errStopped
+				return report.ErrStopped
 			}
 		}
 		if page.Next == "" {

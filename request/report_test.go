@@ -238,6 +238,11 @@ func TestRequestReport(t *testing.T) {
 					t.Errorf("%s's tickets: %v, want %s", tc.who.Person, kinds, tc.want)
 				}
 			}
+			// A consumer that stops early ends the read cleanly.
+			for _, err := range w.svc.Tickets(w.ctx, w.deskAgent, december) {
+				w.ok(err)
+				break
+			}
 			for _, err := range w.svc.Tickets(w.ctx, w.mailAgent, december) {
 				w.code(err, itsm.CodeForbidden)
 			}

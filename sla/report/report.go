@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"iter"
 	"time"
 
@@ -96,6 +97,22 @@ type Approval struct {
 // report. It may yield tickets outside the report's periods; Compute skips
 // them.
 type Source = iter.Seq2[Ticket, error]
+
+// ErrStopped is what the reading function of Read returns when yield told
+// it to stop: the consumer had read enough, which is no error.
+var ErrStopped = errors.New("report: the consumer of the tickets stopped")
+
+// Read makes a Source of read, which hands each ticket to yield and
+// returns ErrStopped as soon as yield returns false (typically to end a
+// read transaction early). Any other error read returns ends the
+// iteration with it.
+func Read(read func(yield func(Ticket) bool) error) Source {
+	return func(yield func(Ticket, error) bool) {
+		if err := read(func(t Ticket) bool { return yield(t, nil) }); err != nil && !errors.Is(err, ErrStopped) {
+			yield(Ticket{}, err)
+		}
+	}
+}
 
 // Tickets is a Source over a slice.
 func Tickets(ts []Ticket) Source {
