@@ -24,9 +24,23 @@ func measured(inc *Incident) chain.Measured {
 // Clocks measures every clock of the incident as it stands at at: each
 // metric of the customer SLA, of the UC or OLA of each supplier that held
 // it, and of the OLA of each group that held it, that has a target at the
-// incident's priority (chain.Measured.Clocks).
+// incident's priority (chain.Measured.Clocks). Only the agreements scoped
+// to incidents measure an incident: one scoped to requests measures the
+// orders whose item names it, even where its parties match (decision 82).
+// Every clock of an incident, its due index and its queue order come from
+// here.
 func (s *Service) Clocks(inc *Incident, at time.Time) ([]Clock, error) {
-	return measured(inc).Clocks(s.Agreements(), at)
+	return measured(inc).Clocks(forIncidents(s.Agreements()), at)
+}
+
+// forIncidents returns the agreements of as that measure incidents, as
+// itself when all do, so that the common case allocates nothing.
+func forIncidents(as []*sla.Agreement) []*sla.Agreement {
+	forRequests := func(a *sla.Agreement) bool { return a.Scope == sla.ScopeRequests }
+	if !slices.ContainsFunc(as, forRequests) {
+		return as
+	}
+	return slices.DeleteFunc(slices.Clone(as), forRequests)
 }
 
 // Index names of incident records in the store. Queries use them through

@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"time"
 
@@ -33,11 +32,7 @@ import (
 // store failure or the end of ctx ends the iteration with the error (for ctx,
 // one that wraps ctx.Err()).
 func (s *Service) Tickets(ctx context.Context, actor itsm.Actor, p report.Period) report.Source {
-	return func(yield func(report.Ticket, error) bool) {
-		if err := s.tickets(ctx, actor, p, yield); err != nil && !errors.Is(err, errStopped) {
-			yield(report.Ticket{}, err)
-		}
-	}
+	return report.Read(func(yield func(report.Ticket) bool) error { return s.tickets(ctx, actor, p, yield) })
 }
 
 // Now is the time of the service's clock: the instant a report over its
@@ -45,10 +40,7 @@ func (s *Service) Tickets(ctx context.Context, actor itsm.Actor, p report.Period
 // measured where the incidents' own clocks stand.
 func (s *Service) Now() time.Time { return s.clock.Now() }
 
-// errStopped ends the read transaction when the consumer stops early.
-var errStopped = errors.New("incident: ticket consumer stopped")
-
-func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period, yield func(report.Ticket, error) bool) error {
+func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period, yield func(report.Ticket) bool) error {
 	if p.From.IsZero() || p.To.IsZero() || !p.From.Before(p.To) {
 		return itsm.Errorf(itsm.CodeInvalid, "report period: from %s must be before to %s",
 			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
@@ -92,8 +84,8 @@ func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period
 					if err := ctx.Err(); err != nil {
 						return err
 					}
-					if !yield(t, nil) {
-						return errStopped
+					if !yield(t) {
+						return report.ErrStopped
 					}
 				}
 				if page.Next == "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/spoc-itsm/spoc/request/authority"
 	"github.com/spoc-itsm/spoc/request/catalogue"
 	"github.com/spoc-itsm/spoc/sla"
+	"github.com/spoc-itsm/spoc/sla/report"
 )
 
 // shop is what the examples share: a desk (Desk), a supplier of phones
@@ -59,7 +60,7 @@ func newShop() *shop {
 		itsm.Organisation{ID: s.city, Name: "City", Role: itsm.OrgCustomer})
 	perms := itsm.NewPermissions()
 	for _, o := range []itsm.ID{s.desk, s.telco, s.mailco, s.city} {
-		perms.Grant(o, itsm.DomainRequest, itsm.AccessRead|itsm.AccessWrite)
+		perms.Grant(o, itsm.DomainRequest, itsm.AccessRead|itsm.AccessWrite|itsm.AccessReport)
 	}
 	store := memstore.New()
 	s.cat, _ = catalogue.New(catalogue.Config{Store: store, Directory: dir, Permissions: perms})
@@ -178,4 +179,27 @@ func ExampleService_Place_typeC() {
 	// TASK0000001 phone delegated
 	// TASK0000002 sync blocked
 	// fulfilled
+}
+
+// The orders of a month come into its service-level report as tickets:
+// Tickets is the report.Source of the orders and tasks the actor may see,
+// and the report's Requests section counts them per type and item.
+func ExampleService_Tickets() {
+	s := newShop()
+	item := s.offer(catalogue.Definition{Type: catalogue.TypeA, Fulfiller: "lists",
+		Name:        catalogue.Text{SV: "E-postlista", EN: "E-mail list"},
+		Description: catalogue.Text{SV: "Läggs till direkt.", EN: "Added at once."},
+		Form:        form(`{"type":"object","properties":{"list":{"type":"string"}},"required":["list"]}`)})
+	must(s.orders.Place(s.ctx, s.anna, request.Placement{Item: item, Answers: form(`{"list":"all-staff"}`)}))
+	must(s.orders.FulfilDue(s.ctx))
+
+	now := time.Now().In(s.lists.Zone())
+	month := report.Month(now.Year(), now.Month(), now.Location())
+	r := must(report.Compute(report.Spec{Period: month}, s.orders.Tickets(s.ctx, s.agent, month)))
+	for _, g := range r.Requests.Items {
+		f := g.Figures
+		fmt.Println(g.Name, "placed", f.Placed, "fulfilled", f.Fulfilled, "closed", f.Closed)
+	}
+	// Output:
+	// E-mail list placed 1 fulfilled 1 closed 1
 }

@@ -205,13 +205,30 @@ func (s *Service) TaskClocks(t *Task, at time.Time) ([]chain.Clock, error) {
 	return m.Clocks(s.named(t.Agreements), at)
 }
 
-// named returns the agreements among names, each pausing while an order
-// waits for approval: the desk cannot act until the customer's approvers
-// have, whatever the agreement's own pause states say.
+// named returns the agreements scoped to requests among names, each
+// pausing while an order waits for approval (ForRequests): an agreement for
+// incidents measures no order, even if an item names it (decision 82).
 func (s *Service) named(names []string) []*sla.Agreement {
 	var out []*sla.Agreement
 	for _, a := range *s.agreements.Load() {
-		if !slices.Contains(names, a.Name) {
+		if a.Scope == sla.ScopeRequests && slices.Contains(names, a.Name) {
+			out = append(out, a)
+		}
+	}
+	return ForRequests(out)
+}
+
+// ForRequests returns as with each agreement scoped to requests replaced by
+// a copy that also pauses while an order waits for approval: the desk
+// cannot act until the customer's approvers have, whatever the agreement's
+// own pause states say. The others are returned as they are. A report that
+// measures orders (Service.Tickets) measures them against these, as their
+// clocks do.
+func ForRequests(as []*sla.Agreement) []*sla.Agreement {
+	out := make([]*sla.Agreement, len(as))
+	for i, a := range as {
+		out[i] = a
+		if a.Scope != sla.ScopeRequests {
 			continue
 		}
 		c := *a
@@ -221,7 +238,7 @@ func (s *Service) named(names []string) []*sla.Agreement {
 				c.Targets[i].Pause = append(slices.Clone(c.Targets[i].Pause), StateAwaitingApproval)
 			}
 		}
-		out = append(out, &c)
+		out[i] = &c
 	}
 	return out
 }

@@ -22,6 +22,24 @@ const (
 	KindUC Kind = "UC"
 )
 
+// Scope says what an agreement measures: the desk's incidents, or the
+// orders placed from the catalogue and their tasks (decision 82). An item
+// names the agreements of its orders; an incident is measured against every
+// incident agreement whose parties match, so without a scope an agreement
+// written for orders would measure incidents too.
+type Scope string
+
+// The scopes of an agreement.
+const (
+	// ScopeIncidents: the agreement measures incidents. The zero Scope
+	// means the same, so that every agreement written before scopes
+	// existed keeps its meaning.
+	ScopeIncidents Scope = "incidents"
+	// ScopeRequests: the agreement measures orders and their tasks, and
+	// only those whose item names it; never an incident.
+	ScopeRequests Scope = "requests"
+)
+
 // Metric names what a target measures.
 type Metric string
 
@@ -107,7 +125,10 @@ type Agreement struct {
 	// is what makes an OLA between two groups of one organisation, whose
 	// provider and consumer are the same, say who promises whom.
 	ConsumerGroup itsm.ID
-	Targets       []Target
+	// Scope says whether the agreement measures incidents (the zero
+	// value) or orders and their tasks.
+	Scope   Scope
+	Targets []Target
 	// Warnings are fractions of a target, in increasing order, at which a
 	// clock raises its warning level, such as 0.5 and 0.75.
 	Warnings []float64
@@ -172,6 +193,8 @@ func (a *Agreement) Validate() error {
 		return invalid("name has space at its start or end")
 	case a.Kind != KindSLA && a.Kind != KindOLA && a.Kind != KindUC:
 		return invalid("kind %q is not SLA, OLA or UC", a.Kind)
+	case a.Scope != "" && a.Scope != ScopeIncidents && a.Scope != ScopeRequests:
+		return invalid("scope %q is not incidents or requests", a.Scope)
 	case a.Provider.IsZero():
 		return invalid("provider is empty")
 	case a.Consumer.IsZero():

@@ -54,3 +54,21 @@ func TestAgreementNameIsALabel(t *testing.T) {
 		}
 	}
 }
+
+// TestAgreementScope checks that an agreement's scope is incidents (also
+// when unset, as every agreement stored before scopes) or requests, and
+// that any other is refused naming it.
+func TestAgreementScope(t *testing.T) {
+	for _, s := range []sla.Scope{"", sla.ScopeIncidents, sla.ScopeRequests} {
+		a := agreement(t, sla.KindSLA, desk, defaultWithin)
+		a.Scope = s
+		if err := a.Validate(); err != nil {
+			t.Errorf("scope %q: %v", s, err)
+		}
+	}
+	a := agreement(t, sla.KindSLA, desk, defaultWithin)
+	a.Scope = "problems"
+	if err := a.Validate(); !itsm.IsCode(err, itsm.CodeInvalid) || !strings.Contains(err.Error(), `scope "problems"`) {
+		t.Errorf("scope problems: %v, want invalid naming it", err)
+	}
+}

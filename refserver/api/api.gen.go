@@ -343,6 +343,9 @@ type Agreement struct {
 	// ProviderGroup For an OLA between groups, the provider's group whose holding its clocks measure.
 	ProviderGroup ID `json:"provider_group,omitempty,omitzero"`
 
+	// Scope What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+	Scope AgreementScope `json:"scope,omitempty,omitzero"`
+
 	// Targets The targets per metric and priority.
 	Targets []Target `json:"targets"`
 
@@ -379,6 +382,9 @@ type AgreementInput struct {
 	// ProviderGroup For an OLA only, one of the provider's groups (see listGroups) - its clocks then run only while that group holds the ticket, as a UC's run only while its supplier does. An OLA between two groups of the desk names the desk as provider and consumer, and both groups.
 	ProviderGroup ID `json:"provider_group,omitempty,omitzero"`
 
+	// Scope What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+	Scope AgreementScope `json:"scope,omitempty,omitzero"`
+
 	// Targets The targets per metric and priority.
 	Targets []Target `json:"targets"`
 
@@ -393,6 +399,9 @@ type AgreementKind = sla.Kind
 type AgreementList struct {
 	Items []Agreement `json:"items"`
 }
+
+// AgreementScope What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+type AgreementScope = sla.Scope
 
 // AlwaysOpen Open around the clock.
 type AlwaysOpen string
@@ -1222,6 +1231,15 @@ type Reprioritisation struct {
 	Urgency Urgency `json:"urgency"`
 }
 
+// RequestFigures The orders placed, fulfilled, closed, declined and cancelled in the period, and their lead and approval times in working time.
+type RequestFigures = report.RequestFigures
+
+// RequestGroup The figures of one type of order or one item.
+type RequestGroup = report.RequestGroup
+
+// Requests The figures of the orders placed from the catalogue in the period; absent when no order mattered to it. Each agreement for requests is in agreements, each supplier's tasks in its group of suppliers.
+type Requests = report.Requests
+
 // Resolution How the incident was resolved.
 type Resolution struct {
 	// Code The resolution code.
@@ -1370,6 +1388,9 @@ type Text = string
 
 // TicketState A ticket's lifecycle state, such as waiting_user; for incidents one of IncidentState.
 type TicketState = string
+
+// Times Working times of some orders; mean, median and p90 (nearest rank) are null when count is 0.
+type Times = report.Times
 
 // Token An issued bearer token, as listed - everything but the secret, which nobody can see after it was issued.
 type Token = auth.Token

@@ -4487,6 +4487,13 @@ components:
       x-go-type: sla.Kind
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/sla
+    AgreementScope:
+      type: string
+      enum: [incidents, requests]
+      description: What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+      x-go-type: sla.Scope
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/sla
     Metric:
       type: string
       minLength: 1
@@ -4605,6 +4612,8 @@ components:
           description: For an OLA only, the consumer's group the promise is made to, such as the desk's first line; required, and different from provider_group, when provider and consumer are the same desk. It changes no measurement.
           allOf:
             - $ref: '#/components/schemas/ID'
+        scope:
+          $ref: '#/components/schemas/AgreementScope'
         objective:
           type: number
           minimum: 0
@@ -4656,6 +4665,8 @@ components:
           description: For an OLA between groups, the consumer's group the promise is made to.
           allOf:
             - $ref: '#/components/schemas/ID'
+        scope:
+          $ref: '#/components/schemas/AgreementScope'
         objective:
           type: number
           description: The share of tickets that must meet each target in a period.
@@ -5853,6 +5864,111 @@ components:
           description: The previous periods, oldest first, then this one.
           items:
             $ref: '#/components/schemas/TrendPoint'
+        requests:
+          $ref: '#/components/schemas/Requests'
+    Requests:
+      type: object
+      description: The figures of the orders placed from the catalogue in the period; absent when no order mattered to it. Each agreement for requests is in agreements, each supplier's tasks in its group of suppliers.
+      additionalProperties: false
+      required: [total, types, items]
+      x-go-type: report.Requests
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/sla/report
+      properties:
+        calendar:
+          type: string
+          description: The name of the calendar whose working time the lead and approval times are; absent when they are calendar time.
+        total:
+          $ref: '#/components/schemas/RequestFigures'
+        types:
+          type: array
+          description: By type of order (A, B, C), in that order.
+          items:
+            $ref: '#/components/schemas/RequestGroup'
+        items:
+          type: array
+          description: By item ordered, by name.
+          items:
+            $ref: '#/components/schemas/RequestGroup'
+    RequestGroup:
+      type: object
+      description: The figures of one type of order or one item.
+      additionalProperties: false
+      required: [key, figures]
+      x-go-type: report.RequestGroup
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/sla/report
+      properties:
+        key:
+          type: string
+          description: The type of order, or the item's ID.
+        name:
+          type: string
+          description: The item's name, when it has one.
+        figures:
+          $ref: '#/components/schemas/RequestFigures'
+    RequestFigures:
+      type: object
+      description: The orders placed, fulfilled, closed, declined and cancelled in the period, and their lead and approval times in working time.
+      additionalProperties: false
+      required: [placed, fulfilled, closed, declined, cancelled, lead_time, approval_time]
+      x-go-type: report.RequestFigures
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/sla/report
+      properties:
+        placed:
+          type: integer
+          description: Orders placed in the period.
+        fulfilled:
+          type: integer
+          description: Orders fulfilled in the period.
+        closed:
+          type: integer
+          description: Orders closed in the period.
+        declined:
+          type: integer
+          description: Orders declined in the period, by an approver or for want of an approval in time.
+        cancelled:
+          type: integer
+          description: Orders cancelled in the period.
+        lead_time:
+          description: From placing to fulfilment, of the orders fulfilled in the period.
+          allOf:
+            - $ref: '#/components/schemas/Times'
+        approval_time:
+          description: From placing to the approvers' decision (approved, declined or expired), of the approvals decided in the period.
+          allOf:
+            - $ref: '#/components/schemas/Times'
+    Times:
+      type: object
+      description: Working times of some orders; mean, median and p90 (nearest rank) are null when count is 0.
+      additionalProperties: false
+      required: [count, mean, median, p90]
+      x-go-type: report.Times
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/sla/report
+      properties:
+        count:
+          type: integer
+          description: How many orders the times describe.
+        mean:
+          description: The mean, and null when count is 0.
+          type: string
+          nullable: true
+          allOf:
+            - $ref: '#/components/schemas/Duration'
+        median:
+          description: The median, and null when count is 0.
+          type: string
+          nullable: true
+          allOf:
+            - $ref: '#/components/schemas/Duration'
+        p90:
+          description: The 90th percentile, and null when count is 0.
+          type: string
+          nullable: true
+          allOf:
+            - $ref: '#/components/schemas/Duration'
 
     # Follow-ups.
     FollowUpState:

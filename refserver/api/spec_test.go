@@ -408,6 +408,8 @@ func init() {
 		reflect.TypeFor[report.Figures](), reflect.TypeFor[report.Group](), reflect.TypeFor[report.AgreementFigures](),
 		reflect.TypeFor[report.MetricFigures](), reflect.TypeFor[report.MetricPoint](), reflect.TypeFor[report.TrendPoint](),
 		reflect.TypeFor[report.Backlog](), reflect.TypeFor[report.AgeBucket](), reflect.TypeFor[report.Credit](),
+		reflect.TypeFor[report.Requests](), reflect.TypeFor[report.RequestGroup](), reflect.TypeFor[report.RequestFigures](),
+		reflect.TypeFor[report.Times](), reflect.TypeFor[sla.Scope](),
 		reflect.TypeFor[followup.FollowUp](), reflect.TypeFor[followup.Version](), reflect.TypeFor[followup.Draft](),
 		reflect.TypeFor[followup.Review](), reflect.TypeFor[followup.State](), reflect.TypeFor[json.RawMessage](),
 		reflect.TypeFor[itsm.Domain](), reflect.TypeFor[auth.Token](),

@@ -111,7 +111,7 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	// The follow-ups compute a customer's month over its incidents and the
 	// agreements stored through the API, as the drafting desk sees them.
 	s.FollowUps, err = followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Provides: FollowUpProvides(store), Compute: FollowUpCompute(store, dir, s.Incidents)})
+		Provides: FollowUpProvides(store), Compute: FollowUpCompute(store, dir, s.Incidents, s.Requests)})
 	if err != nil {
 		return nil, fmt.Errorf("the follow-ups: %w", err)
 	}

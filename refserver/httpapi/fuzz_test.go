@@ -146,7 +146,7 @@ func newFuzzWorld() (*fuzzWorld, error) {
 		return nil, err
 	}
 	follow, err := followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Provides: httpapi.FollowUpProvides(store), Compute: httpapi.FollowUpCompute(store, dir, svc)})
+		Provides: httpapi.FollowUpProvides(store), Compute: httpapi.FollowUpCompute(store, dir, svc, nil)})
 	if err != nil {
 		return nil, err
 	}

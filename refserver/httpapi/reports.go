@@ -13,6 +13,7 @@ import (
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
+	"github.com/spoc-itsm/spoc/request"
 	"github.com/spoc-itsm/spoc/sla"
 	"github.com/spoc-itsm/spoc/sla/followup"
 	"github.com/spoc-itsm/spoc/sla/report"
@@ -161,9 +162,9 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 	if err != nil {
 		return nil, err
 	}
-	spec := report.Spec{Period: period, Previous: p.Previous, Agreements: ags, Names: names,
+	spec := report.Spec{Period: period, Previous: p.Previous, Agreements: request.ForRequests(ags), Names: names,
 		Groups: groupsOf, Now: a.clock.Now()}
-	rep, err := report.Compute(spec, a.svc.Tickets(ctx, who, spec.Span()))
+	rep, err := report.Compute(spec, tickets(ctx, who, spec.Span(), a.svc, a.req))
 	if err != nil {
 		return nil, err
 	}
@@ -184,13 +185,41 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 	return api.GetReport200JSONResponse(*rep), nil
 }
 
+// tickets are the incidents, then the orders and tasks, that who may report
+// on in p. Requests are left out when the server has none, or when who's
+// organisation may not report on them (request.Service.MayReport): its
+// report is then of incidents alone, as before requests existed.
+func tickets(ctx context.Context, who itsm.Actor, p report.Period, incidents *incident.Service, requests *request.Service) report.Source {
+	src := incidents.Tickets(ctx, who, p)
+	if requests == nil || !requests.MayReport(who) {
+		return src
+	}
+	orders := requests.Tickets(ctx, who, p)
+	return func(yield func(report.Ticket, error) bool) {
+		for t, err := range src {
+			if !yield(t, err) || err != nil {
+				return
+			}
+		}
+		for t, err := range orders {
+			if !yield(t, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
 // FollowUpCompute returns the followup.ComputeFunc of a server: the report
-// of a customer's month over the incidents of that customer that the
-// drafting desk agent's organisation may report on (incident.Service.Tickets
-// as the authenticated actor of the request), measured against the stored
+// of a customer's month over the incidents, orders and tasks of that
+// customer that the drafting desk agent's organisation may report on
+// (incident.Service.Tickets and request.Service.Tickets as the
+// authenticated actor of the request), measured against the stored
 // agreements that concern the customer and the desk: the desk's SLAs with
-// the customer, and the UCs and OLAs the desk consumes.
-func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incident.Service) followup.ComputeFunc {
+// the customer, and the UCs and OLAs the desk consumes. requests may be
+// nil, for a server without requests. A month without orders reports as it
+// did before requests existed, so the follow-ups approved then read the
+// same.
+func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incident.Service, requests *request.Service) followup.ComputeFunc {
 	return func(ctx context.Context, desk, customer itsm.ID, period report.Period) (*report.Report, error) {
 		who, ok := auth.ActorFrom(ctx)
 		if !ok || who.Organisation != desk {
@@ -206,8 +235,8 @@ func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incide
 		if err != nil {
 			return nil, err
 		}
-		spec := report.Spec{Period: period, Previous: FollowUpTrend, Agreements: ags, Names: names, Now: incidents.Now()}
-		src := incidents.Tickets(ctx, who, spec.Span())
+		spec := report.Spec{Period: period, Previous: FollowUpTrend, Agreements: request.ForRequests(ags), Names: names, Now: incidents.Now()}
+		src := tickets(ctx, who, spec.Span(), incidents, requests)
 		return report.Compute(spec, func(yield func(report.Ticket, error) bool) {
 			for t, err := range src {
 				if err == nil && t.Customer != customer {

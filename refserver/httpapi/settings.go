@@ -168,7 +168,7 @@ func states(l []api.TicketState) []itsm.State {
 // toAgreement builds and validates the agreement in describes over cals.
 func toAgreement(in api.AgreementInput, cals map[string]*sla.Calendar) (*sla.Agreement, error) {
 	ag := &sla.Agreement{Name: in.Name, Kind: in.Kind, Provider: in.Provider, Consumer: in.Consumer,
-		ProviderGroup: in.ProviderGroup, ConsumerGroup: in.ConsumerGroup, Objective: float(in.Objective)}
+		ProviderGroup: in.ProviderGroup, ConsumerGroup: in.ConsumerGroup, Scope: in.Scope, Objective: float(in.Objective)}
 	for _, w := range in.Warnings {
 		ag.Warnings = append(ag.Warnings, float(w))
 	}
@@ -636,10 +636,16 @@ func targetCalendars(ts []api.Target) []string {
 	return out
 }
 
-// agreementOf is the agreement as the API shows it.
+// agreementOf is the agreement as the API shows it. An agreement stored
+// without a scope, as every one before scopes existed, measures incidents,
+// and says so.
 func agreementOf(id itsm.ID, in api.AgreementInput) api.Agreement {
+	scope := in.Scope
+	if scope == "" {
+		scope = sla.ScopeIncidents
+	}
 	return api.Agreement{ID: id, Name: in.Name, Kind: in.Kind, Provider: in.Provider, Consumer: in.Consumer,
-		ProviderGroup: in.ProviderGroup, ConsumerGroup: in.ConsumerGroup, Objective: in.Objective, Warnings: in.Warnings, Targets: in.Targets, Credits: in.Credits}
+		ProviderGroup: in.ProviderGroup, ConsumerGroup: in.ConsumerGroup, Scope: scope, Objective: in.Objective, Warnings: in.Warnings, Targets: in.Targets, Credits: in.Credits}
 }
 
 // partiesOf is the agreement in as far as the rules of who sees and who

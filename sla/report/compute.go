@@ -229,6 +229,12 @@ func checkTicket(t *Ticket) error {
 	case t.PingPong > t.Reassignments:
 		// Every ping-pong is a re-assignment (SD-7).
 		return invalid("ping-pong %d exceeds reassignments %d", t.PingPong, t.Reassignments)
+	case t.Kind != "" && t.Kind != KindIncident && !t.Kind.Request():
+		return invalid("kind %q is not incident, order or task", t.Kind)
+	case (t.Order != nil) != (t.Kind == KindOrder):
+		return invalid("an order, and only an order, says what was ordered")
+	case t.Order != nil && t.Order.Type == "":
+		return invalid("the order's type is empty")
 	}
 	if err := t.Timeline.Validate(); err != nil {
 		return itsm.Errorf(itsm.CodeInvalid, "report: ticket %s: %w", ticketName(t), err)
@@ -346,7 +352,9 @@ type engine struct {
 	teamIndex map[itsm.ID]int
 	byTeam    []*groupTally
 	teamTimes [][][]time.Duration
-	scratch   struct { // per ticket
+	// requests are the request figures of the reported period.
+	requests *requests
+	scratch  struct { // per ticket
 		held, applies, member []bool
 		groups                []*groupTally
 		teams                 []int
@@ -505,10 +513,18 @@ func (e *engine) addTo(t *Ticket, k int) error {
 	end := lastBefore(tl, p.To) // >= 0, since t matters to p
 	reported := k == len(e.periods)-1
 
-	// The groups the ticket falls in.
+	// The groups the ticket falls in. An order or a task counts in the
+	// metrics of its agreements only, and in no priority or category:
+	// Figures' counters are incidents', and orders have theirs in
+	// Requests.
+	request := t.Kind.Request()
+	if reported && t.Kind == KindOrder {
+		e.addOrder(t, p)
+	}
 	groups := append(e.scratch.groups[:0], e.totals[k])
-	var prio, cat int32
-	if reported {
+	// An order's or a task's clocks are in no priority or category.
+	prio, cat := int32(-1), int32(-1)
+	if reported && !request {
 		prio, cat = e.priorityGroup(tl[end].Priority), e.categoryGroup(t.Category)
 		groups = append(groups, e.priorities[prio], e.categories[cat])
 	}
@@ -521,6 +537,14 @@ func (e *engine) addTo(t *Ticket, k int) error {
 		}
 	}
 	for i, a := range e.spec.Agreements {
+		// An agreement measures the kind of ticket of its scope, and an
+		// order or a task only when its item names the agreement; the
+		// SLA measures an order end to end, not each of its tasks again.
+		if (a.Scope == sla.ScopeRequests) != request ||
+			(request && (!slices.Contains(t.Agreements, a.Name) || (t.Kind == KindTask && a.Kind == sla.KindSLA))) {
+			applies[i] = false
+			continue
+		}
 		if s := e.supplierOf[i]; s < 0 {
 			applies[i] = a.Provider == t.Desk && (t.Customer.IsZero() || a.Consumer == t.Customer)
 		} else {
@@ -580,6 +604,9 @@ func (e *engine) addTo(t *Ticket, k int) error {
 		}
 	}
 	for _, g := range groups {
+		if request {
+			break
+		}
 		g.registered += b2i(registered)
 		g.closed += b2i(closed)
 		g.cancelled += b2i(cancelled)
@@ -884,6 +911,7 @@ func (e *engine) report() *Report {
 		}
 		r.Trend = append(r.Trend, tp)
 	}
+	r.Requests = e.requests.report()
 	return r
 }
 
@@ -898,20 +926,25 @@ func sortedIndexes[K any](keys []K, compare func(a, b K) int) []int {
 }
 
 // splitDurations returns the elapsed times of sc by group (n groups, as key
-// gives them), each sorted. A counting split keeps the cost linear however
-// many categories there are.
+// gives them; a negative key is in none), each sorted. A counting split
+// keeps the cost linear however many categories there are.
 func splitDurations(sc []stoppedClock, n int, key func(stoppedClock) int32) [][]time.Duration {
 	counts := make([]int, n+1)
 	for _, s := range sc {
-		counts[key(s)+1]++
+		if k := key(s); k >= 0 {
+			counts[k+1]++
+		}
 	}
 	for i := 1; i <= n; i++ {
 		counts[i] += counts[i-1]
 	}
-	flat := make([]time.Duration, len(sc))
+	flat := make([]time.Duration, counts[n])
 	next := slices.Clone(counts[:n])
 	for _, s := range sc {
 		k := key(s)
+		if k < 0 {
+			continue
+		}
 		flat[next[k]] = s.elapsed
 		next[k]++
 	}

@@ -89,8 +89,11 @@ var columnNames = [numColumns]string{
 const ageingPrefix = "backlog_over_"
 
 // layout places the columns of one file, whose age buckets depend on the
-// report.
-type layout struct{ ageing []Duration }
+// report, as whether it has the request columns (csv_requests.go).
+type layout struct {
+	ageing   []Duration
+	requests bool
+}
 
 // pos is the index of a fixed column in a record.
 func (l layout) pos(c column) int {
@@ -103,7 +106,12 @@ func (l layout) pos(c column) int {
 // ageingPos is the index of the i-th age bucket's column.
 func (l layout) ageingPos(i int) int { return int(colBacklogOpen) + 1 + i }
 
-func (l layout) width() int { return int(numColumns) + len(l.ageing) }
+func (l layout) width() int {
+	if l.requests {
+		return int(numColumns) + len(l.ageing) + int(numReqColumns)
+	}
+	return int(numColumns) + len(l.ageing)
+}
 
 func (l layout) header() []string {
 	out := make([]string, 0, l.width())
@@ -111,7 +119,11 @@ func (l layout) header() []string {
 	for _, over := range l.ageing {
 		out = append(out, ageingPrefix+over.String())
 	}
-	return append(out, columnNames[colBacklogOpen+1:]...)
+	out = append(out, columnNames[colBacklogOpen+1:]...)
+	if l.requests {
+		out = append(out, reqColumnNames[:]...)
+	}
+	return out
 }
 
 // columnName names the column at index i of a record.
@@ -119,6 +131,8 @@ func (l layout) columnName(i int) string {
 	switch a := i - int(colBacklogOpen) - 1; {
 	case a >= 0 && a < len(l.ageing):
 		return ageingPrefix + l.ageing[a].String()
+	case i >= int(numColumns)+len(l.ageing):
+		return reqColumnNames[i-int(numColumns)-len(l.ageing)]
 	case a >= len(l.ageing):
 		return columnNames[i-len(l.ageing)]
 	}

@@ -75,9 +75,14 @@ var roles = func() map[string][numColumns]role {
 		r[colPeriodFrom], r[colPeriodTo], r[colSection] = roleGroup, roleGroup, roleGroup
 		r[colZone], r[colAsOf] = roleGroup, roleGroup
 	}
+	var requests [numColumns]role
+	for _, c := range []column{colPeriodFrom, colPeriodTo, colSection, colName, colClosed, colCancelled, colZone, colAsOf} {
+		requests[c] = roleGroup
+	}
 	return map[string][numColumns]role{
 		sectionTotal: total, sectionAgreement: agreement, sectionTrend: trend,
 		sectionPriority: figures, sectionSupplier: figures, sectionCategory: figures, sectionGroup: group,
+		sectionRequests: requests, sectionRequestType: requests, sectionRequestItem: requests,
 	}
 }()
 
@@ -97,6 +102,8 @@ type decoder struct {
 	firstFrom, firstTo, firstZone, firstAsOf string
 	firstLine                                int
 	haveTotal                                bool
+	// haveRequests is set by the requests row, which request rows need.
+	haveRequests bool
 	// seen maps each group's identity to its first line, so that a group
 	// whose rows are not together is refused rather than split.
 	seen map[string]int
@@ -170,6 +177,9 @@ func decodeCSV(r io.Reader) (*Report, error) {
 	if !d.haveTotal {
 		return nil, errors.New("no total row")
 	}
+	if d.rep.Requests != nil && !d.haveRequests {
+		return nil, errors.New("request rows without a requests row")
+	}
 	if err := d.rep.inZone(); err != nil {
 		return nil, err
 	}
@@ -185,8 +195,9 @@ func readHeader(cr *csv.Reader, header []string) (layout, error) {
 	if len(header) < int(numColumns) {
 		return layout{}, fail(len(header)-1, "%d columns, want at least %d", len(header), numColumns)
 	}
-	var l layout
-	for i := range len(header) - int(numColumns) {
+	nReq := readRequestColumns(header)
+	l := layout{requests: nReq > 0}
+	for i := range len(header) - int(numColumns) - nReq {
 		at := int(colBacklogOpen) + 1 + i
 		name, ok := strings.CutPrefix(header[at], ageingPrefix)
 		if !ok {
@@ -316,7 +327,7 @@ func (d *decoder) row() error {
 	section := d.cell(colSection)
 	roles, ok := roles[section]
 	if !ok {
-		return d.fail(colSection, "%q is not one of total, agreement, priority, supplier, category, group and trend", section)
+		return d.fail(colSection, "%q is not one of total, agreement, priority, supplier, category, group, trend, requests, request_type and request_item", section)
 	}
 	if d.firstLine == 0 {
 		p, err := d.period(colPeriodFrom, d.cell(colPeriodFrom), d.cell(colPeriodTo))
@@ -358,6 +369,10 @@ func (d *decoder) row() error {
 		if at := d.l.ageingPos(i); d.record[at] != "" && !hasFigures[section] {
 			return d.failAt(at, "must be empty in a %s row", section)
 		}
+	}
+
+	if err := d.checkRequestCells(section); err != nil {
+		return err
 	}
 
 	identity, err := d.identity(section)
@@ -472,6 +487,8 @@ func (d *decoder) openGroup(section string) error {
 		return d.agreementGroup()
 	case sectionTrend:
 		return d.trendGroup()
+	case sectionRequests, sectionRequestType, sectionRequestItem:
+		return d.requestGroup(section)
 	}
 	g := Group{Key: cellText(d.cell(colKey)), Name: cellText(d.cell(colName))}
 	if section == sectionGroup && d.cell(colOrganisation) != "" {

@@ -41,6 +41,13 @@ import (
 // are the report's Zone and, for a Partial report, its AsOf, repeated on
 // every row as the period is, and empty when it has none.
 //
+// A report with Requests has three more sections after the trend, one row
+// each: requests (key empty), request_type (key: the type) and
+// request_item (key: the item's ID, name: its name). They fill closed and
+// cancelled, and the request columns that follow as_of in such a file
+// only: calendar (on the requests row), placed, fulfilled, declined, and
+// the count, mean, median and p90 of lead_ and approval_ times.
+//
 // Numbers are written in full (floats as strconv's 'g' with the shortest
 // precision that reads back exactly), times as RFC 3339 and durations as
 // Duration.String, so that ReadCSV returns a report equal to r. Text that a
@@ -93,6 +100,9 @@ func encodeCSV(r *Report) ([][]string, error) {
 	if err := checkCSVValues(r); err != nil {
 		return nil, err
 	}
+	if err := checkRequestsCSV(r.Requests); err != nil {
+		return nil, err
+	}
 	var overs []Duration
 	for _, f := range allFigures(r) {
 		for _, b := range f.Backlog.Ageing {
@@ -100,7 +110,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 		}
 	}
 	slices.Sort(overs)
-	l := layout{ageing: slices.Compact(overs)}
+	l := layout{ageing: slices.Compact(overs), requests: r.Requests != nil}
 
 	from, _ := timeCell(r.Period.From)
 	to, _ := timeCell(r.Period.To)
@@ -221,6 +231,9 @@ func encodeCSV(r *Report) ([][]string, error) {
 			row[l.pos(colBreached)] = strconv.Itoa(m.Breached)
 			row[l.pos(colCompliance)] = optionalCell(m.Compliance, floatCell)
 		})
+	}
+	if r.Requests != nil {
+		records = append(records, requestRecords(l, r.Requests, newRow)...)
 	}
 	return records, nil
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
@@ -114,6 +115,21 @@ type htmlReport struct {
 	Totals     []htmlFigure
 	Agreements []htmlAgreementRow
 	Breakdowns []htmlBreakdown
+	// Requests is the table of the orders, nil when the report has none.
+	Requests *htmlRequests
+}
+
+// htmlRequests is the table of a report's Requests: the total, each type
+// and each item.
+type htmlRequests struct {
+	Calendar string
+	Rows     []htmlRequestRow
+}
+
+type htmlRequestRow struct {
+	Label                                          string
+	Placed, Fulfilled, Closed, Declined, Cancelled int
+	Lead, LeadP90, Approval                        string
 }
 
 // htmlFigure is one of a report's headline numbers.
@@ -338,6 +354,29 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 			})
 		}
 		out.Breakdowns = append(out.Breakdowns, b)
+	}
+	out.Requests = requestTable(r.Requests)
+	return out
+}
+
+// requestTable lays out the orders' figures: a row for all of them, one
+// per type and one per item. A time no order gave is "–", as a metric's.
+func requestTable(rq *Requests) *htmlRequests {
+	if rq == nil {
+		return nil
+	}
+	row := func(label string, f *RequestFigures) htmlRequestRow {
+		return htmlRequestRow{Label: label, Placed: f.Placed, Fulfilled: f.Fulfilled, Closed: f.Closed,
+			Declined: f.Declined, Cancelled: f.Cancelled,
+			Lead: figureText(f.LeadTime.Median, durationText, "–"), LeadP90: figureText(f.LeadTime.P90, durationText, "–"),
+			Approval: figureText(f.ApprovalTime.Median, durationText, "–")}
+	}
+	out := &htmlRequests{Calendar: rq.Calendar, Rows: []htmlRequestRow{row("All orders", &rq.Total)}}
+	for _, g := range rq.Types {
+		out.Rows = append(out.Rows, row("Type "+g.Key, &g.Figures))
+	}
+	for _, g := range rq.Items {
+		out.Rows = append(out.Rows, row(cmp.Or(g.Name, g.Key), &g.Figures))
 	}
 	return out
 }

@@ -487,7 +487,7 @@ func writeCSV(t *testing.T, r *report.Report) []byte {
 // for a report with everything and one with nothing; writing it again
 // gives the same bytes.
 func TestCSVRoundTrip(t *testing.T) {
-	for name, want := range map[string]*report.Report{"rich": richReport(), "minimal": minimalReport()} {
+	for name, want := range map[string]*report.Report{"rich": richReport(), "minimal": minimalReport(), "requests": requestsReport()} {
 		t.Run(name, func(t *testing.T) {
 			b := writeCSV(t, want)
 			got, err := report.ReadCSV(bytes.NewReader(b))
@@ -780,7 +780,7 @@ func setLine(t *testing.T, header, line string, col int, v string) string {
 // FuzzReadCSV: ReadCSV never panics, refuses with an invalid error, and
 // what it accepts writes back to the same report.
 func FuzzReadCSV(f *testing.F) {
-	for _, r := range []*report.Report{richReport(), minimalReport()} {
+	for _, r := range []*report.Report{richReport(), minimalReport(), requestsReport()} {
 		var buf bytes.Buffer
 		if err := report.WriteCSV(&buf, r); err != nil {
 			f.Fatal(err)

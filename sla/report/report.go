@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"iter"
 	"time"
 
@@ -34,12 +35,84 @@ type Ticket struct {
 	Moves int `json:"moves,omitempty"`
 	// Reopened counts how often it was reopened after a resolution.
 	Reopened int `json:"reopened,omitempty"`
+	// Kind is what the ticket is: an incident (KindIncident, or empty as
+	// before kinds existed), an order placed from the catalogue
+	// (KindOrder) or one of its tasks (KindTask). An incident is measured
+	// by the agreements scoped to incidents, an order or a task by those
+	// scoped to requests that Agreements names (decision 82).
+	Kind TicketKind `json:"kind,omitempty"`
+	// Agreements are, for an order or a task, the names of the agreements
+	// its item names; only those measure it.
+	Agreements []string `json:"agreements,omitempty"`
+	// Order is what the request figures (Report.Requests) need of an
+	// order, and nil for an incident or a task.
+	Order *Order `json:"order,omitempty"`
+}
+
+// TicketKind says what a Ticket is.
+type TicketKind string
+
+// The kinds of ticket.
+const (
+	KindIncident TicketKind = "incident"
+	KindOrder    TicketKind = "order"
+	KindTask     TicketKind = "task"
+)
+
+// Request reports whether a ticket of kind k is an order or a task, which
+// the agreements scoped to requests measure, rather than an incident.
+func (k TicketKind) Request() bool { return k == KindOrder || k == KindTask }
+
+// Order is what the report needs of an order beyond its timeline: what was
+// ordered and when its approval and fulfilment happened. Its times are
+// zero until the event. The ticket's Registered is when it was placed.
+type Order struct {
+	// Item is the catalogue item ordered, ItemName its name as the report
+	// shows it, and Type the item's type ("A", "B" or "C").
+	Item     itsm.ID `json:"item"`
+	ItemName string  `json:"item_name,omitempty"`
+	Type     string  `json:"type"`
+	// Fulfilled is when the order was fulfilled: every task done, or for
+	// type A its fulfilment in code succeeded.
+	Fulfilled time.Time `json:"fulfilled,omitzero"`
+	// Closed, Declined and Cancelled are when it was closed, declined
+	// (by an approver or for want of an approval in time) and cancelled.
+	Closed    time.Time `json:"closed,omitzero"`
+	Declined  time.Time `json:"declined,omitzero"`
+	Cancelled time.Time `json:"cancelled,omitzero"`
+	// Approval, for an order whose item asks for one, is when the
+	// approvers decided it (approved, declined or expired); zero while
+	// they have not.
+	Approval *Approval `json:"approval,omitempty"`
+}
+
+// Approval is when an order's approval was decided and how.
+type Approval struct {
+	Decided time.Time `json:"decided,omitzero"`
+	// Outcome is "approved", "declined" or "expired" once decided.
+	Outcome string `json:"outcome,omitempty"`
 }
 
 // Source yields the tickets a report reads, or an error that ends the
 // report. It may yield tickets outside the report's periods; Compute skips
 // them.
 type Source = iter.Seq2[Ticket, error]
+
+// ErrStopped is what the reading function of Read returns when yield told
+// it to stop: the consumer had read enough, which is no error.
+var ErrStopped = errors.New("report: the consumer of the tickets stopped")
+
+// Read makes a Source of read, which hands each ticket to yield and
+// returns ErrStopped as soon as yield returns false (typically to end a
+// read transaction early). Any other error read returns ends the
+// iteration with it.
+func Read(read func(yield func(Ticket) bool) error) Source {
+	return func(yield func(Ticket, error) bool) {
+		if err := read(func(t Ticket) bool { return yield(t, nil) }); err != nil && !errors.Is(err, ErrStopped) {
+			yield(Ticket{}, err)
+		}
+	}
+}
 
 // Tickets is a Source over a slice.
 func Tickets(ts []Ticket) Source {
@@ -115,6 +188,11 @@ type Spec struct {
 	// holder's groups, so a breakdown of all of them would show a supplier
 	// the groups of the desk and of other suppliers. Nil means none.
 	Groups []itsm.ID
+	// Calendar is the working time of the request figures' lead and
+	// approval times, such as the desk's office hours; nil means the
+	// calendar of the first target of the first agreement for requests,
+	// and calendar time when there is none.
+	Calendar *sla.Calendar
 	// Now is when the report is made; zero means time.Now(). A period that
 	// has not ended by then is measured at Now instead of its end, and the
 	// report is Partial. A period that has not begun by then is refused.
@@ -162,6 +240,65 @@ type Report struct {
 	Groups []Group `json:"groups,omitempty"`
 	// Trend holds the previous periods, oldest first, then this one.
 	Trend []TrendPoint `json:"trend"`
+	// Requests are the figures of the orders placed from the catalogue
+	// in the period. Like Groups it is nil, and left out of the JSON,
+	// when no order mattered to the period: a report of incidents alone
+	// reads as every report before requests existed, follow-ups frozen
+	// then included.
+	Requests *Requests `json:"requests,omitempty"`
+}
+
+// Requests are the figures of the orders of a period (issue 15): how many
+// were placed, fulfilled, closed, declined and cancelled, how long they
+// took from placing to fulfilment (lead time) and to the approvers'
+// decision (approval time), in all, by type and by item. How each
+// agreement for requests was met is in Report.Agreements, and each
+// supplier's tasks are in its group of Report.Suppliers.
+type Requests struct {
+	// Calendar is the name of the calendar whose working time the lead
+	// and approval times are (Spec.Calendar, else that of the first
+	// agreement for requests); empty when they are calendar time, for
+	// want of either.
+	Calendar string         `json:"calendar,omitempty"`
+	Total    RequestFigures `json:"total"`
+	// Types has the types of order ("A", "B", "C") that occurred, in
+	// that order; Items the items ordered, by name and ID.
+	Types []RequestGroup `json:"types"`
+	Items []RequestGroup `json:"items"`
+}
+
+// RequestGroup is the figures of one type of order or one item.
+type RequestGroup struct {
+	// Key is the type, or the item's ID; Name the item's name.
+	Key     string         `json:"key"`
+	Name    string         `json:"name,omitempty"`
+	Figures RequestFigures `json:"figures"`
+}
+
+// RequestFigures count the orders that were placed, fulfilled, closed,
+// declined and cancelled in the period, each once, and describe the lead
+// times of those fulfilled in it and the approval times of those whose
+// approvers decided in it.
+type RequestFigures struct {
+	Placed    int `json:"placed"`
+	Fulfilled int `json:"fulfilled"`
+	Closed    int `json:"closed"`
+	Declined  int `json:"declined"`
+	Cancelled int `json:"cancelled"`
+	// LeadTime is the working time from placing to fulfilment.
+	LeadTime Times `json:"lead_time"`
+	// ApprovalTime is the working time from placing to the approvers'
+	// decision: approved, declined or expired.
+	ApprovalTime Times `json:"approval_time"`
+}
+
+// Times describe Count durations; Mean, Median and P90 (nearest rank, as
+// the metrics') are nil when Count is zero: no order gives no figure.
+type Times struct {
+	Count  int       `json:"count"`
+	Mean   *Duration `json:"mean" jsonschema:"nullable"`
+	Median *Duration `json:"median" jsonschema:"nullable"`
+	P90    *Duration `json:"p90" jsonschema:"nullable"`
 }
 
 // Figures are the numbers of one group of tickets in a period.

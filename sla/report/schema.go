@@ -67,6 +67,10 @@ var (
 		reflect.TypeFor[Group]():            "The figures of one key of a breakdown.",
 		reflect.TypeFor[TrendPoint]():       "The summary of one period of the trend.",
 		reflect.TypeFor[MetricPoint]():      "One agreement metric's compliance in a trend period.",
+		reflect.TypeFor[Requests]():         "The figures of the orders placed from the catalogue in the period; each agreement for requests is in agreements, each supplier's tasks in its group of suppliers.",
+		reflect.TypeFor[RequestGroup]():     "The figures of one type of order or one item.",
+		reflect.TypeFor[RequestFigures]():   "The orders placed, fulfilled, closed, declined and cancelled in the period, and their lead and approval times in working time.",
+		reflect.TypeFor[Times]():            "Working times of some orders; mean, median and p90 (nearest rank) are null when count is 0.",
 	}
 	fieldDocs = map[reflect.Type]map[string]string{
 		reflect.TypeFor[Report](): {
@@ -78,6 +82,7 @@ var (
 			"Categories": "Total broken down by category.",
 			"Groups":     "Total broken down by the groups of the organisations the report was asked to break down (its reader's own, and a desk's suppliers'): the tickets each held, with only its organisation's agreements' metrics. Absent when no such group held a ticket.",
 			"Trend":      "The previous periods, oldest first, then this one.",
+			"Requests":   "The figures of the orders placed from the catalogue; absent when no order mattered to the period.",
 			"Zone":       "The IANA name of the time zone of the period's calendar, such as Europe/Stockholm; the times are in it. Absent for a fixed offset.",
 			"Partial":    "Present and true when the period had not ended when the report was made: the figures are those at as_of, and will change.",
 			"AsOf":       "When a partial report was measured; absent otherwise.",
@@ -133,6 +138,19 @@ var (
 			"Key":          "A priority (P2), a supplier's ID, a category (empty for none), or a group's ID.",
 			"Name":         "The display name of the key, when it has one.",
 			"Organisation": "The organisation of a group of groups; absent in the other breakdowns.",
+		},
+		reflect.TypeFor[Requests](): {
+			"Calendar": "The name of the calendar whose working time the lead and approval times are; absent when they are calendar time.",
+			"Types":    "By type of order (A, B, C), in that order.",
+			"Items":    "By item ordered, by name.",
+		},
+		reflect.TypeFor[RequestGroup](): {
+			"Key":  "The type of order, or the item's ID.",
+			"Name": "The item's name, when it has one.",
+		},
+		reflect.TypeFor[RequestFigures](): {
+			"LeadTime":     "From placing to fulfilment, of the orders fulfilled in the period.",
+			"ApprovalTime": "From placing to the approvers' decision (approved, declined or expired), of the approvals decided in the period.",
 		},
 		reflect.TypeFor[MetricPoint](): {
 			"Compliance": "met / (met + breached), and null when none was decided.",
