@@ -193,10 +193,22 @@ const foldAt = 76
 // short: encoded-words and addresses are separated by spaces, so a long
 // subject or a long list of recipients folds between them, or before the
 // first of them when it does not fit beside the name.
+//
+// A fold is made only at a single space: readers (Go's net/textproto among
+// them) turn a fold and the white space around it into one space, so a run
+// of spaces stays on one line, glued to the words on either side.
 func header(b *bytes.Buffer, name, value string) {
 	line := len(name) + 1
 	b.WriteString(name + ":")
-	for _, word := range strings.Split(value, " ") {
+	var words []string
+	for _, w := range strings.Split(value, " ") {
+		if n := len(words); n > 0 && (w == "" || words[n-1] == "" || strings.HasSuffix(words[n-1], " ")) {
+			words[n-1] += " " + w
+			continue
+		}
+		words = append(words, w)
+	}
+	for _, word := range words {
 		if line+1+len(word) > foldAt && line > 0 {
 			b.WriteString("\r\n")
 			line = 0

@@ -192,7 +192,7 @@ func FuzzFormat(f *testing.F) {
 		// An ASCII subject that looks like an encoded-word is sent as it
 		// is, and so decodes; only its bytes need to survive.
 		subject = strings.Trim(subject, " ")
-		if err != nil || got != subject && msg.Header.Get("Subject") != subject {
+		if msg.Header.Get("Subject") != subject && (err != nil || got != subject) {
 			t.Fatalf("subject %q (%v), want %q", got, err, subject)
 		}
 		body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
