@@ -242,13 +242,13 @@ func organisations(ctx context.Context, admin *client.ClientWithResponses) (map[
 // levels (decision 27). Every party reports on incidents too: a report
 // covers the agreements the caller provides or consumes and needs read and
 // report access to incidents, so without it the customer and the suppliers
-// could list their agreements but not measure them. Every party reads and
-// writes requests: the desk runs the catalogue and the orders, the customer
-// orders and approves, and the suppliers fulfil the tasks.
+// could list their agreements but not measure them. Every party reads,
+// writes and reports on requests: the desk runs the catalogue and the
+// orders, the customer orders and approves, and the suppliers fulfil the
+// tasks; the monthly report shows each what it may see of them.
 func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
 	all := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
 	rr := []api.Access{api.AccessRead, api.AccessReport}
-	rw := []api.Access{api.AccessRead, api.AccessWrite}
 	orgs := []struct {
 		name   string
 		role   itsm.OrgRole
@@ -256,13 +256,13 @@ func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 		rights map[itsm.Domain][]api.Access
 	}{
 		{DeskName, itsm.OrgDesk, &cast.Desk, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: all, itsm.DomainRequest: rw}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: all, itsm.DomainRequest: all}},
 		{CustomerName, itsm.OrgCustomer, &cast.Customer, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: rr, itsm.DomainServiceLevel: all, itsm.DomainRequest: rw}},
+			itsm.DomainIncident: rr, itsm.DomainServiceLevel: all, itsm.DomainRequest: all}},
 		{NetworkName, itsm.OrgSupplier, &cast.Network, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: rw}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all}},
 		{WorkplaceName, itsm.OrgSupplier, &cast.Workplace, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: rw}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all}},
 	}
 	for _, o := range orgs {
 		r, err := admin.CreateOrganisationWithResponse(ctx, api.OrganisationInput{Name: o.name, Role: o.role})
