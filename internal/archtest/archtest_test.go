@@ -49,10 +49,11 @@ var allowed = map[string][]string{
 	// and request, and problem next, build on: so it must not know them.
 	"chain": {"itsm", "itsm/schema", "sla"},
 	// Requests: the catalogue and the authority lists are registers of
-	// their own; orders and tasks build on both and on the chain.
+	// their own; orders and tasks build on both and on the chain, and turn
+	// into report tickets as incidents do.
 	"request/catalogue": {"itsm", "itsm/schema", "chain"},
 	"request/authority": {"itsm", "itsm/schema", "sla"},
-	"request":           {"itsm", "itsm/schema", "sla", "chain", "request/catalogue", "request/authority"},
+	"request":           {"itsm", "itsm/schema", "sla", "sla/report", "chain", "request/catalogue", "request/authority"},
 	// Mail knows no domain; the password reset is a host's fulfiller built
 	// on request's interfaces, which request never learns of.
 	"mail":                  {"itsm"},
