@@ -191,6 +191,9 @@ func (s *Service) changeOrder(ctx context.Context, actor itsm.Actor, id itsm.ID,
 		if !orderVisible(o, org) {
 			return orderNotFound(id)
 		}
+		if err := s.stale("order", o.Number, o.Version); err != nil {
+			return err
+		}
 		if err := decide(c, o, org); err != nil {
 			return err
 		}

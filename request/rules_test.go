@@ -1,6 +1,7 @@
 package request_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -371,4 +372,31 @@ func TestTaskHeldAlongTheChain(t *testing.T) {
 	_, err = w.svc.Accept(w.ctx, w.telAgent, ph.ID)
 	w.code(err, itsm.CodeConflict)
 	w.replayed(o)
+}
+
+// TestIfVersion checks that a command given through IfVersion changes an
+// order or a task only at the version its client read.
+func TestIfVersion(t *testing.T) {
+	w := newWorld(t, backends()["memstore"](t))
+	item := w.offer(phone())
+	w.grant(w.anna, authority.RoleRequester, item)
+	w.grant(w.bo, authority.RoleApprover, item)
+	o, err := w.place(w.anna, item, `{"model":"Other"}`)
+	w.ok(err)
+	_, err = w.svc.IfVersion(o.Version+1).Approve(w.ctx, w.bo, o.ID, "")
+	if !itsm.IsCode(err, itsm.CodeConflict) || !errors.Is(err, itsm.ErrStale) {
+		t.Fatalf("approve at a version never read: %v", err)
+	}
+	o, err = w.svc.IfVersion(o.Version).Approve(w.ctx, w.bo, o.ID, "")
+	w.ok(err)
+	ph := w.task(o, "phone")
+	_, err = w.svc.IfVersion(ph.Version+1).Accept(w.ctx, w.telAgent, ph.ID)
+	if !errors.Is(err, itsm.ErrStale) {
+		t.Fatalf("accept at a version never read: %v", err)
+	}
+	if again := w.task(o, "phone"); again.Version != ph.Version || again.State != request.TaskDelegated {
+		t.Fatalf("a stale command changed the task: version %d, state %s", again.Version, again.State)
+	}
+	_, err = w.svc.IfVersion(ph.Version).Accept(w.ctx, w.telAgent, ph.ID)
+	w.ok(err)
 }

@@ -53,11 +53,35 @@ type Config struct {
 // Service runs orders and their tasks over a store. It is safe for
 // concurrent use.
 type Service struct {
-	cfg        Config
-	clock      itsm.Clock
-	agreements atomic.Pointer[[]*sla.Agreement]
+	cfg   Config
+	clock itsm.Clock
+	// agreements and wake are shared by the copies IfVersion makes.
+	agreements *atomic.Pointer[[]*sla.Agreement]
 	// wake nudges Run when an order of type A was placed.
 	wake chan struct{}
+	// expect is the version a command requires its order or task to
+	// have; zero requires none. See IfVersion.
+	expect int64
+}
+
+// IfVersion returns a copy of s whose commands on an order or a task
+// change it only if its version is still v, as HTTP's If-Match asks: a
+// command decided on what its client read fails with CodeConflict
+// wrapping itsm.ErrStale when someone changed the order or task since.
+// The copy shares s's agreements and runner.
+func (s *Service) IfVersion(v int64) *Service {
+	c := *s
+	c.expect = v
+	return &c
+}
+
+// stale refuses a command on a record at version v that was asked for
+// another version.
+func (s *Service) stale(what string, number itsm.Number, v int64) error {
+	if s.expect == 0 || v == s.expect {
+		return nil
+	}
+	return &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("%s %s is at version %d, not %d: %w", what, number, v, s.expect, itsm.ErrStale)}
 }
 
 // New checks cfg and returns a Service.
@@ -85,7 +109,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Attempts == 0 {
 		cfg.Attempts = 10
 	}
-	s := &Service{cfg: cfg, clock: cfg.Clock, wake: make(chan struct{}, 1)}
+	s := &Service{cfg: cfg, clock: cfg.Clock, agreements: new(atomic.Pointer[[]*sla.Agreement]), wake: make(chan struct{}, 1)}
 	s.agreements.Store(&[]*sla.Agreement{})
 	return s, nil
 }

@@ -183,6 +183,9 @@ func (s *Service) changeTask(ctx context.Context, actor itsm.Actor, id itsm.ID, 
 		if !taskVisible(t, org) {
 			return taskNotFound(id)
 		}
+		if err := s.stale("task", t.Number, t.Version); err != nil {
+			return err
+		}
 		o, err := loadOrder(c.tx, t.Order)
 		if err != nil {
 			return err

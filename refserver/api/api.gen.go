@@ -1665,25 +1665,25 @@ type ListCatalogueParams struct {
 
 // ReinstateCatalogueItemParams defines parameters for ReinstateCatalogueItem.
 type ReinstateCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReviseCatalogueItemParams defines parameters for ReviseCatalogueItem.
 type ReviseCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AgreeCatalogueItemVersionParams defines parameters for AgreeCatalogueItemVersion.
 type AgreeCatalogueItemVersionParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WithdrawCatalogueItemParams defines parameters for WithdrawCatalogueItem.
 type WithdrawCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -1782,133 +1782,133 @@ type RegisterIncidentParams struct {
 
 // AcceptIncidentParams defines parameters for AcceptIncident.
 type AcceptIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignIncidentParams defines parameters for AssignIncident.
 type AssignIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelIncidentParams defines parameters for CancelIncident.
 type CancelIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseIncidentParams defines parameters for CloseIncident.
 type CloseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CommentIncidentParams defines parameters for CommentIncident.
 type CommentIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DeclareMajorIncidentParams defines parameters for DeclareMajorIncident.
 type DeclareMajorIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateIncidentParams defines parameters for DelegateIncident.
 type DelegateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallIncidentParams defines parameters for RecallIncident.
 type RecallIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecategoriseIncidentParams defines parameters for RecategoriseIncident.
 type RecategoriseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // SetIncidentReferenceParams defines parameters for SetIncidentReference.
 type SetIncidentReferenceParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectIncidentParams defines parameters for RejectIncident.
 type RejectIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RelateIncidentParams defines parameters for RelateIncident.
 type RelateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReopenIncidentParams defines parameters for ReopenIncident.
 type ReopenIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReportBackIncidentParams defines parameters for ReportBackIncident.
 type ReportBackIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReprioritiseIncidentParams defines parameters for ReprioritiseIncident.
 type ReprioritiseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResolveIncidentParams defines parameters for ResolveIncident.
 type ResolveIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResumeIncidentParams defines parameters for ResumeIncident.
 type ResumeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StandDownIncidentParams defines parameters for StandDownIncident.
 type StandDownIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StartIncidentParams defines parameters for StartIncident.
 type StartIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // TakeIncidentParams defines parameters for TakeIncident.
 type TakeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // UpdateIncidentParams defines parameters for UpdateIncident.
 type UpdateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WaitIncidentParams defines parameters for WaitIncident.
 type WaitIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -1933,6 +1933,30 @@ type PlaceOrderParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
 }
 
+// ApproveOrderParams defines parameters for ApproveOrder.
+type ApproveOrderParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// CancelOrderParams defines parameters for CancelOrder.
+type CancelOrderParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// CloseOrderParams defines parameters for CloseOrder.
+type CloseOrderParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// DeclineOrderParams defines parameters for DeclineOrder.
+type DeclineOrderParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
 // ListGroupsParams defines parameters for ListGroups.
 type ListGroupsParams struct {
 	// Limit The page size; 100 when absent.
@@ -1944,7 +1968,7 @@ type ListGroupsParams struct {
 
 // UpdateGroupParams defines parameters for UpdateGroup.
 type UpdateGroupParams struct {
-	// IfMatch The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2012,6 +2036,54 @@ type ListTasksParams struct {
 
 	// Cursor The `next` of the previous page.
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// AcceptTaskParams defines parameters for AcceptTask.
+type AcceptTaskParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// AssignTaskParams defines parameters for AssignTask.
+type AssignTaskParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// CompleteTaskParams defines parameters for CompleteTask.
+type CompleteTaskParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// DelegateTaskParams defines parameters for DelegateTask.
+type DelegateTaskParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// RecallTaskParams defines parameters for RecallTask.
+type RecallTaskParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// RejectTaskParams defines parameters for RejectTask.
+type RejectTaskParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// ReportBackTaskParams defines parameters for ReportBackTask.
+type ReportBackTaskParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// TakeTaskParams defines parameters for TakeTask.
+type TakeTaskParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ListTokensParams defines parameters for ListTokens.
@@ -2455,16 +2527,16 @@ type ServerInterface interface {
 	GetOrder(w http.ResponseWriter, r *http.Request, id OrderID)
 	// ApproveOrder Approve an order
 	// (POST /v1/orders/{id}/approve)
-	ApproveOrder(w http.ResponseWriter, r *http.Request, id OrderID)
+	ApproveOrder(w http.ResponseWriter, r *http.Request, id OrderID, params ApproveOrderParams)
 	// CancelOrder Cancel an order
 	// (POST /v1/orders/{id}/cancel)
-	CancelOrder(w http.ResponseWriter, r *http.Request, id OrderID)
+	CancelOrder(w http.ResponseWriter, r *http.Request, id OrderID, params CancelOrderParams)
 	// CloseOrder Close an order with the desk's answer
 	// (POST /v1/orders/{id}/close)
-	CloseOrder(w http.ResponseWriter, r *http.Request, id OrderID)
+	CloseOrder(w http.ResponseWriter, r *http.Request, id OrderID, params CloseOrderParams)
 	// DeclineOrder Decline an order
 	// (POST /v1/orders/{id}/decline)
-	DeclineOrder(w http.ResponseWriter, r *http.Request, id OrderID)
+	DeclineOrder(w http.ResponseWriter, r *http.Request, id OrderID, params DeclineOrderParams)
 	// ListOrganisations List organisations
 	// (GET /v1/organisations)
 	ListOrganisations(w http.ResponseWriter, r *http.Request)
@@ -2518,28 +2590,28 @@ type ServerInterface interface {
 	GetTask(w http.ResponseWriter, r *http.Request, id TaskID)
 	// AcceptTask Accept a delegated task
 	// (POST /v1/tasks/{id}/accept)
-	AcceptTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	AcceptTask(w http.ResponseWriter, r *http.Request, id TaskID, params AcceptTaskParams)
 	// AssignTask Assign a task within the organisation holding it
 	// (POST /v1/tasks/{id}/assign)
-	AssignTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	AssignTask(w http.ResponseWriter, r *http.Request, id TaskID, params AssignTaskParams)
 	// CompleteTask Complete a task the desk handled
 	// (POST /v1/tasks/{id}/complete)
-	CompleteTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	CompleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params CompleteTaskParams)
 	// DelegateTask Delegate a task to a supplier
 	// (POST /v1/tasks/{id}/delegate)
-	DelegateTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	DelegateTask(w http.ResponseWriter, r *http.Request, id TaskID, params DelegateTaskParams)
 	// RecallTask Take a task back from a supplier
 	// (POST /v1/tasks/{id}/recall)
-	RecallTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	RecallTask(w http.ResponseWriter, r *http.Request, id TaskID, params RecallTaskParams)
 	// RejectTask Send a task back to the desk
 	// (POST /v1/tasks/{id}/reject)
-	RejectTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	RejectTask(w http.ResponseWriter, r *http.Request, id TaskID, params RejectTaskParams)
 	// ReportBackTask Report a task done to the desk
 	// (POST /v1/tasks/{id}/report-back)
-	ReportBackTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	ReportBackTask(w http.ResponseWriter, r *http.Request, id TaskID, params ReportBackTaskParams)
 	// TakeTask Handle a ready task at the desk
 	// (POST /v1/tasks/{id}/take)
-	TakeTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	TakeTask(w http.ResponseWriter, r *http.Request, id TaskID, params TakeTaskParams)
 	// ListTokens List tokens
 	// (GET /v1/tokens)
 	ListTokens(w http.ResponseWriter, r *http.Request, params ListTokensParams)
@@ -5171,8 +5243,32 @@ func (siw *ServerInterfaceWrapper) ApproveOrder(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ApproveOrderParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ApproveOrder(w, r, id)
+		siw.Handler.ApproveOrder(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5197,8 +5293,32 @@ func (siw *ServerInterfaceWrapper) CancelOrder(w http.ResponseWriter, r *http.Re
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CancelOrderParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CancelOrder(w, r, id)
+		siw.Handler.CancelOrder(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5223,8 +5343,32 @@ func (siw *ServerInterfaceWrapper) CloseOrder(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CloseOrderParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CloseOrder(w, r, id)
+		siw.Handler.CloseOrder(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5249,8 +5393,32 @@ func (siw *ServerInterfaceWrapper) DeclineOrder(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeclineOrderParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.DeclineOrder(w, r, id)
+		siw.Handler.DeclineOrder(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5983,8 +6151,32 @@ func (siw *ServerInterfaceWrapper) AcceptTask(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcceptTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.AcceptTask(w, r, id)
+		siw.Handler.AcceptTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6009,8 +6201,32 @@ func (siw *ServerInterfaceWrapper) AssignTask(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AssignTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.AssignTask(w, r, id)
+		siw.Handler.AssignTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6035,8 +6251,32 @@ func (siw *ServerInterfaceWrapper) CompleteTask(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CompleteTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CompleteTask(w, r, id)
+		siw.Handler.CompleteTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6061,8 +6301,32 @@ func (siw *ServerInterfaceWrapper) DelegateTask(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DelegateTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.DelegateTask(w, r, id)
+		siw.Handler.DelegateTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6087,8 +6351,32 @@ func (siw *ServerInterfaceWrapper) RecallTask(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecallTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RecallTask(w, r, id)
+		siw.Handler.RecallTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6113,8 +6401,32 @@ func (siw *ServerInterfaceWrapper) RejectTask(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RejectTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RejectTask(w, r, id)
+		siw.Handler.RejectTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6139,8 +6451,32 @@ func (siw *ServerInterfaceWrapper) ReportBackTask(w http.ResponseWriter, r *http
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReportBackTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ReportBackTask(w, r, id)
+		siw.Handler.ReportBackTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6165,8 +6501,32 @@ func (siw *ServerInterfaceWrapper) TakeTask(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TakeTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.TakeTask(w, r, id)
+		siw.Handler.TakeTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6837,11 +7197,25 @@ type IncidentResultJSONResponse struct {
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
-type OrderResultJSONResponse Order
+type OrderResultResponseHeaders struct {
+	ETag string
+}
+type OrderResultJSONResponse struct {
+	Body Order
+
+	Headers OrderResultResponseHeaders
+}
 
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 
-type TaskResultJSONResponse Task
+type TaskResultResponseHeaders struct {
+	ETag string
+}
+type TaskResultJSONResponse struct {
+	Body Task
+
+	Headers TaskResultResponseHeaders
+}
 
 type UnauthenticatedResponseHeaders struct {
 	WWWAuthenticate string
@@ -13672,10 +14046,11 @@ type GetOrder200JSONResponse struct{ OrderResultJSONResponse }
 func (response GetOrder200JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -13748,8 +14123,9 @@ func (response GetOrderdefaultApplicationProblemPlusJSONResponse) VisitGetOrderR
 }
 
 type ApproveOrderRequestObject struct {
-	ID   OrderID `json:"id"`
-	Body *ApproveOrderJSONRequestBody
+	ID     OrderID `json:"id"`
+	Params ApproveOrderParams
+	Body   *ApproveOrderJSONRequestBody
 }
 
 type ApproveOrderResponseObject interface {
@@ -13761,10 +14137,11 @@ type ApproveOrder200JSONResponse struct{ OrderResultJSONResponse }
 func (response ApproveOrder200JSONResponse) VisitApproveOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -13851,6 +14228,22 @@ func (response ApproveOrder409ApplicationProblemPlusJSONResponse) VisitApproveOr
 	return err
 }
 
+type ApproveOrder412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveOrder412ApplicationProblemPlusJSONResponse) VisitApproveOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ApproveOrderdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -13869,8 +14262,9 @@ func (response ApproveOrderdefaultApplicationProblemPlusJSONResponse) VisitAppro
 }
 
 type CancelOrderRequestObject struct {
-	ID   OrderID `json:"id"`
-	Body *CancelOrderJSONRequestBody
+	ID     OrderID `json:"id"`
+	Params CancelOrderParams
+	Body   *CancelOrderJSONRequestBody
 }
 
 type CancelOrderResponseObject interface {
@@ -13882,10 +14276,11 @@ type CancelOrder200JSONResponse struct{ OrderResultJSONResponse }
 func (response CancelOrder200JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -13972,6 +14367,22 @@ func (response CancelOrder409ApplicationProblemPlusJSONResponse) VisitCancelOrde
 	return err
 }
 
+type CancelOrder412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder412ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CancelOrderdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -13990,8 +14401,9 @@ func (response CancelOrderdefaultApplicationProblemPlusJSONResponse) VisitCancel
 }
 
 type CloseOrderRequestObject struct {
-	ID   OrderID `json:"id"`
-	Body *CloseOrderJSONRequestBody
+	ID     OrderID `json:"id"`
+	Params CloseOrderParams
+	Body   *CloseOrderJSONRequestBody
 }
 
 type CloseOrderResponseObject interface {
@@ -14003,10 +14415,11 @@ type CloseOrder200JSONResponse struct{ OrderResultJSONResponse }
 func (response CloseOrder200JSONResponse) VisitCloseOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -14093,6 +14506,22 @@ func (response CloseOrder409ApplicationProblemPlusJSONResponse) VisitCloseOrderR
 	return err
 }
 
+type CloseOrder412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CloseOrder412ApplicationProblemPlusJSONResponse) VisitCloseOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CloseOrderdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -14111,8 +14540,9 @@ func (response CloseOrderdefaultApplicationProblemPlusJSONResponse) VisitCloseOr
 }
 
 type DeclineOrderRequestObject struct {
-	ID   OrderID `json:"id"`
-	Body *DeclineOrderJSONRequestBody
+	ID     OrderID `json:"id"`
+	Params DeclineOrderParams
+	Body   *DeclineOrderJSONRequestBody
 }
 
 type DeclineOrderResponseObject interface {
@@ -14124,10 +14554,11 @@ type DeclineOrder200JSONResponse struct{ OrderResultJSONResponse }
 func (response DeclineOrder200JSONResponse) VisitDeclineOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -14210,6 +14641,22 @@ func (response DeclineOrder409ApplicationProblemPlusJSONResponse) VisitDeclineOr
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineOrder412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineOrder412ApplicationProblemPlusJSONResponse) VisitDeclineOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -15875,10 +16322,11 @@ type GetTask200JSONResponse struct{ TaskResultJSONResponse }
 func (response GetTask200JSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -15951,7 +16399,8 @@ func (response GetTaskdefaultApplicationProblemPlusJSONResponse) VisitGetTaskRes
 }
 
 type AcceptTaskRequestObject struct {
-	ID TaskID `json:"id"`
+	ID     TaskID `json:"id"`
+	Params AcceptTaskParams
 }
 
 type AcceptTaskResponseObject interface {
@@ -15963,10 +16412,11 @@ type AcceptTask200JSONResponse struct{ TaskResultJSONResponse }
 func (response AcceptTask200JSONResponse) VisitAcceptTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -16053,6 +16503,22 @@ func (response AcceptTask409ApplicationProblemPlusJSONResponse) VisitAcceptTaskR
 	return err
 }
 
+type AcceptTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptTask412ApplicationProblemPlusJSONResponse) VisitAcceptTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AcceptTaskdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -16071,8 +16537,9 @@ func (response AcceptTaskdefaultApplicationProblemPlusJSONResponse) VisitAcceptT
 }
 
 type AssignTaskRequestObject struct {
-	ID   TaskID `json:"id"`
-	Body *AssignTaskJSONRequestBody
+	ID     TaskID `json:"id"`
+	Params AssignTaskParams
+	Body   *AssignTaskJSONRequestBody
 }
 
 type AssignTaskResponseObject interface {
@@ -16084,10 +16551,11 @@ type AssignTask200JSONResponse struct{ TaskResultJSONResponse }
 func (response AssignTask200JSONResponse) VisitAssignTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -16174,6 +16642,22 @@ func (response AssignTask409ApplicationProblemPlusJSONResponse) VisitAssignTaskR
 	return err
 }
 
+type AssignTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response AssignTask412ApplicationProblemPlusJSONResponse) VisitAssignTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AssignTaskdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -16192,8 +16676,9 @@ func (response AssignTaskdefaultApplicationProblemPlusJSONResponse) VisitAssignT
 }
 
 type CompleteTaskRequestObject struct {
-	ID   TaskID `json:"id"`
-	Body *CompleteTaskJSONRequestBody
+	ID     TaskID `json:"id"`
+	Params CompleteTaskParams
+	Body   *CompleteTaskJSONRequestBody
 }
 
 type CompleteTaskResponseObject interface {
@@ -16205,10 +16690,11 @@ type CompleteTask200JSONResponse struct{ TaskResultJSONResponse }
 func (response CompleteTask200JSONResponse) VisitCompleteTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -16295,6 +16781,22 @@ func (response CompleteTask409ApplicationProblemPlusJSONResponse) VisitCompleteT
 	return err
 }
 
+type CompleteTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteTask412ApplicationProblemPlusJSONResponse) VisitCompleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CompleteTaskdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -16313,8 +16815,9 @@ func (response CompleteTaskdefaultApplicationProblemPlusJSONResponse) VisitCompl
 }
 
 type DelegateTaskRequestObject struct {
-	ID   TaskID `json:"id"`
-	Body *DelegateTaskJSONRequestBody
+	ID     TaskID `json:"id"`
+	Params DelegateTaskParams
+	Body   *DelegateTaskJSONRequestBody
 }
 
 type DelegateTaskResponseObject interface {
@@ -16326,10 +16829,11 @@ type DelegateTask200JSONResponse struct{ TaskResultJSONResponse }
 func (response DelegateTask200JSONResponse) VisitDelegateTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -16416,6 +16920,22 @@ func (response DelegateTask409ApplicationProblemPlusJSONResponse) VisitDelegateT
 	return err
 }
 
+type DelegateTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DelegateTask412ApplicationProblemPlusJSONResponse) VisitDelegateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DelegateTaskdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -16434,8 +16954,9 @@ func (response DelegateTaskdefaultApplicationProblemPlusJSONResponse) VisitDeleg
 }
 
 type RecallTaskRequestObject struct {
-	ID   TaskID `json:"id"`
-	Body *RecallTaskJSONRequestBody
+	ID     TaskID `json:"id"`
+	Params RecallTaskParams
+	Body   *RecallTaskJSONRequestBody
 }
 
 type RecallTaskResponseObject interface {
@@ -16447,10 +16968,11 @@ type RecallTask200JSONResponse struct{ TaskResultJSONResponse }
 func (response RecallTask200JSONResponse) VisitRecallTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -16537,6 +17059,22 @@ func (response RecallTask409ApplicationProblemPlusJSONResponse) VisitRecallTaskR
 	return err
 }
 
+type RecallTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RecallTask412ApplicationProblemPlusJSONResponse) VisitRecallTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RecallTaskdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -16555,8 +17093,9 @@ func (response RecallTaskdefaultApplicationProblemPlusJSONResponse) VisitRecallT
 }
 
 type RejectTaskRequestObject struct {
-	ID   TaskID `json:"id"`
-	Body *RejectTaskJSONRequestBody
+	ID     TaskID `json:"id"`
+	Params RejectTaskParams
+	Body   *RejectTaskJSONRequestBody
 }
 
 type RejectTaskResponseObject interface {
@@ -16568,10 +17107,11 @@ type RejectTask200JSONResponse struct{ TaskResultJSONResponse }
 func (response RejectTask200JSONResponse) VisitRejectTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -16658,6 +17198,22 @@ func (response RejectTask409ApplicationProblemPlusJSONResponse) VisitRejectTaskR
 	return err
 }
 
+type RejectTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RejectTask412ApplicationProblemPlusJSONResponse) VisitRejectTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RejectTaskdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -16676,8 +17232,9 @@ func (response RejectTaskdefaultApplicationProblemPlusJSONResponse) VisitRejectT
 }
 
 type ReportBackTaskRequestObject struct {
-	ID   TaskID `json:"id"`
-	Body *ReportBackTaskJSONRequestBody
+	ID     TaskID `json:"id"`
+	Params ReportBackTaskParams
+	Body   *ReportBackTaskJSONRequestBody
 }
 
 type ReportBackTaskResponseObject interface {
@@ -16689,10 +17246,11 @@ type ReportBackTask200JSONResponse struct{ TaskResultJSONResponse }
 func (response ReportBackTask200JSONResponse) VisitReportBackTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -16779,6 +17337,22 @@ func (response ReportBackTask409ApplicationProblemPlusJSONResponse) VisitReportB
 	return err
 }
 
+type ReportBackTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReportBackTask412ApplicationProblemPlusJSONResponse) VisitReportBackTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReportBackTaskdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -16797,7 +17371,8 @@ func (response ReportBackTaskdefaultApplicationProblemPlusJSONResponse) VisitRep
 }
 
 type TakeTaskRequestObject struct {
-	ID TaskID `json:"id"`
+	ID     TaskID `json:"id"`
+	Params TakeTaskParams
 }
 
 type TakeTaskResponseObject interface {
@@ -16809,10 +17384,11 @@ type TakeTask200JSONResponse struct{ TaskResultJSONResponse }
 func (response TakeTask200JSONResponse) VisitTakeTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -16895,6 +17471,22 @@ func (response TakeTask409ApplicationProblemPlusJSONResponse) VisitTakeTaskRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response TakeTask412ApplicationProblemPlusJSONResponse) VisitTakeTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -20073,10 +20665,11 @@ func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, id Ord
 }
 
 // ApproveOrder operation middleware
-func (sh *strictHandler) ApproveOrder(w http.ResponseWriter, r *http.Request, id OrderID) {
+func (sh *strictHandler) ApproveOrder(w http.ResponseWriter, r *http.Request, id OrderID, params ApproveOrderParams) {
 	var request ApproveOrderRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body ApproveOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20106,10 +20699,11 @@ func (sh *strictHandler) ApproveOrder(w http.ResponseWriter, r *http.Request, id
 }
 
 // CancelOrder operation middleware
-func (sh *strictHandler) CancelOrder(w http.ResponseWriter, r *http.Request, id OrderID) {
+func (sh *strictHandler) CancelOrder(w http.ResponseWriter, r *http.Request, id OrderID, params CancelOrderParams) {
 	var request CancelOrderRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body CancelOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20139,10 +20733,11 @@ func (sh *strictHandler) CancelOrder(w http.ResponseWriter, r *http.Request, id 
 }
 
 // CloseOrder operation middleware
-func (sh *strictHandler) CloseOrder(w http.ResponseWriter, r *http.Request, id OrderID) {
+func (sh *strictHandler) CloseOrder(w http.ResponseWriter, r *http.Request, id OrderID, params CloseOrderParams) {
 	var request CloseOrderRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body CloseOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20172,10 +20767,11 @@ func (sh *strictHandler) CloseOrder(w http.ResponseWriter, r *http.Request, id O
 }
 
 // DeclineOrder operation middleware
-func (sh *strictHandler) DeclineOrder(w http.ResponseWriter, r *http.Request, id OrderID) {
+func (sh *strictHandler) DeclineOrder(w http.ResponseWriter, r *http.Request, id OrderID, params DeclineOrderParams) {
 	var request DeclineOrderRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body DeclineOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20690,10 +21286,11 @@ func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id Task
 }
 
 // AcceptTask operation middleware
-func (sh *strictHandler) AcceptTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) AcceptTask(w http.ResponseWriter, r *http.Request, id TaskID, params AcceptTaskParams) {
 	var request AcceptTaskRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.AcceptTask(ctx, request.(AcceptTaskRequestObject))
@@ -20716,10 +21313,11 @@ func (sh *strictHandler) AcceptTask(w http.ResponseWriter, r *http.Request, id T
 }
 
 // AssignTask operation middleware
-func (sh *strictHandler) AssignTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) AssignTask(w http.ResponseWriter, r *http.Request, id TaskID, params AssignTaskParams) {
 	var request AssignTaskRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body AssignTaskJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20749,10 +21347,11 @@ func (sh *strictHandler) AssignTask(w http.ResponseWriter, r *http.Request, id T
 }
 
 // CompleteTask operation middleware
-func (sh *strictHandler) CompleteTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) CompleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params CompleteTaskParams) {
 	var request CompleteTaskRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body CompleteTaskJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20782,10 +21381,11 @@ func (sh *strictHandler) CompleteTask(w http.ResponseWriter, r *http.Request, id
 }
 
 // DelegateTask operation middleware
-func (sh *strictHandler) DelegateTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) DelegateTask(w http.ResponseWriter, r *http.Request, id TaskID, params DelegateTaskParams) {
 	var request DelegateTaskRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body DelegateTaskJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20815,10 +21415,11 @@ func (sh *strictHandler) DelegateTask(w http.ResponseWriter, r *http.Request, id
 }
 
 // RecallTask operation middleware
-func (sh *strictHandler) RecallTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) RecallTask(w http.ResponseWriter, r *http.Request, id TaskID, params RecallTaskParams) {
 	var request RecallTaskRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body RecallTaskJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20848,10 +21449,11 @@ func (sh *strictHandler) RecallTask(w http.ResponseWriter, r *http.Request, id T
 }
 
 // RejectTask operation middleware
-func (sh *strictHandler) RejectTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) RejectTask(w http.ResponseWriter, r *http.Request, id TaskID, params RejectTaskParams) {
 	var request RejectTaskRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body RejectTaskJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20881,10 +21483,11 @@ func (sh *strictHandler) RejectTask(w http.ResponseWriter, r *http.Request, id T
 }
 
 // ReportBackTask operation middleware
-func (sh *strictHandler) ReportBackTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) ReportBackTask(w http.ResponseWriter, r *http.Request, id TaskID, params ReportBackTaskParams) {
 	var request ReportBackTaskRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body ReportBackTaskJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -20914,10 +21517,11 @@ func (sh *strictHandler) ReportBackTask(w http.ResponseWriter, r *http.Request, 
 }
 
 // TakeTask operation middleware
-func (sh *strictHandler) TakeTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) TakeTask(w http.ResponseWriter, r *http.Request, id TaskID, params TakeTaskParams) {
 	var request TakeTaskRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.TakeTask(ctx, request.(TakeTaskRequestObject))

@@ -3124,6 +3124,7 @@ paths:
       description: One of the order's approvers, still an authorised approver today, or the stand-in today of one who is away, approves it (RF-3, RF-5); nobody approves their own order. Once the approvals satisfy the item's rule (any one approver, or all of them) the fulfilment starts.
       parameters:
         - $ref: '#/components/parameters/OrderID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3143,6 +3144,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/orders/{id}/decline:
@@ -3153,6 +3156,7 @@ paths:
       description: An approver who may approve the order refuses it with a reason; the order is declined, and the desk tells the requester and closes it.
       parameters:
         - $ref: '#/components/parameters/OrderID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3172,6 +3176,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/orders/{id}/close:
@@ -3182,6 +3188,7 @@ paths:
       description: The desk records its answer to the requester and closes a fulfilled, declined or failed order (RF-6); only an agent of the desk that owns it closes it.
       parameters:
         - $ref: '#/components/parameters/OrderID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3201,6 +3208,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/orders/{id}/cancel:
@@ -3211,6 +3220,7 @@ paths:
       description: The requester withdraws their own order, or the desk any of its orders, before it is fulfilled, with a reason; its open tasks are withdrawn with it.
       parameters:
         - $ref: '#/components/parameters/OrderID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3230,6 +3240,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/tasks:
@@ -3311,6 +3323,7 @@ paths:
       description: The desk hands a task it holds, or one another supplier holds, to a supplier and optionally one of its groups (RF-4), by the support chain's rules for incidents; a task still blocked by the tasks it comes after is not delegated.
       parameters:
         - $ref: '#/components/parameters/TaskID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3330,6 +3343,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/tasks/{id}/accept:
@@ -3340,6 +3355,7 @@ paths:
       description: The supplier holding a delegated task takes it on.
       parameters:
         - $ref: '#/components/parameters/TaskID'
+        - $ref: '#/components/parameters/IfMatch'
       responses:
         "200":
           $ref: '#/components/responses/TaskResult'
@@ -3353,6 +3369,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/tasks/{id}/reject:
@@ -3363,6 +3381,7 @@ paths:
       description: The supplier holding the task sends it back with a reason, before or after accepting it; the desk delegates it again.
       parameters:
         - $ref: '#/components/parameters/TaskID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3382,6 +3401,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/tasks/{id}/recall:
@@ -3392,6 +3413,7 @@ paths:
       description: The desk takes a task back from the supplier holding it, with a reason.
       parameters:
         - $ref: '#/components/parameters/TaskID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3411,6 +3433,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/tasks/{id}/assign:
@@ -3421,6 +3445,7 @@ paths:
       description: An agent of the organisation holding the task assigns it to another of its groups, to a member, or both, while it is open.
       parameters:
         - $ref: '#/components/parameters/TaskID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3440,6 +3465,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/tasks/{id}/take:
@@ -3450,6 +3477,7 @@ paths:
       description: The desk handles a ready task itself, as it does the single task of most orders of type B.
       parameters:
         - $ref: '#/components/parameters/TaskID'
+        - $ref: '#/components/parameters/IfMatch'
       responses:
         "200":
           $ref: '#/components/responses/TaskResult'
@@ -3463,6 +3491,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/tasks/{id}/report-back:
@@ -3473,6 +3503,7 @@ paths:
       description: The supplier holding a task in progress reports it done with a note for the desk (SD-4); the desk answers the requester once every task of the order is done.
       parameters:
         - $ref: '#/components/parameters/TaskID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3492,6 +3523,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/tasks/{id}/complete:
@@ -3502,6 +3535,7 @@ paths:
       description: The desk records that it has done a task it handled itself, with a note.
       parameters:
         - $ref: '#/components/parameters/TaskID'
+        - $ref: '#/components/parameters/IfMatch'
       requestBody:
         required: true
         content:
@@ -3521,6 +3555,8 @@ paths:
           $ref: '#/components/responses/NotFound'
         "409":
           $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
   /v1/authority/grants:
@@ -3739,7 +3775,7 @@ components:
     IfMatch:
       name: If-Match
       in: header
-      description: The ETag of the incident (or group, or catalogue item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+      description: The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
       schema:
         type: string
         maxLength: 200
@@ -3953,12 +3989,18 @@ components:
             $ref: '#/components/schemas/CatalogueItem'
     OrderResult:
       description: The order as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
       content:
         application/json:
           schema:
             $ref: '#/components/schemas/Order'
     TaskResult:
       description: The task as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
       content:
         application/json:
           schema:

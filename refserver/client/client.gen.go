@@ -1133,7 +1133,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/approve (the `ApproveOrder` operationId).
-	ApproveOrderWithBody(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ApproveOrderWithBody(ctx context.Context, id OrderID, params *ApproveOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ApproveOrder Approve an order
 	//
@@ -1142,7 +1142,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/approve (the `ApproveOrder` operationId).
-	ApproveOrder(ctx context.Context, id OrderID, body ApproveOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ApproveOrder(ctx context.Context, id OrderID, params *ApproveOrderParams, body ApproveOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CancelOrderWithBody Cancel an order
 	//
@@ -1151,7 +1151,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
-	CancelOrderWithBody(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CancelOrderWithBody(ctx context.Context, id OrderID, params *CancelOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CancelOrder Cancel an order
 	//
@@ -1160,7 +1160,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
-	CancelOrder(ctx context.Context, id OrderID, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CancelOrder(ctx context.Context, id OrderID, params *CancelOrderParams, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CloseOrderWithBody Close an order with the desk's answer
 	//
@@ -1169,7 +1169,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/close (the `CloseOrder` operationId).
-	CloseOrderWithBody(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CloseOrderWithBody(ctx context.Context, id OrderID, params *CloseOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CloseOrder Close an order with the desk's answer
 	//
@@ -1178,7 +1178,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/close (the `CloseOrder` operationId).
-	CloseOrder(ctx context.Context, id OrderID, body CloseOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CloseOrder(ctx context.Context, id OrderID, params *CloseOrderParams, body CloseOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeclineOrderWithBody Decline an order
 	//
@@ -1187,7 +1187,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
-	DeclineOrderWithBody(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeclineOrderWithBody(ctx context.Context, id OrderID, params *DeclineOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeclineOrder Decline an order
 	//
@@ -1196,7 +1196,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
-	DeclineOrder(ctx context.Context, id OrderID, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeclineOrder(ctx context.Context, id OrderID, params *DeclineOrderParams, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOrganisations List organisations
 	//
@@ -1469,7 +1469,7 @@ type ClientInterface interface {
 	// The supplier holding a delegated task takes it on.
 	//
 	// Corresponds with POST /v1/tasks/{id}/accept (the `AcceptTask` operationId).
-	AcceptTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcceptTask(ctx context.Context, id TaskID, params *AcceptTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AssignTaskWithBody Assign a task within the organisation holding it
 	//
@@ -1478,7 +1478,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/assign (the `AssignTask` operationId).
-	AssignTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AssignTaskWithBody(ctx context.Context, id TaskID, params *AssignTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AssignTask Assign a task within the organisation holding it
 	//
@@ -1487,7 +1487,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/assign (the `AssignTask` operationId).
-	AssignTask(ctx context.Context, id TaskID, body AssignTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AssignTask(ctx context.Context, id TaskID, params *AssignTaskParams, body AssignTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CompleteTaskWithBody Complete a task the desk handled
 	//
@@ -1496,7 +1496,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/complete (the `CompleteTask` operationId).
-	CompleteTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CompleteTaskWithBody(ctx context.Context, id TaskID, params *CompleteTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CompleteTask Complete a task the desk handled
 	//
@@ -1505,7 +1505,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/complete (the `CompleteTask` operationId).
-	CompleteTask(ctx context.Context, id TaskID, body CompleteTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CompleteTask(ctx context.Context, id TaskID, params *CompleteTaskParams, body CompleteTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DelegateTaskWithBody Delegate a task to a supplier
 	//
@@ -1514,7 +1514,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/delegate (the `DelegateTask` operationId).
-	DelegateTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DelegateTaskWithBody(ctx context.Context, id TaskID, params *DelegateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DelegateTask Delegate a task to a supplier
 	//
@@ -1523,7 +1523,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/delegate (the `DelegateTask` operationId).
-	DelegateTask(ctx context.Context, id TaskID, body DelegateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DelegateTask(ctx context.Context, id TaskID, params *DelegateTaskParams, body DelegateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecallTaskWithBody Take a task back from a supplier
 	//
@@ -1532,7 +1532,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/recall (the `RecallTask` operationId).
-	RecallTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecallTaskWithBody(ctx context.Context, id TaskID, params *RecallTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecallTask Take a task back from a supplier
 	//
@@ -1541,7 +1541,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/recall (the `RecallTask` operationId).
-	RecallTask(ctx context.Context, id TaskID, body RecallTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RecallTask(ctx context.Context, id TaskID, params *RecallTaskParams, body RecallTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RejectTaskWithBody Send a task back to the desk
 	//
@@ -1550,7 +1550,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/reject (the `RejectTask` operationId).
-	RejectTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RejectTaskWithBody(ctx context.Context, id TaskID, params *RejectTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RejectTask Send a task back to the desk
 	//
@@ -1559,7 +1559,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/reject (the `RejectTask` operationId).
-	RejectTask(ctx context.Context, id TaskID, body RejectTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RejectTask(ctx context.Context, id TaskID, params *RejectTaskParams, body RejectTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReportBackTaskWithBody Report a task done to the desk
 	//
@@ -1568,7 +1568,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/report-back (the `ReportBackTask` operationId).
-	ReportBackTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReportBackTaskWithBody(ctx context.Context, id TaskID, params *ReportBackTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReportBackTask Report a task done to the desk
 	//
@@ -1577,14 +1577,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/tasks/{id}/report-back (the `ReportBackTask` operationId).
-	ReportBackTask(ctx context.Context, id TaskID, body ReportBackTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReportBackTask(ctx context.Context, id TaskID, params *ReportBackTaskParams, body ReportBackTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TakeTask Handle a ready task at the desk
 	//
 	// The desk handles a ready task itself, as it does the single task of most orders of type B.
 	//
 	// Corresponds with POST /v1/tasks/{id}/take (the `TakeTask` operationId).
-	TakeTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TakeTask(ctx context.Context, id TaskID, params *TakeTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTokens List tokens
 	//
@@ -3752,8 +3752,8 @@ func (c *Client) GetOrder(ctx context.Context, id OrderID, reqEditors ...Request
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/orders/{id}/approve (the `ApproveOrder` operationId).
-func (c *Client) ApproveOrderWithBody(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewApproveOrderRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) ApproveOrderWithBody(ctx context.Context, id OrderID, params *ApproveOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveOrderRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3771,8 +3771,8 @@ func (c *Client) ApproveOrderWithBody(ctx context.Context, id OrderID, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/orders/{id}/approve (the `ApproveOrder` operationId).
-func (c *Client) ApproveOrder(ctx context.Context, id OrderID, body ApproveOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewApproveOrderRequest(c.Server, id, body)
+func (c *Client) ApproveOrder(ctx context.Context, id OrderID, params *ApproveOrderParams, body ApproveOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveOrderRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3790,8 +3790,8 @@ func (c *Client) ApproveOrder(ctx context.Context, id OrderID, body ApproveOrder
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
-func (c *Client) CancelOrderWithBody(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCancelOrderRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) CancelOrderWithBody(ctx context.Context, id OrderID, params *CancelOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelOrderRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3809,8 +3809,8 @@ func (c *Client) CancelOrderWithBody(ctx context.Context, id OrderID, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
-func (c *Client) CancelOrder(ctx context.Context, id OrderID, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCancelOrderRequest(c.Server, id, body)
+func (c *Client) CancelOrder(ctx context.Context, id OrderID, params *CancelOrderParams, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelOrderRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3828,8 +3828,8 @@ func (c *Client) CancelOrder(ctx context.Context, id OrderID, body CancelOrderJS
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/orders/{id}/close (the `CloseOrder` operationId).
-func (c *Client) CloseOrderWithBody(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCloseOrderRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) CloseOrderWithBody(ctx context.Context, id OrderID, params *CloseOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseOrderRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3847,8 +3847,8 @@ func (c *Client) CloseOrderWithBody(ctx context.Context, id OrderID, contentType
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/orders/{id}/close (the `CloseOrder` operationId).
-func (c *Client) CloseOrder(ctx context.Context, id OrderID, body CloseOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCloseOrderRequest(c.Server, id, body)
+func (c *Client) CloseOrder(ctx context.Context, id OrderID, params *CloseOrderParams, body CloseOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseOrderRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3866,8 +3866,8 @@ func (c *Client) CloseOrder(ctx context.Context, id OrderID, body CloseOrderJSON
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
-func (c *Client) DeclineOrderWithBody(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeclineOrderRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) DeclineOrderWithBody(ctx context.Context, id OrderID, params *DeclineOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeclineOrderRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3885,8 +3885,8 @@ func (c *Client) DeclineOrderWithBody(ctx context.Context, id OrderID, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
-func (c *Client) DeclineOrder(ctx context.Context, id OrderID, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeclineOrderRequest(c.Server, id, body)
+func (c *Client) DeclineOrder(ctx context.Context, id OrderID, params *DeclineOrderParams, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeclineOrderRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4398,8 +4398,8 @@ func (c *Client) GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEd
 // The supplier holding a delegated task takes it on.
 //
 // Corresponds with POST /v1/tasks/{id}/accept (the `AcceptTask` operationId).
-func (c *Client) AcceptTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAcceptTaskRequest(c.Server, id)
+func (c *Client) AcceptTask(ctx context.Context, id TaskID, params *AcceptTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptTaskRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4417,8 +4417,8 @@ func (c *Client) AcceptTask(ctx context.Context, id TaskID, reqEditors ...Reques
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/tasks/{id}/assign (the `AssignTask` operationId).
-func (c *Client) AssignTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAssignTaskRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) AssignTaskWithBody(ctx context.Context, id TaskID, params *AssignTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignTaskRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4436,8 +4436,8 @@ func (c *Client) AssignTaskWithBody(ctx context.Context, id TaskID, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/tasks/{id}/assign (the `AssignTask` operationId).
-func (c *Client) AssignTask(ctx context.Context, id TaskID, body AssignTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAssignTaskRequest(c.Server, id, body)
+func (c *Client) AssignTask(ctx context.Context, id TaskID, params *AssignTaskParams, body AssignTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignTaskRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4455,8 +4455,8 @@ func (c *Client) AssignTask(ctx context.Context, id TaskID, body AssignTaskJSONR
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/tasks/{id}/complete (the `CompleteTask` operationId).
-func (c *Client) CompleteTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCompleteTaskRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) CompleteTaskWithBody(ctx context.Context, id TaskID, params *CompleteTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteTaskRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4474,8 +4474,8 @@ func (c *Client) CompleteTaskWithBody(ctx context.Context, id TaskID, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/tasks/{id}/complete (the `CompleteTask` operationId).
-func (c *Client) CompleteTask(ctx context.Context, id TaskID, body CompleteTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCompleteTaskRequest(c.Server, id, body)
+func (c *Client) CompleteTask(ctx context.Context, id TaskID, params *CompleteTaskParams, body CompleteTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteTaskRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4493,8 +4493,8 @@ func (c *Client) CompleteTask(ctx context.Context, id TaskID, body CompleteTaskJ
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/tasks/{id}/delegate (the `DelegateTask` operationId).
-func (c *Client) DelegateTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDelegateTaskRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) DelegateTaskWithBody(ctx context.Context, id TaskID, params *DelegateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDelegateTaskRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4512,8 +4512,8 @@ func (c *Client) DelegateTaskWithBody(ctx context.Context, id TaskID, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/tasks/{id}/delegate (the `DelegateTask` operationId).
-func (c *Client) DelegateTask(ctx context.Context, id TaskID, body DelegateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDelegateTaskRequest(c.Server, id, body)
+func (c *Client) DelegateTask(ctx context.Context, id TaskID, params *DelegateTaskParams, body DelegateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDelegateTaskRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4531,8 +4531,8 @@ func (c *Client) DelegateTask(ctx context.Context, id TaskID, body DelegateTaskJ
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/tasks/{id}/recall (the `RecallTask` operationId).
-func (c *Client) RecallTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecallTaskRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RecallTaskWithBody(ctx context.Context, id TaskID, params *RecallTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecallTaskRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4550,8 +4550,8 @@ func (c *Client) RecallTaskWithBody(ctx context.Context, id TaskID, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/tasks/{id}/recall (the `RecallTask` operationId).
-func (c *Client) RecallTask(ctx context.Context, id TaskID, body RecallTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRecallTaskRequest(c.Server, id, body)
+func (c *Client) RecallTask(ctx context.Context, id TaskID, params *RecallTaskParams, body RecallTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecallTaskRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4569,8 +4569,8 @@ func (c *Client) RecallTask(ctx context.Context, id TaskID, body RecallTaskJSONR
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/tasks/{id}/reject (the `RejectTask` operationId).
-func (c *Client) RejectTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRejectTaskRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RejectTaskWithBody(ctx context.Context, id TaskID, params *RejectTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectTaskRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4588,8 +4588,8 @@ func (c *Client) RejectTaskWithBody(ctx context.Context, id TaskID, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/tasks/{id}/reject (the `RejectTask` operationId).
-func (c *Client) RejectTask(ctx context.Context, id TaskID, body RejectTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRejectTaskRequest(c.Server, id, body)
+func (c *Client) RejectTask(ctx context.Context, id TaskID, params *RejectTaskParams, body RejectTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectTaskRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4607,8 +4607,8 @@ func (c *Client) RejectTask(ctx context.Context, id TaskID, body RejectTaskJSONR
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/tasks/{id}/report-back (the `ReportBackTask` operationId).
-func (c *Client) ReportBackTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReportBackTaskRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) ReportBackTaskWithBody(ctx context.Context, id TaskID, params *ReportBackTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportBackTaskRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4626,8 +4626,8 @@ func (c *Client) ReportBackTaskWithBody(ctx context.Context, id TaskID, contentT
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/tasks/{id}/report-back (the `ReportBackTask` operationId).
-func (c *Client) ReportBackTask(ctx context.Context, id TaskID, body ReportBackTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReportBackTaskRequest(c.Server, id, body)
+func (c *Client) ReportBackTask(ctx context.Context, id TaskID, params *ReportBackTaskParams, body ReportBackTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportBackTaskRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4643,8 +4643,8 @@ func (c *Client) ReportBackTask(ctx context.Context, id TaskID, body ReportBackT
 // The desk handles a ready task itself, as it does the single task of most orders of type B.
 //
 // Corresponds with POST /v1/tasks/{id}/take (the `TakeTask` operationId).
-func (c *Client) TakeTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTakeTaskRequest(c.Server, id)
+func (c *Client) TakeTask(ctx context.Context, id TaskID, params *TakeTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTakeTaskRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8139,18 +8139,18 @@ func NewGetOrderRequest(server string, id OrderID) (*http.Request, error) {
 }
 
 // NewApproveOrderRequest calls the generic ApproveOrder builder with application/json body
-func NewApproveOrderRequest(server string, id OrderID, body ApproveOrderJSONRequestBody) (*http.Request, error) {
+func NewApproveOrderRequest(server string, id OrderID, params *ApproveOrderParams, body ApproveOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewApproveOrderRequestWithBody(server, id, "application/json", bodyReader)
+	return NewApproveOrderRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewApproveOrderRequestWithBody constructs an http.Request for the ApproveOrder method, with any body, and a specified content type
-func NewApproveOrderRequestWithBody(server string, id OrderID, contentType string, body io.Reader) (*http.Request, error) {
+func NewApproveOrderRequestWithBody(server string, id OrderID, params *ApproveOrderParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8182,22 +8182,35 @@ func NewApproveOrderRequestWithBody(server string, id OrderID, contentType strin
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewCancelOrderRequest calls the generic CancelOrder builder with application/json body
-func NewCancelOrderRequest(server string, id OrderID, body CancelOrderJSONRequestBody) (*http.Request, error) {
+func NewCancelOrderRequest(server string, id OrderID, params *CancelOrderParams, body CancelOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCancelOrderRequestWithBody(server, id, "application/json", bodyReader)
+	return NewCancelOrderRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewCancelOrderRequestWithBody constructs an http.Request for the CancelOrder method, with any body, and a specified content type
-func NewCancelOrderRequestWithBody(server string, id OrderID, contentType string, body io.Reader) (*http.Request, error) {
+func NewCancelOrderRequestWithBody(server string, id OrderID, params *CancelOrderParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8229,22 +8242,35 @@ func NewCancelOrderRequestWithBody(server string, id OrderID, contentType string
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewCloseOrderRequest calls the generic CloseOrder builder with application/json body
-func NewCloseOrderRequest(server string, id OrderID, body CloseOrderJSONRequestBody) (*http.Request, error) {
+func NewCloseOrderRequest(server string, id OrderID, params *CloseOrderParams, body CloseOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCloseOrderRequestWithBody(server, id, "application/json", bodyReader)
+	return NewCloseOrderRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewCloseOrderRequestWithBody constructs an http.Request for the CloseOrder method, with any body, and a specified content type
-func NewCloseOrderRequestWithBody(server string, id OrderID, contentType string, body io.Reader) (*http.Request, error) {
+func NewCloseOrderRequestWithBody(server string, id OrderID, params *CloseOrderParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8276,22 +8302,35 @@ func NewCloseOrderRequestWithBody(server string, id OrderID, contentType string,
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewDeclineOrderRequest calls the generic DeclineOrder builder with application/json body
-func NewDeclineOrderRequest(server string, id OrderID, body DeclineOrderJSONRequestBody) (*http.Request, error) {
+func NewDeclineOrderRequest(server string, id OrderID, params *DeclineOrderParams, body DeclineOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewDeclineOrderRequestWithBody(server, id, "application/json", bodyReader)
+	return NewDeclineOrderRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewDeclineOrderRequestWithBody constructs an http.Request for the DeclineOrder method, with any body, and a specified content type
-func NewDeclineOrderRequestWithBody(server string, id OrderID, contentType string, body io.Reader) (*http.Request, error) {
+func NewDeclineOrderRequestWithBody(server string, id OrderID, params *DeclineOrderParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8322,6 +8361,19 @@ func NewDeclineOrderRequestWithBody(server string, id OrderID, contentType strin
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
 
 	return req, nil
 }
@@ -9214,7 +9266,7 @@ func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
 }
 
 // NewAcceptTaskRequest constructs an http.Request for the AcceptTask method
-func NewAcceptTaskRequest(server string, id TaskID) (*http.Request, error) {
+func NewAcceptTaskRequest(server string, id TaskID, params *AcceptTaskParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9244,22 +9296,35 @@ func NewAcceptTaskRequest(server string, id TaskID) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewAssignTaskRequest calls the generic AssignTask builder with application/json body
-func NewAssignTaskRequest(server string, id TaskID, body AssignTaskJSONRequestBody) (*http.Request, error) {
+func NewAssignTaskRequest(server string, id TaskID, params *AssignTaskParams, body AssignTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAssignTaskRequestWithBody(server, id, "application/json", bodyReader)
+	return NewAssignTaskRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewAssignTaskRequestWithBody constructs an http.Request for the AssignTask method, with any body, and a specified content type
-func NewAssignTaskRequestWithBody(server string, id TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAssignTaskRequestWithBody(server string, id TaskID, params *AssignTaskParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9291,22 +9356,35 @@ func NewAssignTaskRequestWithBody(server string, id TaskID, contentType string, 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewCompleteTaskRequest calls the generic CompleteTask builder with application/json body
-func NewCompleteTaskRequest(server string, id TaskID, body CompleteTaskJSONRequestBody) (*http.Request, error) {
+func NewCompleteTaskRequest(server string, id TaskID, params *CompleteTaskParams, body CompleteTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCompleteTaskRequestWithBody(server, id, "application/json", bodyReader)
+	return NewCompleteTaskRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewCompleteTaskRequestWithBody constructs an http.Request for the CompleteTask method, with any body, and a specified content type
-func NewCompleteTaskRequestWithBody(server string, id TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewCompleteTaskRequestWithBody(server string, id TaskID, params *CompleteTaskParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9338,22 +9416,35 @@ func NewCompleteTaskRequestWithBody(server string, id TaskID, contentType string
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewDelegateTaskRequest calls the generic DelegateTask builder with application/json body
-func NewDelegateTaskRequest(server string, id TaskID, body DelegateTaskJSONRequestBody) (*http.Request, error) {
+func NewDelegateTaskRequest(server string, id TaskID, params *DelegateTaskParams, body DelegateTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewDelegateTaskRequestWithBody(server, id, "application/json", bodyReader)
+	return NewDelegateTaskRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewDelegateTaskRequestWithBody constructs an http.Request for the DelegateTask method, with any body, and a specified content type
-func NewDelegateTaskRequestWithBody(server string, id TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewDelegateTaskRequestWithBody(server string, id TaskID, params *DelegateTaskParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9385,22 +9476,35 @@ func NewDelegateTaskRequestWithBody(server string, id TaskID, contentType string
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewRecallTaskRequest calls the generic RecallTask builder with application/json body
-func NewRecallTaskRequest(server string, id TaskID, body RecallTaskJSONRequestBody) (*http.Request, error) {
+func NewRecallTaskRequest(server string, id TaskID, params *RecallTaskParams, body RecallTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRecallTaskRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRecallTaskRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRecallTaskRequestWithBody constructs an http.Request for the RecallTask method, with any body, and a specified content type
-func NewRecallTaskRequestWithBody(server string, id TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRecallTaskRequestWithBody(server string, id TaskID, params *RecallTaskParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9432,22 +9536,35 @@ func NewRecallTaskRequestWithBody(server string, id TaskID, contentType string, 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewRejectTaskRequest calls the generic RejectTask builder with application/json body
-func NewRejectTaskRequest(server string, id TaskID, body RejectTaskJSONRequestBody) (*http.Request, error) {
+func NewRejectTaskRequest(server string, id TaskID, params *RejectTaskParams, body RejectTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRejectTaskRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRejectTaskRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRejectTaskRequestWithBody constructs an http.Request for the RejectTask method, with any body, and a specified content type
-func NewRejectTaskRequestWithBody(server string, id TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRejectTaskRequestWithBody(server string, id TaskID, params *RejectTaskParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9479,22 +9596,35 @@ func NewRejectTaskRequestWithBody(server string, id TaskID, contentType string, 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewReportBackTaskRequest calls the generic ReportBackTask builder with application/json body
-func NewReportBackTaskRequest(server string, id TaskID, body ReportBackTaskJSONRequestBody) (*http.Request, error) {
+func NewReportBackTaskRequest(server string, id TaskID, params *ReportBackTaskParams, body ReportBackTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewReportBackTaskRequestWithBody(server, id, "application/json", bodyReader)
+	return NewReportBackTaskRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewReportBackTaskRequestWithBody constructs an http.Request for the ReportBackTask method, with any body, and a specified content type
-func NewReportBackTaskRequestWithBody(server string, id TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewReportBackTaskRequestWithBody(server string, id TaskID, params *ReportBackTaskParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9526,11 +9656,24 @@ func NewReportBackTaskRequestWithBody(server string, id TaskID, contentType stri
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
 	return req, nil
 }
 
 // NewTakeTaskRequest constructs an http.Request for the TakeTask method
-func NewTakeTaskRequest(server string, id TaskID) (*http.Request, error) {
+func NewTakeTaskRequest(server string, id TaskID, params *TakeTaskParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9558,6 +9701,19 @@ func NewTakeTaskRequest(server string, id TaskID) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
 	}
 
 	return req, nil
@@ -11248,7 +11404,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/approve (the `ApproveOrder` operationId).
-	ApproveOrderWithBodyWithResponse(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveOrderResponse, error)
+	ApproveOrderWithBodyWithResponse(ctx context.Context, id OrderID, params *ApproveOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveOrderResponse, error)
 
 	// ApproveOrderWithResponse Approve an order
 	//
@@ -11257,7 +11413,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/approve (the `ApproveOrder` operationId).
-	ApproveOrderWithResponse(ctx context.Context, id OrderID, body ApproveOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveOrderResponse, error)
+	ApproveOrderWithResponse(ctx context.Context, id OrderID, params *ApproveOrderParams, body ApproveOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveOrderResponse, error)
 
 	// CancelOrderWithBodyWithResponse Cancel an order
 	//
@@ -11266,7 +11422,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
-	CancelOrderWithBodyWithResponse(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelOrderResponse, error)
+	CancelOrderWithBodyWithResponse(ctx context.Context, id OrderID, params *CancelOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelOrderResponse, error)
 
 	// CancelOrderWithResponse Cancel an order
 	//
@@ -11275,7 +11431,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
-	CancelOrderWithResponse(ctx context.Context, id OrderID, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelOrderResponse, error)
+	CancelOrderWithResponse(ctx context.Context, id OrderID, params *CancelOrderParams, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelOrderResponse, error)
 
 	// CloseOrderWithBodyWithResponse Close an order with the desk's answer
 	//
@@ -11284,7 +11440,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/close (the `CloseOrder` operationId).
-	CloseOrderWithBodyWithResponse(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseOrderResponse, error)
+	CloseOrderWithBodyWithResponse(ctx context.Context, id OrderID, params *CloseOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseOrderResponse, error)
 
 	// CloseOrderWithResponse Close an order with the desk's answer
 	//
@@ -11293,7 +11449,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/close (the `CloseOrder` operationId).
-	CloseOrderWithResponse(ctx context.Context, id OrderID, body CloseOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseOrderResponse, error)
+	CloseOrderWithResponse(ctx context.Context, id OrderID, params *CloseOrderParams, body CloseOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseOrderResponse, error)
 
 	// DeclineOrderWithBodyWithResponse Decline an order
 	//
@@ -11302,7 +11458,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
-	DeclineOrderWithBodyWithResponse(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeclineOrderResponse, error)
+	DeclineOrderWithBodyWithResponse(ctx context.Context, id OrderID, params *DeclineOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeclineOrderResponse, error)
 
 	// DeclineOrderWithResponse Decline an order
 	//
@@ -11311,7 +11467,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
-	DeclineOrderWithResponse(ctx context.Context, id OrderID, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*DeclineOrderResponse, error)
+	DeclineOrderWithResponse(ctx context.Context, id OrderID, params *DeclineOrderParams, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*DeclineOrderResponse, error)
 
 	// ListOrganisationsWithResponse List organisations
 	//
@@ -11608,7 +11764,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/accept (the `AcceptTask` operationId).
-	AcceptTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*AcceptTaskResponse, error)
+	AcceptTaskWithResponse(ctx context.Context, id TaskID, params *AcceptTaskParams, reqEditors ...RequestEditorFn) (*AcceptTaskResponse, error)
 
 	// AssignTaskWithBodyWithResponse Assign a task within the organisation holding it
 	//
@@ -11617,7 +11773,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/assign (the `AssignTask` operationId).
-	AssignTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignTaskResponse, error)
+	AssignTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *AssignTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignTaskResponse, error)
 
 	// AssignTaskWithResponse Assign a task within the organisation holding it
 	//
@@ -11626,7 +11782,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/assign (the `AssignTask` operationId).
-	AssignTaskWithResponse(ctx context.Context, id TaskID, body AssignTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignTaskResponse, error)
+	AssignTaskWithResponse(ctx context.Context, id TaskID, params *AssignTaskParams, body AssignTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignTaskResponse, error)
 
 	// CompleteTaskWithBodyWithResponse Complete a task the desk handled
 	//
@@ -11635,7 +11791,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/complete (the `CompleteTask` operationId).
-	CompleteTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteTaskResponse, error)
+	CompleteTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *CompleteTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteTaskResponse, error)
 
 	// CompleteTaskWithResponse Complete a task the desk handled
 	//
@@ -11644,7 +11800,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/complete (the `CompleteTask` operationId).
-	CompleteTaskWithResponse(ctx context.Context, id TaskID, body CompleteTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteTaskResponse, error)
+	CompleteTaskWithResponse(ctx context.Context, id TaskID, params *CompleteTaskParams, body CompleteTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteTaskResponse, error)
 
 	// DelegateTaskWithBodyWithResponse Delegate a task to a supplier
 	//
@@ -11653,7 +11809,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/delegate (the `DelegateTask` operationId).
-	DelegateTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DelegateTaskResponse, error)
+	DelegateTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *DelegateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DelegateTaskResponse, error)
 
 	// DelegateTaskWithResponse Delegate a task to a supplier
 	//
@@ -11662,7 +11818,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/delegate (the `DelegateTask` operationId).
-	DelegateTaskWithResponse(ctx context.Context, id TaskID, body DelegateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*DelegateTaskResponse, error)
+	DelegateTaskWithResponse(ctx context.Context, id TaskID, params *DelegateTaskParams, body DelegateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*DelegateTaskResponse, error)
 
 	// RecallTaskWithBodyWithResponse Take a task back from a supplier
 	//
@@ -11671,7 +11827,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/recall (the `RecallTask` operationId).
-	RecallTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecallTaskResponse, error)
+	RecallTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *RecallTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecallTaskResponse, error)
 
 	// RecallTaskWithResponse Take a task back from a supplier
 	//
@@ -11680,7 +11836,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/recall (the `RecallTask` operationId).
-	RecallTaskWithResponse(ctx context.Context, id TaskID, body RecallTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*RecallTaskResponse, error)
+	RecallTaskWithResponse(ctx context.Context, id TaskID, params *RecallTaskParams, body RecallTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*RecallTaskResponse, error)
 
 	// RejectTaskWithBodyWithResponse Send a task back to the desk
 	//
@@ -11689,7 +11845,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/reject (the `RejectTask` operationId).
-	RejectTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectTaskResponse, error)
+	RejectTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *RejectTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectTaskResponse, error)
 
 	// RejectTaskWithResponse Send a task back to the desk
 	//
@@ -11698,7 +11854,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/reject (the `RejectTask` operationId).
-	RejectTaskWithResponse(ctx context.Context, id TaskID, body RejectTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectTaskResponse, error)
+	RejectTaskWithResponse(ctx context.Context, id TaskID, params *RejectTaskParams, body RejectTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectTaskResponse, error)
 
 	// ReportBackTaskWithBodyWithResponse Report a task done to the desk
 	//
@@ -11707,7 +11863,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/report-back (the `ReportBackTask` operationId).
-	ReportBackTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReportBackTaskResponse, error)
+	ReportBackTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *ReportBackTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReportBackTaskResponse, error)
 
 	// ReportBackTaskWithResponse Report a task done to the desk
 	//
@@ -11716,7 +11872,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/report-back (the `ReportBackTask` operationId).
-	ReportBackTaskWithResponse(ctx context.Context, id TaskID, body ReportBackTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*ReportBackTaskResponse, error)
+	ReportBackTaskWithResponse(ctx context.Context, id TaskID, params *ReportBackTaskParams, body ReportBackTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*ReportBackTaskResponse, error)
 
 	// TakeTaskWithResponse Handle a ready task at the desk
 	//
@@ -11725,7 +11881,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/tasks/{id}/take (the `TakeTask` operationId).
-	TakeTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*TakeTaskResponse, error)
+	TakeTaskWithResponse(ctx context.Context, id TaskID, params *TakeTaskParams, reqEditors ...RequestEditorFn) (*TakeTaskResponse, error)
 
 	// ListTokensWithResponse List tokens
 	//
@@ -17220,6 +17376,11 @@ func (r PlaceOrderResponse) ContentType() string {
 	return ""
 }
 
+// GetOrderResponse200Headers the declared response headers of an HTTP 200 response for GetOrder
+type GetOrderResponse200Headers struct {
+	ETag string
+}
+
 // GetOrderResponse401Headers the declared response headers of an HTTP 401 response for GetOrder
 type GetOrderResponse401Headers struct {
 	WWWAuthenticate string
@@ -17238,6 +17399,8 @@ type GetOrderResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOrderResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetOrderResponse401Headers
 }
@@ -17296,6 +17459,11 @@ func (r GetOrderResponse) ContentType() string {
 	return ""
 }
 
+// ApproveOrderResponse200Headers the declared response headers of an HTTP 200 response for ApproveOrder
+type ApproveOrderResponse200Headers struct {
+	ETag string
+}
+
 // ApproveOrderResponse401Headers the declared response headers of an HTTP 401 response for ApproveOrder
 type ApproveOrderResponse401Headers struct {
 	WWWAuthenticate string
@@ -17316,8 +17484,12 @@ type ApproveOrderResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ApproveOrderResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ApproveOrderResponse401Headers
 }
@@ -17350,6 +17522,11 @@ func (r ApproveOrderResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ApproveOrderResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ApproveOrderResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -17386,6 +17563,11 @@ func (r ApproveOrderResponse) ContentType() string {
 	return ""
 }
 
+// CancelOrderResponse200Headers the declared response headers of an HTTP 200 response for CancelOrder
+type CancelOrderResponse200Headers struct {
+	ETag string
+}
+
 // CancelOrderResponse401Headers the declared response headers of an HTTP 401 response for CancelOrder
 type CancelOrderResponse401Headers struct {
 	WWWAuthenticate string
@@ -17406,8 +17588,12 @@ type CancelOrderResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CancelOrderResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CancelOrderResponse401Headers
 }
@@ -17440,6 +17626,11 @@ func (r CancelOrderResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CancelOrderResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CancelOrderResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -17476,6 +17667,11 @@ func (r CancelOrderResponse) ContentType() string {
 	return ""
 }
 
+// CloseOrderResponse200Headers the declared response headers of an HTTP 200 response for CloseOrder
+type CloseOrderResponse200Headers struct {
+	ETag string
+}
+
 // CloseOrderResponse401Headers the declared response headers of an HTTP 401 response for CloseOrder
 type CloseOrderResponse401Headers struct {
 	WWWAuthenticate string
@@ -17496,8 +17692,12 @@ type CloseOrderResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CloseOrderResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CloseOrderResponse401Headers
 }
@@ -17530,6 +17730,11 @@ func (r CloseOrderResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CloseOrderResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CloseOrderResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -17566,6 +17771,11 @@ func (r CloseOrderResponse) ContentType() string {
 	return ""
 }
 
+// DeclineOrderResponse200Headers the declared response headers of an HTTP 200 response for DeclineOrder
+type DeclineOrderResponse200Headers struct {
+	ETag string
+}
+
 // DeclineOrderResponse401Headers the declared response headers of an HTTP 401 response for DeclineOrder
 type DeclineOrderResponse401Headers struct {
 	WWWAuthenticate string
@@ -17586,8 +17796,12 @@ type DeclineOrderResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeclineOrderResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeclineOrderResponse401Headers
 }
@@ -17620,6 +17834,11 @@ func (r DeclineOrderResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeclineOrderResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeclineOrderResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -18964,6 +19183,11 @@ func (r ListTasksResponse) ContentType() string {
 	return ""
 }
 
+// GetTaskResponse200Headers the declared response headers of an HTTP 200 response for GetTask
+type GetTaskResponse200Headers struct {
+	ETag string
+}
+
 // GetTaskResponse401Headers the declared response headers of an HTTP 401 response for GetTask
 type GetTaskResponse401Headers struct {
 	WWWAuthenticate string
@@ -18982,6 +19206,8 @@ type GetTaskResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTaskResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetTaskResponse401Headers
 }
@@ -19040,6 +19266,11 @@ func (r GetTaskResponse) ContentType() string {
 	return ""
 }
 
+// AcceptTaskResponse200Headers the declared response headers of an HTTP 200 response for AcceptTask
+type AcceptTaskResponse200Headers struct {
+	ETag string
+}
+
 // AcceptTaskResponse401Headers the declared response headers of an HTTP 401 response for AcceptTask
 type AcceptTaskResponse401Headers struct {
 	WWWAuthenticate string
@@ -19060,8 +19291,12 @@ type AcceptTaskResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AcceptTaskResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *AcceptTaskResponse401Headers
 }
@@ -19094,6 +19329,11 @@ func (r AcceptTaskResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r AcceptTaskResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r AcceptTaskResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -19130,6 +19370,11 @@ func (r AcceptTaskResponse) ContentType() string {
 	return ""
 }
 
+// AssignTaskResponse200Headers the declared response headers of an HTTP 200 response for AssignTask
+type AssignTaskResponse200Headers struct {
+	ETag string
+}
+
 // AssignTaskResponse401Headers the declared response headers of an HTTP 401 response for AssignTask
 type AssignTaskResponse401Headers struct {
 	WWWAuthenticate string
@@ -19150,8 +19395,12 @@ type AssignTaskResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AssignTaskResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *AssignTaskResponse401Headers
 }
@@ -19184,6 +19433,11 @@ func (r AssignTaskResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r AssignTaskResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r AssignTaskResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -19220,6 +19474,11 @@ func (r AssignTaskResponse) ContentType() string {
 	return ""
 }
 
+// CompleteTaskResponse200Headers the declared response headers of an HTTP 200 response for CompleteTask
+type CompleteTaskResponse200Headers struct {
+	ETag string
+}
+
 // CompleteTaskResponse401Headers the declared response headers of an HTTP 401 response for CompleteTask
 type CompleteTaskResponse401Headers struct {
 	WWWAuthenticate string
@@ -19240,8 +19499,12 @@ type CompleteTaskResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CompleteTaskResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CompleteTaskResponse401Headers
 }
@@ -19274,6 +19537,11 @@ func (r CompleteTaskResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CompleteTaskResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CompleteTaskResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -19310,6 +19578,11 @@ func (r CompleteTaskResponse) ContentType() string {
 	return ""
 }
 
+// DelegateTaskResponse200Headers the declared response headers of an HTTP 200 response for DelegateTask
+type DelegateTaskResponse200Headers struct {
+	ETag string
+}
+
 // DelegateTaskResponse401Headers the declared response headers of an HTTP 401 response for DelegateTask
 type DelegateTaskResponse401Headers struct {
 	WWWAuthenticate string
@@ -19330,8 +19603,12 @@ type DelegateTaskResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DelegateTaskResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DelegateTaskResponse401Headers
 }
@@ -19364,6 +19641,11 @@ func (r DelegateTaskResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DelegateTaskResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DelegateTaskResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -19400,6 +19682,11 @@ func (r DelegateTaskResponse) ContentType() string {
 	return ""
 }
 
+// RecallTaskResponse200Headers the declared response headers of an HTTP 200 response for RecallTask
+type RecallTaskResponse200Headers struct {
+	ETag string
+}
+
 // RecallTaskResponse401Headers the declared response headers of an HTTP 401 response for RecallTask
 type RecallTaskResponse401Headers struct {
 	WWWAuthenticate string
@@ -19420,8 +19707,12 @@ type RecallTaskResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RecallTaskResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *RecallTaskResponse401Headers
 }
@@ -19454,6 +19745,11 @@ func (r RecallTaskResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RecallTaskResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RecallTaskResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -19490,6 +19786,11 @@ func (r RecallTaskResponse) ContentType() string {
 	return ""
 }
 
+// RejectTaskResponse200Headers the declared response headers of an HTTP 200 response for RejectTask
+type RejectTaskResponse200Headers struct {
+	ETag string
+}
+
 // RejectTaskResponse401Headers the declared response headers of an HTTP 401 response for RejectTask
 type RejectTaskResponse401Headers struct {
 	WWWAuthenticate string
@@ -19510,8 +19811,12 @@ type RejectTaskResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RejectTaskResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *RejectTaskResponse401Headers
 }
@@ -19544,6 +19849,11 @@ func (r RejectTaskResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RejectTaskResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RejectTaskResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -19580,6 +19890,11 @@ func (r RejectTaskResponse) ContentType() string {
 	return ""
 }
 
+// ReportBackTaskResponse200Headers the declared response headers of an HTTP 200 response for ReportBackTask
+type ReportBackTaskResponse200Headers struct {
+	ETag string
+}
+
 // ReportBackTaskResponse401Headers the declared response headers of an HTTP 401 response for ReportBackTask
 type ReportBackTaskResponse401Headers struct {
 	WWWAuthenticate string
@@ -19600,8 +19915,12 @@ type ReportBackTaskResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReportBackTaskResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ReportBackTaskResponse401Headers
 }
@@ -19634,6 +19953,11 @@ func (r ReportBackTaskResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ReportBackTaskResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReportBackTaskResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -19670,6 +19994,11 @@ func (r ReportBackTaskResponse) ContentType() string {
 	return ""
 }
 
+// TakeTaskResponse200Headers the declared response headers of an HTTP 200 response for TakeTask
+type TakeTaskResponse200Headers struct {
+	ETag string
+}
+
 // TakeTaskResponse401Headers the declared response headers of an HTTP 401 response for TakeTask
 type TakeTaskResponse401Headers struct {
 	WWWAuthenticate string
@@ -19690,8 +20019,12 @@ type TakeTaskResponse struct {
 	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *TakeTaskResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *TakeTaskResponse401Headers
 }
@@ -19724,6 +20057,11 @@ func (r TakeTaskResponse) GetApplicationProblemJSON404() *NotFound {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r TakeTaskResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r TakeTaskResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -22308,8 +22646,8 @@ func (c *ClientWithResponses) GetOrderWithResponse(ctx context.Context, id Order
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/approve (the `ApproveOrder` operationId).
-func (c *ClientWithResponses) ApproveOrderWithBodyWithResponse(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveOrderResponse, error) {
-	rsp, err := c.ApproveOrderWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ApproveOrderWithBodyWithResponse(ctx context.Context, id OrderID, params *ApproveOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveOrderResponse, error) {
+	rsp, err := c.ApproveOrderWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22323,8 +22661,8 @@ func (c *ClientWithResponses) ApproveOrderWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/approve (the `ApproveOrder` operationId).
-func (c *ClientWithResponses) ApproveOrderWithResponse(ctx context.Context, id OrderID, body ApproveOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveOrderResponse, error) {
-	rsp, err := c.ApproveOrder(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) ApproveOrderWithResponse(ctx context.Context, id OrderID, params *ApproveOrderParams, body ApproveOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveOrderResponse, error) {
+	rsp, err := c.ApproveOrder(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22338,8 +22676,8 @@ func (c *ClientWithResponses) ApproveOrderWithResponse(ctx context.Context, id O
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
-func (c *ClientWithResponses) CancelOrderWithBodyWithResponse(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelOrderResponse, error) {
-	rsp, err := c.CancelOrderWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CancelOrderWithBodyWithResponse(ctx context.Context, id OrderID, params *CancelOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelOrderResponse, error) {
+	rsp, err := c.CancelOrderWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22353,8 +22691,8 @@ func (c *ClientWithResponses) CancelOrderWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
-func (c *ClientWithResponses) CancelOrderWithResponse(ctx context.Context, id OrderID, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelOrderResponse, error) {
-	rsp, err := c.CancelOrder(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) CancelOrderWithResponse(ctx context.Context, id OrderID, params *CancelOrderParams, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelOrderResponse, error) {
+	rsp, err := c.CancelOrder(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22368,8 +22706,8 @@ func (c *ClientWithResponses) CancelOrderWithResponse(ctx context.Context, id Or
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/close (the `CloseOrder` operationId).
-func (c *ClientWithResponses) CloseOrderWithBodyWithResponse(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseOrderResponse, error) {
-	rsp, err := c.CloseOrderWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CloseOrderWithBodyWithResponse(ctx context.Context, id OrderID, params *CloseOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseOrderResponse, error) {
+	rsp, err := c.CloseOrderWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22383,8 +22721,8 @@ func (c *ClientWithResponses) CloseOrderWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/close (the `CloseOrder` operationId).
-func (c *ClientWithResponses) CloseOrderWithResponse(ctx context.Context, id OrderID, body CloseOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseOrderResponse, error) {
-	rsp, err := c.CloseOrder(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) CloseOrderWithResponse(ctx context.Context, id OrderID, params *CloseOrderParams, body CloseOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseOrderResponse, error) {
+	rsp, err := c.CloseOrder(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22398,8 +22736,8 @@ func (c *ClientWithResponses) CloseOrderWithResponse(ctx context.Context, id Ord
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
-func (c *ClientWithResponses) DeclineOrderWithBodyWithResponse(ctx context.Context, id OrderID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeclineOrderResponse, error) {
-	rsp, err := c.DeclineOrderWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) DeclineOrderWithBodyWithResponse(ctx context.Context, id OrderID, params *DeclineOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeclineOrderResponse, error) {
+	rsp, err := c.DeclineOrderWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22413,8 +22751,8 @@ func (c *ClientWithResponses) DeclineOrderWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
-func (c *ClientWithResponses) DeclineOrderWithResponse(ctx context.Context, id OrderID, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*DeclineOrderResponse, error) {
-	rsp, err := c.DeclineOrder(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) DeclineOrderWithResponse(ctx context.Context, id OrderID, params *DeclineOrderParams, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*DeclineOrderResponse, error) {
+	rsp, err := c.DeclineOrder(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22854,8 +23192,8 @@ func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/accept (the `AcceptTask` operationId).
-func (c *ClientWithResponses) AcceptTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*AcceptTaskResponse, error) {
-	rsp, err := c.AcceptTask(ctx, id, reqEditors...)
+func (c *ClientWithResponses) AcceptTaskWithResponse(ctx context.Context, id TaskID, params *AcceptTaskParams, reqEditors ...RequestEditorFn) (*AcceptTaskResponse, error) {
+	rsp, err := c.AcceptTask(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22869,8 +23207,8 @@ func (c *ClientWithResponses) AcceptTaskWithResponse(ctx context.Context, id Tas
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/assign (the `AssignTask` operationId).
-func (c *ClientWithResponses) AssignTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignTaskResponse, error) {
-	rsp, err := c.AssignTaskWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AssignTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *AssignTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignTaskResponse, error) {
+	rsp, err := c.AssignTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22884,8 +23222,8 @@ func (c *ClientWithResponses) AssignTaskWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/assign (the `AssignTask` operationId).
-func (c *ClientWithResponses) AssignTaskWithResponse(ctx context.Context, id TaskID, body AssignTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignTaskResponse, error) {
-	rsp, err := c.AssignTask(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) AssignTaskWithResponse(ctx context.Context, id TaskID, params *AssignTaskParams, body AssignTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignTaskResponse, error) {
+	rsp, err := c.AssignTask(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22899,8 +23237,8 @@ func (c *ClientWithResponses) AssignTaskWithResponse(ctx context.Context, id Tas
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/complete (the `CompleteTask` operationId).
-func (c *ClientWithResponses) CompleteTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteTaskResponse, error) {
-	rsp, err := c.CompleteTaskWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CompleteTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *CompleteTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteTaskResponse, error) {
+	rsp, err := c.CompleteTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22914,8 +23252,8 @@ func (c *ClientWithResponses) CompleteTaskWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/complete (the `CompleteTask` operationId).
-func (c *ClientWithResponses) CompleteTaskWithResponse(ctx context.Context, id TaskID, body CompleteTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteTaskResponse, error) {
-	rsp, err := c.CompleteTask(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) CompleteTaskWithResponse(ctx context.Context, id TaskID, params *CompleteTaskParams, body CompleteTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteTaskResponse, error) {
+	rsp, err := c.CompleteTask(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22929,8 +23267,8 @@ func (c *ClientWithResponses) CompleteTaskWithResponse(ctx context.Context, id T
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/delegate (the `DelegateTask` operationId).
-func (c *ClientWithResponses) DelegateTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DelegateTaskResponse, error) {
-	rsp, err := c.DelegateTaskWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) DelegateTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *DelegateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DelegateTaskResponse, error) {
+	rsp, err := c.DelegateTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22944,8 +23282,8 @@ func (c *ClientWithResponses) DelegateTaskWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/delegate (the `DelegateTask` operationId).
-func (c *ClientWithResponses) DelegateTaskWithResponse(ctx context.Context, id TaskID, body DelegateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*DelegateTaskResponse, error) {
-	rsp, err := c.DelegateTask(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) DelegateTaskWithResponse(ctx context.Context, id TaskID, params *DelegateTaskParams, body DelegateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*DelegateTaskResponse, error) {
+	rsp, err := c.DelegateTask(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22959,8 +23297,8 @@ func (c *ClientWithResponses) DelegateTaskWithResponse(ctx context.Context, id T
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/recall (the `RecallTask` operationId).
-func (c *ClientWithResponses) RecallTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecallTaskResponse, error) {
-	rsp, err := c.RecallTaskWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RecallTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *RecallTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecallTaskResponse, error) {
+	rsp, err := c.RecallTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22974,8 +23312,8 @@ func (c *ClientWithResponses) RecallTaskWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/recall (the `RecallTask` operationId).
-func (c *ClientWithResponses) RecallTaskWithResponse(ctx context.Context, id TaskID, body RecallTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*RecallTaskResponse, error) {
-	rsp, err := c.RecallTask(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RecallTaskWithResponse(ctx context.Context, id TaskID, params *RecallTaskParams, body RecallTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*RecallTaskResponse, error) {
+	rsp, err := c.RecallTask(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22989,8 +23327,8 @@ func (c *ClientWithResponses) RecallTaskWithResponse(ctx context.Context, id Tas
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/reject (the `RejectTask` operationId).
-func (c *ClientWithResponses) RejectTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectTaskResponse, error) {
-	rsp, err := c.RejectTaskWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RejectTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *RejectTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectTaskResponse, error) {
+	rsp, err := c.RejectTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -23004,8 +23342,8 @@ func (c *ClientWithResponses) RejectTaskWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/reject (the `RejectTask` operationId).
-func (c *ClientWithResponses) RejectTaskWithResponse(ctx context.Context, id TaskID, body RejectTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectTaskResponse, error) {
-	rsp, err := c.RejectTask(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RejectTaskWithResponse(ctx context.Context, id TaskID, params *RejectTaskParams, body RejectTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectTaskResponse, error) {
+	rsp, err := c.RejectTask(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -23019,8 +23357,8 @@ func (c *ClientWithResponses) RejectTaskWithResponse(ctx context.Context, id Tas
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/report-back (the `ReportBackTask` operationId).
-func (c *ClientWithResponses) ReportBackTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReportBackTaskResponse, error) {
-	rsp, err := c.ReportBackTaskWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ReportBackTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *ReportBackTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReportBackTaskResponse, error) {
+	rsp, err := c.ReportBackTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -23034,8 +23372,8 @@ func (c *ClientWithResponses) ReportBackTaskWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/report-back (the `ReportBackTask` operationId).
-func (c *ClientWithResponses) ReportBackTaskWithResponse(ctx context.Context, id TaskID, body ReportBackTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*ReportBackTaskResponse, error) {
-	rsp, err := c.ReportBackTask(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) ReportBackTaskWithResponse(ctx context.Context, id TaskID, params *ReportBackTaskParams, body ReportBackTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*ReportBackTaskResponse, error) {
+	rsp, err := c.ReportBackTask(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -23049,8 +23387,8 @@ func (c *ClientWithResponses) ReportBackTaskWithResponse(ctx context.Context, id
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/tasks/{id}/take (the `TakeTask` operationId).
-func (c *ClientWithResponses) TakeTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*TakeTaskResponse, error) {
-	rsp, err := c.TakeTask(ctx, id, reqEditors...)
+func (c *ClientWithResponses) TakeTaskWithResponse(ctx context.Context, id TaskID, params *TakeTaskParams, reqEditors ...RequestEditorFn) (*TakeTaskResponse, error) {
+	rsp, err := c.TakeTask(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28313,6 +28651,16 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetOrderResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -28384,6 +28732,13 @@ func ParseApproveOrderResponse(rsp *http.Response) (*ApproveOrderResponse, error
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28394,6 +28749,16 @@ func ParseApproveOrderResponse(rsp *http.Response) (*ApproveOrderResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ApproveOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers ApproveOrderResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -28465,6 +28830,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28475,6 +28847,16 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers CancelOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers CancelOrderResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -28546,6 +28928,13 @@ func ParseCloseOrderResponse(rsp *http.Response) (*CloseOrderResponse, error) {
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28556,6 +28945,16 @@ func ParseCloseOrderResponse(rsp *http.Response) (*CloseOrderResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers CloseOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers CloseOrderResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -28627,6 +29026,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28637,6 +29043,16 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers DeclineOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers DeclineOrderResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -29892,6 +30308,16 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -29963,6 +30389,13 @@ func ParseAcceptTaskResponse(rsp *http.Response) (*AcceptTaskResponse, error) {
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29973,6 +30406,16 @@ func ParseAcceptTaskResponse(rsp *http.Response) (*AcceptTaskResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers AcceptTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers AcceptTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -30044,6 +30487,13 @@ func ParseAssignTaskResponse(rsp *http.Response) (*AssignTaskResponse, error) {
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30054,6 +30504,16 @@ func ParseAssignTaskResponse(rsp *http.Response) (*AssignTaskResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers AssignTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers AssignTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -30125,6 +30585,13 @@ func ParseCompleteTaskResponse(rsp *http.Response) (*CompleteTaskResponse, error
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30135,6 +30602,16 @@ func ParseCompleteTaskResponse(rsp *http.Response) (*CompleteTaskResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers CompleteTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers CompleteTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -30206,6 +30683,13 @@ func ParseDelegateTaskResponse(rsp *http.Response) (*DelegateTaskResponse, error
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30216,6 +30700,16 @@ func ParseDelegateTaskResponse(rsp *http.Response) (*DelegateTaskResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers DelegateTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers DelegateTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -30287,6 +30781,13 @@ func ParseRecallTaskResponse(rsp *http.Response) (*RecallTaskResponse, error) {
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30297,6 +30798,16 @@ func ParseRecallTaskResponse(rsp *http.Response) (*RecallTaskResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers RecallTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers RecallTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -30368,6 +30879,13 @@ func ParseRejectTaskResponse(rsp *http.Response) (*RejectTaskResponse, error) {
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30378,6 +30896,16 @@ func ParseRejectTaskResponse(rsp *http.Response) (*RejectTaskResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers RejectTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers RejectTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -30449,6 +30977,13 @@ func ParseReportBackTaskResponse(rsp *http.Response) (*ReportBackTaskResponse, e
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30459,6 +30994,16 @@ func ParseReportBackTaskResponse(rsp *http.Response) (*ReportBackTaskResponse, e
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ReportBackTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers ReportBackTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -30530,6 +31075,13 @@ func ParseTakeTaskResponse(rsp *http.Response) (*TakeTaskResponse, error) {
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30540,6 +31092,16 @@ func ParseTakeTaskResponse(rsp *http.Response) (*TakeTaskResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers TakeTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers TakeTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {

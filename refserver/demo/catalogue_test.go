@@ -69,7 +69,7 @@ func TestSeedOffersTheCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	approved, err := client.Check(carl.ApproveOrderWithResponse(ctx, account.JSON201.ID, api.ApprovalNote{Note: "Ulla starts on Monday."}))
+	approved, err := client.Check(carl.ApproveOrderWithResponse(ctx, account.JSON201.ID, nil, api.ApprovalNote{Note: "Ulla starts on Monday."}))
 	if err != nil {
 		t.Fatal(err)
 	}

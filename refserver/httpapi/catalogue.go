@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"strings"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -23,15 +22,7 @@ func (a *API) catalogue(ctx context.Context) (*catalogue.Catalogue, itsm.Actor, 
 // to the item version an If-Match header names, as forIfMatch does for
 // incidents.
 func catalogueIfMatch(c *catalogue.Catalogue, h string) (*catalogue.Catalogue, error) {
-	h = strings.TrimSpace(h)
-	if h == "" || h == "*" {
-		return c, nil
-	}
-	v, ok := parseETag(h)
-	if !ok {
-		return nil, itsm.Errorf(itsm.CodeConflict, "If-Match %q names no version of the catalogue item: %w", h, itsm.ErrStale)
-	}
-	return c.IfVersion(v), nil
+	return forVersion(c, c.IfVersion, h, "the catalogue item")
 }
 
 // itemResult is the response of every request answered with one item.

@@ -21,15 +21,23 @@ func ETag(version int64) string { return `"` + strconv.FormatInt(version, 10) + 
 // so it fails as a stale one does (412), as RFC 9110 has it for a tag that
 // does not match the current one.
 func (a *API) forIfMatch(h string) (*incident.Service, error) {
+	return forVersion(a.svc, a.svc.IfVersion, h, "the incident")
+}
+
+// forVersion returns svc as an If-Match header h asks, for any service with
+// an IfVersion: svc itself for no header or "*", else the view that applies
+// a command only at the version h names (what is the record, for errors).
+func forVersion[S any](svc S, ifVersion func(int64) S, h, what string) (S, error) {
 	h = strings.TrimSpace(h)
 	if h == "" || h == "*" {
-		return a.svc, nil
+		return svc, nil
 	}
 	v, ok := parseETag(h)
 	if !ok {
-		return nil, itsm.Errorf(itsm.CodeConflict, "If-Match %q names no version of the incident: %w", h, itsm.ErrStale)
+		var none S
+		return none, itsm.Errorf(itsm.CodeConflict, "If-Match %q names no version of %s: %w", h, what, itsm.ErrStale)
 	}
-	return a.svc.IfVersion(v), nil
+	return ifVersion(v), nil
 }
 
 // parseETag reads a tag ETag wrote.

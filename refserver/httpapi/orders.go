@@ -18,11 +18,20 @@ func (a *API) requests(ctx context.Context) (*request.Service, itsm.Actor, error
 	return a.req, who, err
 }
 
-// orderCommand runs one order command with the request's body.
-func orderCommand[B any](ctx context.Context, a *API, b *B,
+// orderResult is the answer with an order: its body and its ETag.
+func orderResult(o *request.Order) api.OrderResultJSONResponse {
+	return api.OrderResultJSONResponse{Body: *o, Headers: api.OrderResultResponseHeaders{ETag: ETag(o.Version)}}
+}
+
+// orderCommand runs one order command with the request's body, at the
+// version the request's If-Match names.
+func orderCommand[B any](ctx context.Context, a *API, ifMatch string, b *B,
 	do func(svc *request.Service, who itsm.Actor, b B) (*request.Order, error)) (api.OrderResultJSONResponse, error) {
 	svc, who, err := a.requests(ctx)
 	if err != nil {
+		return api.OrderResultJSONResponse{}, err
+	}
+	if svc, err = forVersion(svc, svc.IfVersion, ifMatch, "the order"); err != nil {
 		return api.OrderResultJSONResponse{}, err
 	}
 	v, err := body(b)
@@ -33,7 +42,7 @@ func orderCommand[B any](ctx context.Context, a *API, b *B,
 	if err != nil {
 		return api.OrderResultJSONResponse{}, err
 	}
-	return api.OrderResultJSONResponse(*o), nil
+	return orderResult(o), nil
 }
 
 // ListOrders lists the caller's orders, those waiting for the caller's
@@ -83,12 +92,12 @@ func (a *API) GetOrder(ctx context.Context, req api.GetOrderRequestObject) (api.
 	if err != nil {
 		return nil, err
 	}
-	return api.GetOrder200JSONResponse{OrderResultJSONResponse: api.OrderResultJSONResponse(*o)}, nil
+	return api.GetOrder200JSONResponse{OrderResultJSONResponse: orderResult(o)}, nil
 }
 
 // ApproveOrder records an approver's approval.
 func (a *API) ApproveOrder(ctx context.Context, req api.ApproveOrderRequestObject) (api.ApproveOrderResponseObject, error) {
-	r, err := orderCommand(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.ApprovalNote) (*request.Order, error) {
+	r, err := orderCommand(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.ApprovalNote) (*request.Order, error) {
 		return svc.Approve(ctx, who, req.ID, b.Note)
 	})
 	if err != nil {
@@ -99,7 +108,7 @@ func (a *API) ApproveOrder(ctx context.Context, req api.ApproveOrderRequestObjec
 
 // DeclineOrder records an approver's refusal with a reason.
 func (a *API) DeclineOrder(ctx context.Context, req api.DeclineOrderRequestObject) (api.DeclineOrderResponseObject, error) {
-	r, err := orderCommand(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.Reason) (*request.Order, error) {
+	r, err := orderCommand(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.Reason) (*request.Order, error) {
 		return svc.Decline(ctx, who, req.ID, b.Reason)
 	})
 	if err != nil {
@@ -110,7 +119,7 @@ func (a *API) DeclineOrder(ctx context.Context, req api.DeclineOrderRequestObjec
 
 // CloseOrder records the desk's answer and closes the order (RF-6).
 func (a *API) CloseOrder(ctx context.Context, req api.CloseOrderRequestObject) (api.CloseOrderResponseObject, error) {
-	r, err := orderCommand(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.Answer) (*request.Order, error) {
+	r, err := orderCommand(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.Answer) (*request.Order, error) {
 		return svc.Close(ctx, who, req.ID, b.Answer)
 	})
 	if err != nil {
@@ -121,7 +130,7 @@ func (a *API) CloseOrder(ctx context.Context, req api.CloseOrderRequestObject) (
 
 // CancelOrder withdraws an order with a reason.
 func (a *API) CancelOrder(ctx context.Context, req api.CancelOrderRequestObject) (api.CancelOrderResponseObject, error) {
-	r, err := orderCommand(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.Reason) (*request.Order, error) {
+	r, err := orderCommand(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.Reason) (*request.Order, error) {
 		return svc.Cancel(ctx, who, req.ID, b.Reason)
 	})
 	if err != nil {

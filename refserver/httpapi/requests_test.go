@@ -230,10 +230,10 @@ func orderOfTypeC(t *testing.T, s *shop) {
 		t.Errorf("anna's approvals: %v %s", err, body(r))
 	}
 	// The requester does not approve their own order.
-	if r, err := s.carl.ApproveOrderWithResponse(ctx, o.ID, api.ApprovalNote{}); err != nil || r.ApplicationProblemJSON403 == nil {
+	if r, err := s.carl.ApproveOrderWithResponse(ctx, o.ID, nil, api.ApprovalNote{}); err != nil || r.ApplicationProblemJSON403 == nil {
 		t.Errorf("the requester approves: %v %s, want 403", err, body(r))
 	}
-	a, err := s.anna.ApproveOrderWithResponse(ctx, o.ID, api.ApprovalNote{Note: "Fine."})
+	a, err := s.anna.ApproveOrderWithResponse(ctx, o.ID, nil, api.ApprovalNote{Note: "Fine."})
 	if err != nil || a.JSON200 == nil || a.JSON200.State != request.StateInProgress || len(a.JSON200.Tasks) != 2 {
 		t.Fatalf("approve: %v %s", err, body(a))
 	}
@@ -254,7 +254,7 @@ func orderOfTypeC(t *testing.T, s *shop) {
 		t.Errorf("a supplier lists orders: %v %s, want none", err, body(r))
 	}
 	// The blocked task is not delegated: 409.
-	if r, err := s.agent.DelegateTaskWithResponse(ctx, sync.ID, api.TaskDelegation{Organisation: s.supB}); err != nil ||
+	if r, err := s.agent.DelegateTaskWithResponse(ctx, sync.ID, nil, api.TaskDelegation{Organisation: s.supB}); err != nil ||
 		r.ApplicationProblemJSON409 == nil {
 		t.Errorf("delegate a blocked task: %v %s, want 409", err, body(r))
 	}
@@ -264,10 +264,10 @@ func orderOfTypeC(t *testing.T, s *shop) {
 		len(r.JSON200.Items) != 1 || r.JSON200.Items[0].ID != phone.ID || r.JSON200.Items[0].OrderNumber != o.Number {
 		t.Fatalf("supplier A's tasks: %v %s", err, body(r))
 	}
-	if r, err := s.alice.AcceptTaskWithResponse(ctx, phone.ID); err != nil || r.JSON200 == nil || r.JSON200.State != request.TaskInProgress {
+	if r, err := s.alice.AcceptTaskWithResponse(ctx, phone.ID, nil); err != nil || r.JSON200 == nil || r.JSON200.State != request.TaskInProgress {
 		t.Fatalf("accept: %v %s", err, body(r))
 	}
-	if r, err := s.alice.ReportBackTaskWithResponse(ctx, phone.ID, api.TaskNote{Note: "Phone sent."}); err != nil || r.JSON200 == nil ||
+	if r, err := s.alice.ReportBackTaskWithResponse(ctx, phone.ID, nil, api.TaskNote{Note: "Phone sent."}); err != nil || r.JSON200 == nil ||
 		r.JSON200.State != request.TaskDone {
 		t.Fatalf("report back: %v %s", err, body(r))
 	}
@@ -276,13 +276,13 @@ func orderOfTypeC(t *testing.T, s *shop) {
 		len(r.JSON200.Items) != 1 || r.JSON200.Items[0].ID != sync.ID || r.JSON200.Items[0].State != request.TaskDelegated {
 		t.Fatalf("supplier B's tasks: %v %s", err, body(r))
 	}
-	if r, err := s.bob.ReportBackTaskWithResponse(ctx, sync.ID, api.TaskNote{Note: "Synced."}); err != nil || r.ApplicationProblemJSON409 == nil {
+	if r, err := s.bob.ReportBackTaskWithResponse(ctx, sync.ID, nil, api.TaskNote{Note: "Synced."}); err != nil || r.ApplicationProblemJSON409 == nil {
 		t.Errorf("report back before accepting: %v %s, want 409", err, body(r))
 	}
-	if r, err := s.bob.AcceptTaskWithResponse(ctx, sync.ID); err != nil || r.JSON200 == nil {
+	if r, err := s.bob.AcceptTaskWithResponse(ctx, sync.ID, nil); err != nil || r.JSON200 == nil {
 		t.Fatalf("B accepts: %v %s", err, body(r))
 	}
-	if r, err := s.bob.ReportBackTaskWithResponse(ctx, sync.ID, api.TaskNote{Note: "Synced."}); err != nil || r.JSON200 == nil {
+	if r, err := s.bob.ReportBackTaskWithResponse(ctx, sync.ID, nil, api.TaskNote{Note: "Synced."}); err != nil || r.JSON200 == nil {
 		t.Fatalf("B reports back: %v %s", err, body(r))
 	}
 	g, err := s.carl.GetOrderWithResponse(ctx, o.ID)
@@ -290,14 +290,14 @@ func orderOfTypeC(t *testing.T, s *shop) {
 		t.Fatalf("the order after both tasks: %v %s", err, body(g))
 	}
 	// Only the desk closes, with its answer to the requester (RF-6).
-	if r, err := s.carl.CloseOrderWithResponse(ctx, o.ID, api.Answer{Answer: "Done."}); err != nil || r.ApplicationProblemJSON403 == nil {
+	if r, err := s.carl.CloseOrderWithResponse(ctx, o.ID, nil, api.Answer{Answer: "Done."}); err != nil || r.ApplicationProblemJSON403 == nil {
 		t.Errorf("the requester closes: %v %s, want 403", err, body(r))
 	}
-	c, err := s.agent.CloseOrderWithResponse(ctx, o.ID, api.Answer{Answer: "Your phone is on its way and your mail syncs."})
+	c, err := s.agent.CloseOrderWithResponse(ctx, o.ID, nil, api.Answer{Answer: "Your phone is on its way and your mail syncs."})
 	if err != nil || c.JSON200 == nil || c.JSON200.State != request.StateClosed || c.JSON200.Answer == "" {
 		t.Fatalf("close: %v %s", err, body(c))
 	}
-	if r, err := s.carl.CancelOrderWithResponse(ctx, o.ID, api.Reason{Reason: "Too late."}); err != nil || r.ApplicationProblemJSON409 == nil {
+	if r, err := s.carl.CancelOrderWithResponse(ctx, o.ID, nil, api.Reason{Reason: "Too late."}); err != nil || r.ApplicationProblemJSON409 == nil {
 		t.Errorf("cancel a closed order: %v %s, want 409", err, body(r))
 	}
 }
@@ -335,16 +335,16 @@ func TestRequestsRefusals(t *testing.T) {
 	}
 
 	declined := s.place(item.ID)
-	if r, err := s.anna.DeclineOrderWithResponse(ctx, declined.ID, api.Reason{Reason: "Not in the budget."}); err != nil ||
+	if r, err := s.anna.DeclineOrderWithResponse(ctx, declined.ID, nil, api.Reason{Reason: "Not in the budget."}); err != nil ||
 		r.JSON200 == nil || r.JSON200.State != request.StateDeclined {
 		t.Errorf("decline: %v %s", err, body(r))
 	}
 	cancelled := s.place(item.ID)
-	if r, err := s.carl.CancelOrderWithResponse(ctx, cancelled.ID, api.Reason{Reason: "Changed my mind."}); err != nil ||
+	if r, err := s.carl.CancelOrderWithResponse(ctx, cancelled.ID, nil, api.Reason{Reason: "Changed my mind."}); err != nil ||
 		r.JSON200 == nil || r.JSON200.State != request.StateCancelled {
 		t.Errorf("cancel: %v %s", err, body(r))
 	}
-	if r, err := s.anna.ApproveOrderWithResponse(ctx, cancelled.ID, api.ApprovalNote{}); err != nil || r.ApplicationProblemJSON409 == nil {
+	if r, err := s.anna.ApproveOrderWithResponse(ctx, cancelled.ID, nil, api.ApprovalNote{}); err != nil || r.ApplicationProblemJSON409 == nil {
 		t.Errorf("approve a cancelled order: %v %s, want 409", err, body(r))
 	}
 	// Ending anna's grant today leaves the next order without an approver.
@@ -386,19 +386,22 @@ func TestRequestWebhooksPerSupplier(t *testing.T) {
 	s.grant("carl", authority.RoleRequester, item.ID)
 	s.grant("anna", authority.RoleApprover, item.ID)
 	o := s.place(item.ID)
-	a, err := s.anna.ApproveOrderWithResponse(ctx, o.ID, api.ApprovalNote{})
+	a, err := s.anna.ApproveOrderWithResponse(ctx, o.ID, nil, api.ApprovalNote{})
 	if err != nil || a.JSON200 == nil {
 		t.Fatalf("approve: %v %s", err, body(a))
 	}
 	o = (*request.Order)(a.JSON200)
 	phone, sync := s.taskOf(o, "phone"), s.taskOf(o, "sync")
 	for _, step := range []func() (int, error){
-		func() (int, error) { r, err := s.alice.AcceptTaskWithResponse(ctx, phone.ID); return status(r), err },
 		func() (int, error) {
-			r, err := s.alice.ReportBackTaskWithResponse(ctx, phone.ID, api.TaskNote{Note: "Sent."})
+			r, err := s.alice.AcceptTaskWithResponse(ctx, phone.ID, nil)
 			return status(r), err
 		},
-		func() (int, error) { r, err := s.bob.AcceptTaskWithResponse(ctx, sync.ID); return status(r), err },
+		func() (int, error) {
+			r, err := s.alice.ReportBackTaskWithResponse(ctx, phone.ID, nil, api.TaskNote{Note: "Sent."})
+			return status(r), err
+		},
+		func() (int, error) { r, err := s.bob.AcceptTaskWithResponse(ctx, sync.ID, nil); return status(r), err },
 	} {
 		if code, err := step(); err != nil || code != http.StatusOK {
 			t.Fatalf("a task command: %v %d", err, code)
@@ -489,5 +492,41 @@ func TestPlaceOrderIsIdempotent(t *testing.T) {
 	mine, err := client.Check(s.carl.ListOrdersWithResponse(s.ctx, &api.ListOrdersParams{Mine: true, Limit: 100}))
 	if err != nil || len(mine.JSON200.Items) != 1 {
 		t.Fatalf("carl's orders after a retry and a refusal: %v", err)
+	}
+}
+
+// TestOrderAndTaskETags checks that an order and a task carry their
+// version as an ETag, and that their commands honour If-Match: a stale
+// tag is 412 and changes nothing, the current one applies.
+func TestOrderAndTaskETags(t *testing.T) {
+	s := newShop(t, memstoreFor(t))
+	item := s.phoneItem()
+	s.grant("carl", authority.RoleRequester, item.ID)
+	s.grant("anna", authority.RoleApprover, item.ID)
+	o := s.place(item.ID)
+	got, err := client.Check(s.agent.GetOrderWithResponse(s.ctx, o.ID))
+	if err != nil || got.HTTPResponse.Header.Get("ETag") != httpapi.ETag(o.Version) {
+		t.Fatalf("GET order: %v, ETag %q", err, got.HTTPResponse.Header.Get("ETag"))
+	}
+	stale := httpapi.ETag(o.Version + 1)
+	if r, err := s.anna.ApproveOrderWithResponse(s.ctx, o.ID, &api.ApproveOrderParams{IfMatch: stale}, api.ApprovalNote{}); err != nil ||
+		r.ApplicationProblemJSON412 == nil {
+		t.Fatalf("approve with a stale If-Match: %v %s, want 412", err, body(r))
+	}
+	r, err := s.anna.ApproveOrderWithResponse(s.ctx, o.ID, &api.ApproveOrderParams{IfMatch: httpapi.ETag(o.Version)}, api.ApprovalNote{})
+	if err != nil || r.JSON200 == nil || r.HTTPResponse.Header.Get("ETag") != httpapi.ETag(r.JSON200.Version) {
+		t.Fatalf("approve with the current If-Match: %v %s", err, body(r))
+	}
+	phone := s.taskOf(r.JSON200, "phone")
+	tr, err := client.Check(s.alice.GetTaskWithResponse(s.ctx, phone.ID))
+	if err != nil || tr.HTTPResponse.Header.Get("ETag") != httpapi.ETag(phone.Version) {
+		t.Fatalf("GET task: %v, ETag %q", err, tr.HTTPResponse.Header.Get("ETag"))
+	}
+	if r, err := s.alice.AcceptTaskWithResponse(s.ctx, phone.ID, &api.AcceptTaskParams{IfMatch: httpapi.ETag(phone.Version + 1)}); err != nil ||
+		r.ApplicationProblemJSON412 == nil {
+		t.Fatalf("accept with a stale If-Match: %v %s, want 412", err, body(r))
+	}
+	if r, err := s.alice.AcceptTaskWithResponse(s.ctx, phone.ID, &api.AcceptTaskParams{IfMatch: httpapi.ETag(phone.Version)}); err != nil || r.JSON200 == nil {
+		t.Fatalf("accept with the current If-Match: %v %s", err, body(r))
 	}
 }

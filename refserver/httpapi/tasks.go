@@ -9,24 +9,33 @@ import (
 	"github.com/spoc-itsm/spoc/request"
 )
 
-// taskCommand runs one task command for the request's actor.
-func (a *API) taskCommand(ctx context.Context, do func(svc *request.Service, who itsm.Actor) (*request.Task, error)) (api.TaskResultJSONResponse, error) {
+// taskResult is the answer with a task: its body and its ETag.
+func taskResult(t *request.Task) api.TaskResultJSONResponse {
+	return api.TaskResultJSONResponse{Body: *t, Headers: api.TaskResultResponseHeaders{ETag: ETag(t.Version)}}
+}
+
+// taskCommand runs one task command for the request's actor, at the
+// version the request's If-Match names.
+func (a *API) taskCommand(ctx context.Context, ifMatch string, do func(svc *request.Service, who itsm.Actor) (*request.Task, error)) (api.TaskResultJSONResponse, error) {
 	svc, who, err := a.requests(ctx)
 	if err != nil {
+		return api.TaskResultJSONResponse{}, err
+	}
+	if svc, err = forVersion(svc, svc.IfVersion, ifMatch, "the task"); err != nil {
 		return api.TaskResultJSONResponse{}, err
 	}
 	t, err := do(svc, who)
 	if err != nil {
 		return api.TaskResultJSONResponse{}, err
 	}
-	return api.TaskResultJSONResponse(*t), nil
+	return taskResult(t), nil
 }
 
 // taskCommandWith is taskCommand for an operation whose body the command
 // needs.
-func taskCommandWith[B any](ctx context.Context, a *API, b *B,
+func taskCommandWith[B any](ctx context.Context, a *API, ifMatch string, b *B,
 	do func(svc *request.Service, who itsm.Actor, b B) (*request.Task, error)) (api.TaskResultJSONResponse, error) {
-	return a.taskCommand(ctx, func(svc *request.Service, who itsm.Actor) (*request.Task, error) {
+	return a.taskCommand(ctx, ifMatch, func(svc *request.Service, who itsm.Actor) (*request.Task, error) {
 		v, err := body(b)
 		if err != nil {
 			return nil, err
@@ -75,12 +84,12 @@ func (a *API) GetTask(ctx context.Context, req api.GetTaskRequestObject) (api.Ge
 	if err != nil {
 		return nil, err
 	}
-	return api.GetTask200JSONResponse{TaskResultJSONResponse: api.TaskResultJSONResponse(*t)}, nil
+	return api.GetTask200JSONResponse{TaskResultJSONResponse: taskResult(t)}, nil
 }
 
 // DelegateTask hands a task to a supplier.
 func (a *API) DelegateTask(ctx context.Context, req api.DelegateTaskRequestObject) (api.DelegateTaskResponseObject, error) {
-	r, err := taskCommandWith(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.TaskDelegation) (*request.Task, error) {
+	r, err := taskCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.TaskDelegation) (*request.Task, error) {
 		return svc.Delegate(ctx, who, req.ID, request.Delegation{Organisation: b.Organisation, Group: b.Group, Note: b.Note})
 	})
 	if err != nil {
@@ -91,7 +100,7 @@ func (a *API) DelegateTask(ctx context.Context, req api.DelegateTaskRequestObjec
 
 // AcceptTask records that the supplier takes the task on.
 func (a *API) AcceptTask(ctx context.Context, req api.AcceptTaskRequestObject) (api.AcceptTaskResponseObject, error) {
-	r, err := a.taskCommand(ctx, func(svc *request.Service, who itsm.Actor) (*request.Task, error) {
+	r, err := a.taskCommand(ctx, req.Params.IfMatch, func(svc *request.Service, who itsm.Actor) (*request.Task, error) {
 		return svc.Accept(ctx, who, req.ID)
 	})
 	if err != nil {
@@ -102,7 +111,7 @@ func (a *API) AcceptTask(ctx context.Context, req api.AcceptTaskRequestObject) (
 
 // RejectTask sends a task back to the desk.
 func (a *API) RejectTask(ctx context.Context, req api.RejectTaskRequestObject) (api.RejectTaskResponseObject, error) {
-	r, err := taskCommandWith(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.Reason) (*request.Task, error) {
+	r, err := taskCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.Reason) (*request.Task, error) {
 		return svc.Reject(ctx, who, req.ID, b.Reason)
 	})
 	if err != nil {
@@ -113,7 +122,7 @@ func (a *API) RejectTask(ctx context.Context, req api.RejectTaskRequestObject) (
 
 // RecallTask takes a task back from the supplier.
 func (a *API) RecallTask(ctx context.Context, req api.RecallTaskRequestObject) (api.RecallTaskResponseObject, error) {
-	r, err := taskCommandWith(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.Reason) (*request.Task, error) {
+	r, err := taskCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.Reason) (*request.Task, error) {
 		return svc.Recall(ctx, who, req.ID, b.Reason)
 	})
 	if err != nil {
@@ -124,7 +133,7 @@ func (a *API) RecallTask(ctx context.Context, req api.RecallTaskRequestObject) (
 
 // AssignTask assigns a task inside the organisation holding it.
 func (a *API) AssignTask(ctx context.Context, req api.AssignTaskRequestObject) (api.AssignTaskResponseObject, error) {
-	r, err := taskCommandWith(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.TaskAssignment) (*request.Task, error) {
+	r, err := taskCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.TaskAssignment) (*request.Task, error) {
 		return svc.Assign(ctx, who, req.ID, b.Group, b.Assignee, b.Note)
 	})
 	if err != nil {
@@ -135,7 +144,7 @@ func (a *API) AssignTask(ctx context.Context, req api.AssignTaskRequestObject) (
 
 // TakeTask records that the desk handles a ready task itself.
 func (a *API) TakeTask(ctx context.Context, req api.TakeTaskRequestObject) (api.TakeTaskResponseObject, error) {
-	r, err := a.taskCommand(ctx, func(svc *request.Service, who itsm.Actor) (*request.Task, error) {
+	r, err := a.taskCommand(ctx, req.Params.IfMatch, func(svc *request.Service, who itsm.Actor) (*request.Task, error) {
 		return svc.Take(ctx, who, req.ID)
 	})
 	if err != nil {
@@ -146,7 +155,7 @@ func (a *API) TakeTask(ctx context.Context, req api.TakeTaskRequestObject) (api.
 
 // ReportBackTask records that the supplier has done the task.
 func (a *API) ReportBackTask(ctx context.Context, req api.ReportBackTaskRequestObject) (api.ReportBackTaskResponseObject, error) {
-	r, err := taskCommandWith(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.TaskNote) (*request.Task, error) {
+	r, err := taskCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.TaskNote) (*request.Task, error) {
 		return svc.ReportBack(ctx, who, req.ID, b.Note)
 	})
 	if err != nil {
@@ -157,7 +166,7 @@ func (a *API) ReportBackTask(ctx context.Context, req api.ReportBackTaskRequestO
 
 // CompleteTask records that the desk has done a task it handled.
 func (a *API) CompleteTask(ctx context.Context, req api.CompleteTaskRequestObject) (api.CompleteTaskResponseObject, error) {
-	r, err := taskCommandWith(ctx, a, req.Body, func(svc *request.Service, who itsm.Actor, b api.TaskNote) (*request.Task, error) {
+	r, err := taskCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *request.Service, who itsm.Actor, b api.TaskNote) (*request.Task, error) {
 		return svc.Complete(ctx, who, req.ID, b.Note)
 	})
 	if err != nil {
