@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/sla"
 )
 
 // Index names of the work queues that every kind of held ticket writes with
@@ -54,6 +55,23 @@ func QueueIndex(c Custody, open bool, due time.Time) map[string][]string {
 		idx[IndexQueueAssignee] = []string{c.Holder.String() + " " + QueuePerson(c.Assignee) + " " + d}
 	}
 	return idx
+}
+
+// HolderDue returns when the first running clock of whoever holds a ticket
+// held as c is due, the organisation's or its group's, or zero when none
+// runs: the due part of the ticket's queue values, so that every kind of
+// ticket sorts its queues by the same clocks.
+func HolderDue(c Custody, clocks []Clock) time.Time {
+	var due time.Time
+	for _, k := range clocks {
+		if k.Status != sla.StatusRunning || k.Due.IsZero() || (k.Provider != c.Holder && (c.Group.IsZero() || k.Provider != c.Group)) {
+			continue
+		}
+		if due.IsZero() || k.Due.Before(due) {
+			due = k.Due
+		}
+	}
+	return due
 }
 
 // QueuePerson is how a person appears in IndexQueueAssignee values: base64

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/itsm"
-	"github.com/spoc-itsm/spoc/sla"
 )
 
 // QueueItem is one incident of a work queue, with the due time that orders
@@ -87,14 +86,5 @@ func (s *Service) Queue(ctx context.Context, actor itsm.Actor, q chain.Queue, li
 // answers for: another party's clock is not the holder's to meet, and its
 // due time is not the holder's to see.
 func addQueueIndex(idx map[string][]string, inc *Incident, clocks []Clock) {
-	var due time.Time
-	for _, c := range clocks {
-		if c.Status != sla.StatusRunning || c.Due.IsZero() || (c.Provider != inc.Holder && (inc.Group.IsZero() || c.Provider != inc.Group)) {
-			continue
-		}
-		if due.IsZero() || c.Due.Before(due) {
-			due = c.Due
-		}
-	}
-	maps.Copy(idx, chain.QueueIndex(inc.Custody, IsOpen(inc.State), due))
+	maps.Copy(idx, chain.QueueIndex(inc.Custody, IsOpen(inc.State), chain.HolderDue(inc.Custody, clocks)))
 }

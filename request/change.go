@@ -15,6 +15,7 @@ import (
 // next task unblocked, the order fulfilled) in the same transaction, so
 // that an order and its tasks never disagree.
 type change struct {
+	s       *Service
 	tx      itsm.WriteTx
 	at      time.Time
 	changed []record
@@ -22,10 +23,11 @@ type change struct {
 	events  []itsm.Event
 }
 
-// record is an order or a task as change saves it.
+// record is an order or a task as change saves it: the record of it as it
+// stands at at.
 type record interface {
 	key() itsm.ID
-	record() (itsm.Record, error)
+	record(s *Service, at time.Time) (itsm.Record, error)
 	setVersion(v int64)
 }
 
@@ -72,7 +74,7 @@ func (c *change) task(t *Task, ps ...TaskPayload) error {
 // appends the events.
 func (c *change) save() error {
 	for _, r := range c.changed {
-		rec, err := r.record()
+		rec, err := r.record(c.s, c.at)
 		if err != nil {
 			return err
 		}
@@ -100,7 +102,7 @@ func (s *Service) write(ctx context.Context, fn func(c *change) error) error {
 	for attempt := 1; ; attempt++ {
 		refused := false
 		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
-			c := &change{tx: tx, at: s.clock.Now(), read: map[itsm.ID]int64{}}
+			c := &change{s: s, tx: tx, at: s.clock.Now(), read: map[itsm.ID]int64{}}
 			if err := fn(c); err != nil {
 				refused = true
 				return err
@@ -139,7 +141,7 @@ const (
 	IndexHeld   = "held"   // each organisation that holds or held it, and the desk
 )
 
-func (o *Order) record() (itsm.Record, error) {
+func (o *Order) record(_ *Service, _ time.Time) (itsm.Record, error) {
 	body, err := json.Marshal(o)
 	if err != nil {
 		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode order %s", o.Number)
@@ -176,12 +178,20 @@ func (o *Order) record() (itsm.Record, error) {
 	return itsm.Record{Kind: KindOrder, ID: o.ID, Body: body, Unique: unique, Index: idx}, nil
 }
 
-func (t *Task) record() (itsm.Record, error) {
+// record is the task's record: its queue values sort it by the first
+// running clock of its holder, as an incident's do (chain.HolderDue).
+// Due times do not move until the task changes again, so the values stay
+// true between changes.
+func (t *Task) record(s *Service, at time.Time) (itsm.Record, error) {
 	body, err := json.Marshal(t)
 	if err != nil {
 		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode task %s", t.Number)
 	}
-	idx := chain.QueueIndex(t.Custody, taskOpen(t.State) && t.State != TaskBlocked, time.Time{})
+	clocks, err := s.TaskClocks(t, at)
+	if err != nil {
+		return itsm.Record{}, err
+	}
+	idx := chain.QueueIndex(t.Custody, taskOpen(t.State) && t.State != TaskBlocked, chain.HolderDue(t.Custody, clocks))
 	if idx == nil {
 		idx = map[string][]string{}
 	}
