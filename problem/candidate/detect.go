@@ -132,8 +132,8 @@ const (
 
 // Config says where and how to look.
 type Config struct {
-	// Until ends the last recent window; zero means just after the latest
-	// incident read.
+	// Until ends the last recent window; zero means the end of the hour of
+	// the latest incident read.
 	Until time.Time
 	// Window is the length of a recent window (default 7 days) and
 	// Baseline that of the baseline before it, a whole multiple of Window
@@ -156,7 +156,7 @@ type Config struct {
 	MinCount int
 	MinRatio float64
 	// Dismissed are the dismissals so far; their incidents no longer count
-	// in their group's recent windows.
+	// in any group's recent windows (they still do in baselines).
 	Dismissed []Dismissal
 }
 
@@ -274,7 +274,7 @@ func Detect(src Source, cfg Config) ([]Candidate, error) {
 		return nil, nil
 	}
 	if cfg.Until.IsZero() {
-		until = latest + 1
+		until = time.Unix(0, latest).Truncate(time.Hour).Add(time.Hour).UnixNano()
 	}
 	d := detector{cfg: cfg, incs: incs, keys: keys, until: until, step: int64(cfg.Window), base: int(cfg.Baseline / cfg.Window), loc: time.UTC}
 	if cfg.Calendar != nil {
@@ -301,7 +301,9 @@ type detector struct {
 	data     int
 	exposure []float64
 	loc      *time.Location
-	// gone are the incidents of every dismissal, under any key.
+	// gone are the incidents of every dismissal: they count in no group's
+	// recent window, under any key, so a dismissed spike does not come back
+	// under another of its groups.
 	gone map[itsm.ID]bool
 }
 
@@ -375,7 +377,6 @@ func (d *detector) run(members []member) []Candidate {
 		}
 		return strings.Compare(x.number, y.number)
 	})
-	dismissed := dismissedByKey(d.cfg.Dismissed)
 	d.gone = map[itsm.ID]bool{}
 	for _, ds := range d.cfg.Dismissed {
 		for _, id := range ds.Incidents {
@@ -391,7 +392,7 @@ func (d *detector) run(members []member) []Candidate {
 		for hi < len(members) && members[hi].key == key {
 			hi++
 		}
-		tests = d.group(members[lo:hi], dismissed[d.keys[key]], active, first, tests)
+		tests = d.group(members[lo:hi], active, first, tests)
 		lo = hi
 	}
 	// BH per window: a test passes when its p-value is at most FDR*i/m
@@ -441,7 +442,7 @@ func (d *detector) run(members []member) []Candidate {
 
 // group tests one group's windows, appending to tests, and marks in active
 // the windows where it has incidents in the window or its baseline.
-func (d *detector) group(ms []member, dismissed map[itsm.ID]bool, active []int, first int, tests []test) []test {
+func (d *detector) group(ms []member, active []int, first int, tests []test) []test {
 	// Runs of members by bucket, in bucket order.
 	type run struct{ bucket, lo, hi int }
 	var runs []run
@@ -467,7 +468,7 @@ func (d *detector) group(ms []member, dismissed map[itsm.ID]bool, active []int, 
 			basen -= runs[tail].hi - runs[tail].lo
 		}
 		if cur.bucket >= first {
-			t := d.test(ms[cur.lo:cur.hi], dismissed, cur.bucket, basen)
+			t := d.test(ms[cur.lo:cur.hi], cur.bucket, basen)
 			if t.count > 0 {
 				tests = append(tests, t)
 			}
@@ -479,10 +480,10 @@ func (d *detector) group(ms []member, dismissed map[itsm.ID]bool, active []int, 
 
 // test tests one group in bucket b, which holds ms, with basen incidents in
 // its baseline.
-func (d *detector) test(ms []member, dismissed map[itsm.ID]bool, b, basen int) test {
+func (d *detector) test(ms []member, b, basen int) test {
 	t := test{key: ms[0].key, bucket: b, basen: basen}
 	for _, m := range ms {
-		if !dismissed[d.incs[m.inc].id] {
+		if !d.gone[d.incs[m.inc].id] {
 			t.members = append(t.members, m.inc)
 		}
 	}
@@ -508,10 +509,8 @@ func (d *detector) test(ms []member, dismissed map[itsm.ID]bool, b, basen int) t
 
 // keep adds the passing tests of one window as candidates, most unusual
 // first, leaving out each whose incidents are mostly (half or more) in a
-// candidate already kept or in a dismissal: the tokens of one summary and
-// its CI are several groups of the same incidents, one problem is one
-// candidate, and a dismissed spike is not proposed again under another of
-// its groups.
+// candidate already kept: the tokens of one summary and its CI are several
+// groups of the same incidents, and one problem is one candidate.
 func (d *detector) keep(out []Candidate, pass []test, tested int) []Candidate {
 	slices.SortStableFunc(pass, func(a, b test) int {
 		if c := cmp.Compare(a.logp, b.logp); c != 0 {
@@ -523,7 +522,7 @@ func (d *detector) keep(out []Candidate, pass []test, tested int) []Candidate {
 	for _, t := range pass {
 		seen := 0
 		for _, m := range t.members {
-			if taken[m] || d.gone[d.incs[m].id] {
+			if taken[m] {
 				seen++
 			}
 		}

@@ -11,10 +11,10 @@ import (
 const MaxReason = 2000
 
 // Dismissal records that the desk judged a candidate no problem: who, when
-// and why, and which of the group's incidents it covered. Those incidents
-// no longer count in the group's recent windows, so the same spike is not
-// proposed again; a later spike of new incidents in the group may be, when
-// the new ones alone are unusual. Accepting a candidate as a problem can
+// and why, and which incidents it covered. Those incidents no longer count
+// in any group's recent windows, so the same spike is not proposed again,
+// under its key or another; a later spike of new incidents in the group may
+// be, when the new ones alone are unusual. Accepting a candidate as a problem can
 // record the same, so that the incidents the problem links are not proposed
 // again either. The detector takes the dismissals as data (Config.Dismissed):
 // whoever keeps them (the problem lifecycle's store) loads them first.
@@ -46,20 +46,4 @@ func Dismiss(c Candidate, by, reason string, at time.Time) (Dismissal, error) {
 		return Dismissal{}, err
 	}
 	return Dismissal{Key: c.Key, Incidents: slices.Clone(c.Incidents), By: by, Reason: reason, At: at}, nil
-}
-
-// dismissedByKey indexes the dismissed incidents by their group.
-func dismissedByKey(ds []Dismissal) map[Key]map[itsm.ID]bool {
-	out := map[Key]map[itsm.ID]bool{}
-	for _, d := range ds {
-		m := out[d.Key]
-		if m == nil {
-			m = map[itsm.ID]bool{}
-			out[d.Key] = m
-		}
-		for _, id := range d.Incidents {
-			m[id] = true
-		}
-	}
-	return out
 }
