@@ -54,6 +54,8 @@ var allowed = map[string][]string{
 	"request/catalogue": {"itsm", "itsm/schema", "chain"},
 	"request/authority": {"itsm", "itsm/schema", "sla"},
 	"request":           {"itsm", "itsm/schema", "sla", "sla/report", "chain", "request/catalogue", "request/authority"},
+	// The detector of candidate problems reads report tickets, as reports do.
+	"problem/candidate": {"itsm", "sla", "sla/report"},
 	// Mail knows no domain; the password reset is a host's fulfiller built
 	// on request's interfaces, which request never learns of.
 	"mail":                  {"itsm"},
