@@ -194,26 +194,6 @@ type Fulfilling struct {
 	Done      bool   `json:"done,omitempty"`
 }
 
-// Clone returns a deep copy of o.
-func (o *Order) Clone() *Order {
-	c := *o
-	c.Agreements = slices.Clone(o.Agreements)
-	c.Answers = slices.Clone(o.Answers)
-	c.Tasks = slices.Clone(o.Tasks)
-	c.Timeline = slices.Clone(o.Timeline)
-	if o.Approval != nil {
-		a := *o.Approval
-		a.Approvers = slices.Clone(a.Approvers)
-		a.Decisions = slices.Clone(a.Decisions)
-		c.Approval = &a
-	}
-	if o.Fulfilment != nil {
-		f := *o.Fulfilment
-		c.Fulfilment = &f
-	}
-	return &c
-}
-
 // move records a change of the order's state as a new timeline interval;
 // the desk holds the order throughout.
 func (o *Order) move(at time.Time, state itsm.State) {
@@ -292,17 +272,6 @@ type Handover struct {
 	Service     string          `json:"service"`
 	Requester   string          `json:"requester"`
 	Answers     json.RawMessage `json:"answers,omitempty"`
-}
-
-// Clone returns a deep copy of t.
-func (t *Task) Clone() *Task {
-	c := *t
-	c.After = slices.Clone(t.After)
-	c.Custody = t.Custody.Clone()
-	c.Timeline = slices.Clone(t.Timeline)
-	c.Agreements = slices.Clone(t.Agreements)
-	c.Handover.Answers = slices.Clone(t.Handover.Answers)
-	return &c
 }
 
 // move records a change of state, or of holder already applied to the

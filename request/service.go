@@ -465,6 +465,12 @@ func (s *Service) route(ctx context.Context, c *change, o *Order, t *Task) error
 
 // refuse builds the error of an order command the rules forbid.
 func refuse(code itsm.Code, cmd string, o *Order, a itsm.Actor, org itsm.Organisation, why string, args ...any) error {
-	return itsm.Errorf(code, "cannot %s %s (state %s) as %q of %s %s: %s",
-		cmd, o.Number, o.State, a.Person, org.Role, org.ID, fmt.Sprintf(why, args...))
+	return orderCommand(cmd, o, a, org).Refuse(code, why, args...)
+}
+
+// orderCommand is cmd on o by a of org as the rules of the chain see it:
+// an order the desk that owns it holds throughout.
+func orderCommand(cmd string, o *Order, a itsm.Actor, org itsm.Organisation) chain.Command {
+	return chain.Command{Name: cmd, Kind: "order", Number: o.Number, State: o.State, Desk: o.Desk,
+		Custody: &chain.Custody{Holder: o.Desk}, Actor: a, Org: org}
 }
