@@ -90,13 +90,7 @@ type Change struct {
 // actorOrg checks the actor and returns its organisation. An actor of an
 // organisation the directory does not know is forbidden everything.
 func (s *Groups) actorOrg(ctx context.Context, a itsm.Actor) (itsm.Organisation, error) {
-	if err := a.Validate(); err != nil {
-		return itsm.Organisation{}, err
-	}
-	org, err := s.cfg.Directory.Organisation(ctx, a.Organisation)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return org, itsm.Errorf(itsm.CodeForbidden, "actor %q acts for unknown organisation %s", a.Person, a.Organisation)
-	}
+	org, err := itsm.ActorOrganisation(ctx, s.cfg.Directory, a)
 	return org, err
 }
 

@@ -168,13 +168,7 @@ func checkText(name, v string, required bool) error {
 
 // actorOrg checks the actor and returns its organisation.
 func (s *Service) actorOrg(ctx context.Context, a itsm.Actor, access itsm.Access) (itsm.Organisation, error) {
-	if err := a.Validate(); err != nil {
-		return itsm.Organisation{}, err
-	}
-	org, err := s.cfg.Directory.Organisation(ctx, a.Organisation)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return org, itsm.Errorf(itsm.CodeForbidden, "actor %q acts for unknown organisation %s", a.Person, a.Organisation)
-	}
+	org, err := itsm.ActorOrganisation(ctx, s.cfg.Directory, a)
 	if err != nil {
 		return org, err
 	}

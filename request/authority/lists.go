@@ -14,13 +14,8 @@ import (
 )
 
 // Directory finds organisations by ID, so that the lists can tell a
-// customer from a desk without owning the register. incident.Organisations
-// and the reference server's auth.Directory are such.
-type Directory interface {
-	// Organisation returns the organisation with the ID, or an error with
-	// CodeNotFound.
-	Organisation(ctx context.Context, id itsm.ID) (itsm.Organisation, error)
-}
+// customer from a desk without owning the register: itsm's.
+type Directory = itsm.Directory
 
 // Config is what Lists needs. Store, Directory and Permissions are
 // required.
@@ -93,13 +88,7 @@ func (l *Lists) admin(a itsm.Actor) bool { return l.cfg.Admin != nil && l.cfg.Ad
 // organisation. An actor of an organisation the directory does not know is
 // forbidden everything.
 func (l *Lists) actorOrg(ctx context.Context, a itsm.Actor, access itsm.Access) (itsm.Organisation, error) {
-	if err := a.Validate(); err != nil {
-		return itsm.Organisation{}, err
-	}
-	org, err := l.cfg.Directory.Organisation(ctx, a.Organisation)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return org, itsm.Errorf(itsm.CodeForbidden, "actor %q acts for unknown organisation %s", a.Person, a.Organisation)
-	}
+	org, err := itsm.ActorOrganisation(ctx, l.cfg.Directory, a)
 	if err != nil || l.admin(a) {
 		return org, err
 	}

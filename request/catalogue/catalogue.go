@@ -80,13 +80,7 @@ func (c *Catalogue) admin(a itsm.Actor) bool { return c.cfg.Admin != nil && c.cf
 // organisation. An actor of an organisation the directory does not know is
 // forbidden everything.
 func (c *Catalogue) actorOrg(ctx context.Context, a itsm.Actor, access itsm.Access) (itsm.Organisation, error) {
-	if err := a.Validate(); err != nil {
-		return itsm.Organisation{}, err
-	}
-	org, err := c.cfg.Directory.Organisation(ctx, a.Organisation)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return org, itsm.Errorf(itsm.CodeForbidden, "actor %q acts for unknown organisation %s", a.Person, a.Organisation)
-	}
+	org, err := itsm.ActorOrganisation(ctx, c.cfg.Directory, a)
 	if err != nil || c.admin(a) {
 		return org, err
 	}
