@@ -23,19 +23,10 @@ func Schemas() (map[string][]byte, error) {
 	for _, p := range Payloads() {
 		values[p.Type()] = p
 	}
-	return g.Events(values, eventDocOf)
+	return g.Events(values, eventDocs.Of)
 }
 
-// eventDoc is the title and description of one event type's schema.
-type eventDoc struct{ title, description string }
-
-// eventDocOf answers schema.Generator.Events from eventDocs.
-func eventDocOf(eventType string) (title, description string, ok bool) {
-	d, ok := eventDocs[eventType]
-	return d.title, d.description, ok
-}
-
-var eventDocs = map[string]eventDoc{
+var eventDocs = schema.EventDocs{
 	"group.created": {"Group created",
 		"An administrator of the organisation created the group, active: a team of a desk or a supplier that holds tickets (SD-11). It is the first event of every group."},
 	"group.renamed": {"Group renamed",

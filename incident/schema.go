@@ -33,7 +33,7 @@ func Schemas() (map[string][]byte, error) {
 	for _, p := range Payloads() {
 		values[p.Type()] = p
 	}
-	return g.Events(values, eventDocOf)
+	return g.Events(values, eventDocs.Of)
 }
 
 var (
@@ -73,18 +73,7 @@ func schemaOfType(t reflect.Type) *jsonschema.Schema {
 	return nil
 }
 
-// eventDoc is the title and description of one event type's schema. They
-// are written here rather than taken from the Go doc comments, which the
-// reflector could read only from the source files at run time.
-type eventDoc struct{ title, description string }
-
-// eventDocOf answers schema.Generator.Events from eventDocs.
-func eventDocOf(eventType string) (title, description string, ok bool) {
-	d, ok := eventDocs[eventType]
-	return d.title, d.description, ok
-}
-
-var eventDocs = map[string]eventDoc{
+var eventDocs = schema.EventDocs{
 	"incident.registered": {"Incident registered",
 		"An agent of the desk registered the incident, which got its master number (SD-2, SD-4, SD-5). It is the first event of every incident."},
 	"incident.started": {"Incident started",

@@ -23,17 +23,10 @@ func Schemas() (map[string][]byte, error) {
 	for _, p := range TaskPayloads() {
 		values[p.Type()] = p
 	}
-	return g.Events(values, eventDocOf)
+	return g.Events(values, eventDocs.Of)
 }
 
-type eventDoc struct{ title, description string }
-
-func eventDocOf(eventType string) (title, description string, ok bool) {
-	d, ok := eventDocs[eventType]
-	return d.title, d.description, ok
-}
-
-var eventDocs = map[string]eventDoc{
+var eventDocs = schema.EventDocs{
 	"order.placed": {"Order placed",
 		"An authorised requester, or an agent of the desk on their behalf, ordered an item of the catalogue under the version offered then (RF-5, RF-6). It is the first event of every order."},
 	"order.decided": {"Approver decided",

@@ -78,6 +78,19 @@ func Common(t reflect.Type) *jsonschema.Schema {
 	return nil
 }
 
+// EventDocs are the title and description of each event type's schema,
+// keyed by event type: {"Group renamed", "The group got a new name..."}.
+// They are written in Go rather than taken from the payloads' doc
+// comments, which the reflector could read only from the source files at
+// run time.
+type EventDocs map[string][2]string
+
+// Of answers Generator.Events' doc from d.
+func (d EventDocs) Of(eventType string) (title, description string, ok bool) {
+	e, ok := d[eventType]
+	return e[0], e[1], ok
+}
+
 // Docs are the descriptions in a package's schemas. They are written in Go
 // rather than taken from the doc comments, which the reflector could read
 // only from the source files at run time.

@@ -24,7 +24,7 @@ func Schemas() (map[string][]byte, error) {
 	for _, p := range Payloads() {
 		values[p.Type()] = p
 	}
-	return g.Events(values, eventDocOf)
+	return g.Events(values, eventDocs.Of)
 }
 
 // DatePattern is the form of a day in the lists' JSON: YYYY-MM-DD.
@@ -43,14 +43,7 @@ func schemaOfType(t reflect.Type) *jsonschema.Schema {
 	return nil
 }
 
-type eventDoc struct{ title, description string }
-
-func eventDocOf(eventType string) (title, description string, ok bool) {
-	d, ok := eventDocs[eventType]
-	return d.title, d.description, ok
-}
-
-var eventDocs = map[string]eventDoc{
+var eventDocs = schema.EventDocs{
 	"authority.granted": {"Person put on the lists",
 		"An administrator of the customer put a person on its lists of authorised requesters or approvers, for one catalogue item or one whole service, from one day through another or until further notice (RF-5). It is the first event of every grant."},
 	"authority.ended": {"Grant ended",

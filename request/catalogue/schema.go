@@ -26,7 +26,7 @@ func Schemas() (map[string][]byte, error) {
 	for _, p := range Payloads() {
 		values[p.Type()] = p
 	}
-	return g.Events(values, eventDocOf)
+	return g.Events(values, eventDocs.Of)
 }
 
 var (
@@ -63,16 +63,7 @@ func schemaOfType(t reflect.Type) *jsonschema.Schema {
 	return nil
 }
 
-// eventDoc is the title and description of one event type's schema.
-type eventDoc struct{ title, description string }
-
-// eventDocOf answers schema.Generator.Events from eventDocs.
-func eventDocOf(eventType string) (title, description string, ok bool) {
-	d, ok := eventDocs[eventType]
-	return d.title, d.description, ok
-}
-
-var eventDocs = map[string]eventDoc{
+var eventDocs = schema.EventDocs{
 	"catalogue.defined": {"Catalogue item defined",
 		"An administrator of the desk defined an item of its catalogue for a customer, with version 1 (RF-1). It is not offered until the object owner named in it agrees. It is the first event of every item."},
 	"catalogue.revised": {"Catalogue item revised",

@@ -16,13 +16,10 @@ func Schemas() (map[string][]byte, error) {
 	for _, p := range Payloads() {
 		values[p.Type()] = p
 	}
-	return g.Events(values, func(eventType string) (string, string, bool) {
-		d, ok := eventDocs[eventType]
-		return d[0], d[1], ok
-	})
+	return g.Events(values, eventDocs.Of)
 }
 
-var eventDocs = map[string][2]string{
+var eventDocs = schema.EventDocs{
 	"passwordreset.enrolled": {"Control answers enrolled",
 		"The person enrolled answers to the control questions named, replacing any before. The answers are kept as salted hashes in a record of their own, in no event."},
 	"passwordreset.attempted": {"Password reset attempted",

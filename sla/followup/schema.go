@@ -34,7 +34,7 @@ func Schemas() (map[string][]byte, error) {
 	for _, p := range Payloads() {
 		values[p.Type()] = p
 	}
-	return g.Events(values, eventDocOf)
+	return g.Events(values, eventDocs.Of)
 }
 
 // Patterns of the strings of a fixed grammar, in the part of ECMA-262 regular
@@ -55,15 +55,7 @@ var propertyRules = map[string]func(*jsonschema.Schema){
 	"month":   func(s *jsonschema.Schema) { s.Pattern = monthPattern },
 }
 
-type eventDoc struct{ title, description string }
-
-// eventDocOf answers schema.Generator.Events from eventDocs.
-func eventDocOf(eventType string) (title, description string, ok bool) {
-	d, ok := eventDocs[eventType]
-	return d.title, d.description, ok
-}
-
-var eventDocs = map[string]eventDoc{
+var eventDocs = schema.EventDocs{
 	"followup.drafted": {"Follow-up drafted",
 		"An agent of the desk drafted the first version of a customer's monthly service-level follow-up (SL-4); the customer is to approve or reject it. It is the first event of every follow-up."},
 	"followup.redrafted": {"Follow-up redrafted",
