@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/request/authority"
 	"github.com/spoc-itsm/spoc/request/catalogue"
 )
 
@@ -76,19 +77,16 @@ func (s *Service) decide(ctx context.Context, actor itsm.Actor, id itsm.ID, cmd 
 // today (an approver who is away may still decide), or an approver away
 // today whose stand-in they are.
 func (s *Service) approver(o *Order, actor itsm.Actor, at time.Time) (Decision, error) {
-	a, ix := o.Approval, s.cfg.Authority
-	if slices.Contains(a.Approvers, actor.Person) && !a.decided(actor.Person) {
-		for _, ap := range ix.Approvers(o.Customer, o.Item, o.Service, at) {
-			if ap.Person == actor.Person {
-				return Decision{Person: actor.Person}, nil
-			}
-		}
+	a := o.Approval
+	today := s.cfg.Authority.Approvers(o.Customer, o.Item, o.Service, at)
+	// The requester is never among a.Approvers, so neither they nor their
+	// stand-in can decide on their own order.
+	open := func(p string) bool { return slices.Contains(a.Approvers, p) && !a.decided(p) }
+	if open(actor.Person) && slices.ContainsFunc(today, func(ap authority.Approver) bool { return ap.Person == actor.Person }) {
+		return Decision{Person: actor.Person}, nil
 	}
-	for _, ap := range ix.Approvers(o.Customer, o.Item, o.Service, at) {
-		if ap.StandIn == actor.Person && slices.Contains(a.Approvers, ap.Person) && !a.decided(ap.Person) {
-			if ap.Person == o.Requester {
-				continue
-			}
+	for _, ap := range today {
+		if ap.StandIn == actor.Person && open(ap.Person) {
 			return Decision{Person: actor.Person, For: ap.Person}, nil
 		}
 	}
