@@ -3,11 +3,9 @@ package candidate_test
 import (
 	"fmt"
 	"runtime"
-	"runtime/metrics"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/spoc-itsm/spoc/internal/benchtest"
 	"github.com/spoc-itsm/spoc/problem/candidate"
 )
 
@@ -24,8 +22,8 @@ func BenchmarkDetect(b *testing.B) {
 			w := newWorld(b, 1, n, 13)
 			cfg := candidate.Config{Windows: -1, Calendar: w.gen.Delivery().Office}
 			runtime.GC()
-			base := heapInUse()
-			stop := sampleHeap()
+			base := benchtest.HeapInUse()
+			stop := benchtest.SampleHeap()
 			b.ResetTimer()
 			for range b.N {
 				if _, err := candidate.Detect(w.source(), cfg); err != nil {
@@ -37,43 +35,5 @@ func BenchmarkDetect(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(w.incidents)), "ns/incident")
 			b.ReportMetric(float64(high-min(base, high))/(1<<20), "peak_MiB")
 		})
-	}
-}
-
-// heapSamples are the runtime/metrics that add up to HeapInuse.
-var heapSamples = []metrics.Sample{
-	{Name: "/memory/classes/heap/objects:bytes"},
-	{Name: "/memory/classes/heap/unused:bytes"},
-}
-
-func heapInUse() uint64 {
-	s := make([]metrics.Sample, len(heapSamples))
-	copy(s, heapSamples)
-	metrics.Read(s)
-	return s[0].Value.Uint64() + s[1].Value.Uint64()
-}
-
-// sampleHeap samples the heap in use every millisecond until the returned
-// function is called, which returns the highest sample.
-func sampleHeap() (stop func() uint64) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	var high uint64
-	wg.Go(func() {
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			high = max(high, heapInUse())
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		return max(high, heapInUse())
 	}
 }

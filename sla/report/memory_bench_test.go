@@ -3,12 +3,11 @@ package report_test
 import (
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/spoc-itsm/spoc/internal/benchtest"
 	"github.com/spoc-itsm/spoc/sla/report"
 	"github.com/spoc-itsm/spoc/sla/report/synth"
 )
@@ -60,8 +59,8 @@ func BenchmarkYearlyReportMemory(b *testing.B) {
 	generate()
 
 	runtime.GC()
-	base := heapInUse()
-	peak := sampleHeap()
+	base := benchtest.HeapInUse()
+	peak := benchtest.SampleHeap()
 	b.ResetTimer()
 	var r *report.Report
 	for range b.N {
@@ -84,44 +83,4 @@ func BenchmarkYearlyReportMemory(b *testing.B) {
 	b.ReportMetric(float64(high)/(1<<20), "peak_MiB")
 	b.ReportMetric(float64(base)/(1<<20), "base_MiB")
 	b.ReportMetric(reportD.Seconds()/genD.Seconds(), "x_generate")
-}
-
-// heapSamples are the runtime/metrics that add up to HeapInuse.
-var heapSamples = []metrics.Sample{
-	{Name: "/memory/classes/heap/objects:bytes"},
-	{Name: "/memory/classes/heap/unused:bytes"},
-}
-
-func heapInUse() uint64 {
-	s := make([]metrics.Sample, len(heapSamples))
-	copy(s, heapSamples)
-	metrics.Read(s)
-	return s[0].Value.Uint64() + s[1].Value.Uint64()
-}
-
-// sampleHeap samples the heap in use every millisecond until the returned
-// function is called, which returns the highest sample.
-func sampleHeap() (stop func() uint64) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	var high uint64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			high = max(high, heapInUse())
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		return max(high, heapInUse())
-	}
 }
