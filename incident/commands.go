@@ -275,12 +275,19 @@ func checkResolution(r *Resolution) error {
 }
 
 // Resolve records that the desk resolved an incident it holds; one never
-// delegated is resolved at first contact (SD-3).
+// delegated is resolved at first contact (SD-3). A resolution that names a
+// workaround is checked against the workaround database
+// (Config.Workarounds).
 func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, r Resolution) (*Incident, error) {
 	if err := checkResolution(&r); err != nil {
 		return nil, err
 	}
-	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+	return s.changeChecked(ctx, actor, id, s.resolve(r))
+}
+
+// resolve decides Resolve, and ResolveForProblem for the desk.
+func (s *Service) resolve(r Resolution) checkedDecision {
+	return func(tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
 		if err := asDesk("resolve", inc, a, org); err != nil {
 			return nil, err
 		}
@@ -292,26 +299,38 @@ func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, r R
 		if inc.Holder != inc.Desk {
 			return nil, refuse(itsm.CodeConflict, "resolve", inc, a, org, "supplier %s holds it and reports back its resolution", inc.Holder)
 		}
+		if err := s.checkWorkaround(tx, r.Workaround); err != nil {
+			return nil, err
+		}
 		first := len(inc.Assignments) == 0 && inc.Reopened == 0
-		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, FirstContact: first}}, nil
-	})
+		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, FirstContact: first, Workaround: r.Workaround}}, nil
+	}
 }
 
 // ReportBack records the resolution of the supplier holding the incident;
-// the desk then informs the user and closes it (SD-4).
+// the desk then informs the user and closes it (SD-4). A workaround is
+// checked as Resolve checks it.
 func (s *Service) ReportBack(ctx context.Context, actor itsm.Actor, id itsm.ID, r Resolution) (*Incident, error) {
 	if err := checkResolution(&r); err != nil {
 		return nil, err
 	}
-	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+	return s.changeChecked(ctx, actor, id, s.reportBack(r))
+}
+
+// reportBack decides ReportBack, and ResolveForProblem for a supplier.
+func (s *Service) reportBack(r Resolution) checkedDecision {
+	return func(tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
 		if err := asSupplier("report back", inc, a, org); err != nil {
 			return nil, err
 		}
 		if err := inState("report back", inc, a, org, inc.State == StateInProgress || IsWaiting(inc.State)); err != nil {
 			return nil, err
 		}
-		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text}}, nil
-	})
+		if err := s.checkWorkaround(tx, r.Workaround); err != nil {
+			return nil, err
+		}
+		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, Workaround: r.Workaround}}, nil
+	}
 }
 
 // Close records that the desk told the user of the resolution (message is
@@ -443,8 +462,12 @@ func (s *Service) SetReference(ctx context.Context, actor itsm.Actor, id itsm.ID
 	})
 }
 
-// Relate sets the configuration items (IM-6) and the problem (IM-3) the
-// incident relates to, replacing the earlier ones.
+// Relate sets the configuration items (IM-6) the incident relates to,
+// replacing the earlier ones. problem must be the incident's problem as it
+// is (zero when it is linked to none): the link is made and removed only
+// through the problem (package problem's Service.Link and Unlink, which
+// call LinkProblem and UnlinkProblem), so that the problem records its
+// side in the same transaction.
 func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, cis []itsm.ID, problem itsm.ID) (*Incident, error) {
 	if err := checkCIs(cis); err != nil {
 		return nil, err
@@ -456,8 +479,20 @@ func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, cis 
 		if err := inState("relate", inc, a, org, editable(inc.State)); err != nil {
 			return nil, err
 		}
+		if problem != inc.Problem {
+			return nil, refuse(itsm.CodeInvalid, "relate", inc, a, org,
+				"it is linked to problem %s, not %s: link and unlink an incident through the problem (problem.Service.Link and Unlink)", linkName(inc.Problem), linkName(problem))
+		}
 		return []Payload{Related{By: By{a}, CIs: cis, Problem: problem}}, nil
 	})
+}
+
+// linkName names a problem in a message, "none" for the zero ID.
+func linkName(p itsm.ID) string {
+	if p.IsZero() {
+		return "none"
+	}
+	return p.String()
 }
 
 // DeclareMajor makes an open incident a major incident, led by the
