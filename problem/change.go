@@ -130,7 +130,7 @@ func (s *Service) write(ctx context.Context, fn func(c *change) error) error {
 	for attempt := 1; ; attempt++ {
 		refused := false
 		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
-			c := &change{s: s, tx: tx, at: s.clock.Now(), read: map[itsm.ID]int64{}}
+			c := &change{s: s, tx: tx, at: s.clock.Now().UTC(), read: map[itsm.ID]int64{}}
 			if err := fn(c); err != nil {
 				refused = true
 				return err
@@ -261,7 +261,9 @@ func load[T any](tx itsm.ReadTx, kind string, id itsm.ID, what string) (*T, int6
 	return v, r.Version, nil
 }
 
-func notFound(what string, id itsm.ID) error { return itsm.Errorf(itsm.CodeNotFound, "%s %s not found", what, id) }
+func notFound(what string, id itsm.ID) error {
+	return itsm.Errorf(itsm.CodeNotFound, "%s %s not found", what, id)
+}
 
 // loadProblem reads a problem.
 func loadProblem(tx itsm.ReadTx, id itsm.ID) (*Problem, error) {

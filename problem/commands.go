@@ -411,11 +411,11 @@ func (s *Service) Identify(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 }
 
 // StartFix: the holder starts the permanent fix of a problem under
-// investigation or a known error, under a change; the problem's known
+// investigation or a known error, under the change ref; the problem's known
 // error, if it has one and it is not retired, records the fix in
-// progress under that change.
-func (s *Service) StartFix(ctx context.Context, actor itsm.Actor, id itsm.ID, change, note string) (*Problem, error) {
-	if err := checkLabel("change", &change, true); err != nil {
+// progress under ref.
+func (s *Service) StartFix(ctx context.Context, actor itsm.Actor, id itsm.ID, ref, note string) (*Problem, error) {
+	if err := checkLabel("change", &ref, true); err != nil {
 		return nil, err
 	}
 	if err := checkText("note", &note, false); err != nil {
@@ -428,10 +428,10 @@ func (s *Service) StartFix(ctx context.Context, actor itsm.Actor, id itsm.ID, ch
 		if err := cmd.InState(p.State == StateKnownError || p.State == StateInvestigation); err != nil {
 			return err
 		}
-		if len(p.Changes) >= MaxList && !slices.Contains(p.Changes, change) {
+		if len(p.Changes) >= MaxList && !slices.Contains(p.Changes, ref) {
 			return itsm.Errorf(itsm.CodeInvalid, "start the fix of %s: it names %d changes already", p.Number, len(p.Changes))
 		}
-		if err := c.problem(p, FixStarted{By: By{actor}, Change: change, Note: note}); err != nil {
+		if err := c.problem(p, FixStarted{By: By{actor}, Change: ref, Note: note}); err != nil {
 			return err
 		}
 		if p.KnownError.IsZero() {
@@ -442,7 +442,7 @@ func (s *Service) StartFix(ctx context.Context, actor itsm.Actor, id itsm.ID, ch
 			return err
 		}
 		fixed := k.content()
-		fixed.Fix.Status, fixed.Fix.Change = FixInProgress, change
+		fixed.Fix.Status, fixed.Fix.Change = FixInProgress, ref
 		return c.knownError(k, KnownErrorRevised{By: By{actor}, KnownErrorContent: fixed})
 	})
 }

@@ -293,7 +293,7 @@ func (e Assigned) apply(p *Problem, at time.Time) {
 func (InvestigationStarted) apply(p *Problem, at time.Time) { p.move(at, StateInvestigation) }
 
 func (e Noted) apply(p *Problem, at time.Time) {
-	p.Journal = append(p.Journal, Entry{Time: at, Author: e.By.Person, Organisation: e.By.Organisation, Text: e.Text})
+	p.Journal = append(p.Journal, Entry{Time: at, Author: e.By.By.Person, Organisation: e.By.By.Organisation, Text: e.Text})
 	p.Changed = at
 }
 
