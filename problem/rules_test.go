@@ -97,8 +97,12 @@ func TestChainRules(t *testing.T) {
 	// Only the desk delegates, to a supplier's group, not to the holder.
 	w.refuse(itsm.CodeForbidden, cmd(func() (*problem.Problem, error) { return w.svc.Delegate(w.ctx, w.telAgent, id, telcoID, w.telNet, "") }))
 	w.refuse(itsm.CodeInvalid, cmd(func() (*problem.Problem, error) { return w.svc.Delegate(w.ctx, w.deskAgent, id, cityID, itsm.ID{}, "") }))
-	w.refuse(itsm.CodeInvalid, cmd(func() (*problem.Problem, error) { return w.svc.Delegate(w.ctx, w.deskAgent, id, itsm.ID{}, itsm.ID{}, "") }))
-	w.refuse(itsm.CodeInvalid, cmd(func() (*problem.Problem, error) { return w.svc.Delegate(w.ctx, w.deskAgent, id, telcoID, w.mailOps, "") }))
+	w.refuse(itsm.CodeInvalid, cmd(func() (*problem.Problem, error) {
+		return w.svc.Delegate(w.ctx, w.deskAgent, id, itsm.ID{}, itsm.ID{}, "")
+	}))
+	w.refuse(itsm.CodeInvalid, cmd(func() (*problem.Problem, error) {
+		return w.svc.Delegate(w.ctx, w.deskAgent, id, telcoID, w.mailOps, "")
+	}))
 	// Accept: the supplier holding a delegated problem only.
 	w.refuse(itsm.CodeForbidden, cmd(func() (*problem.Problem, error) { return w.svc.Accept(w.ctx, w.deskAgent, id) }))
 	w.refuse(itsm.CodeForbidden, cmd(func() (*problem.Problem, error) { return w.svc.Accept(w.ctx, w.telAgent, id) }))
@@ -112,7 +116,10 @@ func TestChainRules(t *testing.T) {
 		return p, err
 	}))
 	w.refuse(itsm.CodeConflict, cmd(func() (*problem.Problem, error) { return w.svc.StartFix(w.ctx, w.deskAgent, id, "CHG1", "") }))
-	w.refuse(itsm.CodeConflict, cmd(func() (*problem.Problem, error) { p, _, err := w.svc.Resolve(w.ctx, w.deskAgent, id, "done"); return p, err }))
+	w.refuse(itsm.CodeConflict, cmd(func() (*problem.Problem, error) {
+		p, _, err := w.svc.Resolve(w.ctx, w.deskAgent, id, "done")
+		return p, err
+	}))
 	w.refuse(itsm.CodeConflict, cmd(func() (*problem.Problem, error) { return w.svc.Close(w.ctx, w.deskAgent, id, "") }))
 
 	_, err := w.svc.Delegate(w.ctx, w.deskAgent, id, telcoID, w.telNet, "please")
@@ -171,7 +178,9 @@ func TestChainRules(t *testing.T) {
 	w.ok(err)
 	w.refuse(itsm.CodeForbidden, cmd(func() (*problem.Problem, error) { return w.svc.Close(w.ctx, w.telAgent, id, "") }))
 	w.refuse(itsm.CodeConflict, cmd(func() (*problem.Problem, error) { return w.svc.Cancel(w.ctx, w.deskAgent, id, "dup") }))
-	w.refuse(itsm.CodeConflict, cmd(func() (*problem.Problem, error) { return w.svc.Delegate(w.ctx, w.deskAgent, id, telcoID, itsm.ID{}, "") }))
+	w.refuse(itsm.CodeConflict, cmd(func() (*problem.Problem, error) {
+		return w.svc.Delegate(w.ctx, w.deskAgent, id, telcoID, itsm.ID{}, "")
+	}))
 	w.refuse(itsm.CodeNotFound, cmd(func() (*problem.Problem, error) { return w.svc.Close(w.ctx, w.desk2Agent, id, "") }))
 	w.refuse(itsm.CodeForbidden, cmd(func() (*problem.Problem, error) { return w.svc.Close(w.ctx, w.cityUser, id, "") }))
 	_, err = w.svc.Close(w.ctx, w.deskAgent, id, "")
@@ -182,7 +191,9 @@ func TestChainRules(t *testing.T) {
 
 	// A stale version is refused.
 	q := w.record("Another")
-	w.refuse(itsm.CodeConflict, cmd(func() (*problem.Problem, error) { return w.svc.IfVersion(q.Version+1).Note(w.ctx, w.deskAgent, q.ID, "x") }))
+	w.refuse(itsm.CodeConflict, cmd(func() (*problem.Problem, error) {
+		return w.svc.IfVersion(q.Version+1).Note(w.ctx, w.deskAgent, q.ID, "x")
+	}))
 	_, err = w.svc.IfVersion(q.Version).Note(w.ctx, w.deskAgent, q.ID, "x")
 	w.ok(err)
 	// Cancel: the desk's, not a supplier's.
@@ -294,8 +305,12 @@ func TestKnownErrorAndWorkaroundRules(t *testing.T) {
 	w.ok(err)
 	w.refuse(itsm.CodeNotFound, ke(func() (*problem.KnownError, error) { return w.svc.AttachWorkaround(w.ctx, w.deskAgent, k.ID, other.ID) }))
 	// The recorder and the desk change it; another supplier does not.
-	w.refuse(itsm.CodeForbidden, ke(func() (*problem.KnownError, error) { return w.svc.ReviseKnownError(w.ctx, w.mailAgent, k.ID, draft("y")) }))
-	w.refuse(itsm.CodeInvalid, ke(func() (*problem.KnownError, error) { return w.svc.ReviseKnownError(w.ctx, w.telAgent, k.ID, draft("y", wa.ID)) }))
+	w.refuse(itsm.CodeForbidden, ke(func() (*problem.KnownError, error) {
+		return w.svc.ReviseKnownError(w.ctx, w.mailAgent, k.ID, draft("y"))
+	}))
+	w.refuse(itsm.CodeInvalid, ke(func() (*problem.KnownError, error) {
+		return w.svc.ReviseKnownError(w.ctx, w.telAgent, k.ID, draft("y", wa.ID))
+	}))
 	k, err = w.svc.ReviseKnownError(w.ctx, w.telAgent, k.ID, bad(func(d *problem.KnownErrorDraft) { d.Fix.Status = problem.FixPlanned }))
 	w.ok(err)
 	if k.Fix.Status != problem.FixPlanned || k.Title != "x" || len(k.Workarounds) != 1 {
@@ -326,12 +341,18 @@ func TestKnownErrorAndWorkaroundRules(t *testing.T) {
 		wd(func(d *problem.WorkaroundDraft) { d.Risk = "" }),
 		wd(func(d *problem.WorkaroundDraft) { d.Applier = nil }),
 		wd(func(d *problem.WorkaroundDraft) { d.Applier = []problem.Applier{"anyone"} }),
-		wd(func(d *problem.WorkaroundDraft) { d.Applier = []problem.Applier{problem.ApplierUser, problem.ApplierUser} }),
+		wd(func(d *problem.WorkaroundDraft) {
+			d.Applier = []problem.Applier{problem.ApplierUser, problem.ApplierUser}
+		}),
 	} {
 		w.refuse(itsm.CodeInvalid, wr(func() (*problem.Workaround, error) { return w.svc.RecordWorkaround(w.ctx, w.deskAgent, d) }))
 	}
-	w.refuse(itsm.CodeForbidden, wr(func() (*problem.Workaround, error) { return w.svc.RecordWorkaround(w.ctx, w.cityUser, wd(func(*problem.WorkaroundDraft) {})) }))
-	w.refuse(itsm.CodeForbidden, wr(func() (*problem.Workaround, error) { return w.svc.ReviseWorkaround(w.ctx, w.mailAgent, wa.ID, wd(func(*problem.WorkaroundDraft) {})) }))
+	w.refuse(itsm.CodeForbidden, wr(func() (*problem.Workaround, error) {
+		return w.svc.RecordWorkaround(w.ctx, w.cityUser, wd(func(*problem.WorkaroundDraft) {}))
+	}))
+	w.refuse(itsm.CodeForbidden, wr(func() (*problem.Workaround, error) {
+		return w.svc.ReviseWorkaround(w.ctx, w.mailAgent, wa.ID, wd(func(*problem.WorkaroundDraft) {}))
+	}))
 	got, err := w.svc.ReviseWorkaround(w.ctx, w.deskAgent, wa.ID, wd(func(*problem.WorkaroundDraft) {}))
 	w.ok(err)
 	if got.Risk != problem.RiskHigh {
@@ -341,13 +362,17 @@ func TestKnownErrorAndWorkaroundRules(t *testing.T) {
 	w.ok(err)
 	w.refuse(itsm.CodeConflict, wr(func() (*problem.Workaround, error) { return w.svc.RetireWorkaround(w.ctx, w.telAgent, wa.ID, "again") }))
 	w.refuse(itsm.CodeConflict, ke(func() (*problem.KnownError, error) { return w.svc.AttachWorkaround(w.ctx, w.deskAgent, k.ID, wa.ID) }))
-	w.refuse(itsm.CodeConflict, ke(func() (*problem.KnownError, error) { return w.svc.RecordKnownError(w.ctx, w.deskAgent, draft("z", wa.ID)) }))
+	w.refuse(itsm.CodeConflict, ke(func() (*problem.KnownError, error) {
+		return w.svc.RecordKnownError(w.ctx, w.deskAgent, draft("z", wa.ID))
+	}))
 	w.code(w.store.Read(w.ctx, func(tx itsm.ReadTx) error { return w.svc.CheckWorkaround(tx, wa.ID) }), itsm.CodeConflict)
 	w.code(w.store.Read(w.ctx, func(tx itsm.ReadTx) error { return w.svc.CheckWorkaround(tx, itsm.NewID()) }), itsm.CodeNotFound)
 	// A retired known error changes no more.
 	_, err = w.svc.RetireKnownError(w.ctx, w.deskAgent, k.ID, "fixed everywhere")
 	w.ok(err)
-	w.refuse(itsm.CodeConflict, ke(func() (*problem.KnownError, error) { return w.svc.ReviseKnownError(w.ctx, w.deskAgent, k.ID, draft("y")) }))
+	w.refuse(itsm.CodeConflict, ke(func() (*problem.KnownError, error) {
+		return w.svc.ReviseKnownError(w.ctx, w.deskAgent, k.ID, draft("y"))
+	}))
 	w.refuse(itsm.CodeConflict, ke(func() (*problem.KnownError, error) { return w.svc.RetireKnownError(w.ctx, w.deskAgent, k.ID, "again") }))
 	// Reading: the other desk finds neither.
 	_, err = w.svc.KnownError(w.ctx, w.desk2Agent, k.ID)
@@ -452,7 +477,10 @@ func TestLinkRules(t *testing.T) {
 			// Communicating: the desk only, a workaround of its own that is
 			// not retired; only open incidents are told.
 			cw := func(a itsm.Actor, id itsm.ID) func() error {
-				return func() error { _, _, err := w.svc.CommunicateWorkaround(w.ctx, a, p.ID, id, "Use the backup relay"); return err }
+				return func() error {
+					_, _, err := w.svc.CommunicateWorkaround(w.ctx, a, p.ID, id, "Use the backup relay")
+					return err
+				}
 			}
 			w.refuse(itsm.CodeForbidden, cw(w.telAgent, wa.ID))
 			w.refuse(itsm.CodeNotFound, cw(w.deskAgent, itsm.NewID()))
