@@ -138,7 +138,7 @@ func TestChainRules(t *testing.T) {
 	w.refuse(itsm.CodeInvalid, cmd(func() (*problem.Problem, error) { return w.svc.Note(w.ctx, w.telAgent, id, "") }))
 	_, err = w.svc.Note(w.ctx, w.deskAgent, id, "The desk's note.")
 	w.ok(err)
-	p, err = w.svc.Accept(w.ctx, w.telAgent, id)
+	_, err = w.svc.Accept(w.ctx, w.telAgent, id)
 	w.ok(err)
 	p, err = w.svc.Assign(w.ctx, w.telAgent, id, itsm.ID{}, "tove", "mine")
 	w.ok(err)
