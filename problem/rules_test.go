@@ -2,8 +2,10 @@ package problem_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -562,4 +564,44 @@ func TestCandidateRules(t *testing.T) {
 	}
 	_, err = w.svc.Candidates(w.ctx, w.telAgent, nil, candidate.Config{})
 	w.code(err, itsm.CodeForbidden)
+}
+
+// Candidates runs the detector with the desk's stored dismissals: a
+// dismissed spike is not proposed again.
+func TestCandidatesLeaveDismissed(t *testing.T) {
+	w := newWorld(t, backends()["memstore"](t))
+	until := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	var incs []candidate.Incident
+	add := func(at time.Time, summary string) {
+		incs = append(incs, candidate.Incident{ID: itsm.NewID(), Number: fmt.Sprint("INC", len(incs)), Registered: at,
+			Service: "mail", Category: "outage", Summary: summary})
+	}
+	for week := range 12 {
+		add(until.Add(-time.Duration(13-week)*7*24*time.Hour), "mailbox full")
+	}
+	for i := range 8 {
+		add(until.Add(-time.Duration(i+1)*time.Hour), "relay timeout")
+	}
+	src := func(yield func(candidate.Incident, error) bool) {
+		for _, in := range incs {
+			if !yield(in, nil) {
+				return
+			}
+		}
+	}
+	cfg := candidate.Config{Until: until}
+	found, err := w.svc.Candidates(w.ctx, w.deskAgent, src, cfg)
+	w.ok(err)
+	if len(found) == 0 {
+		t.Fatal("the spike is not proposed")
+	}
+	for _, c := range found {
+		_, err := w.svc.DismissCandidate(w.ctx, w.deskAgent, c, "the relay was being moved")
+		w.ok(err)
+	}
+	found, err = w.svc.Candidates(w.ctx, w.deskAgent, src, cfg)
+	w.ok(err)
+	if len(found) != 0 {
+		t.Fatalf("dismissed candidates are proposed again: %+v", found)
+	}
 }
