@@ -65,13 +65,19 @@ func (s *Service) LinkProblem(ctx context.Context, tx itsm.WriteTx, actor itsm.A
 }
 
 // UnlinkProblem removes the link between incident id and problem: the
-// actor must be an agent of the incident's desk and the incident linked
-// to that problem. An incident waiting for a problem resumes, as Resume
-// records it, since the problem it waited for is no longer its.
+// actor must be an agent of the incident's desk, the incident not closed
+// or cancelled (nothing but reopening changes those: a closed incident
+// stays linked to the problem it was linked to when it closed, as
+// history) and linked to that problem. An incident waiting for a problem
+// resumes, as Resume records it, since the problem it waited for is no
+// longer its.
 func (s *Service) UnlinkProblem(ctx context.Context, tx itsm.WriteTx, actor itsm.Actor, id, problem itsm.ID) (*Incident, error) {
 	return s.changeTx(ctx, tx, actor, id, func(_ itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
 		c := command("unlink from a problem", inc, a, org)
 		if err := c.AsDesk(); err != nil {
+			return nil, err
+		}
+		if err := c.InState(editable(inc.State)); err != nil {
 			return nil, err
 		}
 		if err := linkedTo(c.Refuse, inc, problem); err != nil {
