@@ -1,6 +1,7 @@
 package incident_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -31,8 +32,14 @@ func (d wadb) CheckWorkaround(_ itsm.ReadTx, id itsm.ID) error {
 // transaction, in a write transaction of its own, as package problem's
 // commands do; an error rolls the transaction back.
 func (w *world) inTx(fn func(tx itsm.WriteTx) (*incident.Incident, error)) (*incident.Incident, error) {
+	return writeIn(w.ctx, w.store, fn)
+}
+
+// writeIn runs fn in a write transaction of st and returns what it
+// returned.
+func writeIn(ctx context.Context, st itsm.Store, fn func(tx itsm.WriteTx) (*incident.Incident, error)) (*incident.Incident, error) {
 	var out *incident.Incident
-	err := w.store.Write(w.ctx, func(tx itsm.WriteTx) error {
+	err := st.Write(ctx, func(tx itsm.WriteTx) error {
 		var err error
 		out, err = fn(tx)
 		return err
