@@ -159,6 +159,9 @@ func Compute(spec Spec, src Source) (*Report, error) {
 			return nil, err
 		}
 	}
+	if err := e.addProblems(); err != nil {
+		return nil, err
+	}
 	return e.report(), nil
 }
 
@@ -235,6 +238,8 @@ func checkTicket(t *Ticket) error {
 		return invalid("an order, and only an order, says what was ordered")
 	case t.Order != nil && t.Order.Type == "":
 		return invalid("the order's type is empty")
+	case t.Workaround != "" && t.Kind.Request():
+		return invalid("an order or a task has no workaround; only an incident is resolved by one")
 	}
 	if err := t.Timeline.Validate(); err != nil {
 		return itsm.Errorf(itsm.CodeInvalid, "report: ticket %s: %w", ticketName(t), err)
@@ -354,6 +359,9 @@ type engine struct {
 	teamTimes [][][]time.Duration
 	// requests are the request figures of the reported period.
 	requests *requests
+	// problems are the problem figures of the reported period, nil when
+	// the spec asks for none.
+	problems *problemTally
 	scratch  struct { // per ticket
 		held, applies, member []bool
 		groups                []*groupTally
@@ -430,6 +438,9 @@ func newEngine(spec Spec) (*engine, error) {
 	}
 	for range e.suppliers {
 		e.bySupplier = append(e.bySupplier, e.newGroup())
+	}
+	if spec.Problems != nil || spec.KnownErrors != nil {
+		e.problems = &problemTally{orgs: map[itsm.ID]*problemCounts{}}
 	}
 	e.stopped = make([][]stoppedClock, len(e.clocks))
 	e.scratch.held = make([]bool, len(e.suppliers))
@@ -582,6 +593,7 @@ func (e *engine) addTo(t *Ticket, k int) error {
 	var registered, resolved, closed, cancelled bool
 	registered = within(t.Registered, p)
 	var wasResolved, wasClosed, wasCancelled bool
+	var resolver itsm.ID // who held it when it was last resolved in p
 	for i := 0; i <= end; i++ {
 		if instant(tl, i) {
 			continue
@@ -589,6 +601,9 @@ func (e *engine) addTo(t *Ticket, k int) error {
 		s := tl[i].State
 		r, c, x := e.isResolved(s), s == stateClosed, s == stateCancelled
 		if !tl[i].Start.Before(p.From) {
+			if r && !wasResolved {
+				resolver = tl[i].Holder
+			}
 			resolved = resolved || (r && !wasResolved)
 			closed = closed || (c && !wasClosed)
 			cancelled = cancelled || (x && !wasCancelled)
@@ -602,6 +617,9 @@ func (e *engine) addTo(t *Ticket, k int) error {
 		for bucket+1 < len(e.ageing) && e.ageing[bucket+1] <= age {
 			bucket++
 		}
+	}
+	if reported && resolved && !request && e.problems != nil {
+		e.problems.addIncident(resolver, t.Workaround != "")
 	}
 	for _, g := range groups {
 		if request {
@@ -912,7 +930,41 @@ func (e *engine) report() *Report {
 		r.Trend = append(r.Trend, tp)
 	}
 	r.Requests = e.requests.report()
+	r.Problems = e.problems.report(e.suppliers, e.spec.Names)
 	return r
+}
+
+// addProblems reads the spec's problems and known errors into the figures
+// of the reported period, measured as the tickets are: at its end, or at
+// Now for a period still running.
+func (e *engine) addProblems() error {
+	if e.problems == nil {
+		return nil
+	}
+	p := e.periods[len(e.periods)-1]
+	if e.spec.Problems != nil {
+		for pr, err := range e.spec.Problems {
+			if err != nil {
+				return itsm.Wrap(itsm.ErrorCode(err), err, "report: reading the problems")
+			}
+			if err := checkProblem(&pr); err != nil {
+				return err
+			}
+			e.problems.addProblem(&pr, p)
+		}
+	}
+	if e.spec.KnownErrors != nil {
+		for k, err := range e.spec.KnownErrors {
+			if err != nil {
+				return itsm.Wrap(itsm.ErrorCode(err), err, "report: reading the known errors")
+			}
+			if err := checkKnownError(&k); err != nil {
+				return err
+			}
+			e.problems.addKnownError(&k, p)
+		}
+	}
+	return nil
 }
 
 // sortedIndexes returns the indexes of keys in the order of compare.
