@@ -117,6 +117,17 @@ type htmlReport struct {
 	Breakdowns []htmlBreakdown
 	// Requests is the table of the orders, nil when the report has none.
 	Requests *htmlRequests
+	// Problems is the table of the problem figures, nil when the report
+	// has none.
+	Problems []htmlProblemRow
+}
+
+// htmlProblemRow is the problem figures of all organisations or of one.
+type htmlProblemRow struct {
+	Label, Title                                  string
+	Opened, Resolved, Open, KnownErrors, Resolves int
+	ByWorkaround                                  int
+	Share                                         string
 }
 
 // htmlRequests is the table of a report's Requests: the total, each type
@@ -356,6 +367,27 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 		out.Breakdowns = append(out.Breakdowns, b)
 	}
 	out.Requests = requestTable(r.Requests)
+	out.Problems = problemTable(r.Problems, names)
+	return out
+}
+
+// problemTable lays out the problem figures: a row for all organisations,
+// then one per organisation. A share of no incident is "none resolved", as
+// a group's rates.
+func problemTable(pb *Problems, names map[itsm.ID]string) []htmlProblemRow {
+	if pb == nil {
+		return nil
+	}
+	row := func(label, title string, f *ProblemFigures) htmlProblemRow {
+		return htmlProblemRow{Label: label, Title: title, Opened: f.Opened, Resolved: f.Resolved, Open: f.Open,
+			KnownErrors: f.KnownErrorsUnfixed, Resolves: f.IncidentsResolved, ByWorkaround: f.ByWorkaround,
+			Share: figureText(f.WorkaroundShare, percent, noneResolved)}
+	}
+	out := []htmlProblemRow{row("All organisations", "", &pb.Total)}
+	for _, g := range pb.Organisations {
+		label, title := orgLabel(g.Organisation, g.Name, names)
+		out = append(out, row(label, title, &g.Figures))
+	}
 	return out
 }
 
