@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 	"time"
@@ -942,27 +943,26 @@ func (e *engine) addProblems() error {
 		return nil
 	}
 	p := e.periods[len(e.periods)-1]
-	if e.spec.Problems != nil {
-		for pr, err := range e.spec.Problems {
-			if err != nil {
-				return itsm.Wrap(itsm.ErrorCode(err), err, "report: reading the problems")
-			}
-			if err := checkProblem(&pr); err != nil {
-				return err
-			}
-			e.problems.addProblem(&pr, p)
-		}
+	if err := addEach(e.spec.Problems, "problems", checkProblem, func(pr *Problem) { e.problems.addProblem(pr, p) }); err != nil {
+		return err
 	}
-	if e.spec.KnownErrors != nil {
-		for k, err := range e.spec.KnownErrors {
-			if err != nil {
-				return itsm.Wrap(itsm.ErrorCode(err), err, "report: reading the known errors")
-			}
-			if err := checkKnownError(&k); err != nil {
-				return err
-			}
-			e.problems.addKnownError(&k, p)
+	return addEach(e.spec.KnownErrors, "known errors", checkKnownError, func(k *KnownError) { e.problems.addKnownError(k, p) })
+}
+
+// addEach checks and adds each record of src (none when it is nil),
+// ending at the first error of src or of check.
+func addEach[T any](src iter.Seq2[T, error], what string, check func(*T) error, add func(*T)) error {
+	if src == nil {
+		return nil
+	}
+	for v, err := range src {
+		if err != nil {
+			return itsm.Wrap(itsm.ErrorCode(err), err, "report: reading the %s", what)
 		}
+		if err := check(&v); err != nil {
+			return err
+		}
+		add(&v)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -121,16 +120,6 @@ func checkProblemsCSV(pb *Problems) error {
 		}
 	}
 	return nil
-}
-
-// readProblemColumns returns how many columns the problem columns at the
-// end of header take (none in a file without them).
-func readProblemColumns(header []string) int {
-	n := int(numProbColumns)
-	if len(header) < int(numColumns)+n || !slices.Equal(header[len(header)-n:], probColumnNames[:]) {
-		return 0
-	}
-	return n
 }
 
 // checkProblemCells refuses problem cells where section has none.

@@ -203,8 +203,9 @@ func readHeader(cr *csv.Reader, header []string) (layout, error) {
 	if len(header) < int(numColumns) {
 		return layout{}, fail(len(header)-1, "%d columns, want at least %d", len(header), numColumns)
 	}
-	nProb := readProblemColumns(header)
-	nReq := readRequestColumns(header[:len(header)-nProb])
+	// The problem columns come last, the request columns before them.
+	nProb := trailingColumns(header, probColumnNames[:])
+	nReq := trailingColumns(header[:len(header)-nProb], reqColumnNames[:])
 	l := layout{requests: nReq > 0, problems: nProb > 0}
 	for i := range len(header) - int(numColumns) - nReq - nProb {
 		at := int(colBacklogOpen) + 1 + i

@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -442,16 +441,7 @@ func TestReadCSVProblemErrors(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			rs := make([][]string, len(records))
-			for i := range records {
-				rs[i] = slices.Clone(records[i])
-			}
-			var buf bytes.Buffer
-			w := csv.NewWriter(&buf)
-			if err := w.WriteAll(change(rs)); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := report.ReadCSV(&buf); !itsm.IsCode(err, itsm.CodeInvalid) {
+			if _, err := report.ReadCSV(changedCSV(t, records, change)); !itsm.IsCode(err, itsm.CodeInvalid) {
 				t.Errorf("%v, want invalid", err)
 			}
 		})
