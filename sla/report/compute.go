@@ -102,6 +102,12 @@ const (
 //
 // Agreements and supplier groups take their names from Spec.Names.
 //
+// Problems are computed when the spec names Spec.Problems or
+// Spec.KnownErrors, read after the tickets, for the reported period only
+// and measured at its end (or Now): see ProblemFigures for what each
+// figure counts and for whom (decision 106). An invalid problem or known
+// error fails as an invalid ticket does, named by its number.
+//
 // Priorities are sorted by priority. Suppliers has a group for each
 // provider of a UC or OLA, in the order they first appear in the spec (the
 // order the spec's author chose), with the tickets one of its agreements

@@ -67,6 +67,9 @@ func HTMLStyleSources() []string { return slices.Clone(styleSources) }
 // charts scale to the width of the page and sit side by side where it is
 // wide, one under the other on a phone; durations read as "17 h 39 min".
 //
+// A report with Problems has a table of them: all organisations, then
+// each.
+//
 // A Partial report's page says at its top and in its section that the
 // period has not ended and as of when its figures are; a metric that
 // decided no ticket shows "no tickets" and has no point in the chart, one
