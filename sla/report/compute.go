@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 	"time"
@@ -101,6 +102,12 @@ const (
 //
 // Agreements and supplier groups take their names from Spec.Names.
 //
+// Problems are computed when the spec names Spec.Problems or
+// Spec.KnownErrors, read after the tickets, for the reported period only
+// and measured at its end (or Now): see ProblemFigures for what each
+// figure counts and for whom (decision 106). An invalid problem or known
+// error fails as an invalid ticket does, named by its number.
+//
 // Priorities are sorted by priority. Suppliers has a group for each
 // provider of a UC or OLA, in the order they first appear in the spec (the
 // order the spec's author chose), with the tickets one of its agreements
@@ -158,6 +165,9 @@ func Compute(spec Spec, src Source) (*Report, error) {
 		if err := e.add(&t); err != nil {
 			return nil, err
 		}
+	}
+	if err := e.addProblems(); err != nil {
+		return nil, err
 	}
 	return e.report(), nil
 }
@@ -235,6 +245,8 @@ func checkTicket(t *Ticket) error {
 		return invalid("an order, and only an order, says what was ordered")
 	case t.Order != nil && t.Order.Type == "":
 		return invalid("the order's type is empty")
+	case t.Workaround != "" && t.Kind.Request():
+		return invalid("an order or a task has no workaround; only an incident is resolved by one")
 	}
 	if err := t.Timeline.Validate(); err != nil {
 		return itsm.Errorf(itsm.CodeInvalid, "report: ticket %s: %w", ticketName(t), err)
@@ -354,6 +366,9 @@ type engine struct {
 	teamTimes [][][]time.Duration
 	// requests are the request figures of the reported period.
 	requests *requests
+	// problems are the problem figures of the reported period, nil when
+	// the spec asks for none.
+	problems *problemTally
 	scratch  struct { // per ticket
 		held, applies, member []bool
 		groups                []*groupTally
@@ -430,6 +445,9 @@ func newEngine(spec Spec) (*engine, error) {
 	}
 	for range e.suppliers {
 		e.bySupplier = append(e.bySupplier, e.newGroup())
+	}
+	if spec.Problems != nil || spec.KnownErrors != nil {
+		e.problems = &problemTally{orgs: map[itsm.ID]*problemCounts{}}
 	}
 	e.stopped = make([][]stoppedClock, len(e.clocks))
 	e.scratch.held = make([]bool, len(e.suppliers))
@@ -583,6 +601,7 @@ func (e *engine) addTo(t *Ticket, k int) error {
 	var registered, resolved, closed, cancelled bool
 	registered = within(t.Registered, p)
 	var wasResolved, wasClosed, wasCancelled bool
+	var resolver itsm.ID // who held it when it was last resolved in p
 	for i := 0; i <= end; i++ {
 		if instant(tl, i) {
 			continue
@@ -590,6 +609,9 @@ func (e *engine) addTo(t *Ticket, k int) error {
 		s := tl[i].State
 		r, c, x := e.isResolved(s), s == stateClosed, s == stateCancelled
 		if !tl[i].Start.Before(p.From) {
+			if r && !wasResolved {
+				resolver = tl[i].Holder
+			}
 			resolved = resolved || (r && !wasResolved)
 			closed = closed || (c && !wasClosed)
 			cancelled = cancelled || (x && !wasCancelled)
@@ -603,6 +625,9 @@ func (e *engine) addTo(t *Ticket, k int) error {
 		for bucket+1 < len(e.ageing) && e.ageing[bucket+1] <= age {
 			bucket++
 		}
+	}
+	if reported && resolved && !request && e.problems != nil {
+		e.problems.addIncident(resolver, t.Workaround != "")
 	}
 	for _, g := range groups {
 		if request {
@@ -913,7 +938,40 @@ func (e *engine) report() *Report {
 		r.Trend = append(r.Trend, tp)
 	}
 	r.Requests = e.requests.report()
+	r.Problems = e.problems.report(e.suppliers, e.spec.Names)
 	return r
+}
+
+// addProblems reads the spec's problems and known errors into the figures
+// of the reported period, measured as the tickets are: at its end, or at
+// Now for a period still running.
+func (e *engine) addProblems() error {
+	if e.problems == nil {
+		return nil
+	}
+	p := e.periods[len(e.periods)-1]
+	if err := addEach(e.spec.Problems, "problems", checkProblem, func(pr *Problem) { e.problems.addProblem(pr, p) }); err != nil {
+		return err
+	}
+	return addEach(e.spec.KnownErrors, "known errors", checkKnownError, func(k *KnownError) { e.problems.addKnownError(k, p) })
+}
+
+// addEach checks and adds each record of src (none when it is nil),
+// ending at the first error of src or of check.
+func addEach[T any](src iter.Seq2[T, error], what string, check func(*T) error, add func(*T)) error {
+	if src == nil {
+		return nil
+	}
+	for v, err := range src {
+		if err != nil {
+			return itsm.Wrap(itsm.ErrorCode(err), err, "report: reading the %s", what)
+		}
+		if err := check(&v); err != nil {
+			return err
+		}
+		add(&v)
+	}
+	return nil
 }
 
 // sortedIndexes returns the indexes of keys in the order of compare.

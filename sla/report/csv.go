@@ -89,10 +89,11 @@ var columnNames = [numColumns]string{
 const ageingPrefix = "backlog_over_"
 
 // layout places the columns of one file, whose age buckets depend on the
-// report, as whether it has the request columns (csv_requests.go).
+// report, as whether it has the request columns (csv_requests.go) and the
+// problem columns (csv_problems.go).
 type layout struct {
-	ageing   []Duration
-	requests bool
+	ageing             []Duration
+	requests, problems bool
 }
 
 // pos is the index of a fixed column in a record.
@@ -107,8 +108,11 @@ func (l layout) pos(c column) int {
 func (l layout) ageingPos(i int) int { return int(colBacklogOpen) + 1 + i }
 
 func (l layout) width() int {
+	if l.problems {
+		return l.probPos(numProbColumns)
+	}
 	if l.requests {
-		return int(numColumns) + len(l.ageing) + int(numReqColumns)
+		return l.reqPos(numReqColumns)
 	}
 	return int(numColumns) + len(l.ageing)
 }
@@ -123,6 +127,9 @@ func (l layout) header() []string {
 	if l.requests {
 		out = append(out, reqColumnNames[:]...)
 	}
+	if l.problems {
+		out = append(out, probColumnNames[:]...)
+	}
 	return out
 }
 
@@ -131,6 +138,8 @@ func (l layout) columnName(i int) string {
 	switch a := i - int(colBacklogOpen) - 1; {
 	case a >= 0 && a < len(l.ageing):
 		return ageingPrefix + l.ageing[a].String()
+	case l.problems && i >= l.probPos(0):
+		return probColumnNames[i-l.probPos(0)]
 	case i >= int(numColumns)+len(l.ageing):
 		return reqColumnNames[i-int(numColumns)-len(l.ageing)]
 	case a >= len(l.ageing):

@@ -75,14 +75,18 @@ var roles = func() map[string][numColumns]role {
 		r[colPeriodFrom], r[colPeriodTo], r[colSection] = roleGroup, roleGroup, roleGroup
 		r[colZone], r[colAsOf] = roleGroup, roleGroup
 	}
-	var requests [numColumns]role
+	var requests, problems [numColumns]role
 	for _, c := range []column{colPeriodFrom, colPeriodTo, colSection, colName, colClosed, colCancelled, colZone, colAsOf} {
 		requests[c] = roleGroup
+	}
+	for _, c := range []column{colPeriodFrom, colPeriodTo, colSection, colName, colZone, colAsOf} {
+		problems[c] = roleGroup
 	}
 	return map[string][numColumns]role{
 		sectionTotal: total, sectionAgreement: agreement, sectionTrend: trend,
 		sectionPriority: figures, sectionSupplier: figures, sectionCategory: figures, sectionGroup: group,
 		sectionRequests: requests, sectionRequestType: requests, sectionRequestItem: requests,
+		sectionProblems: problems, sectionProblemOrganisation: problems,
 	}
 }()
 
@@ -102,8 +106,9 @@ type decoder struct {
 	firstFrom, firstTo, firstZone, firstAsOf string
 	firstLine                                int
 	haveTotal                                bool
-	// haveRequests is set by the requests row, which request rows need.
-	haveRequests bool
+	// haveRequests is set by the requests row, which request rows need;
+	// haveProblems by the problems row, which organisation rows need.
+	haveRequests, haveProblems bool
 	// seen maps each group's identity to its first line, so that a group
 	// whose rows are not together is refused rather than split.
 	seen map[string]int
@@ -180,6 +185,9 @@ func decodeCSV(r io.Reader) (*Report, error) {
 	if d.rep.Requests != nil && !d.haveRequests {
 		return nil, errors.New("request rows without a requests row")
 	}
+	if d.rep.Problems != nil && !d.haveProblems {
+		return nil, errors.New("problem_organisation rows without a problems row")
+	}
 	if err := d.rep.inZone(); err != nil {
 		return nil, err
 	}
@@ -195,9 +203,11 @@ func readHeader(cr *csv.Reader, header []string) (layout, error) {
 	if len(header) < int(numColumns) {
 		return layout{}, fail(len(header)-1, "%d columns, want at least %d", len(header), numColumns)
 	}
-	nReq := readRequestColumns(header)
-	l := layout{requests: nReq > 0}
-	for i := range len(header) - int(numColumns) - nReq {
+	// The problem columns come last, the request columns before them.
+	nProb := trailingColumns(header, probColumnNames[:])
+	nReq := trailingColumns(header[:len(header)-nProb], reqColumnNames[:])
+	l := layout{requests: nReq > 0, problems: nProb > 0}
+	for i := range len(header) - int(numColumns) - nReq - nProb {
 		at := int(colBacklogOpen) + 1 + i
 		name, ok := strings.CutPrefix(header[at], ageingPrefix)
 		if !ok {
@@ -327,7 +337,7 @@ func (d *decoder) row() error {
 	section := d.cell(colSection)
 	roles, ok := roles[section]
 	if !ok {
-		return d.fail(colSection, "%q is not one of total, agreement, priority, supplier, category, group, trend, requests, request_type and request_item", section)
+		return d.fail(colSection, "%q is not one of total, agreement, priority, supplier, category, group, trend, requests, request_type, request_item, problems and problem_organisation", section)
 	}
 	if d.firstLine == 0 {
 		p, err := d.period(colPeriodFrom, d.cell(colPeriodFrom), d.cell(colPeriodTo))
@@ -372,6 +382,9 @@ func (d *decoder) row() error {
 	}
 
 	if err := d.checkRequestCells(section); err != nil {
+		return err
+	}
+	if err := d.checkProblemCells(section); err != nil {
 		return err
 	}
 
@@ -443,6 +456,13 @@ func (d *decoder) identity(section string) (string, error) {
 			return "", err
 		}
 		key = periodIdentity(p)
+	case sectionProblemOrganisation:
+		// One organisation, however its ID is spelled, is one row.
+		org, err := itsm.ParseID(key)
+		if err != nil || org.IsZero() {
+			return "", d.fail(colKey, "%q is not an organisation's ID", key)
+		}
+		key = org.String()
 	}
 	return section + "\x00" + key, nil
 }
@@ -489,6 +509,8 @@ func (d *decoder) openGroup(section string) error {
 		return d.trendGroup()
 	case sectionRequests, sectionRequestType, sectionRequestItem:
 		return d.requestGroup(section)
+	case sectionProblems, sectionProblemOrganisation:
+		return d.problemGroup(section)
 	}
 	g := Group{Key: cellText(d.cell(colKey)), Name: cellText(d.cell(colName))}
 	if section == sectionGroup && d.cell(colOrganisation) != "" {

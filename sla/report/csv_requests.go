@@ -148,11 +148,11 @@ func checkRequestsCSV(rq *Requests) error {
 	return nil
 }
 
-// readRequestColumns finds the request columns at the end of header, and
-// returns how many columns they take (none in a file without them).
-func readRequestColumns(header []string) int {
-	n := int(numReqColumns)
-	if len(header) < int(numColumns)+n || !slices.Equal(header[len(header)-n:], reqColumnNames[:]) {
+// trailingColumns returns how many columns names take at the end of
+// header: all of them, or none in a file without them.
+func trailingColumns(header, names []string) int {
+	n := len(names)
+	if len(header) < int(numColumns)+n || !slices.Equal(header[len(header)-n:], names) {
 		return 0
 	}
 	return n

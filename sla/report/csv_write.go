@@ -48,6 +48,13 @@ import (
 // only: calendar (on the requests row), placed, fulfilled, declined, and
 // the count, mean, median and p90 of lead_ and approval_ times.
 //
+// A report with Problems has two more sections after those, one row each:
+// problems (key empty) and problem_organisation (key: the organisation's
+// ID, name: its name). They fill the problem columns that come last in
+// such a file only: problems_opened, problems_resolved, problems_open,
+// known_errors_unfixed, incidents_resolved, by_workaround and
+// workaround_share (empty when no incident was resolved).
+//
 // Numbers are written in full (floats as strconv's 'g' with the shortest
 // precision that reads back exactly), times as RFC 3339 and durations as
 // Duration.String, so that ReadCSV returns a report equal to r. Text that a
@@ -103,6 +110,9 @@ func encodeCSV(r *Report) ([][]string, error) {
 	if err := checkRequestsCSV(r.Requests); err != nil {
 		return nil, err
 	}
+	if err := checkProblemsCSV(r.Problems); err != nil {
+		return nil, err
+	}
 	var overs []Duration
 	for _, f := range allFigures(r) {
 		for _, b := range f.Backlog.Ageing {
@@ -110,7 +120,7 @@ func encodeCSV(r *Report) ([][]string, error) {
 		}
 	}
 	slices.Sort(overs)
-	l := layout{ageing: slices.Compact(overs), requests: r.Requests != nil}
+	l := layout{ageing: slices.Compact(overs), requests: r.Requests != nil, problems: r.Problems != nil}
 
 	from, _ := timeCell(r.Period.From)
 	to, _ := timeCell(r.Period.To)
@@ -234,6 +244,9 @@ func encodeCSV(r *Report) ([][]string, error) {
 	}
 	if r.Requests != nil {
 		records = append(records, requestRecords(l, r.Requests, newRow)...)
+	}
+	if r.Problems != nil {
+		records = append(records, problemRecords(l, r.Problems, newRow)...)
 	}
 	return records, nil
 }

@@ -5,7 +5,10 @@
 // working-time durations, first-contact resolution, re-assignments between
 // organisations and ping-pong, moves between groups inside one, reopen rate,
 // backlog and its ageing, missed update intervals, the trend over previous
-// periods and the service credits owed.
+// periods and the service credits owed; and, when asked, the problem
+// figures: problems opened, resolved and open, known errors without a
+// permanent fix, and incidents resolved by a workaround, per organisation
+// (Report.Problems, from Spec.Problems and Spec.KnownErrors).
 //
 // A report reads plain Tickets (a timeline and a few counters), so a supplier
 // can feed its own data without adopting the rest of spoc; the incident

@@ -67,6 +67,9 @@ func HTMLStyleSources() []string { return slices.Clone(styleSources) }
 // charts scale to the width of the page and sit side by side where it is
 // wide, one under the other on a phone; durations read as "17 h 39 min".
 //
+// A report with Problems has a table of them: all organisations, then
+// each.
+//
 // A Partial report's page says at its top and in its section that the
 // period has not ended and as of when its figures are; a metric that
 // decided no ticket shows "no tickets" and has no point in the chart, one
@@ -117,6 +120,17 @@ type htmlReport struct {
 	Breakdowns []htmlBreakdown
 	// Requests is the table of the orders, nil when the report has none.
 	Requests *htmlRequests
+	// Problems is the table of the problem figures, nil when the report
+	// has none.
+	Problems []htmlProblemRow
+}
+
+// htmlProblemRow is the problem figures of all organisations or of one.
+type htmlProblemRow struct {
+	Label, Title                                  string
+	Opened, Resolved, Open, KnownErrors, Resolves int
+	ByWorkaround                                  int
+	Share                                         string
 }
 
 // htmlRequests is the table of a report's Requests: the total, each type
@@ -356,6 +370,27 @@ func buildReport(i int, r *Report, names map[itsm.ID]string) htmlReport {
 		out.Breakdowns = append(out.Breakdowns, b)
 	}
 	out.Requests = requestTable(r.Requests)
+	out.Problems = problemTable(r.Problems, names)
+	return out
+}
+
+// problemTable lays out the problem figures: a row for all organisations,
+// then one per organisation. A share of no incident is "none resolved", as
+// a group's rates.
+func problemTable(pb *Problems, names map[itsm.ID]string) []htmlProblemRow {
+	if pb == nil {
+		return nil
+	}
+	row := func(label, title string, f *ProblemFigures) htmlProblemRow {
+		return htmlProblemRow{Label: label, Title: title, Opened: f.Opened, Resolved: f.Resolved, Open: f.Open,
+			KnownErrors: f.KnownErrorsUnfixed, Resolves: f.IncidentsResolved, ByWorkaround: f.ByWorkaround,
+			Share: figureText(f.WorkaroundShare, percent, noneResolved)}
+	}
+	out := []htmlProblemRow{row("All organisations", "", &pb.Total)}
+	for _, g := range pb.Organisations {
+		label, title := orgLabel(g.Organisation, g.Name, names)
+		out = append(out, row(label, title, &g.Figures))
+	}
 	return out
 }
 

@@ -47,6 +47,12 @@ type Ticket struct {
 	// Order is what the request figures (Report.Requests) need of an
 	// order, and nil for an incident or a task.
 	Order *Order `json:"order,omitempty"`
+	// Workaround is, for an incident resolved by a workaround of the
+	// workaround database (PM-2), that workaround's number or ID, and
+	// empty otherwise: that of its latest resolution, so a reopened
+	// incident resolved again without one has none. Report.Problems
+	// counts the incidents resolved by a workaround from it.
+	Workaround string `json:"workaround,omitempty"`
 }
 
 // TicketKind says what a Ticket is.
@@ -106,24 +112,10 @@ var ErrStopped = errors.New("report: the consumer of the tickets stopped")
 // returns ErrStopped as soon as yield returns false (typically to end a
 // read transaction early). Any other error read returns ends the
 // iteration with it.
-func Read(read func(yield func(Ticket) bool) error) Source {
-	return func(yield func(Ticket, error) bool) {
-		if err := read(func(t Ticket) bool { return yield(t, nil) }); err != nil && !errors.Is(err, ErrStopped) {
-			yield(Ticket{}, err)
-		}
-	}
-}
+func Read(read func(yield func(Ticket) bool) error) Source { return readSource(read) }
 
 // Tickets is a Source over a slice.
-func Tickets(ts []Ticket) Source {
-	return func(yield func(Ticket, error) bool) {
-		for _, t := range ts {
-			if !yield(t, nil) {
-				return
-			}
-		}
-	}
-}
+func Tickets(ts []Ticket) Source { return sliceSource(ts) }
 
 // Period is the half-open interval [From, To) that a report covers.
 type Period struct {
@@ -193,6 +185,16 @@ type Spec struct {
 	// calendar of the first target of the first agreement for requests,
 	// and calendar time when there is none.
 	Calendar *sla.Calendar
+	// Problems and KnownErrors are the problems and known errors whose
+	// figures make Report.Problems, together with the incidents resolved
+	// by a workaround (Ticket.Workaround). Report.Problems is there when
+	// either is set, and nil otherwise, so that a report not asked for
+	// them reads as before they existed; a source that yields nothing
+	// asks for zeros (ListProblems(nil) to count workarounds alone).
+	// They are read once, after the tickets, for the reported period
+	// only: the trend has no problem figures.
+	Problems    ProblemSource
+	KnownErrors KnownErrorSource
 	// Now is when the report is made; zero means time.Now(). A period that
 	// has not ended by then is measured at Now instead of its end, and the
 	// report is Partial. A period that has not begun by then is refused.
@@ -246,6 +248,11 @@ type Report struct {
 	// reads as every report before requests existed, follow-ups frozen
 	// then included.
 	Requests *Requests `json:"requests,omitempty"`
+	// Problems are the figures of problems, known errors and incidents
+	// resolved by a workaround in the period (issue 16), and nil, left
+	// out of the JSON, when the Spec asked for none (Spec.Problems and
+	// Spec.KnownErrors both nil): reports made before read as before.
+	Problems *Problems `json:"problems,omitempty"`
 }
 
 // Requests are the figures of the orders of a period (issue 15): how many

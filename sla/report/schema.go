@@ -71,6 +71,9 @@ var (
 		reflect.TypeFor[RequestGroup]():     "The figures of one type of order or one item.",
 		reflect.TypeFor[RequestFigures]():   "The orders placed, fulfilled, closed, declined and cancelled in the period, and their lead and approval times in working time.",
 		reflect.TypeFor[Times]():            "Working times of some orders; mean, median and p90 (nearest rank) are null when count is 0.",
+		reflect.TypeFor[Problems]():         "The figures of problems, known errors and incidents resolved by a workaround in the period (PM-1, PM-2), in total and per organisation.",
+		reflect.TypeFor[ProblemGroup]():     "The problem figures of one organisation, the desk or a supplier.",
+		reflect.TypeFor[ProblemFigures]():   "Problems opened, resolved and open, known errors without a permanent fix, and incidents resolved by a workaround.",
 	}
 	fieldDocs = map[reflect.Type]map[string]string{
 		reflect.TypeFor[Report](): {
@@ -83,6 +86,7 @@ var (
 			"Groups":     "Total broken down by the groups of the organisations the report was asked to break down (its reader's own, and a desk's suppliers'): the tickets each held, with only its organisation's agreements' metrics. Absent when no such group held a ticket.",
 			"Trend":      "The previous periods, oldest first, then this one.",
 			"Requests":   "The figures of the orders placed from the catalogue; absent when no order mattered to the period.",
+			"Problems":   "The figures of problems, known errors and incidents resolved by a workaround; absent when the report was not asked for them.",
 			"Zone":       "The IANA name of the time zone of the period's calendar, such as Europe/Stockholm; the times are in it. Absent for a fixed offset.",
 			"Partial":    "Present and true when the period had not ended when the report was made: the figures are those at as_of, and will change.",
 			"AsOf":       "When a partial report was measured; absent otherwise.",
@@ -151,6 +155,22 @@ var (
 		reflect.TypeFor[RequestFigures](): {
 			"LeadTime":     "From placing to fulfilment, of the orders fulfilled in the period.",
 			"ApprovalTime": "From placing to the approvers' decision (approved, declined or expired), of the approvals decided in the period.",
+		},
+		reflect.TypeFor[Problems](): {
+			"Organisations": "Per organisation with a figure: first the suppliers in the order of suppliers, then the others by name.",
+		},
+		reflect.TypeFor[ProblemGroup](): {
+			"Organisation": "The organisation's ID.",
+			"Name":         "Its display name, when the report was given one.",
+		},
+		reflect.TypeFor[ProblemFigures](): {
+			"Opened":             "Problems opened in the period; for an organisation, those whose investigation it held before the period's end.",
+			"Resolved":           "Problems resolved in the period; for an organisation, those it held just before their resolution.",
+			"Open":               "Problems open at the end of the period; for an organisation, those it held then.",
+			"KnownErrorsUnfixed": "Known errors created before the end of the period whose permanent fix was not released and that were not retired by then; for an organisation, those it recorded.",
+			"IncidentsResolved":  "Incidents resolved in the period; for an organisation, those it held when it resolved them.",
+			"ByWorkaround":       "Of incidents_resolved, those resolved by a workaround.",
+			"WorkaroundShare":    "by_workaround / incidents_resolved, a fraction, and null when no incident was resolved.",
 		},
 		reflect.TypeFor[MetricPoint](): {
 			"Compliance": "met / (met + breached), and null when none was decided.",

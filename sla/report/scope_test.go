@@ -155,18 +155,24 @@ func TestCSVRequests(t *testing.T) {
 			return rs
 		},
 	} {
-		rs := make([][]string, len(records))
-		for i := range records {
-			rs[i] = slices.Clone(records[i])
-		}
-		var buf bytes.Buffer
-		w := csv.NewWriter(&buf)
-		if err := w.WriteAll(change(rs)); err != nil {
-			t.Fatal(err)
-		}
-		_, err := report.ReadCSV(&buf)
+		_, err := report.ReadCSV(changedCSV(t, records, change))
 		if !itsm.IsCode(err, itsm.CodeInvalid) {
 			t.Errorf("%s: %v, want invalid", name, err)
 		}
 	}
+}
+
+// changedCSV is the file of records after change, which may change a copy
+// of them as it likes.
+func changedCSV(t *testing.T, records [][]string, change func([][]string) [][]string) *bytes.Buffer {
+	t.Helper()
+	rs := make([][]string, len(records))
+	for i := range records {
+		rs[i] = slices.Clone(records[i])
+	}
+	var buf bytes.Buffer
+	if err := csv.NewWriter(&buf).WriteAll(change(rs)); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
 }
