@@ -227,7 +227,8 @@ func (s *Service) Comment(ctx context.Context, actor itsm.Actor, id itsm.ID, kin
 }
 
 // Wait records that the holder waits for the user, a vendor, a change or a
-// problem; the agreements decide which of these pause their clocks.
+// problem; the agreements decide which of these pause their clocks. Only
+// an incident linked to a problem waits for one (LinkProblem).
 func (s *Service) Wait(ctx context.Context, actor itsm.Actor, id itsm.ID, reason WaitReason, note string) (*Incident, error) {
 	if reason.State() == "" {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "wait reason %q is not user, vendor, change or problem", reason)
@@ -241,6 +242,12 @@ func (s *Service) Wait(ctx context.Context, actor itsm.Actor, id itsm.ID, reason
 		}
 		if err := inState("put on hold", inc, a, org, inc.State == StateInProgress || inc.State == StateRegistered); err != nil {
 			return nil, err
+		}
+		// Waiting for a problem is waiting for a problem record, which
+		// unlinking ends (UnlinkProblem): an incident linked to none
+		// would wait for nothing anyone can resolve.
+		if reason == WaitProblem && inc.Problem.IsZero() {
+			return nil, refuse(itsm.CodeConflict, "put on hold", inc, a, org, "it is linked to no problem to wait for; the desk links it through the problem")
 		}
 		return []Payload{Waiting{By: By{a}, Reason: reason, Note: note}}, nil
 	})

@@ -770,7 +770,13 @@ func (w *world) lifecycle(t *testing.T) []*incident.Incident {
 	must(w.svc.Reopen(ctx, w.agent, a.ID, "Down again."))
 	must(w.svc.Reprioritise(ctx, w.agent, a.ID, itsm.ImpactHigh, itsm.UrgencyHigh, "Whole district."))
 	must(w.svc.DeclareMajor(ctx, w.agent, a.ID, "Whole district."))
-	must(w.svc.Relate(ctx, w.agent, a.ID, []itsm.ID{itsm.NewID(), itsm.NewID()}, itsm.NewID()))
+	must(w.svc.Relate(ctx, w.agent, a.ID, []itsm.ID{itsm.NewID(), itsm.NewID()}, itsm.ID{}))
+	// The problem link is the problem's to make, in its own transaction.
+	var linked *incident.Incident
+	must(linked, w.store.Write(ctx, func(tx itsm.WriteTx) (err error) {
+		linked, err = w.svc.LinkProblem(ctx, tx, w.agent, a.ID, itsm.NewID(), false)
+		return err
+	}))
 	must(w.svc.Recategorise(ctx, w.agent, a.ID, "network", "wan", ""))
 
 	b := reg("Printer offline", itsm.ImpactLow)
