@@ -43,9 +43,8 @@ func (s *Service) Tickets(ctx context.Context, actor itsm.Actor, p report.Period
 func (s *Service) Now() time.Time { return s.clock.Now() }
 
 func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period, yield func(report.Ticket) bool) error {
-	if p.From.IsZero() || p.To.IsZero() || !p.From.Before(p.To) {
-		return itsm.Errorf(itsm.CodeInvalid, "report period: from %s must be before to %s",
-			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
+	if err := p.Check(); err != nil {
+		return err
 	}
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessReport)
 	if err != nil {
@@ -66,34 +65,21 @@ func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period
 	}
 	return s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
 		for _, sc := range scans {
-			q := sc.q
-			for {
-				page, err := tx.Query(q)
+			err := itsm.Scan(ctx, tx, sc.q, func(h itsm.Hit) error {
+				if sc.check && registeredIn(h.Value) >= to || !indexedVisible(h.Record, org) {
+					return nil
+				}
+				t, err := decodeTicket(h.Record)
 				if err != nil {
 					return err
 				}
-				for _, h := range page.Matches {
-					if sc.check && registeredIn(h.Value) >= to {
-						continue
-					}
-					if !indexedVisible(h.Record, org) {
-						continue
-					}
-					t, err := decodeTicket(h.Record)
-					if err != nil {
-						return err
-					}
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-					if !yield(t) {
-						return report.ErrStopped
-					}
+				if !yield(t) {
+					return report.ErrStopped
 				}
-				if page.Next == "" {
-					break
-				}
-				q.After = page.Next
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 		}
 		return nil
