@@ -13,6 +13,7 @@ import (
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/sla/report"
 )
@@ -476,4 +477,56 @@ func first[T any](src func(yield func(T, error) bool)) error {
 		}
 	}
 	return nil
+}
+
+// A desk's monthly report with the problem figures read from the store: a
+// problem recorded by the desk and delegated to a supplier, which found
+// its root cause as a known error with no fix yet.
+func ExampleService_ReportProblems() {
+	ctx := context.Background()
+	desk := itsm.Organisation{ID: itsm.NewID(), Name: "Desk", Role: itsm.OrgDesk}
+	telco := itsm.Organisation{ID: itsm.NewID(), Name: "Telco", Role: itsm.OrgSupplier}
+	dir, _ := incident.NewOrganisations(desk, telco)
+	perms := itsm.NewPermissions().
+		Grant(desk.ID, itsm.DomainProblem, itsm.AccessAll).
+		Grant(telco.ID, itsm.DomainProblem, itsm.AccessAll)
+	clock := itsm.NewManualClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	svc, err := problem.New(problem.Config{Store: memstore.New(), Directory: dir, Permissions: perms, Clock: clock})
+	if err != nil {
+		panic(err)
+	}
+	agent := itsm.Actor{Organisation: desk.ID, Person: "dana", Roles: []itsm.Role{itsm.RoleAgent}}
+	tove := itsm.Actor{Organisation: telco.ID, Person: "tove", Roles: []itsm.Role{itsm.RoleAgent}}
+	check := func(_ *problem.Problem, err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
+	p, err := svc.Record(ctx, agent, problem.Recording{Summary: "Mail relay drops messages", Priority: 2})
+	check(p, err)
+	clock.Advance(time.Hour)
+	check(svc.Delegate(ctx, agent, p.ID, telco.ID, itsm.ID{}, "please investigate"))
+	check(svc.Accept(ctx, tove, p.ID))
+	check(svc.Investigate(ctx, tove, p.ID))
+	_, _, err = svc.Identify(ctx, tove, p.ID, problem.KnownErrorDraft{Title: "Relay certificate expired",
+		Symptom: "Mail stops arriving.", RootCause: "The certificate expired."})
+	if err != nil {
+		panic(err)
+	}
+	clock.Advance(time.Hour)
+
+	month := report.Month(2026, time.November, time.UTC)
+	r, err := report.Compute(report.Spec{Period: month, Now: clock.Now(), Names: map[itsm.ID]string{desk.ID: "Desk", telco.ID: "Telco"},
+		Problems: svc.ReportProblems(ctx, agent, month), KnownErrors: svc.ReportKnownErrors(ctx, agent, month)},
+		report.Tickets(nil))
+	if err != nil {
+		panic(err)
+	}
+	for _, g := range r.Problems.Organisations {
+		f := g.Figures
+		fmt.Printf("%s: opened %d, open %d, known errors without a fix %d\n", g.Name, f.Opened, f.Open, f.KnownErrorsUnfixed)
+	}
+	// Output:
+	// Desk: opened 1, open 0, known errors without a fix 0
+	// Telco: opened 1, open 1, known errors without a fix 1
 }
