@@ -22,6 +22,8 @@ import (
 // holds or held, a customer those of its users. A supplier's ticket carries
 // the whole timeline, the other suppliers' intervals included, since the
 // report measures the supplier's own agreement only over its own intervals.
+// A ticket names the workaround of the incident's latest resolution, if one
+// resolved it (Outcome.Workaround), which the problem figures count.
 //
 // The source reads one consistent snapshot of the store, in one read
 // transaction held open while the report consumes it, so that an incident
@@ -41,9 +43,8 @@ func (s *Service) Tickets(ctx context.Context, actor itsm.Actor, p report.Period
 func (s *Service) Now() time.Time { return s.clock.Now() }
 
 func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period, yield func(report.Ticket) bool) error {
-	if p.From.IsZero() || p.To.IsZero() || !p.From.Before(p.To) {
-		return itsm.Errorf(itsm.CodeInvalid, "report period: from %s must be before to %s",
-			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
+	if err := p.Check(); err != nil {
+		return err
 	}
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessReport)
 	if err != nil {
@@ -64,34 +65,21 @@ func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period
 	}
 	return s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
 		for _, sc := range scans {
-			q := sc.q
-			for {
-				page, err := tx.Query(q)
+			err := itsm.Scan(ctx, tx, sc.q, func(h itsm.Hit) error {
+				if sc.check && registeredIn(h.Value) >= to || !indexedVisible(h.Record, org) {
+					return nil
+				}
+				t, err := decodeTicket(h.Record)
 				if err != nil {
 					return err
 				}
-				for _, h := range page.Matches {
-					if sc.check && registeredIn(h.Value) >= to {
-						continue
-					}
-					if !indexedVisible(h.Record, org) {
-						continue
-					}
-					t, err := decodeTicket(h.Record)
-					if err != nil {
-						return err
-					}
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-					if !yield(t) {
-						return report.ErrStopped
-					}
+				if !yield(t) {
+					return report.ErrStopped
 				}
-				if page.Next == "" {
-					break
-				}
-				q.After = page.Next
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 		}
 		return nil
@@ -143,7 +131,8 @@ type ticketBody struct {
 	Moves         int           `json:"moves"`
 	Reopened      int           `json:"reopened"`
 	Outcome       *struct {
-		FirstContact bool `json:"first_contact"`
+		FirstContact bool    `json:"first_contact"`
+		Workaround   itsm.ID `json:"workaround"`
 	} `json:"outcome"`
 }
 
@@ -152,21 +141,40 @@ func decodeTicket(r itsm.Record) (report.Ticket, error) {
 	if err := json.Unmarshal(r.Body, &b); err != nil {
 		return report.Ticket{}, itsm.Wrap(itsm.CodeInternal, err, "decode incident %s", r.ID)
 	}
-	return report.Ticket{
+	t := report.Ticket{
 		ID: b.ID, Number: b.Number, Desk: b.Desk, Customer: b.Customer,
 		Service: b.Service, Category: b.Category, Registered: b.Registered, Timeline: b.Timeline,
 		FirstContact:  b.Outcome != nil && b.Outcome.FirstContact,
 		Reassignments: b.Reassignments, PingPong: b.PingPong, Moves: b.Moves, Reopened: b.Reopened,
-	}, nil
+	}
+	if b.Outcome != nil {
+		t.Workaround = workaroundOf(b.Outcome.Workaround)
+	}
+	return t, nil
+}
+
+// workaroundOf is what report.Ticket.Workaround says of the workaround id
+// of a resolution: its ID, or nothing when no workaround resolved it. The
+// ID, not the number: the incident keeps only the ID, and a report counts
+// rather than names them.
+func workaroundOf(id itsm.ID) string {
+	if id.IsZero() {
+		return ""
+	}
+	return id.String()
 }
 
 // Ticket returns what a report needs of inc.
 func (inc *Incident) Ticket() report.Ticket {
-	return report.Ticket{
+	t := report.Ticket{
 		ID: inc.ID, Number: inc.Number.String(), Desk: inc.Desk, Customer: inc.Customer,
 		Service: inc.Service, Category: inc.Category, Registered: inc.Registered,
 		Timeline:      slices.Clone(inc.Timeline),
 		FirstContact:  inc.Outcome != nil && inc.Outcome.FirstContact,
 		Reassignments: inc.Reassignments, PingPong: inc.PingPong, Moves: inc.Moves, Reopened: inc.Reopened,
 	}
+	if inc.Outcome != nil {
+		t.Workaround = workaroundOf(inc.Outcome.Workaround)
+	}
+	return t
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -252,12 +253,16 @@ func endedTimes(t testing.TB, w *world, all []*incident.Incident) map[itsm.ID]ti
 
 // wantTicket is the ticket of inc, field by field.
 func wantTicket(inc *incident.Incident) report.Ticket {
-	return report.Ticket{
+	t := report.Ticket{
 		ID: inc.ID, Number: inc.Number.String(), Desk: inc.Desk, Customer: inc.Customer,
 		Service: inc.Service, Category: inc.Category, Registered: inc.Registered, Timeline: inc.Timeline,
 		FirstContact:  inc.Outcome != nil && inc.Outcome.FirstContact,
 		Reassignments: inc.Reassignments, PingPong: inc.PingPong, Moves: inc.Moves, Reopened: inc.Reopened,
 	}
+	if inc.Outcome != nil && !inc.Outcome.Workaround.IsZero() {
+		t.Workaround = inc.Outcome.Workaround.String()
+	}
+	return t
 }
 
 // sameTicket is a quick gocmp.Equal for tickets, which tests compare by the
@@ -266,7 +271,7 @@ func sameTicket(a, b report.Ticket) bool {
 	return a.ID == b.ID && a.Number == b.Number && a.Desk == b.Desk && a.Customer == b.Customer &&
 		a.Service == b.Service && a.Category == b.Category && a.Registered.Equal(b.Registered) &&
 		a.FirstContact == b.FirstContact && a.Reassignments == b.Reassignments &&
-		a.PingPong == b.PingPong && a.Moves == b.Moves && a.Reopened == b.Reopened &&
+		a.PingPong == b.PingPong && a.Moves == b.Moves && a.Reopened == b.Reopened && a.Workaround == b.Workaround &&
 		slices.EqualFunc(a.Timeline, b.Timeline, func(x, y itsm.Interval) bool {
 			return x.Start.Equal(y.Start) && x.State == y.State && x.Holder == y.Holder &&
 				x.Group == y.Group && x.Priority == y.Priority && x.Update == y.Update
@@ -577,5 +582,63 @@ func TestTicketsCarryGroupsAndMoves(t *testing.T) {
 	}
 	if !slices.Equal(got, want) || rep.Total.Moves != 2 {
 		t.Errorf("groups %q, total moves %d; want %q and 2: the supplier's teams are not the desk's to break down", got, rep.Total.Moves, want)
+	}
+}
+
+// A ticket of an incident resolved by a workaround names the workaround,
+// on every backend, from the store's tickets as from Incident.Ticket; one
+// resolved otherwise, or reopened after the workaround and resolved again
+// without one, names none: the latest resolution decides. The report
+// counts the incidents resolved by a workaround from it, for the one that
+// resolved them (decision 106).
+func TestTicketsCarryTheWorkaround(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			w, wa, _ := problemWorld(t, open(t))
+			byWA := incident.Resolution{Code: incident.CodeWorkaround, Text: "Use the wired network meanwhile.", Workaround: wa}
+			other := incident.Resolution{Code: "advice", Text: "restarted"}
+
+			desk := w.register("wifi down in the library")
+			w.must(w.svc.Resolve(w.ctx, w.agent, desk.ID, byWA))
+			plain := w.register("printer jammed")
+			w.must(w.svc.Resolve(w.ctx, w.agent, plain.ID, other))
+			again := w.register("wifi down in the gym")
+			w.must(w.svc.Resolve(w.ctx, w.agent, again.ID, byWA))
+			w.must(w.svc.Reopen(w.ctx, w.agent, again.ID, "down again"))
+			w.must(w.svc.Resolve(w.ctx, w.agent, again.ID, other))
+			net := w.register("wifi down in the hall")
+			w.must(w.svc.Delegate(w.ctx, w.agent, net.ID, incident.Delegation{Organisation: w.network.ID}))
+			w.must(w.svc.Accept(w.ctx, w.netAgent, net.ID))
+			w.clock.Advance(time.Minute)
+			w.must(w.svc.ReportBack(w.ctx, w.netAgent, net.ID, byWA))
+
+			want := map[itsm.ID]string{desk.ID: wa.String(), plain.ID: "", again.ID: "", net.ID: wa.String()}
+			now := w.clock.Now()
+			p := report.Period{From: t0.Add(-time.Hour), To: now.Add(time.Hour)}
+			tickets, err := collect(w.svc.Tickets(w.ctx, w.agent, p))
+			if err != nil || len(tickets) != len(want) {
+				t.Fatalf("%d tickets, error %v; want %d", len(tickets), err, len(want))
+			}
+			for _, tk := range tickets {
+				inc := w.must(w.svc.Get(w.ctx, w.agent, tk.ID))
+				if tk.Workaround != want[tk.ID] || inc.Ticket().Workaround != want[tk.ID] || !sameTicket(tk, wantTicket(inc)) {
+					t.Errorf("%s: workaround %q from the store, %q from the incident; want %q", tk.Number, tk.Workaround, inc.Ticket().Workaround, want[tk.ID])
+				}
+			}
+
+			rep, err := report.Compute(report.Spec{Period: p, Now: now.Add(2 * time.Hour), Problems: report.ListProblems(nil)}, report.Tickets(tickets))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[itsm.ID][2]int{}
+			for _, g := range rep.Problems.Organisations {
+				got[g.Organisation] = [2]int{g.Figures.IncidentsResolved, g.Figures.ByWorkaround}
+			}
+			if tot := rep.Problems.Total; tot.IncidentsResolved != 4 || tot.ByWorkaround != 2 ||
+				!maps.Equal(got, map[itsm.ID][2]int{w.desk.ID: {3, 1}, w.network.ID: {1, 1}}) {
+				t.Errorf("total %d resolved, %d by a workaround, per organisation %v; want 4 and 2, the desk 3 and 1, the network 1 and 1",
+					tot.IncidentsResolved, tot.ByWorkaround, got)
+			}
+		})
 	}
 }

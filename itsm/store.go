@@ -216,6 +216,33 @@ type Hit struct {
 	Record Record
 }
 
+// Scan runs q in tx to its end, page after page from q.After, and hands
+// fn every hit in the query's order: for a caller that reads every match,
+// such as a report's source, without keeping the pages. It stops at the
+// first error, fn's (returned unchanged, so that a sentinel of the
+// caller's stops the scan early), the store's, or ctx's once ctx is done,
+// which it checks before each hit.
+func Scan(ctx context.Context, tx ReadTx, q Query, fn func(Hit) error) error {
+	for {
+		page, err := tx.Query(q)
+		if err != nil {
+			return err
+		}
+		for _, h := range page.Matches {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(h); err != nil {
+				return err
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		q.After = page.Next
+	}
+}
+
 // Cursor is an opaque position in a query's results, safe to hand to clients
 // (it is URL-safe text). It names the last value and record ID returned, so
 // that the next page starts strictly after them. Backends make and read

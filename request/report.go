@@ -43,9 +43,8 @@ func (s *Service) MayReport(actor itsm.Actor) bool {
 }
 
 func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period, yield func(report.Ticket) bool) error {
-	if p.From.IsZero() || p.To.IsZero() || !p.From.Before(p.To) {
-		return itsm.Errorf(itsm.CodeInvalid, "report period: from %s must be before to %s",
-			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
+	if err := p.Check(); err != nil {
+		return err
 	}
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessReport)
 	if err != nil {
@@ -94,35 +93,19 @@ func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period
 	})
 }
 
-// scan runs q, page by page, handing each record to fn until fn says stop;
-// a nil q scans nothing.
+// scan runs q, handing each record to fn until fn says stop, which ends
+// the scan with report.ErrStopped; a nil q scans nothing.
 func scan(ctx context.Context, tx itsm.ReadTx, q *itsm.Query, fn func(itsm.Record) (bool, error)) error {
 	if q == nil {
 		return nil
 	}
-	next := *q
-	for {
-		page, err := tx.Query(next)
-		if err != nil {
-			return err
+	return itsm.Scan(ctx, tx, *q, func(h itsm.Hit) error {
+		more, err := fn(h.Record)
+		if err == nil && !more {
+			return report.ErrStopped
 		}
-		for _, h := range page.Matches {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			more, err := fn(h.Record)
-			if err != nil {
-				return err
-			}
-			if !more {
-				return report.ErrStopped
-			}
-		}
-		if page.Next == "" {
-			return nil
-		}
-		next.After = page.Next
-	}
+		return err
+	})
 }
 
 // matters reports whether a timeline begun before p.To had not ended (its

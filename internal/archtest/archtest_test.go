@@ -59,7 +59,7 @@ var allowed = map[string][]string{
 	// Problems are held along the chain; their incidents are linked,
 	// told and resolved through incident's commands, in the problem's
 	// transaction, so problem builds on incident and never the reverse.
-	"problem": {"itsm", "itsm/schema", "sla", "chain", "incident", "problem/candidate"},
+	"problem": {"itsm", "itsm/schema", "sla", "chain", "incident", "problem/candidate", "sla/report"},
 	// Mail knows no domain; the password reset is a host's fulfiller built
 	// on request's interfaces, which request never learns of.
 	"mail":                  {"itsm"},

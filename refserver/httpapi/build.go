@@ -109,9 +109,10 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 		return nil, fmt.Errorf("the webhook dispatcher: %w", err)
 	}
 	// The follow-ups compute a customer's month over its incidents and the
-	// agreements stored through the API, as the drafting desk sees them.
+	// agreements stored through the API, as the drafting desk sees them;
+	// without a problem service, with no problem figures.
 	s.FollowUps, err = followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Provides: FollowUpProvides(store), Compute: FollowUpCompute(store, dir, s.Incidents, s.Requests)})
+		Provides: FollowUpProvides(store), Compute: FollowUpCompute(store, dir, s.Incidents, s.Requests, nil)})
 	if err != nil {
 		return nil, fmt.Errorf("the follow-ups: %w", err)
 	}

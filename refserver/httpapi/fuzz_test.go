@@ -146,7 +146,7 @@ func newFuzzWorld() (*fuzzWorld, error) {
 		return nil, err
 	}
 	follow, err := followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Provides: httpapi.FollowUpProvides(store), Compute: httpapi.FollowUpCompute(store, dir, svc, nil)})
+		Provides: httpapi.FollowUpProvides(store), Compute: httpapi.FollowUpCompute(store, dir, svc, nil, nil)})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	problems "github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/request"
@@ -209,6 +210,20 @@ func tickets(ctx context.Context, who itsm.Actor, p report.Period, incidents *in
 	}
 }
 
+// problemSources are the sources of the problem figures of the report of
+// who in period p (report.Spec.Problems and KnownErrors): the problems and
+// known errors who's organisation may read (problem.Service.ReportProblems
+// and ReportKnownErrors). Both are nil, and the report has no problem
+// figures, as before problems existed, when the server has no problem
+// service (prob is nil) or who's organisation may not report on problems
+// (problem.Service.MayReport), rather than refuse it the incidents.
+func problemSources(ctx context.Context, who itsm.Actor, p report.Period, prob *problems.Service) (report.ProblemSource, report.KnownErrorSource) {
+	if prob == nil || !prob.MayReport(who) {
+		return nil, nil
+	}
+	return prob.ReportProblems(ctx, who, p), prob.ReportKnownErrors(ctx, who, p)
+}
+
 // FollowUpCompute returns the followup.ComputeFunc of a server: the report
 // of a customer's month over the incidents, orders and tasks of that
 // customer that the drafting desk agent's organisation may report on
@@ -219,7 +234,14 @@ func tickets(ctx context.Context, who itsm.Actor, p report.Period, incidents *in
 // nil, for a server without requests. A month without orders reports as it
 // did before requests existed, so the follow-ups approved then read the
 // same.
-func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incident.Service, requests *request.Service) followup.ComputeFunc {
+//
+// With prob, the report has the problem figures of the month (decision
+// 108): the desk's problems and known errors, all of them, since a problem
+// belongs to no customer, and the customer's incidents resolved by a
+// workaround. prob nil, or a desk without report access to problems, leaves
+// them out, and the report reads as before problems existed. An approved
+// follow-up keeps the bytes it was approved with either way.
+func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incident.Service, requests *request.Service, prob *problems.Service) followup.ComputeFunc {
 	return func(ctx context.Context, desk, customer itsm.ID, period report.Period) (*report.Report, error) {
 		who, ok := auth.ActorFrom(ctx)
 		if !ok || who.Organisation != desk {
@@ -236,6 +258,7 @@ func FollowUpCompute(store itsm.Store, dir followup.Directory, incidents *incide
 			return nil, err
 		}
 		spec := report.Spec{Period: period, Previous: FollowUpTrend, Agreements: request.ForRequests(ags), Names: names, Now: incidents.Now()}
+		spec.Problems, spec.KnownErrors = problemSources(ctx, who, period, prob)
 		src := tickets(ctx, who, spec.Span(), incidents, requests)
 		return report.Compute(spec, func(yield func(report.Ticket, error) bool) {
 			for t, err := range src {

@@ -63,7 +63,7 @@ func serveManual(t *testing.T, start time.Time) (*world, *itsm.ManualClock) {
 		t.Fatal(err)
 	}
 	follow, err := followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Clock: clock, Provides: httpapi.FollowUpProvides(store), Compute: httpapi.FollowUpCompute(store, dir, svc, nil)})
+		Clock: clock, Provides: httpapi.FollowUpProvides(store), Compute: httpapi.FollowUpCompute(store, dir, svc, nil, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,6 +123,17 @@ type Period struct {
 	To   time.Time `json:"to"`
 }
 
+// Check refuses, with CodeInvalid, a period without both ends or whose
+// From is not before its To: what a source of records over a store, such
+// as incident.Service.Tickets, refuses before it reads anything.
+func (p Period) Check() error {
+	if p.From.IsZero() || p.To.IsZero() || !p.From.Before(p.To) {
+		return itsm.Errorf(itsm.CodeInvalid, "report period: from %s must be before to %s",
+			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
+	}
+	return nil
+}
+
 // Month is the calendar month in loc.
 func Month(year int, month time.Month, loc *time.Location) Period {
 	return Period{From: firstInstant(year, month, loc), To: firstInstant(year, month+1, loc)}
