@@ -28,6 +28,8 @@ import (
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/problem"
+	"github.com/spoc-itsm/spoc/problem/candidate"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
@@ -311,17 +313,20 @@ func TestEveryCommandHasAPath(t *testing.T) {
 	}
 }
 
-// TestOnlyRegistrationTakesAnIdempotencyKey checks that the contract
-// promises idempotency where the domain keeps it (decision 28): the
-// registration's key is incident.Registration.Key, checked in the
-// transaction that registers, with the domain's limits. No other operation
-// takes a key, since a cache in front of the domain could not keep the
-// promise; commands are made safe to retry by If-Match instead.
-func TestOnlyRegistrationAndPlacingTakeAnIdempotencyKey(t *testing.T) {
+// TestOnlyRegistrationPlacingAndRecordingTakeAnIdempotencyKey checks that
+// the contract promises idempotency where the domain keeps it (decisions 28
+// and 92): the registration's key is incident.Registration.Key, the
+// placing's request.Placement.Key and the recording's problem.Recording.Key,
+// each checked in the transaction that makes the record, with the domain's
+// limits. No other operation takes a key, since a cache in front of the
+// domain could not keep the promise; commands are made safe to retry by
+// If-Match instead.
+func TestOnlyRegistrationPlacingAndRecordingTakeAnIdempotencyKey(t *testing.T) {
 	doc := load(t)
+	keeps := map[string]bool{"registerIncident": true, "placeOrder": true, "recordProblem": true}
 	for _, o := range operations(doc) {
 		key := o.header("Idempotency-Key")
-		if o.op.OperationID != "registerIncident" && o.op.OperationID != "placeOrder" {
+		if !keeps[o.op.OperationID] {
 			if key != nil {
 				t.Errorf("%s: takes an Idempotency-Key, which no domain service keeps for it", o)
 			}
@@ -422,6 +427,10 @@ func init() {
 		reflect.TypeFor[request.Approval](), reflect.TypeFor[request.Decision](), reflect.TypeFor[request.Fulfilling](),
 		reflect.TypeFor[request.TaskSummary](), reflect.TypeFor[request.Handover](), reflect.TypeFor[authority.Grant](),
 		reflect.TypeFor[authority.Ending](), reflect.TypeFor[authority.Absence](), reflect.TypeFor[authority.Role](),
+		reflect.TypeFor[problem.Problem](), reflect.TypeFor[problem.Entry](), reflect.TypeFor[problem.KnownError](),
+		reflect.TypeFor[problem.Fix](), reflect.TypeFor[problem.FixStatus](), reflect.TypeFor[problem.Workaround](),
+		reflect.TypeFor[problem.Risk](), reflect.TypeFor[problem.Applier](), reflect.TypeFor[candidate.Candidate](),
+		reflect.TypeFor[candidate.Key](), reflect.TypeFor[candidate.Span](), reflect.TypeFor[candidate.Dismissal](),
 	} {
 		goTypes[path.Base(t.PkgPath())+"."+t.Name()] = t
 	}
