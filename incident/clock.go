@@ -57,8 +57,11 @@ const (
 	IndexCI       = "ci"       // each configuration item
 	IndexProblem  = "problem"  // the linked problem
 	IndexParent   = "parent"   // the parent incident
-	IndexMajor    = "major"    // "major" while a major incident
-	IndexRegister = "registered"
+	// IndexWorkaround holds the workaround that resolved the incident while
+	// its outcome names one (Service.ResolvedBy).
+	IndexWorkaround = "workaround"
+	IndexMajor      = "major" // "major" while a major incident
+	IndexRegister   = "registered"
 	// IndexDue holds "due provider kind metric" for each running clock,
 	// the due time first (itsm.IndexTime), so that a range over it finds the
 	// clocks due in a time window.
@@ -115,6 +118,9 @@ func (s *Service) record(inc *Incident, at time.Time) (itsm.Record, error) {
 	}
 	if !inc.Problem.IsZero() {
 		idx[IndexProblem] = []string{inc.Problem.String()}
+	}
+	if inc.Outcome != nil && !inc.Outcome.Workaround.IsZero() {
+		idx[IndexWorkaround] = []string{inc.Outcome.Workaround.String()}
 	}
 	if !inc.Parent.IsZero() {
 		idx[IndexParent] = []string{inc.Parent.String()}

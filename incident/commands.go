@@ -227,7 +227,8 @@ func (s *Service) Comment(ctx context.Context, actor itsm.Actor, id itsm.ID, kin
 }
 
 // Wait records that the holder waits for the user, a vendor, a change or a
-// problem; the agreements decide which of these pause their clocks.
+// problem; the agreements decide which of these pause their clocks. Only
+// an incident linked to a problem waits for one (LinkProblem).
 func (s *Service) Wait(ctx context.Context, actor itsm.Actor, id itsm.ID, reason WaitReason, note string) (*Incident, error) {
 	if reason.State() == "" {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "wait reason %q is not user, vendor, change or problem", reason)
@@ -241,6 +242,12 @@ func (s *Service) Wait(ctx context.Context, actor itsm.Actor, id itsm.ID, reason
 		}
 		if err := inState("put on hold", inc, a, org, inc.State == StateInProgress || inc.State == StateRegistered); err != nil {
 			return nil, err
+		}
+		// Waiting for a problem is waiting for a problem record, which
+		// unlinking ends (UnlinkProblem): an incident linked to none
+		// would wait for nothing anyone can resolve.
+		if reason == WaitProblem && inc.Problem.IsZero() {
+			return nil, refuse(itsm.CodeConflict, "put on hold", inc, a, org, "it is linked to no problem to wait for; the desk links it through the problem")
 		}
 		return []Payload{Waiting{By: By{a}, Reason: reason, Note: note}}, nil
 	})
@@ -275,12 +282,19 @@ func checkResolution(r *Resolution) error {
 }
 
 // Resolve records that the desk resolved an incident it holds; one never
-// delegated is resolved at first contact (SD-3).
+// delegated is resolved at first contact (SD-3). A resolution that names a
+// workaround is checked against the workaround database
+// (Config.Workarounds).
 func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, r Resolution) (*Incident, error) {
 	if err := checkResolution(&r); err != nil {
 		return nil, err
 	}
-	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+	return s.changeChecked(ctx, actor, id, s.resolve(r))
+}
+
+// resolve decides Resolve, and ResolveForProblem for the desk.
+func (s *Service) resolve(r Resolution) checkedDecision {
+	return func(tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
 		if err := asDesk("resolve", inc, a, org); err != nil {
 			return nil, err
 		}
@@ -292,26 +306,38 @@ func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, r R
 		if inc.Holder != inc.Desk {
 			return nil, refuse(itsm.CodeConflict, "resolve", inc, a, org, "supplier %s holds it and reports back its resolution", inc.Holder)
 		}
+		if err := s.checkWorkaround(tx, r.Workaround); err != nil {
+			return nil, err
+		}
 		first := len(inc.Assignments) == 0 && inc.Reopened == 0
-		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, FirstContact: first}}, nil
-	})
+		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, FirstContact: first, Workaround: r.Workaround}}, nil
+	}
 }
 
 // ReportBack records the resolution of the supplier holding the incident;
-// the desk then informs the user and closes it (SD-4).
+// the desk then informs the user and closes it (SD-4). A workaround is
+// checked as Resolve checks it.
 func (s *Service) ReportBack(ctx context.Context, actor itsm.Actor, id itsm.ID, r Resolution) (*Incident, error) {
 	if err := checkResolution(&r); err != nil {
 		return nil, err
 	}
-	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+	return s.changeChecked(ctx, actor, id, s.reportBack(r))
+}
+
+// reportBack decides ReportBack, and ResolveForProblem for a supplier.
+func (s *Service) reportBack(r Resolution) checkedDecision {
+	return func(tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
 		if err := asSupplier("report back", inc, a, org); err != nil {
 			return nil, err
 		}
 		if err := inState("report back", inc, a, org, inc.State == StateInProgress || IsWaiting(inc.State)); err != nil {
 			return nil, err
 		}
-		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text}}, nil
-	})
+		if err := s.checkWorkaround(tx, r.Workaround); err != nil {
+			return nil, err
+		}
+		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, Workaround: r.Workaround}}, nil
+	}
 }
 
 // Close records that the desk told the user of the resolution (message is
@@ -443,8 +469,12 @@ func (s *Service) SetReference(ctx context.Context, actor itsm.Actor, id itsm.ID
 	})
 }
 
-// Relate sets the configuration items (IM-6) and the problem (IM-3) the
-// incident relates to, replacing the earlier ones.
+// Relate sets the configuration items (IM-6) the incident relates to,
+// replacing the earlier ones. problem must be the incident's problem as it
+// is (zero when it is linked to none): the link is made and removed only
+// through the problem (package problem's Service.Link and Unlink, which
+// call LinkProblem and UnlinkProblem), so that the problem records its
+// side in the same transaction.
 func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, cis []itsm.ID, problem itsm.ID) (*Incident, error) {
 	if err := checkCIs(cis); err != nil {
 		return nil, err
@@ -456,8 +486,20 @@ func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, cis 
 		if err := inState("relate", inc, a, org, editable(inc.State)); err != nil {
 			return nil, err
 		}
+		if problem != inc.Problem {
+			return nil, refuse(itsm.CodeInvalid, "relate", inc, a, org,
+				"it is linked to problem %s, not %s: link and unlink an incident through the problem (problem.Service.Link and Unlink)", linkName(inc.Problem), linkName(problem))
+		}
 		return []Payload{Related{By: By{a}, CIs: cis, Problem: problem}}, nil
 	})
+}
+
+// linkName names a problem in a message, "none" for the zero ID.
+func linkName(p itsm.ID) string {
+	if p.IsZero() {
+		return "none"
+	}
+	return p.String()
 }
 
 // DeclareMajor makes an open incident a major incident, led by the

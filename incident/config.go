@@ -126,9 +126,26 @@ type Config struct {
 	ReopenWindows map[itsm.ID]time.Duration
 	// NumberPrefix of master numbers; "" means "INC".
 	NumberPrefix string
+	// Workarounds checks the workarounds that resolutions and the desk's
+	// communications name (PM-2); nil means that there is no workaround
+	// database, and a command naming a workaround is refused.
+	Workarounds Workarounds
 	// Major configures major incidents and the escalation of P1 and P2
 	// incidents (IM-4, IM-5); the zero value notifies nobody.
 	Major Major
+}
+
+// Workarounds is the workaround database as incidents need it: whether a
+// workaround may be named now. Package problem's Service implements it;
+// incident declares it so that it does not import problem, which imports
+// incident.
+type Workarounds interface {
+	// CheckWorkaround returns nil if the workaround with id exists and may
+	// be used, and otherwise an itsm error saying why not (CodeNotFound for
+	// one unknown, CodeConflict or CodeInvalid for a retired one). It reads
+	// in tx, the incident command's write transaction, so that the check
+	// and the resolution see one database.
+	CheckWorkaround(tx itsm.ReadTx, id itsm.ID) error
 }
 
 // DefaultReopenWindow is the reopen window when Config leaves it zero.

@@ -152,6 +152,9 @@ type Resolved struct {
 	Code         string `json:"code"`
 	Text         string `json:"text"`
 	FirstContact bool   `json:"first_contact,omitempty"`
+	// Workaround is the workaround of the workaround database that
+	// resolved the incident, if one did (PM-2).
+	Workaround itsm.ID `json:"workaround,omitzero"`
 }
 
 // Closed: the desk informed the user and closed the incident (SD-4).
@@ -204,6 +207,31 @@ type Related struct {
 	By
 	CIs     []itsm.ID `json:"cis,omitempty"`
 	Problem itsm.ID   `json:"problem,omitzero"`
+}
+
+// ProblemLinked: the desk linked the incident to a problem (IM-3, PM-1),
+// in the problem's command, which records its own side in the same
+// transaction. From now on only ProblemLinked and ProblemUnlinked change
+// the link; Related carries the problem for the history written before.
+type ProblemLinked struct {
+	By
+	Problem itsm.ID `json:"problem"`
+}
+
+// ProblemUnlinked: the desk removed the link between the incident and its
+// problem.
+type ProblemUnlinked struct {
+	By
+	Problem itsm.ID `json:"problem"`
+}
+
+// WorkaroundCommunicated: the desk told the user a workaround of the
+// incident's problem (SD-6, PM-2), a communication entry of the journal.
+type WorkaroundCommunicated struct {
+	By
+	Problem    itsm.ID `json:"problem"`
+	Workaround itsm.ID `json:"workaround"`
+	Text       string  `json:"text"`
 }
 
 // Coordinated: the desk made Child a child of Parent, so that incidents with
@@ -298,6 +326,15 @@ func (Referenced) Type() string { return "incident.referenced" }
 // Type returns "incident.related".
 func (Related) Type() string { return "incident.related" }
 
+// Type returns "incident.problem_linked".
+func (ProblemLinked) Type() string { return "incident.problem_linked" }
+
+// Type returns "incident.problem_unlinked".
+func (ProblemUnlinked) Type() string { return "incident.problem_unlinked" }
+
+// Type returns "incident.workaround_communicated".
+func (WorkaroundCommunicated) Type() string { return "incident.workaround_communicated" }
+
 // Type returns "incident.coordinated".
 func (Coordinated) Type() string { return "incident.coordinated" }
 
@@ -315,7 +352,8 @@ var codec = itsm.NewCodec[Payload](Kind, "an incident",
 	Registered{}, Started{}, Delegated{}, Accepted{}, Rejected{},
 	Assigned{}, Recalled{}, Updated{}, Commented{}, Waiting{}, Resumed{}, Resolved{}, Closed{}, Reopened{},
 	Cancelled{}, Reprioritised{}, Recategorised{}, Referenced{}, Related{},
-	Coordinated{}, MajorDeclared{}, MajorStoodDown{}, Notified{})
+	Coordinated{}, MajorDeclared{}, MajorStoodDown{}, Notified{},
+	ProblemLinked{}, ProblemUnlinked{}, WorkaroundCommunicated{})
 
 // Payloads returns one of each payload type, for schemas and
 // documentation.
@@ -454,7 +492,8 @@ func (p Resumed) apply(inc *Incident, at time.Time) {
 
 func (p Resolved) apply(inc *Incident, at time.Time) {
 	inc.Changed, inc.Resolved = at, at
-	inc.Outcome = &Outcome{Time: at, By: p.By.By.Organisation, Code: p.Code, Text: p.Text, FirstContact: p.FirstContact}
+	inc.Outcome = &Outcome{Time: at, By: p.By.By.Organisation, Code: p.Code, Text: p.Text, FirstContact: p.FirstContact,
+		Workaround: p.Workaround}
 	// The resolver keeps the incident until the desk closes it, so that a
 	// supplier's clock stops at its report-back rather than going idle.
 	inc.Custody.Ended(at)
@@ -512,6 +551,21 @@ func (p Referenced) apply(inc *Incident, at time.Time) {
 func (p Related) apply(inc *Incident, at time.Time) {
 	inc.Changed = at
 	inc.CIs, inc.Problem = slices.Clone(p.CIs), p.Problem
+}
+
+func (p ProblemLinked) apply(inc *Incident, at time.Time) {
+	inc.Changed = at
+	inc.Problem = p.Problem
+}
+
+func (p ProblemUnlinked) apply(inc *Incident, at time.Time) {
+	inc.Changed = at
+	inc.Problem = itsm.ID{}
+}
+
+func (p WorkaroundCommunicated) apply(inc *Incident, at time.Time) {
+	inc.Changed = at
+	inc.note(at, p.By.By, EntryCommunication, p.Text)
 }
 
 func (p Coordinated) apply(inc *Incident, at time.Time) {

@@ -173,6 +173,10 @@ type Outcome struct {
 	// FirstContact reports that the desk resolved it without delegating
 	// (SD-3).
 	FirstContact bool `json:"first_contact,omitempty"`
+	// Workaround is the workaround that resolved it, if one did (PM-2);
+	// the workaround's count of incidents it resolved counts it
+	// (Service.ResolvedBy) until the incident is reopened.
+	Workaround itsm.ID `json:"workaround,omitzero"`
 }
 
 // Incident is an unplanned interruption or degradation of a service, owned by

@@ -77,13 +77,21 @@ const (
 	// opStepBack sets the service's clock back by the step's duration, as a
 	// corrected wall clock does; no timeline may run backward for it.
 	opStepBack
+	// opLinkProblem, opUnlinkProblem, opTellWorkaround and
+	// opResolveForProblem are the commands package problem runs in its own
+	// transactions, run here in one each.
+	opLinkProblem
+	opUnlinkProblem
+	opTellWorkaround
+	opResolveForProblem
 	numOps
 )
 
 var opNames = [numOps]string{"register", "start", "delegate", "accept", "reject", "update", "comment",
 	"wait", "resume", "resolve", "report-back", "close", "reopen", "cancel", "reprioritise",
 	"recategorise", "set-reference", "relate", "coordinate", "declare-major", "stand-down",
-	"assign", "take", "recall", "read", "outbox", "step-back"}
+	"assign", "take", "recall", "read", "outbox", "step-back",
+	"link-problem", "unlink-problem", "tell-workaround", "resolve-for-problem"}
 
 func (o op) String() string {
 	if o < numOps {
@@ -171,17 +179,18 @@ func likelyOps(t *tracked) []op {
 	}
 	switch inc := t.inc; {
 	case inc.State == incident.StateRegistered:
-		return []op{opStart, opDelegate, opDelegate, opResolve, opWait, opDeclareMajor, opAssign, opTake}
+		return []op{opStart, opDelegate, opDelegate, opResolve, opWait, opDeclareMajor, opAssign, opTake, opLinkProblem}
 	case inc.State == incident.StateDelegated:
-		return []op{opAccept, opAccept, opReject, opDelegate, opSetReference, opAssign, opRecall}
+		return []op{opAccept, opAccept, opReject, opDelegate, opSetReference, opAssign, opRecall, opLinkProblem}
 	case incident.IsWaiting(inc.State):
-		return []op{opResume, opResume, opUpdate, opReject, opReportBack, opRecall}
+		return []op{opResume, opResume, opUpdate, opReject, opReportBack, opRecall, opUnlinkProblem, opTellWorkaround, opResolveForProblem}
 	case inc.State == incident.StateInProgress && inc.Holder == inc.Desk:
-		return []op{opDelegate, opDelegate, opResolve, opWait, opUpdate, opStandDown, opAssign, opTake}
+		return []op{opDelegate, opDelegate, opResolve, opWait, opUpdate, opStandDown, opAssign, opTake, opLinkProblem, opTellWorkaround, opResolveForProblem}
 	case inc.State == incident.StateInProgress:
-		return []op{opUpdate, opWait, opReportBack, opReportBack, opReject, opSetReference, opDelegate, opAssign, opTake, opRecall}
+		return []op{opUpdate, opWait, opReportBack, opReportBack, opReject, opSetReference, opDelegate, opAssign, opTake, opRecall,
+			opLinkProblem, opResolveForProblem}
 	case inc.State == incident.StateResolved:
-		return []op{opClose, opClose, opReopen, opComment}
+		return []op{opClose, opClose, opReopen, opComment, opUnlinkProblem}
 	case inc.State == incident.StateClosed:
 		return []op{opReopen, opRead}
 	}
@@ -332,6 +341,7 @@ func newDriver(base *world, wrap func(itsm.Store) itsm.Store) *driver {
 	cfg := base.cfg
 	cfg.Store, cfg.Clock = d.store, d.clock
 	cfg.Major.Notifier = d.sent
+	cfg.Workarounds = wadb{workaround1: nil, retired: itsm.Errorf(itsm.CodeConflict, "workaround %s is retired", retired)}
 	svc, err := incident.New(cfg)
 	if err != nil {
 		panic(err) // the world's configuration is valid, or newWorld failed already
@@ -395,7 +405,7 @@ func (d *driver) actorFor(c command, t *tracked) itsm.Actor {
 		return d.actors[actorDesk]
 	}
 	switch c.op {
-	case opAccept, opReject, opUpdate, opWait, opResume, opReportBack, opComment, opAssign, opTake:
+	case opAccept, opReject, opUpdate, opWait, opResume, opReportBack, opComment, opAssign, opTake, opResolveForProblem:
 		return d.agentOf(t.inc.Holder)
 	case opSetReference:
 		if n := len(t.inc.Assignments); n > 0 {
@@ -437,6 +447,14 @@ var (
 	ci1, ci2 = fixedID(0x41), fixedID(0x42)
 	cisets   = [][]itsm.ID{nil, {ci1}, {ci1, ci2}, {ci1, ci1}}
 	problem1 = fixedID(0x51)
+	// problems are what the link commands name: two problems and, for
+	// linking, the zero ID (invalid).
+	problems = []itsm.ID{problem1, fixedID(0x52), {}}
+	// workarounds are what resolutions and communications name: one the
+	// driver's workaround database knows, one it refuses as retired, one
+	// it does not know, and none.
+	workaround1, retired = fixedID(0x61), fixedID(0x62)
+	workarounds          = []itsm.ID{workaround1, retired, fixedID(0x63), {}}
 )
 
 // text returns a valid text, or "" (invalid where text is required) for one
@@ -640,6 +658,33 @@ func (d *driver) step(c command) {
 		} else {
 			inc, err = d.svc.StandDown(ctx, a, id, text(arg, "most schools are back"))
 		}
+	case opLinkProblem:
+		p, wait := problems[arg%3], (arg/3)%2 == 0
+		o = single("incident.problem_linked")
+		if wait && t != nil && (t.inc.State == incident.StateRegistered || t.inc.State == incident.StateInProgress) {
+			o.want = append(o.want, "incident.waiting")
+		}
+		inc, err = d.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return d.svc.LinkProblem(ctx, tx, a, id, p, wait)
+		})
+	case opUnlinkProblem:
+		o = single("incident.problem_unlinked")
+		if t != nil && t.inc.State == incident.StateWaitingProblem {
+			o.want = append(o.want, "incident.resumed")
+		}
+		inc, err = d.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return d.svc.UnlinkProblem(ctx, tx, a, id, problems[arg%2])
+		})
+	case opTellWorkaround:
+		o = single("incident.workaround_communicated")
+		inc, err = d.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return d.svc.TellWorkaround(ctx, tx, a, id, problems[arg%2], workarounds[(arg/2)%4], text(arg/8, "Use the wired network meanwhile."))
+		})
+	case opResolveForProblem:
+		o = single("incident.resolved")
+		inc, err = d.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return d.svc.ResolveForProblem(ctx, tx, a, id, problems[arg%2], workarounds[(arg/2)%4], text(arg/8, "The workaround helped."))
+		})
 	case opRead:
 		d.trace = append(d.trace, desc)
 		d.read(a)
@@ -783,7 +828,8 @@ var (
 	deskOnly = []string{"incident.registered", "incident.started", "incident.delegated", "incident.closed",
 		"incident.reopened", "incident.cancelled", "incident.reprioritised", "incident.recategorised",
 		"incident.related", "incident.coordinated", "incident.major_declared", "incident.major_stood_down",
-		"incident.notified", "incident.recalled"}
+		"incident.notified", "incident.recalled",
+		"incident.problem_linked", "incident.problem_unlinked", "incident.workaround_communicated"}
 	holderOnly = []string{"incident.accepted", "incident.rejected", "incident.updated", "incident.waiting",
 		"incident.resumed", "incident.resolved", "incident.assigned"}
 )
@@ -938,6 +984,7 @@ func (d *driver) checkIncident(c command, o outcome, k int, want []string, bump 
 			}
 		}
 		d.checkCustomerView(c, cur, t.events)
+		d.checkProblem(t, cur)
 		// What the command returned is the incident after its own events:
 		// the stored one, unless failed deliveries were recorded after it
 		// returned.
@@ -1008,6 +1055,7 @@ func (d *driver) checkEvents(c command, o outcome, prev, cur *incident.Incident,
 	if prev != nil {
 		last = prev.Changed
 	}
+	viaProblem := slices.Contains(types, "incident.problem_linked") || slices.Contains(types, "incident.problem_unlinked")
 	holder, held := cur.Holder, cur.Held
 	if prev != nil {
 		holder, held = prev.Holder, prev.Held
@@ -1037,6 +1085,15 @@ func (d *driver) checkEvents(c command, o outcome, prev, cur *incident.Incident,
 		switch {
 		case !known:
 			d.fail(issueActor, "%s of %s by %q of unknown organisation %s", e.Type, cur.Number, a.Person, a.Organisation)
+		case viaProblem && (e.Type == "incident.waiting" || e.Type == "incident.resumed"):
+			// Linking makes it wait and unlinking resumes it: the desk's
+			// decision, whoever holds it.
+			if w, ok := p.(incident.Waiting); ok && w.Reason != incident.WaitProblem {
+				d.fail(issueEvents, "%s of %s waits for %s, not the problem it was linked to", e.Type, cur.Number, w.Reason)
+			}
+			if org.Role != itsm.OrgDesk || org.ID != cur.Desk || !agent {
+				d.fail(issueActor, "%s of %s with its problem link by %q of %s %s: only the owning desk's agents may", e.Type, cur.Number, a.Person, org.Role, org.Name)
+			}
 		case slices.Contains(deskOnly, e.Type):
 			if org.Role != itsm.OrgDesk || org.ID != cur.Desk || !agent {
 				d.fail(issueActor, "%s of %s by %q of %s %s: only the owning desk's agents may", e.Type, cur.Number, a.Person, org.Role, org.Name)
@@ -1169,9 +1226,57 @@ func (d *driver) checkShape(prev, cur *incident.Incident) {
 	}
 }
 
+// inTx runs fn, a command of package problem's, in a write transaction of
+// its own on the service's store.
+func (d *driver) inTx(fn func(tx itsm.WriteTx) (*incident.Incident, error)) (*incident.Incident, error) {
+	var out *incident.Incident
+	err := d.store.Write(d.ctx, func(tx itsm.WriteTx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
+// checkProblem checks that the incident is linked to the problem its last
+// link event names, that a related event names that problem too (the link
+// changes only by linking and unlinking), and that it waits for a problem
+// only while linked to one.
+func (d *driver) checkProblem(t *tracked, cur *incident.Incident) {
+	var want itsm.ID
+	for _, e := range t.events {
+		p, err := incident.Decode(e)
+		if err != nil {
+			continue // checkEvents reported it
+		}
+		switch p := p.(type) {
+		case incident.ProblemLinked:
+			want = p.Problem
+		case incident.ProblemUnlinked:
+			if p.Problem != want {
+				d.fail(issueShape, "%s: event %d unlinks problem %s, but it was linked to %s", cur.Number, e.Seq, p.Problem, want)
+			}
+			want = itsm.ID{}
+		case incident.Related:
+			if p.Problem != want {
+				d.fail(issueShape, "%s: event %d relates problem %s, but it was linked to %s", cur.Number, e.Seq, p.Problem, want)
+			}
+		}
+	}
+	if cur.Problem != want {
+		d.fail(issueShape, "%s is linked to problem %s, its link events to %s", cur.Number, cur.Problem, want)
+	}
+	if cur.State == incident.StateWaitingProblem && cur.Problem.IsZero() {
+		d.fail(issueShape, "%s waits for a problem, linked to none", cur.Number)
+	}
+}
+
 // checkLinks checks that coordination links agree on both sides and have one
-// level (IM-3).
+// level (IM-3), that the incidents linked to each problem are the ones
+// LinkedTo lists, and that ResolvedBy counts the incidents whose outcome
+// names each workaround.
 func (d *driver) checkLinks() {
+	d.checkProblemQueries()
 	byID := map[itsm.ID]*incident.Incident{}
 	for _, t := range d.incs {
 		byID[t.inc.ID] = t.inc
@@ -1189,6 +1294,51 @@ func (d *driver) checkLinks() {
 				d.fail(issueShape, "%s lists child %s, which has another parent", inc.Number, ch)
 			}
 		}
+	}
+}
+
+// checkProblemQueries compares LinkedTo and ResolvedBy with the tracked
+// incidents.
+func (d *driver) checkProblemQueries() {
+	err := d.raw.Read(d.ctx, func(tx itsm.ReadTx) error {
+		for _, p := range problems[:2] {
+			var want []itsm.Number
+			for _, t := range d.incs {
+				if t.inc.Problem == p {
+					want = append(want, t.inc.Number)
+				}
+			}
+			linked, err := d.svc.LinkedTo(tx, p)
+			if err != nil {
+				return err
+			}
+			var got []itsm.Number
+			for _, inc := range linked {
+				got = append(got, inc.Number)
+			}
+			if !slices.Equal(got, want) {
+				d.fail(issueShape, "LinkedTo(%s) lists %v, the incidents linked are %v", p, got, want)
+			}
+		}
+		for _, w := range workarounds {
+			want := 0
+			for _, t := range d.incs {
+				if t.inc.Outcome != nil && t.inc.Outcome.Workaround == w && !w.IsZero() {
+					want++
+				}
+			}
+			got, err := d.svc.ResolvedBy(tx, w)
+			if err != nil {
+				return err
+			}
+			if got != want {
+				d.fail(issueShape, "ResolvedBy(%s) is %d, %d incidents name it", w, got, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		d.fail(issueShape, "problem queries: %v", err)
 	}
 }
 
@@ -1561,7 +1711,10 @@ func TestRandomCommandSequences(t *testing.T) {
 	// The invariants hold vacuously unless the sequences reach the states
 	// they are about. The fixed seed's sequences are the same on every
 	// run, so this cannot flake.
-	for o := opRegister; o <= opStandDown; o++ {
+	for o := opRegister; o < numOps; o++ {
+		if o >= opRead && o <= opStepBack {
+			continue // neither succeeds nor is refused
+		}
 		if fixed.ok[o] == 0 || fixed.failed[o] == 0 {
 			t.Errorf("%s succeeded %d times and was refused %d times: the sequences do not cover it", o, fixed.ok[o], fixed.failed[o])
 		}
@@ -1640,7 +1793,8 @@ func (d *driver) appendEvent(t *testing.T, k int, p incident.Payload, at time.Ti
 // TestInvariantsCatchBugs injects faults the service could have (a lost
 // event, a wrong replay, a write without an event, a rewritten history, a
 // stale due index, a supplier closing, a change to a closed incident, an
-// event back in time) and checks that the invariant checker reports each.
+// event back in time, a problem link its events do not make, a workaround
+// resolution its index does not count) and checks that the invariant checker reports each.
 func TestInvariantsCatchBugs(t *testing.T) {
 	base := newWorld(t)
 	c := func(o op, step time.Duration, arg byte) command { return command{op: o, step: step, arg: arg} }
@@ -1693,6 +1847,14 @@ func TestInvariantsCatchBugs(t *testing.T) {
 		{name: "a closed incident changes", after: 6, want: issueClosed, text: "changed closed INC0000001",
 			inject: func(t *testing.T, d *driver) {
 				d.appendEvent(t, 0, incident.Commented{By: incident.By{By: d.base.agent}, Kind: incident.EntryWorkNote, Text: "late note"}, d.clock.Now())
+			}},
+		{name: "an unlink of a problem it was never linked to", after: 3, want: issueShape, text: "unlinks problem",
+			inject: func(t *testing.T, d *driver) {
+				d.appendEvent(t, 0, incident.ProblemUnlinked{By: incident.By{By: d.base.agent}, Problem: problem1}, d.clock.Now())
+			}},
+		{name: "a workaround resolution without its index", after: 5, want: issueShape, text: "ResolvedBy(",
+			inject: func(t *testing.T, d *driver) {
+				d.rewrite(t, 0, func(inc *incident.Incident, _ *itsm.Record) { inc.Outcome.Workaround = workaround1 })
 			}},
 		{name: "an event back in time", after: 3, want: issueClock, text: "before the change",
 			inject: func(t *testing.T, d *driver) {

@@ -823,6 +823,10 @@ func TestIM1LifecycleOwnedByTheDesk(t *testing.T) {
 	id := inc.ID
 	seen := map[itsm.State]bool{inc.State: true}
 	fix := incident.Resolution{Code: "hardware", Text: "replaced"}
+	// Linked to a problem, so that the supplier may wait for it.
+	w.must(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+		return w.svc.LinkProblem(w.ctx, tx, w.agent, id, itsm.NewID(), false)
+	}))
 	steps := []struct {
 		do     func() (*incident.Incident, error)
 		state  itsm.State
@@ -1030,15 +1034,23 @@ func TestIM3CoordinatedIncidents(t *testing.T) {
 	w.must(w.svc.Delegate(w.ctx, w.agent, parent.ID, incident.Delegation{}))
 	reqCode(t, w.svc.Coordinate(w.ctx, w.netAgent, parent.ID, x.ID), itsm.CodeForbidden)
 
-	// The same cause: linked to one problem, and listed by it.
+	// The same cause: linked to one problem, through the problem (in its
+	// transaction, as package problem does), and listed by it.
 	problem := itsm.NewID()
 	for _, id := range []itsm.ID{parent.ID, c1.ID, c2.ID} {
-		w.must(w.svc.Relate(w.ctx, w.agent, id, nil, problem))
+		w.must(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.LinkProblem(w.ctx, tx, w.agent, id, problem, false)
+		}))
 	}
 	if got := reqList(t, w, w.agent, incident.Filter{Problem: problem}); !slices.Equal(got, []itsm.ID{c2.ID, c1.ID, parent.ID}) {
 		t.Errorf("listed by problem %v", got)
 	}
-	w.must(w.svc.Relate(w.ctx, w.agent, c2.ID, nil, itsm.ID{}))
+	// Relate keeps the link as it is and no longer changes it.
+	w.must(w.svc.Relate(w.ctx, w.agent, c1.ID, []itsm.ID{itsm.NewID()}, problem))
+	reqCode(t, ruleDiscard(w.svc.Relate(w.ctx, w.agent, c2.ID, nil, itsm.ID{})), itsm.CodeInvalid)
+	w.must(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+		return w.svc.UnlinkProblem(w.ctx, tx, w.agent, c2.ID, problem)
+	}))
 	if got := reqList(t, w, w.agent, incident.Filter{Problem: problem}); !slices.Equal(got, []itsm.ID{c1.ID, parent.ID}) {
 		t.Errorf("listed by problem after unlinking %v", got)
 	}

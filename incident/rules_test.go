@@ -69,6 +69,8 @@ type ruleRule struct {
 	cmd    string
 	grants []ruleGrant
 	pair   bool
+	// writes is how many versions an allowed command writes, when not one.
+	writes int64
 }
 
 // ruleTable is the rules. An actor who may not see the incident gets not
@@ -102,6 +104,16 @@ var ruleTable = []ruleRule{
 	{cmd: "relate", grants: []ruleGrant{{byDesk, ruleEditable, always}}},
 	{cmd: "declare major", grants: []ruleGrant{{byDesk, ruleOpen, notMajor}}},
 	{cmd: "stand down", grants: []ruleGrant{{byDesk, ruleEditable, isMajor}}},
+	// The commands package problem runs in its own transaction. Every
+	// fixture is linked to ruleProblem; "link" unlinks it first, as the
+	// desk, in the same transaction (hence two versions), where the state
+	// allows it.
+	{cmd: "link to a problem", grants: []ruleGrant{{byDesk, ruleEditable, always}}, writes: 2},
+	{cmd: "unlink from a problem", grants: []ruleGrant{{byDesk, ruleEditable, always}}},
+	{cmd: "tell a workaround", grants: []ruleGrant{{byDesk, ruleOpen, always}}},
+	// Through the incident's own holder: the desk resolves what it holds,
+	// the supplier holding it reports back.
+	{cmd: "resolve for a problem", grants: []ruleGrant{{byDesk, ruleOpen, deskHolds}, {bySupplierHolding, ruleWorking, always}}},
 	{cmd: "coordinate as parent", grants: []ruleGrant{{byDesk, ruleEditable, always}}, pair: true},
 	{cmd: "coordinate as child", grants: []ruleGrant{{byDesk, ruleEditable, always}}, pair: true},
 }
@@ -197,8 +209,33 @@ var ruleRun = map[string]func(w *world, a itsm.Actor, id, partner itsm.ID) error
 		return err
 	},
 	"relate": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
-		_, err := w.svc.Relate(w.ctx, a, id, []itsm.ID{fixedID(100)}, fixedID(101))
+		_, err := w.svc.Relate(w.ctx, a, id, []itsm.ID{fixedID(100)}, ruleProblem)
 		return err
+	},
+	"link to a problem": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
+		return ruleDiscard(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			// A closed or cancelled incident stays linked, which the
+			// link then finds after its state.
+			if _, err := w.svc.UnlinkProblem(w.ctx, tx, w.agent, id, ruleProblem); err != nil && !itsm.IsCode(err, itsm.CodeConflict) {
+				return nil, err
+			}
+			return w.svc.LinkProblem(w.ctx, tx, a, id, fixedID(102), true)
+		}))
+	},
+	"unlink from a problem": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
+		return ruleDiscard(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.UnlinkProblem(w.ctx, tx, a, id, ruleProblem)
+		}))
+	},
+	"tell a workaround": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
+		return ruleDiscard(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.TellWorkaround(w.ctx, tx, a, id, ruleProblem, ruleWorkaround, "Restart the router.")
+		}))
+	},
+	"resolve for a problem": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
+		return ruleDiscard(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.ResolveForProblem(w.ctx, tx, a, id, ruleProblem, ruleWorkaround, "The router was restarted.")
+		}))
 	},
 	"declare major": func(w *world, a itsm.Actor, id, _ itsm.ID) error {
 		_, err := w.svc.DeclareMajor(w.ctx, a, id, "big")
@@ -509,12 +546,29 @@ func ruleSnap(t testing.TB, w *world, id itsm.ID) ruleSnapshot {
 	return ruleSnapshot{Version: v, Log: ruleLogLen(t, w)}
 }
 
-// ruleDrive registers an incident and drives it into the fixture's state,
-// checking that it got there.
+// ruleProblem is the problem every fixture is linked to, and
+// ruleWorkaround a workaround of the rules' world's workaround database.
+var (
+	ruleProblem    = fixedID(101)
+	ruleWorkaround = fixedID(103)
+)
+
+// ruleWorld is the world of the rules, with a workaround database.
+func ruleWorld(t testing.TB) *world {
+	return newWorld(t, func(c *incident.Config) { c.Workarounds = wadb{ruleWorkaround: nil} })
+}
+
+// ruleDrive registers an incident, links it to ruleProblem and drives it
+// into the fixture's state, checking that it got there.
 func ruleDrive(t *testing.T, w *world, fx ruleFixture) *incident.Incident {
 	t.Helper()
 	inc, err := w.svc.Register(w.ctx, w.agent, reqRegistration(w, "rules: "+fx.name))
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+		return w.svc.LinkProblem(w.ctx, tx, w.agent, inc.ID, ruleProblem, false)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := fx.drive(w, inc.ID); err != nil {
@@ -555,7 +609,7 @@ func TestRulesOfStateAndActor(t *testing.T) {
 	}
 	// Every command is allowed somewhere and refused somewhere, or the
 	// table proves nothing about it.
-	base := newWorld(t)
+	base := ruleWorld(t)
 	for _, r := range ruleTable {
 		allowed, refused := 0, 0
 		for _, fx := range ruleFixtures {
@@ -574,7 +628,7 @@ func TestRulesOfStateAndActor(t *testing.T) {
 	for _, fx := range ruleFixtures {
 		t.Run(fx.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t)
+			w := ruleWorld(t)
 			// Refusals share one incident, as they must not change it;
 			// each allowed command gets a fresh one.
 			shared := ruleDrive(t, w, fx)
@@ -602,7 +656,7 @@ func TestRulesOfStateAndActor(t *testing.T) {
 							if err != nil {
 								t.Fatalf("refused: %v", err)
 							}
-							if after.Version != before.Version+1 || after.Log <= before.Log {
+							if after.Version != before.Version+max(r.writes, 1) || after.Log <= before.Log {
 								t.Errorf("allowed, but wrote version %d and %d events", after.Version, after.Log-before.Log)
 							}
 							if !partner.IsZero() && ruleSnap(t, w, partner).Version != partnerBefore.Version+1 {
@@ -642,6 +696,10 @@ func TestRulesOfStateAndActor(t *testing.T) {
 							// Coordinate checks the parent first.
 							states = append(states, fmt.Sprintf("(state %s)", incident.StateRegistered))
 						}
+						if r.cmd == "link to a problem" && fx.state == incident.StateWaitingProblem {
+							// The runner's unlink resumed it before the link.
+							states = append(states, fmt.Sprintf("(state %s)", incident.StateInProgress))
+						}
 						if !slices.ContainsFunc(states, func(s string) bool { return strings.Contains(msg, s) }) ||
 							!strings.Contains(msg, strconv.Quote(a.Person)) {
 							t.Errorf("the message names not the state %s and the actor %q: %s", fx.state, a.Person, msg)
@@ -668,6 +726,9 @@ func TestRulesRefuseInvalidInput(t *testing.T) {
 		}
 	}
 	fix := func(code, text string) incident.Resolution { return incident.Resolution{Code: code, Text: text} }
+	inTx := func(fn func(tx itsm.WriteTx) (*incident.Incident, error)) func() error {
+		return func() error { return ruleDiscard(w.inTx(fn)) }
+	}
 	cases := []struct {
 		name string
 		run  func() error
@@ -765,6 +826,48 @@ func TestRulesRefuseInvalidInput(t *testing.T) {
 		{"close: no message", func() error { return ruleDiscard(w.svc.Close(w.ctx, w.agent, desk.ID, "")) }},
 		{"reopen: no reason", func() error { return ruleDiscard(w.svc.Reopen(w.ctx, w.agent, desk.ID, "")) }},
 		{"coordinate: its own parent", func() error { return w.svc.Coordinate(w.ctx, w.agent, desk.ID, desk.ID) }},
+		{"relate: another problem", func() error {
+			return ruleDiscard(w.svc.Relate(w.ctx, w.agent, desk.ID, nil, fixedID(102)))
+		}},
+		{"relate: no problem while linked", func() error {
+			return ruleDiscard(w.svc.Relate(w.ctx, w.agent, desk.ID, nil, itsm.ID{}))
+		}},
+		{"resolve: a workaround without a workaround database", func() error {
+			return ruleDiscard(w.svc.Resolve(w.ctx, w.agent, desk.ID, incident.Resolution{Code: "advice", Text: "done", Workaround: ruleWorkaround}))
+		}},
+		{"report back: a workaround without a workaround database", func() error {
+			return ruleDiscard(w.svc.ReportBack(w.ctx, w.netAgent, net.ID, incident.Resolution{Code: "hardware", Text: "done", Workaround: ruleWorkaround}))
+		}},
+		{"link: zero problem", inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.LinkProblem(w.ctx, tx, w.agent, desk.ID, itsm.ID{}, false)
+		})},
+		{"link: no transaction", func() error {
+			return ruleDiscard(w.svc.LinkProblem(w.ctx, nil, w.agent, desk.ID, fixedID(102), false))
+		}},
+		{"tell a workaround: zero workaround", inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.TellWorkaround(w.ctx, tx, w.agent, desk.ID, ruleProblem, itsm.ID{}, "Restart it.")
+		})},
+		{"tell a workaround: no text", inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.TellWorkaround(w.ctx, tx, w.agent, desk.ID, ruleProblem, ruleWorkaround, " \n ")
+		})},
+		{"tell a workaround: text not UTF-8", inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.TellWorkaround(w.ctx, tx, w.agent, desk.ID, ruleProblem, ruleWorkaround, badUTF8)
+		})},
+		{"tell a workaround: oversize text", inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.TellWorkaround(w.ctx, tx, w.agent, desk.ID, ruleProblem, ruleWorkaround, huge)
+		})},
+		{"tell a workaround: no workaround database", inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.TellWorkaround(w.ctx, tx, w.agent, desk.ID, ruleProblem, ruleWorkaround, "Restart it.")
+		})},
+		{"resolve for a problem: no text", inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.ResolveForProblem(w.ctx, tx, w.agent, desk.ID, ruleProblem, itsm.ID{}, "")
+		})},
+		{"resolve for a problem: text with a control character", inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.ResolveForProblem(w.ctx, tx, w.agent, desk.ID, ruleProblem, itsm.ID{}, "done\x00")
+		})},
+		{"resolve for a problem: no workaround database", inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+			return w.svc.ResolveForProblem(w.ctx, tx, w.netAgent, net.ID, ruleProblem, ruleWorkaround, "done")
+		})},
 	}
 	deskBefore, netBefore := ruleSnap(t, w, desk.ID), ruleSnap(t, w, net.ID)
 	for _, c := range cases {

@@ -111,7 +111,13 @@ var eventDocs = schema.EventDocs{
 	"incident.referenced": {"Supplier reference",
 		"An agent of a supplier recorded the supplier's own reference for the incident (SD-5). It is internal to the support chain: the customer is not shown it."},
 	"incident.related": {"Incident related",
-		"The desk set the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones."},
+		"The desk set the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem is the incident's problem as it was: events written before problems were linked through the problem (incident.problem_linked) set it here."},
+	"incident.problem_linked": {"Incident linked to a problem",
+		"The desk linked the incident to a problem (IM-3, PM-1), in the same transaction as the problem's own record of it. An incident waiting for the problem gets an incident.waiting event with it."},
+	"incident.problem_unlinked": {"Incident unlinked from its problem",
+		"The desk removed the link between the incident and its problem; an incident that waited for the problem gets an incident.resumed event with it."},
+	"incident.workaround_communicated": {"Workaround communicated",
+		"The desk told the user a workaround of the incident's problem (SD-6, PM-2): a communication, visible to the user."},
 	"incident.coordinated": {"Incidents coordinated",
 		"The desk made one incident the child of another, so that incidents with one cause are followed up together (IM-3). The event is appended to both."},
 	"incident.major_declared": {"Major incident declared",
@@ -183,6 +189,18 @@ var (
 		reflect.TypeFor[Reprioritised](): {"Reason": "The desk's reason, a work note: " + chainOnly},
 		reflect.TypeFor[Resolved](): {
 			"FirstContact": "The desk resolved the incident without delegating it (SD-3).",
+			"Workaround":   "The ID of the workaround, in the workaround database, that resolved the incident (PM-2); absent when none did.",
+		},
+		reflect.TypeFor[Related](): {
+			"CIs":     "The configuration items the incident relates to (IM-6).",
+			"Problem": "The ID of the problem the incident is linked to (IM-3); absent when none.",
+		},
+		reflect.TypeFor[ProblemLinked]():   {"Problem": "The ID of the problem the incident is linked to now."},
+		reflect.TypeFor[ProblemUnlinked](): {"Problem": "The ID of the problem the incident was linked to."},
+		reflect.TypeFor[WorkaroundCommunicated](): {
+			"Problem":    "The ID of the incident's problem.",
+			"Workaround": "The ID of the workaround, in the workaround database, the user was told.",
+			"Text":       "What the user was told.",
 		},
 		reflect.TypeFor[Closed](): {"Message": "What the user was told."},
 		reflect.TypeFor[MajorDeclared](): {

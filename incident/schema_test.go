@@ -142,7 +142,9 @@ func TestSchemasShowByAsAProperty(t *testing.T) {
 // of every type, and checks the data of each against its schema.
 func TestEventsMatchSchemas(t *testing.T) {
 	unreachable := "+46700000002" // sara.school's phone: delivery fails
+	workaround := itsm.NewID()
 	w := newWorld(t, func(c *incident.Config) {
+		c.Workarounds = wadb{workaround: nil}
 		log := incident.LogNotifier{Store: c.Store}
 		c.Major.Notifier = incident.NotifierFunc(func(ctx context.Context, m incident.Message) error {
 			if m.To.Address == unreachable {
@@ -162,7 +164,17 @@ func TestEventsMatchSchemas(t *testing.T) {
 	step(w.svc.Wait(w.ctx, w.agent, a.ID, incident.WaitUser, "Which building?"))
 	step(w.svc.Resume(w.ctx, w.agent, a.ID, "Building B."))
 	step(w.svc.Recategorise(w.ctx, w.agent, a.ID, "school network", "network", "wifi"))
-	step(w.svc.Relate(w.ctx, w.agent, a.ID, []itsm.ID{itsm.NewID()}, itsm.NewID()))
+	step(w.svc.Relate(w.ctx, w.agent, a.ID, []itsm.ID{itsm.NewID()}, itsm.ID{}))
+	problem := itsm.NewID()
+	step(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+		return w.svc.LinkProblem(w.ctx, tx, w.agent, a.ID, problem, true)
+	}))
+	step(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+		return w.svc.TellWorkaround(w.ctx, tx, w.agent, a.ID, problem, workaround, "Use the wired network meanwhile.")
+	}))
+	step(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+		return w.svc.UnlinkProblem(w.ctx, tx, w.agent, a.ID, problem)
+	}))
 	step(w.svc.Reprioritise(w.ctx, w.agent, a.ID, itsm.ImpactHigh, itsm.UrgencyHigh, "the whole school is off line"))
 	step(w.svc.DeclareMajor(w.ctx, w.agent, a.ID, "every school of the city"))
 	step(w.svc.Delegate(w.ctx, w.agent, a.ID, incident.Delegation{Note: "see the journal"}))
@@ -193,7 +205,12 @@ func TestEventsMatchSchemas(t *testing.T) {
 	c := w.register("printer jam")
 	step(w.svc.Delegate(w.ctx, w.agent, c.ID, incident.Delegation{Organisation: w.work.ID, Group: w.g("clients")}))
 	step(w.svc.Recall(w.ctx, w.agent, c.ID, "the user is at the desk with the printer"))
-	step(w.svc.Resolve(w.ctx, w.agent, c.ID, incident.Resolution{Code: "advice", Text: "cleared the jam with the user"}))
+	step(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+		return w.svc.LinkProblem(w.ctx, tx, w.agent, c.ID, problem, false)
+	}))
+	step(w.inTx(func(tx itsm.WriteTx) (*incident.Incident, error) {
+		return w.svc.ResolveForProblem(w.ctx, tx, w.agent, c.ID, problem, workaround, "cleared the jam with the user")
+	}))
 
 	schemas := mustSchemas(t)
 	checkers := make(map[string]*schematest.Checker)

@@ -172,6 +172,10 @@ type AssignTo struct {
 type Resolution struct {
 	Code string
 	Text string
+	// Workaround, if set, is the workaround of the workaround database
+	// that resolved the incident (PM-2); it must pass
+	// Config.Workarounds' check.
+	Workaround itsm.ID
 }
 
 // actorOrg checks the actor and returns its organisation.
@@ -415,7 +419,8 @@ func (s *Service) change(ctx context.Context, actor itsm.Actor, id itsm.ID, deci
 }
 
 // changeChecked runs one command on one incident whose decision reads the
-// store too.
+// store too, in a write transaction of its own, retrying lost races, and
+// hands the messages of the change to the Notifier once it is committed.
 func (s *Service) changeChecked(ctx context.Context, actor itsm.Actor, id itsm.ID, decide checkedDecision) (*Incident, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
@@ -427,27 +432,8 @@ func (s *Service) changeChecked(ctx context.Context, actor itsm.Actor, id itsm.I
 		refused bool // the rules said no: retrying cannot help
 	)
 	for attempt := 1; ; attempt++ {
-		refused = false
 		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
-			inc, err := load(tx, id)
-			if err != nil {
-				return err
-			}
-			if !visible(inc, org) {
-				return notFound(id)
-			}
-			if s.expect != 0 && inc.Version != s.expect {
-				refused = true
-				return &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("incident %s is at version %d, not %d: %w",
-					inc.Number, inc.Version, s.expect, itsm.ErrStale)}
-			}
-			at := s.now(inc)
-			payloads, err := decide(tx, inc, actor, org, at)
-			if err != nil {
-				refused = true
-				return err
-			}
-			out, sent, err = s.commit(tx, inc, inc.Version, payloads, at)
+			out, sent, refused, err = s.changeIn(tx, actor, org, id, decide)
 			return err
 		})
 		// A conflict from the store means another command changed the
@@ -462,6 +448,34 @@ func (s *Service) changeChecked(ctx context.Context, actor itsm.Actor, id itsm.I
 	s.deliver(ctx, actor, out, sent)
 	// The actor reads the incident it changed as it reads it by Get.
 	return ViewOf(out, org).Incident(out), nil
+}
+
+// changeIn is the one core of every command on one incident: it loads the
+// incident in tx, hides it from an organisation that may not see it, checks
+// the version IfVersion expects, decides and commits. It returns the
+// changed incident whole, the messages for the Notifier, and whether the
+// rules (rather than the store) refused, so that the caller knows a retry
+// cannot help. Both the commands that own their transaction and those that
+// run in another service's (changeTx) go through it.
+func (s *Service) changeIn(tx itsm.WriteTx, actor itsm.Actor, org itsm.Organisation, id itsm.ID, decide checkedDecision) (*Incident, []Message, bool, error) {
+	inc, err := load(tx, id)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if !visible(inc, org) {
+		return nil, nil, false, notFound(id)
+	}
+	if s.expect != 0 && inc.Version != s.expect {
+		return nil, nil, true, &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("incident %s is at version %d, not %d: %w",
+			inc.Number, inc.Version, s.expect, itsm.ErrStale)}
+	}
+	at := s.now(inc)
+	payloads, err := decide(tx, inc, actor, org, at)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	out, sent, err := s.commit(tx, inc, inc.Version, payloads, at)
+	return out, sent, false, err
 }
 
 // now returns the service's time, but never before the incident's last

@@ -250,6 +250,12 @@ func (p Referenced) forCustomer() (Payload, bool)    { return nil, false }
 func (p Related) forCustomer() (Payload, bool)       { return p, true }
 func (p Coordinated) forCustomer() (Payload, bool)   { return p, true }
 
+// The problem link is the customer's to see, as Related's problem always
+// was; the workaround the desk told is a communication (SD-6).
+func (p ProblemLinked) forCustomer() (Payload, bool)          { return p, true }
+func (p ProblemUnlinked) forCustomer() (Payload, bool)        { return p, true }
+func (p WorkaroundCommunicated) forCustomer() (Payload, bool) { return p, true }
+
 func (p MajorDeclared) forCustomer() (Payload, bool) {
 	p.Reason = ""
 	return p, true
