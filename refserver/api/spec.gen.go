@@ -5506,6 +5506,9 @@ components:
         - incident.recategorised.json
         - incident.referenced.json
         - incident.related.json
+        - incident.problem_linked.json
+        - incident.problem_unlinked.json
+        - incident.workaround_communicated.json
         - incident.coordinated.json
         - incident.major_declared.json
         - incident.major_stood_down.json
