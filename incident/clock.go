@@ -36,11 +36,11 @@ func (s *Service) Clocks(inc *Incident, at time.Time) ([]Clock, error) {
 // forIncidents returns the agreements of as that measure incidents, as
 // itself when all do, so that the common case allocates nothing.
 func forIncidents(as []*sla.Agreement) []*sla.Agreement {
-	forRequests := func(a *sla.Agreement) bool { return a.Scope == sla.ScopeRequests }
-	if !slices.ContainsFunc(as, forRequests) {
+	other := func(a *sla.Agreement) bool { return !a.Scope.Incidents() }
+	if !slices.ContainsFunc(as, other) {
 		return as
 	}
-	return slices.DeleteFunc(slices.Clone(as), forRequests)
+	return slices.DeleteFunc(slices.Clone(as), other)
 }
 
 // Index names of incident records in the store. Queries use them through

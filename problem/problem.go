@@ -80,6 +80,9 @@ type Problem struct {
 	// RecordedBy is the organisation that recorded it: the desk or a
 	// supplier.
 	RecordedBy itsm.ID `json:"recorded_by"`
+	// Key is the recording client's idempotency key, if it gave one
+	// (Recording.Key).
+	Key string `json:"key,omitempty"`
 
 	Summary     string        `json:"summary"`
 	Description string        `json:"description,omitempty"`
@@ -113,6 +116,10 @@ type Problem struct {
 	Changed  time.Time `json:"changed"`
 	Resolved time.Time `json:"resolved,omitzero"`
 	Closed   time.Time `json:"closed,omitzero"`
+
+	// Timeline is the history the problem's clocks measure: one interval
+	// per change of state, holder or group, as an incident's.
+	Timeline itsm.Timeline `json:"timeline"`
 }
 
 // Entry is one work note of a problem's investigation.

@@ -2,11 +2,16 @@ package problem
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
-	"github.com/spoc-itsm/spoc/problem/candidate"
+	"github.com/spoc-itsm/spoc/sla"
 )
 
 // Config is what a Service needs. Store, Directory and Permissions are
@@ -21,327 +26,229 @@ type Config struct {
 	Incidents *incident.Service
 	// Clock tells the time; nil means the system clock.
 	Clock itsm.Clock
+	// WorksWith, if set, says whether the supplier or customer org works
+	// with desk, and so may read (and, a supplier, write) its problems,
+	// known errors and workarounds given the rights in itsm.DomainProblem
+	// (decision 97). Nil means every supplier and customer works with
+	// every desk, as in a delivery with one desk.
+	WorksWith func(desk, org itsm.ID) bool
 }
 
 // Service runs problems, known errors and workarounds over a store. It is
 // safe for concurrent use.
 type Service struct {
-	cfg    Config
-	clock  itsm.Clock
+	cfg   Config
+	clock itsm.Clock
+	// expect is the version a command requires its record to have; zero
+	// requires none. See IfVersion.
 	expect int64
+	// agreements are the ones a problem's clocks are measured against,
+	// shared by the copies IfVersion makes.
+	agreements *atomic.Pointer[[]*sla.Agreement]
 }
 
 // New checks cfg and returns a Service.
-func New(cfg Config) (*Service, error) { panic("not built") }
+func New(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, itsm.Errorf(itsm.CodeInvalid, "problem: config has no store")
+	case cfg.Directory == nil:
+		return nil, itsm.Errorf(itsm.CodeInvalid, "problem: config has no directory")
+	case cfg.Permissions == nil:
+		return nil, itsm.Errorf(itsm.CodeInvalid, "problem: config has no permissions")
+	}
+	s := &Service{cfg: cfg, clock: cfg.Clock, agreements: new(atomic.Pointer[[]*sla.Agreement])}
+	if s.clock == nil {
+		s.clock = itsm.SystemClock{}
+	}
+	s.agreements.Store(&[]*sla.Agreement{})
+	return s, nil
+}
 
 // IfVersion returns a copy of s whose commands change a problem, known
-// error or workaround only if its version is still v (HTTP's If-Match).
-func (s *Service) IfVersion(v int64) *Service { panic("not built") }
-
-// Recording is a problem as the desk or a supplier records it.
-type Recording struct {
-	// Desk is the desk whose delivery it belongs to; a desk's agent leaves
-	// it empty (their own desk), a supplier's agent names it.
-	Desk        itsm.ID
-	Summary     string
-	Description string
-	Service     string
-	Category    string
-	Priority    itsm.Priority
-	// Group is the recording organisation's group that holds it first.
-	Group itsm.ID
-	CIs   []itsm.ID
-	// Incidents are linked at once, as Link does (Wait applies to each).
-	Incidents []itsm.ID
-	Wait      bool
-	// Key makes recording idempotent, as incident registration's key.
-	Key string
+// error or workaround only if its version is still v (HTTP's If-Match): a
+// command decided on what its client read fails with CodeConflict
+// wrapping itsm.ErrStale when someone changed the record since. The copy
+// shares s's agreements.
+func (s *Service) IfVersion(v int64) *Service {
+	c := *s
+	c.expect = v
+	return &c
 }
 
-// Record records a problem (PM-1), held by the recording organisation.
-func (s *Service) Record(ctx context.Context, actor itsm.Actor, r Recording) (*Problem, error) {
-	panic("not built")
+// stale refuses a command on a record at version v that was asked for
+// another version.
+func (s *Service) stale(what string, number itsm.Number, v int64) error {
+	if s.expect == 0 || v == s.expect {
+		return nil
+	}
+	return &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("%s %s is at version %d, not %d: %w", what, number, v, s.expect, itsm.ErrStale)}
 }
 
-// Delegate hands the investigation to a supplier (the desk only, by the
-// chain's rules).
-func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, to itsm.ID, group itsm.ID, note string) (*Problem, error) {
-	panic("not built")
+// SetAgreements replaces the agreements problems' clocks are measured
+// against; only those scoped to problems (sla.ScopeProblems) measure them.
+func (s *Service) SetAgreements(as []*sla.Agreement) error {
+	for _, a := range as {
+		if a == nil {
+			return itsm.Errorf(itsm.CodeInvalid, "agreements: an agreement is nil")
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+	}
+	as = slices.DeleteFunc(slices.Clone(as), func(a *sla.Agreement) bool { return a.Scope != sla.ScopeProblems })
+	s.agreements.Store(&as)
+	return nil
 }
 
-// Accept: the supplier holding a delegated problem takes it on.
-func (s *Service) Accept(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Problem, error) {
-	panic("not built")
+// Clocks measures the clocks of a problem at at: the desk's SLA on its
+// problems end to end, and the UC or OLA of each supplier and group that
+// held its investigation, along the chain exactly as an incident's
+// (chain.Measured). A problem serves no customer in particular.
+func (s *Service) Clocks(p *Problem, at time.Time) ([]chain.Clock, error) {
+	m := chain.Measured{Desk: p.Desk, Custody: &p.Custody, Timeline: p.Timeline}
+	return m.Clocks(*s.agreements.Load(), at)
 }
 
-// Reject: the supplier sends the problem back to the desk with a reason.
-func (s *Service) Reject(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Problem, error) {
-	panic("not built")
+// Limits on the texts of commands, so that a record stays well within the
+// store's record size however long it lives.
+const (
+	// MaxText is the longest description, note, reason, symptom, root
+	// cause or workaround's steps, in bytes.
+	MaxText = 64 << 10
+	// MaxSummary is the longest summary or title: a label.
+	MaxSummary = itsm.MaxLabel
+	// MaxList is the most CIs, changes, error codes, services, workarounds
+	// or appliers one record names.
+	MaxList = 50
+	// MaxPriority is the lowest priority a problem may have: 1 is the
+	// highest.
+	MaxPriority = 5
+)
+
+// checkText checks a command's text, trimmed of surrounding space.
+func checkText(name string, v *string, required bool) error {
+	*v = strings.TrimSpace(*v)
+	if required && *v == "" {
+		return itsm.Errorf(itsm.CodeInvalid, "%s is empty", name)
+	}
+	return itsm.CheckText(name, *v, MaxText)
 }
 
-// Recall: the desk takes the problem back from a supplier, with a reason.
-func (s *Service) Recall(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Problem, error) {
-	panic("not built")
+// checkLabel checks a one-line text, trimmed of surrounding space.
+func checkLabel(name string, v *string, required bool) error {
+	*v = strings.TrimSpace(*v)
+	if required && *v == "" {
+		return itsm.Errorf(itsm.CodeInvalid, "%s is empty", name)
+	}
+	return itsm.CheckLabel(name, *v)
 }
 
-// Assign assigns the problem inside the organisation holding it.
-func (s *Service) Assign(ctx context.Context, actor itsm.Actor, id itsm.ID, group itsm.ID, assignee, note string) (*Problem, error) {
-	panic("not built")
+// checkLabels checks a list of labels, each trimmed, none empty, none
+// twice, at most MaxList.
+func checkLabels(name string, vs []string) ([]string, error) {
+	if len(vs) > MaxList {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "%d %s, more than %d", len(vs), name, MaxList)
+	}
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		if err := checkLabel(name, &v, true); err != nil {
+			return nil, err
+		}
+		if slices.Contains(out, v) {
+			return nil, itsm.Errorf(itsm.CodeInvalid, "%s: %q is given twice", name, v)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
 }
 
-// Investigate: the holder starts the root cause analysis of a new problem.
-func (s *Service) Investigate(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Problem, error) {
-	panic("not built")
+// checkIDs checks a list of IDs: none zero, none twice, at most MaxList.
+func checkIDs(name string, ids []itsm.ID) ([]itsm.ID, error) {
+	if len(ids) > MaxList {
+		return nil, itsm.Errorf(itsm.CodeInvalid, "%d %s, more than %d", len(ids), name, MaxList)
+	}
+	for i, id := range ids {
+		if id.IsZero() {
+			return nil, itsm.Errorf(itsm.CodeInvalid, "%s: one is zero", name)
+		}
+		if slices.Contains(ids[:i], id) {
+			return nil, itsm.Errorf(itsm.CodeInvalid, "%s: %s is given twice", name, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return slices.Clone(ids), nil
 }
 
-// Note adds a work note to the investigation.
-func (s *Service) Note(ctx context.Context, actor itsm.Actor, id itsm.ID, text string) (*Problem, error) {
-	panic("not built")
+// actorOrg checks the actor and its organisation's rights in the problem
+// domain, and returns the organisation.
+func (s *Service) actorOrg(ctx context.Context, a itsm.Actor, access itsm.Access) (itsm.Organisation, error) {
+	org, err := itsm.ActorOrganisation(ctx, s.cfg.Directory, a)
+	if err != nil {
+		return org, err
+	}
+	return org, s.cfg.Permissions.Check(a, itsm.DomainProblem, access)
 }
 
-// Relations are the configuration items and changes a problem relates to.
-type Relations struct {
-	CIs     []itsm.ID
-	Changes []string
+// reads reports whether org may see the problems, known errors and
+// workarounds of desk, rights aside (decision 97): the desk its own, a
+// supplier or customer those of the desks it works with; another desk
+// never.
+func (s *Service) reads(org itsm.Organisation, desk itsm.ID) bool {
+	switch {
+	case org.ID == desk:
+		return true
+	case org.Role == itsm.OrgDesk:
+		return false
+	}
+	return s.cfg.WorksWith == nil || s.cfg.WorksWith(desk, org.ID)
 }
 
-// Relate replaces the configuration items and changes of a problem.
-func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, r Relations) (*Problem, error) {
-	panic("not built")
+// deskFor decides for which desk an agent of org records a problem, known
+// error or workaround: a desk's agent for their own desk (naming none or
+// it), a supplier's agent for the desk it names, which must be a desk it
+// works with. A customer records none: its people report incidents.
+func (s *Service) deskFor(ctx context.Context, what string, actor itsm.Actor, org itsm.Organisation, desk itsm.ID) (itsm.ID, error) {
+	switch {
+	case org.Role == itsm.OrgCustomer:
+		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "%s: a customer does not record %ss; its users report incidents to the desk", what, noun(what))
+	case !actor.HasRole(itsm.RoleAgent):
+		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "%s: %q of %s %s is not an agent", what, actor.Person, org.Role, org.ID)
+	case org.Role == itsm.OrgDesk && !desk.IsZero() && desk != org.ID:
+		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "%s: an agent of desk %s records for their own desk, not %s (SD-10)", what, org.ID, desk)
+	case org.Role == itsm.OrgDesk:
+		return org.ID, nil
+	case desk.IsZero():
+		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%s: a supplier names the desk it records for", what)
+	}
+	d, err := s.cfg.Directory.Organisation(ctx, desk)
+	if itsm.IsCode(err, itsm.CodeNotFound) {
+		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%s: organisation %s is unknown", what, desk)
+	}
+	if err != nil {
+		return itsm.ID{}, err
+	}
+	if d.Role != itsm.OrgDesk {
+		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%s: organisation %s is a %s, not a desk", what, desk, d.Role)
+	}
+	if !s.reads(org, desk) {
+		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "%s: supplier %s does not work with desk %s", what, org.ID, desk)
+	}
+	return desk, nil
 }
 
-// KnownErrorDraft is a known error as it is recorded or revised.
-type KnownErrorDraft struct {
-	// Desk as in Recording; ignored when identified from a problem (the
-	// problem's desk).
-	Desk       itsm.ID
-	Title      string
-	Symptom    string
-	RootCause  string
-	ErrorCodes []string
-	Services   []string
-	CIs        []itsm.ID
-	// Workarounds to attach at once.
-	Workarounds []itsm.ID
-	Fix         Fix
-}
-
-// Identify records the root cause the holder found as a known error linked
-// to the problem, which becomes a known error (PM-2).
-func (s *Service) Identify(ctx context.Context, actor itsm.Actor, id itsm.ID, d KnownErrorDraft) (*Problem, *KnownError, error) {
-	panic("not built")
-}
-
-// StartFix: the holder starts the permanent fix, under a change.
-func (s *Service) StartFix(ctx context.Context, actor itsm.Actor, id itsm.ID, change, note string) (*Problem, error) {
-	panic("not built")
-}
-
-// Resolve: the holder reports the root cause removed. The linked incidents
-// still open are returned as offers: each is resolved only by its own
-// holder through ResolveIncident, never silently.
-func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, note string) (*Problem, []*incident.Incident, error) {
-	panic("not built")
-}
-
-// Close: the desk closes a resolved problem.
-func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, note string) (*Problem, error) {
-	panic("not built")
-}
-
-// Cancel: the desk cancels an open problem with a reason; its incidents
-// are unlinked (and resumed if they waited for it).
-func (s *Service) Cancel(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Problem, error) {
-	panic("not built")
-}
-
-// Link links an incident to an open problem (IM-3), in one transaction
-// with the incident's change; with wait, an open incident not already
-// waiting waits for the problem (its clocks pause only where an
-// agreement lists waiting_problem among its pause states).
-func (s *Service) Link(ctx context.Context, actor itsm.Actor, id, inc itsm.ID, wait bool) (*Problem, error) {
-	panic("not built")
-}
-
-// Unlink removes the link; an incident waiting for the problem resumes.
-func (s *Service) Unlink(ctx context.Context, actor itsm.Actor, id, inc itsm.ID) (*Problem, error) {
-	panic("not built")
-}
-
-// CommunicateWorkaround tells the users of every linked open incident the
-// workaround, as a communication entry on each incident, and records on
-// the problem which incidents were told.
-func (s *Service) CommunicateWorkaround(ctx context.Context, actor itsm.Actor, id, workaround itsm.ID, text string) (*Problem, []*incident.Incident, error) {
-	panic("not built")
-}
-
-// ResolveIncident resolves one incident linked to the problem, through the
-// incident's own holder: the desk resolves what it holds, a supplier
-// reports back what it holds; the resolution names the workaround used,
-// if any.
-func (s *Service) ResolveIncident(ctx context.Context, actor itsm.Actor, id, inc itsm.ID, workaround itsm.ID, text string) (*incident.Incident, error) {
-	panic("not built")
-}
-
-// Get returns a problem the actor may read.
-func (s *Service) Get(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Problem, error) {
-	panic("not built")
-}
-
-// GetByNumber returns a problem by its master number.
-func (s *Service) GetByNumber(ctx context.Context, actor itsm.Actor, n itsm.Number) (*Problem, error) {
-	panic("not built")
-}
-
-// Incidents returns the incidents linked to a problem.
-func (s *Service) Incidents(ctx context.Context, actor itsm.Actor, id itsm.ID) ([]*incident.Incident, error) {
-	panic("not built")
-}
-
-// Filter selects problems, known errors or workarounds for List.
-type Filter struct {
-	State  itsm.State
-	Holder itsm.ID
-	Limit  int
-	After  itsm.Cursor
-}
-
-// Page is one page of problems.
-type Page struct {
-	Problems []*Problem
-	Next     itsm.Cursor
-}
-
-// List returns problems the actor may read, a page at a time.
-func (s *Service) List(ctx context.Context, actor itsm.Actor, f Filter) (Page, error) {
-	panic("not built")
-}
-
-// Events returns a problem's history.
-func (s *Service) Events(ctx context.Context, actor itsm.Actor, id itsm.ID) ([]itsm.Event, error) {
-	panic("not built")
-}
-
-// RecordKnownError records a known error without a problem (PM-2).
-func (s *Service) RecordKnownError(ctx context.Context, actor itsm.Actor, d KnownErrorDraft) (*KnownError, error) {
-	panic("not built")
-}
-
-// ReviseKnownError replaces a known error's texts, codes, services, CIs and
-// fix.
-func (s *Service) ReviseKnownError(ctx context.Context, actor itsm.Actor, id itsm.ID, d KnownErrorDraft) (*KnownError, error) {
-	panic("not built")
-}
-
-// AttachWorkaround makes a workaround serve a known error.
-func (s *Service) AttachWorkaround(ctx context.Context, actor itsm.Actor, knownError, workaround itsm.ID) (*KnownError, error) {
-	panic("not built")
-}
-
-// DetachWorkaround removes a workaround from a known error.
-func (s *Service) DetachWorkaround(ctx context.Context, actor itsm.Actor, knownError, workaround itsm.ID) (*KnownError, error) {
-	panic("not built")
-}
-
-// PublishKnownError marks a known error for publishing to users as a
-// knowledge article; the knowledge base follows the event.
-func (s *Service) PublishKnownError(ctx context.Context, actor itsm.Actor, id itsm.ID) (*KnownError, error) {
-	panic("not built")
-}
-
-// RetireKnownError records that a known error no longer occurs.
-func (s *Service) RetireKnownError(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*KnownError, error) {
-	panic("not built")
-}
-
-// KnownError returns a known error the actor may read.
-func (s *Service) KnownError(ctx context.Context, actor itsm.Actor, id itsm.ID) (*KnownError, error) {
-	panic("not built")
-}
-
-// KnownErrorPage is one page of known errors.
-type KnownErrorPage struct {
-	KnownErrors []*KnownError
-	Next        itsm.Cursor
-}
-
-// KnownErrorFilter selects known errors: by service, CI, error code, or
-// those without a released fix.
-type KnownErrorFilter struct {
-	Service   string
-	CI        itsm.ID
-	ErrorCode string
-	Unfixed   bool
-	Limit     int
-	After     itsm.Cursor
-}
-
-// KnownErrors returns known errors the actor may read, a page at a time.
-func (s *Service) KnownErrors(ctx context.Context, actor itsm.Actor, f KnownErrorFilter) (KnownErrorPage, error) {
-	panic("not built")
-}
-
-// WorkaroundDraft is a workaround as it is recorded or revised.
-type WorkaroundDraft struct {
-	Desk    itsm.ID
-	Title   string
-	Steps   string
-	Scope   string
-	Risk    Risk
-	Applier []Applier
-}
-
-// RecordWorkaround records a workaround in the WADB (PM-2).
-func (s *Service) RecordWorkaround(ctx context.Context, actor itsm.Actor, d WorkaroundDraft) (*Workaround, error) {
-	panic("not built")
-}
-
-// ReviseWorkaround replaces a workaround's texts, risk and appliers.
-func (s *Service) ReviseWorkaround(ctx context.Context, actor itsm.Actor, id itsm.ID, d WorkaroundDraft) (*Workaround, error) {
-	panic("not built")
-}
-
-// RetireWorkaround records that a workaround is no longer to be used.
-func (s *Service) RetireWorkaround(ctx context.Context, actor itsm.Actor, id itsm.ID, reason string) (*Workaround, error) {
-	panic("not built")
-}
-
-// Workaround returns a workaround the actor may read, with the number of
-// incidents it resolved.
-func (s *Service) Workaround(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Workaround, error) {
-	panic("not built")
-}
-
-// WorkaroundPage is one page of workarounds.
-type WorkaroundPage struct {
-	Workarounds []*Workaround
-	Next        itsm.Cursor
-}
-
-// Workarounds returns workarounds the actor may read, a page at a time.
-func (s *Service) Workarounds(ctx context.Context, actor itsm.Actor, limit int, after itsm.Cursor) (WorkaroundPage, error) {
-	panic("not built")
-}
-
-// Candidates runs the detector (PM-3) over the incidents src yields, with
-// the dismissals stored so far, for the actor's desk.
-func (s *Service) Candidates(ctx context.Context, actor itsm.Actor, src candidate.Source, cfg candidate.Config) ([]candidate.Candidate, error) {
-	panic("not built")
-}
-
-// AcceptCandidate records a problem from a candidate with its incidents
-// linked, in one command, and records that they are not proposed again.
-func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candidate.Candidate, r Recording) (*Problem, error) {
-	panic("not built")
-}
-
-// DismissCandidate stores the desk's judgment that a candidate is no
-// problem, with a reason; its incidents are not proposed again.
-func (s *Service) DismissCandidate(ctx context.Context, actor itsm.Actor, c candidate.Candidate, reason string) (candidate.Dismissal, error) {
-	panic("not built")
-}
-
-// Dismissals returns the dismissals stored for the actor's desk.
-func (s *Service) Dismissals(ctx context.Context, actor itsm.Actor) ([]candidate.Dismissal, error) {
-	panic("not built")
+// noun is what the command what records, for its refusals.
+func noun(what string) string {
+	switch what {
+	case "record known error":
+		return "known error"
+	case "record workaround":
+		return "workaround"
+	}
+	return "problem"
 }

@@ -22,8 +22,9 @@ const (
 	KindUC Kind = "UC"
 )
 
-// Scope says what an agreement measures: the desk's incidents, or the
-// orders placed from the catalogue and their tasks (decision 82). An item
+// Scope says what an agreement measures: the desk's incidents, the
+// orders placed from the catalogue and their tasks (decision 82), or the
+// investigations of problems. An item
 // names the agreements of its orders; an incident is measured against every
 // incident agreement whose parties match, so without a scope an agreement
 // written for orders would measure incidents too.
@@ -38,7 +39,16 @@ const (
 	// ScopeRequests: the agreement measures orders and their tasks, and
 	// only those whose item names it; never an incident.
 	ScopeRequests Scope = "requests"
+	// ScopeProblems: the agreement measures the investigations of
+	// problems along the chain (the desk's SLA on its problems, a
+	// supplier's UC on those it investigates); never an incident or an
+	// order.
+	ScopeProblems Scope = "problems"
 )
+
+// Incidents reports whether an agreement of scope s measures incidents:
+// ScopeIncidents, or no scope at all.
+func (s Scope) Incidents() bool { return s == "" || s == ScopeIncidents }
 
 // Metric names what a target measures.
 type Metric string
@@ -126,7 +136,7 @@ type Agreement struct {
 	// provider and consumer are the same, say who promises whom.
 	ConsumerGroup itsm.ID
 	// Scope says whether the agreement measures incidents (the zero
-	// value) or orders and their tasks.
+	// value), orders and their tasks, or problems.
 	Scope   Scope
 	Targets []Target
 	// Warnings are fractions of a target, in increasing order, at which a
@@ -193,8 +203,8 @@ func (a *Agreement) Validate() error {
 		return invalid("name has space at its start or end")
 	case a.Kind != KindSLA && a.Kind != KindOLA && a.Kind != KindUC:
 		return invalid("kind %q is not SLA, OLA or UC", a.Kind)
-	case a.Scope != "" && a.Scope != ScopeIncidents && a.Scope != ScopeRequests:
-		return invalid("scope %q is not incidents or requests", a.Scope)
+	case !a.Scope.Incidents() && a.Scope != ScopeRequests && a.Scope != ScopeProblems:
+		return invalid("scope %q is not incidents, requests or problems", a.Scope)
 	case a.Provider.IsZero():
 		return invalid("provider is empty")
 	case a.Consumer.IsZero():

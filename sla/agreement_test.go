@@ -56,10 +56,11 @@ func TestAgreementNameIsALabel(t *testing.T) {
 }
 
 // TestAgreementScope checks that an agreement's scope is incidents (also
-// when unset, as every agreement stored before scopes) or requests, and
+// when unset, as every agreement stored before scopes), requests or
+// problems, and
 // that any other is refused naming it.
 func TestAgreementScope(t *testing.T) {
-	for _, s := range []sla.Scope{"", sla.ScopeIncidents, sla.ScopeRequests} {
+	for _, s := range []sla.Scope{"", sla.ScopeIncidents, sla.ScopeRequests, sla.ScopeProblems} {
 		a := agreement(t, sla.KindSLA, desk, defaultWithin)
 		a.Scope = s
 		if err := a.Validate(); err != nil {
@@ -67,8 +68,8 @@ func TestAgreementScope(t *testing.T) {
 		}
 	}
 	a := agreement(t, sla.KindSLA, desk, defaultWithin)
-	a.Scope = "problems"
-	if err := a.Validate(); !itsm.IsCode(err, itsm.CodeInvalid) || !strings.Contains(err.Error(), `scope "problems"`) {
-		t.Errorf("scope problems: %v, want invalid naming it", err)
+	a.Scope = "changes"
+	if err := a.Validate(); !itsm.IsCode(err, itsm.CodeInvalid) || !strings.Contains(err.Error(), `scope "changes"`) {
+		t.Errorf("scope changes: %v, want invalid naming it", err)
 	}
 }

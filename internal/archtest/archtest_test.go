@@ -56,6 +56,10 @@ var allowed = map[string][]string{
 	"request":           {"itsm", "itsm/schema", "sla", "sla/report", "chain", "request/catalogue", "request/authority"},
 	// The detector of candidate problems reads report tickets, as reports do.
 	"problem/candidate": {"itsm", "sla", "sla/report"},
+	// Problems are held along the chain; their incidents are linked,
+	// told and resolved through incident's commands, in the problem's
+	// transaction, so problem builds on incident and never the reverse.
+	"problem": {"itsm", "itsm/schema", "sla", "chain", "incident", "problem/candidate"},
 	// Mail knows no domain; the password reset is a host's fulfiller built
 	// on request's interfaces, which request never learns of.
 	"mail":                  {"itsm"},

@@ -540,7 +540,8 @@ func (e *engine) addTo(t *Ticket, k int) error {
 		// An agreement measures the kind of ticket of its scope, and an
 		// order or a task only when its item names the agreement; the
 		// SLA measures an order end to end, not each of its tasks again.
-		if (a.Scope == sla.ScopeRequests) != request ||
+		// Problems are no report tickets, so their agreements measure none.
+		if a.Scope == sla.ScopeProblems || (a.Scope == sla.ScopeRequests) != request ||
 			(request && (!slices.Contains(t.Agreements, a.Name) || (t.Kind == KindTask && a.Kind == sla.KindSLA))) {
 			applies[i] = false
 			continue

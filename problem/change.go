@@ -1,0 +1,293 @@
+package problem
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// change is the work of one command in its write transaction: the
+// problems, known errors, workarounds and dismissals it changed, and their
+// events in the order they happened. A command on a problem may change its
+// known error and its incidents in the same transaction (Identify,
+// StartFix, Cancel), so that they never disagree.
+type change struct {
+	s       *Service
+	tx      itsm.WriteTx
+	at      time.Time
+	changed []record
+	read    map[itsm.ID]int64 // the version each changed record was read at; 0 when new
+	events  []itsm.Event
+}
+
+// record is a record as change saves it: its record as it stands at at.
+type record interface {
+	key() itsm.ID
+	record(s *Service, at time.Time) (itsm.Record, error)
+	setVersion(v int64)
+}
+
+func (p *Problem) key() itsm.ID             { return p.ID }
+func (p *Problem) setVersion(v int64)       { p.Version = v }
+func (k *KnownError) key() itsm.ID          { return k.ID }
+func (k *KnownError) setVersion(v int64)    { k.Version = v }
+func (w *Workaround) key() itsm.ID          { return w.ID }
+func (w *Workaround) setVersion(v int64)    { w.Version = v }
+func (d *dismissalRecord) key() itsm.ID     { return d.ID }
+func (d *dismissalRecord) setVersion(int64) {}
+
+func (c *change) touch(r record, v int64) {
+	if _, ok := c.read[r.key()]; !ok {
+		c.read[r.key()] = v
+		c.changed = append(c.changed, r)
+	}
+}
+
+// encode records the event of payload p about subject.
+func encode[P itsm.Typed](c *change, codec *itsm.Codec[P], subject itsm.ID, p P) error {
+	e, err := codec.Encode(subject, p, c.at)
+	if err == nil {
+		c.events = append(c.events, e)
+	}
+	return err
+}
+
+// problem applies payloads to p and records their events.
+func (c *change) problem(p *Problem, ps ...Payload) error {
+	c.touch(p, p.Version)
+	for _, e := range ps {
+		e.apply(p, c.at)
+		if err := encode(c, problemCodec, p.ID, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// knownError applies payloads to k and records their events.
+func (c *change) knownError(k *KnownError, ps ...KnownErrorPayload) error {
+	c.touch(k, k.Version)
+	for _, e := range ps {
+		e.apply(k, c.at)
+		if err := encode(c, knownErrorCodec, k.ID, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// workaround applies payloads to w and records their events.
+func (c *change) workaround(w *Workaround, ps ...WorkaroundPayload) error {
+	c.touch(w, w.Version)
+	for _, e := range ps {
+		e.apply(w, c.at)
+		if err := encode(c, workaroundCodec, w.ID, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dismissal stores a new dismissal record and its one event.
+func (c *change) dismissal(p DismissalPayload) (*dismissalRecord, error) {
+	d := &dismissalRecord{ID: itsm.NewID(), Dismissed: *p.dismissal()}
+	c.touch(d, 0)
+	return d, encode(c, dismissalCodec, d.ID, p)
+}
+
+// save puts every changed record with the version it was read at, then
+// appends the events.
+func (c *change) save() error {
+	for _, r := range c.changed {
+		rec, err := r.record(c.s, c.at)
+		if err != nil {
+			return err
+		}
+		rec.Version = c.read[r.key()]
+		v, err := c.tx.Put(rec)
+		if err != nil {
+			return err
+		}
+		r.setVersion(v)
+	}
+	for _, e := range c.events {
+		if _, err := c.tx.Append(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write runs fn in a write transaction and saves what it changed. A
+// refusal by fn is returned at once; a conflict from the store, another
+// command having changed a record since it was read, runs fn again on the
+// fresh records.
+func (s *Service) write(ctx context.Context, fn func(c *change) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		refused := false
+		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
+			c := &change{s: s, tx: tx, at: s.clock.Now().UTC(), read: map[itsm.ID]int64{}}
+			if err := fn(c); err != nil {
+				refused = true
+				return err
+			}
+			return c.save()
+		})
+		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == itsm.WriteAttempts || !itsm.Backoff(ctx, attempt) {
+			return err
+		}
+	}
+}
+
+// Index names of problem records.
+const (
+	IndexNumber = "number" // unique: the master number
+	IndexKey    = "key"    // unique: "desk key" of a recording's idempotency key
+	IndexState  = "state"  // the state
+	IndexDesk   = "desk"   // the desk owning it
+	IndexHolder = "holder" // the organisation holding it
+	// IndexHeld holds the desk and each organisation that holds or held
+	// the problem, as request's tasks do.
+	IndexHeld = "held"
+)
+
+// Index names of known error records, besides IndexNumber and IndexDesk.
+const (
+	IndexService   = "service"    // each service it affects
+	IndexCI        = "ci"         // each configuration item it affects
+	IndexErrorCode = "error_code" // each error code
+	IndexProblem   = "problem"    // the problem it was identified from
+	// IndexUnfixed holds the desk while the known error is not retired
+	// and its fix is not released: "known errors without a permanent fix".
+	IndexUnfixed = "unfixed"
+)
+
+// record is the problem's record: its queue values sort it by the first
+// running clock of its holder, as an incident's do (chain.HolderDue).
+func (p *Problem) record(s *Service, at time.Time) (itsm.Record, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode problem %s", p.Number)
+	}
+	clocks, err := s.Clocks(p, at)
+	if err != nil {
+		return itsm.Record{}, err
+	}
+	idx := chain.QueueIndex(p.Custody, IsOpen(p.State), chain.HolderDue(p.Custody, clocks))
+	if idx == nil {
+		idx = map[string][]string{}
+	}
+	idx[IndexState] = []string{string(p.State)}
+	idx[IndexDesk] = []string{p.Desk.String()}
+	idx[IndexHolder] = []string{p.Holder.String()}
+	held := []string{p.Desk.String()}
+	for _, a := range p.Assignments {
+		held = append(held, a.Organisation.String())
+	}
+	idx[IndexHeld] = held
+	unique := map[string]string{IndexNumber: p.Number.String()}
+	if p.Key != "" {
+		unique[IndexKey] = p.Desk.String() + " " + p.Key
+	}
+	return itsm.Record{Kind: Kind, ID: p.ID, Body: body, Unique: unique, Index: idx}, nil
+}
+
+func (k *KnownError) record(*Service, time.Time) (itsm.Record, error) {
+	body, err := json.Marshal(k)
+	if err != nil {
+		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode known error %s", k.Number)
+	}
+	idx := map[string][]string{IndexDesk: {k.Desk.String()}, IndexService: k.Services, IndexErrorCode: k.ErrorCodes}
+	for _, ci := range k.CIs {
+		idx[IndexCI] = append(idx[IndexCI], ci.String())
+	}
+	if !k.Problem.IsZero() {
+		idx[IndexProblem] = []string{k.Problem.String()}
+	}
+	if !k.Retired && k.Fix.Status != FixReleased {
+		idx[IndexUnfixed] = []string{k.Desk.String()}
+	}
+	return itsm.Record{Kind: KindKnownError, ID: k.ID, Body: body,
+		Unique: map[string]string{IndexNumber: k.Number.String()}, Index: idx}, nil
+}
+
+func (w *Workaround) record(*Service, time.Time) (itsm.Record, error) {
+	// Resolved is the incidents' to say, at read time.
+	c := *w
+	c.Resolved = 0
+	body, err := json.Marshal(&c)
+	if err != nil {
+		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode workaround %s", w.Number)
+	}
+	return itsm.Record{Kind: KindWorkaround, ID: w.ID, Body: body,
+		Unique: map[string]string{IndexNumber: w.Number.String()},
+		Index:  map[string][]string{IndexDesk: {w.Desk.String()}}}, nil
+}
+
+// dismissalRecord is a stored dismissal, of a candidate dismissed or
+// accepted.
+type dismissalRecord struct {
+	ID itsm.ID `json:"id"`
+	Dismissed
+}
+
+func (d *dismissalRecord) record(*Service, time.Time) (itsm.Record, error) {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode dismissal %s", d.ID)
+	}
+	return itsm.Record{Kind: KindDismissal, ID: d.ID, Body: body,
+		Index: map[string][]string{IndexDesk: {d.Desk.String()}}}, nil
+}
+
+// load reads a record of kind into v, which it returns with its version;
+// a missing record is reported by notFound.
+func load[T any](tx itsm.ReadTx, kind string, id itsm.ID, what string) (*T, int64, error) {
+	r, err := tx.Get(kind, id)
+	if itsm.IsCode(err, itsm.CodeNotFound) {
+		return nil, 0, notFound(what, id)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return nil, 0, itsm.Wrap(itsm.CodeInternal, err, "decode %s %s", what, id)
+	}
+	return v, r.Version, nil
+}
+
+func notFound(what string, id itsm.ID) error {
+	return itsm.Errorf(itsm.CodeNotFound, "%s %s not found", what, id)
+}
+
+// loadProblem reads a problem.
+func loadProblem(tx itsm.ReadTx, id itsm.ID) (*Problem, error) {
+	p, v, err := load[Problem](tx, Kind, id, "problem")
+	if err == nil {
+		p.Version = v
+	}
+	return p, err
+}
+
+// loadKnownError reads a known error.
+func loadKnownError(tx itsm.ReadTx, id itsm.ID) (*KnownError, error) {
+	k, v, err := load[KnownError](tx, KindKnownError, id, "known error")
+	if err == nil {
+		k.Version = v
+	}
+	return k, err
+}
+
+// loadWorkaround reads a workaround, without its Resolved count.
+func loadWorkaround(tx itsm.ReadTx, id itsm.ID) (*Workaround, error) {
+	w, v, err := load[Workaround](tx, KindWorkaround, id, "workaround")
+	if err == nil {
+		w.Version = v
+	}
+	return w, err
+}
