@@ -92,6 +92,7 @@ func TestSeed(t *testing.T) {
 		"School network slow":                  incident.StateInProgress,
 		"Laptop cannot join the wifi":          incident.StateWaitingUser,
 		"Library e-mail does not arrive":       incident.StateRegistered,
+		demo.IncidentSummary:                   incident.StateWaitingProblem,
 	}
 	if got := states(demo.EnvDesk); !mapsEqual(got, want) {
 		t.Errorf("the desk sees %v, want %v", got, want)

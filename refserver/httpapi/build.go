@@ -94,8 +94,16 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	if err != nil {
 		return nil, fmt.Errorf("load the agreements: %w", err)
 	}
+	// Incidents check the workarounds their resolutions name against the
+	// WADB, which the problem service keeps; the one that checks needs no
+	// incidents, so it is made before the incident service that the one
+	// running problems is made over.
+	wadb, err := problem.New(problem.Config{Store: store, Directory: dir, Permissions: dir.Permissions()})
+	if err != nil {
+		return nil, fmt.Errorf("the workaround database: %w", err)
+	}
 	s.Incidents, err = incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Matrix: itsm.ServiceNowMatrix(), Agreements: agreements})
+		Matrix: itsm.ServiceNowMatrix(), Agreements: agreements, Workarounds: wadb})
 	if err != nil {
 		return nil, fmt.Errorf("the incident service: %w", err)
 	}
@@ -105,6 +113,9 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	s.Problems, err = problem.New(problem.Config{Store: store, Directory: dir, Permissions: dir.Permissions(), Incidents: s.Incidents})
 	if err != nil {
 		return nil, fmt.Errorf("the problem service: %w", err)
+	}
+	if err := s.Problems.SetAgreements(agreements); err != nil {
+		return nil, fmt.Errorf("the problem service's agreements: %w", err)
 	}
 	cfg := hooks.Config
 	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents, s.Requests, s.Problems), Admin(dir), log
