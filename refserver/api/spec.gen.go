@@ -5555,6 +5555,34 @@ components:
         - task.taken.json
         - task.done.json
         - task.withdrawn.json
+        - candidate.accepted.json
+        - candidate.dismissed.json
+        - known_error.published.json
+        - known_error.recorded.json
+        - known_error.retired.json
+        - known_error.revised.json
+        - known_error.workaround_attached.json
+        - known_error.workaround_detached.json
+        - problem.accepted.json
+        - problem.assigned.json
+        - problem.cancelled.json
+        - problem.closed.json
+        - problem.delegated.json
+        - problem.fix_started.json
+        - problem.identified.json
+        - problem.incident_linked.json
+        - problem.incident_unlinked.json
+        - problem.investigation_started.json
+        - problem.noted.json
+        - problem.recalled.json
+        - problem.recorded.json
+        - problem.rejected.json
+        - problem.related.json
+        - problem.resolved.json
+        - problem.workaround_communicated.json
+        - workaround.recorded.json
+        - workaround.retired.json
+        - workaround.revised.json
         - report.json
 
     # Problems.

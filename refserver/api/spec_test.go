@@ -345,8 +345,8 @@ func TestOnlyRegistrationPlacingAndRecordingTakeAnIdempotencyKey(t *testing.T) {
 
 // TestSchemasAreServed checks that /schemas/{name} names exactly the
 // schemas the domain publishes: one per event type of chain, incident,
-// followup, the catalogue, the authority lists, orders and tasks, and the
-// report's.
+// followup, the catalogue, the authority lists, orders and tasks, problems,
+// known errors, workarounds and candidates, and the report's.
 func TestSchemasAreServed(t *testing.T) {
 	doc := load(t)
 	served, err := api.Schemas()
@@ -373,6 +373,18 @@ func TestSchemasAreServed(t *testing.T) {
 		want = append(want, p.Type()+".json")
 	}
 	for _, p := range request.TaskPayloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range problem.Payloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range problem.KnownErrorPayloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range problem.WorkaroundPayloads() {
+		want = append(want, p.Type()+".json")
+	}
+	for _, p := range problem.DismissalPayloads() {
 		want = append(want, p.Type()+".json")
 	}
 	want = append(want, incident.NotificationEvent+".json", "report.json")

@@ -33,7 +33,7 @@ func problems(ctx context.Context, cast *Cast, desk *client.ClientWithResponses,
 			api.Registration{Customer: cast.Customer, Channel: incident.ChannelPhone, Category: "applications",
 				Group: groups["First line"], Caller: c, Summary: IncidentSummary,
 				Description: c.Name + " says: the Citrix session freezes as soon as I print a long document.",
-				Impact: itsm.ImpactMedium, Urgency: itsm.UrgencyMedium})
+				Impact:      itsm.ImpactMedium, Urgency: itsm.UrgencyMedium})
 		if err := check("register "+IncidentSummary, r, err); err != nil {
 			return err
 		}
