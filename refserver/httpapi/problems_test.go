@@ -303,8 +303,8 @@ func TestKnownErrorsAndWorkaroundsOverHTTP(t *testing.T) {
 		t.Errorf("the customer records a workaround: %v %s, want 403", err, body(r))
 	}
 	for what, code := range map[string]int{
-		"get": status(mustResp(c.carol.GetKnownErrorWithResponse(ctx, ke.ID))),
-		"list": status(mustResp(c.carol.ListKnownErrorsWithResponse(ctx, nil))),
+		"get":              status(mustResp(c.carol.GetKnownErrorWithResponse(ctx, ke.ID))),
+		"list":             status(mustResp(c.carol.ListKnownErrorsWithResponse(ctx, nil))),
 		"get a workaround": status(mustResp(c.carol.GetWorkaroundWithResponse(ctx, wa.ID))),
 	} {
 		if code != http.StatusForbidden {
