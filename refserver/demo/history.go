@@ -242,7 +242,8 @@ var updates = []string{
 // The spike the history ends with: SpikeCount incidents of SpikeSummary,
 // one of the e-mail kind's usual complaints, in the working time of the
 // last SpikeDays days before the history's end, besides the ones the
-// generator draws at its usual rate. The detector of candidate problems
+// generator draws at its usual rate; those of the last days stay open, in
+// progress at the desk. The detector of candidate problems
 // (PM-3) proposes them as the demo's one candidate: they are many times the
 // group's rate of the twelve weeks before, whose own incidents are the
 // baseline.
@@ -373,6 +374,15 @@ func (p *planner) incidentAs(at time.Time, alarm bool, said string) {
 			Category: k.category, Group: p.groups["First line"], Summary: summary,
 			Description: caller.Name + " reports: " + summary + ".", Impact: impact, Urgency: urgency})
 	})
+	if summary == SpikeSummary && at.After(p.now.Add(-(SpikeDays+3)*24*time.Hour)) {
+		// The spike is not solved yet: the desk has started on each, and
+		// they stay open for the problem that the candidate becomes to
+		// link, whether the generator or the spike drew them.
+		add(p.office.Add(at, p.minutes(5, 30)), "start", func(ctx context.Context, svc *incident.Service, id itsm.ID) (*incident.Incident, error) {
+			return svc.Start(ctx, desk, id)
+		})
+		return
+	}
 	cur := at
 	work := func(d time.Duration) time.Time {
 		cur = cal.Add(cur, max(d, time.Minute))
