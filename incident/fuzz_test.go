@@ -3,12 +3,11 @@ package incident_test
 import (
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/seqtest"
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
@@ -296,7 +295,6 @@ func endsIn(k int, s itsm.State) func(d *driver) error {
 // rewrites the files.
 func TestFuzzSeeds(t *testing.T) {
 	base := newWorld(t)
-	dir := filepath.Join("testdata", "fuzz", "FuzzLifecycle")
 	for _, s := range seedScripts {
 		t.Run(s.name, func(t *testing.T) {
 			prog := program(s.script...)
@@ -309,23 +307,7 @@ func TestFuzzSeeds(t *testing.T) {
 			if err := s.check(d); err != nil {
 				t.Errorf("the script does not tell its story: %v\n%s", err, d.report())
 			}
-			file := filepath.Join(dir, s.name)
-			want := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", prog)
-			if *updateSeeds {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, []byte(want), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run with -update-fuzz-seeds to write it)", err)
-			}
-			if string(got) != want {
-				t.Errorf("%s is not the encoded script (run with -update-fuzz-seeds):\n%s\nwant\n%s", file, got, want)
-			}
+			seqtest.Seed(t, "FuzzLifecycle", s.name, prog, *updateSeeds)
 		})
 	}
 }

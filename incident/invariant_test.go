@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/seqtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
 	"github.com/spoc-itsm/spoc/sla"
@@ -1650,13 +1651,6 @@ func runSequences(base *world, seed uint64, n int) (stats, *failure) {
 	return total, first
 }
 
-// builtWithRace reports whether the test binary has the race detector,
-// from its build settings, so that no build-tagged file is needed.
-func builtWithRace() bool {
-	bi, ok := debug.ReadBuildInfo()
-	return ok && slices.ContainsFunc(bi.Settings, func(s debug.BuildSetting) bool { return s.Key == "-race" && s.Value == "true" })
-}
-
 // TestRandomCommandSequences runs ten thousand random command sequences,
 // half from a fixed seed and half from a new one, and checks every
 // invariant after every command. With -short it runs a thousand, and under
@@ -1668,7 +1662,7 @@ func TestRandomCommandSequences(t *testing.T) {
 	switch {
 	case *invariantRuns > 0:
 		n = *invariantRuns
-	case builtWithRace():
+	case seqtest.Race():
 		n = 150
 	case testing.Short():
 		n = 500

@@ -474,7 +474,9 @@ func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, not
 	return p, offers, nil
 }
 
-// Close: the desk closes a resolved problem.
+// Close: the desk closes a resolved problem, once no linked incident
+// waits for it any more: each is resolved or unlinked first, never left
+// waiting for a closed problem.
 func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, note string) (*Problem, error) {
 	if err := checkText("note", &note, false); err != nil {
 		return nil, err
@@ -484,6 +486,9 @@ func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, note 
 			return err
 		}
 		if err := cmd.InState(p.State == StateResolved); err != nil {
+			return err
+		}
+		if err := s.noneWaits(c.tx, cmd, p); err != nil {
 			return err
 		}
 		return c.problem(p, Closed{By: By{actor}, Note: note})

@@ -2,6 +2,7 @@ package problem
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
@@ -257,4 +258,25 @@ func (s *Service) resolvedBy(tx itsm.ReadTx, workaround itsm.ID) (int, error) {
 		return 0, nil
 	}
 	return s.cfg.Incidents.ResolvedBy(tx, workaround)
+}
+
+// noneWaits refuses cmd while an incident linked to p waits for it.
+func (s *Service) noneWaits(tx itsm.ReadTx, cmd chain.Command, p *Problem) error {
+	if p.Linked == 0 || s.cfg.Incidents == nil {
+		return nil
+	}
+	linked, err := s.cfg.Incidents.LinkedTo(tx, p.ID)
+	if err != nil {
+		return err
+	}
+	var waiting []string
+	for _, i := range linked {
+		if i.State == incident.StateWaitingProblem {
+			waiting = append(waiting, i.Number.String())
+		}
+	}
+	if len(waiting) > 0 {
+		return cmd.Refuse(itsm.CodeConflict, "incidents %s still wait for it: resolve or unlink them first", strings.Join(waiting, ", "))
+	}
+	return nil
 }

@@ -1,9 +1,7 @@
 package problem
 
 import (
-	"encoding/json"
 	"reflect"
-	"strconv"
 
 	"github.com/invopop/jsonschema"
 
@@ -21,7 +19,7 @@ func SchemaURL(eventType string) string { return schema.URL(eventType) }
 // type, as package chain's Schemas does for groups: exactly what this
 // version writes, every property listed, those without omitempty or
 // omitzero required, no other allowed; risks, appliers and fix statuses
-// enumerated, priorities integers from 1 to MaxPriority.
+// enumerated, priorities integers from 1.
 func Schemas() (map[string][]byte, error) {
 	g := schema.Generator{Map: schemaOfType, Docs: schema.Docs{Fields: fieldDocs}}
 	values := make(map[string]any)
@@ -51,7 +49,7 @@ var enums = map[reflect.Type][]any{
 // priorities, beyond schema.Common's; each call returns a new one.
 func schemaOfType(t reflect.Type) *jsonschema.Schema {
 	if t == reflect.TypeFor[itsm.Priority]() {
-		return &jsonschema.Schema{Type: "integer", Minimum: "1", Maximum: json.Number(strconv.Itoa(MaxPriority))}
+		return &jsonschema.Schema{Type: "integer", Minimum: "1"}
 	}
 	if values, ok := enums[t]; ok {
 		return &jsonschema.Schema{Type: "string", Enum: append([]any(nil), values...)}

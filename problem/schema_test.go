@@ -62,15 +62,18 @@ func newSchemaChecker(t testing.TB) *schemaChecker {
 	return c
 }
 
-// check checks every event of the package's kinds in the world's log.
-func (c *schemaChecker) check(w *world) {
+// check checks every event of the package's kinds in the world's log
+// after the sequence number from, and returns the last sequence number.
+func (c *schemaChecker) check(w *world, from int64) (last int64) {
 	w.t.Helper()
+	last = from
 	w.ok(w.store.Read(w.ctx, func(tx itsm.ReadTx) error {
-		for after := int64(0); ; {
+		for after := from; ; {
 			es, err := tx.Events(after, itsm.MaxLimit)
 			if err != nil || len(es) == 0 {
 				return err
 			}
+			last = es[len(es)-1].Seq
 			for _, e := range es {
 				switch e.Kind {
 				case problem.Kind, problem.KindKnownError, problem.KindWorkaround, problem.KindDismissal:
@@ -82,9 +85,10 @@ func (c *schemaChecker) check(w *world) {
 					w.t.Errorf("event %d (%s) does not match its schema: %v\n%s", e.Seq, e.Type, err, e.Data)
 				}
 			}
-			after = es[len(es)-1].Seq
+			after = last
 		}
 	}))
+	return last
 }
 
 // docs/problem.md lists every event type.

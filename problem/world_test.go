@@ -180,9 +180,11 @@ func (w *world) seq() int64 {
 	return last
 }
 
-// refused checks that err has code c and that the command wrote nothing.
-func (w *world) refused(before int64, err error, c itsm.Code) {
+// refuse runs cmd, which must fail with code c and write nothing.
+func (w *world) refuse(c itsm.Code, cmd func() error) {
 	w.t.Helper()
+	before := w.seq()
+	err := cmd()
 	w.code(err, c)
 	if after := w.seq(); after != before {
 		w.t.Fatalf("a refused command (%v) wrote events %d to %d", err, before+1, after)
@@ -223,3 +225,6 @@ func diff(a, b any) string {
 	}
 	return "\n" + string(ja) + "\n" + string(jb)
 }
+
+// queueOf is the queue of the problems group holds.
+func queueOf(group itsm.ID) *chain.Queue { return &chain.Queue{Group: group} }

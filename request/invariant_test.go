@@ -7,9 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/internal/seqtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/request"
 	"github.com/spoc-itsm/spoc/request/authority"
@@ -1150,11 +1148,6 @@ func randomProgram(r *rand.Rand) []byte {
 	return b
 }
 
-func builtWithRace() bool {
-	bi, ok := debug.ReadBuildInfo()
-	return ok && slices.ContainsFunc(bi.Settings, func(s debug.BuildSetting) bool { return s.Key == "-race" && s.Value == "true" })
-}
-
 // TestRandomOrderSequences runs random command sequences on each backend
 // and checks every invariant after every command: on memstore 400, half
 // from a fixed seed and half from a new one (a hundred under the race
@@ -1167,7 +1160,7 @@ func TestRandomOrderSequences(t *testing.T) {
 			n, seeds := 10, []uint64{fixedOrderSeed}
 			if name == "memstore" {
 				n, seeds = 200, []uint64{fixedOrderSeed, rand.Uint64()}
-				if builtWithRace() || testing.Short() {
+				if seqtest.Race() || testing.Short() {
 					n = 50
 				}
 				if *orderRuns > 0 {
@@ -1188,8 +1181,8 @@ func TestRandomOrderSequences(t *testing.T) {
 					st.add(&d.stats)
 					if len(d.issues) > 0 {
 						t.Fatalf("sequence %d of seed %d broke an invariant:\n%s\nreproduce with\n  go test ./request -run '^TestRandomOrderSequences$/^memstore$' -orders.seed=%d -orders.n=%d\n"+
-							"or add it to testdata/fuzz/FuzzOrderCommands as\n  go test fuzz v1\n  []byte(%q)",
-							i, seed, d.report(), seed, i+1, prog)
+							"or add it to testdata/fuzz/FuzzOrderCommands as\n%s",
+							i, seed, d.report(), seed, i+1, seqtest.Corpus(prog))
 					}
 				}
 				total.add(&st)
@@ -1413,7 +1406,6 @@ func endsIn(k int, s itsm.State) func(d *driver) error {
 // that testdata/fuzz/FuzzOrderCommands holds it as committed;
 // -update-fuzz-seeds rewrites the files.
 func TestFuzzSeeds(t *testing.T) {
-	dir := filepath.Join("testdata", "fuzz", "FuzzOrderCommands")
 	for _, s := range seedScripts {
 		t.Run(s.name, func(t *testing.T) {
 			prog := program(s.script...)
@@ -1428,23 +1420,7 @@ func TestFuzzSeeds(t *testing.T) {
 			if err := s.check(d); err != nil {
 				t.Errorf("the script does not tell its story: %v\n%s", err, d.report())
 			}
-			file := filepath.Join(dir, s.name)
-			want := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", prog)
-			if *updateSeeds {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, []byte(want), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run with -update-fuzz-seeds to write it)", err)
-			}
-			if string(got) != want {
-				t.Errorf("%s is not the encoded script (run with -update-fuzz-seeds):\n%s\nwant\n%s", file, got, want)
-			}
+			seqtest.Seed(t, "FuzzOrderCommands", s.name, prog, *updateSeeds)
 		})
 	}
 }
