@@ -1230,13 +1230,7 @@ func (d *driver) checkShape(prev, cur *incident.Incident) {
 // inTx runs fn, a command of package problem's, in a write transaction of
 // its own on the service's store.
 func (d *driver) inTx(fn func(tx itsm.WriteTx) (*incident.Incident, error)) (*incident.Incident, error) {
-	var out *incident.Incident
-	err := d.store.Write(d.ctx, func(tx itsm.WriteTx) error {
-		var err error
-		out, err = fn(tx)
-		return err
-	})
-	return out, err
+	return writeIn(d.ctx, d.store, fn)
 }
 
 // checkProblem checks that the incident is linked to the problem its last

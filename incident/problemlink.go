@@ -73,14 +73,7 @@ func (s *Service) LinkProblem(ctx context.Context, tx itsm.WriteTx, actor itsm.A
 // longer its.
 func (s *Service) UnlinkProblem(ctx context.Context, tx itsm.WriteTx, actor itsm.Actor, id, problem itsm.ID) (*Incident, error) {
 	return s.changeTx(ctx, tx, actor, id, func(_ itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
-		c := command("unlink from a problem", inc, a, org)
-		if err := c.AsDesk(); err != nil {
-			return nil, err
-		}
-		if err := c.InState(editable(inc.State)); err != nil {
-			return nil, err
-		}
-		if err := linkedTo(c.Refuse, inc, problem); err != nil {
+		if err := deskOnLinked("unlink from a problem", inc, a, org, editable(inc.State), problem); err != nil {
 			return nil, err
 		}
 		out := []Payload{ProblemUnlinked{By: By{a}, Problem: problem}}
@@ -106,14 +99,7 @@ func (s *Service) TellWorkaround(ctx context.Context, tx itsm.WriteTx, actor its
 		return nil, err
 	}
 	return s.changeTx(ctx, tx, actor, id, func(tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
-		c := command("tell a workaround on", inc, a, org)
-		if err := c.AsDesk(); err != nil {
-			return nil, err
-		}
-		if err := c.InState(IsOpen(inc.State)); err != nil {
-			return nil, err
-		}
-		if err := linkedTo(c.Refuse, inc, problem); err != nil {
+		if err := deskOnLinked("tell a workaround on", inc, a, org, IsOpen(inc.State), problem); err != nil {
 			return nil, err
 		}
 		if err := s.checkWorkaround(tx, workaround); err != nil {
@@ -155,6 +141,20 @@ func (s *Service) ResolveForProblem(ctx context.Context, tx itsm.WriteTx, actor 
 		}
 		return out, nil
 	})
+}
+
+// deskOnLinked checks what unlinking and telling a workaround share: the
+// actor is an agent of the incident's desk, the state is one ok allows,
+// and the incident is linked to problem.
+func deskOnLinked(cmd string, inc *Incident, a itsm.Actor, org itsm.Organisation, ok bool, problem itsm.ID) error {
+	c := command(cmd, inc, a, org)
+	if err := c.AsDesk(); err != nil {
+		return err
+	}
+	if err := c.InState(ok); err != nil {
+		return err
+	}
+	return linkedTo(c.Refuse, inc, problem)
 }
 
 // linkedTo refuses, through refuse, an incident not linked to problem.

@@ -791,16 +791,13 @@ func (w *world) lifecycle(t *testing.T) []*incident.Incident {
 	must(w.svc.Reopen(ctx, w.agent, a.ID, "Down again."))
 	must(w.svc.Reprioritise(ctx, w.agent, a.ID, itsm.ImpactHigh, itsm.UrgencyHigh, "Whole district."))
 	must(w.svc.DeclareMajor(ctx, w.agent, a.ID, "Whole district."))
-	// The link to a problem is the problem's command; its incident side
-	// runs in the problem's transaction.
-	prb := itsm.NewID()
-	if err := w.store.Write(ctx, func(tx itsm.WriteTx) error {
-		_, err := w.svc.LinkProblem(ctx, tx, w.agent, a.ID, prb, false)
+	must(w.svc.Relate(ctx, w.agent, a.ID, []itsm.ID{itsm.NewID(), itsm.NewID()}, itsm.ID{}))
+	// The problem link is the problem's to make, in its own transaction.
+	var linked *incident.Incident
+	must(linked, w.store.Write(ctx, func(tx itsm.WriteTx) (err error) {
+		linked, err = w.svc.LinkProblem(ctx, tx, w.agent, a.ID, itsm.NewID(), false)
 		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	must(w.svc.Relate(ctx, w.agent, a.ID, []itsm.ID{itsm.NewID(), itsm.NewID()}, prb))
+	}))
 	must(w.svc.Recategorise(ctx, w.agent, a.ID, "network", "wan", ""))
 
 	b := reg("Printer offline", itsm.ImpactLow)
