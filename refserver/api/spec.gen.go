@@ -3769,9 +3769,9 @@ paths:
       summary: List problems
       description: |
         The problems the caller may read, newest first (PM-1): the desk's agents
-        see the desk's problems, a supplier those it recorded, holds or held, a
-        customer those of its desk when it has read access to problems (SD-13).
-        state and holder may be given together.
+        see the desk's problems, and a supplier or a customer with read access
+        to problems those of the desks it works with (SD-13). state and holder
+        may be given together.
       parameters:
         - name: state
           in: query

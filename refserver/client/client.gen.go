@@ -1583,9 +1583,9 @@ type ClientInterface interface {
 	// ListProblems List problems
 	//
 	// The problems the caller may read, newest first (PM-1): the desk's agents
-	// see the desk's problems, a supplier those it recorded, holds or held, a
-	// customer those of its desk when it has read access to problems (SD-13).
-	// state and holder may be given together.
+	// see the desk's problems, and a supplier or a customer with read access
+	// to problems those of the desks it works with (SD-13). state and holder
+	// may be given together.
 	//
 	// Corresponds with GET /v1/problems (the `ListProblems` operationId).
 	ListProblems(ctx context.Context, params *ListProblemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5295,9 +5295,9 @@ func (c *Client) DismissProblemCandidate(ctx context.Context, id CandidateID, bo
 // ListProblems List problems
 //
 // The problems the caller may read, newest first (PM-1): the desk's agents
-// see the desk's problems, a supplier those it recorded, holds or held, a
-// customer those of its desk when it has read access to problems (SD-13).
-// state and holder may be given together.
+// see the desk's problems, and a supplier or a customer with read access
+// to problems those of the desks it works with (SD-13). state and holder
+// may be given together.
 //
 // Corresponds with GET /v1/problems (the `ListProblems` operationId).
 func (c *Client) ListProblems(ctx context.Context, params *ListProblemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -15851,9 +15851,9 @@ type ClientWithResponsesInterface interface {
 	// ListProblemsWithResponse List problems
 	//
 	// The problems the caller may read, newest first (PM-1): the desk's agents
-	// see the desk's problems, a supplier those it recorded, holds or held, a
-	// customer those of its desk when it has read access to problems (SD-13).
-	// state and holder may be given together.
+	// see the desk's problems, and a supplier or a customer with read access
+	// to problems those of the desks it works with (SD-13). state and holder
+	// may be given together.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -31760,9 +31760,9 @@ func (c *ClientWithResponses) DismissProblemCandidateWithResponse(ctx context.Co
 // ListProblemsWithResponse List problems
 //
 // The problems the caller may read, newest first (PM-1): the desk's agents
-// see the desk's problems, a supplier those it recorded, holds or held, a
-// customer those of its desk when it has read access to problems (SD-13).
-// state and holder may be given together.
+// see the desk's problems, and a supplier or a customer with read access
+// to problems those of the desks it works with (SD-13). state and holder
+// may be given together.
 //
 // Returns a wrapper object for the known response body format(s).
 //
