@@ -186,24 +186,18 @@ func candidateSummary(c candidate.Candidate) string {
 // AcceptProblemCandidate records a problem from a candidate with its
 // incidents linked.
 func (a *API) AcceptProblemCandidate(ctx context.Context, req api.AcceptProblemCandidateRequestObject) (api.AcceptProblemCandidateResponseObject, error) {
-	svc, who, err := a.problems(ctx)
-	if err != nil {
-		return nil, err
-	}
-	b, err := body(req.Body)
-	if err != nil {
-		return nil, err
-	}
-	c, err := a.findCandidate(ctx, svc, who, req.ID)
-	if err != nil {
-		return nil, err
-	}
-	summary := b.Summary
-	if summary == "" {
-		summary = candidateSummary(c)
-	}
-	p, err := svc.AcceptCandidate(ctx, who, c, problem.Recording{Summary: summary, Description: b.Description,
-		Service: c.Key.Service, Category: c.Key.Category, Priority: b.Priority, Group: b.Group, Wait: b.Wait})
+	p, err := problemOpWith(ctx, a, "", "", req.Body, func(svc *problem.Service, who itsm.Actor, b api.CandidateAcceptance) (*problem.Problem, error) {
+		c, err := a.findCandidate(ctx, svc, who, req.ID)
+		if err != nil {
+			return nil, err
+		}
+		summary := b.Summary
+		if summary == "" {
+			summary = candidateSummary(c)
+		}
+		return svc.AcceptCandidate(ctx, who, c, problem.Recording{Summary: summary, Description: b.Description,
+			Service: c.Key.Service, Category: c.Key.Category, Priority: b.Priority, Group: b.Group, Wait: b.Wait})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -213,19 +207,13 @@ func (a *API) AcceptProblemCandidate(ctx context.Context, req api.AcceptProblemC
 
 // DismissProblemCandidate stores the desk's dismissal of a candidate.
 func (a *API) DismissProblemCandidate(ctx context.Context, req api.DismissProblemCandidateRequestObject) (api.DismissProblemCandidateResponseObject, error) {
-	svc, who, err := a.problems(ctx)
-	if err != nil {
-		return nil, err
-	}
-	b, err := body(req.Body)
-	if err != nil {
-		return nil, err
-	}
-	c, err := a.findCandidate(ctx, svc, who, req.ID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := svc.DismissCandidate(ctx, who, c, b.Reason)
+	d, err := problemOpWith(ctx, a, "", "", req.Body, func(svc *problem.Service, who itsm.Actor, b api.Reason) (candidate.Dismissal, error) {
+		c, err := a.findCandidate(ctx, svc, who, req.ID)
+		if err != nil {
+			return candidate.Dismissal{}, err
+		}
+		return svc.DismissCandidate(ctx, who, c, b.Reason)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,17 @@ func knownErrorCommand(ctx context.Context, a *API, ifMatch string, do func(svc 
 	return knownErrorResult(ke), nil
 }
 
+// knownErrorCommandWith is knownErrorCommand for an operation whose body
+// the command needs.
+func knownErrorCommandWith[B any](ctx context.Context, a *API, ifMatch string, b *B,
+	do func(svc *problem.Service, who itsm.Actor, b B) (*problem.KnownError, error)) (api.KnownErrorResultJSONResponse, error) {
+	ke, err := problemOpWith(ctx, a, ifMatch, "the known error", b, do)
+	if err != nil {
+		return api.KnownErrorResultJSONResponse{}, err
+	}
+	return knownErrorResult(ke), nil
+}
+
 // ListKnownErrors lists the known errors the caller may read.
 func (a *API) ListKnownErrors(ctx context.Context, req api.ListKnownErrorsRequestObject) (api.ListKnownErrorsResponseObject, error) {
 	svc, who, err := a.problems(ctx)
@@ -44,15 +55,9 @@ func (a *API) ListKnownErrors(ctx context.Context, req api.ListKnownErrorsReques
 
 // RecordKnownError records a known error without a problem.
 func (a *API) RecordKnownError(ctx context.Context, req api.RecordKnownErrorRequestObject) (api.RecordKnownErrorResponseObject, error) {
-	svc, who, err := a.problems(ctx)
-	if err != nil {
-		return nil, err
-	}
-	b, err := body(req.Body)
-	if err != nil {
-		return nil, err
-	}
-	ke, err := svc.RecordKnownError(ctx, who, knownErrorDraft(b))
+	ke, err := problemOpWith(ctx, a, "", "", req.Body, func(svc *problem.Service, who itsm.Actor, b api.KnownErrorDraft) (*problem.KnownError, error) {
+		return svc.RecordKnownError(ctx, who, knownErrorDraft(b))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -74,11 +79,7 @@ func (a *API) GetKnownError(ctx context.Context, req api.GetKnownErrorRequestObj
 // ReviseKnownError replaces a known error's texts, codes, services, items
 // and fix.
 func (a *API) ReviseKnownError(ctx context.Context, req api.ReviseKnownErrorRequestObject) (api.ReviseKnownErrorResponseObject, error) {
-	r, err := knownErrorCommand(ctx, a, req.Params.IfMatch, func(svc *problem.Service, who itsm.Actor) (*problem.KnownError, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
+	r, err := knownErrorCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *problem.Service, who itsm.Actor, b api.ReviseKnownErrorJSONRequestBody) (*problem.KnownError, error) {
 		return svc.ReviseKnownError(ctx, who, req.ID, knownErrorDraft(b))
 	})
 	if err != nil {
@@ -89,11 +90,7 @@ func (a *API) ReviseKnownError(ctx context.Context, req api.ReviseKnownErrorRequ
 
 // AttachWorkaround makes a workaround serve a known error.
 func (a *API) AttachWorkaround(ctx context.Context, req api.AttachWorkaroundRequestObject) (api.AttachWorkaroundResponseObject, error) {
-	r, err := knownErrorCommand(ctx, a, req.Params.IfMatch, func(svc *problem.Service, who itsm.Actor) (*problem.KnownError, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
+	r, err := knownErrorCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *problem.Service, who itsm.Actor, b api.AttachWorkaroundJSONRequestBody) (*problem.KnownError, error) {
 		return svc.AttachWorkaround(ctx, who, req.ID, b.Workaround)
 	})
 	if err != nil {
@@ -126,11 +123,7 @@ func (a *API) PublishKnownError(ctx context.Context, req api.PublishKnownErrorRe
 
 // RetireKnownError records that a known error no longer occurs.
 func (a *API) RetireKnownError(ctx context.Context, req api.RetireKnownErrorRequestObject) (api.RetireKnownErrorResponseObject, error) {
-	r, err := knownErrorCommand(ctx, a, req.Params.IfMatch, func(svc *problem.Service, who itsm.Actor) (*problem.KnownError, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
+	r, err := knownErrorCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *problem.Service, who itsm.Actor, b api.RetireKnownErrorJSONRequestBody) (*problem.KnownError, error) {
 		return svc.RetireKnownError(ctx, who, req.ID, b.Reason)
 	})
 	if err != nil {

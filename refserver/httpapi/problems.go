@@ -36,6 +36,20 @@ func problemOp[R any](ctx context.Context, a *API, ifMatch, what string, do func
 	return do(svc, who)
 }
 
+// problemOpWith is problemOp for an operation whose body the command
+// needs.
+func problemOpWith[B, R any](ctx context.Context, a *API, ifMatch, what string, b *B,
+	do func(svc *problem.Service, who itsm.Actor, b B) (R, error)) (R, error) {
+	return problemOp(ctx, a, ifMatch, what, func(svc *problem.Service, who itsm.Actor) (R, error) {
+		v, err := body(b)
+		if err != nil {
+			var none R
+			return none, err
+		}
+		return do(svc, who, v)
+	})
+}
+
 // problemResult is the answer with a problem: its body and its ETag.
 func problemResult(p *problem.Problem) api.ProblemResultJSONResponse {
 	return api.ProblemResultJSONResponse{Body: *p, Headers: api.ProblemResultResponseHeaders{ETag: ETag(p.Version)}}
@@ -54,13 +68,11 @@ func problemCommand(ctx context.Context, a *API, ifMatch string, do func(svc *pr
 // command needs.
 func problemCommandWith[B any](ctx context.Context, a *API, ifMatch string, b *B,
 	do func(svc *problem.Service, who itsm.Actor, b B) (*problem.Problem, error)) (api.ProblemResultJSONResponse, error) {
-	return problemCommand(ctx, a, ifMatch, func(svc *problem.Service, who itsm.Actor) (*problem.Problem, error) {
-		v, err := body(b)
-		if err != nil {
-			return nil, err
-		}
-		return do(svc, who, v)
-	})
+	p, err := problemOpWith(ctx, a, ifMatch, "the problem", b, do)
+	if err != nil {
+		return api.ProblemResultJSONResponse{}, err
+	}
+	return problemResult(p), nil
 }
 
 // incidentItems returns incidents as the items of a list.
@@ -93,17 +105,11 @@ func (a *API) ListProblems(ctx context.Context, req api.ListProblemsRequestObjec
 // RecordProblem records a problem; the Idempotency-Key makes a retry
 // return the first attempt's problem.
 func (a *API) RecordProblem(ctx context.Context, req api.RecordProblemRequestObject) (api.RecordProblemResponseObject, error) {
-	svc, who, err := a.problems(ctx)
-	if err != nil {
-		return nil, err
-	}
-	b, err := body(req.Body)
-	if err != nil {
-		return nil, err
-	}
-	p, err := svc.Record(ctx, who, problem.Recording{Desk: b.Desk, Summary: b.Summary, Description: b.Description,
-		Service: b.Service, Category: b.Category, Priority: b.Priority, Group: b.Group, CIs: b.CIs,
-		Incidents: b.Incidents, Wait: b.Wait, Key: req.Params.IdempotencyKey})
+	p, err := problemOpWith(ctx, a, "", "", req.Body, func(svc *problem.Service, who itsm.Actor, b api.ProblemRecording) (*problem.Problem, error) {
+		return svc.Record(ctx, who, problem.Recording{Desk: b.Desk, Summary: b.Summary, Description: b.Description,
+			Service: b.Service, Category: b.Category, Priority: b.Priority, Group: b.Group, CIs: b.CIs,
+			Incidents: b.Incidents, Wait: b.Wait, Key: req.Params.IdempotencyKey})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -250,11 +256,7 @@ func (a *API) IdentifyProblem(ctx context.Context, req api.IdentifyProblemReques
 		p  *problem.Problem
 		ke *problem.KnownError
 	}
-	r, err := problemOp(ctx, a, req.Params.IfMatch, "the problem", func(svc *problem.Service, who itsm.Actor) (identified, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return identified{}, err
-		}
+	r, err := problemOpWith(ctx, a, req.Params.IfMatch, "the problem", req.Body, func(svc *problem.Service, who itsm.Actor, b api.IdentifyProblemJSONRequestBody) (identified, error) {
 		p, ke, err := svc.Identify(ctx, who, req.ID, knownErrorDraft(b))
 		return identified{p, ke}, err
 	})
@@ -283,11 +285,7 @@ func (a *API) ResolveProblem(ctx context.Context, req api.ResolveProblemRequestO
 		p       *problem.Problem
 		offered []*incident.Incident
 	}
-	r, err := problemOp(ctx, a, req.Params.IfMatch, "the problem", func(svc *problem.Service, who itsm.Actor) (resolved, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return resolved{}, err
-		}
+	r, err := problemOpWith(ctx, a, req.Params.IfMatch, "the problem", req.Body, func(svc *problem.Service, who itsm.Actor, b api.ResolveProblemJSONRequestBody) (resolved, error) {
 		p, offered, err := svc.Resolve(ctx, who, req.ID, b.Note)
 		return resolved{p, offered}, err
 	})
@@ -357,11 +355,7 @@ func (a *API) UnlinkProblemIncident(ctx context.Context, req api.UnlinkProblemIn
 
 // ResolveProblemIncident resolves a linked incident through its holder.
 func (a *API) ResolveProblemIncident(ctx context.Context, req api.ResolveProblemIncidentRequestObject) (api.ResolveProblemIncidentResponseObject, error) {
-	inc, err := problemOp(ctx, a, "", "the problem", func(svc *problem.Service, who itsm.Actor) (*incident.Incident, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
+	inc, err := problemOpWith(ctx, a, "", "the problem", req.Body, func(svc *problem.Service, who itsm.Actor, b api.ResolveProblemIncidentJSONRequestBody) (*incident.Incident, error) {
 		return svc.ResolveIncident(ctx, who, req.ID, req.Incident, b.Workaround, b.Text)
 	})
 	if err != nil {
@@ -377,11 +371,7 @@ func (a *API) CommunicateProblemWorkaround(ctx context.Context, req api.Communic
 		p    *problem.Problem
 		incs []*incident.Incident
 	}
-	r, err := problemOp(ctx, a, req.Params.IfMatch, "the problem", func(svc *problem.Service, who itsm.Actor) (told, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return told{}, err
-		}
+	r, err := problemOpWith(ctx, a, req.Params.IfMatch, "the problem", req.Body, func(svc *problem.Service, who itsm.Actor, b api.CommunicateProblemWorkaroundJSONRequestBody) (told, error) {
 		p, incs, err := svc.CommunicateWorkaround(ctx, who, req.ID, b.Workaround, b.Text)
 		return told{p, incs}, err
 	})

@@ -11,7 +11,18 @@ import (
 // workaroundCommand runs one command of a workaround at the version the
 // request's If-Match names, and answers the workaround with its ETag.
 func workaroundCommand(ctx context.Context, a *API, ifMatch string, do func(svc *problem.Service, who itsm.Actor) (*problem.Workaround, error)) (api.WorkaroundResultJSONResponse, error) {
-	w, err := problemOp(ctx, a, ifMatch, "the workaround", do)
+	return workaroundResult(problemOp(ctx, a, ifMatch, "the workaround", do))
+}
+
+// workaroundCommandWith is workaroundCommand for an operation whose body
+// the command needs.
+func workaroundCommandWith[B any](ctx context.Context, a *API, ifMatch string, b *B,
+	do func(svc *problem.Service, who itsm.Actor, b B) (*problem.Workaround, error)) (api.WorkaroundResultJSONResponse, error) {
+	return workaroundResult(problemOpWith(ctx, a, ifMatch, "the workaround", b, do))
+}
+
+// workaroundResult is the answer with a workaround: its body and its ETag.
+func workaroundResult(w *problem.Workaround, err error) (api.WorkaroundResultJSONResponse, error) {
 	if err != nil {
 		return api.WorkaroundResultJSONResponse{}, err
 	}
@@ -42,15 +53,9 @@ func (a *API) ListWorkarounds(ctx context.Context, req api.ListWorkaroundsReques
 
 // RecordWorkaround records a workaround in the WADB.
 func (a *API) RecordWorkaround(ctx context.Context, req api.RecordWorkaroundRequestObject) (api.RecordWorkaroundResponseObject, error) {
-	svc, who, err := a.problems(ctx)
-	if err != nil {
-		return nil, err
-	}
-	b, err := body(req.Body)
-	if err != nil {
-		return nil, err
-	}
-	w, err := svc.RecordWorkaround(ctx, who, workaroundDraft(b))
+	w, err := problemOpWith(ctx, a, "", "", req.Body, func(svc *problem.Service, who itsm.Actor, b api.WorkaroundDraft) (*problem.Workaround, error) {
+		return svc.RecordWorkaround(ctx, who, workaroundDraft(b))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -71,11 +76,7 @@ func (a *API) GetWorkaround(ctx context.Context, req api.GetWorkaroundRequestObj
 
 // ReviseWorkaround replaces a workaround's texts, risk and appliers.
 func (a *API) ReviseWorkaround(ctx context.Context, req api.ReviseWorkaroundRequestObject) (api.ReviseWorkaroundResponseObject, error) {
-	r, err := workaroundCommand(ctx, a, req.Params.IfMatch, func(svc *problem.Service, who itsm.Actor) (*problem.Workaround, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
+	r, err := workaroundCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *problem.Service, who itsm.Actor, b api.ReviseWorkaroundJSONRequestBody) (*problem.Workaround, error) {
 		return svc.ReviseWorkaround(ctx, who, req.ID, workaroundDraft(b))
 	})
 	if err != nil {
@@ -86,11 +87,7 @@ func (a *API) ReviseWorkaround(ctx context.Context, req api.ReviseWorkaroundRequ
 
 // RetireWorkaround records that a workaround is no longer to be used.
 func (a *API) RetireWorkaround(ctx context.Context, req api.RetireWorkaroundRequestObject) (api.RetireWorkaroundResponseObject, error) {
-	r, err := workaroundCommand(ctx, a, req.Params.IfMatch, func(svc *problem.Service, who itsm.Actor) (*problem.Workaround, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
+	r, err := workaroundCommandWith(ctx, a, req.Params.IfMatch, req.Body, func(svc *problem.Service, who itsm.Actor, b api.RetireWorkaroundJSONRequestBody) (*problem.Workaround, error) {
 		return svc.RetireWorkaround(ctx, who, req.ID, b.Reason)
 	})
 	if err != nil {
