@@ -354,38 +354,11 @@ func TestSchemasAreServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	for _, p := range incident.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range followup.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range chain.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range catalogue.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range authority.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range request.OrderPayloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range request.TaskPayloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range problem.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range problem.KnownErrorPayloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range problem.WorkaroundPayloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range problem.DismissalPayloads() {
-		want = append(want, p.Type()+".json")
+	for _, types := range [][]string{files(incident.Payloads()), files(followup.Payloads()), files(chain.Payloads()),
+		files(catalogue.Payloads()), files(authority.Payloads()), files(request.OrderPayloads()), files(request.TaskPayloads()),
+		files(problem.Payloads()), files(problem.KnownErrorPayloads()), files(problem.WorkaroundPayloads()),
+		files(problem.DismissalPayloads())} {
+		want = append(want, types...)
 	}
 	want = append(want, incident.NotificationEvent+".json", "report.json")
 	var got []string
@@ -405,6 +378,15 @@ func TestSchemasAreServed(t *testing.T) {
 	if !slices.Equal(sorted(enum), sorted(want)) {
 		t.Errorf("SchemaName enumerates %v, want %v", sorted(enum), sorted(want))
 	}
+}
+
+// files returns the schema file names of a package's event payloads.
+func files[P interface{ Type() string }](payloads []P) []string {
+	var out []string
+	for _, p := range payloads {
+		out = append(out, p.Type()+".json")
+	}
+	return out
 }
 
 // goTypes are the domain types the document maps its schemas to with

@@ -22,23 +22,7 @@ import (
 // problem ends closed with both incidents resolved by its workaround, and
 // the history's candidate is a problem with its incidents linked.
 func TestServerDocProblemWalkthrough(t *testing.T) {
-	for _, tool := range []string{"bash", "curl", "sed", "grep"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the walkthrough needs %s: %v", tool, err)
-		}
-	}
-	doc, err := os.ReadFile("../../docs/server.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := regexp.MustCompile("(?s)\n## Try it: a problem\n(.*?)\n## ").FindSubmatch(doc)
-	if section == nil {
-		t.Fatal("docs/server.md has no section \"Try it: a problem\"")
-	}
-	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllSubmatch(section[1], -1)
-	if len(blocks) != 1 {
-		t.Fatalf("the section has %d shell blocks, want one", len(blocks))
-	}
+	blocks := shellBlocks(t, "Try it: a problem", 1, "bash", "curl", "sed", "grep")
 	ctx := context.Background()
 	srv, cast := startWithPast(t)
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", string(blocks[0][1])+"echo \"PRB=$PRB WA=$WA\"\n")
@@ -87,4 +71,29 @@ func TestServerDocProblemWalkthrough(t *testing.T) {
 	if cs, err := client.Check(desk.ListProblemCandidatesWithResponse(ctx)); err != nil || len(cs.JSON200.Items) != 0 {
 		t.Errorf("the candidates after the acceptance: %v %v", cs, err)
 	}
+}
+
+// shellBlocks returns the want shell blocks of the section of
+// docs/server.md with the title, after skipping the test if a tool the
+// blocks run is missing.
+func shellBlocks(t *testing.T, title string, want int, tools ...string) [][][]byte {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the walkthrough needs %s: %v", tool, err)
+		}
+	}
+	doc, err := os.ReadFile("../../docs/server.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := regexp.MustCompile("(?s)\n## " + regexp.QuoteMeta(title) + "\n(.*?)\n## ").FindSubmatch(doc)
+	if section == nil {
+		t.Fatalf("docs/server.md has no section %q", title)
+	}
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllSubmatch(section[1], -1)
+	if len(blocks) != want {
+		t.Fatalf("the section %q has %d shell blocks, want %d", title, len(blocks), want)
+	}
+	return blocks
 }
