@@ -363,19 +363,9 @@ func (s *Groups) change(ctx context.Context, actor itsm.Actor, id itsm.ID, decid
 // loses WriteAttempts races. fn reports whether its error is a refusal by
 // the rules, which deciding again on the same input cannot change.
 func (s *Groups) write(ctx context.Context, fn func(tx itsm.WriteTx) (refused bool, err error)) error {
-	for attempt := 1; ; attempt++ {
-		refused := false
-		err := s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
-			var err error
-			refused, err = fn(tx)
-			return err
-		})
-		// A conflict from the store means another command changed the group,
-		// or took its name, since it was read: decide again.
-		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == itsm.WriteAttempts || !itsm.Backoff(ctx, attempt) {
-			return err
-		}
-	}
+	// A conflict from the store means another command changed the group,
+	// or took its name, since it was read: decide again.
+	return itsm.WriteRetrying(ctx, s.cfg.Store, fn)
 }
 
 // commit applies payloads to a copy of g, saves it with g's version and

@@ -27,3 +27,23 @@ func Backoff(ctx context.Context, attempt int) bool {
 		return false
 	}
 }
+
+// WriteRetrying runs fn in write transactions of store until one commits,
+// fn refuses, or it loses WriteAttempts races. fn reports whether its error
+// is a refusal by the rules, which deciding again on the same input cannot
+// change, and is returned at once; a conflict from the store (another
+// command changed a record fn read since) runs fn again on fresh records,
+// after Backoff.
+func WriteRetrying(ctx context.Context, store Store, fn func(tx WriteTx) (refused bool, err error)) error {
+	for attempt := 1; ; attempt++ {
+		refused := false
+		err := store.Write(ctx, func(tx WriteTx) error {
+			var err error
+			refused, err = fn(tx)
+			return err
+		})
+		if refused || !IsCode(err, CodeConflict) || attempt == WriteAttempts || !Backoff(ctx, attempt) {
+			return err
+		}
+	}
+}

@@ -126,21 +126,13 @@ func (c *change) save() error {
 // command having changed a record since it was read, runs fn again on the
 // fresh records.
 func (s *Service) write(ctx context.Context, fn func(c *change) error) error {
-	var err error
-	for attempt := 1; ; attempt++ {
-		refused := false
-		err = s.cfg.Store.Write(ctx, func(tx itsm.WriteTx) error {
-			c := &change{s: s, tx: tx, at: s.clock.Now().UTC(), read: map[itsm.ID]int64{}}
-			if err := fn(c); err != nil {
-				refused = true
-				return err
-			}
-			return c.save()
-		})
-		if refused || !itsm.IsCode(err, itsm.CodeConflict) || attempt == itsm.WriteAttempts || !itsm.Backoff(ctx, attempt) {
-			return err
+	return itsm.WriteRetrying(ctx, s.cfg.Store, func(tx itsm.WriteTx) (bool, error) {
+		c := &change{s: s, tx: tx, at: s.clock.Now().UTC(), read: map[itsm.ID]int64{}}
+		if err := fn(c); err != nil {
+			return true, err
 		}
-	}
+		return false, c.save()
+	})
 }
 
 // Index names of problem records.
