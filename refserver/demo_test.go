@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/client"
 	"github.com/spoc-itsm/spoc/refserver/demo"
@@ -90,6 +92,33 @@ func TestServerDemo(t *testing.T) {
 	seeded := count(desk)
 	if seeded < 250 {
 		t.Fatalf("the desk sees %d incidents after seeding, want the history's and today's four", seeded)
+	}
+	// The demo's problem: a known error with its workaround, two
+	// incidents linked; and the history's spike, the one candidate.
+	probs, err := client.Check(desk.ListProblemsWithResponse(ctx, &api.ListProblemsParams{}))
+	if err != nil || len(probs.JSON200.Items) != 1 {
+		t.Fatalf("the demo's problems: %v %v", probs, err)
+	}
+	p := probs.JSON200.Items[0]
+	if p.Summary != demo.ProblemSummary || p.State != problem.StateKnownError || p.Linked != 2 || p.KnownError.IsZero() {
+		t.Errorf("the demo's problem: %+v", p)
+	}
+	ke, err := client.Check(desk.GetKnownErrorWithResponse(ctx, p.KnownError))
+	if err != nil || ke.JSON200.Title != demo.KnownErrorTitle || len(ke.JSON200.Workarounds) != 1 {
+		t.Fatalf("the demo's known error: %v %v", ke, err)
+	}
+	wa, err := client.Check(desk.GetWorkaroundWithResponse(ctx, ke.JSON200.Workarounds[0]))
+	if err != nil || wa.JSON200.Title != demo.WorkaroundTitle {
+		t.Errorf("the demo's workaround: %v %v", wa, err)
+	}
+	linked, err := client.Check(desk.ListProblemIncidentsWithResponse(ctx, p.ID))
+	if err != nil || len(linked.JSON200.Items) != 2 || linked.JSON200.Items[0].State != incident.StateWaitingProblem {
+		t.Errorf("the demo problem's incidents: %v %v", linked, err)
+	}
+	cands, err := client.Check(desk.ListProblemCandidatesWithResponse(ctx))
+	if err != nil || len(cands.JSON200.Items) != 1 || cands.JSON200.Items[0].Candidate.Count < demo.SpikeCount ||
+		cands.JSON200.Items[0].Candidate.BaselineCount == 0 {
+		t.Errorf("the demo's candidates, want one with a baseline: %v %s", err, cands.Body)
 	}
 	// Last month is over: its follow-up can be drafted at once.
 	if _, err := client.Check(desk.DraftFollowUpWithResponse(ctx, api.FollowUpInput{Customer: itsm.MustParseID(first["CUSTOMER_ID"]),

@@ -19,6 +19,8 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/problem"
+	"github.com/spoc-itsm/spoc/problem/candidate"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 	"github.com/spoc-itsm/spoc/request"
@@ -412,6 +414,9 @@ type Answer struct {
 	Answer Text `json:"answer"`
 }
 
+// Applier Who may apply a workaround - the user given the steps, the desk's agents, or only the supplier responsible for the service.
+type Applier = problem.Applier
+
 // Approval The customer's approval of the draft it reviewed.
 type Approval struct {
 	// Comment An optional comment.
@@ -484,6 +489,33 @@ type CalendarName = string
 
 // Caller The person who reported the incident.
 type Caller = incident.Caller
+
+// Candidate The evidence of a candidate problem (PM-3) - its incidents in the recent window, their count, the baseline before it and how unusual the count is.
+type Candidate = candidate.Candidate
+
+// CandidateAcceptance The problem to record from a candidate; its incidents are the candidate's.
+type CandidateAcceptance struct {
+	// Description Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
+	Description Text `json:"description,omitempty,omitzero"`
+
+	// Group The desk's group that holds it first.
+	Group ID `json:"group,omitempty,omitzero"`
+
+	// Priority The priority, 1 the most urgent, derived from impact and urgency by the desk's matrix (IM-2).
+	Priority Priority `json:"priority"`
+
+	// Summary One line saying what goes wrong; without it, one naming the candidate's key.
+	Summary string `json:"summary,omitempty,omitzero"`
+
+	// Wait true makes each of the candidate's open incidents wait for the problem.
+	Wait bool `json:"wait,omitempty,omitzero"`
+}
+
+// CandidateKey What the incidents of a candidate share - always their service and category, and at most one of a configuration item or a key word of their summaries.
+type CandidateKey = candidate.Key
+
+// CandidateSpan A stretch of time, from its start up to but not including its end.
+type CandidateSpan = candidate.Span
 
 // CatalogueAgreement The object owner's agreement to a version.
 type CatalogueAgreement = catalogue.Agreement
@@ -701,6 +733,9 @@ type Delegation struct {
 // Digest The SHA-256 of a report's JSON bytes, as 64 lower-case hex digits.
 type Digest = string
 
+// Dismissal The desk's judgment that a candidate is no problem - who, when, why, and the incidents it covered, which are not proposed again.
+type Dismissal = candidate.Dismissal
+
 // Domain An area of the ticket system whose rights are granted separately to each organisation (SD-13).
 type Domain = itsm.Domain
 
@@ -770,6 +805,21 @@ type EventType = string
 
 // Figures The numbers of one group of tickets in the period.
 type Figures = report.Figures
+
+// Fix The permanent fix of a known error.
+type Fix = problem.Fix
+
+// FixStart The change under which the permanent fix is made, and a note.
+type FixStart struct {
+	// Change The reference of the change that carries the fix.
+	Change string `json:"change"`
+
+	// Note A work note.
+	Note string `json:"note,omitempty,omitzero"`
+}
+
+// FixStatus How far the permanent fix of a known error has come; rejected means no fix will be made and the workaround stays.
+type FixStatus = problem.FixStatus
 
 // FollowUp The follow-up of one customer's month (SL-4) with every version of its report; an approved version never changes.
 type FollowUp = followup.FollowUp
@@ -954,8 +1004,66 @@ type IssuedToken struct {
 // JournalEntry One line of the journal - who wrote what, when, for whom, so every line is traceable through the chain (SD-9).
 type JournalEntry = incident.Entry
 
+// KnownError A problem whose root cause is known, kept in the known error
+// database (KEDB, PM-2): a record of its own, which may come from a
+// problem or be recorded directly. Its version is the ETag of the
+// response, not a property.
+type KnownError = problem.KnownError
+
+// KnownErrorDraft A known error as it is recorded or revised.
+type KnownErrorDraft struct {
+	// CIs The configuration items it affects.
+	CIs []ID `json:"cis,omitempty,omitzero"`
+
+	// Desk The desk whose KEDB it goes into; a supplier names it, a desk's agent leaves it out. Ignored when identified from a problem (the problem's desk).
+	Desk ID `json:"desk,omitempty,omitzero"`
+
+	// ErrorCodes The error codes it shows.
+	ErrorCodes []Label `json:"error_codes,omitempty,omitzero"`
+
+	// Fix The permanent fix of a known error.
+	Fix Fix `json:"fix,omitempty,omitzero"`
+
+	// RootCause Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
+	RootCause Text `json:"root_cause"`
+
+	// Services The services it affects.
+	Services []Label `json:"services,omitempty,omitzero"`
+
+	// Symptom Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
+	Symptom Text `json:"symptom"`
+
+	// Title One line naming it.
+	Title string `json:"title"`
+
+	// Workarounds Workarounds of the WADB to attach at once; ignored by a revision, which keeps those attached.
+	Workarounds []ID `json:"workarounds,omitempty,omitzero"`
+}
+
+// KnownErrorPage One page of known errors.
+type KnownErrorPage struct {
+	Items []KnownError `json:"items"`
+
+	// Next The cursor of the next page; empty on the last.
+	Next string `json:"next"`
+}
+
 // Label Short one-line text, at most 300 bytes of UTF-8 without control characters (C0, DEL, C1), bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), line or paragraph separators, zero-width spaces (U+200B), word joiners (U+2060) or byte-order marks (U+FEFF). The zero-width joiner and non-joiner are allowed.
 type Label = string
+
+// LinkedIncidents The incidents linked to a problem, in master-number order.
+type LinkedIncidents struct {
+	Items []Incident `json:"items"`
+}
+
+// LinkedResolution How a linked incident was resolved, and the workaround used, if any.
+type LinkedResolution struct {
+	// Text Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
+	Text Text `json:"text"`
+
+	// Workaround The workaround of the WADB that resolved it (PM-2).
+	Workaround ID `json:"workaround,omitempty,omitzero"`
+}
 
 // Me The caller.
 type Me struct {
@@ -1118,6 +1226,47 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// ProblemAssignment Who inside the organisation holding the problem is to hold it - one of its groups, a member, or both.
+type ProblemAssignment struct {
+	// Assignee A member of the group, by the stable identity the members list names.
+	Assignee Label `json:"assignee,omitempty,omitzero"`
+
+	// Group The ID of one of the holding organisation's active groups.
+	Group ID `json:"group,omitempty,omitzero"`
+
+	// Note A work note.
+	Note string `json:"note,omitempty,omitzero"`
+}
+
+// ProblemCandidate A candidate problem of the desk with its id, which stays the same while its key and window do.
+type ProblemCandidate struct {
+	// Candidate The evidence of a candidate problem (PM-3) - its incidents in the recent window, their count, the baseline before it and how unusual the count is.
+	Candidate Candidate `json:"candidate"`
+
+	// ID The name-based UUID of the desk, the key and the window - what accept and dismiss take.
+	ID ID `json:"id"`
+}
+
+// ProblemCandidateList The desk's candidate problems, most unusual first.
+type ProblemCandidateList struct {
+	Items []ProblemCandidate `json:"items"`
+}
+
+// ProblemDelegation The supplier, and optionally one of its groups, to hand the investigation to.
+type ProblemDelegation struct {
+	// Group The ID of one of the supplier's active groups (see listGroups).
+	Group ID `json:"group,omitempty,omitzero"`
+
+	// Note A note for the supplier.
+	Note string `json:"note,omitempty,omitzero"`
+
+	// Organisation The supplier.
+	Organisation ID `json:"organisation"`
+}
+
+// ProblemEntry One work note of a problem's investigation, with who wrote it for which organisation, and when.
+type ProblemEntry = problem.Entry
+
 // ProblemError One place where a request does not match the contract.
 type ProblemError struct {
 	// Detail What is wrong there, as a sentence that names the field, what it must be and, for a form, an example.
@@ -1132,6 +1281,124 @@ type ProblemError struct {
 	// Pointer A JSON Pointer (RFC 6901) to the offending part of the body, such as /caller/person.
 	Pointer string `json:"pointer,omitempty,omitzero"`
 }
+
+// ProblemEvents A problem's events, oldest first.
+type ProblemEvents struct {
+	Items []Event `json:"items"`
+}
+
+// ProblemIdentified A problem whose root cause was recorded as a known error, and that known error.
+type ProblemIdentified struct {
+	// KnownError A problem whose root cause is known, kept in the known error
+	// database (KEDB, PM-2): a record of its own, which may come from a
+	// problem or be recorded directly. Its version is the ETag of the
+	// response, not a property.
+	KnownError KnownError `json:"known_error"`
+
+	// Problem The unknown cause of one or more incidents (PM-1), held along the
+	// support chain as incidents are: by the desk or the supplier
+	// investigating it, one of its groups and perhaps a person. It is
+	// built only from its events. The incidents linked to it are not
+	// listed here: each incident names its problem (listProblemIncidents).
+	// Its version is the ETag of the response, not a property.
+	Problem ProblemRecord `json:"problem"`
+}
+
+// ProblemLink An incident to link to the problem.
+type ProblemLink struct {
+	// Incident The incident.
+	Incident ID `json:"incident"`
+
+	// Wait true makes an open incident not already waiting wait for the problem.
+	Wait bool `json:"wait,omitempty,omitzero"`
+}
+
+// ProblemNote A note for the problem's journal.
+type ProblemNote struct {
+	// Note Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
+	Note Text `json:"note"`
+}
+
+// ProblemPage One page of problems.
+type ProblemPage struct {
+	Items []ProblemRecord `json:"items"`
+
+	// Next The cursor of the next page; empty on the last.
+	Next string `json:"next"`
+}
+
+// ProblemRecord The unknown cause of one or more incidents (PM-1), held along the
+// support chain as incidents are: by the desk or the supplier
+// investigating it, one of its groups and perhaps a person. It is
+// built only from its events. The incidents linked to it are not
+// listed here: each incident names its problem (listProblemIncidents).
+// Its version is the ETag of the response, not a property.
+type ProblemRecord = problem.Problem
+
+// ProblemRecording A problem as the desk or a supplier records it.
+type ProblemRecording struct {
+	// Category Short one-line text, at most 300 bytes of UTF-8 without control characters (C0, DEL, C1), bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), line or paragraph separators, zero-width spaces (U+200B), word joiners (U+2060) or byte-order marks (U+FEFF). The zero-width joiner and non-joiner are allowed.
+	Category Label `json:"category,omitempty,omitzero"`
+
+	// CIs The configuration items involved.
+	CIs []ID `json:"cis,omitempty,omitzero"`
+
+	// Description Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
+	Description Text `json:"description,omitempty,omitzero"`
+
+	// Desk The desk whose delivery it belongs to; a supplier names it, a desk's agent leaves it out (their own desk).
+	Desk ID `json:"desk,omitempty,omitzero"`
+
+	// Group The recording organisation's group that holds it first.
+	Group ID `json:"group,omitempty,omitzero"`
+
+	// Incidents Incidents to link at once (IM-3).
+	Incidents []ID `json:"incidents,omitempty,omitzero"`
+
+	// Priority The priority, 1 the most urgent, derived from impact and urgency by the desk's matrix (IM-2).
+	Priority Priority `json:"priority"`
+
+	// Service Short one-line text, at most 300 bytes of UTF-8 without control characters (C0, DEL, C1), bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), line or paragraph separators, zero-width spaces (U+200B), word joiners (U+2060) or byte-order marks (U+FEFF). The zero-width joiner and non-joiner are allowed.
+	Service Label `json:"service,omitempty,omitzero"`
+
+	// Summary One line saying what goes wrong.
+	Summary string `json:"summary"`
+
+	// Wait true makes each incident linked wait for the problem.
+	Wait bool `json:"wait,omitempty,omitzero"`
+}
+
+// ProblemRelations The configuration items and the changes the problem relates to, replacing the earlier ones.
+type ProblemRelations struct {
+	// Changes The references of the changes that fix it; empty or absent for none.
+	Changes []Label `json:"changes,omitempty,omitzero"`
+
+	// CIs The configuration items; empty or absent for none.
+	CIs []ID `json:"cis,omitempty,omitzero"`
+}
+
+// ProblemResolved A resolved problem, and the linked incidents still open - offered to be resolved each through its own holder (resolveProblemIncident).
+type ProblemResolved struct {
+	Offered []Incident `json:"offered"`
+
+	// Problem The unknown cause of one or more incidents (PM-1), held along the
+	// support chain as incidents are: by the desk or the supplier
+	// investigating it, one of its groups and perhaps a person. It is
+	// built only from its events. The incidents linked to it are not
+	// listed here: each incident names its problem (listProblemIncidents).
+	// Its version is the ETag of the response, not a property.
+	Problem ProblemRecord `json:"problem"`
+}
+
+// ProblemState Where a problem stands (PM-1). Who holds it is separate, as for
+// incidents. new - recorded, not yet investigated; delegated - handed
+// to a supplier that has not accepted or rejected it; investigation -
+// the holder looks for the root cause; known_error - the root cause is
+// known and recorded as a known error, no permanent fix is under way;
+// fix_in_progress - a permanent fix is being made, usually under a
+// change; resolved - the holder reports the cause removed, the desk has
+// still to close it; closed and cancelled - final.
+type ProblemState = itsm.State
 
 // QueueItem An incident of a work queue and the due time that orders it.
 type QueueItem struct {
@@ -1204,12 +1471,12 @@ type Registration struct {
 	Urgency Urgency `json:"urgency"`
 }
 
-// Relation The configuration items and the problem the incident relates to, replacing the earlier ones.
+// Relation The configuration items the incident relates to, replacing the earlier ones, and the problem it is linked to as it is - the link itself is made and removed through the problem (linkProblemIncident, unlinkProblemIncident).
 type Relation struct {
 	// CIs The configuration items (IM-6); empty or absent for none.
 	CIs []ID `json:"cis,omitempty,omitzero"`
 
-	// Problem The problem (IM-3); absent for none.
+	// Problem The problem the incident is linked to now (IM-3); absent for none. Another problem is refused with 400.
 	Problem ID `json:"problem,omitempty,omitzero"`
 }
 
@@ -1240,13 +1507,16 @@ type RequestGroup = report.RequestGroup
 // Requests The figures of the orders placed from the catalogue in the period; absent when no order mattered to it. Each agreement for requests is in agreements, each supplier's tasks in its group of suppliers.
 type Requests = report.Requests
 
-// Resolution How the incident was resolved.
+// Resolution How the incident was resolved, and the workaround used, if any.
 type Resolution struct {
 	// Code The resolution code.
 	Code string `json:"code"`
 
 	// Text Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Text Text `json:"text"`
+
+	// Workaround The workaround of the WADB that resolved it (PM-2); it must exist and not be retired.
+	Workaround ID `json:"workaround,omitempty,omitzero"`
 }
 
 // Resumption The end of a wait.
@@ -1272,6 +1542,9 @@ type Rights struct {
 	// Domain An area of the ticket system whose rights are granted separately to each organisation (SD-13).
 	Domain Domain `json:"domain"`
 }
+
+// Risk How much harm applying a workaround can do.
+type Risk = problem.Risk
 
 // Role What a person may do beyond what their organisation may do; a person with no roles is an ordinary user.
 type Role = itsm.Role
@@ -1513,11 +1786,81 @@ type WeekHours struct {
 	Wed SpanList `json:"wed,omitempty,omitzero"`
 }
 
+// Workaround A way round a known error that restores the service without removing
+// the cause, kept in the workaround database (WADB, PM-2). One
+// workaround may serve several known errors, and every incident it
+// resolved names it. Its version is the ETag of the response, not a
+// property.
+type Workaround = problem.Workaround
+
+// WorkaroundAttachment The workaround to attach.
+type WorkaroundAttachment struct {
+	// Workaround The workaround of the WADB.
+	Workaround ID `json:"workaround"`
+}
+
+// WorkaroundCommunicated A problem whose workaround was communicated, and the incidents whose users were told.
+type WorkaroundCommunicated struct {
+	Incidents []Incident `json:"incidents"`
+
+	// Problem The unknown cause of one or more incidents (PM-1), held along the
+	// support chain as incidents are: by the desk or the supplier
+	// investigating it, one of its groups and perhaps a person. It is
+	// built only from its events. The incidents linked to it are not
+	// listed here: each incident names its problem (listProblemIncidents).
+	// Its version is the ETag of the response, not a property.
+	Problem ProblemRecord `json:"problem"`
+}
+
+// WorkaroundCommunication The workaround to tell the users of the linked open incidents, and what to tell them.
+type WorkaroundCommunication struct {
+	// Text Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
+	Text Text `json:"text"`
+
+	// Workaround The workaround of the WADB.
+	Workaround ID `json:"workaround"`
+}
+
+// WorkaroundDraft A workaround as it is recorded or revised.
+type WorkaroundDraft struct {
+	// Applier Who may apply it.
+	Applier []Applier `json:"applier"`
+
+	// Desk The desk whose WADB it goes into; a supplier names it, a desk's agent leaves it out.
+	Desk ID `json:"desk,omitempty,omitzero"`
+
+	// Risk How much harm applying a workaround can do.
+	Risk Risk `json:"risk"`
+
+	// Scope When it applies - services, sites, versions.
+	Scope string `json:"scope,omitempty,omitzero"`
+
+	// Steps Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
+	Steps Text `json:"steps"`
+
+	// Title One line naming it.
+	Title string `json:"title"`
+}
+
+// WorkaroundPage One page of workarounds.
+type WorkaroundPage struct {
+	Items []Workaround `json:"items"`
+
+	// Next The cursor of the next page; empty on the last.
+	Next string `json:"next"`
+}
+
 // Zone An IANA time zone name, such as Europe/Stockholm.
 type Zone = string
 
 // AgreementID A UUID in the 8-4-4-4-12 form, written in lower case.
 type AgreementID = ID
+
+// AttachedWorkaroundID A UUID in the 8-4-4-4-12 form, written in lower case.
+type AttachedWorkaroundID = ID
+
+// CandidateID A UUID in the 8-4-4-4-12 form, written in lower case.
+type CandidateID = ID
 
 // CatalogueItemID A UUID in the 8-4-4-4-12 form, written in lower case.
 type CatalogueItemID = ID
@@ -1546,14 +1889,23 @@ type IfMatch = string
 // IncidentID A UUID in the 8-4-4-4-12 form, written in lower case.
 type IncidentID = ID
 
+// KnownErrorID A UUID in the 8-4-4-4-12 form, written in lower case.
+type KnownErrorID = ID
+
 // Limit defines model for Limit.
 type Limit = int
+
+// LinkedIncidentID A UUID in the 8-4-4-4-12 form, written in lower case.
+type LinkedIncidentID = ID
 
 // OrderID A UUID in the 8-4-4-4-12 form, written in lower case.
 type OrderID = ID
 
 // OrganisationID A UUID in the 8-4-4-4-12 form, written in lower case.
 type OrganisationID = ID
+
+// ProblemID A UUID in the 8-4-4-4-12 form, written in lower case.
+type ProblemID = ID
 
 // Seq defines model for Seq.
 type Seq = int64
@@ -1566,6 +1918,9 @@ type TokenID = ID
 
 // WebhookID A UUID in the 8-4-4-4-12 form, written in lower case.
 type WebhookID = ID
+
+// WorkaroundID A UUID in the 8-4-4-4-12 form, written in lower case.
+type WorkaroundID = ID
 
 // BadRequest An RFC 9457 problem. Clients act on code (and status); title and detail are for people and may change.
 type BadRequest = Problem
@@ -1594,6 +1949,12 @@ type GroupResult = SupportGroup
 // ETag of the response, not a property.
 type IncidentResult = Incident
 
+// KnownErrorResult A problem whose root cause is known, kept in the known error
+// database (KEDB, PM-2): a record of its own, which may come from a
+// problem or be recorded directly. Its version is the ETag of the
+// response, not a property.
+type KnownErrorResult = KnownError
+
 // NotFound An RFC 9457 problem. Clients act on code (and status); title and detail are for people and may change.
 type NotFound = Problem
 
@@ -1607,6 +1968,14 @@ type OrderResult = Order
 // PreconditionFailed An RFC 9457 problem. Clients act on code (and status); title and detail are for people and may change.
 type PreconditionFailed = Problem
 
+// ProblemResult The unknown cause of one or more incidents (PM-1), held along the
+// support chain as incidents are: by the desk or the supplier
+// investigating it, one of its groups and perhaps a person. It is
+// built only from its events. The incidents linked to it are not
+// listed here: each incident names its problem (listProblemIncidents).
+// Its version is the ETag of the response, not a property.
+type ProblemResult = ProblemRecord
+
 // TaskResult One piece of an order's fulfilment, held along the support chain
 // exactly as an incident is (RF-4) - the desk delegates it to the
 // supplier the item names, the supplier accepts or rejects it and
@@ -1617,6 +1986,13 @@ type TaskResult = Task
 
 // Unauthenticated An RFC 9457 problem. Clients act on code (and status); title and detail are for people and may change.
 type Unauthenticated = Problem
+
+// WorkaroundResult A way round a known error that restores the service without removing
+// the cause, kept in the workaround database (WADB, PM-2). One
+// workaround may serve several known errors, and every incident it
+// resolved names it. Its version is the ETag of the response, not a
+// property.
+type WorkaroundResult = Workaround
 
 // ListGrantsParams defines parameters for ListGrants.
 type ListGrantsParams struct {
@@ -1665,25 +2041,25 @@ type ListCatalogueParams struct {
 
 // ReinstateCatalogueItemParams defines parameters for ReinstateCatalogueItem.
 type ReinstateCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReviseCatalogueItemParams defines parameters for ReviseCatalogueItem.
 type ReviseCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AgreeCatalogueItemVersionParams defines parameters for AgreeCatalogueItemVersion.
 type AgreeCatalogueItemVersionParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WithdrawCatalogueItemParams defines parameters for WithdrawCatalogueItem.
 type WithdrawCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -1776,139 +2152,190 @@ type ListIncidentsParams struct {
 
 // RegisterIncidentParams defines parameters for RegisterIncident.
 type RegisterIncidentParams struct {
-	// IdempotencyKey The client's key for this registration, such as a UUID or a monitoring alert's ID; a retry with the same key returns the incident the first attempt made instead of registering another. Printable ASCII, at most 128 bytes, unique per desk.
+	// IdempotencyKey The client's key for this registration (or placing, or recording), such as a UUID or a monitoring alert's ID; a retry with the same key returns the record the first attempt made instead of making another. Printable ASCII, at most 128 bytes, unique per desk (per customer for orders).
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
 }
 
 // AcceptIncidentParams defines parameters for AcceptIncident.
 type AcceptIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignIncidentParams defines parameters for AssignIncident.
 type AssignIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelIncidentParams defines parameters for CancelIncident.
 type CancelIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseIncidentParams defines parameters for CloseIncident.
 type CloseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CommentIncidentParams defines parameters for CommentIncident.
 type CommentIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DeclareMajorIncidentParams defines parameters for DeclareMajorIncident.
 type DeclareMajorIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateIncidentParams defines parameters for DelegateIncident.
 type DelegateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallIncidentParams defines parameters for RecallIncident.
 type RecallIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecategoriseIncidentParams defines parameters for RecategoriseIncident.
 type RecategoriseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // SetIncidentReferenceParams defines parameters for SetIncidentReference.
 type SetIncidentReferenceParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectIncidentParams defines parameters for RejectIncident.
 type RejectIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RelateIncidentParams defines parameters for RelateIncident.
 type RelateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReopenIncidentParams defines parameters for ReopenIncident.
 type ReopenIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReportBackIncidentParams defines parameters for ReportBackIncident.
 type ReportBackIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReprioritiseIncidentParams defines parameters for ReprioritiseIncident.
 type ReprioritiseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResolveIncidentParams defines parameters for ResolveIncident.
 type ResolveIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResumeIncidentParams defines parameters for ResumeIncident.
 type ResumeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StandDownIncidentParams defines parameters for StandDownIncident.
 type StandDownIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StartIncidentParams defines parameters for StartIncident.
 type StartIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // TakeIncidentParams defines parameters for TakeIncident.
 type TakeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // UpdateIncidentParams defines parameters for UpdateIncident.
 type UpdateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WaitIncidentParams defines parameters for WaitIncident.
 type WaitIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// ListKnownErrorsParams defines parameters for ListKnownErrors.
+type ListKnownErrorsParams struct {
+	// Service Keep known errors that affect this service.
+	Service string `form:"service,omitempty" json:"service,omitempty,omitzero"`
+
+	// CI Keep known errors that affect this configuration item.
+	CI ID `form:"ci,omitempty" json:"ci,omitempty,omitzero"`
+
+	// ErrorCode Keep known errors that show this error code.
+	ErrorCode string `form:"error_code,omitempty" json:"error_code,omitempty,omitzero"`
+
+	// Unfixed true keeps known errors whose permanent fix is not released.
+	Unfixed bool `form:"unfixed,omitempty" json:"unfixed,omitempty,omitzero"`
+
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// PublishKnownErrorParams defines parameters for PublishKnownError.
+type PublishKnownErrorParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// RetireKnownErrorParams defines parameters for RetireKnownError.
+type RetireKnownErrorParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// ReviseKnownErrorParams defines parameters for ReviseKnownError.
+type ReviseKnownErrorParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// AttachWorkaroundParams defines parameters for AttachWorkaround.
+type AttachWorkaroundParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// DetachWorkaroundParams defines parameters for DetachWorkaround.
+type DetachWorkaroundParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -1929,31 +2356,31 @@ type ListOrdersParams struct {
 
 // PlaceOrderParams defines parameters for PlaceOrder.
 type PlaceOrderParams struct {
-	// IdempotencyKey The client's key for this registration, such as a UUID or a monitoring alert's ID; a retry with the same key returns the incident the first attempt made instead of registering another. Printable ASCII, at most 128 bytes, unique per desk.
+	// IdempotencyKey The client's key for this registration (or placing, or recording), such as a UUID or a monitoring alert's ID; a retry with the same key returns the record the first attempt made instead of making another. Printable ASCII, at most 128 bytes, unique per desk (per customer for orders).
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
 }
 
 // ApproveOrderParams defines parameters for ApproveOrder.
 type ApproveOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelOrderParams defines parameters for CancelOrder.
 type CancelOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseOrderParams defines parameters for CloseOrder.
 type CloseOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DeclineOrderParams defines parameters for DeclineOrder.
 type DeclineOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -1968,7 +2395,124 @@ type ListGroupsParams struct {
 
 // UpdateGroupParams defines parameters for UpdateGroup.
 type UpdateGroupParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// ListProblemsParams defines parameters for ListProblems.
+type ListProblemsParams struct {
+	// State Keep problems in this state.
+	State ProblemState `form:"state,omitempty" json:"state,omitempty,omitzero"`
+
+	// Holder Keep problems this organisation holds now.
+	Holder ID `form:"holder,omitempty" json:"holder,omitempty,omitzero"`
+
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// RecordProblemParams defines parameters for RecordProblem.
+type RecordProblemParams struct {
+	// IdempotencyKey The client's key for this registration (or placing, or recording), such as a UUID or a monitoring alert's ID; a retry with the same key returns the record the first attempt made instead of making another. Printable ASCII, at most 128 bytes, unique per desk (per customer for orders).
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+}
+
+// AcceptProblemParams defines parameters for AcceptProblem.
+type AcceptProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// AssignProblemParams defines parameters for AssignProblem.
+type AssignProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// CancelProblemParams defines parameters for CancelProblem.
+type CancelProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// CloseProblemParams defines parameters for CloseProblem.
+type CloseProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// CommunicateProblemWorkaroundParams defines parameters for CommunicateProblemWorkaround.
+type CommunicateProblemWorkaroundParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// DelegateProblemParams defines parameters for DelegateProblem.
+type DelegateProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// IdentifyProblemParams defines parameters for IdentifyProblem.
+type IdentifyProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// LinkProblemIncidentParams defines parameters for LinkProblemIncident.
+type LinkProblemIncidentParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// UnlinkProblemIncidentParams defines parameters for UnlinkProblemIncident.
+type UnlinkProblemIncidentParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// InvestigateProblemParams defines parameters for InvestigateProblem.
+type InvestigateProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// NoteProblemParams defines parameters for NoteProblem.
+type NoteProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// RecallProblemParams defines parameters for RecallProblem.
+type RecallProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// RejectProblemParams defines parameters for RejectProblem.
+type RejectProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// RelateProblemParams defines parameters for RelateProblem.
+type RelateProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// ResolveProblemParams defines parameters for ResolveProblem.
+type ResolveProblemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// StartProblemFixParams defines parameters for StartProblemFix.
+type StartProblemFixParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2040,49 +2584,49 @@ type ListTasksParams struct {
 
 // AcceptTaskParams defines parameters for AcceptTask.
 type AcceptTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignTaskParams defines parameters for AssignTask.
 type AssignTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CompleteTaskParams defines parameters for CompleteTask.
 type CompleteTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateTaskParams defines parameters for DelegateTask.
 type DelegateTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallTaskParams defines parameters for RecallTask.
 type RecallTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectTaskParams defines parameters for RejectTask.
 type RejectTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReportBackTaskParams defines parameters for ReportBackTask.
 type ReportBackTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // TakeTaskParams defines parameters for TakeTask.
 type TakeTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2117,6 +2661,27 @@ type ListDeadLettersParams struct {
 
 	// Cursor The `next` of the previous page.
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// ListWorkaroundsParams defines parameters for ListWorkarounds.
+type ListWorkaroundsParams struct {
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// RetireWorkaroundParams defines parameters for RetireWorkaround.
+type RetireWorkaroundParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// ReviseWorkaroundParams defines parameters for ReviseWorkaround.
+type ReviseWorkaroundParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CreateAgreementJSONRequestBody defines body for CreateAgreement for application/json ContentType.
@@ -2224,6 +2789,18 @@ type UpdateIncidentJSONRequestBody = StatusUpdate
 // WaitIncidentJSONRequestBody defines body for WaitIncident for application/json ContentType.
 type WaitIncidentJSONRequestBody = Wait
 
+// RecordKnownErrorJSONRequestBody defines body for RecordKnownError for application/json ContentType.
+type RecordKnownErrorJSONRequestBody = KnownErrorDraft
+
+// RetireKnownErrorJSONRequestBody defines body for RetireKnownError for application/json ContentType.
+type RetireKnownErrorJSONRequestBody = Reason
+
+// ReviseKnownErrorJSONRequestBody defines body for ReviseKnownError for application/json ContentType.
+type ReviseKnownErrorJSONRequestBody = KnownErrorDraft
+
+// AttachWorkaroundJSONRequestBody defines body for AttachWorkaround for application/json ContentType.
+type AttachWorkaroundJSONRequestBody = WorkaroundAttachment
+
 // PlaceOrderJSONRequestBody defines body for PlaceOrder for application/json ContentType.
 type PlaceOrderJSONRequestBody = Placement
 
@@ -2257,6 +2834,57 @@ type GrantPermissionsJSONRequestBody = Rights
 // RevokePermissionsJSONRequestBody defines body for RevokePermissions for application/json ContentType.
 type RevokePermissionsJSONRequestBody = Rights
 
+// AcceptProblemCandidateJSONRequestBody defines body for AcceptProblemCandidate for application/json ContentType.
+type AcceptProblemCandidateJSONRequestBody = CandidateAcceptance
+
+// DismissProblemCandidateJSONRequestBody defines body for DismissProblemCandidate for application/json ContentType.
+type DismissProblemCandidateJSONRequestBody = Reason
+
+// RecordProblemJSONRequestBody defines body for RecordProblem for application/json ContentType.
+type RecordProblemJSONRequestBody = ProblemRecording
+
+// AssignProblemJSONRequestBody defines body for AssignProblem for application/json ContentType.
+type AssignProblemJSONRequestBody = ProblemAssignment
+
+// CancelProblemJSONRequestBody defines body for CancelProblem for application/json ContentType.
+type CancelProblemJSONRequestBody = Reason
+
+// CloseProblemJSONRequestBody defines body for CloseProblem for application/json ContentType.
+type CloseProblemJSONRequestBody = ProblemNote
+
+// CommunicateProblemWorkaroundJSONRequestBody defines body for CommunicateProblemWorkaround for application/json ContentType.
+type CommunicateProblemWorkaroundJSONRequestBody = WorkaroundCommunication
+
+// DelegateProblemJSONRequestBody defines body for DelegateProblem for application/json ContentType.
+type DelegateProblemJSONRequestBody = ProblemDelegation
+
+// IdentifyProblemJSONRequestBody defines body for IdentifyProblem for application/json ContentType.
+type IdentifyProblemJSONRequestBody = KnownErrorDraft
+
+// LinkProblemIncidentJSONRequestBody defines body for LinkProblemIncident for application/json ContentType.
+type LinkProblemIncidentJSONRequestBody = ProblemLink
+
+// ResolveProblemIncidentJSONRequestBody defines body for ResolveProblemIncident for application/json ContentType.
+type ResolveProblemIncidentJSONRequestBody = LinkedResolution
+
+// NoteProblemJSONRequestBody defines body for NoteProblem for application/json ContentType.
+type NoteProblemJSONRequestBody = ProblemNote
+
+// RecallProblemJSONRequestBody defines body for RecallProblem for application/json ContentType.
+type RecallProblemJSONRequestBody = Reason
+
+// RejectProblemJSONRequestBody defines body for RejectProblem for application/json ContentType.
+type RejectProblemJSONRequestBody = Reason
+
+// RelateProblemJSONRequestBody defines body for RelateProblem for application/json ContentType.
+type RelateProblemJSONRequestBody = ProblemRelations
+
+// ResolveProblemJSONRequestBody defines body for ResolveProblem for application/json ContentType.
+type ResolveProblemJSONRequestBody = ProblemNote
+
+// StartProblemFixJSONRequestBody defines body for StartProblemFix for application/json ContentType.
+type StartProblemFixJSONRequestBody = FixStart
+
 // AssignTaskJSONRequestBody defines body for AssignTask for application/json ContentType.
 type AssignTaskJSONRequestBody = TaskAssignment
 
@@ -2286,6 +2914,15 @@ type UpdateWebhookJSONRequestBody = WebhookChange
 
 // RotateWebhookSecretJSONRequestBody defines body for RotateWebhookSecret for application/json ContentType.
 type RotateWebhookSecretJSONRequestBody = WebhookSecret
+
+// RecordWorkaroundJSONRequestBody defines body for RecordWorkaround for application/json ContentType.
+type RecordWorkaroundJSONRequestBody = WorkaroundDraft
+
+// RetireWorkaroundJSONRequestBody defines body for RetireWorkaround for application/json ContentType.
+type RetireWorkaroundJSONRequestBody = Reason
+
+// ReviseWorkaroundJSONRequestBody defines body for ReviseWorkaround for application/json ContentType.
+type ReviseWorkaroundJSONRequestBody = WorkaroundDraft
 
 // AsAlwaysOpen returns the union data inside the Calendar_Hours as a AlwaysOpen
 func (t Calendar_Hours) AsAlwaysOpen() (AlwaysOpen, error) {
@@ -2480,7 +3117,7 @@ type ServerInterface interface {
 	// RejectIncident Send an incident back to the desk
 	// (POST /v1/incidents/{id}/reject)
 	RejectIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params RejectIncidentParams)
-	// RelateIncident Set the configuration items and the problem
+	// RelateIncident Set the configuration items
 	// (POST /v1/incidents/{id}/relate)
 	RelateIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params RelateIncidentParams)
 	// ReopenIncident Reopen a resolved or closed incident
@@ -2513,6 +3150,30 @@ type ServerInterface interface {
 	// WaitIncident Wait for the user, a vendor, a change or a problem
 	// (POST /v1/incidents/{id}/wait)
 	WaitIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params WaitIncidentParams)
+	// ListKnownErrors List known errors
+	// (GET /v1/known-errors)
+	ListKnownErrors(w http.ResponseWriter, r *http.Request, params ListKnownErrorsParams)
+	// RecordKnownError Record a known error
+	// (POST /v1/known-errors)
+	RecordKnownError(w http.ResponseWriter, r *http.Request)
+	// GetKnownError Get a known error
+	// (GET /v1/known-errors/{id})
+	GetKnownError(w http.ResponseWriter, r *http.Request, id KnownErrorID)
+	// PublishKnownError Publish a known error for users
+	// (POST /v1/known-errors/{id}/publish)
+	PublishKnownError(w http.ResponseWriter, r *http.Request, id KnownErrorID, params PublishKnownErrorParams)
+	// RetireKnownError Retire a known error
+	// (POST /v1/known-errors/{id}/retire)
+	RetireKnownError(w http.ResponseWriter, r *http.Request, id KnownErrorID, params RetireKnownErrorParams)
+	// ReviseKnownError Revise a known error
+	// (POST /v1/known-errors/{id}/revise)
+	ReviseKnownError(w http.ResponseWriter, r *http.Request, id KnownErrorID, params ReviseKnownErrorParams)
+	// AttachWorkaround Attach a workaround to a known error
+	// (POST /v1/known-errors/{id}/workarounds)
+	AttachWorkaround(w http.ResponseWriter, r *http.Request, id KnownErrorID, params AttachWorkaroundParams)
+	// DetachWorkaround Detach a workaround from a known error
+	// (DELETE /v1/known-errors/{id}/workarounds/{workaround})
+	DetachWorkaround(w http.ResponseWriter, r *http.Request, id KnownErrorID, workaround AttachedWorkaroundID, params DetachWorkaroundParams)
 	// GetMe The caller's actor
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
@@ -2573,6 +3234,81 @@ type ServerInterface interface {
 	// RevokePermissions Revoke rights in a domain
 	// (POST /v1/organisations/{id}/permissions/revoke)
 	RevokePermissions(w http.ResponseWriter, r *http.Request, id OrganisationID)
+	// ListProblemCandidates List the desk's candidate problems
+	// (GET /v1/problem-candidates)
+	ListProblemCandidates(w http.ResponseWriter, r *http.Request)
+	// AcceptProblemCandidate Record a problem from a candidate
+	// (POST /v1/problem-candidates/{id}/accept)
+	AcceptProblemCandidate(w http.ResponseWriter, r *http.Request, id CandidateID)
+	// DismissProblemCandidate Dismiss a candidate problem
+	// (POST /v1/problem-candidates/{id}/dismiss)
+	DismissProblemCandidate(w http.ResponseWriter, r *http.Request, id CandidateID)
+	// ListProblems List problems
+	// (GET /v1/problems)
+	ListProblems(w http.ResponseWriter, r *http.Request, params ListProblemsParams)
+	// RecordProblem Record a problem
+	// (POST /v1/problems)
+	RecordProblem(w http.ResponseWriter, r *http.Request, params RecordProblemParams)
+	// GetProblem Get a problem
+	// (GET /v1/problems/{id})
+	GetProblem(w http.ResponseWriter, r *http.Request, id string)
+	// AcceptProblem Accept a delegated problem
+	// (POST /v1/problems/{id}/accept)
+	AcceptProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params AcceptProblemParams)
+	// AssignProblem Assign a problem within the organisation holding it
+	// (POST /v1/problems/{id}/assign)
+	AssignProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params AssignProblemParams)
+	// CancelProblem Cancel a problem
+	// (POST /v1/problems/{id}/cancel)
+	CancelProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params CancelProblemParams)
+	// CloseProblem Close a resolved problem
+	// (POST /v1/problems/{id}/close)
+	CloseProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params CloseProblemParams)
+	// CommunicateProblemWorkaround Tell the linked incidents a workaround
+	// (POST /v1/problems/{id}/communicate-workaround)
+	CommunicateProblemWorkaround(w http.ResponseWriter, r *http.Request, id ProblemID, params CommunicateProblemWorkaroundParams)
+	// DelegateProblem Delegate the investigation to a supplier
+	// (POST /v1/problems/{id}/delegate)
+	DelegateProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params DelegateProblemParams)
+	// ListProblemEvents List a problem's history
+	// (GET /v1/problems/{id}/events)
+	ListProblemEvents(w http.ResponseWriter, r *http.Request, id ProblemID)
+	// IdentifyProblem Record the root cause as a known error
+	// (POST /v1/problems/{id}/identify)
+	IdentifyProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params IdentifyProblemParams)
+	// ListProblemIncidents List the incidents linked to a problem
+	// (GET /v1/problems/{id}/incidents)
+	ListProblemIncidents(w http.ResponseWriter, r *http.Request, id ProblemID)
+	// LinkProblemIncident Link an incident to a problem
+	// (POST /v1/problems/{id}/incidents)
+	LinkProblemIncident(w http.ResponseWriter, r *http.Request, id ProblemID, params LinkProblemIncidentParams)
+	// UnlinkProblemIncident Unlink an incident from a problem
+	// (DELETE /v1/problems/{id}/incidents/{incident})
+	UnlinkProblemIncident(w http.ResponseWriter, r *http.Request, id ProblemID, incident LinkedIncidentID, params UnlinkProblemIncidentParams)
+	// ResolveProblemIncident Resolve a linked incident through its holder
+	// (POST /v1/problems/{id}/incidents/{incident}/resolve)
+	ResolveProblemIncident(w http.ResponseWriter, r *http.Request, id ProblemID, incident LinkedIncidentID)
+	// InvestigateProblem Start the root cause analysis
+	// (POST /v1/problems/{id}/investigate)
+	InvestigateProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params InvestigateProblemParams)
+	// NoteProblem Add a work note to the investigation
+	// (POST /v1/problems/{id}/note)
+	NoteProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params NoteProblemParams)
+	// RecallProblem Take a problem back from a supplier
+	// (POST /v1/problems/{id}/recall)
+	RecallProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params RecallProblemParams)
+	// RejectProblem Send a problem back to the desk
+	// (POST /v1/problems/{id}/reject)
+	RejectProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params RejectProblemParams)
+	// RelateProblem Relate a problem to configuration items and changes
+	// (POST /v1/problems/{id}/relate)
+	RelateProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params RelateProblemParams)
+	// ResolveProblem Report the root cause removed
+	// (POST /v1/problems/{id}/resolve)
+	ResolveProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params ResolveProblemParams)
+	// StartProblemFix Start the permanent fix
+	// (POST /v1/problems/{id}/start-fix)
+	StartProblemFix(w http.ResponseWriter, r *http.Request, id ProblemID, params StartProblemFixParams)
 	// GetAssignedQueue The queue of a person
 	// (GET /v1/queues/assigned)
 	GetAssignedQueue(w http.ResponseWriter, r *http.Request, params GetAssignedQueueParams)
@@ -2648,6 +3384,21 @@ type ServerInterface interface {
 	// RotateWebhookSecret Replace a webhook's secret
 	// (POST /v1/webhooks/{id}/secret)
 	RotateWebhookSecret(w http.ResponseWriter, r *http.Request, id WebhookID)
+	// ListWorkarounds List workarounds
+	// (GET /v1/workarounds)
+	ListWorkarounds(w http.ResponseWriter, r *http.Request, params ListWorkaroundsParams)
+	// RecordWorkaround Record a workaround
+	// (POST /v1/workarounds)
+	RecordWorkaround(w http.ResponseWriter, r *http.Request)
+	// GetWorkaround Get a workaround
+	// (GET /v1/workarounds/{id})
+	GetWorkaround(w http.ResponseWriter, r *http.Request, id WorkaroundID)
+	// RetireWorkaround Retire a workaround
+	// (POST /v1/workarounds/{id}/retire)
+	RetireWorkaround(w http.ResponseWriter, r *http.Request, id WorkaroundID, params RetireWorkaroundParams)
+	// ReviseWorkaround Revise a workaround
+	// (POST /v1/workarounds/{id}/revise)
+	ReviseWorkaround(w http.ResponseWriter, r *http.Request, id WorkaroundID, params ReviseWorkaroundParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -5075,6 +5826,403 @@ func (siw *ServerInterfaceWrapper) WaitIncident(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
+// ListKnownErrors operation middleware
+func (siw *ServerInterfaceWrapper) ListKnownErrors(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListKnownErrorsParams
+
+	// ------------- Optional query parameter "service" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "service", r.URL.Query(), &params.Service, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "service"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "service", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "ci" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ci", r.URL.Query(), &params.CI, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "ci"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "ci", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "error_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "error_code", r.URL.Query(), &params.ErrorCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "error_code"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "error_code", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "unfixed" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unfixed", r.URL.Query(), &params.Unfixed, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "unfixed"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "unfixed", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListKnownErrors(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecordKnownError operation middleware
+func (siw *ServerInterfaceWrapper) RecordKnownError(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecordKnownError(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetKnownError operation middleware
+func (siw *ServerInterfaceWrapper) GetKnownError(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id KnownErrorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetKnownError(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PublishKnownError operation middleware
+func (siw *ServerInterfaceWrapper) PublishKnownError(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id KnownErrorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PublishKnownErrorParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PublishKnownError(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RetireKnownError operation middleware
+func (siw *ServerInterfaceWrapper) RetireKnownError(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id KnownErrorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RetireKnownErrorParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RetireKnownError(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReviseKnownError operation middleware
+func (siw *ServerInterfaceWrapper) ReviseKnownError(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id KnownErrorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReviseKnownErrorParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReviseKnownError(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AttachWorkaround operation middleware
+func (siw *ServerInterfaceWrapper) AttachWorkaround(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id KnownErrorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AttachWorkaroundParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AttachWorkaround(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DetachWorkaround operation middleware
+func (siw *ServerInterfaceWrapper) DetachWorkaround(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id KnownErrorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "workaround" -------------
+	var workaround AttachedWorkaroundID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "workaround", r.PathValue("workaround"), &workaround, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "workaround", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DetachWorkaroundParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DetachWorkaround(w, r, id, workaround, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request) {
 
@@ -5778,6 +6926,1107 @@ func (siw *ServerInterfaceWrapper) RevokePermissions(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RevokePermissions(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListProblemCandidates operation middleware
+func (siw *ServerInterfaceWrapper) ListProblemCandidates(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListProblemCandidates(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AcceptProblemCandidate operation middleware
+func (siw *ServerInterfaceWrapper) AcceptProblemCandidate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id CandidateID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AcceptProblemCandidate(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DismissProblemCandidate operation middleware
+func (siw *ServerInterfaceWrapper) DismissProblemCandidate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id CandidateID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DismissProblemCandidate(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListProblems operation middleware
+func (siw *ServerInterfaceWrapper) ListProblems(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListProblemsParams
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", r.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "holder" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "holder", r.URL.Query(), &params.Holder, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "holder"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "holder", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListProblems(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecordProblem operation middleware
+func (siw *ServerInterfaceWrapper) RecordProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecordProblem(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetProblem operation middleware
+func (siw *ServerInterfaceWrapper) GetProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetProblem(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AcceptProblem operation middleware
+func (siw *ServerInterfaceWrapper) AcceptProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcceptProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AcceptProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AssignProblem operation middleware
+func (siw *ServerInterfaceWrapper) AssignProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AssignProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AssignProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelProblem operation middleware
+func (siw *ServerInterfaceWrapper) CancelProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CancelProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CloseProblem operation middleware
+func (siw *ServerInterfaceWrapper) CloseProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CloseProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CloseProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CommunicateProblemWorkaround operation middleware
+func (siw *ServerInterfaceWrapper) CommunicateProblemWorkaround(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CommunicateProblemWorkaroundParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CommunicateProblemWorkaround(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DelegateProblem operation middleware
+func (siw *ServerInterfaceWrapper) DelegateProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DelegateProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DelegateProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListProblemEvents operation middleware
+func (siw *ServerInterfaceWrapper) ListProblemEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListProblemEvents(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// IdentifyProblem operation middleware
+func (siw *ServerInterfaceWrapper) IdentifyProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params IdentifyProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.IdentifyProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListProblemIncidents operation middleware
+func (siw *ServerInterfaceWrapper) ListProblemIncidents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListProblemIncidents(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// LinkProblemIncident operation middleware
+func (siw *ServerInterfaceWrapper) LinkProblemIncident(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LinkProblemIncidentParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.LinkProblemIncident(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnlinkProblemIncident operation middleware
+func (siw *ServerInterfaceWrapper) UnlinkProblemIncident(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "incident" -------------
+	var incident LinkedIncidentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "incident", r.PathValue("incident"), &incident, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "incident", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnlinkProblemIncidentParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnlinkProblemIncident(w, r, id, incident, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ResolveProblemIncident operation middleware
+func (siw *ServerInterfaceWrapper) ResolveProblemIncident(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "incident" -------------
+	var incident LinkedIncidentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "incident", r.PathValue("incident"), &incident, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "incident", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ResolveProblemIncident(w, r, id, incident)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// InvestigateProblem operation middleware
+func (siw *ServerInterfaceWrapper) InvestigateProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params InvestigateProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.InvestigateProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// NoteProblem operation middleware
+func (siw *ServerInterfaceWrapper) NoteProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params NoteProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.NoteProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecallProblem operation middleware
+func (siw *ServerInterfaceWrapper) RecallProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecallProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecallProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RejectProblem operation middleware
+func (siw *ServerInterfaceWrapper) RejectProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RejectProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RejectProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RelateProblem operation middleware
+func (siw *ServerInterfaceWrapper) RelateProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RelateProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RelateProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ResolveProblem operation middleware
+func (siw *ServerInterfaceWrapper) ResolveProblem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResolveProblemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ResolveProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StartProblemFix operation middleware
+func (siw *ServerInterfaceWrapper) StartProblemFix(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StartProblemFixParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StartProblemFix(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6937,6 +9186,192 @@ func (siw *ServerInterfaceWrapper) RotateWebhookSecret(w http.ResponseWriter, r 
 	handler.ServeHTTP(w, r)
 }
 
+// ListWorkarounds operation middleware
+func (siw *ServerInterfaceWrapper) ListWorkarounds(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWorkaroundsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWorkarounds(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecordWorkaround operation middleware
+func (siw *ServerInterfaceWrapper) RecordWorkaround(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecordWorkaround(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetWorkaround operation middleware
+func (siw *ServerInterfaceWrapper) GetWorkaround(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkaroundID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetWorkaround(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RetireWorkaround operation middleware
+func (siw *ServerInterfaceWrapper) RetireWorkaround(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkaroundID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RetireWorkaroundParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RetireWorkaround(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReviseWorkaround operation middleware
+func (siw *ServerInterfaceWrapper) ReviseWorkaround(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkaroundID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReviseWorkaroundParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReviseWorkaround(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -7156,6 +9591,44 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/authority/grants/{id}", wrapper.GetGrant)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/authority/grants/{id}/end", wrapper.EndGrant)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/authority/absences", wrapper.RecordAbsence)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/problems", wrapper.ListProblems)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems", wrapper.RecordProblem)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/problems/{id}", wrapper.GetProblem)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/problems/{id}/events", wrapper.ListProblemEvents)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/delegate", wrapper.DelegateProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/accept", wrapper.AcceptProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/reject", wrapper.RejectProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/recall", wrapper.RecallProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/assign", wrapper.AssignProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/investigate", wrapper.InvestigateProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/note", wrapper.NoteProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/relate", wrapper.RelateProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/identify", wrapper.IdentifyProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/start-fix", wrapper.StartProblemFix)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/resolve", wrapper.ResolveProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/close", wrapper.CloseProblem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/cancel", wrapper.CancelProblem)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/problems/{id}/incidents", wrapper.ListProblemIncidents)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/incidents", wrapper.LinkProblemIncident)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/problems/{id}/incidents/{incident}", wrapper.UnlinkProblemIncident)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/incidents/{incident}/resolve", wrapper.ResolveProblemIncident)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/communicate-workaround", wrapper.CommunicateProblemWorkaround)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/problem-candidates", wrapper.ListProblemCandidates)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problem-candidates/{id}/accept", wrapper.AcceptProblemCandidate)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problem-candidates/{id}/dismiss", wrapper.DismissProblemCandidate)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/known-errors", wrapper.ListKnownErrors)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/known-errors", wrapper.RecordKnownError)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/known-errors/{id}", wrapper.GetKnownError)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/known-errors/{id}/revise", wrapper.ReviseKnownError)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/known-errors/{id}/workarounds", wrapper.AttachWorkaround)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/known-errors/{id}/workarounds/{workaround}", wrapper.DetachWorkaround)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/known-errors/{id}/publish", wrapper.PublishKnownError)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/known-errors/{id}/retire", wrapper.RetireKnownError)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/workarounds", wrapper.ListWorkarounds)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/workarounds", wrapper.RecordWorkaround)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/workarounds/{id}", wrapper.GetWorkaround)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/workarounds/{id}/revise", wrapper.ReviseWorkaround)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/workarounds/{id}/retire", wrapper.RetireWorkaround)
 
 	return m
 }
@@ -7195,6 +9668,15 @@ type IncidentResultJSONResponse struct {
 	Headers IncidentResultResponseHeaders
 }
 
+type KnownErrorResultResponseHeaders struct {
+	ETag string
+}
+type KnownErrorResultJSONResponse struct {
+	Body KnownError
+
+	Headers KnownErrorResultResponseHeaders
+}
+
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type OrderResultResponseHeaders struct {
@@ -7207,6 +9689,15 @@ type OrderResultJSONResponse struct {
 }
 
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
+
+type ProblemResultResponseHeaders struct {
+	ETag string
+}
+type ProblemResultJSONResponse struct {
+	Body ProblemRecord
+
+	Headers ProblemResultResponseHeaders
+}
 
 type TaskResultResponseHeaders struct {
 	ETag string
@@ -7224,6 +9715,15 @@ type UnauthenticatedApplicationProblemPlusJSONResponse struct {
 	Body Problem
 
 	Headers UnauthenticatedResponseHeaders
+}
+
+type WorkaroundResultResponseHeaders struct {
+	ETag string
+}
+type WorkaroundResultJSONResponse struct {
+	Body Workaround
+
+	Headers WorkaroundResultResponseHeaders
 }
 
 type ListAgreementsRequestObject struct {
@@ -13747,6 +16247,1023 @@ func (response WaitIncidentdefaultApplicationProblemPlusJSONResponse) VisitWaitI
 	return err
 }
 
+type ListKnownErrorsRequestObject struct {
+	Params ListKnownErrorsParams
+}
+
+type ListKnownErrorsResponseObject interface {
+	VisitListKnownErrorsResponse(w http.ResponseWriter) error
+}
+
+type ListKnownErrors200JSONResponse KnownErrorPage
+
+func (response ListKnownErrors200JSONResponse) VisitListKnownErrorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnownErrors400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnownErrors400ApplicationProblemPlusJSONResponse) VisitListKnownErrorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnownErrors401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnownErrors401ApplicationProblemPlusJSONResponse) VisitListKnownErrorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnownErrors403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnownErrors403ApplicationProblemPlusJSONResponse) VisitListKnownErrorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnownErrorsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListKnownErrorsdefaultApplicationProblemPlusJSONResponse) VisitListKnownErrorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordKnownErrorRequestObject struct {
+	Body *RecordKnownErrorJSONRequestBody
+}
+
+type RecordKnownErrorResponseObject interface {
+	VisitRecordKnownErrorResponse(w http.ResponseWriter) error
+}
+
+type RecordKnownError201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type RecordKnownError201JSONResponse struct {
+	Body    KnownError
+	Headers RecordKnownError201ResponseHeaders
+}
+
+func (response RecordKnownError201JSONResponse) VisitRecordKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordKnownError400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordKnownError400ApplicationProblemPlusJSONResponse) VisitRecordKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordKnownError401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordKnownError401ApplicationProblemPlusJSONResponse) VisitRecordKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordKnownError403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordKnownError403ApplicationProblemPlusJSONResponse) VisitRecordKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordKnownError404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordKnownError404ApplicationProblemPlusJSONResponse) VisitRecordKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordKnownError409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RecordKnownError409ApplicationProblemPlusJSONResponse) VisitRecordKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordKnownErrordefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RecordKnownErrordefaultApplicationProblemPlusJSONResponse) VisitRecordKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnownErrorRequestObject struct {
+	ID KnownErrorID `json:"id"`
+}
+
+type GetKnownErrorResponseObject interface {
+	VisitGetKnownErrorResponse(w http.ResponseWriter) error
+}
+
+type GetKnownError200JSONResponse struct{ KnownErrorResultJSONResponse }
+
+func (response GetKnownError200JSONResponse) VisitGetKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnownError400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnownError400ApplicationProblemPlusJSONResponse) VisitGetKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnownError401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnownError401ApplicationProblemPlusJSONResponse) VisitGetKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnownError403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnownError403ApplicationProblemPlusJSONResponse) VisitGetKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnownError404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnownError404ApplicationProblemPlusJSONResponse) VisitGetKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnownErrordefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetKnownErrordefaultApplicationProblemPlusJSONResponse) VisitGetKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishKnownErrorRequestObject struct {
+	ID     KnownErrorID `json:"id"`
+	Params PublishKnownErrorParams
+}
+
+type PublishKnownErrorResponseObject interface {
+	VisitPublishKnownErrorResponse(w http.ResponseWriter) error
+}
+
+type PublishKnownError200JSONResponse struct{ KnownErrorResultJSONResponse }
+
+func (response PublishKnownError200JSONResponse) VisitPublishKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishKnownError400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PublishKnownError400ApplicationProblemPlusJSONResponse) VisitPublishKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishKnownError401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response PublishKnownError401ApplicationProblemPlusJSONResponse) VisitPublishKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishKnownError403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PublishKnownError403ApplicationProblemPlusJSONResponse) VisitPublishKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishKnownError404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PublishKnownError404ApplicationProblemPlusJSONResponse) VisitPublishKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishKnownError409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PublishKnownError409ApplicationProblemPlusJSONResponse) VisitPublishKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishKnownError412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PublishKnownError412ApplicationProblemPlusJSONResponse) VisitPublishKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishKnownErrordefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PublishKnownErrordefaultApplicationProblemPlusJSONResponse) VisitPublishKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireKnownErrorRequestObject struct {
+	ID     KnownErrorID `json:"id"`
+	Params RetireKnownErrorParams
+	Body   *RetireKnownErrorJSONRequestBody
+}
+
+type RetireKnownErrorResponseObject interface {
+	VisitRetireKnownErrorResponse(w http.ResponseWriter) error
+}
+
+type RetireKnownError200JSONResponse struct{ KnownErrorResultJSONResponse }
+
+func (response RetireKnownError200JSONResponse) VisitRetireKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireKnownError400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RetireKnownError400ApplicationProblemPlusJSONResponse) VisitRetireKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireKnownError401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RetireKnownError401ApplicationProblemPlusJSONResponse) VisitRetireKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireKnownError403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RetireKnownError403ApplicationProblemPlusJSONResponse) VisitRetireKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireKnownError404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RetireKnownError404ApplicationProblemPlusJSONResponse) VisitRetireKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireKnownError409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RetireKnownError409ApplicationProblemPlusJSONResponse) VisitRetireKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireKnownError412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RetireKnownError412ApplicationProblemPlusJSONResponse) VisitRetireKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireKnownErrordefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RetireKnownErrordefaultApplicationProblemPlusJSONResponse) VisitRetireKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseKnownErrorRequestObject struct {
+	ID     KnownErrorID `json:"id"`
+	Params ReviseKnownErrorParams
+	Body   *ReviseKnownErrorJSONRequestBody
+}
+
+type ReviseKnownErrorResponseObject interface {
+	VisitReviseKnownErrorResponse(w http.ResponseWriter) error
+}
+
+type ReviseKnownError200JSONResponse struct{ KnownErrorResultJSONResponse }
+
+func (response ReviseKnownError200JSONResponse) VisitReviseKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseKnownError400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseKnownError400ApplicationProblemPlusJSONResponse) VisitReviseKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseKnownError401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseKnownError401ApplicationProblemPlusJSONResponse) VisitReviseKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseKnownError403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseKnownError403ApplicationProblemPlusJSONResponse) VisitReviseKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseKnownError404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseKnownError404ApplicationProblemPlusJSONResponse) VisitReviseKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseKnownError409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseKnownError409ApplicationProblemPlusJSONResponse) VisitReviseKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseKnownError412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseKnownError412ApplicationProblemPlusJSONResponse) VisitReviseKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseKnownErrordefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReviseKnownErrordefaultApplicationProblemPlusJSONResponse) VisitReviseKnownErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AttachWorkaroundRequestObject struct {
+	ID     KnownErrorID `json:"id"`
+	Params AttachWorkaroundParams
+	Body   *AttachWorkaroundJSONRequestBody
+}
+
+type AttachWorkaroundResponseObject interface {
+	VisitAttachWorkaroundResponse(w http.ResponseWriter) error
+}
+
+type AttachWorkaround200JSONResponse struct{ KnownErrorResultJSONResponse }
+
+func (response AttachWorkaround200JSONResponse) VisitAttachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AttachWorkaround400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AttachWorkaround400ApplicationProblemPlusJSONResponse) VisitAttachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AttachWorkaround401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response AttachWorkaround401ApplicationProblemPlusJSONResponse) VisitAttachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AttachWorkaround403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AttachWorkaround403ApplicationProblemPlusJSONResponse) VisitAttachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AttachWorkaround404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AttachWorkaround404ApplicationProblemPlusJSONResponse) VisitAttachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AttachWorkaround409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AttachWorkaround409ApplicationProblemPlusJSONResponse) VisitAttachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AttachWorkaround412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response AttachWorkaround412ApplicationProblemPlusJSONResponse) VisitAttachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AttachWorkarounddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AttachWorkarounddefaultApplicationProblemPlusJSONResponse) VisitAttachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DetachWorkaroundRequestObject struct {
+	ID         KnownErrorID         `json:"id"`
+	Workaround AttachedWorkaroundID `json:"workaround"`
+	Params     DetachWorkaroundParams
+}
+
+type DetachWorkaroundResponseObject interface {
+	VisitDetachWorkaroundResponse(w http.ResponseWriter) error
+}
+
+type DetachWorkaround200JSONResponse struct{ KnownErrorResultJSONResponse }
+
+func (response DetachWorkaround200JSONResponse) VisitDetachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DetachWorkaround400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DetachWorkaround400ApplicationProblemPlusJSONResponse) VisitDetachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DetachWorkaround401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DetachWorkaround401ApplicationProblemPlusJSONResponse) VisitDetachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DetachWorkaround403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DetachWorkaround403ApplicationProblemPlusJSONResponse) VisitDetachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DetachWorkaround404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DetachWorkaround404ApplicationProblemPlusJSONResponse) VisitDetachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DetachWorkaround409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DetachWorkaround409ApplicationProblemPlusJSONResponse) VisitDetachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DetachWorkaround412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DetachWorkaround412ApplicationProblemPlusJSONResponse) VisitDetachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DetachWorkarounddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DetachWorkarounddefaultApplicationProblemPlusJSONResponse) VisitDetachWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -15873,6 +19390,3257 @@ type RevokePermissionsdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RevokePermissionsdefaultApplicationProblemPlusJSONResponse) VisitRevokePermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemCandidatesRequestObject struct {
+}
+
+type ListProblemCandidatesResponseObject interface {
+	VisitListProblemCandidatesResponse(w http.ResponseWriter) error
+}
+
+type ListProblemCandidates200JSONResponse ProblemCandidateList
+
+func (response ListProblemCandidates200JSONResponse) VisitListProblemCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemCandidates400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemCandidates400ApplicationProblemPlusJSONResponse) VisitListProblemCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemCandidates401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemCandidates401ApplicationProblemPlusJSONResponse) VisitListProblemCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemCandidates403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemCandidates403ApplicationProblemPlusJSONResponse) VisitListProblemCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemCandidatesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListProblemCandidatesdefaultApplicationProblemPlusJSONResponse) VisitListProblemCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblemCandidateRequestObject struct {
+	ID   CandidateID `json:"id"`
+	Body *AcceptProblemCandidateJSONRequestBody
+}
+
+type AcceptProblemCandidateResponseObject interface {
+	VisitAcceptProblemCandidateResponse(w http.ResponseWriter) error
+}
+
+type AcceptProblemCandidate201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type AcceptProblemCandidate201JSONResponse struct {
+	Body    ProblemRecord
+	Headers AcceptProblemCandidate201ResponseHeaders
+}
+
+func (response AcceptProblemCandidate201JSONResponse) VisitAcceptProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblemCandidate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblemCandidate400ApplicationProblemPlusJSONResponse) VisitAcceptProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblemCandidate401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblemCandidate401ApplicationProblemPlusJSONResponse) VisitAcceptProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblemCandidate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblemCandidate403ApplicationProblemPlusJSONResponse) VisitAcceptProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblemCandidate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblemCandidate404ApplicationProblemPlusJSONResponse) VisitAcceptProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblemCandidate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblemCandidate409ApplicationProblemPlusJSONResponse) VisitAcceptProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblemCandidatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AcceptProblemCandidatedefaultApplicationProblemPlusJSONResponse) VisitAcceptProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissProblemCandidateRequestObject struct {
+	ID   CandidateID `json:"id"`
+	Body *DismissProblemCandidateJSONRequestBody
+}
+
+type DismissProblemCandidateResponseObject interface {
+	VisitDismissProblemCandidateResponse(w http.ResponseWriter) error
+}
+
+type DismissProblemCandidate200JSONResponse Dismissal
+
+func (response DismissProblemCandidate200JSONResponse) VisitDismissProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissProblemCandidate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DismissProblemCandidate400ApplicationProblemPlusJSONResponse) VisitDismissProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissProblemCandidate401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DismissProblemCandidate401ApplicationProblemPlusJSONResponse) VisitDismissProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissProblemCandidate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DismissProblemCandidate403ApplicationProblemPlusJSONResponse) VisitDismissProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissProblemCandidate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DismissProblemCandidate404ApplicationProblemPlusJSONResponse) VisitDismissProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissProblemCandidate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DismissProblemCandidate409ApplicationProblemPlusJSONResponse) VisitDismissProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissProblemCandidatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DismissProblemCandidatedefaultApplicationProblemPlusJSONResponse) VisitDismissProblemCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemsRequestObject struct {
+	Params ListProblemsParams
+}
+
+type ListProblemsResponseObject interface {
+	VisitListProblemsResponse(w http.ResponseWriter) error
+}
+
+type ListProblems200JSONResponse ProblemPage
+
+func (response ListProblems200JSONResponse) VisitListProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblems400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblems400ApplicationProblemPlusJSONResponse) VisitListProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblems401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblems401ApplicationProblemPlusJSONResponse) VisitListProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblems403ApplicationProblemPlusJSONResponse) VisitListProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListProblemsdefaultApplicationProblemPlusJSONResponse) VisitListProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordProblemRequestObject struct {
+	Params RecordProblemParams
+	Body   *RecordProblemJSONRequestBody
+}
+
+type RecordProblemResponseObject interface {
+	VisitRecordProblemResponse(w http.ResponseWriter) error
+}
+
+type RecordProblem201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type RecordProblem201JSONResponse struct {
+	Body    ProblemRecord
+	Headers RecordProblem201ResponseHeaders
+}
+
+func (response RecordProblem201JSONResponse) VisitRecordProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordProblem400ApplicationProblemPlusJSONResponse) VisitRecordProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordProblem401ApplicationProblemPlusJSONResponse) VisitRecordProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordProblem403ApplicationProblemPlusJSONResponse) VisitRecordProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordProblem404ApplicationProblemPlusJSONResponse) VisitRecordProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RecordProblem409ApplicationProblemPlusJSONResponse) VisitRecordProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordProblem422ApplicationProblemPlusJSONResponse Problem
+
+func (response RecordProblem422ApplicationProblemPlusJSONResponse) VisitRecordProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RecordProblemdefaultApplicationProblemPlusJSONResponse) VisitRecordProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblemRequestObject struct {
+	ID string `json:"id"`
+}
+
+type GetProblemResponseObject interface {
+	VisitGetProblemResponse(w http.ResponseWriter) error
+}
+
+type GetProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response GetProblem200JSONResponse) VisitGetProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetProblem400ApplicationProblemPlusJSONResponse) VisitGetProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetProblem401ApplicationProblemPlusJSONResponse) VisitGetProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetProblem403ApplicationProblemPlusJSONResponse) VisitGetProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetProblem404ApplicationProblemPlusJSONResponse) VisitGetProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetProblemdefaultApplicationProblemPlusJSONResponse) VisitGetProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params AcceptProblemParams
+}
+
+type AcceptProblemResponseObject interface {
+	VisitAcceptProblemResponse(w http.ResponseWriter) error
+}
+
+type AcceptProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response AcceptProblem200JSONResponse) VisitAcceptProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblem400ApplicationProblemPlusJSONResponse) VisitAcceptProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblem401ApplicationProblemPlusJSONResponse) VisitAcceptProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblem403ApplicationProblemPlusJSONResponse) VisitAcceptProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblem404ApplicationProblemPlusJSONResponse) VisitAcceptProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblem409ApplicationProblemPlusJSONResponse) VisitAcceptProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptProblem412ApplicationProblemPlusJSONResponse) VisitAcceptProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AcceptProblemdefaultApplicationProblemPlusJSONResponse) VisitAcceptProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params AssignProblemParams
+	Body   *AssignProblemJSONRequestBody
+}
+
+type AssignProblemResponseObject interface {
+	VisitAssignProblemResponse(w http.ResponseWriter) error
+}
+
+type AssignProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response AssignProblem200JSONResponse) VisitAssignProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AssignProblem400ApplicationProblemPlusJSONResponse) VisitAssignProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response AssignProblem401ApplicationProblemPlusJSONResponse) VisitAssignProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AssignProblem403ApplicationProblemPlusJSONResponse) VisitAssignProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AssignProblem404ApplicationProblemPlusJSONResponse) VisitAssignProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AssignProblem409ApplicationProblemPlusJSONResponse) VisitAssignProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response AssignProblem412ApplicationProblemPlusJSONResponse) VisitAssignProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AssignProblemdefaultApplicationProblemPlusJSONResponse) VisitAssignProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params CancelProblemParams
+	Body   *CancelProblemJSONRequestBody
+}
+
+type CancelProblemResponseObject interface {
+	VisitCancelProblemResponse(w http.ResponseWriter) error
+}
+
+type CancelProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response CancelProblem200JSONResponse) VisitCancelProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelProblem400ApplicationProblemPlusJSONResponse) VisitCancelProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelProblem401ApplicationProblemPlusJSONResponse) VisitCancelProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CancelProblem403ApplicationProblemPlusJSONResponse) VisitCancelProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelProblem404ApplicationProblemPlusJSONResponse) VisitCancelProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CancelProblem409ApplicationProblemPlusJSONResponse) VisitCancelProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelProblem412ApplicationProblemPlusJSONResponse) VisitCancelProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CancelProblemdefaultApplicationProblemPlusJSONResponse) VisitCancelProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params CloseProblemParams
+	Body   *CloseProblemJSONRequestBody
+}
+
+type CloseProblemResponseObject interface {
+	VisitCloseProblemResponse(w http.ResponseWriter) error
+}
+
+type CloseProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response CloseProblem200JSONResponse) VisitCloseProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CloseProblem400ApplicationProblemPlusJSONResponse) VisitCloseProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CloseProblem401ApplicationProblemPlusJSONResponse) VisitCloseProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CloseProblem403ApplicationProblemPlusJSONResponse) VisitCloseProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CloseProblem404ApplicationProblemPlusJSONResponse) VisitCloseProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CloseProblem409ApplicationProblemPlusJSONResponse) VisitCloseProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CloseProblem412ApplicationProblemPlusJSONResponse) VisitCloseProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CloseProblemdefaultApplicationProblemPlusJSONResponse) VisitCloseProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CommunicateProblemWorkaroundRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params CommunicateProblemWorkaroundParams
+	Body   *CommunicateProblemWorkaroundJSONRequestBody
+}
+
+type CommunicateProblemWorkaroundResponseObject interface {
+	VisitCommunicateProblemWorkaroundResponse(w http.ResponseWriter) error
+}
+
+type CommunicateProblemWorkaround200ResponseHeaders struct {
+	ETag string
+}
+
+type CommunicateProblemWorkaround200JSONResponse struct {
+	Body    WorkaroundCommunicated
+	Headers CommunicateProblemWorkaround200ResponseHeaders
+}
+
+func (response CommunicateProblemWorkaround200JSONResponse) VisitCommunicateProblemWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CommunicateProblemWorkaround400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CommunicateProblemWorkaround400ApplicationProblemPlusJSONResponse) VisitCommunicateProblemWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CommunicateProblemWorkaround401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CommunicateProblemWorkaround401ApplicationProblemPlusJSONResponse) VisitCommunicateProblemWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CommunicateProblemWorkaround403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CommunicateProblemWorkaround403ApplicationProblemPlusJSONResponse) VisitCommunicateProblemWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CommunicateProblemWorkaround404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CommunicateProblemWorkaround404ApplicationProblemPlusJSONResponse) VisitCommunicateProblemWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CommunicateProblemWorkaround409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CommunicateProblemWorkaround409ApplicationProblemPlusJSONResponse) VisitCommunicateProblemWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CommunicateProblemWorkaround412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CommunicateProblemWorkaround412ApplicationProblemPlusJSONResponse) VisitCommunicateProblemWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CommunicateProblemWorkarounddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CommunicateProblemWorkarounddefaultApplicationProblemPlusJSONResponse) VisitCommunicateProblemWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DelegateProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params DelegateProblemParams
+	Body   *DelegateProblemJSONRequestBody
+}
+
+type DelegateProblemResponseObject interface {
+	VisitDelegateProblemResponse(w http.ResponseWriter) error
+}
+
+type DelegateProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response DelegateProblem200JSONResponse) VisitDelegateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DelegateProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DelegateProblem400ApplicationProblemPlusJSONResponse) VisitDelegateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DelegateProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DelegateProblem401ApplicationProblemPlusJSONResponse) VisitDelegateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DelegateProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DelegateProblem403ApplicationProblemPlusJSONResponse) VisitDelegateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DelegateProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DelegateProblem404ApplicationProblemPlusJSONResponse) VisitDelegateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DelegateProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DelegateProblem409ApplicationProblemPlusJSONResponse) VisitDelegateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DelegateProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DelegateProblem412ApplicationProblemPlusJSONResponse) VisitDelegateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DelegateProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DelegateProblemdefaultApplicationProblemPlusJSONResponse) VisitDelegateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemEventsRequestObject struct {
+	ID ProblemID `json:"id"`
+}
+
+type ListProblemEventsResponseObject interface {
+	VisitListProblemEventsResponse(w http.ResponseWriter) error
+}
+
+type ListProblemEvents200JSONResponse ProblemEvents
+
+func (response ListProblemEvents200JSONResponse) VisitListProblemEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemEvents400ApplicationProblemPlusJSONResponse) VisitListProblemEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemEvents401ApplicationProblemPlusJSONResponse) VisitListProblemEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemEvents403ApplicationProblemPlusJSONResponse) VisitListProblemEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemEvents404ApplicationProblemPlusJSONResponse) VisitListProblemEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListProblemEventsdefaultApplicationProblemPlusJSONResponse) VisitListProblemEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IdentifyProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params IdentifyProblemParams
+	Body   *IdentifyProblemJSONRequestBody
+}
+
+type IdentifyProblemResponseObject interface {
+	VisitIdentifyProblemResponse(w http.ResponseWriter) error
+}
+
+type IdentifyProblem200ResponseHeaders struct {
+	ETag string
+}
+
+type IdentifyProblem200JSONResponse struct {
+	Body    ProblemIdentified
+	Headers IdentifyProblem200ResponseHeaders
+}
+
+func (response IdentifyProblem200JSONResponse) VisitIdentifyProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IdentifyProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response IdentifyProblem400ApplicationProblemPlusJSONResponse) VisitIdentifyProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IdentifyProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response IdentifyProblem401ApplicationProblemPlusJSONResponse) VisitIdentifyProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IdentifyProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response IdentifyProblem403ApplicationProblemPlusJSONResponse) VisitIdentifyProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IdentifyProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response IdentifyProblem404ApplicationProblemPlusJSONResponse) VisitIdentifyProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IdentifyProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response IdentifyProblem409ApplicationProblemPlusJSONResponse) VisitIdentifyProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IdentifyProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response IdentifyProblem412ApplicationProblemPlusJSONResponse) VisitIdentifyProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IdentifyProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response IdentifyProblemdefaultApplicationProblemPlusJSONResponse) VisitIdentifyProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemIncidentsRequestObject struct {
+	ID ProblemID `json:"id"`
+}
+
+type ListProblemIncidentsResponseObject interface {
+	VisitListProblemIncidentsResponse(w http.ResponseWriter) error
+}
+
+type ListProblemIncidents200JSONResponse LinkedIncidents
+
+func (response ListProblemIncidents200JSONResponse) VisitListProblemIncidentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemIncidents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemIncidents400ApplicationProblemPlusJSONResponse) VisitListProblemIncidentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemIncidents401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemIncidents401ApplicationProblemPlusJSONResponse) VisitListProblemIncidentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemIncidents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemIncidents403ApplicationProblemPlusJSONResponse) VisitListProblemIncidentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemIncidents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblemIncidents404ApplicationProblemPlusJSONResponse) VisitListProblemIncidentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProblemIncidentsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListProblemIncidentsdefaultApplicationProblemPlusJSONResponse) VisitListProblemIncidentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkProblemIncidentRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params LinkProblemIncidentParams
+	Body   *LinkProblemIncidentJSONRequestBody
+}
+
+type LinkProblemIncidentResponseObject interface {
+	VisitLinkProblemIncidentResponse(w http.ResponseWriter) error
+}
+
+type LinkProblemIncident200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response LinkProblemIncident200JSONResponse) VisitLinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkProblemIncident400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response LinkProblemIncident400ApplicationProblemPlusJSONResponse) VisitLinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkProblemIncident401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response LinkProblemIncident401ApplicationProblemPlusJSONResponse) VisitLinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkProblemIncident403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response LinkProblemIncident403ApplicationProblemPlusJSONResponse) VisitLinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkProblemIncident404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response LinkProblemIncident404ApplicationProblemPlusJSONResponse) VisitLinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkProblemIncident409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response LinkProblemIncident409ApplicationProblemPlusJSONResponse) VisitLinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkProblemIncident412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response LinkProblemIncident412ApplicationProblemPlusJSONResponse) VisitLinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkProblemIncidentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response LinkProblemIncidentdefaultApplicationProblemPlusJSONResponse) VisitLinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlinkProblemIncidentRequestObject struct {
+	ID       ProblemID        `json:"id"`
+	Incident LinkedIncidentID `json:"incident"`
+	Params   UnlinkProblemIncidentParams
+}
+
+type UnlinkProblemIncidentResponseObject interface {
+	VisitUnlinkProblemIncidentResponse(w http.ResponseWriter) error
+}
+
+type UnlinkProblemIncident200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response UnlinkProblemIncident200JSONResponse) VisitUnlinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlinkProblemIncident400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UnlinkProblemIncident400ApplicationProblemPlusJSONResponse) VisitUnlinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlinkProblemIncident401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UnlinkProblemIncident401ApplicationProblemPlusJSONResponse) VisitUnlinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlinkProblemIncident403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UnlinkProblemIncident403ApplicationProblemPlusJSONResponse) VisitUnlinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlinkProblemIncident404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UnlinkProblemIncident404ApplicationProblemPlusJSONResponse) VisitUnlinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlinkProblemIncident409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UnlinkProblemIncident409ApplicationProblemPlusJSONResponse) VisitUnlinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlinkProblemIncident412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UnlinkProblemIncident412ApplicationProblemPlusJSONResponse) VisitUnlinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlinkProblemIncidentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UnlinkProblemIncidentdefaultApplicationProblemPlusJSONResponse) VisitUnlinkProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblemIncidentRequestObject struct {
+	ID       ProblemID        `json:"id"`
+	Incident LinkedIncidentID `json:"incident"`
+	Body     *ResolveProblemIncidentJSONRequestBody
+}
+
+type ResolveProblemIncidentResponseObject interface {
+	VisitResolveProblemIncidentResponse(w http.ResponseWriter) error
+}
+
+type ResolveProblemIncident200JSONResponse struct{ IncidentResultJSONResponse }
+
+func (response ResolveProblemIncident200JSONResponse) VisitResolveProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblemIncident400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblemIncident400ApplicationProblemPlusJSONResponse) VisitResolveProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblemIncident401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblemIncident401ApplicationProblemPlusJSONResponse) VisitResolveProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblemIncident403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblemIncident403ApplicationProblemPlusJSONResponse) VisitResolveProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblemIncident404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblemIncident404ApplicationProblemPlusJSONResponse) VisitResolveProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblemIncident409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblemIncident409ApplicationProblemPlusJSONResponse) VisitResolveProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblemIncidentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ResolveProblemIncidentdefaultApplicationProblemPlusJSONResponse) VisitResolveProblemIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvestigateProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params InvestigateProblemParams
+}
+
+type InvestigateProblemResponseObject interface {
+	VisitInvestigateProblemResponse(w http.ResponseWriter) error
+}
+
+type InvestigateProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response InvestigateProblem200JSONResponse) VisitInvestigateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvestigateProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response InvestigateProblem400ApplicationProblemPlusJSONResponse) VisitInvestigateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvestigateProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response InvestigateProblem401ApplicationProblemPlusJSONResponse) VisitInvestigateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvestigateProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response InvestigateProblem403ApplicationProblemPlusJSONResponse) VisitInvestigateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvestigateProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response InvestigateProblem404ApplicationProblemPlusJSONResponse) VisitInvestigateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvestigateProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response InvestigateProblem409ApplicationProblemPlusJSONResponse) VisitInvestigateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvestigateProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response InvestigateProblem412ApplicationProblemPlusJSONResponse) VisitInvestigateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvestigateProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response InvestigateProblemdefaultApplicationProblemPlusJSONResponse) VisitInvestigateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NoteProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params NoteProblemParams
+	Body   *NoteProblemJSONRequestBody
+}
+
+type NoteProblemResponseObject interface {
+	VisitNoteProblemResponse(w http.ResponseWriter) error
+}
+
+type NoteProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response NoteProblem200JSONResponse) VisitNoteProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NoteProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response NoteProblem400ApplicationProblemPlusJSONResponse) VisitNoteProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NoteProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response NoteProblem401ApplicationProblemPlusJSONResponse) VisitNoteProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NoteProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response NoteProblem403ApplicationProblemPlusJSONResponse) VisitNoteProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NoteProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response NoteProblem404ApplicationProblemPlusJSONResponse) VisitNoteProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NoteProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response NoteProblem409ApplicationProblemPlusJSONResponse) VisitNoteProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NoteProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response NoteProblem412ApplicationProblemPlusJSONResponse) VisitNoteProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NoteProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response NoteProblemdefaultApplicationProblemPlusJSONResponse) VisitNoteProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params RecallProblemParams
+	Body   *RecallProblemJSONRequestBody
+}
+
+type RecallProblemResponseObject interface {
+	VisitRecallProblemResponse(w http.ResponseWriter) error
+}
+
+type RecallProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response RecallProblem200JSONResponse) VisitRecallProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecallProblem400ApplicationProblemPlusJSONResponse) VisitRecallProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RecallProblem401ApplicationProblemPlusJSONResponse) VisitRecallProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecallProblem403ApplicationProblemPlusJSONResponse) VisitRecallProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecallProblem404ApplicationProblemPlusJSONResponse) VisitRecallProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RecallProblem409ApplicationProblemPlusJSONResponse) VisitRecallProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RecallProblem412ApplicationProblemPlusJSONResponse) VisitRecallProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RecallProblemdefaultApplicationProblemPlusJSONResponse) VisitRecallProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params RejectProblemParams
+	Body   *RejectProblemJSONRequestBody
+}
+
+type RejectProblemResponseObject interface {
+	VisitRejectProblemResponse(w http.ResponseWriter) error
+}
+
+type RejectProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response RejectProblem200JSONResponse) VisitRejectProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RejectProblem400ApplicationProblemPlusJSONResponse) VisitRejectProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RejectProblem401ApplicationProblemPlusJSONResponse) VisitRejectProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RejectProblem403ApplicationProblemPlusJSONResponse) VisitRejectProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RejectProblem404ApplicationProblemPlusJSONResponse) VisitRejectProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RejectProblem409ApplicationProblemPlusJSONResponse) VisitRejectProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RejectProblem412ApplicationProblemPlusJSONResponse) VisitRejectProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RejectProblemdefaultApplicationProblemPlusJSONResponse) VisitRejectProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params RelateProblemParams
+	Body   *RelateProblemJSONRequestBody
+}
+
+type RelateProblemResponseObject interface {
+	VisitRelateProblemResponse(w http.ResponseWriter) error
+}
+
+type RelateProblem200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response RelateProblem200JSONResponse) VisitRelateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RelateProblem400ApplicationProblemPlusJSONResponse) VisitRelateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RelateProblem401ApplicationProblemPlusJSONResponse) VisitRelateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RelateProblem403ApplicationProblemPlusJSONResponse) VisitRelateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RelateProblem404ApplicationProblemPlusJSONResponse) VisitRelateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RelateProblem409ApplicationProblemPlusJSONResponse) VisitRelateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RelateProblem412ApplicationProblemPlusJSONResponse) VisitRelateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RelateProblemdefaultApplicationProblemPlusJSONResponse) VisitRelateProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblemRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params ResolveProblemParams
+	Body   *ResolveProblemJSONRequestBody
+}
+
+type ResolveProblemResponseObject interface {
+	VisitResolveProblemResponse(w http.ResponseWriter) error
+}
+
+type ResolveProblem200ResponseHeaders struct {
+	ETag string
+}
+
+type ResolveProblem200JSONResponse struct {
+	Body    ProblemResolved
+	Headers ResolveProblem200ResponseHeaders
+}
+
+func (response ResolveProblem200JSONResponse) VisitResolveProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblem400ApplicationProblemPlusJSONResponse) VisitResolveProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblem401ApplicationProblemPlusJSONResponse) VisitResolveProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblem403ApplicationProblemPlusJSONResponse) VisitResolveProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblem404ApplicationProblemPlusJSONResponse) VisitResolveProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblem409ApplicationProblemPlusJSONResponse) VisitResolveProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveProblem412ApplicationProblemPlusJSONResponse) VisitResolveProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveProblemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ResolveProblemdefaultApplicationProblemPlusJSONResponse) VisitResolveProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartProblemFixRequestObject struct {
+	ID     ProblemID `json:"id"`
+	Params StartProblemFixParams
+	Body   *StartProblemFixJSONRequestBody
+}
+
+type StartProblemFixResponseObject interface {
+	VisitStartProblemFixResponse(w http.ResponseWriter) error
+}
+
+type StartProblemFix200JSONResponse struct{ ProblemResultJSONResponse }
+
+func (response StartProblemFix200JSONResponse) VisitStartProblemFixResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartProblemFix400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response StartProblemFix400ApplicationProblemPlusJSONResponse) VisitStartProblemFixResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartProblemFix401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response StartProblemFix401ApplicationProblemPlusJSONResponse) VisitStartProblemFixResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartProblemFix403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response StartProblemFix403ApplicationProblemPlusJSONResponse) VisitStartProblemFixResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartProblemFix404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response StartProblemFix404ApplicationProblemPlusJSONResponse) VisitStartProblemFixResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartProblemFix409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response StartProblemFix409ApplicationProblemPlusJSONResponse) VisitStartProblemFixResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartProblemFix412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response StartProblemFix412ApplicationProblemPlusJSONResponse) VisitStartProblemFixResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartProblemFixdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StartProblemFixdefaultApplicationProblemPlusJSONResponse) VisitStartProblemFixResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -18549,6 +25317,607 @@ func (response RotateWebhookSecretdefaultApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type ListWorkaroundsRequestObject struct {
+	Params ListWorkaroundsParams
+}
+
+type ListWorkaroundsResponseObject interface {
+	VisitListWorkaroundsResponse(w http.ResponseWriter) error
+}
+
+type ListWorkarounds200JSONResponse WorkaroundPage
+
+func (response ListWorkarounds200JSONResponse) VisitListWorkaroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkarounds400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListWorkarounds400ApplicationProblemPlusJSONResponse) VisitListWorkaroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkarounds401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWorkarounds401ApplicationProblemPlusJSONResponse) VisitListWorkaroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkarounds403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListWorkarounds403ApplicationProblemPlusJSONResponse) VisitListWorkaroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkaroundsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListWorkaroundsdefaultApplicationProblemPlusJSONResponse) VisitListWorkaroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordWorkaroundRequestObject struct {
+	Body *RecordWorkaroundJSONRequestBody
+}
+
+type RecordWorkaroundResponseObject interface {
+	VisitRecordWorkaroundResponse(w http.ResponseWriter) error
+}
+
+type RecordWorkaround201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type RecordWorkaround201JSONResponse struct {
+	Body    Workaround
+	Headers RecordWorkaround201ResponseHeaders
+}
+
+func (response RecordWorkaround201JSONResponse) VisitRecordWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordWorkaround400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordWorkaround400ApplicationProblemPlusJSONResponse) VisitRecordWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordWorkaround401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordWorkaround401ApplicationProblemPlusJSONResponse) VisitRecordWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordWorkaround403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordWorkaround403ApplicationProblemPlusJSONResponse) VisitRecordWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordWorkaround404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordWorkaround404ApplicationProblemPlusJSONResponse) VisitRecordWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordWorkaround409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RecordWorkaround409ApplicationProblemPlusJSONResponse) VisitRecordWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordWorkarounddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RecordWorkarounddefaultApplicationProblemPlusJSONResponse) VisitRecordWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkaroundRequestObject struct {
+	ID WorkaroundID `json:"id"`
+}
+
+type GetWorkaroundResponseObject interface {
+	VisitGetWorkaroundResponse(w http.ResponseWriter) error
+}
+
+type GetWorkaround200JSONResponse struct{ WorkaroundResultJSONResponse }
+
+func (response GetWorkaround200JSONResponse) VisitGetWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkaround400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkaround400ApplicationProblemPlusJSONResponse) VisitGetWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkaround401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkaround401ApplicationProblemPlusJSONResponse) VisitGetWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkaround403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkaround403ApplicationProblemPlusJSONResponse) VisitGetWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkaround404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkaround404ApplicationProblemPlusJSONResponse) VisitGetWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkarounddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetWorkarounddefaultApplicationProblemPlusJSONResponse) VisitGetWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireWorkaroundRequestObject struct {
+	ID     WorkaroundID `json:"id"`
+	Params RetireWorkaroundParams
+	Body   *RetireWorkaroundJSONRequestBody
+}
+
+type RetireWorkaroundResponseObject interface {
+	VisitRetireWorkaroundResponse(w http.ResponseWriter) error
+}
+
+type RetireWorkaround200JSONResponse struct{ WorkaroundResultJSONResponse }
+
+func (response RetireWorkaround200JSONResponse) VisitRetireWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireWorkaround400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RetireWorkaround400ApplicationProblemPlusJSONResponse) VisitRetireWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireWorkaround401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RetireWorkaround401ApplicationProblemPlusJSONResponse) VisitRetireWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireWorkaround403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RetireWorkaround403ApplicationProblemPlusJSONResponse) VisitRetireWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireWorkaround404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RetireWorkaround404ApplicationProblemPlusJSONResponse) VisitRetireWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireWorkaround409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RetireWorkaround409ApplicationProblemPlusJSONResponse) VisitRetireWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireWorkaround412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RetireWorkaround412ApplicationProblemPlusJSONResponse) VisitRetireWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireWorkarounddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RetireWorkarounddefaultApplicationProblemPlusJSONResponse) VisitRetireWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseWorkaroundRequestObject struct {
+	ID     WorkaroundID `json:"id"`
+	Params ReviseWorkaroundParams
+	Body   *ReviseWorkaroundJSONRequestBody
+}
+
+type ReviseWorkaroundResponseObject interface {
+	VisitReviseWorkaroundResponse(w http.ResponseWriter) error
+}
+
+type ReviseWorkaround200JSONResponse struct{ WorkaroundResultJSONResponse }
+
+func (response ReviseWorkaround200JSONResponse) VisitReviseWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseWorkaround400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseWorkaround400ApplicationProblemPlusJSONResponse) VisitReviseWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseWorkaround401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseWorkaround401ApplicationProblemPlusJSONResponse) VisitReviseWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseWorkaround403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseWorkaround403ApplicationProblemPlusJSONResponse) VisitReviseWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseWorkaround404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseWorkaround404ApplicationProblemPlusJSONResponse) VisitReviseWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseWorkaround409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseWorkaround409ApplicationProblemPlusJSONResponse) VisitReviseWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseWorkaround412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReviseWorkaround412ApplicationProblemPlusJSONResponse) VisitReviseWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviseWorkarounddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReviseWorkarounddefaultApplicationProblemPlusJSONResponse) VisitReviseWorkaroundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAgreements List agreements
@@ -18680,7 +26049,7 @@ type StrictServerInterface interface {
 	// RejectIncident Send an incident back to the desk
 	// (POST /v1/incidents/{id}/reject)
 	RejectIncident(ctx context.Context, request RejectIncidentRequestObject) (RejectIncidentResponseObject, error)
-	// RelateIncident Set the configuration items and the problem
+	// RelateIncident Set the configuration items
 	// (POST /v1/incidents/{id}/relate)
 	RelateIncident(ctx context.Context, request RelateIncidentRequestObject) (RelateIncidentResponseObject, error)
 	// ReopenIncident Reopen a resolved or closed incident
@@ -18713,6 +26082,30 @@ type StrictServerInterface interface {
 	// WaitIncident Wait for the user, a vendor, a change or a problem
 	// (POST /v1/incidents/{id}/wait)
 	WaitIncident(ctx context.Context, request WaitIncidentRequestObject) (WaitIncidentResponseObject, error)
+	// ListKnownErrors List known errors
+	// (GET /v1/known-errors)
+	ListKnownErrors(ctx context.Context, request ListKnownErrorsRequestObject) (ListKnownErrorsResponseObject, error)
+	// RecordKnownError Record a known error
+	// (POST /v1/known-errors)
+	RecordKnownError(ctx context.Context, request RecordKnownErrorRequestObject) (RecordKnownErrorResponseObject, error)
+	// GetKnownError Get a known error
+	// (GET /v1/known-errors/{id})
+	GetKnownError(ctx context.Context, request GetKnownErrorRequestObject) (GetKnownErrorResponseObject, error)
+	// PublishKnownError Publish a known error for users
+	// (POST /v1/known-errors/{id}/publish)
+	PublishKnownError(ctx context.Context, request PublishKnownErrorRequestObject) (PublishKnownErrorResponseObject, error)
+	// RetireKnownError Retire a known error
+	// (POST /v1/known-errors/{id}/retire)
+	RetireKnownError(ctx context.Context, request RetireKnownErrorRequestObject) (RetireKnownErrorResponseObject, error)
+	// ReviseKnownError Revise a known error
+	// (POST /v1/known-errors/{id}/revise)
+	ReviseKnownError(ctx context.Context, request ReviseKnownErrorRequestObject) (ReviseKnownErrorResponseObject, error)
+	// AttachWorkaround Attach a workaround to a known error
+	// (POST /v1/known-errors/{id}/workarounds)
+	AttachWorkaround(ctx context.Context, request AttachWorkaroundRequestObject) (AttachWorkaroundResponseObject, error)
+	// DetachWorkaround Detach a workaround from a known error
+	// (DELETE /v1/known-errors/{id}/workarounds/{workaround})
+	DetachWorkaround(ctx context.Context, request DetachWorkaroundRequestObject) (DetachWorkaroundResponseObject, error)
 	// GetMe The caller's actor
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -18773,6 +26166,81 @@ type StrictServerInterface interface {
 	// RevokePermissions Revoke rights in a domain
 	// (POST /v1/organisations/{id}/permissions/revoke)
 	RevokePermissions(ctx context.Context, request RevokePermissionsRequestObject) (RevokePermissionsResponseObject, error)
+	// ListProblemCandidates List the desk's candidate problems
+	// (GET /v1/problem-candidates)
+	ListProblemCandidates(ctx context.Context, request ListProblemCandidatesRequestObject) (ListProblemCandidatesResponseObject, error)
+	// AcceptProblemCandidate Record a problem from a candidate
+	// (POST /v1/problem-candidates/{id}/accept)
+	AcceptProblemCandidate(ctx context.Context, request AcceptProblemCandidateRequestObject) (AcceptProblemCandidateResponseObject, error)
+	// DismissProblemCandidate Dismiss a candidate problem
+	// (POST /v1/problem-candidates/{id}/dismiss)
+	DismissProblemCandidate(ctx context.Context, request DismissProblemCandidateRequestObject) (DismissProblemCandidateResponseObject, error)
+	// ListProblems List problems
+	// (GET /v1/problems)
+	ListProblems(ctx context.Context, request ListProblemsRequestObject) (ListProblemsResponseObject, error)
+	// RecordProblem Record a problem
+	// (POST /v1/problems)
+	RecordProblem(ctx context.Context, request RecordProblemRequestObject) (RecordProblemResponseObject, error)
+	// GetProblem Get a problem
+	// (GET /v1/problems/{id})
+	GetProblem(ctx context.Context, request GetProblemRequestObject) (GetProblemResponseObject, error)
+	// AcceptProblem Accept a delegated problem
+	// (POST /v1/problems/{id}/accept)
+	AcceptProblem(ctx context.Context, request AcceptProblemRequestObject) (AcceptProblemResponseObject, error)
+	// AssignProblem Assign a problem within the organisation holding it
+	// (POST /v1/problems/{id}/assign)
+	AssignProblem(ctx context.Context, request AssignProblemRequestObject) (AssignProblemResponseObject, error)
+	// CancelProblem Cancel a problem
+	// (POST /v1/problems/{id}/cancel)
+	CancelProblem(ctx context.Context, request CancelProblemRequestObject) (CancelProblemResponseObject, error)
+	// CloseProblem Close a resolved problem
+	// (POST /v1/problems/{id}/close)
+	CloseProblem(ctx context.Context, request CloseProblemRequestObject) (CloseProblemResponseObject, error)
+	// CommunicateProblemWorkaround Tell the linked incidents a workaround
+	// (POST /v1/problems/{id}/communicate-workaround)
+	CommunicateProblemWorkaround(ctx context.Context, request CommunicateProblemWorkaroundRequestObject) (CommunicateProblemWorkaroundResponseObject, error)
+	// DelegateProblem Delegate the investigation to a supplier
+	// (POST /v1/problems/{id}/delegate)
+	DelegateProblem(ctx context.Context, request DelegateProblemRequestObject) (DelegateProblemResponseObject, error)
+	// ListProblemEvents List a problem's history
+	// (GET /v1/problems/{id}/events)
+	ListProblemEvents(ctx context.Context, request ListProblemEventsRequestObject) (ListProblemEventsResponseObject, error)
+	// IdentifyProblem Record the root cause as a known error
+	// (POST /v1/problems/{id}/identify)
+	IdentifyProblem(ctx context.Context, request IdentifyProblemRequestObject) (IdentifyProblemResponseObject, error)
+	// ListProblemIncidents List the incidents linked to a problem
+	// (GET /v1/problems/{id}/incidents)
+	ListProblemIncidents(ctx context.Context, request ListProblemIncidentsRequestObject) (ListProblemIncidentsResponseObject, error)
+	// LinkProblemIncident Link an incident to a problem
+	// (POST /v1/problems/{id}/incidents)
+	LinkProblemIncident(ctx context.Context, request LinkProblemIncidentRequestObject) (LinkProblemIncidentResponseObject, error)
+	// UnlinkProblemIncident Unlink an incident from a problem
+	// (DELETE /v1/problems/{id}/incidents/{incident})
+	UnlinkProblemIncident(ctx context.Context, request UnlinkProblemIncidentRequestObject) (UnlinkProblemIncidentResponseObject, error)
+	// ResolveProblemIncident Resolve a linked incident through its holder
+	// (POST /v1/problems/{id}/incidents/{incident}/resolve)
+	ResolveProblemIncident(ctx context.Context, request ResolveProblemIncidentRequestObject) (ResolveProblemIncidentResponseObject, error)
+	// InvestigateProblem Start the root cause analysis
+	// (POST /v1/problems/{id}/investigate)
+	InvestigateProblem(ctx context.Context, request InvestigateProblemRequestObject) (InvestigateProblemResponseObject, error)
+	// NoteProblem Add a work note to the investigation
+	// (POST /v1/problems/{id}/note)
+	NoteProblem(ctx context.Context, request NoteProblemRequestObject) (NoteProblemResponseObject, error)
+	// RecallProblem Take a problem back from a supplier
+	// (POST /v1/problems/{id}/recall)
+	RecallProblem(ctx context.Context, request RecallProblemRequestObject) (RecallProblemResponseObject, error)
+	// RejectProblem Send a problem back to the desk
+	// (POST /v1/problems/{id}/reject)
+	RejectProblem(ctx context.Context, request RejectProblemRequestObject) (RejectProblemResponseObject, error)
+	// RelateProblem Relate a problem to configuration items and changes
+	// (POST /v1/problems/{id}/relate)
+	RelateProblem(ctx context.Context, request RelateProblemRequestObject) (RelateProblemResponseObject, error)
+	// ResolveProblem Report the root cause removed
+	// (POST /v1/problems/{id}/resolve)
+	ResolveProblem(ctx context.Context, request ResolveProblemRequestObject) (ResolveProblemResponseObject, error)
+	// StartProblemFix Start the permanent fix
+	// (POST /v1/problems/{id}/start-fix)
+	StartProblemFix(ctx context.Context, request StartProblemFixRequestObject) (StartProblemFixResponseObject, error)
 	// GetAssignedQueue The queue of a person
 	// (GET /v1/queues/assigned)
 	GetAssignedQueue(ctx context.Context, request GetAssignedQueueRequestObject) (GetAssignedQueueResponseObject, error)
@@ -18848,6 +26316,21 @@ type StrictServerInterface interface {
 	// RotateWebhookSecret Replace a webhook's secret
 	// (POST /v1/webhooks/{id}/secret)
 	RotateWebhookSecret(ctx context.Context, request RotateWebhookSecretRequestObject) (RotateWebhookSecretResponseObject, error)
+	// ListWorkarounds List workarounds
+	// (GET /v1/workarounds)
+	ListWorkarounds(ctx context.Context, request ListWorkaroundsRequestObject) (ListWorkaroundsResponseObject, error)
+	// RecordWorkaround Record a workaround
+	// (POST /v1/workarounds)
+	RecordWorkaround(ctx context.Context, request RecordWorkaroundRequestObject) (RecordWorkaroundResponseObject, error)
+	// GetWorkaround Get a workaround
+	// (GET /v1/workarounds/{id})
+	GetWorkaround(ctx context.Context, request GetWorkaroundRequestObject) (GetWorkaroundResponseObject, error)
+	// RetireWorkaround Retire a workaround
+	// (POST /v1/workarounds/{id}/retire)
+	RetireWorkaround(ctx context.Context, request RetireWorkaroundRequestObject) (RetireWorkaroundResponseObject, error)
+	// ReviseWorkaround Revise a workaround
+	// (POST /v1/workarounds/{id}/revise)
+	ReviseWorkaround(ctx context.Context, request ReviseWorkaroundRequestObject) (ReviseWorkaroundResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -20555,6 +28038,246 @@ func (sh *strictHandler) WaitIncident(w http.ResponseWriter, r *http.Request, id
 	}
 }
 
+// ListKnownErrors operation middleware
+func (sh *strictHandler) ListKnownErrors(w http.ResponseWriter, r *http.Request, params ListKnownErrorsParams) {
+	var request ListKnownErrorsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKnownErrors(ctx, request.(ListKnownErrorsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKnownErrors")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListKnownErrorsResponseObject); ok {
+		if err := validResponse.VisitListKnownErrorsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RecordKnownError operation middleware
+func (sh *strictHandler) RecordKnownError(w http.ResponseWriter, r *http.Request) {
+	var request RecordKnownErrorRequestObject
+
+	var body RecordKnownErrorJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordKnownError(ctx, request.(RecordKnownErrorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordKnownError")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecordKnownErrorResponseObject); ok {
+		if err := validResponse.VisitRecordKnownErrorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetKnownError operation middleware
+func (sh *strictHandler) GetKnownError(w http.ResponseWriter, r *http.Request, id KnownErrorID) {
+	var request GetKnownErrorRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetKnownError(ctx, request.(GetKnownErrorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetKnownError")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetKnownErrorResponseObject); ok {
+		if err := validResponse.VisitGetKnownErrorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PublishKnownError operation middleware
+func (sh *strictHandler) PublishKnownError(w http.ResponseWriter, r *http.Request, id KnownErrorID, params PublishKnownErrorParams) {
+	var request PublishKnownErrorRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PublishKnownError(ctx, request.(PublishKnownErrorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PublishKnownError")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PublishKnownErrorResponseObject); ok {
+		if err := validResponse.VisitPublishKnownErrorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RetireKnownError operation middleware
+func (sh *strictHandler) RetireKnownError(w http.ResponseWriter, r *http.Request, id KnownErrorID, params RetireKnownErrorParams) {
+	var request RetireKnownErrorRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body RetireKnownErrorJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RetireKnownError(ctx, request.(RetireKnownErrorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RetireKnownError")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RetireKnownErrorResponseObject); ok {
+		if err := validResponse.VisitRetireKnownErrorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReviseKnownError operation middleware
+func (sh *strictHandler) ReviseKnownError(w http.ResponseWriter, r *http.Request, id KnownErrorID, params ReviseKnownErrorParams) {
+	var request ReviseKnownErrorRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body ReviseKnownErrorJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReviseKnownError(ctx, request.(ReviseKnownErrorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReviseKnownError")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReviseKnownErrorResponseObject); ok {
+		if err := validResponse.VisitReviseKnownErrorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AttachWorkaround operation middleware
+func (sh *strictHandler) AttachWorkaround(w http.ResponseWriter, r *http.Request, id KnownErrorID, params AttachWorkaroundParams) {
+	var request AttachWorkaroundRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body AttachWorkaroundJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AttachWorkaround(ctx, request.(AttachWorkaroundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AttachWorkaround")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AttachWorkaroundResponseObject); ok {
+		if err := validResponse.VisitAttachWorkaroundResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DetachWorkaround operation middleware
+func (sh *strictHandler) DetachWorkaround(w http.ResponseWriter, r *http.Request, id KnownErrorID, workaround AttachedWorkaroundID, params DetachWorkaroundParams) {
+	var request DetachWorkaroundRequestObject
+
+	request.ID = id
+	request.Workaround = workaround
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DetachWorkaround(ctx, request.(DetachWorkaroundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DetachWorkaround")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DetachWorkaroundResponseObject); ok {
+		if err := validResponse.VisitDetachWorkaroundResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	var request GetMeRequestObject
@@ -21147,6 +28870,791 @@ func (sh *strictHandler) RevokePermissions(w http.ResponseWriter, r *http.Reques
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RevokePermissionsResponseObject); ok {
 		if err := validResponse.VisitRevokePermissionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListProblemCandidates operation middleware
+func (sh *strictHandler) ListProblemCandidates(w http.ResponseWriter, r *http.Request) {
+	var request ListProblemCandidatesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListProblemCandidates(ctx, request.(ListProblemCandidatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListProblemCandidates")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListProblemCandidatesResponseObject); ok {
+		if err := validResponse.VisitListProblemCandidatesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AcceptProblemCandidate operation middleware
+func (sh *strictHandler) AcceptProblemCandidate(w http.ResponseWriter, r *http.Request, id CandidateID) {
+	var request AcceptProblemCandidateRequestObject
+
+	request.ID = id
+
+	var body AcceptProblemCandidateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptProblemCandidate(ctx, request.(AcceptProblemCandidateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptProblemCandidate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AcceptProblemCandidateResponseObject); ok {
+		if err := validResponse.VisitAcceptProblemCandidateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DismissProblemCandidate operation middleware
+func (sh *strictHandler) DismissProblemCandidate(w http.ResponseWriter, r *http.Request, id CandidateID) {
+	var request DismissProblemCandidateRequestObject
+
+	request.ID = id
+
+	var body DismissProblemCandidateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DismissProblemCandidate(ctx, request.(DismissProblemCandidateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DismissProblemCandidate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DismissProblemCandidateResponseObject); ok {
+		if err := validResponse.VisitDismissProblemCandidateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListProblems operation middleware
+func (sh *strictHandler) ListProblems(w http.ResponseWriter, r *http.Request, params ListProblemsParams) {
+	var request ListProblemsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListProblems(ctx, request.(ListProblemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListProblems")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListProblemsResponseObject); ok {
+		if err := validResponse.VisitListProblemsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RecordProblem operation middleware
+func (sh *strictHandler) RecordProblem(w http.ResponseWriter, r *http.Request, params RecordProblemParams) {
+	var request RecordProblemRequestObject
+
+	request.Params = params
+
+	var body RecordProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordProblem(ctx, request.(RecordProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecordProblemResponseObject); ok {
+		if err := validResponse.VisitRecordProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetProblem operation middleware
+func (sh *strictHandler) GetProblem(w http.ResponseWriter, r *http.Request, id string) {
+	var request GetProblemRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetProblem(ctx, request.(GetProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetProblemResponseObject); ok {
+		if err := validResponse.VisitGetProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AcceptProblem operation middleware
+func (sh *strictHandler) AcceptProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params AcceptProblemParams) {
+	var request AcceptProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptProblem(ctx, request.(AcceptProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AcceptProblemResponseObject); ok {
+		if err := validResponse.VisitAcceptProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AssignProblem operation middleware
+func (sh *strictHandler) AssignProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params AssignProblemParams) {
+	var request AssignProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body AssignProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AssignProblem(ctx, request.(AssignProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AssignProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AssignProblemResponseObject); ok {
+		if err := validResponse.VisitAssignProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelProblem operation middleware
+func (sh *strictHandler) CancelProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params CancelProblemParams) {
+	var request CancelProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body CancelProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelProblem(ctx, request.(CancelProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelProblemResponseObject); ok {
+		if err := validResponse.VisitCancelProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CloseProblem operation middleware
+func (sh *strictHandler) CloseProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params CloseProblemParams) {
+	var request CloseProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body CloseProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CloseProblem(ctx, request.(CloseProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CloseProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CloseProblemResponseObject); ok {
+		if err := validResponse.VisitCloseProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CommunicateProblemWorkaround operation middleware
+func (sh *strictHandler) CommunicateProblemWorkaround(w http.ResponseWriter, r *http.Request, id ProblemID, params CommunicateProblemWorkaroundParams) {
+	var request CommunicateProblemWorkaroundRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body CommunicateProblemWorkaroundJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CommunicateProblemWorkaround(ctx, request.(CommunicateProblemWorkaroundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CommunicateProblemWorkaround")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CommunicateProblemWorkaroundResponseObject); ok {
+		if err := validResponse.VisitCommunicateProblemWorkaroundResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DelegateProblem operation middleware
+func (sh *strictHandler) DelegateProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params DelegateProblemParams) {
+	var request DelegateProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body DelegateProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DelegateProblem(ctx, request.(DelegateProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DelegateProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DelegateProblemResponseObject); ok {
+		if err := validResponse.VisitDelegateProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListProblemEvents operation middleware
+func (sh *strictHandler) ListProblemEvents(w http.ResponseWriter, r *http.Request, id ProblemID) {
+	var request ListProblemEventsRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListProblemEvents(ctx, request.(ListProblemEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListProblemEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListProblemEventsResponseObject); ok {
+		if err := validResponse.VisitListProblemEventsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// IdentifyProblem operation middleware
+func (sh *strictHandler) IdentifyProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params IdentifyProblemParams) {
+	var request IdentifyProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body IdentifyProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.IdentifyProblem(ctx, request.(IdentifyProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IdentifyProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(IdentifyProblemResponseObject); ok {
+		if err := validResponse.VisitIdentifyProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListProblemIncidents operation middleware
+func (sh *strictHandler) ListProblemIncidents(w http.ResponseWriter, r *http.Request, id ProblemID) {
+	var request ListProblemIncidentsRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListProblemIncidents(ctx, request.(ListProblemIncidentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListProblemIncidents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListProblemIncidentsResponseObject); ok {
+		if err := validResponse.VisitListProblemIncidentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// LinkProblemIncident operation middleware
+func (sh *strictHandler) LinkProblemIncident(w http.ResponseWriter, r *http.Request, id ProblemID, params LinkProblemIncidentParams) {
+	var request LinkProblemIncidentRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body LinkProblemIncidentJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.LinkProblemIncident(ctx, request.(LinkProblemIncidentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LinkProblemIncident")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(LinkProblemIncidentResponseObject); ok {
+		if err := validResponse.VisitLinkProblemIncidentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnlinkProblemIncident operation middleware
+func (sh *strictHandler) UnlinkProblemIncident(w http.ResponseWriter, r *http.Request, id ProblemID, incident LinkedIncidentID, params UnlinkProblemIncidentParams) {
+	var request UnlinkProblemIncidentRequestObject
+
+	request.ID = id
+	request.Incident = incident
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnlinkProblemIncident(ctx, request.(UnlinkProblemIncidentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnlinkProblemIncident")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnlinkProblemIncidentResponseObject); ok {
+		if err := validResponse.VisitUnlinkProblemIncidentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ResolveProblemIncident operation middleware
+func (sh *strictHandler) ResolveProblemIncident(w http.ResponseWriter, r *http.Request, id ProblemID, incident LinkedIncidentID) {
+	var request ResolveProblemIncidentRequestObject
+
+	request.ID = id
+	request.Incident = incident
+
+	var body ResolveProblemIncidentJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ResolveProblemIncident(ctx, request.(ResolveProblemIncidentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResolveProblemIncident")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ResolveProblemIncidentResponseObject); ok {
+		if err := validResponse.VisitResolveProblemIncidentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// InvestigateProblem operation middleware
+func (sh *strictHandler) InvestigateProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params InvestigateProblemParams) {
+	var request InvestigateProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.InvestigateProblem(ctx, request.(InvestigateProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InvestigateProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(InvestigateProblemResponseObject); ok {
+		if err := validResponse.VisitInvestigateProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// NoteProblem operation middleware
+func (sh *strictHandler) NoteProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params NoteProblemParams) {
+	var request NoteProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body NoteProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.NoteProblem(ctx, request.(NoteProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "NoteProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(NoteProblemResponseObject); ok {
+		if err := validResponse.VisitNoteProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RecallProblem operation middleware
+func (sh *strictHandler) RecallProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params RecallProblemParams) {
+	var request RecallProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body RecallProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecallProblem(ctx, request.(RecallProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecallProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecallProblemResponseObject); ok {
+		if err := validResponse.VisitRecallProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RejectProblem operation middleware
+func (sh *strictHandler) RejectProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params RejectProblemParams) {
+	var request RejectProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body RejectProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RejectProblem(ctx, request.(RejectProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RejectProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RejectProblemResponseObject); ok {
+		if err := validResponse.VisitRejectProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RelateProblem operation middleware
+func (sh *strictHandler) RelateProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params RelateProblemParams) {
+	var request RelateProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body RelateProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RelateProblem(ctx, request.(RelateProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RelateProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RelateProblemResponseObject); ok {
+		if err := validResponse.VisitRelateProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ResolveProblem operation middleware
+func (sh *strictHandler) ResolveProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params ResolveProblemParams) {
+	var request ResolveProblemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body ResolveProblemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ResolveProblem(ctx, request.(ResolveProblemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResolveProblem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ResolveProblemResponseObject); ok {
+		if err := validResponse.VisitResolveProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StartProblemFix operation middleware
+func (sh *strictHandler) StartProblemFix(w http.ResponseWriter, r *http.Request, id ProblemID, params StartProblemFixParams) {
+	var request StartProblemFixRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body StartProblemFixJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StartProblemFix(ctx, request.(StartProblemFixRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartProblemFix")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StartProblemFixResponseObject); ok {
+		if err := validResponse.VisitStartProblemFixResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -21878,6 +30386,157 @@ func (sh *strictHandler) RotateWebhookSecret(w http.ResponseWriter, r *http.Requ
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RotateWebhookSecretResponseObject); ok {
 		if err := validResponse.VisitRotateWebhookSecretResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListWorkarounds operation middleware
+func (sh *strictHandler) ListWorkarounds(w http.ResponseWriter, r *http.Request, params ListWorkaroundsParams) {
+	var request ListWorkaroundsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWorkarounds(ctx, request.(ListWorkaroundsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWorkarounds")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListWorkaroundsResponseObject); ok {
+		if err := validResponse.VisitListWorkaroundsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RecordWorkaround operation middleware
+func (sh *strictHandler) RecordWorkaround(w http.ResponseWriter, r *http.Request) {
+	var request RecordWorkaroundRequestObject
+
+	var body RecordWorkaroundJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordWorkaround(ctx, request.(RecordWorkaroundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordWorkaround")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecordWorkaroundResponseObject); ok {
+		if err := validResponse.VisitRecordWorkaroundResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetWorkaround operation middleware
+func (sh *strictHandler) GetWorkaround(w http.ResponseWriter, r *http.Request, id WorkaroundID) {
+	var request GetWorkaroundRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWorkaround(ctx, request.(GetWorkaroundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWorkaround")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetWorkaroundResponseObject); ok {
+		if err := validResponse.VisitGetWorkaroundResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RetireWorkaround operation middleware
+func (sh *strictHandler) RetireWorkaround(w http.ResponseWriter, r *http.Request, id WorkaroundID, params RetireWorkaroundParams) {
+	var request RetireWorkaroundRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body RetireWorkaroundJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RetireWorkaround(ctx, request.(RetireWorkaroundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RetireWorkaround")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RetireWorkaroundResponseObject); ok {
+		if err := validResponse.VisitRetireWorkaroundResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReviseWorkaround operation middleware
+func (sh *strictHandler) ReviseWorkaround(w http.ResponseWriter, r *http.Request, id WorkaroundID, params ReviseWorkaroundParams) {
+	var request ReviseWorkaroundRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body ReviseWorkaroundJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReviseWorkaround(ctx, request.(ReviseWorkaroundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReviseWorkaround")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReviseWorkaroundResponseObject); ok {
+		if err := validResponse.VisitReviseWorkaroundResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

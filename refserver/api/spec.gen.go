@@ -134,17 +134,18 @@ info:
 
     ## Optimistic concurrency
 
-    Responses that carry an incident or a group carry its version as a
-    strong ` +
+    Responses that carry an incident, a group, an order, a task, a problem,
+    a known error or a workaround carry its version as a strong ` +
 	"`" +
 	`ETag` +
 	"`" +
-	`. A command sent with ` +
+	`. A
+    command sent with ` +
 	"`" +
 	`If-Match: <that ETag>` +
 	"`" +
-	` is applied
-    only if the incident (or group) has not changed since; otherwise it
+	` is applied only if the record
+    has not changed since; otherwise it
     fails with 412 and changes nothing. The check is made inside the
     transaction that applies the command, so no other writer can slip in
     between. Without If-Match a command applies to the record as it is when
@@ -167,7 +168,8 @@ info:
 	"`" +
 	`invalid` +
 	"`" +
-	`.
+	`. Placing an
+      order and recording a problem take a key the same way.
     - A command sent with If-Match cannot apply twice: if the first attempt
       went through, the retry fails with 412, and a GET shows the result.
     - Approving or rejecting a follow-up names the digest of the report
@@ -225,6 +227,14 @@ tags:
     description: The tasks of orders, held along the support chain as incidents are - the desk delegates, suppliers accept and report back (RF-4).
   - name: authority
     description: Each customer's lists of authorised requesters and approvers, with validity days and absences with stand-ins (RF-5).
+  - name: problems
+    description: Problems - the unknown causes of incidents - recorded, investigated along the support chain as incidents are, and linked to their incidents (PM-1, IM-3).
+  - name: known-errors
+    description: The known error database (KEDB) - root causes known, with their symptoms, error codes, workarounds and permanent fixes (PM-2).
+  - name: workarounds
+    description: The workaround database (WADB) - reusable ways round known errors, with how many incidents each resolved (PM-2).
+  - name: candidates
+    description: Candidate problems the desk's trend analysis finds in the incident stream, to accept as problems or dismiss (PM-3).
   - name: clocks
     description: Running service-level clocks, by due time.
   - name: queues
@@ -1797,8 +1807,8 @@ paths:
     post:
       tags: [incidents]
       operationId: relateIncident
-      summary: Set the configuration items and the problem
-      description: The desk sets the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones.
+      summary: Set the configuration items
+      description: The desk sets the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem it is linked to (IM-3) is changed only through the problem (linkProblemIncident, unlinkProblemIncident), which records its side in the same transaction; the body names it as it is.
       parameters:
         - $ref: '#/components/parameters/IncidentID'
         - $ref: '#/components/parameters/IfMatch'
@@ -3752,6 +3762,1312 @@ paths:
         default:
           $ref: '#/components/responses/DefaultProblem'
 
+  /v1/problems:
+    get:
+      tags: [problems]
+      operationId: listProblems
+      summary: List problems
+      description: |
+        The problems the caller may read, newest first (PM-1): the desk's agents
+        see the desk's problems, and a supplier or a customer with read access
+        to problems those of the desks it works with (SD-13). state and holder
+        may be given together.
+      parameters:
+        - name: state
+          in: query
+          description: Keep problems in this state.
+          schema:
+            $ref: '#/components/schemas/ProblemState'
+        - name: holder
+          in: query
+          description: Keep problems this organisation holds now.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of problems.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ProblemPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [problems]
+      operationId: recordProblem
+      summary: Record a problem
+      description: |
+        The desk or a supplier records the unknown cause of one or more
+        incidents (PM-1); the recording organisation holds it first, in the
+        group named (SD-11). A supplier names the desk whose delivery it belongs
+        to. Incidents named are linked at once, as linkProblemIncident links
+        them (IM-3), with wait applying to each. Send an Idempotency-Key, so
+        that a retry after a lost reply does not record twice: a recording with
+        a key the desk has used and the same content answers 201 with the
+        problem that key recorded, as it is now; the same key with other content
+        is refused with 422.
+      parameters:
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ProblemRecording'
+      responses:
+        "201":
+          description: Recorded.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ProblemRecord'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "422":
+          description: The Idempotency-Key recorded another problem (code invalid); nothing was recorded. Send a new key for a new problem.
+          content:
+            application/problem+json:
+              schema:
+                $ref: '#/components/schemas/Problem'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}:
+    get:
+      tags: [problems]
+      operationId: getProblem
+      summary: Get a problem
+      description: |
+        One problem, by ID or by master number (GET /v1/problems/PRB0000042),
+        with its journal and how it moved along the support chain (PM-1). A
+        problem the caller may not read is reported as not found.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: The problem's ID, or its master number such as PRB0000042.
+          schema:
+            type: string
+            pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Z]{2,8}(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/events:
+    get:
+      tags: [problems]
+      operationId: listProblemEvents
+      summary: List a problem's history
+      description: |
+        Every event of one problem, oldest first: its history, from which the
+        problem is built (PM-1). The same events reach the webhooks of whom they
+        concern.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+      responses:
+        "200":
+          description: The problem's events.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ProblemEvents'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/delegate:
+    post:
+      tags: [problems]
+      operationId: delegateProblem
+      summary: Delegate the investigation to a supplier
+      description: |
+        The desk hands the investigation of a problem it holds, or one another
+        supplier holds, to a supplier and optionally one of its groups, by the
+        support chain's rules for incidents (PM-1, SD-11); the supplier accepts
+        or rejects it.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ProblemDelegation'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/accept:
+    post:
+      tags: [problems]
+      operationId: acceptProblem
+      summary: Accept a delegated problem
+      description: |
+        The supplier holding a delegated problem takes its investigation on.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/reject:
+    post:
+      tags: [problems]
+      operationId: rejectProblem
+      summary: Send a problem back to the desk
+      description: |
+        The supplier holding a delegated problem sends it back with a reason;
+        the desk delegates it again or investigates it itself.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/recall:
+    post:
+      tags: [problems]
+      operationId: recallProblem
+      summary: Take a problem back from a supplier
+      description: |
+        The desk takes a problem back from the supplier holding it, with a
+        reason.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/assign:
+    post:
+      tags: [problems]
+      operationId: assignProblem
+      summary: Assign a problem within the organisation holding it
+      description: |
+        An agent of the organisation holding the problem assigns it to another
+        of its groups, to a member, or both, while it is open.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ProblemAssignment'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/investigate:
+    post:
+      tags: [problems]
+      operationId: investigateProblem
+      summary: Start the root cause analysis
+      description: |
+        The organisation holding a new problem starts investigating its root
+        cause (PM-1).
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/note:
+    post:
+      tags: [problems]
+      operationId: noteProblem
+      summary: Add a work note to the investigation
+      description: |
+        An agent of the organisation holding the problem, or of its desk, adds a
+        work note to the investigation, kept in its journal (PM-1).
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ProblemNote'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/relate:
+    post:
+      tags: [problems]
+      operationId: relateProblem
+      summary: Relate a problem to configuration items and changes
+      description: |
+        Replaces the configuration items and the changes the problem relates to
+        (PM-1); an empty list removes them all.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ProblemRelations'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/identify:
+    post:
+      tags: [problems]
+      operationId: identifyProblem
+      summary: Record the root cause as a known error
+      description: |
+        The holder records the root cause it found as a known error of the KEDB,
+        linked to the problem, which becomes a known error (PM-1, PM-2). The
+        answer carries both; its ETag is the problem's.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/KnownErrorDraft'
+      responses:
+        "200":
+          description: The problem and its known error as they are now.
+          headers:
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ProblemIdentified'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/start-fix:
+    post:
+      tags: [problems]
+      operationId: startProblemFix
+      summary: Start the permanent fix
+      description: |
+        The holder starts the permanent fix of a known error, under a change,
+        and the problem is in fix (PM-1).
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/FixStart'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/resolve:
+    post:
+      tags: [problems]
+      operationId: resolveProblem
+      summary: Report the root cause removed
+      description: |
+        The holder reports the root cause removed (PM-1). The answer offers the
+        linked incidents still open: each is resolved through its own holder
+        (resolveProblemIncident), recorded, never silently (IM-3). Only the desk
+        closes the problem (SD-4).
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ProblemNote'
+      responses:
+        "200":
+          description: The problem as it is now, and the linked incidents still open.
+          headers:
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ProblemResolved'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/close:
+    post:
+      tags: [problems]
+      operationId: closeProblem
+      summary: Close a resolved problem
+      description: |
+        The desk closes a problem its holder resolved (SD-4); only an agent of
+        the desk whose delivery it belongs to closes it.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ProblemNote'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/cancel:
+    post:
+      tags: [problems]
+      operationId: cancelProblem
+      summary: Cancel a problem
+      description: |
+        The desk cancels an open problem with a reason, such as a duplicate
+        (SD-4); its incidents are unlinked, and those that waited for it resume.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/incidents:
+    get:
+      tags: [problems, incidents]
+      operationId: listProblemIncidents
+      summary: List the incidents linked to a problem
+      description: |
+        The incidents linked to a problem now, in master-number order (IM-3),
+        each as the caller may see it; an incident the caller may not see is
+        left out.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+      responses:
+        "200":
+          description: The linked incidents.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/LinkedIncidents'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [problems, incidents]
+      operationId: linkProblemIncident
+      summary: Link an incident to a problem
+      description: |
+        Links an incident to an open problem (IM-3), in one transaction with the
+        incident's own change. With wait, an open incident that is not waiting
+        already waits for the problem; its clocks pause only where an agreement
+        lists waiting_problem among its pause states. An incident linked to
+        another problem is refused with 409.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ProblemLink'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/incidents/{incident}:
+    delete:
+      tags: [problems, incidents]
+      operationId: unlinkProblemIncident
+      summary: Unlink an incident from a problem
+      description: |
+        Removes the link (IM-3); an incident that waited for the problem
+        resumes.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/LinkedIncidentID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/ProblemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/incidents/{incident}/resolve:
+    post:
+      tags: [problems, incidents]
+      operationId: resolveProblemIncident
+      summary: Resolve a linked incident through its holder
+      description: |
+        Resolves one incident linked to the problem through the incident's own
+        holder (IM-3): the desk resolves what it holds, a supplier reports back
+        what it holds, and nobody else may. The resolution names the workaround
+        used, if any, which then counts among the incidents it resolved (PM-2).
+        Answers the incident; the command takes no If-Match, since it changes
+        the incident, not the problem.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/LinkedIncidentID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/LinkedResolution'
+      responses:
+        "200":
+          $ref: '#/components/responses/IncidentResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/communicate-workaround:
+    post:
+      tags: [problems]
+      operationId: communicateProblemWorkaround
+      summary: Tell the linked incidents a workaround
+      description: |
+        Tells the users of every linked open incident a workaround of the WADB,
+        as a communication on each incident, and records on the problem which
+        incidents were told (PM-2, IM-3). The answer carries the incidents told;
+        its ETag is the problem's.
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/WorkaroundCommunication'
+      responses:
+        "200":
+          description: The problem as it is now, and the incidents told.
+          headers:
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/WorkaroundCommunicated'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problem-candidates:
+    get:
+      tags: [problems, candidates]
+      operationId: listProblemCandidates
+      summary: List the desk's candidate problems
+      description: |
+        The candidate problems of the caller's desk, computed now from its
+        incident log (PM-3): groups of incidents sharing service, category and a
+        configuration item or a summary word whose rate in the last week, up to
+        the end of the current hour, exceeds their rate in the twelve weeks
+        before by more than chance would explain (an exact conditional test of
+        the two rates, with the false discovery rate held at 1%). Each comes
+        with its evidence. Its id is derived from its key and its window, so it
+        stays the same while the hour lasts and names the candidate to accept or
+        dismiss; a dismissed candidate's incidents, and an accepted one's, are
+        not proposed again. The desk's agents only.
+      responses:
+        "200":
+          description: The candidates, most unusual first.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ProblemCandidateList'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problem-candidates/{id}/accept:
+    post:
+      tags: [problems, candidates]
+      operationId: acceptProblemCandidate
+      summary: Record a problem from a candidate
+      description: |
+        Detects again, finds the candidate by its id, and records a problem held
+        by the desk with the candidate's incidents linked, in one command (PM-3,
+        IM-3); its incidents are not proposed again. A candidate no longer
+        proposed (dismissed, accepted, or from an hour gone by) is not found
+        (404); one whose incidents were linked to another problem meanwhile is
+        refused with 409.
+      parameters:
+        - $ref: '#/components/parameters/CandidateID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/CandidateAcceptance'
+      responses:
+        "201":
+          description: Recorded.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ProblemRecord'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problem-candidates/{id}/dismiss:
+    post:
+      tags: [problems, candidates]
+      operationId: dismissProblemCandidate
+      summary: Dismiss a candidate problem
+      description: |
+        Records the desk's judgment that a candidate is no problem, with a
+        reason (PM-3): its incidents are not proposed again, under its key or
+        another. A candidate no longer proposed is not found.
+      parameters:
+        - $ref: '#/components/parameters/CandidateID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          description: The dismissal stored.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Dismissal'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/known-errors:
+    get:
+      tags: [known-errors]
+      operationId: listKnownErrors
+      summary: List known errors
+      description: |
+        The known errors of the KEDB the caller may read, newest first (PM-2):
+        every organisation with read access to problems reads the known errors
+        of its desk (SD-13). Filters given together must all hold.
+      parameters:
+        - name: service
+          in: query
+          description: Keep known errors that affect this service.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: ci
+          in: query
+          description: Keep known errors that affect this configuration item.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: error_code
+          in: query
+          description: Keep known errors that show this error code.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: unfixed
+          in: query
+          description: true keeps known errors whose permanent fix is not released.
+          schema:
+            type: boolean
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of known errors.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/KnownErrorPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [known-errors]
+      operationId: recordKnownError
+      summary: Record a known error
+      description: |
+        Records a known error without a problem (PM-2), such as a vendor's
+        published defect, with its symptom, root cause, error codes, affected
+        services and items, workarounds and permanent fix. The desk and every
+        organisation with write access to problems may record them (SD-13); a
+        supplier names the desk.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/KnownErrorDraft'
+      responses:
+        "201":
+          description: Recorded.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/KnownError'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/known-errors/{id}:
+    get:
+      tags: [known-errors]
+      operationId: getKnownError
+      summary: Get a known error
+      description: |
+        One known error of the KEDB (PM-2), to every organisation that may read
+        them (SD-13).
+      parameters:
+        - $ref: '#/components/parameters/KnownErrorID'
+      responses:
+        "200":
+          $ref: '#/components/responses/KnownErrorResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/known-errors/{id}/revise:
+    post:
+      tags: [known-errors]
+      operationId: reviseKnownError
+      summary: Revise a known error
+      description: |
+        Replaces a known error's title, symptom, root cause, error codes,
+        services, configuration items and permanent fix (PM-2); its workarounds
+        stay as attached.
+      parameters:
+        - $ref: '#/components/parameters/KnownErrorID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/KnownErrorDraft'
+      responses:
+        "200":
+          $ref: '#/components/responses/KnownErrorResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/known-errors/{id}/workarounds:
+    post:
+      tags: [known-errors, workarounds]
+      operationId: attachWorkaround
+      summary: Attach a workaround to a known error
+      description: |
+        Makes a workaround of the WADB serve the known error too (PM-2); one
+        workaround may serve several known errors.
+      parameters:
+        - $ref: '#/components/parameters/KnownErrorID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/WorkaroundAttachment'
+      responses:
+        "200":
+          $ref: '#/components/responses/KnownErrorResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/known-errors/{id}/workarounds/{workaround}:
+    delete:
+      tags: [known-errors, workarounds]
+      operationId: detachWorkaround
+      summary: Detach a workaround from a known error
+      description: |
+        The workaround no longer serves the known error (PM-2); it stays in the
+        WADB.
+      parameters:
+        - $ref: '#/components/parameters/KnownErrorID'
+        - $ref: '#/components/parameters/AttachedWorkaroundID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/KnownErrorResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/known-errors/{id}/publish:
+    post:
+      tags: [known-errors]
+      operationId: publishKnownError
+      summary: Publish a known error for users
+      description: |
+        Marks a known error for publishing to users as a knowledge article
+        (PM-2); the knowledge base follows the known_error.published event.
+      parameters:
+        - $ref: '#/components/parameters/KnownErrorID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/KnownErrorResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/known-errors/{id}/retire:
+    post:
+      tags: [known-errors]
+      operationId: retireKnownError
+      summary: Retire a known error
+      description: |
+        Records that a known error no longer occurs, with a reason, such as its
+        fix being everywhere (PM-2).
+      parameters:
+        - $ref: '#/components/parameters/KnownErrorID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/KnownErrorResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/workarounds:
+    get:
+      tags: [workarounds]
+      operationId: listWorkarounds
+      summary: List workarounds
+      description: |
+        The workarounds of the WADB the caller may read, newest first, each with
+        the number of incidents it resolved (PM-2, SD-13).
+      parameters:
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of workarounds.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/WorkaroundPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [workarounds]
+      operationId: recordWorkaround
+      summary: Record a workaround
+      description: |
+        Records a workaround in the WADB (PM-2): its steps, scope, risk and who
+        may apply it. It is reusable: attach it to every known error it gets
+        round.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/WorkaroundDraft'
+      responses:
+        "201":
+          description: Recorded.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Workaround'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/workarounds/{id}:
+    get:
+      tags: [workarounds]
+      operationId: getWorkaround
+      summary: Get a workaround
+      description: |
+        One workaround of the WADB with the number of incidents it resolved,
+        read from the incidents (PM-2).
+      parameters:
+        - $ref: '#/components/parameters/WorkaroundID'
+      responses:
+        "200":
+          $ref: '#/components/responses/WorkaroundResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/workarounds/{id}/revise:
+    post:
+      tags: [workarounds]
+      operationId: reviseWorkaround
+      summary: Revise a workaround
+      description: |
+        Replaces a workaround's title, steps, scope, risk and appliers (PM-2).
+      parameters:
+        - $ref: '#/components/parameters/WorkaroundID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/WorkaroundDraft'
+      responses:
+        "200":
+          $ref: '#/components/responses/WorkaroundResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/workarounds/{id}/retire:
+    post:
+      tags: [workarounds]
+      operationId: retireWorkaround
+      summary: Retire a workaround
+      description: |
+        Records that a workaround is no longer to be used, with a reason (PM-2).
+      parameters:
+        - $ref: '#/components/parameters/WorkaroundID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/WorkaroundResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
 components:
   securitySchemes:
     bearerAuth:
@@ -3762,7 +5078,7 @@ components:
   headers:
     ETag:
       required: true
-      description: The version of the incident or group (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
+      description: The version of the incident, group, problem, known error or workaround (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
       schema:
         type: string
     Location:
@@ -3775,7 +5091,7 @@ components:
     IfMatch:
       name: If-Match
       in: header
-      description: The ETag of the incident (or group, catalogue item, order or task) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+      description: The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
       schema:
         type: string
         maxLength: 200
@@ -3783,7 +5099,7 @@ components:
     IdempotencyKey:
       name: Idempotency-Key
       in: header
-      description: The client's key for this registration, such as a UUID or a monitoring alert's ID; a retry with the same key returns the incident the first attempt made instead of registering another. Printable ASCII, at most 128 bytes, unique per desk.
+      description: The client's key for this registration (or placing, or recording), such as a UUID or a monitoring alert's ID; a retry with the same key returns the record the first attempt made instead of making another. Printable ASCII, at most 128 bytes, unique per desk (per customer for orders).
       schema:
         type: string
         minLength: 1
@@ -3910,6 +5226,48 @@ components:
       schema:
         $ref: '#/components/schemas/ID'
 
+    ProblemID:
+      name: id
+      in: path
+      required: true
+      description: The problem's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    LinkedIncidentID:
+      name: incident
+      in: path
+      required: true
+      description: The ID of an incident linked to the problem.
+      schema:
+        $ref: '#/components/schemas/ID'
+    KnownErrorID:
+      name: id
+      in: path
+      required: true
+      description: The known error's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    WorkaroundID:
+      name: id
+      in: path
+      required: true
+      description: The workaround's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    AttachedWorkaroundID:
+      name: workaround
+      in: path
+      required: true
+      description: The ID of a workaround attached to the known error.
+      schema:
+        $ref: '#/components/schemas/ID'
+    CandidateID:
+      name: id
+      in: path
+      required: true
+      description: The candidate's id, as listProblemCandidates gave it.
+      schema:
+        $ref: '#/components/schemas/ID'
   responses:
     GroupResult:
       description: The group as it is now.
@@ -4006,6 +5364,33 @@ components:
           schema:
             $ref: '#/components/schemas/Task'
 
+    ProblemResult:
+      description: The problem as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/ProblemRecord'
+    KnownErrorResult:
+      description: The known error as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/KnownError'
+    WorkaroundResult:
+      description: The workaround as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Workaround'
   schemas:
     # Scalars. Those with x-go-type are the domain's own Go types, so that the
     # generated models and the domain share one definition.
@@ -4121,6 +5506,9 @@ components:
         - incident.recategorised.json
         - incident.referenced.json
         - incident.related.json
+        - incident.problem_linked.json
+        - incident.problem_unlinked.json
+        - incident.workaround_communicated.json
         - incident.coordinated.json
         - incident.major_declared.json
         - incident.major_stood_down.json
@@ -4167,6 +5555,34 @@ components:
         - task.taken.json
         - task.done.json
         - task.withdrawn.json
+        - candidate.accepted.json
+        - candidate.dismissed.json
+        - known_error.published.json
+        - known_error.recorded.json
+        - known_error.retired.json
+        - known_error.revised.json
+        - known_error.workaround_attached.json
+        - known_error.workaround_detached.json
+        - problem.accepted.json
+        - problem.assigned.json
+        - problem.cancelled.json
+        - problem.closed.json
+        - problem.delegated.json
+        - problem.fix_started.json
+        - problem.identified.json
+        - problem.incident_linked.json
+        - problem.incident_unlinked.json
+        - problem.investigation_started.json
+        - problem.noted.json
+        - problem.recalled.json
+        - problem.recorded.json
+        - problem.rejected.json
+        - problem.related.json
+        - problem.resolved.json
+        - problem.workaround_communicated.json
+        - workaround.recorded.json
+        - workaround.retired.json
+        - workaround.revised.json
         - report.json
 
     # Problems.
@@ -4902,6 +6318,10 @@ components:
         first_contact:
           type: boolean
           description: The desk resolved it without delegating (SD-3).
+        workaround:
+          description: The workaround of the WADB that resolved it, if one did (PM-2).
+          allOf:
+            - $ref: '#/components/schemas/ID'
     Interval:
       type: object
       description: One stretch of a ticket's history, from start until the next interval's start (the last one until now), in one state, held by one organisation's group, at one priority.
@@ -5337,7 +6757,7 @@ components:
           description: Details for the journal.
     Resolution:
       type: object
-      description: How the incident was resolved.
+      description: How the incident was resolved, and the workaround used, if any.
       additionalProperties: false
       required: [code, text]
       properties:
@@ -5348,6 +6768,10 @@ components:
           description: The resolution code.
         text:
           $ref: '#/components/schemas/Text'
+        workaround:
+          description: The workaround of the WADB that resolved it (PM-2); it must exist and not be retired.
+          allOf:
+            - $ref: '#/components/schemas/ID'
     Closure:
       type: object
       description: What the desk told the user when closing.
@@ -5392,7 +6816,7 @@ components:
           description: The supplier's ticket number.
     Relation:
       type: object
-      description: The configuration items and the problem the incident relates to, replacing the earlier ones.
+      description: The configuration items the incident relates to, replacing the earlier ones, and the problem it is linked to as it is - the link itself is made and removed through the problem (linkProblemIncident, unlinkProblemIncident).
       additionalProperties: false
       properties:
         cis:
@@ -5404,7 +6828,7 @@ components:
           items:
             $ref: '#/components/schemas/ID'
         problem:
-          description: The problem (IM-3); absent for none.
+          description: The problem the incident is linked to now (IM-3); absent for none. Another problem is refused with 400.
           allOf:
             - $ref: '#/components/schemas/ID'
     Coordination:
@@ -7450,4 +8874,840 @@ components:
           type: string
           maxLength: 2000
           description: Why, if the approver wishes to say.
+
+    # Problems, the KEDB and the WADB (PM-1, PM-2), candidate problems (PM-3).
+    ProblemState:
+      type: string
+      enum: [new, delegated, investigation, known_error, fix_in_progress, resolved, closed, cancelled]
+      description: |
+        Where a problem stands (PM-1). Who holds it is separate, as for
+        incidents. new - recorded, not yet investigated; delegated - handed
+        to a supplier that has not accepted or rejected it; investigation -
+        the holder looks for the root cause; known_error - the root cause is
+        known and recorded as a known error, no permanent fix is under way;
+        fix_in_progress - a permanent fix is being made, usually under a
+        change; resolved - the holder reports the cause removed, the desk has
+        still to close it; closed and cancelled - final.
+      x-go-type: itsm.State
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/itsm
+    ProblemEntry:
+      type: object
+      description: One work note of a problem's investigation, with who wrote it for which organisation, and when.
+      additionalProperties: false
+      required: [time, author, organisation, text]
+      x-go-type: problem.Entry
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem
+      properties:
+        time:
+          type: string
+          format: date-time
+          description: When it was written.
+        author:
+          type: string
+          description: The person who wrote it.
+        organisation:
+          description: The organisation the author acted for.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        text:
+          type: string
+          description: What was written.
+    ProblemRecord:
+      type: object
+      description: |
+        The unknown cause of one or more incidents (PM-1), held along the
+        support chain as incidents are: by the desk or the supplier
+        investigating it, one of its groups and perhaps a person. It is
+        built only from its events. The incidents linked to it are not
+        listed here: each incident names its problem (listProblemIncidents).
+        Its version is the ETag of the response, not a property.
+      additionalProperties: false
+      required: [id, number, desk, recorded_by, summary, priority, state, holder, linked, created, changed, timeline]
+      x-go-type: problem.Problem
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk whose delivery it belongs to; it alone closes or cancels it (SD-4).
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        recorded_by:
+          description: The organisation that recorded it - the desk or a supplier.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        key:
+          type: string
+          description: The Idempotency-Key the recording was sent with; absent when none.
+        summary:
+          type: string
+          description: One line saying what goes wrong.
+        description:
+          type: string
+          description: What is known of it.
+        service:
+          type: string
+          description: The service affected.
+        category:
+          type: string
+          description: The category.
+        priority:
+          $ref: '#/components/schemas/Priority'
+        state:
+          $ref: '#/components/schemas/ProblemState'
+        holder:
+          description: The organisation holding the investigation now - the desk, or the supplier it is delegated to.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        group:
+          description: The holder's group that holds it, if any.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        assignee:
+          type: string
+          description: The member of that group it is assigned to, if any.
+        assignments:
+          type: array
+          description: Every delegation, in order.
+          items:
+            $ref: '#/components/schemas/Assignment'
+        reassignments:
+          type: integer
+          minimum: 0
+          description: Delegations after the first (SD-7).
+        ping_pong:
+          type: integer
+          minimum: 0
+          description: Of the re-assignments, those to an organisation that had held the problem before and let it go itself (SD-7).
+        moves:
+          type: integer
+          minimum: 0
+          description: Moves from one group to another inside the organisation holding the problem.
+        root_cause:
+          type: string
+          description: The root cause the investigation found.
+        known_error:
+          description: The known error recorded from it (PM-2).
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        cis:
+          type: array
+          description: The configuration items involved.
+          items:
+            $ref: '#/components/schemas/ID'
+        changes:
+          type: array
+          description: The references of the changes that fix it.
+          items:
+            type: string
+        linked:
+          type: integer
+          minimum: 0
+          description: How many incidents are linked to it now (IM-3).
+        candidate:
+          type: string
+          description: The key of the candidate problem it was recorded from (PM-3), if any.
+        journal:
+          type: array
+          description: The work notes of the investigation, in order.
+          items:
+            $ref: '#/components/schemas/ProblemEntry'
+        created:
+          type: string
+          format: date-time
+          description: When it was recorded.
+        changed:
+          type: string
+          format: date-time
+          description: When it last changed.
+        resolved:
+          type: string
+          format: date-time
+          description: When it was resolved; absent until then.
+        closed:
+          type: string
+          format: date-time
+          description: When it was closed or cancelled; absent until then.
+        timeline:
+          type: array
+          description: The history its clocks are measured on - one interval per change of state, holder or group.
+          items:
+            $ref: '#/components/schemas/Interval'
+    ProblemPage:
+      type: object
+      description: One page of problems.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/ProblemRecord'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    ProblemEvents:
+      type: object
+      description: A problem's events, oldest first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Event'
+    LinkedIncidents:
+      type: object
+      description: The incidents linked to a problem, in master-number order.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Incident'
+    ProblemIdentified:
+      type: object
+      description: A problem whose root cause was recorded as a known error, and that known error.
+      additionalProperties: false
+      required: [problem, known_error]
+      properties:
+        problem:
+          $ref: '#/components/schemas/ProblemRecord'
+        known_error:
+          $ref: '#/components/schemas/KnownError'
+    ProblemResolved:
+      type: object
+      description: A resolved problem, and the linked incidents still open - offered to be resolved each through its own holder (resolveProblemIncident).
+      additionalProperties: false
+      required: [problem, offered]
+      properties:
+        problem:
+          $ref: '#/components/schemas/ProblemRecord'
+        offered:
+          type: array
+          items:
+            $ref: '#/components/schemas/Incident'
+    WorkaroundCommunicated:
+      type: object
+      description: A problem whose workaround was communicated, and the incidents whose users were told.
+      additionalProperties: false
+      required: [problem, incidents]
+      properties:
+        problem:
+          $ref: '#/components/schemas/ProblemRecord'
+        incidents:
+          type: array
+          items:
+            $ref: '#/components/schemas/Incident'
+    ProblemRecording:
+      type: object
+      description: A problem as the desk or a supplier records it.
+      additionalProperties: false
+      required: [summary, priority]
+      properties:
+        desk:
+          description: The desk whose delivery it belongs to; a supplier names it, a desk's agent leaves it out (their own desk).
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        summary:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: One line saying what goes wrong.
+        description:
+          $ref: '#/components/schemas/Text'
+        service:
+          $ref: '#/components/schemas/Label'
+        category:
+          $ref: '#/components/schemas/Label'
+        priority:
+          $ref: '#/components/schemas/Priority'
+        group:
+          description: The recording organisation's group that holds it first.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        cis:
+          type: array
+          maxItems: 64
+          uniqueItems: true
+          description: The configuration items involved.
+          x-go-name: CIs
+          items:
+            $ref: '#/components/schemas/ID'
+        incidents:
+          type: array
+          maxItems: 1000
+          uniqueItems: true
+          description: Incidents to link at once (IM-3).
+          items:
+            $ref: '#/components/schemas/ID'
+        wait:
+          type: boolean
+          description: true makes each incident linked wait for the problem.
+    ProblemDelegation:
+      type: object
+      description: The supplier, and optionally one of its groups, to hand the investigation to.
+      additionalProperties: false
+      required: [organisation]
+      properties:
+        organisation:
+          description: The supplier.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        group:
+          description: The ID of one of the supplier's active groups (see listGroups).
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        note:
+          type: string
+          maxLength: 65536
+          description: A note for the supplier.
+    ProblemAssignment:
+      type: object
+      description: Who inside the organisation holding the problem is to hold it - one of its groups, a member, or both.
+      additionalProperties: false
+      properties:
+        group:
+          description: The ID of one of the holding organisation's active groups.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        assignee:
+          description: A member of the group, by the stable identity the members list names.
+          allOf:
+            - $ref: '#/components/schemas/Label'
+        note:
+          type: string
+          maxLength: 65536
+          description: A work note.
+    ProblemNote:
+      type: object
+      description: A note for the problem's journal.
+      additionalProperties: false
+      required: [note]
+      properties:
+        note:
+          $ref: '#/components/schemas/Text'
+    ProblemRelations:
+      type: object
+      description: The configuration items and the changes the problem relates to, replacing the earlier ones.
+      additionalProperties: false
+      properties:
+        cis:
+          type: array
+          maxItems: 64
+          uniqueItems: true
+          description: The configuration items; empty or absent for none.
+          x-go-name: CIs
+          items:
+            $ref: '#/components/schemas/ID'
+        changes:
+          type: array
+          maxItems: 64
+          uniqueItems: true
+          description: The references of the changes that fix it; empty or absent for none.
+          items:
+            $ref: '#/components/schemas/Label'
+    FixStart:
+      type: object
+      description: The change under which the permanent fix is made, and a note.
+      additionalProperties: false
+      required: [change]
+      properties:
+        change:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: The reference of the change that carries the fix.
+        note:
+          type: string
+          maxLength: 65536
+          description: A work note.
+    ProblemLink:
+      type: object
+      description: An incident to link to the problem.
+      additionalProperties: false
+      required: [incident]
+      properties:
+        incident:
+          description: The incident.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        wait:
+          type: boolean
+          description: true makes an open incident not already waiting wait for the problem.
+    LinkedResolution:
+      type: object
+      description: How a linked incident was resolved, and the workaround used, if any.
+      additionalProperties: false
+      required: [text]
+      properties:
+        workaround:
+          description: The workaround of the WADB that resolved it (PM-2).
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        text:
+          $ref: '#/components/schemas/Text'
+    WorkaroundCommunication:
+      type: object
+      description: The workaround to tell the users of the linked open incidents, and what to tell them.
+      additionalProperties: false
+      required: [workaround, text]
+      properties:
+        workaround:
+          description: The workaround of the WADB.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        text:
+          $ref: '#/components/schemas/Text'
+    FixStatus:
+      type: string
+      enum: [none, planned, in_progress, released, rejected]
+      description: How far the permanent fix of a known error has come; rejected means no fix will be made and the workaround stays.
+      x-go-type: problem.FixStatus
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem
+    Fix:
+      type: object
+      description: The permanent fix of a known error.
+      additionalProperties: false
+      required: [status]
+      x-go-type: problem.Fix
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem
+      properties:
+        status:
+          $ref: '#/components/schemas/FixStatus'
+        description:
+          type: string
+          maxLength: 65536
+          description: What the fix does.
+        change:
+          type: string
+          maxLength: 300
+          description: The reference of the change that carries it.
+    KnownError:
+      type: object
+      description: |
+        A problem whose root cause is known, kept in the known error
+        database (KEDB, PM-2): a record of its own, which may come from a
+        problem or be recorded directly. Its version is the ETag of the
+        response, not a property.
+      additionalProperties: false
+      required: [id, number, desk, recorded_by, title, symptom, root_cause, fix, created, changed]
+      x-go-type: problem.KnownError
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk whose KEDB it is in.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        recorded_by:
+          description: The organisation that recorded it.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        problem:
+          description: The problem it was identified from, if any.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        title:
+          type: string
+          description: One line naming it.
+        symptom:
+          type: string
+          description: What users and agents see.
+        root_cause:
+          type: string
+          description: Why it happens.
+        error_codes:
+          type: array
+          description: The error codes it shows.
+          items:
+            type: string
+        services:
+          type: array
+          description: The services it affects.
+          items:
+            type: string
+        cis:
+          type: array
+          description: The configuration items it affects.
+          items:
+            $ref: '#/components/schemas/ID'
+        workarounds:
+          type: array
+          description: The workarounds that get round it, in the order they were attached.
+          items:
+            $ref: '#/components/schemas/ID'
+        fix:
+          $ref: '#/components/schemas/Fix'
+        published:
+          type: boolean
+          description: It is published for users as a knowledge article.
+        retired:
+          type: boolean
+          description: It no longer occurs.
+        created:
+          type: string
+          format: date-time
+          description: When it was recorded.
+        changed:
+          type: string
+          format: date-time
+          description: When it last changed.
+    KnownErrorPage:
+      type: object
+      description: One page of known errors.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/KnownError'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    KnownErrorDraft:
+      type: object
+      description: A known error as it is recorded or revised.
+      additionalProperties: false
+      required: [title, symptom, root_cause]
+      properties:
+        desk:
+          description: The desk whose KEDB it goes into; a supplier names it, a desk's agent leaves it out. Ignored when identified from a problem (the problem's desk).
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        title:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: One line naming it.
+        symptom:
+          $ref: '#/components/schemas/Text'
+        root_cause:
+          $ref: '#/components/schemas/Text'
+        error_codes:
+          type: array
+          maxItems: 64
+          uniqueItems: true
+          description: The error codes it shows.
+          items:
+            $ref: '#/components/schemas/Label'
+        services:
+          type: array
+          maxItems: 64
+          uniqueItems: true
+          description: The services it affects.
+          items:
+            $ref: '#/components/schemas/Label'
+        cis:
+          type: array
+          maxItems: 64
+          uniqueItems: true
+          description: The configuration items it affects.
+          x-go-name: CIs
+          items:
+            $ref: '#/components/schemas/ID'
+        workarounds:
+          type: array
+          maxItems: 64
+          uniqueItems: true
+          description: Workarounds of the WADB to attach at once; ignored by a revision, which keeps those attached.
+          items:
+            $ref: '#/components/schemas/ID'
+        fix:
+          $ref: '#/components/schemas/Fix'
+    WorkaroundAttachment:
+      type: object
+      description: The workaround to attach.
+      additionalProperties: false
+      required: [workaround]
+      properties:
+        workaround:
+          description: The workaround of the WADB.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+    Risk:
+      type: string
+      enum: [low, medium, high]
+      description: How much harm applying a workaround can do.
+      x-go-type: problem.Risk
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem
+    Applier:
+      type: string
+      enum: [user, desk, supplier]
+      description: Who may apply a workaround - the user given the steps, the desk's agents, or only the supplier responsible for the service.
+      x-go-type: problem.Applier
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem
+    Workaround:
+      type: object
+      description: |
+        A way round a known error that restores the service without removing
+        the cause, kept in the workaround database (WADB, PM-2). One
+        workaround may serve several known errors, and every incident it
+        resolved names it. Its version is the ETag of the response, not a
+        property.
+      additionalProperties: false
+      required: [id, number, desk, recorded_by, title, steps, risk, applier, resolved, created, changed]
+      x-go-type: problem.Workaround
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk whose WADB it is in.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        recorded_by:
+          description: The organisation that recorded it.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        title:
+          type: string
+          description: One line naming it.
+        steps:
+          type: string
+          description: What to do.
+        scope:
+          type: string
+          description: When it applies - services, sites, versions.
+        risk:
+          $ref: '#/components/schemas/Risk'
+        applier:
+          type: array
+          description: Who may apply it.
+          items:
+            $ref: '#/components/schemas/Applier'
+        retired:
+          type: boolean
+          description: It is no longer to be used.
+        resolved:
+          type: integer
+          minimum: 0
+          description: How many incidents it resolved, read from the incidents when it is read.
+        created:
+          type: string
+          format: date-time
+          description: When it was recorded.
+        changed:
+          type: string
+          format: date-time
+          description: When it last changed.
+    WorkaroundPage:
+      type: object
+      description: One page of workarounds.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Workaround'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    WorkaroundDraft:
+      type: object
+      description: A workaround as it is recorded or revised.
+      additionalProperties: false
+      required: [title, steps, risk, applier]
+      properties:
+        desk:
+          description: The desk whose WADB it goes into; a supplier names it, a desk's agent leaves it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        title:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: One line naming it.
+        steps:
+          $ref: '#/components/schemas/Text'
+        scope:
+          type: string
+          maxLength: 65536
+          description: When it applies - services, sites, versions.
+        risk:
+          $ref: '#/components/schemas/Risk'
+        applier:
+          type: array
+          minItems: 1
+          maxItems: 3
+          uniqueItems: true
+          description: Who may apply it.
+          items:
+            $ref: '#/components/schemas/Applier'
+    CandidateKey:
+      type: object
+      description: What the incidents of a candidate share - always their service and category, and at most one of a configuration item or a key word of their summaries.
+      additionalProperties: false
+      required: [service, category]
+      x-go-type: candidate.Key
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem/candidate
+      properties:
+        service:
+          type: string
+          description: The service; empty when the incidents name none.
+        category:
+          type: string
+          description: The category; empty when the incidents name none.
+        ci:
+          type: string
+          description: The configuration item, if the group is one item's.
+        token:
+          type: string
+          description: The summary's key word, if the group is one word's.
+    CandidateSpan:
+      type: object
+      description: A stretch of time, from its start up to but not including its end.
+      additionalProperties: false
+      required: [from, to]
+      x-go-type: candidate.Span
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem/candidate
+      properties:
+        from:
+          type: string
+          format: date-time
+          description: The start.
+        to:
+          type: string
+          format: date-time
+          description: The end.
+    Candidate:
+      type: object
+      description: The evidence of a candidate problem (PM-3) - its incidents in the recent window, their count, the baseline before it and how unusual the count is.
+      additionalProperties: false
+      required: [key, window, baseline, incidents, numbers, count, baseline_count, expected, p_value, score, tested]
+      x-go-type: candidate.Candidate
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem/candidate
+      properties:
+        key:
+          $ref: '#/components/schemas/CandidateKey'
+        window:
+          $ref: '#/components/schemas/CandidateSpan'
+        baseline:
+          $ref: '#/components/schemas/CandidateSpan'
+        incidents:
+          type: array
+          description: The group's incidents registered in the window, in order of registration; what a problem recorded from the candidate links.
+          items:
+            $ref: '#/components/schemas/ID'
+        numbers:
+          type: array
+          description: Their master numbers.
+          items:
+            type: string
+        count:
+          type: integer
+          minimum: 0
+          description: How many incidents the window has.
+        baseline_count:
+          type: integer
+          minimum: 0
+          description: How many the baseline has.
+        expected:
+          type: number
+          minimum: 0
+          description: The count the window would see at the baseline's rate.
+        p_value:
+          type: number
+          minimum: 0
+          maximum: 1
+          description: The probability of the count or more at the baseline's rate.
+        score:
+          type: number
+          description: The p-value's negative decimal logarithm, finite where the p-value underflows.
+        tested:
+          type: integer
+          minimum: 0
+          description: How many groups were tested in the window, over which the false discovery rate is held.
+    ProblemCandidate:
+      type: object
+      description: A candidate problem of the desk with its id, which stays the same while its key and window do.
+      additionalProperties: false
+      required: [id, candidate]
+      properties:
+        id:
+          description: The name-based UUID of the desk, the key and the window - what accept and dismiss take.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        candidate:
+          $ref: '#/components/schemas/Candidate'
+    ProblemCandidateList:
+      type: object
+      description: The desk's candidate problems, most unusual first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/ProblemCandidate'
+    CandidateAcceptance:
+      type: object
+      description: The problem to record from a candidate; its incidents are the candidate's.
+      additionalProperties: false
+      required: [priority]
+      properties:
+        summary:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: One line saying what goes wrong; without it, one naming the candidate's key.
+        description:
+          $ref: '#/components/schemas/Text'
+        priority:
+          $ref: '#/components/schemas/Priority'
+        group:
+          description: The desk's group that holds it first.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        wait:
+          type: boolean
+          description: true makes each of the candidate's open incidents wait for the problem.
+    Dismissal:
+      type: object
+      description: The desk's judgment that a candidate is no problem - who, when, why, and the incidents it covered, which are not proposed again.
+      additionalProperties: false
+      required: [key, incidents, by, reason, at]
+      x-go-type: candidate.Dismissal
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/problem/candidate
+      properties:
+        key:
+          $ref: '#/components/schemas/CandidateKey'
+        incidents:
+          type: array
+          description: The incidents it covered.
+          items:
+            $ref: '#/components/schemas/ID'
+        by:
+          type: string
+          description: Who dismissed it.
+        reason:
+          type: string
+          description: Why.
+        at:
+          type: string
+          format: date-time
+          description: When.
 `

@@ -28,6 +28,8 @@ import (
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/problem"
+	"github.com/spoc-itsm/spoc/problem/candidate"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
@@ -311,17 +313,20 @@ func TestEveryCommandHasAPath(t *testing.T) {
 	}
 }
 
-// TestOnlyRegistrationTakesAnIdempotencyKey checks that the contract
-// promises idempotency where the domain keeps it (decision 28): the
-// registration's key is incident.Registration.Key, checked in the
-// transaction that registers, with the domain's limits. No other operation
-// takes a key, since a cache in front of the domain could not keep the
-// promise; commands are made safe to retry by If-Match instead.
-func TestOnlyRegistrationAndPlacingTakeAnIdempotencyKey(t *testing.T) {
+// TestOnlyRegistrationPlacingAndRecordingTakeAnIdempotencyKey checks that
+// the contract promises idempotency where the domain keeps it (decisions 28
+// and 92): the registration's key is incident.Registration.Key, the
+// placing's request.Placement.Key and the recording's problem.Recording.Key,
+// each checked in the transaction that makes the record, with the domain's
+// limits. No other operation takes a key, since a cache in front of the
+// domain could not keep the promise; commands are made safe to retry by
+// If-Match instead.
+func TestOnlyRegistrationPlacingAndRecordingTakeAnIdempotencyKey(t *testing.T) {
 	doc := load(t)
+	keeps := map[string]bool{"registerIncident": true, "placeOrder": true, "recordProblem": true}
 	for _, o := range operations(doc) {
 		key := o.header("Idempotency-Key")
-		if o.op.OperationID != "registerIncident" && o.op.OperationID != "placeOrder" {
+		if !keeps[o.op.OperationID] {
 			if key != nil {
 				t.Errorf("%s: takes an Idempotency-Key, which no domain service keeps for it", o)
 			}
@@ -340,8 +345,8 @@ func TestOnlyRegistrationAndPlacingTakeAnIdempotencyKey(t *testing.T) {
 
 // TestSchemasAreServed checks that /schemas/{name} names exactly the
 // schemas the domain publishes: one per event type of chain, incident,
-// followup, the catalogue, the authority lists, orders and tasks, and the
-// report's.
+// followup, the catalogue, the authority lists, orders and tasks, problems,
+// known errors, workarounds and candidates, and the report's.
 func TestSchemasAreServed(t *testing.T) {
 	doc := load(t)
 	served, err := api.Schemas()
@@ -349,26 +354,11 @@ func TestSchemasAreServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	for _, p := range incident.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range followup.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range chain.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range catalogue.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range authority.Payloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range request.OrderPayloads() {
-		want = append(want, p.Type()+".json")
-	}
-	for _, p := range request.TaskPayloads() {
-		want = append(want, p.Type()+".json")
+	for _, types := range [][]string{files(incident.Payloads()), files(followup.Payloads()), files(chain.Payloads()),
+		files(catalogue.Payloads()), files(authority.Payloads()), files(request.OrderPayloads()), files(request.TaskPayloads()),
+		files(problem.Payloads()), files(problem.KnownErrorPayloads()), files(problem.WorkaroundPayloads()),
+		files(problem.DismissalPayloads())} {
+		want = append(want, types...)
 	}
 	want = append(want, incident.NotificationEvent+".json", "report.json")
 	var got []string
@@ -388,6 +378,15 @@ func TestSchemasAreServed(t *testing.T) {
 	if !slices.Equal(sorted(enum), sorted(want)) {
 		t.Errorf("SchemaName enumerates %v, want %v", sorted(enum), sorted(want))
 	}
+}
+
+// files returns the schema file names of a package's event payloads.
+func files[P interface{ Type() string }](payloads []P) []string {
+	var out []string
+	for _, p := range payloads {
+		out = append(out, p.Type()+".json")
+	}
+	return out
 }
 
 // goTypes are the domain types the document maps its schemas to with
@@ -422,6 +421,10 @@ func init() {
 		reflect.TypeFor[request.Approval](), reflect.TypeFor[request.Decision](), reflect.TypeFor[request.Fulfilling](),
 		reflect.TypeFor[request.TaskSummary](), reflect.TypeFor[request.Handover](), reflect.TypeFor[authority.Grant](),
 		reflect.TypeFor[authority.Ending](), reflect.TypeFor[authority.Absence](), reflect.TypeFor[authority.Role](),
+		reflect.TypeFor[problem.Problem](), reflect.TypeFor[problem.Entry](), reflect.TypeFor[problem.KnownError](),
+		reflect.TypeFor[problem.Fix](), reflect.TypeFor[problem.FixStatus](), reflect.TypeFor[problem.Workaround](),
+		reflect.TypeFor[problem.Risk](), reflect.TypeFor[problem.Applier](), reflect.TypeFor[candidate.Candidate](),
+		reflect.TypeFor[candidate.Key](), reflect.TypeFor[candidate.Span](), reflect.TypeFor[candidate.Dismissal](),
 	} {
 		goTypes[path.Base(t.PkgPath())+"."+t.Name()] = t
 	}

@@ -869,18 +869,18 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/incidents/{id}/reject (the `RejectIncident` operationId).
 	RejectIncident(ctx context.Context, id IncidentID, params *RejectIncidentParams, body RejectIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RelateIncidentWithBody Set the configuration items and the problem
+	// RelateIncidentWithBody Set the configuration items
 	//
-	// The desk sets the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones.
+	// The desk sets the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem it is linked to (IM-3) is changed only through the problem (linkProblemIncident, unlinkProblemIncident), which records its side in the same transaction; the body names it as it is.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/incidents/{id}/relate (the `RelateIncident` operationId).
 	RelateIncidentWithBody(ctx context.Context, id IncidentID, params *RelateIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RelateIncident Set the configuration items and the problem
+	// RelateIncident Set the configuration items
 	//
-	// The desk sets the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones.
+	// The desk sets the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem it is linked to (IM-3) is changed only through the problem (linkProblemIncident, unlinkProblemIncident), which records its side in the same transaction; the body names it as it is.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1055,6 +1055,127 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/wait (the `WaitIncident` operationId).
 	WaitIncident(ctx context.Context, id IncidentID, params *WaitIncidentParams, body WaitIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListKnownErrors List known errors
+	//
+	// The known errors of the KEDB the caller may read, newest first (PM-2):
+	// every organisation with read access to problems reads the known errors
+	// of its desk (SD-13). Filters given together must all hold.
+	//
+	// Corresponds with GET /v1/known-errors (the `ListKnownErrors` operationId).
+	ListKnownErrors(ctx context.Context, params *ListKnownErrorsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordKnownErrorWithBody Record a known error
+	//
+	// Records a known error without a problem (PM-2), such as a vendor's
+	// published defect, with its symptom, root cause, error codes, affected
+	// services and items, workarounds and permanent fix. The desk and every
+	// organisation with write access to problems may record them (SD-13); a
+	// supplier names the desk.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/known-errors (the `RecordKnownError` operationId).
+	RecordKnownErrorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordKnownError Record a known error
+	//
+	// Records a known error without a problem (PM-2), such as a vendor's
+	// published defect, with its symptom, root cause, error codes, affected
+	// services and items, workarounds and permanent fix. The desk and every
+	// organisation with write access to problems may record them (SD-13); a
+	// supplier names the desk.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/known-errors (the `RecordKnownError` operationId).
+	RecordKnownError(ctx context.Context, body RecordKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetKnownError Get a known error
+	//
+	// One known error of the KEDB (PM-2), to every organisation that may read
+	// them (SD-13).
+	//
+	// Corresponds with GET /v1/known-errors/{id} (the `GetKnownError` operationId).
+	GetKnownError(ctx context.Context, id KnownErrorID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PublishKnownError Publish a known error for users
+	//
+	// Marks a known error for publishing to users as a knowledge article
+	// (PM-2); the knowledge base follows the known_error.published event.
+	//
+	// Corresponds with POST /v1/known-errors/{id}/publish (the `PublishKnownError` operationId).
+	PublishKnownError(ctx context.Context, id KnownErrorID, params *PublishKnownErrorParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetireKnownErrorWithBody Retire a known error
+	//
+	// Records that a known error no longer occurs, with a reason, such as its
+	// fix being everywhere (PM-2).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/known-errors/{id}/retire (the `RetireKnownError` operationId).
+	RetireKnownErrorWithBody(ctx context.Context, id KnownErrorID, params *RetireKnownErrorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetireKnownError Retire a known error
+	//
+	// Records that a known error no longer occurs, with a reason, such as its
+	// fix being everywhere (PM-2).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/known-errors/{id}/retire (the `RetireKnownError` operationId).
+	RetireKnownError(ctx context.Context, id KnownErrorID, params *RetireKnownErrorParams, body RetireKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviseKnownErrorWithBody Revise a known error
+	//
+	// Replaces a known error's title, symptom, root cause, error codes,
+	// services, configuration items and permanent fix (PM-2); its workarounds
+	// stay as attached.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/known-errors/{id}/revise (the `ReviseKnownError` operationId).
+	ReviseKnownErrorWithBody(ctx context.Context, id KnownErrorID, params *ReviseKnownErrorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviseKnownError Revise a known error
+	//
+	// Replaces a known error's title, symptom, root cause, error codes,
+	// services, configuration items and permanent fix (PM-2); its workarounds
+	// stay as attached.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/known-errors/{id}/revise (the `ReviseKnownError` operationId).
+	ReviseKnownError(ctx context.Context, id KnownErrorID, params *ReviseKnownErrorParams, body ReviseKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AttachWorkaroundWithBody Attach a workaround to a known error
+	//
+	// Makes a workaround of the WADB serve the known error too (PM-2); one
+	// workaround may serve several known errors.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/known-errors/{id}/workarounds (the `AttachWorkaround` operationId).
+	AttachWorkaroundWithBody(ctx context.Context, id KnownErrorID, params *AttachWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AttachWorkaround Attach a workaround to a known error
+	//
+	// Makes a workaround of the WADB serve the known error too (PM-2); one
+	// workaround may serve several known errors.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/known-errors/{id}/workarounds (the `AttachWorkaround` operationId).
+	AttachWorkaround(ctx context.Context, id KnownErrorID, params *AttachWorkaroundParams, body AttachWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DetachWorkaround Detach a workaround from a known error
+	//
+	// The workaround no longer serves the known error (PM-2); it stays in the
+	// WADB.
+	//
+	// Corresponds with DELETE /v1/known-errors/{id}/workarounds/{workaround} (the `DetachWorkaround` operationId).
+	DetachWorkaround(ctx context.Context, id KnownErrorID, workaround AttachedWorkaroundID, params *DetachWorkaroundParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The caller's actor
 	//
@@ -1392,6 +1513,474 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/organisations/{id}/permissions/revoke (the `RevokePermissions` operationId).
 	RevokePermissions(ctx context.Context, id OrganisationID, body RevokePermissionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListProblemCandidates List the desk's candidate problems
+	//
+	// The candidate problems of the caller's desk, computed now from its
+	// incident log (PM-3): groups of incidents sharing service, category and a
+	// configuration item or a summary word whose rate in the last week, up to
+	// the end of the current hour, exceeds their rate in the twelve weeks
+	// before by more than chance would explain (an exact conditional test of
+	// the two rates, with the false discovery rate held at 1%). Each comes
+	// with its evidence. Its id is derived from its key and its window, so it
+	// stays the same while the hour lasts and names the candidate to accept or
+	// dismiss; a dismissed candidate's incidents, and an accepted one's, are
+	// not proposed again. The desk's agents only.
+	//
+	// Corresponds with GET /v1/problem-candidates (the `ListProblemCandidates` operationId).
+	ListProblemCandidates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptProblemCandidateWithBody Record a problem from a candidate
+	//
+	// Detects again, finds the candidate by its id, and records a problem held
+	// by the desk with the candidate's incidents linked, in one command (PM-3,
+	// IM-3); its incidents are not proposed again. A candidate no longer
+	// proposed (dismissed, accepted, or from an hour gone by) is not found
+	// (404); one whose incidents were linked to another problem meanwhile is
+	// refused with 409.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problem-candidates/{id}/accept (the `AcceptProblemCandidate` operationId).
+	AcceptProblemCandidateWithBody(ctx context.Context, id CandidateID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptProblemCandidate Record a problem from a candidate
+	//
+	// Detects again, finds the candidate by its id, and records a problem held
+	// by the desk with the candidate's incidents linked, in one command (PM-3,
+	// IM-3); its incidents are not proposed again. A candidate no longer
+	// proposed (dismissed, accepted, or from an hour gone by) is not found
+	// (404); one whose incidents were linked to another problem meanwhile is
+	// refused with 409.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problem-candidates/{id}/accept (the `AcceptProblemCandidate` operationId).
+	AcceptProblemCandidate(ctx context.Context, id CandidateID, body AcceptProblemCandidateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DismissProblemCandidateWithBody Dismiss a candidate problem
+	//
+	// Records the desk's judgment that a candidate is no problem, with a
+	// reason (PM-3): its incidents are not proposed again, under its key or
+	// another. A candidate no longer proposed is not found.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problem-candidates/{id}/dismiss (the `DismissProblemCandidate` operationId).
+	DismissProblemCandidateWithBody(ctx context.Context, id CandidateID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DismissProblemCandidate Dismiss a candidate problem
+	//
+	// Records the desk's judgment that a candidate is no problem, with a
+	// reason (PM-3): its incidents are not proposed again, under its key or
+	// another. A candidate no longer proposed is not found.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problem-candidates/{id}/dismiss (the `DismissProblemCandidate` operationId).
+	DismissProblemCandidate(ctx context.Context, id CandidateID, body DismissProblemCandidateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListProblems List problems
+	//
+	// The problems the caller may read, newest first (PM-1): the desk's agents
+	// see the desk's problems, and a supplier or a customer with read access
+	// to problems those of the desks it works with (SD-13). state and holder
+	// may be given together.
+	//
+	// Corresponds with GET /v1/problems (the `ListProblems` operationId).
+	ListProblems(ctx context.Context, params *ListProblemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordProblemWithBody Record a problem
+	//
+	// The desk or a supplier records the unknown cause of one or more
+	// incidents (PM-1); the recording organisation holds it first, in the
+	// group named (SD-11). A supplier names the desk whose delivery it belongs
+	// to. Incidents named are linked at once, as linkProblemIncident links
+	// them (IM-3), with wait applying to each. Send an Idempotency-Key, so
+	// that a retry after a lost reply does not record twice: a recording with
+	// a key the desk has used and the same content answers 201 with the
+	// problem that key recorded, as it is now; the same key with other content
+	// is refused with 422.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems (the `RecordProblem` operationId).
+	RecordProblemWithBody(ctx context.Context, params *RecordProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordProblem Record a problem
+	//
+	// The desk or a supplier records the unknown cause of one or more
+	// incidents (PM-1); the recording organisation holds it first, in the
+	// group named (SD-11). A supplier names the desk whose delivery it belongs
+	// to. Incidents named are linked at once, as linkProblemIncident links
+	// them (IM-3), with wait applying to each. Send an Idempotency-Key, so
+	// that a retry after a lost reply does not record twice: a recording with
+	// a key the desk has used and the same content answers 201 with the
+	// problem that key recorded, as it is now; the same key with other content
+	// is refused with 422.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems (the `RecordProblem` operationId).
+	RecordProblem(ctx context.Context, params *RecordProblemParams, body RecordProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetProblem Get a problem
+	//
+	// One problem, by ID or by master number (GET /v1/problems/PRB0000042),
+	// with its journal and how it moved along the support chain (PM-1). A
+	// problem the caller may not read is reported as not found.
+	//
+	// Corresponds with GET /v1/problems/{id} (the `GetProblem` operationId).
+	GetProblem(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptProblem Accept a delegated problem
+	//
+	// The supplier holding a delegated problem takes its investigation on.
+	//
+	// Corresponds with POST /v1/problems/{id}/accept (the `AcceptProblem` operationId).
+	AcceptProblem(ctx context.Context, id ProblemID, params *AcceptProblemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AssignProblemWithBody Assign a problem within the organisation holding it
+	//
+	// An agent of the organisation holding the problem assigns it to another
+	// of its groups, to a member, or both, while it is open.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/assign (the `AssignProblem` operationId).
+	AssignProblemWithBody(ctx context.Context, id ProblemID, params *AssignProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AssignProblem Assign a problem within the organisation holding it
+	//
+	// An agent of the organisation holding the problem assigns it to another
+	// of its groups, to a member, or both, while it is open.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/assign (the `AssignProblem` operationId).
+	AssignProblem(ctx context.Context, id ProblemID, params *AssignProblemParams, body AssignProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelProblemWithBody Cancel a problem
+	//
+	// The desk cancels an open problem with a reason, such as a duplicate
+	// (SD-4); its incidents are unlinked, and those that waited for it resume.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
+	CancelProblemWithBody(ctx context.Context, id ProblemID, params *CancelProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelProblem Cancel a problem
+	//
+	// The desk cancels an open problem with a reason, such as a duplicate
+	// (SD-4); its incidents are unlinked, and those that waited for it resume.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
+	CancelProblem(ctx context.Context, id ProblemID, params *CancelProblemParams, body CancelProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CloseProblemWithBody Close a resolved problem
+	//
+	// The desk closes a problem its holder resolved (SD-4); only an agent of
+	// the desk whose delivery it belongs to closes it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/close (the `CloseProblem` operationId).
+	CloseProblemWithBody(ctx context.Context, id ProblemID, params *CloseProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CloseProblem Close a resolved problem
+	//
+	// The desk closes a problem its holder resolved (SD-4); only an agent of
+	// the desk whose delivery it belongs to closes it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/close (the `CloseProblem` operationId).
+	CloseProblem(ctx context.Context, id ProblemID, params *CloseProblemParams, body CloseProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CommunicateProblemWorkaroundWithBody Tell the linked incidents a workaround
+	//
+	// Tells the users of every linked open incident a workaround of the WADB,
+	// as a communication on each incident, and records on the problem which
+	// incidents were told (PM-2, IM-3). The answer carries the incidents told;
+	// its ETag is the problem's.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/communicate-workaround (the `CommunicateProblemWorkaround` operationId).
+	CommunicateProblemWorkaroundWithBody(ctx context.Context, id ProblemID, params *CommunicateProblemWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CommunicateProblemWorkaround Tell the linked incidents a workaround
+	//
+	// Tells the users of every linked open incident a workaround of the WADB,
+	// as a communication on each incident, and records on the problem which
+	// incidents were told (PM-2, IM-3). The answer carries the incidents told;
+	// its ETag is the problem's.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/communicate-workaround (the `CommunicateProblemWorkaround` operationId).
+	CommunicateProblemWorkaround(ctx context.Context, id ProblemID, params *CommunicateProblemWorkaroundParams, body CommunicateProblemWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DelegateProblemWithBody Delegate the investigation to a supplier
+	//
+	// The desk hands the investigation of a problem it holds, or one another
+	// supplier holds, to a supplier and optionally one of its groups, by the
+	// support chain's rules for incidents (PM-1, SD-11); the supplier accepts
+	// or rejects it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/delegate (the `DelegateProblem` operationId).
+	DelegateProblemWithBody(ctx context.Context, id ProblemID, params *DelegateProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DelegateProblem Delegate the investigation to a supplier
+	//
+	// The desk hands the investigation of a problem it holds, or one another
+	// supplier holds, to a supplier and optionally one of its groups, by the
+	// support chain's rules for incidents (PM-1, SD-11); the supplier accepts
+	// or rejects it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/delegate (the `DelegateProblem` operationId).
+	DelegateProblem(ctx context.Context, id ProblemID, params *DelegateProblemParams, body DelegateProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListProblemEvents List a problem's history
+	//
+	// Every event of one problem, oldest first: its history, from which the
+	// problem is built (PM-1). The same events reach the webhooks of whom they
+	// concern.
+	//
+	// Corresponds with GET /v1/problems/{id}/events (the `ListProblemEvents` operationId).
+	ListProblemEvents(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IdentifyProblemWithBody Record the root cause as a known error
+	//
+	// The holder records the root cause it found as a known error of the KEDB,
+	// linked to the problem, which becomes a known error (PM-1, PM-2). The
+	// answer carries both; its ETag is the problem's.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/identify (the `IdentifyProblem` operationId).
+	IdentifyProblemWithBody(ctx context.Context, id ProblemID, params *IdentifyProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IdentifyProblem Record the root cause as a known error
+	//
+	// The holder records the root cause it found as a known error of the KEDB,
+	// linked to the problem, which becomes a known error (PM-1, PM-2). The
+	// answer carries both; its ETag is the problem's.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/identify (the `IdentifyProblem` operationId).
+	IdentifyProblem(ctx context.Context, id ProblemID, params *IdentifyProblemParams, body IdentifyProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListProblemIncidents List the incidents linked to a problem
+	//
+	// The incidents linked to a problem now, in master-number order (IM-3),
+	// each as the caller may see it; an incident the caller may not see is
+	// left out.
+	//
+	// Corresponds with GET /v1/problems/{id}/incidents (the `ListProblemIncidents` operationId).
+	ListProblemIncidents(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkProblemIncidentWithBody Link an incident to a problem
+	//
+	// Links an incident to an open problem (IM-3), in one transaction with the
+	// incident's own change. With wait, an open incident that is not waiting
+	// already waits for the problem; its clocks pause only where an agreement
+	// lists waiting_problem among its pause states. An incident linked to
+	// another problem is refused with 409.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/incidents (the `LinkProblemIncident` operationId).
+	LinkProblemIncidentWithBody(ctx context.Context, id ProblemID, params *LinkProblemIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkProblemIncident Link an incident to a problem
+	//
+	// Links an incident to an open problem (IM-3), in one transaction with the
+	// incident's own change. With wait, an open incident that is not waiting
+	// already waits for the problem; its clocks pause only where an agreement
+	// lists waiting_problem among its pause states. An incident linked to
+	// another problem is refused with 409.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/incidents (the `LinkProblemIncident` operationId).
+	LinkProblemIncident(ctx context.Context, id ProblemID, params *LinkProblemIncidentParams, body LinkProblemIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnlinkProblemIncident Unlink an incident from a problem
+	//
+	// Removes the link (IM-3); an incident that waited for the problem
+	// resumes.
+	//
+	// Corresponds with DELETE /v1/problems/{id}/incidents/{incident} (the `UnlinkProblemIncident` operationId).
+	UnlinkProblemIncident(ctx context.Context, id ProblemID, incident LinkedIncidentID, params *UnlinkProblemIncidentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResolveProblemIncidentWithBody Resolve a linked incident through its holder
+	//
+	// Resolves one incident linked to the problem through the incident's own
+	// holder (IM-3): the desk resolves what it holds, a supplier reports back
+	// what it holds, and nobody else may. The resolution names the workaround
+	// used, if any, which then counts among the incidents it resolved (PM-2).
+	// Answers the incident; the command takes no If-Match, since it changes
+	// the incident, not the problem.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/incidents/{incident}/resolve (the `ResolveProblemIncident` operationId).
+	ResolveProblemIncidentWithBody(ctx context.Context, id ProblemID, incident LinkedIncidentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResolveProblemIncident Resolve a linked incident through its holder
+	//
+	// Resolves one incident linked to the problem through the incident's own
+	// holder (IM-3): the desk resolves what it holds, a supplier reports back
+	// what it holds, and nobody else may. The resolution names the workaround
+	// used, if any, which then counts among the incidents it resolved (PM-2).
+	// Answers the incident; the command takes no If-Match, since it changes
+	// the incident, not the problem.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/incidents/{incident}/resolve (the `ResolveProblemIncident` operationId).
+	ResolveProblemIncident(ctx context.Context, id ProblemID, incident LinkedIncidentID, body ResolveProblemIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InvestigateProblem Start the root cause analysis
+	//
+	// The organisation holding a new problem starts investigating its root
+	// cause (PM-1).
+	//
+	// Corresponds with POST /v1/problems/{id}/investigate (the `InvestigateProblem` operationId).
+	InvestigateProblem(ctx context.Context, id ProblemID, params *InvestigateProblemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NoteProblemWithBody Add a work note to the investigation
+	//
+	// An agent of the organisation holding the problem, or of its desk, adds a
+	// work note to the investigation, kept in its journal (PM-1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/note (the `NoteProblem` operationId).
+	NoteProblemWithBody(ctx context.Context, id ProblemID, params *NoteProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NoteProblem Add a work note to the investigation
+	//
+	// An agent of the organisation holding the problem, or of its desk, adds a
+	// work note to the investigation, kept in its journal (PM-1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/note (the `NoteProblem` operationId).
+	NoteProblem(ctx context.Context, id ProblemID, params *NoteProblemParams, body NoteProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecallProblemWithBody Take a problem back from a supplier
+	//
+	// The desk takes a problem back from the supplier holding it, with a
+	// reason.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/recall (the `RecallProblem` operationId).
+	RecallProblemWithBody(ctx context.Context, id ProblemID, params *RecallProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecallProblem Take a problem back from a supplier
+	//
+	// The desk takes a problem back from the supplier holding it, with a
+	// reason.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/recall (the `RecallProblem` operationId).
+	RecallProblem(ctx context.Context, id ProblemID, params *RecallProblemParams, body RecallProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectProblemWithBody Send a problem back to the desk
+	//
+	// The supplier holding a delegated problem sends it back with a reason;
+	// the desk delegates it again or investigates it itself.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/reject (the `RejectProblem` operationId).
+	RejectProblemWithBody(ctx context.Context, id ProblemID, params *RejectProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectProblem Send a problem back to the desk
+	//
+	// The supplier holding a delegated problem sends it back with a reason;
+	// the desk delegates it again or investigates it itself.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/reject (the `RejectProblem` operationId).
+	RejectProblem(ctx context.Context, id ProblemID, params *RejectProblemParams, body RejectProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RelateProblemWithBody Relate a problem to configuration items and changes
+	//
+	// Replaces the configuration items and the changes the problem relates to
+	// (PM-1); an empty list removes them all.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/relate (the `RelateProblem` operationId).
+	RelateProblemWithBody(ctx context.Context, id ProblemID, params *RelateProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RelateProblem Relate a problem to configuration items and changes
+	//
+	// Replaces the configuration items and the changes the problem relates to
+	// (PM-1); an empty list removes them all.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/relate (the `RelateProblem` operationId).
+	RelateProblem(ctx context.Context, id ProblemID, params *RelateProblemParams, body RelateProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResolveProblemWithBody Report the root cause removed
+	//
+	// The holder reports the root cause removed (PM-1). The answer offers the
+	// linked incidents still open: each is resolved through its own holder
+	// (resolveProblemIncident), recorded, never silently (IM-3). Only the desk
+	// closes the problem (SD-4).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/resolve (the `ResolveProblem` operationId).
+	ResolveProblemWithBody(ctx context.Context, id ProblemID, params *ResolveProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResolveProblem Report the root cause removed
+	//
+	// The holder reports the root cause removed (PM-1). The answer offers the
+	// linked incidents still open: each is resolved through its own holder
+	// (resolveProblemIncident), recorded, never silently (IM-3). Only the desk
+	// closes the problem (SD-4).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/resolve (the `ResolveProblem` operationId).
+	ResolveProblem(ctx context.Context, id ProblemID, params *ResolveProblemParams, body ResolveProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartProblemFixWithBody Start the permanent fix
+	//
+	// The holder starts the permanent fix of a known error, under a change,
+	// and the problem is in fix (PM-1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/start-fix (the `StartProblemFix` operationId).
+	StartProblemFixWithBody(ctx context.Context, id ProblemID, params *StartProblemFixParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartProblemFix Start the permanent fix
+	//
+	// The holder starts the permanent fix of a known error, under a change,
+	// and the problem is in fix (PM-1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/problems/{id}/start-fix (the `StartProblemFix` operationId).
+	StartProblemFix(ctx context.Context, id ProblemID, params *StartProblemFixParams, body StartProblemFixJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAssignedQueue The queue of a person
 	//
@@ -1768,6 +2357,80 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{id}/secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, id WebhookID, body RotateWebhookSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWorkarounds List workarounds
+	//
+	// The workarounds of the WADB the caller may read, newest first, each with
+	// the number of incidents it resolved (PM-2, SD-13).
+	//
+	// Corresponds with GET /v1/workarounds (the `ListWorkarounds` operationId).
+	ListWorkarounds(ctx context.Context, params *ListWorkaroundsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordWorkaroundWithBody Record a workaround
+	//
+	// Records a workaround in the WADB (PM-2): its steps, scope, risk and who
+	// may apply it. It is reusable: attach it to every known error it gets
+	// round.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/workarounds (the `RecordWorkaround` operationId).
+	RecordWorkaroundWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordWorkaround Record a workaround
+	//
+	// Records a workaround in the WADB (PM-2): its steps, scope, risk and who
+	// may apply it. It is reusable: attach it to every known error it gets
+	// round.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/workarounds (the `RecordWorkaround` operationId).
+	RecordWorkaround(ctx context.Context, body RecordWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWorkaround Get a workaround
+	//
+	// One workaround of the WADB with the number of incidents it resolved,
+	// read from the incidents (PM-2).
+	//
+	// Corresponds with GET /v1/workarounds/{id} (the `GetWorkaround` operationId).
+	GetWorkaround(ctx context.Context, id WorkaroundID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetireWorkaroundWithBody Retire a workaround
+	//
+	// Records that a workaround is no longer to be used, with a reason (PM-2).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/workarounds/{id}/retire (the `RetireWorkaround` operationId).
+	RetireWorkaroundWithBody(ctx context.Context, id WorkaroundID, params *RetireWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetireWorkaround Retire a workaround
+	//
+	// Records that a workaround is no longer to be used, with a reason (PM-2).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/workarounds/{id}/retire (the `RetireWorkaround` operationId).
+	RetireWorkaround(ctx context.Context, id WorkaroundID, params *RetireWorkaroundParams, body RetireWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviseWorkaroundWithBody Revise a workaround
+	//
+	// Replaces a workaround's title, steps, scope, risk and appliers (PM-2).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/workarounds/{id}/revise (the `ReviseWorkaround` operationId).
+	ReviseWorkaroundWithBody(ctx context.Context, id WorkaroundID, params *ReviseWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviseWorkaround Revise a workaround
+	//
+	// Replaces a workaround's title, steps, scope, risk and appliers (PM-2).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/workarounds/{id}/revise (the `ReviseWorkaround` operationId).
+	ReviseWorkaround(ctx context.Context, id WorkaroundID, params *ReviseWorkaroundParams, body ReviseWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAgreements List agreements
@@ -3228,9 +3891,9 @@ func (c *Client) RejectIncident(ctx context.Context, id IncidentID, params *Reje
 	return c.Client.Do(req)
 }
 
-// RelateIncidentWithBody Set the configuration items and the problem
+// RelateIncidentWithBody Set the configuration items
 //
-// The desk sets the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones.
+// The desk sets the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem it is linked to (IM-3) is changed only through the problem (linkProblemIncident, unlinkProblemIncident), which records its side in the same transaction; the body names it as it is.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3247,9 +3910,9 @@ func (c *Client) RelateIncidentWithBody(ctx context.Context, id IncidentID, para
 	return c.Client.Do(req)
 }
 
-// RelateIncident Set the configuration items and the problem
+// RelateIncident Set the configuration items
 //
-// The desk sets the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones.
+// The desk sets the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem it is linked to (IM-3) is changed only through the problem (linkProblemIncident, unlinkProblemIncident), which records its side in the same transaction; the body names it as it is.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3615,6 +4278,247 @@ func (c *Client) WaitIncidentWithBody(ctx context.Context, id IncidentID, params
 // Corresponds with POST /v1/incidents/{id}/wait (the `WaitIncident` operationId).
 func (c *Client) WaitIncident(ctx context.Context, id IncidentID, params *WaitIncidentParams, body WaitIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewWaitIncidentRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListKnownErrors List known errors
+//
+// The known errors of the KEDB the caller may read, newest first (PM-2):
+// every organisation with read access to problems reads the known errors
+// of its desk (SD-13). Filters given together must all hold.
+//
+// Corresponds with GET /v1/known-errors (the `ListKnownErrors` operationId).
+func (c *Client) ListKnownErrors(ctx context.Context, params *ListKnownErrorsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListKnownErrorsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordKnownErrorWithBody Record a known error
+//
+// Records a known error without a problem (PM-2), such as a vendor's
+// published defect, with its symptom, root cause, error codes, affected
+// services and items, workarounds and permanent fix. The desk and every
+// organisation with write access to problems may record them (SD-13); a
+// supplier names the desk.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/known-errors (the `RecordKnownError` operationId).
+func (c *Client) RecordKnownErrorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordKnownErrorRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordKnownError Record a known error
+//
+// Records a known error without a problem (PM-2), such as a vendor's
+// published defect, with its symptom, root cause, error codes, affected
+// services and items, workarounds and permanent fix. The desk and every
+// organisation with write access to problems may record them (SD-13); a
+// supplier names the desk.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/known-errors (the `RecordKnownError` operationId).
+func (c *Client) RecordKnownError(ctx context.Context, body RecordKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordKnownErrorRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetKnownError Get a known error
+//
+// One known error of the KEDB (PM-2), to every organisation that may read
+// them (SD-13).
+//
+// Corresponds with GET /v1/known-errors/{id} (the `GetKnownError` operationId).
+func (c *Client) GetKnownError(ctx context.Context, id KnownErrorID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetKnownErrorRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PublishKnownError Publish a known error for users
+//
+// Marks a known error for publishing to users as a knowledge article
+// (PM-2); the knowledge base follows the known_error.published event.
+//
+// Corresponds with POST /v1/known-errors/{id}/publish (the `PublishKnownError` operationId).
+func (c *Client) PublishKnownError(ctx context.Context, id KnownErrorID, params *PublishKnownErrorParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishKnownErrorRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetireKnownErrorWithBody Retire a known error
+//
+// Records that a known error no longer occurs, with a reason, such as its
+// fix being everywhere (PM-2).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/known-errors/{id}/retire (the `RetireKnownError` operationId).
+func (c *Client) RetireKnownErrorWithBody(ctx context.Context, id KnownErrorID, params *RetireKnownErrorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetireKnownErrorRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetireKnownError Retire a known error
+//
+// Records that a known error no longer occurs, with a reason, such as its
+// fix being everywhere (PM-2).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/known-errors/{id}/retire (the `RetireKnownError` operationId).
+func (c *Client) RetireKnownError(ctx context.Context, id KnownErrorID, params *RetireKnownErrorParams, body RetireKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetireKnownErrorRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviseKnownErrorWithBody Revise a known error
+//
+// Replaces a known error's title, symptom, root cause, error codes,
+// services, configuration items and permanent fix (PM-2); its workarounds
+// stay as attached.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/known-errors/{id}/revise (the `ReviseKnownError` operationId).
+func (c *Client) ReviseKnownErrorWithBody(ctx context.Context, id KnownErrorID, params *ReviseKnownErrorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviseKnownErrorRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviseKnownError Revise a known error
+//
+// Replaces a known error's title, symptom, root cause, error codes,
+// services, configuration items and permanent fix (PM-2); its workarounds
+// stay as attached.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/known-errors/{id}/revise (the `ReviseKnownError` operationId).
+func (c *Client) ReviseKnownError(ctx context.Context, id KnownErrorID, params *ReviseKnownErrorParams, body ReviseKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviseKnownErrorRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AttachWorkaroundWithBody Attach a workaround to a known error
+//
+// Makes a workaround of the WADB serve the known error too (PM-2); one
+// workaround may serve several known errors.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/known-errors/{id}/workarounds (the `AttachWorkaround` operationId).
+func (c *Client) AttachWorkaroundWithBody(ctx context.Context, id KnownErrorID, params *AttachWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAttachWorkaroundRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AttachWorkaround Attach a workaround to a known error
+//
+// Makes a workaround of the WADB serve the known error too (PM-2); one
+// workaround may serve several known errors.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/known-errors/{id}/workarounds (the `AttachWorkaround` operationId).
+func (c *Client) AttachWorkaround(ctx context.Context, id KnownErrorID, params *AttachWorkaroundParams, body AttachWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAttachWorkaroundRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DetachWorkaround Detach a workaround from a known error
+//
+// The workaround no longer serves the known error (PM-2); it stays in the
+// WADB.
+//
+// Corresponds with DELETE /v1/known-errors/{id}/workarounds/{workaround} (the `DetachWorkaround` operationId).
+func (c *Client) DetachWorkaround(ctx context.Context, id KnownErrorID, workaround AttachedWorkaroundID, params *DetachWorkaroundParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDetachWorkaroundRequest(c.Server, id, workaround, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4262,6 +5166,894 @@ func (c *Client) RevokePermissionsWithBody(ctx context.Context, id OrganisationI
 // Corresponds with POST /v1/organisations/{id}/permissions/revoke (the `RevokePermissions` operationId).
 func (c *Client) RevokePermissions(ctx context.Context, id OrganisationID, body RevokePermissionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRevokePermissionsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListProblemCandidates List the desk's candidate problems
+//
+// The candidate problems of the caller's desk, computed now from its
+// incident log (PM-3): groups of incidents sharing service, category and a
+// configuration item or a summary word whose rate in the last week, up to
+// the end of the current hour, exceeds their rate in the twelve weeks
+// before by more than chance would explain (an exact conditional test of
+// the two rates, with the false discovery rate held at 1%). Each comes
+// with its evidence. Its id is derived from its key and its window, so it
+// stays the same while the hour lasts and names the candidate to accept or
+// dismiss; a dismissed candidate's incidents, and an accepted one's, are
+// not proposed again. The desk's agents only.
+//
+// Corresponds with GET /v1/problem-candidates (the `ListProblemCandidates` operationId).
+func (c *Client) ListProblemCandidates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListProblemCandidatesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptProblemCandidateWithBody Record a problem from a candidate
+//
+// Detects again, finds the candidate by its id, and records a problem held
+// by the desk with the candidate's incidents linked, in one command (PM-3,
+// IM-3); its incidents are not proposed again. A candidate no longer
+// proposed (dismissed, accepted, or from an hour gone by) is not found
+// (404); one whose incidents were linked to another problem meanwhile is
+// refused with 409.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problem-candidates/{id}/accept (the `AcceptProblemCandidate` operationId).
+func (c *Client) AcceptProblemCandidateWithBody(ctx context.Context, id CandidateID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptProblemCandidateRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptProblemCandidate Record a problem from a candidate
+//
+// Detects again, finds the candidate by its id, and records a problem held
+// by the desk with the candidate's incidents linked, in one command (PM-3,
+// IM-3); its incidents are not proposed again. A candidate no longer
+// proposed (dismissed, accepted, or from an hour gone by) is not found
+// (404); one whose incidents were linked to another problem meanwhile is
+// refused with 409.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problem-candidates/{id}/accept (the `AcceptProblemCandidate` operationId).
+func (c *Client) AcceptProblemCandidate(ctx context.Context, id CandidateID, body AcceptProblemCandidateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptProblemCandidateRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DismissProblemCandidateWithBody Dismiss a candidate problem
+//
+// Records the desk's judgment that a candidate is no problem, with a
+// reason (PM-3): its incidents are not proposed again, under its key or
+// another. A candidate no longer proposed is not found.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problem-candidates/{id}/dismiss (the `DismissProblemCandidate` operationId).
+func (c *Client) DismissProblemCandidateWithBody(ctx context.Context, id CandidateID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDismissProblemCandidateRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DismissProblemCandidate Dismiss a candidate problem
+//
+// Records the desk's judgment that a candidate is no problem, with a
+// reason (PM-3): its incidents are not proposed again, under its key or
+// another. A candidate no longer proposed is not found.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problem-candidates/{id}/dismiss (the `DismissProblemCandidate` operationId).
+func (c *Client) DismissProblemCandidate(ctx context.Context, id CandidateID, body DismissProblemCandidateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDismissProblemCandidateRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListProblems List problems
+//
+// The problems the caller may read, newest first (PM-1): the desk's agents
+// see the desk's problems, and a supplier or a customer with read access
+// to problems those of the desks it works with (SD-13). state and holder
+// may be given together.
+//
+// Corresponds with GET /v1/problems (the `ListProblems` operationId).
+func (c *Client) ListProblems(ctx context.Context, params *ListProblemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListProblemsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordProblemWithBody Record a problem
+//
+// The desk or a supplier records the unknown cause of one or more
+// incidents (PM-1); the recording organisation holds it first, in the
+// group named (SD-11). A supplier names the desk whose delivery it belongs
+// to. Incidents named are linked at once, as linkProblemIncident links
+// them (IM-3), with wait applying to each. Send an Idempotency-Key, so
+// that a retry after a lost reply does not record twice: a recording with
+// a key the desk has used and the same content answers 201 with the
+// problem that key recorded, as it is now; the same key with other content
+// is refused with 422.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems (the `RecordProblem` operationId).
+func (c *Client) RecordProblemWithBody(ctx context.Context, params *RecordProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordProblemRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordProblem Record a problem
+//
+// The desk or a supplier records the unknown cause of one or more
+// incidents (PM-1); the recording organisation holds it first, in the
+// group named (SD-11). A supplier names the desk whose delivery it belongs
+// to. Incidents named are linked at once, as linkProblemIncident links
+// them (IM-3), with wait applying to each. Send an Idempotency-Key, so
+// that a retry after a lost reply does not record twice: a recording with
+// a key the desk has used and the same content answers 201 with the
+// problem that key recorded, as it is now; the same key with other content
+// is refused with 422.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems (the `RecordProblem` operationId).
+func (c *Client) RecordProblem(ctx context.Context, params *RecordProblemParams, body RecordProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordProblemRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetProblem Get a problem
+//
+// One problem, by ID or by master number (GET /v1/problems/PRB0000042),
+// with its journal and how it moved along the support chain (PM-1). A
+// problem the caller may not read is reported as not found.
+//
+// Corresponds with GET /v1/problems/{id} (the `GetProblem` operationId).
+func (c *Client) GetProblem(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProblemRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptProblem Accept a delegated problem
+//
+// The supplier holding a delegated problem takes its investigation on.
+//
+// Corresponds with POST /v1/problems/{id}/accept (the `AcceptProblem` operationId).
+func (c *Client) AcceptProblem(ctx context.Context, id ProblemID, params *AcceptProblemParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptProblemRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AssignProblemWithBody Assign a problem within the organisation holding it
+//
+// An agent of the organisation holding the problem assigns it to another
+// of its groups, to a member, or both, while it is open.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/assign (the `AssignProblem` operationId).
+func (c *Client) AssignProblemWithBody(ctx context.Context, id ProblemID, params *AssignProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AssignProblem Assign a problem within the organisation holding it
+//
+// An agent of the organisation holding the problem assigns it to another
+// of its groups, to a member, or both, while it is open.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/assign (the `AssignProblem` operationId).
+func (c *Client) AssignProblem(ctx context.Context, id ProblemID, params *AssignProblemParams, body AssignProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelProblemWithBody Cancel a problem
+//
+// The desk cancels an open problem with a reason, such as a duplicate
+// (SD-4); its incidents are unlinked, and those that waited for it resume.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
+func (c *Client) CancelProblemWithBody(ctx context.Context, id ProblemID, params *CancelProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelProblem Cancel a problem
+//
+// The desk cancels an open problem with a reason, such as a duplicate
+// (SD-4); its incidents are unlinked, and those that waited for it resume.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
+func (c *Client) CancelProblem(ctx context.Context, id ProblemID, params *CancelProblemParams, body CancelProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CloseProblemWithBody Close a resolved problem
+//
+// The desk closes a problem its holder resolved (SD-4); only an agent of
+// the desk whose delivery it belongs to closes it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/close (the `CloseProblem` operationId).
+func (c *Client) CloseProblemWithBody(ctx context.Context, id ProblemID, params *CloseProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CloseProblem Close a resolved problem
+//
+// The desk closes a problem its holder resolved (SD-4); only an agent of
+// the desk whose delivery it belongs to closes it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/close (the `CloseProblem` operationId).
+func (c *Client) CloseProblem(ctx context.Context, id ProblemID, params *CloseProblemParams, body CloseProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CommunicateProblemWorkaroundWithBody Tell the linked incidents a workaround
+//
+// Tells the users of every linked open incident a workaround of the WADB,
+// as a communication on each incident, and records on the problem which
+// incidents were told (PM-2, IM-3). The answer carries the incidents told;
+// its ETag is the problem's.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/communicate-workaround (the `CommunicateProblemWorkaround` operationId).
+func (c *Client) CommunicateProblemWorkaroundWithBody(ctx context.Context, id ProblemID, params *CommunicateProblemWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCommunicateProblemWorkaroundRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CommunicateProblemWorkaround Tell the linked incidents a workaround
+//
+// Tells the users of every linked open incident a workaround of the WADB,
+// as a communication on each incident, and records on the problem which
+// incidents were told (PM-2, IM-3). The answer carries the incidents told;
+// its ETag is the problem's.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/communicate-workaround (the `CommunicateProblemWorkaround` operationId).
+func (c *Client) CommunicateProblemWorkaround(ctx context.Context, id ProblemID, params *CommunicateProblemWorkaroundParams, body CommunicateProblemWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCommunicateProblemWorkaroundRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DelegateProblemWithBody Delegate the investigation to a supplier
+//
+// The desk hands the investigation of a problem it holds, or one another
+// supplier holds, to a supplier and optionally one of its groups, by the
+// support chain's rules for incidents (PM-1, SD-11); the supplier accepts
+// or rejects it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/delegate (the `DelegateProblem` operationId).
+func (c *Client) DelegateProblemWithBody(ctx context.Context, id ProblemID, params *DelegateProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDelegateProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DelegateProblem Delegate the investigation to a supplier
+//
+// The desk hands the investigation of a problem it holds, or one another
+// supplier holds, to a supplier and optionally one of its groups, by the
+// support chain's rules for incidents (PM-1, SD-11); the supplier accepts
+// or rejects it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/delegate (the `DelegateProblem` operationId).
+func (c *Client) DelegateProblem(ctx context.Context, id ProblemID, params *DelegateProblemParams, body DelegateProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDelegateProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListProblemEvents List a problem's history
+//
+// Every event of one problem, oldest first: its history, from which the
+// problem is built (PM-1). The same events reach the webhooks of whom they
+// concern.
+//
+// Corresponds with GET /v1/problems/{id}/events (the `ListProblemEvents` operationId).
+func (c *Client) ListProblemEvents(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListProblemEventsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IdentifyProblemWithBody Record the root cause as a known error
+//
+// The holder records the root cause it found as a known error of the KEDB,
+// linked to the problem, which becomes a known error (PM-1, PM-2). The
+// answer carries both; its ETag is the problem's.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/identify (the `IdentifyProblem` operationId).
+func (c *Client) IdentifyProblemWithBody(ctx context.Context, id ProblemID, params *IdentifyProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIdentifyProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IdentifyProblem Record the root cause as a known error
+//
+// The holder records the root cause it found as a known error of the KEDB,
+// linked to the problem, which becomes a known error (PM-1, PM-2). The
+// answer carries both; its ETag is the problem's.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/identify (the `IdentifyProblem` operationId).
+func (c *Client) IdentifyProblem(ctx context.Context, id ProblemID, params *IdentifyProblemParams, body IdentifyProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIdentifyProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListProblemIncidents List the incidents linked to a problem
+//
+// The incidents linked to a problem now, in master-number order (IM-3),
+// each as the caller may see it; an incident the caller may not see is
+// left out.
+//
+// Corresponds with GET /v1/problems/{id}/incidents (the `ListProblemIncidents` operationId).
+func (c *Client) ListProblemIncidents(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListProblemIncidentsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkProblemIncidentWithBody Link an incident to a problem
+//
+// Links an incident to an open problem (IM-3), in one transaction with the
+// incident's own change. With wait, an open incident that is not waiting
+// already waits for the problem; its clocks pause only where an agreement
+// lists waiting_problem among its pause states. An incident linked to
+// another problem is refused with 409.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/incidents (the `LinkProblemIncident` operationId).
+func (c *Client) LinkProblemIncidentWithBody(ctx context.Context, id ProblemID, params *LinkProblemIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkProblemIncidentRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkProblemIncident Link an incident to a problem
+//
+// Links an incident to an open problem (IM-3), in one transaction with the
+// incident's own change. With wait, an open incident that is not waiting
+// already waits for the problem; its clocks pause only where an agreement
+// lists waiting_problem among its pause states. An incident linked to
+// another problem is refused with 409.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/incidents (the `LinkProblemIncident` operationId).
+func (c *Client) LinkProblemIncident(ctx context.Context, id ProblemID, params *LinkProblemIncidentParams, body LinkProblemIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkProblemIncidentRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnlinkProblemIncident Unlink an incident from a problem
+//
+// Removes the link (IM-3); an incident that waited for the problem
+// resumes.
+//
+// Corresponds with DELETE /v1/problems/{id}/incidents/{incident} (the `UnlinkProblemIncident` operationId).
+func (c *Client) UnlinkProblemIncident(ctx context.Context, id ProblemID, incident LinkedIncidentID, params *UnlinkProblemIncidentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnlinkProblemIncidentRequest(c.Server, id, incident, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResolveProblemIncidentWithBody Resolve a linked incident through its holder
+//
+// Resolves one incident linked to the problem through the incident's own
+// holder (IM-3): the desk resolves what it holds, a supplier reports back
+// what it holds, and nobody else may. The resolution names the workaround
+// used, if any, which then counts among the incidents it resolved (PM-2).
+// Answers the incident; the command takes no If-Match, since it changes
+// the incident, not the problem.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/incidents/{incident}/resolve (the `ResolveProblemIncident` operationId).
+func (c *Client) ResolveProblemIncidentWithBody(ctx context.Context, id ProblemID, incident LinkedIncidentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveProblemIncidentRequestWithBody(c.Server, id, incident, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResolveProblemIncident Resolve a linked incident through its holder
+//
+// Resolves one incident linked to the problem through the incident's own
+// holder (IM-3): the desk resolves what it holds, a supplier reports back
+// what it holds, and nobody else may. The resolution names the workaround
+// used, if any, which then counts among the incidents it resolved (PM-2).
+// Answers the incident; the command takes no If-Match, since it changes
+// the incident, not the problem.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/incidents/{incident}/resolve (the `ResolveProblemIncident` operationId).
+func (c *Client) ResolveProblemIncident(ctx context.Context, id ProblemID, incident LinkedIncidentID, body ResolveProblemIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveProblemIncidentRequest(c.Server, id, incident, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InvestigateProblem Start the root cause analysis
+//
+// The organisation holding a new problem starts investigating its root
+// cause (PM-1).
+//
+// Corresponds with POST /v1/problems/{id}/investigate (the `InvestigateProblem` operationId).
+func (c *Client) InvestigateProblem(ctx context.Context, id ProblemID, params *InvestigateProblemParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInvestigateProblemRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NoteProblemWithBody Add a work note to the investigation
+//
+// An agent of the organisation holding the problem, or of its desk, adds a
+// work note to the investigation, kept in its journal (PM-1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/note (the `NoteProblem` operationId).
+func (c *Client) NoteProblemWithBody(ctx context.Context, id ProblemID, params *NoteProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNoteProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NoteProblem Add a work note to the investigation
+//
+// An agent of the organisation holding the problem, or of its desk, adds a
+// work note to the investigation, kept in its journal (PM-1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/note (the `NoteProblem` operationId).
+func (c *Client) NoteProblem(ctx context.Context, id ProblemID, params *NoteProblemParams, body NoteProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNoteProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecallProblemWithBody Take a problem back from a supplier
+//
+// The desk takes a problem back from the supplier holding it, with a
+// reason.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/recall (the `RecallProblem` operationId).
+func (c *Client) RecallProblemWithBody(ctx context.Context, id ProblemID, params *RecallProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecallProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecallProblem Take a problem back from a supplier
+//
+// The desk takes a problem back from the supplier holding it, with a
+// reason.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/recall (the `RecallProblem` operationId).
+func (c *Client) RecallProblem(ctx context.Context, id ProblemID, params *RecallProblemParams, body RecallProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecallProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectProblemWithBody Send a problem back to the desk
+//
+// The supplier holding a delegated problem sends it back with a reason;
+// the desk delegates it again or investigates it itself.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/reject (the `RejectProblem` operationId).
+func (c *Client) RejectProblemWithBody(ctx context.Context, id ProblemID, params *RejectProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectProblem Send a problem back to the desk
+//
+// The supplier holding a delegated problem sends it back with a reason;
+// the desk delegates it again or investigates it itself.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/reject (the `RejectProblem` operationId).
+func (c *Client) RejectProblem(ctx context.Context, id ProblemID, params *RejectProblemParams, body RejectProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RelateProblemWithBody Relate a problem to configuration items and changes
+//
+// Replaces the configuration items and the changes the problem relates to
+// (PM-1); an empty list removes them all.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/relate (the `RelateProblem` operationId).
+func (c *Client) RelateProblemWithBody(ctx context.Context, id ProblemID, params *RelateProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRelateProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RelateProblem Relate a problem to configuration items and changes
+//
+// Replaces the configuration items and the changes the problem relates to
+// (PM-1); an empty list removes them all.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/relate (the `RelateProblem` operationId).
+func (c *Client) RelateProblem(ctx context.Context, id ProblemID, params *RelateProblemParams, body RelateProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRelateProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResolveProblemWithBody Report the root cause removed
+//
+// The holder reports the root cause removed (PM-1). The answer offers the
+// linked incidents still open: each is resolved through its own holder
+// (resolveProblemIncident), recorded, never silently (IM-3). Only the desk
+// closes the problem (SD-4).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/resolve (the `ResolveProblem` operationId).
+func (c *Client) ResolveProblemWithBody(ctx context.Context, id ProblemID, params *ResolveProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveProblemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResolveProblem Report the root cause removed
+//
+// The holder reports the root cause removed (PM-1). The answer offers the
+// linked incidents still open: each is resolved through its own holder
+// (resolveProblemIncident), recorded, never silently (IM-3). Only the desk
+// closes the problem (SD-4).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/resolve (the `ResolveProblem` operationId).
+func (c *Client) ResolveProblem(ctx context.Context, id ProblemID, params *ResolveProblemParams, body ResolveProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartProblemFixWithBody Start the permanent fix
+//
+// The holder starts the permanent fix of a known error, under a change,
+// and the problem is in fix (PM-1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/problems/{id}/start-fix (the `StartProblemFix` operationId).
+func (c *Client) StartProblemFixWithBody(ctx context.Context, id ProblemID, params *StartProblemFixParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartProblemFixRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartProblemFix Start the permanent fix
+//
+// The holder starts the permanent fix of a known error, under a change,
+// and the problem is in fix (PM-1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/problems/{id}/start-fix (the `StartProblemFix` operationId).
+func (c *Client) StartProblemFix(ctx context.Context, id ProblemID, params *StartProblemFixParams, body StartProblemFixJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartProblemFixRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4988,6 +6780,160 @@ func (c *Client) RotateWebhookSecretWithBody(ctx context.Context, id WebhookID, 
 // Corresponds with POST /v1/webhooks/{id}/secret (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, id WebhookID, body RotateWebhookSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateWebhookSecretRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWorkarounds List workarounds
+//
+// The workarounds of the WADB the caller may read, newest first, each with
+// the number of incidents it resolved (PM-2, SD-13).
+//
+// Corresponds with GET /v1/workarounds (the `ListWorkarounds` operationId).
+func (c *Client) ListWorkarounds(ctx context.Context, params *ListWorkaroundsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWorkaroundsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordWorkaroundWithBody Record a workaround
+//
+// Records a workaround in the WADB (PM-2): its steps, scope, risk and who
+// may apply it. It is reusable: attach it to every known error it gets
+// round.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/workarounds (the `RecordWorkaround` operationId).
+func (c *Client) RecordWorkaroundWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordWorkaroundRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordWorkaround Record a workaround
+//
+// Records a workaround in the WADB (PM-2): its steps, scope, risk and who
+// may apply it. It is reusable: attach it to every known error it gets
+// round.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/workarounds (the `RecordWorkaround` operationId).
+func (c *Client) RecordWorkaround(ctx context.Context, body RecordWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordWorkaroundRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWorkaround Get a workaround
+//
+// One workaround of the WADB with the number of incidents it resolved,
+// read from the incidents (PM-2).
+//
+// Corresponds with GET /v1/workarounds/{id} (the `GetWorkaround` operationId).
+func (c *Client) GetWorkaround(ctx context.Context, id WorkaroundID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWorkaroundRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetireWorkaroundWithBody Retire a workaround
+//
+// Records that a workaround is no longer to be used, with a reason (PM-2).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/workarounds/{id}/retire (the `RetireWorkaround` operationId).
+func (c *Client) RetireWorkaroundWithBody(ctx context.Context, id WorkaroundID, params *RetireWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetireWorkaroundRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetireWorkaround Retire a workaround
+//
+// Records that a workaround is no longer to be used, with a reason (PM-2).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/workarounds/{id}/retire (the `RetireWorkaround` operationId).
+func (c *Client) RetireWorkaround(ctx context.Context, id WorkaroundID, params *RetireWorkaroundParams, body RetireWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetireWorkaroundRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviseWorkaroundWithBody Revise a workaround
+//
+// Replaces a workaround's title, steps, scope, risk and appliers (PM-2).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/workarounds/{id}/revise (the `ReviseWorkaround` operationId).
+func (c *Client) ReviseWorkaroundWithBody(ctx context.Context, id WorkaroundID, params *ReviseWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviseWorkaroundRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviseWorkaround Revise a workaround
+//
+// Replaces a workaround's title, steps, scope, risk and appliers (PM-2).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/workarounds/{id}/revise (the `ReviseWorkaround` operationId).
+func (c *Client) ReviseWorkaround(ctx context.Context, id WorkaroundID, params *ReviseWorkaroundParams, body ReviseWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviseWorkaroundRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7950,6 +9896,451 @@ func NewWaitIncidentRequestWithBody(server string, id IncidentID, params *WaitIn
 	return req, nil
 }
 
+// NewListKnownErrorsRequest constructs an http.Request for the ListKnownErrors method
+func NewListKnownErrorsRequest(server string, params *ListKnownErrorsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/known-errors")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "service", params.Service, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ci", params.CI, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "error_code", params.ErrorCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unfixed", params.Unfixed, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRecordKnownErrorRequest calls the generic RecordKnownError builder with application/json body
+func NewRecordKnownErrorRequest(server string, body RecordKnownErrorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordKnownErrorRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRecordKnownErrorRequestWithBody constructs an http.Request for the RecordKnownError method, with any body, and a specified content type
+func NewRecordKnownErrorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/known-errors")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetKnownErrorRequest constructs an http.Request for the GetKnownError method
+func NewGetKnownErrorRequest(server string, id KnownErrorID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/known-errors/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPublishKnownErrorRequest constructs an http.Request for the PublishKnownError method
+func NewPublishKnownErrorRequest(server string, id KnownErrorID, params *PublishKnownErrorParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/known-errors/%s/publish", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewRetireKnownErrorRequest calls the generic RetireKnownError builder with application/json body
+func NewRetireKnownErrorRequest(server string, id KnownErrorID, params *RetireKnownErrorParams, body RetireKnownErrorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRetireKnownErrorRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRetireKnownErrorRequestWithBody constructs an http.Request for the RetireKnownError method, with any body, and a specified content type
+func NewRetireKnownErrorRequestWithBody(server string, id KnownErrorID, params *RetireKnownErrorParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/known-errors/%s/retire", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewReviseKnownErrorRequest calls the generic ReviseKnownError builder with application/json body
+func NewReviseKnownErrorRequest(server string, id KnownErrorID, params *ReviseKnownErrorParams, body ReviseKnownErrorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReviseKnownErrorRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewReviseKnownErrorRequestWithBody constructs an http.Request for the ReviseKnownError method, with any body, and a specified content type
+func NewReviseKnownErrorRequestWithBody(server string, id KnownErrorID, params *ReviseKnownErrorParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/known-errors/%s/revise", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewAttachWorkaroundRequest calls the generic AttachWorkaround builder with application/json body
+func NewAttachWorkaroundRequest(server string, id KnownErrorID, params *AttachWorkaroundParams, body AttachWorkaroundJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAttachWorkaroundRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewAttachWorkaroundRequestWithBody constructs an http.Request for the AttachWorkaround method, with any body, and a specified content type
+func NewAttachWorkaroundRequestWithBody(server string, id KnownErrorID, params *AttachWorkaroundParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/known-errors/%s/workarounds", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewDetachWorkaroundRequest constructs an http.Request for the DetachWorkaround method
+func NewDetachWorkaroundRequest(server string, id KnownErrorID, workaround AttachedWorkaroundID, params *DetachWorkaroundParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "workaround", workaround, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/known-errors/%s/workarounds/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewGetMeRequest constructs an http.Request for the GetMe method
 func NewGetMeRequest(server string) (*http.Request, error) {
 	var err error
@@ -8904,6 +11295,1338 @@ func NewRevokePermissionsRequestWithBody(server string, id OrganisationID, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListProblemCandidatesRequest constructs an http.Request for the ListProblemCandidates method
+func NewListProblemCandidatesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problem-candidates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAcceptProblemCandidateRequest calls the generic AcceptProblemCandidate builder with application/json body
+func NewAcceptProblemCandidateRequest(server string, id CandidateID, body AcceptProblemCandidateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAcceptProblemCandidateRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewAcceptProblemCandidateRequestWithBody constructs an http.Request for the AcceptProblemCandidate method, with any body, and a specified content type
+func NewAcceptProblemCandidateRequestWithBody(server string, id CandidateID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problem-candidates/%s/accept", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDismissProblemCandidateRequest calls the generic DismissProblemCandidate builder with application/json body
+func NewDismissProblemCandidateRequest(server string, id CandidateID, body DismissProblemCandidateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDismissProblemCandidateRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewDismissProblemCandidateRequestWithBody constructs an http.Request for the DismissProblemCandidate method, with any body, and a specified content type
+func NewDismissProblemCandidateRequestWithBody(server string, id CandidateID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problem-candidates/%s/dismiss", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListProblemsRequest constructs an http.Request for the ListProblems method
+func NewListProblemsRequest(server string, params *ListProblemsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "holder", params.Holder, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRecordProblemRequest calls the generic RecordProblem builder with application/json body
+func NewRecordProblemRequest(server string, params *RecordProblemParams, body RecordProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordProblemRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewRecordProblemRequestWithBody constructs an http.Request for the RecordProblem method, with any body, and a specified content type
+func NewRecordProblemRequestWithBody(server string, params *RecordProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Idempotency-Key", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetProblemRequest constructs an http.Request for the GetProblem method
+func NewGetProblemRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAcceptProblemRequest constructs an http.Request for the AcceptProblem method
+func NewAcceptProblemRequest(server string, id ProblemID, params *AcceptProblemParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/accept", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewAssignProblemRequest calls the generic AssignProblem builder with application/json body
+func NewAssignProblemRequest(server string, id ProblemID, params *AssignProblemParams, body AssignProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAssignProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewAssignProblemRequestWithBody constructs an http.Request for the AssignProblem method, with any body, and a specified content type
+func NewAssignProblemRequestWithBody(server string, id ProblemID, params *AssignProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/assign", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCancelProblemRequest calls the generic CancelProblem builder with application/json body
+func NewCancelProblemRequest(server string, id ProblemID, params *CancelProblemParams, body CancelProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCancelProblemRequestWithBody constructs an http.Request for the CancelProblem method, with any body, and a specified content type
+func NewCancelProblemRequestWithBody(server string, id ProblemID, params *CancelProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCloseProblemRequest calls the generic CloseProblem builder with application/json body
+func NewCloseProblemRequest(server string, id ProblemID, params *CloseProblemParams, body CloseProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCloseProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCloseProblemRequestWithBody constructs an http.Request for the CloseProblem method, with any body, and a specified content type
+func NewCloseProblemRequestWithBody(server string, id ProblemID, params *CloseProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/close", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCommunicateProblemWorkaroundRequest calls the generic CommunicateProblemWorkaround builder with application/json body
+func NewCommunicateProblemWorkaroundRequest(server string, id ProblemID, params *CommunicateProblemWorkaroundParams, body CommunicateProblemWorkaroundJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCommunicateProblemWorkaroundRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCommunicateProblemWorkaroundRequestWithBody constructs an http.Request for the CommunicateProblemWorkaround method, with any body, and a specified content type
+func NewCommunicateProblemWorkaroundRequestWithBody(server string, id ProblemID, params *CommunicateProblemWorkaroundParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/communicate-workaround", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewDelegateProblemRequest calls the generic DelegateProblem builder with application/json body
+func NewDelegateProblemRequest(server string, id ProblemID, params *DelegateProblemParams, body DelegateProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDelegateProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewDelegateProblemRequestWithBody constructs an http.Request for the DelegateProblem method, with any body, and a specified content type
+func NewDelegateProblemRequestWithBody(server string, id ProblemID, params *DelegateProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/delegate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListProblemEventsRequest constructs an http.Request for the ListProblemEvents method
+func NewListProblemEventsRequest(server string, id ProblemID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/events", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewIdentifyProblemRequest calls the generic IdentifyProblem builder with application/json body
+func NewIdentifyProblemRequest(server string, id ProblemID, params *IdentifyProblemParams, body IdentifyProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIdentifyProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewIdentifyProblemRequestWithBody constructs an http.Request for the IdentifyProblem method, with any body, and a specified content type
+func NewIdentifyProblemRequestWithBody(server string, id ProblemID, params *IdentifyProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/identify", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListProblemIncidentsRequest constructs an http.Request for the ListProblemIncidents method
+func NewListProblemIncidentsRequest(server string, id ProblemID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/incidents", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLinkProblemIncidentRequest calls the generic LinkProblemIncident builder with application/json body
+func NewLinkProblemIncidentRequest(server string, id ProblemID, params *LinkProblemIncidentParams, body LinkProblemIncidentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLinkProblemIncidentRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewLinkProblemIncidentRequestWithBody constructs an http.Request for the LinkProblemIncident method, with any body, and a specified content type
+func NewLinkProblemIncidentRequestWithBody(server string, id ProblemID, params *LinkProblemIncidentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/incidents", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewUnlinkProblemIncidentRequest constructs an http.Request for the UnlinkProblemIncident method
+func NewUnlinkProblemIncidentRequest(server string, id ProblemID, incident LinkedIncidentID, params *UnlinkProblemIncidentParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "incident", incident, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/incidents/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewResolveProblemIncidentRequest calls the generic ResolveProblemIncident builder with application/json body
+func NewResolveProblemIncidentRequest(server string, id ProblemID, incident LinkedIncidentID, body ResolveProblemIncidentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResolveProblemIncidentRequestWithBody(server, id, incident, "application/json", bodyReader)
+}
+
+// NewResolveProblemIncidentRequestWithBody constructs an http.Request for the ResolveProblemIncident method, with any body, and a specified content type
+func NewResolveProblemIncidentRequestWithBody(server string, id ProblemID, incident LinkedIncidentID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "incident", incident, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/incidents/%s/resolve", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewInvestigateProblemRequest constructs an http.Request for the InvestigateProblem method
+func NewInvestigateProblemRequest(server string, id ProblemID, params *InvestigateProblemParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/investigate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewNoteProblemRequest calls the generic NoteProblem builder with application/json body
+func NewNoteProblemRequest(server string, id ProblemID, params *NoteProblemParams, body NoteProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewNoteProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewNoteProblemRequestWithBody constructs an http.Request for the NoteProblem method, with any body, and a specified content type
+func NewNoteProblemRequestWithBody(server string, id ProblemID, params *NoteProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/note", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewRecallProblemRequest calls the generic RecallProblem builder with application/json body
+func NewRecallProblemRequest(server string, id ProblemID, params *RecallProblemParams, body RecallProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecallProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRecallProblemRequestWithBody constructs an http.Request for the RecallProblem method, with any body, and a specified content type
+func NewRecallProblemRequestWithBody(server string, id ProblemID, params *RecallProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/recall", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewRejectProblemRequest calls the generic RejectProblem builder with application/json body
+func NewRejectProblemRequest(server string, id ProblemID, params *RejectProblemParams, body RejectProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRejectProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRejectProblemRequestWithBody constructs an http.Request for the RejectProblem method, with any body, and a specified content type
+func NewRejectProblemRequestWithBody(server string, id ProblemID, params *RejectProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/reject", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewRelateProblemRequest calls the generic RelateProblem builder with application/json body
+func NewRelateProblemRequest(server string, id ProblemID, params *RelateProblemParams, body RelateProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRelateProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRelateProblemRequestWithBody constructs an http.Request for the RelateProblem method, with any body, and a specified content type
+func NewRelateProblemRequestWithBody(server string, id ProblemID, params *RelateProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/relate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewResolveProblemRequest calls the generic ResolveProblem builder with application/json body
+func NewResolveProblemRequest(server string, id ProblemID, params *ResolveProblemParams, body ResolveProblemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResolveProblemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewResolveProblemRequestWithBody constructs an http.Request for the ResolveProblem method, with any body, and a specified content type
+func NewResolveProblemRequestWithBody(server string, id ProblemID, params *ResolveProblemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/resolve", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewStartProblemFixRequest calls the generic StartProblemFix builder with application/json body
+func NewStartProblemFixRequest(server string, id ProblemID, params *StartProblemFixParams, body StartProblemFixJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStartProblemFixRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewStartProblemFixRequestWithBody constructs an http.Request for the StartProblemFix method, with any body, and a specified content type
+func NewStartProblemFixRequestWithBody(server string, id ProblemID, params *StartProblemFixParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/start-fix", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
 
 	return req, nil
 }
@@ -10274,6 +13997,258 @@ func NewRotateWebhookSecretRequestWithBody(server string, id WebhookID, contentT
 	return req, nil
 }
 
+// NewListWorkaroundsRequest constructs an http.Request for the ListWorkarounds method
+func NewListWorkaroundsRequest(server string, params *ListWorkaroundsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workarounds")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRecordWorkaroundRequest calls the generic RecordWorkaround builder with application/json body
+func NewRecordWorkaroundRequest(server string, body RecordWorkaroundJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordWorkaroundRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRecordWorkaroundRequestWithBody constructs an http.Request for the RecordWorkaround method, with any body, and a specified content type
+func NewRecordWorkaroundRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workarounds")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetWorkaroundRequest constructs an http.Request for the GetWorkaround method
+func NewGetWorkaroundRequest(server string, id WorkaroundID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workarounds/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRetireWorkaroundRequest calls the generic RetireWorkaround builder with application/json body
+func NewRetireWorkaroundRequest(server string, id WorkaroundID, params *RetireWorkaroundParams, body RetireWorkaroundJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRetireWorkaroundRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRetireWorkaroundRequestWithBody constructs an http.Request for the RetireWorkaround method, with any body, and a specified content type
+func NewRetireWorkaroundRequestWithBody(server string, id WorkaroundID, params *RetireWorkaroundParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workarounds/%s/retire", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewReviseWorkaroundRequest calls the generic ReviseWorkaround builder with application/json body
+func NewReviseWorkaroundRequest(server string, id WorkaroundID, params *ReviseWorkaroundParams, body ReviseWorkaroundJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReviseWorkaroundRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewReviseWorkaroundRequestWithBody constructs an http.Request for the ReviseWorkaround method, with any body, and a specified content type
+func NewReviseWorkaroundRequestWithBody(server string, id WorkaroundID, params *ReviseWorkaroundParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workarounds/%s/revise", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -11132,18 +15107,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/incidents/{id}/reject (the `RejectIncident` operationId).
 	RejectIncidentWithResponse(ctx context.Context, id IncidentID, params *RejectIncidentParams, body RejectIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectIncidentResponse, error)
 
-	// RelateIncidentWithBodyWithResponse Set the configuration items and the problem
+	// RelateIncidentWithBodyWithResponse Set the configuration items
 	//
-	// The desk sets the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones.
+	// The desk sets the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem it is linked to (IM-3) is changed only through the problem (linkProblemIncident, unlinkProblemIncident), which records its side in the same transaction; the body names it as it is.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/incidents/{id}/relate (the `RelateIncident` operationId).
 	RelateIncidentWithBodyWithResponse(ctx context.Context, id IncidentID, params *RelateIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RelateIncidentResponse, error)
 
-	// RelateIncidentWithResponse Set the configuration items and the problem
+	// RelateIncidentWithResponse Set the configuration items
 	//
-	// The desk sets the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones.
+	// The desk sets the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem it is linked to (IM-3) is changed only through the problem (linkProblemIncident, unlinkProblemIncident), which records its side in the same transaction; the body names it as it is.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11320,6 +15295,135 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/wait (the `WaitIncident` operationId).
 	WaitIncidentWithResponse(ctx context.Context, id IncidentID, params *WaitIncidentParams, body WaitIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*WaitIncidentResponse, error)
+
+	// ListKnownErrorsWithResponse List known errors
+	//
+	// The known errors of the KEDB the caller may read, newest first (PM-2):
+	// every organisation with read access to problems reads the known errors
+	// of its desk (SD-13). Filters given together must all hold.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/known-errors (the `ListKnownErrors` operationId).
+	ListKnownErrorsWithResponse(ctx context.Context, params *ListKnownErrorsParams, reqEditors ...RequestEditorFn) (*ListKnownErrorsResponse, error)
+
+	// RecordKnownErrorWithBodyWithResponse Record a known error
+	//
+	// Records a known error without a problem (PM-2), such as a vendor's
+	// published defect, with its symptom, root cause, error codes, affected
+	// services and items, workarounds and permanent fix. The desk and every
+	// organisation with write access to problems may record them (SD-13); a
+	// supplier names the desk.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/known-errors (the `RecordKnownError` operationId).
+	RecordKnownErrorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordKnownErrorResponse, error)
+
+	// RecordKnownErrorWithResponse Record a known error
+	//
+	// Records a known error without a problem (PM-2), such as a vendor's
+	// published defect, with its symptom, root cause, error codes, affected
+	// services and items, workarounds and permanent fix. The desk and every
+	// organisation with write access to problems may record them (SD-13); a
+	// supplier names the desk.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/known-errors (the `RecordKnownError` operationId).
+	RecordKnownErrorWithResponse(ctx context.Context, body RecordKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordKnownErrorResponse, error)
+
+	// GetKnownErrorWithResponse Get a known error
+	//
+	// One known error of the KEDB (PM-2), to every organisation that may read
+	// them (SD-13).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/known-errors/{id} (the `GetKnownError` operationId).
+	GetKnownErrorWithResponse(ctx context.Context, id KnownErrorID, reqEditors ...RequestEditorFn) (*GetKnownErrorResponse, error)
+
+	// PublishKnownErrorWithResponse Publish a known error for users
+	//
+	// Marks a known error for publishing to users as a knowledge article
+	// (PM-2); the knowledge base follows the known_error.published event.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/known-errors/{id}/publish (the `PublishKnownError` operationId).
+	PublishKnownErrorWithResponse(ctx context.Context, id KnownErrorID, params *PublishKnownErrorParams, reqEditors ...RequestEditorFn) (*PublishKnownErrorResponse, error)
+
+	// RetireKnownErrorWithBodyWithResponse Retire a known error
+	//
+	// Records that a known error no longer occurs, with a reason, such as its
+	// fix being everywhere (PM-2).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/known-errors/{id}/retire (the `RetireKnownError` operationId).
+	RetireKnownErrorWithBodyWithResponse(ctx context.Context, id KnownErrorID, params *RetireKnownErrorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetireKnownErrorResponse, error)
+
+	// RetireKnownErrorWithResponse Retire a known error
+	//
+	// Records that a known error no longer occurs, with a reason, such as its
+	// fix being everywhere (PM-2).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/known-errors/{id}/retire (the `RetireKnownError` operationId).
+	RetireKnownErrorWithResponse(ctx context.Context, id KnownErrorID, params *RetireKnownErrorParams, body RetireKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*RetireKnownErrorResponse, error)
+
+	// ReviseKnownErrorWithBodyWithResponse Revise a known error
+	//
+	// Replaces a known error's title, symptom, root cause, error codes,
+	// services, configuration items and permanent fix (PM-2); its workarounds
+	// stay as attached.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/known-errors/{id}/revise (the `ReviseKnownError` operationId).
+	ReviseKnownErrorWithBodyWithResponse(ctx context.Context, id KnownErrorID, params *ReviseKnownErrorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseKnownErrorResponse, error)
+
+	// ReviseKnownErrorWithResponse Revise a known error
+	//
+	// Replaces a known error's title, symptom, root cause, error codes,
+	// services, configuration items and permanent fix (PM-2); its workarounds
+	// stay as attached.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/known-errors/{id}/revise (the `ReviseKnownError` operationId).
+	ReviseKnownErrorWithResponse(ctx context.Context, id KnownErrorID, params *ReviseKnownErrorParams, body ReviseKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseKnownErrorResponse, error)
+
+	// AttachWorkaroundWithBodyWithResponse Attach a workaround to a known error
+	//
+	// Makes a workaround of the WADB serve the known error too (PM-2); one
+	// workaround may serve several known errors.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/known-errors/{id}/workarounds (the `AttachWorkaround` operationId).
+	AttachWorkaroundWithBodyWithResponse(ctx context.Context, id KnownErrorID, params *AttachWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AttachWorkaroundResponse, error)
+
+	// AttachWorkaroundWithResponse Attach a workaround to a known error
+	//
+	// Makes a workaround of the WADB serve the known error too (PM-2); one
+	// workaround may serve several known errors.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/known-errors/{id}/workarounds (the `AttachWorkaround` operationId).
+	AttachWorkaroundWithResponse(ctx context.Context, id KnownErrorID, params *AttachWorkaroundParams, body AttachWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*AttachWorkaroundResponse, error)
+
+	// DetachWorkaroundWithResponse Detach a workaround from a known error
+	//
+	// The workaround no longer serves the known error (PM-2); it stays in the
+	// WADB.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/known-errors/{id}/workarounds/{workaround} (the `DetachWorkaround` operationId).
+	DetachWorkaroundWithResponse(ctx context.Context, id KnownErrorID, workaround AttachedWorkaroundID, params *DetachWorkaroundParams, reqEditors ...RequestEditorFn) (*DetachWorkaroundResponse, error)
 
 	// GetMeWithResponse The caller's actor
 	//
@@ -11675,6 +15779,490 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/organisations/{id}/permissions/revoke (the `RevokePermissions` operationId).
 	RevokePermissionsWithResponse(ctx context.Context, id OrganisationID, body RevokePermissionsJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokePermissionsResponse, error)
+
+	// ListProblemCandidatesWithResponse List the desk's candidate problems
+	//
+	// The candidate problems of the caller's desk, computed now from its
+	// incident log (PM-3): groups of incidents sharing service, category and a
+	// configuration item or a summary word whose rate in the last week, up to
+	// the end of the current hour, exceeds their rate in the twelve weeks
+	// before by more than chance would explain (an exact conditional test of
+	// the two rates, with the false discovery rate held at 1%). Each comes
+	// with its evidence. Its id is derived from its key and its window, so it
+	// stays the same while the hour lasts and names the candidate to accept or
+	// dismiss; a dismissed candidate's incidents, and an accepted one's, are
+	// not proposed again. The desk's agents only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/problem-candidates (the `ListProblemCandidates` operationId).
+	ListProblemCandidatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListProblemCandidatesResponse, error)
+
+	// AcceptProblemCandidateWithBodyWithResponse Record a problem from a candidate
+	//
+	// Detects again, finds the candidate by its id, and records a problem held
+	// by the desk with the candidate's incidents linked, in one command (PM-3,
+	// IM-3); its incidents are not proposed again. A candidate no longer
+	// proposed (dismissed, accepted, or from an hour gone by) is not found
+	// (404); one whose incidents were linked to another problem meanwhile is
+	// refused with 409.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problem-candidates/{id}/accept (the `AcceptProblemCandidate` operationId).
+	AcceptProblemCandidateWithBodyWithResponse(ctx context.Context, id CandidateID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptProblemCandidateResponse, error)
+
+	// AcceptProblemCandidateWithResponse Record a problem from a candidate
+	//
+	// Detects again, finds the candidate by its id, and records a problem held
+	// by the desk with the candidate's incidents linked, in one command (PM-3,
+	// IM-3); its incidents are not proposed again. A candidate no longer
+	// proposed (dismissed, accepted, or from an hour gone by) is not found
+	// (404); one whose incidents were linked to another problem meanwhile is
+	// refused with 409.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problem-candidates/{id}/accept (the `AcceptProblemCandidate` operationId).
+	AcceptProblemCandidateWithResponse(ctx context.Context, id CandidateID, body AcceptProblemCandidateJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptProblemCandidateResponse, error)
+
+	// DismissProblemCandidateWithBodyWithResponse Dismiss a candidate problem
+	//
+	// Records the desk's judgment that a candidate is no problem, with a
+	// reason (PM-3): its incidents are not proposed again, under its key or
+	// another. A candidate no longer proposed is not found.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problem-candidates/{id}/dismiss (the `DismissProblemCandidate` operationId).
+	DismissProblemCandidateWithBodyWithResponse(ctx context.Context, id CandidateID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DismissProblemCandidateResponse, error)
+
+	// DismissProblemCandidateWithResponse Dismiss a candidate problem
+	//
+	// Records the desk's judgment that a candidate is no problem, with a
+	// reason (PM-3): its incidents are not proposed again, under its key or
+	// another. A candidate no longer proposed is not found.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problem-candidates/{id}/dismiss (the `DismissProblemCandidate` operationId).
+	DismissProblemCandidateWithResponse(ctx context.Context, id CandidateID, body DismissProblemCandidateJSONRequestBody, reqEditors ...RequestEditorFn) (*DismissProblemCandidateResponse, error)
+
+	// ListProblemsWithResponse List problems
+	//
+	// The problems the caller may read, newest first (PM-1): the desk's agents
+	// see the desk's problems, and a supplier or a customer with read access
+	// to problems those of the desks it works with (SD-13). state and holder
+	// may be given together.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/problems (the `ListProblems` operationId).
+	ListProblemsWithResponse(ctx context.Context, params *ListProblemsParams, reqEditors ...RequestEditorFn) (*ListProblemsResponse, error)
+
+	// RecordProblemWithBodyWithResponse Record a problem
+	//
+	// The desk or a supplier records the unknown cause of one or more
+	// incidents (PM-1); the recording organisation holds it first, in the
+	// group named (SD-11). A supplier names the desk whose delivery it belongs
+	// to. Incidents named are linked at once, as linkProblemIncident links
+	// them (IM-3), with wait applying to each. Send an Idempotency-Key, so
+	// that a retry after a lost reply does not record twice: a recording with
+	// a key the desk has used and the same content answers 201 with the
+	// problem that key recorded, as it is now; the same key with other content
+	// is refused with 422.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems (the `RecordProblem` operationId).
+	RecordProblemWithBodyWithResponse(ctx context.Context, params *RecordProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordProblemResponse, error)
+
+	// RecordProblemWithResponse Record a problem
+	//
+	// The desk or a supplier records the unknown cause of one or more
+	// incidents (PM-1); the recording organisation holds it first, in the
+	// group named (SD-11). A supplier names the desk whose delivery it belongs
+	// to. Incidents named are linked at once, as linkProblemIncident links
+	// them (IM-3), with wait applying to each. Send an Idempotency-Key, so
+	// that a retry after a lost reply does not record twice: a recording with
+	// a key the desk has used and the same content answers 201 with the
+	// problem that key recorded, as it is now; the same key with other content
+	// is refused with 422.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems (the `RecordProblem` operationId).
+	RecordProblemWithResponse(ctx context.Context, params *RecordProblemParams, body RecordProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordProblemResponse, error)
+
+	// GetProblemWithResponse Get a problem
+	//
+	// One problem, by ID or by master number (GET /v1/problems/PRB0000042),
+	// with its journal and how it moved along the support chain (PM-1). A
+	// problem the caller may not read is reported as not found.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/problems/{id} (the `GetProblem` operationId).
+	GetProblemWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetProblemResponse, error)
+
+	// AcceptProblemWithResponse Accept a delegated problem
+	//
+	// The supplier holding a delegated problem takes its investigation on.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/accept (the `AcceptProblem` operationId).
+	AcceptProblemWithResponse(ctx context.Context, id ProblemID, params *AcceptProblemParams, reqEditors ...RequestEditorFn) (*AcceptProblemResponse, error)
+
+	// AssignProblemWithBodyWithResponse Assign a problem within the organisation holding it
+	//
+	// An agent of the organisation holding the problem assigns it to another
+	// of its groups, to a member, or both, while it is open.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/assign (the `AssignProblem` operationId).
+	AssignProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *AssignProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignProblemResponse, error)
+
+	// AssignProblemWithResponse Assign a problem within the organisation holding it
+	//
+	// An agent of the organisation holding the problem assigns it to another
+	// of its groups, to a member, or both, while it is open.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/assign (the `AssignProblem` operationId).
+	AssignProblemWithResponse(ctx context.Context, id ProblemID, params *AssignProblemParams, body AssignProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignProblemResponse, error)
+
+	// CancelProblemWithBodyWithResponse Cancel a problem
+	//
+	// The desk cancels an open problem with a reason, such as a duplicate
+	// (SD-4); its incidents are unlinked, and those that waited for it resume.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
+	CancelProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *CancelProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelProblemResponse, error)
+
+	// CancelProblemWithResponse Cancel a problem
+	//
+	// The desk cancels an open problem with a reason, such as a duplicate
+	// (SD-4); its incidents are unlinked, and those that waited for it resume.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
+	CancelProblemWithResponse(ctx context.Context, id ProblemID, params *CancelProblemParams, body CancelProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelProblemResponse, error)
+
+	// CloseProblemWithBodyWithResponse Close a resolved problem
+	//
+	// The desk closes a problem its holder resolved (SD-4); only an agent of
+	// the desk whose delivery it belongs to closes it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/close (the `CloseProblem` operationId).
+	CloseProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *CloseProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseProblemResponse, error)
+
+	// CloseProblemWithResponse Close a resolved problem
+	//
+	// The desk closes a problem its holder resolved (SD-4); only an agent of
+	// the desk whose delivery it belongs to closes it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/close (the `CloseProblem` operationId).
+	CloseProblemWithResponse(ctx context.Context, id ProblemID, params *CloseProblemParams, body CloseProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseProblemResponse, error)
+
+	// CommunicateProblemWorkaroundWithBodyWithResponse Tell the linked incidents a workaround
+	//
+	// Tells the users of every linked open incident a workaround of the WADB,
+	// as a communication on each incident, and records on the problem which
+	// incidents were told (PM-2, IM-3). The answer carries the incidents told;
+	// its ETag is the problem's.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/communicate-workaround (the `CommunicateProblemWorkaround` operationId).
+	CommunicateProblemWorkaroundWithBodyWithResponse(ctx context.Context, id ProblemID, params *CommunicateProblemWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CommunicateProblemWorkaroundResponse, error)
+
+	// CommunicateProblemWorkaroundWithResponse Tell the linked incidents a workaround
+	//
+	// Tells the users of every linked open incident a workaround of the WADB,
+	// as a communication on each incident, and records on the problem which
+	// incidents were told (PM-2, IM-3). The answer carries the incidents told;
+	// its ETag is the problem's.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/communicate-workaround (the `CommunicateProblemWorkaround` operationId).
+	CommunicateProblemWorkaroundWithResponse(ctx context.Context, id ProblemID, params *CommunicateProblemWorkaroundParams, body CommunicateProblemWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*CommunicateProblemWorkaroundResponse, error)
+
+	// DelegateProblemWithBodyWithResponse Delegate the investigation to a supplier
+	//
+	// The desk hands the investigation of a problem it holds, or one another
+	// supplier holds, to a supplier and optionally one of its groups, by the
+	// support chain's rules for incidents (PM-1, SD-11); the supplier accepts
+	// or rejects it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/delegate (the `DelegateProblem` operationId).
+	DelegateProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *DelegateProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DelegateProblemResponse, error)
+
+	// DelegateProblemWithResponse Delegate the investigation to a supplier
+	//
+	// The desk hands the investigation of a problem it holds, or one another
+	// supplier holds, to a supplier and optionally one of its groups, by the
+	// support chain's rules for incidents (PM-1, SD-11); the supplier accepts
+	// or rejects it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/delegate (the `DelegateProblem` operationId).
+	DelegateProblemWithResponse(ctx context.Context, id ProblemID, params *DelegateProblemParams, body DelegateProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*DelegateProblemResponse, error)
+
+	// ListProblemEventsWithResponse List a problem's history
+	//
+	// Every event of one problem, oldest first: its history, from which the
+	// problem is built (PM-1). The same events reach the webhooks of whom they
+	// concern.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/problems/{id}/events (the `ListProblemEvents` operationId).
+	ListProblemEventsWithResponse(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*ListProblemEventsResponse, error)
+
+	// IdentifyProblemWithBodyWithResponse Record the root cause as a known error
+	//
+	// The holder records the root cause it found as a known error of the KEDB,
+	// linked to the problem, which becomes a known error (PM-1, PM-2). The
+	// answer carries both; its ETag is the problem's.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/identify (the `IdentifyProblem` operationId).
+	IdentifyProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *IdentifyProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IdentifyProblemResponse, error)
+
+	// IdentifyProblemWithResponse Record the root cause as a known error
+	//
+	// The holder records the root cause it found as a known error of the KEDB,
+	// linked to the problem, which becomes a known error (PM-1, PM-2). The
+	// answer carries both; its ETag is the problem's.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/identify (the `IdentifyProblem` operationId).
+	IdentifyProblemWithResponse(ctx context.Context, id ProblemID, params *IdentifyProblemParams, body IdentifyProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*IdentifyProblemResponse, error)
+
+	// ListProblemIncidentsWithResponse List the incidents linked to a problem
+	//
+	// The incidents linked to a problem now, in master-number order (IM-3),
+	// each as the caller may see it; an incident the caller may not see is
+	// left out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/problems/{id}/incidents (the `ListProblemIncidents` operationId).
+	ListProblemIncidentsWithResponse(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*ListProblemIncidentsResponse, error)
+
+	// LinkProblemIncidentWithBodyWithResponse Link an incident to a problem
+	//
+	// Links an incident to an open problem (IM-3), in one transaction with the
+	// incident's own change. With wait, an open incident that is not waiting
+	// already waits for the problem; its clocks pause only where an agreement
+	// lists waiting_problem among its pause states. An incident linked to
+	// another problem is refused with 409.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/incidents (the `LinkProblemIncident` operationId).
+	LinkProblemIncidentWithBodyWithResponse(ctx context.Context, id ProblemID, params *LinkProblemIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkProblemIncidentResponse, error)
+
+	// LinkProblemIncidentWithResponse Link an incident to a problem
+	//
+	// Links an incident to an open problem (IM-3), in one transaction with the
+	// incident's own change. With wait, an open incident that is not waiting
+	// already waits for the problem; its clocks pause only where an agreement
+	// lists waiting_problem among its pause states. An incident linked to
+	// another problem is refused with 409.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/incidents (the `LinkProblemIncident` operationId).
+	LinkProblemIncidentWithResponse(ctx context.Context, id ProblemID, params *LinkProblemIncidentParams, body LinkProblemIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkProblemIncidentResponse, error)
+
+	// UnlinkProblemIncidentWithResponse Unlink an incident from a problem
+	//
+	// Removes the link (IM-3); an incident that waited for the problem
+	// resumes.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/problems/{id}/incidents/{incident} (the `UnlinkProblemIncident` operationId).
+	UnlinkProblemIncidentWithResponse(ctx context.Context, id ProblemID, incident LinkedIncidentID, params *UnlinkProblemIncidentParams, reqEditors ...RequestEditorFn) (*UnlinkProblemIncidentResponse, error)
+
+	// ResolveProblemIncidentWithBodyWithResponse Resolve a linked incident through its holder
+	//
+	// Resolves one incident linked to the problem through the incident's own
+	// holder (IM-3): the desk resolves what it holds, a supplier reports back
+	// what it holds, and nobody else may. The resolution names the workaround
+	// used, if any, which then counts among the incidents it resolved (PM-2).
+	// Answers the incident; the command takes no If-Match, since it changes
+	// the incident, not the problem.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/incidents/{incident}/resolve (the `ResolveProblemIncident` operationId).
+	ResolveProblemIncidentWithBodyWithResponse(ctx context.Context, id ProblemID, incident LinkedIncidentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveProblemIncidentResponse, error)
+
+	// ResolveProblemIncidentWithResponse Resolve a linked incident through its holder
+	//
+	// Resolves one incident linked to the problem through the incident's own
+	// holder (IM-3): the desk resolves what it holds, a supplier reports back
+	// what it holds, and nobody else may. The resolution names the workaround
+	// used, if any, which then counts among the incidents it resolved (PM-2).
+	// Answers the incident; the command takes no If-Match, since it changes
+	// the incident, not the problem.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/incidents/{incident}/resolve (the `ResolveProblemIncident` operationId).
+	ResolveProblemIncidentWithResponse(ctx context.Context, id ProblemID, incident LinkedIncidentID, body ResolveProblemIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveProblemIncidentResponse, error)
+
+	// InvestigateProblemWithResponse Start the root cause analysis
+	//
+	// The organisation holding a new problem starts investigating its root
+	// cause (PM-1).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/investigate (the `InvestigateProblem` operationId).
+	InvestigateProblemWithResponse(ctx context.Context, id ProblemID, params *InvestigateProblemParams, reqEditors ...RequestEditorFn) (*InvestigateProblemResponse, error)
+
+	// NoteProblemWithBodyWithResponse Add a work note to the investigation
+	//
+	// An agent of the organisation holding the problem, or of its desk, adds a
+	// work note to the investigation, kept in its journal (PM-1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/note (the `NoteProblem` operationId).
+	NoteProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *NoteProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NoteProblemResponse, error)
+
+	// NoteProblemWithResponse Add a work note to the investigation
+	//
+	// An agent of the organisation holding the problem, or of its desk, adds a
+	// work note to the investigation, kept in its journal (PM-1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/note (the `NoteProblem` operationId).
+	NoteProblemWithResponse(ctx context.Context, id ProblemID, params *NoteProblemParams, body NoteProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*NoteProblemResponse, error)
+
+	// RecallProblemWithBodyWithResponse Take a problem back from a supplier
+	//
+	// The desk takes a problem back from the supplier holding it, with a
+	// reason.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/recall (the `RecallProblem` operationId).
+	RecallProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *RecallProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecallProblemResponse, error)
+
+	// RecallProblemWithResponse Take a problem back from a supplier
+	//
+	// The desk takes a problem back from the supplier holding it, with a
+	// reason.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/recall (the `RecallProblem` operationId).
+	RecallProblemWithResponse(ctx context.Context, id ProblemID, params *RecallProblemParams, body RecallProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*RecallProblemResponse, error)
+
+	// RejectProblemWithBodyWithResponse Send a problem back to the desk
+	//
+	// The supplier holding a delegated problem sends it back with a reason;
+	// the desk delegates it again or investigates it itself.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/reject (the `RejectProblem` operationId).
+	RejectProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *RejectProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectProblemResponse, error)
+
+	// RejectProblemWithResponse Send a problem back to the desk
+	//
+	// The supplier holding a delegated problem sends it back with a reason;
+	// the desk delegates it again or investigates it itself.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/reject (the `RejectProblem` operationId).
+	RejectProblemWithResponse(ctx context.Context, id ProblemID, params *RejectProblemParams, body RejectProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectProblemResponse, error)
+
+	// RelateProblemWithBodyWithResponse Relate a problem to configuration items and changes
+	//
+	// Replaces the configuration items and the changes the problem relates to
+	// (PM-1); an empty list removes them all.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/relate (the `RelateProblem` operationId).
+	RelateProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *RelateProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RelateProblemResponse, error)
+
+	// RelateProblemWithResponse Relate a problem to configuration items and changes
+	//
+	// Replaces the configuration items and the changes the problem relates to
+	// (PM-1); an empty list removes them all.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/relate (the `RelateProblem` operationId).
+	RelateProblemWithResponse(ctx context.Context, id ProblemID, params *RelateProblemParams, body RelateProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*RelateProblemResponse, error)
+
+	// ResolveProblemWithBodyWithResponse Report the root cause removed
+	//
+	// The holder reports the root cause removed (PM-1). The answer offers the
+	// linked incidents still open: each is resolved through its own holder
+	// (resolveProblemIncident), recorded, never silently (IM-3). Only the desk
+	// closes the problem (SD-4).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/resolve (the `ResolveProblem` operationId).
+	ResolveProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *ResolveProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveProblemResponse, error)
+
+	// ResolveProblemWithResponse Report the root cause removed
+	//
+	// The holder reports the root cause removed (PM-1). The answer offers the
+	// linked incidents still open: each is resolved through its own holder
+	// (resolveProblemIncident), recorded, never silently (IM-3). Only the desk
+	// closes the problem (SD-4).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/resolve (the `ResolveProblem` operationId).
+	ResolveProblemWithResponse(ctx context.Context, id ProblemID, params *ResolveProblemParams, body ResolveProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveProblemResponse, error)
+
+	// StartProblemFixWithBodyWithResponse Start the permanent fix
+	//
+	// The holder starts the permanent fix of a known error, under a change,
+	// and the problem is in fix (PM-1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/start-fix (the `StartProblemFix` operationId).
+	StartProblemFixWithBodyWithResponse(ctx context.Context, id ProblemID, params *StartProblemFixParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartProblemFixResponse, error)
+
+	// StartProblemFixWithResponse Start the permanent fix
+	//
+	// The holder starts the permanent fix of a known error, under a change,
+	// and the problem is in fix (PM-1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/problems/{id}/start-fix (the `StartProblemFix` operationId).
+	StartProblemFixWithResponse(ctx context.Context, id ProblemID, params *StartProblemFixParams, body StartProblemFixJSONRequestBody, reqEditors ...RequestEditorFn) (*StartProblemFixResponse, error)
 
 	// GetAssignedQueueWithResponse The queue of a person
 	//
@@ -12081,6 +16669,84 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{id}/secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, id WebhookID, body RotateWebhookSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+
+	// ListWorkaroundsWithResponse List workarounds
+	//
+	// The workarounds of the WADB the caller may read, newest first, each with
+	// the number of incidents it resolved (PM-2, SD-13).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/workarounds (the `ListWorkarounds` operationId).
+	ListWorkaroundsWithResponse(ctx context.Context, params *ListWorkaroundsParams, reqEditors ...RequestEditorFn) (*ListWorkaroundsResponse, error)
+
+	// RecordWorkaroundWithBodyWithResponse Record a workaround
+	//
+	// Records a workaround in the WADB (PM-2): its steps, scope, risk and who
+	// may apply it. It is reusable: attach it to every known error it gets
+	// round.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workarounds (the `RecordWorkaround` operationId).
+	RecordWorkaroundWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordWorkaroundResponse, error)
+
+	// RecordWorkaroundWithResponse Record a workaround
+	//
+	// Records a workaround in the WADB (PM-2): its steps, scope, risk and who
+	// may apply it. It is reusable: attach it to every known error it gets
+	// round.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workarounds (the `RecordWorkaround` operationId).
+	RecordWorkaroundWithResponse(ctx context.Context, body RecordWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordWorkaroundResponse, error)
+
+	// GetWorkaroundWithResponse Get a workaround
+	//
+	// One workaround of the WADB with the number of incidents it resolved,
+	// read from the incidents (PM-2).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/workarounds/{id} (the `GetWorkaround` operationId).
+	GetWorkaroundWithResponse(ctx context.Context, id WorkaroundID, reqEditors ...RequestEditorFn) (*GetWorkaroundResponse, error)
+
+	// RetireWorkaroundWithBodyWithResponse Retire a workaround
+	//
+	// Records that a workaround is no longer to be used, with a reason (PM-2).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workarounds/{id}/retire (the `RetireWorkaround` operationId).
+	RetireWorkaroundWithBodyWithResponse(ctx context.Context, id WorkaroundID, params *RetireWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetireWorkaroundResponse, error)
+
+	// RetireWorkaroundWithResponse Retire a workaround
+	//
+	// Records that a workaround is no longer to be used, with a reason (PM-2).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workarounds/{id}/retire (the `RetireWorkaround` operationId).
+	RetireWorkaroundWithResponse(ctx context.Context, id WorkaroundID, params *RetireWorkaroundParams, body RetireWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*RetireWorkaroundResponse, error)
+
+	// ReviseWorkaroundWithBodyWithResponse Revise a workaround
+	//
+	// Replaces a workaround's title, steps, scope, risk and appliers (PM-2).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workarounds/{id}/revise (the `ReviseWorkaround` operationId).
+	ReviseWorkaroundWithBodyWithResponse(ctx context.Context, id WorkaroundID, params *ReviseWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseWorkaroundResponse, error)
+
+	// ReviseWorkaroundWithResponse Revise a workaround
+	//
+	// Replaces a workaround's title, steps, scope, risk and appliers (PM-2).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workarounds/{id}/revise (the `ReviseWorkaround` operationId).
+	ReviseWorkaroundWithResponse(ctx context.Context, id WorkaroundID, params *ReviseWorkaroundParams, body ReviseWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseWorkaroundResponse, error)
 }
 
 // ListAgreementsResponse401Headers the declared response headers of an HTTP 401 response for ListAgreements
@@ -17134,6 +21800,790 @@ func (r WaitIncidentResponse) ContentType() string {
 	return ""
 }
 
+// ListKnownErrorsResponse401Headers the declared response headers of an HTTP 401 response for ListKnownErrors
+type ListKnownErrorsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListKnownErrorsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnownErrorPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListKnownErrorsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListKnownErrorsResponse) GetJSON200() *KnownErrorPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListKnownErrorsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListKnownErrorsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListKnownErrorsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListKnownErrorsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListKnownErrorsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListKnownErrorsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListKnownErrorsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListKnownErrorsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecordKnownErrorResponse201Headers the declared response headers of an HTTP 201 response for RecordKnownError
+type RecordKnownErrorResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// RecordKnownErrorResponse401Headers the declared response headers of an HTTP 401 response for RecordKnownError
+type RecordKnownErrorResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RecordKnownErrorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *KnownError
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RecordKnownErrorResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecordKnownErrorResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordKnownErrorResponse) GetJSON201() *KnownError {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordKnownErrorResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordKnownErrorResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordKnownErrorResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecordKnownErrorResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RecordKnownErrorResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RecordKnownErrorResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordKnownErrorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordKnownErrorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordKnownErrorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordKnownErrorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetKnownErrorResponse200Headers the declared response headers of an HTTP 200 response for GetKnownError
+type GetKnownErrorResponse200Headers struct {
+	ETag string
+}
+
+// GetKnownErrorResponse401Headers the declared response headers of an HTTP 401 response for GetKnownError
+type GetKnownErrorResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetKnownErrorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnownErrorResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetKnownErrorResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetKnownErrorResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetKnownErrorResponse) GetJSON200() *KnownErrorResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetKnownErrorResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetKnownErrorResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetKnownErrorResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetKnownErrorResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetKnownErrorResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetKnownErrorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetKnownErrorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetKnownErrorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetKnownErrorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PublishKnownErrorResponse200Headers the declared response headers of an HTTP 200 response for PublishKnownError
+type PublishKnownErrorResponse200Headers struct {
+	ETag string
+}
+
+// PublishKnownErrorResponse401Headers the declared response headers of an HTTP 401 response for PublishKnownError
+type PublishKnownErrorResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type PublishKnownErrorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnownErrorResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PublishKnownErrorResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PublishKnownErrorResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PublishKnownErrorResponse) GetJSON200() *KnownErrorResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PublishKnownErrorResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PublishKnownErrorResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PublishKnownErrorResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PublishKnownErrorResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PublishKnownErrorResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PublishKnownErrorResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PublishKnownErrorResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PublishKnownErrorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PublishKnownErrorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PublishKnownErrorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PublishKnownErrorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RetireKnownErrorResponse200Headers the declared response headers of an HTTP 200 response for RetireKnownError
+type RetireKnownErrorResponse200Headers struct {
+	ETag string
+}
+
+// RetireKnownErrorResponse401Headers the declared response headers of an HTTP 401 response for RetireKnownError
+type RetireKnownErrorResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RetireKnownErrorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnownErrorResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RetireKnownErrorResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RetireKnownErrorResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RetireKnownErrorResponse) GetJSON200() *KnownErrorResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RetireKnownErrorResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RetireKnownErrorResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RetireKnownErrorResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RetireKnownErrorResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RetireKnownErrorResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RetireKnownErrorResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RetireKnownErrorResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RetireKnownErrorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetireKnownErrorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetireKnownErrorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetireKnownErrorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReviseKnownErrorResponse200Headers the declared response headers of an HTTP 200 response for ReviseKnownError
+type ReviseKnownErrorResponse200Headers struct {
+	ETag string
+}
+
+// ReviseKnownErrorResponse401Headers the declared response headers of an HTTP 401 response for ReviseKnownError
+type ReviseKnownErrorResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ReviseKnownErrorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnownErrorResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReviseKnownErrorResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReviseKnownErrorResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReviseKnownErrorResponse) GetJSON200() *KnownErrorResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReviseKnownErrorResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReviseKnownErrorResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReviseKnownErrorResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReviseKnownErrorResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReviseKnownErrorResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReviseKnownErrorResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ReviseKnownErrorResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ReviseKnownErrorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReviseKnownErrorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReviseKnownErrorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReviseKnownErrorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AttachWorkaroundResponse200Headers the declared response headers of an HTTP 200 response for AttachWorkaround
+type AttachWorkaroundResponse200Headers struct {
+	ETag string
+}
+
+// AttachWorkaroundResponse401Headers the declared response headers of an HTTP 401 response for AttachWorkaround
+type AttachWorkaroundResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type AttachWorkaroundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnownErrorResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AttachWorkaroundResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AttachWorkaroundResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AttachWorkaroundResponse) GetJSON200() *KnownErrorResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AttachWorkaroundResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AttachWorkaroundResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AttachWorkaroundResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AttachWorkaroundResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AttachWorkaroundResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r AttachWorkaroundResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AttachWorkaroundResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AttachWorkaroundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AttachWorkaroundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AttachWorkaroundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AttachWorkaroundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DetachWorkaroundResponse200Headers the declared response headers of an HTTP 200 response for DetachWorkaround
+type DetachWorkaroundResponse200Headers struct {
+	ETag string
+}
+
+// DetachWorkaroundResponse401Headers the declared response headers of an HTTP 401 response for DetachWorkaround
+type DetachWorkaroundResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type DetachWorkaroundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnownErrorResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DetachWorkaroundResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DetachWorkaroundResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DetachWorkaroundResponse) GetJSON200() *KnownErrorResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DetachWorkaroundResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DetachWorkaroundResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DetachWorkaroundResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DetachWorkaroundResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DetachWorkaroundResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DetachWorkaroundResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DetachWorkaroundResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DetachWorkaroundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DetachWorkaroundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DetachWorkaroundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DetachWorkaroundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
 type GetMeResponse401Headers struct {
 	WWWAuthenticate string
@@ -18859,6 +24309,2468 @@ func (r RevokePermissionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RevokePermissionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListProblemCandidatesResponse401Headers the declared response headers of an HTTP 401 response for ListProblemCandidates
+type ListProblemCandidatesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListProblemCandidatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemCandidateList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListProblemCandidatesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProblemCandidatesResponse) GetJSON200() *ProblemCandidateList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListProblemCandidatesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListProblemCandidatesResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListProblemCandidatesResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListProblemCandidatesResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListProblemCandidatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListProblemCandidatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListProblemCandidatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListProblemCandidatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AcceptProblemCandidateResponse201Headers the declared response headers of an HTTP 201 response for AcceptProblemCandidate
+type AcceptProblemCandidateResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// AcceptProblemCandidateResponse401Headers the declared response headers of an HTTP 401 response for AcceptProblemCandidate
+type AcceptProblemCandidateResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type AcceptProblemCandidateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ProblemRecord
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *AcceptProblemCandidateResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AcceptProblemCandidateResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AcceptProblemCandidateResponse) GetJSON201() *ProblemRecord {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AcceptProblemCandidateResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AcceptProblemCandidateResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AcceptProblemCandidateResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AcceptProblemCandidateResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AcceptProblemCandidateResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AcceptProblemCandidateResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptProblemCandidateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptProblemCandidateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptProblemCandidateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptProblemCandidateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DismissProblemCandidateResponse401Headers the declared response headers of an HTTP 401 response for DismissProblemCandidate
+type DismissProblemCandidateResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type DismissProblemCandidateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Dismissal
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DismissProblemCandidateResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DismissProblemCandidateResponse) GetJSON200() *Dismissal {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DismissProblemCandidateResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DismissProblemCandidateResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DismissProblemCandidateResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DismissProblemCandidateResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DismissProblemCandidateResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DismissProblemCandidateResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DismissProblemCandidateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DismissProblemCandidateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DismissProblemCandidateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DismissProblemCandidateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListProblemsResponse401Headers the declared response headers of an HTTP 401 response for ListProblems
+type ListProblemsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListProblemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListProblemsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProblemsResponse) GetJSON200() *ProblemPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListProblemsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListProblemsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListProblemsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListProblemsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListProblemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListProblemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListProblemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListProblemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecordProblemResponse201Headers the declared response headers of an HTTP 201 response for RecordProblem
+type RecordProblemResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// RecordProblemResponse401Headers the declared response headers of an HTTP 401 response for RecordProblem
+type RecordProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RecordProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ProblemRecord
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *Problem
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RecordProblemResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecordProblemResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordProblemResponse) GetJSON201() *ProblemRecord {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecordProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RecordProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RecordProblemResponse) GetApplicationProblemJSON422() *Problem {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RecordProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetProblemResponse200Headers the declared response headers of an HTTP 200 response for GetProblem
+type GetProblemResponse200Headers struct {
+	ETag string
+}
+
+// GetProblemResponse401Headers the declared response headers of an HTTP 401 response for GetProblem
+type GetProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AcceptProblemResponse200Headers the declared response headers of an HTTP 200 response for AcceptProblem
+type AcceptProblemResponse200Headers struct {
+	ETag string
+}
+
+// AcceptProblemResponse401Headers the declared response headers of an HTTP 401 response for AcceptProblem
+type AcceptProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type AcceptProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AcceptProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AcceptProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AcceptProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AcceptProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AcceptProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AcceptProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AcceptProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r AcceptProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AcceptProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AssignProblemResponse200Headers the declared response headers of an HTTP 200 response for AssignProblem
+type AssignProblemResponse200Headers struct {
+	ETag string
+}
+
+// AssignProblemResponse401Headers the declared response headers of an HTTP 401 response for AssignProblem
+type AssignProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type AssignProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AssignProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AssignProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AssignProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AssignProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AssignProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AssignProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AssignProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AssignProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r AssignProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AssignProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AssignProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AssignProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AssignProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AssignProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelProblemResponse200Headers the declared response headers of an HTTP 200 response for CancelProblem
+type CancelProblemResponse200Headers struct {
+	ETag string
+}
+
+// CancelProblemResponse401Headers the declared response headers of an HTTP 401 response for CancelProblem
+type CancelProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CancelProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CancelProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CancelProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CancelProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CancelProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CancelProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CancelProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CancelProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CloseProblemResponse200Headers the declared response headers of an HTTP 200 response for CloseProblem
+type CloseProblemResponse200Headers struct {
+	ETag string
+}
+
+// CloseProblemResponse401Headers the declared response headers of an HTTP 401 response for CloseProblem
+type CloseProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CloseProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CloseProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CloseProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CloseProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CloseProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CloseProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CloseProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CloseProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CloseProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CloseProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CloseProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CloseProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CloseProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CloseProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CloseProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CommunicateProblemWorkaroundResponse200Headers the declared response headers of an HTTP 200 response for CommunicateProblemWorkaround
+type CommunicateProblemWorkaroundResponse200Headers struct {
+	ETag string
+}
+
+// CommunicateProblemWorkaroundResponse401Headers the declared response headers of an HTTP 401 response for CommunicateProblemWorkaround
+type CommunicateProblemWorkaroundResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CommunicateProblemWorkaroundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WorkaroundCommunicated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CommunicateProblemWorkaroundResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CommunicateProblemWorkaroundResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CommunicateProblemWorkaroundResponse) GetJSON200() *WorkaroundCommunicated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CommunicateProblemWorkaroundResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CommunicateProblemWorkaroundResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CommunicateProblemWorkaroundResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CommunicateProblemWorkaroundResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CommunicateProblemWorkaroundResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CommunicateProblemWorkaroundResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CommunicateProblemWorkaroundResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CommunicateProblemWorkaroundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CommunicateProblemWorkaroundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CommunicateProblemWorkaroundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CommunicateProblemWorkaroundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DelegateProblemResponse200Headers the declared response headers of an HTTP 200 response for DelegateProblem
+type DelegateProblemResponse200Headers struct {
+	ETag string
+}
+
+// DelegateProblemResponse401Headers the declared response headers of an HTTP 401 response for DelegateProblem
+type DelegateProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type DelegateProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DelegateProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DelegateProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DelegateProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DelegateProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DelegateProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DelegateProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DelegateProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DelegateProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DelegateProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DelegateProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DelegateProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DelegateProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DelegateProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DelegateProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListProblemEventsResponse401Headers the declared response headers of an HTTP 401 response for ListProblemEvents
+type ListProblemEventsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListProblemEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemEvents
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListProblemEventsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProblemEventsResponse) GetJSON200() *ProblemEvents {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListProblemEventsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListProblemEventsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListProblemEventsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListProblemEventsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListProblemEventsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListProblemEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListProblemEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListProblemEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListProblemEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// IdentifyProblemResponse200Headers the declared response headers of an HTTP 200 response for IdentifyProblem
+type IdentifyProblemResponse200Headers struct {
+	ETag string
+}
+
+// IdentifyProblemResponse401Headers the declared response headers of an HTTP 401 response for IdentifyProblem
+type IdentifyProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type IdentifyProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemIdentified
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *IdentifyProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *IdentifyProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IdentifyProblemResponse) GetJSON200() *ProblemIdentified {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r IdentifyProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r IdentifyProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r IdentifyProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r IdentifyProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r IdentifyProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r IdentifyProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r IdentifyProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r IdentifyProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IdentifyProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IdentifyProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IdentifyProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListProblemIncidentsResponse401Headers the declared response headers of an HTTP 401 response for ListProblemIncidents
+type ListProblemIncidentsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListProblemIncidentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LinkedIncidents
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListProblemIncidentsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProblemIncidentsResponse) GetJSON200() *LinkedIncidents {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListProblemIncidentsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListProblemIncidentsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListProblemIncidentsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListProblemIncidentsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListProblemIncidentsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListProblemIncidentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListProblemIncidentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListProblemIncidentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListProblemIncidentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LinkProblemIncidentResponse200Headers the declared response headers of an HTTP 200 response for LinkProblemIncident
+type LinkProblemIncidentResponse200Headers struct {
+	ETag string
+}
+
+// LinkProblemIncidentResponse401Headers the declared response headers of an HTTP 401 response for LinkProblemIncident
+type LinkProblemIncidentResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type LinkProblemIncidentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LinkProblemIncidentResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *LinkProblemIncidentResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LinkProblemIncidentResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r LinkProblemIncidentResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r LinkProblemIncidentResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r LinkProblemIncidentResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r LinkProblemIncidentResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r LinkProblemIncidentResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r LinkProblemIncidentResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r LinkProblemIncidentResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r LinkProblemIncidentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LinkProblemIncidentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LinkProblemIncidentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LinkProblemIncidentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UnlinkProblemIncidentResponse200Headers the declared response headers of an HTTP 200 response for UnlinkProblemIncident
+type UnlinkProblemIncidentResponse200Headers struct {
+	ETag string
+}
+
+// UnlinkProblemIncidentResponse401Headers the declared response headers of an HTTP 401 response for UnlinkProblemIncident
+type UnlinkProblemIncidentResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type UnlinkProblemIncidentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UnlinkProblemIncidentResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UnlinkProblemIncidentResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnlinkProblemIncidentResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UnlinkProblemIncidentResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UnlinkProblemIncidentResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UnlinkProblemIncidentResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UnlinkProblemIncidentResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UnlinkProblemIncidentResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UnlinkProblemIncidentResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UnlinkProblemIncidentResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UnlinkProblemIncidentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnlinkProblemIncidentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnlinkProblemIncidentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnlinkProblemIncidentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResolveProblemIncidentResponse200Headers the declared response headers of an HTTP 200 response for ResolveProblemIncident
+type ResolveProblemIncidentResponse200Headers struct {
+	ETag string
+}
+
+// ResolveProblemIncidentResponse401Headers the declared response headers of an HTTP 401 response for ResolveProblemIncident
+type ResolveProblemIncidentResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ResolveProblemIncidentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncidentResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ResolveProblemIncidentResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResolveProblemIncidentResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResolveProblemIncidentResponse) GetJSON200() *IncidentResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResolveProblemIncidentResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResolveProblemIncidentResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResolveProblemIncidentResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResolveProblemIncidentResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ResolveProblemIncidentResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ResolveProblemIncidentResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ResolveProblemIncidentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResolveProblemIncidentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResolveProblemIncidentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResolveProblemIncidentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// InvestigateProblemResponse200Headers the declared response headers of an HTTP 200 response for InvestigateProblem
+type InvestigateProblemResponse200Headers struct {
+	ETag string
+}
+
+// InvestigateProblemResponse401Headers the declared response headers of an HTTP 401 response for InvestigateProblem
+type InvestigateProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type InvestigateProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *InvestigateProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *InvestigateProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r InvestigateProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r InvestigateProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r InvestigateProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r InvestigateProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r InvestigateProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r InvestigateProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r InvestigateProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r InvestigateProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r InvestigateProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r InvestigateProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r InvestigateProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r InvestigateProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// NoteProblemResponse200Headers the declared response headers of an HTTP 200 response for NoteProblem
+type NoteProblemResponse200Headers struct {
+	ETag string
+}
+
+// NoteProblemResponse401Headers the declared response headers of an HTTP 401 response for NoteProblem
+type NoteProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type NoteProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *NoteProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *NoteProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r NoteProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r NoteProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r NoteProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r NoteProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r NoteProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r NoteProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r NoteProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r NoteProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r NoteProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r NoteProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r NoteProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r NoteProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecallProblemResponse200Headers the declared response headers of an HTTP 200 response for RecallProblem
+type RecallProblemResponse200Headers struct {
+	ETag string
+}
+
+// RecallProblemResponse401Headers the declared response headers of an HTTP 401 response for RecallProblem
+type RecallProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RecallProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RecallProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecallProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RecallProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecallProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecallProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecallProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecallProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RecallProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RecallProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RecallProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RecallProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecallProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecallProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecallProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RejectProblemResponse200Headers the declared response headers of an HTTP 200 response for RejectProblem
+type RejectProblemResponse200Headers struct {
+	ETag string
+}
+
+// RejectProblemResponse401Headers the declared response headers of an HTTP 401 response for RejectProblem
+type RejectProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RejectProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RejectProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RejectProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RejectProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RejectProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RejectProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RejectProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RejectProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RejectProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RejectProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RejectProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RejectProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RejectProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RejectProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RejectProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RelateProblemResponse200Headers the declared response headers of an HTTP 200 response for RelateProblem
+type RelateProblemResponse200Headers struct {
+	ETag string
+}
+
+// RelateProblemResponse401Headers the declared response headers of an HTTP 401 response for RelateProblem
+type RelateProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RelateProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RelateProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RelateProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RelateProblemResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RelateProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RelateProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RelateProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RelateProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RelateProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RelateProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RelateProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RelateProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RelateProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RelateProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RelateProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResolveProblemResponse200Headers the declared response headers of an HTTP 200 response for ResolveProblem
+type ResolveProblemResponse200Headers struct {
+	ETag string
+}
+
+// ResolveProblemResponse401Headers the declared response headers of an HTTP 401 response for ResolveProblem
+type ResolveProblemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ResolveProblemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResolved
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ResolveProblemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResolveProblemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResolveProblemResponse) GetJSON200() *ProblemResolved {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResolveProblemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResolveProblemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResolveProblemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResolveProblemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ResolveProblemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ResolveProblemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ResolveProblemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ResolveProblemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResolveProblemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResolveProblemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResolveProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartProblemFixResponse200Headers the declared response headers of an HTTP 200 response for StartProblemFix
+type StartProblemFixResponse200Headers struct {
+	ETag string
+}
+
+// StartProblemFixResponse401Headers the declared response headers of an HTTP 401 response for StartProblemFix
+type StartProblemFixResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type StartProblemFixResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProblemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *StartProblemFixResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartProblemFixResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StartProblemFixResponse) GetJSON200() *ProblemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StartProblemFixResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StartProblemFixResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StartProblemFixResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StartProblemFixResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r StartProblemFixResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r StartProblemFixResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StartProblemFixResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StartProblemFixResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartProblemFixResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartProblemFixResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartProblemFixResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -20996,6 +28908,478 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// ListWorkaroundsResponse401Headers the declared response headers of an HTTP 401 response for ListWorkarounds
+type ListWorkaroundsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListWorkaroundsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WorkaroundPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWorkaroundsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWorkaroundsResponse) GetJSON200() *WorkaroundPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListWorkaroundsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListWorkaroundsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListWorkaroundsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListWorkaroundsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWorkaroundsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWorkaroundsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWorkaroundsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWorkaroundsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecordWorkaroundResponse201Headers the declared response headers of an HTTP 201 response for RecordWorkaround
+type RecordWorkaroundResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// RecordWorkaroundResponse401Headers the declared response headers of an HTTP 401 response for RecordWorkaround
+type RecordWorkaroundResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RecordWorkaroundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Workaround
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RecordWorkaroundResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecordWorkaroundResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordWorkaroundResponse) GetJSON201() *Workaround {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordWorkaroundResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordWorkaroundResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordWorkaroundResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecordWorkaroundResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RecordWorkaroundResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RecordWorkaroundResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordWorkaroundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordWorkaroundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordWorkaroundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordWorkaroundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWorkaroundResponse200Headers the declared response headers of an HTTP 200 response for GetWorkaround
+type GetWorkaroundResponse200Headers struct {
+	ETag string
+}
+
+// GetWorkaroundResponse401Headers the declared response headers of an HTTP 401 response for GetWorkaround
+type GetWorkaroundResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetWorkaroundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WorkaroundResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetWorkaroundResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetWorkaroundResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWorkaroundResponse) GetJSON200() *WorkaroundResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetWorkaroundResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWorkaroundResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWorkaroundResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetWorkaroundResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetWorkaroundResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWorkaroundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWorkaroundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWorkaroundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWorkaroundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RetireWorkaroundResponse200Headers the declared response headers of an HTTP 200 response for RetireWorkaround
+type RetireWorkaroundResponse200Headers struct {
+	ETag string
+}
+
+// RetireWorkaroundResponse401Headers the declared response headers of an HTTP 401 response for RetireWorkaround
+type RetireWorkaroundResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RetireWorkaroundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WorkaroundResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RetireWorkaroundResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RetireWorkaroundResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RetireWorkaroundResponse) GetJSON200() *WorkaroundResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RetireWorkaroundResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RetireWorkaroundResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RetireWorkaroundResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RetireWorkaroundResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RetireWorkaroundResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RetireWorkaroundResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RetireWorkaroundResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RetireWorkaroundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetireWorkaroundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetireWorkaroundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetireWorkaroundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReviseWorkaroundResponse200Headers the declared response headers of an HTTP 200 response for ReviseWorkaround
+type ReviseWorkaroundResponse200Headers struct {
+	ETag string
+}
+
+// ReviseWorkaroundResponse401Headers the declared response headers of an HTTP 401 response for ReviseWorkaround
+type ReviseWorkaroundResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ReviseWorkaroundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WorkaroundResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReviseWorkaroundResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReviseWorkaroundResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReviseWorkaroundResponse) GetJSON200() *WorkaroundResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReviseWorkaroundResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReviseWorkaroundResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReviseWorkaroundResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReviseWorkaroundResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReviseWorkaroundResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReviseWorkaroundResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ReviseWorkaroundResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ReviseWorkaroundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReviseWorkaroundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReviseWorkaroundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReviseWorkaroundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAgreementsWithResponse List agreements
 //
 // The agreements the caller's organisation provides or consumes, in name
@@ -22218,9 +30602,9 @@ func (c *ClientWithResponses) RejectIncidentWithResponse(ctx context.Context, id
 	return ParseRejectIncidentResponse(rsp)
 }
 
-// RelateIncidentWithBodyWithResponse Set the configuration items and the problem
+// RelateIncidentWithBodyWithResponse Set the configuration items
 //
-// The desk sets the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones.
+// The desk sets the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem it is linked to (IM-3) is changed only through the problem (linkProblemIncident, unlinkProblemIncident), which records its side in the same transaction; the body names it as it is.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22233,9 +30617,9 @@ func (c *ClientWithResponses) RelateIncidentWithBodyWithResponse(ctx context.Con
 	return ParseRelateIncidentResponse(rsp)
 }
 
-// RelateIncidentWithResponse Set the configuration items and the problem
+// RelateIncidentWithResponse Set the configuration items
 //
-// The desk sets the configuration items (IM-6) and the problem (IM-3) the incident relates to, replacing the earlier ones.
+// The desk sets the configuration items (IM-6) the incident relates to, replacing the earlier ones. The problem it is linked to (IM-3) is changed only through the problem (linkProblemIncident, unlinkProblemIncident), which records its side in the same transaction; the body names it as it is.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22531,6 +30915,207 @@ func (c *ClientWithResponses) WaitIncidentWithResponse(ctx context.Context, id I
 		return nil, err
 	}
 	return ParseWaitIncidentResponse(rsp)
+}
+
+// ListKnownErrorsWithResponse List known errors
+//
+// The known errors of the KEDB the caller may read, newest first (PM-2):
+// every organisation with read access to problems reads the known errors
+// of its desk (SD-13). Filters given together must all hold.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/known-errors (the `ListKnownErrors` operationId).
+func (c *ClientWithResponses) ListKnownErrorsWithResponse(ctx context.Context, params *ListKnownErrorsParams, reqEditors ...RequestEditorFn) (*ListKnownErrorsResponse, error) {
+	rsp, err := c.ListKnownErrors(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListKnownErrorsResponse(rsp)
+}
+
+// RecordKnownErrorWithBodyWithResponse Record a known error
+//
+// Records a known error without a problem (PM-2), such as a vendor's
+// published defect, with its symptom, root cause, error codes, affected
+// services and items, workarounds and permanent fix. The desk and every
+// organisation with write access to problems may record them (SD-13); a
+// supplier names the desk.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/known-errors (the `RecordKnownError` operationId).
+func (c *ClientWithResponses) RecordKnownErrorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordKnownErrorResponse, error) {
+	rsp, err := c.RecordKnownErrorWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordKnownErrorResponse(rsp)
+}
+
+// RecordKnownErrorWithResponse Record a known error
+//
+// Records a known error without a problem (PM-2), such as a vendor's
+// published defect, with its symptom, root cause, error codes, affected
+// services and items, workarounds and permanent fix. The desk and every
+// organisation with write access to problems may record them (SD-13); a
+// supplier names the desk.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/known-errors (the `RecordKnownError` operationId).
+func (c *ClientWithResponses) RecordKnownErrorWithResponse(ctx context.Context, body RecordKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordKnownErrorResponse, error) {
+	rsp, err := c.RecordKnownError(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordKnownErrorResponse(rsp)
+}
+
+// GetKnownErrorWithResponse Get a known error
+//
+// One known error of the KEDB (PM-2), to every organisation that may read
+// them (SD-13).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/known-errors/{id} (the `GetKnownError` operationId).
+func (c *ClientWithResponses) GetKnownErrorWithResponse(ctx context.Context, id KnownErrorID, reqEditors ...RequestEditorFn) (*GetKnownErrorResponse, error) {
+	rsp, err := c.GetKnownError(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetKnownErrorResponse(rsp)
+}
+
+// PublishKnownErrorWithResponse Publish a known error for users
+//
+// Marks a known error for publishing to users as a knowledge article
+// (PM-2); the knowledge base follows the known_error.published event.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/known-errors/{id}/publish (the `PublishKnownError` operationId).
+func (c *ClientWithResponses) PublishKnownErrorWithResponse(ctx context.Context, id KnownErrorID, params *PublishKnownErrorParams, reqEditors ...RequestEditorFn) (*PublishKnownErrorResponse, error) {
+	rsp, err := c.PublishKnownError(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublishKnownErrorResponse(rsp)
+}
+
+// RetireKnownErrorWithBodyWithResponse Retire a known error
+//
+// Records that a known error no longer occurs, with a reason, such as its
+// fix being everywhere (PM-2).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/known-errors/{id}/retire (the `RetireKnownError` operationId).
+func (c *ClientWithResponses) RetireKnownErrorWithBodyWithResponse(ctx context.Context, id KnownErrorID, params *RetireKnownErrorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetireKnownErrorResponse, error) {
+	rsp, err := c.RetireKnownErrorWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetireKnownErrorResponse(rsp)
+}
+
+// RetireKnownErrorWithResponse Retire a known error
+//
+// Records that a known error no longer occurs, with a reason, such as its
+// fix being everywhere (PM-2).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/known-errors/{id}/retire (the `RetireKnownError` operationId).
+func (c *ClientWithResponses) RetireKnownErrorWithResponse(ctx context.Context, id KnownErrorID, params *RetireKnownErrorParams, body RetireKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*RetireKnownErrorResponse, error) {
+	rsp, err := c.RetireKnownError(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetireKnownErrorResponse(rsp)
+}
+
+// ReviseKnownErrorWithBodyWithResponse Revise a known error
+//
+// Replaces a known error's title, symptom, root cause, error codes,
+// services, configuration items and permanent fix (PM-2); its workarounds
+// stay as attached.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/known-errors/{id}/revise (the `ReviseKnownError` operationId).
+func (c *ClientWithResponses) ReviseKnownErrorWithBodyWithResponse(ctx context.Context, id KnownErrorID, params *ReviseKnownErrorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseKnownErrorResponse, error) {
+	rsp, err := c.ReviseKnownErrorWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviseKnownErrorResponse(rsp)
+}
+
+// ReviseKnownErrorWithResponse Revise a known error
+//
+// Replaces a known error's title, symptom, root cause, error codes,
+// services, configuration items and permanent fix (PM-2); its workarounds
+// stay as attached.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/known-errors/{id}/revise (the `ReviseKnownError` operationId).
+func (c *ClientWithResponses) ReviseKnownErrorWithResponse(ctx context.Context, id KnownErrorID, params *ReviseKnownErrorParams, body ReviseKnownErrorJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseKnownErrorResponse, error) {
+	rsp, err := c.ReviseKnownError(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviseKnownErrorResponse(rsp)
+}
+
+// AttachWorkaroundWithBodyWithResponse Attach a workaround to a known error
+//
+// Makes a workaround of the WADB serve the known error too (PM-2); one
+// workaround may serve several known errors.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/known-errors/{id}/workarounds (the `AttachWorkaround` operationId).
+func (c *ClientWithResponses) AttachWorkaroundWithBodyWithResponse(ctx context.Context, id KnownErrorID, params *AttachWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AttachWorkaroundResponse, error) {
+	rsp, err := c.AttachWorkaroundWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAttachWorkaroundResponse(rsp)
+}
+
+// AttachWorkaroundWithResponse Attach a workaround to a known error
+//
+// Makes a workaround of the WADB serve the known error too (PM-2); one
+// workaround may serve several known errors.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/known-errors/{id}/workarounds (the `AttachWorkaround` operationId).
+func (c *ClientWithResponses) AttachWorkaroundWithResponse(ctx context.Context, id KnownErrorID, params *AttachWorkaroundParams, body AttachWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*AttachWorkaroundResponse, error) {
+	rsp, err := c.AttachWorkaround(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAttachWorkaroundResponse(rsp)
+}
+
+// DetachWorkaroundWithResponse Detach a workaround from a known error
+//
+// The workaround no longer serves the known error (PM-2); it stays in the
+// WADB.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/known-errors/{id}/workarounds/{workaround} (the `DetachWorkaround` operationId).
+func (c *ClientWithResponses) DetachWorkaroundWithResponse(ctx context.Context, id KnownErrorID, workaround AttachedWorkaroundID, params *DetachWorkaroundParams, reqEditors ...RequestEditorFn) (*DetachWorkaroundResponse, error) {
+	rsp, err := c.DetachWorkaround(ctx, id, workaround, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDetachWorkaroundResponse(rsp)
 }
 
 // GetMeWithResponse The caller's actor
@@ -23072,6 +31657,742 @@ func (c *ClientWithResponses) RevokePermissionsWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRevokePermissionsResponse(rsp)
+}
+
+// ListProblemCandidatesWithResponse List the desk's candidate problems
+//
+// The candidate problems of the caller's desk, computed now from its
+// incident log (PM-3): groups of incidents sharing service, category and a
+// configuration item or a summary word whose rate in the last week, up to
+// the end of the current hour, exceeds their rate in the twelve weeks
+// before by more than chance would explain (an exact conditional test of
+// the two rates, with the false discovery rate held at 1%). Each comes
+// with its evidence. Its id is derived from its key and its window, so it
+// stays the same while the hour lasts and names the candidate to accept or
+// dismiss; a dismissed candidate's incidents, and an accepted one's, are
+// not proposed again. The desk's agents only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/problem-candidates (the `ListProblemCandidates` operationId).
+func (c *ClientWithResponses) ListProblemCandidatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListProblemCandidatesResponse, error) {
+	rsp, err := c.ListProblemCandidates(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListProblemCandidatesResponse(rsp)
+}
+
+// AcceptProblemCandidateWithBodyWithResponse Record a problem from a candidate
+//
+// Detects again, finds the candidate by its id, and records a problem held
+// by the desk with the candidate's incidents linked, in one command (PM-3,
+// IM-3); its incidents are not proposed again. A candidate no longer
+// proposed (dismissed, accepted, or from an hour gone by) is not found
+// (404); one whose incidents were linked to another problem meanwhile is
+// refused with 409.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problem-candidates/{id}/accept (the `AcceptProblemCandidate` operationId).
+func (c *ClientWithResponses) AcceptProblemCandidateWithBodyWithResponse(ctx context.Context, id CandidateID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptProblemCandidateResponse, error) {
+	rsp, err := c.AcceptProblemCandidateWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptProblemCandidateResponse(rsp)
+}
+
+// AcceptProblemCandidateWithResponse Record a problem from a candidate
+//
+// Detects again, finds the candidate by its id, and records a problem held
+// by the desk with the candidate's incidents linked, in one command (PM-3,
+// IM-3); its incidents are not proposed again. A candidate no longer
+// proposed (dismissed, accepted, or from an hour gone by) is not found
+// (404); one whose incidents were linked to another problem meanwhile is
+// refused with 409.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problem-candidates/{id}/accept (the `AcceptProblemCandidate` operationId).
+func (c *ClientWithResponses) AcceptProblemCandidateWithResponse(ctx context.Context, id CandidateID, body AcceptProblemCandidateJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptProblemCandidateResponse, error) {
+	rsp, err := c.AcceptProblemCandidate(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptProblemCandidateResponse(rsp)
+}
+
+// DismissProblemCandidateWithBodyWithResponse Dismiss a candidate problem
+//
+// Records the desk's judgment that a candidate is no problem, with a
+// reason (PM-3): its incidents are not proposed again, under its key or
+// another. A candidate no longer proposed is not found.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problem-candidates/{id}/dismiss (the `DismissProblemCandidate` operationId).
+func (c *ClientWithResponses) DismissProblemCandidateWithBodyWithResponse(ctx context.Context, id CandidateID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DismissProblemCandidateResponse, error) {
+	rsp, err := c.DismissProblemCandidateWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDismissProblemCandidateResponse(rsp)
+}
+
+// DismissProblemCandidateWithResponse Dismiss a candidate problem
+//
+// Records the desk's judgment that a candidate is no problem, with a
+// reason (PM-3): its incidents are not proposed again, under its key or
+// another. A candidate no longer proposed is not found.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problem-candidates/{id}/dismiss (the `DismissProblemCandidate` operationId).
+func (c *ClientWithResponses) DismissProblemCandidateWithResponse(ctx context.Context, id CandidateID, body DismissProblemCandidateJSONRequestBody, reqEditors ...RequestEditorFn) (*DismissProblemCandidateResponse, error) {
+	rsp, err := c.DismissProblemCandidate(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDismissProblemCandidateResponse(rsp)
+}
+
+// ListProblemsWithResponse List problems
+//
+// The problems the caller may read, newest first (PM-1): the desk's agents
+// see the desk's problems, and a supplier or a customer with read access
+// to problems those of the desks it works with (SD-13). state and holder
+// may be given together.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/problems (the `ListProblems` operationId).
+func (c *ClientWithResponses) ListProblemsWithResponse(ctx context.Context, params *ListProblemsParams, reqEditors ...RequestEditorFn) (*ListProblemsResponse, error) {
+	rsp, err := c.ListProblems(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListProblemsResponse(rsp)
+}
+
+// RecordProblemWithBodyWithResponse Record a problem
+//
+// The desk or a supplier records the unknown cause of one or more
+// incidents (PM-1); the recording organisation holds it first, in the
+// group named (SD-11). A supplier names the desk whose delivery it belongs
+// to. Incidents named are linked at once, as linkProblemIncident links
+// them (IM-3), with wait applying to each. Send an Idempotency-Key, so
+// that a retry after a lost reply does not record twice: a recording with
+// a key the desk has used and the same content answers 201 with the
+// problem that key recorded, as it is now; the same key with other content
+// is refused with 422.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems (the `RecordProblem` operationId).
+func (c *ClientWithResponses) RecordProblemWithBodyWithResponse(ctx context.Context, params *RecordProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordProblemResponse, error) {
+	rsp, err := c.RecordProblemWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordProblemResponse(rsp)
+}
+
+// RecordProblemWithResponse Record a problem
+//
+// The desk or a supplier records the unknown cause of one or more
+// incidents (PM-1); the recording organisation holds it first, in the
+// group named (SD-11). A supplier names the desk whose delivery it belongs
+// to. Incidents named are linked at once, as linkProblemIncident links
+// them (IM-3), with wait applying to each. Send an Idempotency-Key, so
+// that a retry after a lost reply does not record twice: a recording with
+// a key the desk has used and the same content answers 201 with the
+// problem that key recorded, as it is now; the same key with other content
+// is refused with 422.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems (the `RecordProblem` operationId).
+func (c *ClientWithResponses) RecordProblemWithResponse(ctx context.Context, params *RecordProblemParams, body RecordProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordProblemResponse, error) {
+	rsp, err := c.RecordProblem(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordProblemResponse(rsp)
+}
+
+// GetProblemWithResponse Get a problem
+//
+// One problem, by ID or by master number (GET /v1/problems/PRB0000042),
+// with its journal and how it moved along the support chain (PM-1). A
+// problem the caller may not read is reported as not found.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/problems/{id} (the `GetProblem` operationId).
+func (c *ClientWithResponses) GetProblemWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetProblemResponse, error) {
+	rsp, err := c.GetProblem(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProblemResponse(rsp)
+}
+
+// AcceptProblemWithResponse Accept a delegated problem
+//
+// The supplier holding a delegated problem takes its investigation on.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/accept (the `AcceptProblem` operationId).
+func (c *ClientWithResponses) AcceptProblemWithResponse(ctx context.Context, id ProblemID, params *AcceptProblemParams, reqEditors ...RequestEditorFn) (*AcceptProblemResponse, error) {
+	rsp, err := c.AcceptProblem(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptProblemResponse(rsp)
+}
+
+// AssignProblemWithBodyWithResponse Assign a problem within the organisation holding it
+//
+// An agent of the organisation holding the problem assigns it to another
+// of its groups, to a member, or both, while it is open.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/assign (the `AssignProblem` operationId).
+func (c *ClientWithResponses) AssignProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *AssignProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignProblemResponse, error) {
+	rsp, err := c.AssignProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssignProblemResponse(rsp)
+}
+
+// AssignProblemWithResponse Assign a problem within the organisation holding it
+//
+// An agent of the organisation holding the problem assigns it to another
+// of its groups, to a member, or both, while it is open.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/assign (the `AssignProblem` operationId).
+func (c *ClientWithResponses) AssignProblemWithResponse(ctx context.Context, id ProblemID, params *AssignProblemParams, body AssignProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignProblemResponse, error) {
+	rsp, err := c.AssignProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssignProblemResponse(rsp)
+}
+
+// CancelProblemWithBodyWithResponse Cancel a problem
+//
+// The desk cancels an open problem with a reason, such as a duplicate
+// (SD-4); its incidents are unlinked, and those that waited for it resume.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
+func (c *ClientWithResponses) CancelProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *CancelProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelProblemResponse, error) {
+	rsp, err := c.CancelProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelProblemResponse(rsp)
+}
+
+// CancelProblemWithResponse Cancel a problem
+//
+// The desk cancels an open problem with a reason, such as a duplicate
+// (SD-4); its incidents are unlinked, and those that waited for it resume.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
+func (c *ClientWithResponses) CancelProblemWithResponse(ctx context.Context, id ProblemID, params *CancelProblemParams, body CancelProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelProblemResponse, error) {
+	rsp, err := c.CancelProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelProblemResponse(rsp)
+}
+
+// CloseProblemWithBodyWithResponse Close a resolved problem
+//
+// The desk closes a problem its holder resolved (SD-4); only an agent of
+// the desk whose delivery it belongs to closes it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/close (the `CloseProblem` operationId).
+func (c *ClientWithResponses) CloseProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *CloseProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseProblemResponse, error) {
+	rsp, err := c.CloseProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseProblemResponse(rsp)
+}
+
+// CloseProblemWithResponse Close a resolved problem
+//
+// The desk closes a problem its holder resolved (SD-4); only an agent of
+// the desk whose delivery it belongs to closes it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/close (the `CloseProblem` operationId).
+func (c *ClientWithResponses) CloseProblemWithResponse(ctx context.Context, id ProblemID, params *CloseProblemParams, body CloseProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseProblemResponse, error) {
+	rsp, err := c.CloseProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseProblemResponse(rsp)
+}
+
+// CommunicateProblemWorkaroundWithBodyWithResponse Tell the linked incidents a workaround
+//
+// Tells the users of every linked open incident a workaround of the WADB,
+// as a communication on each incident, and records on the problem which
+// incidents were told (PM-2, IM-3). The answer carries the incidents told;
+// its ETag is the problem's.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/communicate-workaround (the `CommunicateProblemWorkaround` operationId).
+func (c *ClientWithResponses) CommunicateProblemWorkaroundWithBodyWithResponse(ctx context.Context, id ProblemID, params *CommunicateProblemWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CommunicateProblemWorkaroundResponse, error) {
+	rsp, err := c.CommunicateProblemWorkaroundWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCommunicateProblemWorkaroundResponse(rsp)
+}
+
+// CommunicateProblemWorkaroundWithResponse Tell the linked incidents a workaround
+//
+// Tells the users of every linked open incident a workaround of the WADB,
+// as a communication on each incident, and records on the problem which
+// incidents were told (PM-2, IM-3). The answer carries the incidents told;
+// its ETag is the problem's.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/communicate-workaround (the `CommunicateProblemWorkaround` operationId).
+func (c *ClientWithResponses) CommunicateProblemWorkaroundWithResponse(ctx context.Context, id ProblemID, params *CommunicateProblemWorkaroundParams, body CommunicateProblemWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*CommunicateProblemWorkaroundResponse, error) {
+	rsp, err := c.CommunicateProblemWorkaround(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCommunicateProblemWorkaroundResponse(rsp)
+}
+
+// DelegateProblemWithBodyWithResponse Delegate the investigation to a supplier
+//
+// The desk hands the investigation of a problem it holds, or one another
+// supplier holds, to a supplier and optionally one of its groups, by the
+// support chain's rules for incidents (PM-1, SD-11); the supplier accepts
+// or rejects it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/delegate (the `DelegateProblem` operationId).
+func (c *ClientWithResponses) DelegateProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *DelegateProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DelegateProblemResponse, error) {
+	rsp, err := c.DelegateProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDelegateProblemResponse(rsp)
+}
+
+// DelegateProblemWithResponse Delegate the investigation to a supplier
+//
+// The desk hands the investigation of a problem it holds, or one another
+// supplier holds, to a supplier and optionally one of its groups, by the
+// support chain's rules for incidents (PM-1, SD-11); the supplier accepts
+// or rejects it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/delegate (the `DelegateProblem` operationId).
+func (c *ClientWithResponses) DelegateProblemWithResponse(ctx context.Context, id ProblemID, params *DelegateProblemParams, body DelegateProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*DelegateProblemResponse, error) {
+	rsp, err := c.DelegateProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDelegateProblemResponse(rsp)
+}
+
+// ListProblemEventsWithResponse List a problem's history
+//
+// Every event of one problem, oldest first: its history, from which the
+// problem is built (PM-1). The same events reach the webhooks of whom they
+// concern.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/problems/{id}/events (the `ListProblemEvents` operationId).
+func (c *ClientWithResponses) ListProblemEventsWithResponse(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*ListProblemEventsResponse, error) {
+	rsp, err := c.ListProblemEvents(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListProblemEventsResponse(rsp)
+}
+
+// IdentifyProblemWithBodyWithResponse Record the root cause as a known error
+//
+// The holder records the root cause it found as a known error of the KEDB,
+// linked to the problem, which becomes a known error (PM-1, PM-2). The
+// answer carries both; its ETag is the problem's.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/identify (the `IdentifyProblem` operationId).
+func (c *ClientWithResponses) IdentifyProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *IdentifyProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IdentifyProblemResponse, error) {
+	rsp, err := c.IdentifyProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIdentifyProblemResponse(rsp)
+}
+
+// IdentifyProblemWithResponse Record the root cause as a known error
+//
+// The holder records the root cause it found as a known error of the KEDB,
+// linked to the problem, which becomes a known error (PM-1, PM-2). The
+// answer carries both; its ETag is the problem's.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/identify (the `IdentifyProblem` operationId).
+func (c *ClientWithResponses) IdentifyProblemWithResponse(ctx context.Context, id ProblemID, params *IdentifyProblemParams, body IdentifyProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*IdentifyProblemResponse, error) {
+	rsp, err := c.IdentifyProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIdentifyProblemResponse(rsp)
+}
+
+// ListProblemIncidentsWithResponse List the incidents linked to a problem
+//
+// The incidents linked to a problem now, in master-number order (IM-3),
+// each as the caller may see it; an incident the caller may not see is
+// left out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/problems/{id}/incidents (the `ListProblemIncidents` operationId).
+func (c *ClientWithResponses) ListProblemIncidentsWithResponse(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*ListProblemIncidentsResponse, error) {
+	rsp, err := c.ListProblemIncidents(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListProblemIncidentsResponse(rsp)
+}
+
+// LinkProblemIncidentWithBodyWithResponse Link an incident to a problem
+//
+// Links an incident to an open problem (IM-3), in one transaction with the
+// incident's own change. With wait, an open incident that is not waiting
+// already waits for the problem; its clocks pause only where an agreement
+// lists waiting_problem among its pause states. An incident linked to
+// another problem is refused with 409.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/incidents (the `LinkProblemIncident` operationId).
+func (c *ClientWithResponses) LinkProblemIncidentWithBodyWithResponse(ctx context.Context, id ProblemID, params *LinkProblemIncidentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkProblemIncidentResponse, error) {
+	rsp, err := c.LinkProblemIncidentWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkProblemIncidentResponse(rsp)
+}
+
+// LinkProblemIncidentWithResponse Link an incident to a problem
+//
+// Links an incident to an open problem (IM-3), in one transaction with the
+// incident's own change. With wait, an open incident that is not waiting
+// already waits for the problem; its clocks pause only where an agreement
+// lists waiting_problem among its pause states. An incident linked to
+// another problem is refused with 409.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/incidents (the `LinkProblemIncident` operationId).
+func (c *ClientWithResponses) LinkProblemIncidentWithResponse(ctx context.Context, id ProblemID, params *LinkProblemIncidentParams, body LinkProblemIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkProblemIncidentResponse, error) {
+	rsp, err := c.LinkProblemIncident(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkProblemIncidentResponse(rsp)
+}
+
+// UnlinkProblemIncidentWithResponse Unlink an incident from a problem
+//
+// Removes the link (IM-3); an incident that waited for the problem
+// resumes.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/problems/{id}/incidents/{incident} (the `UnlinkProblemIncident` operationId).
+func (c *ClientWithResponses) UnlinkProblemIncidentWithResponse(ctx context.Context, id ProblemID, incident LinkedIncidentID, params *UnlinkProblemIncidentParams, reqEditors ...RequestEditorFn) (*UnlinkProblemIncidentResponse, error) {
+	rsp, err := c.UnlinkProblemIncident(ctx, id, incident, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnlinkProblemIncidentResponse(rsp)
+}
+
+// ResolveProblemIncidentWithBodyWithResponse Resolve a linked incident through its holder
+//
+// Resolves one incident linked to the problem through the incident's own
+// holder (IM-3): the desk resolves what it holds, a supplier reports back
+// what it holds, and nobody else may. The resolution names the workaround
+// used, if any, which then counts among the incidents it resolved (PM-2).
+// Answers the incident; the command takes no If-Match, since it changes
+// the incident, not the problem.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/incidents/{incident}/resolve (the `ResolveProblemIncident` operationId).
+func (c *ClientWithResponses) ResolveProblemIncidentWithBodyWithResponse(ctx context.Context, id ProblemID, incident LinkedIncidentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveProblemIncidentResponse, error) {
+	rsp, err := c.ResolveProblemIncidentWithBody(ctx, id, incident, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResolveProblemIncidentResponse(rsp)
+}
+
+// ResolveProblemIncidentWithResponse Resolve a linked incident through its holder
+//
+// Resolves one incident linked to the problem through the incident's own
+// holder (IM-3): the desk resolves what it holds, a supplier reports back
+// what it holds, and nobody else may. The resolution names the workaround
+// used, if any, which then counts among the incidents it resolved (PM-2).
+// Answers the incident; the command takes no If-Match, since it changes
+// the incident, not the problem.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/incidents/{incident}/resolve (the `ResolveProblemIncident` operationId).
+func (c *ClientWithResponses) ResolveProblemIncidentWithResponse(ctx context.Context, id ProblemID, incident LinkedIncidentID, body ResolveProblemIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveProblemIncidentResponse, error) {
+	rsp, err := c.ResolveProblemIncident(ctx, id, incident, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResolveProblemIncidentResponse(rsp)
+}
+
+// InvestigateProblemWithResponse Start the root cause analysis
+//
+// The organisation holding a new problem starts investigating its root
+// cause (PM-1).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/investigate (the `InvestigateProblem` operationId).
+func (c *ClientWithResponses) InvestigateProblemWithResponse(ctx context.Context, id ProblemID, params *InvestigateProblemParams, reqEditors ...RequestEditorFn) (*InvestigateProblemResponse, error) {
+	rsp, err := c.InvestigateProblem(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInvestigateProblemResponse(rsp)
+}
+
+// NoteProblemWithBodyWithResponse Add a work note to the investigation
+//
+// An agent of the organisation holding the problem, or of its desk, adds a
+// work note to the investigation, kept in its journal (PM-1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/note (the `NoteProblem` operationId).
+func (c *ClientWithResponses) NoteProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *NoteProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NoteProblemResponse, error) {
+	rsp, err := c.NoteProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNoteProblemResponse(rsp)
+}
+
+// NoteProblemWithResponse Add a work note to the investigation
+//
+// An agent of the organisation holding the problem, or of its desk, adds a
+// work note to the investigation, kept in its journal (PM-1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/note (the `NoteProblem` operationId).
+func (c *ClientWithResponses) NoteProblemWithResponse(ctx context.Context, id ProblemID, params *NoteProblemParams, body NoteProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*NoteProblemResponse, error) {
+	rsp, err := c.NoteProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNoteProblemResponse(rsp)
+}
+
+// RecallProblemWithBodyWithResponse Take a problem back from a supplier
+//
+// The desk takes a problem back from the supplier holding it, with a
+// reason.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/recall (the `RecallProblem` operationId).
+func (c *ClientWithResponses) RecallProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *RecallProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecallProblemResponse, error) {
+	rsp, err := c.RecallProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecallProblemResponse(rsp)
+}
+
+// RecallProblemWithResponse Take a problem back from a supplier
+//
+// The desk takes a problem back from the supplier holding it, with a
+// reason.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/recall (the `RecallProblem` operationId).
+func (c *ClientWithResponses) RecallProblemWithResponse(ctx context.Context, id ProblemID, params *RecallProblemParams, body RecallProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*RecallProblemResponse, error) {
+	rsp, err := c.RecallProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecallProblemResponse(rsp)
+}
+
+// RejectProblemWithBodyWithResponse Send a problem back to the desk
+//
+// The supplier holding a delegated problem sends it back with a reason;
+// the desk delegates it again or investigates it itself.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/reject (the `RejectProblem` operationId).
+func (c *ClientWithResponses) RejectProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *RejectProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectProblemResponse, error) {
+	rsp, err := c.RejectProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectProblemResponse(rsp)
+}
+
+// RejectProblemWithResponse Send a problem back to the desk
+//
+// The supplier holding a delegated problem sends it back with a reason;
+// the desk delegates it again or investigates it itself.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/reject (the `RejectProblem` operationId).
+func (c *ClientWithResponses) RejectProblemWithResponse(ctx context.Context, id ProblemID, params *RejectProblemParams, body RejectProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectProblemResponse, error) {
+	rsp, err := c.RejectProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectProblemResponse(rsp)
+}
+
+// RelateProblemWithBodyWithResponse Relate a problem to configuration items and changes
+//
+// Replaces the configuration items and the changes the problem relates to
+// (PM-1); an empty list removes them all.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/relate (the `RelateProblem` operationId).
+func (c *ClientWithResponses) RelateProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *RelateProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RelateProblemResponse, error) {
+	rsp, err := c.RelateProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRelateProblemResponse(rsp)
+}
+
+// RelateProblemWithResponse Relate a problem to configuration items and changes
+//
+// Replaces the configuration items and the changes the problem relates to
+// (PM-1); an empty list removes them all.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/relate (the `RelateProblem` operationId).
+func (c *ClientWithResponses) RelateProblemWithResponse(ctx context.Context, id ProblemID, params *RelateProblemParams, body RelateProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*RelateProblemResponse, error) {
+	rsp, err := c.RelateProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRelateProblemResponse(rsp)
+}
+
+// ResolveProblemWithBodyWithResponse Report the root cause removed
+//
+// The holder reports the root cause removed (PM-1). The answer offers the
+// linked incidents still open: each is resolved through its own holder
+// (resolveProblemIncident), recorded, never silently (IM-3). Only the desk
+// closes the problem (SD-4).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/resolve (the `ResolveProblem` operationId).
+func (c *ClientWithResponses) ResolveProblemWithBodyWithResponse(ctx context.Context, id ProblemID, params *ResolveProblemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveProblemResponse, error) {
+	rsp, err := c.ResolveProblemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResolveProblemResponse(rsp)
+}
+
+// ResolveProblemWithResponse Report the root cause removed
+//
+// The holder reports the root cause removed (PM-1). The answer offers the
+// linked incidents still open: each is resolved through its own holder
+// (resolveProblemIncident), recorded, never silently (IM-3). Only the desk
+// closes the problem (SD-4).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/resolve (the `ResolveProblem` operationId).
+func (c *ClientWithResponses) ResolveProblemWithResponse(ctx context.Context, id ProblemID, params *ResolveProblemParams, body ResolveProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveProblemResponse, error) {
+	rsp, err := c.ResolveProblem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResolveProblemResponse(rsp)
+}
+
+// StartProblemFixWithBodyWithResponse Start the permanent fix
+//
+// The holder starts the permanent fix of a known error, under a change,
+// and the problem is in fix (PM-1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/start-fix (the `StartProblemFix` operationId).
+func (c *ClientWithResponses) StartProblemFixWithBodyWithResponse(ctx context.Context, id ProblemID, params *StartProblemFixParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartProblemFixResponse, error) {
+	rsp, err := c.StartProblemFixWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartProblemFixResponse(rsp)
+}
+
+// StartProblemFixWithResponse Start the permanent fix
+//
+// The holder starts the permanent fix of a known error, under a change,
+// and the problem is in fix (PM-1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/problems/{id}/start-fix (the `StartProblemFix` operationId).
+func (c *ClientWithResponses) StartProblemFixWithResponse(ctx context.Context, id ProblemID, params *StartProblemFixParams, body StartProblemFixJSONRequestBody, reqEditors ...RequestEditorFn) (*StartProblemFixResponse, error) {
+	rsp, err := c.StartProblemFix(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartProblemFixResponse(rsp)
 }
 
 // GetAssignedQueueWithResponse The queue of a person
@@ -23688,6 +33009,132 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// ListWorkaroundsWithResponse List workarounds
+//
+// The workarounds of the WADB the caller may read, newest first, each with
+// the number of incidents it resolved (PM-2, SD-13).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/workarounds (the `ListWorkarounds` operationId).
+func (c *ClientWithResponses) ListWorkaroundsWithResponse(ctx context.Context, params *ListWorkaroundsParams, reqEditors ...RequestEditorFn) (*ListWorkaroundsResponse, error) {
+	rsp, err := c.ListWorkarounds(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWorkaroundsResponse(rsp)
+}
+
+// RecordWorkaroundWithBodyWithResponse Record a workaround
+//
+// Records a workaround in the WADB (PM-2): its steps, scope, risk and who
+// may apply it. It is reusable: attach it to every known error it gets
+// round.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workarounds (the `RecordWorkaround` operationId).
+func (c *ClientWithResponses) RecordWorkaroundWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordWorkaroundResponse, error) {
+	rsp, err := c.RecordWorkaroundWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordWorkaroundResponse(rsp)
+}
+
+// RecordWorkaroundWithResponse Record a workaround
+//
+// Records a workaround in the WADB (PM-2): its steps, scope, risk and who
+// may apply it. It is reusable: attach it to every known error it gets
+// round.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workarounds (the `RecordWorkaround` operationId).
+func (c *ClientWithResponses) RecordWorkaroundWithResponse(ctx context.Context, body RecordWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordWorkaroundResponse, error) {
+	rsp, err := c.RecordWorkaround(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordWorkaroundResponse(rsp)
+}
+
+// GetWorkaroundWithResponse Get a workaround
+//
+// One workaround of the WADB with the number of incidents it resolved,
+// read from the incidents (PM-2).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/workarounds/{id} (the `GetWorkaround` operationId).
+func (c *ClientWithResponses) GetWorkaroundWithResponse(ctx context.Context, id WorkaroundID, reqEditors ...RequestEditorFn) (*GetWorkaroundResponse, error) {
+	rsp, err := c.GetWorkaround(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWorkaroundResponse(rsp)
+}
+
+// RetireWorkaroundWithBodyWithResponse Retire a workaround
+//
+// Records that a workaround is no longer to be used, with a reason (PM-2).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workarounds/{id}/retire (the `RetireWorkaround` operationId).
+func (c *ClientWithResponses) RetireWorkaroundWithBodyWithResponse(ctx context.Context, id WorkaroundID, params *RetireWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetireWorkaroundResponse, error) {
+	rsp, err := c.RetireWorkaroundWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetireWorkaroundResponse(rsp)
+}
+
+// RetireWorkaroundWithResponse Retire a workaround
+//
+// Records that a workaround is no longer to be used, with a reason (PM-2).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workarounds/{id}/retire (the `RetireWorkaround` operationId).
+func (c *ClientWithResponses) RetireWorkaroundWithResponse(ctx context.Context, id WorkaroundID, params *RetireWorkaroundParams, body RetireWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*RetireWorkaroundResponse, error) {
+	rsp, err := c.RetireWorkaround(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetireWorkaroundResponse(rsp)
+}
+
+// ReviseWorkaroundWithBodyWithResponse Revise a workaround
+//
+// Replaces a workaround's title, steps, scope, risk and appliers (PM-2).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workarounds/{id}/revise (the `ReviseWorkaround` operationId).
+func (c *ClientWithResponses) ReviseWorkaroundWithBodyWithResponse(ctx context.Context, id WorkaroundID, params *ReviseWorkaroundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseWorkaroundResponse, error) {
+	rsp, err := c.ReviseWorkaroundWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviseWorkaroundResponse(rsp)
+}
+
+// ReviseWorkaroundWithResponse Revise a workaround
+//
+// Replaces a workaround's title, steps, scope, risk and appliers (PM-2).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workarounds/{id}/revise (the `ReviseWorkaround` operationId).
+func (c *ClientWithResponses) ReviseWorkaroundWithResponse(ctx context.Context, id WorkaroundID, params *ReviseWorkaroundParams, body ReviseWorkaroundJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseWorkaroundResponse, error) {
+	rsp, err := c.ReviseWorkaround(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviseWorkaroundResponse(rsp)
 }
 
 // ParseListAgreementsResponse parses an HTTP response from a ListAgreementsWithResponse call
@@ -28381,6 +37828,745 @@ func ParseWaitIncidentResponse(rsp *http.Response) (*WaitIncidentResponse, error
 	return response, nil
 }
 
+// ParseListKnownErrorsResponse parses an HTTP response from a ListKnownErrorsWithResponse call
+func ParseListKnownErrorsResponse(rsp *http.Response) (*ListKnownErrorsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListKnownErrorsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnownErrorPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListKnownErrorsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecordKnownErrorResponse parses an HTTP response from a RecordKnownErrorWithResponse call
+func ParseRecordKnownErrorResponse(rsp *http.Response) (*RecordKnownErrorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordKnownErrorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest KnownError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RecordKnownErrorResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers RecordKnownErrorResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetKnownErrorResponse parses an HTTP response from a GetKnownErrorWithResponse call
+func ParseGetKnownErrorResponse(rsp *http.Response) (*GetKnownErrorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetKnownErrorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnownErrorResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetKnownErrorResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetKnownErrorResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePublishKnownErrorResponse parses an HTTP response from a PublishKnownErrorWithResponse call
+func ParsePublishKnownErrorResponse(rsp *http.Response) (*PublishKnownErrorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PublishKnownErrorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnownErrorResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PublishKnownErrorResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers PublishKnownErrorResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRetireKnownErrorResponse parses an HTTP response from a RetireKnownErrorWithResponse call
+func ParseRetireKnownErrorResponse(rsp *http.Response) (*RetireKnownErrorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetireKnownErrorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnownErrorResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RetireKnownErrorResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RetireKnownErrorResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReviseKnownErrorResponse parses an HTTP response from a ReviseKnownErrorWithResponse call
+func ParseReviseKnownErrorResponse(rsp *http.Response) (*ReviseKnownErrorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReviseKnownErrorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnownErrorResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReviseKnownErrorResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReviseKnownErrorResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAttachWorkaroundResponse parses an HTTP response from a AttachWorkaroundWithResponse call
+func ParseAttachWorkaroundResponse(rsp *http.Response) (*AttachWorkaroundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AttachWorkaroundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnownErrorResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AttachWorkaroundResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers AttachWorkaroundResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDetachWorkaroundResponse parses an HTTP response from a DetachWorkaroundWithResponse call
+func ParseDetachWorkaroundResponse(rsp *http.Response) (*DetachWorkaroundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DetachWorkaroundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnownErrorResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DetachWorkaroundResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers DetachWorkaroundResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetMeResponse parses an HTTP response from a GetMeWithResponse call
 func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29958,6 +40144,2315 @@ func ParseRevokePermissionsResponse(rsp *http.Response) (*RevokePermissionsRespo
 	switch {
 	case rsp.StatusCode == 401:
 		var headers RevokePermissionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListProblemCandidatesResponse parses an HTTP response from a ListProblemCandidatesWithResponse call
+func ParseListProblemCandidatesResponse(rsp *http.Response) (*ListProblemCandidatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListProblemCandidatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemCandidateList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListProblemCandidatesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAcceptProblemCandidateResponse parses an HTTP response from a AcceptProblemCandidateWithResponse call
+func ParseAcceptProblemCandidateResponse(rsp *http.Response) (*AcceptProblemCandidateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptProblemCandidateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ProblemRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers AcceptProblemCandidateResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers AcceptProblemCandidateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDismissProblemCandidateResponse parses an HTTP response from a DismissProblemCandidateWithResponse call
+func ParseDismissProblemCandidateResponse(rsp *http.Response) (*DismissProblemCandidateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DismissProblemCandidateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Dismissal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DismissProblemCandidateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListProblemsResponse parses an HTTP response from a ListProblemsWithResponse call
+func ParseListProblemsResponse(rsp *http.Response) (*ListProblemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListProblemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListProblemsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecordProblemResponse parses an HTTP response from a RecordProblemWithResponse call
+func ParseRecordProblemResponse(rsp *http.Response) (*RecordProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ProblemRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RecordProblemResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers RecordProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetProblemResponse parses an HTTP response from a GetProblemWithResponse call
+func ParseGetProblemResponse(rsp *http.Response) (*GetProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAcceptProblemResponse parses an HTTP response from a AcceptProblemWithResponse call
+func ParseAcceptProblemResponse(rsp *http.Response) (*AcceptProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AcceptProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers AcceptProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAssignProblemResponse parses an HTTP response from a AssignProblemWithResponse call
+func ParseAssignProblemResponse(rsp *http.Response) (*AssignProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AssignProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AssignProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers AssignProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelProblemResponse parses an HTTP response from a CancelProblemWithResponse call
+func ParseCancelProblemResponse(rsp *http.Response) (*CancelProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CancelProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CancelProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCloseProblemResponse parses an HTTP response from a CloseProblemWithResponse call
+func ParseCloseProblemResponse(rsp *http.Response) (*CloseProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CloseProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CloseProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CloseProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCommunicateProblemWorkaroundResponse parses an HTTP response from a CommunicateProblemWorkaroundWithResponse call
+func ParseCommunicateProblemWorkaroundResponse(rsp *http.Response) (*CommunicateProblemWorkaroundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CommunicateProblemWorkaroundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WorkaroundCommunicated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CommunicateProblemWorkaroundResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CommunicateProblemWorkaroundResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDelegateProblemResponse parses an HTTP response from a DelegateProblemWithResponse call
+func ParseDelegateProblemResponse(rsp *http.Response) (*DelegateProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DelegateProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DelegateProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers DelegateProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListProblemEventsResponse parses an HTTP response from a ListProblemEventsWithResponse call
+func ParseListProblemEventsResponse(rsp *http.Response) (*ListProblemEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListProblemEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemEvents
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListProblemEventsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseIdentifyProblemResponse parses an HTTP response from a IdentifyProblemWithResponse call
+func ParseIdentifyProblemResponse(rsp *http.Response) (*IdentifyProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IdentifyProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemIdentified
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers IdentifyProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers IdentifyProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListProblemIncidentsResponse parses an HTTP response from a ListProblemIncidentsWithResponse call
+func ParseListProblemIncidentsResponse(rsp *http.Response) (*ListProblemIncidentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListProblemIncidentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LinkedIncidents
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListProblemIncidentsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLinkProblemIncidentResponse parses an HTTP response from a LinkProblemIncidentWithResponse call
+func ParseLinkProblemIncidentResponse(rsp *http.Response) (*LinkProblemIncidentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LinkProblemIncidentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers LinkProblemIncidentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers LinkProblemIncidentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnlinkProblemIncidentResponse parses an HTTP response from a UnlinkProblemIncidentWithResponse call
+func ParseUnlinkProblemIncidentResponse(rsp *http.Response) (*UnlinkProblemIncidentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnlinkProblemIncidentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UnlinkProblemIncidentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UnlinkProblemIncidentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResolveProblemIncidentResponse parses an HTTP response from a ResolveProblemIncidentWithResponse call
+func ParseResolveProblemIncidentResponse(rsp *http.Response) (*ResolveProblemIncidentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResolveProblemIncidentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncidentResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ResolveProblemIncidentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ResolveProblemIncidentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseInvestigateProblemResponse parses an HTTP response from a InvestigateProblemWithResponse call
+func ParseInvestigateProblemResponse(rsp *http.Response) (*InvestigateProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &InvestigateProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers InvestigateProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers InvestigateProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseNoteProblemResponse parses an HTTP response from a NoteProblemWithResponse call
+func ParseNoteProblemResponse(rsp *http.Response) (*NoteProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &NoteProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers NoteProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers NoteProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecallProblemResponse parses an HTTP response from a RecallProblemWithResponse call
+func ParseRecallProblemResponse(rsp *http.Response) (*RecallProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecallProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RecallProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RecallProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRejectProblemResponse parses an HTTP response from a RejectProblemWithResponse call
+func ParseRejectProblemResponse(rsp *http.Response) (*RejectProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RejectProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RejectProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RejectProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRelateProblemResponse parses an HTTP response from a RelateProblemWithResponse call
+func ParseRelateProblemResponse(rsp *http.Response) (*RelateProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RelateProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RelateProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RelateProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResolveProblemResponse parses an HTTP response from a ResolveProblemWithResponse call
+func ParseResolveProblemResponse(rsp *http.Response) (*ResolveProblemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResolveProblemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResolved
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ResolveProblemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ResolveProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartProblemFixResponse parses an HTTP response from a StartProblemFixWithResponse call
+func ParseStartProblemFixResponse(rsp *http.Response) (*StartProblemFixResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartProblemFixResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProblemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers StartProblemFixResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers StartProblemFixResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -31903,6 +44398,451 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 	switch {
 	case rsp.StatusCode == 401:
 		var headers RotateWebhookSecretResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWorkaroundsResponse parses an HTTP response from a ListWorkaroundsWithResponse call
+func ParseListWorkaroundsResponse(rsp *http.Response) (*ListWorkaroundsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWorkaroundsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WorkaroundPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListWorkaroundsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecordWorkaroundResponse parses an HTTP response from a RecordWorkaroundWithResponse call
+func ParseRecordWorkaroundResponse(rsp *http.Response) (*RecordWorkaroundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordWorkaroundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Workaround
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RecordWorkaroundResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers RecordWorkaroundResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWorkaroundResponse parses an HTTP response from a GetWorkaroundWithResponse call
+func ParseGetWorkaroundResponse(rsp *http.Response) (*GetWorkaroundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWorkaroundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WorkaroundResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetWorkaroundResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetWorkaroundResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRetireWorkaroundResponse parses an HTTP response from a RetireWorkaroundWithResponse call
+func ParseRetireWorkaroundResponse(rsp *http.Response) (*RetireWorkaroundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetireWorkaroundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WorkaroundResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RetireWorkaroundResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RetireWorkaroundResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReviseWorkaroundResponse parses an HTTP response from a ReviseWorkaroundWithResponse call
+func ParseReviseWorkaroundResponse(rsp *http.Response) (*ReviseWorkaroundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReviseWorkaroundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WorkaroundResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReviseWorkaroundResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReviseWorkaroundResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

@@ -92,23 +92,7 @@ func TestSeedOffersTheCatalogue(t *testing.T) {
 // newcomer would paste it, and checks that the order it places is closed
 // with the desk's answer after both suppliers' tasks.
 func TestServerDocOrderWalkthrough(t *testing.T) {
-	for _, tool := range []string{"bash", "curl", "sed"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the walkthrough needs %s: %v", tool, err)
-		}
-	}
-	doc, err := os.ReadFile("../../docs/server.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := regexp.MustCompile("(?s)\n## Try it: an order from the catalogue\n(.*?)\n## ").FindSubmatch(doc)
-	if section == nil {
-		t.Fatal("docs/server.md has no section \"Try it: an order from the catalogue\"")
-	}
-	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllSubmatch(section[1], -1)
-	if len(blocks) != 1 {
-		t.Fatalf("the section has %d shell blocks, want one", len(blocks))
-	}
+	blocks := shellBlocks(t, "Try it: an order from the catalogue", 1, "bash", "curl", "sed")
 	ctx := context.Background()
 	store := memstore.New()
 	t.Cleanup(func() { store.Close() })

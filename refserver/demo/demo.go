@@ -210,6 +210,9 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 	if err := stories(ctx, cast, people, made); err != nil {
 		return nil, err
 	}
+	if err := problems(ctx, cast, people[EnvDesk], made); err != nil {
+		return nil, err
+	}
 	return cast, nil
 }
 
@@ -245,7 +248,11 @@ func organisations(ctx context.Context, admin *client.ClientWithResponses) (map[
 // could list their agreements but not measure them. Every party reads,
 // writes and reports on requests: the desk runs the catalogue and the
 // orders, the customer orders and approves, and the suppliers fulfil the
-// tasks; the monthly report shows each what it may see of them.
+// tasks; the monthly report shows each what it may see of them. Problems
+// (decision 102): the desk and the network supplier, which investigates the
+// problems of the operations it runs, read, write and report on them and
+// on the known error and workaround databases; the workplace supplier and
+// the customer read and report (SD-13).
 func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
 	all := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
 	rr := []api.Access{api.AccessRead, api.AccessReport}
@@ -256,13 +263,13 @@ func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 		rights map[itsm.Domain][]api.Access
 	}{
 		{DeskName, itsm.OrgDesk, &cast.Desk, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: all, itsm.DomainRequest: all}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: all, itsm.DomainRequest: all, itsm.DomainProblem: all}},
 		{CustomerName, itsm.OrgCustomer, &cast.Customer, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: rr, itsm.DomainServiceLevel: all, itsm.DomainRequest: all}},
+			itsm.DomainIncident: rr, itsm.DomainServiceLevel: all, itsm.DomainRequest: all, itsm.DomainProblem: rr}},
 		{NetworkName, itsm.OrgSupplier, &cast.Network, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all, itsm.DomainProblem: all}},
 		{WorkplaceName, itsm.OrgSupplier, &cast.Workplace, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all, itsm.DomainProblem: rr}},
 	}
 	for _, o := range orgs {
 		r, err := admin.CreateOrganisationWithResponse(ctx, api.OrganisationInput{Name: o.name, Role: o.role})
@@ -270,7 +277,7 @@ func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 			return err
 		}
 		*o.id = r.JSON201.ID
-		for _, dom := range []itsm.Domain{itsm.DomainIncident, itsm.DomainServiceLevel, itsm.DomainRequest} {
+		for _, dom := range []itsm.Domain{itsm.DomainIncident, itsm.DomainServiceLevel, itsm.DomainRequest, itsm.DomainProblem} {
 			g, err := admin.GrantPermissionsWithResponse(ctx, *o.id, api.Rights{Domain: dom, Access: o.rights[dom]})
 			if err := check("grant "+o.name+" "+string(dom)+" rights", g, err); err != nil {
 				return err

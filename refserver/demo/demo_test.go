@@ -92,6 +92,7 @@ func TestSeed(t *testing.T) {
 		"School network slow":                  incident.StateInProgress,
 		"Laptop cannot join the wifi":          incident.StateWaitingUser,
 		"Library e-mail does not arrive":       incident.StateRegistered,
+		demo.IncidentSummary:                   incident.StateWaitingProblem,
 	}
 	if got := states(demo.EnvDesk); !mapsEqual(got, want) {
 		t.Errorf("the desk sees %v, want %v", got, want)
@@ -348,23 +349,8 @@ func TestSeedWithPast(t *testing.T) {
 // CSV and HTML, and last month's follow-up ends with version 1 rejected
 // once and then approved, and version 2 drafted by the correction.
 func TestServerDocWalkthrough(t *testing.T) {
-	for _, tool := range []string{"bash", "curl", "sed", "grep"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the walkthrough needs %s: %v", tool, err)
-		}
-	}
-	doc, err := os.ReadFile("../../docs/server.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := regexp.MustCompile("(?s)\n## Try it: a report and the monthly follow-up\n(.*?)\n## ").FindSubmatch(doc)
-	if section == nil {
-		t.Fatal("docs/server.md has no section \"Try it: a report and the monthly follow-up\"")
-	}
-	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllSubmatch(section[1], -1)
-	if len(blocks) != 2 {
-		t.Fatalf("the section has %d shell blocks, want the report's and the follow-up's", len(blocks))
-	}
+	// The report's block and the follow-up's.
+	blocks := shellBlocks(t, "Try it: a report and the monthly follow-up", 2, "bash", "curl", "sed", "grep")
 	ctx := context.Background()
 	srv, cast := startWithPast(t)
 	month, from, to := demo.LastMonth(time.Now())

@@ -239,9 +239,41 @@ var updates = []string{
 	"Waiting for a service window tonight to apply the change.",
 }
 
+// The spike the history ends with: SpikeCount incidents of SpikeSummary,
+// one of the e-mail kind's usual complaints, in the working time of the
+// last SpikeDays days before the history's end, besides the ones the
+// generator draws at its usual rate; those of the last days stay open, in
+// progress at the desk. The detector of candidate problems
+// (PM-3) proposes them as the demo's one candidate: they are many times the
+// group's rate of the twelve weeks before, whose own incidents are the
+// baseline.
+const (
+	SpikeSummary  = "Outlook asks for the password again and again"
+	SpikeCategory = "e-mail"
+	SpikeCount    = 12
+	SpikeDays     = 5
+)
+
+// spike plans the spike's incidents, evenly over the office's working time
+// of the last SpikeDays days before now and ending an hour before it
+// (wall time when a run of holidays leaves none).
+func (p *planner) spike() {
+	from, to := p.now.Add(-SpikeDays*24*time.Hour), p.now.Add(-time.Hour)
+	open := p.office.Between(from, to)
+	for i := range SpikeCount {
+		share := (float64(i) + 0.5) / SpikeCount
+		at := from.Add(time.Duration(share * float64(to.Sub(from))))
+		if open > 0 {
+			at = p.office.Add(p.office.Next(from), time.Duration(share*float64(open)))
+		}
+		p.incidentAs(at.Truncate(time.Minute), false, SpikeSummary)
+	}
+}
+
 // plan draws the incidents registered from from until the planner's now,
-// day by day.
+// day by day, and the spike that ends the history.
 func (p *planner) plan(from time.Time) {
+	defer p.spike()
 	loc := p.office.Location()
 	for day := from; day.Before(p.now); day = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc) {
 		next := time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc)
@@ -306,7 +338,11 @@ func resolution(pr itsm.Priority, uc bool) time.Duration {
 
 // incident plans one incident registered at at; alarm marks a monitoring
 // alarm outside office hours, which is urgent.
-func (p *planner) incident(at time.Time, alarm bool) {
+func (p *planner) incident(at time.Time, alarm bool) { p.incidentAs(at, alarm, "") }
+
+// incidentAs is incident with what the user said; "" draws it, and a
+// summary given is one of the e-mail kind's.
+func (p *planner) incidentAs(at time.Time, alarm bool, said string) {
 	i := p.incidents
 	p.incidents++
 	n := 0
@@ -329,12 +365,24 @@ func (p *planner) incident(at time.Time, alarm bool) {
 		k = kinds[slices.IndexFunc(kinds, func(k kind) bool { return k.category == "network" })]
 	}
 	summary := p.pick(k.summaries)
+	if said != "" {
+		k, summary = kinds[slices.IndexFunc(kinds, func(k kind) bool { return k.category == SpikeCategory })], said
+	}
 	desk := itsm.Actor{Organisation: p.cast.Desk, Person: p.pick(deskAgents), Roles: []itsm.Role{itsm.RoleAgent}}
 	add(at, "register "+summary, func(ctx context.Context, svc *incident.Service, _ itsm.ID) (*incident.Incident, error) {
 		return svc.Register(ctx, desk, incident.Registration{Customer: p.cast.Customer, Caller: caller, Channel: channel,
 			Category: k.category, Group: p.groups["First line"], Summary: summary,
 			Description: caller.Name + " reports: " + summary + ".", Impact: impact, Urgency: urgency})
 	})
+	if summary == SpikeSummary && at.After(p.now.Add(-(SpikeDays+3)*24*time.Hour)) {
+		// The spike is not solved yet: the desk has started on each, and
+		// they stay open for the problem that the candidate becomes to
+		// link, whether the generator or the spike drew them.
+		add(p.office.Add(at, p.minutes(5, 30)), "start", func(ctx context.Context, svc *incident.Service, id itsm.ID) (*incident.Incident, error) {
+			return svc.Start(ctx, desk, id)
+		})
+		return
+	}
 	cur := at
 	work := func(d time.Duration) time.Time {
 		cur = cal.Add(cur, max(d, time.Minute))

@@ -7,6 +7,7 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
@@ -395,8 +396,43 @@ func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Even
 	case request.KindOrder, request.KindTask:
 		ok, err := a.requestSees(ctx, who, ev)
 		return ev, ok, err
+	case problem.Kind, problem.KindKnownError, problem.KindWorkaround:
+		ok, err := a.problemSees(ctx, who, ev)
+		return ev, ok, err
 	}
 	return ev, false, nil
+}
+
+// problemSees reports whether the actor may see an event of a problem, a
+// known error or a workaround (decision 103). A problem's events go to
+// whom the problem concerns: its desk, the organisation that recorded it,
+// and each supplier that held its investigation when the event happened,
+// from the desk's first delegation to it on, as a task's do. Suppliers and
+// the customer read the problems they may (SD-13) through the API, not by
+// the events of problems they never held. The known error and workaround
+// databases are shared records, read by every organisation with read
+// access to problems: their events go to each such organisation, as it may
+// read the record now. The desk's dismissals of candidates are its own
+// judgment and go nowhere.
+func (a *API) problemSees(ctx context.Context, who itsm.Actor, ev itsm.Event) (bool, error) {
+	if a.prob == nil || ev.Subject.IsZero() {
+		return false, nil
+	}
+	var err error
+	switch ev.Kind {
+	case problem.KindKnownError:
+		_, err = a.prob.KnownError(ctx, who, ev.Subject)
+	case problem.KindWorkaround:
+		_, err = a.prob.Workaround(ctx, who, ev.Subject)
+	default:
+		var p *problem.Problem
+		if p, err = a.prob.Get(ctx, who, ev.Subject); err == nil && who.Organisation != p.Desk && who.Organisation != p.RecordedBy {
+			return slices.ContainsFunc(p.Assignments, func(as chain.Assignment) bool {
+				return as.Organisation == who.Organisation && !as.Delegated.After(ev.Time)
+			}), nil
+		}
+	}
+	return readable(err)
 }
 
 // requestSees reports whether the actor may see an event of an order or a
@@ -428,6 +464,13 @@ func (a *API) requestSees(ctx context.Context, who itsm.Actor, ev itsm.Event) (b
 			}), nil
 		}
 	}
+	return readable(err)
+}
+
+// readable turns the error of reading a record into whether the reader may
+// see it: a record not found or forbidden is not seen, any other error is
+// the store's.
+func readable(err error) (bool, error) {
 	switch {
 	case err == nil:
 		return true, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 	"github.com/spoc-itsm/spoc/request"
@@ -45,6 +46,9 @@ type Stack struct {
 	Authority *authority.Lists
 	Index     *authority.Index
 	Requests  *request.Service
+	// Problems serves problems, the known error and workaround databases
+	// and the candidate problems, over the incident service.
+	Problems *problem.Service
 }
 
 // Hooks configures what the host adds to a Stack: the webhooks, and the
@@ -90,16 +94,31 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	if err != nil {
 		return nil, fmt.Errorf("load the agreements: %w", err)
 	}
+	// Incidents check the workarounds their resolutions name against the
+	// WADB, which the problem service keeps; the one that checks needs no
+	// incidents, so it is made before the incident service that the one
+	// running problems is made over.
+	wadb, err := problem.New(problem.Config{Store: store, Directory: dir, Permissions: dir.Permissions()})
+	if err != nil {
+		return nil, fmt.Errorf("the workaround database: %w", err)
+	}
 	s.Incidents, err = incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Matrix: itsm.ServiceNowMatrix(), Agreements: agreements})
+		Matrix: itsm.ServiceNowMatrix(), Agreements: agreements, Workarounds: wadb})
 	if err != nil {
 		return nil, fmt.Errorf("the incident service: %w", err)
 	}
 	if err := s.buildRequests(ctx, store, dir, agreements, hooks); err != nil {
 		return nil, err
 	}
+	s.Problems, err = problem.New(problem.Config{Store: store, Directory: dir, Permissions: dir.Permissions(), Incidents: s.Incidents})
+	if err != nil {
+		return nil, fmt.Errorf("the problem service: %w", err)
+	}
+	if err := s.Problems.SetAgreements(agreements); err != nil {
+		return nil, fmt.Errorf("the problem service's agreements: %w", err)
+	}
 	cfg := hooks.Config
-	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents, s.Requests), Admin(dir), log
+	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents, s.Requests, s.Problems), Admin(dir), log
 	s.Webhooks, err = webhook.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("the webhooks: %w", err)
@@ -125,7 +144,7 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	}
 	s.Handler, err = New(Deps{Store: store, Directory: dir, Tokens: s.Tokens, Incidents: s.Incidents, Log: log,
 		Webhooks: s.Webhooks, FollowUps: s.FollowUps, Groups: s.Groups,
-		Catalogue: s.Catalogue, Authority: s.Authority, Requests: s.Requests})
+		Catalogue: s.Catalogue, Authority: s.Authority, Requests: s.Requests, Problems: s.Problems})
 	if err != nil {
 		return nil, err
 	}

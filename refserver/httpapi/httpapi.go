@@ -11,8 +11,9 @@
 // detail never carries a failure's internal cause.
 //
 // Follow-ups are not served when Deps has no follow-up service, nor webhooks
-// when Deps has none, nor the catalogue, orders, tasks and lists without
-// their services: their operations answer 501 with a problem saying so.
+// when Deps has none, nor the catalogue, orders, tasks and lists, nor
+// problems, known errors, workarounds and candidates, without their
+// services: their operations answer 501 with a problem saying so.
 package httpapi
 
 import (
@@ -30,6 +31,7 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	problems "github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/problem"
@@ -72,6 +74,10 @@ type Deps struct {
 	Catalogue *catalogue.Catalogue
 	Authority *authority.Lists
 	Requests  *request.Service
+	// Problems serves problems, the KEDB and the WADB, their links to
+	// incidents and the candidate problems; nil answers them 501. Build it
+	// with Directory and its Permissions, and Incidents.
+	Problems *problems.Service
 }
 
 // API implements api.StrictServerInterface. Build it through New, which
@@ -93,7 +99,9 @@ type API struct {
 	cat       *catalogue.Catalogue
 	authority *authority.Lists
 	req       *request.Service
-	schemas   map[string][]byte
+	// prob is nil when the server runs without problems.
+	prob    *problems.Service
+	schemas map[string][]byte
 }
 
 var _ api.StrictServerInterface = (*API)(nil)
@@ -123,7 +131,7 @@ func New(deps Deps) (http.Handler, error) {
 	}
 	a := &API{store: deps.Store, dir: deps.Directory, tokens: deps.Tokens, svc: deps.Incidents,
 		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks, followups: deps.FollowUps, chain: deps.Groups,
-		cat: deps.Catalogue, authority: deps.Authority, req: deps.Requests}
+		cat: deps.Catalogue, authority: deps.Authority, req: deps.Requests, prob: deps.Problems}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -371,7 +371,7 @@ func (a *API) ResumeIncident(ctx context.Context, req api.ResumeIncidentRequestO
 func (a *API) ResolveIncident(ctx context.Context, req api.ResolveIncidentRequestObject) (api.ResolveIncidentResponseObject, error) {
 	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
 		func(s *incident.Service, who itsm.Actor, b api.ResolveIncidentJSONRequestBody) (*incident.Incident, error) {
-			return s.Resolve(ctx, who, req.ID, incident.Resolution{Code: b.Code, Text: b.Text})
+			return s.Resolve(ctx, who, req.ID, incident.Resolution{Code: b.Code, Text: b.Text, Workaround: b.Workaround})
 		})
 	if err != nil {
 		return nil, err
@@ -383,7 +383,7 @@ func (a *API) ResolveIncident(ctx context.Context, req api.ResolveIncidentReques
 func (a *API) ReportBackIncident(ctx context.Context, req api.ReportBackIncidentRequestObject) (api.ReportBackIncidentResponseObject, error) {
 	r, err := commandWith(ctx, a, req.Params.IfMatch, req.Body,
 		func(s *incident.Service, who itsm.Actor, b api.ReportBackIncidentJSONRequestBody) (*incident.Incident, error) {
-			return s.ReportBack(ctx, who, req.ID, incident.Resolution{Code: b.Code, Text: b.Text})
+			return s.ReportBack(ctx, who, req.ID, incident.Resolution{Code: b.Code, Text: b.Text, Workaround: b.Workaround})
 		})
 	if err != nil {
 		return nil, err

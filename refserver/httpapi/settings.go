@@ -274,6 +274,11 @@ func (a *API) changeSettings(ctx context.Context, change func(itsm.WriteTx) erro
 			return itsm.Wrap(itsm.CodeInternal, err, "measure orders against the stored agreements")
 		}
 	}
+	if a.prob != nil {
+		if err := a.prob.SetAgreements(built); err != nil {
+			return itsm.Wrap(itsm.CodeInternal, err, "measure problems against the stored agreements")
+		}
+	}
 	return nil
 }
 
