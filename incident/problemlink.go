@@ -165,6 +165,20 @@ func linkedTo(refuse func(itsm.Code, string, ...any) error, inc *Incident, probl
 	return nil
 }
 
+// Linkable reports whether LinkProblem could link incident id as far as
+// the incident itself goes: it is neither closed nor cancelled and is
+// linked to no problem. Who links it is still LinkProblem's to check. A
+// candidate problem's incidents are mostly closed by the time the desk
+// accepts it; package problem links the others and keeps the closed ones
+// as evidence.
+func (s *Service) Linkable(tx itsm.ReadTx, id itsm.ID) (bool, error) {
+	inc, err := load(tx, id)
+	if err != nil {
+		return false, err
+	}
+	return editable(inc.State) && inc.Problem.IsZero(), nil
+}
+
 // LinkedTo returns every incident linked to problem, in master-number
 // order, whole: the caller (package problem) decides who may see what of
 // them. tx may be a write transaction, whose own changes it sees.

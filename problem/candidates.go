@@ -74,8 +74,11 @@ func dismissals(tx itsm.ReadTx, desk itsm.ID) ([]candidate.Dismissal, error) {
 // AcceptCandidate records a problem from a candidate with its incidents
 // linked, in one command, and records that they are not proposed again.
 // The recording's service, category and summary default to the
-// candidate's key; its incidents are the candidate's and any the
-// recording adds. The desk's agents only.
+// candidate's key. The incidents the recording names are linked or the
+// command is refused; the candidate's own are linked where they can be
+// (incident.Service.Linkable), and those already closed, cancelled or
+// linked to another problem stay as evidence in the candidate.accepted
+// event. The desk's agents only.
 func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candidate.Candidate, r Recording) (*Problem, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
@@ -96,6 +99,12 @@ func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candi
 	if r.Summary == "" {
 		r.Summary = c.Key.String()
 	}
+	// The incidents the desk names must be linked; the candidate's are
+	// linked where they still can be (decision 110): a week's spike is
+	// mostly closed by the time the desk looks at it, and a closed
+	// incident does not change. All of them stay in the acceptance's
+	// dismissal, the problem's evidence, and are not proposed again.
+	named := r.Incidents
 	incidents := slices.Clone(c.Incidents)
 	for _, id := range r.Incidents {
 		if !slices.Contains(incidents, id) {
@@ -104,6 +113,10 @@ func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candi
 	}
 	r.Incidents = incidents
 	if err := r.check(); err != nil {
+		return nil, err
+	}
+	is, err := s.incidents()
+	if err != nil {
 		return nil, err
 	}
 	// The dismissal is checked before the transaction, its reason and time
@@ -126,7 +139,18 @@ func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candi
 				return err
 			}
 		}
-		p, err := s.record(ctx, ch, actor, org, r, c.Key.String())
+		rec := r
+		rec.Incidents = nil
+		for _, id := range r.Incidents {
+			ok, err := is.Linkable(ch.tx, id)
+			if err != nil {
+				return err
+			}
+			if ok || slices.Contains(named, id) {
+				rec.Incidents = append(rec.Incidents, id)
+			}
+		}
+		p, err := s.record(ctx, ch, actor, org, rec, c.Key.String())
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package problem_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -603,5 +604,58 @@ func TestCandidatesLeaveDismissed(t *testing.T) {
 	w.ok(err)
 	if len(found) != 0 {
 		t.Fatalf("dismissed candidates are proposed again: %+v", found)
+	}
+}
+
+// A candidate accepted after some of its incidents were closed, or linked
+// to another problem, links the others; the closed and linked ones stay
+// as evidence in the acceptance and are not proposed again. An incident the
+// desk names itself must link, or nothing is written.
+func TestAcceptCandidateLinksWhatItCan(t *testing.T) {
+	for name, open := range backends() {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			var incs []*incident.Incident
+			for range 4 {
+				incs = append(incs, w.incident("Printer queue stuck"))
+			}
+			closed := incs[0]
+			_, err := w.inc.Resolve(w.ctx, w.deskAgent, closed.ID, incident.Resolution{Code: "restart", Text: "Restarted the spooler."})
+			w.ok(err)
+			_, err = w.inc.Close(w.ctx, w.deskAgent, closed.ID, "Printing works again.")
+			w.ok(err)
+			other := w.record("Spooler crashes", incs[1].ID)
+			c := candidate.Candidate{Key: candidate.Key{Service: "print", Category: "fault", Token: "queue"},
+				Incidents: []itsm.ID{closed.ID, incs[1].ID, incs[2].ID}, Count: 3}
+
+			// Naming the closed incident itself is refused, and writes nothing.
+			w.refuse(itsm.CodeConflict, func() error {
+				_, err := w.svc.AcceptCandidate(w.ctx, w.deskAgent, c, problem.Recording{Priority: 3, Incidents: []itsm.ID{closed.ID}})
+				return err
+			})
+			p, err := w.svc.AcceptCandidate(w.ctx, w.deskAgent, c, problem.Recording{Priority: 3, Incidents: []itsm.ID{incs[3].ID}})
+			w.ok(err)
+			if p.Linked != 2 {
+				t.Fatalf("linked %d incidents, want 2 (the open candidate incident and the one named)", p.Linked)
+			}
+			linked, err := w.svc.Incidents(w.ctx, w.deskAgent, p.ID)
+			w.ok(err)
+			var got []itsm.ID
+			for _, in := range linked {
+				got = append(got, in.ID)
+			}
+			if want := []itsm.ID{incs[2].ID, incs[3].ID}; !slices.Equal(got, want) {
+				t.Fatalf("linked %v, want %v", got, want)
+			}
+			if in, err := w.inc.Get(w.ctx, w.deskAgent, incs[1].ID); err != nil || in.Problem != other.ID {
+				t.Fatalf("the incident of the other problem: %v, %v", in, err)
+			}
+			ds, err := w.svc.Dismissals(w.ctx, w.deskAgent)
+			w.ok(err)
+			if len(ds) != 1 || !slices.Equal(ds[0].Incidents, c.Incidents) {
+				t.Fatalf("the acceptance keeps %+v", ds)
+			}
+			w.replayed(p)
+		})
 	}
 }

@@ -1287,6 +1287,12 @@ type ProblemEvents struct {
 	Items []Event `json:"items"`
 }
 
+// ProblemFigures Problems opened, resolved and open, known errors without a permanent fix, and incidents resolved by a workaround.
+type ProblemFigures = report.ProblemFigures
+
+// ProblemGroup The problem figures of one organisation, the desk or a supplier.
+type ProblemGroup = report.ProblemGroup
+
 // ProblemIdentified A problem whose root cause was recorded as a known error, and that known error.
 type ProblemIdentified struct {
 	// KnownError A problem whose root cause is known, kept in the known error
@@ -1399,6 +1405,9 @@ type ProblemResolved struct {
 // change; resolved - the holder reports the cause removed, the desk has
 // still to close it; closed and cancelled - final.
 type ProblemState = itsm.State
+
+// Problems The figures of problems, known errors and incidents resolved by a workaround in the period (PM-1, PM-2), in total and per organisation; absent when the report was made without problems.
+type Problems = report.Problems
 
 // QueueItem An incident of a work queue and the due time that orders it.
 type QueueItem struct {

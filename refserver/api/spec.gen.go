@@ -7332,6 +7332,73 @@ components:
             $ref: '#/components/schemas/TrendPoint'
         requests:
           $ref: '#/components/schemas/Requests'
+        problems:
+          $ref: '#/components/schemas/Problems'
+    Problems:
+      type: object
+      description: The figures of problems, known errors and incidents resolved by a workaround in the period (PM-1, PM-2), in total and per organisation; absent when the report was made without problems.
+      additionalProperties: false
+      required: [total, organisations]
+      x-go-type: report.Problems
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/sla/report
+      properties:
+        total:
+          $ref: '#/components/schemas/ProblemFigures'
+        organisations:
+          type: array
+          description: Per organisation with a figure - first the suppliers in the order of suppliers, then the others by name.
+          items:
+            $ref: '#/components/schemas/ProblemGroup'
+    ProblemGroup:
+      type: object
+      description: The problem figures of one organisation, the desk or a supplier.
+      additionalProperties: false
+      required: [organisation, figures]
+      x-go-type: report.ProblemGroup
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/sla/report
+      properties:
+        organisation:
+          description: The organisation.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        name:
+          type: string
+          description: Its display name, when the report was given one.
+        figures:
+          $ref: '#/components/schemas/ProblemFigures'
+    ProblemFigures:
+      type: object
+      description: Problems opened, resolved and open, known errors without a permanent fix, and incidents resolved by a workaround.
+      additionalProperties: false
+      required: [opened, resolved, open, known_errors_unfixed, incidents_resolved, by_workaround, workaround_share]
+      x-go-type: report.ProblemFigures
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/sla/report
+      properties:
+        opened:
+          type: integer
+          description: Problems opened in the period; for an organisation those whose investigation it held before the period's end.
+        resolved:
+          type: integer
+          description: Problems resolved in the period; for an organisation those it held just before their resolution.
+        open:
+          type: integer
+          description: Problems open at the end of the period; for an organisation those it held then.
+        known_errors_unfixed:
+          type: integer
+          description: Known errors created before the end whose fix was not released and that were not retired by then; for an organisation those it recorded.
+        incidents_resolved:
+          type: integer
+          description: Incidents resolved in the period; for an organisation those it held when it resolved them.
+        by_workaround:
+          type: integer
+          description: Of incidents_resolved those resolved by a workaround.
+        workaround_share:
+          type: number
+          nullable: true
+          description: by_workaround / incidents_resolved, and null when no incident was resolved.
     Requests:
       type: object
       description: The figures of the orders placed from the catalogue in the period; absent when no order mattered to it. Each agreement for requests is in agreements, each supplier's tasks in its group of suppliers.

@@ -408,6 +408,7 @@ func init() {
 		reflect.TypeFor[report.MetricFigures](), reflect.TypeFor[report.MetricPoint](), reflect.TypeFor[report.TrendPoint](),
 		reflect.TypeFor[report.Backlog](), reflect.TypeFor[report.AgeBucket](), reflect.TypeFor[report.Credit](),
 		reflect.TypeFor[report.Requests](), reflect.TypeFor[report.RequestGroup](), reflect.TypeFor[report.RequestFigures](),
+		reflect.TypeFor[report.Problems](), reflect.TypeFor[report.ProblemGroup](), reflect.TypeFor[report.ProblemFigures](),
 		reflect.TypeFor[report.Times](), reflect.TypeFor[sla.Scope](),
 		reflect.TypeFor[followup.FollowUp](), reflect.TypeFor[followup.Version](), reflect.TypeFor[followup.Draft](),
 		reflect.TypeFor[followup.Review](), reflect.TypeFor[followup.State](), reflect.TypeFor[json.RawMessage](),

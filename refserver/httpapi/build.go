@@ -131,7 +131,7 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	// agreements stored through the API, as the drafting desk sees them;
 	// without a problem service, with no problem figures.
 	s.FollowUps, err = followup.New(followup.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Provides: FollowUpProvides(store), Compute: FollowUpCompute(store, dir, s.Incidents, s.Requests, nil)})
+		Provides: FollowUpProvides(store), Compute: FollowUpCompute(store, dir, s.Incidents, s.Requests, s.Problems)})
 	if err != nil {
 		return nil, fmt.Errorf("the follow-ups: %w", err)
 	}

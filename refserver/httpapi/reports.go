@@ -165,6 +165,7 @@ func (a *API) GetReport(ctx context.Context, req api.GetReportRequestObject) (ap
 	}
 	spec := report.Spec{Period: period, Previous: p.Previous, Agreements: request.ForRequests(ags), Names: names,
 		Groups: groupsOf, Now: a.clock.Now()}
+	spec.Problems, spec.KnownErrors = problemSources(ctx, who, period, a.prob)
 	rep, err := report.Compute(spec, tickets(ctx, who, spec.Span(), a.svc, a.req))
 	if err != nil {
 		return nil, err
