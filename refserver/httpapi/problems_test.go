@@ -459,8 +459,8 @@ func TestProblemCandidatesOverHTTP(t *testing.T) {
 		t.Errorf("dismissing it again: %v %s, want 404", err, body(r))
 	}
 
-	// A candidate whose incidents another problem took meanwhile is
-	// refused: its incidents moved on.
+	// A candidate one of whose incidents another problem took meanwhile
+	// links the others and keeps that one as evidence (decision 110).
 	lifts := c.spike("Lift stops between floors", 5)
 	cs = c.candidates()
 	if len(cs) != 1 {
@@ -469,8 +469,8 @@ func TestProblemCandidatesOverHTTP(t *testing.T) {
 	other, err := c.agent.RecordProblemWithResponse(ctx, nil, api.ProblemRecording{Summary: "Lift controller", Priority: 2, Incidents: lifts[:1]})
 	want(t, "record a problem with one of the lifts", other, err, http.StatusCreated)
 	r, err := c.agent.AcceptProblemCandidateWithResponse(ctx, cs[0].ID, api.CandidateAcceptance{Priority: 3})
-	if err != nil || (status(r) != http.StatusConflict && status(r) != http.StatusNotFound) {
-		t.Errorf("accepting a candidate whose incident moved on: %v %s, want 409 or 404", err, body(r))
+	if want(t, "accept a candidate one of whose incidents moved on", r, err, http.StatusCreated); r.JSON201.Linked != len(lifts)-1 {
+		t.Errorf("accepted with %d incidents linked, want %d", r.JSON201.Linked, len(lifts)-1)
 	}
 }
 
