@@ -172,6 +172,11 @@ func problemClocksAndQueues(t *testing.T, c *clinic) {
 		t.Errorf("the readers' queue after the recall: %v, want %s", got, slow.ID)
 	}
 
+	// A customer holds no problem: its queues are empty.
+	if got := queue(c.carl, api.ListProblemsParams{Assignee: "carl"}); len(got) != 0 {
+		t.Errorf("the customer's queue: %v, want none", got)
+	}
+
 	for what, tc := range map[string]struct {
 		cl   *client.ClientWithResponses
 		p    api.ListProblemsParams
