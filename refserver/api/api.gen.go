@@ -345,7 +345,7 @@ type Agreement struct {
 	// ProviderGroup For an OLA between groups, the provider's group whose holding its clocks measure.
 	ProviderGroup ID `json:"provider_group,omitempty,omitzero"`
 
-	// Scope What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+	// Scope What an agreement measures - incidents (the default, also when absent); requests, the orders placed from the catalogue whose item names the agreement and their tasks; or problems, the investigation of the desk's problems (an SLA end to end, a UC or OLA while its supplier or group holds one). An agreement measures only what its scope names (decision 82).
 	Scope AgreementScope `json:"scope,omitempty,omitzero"`
 
 	// Targets The targets per metric and priority.
@@ -384,7 +384,7 @@ type AgreementInput struct {
 	// ProviderGroup For an OLA only, one of the provider's groups (see listGroups) - its clocks then run only while that group holds the ticket, as a UC's run only while its supplier does. An OLA between two groups of the desk names the desk as provider and consumer, and both groups.
 	ProviderGroup ID `json:"provider_group,omitempty,omitzero"`
 
-	// Scope What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+	// Scope What an agreement measures - incidents (the default, also when absent); requests, the orders placed from the catalogue whose item names the agreement and their tasks; or problems, the investigation of the desk's problems (an SLA end to end, a UC or OLA while its supplier or group holds one). An agreement measures only what its scope names (decision 82).
 	Scope AgreementScope `json:"scope,omitempty,omitzero"`
 
 	// Targets The targets per metric and priority.
@@ -402,7 +402,7 @@ type AgreementList struct {
 	Items []Agreement `json:"items"`
 }
 
-// AgreementScope What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+// AgreementScope What an agreement measures - incidents (the default, also when absent); requests, the orders placed from the catalogue whose item names the agreement and their tasks; or problems, the investigation of the desk's problems (an SLA end to end, a UC or OLA while its supplier or group holds one). An agreement measures only what its scope names (decision 82).
 type AgreementScope = sla.Scope
 
 // AlwaysOpen Open around the clock.
@@ -636,7 +636,7 @@ type Clock struct {
 	Warning int `json:"warning"`
 }
 
-// ClockList An incident's clocks.
+// ClockList The clocks of an incident or a problem.
 type ClockList struct {
 	Items []Clock `json:"items"`
 }
@@ -2416,6 +2416,15 @@ type ListProblemsParams struct {
 	// Holder Keep problems this organisation holds now.
 	Holder ID `form:"holder,omitempty" json:"holder,omitempty,omitzero"`
 
+	// Group Keep the problems this group of the caller's organisation holds.
+	Group ID `form:"group,omitempty" json:"group,omitempty,omitzero"`
+
+	// Unassigned With group, true keeps the problems no member of the group is assigned.
+	Unassigned bool `form:"unassigned,omitempty" json:"unassigned,omitempty,omitzero"`
+
+	// Assignee Keep the problems assigned to this person of the caller's organisation.
+	Assignee string `form:"assignee,omitempty" json:"assignee,omitempty,omitzero"`
+
 	// Limit The page size; 100 when absent.
 	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
 
@@ -3270,6 +3279,9 @@ type ServerInterface interface {
 	// CancelProblem Cancel a problem
 	// (POST /v1/problems/{id}/cancel)
 	CancelProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params CancelProblemParams)
+	// GetProblemClocks A problem's service-level clocks
+	// (GET /v1/problems/{id}/clocks)
+	GetProblemClocks(w http.ResponseWriter, r *http.Request, id ProblemID)
 	// CloseProblem Close a resolved problem
 	// (POST /v1/problems/{id}/close)
 	CloseProblem(w http.ResponseWriter, r *http.Request, id ProblemID, params CloseProblemParams)
@@ -7045,6 +7057,45 @@ func (siw *ServerInterfaceWrapper) ListProblems(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	// ------------- Optional query parameter "group" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "group", r.URL.Query(), &params.Group, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "group"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "group", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "unassigned" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unassigned", r.URL.Query(), &params.Unassigned, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "unassigned"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "unassigned", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "assignee" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "assignee", r.URL.Query(), &params.Assignee, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "assignee"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "assignee", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "limit" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -7290,6 +7341,32 @@ func (siw *ServerInterfaceWrapper) CancelProblem(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CancelProblem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetProblemClocks operation middleware
+func (siw *ServerInterfaceWrapper) GetProblemClocks(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ProblemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetProblemClocks(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -9604,6 +9681,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems", wrapper.RecordProblem)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/problems/{id}", wrapper.GetProblem)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/problems/{id}/events", wrapper.ListProblemEvents)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/problems/{id}/clocks", wrapper.GetProblemClocks)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/delegate", wrapper.DelegateProblem)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/accept", wrapper.AcceptProblem)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/problems/{id}/reject", wrapper.RejectProblem)
@@ -19820,6 +19898,22 @@ func (response ListProblems403ApplicationProblemPlusJSONResponse) VisitListProbl
 	return err
 }
 
+type ListProblems404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListProblems404ApplicationProblemPlusJSONResponse) VisitListProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProblemsdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	StatusCode int
@@ -20492,6 +20586,118 @@ type CancelProblemdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CancelProblemdefaultApplicationProblemPlusJSONResponse) VisitCancelProblemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblemClocksRequestObject struct {
+	ID ProblemID `json:"id"`
+}
+
+type GetProblemClocksResponseObject interface {
+	VisitGetProblemClocksResponse(w http.ResponseWriter) error
+}
+
+type GetProblemClocks200ResponseHeaders struct {
+	ETag string
+}
+
+type GetProblemClocks200JSONResponse struct {
+	Body    ClockList
+	Headers GetProblemClocks200ResponseHeaders
+}
+
+func (response GetProblemClocks200JSONResponse) VisitGetProblemClocksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblemClocks400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetProblemClocks400ApplicationProblemPlusJSONResponse) VisitGetProblemClocksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblemClocks401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetProblemClocks401ApplicationProblemPlusJSONResponse) VisitGetProblemClocksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblemClocks403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetProblemClocks403ApplicationProblemPlusJSONResponse) VisitGetProblemClocksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblemClocks404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetProblemClocks404ApplicationProblemPlusJSONResponse) VisitGetProblemClocksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProblemClocksdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetProblemClocksdefaultApplicationProblemPlusJSONResponse) VisitGetProblemClocksResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -26202,6 +26408,9 @@ type StrictServerInterface interface {
 	// CancelProblem Cancel a problem
 	// (POST /v1/problems/{id}/cancel)
 	CancelProblem(ctx context.Context, request CancelProblemRequestObject) (CancelProblemResponseObject, error)
+	// GetProblemClocks A problem's service-level clocks
+	// (GET /v1/problems/{id}/clocks)
+	GetProblemClocks(ctx context.Context, request GetProblemClocksRequestObject) (GetProblemClocksResponseObject, error)
 	// CloseProblem Close a resolved problem
 	// (POST /v1/problems/{id}/close)
 	CloseProblem(ctx context.Context, request CloseProblemRequestObject) (CloseProblemResponseObject, error)
@@ -29149,6 +29358,32 @@ func (sh *strictHandler) CancelProblem(w http.ResponseWriter, r *http.Request, i
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CancelProblemResponseObject); ok {
 		if err := validResponse.VisitCancelProblemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetProblemClocks operation middleware
+func (sh *strictHandler) GetProblemClocks(w http.ResponseWriter, r *http.Request, id ProblemID) {
+	var request GetProblemClocksRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetProblemClocks(ctx, request.(GetProblemClocksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetProblemClocks")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetProblemClocksResponseObject); ok {
+		if err := validResponse.VisitGetProblemClocksResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -955,8 +955,9 @@ paths:
       operationId: createAgreement
       summary: Create an agreement
       description: |
-        Adds an SLA, OLA or UC; its clocks run on incidents from then on,
-        measured over their whole history. The platform administration, and a
+        Adds an SLA, OLA or UC; its clocks run from then on on the tickets
+        its scope names (incidents, orders and tasks, or problems), measured
+        over their whole history. The platform administration, and a
         desk's administrators for their own desk's agreements only (an SLA it
         provides, a UC or OLA it consumes; 403 for another desk's). Its
         targets count on calendars its desk or the platform administration
@@ -3771,7 +3772,13 @@ paths:
         The problems the caller may read, newest first (PM-1): the desk's agents
         see the desk's problems, and a supplier or a customer with read access
         to problems those of the desks it works with (SD-13). state and holder
-        may be given together.
+        may be given together. With group or assignee, one work queue of the
+        caller's organisation instead, what is due first first, as the
+        incidents' and the tasks' queues are: "held by my group", with
+        unassigned "unassigned in my group", or "assigned to" a person;
+        state and holder then filter the queue's pages. At most one of group
+        and assignee may be given; unassigned only with group (400). Another
+        organisation's group is not found (404).
       parameters:
         - name: state
           in: query
@@ -3783,6 +3790,23 @@ paths:
           description: Keep problems this organisation holds now.
           schema:
             $ref: '#/components/schemas/ID'
+        - name: group
+          in: query
+          description: Keep the problems this group of the caller's organisation holds.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: unassigned
+          in: query
+          description: With group, true keeps the problems no member of the group is assigned.
+          schema:
+            type: boolean
+        - name: assignee
+          in: query
+          description: Keep the problems assigned to this person of the caller's organisation.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
         - $ref: '#/components/parameters/Limit'
         - $ref: '#/components/parameters/Cursor'
       responses:
@@ -3798,6 +3822,8 @@ paths:
           $ref: '#/components/responses/Unauthenticated'
         "403":
           $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
         default:
           $ref: '#/components/responses/DefaultProblem'
     post:
@@ -3900,6 +3926,41 @@ paths:
             application/json:
               schema:
                 $ref: '#/components/schemas/ProblemEvents'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/problems/{id}/clocks:
+    get:
+      tags: [problems, clocks]
+      operationId: getProblemClocks
+      summary: A problem's service-level clocks
+      description: |
+        Every clock of the problem measured now, against the agreements of
+        scope problems: each metric of the desk's SLAs on problems end to
+        end, of the UC or OLA of each supplier that held it for the time it
+        held it, and of the OLA of each group that held it for the time that
+        group held it, at the problem's current priority, as an incident's
+        (getIncidentClocks). A supplier sees the clocks of its own agreements
+        only, a customer those of its own SLA only (decision 112).
+      parameters:
+        - $ref: '#/components/parameters/ProblemID'
+      responses:
+        "200":
+          description: The clocks.
+          headers:
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ClockList'
         "400":
           $ref: '#/components/responses/BadRequest'
         "401":
@@ -5947,8 +6008,8 @@ components:
         path: github.com/spoc-itsm/spoc/sla
     AgreementScope:
       type: string
-      enum: [incidents, requests]
-      description: What an agreement measures - incidents (the default, also when absent), or requests, the orders placed from the catalogue whose item names the agreement and their tasks. An agreement for requests measures no incident, and one for incidents no order (decision 82).
+      enum: [incidents, requests, problems]
+      description: What an agreement measures - incidents (the default, also when absent); requests, the orders placed from the catalogue whose item names the agreement and their tasks; or problems, the investigation of the desk's problems (an SLA end to end, a UC or OLA while its supplier or group holds one). An agreement measures only what its scope names (decision 82).
       x-go-type: sla.Scope
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/sla
@@ -6904,7 +6965,7 @@ components:
           description: For an update clock the intervals that overran, the current one included; for others 1 when breached.
     ClockList:
       type: object
-      description: An incident's clocks.
+      description: The clocks of an incident or a problem.
       additionalProperties: false
       required: [items]
       properties:

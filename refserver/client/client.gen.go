@@ -104,8 +104,9 @@ type ClientInterface interface {
 
 	// CreateAgreementWithBody Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
-	// measured over their whole history. The platform administration, and a
+	// Adds an SLA, OLA or UC; its clocks run from then on on the tickets
+	// its scope names (incidents, orders and tasks, or problems), measured
+	// over their whole history. The platform administration, and a
 	// desk's administrators for their own desk's agreements only (an SLA it
 	// provides, a UC or OLA it consumes; 403 for another desk's). Its
 	// targets count on calendars its desk or the platform administration
@@ -126,8 +127,9 @@ type ClientInterface interface {
 
 	// CreateAgreement Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
-	// measured over their whole history. The platform administration, and a
+	// Adds an SLA, OLA or UC; its clocks run from then on on the tickets
+	// its scope names (incidents, orders and tasks, or problems), measured
+	// over their whole history. The platform administration, and a
 	// desk's administrators for their own desk's agreements only (an SLA it
 	// provides, a UC or OLA it consumes; 403 for another desk's). Its
 	// targets count on calendars its desk or the platform administration
@@ -1585,7 +1587,13 @@ type ClientInterface interface {
 	// The problems the caller may read, newest first (PM-1): the desk's agents
 	// see the desk's problems, and a supplier or a customer with read access
 	// to problems those of the desks it works with (SD-13). state and holder
-	// may be given together.
+	// may be given together. With group or assignee, one work queue of the
+	// caller's organisation instead, what is due first first, as the
+	// incidents' and the tasks' queues are: "held by my group", with
+	// unassigned "unassigned in my group", or "assigned to" a person;
+	// state and holder then filter the queue's pages. At most one of group
+	// and assignee may be given; unassigned only with group (400). Another
+	// organisation's group is not found (404).
 	//
 	// Corresponds with GET /v1/problems (the `ListProblems` operationId).
 	ListProblems(ctx context.Context, params *ListProblemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1679,6 +1687,19 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
 	CancelProblem(ctx context.Context, id ProblemID, params *CancelProblemParams, body CancelProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetProblemClocks A problem's service-level clocks
+	//
+	// Every clock of the problem measured now, against the agreements of
+	// scope problems: each metric of the desk's SLAs on problems end to
+	// end, of the UC or OLA of each supplier that held it for the time it
+	// held it, and of the OLA of each group that held it for the time that
+	// group held it, at the problem's current priority, as an incident's
+	// (getIncidentClocks). A supplier sees the clocks of its own agreements
+	// only, a customer those of its own SLA only (decision 112).
+	//
+	// Corresponds with GET /v1/problems/{id}/clocks (the `GetProblemClocks` operationId).
+	GetProblemClocks(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CloseProblemWithBody Close a resolved problem
 	//
@@ -2456,8 +2477,9 @@ func (c *Client) ListAgreements(ctx context.Context, reqEditors ...RequestEditor
 
 // CreateAgreementWithBody Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
-// measured over their whole history. The platform administration, and a
+// Adds an SLA, OLA or UC; its clocks run from then on on the tickets
+// its scope names (incidents, orders and tasks, or problems), measured
+// over their whole history. The platform administration, and a
 // desk's administrators for their own desk's agreements only (an SLA it
 // provides, a UC or OLA it consumes; 403 for another desk's). Its
 // targets count on calendars its desk or the platform administration
@@ -2488,8 +2510,9 @@ func (c *Client) CreateAgreementWithBody(ctx context.Context, contentType string
 
 // CreateAgreement Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
-// measured over their whole history. The platform administration, and a
+// Adds an SLA, OLA or UC; its clocks run from then on on the tickets
+// its scope names (incidents, orders and tasks, or problems), measured
+// over their whole history. The platform administration, and a
 // desk's administrators for their own desk's agreements only (an SLA it
 // provides, a UC or OLA it consumes; 403 for another desk's). Its
 // targets count on calendars its desk or the platform administration
@@ -5297,7 +5320,13 @@ func (c *Client) DismissProblemCandidate(ctx context.Context, id CandidateID, bo
 // The problems the caller may read, newest first (PM-1): the desk's agents
 // see the desk's problems, and a supplier or a customer with read access
 // to problems those of the desks it works with (SD-13). state and holder
-// may be given together.
+// may be given together. With group or assignee, one work queue of the
+// caller's organisation instead, what is due first first, as the
+// incidents' and the tasks' queues are: "held by my group", with
+// unassigned "unassigned in my group", or "assigned to" a person;
+// state and holder then filter the queue's pages. At most one of group
+// and assignee may be given; unassigned only with group (400). Another
+// organisation's group is not found (404).
 //
 // Corresponds with GET /v1/problems (the `ListProblems` operationId).
 func (c *Client) ListProblems(ctx context.Context, params *ListProblemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5472,6 +5501,29 @@ func (c *Client) CancelProblemWithBody(ctx context.Context, id ProblemID, params
 // Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
 func (c *Client) CancelProblem(ctx context.Context, id ProblemID, params *CancelProblemParams, body CancelProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelProblemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetProblemClocks A problem's service-level clocks
+//
+// Every clock of the problem measured now, against the agreements of
+// scope problems: each metric of the desk's SLAs on problems end to
+// end, of the UC or OLA of each supplier that held it for the time it
+// held it, and of the OLA of each group that held it for the time that
+// group held it, at the problem's current priority, as an incident's
+// (getIncidentClocks). A supplier sees the clocks of its own agreements
+// only, a customer those of its own SLA only (decision 112).
+//
+// Corresponds with GET /v1/problems/{id}/clocks (the `GetProblemClocks` operationId).
+func (c *Client) GetProblemClocks(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProblemClocksRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -11464,6 +11516,30 @@ func NewListProblemsRequest(server string, params *ListProblemsParams) (*http.Re
 			}
 		}
 
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "group", params.Group, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unassigned", params.Unassigned, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "assignee", params.Assignee, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
 		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 			return nil, err
 		} else {
@@ -11743,6 +11819,40 @@ func NewCancelProblemRequestWithBody(server string, id ProblemID, params *Cancel
 
 		req.Header.Set("If-Match", headerParam0)
 
+	}
+
+	return req, nil
+}
+
+// NewGetProblemClocksRequest constructs an http.Request for the GetProblemClocks method
+func NewGetProblemClocksRequest(server string, id ProblemID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/problems/%s/clocks", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -14308,8 +14418,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithBodyWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
-	// measured over their whole history. The platform administration, and a
+	// Adds an SLA, OLA or UC; its clocks run from then on on the tickets
+	// its scope names (incidents, orders and tasks, or problems), measured
+	// over their whole history. The platform administration, and a
 	// desk's administrators for their own desk's agreements only (an SLA it
 	// provides, a UC or OLA it consumes; 403 for another desk's). Its
 	// targets count on calendars its desk or the platform administration
@@ -14330,8 +14441,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgreementWithResponse Create an agreement
 	//
-	// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
-	// measured over their whole history. The platform administration, and a
+	// Adds an SLA, OLA or UC; its clocks run from then on on the tickets
+	// its scope names (incidents, orders and tasks, or problems), measured
+	// over their whole history. The platform administration, and a
 	// desk's administrators for their own desk's agreements only (an SLA it
 	// provides, a UC or OLA it consumes; 403 for another desk's). Its
 	// targets count on calendars its desk or the platform administration
@@ -15853,7 +15965,13 @@ type ClientWithResponsesInterface interface {
 	// The problems the caller may read, newest first (PM-1): the desk's agents
 	// see the desk's problems, and a supplier or a customer with read access
 	// to problems those of the desks it works with (SD-13). state and holder
-	// may be given together.
+	// may be given together. With group or assignee, one work queue of the
+	// caller's organisation instead, what is due first first, as the
+	// incidents' and the tasks' queues are: "held by my group", with
+	// unassigned "unassigned in my group", or "assigned to" a person;
+	// state and holder then filter the queue's pages. At most one of group
+	// and assignee may be given; unassigned only with group (400). Another
+	// organisation's group is not found (404).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15953,6 +16071,21 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/problems/{id}/cancel (the `CancelProblem` operationId).
 	CancelProblemWithResponse(ctx context.Context, id ProblemID, params *CancelProblemParams, body CancelProblemJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelProblemResponse, error)
+
+	// GetProblemClocksWithResponse A problem's service-level clocks
+	//
+	// Every clock of the problem measured now, against the agreements of
+	// scope problems: each metric of the desk's SLAs on problems end to
+	// end, of the UC or OLA of each supplier that held it for the time it
+	// held it, and of the OLA of each group that held it for the time that
+	// group held it, at the problem's current priority, as an incident's
+	// (getIncidentClocks). A supplier sees the clocks of its own agreements
+	// only, a customer those of its own SLA only (decision 112).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/problems/{id}/clocks (the `GetProblemClocks` operationId).
+	GetProblemClocksWithResponse(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*GetProblemClocksResponse, error)
 
 	// CloseProblemWithBodyWithResponse Close a resolved problem
 	//
@@ -24595,6 +24728,8 @@ type ListProblemsResponse struct {
 	ApplicationProblemJSON401 *Unauthenticated
 	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
 	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationProblemJSONDefault *DefaultProblem
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -24619,6 +24754,11 @@ func (r ListProblemsResponse) GetApplicationProblemJSON401() *Unauthenticated {
 // GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListProblemsResponse) GetApplicationProblemJSON403() *Forbidden {
 	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListProblemsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
 }
 
 // GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -25156,6 +25296,96 @@ func (r CancelProblemResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CancelProblemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetProblemClocksResponse200Headers the declared response headers of an HTTP 200 response for GetProblemClocks
+type GetProblemClocksResponse200Headers struct {
+	ETag string
+}
+
+// GetProblemClocksResponse401Headers the declared response headers of an HTTP 401 response for GetProblemClocks
+type GetProblemClocksResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetProblemClocksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClockList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetProblemClocksResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetProblemClocksResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetProblemClocksResponse) GetJSON200() *ClockList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetProblemClocksResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetProblemClocksResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetProblemClocksResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetProblemClocksResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetProblemClocksResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProblemClocksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProblemClocksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProblemClocksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProblemClocksResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -29401,8 +29631,9 @@ func (c *ClientWithResponses) ListAgreementsWithResponse(ctx context.Context, re
 
 // CreateAgreementWithBodyWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
-// measured over their whole history. The platform administration, and a
+// Adds an SLA, OLA or UC; its clocks run from then on on the tickets
+// its scope names (incidents, orders and tasks, or problems), measured
+// over their whole history. The platform administration, and a
 // desk's administrators for their own desk's agreements only (an SLA it
 // provides, a UC or OLA it consumes; 403 for another desk's). Its
 // targets count on calendars its desk or the platform administration
@@ -29429,8 +29660,9 @@ func (c *ClientWithResponses) CreateAgreementWithBodyWithResponse(ctx context.Co
 
 // CreateAgreementWithResponse Create an agreement
 //
-// Adds an SLA, OLA or UC; its clocks run on incidents from then on,
-// measured over their whole history. The platform administration, and a
+// Adds an SLA, OLA or UC; its clocks run from then on on the tickets
+// its scope names (incidents, orders and tasks, or problems), measured
+// over their whole history. The platform administration, and a
 // desk's administrators for their own desk's agreements only (an SLA it
 // provides, a UC or OLA it consumes; 403 for another desk's). Its
 // targets count on calendars its desk or the platform administration
@@ -31762,7 +31994,13 @@ func (c *ClientWithResponses) DismissProblemCandidateWithResponse(ctx context.Co
 // The problems the caller may read, newest first (PM-1): the desk's agents
 // see the desk's problems, and a supplier or a customer with read access
 // to problems those of the desks it works with (SD-13). state and holder
-// may be given together.
+// may be given together. With group or assignee, one work queue of the
+// caller's organisation instead, what is due first first, as the
+// incidents' and the tasks' queues are: "held by my group", with
+// unassigned "unassigned in my group", or "assigned to" a person;
+// state and holder then filter the queue's pages. At most one of group
+// and assignee may be given; unassigned only with group (400). Another
+// organisation's group is not found (404).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -31915,6 +32153,27 @@ func (c *ClientWithResponses) CancelProblemWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseCancelProblemResponse(rsp)
+}
+
+// GetProblemClocksWithResponse A problem's service-level clocks
+//
+// Every clock of the problem measured now, against the agreements of
+// scope problems: each metric of the desk's SLAs on problems end to
+// end, of the UC or OLA of each supplier that held it for the time it
+// held it, and of the OLA of each group that held it for the time that
+// group held it, at the problem's current priority, as an incident's
+// (getIncidentClocks). A supplier sees the clocks of its own agreements
+// only, a customer those of its own SLA only (decision 112).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/problems/{id}/clocks (the `GetProblemClocks` operationId).
+func (c *ClientWithResponses) GetProblemClocksWithResponse(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*GetProblemClocksResponse, error) {
+	rsp, err := c.GetProblemClocks(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProblemClocksResponse(rsp)
 }
 
 // CloseProblemWithBodyWithResponse Close a resolved problem
@@ -40445,6 +40704,13 @@ func ParseListProblemsResponse(rsp *http.Response) (*ListProblemsResponse, error
 		}
 		response.ApplicationProblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest DefaultProblem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -40940,6 +41206,90 @@ func ParseCancelProblemResponse(rsp *http.Response) (*CancelProblemResponse, err
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers CancelProblemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetProblemClocksResponse parses an HTTP response from a GetProblemClocksWithResponse call
+func ParseGetProblemClocksResponse(rsp *http.Response) (*GetProblemClocksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProblemClocksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClockList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetProblemClocksResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetProblemClocksResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

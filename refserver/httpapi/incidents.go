@@ -9,7 +9,6 @@ import (
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/sla"
-	"github.com/spoc-itsm/spoc/sla/report"
 )
 
 // ETag is the strong entity tag of an incident's version.
@@ -180,26 +179,13 @@ func (a *API) GetIncidentClocks(ctx context.Context, req api.GetIncidentClocksRe
 	if err != nil {
 		return nil, err
 	}
-	org, err := a.dir.Organisation(ctx, who.Organisation)
-	if err != nil {
-		return nil, err
-	}
 	clocks, err := a.svc.Clocks(inc, a.clock.Now())
 	if err != nil {
 		return nil, err
 	}
-	out := api.ClockList{Items: make([]api.Clock, 0, len(clocks))}
-	for _, c := range clocks {
-		switch {
-		case org.Role == itsm.OrgSupplier && c.Provider != org.ID:
-			continue
-		case org.Role == itsm.OrgCustomer && c.Kind != sla.KindSLA:
-			continue
-		}
-		out.Items = append(out.Items, api.Clock{Agreement: c.Agreement, Breached: c.Breached, Due: c.Due,
-			Elapsed: report.Duration(c.Elapsed), Kind: c.Kind, Metric: c.Metric, Missed: c.Missed,
-			Priority: c.Priority, Provider: c.Provider, Group: c.Group, Remaining: report.Duration(c.Remaining),
-			Status: c.Status, Target: report.Duration(c.Target), Warning: c.Warning})
+	out, err := a.clockList(ctx, who, clocks)
+	if err != nil {
+		return nil, err
 	}
 	return api.GetIncidentClocks200JSONResponse{Body: out,
 		Headers: api.GetIncidentClocks200ResponseHeaders{ETag: ETag(inc.Version)}}, nil

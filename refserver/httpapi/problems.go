@@ -91,7 +91,11 @@ func (a *API) ListProblems(ctx context.Context, req api.ListProblemsRequestObjec
 		return nil, err
 	}
 	p := req.Params
-	page, err := svc.List(ctx, who, problem.Filter{State: p.State, Holder: p.Holder, Limit: p.Limit, After: itsm.Cursor(p.Cursor)})
+	queue, err := workQueue("list problems", p.Group, p.Unassigned, p.Assignee)
+	if err != nil {
+		return nil, err
+	}
+	page, err := svc.List(ctx, who, problem.Filter{State: p.State, Holder: p.Holder, Queue: queue, Limit: p.Limit, After: itsm.Cursor(p.Cursor)})
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +158,30 @@ func (a *API) ListProblemEvents(ctx context.Context, req api.ListProblemEventsRe
 		out.Items = append(out.Items, webhook.NewPayload(ev))
 	}
 	return out, nil
+}
+
+// GetProblemClocks measures the problem's clocks now against the
+// agreements of scope problems, shown to each party as an incident's are
+// (clockList).
+func (a *API) GetProblemClocks(ctx context.Context, req api.GetProblemClocksRequestObject) (api.GetProblemClocksResponseObject, error) {
+	svc, who, err := a.problems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := svc.Get(ctx, who, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	clocks, err := svc.Clocks(p, a.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	out, err := a.clockList(ctx, who, clocks)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetProblemClocks200JSONResponse{Body: out,
+		Headers: api.GetProblemClocks200ResponseHeaders{ETag: ETag(p.Version)}}, nil
 }
 
 // DelegateProblem hands the investigation to a supplier.

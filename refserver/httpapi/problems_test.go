@@ -459,8 +459,9 @@ func TestProblemCandidatesOverHTTP(t *testing.T) {
 		t.Errorf("dismissing it again: %v %s, want 404", err, body(r))
 	}
 
-	// A candidate one of whose incidents another problem took meanwhile
-	// links the others and keeps that one as evidence (decision 110).
+	// A candidate one of whose incidents another problem took meanwhile is
+	// accepted with the others linked, and that one left with its problem
+	// (decision 110).
 	lifts := c.spike("Lift stops between floors", 5)
 	cs = c.candidates()
 	if len(cs) != 1 {
@@ -469,8 +470,11 @@ func TestProblemCandidatesOverHTTP(t *testing.T) {
 	other, err := c.agent.RecordProblemWithResponse(ctx, nil, api.ProblemRecording{Summary: "Lift controller", Priority: 2, Incidents: lifts[:1]})
 	want(t, "record a problem with one of the lifts", other, err, http.StatusCreated)
 	r, err := c.agent.AcceptProblemCandidateWithResponse(ctx, cs[0].ID, api.CandidateAcceptance{Priority: 3})
-	if want(t, "accept a candidate one of whose incidents moved on", r, err, http.StatusCreated); r.JSON201.Linked != len(lifts)-1 {
-		t.Errorf("accepted with %d incidents linked, want %d", r.JSON201.Linked, len(lifts)-1)
+	if p := want(t, "accept a candidate whose incident moved on", r, err, http.StatusCreated).JSON201; p.Linked != len(lifts)-1 {
+		t.Errorf("the candidate whose incident moved on links %d incidents, want %d", p.Linked, len(lifts)-1)
+	}
+	if got := c.getIncident(lifts[0]); got.Problem != other.JSON201.ID {
+		t.Errorf("the incident that moved on names problem %s, want %s", got.Problem, other.JSON201.ID)
 	}
 }
 

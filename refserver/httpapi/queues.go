@@ -54,3 +54,20 @@ func (a *API) queue(ctx context.Context, q chain.Queue, limit int, cursor string
 	}
 	return out, nil
 }
+
+// workQueue is the work queue a list's group, unassigned and assignee
+// name, nil when they name none, so that tasks and problems are queued as
+// incidents are (chain.Queue): what is the list's operation, for errors.
+func workQueue(what string, group itsm.ID, unassigned bool, assignee string) (*chain.Queue, error) {
+	switch {
+	case !group.IsZero() && assignee != "":
+		return nil, itsm.Errorf(itsm.CodeInvalid, "%s: give a group or an assignee, not both", what)
+	case unassigned && group.IsZero():
+		return nil, itsm.Errorf(itsm.CodeInvalid, "%s: unassigned keeps what no member of a group is assigned, and no group is given", what)
+	case !group.IsZero():
+		return &chain.Queue{Group: group, Unassigned: unassigned}, nil
+	case assignee != "":
+		return &chain.Queue{Assignee: assignee}, nil
+	}
+	return nil, nil
+}

@@ -9,9 +9,10 @@ import (
 )
 
 // TestAgreementScopeOverHTTP checks that an agreement's scope is stored and
-// shown, that one stored without a scope shows incidents, that an unknown
-// scope is refused with nothing stored, and that an incident's clocks run
-// against the agreements for incidents only (decision 82).
+// shown, problems among them, that one stored without a scope shows
+// incidents, that an unknown scope is refused with nothing stored, and that
+// an incident's clocks run against the agreements for incidents only
+// (decision 82).
 func TestAgreementScopeOverHTTP(t *testing.T) {
 	c := newChain(t)
 	ctx := c.ctx
@@ -26,7 +27,7 @@ func TestAgreementScopeOverHTTP(t *testing.T) {
 		return strings.Replace(raw, `"kind":"SLA",`, `"kind":"SLA","scope":"`+scope+`",`, 1)
 	}
 	before := settingsState(t, c)
-	if r := createAgreement(t, c, c.deskAdmin, scoped("Problem SLA", "problems")); r.StatusCode() != 400 {
+	if r := createAgreement(t, c, c.deskAdmin, scoped("Change SLA", "changes")); r.StatusCode() != 400 {
 		t.Errorf("an unknown scope: %d %s, want 400", r.StatusCode(), r.Body)
 	}
 	if after := settingsState(t, c); after != before {
@@ -36,6 +37,7 @@ func TestAgreementScopeOverHTTP(t *testing.T) {
 		{"Incident SLA", "", "incidents"},
 		{"Explicit SLA", "incidents", "incidents"},
 		{"Order SLA", "requests", "requests"},
+		{"Problem SLA", "problems", "problems"},
 	} {
 		r := createAgreement(t, c, c.deskAdmin, scoped(tc.name, tc.scope))
 		if r.JSON201 == nil || r.JSON201.Scope != sla.Scope(tc.want) {
@@ -50,7 +52,7 @@ func TestAgreementScopeOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if loaded != "Explicit SLA:incidents Incident SLA: Order SLA:requests" {
+	if loaded != "Explicit SLA:incidents Incident SLA: Order SLA:requests Problem SLA:problems" {
 		t.Errorf("loaded scopes %q", loaded)
 	}
 
@@ -64,7 +66,7 @@ func TestAgreementScopeOverHTTP(t *testing.T) {
 		got = append(got, k.Agreement)
 	}
 	if strings.Join(got, ",") != "Explicit SLA,Incident SLA" {
-		t.Errorf("the incident is measured by %v, want the two SLAs for incidents and not the one for requests", got)
+		t.Errorf("the incident is measured by %v, want the two SLAs for incidents and not those for requests and problems", got)
 	}
 }
 

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 
-	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/request"
@@ -52,16 +51,9 @@ func (a *API) ListTasks(ctx context.Context, req api.ListTasksRequestObject) (ap
 		return nil, err
 	}
 	p := req.Params
-	var queue *chain.Queue
-	switch {
-	case !p.Group.IsZero() && p.Assignee != "":
-		return nil, itsm.Errorf(itsm.CodeInvalid, "list tasks: give a group or an assignee, not both")
-	case p.Unassigned && p.Group.IsZero():
-		return nil, itsm.Errorf(itsm.CodeInvalid, "list tasks: unassigned keeps the tasks of a group, and no group is given")
-	case !p.Group.IsZero():
-		queue = &chain.Queue{Group: p.Group, Unassigned: p.Unassigned}
-	case p.Assignee != "":
-		queue = &chain.Queue{Assignee: p.Assignee}
+	queue, err := workQueue("list tasks", p.Group, p.Unassigned, p.Assignee)
+	if err != nil {
+		return nil, err
 	}
 	page, err := svc.ListTasks(ctx, who, queue, p.Limit, itsm.Cursor(p.Cursor))
 	if err != nil {
