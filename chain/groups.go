@@ -329,9 +329,8 @@ func (s *Groups) change(ctx context.Context, actor itsm.Actor, id itsm.ID, decid
 		if err != nil {
 			return true, err
 		}
-		if s.expect != 0 && g.Version != s.expect {
-			return true, &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("group %s is at version %d, not %d: %w",
-				g.ID, g.Version, s.expect, itsm.ErrStale)}
+		if err := itsm.CheckVersion("group", g.ID.String(), g.Version, s.expect); err != nil {
+			return true, err
 		}
 		payloads, err := decide(g)
 		if err != nil || len(payloads) == 0 {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -465,9 +464,8 @@ func (s *Service) changeIn(tx itsm.WriteTx, actor itsm.Actor, org itsm.Organisat
 	if !visible(inc, org) {
 		return nil, nil, false, notFound(id)
 	}
-	if s.expect != 0 && inc.Version != s.expect {
-		return nil, nil, true, &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("incident %s is at version %d, not %d: %w",
-			inc.Number, inc.Version, s.expect, itsm.ErrStale)}
+	if err := itsm.CheckVersion("incident", inc.Number.String(), inc.Version, s.expect); err != nil {
+		return nil, nil, true, err
 	}
 	at := s.now(inc)
 	payloads, err := decide(tx, inc, actor, org, at)
