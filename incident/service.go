@@ -3,7 +3,6 @@ package incident
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -518,12 +517,11 @@ func (s *Service) read(tx itsm.ReadTx, id itsm.ID) (*Incident, error) {
 }
 
 func decodeRecord(r itsm.Record) (*Incident, error) {
-	inc := new(Incident)
-	if err := json.Unmarshal(r.Body, inc); err != nil {
-		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode incident %s", r.ID)
+	inc, err := itsm.DecodeRecord[Incident](r, "incident")
+	if err == nil {
+		inc.Version = r.Version
 	}
-	inc.Version = r.Version
-	return inc, nil
+	return inc, err
 }
 
 // commit applies payloads to a copy of inc, saves it and appends the events.

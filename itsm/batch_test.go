@@ -3,6 +3,7 @@ package itsm_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,5 +169,44 @@ func TestReplay(t *testing.T) {
 		if got != nil || !itsm.IsCode(err, itsm.CodeInvalid) {
 			t.Errorf("%s: Replay = %v, %v; want nil and an invalid history", name, got, err)
 		}
+	}
+}
+
+// LoadRecord decodes a stored record with its version, says which record
+// is missing, and refuses a body that is not the type's as internal.
+func TestLoadRecord(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	defer store.Close()
+	c, bad := &counter{ID: itsm.NewID(), N: 5}, itsm.NewID()
+	if err := store.Write(ctx, func(tx itsm.WriteTx) error {
+		r, err := counterRecord(c, time.Time{})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Put(r); err != nil {
+			return err
+		}
+		_, err = tx.Put(itsm.Record{Kind: "counter", ID: bad, Body: []byte(`{"n":"five"}`)})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Read(ctx, func(tx itsm.ReadTx) error {
+		got, v, err := itsm.LoadRecord[counter](tx, "counter", c.ID, "counter")
+		if err != nil || v != 1 || got.N != 5 {
+			t.Errorf("LoadRecord = %+v at %d, %v; want 5 at version 1", got, v, err)
+		}
+		missing := itsm.NewID()
+		_, _, err = itsm.LoadRecord[counter](tx, "counter", missing, "counter")
+		wantCode(t, err, itsm.CodeNotFound)
+		if !strings.HasSuffix(err.Error(), "counter "+missing.String()+" not found") {
+			t.Errorf("missing: %v", err)
+		}
+		_, _, err = itsm.LoadRecord[counter](tx, "counter", bad, "counter")
+		wantCode(t, err, itsm.CodeInternal)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

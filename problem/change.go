@@ -160,30 +160,13 @@ func (d *dismissalRecord) record(*Service, time.Time) (itsm.Record, error) {
 		Index: map[string][]string{IndexDesk: {d.Desk.String()}}}, nil
 }
 
-// load reads a record of kind into v, which it returns with its version;
-// a missing record is reported by notFound.
-func load[T any](tx itsm.ReadTx, kind string, id itsm.ID, what string) (*T, int64, error) {
-	r, err := tx.Get(kind, id)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return nil, 0, notFound(what, id)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	v := new(T)
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		return nil, 0, itsm.Wrap(itsm.CodeInternal, err, "decode %s %s", what, id)
-	}
-	return v, r.Version, nil
-}
-
 func notFound(what string, id itsm.ID) error {
 	return itsm.Errorf(itsm.CodeNotFound, "%s %s not found", what, id)
 }
 
 // loadProblem reads a problem.
 func loadProblem(tx itsm.ReadTx, id itsm.ID) (*Problem, error) {
-	p, v, err := load[Problem](tx, Kind, id, "problem")
+	p, v, err := itsm.LoadRecord[Problem](tx, Kind, id, "problem")
 	if err == nil {
 		p.Version = v
 	}
@@ -192,7 +175,7 @@ func loadProblem(tx itsm.ReadTx, id itsm.ID) (*Problem, error) {
 
 // loadKnownError reads a known error.
 func loadKnownError(tx itsm.ReadTx, id itsm.ID) (*KnownError, error) {
-	k, v, err := load[KnownError](tx, KindKnownError, id, "known error")
+	k, v, err := itsm.LoadRecord[KnownError](tx, KindKnownError, id, "known error")
 	if err == nil {
 		k.Version = v
 	}
@@ -201,7 +184,7 @@ func loadKnownError(tx itsm.ReadTx, id itsm.ID) (*KnownError, error) {
 
 // loadWorkaround reads a workaround, without its Resolved count.
 func loadWorkaround(tx itsm.ReadTx, id itsm.ID) (*Workaround, error) {
-	w, v, err := load[Workaround](tx, KindWorkaround, id, "workaround")
+	w, v, err := itsm.LoadRecord[Workaround](tx, KindWorkaround, id, "workaround")
 	if err == nil {
 		w.Version = v
 	}

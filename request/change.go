@@ -142,36 +142,20 @@ func taskNotFound(id itsm.ID) error  { return itsm.Errorf(itsm.CodeNotFound, "ta
 
 // loadOrder reads an order.
 func loadOrder(tx itsm.ReadTx, id itsm.ID) (*Order, error) {
-	r, err := tx.Get(KindOrder, id)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return nil, orderNotFound(id)
+	o, v, err := itsm.LoadRecord[Order](tx, KindOrder, id, "order")
+	if err == nil {
+		o.Version = v
 	}
-	if err != nil {
-		return nil, err
-	}
-	o := new(Order)
-	if err := json.Unmarshal(r.Body, o); err != nil {
-		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode order %s", id)
-	}
-	o.Version = r.Version
-	return o, nil
+	return o, err
 }
 
 // loadTask reads a task.
 func loadTask(tx itsm.ReadTx, id itsm.ID) (*Task, error) {
-	r, err := tx.Get(KindTask, id)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return nil, taskNotFound(id)
+	t, v, err := itsm.LoadRecord[Task](tx, KindTask, id, "task")
+	if err == nil {
+		t.Version = v
 	}
-	if err != nil {
-		return nil, err
-	}
-	t := new(Task)
-	if err := json.Unmarshal(r.Body, t); err != nil {
-		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode task %s", id)
-	}
-	t.Version = r.Version
-	return t, nil
+	return t, err
 }
 
 // tasksOf reads the tasks of the order in the order's order.

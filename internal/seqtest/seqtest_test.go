@@ -3,8 +3,8 @@ package seqtest_test
 import (
 	"fmt"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spoc-itsm/spoc/internal/seqtest"
