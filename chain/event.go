@@ -100,11 +100,6 @@ func (Deactivated) apply(g *Group, at time.Time) { g.Active, g.Changed = false, 
 
 func (Activated) apply(g *Group, at time.Time) { g.Active, g.Changed = true, at }
 
-// event wraps a payload applied to g at at as an itsm.Event.
-func event(g *Group, p Payload, at time.Time) (itsm.Event, error) {
-	return codec.Encode(g.ID, p, at)
-}
-
 // codec turns group payloads into events and back.
 var codec = itsm.NewCodec[Payload](Kind, "a group",
 	Created{}, Renamed{}, MembersChanged{}, EmailChanged{}, Deactivated{}, Activated{})
