@@ -100,11 +100,6 @@ func (Deactivated) apply(g *Group, at time.Time) { g.Active, g.Changed = false, 
 
 func (Activated) apply(g *Group, at time.Time) { g.Active, g.Changed = true, at }
 
-// event wraps a payload applied to g at at as an itsm.Event.
-func event(g *Group, p Payload, at time.Time) (itsm.Event, error) {
-	return codec.Encode(g.ID, p, at)
-}
-
 // codec turns group payloads into events and back.
 var codec = itsm.NewCodec[Payload](Kind, "a group",
 	Created{}, Renamed{}, MembersChanged{}, EmailChanged{}, Deactivated{}, Activated{})
@@ -116,22 +111,6 @@ func Decode(e itsm.Event) (Payload, error) { return codec.Decode(e) }
 // Version, which is the store's. The first must be group.created, and only
 // the first; all must have the same subject.
 func Replay(events []itsm.Event) (*Group, error) {
-	if len(events) == 0 {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "replay: no events")
-	}
-	g := &Group{ID: events[0].Subject}
-	for i, e := range events {
-		if e.Subject != g.ID {
-			return nil, itsm.Errorf(itsm.CodeInvalid, "replay of group %s: event %d is about %s", g.ID, e.Seq, e.Subject)
-		}
-		p, err := Decode(e)
-		if err != nil {
-			return nil, err
-		}
-		if _, created := p.(Created); created != (i == 0) {
-			return nil, itsm.Errorf(itsm.CodeInvalid, "replay of group %s: event %d is %s; group.created must be the first event and only the first", g.ID, e.Seq, e.Type)
-		}
-		p.apply(g, e.Time.UTC())
-	}
-	return g, nil
+	g := new(Group)
+	return itsm.Replay(codec, events, Created{}.Type(), g, &g.ID, func(p Payload, g *Group, at time.Time) { p.apply(g, at.UTC()) })
 }

@@ -205,12 +205,11 @@ func record(g *Group) (itsm.Record, error) {
 }
 
 func decodeRecord(r itsm.Record) (*Group, error) {
-	g := new(Group)
-	if err := json.Unmarshal(r.Body, g); err != nil {
-		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode group %s", r.ID)
+	g, err := itsm.DecodeRecord[Group](r, "group")
+	if err == nil {
+		g.Version = r.Version
 	}
-	g.Version = r.Version
-	return g, nil
+	return g, err
 }
 
 func notFound(id itsm.ID) error { return itsm.Errorf(itsm.CodeNotFound, "group %s not found", id) }

@@ -329,9 +329,8 @@ func (s *Groups) change(ctx context.Context, actor itsm.Actor, id itsm.ID, decid
 		if err != nil {
 			return true, err
 		}
-		if s.expect != 0 && g.Version != s.expect {
-			return true, &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("group %s is at version %d, not %d: %w",
-				g.ID, g.Version, s.expect, itsm.ErrStale)}
+		if err := itsm.CheckVersion("group", g.ID.String(), g.Version, s.expect); err != nil {
+			return true, err
 		}
 		payloads, err := decide(g)
 		if err != nil || len(payloads) == 0 {
@@ -368,30 +367,17 @@ func (s *Groups) write(ctx context.Context, fn func(tx itsm.WriteTx) (refused bo
 	return itsm.WriteRetrying(ctx, s.cfg.Store, fn)
 }
 
-// commit applies payloads to a copy of g, saves it with g's version and
-// appends the events.
+// commit applies payloads to a copy of g and saves it with g's version
+// and the events, as a batch of one record (itsm.Batch).
 func commit(tx itsm.WriteTx, g *Group, payloads []Payload, at time.Time) (*Group, error) {
 	next := g.Clone()
-	events := make([]itsm.Event, 0, len(payloads))
-	for _, p := range payloads {
-		p.apply(next, at)
-		e, err := event(next, p, at)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, e)
-	}
-	r, err := record(next)
-	if err != nil {
+	b := itsm.NewBatch(tx, at, func(g *Group, _ time.Time) (itsm.Record, error) { return record(g) })
+	b.Touch(next, next.ID, &next.Version)
+	if err := itsm.Apply(b, codec, next.ID, next, Payload.apply, payloads...); err != nil {
 		return nil, err
 	}
-	if next.Version, err = tx.Put(r); err != nil {
+	if err := b.Save(); err != nil {
 		return nil, err
-	}
-	for _, e := range events {
-		if _, err := tx.Append(e); err != nil {
-			return nil, err
-		}
 	}
 	return next, nil
 }

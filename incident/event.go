@@ -363,26 +363,11 @@ func Payloads() []Payload { return codec.Payloads() }
 func Decode(e itsm.Event) (Payload, error) { return codec.Decode(e) }
 
 // Replay rebuilds an incident from its events, in log order. The first must
-// be incident.registered and all must have the same subject.
+// be incident.registered, and only the first; all must have the same
+// subject.
 func Replay(events []itsm.Event) (*Incident, error) {
-	if len(events) == 0 {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "replay: no events")
-	}
-	if events[0].Type != (Registered{}).Type() {
-		return nil, itsm.Errorf(itsm.CodeInvalid, "replay: the first event %d is %s, not incident.registered", events[0].Seq, events[0].Type)
-	}
-	inc := &Incident{ID: events[0].Subject}
-	for _, e := range events {
-		if e.Subject != inc.ID {
-			return nil, itsm.Errorf(itsm.CodeInvalid, "replay of %s: event %d is about %s", inc.ID, e.Seq, e.Subject)
-		}
-		p, err := Decode(e)
-		if err != nil {
-			return nil, err
-		}
-		p.apply(inc, e.Time)
-	}
-	return inc, nil
+	inc := new(Incident)
+	return itsm.Replay(codec, events, Registered{}.Type(), inc, &inc.ID, Payload.apply)
 }
 
 // event wraps a payload applied to inc at at as an itsm.Event.

@@ -3,8 +3,6 @@ package incident
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -465,9 +463,8 @@ func (s *Service) changeIn(tx itsm.WriteTx, actor itsm.Actor, org itsm.Organisat
 	if !visible(inc, org) {
 		return nil, nil, false, notFound(id)
 	}
-	if s.expect != 0 && inc.Version != s.expect {
-		return nil, nil, true, &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("incident %s is at version %d, not %d: %w",
-			inc.Number, inc.Version, s.expect, itsm.ErrStale)}
+	if err := itsm.CheckVersion("incident", inc.Number.String(), inc.Version, s.expect); err != nil {
+		return nil, nil, true, err
 	}
 	at := s.now(inc)
 	payloads, err := decide(tx, inc, actor, org, at)
@@ -520,12 +517,11 @@ func (s *Service) read(tx itsm.ReadTx, id itsm.ID) (*Incident, error) {
 }
 
 func decodeRecord(r itsm.Record) (*Incident, error) {
-	inc := new(Incident)
-	if err := json.Unmarshal(r.Body, inc); err != nil {
-		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode incident %s", r.ID)
+	inc, err := itsm.DecodeRecord[Incident](r, "incident")
+	if err == nil {
+		inc.Version = r.Version
 	}
-	inc.Version = r.Version
-	return inc, nil
+	return inc, err
 }
 
 // commit applies payloads to a copy of inc, saves it and appends the events.

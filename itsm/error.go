@@ -55,6 +55,18 @@ var (
 // Precondition Failed where a plain conflict is 409.
 var ErrStale = errors.New("it changed since the caller read it")
 
+// CheckVersion refuses a command on a record at version v whose caller
+// asked to find it at version want (HTTP's If-Match); want 0 asks for
+// nothing. what and name name the record in the error ("incident",
+// "INC0000042"), which has CodeConflict and wraps ErrStale. Every service's
+// IfVersion checks through it.
+func CheckVersion(what, name string, v, want int64) error {
+	if want == 0 || v == want {
+		return nil
+	}
+	return &Error{Code: CodeConflict, Err: fmt.Errorf("%s %s is at version %d, not %d: %w", what, name, v, want, ErrStale)}
+}
+
 // ErrKeyReused is the cause of a refusal of a request that repeats an
 // idempotency key the caller used before for a request with other content:
 // it is not a retry, and answering it with what the first request made

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -257,5 +258,17 @@ func TestWrapOfAWrapper(t *testing.T) {
 	err := itsm.Wrap(itsm.CodeInvalid, fmt.Errorf("token: %w", itsm.Errorf(itsm.CodeNotFound, "no organisation X")), "cannot issue")
 	if got, want := err.Error(), "invalid: cannot issue: token: no organisation X"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// CheckVersion passes the version asked for, or none asked, and refuses
+// another as a conflict wrapping ErrStale.
+func TestCheckVersion(t *testing.T) {
+	wantCode(t, itsm.CheckVersion("incident", "INC0000042", 3, 0), "")
+	wantCode(t, itsm.CheckVersion("incident", "INC0000042", 3, 3), "")
+	err := itsm.CheckVersion("incident", "INC0000042", 3, 2)
+	wantCode(t, err, itsm.CodeConflict)
+	if !errors.Is(err, itsm.ErrStale) || !strings.Contains(err.Error(), "INC0000042 is at version 3, not 2") {
+		t.Fatalf("CheckVersion = %v, want a stale conflict naming both versions", err)
 	}
 }

@@ -130,10 +130,10 @@ func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candi
 		Candidate candidate.Key
 	}{r, c.Key})
 	var out *Problem
-	err = s.write(ctx, func(ch *change) error {
+	err = s.write(ctx, func(ch change) error {
 		out = nil
 		if r.Key != "" {
-			prior, err := problemByKey(ch.tx, r.Desk, r.Key, digest)
+			prior, err := problemByKey(ch.Tx(), r.Desk, r.Key, digest)
 			if err != nil || prior != nil {
 				out = prior
 				return err
@@ -155,11 +155,11 @@ func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candi
 			return err
 		}
 		if r.Key != "" {
-			if err := itsm.PutKeyDigest(ch.tx, KeyKind, p.ID, digest); err != nil {
+			if err := itsm.PutKeyDigest(ch.Tx(), KeyKind, p.ID, digest); err != nil {
 				return err
 			}
 		}
-		d.Reason, d.At = "accepted as problem "+p.Number.String(), ch.at
+		d.Reason, d.At = "accepted as problem "+p.Number.String(), ch.At()
 		if _, err := ch.dismissal(CandidateAccepted{Dismissed{By: By{actor}, Desk: r.Desk, Problem: p.ID, Dismissal: d}}); err != nil {
 			return err
 		}
@@ -187,8 +187,8 @@ func (s *Service) DismissCandidate(ctx context.Context, actor itsm.Actor, c cand
 	if err != nil {
 		return candidate.Dismissal{}, err
 	}
-	err = s.write(ctx, func(ch *change) error {
-		d.At = ch.at
+	err = s.write(ctx, func(ch change) error {
+		d.At = ch.At()
 		_, err := ch.dismissal(CandidateDismissed{Dismissed{By: By{actor}, Desk: org.ID, Dismissal: d}})
 		return err
 	})

@@ -11,128 +11,52 @@ import (
 
 // change is the work of one command in its write transaction: the
 // problems, known errors, workarounds and dismissals it changed, and their
-// events in the order they happened. A command on a problem may change its
-// known error and its incidents in the same transaction (Identify,
-// StartFix, Cancel), so that they never disagree.
+// events in the order they happened (an itsm.Batch, as request's). A
+// command on a problem may change its known error and its incidents in the
+// same transaction (Identify, StartFix, Cancel), so that they never
+// disagree.
 type change struct {
-	s       *Service
-	tx      itsm.WriteTx
-	at      time.Time
-	changed []record
-	read    map[itsm.ID]int64 // the version each changed record was read at; 0 when new
-	events  []itsm.Event
+	*itsm.Batch[record]
 }
 
 // record is a record as change saves it: its record as it stands at at.
 type record interface {
-	key() itsm.ID
 	record(s *Service, at time.Time) (itsm.Record, error)
-	setVersion(v int64)
-}
-
-func (p *Problem) key() itsm.ID             { return p.ID }
-func (p *Problem) setVersion(v int64)       { p.Version = v }
-func (k *KnownError) key() itsm.ID          { return k.ID }
-func (k *KnownError) setVersion(v int64)    { k.Version = v }
-func (w *Workaround) key() itsm.ID          { return w.ID }
-func (w *Workaround) setVersion(v int64)    { w.Version = v }
-func (d *dismissalRecord) key() itsm.ID     { return d.ID }
-func (d *dismissalRecord) setVersion(int64) {}
-
-func (c *change) touch(r record, v int64) {
-	if _, ok := c.read[r.key()]; !ok {
-		c.read[r.key()] = v
-		c.changed = append(c.changed, r)
-	}
-}
-
-// encode records the event of payload p about subject.
-func encode[P itsm.Typed](c *change, codec *itsm.Codec[P], subject itsm.ID, p P) error {
-	e, err := codec.Encode(subject, p, c.at)
-	if err == nil {
-		c.events = append(c.events, e)
-	}
-	return err
 }
 
 // problem applies payloads to p and records their events.
-func (c *change) problem(p *Problem, ps ...Payload) error {
-	c.touch(p, p.Version)
-	for _, e := range ps {
-		e.apply(p, c.at)
-		if err := encode(c, problemCodec, p.ID, e); err != nil {
-			return err
-		}
-	}
-	return nil
+func (c change) problem(p *Problem, ps ...Payload) error {
+	c.Touch(p, p.ID, &p.Version)
+	return itsm.Apply(c.Batch, problemCodec, p.ID, p, Payload.apply, ps...)
 }
 
 // knownError applies payloads to k and records their events.
-func (c *change) knownError(k *KnownError, ps ...KnownErrorPayload) error {
-	c.touch(k, k.Version)
-	for _, e := range ps {
-		e.apply(k, c.at)
-		if err := encode(c, knownErrorCodec, k.ID, e); err != nil {
-			return err
-		}
-	}
-	return nil
+func (c change) knownError(k *KnownError, ps ...KnownErrorPayload) error {
+	c.Touch(k, k.ID, &k.Version)
+	return itsm.Apply(c.Batch, knownErrorCodec, k.ID, k, KnownErrorPayload.apply, ps...)
 }
 
 // workaround applies payloads to w and records their events.
-func (c *change) workaround(w *Workaround, ps ...WorkaroundPayload) error {
-	c.touch(w, w.Version)
-	for _, e := range ps {
-		e.apply(w, c.at)
-		if err := encode(c, workaroundCodec, w.ID, e); err != nil {
-			return err
-		}
-	}
-	return nil
+func (c change) workaround(w *Workaround, ps ...WorkaroundPayload) error {
+	c.Touch(w, w.ID, &w.Version)
+	return itsm.Apply(c.Batch, workaroundCodec, w.ID, w, WorkaroundPayload.apply, ps...)
 }
 
 // dismissal stores a new dismissal record and its one event.
-func (c *change) dismissal(p DismissalPayload) (*dismissalRecord, error) {
+func (c change) dismissal(p DismissalPayload) (*dismissalRecord, error) {
 	d := &dismissalRecord{ID: itsm.NewID(), Dismissed: *p.dismissal()}
-	c.touch(d, 0)
-	return d, encode(c, dismissalCodec, d.ID, p)
-}
-
-// save puts every changed record with the version it was read at, then
-// appends the events.
-func (c *change) save() error {
-	for _, r := range c.changed {
-		rec, err := r.record(c.s, c.at)
-		if err != nil {
-			return err
-		}
-		rec.Version = c.read[r.key()]
-		v, err := c.tx.Put(rec)
-		if err != nil {
-			return err
-		}
-		r.setVersion(v)
-	}
-	for _, e := range c.events {
-		if _, err := c.tx.Append(e); err != nil {
-			return err
-		}
-	}
-	return nil
+	c.Touch(d, d.ID, nil)
+	return d, itsm.Emit(c.Batch, dismissalCodec, d.ID, p)
 }
 
 // write runs fn in a write transaction and saves what it changed. A
 // refusal by fn is returned at once; a conflict from the store, another
 // command having changed a record since it was read, runs fn again on the
 // fresh records.
-func (s *Service) write(ctx context.Context, fn func(c *change) error) error {
-	return itsm.WriteRetrying(ctx, s.cfg.Store, func(tx itsm.WriteTx) (bool, error) {
-		c := &change{s: s, tx: tx, at: s.clock.Now().UTC(), read: map[itsm.ID]int64{}}
-		if err := fn(c); err != nil {
-			return true, err
-		}
-		return false, c.save()
-	})
+func (s *Service) write(ctx context.Context, fn func(c change) error) error {
+	now := func() time.Time { return s.clock.Now().UTC() }
+	return itsm.WriteBatch(ctx, s.cfg.Store, now, func(r record, at time.Time) (itsm.Record, error) { return r.record(s, at) },
+		func(b *itsm.Batch[record]) error { return fn(change{b}) })
 }
 
 // Index names of problem records.
@@ -236,30 +160,13 @@ func (d *dismissalRecord) record(*Service, time.Time) (itsm.Record, error) {
 		Index: map[string][]string{IndexDesk: {d.Desk.String()}}}, nil
 }
 
-// load reads a record of kind into v, which it returns with its version;
-// a missing record is reported by notFound.
-func load[T any](tx itsm.ReadTx, kind string, id itsm.ID, what string) (*T, int64, error) {
-	r, err := tx.Get(kind, id)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return nil, 0, notFound(what, id)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	v := new(T)
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		return nil, 0, itsm.Wrap(itsm.CodeInternal, err, "decode %s %s", what, id)
-	}
-	return v, r.Version, nil
-}
-
 func notFound(what string, id itsm.ID) error {
 	return itsm.Errorf(itsm.CodeNotFound, "%s %s not found", what, id)
 }
 
 // loadProblem reads a problem.
 func loadProblem(tx itsm.ReadTx, id itsm.ID) (*Problem, error) {
-	p, v, err := load[Problem](tx, Kind, id, "problem")
+	p, v, err := itsm.LoadRecord[Problem](tx, Kind, id, "problem")
 	if err == nil {
 		p.Version = v
 	}
@@ -268,7 +175,7 @@ func loadProblem(tx itsm.ReadTx, id itsm.ID) (*Problem, error) {
 
 // loadKnownError reads a known error.
 func loadKnownError(tx itsm.ReadTx, id itsm.ID) (*KnownError, error) {
-	k, v, err := load[KnownError](tx, KindKnownError, id, "known error")
+	k, v, err := itsm.LoadRecord[KnownError](tx, KindKnownError, id, "known error")
 	if err == nil {
 		k.Version = v
 	}
@@ -277,7 +184,7 @@ func loadKnownError(tx itsm.ReadTx, id itsm.ID) (*KnownError, error) {
 
 // loadWorkaround reads a workaround, without its Resolved count.
 func loadWorkaround(tx itsm.ReadTx, id itsm.ID) (*Workaround, error) {
-	w, v, err := load[Workaround](tx, KindWorkaround, id, "workaround")
+	w, v, err := itsm.LoadRecord[Workaround](tx, KindWorkaround, id, "workaround")
 	if err == nil {
 		w.Version = v
 	}

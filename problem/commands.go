@@ -104,10 +104,10 @@ func (s *Service) Record(ctx context.Context, actor itsm.Actor, r Recording) (*P
 	}
 	digest := itsm.Digest(r)
 	var out *Problem
-	err = s.write(ctx, func(c *change) error {
+	err = s.write(ctx, func(c change) error {
 		out = nil
 		if r.Key != "" {
-			prior, err := problemByKey(c.tx, r.Desk, r.Key, digest)
+			prior, err := problemByKey(c.Tx(), r.Desk, r.Key, digest)
 			if err != nil || prior != nil {
 				out = prior
 				return err
@@ -118,7 +118,7 @@ func (s *Service) Record(ctx context.Context, actor itsm.Actor, r Recording) (*P
 			return err
 		}
 		if r.Key != "" {
-			if err := itsm.PutKeyDigest(c.tx, KeyKind, p.ID, digest); err != nil {
+			if err := itsm.PutKeyDigest(c.Tx(), KeyKind, p.ID, digest); err != nil {
 				return err
 			}
 		}
@@ -130,13 +130,13 @@ func (s *Service) Record(ctx context.Context, actor itsm.Actor, r Recording) (*P
 
 // record makes the problem r describes, checked, at r.Desk, and links its
 // incidents; candidate is the key of the candidate it comes from, if any.
-func (s *Service) record(ctx context.Context, c *change, actor itsm.Actor, org itsm.Organisation, r Recording, candidate string) (*Problem, error) {
+func (s *Service) record(ctx context.Context, c change, actor itsm.Actor, org itsm.Organisation, r Recording, candidate string) (*Problem, error) {
 	if !r.Group.IsZero() {
-		if err := chain.CheckHolder(c.tx, chain.Holder{Organisation: org.ID, Group: r.Group}); err != nil {
+		if err := chain.CheckHolder(c.Tx(), chain.Holder{Organisation: org.ID, Group: r.Group}); err != nil {
 			return nil, itsm.Wrap(itsm.ErrorCode(err), err, "record")
 		}
 	}
-	n, err := c.tx.NextNumber(PrefixProblem)
+	n, err := c.Tx().NextNumber(PrefixProblem)
 	if err != nil {
 		return nil, err
 	}
@@ -181,22 +181,22 @@ func problemByKey(tx itsm.ReadTx, desk itsm.ID, key, digest string) (*Problem, e
 // found, as incidents are), at the version IfVersion asks for; decide
 // applies the chain's rules through cmd and records the change.
 func (s *Service) changeProblem(ctx context.Context, actor itsm.Actor, id itsm.ID, name string,
-	decide func(c *change, cmd chain.Command, org itsm.Organisation, p *Problem) error) (*Problem, error) {
+	decide func(c change, cmd chain.Command, org itsm.Organisation, p *Problem) error) (*Problem, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
 		return nil, err
 	}
 	var out *Problem
-	err = s.write(ctx, func(c *change) error {
+	err = s.write(ctx, func(c change) error {
 		out = nil
-		p, err := loadProblem(c.tx, id)
+		p, err := loadProblem(c.Tx(), id)
 		if err != nil {
 			return err
 		}
 		if !s.reads(org, p.Desk) {
 			return notFound("problem", id)
 		}
-		if err := s.stale("problem", p.Number, p.Version); err != nil {
+		if err := itsm.CheckVersion("problem", p.Number.String(), p.Version, s.expect); err != nil {
 			return err
 		}
 		if err := decide(c, command(name, p, actor, org), org, p); err != nil {
@@ -234,14 +234,14 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, to
 	if to.IsZero() {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "delegate: no supplier given")
 	}
-	return s.changeProblem(ctx, actor, id, "delegate", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "delegate", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.AsDesk(); err != nil {
 			return err
 		}
 		if err := cmd.InState(IsOpen(p.State)); err != nil {
 			return err
 		}
-		pingPong, err := cmd.Delegation(ctx, s.cfg.Directory, c.tx, chain.Holder{Organisation: to, Group: group})
+		pingPong, err := cmd.Delegation(ctx, s.cfg.Directory, c.Tx(), chain.Holder{Organisation: to, Group: group})
 		if err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, to
 // Accept: the supplier holding a delegated problem takes it on; the
 // problem returns to the state it had before its delegation.
 func (s *Service) Accept(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Problem, error) {
-	return s.changeProblem(ctx, actor, id, "accept", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "accept", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.AsSupplier(); err != nil {
 			return err
 		}
@@ -269,7 +269,7 @@ func (s *Service) Reject(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 	if err := checkText("reason", &reason, true); err != nil {
 		return nil, err
 	}
-	return s.changeProblem(ctx, actor, id, "reject", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "reject", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.AsSupplier(); err != nil {
 			return err
 		}
@@ -286,7 +286,7 @@ func (s *Service) Recall(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 	if err := checkText("reason", &reason, true); err != nil {
 		return nil, err
 	}
-	return s.changeProblem(ctx, actor, id, "recall", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "recall", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.Recall(); err != nil {
 			return err
 		}
@@ -307,14 +307,14 @@ func (s *Service) Assign(ctx context.Context, actor itsm.Actor, id itsm.ID, grou
 	if err := checkText("note", &note, false); err != nil {
 		return nil, err
 	}
-	return s.changeProblem(ctx, actor, id, "assign", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "assign", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.AsHolder(); err != nil {
 			return err
 		}
 		if err := cmd.InState(IsOpen(p.State)); err != nil {
 			return err
 		}
-		h, err := cmd.Assignment(c.tx, group, assignee)
+		h, err := cmd.Assignment(c.Tx(), group, assignee)
 		if err != nil {
 			return err
 		}
@@ -324,7 +324,7 @@ func (s *Service) Assign(ctx context.Context, actor itsm.Actor, id itsm.ID, grou
 
 // Investigate: the holder starts the root cause analysis of a new problem.
 func (s *Service) Investigate(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Problem, error) {
-	return s.changeProblem(ctx, actor, id, "investigate", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "investigate", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.AsHolder(); err != nil {
 			return err
 		}
@@ -341,7 +341,7 @@ func (s *Service) Note(ctx context.Context, actor itsm.Actor, id itsm.ID, text s
 	if err := checkText("note", &text, true); err != nil {
 		return nil, err
 	}
-	return s.changeProblem(ctx, actor, id, "note", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "note", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := asDeskOrHolder(cmd); err != nil {
 			return err
 		}
@@ -369,7 +369,7 @@ func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, r Re
 	if err != nil {
 		return nil, err
 	}
-	return s.changeProblem(ctx, actor, id, "relate", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "relate", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := asDeskOrHolder(cmd); err != nil {
 			return err
 		}
@@ -390,7 +390,7 @@ func (s *Service) Identify(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 		return nil, nil, err
 	}
 	var k *KnownError
-	p, err := s.changeProblem(ctx, actor, id, "identify", func(c *change, cmd chain.Command, org itsm.Organisation, p *Problem) error {
+	p, err := s.changeProblem(ctx, actor, id, "identify", func(c change, cmd chain.Command, org itsm.Organisation, p *Problem) error {
 		k = nil
 		if err := cmd.AsHolder(); err != nil {
 			return err
@@ -421,7 +421,7 @@ func (s *Service) StartFix(ctx context.Context, actor itsm.Actor, id itsm.ID, re
 	if err := checkText("note", &note, false); err != nil {
 		return nil, err
 	}
-	return s.changeProblem(ctx, actor, id, "start the fix of", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "start the fix of", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.AsHolder(); err != nil {
 			return err
 		}
@@ -437,7 +437,7 @@ func (s *Service) StartFix(ctx context.Context, actor itsm.Actor, id itsm.ID, re
 		if p.KnownError.IsZero() {
 			return nil
 		}
-		k, err := loadKnownError(c.tx, p.KnownError)
+		k, err := loadKnownError(c.Tx(), p.KnownError)
 		if err != nil || k.Retired {
 			return err
 		}
@@ -455,7 +455,7 @@ func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, not
 		return nil, nil, err
 	}
 	var offers []*incident.Incident
-	p, err := s.changeProblem(ctx, actor, id, "resolve", func(c *change, cmd chain.Command, org itsm.Organisation, p *Problem) error {
+	p, err := s.changeProblem(ctx, actor, id, "resolve", func(c change, cmd chain.Command, org itsm.Organisation, p *Problem) error {
 		if err := cmd.AsHolder(); err != nil {
 			return err
 		}
@@ -463,7 +463,7 @@ func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, not
 			return err
 		}
 		var err error
-		if offers, err = s.openLinked(c.tx, p, org); err != nil {
+		if offers, err = s.openLinked(c.Tx(), p, org); err != nil {
 			return err
 		}
 		return c.problem(p, Resolved{By: By{actor}, Note: note})
@@ -481,14 +481,14 @@ func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, note 
 	if err := checkText("note", &note, false); err != nil {
 		return nil, err
 	}
-	return s.changeProblem(ctx, actor, id, "close", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "close", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.AsDesk(); err != nil {
 			return err
 		}
 		if err := cmd.InState(p.State == StateResolved); err != nil {
 			return err
 		}
-		if err := s.noneWaits(c.tx, cmd, p); err != nil {
+		if err := s.noneWaits(c.Tx(), cmd, p); err != nil {
 			return err
 		}
 		return c.problem(p, Closed{By: By{actor}, Note: note})
@@ -502,7 +502,7 @@ func (s *Service) Cancel(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 	if err := checkText("reason", &reason, true); err != nil {
 		return nil, err
 	}
-	return s.changeProblem(ctx, actor, id, "cancel", func(c *change, cmd chain.Command, org itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "cancel", func(c change, cmd chain.Command, org itsm.Organisation, p *Problem) error {
 		if err := cmd.AsDesk(); err != nil {
 			return err
 		}

@@ -571,69 +571,27 @@ func DecodeDismissal(e itsm.Event) (DismissalPayload, error) { return dismissalC
 
 // Replay rebuilds a problem from its events, in log order: everything but
 // Version, which is the store's. The first must be problem.recorded, and
-// all must have the same subject.
+// only the first; all must have the same subject.
 func Replay(events []itsm.Event) (*Problem, error) {
 	p := new(Problem)
-	return replayed(p, replay(events, Recorded{}.Type(), &p.ID, func(e itsm.Event) error {
-		d, err := Decode(e)
-		if err == nil {
-			d.apply(p, e.Time.UTC())
-		}
-		return err
-	}))
+	return itsm.Replay(problemCodec, events, Recorded{}.Type(), p, &p.ID, inUTC(Payload.apply))
 }
 
 // ReplayKnownError rebuilds a known error from its events, as Replay a
 // problem.
 func ReplayKnownError(events []itsm.Event) (*KnownError, error) {
 	k := new(KnownError)
-	return replayed(k, replay(events, KnownErrorRecorded{}.Type(), &k.ID, func(e itsm.Event) error {
-		d, err := DecodeKnownError(e)
-		if err == nil {
-			d.apply(k, e.Time.UTC())
-		}
-		return err
-	}))
+	return itsm.Replay(knownErrorCodec, events, KnownErrorRecorded{}.Type(), k, &k.ID, inUTC(KnownErrorPayload.apply))
 }
 
 // ReplayWorkaround rebuilds a workaround from its events, as Replay a
 // problem; Resolved, which is read from the incidents, stays zero.
 func ReplayWorkaround(events []itsm.Event) (*Workaround, error) {
 	w := new(Workaround)
-	return replayed(w, replay(events, WorkaroundRecorded{}.Type(), &w.ID, func(e itsm.Event) error {
-		d, err := DecodeWorkaround(e)
-		if err == nil {
-			d.apply(w, e.Time.UTC())
-		}
-		return err
-	}))
+	return itsm.Replay(workaroundCodec, events, WorkaroundRecorded{}.Type(), w, &w.ID, inUTC(WorkaroundPayload.apply))
 }
 
-// replayed returns v, or nil when its replay failed.
-func replayed[T any](v *T, err error) (*T, error) {
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-// replay checks the order of events and their subject, and applies each;
-// the first event, and only it, is of type first.
-func replay(events []itsm.Event, first string, id *itsm.ID, apply func(itsm.Event) error) error {
-	if len(events) == 0 {
-		return itsm.Errorf(itsm.CodeInvalid, "replay: no events")
-	}
-	*id = events[0].Subject
-	for i, e := range events {
-		if e.Subject != *id {
-			return itsm.Errorf(itsm.CodeInvalid, "replay of %s: event %d is about %s", *id, e.Seq, e.Subject)
-		}
-		if (e.Type == first) != (i == 0) {
-			return itsm.Errorf(itsm.CodeInvalid, "replay of %s: event %d is %s; %s must be the first event and only the first", *id, e.Seq, e.Type, first)
-		}
-		if err := apply(e); err != nil {
-			return err
-		}
-	}
-	return nil
+// inUTC applies payloads at the instant in UTC, as commands do.
+func inUTC[P, T any](apply func(P, T, time.Time)) func(P, T, time.Time) {
+	return func(p P, v T, at time.Time) { apply(p, v, at.UTC()) }
 }

@@ -94,26 +94,11 @@ func program(cs ...command) []byte {
 	return b
 }
 
-// stats counts what the sequences reached.
-type stats struct {
-	sequences, commands int
-	ok, refused         [numOps]int
-}
-
-func (s *stats) add(o *stats) {
-	s.sequences += o.sequences
-	s.commands += o.commands
-	for i := range s.ok {
-		s.ok[i] += o.ok[i]
-		s.refused[i] += o.refused[i]
-	}
-}
-
 // driver runs one command sequence against a fresh world.
 type driver struct {
 	w       *world
 	t       testing.TB
-	stats   stats
+	stats   seqtest.Counts
 	issues  []string
 	log     []string
 	schemas *schemaChecker
@@ -124,7 +109,7 @@ type driver struct {
 }
 
 func newDriver(t testing.TB, w *world) *driver {
-	return &driver{w: w, t: t, stats: stats{sequences: 1}, schemas: newSchemaChecker(t)}
+	return &driver{w: w, t: t, stats: seqtest.Counts{Sequences: 1, OK: make([]int, numOps), Refused: make([]int, numOps)}, schemas: newSchemaChecker(t)}
 }
 
 func (d *driver) fail(format string, args ...any) {
@@ -347,13 +332,13 @@ func (d *driver) step(c command) {
 			_, err = s.DismissCandidate(ctx, a, cand, text(c.arg, "a busy Monday"))
 		}
 	}
-	d.stats.commands++
+	d.stats.Commands++
 	line := fmt.Sprintf("%s by %s on %s: ", o, a.Person, target)
 	if err != nil {
-		d.stats.refused[o]++
+		d.stats.Refused[o]++
 		line += err.Error()
 	} else {
-		d.stats.ok[o]++
+		d.stats.OK[o]++
 		line += "ok " + made.String()
 	}
 	d.log = append(d.log, line)
@@ -538,28 +523,16 @@ const fixedSeed = 0x5eed16
 func TestRandomSequences(t *testing.T) {
 	for name, open := range backends() {
 		t.Run(name, func(t *testing.T) {
-			n, seeds := 10, []uint64{fixedSeed}
-			if name == "memstore" {
-				n, seeds = 300, []uint64{fixedSeed, rand.Uint64()}
-				if seqtest.Race() || testing.Short() {
-					n = 50
-				}
-				if *runs > 0 {
-					n = *runs
-				}
-				if *seedFlag != 0 {
-					seeds = []uint64{*seedFlag}
-				}
-			}
-			var total, fixed stats
+			n, seeds := seqtest.Plan{Fixed: fixedSeed, Memstore: 300, Quick: 50, Others: 10, N: *runs, Seed: *seedFlag}.For(name)
+			var total, fixed seqtest.Counts
 			seen := map[string]bool{}
 			for _, seed := range seeds {
-				var st stats
+				var st seqtest.Counts
 				for i := range n {
 					prog := randomProgram(rand.New(rand.NewPCG(seed, uint64(i))))
 					d := newDriver(t, newWorld(t, open(t)))
 					d.run(prog)
-					st.add(&d.stats)
+					st.Add(&d.stats)
 					for typ := range d.schemas.seen {
 						seen[typ] = true
 					}
@@ -568,25 +541,17 @@ func TestRandomSequences(t *testing.T) {
 							i, seed, d.report(), seed, i+1, seqtest.Corpus(prog))
 					}
 				}
-				total.add(&st)
+				total.Add(&st)
 				if seed == fixedSeed {
 					fixed = st
 				}
 			}
-			ok, refused := 0, 0
-			for i := range total.ok {
-				ok += total.ok[i]
-				refused += total.refused[i]
-			}
-			t.Logf("%d sequences, %d commands (%d succeeded, %d refused), seeds %x", total.sequences, total.commands, ok, refused, seeds)
+			ok, refused := total.Totals()
+			t.Logf("%d sequences, %d commands (%d succeeded, %d refused), seeds %x", total.Sequences, total.Commands, ok, refused, seeds)
 			if name != "memstore" || n < 300 {
 				return
 			}
-			for o := range numOps {
-				if fixed.ok[o] == 0 || fixed.refused[o] == 0 && o != opRegister {
-					t.Errorf("%s succeeded %d times and was refused %d times: the sequences do not cover it", o, fixed.ok[o], fixed.refused[o])
-				}
-			}
+			fixed.Uncovered(t, func(o int) string { return op(o).String() }, func(o int) bool { return op(o) == opRegister })
 			for _, typ := range eventTypes() {
 				if !seen[typ] {
 					t.Errorf("no %s event was written", typ)

@@ -76,13 +76,13 @@ func (f *Fix) check() error {
 
 // recordKnownError records a known error of desk by org, identified from
 // problem if it is not zero, with workarounds attached.
-func (s *Service) recordKnownError(c *change, actor itsm.Actor, org itsm.Organisation, desk, problem itsm.ID, content KnownErrorContent, workarounds []itsm.ID) (*KnownError, error) {
+func (s *Service) recordKnownError(c change, actor itsm.Actor, org itsm.Organisation, desk, problem itsm.ID, content KnownErrorContent, workarounds []itsm.ID) (*KnownError, error) {
 	for _, id := range workarounds {
-		if _, err := attachable(c.tx, desk, id); err != nil {
+		if _, err := attachable(c.Tx(), desk, id); err != nil {
 			return nil, err
 		}
 	}
-	n, err := c.tx.NextNumber(PrefixKnownError)
+	n, err := c.Tx().NextNumber(PrefixKnownError)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (s *Service) RecordKnownError(ctx context.Context, actor itsm.Actor, d Know
 		return nil, err
 	}
 	var out *KnownError
-	err = s.write(ctx, func(c *change) error {
+	err = s.write(ctx, func(c change) error {
 		var err error
 		out, err = s.recordKnownError(c, actor, org, desk, itsm.ID{}, content, d.Workarounds)
 		return err
@@ -148,22 +148,22 @@ func mayChange(what string, number itsm.Number, actor itsm.Actor, org itsm.Organ
 
 // changeKnownError runs one command on one known error the actor's
 // organisation reads.
-func (s *Service) changeKnownError(ctx context.Context, actor itsm.Actor, id itsm.ID, decide func(c *change, org itsm.Organisation, k *KnownError) error) (*KnownError, error) {
+func (s *Service) changeKnownError(ctx context.Context, actor itsm.Actor, id itsm.ID, decide func(c change, org itsm.Organisation, k *KnownError) error) (*KnownError, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
 		return nil, err
 	}
 	var out *KnownError
-	err = s.write(ctx, func(c *change) error {
+	err = s.write(ctx, func(c change) error {
 		out = nil
-		k, err := loadKnownError(c.tx, id)
+		k, err := loadKnownError(c.Tx(), id)
 		if err != nil {
 			return err
 		}
 		if !s.reads(org, k.Desk) {
 			return notFound("known error", id)
 		}
-		if err := s.stale("known error", k.Number, k.Version); err != nil {
+		if err := itsm.CheckVersion("known error", k.Number.String(), k.Version, s.expect); err != nil {
 			return err
 		}
 		if err := decide(c, org, k); err != nil {
@@ -198,7 +198,7 @@ func (s *Service) ReviseKnownError(ctx context.Context, actor itsm.Actor, id its
 	if err != nil {
 		return nil, err
 	}
-	return s.changeKnownError(ctx, actor, id, func(c *change, org itsm.Organisation, k *KnownError) error {
+	return s.changeKnownError(ctx, actor, id, func(c change, org itsm.Organisation, k *KnownError) error {
 		if err := changeable("revise", actor, org, k); err != nil {
 			return err
 		}
@@ -210,11 +210,11 @@ func (s *Service) ReviseKnownError(ctx context.Context, actor itsm.Actor, id its
 // organisation that recorded the known error; the workaround must be the
 // desk's, not retired and not attached already.
 func (s *Service) AttachWorkaround(ctx context.Context, actor itsm.Actor, knownError, workaround itsm.ID) (*KnownError, error) {
-	return s.changeKnownError(ctx, actor, knownError, func(c *change, org itsm.Organisation, k *KnownError) error {
+	return s.changeKnownError(ctx, actor, knownError, func(c change, org itsm.Organisation, k *KnownError) error {
 		if err := changeable("attach a workaround to", actor, org, k); err != nil {
 			return err
 		}
-		w, err := attachable(c.tx, k.Desk, workaround)
+		w, err := attachable(c.Tx(), k.Desk, workaround)
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (s *Service) AttachWorkaround(ctx context.Context, actor itsm.Actor, knownE
 // DetachWorkaround removes a workaround from a known error: the desk or
 // the organisation that recorded the known error.
 func (s *Service) DetachWorkaround(ctx context.Context, actor itsm.Actor, knownError, workaround itsm.ID) (*KnownError, error) {
-	return s.changeKnownError(ctx, actor, knownError, func(c *change, org itsm.Organisation, k *KnownError) error {
+	return s.changeKnownError(ctx, actor, knownError, func(c change, org itsm.Organisation, k *KnownError) error {
 		if err := changeable("detach a workaround from", actor, org, k); err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func (s *Service) DetachWorkaround(ctx context.Context, actor itsm.Actor, knownE
 // knowledge article; the knowledge base follows the event. Only the desk
 // publishes: it alone speaks to users (SD-4).
 func (s *Service) PublishKnownError(ctx context.Context, actor itsm.Actor, id itsm.ID) (*KnownError, error) {
-	return s.changeKnownError(ctx, actor, id, func(c *change, org itsm.Organisation, k *KnownError) error {
+	return s.changeKnownError(ctx, actor, id, func(c change, org itsm.Organisation, k *KnownError) error {
 		if org.ID != k.Desk {
 			return itsm.Errorf(itsm.CodeForbidden, "cannot publish %s: only desk %s speaks to its users (SD-4)", k.Number, k.Desk)
 		}
@@ -266,7 +266,7 @@ func (s *Service) RetireKnownError(ctx context.Context, actor itsm.Actor, id its
 	if err := checkText("reason", &reason, true); err != nil {
 		return nil, err
 	}
-	return s.changeKnownError(ctx, actor, id, func(c *change, org itsm.Organisation, k *KnownError) error {
+	return s.changeKnownError(ctx, actor, id, func(c change, org itsm.Organisation, k *KnownError) error {
 		if err := changeable("retire", actor, org, k); err != nil {
 			return err
 		}

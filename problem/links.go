@@ -21,12 +21,12 @@ func (s *Service) incidents() (*incident.Service, error) {
 // link links incident inc to p in c's transaction, by the incident's rules
 // (incident.Service.LinkProblem: an agent of its desk, the incident not
 // closed and linked to no problem), and counts it on p.
-func (s *Service) link(ctx context.Context, c *change, actor itsm.Actor, p *Problem, inc itsm.ID, wait bool) error {
+func (s *Service) link(ctx context.Context, c change, actor itsm.Actor, p *Problem, inc itsm.ID, wait bool) error {
 	is, err := s.incidents()
 	if err != nil {
 		return err
 	}
-	i, err := is.LinkProblem(ctx, c.tx, actor, inc, p.ID, wait)
+	i, err := is.LinkProblem(ctx, c.Tx(), actor, inc, p.ID, wait)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Service) Link(ctx context.Context, actor itsm.Actor, id, inc itsm.ID, w
 	if inc.IsZero() {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "link: no incident given")
 	}
-	return s.changeProblem(ctx, actor, id, "link an incident to", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "link an incident to", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.AsDesk(); err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func (s *Service) Unlink(ctx context.Context, actor itsm.Actor, id, inc itsm.ID)
 	if inc.IsZero() {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "unlink: no incident given")
 	}
-	return s.changeProblem(ctx, actor, id, "unlink an incident from", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	return s.changeProblem(ctx, actor, id, "unlink an incident from", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		if err := cmd.AsDesk(); err != nil {
 			return err
 		}
@@ -77,12 +77,12 @@ func (s *Service) Unlink(ctx context.Context, actor itsm.Actor, id, inc itsm.ID)
 
 // unlink unlinks incident inc from p in c's transaction, by the incident's
 // rules, and counts it off p.
-func (s *Service) unlink(ctx context.Context, c *change, actor itsm.Actor, p *Problem, inc itsm.ID) error {
+func (s *Service) unlink(ctx context.Context, c change, actor itsm.Actor, p *Problem, inc itsm.ID) error {
 	is, err := s.incidents()
 	if err != nil {
 		return err
 	}
-	i, err := is.UnlinkProblem(ctx, c.tx, actor, inc, p.ID)
+	i, err := is.UnlinkProblem(ctx, c.Tx(), actor, inc, p.ID)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Service) unlink(ctx context.Context, c *change, actor itsm.Actor, p *Pr
 // unlinkAll unlinks every incident linked to p that is not closed or
 // cancelled: those keep their link as history, as a closed incident's
 // record never changes.
-func (s *Service) unlinkAll(ctx context.Context, c *change, actor itsm.Actor, p *Problem) error {
+func (s *Service) unlinkAll(ctx context.Context, c change, actor itsm.Actor, p *Problem) error {
 	if p.Linked == 0 {
 		return nil
 	}
@@ -100,7 +100,7 @@ func (s *Service) unlinkAll(ctx context.Context, c *change, actor itsm.Actor, p 
 	if err != nil {
 		return err
 	}
-	linked, err := is.LinkedTo(c.tx, p.ID)
+	linked, err := is.LinkedTo(c.Tx(), p.ID)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (s *Service) CommunicateWorkaround(ctx context.Context, actor itsm.Actor, i
 		return nil, nil, err
 	}
 	var told []*incident.Incident
-	p, err := s.changeProblem(ctx, actor, id, "communicate a workaround of", func(c *change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
+	p, err := s.changeProblem(ctx, actor, id, "communicate a workaround of", func(c change, cmd chain.Command, _ itsm.Organisation, p *Problem) error {
 		told = nil
 		if err := cmd.AsDesk(); err != nil {
 			return err
@@ -155,7 +155,7 @@ func (s *Service) CommunicateWorkaround(ctx context.Context, actor itsm.Actor, i
 		if err := cmd.InState(IsOpen(p.State)); err != nil {
 			return err
 		}
-		w, err := attachable(c.tx, p.Desk, workaround)
+		w, err := attachable(c.Tx(), p.Desk, workaround)
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func (s *Service) CommunicateWorkaround(ctx context.Context, actor itsm.Actor, i
 		if err != nil {
 			return err
 		}
-		linked, err := is.LinkedTo(c.tx, p.ID)
+		linked, err := is.LinkedTo(c.Tx(), p.ID)
 		if err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func (s *Service) CommunicateWorkaround(ctx context.Context, actor itsm.Actor, i
 			if !incident.IsOpen(i.State) {
 				continue
 			}
-			t, err := is.TellWorkaround(ctx, c.tx, actor, i.ID, p.ID, w.ID, text)
+			t, err := is.TellWorkaround(ctx, c.Tx(), actor, i.ID, p.ID, w.ID, text)
 			if err != nil {
 				return err
 			}
@@ -199,10 +199,10 @@ func (s *Service) ResolveIncident(ctx context.Context, actor itsm.Actor, id, inc
 		return nil, itsm.Errorf(itsm.CodeInvalid, "resolve an incident: no incident given")
 	}
 	var out *incident.Incident
-	_, err := s.changeProblem(ctx, actor, id, "resolve an incident of", func(c *change, _ chain.Command, _ itsm.Organisation, p *Problem) error {
+	_, err := s.changeProblem(ctx, actor, id, "resolve an incident of", func(c change, _ chain.Command, _ itsm.Organisation, p *Problem) error {
 		out = nil
 		if !workaround.IsZero() {
-			if _, err := attachable(c.tx, p.Desk, workaround); err != nil {
+			if _, err := attachable(c.Tx(), p.Desk, workaround); err != nil {
 				return err
 			}
 		}
@@ -210,7 +210,7 @@ func (s *Service) ResolveIncident(ctx context.Context, actor itsm.Actor, id, inc
 		if err != nil {
 			return err
 		}
-		out, err = is.ResolveForProblem(ctx, c.tx, actor, inc, p.ID, workaround, text)
+		out, err = is.ResolveForProblem(ctx, c.Tx(), actor, inc, p.ID, workaround, text)
 		return err
 	})
 	if err != nil {

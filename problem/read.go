@@ -108,19 +108,14 @@ func (s *Service) List(ctx context.Context, actor itsm.Actor, f Filter) (Page, e
 				return err
 			}
 		}
-		page, err := tx.Query(q)
-		if err != nil {
+		keep := func(p *Problem) bool {
+			return s.reads(org, p.Desk) && (f.State == "" || p.State == f.State) && (f.Holder.IsZero() || p.Holder == f.Holder)
+		}
+		if out.Problems, out.Next, err = itsm.LoadPage(tx, q, loadProblem, keep); err != nil {
 			return err
 		}
-		out.Next = page.Next
-		for _, h := range page.Matches {
-			p, err := loadProblem(tx, h.Record.ID)
-			if err != nil {
-				return err
-			}
-			if s.reads(org, p.Desk) && (f.State == "" || p.State == f.State) && (f.Holder.IsZero() || p.Holder == f.Holder) {
-				out.Problems = append(out.Problems, view(p, org))
-			}
+		for i, p := range out.Problems {
+			out.Problems[i] = view(p, org)
 		}
 		return nil
 	})
@@ -246,29 +241,10 @@ func (s *Service) KnownErrors(ctx context.Context, actor itsm.Actor, f KnownErro
 	var out KnownErrorPage
 	err = s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
 		var err error
-		out.Next, err = page(tx, q, loadKnownError, keep, func(k *KnownError) { out.KnownErrors = append(out.KnownErrors, k) })
+		out.KnownErrors, out.Next, err = itsm.LoadPage(tx, q, loadKnownError, keep)
 		return err
 	})
 	return out, err
-}
-
-// page reads one page of q, loading each match and adding those keep
-// keeps, and returns the cursor of the next.
-func page[T any](tx itsm.ReadTx, q itsm.Query, load func(itsm.ReadTx, itsm.ID) (*T, error), keep func(*T) bool, add func(*T)) (itsm.Cursor, error) {
-	pg, err := tx.Query(q)
-	if err != nil {
-		return "", err
-	}
-	for _, h := range pg.Matches {
-		v, err := load(tx, h.Record.ID)
-		if err != nil {
-			return "", err
-		}
-		if keep(v) {
-			add(v)
-		}
-	}
-	return pg.Next, nil
 }
 
 // Workaround returns a workaround the actor may read, with the number of
@@ -316,7 +292,7 @@ func (s *Service) Workarounds(ctx context.Context, actor itsm.Actor, limit int, 
 	err = s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
 		var err error
 		keep := func(w *Workaround) bool { return s.reads(org, w.Desk) }
-		if out.Next, err = page(tx, q, loadWorkaround, keep, func(w *Workaround) { out.Workarounds = append(out.Workarounds, w) }); err != nil {
+		if out.Workarounds, out.Next, err = itsm.LoadPage(tx, q, loadWorkaround, keep); err != nil {
 			return err
 		}
 		for _, w := range out.Workarounds {

@@ -2,7 +2,6 @@ package problem
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -74,15 +73,6 @@ func (s *Service) IfVersion(v int64) *Service {
 	c := *s
 	c.expect = v
 	return &c
-}
-
-// stale refuses a command on a record at version v that was asked for
-// another version.
-func (s *Service) stale(what string, number itsm.Number, v int64) error {
-	if s.expect == 0 || v == s.expect {
-		return nil
-	}
-	return &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("%s %s is at version %d, not %d: %w", what, number, v, s.expect, itsm.ErrStale)}
 }
 
 // SetAgreements replaces the agreements problems' clocks are measured

@@ -70,8 +70,8 @@ func (s *Service) RecordWorkaround(ctx context.Context, actor itsm.Actor, d Work
 		return nil, err
 	}
 	var out *Workaround
-	err = s.write(ctx, func(c *change) error {
-		n, err := c.tx.NextNumber(PrefixWorkaround)
+	err = s.write(ctx, func(c change) error {
+		n, err := c.Tx().NextNumber(PrefixWorkaround)
 		if err != nil {
 			return err
 		}
@@ -87,22 +87,22 @@ func (s *Service) RecordWorkaround(ctx context.Context, actor itsm.Actor, d Work
 // changeWorkaround runs one command on one workaround the actor's
 // organisation reads, by the desk or the organisation that recorded it,
 // while it is not retired.
-func (s *Service) changeWorkaround(ctx context.Context, actor itsm.Actor, id itsm.ID, what string, decide func(c *change, w *Workaround) error) (*Workaround, error) {
+func (s *Service) changeWorkaround(ctx context.Context, actor itsm.Actor, id itsm.ID, what string, decide func(c change, w *Workaround) error) (*Workaround, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
 		return nil, err
 	}
 	var out *Workaround
-	err = s.write(ctx, func(c *change) error {
+	err = s.write(ctx, func(c change) error {
 		out = nil
-		w, err := loadWorkaround(c.tx, id)
+		w, err := loadWorkaround(c.Tx(), id)
 		if err != nil {
 			return err
 		}
 		if !s.reads(org, w.Desk) {
 			return notFound("workaround", id)
 		}
-		if err := s.stale("workaround", w.Number, w.Version); err != nil {
+		if err := itsm.CheckVersion("workaround", w.Number.String(), w.Version, s.expect); err != nil {
 			return err
 		}
 		if err := mayChange(what, w.Number, actor, org, w.Desk, w.RecordedBy); err != nil {
@@ -114,7 +114,7 @@ func (s *Service) changeWorkaround(ctx context.Context, actor itsm.Actor, id its
 		if err := decide(c, w); err != nil {
 			return err
 		}
-		if w.Resolved, err = s.resolvedBy(c.tx, w.ID); err != nil {
+		if w.Resolved, err = s.resolvedBy(c.Tx(), w.ID); err != nil {
 			return err
 		}
 		out = w
@@ -130,7 +130,7 @@ func (s *Service) ReviseWorkaround(ctx context.Context, actor itsm.Actor, id its
 	if err != nil {
 		return nil, err
 	}
-	return s.changeWorkaround(ctx, actor, id, "revise", func(c *change, w *Workaround) error {
+	return s.changeWorkaround(ctx, actor, id, "revise", func(c change, w *Workaround) error {
 		return c.workaround(w, WorkaroundRevised{By: By{actor}, WorkaroundContent: content})
 	})
 }
@@ -142,7 +142,7 @@ func (s *Service) RetireWorkaround(ctx context.Context, actor itsm.Actor, id its
 	if err := checkText("reason", &reason, true); err != nil {
 		return nil, err
 	}
-	return s.changeWorkaround(ctx, actor, id, "retire", func(c *change, w *Workaround) error {
+	return s.changeWorkaround(ctx, actor, id, "retire", func(c change, w *Workaround) error {
 		return c.workaround(w, WorkaroundRetired{By: By{actor}, Reason: reason})
 	})
 }

@@ -34,7 +34,7 @@ func (s *Service) Decline(ctx context.Context, actor itsm.Actor, id itsm.ID, rea
 }
 
 func (s *Service) decide(ctx context.Context, actor itsm.Actor, id itsm.ID, cmd string, approved bool, note string) (*Order, error) {
-	return s.changeOrder(ctx, actor, id, func(c *change, o *Order, org itsm.Organisation) error {
+	return s.changeOrder(ctx, actor, id, func(c change, o *Order, org itsm.Organisation) error {
 		if o.State != StateAwaitingApproval {
 			return refuse(itsm.CodeConflict, cmd, o, actor, org, "it is not waiting for approval")
 		}
@@ -44,13 +44,13 @@ func (s *Service) decide(ctx context.Context, actor itsm.Actor, id itsm.ID, cmd 
 		if actor.Person == o.Requester {
 			return refuse(itsm.CodeForbidden, cmd, o, actor, org, "nobody approves their own order (RF-5)")
 		}
-		if !c.at.Before(o.Approval.Due) {
+		if !c.At().Before(o.Approval.Due) {
 			return refuse(itsm.CodeConflict, cmd, o, actor, org, "its approval was due by %s; the desk declines it", o.Approval.Due.Format(time.RFC3339))
 		}
-		if err := s.cfg.Authority.CatchUp(c.tx); err != nil {
+		if err := s.cfg.Authority.CatchUp(c.Tx()); err != nil {
 			return err
 		}
-		d, err := s.approver(o, actor, c.at)
+		d, err := s.approver(o, actor, c.At())
 		if err != nil {
 			return refuse(itsm.CodeForbidden, cmd, o, actor, org, "%v", err)
 		}
@@ -64,7 +64,7 @@ func (s *Service) decide(ctx context.Context, actor itsm.Actor, id itsm.ID, cmd 
 		if err := c.order(o, Approved{By{actor}}); err != nil {
 			return err
 		}
-		v, err := version(c.tx, o)
+		v, err := version(c.Tx(), o)
 		if err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, answe
 	if err := checkText("answer", answer, true); err != nil {
 		return nil, err
 	}
-	return s.changeOrder(ctx, actor, id, func(c *change, o *Order, org itsm.Organisation) error {
+	return s.changeOrder(ctx, actor, id, func(c change, o *Order, org itsm.Organisation) error {
 		if err := asDesk("close", o, actor, org); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (s *Service) Cancel(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 	if err := checkText("reason", reason, true); err != nil {
 		return nil, err
 	}
-	return s.changeOrder(ctx, actor, id, func(c *change, o *Order, org itsm.Organisation) error {
+	return s.changeOrder(ctx, actor, id, func(c change, o *Order, org itsm.Organisation) error {
 		if org.ID == o.Customer {
 			if actor.Person != o.Requester {
 				return refuse(itsm.CodeForbidden, "cancel", o, actor, org, "only the requester or the desk cancels an order")
@@ -142,7 +142,7 @@ func (s *Service) Cancel(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if o.State != StateAwaitingApproval && o.State != StateInProgress && o.State != StateFailed {
 			return refuse(itsm.CodeConflict, "cancel", o, actor, org, "it is %s already", o.State)
 		}
-		tasks, err := tasksOf(c.tx, o)
+		tasks, err := tasksOf(c.Tx(), o)
 		if err != nil {
 			return err
 		}
@@ -168,21 +168,21 @@ func asDesk(cmd string, o *Order, a itsm.Actor, org itsm.Organisation) error {
 }
 
 // changeOrder runs one command on one order, seen as org sees it.
-func (s *Service) changeOrder(ctx context.Context, actor itsm.Actor, id itsm.ID, decide func(c *change, o *Order, org itsm.Organisation) error) (*Order, error) {
+func (s *Service) changeOrder(ctx context.Context, actor itsm.Actor, id itsm.ID, decide func(c change, o *Order, org itsm.Organisation) error) (*Order, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
 		return nil, err
 	}
 	var out *Order
-	err = s.write(ctx, func(c *change) error {
-		o, err := loadOrder(c.tx, id)
+	err = s.write(ctx, func(c change) error {
+		o, err := loadOrder(c.Tx(), id)
 		if err != nil {
 			return err
 		}
 		if !orderVisible(o, org) {
 			return orderNotFound(id)
 		}
-		if err := s.stale("order", o.Number, o.Version); err != nil {
+		if err := itsm.CheckVersion("order", o.Number.String(), o.Version, s.expect); err != nil {
 			return err
 		}
 		if err := decide(c, o, org); err != nil {
@@ -208,9 +208,9 @@ func orderVisible(o *Order, org itsm.Organisation) bool {
 func (s *Service) Chase(ctx context.Context) (int, error) {
 	return s.eachDue(ctx, IndexChase, func(id itsm.ID) (bool, error) {
 		changed := false
-		err := s.write(ctx, func(c *change) error {
+		err := s.write(ctx, func(c change) error {
 			changed = false
-			o, err := loadOrder(c.tx, id)
+			o, err := loadOrder(c.Tx(), id)
 			if err != nil {
 				return err
 			}
@@ -220,10 +220,10 @@ func (s *Service) Chase(ctx context.Context) (int, error) {
 			}
 			by := By{system(o)}
 			switch {
-			case !c.at.Before(a.Due):
+			case !c.At().Before(a.Due):
 				changed = true
 				return c.order(o, Expired{by})
-			case !a.RemindAt.IsZero() && a.Reminded.IsZero() && !c.at.Before(a.RemindAt):
+			case !a.RemindAt.IsZero() && a.Reminded.IsZero() && !c.At().Before(a.RemindAt):
 				var open []string
 				for _, p := range a.Approvers {
 					if !a.decided(p) {

@@ -10,101 +10,39 @@ import (
 )
 
 // change is the work of one command in its write transaction: the orders
-// and tasks it changed, and their events in the order they happened. A
-// command on a task may change its order and other tasks of the order (the
-// next task unblocked, the order fulfilled) in the same transaction, so
-// that an order and its tasks never disagree.
+// and tasks it changed, and their events in the order they happened (an
+// itsm.Batch). A command on a task may change its order and other tasks of
+// the order (the next task unblocked, the order fulfilled) in the same
+// transaction, so that an order and its tasks never disagree.
 type change struct {
-	s       *Service
-	tx      itsm.WriteTx
-	at      time.Time
-	changed []record
-	read    map[itsm.ID]int64 // the version each changed record was read at; 0 when new
-	events  []itsm.Event
+	*itsm.Batch[record]
 }
 
 // record is an order or a task as change saves it: the record of it as it
 // stands at at.
 type record interface {
-	key() itsm.ID
 	record(s *Service, at time.Time) (itsm.Record, error)
-	setVersion(v int64)
-}
-
-func (o *Order) key() itsm.ID       { return o.ID }
-func (o *Order) setVersion(v int64) { o.Version = v }
-func (t *Task) key() itsm.ID        { return t.ID }
-func (t *Task) setVersion(v int64)  { t.Version = v }
-func (c *change) touch(r record, v int64) {
-	if _, ok := c.read[r.key()]; !ok {
-		c.read[r.key()] = v
-		c.changed = append(c.changed, r)
-	}
 }
 
 // order applies payloads to o and records their events.
-func (c *change) order(o *Order, ps ...OrderPayload) error {
-	c.touch(o, o.Version)
-	for _, p := range ps {
-		p.apply(o, c.at)
-		e, err := orderCodec.Encode(o.ID, p, c.at)
-		if err != nil {
-			return err
-		}
-		c.events = append(c.events, e)
-	}
-	return nil
+func (c change) order(o *Order, ps ...OrderPayload) error {
+	c.Touch(o, o.ID, &o.Version)
+	return itsm.Apply(c.Batch, orderCodec, o.ID, o, OrderPayload.apply, ps...)
 }
 
 // task applies payloads to t and records their events.
-func (c *change) task(t *Task, ps ...TaskPayload) error {
-	c.touch(t, t.Version)
-	for _, p := range ps {
-		p.apply(t, c.at)
-		e, err := taskCodec.Encode(t.ID, p, c.at)
-		if err != nil {
-			return err
-		}
-		c.events = append(c.events, e)
-	}
-	return nil
-}
-
-// save puts every changed record with the version it was read at, then
-// appends the events.
-func (c *change) save() error {
-	for _, r := range c.changed {
-		rec, err := r.record(c.s, c.at)
-		if err != nil {
-			return err
-		}
-		rec.Version = c.read[r.key()]
-		v, err := c.tx.Put(rec)
-		if err != nil {
-			return err
-		}
-		r.setVersion(v)
-	}
-	for _, e := range c.events {
-		if _, err := c.tx.Append(e); err != nil {
-			return err
-		}
-	}
-	return nil
+func (c change) task(t *Task, ps ...TaskPayload) error {
+	c.Touch(t, t.ID, &t.Version)
+	return itsm.Apply(c.Batch, taskCodec, t.ID, t, TaskPayload.apply, ps...)
 }
 
 // write runs fn in a write transaction and saves what it changed. A
 // refusal by fn is returned at once; a conflict from the store, another
 // command having changed a record since it was read, runs fn again on the
 // fresh records.
-func (s *Service) write(ctx context.Context, fn func(c *change) error) error {
-	return itsm.WriteRetrying(ctx, s.cfg.Store, func(tx itsm.WriteTx) (bool, error) {
-		c := &change{s: s, tx: tx, at: s.clock.Now(), read: map[itsm.ID]int64{}}
-		if err := fn(c); err != nil {
-			return true, err
-		}
-		return false, c.save()
-	})
+func (s *Service) write(ctx context.Context, fn func(c change) error) error {
+	return itsm.WriteBatch(ctx, s.cfg.Store, s.clock.Now, func(r record, at time.Time) (itsm.Record, error) { return r.record(s, at) },
+		func(b *itsm.Batch[record]) error { return fn(change{b}) })
 }
 
 // Index names of order records.
@@ -204,36 +142,20 @@ func taskNotFound(id itsm.ID) error  { return itsm.Errorf(itsm.CodeNotFound, "ta
 
 // loadOrder reads an order.
 func loadOrder(tx itsm.ReadTx, id itsm.ID) (*Order, error) {
-	r, err := tx.Get(KindOrder, id)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return nil, orderNotFound(id)
+	o, v, err := itsm.LoadRecord[Order](tx, KindOrder, id, "order")
+	if err == nil {
+		o.Version = v
 	}
-	if err != nil {
-		return nil, err
-	}
-	o := new(Order)
-	if err := json.Unmarshal(r.Body, o); err != nil {
-		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode order %s", id)
-	}
-	o.Version = r.Version
-	return o, nil
+	return o, err
 }
 
 // loadTask reads a task.
 func loadTask(tx itsm.ReadTx, id itsm.ID) (*Task, error) {
-	r, err := tx.Get(KindTask, id)
-	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return nil, taskNotFound(id)
+	t, v, err := itsm.LoadRecord[Task](tx, KindTask, id, "task")
+	if err == nil {
+		t.Version = v
 	}
-	if err != nil {
-		return nil, err
-	}
-	t := new(Task)
-	if err := json.Unmarshal(r.Body, t); err != nil {
-		return nil, itsm.Wrap(itsm.CodeInternal, err, "decode task %s", id)
-	}
-	t.Version = r.Version
-	return t, nil
+	return t, err
 }
 
 // tasksOf reads the tasks of the order in the order's order.

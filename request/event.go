@@ -438,53 +438,15 @@ func DecodeOrder(e itsm.Event) (OrderPayload, error) { return orderCodec.Decode(
 func DecodeTask(e itsm.Event) (TaskPayload, error) { return taskCodec.Decode(e) }
 
 // ReplayOrder rebuilds an order from its events, in log order. The first
-// must be order.placed and all must have the same subject.
+// must be order.placed, and only the first; all must have the same subject.
 func ReplayOrder(events []itsm.Event) (*Order, error) {
 	o := new(Order)
-	if err := replay(events, Placed{}.Type(), &o.ID, func(e itsm.Event) error {
-		p, err := DecodeOrder(e)
-		if err == nil {
-			p.apply(o, e.Time)
-		}
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return itsm.Replay(orderCodec, events, Placed{}.Type(), o, &o.ID, OrderPayload.apply)
 }
 
 // ReplayTask rebuilds a task from its events, in log order. The first must
-// be task.created and all must have the same subject.
+// be task.created, and only the first; all must have the same subject.
 func ReplayTask(events []itsm.Event) (*Task, error) {
 	t := new(Task)
-	if err := replay(events, Created{}.Type(), &t.ID, func(e itsm.Event) error {
-		p, err := DecodeTask(e)
-		if err == nil {
-			p.apply(t, e.Time)
-		}
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-// replay checks the order of events and the subject, and applies each.
-func replay(events []itsm.Event, first string, id *itsm.ID, apply func(itsm.Event) error) error {
-	if len(events) == 0 {
-		return itsm.Errorf(itsm.CodeInvalid, "replay: no events")
-	}
-	if events[0].Type != first {
-		return itsm.Errorf(itsm.CodeInvalid, "replay: the first event %d is %s, not %s", events[0].Seq, events[0].Type, first)
-	}
-	*id = events[0].Subject
-	for _, e := range events {
-		if e.Subject != *id {
-			return itsm.Errorf(itsm.CodeInvalid, "replay of %s: event %d is about %s", *id, e.Seq, e.Subject)
-		}
-		if err := apply(e); err != nil {
-			return err
-		}
-	}
-	return nil
+	return itsm.Replay(taskCodec, events, Created{}.Type(), t, &t.ID, TaskPayload.apply)
 }

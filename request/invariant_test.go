@@ -147,8 +147,7 @@ const (
 // stats counts what the sequences reached, so that a test can show that the
 // invariants were exercised, not vacuously true.
 type stats struct {
-	sequences, commands int
-	ok, refused         [numOps]int
+	seqtest.Counts
 	// Orders of each item closed, and orders that expired, were cancelled
 	// with tasks, or failed for good.
 	closed                       [numItems]int
@@ -157,12 +156,7 @@ type stats struct {
 }
 
 func (s *stats) add(o *stats) {
-	s.sequences += o.sequences
-	s.commands += o.commands
-	for i := range s.ok {
-		s.ok[i] += o.ok[i]
-		s.refused[i] += o.refused[i]
-	}
+	s.Counts.Add(&o.Counts)
 	for i := range s.closed {
 		s.closed[i] += o.closed[i]
 	}
@@ -253,7 +247,7 @@ var actorNames = []string{"axel", "dora", "nils", "tove", "max", "tor", "anna", 
 // supplier.
 func newDriver(t testing.TB, store itsm.Store) *driver {
 	t.Helper()
-	d := &driver{ful: &flakyFulfiller{asked: map[string]int{}, acted: map[string]int{}}, attempts: 3,
+	d := &driver{stats: stats{Counts: seqtest.NewCounts(int(numOps))}, ful: &flakyFulfiller{asked: map[string]int{}, acted: map[string]int{}}, attempts: 3,
 		tasks: map[itsm.ID][]catalogue.Task{}, groups: map[string]itsm.ID{}, last: map[itsm.ID]seen{},
 		events: map[itsm.ID][]itsm.Event{}}
 	w := newWorld(t, store, func(c *request.Config) { c.Fulfiller, c.Attempts = d.ful, d.attempts })
@@ -321,7 +315,7 @@ func (d *driver) fail(format string, args ...any) {
 // run decodes and runs a program, stopping at the first command that
 // breaks an invariant.
 func (d *driver) run(program []byte) {
-	d.stats.sequences++
+	d.stats.Sequences++
 	for i := 0; i+commandSize <= len(program) && i/commandSize < maxCommands; i += commandSize {
 		d.step(decodeCommand(program[i : i+commandSize]))
 		if len(d.issues) > 0 {
@@ -426,7 +420,7 @@ func textArg(arg byte, s string) string {
 
 // step runs one command and checks the invariants after it.
 func (d *driver) step(c command) {
-	d.stats.commands++
+	d.stats.Commands++
 	w, ctx := d.w, d.w.ctx
 	o, t := d.order(c.target), d.task(c.target)
 	if c.likely {
@@ -564,9 +558,9 @@ func (d *driver) step(c command) {
 	if err != nil {
 		got = nil // not a typed nil, which check would take for a result
 		line += ": " + err.Error()
-		d.stats.refused[c.op]++
+		d.stats.Refused[c.op]++
 	} else {
-		d.stats.ok[c.op]++
+		d.stats.OK[c.op]++
 	}
 	d.trace = append(d.trace, line)
 	d.check(c.op, err, got)
@@ -1157,19 +1151,7 @@ func randomProgram(r *rand.Rand) []byte {
 func TestRandomOrderSequences(t *testing.T) {
 	for name, open := range backends() {
 		t.Run(name, func(t *testing.T) {
-			n, seeds := 10, []uint64{fixedOrderSeed}
-			if name == "memstore" {
-				n, seeds = 200, []uint64{fixedOrderSeed, rand.Uint64()}
-				if seqtest.Race() || testing.Short() {
-					n = 50
-				}
-				if *orderRuns > 0 {
-					n = *orderRuns
-				}
-				if *orderSeed != 0 {
-					seeds = []uint64{*orderSeed}
-				}
-			}
+			n, seeds := seqtest.Plan{Fixed: fixedOrderSeed, Memstore: 200, Quick: 50, Others: 10, N: *orderRuns, Seed: *orderSeed}.For(name)
 			var total, fixed stats
 			start := time.Now()
 			for _, seed := range seeds {
@@ -1190,26 +1172,17 @@ func TestRandomOrderSequences(t *testing.T) {
 					fixed = st
 				}
 			}
-			ok, refused := 0, 0
-			for i := range total.ok {
-				ok += total.ok[i]
-				refused += total.refused[i]
-			}
+			ok, refused := total.Totals()
 			t.Logf("%d sequences, %d commands (%d succeeded, %d refused) in %s; seeds %x; closed A/B/C %v, %d expired, %d cancelled with tasks, %d failed, %d checks of stand-in decisions, %d replays",
-				total.sequences, total.commands, ok, refused, time.Since(start).Round(time.Millisecond), seeds,
+				total.Sequences, total.Commands, ok, refused, time.Since(start).Round(time.Millisecond), seeds,
 				total.closed, total.expired, total.withdrawn, total.failures, total.standIns, total.replays)
-			if name != "memstore" || fixed.sequences < 200 {
+			if name != "memstore" || fixed.Sequences < 200 {
 				return
 			}
 			// The fixed seed's sequences are the same on every run, so
 			// this cannot flake.
-			for o := range numOps {
-				// Chase and FulfilDue have nothing to refuse.
-				never := o == opChase || o == opFulfil
-				if fixed.ok[o] == 0 || fixed.refused[o] == 0 && !never {
-					t.Errorf("%s succeeded %d times and was refused %d times: the sequences do not cover it", o, fixed.ok[o], fixed.refused[o])
-				}
-			}
+			// Chase and FulfilDue have nothing to refuse.
+			fixed.Uncovered(t, func(o int) string { return op(o).String() }, func(o int) bool { return op(o) == opChase || op(o) == opFulfil })
 			for what, k := range map[string]int{"type A closed": fixed.closed[itemA], "type B closed": fixed.closed[itemB],
 				"type C closed": fixed.closed[itemC], "expired": fixed.expired, "cancelled with tasks": fixed.withdrawn,
 				"failed for good": fixed.failures, "stand-in decisions": fixed.standIns} {

@@ -92,20 +92,9 @@ func (s *Service) ListOrders(ctx context.Context, actor itsm.Actor, l OrderList)
 		return OrderPage{}, nil // a supplier sees tasks, not orders
 	}
 	var out OrderPage
-	err = s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
-		page, err := tx.Query(q)
-		if err != nil {
-			return err
-		}
-		out.Next = page.Next
-		for _, h := range page.Matches {
-			o, err := loadOrder(tx, h.Record.ID)
-			if err != nil {
-				return err
-			}
-			out.Orders = append(out.Orders, o)
-		}
-		return nil
+	err = s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) (err error) {
+		out.Orders, out.Next, err = itsm.LoadPage(tx, q, loadOrder, nil)
+		return err
 	})
 	return out, err
 }
@@ -172,19 +161,8 @@ func (s *Service) ListTasks(ctx context.Context, actor itsm.Actor, queue *chain.
 				return err
 			}
 		}
-		page, err := tx.Query(q)
-		if err != nil {
-			return err
-		}
-		out.Next = page.Next
-		for _, h := range page.Matches {
-			t, err := loadTask(tx, h.Record.ID)
-			if err != nil {
-				return err
-			}
-			out.Tasks = append(out.Tasks, t)
-		}
-		return nil
+		out.Tasks, out.Next, err = itsm.LoadPage(tx, q, loadTask, nil)
+		return err
 	})
 	return out, err
 }

@@ -2,7 +2,6 @@ package request
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -64,9 +63,9 @@ func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period
 	return s.cfg.Store.Read(ctx, func(tx itsm.ReadTx) error {
 		names := map[itemVersion]string{}
 		err := scan(ctx, tx, orders, func(r itsm.Record) (bool, error) {
-			o := new(Order)
-			if err := json.Unmarshal(r.Body, o); err != nil {
-				return false, itsm.Wrap(itsm.CodeInternal, err, "decode order %s", r.ID)
+			o, err := itsm.DecodeRecord[Order](r, "order")
+			if err != nil {
+				return false, err
 			}
 			if !orderVisible(o, org) || !matters(o.Timeline, p, StateClosed, StateCancelled) {
 				return true, nil
@@ -81,9 +80,9 @@ func (s *Service) tickets(ctx context.Context, actor itsm.Actor, p report.Period
 			return err
 		}
 		return scan(ctx, tx, tasks, func(r itsm.Record) (bool, error) {
-			t := new(Task)
-			if err := json.Unmarshal(r.Body, t); err != nil {
-				return false, itsm.Wrap(itsm.CodeInternal, err, "decode task %s", r.ID)
+			t, err := itsm.DecodeRecord[Task](r, "task")
+			if err != nil {
+				return false, err
 			}
 			if !taskVisible(t, org) || !matters(t.Timeline, p, TaskDone, TaskCancelled) {
 				return true, nil

@@ -96,19 +96,19 @@ func (s *Service) fulfil(ctx context.Context, id itsm.ID) (bool, error) {
 		o       *Order
 		attempt int
 	)
-	err := s.write(ctx, func(c *change) error {
+	err := s.write(ctx, func(c change) error {
 		o = nil
-		cur, err := loadOrder(c.tx, id)
+		cur, err := loadOrder(c.Tx(), id)
 		if err != nil {
 			return err
 		}
 		f := cur.Fulfilment
-		if cur.State != StateInProgress || f == nil || f.Done || c.at.Before(f.Next) || c.at.Before(f.Claimed) {
+		if cur.State != StateInProgress || f == nil || f.Done || c.At().Before(f.Next) || c.At().Before(f.Claimed) {
 			return nil // done, cancelled, or another runner has it
 		}
 		attempt = f.Attempts + 1
 		o = cur
-		return c.order(o, Claimed{By: By{system(o)}, Attempt: attempt, Until: c.at.Add(s.cfg.Lease)})
+		return c.order(o, Claimed{By: By{system(o)}, Attempt: attempt, Until: c.At().Add(s.cfg.Lease)})
 	})
 	if err != nil || o == nil {
 		return false, err
@@ -123,8 +123,8 @@ func (s *Service) fulfil(ctx context.Context, id itsm.ID) (bool, error) {
 		// takes the order over with the same key.
 		return true, ctx.Err()
 	}
-	err = s.write(ctx, func(c *change) error {
-		cur, err := loadOrder(c.tx, id)
+	err = s.write(ctx, func(c change) error {
+		cur, err := loadOrder(c.Tx(), id)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (s *Service) fulfil(ctx context.Context, id itsm.ID) (bool, error) {
 		}
 		failed := FulfilmentFailed{By: by, Error: ferr.Error()}
 		if !permanent(ferr) && attempt < s.cfg.Attempts {
-			failed.Retry = c.at.Add(retryAfter(attempt))
+			failed.Retry = c.At().Add(retryAfter(attempt))
 		}
 		return c.order(cur, failed)
 	})

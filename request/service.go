@@ -3,7 +3,6 @@ package request
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -73,15 +72,6 @@ func (s *Service) IfVersion(v int64) *Service {
 	c := *s
 	c.expect = v
 	return &c
-}
-
-// stale refuses a command on a record at version v that was asked for
-// another version.
-func (s *Service) stale(what string, number itsm.Number, v int64) error {
-	if s.expect == 0 || v == s.expect {
-		return nil
-	}
-	return &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("%s %s is at version %d, not %d: %w", what, number, v, s.expect, itsm.ErrStale)}
 }
 
 // New checks cfg and returns a Service.
@@ -238,39 +228,39 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 		Answers   json.RawMessage
 	}{item.ID, p.Requester, stored})
 	var out *Order
-	err = s.write(ctx, func(c *change) error {
+	err = s.write(ctx, func(c change) error {
 		out = nil
 		if p.Key != "" {
 			// A retry: answer with what the first attempt made, if it
 			// placed the same order.
-			prior, err := byKey(c.tx, item.Customer, p.Key, digest)
+			prior, err := byKey(c.Tx(), item.Customer, p.Key, digest)
 			if err != nil || prior != nil {
 				out = prior
 				return err
 			}
 		}
-		if err := sameOffer(c.tx, item, v); err != nil {
+		if err := sameOffer(c.Tx(), item, v); err != nil {
 			return err
 		}
-		if err := s.cfg.Authority.CatchUp(c.tx); err != nil {
+		if err := s.cfg.Authority.CatchUp(c.Tx()); err != nil {
 			return err
 		}
 		ix := s.cfg.Authority
-		if !ix.MayOrder(item.Customer, p.Requester, item.ID, v.Service, c.at) {
+		if !ix.MayOrder(item.Customer, p.Requester, item.ID, v.Service, c.At()) {
 			return itsm.Errorf(itsm.CodeForbidden, "place: %q is not an authorised requester of %q on %s (RF-5)",
-				p.Requester, v.Name.EN, sla.DateOf(c.at.In(s.zone())))
+				p.Requester, v.Name.EN, sla.DateOf(c.At().In(s.zone())))
 		}
 		placed := Placed{By: By{actor}, Desk: item.Desk, Customer: item.Customer, Requester: p.Requester,
 			Item: item.ID, ItemVersion: v.Number, OrderType: v.Type, Service: v.Service, Fulfiller: v.Fulfiller, Key: p.Key,
 			Agreements: slices.Clone(v.Agreements), Answers: stored}
 		if v.Approval != nil {
-			a, err := s.approval(ix, item, v, p.Requester, c.at)
+			a, err := s.approval(ix, item, v, p.Requester, c.At())
 			if err != nil {
 				return err
 			}
 			placed.Approval = a
 		}
-		if placed.Number, err = c.tx.NextNumber(PrefixOrder); err != nil {
+		if placed.Number, err = c.Tx().NextNumber(PrefixOrder); err != nil {
 			return err
 		}
 		o := &Order{ID: itsm.NewID()}
@@ -278,7 +268,7 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 			return err
 		}
 		if p.Key != "" {
-			if err := itsm.PutKeyDigest(c.tx, KeyKind, o.ID, digest); err != nil {
+			if err := itsm.PutKeyDigest(c.Tx(), KeyKind, o.ID, digest); err != nil {
 				return err
 			}
 		}
@@ -398,7 +388,7 @@ func (s *Service) after(t time.Time, d time.Duration) time.Time {
 // type A, else by making its tasks, delegating at once those that follow
 // no other to the supplier the item names. These are the desk's own acts,
 // whoever's command led to them, so its system is their actor.
-func (s *Service) start(ctx context.Context, c *change, o *Order, v *catalogue.Version) error {
+func (s *Service) start(ctx context.Context, c change, o *Order, v *catalogue.Version) error {
 	actor := system(o)
 	if v.Type == catalogue.TypeA {
 		return c.order(o, Started{By: By{actor}, Code: true})
@@ -406,7 +396,7 @@ func (s *Service) start(ctx context.Context, c *change, o *Order, v *catalogue.V
 	tasks := make([]*Task, len(v.Tasks))
 	started := Started{By: By{actor}}
 	for i, tt := range v.Tasks {
-		n, err := c.tx.NextNumber(PrefixTask)
+		n, err := c.Tx().NextNumber(PrefixTask)
 		if err != nil {
 			return err
 		}
@@ -437,14 +427,14 @@ func (s *Service) start(ctx context.Context, c *change, o *Order, v *catalogue.V
 // route delegates a task that has become ready to the supplier its item
 // names, as the desk's system. A supplier or group the register no longer
 // accepts leaves the task with the desk, to delegate by hand.
-func (s *Service) route(ctx context.Context, c *change, o *Order, t *Task) error {
+func (s *Service) route(ctx context.Context, c change, o *Order, t *Task) error {
 	actor := system(o)
 	if t.Supplier.IsZero() {
 		return nil
 	}
 	cmd := chain.Command{Name: "delegate", Kind: "task", Number: t.Number, State: t.State, Desk: t.Desk,
 		Custody: &t.Custody, Actor: actor, Org: itsm.Organisation{ID: t.Desk, Role: itsm.OrgDesk}}
-	pingPong, err := cmd.Delegation(ctx, s.cfg.Directory, c.tx, chain.Holder{Organisation: t.Supplier, Group: t.Group})
+	pingPong, err := cmd.Delegation(ctx, s.cfg.Directory, c.Tx(), chain.Holder{Organisation: t.Supplier, Group: t.Group})
 	if itsm.IsCode(err, itsm.CodeInvalid) || itsm.IsCode(err, itsm.CodeConflict) {
 		return nil
 	}

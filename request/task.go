@@ -28,14 +28,14 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 	if d.Organisation.IsZero() {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "delegate: no supplier given")
 	}
-	return s.changeTask(ctx, actor, id, "delegate", func(c *change, cmd chain.Command, t *Task, o *Order) error {
+	return s.changeTask(ctx, actor, id, "delegate", func(c change, cmd chain.Command, t *Task, o *Order) error {
 		if err := cmd.AsDesk(); err != nil {
 			return err
 		}
 		if err := cmd.InState(t.State == TaskReady || t.State == TaskDelegated || t.State == TaskInProgress); err != nil {
 			return err
 		}
-		pingPong, err := cmd.Delegation(ctx, s.cfg.Directory, c.tx, chain.Holder{Organisation: d.Organisation, Group: d.Group})
+		pingPong, err := cmd.Delegation(ctx, s.cfg.Directory, c.Tx(), chain.Holder{Organisation: d.Organisation, Group: d.Group})
 		if err != nil {
 			return err
 		}
@@ -45,7 +45,7 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 
 // Accept records that the supplier holding a delegated task takes it on.
 func (s *Service) Accept(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Task, error) {
-	return s.changeTask(ctx, actor, id, "accept", func(c *change, cmd chain.Command, t *Task, o *Order) error {
+	return s.changeTask(ctx, actor, id, "accept", func(c change, cmd chain.Command, t *Task, o *Order) error {
 		if err := cmd.AsSupplier(); err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func (s *Service) Reject(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 	if err := checkText("reason", reason, true); err != nil {
 		return nil, err
 	}
-	return s.changeTask(ctx, actor, id, "reject", func(c *change, cmd chain.Command, t *Task, o *Order) error {
+	return s.changeTask(ctx, actor, id, "reject", func(c change, cmd chain.Command, t *Task, o *Order) error {
 		if err := cmd.AsSupplier(); err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Service) Recall(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 	if err := checkText("reason", reason, true); err != nil {
 		return nil, err
 	}
-	return s.changeTask(ctx, actor, id, "recall", func(c *change, cmd chain.Command, t *Task, o *Order) error {
+	return s.changeTask(ctx, actor, id, "recall", func(c change, cmd chain.Command, t *Task, o *Order) error {
 		if err := cmd.AsDesk(); err != nil {
 			return err
 		}
@@ -102,14 +102,14 @@ func (s *Service) Assign(ctx context.Context, actor itsm.Actor, id itsm.ID, grou
 	if err := checkText("note", note, false); err != nil {
 		return nil, err
 	}
-	return s.changeTask(ctx, actor, id, "assign", func(c *change, cmd chain.Command, t *Task, o *Order) error {
+	return s.changeTask(ctx, actor, id, "assign", func(c change, cmd chain.Command, t *Task, o *Order) error {
 		if err := cmd.AsHolder(); err != nil {
 			return err
 		}
 		if err := cmd.InState(taskOpen(t.State)); err != nil {
 			return err
 		}
-		h, err := cmd.Assignment(c.tx, group, assignee)
+		h, err := cmd.Assignment(c.Tx(), group, assignee)
 		if err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func (s *Service) Assign(ctx context.Context, actor itsm.Actor, id itsm.ID, grou
 // Take records that the desk handles a ready task itself, as it does the
 // single task of most orders of type B.
 func (s *Service) Take(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Task, error) {
-	return s.changeTask(ctx, actor, id, "take", func(c *change, cmd chain.Command, t *Task, o *Order) error {
+	return s.changeTask(ctx, actor, id, "take", func(c change, cmd chain.Command, t *Task, o *Order) error {
 		if err := cmd.AsDesk(); err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (s *Service) ReportBack(ctx context.Context, actor itsm.Actor, id itsm.ID, 
 	if err := checkText("note", note, true); err != nil {
 		return nil, err
 	}
-	return s.changeTask(ctx, actor, id, "report back", func(c *change, cmd chain.Command, t *Task, o *Order) error {
+	return s.changeTask(ctx, actor, id, "report back", func(c change, cmd chain.Command, t *Task, o *Order) error {
 		if err := cmd.AsSupplier(); err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (s *Service) Complete(ctx context.Context, actor itsm.Actor, id itsm.ID, no
 	if err := checkText("note", note, true); err != nil {
 		return nil, err
 	}
-	return s.changeTask(ctx, actor, id, "complete", func(c *change, cmd chain.Command, t *Task, o *Order) error {
+	return s.changeTask(ctx, actor, id, "complete", func(c change, cmd chain.Command, t *Task, o *Order) error {
 		if err := cmd.AsDesk(); err != nil {
 			return err
 		}
@@ -169,24 +169,24 @@ func (s *Service) Complete(ctx context.Context, actor itsm.Actor, id itsm.ID, no
 // to the order: the order learns the task's new state, the tasks that come
 // after a task done are unblocked and routed, and the order is fulfilled
 // once every task is done (RF-4).
-func (s *Service) changeTask(ctx context.Context, actor itsm.Actor, id itsm.ID, name string, decide func(c *change, cmd chain.Command, t *Task, o *Order) error) (*Task, error) {
+func (s *Service) changeTask(ctx context.Context, actor itsm.Actor, id itsm.ID, name string, decide func(c change, cmd chain.Command, t *Task, o *Order) error) (*Task, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
 		return nil, err
 	}
 	var out *Task
-	err = s.write(ctx, func(c *change) error {
-		t, err := loadTask(c.tx, id)
+	err = s.write(ctx, func(c change) error {
+		t, err := loadTask(c.Tx(), id)
 		if err != nil {
 			return err
 		}
 		if !taskVisible(t, org) {
 			return taskNotFound(id)
 		}
-		if err := s.stale("task", t.Number, t.Version); err != nil {
+		if err := itsm.CheckVersion("task", t.Number.String(), t.Version, s.expect); err != nil {
 			return err
 		}
-		o, err := loadOrder(c.tx, t.Order)
+		o, err := loadOrder(c.Tx(), t.Order)
 		if err != nil {
 			return err
 		}
@@ -218,7 +218,7 @@ func (s *Service) changeTask(ctx context.Context, actor itsm.Actor, id itsm.ID, 
 // finished carries a task's completion on, as the desk's system: unblocks
 // and routes the tasks whose predecessors are all done, and fulfils the
 // order when none is left.
-func (s *Service) finished(ctx context.Context, c *change, o *Order) error {
+func (s *Service) finished(ctx context.Context, c change, o *Order) error {
 	actor := system(o)
 	tasks, err := c.tasks(o)
 	if err != nil {
@@ -252,17 +252,17 @@ func (s *Service) finished(ctx context.Context, c *change, o *Order) error {
 
 // tasks reads the order's tasks, taking those the change already holds
 // from it so that its changes are seen.
-func (c *change) tasks(o *Order) ([]*Task, error) {
+func (c change) tasks(o *Order) ([]*Task, error) {
 	out := make([]*Task, 0, len(o.Tasks))
 	for _, ts := range o.Tasks {
 		var found *Task
-		for _, r := range c.changed {
+		for r := range c.Changed() {
 			if t, ok := r.(*Task); ok && t.ID == ts.ID {
 				found = t
 			}
 		}
 		if found == nil {
-			t, err := loadTask(c.tx, ts.ID)
+			t, err := loadTask(c.Tx(), ts.ID)
 			if err != nil {
 				return nil, err
 			}

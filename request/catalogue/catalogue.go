@@ -2,7 +2,6 @@ package catalogue
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"strings"
 	"time"
@@ -321,9 +320,8 @@ func (c *Catalogue) run(ctx context.Context, actor itsm.Actor, by itsm.Organisat
 		if !c.reads(actor, by, it) {
 			return true, notFound(id)
 		}
-		if c.expect != 0 && it.Version != c.expect {
-			return true, &itsm.Error{Code: itsm.CodeConflict, Err: fmt.Errorf("catalogue item %s is at version %d, not %d: %w",
-				it.ID, it.Version, c.expect, itsm.ErrStale)}
+		if err := itsm.CheckVersion("catalogue item", it.ID.String(), it.Version, c.expect); err != nil {
+			return true, err
 		}
 		p, err := decide(tx, it)
 		if err != nil || p == nil {
