@@ -142,7 +142,7 @@ func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candi
 		rec := r
 		rec.Incidents = nil
 		for _, id := range r.Incidents {
-			ok, err := is.Linkable(ch.tx, id)
+			ok, err := is.Linkable(ch.Tx(), id)
 			if err != nil {
 				return err
 			}
