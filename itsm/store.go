@@ -58,6 +58,14 @@ type ReadTx interface {
 	// Events returns up to limit events whose Seq is greater than after, in
 	// Seq order. limit 0 means DefaultLimit; more than MaxLimit is invalid.
 	Events(after int64, limit int) ([]Event, error)
+	// EventsOf returns up to limit events about one record, those whose
+	// Kind is kind and Subject is subject, with Seq greater than after, in
+	// Seq order: the record's history, for replaying it, at the cost of
+	// its own events rather than of the whole log, which Events would
+	// have to read from its start (every backend keeps an index on kind,
+	// subject and Seq for it). limit is as for Events; an invalid kind or
+	// a zero subject is CodeInvalid, since no event could match.
+	EventsOf(kind string, subject ID, after int64, limit int) ([]Event, error)
 }
 
 // WriteTx reads and writes. Reads see the transaction's own writes. Once a
@@ -161,9 +169,9 @@ const (
 // in all of them.
 const (
 	// DefaultLimit is the page size when Query.Limit or the limit of Events
-	// is 0.
+	// or EventsOf is 0.
 	DefaultLimit = 100
-	// MaxLimit is the largest page Query and Events return.
+	// MaxLimit is the largest page Query, Events and EventsOf return.
 	MaxLimit = 1000
 	// MaxBodySize is the largest Record.Body or Event.Data in bytes.
 	MaxBodySize = 16 << 20

@@ -98,6 +98,42 @@ func (t *readTx) Events(after int64, limit int) ([]itsm.Event, error) {
 	return out, nil
 }
 
+// EventsOf returns copies of up to limit events about kind and subject
+// after Seq after, from the subject index: a seek to the record's first
+// event after after, then its events alone.
+func (t *readTx) EventsOf(kind string, subject itsm.ID, after int64, limit int) ([]itsm.Event, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	limit, err := backend.ValidateEventsOf(kind, subject, limit)
+	if err != nil {
+		return nil, err
+	}
+	if after == math.MaxInt64 {
+		return nil, nil
+	}
+	prefix := subjectPrefix(kind, subject)
+	it, err := t.txn.LowerBound(tableEvents, indexSubject, binary.BigEndian.AppendUint64(prefix, uint64(max(after, 0)+1)))
+	if err != nil {
+		return nil, internal(err)
+	}
+	var out []itsm.Event
+	for len(out) < limit {
+		raw := it.Next()
+		if raw == nil {
+			break
+		}
+		se := raw.(*storedEvent)
+		// LowerBound runs on past the prefix into the next record's
+		// events; the first of them ends this one's.
+		if !bytes.HasPrefix(se.subKey, prefix) {
+			break
+		}
+		out = append(out, copyEvent(se.ev))
+	}
+	return out, nil
+}
+
 // copyEvent gives the caller its own Data.
 func copyEvent(e itsm.Event) itsm.Event {
 	e.Data = bytes.Clone(e.Data)
@@ -370,6 +406,9 @@ func (t *writeTx) Append(e itsm.Event) (itsm.Event, error) {
 		se.ev.Data = bytes.Clone(e.Data)
 	}
 	binary.BigEndian.PutUint64(se.key[:], uint64(se.ev.Seq))
+	if !se.ev.Subject.IsZero() {
+		se.subKey = binary.BigEndian.AppendUint64(subjectPrefix(se.ev.Kind, se.ev.Subject), uint64(se.ev.Seq))
+	}
 	if err := t.txn.Insert(tableEvents, se); err != nil {
 		return itsm.Event{}, t.fail(internal(err))
 	}
