@@ -156,17 +156,15 @@ func (s *Service) Events(ctx context.Context, actor itsm.Actor, id itsm.ID) ([]i
 // order, reading the log from its start: the input of Replay,
 // ReplayKnownError and ReplayWorkaround.
 func History(tx itsm.ReadTx, kind string, subject itsm.ID) ([]itsm.Event, error) {
+	// EventsOf seeks the record's events in the store's index, so a
+	// history costs its own length, not the log's.
 	var out []itsm.Event
 	for after := int64(0); ; {
-		es, err := tx.Events(after, itsm.MaxLimit)
+		es, err := tx.EventsOf(kind, subject, after, itsm.MaxLimit)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range es {
-			if e.Kind == kind && e.Subject == subject {
-				out = append(out, e)
-			}
-		}
+		out = append(out, es...)
 		if len(es) < itsm.MaxLimit {
 			return out, nil
 		}
