@@ -251,6 +251,24 @@ func Scan(ctx context.Context, tx ReadTx, q Query, fn func(Hit) error) error {
 	}
 }
 
+// AllEventsOf returns every event about the record of kind with id, in Seq
+// order, reading EventsOf page after page in tx: the input of a domain's
+// replay of one record, at the cost of the record's own events.
+func AllEventsOf(tx ReadTx, kind string, id ID) ([]Event, error) {
+	var out []Event
+	for after := int64(0); ; {
+		es, err := tx.EventsOf(kind, id, after, MaxLimit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, es...)
+		if len(es) < MaxLimit {
+			return out, nil
+		}
+		after = es[len(es)-1].Seq
+	}
+}
+
 // Cursor is an opaque position in a query's results, safe to hand to clients
 // (it is URL-safe text). It names the last value and record ID returned, so
 // that the next page starts strictly after them. Backends make and read

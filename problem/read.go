@@ -156,20 +156,9 @@ func (s *Service) Events(ctx context.Context, actor itsm.Actor, id itsm.ID) ([]i
 // order, reading the log from its start: the input of Replay,
 // ReplayKnownError and ReplayWorkaround.
 func History(tx itsm.ReadTx, kind string, subject itsm.ID) ([]itsm.Event, error) {
-	// EventsOf seeks the record's events in the store's index, so a
-	// history costs its own length, not the log's.
-	var out []itsm.Event
-	for after := int64(0); ; {
-		es, err := tx.EventsOf(kind, subject, after, itsm.MaxLimit)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, es...)
-		if len(es) < itsm.MaxLimit {
-			return out, nil
-		}
-		after = es[len(es)-1].Seq
-	}
+	// The store seeks the record's events in its index, so a history
+	// costs its own length, not the log's.
+	return itsm.AllEventsOf(tx, kind, subject)
 }
 
 // KnownError returns a known error the actor may read, as Get a problem.

@@ -3,7 +3,6 @@ package memstore
 import (
 	"bytes"
 	"cmp"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -210,10 +209,9 @@ type storedEvent struct {
 	ev     itsm.Event
 }
 
-func seqKey(seq int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(seq)) }
-
 // subjectPrefix returns the subject index key of an event about kind and
-// subject, less its Seq: the prefix of every key of that record's events.
+// subject, less its Seq: the prefix of every key of that record's events,
+// with room to append a Seq without copying it.
 func subjectPrefix(kind string, subject itsm.ID) []byte {
 	k := make([]byte, 0, len(kind)+1+idKeyLen+8)
 	k = append(k, kind...)

@@ -80,22 +80,7 @@ func (t *readTx) Events(after int64, limit int) ([]itsm.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if after == math.MaxInt64 {
-		return nil, nil
-	}
-	it, err := t.txn.LowerBound(tableEvents, indexID, seqKey(max(after, 0)+1))
-	if err != nil {
-		return nil, internal(err)
-	}
-	var out []itsm.Event
-	for len(out) < limit {
-		raw := it.Next()
-		if raw == nil {
-			break
-		}
-		out = append(out, copyEvent(raw.(*storedEvent).ev))
-	}
-	return out, nil
+	return t.events(indexID, nil, after, limit, func(*storedEvent) bool { return true })
 }
 
 // EventsOf returns copies of up to limit events about kind and subject
@@ -109,11 +94,21 @@ func (t *readTx) EventsOf(kind string, subject itsm.ID, after int64, limit int) 
 	if err != nil {
 		return nil, err
 	}
+	prefix := subjectPrefix(kind, subject)
+	// The seek runs on past the prefix into the next record's events; the
+	// first of them ends this one's.
+	return t.events(indexSubject, prefix, after, limit, func(se *storedEvent) bool { return bytes.HasPrefix(se.subKey, prefix) })
+}
+
+// events returns copies of up to limit events of an index of the events
+// table whose keys are prefix followed by the Seq, from the first after
+// after, while in says they belong.
+func (t *readTx) events(index string, prefix []byte, after int64, limit int, in func(*storedEvent) bool) ([]itsm.Event, error) {
 	if after == math.MaxInt64 {
 		return nil, nil
 	}
-	prefix := subjectPrefix(kind, subject)
-	it, err := t.txn.LowerBound(tableEvents, indexSubject, binary.BigEndian.AppendUint64(prefix, uint64(max(after, 0)+1)))
+	from := binary.BigEndian.AppendUint64(prefix, uint64(max(after, 0)+1))
+	it, err := t.txn.LowerBound(tableEvents, index, from)
 	if err != nil {
 		return nil, internal(err)
 	}
@@ -124,9 +119,7 @@ func (t *readTx) EventsOf(kind string, subject itsm.ID, after int64, limit int) 
 			break
 		}
 		se := raw.(*storedEvent)
-		// LowerBound runs on past the prefix into the next record's
-		// events; the first of them ends this one's.
-		if !bytes.HasPrefix(se.subKey, prefix) {
+		if !in(se) {
 			break
 		}
 		out = append(out, copyEvent(se.ev))

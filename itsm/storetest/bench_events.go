@@ -27,8 +27,8 @@ const (
 )
 
 // BenchmarkEventsOf measures reading one record's history with
-// itsm.ReadTx.EventsOf, page after page as a domain package replays a
-// record, from a log of 100,000 events about 5,000 records (20 each, spread
+// itsm.ReadTx.EventsOf, page after page as itsm.AllEventsOf reads them
+// for a domain package's replay, from a log of 100,000 events about 5,000 records (20 each, spread
 // over the whole log), against the same history read as it was before
 // EventsOf existed: the whole log with Events, keeping the record's events.
 //
@@ -119,18 +119,7 @@ func hHistory(ctx context.Context, s itsm.Store, k int, read func(itsm.ReadTx, i
 
 // hReadEventsOf reads a record's events as problem.History does.
 func hReadEventsOf(tx itsm.ReadTx, id itsm.ID) ([]itsm.Event, error) {
-	var out []itsm.Event
-	for after := int64(0); ; {
-		es, err := tx.EventsOf(hSampleKind, id, after, itsm.MaxLimit)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, es...)
-		if len(es) < itsm.MaxLimit {
-			return out, nil
-		}
-		after = es[len(es)-1].Seq
-	}
+	return itsm.AllEventsOf(tx, hSampleKind, id)
 }
 
 // hScanEvents reads a record's events from the whole log, the only way
