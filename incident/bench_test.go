@@ -404,6 +404,10 @@ func (t mapTx) Events(int64, int) ([]itsm.Event, error) {
 	return nil, itsm.Errorf(itsm.CodeInternal, "mapstore: no event log")
 }
 
+func (t mapTx) EventsOf(string, itsm.ID, int64, int) ([]itsm.Event, error) {
+	return nil, itsm.Errorf(itsm.CodeInternal, "mapstore: no event log")
+}
+
 // benchCommand is one command of a benchmarked lifecycle, made after the
 // clock moved on by advance.
 type benchCommand struct {
@@ -595,6 +599,11 @@ func (t countingReadTx) Events(after int64, limit int) ([]itsm.Event, error) {
 	return t.tx.Events(after, limit)
 }
 
+func (t countingReadTx) EventsOf(kind string, subject itsm.ID, after int64, limit int) ([]itsm.Event, error) {
+	t.s.calls.Add(1)
+	return t.tx.EventsOf(kind, subject, after, limit)
+}
+
 type countingTx struct {
 	tx itsm.WriteTx
 	s  *countingStore
@@ -608,6 +617,10 @@ func (t countingTx) Query(q itsm.Query) (itsm.Page, error) { return countingRead
 
 func (t countingTx) Events(after int64, limit int) ([]itsm.Event, error) {
 	return countingReadTx{t.tx, t.s}.Events(after, limit)
+}
+
+func (t countingTx) EventsOf(kind string, subject itsm.ID, after int64, limit int) ([]itsm.Event, error) {
+	return countingReadTx{t.tx, t.s}.EventsOf(kind, subject, after, limit)
 }
 
 func (t countingTx) Put(r itsm.Record) (int64, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
@@ -71,5 +72,50 @@ func TestScan(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	if got, err := read(ctx, q, func(itsm.Hit) error { cancel(); return nil }); !errors.Is(err, context.Canceled) || len(got) != 1 {
 		t.Errorf("scanned %q, error %v; want one hit and context.Canceled", got, err)
+	}
+}
+
+// AllEventsOf reads a record's events across more than one page of
+// EventsOf, and only that record's, and passes the store's error on.
+func TestAllEventsOf(t *testing.T) {
+	s := memstore.New()
+	defer s.Close()
+	id, other := itsm.NewID(), itsm.NewID()
+	const n = itsm.MaxLimit + 3
+	err := s.Write(t.Context(), func(tx itsm.WriteTx) error {
+		for i := range 2 * n {
+			e := itsm.Event{Type: "thing.noted", Kind: "thing", Subject: id, Time: time.Unix(int64(i), 0)}
+			if i%2 == 1 {
+				e.Subject = other
+			}
+			if _, err := tx.Append(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Read(t.Context(), func(tx itsm.ReadTx) error {
+		es, err := itsm.AllEventsOf(tx, "thing", id)
+		if err != nil {
+			return err
+		}
+		if len(es) != n {
+			return fmt.Errorf("%d events, want %d", len(es), n)
+		}
+		for i, e := range es {
+			if e.Subject != id || e.Seq != int64(2*i+1) {
+				return fmt.Errorf("event %d: Seq %d about %s, want Seq %d about %s", i, e.Seq, e.Subject, 2*i+1, id)
+			}
+		}
+		if _, err := itsm.AllEventsOf(tx, "thing", itsm.ID{}); !itsm.IsCode(err, itsm.CodeInvalid) {
+			return fmt.Errorf("AllEventsOf of a zero subject: %v, want invalid", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -58,6 +58,14 @@ type ReadTx interface {
 	// Events returns up to limit events whose Seq is greater than after, in
 	// Seq order. limit 0 means DefaultLimit; more than MaxLimit is invalid.
 	Events(after int64, limit int) ([]Event, error)
+	// EventsOf returns up to limit events about one record, those whose
+	// Kind is kind and Subject is subject, with Seq greater than after, in
+	// Seq order: the record's history, for replaying it, at the cost of
+	// its own events rather than of the whole log, which Events would
+	// have to read from its start (every backend keeps an index on kind,
+	// subject and Seq for it). limit is as for Events; an invalid kind or
+	// a zero subject is CodeInvalid, since no event could match.
+	EventsOf(kind string, subject ID, after int64, limit int) ([]Event, error)
 }
 
 // WriteTx reads and writes. Reads see the transaction's own writes. Once a
@@ -161,9 +169,9 @@ const (
 // in all of them.
 const (
 	// DefaultLimit is the page size when Query.Limit or the limit of Events
-	// is 0.
+	// or EventsOf is 0.
 	DefaultLimit = 100
-	// MaxLimit is the largest page Query and Events return.
+	// MaxLimit is the largest page Query, Events and EventsOf return.
 	MaxLimit = 1000
 	// MaxBodySize is the largest Record.Body or Event.Data in bytes.
 	MaxBodySize = 16 << 20
@@ -240,6 +248,24 @@ func Scan(ctx context.Context, tx ReadTx, q Query, fn func(Hit) error) error {
 			return nil
 		}
 		q.After = page.Next
+	}
+}
+
+// AllEventsOf returns every event about the record of kind with id, in Seq
+// order, reading EventsOf page after page in tx: the input of a domain's
+// replay of one record, at the cost of the record's own events.
+func AllEventsOf(tx ReadTx, kind string, id ID) ([]Event, error) {
+	var out []Event
+	for after := int64(0); ; {
+		es, err := tx.EventsOf(kind, id, after, MaxLimit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, es...)
+		if len(es) < MaxLimit {
+			return out, nil
+		}
+		after = es[len(es)-1].Seq
 	}
 }
 

@@ -151,22 +151,9 @@ func (s *Service) Events(ctx context.Context, actor itsm.Actor, id itsm.ID) ([]i
 // order, reading the log from its start: the input of Replay,
 // ReplayKnownError and ReplayWorkaround.
 func History(tx itsm.ReadTx, kind string, subject itsm.ID) ([]itsm.Event, error) {
-	var out []itsm.Event
-	for after := int64(0); ; {
-		es, err := tx.Events(after, itsm.MaxLimit)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range es {
-			if e.Kind == kind && e.Subject == subject {
-				out = append(out, e)
-			}
-		}
-		if len(es) < itsm.MaxLimit {
-			return out, nil
-		}
-		after = es[len(es)-1].Seq
-	}
+	// The store seeks the record's events in its index, so a history
+	// costs its own length, not the log's.
+	return itsm.AllEventsOf(tx, kind, subject)
 }
 
 // KnownError returns a known error the actor may read, as Get a problem.

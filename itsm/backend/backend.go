@@ -6,10 +6,10 @@
 // package itsm.
 //
 // A backend checks what its transactions receive with ValidateKind,
-// ValidateRecord, ValidateEvent and ValidateQuery (and itsm.ValidateLimit and
-// itsm.ValidateNumberPrefix, which callers use too), keeps a record's index
-// values as the sorted IndexEntry list that Entries returns and rebuilds the
-// record's maps with SetEntries, and turns the last match of a page into
+// ValidateRecord, ValidateEvent, ValidateQuery and ValidateEventsOf (and
+// itsm.ValidateLimit and itsm.ValidateNumberPrefix, which callers use too),
+// keeps a record's index values as the sorted IndexEntry list that Entries
+// returns and rebuilds the record's maps with SetEntries, and turns the last match of a page into
 // Page.Next with NewCursor and back with ParseCursor. memstore, sqlitestore
 // and pgstore are built on it; package storetest is the conformance suite a
 // backend must pass.

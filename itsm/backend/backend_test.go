@@ -88,6 +88,25 @@ func TestValidateAcceptsTheEdges(t *testing.T) {
 	if n, err := backend.ValidateQuery(itsm.Query{Kind: "incident", Index: "state", Match: itsm.MatchRange}); err != nil || n != itsm.DefaultLimit {
 		t.Fatalf("ValidateQuery = %d, %v", n, err)
 	}
+	if n, err := backend.ValidateEventsOf("incident", itsm.NewID(), itsm.MaxLimit); err != nil || n != itsm.MaxLimit {
+		t.Fatalf("ValidateEventsOf = %d, %v", n, err)
+	}
+	for _, c := range []struct {
+		kind    string
+		subject itsm.ID
+		limit   int
+		want    string
+	}{
+		{"", itsm.NewID(), 0, "event kind"},
+		{"Incident", itsm.NewID(), 0, "event kind"},
+		{"incident", itsm.ID{}, 0, "subject must not be zero"},
+		{"incident", itsm.NewID(), -1, "limit"},
+		{"incident", itsm.NewID(), itsm.MaxLimit + 1, "limit"},
+	} {
+		if _, err := backend.ValidateEventsOf(c.kind, c.subject, c.limit); itsm.ErrorCode(err) != itsm.CodeInvalid || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ValidateEventsOf(%q, %s, %d): err = %v, want invalid naming %q", c.kind, c.subject, c.limit, err, c.want)
+		}
+	}
 }
 
 func TestValidateErrorsNameTheProblem(t *testing.T) {

@@ -123,6 +123,19 @@ func ValidateQuery(q itsm.Query) (limit int, err error) {
 	return itsm.ValidateLimit(q.Limit)
 }
 
+// ValidateEventsOf checks the arguments of itsm.ReadTx.EventsOf and returns
+// the effective limit, or an *itsm.Error with itsm.CodeInvalid: so that
+// every backend refuses the same calls before they reach a database.
+func ValidateEventsOf(kind string, subject itsm.ID, limit int) (int, error) {
+	if err := validateName("event kind", kind); err != nil {
+		return 0, err
+	}
+	if subject.IsZero() {
+		return 0, itsm.Errorf(itsm.CodeInvalid, "events of %s: subject must not be zero", kind)
+	}
+	return itsm.ValidateLimit(limit)
+}
+
 // validateName accepts a lower-case letter followed by up to 63 lower-case
 // letters, digits, '_', '.' or '-': safe in SQL, URLs and log lines alike.
 func validateName(what, s string) error {

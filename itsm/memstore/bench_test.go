@@ -18,6 +18,12 @@ func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, func(b *testing.B) itsm.Store { return memstore.New() }, rawBaseline)
 }
 
+// BenchmarkEventsOf reads one record's history among 100,000 events,
+// against a scan of the whole log.
+func BenchmarkEventsOf(b *testing.B) {
+	storetest.BenchmarkEventsOf(b, func(b *testing.B) itsm.Store { return memstore.New() })
+}
+
 // rawRecordIndexer is the id index of the raw baseline: kind, NUL, id, as
 // any user of go-memdb would key such a record.
 type rawRecordIndexer struct{}

@@ -3,7 +3,6 @@ package memstore
 import (
 	"bytes"
 	"cmp"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -202,10 +201,23 @@ func keyArg(args []any) ([]byte, error) {
 // changed after insert.
 type storedEvent struct {
 	key [8]byte // Seq, big-endian, so that keys sort in Seq order
-	ev  itsm.Event
+	// subKey is the subject index key, kind 0x00 subject seq, with the
+	// subject as appendIDKey writes it and seq as key; nil for an event
+	// without a subject. A kind cannot contain NUL, so the events of kind
+	// "t" do not run into those of "tt".
+	subKey []byte
+	ev     itsm.Event
 }
 
-func seqKey(seq int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(seq)) }
+// subjectPrefix returns the subject index key of an event about kind and
+// subject, less its Seq: the prefix of every key of that record's events,
+// with room to append a Seq without copying it.
+func subjectPrefix(kind string, subject itsm.ID) []byte {
+	k := make([]byte, 0, len(kind)+1+idKeyLen+8)
+	k = append(k, kind...)
+	k = append(k, 0)
+	return appendIDKey(k, subject)
+}
 
 type eventIndexer struct{}
 
@@ -214,6 +226,15 @@ func (eventIndexer) FromObject(obj any) (bool, []byte, error) {
 }
 
 func (eventIndexer) FromArgs(args ...any) ([]byte, error) { return keyArg(args) }
+
+type subjectIndexer struct{}
+
+func (subjectIndexer) FromObject(obj any) (bool, []byte, error) {
+	k := obj.(*storedEvent).subKey
+	return k != nil, k, nil
+}
+
+func (subjectIndexer) FromArgs(args ...any) ([]byte, error) { return keyArg(args) }
 
 // counter is the last number taken for a prefix; never changed after insert.
 type counter struct {

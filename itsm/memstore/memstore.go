@@ -21,8 +21,9 @@ const (
 	tableRecords  = "records"
 	tableEvents   = "events"
 	tableCounters = "counters"
-	indexID       = "id"     // every table: the primary key
-	indexValues   = "values" // records: kind, name, value, id for every value
+	indexID       = "id"      // every table: the primary key
+	indexValues   = "values"  // records: kind, name, value, id for every value
+	indexSubject  = "subject" // events: kind, subject, seq of events about a record
 )
 
 // Store is an in-memory itsm.Store. Create one with New; the zero Store is
@@ -55,6 +56,9 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		Name: tableEvents,
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: eventIndexer{}},
+			// Unique because its keys end in the Seq, as values' end in
+			// the ID; events without a subject are left out.
+			indexSubject: {Name: indexSubject, Unique: true, AllowMissing: true, Indexer: subjectIndexer{}},
 		},
 	},
 	tableCounters: {

@@ -80,10 +80,35 @@ func (t *readTx) Events(after int64, limit int) ([]itsm.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	return t.events(indexID, nil, after, limit, func(*storedEvent) bool { return true })
+}
+
+// EventsOf returns copies of up to limit events about kind and subject
+// after Seq after, from the subject index: a seek to the record's first
+// event after after, then its events alone.
+func (t *readTx) EventsOf(kind string, subject itsm.ID, after int64, limit int) ([]itsm.Event, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	limit, err := backend.ValidateEventsOf(kind, subject, limit)
+	if err != nil {
+		return nil, err
+	}
+	prefix := subjectPrefix(kind, subject)
+	// The seek runs on past the prefix into the next record's events; the
+	// first of them ends this one's.
+	return t.events(indexSubject, prefix, after, limit, func(se *storedEvent) bool { return bytes.HasPrefix(se.subKey, prefix) })
+}
+
+// events returns copies of up to limit events of an index of the events
+// table whose keys are prefix followed by the Seq, from the first after
+// after, while in says they belong.
+func (t *readTx) events(index string, prefix []byte, after int64, limit int, in func(*storedEvent) bool) ([]itsm.Event, error) {
 	if after == math.MaxInt64 {
 		return nil, nil
 	}
-	it, err := t.txn.LowerBound(tableEvents, indexID, seqKey(max(after, 0)+1))
+	from := binary.BigEndian.AppendUint64(prefix, uint64(max(after, 0)+1))
+	it, err := t.txn.LowerBound(tableEvents, index, from)
 	if err != nil {
 		return nil, internal(err)
 	}
@@ -93,7 +118,11 @@ func (t *readTx) Events(after int64, limit int) ([]itsm.Event, error) {
 		if raw == nil {
 			break
 		}
-		out = append(out, copyEvent(raw.(*storedEvent).ev))
+		se := raw.(*storedEvent)
+		if !in(se) {
+			break
+		}
+		out = append(out, copyEvent(se.ev))
 	}
 	return out, nil
 }
@@ -370,6 +399,9 @@ func (t *writeTx) Append(e itsm.Event) (itsm.Event, error) {
 		se.ev.Data = bytes.Clone(e.Data)
 	}
 	binary.BigEndian.PutUint64(se.key[:], uint64(se.ev.Seq))
+	if !se.ev.Subject.IsZero() {
+		se.subKey = binary.BigEndian.AppendUint64(subjectPrefix(se.ev.Kind, se.ev.Subject), uint64(se.ev.Seq))
+	}
 	if err := t.txn.Insert(tableEvents, se); err != nil {
 		return itsm.Event{}, t.fail(internal(err))
 	}

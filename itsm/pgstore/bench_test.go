@@ -18,6 +18,10 @@ func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, openBench, rawBaseline)
 }
 
+// BenchmarkEventsOf reads one record's history among 100,000 events,
+// against a scan of the whole log.
+func BenchmarkEventsOf(b *testing.B) { storetest.BenchmarkEventsOf(b, openBench) }
+
 func openBench(b *testing.B) itsm.Store {
 	b.Helper()
 	dsn := pgtest.DSN(b)

@@ -59,8 +59,23 @@ func (t *txn) Events(after int64, limit int) ([]itsm.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	return t.events(op{verb: "read events"}, t.s.sql.events, after, limit)
+}
+
+// EventsOf returns up to limit events about kind and subject whose Seq is
+// greater than after, in Seq order, through the events_subject index.
+func (t *txn) EventsOf(kind string, subject itsm.ID, after int64, limit int) ([]itsm.Event, error) {
+	limit, err := backend.ValidateEventsOf(kind, subject, limit)
+	if err != nil {
+		return nil, err
+	}
+	return t.events(op{"read events of", kind, subject}, t.s.sql.eventsOf, kind, uuidArg(subject), after, limit)
+}
+
+// events runs a statement that selects events and scans them.
+func (t *txn) events(what op, sql string, args ...any) ([]itsm.Event, error) {
 	var events []itsm.Event
-	err = t.send(op{verb: "read events"}, &stmt{sql: t.s.sql.events, args: []any{after, limit}, each: func(rows pgx.Rows) error {
+	err := t.send(what, &stmt{sql: sql, args: args, each: func(rows pgx.Rows) error {
 		var (
 			e       itsm.Event
 			id, sub pgtype.UUID

@@ -81,6 +81,17 @@ CREATE TABLE {schema}.numbers (
 	last   bigint NOT NULL
 );
 `,
+	// Version 2.
+	//
+	// EventsOf reads one record's events by this index: equality on kind
+	// and subject, then seq in order from the cursor, with no sort. Events
+	// without a subject, which EventsOf never asks for, stay out of it.
+	// Plain CREATE INDEX locks the table against appends while it is
+	// built, which on an existing log happens once, inside the migration's
+	// transaction (CONCURRENTLY cannot run in one).
+	`
+CREATE INDEX events_subject ON {schema}.events (kind, subject, seq) WHERE subject IS NOT NULL;
+`,
 }
 
 // migrateLockKey names the advisory lock of one schema's migration. The lock

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -145,5 +146,58 @@ func TestNew(t *testing.T) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		t.Errorf("the host's pool after Close: %v", err)
+	}
+}
+
+// TestMigrateAddsEventsSubject opens a schema made by a build that knew only
+// version 1, with events in it: the store must add events_subject on open,
+// and EventsOf must find the events written before the upgrade.
+func TestMigrateAddsEventsSubject(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	schema := newSchema(t, dsn)
+	ctx := context.Background()
+	saved := migrations
+	migrations = saved[:1]
+	s, err := Open(ctx, dsn, testOptions(schema))
+	migrations = saved
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, other := itsm.NewID(), itsm.NewID()
+	write(t, s, func(tx itsm.WriteTx) error {
+		for i, id := range []itsm.ID{subject, other, subject, {}} {
+			e := itsm.Event{Type: "ticket.noted", Kind: "ticket", Subject: id, Time: time.Unix(int64(i), 0)}
+			if _, err := tx.Append(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	state := func(s *Store) (version int, index bool) {
+		t.Helper()
+		q := pgx.Identifier{schema}.Sanitize()
+		err := s.pool.QueryRow(ctx, `SELECT version, to_regclass($1) IS NOT NULL FROM `+q+`.schema_version`, q+".events_subject").Scan(&version, &index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return version, index
+	}
+	if v, ok := state(s); v != 1 || ok {
+		t.Fatalf("the old build's schema: version %d, events_subject %v", v, ok)
+	}
+	s.Close()
+
+	s, err = Open(ctx, dsn, testOptions(schema))
+	if err != nil {
+		t.Fatalf("Open of a version 1 schema: %v", err)
+	}
+	defer s.Close()
+	if v, ok := state(s); v != len(migrations) || !ok {
+		t.Fatalf("after the upgrade: version %d, events_subject %v; want %d, true", v, ok, len(migrations))
+	}
+	var es []itsm.Event
+	read(t, s, func(tx itsm.ReadTx) (err error) { es, err = tx.EventsOf("ticket", subject, 0, 0); return err })
+	if len(es) != 2 || es[0].Seq != 1 || es[1].Seq != 3 {
+		t.Fatalf("EventsOf after the upgrade: %+v; want the events 1 and 3", es)
 	}
 }

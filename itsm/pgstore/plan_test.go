@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -90,4 +91,66 @@ func testQueryPlans(t *testing.T, s *Store) {
 	if _, err := conn.Exec(ctx, `RESET ALL`); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestEventsOfPlan checks that EventsOf seeks events_subject and reads the
+// record's events in Seq order, with no sort and no scan of the log, both
+// as the planner chooses on a log it has statistics for and in the generic
+// plan that a statement prepared by pgx falls back to: the partial index
+// must be provably usable for a subject given as a parameter.
+func TestEventsOfPlan(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	subjects := make([]itsm.ID, 150)
+	for i := range subjects {
+		subjects[i] = itsm.NewID()
+	}
+	write(t, s, func(tx itsm.WriteTx) error {
+		for i := range 20 * len(subjects) {
+			e := itsm.Event{Type: "ticket.noted", Kind: "ticket", Subject: subjects[i%len(subjects)], Time: time.Unix(int64(i), 0)}
+			if i%10 == 0 {
+				e.Subject = itsm.ID{}
+			}
+			if _, err := tx.Append(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `ANALYZE `+pgx.Identifier{s.schema}.Sanitize()+`.events`); err != nil {
+		t.Fatal(err)
+	}
+	explain := func(sql string, args ...any) string {
+		t.Helper()
+		rows, err := conn.Query(ctx, "EXPLAIN "+sql, args...)
+		if err != nil {
+			t.Fatalf("explain: %v", err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("explain: %v", err)
+		}
+		return strings.Join(lines, "\n")
+	}
+	check := func(what, plan string) {
+		t.Helper()
+		if strings.Contains(plan, "Sort") || strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "Index Scan using events_subject") {
+			t.Errorf("%s: plan does not walk events_subject in order:\n%s", what, plan)
+		}
+	}
+	p := explain(s.sql.eventsOf, "ticket", uuidArg(subjects[7]), int64(3), 100)
+	check("custom plan", p)
+	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(ctx, `RESET plan_cache_mode; DEALLOCATE events_of`)
+	if _, err := conn.Exec(ctx, "PREPARE events_of AS "+s.sql.eventsOf); err != nil {
+		t.Fatal(err)
+	}
+	check("generic plan", explain(`EXECUTE events_of ('ticket', '`+subjects[7].String()+`', 3, 100)`))
 }

@@ -19,6 +19,7 @@ type statements struct {
 	dropEntries           string
 	flipEntries           string
 	appendEvent, events   string
+	eventsOf              string
 	nextNumber            string
 	queryIndex, queryByID string // heads that Query completes
 }
@@ -116,6 +117,11 @@ RETURNING seq`),
 		events: r.Replace(`
 SELECT seq, id, type, kind, subject, at, at_nanos, data FROM {schema}.events
 WHERE seq > $1 ORDER BY seq LIMIT $2`),
+		// subject = $2 implies the partial index's subject IS NOT NULL,
+		// so the generic plan may use events_subject too.
+		eventsOf: r.Replace(`
+SELECT seq, id, type, kind, subject, at, at_nanos, data FROM {schema}.events
+WHERE kind = $1 AND subject = $2 AND seq > $3 ORDER BY seq LIMIT $4`),
 
 		// Numbers are gapless per prefix for the same reason as events: the
 		// first transaction to take a prefix inserts its row, and a

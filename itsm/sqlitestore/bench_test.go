@@ -31,6 +31,18 @@ func BenchmarkStoreNormal(b *testing.B) {
 // BenchmarkStoreCompact is BenchmarkStore against the compact baseline.
 func BenchmarkStoreCompact(b *testing.B) { benchStore(b, Options{}, compactTable) }
 
+// BenchmarkEventsOf reads one record's history among 100,000 events,
+// against a scan of the whole log.
+func BenchmarkEventsOf(b *testing.B) {
+	storetest.BenchmarkEventsOf(b, func(b *testing.B) itsm.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "spoc.db"), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
 func benchStore(b *testing.B, o Options, table string) {
 	storetest.Benchmark(b,
 		func(b *testing.B) itsm.Store {

@@ -87,6 +87,7 @@ func TestQueryPlans(t *testing.T) {
 	check(sqlUpdateRecord, "PRIMARY KEY (kind=? AND id=?)")
 	check(sqlDeleteRecord, "PRIMARY KEY (kind=? AND id=?)")
 	check(sqlEvents, "rowid>?")
+	check(sqlEventsOf, "events_subject (kind=? AND subject=? AND rowid>?)")
 	check(sqlHolder, "entries_unique")
 	check(sqlDeleteEntry, "PRIMARY KEY (kind=? AND name=? AND value=? AND id=?)")
 	// MAX(seq) reads the last row of the rowid B-tree: SQLite shows it as a
@@ -237,6 +238,62 @@ func TestMigrations(t *testing.T) {
 			t.Fatalf("Open of a newer file: err = %v, want invalid naming the newer version", err)
 		}
 	})
+}
+
+// TestMigrationEventsSubject opens a file made by a build that knew only
+// schema version 1, with events in it: the store must add events_subject
+// on open, and EventsOf must find the events written before the upgrade.
+func TestMigrationEventsSubject(t *testing.T) {
+	ctx := context.Background()
+	path := newTarget(t)
+	saved := migrations
+	migrations = saved[:1]
+	s, err := Open(ctx, path, Options{})
+	migrations = saved
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, other := itsm.NewID(), itsm.NewID()
+	err = s.Write(ctx, func(tx itsm.WriteTx) error {
+		for i, id := range []itsm.ID{subject, other, subject, {}} {
+			e := itsm.Event{Type: "ticket.noted", Kind: "ticket", Subject: id, Time: time.Unix(int64(i), 0)}
+			if _, err := tx.Append(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := rawDB(t, path)
+	index := func() int {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'events_subject'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := schemaVersions(t, db); !slices.Equal(got, []int{1}) || index() != 0 {
+		t.Fatalf("the old build's file: versions %v, %d events_subject indexes", got, index())
+	}
+
+	s, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("Open of a version 1 file: %v", err)
+	}
+	defer s.Close()
+	if got := schemaVersions(t, db); got[len(got)-1] != 2 || index() != 1 {
+		t.Fatalf("after the upgrade: versions %v, %d events_subject indexes", got, index())
+	}
+	var es []itsm.Event
+	err = s.Read(ctx, func(tx itsm.ReadTx) (err error) { es, err = tx.EventsOf("ticket", subject, 0, 0); return err })
+	if err != nil || len(es) != 2 || es[0].Seq != 1 || es[1].Seq != 3 {
+		t.Fatalf("EventsOf after the upgrade: %+v, %v; want the events 1 and 3", es, err)
+	}
 }
 
 // TestPragmas reads back what the DSN asked of each connection.

@@ -38,6 +38,10 @@ const (
 	sqlGet    = `SELECT version, idx, body FROM records WHERE kind = ? AND id = ?`
 	sqlHead   = `SELECT version, idx FROM records WHERE kind = ? AND id = ?`
 	sqlEvents = `SELECT seq, id, type, kind, subject, time, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
+	// The condition on subject implies the partial index's, which lets
+	// SQLite use events_subject.
+	sqlEventsOf = `SELECT seq, id, type, kind, subject, time, data FROM events
+		WHERE kind = ? AND subject = ? AND seq > ? ORDER BY seq LIMIT ?`
 
 	sqlInsertRecord = `INSERT INTO records (kind, id, version, idx, body) VALUES (?, ?, 1, ?, ?)`
 	sqlUpdateRecord = `UPDATE records SET version = ?, idx = ?, body = ? WHERE kind = ? AND id = ?`

@@ -259,9 +259,35 @@ func (t *txn) Events(after int64, limit int) ([]itsm.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	out, err := t.events(sqlEvents, after, int64(limit))
+	if err != nil {
+		return nil, mapErr(t.ctx, err, "sqlitestore: events after %d", after)
+	}
+	return out, nil
+}
+
+// EventsOf reads one record's events after a position, through the
+// events_subject index.
+func (t *txn) EventsOf(kind string, subject itsm.ID, after int64, limit int) ([]itsm.Event, error) {
+	if err := t.check("events of"); err != nil {
+		return nil, err
+	}
+	limit, err := backend.ValidateEventsOf(kind, subject, limit)
+	if err != nil {
+		return nil, err
+	}
+	out, err := t.events(sqlEventsOf, kind, subject[:], after, int64(limit))
+	if err != nil {
+		return nil, mapErr(t.ctx, err, "sqlitestore: events of %s %s after %d", kind, subject, after)
+	}
+	return out, nil
+}
+
+// events runs a statement that selects events and scans them.
+func (t *txn) events(sql string, args ...any) ([]itsm.Event, error) {
 	var out []itsm.Event
 	row := t.row[:7]
-	err = t.c.query(t.ctx, sqlEvents, []any{after, int64(limit)}, row, func() (bool, error) {
+	err := t.c.query(t.ctx, sql, args, row, func() (bool, error) {
 		e, err := scanEvent(row)
 		if err != nil {
 			return false, err
@@ -269,10 +295,7 @@ func (t *txn) Events(after int64, limit int) ([]itsm.Event, error) {
 		out = append(out, e)
 		return true, nil
 	})
-	if err != nil {
-		return nil, mapErr(t.ctx, err, "sqlitestore: events after %d", after)
-	}
-	return out, nil
+	return out, err
 }
 
 func scanEvent(row []driver.Value) (e itsm.Event, err error) {

@@ -144,6 +144,23 @@ func (tx *hTx) Events(after int64, limit int) ([]itsm.Event, error) {
 	return slices.Clone(evs[:min(limit, len(evs))]), nil
 }
 
+func (tx *hTx) EventsOf(kind string, subject itsm.ID, after int64, limit int) ([]itsm.Event, error) {
+	if err := tx.live(); err != nil {
+		return nil, err
+	}
+	limit, err := backend.ValidateEventsOf(kind, subject, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []itsm.Event
+	for _, e := range tx.st.Events {
+		if e.Seq > after && e.Kind == kind && e.Subject == subject && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 func (tx *hTx) Put(r itsm.Record) (int64, error) {
 	if err := tx.live(); err != nil {
 		return 0, tx.spoil(err)

@@ -226,6 +226,21 @@ func (m *mModel) eventsAfter(after int64, limit int) ([]itsm.Event, itsm.Code) {
 	return out, ""
 }
 
+// eventsOf answers EventsOf by filtering the whole log.
+func (m *mModel) eventsOf(kind string, subject itsm.ID, after int64, limit int) ([]itsm.Event, itsm.Code) {
+	limit, err := backend.ValidateEventsOf(kind, subject, limit)
+	if err != nil {
+		return nil, itsm.CodeInvalid
+	}
+	var out []itsm.Event
+	for _, e := range m.events {
+		if e.Kind == kind && e.Subject == subject && e.Seq > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, ""
+}
+
 // appendEvent appends e as the store must keep it. id is the ID the store
 // chose when e.ID is zero: the model cannot predict a random ID, so the
 // driver checks it separately.
@@ -786,6 +801,10 @@ func (d *mDriver) pages(tx itsm.ReadTx, m *mModel, q itsm.Query, n int) (itsm.Qu
 }
 
 func (d *mDriver) events(tx itsm.ReadTx, m *mModel) {
+	if d.p.pick(2) == 1 {
+		d.eventsOf(tx, m)
+		return
+	}
 	var after int64
 	n := len(m.events)
 	switch d.p.pick(4) {
@@ -820,6 +839,63 @@ func (d *mDriver) checkEvents(tx itsm.ReadTx, m *mModel, after int64, limit int)
 	for _, e := range got {
 		if e.Time.Location() != time.UTC {
 			d.mismatch("Events(%d, %d): event %d has Time in %v, want UTC", after, limit, e.Seq, e.Time.Location())
+			return nil
+		}
+		mScribbleBytes(e.Data)
+	}
+	return got
+}
+
+// eventsOf reads the events of one of the fixed records, from a cursor
+// that is mostly the Seq of one of its events, as a caller paging through
+// them has, and now and then with an argument that is invalid.
+func (d *mDriver) eventsOf(tx itsm.ReadTx, m *mModel) {
+	kind, subject := mPick(d.p, mKinds), mPick(d.p, mIDs)
+	var seqs []int64
+	for _, e := range m.events {
+		if e.Kind == kind && e.Subject == subject {
+			seqs = append(seqs, e.Seq)
+		}
+	}
+	var after int64
+	switch c := d.p.pick(4); {
+	case c < 2 && len(seqs) > 0:
+		after = mPick(d.p, seqs)
+	case c == 2:
+		after = int64(d.p.pick(256) % (len(m.events) + 2))
+	}
+	limit := mPick(d.p, []int{0, 1, 2, 3, itsm.MaxLimit})
+	if d.p.pick(20) == 0 {
+		switch d.p.pick(5) {
+		case 0:
+			kind = ""
+		case 1:
+			kind = "T"
+		case 2:
+			subject = itsm.ID{}
+		default:
+			limit = mPick(d.p, []int{-1, itsm.MaxLimit + 1})
+		}
+	}
+	d.checkEventsOf(tx, m, kind, subject, after, limit)
+}
+
+func (d *mDriver) checkEventsOf(tx itsm.ReadTx, m *mModel, kind string, subject itsm.ID, after int64, limit int) []itsm.Event {
+	want, code := m.eventsOf(kind, subject, after, limit)
+	got, err := tx.EventsOf(kind, subject, after, limit)
+	call := fmt.Sprintf("EventsOf(%q, %s, %d, %d)", kind, mIDName(subject), after, limit)
+	d.logf("%s: %s", call, mResult(mEventsString(want), code))
+	if c := itsm.ErrorCode(err); c != code {
+		d.mismatch("%s = %v (code %q), want %s", call, err, c, mResult(mEventsString(want), code))
+		return nil
+	}
+	if !slices.EqualFunc(want, got, mSameEvent) {
+		d.mismatch("%s (-want +got):\n%s", call, diff(want, got))
+		return nil
+	}
+	for _, e := range got {
+		if e.Time.Location() != time.UTC {
+			d.mismatch("%s: event %d has Time in %v, want UTC", call, e.Seq, e.Time.Location())
 			return nil
 		}
 		mScribbleBytes(e.Data)
@@ -933,13 +1009,14 @@ func (d *mDriver) nextNumber1(tx itsm.WriteTx, m *mModel, prefix string) error {
 }
 
 // checkState compares everything the store holds with the model: every
-// record through every index in both directions, the whole event log, and
-// the next number of every prefix, taken in transactions that roll back so
-// that the check changes nothing. A thorough check also runs every Equal,
-// Prefix and Range query from a value of the alphabet in both directions,
-// which
-// catches a wrong bound that the random queries reach only by luck; it is
-// left to the end of testRandomCommands, as it would slow fuzzing down.
+// record through every index in both directions, the whole event log, the
+// events of every record, and the next number of every prefix, taken in
+// transactions that roll back so that the check changes nothing. A thorough
+// check also runs every Equal, Prefix and Range query from a value of the
+// alphabet in both directions, which catches a wrong bound that the random
+// queries reach only by luck, and reads each record's events in pages of
+// two; it is left to the end of testRandomCommands, as it would slow
+// fuzzing down.
 func (d *mDriver) checkState(thorough bool) {
 	d.tb.Helper()
 	d.tx++
@@ -982,9 +1059,30 @@ func (d *mDriver) checkState(thorough bool) {
 				return errModelMismatch
 			}
 			if len(es) < itsm.MaxLimit {
-				return nil
+				break
 			}
 		}
+		// Every record's events, the thorough check in pages of two by
+		// the last Seq of each, as a caller reads them.
+		limit := itsm.MaxLimit
+		if thorough {
+			limit = 2
+		}
+		for _, kind := range mKinds {
+			for _, id := range mIDs {
+				for after := int64(0); ; {
+					es := d.checkEventsOf(tx, d.m, kind, id, after, limit)
+					if d.failure != "" {
+						return errModelMismatch
+					}
+					if len(es) < limit {
+						break
+					}
+					after = es[len(es)-1].Seq
+				}
+			}
+		}
+		return nil
 	})
 	if d.failure == "" && err != nil {
 		d.mismatch("Read = %v, want nil", err)

@@ -33,6 +33,12 @@ type mFaults struct {
 	// shareBodies hands out the same Body to every Get of a record
 	// version, so that a caller changing it changes what others read.
 	shareBodies bool
+	// eventsOfAnyKind gives EventsOf the events of the subject under
+	// every kind, as a store that indexed the subject alone would.
+	eventsOfAnyKind bool
+	// eventsOfFromAfter gives EventsOf the event at Seq after too, as a
+	// store comparing with >= would.
+	eventsOfFromAfter bool
 }
 
 // mFaultStore is a store with the bugs of faults.
@@ -103,6 +109,33 @@ func (tx *mFaultTx) Query(q itsm.Query) (itsm.Page, error) {
 	return p, err
 }
 
+func (tx *mFaultTx) EventsOf(kind string, subject itsm.ID, after int64, limit int) ([]itsm.Event, error) {
+	switch {
+	case tx.s.faults.eventsOfFromAfter:
+		return tx.ReadTx.EventsOf(kind, subject, after-1, limit)
+	case !tx.s.faults.eventsOfAnyKind:
+		return tx.ReadTx.EventsOf(kind, subject, after, limit)
+	}
+	n, err := backend.ValidateEventsOf(kind, subject, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []itsm.Event
+	for after := after; len(out) < n; {
+		es, err := tx.ReadTx.Events(after, itsm.MaxLimit)
+		if err != nil || len(es) == 0 {
+			return out, err
+		}
+		for _, e := range es {
+			if e.Subject == subject && len(out) < n {
+				out = append(out, e)
+			}
+		}
+		after = es[len(es)-1].Seq
+	}
+	return out, nil
+}
+
 func (tx *mFaultTx) Put(r itsm.Record) (int64, error) { return tx.w.Put(r) }
 
 func (tx *mFaultTx) Delete(kind string, id itsm.ID, version int64) error {
@@ -142,6 +175,8 @@ func TestModelCatchesBugs(t *testing.T) {
 		{"StaleCursor", mFaults{staleCursor: true}, "Next ="},
 		{"KeepNumbers", mFaults{keepNumbers: true}, "NextNumber"},
 		{"ShareBodies", mFaults{shareBodies: true}, "Get"},
+		{"EventsOfAnyKind", mFaults{eventsOfAnyKind: true}, "EventsOf"},
+		{"EventsOfFromAfter", mFaults{eventsOfFromAfter: true}, "EventsOf"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := &mFaultStore{Store: memstore.New(), faults: c.faults, bodies: map[string][]byte{}}
@@ -243,6 +278,7 @@ func TestModelReachesEveryCase(t *testing.T) {
 		{"an update", " v2 "},
 		{"a number", "NextNumber(\"INC\"): INC0000002"},
 		{"events", "Events("},
+		{"the events of a record", "EventsOf("},
 	} {
 		if !strings.Contains(log, c.in) {
 			t.Errorf("the random program never made %s (%q)", c.what, c.in)
@@ -256,6 +292,30 @@ func TestModelReachesEveryCase(t *testing.T) {
 	}
 	if !reverseAfter {
 		t.Error("the random program never read a reverse page after a cursor")
+	}
+	// Random reads, before the final check, which pages through every
+	// record's events from the start.
+	final := len(d.log)
+	for final > 0 && !strings.HasSuffix(d.log[final-1], ": check the whole state") {
+		final--
+	}
+	eventsOfMidway, eventsOfInvalid := false, false
+	for _, l := range d.log[:final] {
+		if !strings.Contains(l, "EventsOf(") {
+			continue
+		}
+		switch {
+		case strings.Contains(l, "fails with invalid"):
+			eventsOfInvalid = true
+		case !strings.Contains(l, ", 0, ") && !strings.HasSuffix(l, ": []"):
+			eventsOfMidway = true
+		}
+	}
+	if !eventsOfMidway {
+		t.Error("the random program never read a record's events after a cursor")
+	}
+	if !eventsOfInvalid {
+		t.Error("the random program never called EventsOf with an invalid argument")
 	}
 	t.Logf("%d transactions, %d transcript lines: %v", d.tx, len(d.log), d.stats)
 }

@@ -65,6 +65,8 @@ func Run(t *testing.T, open func(t *testing.T) itsm.Store) {
 		{"Events", testEvents},
 		{"EventsRolledBack", testEventsRolledBack},
 		{"EventsConcurrent", testEventsConcurrent},
+		{"EventsOf", testEventsOf},
+		{"EventsOfInWrite", testEventsOfInWrite},
 		{"Numbers", testNumbers},
 		{"NumbersConcurrent", testNumbersConcurrent},
 		{"ReadersDuringWrites", testReadersDuringWrites},
@@ -182,6 +184,21 @@ func events(t *testing.T, s itsm.Store, after int64, limit int) []itsm.Event {
 	})
 	if err != nil {
 		t.Fatalf("Events(%d, %d): %v", after, limit, err)
+	}
+	return es
+}
+
+// eventsOf reads one record's events after a position, up to limit.
+func eventsOf(t *testing.T, s itsm.Store, kind string, subject itsm.ID, after int64, limit int) []itsm.Event {
+	t.Helper()
+	var es []itsm.Event
+	err := s.Read(ctx(t), func(tx itsm.ReadTx) error {
+		var err error
+		es, err = tx.EventsOf(kind, subject, after, limit)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("EventsOf(%s, %s, %d, %d): %v", kind, subject, after, limit, err)
 	}
 	return es
 }

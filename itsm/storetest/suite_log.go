@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -116,6 +117,196 @@ func testEvents(t *testing.T, s itsm.Store) {
 	if es := events(t, s, 0, 2); len(es) != 2 || es[0].Subject != subject {
 		t.Fatalf("events of a deleted record: %+v", es)
 	}
+}
+
+// testEventsOf reads one record's events among others': those of another
+// subject, of the same subject under a kind that the record's kind is a
+// prefix of, of the kind without a subject. It pages through more than
+// MaxLimit of them, and checks that EventsOf refuses what Events refuses and
+// what can match nothing.
+func testEventsOf(t *testing.T, s itsm.Store) {
+	a, b := itsm.NewID(), itsm.NewID()
+	if es := eventsOf(t, s, "t", a, 0, 0); len(es) != 0 {
+		t.Fatalf("a new store has events of t %s: %+v", a, es)
+	}
+	// Events of a under kind t, one in four of the log, the first and
+	// the last of it included.
+	const ofA = itsm.MaxLimit + 5
+	err := s.Write(ctx(t), func(tx itsm.WriteTx) error {
+		for i := range 4 * ofA {
+			e := itsm.Event{Type: "ticket.noted", Time: time.Unix(int64(i), 0), Data: []byte(fmt.Sprint(i))}
+			switch i % 4 {
+			case 0:
+				e.Kind, e.Subject = "t", a
+			case 1:
+				e.Kind, e.Subject = "tt", a
+			case 2:
+				e.Kind, e.Subject = "t", b
+			default:
+				e.Kind = "t"
+			}
+			if _, err := tx.Append(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := allEvents(t, s)
+	of := func(kind string, subject itsm.ID, after int64) []itsm.Event {
+		var out []itsm.Event
+		for _, e := range all {
+			if e.Kind == kind && e.Subject == subject && e.Seq > after {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	want := of("t", a, 0)
+	if len(want) != ofA {
+		t.Fatalf("the log holds %d events of t %s, want %d", len(want), a, ofA)
+	}
+	if d := diffEvents(want[:itsm.DefaultLimit], eventsOf(t, s, "t", a, 0, 0)); d != "" {
+		t.Errorf("EventsOf(t, a, 0, 0) (-want +got):\n%s", d)
+	}
+	if d := diffEvents(want[:itsm.MaxLimit], eventsOf(t, s, "t", a, -5, itsm.MaxLimit)); d != "" {
+		t.Errorf("EventsOf(t, a, -5, MaxLimit) (-want +got):\n%s", d)
+	}
+	// Pages from a cursor that is an event of a, and from one between two
+	// of its events.
+	for _, after := range []int64{want[2].Seq, want[2].Seq + 1} {
+		if d := diffEvents(of("t", a, after)[:3], eventsOf(t, s, "t", a, after, 3)); d != "" {
+			t.Errorf("EventsOf(t, a, %d, 3) (-want +got):\n%s", after, d)
+		}
+	}
+	// Paging by the last Seq of each page reads every event once.
+	for _, limit := range []int{7, itsm.MaxLimit} {
+		var got []itsm.Event
+		pages := 0
+		for after := int64(0); ; pages++ {
+			es := eventsOf(t, s, "t", a, after, limit)
+			// A page that does not move on would page forever.
+			if len(es) > 0 && es[0].Seq <= after {
+				t.Fatalf("EventsOf(t, a, %d, %d) starts at Seq %d: the pages do not move on", after, limit, es[0].Seq)
+			}
+			got = append(got, es...)
+			if len(es) < limit {
+				break
+			}
+			after = es[len(es)-1].Seq
+		}
+		if d := diffEvents(want, got); d != "" {
+			t.Errorf("EventsOf(t, a) in pages of %d (-want +got):\n%s", limit, d)
+		}
+		if wantPages := len(want) / limit; pages != wantPages {
+			t.Errorf("EventsOf(t, a) in pages of %d: %d full pages, want %d", limit, pages, wantPages)
+		}
+	}
+	for _, c := range []struct {
+		kind    string
+		subject itsm.ID
+	}{{"tt", a}, {"t", b}} {
+		if d := diffEvents(of(c.kind, c.subject, 0)[:5], eventsOf(t, s, c.kind, c.subject, 0, 5)); d != "" {
+			t.Errorf("EventsOf(%s, %s) (-want +got):\n%s", c.kind, c.subject, d)
+		}
+	}
+	last := all[len(all)-1].Seq
+	for _, c := range []struct {
+		kind    string
+		subject itsm.ID
+		after   int64
+	}{{"t", itsm.NewID(), 0}, {"ttt", a, 0}, {"ticket", a, 0}, {"t", a, want[len(want)-1].Seq}, {"t", a, last}, {"t", a, math.MaxInt64}} {
+		if es := eventsOf(t, s, c.kind, c.subject, c.after, 0); len(es) != 0 {
+			t.Errorf("EventsOf(%s, %s, %d): %d events, want none", c.kind, c.subject, c.after, len(es))
+		}
+	}
+	for _, c := range []struct {
+		kind    string
+		subject itsm.ID
+		limit   int
+	}{{"t", a, -1}, {"t", a, itsm.MaxLimit + 1}, {"", a, 0}, {"T", a, 0}, {"t", itsm.ID{}, 0}} {
+		err := s.Read(ctx(t), func(tx itsm.ReadTx) error {
+			_, err := tx.EventsOf(c.kind, c.subject, 0, c.limit)
+			return err
+		})
+		wantCode(t, err, itsm.CodeInvalid, fmt.Sprintf("EventsOf(%q, %s, 0, %d)", c.kind, c.subject, c.limit))
+	}
+	// Deleting the subject keeps its events, as for Events.
+	put(t, s, record("t", a, 0, ""))
+	if err := s.Write(ctx(t), func(tx itsm.WriteTx) error { return tx.Delete("t", a, 1) }); err != nil {
+		t.Fatal(err)
+	}
+	if es := eventsOf(t, s, "t", a, 0, 1); len(es) != 1 || es[0].Seq != want[0].Seq {
+		t.Fatalf("events of a deleted record: %+v", es)
+	}
+}
+
+// testEventsOfInWrite checks that a write transaction's EventsOf sees the
+// events it appended, as its Events does, that other transactions see them
+// only once it commits, and never if it rolls back.
+func testEventsOfInWrite(t *testing.T, s itsm.Store) {
+	id := itsm.NewID()
+	appendOne := func(tx itsm.WriteTx, i int) (itsm.Event, error) {
+		return tx.Append(itsm.Event{Type: "ticket.noted", Kind: "ticket", Subject: id, Time: time.Unix(int64(i), 0)})
+	}
+	var first itsm.Event
+	err := s.Write(ctx(t), func(tx itsm.WriteTx) error {
+		var err error
+		if first, err = appendOne(tx, 0); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, commit := range []bool{false, true} {
+		var added itsm.Event
+		err := s.Write(ctx(t), func(tx itsm.WriteTx) error {
+			var err error
+			if added, err = appendOne(tx, 1); err != nil {
+				return err
+			}
+			es, err := tx.EventsOf("ticket", id, 0, 0)
+			if err != nil {
+				return err
+			}
+			if d := diffEvents([]itsm.Event{first, added}, es); d != "" {
+				return fmt.Errorf("EventsOf in the transaction that appended (-want +got):\n%s", d)
+			}
+			if es, err := tx.EventsOf("ticket", id, first.Seq, 0); err != nil || len(es) != 1 || es[0].Seq != added.Seq {
+				return fmt.Errorf("EventsOf after the committed event, in the transaction: %+v, %v", es, err)
+			}
+			if !commit {
+				return errStop
+			}
+			return nil
+		})
+		switch {
+		case commit && err != nil:
+			t.Fatal(err)
+		case !commit && !errors.Is(err, errStop):
+			t.Fatalf("Write: %v, want the deliberate failure", err)
+		}
+		want := []itsm.Event{first}
+		if commit {
+			want = append(want, added)
+		}
+		if d := diffEvents(want, eventsOf(t, s, "ticket", id, 0, 0)); d != "" {
+			t.Errorf("EventsOf after a transaction that committed: %v (-want +got):\n%s", commit, d)
+		}
+	}
+}
+
+// diffEvents is diff for events, quick when they are equal: cmp.Diff of a
+// thousand events takes most of a second.
+func diffEvents(want, got []itsm.Event) string {
+	if slices.EqualFunc(want, got, mSameEvent) {
+		return ""
+	}
+	return diff(want, got)
 }
 
 func testEventsRolledBack(t *testing.T, s itsm.Store) {
