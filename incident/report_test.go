@@ -590,7 +590,7 @@ func TestTicketsCarryGroupsAndMoves(t *testing.T) {
 // resolved otherwise, or reopened after the workaround and resolved again
 // without one, names none: the latest resolution decides. The report
 // counts the incidents resolved by a workaround from it, for the one that
-// resolved them (decision 106).
+// resolved them (decision 105).
 func TestTicketsCarryTheWorkaround(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {

@@ -100,7 +100,7 @@ func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candi
 		r.Summary = c.Key.String()
 	}
 	// The incidents the desk names must be linked; the candidate's are
-	// linked where they still can be (decision 110): a week's spike is
+	// linked where they still can be (decision 109): a week's spike is
 	// mostly closed by the time the desk looks at it, and a closed
 	// incident does not change. All of them stay in the acceptance's
 	// dismissal, the problem's evidence, and are not proposed again.

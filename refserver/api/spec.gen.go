@@ -3948,7 +3948,7 @@ paths:
         held it, and of the OLA of each group that held it for the time that
         group held it, at the problem's current priority, as an incident's
         (getIncidentClocks). A supplier sees the clocks of its own agreements
-        only, a customer those of its own SLA only (decision 112).
+        only, a customer those of its own SLA only (decision 111).
       parameters:
         - $ref: '#/components/parameters/ProblemID'
       responses:

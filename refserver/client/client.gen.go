@@ -1696,7 +1696,7 @@ type ClientInterface interface {
 	// held it, and of the OLA of each group that held it for the time that
 	// group held it, at the problem's current priority, as an incident's
 	// (getIncidentClocks). A supplier sees the clocks of its own agreements
-	// only, a customer those of its own SLA only (decision 112).
+	// only, a customer those of its own SLA only (decision 111).
 	//
 	// Corresponds with GET /v1/problems/{id}/clocks (the `GetProblemClocks` operationId).
 	GetProblemClocks(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5519,7 +5519,7 @@ func (c *Client) CancelProblem(ctx context.Context, id ProblemID, params *Cancel
 // held it, and of the OLA of each group that held it for the time that
 // group held it, at the problem's current priority, as an incident's
 // (getIncidentClocks). A supplier sees the clocks of its own agreements
-// only, a customer those of its own SLA only (decision 112).
+// only, a customer those of its own SLA only (decision 111).
 //
 // Corresponds with GET /v1/problems/{id}/clocks (the `GetProblemClocks` operationId).
 func (c *Client) GetProblemClocks(ctx context.Context, id ProblemID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -16080,7 +16080,7 @@ type ClientWithResponsesInterface interface {
 	// held it, and of the OLA of each group that held it for the time that
 	// group held it, at the problem's current priority, as an incident's
 	// (getIncidentClocks). A supplier sees the clocks of its own agreements
-	// only, a customer those of its own SLA only (decision 112).
+	// only, a customer those of its own SLA only (decision 111).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -32163,7 +32163,7 @@ func (c *ClientWithResponses) CancelProblemWithResponse(ctx context.Context, id 
 // held it, and of the OLA of each group that held it for the time that
 // group held it, at the problem's current priority, as an incident's
 // (getIncidentClocks). A supplier sees the clocks of its own agreements
-// only, a customer those of its own SLA only (decision 112).
+// only, a customer those of its own SLA only (decision 111).
 //
 // Returns a wrapper object for the known response body format(s).
 //

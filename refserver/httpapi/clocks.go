@@ -16,7 +16,7 @@ import (
 // others are not theirs to read (SD-10, SD-13). An incident's SLA is its
 // customer's anyway; a problem serves no customer in particular, so every
 // SLA of its desk on problems measures it, and a customer must not learn
-// another customer's (decision 112).
+// another customer's (decision 111).
 func (a *API) clockList(ctx context.Context, who itsm.Actor, clocks []chain.Clock) (api.ClockList, error) {
 	org, err := a.dir.Organisation(ctx, who.Organisation)
 	if err != nil {

@@ -28,7 +28,7 @@ func problemAgreementJSON(name, kind string, provider, consumer itsm.ID, urgent,
 // through the agreements API on every backend and takes two problems to a
 // group of supplier A: each party reads the clocks it may (the desk every
 // one, the supplier its UC, running and due, the customer its own SLA and
-// not another customer's, decision 112), and the supplier's group reads its
+// not another customer's, decision 111), and the supplier's group reads its
 // queue due first, unassigned and assigned, while another supplier finds no
 // such group and the desk's group keeps what the desk holds.
 func TestProblemClocksAndQueuesOverHTTP(t *testing.T) {

@@ -461,7 +461,7 @@ func TestProblemCandidatesOverHTTP(t *testing.T) {
 
 	// A candidate one of whose incidents another problem took meanwhile is
 	// accepted with the others linked, and that one left with its problem
-	// (decision 110).
+	// (decision 109).
 	lifts := c.spike("Lift stops between floors", 5)
 	cs = c.candidates()
 	if len(cs) != 1 {

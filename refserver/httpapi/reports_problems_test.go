@@ -18,7 +18,7 @@ import (
 )
 
 // A follow-up computed with the server's problem service has the problem
-// figures of its month (decision 108): the desk's problems and known
+// figures of its month (decision 107): the desk's problems and known
 // errors whatever customer they concern, and the customer's own incidents
 // resolved by a workaround. Without a problem service, or for a desk
 // without report access to problems, the report has none and its JSON is

@@ -105,7 +105,7 @@ const (
 // Problems are computed when the spec names Spec.Problems or
 // Spec.KnownErrors, read after the tickets, for the reported period only
 // and measured at its end (or Now): see ProblemFigures for what each
-// figure counts and for whom (decision 106). An invalid problem or known
+// figure counts and for whom (decision 105). An invalid problem or known
 // error fails as an invalid ticket does, named by its number.
 //
 // Priorities are sorted by priority. Suppliers has a group for each

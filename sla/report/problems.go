@@ -70,7 +70,7 @@ type KnownError struct {
 	Desk   itsm.ID `json:"desk"`
 	// RecordedBy is the organisation that recorded it: the desk, or the
 	// supplier whose investigation found the root cause. Its figures
-	// count it (decision 106).
+	// count it (decision 105).
 	RecordedBy itsm.ID   `json:"recorded_by"`
 	Created    time.Time `json:"created"`
 	// Fix is the status of its permanent fix now: FixNone, FixPlanned,
@@ -129,7 +129,7 @@ func readSource[T any](read func(yield func(T) bool) error) iter.Seq2[T, error] 
 }
 
 // Problems are the figures of problems, known errors and workarounds of a
-// period (PM-1, PM-2): in total, and per organisation as decision 106
+// period (PM-1, PM-2): in total, and per organisation as decision 105
 // attributes them.
 type Problems struct {
 	Total ProblemFigures `json:"total"`
@@ -149,7 +149,7 @@ type ProblemGroup struct {
 
 // ProblemFigures count problems, known errors and the incidents resolved
 // by a workaround, in total or for one organisation. What an organisation's
-// figures count is said field by field (decision 106).
+// figures count is said field by field (decision 105).
 type ProblemFigures struct {
 	// Opened counts the problems opened in the period: for an
 	// organisation, those of them whose investigation it held before the
