@@ -124,7 +124,8 @@ func (s *Service) List(ctx context.Context, actor itsm.Actor, f Filter) (Page, e
 
 // Events returns a problem's history, in log order: the events of the
 // problem itself. A customer reads the problem but not its history, which
-// is the chain's work (decision 97). It reads the log from its start.
+// is the chain's work (decision 97). It reads the problem's own events
+// through the store's index (decision 110).
 func (s *Service) Events(ctx context.Context, actor itsm.Actor, id itsm.ID) ([]itsm.Event, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead)
 	if err != nil {
@@ -148,7 +149,7 @@ func (s *Service) Events(ctx context.Context, actor itsm.Actor, id itsm.ID) ([]i
 }
 
 // History returns the events of kind about subject in tx's log, in log
-// order, reading the log from its start: the input of Replay,
+// order, through the store's index of a record's events: the input of Replay,
 // ReplayKnownError and ReplayWorkaround.
 func History(tx itsm.ReadTx, kind string, subject itsm.ID) ([]itsm.Event, error) {
 	// The store seeks the record's events in its index, so a history

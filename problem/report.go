@@ -44,8 +44,8 @@ func (s *Service) ReportProblems(ctx context.Context, actor itsm.Actor, p report
 // error's events, and only for those changed at or after p.To, since one
 // changed before has had its fix released before p.To too: a report of a
 // month still running reads no events, and one of a past month reads the
-// event log once, from its start, when some known error with a released
-// fix changed since the month's end.
+// events of each known error with a released fix that changed since the
+// month's end.
 func (s *Service) ReportKnownErrors(ctx context.Context, actor itsm.Actor, p report.Period) report.KnownErrorSource {
 	return report.ReadKnownErrors(func(yield func(report.KnownError) bool) error { return s.reportKnownErrors(ctx, actor, p, yield) })
 }
@@ -190,31 +190,23 @@ func (s *Service) reportKnownErrors(ctx context.Context, actor itsm.Actor, p rep
 // releases sets the FixReleased of each known error of ks, all with a
 // released fix now, to when its fix was last released: the event that
 // made its status released from another, or recorded it released. It
-// reads the event log once, from its start, and replays the events of ks
-// as ReplayKnownError does, so the time is that of the record's own fold.
+// reads each one's own events (History, through the store's index) and
+// replays them as ReplayKnownError does, so the time is that of the
+// record's own fold.
 func releases(ctx context.Context, tx itsm.ReadTx, ks map[itsm.ID]*report.KnownError) error {
-	folds := make(map[itsm.ID]*KnownError, len(ks))
-	for after := int64(0); ; {
-		es, err := tx.Events(after, itsm.MaxLimit)
-		if err != nil {
-			return err
-		}
+	for id, out := range ks {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		es, err := History(tx, KindKnownError, id)
+		if err != nil {
+			return err
+		}
+		k := new(KnownError)
 		for _, e := range es {
-			out, ok := ks[e.Subject]
-			if e.Kind != KindKnownError || !ok {
-				continue
-			}
 			d, err := DecodeKnownError(e)
 			if err != nil {
 				return err
-			}
-			k := folds[e.Subject]
-			if k == nil {
-				k = new(KnownError)
-				folds[e.Subject] = k
 			}
 			was := k.Fix.Status == FixReleased
 			d.apply(k, e.Time.UTC())
@@ -225,10 +217,6 @@ func releases(ctx context.Context, tx itsm.ReadTx, ks map[itsm.ID]*report.KnownE
 				out.FixReleased = time.Time{}
 			}
 		}
-		if len(es) < itsm.MaxLimit {
-			break
-		}
-		after = es[len(es)-1].Seq
 	}
 	for _, k := range ks {
 		if k.FixReleased.IsZero() {
