@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoc-itsm/spoc/internal/seqtest"
 	"github.com/spoc-itsm/spoc/problem/candidate"
 )
 
@@ -15,6 +16,11 @@ import (
 func TestPlantedProblems(t *testing.T) {
 	if testing.Short() {
 		t.Skip("planted problems skipped in -short mode: they generate five years of 100,000 incidents")
+	}
+	if seqtest.Race() {
+		// One goroutine: the race detector has nothing to find, and the
+		// run without it checks the same figures ten times faster.
+		t.Skip("planted problems skipped under the race detector: single-goroutine, checked by the ordinary run")
 	}
 	for _, exp := range []struct {
 		name string
