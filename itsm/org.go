@@ -124,3 +124,24 @@ func (a Actor) Validate() error {
 	}
 	return nil
 }
+
+// WorksWith says whether the supplier or customer org works with desk, in
+// a store that several desks share: it then reads the records the desk
+// keeps of a domain (and, a supplier, writes them) as its rights in that
+// domain allow. Nil means every supplier and customer works with every
+// desk, as in a delivery with one desk.
+type WorksWith func(desk, org ID) bool
+
+// Allows reports whether org may see the records desk keeps, rights
+// aside: the desk its own; a supplier or customer those of the desks it
+// works with; another desk never, since desks answer to their own
+// customers.
+func (w WorksWith) Allows(org Organisation, desk ID) bool {
+	switch {
+	case org.ID == desk:
+		return true
+	case org.Role == OrgDesk:
+		return false
+	}
+	return w == nil || w(desk, org.ID)
+}

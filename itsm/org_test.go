@@ -155,3 +155,35 @@ func TestOrganisationAndActorJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestWorksWithAllows: a desk sees its own records and never another
+// desk's; a supplier or customer sees a desk's records when WorksWith says
+// so, and every desk's when it is nil.
+func TestWorksWithAllows(t *testing.T) {
+	desk, other := itsm.NewID(), itsm.NewID()
+	deskOrg := itsm.Organisation{ID: desk, Role: itsm.OrgDesk}
+	otherDesk := itsm.Organisation{ID: other, Role: itsm.OrgDesk}
+	supplier := itsm.Organisation{ID: itsm.NewID(), Role: itsm.OrgSupplier}
+	customer := itsm.Organisation{ID: itsm.NewID(), Role: itsm.OrgCustomer}
+	onlySupplier := itsm.WorksWith(func(d, org itsm.ID) bool { return d == desk && org == supplier.ID })
+	for _, c := range []struct {
+		name string
+		w    itsm.WorksWith
+		org  itsm.Organisation
+		desk itsm.ID
+		want bool
+	}{
+		{"the desk its own", onlySupplier, deskOrg, desk, true},
+		{"another desk never", nil, otherDesk, desk, false},
+		{"a desk not even when WorksWith would", func(itsm.ID, itsm.ID) bool { return true }, otherDesk, desk, false},
+		{"nil: every supplier", nil, supplier, desk, true},
+		{"nil: every customer", nil, customer, other, true},
+		{"the supplier it works with", onlySupplier, supplier, desk, true},
+		{"not the desk it does not work with", onlySupplier, supplier, other, false},
+		{"a customer left out", onlySupplier, customer, desk, false},
+	} {
+		if got := c.w.Allows(c.org, c.desk); got != c.want {
+			t.Errorf("%s: Allows = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -30,7 +30,7 @@ type Config struct {
 	// known errors and workarounds given the rights in itsm.DomainProblem
 	// (decision 97). Nil means every supplier and customer works with
 	// every desk, as in a delivery with one desk.
-	WorksWith func(desk, org itsm.ID) bool
+	WorksWith itsm.WorksWith
 }
 
 // Service runs problems, known errors and workarounds over a store. It is
@@ -190,13 +190,7 @@ func (s *Service) actorOrg(ctx context.Context, a itsm.Actor, access itsm.Access
 // supplier or customer those of the desks it works with; another desk
 // never.
 func (s *Service) reads(org itsm.Organisation, desk itsm.ID) bool {
-	switch {
-	case org.ID == desk:
-		return true
-	case org.Role == itsm.OrgDesk:
-		return false
-	}
-	return s.cfg.WorksWith == nil || s.cfg.WorksWith(desk, org.ID)
+	return s.cfg.WorksWith.Allows(org, desk)
 }
 
 // deskFor decides for which desk an agent of org records a problem, known
