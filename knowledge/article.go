@@ -235,9 +235,6 @@ type Version struct {
 	ApprovedBy itsm.Actor `json:"approved_by"`
 	Note       string     `json:"note,omitempty"`
 	Published  time.Time  `json:"published"`
-	// Retired is when the article was retired while this was its
-	// current version; zero otherwise.
-	Retired time.Time `json:"retired,omitzero"`
 }
 
 // Stats counts how useful an article has been.
