@@ -197,3 +197,15 @@ func diff(a, b any) string {
 	}
 	return "\n" + string(ja) + "\n" + string(jb)
 }
+
+// incident registers an incident of the city at the desk.
+func (w *world) incident() itsm.ID {
+	w.t.Helper()
+	inc, err := w.inc.Register(w.ctx, w.deskAgent, incident.Registration{
+		Customer: cityID, Caller: incident.Caller{Person: "ulla", Name: "Ulla User", Contact: "+46701234567"},
+		Channel: incident.ChannelPhone, Service: "e-post", Category: "konto",
+		Summary: "Glömt lösenord", Impact: itsm.ImpactMedium, Urgency: itsm.UrgencyMedium,
+	})
+	w.ok(err)
+	return inc.ID
+}
