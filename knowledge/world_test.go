@@ -45,6 +45,9 @@ type world struct {
 	inc   *incident.Service
 	prb   *problem.Service
 	svc   *knowledge.Service
+	// configure, if set, changes the Config of every Service the world
+	// starts.
+	configure func(*knowledge.Config)
 
 	deskAgent, deskUser, telAgent, cityAgent, cityUser, townUser, desk2Agent itsm.Actor
 }
@@ -55,11 +58,18 @@ func person(org itsm.ID, name string, roles ...itsm.Role) itsm.Actor {
 
 func newWorld(t testing.TB, store itsm.Store) *world {
 	t.Helper()
+	return newWorldWith(t, store, nil)
+}
+
+// newWorldWith is newWorld whose knowledge services have the Config
+// configure makes.
+func newWorldWith(t testing.TB, store itsm.Store, configure func(*knowledge.Config)) *world {
+	t.Helper()
 	zone, err := time.LoadLocation("Europe/Stockholm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, ctx: context.Background(), store: store,
+	w := &world{t: t, ctx: context.Background(), store: store, configure: configure,
 		clock:      itsm.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, zone)),
 		deskAgent:  person(deskID, "axel", itsm.RoleAgent),
 		deskUser:   person(deskID, "nils"),
@@ -100,8 +110,12 @@ func newWorld(t testing.TB, store itsm.Store) *world {
 // rarely, so that the tests say when it catches up (Sync).
 func (w *world) service() *knowledge.Service {
 	w.t.Helper()
-	svc, err := knowledge.New(w.ctx, knowledge.Config{Store: w.store, Directory: w.dir, Permissions: w.perms,
-		Incidents: w.inc, Clock: w.clock, Poll: time.Hour})
+	cfg := knowledge.Config{Store: w.store, Directory: w.dir, Permissions: w.perms,
+		Incidents: w.inc, Clock: w.clock, Poll: time.Hour}
+	if w.configure != nil {
+		w.configure(&cfg)
+	}
+	svc, err := knowledge.New(w.ctx, cfg)
 	w.ok(err)
 	w.t.Cleanup(func() { svc.Close() })
 	return svc
