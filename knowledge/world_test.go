@@ -28,6 +28,8 @@ var (
 	telcoID = itsm.MustParseID("01900000-0000-7000-8000-0000000000e1")
 	cityID  = itsm.MustParseID("01900000-0000-7000-8000-0000000000c1")
 	townID  = itsm.MustParseID("01900000-0000-7000-8000-0000000000c2")
+	// bareID is a supplier without any right in knowledge.
+	bareID = itsm.MustParseID("01900000-0000-7000-8000-0000000000e2")
 )
 
 // world is a desk with a supplier (Telco) and two customers (City,
@@ -50,6 +52,11 @@ type world struct {
 	configure func(*knowledge.Config)
 
 	deskAgent, deskUser, telAgent, cityAgent, cityUser, townUser, desk2Agent itsm.Actor
+	// townAgent is an agent of a customer that may only read knowledge;
+	// bareAgent an agent of a supplier that may do nothing in it.
+	townAgent, bareAgent itsm.Actor
+	// useIncident is an incident of the city at the desk, for RecordUse.
+	useIncident itsm.ID
 }
 
 func person(org itsm.ID, name string, roles ...itsm.Role) itsm.Actor {
@@ -78,13 +85,16 @@ func newWorldWith(t testing.TB, store itsm.Store, configure func(*knowledge.Conf
 		cityUser:   person(cityID, "clara"),
 		townUser:   person(townID, "tor"),
 		desk2Agent: person(desk2ID, "dag", itsm.RoleAgent),
+		townAgent:  person(townID, "tilde", itsm.RoleAgent),
+		bareAgent:  person(bareID, "bo", itsm.RoleAgent),
 	}
 	w.dir, err = incident.NewOrganisations(
 		itsm.Organisation{ID: deskID, Name: "Desk", Role: itsm.OrgDesk},
 		itsm.Organisation{ID: desk2ID, Name: "Other desk", Role: itsm.OrgDesk},
 		itsm.Organisation{ID: telcoID, Name: "Telco", Role: itsm.OrgSupplier},
 		itsm.Organisation{ID: cityID, Name: "City", Role: itsm.OrgCustomer},
-		itsm.Organisation{ID: townID, Name: "Town", Role: itsm.OrgCustomer})
+		itsm.Organisation{ID: townID, Name: "Town", Role: itsm.OrgCustomer},
+		itsm.Organisation{ID: bareID, Name: "Bare", Role: itsm.OrgSupplier})
 	w.ok(err)
 	w.perms = itsm.NewPermissions()
 	for _, o := range []itsm.ID{deskID, desk2ID, telcoID} {
