@@ -87,7 +87,9 @@ func (v variant) reads(o who, s knowledge.State) bool {
 	return o.read && (v.editor(o) || published(s) && v.sees(o))
 }
 
-func published(s knowledge.State) bool { return s == knowledge.StatePublished || s == knowledge.StateRetired }
+func published(s knowledge.State) bool {
+	return s == knowledge.StatePublished || s == knowledge.StateRetired
+}
 
 // content is v's content, for an author of v.
 func (v variant) content(title string) knowledge.Content {
