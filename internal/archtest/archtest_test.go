@@ -60,6 +60,15 @@ var allowed = map[string][]string{
 	// told and resolved through incident's commands, in the problem's
 	// transaction, so problem builds on incident and never the reverse.
 	"problem": {"itsm", "itsm/schema", "sla", "chain", "incident", "problem/candidate", "sla/report"},
+	// The knowledge search index is store-independent: it knows documents
+	// and queries, and of spoc only the error codes.
+	"knowledge/search": {"itsm"},
+	// Markdown to safe HTML and plain text knows nothing of spoc.
+	"knowledge/markdown": {},
+	// The knowledge base follows problem's known errors into articles and
+	// checks through incident's service that a use names a real incident;
+	// neither knows it.
+	"knowledge": {"itsm", "itsm/schema", "chain", "incident", "problem", "knowledge/search", "knowledge/markdown"},
 	// Mail knows no domain; the password reset is a host's fulfiller built
 	// on request's interfaces, which request never learns of.
 	"mail":                  {"itsm"},
