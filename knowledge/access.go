@@ -18,17 +18,9 @@ func (s *Service) actorOrg(ctx context.Context, a itsm.Actor, access itsm.Access
 	return org, s.cfg.Permissions.Check(a, itsm.DomainKnowledge, access)
 }
 
-// works reports whether org works with desk, rights aside: the desk
-// itself, a supplier or customer the Config's WorksWith allows; another
-// desk never.
+// works reports whether org works with desk, rights aside (itsm.WorksWith).
 func (s *Service) works(org itsm.Organisation, desk itsm.ID) bool {
-	switch {
-	case org.ID == desk:
-		return true
-	case org.Role == itsm.OrgDesk:
-		return false
-	}
-	return s.cfg.WorksWith == nil || s.cfg.WorksWith(desk, org.ID)
+	return s.cfg.WorksWith.Allows(org, desk)
 }
 
 // sees reports whether org is in the audience of content of desk's.

@@ -25,7 +25,7 @@ type Config struct {
 	// with desk, and so may read (and write, given the rights) its
 	// articles, as in package problem. Nil means every supplier and
 	// customer works with every desk, as in a delivery with one desk.
-	WorksWith func(desk, org itsm.ID) bool
+	WorksWith itsm.WorksWith
 	// ReviewPeriod is how long after publishing or confirming review an
 	// article's review comes due when the command names no date; zero
 	// means DefaultReviewPeriod.
