@@ -100,3 +100,23 @@ func checkRunes(name, v string, label bool) error {
 	}
 	return nil
 }
+
+// TrimText trims *v of surrounding space, in place, so that what is
+// stored is what was checked; refuses it empty when required; and checks
+// it as CheckText does.
+func TrimText(name string, v *string, required bool, limit int) error {
+	*v = strings.TrimSpace(*v)
+	if required && *v == "" {
+		return Errorf(CodeInvalid, "%s is empty", name)
+	}
+	return CheckText(name, *v, limit)
+}
+
+// TrimLabel is TrimText for a one-line text, checked as CheckLabel does.
+func TrimLabel(name string, v *string, required bool) error {
+	*v = strings.TrimSpace(*v)
+	if required && *v == "" {
+		return Errorf(CodeInvalid, "%s is empty", name)
+	}
+	return CheckLabel(name, *v)
+}

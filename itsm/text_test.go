@@ -176,3 +176,31 @@ func FuzzCheckText(f *testing.F) {
 		}
 	})
 }
+
+// TestTrimTextAndLabel: the value is trimmed in place, refused empty only
+// when required, and checked as CheckText or CheckLabel checks it.
+func TestTrimTextAndLabel(t *testing.T) {
+	v := "  a note\n"
+	if err := itsm.TrimText("note", &v, true, 10); err != nil || v != "a note" {
+		t.Errorf("TrimText = %q, %v; want \"a note\", nil", v, err)
+	}
+	blank := " \t\n"
+	if err := itsm.TrimText("note", &blank, false, 10); err != nil || blank != "" {
+		t.Errorf("TrimText of blank, not required = %q, %v", blank, err)
+	}
+	for name, f := range map[string]func(*string) error{
+		"required text":   func(v *string) error { return itsm.TrimText("note", v, true, 10) },
+		"too long text":   func(v *string) error { *v = "  eleven byte  "; return itsm.TrimText("note", v, false, 10) },
+		"required label":  func(v *string) error { return itsm.TrimLabel("title", v, true) },
+		"label with a LF": func(v *string) error { *v = "a\nb"; return itsm.TrimLabel("title", v, false) },
+	} {
+		v := "   "
+		if err := f(&v); !itsm.IsCode(err, itsm.CodeInvalid) {
+			t.Errorf("%s: %v, want CodeInvalid", name, err)
+		}
+	}
+	label := " Byt lösenord "
+	if err := itsm.TrimLabel("title", &label, true); err != nil || label != "Byt lösenord" {
+		t.Errorf("TrimLabel = %q, %v", label, err)
+	}
+}

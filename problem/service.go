@@ -3,7 +3,6 @@ package problem
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -118,20 +117,12 @@ const (
 
 // checkText checks a command's text, trimmed of surrounding space.
 func checkText(name string, v *string, required bool) error {
-	*v = strings.TrimSpace(*v)
-	if required && *v == "" {
-		return itsm.Errorf(itsm.CodeInvalid, "%s is empty", name)
-	}
-	return itsm.CheckText(name, *v, MaxText)
+	return itsm.TrimText(name, v, required, MaxText)
 }
 
 // checkLabel checks a one-line text, trimmed of surrounding space.
 func checkLabel(name string, v *string, required bool) error {
-	*v = strings.TrimSpace(*v)
-	if required && *v == "" {
-		return itsm.Errorf(itsm.CodeInvalid, "%s is empty", name)
-	}
-	return itsm.CheckLabel(name, *v)
+	return itsm.TrimLabel(name, v, required)
 }
 
 // checkLabels checks a list of labels, each trimmed, none empty, none
