@@ -28,7 +28,7 @@ func SchemaURL(eventType string) string { return schema.URL(eventType) }
 // RFC 3339 strings, and closed sets of words (channel, journal entry kind,
 // wait reason, role) enumerated.
 func Schemas() (map[string][]byte, error) {
-	g := schema.Generator{Map: schemaOfType, Docs: schema.Docs{Types: typeDocs, Fields: fieldDocs, Else: byFieldType}}
+	g := schema.Generator{Map: schemaOfType, Enums: enums, Docs: schema.Docs{Types: typeDocs, Fields: fieldDocs, Else: byFieldType}}
 	values := map[string]any{NotificationEvent: Message{}}
 	for _, p := range Payloads() {
 		values[p.Type()] = p
@@ -66,9 +66,6 @@ func schemaOfType(t reflect.Type) *jsonschema.Schema {
 		// payload has one, and one that gets a duration must write it as
 		// Duration.String does, which is what this schema accepts.
 		return &jsonschema.Schema{Type: "string", Pattern: schema.DurationPattern}
-	}
-	if values, ok := enums[t]; ok {
-		return &jsonschema.Schema{Type: "string", Enum: append([]any(nil), values...)}
 	}
 	return nil
 }

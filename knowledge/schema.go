@@ -3,8 +3,6 @@ package knowledge
 import (
 	"reflect"
 
-	"github.com/invopop/jsonschema"
-
 	"github.com/spoc-itsm/spoc/itsm/schema"
 )
 
@@ -19,7 +17,7 @@ func SchemaURL(eventType string) string { return schema.URL(eventType) }
 // those without omitempty or omitzero required, no other allowed; kinds,
 // languages, audiences and marks enumerated.
 func Schemas() (map[string][]byte, error) {
-	g := schema.Generator{Map: schemaOfType, Docs: schema.Docs{Fields: fieldDocs}}
+	g := schema.Generator{Enums: enums, Docs: schema.Docs{Fields: fieldDocs}}
 	values := make(map[string]any)
 	for _, p := range Payloads() {
 		values[p.Type()] = p
@@ -36,15 +34,6 @@ var enums = map[reflect.Type][]any{
 	reflect.TypeFor[Language]():    {Swedish, Bokmal, Nynorsk, English},
 	reflect.TypeFor[Audience]():    {AudiencePublic, AudienceUsers, AudienceChain},
 	reflect.TypeFor[Mark]():        {MarkHelpful, MarkUnhelpful},
-}
-
-// schemaOfType gives the schemas of the package's closed sets, beyond
-// schema.Common's; each call returns a new one.
-func schemaOfType(t reflect.Type) *jsonschema.Schema {
-	if values, ok := enums[t]; ok {
-		return &jsonschema.Schema{Type: "string", Enum: append([]any(nil), values...)}
-	}
-	return nil
 }
 
 var eventDocs = schema.EventDocs{

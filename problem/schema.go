@@ -21,7 +21,7 @@ func SchemaURL(eventType string) string { return schema.URL(eventType) }
 // omitzero required, no other allowed; risks, appliers and fix statuses
 // enumerated, priorities integers from 1.
 func Schemas() (map[string][]byte, error) {
-	g := schema.Generator{Map: schemaOfType, Docs: schema.Docs{Fields: fieldDocs}}
+	g := schema.Generator{Map: schemaOfType, Enums: enums, Docs: schema.Docs{Fields: fieldDocs}}
 	values := make(map[string]any)
 	for _, p := range Payloads() {
 		values[p.Type()] = p
@@ -45,14 +45,11 @@ var enums = map[reflect.Type][]any{
 	reflect.TypeFor[FixStatus](): {FixNone, FixPlanned, FixInProgress, FixReleased, FixRejected},
 }
 
-// schemaOfType gives the schemas of the package's closed sets and of
-// priorities, beyond schema.Common's; each call returns a new one.
+// schemaOfType gives the schema of priorities, integers from 1, beyond
+// schema.Common's; each call returns a new one.
 func schemaOfType(t reflect.Type) *jsonschema.Schema {
 	if t == reflect.TypeFor[itsm.Priority]() {
 		return &jsonschema.Schema{Type: "integer", Minimum: "1"}
-	}
-	if values, ok := enums[t]; ok {
-		return &jsonschema.Schema{Type: "string", Enum: append([]any(nil), values...)}
 	}
 	return nil
 }

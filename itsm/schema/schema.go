@@ -153,6 +153,9 @@ type Generator struct {
 	// Map gives the schema of the package's own types whose JSON is not
 	// what their Go kind suggests, or nil; Common is asked after it.
 	Map func(reflect.Type) *jsonschema.Schema
+	// Enums are the package's closed sets of words: the values of each
+	// string type, enumerated in its schema. Asked after Map.
+	Enums map[reflect.Type][]any
 	// Docs are the package's descriptions.
 	Docs Docs
 	// Edit, when set, changes each document's root before it is written,
@@ -179,6 +182,9 @@ func (g Generator) Document(v any, id, title, description string) ([]byte, error
 				if s := g.Map(t); s != nil {
 					return s
 				}
+			}
+			if values, ok := g.Enums[t]; ok {
+				return &jsonschema.Schema{Type: "string", Enum: append([]any(nil), values...)}
 			}
 			return Common(t)
 		},
