@@ -60,6 +60,9 @@ import (
 // reading it.
 func BenchmarkMonthlyReport(b *testing.B) {
 	n := 30_000
+	if testing.Short() {
+		n = 3_000 // CI's one run proves the benchmark works, not the figure
+	}
 	if v := os.Getenv("SPOC_BENCH_INCIDENTS"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 1 {

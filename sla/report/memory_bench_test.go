@@ -30,6 +30,9 @@ import (
 // SPOC_BENCH_TICKETS sets another number of tickets.
 func BenchmarkYearlyReportMemory(b *testing.B) {
 	n := 1_000_000
+	if testing.Short() {
+		n = 20_000 // CI's one run proves the benchmark works, not the figure
+	}
 	if v := os.Getenv("SPOC_BENCH_TICKETS"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 1 {
