@@ -5901,7 +5901,7 @@ paths:
         their normalised text and language over every reader, the most
         frequent first - what the knowledge owners should write next. Nothing
         of who searched is kept. Agents of organisations with report access
-        to knowledge. Counts reach the list within about a second.
+        to knowledge. Every search answered before the request is counted.
       parameters:
         - $ref: '#/components/parameters/ReportLimit'
       responses:

@@ -1381,7 +1381,7 @@ type ClientInterface interface {
 	// their normalised text and language over every reader, the most
 	// frequent first - what the knowledge owners should write next. Nothing
 	// of who searched is kept. Agents of organisations with report access
-	// to knowledge. Counts reach the list within about a second.
+	// to knowledge. Every search answered before the request is counted.
 	//
 	// Corresponds with GET /v1/knowledge/reports/gaps (the `ReportKnowledgeGaps` operationId).
 	ReportKnowledgeGaps(ctx context.Context, params *ReportKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5275,7 +5275,7 @@ func (c *Client) WaitIncident(ctx context.Context, id IncidentID, params *WaitIn
 // their normalised text and language over every reader, the most
 // frequent first - what the knowledge owners should write next. Nothing
 // of who searched is kept. Agents of organisations with report access
-// to knowledge. Counts reach the list within about a second.
+// to knowledge. Every search answered before the request is counted.
 //
 // Corresponds with GET /v1/knowledge/reports/gaps (the `ReportKnowledgeGaps` operationId).
 func (c *Client) ReportKnowledgeGaps(ctx context.Context, params *ReportKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -17968,7 +17968,7 @@ type ClientWithResponsesInterface interface {
 	// their normalised text and language over every reader, the most
 	// frequent first - what the knowledge owners should write next. Nothing
 	// of who searched is kept. Agents of organisations with report access
-	// to knowledge. Counts reach the list within about a second.
+	// to knowledge. Every search answered before the request is counted.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -36227,7 +36227,7 @@ func (c *ClientWithResponses) WaitIncidentWithResponse(ctx context.Context, id I
 // their normalised text and language over every reader, the most
 // frequent first - what the knowledge owners should write next. Nothing
 // of who searched is kept. Agents of organisations with report access
-// to knowledge. Counts reach the list within about a second.
+// to knowledge. Every search answered before the request is counted.
 //
 // Returns a wrapper object for the known response body format(s).
 //
