@@ -355,13 +355,13 @@ func TestKnowledgeAudienceOverHTTP(t *testing.T) {
 	}
 	for who, cl := range map[string]*client.ClientWithResponses{"the city's user": l.carl, "the city's agent": l.cia} {
 		for what, r := range map[string]any{
-			"get":          mustResp(cl.GetArticleWithResponse(ctx, chain.ID.String())),
+			"get":           mustResp(cl.GetArticleWithResponse(ctx, chain.ID.String())),
 			"get by number": mustResp(cl.GetArticleWithResponse(ctx, chain.Number.String())),
-			"versions":     mustResp(cl.ListArticleVersionsWithResponse(ctx, chain.ID)),
-			"version 1":    mustResp(cl.GetArticleVersionWithResponse(ctx, chain.ID, 1)),
-			"translations": mustResp(cl.ListArticleTranslationsWithResponse(ctx, chain.ID)),
-			"mark":         mustResp(cl.MarkArticleWithResponse(ctx, chain.ID, api.ArticleMark{Helpful: true})),
-			"events":       mustResp(cl.ListArticleEventsWithResponse(ctx, chain.ID)),
+			"versions":      mustResp(cl.ListArticleVersionsWithResponse(ctx, chain.ID)),
+			"version 1":     mustResp(cl.GetArticleVersionWithResponse(ctx, chain.ID, 1)),
+			"translations":  mustResp(cl.ListArticleTranslationsWithResponse(ctx, chain.ID)),
+			"mark":          mustResp(cl.MarkArticleWithResponse(ctx, chain.ID, api.ArticleMark{Helpful: true})),
+			"events":        mustResp(cl.ListArticleEventsWithResponse(ctx, chain.ID)),
 		} {
 			if status(r) != http.StatusNotFound {
 				t.Errorf("%s: %s of the chain's article: %s, want 404", who, what, body(r))
