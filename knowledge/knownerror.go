@@ -103,12 +103,8 @@ func (s *Service) knownErrorContent(tx itsm.ReadTx, k *problem.KnownError) (Cont
 		}
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n", w.Title, w.Steps)
 	}
-	switch k.Fix.Status {
-	case problem.FixPlanned, problem.FixInProgress:
-		fmt.Fprintf(&b, "\n## Rättning\n\nEn permanent rättning är %s.\n", map[problem.FixStatus]string{
-			problem.FixPlanned: "planerad", problem.FixInProgress: "på gång"}[k.Fix.Status])
-	case problem.FixReleased:
-		b.WriteString("\n## Rättning\n\nEn permanent rättning är installerad.\n")
+	if says, ok := fixPhrases[s.cfg.KnownErrorLanguage][k.Fix.Status]; ok {
+		fmt.Fprintf(&b, "\n## %s\n\n%s\n", fixHeading[s.cfg.KnownErrorLanguage], says)
 	}
 	body := b.String()
 	if len(body) > MaxBody {
@@ -130,4 +126,38 @@ func (s *Service) knownErrorContent(tx itsm.ReadTx, k *problem.KnownError) (Cont
 func sameContent(x, y Content) bool {
 	return x.Title == y.Title && x.Body == y.Body && x.Service == y.Service && x.Category == y.Category &&
 		slices.Equal(x.Keywords, y.Keywords) && x.Audience == y.Audience && slices.Equal(x.Customers, y.Customers)
+}
+
+// fixHeading is the heading of the fix's progress in each language.
+var fixHeading = map[Language]string{
+	Swedish: "Rättning",
+	Bokmal:  "Retting",
+	Nynorsk: "Retting",
+	English: "Fix",
+}
+
+// fixPhrases tell users how far the fix has come, in each language of
+// articles; a fix not begun or rejected says nothing, since users can do
+// nothing with it.
+var fixPhrases = map[Language]map[problem.FixStatus]string{
+	Swedish: {
+		problem.FixPlanned:    "En permanent rättning är planerad.",
+		problem.FixInProgress: "En permanent rättning är på gång.",
+		problem.FixReleased:   "En permanent rättning är installerad.",
+	},
+	Bokmal: {
+		problem.FixPlanned:    "En permanent retting er planlagt.",
+		problem.FixInProgress: "En permanent retting er under arbeid.",
+		problem.FixReleased:   "En permanent retting er installert.",
+	},
+	Nynorsk: {
+		problem.FixPlanned:    "Ei permanent retting er planlagd.",
+		problem.FixInProgress: "Ei permanent retting er under arbeid.",
+		problem.FixReleased:   "Ei permanent retting er installert.",
+	},
+	English: {
+		problem.FixPlanned:    "A permanent fix is planned.",
+		problem.FixInProgress: "A permanent fix is under way.",
+		problem.FixReleased:   "A permanent fix is installed.",
+	},
 }

@@ -86,11 +86,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if s.clock == nil {
 		s.clock = itsm.SystemClock{}
 	}
-	sh, err := start(ctx, s)
-	if err != nil {
+	// start sets s.shared before its follower starts reading s: setting
+	// it again here would race with the follower.
+	if _, err := start(ctx, s); err != nil {
 		return nil, err
 	}
-	s.shared = sh
 	return s, nil
 }
 

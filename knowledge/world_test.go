@@ -28,6 +28,8 @@ var (
 	telcoID = itsm.MustParseID("01900000-0000-7000-8000-0000000000e1")
 	cityID  = itsm.MustParseID("01900000-0000-7000-8000-0000000000c1")
 	townID  = itsm.MustParseID("01900000-0000-7000-8000-0000000000c2")
+	// bareID is a supplier without any right in knowledge.
+	bareID = itsm.MustParseID("01900000-0000-7000-8000-0000000000e2")
 )
 
 // world is a desk with a supplier (Telco) and two customers (City,
@@ -45,8 +47,16 @@ type world struct {
 	inc   *incident.Service
 	prb   *problem.Service
 	svc   *knowledge.Service
+	// configure, if set, changes the Config of every Service the world
+	// starts.
+	configure func(*knowledge.Config)
 
 	deskAgent, deskUser, telAgent, cityAgent, cityUser, townUser, desk2Agent itsm.Actor
+	// townAgent is an agent of a customer that may only read knowledge;
+	// bareAgent an agent of a supplier that may do nothing in it.
+	townAgent, bareAgent itsm.Actor
+	// useIncident is an incident of the city at the desk, for RecordUse.
+	useIncident itsm.ID
 }
 
 func person(org itsm.ID, name string, roles ...itsm.Role) itsm.Actor {
@@ -55,11 +65,18 @@ func person(org itsm.ID, name string, roles ...itsm.Role) itsm.Actor {
 
 func newWorld(t testing.TB, store itsm.Store) *world {
 	t.Helper()
+	return newWorldWith(t, store, nil)
+}
+
+// newWorldWith is newWorld whose knowledge services have the Config
+// configure makes.
+func newWorldWith(t testing.TB, store itsm.Store, configure func(*knowledge.Config)) *world {
+	t.Helper()
 	zone, err := time.LoadLocation("Europe/Stockholm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, ctx: context.Background(), store: store,
+	w := &world{t: t, ctx: context.Background(), store: store, configure: configure,
 		clock:      itsm.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, zone)),
 		deskAgent:  person(deskID, "axel", itsm.RoleAgent),
 		deskUser:   person(deskID, "nils"),
@@ -68,13 +85,16 @@ func newWorld(t testing.TB, store itsm.Store) *world {
 		cityUser:   person(cityID, "clara"),
 		townUser:   person(townID, "tor"),
 		desk2Agent: person(desk2ID, "dag", itsm.RoleAgent),
+		townAgent:  person(townID, "tilde", itsm.RoleAgent),
+		bareAgent:  person(bareID, "bo", itsm.RoleAgent),
 	}
 	w.dir, err = incident.NewOrganisations(
 		itsm.Organisation{ID: deskID, Name: "Desk", Role: itsm.OrgDesk},
 		itsm.Organisation{ID: desk2ID, Name: "Other desk", Role: itsm.OrgDesk},
 		itsm.Organisation{ID: telcoID, Name: "Telco", Role: itsm.OrgSupplier},
 		itsm.Organisation{ID: cityID, Name: "City", Role: itsm.OrgCustomer},
-		itsm.Organisation{ID: townID, Name: "Town", Role: itsm.OrgCustomer})
+		itsm.Organisation{ID: townID, Name: "Town", Role: itsm.OrgCustomer},
+		itsm.Organisation{ID: bareID, Name: "Bare", Role: itsm.OrgSupplier})
 	w.ok(err)
 	w.perms = itsm.NewPermissions()
 	for _, o := range []itsm.ID{deskID, desk2ID, telcoID} {
@@ -100,8 +120,12 @@ func newWorld(t testing.TB, store itsm.Store) *world {
 // rarely, so that the tests say when it catches up (Sync).
 func (w *world) service() *knowledge.Service {
 	w.t.Helper()
-	svc, err := knowledge.New(w.ctx, knowledge.Config{Store: w.store, Directory: w.dir, Permissions: w.perms,
-		Incidents: w.inc, Clock: w.clock, Poll: time.Hour})
+	cfg := knowledge.Config{Store: w.store, Directory: w.dir, Permissions: w.perms,
+		Incidents: w.inc, Clock: w.clock, Poll: time.Hour}
+	if w.configure != nil {
+		w.configure(&cfg)
+	}
+	svc, err := knowledge.New(w.ctx, cfg)
 	w.ok(err)
 	w.t.Cleanup(func() { svc.Close() })
 	return svc

@@ -68,7 +68,7 @@ var allowed = map[string][]string{
 	// The knowledge base follows problem's known errors into articles and
 	// checks through incident's service that a use names a real incident;
 	// neither knows it.
-	"knowledge": {"itsm", "chain", "incident", "problem", "knowledge/search", "knowledge/markdown"},
+	"knowledge": {"itsm", "itsm/schema", "chain", "incident", "problem", "knowledge/search", "knowledge/markdown"},
 	// Mail knows no domain; the password reset is a host's fulfiller built
 	// on request's interfaces, which request never learns of.
 	"mail":                  {"itsm"},

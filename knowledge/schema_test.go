@@ -1,0 +1,118 @@
+package knowledge_test
+
+import (
+	"flag"
+	"slices"
+	"testing"
+
+	"github.com/spoc-itsm/spoc/internal/schematest"
+	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/knowledge"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden schemas in testdata")
+
+// eventTypes is every event type of the package.
+func eventTypes() []string {
+	var out []string
+	for _, p := range knowledge.Payloads() {
+		out = append(out, p.Type())
+	}
+	for _, p := range knowledge.StatsPayloads() {
+		out = append(out, p.Type())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Each schema is its golden file, byte for byte; run with -update to
+// rewrite them after a deliberate change to a payload.
+func TestSchemasMatchGolden(t *testing.T) {
+	all, err := knowledge.Schemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(all), len(eventTypes()); got != want {
+		t.Fatalf("%d schemas for %d event types", got, want)
+	}
+	schematest.Golden(t, all, *update)
+	for typ := range all {
+		if knowledge.SchemaURL(typ) != "https://spoc-itsm.github.io/schemas/"+typ+".json" {
+			t.Errorf("SchemaURL(%q) = %s", typ, knowledge.SchemaURL(typ))
+		}
+	}
+}
+
+// The schemas refuse what the events never hold: a checker that passes
+// everything would make the lifecycle's check worthless.
+func TestSchemasRefuse(t *testing.T) {
+	all, err := knowledge.Schemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := `{"organisation":"01900000-0000-7000-8000-0000000000d1","person":"axel","roles":["agent"]}`
+	for typ, data := range map[string]string{
+		"knowledge.submitted": `{"by":` + by + `,"extra":1}`,
+		"knowledge.marked":    `{"organisation":"01900000-0000-7000-8000-0000000000d1","reader":"x","helpful":true,"was":"maybe"}`,
+		"knowledge.created": `{"by":` + by + `,"number":"KB0000001","family":"01900000-0000-7000-8000-0000000000d1",` +
+			`"language":"de","kind":"faq","desk":"01900000-0000-7000-8000-0000000000d1","owner":"01900000-0000-7000-8000-0000000000d1",` +
+			`"owner_person":"axel","title":"t","body":"b","audience":"public"}`,
+		"knowledge.published": `{"by":` + by + `,"version":1}`,
+	} {
+		c := schematest.MustNew(t, all[typ])
+		if err := c.Check([]byte(data)); err == nil {
+			t.Errorf("%s accepts %s", typ, data)
+		}
+	}
+}
+
+// schemaChecker checks the data of the package's events against their
+// schemas, remembering the types it saw.
+type schemaChecker struct {
+	checkers map[string]*schematest.Checker
+	seen     map[string]bool
+}
+
+func newSchemaChecker(t testing.TB) *schemaChecker {
+	all, err := knowledge.Schemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &schemaChecker{checkers: map[string]*schematest.Checker{}, seen: map[string]bool{}}
+	for typ, s := range all {
+		c.checkers[typ] = schematest.MustNew(t, s)
+	}
+	return c
+}
+
+// check checks every event of the package's kinds in the world's log
+// after the sequence number from, and returns the last sequence number.
+func (c *schemaChecker) check(w *world, from int64) (last int64) {
+	w.t.Helper()
+	last = from
+	w.ok(w.store.Read(w.ctx, func(tx itsm.ReadTx) error {
+		for after := from; ; {
+			es, err := tx.Events(after, itsm.MaxLimit)
+			if err != nil || len(es) == 0 {
+				return err
+			}
+			last = es[len(es)-1].Seq
+			for _, e := range es {
+				if e.Kind != knowledge.Kind && e.Kind != knowledge.KindStats {
+					continue
+				}
+				c.seen[e.Type] = true
+				ch := c.checkers[e.Type]
+				if ch == nil {
+					w.t.Errorf("event %d has type %s, which has no schema", e.Seq, e.Type)
+					continue
+				}
+				if err := ch.Check(e.Data); err != nil {
+					w.t.Errorf("event %d (%s) does not match its schema: %v\n%s", e.Seq, e.Type, err, e.Data)
+				}
+			}
+			after = last
+		}
+	}))
+	return last
+}
