@@ -6433,6 +6433,17 @@ components:
         - task.withdrawn.json
         - candidate.accepted.json
         - candidate.dismissed.json
+        - knowledge.created.json
+        - knowledge.submitted.json
+        - knowledge.sent_back.json
+        - knowledge.edited.json
+        - knowledge.published.json
+        - knowledge.retired.json
+        - knowledge.review_confirmed.json
+        - knowledge.handed_over.json
+        - knowledge.known_error_followed.json
+        - knowledge.marked.json
+        - knowledge.used.json
         - known_error.published.json
         - known_error.recorded.json
         - known_error.retired.json

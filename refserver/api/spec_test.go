@@ -347,7 +347,8 @@ func TestOnlyRegistrationPlacingAndRecordingTakeAnIdempotencyKey(t *testing.T) {
 // TestSchemasAreServed checks that /schemas/{name} names exactly the
 // schemas the domain publishes: one per event type of chain, incident,
 // followup, the catalogue, the authority lists, orders and tasks, problems,
-// known errors, workarounds and candidates, and the report's.
+// known errors, workarounds and candidates, articles and their
+// usefulness, and the report's.
 func TestSchemasAreServed(t *testing.T) {
 	doc := load(t)
 	served, err := api.Schemas()
@@ -358,7 +359,7 @@ func TestSchemasAreServed(t *testing.T) {
 	for _, types := range [][]string{files(incident.Payloads()), files(followup.Payloads()), files(chain.Payloads()),
 		files(catalogue.Payloads()), files(authority.Payloads()), files(request.OrderPayloads()), files(request.TaskPayloads()),
 		files(problem.Payloads()), files(problem.KnownErrorPayloads()), files(problem.WorkaroundPayloads()),
-		files(problem.DismissalPayloads())} {
+		files(problem.DismissalPayloads()), files(knowledge.Payloads()), files(knowledge.StatsPayloads())} {
 		want = append(want, types...)
 	}
 	want = append(want, incident.NotificationEvent+".json", "report.json")
