@@ -47,6 +47,7 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, store itsm.
 	if cast.Seeded {
 		fmt.Fprintf(out, "demo: seeded %q with its customer %q and the suppliers %q and %q, their agreements and six incidents of today, two of them linked to the problem %q, a known error with a workaround (GET /v1/problems, /v1/known-errors, /v1/workarounds).\n",
 			demo.DeskName, demo.CustomerName, demo.NetworkName, demo.WorkplaceName, demo.ProblemSummary)
+		fmt.Fprintf(out, "demo: the knowledge base holds some twenty articles in Swedish and Norwegian, the known error's among them (GET /v1/knowledge/search?q=losenord, /v1/articles).\n")
 		if im := cast.Imported; im != nil {
 			fmt.Fprintf(out, "demo: imported the history since %s: %d incidents (%d commands at their own times), so that reports, breaches, credits, trends and the follow-up of %s have something to show; it ends with %d incidents of %q in a few days, which GET /v1/problem-candidates proposes as a candidate problem.\n",
 				im.From.Format("2 January 2006"), im.Incidents, im.Commands, month, demo.SpikeCount, demo.SpikeSummary)

@@ -97,6 +97,11 @@ func TestServerLogsAnAbandonedRequestAs499(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The knowledge base's follower reads the store every second; stopped
+	// now, so that the Read held is the request's, not the follower's.
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// The token is read once and then served from memory, so that the
 	// held Read is the operation's own.
 	st.Directory.SetFreshness(time.Hour)

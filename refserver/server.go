@@ -166,6 +166,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	// The knowledge base's follower stops last but the store: after the
+	// requests in flight, the dispatcher and the order service.
+	defer func() {
+		if err := parts.close(); err != nil {
+			log.Error("knowledge base", "err", err)
+		}
+	}()
 	// The dispatcher stops, and is waited for, before the store closes
 	// (deferred calls run last first), whichever way run returns.
 	dctx, stopDispatch := context.WithCancel(ctx)
@@ -243,6 +250,8 @@ type apiParts struct {
 	dispatcher *webhook.Dispatcher
 	tokens     *auth.Tokens
 	requests   *request.Service
+	// close stops the knowledge base's following of the log.
+	close func() error
 }
 
 // newAPI builds the REST API over store (httpapi.Build).
@@ -251,7 +260,8 @@ func newAPI(ctx context.Context, store itsm.Store, log *slog.Logger, hooks httpa
 	if err != nil {
 		return apiParts{}, err
 	}
-	return apiParts{handler: st.Handler, webhooks: st.Webhooks, dispatcher: st.Dispatcher, tokens: st.Tokens, requests: st.Requests}, nil
+	return apiParts{handler: st.Handler, webhooks: st.Webhooks, dispatcher: st.Dispatcher, tokens: st.Tokens, requests: st.Requests,
+		close: st.Close}, nil
 }
 
 // notifyOnSuccess calls notify after every request that may have appended

@@ -90,9 +90,10 @@ var allowed = map[string][]string{
 	// server's store, with the server's register (auth) and stored
 	// agreements (httpapi), as a desk moving to spoc would load its past.
 	// Its catalogue is defined through the API too, in the request
-	// packages' types, which are the contract's.
+	// packages' types, which are the contract's. Its article past review is
+	// imported through the knowledge library, as the history is.
 	"refserver/demo": {"itsm", "itsm/lease", "incident", "sla", "sla/report", "request/catalogue", "request/authority",
-		"refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
+		"knowledge", "refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
 }
 
 // drivers may be imported only by the backend named after them.

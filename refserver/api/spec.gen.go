@@ -233,6 +233,8 @@ tags:
     description: The known error database (KEDB) - root causes known, with their symptoms, error codes, workarounds and permanent fixes (PM-2).
   - name: workarounds
     description: The workaround database (WADB) - reusable ways round known errors, with how many incidents each resolved (PM-2).
+  - name: knowledge
+    description: The knowledge base - articles kept current in versions with their translations, their search in Swedish and Norwegian as people type it, readers' marks, the incidents they resolved, and the reports of usefulness and gaps (KM-1, KM-2, SP-4).
   - name: candidates
     description: Candidate problems the desk's trend analysis finds in the incident stream, to accept as problems or dismiss (PM-3).
   - name: clocks
@@ -5129,6 +5131,794 @@ paths:
           $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
+  /v1/articles:
+    get:
+      tags: [knowledge]
+      operationId: listArticles
+      summary: List articles
+      description: |
+        The articles of the knowledge base the caller may see, in the order of
+        their master numbers (KM-1): their editors (agents of the owner and of
+        the desk) see every state and the working copy; anyone else with read
+        access to knowledge sees the published articles whose audience
+        includes them, as readers see them. A desk's agents list their desk's
+        articles. Filters given together must all hold; a filtered page may
+        hold fewer than the limit and still have a next. past_review lists the
+        live articles past their review date, the oldest review date first:
+        the owner's list of what to check.
+      parameters:
+        - name: state
+          in: query
+          description: Keep articles in this state, as the caller sees them (a reader sees an article being edited as published).
+          schema:
+            $ref: '#/components/schemas/ArticleState'
+        - name: kind
+          in: query
+          description: Keep articles of this kind.
+          schema:
+            $ref: '#/components/schemas/ArticleKind'
+        - name: language
+          in: query
+          description: Keep articles in this language.
+          schema:
+            $ref: '#/components/schemas/Language'
+        - name: owner
+          in: query
+          description: Keep the articles this organisation owns.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: past_review
+          in: query
+          description: true keeps the live articles past their review date, the oldest review date first.
+          schema:
+            type: boolean
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of articles.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticlePage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [knowledge]
+      operationId: createArticle
+      summary: Write a new article
+      description: |
+        Writes a new article as a draft (KM-1), owned by the author's
+        organisation: an agent of an organisation with read and write access
+        to knowledge (KM-2, SD-13). The desk writes for itself; a supplier or
+        a customer names a desk it works with. A customer writes for its own
+        users or everyone, never for the support chain only (403). The
+        article is published by submitting it for review and publishing it.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ArticleDraft'
+      responses:
+        "201":
+          description: Written, as a draft.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Article'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}:
+    get:
+      tags: [knowledge]
+      operationId: getArticle
+      summary: Get an article
+      description: |
+        One article, by ID or by master number (GET /v1/articles/KB0000042),
+        as the caller may see it (KM-1, KM-2): its editors whole, with the
+        working copy; a reader its current version, with its HTML, once it is
+        published and if its audience includes the reader. past_review says
+        that its review date has passed. An article the caller may not read
+        is reported as not found.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: The article's ID, or its master number such as KB0000042.
+          schema:
+            type: string
+            pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Z]{2,8}(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$'
+      responses:
+        "200":
+          $ref: '#/components/responses/ArticleResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/edit:
+    post:
+      tags: [knowledge]
+      operationId: editArticle
+      summary: Edit an article
+      description: |
+        Replaces the working copy of an article (KM-1): an agent of its owner
+        or its desk. A draft stays a draft; a published or retired article
+        becomes a draft of its next version while readers keep seeing the
+        current one; an article in review is refused (409: send it back
+        first), and so is an article made from a known error, which changes
+        only through its known error.
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ArticleContent'
+      responses:
+        "200":
+          $ref: '#/components/responses/ArticleResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/submit:
+    post:
+      tags: [knowledge]
+      operationId: submitArticle
+      summary: Submit an article for review
+      description: |
+        Sends a draft to review (KM-1): an agent of its owner or its desk.
+        Anything but a draft is refused (409).
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/ArticleResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/send-back:
+    post:
+      tags: [knowledge]
+      operationId: sendBackArticle
+      summary: Send an article in review back to draft
+      description: |
+        Returns an article in review to draft with the reviewer's reason
+        (KM-1), which its editors see as sent_back: an agent of its desk, or
+        of its owner withdrawing it.
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/ArticleResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/publish:
+    post:
+      tags: [knowledge]
+      operationId: publishArticle
+      summary: Publish an article
+      description: |
+        Approves an article in review as its next version, which readers see
+        from now on (KM-1); every earlier version stays readable. The desk's
+        agents publish, since the desk alone speaks to users (SD-4); a
+        supplier publishes its own articles for the support chain only (403
+        otherwise). From the second version on a note saying what changed is
+        required. The review date is review_by, or a year from now. The
+        article is searchable on this server when the answer arrives.
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ArticlePublishing'
+      responses:
+        "200":
+          $ref: '#/components/responses/ArticleResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/retire:
+    post:
+      tags: [knowledge]
+      operationId: retireArticle
+      summary: Retire an article
+      description: |
+        Withdraws an article with a reason (KM-1): an agent of its owner or
+        its desk. A retired article that was published stays readable to its
+        audience, shown as retired and ranked last in searches, so that links
+        from old incidents keep working; editing it starts a new draft.
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Reason'
+      responses:
+        "200":
+          $ref: '#/components/responses/ArticleResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/confirm-review:
+    post:
+      tags: [knowledge]
+      operationId: confirmArticleReview
+      summary: Confirm that an article is still right
+      description: |
+        Records that the owner checked a published article and it is still
+        right, moving its review date to review_by, or a year from now
+        (KM-1: kept current and correct): an agent of its owner or its desk.
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ReviewConfirmation'
+      responses:
+        "200":
+          $ref: '#/components/responses/ArticleResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/hand-over:
+    post:
+      tags: [knowledge]
+      operationId: handOverArticle
+      summary: Hand an article over to another person
+      description: |
+        Makes a person of the article's owner organisation the one who keeps
+        it current and is told when it is past review (KM-1): an agent of its
+        owner or its desk.
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ArticleHandover'
+      responses:
+        "200":
+          $ref: '#/components/responses/ArticleResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/versions:
+    get:
+      tags: [knowledge]
+      operationId: listArticleVersions
+      summary: List an article's published versions
+      description: |
+        Every published version of an article the caller may read, the first
+        first, each with its HTML, who approved it and what changed (KM-1).
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+      responses:
+        "200":
+          description: The versions.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticleVersions'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/versions/{n}:
+    get:
+      tags: [knowledge]
+      operationId: getArticleVersion
+      summary: Get one published version of an article
+      description: |
+        Version n of an article the caller may read, with its HTML (KM-1).
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+        - name: n
+          in: path
+          required: true
+          description: The version's number, from 1.
+          schema:
+            type: integer
+            minimum: 1
+            maximum: 1000000
+      responses:
+        "200":
+          description: The version.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticleVersion'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/translations:
+    get:
+      tags: [knowledge]
+      operationId: listArticleTranslations
+      summary: List an article's translations
+      description: |
+        The articles of the article's family (the article and its
+        translations) the caller may see, the article included, in the order
+        of their languages: sv, nb, nn, en.
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+      responses:
+        "200":
+          description: The family's articles.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticleList'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [knowledge]
+      operationId: translateArticle
+      summary: Translate an article
+      description: |
+        Writes a new draft in another language, kept with the article's
+        family, owned by the translator's organisation: whoever may write
+        articles for the article's desk. A family holds one article a
+        language (409 for a language it has).
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ArticleTranslation'
+      responses:
+        "201":
+          description: Written, as a draft.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Article'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/events:
+    get:
+      tags: [knowledge]
+      operationId: listArticleEvents
+      summary: List an article's history
+      description: |
+        Every event of one article, oldest first: its history, from which it
+        is built. Its editors only (403 to a reader, 404 to anyone else).
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+      responses:
+        "200":
+          description: The article's events.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticleEvents'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/mark:
+    put:
+      tags: [knowledge]
+      operationId: markArticle
+      summary: Mark an article helpful or not
+      description: |
+        Records whether the caller found an article helpful: one mark a
+        reader an article, which a later mark replaces, so that sending it
+        again changes nothing. Anyone who reads the article may mark it; what
+        is kept of the reader is a digest, not the person. Marks are counted
+        apart from the article, so they never make an editor's If-Match
+        stale.
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ArticleMark'
+      responses:
+        "200":
+          description: The article's usefulness after the mark.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticleStats'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/articles/{id}/uses:
+    post:
+      tags: [knowledge]
+      operationId: recordArticleUse
+      summary: Record that an article resolved an incident
+      description: |
+        Records that the article resolved the incident at first contact: an
+        agent of the desk or a supplier who reads both (403 to a customer).
+        Each incident counts once an article (409 when recorded already).
+      parameters:
+        - $ref: '#/components/parameters/ArticleID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ArticleUse'
+      responses:
+        "200":
+          description: The article's usefulness after the use.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticleStats'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/knowledge/search:
+    get:
+      tags: [knowledge]
+      operationId: searchKnowledge
+      summary: Search the knowledge base
+      description: |
+        Finds the published and retired articles the caller may read (SP-4),
+        best first, a page at a time: in Swedish and Norwegian as people type
+        it - any inflected form, compounds and their parts, without
+        diacritics, with a typo or two, the last word as a prefix. Title and
+        keywords rank above the body, current and helpful articles above
+        retired or unhelpful ones, and the caller's language first. An article
+        outside the caller's audience is never found, not even as a snippet.
+        Title and snippet are HTML-escaped with the matched words in
+        <mark>...</mark>. A search whose first page finds nothing is counted
+        in the gap list by its text and language only.
+      parameters:
+        - name: q
+          in: query
+          required: true
+          description: What the caller typed.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: language
+          in: query
+          description: The caller's language, whose articles rank first.
+          schema:
+            $ref: '#/components/schemas/Language'
+        - name: kind
+          in: query
+          description: Keep articles of this kind.
+          schema:
+            $ref: '#/components/schemas/ArticleKind'
+        - name: service
+          in: query
+          description: Keep articles of this service.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: category
+          in: query
+          description: Keep articles of this category.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: offset
+          in: query
+          description: How many hits to skip, for the next page; 0 when absent.
+          schema:
+            type: integer
+            minimum: 0
+            maximum: 10000
+        - name: limit
+          in: query
+          description: The page size; 10 when absent.
+          schema:
+            type: integer
+            minimum: 1
+            maximum: 100
+      responses:
+        "200":
+          description: A page of hits and how many matched in all.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SearchResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/knowledge/reports/most-used:
+    get:
+      tags: [knowledge, reports]
+      operationId: reportMostUsedArticles
+      summary: The most used articles
+      description: |
+        The articles the caller may read that resolved the most incidents,
+        then were marked helpful most: organisations with report access to
+        knowledge (SD-13).
+      parameters:
+        - $ref: '#/components/parameters/ReportLimit'
+      responses:
+        "200":
+          description: The articles, the most used first.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticleUsages'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/knowledge/reports/least-helpful:
+    get:
+      tags: [knowledge, reports]
+      operationId: reportLeastHelpfulArticles
+      summary: The least helpful articles
+      description: |
+        The articles the caller may read that readers marked unhelpful most,
+        relative to their marks: organisations with report access to
+        knowledge (SD-13).
+      parameters:
+        - $ref: '#/components/parameters/ReportLimit'
+      responses:
+        "200":
+          description: The articles, the least helpful first.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticleUsages'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/knowledge/reports/past-review:
+    get:
+      tags: [knowledge, reports]
+      operationId: reportArticlesPastReview
+      summary: The articles past their review date
+      description: |
+        The live articles the caller's organisation owns or whose desk it is
+        that are past their review date, the longest overdue first (KM-1):
+        organisations with report access to knowledge.
+      parameters:
+        - $ref: '#/components/parameters/ReportLimit'
+      responses:
+        "200":
+          description: The articles, the longest overdue first.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ArticleList'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/knowledge/reports/gaps:
+    get:
+      tags: [knowledge, reports]
+      operationId: reportKnowledgeGaps
+      summary: The searches that found nothing
+      description: |
+        The gap list: the searches whose first page found nothing, counted by
+        their normalised text and language over every reader, the most
+        frequent first - what the knowledge owners should write next. Nothing
+        of who searched is kept. Agents of organisations with report access
+        to knowledge. Every search answered before the request is counted.
+      parameters:
+        - $ref: '#/components/parameters/ReportLimit'
+      responses:
+        "200":
+          description: The gaps, the most frequent first.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/KnowledgeGaps'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
 components:
   securitySchemes:
     bearerAuth:
@@ -5139,7 +5929,7 @@ components:
   headers:
     ETag:
       required: true
-      description: The version of the incident, group, problem, known error or workaround (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
+      description: The version of the incident, group, problem, known error, workaround or article (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
       schema:
         type: string
     Location:
@@ -5329,6 +6119,22 @@ components:
       description: The candidate's id, as listProblemCandidates gave it.
       schema:
         $ref: '#/components/schemas/ID'
+
+    ArticleID:
+      name: id
+      in: path
+      required: true
+      description: The article's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    ReportLimit:
+      name: limit
+      in: query
+      description: The most lines of the report; 20 when absent.
+      schema:
+        type: integer
+        minimum: 1
+        maximum: 100
   responses:
     GroupResult:
       description: The group as it is now.
@@ -5452,6 +6258,15 @@ components:
         application/json:
           schema:
             $ref: '#/components/schemas/Workaround'
+    ArticleResult:
+      description: The article as the caller may see it now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Article'
   schemas:
     # Scalars. Those with x-go-type are the domain's own Go types, so that the
     # generated models and the domain share one definition.
@@ -5618,6 +6433,17 @@ components:
         - task.withdrawn.json
         - candidate.accepted.json
         - candidate.dismissed.json
+        - knowledge.created.json
+        - knowledge.submitted.json
+        - knowledge.sent_back.json
+        - knowledge.edited.json
+        - knowledge.published.json
+        - knowledge.retired.json
+        - knowledge.review_confirmed.json
+        - knowledge.handed_over.json
+        - knowledge.known_error_followed.json
+        - knowledge.marked.json
+        - knowledge.used.json
         - known_error.published.json
         - known_error.recorded.json
         - known_error.retired.json
@@ -9838,4 +10664,562 @@ components:
           type: string
           format: date-time
           description: When.
+
+    # Knowledge (KM-1, KM-2, SP-4).
+    ArticleKind:
+      type: string
+      enum: [faq, guide, known_error]
+      description: What sort of knowledge an article holds - a question and its answer, a quick guide ("lathund") to do one thing, or a known error told to users with what they can do meanwhile.
+      x-go-type: knowledge.ArticleKind
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+    Language:
+      type: string
+      enum: [sv, nb, nn, en]
+      description: The language an article is written in - Swedish, Norwegian Bokmål, Norwegian Nynorsk or English.
+      x-go-type: knowledge.Language
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+    Audience:
+      type: string
+      enum: [public, users, chain]
+      description: Who reads an article once it is published - everyone with read access to knowledge; the users of the customers it names (every customer of the desk when it names none) and the support chain; or the support chain only, never a customer, not even as a search snippet.
+      x-go-type: knowledge.Audience
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+    ArticleState:
+      type: string
+      enum: [draft, review, published, retired]
+      description: Where an article's working copy is in its life (KM-1) - being written, submitted for review, published as the current version, or withdrawn.
+      x-go-type: knowledge.State
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+    ArticleContent:
+      type: object
+      description: What a version of an article says and to whom - everything an edit replaces.
+      additionalProperties: false
+      required: [title, body, audience]
+      x-go-type: knowledge.Content
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+      properties:
+        title:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: One line naming it.
+        body:
+          type: string
+          minLength: 1
+          maxLength: 65536
+          description: The text in Markdown (CommonMark with tables, strikethrough and bare links), at most 64 KiB; readers get it rendered to safe HTML.
+        service:
+          type: string
+          maxLength: 300
+          description: The service it is about.
+        category:
+          type: string
+          maxLength: 300
+          description: Its category.
+        keywords:
+          type: array
+          maxItems: 30
+          uniqueItems: true
+          description: Words a search ranks as it ranks the title, each once (ignoring case).
+          items:
+            $ref: '#/components/schemas/Label'
+        audience:
+          $ref: '#/components/schemas/Audience'
+        customers:
+          type: array
+          maxItems: 50
+          uniqueItems: true
+          description: With audience users, the customers whose users read it; none means every customer of the desk. A customer writing names only itself, or none for its own users.
+          items:
+            $ref: '#/components/schemas/ID'
+    ArticleDraft:
+      type: object
+      description: A new article as its author writes it.
+      additionalProperties: false
+      required: [kind, language, title, body, audience]
+      properties:
+        desk:
+          description: The desk the article is for; a supplier's or customer's agent names a desk it works with, a desk's agent leaves it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        kind:
+          $ref: '#/components/schemas/ArticleKind'
+        language:
+          $ref: '#/components/schemas/Language'
+        owner_person:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: Who in the author's organisation keeps it current; the author when absent.
+        title:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: One line naming it.
+        body:
+          type: string
+          minLength: 1
+          maxLength: 65536
+          description: The text in Markdown, at most 64 KiB.
+        service:
+          type: string
+          maxLength: 300
+          description: The service it is about.
+        category:
+          type: string
+          maxLength: 300
+          description: Its category.
+        keywords:
+          type: array
+          maxItems: 30
+          uniqueItems: true
+          description: Words a search ranks as it ranks the title.
+          items:
+            $ref: '#/components/schemas/Label'
+        audience:
+          $ref: '#/components/schemas/Audience'
+        customers:
+          type: array
+          maxItems: 50
+          uniqueItems: true
+          description: With audience users, the customers whose users read it; none means every customer of the desk.
+          items:
+            $ref: '#/components/schemas/ID'
+    ArticleTranslation:
+      type: object
+      description: A translation of an article into another language, written as a new draft of its family.
+      additionalProperties: false
+      required: [language, title, body, audience]
+      properties:
+        language:
+          $ref: '#/components/schemas/Language'
+        title:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: One line naming it.
+        body:
+          type: string
+          minLength: 1
+          maxLength: 65536
+          description: The text in Markdown, at most 64 KiB.
+        service:
+          type: string
+          maxLength: 300
+          description: The service it is about.
+        category:
+          type: string
+          maxLength: 300
+          description: Its category.
+        keywords:
+          type: array
+          maxItems: 30
+          uniqueItems: true
+          description: Words a search ranks as it ranks the title.
+          items:
+            $ref: '#/components/schemas/Label'
+        audience:
+          $ref: '#/components/schemas/Audience'
+        customers:
+          type: array
+          maxItems: 50
+          uniqueItems: true
+          description: With audience users, the customers whose users read it.
+          items:
+            $ref: '#/components/schemas/ID'
+    ArticlePublishing:
+      type: object
+      description: What the reviewer says when publishing.
+      additionalProperties: false
+      properties:
+        note:
+          type: string
+          maxLength: 4096
+          description: What changed; required from the second version on.
+        review_by:
+          type: string
+          format: date-time
+          description: When the article's review comes due, in the future; a year from now when absent.
+    ReviewConfirmation:
+      type: object
+      description: The owner's confirmation that an article is still right.
+      additionalProperties: false
+      properties:
+        review_by:
+          type: string
+          format: date-time
+          description: When the next review comes due, in the future; a year from now when absent.
+    ArticleHandover:
+      type: object
+      description: Who keeps an article current from now on.
+      additionalProperties: false
+      required: [person]
+      properties:
+        person:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: A person of the article's owner organisation.
+    ArticleMark:
+      type: object
+      description: A reader's judgment of an article.
+      additionalProperties: false
+      required: [helpful]
+      properties:
+        helpful:
+          type: boolean
+          description: true if the article helped, false if not.
+    ArticleUse:
+      type: object
+      description: The incident an article resolved at first contact.
+      additionalProperties: false
+      required: [incident]
+      properties:
+        incident:
+          description: The incident's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+    ArticleStats:
+      type: object
+      description: How useful an article has been - its readers' current marks and the incidents it resolved.
+      additionalProperties: false
+      required: [helpful, unhelpful, uses]
+      x-go-type: knowledge.Stats
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+      properties:
+        helpful:
+          type: integer
+          minimum: 0
+          description: Readers who marked it helpful.
+        unhelpful:
+          type: integer
+          minimum: 0
+          description: Readers who marked it unhelpful.
+        uses:
+          type: integer
+          minimum: 0
+          description: Incidents it resolved at first contact.
+        last_used:
+          type: string
+          format: date-time
+          description: When the last use was recorded.
+    ArticleVersion:
+      type: object
+      description: One published version of an article - what it said, who approved it and what changed.
+      additionalProperties: false
+      required: [article, number, title, body, audience, approved_by, published]
+      x-go-type: knowledge.Version
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+      properties:
+        article:
+          description: The article's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          type: integer
+          minimum: 1
+          description: The version's number, from 1.
+        title:
+          type: string
+          description: One line naming it.
+        body:
+          type: string
+          description: The text in Markdown.
+        service:
+          type: string
+          description: The service it is about.
+        category:
+          type: string
+          description: Its category.
+        keywords:
+          type: array
+          description: Words a search ranks as it ranks the title.
+          items:
+            type: string
+        audience:
+          $ref: '#/components/schemas/Audience'
+        customers:
+          type: array
+          description: With audience users, the customers whose users read it.
+          items:
+            $ref: '#/components/schemas/ID'
+        html:
+          type: string
+          description: The body rendered to safe HTML - no script, no event handler, no URL but http, https and mailto; headings have anchors that keep every letter (#byt-lösenord).
+        approved_by:
+          $ref: '#/components/schemas/Actor'
+        note:
+          type: string
+          description: What changed since the version before.
+        published:
+          type: string
+          format: date-time
+          description: When it was published.
+    Article:
+      type: object
+      description: |
+        One piece of knowledge in one language (KM-1): an FAQ entry, a quick
+        guide or a known error told to users. Its translations are articles
+        of their own, kept together in a family. A reader sees its current
+        version as draft and published; its editors (agents of its owner and
+        of its desk) see the working copy as draft. Its version is the ETag of
+        the response, not a property.
+      additionalProperties: false
+      required: [id, number, family, language, kind, desk, owner, owner_person, state, draft, current, past_review, stats, created, changed]
+      x-go-type: knowledge.Article
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        family:
+          description: The ID of the article its translations are kept with - the first article's own.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        language:
+          $ref: '#/components/schemas/Language'
+        kind:
+          $ref: '#/components/schemas/ArticleKind'
+        desk:
+          description: The desk whose delivery it belongs to; its agents review and publish it.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        owner:
+          description: The organisation that keeps it current.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        owner_person:
+          type: string
+          description: The person of the owner who keeps it current and is told when it is past review; empty to readers.
+        state:
+          $ref: '#/components/schemas/ArticleState'
+        draft:
+          $ref: '#/components/schemas/ArticleContent'
+        current:
+          type: integer
+          minimum: 0
+          description: The number of the version readers see; 0 until first published.
+        published:
+          $ref: '#/components/schemas/ArticleVersion'
+        review_by:
+          type: string
+          format: date-time
+          description: The date by which the owner confirms that it is still right (KM-1); absent until first published.
+        past_review:
+          type: boolean
+          description: Its review date has passed - shown so to readers too.
+        sent_back:
+          type: string
+          description: The reviewer's reason the last time it was sent back to draft; its editors only.
+        known_error:
+          description: The known error it is made from, if any; such an article changes only through its known error.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        known_error_seq:
+          type: integer
+          format: int64
+          description: The sequence number of the last event of its known error applied.
+        stats:
+          $ref: '#/components/schemas/ArticleStats'
+        created:
+          type: string
+          format: date-time
+          description: When it was written.
+        changed:
+          type: string
+          format: date-time
+          description: When it last changed.
+    ArticlePage:
+      type: object
+      description: One page of articles.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Article'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    ArticleList:
+      type: object
+      description: Articles, in the order the operation says.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Article'
+    ArticleVersions:
+      type: object
+      description: An article's published versions, the first first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/ArticleVersion'
+    ArticleEvents:
+      type: object
+      description: An article's events, oldest first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Event'
+    SearchHit:
+      type: object
+      description: One article a search found.
+      additionalProperties: false
+      required: [id, number, family, kind, language, score, title, snippet, retired, past_review]
+      x-go-type: knowledge.Hit
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        family:
+          description: The article's family, to find its translations.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        kind:
+          $ref: '#/components/schemas/ArticleKind'
+        language:
+          $ref: '#/components/schemas/Language'
+        score:
+          type: number
+          description: How well it matched; comparable only within one search.
+        title:
+          type: string
+          description: The title, HTML-escaped, the matched words in <mark>...</mark>.
+        snippet:
+          type: string
+          description: The best passage of the body, HTML-escaped, the matched words in <mark>...</mark>.
+        retired:
+          type: boolean
+          description: The article is retired - shown so, and ranked last.
+        past_review:
+          type: boolean
+          description: The article is past its review date.
+    SearchResult:
+      type: object
+      description: A page of hits, best first, and how many matched in all.
+      additionalProperties: false
+      required: [total, hits]
+      x-go-type: knowledge.Result
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+      properties:
+        total:
+          type: integer
+          minimum: 0
+          description: How many articles matched in all; page on with offset.
+        hits:
+          type: array
+          description: The page's hits, best first.
+          items:
+            $ref: '#/components/schemas/SearchHit'
+    ArticleUsage:
+      type: object
+      description: One article's line in a report of usefulness.
+      additionalProperties: false
+      required: [article, number, title, language, owner, helpful, unhelpful, uses]
+      x-go-type: knowledge.Usage
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+      properties:
+        article:
+          description: The article's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        title:
+          type: string
+          description: The title of its current version.
+        language:
+          $ref: '#/components/schemas/Language'
+        owner:
+          description: The organisation that keeps it current.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        helpful:
+          type: integer
+          minimum: 0
+          description: Readers who marked it helpful.
+        unhelpful:
+          type: integer
+          minimum: 0
+          description: Readers who marked it unhelpful.
+        uses:
+          type: integer
+          minimum: 0
+          description: Incidents it resolved at first contact.
+        last_used:
+          type: string
+          format: date-time
+          description: When the last use was recorded.
+    ArticleUsages:
+      type: object
+      description: A report of articles' usefulness.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/ArticleUsage'
+    KnowledgeGap:
+      type: object
+      description: A search that found nothing, counted over every reader.
+      additionalProperties: false
+      required: [query, language, count, first, last]
+      x-go-type: knowledge.Gap
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/knowledge
+      properties:
+        query:
+          type: string
+          description: The search's text normalised - lower case, words of letters and digits separated by single spaces, at most 100 bytes.
+        language:
+          type: string
+          description: The language the searcher gave (sv, nb, nn, en), empty for none.
+        count:
+          type: integer
+          minimum: 1
+          description: How many searches found nothing with it.
+        first:
+          type: string
+          format: date-time
+          description: When it was first searched.
+        last:
+          type: string
+          format: date-time
+          description: When it was last searched.
+    KnowledgeGaps:
+      type: object
+      description: The gap list, the most frequent first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/KnowledgeGap'
 `

@@ -31,6 +31,7 @@ package api
 import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/knowledge"
 	"github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/request"
 	"github.com/spoc-itsm/spoc/request/authority"
@@ -52,17 +53,18 @@ func Spec() []byte { return []byte(specYAML) }
 // Schemas returns the JSON Schemas the server publishes under /schemas/,
 // keyed by file name: "<type>.json" for the data of each event type of
 // packages chain, incident, followup, request/catalogue, request/authority
-// request and problem (group.renamed.json, incident.delegated.json,
+// request, problem and knowledge (group.renamed.json, incident.delegated.json,
 // notification.sent.json, followup.approved.json, catalogue.agreed.json,
 // authority.granted.json, order.placed.json, task.delegated.json,
-// problem.recorded.json, known_error.recorded.json, ...) and
+// problem.recorded.json, known_error.recorded.json, knowledge.published.json,
+// ...) and
 // report.json for a report. The names are the SchemaName values of the document, and each
 // schema's $id ends in its name.
 func Schemas() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, events := range []func() (map[string][]byte, error){
 		chain.Schemas, incident.Schemas, followup.Schemas,
-		catalogue.Schemas, authority.Schemas, request.Schemas, problem.Schemas,
+		catalogue.Schemas, authority.Schemas, request.Schemas, problem.Schemas, knowledge.Schemas,
 	} {
 		schemas, err := events()
 		if err != nil {

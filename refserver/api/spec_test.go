@@ -28,6 +28,7 @@ import (
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/memstore"
+	"github.com/spoc-itsm/spoc/knowledge"
 	"github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/problem/candidate"
 	"github.com/spoc-itsm/spoc/refserver/api"
@@ -346,7 +347,8 @@ func TestOnlyRegistrationPlacingAndRecordingTakeAnIdempotencyKey(t *testing.T) {
 // TestSchemasAreServed checks that /schemas/{name} names exactly the
 // schemas the domain publishes: one per event type of chain, incident,
 // followup, the catalogue, the authority lists, orders and tasks, problems,
-// known errors, workarounds and candidates, and the report's.
+// known errors, workarounds and candidates, articles and their
+// usefulness, and the report's.
 func TestSchemasAreServed(t *testing.T) {
 	doc := load(t)
 	served, err := api.Schemas()
@@ -357,7 +359,7 @@ func TestSchemasAreServed(t *testing.T) {
 	for _, types := range [][]string{files(incident.Payloads()), files(followup.Payloads()), files(chain.Payloads()),
 		files(catalogue.Payloads()), files(authority.Payloads()), files(request.OrderPayloads()), files(request.TaskPayloads()),
 		files(problem.Payloads()), files(problem.KnownErrorPayloads()), files(problem.WorkaroundPayloads()),
-		files(problem.DismissalPayloads())} {
+		files(problem.DismissalPayloads()), files(knowledge.Payloads()), files(knowledge.StatsPayloads())} {
 		want = append(want, types...)
 	}
 	want = append(want, incident.NotificationEvent+".json", "report.json")
@@ -426,6 +428,10 @@ func init() {
 		reflect.TypeFor[problem.Fix](), reflect.TypeFor[problem.FixStatus](), reflect.TypeFor[problem.Workaround](),
 		reflect.TypeFor[problem.Risk](), reflect.TypeFor[problem.Applier](), reflect.TypeFor[candidate.Candidate](),
 		reflect.TypeFor[candidate.Key](), reflect.TypeFor[candidate.Span](), reflect.TypeFor[candidate.Dismissal](),
+		reflect.TypeFor[knowledge.Article](), reflect.TypeFor[knowledge.Content](), reflect.TypeFor[knowledge.Version](),
+		reflect.TypeFor[knowledge.Stats](), reflect.TypeFor[knowledge.Hit](), reflect.TypeFor[knowledge.Result](),
+		reflect.TypeFor[knowledge.Usage](), reflect.TypeFor[knowledge.Gap](), reflect.TypeFor[knowledge.ArticleKind](),
+		reflect.TypeFor[knowledge.Language](), reflect.TypeFor[knowledge.Audience](), reflect.TypeFor[knowledge.State](),
 	} {
 		goTypes[path.Base(t.PkgPath())+"."+t.Name()] = t
 	}
@@ -529,6 +535,16 @@ func TestSchemasMatchTheDomainTypes(t *testing.T) {
 	}
 }
 
+// knowledgeStates returns the states of an article as the contract
+// writes them.
+func knowledgeStates() []string {
+	var out []string
+	for _, s := range knowledge.States() {
+		out = append(out, string(s))
+	}
+	return out
+}
+
 // enumOf returns the enum of a property of one of the domain's event
 // schemas, which list the closed sets of words the domain writes.
 func enumOf(t *testing.T, schemas map[string][]byte, eventType string, pointer ...string) []string {
@@ -594,6 +610,10 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		{"WebhookState", []string{string(webhook.StateActive), string(webhook.StatePaused)}},
 		{"Domain", []string{string(itsm.DomainIncident), string(itsm.DomainRequest), string(itsm.DomainProblem),
 			string(itsm.DomainCMDB), string(itsm.DomainKnowledge), string(itsm.DomainServiceLevel)}},
+		{"ArticleState", knowledgeStates()},
+		{"ArticleKind", []string{string(knowledge.KindFAQ), string(knowledge.KindGuide), string(knowledge.KindKnownError)}},
+		{"Language", []string{string(knowledge.Swedish), string(knowledge.Bokmal), string(knowledge.Nynorsk), string(knowledge.English)}},
+		{"Audience", []string{string(knowledge.AudiencePublic), string(knowledge.AudienceUsers), string(knowledge.AudienceChain)}},
 	} {
 		if got := enumStrings(schema(t, doc, c.schema)); !slices.Equal(sorted(got), sorted(c.want)) {
 			t.Errorf("%s enumerates %v, the domain %v", c.schema, got, c.want)
@@ -620,6 +640,35 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		t.Errorf("Permissions lists %d domains, itsm has 6", len(domains))
 	}
 
+	// The knowledge base's limits: an article's texts and lists, and the
+	// pages of its search and reports.
+	for _, c := range []struct {
+		schema, prop string
+		want         int
+	}{
+		{"ArticleContent", "body", knowledge.MaxBody},
+		{"ArticleDraft", "body", knowledge.MaxBody},
+		{"ArticleTranslation", "body", knowledge.MaxBody},
+		{"ArticleContent", "keywords", knowledge.MaxKeywords},
+		{"ArticleDraft", "keywords", knowledge.MaxKeywords},
+		{"ArticleTranslation", "keywords", knowledge.MaxKeywords},
+		{"ArticleContent", "customers", knowledge.MaxCustomers},
+		{"ArticleDraft", "customers", knowledge.MaxCustomers},
+		{"ArticleTranslation", "customers", knowledge.MaxCustomers},
+		{"ArticlePublishing", "note", knowledge.MaxText},
+	} {
+		p := schema(t, doc, c.schema).Properties[c.prop].Value
+		got := p.MaxLength
+		if p.Type.Is("array") {
+			got = p.MaxItems
+		}
+		if got == nil || *got != uint64(c.want) {
+			t.Errorf("%s.%s: at most %s, the domain %d", c.schema, c.prop, show(got), c.want)
+		}
+	}
+	if rl := doc.Components.Parameters["ReportLimit"].Value.Schema.Value; rl.Max == nil || *rl.Max != knowledge.MaxLimit {
+		t.Errorf("ReportLimit: maximum %s, want knowledge.MaxLimit %d", show(rl.Max), knowledge.MaxLimit)
+	}
 	limit := doc.Components.Parameters["Limit"].Value.Schema.Value
 	if limit.Max == nil || *limit.Max != itsm.MaxLimit || !strings.Contains(doc.Components.Parameters["Limit"].Value.Description, strconv.Itoa(itsm.DefaultLimit)) {
 		t.Errorf("Limit: maximum %s, want itsm.MaxLimit %d, and the description must name itsm.DefaultLimit", show(limit.Max), itsm.MaxLimit)

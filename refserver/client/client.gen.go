@@ -158,6 +158,323 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/agreements/{id} (the `GetAgreement` operationId).
 	GetAgreement(ctx context.Context, id AgreementID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListArticles List articles
+	//
+	// The articles of the knowledge base the caller may see, in the order of
+	// their master numbers (KM-1): their editors (agents of the owner and of
+	// the desk) see every state and the working copy; anyone else with read
+	// access to knowledge sees the published articles whose audience
+	// includes them, as readers see them. A desk's agents list their desk's
+	// articles. Filters given together must all hold; a filtered page may
+	// hold fewer than the limit and still have a next. past_review lists the
+	// live articles past their review date, the oldest review date first:
+	// the owner's list of what to check.
+	//
+	// Corresponds with GET /v1/articles (the `ListArticles` operationId).
+	ListArticles(ctx context.Context, params *ListArticlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateArticleWithBody Write a new article
+	//
+	// Writes a new article as a draft (KM-1), owned by the author's
+	// organisation: an agent of an organisation with read and write access
+	// to knowledge (KM-2, SD-13). The desk writes for itself; a supplier or
+	// a customer names a desk it works with. A customer writes for its own
+	// users or everyone, never for the support chain only (403). The
+	// article is published by submitting it for review and publishing it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/articles (the `CreateArticle` operationId).
+	CreateArticleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateArticle Write a new article
+	//
+	// Writes a new article as a draft (KM-1), owned by the author's
+	// organisation: an agent of an organisation with read and write access
+	// to knowledge (KM-2, SD-13). The desk writes for itself; a supplier or
+	// a customer names a desk it works with. A customer writes for its own
+	// users or everyone, never for the support chain only (403). The
+	// article is published by submitting it for review and publishing it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/articles (the `CreateArticle` operationId).
+	CreateArticle(ctx context.Context, body CreateArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetArticle Get an article
+	//
+	// One article, by ID or by master number (GET /v1/articles/KB0000042),
+	// as the caller may see it (KM-1, KM-2): its editors whole, with the
+	// working copy; a reader its current version, with its HTML, once it is
+	// published and if its audience includes the reader. past_review says
+	// that its review date has passed. An article the caller may not read
+	// is reported as not found.
+	//
+	// Corresponds with GET /v1/articles/{id} (the `GetArticle` operationId).
+	GetArticle(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmArticleReviewWithBody Confirm that an article is still right
+	//
+	// Records that the owner checked a published article and it is still
+	// right, moving its review date to review_by, or a year from now
+	// (KM-1: kept current and correct): an agent of its owner or its desk.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/confirm-review (the `ConfirmArticleReview` operationId).
+	ConfirmArticleReviewWithBody(ctx context.Context, id ArticleID, params *ConfirmArticleReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmArticleReview Confirm that an article is still right
+	//
+	// Records that the owner checked a published article and it is still
+	// right, moving its review date to review_by, or a year from now
+	// (KM-1: kept current and correct): an agent of its owner or its desk.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/confirm-review (the `ConfirmArticleReview` operationId).
+	ConfirmArticleReview(ctx context.Context, id ArticleID, params *ConfirmArticleReviewParams, body ConfirmArticleReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditArticleWithBody Edit an article
+	//
+	// Replaces the working copy of an article (KM-1): an agent of its owner
+	// or its desk. A draft stays a draft; a published or retired article
+	// becomes a draft of its next version while readers keep seeing the
+	// current one; an article in review is refused (409: send it back
+	// first), and so is an article made from a known error, which changes
+	// only through its known error.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/edit (the `EditArticle` operationId).
+	EditArticleWithBody(ctx context.Context, id ArticleID, params *EditArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditArticle Edit an article
+	//
+	// Replaces the working copy of an article (KM-1): an agent of its owner
+	// or its desk. A draft stays a draft; a published or retired article
+	// becomes a draft of its next version while readers keep seeing the
+	// current one; an article in review is refused (409: send it back
+	// first), and so is an article made from a known error, which changes
+	// only through its known error.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/edit (the `EditArticle` operationId).
+	EditArticle(ctx context.Context, id ArticleID, params *EditArticleParams, body EditArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListArticleEvents List an article's history
+	//
+	// Every event of one article, oldest first: its history, from which it
+	// is built. Its editors only (403 to a reader, 404 to anyone else).
+	//
+	// Corresponds with GET /v1/articles/{id}/events (the `ListArticleEvents` operationId).
+	ListArticleEvents(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HandOverArticleWithBody Hand an article over to another person
+	//
+	// Makes a person of the article's owner organisation the one who keeps
+	// it current and is told when it is past review (KM-1): an agent of its
+	// owner or its desk.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/hand-over (the `HandOverArticle` operationId).
+	HandOverArticleWithBody(ctx context.Context, id ArticleID, params *HandOverArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HandOverArticle Hand an article over to another person
+	//
+	// Makes a person of the article's owner organisation the one who keeps
+	// it current and is told when it is past review (KM-1): an agent of its
+	// owner or its desk.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/hand-over (the `HandOverArticle` operationId).
+	HandOverArticle(ctx context.Context, id ArticleID, params *HandOverArticleParams, body HandOverArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkArticleWithBody Mark an article helpful or not
+	//
+	// Records whether the caller found an article helpful: one mark a
+	// reader an article, which a later mark replaces, so that sending it
+	// again changes nothing. Anyone who reads the article may mark it; what
+	// is kept of the reader is a digest, not the person. Marks are counted
+	// apart from the article, so they never make an editor's If-Match
+	// stale.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/articles/{id}/mark (the `MarkArticle` operationId).
+	MarkArticleWithBody(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkArticle Mark an article helpful or not
+	//
+	// Records whether the caller found an article helpful: one mark a
+	// reader an article, which a later mark replaces, so that sending it
+	// again changes nothing. Anyone who reads the article may mark it; what
+	// is kept of the reader is a digest, not the person. Marks are counted
+	// apart from the article, so they never make an editor's If-Match
+	// stale.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/articles/{id}/mark (the `MarkArticle` operationId).
+	MarkArticle(ctx context.Context, id ArticleID, body MarkArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PublishArticleWithBody Publish an article
+	//
+	// Approves an article in review as its next version, which readers see
+	// from now on (KM-1); every earlier version stays readable. The desk's
+	// agents publish, since the desk alone speaks to users (SD-4); a
+	// supplier publishes its own articles for the support chain only (403
+	// otherwise). From the second version on a note saying what changed is
+	// required. The review date is review_by, or a year from now. The
+	// article is searchable on this server when the answer arrives.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/publish (the `PublishArticle` operationId).
+	PublishArticleWithBody(ctx context.Context, id ArticleID, params *PublishArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PublishArticle Publish an article
+	//
+	// Approves an article in review as its next version, which readers see
+	// from now on (KM-1); every earlier version stays readable. The desk's
+	// agents publish, since the desk alone speaks to users (SD-4); a
+	// supplier publishes its own articles for the support chain only (403
+	// otherwise). From the second version on a note saying what changed is
+	// required. The review date is review_by, or a year from now. The
+	// article is searchable on this server when the answer arrives.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/publish (the `PublishArticle` operationId).
+	PublishArticle(ctx context.Context, id ArticleID, params *PublishArticleParams, body PublishArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetireArticleWithBody Retire an article
+	//
+	// Withdraws an article with a reason (KM-1): an agent of its owner or
+	// its desk. A retired article that was published stays readable to its
+	// audience, shown as retired and ranked last in searches, so that links
+	// from old incidents keep working; editing it starts a new draft.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/retire (the `RetireArticle` operationId).
+	RetireArticleWithBody(ctx context.Context, id ArticleID, params *RetireArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetireArticle Retire an article
+	//
+	// Withdraws an article with a reason (KM-1): an agent of its owner or
+	// its desk. A retired article that was published stays readable to its
+	// audience, shown as retired and ranked last in searches, so that links
+	// from old incidents keep working; editing it starts a new draft.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/retire (the `RetireArticle` operationId).
+	RetireArticle(ctx context.Context, id ArticleID, params *RetireArticleParams, body RetireArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendBackArticleWithBody Send an article in review back to draft
+	//
+	// Returns an article in review to draft with the reviewer's reason
+	// (KM-1), which its editors see as sent_back: an agent of its desk, or
+	// of its owner withdrawing it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/send-back (the `SendBackArticle` operationId).
+	SendBackArticleWithBody(ctx context.Context, id ArticleID, params *SendBackArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendBackArticle Send an article in review back to draft
+	//
+	// Returns an article in review to draft with the reviewer's reason
+	// (KM-1), which its editors see as sent_back: an agent of its desk, or
+	// of its owner withdrawing it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/send-back (the `SendBackArticle` operationId).
+	SendBackArticle(ctx context.Context, id ArticleID, params *SendBackArticleParams, body SendBackArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitArticle Submit an article for review
+	//
+	// Sends a draft to review (KM-1): an agent of its owner or its desk.
+	// Anything but a draft is refused (409).
+	//
+	// Corresponds with POST /v1/articles/{id}/submit (the `SubmitArticle` operationId).
+	SubmitArticle(ctx context.Context, id ArticleID, params *SubmitArticleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListArticleTranslations List an article's translations
+	//
+	// The articles of the article's family (the article and its
+	// translations) the caller may see, the article included, in the order
+	// of their languages: sv, nb, nn, en.
+	//
+	// Corresponds with GET /v1/articles/{id}/translations (the `ListArticleTranslations` operationId).
+	ListArticleTranslations(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TranslateArticleWithBody Translate an article
+	//
+	// Writes a new draft in another language, kept with the article's
+	// family, owned by the translator's organisation: whoever may write
+	// articles for the article's desk. A family holds one article a
+	// language (409 for a language it has).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/translations (the `TranslateArticle` operationId).
+	TranslateArticleWithBody(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TranslateArticle Translate an article
+	//
+	// Writes a new draft in another language, kept with the article's
+	// family, owned by the translator's organisation: whoever may write
+	// articles for the article's desk. A family holds one article a
+	// language (409 for a language it has).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/translations (the `TranslateArticle` operationId).
+	TranslateArticle(ctx context.Context, id ArticleID, body TranslateArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordArticleUseWithBody Record that an article resolved an incident
+	//
+	// Records that the article resolved the incident at first contact: an
+	// agent of the desk or a supplier who reads both (403 to a customer).
+	// Each incident counts once an article (409 when recorded already).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/uses (the `RecordArticleUse` operationId).
+	RecordArticleUseWithBody(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordArticleUse Record that an article resolved an incident
+	//
+	// Records that the article resolved the incident at first contact: an
+	// agent of the desk or a supplier who reads both (403 to a customer).
+	// Each incident counts once an article (409 when recorded already).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/articles/{id}/uses (the `RecordArticleUse` operationId).
+	RecordArticleUse(ctx context.Context, id ArticleID, body RecordArticleUseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListArticleVersions List an article's published versions
+	//
+	// Every published version of an article the caller may read, the first
+	// first, each with its HTML, who approved it and what changed (KM-1).
+	//
+	// Corresponds with GET /v1/articles/{id}/versions (the `ListArticleVersions` operationId).
+	ListArticleVersions(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetArticleVersion Get one published version of an article
+	//
+	// Version n of an article the caller may read, with its HTML (KM-1).
+	//
+	// Corresponds with GET /v1/articles/{id}/versions/{n} (the `GetArticleVersion` operationId).
+	GetArticleVersion(ctx context.Context, id ArticleID, n int, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RecordAbsenceWithBody Record an approver's absence with a stand-in
 	//
 	// An approver, or the customer's administrators, record that the
@@ -1057,6 +1374,60 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/wait (the `WaitIncident` operationId).
 	WaitIncident(ctx context.Context, id IncidentID, params *WaitIncidentParams, body WaitIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportKnowledgeGaps The searches that found nothing
+	//
+	// The gap list: the searches whose first page found nothing, counted by
+	// their normalised text and language over every reader, the most
+	// frequent first - what the knowledge owners should write next. Nothing
+	// of who searched is kept. Agents of organisations with report access
+	// to knowledge. Every search answered before the request is counted.
+	//
+	// Corresponds with GET /v1/knowledge/reports/gaps (the `ReportKnowledgeGaps` operationId).
+	ReportKnowledgeGaps(ctx context.Context, params *ReportKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportLeastHelpfulArticles The least helpful articles
+	//
+	// The articles the caller may read that readers marked unhelpful most,
+	// relative to their marks: organisations with report access to
+	// knowledge (SD-13).
+	//
+	// Corresponds with GET /v1/knowledge/reports/least-helpful (the `ReportLeastHelpfulArticles` operationId).
+	ReportLeastHelpfulArticles(ctx context.Context, params *ReportLeastHelpfulArticlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportMostUsedArticles The most used articles
+	//
+	// The articles the caller may read that resolved the most incidents,
+	// then were marked helpful most: organisations with report access to
+	// knowledge (SD-13).
+	//
+	// Corresponds with GET /v1/knowledge/reports/most-used (the `ReportMostUsedArticles` operationId).
+	ReportMostUsedArticles(ctx context.Context, params *ReportMostUsedArticlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportArticlesPastReview The articles past their review date
+	//
+	// The live articles the caller's organisation owns or whose desk it is
+	// that are past their review date, the longest overdue first (KM-1):
+	// organisations with report access to knowledge.
+	//
+	// Corresponds with GET /v1/knowledge/reports/past-review (the `ReportArticlesPastReview` operationId).
+	ReportArticlesPastReview(ctx context.Context, params *ReportArticlesPastReviewParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchKnowledge Search the knowledge base
+	//
+	// Finds the published and retired articles the caller may read (SP-4),
+	// best first, a page at a time: in Swedish and Norwegian as people type
+	// it - any inflected form, compounds and their parts, without
+	// diacritics, with a typo or two, the last word as a prefix. Title and
+	// keywords rank above the body, current and helpful articles above
+	// retired or unhelpful ones, and the caller's language first. An article
+	// outside the caller's audience is never found, not even as a snippet.
+	// Title and snippet are HTML-escaped with the matched words in
+	// <mark>...</mark>. A search whose first page finds nothing is counted
+	// in the gap list by its text and language only.
+	//
+	// Corresponds with GET /v1/knowledge/search (the `SearchKnowledge` operationId).
+	SearchKnowledge(ctx context.Context, params *SearchKnowledgeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListKnownErrors List known errors
 	//
@@ -2551,6 +2922,593 @@ func (c *Client) CreateAgreement(ctx context.Context, body CreateAgreementJSONRe
 // Corresponds with GET /v1/agreements/{id} (the `GetAgreement` operationId).
 func (c *Client) GetAgreement(ctx context.Context, id AgreementID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAgreementRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListArticles List articles
+//
+// The articles of the knowledge base the caller may see, in the order of
+// their master numbers (KM-1): their editors (agents of the owner and of
+// the desk) see every state and the working copy; anyone else with read
+// access to knowledge sees the published articles whose audience
+// includes them, as readers see them. A desk's agents list their desk's
+// articles. Filters given together must all hold; a filtered page may
+// hold fewer than the limit and still have a next. past_review lists the
+// live articles past their review date, the oldest review date first:
+// the owner's list of what to check.
+//
+// Corresponds with GET /v1/articles (the `ListArticles` operationId).
+func (c *Client) ListArticles(ctx context.Context, params *ListArticlesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListArticlesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateArticleWithBody Write a new article
+//
+// Writes a new article as a draft (KM-1), owned by the author's
+// organisation: an agent of an organisation with read and write access
+// to knowledge (KM-2, SD-13). The desk writes for itself; a supplier or
+// a customer names a desk it works with. A customer writes for its own
+// users or everyone, never for the support chain only (403). The
+// article is published by submitting it for review and publishing it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/articles (the `CreateArticle` operationId).
+func (c *Client) CreateArticleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateArticleRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateArticle Write a new article
+//
+// Writes a new article as a draft (KM-1), owned by the author's
+// organisation: an agent of an organisation with read and write access
+// to knowledge (KM-2, SD-13). The desk writes for itself; a supplier or
+// a customer names a desk it works with. A customer writes for its own
+// users or everyone, never for the support chain only (403). The
+// article is published by submitting it for review and publishing it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/articles (the `CreateArticle` operationId).
+func (c *Client) CreateArticle(ctx context.Context, body CreateArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateArticleRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetArticle Get an article
+//
+// One article, by ID or by master number (GET /v1/articles/KB0000042),
+// as the caller may see it (KM-1, KM-2): its editors whole, with the
+// working copy; a reader its current version, with its HTML, once it is
+// published and if its audience includes the reader. past_review says
+// that its review date has passed. An article the caller may not read
+// is reported as not found.
+//
+// Corresponds with GET /v1/articles/{id} (the `GetArticle` operationId).
+func (c *Client) GetArticle(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetArticleRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmArticleReviewWithBody Confirm that an article is still right
+//
+// Records that the owner checked a published article and it is still
+// right, moving its review date to review_by, or a year from now
+// (KM-1: kept current and correct): an agent of its owner or its desk.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/articles/{id}/confirm-review (the `ConfirmArticleReview` operationId).
+func (c *Client) ConfirmArticleReviewWithBody(ctx context.Context, id ArticleID, params *ConfirmArticleReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmArticleReviewRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmArticleReview Confirm that an article is still right
+//
+// Records that the owner checked a published article and it is still
+// right, moving its review date to review_by, or a year from now
+// (KM-1: kept current and correct): an agent of its owner or its desk.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/articles/{id}/confirm-review (the `ConfirmArticleReview` operationId).
+func (c *Client) ConfirmArticleReview(ctx context.Context, id ArticleID, params *ConfirmArticleReviewParams, body ConfirmArticleReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmArticleReviewRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditArticleWithBody Edit an article
+//
+// Replaces the working copy of an article (KM-1): an agent of its owner
+// or its desk. A draft stays a draft; a published or retired article
+// becomes a draft of its next version while readers keep seeing the
+// current one; an article in review is refused (409: send it back
+// first), and so is an article made from a known error, which changes
+// only through its known error.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/articles/{id}/edit (the `EditArticle` operationId).
+func (c *Client) EditArticleWithBody(ctx context.Context, id ArticleID, params *EditArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditArticleRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditArticle Edit an article
+//
+// Replaces the working copy of an article (KM-1): an agent of its owner
+// or its desk. A draft stays a draft; a published or retired article
+// becomes a draft of its next version while readers keep seeing the
+// current one; an article in review is refused (409: send it back
+// first), and so is an article made from a known error, which changes
+// only through its known error.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/articles/{id}/edit (the `EditArticle` operationId).
+func (c *Client) EditArticle(ctx context.Context, id ArticleID, params *EditArticleParams, body EditArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditArticleRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListArticleEvents List an article's history
+//
+// Every event of one article, oldest first: its history, from which it
+// is built. Its editors only (403 to a reader, 404 to anyone else).
+//
+// Corresponds with GET /v1/articles/{id}/events (the `ListArticleEvents` operationId).
+func (c *Client) ListArticleEvents(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListArticleEventsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HandOverArticleWithBody Hand an article over to another person
+//
+// Makes a person of the article's owner organisation the one who keeps
+// it current and is told when it is past review (KM-1): an agent of its
+// owner or its desk.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/articles/{id}/hand-over (the `HandOverArticle` operationId).
+func (c *Client) HandOverArticleWithBody(ctx context.Context, id ArticleID, params *HandOverArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHandOverArticleRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HandOverArticle Hand an article over to another person
+//
+// Makes a person of the article's owner organisation the one who keeps
+// it current and is told when it is past review (KM-1): an agent of its
+// owner or its desk.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/articles/{id}/hand-over (the `HandOverArticle` operationId).
+func (c *Client) HandOverArticle(ctx context.Context, id ArticleID, params *HandOverArticleParams, body HandOverArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHandOverArticleRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkArticleWithBody Mark an article helpful or not
+//
+// Records whether the caller found an article helpful: one mark a
+// reader an article, which a later mark replaces, so that sending it
+// again changes nothing. Anyone who reads the article may mark it; what
+// is kept of the reader is a digest, not the person. Marks are counted
+// apart from the article, so they never make an editor's If-Match
+// stale.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/articles/{id}/mark (the `MarkArticle` operationId).
+func (c *Client) MarkArticleWithBody(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkArticleRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkArticle Mark an article helpful or not
+//
+// Records whether the caller found an article helpful: one mark a
+// reader an article, which a later mark replaces, so that sending it
+// again changes nothing. Anyone who reads the article may mark it; what
+// is kept of the reader is a digest, not the person. Marks are counted
+// apart from the article, so they never make an editor's If-Match
+// stale.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/articles/{id}/mark (the `MarkArticle` operationId).
+func (c *Client) MarkArticle(ctx context.Context, id ArticleID, body MarkArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkArticleRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PublishArticleWithBody Publish an article
+//
+// Approves an article in review as its next version, which readers see
+// from now on (KM-1); every earlier version stays readable. The desk's
+// agents publish, since the desk alone speaks to users (SD-4); a
+// supplier publishes its own articles for the support chain only (403
+// otherwise). From the second version on a note saying what changed is
+// required. The review date is review_by, or a year from now. The
+// article is searchable on this server when the answer arrives.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/articles/{id}/publish (the `PublishArticle` operationId).
+func (c *Client) PublishArticleWithBody(ctx context.Context, id ArticleID, params *PublishArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishArticleRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PublishArticle Publish an article
+//
+// Approves an article in review as its next version, which readers see
+// from now on (KM-1); every earlier version stays readable. The desk's
+// agents publish, since the desk alone speaks to users (SD-4); a
+// supplier publishes its own articles for the support chain only (403
+// otherwise). From the second version on a note saying what changed is
+// required. The review date is review_by, or a year from now. The
+// article is searchable on this server when the answer arrives.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/articles/{id}/publish (the `PublishArticle` operationId).
+func (c *Client) PublishArticle(ctx context.Context, id ArticleID, params *PublishArticleParams, body PublishArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishArticleRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetireArticleWithBody Retire an article
+//
+// Withdraws an article with a reason (KM-1): an agent of its owner or
+// its desk. A retired article that was published stays readable to its
+// audience, shown as retired and ranked last in searches, so that links
+// from old incidents keep working; editing it starts a new draft.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/articles/{id}/retire (the `RetireArticle` operationId).
+func (c *Client) RetireArticleWithBody(ctx context.Context, id ArticleID, params *RetireArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetireArticleRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetireArticle Retire an article
+//
+// Withdraws an article with a reason (KM-1): an agent of its owner or
+// its desk. A retired article that was published stays readable to its
+// audience, shown as retired and ranked last in searches, so that links
+// from old incidents keep working; editing it starts a new draft.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/articles/{id}/retire (the `RetireArticle` operationId).
+func (c *Client) RetireArticle(ctx context.Context, id ArticleID, params *RetireArticleParams, body RetireArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetireArticleRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendBackArticleWithBody Send an article in review back to draft
+//
+// Returns an article in review to draft with the reviewer's reason
+// (KM-1), which its editors see as sent_back: an agent of its desk, or
+// of its owner withdrawing it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/articles/{id}/send-back (the `SendBackArticle` operationId).
+func (c *Client) SendBackArticleWithBody(ctx context.Context, id ArticleID, params *SendBackArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendBackArticleRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendBackArticle Send an article in review back to draft
+//
+// Returns an article in review to draft with the reviewer's reason
+// (KM-1), which its editors see as sent_back: an agent of its desk, or
+// of its owner withdrawing it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/articles/{id}/send-back (the `SendBackArticle` operationId).
+func (c *Client) SendBackArticle(ctx context.Context, id ArticleID, params *SendBackArticleParams, body SendBackArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendBackArticleRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitArticle Submit an article for review
+//
+// Sends a draft to review (KM-1): an agent of its owner or its desk.
+// Anything but a draft is refused (409).
+//
+// Corresponds with POST /v1/articles/{id}/submit (the `SubmitArticle` operationId).
+func (c *Client) SubmitArticle(ctx context.Context, id ArticleID, params *SubmitArticleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitArticleRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListArticleTranslations List an article's translations
+//
+// The articles of the article's family (the article and its
+// translations) the caller may see, the article included, in the order
+// of their languages: sv, nb, nn, en.
+//
+// Corresponds with GET /v1/articles/{id}/translations (the `ListArticleTranslations` operationId).
+func (c *Client) ListArticleTranslations(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListArticleTranslationsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TranslateArticleWithBody Translate an article
+//
+// Writes a new draft in another language, kept with the article's
+// family, owned by the translator's organisation: whoever may write
+// articles for the article's desk. A family holds one article a
+// language (409 for a language it has).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/articles/{id}/translations (the `TranslateArticle` operationId).
+func (c *Client) TranslateArticleWithBody(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTranslateArticleRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TranslateArticle Translate an article
+//
+// Writes a new draft in another language, kept with the article's
+// family, owned by the translator's organisation: whoever may write
+// articles for the article's desk. A family holds one article a
+// language (409 for a language it has).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/articles/{id}/translations (the `TranslateArticle` operationId).
+func (c *Client) TranslateArticle(ctx context.Context, id ArticleID, body TranslateArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTranslateArticleRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordArticleUseWithBody Record that an article resolved an incident
+//
+// Records that the article resolved the incident at first contact: an
+// agent of the desk or a supplier who reads both (403 to a customer).
+// Each incident counts once an article (409 when recorded already).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/articles/{id}/uses (the `RecordArticleUse` operationId).
+func (c *Client) RecordArticleUseWithBody(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordArticleUseRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordArticleUse Record that an article resolved an incident
+//
+// Records that the article resolved the incident at first contact: an
+// agent of the desk or a supplier who reads both (403 to a customer).
+// Each incident counts once an article (409 when recorded already).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/articles/{id}/uses (the `RecordArticleUse` operationId).
+func (c *Client) RecordArticleUse(ctx context.Context, id ArticleID, body RecordArticleUseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordArticleUseRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListArticleVersions List an article's published versions
+//
+// Every published version of an article the caller may read, the first
+// first, each with its HTML, who approved it and what changed (KM-1).
+//
+// Corresponds with GET /v1/articles/{id}/versions (the `ListArticleVersions` operationId).
+func (c *Client) ListArticleVersions(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListArticleVersionsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetArticleVersion Get one published version of an article
+//
+// Version n of an article the caller may read, with its HTML (KM-1).
+//
+// Corresponds with GET /v1/articles/{id}/versions/{n} (the `GetArticleVersion` operationId).
+func (c *Client) GetArticleVersion(ctx context.Context, id ArticleID, n int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetArticleVersionRequest(c.Server, id, n)
 	if err != nil {
 		return nil, err
 	}
@@ -4301,6 +5259,110 @@ func (c *Client) WaitIncidentWithBody(ctx context.Context, id IncidentID, params
 // Corresponds with POST /v1/incidents/{id}/wait (the `WaitIncident` operationId).
 func (c *Client) WaitIncident(ctx context.Context, id IncidentID, params *WaitIncidentParams, body WaitIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewWaitIncidentRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportKnowledgeGaps The searches that found nothing
+//
+// The gap list: the searches whose first page found nothing, counted by
+// their normalised text and language over every reader, the most
+// frequent first - what the knowledge owners should write next. Nothing
+// of who searched is kept. Agents of organisations with report access
+// to knowledge. Every search answered before the request is counted.
+//
+// Corresponds with GET /v1/knowledge/reports/gaps (the `ReportKnowledgeGaps` operationId).
+func (c *Client) ReportKnowledgeGaps(ctx context.Context, params *ReportKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportKnowledgeGapsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportLeastHelpfulArticles The least helpful articles
+//
+// The articles the caller may read that readers marked unhelpful most,
+// relative to their marks: organisations with report access to
+// knowledge (SD-13).
+//
+// Corresponds with GET /v1/knowledge/reports/least-helpful (the `ReportLeastHelpfulArticles` operationId).
+func (c *Client) ReportLeastHelpfulArticles(ctx context.Context, params *ReportLeastHelpfulArticlesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportLeastHelpfulArticlesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportMostUsedArticles The most used articles
+//
+// The articles the caller may read that resolved the most incidents,
+// then were marked helpful most: organisations with report access to
+// knowledge (SD-13).
+//
+// Corresponds with GET /v1/knowledge/reports/most-used (the `ReportMostUsedArticles` operationId).
+func (c *Client) ReportMostUsedArticles(ctx context.Context, params *ReportMostUsedArticlesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportMostUsedArticlesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportArticlesPastReview The articles past their review date
+//
+// The live articles the caller's organisation owns or whose desk it is
+// that are past their review date, the longest overdue first (KM-1):
+// organisations with report access to knowledge.
+//
+// Corresponds with GET /v1/knowledge/reports/past-review (the `ReportArticlesPastReview` operationId).
+func (c *Client) ReportArticlesPastReview(ctx context.Context, params *ReportArticlesPastReviewParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportArticlesPastReviewRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchKnowledge Search the knowledge base
+//
+// Finds the published and retired articles the caller may read (SP-4),
+// best first, a page at a time: in Swedish and Norwegian as people type
+// it - any inflected form, compounds and their parts, without
+// diacritics, with a typo or two, the last word as a prefix. Title and
+// keywords rank above the body, current and helpful articles above
+// retired or unhelpful ones, and the caller's language first. An article
+// outside the caller's audience is never found, not even as a snippet.
+// Title and snippet are HTML-escaped with the matched words in
+// <mark>...</mark>. A search whose first page finds nothing is counted
+// in the gap list by its text and language only.
+//
+// Corresponds with GET /v1/knowledge/search (the `SearchKnowledge` operationId).
+func (c *Client) SearchKnowledge(ctx context.Context, params *SearchKnowledgeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchKnowledgeRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7080,6 +8142,869 @@ func NewGetAgreementRequest(server string, id AgreementID) (*http.Request, error
 	}
 
 	operationPath := fmt.Sprintf("/v1/agreements/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListArticlesRequest constructs an http.Request for the ListArticles method
+func NewListArticlesRequest(server string, params *ListArticlesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "language", params.Language, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "owner", params.Owner, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "past_review", params.PastReview, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateArticleRequest calls the generic CreateArticle builder with application/json body
+func NewCreateArticleRequest(server string, body CreateArticleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateArticleRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateArticleRequestWithBody constructs an http.Request for the CreateArticle method, with any body, and a specified content type
+func NewCreateArticleRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetArticleRequest constructs an http.Request for the GetArticle method
+func NewGetArticleRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConfirmArticleReviewRequest calls the generic ConfirmArticleReview builder with application/json body
+func NewConfirmArticleReviewRequest(server string, id ArticleID, params *ConfirmArticleReviewParams, body ConfirmArticleReviewJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmArticleReviewRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewConfirmArticleReviewRequestWithBody constructs an http.Request for the ConfirmArticleReview method, with any body, and a specified content type
+func NewConfirmArticleReviewRequestWithBody(server string, id ArticleID, params *ConfirmArticleReviewParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/confirm-review", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewEditArticleRequest calls the generic EditArticle builder with application/json body
+func NewEditArticleRequest(server string, id ArticleID, params *EditArticleParams, body EditArticleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEditArticleRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewEditArticleRequestWithBody constructs an http.Request for the EditArticle method, with any body, and a specified content type
+func NewEditArticleRequestWithBody(server string, id ArticleID, params *EditArticleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/edit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListArticleEventsRequest constructs an http.Request for the ListArticleEvents method
+func NewListArticleEventsRequest(server string, id ArticleID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/events", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHandOverArticleRequest calls the generic HandOverArticle builder with application/json body
+func NewHandOverArticleRequest(server string, id ArticleID, params *HandOverArticleParams, body HandOverArticleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewHandOverArticleRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewHandOverArticleRequestWithBody constructs an http.Request for the HandOverArticle method, with any body, and a specified content type
+func NewHandOverArticleRequestWithBody(server string, id ArticleID, params *HandOverArticleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/hand-over", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewMarkArticleRequest calls the generic MarkArticle builder with application/json body
+func NewMarkArticleRequest(server string, id ArticleID, body MarkArticleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMarkArticleRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewMarkArticleRequestWithBody constructs an http.Request for the MarkArticle method, with any body, and a specified content type
+func NewMarkArticleRequestWithBody(server string, id ArticleID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/mark", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPublishArticleRequest calls the generic PublishArticle builder with application/json body
+func NewPublishArticleRequest(server string, id ArticleID, params *PublishArticleParams, body PublishArticleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPublishArticleRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewPublishArticleRequestWithBody constructs an http.Request for the PublishArticle method, with any body, and a specified content type
+func NewPublishArticleRequestWithBody(server string, id ArticleID, params *PublishArticleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/publish", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewRetireArticleRequest calls the generic RetireArticle builder with application/json body
+func NewRetireArticleRequest(server string, id ArticleID, params *RetireArticleParams, body RetireArticleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRetireArticleRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRetireArticleRequestWithBody constructs an http.Request for the RetireArticle method, with any body, and a specified content type
+func NewRetireArticleRequestWithBody(server string, id ArticleID, params *RetireArticleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/retire", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewSendBackArticleRequest calls the generic SendBackArticle builder with application/json body
+func NewSendBackArticleRequest(server string, id ArticleID, params *SendBackArticleParams, body SendBackArticleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendBackArticleRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewSendBackArticleRequestWithBody constructs an http.Request for the SendBackArticle method, with any body, and a specified content type
+func NewSendBackArticleRequestWithBody(server string, id ArticleID, params *SendBackArticleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/send-back", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitArticleRequest constructs an http.Request for the SubmitArticle method
+func NewSubmitArticleRequest(server string, id ArticleID, params *SubmitArticleParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/submit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListArticleTranslationsRequest constructs an http.Request for the ListArticleTranslations method
+func NewListArticleTranslationsRequest(server string, id ArticleID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/translations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTranslateArticleRequest calls the generic TranslateArticle builder with application/json body
+func NewTranslateArticleRequest(server string, id ArticleID, body TranslateArticleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTranslateArticleRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewTranslateArticleRequestWithBody constructs an http.Request for the TranslateArticle method, with any body, and a specified content type
+func NewTranslateArticleRequestWithBody(server string, id ArticleID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/translations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRecordArticleUseRequest calls the generic RecordArticleUse builder with application/json body
+func NewRecordArticleUseRequest(server string, id ArticleID, body RecordArticleUseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordArticleUseRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRecordArticleUseRequestWithBody constructs an http.Request for the RecordArticleUse method, with any body, and a specified content type
+func NewRecordArticleUseRequestWithBody(server string, id ArticleID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/uses", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListArticleVersionsRequest constructs an http.Request for the ListArticleVersions method
+func NewListArticleVersionsRequest(server string, id ArticleID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/versions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetArticleVersionRequest constructs an http.Request for the GetArticleVersion method
+func NewGetArticleVersionRequest(server string, id ArticleID, n int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "n", n, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/articles/%s/versions/%s", pathParam0, pathParam1)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -9943,6 +11868,304 @@ func NewWaitIncidentRequestWithBody(server string, id IncidentID, params *WaitIn
 
 		req.Header.Set("If-Match", headerParam0)
 
+	}
+
+	return req, nil
+}
+
+// NewReportKnowledgeGapsRequest constructs an http.Request for the ReportKnowledgeGaps method
+func NewReportKnowledgeGapsRequest(server string, params *ReportKnowledgeGapsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/knowledge/reports/gaps")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReportLeastHelpfulArticlesRequest constructs an http.Request for the ReportLeastHelpfulArticles method
+func NewReportLeastHelpfulArticlesRequest(server string, params *ReportLeastHelpfulArticlesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/knowledge/reports/least-helpful")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReportMostUsedArticlesRequest constructs an http.Request for the ReportMostUsedArticles method
+func NewReportMostUsedArticlesRequest(server string, params *ReportMostUsedArticlesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/knowledge/reports/most-used")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReportArticlesPastReviewRequest constructs an http.Request for the ReportArticlesPastReview method
+func NewReportArticlesPastReviewRequest(server string, params *ReportArticlesPastReviewParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/knowledge/reports/past-review")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSearchKnowledgeRequest constructs an http.Request for the SearchKnowledge method
+func NewSearchKnowledgeRequest(server string, params *SearchKnowledgeParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/knowledge/search")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "language", params.Language, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "service", params.Service, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "category", params.Category, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -14474,6 +16697,337 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/agreements/{id} (the `GetAgreement` operationId).
 	GetAgreementWithResponse(ctx context.Context, id AgreementID, reqEditors ...RequestEditorFn) (*GetAgreementResponse, error)
 
+	// ListArticlesWithResponse List articles
+	//
+	// The articles of the knowledge base the caller may see, in the order of
+	// their master numbers (KM-1): their editors (agents of the owner and of
+	// the desk) see every state and the working copy; anyone else with read
+	// access to knowledge sees the published articles whose audience
+	// includes them, as readers see them. A desk's agents list their desk's
+	// articles. Filters given together must all hold; a filtered page may
+	// hold fewer than the limit and still have a next. past_review lists the
+	// live articles past their review date, the oldest review date first:
+	// the owner's list of what to check.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/articles (the `ListArticles` operationId).
+	ListArticlesWithResponse(ctx context.Context, params *ListArticlesParams, reqEditors ...RequestEditorFn) (*ListArticlesResponse, error)
+
+	// CreateArticleWithBodyWithResponse Write a new article
+	//
+	// Writes a new article as a draft (KM-1), owned by the author's
+	// organisation: an agent of an organisation with read and write access
+	// to knowledge (KM-2, SD-13). The desk writes for itself; a supplier or
+	// a customer names a desk it works with. A customer writes for its own
+	// users or everyone, never for the support chain only (403). The
+	// article is published by submitting it for review and publishing it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles (the `CreateArticle` operationId).
+	CreateArticleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateArticleResponse, error)
+
+	// CreateArticleWithResponse Write a new article
+	//
+	// Writes a new article as a draft (KM-1), owned by the author's
+	// organisation: an agent of an organisation with read and write access
+	// to knowledge (KM-2, SD-13). The desk writes for itself; a supplier or
+	// a customer names a desk it works with. A customer writes for its own
+	// users or everyone, never for the support chain only (403). The
+	// article is published by submitting it for review and publishing it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles (the `CreateArticle` operationId).
+	CreateArticleWithResponse(ctx context.Context, body CreateArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateArticleResponse, error)
+
+	// GetArticleWithResponse Get an article
+	//
+	// One article, by ID or by master number (GET /v1/articles/KB0000042),
+	// as the caller may see it (KM-1, KM-2): its editors whole, with the
+	// working copy; a reader its current version, with its HTML, once it is
+	// published and if its audience includes the reader. past_review says
+	// that its review date has passed. An article the caller may not read
+	// is reported as not found.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/articles/{id} (the `GetArticle` operationId).
+	GetArticleWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetArticleResponse, error)
+
+	// ConfirmArticleReviewWithBodyWithResponse Confirm that an article is still right
+	//
+	// Records that the owner checked a published article and it is still
+	// right, moving its review date to review_by, or a year from now
+	// (KM-1: kept current and correct): an agent of its owner or its desk.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/confirm-review (the `ConfirmArticleReview` operationId).
+	ConfirmArticleReviewWithBodyWithResponse(ctx context.Context, id ArticleID, params *ConfirmArticleReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmArticleReviewResponse, error)
+
+	// ConfirmArticleReviewWithResponse Confirm that an article is still right
+	//
+	// Records that the owner checked a published article and it is still
+	// right, moving its review date to review_by, or a year from now
+	// (KM-1: kept current and correct): an agent of its owner or its desk.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/confirm-review (the `ConfirmArticleReview` operationId).
+	ConfirmArticleReviewWithResponse(ctx context.Context, id ArticleID, params *ConfirmArticleReviewParams, body ConfirmArticleReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmArticleReviewResponse, error)
+
+	// EditArticleWithBodyWithResponse Edit an article
+	//
+	// Replaces the working copy of an article (KM-1): an agent of its owner
+	// or its desk. A draft stays a draft; a published or retired article
+	// becomes a draft of its next version while readers keep seeing the
+	// current one; an article in review is refused (409: send it back
+	// first), and so is an article made from a known error, which changes
+	// only through its known error.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/edit (the `EditArticle` operationId).
+	EditArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *EditArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditArticleResponse, error)
+
+	// EditArticleWithResponse Edit an article
+	//
+	// Replaces the working copy of an article (KM-1): an agent of its owner
+	// or its desk. A draft stays a draft; a published or retired article
+	// becomes a draft of its next version while readers keep seeing the
+	// current one; an article in review is refused (409: send it back
+	// first), and so is an article made from a known error, which changes
+	// only through its known error.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/edit (the `EditArticle` operationId).
+	EditArticleWithResponse(ctx context.Context, id ArticleID, params *EditArticleParams, body EditArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*EditArticleResponse, error)
+
+	// ListArticleEventsWithResponse List an article's history
+	//
+	// Every event of one article, oldest first: its history, from which it
+	// is built. Its editors only (403 to a reader, 404 to anyone else).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/articles/{id}/events (the `ListArticleEvents` operationId).
+	ListArticleEventsWithResponse(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*ListArticleEventsResponse, error)
+
+	// HandOverArticleWithBodyWithResponse Hand an article over to another person
+	//
+	// Makes a person of the article's owner organisation the one who keeps
+	// it current and is told when it is past review (KM-1): an agent of its
+	// owner or its desk.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/hand-over (the `HandOverArticle` operationId).
+	HandOverArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *HandOverArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HandOverArticleResponse, error)
+
+	// HandOverArticleWithResponse Hand an article over to another person
+	//
+	// Makes a person of the article's owner organisation the one who keeps
+	// it current and is told when it is past review (KM-1): an agent of its
+	// owner or its desk.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/hand-over (the `HandOverArticle` operationId).
+	HandOverArticleWithResponse(ctx context.Context, id ArticleID, params *HandOverArticleParams, body HandOverArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*HandOverArticleResponse, error)
+
+	// MarkArticleWithBodyWithResponse Mark an article helpful or not
+	//
+	// Records whether the caller found an article helpful: one mark a
+	// reader an article, which a later mark replaces, so that sending it
+	// again changes nothing. Anyone who reads the article may mark it; what
+	// is kept of the reader is a digest, not the person. Marks are counted
+	// apart from the article, so they never make an editor's If-Match
+	// stale.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/articles/{id}/mark (the `MarkArticle` operationId).
+	MarkArticleWithBodyWithResponse(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkArticleResponse, error)
+
+	// MarkArticleWithResponse Mark an article helpful or not
+	//
+	// Records whether the caller found an article helpful: one mark a
+	// reader an article, which a later mark replaces, so that sending it
+	// again changes nothing. Anyone who reads the article may mark it; what
+	// is kept of the reader is a digest, not the person. Marks are counted
+	// apart from the article, so they never make an editor's If-Match
+	// stale.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/articles/{id}/mark (the `MarkArticle` operationId).
+	MarkArticleWithResponse(ctx context.Context, id ArticleID, body MarkArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*MarkArticleResponse, error)
+
+	// PublishArticleWithBodyWithResponse Publish an article
+	//
+	// Approves an article in review as its next version, which readers see
+	// from now on (KM-1); every earlier version stays readable. The desk's
+	// agents publish, since the desk alone speaks to users (SD-4); a
+	// supplier publishes its own articles for the support chain only (403
+	// otherwise). From the second version on a note saying what changed is
+	// required. The review date is review_by, or a year from now. The
+	// article is searchable on this server when the answer arrives.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/publish (the `PublishArticle` operationId).
+	PublishArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *PublishArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PublishArticleResponse, error)
+
+	// PublishArticleWithResponse Publish an article
+	//
+	// Approves an article in review as its next version, which readers see
+	// from now on (KM-1); every earlier version stays readable. The desk's
+	// agents publish, since the desk alone speaks to users (SD-4); a
+	// supplier publishes its own articles for the support chain only (403
+	// otherwise). From the second version on a note saying what changed is
+	// required. The review date is review_by, or a year from now. The
+	// article is searchable on this server when the answer arrives.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/publish (the `PublishArticle` operationId).
+	PublishArticleWithResponse(ctx context.Context, id ArticleID, params *PublishArticleParams, body PublishArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*PublishArticleResponse, error)
+
+	// RetireArticleWithBodyWithResponse Retire an article
+	//
+	// Withdraws an article with a reason (KM-1): an agent of its owner or
+	// its desk. A retired article that was published stays readable to its
+	// audience, shown as retired and ranked last in searches, so that links
+	// from old incidents keep working; editing it starts a new draft.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/retire (the `RetireArticle` operationId).
+	RetireArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *RetireArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetireArticleResponse, error)
+
+	// RetireArticleWithResponse Retire an article
+	//
+	// Withdraws an article with a reason (KM-1): an agent of its owner or
+	// its desk. A retired article that was published stays readable to its
+	// audience, shown as retired and ranked last in searches, so that links
+	// from old incidents keep working; editing it starts a new draft.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/retire (the `RetireArticle` operationId).
+	RetireArticleWithResponse(ctx context.Context, id ArticleID, params *RetireArticleParams, body RetireArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*RetireArticleResponse, error)
+
+	// SendBackArticleWithBodyWithResponse Send an article in review back to draft
+	//
+	// Returns an article in review to draft with the reviewer's reason
+	// (KM-1), which its editors see as sent_back: an agent of its desk, or
+	// of its owner withdrawing it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/send-back (the `SendBackArticle` operationId).
+	SendBackArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *SendBackArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendBackArticleResponse, error)
+
+	// SendBackArticleWithResponse Send an article in review back to draft
+	//
+	// Returns an article in review to draft with the reviewer's reason
+	// (KM-1), which its editors see as sent_back: an agent of its desk, or
+	// of its owner withdrawing it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/send-back (the `SendBackArticle` operationId).
+	SendBackArticleWithResponse(ctx context.Context, id ArticleID, params *SendBackArticleParams, body SendBackArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*SendBackArticleResponse, error)
+
+	// SubmitArticleWithResponse Submit an article for review
+	//
+	// Sends a draft to review (KM-1): an agent of its owner or its desk.
+	// Anything but a draft is refused (409).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/submit (the `SubmitArticle` operationId).
+	SubmitArticleWithResponse(ctx context.Context, id ArticleID, params *SubmitArticleParams, reqEditors ...RequestEditorFn) (*SubmitArticleResponse, error)
+
+	// ListArticleTranslationsWithResponse List an article's translations
+	//
+	// The articles of the article's family (the article and its
+	// translations) the caller may see, the article included, in the order
+	// of their languages: sv, nb, nn, en.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/articles/{id}/translations (the `ListArticleTranslations` operationId).
+	ListArticleTranslationsWithResponse(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*ListArticleTranslationsResponse, error)
+
+	// TranslateArticleWithBodyWithResponse Translate an article
+	//
+	// Writes a new draft in another language, kept with the article's
+	// family, owned by the translator's organisation: whoever may write
+	// articles for the article's desk. A family holds one article a
+	// language (409 for a language it has).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/translations (the `TranslateArticle` operationId).
+	TranslateArticleWithBodyWithResponse(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TranslateArticleResponse, error)
+
+	// TranslateArticleWithResponse Translate an article
+	//
+	// Writes a new draft in another language, kept with the article's
+	// family, owned by the translator's organisation: whoever may write
+	// articles for the article's desk. A family holds one article a
+	// language (409 for a language it has).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/translations (the `TranslateArticle` operationId).
+	TranslateArticleWithResponse(ctx context.Context, id ArticleID, body TranslateArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*TranslateArticleResponse, error)
+
+	// RecordArticleUseWithBodyWithResponse Record that an article resolved an incident
+	//
+	// Records that the article resolved the incident at first contact: an
+	// agent of the desk or a supplier who reads both (403 to a customer).
+	// Each incident counts once an article (409 when recorded already).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/uses (the `RecordArticleUse` operationId).
+	RecordArticleUseWithBodyWithResponse(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordArticleUseResponse, error)
+
+	// RecordArticleUseWithResponse Record that an article resolved an incident
+	//
+	// Records that the article resolved the incident at first contact: an
+	// agent of the desk or a supplier who reads both (403 to a customer).
+	// Each incident counts once an article (409 when recorded already).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/articles/{id}/uses (the `RecordArticleUse` operationId).
+	RecordArticleUseWithResponse(ctx context.Context, id ArticleID, body RecordArticleUseJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordArticleUseResponse, error)
+
+	// ListArticleVersionsWithResponse List an article's published versions
+	//
+	// Every published version of an article the caller may read, the first
+	// first, each with its HTML, who approved it and what changed (KM-1).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/articles/{id}/versions (the `ListArticleVersions` operationId).
+	ListArticleVersionsWithResponse(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*ListArticleVersionsResponse, error)
+
+	// GetArticleVersionWithResponse Get one published version of an article
+	//
+	// Version n of an article the caller may read, with its HTML (KM-1).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/articles/{id}/versions/{n} (the `GetArticleVersion` operationId).
+	GetArticleVersionWithResponse(ctx context.Context, id ArticleID, n int, reqEditors ...RequestEditorFn) (*GetArticleVersionResponse, error)
+
 	// RecordAbsenceWithBodyWithResponse Record an approver's absence with a stand-in
 	//
 	// An approver, or the customer's administrators, record that the
@@ -15407,6 +17961,70 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/wait (the `WaitIncident` operationId).
 	WaitIncidentWithResponse(ctx context.Context, id IncidentID, params *WaitIncidentParams, body WaitIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*WaitIncidentResponse, error)
+
+	// ReportKnowledgeGapsWithResponse The searches that found nothing
+	//
+	// The gap list: the searches whose first page found nothing, counted by
+	// their normalised text and language over every reader, the most
+	// frequent first - what the knowledge owners should write next. Nothing
+	// of who searched is kept. Agents of organisations with report access
+	// to knowledge. Every search answered before the request is counted.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/knowledge/reports/gaps (the `ReportKnowledgeGaps` operationId).
+	ReportKnowledgeGapsWithResponse(ctx context.Context, params *ReportKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*ReportKnowledgeGapsResponse, error)
+
+	// ReportLeastHelpfulArticlesWithResponse The least helpful articles
+	//
+	// The articles the caller may read that readers marked unhelpful most,
+	// relative to their marks: organisations with report access to
+	// knowledge (SD-13).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/knowledge/reports/least-helpful (the `ReportLeastHelpfulArticles` operationId).
+	ReportLeastHelpfulArticlesWithResponse(ctx context.Context, params *ReportLeastHelpfulArticlesParams, reqEditors ...RequestEditorFn) (*ReportLeastHelpfulArticlesResponse, error)
+
+	// ReportMostUsedArticlesWithResponse The most used articles
+	//
+	// The articles the caller may read that resolved the most incidents,
+	// then were marked helpful most: organisations with report access to
+	// knowledge (SD-13).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/knowledge/reports/most-used (the `ReportMostUsedArticles` operationId).
+	ReportMostUsedArticlesWithResponse(ctx context.Context, params *ReportMostUsedArticlesParams, reqEditors ...RequestEditorFn) (*ReportMostUsedArticlesResponse, error)
+
+	// ReportArticlesPastReviewWithResponse The articles past their review date
+	//
+	// The live articles the caller's organisation owns or whose desk it is
+	// that are past their review date, the longest overdue first (KM-1):
+	// organisations with report access to knowledge.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/knowledge/reports/past-review (the `ReportArticlesPastReview` operationId).
+	ReportArticlesPastReviewWithResponse(ctx context.Context, params *ReportArticlesPastReviewParams, reqEditors ...RequestEditorFn) (*ReportArticlesPastReviewResponse, error)
+
+	// SearchKnowledgeWithResponse Search the knowledge base
+	//
+	// Finds the published and retired articles the caller may read (SP-4),
+	// best first, a page at a time: in Swedish and Norwegian as people type
+	// it - any inflected form, compounds and their parts, without
+	// diacritics, with a typo or two, the last word as a prefix. Title and
+	// keywords rank above the body, current and helpful articles above
+	// retired or unhelpful ones, and the caller's language first. An article
+	// outside the caller's audience is never found, not even as a snippet.
+	// Title and snippet are HTML-escaped with the matched words in
+	// <mark>...</mark>. A search whose first page finds nothing is counted
+	// in the gap list by its text and language only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/knowledge/search (the `SearchKnowledge` operationId).
+	SearchKnowledgeWithResponse(ctx context.Context, params *SearchKnowledgeParams, reqEditors ...RequestEditorFn) (*SearchKnowledgeResponse, error)
 
 	// ListKnownErrorsWithResponse List known errors
 	//
@@ -17104,6 +19722,1587 @@ func (r GetAgreementResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetAgreementResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListArticlesResponse401Headers the declared response headers of an HTTP 401 response for ListArticles
+type ListArticlesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListArticlesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticlePage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListArticlesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListArticlesResponse) GetJSON200() *ArticlePage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListArticlesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListArticlesResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListArticlesResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListArticlesResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListArticlesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListArticlesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListArticlesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListArticlesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateArticleResponse201Headers the declared response headers of an HTTP 201 response for CreateArticle
+type CreateArticleResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// CreateArticleResponse401Headers the declared response headers of an HTTP 401 response for CreateArticle
+type CreateArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CreateArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Article
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateArticleResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateArticleResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateArticleResponse) GetJSON201() *Article {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetArticleResponse200Headers the declared response headers of an HTTP 200 response for GetArticle
+type GetArticleResponse200Headers struct {
+	ETag string
+}
+
+// GetArticleResponse401Headers the declared response headers of an HTTP 401 response for GetArticle
+type GetArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetArticleResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetArticleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetArticleResponse) GetJSON200() *ArticleResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetArticleResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConfirmArticleReviewResponse200Headers the declared response headers of an HTTP 200 response for ConfirmArticleReview
+type ConfirmArticleReviewResponse200Headers struct {
+	ETag string
+}
+
+// ConfirmArticleReviewResponse401Headers the declared response headers of an HTTP 401 response for ConfirmArticleReview
+type ConfirmArticleReviewResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ConfirmArticleReviewResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ConfirmArticleReviewResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ConfirmArticleReviewResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmArticleReviewResponse) GetJSON200() *ArticleResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ConfirmArticleReviewResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConfirmArticleReviewResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ConfirmArticleReviewResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ConfirmArticleReviewResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ConfirmArticleReviewResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ConfirmArticleReviewResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ConfirmArticleReviewResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmArticleReviewResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmArticleReviewResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmArticleReviewResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmArticleReviewResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EditArticleResponse200Headers the declared response headers of an HTTP 200 response for EditArticle
+type EditArticleResponse200Headers struct {
+	ETag string
+}
+
+// EditArticleResponse401Headers the declared response headers of an HTTP 401 response for EditArticle
+type EditArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type EditArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EditArticleResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *EditArticleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EditArticleResponse) GetJSON200() *ArticleResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r EditArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EditArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EditArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EditArticleResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EditArticleResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r EditArticleResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r EditArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EditArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListArticleEventsResponse401Headers the declared response headers of an HTTP 401 response for ListArticleEvents
+type ListArticleEventsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListArticleEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleEvents
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListArticleEventsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListArticleEventsResponse) GetJSON200() *ArticleEvents {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListArticleEventsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListArticleEventsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListArticleEventsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListArticleEventsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListArticleEventsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListArticleEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListArticleEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListArticleEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListArticleEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HandOverArticleResponse200Headers the declared response headers of an HTTP 200 response for HandOverArticle
+type HandOverArticleResponse200Headers struct {
+	ETag string
+}
+
+// HandOverArticleResponse401Headers the declared response headers of an HTTP 401 response for HandOverArticle
+type HandOverArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type HandOverArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HandOverArticleResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HandOverArticleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r HandOverArticleResponse) GetJSON200() *ArticleResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r HandOverArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r HandOverArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r HandOverArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r HandOverArticleResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r HandOverArticleResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r HandOverArticleResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r HandOverArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r HandOverArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HandOverArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HandOverArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HandOverArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MarkArticleResponse401Headers the declared response headers of an HTTP 401 response for MarkArticle
+type MarkArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type MarkArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleStats
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *MarkArticleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MarkArticleResponse) GetJSON200() *ArticleStats {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MarkArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MarkArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MarkArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MarkArticleResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r MarkArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r MarkArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MarkArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MarkArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MarkArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PublishArticleResponse200Headers the declared response headers of an HTTP 200 response for PublishArticle
+type PublishArticleResponse200Headers struct {
+	ETag string
+}
+
+// PublishArticleResponse401Headers the declared response headers of an HTTP 401 response for PublishArticle
+type PublishArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type PublishArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PublishArticleResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PublishArticleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PublishArticleResponse) GetJSON200() *ArticleResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PublishArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PublishArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PublishArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PublishArticleResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PublishArticleResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PublishArticleResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PublishArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PublishArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PublishArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PublishArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PublishArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RetireArticleResponse200Headers the declared response headers of an HTTP 200 response for RetireArticle
+type RetireArticleResponse200Headers struct {
+	ETag string
+}
+
+// RetireArticleResponse401Headers the declared response headers of an HTTP 401 response for RetireArticle
+type RetireArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RetireArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RetireArticleResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RetireArticleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RetireArticleResponse) GetJSON200() *ArticleResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RetireArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RetireArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RetireArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RetireArticleResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RetireArticleResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RetireArticleResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RetireArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RetireArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetireArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetireArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetireArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SendBackArticleResponse200Headers the declared response headers of an HTTP 200 response for SendBackArticle
+type SendBackArticleResponse200Headers struct {
+	ETag string
+}
+
+// SendBackArticleResponse401Headers the declared response headers of an HTTP 401 response for SendBackArticle
+type SendBackArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type SendBackArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SendBackArticleResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SendBackArticleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SendBackArticleResponse) GetJSON200() *ArticleResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SendBackArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SendBackArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SendBackArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SendBackArticleResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SendBackArticleResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r SendBackArticleResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SendBackArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SendBackArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendBackArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendBackArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendBackArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SubmitArticleResponse200Headers the declared response headers of an HTTP 200 response for SubmitArticle
+type SubmitArticleResponse200Headers struct {
+	ETag string
+}
+
+// SubmitArticleResponse401Headers the declared response headers of an HTTP 401 response for SubmitArticle
+type SubmitArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type SubmitArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SubmitArticleResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SubmitArticleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SubmitArticleResponse) GetJSON200() *ArticleResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SubmitArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SubmitArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SubmitArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SubmitArticleResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SubmitArticleResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r SubmitArticleResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SubmitArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListArticleTranslationsResponse401Headers the declared response headers of an HTTP 401 response for ListArticleTranslations
+type ListArticleTranslationsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListArticleTranslationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListArticleTranslationsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListArticleTranslationsResponse) GetJSON200() *ArticleList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListArticleTranslationsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListArticleTranslationsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListArticleTranslationsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListArticleTranslationsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListArticleTranslationsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListArticleTranslationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListArticleTranslationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListArticleTranslationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListArticleTranslationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// TranslateArticleResponse201Headers the declared response headers of an HTTP 201 response for TranslateArticle
+type TranslateArticleResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// TranslateArticleResponse401Headers the declared response headers of an HTTP 401 response for TranslateArticle
+type TranslateArticleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type TranslateArticleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Article
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *TranslateArticleResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TranslateArticleResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r TranslateArticleResponse) GetJSON201() *Article {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TranslateArticleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r TranslateArticleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r TranslateArticleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TranslateArticleResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r TranslateArticleResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r TranslateArticleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r TranslateArticleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TranslateArticleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TranslateArticleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TranslateArticleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecordArticleUseResponse401Headers the declared response headers of an HTTP 401 response for RecordArticleUse
+type RecordArticleUseResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RecordArticleUseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleStats
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecordArticleUseResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RecordArticleUseResponse) GetJSON200() *ArticleStats {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordArticleUseResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordArticleUseResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordArticleUseResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecordArticleUseResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RecordArticleUseResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RecordArticleUseResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordArticleUseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordArticleUseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordArticleUseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordArticleUseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListArticleVersionsResponse401Headers the declared response headers of an HTTP 401 response for ListArticleVersions
+type ListArticleVersionsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListArticleVersionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleVersions
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListArticleVersionsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListArticleVersionsResponse) GetJSON200() *ArticleVersions {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListArticleVersionsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListArticleVersionsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListArticleVersionsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListArticleVersionsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListArticleVersionsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListArticleVersionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListArticleVersionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListArticleVersionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListArticleVersionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetArticleVersionResponse401Headers the declared response headers of an HTTP 401 response for GetArticleVersion
+type GetArticleVersionResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetArticleVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleVersion
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetArticleVersionResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetArticleVersionResponse) GetJSON200() *ArticleVersion {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetArticleVersionResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetArticleVersionResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetArticleVersionResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetArticleVersionResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetArticleVersionResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetArticleVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetArticleVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetArticleVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetArticleVersionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21927,6 +26126,386 @@ func (r WaitIncidentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r WaitIncidentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReportKnowledgeGapsResponse401Headers the declared response headers of an HTTP 401 response for ReportKnowledgeGaps
+type ReportKnowledgeGapsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ReportKnowledgeGapsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnowledgeGaps
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReportKnowledgeGapsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportKnowledgeGapsResponse) GetJSON200() *KnowledgeGaps {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReportKnowledgeGapsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportKnowledgeGapsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportKnowledgeGapsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ReportKnowledgeGapsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportKnowledgeGapsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportKnowledgeGapsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportKnowledgeGapsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportKnowledgeGapsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReportLeastHelpfulArticlesResponse401Headers the declared response headers of an HTTP 401 response for ReportLeastHelpfulArticles
+type ReportLeastHelpfulArticlesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ReportLeastHelpfulArticlesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleUsages
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReportLeastHelpfulArticlesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportLeastHelpfulArticlesResponse) GetJSON200() *ArticleUsages {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReportLeastHelpfulArticlesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportLeastHelpfulArticlesResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportLeastHelpfulArticlesResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ReportLeastHelpfulArticlesResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportLeastHelpfulArticlesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportLeastHelpfulArticlesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportLeastHelpfulArticlesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportLeastHelpfulArticlesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReportMostUsedArticlesResponse401Headers the declared response headers of an HTTP 401 response for ReportMostUsedArticles
+type ReportMostUsedArticlesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ReportMostUsedArticlesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleUsages
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReportMostUsedArticlesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportMostUsedArticlesResponse) GetJSON200() *ArticleUsages {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReportMostUsedArticlesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportMostUsedArticlesResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportMostUsedArticlesResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ReportMostUsedArticlesResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportMostUsedArticlesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportMostUsedArticlesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportMostUsedArticlesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportMostUsedArticlesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReportArticlesPastReviewResponse401Headers the declared response headers of an HTTP 401 response for ReportArticlesPastReview
+type ReportArticlesPastReviewResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ReportArticlesPastReviewResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArticleList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReportArticlesPastReviewResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportArticlesPastReviewResponse) GetJSON200() *ArticleList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReportArticlesPastReviewResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportArticlesPastReviewResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportArticlesPastReviewResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ReportArticlesPastReviewResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportArticlesPastReviewResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportArticlesPastReviewResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportArticlesPastReviewResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportArticlesPastReviewResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SearchKnowledgeResponse401Headers the declared response headers of an HTTP 401 response for SearchKnowledge
+type SearchKnowledgeResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type SearchKnowledgeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SearchResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SearchKnowledgeResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchKnowledgeResponse) GetJSON200() *SearchResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchKnowledgeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchKnowledgeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchKnowledgeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchKnowledgeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -29705,6 +34284,499 @@ func (c *ClientWithResponses) GetAgreementWithResponse(ctx context.Context, id A
 	return ParseGetAgreementResponse(rsp)
 }
 
+// ListArticlesWithResponse List articles
+//
+// The articles of the knowledge base the caller may see, in the order of
+// their master numbers (KM-1): their editors (agents of the owner and of
+// the desk) see every state and the working copy; anyone else with read
+// access to knowledge sees the published articles whose audience
+// includes them, as readers see them. A desk's agents list their desk's
+// articles. Filters given together must all hold; a filtered page may
+// hold fewer than the limit and still have a next. past_review lists the
+// live articles past their review date, the oldest review date first:
+// the owner's list of what to check.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/articles (the `ListArticles` operationId).
+func (c *ClientWithResponses) ListArticlesWithResponse(ctx context.Context, params *ListArticlesParams, reqEditors ...RequestEditorFn) (*ListArticlesResponse, error) {
+	rsp, err := c.ListArticles(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListArticlesResponse(rsp)
+}
+
+// CreateArticleWithBodyWithResponse Write a new article
+//
+// Writes a new article as a draft (KM-1), owned by the author's
+// organisation: an agent of an organisation with read and write access
+// to knowledge (KM-2, SD-13). The desk writes for itself; a supplier or
+// a customer names a desk it works with. A customer writes for its own
+// users or everyone, never for the support chain only (403). The
+// article is published by submitting it for review and publishing it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles (the `CreateArticle` operationId).
+func (c *ClientWithResponses) CreateArticleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateArticleResponse, error) {
+	rsp, err := c.CreateArticleWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateArticleResponse(rsp)
+}
+
+// CreateArticleWithResponse Write a new article
+//
+// Writes a new article as a draft (KM-1), owned by the author's
+// organisation: an agent of an organisation with read and write access
+// to knowledge (KM-2, SD-13). The desk writes for itself; a supplier or
+// a customer names a desk it works with. A customer writes for its own
+// users or everyone, never for the support chain only (403). The
+// article is published by submitting it for review and publishing it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles (the `CreateArticle` operationId).
+func (c *ClientWithResponses) CreateArticleWithResponse(ctx context.Context, body CreateArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateArticleResponse, error) {
+	rsp, err := c.CreateArticle(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateArticleResponse(rsp)
+}
+
+// GetArticleWithResponse Get an article
+//
+// One article, by ID or by master number (GET /v1/articles/KB0000042),
+// as the caller may see it (KM-1, KM-2): its editors whole, with the
+// working copy; a reader its current version, with its HTML, once it is
+// published and if its audience includes the reader. past_review says
+// that its review date has passed. An article the caller may not read
+// is reported as not found.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/articles/{id} (the `GetArticle` operationId).
+func (c *ClientWithResponses) GetArticleWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetArticleResponse, error) {
+	rsp, err := c.GetArticle(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetArticleResponse(rsp)
+}
+
+// ConfirmArticleReviewWithBodyWithResponse Confirm that an article is still right
+//
+// Records that the owner checked a published article and it is still
+// right, moving its review date to review_by, or a year from now
+// (KM-1: kept current and correct): an agent of its owner or its desk.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/confirm-review (the `ConfirmArticleReview` operationId).
+func (c *ClientWithResponses) ConfirmArticleReviewWithBodyWithResponse(ctx context.Context, id ArticleID, params *ConfirmArticleReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmArticleReviewResponse, error) {
+	rsp, err := c.ConfirmArticleReviewWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmArticleReviewResponse(rsp)
+}
+
+// ConfirmArticleReviewWithResponse Confirm that an article is still right
+//
+// Records that the owner checked a published article and it is still
+// right, moving its review date to review_by, or a year from now
+// (KM-1: kept current and correct): an agent of its owner or its desk.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/confirm-review (the `ConfirmArticleReview` operationId).
+func (c *ClientWithResponses) ConfirmArticleReviewWithResponse(ctx context.Context, id ArticleID, params *ConfirmArticleReviewParams, body ConfirmArticleReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmArticleReviewResponse, error) {
+	rsp, err := c.ConfirmArticleReview(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmArticleReviewResponse(rsp)
+}
+
+// EditArticleWithBodyWithResponse Edit an article
+//
+// Replaces the working copy of an article (KM-1): an agent of its owner
+// or its desk. A draft stays a draft; a published or retired article
+// becomes a draft of its next version while readers keep seeing the
+// current one; an article in review is refused (409: send it back
+// first), and so is an article made from a known error, which changes
+// only through its known error.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/edit (the `EditArticle` operationId).
+func (c *ClientWithResponses) EditArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *EditArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditArticleResponse, error) {
+	rsp, err := c.EditArticleWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditArticleResponse(rsp)
+}
+
+// EditArticleWithResponse Edit an article
+//
+// Replaces the working copy of an article (KM-1): an agent of its owner
+// or its desk. A draft stays a draft; a published or retired article
+// becomes a draft of its next version while readers keep seeing the
+// current one; an article in review is refused (409: send it back
+// first), and so is an article made from a known error, which changes
+// only through its known error.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/edit (the `EditArticle` operationId).
+func (c *ClientWithResponses) EditArticleWithResponse(ctx context.Context, id ArticleID, params *EditArticleParams, body EditArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*EditArticleResponse, error) {
+	rsp, err := c.EditArticle(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditArticleResponse(rsp)
+}
+
+// ListArticleEventsWithResponse List an article's history
+//
+// Every event of one article, oldest first: its history, from which it
+// is built. Its editors only (403 to a reader, 404 to anyone else).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/articles/{id}/events (the `ListArticleEvents` operationId).
+func (c *ClientWithResponses) ListArticleEventsWithResponse(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*ListArticleEventsResponse, error) {
+	rsp, err := c.ListArticleEvents(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListArticleEventsResponse(rsp)
+}
+
+// HandOverArticleWithBodyWithResponse Hand an article over to another person
+//
+// Makes a person of the article's owner organisation the one who keeps
+// it current and is told when it is past review (KM-1): an agent of its
+// owner or its desk.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/hand-over (the `HandOverArticle` operationId).
+func (c *ClientWithResponses) HandOverArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *HandOverArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HandOverArticleResponse, error) {
+	rsp, err := c.HandOverArticleWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHandOverArticleResponse(rsp)
+}
+
+// HandOverArticleWithResponse Hand an article over to another person
+//
+// Makes a person of the article's owner organisation the one who keeps
+// it current and is told when it is past review (KM-1): an agent of its
+// owner or its desk.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/hand-over (the `HandOverArticle` operationId).
+func (c *ClientWithResponses) HandOverArticleWithResponse(ctx context.Context, id ArticleID, params *HandOverArticleParams, body HandOverArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*HandOverArticleResponse, error) {
+	rsp, err := c.HandOverArticle(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHandOverArticleResponse(rsp)
+}
+
+// MarkArticleWithBodyWithResponse Mark an article helpful or not
+//
+// Records whether the caller found an article helpful: one mark a
+// reader an article, which a later mark replaces, so that sending it
+// again changes nothing. Anyone who reads the article may mark it; what
+// is kept of the reader is a digest, not the person. Marks are counted
+// apart from the article, so they never make an editor's If-Match
+// stale.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/articles/{id}/mark (the `MarkArticle` operationId).
+func (c *ClientWithResponses) MarkArticleWithBodyWithResponse(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkArticleResponse, error) {
+	rsp, err := c.MarkArticleWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkArticleResponse(rsp)
+}
+
+// MarkArticleWithResponse Mark an article helpful or not
+//
+// Records whether the caller found an article helpful: one mark a
+// reader an article, which a later mark replaces, so that sending it
+// again changes nothing. Anyone who reads the article may mark it; what
+// is kept of the reader is a digest, not the person. Marks are counted
+// apart from the article, so they never make an editor's If-Match
+// stale.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/articles/{id}/mark (the `MarkArticle` operationId).
+func (c *ClientWithResponses) MarkArticleWithResponse(ctx context.Context, id ArticleID, body MarkArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*MarkArticleResponse, error) {
+	rsp, err := c.MarkArticle(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkArticleResponse(rsp)
+}
+
+// PublishArticleWithBodyWithResponse Publish an article
+//
+// Approves an article in review as its next version, which readers see
+// from now on (KM-1); every earlier version stays readable. The desk's
+// agents publish, since the desk alone speaks to users (SD-4); a
+// supplier publishes its own articles for the support chain only (403
+// otherwise). From the second version on a note saying what changed is
+// required. The review date is review_by, or a year from now. The
+// article is searchable on this server when the answer arrives.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/publish (the `PublishArticle` operationId).
+func (c *ClientWithResponses) PublishArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *PublishArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PublishArticleResponse, error) {
+	rsp, err := c.PublishArticleWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublishArticleResponse(rsp)
+}
+
+// PublishArticleWithResponse Publish an article
+//
+// Approves an article in review as its next version, which readers see
+// from now on (KM-1); every earlier version stays readable. The desk's
+// agents publish, since the desk alone speaks to users (SD-4); a
+// supplier publishes its own articles for the support chain only (403
+// otherwise). From the second version on a note saying what changed is
+// required. The review date is review_by, or a year from now. The
+// article is searchable on this server when the answer arrives.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/publish (the `PublishArticle` operationId).
+func (c *ClientWithResponses) PublishArticleWithResponse(ctx context.Context, id ArticleID, params *PublishArticleParams, body PublishArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*PublishArticleResponse, error) {
+	rsp, err := c.PublishArticle(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublishArticleResponse(rsp)
+}
+
+// RetireArticleWithBodyWithResponse Retire an article
+//
+// Withdraws an article with a reason (KM-1): an agent of its owner or
+// its desk. A retired article that was published stays readable to its
+// audience, shown as retired and ranked last in searches, so that links
+// from old incidents keep working; editing it starts a new draft.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/retire (the `RetireArticle` operationId).
+func (c *ClientWithResponses) RetireArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *RetireArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetireArticleResponse, error) {
+	rsp, err := c.RetireArticleWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetireArticleResponse(rsp)
+}
+
+// RetireArticleWithResponse Retire an article
+//
+// Withdraws an article with a reason (KM-1): an agent of its owner or
+// its desk. A retired article that was published stays readable to its
+// audience, shown as retired and ranked last in searches, so that links
+// from old incidents keep working; editing it starts a new draft.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/retire (the `RetireArticle` operationId).
+func (c *ClientWithResponses) RetireArticleWithResponse(ctx context.Context, id ArticleID, params *RetireArticleParams, body RetireArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*RetireArticleResponse, error) {
+	rsp, err := c.RetireArticle(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetireArticleResponse(rsp)
+}
+
+// SendBackArticleWithBodyWithResponse Send an article in review back to draft
+//
+// Returns an article in review to draft with the reviewer's reason
+// (KM-1), which its editors see as sent_back: an agent of its desk, or
+// of its owner withdrawing it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/send-back (the `SendBackArticle` operationId).
+func (c *ClientWithResponses) SendBackArticleWithBodyWithResponse(ctx context.Context, id ArticleID, params *SendBackArticleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendBackArticleResponse, error) {
+	rsp, err := c.SendBackArticleWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendBackArticleResponse(rsp)
+}
+
+// SendBackArticleWithResponse Send an article in review back to draft
+//
+// Returns an article in review to draft with the reviewer's reason
+// (KM-1), which its editors see as sent_back: an agent of its desk, or
+// of its owner withdrawing it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/send-back (the `SendBackArticle` operationId).
+func (c *ClientWithResponses) SendBackArticleWithResponse(ctx context.Context, id ArticleID, params *SendBackArticleParams, body SendBackArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*SendBackArticleResponse, error) {
+	rsp, err := c.SendBackArticle(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendBackArticleResponse(rsp)
+}
+
+// SubmitArticleWithResponse Submit an article for review
+//
+// Sends a draft to review (KM-1): an agent of its owner or its desk.
+// Anything but a draft is refused (409).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/submit (the `SubmitArticle` operationId).
+func (c *ClientWithResponses) SubmitArticleWithResponse(ctx context.Context, id ArticleID, params *SubmitArticleParams, reqEditors ...RequestEditorFn) (*SubmitArticleResponse, error) {
+	rsp, err := c.SubmitArticle(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitArticleResponse(rsp)
+}
+
+// ListArticleTranslationsWithResponse List an article's translations
+//
+// The articles of the article's family (the article and its
+// translations) the caller may see, the article included, in the order
+// of their languages: sv, nb, nn, en.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/articles/{id}/translations (the `ListArticleTranslations` operationId).
+func (c *ClientWithResponses) ListArticleTranslationsWithResponse(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*ListArticleTranslationsResponse, error) {
+	rsp, err := c.ListArticleTranslations(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListArticleTranslationsResponse(rsp)
+}
+
+// TranslateArticleWithBodyWithResponse Translate an article
+//
+// Writes a new draft in another language, kept with the article's
+// family, owned by the translator's organisation: whoever may write
+// articles for the article's desk. A family holds one article a
+// language (409 for a language it has).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/translations (the `TranslateArticle` operationId).
+func (c *ClientWithResponses) TranslateArticleWithBodyWithResponse(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TranslateArticleResponse, error) {
+	rsp, err := c.TranslateArticleWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTranslateArticleResponse(rsp)
+}
+
+// TranslateArticleWithResponse Translate an article
+//
+// Writes a new draft in another language, kept with the article's
+// family, owned by the translator's organisation: whoever may write
+// articles for the article's desk. A family holds one article a
+// language (409 for a language it has).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/translations (the `TranslateArticle` operationId).
+func (c *ClientWithResponses) TranslateArticleWithResponse(ctx context.Context, id ArticleID, body TranslateArticleJSONRequestBody, reqEditors ...RequestEditorFn) (*TranslateArticleResponse, error) {
+	rsp, err := c.TranslateArticle(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTranslateArticleResponse(rsp)
+}
+
+// RecordArticleUseWithBodyWithResponse Record that an article resolved an incident
+//
+// Records that the article resolved the incident at first contact: an
+// agent of the desk or a supplier who reads both (403 to a customer).
+// Each incident counts once an article (409 when recorded already).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/uses (the `RecordArticleUse` operationId).
+func (c *ClientWithResponses) RecordArticleUseWithBodyWithResponse(ctx context.Context, id ArticleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordArticleUseResponse, error) {
+	rsp, err := c.RecordArticleUseWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordArticleUseResponse(rsp)
+}
+
+// RecordArticleUseWithResponse Record that an article resolved an incident
+//
+// Records that the article resolved the incident at first contact: an
+// agent of the desk or a supplier who reads both (403 to a customer).
+// Each incident counts once an article (409 when recorded already).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/articles/{id}/uses (the `RecordArticleUse` operationId).
+func (c *ClientWithResponses) RecordArticleUseWithResponse(ctx context.Context, id ArticleID, body RecordArticleUseJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordArticleUseResponse, error) {
+	rsp, err := c.RecordArticleUse(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordArticleUseResponse(rsp)
+}
+
+// ListArticleVersionsWithResponse List an article's published versions
+//
+// Every published version of an article the caller may read, the first
+// first, each with its HTML, who approved it and what changed (KM-1).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/articles/{id}/versions (the `ListArticleVersions` operationId).
+func (c *ClientWithResponses) ListArticleVersionsWithResponse(ctx context.Context, id ArticleID, reqEditors ...RequestEditorFn) (*ListArticleVersionsResponse, error) {
+	rsp, err := c.ListArticleVersions(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListArticleVersionsResponse(rsp)
+}
+
+// GetArticleVersionWithResponse Get one published version of an article
+//
+// Version n of an article the caller may read, with its HTML (KM-1).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/articles/{id}/versions/{n} (the `GetArticleVersion` operationId).
+func (c *ClientWithResponses) GetArticleVersionWithResponse(ctx context.Context, id ArticleID, n int, reqEditors ...RequestEditorFn) (*GetArticleVersionResponse, error) {
+	rsp, err := c.GetArticleVersion(ctx, id, n, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetArticleVersionResponse(rsp)
+}
+
 // RecordAbsenceWithBodyWithResponse Record an approver's absence with a stand-in
 //
 // An approver, or the customer's administrators, record that the
@@ -31147,6 +36219,100 @@ func (c *ClientWithResponses) WaitIncidentWithResponse(ctx context.Context, id I
 		return nil, err
 	}
 	return ParseWaitIncidentResponse(rsp)
+}
+
+// ReportKnowledgeGapsWithResponse The searches that found nothing
+//
+// The gap list: the searches whose first page found nothing, counted by
+// their normalised text and language over every reader, the most
+// frequent first - what the knowledge owners should write next. Nothing
+// of who searched is kept. Agents of organisations with report access
+// to knowledge. Every search answered before the request is counted.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/knowledge/reports/gaps (the `ReportKnowledgeGaps` operationId).
+func (c *ClientWithResponses) ReportKnowledgeGapsWithResponse(ctx context.Context, params *ReportKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*ReportKnowledgeGapsResponse, error) {
+	rsp, err := c.ReportKnowledgeGaps(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportKnowledgeGapsResponse(rsp)
+}
+
+// ReportLeastHelpfulArticlesWithResponse The least helpful articles
+//
+// The articles the caller may read that readers marked unhelpful most,
+// relative to their marks: organisations with report access to
+// knowledge (SD-13).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/knowledge/reports/least-helpful (the `ReportLeastHelpfulArticles` operationId).
+func (c *ClientWithResponses) ReportLeastHelpfulArticlesWithResponse(ctx context.Context, params *ReportLeastHelpfulArticlesParams, reqEditors ...RequestEditorFn) (*ReportLeastHelpfulArticlesResponse, error) {
+	rsp, err := c.ReportLeastHelpfulArticles(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportLeastHelpfulArticlesResponse(rsp)
+}
+
+// ReportMostUsedArticlesWithResponse The most used articles
+//
+// The articles the caller may read that resolved the most incidents,
+// then were marked helpful most: organisations with report access to
+// knowledge (SD-13).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/knowledge/reports/most-used (the `ReportMostUsedArticles` operationId).
+func (c *ClientWithResponses) ReportMostUsedArticlesWithResponse(ctx context.Context, params *ReportMostUsedArticlesParams, reqEditors ...RequestEditorFn) (*ReportMostUsedArticlesResponse, error) {
+	rsp, err := c.ReportMostUsedArticles(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportMostUsedArticlesResponse(rsp)
+}
+
+// ReportArticlesPastReviewWithResponse The articles past their review date
+//
+// The live articles the caller's organisation owns or whose desk it is
+// that are past their review date, the longest overdue first (KM-1):
+// organisations with report access to knowledge.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/knowledge/reports/past-review (the `ReportArticlesPastReview` operationId).
+func (c *ClientWithResponses) ReportArticlesPastReviewWithResponse(ctx context.Context, params *ReportArticlesPastReviewParams, reqEditors ...RequestEditorFn) (*ReportArticlesPastReviewResponse, error) {
+	rsp, err := c.ReportArticlesPastReview(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportArticlesPastReviewResponse(rsp)
+}
+
+// SearchKnowledgeWithResponse Search the knowledge base
+//
+// Finds the published and retired articles the caller may read (SP-4),
+// best first, a page at a time: in Swedish and Norwegian as people type
+// it - any inflected form, compounds and their parts, without
+// diacritics, with a typo or two, the last word as a prefix. Title and
+// keywords rank above the body, current and helpful articles above
+// retired or unhelpful ones, and the caller's language first. An article
+// outside the caller's audience is never found, not even as a snippet.
+// Title and snippet are HTML-escaped with the matched words in
+// <mark>...</mark>. A search whose first page finds nothing is counted
+// in the gap list by its text and language only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/knowledge/search (the `SearchKnowledge` operationId).
+func (c *ClientWithResponses) SearchKnowledgeWithResponse(ctx context.Context, params *SearchKnowledgeParams, reqEditors ...RequestEditorFn) (*SearchKnowledgeResponse, error) {
+	rsp, err := c.SearchKnowledge(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchKnowledgeResponse(rsp)
 }
 
 // ListKnownErrorsWithResponse List known errors
@@ -33587,6 +38753,1476 @@ func ParseGetAgreementResponse(rsp *http.Response) (*GetAgreementResponse, error
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetAgreementResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListArticlesResponse parses an HTTP response from a ListArticlesWithResponse call
+func ParseListArticlesResponse(rsp *http.Response) (*ListArticlesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListArticlesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticlePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListArticlesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateArticleResponse parses an HTTP response from a CreateArticleWithResponse call
+func ParseCreateArticleResponse(rsp *http.Response) (*CreateArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Article
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateArticleResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetArticleResponse parses an HTTP response from a GetArticleWithResponse call
+func ParseGetArticleResponse(rsp *http.Response) (*GetArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetArticleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseConfirmArticleReviewResponse parses an HTTP response from a ConfirmArticleReviewWithResponse call
+func ParseConfirmArticleReviewResponse(rsp *http.Response) (*ConfirmArticleReviewResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmArticleReviewResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ConfirmArticleReviewResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ConfirmArticleReviewResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEditArticleResponse parses an HTTP response from a EditArticleWithResponse call
+func ParseEditArticleResponse(rsp *http.Response) (*EditArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EditArticleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers EditArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListArticleEventsResponse parses an HTTP response from a ListArticleEventsWithResponse call
+func ParseListArticleEventsResponse(rsp *http.Response) (*ListArticleEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListArticleEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleEvents
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListArticleEventsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHandOverArticleResponse parses an HTTP response from a HandOverArticleWithResponse call
+func ParseHandOverArticleResponse(rsp *http.Response) (*HandOverArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HandOverArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HandOverArticleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers HandOverArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMarkArticleResponse parses an HTTP response from a MarkArticleWithResponse call
+func ParseMarkArticleResponse(rsp *http.Response) (*MarkArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MarkArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleStats
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers MarkArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePublishArticleResponse parses an HTTP response from a PublishArticleWithResponse call
+func ParsePublishArticleResponse(rsp *http.Response) (*PublishArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PublishArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PublishArticleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers PublishArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRetireArticleResponse parses an HTTP response from a RetireArticleWithResponse call
+func ParseRetireArticleResponse(rsp *http.Response) (*RetireArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetireArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RetireArticleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RetireArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSendBackArticleResponse parses an HTTP response from a SendBackArticleWithResponse call
+func ParseSendBackArticleResponse(rsp *http.Response) (*SendBackArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendBackArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SendBackArticleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers SendBackArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSubmitArticleResponse parses an HTTP response from a SubmitArticleWithResponse call
+func ParseSubmitArticleResponse(rsp *http.Response) (*SubmitArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SubmitArticleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers SubmitArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListArticleTranslationsResponse parses an HTTP response from a ListArticleTranslationsWithResponse call
+func ParseListArticleTranslationsResponse(rsp *http.Response) (*ListArticleTranslationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListArticleTranslationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListArticleTranslationsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTranslateArticleResponse parses an HTTP response from a TranslateArticleWithResponse call
+func ParseTranslateArticleResponse(rsp *http.Response) (*TranslateArticleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TranslateArticleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Article
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers TranslateArticleResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers TranslateArticleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecordArticleUseResponse parses an HTTP response from a RecordArticleUseWithResponse call
+func ParseRecordArticleUseResponse(rsp *http.Response) (*RecordArticleUseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordArticleUseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleStats
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RecordArticleUseResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListArticleVersionsResponse parses an HTTP response from a ListArticleVersionsWithResponse call
+func ParseListArticleVersionsResponse(rsp *http.Response) (*ListArticleVersionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListArticleVersionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleVersions
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListArticleVersionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetArticleVersionResponse parses an HTTP response from a GetArticleVersionWithResponse call
+func ParseGetArticleVersionResponse(rsp *http.Response) (*GetArticleVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetArticleVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetArticleVersionResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -38074,6 +44710,341 @@ func ParseWaitIncidentResponse(rsp *http.Response) (*WaitIncidentResponse, error
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers WaitIncidentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReportKnowledgeGapsResponse parses an HTTP response from a ReportKnowledgeGapsWithResponse call
+func ParseReportKnowledgeGapsResponse(rsp *http.Response) (*ReportKnowledgeGapsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportKnowledgeGapsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnowledgeGaps
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ReportKnowledgeGapsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReportLeastHelpfulArticlesResponse parses an HTTP response from a ReportLeastHelpfulArticlesWithResponse call
+func ParseReportLeastHelpfulArticlesResponse(rsp *http.Response) (*ReportLeastHelpfulArticlesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportLeastHelpfulArticlesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleUsages
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ReportLeastHelpfulArticlesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReportMostUsedArticlesResponse parses an HTTP response from a ReportMostUsedArticlesWithResponse call
+func ParseReportMostUsedArticlesResponse(rsp *http.Response) (*ReportMostUsedArticlesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportMostUsedArticlesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleUsages
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ReportMostUsedArticlesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReportArticlesPastReviewResponse parses an HTTP response from a ReportArticlesPastReviewWithResponse call
+func ParseReportArticlesPastReviewResponse(rsp *http.Response) (*ReportArticlesPastReviewResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportArticlesPastReviewResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArticleList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ReportArticlesPastReviewResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSearchKnowledgeResponse parses an HTTP response from a SearchKnowledgeWithResponse call
+func ParseSearchKnowledgeResponse(rsp *http.Response) (*SearchKnowledgeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchKnowledgeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SearchResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SearchKnowledgeResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

@@ -213,6 +213,14 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 	if err := problems(ctx, cast, people[EnvDesk], made); err != nil {
 		return nil, err
 	}
+	if past != nil {
+		if err := pastReview(ctx, *past, cast); err != nil {
+			return nil, err
+		}
+	}
+	if err := knowledgeBase(ctx, cast, people); err != nil {
+		return nil, err
+	}
 	return cast, nil
 }
 
@@ -252,7 +260,9 @@ func organisations(ctx context.Context, admin *client.ClientWithResponses) (map[
 // (decision 102): the desk and the network supplier, which investigates the
 // problems of the operations it runs, read, write and report on them and
 // on the known error and workaround databases; the workplace supplier and
-// the customer read and report (SD-13).
+// the customer read and report (SD-13). Knowledge (KM-2): the desk and both
+// suppliers read, write and report, the suppliers writing for the chain;
+// the customer reads and reports on its users' articles.
 func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) error {
 	all := []api.Access{api.AccessRead, api.AccessWrite, api.AccessReport}
 	rr := []api.Access{api.AccessRead, api.AccessReport}
@@ -263,13 +273,17 @@ func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 		rights map[itsm.Domain][]api.Access
 	}{
 		{DeskName, itsm.OrgDesk, &cast.Desk, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: all, itsm.DomainRequest: all, itsm.DomainProblem: all}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: all, itsm.DomainRequest: all, itsm.DomainProblem: all,
+			itsm.DomainKnowledge: all}},
 		{CustomerName, itsm.OrgCustomer, &cast.Customer, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: rr, itsm.DomainServiceLevel: all, itsm.DomainRequest: all, itsm.DomainProblem: rr}},
+			itsm.DomainIncident: rr, itsm.DomainServiceLevel: all, itsm.DomainRequest: all, itsm.DomainProblem: rr,
+			itsm.DomainKnowledge: rr}},
 		{NetworkName, itsm.OrgSupplier, &cast.Network, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all, itsm.DomainProblem: all}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all, itsm.DomainProblem: all,
+			itsm.DomainKnowledge: all}},
 		{WorkplaceName, itsm.OrgSupplier, &cast.Workplace, map[itsm.Domain][]api.Access{
-			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all, itsm.DomainProblem: rr}},
+			itsm.DomainIncident: all, itsm.DomainServiceLevel: rr, itsm.DomainRequest: all, itsm.DomainProblem: rr,
+			itsm.DomainKnowledge: all}},
 	}
 	for _, o := range orgs {
 		r, err := admin.CreateOrganisationWithResponse(ctx, api.OrganisationInput{Name: o.name, Role: o.role})
@@ -277,7 +291,7 @@ func register(ctx context.Context, admin *client.ClientWithResponses, cast *Cast
 			return err
 		}
 		*o.id = r.JSON201.ID
-		for _, dom := range []itsm.Domain{itsm.DomainIncident, itsm.DomainServiceLevel, itsm.DomainRequest, itsm.DomainProblem} {
+		for _, dom := range []itsm.Domain{itsm.DomainIncident, itsm.DomainServiceLevel, itsm.DomainRequest, itsm.DomainProblem, itsm.DomainKnowledge} {
 			g, err := admin.GrantPermissionsWithResponse(ctx, *o.id, api.Rights{Domain: dom, Access: o.rights[dom]})
 			if err := check("grant "+o.name+" "+string(dom)+" rights", g, err); err != nil {
 				return err

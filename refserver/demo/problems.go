@@ -21,7 +21,7 @@ const (
 // today's incidents with one cause, a workaround in the WADB, and the
 // problem the desk records for them, linked to both (which then wait for
 // it), investigated and identified as a known error of the KEDB that the
-// workaround gets round. The candidate problem needs nothing here: the
+// workaround gets round, published for users as a knowledge article. The candidate problem needs nothing here: the
 // history ends with its spike (SpikeSummary).
 func problems(ctx context.Context, cast *Cast, desk *client.ClientWithResponses, groups map[string]itsm.ID) error {
 	var linked []itsm.ID
@@ -62,5 +62,11 @@ func problems(ctx context.Context, cast *Cast, desk *client.ClientWithResponses,
 		RootCause:  "The universal print driver of the Citrix farm spools large jobs in one piece and runs out of memory.",
 		ErrorCodes: []api.Label{"CTX-PRN-0419"}, Workarounds: []itsm.ID{w.JSON201.ID},
 		Fix: api.Fix{Status: "planned", Description: "Replace the universal driver by the printers' own drivers in the next Citrix release."}})
-	return check("identify the known error", r, err)
+	if err := check("identify the known error", r, err); err != nil {
+		return err
+	}
+	// Published for users: the knowledge base makes it an article of its
+	// own, with the workaround users may apply themselves.
+	pub, err := desk.PublishKnownErrorWithResponse(ctx, r.JSON200.KnownError.ID, nil)
+	return check("publish the known error", pub, err)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/knowledge"
 	"github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
@@ -399,6 +400,9 @@ func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Even
 	case problem.Kind, problem.KindKnownError, problem.KindWorkaround:
 		ok, err := a.problemSees(ctx, who, ev)
 		return ev, ok, err
+	case knowledge.Kind, knowledge.KindStats:
+		ok, err := a.knowledgeSees(ctx, who, ev)
+		return ev, ok, err
 	}
 	return ev, false, nil
 }
@@ -433,6 +437,38 @@ func (a *API) problemSees(ctx context.Context, who itsm.Actor, ev itsm.Event) (b
 		}
 	}
 	return readable(err)
+}
+
+// knowledgeSees reports whether the actor may see an event of an article
+// (decision 137), decided on the article as the actor may read it now, as
+// the KEDB's are: its editors (agents of its owner and of its desk) see
+// every event of it; an organisation that reads it (its audience, once it
+// is published) sees its publications and its retirement, which say
+// nothing of a working copy, and none of the drafts, reviews and hand-overs
+// that readers never see in the article itself; anyone else nothing, so
+// that a support-chain-only article never reaches a customer. Its marks
+// and uses go to its desk alone: a use names an incident, which another
+// owner or reader may not see, and the desk reads every incident of its
+// delivery.
+func (a *API) knowledgeSees(ctx context.Context, who itsm.Actor, ev itsm.Event) (bool, error) {
+	if a.know == nil || ev.Subject.IsZero() {
+		return false, nil
+	}
+	ar, err := a.know.Get(ctx, who, ev.Subject)
+	if ok, err := readable(err); !ok || err != nil {
+		return false, err
+	}
+	switch {
+	case ev.Kind == knowledge.KindStats:
+		return who.Organisation == ar.Desk, nil
+	case who.Organisation == ar.Owner || who.Organisation == ar.Desk:
+		return true, nil
+	}
+	switch ev.Type {
+	case knowledge.Published{}.Type(), knowledge.Retired{}.Type():
+		return true, nil
+	}
+	return false, nil
 }
 
 // requestSees reports whether the actor may see an event of an order or a

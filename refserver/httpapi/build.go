@@ -9,6 +9,7 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/knowledge"
 	"github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
@@ -25,7 +26,7 @@ import (
 // follow-ups, and the handler serving them. Programs and tests that need the
 // real server in-process (an httptest.Server around Handler, with
 // Dispatcher.Run in a goroutine) build it with Build rather than repeating
-// the assembly.
+// the assembly, and Close it when the handler has stopped serving.
 type Stack struct {
 	// Handler serves /v1/, /openapi.yaml and /schemas/.
 	Handler    http.Handler
@@ -49,6 +50,20 @@ type Stack struct {
 	// Problems serves problems, the known error and workaround databases
 	// and the candidate problems, over the incident service.
 	Problems *problem.Service
+	// Knowledge serves the knowledge base and keeps its search index
+	// current by following the store's log; Close stops it.
+	Knowledge *knowledge.Service
+}
+
+// Close stops what the Stack runs by itself: the knowledge base's
+// following of the log. Call it after the handler has stopped serving and
+// before the store closes. The dispatcher and the order service's runner
+// are the caller's to stop, as it started them.
+func (s *Stack) Close() error {
+	if s.Knowledge == nil {
+		return nil
+	}
+	return s.Knowledge.Close()
 }
 
 // Hooks configures what the host adds to a Stack: the webhooks, and the
@@ -73,8 +88,8 @@ type Hooks struct {
 
 // Build assembles the Stack over store. It does not start the dispatcher:
 // the caller runs Dispatcher.Run for as long as it serves, and stops it
-// before closing the store. log may be nil.
-func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks) (*Stack, error) {
+// and Closes the Stack before closing the store. log may be nil.
+func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks) (_ *Stack, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -117,8 +132,21 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	if err := s.Problems.SetAgreements(agreements); err != nil {
 		return nil, fmt.Errorf("the problem service's agreements: %w", err)
 	}
+	// The knowledge base rebuilds its search index from the store now and
+	// follows the log from there; its articles name the incidents they
+	// resolved, read through the incident service.
+	s.Knowledge, err = knowledge.New(ctx, knowledge.Config{Store: store, Directory: dir, Permissions: dir.Permissions(), Incidents: s.Incidents})
+	if err != nil {
+		return nil, fmt.Errorf("the knowledge base: %w", err)
+	}
+	// Anything failing from here leaves no follower running.
+	defer func() {
+		if err != nil {
+			_ = s.Knowledge.Close()
+		}
+	}()
 	cfg := hooks.Config
-	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents, s.Requests, s.Problems), Admin(dir), log
+	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents, s.Requests, s.Problems, s.Knowledge), Admin(dir), log
 	s.Webhooks, err = webhook.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("the webhooks: %w", err)
@@ -144,7 +172,7 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	}
 	s.Handler, err = New(Deps{Store: store, Directory: dir, Tokens: s.Tokens, Incidents: s.Incidents, Log: log,
 		Webhooks: s.Webhooks, FollowUps: s.FollowUps, Groups: s.Groups,
-		Catalogue: s.Catalogue, Authority: s.Authority, Requests: s.Requests, Problems: s.Problems})
+		Catalogue: s.Catalogue, Authority: s.Authority, Requests: s.Requests, Problems: s.Problems, Knowledge: s.Knowledge})
 	if err != nil {
 		return nil, err
 	}

@@ -12,8 +12,9 @@
 //
 // Follow-ups are not served when Deps has no follow-up service, nor webhooks
 // when Deps has none, nor the catalogue, orders, tasks and lists, nor
-// problems, known errors, workarounds and candidates, without their
-// services: their operations answer 501 with a problem saying so.
+// problems, known errors, workarounds and candidates, nor the knowledge
+// base, without their services: their operations answer 501 with a
+// problem saying so.
 package httpapi
 
 import (
@@ -31,6 +32,7 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/knowledge"
 	problems "github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
@@ -78,6 +80,11 @@ type Deps struct {
 	// incidents and the candidate problems; nil answers them 501. Build it
 	// with Directory and its Permissions, and Incidents.
 	Problems *problems.Service
+	// Knowledge serves the knowledge base: articles, their search, marks
+	// and uses, and its reports; nil answers them 501. Build it with
+	// Directory and its Permissions, and Incidents; the caller closes it
+	// after the handler stops serving.
+	Knowledge *knowledge.Service
 }
 
 // API implements api.StrictServerInterface. Build it through New, which
@@ -100,7 +107,9 @@ type API struct {
 	authority *authority.Lists
 	req       *request.Service
 	// prob is nil when the server runs without problems.
-	prob    *problems.Service
+	prob *problems.Service
+	// know is nil when the server runs without the knowledge base.
+	know    *knowledge.Service
 	schemas map[string][]byte
 }
 
@@ -131,7 +140,7 @@ func New(deps Deps) (http.Handler, error) {
 	}
 	a := &API{store: deps.Store, dir: deps.Directory, tokens: deps.Tokens, svc: deps.Incidents,
 		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks, followups: deps.FollowUps, chain: deps.Groups,
-		cat: deps.Catalogue, authority: deps.Authority, req: deps.Requests, prob: deps.Problems}
+		cat: deps.Catalogue, authority: deps.Authority, req: deps.Requests, prob: deps.Problems, know: deps.Knowledge}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -85,6 +85,9 @@ func (a *API) ReviseKnownError(ctx context.Context, req api.ReviseKnownErrorRequ
 	if err != nil {
 		return nil, err
 	}
+	// The knowledge base makes published known errors articles; the
+	// answer waits for it, as publishing an article does.
+	a.searchable(ctx)
 	return api.ReviseKnownError200JSONResponse{KnownErrorResultJSONResponse: r}, nil
 }
 
@@ -118,6 +121,9 @@ func (a *API) PublishKnownError(ctx context.Context, req api.PublishKnownErrorRe
 	if err != nil {
 		return nil, err
 	}
+	// The knowledge base makes published known errors articles; the
+	// answer waits for it, as publishing an article does.
+	a.searchable(ctx)
 	return api.PublishKnownError200JSONResponse{KnownErrorResultJSONResponse: r}, nil
 }
 
@@ -129,5 +135,8 @@ func (a *API) RetireKnownError(ctx context.Context, req api.RetireKnownErrorRequ
 	if err != nil {
 		return nil, err
 	}
+	// The knowledge base makes published known errors articles; the
+	// answer waits for it, as publishing an article does.
+	a.searchable(ctx)
 	return api.RetireKnownError200JSONResponse{KnownErrorResultJSONResponse: r}, nil
 }

@@ -47,6 +47,11 @@ func newShop(t *testing.T, store itsm.Store) *shop {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close the stack: %v", err)
+		}
+	})
 	dctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- st.Dispatcher.Run(dctx) }()

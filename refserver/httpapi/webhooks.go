@@ -5,6 +5,7 @@ import (
 
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
+	"github.com/spoc-itsm/spoc/knowledge"
 	"github.com/spoc-itsm/spoc/problem"
 	"github.com/spoc-itsm/spoc/refserver/api"
 	"github.com/spoc-itsm/spoc/refserver/auth"
@@ -30,13 +31,17 @@ const subscriberPerson = "webhook"
 // problem's events go to its desk, the organisation that recorded it and
 // each supplier that held it as of the event, those of known errors and
 // workarounds to every organisation that may read them (problemSees); prob
-// may be nil, and then they go nowhere. The events of the register and its
+// may be nil, and then they go nowhere. An article's events go to the
+// organisations that may read it, its editors all of them and its readers
+// those of its publication and retirement, and its marks and uses to its
+// desk (knowledgeSees); kb may be nil, and then they go nowhere. The
+// events of the register and its
 // tokens are never delivered: they are the administrators', and a
 // subscription belongs to an organisation, not to an administrator.
-func Visible(svc *incident.Service, req *request.Service, prob *problem.Service) webhook.VisibleFunc {
+func Visible(svc *incident.Service, req *request.Service, prob *problem.Service, kb *knowledge.Service) webhook.VisibleFunc {
 	// One copy of the rule: the feed's sees, which needs only the incident,
-	// request and problem services.
-	a := &API{svc: svc, req: req, prob: prob}
+	// request, problem and knowledge services.
+	a := &API{svc: svc, req: req, prob: prob, know: kb}
 	return func(ctx context.Context, org itsm.ID, ev itsm.Event) (itsm.Event, bool, error) {
 		who := itsm.Actor{Organisation: org, Person: subscriberPerson, Roles: []itsm.Role{itsm.RoleAgent}}
 		// Decided as of the event (ViewAt), not as of now: a delivery that

@@ -64,7 +64,13 @@ func Start(t testing.TB, store itsm.Store) *Server {
 		defer close(ran)
 		_ = st.Requests.Run(dctx, 50*time.Millisecond)
 	}()
-	// Cleanups run last first: the dispatcher stops before the server.
+	// Cleanups run last first: the dispatcher stops before the server, and
+	// the server before the knowledge base's follower.
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("refservertest: close the stack: %v", err)
+		}
+	})
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { cancel(); <-done; <-ran })
 	admin, err := client.New(srv.URL, secret)
