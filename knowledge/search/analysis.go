@@ -67,8 +67,7 @@ func analyzeWord(word string) []string {
 	if f == "" || stopwords[f] {
 		return nil
 	}
-	s := stem(f)
-	parts := splitCompound(s)
+	s, parts := compound(f)
 	if len(parts) == 0 {
 		return []string{s}
 	}

@@ -66,11 +66,11 @@ func parseQuery(text string) parsedQuery {
 			continue
 		}
 		w := queryWord{folded: f}
-		st := stem(f)
-		stems = append(stems, st)
+		st, parts := compound(f)
+		stems = append(stems, stem(f))
 		if !stopwords[f] {
 			w.stem = st
-			if parts := splitCompound(st); len(parts) > 1 {
+			if len(parts) > 1 {
 				w.parts = parts
 			}
 		}
