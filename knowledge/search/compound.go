@@ -19,6 +19,9 @@ var (
 	lexiconForms = map[string]bool{}
 	lexicon      = map[string]bool{}
 	stopwords    = map[string]bool{}
+	// marked maps the stem of a lexicon word written with + between its
+	// parts to the stems of the parts.
+	marked = map[string][]string{}
 )
 
 func init() {
@@ -26,10 +29,18 @@ func init() {
 		stopwords[fold(w)] = true
 	}
 	words := dataLines(lexiconText)
+	var compounds [][]string
 	for _, line := range words {
 		// fold drops the hyphen: "e-post" is one word in compounds (e-postadress).
 		if w := fold(line); w != "" {
 			lexiconForms[w] = true
+		}
+		if strings.Contains(line, "+") {
+			var ps []string
+			for _, p := range strings.Split(line, "+") {
+				ps = append(ps, fold(p))
+			}
+			compounds = append(compounds, ps)
 		}
 	}
 	for w := range lexiconForms {
@@ -38,6 +49,16 @@ func init() {
 		if n := len(w); n > minPart+1 && strings.IndexByte("ae", w[n-1]) >= 0 {
 			lexicon[w[:n-1]] = true
 		}
+	}
+	for _, ps := range compounds {
+		whole := stem(strings.Join(ps, ""))
+		for i, p := range ps[:len(ps)-1] {
+			// the linking letter of tjänste+kort, nätverks+kabel
+			if l := len(p) - 1; l >= minPart && strings.IndexByte(linking, p[l]) >= 0 && lexicon[p[:l]] {
+				ps[i] = p[:l]
+			}
+		}
+		marked[whole] = stemAll(ps)
 	}
 }
 
@@ -73,16 +94,20 @@ const (
 // own form or its stem or without its final vowel (skol- in
 // skolplattform, skrivar- in skrivarkö), joined by a linking s (lösenord-s-
 // byte) or vowel (tjänst-e-kort). The longest head wins. A word that is
-// itself in the lexicon is split only into lexicon words ("lösenord" is
-// not "lösen" + "ord", as "lösen" is not listed); another word is also
-// split when its head is a known word of four or more letters after an
-// unknown modifier (kund + tjänst), since the head is what it is about.
+// itself in the lexicon is split only as the lexicon marks it
+// (bruker+navn), since a known word is more often a word than a compound
+// of short ones (skrivaren is not skriv + ären, datamaskin not data +
+// maskin); another word is also split when its head is a known word of
+// four or more letters after an unknown modifier (kund + tjänst), since the
+// head is what it is about.
 func compound(f string) (whole string, parts []string) {
 	whole = stem(f)
 	if len(f) < minCompound {
 		return whole, nil
 	}
-	known := lexicon[whole]
+	if lexicon[whole] {
+		return whole, marked[whole]
+	}
 	partial := -1
 	for k := minPart; k <= len(f)-minPart; k++ {
 		head := stem(f[k:])
@@ -98,7 +123,7 @@ func compound(f string) (whole string, parts []string) {
 				return mod + head, stemAll(append(ps, head))
 			}
 		}
-		if partial < 0 && !known && len(head) >= 4 {
+		if partial < 0 && len(head) >= 4 {
 			partial = k
 		}
 	}
@@ -107,7 +132,7 @@ func compound(f string) (whole string, parts []string) {
 	}
 	mod, head := f[:partial], stem(f[partial:])
 	m := mod
-	if l := len(m) - 1; l >= minPart && strings.IndexByte(linking, m[l]) >= 0 && !lexicon[m] {
+	if l := len(m) - 1; l >= minPart && strings.IndexByte(linking, m[l]) >= 0 {
 		m = m[:l]
 	}
 	return mod + head, stemAll([]string{m, head})

@@ -37,7 +37,7 @@ var stages = [][]suffix{
 	// definite endings: sv -en/-et/-na/-arna/-erna/-orna, nb -ene, nn
 	// -ane, and -n/-t after a vowel or r when the rest is a known word.
 	{
-		{end: "erna", min: 3}, {end: "arna", min: 3}, {end: "orna", min: 3},
+		{end: "erna", min: 3}, {end: "arna", min: 3}, {end: "orna", min: 3}, {end: "erne", min: 3},
 		{end: "ene", min: 3}, {end: "ane", min: 3},
 		{end: "en", min: 3}, {end: "et", min: 3},
 		{end: "na", min: 3, after: "eo"}, // kontona, äpplena (not datamaskina)
@@ -48,12 +48,15 @@ var stages = [][]suffix{
 	{
 		{end: "ande", min: 3}, {end: "ende", min: 3}, {end: "aste", min: 3},
 		{end: "ade", min: 3}, {end: "are", min: 3},
+		{end: "ningar", min: 4}, {end: "ingar", min: 4}, {end: "inger", min: 4},
 		{end: "ning", min: 4}, {end: "ing", min: 4},
+		{end: "arar", min: 3}, {end: "ere", min: 3},
 		{end: "ar", min: 3}, {end: "er", min: 3},
 		// -or is the plural of an -a word (skolor, kopior), but -tor and
 		// -sor end loan words (dator, processor), which keep it.
 		{end: "or", min: 3, notAfter: "ts"},
-		{end: "at", min: 3}, {end: "ad", min: 3}, {end: "de", min: 3}, {end: "te", min: 3},
+		// (not the past -de, -te: möte, byte and videomöte would part)
+		{end: "at", min: 3}, {end: "ad", min: 3},
 	},
 	// a final vowel: the indefinite -a/-e of nouns and verbs (mejla, märke, byte)
 	{{end: "a", min: 3}, {end: "e", min: 3}},
@@ -65,8 +68,13 @@ func stem(w string) string {
 	if strings.ContainsAny(w, "0123456789") {
 		return w
 	}
+	orig := w
 	for _, st := range stages {
 		w = stripStage(w, st)
+	}
+	// An ending after m or n doubles it (långsam, långsamma; tunn, tunna).
+	if w != orig && (strings.HasSuffix(w, "mm") || strings.HasSuffix(w, "nn")) && len(w) > 4 {
+		w = w[:len(w)-1]
 	}
 	return w
 }
