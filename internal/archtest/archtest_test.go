@@ -60,6 +60,9 @@ var allowed = map[string][]string{
 	// told and resolved through incident's commands, in the problem's
 	// transaction, so problem builds on incident and never the reverse.
 	"problem": {"itsm", "itsm/schema", "sla", "chain", "incident", "problem/candidate", "sla/report"},
+	// The knowledge search index is store-independent: it knows documents
+	// and queries, and of spoc only the error codes.
+	"knowledge/search": {"itsm"},
 	// Mail knows no domain; the password reset is a host's fulfiller built
 	// on request's interfaces, which request never learns of.
 	"mail":                  {"itsm"},

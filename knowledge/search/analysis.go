@@ -1,0 +1,139 @@
+package search
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	unitok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/registry"
+	"golang.org/x/text/unicode/norm"
+)
+
+// analyzerName is the name of the Nordic analyser in bleve's registry; the
+// index maps every text field to it, and queries run their words through
+// the same steps (see analyzeWord), so both sides agree term for term.
+const analyzerName = "spoc_nordic"
+
+func init() {
+	// Registration is global in bleve; a second registration would be an
+	// error, which can only mean two packages chose the same name.
+	if err := registry.RegisterAnalyzer(analyzerName, func(map[string]any, *registry.Cache) (analysis.Analyzer, error) {
+		return nordicAnalyzer{}, nil
+	}); err != nil {
+		panic(err)
+	}
+}
+
+// nordicAnalyzer splits text into words with Unicode word boundaries
+// (bleve's tokenizer), then turns each word into index terms: the stem of
+// its folded form and, for a compound, the stems of its parts, at the same
+// position and with the word's own offsets, so that a highlighted part
+// marks the whole compound.
+type nordicAnalyzer struct{}
+
+var tokenizer = unitok.NewUnicodeTokenizer()
+
+// Analyze implements analysis.Analyzer.
+func (nordicAnalyzer) Analyze(text []byte) analysis.TokenStream {
+	in := tokenizer.Tokenize(text)
+	out := make(analysis.TokenStream, 0, len(in))
+	pos := 0
+	for _, tok := range in {
+		terms := analyzeWord(string(tok.Term))
+		if len(terms) == 0 {
+			continue
+		}
+		pos++
+		for _, t := range terms {
+			out = append(out, &analysis.Token{
+				Start:    tok.Start,
+				End:      tok.End,
+				Term:     []byte(t),
+				Position: pos,
+				Type:     tok.Type,
+			})
+		}
+	}
+	return out
+}
+
+// analyzeWord is the whole pipeline for one word: fold, drop stop words,
+// stem, split compounds. The first term is the word's own stem; parts
+// follow. A word that is only a stop word gives no term.
+func analyzeWord(word string) []string {
+	f := fold(word)
+	if f == "" || stopwords[f] {
+		return nil
+	}
+	s, parts := compound(f)
+	if len(parts) == 0 {
+		return []string{s}
+	}
+	terms := make([]string, 0, len(parts)+1)
+	terms = append(terms, s)
+	for _, p := range parts {
+		if p != s && !contains(terms, p) {
+			terms = append(terms, p)
+		}
+	}
+	return terms
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// fold lower-cases a word and writes it the way a keyboard without Nordic
+// letters would: å, ä and æ become a, ö and ø become o, any other accent
+// is dropped, and the digraphs people type instead (aa, ae, oe) collapse
+// to the same letter, so "Tromsø", "tromso" and "tromsoe" fold alike and
+// "ærlig" meets "aerlig". The colon of Swedish "PC:n" ends the word, as
+// the ending after it is not part of the name.
+func fold(word string) string {
+	if i := strings.IndexByte(word, ':'); i > 0 {
+		word = word[:i]
+	}
+	var b strings.Builder
+	b.Grow(len(word))
+	for _, r := range norm.NFD.String(strings.ToLower(word)) {
+		switch {
+		case r == 'æ':
+			b.WriteByte('a')
+		case r == 'ø' || r == 'œ':
+			b.WriteByte('o')
+		case r == 'ß':
+			b.WriteString("ss")
+		case unicode.Is(unicode.Mn, r):
+			// a combining mark from NFD: å = a + ring, ä = a + diaeresis
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	s := b.String()
+	if !strings.Contains(s, "aa") && !strings.Contains(s, "ae") && !strings.Contains(s, "oe") {
+		return s
+	}
+	// Collapse the digraphs left to right: "aae" is "a" + "ae" -> "aa" -> "a".
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if n := len(out); n > 0 && out[n-1] == 'a' && (c == 'a' || c == 'e') {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1] == 'o' && c == 'e' {
+			continue
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// runeLen counts the letters of a folded word.
+func runeLen(s string) int { return utf8.RuneCountInString(s) }

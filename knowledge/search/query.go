@@ -1,0 +1,262 @@
+package search
+
+import (
+	_ "embed"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+//go:embed synonyms.txt
+var synonymsText string
+
+// Boosts of the fields and of the ways a word can match. A word found in
+// the title or the keywords outweighs the same word in the body; an exact
+// (inflected, folded) match outweighs a compound's parts, a prefix, a
+// synonym and a misspelling, in that order.
+const (
+	boostTitle    = 3.0
+	boostKeywords = 2.5
+	boostBody     = 1.0
+
+	boostExact   = 1.0
+	boostParts   = 0.8
+	boostPrefix  = 0.5
+	boostSynonym = 0.5
+	boostFuzzy   = 0.3
+
+	minPrefix = 3 // letters a type-ahead prefix needs to be searched
+)
+
+var textFields = []struct {
+	name  string
+	boost float64
+}{{fTitle, boostTitle}, {fKeywords, boostKeywords}, {fBody, boostBody}}
+
+// queryWord is one word the user typed, analysed.
+type queryWord struct {
+	folded string   // the folded word, for prefixes
+	stem   string   // its stem ("" for a stop word)
+	parts  []string // the stems of its parts, if a compound
+	prefix bool     // the last word, still being typed
+}
+
+// parsedQuery is a query text analysed: its words and the words its
+// synonyms add.
+type parsedQuery struct {
+	words    []queryWord
+	synonyms [][]string // each a synonym's terms, all required
+}
+
+// parseQuery analyses a query's text the way documents are analysed, and
+// finds the synonym list's phrases in it.
+func parseQuery(text string) parsedQuery {
+	toks := tokenizer.Tokenize([]byte(text))
+	if len(toks) > MaxQueryWords {
+		toks = toks[:MaxQueryWords]
+	}
+	var pq parsedQuery
+	stems := make([]string, 0, len(toks)) // every word's stem, stop words too, for phrases
+	for i, t := range toks {
+		f := fold(string(t.Term))
+		if f == "" {
+			continue
+		}
+		w := queryWord{folded: f}
+		st, parts := compound(f)
+		stems = append(stems, stem(f))
+		if !stopwords[f] {
+			w.stem = st
+			if len(parts) > 1 {
+				w.parts = parts
+			}
+		}
+		if i == len(toks)-1 && t.End == len(text) {
+			// No space or punctuation after the last word: it may be unfinished.
+			r, _ := utf8.DecodeLastRuneInString(text)
+			w.prefix = unicode.IsLetter(r) || unicode.IsDigit(r)
+		}
+		pq.words = append(pq.words, w)
+	}
+	pq.synonyms = synonymsOf(stems)
+	return pq
+}
+
+// bleveQuery turns the analysed words into one bleve query: a document
+// matches if it matches any word (or synonym), and scores higher the more
+// words it matches (bleve's disjunction multiplies by the share of
+// clauses matched). It is nil when nothing is searchable.
+func (pq parsedQuery) bleveQuery() query.Query {
+	var clauses []query.Query
+	for _, w := range pq.words {
+		var alt []query.Query
+		if w.stem != "" {
+			alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, w.stem, b*boostExact) }))
+			if len(w.parts) > 1 {
+				alt = append(alt, allOf(w.parts, boostParts))
+			}
+			if d := fuzziness(w.stem); d > 0 {
+				alt = append(alt, inFields(func(f string, b float64) query.Query {
+					fq := bleve.NewFuzzyQuery(w.stem)
+					fq.SetField(f)
+					fq.SetFuzziness(d)
+					fq.SetBoost(b * boostFuzzy)
+					return fq
+				}))
+			}
+		}
+		if w.prefix && len(w.folded) >= minPrefix {
+			alt = append(alt, inFields(func(f string, b float64) query.Query {
+				pq := bleve.NewPrefixQuery(w.folded)
+				pq.SetField(f)
+				pq.SetBoost(b * boostPrefix)
+				return pq
+			}))
+		}
+		switch len(alt) {
+		case 0:
+		case 1:
+			clauses = append(clauses, alt[0])
+		default:
+			clauses = append(clauses, bleve.NewDisjunctionQuery(alt...))
+		}
+	}
+	for _, terms := range pq.synonyms {
+		clauses = append(clauses, allOf(terms, boostSynonym))
+	}
+	switch len(clauses) {
+	case 0:
+		return nil
+	case 1:
+		return clauses[0]
+	}
+	return bleve.NewDisjunctionQuery(clauses...)
+}
+
+// fuzziness is how many edits a misspelt stem may be from an indexed
+// one: none for short stems (too many words are one edit apart), one from
+// four letters, two from seven.
+func fuzziness(stem string) int {
+	switch n := runeLen(stem); {
+	case n >= 7:
+		return 2
+	case n >= 4:
+		return 1
+	}
+	return 0
+}
+
+// inFields asks the same of each text field, with its boost.
+func inFields(mk func(field string, boost float64) query.Query) query.Query {
+	qs := make([]query.Query, len(textFields))
+	for i, f := range textFields {
+		qs[i] = mk(f.name, f.boost)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// allOf requires every term, each in any text field.
+func allOf(terms []string, boost float64) query.Query {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		qs[i] = inFields(func(f string, b float64) query.Query { return termQuery(f, t, b*boost) })
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewConjunctionQuery(qs...)
+}
+
+func termQuery(field, term string, boost float64) query.Query {
+	q := bleve.NewTermQuery(term)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
+}
+
+// A synonym group is a set of ways to say one thing; member is one of
+// them: the stems of its words (stop words too, since "funkar inte" is
+// not "funkar") to find it in a query, and the analysed terms to search
+// when another member was found.
+type member struct {
+	stems []string
+	terms []string
+}
+
+var synonymGroups [][]member
+
+func init() {
+	for _, line := range dataLines(synonymsText) {
+		var g []member
+		for _, m := range strings.Split(line, ",") {
+			var mb member
+			for _, t := range tokenizer.Tokenize([]byte(m)) {
+				f := fold(string(t.Term))
+				if f == "" {
+					continue
+				}
+				mb.stems = append(mb.stems, stem(f))
+				if a := analyzeWord(string(t.Term)); len(a) > 0 {
+					mb.terms = append(mb.terms, a[0])
+				}
+			}
+			if len(mb.stems) > 0 {
+				g = append(g, mb)
+			}
+		}
+		if len(g) > 1 {
+			synonymGroups = append(synonymGroups, g)
+		}
+	}
+}
+
+// synonymsOf returns the terms of the other members of every synonym
+// group with a member in the query's word stems, each member once.
+func synonymsOf(stems []string) [][]string {
+	var out [][]string
+	seen := map[string]bool{}
+	for _, g := range synonymGroups {
+		found := -1
+		for i, m := range g {
+			if containsSeq(stems, m.stems) {
+				found = i
+				break
+			}
+		}
+		if found < 0 {
+			continue
+		}
+		for i, m := range g {
+			if i == found || len(m.terms) == 0 {
+				continue
+			}
+			key := strings.Join(m.terms, " ")
+			if seen[key] || containsSeq(stems, m.terms) {
+				continue
+			}
+			seen[key] = true
+			out = append(out, m.terms)
+		}
+	}
+	return out
+}
+
+// containsSeq reports whether seq occurs in s, contiguous.
+func containsSeq(s, seq []string) bool {
+	if len(seq) == 0 {
+		return false
+	}
+outer:
+	for i := 0; i+len(seq) <= len(s); i++ {
+		for j, x := range seq {
+			if s[i+j] != x {
+				continue outer
+			}
+		}
+		return true
+	}
+	return false
+}
