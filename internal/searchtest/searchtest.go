@@ -156,6 +156,13 @@ type Collection struct {
 
 // Article returns the article with the given ID.
 func (c *Collection) Article(id string) (Article, bool) {
+	if c.byID == nil {
+		// A collection built in code rather than loaded: index it now.
+		c.byID = make(map[string]*Article, len(c.Articles))
+		for i := range c.Articles {
+			c.byID[c.Articles[i].ID] = &c.Articles[i]
+		}
+	}
 	a, ok := c.byID[id]
 	if !ok {
 		return Article{}, false
@@ -368,7 +375,7 @@ func (c *Collection) Validate() error {
 
 var (
 	mdHeading  = regexp.MustCompile(`(?m)^#+\s*`)
-	mdListItem = regexp.MustCompile(`(?m)^\s*(?:[-*+]|\d+\.)\s+`)
+	mdListItem = regexp.MustCompile(`(?m)^[ \t]*(?:[-*+]|\d+\.)[ \t]+`)
 	mdEmphasis = regexp.MustCompile("[*`]+")
 )
 
