@@ -89,7 +89,14 @@ func parseQuery(text string) parsedQuery {
 // matches if it matches any word (or synonym), and scores higher the more
 // words it matches (bleve's disjunction multiplies by the share of
 // clauses matched). It is nil when nothing is searchable.
-func (pq parsedQuery) bleveQuery() query.Query {
+//
+// Misspellings and prefixes are expanded here, against the index's own
+// vocabulary (voc), into the terms they stand for, once per search: bleve's
+// fuzzy and prefix queries would expand them again for each field and
+// again for the highlighter, and building a Levenshtein automaton was
+// most of a search's time. A word is looked up as a misspelling only when
+// its stem is in no document: a word that is there is taken as meant.
+func (pq parsedQuery) bleveQuery(voc vocabulary) query.Query {
 	var clauses []query.Query
 	for _, w := range pq.words {
 		var alt []query.Query
@@ -98,23 +105,22 @@ func (pq parsedQuery) bleveQuery() query.Query {
 			if len(w.parts) > 1 {
 				alt = append(alt, allOf(w.parts, boostParts))
 			}
-			if d := fuzziness(w.stem); d > 0 {
-				alt = append(alt, inFields(func(f string, b float64) query.Query {
-					fq := bleve.NewFuzzyQuery(w.stem)
-					fq.SetField(f)
-					fq.SetFuzziness(d)
-					fq.SetBoost(b * boostFuzzy)
-					return fq
-				}))
+			if d := fuzziness(w.stem); d > 0 && !voc.known(w.stem) {
+				for _, t := range voc.near(w.stem, d) {
+					boost := boostFuzzy / float64(t.distance)
+					alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, t.term, b*boost) }))
+				}
 			}
 		}
-		if w.prefix && len(w.folded) >= minPrefix {
-			alt = append(alt, inFields(func(f string, b float64) query.Query {
-				pq := bleve.NewPrefixQuery(w.folded)
-				pq.SetField(f)
-				pq.SetBoost(b * boostPrefix)
-				return pq
-			}))
+		// A word being typed is completed from the vocabulary, unless what
+		// was typed is already a term of it (then the exact clause finds it).
+		if w.prefix && len(w.folded) >= minPrefix && !voc.known(w.folded) {
+			for _, t := range voc.completions(w.folded) {
+				if t == w.stem {
+					continue
+				}
+				alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, t, b*boostPrefix) }))
+			}
 		}
 		switch len(alt) {
 		case 0:

@@ -173,7 +173,21 @@ func indexMapping() mapping.IndexMapping {
 func New() (*Index, error) {
 	// scorch kept in memory (no path): see docs/decisions.md for the
 	// measurements against upsidedown, bleve's NewMemOnly default.
-	b, err := bleve.NewUsing("", indexMapping(), scorch.Name, scorch.Name, nil)
+	return newIndexUsing(scorch.Name)
+}
+
+// newIndexUsing builds the index on one of bleve's index types, kept in
+// memory: scorch, or upsidedown over gtreap (what bleve.NewMemOnly uses),
+// which the benchmarks compare.
+func newIndexUsing(engine string) (*Index, error) {
+	var b bleve.Index
+	var err error
+	switch engine {
+	case scorch.Name:
+		b, err = bleve.NewUsing("", indexMapping(), scorch.Name, scorch.Name, nil)
+	default:
+		b, err = bleve.NewMemOnly(indexMapping())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: creating the index: %w", err)
 	}
@@ -378,7 +392,7 @@ func (q *Query) validate() error {
 
 // candidates is how many hits by text score are ranked again by language,
 // currency and helpfulness: the page asked for and this many more.
-const candidates = 200
+const candidates = 100
 
 // Search finds the documents the viewer may see that match the text, best
 // first. An invalid query is an itsm.CodeInvalid error; a query whose
@@ -395,7 +409,16 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{Hits: []Hit{}}, nil
 	}
 	pq := parseQuery(q.Text)
-	textQ := pq.bleveQuery()
+	adv, err := ix.bleve.Advanced()
+	if err != nil {
+		return Result{}, fmt.Errorf("search: %w", err)
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return Result{}, fmt.Errorf("search: %w", err)
+	}
+	textQ := pq.bleveQuery(vocabulary{reader})
+	reader.Close()
 	if textQ == nil {
 		return Result{Hits: []Hit{}}, nil
 	}

@@ -1,0 +1,100 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// vocabulary answers what the index holds of the terms of its text
+// fields, from one snapshot of it.
+type vocabulary struct {
+	r index.IndexReader
+}
+
+// Most terms a misspelling or a prefix expands to: the most frequent
+// win. Beyond them a search costs more and finds nothing better.
+const (
+	maxNear        = 16
+	maxCompletions = 12
+)
+
+// known reports whether any document holds the term in a text field.
+func (v vocabulary) known(term string) bool {
+	for _, f := range textFields {
+		tfr, err := v.r.TermFieldReader(context.Background(), []byte(term), f.name, false, false, false)
+		if err != nil {
+			continue
+		}
+		n := tfr.Count()
+		tfr.Close()
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+type nearTerm struct {
+	term     string
+	distance int
+	count    uint64
+}
+
+// near returns the indexed terms within d edits of term, nearest and
+// then most frequent first. The title's and the body's dictionaries are
+// read (a keyword is nearly always in one of them).
+func (v vocabulary) near(term string, d int) []nearTerm {
+	fz, ok := v.r.(index.IndexReaderFuzzy)
+	if !ok {
+		return nil
+	}
+	found := map[string]nearTerm{}
+	for _, f := range []string{fTitle, fBody} {
+		dict, err := fz.FieldDictFuzzy(f, term, d, "")
+		if err != nil {
+			continue
+		}
+		for e, err := dict.Next(); err == nil && e != nil; e, err = dict.Next() {
+			if e.Term == term || e.EditDistance == 0 {
+				continue
+			}
+			t := found[e.Term]
+			t.term, t.distance, t.count = e.Term, int(e.EditDistance), t.count+e.Count
+			found[e.Term] = t
+		}
+		dict.Close()
+	}
+	out := make([]nearTerm, 0, len(found))
+	for _, t := range found {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b nearTerm) int {
+		return cmp.Or(cmp.Compare(a.distance, b.distance), cmp.Compare(b.count, a.count), cmp.Compare(a.term, b.term))
+	})
+	return out[:min(len(out), maxNear)]
+}
+
+// completions returns the indexed terms that start with prefix, most
+// frequent first.
+func (v vocabulary) completions(prefix string) []string {
+	counts := map[string]uint64{}
+	for _, f := range []string{fTitle, fKeywords, fBody} {
+		dict, err := v.r.FieldDictPrefix(f, []byte(prefix))
+		if err != nil {
+			continue
+		}
+		for e, err := dict.Next(); err == nil && e != nil; e, err = dict.Next() {
+			counts[e.Term] += e.Count
+		}
+		dict.Close()
+	}
+	out := make([]string, 0, len(counts))
+	for t := range counts {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b)) })
+	return out[:min(len(out), maxCompletions)]
+}
