@@ -98,17 +98,40 @@ func parseQuery(text string) parsedQuery {
 // its stem is in no document: a word that is there is taken as meant.
 func (pq parsedQuery) bleveQuery(voc vocabulary) query.Query {
 	var clauses []query.Query
-	for _, w := range pq.words {
+	for i, w := range pq.words {
 		var alt []query.Query
 		if w.stem != "" {
-			alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, w.stem, b*boostExact) }))
-			if len(w.parts) > 1 {
-				alt = append(alt, allOf(w.parts, boostParts))
+			known := voc.known(w.stem)
+			if known {
+				alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, w.stem, b*boostExact) }))
 			}
-			if d := fuzziness(w.stem); d > 0 && !voc.known(w.stem) {
+			parts := w.parts
+			var derived string
+			if !known {
+				// A word no document holds: its parts among the index's
+				// terms, or the word it derives from (see split.go).
+				if ps := voc.split(w.folded); ps != nil {
+					parts = ps
+				} else if derived = voc.resolve(w.folded); derived != "" {
+					alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, derived, b*boostParts) }))
+				}
+			}
+			if ps := knownOnly(voc, parts); len(ps) > 1 {
+				alt = append(alt, anyOf(ps, boostParts))
+			}
+			if d := fuzziness(w.stem); d > 0 && !known {
 				for _, t := range voc.near(w.stem, d) {
+					if t.term == derived {
+						continue // already asked for, and more strongly
+					}
 					boost := boostFuzzy / float64(t.distance)
 					alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, t.term, b*boost) }))
+				}
+			}
+			// Two words the user wrote apart that the articles write as one.
+			if i+1 < len(pq.words) && pq.words[i+1].stem != "" {
+				if t := voc.joined(w.folded, pq.words[i+1].folded); t != "" {
+					clauses = append(clauses, inFields(func(f string, b float64) query.Query { return termQuery(f, t, b*boostExact) }))
 				}
 			}
 		}
@@ -160,6 +183,32 @@ func inFields(mk func(field string, boost float64) query.Query) query.Query {
 	qs := make([]query.Query, len(textFields))
 	for i, f := range textFields {
 		qs[i] = mk(f.name, f.boost)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// knownOnly returns the terms the index holds.
+func knownOnly(voc vocabulary, terms []string) []string {
+	var out []string
+	for _, t := range terms {
+		if voc.known(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// anyOf asks for any of the terms, each in any text field: bleve's
+// disjunction scores a document by the share of them it holds, so one
+// with all the parts of a compound ranks first, and one with its head
+// alone (kamera for kameraproblem) is still found.
+func anyOf(terms []string, boost float64) query.Query {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		qs[i] = inFields(func(f string, b float64) query.Query { return termQuery(f, t, b*boost) })
+	}
+	if len(qs) == 1 {
+		return qs[0]
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }

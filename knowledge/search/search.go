@@ -106,7 +106,8 @@ type Result struct {
 type meta struct {
 	language  string
 	title     string
-	body      string // for the snippet of a document whose body did not match
+	keywords  []string
+	body      string // for the snippet, and to count the document's terms out of terms
 	retired   bool
 	helpful   int
 	unhelpful int
@@ -121,6 +122,10 @@ type Index struct {
 
 	mu   sync.RWMutex
 	meta map[string]meta
+	// terms counts the documents that hold each term in a text field, so
+	// that a query can ask what the index holds without reading it (see
+	// vocabulary). It changes with meta, under mu.
+	terms map[string]int
 }
 
 // Field names in the bleve index.
@@ -191,7 +196,7 @@ func newIndexUsing(engine string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: creating the index: %w", err)
 	}
-	return &Index{bleve: b, meta: map[string]meta{}}, nil
+	return &Index{bleve: b, meta: map[string]meta{}, terms: map[string]int{}}, nil
 }
 
 // Put adds documents or replaces those with the same IDs. Every document
@@ -225,6 +230,10 @@ func (ix *Index) Put(docs ...Document) error {
 			return fmt.Errorf("search: indexing %q: %w", d.ID, err)
 		}
 	}
+	newTerms := make([][]string, len(docs))
+	for i, d := range docs {
+		newTerms[i] = docTerms(d.Title, d.Keywords, d.Body)
+	}
 	// Hold the lock across the batch so that meta and the index change
 	// together for every reader that locks: a search reads meta for the
 	// hits bleve found, and a hit without meta is skipped.
@@ -233,10 +242,15 @@ func (ix *Index) Put(docs ...Document) error {
 	if err := ix.bleve.Batch(batch); err != nil {
 		return fmt.Errorf("search: indexing: %w", err)
 	}
-	for _, d := range docs {
+	for i, d := range docs {
+		if old, ok := ix.meta[d.ID]; ok {
+			ix.count(docTerms(old.title, old.keywords, old.body), -1)
+		}
+		ix.count(newTerms[i], +1)
 		ix.meta[d.ID] = meta{
 			language:  d.Language,
 			title:     d.Title,
+			keywords:  slices.Clone(d.Keywords),
 			body:      d.Body,
 			retired:   d.Retired,
 			helpful:   d.Helpful,
@@ -334,9 +348,47 @@ func (ix *Index) Delete(ids ...string) error {
 		return fmt.Errorf("search: deleting: %w", err)
 	}
 	for _, id := range ids {
-		delete(ix.meta, id)
+		if old, ok := ix.meta[id]; ok {
+			ix.count(docTerms(old.title, old.keywords, old.body), -1)
+			delete(ix.meta, id)
+		}
 	}
 	return nil
+}
+
+// docTerms returns the terms of a document's text, each once, whatever
+// its field.
+func docTerms(title string, keywords []string, body string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(text string) {
+		for _, tok := range tokenizer.Tokenize([]byte(text)) {
+			for _, t := range analyzeWord(string(tok.Term)) {
+				if !seen[t] {
+					seen[t] = true
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	add(title)
+	for _, k := range keywords {
+		add(k)
+	}
+	add(body)
+	return out
+}
+
+// count adds delta to the document count of each term. The caller holds
+// mu for writing.
+func (ix *Index) count(terms []string, delta int) {
+	for _, t := range terms {
+		if n := ix.terms[t] + delta; n > 0 {
+			ix.terms[t] = n
+		} else {
+			delete(ix.terms, t)
+		}
+	}
 }
 
 // Len returns the number of documents in the index.
@@ -417,9 +469,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
-	textQ := pq.bleveQuery(vocabulary{reader})
+	ix.mu.RLock()
+	textQ := pq.bleveQuery(vocabulary{r: reader, terms: ix.terms})
 	reader.Close()
 	if textQ == nil {
+		ix.mu.RUnlock()
 		return Result{Hits: []Hit{}}, nil
 	}
 	bq := bleve.NewBooleanQuery()
@@ -428,7 +482,6 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 
 	size := q.Offset + q.Limit + candidates
 	req := bleve.NewSearchRequestOptions(bq, size, 0, false)
-	ix.mu.RLock()
 	res, err := ix.bleve.SearchInContext(ctx, req)
 	if err != nil {
 		ix.mu.RUnlock()

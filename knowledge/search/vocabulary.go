@@ -2,16 +2,18 @@ package search
 
 import (
 	"cmp"
-	"context"
 	"slices"
 
 	index "github.com/blevesearch/bleve_index_api"
 )
 
 // vocabulary answers what the index holds of the terms of its text
-// fields, from one snapshot of it.
+// fields: which terms (terms, the index's own count of the documents
+// holding each) and, from one snapshot of bleve's index, which are near a
+// misspelling or complete a prefix.
 type vocabulary struct {
-	r index.IndexReader
+	r     index.IndexReader
+	terms map[string]int
 }
 
 // Most terms a misspelling or a prefix expands to: the most frequent
@@ -22,20 +24,7 @@ const (
 )
 
 // known reports whether any document holds the term in a text field.
-func (v vocabulary) known(term string) bool {
-	for _, f := range textFields {
-		tfr, err := v.r.TermFieldReader(context.Background(), []byte(term), f.name, false, false, false)
-		if err != nil {
-			continue
-		}
-		n := tfr.Count()
-		tfr.Close()
-		if n > 0 {
-			return true
-		}
-	}
-	return false
-}
+func (v vocabulary) known(term string) bool { return v.terms[term] > 0 }
 
 type nearTerm struct {
 	term     string
