@@ -101,7 +101,7 @@ func logHalves(t *testing.T, r searchtest.Report) {
 }
 
 type sums struct {
-	n          int
+	n       int
 	rr, rec float64
 }
 
