@@ -18,9 +18,8 @@ var synonymsText string
 // (inflected, folded) match outweighs a compound's parts, a prefix, a
 // synonym and a misspelling, in that order.
 const (
-	boostTitle    = 3.0
-	boostKeywords = 2.5
-	boostBody     = 1.0
+	boostHead = 3.0 // the title and the keywords
+	boostBody = 1.0
 
 	boostExact   = 1.0
 	boostParts   = 0.8
@@ -34,7 +33,7 @@ const (
 var textFields = []struct {
 	name  string
 	boost float64
-}{{fTitle, boostTitle}, {fKeywords, boostKeywords}, {fBody, boostBody}}
+}{{fHead, boostHead}, {fBody, boostBody}}
 
 // queryWord is one word the user typed, analysed.
 type queryWord struct {
@@ -96,14 +95,15 @@ func parseQuery(text string) parsedQuery {
 // again for the highlighter, and building a Levenshtein automaton was
 // most of a search's time. A word is looked up as a misspelling only when
 // its stem is in no document: a word that is there is taken as meant.
-func (pq parsedQuery) bleveQuery(voc vocabulary) query.Query {
+func (pq parsedQuery) bleveQuery(voc vocabulary) (query.Query, map[string]bool) {
+	qb := builder{terms: map[string]bool{}}
 	var clauses []query.Query
 	for i, w := range pq.words {
 		var alt []query.Query
 		if w.stem != "" {
 			known := voc.known(w.stem)
 			if known {
-				alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, w.stem, b*boostExact) }))
+				alt = append(alt, qb.term(w.stem, boostExact))
 			}
 			parts := w.parts
 			var derived string
@@ -113,11 +113,11 @@ func (pq parsedQuery) bleveQuery(voc vocabulary) query.Query {
 				if ps := voc.split(w.folded); ps != nil {
 					parts = ps
 				} else if derived = voc.resolve(w.folded); derived != "" {
-					alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, derived, b*boostParts) }))
+					alt = append(alt, qb.term(derived, boostParts))
 				}
 			}
 			if ps := knownOnly(voc, parts); len(ps) > 1 {
-				alt = append(alt, anyOf(ps, boostParts))
+				alt = append(alt, qb.anyOf(ps, boostParts))
 			}
 			if d := fuzziness(w.stem); d > 0 && !known {
 				for _, t := range voc.near(w.stem, d) {
@@ -125,13 +125,13 @@ func (pq parsedQuery) bleveQuery(voc vocabulary) query.Query {
 						continue // already asked for, and more strongly
 					}
 					boost := boostFuzzy / float64(t.distance)
-					alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, t.term, b*boost) }))
+					alt = append(alt, qb.term(t.term, boost))
 				}
 			}
 			// Two words the user wrote apart that the articles write as one.
 			if i+1 < len(pq.words) && pq.words[i+1].stem != "" {
 				if t := voc.joined(w.folded, pq.words[i+1].folded); t != "" {
-					clauses = append(clauses, inFields(func(f string, b float64) query.Query { return termQuery(f, t, b*boostExact) }))
+					clauses = append(clauses, qb.term(t, boostExact))
 				}
 			}
 		}
@@ -142,7 +142,7 @@ func (pq parsedQuery) bleveQuery(voc vocabulary) query.Query {
 				if t == w.stem {
 					continue
 				}
-				alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, t, b*boostPrefix) }))
+				alt = append(alt, qb.term(t, boostPrefix))
 			}
 		}
 		switch len(alt) {
@@ -154,15 +154,15 @@ func (pq parsedQuery) bleveQuery(voc vocabulary) query.Query {
 		}
 	}
 	for _, terms := range pq.synonyms {
-		clauses = append(clauses, allOf(terms, boostSynonym))
+		clauses = append(clauses, qb.allOf(terms, boostSynonym))
 	}
 	switch len(clauses) {
 	case 0:
-		return nil
+		return nil, nil
 	case 1:
-		return clauses[0]
+		return clauses[0], qb.terms
 	}
-	return bleve.NewDisjunctionQuery(clauses...)
+	return bleve.NewDisjunctionQuery(clauses...), qb.terms
 }
 
 // fuzziness is how many edits a misspelt stem may be from an indexed
@@ -178,15 +178,6 @@ func fuzziness(stem string) int {
 	return 0
 }
 
-// inFields asks the same of each text field, with its boost.
-func inFields(mk func(field string, boost float64) query.Query) query.Query {
-	qs := make([]query.Query, len(textFields))
-	for i, f := range textFields {
-		qs[i] = mk(f.name, f.boost)
-	}
-	return bleve.NewDisjunctionQuery(qs...)
-}
-
 // knownOnly returns the terms the index holds.
 func knownOnly(voc vocabulary, terms []string) []string {
 	var out []string
@@ -198,14 +189,30 @@ func knownOnly(voc vocabulary, terms []string) []string {
 	return out
 }
 
+// builder builds a query's clauses and remembers every term they ask
+// for, which the highlighter marks (see highlight.go).
+type builder struct {
+	terms map[string]bool
+}
+
+// term asks for a term in each text field, with the field's boost.
+func (qb builder) term(t string, boost float64) query.Query {
+	qb.terms[t] = true
+	qs := make([]query.Query, len(textFields))
+	for i, f := range textFields {
+		qs[i] = termQuery(f.name, t, f.boost*boost)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
 // anyOf asks for any of the terms, each in any text field: bleve's
 // disjunction scores a document by the share of them it holds, so one
 // with all the parts of a compound ranks first, and one with its head
 // alone (kamera for kameraproblem) is still found.
-func anyOf(terms []string, boost float64) query.Query {
+func (qb builder) anyOf(terms []string, boost float64) query.Query {
 	qs := make([]query.Query, len(terms))
 	for i, t := range terms {
-		qs[i] = inFields(func(f string, b float64) query.Query { return termQuery(f, t, b*boost) })
+		qs[i] = qb.term(t, boost)
 	}
 	if len(qs) == 1 {
 		return qs[0]
@@ -214,10 +221,10 @@ func anyOf(terms []string, boost float64) query.Query {
 }
 
 // allOf requires every term, each in any text field.
-func allOf(terms []string, boost float64) query.Query {
+func (qb builder) allOf(terms []string, boost float64) query.Query {
 	qs := make([]query.Query, len(terms))
 	for i, t := range terms {
-		qs[i] = inFields(func(f string, b float64) query.Query { return termQuery(f, t, b*boost) })
+		qs[i] = qb.term(t, boost)
 	}
 	if len(qs) == 1 {
 		return qs[0]

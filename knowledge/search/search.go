@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"sort"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
-	htmlhl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -130,8 +128,7 @@ type Index struct {
 
 // Field names in the bleve index.
 const (
-	fTitle    = "title"
-	fKeywords = "keywords"
+	fHead     = "head" // the title and the keywords, weighed alike
 	fBody     = "body"
 	fKind     = "kind"
 	fService  = "service"
@@ -140,11 +137,13 @@ const (
 )
 
 func indexMapping() mapping.IndexMapping {
-	text := func(store bool) *mapping.FieldMapping {
+	// Nothing is stored and no positions are kept: ranking reads meta,
+	// and highlighting analyses the text kept there (highlight.go).
+	text := func() *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
 		f.Analyzer = analyzerName
-		f.Store = store
-		f.IncludeTermVectors = store // the highlighter needs the positions
+		f.Store = false
+		f.IncludeTermVectors = false
 		f.IncludeInAll = false
 		f.DocValues = false
 		return f
@@ -159,9 +158,8 @@ func indexMapping() mapping.IndexMapping {
 		return f
 	}
 	doc := mapping.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(fTitle, text(true))
-	doc.AddFieldMappingsAt(fKeywords, text(false))
-	doc.AddFieldMappingsAt(fBody, text(true))
+	doc.AddFieldMappingsAt(fHead, text())
+	doc.AddFieldMappingsAt(fBody, text())
 	for _, f := range []string{fKind, fService, fCategory, fVisible} {
 		doc.AddFieldMappingsAt(f, kw())
 	}
@@ -219,8 +217,7 @@ func (ix *Index) Put(docs ...Document) error {
 	batch := ix.bleve.NewBatch()
 	for _, d := range docs {
 		if err := batch.Index(d.ID, map[string]any{
-			fTitle:    d.Title,
-			fKeywords: d.Keywords,
+			fHead:     append([]string{d.Title}, d.Keywords...),
 			fBody:     d.Body,
 			fKind:     d.Kind,
 			fService:  d.Service,
@@ -470,7 +467,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
 	ix.mu.RLock()
-	textQ := pq.bleveQuery(vocabulary{r: reader, terms: ix.terms})
+	textQ, terms := pq.bleveQuery(vocabulary{r: reader, terms: ix.terms})
 	reader.Close()
 	if textQ == nil {
 		ix.mu.RUnlock()
@@ -506,23 +503,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if q.Offset >= len(hits) {
 		return out, nil
 	}
-	page := hits[q.Offset:min(len(hits), q.Offset+q.Limit)]
-	frags, err := ix.highlight(ctx, bq, page)
-	if err != nil {
-		return Result{}, err
-	}
-	for _, r := range page {
-		h := Hit{ID: r.id, Language: r.m.language, Score: r.score}
-		f := frags[r.id]
-		h.Title = f.title
-		if h.Title == "" {
-			h.Title = html.EscapeString(r.m.title)
-		}
-		h.Snippet = f.body
-		if h.Snippet == "" {
-			h.Snippet = html.EscapeString(lead(r.m.body, snippetLength))
-		}
-		out.Hits = append(out.Hits, h)
+	for _, r := range hits[q.Offset:min(len(hits), q.Offset+q.Limit)] {
+		out.Hits = append(out.Hits, Hit{
+			ID:       r.id,
+			Language: r.m.language,
+			Score:    r.score,
+			Title:    highlight(r.m.title, terms),
+			Snippet:  snippet(r.m.body, terms),
+		})
 	}
 	return out, nil
 }
@@ -570,49 +558,11 @@ const (
 	retiredFactor = 0.3
 )
 
-type fragments struct{ title, body string }
-
-const (
-	snippetLength = 200
-	htmlStyle     = htmlhl.Name
-)
-
 // ranked is a candidate hit with its final score.
 type ranked struct {
 	id    string
 	score float64
 	m     meta
-}
-
-// highlight runs the query again over the page's documents alone, with
-// bleve's HTML highlighter (which escapes the text and marks the matched
-// terms with <mark>), since highlighting every candidate would cost more
-// than the search.
-func (ix *Index) highlight(ctx context.Context, q query.Query, page []ranked) (map[string]fragments, error) {
-	ids := make([]string, len(page))
-	for i, r := range page {
-		ids[i] = r.id
-	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
-	req.Highlight = bleve.NewHighlightWithStyle(htmlStyle)
-	req.Highlight.AddField(fTitle)
-	req.Highlight.AddField(fBody)
-	res, err := ix.bleve.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: highlighting: %w", err)
-	}
-	out := make(map[string]fragments, len(res.Hits))
-	for _, h := range res.Hits {
-		var f fragments
-		if t := h.Fragments[fTitle]; len(t) > 0 {
-			f.title = t[0]
-		}
-		if b := h.Fragments[fBody]; len(b) > 0 {
-			f.body = b[0]
-		}
-		out[h.ID] = f
-	}
-	return out, nil
 }
 
 // lead returns the start of a text, cut at a word boundary after at most

@@ -33,15 +33,14 @@ type nearTerm struct {
 }
 
 // near returns the indexed terms within d edits of term, nearest and
-// then most frequent first. The title's and the body's dictionaries are
-// read (a keyword is nearly always in one of them).
+// then most frequent first, from the dictionaries of both text fields.
 func (v vocabulary) near(term string, d int) []nearTerm {
 	fz, ok := v.r.(index.IndexReaderFuzzy)
 	if !ok {
 		return nil
 	}
 	found := map[string]nearTerm{}
-	for _, f := range []string{fTitle, fBody} {
+	for _, f := range []string{fHead, fBody} {
 		dict, err := fz.FieldDictFuzzy(f, term, d, "")
 		if err != nil {
 			continue
@@ -70,7 +69,7 @@ func (v vocabulary) near(term string, d int) []nearTerm {
 // frequent first.
 func (v vocabulary) completions(prefix string) []string {
 	counts := map[string]uint64{}
-	for _, f := range []string{fTitle, fKeywords, fBody} {
+	for _, f := range []string{fHead, fBody} {
 		dict, err := v.r.FieldDictPrefix(f, []byte(prefix))
 		if err != nil {
 			continue
