@@ -154,6 +154,10 @@ func (pq parsedQuery) bleveQuery(voc vocabulary) (query.Query, map[string]bool) 
 		}
 	}
 	for _, terms := range pq.synonyms {
+		// A member with a word no document holds can match nothing.
+		if len(knownOnly(voc, terms)) < len(terms) {
+			continue
+		}
 		clauses = append(clauses, qb.allOf(terms, boostSynonym))
 	}
 	switch len(clauses) {
