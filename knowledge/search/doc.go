@@ -34,18 +34,30 @@
 //
 // # Queries
 //
-// A query's words each match by their stem, by their compound parts (all
-// required), by a misspelling within one or two edits of an indexed term
-// (only for words no document holds, ranked lower), and the last word
-// also by completion (type-ahead). Phrases of synonyms.txt (colloquial
-// wording such as "datorn är seg", "funkar inte") add their group's other
-// members, ranked lower. A word in the title or keywords weighs more than
-// in the body. The text score is then multiplied by the reader's language,
-// whether the document is current (retired ones rank low) and its
-// helpfulness marks. Visible against Viewer, and Kind, Service and
+// A query's words each match by their stem, by their compound parts (a
+// document with more of them ranks higher), by a misspelling within one
+// or two edits of an indexed term (only for words no document holds,
+// ranked lower), and the last word also by completion (type-ahead). A
+// word no document holds is also read against the index's own terms
+// (split.go): split into parts the index holds, joined directly or by a
+// linking letter (molnsynk: moln + synk; møteromsbooking: møterom-s-
+// booking), each part an inflected form, an action noun in -ning or -ing
+// read as its verb (kalenderdelning: dela kalender), a stem whose last e
+// the inflection dropped (föräldra-: förälder) or a particle verb's noun
+// without its particle (uppkoppling: koppla upp); two words written apart
+// that the index holds as one (lønns slipp) match it. Documents are never
+// analysed by the index's terms, so a document's terms never depend on
+// the others'. Phrases of synonyms.txt (colloquial wording such as
+// "datorn är seg", "funkar inte") add their group's other members,
+// ranked lower. A word in the title or keywords (one field) weighs more
+// than in the body. The text score is then multiplied by the reader's
+// language, whether the document is current (retired ones rank low) and
+// its helpfulness marks. Visible against Viewer, and Kind, Service and
 // Category, are filters, never a ranking: a document the viewer may not
 // see is never a hit, a snippet or a count in Total.
 //
-// Titles and snippets come from bleve's HTML highlighter: the text is
-// HTML-escaped and the matched words marked with <mark>.
+// Titles and snippets are highlighted from the text the index keeps
+// beside bleve (highlight.go): HTML-escaped, and each word one of whose
+// terms the query asked for marked with <mark>; the snippet is the
+// fragment of the body with the most marked words.
 package search
