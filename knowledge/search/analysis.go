@@ -2,6 +2,8 @@ package search
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -63,12 +65,34 @@ func (nordicAnalyzer) Analyze(text []byte) analysis.TokenStream {
 // stem, split compounds. The first term is the word's own stem; parts
 // follow. A word that is only a stop word gives no term.
 func analyzeWord(word string) []string {
+	if terms, ok := analysed.Load(word); ok {
+		return terms.([]string)
+	}
+	terms := analyzeWordUncached(word)
+	if analysedCount.Load() < maxAnalysed {
+		analysedCount.Add(1)
+		analysed.Store(word, terms)
+	}
+	return terms
+}
+
+// analysed remembers the terms of the words seen, up to maxAnalysed of
+// them: a collection repeats its words, and stemming and splitting a
+// word was most of the cost of indexing it. The terms of a word never
+// change, so a remembered one is never stale.
+var (
+	analysed      sync.Map // word -> []string
+	analysedCount atomic.Int64
+)
+
+const maxAnalysed = 200_000
+
+func analyzeWordUncached(word string) []string {
 	f := fold(word)
 	if f == "" || stopwords[f] {
 		return nil
 	}
-	s := stem(f)
-	parts := splitCompound(s)
+	s, parts := compound(f)
 	if len(parts) == 0 {
 		return []string{s}
 	}

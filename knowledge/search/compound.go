@@ -11,26 +11,54 @@ var lexiconText string
 //go:embed stopwords.txt
 var stopwordsText string
 
-// lexicon holds the folded forms and the stems of the words of
-// lexicon.txt: a compound's parts are looked up here. stopwords holds the
-// folded words of stopwords.txt.
+// lexiconForms holds the folded words of lexicon.txt, which guard the
+// stemmer's riskier endings; lexicon holds them, their stems and their
+// forms without a final vowel (skrivar- in skrivarkö): a compound's parts
+// are looked up there. stopwords holds the folded words of stopwords.txt.
 var (
-	lexicon   = map[string]bool{}
-	stopwords = map[string]bool{}
+	lexiconForms = map[string]bool{}
+	lexicon      = map[string]bool{}
+	stopwords    = map[string]bool{}
+	// marked maps the stem of a lexicon word written with + between its
+	// parts to the stems of the parts.
+	marked = map[string][]string{}
 )
 
 func init() {
 	for _, w := range dataLines(stopwordsText) {
 		stopwords[fold(w)] = true
 	}
-	for _, line := range dataLines(lexiconText) {
-		// "e-post" is two words to the tokenizer but one in compounds (e-postadress).
-		w := fold(line)
-		if w == "" {
-			continue
+	words := dataLines(lexiconText)
+	var compounds [][]string
+	for _, line := range words {
+		// fold drops the hyphen: "e-post" is one word in compounds (e-postadress).
+		if w := fold(line); w != "" {
+			lexiconForms[w] = true
 		}
+		if strings.Contains(line, "+") {
+			var ps []string
+			for _, p := range strings.Split(line, "+") {
+				ps = append(ps, fold(p))
+			}
+			compounds = append(compounds, ps)
+		}
+	}
+	for w := range lexiconForms {
 		lexicon[w] = true
 		lexicon[stem(w)] = true
+		if n := len(w); n > minPart+1 && strings.IndexByte("ae", w[n-1]) >= 0 {
+			lexicon[w[:n-1]] = true
+		}
+	}
+	for _, ps := range compounds {
+		whole := stem(strings.Join(ps, ""))
+		for i, p := range ps[:len(ps)-1] {
+			// the linking letter of tjänste+kort, nätverks+kabel
+			if l := len(p) - 1; l >= minPart && strings.IndexByte(linking, p[l]) >= 0 && lexicon[p[:l]] {
+				ps[i] = p[:l]
+			}
+		}
+		marked[whole] = stemAll(ps)
 	}
 }
 
@@ -51,49 +79,77 @@ func dataLines(text string) []string {
 const (
 	minPart     = 3 // letters of the shortest part (nät, app, byt)
 	minCompound = 6 // a stem shorter than this is never split
-	maxParts    = 4
+	maxParts    = 3 // before the head
+	// linking holds the letters that may join two parts: the -s- of
+	// lösenordsbyte and the vowels of tjänstekort, barnehage, kvinnoklinik.
+	linking = "seao"
 )
 
-// splitCompound returns the stems of the parts of the compound whose stem
-// is s, or nil when s is not a compound of lexicon words. It prefers the
-// split into fewest parts (the longest words), skips a linking s between
-// parts (lösenord-s-byte, nätverk-s-skrivare), and splits a word whose
-// head is a known word of four or more letters even when the modifier
-// before it is unknown (kund + tjänst), since the head is what the word
-// is about. A word of the lexicon is never split: "lösenord" is not
-// "lösen" + "ord".
-func splitCompound(s string) []string {
-	if len(s) < minCompound || lexicon[s] {
-		return nil
+// compound splits a folded word into its parts and returns the stem of
+// the whole word and the stems of its parts, or parts nil when it is not
+// a compound of lexicon words. The head (the last part) is found first, in
+// any inflected form, and stemmed as the word alone would be, so that the
+// compound's stem ends like its head's: lösenordsbytet -> lösenords +
+// byt, as byte -> byt. Before the head come lexicon words, each in its
+// own form or its stem or without its final vowel (skol- in
+// skolplattform, skrivar- in skrivarkö), joined by a linking s (lösenord-s-
+// byte) or vowel (tjänst-e-kort). The longest head wins. A word that is
+// itself in the lexicon is split only as the lexicon marks it
+// (bruker+navn), since a known word is more often a word than a compound
+// of short ones (skrivaren is not skriv + ären, datamaskin not data +
+// maskin); another word is also split when its head is a known word of
+// four or more letters after an unknown modifier (kund + tjänst), since the
+// head is what it is about.
+func compound(f string) (whole string, parts []string) {
+	whole = stem(f)
+	if len(f) < minCompound {
+		return whole, nil
 	}
-	if parts := segment(s, 0); parts != nil {
-		return stemAll(parts)
+	if lexicon[whole] {
+		return whole, marked[whole]
 	}
-	// An unknown modifier before a known head.
-	for i := minPart; i <= len(s)-4; i++ {
-		if tail := segment(s, i); tail != nil && len(s)-i >= 4 {
-			return stemAll(append([]string{s[:i]}, tail...))
+	partial := -1
+	for k := minPart; k <= len(f)-minPart; k++ {
+		head := stem(f[k:])
+		if !lexicon[head] {
+			continue
 		}
-		if s[i] == 's' && i > minPart {
-			// the unknown modifier's linking s
-			if tail := segment(s, i+1); tail != nil {
-				return stemAll(append([]string{s[:i]}, tail...))
+		mod := f[:k]
+		if ps := segment(mod); ps != nil {
+			return mod + head, stemAll(append(ps, head))
+		}
+		if l := len(mod) - 1; l >= minPart && strings.IndexByte(linking, mod[l]) >= 0 {
+			if ps := segment(mod[:l]); ps != nil {
+				return mod + head, stemAll(append(ps, head))
 			}
 		}
+		if partial < 0 && len(head) >= 4 {
+			partial = k
+		}
 	}
-	return nil
+	if partial < 0 {
+		return whole, nil
+	}
+	mod, head := f[:partial], stem(f[partial:])
+	m := mod
+	if l := len(m) - 1; l >= minPart && strings.IndexByte(linking, m[l]) >= 0 {
+		m = m[:l]
+	}
+	return mod + head, stemAll([]string{m, head})
 }
 
-// segment splits s[from:] into the fewest lexicon words (with linking s
-// between them), or returns nil.
-func segment(s string, from int) []string {
+// segment splits s into the fewest lexicon words, with linking letters
+// between them, or returns nil.
+func segment(s string) []string {
+	if lexicon[s] {
+		return []string{s}
+	}
 	var best []string
 	var walk func(i int, acc []string)
 	walk = func(i int, acc []string) {
 		if best != nil && len(acc) >= len(best) || len(acc) >= maxParts {
 			return
 		}
-		// Longest first: the first complete split found is usually the best.
 		for j := len(s); j >= i+minPart; j-- {
 			w := s[i:j]
 			if !lexicon[w] {
@@ -107,15 +163,12 @@ func segment(s string, from int) []string {
 				continue
 			}
 			walk(j, next)
-			if s[j] == 's' && j+1 < len(s) {
+			if strings.IndexByte(linking, s[j]) >= 0 && j+1 < len(s) {
 				walk(j+1, next)
 			}
 		}
 	}
-	walk(from, nil)
-	if best != nil && from == 0 && len(best) < 2 {
-		return nil
-	}
+	walk(0, nil)
 	return best
 }
 

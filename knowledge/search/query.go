@@ -18,9 +18,8 @@ var synonymsText string
 // (inflected, folded) match outweighs a compound's parts, a prefix, a
 // synonym and a misspelling, in that order.
 const (
-	boostTitle    = 3.0
-	boostKeywords = 2.5
-	boostBody     = 1.0
+	boostHead = 3.0 // the title and the keywords
+	boostBody = 1.0
 
 	boostExact   = 1.0
 	boostParts   = 0.8
@@ -34,7 +33,7 @@ const (
 var textFields = []struct {
 	name  string
 	boost float64
-}{{fTitle, boostTitle}, {fKeywords, boostKeywords}, {fBody, boostBody}}
+}{{fHead, boostHead}, {fBody, boostBody}}
 
 // queryWord is one word the user typed, analysed.
 type queryWord struct {
@@ -66,11 +65,11 @@ func parseQuery(text string) parsedQuery {
 			continue
 		}
 		w := queryWord{folded: f}
-		st := stem(f)
-		stems = append(stems, st)
+		st, parts := compound(f)
+		stems = append(stems, stem(f))
 		if !stopwords[f] {
 			w.stem = st
-			if parts := splitCompound(st); len(parts) > 1 {
+			if len(parts) > 1 {
 				w.parts = parts
 			}
 		}
@@ -89,32 +88,62 @@ func parseQuery(text string) parsedQuery {
 // matches if it matches any word (or synonym), and scores higher the more
 // words it matches (bleve's disjunction multiplies by the share of
 // clauses matched). It is nil when nothing is searchable.
-func (pq parsedQuery) bleveQuery() query.Query {
+//
+// Misspellings and prefixes are expanded here, against the index's own
+// vocabulary (voc), into the terms they stand for, once per search: bleve's
+// fuzzy and prefix queries would expand them again for each field and
+// again for the highlighter, and building a Levenshtein automaton was
+// most of a search's time. A word is looked up as a misspelling only when
+// its stem is in no document: a word that is there is taken as meant.
+func (pq parsedQuery) bleveQuery(voc vocabulary) (query.Query, map[string]bool) {
+	qb := builder{terms: map[string]bool{}}
 	var clauses []query.Query
-	for _, w := range pq.words {
+	for i, w := range pq.words {
 		var alt []query.Query
 		if w.stem != "" {
-			alt = append(alt, inFields(func(f string, b float64) query.Query { return termQuery(f, w.stem, b*boostExact) }))
-			if len(w.parts) > 1 {
-				alt = append(alt, allOf(w.parts, boostParts))
+			known := voc.known(w.stem)
+			if known {
+				alt = append(alt, qb.term(w.stem, boostExact))
 			}
-			if d := fuzziness(w.stem); d > 0 {
-				alt = append(alt, inFields(func(f string, b float64) query.Query {
-					fq := bleve.NewFuzzyQuery(w.stem)
-					fq.SetField(f)
-					fq.SetFuzziness(d)
-					fq.SetBoost(b * boostFuzzy)
-					return fq
-				}))
+			parts := w.parts
+			var derived string
+			if !known {
+				// A word no document holds: its parts among the index's
+				// terms, or the word it derives from (see split.go).
+				if ps := voc.split(w.folded); ps != nil {
+					parts = ps
+				} else if derived = voc.resolve(w.folded); derived != "" {
+					alt = append(alt, qb.term(derived, boostParts))
+				}
+			}
+			if ps := knownOnly(voc, parts); len(ps) > 1 {
+				alt = append(alt, qb.anyOf(ps, boostParts))
+			}
+			if d := fuzziness(w.stem); d > 0 && !known {
+				for _, t := range voc.near(w.stem, d) {
+					if t.term == derived {
+						continue // already asked for, and more strongly
+					}
+					boost := boostFuzzy / float64(t.distance)
+					alt = append(alt, qb.term(t.term, boost))
+				}
+			}
+			// Two words the user wrote apart that the articles write as one.
+			if i+1 < len(pq.words) && pq.words[i+1].stem != "" {
+				if t := voc.joined(w.folded, pq.words[i+1].folded); t != "" {
+					clauses = append(clauses, qb.term(t, boostExact))
+				}
 			}
 		}
-		if w.prefix && len(w.folded) >= minPrefix {
-			alt = append(alt, inFields(func(f string, b float64) query.Query {
-				pq := bleve.NewPrefixQuery(w.folded)
-				pq.SetField(f)
-				pq.SetBoost(b * boostPrefix)
-				return pq
-			}))
+		// A word being typed is completed from the vocabulary, unless what
+		// was typed is already a term of it (then the exact clause finds it).
+		if w.prefix && len(w.folded) >= minPrefix && !voc.known(w.folded) {
+			for _, t := range voc.completions(w.folded) {
+				if t == w.stem {
+					continue
+				}
+				alt = append(alt, qb.term(t, boostPrefix))
+			}
 		}
 		switch len(alt) {
 		case 0:
@@ -125,15 +154,19 @@ func (pq parsedQuery) bleveQuery() query.Query {
 		}
 	}
 	for _, terms := range pq.synonyms {
-		clauses = append(clauses, allOf(terms, boostSynonym))
+		// A member with a word no document holds can match nothing.
+		if len(knownOnly(voc, terms)) < len(terms) {
+			continue
+		}
+		clauses = append(clauses, qb.allOf(terms, boostSynonym))
 	}
 	switch len(clauses) {
 	case 0:
-		return nil
+		return nil, nil
 	case 1:
-		return clauses[0]
+		return clauses[0], qb.terms
 	}
-	return bleve.NewDisjunctionQuery(clauses...)
+	return bleve.NewDisjunctionQuery(clauses...), qb.terms
 }
 
 // fuzziness is how many edits a misspelt stem may be from an indexed
@@ -149,20 +182,53 @@ func fuzziness(stem string) int {
 	return 0
 }
 
-// inFields asks the same of each text field, with its boost.
-func inFields(mk func(field string, boost float64) query.Query) query.Query {
+// knownOnly returns the terms the index holds.
+func knownOnly(voc vocabulary, terms []string) []string {
+	var out []string
+	for _, t := range terms {
+		if voc.known(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// builder builds a query's clauses and remembers every term they ask
+// for, which the highlighter marks (see highlight.go).
+type builder struct {
+	terms map[string]bool
+}
+
+// term asks for a term in each text field, with the field's boost.
+func (qb builder) term(t string, boost float64) query.Query {
+	qb.terms[t] = true
 	qs := make([]query.Query, len(textFields))
 	for i, f := range textFields {
-		qs[i] = mk(f.name, f.boost)
+		qs[i] = termQuery(f.name, t, f.boost*boost)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// anyOf asks for any of the terms, each in any text field: bleve's
+// disjunction scores a document by the share of them it holds, so one
+// with all the parts of a compound ranks first, and one with its head
+// alone (kamera for kameraproblem) is still found.
+func (qb builder) anyOf(terms []string, boost float64) query.Query {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		qs[i] = qb.term(t, boost)
+	}
+	if len(qs) == 1 {
+		return qs[0]
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }
 
 // allOf requires every term, each in any text field.
-func allOf(terms []string, boost float64) query.Query {
+func (qb builder) allOf(terms []string, boost float64) query.Query {
 	qs := make([]query.Query, len(terms))
 	for i, t := range terms {
-		qs[i] = inFields(func(f string, b float64) query.Query { return termQuery(f, t, b*boost) })
+		qs[i] = qb.term(t, boost)
 	}
 	if len(qs) == 1 {
 		return qs[0]

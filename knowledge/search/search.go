@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"sort"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
-	htmlhl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -106,7 +104,8 @@ type Result struct {
 type meta struct {
 	language  string
 	title     string
-	body      string // for the snippet of a document whose body did not match
+	keywords  []string
+	body      string // for the snippet, and to count the document's terms out of terms
 	retired   bool
 	helpful   int
 	unhelpful int
@@ -121,12 +120,15 @@ type Index struct {
 
 	mu   sync.RWMutex
 	meta map[string]meta
+	// terms counts the documents that hold each term in a text field, so
+	// that a query can ask what the index holds without reading it (see
+	// vocabulary). It changes with meta, under mu.
+	terms map[string]int
 }
 
 // Field names in the bleve index.
 const (
-	fTitle    = "title"
-	fKeywords = "keywords"
+	fHead     = "head" // the title and the keywords, weighed alike
 	fBody     = "body"
 	fKind     = "kind"
 	fService  = "service"
@@ -135,11 +137,13 @@ const (
 )
 
 func indexMapping() mapping.IndexMapping {
-	text := func(store bool) *mapping.FieldMapping {
+	// Nothing is stored and no positions are kept: ranking reads meta,
+	// and highlighting analyses the text kept there (highlight.go).
+	text := func() *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
 		f.Analyzer = analyzerName
-		f.Store = store
-		f.IncludeTermVectors = store // the highlighter needs the positions
+		f.Store = false
+		f.IncludeTermVectors = false
 		f.IncludeInAll = false
 		f.DocValues = false
 		return f
@@ -154,9 +158,8 @@ func indexMapping() mapping.IndexMapping {
 		return f
 	}
 	doc := mapping.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(fTitle, text(true))
-	doc.AddFieldMappingsAt(fKeywords, text(false))
-	doc.AddFieldMappingsAt(fBody, text(true))
+	doc.AddFieldMappingsAt(fHead, text())
+	doc.AddFieldMappingsAt(fBody, text())
 	for _, f := range []string{fKind, fService, fCategory, fVisible} {
 		doc.AddFieldMappingsAt(f, kw())
 	}
@@ -173,11 +176,25 @@ func indexMapping() mapping.IndexMapping {
 func New() (*Index, error) {
 	// scorch kept in memory (no path): see docs/decisions.md for the
 	// measurements against upsidedown, bleve's NewMemOnly default.
-	b, err := bleve.NewUsing("", indexMapping(), scorch.Name, scorch.Name, nil)
+	return newIndexUsing(scorch.Name)
+}
+
+// newIndexUsing builds the index on one of bleve's index types, kept in
+// memory: scorch, or upsidedown over gtreap (what bleve.NewMemOnly uses),
+// which the benchmarks compare.
+func newIndexUsing(engine string) (*Index, error) {
+	var b bleve.Index
+	var err error
+	switch engine {
+	case scorch.Name:
+		b, err = bleve.NewUsing("", indexMapping(), scorch.Name, scorch.Name, nil)
+	default:
+		b, err = bleve.NewMemOnly(indexMapping())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: creating the index: %w", err)
 	}
-	return &Index{bleve: b, meta: map[string]meta{}}, nil
+	return &Index{bleve: b, meta: map[string]meta{}, terms: map[string]int{}}, nil
 }
 
 // Put adds documents or replaces those with the same IDs. Every document
@@ -200,8 +217,7 @@ func (ix *Index) Put(docs ...Document) error {
 	batch := ix.bleve.NewBatch()
 	for _, d := range docs {
 		if err := batch.Index(d.ID, map[string]any{
-			fTitle:    d.Title,
-			fKeywords: d.Keywords,
+			fHead:     append([]string{d.Title}, d.Keywords...),
 			fBody:     d.Body,
 			fKind:     d.Kind,
 			fService:  d.Service,
@@ -211,6 +227,10 @@ func (ix *Index) Put(docs ...Document) error {
 			return fmt.Errorf("search: indexing %q: %w", d.ID, err)
 		}
 	}
+	newTerms := make([][]string, len(docs))
+	for i, d := range docs {
+		newTerms[i] = docTerms(d.Title, d.Keywords, d.Body)
+	}
 	// Hold the lock across the batch so that meta and the index change
 	// together for every reader that locks: a search reads meta for the
 	// hits bleve found, and a hit without meta is skipped.
@@ -219,10 +239,15 @@ func (ix *Index) Put(docs ...Document) error {
 	if err := ix.bleve.Batch(batch); err != nil {
 		return fmt.Errorf("search: indexing: %w", err)
 	}
-	for _, d := range docs {
+	for i, d := range docs {
+		if old, ok := ix.meta[d.ID]; ok {
+			ix.count(docTerms(old.title, old.keywords, old.body), -1)
+		}
+		ix.count(newTerms[i], +1)
 		ix.meta[d.ID] = meta{
 			language:  d.Language,
 			title:     d.Title,
+			keywords:  slices.Clone(d.Keywords),
 			body:      d.Body,
 			retired:   d.Retired,
 			helpful:   d.Helpful,
@@ -320,9 +345,47 @@ func (ix *Index) Delete(ids ...string) error {
 		return fmt.Errorf("search: deleting: %w", err)
 	}
 	for _, id := range ids {
-		delete(ix.meta, id)
+		if old, ok := ix.meta[id]; ok {
+			ix.count(docTerms(old.title, old.keywords, old.body), -1)
+			delete(ix.meta, id)
+		}
 	}
 	return nil
+}
+
+// docTerms returns the terms of a document's text, each once, whatever
+// its field.
+func docTerms(title string, keywords []string, body string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(text string) {
+		for _, tok := range tokenizer.Tokenize([]byte(text)) {
+			for _, t := range analyzeWord(string(tok.Term)) {
+				if !seen[t] {
+					seen[t] = true
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	add(title)
+	for _, k := range keywords {
+		add(k)
+	}
+	add(body)
+	return out
+}
+
+// count adds delta to the document count of each term. The caller holds
+// mu for writing.
+func (ix *Index) count(terms []string, delta int) {
+	for _, t := range terms {
+		if n := ix.terms[t] + delta; n > 0 {
+			ix.terms[t] = n
+		} else {
+			delete(ix.terms, t)
+		}
+	}
 }
 
 // Len returns the number of documents in the index.
@@ -378,7 +441,7 @@ func (q *Query) validate() error {
 
 // candidates is how many hits by text score are ranked again by language,
 // currency and helpfulness: the page asked for and this many more.
-const candidates = 200
+const candidates = 100
 
 // Search finds the documents the viewer may see that match the text, best
 // first. An invalid query is an itsm.CodeInvalid error; a query whose
@@ -395,8 +458,19 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{Hits: []Hit{}}, nil
 	}
 	pq := parseQuery(q.Text)
-	textQ := pq.bleveQuery()
+	adv, err := ix.bleve.Advanced()
+	if err != nil {
+		return Result{}, fmt.Errorf("search: %w", err)
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return Result{}, fmt.Errorf("search: %w", err)
+	}
+	ix.mu.RLock()
+	textQ, terms := pq.bleveQuery(vocabulary{r: reader, terms: ix.terms})
+	reader.Close()
 	if textQ == nil {
+		ix.mu.RUnlock()
 		return Result{Hits: []Hit{}}, nil
 	}
 	bq := bleve.NewBooleanQuery()
@@ -405,7 +479,6 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 
 	size := q.Offset + q.Limit + candidates
 	req := bleve.NewSearchRequestOptions(bq, size, 0, false)
-	ix.mu.RLock()
 	res, err := ix.bleve.SearchInContext(ctx, req)
 	if err != nil {
 		ix.mu.RUnlock()
@@ -430,23 +503,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if q.Offset >= len(hits) {
 		return out, nil
 	}
-	page := hits[q.Offset:min(len(hits), q.Offset+q.Limit)]
-	frags, err := ix.highlight(ctx, bq, page)
-	if err != nil {
-		return Result{}, err
-	}
-	for _, r := range page {
-		h := Hit{ID: r.id, Language: r.m.language, Score: r.score}
-		f := frags[r.id]
-		h.Title = f.title
-		if h.Title == "" {
-			h.Title = html.EscapeString(r.m.title)
-		}
-		h.Snippet = f.body
-		if h.Snippet == "" {
-			h.Snippet = html.EscapeString(lead(r.m.body, snippetLength))
-		}
-		out.Hits = append(out.Hits, h)
+	for _, r := range hits[q.Offset:min(len(hits), q.Offset+q.Limit)] {
+		out.Hits = append(out.Hits, Hit{
+			ID:       r.id,
+			Language: r.m.language,
+			Score:    r.score,
+			Title:    highlight(r.m.title, terms),
+			Snippet:  snippet(r.m.body, terms),
+		})
 	}
 	return out, nil
 }
@@ -494,49 +558,11 @@ const (
 	retiredFactor = 0.3
 )
 
-type fragments struct{ title, body string }
-
-const (
-	snippetLength = 200
-	htmlStyle     = htmlhl.Name
-)
-
 // ranked is a candidate hit with its final score.
 type ranked struct {
 	id    string
 	score float64
 	m     meta
-}
-
-// highlight runs the query again over the page's documents alone, with
-// bleve's HTML highlighter (which escapes the text and marks the matched
-// terms with <mark>), since highlighting every candidate would cost more
-// than the search.
-func (ix *Index) highlight(ctx context.Context, q query.Query, page []ranked) (map[string]fragments, error) {
-	ids := make([]string, len(page))
-	for i, r := range page {
-		ids[i] = r.id
-	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
-	req.Highlight = bleve.NewHighlightWithStyle(htmlStyle)
-	req.Highlight.AddField(fTitle)
-	req.Highlight.AddField(fBody)
-	res, err := ix.bleve.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: highlighting: %w", err)
-	}
-	out := make(map[string]fragments, len(res.Hits))
-	for _, h := range res.Hits {
-		var f fragments
-		if t := h.Fragments[fTitle]; len(t) > 0 {
-			f.title = t[0]
-		}
-		if b := h.Fragments[fBody]; len(b) > 0 {
-			f.body = b[0]
-		}
-		out[h.ID] = f
-	}
-	return out, nil
 }
 
 // lead returns the start of a text, cut at a word boundary after at most
