@@ -20,12 +20,7 @@ type Payload interface {
 }
 
 // By is the actor of an event, embedded in every payload.
-type By struct {
-	By itsm.Actor `json:"by"`
-}
-
-// Actor returns who made the change.
-func (b By) Actor() itsm.Actor { return b.By }
+type By = itsm.By
 
 // Created: an administrator created the group, active.
 type Created struct {

@@ -152,7 +152,7 @@ func (s *Groups) Create(ctx context.Context, actor itsm.Actor, org itsm.ID, d De
 	if of.Role != itsm.OrgDesk && of.Role != itsm.OrgSupplier {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "organisation %s is a %s; only a desk or a supplier holds tickets and has groups", of.ID, of.Role)
 	}
-	p := Created{By: By{actor}, Organisation: of.ID}
+	p := Created{By: By{By: actor}, Organisation: of.ID}
 	if p.Name, err = cleanName(d.Name); err != nil {
 		return nil, err
 	}
@@ -259,19 +259,19 @@ func (s *Groups) Update(ctx context.Context, actor itsm.Actor, id itsm.ID, c Cha
 	return s.change(ctx, actor, id, func(g *Group) ([]Payload, error) {
 		var out []Payload
 		if c.Name != nil && name != g.Name {
-			out = append(out, Renamed{By: By{actor}, Name: name})
+			out = append(out, Renamed{By: By{By: actor}, Name: name})
 		}
 		if c.Members != nil {
 			out = append(out, membersChanged(actor, g, members)...)
 		}
 		if c.Email != nil && email != g.Email {
-			out = append(out, EmailChanged{By: By{actor}, Email: email})
+			out = append(out, EmailChanged{By: By{By: actor}, Email: email})
 		}
 		if c.Active != nil && *c.Active != g.Active {
 			if *c.Active {
-				out = append(out, Activated{By{actor}})
+				out = append(out, Activated{By{By: actor}})
 			} else {
-				out = append(out, Deactivated{By{actor}})
+				out = append(out, Deactivated{By{By: actor}})
 			}
 		}
 		return out, nil
@@ -286,7 +286,7 @@ func membersChanged(actor itsm.Actor, g *Group, m []string) []Payload {
 	if m == nil {
 		m = []string{} // none is an empty list in JSON, not null
 	}
-	return []Payload{MembersChanged{By: By{actor}, Members: m}}
+	return []Payload{MembersChanged{By: By{By: actor}, Members: m}}
 }
 
 // decision is the pure part of a command: the payloads of what happens to

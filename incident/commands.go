@@ -20,7 +20,7 @@ func (s *Service) Start(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Inc
 		if err := inState("start", inc, a, org, inc.State == StateRegistered); err != nil {
 			return nil, err
 		}
-		return []Payload{Started{By{a}}}, nil
+		return []Payload{Started{By{By: a}}}, nil
 	})
 }
 
@@ -55,7 +55,7 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 		if err != nil {
 			return nil, err
 		}
-		return []Payload{Delegated{By: By{a}, Organisation: to, Group: group, Note: d.Note, PingPong: pingPong, Handover: handover(inc)}}, nil
+		return []Payload{Delegated{By: By{By: a}, Organisation: to, Group: group, Note: d.Note, PingPong: pingPong, Handover: handover(inc)}}, nil
 	})
 }
 
@@ -102,7 +102,7 @@ func assign(cmd string, tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Or
 	if err != nil {
 		return nil, err
 	}
-	return []Payload{Assigned{By: By{a}, Group: h.Group, Assignee: h.Assignee, Note: to.Note}}, nil
+	return []Payload{Assigned{By: By{By: a}, Group: h.Group, Assignee: h.Assignee, Note: to.Note}}, nil
 }
 
 // Recall takes the incident back from the supplier holding it, with a
@@ -124,7 +124,7 @@ func (s *Service) Recall(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := c.Recall(); err != nil {
 			return nil, err
 		}
-		return []Payload{Recalled{By: By{a}, Reason: reason}}, nil
+		return []Payload{Recalled{By: By{By: a}, Reason: reason}}, nil
 	})
 }
 
@@ -151,7 +151,7 @@ func (s *Service) Accept(ctx context.Context, actor itsm.Actor, id itsm.ID) (*In
 		if err := inState("accept", inc, a, org, inc.State == StateDelegated); err != nil {
 			return nil, err
 		}
-		return []Payload{Accepted{By{a}}}, nil
+		return []Payload{Accepted{By{By: a}}}, nil
 	})
 }
 
@@ -168,7 +168,7 @@ func (s *Service) Reject(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := inState("reject", inc, a, org, inc.State == StateDelegated || inc.State == StateInProgress || IsWaiting(inc.State)); err != nil {
 			return nil, err
 		}
-		return []Payload{Rejected{By: By{a}, Reason: reason}}, nil
+		return []Payload{Rejected{By: By{By: a}, Reason: reason}}, nil
 	})
 }
 
@@ -185,7 +185,7 @@ func (s *Service) Update(ctx context.Context, actor itsm.Actor, id itsm.ID, text
 		if err := inState("update", inc, a, org, IsOpen(inc.State)); err != nil {
 			return nil, err
 		}
-		return []Payload{Updated{By: By{a}, Text: text}}, nil
+		return []Payload{Updated{By: By{By: a}, Text: text}}, nil
 	})
 }
 
@@ -222,7 +222,7 @@ func (s *Service) Comment(ctx context.Context, actor itsm.Actor, id itsm.ID, kin
 		if err := inState("comment on", inc, a, org, ok); err != nil {
 			return nil, err
 		}
-		return []Payload{Commented{By: By{a}, Kind: kind, Text: text}}, nil
+		return []Payload{Commented{By: By{By: a}, Kind: kind, Text: text}}, nil
 	})
 }
 
@@ -249,7 +249,7 @@ func (s *Service) Wait(ctx context.Context, actor itsm.Actor, id itsm.ID, reason
 		if reason == WaitProblem && inc.Problem.IsZero() {
 			return nil, refuse(itsm.CodeConflict, "put on hold", inc, a, org, "it is linked to no problem to wait for; the desk links it through the problem")
 		}
-		return []Payload{Waiting{By: By{a}, Reason: reason, Note: note}}, nil
+		return []Payload{Waiting{By: By{By: a}, Reason: reason, Note: note}}, nil
 	})
 }
 
@@ -265,7 +265,7 @@ func (s *Service) Resume(ctx context.Context, actor itsm.Actor, id itsm.ID, note
 		if err := inState("resume", inc, a, org, IsWaiting(inc.State)); err != nil {
 			return nil, err
 		}
-		return []Payload{Resumed{By: By{a}, Note: note}}, nil
+		return []Payload{Resumed{By: By{By: a}, Note: note}}, nil
 	})
 }
 
@@ -310,7 +310,7 @@ func (s *Service) resolve(r Resolution) checkedDecision {
 			return nil, err
 		}
 		first := len(inc.Assignments) == 0 && inc.Reopened == 0
-		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, FirstContact: first, Workaround: r.Workaround}}, nil
+		return []Payload{Resolved{By: By{By: a}, Code: r.Code, Text: r.Text, FirstContact: first, Workaround: r.Workaround}}, nil
 	}
 }
 
@@ -336,7 +336,7 @@ func (s *Service) reportBack(r Resolution) checkedDecision {
 		if err := s.checkWorkaround(tx, r.Workaround); err != nil {
 			return nil, err
 		}
-		return []Payload{Resolved{By: By{a}, Code: r.Code, Text: r.Text, Workaround: r.Workaround}}, nil
+		return []Payload{Resolved{By: By{By: a}, Code: r.Code, Text: r.Text, Workaround: r.Workaround}}, nil
 	}
 }
 
@@ -353,7 +353,7 @@ func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, messa
 		if err := inState("close", inc, a, org, inc.State == StateResolved); err != nil {
 			return nil, err
 		}
-		return []Payload{Closed{By: By{a}, Message: message}}, nil
+		return []Payload{Closed{By: By{By: a}, Message: message}}, nil
 	})
 }
 
@@ -378,7 +378,7 @@ func (s *Service) Reopen(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 			return nil, refuse(itsm.CodeConflict, "reopen", inc, a, org, "it was closed at %s, more than the desk's reopen window of %s ago; register a new incident",
 				inc.Closed.Format(time.RFC3339), w)
 		}
-		return []Payload{Reopened{By: By{a}, Reason: reason}}, nil
+		return []Payload{Reopened{By: By{By: a}, Reason: reason}}, nil
 	})
 }
 
@@ -395,7 +395,7 @@ func (s *Service) Cancel(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := inState("cancel", inc, a, org, IsOpen(inc.State)); err != nil {
 			return nil, err
 		}
-		return []Payload{Cancelled{By: By{a}, Reason: reason}}, nil
+		return []Payload{Cancelled{By: By{By: a}, Reason: reason}}, nil
 	})
 }
 
@@ -421,7 +421,7 @@ func (s *Service) Reprioritise(ctx context.Context, actor itsm.Actor, id itsm.ID
 			return nil, refuse(itsm.CodeConflict, "reprioritise", inc, a, org, "impact and urgency are already %s and %s", impact, urgency)
 		}
 		old := inc.Priority
-		ch := Reprioritised{By: By{a}, Impact: impact, Urgency: urgency, Priority: p, Reason: reason}
+		ch := Reprioritised{By: By{By: a}, Impact: impact, Urgency: urgency, Priority: p, Reason: reason}
 		preview := inc.Clone()
 		ch.apply(preview, at)
 		return append([]Payload{ch}, s.escalate(preview, a, at, old)...), nil
@@ -444,7 +444,7 @@ func (s *Service) Recategorise(ctx context.Context, actor itsm.Actor, id itsm.ID
 		if err := inState("recategorise", inc, a, org, editable(inc.State)); err != nil {
 			return nil, err
 		}
-		return []Payload{Recategorised{By: By{a}, Service: service, Category: category, Subcategory: subcategory}}, nil
+		return []Payload{Recategorised{By: By{By: a}, Service: service, Category: category, Subcategory: subcategory}}, nil
 	})
 }
 
@@ -465,7 +465,7 @@ func (s *Service) SetReference(ctx context.Context, actor itsm.Actor, id itsm.ID
 		if err := inState("set a reference on", inc, a, org, editable(inc.State)); err != nil {
 			return nil, err
 		}
-		return []Payload{Referenced{By: By{a}, Reference: reference}}, nil
+		return []Payload{Referenced{By: By{By: a}, Reference: reference}}, nil
 	})
 }
 
@@ -490,7 +490,7 @@ func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, cis 
 			return nil, refuse(itsm.CodeInvalid, "relate", inc, a, org,
 				"it is linked to problem %s, not %s: link and unlink an incident through the problem (problem.Service.Link and Unlink)", linkName(inc.Problem), linkName(problem))
 		}
-		return []Payload{Related{By: By{a}, CIs: cis, Problem: problem}}, nil
+		return []Payload{Related{By: By{By: a}, CIs: cis, Problem: problem}}, nil
 	})
 }
 
@@ -516,7 +516,7 @@ func (s *Service) DeclareMajor(ctx context.Context, actor itsm.Actor, id itsm.ID
 		if err := inState("declare a major incident on", inc, a, org, IsOpen(inc.State) && !inc.Major); err != nil {
 			return nil, err
 		}
-		d := MajorDeclared{By: By{a}, Reason: reason}
+		d := MajorDeclared{By: By{By: a}, Reason: reason}
 		if duty, ok := s.cfg.Major.OnDuty(at); ok {
 			d.Manager = duty.Person
 		}
@@ -541,7 +541,7 @@ func (s *Service) StandDown(ctx context.Context, actor itsm.Actor, id itsm.ID, r
 		if err := inState("stand down", inc, a, org, inc.Major && editable(inc.State)); err != nil {
 			return nil, err
 		}
-		out := []Payload{MajorStoodDown{By: By{a}, Reason: reason}}
+		out := []Payload{MajorStoodDown{By: By{By: a}, Reason: reason}}
 		for _, c := range s.cfg.Major.majorContacts(inc.Service, at) {
 			out = append(out, notified(a, c, "Major incident "+inc.Number.String()+" stood down: "+inc.Summary))
 		}
@@ -602,7 +602,7 @@ func (s *Service) Coordinate(ctx context.Context, actor itsm.Actor, parent, chil
 				return refuse(itsm.CodeConflict, "coordinate", c, actor, org, "it is a child of %s already", c.Parent)
 			}
 			refused = false
-			ev := Coordinated{By: By{actor}, Parent: parent, Child: child}
+			ev := Coordinated{By: By{By: actor}, Parent: parent, Child: child}
 			at := s.now(p)
 			if t := s.now(c); t.After(at) {
 				at = t

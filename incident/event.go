@@ -26,12 +26,7 @@ type Payload interface {
 }
 
 // By is the actor of an event, embedded in every payload.
-type By struct {
-	By itsm.Actor `json:"by"`
-}
-
-// Actor returns who caused the change.
-func (b By) Actor() itsm.Actor { return b.By }
+type By = itsm.By
 
 // Registered: the desk registered the incident (SD-2, SD-4).
 type Registered struct {

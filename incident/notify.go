@@ -24,7 +24,7 @@ func (s *Service) escalate(inc *Incident, a itsm.Actor, at time.Time, old itsm.P
 }
 
 func notified(a itsm.Actor, c Contact, subject string) Notified {
-	return Notified{By: By{a}, Recipient: c.Person, Role: c.Role, Channel: c.Channel, Address: c.Address, Subject: subject}
+	return Notified{By: By{By: a}, Recipient: c.Person, Role: c.Role, Channel: c.Channel, Address: c.Address, Subject: subject}
 }
 
 func message(inc *Incident, n Notified, at time.Time) Message {
@@ -66,7 +66,7 @@ func (s *Service) deliver(ctx context.Context, actor itsm.Actor, inc *Incident, 
 		if err == nil {
 			continue
 		}
-		failed := Notified{By: By{actor}, Recipient: m.To.Person, Role: m.To.Role, Channel: m.To.Channel,
+		failed := Notified{By: By{By: actor}, Recipient: m.To.Person, Role: m.To.Role, Channel: m.To.Channel,
 			Address: m.To.Address, Subject: m.Subject, Error: err.Error()}
 		// Recording the failure is best effort: the change it belongs to is
 		// committed, and a store error here must not undo it for the caller.

@@ -54,11 +54,11 @@ func (s *Service) LinkProblem(ctx context.Context, tx itsm.WriteTx, actor itsm.A
 		default:
 			return nil, c.Refuse(itsm.CodeConflict, "it is linked to problem %s; unlink it there first", inc.Problem)
 		}
-		out := []Payload{ProblemLinked{By: By{a}, Problem: problem}}
+		out := []Payload{ProblemLinked{By: By{By: a}, Problem: problem}}
 		// The states Wait accepts: a delegated incident is the supplier's
 		// to accept first, and a waiting one already waits.
 		if wait && (inc.State == StateRegistered || inc.State == StateInProgress) {
-			out = append(out, Waiting{By: By{a}, Reason: WaitProblem})
+			out = append(out, Waiting{By: By{By: a}, Reason: WaitProblem})
 		}
 		return out, nil
 	})
@@ -76,9 +76,9 @@ func (s *Service) UnlinkProblem(ctx context.Context, tx itsm.WriteTx, actor itsm
 		if err := deskOnLinked("unlink from a problem", inc, a, org, editable(inc.State), problem); err != nil {
 			return nil, err
 		}
-		out := []Payload{ProblemUnlinked{By: By{a}, Problem: problem}}
+		out := []Payload{ProblemUnlinked{By: By{By: a}, Problem: problem}}
 		if inc.State == StateWaitingProblem {
-			out = append(out, Resumed{By: By{a}})
+			out = append(out, Resumed{By: By{By: a}})
 		}
 		return out, nil
 	})
@@ -105,7 +105,7 @@ func (s *Service) TellWorkaround(ctx context.Context, tx itsm.WriteTx, actor its
 		if err := s.checkWorkaround(tx, workaround); err != nil {
 			return nil, err
 		}
-		return []Payload{WorkaroundCommunicated{By: By{a}, Problem: problem, Workaround: workaround, Text: text}}, nil
+		return []Payload{WorkaroundCommunicated{By: By{By: a}, Problem: problem, Workaround: workaround, Text: text}}, nil
 	})
 }
 

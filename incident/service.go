@@ -212,7 +212,7 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 		return nil, err
 	}
 	digest := r.digest()
-	reg := Registered{By: By{actor}, Desk: org.ID, Customer: r.Customer, Caller: r.Caller,
+	reg := Registered{By: By{By: actor}, Desk: org.ID, Customer: r.Customer, Caller: r.Caller,
 		Channel: r.Channel, Service: r.Service, Category: r.Category, Subcategory: r.Subcategory,
 		Summary: r.Summary, Description: r.Description, Impact: r.Impact, Urgency: r.Urgency,
 		Priority: p, CIs: r.CIs, Key: r.Key, Group: r.Group}

@@ -145,3 +145,13 @@ func (w WorksWith) Allows(org Organisation, desk ID) bool {
 	}
 	return w == nil || w(desk, org.ID)
 }
+
+// By is who caused a change, embedded in the payload of every domain's
+// events so that each carries its actor under "by" (SD-9) and answers
+// Actor.
+type By struct {
+	By Actor `json:"by"`
+}
+
+// Actor returns who caused the change.
+func (b By) Actor() Actor { return b.By }

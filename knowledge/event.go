@@ -25,12 +25,7 @@ type StatsPayload interface {
 }
 
 // By is the actor of an event, embedded in every article payload.
-type By struct {
-	By itsm.Actor `json:"by"`
-}
-
-// Actor returns who caused the change.
-func (b By) Actor() itsm.Actor { return b.By }
+type By = itsm.By
 
 // Created: an author wrote a new article as a draft, or the knowledge
 // base made one from a published known error (KnownError set).

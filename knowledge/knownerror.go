@@ -52,7 +52,7 @@ func (s *Service) followKnownError(ctx context.Context, e itsm.Event) (bool, err
 					return err
 				}
 				a = &Article{ID: itsm.NewID()}
-				if err := c.article(a, Created{By: By{by}, Number: n, Family: a.ID, Language: s.cfg.KnownErrorLanguage,
+				if err := c.article(a, Created{By: By{By: by}, Number: n, Family: a.ID, Language: s.cfg.KnownErrorLanguage,
 					Kind: KindKnownError, Desk: k.Desk, Owner: k.Desk, OwnerPerson: by.Person, KnownError: k.ID, Content: content}); err != nil {
 					return err
 				}
@@ -60,11 +60,11 @@ func (s *Service) followKnownError(ctx context.Context, e itsm.Event) (bool, err
 					return err
 				}
 			case k.Retired && a.State != StateRetired:
-				if err := c.article(a, Retired{By: By{by}, Reason: "known error " + k.Number.String() + " is retired"}); err != nil {
+				if err := c.article(a, Retired{By: By{By: by}, Reason: "known error " + k.Number.String() + " is retired"}); err != nil {
 					return err
 				}
 			case !k.Retired && !sameContent(a.Draft, content):
-				if err := c.article(a, Edited{By: By{by}, Content: content}); err != nil {
+				if err := c.article(a, Edited{By: By{By: by}, Content: content}); err != nil {
 					return err
 				}
 				if err := s.publishVersion(c, by, a, "known error "+k.Number.String()+" revised", a.ReviewBy); err != nil {
@@ -72,7 +72,7 @@ func (s *Service) followKnownError(ctx context.Context, e itsm.Event) (bool, err
 				}
 			}
 			wrote = true
-			return c.article(a, KnownErrorFollowed{By: By{by}, Seq: e.Seq})
+			return c.article(a, KnownErrorFollowed{By: By{By: by}, Seq: e.Seq})
 		})
 	return wrote, err
 }

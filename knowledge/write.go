@@ -40,7 +40,7 @@ func (s *Service) create(ctx context.Context, actor itsm.Actor, d Draft) (*Artic
 		}
 		a := &Article{ID: itsm.NewID()}
 		out = a
-		return c.article(a, Created{By: By{actor}, Number: n, Family: a.ID, Language: d.Language, Kind: d.Kind,
+		return c.article(a, Created{By: By{By: actor}, Number: n, Family: a.ID, Language: d.Language, Kind: d.Kind,
 			Desk: d.Desk, Owner: org.ID, OwnerPerson: d.OwnerPerson, Content: d.Content})
 	})
 	if err != nil {
@@ -83,7 +83,7 @@ func (s *Service) translate(ctx context.Context, actor itsm.Actor, of itsm.ID, l
 		}
 		a := &Article{ID: itsm.NewID()}
 		out = a
-		return c.article(a, Created{By: By{actor}, Number: n, Family: src.Family, Language: lang, Kind: src.Kind,
+		return c.article(a, Created{By: By{By: actor}, Number: n, Family: src.Family, Language: lang, Kind: src.Kind,
 			Desk: src.Desk, Owner: org.ID, OwnerPerson: actor.Person, Content: content})
 	})
 	if err != nil {
@@ -166,7 +166,7 @@ func (s *Service) edit(ctx context.Context, actor itsm.Actor, id itsm.ID, conten
 		if a.State == StateReview {
 			return itsm.Errorf(itsm.CodeConflict, "cannot edit %s: it is in review; send it back to draft first", a.Number)
 		}
-		return c.article(a, Edited{By: By{actor}, Content: content})
+		return c.article(a, Edited{By: By{By: actor}, Content: content})
 	})
 }
 
@@ -178,7 +178,7 @@ func (s *Service) submit(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Ar
 		if a.State != StateDraft {
 			return itsm.Errorf(itsm.CodeConflict, "cannot submit %s: it is %s, not a draft", a.Number, a.State)
 		}
-		return c.article(a, Submitted{By{actor}})
+		return c.article(a, Submitted{By{By: actor}})
 	})
 }
 
@@ -190,7 +190,7 @@ func (s *Service) sendBack(ctx context.Context, actor itsm.Actor, id itsm.ID, re
 		if a.State != StateReview {
 			return itsm.Errorf(itsm.CodeConflict, "cannot send back %s: it is %s, not in review", a.Number, a.State)
 		}
-		return c.article(a, SentBack{By: By{actor}, Reason: reason})
+		return c.article(a, SentBack{By: By{By: actor}, Reason: reason})
 	})
 }
 
@@ -233,7 +233,7 @@ func (s *Service) publish(ctx context.Context, actor itsm.Actor, id itsm.ID, p P
 
 // publishVersion publishes a's working copy as its next version.
 func (s *Service) publishVersion(c change, actor itsm.Actor, a *Article, note string, due time.Time) error {
-	if err := c.article(a, Published{By: By{actor}, Version: a.Current + 1, Note: note, ReviewBy: due}); err != nil {
+	if err := c.article(a, Published{By: By{By: actor}, Version: a.Current + 1, Note: note, ReviewBy: due}); err != nil {
 		return err
 	}
 	c.Touch(versionRecord{a.Published}, versionID(a.ID, a.Current), nil)
@@ -263,7 +263,7 @@ func (s *Service) retire(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if a.State == StateRetired {
 			return itsm.Errorf(itsm.CodeConflict, "article %s is retired already", a.Number)
 		}
-		return c.article(a, Retired{By: By{actor}, Reason: reason})
+		return c.article(a, Retired{By: By{By: actor}, Reason: reason})
 	})
 }
 
@@ -276,7 +276,7 @@ func (s *Service) confirmReview(ctx context.Context, actor itsm.Actor, id itsm.I
 		if err != nil {
 			return err
 		}
-		return c.article(a, ReviewConfirmed{By: By{actor}, ReviewBy: due})
+		return c.article(a, ReviewConfirmed{By: By{By: actor}, ReviewBy: due})
 	})
 }
 
@@ -288,7 +288,7 @@ func (s *Service) handOver(ctx context.Context, actor itsm.Actor, id itsm.ID, pe
 		if person == a.OwnerPerson {
 			return itsm.Errorf(itsm.CodeConflict, "%q keeps %s already", person, a.Number)
 		}
-		return c.article(a, HandedOver{By: By{actor}, Person: person})
+		return c.article(a, HandedOver{By: By{By: actor}, Person: person})
 	})
 }
 
@@ -379,7 +379,7 @@ func (s *Service) recordUse(ctx context.Context, actor itsm.Actor, id, incident 
 			return err
 		}
 		c.Touch(u, u.ID, nil)
-		if err := c.stats(st, Used{By: By{actor}, Incident: incident, IncidentNumber: inc.Number}); err != nil {
+		if err := c.stats(st, Used{By: By{By: actor}, Incident: incident, IncidentNumber: inc.Number}); err != nil {
 			return err
 		}
 		out = st.Stats

@@ -160,7 +160,7 @@ func (s *Service) AcceptCandidate(ctx context.Context, actor itsm.Actor, c candi
 			}
 		}
 		d.Reason, d.At = "accepted as problem "+p.Number.String(), ch.At()
-		if _, err := ch.dismissal(CandidateAccepted{Dismissed{By: By{actor}, Desk: r.Desk, Problem: p.ID, Dismissal: d}}); err != nil {
+		if _, err := ch.dismissal(CandidateAccepted{Dismissed{By: By{By: actor}, Desk: r.Desk, Problem: p.ID, Dismissal: d}}); err != nil {
 			return err
 		}
 		out = p
@@ -189,7 +189,7 @@ func (s *Service) DismissCandidate(ctx context.Context, actor itsm.Actor, c cand
 	}
 	err = s.write(ctx, func(ch change) error {
 		d.At = ch.At()
-		_, err := ch.dismissal(CandidateDismissed{Dismissed{By: By{actor}, Desk: org.ID, Dismissal: d}})
+		_, err := ch.dismissal(CandidateDismissed{Dismissed{By: By{By: actor}, Desk: org.ID, Dismissal: d}})
 		return err
 	})
 	if err != nil {

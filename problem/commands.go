@@ -141,7 +141,7 @@ func (s *Service) record(ctx context.Context, c change, actor itsm.Actor, org it
 		return nil, err
 	}
 	p := &Problem{ID: itsm.NewID()}
-	if err := c.problem(p, Recorded{By: By{actor}, Number: n, Desk: r.Desk, RecordedBy: org.ID, Group: r.Group,
+	if err := c.problem(p, Recorded{By: By{By: actor}, Number: n, Desk: r.Desk, RecordedBy: org.ID, Group: r.Group,
 		Summary: r.Summary, Description: r.Description, Service: r.Service, Category: r.Category,
 		Priority: r.Priority, CIs: r.CIs, Candidate: candidate, Key: r.Key}); err != nil {
 		return nil, err
@@ -245,7 +245,7 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, to
 		if err != nil {
 			return err
 		}
-		return c.problem(p, Delegated{By: By{actor}, Organisation: to, Group: group, Note: note, PingPong: pingPong})
+		return c.problem(p, Delegated{By: By{By: actor}, Organisation: to, Group: group, Note: note, PingPong: pingPong})
 	})
 }
 
@@ -259,7 +259,7 @@ func (s *Service) Accept(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Pr
 		if err := cmd.InState(p.State == StateDelegated); err != nil {
 			return err
 		}
-		return c.problem(p, Accepted{By{actor}})
+		return c.problem(p, Accepted{By{By: actor}})
 	})
 }
 
@@ -276,7 +276,7 @@ func (s *Service) Reject(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := cmd.InState(IsOpen(p.State)); err != nil {
 			return err
 		}
-		return c.problem(p, Rejected{By: By{actor}, Reason: reason})
+		return c.problem(p, Rejected{By: By{By: actor}, Reason: reason})
 	})
 }
 
@@ -293,7 +293,7 @@ func (s *Service) Recall(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := cmd.InState(IsOpen(p.State)); err != nil {
 			return err
 		}
-		return c.problem(p, Recalled{By: By{actor}, Reason: reason})
+		return c.problem(p, Recalled{By: By{By: actor}, Reason: reason})
 	})
 }
 
@@ -318,7 +318,7 @@ func (s *Service) Assign(ctx context.Context, actor itsm.Actor, id itsm.ID, grou
 		if err != nil {
 			return err
 		}
-		return c.problem(p, Assigned{By: By{actor}, Group: h.Group, Assignee: h.Assignee, Note: note})
+		return c.problem(p, Assigned{By: By{By: actor}, Group: h.Group, Assignee: h.Assignee, Note: note})
 	})
 }
 
@@ -331,7 +331,7 @@ func (s *Service) Investigate(ctx context.Context, actor itsm.Actor, id itsm.ID)
 		if err := cmd.InState(p.State == StateNew); err != nil {
 			return err
 		}
-		return c.problem(p, InvestigationStarted{By{actor}})
+		return c.problem(p, InvestigationStarted{By{By: actor}})
 	})
 }
 
@@ -348,7 +348,7 @@ func (s *Service) Note(ctx context.Context, actor itsm.Actor, id itsm.ID, text s
 		if err := cmd.InState(p.State != StateClosed && p.State != StateCancelled); err != nil {
 			return err
 		}
-		return c.problem(p, Noted{By: By{actor}, Text: text})
+		return c.problem(p, Noted{By: By{By: actor}, Text: text})
 	})
 }
 
@@ -376,7 +376,7 @@ func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, r Re
 		if err := cmd.InState(IsOpen(p.State)); err != nil {
 			return err
 		}
-		return c.problem(p, Related{By: By{actor}, CIs: cis, Changes: changes})
+		return c.problem(p, Related{By: By{By: actor}, CIs: cis, Changes: changes})
 	})
 }
 
@@ -402,7 +402,7 @@ func (s *Service) Identify(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 		if k, err = s.recordKnownError(c, actor, org, p.Desk, p.ID, content, d.Workarounds); err != nil {
 			return err
 		}
-		return c.problem(p, Identified{By: By{actor}, KnownError: k.ID, KnownErrorNumber: k.Number, RootCause: k.RootCause})
+		return c.problem(p, Identified{By: By{By: actor}, KnownError: k.ID, KnownErrorNumber: k.Number, RootCause: k.RootCause})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -431,7 +431,7 @@ func (s *Service) StartFix(ctx context.Context, actor itsm.Actor, id itsm.ID, re
 		if len(p.Changes) >= MaxList && !slices.Contains(p.Changes, ref) {
 			return itsm.Errorf(itsm.CodeInvalid, "start the fix of %s: it names %d changes already", p.Number, len(p.Changes))
 		}
-		if err := c.problem(p, FixStarted{By: By{actor}, Change: ref, Note: note}); err != nil {
+		if err := c.problem(p, FixStarted{By: By{By: actor}, Change: ref, Note: note}); err != nil {
 			return err
 		}
 		if p.KnownError.IsZero() {
@@ -443,7 +443,7 @@ func (s *Service) StartFix(ctx context.Context, actor itsm.Actor, id itsm.ID, re
 		}
 		fixed := k.content()
 		fixed.Fix.Status, fixed.Fix.Change = FixInProgress, ref
-		return c.knownError(k, KnownErrorRevised{By: By{actor}, KnownErrorContent: fixed})
+		return c.knownError(k, KnownErrorRevised{By: By{By: actor}, KnownErrorContent: fixed})
 	})
 }
 
@@ -466,7 +466,7 @@ func (s *Service) Resolve(ctx context.Context, actor itsm.Actor, id itsm.ID, not
 		if offers, err = s.openLinked(c.Tx(), p, org); err != nil {
 			return err
 		}
-		return c.problem(p, Resolved{By: By{actor}, Note: note})
+		return c.problem(p, Resolved{By: By{By: actor}, Note: note})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -491,7 +491,7 @@ func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, note 
 		if err := s.noneWaits(c.Tx(), cmd, p); err != nil {
 			return err
 		}
-		return c.problem(p, Closed{By: By{actor}, Note: note})
+		return c.problem(p, Closed{By: By{By: actor}, Note: note})
 	})
 }
 
@@ -512,6 +512,6 @@ func (s *Service) Cancel(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := s.unlinkAll(ctx, c, actor, p); err != nil {
 			return err
 		}
-		return c.problem(p, Cancelled{By: By{actor}, Reason: reason})
+		return c.problem(p, Cancelled{By: By{By: actor}, Reason: reason})
 	})
 }

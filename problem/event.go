@@ -42,12 +42,7 @@ type DismissalPayload interface {
 }
 
 // By is the actor of an event, embedded in every payload.
-type By struct {
-	By itsm.Actor `json:"by"`
-}
-
-// Actor returns who caused the change.
-func (b By) Actor() itsm.Actor { return b.By }
+type By = itsm.By
 
 // Recorded: the desk or a supplier recorded the problem (PM-1), held by
 // the recording organisation: a supplier that records one holds it as if

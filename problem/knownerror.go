@@ -87,7 +87,7 @@ func (s *Service) recordKnownError(c change, actor itsm.Actor, org itsm.Organisa
 		return nil, err
 	}
 	k := &KnownError{ID: itsm.NewID()}
-	return k, c.knownError(k, KnownErrorRecorded{By: By{actor}, Number: n, Desk: desk, RecordedBy: org.ID, Problem: problem,
+	return k, c.knownError(k, KnownErrorRecorded{By: By{By: actor}, Number: n, Desk: desk, RecordedBy: org.ID, Problem: problem,
 		KnownErrorContent: content, Workarounds: workarounds})
 }
 
@@ -202,7 +202,7 @@ func (s *Service) ReviseKnownError(ctx context.Context, actor itsm.Actor, id its
 		if err := changeable("revise", actor, org, k); err != nil {
 			return err
 		}
-		return c.knownError(k, KnownErrorRevised{By: By{actor}, KnownErrorContent: content})
+		return c.knownError(k, KnownErrorRevised{By: By{By: actor}, KnownErrorContent: content})
 	})
 }
 
@@ -224,7 +224,7 @@ func (s *Service) AttachWorkaround(ctx context.Context, actor itsm.Actor, knownE
 		case len(k.Workarounds) >= MaxList:
 			return itsm.Errorf(itsm.CodeInvalid, "known error %s has %d workarounds already", k.Number, len(k.Workarounds))
 		}
-		return c.knownError(k, WorkaroundAttached{By: By{actor}, Workaround: workaround})
+		return c.knownError(k, WorkaroundAttached{By: By{By: actor}, Workaround: workaround})
 	})
 }
 
@@ -238,7 +238,7 @@ func (s *Service) DetachWorkaround(ctx context.Context, actor itsm.Actor, knownE
 		if !slices.Contains(k.Workarounds, workaround) {
 			return itsm.Errorf(itsm.CodeConflict, "workaround %s does not serve %s", workaround, k.Number)
 		}
-		return c.knownError(k, WorkaroundDetached{By: By{actor}, Workaround: workaround})
+		return c.knownError(k, WorkaroundDetached{By: By{By: actor}, Workaround: workaround})
 	})
 }
 
@@ -256,7 +256,7 @@ func (s *Service) PublishKnownError(ctx context.Context, actor itsm.Actor, id it
 		if k.Published {
 			return itsm.Errorf(itsm.CodeConflict, "known error %s is published already", k.Number)
 		}
-		return c.knownError(k, KnownErrorPublished{By{actor}})
+		return c.knownError(k, KnownErrorPublished{By{By: actor}})
 	})
 }
 
@@ -270,6 +270,6 @@ func (s *Service) RetireKnownError(ctx context.Context, actor itsm.Actor, id its
 		if err := changeable("retire", actor, org, k); err != nil {
 			return err
 		}
-		return c.knownError(k, KnownErrorRetired{By: By{actor}, Reason: reason})
+		return c.knownError(k, KnownErrorRetired{By: By{By: actor}, Reason: reason})
 	})
 }

@@ -34,7 +34,7 @@ func (s *Service) link(ctx context.Context, c change, actor itsm.Actor, p *Probl
 		// The transaction rolls back: the incident's link goes too.
 		return itsm.Errorf(itsm.CodeInvalid, "link %s to %s: the incident is desk %s's, the problem desk %s's", i.Number, p.Number, i.Desk, p.Desk)
 	}
-	return c.problem(p, IncidentLinked{By: By{actor}, Incident: i.ID, Number: i.Number})
+	return c.problem(p, IncidentLinked{By: By{By: actor}, Incident: i.ID, Number: i.Number})
 }
 
 // Link links an incident to an open problem (IM-3), in one transaction
@@ -86,7 +86,7 @@ func (s *Service) unlink(ctx context.Context, c change, actor itsm.Actor, p *Pro
 	if err != nil {
 		return err
 	}
-	return c.problem(p, IncidentUnlinked{By: By{actor}, Incident: i.ID, Number: i.Number})
+	return c.problem(p, IncidentUnlinked{By: By{By: actor}, Incident: i.ID, Number: i.Number})
 }
 
 // unlinkAll unlinks every incident linked to p that is not closed or
@@ -181,7 +181,7 @@ func (s *Service) CommunicateWorkaround(ctx context.Context, actor itsm.Actor, i
 		if len(numbers) == 0 {
 			return cmd.Refuse(itsm.CodeConflict, "no open incident is linked to it")
 		}
-		return c.problem(p, WorkaroundCommunicated{By: By{actor}, Workaround: w.ID, WorkaroundNumber: w.Number, Incidents: numbers})
+		return c.problem(p, WorkaroundCommunicated{By: By{By: actor}, Workaround: w.ID, WorkaroundNumber: w.Number, Incidents: numbers})
 	})
 	if err != nil {
 		return nil, nil, err

@@ -76,7 +76,7 @@ func (s *Service) RecordWorkaround(ctx context.Context, actor itsm.Actor, d Work
 			return err
 		}
 		out = &Workaround{ID: itsm.NewID()}
-		return c.workaround(out, WorkaroundRecorded{By: By{actor}, Number: n, Desk: desk, RecordedBy: org.ID, WorkaroundContent: content})
+		return c.workaround(out, WorkaroundRecorded{By: By{By: actor}, Number: n, Desk: desk, RecordedBy: org.ID, WorkaroundContent: content})
 	})
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func (s *Service) ReviseWorkaround(ctx context.Context, actor itsm.Actor, id its
 		return nil, err
 	}
 	return s.changeWorkaround(ctx, actor, id, "revise", func(c change, w *Workaround) error {
-		return c.workaround(w, WorkaroundRevised{By: By{actor}, WorkaroundContent: content})
+		return c.workaround(w, WorkaroundRevised{By: By{By: actor}, WorkaroundContent: content})
 	})
 }
 
@@ -143,7 +143,7 @@ func (s *Service) RetireWorkaround(ctx context.Context, actor itsm.Actor, id its
 		return nil, err
 	}
 	return s.changeWorkaround(ctx, actor, id, "retire", func(c change, w *Workaround) error {
-		return c.workaround(w, WorkaroundRetired{By: By{actor}, Reason: reason})
+		return c.workaround(w, WorkaroundRetired{By: By{By: actor}, Reason: reason})
 	})
 }
 

@@ -55,13 +55,13 @@ func (s *Service) decide(ctx context.Context, actor itsm.Actor, id itsm.ID, cmd 
 			return refuse(itsm.CodeForbidden, cmd, o, actor, org, "%v", err)
 		}
 		d.Approved, d.Note = approved, note
-		if err := c.order(o, Decided{By: By{actor}, Decision: d}); err != nil {
+		if err := c.order(o, Decided{By: By{By: actor}, Decision: d}); err != nil {
 			return err
 		}
 		if !approved || !o.Approval.complete() {
 			return nil
 		}
-		if err := c.order(o, Approved{By{actor}}); err != nil {
+		if err := c.order(o, Approved{By{By: actor}}); err != nil {
 			return err
 		}
 		v, err := version(c.Tx(), o)
@@ -120,7 +120,7 @@ func (s *Service) Close(ctx context.Context, actor itsm.Actor, id itsm.ID, answe
 		if o.State != StateFulfilled && o.State != StateDeclined && o.State != StateFailed {
 			return refuse(itsm.CodeConflict, "close", o, actor, org, "only a fulfilled, declined or failed order is closed")
 		}
-		return c.order(o, Closed{By: By{actor}, Answer: answer})
+		return c.order(o, Closed{By: By{By: actor}, Answer: answer})
 	})
 }
 
@@ -150,14 +150,14 @@ func (s *Service) Cancel(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 			if !taskOpen(t.State) {
 				continue
 			}
-			if err := c.task(t, Withdrawn{By: By{actor}, Reason: reason}); err != nil {
+			if err := c.task(t, Withdrawn{By: By{By: actor}, Reason: reason}); err != nil {
 				return err
 			}
-			if err := c.order(o, TaskChanged{By: By{actor}, Task: t.ID, State: t.State}); err != nil {
+			if err := c.order(o, TaskChanged{By: By{By: actor}, Task: t.ID, State: t.State}); err != nil {
 				return err
 			}
 		}
-		return c.order(o, Cancelled{By: By{actor}, Reason: reason})
+		return c.order(o, Cancelled{By: By{By: actor}, Reason: reason})
 	})
 }
 
@@ -218,7 +218,7 @@ func (s *Service) Chase(ctx context.Context) (int, error) {
 			if o.State != StateAwaitingApproval || a == nil || a.State != ApprovalPending {
 				return nil
 			}
-			by := By{system(o)}
+			by := By{By: system(o)}
 			switch {
 			case !c.At().Before(a.Due):
 				changed = true

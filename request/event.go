@@ -27,12 +27,7 @@ type TaskPayload interface {
 }
 
 // By is the actor of an event, embedded in every payload.
-type By struct {
-	By itsm.Actor `json:"by"`
-}
-
-// Actor returns who caused the change.
-func (b By) Actor() itsm.Actor { return b.By }
+type By = itsm.By
 
 // Placed: an authorised requester, or the desk on their behalf, placed the
 // order (RF-5, RF-6).

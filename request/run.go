@@ -108,7 +108,7 @@ func (s *Service) fulfil(ctx context.Context, id itsm.ID) (bool, error) {
 		}
 		attempt = f.Attempts + 1
 		o = cur
-		return c.order(o, Claimed{By: By{system(o)}, Attempt: attempt, Until: c.At().Add(s.cfg.Lease)})
+		return c.order(o, Claimed{By: By{By: system(o)}, Attempt: attempt, Until: c.At().Add(s.cfg.Lease)})
 	})
 	if err != nil || o == nil {
 		return false, err
@@ -132,7 +132,7 @@ func (s *Service) fulfil(ctx context.Context, id itsm.ID) (bool, error) {
 		if cur.State != StateInProgress || f == nil || f.Done || f.Attempts != attempt {
 			return nil // cancelled meanwhile, or taken over after the claim expired
 		}
-		by := By{system(cur)}
+		by := By{By: system(cur)}
 		if ferr == nil {
 			return c.order(cur, Fulfilled{By: by, Note: out.Note, Code: true})
 		}

@@ -250,7 +250,7 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 			return itsm.Errorf(itsm.CodeForbidden, "place: %q is not an authorised requester of %q on %s (RF-5)",
 				p.Requester, v.Name.EN, sla.DateOf(c.At().In(s.zone())))
 		}
-		placed := Placed{By: By{actor}, Desk: item.Desk, Customer: item.Customer, Requester: p.Requester,
+		placed := Placed{By: By{By: actor}, Desk: item.Desk, Customer: item.Customer, Requester: p.Requester,
 			Item: item.ID, ItemVersion: v.Number, OrderType: v.Type, Service: v.Service, Fulfiller: v.Fulfiller, Key: p.Key,
 			Agreements: slices.Clone(v.Agreements), Answers: stored}
 		if v.Approval != nil {
@@ -391,17 +391,17 @@ func (s *Service) after(t time.Time, d time.Duration) time.Time {
 func (s *Service) start(ctx context.Context, c change, o *Order, v *catalogue.Version) error {
 	actor := system(o)
 	if v.Type == catalogue.TypeA {
-		return c.order(o, Started{By: By{actor}, Code: true})
+		return c.order(o, Started{By: By{By: actor}, Code: true})
 	}
 	tasks := make([]*Task, len(v.Tasks))
-	started := Started{By: By{actor}}
+	started := Started{By: By{By: actor}}
 	for i, tt := range v.Tasks {
 		n, err := c.Tx().NextNumber(PrefixTask)
 		if err != nil {
 			return err
 		}
 		t := &Task{ID: itsm.NewID()}
-		if err := c.task(t, Created{By: By{actor}, Number: n, Order: o.ID, OrderNumber: o.Number, Desk: o.Desk,
+		if err := c.task(t, Created{By: By{By: actor}, Number: n, Order: o.ID, OrderNumber: o.Number, Desk: o.Desk,
 			Customer: o.Customer, Key: tt.Key, Name: tt.Name, After: slices.Clone(tt.After), Supplier: tt.Supplier,
 			Group: tt.Group, Agreements: slices.Clone(o.Agreements),
 			Handover: Handover{Item: o.Item, ItemVersion: o.ItemVersion, Service: o.Service, Requester: o.Requester,
@@ -441,10 +441,10 @@ func (s *Service) route(ctx context.Context, c change, o *Order, t *Task) error 
 	if err != nil {
 		return err
 	}
-	if err := c.task(t, Delegated{By: By{actor}, Organisation: t.Supplier, Group: t.Group, PingPong: pingPong, Routed: true}); err != nil {
+	if err := c.task(t, Delegated{By: By{By: actor}, Organisation: t.Supplier, Group: t.Group, PingPong: pingPong, Routed: true}); err != nil {
 		return err
 	}
-	return c.order(o, TaskChanged{By: By{actor}, Task: t.ID, State: t.State})
+	return c.order(o, TaskChanged{By: By{By: actor}, Task: t.ID, State: t.State})
 }
 
 // refuse builds the error of an order command the rules forbid.

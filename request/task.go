@@ -39,7 +39,7 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 		if err != nil {
 			return err
 		}
-		return c.task(t, Delegated{By: By{cmd.Actor}, Organisation: d.Organisation, Group: d.Group, Note: d.Note, PingPong: pingPong})
+		return c.task(t, Delegated{By: By{By: cmd.Actor}, Organisation: d.Organisation, Group: d.Group, Note: d.Note, PingPong: pingPong})
 	})
 }
 
@@ -52,7 +52,7 @@ func (s *Service) Accept(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Ta
 		if err := cmd.InState(t.State == TaskDelegated); err != nil {
 			return err
 		}
-		return c.task(t, Accepted{By{cmd.Actor}})
+		return c.task(t, Accepted{By{By: cmd.Actor}})
 	})
 }
 
@@ -69,7 +69,7 @@ func (s *Service) Reject(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := cmd.InState(t.State == TaskDelegated || t.State == TaskInProgress); err != nil {
 			return err
 		}
-		return c.task(t, Rejected{By: By{cmd.Actor}, Reason: reason})
+		return c.task(t, Rejected{By: By{By: cmd.Actor}, Reason: reason})
 	})
 }
 
@@ -88,7 +88,7 @@ func (s *Service) Recall(ctx context.Context, actor itsm.Actor, id itsm.ID, reas
 		if err := cmd.Recall(); err != nil {
 			return err
 		}
-		return c.task(t, Recalled{By: By{cmd.Actor}, Reason: reason})
+		return c.task(t, Recalled{By: By{By: cmd.Actor}, Reason: reason})
 	})
 }
 
@@ -113,7 +113,7 @@ func (s *Service) Assign(ctx context.Context, actor itsm.Actor, id itsm.ID, grou
 		if err != nil {
 			return err
 		}
-		return c.task(t, Assigned{By: By{cmd.Actor}, Group: h.Group, Assignee: h.Assignee, Note: note})
+		return c.task(t, Assigned{By: By{By: cmd.Actor}, Group: h.Group, Assignee: h.Assignee, Note: note})
 	})
 }
 
@@ -127,7 +127,7 @@ func (s *Service) Take(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Task
 		if err := cmd.InState(t.State == TaskReady); err != nil {
 			return err
 		}
-		return c.task(t, Taken{By{cmd.Actor}})
+		return c.task(t, Taken{By{By: cmd.Actor}})
 	})
 }
 
@@ -145,7 +145,7 @@ func (s *Service) ReportBack(ctx context.Context, actor itsm.Actor, id itsm.ID, 
 		if err := cmd.InState(t.State == TaskInProgress); err != nil {
 			return err
 		}
-		return c.task(t, Done{By: By{cmd.Actor}, Note: note})
+		return c.task(t, Done{By: By{By: cmd.Actor}, Note: note})
 	})
 }
 
@@ -161,7 +161,7 @@ func (s *Service) Complete(ctx context.Context, actor itsm.Actor, id itsm.ID, no
 		if err := cmd.InState(t.State == TaskInProgress && t.Holder == t.Desk); err != nil {
 			return err
 		}
-		return c.task(t, Done{By: By{cmd.Actor}, Note: note})
+		return c.task(t, Done{By: By{By: cmd.Actor}, Note: note})
 	})
 }
 
@@ -203,7 +203,7 @@ func (s *Service) changeTask(ctx context.Context, actor itsm.Actor, id itsm.ID, 
 		if t.State == before {
 			return nil
 		}
-		by := By{actor}
+		by := By{By: actor}
 		if err := c.order(o, TaskChanged{By: by, Task: t.ID, State: t.State}); err != nil {
 			return err
 		}
@@ -234,10 +234,10 @@ func (s *Service) finished(ctx context.Context, c change, o *Order) error {
 		if t.State != TaskBlocked || slices.ContainsFunc(t.After, func(k string) bool { return !done[k] }) {
 			continue
 		}
-		if err := c.task(t, Unblocked{By{actor}}); err != nil {
+		if err := c.task(t, Unblocked{By{By: actor}}); err != nil {
 			return err
 		}
-		if err := c.order(o, TaskChanged{By: By{actor}, Task: t.ID, State: t.State}); err != nil {
+		if err := c.order(o, TaskChanged{By: By{By: actor}, Task: t.ID, State: t.State}); err != nil {
 			return err
 		}
 		if err := s.route(ctx, c, o, t); err != nil {
@@ -245,7 +245,7 @@ func (s *Service) finished(ctx context.Context, c change, o *Order) error {
 		}
 	}
 	if all {
-		return c.order(o, Fulfilled{By: By{actor}})
+		return c.order(o, Fulfilled{By: By{By: actor}})
 	}
 	return nil
 }

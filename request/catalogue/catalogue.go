@@ -135,7 +135,7 @@ func (c *Catalogue) Define(ctx context.Context, actor itsm.Actor, customer itsm.
 	if d, err = c.check(ctx, d); err != nil {
 		return nil, err
 	}
-	p := Defined{By: By{actor}, Desk: by.ID, Customer: customer, Definition: d}
+	p := Defined{By: By{By: actor}, Desk: by.ID, Customer: customer, Definition: d}
 	var out *Item
 	err = c.write(ctx, func(tx itsm.WriteTx) (bool, error) {
 		if err := checkGroups(tx, by.ID, d); err != nil {
@@ -211,7 +211,7 @@ func (c *Catalogue) Revise(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 			return nil, err
 		}
 		next := it.Clone()
-		p := Revised{By: By{actor}, Number: len(it.Versions) + 1, Definition: d}
+		p := Revised{By: By{By: actor}, Number: len(it.Versions) + 1, Definition: d}
 		p.apply(next, c.clock.Now())
 		if n := len(next.suppliers()); n > MaxSuppliers {
 			return nil, itsm.Errorf(itsm.CodeInvalid, "the versions of catalogue item %s would name %d suppliers, more than %d", it.ID, n, MaxSuppliers)
@@ -248,7 +248,7 @@ func (c *Catalogue) Agree(ctx context.Context, actor itsm.Actor, id itsm.ID, n i
 		case n != len(it.Versions):
 			return nil, itsm.Errorf(itsm.CodeConflict, "version %d of catalogue item %s is superseded by version %d, which is the one to agree to", n, it.ID, len(it.Versions))
 		}
-		return Agreed{By: By{actor}, Number: n, Note: note}, nil
+		return Agreed{By: By{By: actor}, Number: n, Note: note}, nil
 	}, &out)
 	return out, err
 }
@@ -273,7 +273,7 @@ func (c *Catalogue) Withdraw(ctx context.Context, actor itsm.Actor, id itsm.ID, 
 		if !it.Withdrawn.IsZero() {
 			return nil, nil
 		}
-		return Withdrawn{By: By{actor}, Reason: reason}, nil
+		return Withdrawn{By: By{By: actor}, Reason: reason}, nil
 	})
 }
 
@@ -288,7 +288,7 @@ func (c *Catalogue) Reinstate(ctx context.Context, actor itsm.Actor, id itsm.ID)
 		if it.Withdrawn.IsZero() {
 			return nil, nil
 		}
-		return Reinstated{By{actor}}, nil
+		return Reinstated{By{By: actor}}, nil
 	})
 }
 

@@ -19,12 +19,7 @@ type Payload interface {
 }
 
 // By is the actor of an event, embedded in every payload.
-type By struct {
-	By itsm.Actor `json:"by"`
-}
-
-// Actor returns who made the change.
-func (b By) Actor() itsm.Actor { return b.By }
+type By = itsm.By
 
 // Defined: an administrator of the desk defined the item, with version 1,
 // not yet agreed.

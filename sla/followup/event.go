@@ -22,12 +22,7 @@ type Payload interface {
 }
 
 // By is the actor of an event, embedded in every payload.
-type By struct {
-	By itsm.Actor `json:"by"`
-}
-
-// Actor returns who caused the change.
-func (b By) Actor() itsm.Actor { return b.By }
+type By = itsm.By
 
 // Drafted: an agent of the desk drafted the first version of a customer's
 // month. It is the first event of every follow-up.

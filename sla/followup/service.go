@@ -87,13 +87,13 @@ func (s *Service) Draft(ctx context.Context, actor itsm.Actor, customer itsm.ID,
 	key := keyOf(org.ID, customer, month)
 	decide := func(f *FollowUp, digest string) (Payload, error) {
 		if f == nil {
-			return Drafted{By: By{actor}, Version: 1, Customer: customer, Desk: org.ID, Month: month,
+			return Drafted{By: By{By: actor}, Version: 1, Customer: customer, Desk: org.ID, Month: month,
 				Period: period, Zone: period.From.Location().String(), Digest: digest}, nil
 		}
 		if err := mayDraft(f, actor, org, customer, period); err != nil {
 			return nil, err
 		}
-		return Redrafted{By: By{actor}, Version: f.Current().Number, Digest: digest}, nil
+		return Redrafted{By: By{By: actor}, Version: f.Current().Number, Digest: digest}, nil
 	}
 	// Look first, so that a frozen month is refused before its report is
 	// computed; the write decides again on what it reads.
@@ -139,7 +139,7 @@ func (s *Service) Approve(ctx context.Context, actor itsm.Actor, key itsm.ID, di
 	}
 	return s.review(ctx, actor, key, "approve", digest, func(f *FollowUp) Payload {
 		v := f.Current()
-		return Approved{By: By{actor}, Version: v.Number, Digest: v.Digest, Comment: comment}
+		return Approved{By: By{By: actor}, Version: v.Number, Digest: v.Digest, Comment: comment}
 	})
 }
 
@@ -152,7 +152,7 @@ func (s *Service) Reject(ctx context.Context, actor itsm.Actor, key itsm.ID, dig
 	}
 	return s.review(ctx, actor, key, "reject", digest, func(f *FollowUp) Payload {
 		v := f.Current()
-		return Rejected{By: By{actor}, Version: v.Number, Digest: v.Digest, Comment: comment}
+		return Rejected{By: By{By: actor}, Version: v.Number, Digest: v.Digest, Comment: comment}
 	})
 }
 
@@ -227,7 +227,7 @@ func (s *Service) Correct(ctx context.Context, actor itsm.Actor, key itsm.ID, re
 		case f.State != StateApproved:
 			return nil, refuse(itsm.CodeConflict, "correct", f, actor, org, "only an approved version is corrected; a draft is redrafted")
 		}
-		return Corrected{By: By{actor}, Version: f.Current().Number + 1, Reason: reason, Digest: digest}, nil
+		return Corrected{By: By{By: actor}, Version: f.Current().Number + 1, Reason: reason, Digest: digest}, nil
 	}
 	f, err := s.peek(ctx, key)
 	switch {
