@@ -118,44 +118,58 @@ func contains(list []string, s string) bool {
 // fold lower-cases a word and writes it the way a keyboard without Nordic
 // letters would: å, ä and æ become a, ö and ø become o, any other accent
 // is dropped, and the digraphs people type instead (aa, ae, oe) collapse
-// to the same letter, so "Tromsø", "tromso" and "tromsoe" fold alike and
-// "ærlig" meets "aerlig". The colon of Swedish "PC:n" ends the word, as
+// to the same letter when typed as plain letters, so "Tromsø", "tromso"
+// and "tromsoe" fold alike and "ærlig" meets "aerlig". The colon of Swedish "PC:n" ends the word, as
 // the ending after it is not part of the name.
 func fold(word string) string {
 	if i := strings.IndexByte(word, ':'); i > 0 {
 		word = word[:i]
 	}
-	var b strings.Builder
-	b.Grow(len(word))
-	for _, r := range norm.NFD.String(strings.ToLower(word)) {
+	// A digraph collapses only when both its letters were typed as plain
+	// letters, and a letter absorbs one other at most: the o of "køen"
+	// stands for ø, so it keeps its e ("koen", as "kø" + "en", meeting
+	// "utskriftskøen"'s part), while "koeen", typed for "køen", collapses
+	// once to "koen" too. Collapsing whatever the letters folded from
+	// made "køen" "kon", and "sjøen", "tåen", "strået" lose their endings.
+	out := make([]byte, 0, len(word))
+	const (
+		plain    = 1 // typed as it is written here, no mark folded away
+		absorbed = 2 // already took the second letter of a digraph
+	)
+	var state []byte // per byte of out
+	add := func(c byte, st byte) {
+		if n := len(out); n > 0 && st&plain != 0 && state[n-1] == plain &&
+			(out[n-1] == 'a' && (c == 'a' || c == 'e') || out[n-1] == 'o' && c == 'e') {
+			state[n-1] |= absorbed
+			return
+		}
+		out, state = append(out, c), append(state, st)
+	}
+	rs := []rune(norm.NFD.String(strings.ToLower(word)))
+	for i, r := range rs {
+		// A letter followed by a combining mark (å = a + ring, ä = a +
+		// diaeresis in NFD) was not typed plain.
+		st := byte(plain)
+		if i+1 < len(rs) && unicode.Is(unicode.Mn, rs[i+1]) {
+			st = 0
+		}
 		switch {
 		case r == 'æ':
-			b.WriteByte('a')
+			add('a', 0)
 		case r == 'ø' || r == 'œ':
-			b.WriteByte('o')
+			add('o', 0)
 		case r == 'ß':
-			b.WriteString("ss")
+			add('s', 0)
+			add('s', 0)
 		case unicode.Is(unicode.Mn, r):
-			// a combining mark from NFD: å = a + ring, ä = a + diaeresis
+			// the mark itself is dropped
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			add(byte(r), st)
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
+			for _, c := range []byte(string(r)) {
+				add(c, 0)
+			}
 		}
-	}
-	s := b.String()
-	if !strings.Contains(s, "aa") && !strings.Contains(s, "ae") && !strings.Contains(s, "oe") {
-		return s
-	}
-	// Collapse the digraphs left to right: "aae" is "a" + "ae" -> "aa" -> "a".
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if n := len(out); n > 0 && out[n-1] == 'a' && (c == 'a' || c == 'e') {
-			continue
-		}
-		if n := len(out); n > 0 && out[n-1] == 'o' && c == 'e' {
-			continue
-		}
-		out = append(out, c)
 	}
 	return string(out)
 }

@@ -13,8 +13,9 @@
 //  1. Words are split at Unicode word boundaries (bleve's tokenizer).
 //  2. fold lower-cases a word and writes it as a keyboard without Nordic
 //     letters would: å, ä, æ become a; ö, ø become o; other accents go;
-//     the digraphs typed instead (aa, ae, oe) collapse, so "tromso",
-//     "tromsoe" and "Tromsø" meet, and "aerlig" meets "ærlig".
+//     the digraphs typed instead (aa, ae, oe) collapse when typed as plain
+//     letters, so "tromso", "tromsoe" and "Tromsø" meet, and "aerlig"
+//     meets "ærlig", while "køen" keeps its ending (koen, not kon).
 //  3. Stop words (stopwords.txt: function words only; Swedish "seg" is
 //     not one) are dropped.
 //  4. stem strips inflectional endings in stages (genitive -s; a definite

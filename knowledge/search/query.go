@@ -84,19 +84,31 @@ func parseQuery(text string) parsedQuery {
 	return pq
 }
 
-// bleveQuery turns the analysed words into one bleve query: a document
-// matches if it matches any word (or synonym), and scores higher the more
-// words it matches (bleve's disjunction multiplies by the share of
-// clauses matched). It is nil when nothing is searchable.
+// bleveQuery turns the analysed words into a bleve query for a search
+// that ranks pool hits by text score, and the terms it asks for, which
+// the highlighter marks. The query is nil when nothing is searchable.
 //
-// Misspellings and prefixes are expanded here, against the index's own
-// vocabulary (voc), into the terms they stand for, once per search: bleve's
-// fuzzy and prefix queries would expand them again for each field and
-// again for the highlighter, and building a Levenshtein automaton was
-// most of a search's time. A word is looked up as a misspelling only when
-// its stem is in no document: a word that is there is taken as meant.
-func (pq parsedQuery) bleveQuery(voc vocabulary) (query.Query, map[string]bool) {
-	qb := builder{terms: map[string]bool{}}
+// The words typed are a clause each: a document matches if it matches
+// any, and scores higher the more it matches (bleve's disjunction
+// multiplies by the share of clauses matched). Misspellings and prefixes
+// are expanded here, against the index's own vocabulary (voc), into the
+// terms they stand for, once per search: bleve's fuzzy and prefix queries
+// would expand them again for each field and again for the highlighter,
+// and building a Levenshtein automaton was most of a search's time. A
+// word is looked up as a misspelling only when its stem is in no
+// document: a word that is there is taken as meant.
+//
+// A synonym member the words name is one more clause while the typed
+// words match fewer documents than the pool. Once they surely fill it
+// (one of their terms is in pool documents or more, by the index's own
+// counts), synonyms only rank the documents the typed words found, and a
+// member that more documents hold than the typed words match is left
+// out: such members are of common words (fel, feil, fungerar), which
+// distinguish little, and matching them was most of a colloquial
+// search's time, for hits that would rank below the pool anyway (a
+// synonym weighs half an exact match).
+func (pq parsedQuery) bleveQuery(voc vocabulary, pool int) (*query.BooleanQuery, map[string]bool) {
+	qb := builder{terms: map[string]bool{}, counts: voc.terms}
 	var clauses []query.Query
 	for i, w := range pq.words {
 		var alt []query.Query
@@ -145,28 +157,57 @@ func (pq parsedQuery) bleveQuery(voc vocabulary) (query.Query, map[string]bool) 
 				alt = append(alt, qb.term(t, boostPrefix))
 			}
 		}
-		switch len(alt) {
-		case 0:
-		case 1:
-			clauses = append(clauses, alt[0])
-		default:
-			clauses = append(clauses, bleve.NewDisjunctionQuery(alt...))
-		}
+		clauses = appendAny(clauses, alt)
 	}
+	typedMatches := qb.most
+	fill := len(clauses) > 0 && typedMatches >= pool
+	var should []query.Query
 	for _, terms := range pq.synonyms {
 		// A member with a word no document holds can match nothing.
 		if len(knownOnly(voc, terms)) < len(terms) {
 			continue
 		}
-		clauses = append(clauses, qb.allOf(terms, boostSynonym))
+		if !fill {
+			clauses = append(clauses, qb.allOf(terms, boostSynonym))
+			continue
+		}
+		// A member matches at most as many documents as its rarest term.
+		matches := voc.terms[terms[0]]
+		for _, t := range terms[1:] {
+			matches = min(matches, voc.terms[t])
+		}
+		if matches <= typedMatches {
+			should = append(should, qb.allOf(terms, boostSynonym))
+		}
 	}
-	switch len(clauses) {
-	case 0:
+	if len(clauses) == 0 {
 		return nil, nil
-	case 1:
-		return clauses[0], qb.terms
 	}
-	return bleve.NewDisjunctionQuery(clauses...), qb.terms
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(anyOfQueries(clauses))
+	if len(should) > 0 {
+		bq.AddShould(anyOfQueries(should))
+	}
+	return bq, qb.terms
+}
+
+// appendAny appends to qs one query matching any of alt, if there are any.
+func appendAny(qs, alt []query.Query) []query.Query {
+	if q := anyOfQueries(alt); q != nil {
+		return append(qs, q)
+	}
+	return qs
+}
+
+// anyOfQueries is a query matching any of qs; nil when qs is empty.
+func anyOfQueries(qs []query.Query) query.Query {
+	switch len(qs) {
+	case 0:
+		return nil
+	case 1:
+		return qs[0]
+	}
+	return bleve.NewDisjunctionQuery(qs...)
 }
 
 // fuzziness is how many edits a misspelt stem may be from an indexed
@@ -196,12 +237,15 @@ func knownOnly(voc vocabulary, terms []string) []string {
 // builder builds a query's clauses and remembers every term they ask
 // for, which the highlighter marks (see highlight.go).
 type builder struct {
-	terms map[string]bool
+	terms  map[string]bool
+	counts map[string]int // the index's document count of each term
+	most   int            // the highest count of a term asked for
 }
 
 // term asks for a term in each text field, with the field's boost.
-func (qb builder) term(t string, boost float64) query.Query {
+func (qb *builder) term(t string, boost float64) query.Query {
 	qb.terms[t] = true
+	qb.most = max(qb.most, qb.counts[t])
 	qs := make([]query.Query, len(textFields))
 	for i, f := range textFields {
 		qs[i] = termQuery(f.name, t, f.boost*boost)
@@ -213,7 +257,7 @@ func (qb builder) term(t string, boost float64) query.Query {
 // disjunction scores a document by the share of them it holds, so one
 // with all the parts of a compound ranks first, and one with its head
 // alone (kamera for kameraproblem) is still found.
-func (qb builder) anyOf(terms []string, boost float64) query.Query {
+func (qb *builder) anyOf(terms []string, boost float64) query.Query {
 	qs := make([]query.Query, len(terms))
 	for i, t := range terms {
 		qs[i] = qb.term(t, boost)
@@ -225,7 +269,7 @@ func (qb builder) anyOf(terms []string, boost float64) query.Query {
 }
 
 // allOf requires every term, each in any text field.
-func (qb builder) allOf(terms []string, boost float64) query.Query {
+func (qb *builder) allOf(terms []string, boost float64) query.Query {
 	qs := make([]query.Query, len(terms))
 	for i, t := range terms {
 		qs[i] = qb.term(t, boost)

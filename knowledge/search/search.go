@@ -467,17 +467,15 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
 	ix.mu.RLock()
-	textQ, terms := pq.bleveQuery(vocabulary{r: reader, terms: ix.terms})
+	size := q.Offset + q.Limit + candidates
+	bq, terms := pq.bleveQuery(vocabulary{r: reader, terms: ix.terms}, size)
 	reader.Close()
-	if textQ == nil {
+	if bq == nil {
 		ix.mu.RUnlock()
 		return Result{Hits: []Hit{}}, nil
 	}
-	bq := bleve.NewBooleanQuery()
-	bq.AddMust(textQ)
 	bq.AddFilter(ix.filter(q))
 
-	size := q.Offset + q.Limit + candidates
 	req := bleve.NewSearchRequestOptions(bq, size, 0, false)
 	res, err := ix.bleve.SearchInContext(ctx, req)
 	if err != nil {

@@ -391,3 +391,34 @@ func TestConcurrentSearchesWhilePutting(t *testing.T) {
 	close(done)
 	wg.Wait()
 }
+
+// Synonyms add hits only while the words typed match fewer documents than
+// the pool ranked again; once they fill it, synonyms only rank them
+// (decision 145).
+func TestSynonymsOnlyRankOnceTheTypedWordsFillThePool(t *testing.T) {
+	for _, n := range []int{5, candidates + DefaultLimit + 5} {
+		ix, err := New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs := []Document{{ID: "printer", Language: "sv", Title: "Printer på plan två", Body: "Printern står vid hissen.", Visible: []string{"public"}}}
+		for i := range n {
+			docs = append(docs, Document{ID: fmt.Sprintf("d%03d", i), Language: "sv", Title: "Skrivaren", Body: "Om skrivaren.", Visible: []string{"public"}})
+		}
+		if err := ix.Put(docs...); err != nil {
+			t.Fatal(err)
+		}
+		res, err := ix.Search(context.Background(), Query{Text: "skrivare ", Viewer: []string{"public"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := n + 1 // the synonym's document too
+		if n >= candidates+DefaultLimit {
+			want = n
+		}
+		if res.Total != want {
+			t.Errorf("%d documents with the word: Total %d, want %d", n, res.Total, want)
+		}
+		ix.Close()
+	}
+}
