@@ -521,44 +521,23 @@ const fixedSeed = 0x5eed16
 // sequences reach every command, both succeeding and refused, and every
 // event type.
 func TestRandomSequences(t *testing.T) {
-	for name, open := range backends() {
-		t.Run(name, func(t *testing.T) {
-			n, seeds := seqtest.Plan{Fixed: fixedSeed, Memstore: 300, Quick: 50, Others: 10, N: *runs, Seed: *seedFlag}.For(name)
-			var total, fixed seqtest.Counts
-			seen := map[string]bool{}
-			for _, seed := range seeds {
-				var st seqtest.Counts
-				for i := range n {
-					prog := randomProgram(rand.New(rand.NewPCG(seed, uint64(i))))
-					d := newDriver(t, newWorld(t, open(t)))
-					d.run(prog)
-					st.Add(&d.stats)
-					for typ := range d.schemas.seen {
-						seen[typ] = true
-					}
-					if len(d.issues) > 0 {
-						t.Fatalf("sequence %d of seed %d broke an invariant:\n%s\nreproduce with\n  go test ./problem -run '^TestRandomSequences$/^memstore$' -problems.seed=%d -problems.n=%d\nor add it to testdata/fuzz/FuzzCommands as\n%s",
-							i, seed, d.report(), seed, i+1, seqtest.Corpus(prog))
-					}
-				}
-				total.Add(&st)
-				if seed == fixedSeed {
-					fixed = st
-				}
+	plan := seqtest.Plan{Fixed: fixedSeed, Memstore: 300, Quick: 50, Others: 10, N: *runs, Seed: *seedFlag}
+	plan.Run(t, backends(), seqtest.Machine{
+		Package: "./problem", Test: "TestRandomSequences", Flags: "problems",
+		Program: randomProgram,
+		Run: func(t *testing.T, store itsm.Store, program []byte) seqtest.Sequence {
+			d := newDriver(t, newWorld(t, store))
+			d.run(program)
+			s := seqtest.Sequence{Counts: d.stats, Events: d.schemas.seen}
+			if len(d.issues) > 0 {
+				s.Broken = d.report()
 			}
-			ok, refused := total.Totals()
-			t.Logf("%d sequences, %d commands (%d succeeded, %d refused), seeds %x", total.Sequences, total.Commands, ok, refused, seeds)
-			if name != "memstore" || n < 300 {
-				return
-			}
-			fixed.Uncovered(t, func(o int) string { return op(o).String() }, func(o int) bool { return op(o) == opRegister })
-			for _, typ := range eventTypes() {
-				if !seen[typ] {
-					t.Errorf("no %s event was written", typ)
-				}
-			}
-		})
-	}
+			return s
+		},
+		Op:           func(o int) string { return op(o).String() },
+		NeverRefused: func(o int) bool { return op(o) == opRegister },
+		EventTypes:   eventTypes(),
+	})
 }
 
 // FuzzCommands decodes the fuzzer's bytes into a command sequence, runs it

@@ -1,10 +1,12 @@
 // Package seqtest holds what the random command-sequence tests of the
-// domain packages (incident, request, problem) share beyond their own
-// commands: whether the race detector is on, which makes them run fewer
-// sequences, how many of which seeds run on each backend (Plan), what
-// they reached and whether that covers every operation (Counts), and the
-// committed seed files of their fuzz targets, each a seed script of the
-// package encoded as the fuzzer's corpus file.
+// domain packages (incident, request, problem, knowledge) share beyond
+// their own commands: whether the race detector is on, which makes them
+// run fewer sequences, how many of which seeds run on each backend
+// (Plan), running them and reporting a broken invariant with how to
+// reproduce it (Plan.Run with a package's Machine), what they reached and
+// whether that covers every operation (Counts), and the committed seed
+// files of their fuzz targets, each a seed script of the package encoded
+// as the fuzzer's corpus file.
 package seqtest
 
 import (
@@ -15,6 +17,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"testing"
+
+	"github.com/spoc-itsm/spoc/itsm"
 )
 
 // Race reports whether the test binary has the race detector, from its
@@ -128,5 +132,81 @@ func (c *Counts) Uncovered(t testing.TB, name func(op int) string, neverRefused 
 		if c.OK[o] == 0 || c.Refused[o] == 0 && !neverRefused(o) {
 			t.Errorf("%s succeeded %d times and was refused %d times: the sequences do not cover it", name(o), c.OK[o], c.Refused[o])
 		}
+	}
+}
+
+// Sequence is what one random command sequence did, as a package's
+// driver reports it to Plan.Run.
+type Sequence struct {
+	// Counts are the commands it gave, succeeded and refused.
+	Counts Counts
+	// Events are the event types it wrote.
+	Events map[string]bool
+	// Broken reports the invariants it broke; empty when it broke none.
+	Broken string
+}
+
+// Machine is a package's random command sequences: how to make a program,
+// run it on a fresh store, and name what it should cover.
+type Machine struct {
+	// Package and Test name the test for the line that reproduces a
+	// failure ("./problem", "TestRandomSequences"); Flags is the prefix of
+	// its -Flags.seed and -Flags.n flags ("problems").
+	Package, Test, Flags string
+	// Program makes a random program from r.
+	Program func(r *rand.Rand) []byte
+	// Run runs program on store and reports what it did.
+	Run func(t *testing.T, store itsm.Store, program []byte) Sequence
+	// Op names an operation by its number; NeverRefused says which can
+	// never be refused, so that coverage does not ask for it.
+	Op           func(op int) string
+	NeverRefused func(op int) bool
+	// EventTypes are the types a full plan must write.
+	EventTypes []string
+}
+
+// Run runs p's sequences of m on each backend, in a subtest named after
+// it, and stops at the first that breaks an invariant, saying how to
+// reproduce it and the program as a fuzz corpus file. On memstore at the
+// full plan it also checks that the fixed seed's sequences reach every
+// operation, succeeding and refused, and that they all write every event
+// type: the invariants hold vacuously of what they do not reach.
+func (p Plan) Run(t *testing.T, backends map[string]func(t testing.TB) itsm.Store, m Machine) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			n, seeds := p.For(name)
+			var total, fixed Counts
+			seen := map[string]bool{}
+			for _, seed := range seeds {
+				var st Counts
+				for i := range n {
+					prog := m.Program(rand.New(rand.NewPCG(seed, uint64(i))))
+					s := m.Run(t, open(t), prog)
+					st.Add(&s.Counts)
+					for typ := range s.Events {
+						seen[typ] = true
+					}
+					if s.Broken != "" {
+						t.Fatalf("sequence %d of seed %d broke an invariant:\n%s\nreproduce with\n  go test %s -run '^%s$/^memstore$' -%s.seed=%d -%s.n=%d\nor add it to testdata/fuzz/FuzzCommands as\n%s",
+							i, seed, s.Broken, m.Package, m.Test, m.Flags, seed, m.Flags, i+1, Corpus(prog))
+					}
+				}
+				total.Add(&st)
+				if seed == p.Fixed {
+					fixed = st
+				}
+			}
+			ok, refused := total.Totals()
+			t.Logf("%d sequences, %d commands (%d succeeded, %d refused), seeds %x", total.Sequences, total.Commands, ok, refused, seeds)
+			if name != "memstore" || n < p.Memstore {
+				return
+			}
+			fixed.Uncovered(t, m.Op, m.NeverRefused)
+			for _, typ := range m.EventTypes {
+				if !seen[typ] {
+					t.Errorf("no %s event was written", typ)
+				}
+			}
+		})
 	}
 }
