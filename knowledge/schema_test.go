@@ -1,7 +1,9 @@
 package knowledge_test
 
 import (
+	"bytes"
 	"flag"
+	"os"
 	"slices"
 	"testing"
 
@@ -115,4 +117,18 @@ func (c *schemaChecker) check(w *world, from int64) (last int64) {
 		}
 	}))
 	return last
+}
+
+// TestDocsListEveryEvent: docs/knowledge.md names every event type, so a
+// new event cannot go undocumented.
+func TestDocsListEveryEvent(t *testing.T) {
+	page, err := os.ReadFile("../docs/knowledge.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range eventTypes() {
+		if !bytes.Contains(page, []byte("`"+typ+"`")) {
+			t.Errorf("docs/knowledge.md does not list `%s`", typ)
+		}
+	}
 }
