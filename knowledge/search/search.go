@@ -556,13 +556,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if q.Offset >= len(hits) {
 		return out, nil
 	}
+	mk := newMarker(terms)
 	for _, r := range hits[q.Offset:min(len(hits), q.Offset+q.Limit)] {
 		out.Hits = append(out.Hits, Hit{
 			ID:       r.id,
 			Language: r.m.language,
 			Score:    r.score,
-			Title:    highlight(r.m.title, terms),
-			Snippet:  snippet(r.m.body, terms),
+			Title:    mk.highlight(r.m.title),
+			Snippet:  mk.snippet(r.m.body),
 		})
 	}
 	return out, nil
