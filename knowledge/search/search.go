@@ -493,8 +493,10 @@ func (q *Query) validate() error {
 }
 
 // candidates is how many hits by text score are ranked again by language,
-// currency and helpfulness: the page asked for and this many more.
-const candidates = 100
+// currency and helpfulness: the page asked for and this many more. 50
+// ranks the relevance collection exactly as 100 did (decision 149), for
+// half the hits bleve keeps in its heap and resolves to IDs.
+const candidates = 50
 
 // Search finds the documents the viewer may see that match the text, best
 // first. An invalid query is an itsm.CodeInvalid error; a query whose
