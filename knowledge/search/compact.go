@@ -107,8 +107,10 @@ func (ix *Index) startCompaction() []Document {
 // can be using: a search holds mu for reading while it asks bleve.
 func (ix *Index) finishCompaction(docs []Document) error {
 	start := time.Now()
-	fresh, err := bleve.NewUsing("", indexMapping(), scorch.Name, scorch.Name, nil)
+	var fresh bleve.Index // nil unless created: NewUsing's error value is a typed nil
+	created, err := bleve.NewUsing("", indexMapping(), scorch.Name, scorch.Name, nil)
 	if err == nil {
+		fresh = created
 		err = fill(fresh, docs)
 	}
 	built := time.Since(start)
