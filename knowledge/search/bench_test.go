@@ -143,6 +143,7 @@ func sharedIndex(b *testing.B) *Index {
 			b.Fatal(err)
 		}
 		build(b, ix, benchDocs(benchSize()))
+		ix.wg.Wait() // the compaction the batches started
 		benchIx = ix
 	})
 	return benchIx
@@ -301,4 +302,59 @@ func BenchmarkEngines(b *testing.B) {
 		})
 		ix.Close()
 	}
+}
+
+// BenchmarkSearchAfterEdits measures what compaction saves: the p99 of
+// the mixed searches of BenchmarkSearch on an index built in one batch
+// and then edited article by article (each edit, like each helpfulness
+// mark, a Put of one document: a segment), before and after compacting
+// it, and how long the compaction's build and swap took.
+func BenchmarkSearchAfterEdits(b *testing.B) {
+	ix, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	ix.maxSegments = 0 // compact only when told
+	docs := benchDocs(benchSize())
+	if err := ix.Put(docs...); err != nil {
+		b.Fatal(err)
+	}
+	edits := 200
+	for i := range edits {
+		d := docs[i*len(docs)/edits]
+		d.Helpful++
+		if err := ix.Put(d); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var qs []string
+	for _, k := range []string{"exact", "inflected", "compound", "folded", "typo", "prefix", "colloquial"} {
+		qs = append(qs, benchQueries[k]...)
+	}
+	ctx := context.Background()
+	viewer := []string{"public", "users:c3"}
+	p99 := func() time.Duration {
+		return percentile(latencies(b, b.N, func(i int) {
+			if _, err := ix.Search(ctx, Query{Text: qs[i%len(qs)], Language: "sv", Viewer: viewer}); err != nil {
+				b.Fatal(err)
+			}
+		}), 0.99)
+	}
+	ix.mu.RLock()
+	segs := ix.segmentCount()
+	ix.mu.RUnlock()
+	b.ResetTimer()
+	before := p99()
+	start := time.Now()
+	if err := ix.compact(); err != nil {
+		b.Fatal(err)
+	}
+	compaction := time.Since(start)
+	after := p99()
+	b.ReportMetric(float64(segs), "segments-before")
+	b.ReportMetric(float64(before.Microseconds())/1000, "p99-ms-before")
+	b.ReportMetric(float64(after.Microseconds())/1000, "p99-ms-after")
+	b.ReportMetric(float64(before)/float64(after), "before/after")
+	b.ReportMetric(compaction.Seconds(), "compaction-s")
 }

@@ -61,4 +61,17 @@
 // beside bleve (highlight.go): HTML-escaped, and each word one of whose
 // terms the query asked for marked with <mark>; the snippet is the
 // fragment of the body with the most marked words.
+//
+// # Compaction
+//
+// Scorch kept in memory applies each Put or Delete as a segment of its
+// own and never merges them (its merger runs only for an index on disk),
+// and every search reads every segment. When the index holds more than
+// 16 segments, a Put or Delete starts a compaction (compact.go): a fresh
+// index of the documents the Index keeps is built in the background as
+// one batch, while searches, Puts and Deletes go on against the old one;
+// the documents changed meanwhile are then indexed into it again as they
+// are now, and it replaces the old one under the lock searches take, so
+// no change is lost and no search waits for the build. A compaction
+// starts no sooner than ten times the last one's build time after it.
 package search

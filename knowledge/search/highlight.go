@@ -28,16 +28,42 @@ type textMarks struct {
 	hits  int
 }
 
-func markWords(text string, terms map[string]bool) textMarks {
+// marker marks the words of one search's hits: it remembers whether
+// each word it has seen is marked, since the page's titles and bodies
+// repeat their words, and a map of this search's words costs less than
+// the shared analysis cache and the terms behind it (highlighting was a
+// fifth of a one-word search).
+type marker struct {
+	terms map[string]bool
+	seen  map[string]bool
+}
+
+func newMarker(terms map[string]bool) *marker {
+	return &marker{terms: terms, seen: map[string]bool{}}
+}
+
+// marks reports whether one of word's terms is one the query asked for.
+func (mk *marker) marks(word string) bool {
+	if hit, ok := mk.seen[word]; ok {
+		return hit
+	}
+	hit := false
+	for _, t := range analyzeWord(word) {
+		if mk.terms[t] {
+			hit = true
+			break
+		}
+	}
+	mk.seen[word] = hit
+	return hit
+}
+
+func (mk *marker) markWords(text string) textMarks {
 	m := textMarks{text: text}
 	words(text, func(start, end int) {
-		hit := false
-		for _, t := range analyzeWord(text[start:end]) {
-			if terms[t] {
-				hit = true
-				m.hits++
-				break
-			}
+		hit := mk.marks(text[start:end])
+		if hit {
+			m.hits++
 		}
 		m.start, m.end, m.hit = append(m.start, start), append(m.end, end), append(m.hit, hit)
 	})
@@ -93,7 +119,11 @@ func (m textMarks) render(b *strings.Builder, from, to, a, c int) {
 // highlight returns the whole text HTML-escaped with the words that hold
 // one of the terms in <mark>…</mark>.
 func highlight(text string, terms map[string]bool) string {
-	m := markWords(text, terms)
+	return newMarker(terms).highlight(text)
+}
+
+func (mk *marker) highlight(text string) string {
+	m := mk.markWords(text)
 	var b strings.Builder
 	m.render(&b, 0, len(text), 0, len(m.hit))
 	return b.String()
@@ -104,7 +134,11 @@ func highlight(text string, terms map[string]bool) string {
 // with an ellipsis where it cuts the text; the start of the body when no
 // word is textMarks.
 func snippet(body string, terms map[string]bool) string {
-	m := markWords(body, terms)
+	return newMarker(terms).snippet(body)
+}
+
+func (mk *marker) snippet(body string) string {
+	m := mk.markWords(body)
 	if m.hits == 0 {
 		return html.EscapeString(lead(body, snippetLength))
 	}

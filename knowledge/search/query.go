@@ -183,8 +183,11 @@ func (pq parsedQuery) bleveQuery(voc vocabulary, pool int) (*query.BooleanQuery,
 	if len(clauses) == 0 {
 		return nil, nil
 	}
+	// The clauses are the must part itself: AddMust would wrap them in a
+	// conjunction of one, a layer of searcher every matching document
+	// passes through for the same score.
 	bq := bleve.NewBooleanQuery()
-	bq.AddMust(anyOfQueries(clauses))
+	bq.Must = anyOfQueries(clauses)
 	if len(should) > 0 {
 		bq.AddShould(anyOfQueries(should))
 	}

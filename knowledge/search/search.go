@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -109,6 +110,18 @@ type meta struct {
 	retired   bool
 	helpful   int
 	unhelpful int
+	// The filters, kept so that compaction can index the document again.
+	kind, service, category string
+	visible                 []string
+}
+
+// document returns the Document m was made of.
+func (m meta) document(id string) Document {
+	return Document{
+		ID: id, Language: m.language, Title: m.title, Keywords: m.keywords, Body: m.body,
+		Kind: m.kind, Service: m.service, Category: m.category, Visible: m.visible,
+		Retired: m.retired, Helpful: m.helpful, Unhelpful: m.unhelpful,
+	}
 }
 
 // Index is an in-memory full-text index of documents. It is safe for
@@ -116,14 +129,31 @@ type meta struct {
 // and see each Put or Delete whole or not at all... per document (bleve
 // applies a batch as one segment).
 type Index struct {
+	// mu guards every field but wg. A search holds it for reading while
+	// it asks bleve, so compaction swaps bleve under the write lock and
+	// closes the old index once no search can be using it.
+	mu    sync.RWMutex
 	bleve bleve.Index
-
-	mu   sync.RWMutex
-	meta map[string]meta
+	meta  map[string]meta
 	// terms counts the documents that hold each term in a text field, so
 	// that a query can ask what the index holds without reading it (see
 	// vocabulary). It changes with meta, under mu.
 	terms map[string]int
+
+	// Compaction (compact.go): building is true while a fresh index is
+	// built in the background; touched holds the IDs put or deleted
+	// since its build began, replayed into it before the swap.
+	maxSegments int
+	building    bool
+	touched     map[string]bool
+	compactions int
+	// lastBuild is how long the last compaction took to build (the hook
+	// excluded), lastCompaction when it ended: see restFactor.
+	lastBuild      time.Duration
+	lastCompaction time.Time
+	closed         bool
+	wg             sync.WaitGroup
+	beforeSwap     func() // a test's hook, run between a compaction's build and its swap
 }
 
 // Field names in the bleve index.
@@ -194,7 +224,7 @@ func newIndexUsing(engine string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: creating the index: %w", err)
 	}
-	return &Index{bleve: b, meta: map[string]meta{}, terms: map[string]int{}}, nil
+	return &Index{bleve: b, meta: map[string]meta{}, terms: map[string]int{}, maxSegments: maxSegments}, nil
 }
 
 // Put adds documents or replaces those with the same IDs. Every document
@@ -214,19 +244,6 @@ func (ix *Index) Put(docs ...Document) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	batch := ix.bleve.NewBatch()
-	for _, d := range docs {
-		if err := batch.Index(d.ID, map[string]any{
-			fHead:     append([]string{d.Title}, d.Keywords...),
-			fBody:     d.Body,
-			fKind:     d.Kind,
-			fService:  d.Service,
-			fCategory: d.Category,
-			fVisible:  d.Visible,
-		}); err != nil {
-			return fmt.Errorf("search: indexing %q: %w", d.ID, err)
-		}
-	}
 	newTerms := make([][]string, len(docs))
 	for i, d := range docs {
 		newTerms[i] = docTerms(d.Title, d.Keywords, d.Body)
@@ -236,6 +253,12 @@ func (ix *Index) Put(docs ...Document) error {
 	// hits bleve found, and a hit without meta is skipped.
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	batch := ix.bleve.NewBatch()
+	for _, d := range docs {
+		if err := indexDoc(batch, d); err != nil {
+			return err
+		}
+	}
 	if err := ix.bleve.Batch(batch); err != nil {
 		return fmt.Errorf("search: indexing: %w", err)
 	}
@@ -252,7 +275,28 @@ func (ix *Index) Put(docs ...Document) error {
 			retired:   d.Retired,
 			helpful:   d.Helpful,
 			unhelpful: d.Unhelpful,
+			kind:      d.Kind,
+			service:   d.Service,
+			category:  d.Category,
+			visible:   slices.Clone(d.Visible),
 		}
+		ix.touch(d.ID)
+	}
+	ix.compactIfDue()
+	return nil
+}
+
+// indexDoc adds a document to a bleve batch.
+func indexDoc(batch *bleve.Batch, d Document) error {
+	if err := batch.Index(d.ID, map[string]any{
+		fHead:     append([]string{d.Title}, d.Keywords...),
+		fBody:     d.Body,
+		fKind:     d.Kind,
+		fService:  d.Service,
+		fCategory: d.Category,
+		fVisible:  d.Visible,
+	}); err != nil {
+		return fmt.Errorf("search: indexing %q: %w", d.ID, err)
 	}
 	return nil
 }
@@ -335,12 +379,12 @@ func (ix *Index) Delete(ids ...string) error {
 			return itsm.Errorf(itsm.CodeInvalid, "search: delete: %v", err)
 		}
 	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	batch := ix.bleve.NewBatch()
 	for _, id := range ids {
 		batch.Delete(id)
 	}
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
 	if err := ix.bleve.Batch(batch); err != nil {
 		return fmt.Errorf("search: deleting: %w", err)
 	}
@@ -349,7 +393,9 @@ func (ix *Index) Delete(ids ...string) error {
 			ix.count(docTerms(old.title, old.keywords, old.body), -1)
 			delete(ix.meta, id)
 		}
+		ix.touch(id)
 	}
+	ix.compactIfDue()
 	return nil
 }
 
@@ -395,8 +441,15 @@ func (ix *Index) Len() int {
 	return len(ix.meta)
 }
 
-// Close releases the index; later calls fail.
+// Close releases the index, after a compaction under way has ended;
+// later calls fail.
 func (ix *Index) Close() error {
+	ix.mu.Lock()
+	ix.closed = true
+	ix.mu.Unlock()
+	ix.wg.Wait()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	return ix.bleve.Close()
 }
 
@@ -440,8 +493,10 @@ func (q *Query) validate() error {
 }
 
 // candidates is how many hits by text score are ranked again by language,
-// currency and helpfulness: the page asked for and this many more.
-const candidates = 100
+// currency and helpfulness: the page asked for and this many more. 50
+// ranks the relevance collection exactly as 100 did (decision 149), for
+// half the hits bleve keeps in its heap and resolves to IDs.
+const candidates = 50
 
 // Search finds the documents the viewer may see that match the text, best
 // first. An invalid query is an itsm.CodeInvalid error; a query whose
@@ -458,15 +513,17 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{Hits: []Hit{}}, nil
 	}
 	pq := parseQuery(q.Text)
+	ix.mu.RLock()
 	adv, err := ix.bleve.Advanced()
 	if err != nil {
+		ix.mu.RUnlock()
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
 	reader, err := adv.Reader()
 	if err != nil {
+		ix.mu.RUnlock()
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
-	ix.mu.RLock()
 	size := q.Offset + q.Limit + candidates
 	bq, terms := pq.bleveQuery(vocabulary{r: reader, terms: ix.terms}, size)
 	reader.Close()
@@ -501,13 +558,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if q.Offset >= len(hits) {
 		return out, nil
 	}
+	mk := newMarker(terms)
 	for _, r := range hits[q.Offset:min(len(hits), q.Offset+q.Limit)] {
 		out.Hits = append(out.Hits, Hit{
 			ID:       r.id,
 			Language: r.m.language,
 			Score:    r.score,
-			Title:    highlight(r.m.title, terms),
-			Snippet:  snippet(r.m.body, terms),
+			Title:    mk.highlight(r.m.title),
+			Snippet:  mk.snippet(r.m.body),
 		})
 	}
 	return out, nil

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"slices"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	index "github.com/blevesearch/bleve_index_api"
+	segapi "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // vocabulary answers what the index holds of the terms of its text
@@ -33,27 +35,60 @@ type nearTerm struct {
 }
 
 // near returns the indexed terms within d edits of term, nearest and
-// then most frequent first, from the dictionaries of both text fields.
+// then most frequent (by the index's own counts) first, from the
+// dictionaries of both text fields.
+//
+// On scorch it builds the Levenshtein automaton once and walks the
+// body's dictionaries with the one bleve built for the head's: bleve
+// builds one per field dictionary, and building them was most of a
+// misspelling's cost and most of what a search allocated.
 func (v vocabulary) near(term string, d int) []nearTerm {
-	fz, ok := v.r.(index.IndexReaderFuzzy)
-	if !ok {
-		return nil
-	}
 	found := map[string]nearTerm{}
-	for _, f := range []string{fHead, fBody} {
-		dict, err := fz.FieldDictFuzzy(f, term, d, "")
+	add := func(t string, distance uint8) {
+		if t == term || distance == 0 || !v.known(t) {
+			return
+		}
+		found[t] = nearTerm{term: t, distance: int(distance), count: uint64(v.terms[t])}
+	}
+	if snap, ok := v.r.(*scorch.IndexSnapshot); ok {
+		dict, fa, err := snap.FieldDictFuzzyAutomaton(fHead, term, d, "")
 		if err != nil {
-			continue
+			return nil
 		}
 		for e, err := dict.Next(); err == nil && e != nil; e, err = dict.Next() {
-			if e.Term == term || e.EditDistance == 0 {
-				continue
-			}
-			t := found[e.Term]
-			t.term, t.distance, t.count = e.Term, int(e.EditDistance), t.count+e.Count
-			found[e.Term] = t
+			add(e.Term, e.EditDistance)
 		}
 		dict.Close()
+		a, ok := fa.(segapi.Automaton)
+		if !ok || fa == nil {
+			return nil
+		}
+		for _, ss := range snap.Segments() {
+			td, err := ss.Segment().Dictionary(fBody)
+			if err != nil || td == nil {
+				continue
+			}
+			it := td.AutomatonIterator(a, nil, nil)
+			for e, err := it.Next(); err == nil && e != nil; e, err = it.Next() {
+				if _, ok := found[e.Term]; ok {
+					continue
+				}
+				if match, distance := fa.MatchAndDistance(e.Term); match {
+					add(e.Term, distance)
+				}
+			}
+		}
+	} else if fz, ok := v.r.(index.IndexReaderFuzzy); ok {
+		for _, f := range []string{fHead, fBody} {
+			dict, err := fz.FieldDictFuzzy(f, term, d, "")
+			if err != nil {
+				continue
+			}
+			for e, err := dict.Next(); err == nil && e != nil; e, err = dict.Next() {
+				add(e.Term, e.EditDistance)
+			}
+			dict.Close()
+		}
 	}
 	out := make([]nearTerm, 0, len(found))
 	for _, t := range found {
