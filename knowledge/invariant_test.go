@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/schematest"
 	"github.com/spoc-itsm/spoc/internal/seqtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
@@ -82,7 +83,7 @@ type driver struct {
 	stats   seqtest.Counts
 	issues  []string
 	log     []string
-	schemas *schemaChecker
+	schemas *schematest.Log
 	last    int64
 	// articles, incidents and knownErrors are what the sequence made.
 	articles, incidents, knownErrors []itsm.ID
@@ -504,7 +505,7 @@ func (d *driver) check(o op, before string, err error) {
 			}
 		}
 	}
-	d.last = d.schemas.check(w, d.last)
+	d.last = d.schemas.Check(w.t, w.ctx, w.store, d.last)
 	// The searches above may have counted gaps: written now, so that the
 	// next command's footprint does not move under it.
 	if err := w.svc.Sync(w.ctx); err != nil {
@@ -549,7 +550,7 @@ func TestRandomSequences(t *testing.T) {
 		Run: func(t *testing.T, store itsm.Store, program []byte) seqtest.Sequence {
 			d := newDriver(t, newWorld(t, store))
 			d.run(program)
-			s := seqtest.Sequence{Counts: d.stats, Events: d.schemas.seen}
+			s := seqtest.Sequence{Counts: d.stats, Events: d.schemas.Seen}
 			if len(d.issues) > 0 {
 				s.Broken = d.report()
 			}

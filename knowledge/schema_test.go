@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/spoc-itsm/spoc/internal/schematest"
-	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
 )
 
@@ -68,55 +67,14 @@ func TestSchemasRefuse(t *testing.T) {
 	}
 }
 
-// schemaChecker checks the data of the package's events against their
-// schemas, remembering the types it saw.
-type schemaChecker struct {
-	checkers map[string]*schematest.Checker
-	seen     map[string]bool
-}
-
-func newSchemaChecker(t testing.TB) *schemaChecker {
+// newSchemaChecker checks the package's events in a log against their
+// schemas.
+func newSchemaChecker(t testing.TB) *schematest.Log {
 	all, err := knowledge.Schemas()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &schemaChecker{checkers: map[string]*schematest.Checker{}, seen: map[string]bool{}}
-	for typ, s := range all {
-		c.checkers[typ] = schematest.MustNew(t, s)
-	}
-	return c
-}
-
-// check checks every event of the package's kinds in the world's log
-// after the sequence number from, and returns the last sequence number.
-func (c *schemaChecker) check(w *world, from int64) (last int64) {
-	w.t.Helper()
-	last = from
-	w.ok(w.store.Read(w.ctx, func(tx itsm.ReadTx) error {
-		for after := from; ; {
-			es, err := tx.Events(after, itsm.MaxLimit)
-			if err != nil || len(es) == 0 {
-				return err
-			}
-			last = es[len(es)-1].Seq
-			for _, e := range es {
-				if e.Kind != knowledge.Kind && e.Kind != knowledge.KindStats {
-					continue
-				}
-				c.seen[e.Type] = true
-				ch := c.checkers[e.Type]
-				if ch == nil {
-					w.t.Errorf("event %d has type %s, which has no schema", e.Seq, e.Type)
-					continue
-				}
-				if err := ch.Check(e.Data); err != nil {
-					w.t.Errorf("event %d (%s) does not match its schema: %v\n%s", e.Seq, e.Type, err, e.Data)
-				}
-			}
-			after = last
-		}
-	}))
-	return last
+	return schematest.NewLog(t, all, knowledge.Kind, knowledge.KindStats)
 }
 
 // TestDocsListEveryEvent: docs/knowledge.md names every event type, so a

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/incident"
+	"github.com/spoc-itsm/spoc/internal/schematest"
 	"github.com/spoc-itsm/spoc/internal/seqtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/problem"
@@ -101,7 +102,7 @@ type driver struct {
 	stats   seqtest.Counts
 	issues  []string
 	log     []string
-	schemas *schemaChecker
+	schemas *schematest.Log
 	// problems, incidents, workarounds and knownErrors are what the
 	// sequence made, in order.
 	problems, incidents, workarounds, knownErrors []itsm.ID
@@ -437,7 +438,7 @@ func (d *driver) check(o op, before int64, err error) {
 	if err != nil {
 		d.fail("reading the store: %v", err)
 	}
-	d.last = d.schemas.check(w, d.last)
+	d.last = d.schemas.Check(w.t, w.ctx, w.store, d.last)
 }
 
 // all reads every record of kind.
@@ -528,7 +529,7 @@ func TestRandomSequences(t *testing.T) {
 		Run: func(t *testing.T, store itsm.Store, program []byte) seqtest.Sequence {
 			d := newDriver(t, newWorld(t, store))
 			d.run(program)
-			s := seqtest.Sequence{Counts: d.stats, Events: d.schemas.seen}
+			s := seqtest.Sequence{Counts: d.stats, Events: d.schemas.Seen}
 			if len(d.issues) > 0 {
 				s.Broken = d.report()
 			}
