@@ -84,7 +84,10 @@ func TestItemsAreTheDesksInUse(t *testing.T) {
 				t.Errorf("problem related to %v, known error to %v", p.CIs, k.CIs)
 			}
 			// A known error without it adds it as new: refused.
-			refused(relay, func() error { _, err := svc.ReviseKnownError(w.ctx, w.deskAgent, ke.ID, kdraft(server, relay)); return err })
+			refused(relay, func() error {
+				_, err := svc.ReviseKnownError(w.ctx, w.deskAgent, ke.ID, kdraft(server, relay))
+				return err
+			})
 			w.replayed(p)
 
 			// The service without a CMDB relates to any ID, as before.
