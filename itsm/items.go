@@ -24,6 +24,24 @@ type ConfigItems interface {
 	Responsible(tx ReadTx, id ID) (ID, error)
 }
 
+// CheckItemIDs checks the list of configuration items a command named
+// what gives, before any store is read: at most limit, none zero, none
+// twice.
+func CheckItemIDs(what string, ids []ID, limit int) error {
+	if len(ids) > limit {
+		return Errorf(CodeInvalid, "%s: %d configuration items, more than %d", what, len(ids), limit)
+	}
+	for i, id := range ids {
+		if id.IsZero() {
+			return Errorf(CodeInvalid, "%s: configuration item %d is zero", what, i)
+		}
+		if slices.Contains(ids[:i], id) {
+			return Errorf(CodeInvalid, "%s: configuration item %s is given twice", what, id)
+		}
+	}
+	return nil
+}
+
 // CheckNewItems checks, with items, the configuration items ids that a
 // command named what sets on a ticket of desk, leaving out those held
 // already: a ticket keeps the items it was related to when they are later
