@@ -226,7 +226,9 @@ func sheetXML(data string) string {
 }
 
 func TestXLSXErrors(t *testing.T) {
-	header := func(f *excelize.File) { must(t, f.SetSheetRow("Sheet1", "A1", &[]any{"Serienummer", "Modell", "Pris"})) }
+	header := func(f *excelize.File) {
+		must(t, f.SetSheetRow("Sheet1", "A1", &[]any{"Serienummer", "Modell", "Pris"}))
+	}
 	for _, tc := range []struct {
 		name  string
 		data  []byte
