@@ -136,7 +136,10 @@ func (s *xlsxSource) close() error {
 		errs = append(errs, s.scan.close())
 	}
 	if s.rows != nil {
-		errs = append(errs, s.rows.Close())
+		// Close repeats the iterator's error, which next reported.
+		if err := s.rows.Close(); err != nil && err != s.rows.Error() {
+			errs = append(errs, err)
+		}
 	}
 	if s.f != nil {
 		errs = append(errs, s.f.Close())
