@@ -176,7 +176,7 @@ func TestXLSXNumberFormats(t *testing.T) {
 	}{
 		{"yyyy-mm-dd", date}, {"d/m/yy", date}, {`[$-41D]d\ mmmm\ yyyy;@`, date}, {"mmm", date},
 		{"yyyy-mm-dd hh:mm", dateTime}, {"h:mm AM/PM", timeOfDay}, {"mm:ss", timeOfDay},
-		{"[h]:mm:ss", keepFormat}, {"@", keepFormat}, {"00000", keepFormat}, {`"SN"@`, keepFormat},
+		{"[h]:mm:ss", keepFormat}, {"00000", keepFormat}, {"@", general}, {`"SN"@`, general},
 		{`#,##0.00\ "kr"`, general}, {"0%", general}, {"0.00E+00", general}, {`#,##0;[Red]-#,##0`, general},
 		{`"days" 0`, general}, {"General", general}, {`0_);\(0\)`, general}, {"*-0", general},
 	} {
@@ -368,19 +368,19 @@ func TestFormulaScan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fs, err := newFormulaScan(zr.File[0])
+			fs, err := newFormulaScan(zr.File[0], nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer fs.close()
 			got := map[int][]int{}
 			for n := 1; n <= 5; n++ {
-				cols, err := fs.row(n)
+				r, err := fs.row(n)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if cols != nil {
-					got[n] = cols
+				if r.uncomputed != nil {
+					got[n] = r.uncomputed
 				}
 			}
 			if len(tc.want) == 0 && len(got) == 0 {
@@ -431,5 +431,51 @@ func TestXLSXTemporaryFiles(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("after a refusal: %v", left)
+	}
+}
+
+func TestExcelTime(t *testing.T) {
+	for _, tc := range []struct {
+		v        string
+		kind     formatKind
+		date1904 bool
+		want     string
+	}{
+		{"46363", date, false, "2026-12-07"},
+		{"46363.60422453703", dateTime, false, "2026-12-07 14:30:05"},
+		{"46363.60422453703", date, false, "2026-12-07"},
+		{"0.34375", timeOfDay, false, "08:15:00"},
+		{"0.999999999", timeOfDay, false, "00:00:00"}, // rounds to the next second, midnight
+		{"1", date, false, "1900-01-01"},
+		{"59", date, false, "1900-02-28"},
+		{"61", date, false, "1900-03-01"}, // 60 is Excel's 29 February 1900
+		{"0", date, true, "1904-01-01"},
+		{"44901", date, true, "2026-12-07"},
+		{"2958465", date, false, "9999-12-31"},
+		{"2958466", date, false, "2958466"}, // beyond Excel's dates: as it is
+		{"-1", date, false, "-1"},
+		{"x", date, false, "x"},
+	} {
+		if got := excelTime(tc.v, tc.kind, tc.date1904); got != tc.want {
+			t.Errorf("excelTime(%q, %d, %v) = %q, want %q", tc.v, tc.kind, tc.date1904, got, tc.want)
+		}
+	}
+}
+
+func TestXLSXDate1904(t *testing.T) {
+	data := workbook(t, func(f *excelize.File) {
+		yes := true
+		must(t, f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}))
+		must(t, f.SetSheetRow("Sheet1", "A1", &[]any{"Inköpt", "Text i datumformat"}))
+		must(t, f.SetSheetRow("Sheet1", "A2", &[]any{time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), "45000"}))
+		must(t, f.SetCellStyle("Sheet1", "A2", "B2", style(t, f, 14, "")))
+	})
+	rows, err := readAll(t, open(t, data, Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Text in a date style stays text.
+	if want := []Row{{Number: 2, Cells: []string{"2026-12-07", "45000"}}}; !cmp.Equal(rows, want) {
+		t.Errorf("rows %+v, want %+v", rows, want)
 	}
 }
