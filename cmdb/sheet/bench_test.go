@@ -156,6 +156,21 @@ func TestMemoryIsFlat(t *testing.T) {
 	}
 }
 
+// count reads every row of r and counts them.
+func count(b *testing.B, r *Reader) int {
+	rows := 0
+	for {
+		_, err := r.Next()
+		if err == io.EOF {
+			return rows
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows++
+	}
+}
+
 // benchRows is the inventory the benchmarks read: 100,000 rows, as the
 // CMDB import target says (docs/PERFORMANCE.md), or 2,000 with -short.
 func benchRows() int {
@@ -200,17 +215,7 @@ func BenchmarkReadCSV(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rows := 0
-		for {
-			_, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			rows++
-		}
+		rows := count(b, r)
 		t1 := time.Now()
 		cr := csv.NewReader(bytes.NewReader(plain.Bytes()))
 		cr.Comma, cr.ReuseRecord, cr.FieldsPerRecord = ';', true, -1
@@ -254,17 +259,7 @@ func BenchmarkReadXLSX(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rows := 0
-		for {
-			_, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			rows++
-		}
+		rows := count(b, r)
 		if err := r.Close(); err != nil {
 			b.Fatal(err)
 		}

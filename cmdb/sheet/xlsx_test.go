@@ -3,7 +3,6 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
-	"errors"
 	"flag"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -126,33 +124,10 @@ func TestXLSXFixture(t *testing.T) {
 		}
 	})
 	t.Run("the inventory, by name", func(t *testing.T) {
-		r := open(t, data, Options{Sheet: "INVENTARIE"})
-		if diff := cmp.Diff(inventoryHeader, r.Header()); diff != "" {
-			t.Errorf("header (-want +got):\n%s", diff)
-		}
-		rows, err := readAll(t, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(inventoryRows, rows); diff != "" {
-			t.Errorf("rows (-want +got):\n%s", diff)
-		}
+		expectTable(t, open(t, data, Options{Sheet: "INVENTARIE"}), inventoryHeader, inventoryRows)
 	})
 	t.Run("numbers and dates", func(t *testing.T) {
-		r := open(t, data, Options{Sheet: "Priser"})
-		if diff := cmp.Diff(pricesHeader, r.Header()); diff != "" {
-			t.Errorf("header (-want +got):\n%s", diff)
-		}
-		rows, err := readAll(t, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rows) != 1 {
-			t.Fatalf("rows: %+v", rows)
-		}
-		if diff := cmp.Diff(pricesRow, rows[0].Cells); diff != "" {
-			t.Errorf("values (-want +got):\n%s", diff)
-		}
+		expectTable(t, open(t, data, Options{Sheet: "Priser"}), pricesHeader, []Row{{Number: 2, Cells: pricesRow}})
 	})
 }
 
@@ -288,27 +263,7 @@ func TestXLSXErrors(t *testing.T) {
 			is: ErrTooLong, fatal: true, msg: "invalid: too long: its part xl/styles.xml is over 16 MiB unzipped"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := NewReader(bytes.NewReader(tc.data), tc.opt)
-			if err == nil {
-				defer r.Close()
-				_, err = readAll(t, r)
-			}
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("%v (%T) is no *Error", err, err)
-			}
-			if !errors.Is(err, tc.is) {
-				t.Errorf("error %q is not %q", err, tc.is)
-			}
-			if tc.msg != "" && err.Error() != tc.msg {
-				t.Errorf("message\n got %q\nwant %q", err.Error(), tc.msg)
-			}
-			if e.Fatal != tc.fatal {
-				t.Errorf("Fatal = %v, want %v", e.Fatal, tc.fatal)
-			}
-			if code := itsm.ErrorCode(err); code != itsm.CodeInvalid {
-				t.Errorf("code %q, want invalid", code)
-			}
+			expectError(t, tc.data, tc.opt, tc.is, tc.msg, tc.fatal)
 		})
 	}
 }
