@@ -1,0 +1,302 @@
+package impact
+
+import (
+	"cmp"
+	"encoding/binary"
+	"slices"
+	"sync"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// scratch is one analysis's state, by node number. Between analyses every
+// slice is zero (via excepted: it is read only where health is not Up),
+// so that an analysis clears only the nodes it touched, not the graph.
+type scratch struct {
+	health []Health // the node's health so far
+	sent   []Health // the health its edges have passed on so far
+	via    []int32  // the node that raised it last; -1 for its own failure
+	notUp  []int32  // a group's inputs that arrive worse than Up
+	down   []int32  // a group's inputs that arrive Down
+	depth  []int32  // 1 + the length of its path; then its place in the result
+
+	touched []int32 // nodes not Up, in the order they stopped being Up
+	queue   []int32 // nodes whose health rose, to pass on
+	stack   []int32
+	order   []entry
+}
+
+// entry is an affected node with its sort key.
+type entry struct {
+	key    uint64 // worst first, then the shorter path
+	hi, lo uint64 // the ID's bytes, big-endian: the ID's order
+	node   int32  // its number; -1 for a failed node the graph lacks
+	health Health
+}
+
+func (g *Graph) getScratch() *scratch {
+	s, _ := g.scratch.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	if n := len(g.ids); len(s.health) < n {
+		// Grown graph: fresh zeroed slices, with room to grow more.
+		c := n + n/4
+		s.health, s.sent = make([]Health, c), make([]Health, c)
+		s.via, s.notUp, s.down, s.depth = make([]int32, c), make([]int32, c), make([]int32, c), make([]int32, c)
+	}
+	return s
+}
+
+// raise makes v's health h, explained by via, and queues v to pass it on.
+func (s *scratch) raise(v int32, h Health, via int32) {
+	if s.health[v] == Up {
+		s.touched = append(s.touched, v)
+	}
+	s.health[v], s.via[v] = h, via
+	s.queue = append(s.queue, v)
+}
+
+// Analyse returns the health of every node when the nodes of failures
+// have failed as they say: the least fixpoint of the rules of Node, in
+// which a node is only as bad as a chain of edges from a failure makes
+// it (cycles allowed). A failed node the graph lacks is affected as
+// failed and affects nothing; if a node fails twice, the worse failure
+// counts (decision 161).
+//
+// It costs the nodes it affects and their edges, not the graph's size.
+func (g *Graph) Analyse(failures []Failure) Result {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	s := g.getScratch()
+	defer g.scratch.Put(s)
+
+	var unknown map[itsm.ID]Health
+	for _, f := range failures {
+		h := min(f.Health, Down)
+		if h == Up || f.Node.IsZero() {
+			continue
+		}
+		v, ok := g.index[f.Node]
+		if !ok {
+			if unknown == nil {
+				unknown = map[itsm.ID]Health{}
+			}
+			unknown[f.Node] = max(unknown[f.Node], h)
+		} else if h > s.health[v] {
+			s.raise(v, h, -1)
+		}
+	}
+	g.propagate(s)
+	return s.result(g, unknown)
+}
+
+// propagate passes each raised health on along the edges until nothing
+// changes. A node's health only rises, and at most twice, so each edge is
+// looked at no more than twice: a group counts its inputs as they arrive
+// instead of looking at all of them again.
+func (g *Graph) propagate(s *scratch) {
+	for q := 0; q < len(s.queue); q++ {
+		v := s.queue[q]
+		now, before := s.health[v], s.sent[v]
+		if now == before {
+			continue // queued twice; passed on at its latest health already
+		}
+		s.sent[v] = now
+		for i := range g.out[v] {
+			a := &g.out[v][i]
+			e := a.effect()
+			arrives, arrived := e.arrive(now), e.arrive(before)
+			if arrives == arrived {
+				continue
+			}
+			t := a.to
+			h := arrives
+			if n := g.nodes[t]; n.group() {
+				if arrived == Up {
+					s.notUp[t]++
+				}
+				if arrives == Down {
+					s.down[t]++
+				}
+				h = groupHealth(n, len(g.in[t]), s.notUp[t], s.down[t])
+			}
+			if h > s.health[t] {
+				s.raise(t, h, v)
+			}
+		}
+	}
+}
+
+// groupHealth is the health of group n with inputs inputs, of which notUp
+// arrive worse than Up and down arrive Down.
+func groupHealth(n Node, inputs int, notUp, down int32) Health {
+	switch {
+	case notUp == 0:
+		return Up
+	case inputs-int(down) >= n.required(inputs):
+		return Degraded
+	}
+	return Down
+}
+
+// result turns the analysis into its Result and clears s for the next.
+func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
+	// Path lengths: each node's is one more than its via's, which the
+	// stack finds walking up to the nearest node whose length is known.
+	for _, v := range s.touched {
+		st := s.stack[:0]
+		u := v
+		for s.depth[u] == 0 {
+			st = append(st, u)
+			if s.via[u] < 0 {
+				break
+			}
+			u = s.via[u]
+			if len(st) > len(s.touched) {
+				panic("impact: the explanations form a cycle")
+			}
+		}
+		d := s.depth[u] // 0 when u is a failure on the stack
+		for j := len(st) - 1; j >= 0; j-- {
+			d++
+			s.depth[st[j]] = d
+		}
+		s.stack = st
+	}
+
+	order := s.order[:0]
+	for _, v := range s.touched {
+		id := g.ids[v]
+		order = append(order, entry{
+			key:  uint64(Down-s.health[v])<<32 | uint64(s.depth[v]),
+			hi:   binary.BigEndian.Uint64(id[:8]),
+			lo:   binary.BigEndian.Uint64(id[8:]),
+			node: v, health: s.health[v],
+		})
+	}
+	for id, h := range unknown {
+		order = append(order, entry{
+			key: uint64(Down-h)<<32 | 1,
+			hi:  binary.BigEndian.Uint64(id[:8]),
+			lo:  binary.BigEndian.Uint64(id[8:]),
+			// node -1: no number, no via
+			node: -1, health: h,
+		})
+	}
+	slices.SortFunc(order, func(a, b entry) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.hi, b.hi); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.lo, b.lo)
+	})
+
+	r := &result{affected: make([]Affected, len(order)), via: make([]int32, len(order))}
+	for p, e := range order {
+		var id itsm.ID
+		binary.BigEndian.PutUint64(id[:8], e.hi)
+		binary.BigEndian.PutUint64(id[8:], e.lo)
+		r.affected[p] = Affected{Node: id, Health: e.health}
+		if e.node >= 0 {
+			s.depth[e.node] = int32(p) // from now on its place
+		}
+	}
+	for p, e := range order {
+		r.via[p] = -1
+		if e.node >= 0 && s.via[e.node] >= 0 {
+			w := s.depth[s.via[e.node]]
+			r.via[p] = w
+			r.affected[p].Via = r.affected[w].Node
+		}
+	}
+
+	for _, v := range s.touched {
+		s.health[v], s.sent[v], s.notUp[v], s.down[v], s.depth[v] = Up, Up, 0, 0, 0
+	}
+	s.touched, s.queue, s.order = s.touched[:0], s.queue[:0], order[:0]
+	return Result{r}
+}
+
+// Result is the answer of one Analyse: every node that is not Up, and
+// why. It holds no reference to the graph, which may change after it. A
+// Result is safe for concurrent use; the zero Result says every node is
+// Up.
+type Result struct{ r *result }
+
+type result struct {
+	affected []Affected // in Affected's order
+	via      []int32    // the place of each one's Via in affected; -1 for none
+
+	once  sync.Once
+	place map[itsm.ID]int32 // built on the first Health or Path
+}
+
+// Affected returns every node that is not Up, failed ones included: the
+// worst first, then the shorter Path first, then by ID (its bytes, which
+// orders version 7 IDs by creation). The slice is the caller's.
+func (r Result) Affected() []Affected {
+	if r.r == nil {
+		return nil
+	}
+	return slices.Clone(r.r.affected)
+}
+
+// Len returns how many nodes are not Up.
+func (r Result) Len() int {
+	if r.r == nil {
+		return 0
+	}
+	return len(r.r.affected)
+}
+
+// Health returns the health of the node id: Up for a node that is not
+// affected, whether or not the graph has it.
+func (r Result) Health(id itsm.ID) Health {
+	if p, ok := r.find(id); ok {
+		return r.r.affected[p].Health
+	}
+	return Up
+}
+
+// Path returns the chain that explains the health of the node id: a
+// failed node whose own failure explains its health, then each node
+// whose health the previous one's raised along an edge, ending with id.
+// A node's own failure is a path of one; an Up node has none (nil).
+//
+// When several predecessors explain a health (an application on two
+// failed servers), the path follows the one that first raised the node
+// to it. The analysis goes breadth-first from the failures, so paths are
+// short, but the one given need not be the shortest there is.
+func (r Result) Path(id itsm.ID) []itsm.ID {
+	p, ok := r.find(id)
+	if !ok {
+		return nil
+	}
+	n := 1
+	for q := r.r.via[p]; q >= 0; q = r.r.via[q] {
+		n++
+	}
+	path := make([]itsm.ID, n)
+	for q := p; q >= 0; q = r.r.via[q] {
+		n--
+		path[n] = r.r.affected[q].Node
+	}
+	return path
+}
+
+func (r Result) find(id itsm.ID) (int32, bool) {
+	if r.r == nil {
+		return 0, false
+	}
+	r.r.once.Do(func() {
+		r.r.place = make(map[itsm.ID]int32, len(r.r.affected))
+		for p, a := range r.r.affected {
+			r.r.place[a.Node] = int32(p)
+		}
+	})
+	p, ok := r.r.place[id]
+	return p, ok
+}

@@ -1,0 +1,233 @@
+package impact
+
+import (
+	"sync"
+
+	"github.com/spoc-itsm/spoc/itsm"
+)
+
+// Graph is a failure-propagation graph: nodes named by itsm.ID and
+// directed edges along which a failure travels. The zero Graph is not
+// ready for use; New makes one.
+//
+// A Graph is safe for concurrent use: any number of Analyse calls run in
+// parallel, and a change (SetNode, AddEdge, ...) waits for the analyses
+// running and holds back new ones until it is made, which takes
+// microseconds.
+//
+// The zero ID is no node: every method ignores it.
+type Graph struct {
+	mu sync.RWMutex
+
+	// Nodes are numbered densely from 0 so that an analysis keeps its
+	// state in slices rather than maps. index finds a node's number; a
+	// removed node's number goes to free and is given to the next new
+	// node, so the numbers stay as dense as the graph has ever been large
+	// and nothing is ever renumbered (decision 160).
+	index map[itsm.ID]int32
+	ids   []itsm.ID // by number; zero for a free number
+	nodes []Node    // by number
+	free  []int32
+
+	// out holds a node's outgoing edges, one arc per target; in the
+	// distinct sources of its incoming edges (a group's inputs). pairs
+	// finds the arc of a (from, to) pair and the source's place in the
+	// target's in, so that adding or removing an edge costs the same at a
+	// hub with thousands of edges as anywhere else.
+	out   [][]arc
+	in    [][]int32
+	pairs map[uint64]place
+	edges int // with multiplicity: Len's edges
+
+	scratch sync.Pool // of *scratch
+}
+
+// arc is every edge from one node to one target: how many of each effect
+// (parallel edges are kept, decision 160).
+type arc struct {
+	to int32
+	n  [2]int32 // by Effect
+}
+
+// effect is the effect that counts for an arc: a full edge makes any
+// weaken edge beside it irrelevant, since a full edge passes on at least
+// what a weaken one does.
+func (a *arc) effect() Effect {
+	if a.n[Full] > 0 {
+		return Full
+	}
+	return Weaken
+}
+
+// place is where a (from, to) pair is: its arc in out[from] and from in
+// in[to].
+type place struct{ out, in int32 }
+
+func pair(from, to int32) uint64 { return uint64(uint32(from))<<32 | uint64(uint32(to)) }
+
+// New returns an empty graph.
+func New() *Graph {
+	return &Graph{index: map[itsm.ID]int32{}, pairs: map[uint64]place{}}
+}
+
+// SetNode adds the node id or changes what it is. A Node with a negative
+// Min or Percent reads them as 0, a Percent above 100 as 100; with both
+// set, the group requires the larger of the two counts (decision 163).
+func (g *Graph) SetNode(id itsm.ID, n Node) {
+	if id.IsZero() {
+		return
+	}
+	n.Min, n.Percent = max(n.Min, 0), min(max(n.Percent, 0), 100)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.nodes[g.node(id)] = n
+}
+
+// RemoveNode removes the node id and every edge into and out of it. An
+// unknown id is ignored.
+func (g *Graph) RemoveNode(id itsm.ID) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i, ok := g.index[id]
+	if !ok || id.IsZero() {
+		return
+	}
+	for _, a := range g.out[i] {
+		k := pair(i, a.to)
+		if a.to != i {
+			g.removeIn(a.to, g.pairs[k].in)
+		}
+		delete(g.pairs, k)
+		g.edges -= int(a.n[Full] + a.n[Weaken])
+	}
+	for _, from := range g.in[i] {
+		if from == i {
+			continue // the self-loop went with out[i]
+		}
+		k := pair(from, i)
+		p := g.pairs[k]
+		a := g.out[from][p.out]
+		g.edges -= int(a.n[Full] + a.n[Weaken])
+		g.removeOut(from, p.out)
+		delete(g.pairs, k)
+	}
+	g.out[i], g.in[i] = nil, nil
+	g.ids[i], g.nodes[i] = itsm.ID{}, Node{}
+	delete(g.index, id)
+	g.free = append(g.free, i)
+}
+
+// AddEdge adds an edge along which a failure of from travels to to, with
+// effect e; it adds from and to as plain nodes when they are missing.
+// Edges are counted with multiplicity: adding one that exists adds
+// another, which RemoveEdge must remove too before the edge is gone
+// (decision 160). An effect other than Full and Weaken is ignored, as is
+// the zero ID.
+func (g *Graph) AddEdge(from, to itsm.ID, e Effect) {
+	if from.IsZero() || to.IsZero() || e > Weaken {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	f, t := g.node(from), g.node(to)
+	k := pair(f, t)
+	if p, ok := g.pairs[k]; ok {
+		g.out[f][p.out].n[e]++
+	} else {
+		a := arc{to: t}
+		a.n[e] = 1
+		g.pairs[k] = place{out: int32(len(g.out[f])), in: int32(len(g.in[t]))}
+		g.out[f] = append(g.out[f], a)
+		g.in[t] = append(g.in[t], f)
+	}
+	g.edges++
+}
+
+// RemoveEdge removes one edge from -> to of effect e, if there is one.
+// The nodes stay.
+func (g *Graph) RemoveEdge(from, to itsm.ID, e Effect) {
+	if e > Weaken {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	f, ok := g.index[from]
+	t, ok2 := g.index[to]
+	if !ok || !ok2 {
+		return
+	}
+	k := pair(f, t)
+	p, ok := g.pairs[k]
+	if !ok {
+		return
+	}
+	a := &g.out[f][p.out]
+	if a.n[e] == 0 {
+		return
+	}
+	a.n[e]--
+	g.edges--
+	if a.n[Full]+a.n[Weaken] == 0 {
+		g.removeOut(f, p.out)
+		g.removeIn(t, p.in)
+		delete(g.pairs, k)
+	}
+}
+
+// Len returns the number of nodes and of edges (with multiplicity).
+func (g *Graph) Len() (nodes, edges int) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return len(g.index), g.edges
+}
+
+// node returns id's number, adding it as a plain node if it is missing.
+func (g *Graph) node(id itsm.ID) int32 {
+	if i, ok := g.index[id]; ok {
+		return i
+	}
+	var i int32
+	if n := len(g.free); n > 0 {
+		i = g.free[n-1]
+		g.free = g.free[:n-1]
+		g.ids[i] = id
+	} else {
+		i = int32(len(g.ids))
+		g.ids = append(g.ids, id)
+		g.nodes = append(g.nodes, Node{})
+		g.out = append(g.out, nil)
+		g.in = append(g.in, nil)
+	}
+	g.index[id] = i
+	return i
+}
+
+// removeOut removes the arc at out[from][at], moving the last arc into
+// its place.
+func (g *Graph) removeOut(from, at int32) {
+	o := g.out[from]
+	last := int32(len(o) - 1)
+	if at != last {
+		o[at] = o[last]
+		k := pair(from, o[at].to)
+		p := g.pairs[k]
+		p.out = at
+		g.pairs[k] = p
+	}
+	g.out[from] = o[:last]
+}
+
+// removeIn removes the source at in[to][at], moving the last source into
+// its place.
+func (g *Graph) removeIn(to, at int32) {
+	in := g.in[to]
+	last := int32(len(in) - 1)
+	if at != last {
+		in[at] = in[last]
+		k := pair(in[at], to)
+		p := g.pairs[k]
+		p.in = at
+		g.pairs[k] = p
+	}
+	g.in[to] = in[:last]
+}
