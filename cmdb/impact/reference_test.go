@@ -18,7 +18,7 @@ import (
 // possible, analysed by applying every rule to every node until nothing
 // changes.
 type model struct {
-	nodes map[itsm.ID]Node            // as given to SetNode, not normalised
+	nodes map[itsm.ID]Node              // as given to SetNode, not normalised
 	edges map[[2]itsm.ID]map[Effect]int // multiplicity by effect
 }
 
