@@ -62,97 +62,106 @@ func (w *world) edge(from, to int32, e Effect) {
 
 func (w *world) pick(from []int32) int32 { return from[w.r.IntN(len(from))] }
 
-// layered generates a municipality's CMDB of n nodes and e edges, the
+// layered generates a municipality's CMDB of n nodes and e edges, in the
 // shape a real one has, bottom up:
 //
-//   - sites (one per 2,500 nodes), each with two core routers behind a
-//     redundant pair (Min 1), ten distribution switches and fifty access
-//     switches, half of them with two uplinks (network links from two
-//     distribution switches, in a group of Min 1), half with one;
-//   - physical servers (12 %) at a site, on an access switch, with a
-//     second network connection (weaken); a fifth of them hypervisor
-//     hosts, in clusters of eight across the two sites of a region
-//     (Min 6);
-//   - virtual servers on the hypervisor clusters, some in application
-//     clusters of three (Percent 50) and database clusters of two (Min 1);
-//   - databases (12 %) on database clusters or virtual servers;
-//   - applications (30 %), each but the platform's twenty of one business
-//     service's domain, on an
-//     application cluster or a virtual server, most with a database
-//     (full), a third signing in through one of three identity services
-//     (full) and a third using one of the integration platforms (weaken),
-//     and, to reach e edges, each using others of its domain (weaken,
-//     with cycles);
+//   - offices, schools and care homes (one site per 700 nodes), each with
+//     a router behind one WAN link or, at every other site, two in a
+//     group (Min 1), a core switch and 5 to 40 access switches (their
+//     workstations and phones are not in the graph: they affect nothing);
+//   - two data centres, each with two core switches in a group (Min 1)
+//     and forty top-of-rack switches;
+//   - physical servers (4 %) in the data centres, each on one rack switch
+//     and connected to a second (weaken); a fifth of them hypervisor
+//     hosts, in clusters of eight across both data centres (Min 4: a
+//     cluster survives the loss of a data centre);
+//   - virtual servers (the rest) on the hypervisor clusters, some of them
+//     in application clusters of three or four (Percent 50) and database
+//     clusters of two (Min 1);
+//   - databases (12 %) on the database clusters or on virtual servers;
+//   - applications (30 %) on application clusters or virtual servers,
+//     most with a database (full), a third signing in through one of
+//     three identity services (full) and a third using one of seventeen
+//     integration platforms (weaken); these twenty are the platform, the
+//     others each of one business service's domain, in which each uses
+//     others (weaken, cycles too) until the graph has e edges;
 //   - business services (1 %), each needing two applications of its
 //     domain and using up to eight more.
 //
-// About 10 % of the nodes are members of a redundancy group.
+// About 10 % of the nodes are members of a redundancy group. A failure
+// reaches thousands of nodes from the data centres' network, the
+// hypervisor hosts and what the platform runs on: about one node in a
+// hundred.
 func layered(n, e int, seed uint64) *world {
 	w := &world{r: rand.New(rand.NewPCG(seed, 18))}
-	sites := max(2, n/2500)
-	access := make([][]int32, sites)
-	for s := range sites {
+	for o := range max(1, n/700) {
 		site := w.add(layerSite, Node{})
+		router := w.add(layerNetwork, Node{})
+		w.edge(site, router, Full)
+		if o%2 == 0 {
+			wan := w.add(layerNetwork, Node{Min: 1})
+			for range 2 {
+				link := w.add(layerNetwork, Node{})
+				w.edge(site, link, Full)
+				w.edge(link, wan, Full)
+			}
+			w.edge(wan, router, Full)
+		} else {
+			link := w.add(layerNetwork, Node{})
+			w.edge(site, link, Full)
+			w.edge(link, router, Full)
+		}
+		core := w.add(layerNetwork, Node{})
+		w.edge(site, core, Full)
+		w.edge(router, core, Full)
+		for range 5 + w.r.IntN(36) {
+			access := w.add(layerNetwork, Node{})
+			w.edge(site, access, Full)
+			w.edge(core, access, Full)
+		}
+	}
+
+	var dcs [2]int32
+	var racks [2][]int32
+	for d := range dcs {
+		dcs[d] = w.add(layerSite, Node{})
 		pair := w.add(layerNetwork, Node{Min: 1})
 		for range 2 {
 			core := w.add(layerNetwork, Node{})
-			w.edge(site, core, Full)
+			w.edge(dcs[d], core, Full)
 			w.edge(core, pair, Full)
 		}
-		dist := make([]int32, 10)
-		for j := range dist {
-			dist[j] = w.add(layerNetwork, Node{})
-			w.edge(site, dist[j], Full)
-			w.edge(pair, dist[j], Full)
-		}
-		for j := range 50 {
-			a := w.add(layerNetwork, Node{})
-			w.edge(site, a, Full)
-			if j%2 == 0 {
-				up := w.add(layerNetwork, Node{Min: 1})
-				for k := range 2 {
-					link := w.add(layerNetwork, Node{})
-					w.edge(dist[(j+k)%10], link, Full)
-					w.edge(link, up, Full)
-				}
-				w.edge(up, a, Full)
-			} else {
-				link := w.add(layerNetwork, Node{})
-				w.edge(dist[j%10], link, Full)
-				w.edge(link, a, Full)
-			}
-			access[s] = append(access[s], a)
+		for range 40 {
+			tor := w.add(layerNetwork, Node{})
+			w.edge(dcs[d], tor, Full)
+			w.edge(pair, tor, Full)
+			racks[d] = append(racks[d], tor)
 		}
 	}
-
-	physical := n * 12 / 100
-	hostsByRegion := make([][]int32, (sites+1)/2)
-	for i := range physical {
-		s := i % sites
+	var hosts []int32
+	for i := range n * 4 / 100 {
+		d := i % 2
 		srv := w.add(layerServer, Node{})
-		w.edge(w.byLayer[layerSite][s], srv, Full)
-		w.edge(w.pick(access[s]), srv, Full)
-		w.edge(w.pick(access[s]), srv, Weaken)
-		if i%5 == 0 {
-			hostsByRegion[s/2] = append(hostsByRegion[s/2], srv)
+		w.edge(dcs[d], srv, Full)
+		w.edge(w.pick(racks[d]), srv, Full)
+		w.edge(w.pick(racks[d]), srv, Weaken)
+		if i/2%5 == 0 {
+			hosts = append(hosts, srv)
 		}
 	}
 	var hypervisors []int32
-	for _, hosts := range hostsByRegion {
-		w.r.Shuffle(len(hosts), func(i, j int) { hosts[i], hosts[j] = hosts[j], hosts[i] })
-		for c := range slices.Chunk(hosts, 8) {
-			cl := w.add(layerCluster, Node{Min: max(1, len(c)-2)})
-			for _, h := range c {
-				w.edge(h, cl, Full)
-			}
-			hypervisors = append(hypervisors, cl)
+	for c := range slices.Chunk(hosts, 8) { // alternately in each data centre
+		cl := w.add(layerCluster, Node{Min: max(1, len(c)/2)}) // survives a data centre
+		for _, h := range c {
+			w.edge(h, cl, Full)
 		}
+		hypervisors = append(hypervisors, cl)
 	}
 
-	appClusters, dbClusters := n/100, n*13/1000
+	appClusters, dbClusters := n*15/1000, n*18/1000
 	databases, applications, services := n*12/100, n*30/100, n/100
 	vms := n - len(w.ids) - appClusters - dbClusters - databases - applications - services
-	if vms < 3*appClusters+2*dbClusters {
+	if vms < 4*appClusters+2*dbClusters {
 		panic(fmt.Sprintf("layered: %d nodes leave %d virtual servers", n, vms))
 	}
 	var free []int32
@@ -171,7 +180,7 @@ func layered(n, e int, seed uint64) *world {
 	}
 	var appCl, dbCl []int32
 	for range appClusters {
-		appCl = append(appCl, cluster(3, Node{Percent: 50}))
+		appCl = append(appCl, cluster(3+w.r.IntN(2), Node{Percent: 50}))
 	}
 	for range dbClusters {
 		dbCl = append(dbCl, cluster(2, Node{Min: 1}))
@@ -180,8 +189,8 @@ func layered(n, e int, seed uint64) *world {
 	for i := range databases {
 		db := w.add(layerDatabase, Node{})
 		host := w.pick(free)
-		if i < 3*len(dbCl) {
-			host = dbCl[i/3]
+		if i < 2*len(dbCl) {
+			host = dbCl[i/2]
 		}
 		w.edge(host, db, Full)
 	}
@@ -285,9 +294,10 @@ func TestLayeredWorld(t *testing.T) {
 	if n, e := g.Len(); n != 10_000 || e != 30_000 {
 		t.Errorf("Len %d, %d", n, e)
 	}
-	// A site's failure reaches its servers and degrades what the
-	// clusters keep running.
-	r := g.Analyse([]Failure{{Node: w.ids[w.byLayer[layerSite][0]], Health: Down}})
+	// A data centre's failure takes down its servers and degrades what
+	// the clusters keep running.
+	sites := w.byLayer[layerSite]
+	r := g.Analyse([]Failure{{Node: w.ids[sites[len(sites)-1]], Health: Down}})
 	var down, degraded int
 	for _, a := range r.Affected() {
 		if a.Health == Down {
@@ -297,7 +307,7 @@ func TestLayeredWorld(t *testing.T) {
 		}
 	}
 	if down < 100 || degraded < 100 {
-		t.Errorf("a site down: %d down, %d degraded", down, degraded)
+		t.Errorf("a data centre down: %d down, %d degraded", down, degraded)
 	}
 }
 
@@ -321,9 +331,9 @@ func (b *bfs) reach(g *Graph, from int32) int {
 	b.seen[from] = b.epoch
 	for q := 0; q < len(b.queue); q++ {
 		for _, a := range g.out[b.queue[q]] {
-			if b.seen[a.to] != b.epoch {
-				b.seen[a.to] = b.epoch
-				b.queue = append(b.queue, a.to)
+			if t := a.to(); b.seen[t] != b.epoch {
+				b.seen[t] = b.epoch
+				b.queue = append(b.queue, t)
 			}
 		}
 	}

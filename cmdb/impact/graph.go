@@ -29,12 +29,14 @@ type Graph struct {
 	nodes []Node    // by number
 	free  []int32
 
-	// out holds a node's outgoing edges, one arc per target; in the
-	// distinct sources of its incoming edges (a group's inputs). pairs
-	// finds the arc of a (from, to) pair and the source's place in the
-	// target's in, so that adding or removing an edge costs the same at a
-	// hub with thousands of edges as anywhere else.
+	// out holds a node's outgoing edges, one arc per target, and count
+	// beside it how many edges of each effect the arc stands for; in holds
+	// the distinct sources of a node's incoming edges (a group's inputs).
+	// pairs finds the arc of a (from, to) pair and the source's place in
+	// the target's in, so that adding or removing an edge costs the same
+	// at a hub with thousands of edges as anywhere else.
 	out   [][]arc
+	count [][]multiplicity
 	in    [][]int32
 	pairs map[uint64]place
 	edges int // with multiplicity: Len's edges
@@ -42,21 +44,46 @@ type Graph struct {
 	scratch sync.Pool // of *scratch
 }
 
-// arc is every edge from one node to one target: how many of each effect
-// (parallel edges are kept, decision 160).
-type arc struct {
-	to int32
-	n  [2]int32 // by Effect
+// arc is every edge from one node to one target, as the analysis reads
+// it: in four bytes, so that a node's arcs share cache lines, the
+// target's number, the effect that counts, and whether the target is a
+// group, which spares reading the target's Node for the others.
+type arc uint32
+
+const (
+	arcWeaken arc = 1 << 31 // only weaken edges: a full one would count
+	arcGroup  arc = 1 << 30 // the target is a redundancy group
+	arcTo     arc = arcGroup - 1
+
+	// maxNodes is the most nodes a graph numbers (arcTo's bits).
+	maxNodes = int(arcTo) + 1
+)
+
+func (a arc) to() int32 { return int32(a & arcTo) }
+
+// effect is the effect that counts: a full edge passes on at least what a
+// weaken one does, so a weaken edge beside it changes nothing.
+func (a arc) effect() Effect {
+	if a&arcWeaken != 0 {
+		return Weaken
+	}
+	return Full
 }
 
-// effect is the effect that counts for an arc: a full edge makes any
-// weaken edge beside it irrelevant, since a full edge passes on at least
-// what a weaken one does.
-func (a *arc) effect() Effect {
-	if a.n[Full] > 0 {
-		return Full
+// multiplicity is how many edges of each effect an arc stands for
+// (parallel edges are kept, decision 160).
+type multiplicity [2]int32
+
+// arc packs the arc to t standing for the edges n.
+func (g *Graph) arc(t int32, n multiplicity) arc {
+	a := arc(t)
+	if n[Full] == 0 {
+		a |= arcWeaken
 	}
-	return Weaken
+	if g.nodes[t].group() {
+		a |= arcGroup
+	}
+	return a
 }
 
 // place is where a (from, to) pair is: its arc in out[from] and from in
@@ -80,7 +107,14 @@ func (g *Graph) SetNode(id itsm.ID, n Node) {
 	n.Min, n.Percent = max(n.Min, 0), min(max(n.Percent, 0), 100)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.nodes[g.node(id)] = n
+	i := g.node(id)
+	was := g.nodes[i].group()
+	g.nodes[i] = n
+	if was != n.group() {
+		for _, from := range g.in[i] {
+			g.out[from][g.pairs[pair(from, i)].out] ^= arcGroup
+		}
+	}
 }
 
 // RemoveNode removes the node id and every edge into and out of it. An
@@ -92,13 +126,14 @@ func (g *Graph) RemoveNode(id itsm.ID) {
 	if !ok || id.IsZero() {
 		return
 	}
-	for _, a := range g.out[i] {
-		k := pair(i, a.to)
-		if a.to != i {
-			g.removeIn(a.to, g.pairs[k].in)
+	for j, a := range g.out[i] {
+		k := pair(i, a.to())
+		if a.to() != i {
+			g.removeIn(a.to(), g.pairs[k].in)
 		}
 		delete(g.pairs, k)
-		g.edges -= int(a.n[Full] + a.n[Weaken])
+		n := g.count[i][j]
+		g.edges -= int(n[Full] + n[Weaken])
 	}
 	for _, from := range g.in[i] {
 		if from == i {
@@ -106,12 +141,12 @@ func (g *Graph) RemoveNode(id itsm.ID) {
 		}
 		k := pair(from, i)
 		p := g.pairs[k]
-		a := g.out[from][p.out]
-		g.edges -= int(a.n[Full] + a.n[Weaken])
+		n := g.count[from][p.out]
+		g.edges -= int(n[Full] + n[Weaken])
 		g.removeOut(from, p.out)
 		delete(g.pairs, k)
 	}
-	g.out[i], g.in[i] = nil, nil
+	g.out[i], g.count[i], g.in[i] = nil, nil, nil
 	g.ids[i], g.nodes[i] = itsm.ID{}, Node{}
 	delete(g.index, id)
 	g.free = append(g.free, i)
@@ -132,12 +167,15 @@ func (g *Graph) AddEdge(from, to itsm.ID, e Effect) {
 	f, t := g.node(from), g.node(to)
 	k := pair(f, t)
 	if p, ok := g.pairs[k]; ok {
-		g.out[f][p.out].n[e]++
+		n := &g.count[f][p.out]
+		n[e]++
+		g.out[f][p.out] = g.arc(t, *n)
 	} else {
-		a := arc{to: t}
-		a.n[e] = 1
+		var n multiplicity
+		n[e] = 1
 		g.pairs[k] = place{out: int32(len(g.out[f])), in: int32(len(g.in[t]))}
-		g.out[f] = append(g.out[f], a)
+		g.out[f] = append(g.out[f], g.arc(t, n))
+		g.count[f] = append(g.count[f], n)
 		g.in[t] = append(g.in[t], f)
 	}
 	g.edges++
@@ -161,16 +199,18 @@ func (g *Graph) RemoveEdge(from, to itsm.ID, e Effect) {
 	if !ok {
 		return
 	}
-	a := &g.out[f][p.out]
-	if a.n[e] == 0 {
+	n := &g.count[f][p.out]
+	if n[e] == 0 {
 		return
 	}
-	a.n[e]--
+	n[e]--
 	g.edges--
-	if a.n[Full]+a.n[Weaken] == 0 {
+	if n[Full]+n[Weaken] == 0 {
 		g.removeOut(f, p.out)
 		g.removeIn(t, p.in)
 		delete(g.pairs, k)
+	} else {
+		g.out[f][p.out] = g.arc(t, *n)
 	}
 }
 
@@ -192,10 +232,14 @@ func (g *Graph) node(id itsm.ID) int32 {
 		g.free = g.free[:n-1]
 		g.ids[i] = id
 	} else {
+		if len(g.ids) == maxNodes {
+			panic("impact: more nodes than a graph can number")
+		}
 		i = int32(len(g.ids))
 		g.ids = append(g.ids, id)
 		g.nodes = append(g.nodes, Node{})
 		g.out = append(g.out, nil)
+		g.count = append(g.count, nil)
 		g.in = append(g.in, nil)
 	}
 	g.index[id] = i
@@ -205,16 +249,16 @@ func (g *Graph) node(id itsm.ID) int32 {
 // removeOut removes the arc at out[from][at], moving the last arc into
 // its place.
 func (g *Graph) removeOut(from, at int32) {
-	o := g.out[from]
+	o, c := g.out[from], g.count[from]
 	last := int32(len(o) - 1)
 	if at != last {
-		o[at] = o[last]
-		k := pair(from, o[at].to)
+		o[at], c[at] = o[last], c[last]
+		k := pair(from, o[at].to())
 		p := g.pairs[k]
 		p.out = at
 		g.pairs[k] = p
 	}
-	g.out[from] = o[:last]
+	g.out[from], g.count[from] = o[:last], c[:last]
 }
 
 // removeIn removes the source at in[to][at], moving the last source into
