@@ -103,7 +103,7 @@ func (g *Graph) propagate(s *scratch) {
 			continue // queued twice; passed on at its latest health already
 		}
 		s.sent[v] = now
-		for _, a := range g.out[v] {
+		for _, a := range g.arcs.list(g.out[v]) {
 			e := a.effect()
 			arrives, arrived := e.arrive(now), e.arrive(before)
 			if arrives == arrived {
@@ -119,7 +119,7 @@ func (g *Graph) propagate(s *scratch) {
 				if arrives == Down {
 					s.down[t]++
 				}
-				h = groupHealth(n, len(g.in[t]), s.notUp[t], s.down[t])
+				h = groupHealth(n, int(g.in[t].len), s.notUp[t], s.down[t])
 			}
 			if h > s.health[t] {
 				s.raise(t, h, v)

@@ -330,7 +330,7 @@ func (b *bfs) reach(g *Graph, from int32) int {
 	b.queue = append(b.queue[:0], from)
 	b.seen[from] = b.epoch
 	for q := 0; q < len(b.queue); q++ {
-		for _, a := range g.out[b.queue[q]] {
+		for _, a := range g.arcs.list(g.out[b.queue[q]]) {
 			if t := a.to(); b.seen[t] != b.epoch {
 				b.seen[t] = b.epoch
 				b.queue = append(b.queue, t)

@@ -1,6 +1,7 @@
 package impact
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -29,17 +30,20 @@ type Graph struct {
 	nodes []Node    // by number
 	free  []int32
 
-	// out holds a node's outgoing edges, one arc per target, and count
-	// beside it how many edges of each effect the arc stands for; in holds
-	// the distinct sources of a node's incoming edges (a group's inputs).
-	// pairs finds the arc of a (from, to) pair and the source's place in
-	// the target's in, so that adding or removing an edge costs the same
-	// at a hub with thousands of edges as anywhere else.
-	out   [][]arc
-	count [][]multiplicity
-	in    [][]int32
-	pairs map[uint64]place
-	edges int // with multiplicity: Len's edges
+	// out is where a node's outgoing edges are: one arc per target in
+	// arcs, and at the same place in counts how many edges of each effect
+	// the arc stands for. in is where the distinct sources of a node's
+	// incoming edges (a group's inputs) are in sources. pairs finds the
+	// arc of a (from, to) pair and the source's place among the target's,
+	// so that adding or removing an edge costs the same at a hub with
+	// thousands of edges as anywhere else.
+	out     []span
+	arcs    arena[arc]
+	counts  arena[multiplicity]
+	in      []span
+	sources arena[int32]
+	pairs   map[uint64]place
+	edges   int // with multiplicity: Len's edges
 
 	scratch sync.Pool // of *scratch
 }
@@ -86,8 +90,8 @@ func (g *Graph) arc(t int32, n multiplicity) arc {
 	return a
 }
 
-// place is where a (from, to) pair is: its arc in out[from] and from in
-// in[to].
+// place is where a (from, to) pair is: its arc among from's and from
+// among to's sources.
 type place struct{ out, in int32 }
 
 func pair(from, to int32) uint64 { return uint64(uint32(from))<<32 | uint64(uint32(to)) }
@@ -111,8 +115,8 @@ func (g *Graph) SetNode(id itsm.ID, n Node) {
 	was := g.nodes[i].group()
 	g.nodes[i] = n
 	if was != n.group() {
-		for _, from := range g.in[i] {
-			g.out[from][g.pairs[pair(from, i)].out] ^= arcGroup
+		for _, from := range g.sources.list(g.in[i]) {
+			g.arcs.list(g.out[from])[g.pairs[pair(from, i)].out] ^= arcGroup
 		}
 	}
 }
@@ -126,30 +130,34 @@ func (g *Graph) RemoveNode(id itsm.ID) {
 	if !ok || id.IsZero() {
 		return
 	}
-	for j, a := range g.out[i] {
+	counts := g.counts.list(g.out[i])
+	for j, a := range g.arcs.list(g.out[i]) {
 		k := pair(i, a.to())
 		if a.to() != i {
 			g.removeIn(a.to(), g.pairs[k].in)
 		}
 		delete(g.pairs, k)
-		n := g.count[i][j]
-		g.edges -= int(n[Full] + n[Weaken])
+		g.edges -= int(counts[j][Full] + counts[j][Weaken])
 	}
-	for _, from := range g.in[i] {
+	for _, from := range g.sources.list(g.in[i]) {
 		if from == i {
-			continue // the self-loop went with out[i]
+			continue // the self-loop went with i's arcs
 		}
 		k := pair(from, i)
 		p := g.pairs[k]
-		n := g.count[from][p.out]
+		n := g.counts.list(g.out[from])[p.out]
 		g.edges -= int(n[Full] + n[Weaken])
 		g.removeOut(from, p.out)
 		delete(g.pairs, k)
 	}
-	g.out[i], g.count[i], g.in[i] = nil, nil, nil
+	out := g.out[i]
+	g.arcs.release(&out)
+	g.counts.release(&g.out[i])
+	g.sources.release(&g.in[i])
 	g.ids[i], g.nodes[i] = itsm.ID{}, Node{}
 	delete(g.index, id)
 	g.free = append(g.free, i)
+	g.compact()
 }
 
 // AddEdge adds an edge along which a failure of from travels to to, with
@@ -167,16 +175,18 @@ func (g *Graph) AddEdge(from, to itsm.ID, e Effect) {
 	f, t := g.node(from), g.node(to)
 	k := pair(f, t)
 	if p, ok := g.pairs[k]; ok {
-		n := &g.count[f][p.out]
+		n := &g.counts.list(g.out[f])[p.out]
 		n[e]++
-		g.out[f][p.out] = g.arc(t, *n)
+		g.arcs.list(g.out[f])[p.out] = g.arc(t, *n)
 	} else {
 		var n multiplicity
 		n[e] = 1
-		g.pairs[k] = place{out: int32(len(g.out[f])), in: int32(len(g.in[t]))}
-		g.out[f] = append(g.out[f], g.arc(t, n))
-		g.count[f] = append(g.count[f], n)
-		g.in[t] = append(g.in[t], f)
+		g.pairs[k] = place{out: int32(g.out[f].len), in: int32(g.in[t].len)}
+		out := g.out[f]
+		g.arcs.push(&out, g.arc(t, n))
+		g.counts.push(&g.out[f], n) // the same moves as the arcs'
+		g.sources.push(&g.in[t], f)
+		g.compact()
 	}
 	g.edges++
 }
@@ -199,7 +209,7 @@ func (g *Graph) RemoveEdge(from, to itsm.ID, e Effect) {
 	if !ok {
 		return
 	}
-	n := &g.count[f][p.out]
+	n := &g.counts.list(g.out[f])[p.out]
 	if n[e] == 0 {
 		return
 	}
@@ -210,7 +220,7 @@ func (g *Graph) RemoveEdge(from, to itsm.ID, e Effect) {
 		g.removeIn(t, p.in)
 		delete(g.pairs, k)
 	} else {
-		g.out[f][p.out] = g.arc(t, *n)
+		g.arcs.list(g.out[f])[p.out] = g.arc(t, *n)
 	}
 }
 
@@ -238,18 +248,16 @@ func (g *Graph) node(id itsm.ID) int32 {
 		i = int32(len(g.ids))
 		g.ids = append(g.ids, id)
 		g.nodes = append(g.nodes, Node{})
-		g.out = append(g.out, nil)
-		g.count = append(g.count, nil)
-		g.in = append(g.in, nil)
+		g.out = append(g.out, span{})
+		g.in = append(g.in, span{})
 	}
 	g.index[id] = i
 	return i
 }
 
-// removeOut removes the arc at out[from][at], moving the last arc into
-// its place.
+// removeOut removes from's arc at at, moving its last arc into its place.
 func (g *Graph) removeOut(from, at int32) {
-	o, c := g.out[from], g.count[from]
+	o, c := g.arcs.list(g.out[from]), g.counts.list(g.out[from])
 	last := int32(len(o) - 1)
 	if at != last {
 		o[at], c[at] = o[last], c[last]
@@ -258,13 +266,13 @@ func (g *Graph) removeOut(from, at int32) {
 		p.out = at
 		g.pairs[k] = p
 	}
-	g.out[from], g.count[from] = o[:last], c[:last]
+	g.out[from].len--
 }
 
-// removeIn removes the source at in[to][at], moving the last source into
-// its place.
+// removeIn removes to's source at at, moving its last source into its
+// place.
 func (g *Graph) removeIn(to, at int32) {
-	in := g.in[to]
+	in := g.sources.list(g.in[to])
 	last := int32(len(in) - 1)
 	if at != last {
 		in[at] = in[last]
@@ -273,5 +281,19 @@ func (g *Graph) removeIn(to, at int32) {
 		p.in = at
 		g.pairs[k] = p
 	}
-	g.in[to] = in[:last]
+	g.in[to].len--
+}
+
+// compact compacts the arenas that are half garbage. It copies the whole
+// graph's lists (a few milliseconds for 100,000 nodes) at most once per
+// as many elements released as the arena then holds, so its cost spread
+// over the changes is a copy or two of each.
+func (g *Graph) compact() {
+	if g.arcs.wasteful() {
+		g.counts.compact(slices.Clone(g.out))
+		g.arcs.compact(g.out)
+	}
+	if g.sources.wasteful() {
+		g.sources.compact(g.in)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -300,29 +301,36 @@ func consistent(g *Graph, m *model) string {
 			return fmt.Sprintf("node %v is %+v, set as %+v", id, g.nodes[i], n)
 		}
 	}
+	if len(g.arcs.data) != len(g.counts.data) || g.arcs.garbage != g.counts.garbage {
+		return fmt.Sprintf("arcs %d (%d garbage), counts %d (%d)", len(g.arcs.data), g.arcs.garbage, len(g.counts.data), g.counts.garbage)
+	}
+	if msg := reserved(g.out, len(g.arcs.data), g.arcs.garbage); msg != "" {
+		return "arcs: " + msg
+	}
+	if msg := reserved(g.in, len(g.sources.data), g.sources.garbage); msg != "" {
+		return "sources: " + msg
+	}
 	arcs := 0
 	for i, out := range g.out {
-		if len(g.count[i]) != len(out) {
-			return fmt.Sprintf("%d arcs and %d counts", len(out), len(g.count[i]))
-		}
-		for j, a := range out {
+		counts := g.counts.list(out)
+		for j, a := range g.arcs.list(out) {
 			arcs++
 			k := [2]itsm.ID{g.ids[i], g.ids[a.to()]}
-			if n := g.count[i][j]; n[Full] != int32(m.edges[k][Full]) || n[Weaken] != int32(m.edges[k][Weaken]) {
+			if n := counts[j]; n[Full] != int32(m.edges[k][Full]) || n[Weaken] != int32(m.edges[k][Weaken]) {
 				return fmt.Sprintf("arc %v has %v, want %v", k, n, m.edges[k])
 			}
-			if a != g.arc(a.to(), g.count[i][j]) {
-				return fmt.Sprintf("arc %v is %x, want %x", k, a, g.arc(a.to(), g.count[i][j]))
+			if a != g.arc(a.to(), counts[j]) {
+				return fmt.Sprintf("arc %v is %x, want %x", k, a, g.arc(a.to(), counts[j]))
 			}
 			p, ok := g.pairs[pair(int32(i), a.to())]
-			if !ok || p.out != int32(j) || g.in[a.to()][p.in] != int32(i) {
+			if !ok || p.out != int32(j) || g.sources.list(g.in[a.to()])[p.in] != int32(i) {
 				return fmt.Sprintf("arc %v misplaced: %+v", k, p)
 			}
 		}
 	}
 	ins := 0
 	for _, in := range g.in {
-		ins += len(in)
+		ins += int(in.len)
 	}
 	if arcs != len(m.edges) || ins != arcs || len(g.pairs) != arcs {
 		return fmt.Sprintf("%d arcs, %d sources, %d pairs; want %d", arcs, ins, len(g.pairs), len(m.edges))
@@ -495,4 +503,29 @@ func TestLargeResults(t *testing.T) {
 			}
 		}
 	}
+}
+
+// reserved checks that the spans reserve disjoint room within an arena of
+// size elements, which with the garbage accounts for all of it.
+func reserved(spans []span, size, garbage int) string {
+	sorted := slices.Clone(spans)
+	slices.SortFunc(sorted, func(a, b span) int { return cmp.Compare(a.off, b.off) })
+	room, end := 0, uint32(0)
+	for _, s := range sorted {
+		if s.len > s.cap {
+			return fmt.Sprintf("span %+v holds more than its room", s)
+		}
+		if s.cap == 0 {
+			continue
+		}
+		if s.off < end {
+			return fmt.Sprintf("span %+v overlaps the one before", s)
+		}
+		end = s.off + s.cap
+		room += int(s.cap)
+	}
+	if int(end) > size || room+garbage != size {
+		return fmt.Sprintf("spans reserve %d up to %d, %d garbage, of %d", room, end, garbage, size)
+	}
+	return ""
 }
