@@ -14,9 +14,12 @@ import (
 // A Graph is safe for concurrent use: any number of Analyse calls run in
 // parallel, and a change (SetNode, AddEdge, ...) waits for the analyses
 // running and holds back new ones until it is made, which takes
-// microseconds.
+// microseconds (milliseconds, rarely, when it compacts the graph's
+// memory after many removals).
 //
-// The zero ID is no node: every method ignores it.
+// A graph keeps its memory as large as it has been: a removed node's
+// place is given to the next node added. The zero ID is no node: every
+// method ignores it.
 type Graph struct {
 	mu sync.RWMutex
 
@@ -75,7 +78,7 @@ func (a arc) effect() Effect {
 }
 
 // multiplicity is how many edges of each effect an arc stands for
-// (parallel edges are kept, decision 160).
+// (parallel edges are kept, decision 164).
 type multiplicity [2]int32
 
 // arc packs the arc to t standing for the edges n.
@@ -164,7 +167,7 @@ func (g *Graph) RemoveNode(id itsm.ID) {
 // effect e; it adds from and to as plain nodes when they are missing.
 // Edges are counted with multiplicity: adding one that exists adds
 // another, which RemoveEdge must remove too before the edge is gone
-// (decision 160). An effect other than Full and Weaken is ignored, as is
+// (decision 164). An effect other than Full and Weaken is ignored, as is
 // the zero ID.
 func (g *Graph) AddEdge(from, to itsm.ID, e Effect) {
 	if from.IsZero() || to.IsZero() || e > Weaken {
