@@ -1,6 +1,7 @@
 package impact
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
@@ -340,17 +341,25 @@ func (b *bfs) reach(g *Graph, from int32) int {
 	return len(b.queue)
 }
 
-func p99(d []time.Duration) time.Duration {
+// percentile returns the q-th quantile of d, which it sorts.
+func percentile(d []time.Duration, q float64) time.Duration {
 	slices.Sort(d)
-	return d[min(len(d)-1, len(d)*99/100)]
+	return d[min(len(d)-1, int(q*float64(len(d))))]
 }
 
 // BenchmarkAnalyse measures one failed node's analysis (Analyse and its
-// Affected list) on the layered CMDB of 100,000 nodes and 300,000 edges:
-// the 99th percentile over b.N random nodes ("any": drawn from all nodes;
-// the others from one layer), against the baseline of a plain
-// breadth-first search from the same nodes in the same run (what the
-// rules cost beyond walking the edges).
+// Affected list) on the layered CMDB of 100,000 nodes and 300,000 edges,
+// over b.N random nodes: "any" drawn from all nodes, the others from one
+// layer. Its baseline is a plain breadth-first search from the same node
+// along the same arcs, run just before each analysis so that both see
+// the same machine (ns/op counts both; the metrics separate them): the
+// ratio is what the rules, the explanations and the order cost beyond
+// walking the edges.
+//
+// Metrics: the 50th and 99th percentiles and the worst of the analyses,
+// the baseline's 99th percentile and the ratio of the two, the mean
+// number of nodes affected, and the number affected by the analysis at
+// the 99th percentile (which says what kind of failure sets it).
 func BenchmarkAnalyse(b *testing.B) {
 	w, g := sharedWorld()
 	b.Logf("%d nodes, %d edges, %d members of groups", len(w.ids), len(w.edges), w.members)
@@ -365,36 +374,37 @@ func BenchmarkAnalyse(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			r := rand.New(rand.NewPCG(7, uint64(l+1)))
-			sample := make([]int32, max(b.N, 1000))
-			for i := range sample {
-				sample[i] = from[r.IntN(len(from))]
-			}
 			var base bfs
-			baseline := make([]time.Duration, len(sample))
-			for i, v := range sample {
+			type op struct {
+				d        time.Duration
+				affected int
+			}
+			ops := make([]op, 0, b.N)
+			baseline := make([]time.Duration, 0, b.N)
+			f := make([]Failure, 1)
+			total := 0
+			b.ReportAllocs()
+			for range b.N {
+				v := from[r.IntN(len(from))]
 				start := time.Now()
 				base.reach(g, g.index[w.ids[v]])
-				baseline[i] = time.Since(start)
+				baseline = append(baseline, time.Since(start))
+				f[0] = Failure{Node: w.ids[v], Health: Down}
+				start = time.Now()
+				n := len(g.Analyse(f).Affected())
+				ops = append(ops, op{time.Since(start), n})
+				total += n
 			}
-			d := make([]time.Duration, 0, b.N)
-			affected := 0
-			f := make([]Failure, 1)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				f[0] = Failure{Node: w.ids[sample[i]], Health: Down}
-				start := time.Now()
-				affected += len(g.Analyse(f).Affected())
-				d = append(d, time.Since(start))
-			}
-			b.StopTimer()
-			worst := slices.Max(d)
-			p, bp := p99(d), p99(baseline)
-			b.ReportMetric(float64(p.Nanoseconds()), "p99-ns/op")
-			b.ReportMetric(float64(bp.Nanoseconds()), "bfs-p99-ns/op")
-			b.ReportMetric(float64(p)/float64(bp), "p99/bfs")
-			b.ReportMetric(float64(worst.Nanoseconds()), "max-ns/op")
-			b.ReportMetric(float64(affected)/float64(b.N), "affected/op")
+			slices.SortFunc(ops, func(a, b op) int { return cmp.Compare(a.d, b.d) })
+			at := func(q float64) op { return ops[min(len(ops)-1, int(q*float64(len(ops))))] }
+			p99, bp99 := at(0.99), percentile(baseline, 0.99)
+			b.ReportMetric(float64(at(0.5).d.Nanoseconds()), "p50-ns/op")
+			b.ReportMetric(float64(p99.d.Nanoseconds()), "p99-ns/op")
+			b.ReportMetric(float64(ops[len(ops)-1].d.Nanoseconds()), "max-ns/op")
+			b.ReportMetric(float64(bp99.Nanoseconds()), "bfs-p99-ns/op")
+			b.ReportMetric(float64(p99.d)/float64(bp99), "p99/bfs")
+			b.ReportMetric(float64(total)/float64(b.N), "affected/op")
+			b.ReportMetric(float64(p99.affected), "p99-affected")
 		})
 	}
 }
