@@ -20,11 +20,12 @@ type scratch struct {
 	down   []int32  // a group's inputs that arrive Down
 	depth  []int32  // 1 + the length of its path; then its place in the result
 
-	touched    []int32 // nodes not Up, in the order they stopped being Up
-	queue      []int32 // nodes whose health rose, to pass on
-	stack      []int32
-	order, tmp []entry
-	buckets    []int32
+	touched     []int32 // nodes not Up, in the order they stopped being Up
+	raisedAgain bool    // a node was raised twice: depth may be wrong
+	queue       []int32 // nodes whose health rose, to pass on
+	stack       []int32
+	order, tmp  []entry
+	buckets     []int32
 }
 
 // entry is an affected node on its way to its place in the result.
@@ -49,11 +50,19 @@ func (g *Graph) getScratch() *scratch {
 }
 
 // raise makes v's health h, explained by via, and queues v to pass it on.
+// The length of v's path is its via's and one, which stays true unless a
+// node on the way is raised again, with another via.
 func (s *scratch) raise(v int32, h Health, via int32) {
 	if s.health[v] == Up {
 		s.touched = append(s.touched, v)
+	} else {
+		s.raisedAgain = true
 	}
 	s.health[v], s.via[v] = h, via
+	s.depth[v] = 1
+	if via >= 0 {
+		s.depth[v] = s.depth[via] + 1
+	}
 	s.queue = append(s.queue, v)
 }
 
@@ -140,10 +149,13 @@ func groupHealth(n Node, inputs int, notUp, down int32) Health {
 	return Down
 }
 
-// result turns the analysis into its Result and clears s for the next.
-func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
-	// Path lengths: each node's is one more than its via's, which the
-	// stack finds walking up to the nearest node whose length is known.
+// lengths sets every node's path length again, for when a node was raised
+// twice: each node's is one more than its via's, which the stack finds
+// walking up to the nearest node whose length is known.
+func (s *scratch) lengths() {
+	for _, v := range s.touched {
+		s.depth[v] = 0
+	}
 	for _, v := range s.touched {
 		st := s.stack[:0]
 		u := v
@@ -163,6 +175,13 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 			s.depth[st[j]] = d
 		}
 		s.stack = st
+	}
+}
+
+// result turns the analysis into its Result and clears s for the next.
+func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
+	if s.raisedAgain {
+		s.lengths()
 	}
 
 	numbered := int32(len(g.ids))
@@ -208,7 +227,7 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 	for _, v := range s.touched {
 		s.health[v], s.sent[v], s.notUp[v], s.down[v], s.depth[v] = Up, Up, 0, 0, 0
 	}
-	s.touched, s.queue, s.order = s.touched[:0], s.queue[:0], order[:0]
+	s.touched, s.queue, s.order, s.raisedAgain = s.touched[:0], s.queue[:0], order[:0], false
 	return Result{r}
 }
 
