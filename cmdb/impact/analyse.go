@@ -78,7 +78,6 @@ func (g *Graph) Analyse(failures []Failure) Result {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	s := g.getScratch()
-	defer g.scratch.Put(s)
 
 	var unknown map[itsm.ID]Health
 	for _, f := range failures {
@@ -97,7 +96,9 @@ func (g *Graph) Analyse(failures []Failure) Result {
 		}
 	}
 	g.propagate(s)
-	return s.result(g, unknown)
+	r := s.result(g, unknown)
+	g.scratch.Put(s) // not deferred: after a panic, s is not clean
+	return r
 }
 
 // propagate passes each raised health on along the edges until nothing
