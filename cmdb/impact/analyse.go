@@ -211,9 +211,9 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 	}
 	sorted := s.sort(order, id)
 
-	r := &result{ids: make([]itsm.ID, len(sorted)), health: make([]Health, len(sorted)), via: make([]int32, len(sorted))}
+	r := &result{affected: make([]Affected, len(sorted)), via: make([]int32, len(sorted))}
 	for p, e := range sorted {
-		r.ids[p], r.health[p] = *id(e.node), Down-Health(e.bucket>>30)
+		r.affected[p] = Affected{Node: *id(e.node), Health: Down - Health(e.bucket>>30)}
 		if e.node < numbered {
 			s.depth[e.node] = int32(p) // from now on its place
 		}
@@ -221,7 +221,8 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 	for p, e := range sorted {
 		r.via[p] = -1
 		if e.node < numbered && s.via[e.node] >= 0 {
-			r.via[p] = s.depth[s.via[e.node]]
+			w := s.depth[s.via[e.node]]
+			r.via[p], r.affected[p].Via = w, r.affected[w].Node
 		}
 	}
 
@@ -312,11 +313,8 @@ func (s *scratch) sort(order []entry, id func(int32) *itsm.ID) []entry {
 type Result struct{ r *result }
 
 type result struct {
-	// In Affected's order: a struct of slices, as the answer of a large
-	// failure is held and read by every Path without its Via IDs.
-	ids    []itsm.ID
-	health []Health
-	via    []int32 // the place of each one's Via; -1 for none
+	affected []Affected // in their order
+	via      []int32    // the place of each one's Via; -1 for none
 
 	once  sync.Once
 	place map[itsm.ID]int32 // built on the first Health or Path
@@ -324,19 +322,16 @@ type result struct {
 
 // Affected returns every node that is not Up, failed ones included: the
 // worst first, then the shorter Path first, then by ID (its bytes, which
-// orders version 7 IDs by creation). The slice is the caller's.
+// orders version 7 IDs by creation).
+//
+// Every call returns the same slice, which the caller must not modify:
+// the answer to a data centre's failure is megabytes, which a copy per
+// call would double.
 func (r Result) Affected() []Affected {
 	if r.r == nil {
 		return nil
 	}
-	a := make([]Affected, len(r.r.ids))
-	for p, id := range r.r.ids {
-		a[p] = Affected{Node: id, Health: r.r.health[p]}
-		if v := r.r.via[p]; v >= 0 {
-			a[p].Via = r.r.ids[v]
-		}
-	}
-	return a
+	return r.r.affected
 }
 
 // Len returns how many nodes are not Up.
@@ -344,14 +339,14 @@ func (r Result) Len() int {
 	if r.r == nil {
 		return 0
 	}
-	return len(r.r.ids)
+	return len(r.r.affected)
 }
 
 // Health returns the health of the node id: Up for a node that is not
 // affected, whether or not the graph has it.
 func (r Result) Health(id itsm.ID) Health {
 	if p, ok := r.find(id); ok {
-		return r.r.health[p]
+		return r.r.affected[p].Health
 	}
 	return Up
 }
@@ -377,7 +372,7 @@ func (r Result) Path(id itsm.ID) []itsm.ID {
 	path := make([]itsm.ID, n)
 	for q := p; q >= 0; q = r.r.via[q] {
 		n--
-		path[n] = r.r.ids[q]
+		path[n] = r.r.affected[q].Node
 	}
 	return path
 }
@@ -387,9 +382,9 @@ func (r Result) find(id itsm.ID) (int32, bool) {
 		return 0, false
 	}
 	r.r.once.Do(func() {
-		r.r.place = make(map[itsm.ID]int32, len(r.r.ids))
-		for p, id := range r.r.ids {
-			r.r.place[id] = int32(p)
+		r.r.place = make(map[itsm.ID]int32, len(r.r.affected))
+		for p, a := range r.r.affected {
+			r.r.place[a.Node] = int32(p)
 		}
 	})
 	p, ok := r.r.place[id]
