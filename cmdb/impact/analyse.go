@@ -26,13 +26,30 @@ type scratch struct {
 	stack       []int32
 	order, tmp  []entry
 	buckets     []int32
+	counts      [digits][1 << digitBits]int32
 }
 
 // entry is an affected node on its way to its place in the result.
 type entry struct {
-	hi     uint64 // the first 8 bytes of its ID, big-endian
+	hi, lo uint64 // its ID, big-endian: the ID's order
 	bucket uint32 // (Down-health)<<30 | path length: worst first, then shorter
-	node   int32  // its number; len(g.ids)+k for the k-th failed node the graph lacks
+	node   int32  // its number; -1 for a failed node the graph lacks
+}
+
+func (e *entry) id() itsm.ID {
+	var id itsm.ID
+	binary.BigEndian.PutUint64(id[:8], e.hi)
+	binary.BigEndian.PutUint64(id[8:], e.lo)
+	return id
+}
+
+func newEntry(id *itsm.ID, h Health, length int32, node int32) entry {
+	return entry{
+		hi:     binary.BigEndian.Uint64(id[:8]),
+		lo:     binary.BigEndian.Uint64(id[8:]),
+		bucket: uint32(Down-h)<<30 | uint32(length),
+		node:   node,
+	}
 }
 
 func (g *Graph) getScratch() *scratch {
@@ -185,42 +202,26 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 		s.lengths()
 	}
 
-	numbered := int32(len(g.ids))
-	var lacking []itsm.ID
 	order := s.order[:0]
 	for _, v := range s.touched {
-		order = append(order, entry{
-			hi:     binary.BigEndian.Uint64(g.ids[v][:8]),
-			bucket: uint32(Down-s.health[v])<<30 | uint32(s.depth[v]),
-			node:   v,
-		})
+		order = append(order, newEntry(&g.ids[v], s.health[v], s.depth[v], v))
 	}
 	for id, h := range unknown {
-		order = append(order, entry{
-			hi:     binary.BigEndian.Uint64(id[:8]),
-			bucket: uint32(Down-h)<<30 | 1,
-			node:   numbered + int32(len(lacking)),
-		})
-		lacking = append(lacking, id)
+		order = append(order, newEntry(&id, h, 1, -1))
 	}
-	id := func(node int32) *itsm.ID {
-		if node < numbered {
-			return &g.ids[node]
-		}
-		return &lacking[node-numbered]
-	}
-	sorted := s.sort(order, id)
+	sorted := s.sort(order)
 
 	r := &result{affected: make([]Affected, len(sorted)), via: make([]int32, len(sorted))}
-	for p, e := range sorted {
-		r.affected[p] = Affected{Node: *id(e.node), Health: Down - Health(e.bucket>>30)}
-		if e.node < numbered {
+	for p := range sorted {
+		e := &sorted[p]
+		r.affected[p] = Affected{Node: e.id(), Health: Down - Health(e.bucket>>30)}
+		if e.node >= 0 {
 			s.depth[e.node] = int32(p) // from now on its place
 		}
 	}
 	for p, e := range sorted {
 		r.via[p] = -1
-		if e.node < numbered && s.via[e.node] >= 0 {
+		if e.node >= 0 && s.via[e.node] >= 0 {
 			w := s.depth[s.via[e.node]]
 			r.via[p], r.affected[p].Via = w, r.affected[w].Node
 		}
@@ -234,15 +235,15 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 }
 
 // sort puts the entries in Affected's order: by bucket, then by ID. Large
-// results are sorted by radix (byte by byte of the ID's first half, then
-// by bucket, each pass stable), which costs a few passes over them where
-// a comparison sort's cost grows with n log n; IDs that share their first
-// half, rare, are then put in order by the second.
-func (s *scratch) sort(order []entry, id func(int32) *itsm.ID) []entry {
-	lo := func(e entry) uint64 { return binary.BigEndian.Uint64(id(e.node)[8:]) }
+// results are sorted by radix (11 bits of the ID's first half at a time,
+// then by bucket, each pass stable, the counts of all passes taken in one
+// read), which costs a few passes over them where a comparison sort's
+// cost grows with n log n; IDs that share their first half, rare, are
+// then put in order by the second.
+func (s *scratch) sort(order []entry) []entry {
 	if len(order) < 256 {
 		slices.SortFunc(order, func(a, b entry) int {
-			return cmp.Or(cmp.Compare(a.bucket, b.bucket), cmp.Compare(a.hi, b.hi), cmp.Compare(lo(a), lo(b)))
+			return cmp.Or(cmp.Compare(a.bucket, b.bucket), cmp.Compare(a.hi, b.hi), cmp.Compare(a.lo, b.lo))
 		})
 		return order
 	}
@@ -250,61 +251,73 @@ func (s *scratch) sort(order []entry, id func(int32) *itsm.ID) []entry {
 		s.tmp = make([]entry, cap(order))
 	}
 	src, dst := order, s.tmp[:len(order)]
-	var count [256]int32
-	for shift := 0; shift < 64; shift += 8 {
-		count = [256]int32{}
-		for _, e := range src {
-			count[byte(e.hi>>shift)]++
+	count := &s.counts
+	*count = [digits][1 << digitBits]int32{}
+	for i := range src {
+		for d := range digits {
+			count[d][src[i].hi>>(d*digitBits)&digitMask]++
 		}
-		if count[byte(src[0].hi>>shift)] == int32(len(src)) {
-			continue // a byte they all share (version 7 IDs made the same day)
+	}
+	for d := range digits {
+		shift := d * digitBits
+		if count[d][src[0].hi>>shift&digitMask] == int32(len(src)) {
+			continue // bits they all share (version 7 IDs made the same day)
 		}
 		var sum int32
-		for b, c := range count {
-			count[b] = sum
+		for b, c := range count[d] {
+			count[d][b] = sum
 			sum += c
 		}
-		for _, e := range src {
-			b := byte(e.hi >> shift)
-			dst[count[b]] = e
-			count[b]++
+		for i := range src {
+			b := src[i].hi >> shift & digitMask
+			dst[count[d][b]] = src[i]
+			count[d][b]++
 		}
 		src, dst = dst, src
 	}
 
 	// By bucket: the buckets are the two healths times the path lengths.
 	longest := uint32(0)
-	for _, e := range src {
-		longest = max(longest, e.bucket&(1<<30-1))
+	for i := range src {
+		longest = max(longest, src[i].bucket&(1<<30-1))
 	}
-	bucket := func(e entry) uint32 { return e.bucket>>30*(longest+1) + e.bucket&(1<<30-1) }
+	bucket := func(e *entry) uint32 { return e.bucket>>30*(longest+1) + e.bucket&(1<<30-1) }
 	n := 3 * (longest + 1)
 	if uint32(cap(s.buckets)) < n {
 		s.buckets = make([]int32, n)
 	}
 	at := s.buckets[:n]
 	clear(at)
-	for _, e := range src {
-		at[bucket(e)]++
+	for i := range src {
+		at[bucket(&src[i])]++
 	}
 	var sum int32
 	for b, c := range at {
 		at[b] = sum
 		sum += c
 	}
-	for _, e := range src {
-		b := bucket(e)
-		dst[at[b]] = e
+	for i := range src {
+		b := bucket(&src[i])
+		dst[at[b]] = src[i]
 		at[b]++
 	}
 
 	for i := 1; i < len(dst); i++ {
-		for j := i; j > 0 && dst[j].bucket == dst[j-1].bucket && dst[j].hi == dst[j-1].hi && lo(dst[j]) < lo(dst[j-1]); j-- {
+		for j := i; j > 0 && dst[j].bucket == dst[j-1].bucket && dst[j].hi == dst[j-1].hi && dst[j].lo < dst[j-1].lo; j-- {
 			dst[j], dst[j-1] = dst[j-1], dst[j]
 		}
 	}
 	return dst // in the buffer of order or of tmp, which both stay s's
 }
+
+// The radix sort's digits: 11 bits each, so that six passes cover the
+// 64 bits of an ID's first half and the counts of all six (48 KiB) stay
+// in the fastest cache.
+const (
+	digitBits = 11
+	digits    = (64 + digitBits - 1) / digitBits
+	digitMask = 1<<digitBits - 1
+)
 
 // Result is the answer of one Analyse: every node that is not Up, and
 // why. It holds no reference to the graph, which may change after it. A
