@@ -187,22 +187,23 @@ func layered(n, e int, seed uint64) *world {
 		dbCl = append(dbCl, cluster(2, Node{Min: 1}))
 	}
 
-	for i := range databases {
-		db := w.add(layerDatabase, Node{})
+	// hosted adds the i-th node of a layer, running on the clusters, per
+	// on each, while they last, then on a virtual server.
+	hosted := func(layer, i int, clusters []int32, per int) int32 {
+		n := w.add(layer, Node{})
 		host := w.pick(free)
-		if i < 2*len(dbCl) {
-			host = dbCl[i/2]
+		if i < per*len(clusters) {
+			host = clusters[i/per]
 		}
-		w.edge(host, db, Full)
+		w.edge(host, n, Full)
+		return n
+	}
+	for i := range databases {
+		hosted(layerDatabase, i, dbCl, 2)
 	}
 	domains := make([][]int32, services)
 	for i := range applications {
-		app := w.add(layerApplication, Node{})
-		host := w.pick(free)
-		if i < 3*len(appCl) {
-			host = appCl[i/3]
-		}
-		w.edge(host, app, Full)
+		app := hosted(layerApplication, i, appCl, 3)
 		if i < 20 {
 			continue // the platform, of no domain: identity (0-2) and integration (3-19)
 		}
