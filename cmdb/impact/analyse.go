@@ -10,15 +10,15 @@ import (
 )
 
 // scratch is one analysis's state, by node number. Between analyses every
-// slice is zero (via excepted: it is read only where health is not Up),
-// so that an analysis clears only the nodes it touched, not the graph.
+// slice is zero, so that an analysis clears only the nodes it touched, not
+// the graph.
 type scratch struct {
-	health []Health // the node's health so far
-	sent   []Health // the health its edges have passed on so far
-	via    []int32  // the node that raised it last; -1 for its own failure
-	notUp  []int32  // a group's inputs that arrive worse than Up
-	down   []int32  // a group's inputs that arrive Down
-	depth  []int32  // 1 + the length of its path; then its place in the result
+	// Each node's state in two slices, so that passing on one node or
+	// raising one touches one cache line of each, not one per field.
+	mark  []mark
+	why   []why
+	notUp []int32 // a group's inputs that arrive worse than Up
+	down  []int32 // a group's inputs that arrive Down
 
 	touched     []int32 // nodes not Up, in the order they stopped being Up
 	raisedAgain bool    // a node was raised twice: depth may be wrong
@@ -28,6 +28,15 @@ type scratch struct {
 	buckets     []int32
 	counts      [digits][1 << digitBits]int32
 }
+
+// mark is a node's health so far and the health its edges have passed
+// on so far.
+type mark struct{ health, sent Health }
+
+// why explains a node's health: the node that raised it last (-1 for its
+// own failure) and 1 + the length of its path, which then becomes its
+// place in the result.
+type why struct{ via, depth int32 }
 
 // entry is an affected node on its way to its place in the result.
 type entry struct {
@@ -57,11 +66,11 @@ func (g *Graph) getScratch() *scratch {
 	if s == nil {
 		s = &scratch{}
 	}
-	if n := len(g.ids); len(s.health) < n {
+	if n := len(g.ids); len(s.mark) < n {
 		// Grown graph: fresh zeroed slices, with room to grow more.
 		c := n + n/4
-		s.health, s.sent = make([]Health, c), make([]Health, c)
-		s.via, s.notUp, s.down, s.depth = make([]int32, c), make([]int32, c), make([]int32, c), make([]int32, c)
+		s.mark, s.why = make([]mark, c), make([]why, c)
+		s.notUp, s.down = make([]int32, c), make([]int32, c)
 	}
 	return s
 }
@@ -70,16 +79,17 @@ func (g *Graph) getScratch() *scratch {
 // The length of v's path is its via's and one, which stays true unless a
 // node on the way is raised again, with another via.
 func (s *scratch) raise(v int32, h Health, via int32) {
-	if s.health[v] == Up {
+	if s.mark[v].health == Up {
 		s.touched = append(s.touched, v)
 	} else {
 		s.raisedAgain = true
 	}
-	s.health[v], s.via[v] = h, via
-	s.depth[v] = 1
+	s.mark[v].health = h
+	w := why{via: via, depth: 1}
 	if via >= 0 {
-		s.depth[v] = s.depth[via] + 1
+		w.depth = s.why[via].depth + 1
 	}
+	s.why[v] = w
 	s.queue = append(s.queue, v)
 }
 
@@ -108,7 +118,7 @@ func (g *Graph) Analyse(failures []Failure) Result {
 				unknown = map[itsm.ID]Health{}
 			}
 			unknown[f.Node] = max(unknown[f.Node], h)
-		} else if h > s.health[v] {
+		} else if h > s.mark[v].health {
 			s.raise(v, h, -1)
 		}
 	}
@@ -125,11 +135,12 @@ func (g *Graph) Analyse(failures []Failure) Result {
 func (g *Graph) propagate(s *scratch) {
 	for q := 0; q < len(s.queue); q++ {
 		v := s.queue[q]
-		now, before := s.health[v], s.sent[v]
+		m := &s.mark[v]
+		now, before := m.health, m.sent
 		if now == before {
 			continue // queued twice; passed on at its latest health already
 		}
-		s.sent[v] = now
+		m.sent = now
 		for _, a := range g.arcs.list(g.out[v]) {
 			e := a.effect()
 			arrives, arrived := e.arrive(now), e.arrive(before)
@@ -148,7 +159,7 @@ func (g *Graph) propagate(s *scratch) {
 				}
 				h = groupHealth(n, int(g.in[t].len), s.notUp[t], s.down[t])
 			}
-			if h > s.health[t] {
+			if h > s.mark[t].health {
 				s.raise(t, h, v)
 			}
 		}
@@ -172,25 +183,25 @@ func groupHealth(n Node, inputs int, notUp, down int32) Health {
 // walking up to the nearest node whose length is known.
 func (s *scratch) lengths() {
 	for _, v := range s.touched {
-		s.depth[v] = 0
+		s.why[v].depth = 0
 	}
 	for _, v := range s.touched {
 		st := s.stack[:0]
 		u := v
-		for s.depth[u] == 0 {
+		for s.why[u].depth == 0 {
 			st = append(st, u)
-			if s.via[u] < 0 {
+			if s.why[u].via < 0 {
 				break
 			}
-			u = s.via[u]
+			u = s.why[u].via
 			if len(st) > len(s.touched) {
 				panic("impact: the explanations form a cycle")
 			}
 		}
-		d := s.depth[u] // 0 when u is a failure on the stack
+		d := s.why[u].depth // 0 when u is a failure on the stack
 		for j := len(st) - 1; j >= 0; j-- {
 			d++
-			s.depth[st[j]] = d
+			s.why[st[j]].depth = d
 		}
 		s.stack = st
 	}
@@ -204,7 +215,7 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 
 	order := s.order[:0]
 	for _, v := range s.touched {
-		order = append(order, newEntry(&g.ids[v], s.health[v], s.depth[v], v))
+		order = append(order, newEntry(&g.ids[v], s.mark[v].health, s.why[v].depth, v))
 	}
 	for id, h := range unknown {
 		order = append(order, newEntry(&id, h, 1, -1))
@@ -216,19 +227,19 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 		e := &sorted[p]
 		r.affected[p] = Affected{Node: e.id(), Health: Down - Health(e.bucket>>30)}
 		if e.node >= 0 {
-			s.depth[e.node] = int32(p) // from now on its place
+			s.why[e.node].depth = int32(p) // from now on its place
 		}
 	}
 	for p, e := range sorted {
 		r.via[p] = -1
-		if e.node >= 0 && s.via[e.node] >= 0 {
-			w := s.depth[s.via[e.node]]
+		if e.node >= 0 && s.why[e.node].via >= 0 {
+			w := s.why[s.why[e.node].via].depth
 			r.via[p], r.affected[p].Via = w, r.affected[w].Node
 		}
 	}
 
 	for _, v := range s.touched {
-		s.health[v], s.sent[v], s.notUp[v], s.down[v], s.depth[v] = Up, Up, 0, 0, 0
+		s.mark[v], s.why[v], s.notUp[v], s.down[v] = mark{}, why{}, 0, 0
 	}
 	s.touched, s.queue, s.order, s.raisedAgain = s.touched[:0], s.queue[:0], order[:0], false
 	return Result{r}
