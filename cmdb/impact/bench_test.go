@@ -359,8 +359,9 @@ func percentile(d []time.Duration, q float64) time.Duration {
 //
 // Metrics: the 50th and 99th percentiles and the worst of the analyses,
 // the baseline's 99th percentile and the ratio of the two, the mean
-// number of nodes affected, and the number affected by the analysis at
-// the 99th percentile (which says what kind of failure sets it).
+// number of nodes affected, the number affected by the analysis at the
+// 99th percentile (which says what kind of failure sets it), and the
+// share of analyses over the target's millisecond.
 func BenchmarkAnalyse(b *testing.B) {
 	w, g := sharedWorld()
 	b.Logf("%d nodes, %d edges, %d members of groups", len(w.ids), len(w.edges), w.members)
@@ -406,6 +407,8 @@ func BenchmarkAnalyse(b *testing.B) {
 			b.ReportMetric(float64(p99.d)/float64(bp99), "p99/bfs")
 			b.ReportMetric(float64(total)/float64(b.N), "affected/op")
 			b.ReportMetric(float64(p99.affected), "p99-affected")
+			over, _ := slices.BinarySearchFunc(ops, time.Millisecond, func(o op, d time.Duration) int { return cmp.Compare(o.d, d) })
+			b.ReportMetric(100*float64(len(ops)-over)/float64(len(ops)), "%>1ms")
 		})
 	}
 }
