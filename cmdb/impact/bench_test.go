@@ -44,11 +44,15 @@ type genEdge struct {
 	e        Effect
 }
 
+// add adds a node. Its ID is a version 7 UUID, as spoc's are, made as if
+// the items had been registered one after another over five years from
+// 2021.
 func (w *world) add(layer int, n Node) int32 {
-	var id itsm.ID
-	binary.BigEndian.PutUint64(id[:8], w.r.Uint64())
-	binary.BigEndian.PutUint64(id[8:], w.r.Uint64()|1)
 	i := int32(len(w.ids))
+	ms := 1_609_459_200_000 + uint64(i)*1_500_000 + w.r.Uint64N(1_500_000)
+	var id itsm.ID
+	binary.BigEndian.PutUint64(id[:8], ms<<16|0x7000|w.r.Uint64()&0x0fff)
+	binary.BigEndian.PutUint64(id[8:], w.r.Uint64()&(1<<62-1)|1<<63)
 	w.ids, w.nodes, w.layer = append(w.ids, id), append(w.nodes, n), append(w.layer, uint8(layer))
 	w.byLayer[layer] = append(w.byLayer[layer], i)
 	return i
