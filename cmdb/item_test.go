@@ -107,7 +107,7 @@ func TestImpactBasics(t *testing.T) {
 			solo := w.item("application", "Lön", nil, rel("runs_on", a))
 			svc, err := w.svc.Create(w.ctx, w.deskAgent, cmdb.NewItem{Class: "business_service",
 				Relations: []cmdb.Relation{rel("depends_on", app), rel("depends_on", solo)},
-				ItemEdit: cmdb.ItemEdit{Name: "Ekonomitjänst", Consumers: []cmdb.Consumer{{Unit: "Skola", Users: 300}, {Unit: "Vård", Users: 50}}}})
+				ItemEdit:  cmdb.ItemEdit{Name: "Ekonomitjänst", Consumers: []cmdb.Consumer{{Unit: "Skola", Users: 300}, {Unit: "Vård", Users: 50}}}})
 			w.ok(err)
 			w.ok(w.svc.Sync(w.ctx))
 			im, err := w.svc.Impact(w.ctx, w.deskAgent, deskID, []cmdb.Down{{Item: a.ID}})
