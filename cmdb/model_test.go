@@ -87,9 +87,9 @@ func TestValidate(t *testing.T) {
 		panic("no server")
 	}
 	for _, c := range []struct {
-		name  string
+		name   string
 		break_ func(m *cmdb.Model)
-		says  string
+		says   string
 	}{
 		{"no classes", func(m *cmdb.Model) { m.Classes = nil }, "no classes"},
 		{"class name", func(m *cmdb.Model) { server(m).Name = "Server" }, `class name "Server"`},

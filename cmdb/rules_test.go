@@ -29,7 +29,7 @@ func (w *world) fixture() fixture {
 	w.ok(err)
 	f.srv, err = w.svc.Create(w.ctx, w.telAgent, cmdb.NewItem{Desk: deskID, Class: "server",
 		Relations: []cmdb.Relation{rel("located_at", f.site)},
-		ItemEdit: cmdb.ItemEdit{Name: "app01", Attributes: map[string]string{"host_name": "app01", "serial_number": "SN1"}}})
+		ItemEdit:  cmdb.ItemEdit{Name: "app01", Attributes: map[string]string{"host_name": "app01", "serial_number": "SN1"}}})
 	w.ok(err)
 	if f.srv.Supplier != telcoID {
 		w.t.Fatalf("Telco's server names supplier %s", f.srv.Supplier)

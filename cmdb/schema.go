@@ -106,7 +106,7 @@ var itemFieldDocs = map[string]string{
 }
 
 var fieldDocs = map[reflect.Type]map[string]string{
-	reflect.TypeFor[By](): {"By": "Who made the change (SD-9)."},
+	reflect.TypeFor[By]():          {"By": "Who made the change (SD-9)."},
 	reflect.TypeFor[ItemCreated](): itemFieldDocs,
 	reflect.TypeFor[ItemEdited](): {
 		"Name": itemFieldDocs["Name"], "Supplier": itemFieldDocs["Supplier"], "ObjectOwner": itemFieldDocs["ObjectOwner"],

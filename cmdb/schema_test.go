@@ -66,9 +66,9 @@ func TestSchemasRefuse(t *testing.T) {
 		"cmdb.item.related":       `{"by":` + by + `,"relation":{"type":"runs_on","to":` + id + `},"extra":1}`,
 		"cmdb.item.unrelated":     `{"by":` + by + `,"relation":{"type":"runs_on"}}`,
 		"cmdb.item.state_changed": `{"by":` + by + `,"state":"broken","was":"production"}`,
-		"cmdb.item.created": `{"by":` + by + `,"number":"CI1","desk":` + id + `,"class":"server","name":"a","state":"production"}`,
-		"cmdb.item.edited":  `{"by":` + by + `,"name":"a"}`,
-		"cmdb.model":        `{"classes":[{"name":"Server","label":"S"}],"relation_types":[]}`,
+		"cmdb.item.created":       `{"by":` + by + `,"number":"CI1","desk":` + id + `,"class":"server","name":"a","state":"production"}`,
+		"cmdb.item.edited":        `{"by":` + by + `,"name":"a"}`,
+		"cmdb.model":              `{"classes":[{"name":"Server","label":"S"}],"relation_types":[]}`,
 	} {
 		c := schematest.MustNew(t, all[typ])
 		if err := c.Check([]byte(data)); err == nil {
