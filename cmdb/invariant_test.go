@@ -82,7 +82,9 @@ func newDriver(t testing.TB, w *world) *driver {
 		schemas: newSchemaChecker(t)}
 }
 
-func (d *driver) fail(format string, args ...any) { d.issues = append(d.issues, fmt.Sprintf(format, args...)) }
+func (d *driver) fail(format string, args ...any) {
+	d.issues = append(d.issues, fmt.Sprintf(format, args...))
+}
 
 func (d *driver) report() string { return strings.Join(append(d.log, d.issues...), "\n") }
 
