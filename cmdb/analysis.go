@@ -37,8 +37,11 @@ type Impact struct {
 	// the shortest explanations, then by ID.
 	Services []Affected `json:"services"`
 	// Items are the other items hurt, those given included, in the same
-	// order.
+	// order: the first MaxImpactItems of them.
 	Items []Affected `json:"items"`
+	// ItemsTotal is how many other items are hurt, those Items leaves
+	// out included.
+	ItemsTotal int `json:"items_total"`
 	// Consumers are the units using the services hurt, their users summed
 	// over those services: an upper bound, as one person may use two.
 	Consumers []Consumer `json:"consumers"`
@@ -46,8 +49,16 @@ type Impact struct {
 	Users int `json:"users"`
 }
 
-// MaxDown is the most items one impact analysis starts from.
-const MaxDown = 1000
+// Limits of an impact analysis.
+const (
+	// MaxDown is the most items one impact analysis starts from.
+	MaxDown = 1000
+	// MaxImpactItems is the most items other than services an answer
+	// lists: a core switch's failure can hurt thousands, of which a
+	// desk reads the worst and nearest, and the answer stays small
+	// enough to send.
+	MaxImpactItems = 1000
+)
 
 // Impact answers which business services, which other items, and which
 // units and how many users are hurt when the items down fail, and why
@@ -98,17 +109,35 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 		}
 	}
 	affected := s.graph.Analyse(failures).Affected()
-	paths := paths(affected)
-	out := &Impact{Services: []Affected{}, Items: make([]Affected, 0, len(affected)), Consumers: []Consumer{}}
-	users := map[string]int{}
+	// Every service is listed, and the first MaxImpactItems other items:
+	// the worst and nearest, which is what a desk reads; the rest are
+	// counted. Only what is listed gets a path.
+	listed := make([]*node, len(affected))
+	out := &Impact{Services: []Affected{}, Items: []Affected{}, Consumers: []Consumer{}}
 	for i, a := range affected {
 		n := s.nodes[a.Node]
-		if n == nil || n.desk != desk {
+		switch {
+		case n == nil || n.desk != desk:
 			continue // a node the log has not brought yet
+		case n.service:
+			listed[i] = n
+		case out.ItemsTotal < MaxImpactItems:
+			listed[i] = n
+			out.ItemsTotal++
+		default:
+			out.ItemsTotal++
+		}
+	}
+	paths := paths(affected, listed)
+	users := map[string]int{}
+	for i, a := range affected {
+		n := listed[i]
+		if n == nil {
+			continue
 		}
 		x := Affected{Item: a.Node, Number: n.number, Class: n.class, Name: n.name, Supplier: n.supplier,
 			Health: a.Health.String(), Path: paths[i]}
-		if c := s.classes[n.class]; c == nil || !c.Service {
+		if !n.service {
 			out.Items = append(out.Items, x)
 			continue
 		}
@@ -132,17 +161,23 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 
 // places are the maps paths uses, kept for the next analysis: an impact
 // answers in well under a millisecond, and a map per answer would be a
-// good part of it.
+// good part of it. One grown past placesKept is let go, so that clearing
+// it does not cost every small answer after a large one.
 var places = sync.Pool{New: func() any { return map[itsm.ID]int32{} }}
 
-// paths returns the path of each of affected, in its order, as
-// impact.Result.Path would, from their Via: all in one array, and
-// without the map of every node Result.Path builds on its first call.
-func paths(affected []impact.Affected) [][]itsm.ID {
+const placesKept = 4096
+
+// paths returns the path of each of affected that listed holds, in its
+// order, as impact.Result.Path would, from their Via: all in one array,
+// and without the map of every node Result.Path builds on its first
+// call.
+func paths[T any](affected []impact.Affected, listed []*T) [][]itsm.ID {
 	place := places.Get().(map[itsm.ID]int32)
 	defer func() {
-		clear(place)
-		places.Put(place)
+		if len(place) <= placesKept {
+			clear(place)
+			places.Put(place)
+		}
 	}()
 	for i, a := range affected {
 		place[a.Node] = int32(i)
@@ -157,6 +192,9 @@ func paths(affected []impact.Affected) [][]itsm.ID {
 		}
 	}
 	for i := range affected {
+		if listed[i] == nil {
+			continue
+		}
 		n := int32(1)
 		for q := via[i]; q >= 0 && int(n) <= len(affected); q = via[q] {
 			n++
@@ -167,6 +205,9 @@ func paths(affected []impact.Affected) [][]itsm.ID {
 	all := make([]itsm.ID, total)
 	out := make([][]itsm.ID, len(affected))
 	for i := range affected {
+		if listed[i] == nil {
+			continue
+		}
 		p := all[:depth[i]:depth[i]]
 		all = all[depth[i]:]
 		q := int32(i)

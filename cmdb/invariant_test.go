@@ -385,6 +385,9 @@ func (d *driver) check(o op, before string, err error) {
 			if !slices.ContainsFunc(got.Items, listed) && !slices.ContainsFunc(got.Services, listed) {
 				d.fail("impact of %s does not list it", it.Number)
 			}
+			if got.ItemsTotal != len(got.Items) {
+				d.fail("impact of %s: %d items listed, %d counted", it.Number, len(got.Items), got.ItemsTotal)
+			}
 			users := 0
 			for _, c := range got.Consumers {
 				users += c.Users

@@ -1,6 +1,7 @@
 package cmdb_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -126,5 +127,25 @@ func TestImpactBasics(t *testing.T) {
 				t.Fatalf("items %+v", im.Items)
 			}
 		})
+	}
+}
+
+// TestImpactListsTheFirstItems: of the items hurt, an answer lists the
+// first MaxImpactItems, the failed one first, and counts them all.
+func TestImpactListsTheFirstItems(t *testing.T) {
+	w := newWorld(t, backends()["memstore"](t))
+	sw := w.item("network_device", "core", map[string]string{"host_name": "core"})
+	for i := range cmdb.MaxImpactItems + 5 {
+		w.server(fmt.Sprintf("srv%04d", i), rel("depends_on", sw))
+	}
+	im, err := w.svc.Impact(w.ctx, w.deskAgent, deskID, []cmdb.Down{{Item: sw.ID}})
+	w.ok(err)
+	if len(im.Items) != cmdb.MaxImpactItems || im.ItemsTotal != cmdb.MaxImpactItems+6 || im.Items[0].Item != sw.ID {
+		t.Fatalf("%d items listed of %d, the first %s", len(im.Items), im.ItemsTotal, im.Items[0].Name)
+	}
+	for _, a := range im.Items[1:] {
+		if len(a.Path) != 2 || a.Path[0] != sw.ID || a.Path[1] != a.Item || a.Health != "down" {
+			t.Fatalf("%s: %+v", a.Name, a)
+		}
 	}
 }

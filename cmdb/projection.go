@@ -37,11 +37,20 @@ type node struct {
 	consumers  []Consumer
 	redundancy *Redundancy
 	relations  []Relation
+	// service is whether the class is a Service, for impact analysis.
+	service bool
 }
 
-func nodeOf(it *Item) *node {
-	return &node{desk: it.Desk, number: it.Number, class: it.Class, name: it.Name, supplier: it.Supplier,
-		state: it.State, consumers: it.Consumers, redundancy: it.Redundancy, relations: it.Relations}
+// nodeOf is what the graph keeps of it.
+func (s *Service) nodeOf(it *Item) *node {
+	return s.newNode(&graphItem{Desk: it.Desk, Number: it.Number, Class: it.Class, Name: it.Name, State: it.State,
+		Supplier: it.Supplier, Consumers: it.Consumers, Redundancy: it.Redundancy, Relations: it.Relations})
+}
+
+func (s *Service) newNode(it *graphItem) *node {
+	c := s.classes[it.Class]
+	return &node{desk: it.Desk, number: it.Number, class: it.Class, name: it.Name, supplier: it.Supplier, state: it.State,
+		consumers: it.Consumers, redundancy: it.Redundancy, relations: it.Relations, service: c != nil && c.Service}
 }
 
 // graphItem is the part of an item record the graph keeps.
@@ -88,8 +97,7 @@ func (s *Service) build(ctx context.Context, tx itsm.ReadTx) error {
 		// times are most of its record.
 		it, err := itsm.DecodeRecord[graphItem](h.Record, "item")
 		if err == nil {
-			nodes[h.Record.ID] = &node{desk: it.Desk, number: it.Number, class: it.Class, name: it.Name, supplier: it.Supplier,
-				state: it.State, consumers: it.Consumers, redundancy: it.Redundancy, relations: it.Relations}
+			nodes[h.Record.ID] = s.newNode(it)
 		}
 		return err
 	})
@@ -142,7 +150,7 @@ func (s *Service) apply(ctx context.Context, tx itsm.ReadTx, es []itsm.Event) er
 	was := make([][]Relation, len(items))
 	for i, it := range items {
 		old := s.nodes[it.ID]
-		n := nodeOf(it)
+		n := s.nodeOf(it)
 		s.nodes[it.ID] = n
 		if old != nil {
 			was[i] = old.relations
