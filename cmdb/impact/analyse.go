@@ -20,18 +20,19 @@ type scratch struct {
 	down   []int32  // a group's inputs that arrive Down
 	depth  []int32  // 1 + the length of its path; then its place in the result
 
-	touched []int32 // nodes not Up, in the order they stopped being Up
-	queue   []int32 // nodes whose health rose, to pass on
-	stack   []int32
-	order   []entry
+	touched     []int32 // nodes not Up, in the order they stopped being Up
+	raisedAgain bool    // a node was raised twice: depth may be wrong
+	queue       []int32 // nodes whose health rose, to pass on
+	stack       []int32
+	order, tmp  []entry
+	buckets     []int32
 }
 
-// entry is an affected node with its sort key.
+// entry is an affected node on its way to its place in the result.
 type entry struct {
-	key    uint64 // worst first, then the shorter path
-	hi, lo uint64 // the ID's bytes, big-endian: the ID's order
-	node   int32  // its number; -1 for a failed node the graph lacks
-	health Health
+	hi     uint64 // the first 8 bytes of its ID, big-endian
+	bucket uint32 // (Down-health)<<30 | path length: worst first, then shorter
+	node   int32  // its number; len(g.ids)+k for the k-th failed node the graph lacks
 }
 
 func (g *Graph) getScratch() *scratch {
@@ -49,11 +50,19 @@ func (g *Graph) getScratch() *scratch {
 }
 
 // raise makes v's health h, explained by via, and queues v to pass it on.
+// The length of v's path is its via's and one, which stays true unless a
+// node on the way is raised again, with another via.
 func (s *scratch) raise(v int32, h Health, via int32) {
 	if s.health[v] == Up {
 		s.touched = append(s.touched, v)
+	} else {
+		s.raisedAgain = true
 	}
 	s.health[v], s.via[v] = h, via
+	s.depth[v] = 1
+	if via >= 0 {
+		s.depth[v] = s.depth[via] + 1
+	}
 	s.queue = append(s.queue, v)
 }
 
@@ -69,7 +78,6 @@ func (g *Graph) Analyse(failures []Failure) Result {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	s := g.getScratch()
-	defer g.scratch.Put(s)
 
 	var unknown map[itsm.ID]Health
 	for _, f := range failures {
@@ -88,7 +96,9 @@ func (g *Graph) Analyse(failures []Failure) Result {
 		}
 	}
 	g.propagate(s)
-	return s.result(g, unknown)
+	r := s.result(g, unknown)
+	g.scratch.Put(s) // not deferred: after a panic, s is not clean
+	return r
 }
 
 // propagate passes each raised health on along the edges until nothing
@@ -103,23 +113,23 @@ func (g *Graph) propagate(s *scratch) {
 			continue // queued twice; passed on at its latest health already
 		}
 		s.sent[v] = now
-		for i := range g.out[v] {
-			a := &g.out[v][i]
+		for _, a := range g.arcs.list(g.out[v]) {
 			e := a.effect()
 			arrives, arrived := e.arrive(now), e.arrive(before)
 			if arrives == arrived {
 				continue
 			}
-			t := a.to
+			t := a.to()
 			h := arrives
-			if n := g.nodes[t]; n.group() {
+			if a&arcGroup != 0 {
+				n := g.nodes[t]
 				if arrived == Up {
 					s.notUp[t]++
 				}
 				if arrives == Down {
 					s.down[t]++
 				}
-				h = groupHealth(n, len(g.in[t]), s.notUp[t], s.down[t])
+				h = groupHealth(n, int(g.in[t].len), s.notUp[t], s.down[t])
 			}
 			if h > s.health[t] {
 				s.raise(t, h, v)
@@ -140,10 +150,13 @@ func groupHealth(n Node, inputs int, notUp, down int32) Health {
 	return Down
 }
 
-// result turns the analysis into its Result and clears s for the next.
-func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
-	// Path lengths: each node's is one more than its via's, which the
-	// stack finds walking up to the nearest node whose length is known.
+// lengths sets every node's path length again, for when a node was raised
+// twice: each node's is one more than its via's, which the stack finds
+// walking up to the nearest node whose length is known.
+func (s *scratch) lengths() {
+	for _, v := range s.touched {
+		s.depth[v] = 0
+	}
 	for _, v := range s.touched {
 		st := s.stack[:0]
 		u := v
@@ -164,60 +177,133 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 		}
 		s.stack = st
 	}
+}
 
+// result turns the analysis into its Result and clears s for the next.
+func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
+	if s.raisedAgain {
+		s.lengths()
+	}
+
+	numbered := int32(len(g.ids))
+	var lacking []itsm.ID
 	order := s.order[:0]
 	for _, v := range s.touched {
-		id := g.ids[v]
 		order = append(order, entry{
-			key:  uint64(Down-s.health[v])<<32 | uint64(s.depth[v]),
-			hi:   binary.BigEndian.Uint64(id[:8]),
-			lo:   binary.BigEndian.Uint64(id[8:]),
-			node: v, health: s.health[v],
+			hi:     binary.BigEndian.Uint64(g.ids[v][:8]),
+			bucket: uint32(Down-s.health[v])<<30 | uint32(s.depth[v]),
+			node:   v,
 		})
 	}
 	for id, h := range unknown {
 		order = append(order, entry{
-			key: uint64(Down-h)<<32 | 1,
-			hi:  binary.BigEndian.Uint64(id[:8]),
-			lo:  binary.BigEndian.Uint64(id[8:]),
-			// node -1: no number, no via
-			node: -1, health: h,
+			hi:     binary.BigEndian.Uint64(id[:8]),
+			bucket: uint32(Down-h)<<30 | 1,
+			node:   numbered + int32(len(lacking)),
 		})
+		lacking = append(lacking, id)
 	}
-	slices.SortFunc(order, func(a, b entry) int {
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
+	id := func(node int32) *itsm.ID {
+		if node < numbered {
+			return &g.ids[node]
 		}
-		if c := cmp.Compare(a.hi, b.hi); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.lo, b.lo)
-	})
+		return &lacking[node-numbered]
+	}
+	sorted := s.sort(order, id)
 
-	r := &result{affected: make([]Affected, len(order)), via: make([]int32, len(order))}
-	for p, e := range order {
-		var id itsm.ID
-		binary.BigEndian.PutUint64(id[:8], e.hi)
-		binary.BigEndian.PutUint64(id[8:], e.lo)
-		r.affected[p] = Affected{Node: id, Health: e.health}
-		if e.node >= 0 {
+	r := &result{affected: make([]Affected, len(sorted)), via: make([]int32, len(sorted))}
+	for p, e := range sorted {
+		r.affected[p] = Affected{Node: *id(e.node), Health: Down - Health(e.bucket>>30)}
+		if e.node < numbered {
 			s.depth[e.node] = int32(p) // from now on its place
 		}
 	}
-	for p, e := range order {
+	for p, e := range sorted {
 		r.via[p] = -1
-		if e.node >= 0 && s.via[e.node] >= 0 {
+		if e.node < numbered && s.via[e.node] >= 0 {
 			w := s.depth[s.via[e.node]]
-			r.via[p] = w
-			r.affected[p].Via = r.affected[w].Node
+			r.via[p], r.affected[p].Via = w, r.affected[w].Node
 		}
 	}
 
 	for _, v := range s.touched {
 		s.health[v], s.sent[v], s.notUp[v], s.down[v], s.depth[v] = Up, Up, 0, 0, 0
 	}
-	s.touched, s.queue, s.order = s.touched[:0], s.queue[:0], order[:0]
+	s.touched, s.queue, s.order, s.raisedAgain = s.touched[:0], s.queue[:0], order[:0], false
 	return Result{r}
+}
+
+// sort puts the entries in Affected's order: by bucket, then by ID. Large
+// results are sorted by radix (byte by byte of the ID's first half, then
+// by bucket, each pass stable), which costs a few passes over them where
+// a comparison sort's cost grows with n log n; IDs that share their first
+// half, rare, are then put in order by the second.
+func (s *scratch) sort(order []entry, id func(int32) *itsm.ID) []entry {
+	lo := func(e entry) uint64 { return binary.BigEndian.Uint64(id(e.node)[8:]) }
+	if len(order) < 256 {
+		slices.SortFunc(order, func(a, b entry) int {
+			return cmp.Or(cmp.Compare(a.bucket, b.bucket), cmp.Compare(a.hi, b.hi), cmp.Compare(lo(a), lo(b)))
+		})
+		return order
+	}
+	if cap(s.tmp) < len(order) {
+		s.tmp = make([]entry, cap(order))
+	}
+	src, dst := order, s.tmp[:len(order)]
+	var count [256]int32
+	for shift := 0; shift < 64; shift += 8 {
+		count = [256]int32{}
+		for _, e := range src {
+			count[byte(e.hi>>shift)]++
+		}
+		if count[byte(src[0].hi>>shift)] == int32(len(src)) {
+			continue // a byte they all share (version 7 IDs made the same day)
+		}
+		var sum int32
+		for b, c := range count {
+			count[b] = sum
+			sum += c
+		}
+		for _, e := range src {
+			b := byte(e.hi >> shift)
+			dst[count[b]] = e
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+
+	// By bucket: the buckets are the two healths times the path lengths.
+	longest := uint32(0)
+	for _, e := range src {
+		longest = max(longest, e.bucket&(1<<30-1))
+	}
+	bucket := func(e entry) uint32 { return e.bucket>>30*(longest+1) + e.bucket&(1<<30-1) }
+	n := 3 * (longest + 1)
+	if uint32(cap(s.buckets)) < n {
+		s.buckets = make([]int32, n)
+	}
+	at := s.buckets[:n]
+	clear(at)
+	for _, e := range src {
+		at[bucket(e)]++
+	}
+	var sum int32
+	for b, c := range at {
+		at[b] = sum
+		sum += c
+	}
+	for _, e := range src {
+		b := bucket(e)
+		dst[at[b]] = e
+		at[b]++
+	}
+
+	for i := 1; i < len(dst); i++ {
+		for j := i; j > 0 && dst[j].bucket == dst[j-1].bucket && dst[j].hi == dst[j-1].hi && lo(dst[j]) < lo(dst[j-1]); j-- {
+			dst[j], dst[j-1] = dst[j-1], dst[j]
+		}
+	}
+	return dst // in the buffer of order or of tmp, which both stay s's
 }
 
 // Result is the answer of one Analyse: every node that is not Up, and
@@ -227,8 +313,8 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 type Result struct{ r *result }
 
 type result struct {
-	affected []Affected // in Affected's order
-	via      []int32    // the place of each one's Via in affected; -1 for none
+	affected []Affected // in their order
+	via      []int32    // the place of each one's Via; -1 for none
 
 	once  sync.Once
 	place map[itsm.ID]int32 // built on the first Health or Path
@@ -236,12 +322,16 @@ type result struct {
 
 // Affected returns every node that is not Up, failed ones included: the
 // worst first, then the shorter Path first, then by ID (its bytes, which
-// orders version 7 IDs by creation). The slice is the caller's.
+// orders version 7 IDs by creation).
+//
+// Every call returns the same slice, which the caller must not modify:
+// the answer to a data centre's failure is megabytes, which a copy per
+// call would double.
 func (r Result) Affected() []Affected {
 	if r.r == nil {
 		return nil
 	}
-	return slices.Clone(r.r.affected)
+	return r.r.affected
 }
 
 // Len returns how many nodes are not Up.

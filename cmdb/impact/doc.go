@@ -12,15 +12,17 @@
 // the application running on it); along a Weaken edge a Down source
 // arrives as Degraded (an application loses an optional integration, a
 // server one of its two network connections). A plain node is as bad as
-// the worst health that arrives along its incoming edges.
+// the worst health that arrives along its incoming edges. Neither effect
+// stops a degradation: what depends on a degraded node, however
+// indirectly, is degraded.
 //
 // # Redundancy groups
 //
 // A node with Node.Min or Node.Percent set is a redundancy group: a
 // cluster whose members have edges into it, a pair of internet links.
 // Its inputs are the distinct nodes with an edge into it; of them,
-// required (Min, or Percent of the inputs rounded up: 50 % of 3 is 2)
-// must not be Down. The group is Up while every input is Up, Degraded
+// required (Min, at most all of them, or Percent of the inputs rounded
+// up: 50 % of 3 is 2) must not be Down. The group is Up while every input is Up, Degraded
 // while at least required inputs are not Down, a degraded member
 // counting towards the quorum, and Down when fewer are. A cluster of
 // four with Min 2 is Degraded with one or two members down and Down with

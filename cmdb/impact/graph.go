@@ -1,6 +1,7 @@
 package impact
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -13,9 +14,12 @@ import (
 // A Graph is safe for concurrent use: any number of Analyse calls run in
 // parallel, and a change (SetNode, AddEdge, ...) waits for the analyses
 // running and holds back new ones until it is made, which takes
-// microseconds.
+// microseconds (milliseconds, rarely, when it compacts the graph's
+// memory after many removals).
 //
-// The zero ID is no node: every method ignores it.
+// A graph keeps its memory as large as it has been: a removed node's
+// place is given to the next node added. The zero ID is no node: every
+// method ignores it.
 type Graph struct {
 	mu sync.RWMutex
 
@@ -29,38 +33,68 @@ type Graph struct {
 	nodes []Node    // by number
 	free  []int32
 
-	// out holds a node's outgoing edges, one arc per target; in the
-	// distinct sources of its incoming edges (a group's inputs). pairs
-	// finds the arc of a (from, to) pair and the source's place in the
-	// target's in, so that adding or removing an edge costs the same at a
-	// hub with thousands of edges as anywhere else.
-	out   [][]arc
-	in    [][]int32
-	pairs map[uint64]place
-	edges int // with multiplicity: Len's edges
+	// out is where a node's outgoing edges are: one arc per target in
+	// arcs, and at the same place in counts how many edges of each effect
+	// the arc stands for. in is where the distinct sources of a node's
+	// incoming edges (a group's inputs) are in sources. pairs finds the
+	// arc of a (from, to) pair and the source's place among the target's,
+	// so that adding or removing an edge costs the same at a hub with
+	// thousands of edges as anywhere else.
+	out     []span
+	arcs    arena[arc]
+	counts  arena[multiplicity]
+	in      []span
+	sources arena[int32]
+	pairs   map[uint64]place
+	edges   int // with multiplicity: Len's edges
 
 	scratch sync.Pool // of *scratch
 }
 
-// arc is every edge from one node to one target: how many of each effect
-// (parallel edges are kept, decision 160).
-type arc struct {
-	to int32
-	n  [2]int32 // by Effect
-}
+// arc is every edge from one node to one target, as the analysis reads
+// it: in four bytes, so that a node's arcs share cache lines, the
+// target's number, the effect that counts, and whether the target is a
+// group, which spares reading the target's Node for the others.
+type arc uint32
 
-// effect is the effect that counts for an arc: a full edge makes any
-// weaken edge beside it irrelevant, since a full edge passes on at least
-// what a weaken one does.
-func (a *arc) effect() Effect {
-	if a.n[Full] > 0 {
-		return Full
+const (
+	arcWeaken arc = 1 << 31 // only weaken edges: a full one would count
+	arcGroup  arc = 1 << 30 // the target is a redundancy group
+	arcTo     arc = arcGroup - 1
+
+	// maxNodes is the most nodes a graph numbers (arcTo's bits).
+	maxNodes = int(arcTo) + 1
+)
+
+func (a arc) to() int32 { return int32(a & arcTo) }
+
+// effect is the effect that counts: a full edge passes on at least what a
+// weaken one does, so a weaken edge beside it changes nothing.
+func (a arc) effect() Effect {
+	if a&arcWeaken != 0 {
+		return Weaken
 	}
-	return Weaken
+	return Full
 }
 
-// place is where a (from, to) pair is: its arc in out[from] and from in
-// in[to].
+// multiplicity is how many edges of each effect an arc stands for
+// (parallel edges are kept, decision 164).
+type multiplicity [2]int32
+
+// arc packs the arc to t standing for the edges n.
+func (g *Graph) arc(t int32, n multiplicity) arc {
+	a := arc(t)
+	if n[Full] == 0 {
+		a |= arcWeaken
+	}
+	if g.nodes[t].group() {
+		a |= arcGroup
+	}
+	return a
+}
+
+// place is where a (from, to) pair is: its arc among from's and from
+// among to's sources.
 type place struct{ out, in int32 }
 
 func pair(from, to int32) uint64 { return uint64(uint32(from))<<32 | uint64(uint32(to)) }
@@ -80,7 +114,14 @@ func (g *Graph) SetNode(id itsm.ID, n Node) {
 	n.Min, n.Percent = max(n.Min, 0), min(max(n.Percent, 0), 100)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.nodes[g.node(id)] = n
+	i := g.node(id)
+	was := g.nodes[i].group()
+	g.nodes[i] = n
+	if was != n.group() {
+		for _, from := range g.sources.list(g.in[i]) {
+			g.arcs.list(g.out[from])[g.pairs[pair(from, i)].out] ^= arcGroup
+		}
+	}
 }
 
 // RemoveNode removes the node id and every edge into and out of it. An
@@ -92,36 +133,41 @@ func (g *Graph) RemoveNode(id itsm.ID) {
 	if !ok || id.IsZero() {
 		return
 	}
-	for _, a := range g.out[i] {
-		k := pair(i, a.to)
-		if a.to != i {
-			g.removeIn(a.to, g.pairs[k].in)
+	counts := g.counts.list(g.out[i])
+	for j, a := range g.arcs.list(g.out[i]) {
+		k := pair(i, a.to())
+		if a.to() != i {
+			g.removeIn(a.to(), g.pairs[k].in)
 		}
 		delete(g.pairs, k)
-		g.edges -= int(a.n[Full] + a.n[Weaken])
+		g.edges -= int(counts[j][Full] + counts[j][Weaken])
 	}
-	for _, from := range g.in[i] {
+	for _, from := range g.sources.list(g.in[i]) {
 		if from == i {
-			continue // the self-loop went with out[i]
+			continue // the self-loop went with i's arcs
 		}
 		k := pair(from, i)
 		p := g.pairs[k]
-		a := g.out[from][p.out]
-		g.edges -= int(a.n[Full] + a.n[Weaken])
+		n := g.counts.list(g.out[from])[p.out]
+		g.edges -= int(n[Full] + n[Weaken])
 		g.removeOut(from, p.out)
 		delete(g.pairs, k)
 	}
-	g.out[i], g.in[i] = nil, nil
+	out := g.out[i]
+	g.arcs.release(&out)
+	g.counts.release(&g.out[i])
+	g.sources.release(&g.in[i])
 	g.ids[i], g.nodes[i] = itsm.ID{}, Node{}
 	delete(g.index, id)
 	g.free = append(g.free, i)
+	g.compact()
 }
 
 // AddEdge adds an edge along which a failure of from travels to to, with
 // effect e; it adds from and to as plain nodes when they are missing.
 // Edges are counted with multiplicity: adding one that exists adds
 // another, which RemoveEdge must remove too before the edge is gone
-// (decision 160). An effect other than Full and Weaken is ignored, as is
+// (decision 164). An effect other than Full and Weaken is ignored, as is
 // the zero ID.
 func (g *Graph) AddEdge(from, to itsm.ID, e Effect) {
 	if from.IsZero() || to.IsZero() || e > Weaken {
@@ -132,13 +178,18 @@ func (g *Graph) AddEdge(from, to itsm.ID, e Effect) {
 	f, t := g.node(from), g.node(to)
 	k := pair(f, t)
 	if p, ok := g.pairs[k]; ok {
-		g.out[f][p.out].n[e]++
+		n := &g.counts.list(g.out[f])[p.out]
+		n[e]++
+		g.arcs.list(g.out[f])[p.out] = g.arc(t, *n)
 	} else {
-		a := arc{to: t}
-		a.n[e] = 1
-		g.pairs[k] = place{out: int32(len(g.out[f])), in: int32(len(g.in[t]))}
-		g.out[f] = append(g.out[f], a)
-		g.in[t] = append(g.in[t], f)
+		var n multiplicity
+		n[e] = 1
+		g.pairs[k] = place{out: int32(g.out[f].len), in: int32(g.in[t].len)}
+		out := g.out[f]
+		g.arcs.push(&out, g.arc(t, n))
+		g.counts.push(&g.out[f], n) // the same moves as the arcs'
+		g.sources.push(&g.in[t], f)
+		g.compact()
 	}
 	g.edges++
 }
@@ -161,16 +212,18 @@ func (g *Graph) RemoveEdge(from, to itsm.ID, e Effect) {
 	if !ok {
 		return
 	}
-	a := &g.out[f][p.out]
-	if a.n[e] == 0 {
+	n := &g.counts.list(g.out[f])[p.out]
+	if n[e] == 0 {
 		return
 	}
-	a.n[e]--
+	n[e]--
 	g.edges--
-	if a.n[Full]+a.n[Weaken] == 0 {
+	if n[Full]+n[Weaken] == 0 {
 		g.removeOut(f, p.out)
 		g.removeIn(t, p.in)
 		delete(g.pairs, k)
+	} else {
+		g.arcs.list(g.out[f])[p.out] = g.arc(t, *n)
 	}
 }
 
@@ -192,35 +245,37 @@ func (g *Graph) node(id itsm.ID) int32 {
 		g.free = g.free[:n-1]
 		g.ids[i] = id
 	} else {
+		if len(g.ids) == maxNodes {
+			panic("impact: more nodes than a graph can number")
+		}
 		i = int32(len(g.ids))
 		g.ids = append(g.ids, id)
 		g.nodes = append(g.nodes, Node{})
-		g.out = append(g.out, nil)
-		g.in = append(g.in, nil)
+		g.out = append(g.out, span{})
+		g.in = append(g.in, span{})
 	}
 	g.index[id] = i
 	return i
 }
 
-// removeOut removes the arc at out[from][at], moving the last arc into
-// its place.
+// removeOut removes from's arc at at, moving its last arc into its place.
 func (g *Graph) removeOut(from, at int32) {
-	o := g.out[from]
+	o, c := g.arcs.list(g.out[from]), g.counts.list(g.out[from])
 	last := int32(len(o) - 1)
 	if at != last {
-		o[at] = o[last]
-		k := pair(from, o[at].to)
+		o[at], c[at] = o[last], c[last]
+		k := pair(from, o[at].to())
 		p := g.pairs[k]
 		p.out = at
 		g.pairs[k] = p
 	}
-	g.out[from] = o[:last]
+	g.out[from].len--
 }
 
-// removeIn removes the source at in[to][at], moving the last source into
-// its place.
+// removeIn removes to's source at at, moving its last source into its
+// place.
 func (g *Graph) removeIn(to, at int32) {
-	in := g.in[to]
+	in := g.sources.list(g.in[to])
 	last := int32(len(in) - 1)
 	if at != last {
 		in[at] = in[last]
@@ -229,5 +284,19 @@ func (g *Graph) removeIn(to, at int32) {
 		p.in = at
 		g.pairs[k] = p
 	}
-	g.in[to] = in[:last]
+	g.in[to].len--
+}
+
+// compact compacts the arenas that are half garbage. It copies the whole
+// graph's lists (a few milliseconds for 100,000 nodes) at most once per
+// as many elements released as the arena then holds, so its cost spread
+// over the changes is a copy or two of each.
+func (g *Graph) compact() {
+	if g.arcs.wasteful() {
+		g.counts.compact(slices.Clone(g.out))
+		g.arcs.compact(g.out)
+	}
+	if g.sources.wasteful() {
+		g.sources.compact(g.in)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -300,23 +301,36 @@ func consistent(g *Graph, m *model) string {
 			return fmt.Sprintf("node %v is %+v, set as %+v", id, g.nodes[i], n)
 		}
 	}
+	if len(g.arcs.data) != len(g.counts.data) || g.arcs.garbage != g.counts.garbage {
+		return fmt.Sprintf("arcs %d (%d garbage), counts %d (%d)", len(g.arcs.data), g.arcs.garbage, len(g.counts.data), g.counts.garbage)
+	}
+	if msg := reserved(g.out, len(g.arcs.data), g.arcs.garbage); msg != "" {
+		return "arcs: " + msg
+	}
+	if msg := reserved(g.in, len(g.sources.data), g.sources.garbage); msg != "" {
+		return "sources: " + msg
+	}
 	arcs := 0
 	for i, out := range g.out {
-		for j, a := range out {
+		counts := g.counts.list(out)
+		for j, a := range g.arcs.list(out) {
 			arcs++
-			k := [2]itsm.ID{g.ids[i], g.ids[a.to]}
-			if a.n[Full] != int32(m.edges[k][Full]) || a.n[Weaken] != int32(m.edges[k][Weaken]) {
-				return fmt.Sprintf("arc %v has %v, want %v", k, a.n, m.edges[k])
+			k := [2]itsm.ID{g.ids[i], g.ids[a.to()]}
+			if n := counts[j]; n[Full] != int32(m.edges[k][Full]) || n[Weaken] != int32(m.edges[k][Weaken]) {
+				return fmt.Sprintf("arc %v has %v, want %v", k, n, m.edges[k])
 			}
-			p, ok := g.pairs[pair(int32(i), a.to)]
-			if !ok || p.out != int32(j) || g.in[a.to][p.in] != int32(i) {
+			if a != g.arc(a.to(), counts[j]) {
+				return fmt.Sprintf("arc %v is %x, want %x", k, a, g.arc(a.to(), counts[j]))
+			}
+			p, ok := g.pairs[pair(int32(i), a.to())]
+			if !ok || p.out != int32(j) || g.sources.list(g.in[a.to()])[p.in] != int32(i) {
 				return fmt.Sprintf("arc %v misplaced: %+v", k, p)
 			}
 		}
 	}
 	ins := 0
 	for _, in := range g.in {
-		ins += len(in)
+		ins += int(in.len)
 	}
 	if arcs != len(m.edges) || ins != arcs || len(g.pairs) != arcs {
 		return fmt.Sprintf("%d arcs, %d sources, %d pairs; want %d", arcs, ins, len(g.pairs), len(m.edges))
@@ -429,4 +443,89 @@ func TestAgainstReference(t *testing.T) {
 		t.Errorf("the random graphs never affected a group (%d) or anything (%d)", groupsHit, affected)
 	}
 	t.Logf("%d graphs of seed %d: %d affected nodes, %d groups affected through inputs", graphs, seed, affected, groupsHit)
+}
+
+// TestLargeResults compares Analyse with the reference where the results
+// are large enough to be sorted by radix: IDs that share bytes (as
+// version 7 IDs made the same day do), that share their first half, and
+// that are random, on random graphs of a few thousand nodes.
+func TestLargeResults(t *testing.T) {
+	sizes := []int{500, 3000}
+	if testing.Short() || seqtest.Race() {
+		sizes = []int{500, 800}
+	}
+	seed := rand.Uint64()
+	for _, kind := range []string{"shared prefix", "shared half", "random"} {
+		for _, n := range sizes {
+			r := rand.New(rand.NewPCG(seed, uint64(n)))
+			pool := make([]itsm.ID, n)
+			for i := range pool {
+				for j := range pool[i] {
+					pool[i][j] = byte(r.Uint32())
+				}
+				switch kind {
+				case "shared prefix":
+					copy(pool[i][:5], "\x01\x9b\x77\x00\x10")
+				case "shared half":
+					copy(pool[i][:8], "\x01\x9b\x77\x00\x10\x20\x30\x40")
+					pool[i][8] = byte(i % 3) // ties on the first half, some on more
+				}
+			}
+			name := func(id itsm.ID) string { return fmt.Sprintf("%x", id[:]) }
+			g, m := New(), newModel()
+			for i, id := range pool {
+				if i%10 == 0 {
+					nd := Node{Min: 1 + r.IntN(3)}
+					g.SetNode(id, nd)
+					m.setNode(id, nd)
+				}
+				for range 2 {
+					// Mostly forward (a layered world), sometimes back (cycles).
+					to := pool[min(n-1, i+1+r.IntN(20))]
+					if r.IntN(10) == 0 {
+						to = pool[r.IntN(n)]
+					}
+					e := Effect(r.IntN(2))
+					g.AddEdge(id, to, e)
+					m.addEdge(id, to, e)
+				}
+			}
+			// Several analyses, so that the scratch's buffers are reused.
+			for k := range 3 {
+				failures := []Failure{{Node: pool[k], Health: Down}, {Node: pool[n/3+k], Health: Degraded}, {Node: testID("lacking"), Health: Down}}
+				res := g.Analyse(failures)
+				if k == 0 && res.Len() < 256 {
+					t.Errorf("%s, %d nodes: only %d affected, too few to sort by radix", kind, n, res.Len())
+				}
+				if msg := m.verify(failures, res, name); msg != "" {
+					t.Fatalf("%s, %d nodes, seed %d, analysis %d:\n%s", kind, n, seed, k, msg)
+				}
+			}
+		}
+	}
+}
+
+// reserved checks that the spans reserve disjoint room within an arena of
+// size elements, which with the garbage accounts for all of it.
+func reserved(spans []span, size, garbage int) string {
+	sorted := slices.Clone(spans)
+	slices.SortFunc(sorted, func(a, b span) int { return cmp.Compare(a.off, b.off) })
+	room, end := 0, uint32(0)
+	for _, s := range sorted {
+		if s.len > s.cap {
+			return fmt.Sprintf("span %+v holds more than its room", s)
+		}
+		if s.cap == 0 {
+			continue
+		}
+		if s.off < end {
+			return fmt.Sprintf("span %+v overlaps the one before", s)
+		}
+		end = s.off + s.cap
+		room += int(s.cap)
+	}
+	if int(end) > size || room+garbage != size {
+		return fmt.Sprintf("spans reserve %d up to %d, %d garbage, of %d", room, end, garbage, size)
+	}
+	return ""
 }

@@ -2,6 +2,8 @@ package impact
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -360,12 +362,11 @@ func TestSetNodeChangesAGroup(t *testing.T) {
 	}
 }
 
-// TestAffectedIsTheCallers: changing the slice changes no later answer.
-func TestAffectedIsTheCallers(t *testing.T) {
+// TestAffected: each node with its health and the predecessor that
+// explains it, zero for its own failure.
+func TestAffected(t *testing.T) {
 	g, _ := build(t, nil, "a>b")
 	r := g.Analyse(failures(t, "a:down"))
-	a := r.Affected()
-	a[0].Health = Up
 	if !slices.Equal(r.Affected(), []Affected{{testID("a"), Down, itsm.ID{}}, {testID("b"), Down, testID("a")}}) {
 		t.Errorf("Affected %v", r.Affected())
 	}
@@ -397,5 +398,49 @@ func TestHealthNames(t *testing.T) {
 	}
 	if Health(9).String() != "Health(9)" || Full.String() != "full" || Weaken.String() != "weaken" || Effect(4).String() != "Effect(4)" {
 		t.Error("String of an unnamed value")
+	}
+}
+
+// TestCompaction: lists that grow and nodes removed leave garbage in the
+// arenas, which are compacted when half of them is garbage, keeping
+// every list and answer as it was.
+func TestCompaction(t *testing.T) {
+	g, m := New(), newModel()
+	r := rand.New(rand.NewPCG(1, 2))
+	ids := make([]itsm.ID, 1500)
+	for i := range ids {
+		ids[i] = testID(fmt.Sprintf("c%04d", i))
+	}
+	compactions := 0
+	for round := range 4 {
+		for range 3000 {
+			from, to, e := ids[r.IntN(len(ids))], ids[r.IntN(len(ids))], Effect(r.IntN(2))
+			g.AddEdge(from, to, e)
+			m.addEdge(from, to, e)
+		}
+		before := len(g.arcs.data) + len(g.sources.data)
+		for range 700 {
+			id := ids[r.IntN(len(ids))]
+			g.RemoveNode(id)
+			m.removeNode(id)
+		}
+		if len(g.arcs.data)+len(g.sources.data) < before {
+			compactions++
+		}
+		if msg := consistent(g, m); msg != "" {
+			t.Fatalf("round %d: %s", round, msg)
+		}
+		f := []Failure{{Node: ids[round], Health: Down}}
+		if msg := m.verify(f, g.Analyse(f), testName); msg != "" {
+			t.Fatalf("round %d: %s", round, msg)
+		}
+	}
+	if compactions == 0 {
+		t.Error("the arenas were never compacted")
+	}
+	t.Logf("%d rounds of 4 compacted", compactions)
+	if g.arcs.wasteful() || g.sources.wasteful() {
+		t.Errorf("half garbage left: arcs %d of %d, sources %d of %d",
+			g.arcs.garbage, len(g.arcs.data), g.sources.garbage, len(g.sources.data))
 	}
 }
