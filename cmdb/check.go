@@ -225,54 +225,6 @@ func (m *Model) checkRelation(class Class, r Relation) error {
 	return nil
 }
 
-// checkTarget checks, in tx, that from may have relation r: its target
-// is another item of from's desk, not retired, of a class from's class
-// allows for r's type.
-func (m *Model) checkTarget(tx itsm.ReadTx, from *Item, r Relation) error {
-	if r.To == from.ID {
-		return itsm.Errorf(itsm.CodeInvalid, "relation %s: item %s cannot relate to itself", r.Type, from.Number)
-	}
-	to, err := loadItem(tx, r.To)
-	if itsm.IsCode(err, itsm.CodeNotFound) || err == nil && to.Desk != from.Desk {
-		return itsm.Errorf(itsm.CodeInvalid, "relation %s: target item %s not found in the CMDB of desk %s", r.Type, r.To, from.Desk)
-	}
-	if err != nil {
-		return err
-	}
-	if to.State == StateRetired {
-		return itsm.Errorf(itsm.CodeConflict, "relation %s: target %s is retired", r.Type, to.Number)
-	}
-	class, err := m.class(from.Class)
-	if err != nil {
-		return err
-	}
-	if !class.Allows(r.Type, to.Class) {
-		return itsm.Errorf(itsm.CodeInvalid, "relation %s: a %s may not have it to a %s", r.Type, from.Class, to.Class)
-	}
-	return nil
-}
-
-// checkKeys checks, in tx, that no other item of its desk that is not
-// retired holds the values of one of it's class's keys: the store would
-// refuse the record too, but without saying which key and which item.
-func (m *Model) checkKeys(tx itsm.ReadTx, it *Item) error {
-	class, ok := m.Class(it.Class)
-	if !ok || it.State == StateRetired {
-		return nil
-	}
-	for _, k := range class.Keys {
-		other, err := findByKey(tx, it.Desk, class.Name, k, it.Attributes)
-		if err != nil {
-			return err
-		}
-		if other != nil && other.ID != it.ID {
-			return itsm.Errorf(itsm.CodeConflict, "key %s = %q of class %s is held by %s already",
-				strings.Join(k, "+"), itsm.Printable(strings.Join(keyValues(k, it.Attributes), "+"), 200), class.Name, other.Number)
-		}
-	}
-	return nil
-}
-
 // findByKey returns the item of class in desk, not retired, whose key
 // (attribute names, as the class declares it) has the values attrs give,
 // canonical; nil when none has, or when attrs lack a value of the key.

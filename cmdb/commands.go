@@ -45,9 +45,12 @@ func (s *Service) changeItem(ctx context.Context, actor itsm.Actor, id itsm.ID, 
 	}
 	var out *Item
 	err = s.write(ctx, func(c change) error {
-		it, err := s.readable(c.Tx(), org, id)
+		it, err := c.load(id)
 		if err != nil {
 			return err
+		}
+		if !s.reads(org, it.Desk) {
+			return notFound(id)
 		}
 		if !s.writes(org, it) {
 			return itsm.Errorf(itsm.CodeForbidden, "cannot %s %s: its desk %s and the supplier responsible for it write it, not %s %s",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -24,6 +25,19 @@ type record interface {
 type change struct {
 	*itsm.Batch[record]
 	s *Service
+	*batchItems
+}
+
+// batchItems are the items a change has read or touched, which its later
+// reads see rather than the store's: the store has the batch's records
+// only once it is saved, and an import registers an item, then another
+// related to it or with the same key, in one batch.
+type batchItems struct {
+	items map[itsm.ID]*Item
+	// keys holds each item's key values as the batch made them, by
+	// keyIndex and value; an item edited since may no longer hold them,
+	// which is checked when they are looked up.
+	keys map[string]*Item
 }
 
 // write runs fn in a write transaction and saves what it changed. A
@@ -31,7 +45,9 @@ type change struct {
 // again on fresh records. A write that commits nudges the impact graph.
 func (s *Service) write(ctx context.Context, fn func(c change) error) error {
 	err := itsm.WriteBatch(ctx, s.cfg.Store, s.now, func(r record, _ time.Time) (itsm.Record, error) { return r.record(&s.cfg.Model) },
-		func(b *itsm.Batch[record]) error { return fn(change{b, s}) })
+		func(b *itsm.Batch[record]) error {
+			return fn(change{b, s, &batchItems{items: map[itsm.ID]*Item{}, keys: map[string]*Item{}}})
+		})
 	if err == nil {
 		s.nudge()
 	}
@@ -41,7 +57,110 @@ func (s *Service) write(ctx context.Context, fn func(c change) error) error {
 // item applies payloads to it and records their events.
 func (c change) item(it *Item, ps ...Payload) error {
 	c.Touch(it, it.ID, &it.Version)
-	return itsm.Apply(c.Batch, itemCodec, it.ID, it, Payload.apply, ps...)
+	c.items[it.ID] = it
+	if err := itsm.Apply(c.Batch, itemCodec, it.ID, it, Payload.apply, ps...); err != nil {
+		return err
+	}
+	for name, v := range c.s.keysOf(it) {
+		c.keys[name+"\x00"+v] = it
+	}
+	return nil
+}
+
+// load returns the item id as the batch has it, or as the store does.
+func (c change) load(id itsm.ID) (*Item, error) {
+	if it := c.items[id]; it != nil {
+		return it, nil
+	}
+	it, err := loadItem(c.Tx(), id)
+	if err == nil {
+		c.items[id] = it
+	}
+	return it, err
+}
+
+// keysOf returns the unique index entries of it's keys, by index name:
+// none for a retired item.
+func (s *Service) keysOf(it *Item) map[string]string {
+	class := s.classes[it.Class]
+	if class == nil || it.State == StateRetired || len(class.Keys) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(class.Keys))
+	for _, k := range class.Keys {
+		if v := keyValue(it.Desk, keyValues(k, it.Attributes)); v != "" {
+			out[keyIndex(it.Class, k)] = v
+		}
+	}
+	return out
+}
+
+// checkTarget checks that from may have relation r: its target is
+// another item of from's desk, not retired, of a class from's class
+// allows for r's type.
+func (c change) checkTarget(from *Item, r Relation) error {
+	if r.To == from.ID {
+		return itsm.Errorf(itsm.CodeInvalid, "relation %s: item %s cannot relate to itself", r.Type, from.Number)
+	}
+	to, err := c.load(r.To)
+	if itsm.IsCode(err, itsm.CodeNotFound) || err == nil && to.Desk != from.Desk {
+		return itsm.Errorf(itsm.CodeInvalid, "relation %s: target item %s not found in the CMDB of desk %s", r.Type, r.To, from.Desk)
+	}
+	if err != nil {
+		return err
+	}
+	if to.State == StateRetired {
+		return itsm.Errorf(itsm.CodeConflict, "relation %s: target %s is retired", r.Type, to.Number)
+	}
+	class, err := c.s.cfg.Model.class(from.Class)
+	if err != nil {
+		return err
+	}
+	if !class.Allows(r.Type, to.Class) {
+		return itsm.Errorf(itsm.CodeInvalid, "relation %s: a %s may not have it to a %s", r.Type, from.Class, to.Class)
+	}
+	return nil
+}
+
+// checkKeys checks that no other item of it's desk that is not retired
+// holds the values of one of it's class's keys, in the batch or in the
+// store: the store would refuse the record too, but without saying which
+// key and which item.
+func (c change) checkKeys(it *Item) error {
+	class := c.s.classes[it.Class]
+	if class == nil || it.State == StateRetired {
+		return nil
+	}
+	holds := func(other *Item, name, v string) bool {
+		return other.ID != it.ID && c.s.keysOf(other)[name] == v
+	}
+	for _, k := range class.Keys {
+		v := keyValue(it.Desk, keyValues(k, it.Attributes))
+		if v == "" {
+			continue
+		}
+		name := keyIndex(it.Class, k)
+		other := c.keys[name+"\x00"+v]
+		if other == nil || !holds(other, name, v) {
+			stored, err := findByKey(c.Tx(), it.Desk, class.Name, k, it.Attributes)
+			if err != nil {
+				return err
+			}
+			// The batch's own version of the item the store names may
+			// have let go of the key.
+			if stored != nil && c.items[stored.ID] != nil {
+				stored = c.items[stored.ID]
+			}
+			if other = stored; other != nil && !holds(other, name, v) {
+				other = nil
+			}
+		}
+		if other != nil {
+			return itsm.Errorf(itsm.CodeConflict, "key %s = %q of class %s is held by %s already",
+				strings.Join(k, "+"), itsm.Printable(strings.Join(keyValues(k, it.Attributes), "+"), 200), class.Name, other.Number)
+		}
+	}
+	return nil
 }
 
 // prepareNew checks n as an agent of org registers it, before any
@@ -87,14 +206,13 @@ func (s *Service) prepareNew(ctx context.Context, org itsm.Organisation, n *NewI
 // targets must exist in its desk and not be retired, and no other item
 // of the desk may hold one of its keys.
 func (c change) createItem(actor itsm.Actor, n NewItem) (*Item, error) {
-	m := &c.s.cfg.Model
-	it := &Item{ID: itsm.NewID(), Desk: n.Desk, Class: n.Class, Attributes: n.Attributes}
+	it := &Item{ID: itsm.NewID(), Desk: n.Desk, Class: n.Class, State: n.State, Attributes: n.Attributes}
 	for _, r := range n.Relations {
-		if err := m.checkTarget(c.Tx(), it, r); err != nil {
+		if err := c.checkTarget(it, r); err != nil {
 			return nil, err
 		}
 	}
-	if err := m.checkKeys(c.Tx(), it); err != nil {
+	if err := c.checkKeys(it); err != nil {
 		return nil, err
 	}
 	num, err := c.Tx().NextNumber(NumberPrefix)
@@ -116,7 +234,7 @@ func (c change) editItem(actor itsm.Actor, it *Item, e ItemEdit) ([]string, erro
 	}
 	next := it.clone()
 	next.Attributes = e.Attributes
-	if err := c.s.cfg.Model.checkKeys(c.Tx(), next); err != nil {
+	if err := c.checkKeys(next); err != nil {
 		return nil, err
 	}
 	return changed, c.item(it, ItemEdited{By: By{By: actor}, Name: e.Name, Supplier: e.Supplier, ObjectOwner: e.ObjectOwner,
@@ -173,7 +291,7 @@ func (c change) relate(actor itsm.Actor, it *Item, r Relation) error {
 	case len(it.Relations) >= MaxRelations:
 		return itsm.Errorf(itsm.CodeInvalid, "item %s has %d relations, the most an item has", it.Number, MaxRelations)
 	}
-	if err := c.s.cfg.Model.checkTarget(c.Tx(), it, r); err != nil {
+	if err := c.checkTarget(it, r); err != nil {
 		return err
 	}
 	return c.item(it, ItemRelated{By: By{By: actor}, Relation: r})
