@@ -113,7 +113,8 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 	// the worst and nearest, which is what a desk reads; the rest are
 	// counted. Only what is listed gets a path.
 	listed := make([]*node, len(affected))
-	out := &Impact{Services: []Affected{}, Items: []Affected{}, Consumers: []Consumer{}}
+	out := &Impact{Consumers: []Consumer{}}
+	services := 0
 	for i, a := range affected {
 		n := s.nodes[a.Node]
 		switch {
@@ -121,6 +122,7 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 			continue // a node the log has not brought yet
 		case n.service:
 			listed[i] = n
+			services++
 		case out.ItemsTotal < MaxImpactItems:
 			listed[i] = n
 			out.ItemsTotal++
@@ -129,19 +131,24 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 		}
 	}
 	paths := paths(affected, listed)
-	users := map[string]int{}
+	out.Services = make([]Affected, 0, services)
+	out.Items = make([]Affected, 0, min(out.ItemsTotal, MaxImpactItems))
+	var users map[string]int
 	for i, a := range affected {
 		n := listed[i]
 		if n == nil {
 			continue
 		}
 		x := Affected{Item: a.Node, Number: n.number, Class: n.class, Name: n.name, Supplier: n.supplier,
-			Health: a.Health.String(), Path: paths[i]}
+			Health: a.Health.String(), Path: paths.of(i)}
 		if !n.service {
 			out.Items = append(out.Items, x)
 			continue
 		}
 		out.Services = append(out.Services, x)
+		if users == nil && len(n.consumers) > 0 {
+			users = map[string]int{}
+		}
 		for _, c := range n.consumers {
 			if _, ok := users[c.Unit]; !ok {
 				out.Consumers = append(out.Consumers, Consumer{Unit: c.Unit})
@@ -167,11 +174,23 @@ var places = sync.Pool{New: func() any { return map[itsm.ID]int32{} }}
 
 const placesKept = 4096
 
-// paths returns the path of each of affected that listed holds, in its
-// order, as impact.Result.Path would, from their Via: all in one array,
-// and without the map of every node Result.Path builds on its first
-// call.
-func paths[T any](affected []impact.Affected, listed []*T) [][]itsm.ID {
+// pathSet is the paths of an answer: path i is all[start[i]:][:depth[i]].
+// It holds no pointer, so that a large answer costs the collector
+// nothing to scan.
+type pathSet struct {
+	all          []itsm.ID
+	start, depth []int32
+}
+
+func (p pathSet) of(i int) []itsm.ID {
+	a := p.all[p.start[i]:]
+	return a[:p.depth[i]:p.depth[i]]
+}
+
+// paths returns the path of each of affected that listed holds, as
+// impact.Result.Path would, from their Via: all in one array, and
+// without the map of every node Result.Path builds on its first call.
+func paths[T any](affected []impact.Affected, listed []*T) pathSet {
 	place := places.Get().(map[itsm.ID]int32)
 	defer func() {
 		if len(place) <= placesKept {
@@ -182,40 +201,37 @@ func paths[T any](affected []impact.Affected, listed []*T) [][]itsm.ID {
 	for i, a := range affected {
 		place[a.Node] = int32(i)
 	}
-	via := make([]int32, 2*len(affected))
-	depth, via := via[len(affected):], via[:len(affected)]
-	total := 0
+	n := len(affected)
+	ints := make([]int32, 3*n)
+	via, p := ints[:n], pathSet{start: ints[n : 2*n], depth: ints[2*n:]}
 	for i, a := range affected {
 		via[i] = -1
-		if p, ok := place[a.Via]; ok && !a.Via.IsZero() {
-			via[i] = p
+		if q, ok := place[a.Via]; ok && !a.Via.IsZero() {
+			via[i] = q
 		}
 	}
+	total := int32(0)
 	for i := range affected {
 		if listed[i] == nil {
 			continue
 		}
-		n := int32(1)
-		for q := via[i]; q >= 0 && int(n) <= len(affected); q = via[q] {
-			n++
+		d := int32(1)
+		for q := via[i]; q >= 0 && int(d) <= n; q = via[q] {
+			d++
 		}
-		depth[i] = n
-		total += int(n)
+		p.start[i], p.depth[i] = total, d
+		total += d
 	}
-	all := make([]itsm.ID, total)
-	out := make([][]itsm.ID, len(affected))
+	p.all = make([]itsm.ID, total)
 	for i := range affected {
 		if listed[i] == nil {
 			continue
 		}
-		p := all[:depth[i]:depth[i]]
-		all = all[depth[i]:]
-		q := int32(i)
-		for j := len(p) - 1; j >= 0; j-- {
-			p[j] = affected[q].Node
+		path, q := p.of(i), int32(i)
+		for j := len(path) - 1; j >= 0; j-- {
+			path[j] = affected[q].Node
 			q = via[q]
 		}
-		out[i] = p
 	}
-	return out
+	return p
 }
