@@ -115,20 +115,19 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 	listed := make([]*node, len(affected))
 	out := &Impact{Consumers: []Consumer{}}
 	services := 0
+	// The large map of every node is asked only of what is listed: a
+	// failure travels along relations, which stay in one desk, so what
+	// it reaches is the desk's.
 	for i, a := range affected {
-		n := s.nodes[a.Node]
-		switch {
-		case n == nil || n.desk != desk:
-			continue // a node the log has not brought yet
-		case n.service:
+		if n := s.services[a.Node]; n != nil {
 			listed[i] = n
 			services++
-		case out.ItemsTotal < MaxImpactItems:
-			listed[i] = n
-			out.ItemsTotal++
-		default:
-			out.ItemsTotal++
+			continue
 		}
+		if out.ItemsTotal < MaxImpactItems {
+			listed[i] = s.nodes[a.Node]
+		}
+		out.ItemsTotal++
 	}
 	paths := paths(affected, listed)
 	out.Services = make([]Affected, 0, services)
@@ -136,7 +135,7 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 	var users map[string]int
 	for i, a := range affected {
 		n := listed[i]
-		if n == nil {
+		if n == nil || n.desk != desk {
 			continue
 		}
 		x := Affected{Item: a.Node, Number: n.number, Class: n.class, Name: n.name, Supplier: n.supplier,

@@ -21,8 +21,11 @@ type shared struct {
 	types   map[string]RelationType
 	classes map[string]*Class
 
-	mu    sync.RWMutex // guards nodes
+	mu    sync.RWMutex // guards nodes and services
 	nodes map[itsm.ID]*node
+	// services are the nodes of business services: a map a fraction of
+	// nodes' size, which an impact analysis asks of every item hurt.
+	services map[itsm.ID]*node
 }
 
 // node is what the projection keeps of an item: what an impact shows of
@@ -72,7 +75,8 @@ func (n *node) live() bool { return n != nil && n.state != StateRetired }
 // start builds the graph from the item records and starts following the
 // log.
 func start(ctx context.Context, s *Service) error {
-	sh := &shared{graph: impact.New(), types: map[string]RelationType{}, classes: map[string]*Class{}, nodes: map[itsm.ID]*node{}}
+	sh := &shared{graph: impact.New(), types: map[string]RelationType{}, classes: map[string]*Class{},
+		nodes: map[itsm.ID]*node{}, services: map[itsm.ID]*node{}}
 	for _, t := range s.cfg.Model.RelationTypes {
 		sh.types[t.Name] = t
 	}
@@ -106,7 +110,12 @@ func (s *Service) build(ctx context.Context, tx itsm.ReadTx) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.nodes = nodes
+	s.nodes, s.services = nodes, map[itsm.ID]*node{}
+	for id, n := range nodes {
+		if n.service {
+			s.services[id] = n
+		}
+	}
 	for id, n := range nodes {
 		if n.live() {
 			s.graph.SetNode(id, s.groupOf(n))
@@ -152,6 +161,11 @@ func (s *Service) apply(ctx context.Context, tx itsm.ReadTx, es []itsm.Event) er
 		old := s.nodes[it.ID]
 		n := s.nodeOf(it)
 		s.nodes[it.ID] = n
+		if n.service {
+			s.services[it.ID] = n
+		} else {
+			delete(s.services, it.ID)
+		}
 		if old != nil {
 			was[i] = old.relations
 		}
