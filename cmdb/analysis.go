@@ -111,13 +111,13 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 	affected := s.graph.Analyse(failures).Affected()
 	// Every service is listed, and the first MaxImpactItems other items:
 	// the worst and nearest, which is what a desk reads; the rest are
-	// counted. Only what is listed gets a path.
+	// counted. Only what is listed gets a path, and the large map of
+	// every node is asked only of what is listed: a failure travels
+	// along relations, which stay in one desk, so what it reaches is the
+	// desk's.
 	listed := make([]*node, len(affected))
 	out := &Impact{Consumers: []Consumer{}}
 	services := 0
-	// The large map of every node is asked only of what is listed: a
-	// failure travels along relations, which stay in one desk, so what
-	// it reaches is the desk's.
 	for i, a := range affected {
 		if n := s.services[a.Node]; n != nil {
 			listed[i] = n
