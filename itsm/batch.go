@@ -20,8 +20,15 @@ type Batch[R any] struct {
 	at      time.Time
 	record  func(r R, at time.Time) (Record, error)
 	changed []batched[R]
+	// touched holds the IDs of changed once there are more than
+	// touchScan of them.
+	touched map[ID]struct{}
 	events  []Event
 }
+
+// touchScan is how many records a batch finds by scanning before it
+// keeps a map of them.
+const touchScan = 32
 
 // batched is a record of a batch: where its new version goes and the
 // version it was read at.
@@ -50,10 +57,25 @@ func (b *Batch[R]) At() time.Time { return b.at }
 // since is a conflict, and stores the new version there. A nil version is
 // a record whose version no one keeps: it is new.
 func (b *Batch[R]) Touch(r R, id ID, version *int64) {
-	// A command touches a handful of records: a scan beats a map.
-	for i := range b.changed {
-		if b.changed[i].id == id {
+	// A command touches a handful of records, for which a scan beats a
+	// map; an import touches thousands, for which it does not.
+	if b.touched != nil {
+		if _, ok := b.touched[id]; ok {
 			return
+		}
+		b.touched[id] = struct{}{}
+	} else {
+		for i := range b.changed {
+			if b.changed[i].id == id {
+				return
+			}
+		}
+		if len(b.changed) >= touchScan {
+			b.touched = make(map[ID]struct{}, 2*touchScan)
+			for _, c := range b.changed {
+				b.touched[c.id] = struct{}{}
+			}
+			b.touched[id] = struct{}{}
 		}
 	}
 	var read int64

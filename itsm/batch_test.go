@@ -210,3 +210,41 @@ func TestLoadRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A batch of many records, as an import makes, still saves each once,
+// in the order first touched, however often it is touched.
+func TestBatchOfMany(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	defer store.Close()
+	now := func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) }
+	cs := make([]*counter, 100)
+	for i := range cs {
+		cs[i] = &counter{ID: itsm.NewID(), N: i}
+	}
+	var order []int
+	err := itsm.WriteBatch(ctx, store, now, counterRecord, func(bt *itsm.Batch[*counter]) error {
+		for round := range 3 {
+			for i, c := range cs {
+				if round == 0 || i%3 == round {
+					bt.Touch(c, c.ID, &c.Version)
+				}
+			}
+		}
+		for c := range bt.Changed() {
+			order = append(order, c.N)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != len(cs) {
+		t.Fatalf("%d records saved, want %d", len(order), len(cs))
+	}
+	for i, n := range order {
+		if n != i || cs[i].Version != 1 {
+			t.Fatalf("record %d saved as %d at version %d", i, n, cs[i].Version)
+		}
+	}
+}

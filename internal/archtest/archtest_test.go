@@ -35,7 +35,10 @@ var allowed = map[string][]string{
 	"itsm/netguard": {},
 	// The lease one of several processes on one database holds in a
 	// record (webhook delivery, the demo's seeding): the store alone.
-	"itsm/lease":       {"itsm"},
+	"itsm/lease": {"itsm"},
+	// Following the event log into a view a package keeps in memory (a
+	// search index, an impact graph): the store alone.
+	"itsm/follow":      {"itsm"},
 	"sla":              {"itsm"},
 	"sla/report":       {"itsm", "itsm/schema", "sla"},
 	"sla/followup":     {"itsm", "itsm/schema", "sla", "sla/report"},
@@ -71,7 +74,13 @@ var allowed = map[string][]string{
 	// The knowledge base follows problem's known errors into articles and
 	// checks through incident's service that a use names a real incident;
 	// neither knows it.
-	"knowledge": {"itsm", "itsm/schema", "chain", "incident", "problem", "knowledge/search", "knowledge/markdown"},
+	"knowledge": {"itsm", "itsm/schema", "itsm/follow", "chain", "incident", "problem", "knowledge/search", "knowledge/markdown"},
+	// The CMDB: its model, items and history over the store, rights per
+	// organisation as the chain has them, and the impact graph (pure, of
+	// IDs) kept as a projection of the log by itsm/follow. It knows no
+	// ticket domain: incidents, problems and requests reach it through
+	// itsm.ConfigItems.
+	"cmdb": {"itsm", "itsm/schema", "itsm/follow", "chain", "cmdb/impact"},
 	// The relevance collection and its baselines measure the search index
 	// through its public API only.
 	"internal/searchtest": {"knowledge/search"},
