@@ -110,7 +110,9 @@ func (e ChangeApproved) apply(ch *Change, at time.Time) {
 	ch.State, ch.Approval, ch.Updated = ChangeStateApproved, &Approval{ObjectOwner: e.ObjectOwner, At: e.ApprovedAt, By: e.By.By}, at
 }
 
-func (e ChangeStarted) apply(ch *Change, at time.Time) { ch.State, ch.Started, ch.Updated = ChangeStateInProgress, at, at }
+func (e ChangeStarted) apply(ch *Change, at time.Time) {
+	ch.State, ch.Started, ch.Updated = ChangeStateInProgress, at, at
+}
 
 func (e ChangeCompleted) apply(ch *Change, at time.Time) {
 	ch.State, ch.Completed, ch.Note, ch.Updated = ChangeStateCompleted, at, e.Note, at
