@@ -405,11 +405,12 @@ func TestChangeStates(t *testing.T) {
 			w.ok(approve())
 			w.refuseChange(itsm.CodeConflict, approve)
 			w.refuseChange(itsm.CodeConflict, complete)
-			// The title is the desk's: the change stays approved.
-			ch, err := edit(func(e *cmdb.ChangeEdit) { e.Title = "Uppgradering av e-post" })
+			// The title and the supplier are the chain's: the change stays
+			// approved.
+			ch, err := edit(func(e *cmdb.ChangeEdit) { e.Title, e.Supplier = "Uppgradering av e-post", telcoID })
 			w.ok(err)
-			if ch.State != cmdb.ChangeStateApproved || ch.Approval == nil {
-				t.Fatalf("after a new title: %s", ch.State)
+			if ch.State != cmdb.ChangeStateApproved || ch.Approval == nil || ch.Supplier != telcoID {
+				t.Fatalf("after a new title and supplier: %s", ch.State)
 			}
 			// The texts are the users': a draft again, to be approved again.
 			ch, err = edit(func(e *cmdb.ChangeEdit) { e.Texts.SV = "E-posten är stängd i kväll." })
