@@ -227,6 +227,10 @@ func (m Model) Validate() error {
 		if slices.ContainsFunc(m.Classes[:i], func(o Class) bool { return o.Name == c.Name }) {
 			return itsm.Errorf(itsm.CodeInvalid, "model: class %s is declared twice", c.Name)
 		}
+	}
+	// Every name first, so that a class misnamed is reported as such
+	// rather than as a missing target of another's relations.
+	for _, c := range m.Classes {
 		if err := m.validateClass(c); err != nil {
 			return err
 		}
