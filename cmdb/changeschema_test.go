@@ -1,10 +1,52 @@
 package cmdb_test
 
 import (
+	"bytes"
+	"os"
+	"slices"
 	"testing"
 
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/internal/schematest"
 )
+
+// changeEventTypes is every event type of the change events.
+func changeEventTypes() []string {
+	var out []string
+	for _, p := range cmdb.ChangePayloads() {
+		out = append(out, p.Type())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestDocsListEveryChangeEvent: docs/cmdb.md names every change event
+// type, and each has its schema.
+func TestDocsListEveryChangeEvent(t *testing.T) {
+	page, err := os.ReadFile("../docs/cmdb.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := allSchemas(t)
+	for _, typ := range changeEventTypes() {
+		if !bytes.Contains(page, []byte("`"+typ+"`")) {
+			t.Errorf("docs/cmdb.md does not list `%s`", typ)
+		}
+		if all[typ] == nil || cmdb.SchemaURL(typ) != "https://spoc-itsm.github.io/schemas/"+typ+".json" {
+			t.Errorf("%s has no schema", typ)
+		}
+	}
+}
+
+// newChangeSchemaChecker checks the change events in a log against their
+// schemas.
+func newChangeSchemaChecker(t testing.TB) *schematest.Log {
+	all, err := cmdb.Schemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schematest.NewLog(t, all, cmdb.KindChange)
+}
 
 // The change schemas refuse what the change events never hold.
 func TestChangeSchemasRefuse(t *testing.T) {
