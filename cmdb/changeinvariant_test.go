@@ -85,7 +85,9 @@ func newChDriver(t testing.TB, w *world) *chDriver {
 	return d
 }
 
-func (d *chDriver) fail(format string, args ...any) { d.issues = append(d.issues, fmt.Sprintf(format, args...)) }
+func (d *chDriver) fail(format string, args ...any) {
+	d.issues = append(d.issues, fmt.Sprintf(format, args...))
+}
 
 func (d *chDriver) report() string { return strings.Join(append(d.log, d.issues...), "\n") }
 
