@@ -48,7 +48,25 @@ func (s *Service) ChangeImpact(ctx context.Context, actor itsm.Actor, id itsm.ID
 	if err != nil {
 		return nil, err
 	}
+	if err := s.catchUp(ctx, ch); err != nil {
+		return nil, err
+	}
 	return s.lockedImpact(ch), nil
+}
+
+// catchUp syncs the graph once when it does not know an item of chs,
+// one registered a moment ago, as Impact does: a change names only items
+// that existed when it was written.
+func (s *Service) catchUp(ctx context.Context, chs ...*Change) error {
+	s.mu.RLock()
+	known := !slices.ContainsFunc(chs, func(ch *Change) bool {
+		return slices.ContainsFunc(ch.Items, func(id itsm.ID) bool { return s.nodes[id] == nil })
+	})
+	s.mu.RUnlock()
+	if known {
+		return nil
+	}
+	return s.Sync(ctx)
 }
 
 // lockedImpact is changeImpact under the lock of the graph's nodes, one
@@ -231,6 +249,9 @@ func (s *Service) Schedule(ctx context.Context, actor itsm.Actor, desk itsm.ID, 
 	}
 	chs = slices.DeleteFunc(chs, func(ch *Change) bool { return ch.State == ChangeStateCancelled })
 	slices.SortFunc(chs, byStart)
+	if err := s.catchUp(ctx, chs...); err != nil {
+		return nil, err
+	}
 	loc := s.zone()
 	out := &ForwardSchedule{Desk: desk, From: from.UTC(), To: to.UTC(), Zone: loc.String(), Weeks: []ScheduleWeek{}}
 	entries := make([]ScheduledChange, len(chs))
@@ -362,6 +383,9 @@ func (s *Service) Outages(ctx context.Context, actor itsm.Actor, desk itsm.ID, a
 	}
 	chs = slices.DeleteFunc(chs, func(ch *Change) bool { return ch.Desk != desk || !ch.informs() })
 	slices.SortFunc(chs, byStart)
+	if err := s.catchUp(ctx, chs...); err != nil {
+		return nil, err
+	}
 	out := make([]Outage, len(chs))
 	for i, ch := range chs {
 		out[i] = Outage{Change: ch.ID, Number: ch.Number, Kind: ch.Kind, State: ch.State, Effect: ch.Effect, Window: ch.Window,
