@@ -48,12 +48,6 @@ func ExampleService_CreateChange() {
 		fmt.Println(err)
 		return
 	}
-	// The impact graph follows the log: the items are in it within
-	// milliseconds; Sync waits for them.
-	if err := svc.Sync(ctx); err != nil {
-		fmt.Println(err)
-		return
-	}
 
 	ch, err := svc.CreateChange(ctx, host, cmdb.NewChange{Desk: deskID, ChangeEdit: cmdb.ChangeEdit{
 		Title:  "Byte av moderkort i app01",

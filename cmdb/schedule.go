@@ -19,7 +19,9 @@ import (
 
 // changeImpact is the impact of ch: its items that are still in the
 // graph, with the health its effect gives them. An effect of none hurts
-// nothing. s.mu is held for reading.
+// nothing. s.mu is held for reading. The readers wait (Follower.Fresh)
+// until this process's commands are in the graph first, as Impact does,
+// so that a change counts the items and relations just written.
 func (s *Service) changeImpact(ch *Change) *Impact {
 	h := impact.Down
 	switch ch.Effect {
@@ -48,25 +50,10 @@ func (s *Service) ChangeImpact(ctx context.Context, actor itsm.Actor, id itsm.ID
 	if err != nil {
 		return nil, err
 	}
-	if err := s.catchUp(ctx, ch); err != nil {
+	if err := s.follower.Fresh(ctx); err != nil {
 		return nil, err
 	}
 	return s.lockedImpact(ch), nil
-}
-
-// catchUp syncs the graph once when it does not know an item of chs,
-// one registered a moment ago, as Impact does: a change names only items
-// that existed when it was written.
-func (s *Service) catchUp(ctx context.Context, chs ...*Change) error {
-	s.mu.RLock()
-	known := !slices.ContainsFunc(chs, func(ch *Change) bool {
-		return slices.ContainsFunc(ch.Items, func(id itsm.ID) bool { return s.nodes[id] == nil })
-	})
-	s.mu.RUnlock()
-	if known {
-		return nil
-	}
-	return s.Sync(ctx)
 }
 
 // lockedImpact is changeImpact under the lock of the graph's nodes, one
@@ -249,7 +236,7 @@ func (s *Service) Schedule(ctx context.Context, actor itsm.Actor, desk itsm.ID, 
 	}
 	chs = slices.DeleteFunc(chs, func(ch *Change) bool { return ch.State == ChangeStateCancelled })
 	slices.SortFunc(chs, byStart)
-	if err := s.catchUp(ctx, chs...); err != nil {
+	if err := s.follower.Fresh(ctx); err != nil {
 		return nil, err
 	}
 	loc := s.zone()
@@ -383,7 +370,7 @@ func (s *Service) Outages(ctx context.Context, actor itsm.Actor, desk itsm.ID, a
 	}
 	chs = slices.DeleteFunc(chs, func(ch *Change) bool { return ch.Desk != desk || !ch.informs() })
 	slices.SortFunc(chs, byStart)
-	if err := s.catchUp(ctx, chs...); err != nil {
+	if err := s.follower.Fresh(ctx); err != nil {
 		return nil, err
 	}
 	out := make([]Outage, len(chs))
