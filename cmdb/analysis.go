@@ -108,6 +108,13 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 			return nil, itsm.Errorf(itsm.CodeInvalid, "impact: item %s is retired", n.number)
 		}
 	}
+	return s.analyse(desk, failures), nil
+}
+
+// analyse runs failures through the graph and dresses the answer with
+// what the projection knows of each item of desk; s.mu is held for
+// reading. A planned change's impact is analysed by it too.
+func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 	affected := s.graph.Analyse(failures).Affected()
 	// Every service is listed, and the first MaxImpactItems other items:
 	// the worst and nearest, which is what a desk reads; the rest are
@@ -162,7 +169,7 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 	slices.SortFunc(out.Consumers, func(a, b Consumer) int {
 		return cmp.Or(cmp.Compare(b.Users, a.Users), cmp.Compare(a.Unit, b.Unit))
 	})
-	return out, nil
+	return out
 }
 
 // places are the maps paths uses, kept for the next analysis: an impact
