@@ -263,9 +263,14 @@ func (r *reconciler) row(tx itsm.ReadTx, row sheet.Row) (Discrepancy, *plan, err
 			return d, nil, nil
 		}
 		create = append(create, claim)
-		it, err := findByKey(tx, imp.Desk, class.Name, k, c.attrs)
-		if err != nil {
-			return Discrepancy{}, nil, err
+		it := found
+		if found == nil || keyValue(imp.Desk, keyValues(k, found.Attributes)) != v {
+			// The item found holds its own key values: only another
+			// value needs the index.
+			var err error
+			if it, err = lookupKey(tx, imp.Desk, class.Name, k, c.attrs, found); err != nil {
+				return Discrepancy{}, nil, err
+			}
 		}
 		switch {
 		case it == nil:
@@ -316,6 +321,29 @@ func (r *reconciler) row(tx itsm.ReadTx, row sheet.Row) (Discrepancy, *plan, err
 		return r.created(row.Number, key, c)
 	}
 	return r.updated(tx, row.Number, key, found, c)
+}
+
+// lookupKey is findByKey that does not decode the item again when it is
+// known, the one another key of the row found: a row's keys mostly name
+// one item.
+func lookupKey(tx itsm.ReadTx, desk itsm.ID, class string, key []string, attrs map[string]string, known *Item) (*Item, error) {
+	v := keyValue(desk, keyValues(key, attrs))
+	if v == "" {
+		return nil, nil
+	}
+	page, err := tx.Query(itsm.Query{Kind: KindItem, Index: keyIndex(class, key), Match: itsm.MatchEqual, Value: v, Limit: 1})
+	switch {
+	case err != nil || len(page.Matches) == 0:
+		return nil, err
+	case known != nil && page.Matches[0].Record.ID == known.ID:
+		return known, nil
+	}
+	it, err := itsm.DecodeRecord[Item](page.Matches[0].Record, "item")
+	if err != nil {
+		return nil, err
+	}
+	it.Version = page.Matches[0].Record.Version
+	return it, nil
 }
 
 // created is the discrepancy and plan of a row that identifies no item.
@@ -462,11 +490,14 @@ func (r *reconciler) missing(tx itsm.ReadTx, after itsm.Cursor, fn func(Discrepa
 		return "", err
 	}
 	for _, h := range page.Matches {
+		if _, listed := r.items[h.Record.ID]; listed {
+			continue // most of a full inventory's items: not decoded
+		}
 		it, err := itsm.DecodeRecord[Item](h.Record, "item")
 		if err != nil {
 			return "", err
 		}
-		if _, listed := r.items[h.Record.ID]; listed || it.State == StateRetired || it.Supplier != r.imp.Supplier || it.Desk != r.imp.Desk {
+		if it.State == StateRetired || it.Supplier != r.imp.Supplier || it.Desk != r.imp.Desk {
 			continue
 		}
 		k := keyLabelOf(r.class.Keys, it.Attributes)
