@@ -558,6 +558,10 @@ func TestImportDiscard(t *testing.T) {
 	imp, err := w.start(w.deskAgent, csv(",", []string{"Värdnamn"}, []string{"app01"}))
 	w.ok(err)
 	w.refuse(itsm.CodeNotFound, func() error { _, err := w.svc.DiscardImport(w.ctx, w.telAgent, imp.ID, ""); return err })
+	err = w.refuse(itsm.CodeConflict, func() error { _, err := w.svc.IfVersion(imp.Version+1).ApplyImport(w.ctx, w.deskAgent, imp.ID); return err })
+	if !errors.Is(err, itsm.ErrStale) {
+		t.Fatalf("IfVersion: %v", err)
+	}
 	got, err := w.svc.DiscardImport(w.ctx, w.hostAgent, imp.ID, " Fel fil ")
 	w.ok(err)
 	if got.State != cmdb.ImportStateDiscarded || got.Reason != "Fel fil" {
@@ -575,5 +579,33 @@ func TestImportDiscard(t *testing.T) {
 	w.ok(err)
 	if len(list.Imports) != 0 {
 		t.Fatalf("Telco lists Host's imports: %+v", list)
+	}
+
+	// Its events reach the desk, Host and the city, which may report,
+	// and no one else.
+	var events []itsm.Event
+	w.ok(w.store.Read(w.ctx, func(tx itsm.ReadTx) error {
+		events, err = itsm.AllEventsOf(tx, cmdb.KindImport, imp.ID)
+		return err
+	}))
+	if len(events) != 2 {
+		t.Fatalf("%d events", len(events))
+	}
+	for _, c := range []struct {
+		who  itsm.Actor
+		sees bool
+	}{{w.deskAgent, true}, {w.hostAgent, true}, {w.cityAgent, true}, {w.telAgent, false}, {w.desk2Agent, false},
+		{w.loneAgent, false}, {w.bareAgent, false}} {
+		for _, e := range events {
+			sees, err := w.svc.ImportEventVisible(w.ctx, c.who, e)
+			w.ok(err)
+			if sees != c.sees {
+				t.Errorf("%s of %s sees %s: %v", c.who.Person, c.who.Organisation, e.Type, sees)
+			}
+		}
+	}
+	w.perms.Revoke(cityID, itsm.DomainCMDB, itsm.AccessReport)
+	if sees, err := w.svc.ImportEventVisible(w.ctx, w.cityAgent, events[0]); err != nil || sees {
+		t.Errorf("the city without the right to report sees the import: %v %v", sees, err)
 	}
 }
