@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"sync"
 
 	"github.com/spoc-itsm/spoc/cmdb/impact"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -54,10 +55,10 @@ const MaxDown = 1000
 // reads the desk's items. Failures travel along relations as their types
 // say (Propagation and Effect), and a redundancy group stays up while
 // enough of its members are (Redundancy). The analysis runs on the impact
-// graph, which follows the log: this process's commands are in it within
-// milliseconds, other processes' within Config.Poll (Sync waits for
-// them; an item given that the graph has not heard of makes it catch up
-// first). Items given must be of the desk and not retired.
+// graph, which follows the log: it answers after every command of this
+// Service (and its IfVersion copies) is in it, and with other processes'
+// writes within Config.Poll (Sync waits for them). Items given must be of
+// the desk and not retired.
 func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, down []Down) (*Impact, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead)
 	if err != nil {
@@ -81,12 +82,9 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 		}
 		failures[i] = impact.Failure{Node: d.Item, Health: h}
 	}
-	// An item the graph does not know yet may have been registered a
-	// moment ago: catch up once before refusing it.
-	if !s.knows(down) {
-		if err := s.Sync(ctx); err != nil {
-			return nil, err
-		}
+	// This process's commands are in the graph before it answers.
+	if err := s.follower.Fresh(ctx); err != nil {
+		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -99,16 +97,17 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 			return nil, itsm.Errorf(itsm.CodeInvalid, "impact: item %s is retired", n.number)
 		}
 	}
-	r := s.graph.Analyse(failures)
-	out := &Impact{Services: []Affected{}, Items: []Affected{}, Consumers: []Consumer{}}
+	affected := s.graph.Analyse(failures).Affected()
+	paths := paths(affected)
+	out := &Impact{Services: []Affected{}, Items: make([]Affected, 0, len(affected)), Consumers: []Consumer{}}
 	users := map[string]int{}
-	for _, a := range r.Affected() {
+	for i, a := range affected {
 		n := s.nodes[a.Node]
 		if n == nil || n.desk != desk {
 			continue // a node the log has not brought yet
 		}
 		x := Affected{Item: a.Node, Number: n.number, Class: n.class, Name: n.name, Supplier: n.supplier,
-			Health: a.Health.String(), Path: r.Path(a.Node)}
+			Health: a.Health.String(), Path: paths[i]}
 		if c := s.classes[n.class]; c == nil || !c.Service {
 			out.Items = append(out.Items, x)
 			continue
@@ -131,14 +130,51 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 	return out, nil
 }
 
-// knows reports whether the graph has heard of every item down.
-func (s *Service) knows(down []Down) bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, d := range down {
-		if s.nodes[d.Item] == nil {
-			return false
+// places are the maps paths uses, kept for the next analysis: an impact
+// answers in well under a millisecond, and a map per answer would be a
+// good part of it.
+var places = sync.Pool{New: func() any { return map[itsm.ID]int32{} }}
+
+// paths returns the path of each of affected, in its order, as
+// impact.Result.Path would, from their Via: all in one array, and
+// without the map of every node Result.Path builds on its first call.
+func paths(affected []impact.Affected) [][]itsm.ID {
+	place := places.Get().(map[itsm.ID]int32)
+	defer func() {
+		clear(place)
+		places.Put(place)
+	}()
+	for i, a := range affected {
+		place[a.Node] = int32(i)
+	}
+	via := make([]int32, 2*len(affected))
+	depth, via := via[len(affected):], via[:len(affected)]
+	total := 0
+	for i, a := range affected {
+		via[i] = -1
+		if p, ok := place[a.Via]; ok && !a.Via.IsZero() {
+			via[i] = p
 		}
 	}
-	return true
+	for i := range affected {
+		n := int32(1)
+		for q := via[i]; q >= 0 && int(n) <= len(affected); q = via[q] {
+			n++
+		}
+		depth[i] = n
+		total += int(n)
+	}
+	all := make([]itsm.ID, total)
+	out := make([][]itsm.ID, len(affected))
+	for i := range affected {
+		p := all[:depth[i]:depth[i]]
+		all = all[depth[i]:]
+		q := int32(i)
+		for j := len(p) - 1; j >= 0; j-- {
+			p[j] = affected[q].Node
+			q = via[q]
+		}
+		out[i] = p
+	}
+	return out
 }
