@@ -362,3 +362,15 @@ func TestErrorMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestReadErrorAtTheStart(t *testing.T) {
+	boom := errors.New("connection reset")
+	_, err := NewReader(iotest.ErrReader(boom), Options{})
+	if !errors.Is(err, boom) || itsm.ErrorCode(err) != itsm.CodeUnavailable {
+		t.Errorf("error %v (code %q), want the read error with code unavailable", err, itsm.ErrorCode(err))
+	}
+	_, err = NewReader(iotest.ErrReader(boom), Options{Format: XLSX})
+	if !errors.Is(err, boom) || itsm.ErrorCode(err) != itsm.CodeUnavailable {
+		t.Errorf("XLSX: error %v (code %q), want the read error with code unavailable", err, itsm.ErrorCode(err))
+	}
+}

@@ -194,7 +194,7 @@ func NewReader(r io.Reader, opt Options) (*Reader, error) {
 	if format == "" {
 		head, err := br.Peek(len(zipMagic))
 		if err != nil && err != io.EOF {
-			return nil, wrap(&Error{Err: err, Fatal: true})
+			return nil, wrap(&Error{Err: readError{err}, Fatal: true})
 		}
 		format = CSV
 		if bytes.Equal(head, zipMagic) {
