@@ -15,10 +15,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden schemas in testdata")
 
-// eventTypes is every event type of the item events.
+// eventTypes is every event type of the item and import events.
 func eventTypes() []string {
 	var out []string
 	for _, p := range cmdb.Payloads() {
+		out = append(out, p.Type())
+	}
+	for _, p := range cmdb.ImportPayloads() {
 		out = append(out, p.Type())
 	}
 	slices.Sort(out)
@@ -96,13 +99,14 @@ func TestDefaultModelFile(t *testing.T) {
 	}
 }
 
-// newSchemaChecker checks the item events in a log against their schemas.
+// newSchemaChecker checks the item and import events in a log against
+// their schemas.
 func newSchemaChecker(t testing.TB) *schematest.Log {
 	all, err := cmdb.Schemas()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return schematest.NewLog(t, all, cmdb.KindItem)
+	return schematest.NewLog(t, all, cmdb.KindItem, cmdb.KindImport)
 }
 
 // TestDocsListEveryEvent: docs/cmdb.md names every event type, so a new

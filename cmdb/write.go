@@ -26,6 +26,9 @@ type change struct {
 	*itsm.Batch[record]
 	s *Service
 	*batchItems
+	// source is the import whose rows the change applies, named in the
+	// item events; zero for a command.
+	source itsm.ID
 }
 
 // batchItems are the items a change has read or touched, which its later
@@ -44,15 +47,21 @@ type batchItems struct {
 // refusal by fn is returned at once; a conflict from the store runs fn
 // again on fresh records. A write that commits nudges the impact graph.
 func (s *Service) write(ctx context.Context, fn func(c change) error) error {
-	err := itsm.WriteBatch(ctx, s.cfg.Store, s.now, func(r record, _ time.Time) (itsm.Record, error) { return r.record(&s.cfg.Model) },
-		func(b *itsm.Batch[record]) error {
-			return fn(change{b, s, &batchItems{items: map[itsm.ID]*Item{}, keys: map[string]*Item{}}})
-		})
+	err := itsm.WriteBatch(ctx, s.cfg.Store, s.now, s.recordOf, func(b *itsm.Batch[record]) error { return fn(s.newChange(b, itsm.ID{})) })
 	if err == nil {
 		s.nudge()
 	}
 	return err
 }
+
+// newChange starts the work of a command, or of an import's rows when
+// source names the import, in the transaction of b.
+func (s *Service) newChange(b *itsm.Batch[record], source itsm.ID) change {
+	return change{Batch: b, s: s, batchItems: &batchItems{items: map[itsm.ID]*Item{}, keys: map[string]*Item{}}, source: source}
+}
+
+// recordOf is how a change's record is stored.
+func (s *Service) recordOf(r record, _ time.Time) (itsm.Record, error) { return r.record(&s.cfg.Model) }
 
 // item applies payloads to it and records their events.
 func (c change) item(it *Item, ps ...Payload) error {
@@ -221,7 +230,7 @@ func (c change) createItem(actor itsm.Actor, n NewItem) (*Item, error) {
 	}
 	return it, c.item(it, ItemCreated{By: By{By: actor}, Number: num, Desk: n.Desk, Class: n.Class, Name: n.Name, State: n.State,
 		Supplier: n.Supplier, ObjectOwner: n.ObjectOwner, Attributes: n.Attributes, Redundancy: n.Redundancy,
-		Consumers: n.Consumers, Relations: n.Relations})
+		Consumers: n.Consumers, Relations: n.Relations, Import: c.source})
 }
 
 // editItem replaces the descriptive fields of it, which is not retired,
@@ -238,7 +247,7 @@ func (c change) editItem(actor itsm.Actor, it *Item, e ItemEdit) ([]string, erro
 		return nil, err
 	}
 	return changed, c.item(it, ItemEdited{By: By{By: actor}, Name: e.Name, Supplier: e.Supplier, ObjectOwner: e.ObjectOwner,
-		Attributes: e.Attributes, Redundancy: e.Redundancy, Consumers: e.Consumers, Changed: changed})
+		Attributes: e.Attributes, Redundancy: e.Redundancy, Consumers: e.Consumers, Changed: changed, Import: c.source})
 }
 
 // edited names the fields e changes of it, as ItemEdited.Changed does.
@@ -279,7 +288,7 @@ func (c change) setState(actor itsm.Actor, it *Item, st State, reason string) er
 	if it.State == st {
 		return itsm.Errorf(itsm.CodeConflict, "item %s is %s already", it.Number, st)
 	}
-	return c.item(it, ItemStateChanged{By: By{By: actor}, State: st, Was: it.State, Reason: reason})
+	return c.item(it, ItemStateChanged{By: By{By: actor}, State: st, Was: it.State, Reason: reason, Import: c.source})
 }
 
 // relate gives it, which is not retired, relation r, checked by

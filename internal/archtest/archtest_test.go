@@ -79,8 +79,9 @@ var allowed = map[string][]string{
 	// organisation as the chain has them, and the impact graph (pure, of
 	// IDs) kept as a projection of the log by itsm/follow. It knows no
 	// ticket domain: incidents, problems and requests reach it through
-	// itsm.ConfigItems.
-	"cmdb": {"itsm", "itsm/schema", "itsm/follow", "chain", "cmdb/impact"},
+	// itsm.ConfigItems. Imports read suppliers' files through cmdb/sheet,
+	// which knows nothing of the CMDB.
+	"cmdb": {"itsm", "itsm/schema", "itsm/follow", "chain", "cmdb/impact", "cmdb/sheet"},
 	// The relevance collection and its baselines measure the search index
 	// through its public API only.
 	"internal/searchtest": {"knowledge/search"},
