@@ -26,6 +26,10 @@ type Affected struct {
 	Supplier itsm.ID     `json:"supplier,omitzero"`
 	// Health is "down" or "degraded".
 	Health string `json:"health"`
+	// AtRisk marks a redundancy group that lost members but holds its
+	// quorum: Health is "degraded" and nothing depending on it is hurt
+	// through it; the next member to fail may take it down.
+	AtRisk bool `json:"at_risk,omitempty"`
 	// Path is the chain of items that explains Health: from an item given
 	// as down to this one (itself alone for an item given).
 	Path []itsm.ID `json:"path"`
@@ -36,11 +40,12 @@ type Impact struct {
 	// Services are the business services hurt: the worst first, then
 	// the shortest explanations, then by ID.
 	Services []Affected `json:"services"`
-	// Items are the other items hurt, those given included, in the same
-	// order: the first MaxImpactItems of them.
+	// Items are the other items hurt or at risk, those given included,
+	// in the same order (down, degraded, at risk): the first
+	// MaxImpactItems of them.
 	Items []Affected `json:"items"`
-	// ItemsTotal is how many other items are hurt, those Items leaves
-	// out included.
+	// ItemsTotal is how many other items are hurt or at risk, those
+	// Items leaves out included.
 	ItemsTotal int `json:"items_total"`
 	// Consumers are the units using the services hurt, their users summed
 	// over those services: an upper bound, as one person may use two.
@@ -64,8 +69,9 @@ const (
 // units and how many users are hurt when the items down fail, and why
 // (the path from a failure to each), in desk's CMDB (CM-2): to whoever
 // reads the desk's items. Failures travel along relations as their types
-// say (Propagation and Effect), and a redundancy group stays up while
-// enough of its members are (Redundancy). The analysis runs on the impact
+// say (Propagation and Effect). A redundancy group whose members work
+// as its Redundancy requires hurts nothing that depends on it; it is
+// listed degraded and AtRisk when a member failed all the same. The analysis runs on the impact
 // graph, which follows the log: it answers after every command of this
 // Service (and its IfVersion copies) is in it, and with other processes'
 // writes within Config.Poll (Sync waits for them). Items given must be of
@@ -146,7 +152,7 @@ func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 			continue
 		}
 		x := Affected{Item: a.Node, Number: n.number, Class: n.class, Name: n.name, Supplier: n.supplier,
-			Health: a.Health.String(), Path: paths.of(i)}
+			Health: a.Health.String(), AtRisk: a.AtRisk, Path: paths.of(i)}
 		if !n.service {
 			out.Items = append(out.Items, x)
 			continue
