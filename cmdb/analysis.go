@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"sync"
 
 	"github.com/spoc-itsm/spoc/cmdb/impact"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -121,7 +120,8 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 // what the projection knows of each item of desk; s.mu is held for
 // reading. A planned change's impact is analysed by it too.
 func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
-	affected := s.graph.Analyse(failures).Affected()
+	res := s.graph.Analyse(failures)
+	affected := res.Affected()
 	// Every service is listed, and the first MaxImpactItems other items:
 	// the worst and nearest, which is what a desk reads; the rest are
 	// counted. Only what is listed gets a path, and the large map of
@@ -142,7 +142,7 @@ func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 		}
 		out.ItemsTotal++
 	}
-	paths := paths(affected, listed)
+	paths := paths(res, listed)
 	out.Services = make([]Affected, 0, services)
 	out.Items = make([]Affected, 0, min(out.ItemsTotal, MaxImpactItems))
 	var users map[string]int
@@ -178,14 +178,6 @@ func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 	return out
 }
 
-// places are the maps paths uses, kept for the next analysis: an impact
-// answers in well under a millisecond, and a map per answer would be a
-// good part of it. One grown past placesKept is let go, so that clearing
-// it does not cost every small answer after a large one.
-var places = sync.Pool{New: func() any { return map[itsm.ID]int32{} }}
-
-const placesKept = 4096
-
 // pathSet is the paths of an answer: path i is all[start[i]:][:depth[i]].
 // It holds no pointer, so that a large answer costs the collector
 // nothing to scan.
@@ -199,28 +191,17 @@ func (p pathSet) of(i int) []itsm.ID {
 	return a[:p.depth[i]:p.depth[i]]
 }
 
-// paths returns the path of each of affected that listed holds, as
-// impact.Result.Path would, from their Via: all in one array, and
-// without the map of every node Result.Path builds on its first call.
-func paths[T any](affected []impact.Affected, listed []*T) pathSet {
-	place := places.Get().(map[itsm.ID]int32)
-	defer func() {
-		if len(place) <= placesKept {
-			clear(place)
-			places.Put(place)
-		}
-	}()
-	for i, a := range affected {
-		place[a.Node] = int32(i)
-	}
+// paths returns the path of each of res's affected nodes that listed
+// holds, as impact.Result.Path would, following each node's predecessor
+// by its place (Result.ViaAt): all in one array, and without the map of
+// every node Result.Path builds on its first call.
+func paths[T any](res impact.Result, listed []*T) pathSet {
+	affected := res.Affected()
 	n := len(affected)
 	ints := make([]int32, 3*n)
 	via, p := ints[:n], pathSet{start: ints[n : 2*n], depth: ints[2*n:]}
-	for i, a := range affected {
-		via[i] = -1
-		if q, ok := place[a.Via]; ok && !a.Via.IsZero() {
-			via[i] = q
-		}
+	for i := range affected {
+		via[i] = int32(res.ViaAt(i))
 	}
 	total := int32(0)
 	for i := range affected {

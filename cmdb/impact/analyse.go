@@ -415,6 +415,13 @@ func (r Result) Affected() []Affected {
 	return r.r.affected
 }
 
+// ViaAt returns the place in Affected of the Via of Affected()[i], i in
+// [0, Len()): -1 when its own failure explains it. A caller building many paths follows
+// these places instead of looking each Via up by ID.
+func (r Result) ViaAt(i int) int {
+	return int(r.r.via[i])
+}
+
 // Len returns how many nodes are not Up.
 func (r Result) Len() int {
 	if r.r == nil {

@@ -253,6 +253,9 @@ func (m *model) verify(failures []Failure, res Result, name func(itsm.ID) string
 		if h := res.Health(a.Node); h != a.Health {
 			fail("Health(%s) = %v, Affected says %v", name(a.Node), h, a.Health)
 		}
+		if w := res.ViaAt(i); w < -1 || w >= len(got) || (w < 0) != a.Via.IsZero() || w >= 0 && got[w].Node != a.Via {
+			fail("ViaAt(%d) = %d, Via is %s", i, w, name(a.Via))
+		}
 		path := res.Path(a.Node)
 		if i > 0 {
 			prev := got[i-1]
