@@ -100,12 +100,7 @@ func TestImpactBasics(t *testing.T) {
 	for name, open := range backends() {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld(t, open(t))
-			a, b := w.server("a"), w.server("b")
-			cl := w.item("cluster", "Kluster", nil)
-			for _, s := range []*cmdb.Item{a, b} {
-				_, err := w.svc.Relate(w.ctx, w.deskAgent, s.ID, rel("member_of", cl))
-				w.ok(err)
-			}
+			a, b, cl := w.pair()
 			app := w.item("application", "Ekonomi", nil, rel("runs_on", cl))
 			solo := w.item("application", "Lön", nil, rel("runs_on", a))
 			svc, err := w.svc.Create(w.ctx, w.deskAgent, cmdb.NewItem{Class: "business_service",
@@ -147,12 +142,7 @@ func TestImpactRedundancy(t *testing.T) {
 	for name, open := range backends() {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld(t, open(t))
-			a, b := w.server("a"), w.server("b")
-			cl := w.item("cluster", "Kluster", nil)
-			for _, s := range []*cmdb.Item{a, b} {
-				_, err := w.svc.Relate(w.ctx, w.deskAgent, s.ID, rel("member_of", cl))
-				w.ok(err)
-			}
+			a, b, cl := w.pair()
 			app := w.item("application", "Ekonomi", nil, rel("runs_on", cl))
 			svc := w.businessService("Ekonomitjänst", []cmdb.Consumer{{Unit: "Skola", Users: 300}}, app)
 			w.ok(w.svc.Sync(w.ctx))
