@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"sync"
 
 	"github.com/spoc-itsm/spoc/cmdb/impact"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -26,6 +25,10 @@ type Affected struct {
 	Supplier itsm.ID     `json:"supplier,omitzero"`
 	// Health is "down" or "degraded".
 	Health string `json:"health"`
+	// AtRisk marks a redundancy group that lost members but holds its
+	// quorum: Health is "degraded" and nothing depending on it is hurt
+	// through it; the next member to fail may take it down.
+	AtRisk bool `json:"at_risk,omitempty"`
 	// Path is the chain of items that explains Health: from an item given
 	// as down to this one (itself alone for an item given).
 	Path []itsm.ID `json:"path"`
@@ -36,11 +39,12 @@ type Impact struct {
 	// Services are the business services hurt: the worst first, then
 	// the shortest explanations, then by ID.
 	Services []Affected `json:"services"`
-	// Items are the other items hurt, those given included, in the same
-	// order: the first MaxImpactItems of them.
+	// Items are the other items hurt or at risk, those given included,
+	// in the same order (down, degraded, at risk): the first
+	// MaxImpactItems of them.
 	Items []Affected `json:"items"`
-	// ItemsTotal is how many other items are hurt, those Items leaves
-	// out included.
+	// ItemsTotal is how many other items are hurt or at risk, those
+	// Items leaves out included.
 	ItemsTotal int `json:"items_total"`
 	// Consumers are the units using the services hurt, their users summed
 	// over those services: an upper bound, as one person may use two.
@@ -64,8 +68,9 @@ const (
 // units and how many users are hurt when the items down fail, and why
 // (the path from a failure to each), in desk's CMDB (CM-2): to whoever
 // reads the desk's items. Failures travel along relations as their types
-// say (Propagation and Effect), and a redundancy group stays up while
-// enough of its members are (Redundancy). The analysis runs on the impact
+// say (Propagation and Effect). A redundancy group whose members work
+// as its Redundancy requires hurts nothing that depends on it; it is
+// listed degraded and AtRisk when a member failed all the same. The analysis runs on the impact
 // graph, which follows the log: it answers after every command of this
 // Service (and its IfVersion copies) is in it, and with other processes'
 // writes within Config.Poll (Sync waits for them). Items given must be of
@@ -115,7 +120,8 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 // what the projection knows of each item of desk; s.mu is held for
 // reading. A planned change's impact is analysed by it too.
 func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
-	affected := s.graph.Analyse(failures).Affected()
+	res := s.graph.Analyse(failures)
+	affected := res.Affected()
 	// Every service is listed, and the first MaxImpactItems other items:
 	// the worst and nearest, which is what a desk reads; the rest are
 	// counted. Only what is listed gets a path, and the large map of
@@ -136,7 +142,7 @@ func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 		}
 		out.ItemsTotal++
 	}
-	paths := paths(affected, listed)
+	paths := paths(res, listed)
 	out.Services = make([]Affected, 0, services)
 	out.Items = make([]Affected, 0, min(out.ItemsTotal, MaxImpactItems))
 	var users map[string]int
@@ -146,7 +152,7 @@ func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 			continue
 		}
 		x := Affected{Item: a.Node, Number: n.number, Class: n.class, Name: n.name, Supplier: n.supplier,
-			Health: a.Health.String(), Path: paths.of(i)}
+			Health: a.Health.String(), AtRisk: a.AtRisk, Path: paths.of(i)}
 		if !n.service {
 			out.Items = append(out.Items, x)
 			continue
@@ -172,14 +178,6 @@ func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 	return out
 }
 
-// places are the maps paths uses, kept for the next analysis: an impact
-// answers in well under a millisecond, and a map per answer would be a
-// good part of it. One grown past placesKept is let go, so that clearing
-// it does not cost every small answer after a large one.
-var places = sync.Pool{New: func() any { return map[itsm.ID]int32{} }}
-
-const placesKept = 4096
-
 // pathSet is the paths of an answer: path i is all[start[i]:][:depth[i]].
 // It holds no pointer, so that a large answer costs the collector
 // nothing to scan.
@@ -193,28 +191,17 @@ func (p pathSet) of(i int) []itsm.ID {
 	return a[:p.depth[i]:p.depth[i]]
 }
 
-// paths returns the path of each of affected that listed holds, as
-// impact.Result.Path would, from their Via: all in one array, and
-// without the map of every node Result.Path builds on its first call.
-func paths[T any](affected []impact.Affected, listed []*T) pathSet {
-	place := places.Get().(map[itsm.ID]int32)
-	defer func() {
-		if len(place) <= placesKept {
-			clear(place)
-			places.Put(place)
-		}
-	}()
-	for i, a := range affected {
-		place[a.Node] = int32(i)
-	}
+// paths returns the path of each of res's affected nodes that listed
+// holds, as impact.Result.Path would, following each node's predecessor
+// by its place (Result.ViaAt): all in one array, and without the map of
+// every node Result.Path builds on its first call.
+func paths[T any](res impact.Result, listed []*T) pathSet {
+	affected := res.Affected()
 	n := len(affected)
 	ints := make([]int32, 3*n)
 	via, p := ints[:n], pathSet{start: ints[n : 2*n], depth: ints[2*n:]}
-	for i, a := range affected {
-		via[i] = -1
-		if q, ok := place[a.Via]; ok && !a.Via.IsZero() {
-			via[i] = q
-		}
+	for i := range affected {
+		via[i] = int32(res.ViaAt(i))
 	}
 	total := int32(0)
 	for i := range affected {

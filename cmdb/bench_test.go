@@ -289,6 +289,7 @@ func BenchmarkImpact(b *testing.B) {
 				g.Analyse([]impact.Failure{{Node: id, Health: impact.Down}})
 			}
 			var svc, raw []time.Duration
+			var hurt []int
 			i := 0
 			for b.Loop() {
 				id := order[warm+i%runs]
@@ -303,14 +304,16 @@ func BenchmarkImpact(b *testing.B) {
 						w.ok(err)
 						ds = time.Since(t0)
 					} else {
-						g.Analyse([]impact.Failure{{Node: id, Health: impact.Down}})
+						res := g.Analyse([]impact.Failure{{Node: id, Health: impact.Down}})
 						dr = time.Since(t0)
+						hurt = append(hurt, res.Len())
 					}
 				}
 				svc, raw = append(svc, ds), append(raw, dr)
 			}
 			slices.Sort(svc)
 			slices.Sort(raw)
+			slices.Sort(hurt)
 			p99 := func(ds []time.Duration) time.Duration { return ds[len(ds)*99/100] }
 			ps, pr := p99(svc), p99(raw)
 			b.ReportMetric(float64(svc[len(svc)/2].Microseconds()), "p50_us")
@@ -318,6 +321,10 @@ func BenchmarkImpact(b *testing.B) {
 			b.ReportMetric(float64(ps.Microseconds()), "p99_us")
 			b.ReportMetric(float64(pr.Microseconds()), "p99_analyse_us")
 			b.ReportMetric(float64(ps)/float64(max(pr, 1)), "x_analyse")
+			// How many items (at risk included) an analysis at the 99th
+			// percentile of that count lists, and at most.
+			b.ReportMetric(float64(hurt[len(hurt)*99/100]), "p99_affected")
+			b.ReportMetric(float64(hurt[len(hurt)-1]), "max_affected")
 		})
 	}
 }

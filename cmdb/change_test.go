@@ -24,12 +24,9 @@ type estate struct {
 
 func (w *world) estate() *estate {
 	w.t.Helper()
-	e := &estate{a: w.server("a"), b: w.server("b"), m: w.server("m")}
-	e.cl = w.item("cluster", "Kluster", nil)
-	for _, s := range []*cmdb.Item{e.a, e.b} {
-		_, err := w.svc.Relate(w.ctx, w.deskAgent, s.ID, rel("member_of", e.cl))
-		w.ok(err)
-	}
+	e := &estate{}
+	e.a, e.b, e.cl = w.pair()
+	e.m = w.server("m")
 	e.eko = w.item("application", "Ekonomi", nil, rel("runs_on", e.cl))
 	e.lon = w.item("application", "Lön", nil, rel("runs_on", e.a))
 	e.mail = w.item("application", "E-post", nil, rel("runs_on", e.m))
@@ -37,6 +34,19 @@ func (w *world) estate() *estate {
 	e.mailSvc = w.businessService("E-posttjänst", []cmdb.Consumer{{Unit: "Skola", Users: 1000}}, e.mail)
 	w.ok(w.svc.Sync(w.ctx))
 	return e
+}
+
+// pair creates servers a and b and the cluster Kluster of the two,
+// which needs one of them.
+func (w *world) pair() (a, b, cl *cmdb.Item) {
+	w.t.Helper()
+	a, b = w.server("a"), w.server("b")
+	cl = w.item("cluster", "Kluster", nil)
+	for _, s := range []*cmdb.Item{a, b} {
+		_, err := w.svc.Relate(w.ctx, w.deskAgent, s.ID, rel("member_of", cl))
+		w.ok(err)
+	}
+	return a, b, cl
 }
 
 // businessService creates a business service of the desk depending on apps.

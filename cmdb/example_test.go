@@ -67,12 +67,17 @@ func Example() {
 		for _, s := range im.Services {
 			fmt.Printf("%s is %s for %d users, through %d items\n", s.Name, s.Health, im.Users, len(s.Path)-1)
 		}
+		for _, it := range im.Items {
+			if it.AtRisk {
+				fmt.Printf("%s has lost redundancy: no service is hurt\n", it.Name)
+			}
+		}
 	}
 	show(servers[0])
 	show(servers...)
 	fmt.Println(servers[0].Attributes["memory_gb"])
 	// Output:
-	// Hemtjänst is degraded for 420 users, through 3 items
+	// Kluster 1 has lost redundancy: no service is hurt
 	// Hemtjänst is down for 420 users, through 3 items
 	// 16
 }

@@ -3,6 +3,7 @@ package cmdb_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,17 +94,13 @@ func TestItemLifecycle(t *testing.T) {
 
 // TestImpactBasics: a server down takes down the application running on
 // it and the service depending on it, whose consumers are counted; a
-// cluster of two stays degraded with one member down.
+// cluster of two that needs one holds with one member down: it is listed
+// at risk, and what runs on it is not hurt.
 func TestImpactBasics(t *testing.T) {
 	for name, open := range backends() {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld(t, open(t))
-			a, b := w.server("a"), w.server("b")
-			cl := w.item("cluster", "Kluster", nil)
-			for _, s := range []*cmdb.Item{a, b} {
-				_, err := w.svc.Relate(w.ctx, w.deskAgent, s.ID, rel("member_of", cl))
-				w.ok(err)
-			}
+			a, b, cl := w.pair()
 			app := w.item("application", "Ekonomi", nil, rel("runs_on", cl))
 			solo := w.item("application", "Lön", nil, rel("runs_on", a))
 			svc, err := w.svc.Create(w.ctx, w.deskAgent, cmdb.NewItem{Class: "business_service",
@@ -122,9 +119,65 @@ func TestImpactBasics(t *testing.T) {
 			health := map[itsm.ID]string{}
 			for _, x := range im.Items {
 				health[x.Item] = x.Health
+				if x.AtRisk {
+					health[x.Item] += ", at risk"
+				}
 			}
-			if health[a.ID] != "down" || health[cl.ID] != "degraded" || health[app.ID] != "degraded" || health[solo.ID] != "down" || health[b.ID] != "" {
+			if health[a.ID] != "down" || health[cl.ID] != "degraded, at risk" || health[app.ID] != "" || health[solo.ID] != "down" || health[b.ID] != "" {
 				t.Fatalf("items %+v", im.Items)
+			}
+			if last := im.Items[len(im.Items)-1]; last.Item != cl.ID || !slices.Equal(last.Path, []itsm.ID{a.ID, cl.ID}) {
+				t.Fatalf("the cluster at risk is not last, with the path from its member: %+v", im.Items)
+			}
+		})
+	}
+}
+
+// TestImpactRedundancy: a cluster that needs one of its two servers
+// holds while one is down (at risk, its application and service not
+// hurt) and goes down with both, taking down what runs on it, explained
+// through the cluster; a degraded server left keeps the cluster going,
+// degraded, and degrades what depends on it.
+func TestImpactRedundancy(t *testing.T) {
+	for name, open := range backends() {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			a, b, cl := w.pair()
+			app := w.item("application", "Ekonomi", nil, rel("runs_on", cl))
+			svc := w.businessService("Ekonomitjänst", []cmdb.Consumer{{Unit: "Skola", Users: 300}}, app)
+			w.ok(w.svc.Sync(w.ctx))
+			show := func(down ...cmdb.Down) string {
+				t.Helper()
+				im, err := w.svc.Impact(w.ctx, w.deskAgent, deskID, down)
+				w.ok(err)
+				var s []string
+				for _, x := range append(im.Services, im.Items...) {
+					h := x.Health
+					if x.AtRisk {
+						h += "/at-risk"
+					}
+					var path []string
+					for _, id := range x.Path {
+						path = append(path, map[itsm.ID]string{a.ID: "a", b.ID: "b", cl.ID: "cl", app.ID: "app", svc.ID: "svc"}[id])
+					}
+					s = append(s, fmt.Sprintf("%s:%s[%s]", x.Name, h, strings.Join(path, " ")))
+				}
+				return fmt.Sprintf("%s users %d", strings.Join(s, " "), im.Users)
+			}
+			for _, c := range []struct {
+				down []cmdb.Down
+				want string
+			}{
+				{[]cmdb.Down{{Item: a.ID}}, "a:down[a] Kluster:degraded/at-risk[a cl] users 0"},
+				{[]cmdb.Down{{Item: b.ID, Health: "degraded"}}, "b:degraded[b] Kluster:degraded/at-risk[b cl] users 0"},
+				{[]cmdb.Down{{Item: a.ID}, {Item: b.ID}},
+					"Ekonomitjänst:down[b cl app svc] a:down[a] b:down[b] Kluster:down[b cl] Ekonomi:down[b cl app] users 300"},
+				{[]cmdb.Down{{Item: a.ID}, {Item: b.ID, Health: "degraded"}},
+					"Ekonomitjänst:degraded[b cl app svc] a:down[a] b:degraded[b] Kluster:degraded[b cl] Ekonomi:degraded[b cl app] users 300"},
+			} {
+				if got := show(c.down...); got != c.want {
+					t.Errorf("impact of %v:\n got %s\nwant %s", c.down, got, c.want)
+				}
 			}
 		})
 	}

@@ -20,7 +20,7 @@ type scratch struct {
 	notUp []int32 // a group's inputs that arrive worse than Up
 	down  []int32 // a group's inputs that arrive Down
 
-	touched     []int32 // nodes not Up, in the order they stopped being Up
+	touched     []int32 // nodes not Up or at risk, in the order they stopped being Up
 	raisedAgain bool    // a node was raised twice: depth may be wrong
 	queue       []int32 // nodes whose health rose, to pass on
 	stack       []int32
@@ -29,9 +29,17 @@ type scratch struct {
 	counts      [digits][1 << digitBits]int32
 }
 
-// mark is a node's health so far and the health its edges have passed
-// on so far.
-type mark struct{ health, sent Health }
+// mark is a node's health so far (what its edges pass on), the health
+// its edges have passed on so far, and whether it is a group at risk:
+// Up as its dependents see it, with an input that is not.
+type mark struct {
+	health, sent Health
+	atRisk       bool
+}
+
+// touched reports whether the analysis has reached the node: it is not
+// Up, or at risk.
+func (m mark) touched() bool { return m.health != Up || m.atRisk }
 
 // why explains a node's health: the node that raised it last (-1 for its
 // own failure) and 1 + the length of its path, which then becomes its
@@ -41,7 +49,7 @@ type why struct{ via, depth int32 }
 // entry is an affected node on its way to its place in the result.
 type entry struct {
 	hi, lo uint64 // its ID, big-endian: the ID's order
-	bucket uint32 // (Down-health)<<30 | path length: worst first, then shorter
+	bucket uint32 // rank<<30 | path length: worst first, then shorter
 	node   int32  // its number; -1 for a failed node the graph lacks
 }
 
@@ -52,11 +60,30 @@ func (e *entry) id() itsm.ID {
 	return id
 }
 
-func newEntry(id *itsm.ID, h Health, length int32, node int32) entry {
+// Ranks of an affected node in the result: down, degraded, and at risk
+// (a group that lost redundancy but affects nothing), the least bad.
+const (
+	rankDown uint32 = iota
+	rankDegraded
+	rankAtRisk
+	ranks
+)
+
+func rank(m mark) uint32 {
+	switch m.health {
+	case Down:
+		return rankDown
+	case Up: // at risk
+		return rankAtRisk
+	}
+	return rankDegraded
+}
+
+func newEntry(id *itsm.ID, rank uint32, length int32, node int32) entry {
 	return entry{
 		hi:     binary.BigEndian.Uint64(id[:8]),
 		lo:     binary.BigEndian.Uint64(id[8:]),
-		bucket: uint32(Down-h)<<30 | uint32(length),
+		bucket: rank<<30 | uint32(length),
 		node:   node,
 	}
 }
@@ -78,19 +105,36 @@ func (g *Graph) getScratch() *scratch {
 // raise makes v's health h, explained by via, and queues v to pass it on.
 // The length of v's path is its via's and one, which stays true unless a
 // node on the way is raised again, with another via.
+//
+// A group at risk explains nothing (it passes Up on), so raising one
+// changes no other node's path.
 func (s *scratch) raise(v int32, h Health, via int32) {
-	if s.mark[v].health == Up {
+	switch m := s.mark[v]; {
+	case !m.touched():
 		s.touched = append(s.touched, v)
-	} else {
+	case m.health != Up:
 		s.raisedAgain = true
 	}
 	s.mark[v].health = h
+	s.explain(v, via)
+	s.queue = append(s.queue, v)
+}
+
+// explain makes via the explanation of v's health.
+func (s *scratch) explain(v, via int32) {
 	w := why{via: via, depth: 1}
 	if via >= 0 {
 		w.depth = s.why[via].depth + 1
 	}
 	s.why[v] = w
-	s.queue = append(s.queue, v)
+}
+
+// risk marks group v at risk, its first input not Up being via; it
+// passes nothing on, so it is not queued.
+func (s *scratch) risk(v, via int32) {
+	s.touched = append(s.touched, v)
+	s.mark[v].atRisk = true
+	s.explain(v, via)
 }
 
 // Analyse returns the health of every node when the nodes of failures
@@ -131,7 +175,8 @@ func (g *Graph) Analyse(failures []Failure) Result {
 // propagate passes each raised health on along the edges until nothing
 // changes. A node's health only rises, and at most twice, so each edge is
 // looked at no more than twice: a group counts its inputs as they arrive
-// instead of looking at all of them again.
+// instead of looking at all of them again, and a group that holds its
+// quorum stops the failure there.
 func (g *Graph) propagate(s *scratch) {
 	for q := 0; q < len(s.queue); q++ {
 		v := s.queue[q]
@@ -157,7 +202,11 @@ func (g *Graph) propagate(s *scratch) {
 				if arrives == Down {
 					s.down[t]++
 				}
-				h = groupHealth(n, int(g.in[t].len), s.notUp[t], s.down[t])
+				h = passes(n, int(g.in[t].len), s.notUp[t], s.down[t])
+				if h == Up && !s.mark[t].touched() {
+					s.risk(t, v)
+					continue
+				}
 			}
 			if h > s.mark[t].health {
 				s.raise(t, h, v)
@@ -166,13 +215,14 @@ func (g *Graph) propagate(s *scratch) {
 	}
 }
 
-// groupHealth is the health of group n with inputs inputs, of which notUp
-// arrive worse than Up and down arrive Down.
-func groupHealth(n Node, inputs int, notUp, down int32) Health {
-	switch {
-	case notUp == 0:
+// passes is the health group n passes on with inputs inputs, of which
+// notUp arrive worse than Up and down arrive Down: Up while required
+// inputs are Up, Degraded while required are at least Degraded.
+func passes(n Node, inputs int, notUp, down int32) Health {
+	switch req := n.required(inputs); {
+	case inputs-int(notUp) >= req:
 		return Up
-	case inputs-int(down) >= n.required(inputs):
+	case inputs-int(down) >= req:
 		return Degraded
 	}
 	return Down
@@ -215,17 +265,24 @@ func (s *scratch) result(g *Graph, unknown map[itsm.ID]Health) Result {
 
 	order := s.order[:0]
 	for _, v := range s.touched {
-		order = append(order, newEntry(&g.ids[v], s.mark[v].health, s.why[v].depth, v))
+		order = append(order, newEntry(&g.ids[v], rank(s.mark[v]), s.why[v].depth, v))
 	}
 	for id, h := range unknown {
-		order = append(order, newEntry(&id, h, 1, -1))
+		order = append(order, newEntry(&id, rank(mark{health: h}), 1, -1))
 	}
 	sorted := s.sort(order)
 
 	r := &result{affected: make([]Affected, len(sorted)), via: make([]int32, len(sorted))}
 	for p := range sorted {
 		e := &sorted[p]
-		r.affected[p] = Affected{Node: e.id(), Health: Down - Health(e.bucket>>30)}
+		a := Affected{Node: e.id(), Health: Degraded}
+		switch e.bucket >> 30 {
+		case rankDown:
+			a.Health = Down
+		case rankAtRisk:
+			a.AtRisk = true
+		}
+		r.affected[p] = a
 		if e.node >= 0 {
 			s.why[e.node].depth = int32(p) // from now on its place
 		}
@@ -287,13 +344,13 @@ func (s *scratch) sort(order []entry) []entry {
 		src, dst = dst, src
 	}
 
-	// By bucket: the buckets are the two healths times the path lengths.
+	// By bucket: the buckets are the ranks times the path lengths.
 	longest := uint32(0)
 	for i := range src {
 		longest = max(longest, src[i].bucket&(1<<30-1))
 	}
 	bucket := func(e *entry) uint32 { return e.bucket>>30*(longest+1) + e.bucket&(1<<30-1) }
-	n := 3 * (longest + 1)
+	n := ranks * (longest + 1)
 	if uint32(cap(s.buckets)) < n {
 		s.buckets = make([]int32, n)
 	}
@@ -356,6 +413,13 @@ func (r Result) Affected() []Affected {
 		return nil
 	}
 	return r.r.affected
+}
+
+// ViaAt returns the place in Affected of the Via of Affected()[i], i in
+// [0, Len()): -1 when its own failure explains it. A caller building many paths follows
+// these places instead of looking each Via up by ID.
+func (r Result) ViaAt(i int) int {
+	return int(r.r.via[i])
 }
 
 // Len returns how many nodes are not Up.

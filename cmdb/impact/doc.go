@@ -22,11 +22,16 @@
 // cluster whose members have edges into it, a pair of internet links.
 // Its inputs are the distinct nodes with an edge into it; of them,
 // required (Min, at most all of them, or Percent of the inputs rounded
-// up: 50 % of 3 is 2) must not be Down. The group is Up while every input is Up, Degraded
-// while at least required inputs are not Down, a degraded member
-// counting towards the quorum, and Down when fewer are. A cluster of
-// four with Min 2 is Degraded with one or two members down and Down with
-// three.
+// up: 50 % of 3 is 2) must work for what depends on the group to be
+// unaffected. What the group passes on is Up while at least required
+// inputs are Up, Degraded while at least required are not Down (the
+// quorum holds only with degraded members), and Down when fewer are: a
+// group that holds its quorum stops a failure. The group itself is
+// reported Degraded and AtRisk when it passes Up while an input is not
+// Up: it has lost redundancy, and the desk should know before the next
+// member fails. A cluster of four with Min 2 is at risk with one or two
+// members down, Down with three, and Degraded when two are down and a
+// third is degraded.
 //
 // # Analysis
 //
@@ -46,8 +51,10 @@
 // it is (Affected.Via, zero for a node whose own failure explains it),
 // and Result.Path follows those back to a failure: a real chain of edges,
 // each raising the next node to its health (a group: one of the inputs
-// that tipped it). Result.Affected lists the worst first, then the
-// shortest explanations first, then by ID.
+// that tipped it; a group at risk: its first input to fail). A group at
+// risk explains nothing further, since it passes no failure on.
+// Result.Affected lists the worst first (down, degraded, at risk), then
+// the shortest explanations first, then by ID.
 //
 // # Concurrency
 //

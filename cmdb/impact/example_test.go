@@ -38,10 +38,16 @@ func Example() {
 			for _, id := range res.Path(a.Node) {
 				path = append(path, name[id])
 			}
-			fmt.Println(name[a.Node], a.Health, path)
+			risk := ""
+			if a.AtRisk {
+				risk = " at risk"
+			}
+			fmt.Println(name[a.Node], a.Health.String()+risk, path)
 		}
 		fmt.Println()
 	}
+	// One server down: the cluster holds its quorum, so it has lost
+	// redundancy and nothing depending on it is hurt.
 	show(impact.Failure{Node: web1, Health: impact.Down})
 	// The path to a group goes through the input that took it over the
 	// edge: web2, the second server down.
@@ -49,9 +55,7 @@ func Example() {
 	show(impact.Failure{Node: payments, Health: impact.Down})
 	// Output:
 	// web1 down [web1]
-	// cluster degraded [web1 cluster]
-	// portal degraded [web1 cluster portal]
-	// e-services degraded [web1 cluster portal e-services]
+	// cluster degraded at risk [web1 cluster]
 	//
 	// web1 down [web1]
 	// web2 down [web2]

@@ -85,23 +85,28 @@ func (e Effect) arrive(h Health) Health {
 // internet links). Its inputs are the distinct nodes with an edge into it,
 // each with the worst health that arrives along its edges into the group.
 // Of them, required = Min, or ceil(Percent × inputs / 100) with Percent in
-// 1..100, must not be down; a group with fewer inputs than Min requires
-// all of them (decision 163). The group is Up while every input is Up;
-// Degraded while at least required inputs are not Down (a degraded input
-// still counts); Down when fewer than required are not Down. SetNode
-// says how it reads Min and Percent out of range or both set.
+// 1..100, must work for the group's dependents to be unaffected; a group
+// with fewer inputs than Min requires all of them (decision 163). What
+// the group passes on along its edges is Down when fewer than required
+// inputs are not Down; Degraded when fewer than required are Up (the
+// quorum holds only with degraded inputs); Up otherwise, however many
+// inputs failed: a group that holds its quorum passes no failure on
+// (decision 195). A group that passes Up while an input is not Up is
+// itself reported Degraded and at risk (Affected.AtRisk): it has lost
+// redundancy, its dependents nothing. SetNode says how it reads Min and
+// Percent out of range or both set.
 type Node struct {
-	// Min is how many inputs must not be down; 0 when Percent says.
+	// Min is how many inputs must work; 0 when Percent says.
 	Min int
 	// Percent is the share of inputs, in percent rounded up to a whole
-	// input, that must not be down; 0 when Min says.
+	// input, that must work; 0 when Min says.
 	Percent int
 }
 
 // group reports whether n is a redundancy group.
 func (n Node) group() bool { return n.Min > 0 || n.Percent > 0 }
 
-// required is how many of a group's inputs must not be down; n is as
+// required is how many of a group's inputs must work; n is as
 // SetNode keeps it (Min and Percent in range).
 //
 // Capping Min at the inputs keeps a group from going Down when no input
@@ -135,4 +140,9 @@ type Affected struct {
 	// Via is the predecessor whose failure explains Health: the last
 	// step of Result.Path. It is zero when the node's own failure does.
 	Via itsm.ID
+	// AtRisk reports a redundancy group that is Degraded only because it
+	// lost redundancy: an input is not Up, but enough are to hold its
+	// quorum, so it passes no failure on and nothing is affected through
+	// it. Via is then the input that first failed.
+	AtRisk bool
 }

@@ -133,10 +133,27 @@ func required(n Node, inputs int) (int, bool) {
 	return min(max(minimum, byPct), inputs), true
 }
 
+// verdict is the reference's answer: every node's health as its
+// dependents see it (what its edges pass on), and the groups at risk:
+// passing Up with an input that arrives worse.
+type verdict struct {
+	passes map[itsm.ID]Health // not Up only
+	atRisk map[itsm.ID]bool
+}
+
+// reported is the health the Result must give id: Degraded for a group
+// at risk, else what it passes on.
+func (v verdict) reported(id itsm.ID) Health {
+	if v.atRisk[id] {
+		return Degraded
+	}
+	return v.passes[id]
+}
+
 // analyse iterates over all nodes, applying the rules to the healths so
 // far, from all Up, until a pass changes nothing: for monotone rules this
-// reaches the least fixpoint.
-func (m *model) analyse(failures []Failure) map[itsm.ID]Health {
+// reaches the least fixpoint. The groups at risk are read off it after.
+func (m *model) analyse(failures []Failure) verdict {
 	floor := floors(failures)
 	health := maps.Clone(floor)
 	inputs := map[itsm.ID][]itsm.ID{}
@@ -148,20 +165,22 @@ func (m *model) analyse(failures []Failure) map[itsm.ID]Health {
 		for id, n := range m.nodes {
 			var h Health
 			if req, group := required(n, len(inputs[id])); group {
-				var notUp, down int
+				// Count the inputs that work as the issue says: at least
+				// req of them Up, or else at least req not Down.
+				var up, notDown int
 				for _, from := range inputs[id] {
 					a := arrival(m.edges[[2]itsm.ID{from, id}], health[from])
-					if a != Up {
-						notUp++
+					if a == Up {
+						up++
 					}
-					if a == Down {
-						down++
+					if a != Down {
+						notDown++
 					}
 				}
 				switch {
-				case notUp == 0:
+				case up >= req:
 					h = Up
-				case len(inputs[id])-down >= req:
+				case notDown >= req:
 					h = Degraded
 				default:
 					h = Down
@@ -180,12 +199,35 @@ func (m *model) analyse(failures []Failure) map[itsm.ID]Health {
 			}
 		}
 	}
+	atRisk := map[itsm.ID]bool{}
+	for id, n := range m.nodes {
+		if _, group := required(n, 0); !group || health[id] != Up {
+			continue
+		}
+		for _, from := range inputs[id] {
+			if arrival(m.edges[[2]itsm.ID{from, id}], health[from]) != Up {
+				atRisk[id] = true
+			}
+		}
+	}
 	for id, h := range health {
 		if h == Up {
 			delete(health, id)
 		}
 	}
-	return health
+	return verdict{passes: health, atRisk: atRisk}
+}
+
+// rankOf orders affected nodes as Result.Affected does: down, degraded,
+// at risk.
+func rankOf(a Affected) int {
+	switch {
+	case a.Health == Down:
+		return 0
+	case a.AtRisk:
+		return 2
+	}
+	return 1
 }
 
 // verify checks res against the reference for failures and returns what
@@ -193,11 +235,11 @@ func (m *model) analyse(failures []Failure) map[itsm.ID]Health {
 func (m *model) verify(failures []Failure, res Result, name func(itsm.ID) string) string {
 	var bad []string
 	fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
-	want := m.analyse(failures)
+	v := m.analyse(failures)
 	floor := floors(failures)
 	got := res.Affected()
-	if len(got) != len(want) || res.Len() != len(want) {
-		fail("%d affected (Len %d), want %d", len(got), res.Len(), len(want))
+	if want := len(v.passes) + len(v.atRisk); len(got) != want || res.Len() != want {
+		fail("%d affected (Len %d), want %d", len(got), res.Len(), want)
 	}
 	seen := map[itsm.ID]bool{}
 	for i, a := range got {
@@ -205,33 +247,41 @@ func (m *model) verify(failures []Failure, res Result, name func(itsm.ID) string
 			fail("%s affected twice", name(a.Node))
 		}
 		seen[a.Node] = true
-		if a.Health != want[a.Node] {
-			fail("%s is %v, want %v", name(a.Node), a.Health, want[a.Node])
+		if a.Health != v.reported(a.Node) || a.AtRisk != v.atRisk[a.Node] {
+			fail("%s is %v (at risk %t), want %v (%t)", name(a.Node), a.Health, a.AtRisk, v.reported(a.Node), v.atRisk[a.Node])
 		}
 		if h := res.Health(a.Node); h != a.Health {
 			fail("Health(%s) = %v, Affected says %v", name(a.Node), h, a.Health)
 		}
+		if w := res.ViaAt(i); w < -1 || w >= len(got) || (w < 0) != a.Via.IsZero() || w >= 0 && got[w].Node != a.Via {
+			fail("ViaAt(%d) = %d, Via is %s", i, w, name(a.Via))
+		}
 		path := res.Path(a.Node)
 		if i > 0 {
 			prev := got[i-1]
-			c := cmp.Or(-cmp.Compare(prev.Health, a.Health), cmp.Compare(len(res.Path(prev.Node)), len(path)),
+			c := cmp.Or(cmp.Compare(rankOf(prev), rankOf(a)), cmp.Compare(len(res.Path(prev.Node)), len(path)),
 				bytes.Compare(prev.Node[:], a.Node[:]))
 			if c >= 0 {
 				fail("Affected: %s (%v, path of %d) before %s (%v, path of %d)", name(prev.Node), prev.Health,
 					len(res.Path(prev.Node)), name(a.Node), a.Health, len(path))
 			}
 		}
-		if msg := m.verifyPath(a, path, floor, res); msg != "" {
+		if msg := m.verifyPath(a, path, floor, res, v); msg != "" {
 			fail("path to %s %s: %s", name(a.Node), names(path, name), msg)
 		}
 	}
-	for id, h := range want {
+	for id, h := range v.passes {
 		if !seen[id] {
 			fail("%s missing from Affected, want %v", name(id), h)
 		}
 	}
+	for id := range v.atRisk {
+		if !seen[id] {
+			fail("%s missing from Affected, want it at risk", name(id))
+		}
+	}
 	for id := range m.nodes {
-		if want[id] == Up && (res.Health(id) != Up || res.Path(id) != nil) {
+		if v.reported(id) == Up && (res.Health(id) != Up || res.Path(id) != nil) {
 			fail("%s: Health %v, Path %v, want Up and none", name(id), res.Health(id), res.Path(id))
 		}
 	}
@@ -239,8 +289,9 @@ func (m *model) verify(failures []Failure, res Result, name func(itsm.ID) string
 }
 
 // verifyPath checks that path is a real chain of edges from a failure
-// that explains a's health step by step.
-func (m *model) verifyPath(a Affected, path []itsm.ID, floor map[itsm.ID]Health, res Result) string {
+// that explains a's health step by step: each step's source passes on
+// (v says what) enough to raise its target to the health res gives it.
+func (m *model) verifyPath(a Affected, path []itsm.ID, floor map[itsm.ID]Health, res Result, v verdict) string {
 	if len(path) == 0 || path[len(path)-1] != a.Node {
 		return "does not end at the node"
 	}
@@ -260,6 +311,9 @@ func (m *model) verifyPath(a Affected, path []itsm.ID, floor map[itsm.ID]Health,
 		byEffect := m.edges[[2]itsm.ID{from, to}]
 		if len(byEffect) == 0 {
 			return fmt.Sprintf("step %d is no edge", i)
+		}
+		if v.atRisk[from] {
+			return fmt.Sprintf("step %d: a group at risk passes nothing on", i)
 		}
 		h, arrives := res.Health(to), arrival(byEffect, res.Health(from))
 		if floor[to] >= h {

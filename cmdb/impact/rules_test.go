@@ -51,11 +51,19 @@ func failures(t *testing.T, s string) []Failure {
 	return f
 }
 
-// healths reads the result as "a:down b:degraded", in Affected's order.
+// healths reads the result as "a:down b:degraded g:at-risk", in
+// Affected's order; at-risk is a group Degraded and AtRisk.
 func healths(r Result) string {
 	var s []string
 	for _, a := range r.Affected() {
-		s = append(s, testName(a.Node)+":"+a.Health.String())
+		h := a.Health.String()
+		if a.AtRisk {
+			h = "at-risk"
+			if a.Health != Degraded {
+				h = "at-risk-but-" + a.Health.String()
+			}
+		}
+		s = append(s, testName(a.Node)+":"+h)
 	}
 	return strings.Join(s, " ")
 }
@@ -102,34 +110,56 @@ func TestRules(t *testing.T) {
 		{name: "parallel edges of one effect change nothing",
 			edges: []string{"a~b", "a~b"}, fail: "a:down", want: "a:down b:degraded"},
 
-		{name: "Min 2 of 4: one member down degrades",
+		{name: "Min 2 of 4: one member down puts the group at risk and passes nothing on",
 			groups: map[string]Node{"g": {Min: 2}},
 			edges:  []string{"m1>g", "m2>g", "m3>g", "m4>g", "g>app"}, fail: "m1:down",
-			want: "m1:down g:degraded app:degraded", paths: map[string]string{"app": "m1 g app"}},
-		{name: "Min 2 of 4: two down still degraded",
+			want: "m1:down g:at-risk", paths: map[string]string{"g": "m1 g", "app": ""}},
+		{name: "Min 2 of 4: two down still hold the quorum",
 			groups: map[string]Node{"g": {Min: 2}},
 			edges:  []string{"m1>g", "m2>g", "m3>g", "m4>g", "g>app"}, fail: "m1:down m2:down",
-			want: "m1:down m2:down g:degraded app:degraded"},
+			want: "m1:down m2:down g:at-risk", paths: map[string]string{"g": "m1 g"}},
 		{name: "Min 2 of 4: three down is down",
 			groups: map[string]Node{"g": {Min: 2}},
 			edges:  []string{"m1>g", "m2>g", "m3>g", "m4>g", "g>app"}, fail: "m1:down m2:down m3:down",
 			want: "m1:down m2:down m3:down g:down app:down"},
-		{name: "Min 2 of 4: a degraded member degrades",
+		{name: "Min 2 of 4: a degraded member puts the group at risk",
 			groups: map[string]Node{"g": {Min: 2}},
-			edges:  []string{"m1>g", "m2>g", "m3>g", "m4>g"}, fail: "m3:degraded",
-			want: "m3:degraded g:degraded"},
+			edges:  []string{"m1>g", "m2>g", "m3>g", "m4>g", "g>app"}, fail: "m3:degraded",
+			want: "m3:degraded g:at-risk"},
+		{name: "a quorum held only with degraded members passes degraded on",
+			groups: map[string]Node{"g": {Min: 2}},
+			edges:  []string{"m1>g", "m2>g", "m3>g", "g>app"}, fail: "m1:down m2:degraded",
+			want:  "m1:down m2:degraded g:degraded app:degraded",
+			paths: map[string]string{"g": "m2 g", "app": "m2 g app"}},
 		{name: "degraded members count towards the quorum",
 			groups: map[string]Node{"g": {Min: 2}},
 			edges:  []string{"m1>g", "m2>g", "m3>g"}, fail: "m1:down m2:degraded m3:degraded",
 			want: "m1:down m2:degraded m3:degraded g:degraded"},
 		{name: "degraded members are not enough when too few",
 			groups: map[string]Node{"g": {Min: 2}},
-			edges:  []string{"m1>g", "m2>g", "m3>g"}, fail: "m1:down m2:down m3:degraded",
-			want: "m1:down m2:down g:down m3:degraded"},
+			edges:  []string{"m1>g", "m2>g", "m3>g", "g>app"}, fail: "m1:down m2:down m3:degraded",
+			want: "m1:down m2:down g:down app:down m3:degraded", paths: map[string]string{"app": "m2 g app"}},
+		{name: "a group that lost its quorum passes down on; the path goes through the member that tipped it",
+			groups: map[string]Node{"g": {Min: 1}},
+			edges:  []string{"m1>g", "m2>g", "g>app", "app~svc"}, fail: "m1:down m2:down",
+			want:  "m1:down m2:down g:down app:down svc:degraded",
+			paths: map[string]string{"g": "m2 g", "svc": "m2 g app svc"}},
+		{name: "order: down, degraded, then at risk",
+			groups: map[string]Node{"g": {Min: 1}},
+			edges:  []string{"m1>g", "m2>g", "a>b"}, fail: "m1:down a:degraded",
+			want: "m1:down a:degraded b:degraded g:at-risk"},
+		{name: "a group at risk and its own failure: the failure counts",
+			groups: map[string]Node{"g": {Min: 1}},
+			edges:  []string{"m1>g", "m2>g", "g>app"}, fail: "m1:down g:degraded",
+			want: "m1:down g:degraded app:degraded", paths: map[string]string{"g": "g", "app": "g app"}},
 		{name: "a member down along a weaken edge arrives degraded and counts",
 			groups: map[string]Node{"g": {Min: 2}},
 			edges:  []string{"m1~g", "m2~g"}, fail: "m1:down m2:down",
 			want: "m1:down m2:down g:degraded"},
+		{name: "a member down along a weaken edge of a group that holds: at risk",
+			groups: map[string]Node{"g": {Min: 1}},
+			edges:  []string{"m1~g", "m2>g"}, fail: "m1:down",
+			want: "m1:down g:at-risk"},
 		{name: "a member is one input however many edges",
 			groups: map[string]Node{"g": {Min: 2}},
 			edges:  []string{"m1>g", "m1>g", "m1~g", "m2>g"}, fail: "m1:down",
@@ -137,15 +167,15 @@ func TestRules(t *testing.T) {
 		{name: "Percent 50 of 4 requires 2",
 			groups: map[string]Node{"g": {Percent: 50}},
 			edges:  []string{"m1>g", "m2>g", "m3>g", "m4>g"}, fail: "m1:down m2:down",
-			want: "m1:down m2:down g:degraded"},
+			want: "m1:down m2:down g:at-risk"},
 		{name: "Percent 51 of 4 rounds up to 3",
 			groups: map[string]Node{"g": {Percent: 51}},
 			edges:  []string{"m1>g", "m2>g", "m3>g", "m4>g"}, fail: "m1:down m2:down",
 			want: "m1:down m2:down g:down"},
-		{name: "Percent 50 of 3 rounds up to 2: one down degrades",
+		{name: "Percent 50 of 3 rounds up to 2: one down is at risk",
 			groups: map[string]Node{"g": {Percent: 50}},
 			edges:  []string{"m1>g", "m2>g", "m3>g"}, fail: "m1:down",
-			want: "m1:down g:degraded"},
+			want: "m1:down g:at-risk"},
 		{name: "Percent 50 of 3 rounds up to 2: two down is down",
 			groups: map[string]Node{"g": {Percent: 50}},
 			edges:  []string{"m1>g", "m2>g", "m3>g"}, fail: "m1:down m2:down",
@@ -153,7 +183,7 @@ func TestRules(t *testing.T) {
 		{name: "Percent 1 of 3 requires 1",
 			groups: map[string]Node{"g": {Percent: 1}},
 			edges:  []string{"m1>g", "m2>g", "m3>g"}, fail: "m1:down m2:down",
-			want: "m1:down m2:down g:degraded"},
+			want: "m1:down m2:down g:at-risk"},
 		{name: "Percent 100 is every input",
 			groups: map[string]Node{"g": {Percent: 100}},
 			edges:  []string{"m1>g", "m2>g", "m3>g"}, fail: "m1:down",
@@ -207,10 +237,18 @@ func TestRules(t *testing.T) {
 			edges: []string{"a>b", "b>a"}, fail: "", want: ""},
 		{name: "a self-loop changes nothing",
 			edges: []string{"a>a", "a>b"}, fail: "a:degraded", want: "a:degraded b:degraded"},
-		{name: "the least fixpoint: a group in a cycle with a member is only as bad as its failed member makes it",
+		{name: "the least fixpoint: a group in a cycle with a member holds its quorum through that member",
 			groups: map[string]Node{"g": {Min: 1}},
 			edges:  []string{"m1>g", "m2>g", "g>m2"}, fail: "m1:down",
-			want: "m1:down g:degraded m2:degraded", paths: map[string]string{"m2": "m1 g m2"}},
+			want: "m1:down g:at-risk", paths: map[string]string{"g": "m1 g", "m2": ""}},
+		{name: "the least fixpoint: a group in a cycle with a degraded member passes degraded round once",
+			groups: map[string]Node{"g": {Min: 1}},
+			edges:  []string{"m1>g", "m2>g", "g>m2"}, fail: "m1:down m2:degraded",
+			want: "m1:down m2:degraded g:degraded", paths: map[string]string{"g": "m2 g", "m2": "m2"}},
+		{name: "the least fixpoint: a group whose quorum needs the member it feeds goes down with it",
+			groups: map[string]Node{"g": {Min: 2}},
+			edges:  []string{"m1>g", "m2>g", "g>m2"}, fail: "m1:down",
+			want: "m1:down g:down m2:down", paths: map[string]string{"m2": "m1 g m2"}},
 		{name: "a cycle of weaken and full edges settles at degraded",
 			edges: []string{"a~b", "b>c", "c>a"}, fail: "a:down",
 			want: "a:down b:degraded c:degraded"},
@@ -332,7 +370,7 @@ func TestRemoval(t *testing.T) {
 	check("a:down", "a:down", 7, 4)
 
 	// Three inputs of four: 50 % is 2, so two down of three is down.
-	check("m1:down m2:down", "m1:down m2:down g:degraded", 7, 4)
+	check("m1:down m2:down", "m1:down m2:down g:at-risk", 7, 4)
 	g.RemoveNode(testID("m4"))
 	m.removeNode(testID("m4"))
 	check("m1:down m2:down", "m1:down m2:down g:down", 6, 3)
@@ -353,7 +391,7 @@ func TestRemoval(t *testing.T) {
 // TestSetNodeChangesAGroup: a node may become a group and stop being one.
 func TestSetNodeChangesAGroup(t *testing.T) {
 	g, _ := build(t, nil, "m1>g", "m2>g")
-	want := []string{"m1:down g:down", "m1:down g:degraded", "m1:down g:down"}
+	want := []string{"m1:down g:down", "m1:down g:at-risk", "m1:down g:down"}
 	for i, n := range []Node{{}, {Min: 1}, {}} {
 		g.SetNode(testID("g"), n)
 		if got := healths(g.Analyse(failures(t, "m1:down"))); got != want[i] {
@@ -367,7 +405,7 @@ func TestSetNodeChangesAGroup(t *testing.T) {
 func TestAffected(t *testing.T) {
 	g, _ := build(t, nil, "a>b")
 	r := g.Analyse(failures(t, "a:down"))
-	if !slices.Equal(r.Affected(), []Affected{{testID("a"), Down, itsm.ID{}}, {testID("b"), Down, testID("a")}}) {
+	if !slices.Equal(r.Affected(), []Affected{{Node: testID("a"), Health: Down}, {Node: testID("b"), Health: Down, Via: testID("a")}}) {
 		t.Errorf("Affected %v", r.Affected())
 	}
 }
