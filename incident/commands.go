@@ -43,20 +43,53 @@ func (s *Service) Delegate(ctx context.Context, actor itsm.Actor, id itsm.ID, d 
 			return nil, err
 		}
 		to, group := d.Organisation, d.Group
+		var item itsm.ID // the item whose supplier the route follows
 		if to.IsZero() {
-			r, ok := Propose(s.cfg.Routes, inc)
+			supplier, ci, err := s.itemSupplier(tx, inc)
+			if err != nil {
+				return nil, err
+			}
+			r, ok := Propose(s.cfg.Routes, inc, supplier)
 			if !ok {
 				return nil, itsm.Errorf(itsm.CodeInvalid, "delegate %s: no organisation given and no routing rule matches service %q, category %q/%q",
 					inc.Number, inc.Service, inc.Category, inc.Subcategory)
 			}
 			to, group = r.Organisation, r.Group
+			if r.ItemSupplier {
+				item = ci
+			}
 		}
 		pingPong, err := command("delegate", inc, a, org).Delegation(ctx, s.cfg.Directory, tx, chain.Holder{Organisation: to, Group: group})
+		if err != nil && !item.IsZero() {
+			return nil, itsm.Wrap(itsm.ErrorCode(err), err, "delegate %s to %s, the supplier responsible for configuration item %s", inc.Number, to, item)
+		}
 		if err != nil {
 			return nil, err
 		}
 		return []Payload{Delegated{By: By{By: a}, Organisation: to, Group: group, Note: d.Note, PingPong: pingPong, Handover: handover(inc)}}, nil
 	})
+}
+
+// itemSupplier returns the supplier the CMDB says is responsible for the
+// first of inc's configuration items that has one, and that item, when a
+// route follows the items' supplier (Route.ItemSupplier); zero otherwise.
+// An item the CMDB does not hold has none: an incident related to items
+// before the CMDB checked them may name IDs it never knew.
+func (s *Service) itemSupplier(tx itsm.ReadTx, inc *Incident) (supplier, item itsm.ID, err error) {
+	if s.cfg.Items == nil || !slices.ContainsFunc(s.cfg.Routes, func(r Route) bool { return r.ItemSupplier }) {
+		return itsm.ID{}, itsm.ID{}, nil
+	}
+	for _, ci := range inc.CIs {
+		org, err := s.cfg.Items.Responsible(tx, ci)
+		switch {
+		case itsm.IsCode(err, itsm.CodeNotFound):
+		case err != nil:
+			return itsm.ID{}, itsm.ID{}, err
+		case !org.IsZero():
+			return org, ci, nil
+		}
+	}
+	return itsm.ID{}, itsm.ID{}, nil
 }
 
 // Assign assigns the incident inside the organisation holding it: to another
@@ -470,7 +503,10 @@ func (s *Service) SetReference(ctx context.Context, actor itsm.Actor, id itsm.ID
 }
 
 // Relate sets the configuration items (IM-6) the incident relates to,
-// replacing the earlier ones. problem must be the incident's problem as it
+// replacing the earlier ones. With a CMDB (Config.Items), the items it
+// adds must be the desk's and in use; those the incident keeps are not
+// checked again, so that an item retired since does not stop the desk
+// relating another. problem must be the incident's problem as it
 // is (zero when it is linked to none): the link is made and removed only
 // through the problem (package problem's Service.Link and Unlink, which
 // call LinkProblem and UnlinkProblem), so that the problem records its
@@ -479,7 +515,7 @@ func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, cis 
 	if err := checkCIs(cis); err != nil {
 		return nil, err
 	}
-	return s.change(ctx, actor, id, func(inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
+	return s.changeChecked(ctx, actor, id, func(tx itsm.ReadTx, inc *Incident, a itsm.Actor, org itsm.Organisation, _ time.Time) ([]Payload, error) {
 		if err := asDesk("relate", inc, a, org); err != nil {
 			return nil, err
 		}
@@ -489,6 +525,9 @@ func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, cis 
 		if problem != inc.Problem {
 			return nil, refuse(itsm.CodeInvalid, "relate", inc, a, org,
 				"it is linked to problem %s, not %s: link and unlink an incident through the problem (problem.Service.Link and Unlink)", linkName(inc.Problem), linkName(problem))
+		}
+		if err := itsm.CheckNewItems(s.cfg.Items, tx, "relate "+inc.Number.String(), inc.Desk, cis, inc.CIs); err != nil {
+			return nil, err
 		}
 		return []Payload{Related{By: By{By: a}, CIs: cis, Problem: problem}}, nil
 	})

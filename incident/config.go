@@ -50,28 +50,46 @@ func (d Organisations) Organisation(_ context.Context, id itsm.ID) (itsm.Organis
 // organisation's groups, checked when the desk delegates). Empty match
 // fields match anything; a route with no match field at all is the
 // fallback.
+//
+// A route with ItemSupplier names no organisation: it goes to the supplier
+// responsible for the incident's configuration items in the CMDB
+// (Config.Items), that of the first item that has one, and matches only an
+// incident that has such an item. It names no group, since it does not
+// know whose it would be, and no CI, since a route for one item can name
+// the item's organisation itself.
 type Route struct {
-	CI          itsm.ID `json:"ci,omitzero"`
-	Service     string  `json:"service,omitempty"`
-	Category    string  `json:"category,omitempty"`
-	Subcategory string  `json:"subcategory,omitempty"`
+	CI           itsm.ID `json:"ci,omitzero"`
+	ItemSupplier bool    `json:"item_supplier,omitempty"`
+	Service      string  `json:"service,omitempty"`
+	Category     string  `json:"category,omitempty"`
+	Subcategory  string  `json:"subcategory,omitempty"`
 
 	Organisation itsm.ID `json:"organisation"`
 	Group        itsm.ID `json:"group,omitzero"`
 }
 
-func (r Route) matches(inc *Incident) bool {
+// matches reports whether the route matches inc, whose items' supplier is
+// itemSupplier (zero when none answers for them).
+func (r Route) matches(inc *Incident, itemSupplier itsm.ID) bool {
 	return (r.CI.IsZero() || slices.Contains(inc.CIs, r.CI)) &&
+		(!r.ItemSupplier || !itemSupplier.IsZero()) &&
 		(r.Service == "" || r.Service == inc.Service) &&
 		(r.Category == "" || r.Category == inc.Category) &&
 		(r.Subcategory == "" || r.Subcategory == inc.Subcategory)
 }
 
 // specificity ranks routes so that the most specific match wins: a
-// configuration item beats a subcategory beats a category beats a service.
+// configuration item named beats the supplier responsible for the items,
+// which beats a subcategory, a category, a service, in that order. The
+// responsible supplier outranks the labels because the CMDB knows who
+// maintains the failing item, where a category says only what kind of
+// failure the desk took it for (decision 171).
 func (r Route) specificity() int {
 	n := 0
 	if !r.CI.IsZero() {
+		n += 16
+	}
+	if r.ItemSupplier {
 		n += 8
 	}
 	if r.Subcategory != "" {
@@ -88,13 +106,20 @@ func (r Route) specificity() int {
 
 // Propose returns the route of the most specific rule that matches the
 // incident; of equally specific ones, the first listed. It reports false when
-// no rule matches.
-func Propose(routes []Route, inc *Incident) (Route, bool) {
+// no rule matches. itemSupplier is the supplier responsible for the
+// incident's configuration items (Config.Items' Responsible of the first
+// item that has one), zero when none has or there is no CMDB: routes with
+// ItemSupplier match only when it is set, and the route returned for one
+// names it as its Organisation.
+func Propose(routes []Route, inc *Incident, itemSupplier itsm.ID) (Route, bool) {
 	best, found := Route{}, false
 	for _, r := range routes {
-		if r.matches(inc) && (!found || r.specificity() > best.specificity()) {
+		if r.matches(inc, itemSupplier) && (!found || r.specificity() > best.specificity()) {
 			best, found = r, true
 		}
+	}
+	if found && best.ItemSupplier {
+		best.Organisation = itemSupplier
 	}
 	return best, found
 }
@@ -113,6 +138,14 @@ type Config struct {
 	Agreements []*sla.Agreement
 	// Routes is the delegation contact list (SD-11).
 	Routes []Route
+	// Items is the configuration management database (IM-6, CM-2),
+	// which package cmdb's Service implements: the configuration items a
+	// registration or Relate adds to an incident must be items of the
+	// desk's CMDB in use, checked in the command's write transaction, and
+	// routes with ItemSupplier follow the supplier it says is responsible
+	// for them. Nil relates incidents to item IDs unchecked, as before the
+	// CMDB, and allows no route with ItemSupplier.
+	Items itsm.ConfigItems
 	// Clock tells the time; nil means the system clock.
 	Clock itsm.Clock
 	// ReopenWindow is how long after its closure an incident may be
@@ -186,8 +219,16 @@ func (c *Config) validate() error {
 		}
 	}
 	for i, r := range c.Routes {
-		if r.Organisation.IsZero() {
+		switch {
+		case !r.ItemSupplier && r.Organisation.IsZero():
 			return itsm.Errorf(itsm.CodeInvalid, "incident config: route %d has no organisation", i)
+		case !r.ItemSupplier:
+		case !r.Organisation.IsZero() || !r.Group.IsZero():
+			return itsm.Errorf(itsm.CodeInvalid, "incident config: route %d goes to the supplier responsible for the configuration items, so it names no organisation or group", i)
+		case !r.CI.IsZero():
+			return itsm.Errorf(itsm.CodeInvalid, "incident config: route %d names configuration item %s and follows the items' supplier; a route for one item names its organisation", i, r.CI)
+		case c.Items == nil:
+			return itsm.Errorf(itsm.CodeInvalid, "incident config: route %d follows the supplier responsible for the configuration items, and there are no Items to ask", i)
 		}
 	}
 	return c.Major.validate()

@@ -146,28 +146,41 @@ func ExampleService_Due() {
 }
 
 // The delegation contact list proposes the most specific route: a
-// configuration item beats a subcategory, which beats a category.
+// configuration item beats the supplier the CMDB says maintains the
+// incident's items, which beats a subcategory, which beats a category.
 func ExamplePropose() {
-	network, wifi, printers := itsm.NewID(), itsm.NewID(), itsm.NewID()
-	names := map[itsm.ID]string{network: "network", wifi: "wifi specialists", printers: "print service"}
-	printer := itsm.NewID()
+	network, wifi, printers, hosting := itsm.NewID(), itsm.NewID(), itsm.NewID(), itsm.NewID()
+	names := map[itsm.ID]string{network: "network", wifi: "wifi specialists", printers: "print service", hosting: "hosting"}
+	printer, server := itsm.NewID(), itsm.NewID()
 	routes := []incident.Route{
 		{Category: "network", Organisation: network},
 		{Category: "network", Subcategory: "wifi", Organisation: wifi},
 		{CI: printer, Organisation: printers},
+		{ItemSupplier: true},
 	}
+	// responsible stands for the CMDB (Config.Items): who maintains each
+	// item.
+	responsible := map[itsm.ID]itsm.ID{server: hosting}
 	for _, inc := range []*incident.Incident{
 		{Category: "network", Subcategory: "vpn"},
 		{Category: "network", Subcategory: "wifi"},
 		{Category: "network", Subcategory: "wifi", CIs: []itsm.ID{printer}},
+		{Category: "network", Subcategory: "wifi", CIs: []itsm.ID{server}},
 		{Category: "telephony"},
 	} {
-		r, ok := incident.Propose(routes, inc)
-		fmt.Printf("%s/%s: %s %t\n", inc.Category, inc.Subcategory, names[r.Organisation], ok)
+		var supplier itsm.ID
+		for _, ci := range inc.CIs {
+			if supplier = responsible[ci]; !supplier.IsZero() {
+				break
+			}
+		}
+		r, ok := incident.Propose(routes, inc, supplier)
+		fmt.Printf("%s/%s %d items: %s %t\n", inc.Category, inc.Subcategory, len(inc.CIs), names[r.Organisation], ok)
 	}
 	// Output:
-	// network/vpn: network true
-	// network/wifi: wifi specialists true
-	// network/wifi: print service true
-	// telephony/:  false
+	// network/vpn 0 items: network true
+	// network/wifi 0 items: wifi specialists true
+	// network/wifi 1 items: print service true
+	// network/wifi 1 items: hosting true
+	// telephony/ 0 items:  false
 }

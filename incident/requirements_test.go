@@ -705,11 +705,11 @@ func TestSD11RoutingProposesTheDelegate(t *testing.T) {
 			{Service: "s", Organisation: w.network.ID, Group: w.g("lan")},
 			{Category: "network", Organisation: w.network.ID, Group: w.g("wifi")},
 		}
-		r, ok := incident.Propose(routes, &incident.Incident{Service: "s", Category: "network"})
+		r, ok := incident.Propose(routes, &incident.Incident{Service: "s", Category: "network"}, itsm.ID{})
 		if !ok || r.Group != w.g("clients") {
 			t.Errorf("proposed %+v, %v", r, ok)
 		}
-		if _, ok := incident.Propose(routes, &incident.Incident{Category: "printing"}); ok {
+		if _, ok := incident.Propose(routes, &incident.Incident{Category: "printing"}, itsm.ID{}); ok {
 			t.Error("proposed a route for an incident no rule matches")
 		}
 	})

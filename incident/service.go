@@ -195,6 +195,8 @@ func visible(inc *Incident, org itsm.Organisation) bool {
 
 // Register records a new incident at the actor's desk (SD-2, SD-4) and gives
 // it the next master number (SD-5). Only an agent of a desk may register.
+// With a CMDB (Config.Items), its configuration items must be the desk's
+// items in use (IM-6).
 func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration) (*Incident, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
@@ -235,6 +237,9 @@ func (s *Service) Register(ctx context.Context, actor itsm.Actor, r Registration
 			// The number first: taking it after appending an event would
 			// deadlock PostgreSQL writers that take them in the other order.
 			if err := chain.CheckHolder(tx, chain.Holder{Organisation: org.ID, Group: r.Group}); err != nil {
+				return err
+			}
+			if err := itsm.CheckNewItems(s.cfg.Items, tx, "registration", org.ID, r.CIs, nil); err != nil {
 				return err
 			}
 			n, err := tx.NextNumber(s.prefix)

@@ -90,7 +90,8 @@ func checkIncidents(what string, ids []itsm.ID) error {
 // given, one of the desk's); a supplier's agent for the desk it names,
 // held by the supplier as if the desk had delegated it and the supplier
 // accepted, so that the supplier's clocks on it run. The incidents given
-// are linked in the same transaction.
+// are linked in the same transaction. With a CMDB (Config.Items), its
+// configuration items must be the desk's items in use.
 func (s *Service) Record(ctx context.Context, actor itsm.Actor, r Recording) (*Problem, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
@@ -135,6 +136,9 @@ func (s *Service) record(ctx context.Context, c change, actor itsm.Actor, org it
 		if err := chain.CheckHolder(c.Tx(), chain.Holder{Organisation: org.ID, Group: r.Group}); err != nil {
 			return nil, itsm.Wrap(itsm.ErrorCode(err), err, "record")
 		}
+	}
+	if err := itsm.CheckNewItems(s.cfg.Items, c.Tx(), "record", r.Desk, r.CIs, nil); err != nil {
+		return nil, err
 	}
 	n, err := c.Tx().NextNumber(PrefixProblem)
 	if err != nil {
@@ -359,7 +363,8 @@ type Relations struct {
 }
 
 // Relate replaces the configuration items and changes of an open problem:
-// the desk or the holder.
+// the desk or the holder. The items it adds are checked against the CMDB
+// (Config.Items).
 func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, r Relations) (*Problem, error) {
 	cis, err := checkIDs("configuration items", r.CIs)
 	if err != nil {
@@ -374,6 +379,9 @@ func (s *Service) Relate(ctx context.Context, actor itsm.Actor, id itsm.ID, r Re
 			return err
 		}
 		if err := cmd.InState(IsOpen(p.State)); err != nil {
+			return err
+		}
+		if err := itsm.CheckNewItems(s.cfg.Items, c.Tx(), "relate "+p.Number.String(), p.Desk, cis, p.CIs); err != nil {
 			return err
 		}
 		return c.problem(p, Related{By: By{By: actor}, CIs: cis, Changes: changes})

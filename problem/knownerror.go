@@ -82,6 +82,9 @@ func (s *Service) recordKnownError(c change, actor itsm.Actor, org itsm.Organisa
 			return nil, err
 		}
 	}
+	if err := itsm.CheckNewItems(s.cfg.Items, c.Tx(), "record known error", desk, content.CIs, nil); err != nil {
+		return nil, err
+	}
 	n, err := c.Tx().NextNumber(PrefixKnownError)
 	if err != nil {
 		return nil, err
@@ -110,7 +113,8 @@ func attachable(tx itsm.ReadTx, desk, id itsm.ID) (*Workaround, error) {
 
 // RecordKnownError records a known error without a problem (PM-2), such as
 // a vendor's published defect: an agent of the desk, or of a supplier
-// naming the desk, with write access.
+// naming the desk, with write access. With a CMDB (Config.Items), its
+// configuration items must be the desk's items in use, as Identify's.
 func (s *Service) RecordKnownError(ctx context.Context, actor itsm.Actor, d KnownErrorDraft) (*KnownError, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead|itsm.AccessWrite)
 	if err != nil {
@@ -189,7 +193,8 @@ func changeable(what string, actor itsm.Actor, org itsm.Organisation, k *KnownEr
 
 // ReviseKnownError replaces a known error's texts, codes, services, CIs and
 // fix: the desk or the organisation that recorded it, while it is not
-// retired. Its workarounds are attached and detached on their own.
+// retired. Its workarounds are attached and detached on their own. The
+// items it adds are checked against the CMDB (Config.Items).
 func (s *Service) ReviseKnownError(ctx context.Context, actor itsm.Actor, id itsm.ID, d KnownErrorDraft) (*KnownError, error) {
 	if len(d.Workarounds) > 0 {
 		return nil, itsm.Errorf(itsm.CodeInvalid, "revise known error: attach or detach workarounds one by one, not in a revision")
@@ -200,6 +205,9 @@ func (s *Service) ReviseKnownError(ctx context.Context, actor itsm.Actor, id its
 	}
 	return s.changeKnownError(ctx, actor, id, func(c change, org itsm.Organisation, k *KnownError) error {
 		if err := changeable("revise", actor, org, k); err != nil {
+			return err
+		}
+		if err := itsm.CheckNewItems(s.cfg.Items, c.Tx(), "revise "+k.Number.String(), k.Desk, content.CIs, k.CIs); err != nil {
 			return err
 		}
 		return c.knownError(k, KnownErrorRevised{By: By{By: actor}, KnownErrorContent: content})

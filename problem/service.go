@@ -30,6 +30,14 @@ type Config struct {
 	// (decision 97). Nil means every supplier and customer works with
 	// every desk, as in a delivery with one desk.
 	WorksWith itsm.WorksWith
+	// Items is the configuration management database (CM-2), which
+	// package cmdb's Service implements: the configuration items that a
+	// recording, Relate, or a known error's recording or revision adds
+	// must be items of the desk's CMDB in use, checked in the command's
+	// write transaction; those a record keeps are not checked again. Nil
+	// relates problems and known errors to item IDs unchecked, as before
+	// the CMDB.
+	Items itsm.ConfigItems
 }
 
 // Service runs problems, known errors and workarounds over a store. It is

@@ -45,6 +45,7 @@ type Placed struct {
 	Key         string          `json:"key,omitempty"`
 	Agreements  []string        `json:"agreements,omitempty"`
 	Answers     json.RawMessage `json:"answers,omitempty"`
+	CIs         []itsm.ID       `json:"cis,omitempty"`
 	// Approval, when the item asks for one, is the approval as it starts:
 	// its rule, approvers and deadlines.
 	Approval *Approval `json:"approval,omitempty"`
@@ -163,7 +164,7 @@ func (Cancelled) Type() string { return "order.cancelled" }
 func (p Placed) apply(o *Order, at time.Time) {
 	o.Number, o.Desk, o.Customer, o.Requester, o.PlacedBy = p.Number, p.Desk, p.Customer, p.Requester, p.By.By
 	o.Item, o.ItemVersion, o.Type, o.Service, o.Fulfiller, o.Key = p.Item, p.ItemVersion, p.OrderType, p.Service, p.Fulfiller, p.Key
-	o.Agreements, o.Answers, o.Placed = slices.Clone(p.Agreements), slices.Clone(p.Answers), at
+	o.Agreements, o.Answers, o.CIs, o.Placed = slices.Clone(p.Agreements), slices.Clone(p.Answers), slices.Clone(p.CIs), at
 	if p.Approval != nil {
 		a := *p.Approval
 		a.Approvers, a.Decisions, a.State = slices.Clone(a.Approvers), nil, ApprovalPending

@@ -94,9 +94,11 @@ type Order struct {
 	Agreements []string `json:"agreements,omitempty"`
 	// Answers are the requester's answers without the secret ones.
 	Answers json.RawMessage `json:"answers,omitempty"`
-	State   itsm.State      `json:"state"`
-	Placed  time.Time       `json:"placed"`
-	Changed time.Time       `json:"changed"`
+	// CIs are the configuration items the order is about.
+	CIs     []itsm.ID  `json:"cis,omitempty"`
+	State   itsm.State `json:"state"`
+	Placed  time.Time  `json:"placed"`
+	Changed time.Time  `json:"changed"`
 	// Approval is the order's approval, if its item asks for one.
 	Approval *Approval `json:"approval,omitempty"`
 	// Fulfilment is where the fulfilment in code of an order of type A

@@ -88,6 +88,7 @@ var fieldDocs = map[reflect.Type]map[string]string{
 		"Key":         "The idempotency key the order was placed with, if any.",
 		"Agreements":  "The names of the agreements that measure the order and its tasks.",
 		"Answers":     "The answers to the item's form, without the secret ones, which are never stored.",
+		"CIs":         "The configuration items the order is about, such as the application an account is for.",
 		"Approval":    "The approval the order waits for, when the item asks for one.",
 	},
 	reflect.TypeFor[Decided]():          {"Decision": "The decision."},

@@ -1,6 +1,7 @@
 package request
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -47,6 +48,12 @@ type Config struct {
 	// Attempts bounds the runs of a fulfilment that keeps failing in a way
 	// that may succeed later; zero means 10.
 	Attempts int
+	// Items is the configuration management database (CM-2), which
+	// package cmdb's Service implements: the configuration items an order
+	// is placed about (Placement.CIs) must be items of the desk's CMDB in
+	// use, checked in the placing's write transaction. Nil places orders
+	// about item IDs unchecked.
+	Items itsm.ConfigItems
 }
 
 // Service runs orders and their tasks over a store. It is safe for
@@ -129,13 +136,18 @@ type Placement struct {
 	Requester string
 	// Answers are the answers to the item's form, a JSON object.
 	Answers json.RawMessage
+	// CIs are the configuration items the order is about, such as the
+	// application an account is for: at most MaxCIs, none twice, each
+	// an item of the desk's CMDB in use when there is one (Config.Items).
+	CIs []itsm.ID
 	// Key, if set, makes the placing idempotent, as an incident's
 	// registration is: a client unsure whether its first attempt arrived
 	// sends the same key again and gets the order that attempt made. Keys
 	// are unique per customer, at most itsm.MaxKey bytes of printable
-	// ASCII; a retry must repeat the item, the requester and the answers
-	// that are stored (secret answers are verified again, never compared),
-	// or it is refused with CodeInvalid wrapping itsm.ErrKeyReused.
+	// ASCII; a retry must repeat the item, the requester, the answers
+	// that are stored (secret answers are verified again, never compared)
+	// and the configuration items (in any order), or it is refused with
+	// CodeInvalid wrapping itsm.ErrKeyReused.
 	Key string
 }
 
@@ -145,6 +157,9 @@ const KeyKind = "order.key"
 
 // Limits on the texts of commands.
 const MaxText = 64 << 10
+
+// MaxCIs is the most configuration items one order is about.
+const MaxCIs = 64
 
 func checkText(name, v string, required bool) error {
 	if required && v == "" {
@@ -186,6 +201,9 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 	if err := itsm.CheckKey("place", p.Key); err != nil {
 		return nil, err
 	}
+	if err := itsm.CheckItemIDs("place", p.CIs, MaxCIs); err != nil {
+		return nil, err
+	}
 	p.Requester = strings.TrimSpace(p.Requester)
 	switch {
 	case org.Role == itsm.OrgCustomer && p.Requester != "" && p.Requester != actor.Person:
@@ -222,11 +240,16 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 	if err != nil {
 		return nil, err
 	}
+	// The items are a set; without any, the digest is what it was before
+	// orders named items, so that keys stored then keep their digests.
+	cis := slices.Clone(p.CIs)
+	slices.SortFunc(cis, func(a, b itsm.ID) int { return bytes.Compare(a[:], b[:]) })
 	digest := itsm.Digest(struct {
 		Item      itsm.ID
 		Requester string
 		Answers   json.RawMessage
-	}{item.ID, p.Requester, stored})
+		CIs       []itsm.ID `json:",omitempty"`
+	}{item.ID, p.Requester, stored, cis})
 	var out *Order
 	err = s.write(ctx, func(c change) error {
 		out = nil
@@ -250,9 +273,12 @@ func (s *Service) Place(ctx context.Context, actor itsm.Actor, p Placement) (*Or
 			return itsm.Errorf(itsm.CodeForbidden, "place: %q is not an authorised requester of %q on %s (RF-5)",
 				p.Requester, v.Name.EN, sla.DateOf(c.At().In(s.zone())))
 		}
+		if err := itsm.CheckNewItems(s.cfg.Items, c.Tx(), "place", item.Desk, p.CIs, nil); err != nil {
+			return err
+		}
 		placed := Placed{By: By{By: actor}, Desk: item.Desk, Customer: item.Customer, Requester: p.Requester,
 			Item: item.ID, ItemVersion: v.Number, OrderType: v.Type, Service: v.Service, Fulfiller: v.Fulfiller, Key: p.Key,
-			Agreements: slices.Clone(v.Agreements), Answers: stored}
+			Agreements: slices.Clone(v.Agreements), Answers: stored, CIs: slices.Clone(p.CIs)}
 		if v.Approval != nil {
 			a, err := s.approval(ix, item, v, p.Requester, c.At())
 			if err != nil {

@@ -1342,6 +1342,9 @@ type Placement struct {
 	// Example: {"system":"payroll"}
 	Answers json.RawMessage `json:"answers,omitempty,omitzero"`
 
+	// CIs The configuration items the order is about, such as the application an account is for; each must be an item of the desk's CMDB in use when the server has one (IM-6).
+	CIs []ID `json:"cis,omitempty,omitzero"`
+
 	// Item The catalogue item ordered; the order is placed under the version on offer now.
 	Item ID `json:"item"`
 

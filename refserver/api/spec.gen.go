@@ -9183,6 +9183,14 @@ components:
           x-go-type: json.RawMessage
           example:
             system: payroll
+        cis:
+          type: array
+          maxItems: 64
+          uniqueItems: true
+          description: The configuration items the order is about, such as the application an account is for; each must be an item of the desk's CMDB in use when the server has one (IM-6).
+          x-go-name: CIs
+          items:
+            $ref: '#/components/schemas/ID'
     ApprovalNote:
       type: object
       description: An approver's note on their approval, if any.
@@ -9384,6 +9392,11 @@ components:
           type: object
           description: The requester's answers, without the secret ones.
           additionalProperties: true
+        cis:
+          type: array
+          description: The configuration items the order is about.
+          items:
+            $ref: '#/components/schemas/ID'
         state:
           $ref: '#/components/schemas/OrderState'
         placed:

@@ -75,7 +75,7 @@ func (a *API) PlaceOrder(ctx context.Context, req api.PlaceOrderRequestObject) (
 		return nil, err
 	}
 	o, err := svc.Place(ctx, who, request.Placement{Item: b.Item, Requester: b.Requester, Answers: b.Answers,
-		Key: req.Params.IdempotencyKey})
+		CIs: b.CIs, Key: req.Params.IdempotencyKey})
 	if err != nil {
 		return nil, err
 	}

@@ -151,12 +151,19 @@ func (s *shop) grant(person string, role authority.Role, item itsm.ID) *authorit
 	return r.JSON201
 }
 
+// phoneCI is the configuration item carl's orders are about: the server
+// has no CMDB, so any ID passes.
+var phoneCI = itsm.MustParseID("01900000-0000-7000-8000-0000000000f1")
+
 // place has carl order a small phone.
 func (s *shop) place(item itsm.ID) *request.Order {
 	s.t.Helper()
-	r, err := s.carl.PlaceOrderWithResponse(s.ctx, nil, api.Placement{Item: item, Answers: json.RawMessage(`{"model":"small"}`)})
+	r, err := s.carl.PlaceOrderWithResponse(s.ctx, nil, api.Placement{Item: item, Answers: json.RawMessage(`{"model":"small"}`), CIs: []api.ID{phoneCI}})
 	if err != nil || r.JSON201 == nil {
 		s.t.Fatalf("place: %v %s", err, body(r))
+	}
+	if !slices.Equal(r.JSON201.CIs, []itsm.ID{phoneCI}) {
+		s.t.Errorf("place: the order is about %v, want %s", r.JSON201.CIs, phoneCI)
 	}
 	if r.Headers201.Location != "/v1/orders/"+r.JSON201.ID.String() {
 		s.t.Errorf("place: Location %q", r.Headers201.Location)
