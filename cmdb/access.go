@@ -63,30 +63,30 @@ func (s *Service) writes(org itsm.Organisation, it *Item) bool {
 	return s.reads(org, it.Desk)
 }
 
-// deskFor decides for which desk an agent of org creates an item: a
-// desk's agent for their own, a supplier's for the desk it names, which
-// it must work with.
-func (s *Service) deskFor(ctx context.Context, org itsm.Organisation, desk itsm.ID) (itsm.ID, error) {
+// deskFor decides for which desk an agent of org creates an item (or, as
+// what says, a planned change): a desk's agent for their own, a
+// supplier's for the desk it names, which it must work with.
+func (s *Service) deskFor(ctx context.Context, org itsm.Organisation, desk itsm.ID, what string) (itsm.ID, error) {
 	switch {
 	case org.Role == itsm.OrgDesk && !desk.IsZero() && desk != org.ID:
-		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "create item: an agent of desk %s registers items in their own desk's CMDB, not in %s", org.ID, desk)
+		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "%s: an agent of desk %s writes in their own desk's CMDB, not in %s", what, org.ID, desk)
 	case org.Role == itsm.OrgDesk:
 		return org.ID, nil
 	case desk.IsZero():
-		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "create item: a %s names the desk whose CMDB holds the item", org.Role)
+		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%s: a %s names the desk whose CMDB it writes in", what, org.Role)
 	}
 	d, err := s.cfg.Directory.Organisation(ctx, desk)
 	if itsm.IsCode(err, itsm.CodeNotFound) {
-		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "create item: organisation %s is unknown", desk)
+		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%s: organisation %s is unknown", what, desk)
 	}
 	if err != nil {
 		return itsm.ID{}, err
 	}
 	if d.Role != itsm.OrgDesk {
-		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "create item: organisation %s is a %s, not a desk", desk, d.Role)
+		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%s: organisation %s is a %s, not a desk", what, desk, d.Role)
 	}
 	if !s.reads(org, desk) {
-		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "create item: %s %s does not work with desk %s", org.Role, org.ID, desk)
+		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "%s: %s %s does not work with desk %s", what, org.Role, org.ID, desk)
 	}
 	return desk, nil
 }

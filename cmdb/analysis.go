@@ -99,6 +99,13 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 			return nil, itsm.Errorf(itsm.CodeInvalid, "impact: item %s is retired", n.number)
 		}
 	}
+	return s.analyse(desk, failures), nil
+}
+
+// analyse runs failures through the graph and dresses the answer with
+// what the projection knows of each item of desk; s.mu is held for
+// reading. A planned change's impact is analysed by it too.
+func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 	r := s.graph.Analyse(failures)
 	out := &Impact{Services: []Affected{}, Items: []Affected{}, Consumers: []Consumer{}}
 	users := map[string]int{}
@@ -128,7 +135,7 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 	slices.SortFunc(out.Consumers, func(a, b Consumer) int {
 		return cmp.Or(cmp.Compare(b.Users, a.Users), cmp.Compare(a.Unit, b.Unit))
 	})
-	return out, nil
+	return out
 }
 
 // knows reports whether the graph has heard of every item down.

@@ -30,6 +30,10 @@ type Config struct {
 	// other processes on the same database; zero means a second. A
 	// command of this Service nudges it at once.
 	Poll time.Duration
+	// Zone is the desks' time zone: of change windows given without one,
+	// and of the weeks of the forward schedule (CH-1); nil means
+	// Europe/Stockholm.
+	Zone *time.Location
 }
 
 // Service runs the CMDB over a store and keeps its impact graph current.

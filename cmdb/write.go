@@ -51,7 +51,7 @@ func (c change) item(it *Item, ps ...Payload) error {
 // the fields and sorts the relations.
 func (s *Service) prepareNew(ctx context.Context, org itsm.Organisation, n *NewItem) (Class, error) {
 	var err error
-	if n.Desk, err = s.deskFor(ctx, org, n.Desk); err != nil {
+	if n.Desk, err = s.deskFor(ctx, org, n.Desk, "create item"); err != nil {
 		return Class{}, err
 	}
 	if org.Role == itsm.OrgSupplier {
