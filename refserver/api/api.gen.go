@@ -17,6 +17,7 @@ import (
 
 	"github.com/oapi-codegen/runtime"
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
@@ -260,6 +261,24 @@ func (e HolidayCode) Valid() bool {
 	}
 }
 
+// Defines values for ItemHealth.
+const (
+	ItemHealthDegraded ItemHealth = "degraded"
+	ItemHealthDown     ItemHealth = "down"
+)
+
+// Valid indicates whether the value is a known member of the ItemHealth enum.
+func (e ItemHealth) Valid() bool {
+	switch e {
+	case ItemHealthDegraded:
+		return true
+	case ItemHealthDown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReportFormat.
 const (
 	ReportFormatCsv  ReportFormat = "csv"
@@ -313,6 +332,9 @@ type AccessList = []Access
 
 // Actor A person acting for an organisation; every change records its actor (SD-9).
 type Actor = itsm.Actor
+
+// AffectedItem An item an impact analysis finds hurt, and why.
+type AffectedItem = cmdb.Affected
 
 // AgeBucket The open tickets at least over old and younger than the next bucket's over.
 type AgeBucket = report.AgeBucket
@@ -801,6 +823,33 @@ type Closure struct {
 	Message Text `json:"message"`
 }
 
+// CmdbAllowedRelation A relation type items of a class may have as its source, and the classes of its targets.
+type CmdbAllowedRelation = cmdb.Allowed
+
+// CmdbAttribute A value items of a class carry.
+type CmdbAttribute = cmdb.Attribute
+
+// CmdbAttributeType The type of an attribute's values, each stored in one canonical form - text one line; integer and decimal exact (3,5 is 3.5); boolean true or false (ja and yes are true); date such as 2026-12-07; enum one of the values; ip an IPv4 or IPv6 address.
+type CmdbAttributeType = cmdb.AttributeType
+
+// CmdbClass A class of configuration items, such as server.
+type CmdbClass = cmdb.Class
+
+// CmdbEffect How a failure arrives along a relation - whole (full, the default when absent) or as degraded service (weaken).
+type CmdbEffect = cmdb.Effect
+
+// CmdbModel The classes of configuration items a deployment's CMDB holds and the relation types between them (CM-1); data, not code.
+type CmdbModel = cmdb.Model
+
+// CmdbName The name of a class, an attribute or a relation type - a lower-case letter, then up to 63 lower-case letters, digits and underscores.
+type CmdbName = string
+
+// CmdbPropagation Which way a failure travels along a relation - from its target to its source (an application fails with the server it runs on), from its source to its target (a member's failure reaches its group), both ways, or not at all.
+type CmdbPropagation = cmdb.Propagation
+
+// CmdbRelationType A kind of relation between items, read one way from its source and another from its target, with the way a failure travels along it.
+type CmdbRelationType = cmdb.RelationType
+
 // Comment A journal entry to add.
 type Comment struct {
 	// Kind A communication with the user, or a work note internal to the support chain.
@@ -809,6 +858,94 @@ type Comment struct {
 	// Text Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Text Text `json:"text"`
 }
+
+// ConfigItem A configuration item (CM-1): something the desk's delivery depends
+// on, of a class of the model, in a lifecycle state, with the supplier
+// responsible for it and its outgoing relations. Every change is an
+// event of its history.
+type ConfigItem = cmdb.Item
+
+// ConfigItemEdit The descriptive fields of an item, all of them; an edit replaces each with what it gives, and empties those left out.
+type ConfigItemEdit struct {
+	// Attributes Values of the class's attributes by attribute name, each a string in the attribute type's form (canonical in answers); a blank value is no value.
+	Attributes ItemAttributes `json:"attributes,omitempty,omitzero"`
+
+	// Consumers For a business service, the units that use it.
+	Consumers []Consumer `json:"consumers,omitempty,omitzero"`
+
+	// Name Its name.
+	Name string `json:"name"`
+
+	// ObjectOwner The customer's person who owns it.
+	ObjectOwner string `json:"object_owner,omitempty,omitzero"`
+
+	// Redundancy How many members of a redundancy group must be up for what depends on the group to be unaffected - at least min of them, or percent per cent rounded up to a whole member; exactly one is given.
+	Redundancy Redundancy `json:"redundancy,omitempty,omitzero"`
+
+	// Supplier The supplier responsible for it; absent means the desk. A supplier's agent names its own organisation.
+	Supplier ID `json:"supplier,omitempty,omitzero"`
+}
+
+// ConfigItemHistory An item's history, oldest first.
+type ConfigItemHistory struct {
+	Items []ItemRevision `json:"items"`
+}
+
+// ConfigItemInput A new configuration item.
+type ConfigItemInput struct {
+	// Attributes Values of the class's attributes by attribute name, each a string in the attribute type's form (canonical in answers); a blank value is no value.
+	Attributes ItemAttributes `json:"attributes,omitempty,omitzero"`
+
+	// Class The name of a class, an attribute or a relation type - a lower-case letter, then up to 63 lower-case letters, digits and underscores.
+	Class CmdbName `json:"class"`
+
+	// Consumers For a business service, the units that use it.
+	Consumers []Consumer `json:"consumers,omitempty,omitzero"`
+
+	// Desk The desk whose CMDB holds it; a supplier's agent names a desk it works with, a desk's agent leaves it out.
+	Desk ID `json:"desk,omitempty,omitzero"`
+
+	// Name Its name.
+	Name string `json:"name"`
+
+	// ObjectOwner The customer's person who owns it.
+	ObjectOwner string `json:"object_owner,omitempty,omitzero"`
+
+	// Redundancy How many members of a redundancy group must be up for what depends on the group to be unaffected - at least min of them, or percent per cent rounded up to a whole member; exactly one is given.
+	Redundancy Redundancy `json:"redundancy,omitempty,omitzero"`
+
+	// Relations Its relations to items of the same desk.
+	Relations []ItemRelation `json:"relations,omitempty,omitzero"`
+
+	// State Where an item is in its lifecycle. Any state may move to any other except out of retired, which is final.
+	State ConfigItemState `json:"state,omitempty,omitzero"`
+
+	// Supplier The supplier responsible for it, one that works with the desk; absent means the desk, or for a supplier's agent its own organisation.
+	Supplier ID `json:"supplier,omitempty,omitzero"`
+}
+
+// ConfigItemPage One page of configuration items.
+type ConfigItemPage struct {
+	Items []ConfigItem `json:"items"`
+
+	// Next The cursor of the next page; empty on the last.
+	Next string `json:"next"`
+}
+
+// ConfigItemState Where an item is in its lifecycle. Any state may move to any other except out of retired, which is final.
+type ConfigItemState = cmdb.State
+
+// ConfigItemStateChange The state an item moves to, and why.
+type ConfigItemStateChange struct {
+	// Reason Why, for the item's history.
+	Reason string `json:"reason,omitempty,omitzero"`
+
+	// State Where an item is in its lifecycle. Any state may move to any other except out of retired, which is final.
+	State ConfigItemState `json:"state"`
+}
+
+// Consumer An organisational unit that uses a business service, with how many of its users do.
+type Consumer = cmdb.Consumer
 
 // Coordination The incident to coordinate under this one.
 type Coordination struct {
@@ -950,6 +1087,9 @@ type EventPage struct {
 
 // EventType What happened, such as incident.delegated.
 type EventType = string
+
+// FailedItem An item that failed, the start of an impact analysis.
+type FailedItem = cmdb.Down
 
 // Figures The numbers of one group of tickets in the period.
 type Figures = report.Figures
@@ -1113,11 +1253,41 @@ type ID = itsm.ID
 // Impact How much of the business is affected, 1 the most; the matrix decides how many levels exist.
 type Impact = itsm.Impact
 
+// ImpactAnalysis What failed items do to a desk's services and users (CM-2), the worst first, then the shortest explanations.
+type ImpactAnalysis = cmdb.Impact
+
+// ImpactQuestion The items that failed, in one desk's CMDB.
+type ImpactQuestion struct {
+	// Desk The desk whose CMDB holds them; a desk's agents may leave it out.
+	Desk ID `json:"desk,omitempty,omitzero"`
+
+	// Down The failed items; health down when absent.
+	Down []FailedItem `json:"down"`
+}
+
 // Incident An unplanned interruption or degradation of a service, owned by the
 // desk from registration to closure. It is built only from its events,
 // so the incident and its history never disagree. Its version is the
 // ETag of the response, not a property.
 type Incident = incident.Incident
+
+// IncidentImpact What an incident's configuration items being down does to the desk's services and users, and the impact it proposes.
+type IncidentImpact struct {
+	// Analysed The incident's items taken as down.
+	Analysed []ID `json:"analysed"`
+
+	// Analysis What failed items do to a desk's services and users (CM-2), the worst first, then the shortest explanations.
+	Analysis ImpactAnalysis `json:"analysis"`
+
+	// Incident The incident's ID.
+	Incident ID `json:"incident"`
+
+	// LeftOut The incident's items left out - retired since, or no longer in the desk's CMDB.
+	LeftOut []ID `json:"left_out"`
+
+	// ProposedImpact The impact the analysis suggests for the incident's priority - 1 (high) when two business services are down, or one is and the services hurt have 100 users or more; 2 (medium) when a service is hurt at all; 3 (low) when only items are; absent when no item was analysed.
+	ProposedImpact Impact `json:"proposed_impact,omitempty,omitzero"`
+}
 
 // IncidentPage One page of incidents.
 type IncidentPage struct {
@@ -1148,6 +1318,29 @@ type IssuedToken struct {
 	// Token An issued bearer token, as listed - everything but the secret, which nobody can see after it was issued.
 	Token Token `json:"token"`
 }
+
+// ItemAttributes Values of the class's attributes by attribute name, each a string in the attribute type's form (canonical in answers); a blank value is no value.
+type ItemAttributes map[string]string
+
+// ItemHealth How badly an item fails - down, or up but degraded.
+type ItemHealth string
+
+// ItemLink One relation of an item, read from the item - one it has (outgoing) or one another item has to it.
+type ItemLink = cmdb.Link
+
+// ItemLinks An item's relations, those it has first.
+type ItemLinks struct {
+	Items []ItemLink `json:"items"`
+}
+
+// ItemRelation A relation of an item to another item of its desk, as its source has it.
+type ItemRelation = cmdb.Relation
+
+// ItemRevision One change of an item's history - an event of the log, decoded.
+type ItemRevision = cmdb.Revision
+
+// ItemSummary What a relation or an impact shows of an item.
+type ItemSummary = cmdb.Summary
 
 // JournalEntry One line of the journal - who wrote what, when, for whom, so every line is traceable through the chain (SD-9).
 type JournalEntry = incident.Entry
@@ -1596,6 +1789,9 @@ type Reason struct {
 	// Reason Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Reason Text `json:"reason"`
 }
+
+// Redundancy How many members of a redundancy group must be up for what depends on the group to be unaffected - at least min of them, or percent per cent rounded up to a whole member; exactly one is given.
+type Redundancy = cmdb.Redundancy
 
 // ReferenceInput The caller's supplier's own reference for the incident.
 type ReferenceInput struct {
@@ -2051,6 +2247,9 @@ type CandidateID = ID
 // CatalogueItemID A UUID in the 8-4-4-4-12 form, written in lower case.
 type CatalogueItemID = ID
 
+// ConfigItemID A UUID in the 8-4-4-4-12 form, written in lower case.
+type ConfigItemID = ID
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -2127,6 +2326,12 @@ type BadRequest = Problem
 // one its object owner agreed to, unless the item is withdrawn. Its
 // record version is the ETag of the response, not a property.
 type CatalogueItemResult = CatalogueItem
+
+// ConfigItemResult A configuration item (CM-1): something the desk's delivery depends
+// on, of a class of the model, in a lifecycle state, with the supplier
+// responsible for it and its outgoing relations. Every change is an
+// event of its history.
+type ConfigItemResult = ConfigItem
 
 // Conflict An RFC 9457 problem. Clients act on code (and status); title and detail are for people and may change.
 type Conflict = Problem
@@ -2217,43 +2422,43 @@ type ListArticlesParams struct {
 
 // ConfirmArticleReviewParams defines parameters for ConfirmArticleReview.
 type ConfirmArticleReviewParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // EditArticleParams defines parameters for EditArticle.
 type EditArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // HandOverArticleParams defines parameters for HandOverArticle.
 type HandOverArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // PublishArticleParams defines parameters for PublishArticle.
 type PublishArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RetireArticleParams defines parameters for RetireArticle.
 type RetireArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // SendBackArticleParams defines parameters for SendBackArticle.
 type SendBackArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // SubmitArticleParams defines parameters for SubmitArticle.
 type SubmitArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2304,25 +2509,25 @@ type ListCatalogueParams struct {
 
 // ReinstateCatalogueItemParams defines parameters for ReinstateCatalogueItem.
 type ReinstateCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReviseCatalogueItemParams defines parameters for ReviseCatalogueItem.
 type ReviseCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AgreeCatalogueItemVersionParams defines parameters for AgreeCatalogueItemVersion.
 type AgreeCatalogueItemVersionParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WithdrawCatalogueItemParams defines parameters for WithdrawCatalogueItem.
 type WithdrawCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2342,6 +2547,63 @@ type ListDueClocksParams struct {
 
 	// Cursor The `next` of the previous page.
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// ListConfigItemsParams defines parameters for ListConfigItems.
+type ListConfigItemsParams struct {
+	// Desk The desk whose items are listed; a desk's agents may leave it out.
+	Desk ID `form:"desk,omitempty" json:"desk,omitempty,omitzero"`
+
+	// Class Keep the items of this class.
+	Class CmdbName `form:"class,omitempty" json:"class,omitempty,omitzero"`
+
+	// State Keep the items in this state.
+	State ConfigItemState `form:"state,omitempty" json:"state,omitempty,omitzero"`
+
+	// Supplier Keep the items this organisation is responsible for (the desk for the items that name no supplier).
+	Supplier ID `form:"supplier,omitempty" json:"supplier,omitempty,omitzero"`
+
+	// Name Keep the items whose name begins with this, case aside; the page is then in the order of names.
+	Name string `form:"name,omitempty" json:"name,omitempty,omitzero"`
+
+	// Key With class, find the item by the values of one of the class's unique keys, each given as attribute=value (key=host_name=web01); give every attribute of the key, and no other.
+	Key []string `form:"key,omitempty" json:"key,omitempty,omitzero"`
+
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// GetConfigItemParams defines parameters for GetConfigItem.
+type GetConfigItemParams struct {
+	// At An instant in the past; the item as it was then.
+	At time.Time `form:"at,omitempty" json:"at,omitempty,omitzero"`
+}
+
+// EditConfigItemParams defines parameters for EditConfigItem.
+type EditConfigItemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// RelateConfigItemParams defines parameters for RelateConfigItem.
+type RelateConfigItemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// SetConfigItemStateParams defines parameters for SetConfigItemState.
+type SetConfigItemStateParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// UnrelateConfigItemParams defines parameters for UnrelateConfigItem.
+type UnrelateConfigItemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ListEventsParams defines parameters for ListEvents.
@@ -2421,133 +2683,133 @@ type RegisterIncidentParams struct {
 
 // AcceptIncidentParams defines parameters for AcceptIncident.
 type AcceptIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignIncidentParams defines parameters for AssignIncident.
 type AssignIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelIncidentParams defines parameters for CancelIncident.
 type CancelIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseIncidentParams defines parameters for CloseIncident.
 type CloseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CommentIncidentParams defines parameters for CommentIncident.
 type CommentIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DeclareMajorIncidentParams defines parameters for DeclareMajorIncident.
 type DeclareMajorIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateIncidentParams defines parameters for DelegateIncident.
 type DelegateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallIncidentParams defines parameters for RecallIncident.
 type RecallIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecategoriseIncidentParams defines parameters for RecategoriseIncident.
 type RecategoriseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // SetIncidentReferenceParams defines parameters for SetIncidentReference.
 type SetIncidentReferenceParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectIncidentParams defines parameters for RejectIncident.
 type RejectIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RelateIncidentParams defines parameters for RelateIncident.
 type RelateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReopenIncidentParams defines parameters for ReopenIncident.
 type ReopenIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReportBackIncidentParams defines parameters for ReportBackIncident.
 type ReportBackIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReprioritiseIncidentParams defines parameters for ReprioritiseIncident.
 type ReprioritiseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResolveIncidentParams defines parameters for ResolveIncident.
 type ResolveIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResumeIncidentParams defines parameters for ResumeIncident.
 type ResumeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StandDownIncidentParams defines parameters for StandDownIncident.
 type StandDownIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StartIncidentParams defines parameters for StartIncident.
 type StartIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // TakeIncidentParams defines parameters for TakeIncident.
 type TakeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // UpdateIncidentParams defines parameters for UpdateIncident.
 type UpdateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WaitIncidentParams defines parameters for WaitIncident.
 type WaitIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2622,31 +2884,31 @@ type ListKnownErrorsParams struct {
 
 // PublishKnownErrorParams defines parameters for PublishKnownError.
 type PublishKnownErrorParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RetireKnownErrorParams defines parameters for RetireKnownError.
 type RetireKnownErrorParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReviseKnownErrorParams defines parameters for ReviseKnownError.
 type ReviseKnownErrorParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AttachWorkaroundParams defines parameters for AttachWorkaround.
 type AttachWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DetachWorkaroundParams defines parameters for DetachWorkaround.
 type DetachWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2673,25 +2935,25 @@ type PlaceOrderParams struct {
 
 // ApproveOrderParams defines parameters for ApproveOrder.
 type ApproveOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelOrderParams defines parameters for CancelOrder.
 type CancelOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseOrderParams defines parameters for CloseOrder.
 type CloseOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DeclineOrderParams defines parameters for DeclineOrder.
 type DeclineOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2706,7 +2968,7 @@ type ListGroupsParams struct {
 
 // UpdateGroupParams defines parameters for UpdateGroup.
 type UpdateGroupParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2742,97 +3004,97 @@ type RecordProblemParams struct {
 
 // AcceptProblemParams defines parameters for AcceptProblem.
 type AcceptProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignProblemParams defines parameters for AssignProblem.
 type AssignProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelProblemParams defines parameters for CancelProblem.
 type CancelProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseProblemParams defines parameters for CloseProblem.
 type CloseProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CommunicateProblemWorkaroundParams defines parameters for CommunicateProblemWorkaround.
 type CommunicateProblemWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateProblemParams defines parameters for DelegateProblem.
 type DelegateProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // IdentifyProblemParams defines parameters for IdentifyProblem.
 type IdentifyProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // LinkProblemIncidentParams defines parameters for LinkProblemIncident.
 type LinkProblemIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // UnlinkProblemIncidentParams defines parameters for UnlinkProblemIncident.
 type UnlinkProblemIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // InvestigateProblemParams defines parameters for InvestigateProblem.
 type InvestigateProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // NoteProblemParams defines parameters for NoteProblem.
 type NoteProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallProblemParams defines parameters for RecallProblem.
 type RecallProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectProblemParams defines parameters for RejectProblem.
 type RejectProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RelateProblemParams defines parameters for RelateProblem.
 type RelateProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResolveProblemParams defines parameters for ResolveProblem.
 type ResolveProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StartProblemFixParams defines parameters for StartProblemFix.
 type StartProblemFixParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2904,49 +3166,49 @@ type ListTasksParams struct {
 
 // AcceptTaskParams defines parameters for AcceptTask.
 type AcceptTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignTaskParams defines parameters for AssignTask.
 type AssignTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CompleteTaskParams defines parameters for CompleteTask.
 type CompleteTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateTaskParams defines parameters for DelegateTask.
 type DelegateTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallTaskParams defines parameters for RecallTask.
 type RecallTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectTaskParams defines parameters for RejectTask.
 type RejectTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReportBackTaskParams defines parameters for ReportBackTask.
 type ReportBackTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // TakeTaskParams defines parameters for TakeTask.
 type TakeTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2994,13 +3256,13 @@ type ListWorkaroundsParams struct {
 
 // RetireWorkaroundParams defines parameters for RetireWorkaround.
 type RetireWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReviseWorkaroundParams defines parameters for ReviseWorkaround.
 type ReviseWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -3060,6 +3322,24 @@ type AgreeCatalogueItemVersionJSONRequestBody = CatalogueAgreementInput
 
 // WithdrawCatalogueItemJSONRequestBody defines body for WithdrawCatalogueItem for application/json ContentType.
 type WithdrawCatalogueItemJSONRequestBody = Reason
+
+// AnalyseImpactJSONRequestBody defines body for AnalyseImpact for application/json ContentType.
+type AnalyseImpactJSONRequestBody = ImpactQuestion
+
+// CreateConfigItemJSONRequestBody defines body for CreateConfigItem for application/json ContentType.
+type CreateConfigItemJSONRequestBody = ConfigItemInput
+
+// EditConfigItemJSONRequestBody defines body for EditConfigItem for application/json ContentType.
+type EditConfigItemJSONRequestBody = ConfigItemEdit
+
+// RelateConfigItemJSONRequestBody defines body for RelateConfigItem for application/json ContentType.
+type RelateConfigItemJSONRequestBody = ItemRelation
+
+// SetConfigItemStateJSONRequestBody defines body for SetConfigItemState for application/json ContentType.
+type SetConfigItemStateJSONRequestBody = ConfigItemStateChange
+
+// UnrelateConfigItemJSONRequestBody defines body for UnrelateConfigItem for application/json ContentType.
+type UnrelateConfigItemJSONRequestBody = ItemRelation
 
 // DraftFollowUpJSONRequestBody defines body for DraftFollowUp for application/json ContentType.
 type DraftFollowUpJSONRequestBody = FollowUpInput
@@ -3446,6 +3726,39 @@ type ServerInterface interface {
 	// ListDueClocks Running clocks by due time
 	// (GET /v1/clocks/due)
 	ListDueClocks(w http.ResponseWriter, r *http.Request, params ListDueClocksParams)
+	// AnalyseImpact Analyse the impact of failed items
+	// (POST /v1/cmdb/impact)
+	AnalyseImpact(w http.ResponseWriter, r *http.Request)
+	// ListConfigItems List configuration items
+	// (GET /v1/cmdb/items)
+	ListConfigItems(w http.ResponseWriter, r *http.Request, params ListConfigItemsParams)
+	// CreateConfigItem Register a configuration item
+	// (POST /v1/cmdb/items)
+	CreateConfigItem(w http.ResponseWriter, r *http.Request)
+	// GetConfigItem Get a configuration item
+	// (GET /v1/cmdb/items/{id})
+	GetConfigItem(w http.ResponseWriter, r *http.Request, id string, params GetConfigItemParams)
+	// EditConfigItem Edit a configuration item
+	// (POST /v1/cmdb/items/{id}/edit)
+	EditConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params EditConfigItemParams)
+	// ListConfigItemHistory List a configuration item's history
+	// (GET /v1/cmdb/items/{id}/history)
+	ListConfigItemHistory(w http.ResponseWriter, r *http.Request, id ConfigItemID)
+	// RelateConfigItem Give a configuration item a relation
+	// (POST /v1/cmdb/items/{id}/relate)
+	RelateConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params RelateConfigItemParams)
+	// ListRelatedConfigItems List the items related to a configuration item
+	// (GET /v1/cmdb/items/{id}/related)
+	ListRelatedConfigItems(w http.ResponseWriter, r *http.Request, id ConfigItemID)
+	// SetConfigItemState Move a configuration item in its lifecycle
+	// (POST /v1/cmdb/items/{id}/state)
+	SetConfigItemState(w http.ResponseWriter, r *http.Request, id ConfigItemID, params SetConfigItemStateParams)
+	// UnrelateConfigItem Take a relation from a configuration item
+	// (POST /v1/cmdb/items/{id}/unrelate)
+	UnrelateConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params UnrelateConfigItemParams)
+	// GetCmdbModel The CMDB's model
+	// (GET /v1/cmdb/model)
+	GetCmdbModel(w http.ResponseWriter, r *http.Request)
 	// ListEvents The event feed
 	// (GET /v1/events)
 	ListEvents(w http.ResponseWriter, r *http.Request, params ListEventsParams)
@@ -3506,6 +3819,9 @@ type ServerInterface interface {
 	// DelegateIncident Delegate to a supplier group
 	// (POST /v1/incidents/{id}/delegate)
 	DelegateIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params DelegateIncidentParams)
+	// GetIncidentImpact The impact of an incident's configuration items
+	// (GET /v1/incidents/{id}/impact)
+	GetIncidentImpact(w http.ResponseWriter, r *http.Request, id IncidentID)
 	// RecallIncident Take an incident back from a supplier
 	// (POST /v1/incidents/{id}/recall)
 	RecallIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params RecallIncidentParams)
@@ -5264,6 +5580,466 @@ func (siw *ServerInterfaceWrapper) ListDueClocks(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// AnalyseImpact operation middleware
+func (siw *ServerInterfaceWrapper) AnalyseImpact(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AnalyseImpact(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListConfigItems operation middleware
+func (siw *ServerInterfaceWrapper) ListConfigItems(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListConfigItemsParams
+
+	// ------------- Optional query parameter "desk" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "desk", r.URL.Query(), &params.Desk, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "desk"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "desk", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "class" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "class", r.URL.Query(), &params.Class, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "class"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "class", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", r.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "supplier" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "supplier", r.URL.Query(), &params.Supplier, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "supplier"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "supplier", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", r.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "name"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "key" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "key", r.URL.Query(), &params.Key, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "key"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "key", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListConfigItems(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) CreateConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateConfigItem(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) GetConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetConfigItemParams
+
+	// ------------- Optional query parameter "at" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "at", r.URL.Query(), &params.At, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "at"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "at", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetConfigItem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EditConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) EditConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EditConfigItemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EditConfigItem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListConfigItemHistory operation middleware
+func (siw *ServerInterfaceWrapper) ListConfigItemHistory(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListConfigItemHistory(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RelateConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) RelateConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RelateConfigItemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RelateConfigItem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRelatedConfigItems operation middleware
+func (siw *ServerInterfaceWrapper) ListRelatedConfigItems(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRelatedConfigItems(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetConfigItemState operation middleware
+func (siw *ServerInterfaceWrapper) SetConfigItemState(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetConfigItemStateParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetConfigItemState(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnrelateConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) UnrelateConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnrelateConfigItemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnrelateConfigItem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetCmdbModel operation middleware
+func (siw *ServerInterfaceWrapper) GetCmdbModel(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetCmdbModel(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListEvents operation middleware
 func (siw *ServerInterfaceWrapper) ListEvents(w http.ResponseWriter, r *http.Request) {
 
@@ -6178,6 +6954,32 @@ func (siw *ServerInterfaceWrapper) DelegateIncident(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DelegateIncident(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetIncidentImpact operation middleware
+func (siw *ServerInterfaceWrapper) GetIncidentImpact(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IncidentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetIncidentImpact(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -11071,6 +11873,18 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/knowledge/reports/least-helpful", wrapper.ReportLeastHelpfulArticles)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/knowledge/reports/past-review", wrapper.ReportArticlesPastReview)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/knowledge/reports/gaps", wrapper.ReportKnowledgeGaps)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/model", wrapper.GetCmdbModel)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/items", wrapper.ListConfigItems)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items", wrapper.CreateConfigItem)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/items/{id}", wrapper.GetConfigItem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items/{id}/edit", wrapper.EditConfigItem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items/{id}/state", wrapper.SetConfigItemState)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items/{id}/relate", wrapper.RelateConfigItem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items/{id}/unrelate", wrapper.UnrelateConfigItem)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/items/{id}/history", wrapper.ListConfigItemHistory)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/items/{id}/related", wrapper.ListRelatedConfigItems)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/impact", wrapper.AnalyseImpact)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/incidents/{id}/impact", wrapper.GetIncidentImpact)
 
 	return m
 }
@@ -11093,6 +11907,15 @@ type CatalogueItemResultJSONResponse struct {
 	Body CatalogueItem
 
 	Headers CatalogueItemResultResponseHeaders
+}
+
+type ConfigItemResultResponseHeaders struct {
+	ETag string
+}
+type ConfigItemResultJSONResponse struct {
+	Body ConfigItem
+
+	Headers ConfigItemResultResponseHeaders
 }
 
 type ConflictApplicationProblemPlusJSONResponse Problem
@@ -15197,6 +16020,1244 @@ func (response ListDueClocksdefaultApplicationProblemPlusJSONResponse) VisitList
 	return err
 }
 
+type AnalyseImpactRequestObject struct {
+	Body *AnalyseImpactJSONRequestBody
+}
+
+type AnalyseImpactResponseObject interface {
+	VisitAnalyseImpactResponse(w http.ResponseWriter) error
+}
+
+type AnalyseImpact200JSONResponse ImpactAnalysis
+
+func (response AnalyseImpact200JSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnalyseImpact400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AnalyseImpact400ApplicationProblemPlusJSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnalyseImpact401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response AnalyseImpact401ApplicationProblemPlusJSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnalyseImpact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AnalyseImpact403ApplicationProblemPlusJSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnalyseImpactdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AnalyseImpactdefaultApplicationProblemPlusJSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemsRequestObject struct {
+	Params ListConfigItemsParams
+}
+
+type ListConfigItemsResponseObject interface {
+	VisitListConfigItemsResponse(w http.ResponseWriter) error
+}
+
+type ListConfigItems200JSONResponse ConfigItemPage
+
+func (response ListConfigItems200JSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItems400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItems400ApplicationProblemPlusJSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItems401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItems401ApplicationProblemPlusJSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItems403ApplicationProblemPlusJSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListConfigItemsdefaultApplicationProblemPlusJSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItemRequestObject struct {
+	Body *CreateConfigItemJSONRequestBody
+}
+
+type CreateConfigItemResponseObject interface {
+	VisitCreateConfigItemResponse(w http.ResponseWriter) error
+}
+
+type CreateConfigItem201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type CreateConfigItem201JSONResponse struct {
+	Body    ConfigItem
+	Headers CreateConfigItem201ResponseHeaders
+}
+
+func (response CreateConfigItem201JSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateConfigItem400ApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateConfigItem401ApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateConfigItem403ApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateConfigItem409ApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateConfigItemdefaultApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItemRequestObject struct {
+	ID     string `json:"id"`
+	Params GetConfigItemParams
+}
+
+type GetConfigItemResponseObject interface {
+	VisitGetConfigItemResponse(w http.ResponseWriter) error
+}
+
+type GetConfigItem200ResponseHeaders struct {
+	ETag string
+}
+
+type GetConfigItem200JSONResponse struct {
+	Body    ConfigItem
+	Headers GetConfigItem200ResponseHeaders
+}
+
+func (response GetConfigItem200JSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetConfigItem400ApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetConfigItem401ApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetConfigItem403ApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetConfigItem404ApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetConfigItemdefaultApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItemRequestObject struct {
+	ID     ConfigItemID `json:"id"`
+	Params EditConfigItemParams
+	Body   *EditConfigItemJSONRequestBody
+}
+
+type EditConfigItemResponseObject interface {
+	VisitEditConfigItemResponse(w http.ResponseWriter) error
+}
+
+type EditConfigItem200JSONResponse struct{ ConfigItemResultJSONResponse }
+
+func (response EditConfigItem200JSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem400ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem401ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem403ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem404ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem409ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem412ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EditConfigItemdefaultApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistoryRequestObject struct {
+	ID ConfigItemID `json:"id"`
+}
+
+type ListConfigItemHistoryResponseObject interface {
+	VisitListConfigItemHistoryResponse(w http.ResponseWriter) error
+}
+
+type ListConfigItemHistory200JSONResponse ConfigItemHistory
+
+func (response ListConfigItemHistory200JSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItemHistory400ApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItemHistory401ApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItemHistory403ApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItemHistory404ApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistorydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListConfigItemHistorydefaultApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItemRequestObject struct {
+	ID     ConfigItemID `json:"id"`
+	Params RelateConfigItemParams
+	Body   *RelateConfigItemJSONRequestBody
+}
+
+type RelateConfigItemResponseObject interface {
+	VisitRelateConfigItemResponse(w http.ResponseWriter) error
+}
+
+type RelateConfigItem200JSONResponse struct{ ConfigItemResultJSONResponse }
+
+func (response RelateConfigItem200JSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem400ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem401ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem403ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem404ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem409ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem412ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RelateConfigItemdefaultApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItemsRequestObject struct {
+	ID ConfigItemID `json:"id"`
+}
+
+type ListRelatedConfigItemsResponseObject interface {
+	VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error
+}
+
+type ListRelatedConfigItems200JSONResponse ItemLinks
+
+func (response ListRelatedConfigItems200JSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItems400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListRelatedConfigItems400ApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItems401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRelatedConfigItems401ApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRelatedConfigItems403ApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItems404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRelatedConfigItems404ApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItemsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRelatedConfigItemsdefaultApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemStateRequestObject struct {
+	ID     ConfigItemID `json:"id"`
+	Params SetConfigItemStateParams
+	Body   *SetConfigItemStateJSONRequestBody
+}
+
+type SetConfigItemStateResponseObject interface {
+	VisitSetConfigItemStateResponse(w http.ResponseWriter) error
+}
+
+type SetConfigItemState200JSONResponse struct{ ConfigItemResultJSONResponse }
+
+func (response SetConfigItemState200JSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState400ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState401ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState403ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState404ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState409ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState412ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemStatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetConfigItemStatedefaultApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItemRequestObject struct {
+	ID     ConfigItemID `json:"id"`
+	Params UnrelateConfigItemParams
+	Body   *UnrelateConfigItemJSONRequestBody
+}
+
+type UnrelateConfigItemResponseObject interface {
+	VisitUnrelateConfigItemResponse(w http.ResponseWriter) error
+}
+
+type UnrelateConfigItem200JSONResponse struct{ ConfigItemResultJSONResponse }
+
+func (response UnrelateConfigItem200JSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem400ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem401ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem403ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem404ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem409ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem412ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UnrelateConfigItemdefaultApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCmdbModelRequestObject struct {
+}
+
+type GetCmdbModelResponseObject interface {
+	VisitGetCmdbModelResponse(w http.ResponseWriter) error
+}
+
+type GetCmdbModel200JSONResponse CmdbModel
+
+func (response GetCmdbModel200JSONResponse) VisitGetCmdbModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCmdbModel401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCmdbModel401ApplicationProblemPlusJSONResponse) VisitGetCmdbModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCmdbModel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCmdbModel403ApplicationProblemPlusJSONResponse) VisitGetCmdbModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCmdbModeldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetCmdbModeldefaultApplicationProblemPlusJSONResponse) VisitGetCmdbModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListEventsRequestObject struct {
 	Params ListEventsParams
 }
@@ -17640,6 +19701,94 @@ type DelegateIncidentdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DelegateIncidentdefaultApplicationProblemPlusJSONResponse) VisitDelegateIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpactRequestObject struct {
+	ID IncidentID `json:"id"`
+}
+
+type GetIncidentImpactResponseObject interface {
+	VisitGetIncidentImpactResponse(w http.ResponseWriter) error
+}
+
+type GetIncidentImpact200JSONResponse IncidentImpact
+
+func (response GetIncidentImpact200JSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpact401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetIncidentImpact401ApplicationProblemPlusJSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetIncidentImpact403ApplicationProblemPlusJSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpact404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetIncidentImpact404ApplicationProblemPlusJSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpactdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetIncidentImpactdefaultApplicationProblemPlusJSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -30084,6 +32233,39 @@ type StrictServerInterface interface {
 	// ListDueClocks Running clocks by due time
 	// (GET /v1/clocks/due)
 	ListDueClocks(ctx context.Context, request ListDueClocksRequestObject) (ListDueClocksResponseObject, error)
+	// AnalyseImpact Analyse the impact of failed items
+	// (POST /v1/cmdb/impact)
+	AnalyseImpact(ctx context.Context, request AnalyseImpactRequestObject) (AnalyseImpactResponseObject, error)
+	// ListConfigItems List configuration items
+	// (GET /v1/cmdb/items)
+	ListConfigItems(ctx context.Context, request ListConfigItemsRequestObject) (ListConfigItemsResponseObject, error)
+	// CreateConfigItem Register a configuration item
+	// (POST /v1/cmdb/items)
+	CreateConfigItem(ctx context.Context, request CreateConfigItemRequestObject) (CreateConfigItemResponseObject, error)
+	// GetConfigItem Get a configuration item
+	// (GET /v1/cmdb/items/{id})
+	GetConfigItem(ctx context.Context, request GetConfigItemRequestObject) (GetConfigItemResponseObject, error)
+	// EditConfigItem Edit a configuration item
+	// (POST /v1/cmdb/items/{id}/edit)
+	EditConfigItem(ctx context.Context, request EditConfigItemRequestObject) (EditConfigItemResponseObject, error)
+	// ListConfigItemHistory List a configuration item's history
+	// (GET /v1/cmdb/items/{id}/history)
+	ListConfigItemHistory(ctx context.Context, request ListConfigItemHistoryRequestObject) (ListConfigItemHistoryResponseObject, error)
+	// RelateConfigItem Give a configuration item a relation
+	// (POST /v1/cmdb/items/{id}/relate)
+	RelateConfigItem(ctx context.Context, request RelateConfigItemRequestObject) (RelateConfigItemResponseObject, error)
+	// ListRelatedConfigItems List the items related to a configuration item
+	// (GET /v1/cmdb/items/{id}/related)
+	ListRelatedConfigItems(ctx context.Context, request ListRelatedConfigItemsRequestObject) (ListRelatedConfigItemsResponseObject, error)
+	// SetConfigItemState Move a configuration item in its lifecycle
+	// (POST /v1/cmdb/items/{id}/state)
+	SetConfigItemState(ctx context.Context, request SetConfigItemStateRequestObject) (SetConfigItemStateResponseObject, error)
+	// UnrelateConfigItem Take a relation from a configuration item
+	// (POST /v1/cmdb/items/{id}/unrelate)
+	UnrelateConfigItem(ctx context.Context, request UnrelateConfigItemRequestObject) (UnrelateConfigItemResponseObject, error)
+	// GetCmdbModel The CMDB's model
+	// (GET /v1/cmdb/model)
+	GetCmdbModel(ctx context.Context, request GetCmdbModelRequestObject) (GetCmdbModelResponseObject, error)
 	// ListEvents The event feed
 	// (GET /v1/events)
 	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
@@ -30144,6 +32326,9 @@ type StrictServerInterface interface {
 	// DelegateIncident Delegate to a supplier group
 	// (POST /v1/incidents/{id}/delegate)
 	DelegateIncident(ctx context.Context, request DelegateIncidentRequestObject) (DelegateIncidentResponseObject, error)
+	// GetIncidentImpact The impact of an incident's configuration items
+	// (GET /v1/incidents/{id}/impact)
+	GetIncidentImpact(ctx context.Context, request GetIncidentImpactRequestObject) (GetIncidentImpactResponseObject, error)
 	// RecallIncident Take an incident back from a supplier
 	// (POST /v1/incidents/{id}/recall)
 	RecallIncident(ctx context.Context, request RecallIncidentRequestObject) (RecallIncidentResponseObject, error)
@@ -31565,6 +33750,333 @@ func (sh *strictHandler) ListDueClocks(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// AnalyseImpact operation middleware
+func (sh *strictHandler) AnalyseImpact(w http.ResponseWriter, r *http.Request) {
+	var request AnalyseImpactRequestObject
+
+	var body AnalyseImpactJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AnalyseImpact(ctx, request.(AnalyseImpactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnalyseImpact")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AnalyseImpactResponseObject); ok {
+		if err := validResponse.VisitAnalyseImpactResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListConfigItems operation middleware
+func (sh *strictHandler) ListConfigItems(w http.ResponseWriter, r *http.Request, params ListConfigItemsParams) {
+	var request ListConfigItemsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListConfigItems(ctx, request.(ListConfigItemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListConfigItems")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListConfigItemsResponseObject); ok {
+		if err := validResponse.VisitListConfigItemsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateConfigItem operation middleware
+func (sh *strictHandler) CreateConfigItem(w http.ResponseWriter, r *http.Request) {
+	var request CreateConfigItemRequestObject
+
+	var body CreateConfigItemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateConfigItem(ctx, request.(CreateConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateConfigItemResponseObject); ok {
+		if err := validResponse.VisitCreateConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetConfigItem operation middleware
+func (sh *strictHandler) GetConfigItem(w http.ResponseWriter, r *http.Request, id string, params GetConfigItemParams) {
+	var request GetConfigItemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetConfigItem(ctx, request.(GetConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetConfigItemResponseObject); ok {
+		if err := validResponse.VisitGetConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EditConfigItem operation middleware
+func (sh *strictHandler) EditConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params EditConfigItemParams) {
+	var request EditConfigItemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body EditConfigItemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EditConfigItem(ctx, request.(EditConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EditConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EditConfigItemResponseObject); ok {
+		if err := validResponse.VisitEditConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListConfigItemHistory operation middleware
+func (sh *strictHandler) ListConfigItemHistory(w http.ResponseWriter, r *http.Request, id ConfigItemID) {
+	var request ListConfigItemHistoryRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListConfigItemHistory(ctx, request.(ListConfigItemHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListConfigItemHistory")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListConfigItemHistoryResponseObject); ok {
+		if err := validResponse.VisitListConfigItemHistoryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RelateConfigItem operation middleware
+func (sh *strictHandler) RelateConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params RelateConfigItemParams) {
+	var request RelateConfigItemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body RelateConfigItemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RelateConfigItem(ctx, request.(RelateConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RelateConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RelateConfigItemResponseObject); ok {
+		if err := validResponse.VisitRelateConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRelatedConfigItems operation middleware
+func (sh *strictHandler) ListRelatedConfigItems(w http.ResponseWriter, r *http.Request, id ConfigItemID) {
+	var request ListRelatedConfigItemsRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRelatedConfigItems(ctx, request.(ListRelatedConfigItemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRelatedConfigItems")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRelatedConfigItemsResponseObject); ok {
+		if err := validResponse.VisitListRelatedConfigItemsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetConfigItemState operation middleware
+func (sh *strictHandler) SetConfigItemState(w http.ResponseWriter, r *http.Request, id ConfigItemID, params SetConfigItemStateParams) {
+	var request SetConfigItemStateRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body SetConfigItemStateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetConfigItemState(ctx, request.(SetConfigItemStateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetConfigItemState")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetConfigItemStateResponseObject); ok {
+		if err := validResponse.VisitSetConfigItemStateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnrelateConfigItem operation middleware
+func (sh *strictHandler) UnrelateConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params UnrelateConfigItemParams) {
+	var request UnrelateConfigItemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body UnrelateConfigItemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnrelateConfigItem(ctx, request.(UnrelateConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnrelateConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnrelateConfigItemResponseObject); ok {
+		if err := validResponse.VisitUnrelateConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetCmdbModel operation middleware
+func (sh *strictHandler) GetCmdbModel(w http.ResponseWriter, r *http.Request) {
+	var request GetCmdbModelRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCmdbModel(ctx, request.(GetCmdbModelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCmdbModel")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetCmdbModelResponseObject); ok {
+		if err := validResponse.VisitGetCmdbModelResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListEvents operation middleware
 func (sh *strictHandler) ListEvents(w http.ResponseWriter, r *http.Request, params ListEventsParams) {
 	var request ListEventsRequestObject
@@ -32168,6 +34680,32 @@ func (sh *strictHandler) DelegateIncident(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(DelegateIncidentResponseObject); ok {
 		if err := validResponse.VisitDelegateIncidentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetIncidentImpact operation middleware
+func (sh *strictHandler) GetIncidentImpact(w http.ResponseWriter, r *http.Request, id IncidentID) {
+	var request GetIncidentImpactRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetIncidentImpact(ctx, request.(GetIncidentImpactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetIncidentImpact")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetIncidentImpactResponseObject); ok {
+		if err := validResponse.VisitGetIncidentImpactResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -135,7 +135,8 @@ info:
     ## Optimistic concurrency
 
     Responses that carry an incident, a group, an order, a task, a problem,
-    a known error or a workaround carry its version as a strong ` +
+    a known error, a workaround, an article or a configuration item carry
+    its version as a strong ` +
 	"`" +
 	`ETag` +
 	"`" +
@@ -235,6 +236,8 @@ tags:
     description: The workaround database (WADB) - reusable ways round known errors, with how many incidents each resolved (PM-2).
   - name: knowledge
     description: The knowledge base - articles kept current in versions with their translations, their search in Swedish and Norwegian as people type it, readers' marks, the incidents they resolved, and the reports of usefulness and gaps (KM-1, KM-2, SP-4).
+  - name: cmdb
+    description: The configuration management database - configuration items of the classes a deployment declares, their relations and history, and the impact analysis that tells which services and users a failure hurts (CM-1, CM-2, IM-6).
   - name: candidates
     description: Candidate problems the desk's trend analysis finds in the incident stream, to accept as problems or dismiss (PM-3).
   - name: clocks
@@ -5919,6 +5922,468 @@ paths:
           $ref: '#/components/responses/Forbidden'
         default:
           $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/model:
+    get:
+      tags: [cmdb]
+      operationId: getCmdbModel
+      summary: The CMDB's model
+      description: |
+        The classes of configuration items this server's CMDB holds, with
+        their attributes, unique keys and the relations their items may have,
+        and the relation types with the way a failure travels along each
+        (CM-1). It is the deployment's model file (--cmdb-model), or the
+        default model of a municipality; /schemas/cmdb.model.json is the
+        JSON Schema of such a file. Anyone with read access to the CMDB reads
+        it.
+      responses:
+        "200":
+          description: The model.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/CmdbModel'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items:
+    get:
+      tags: [cmdb]
+      operationId: listConfigItems
+      summary: List configuration items
+      description: |
+        One page of the configuration items of one desk's CMDB (CM-1), in the
+        order of the index the first filter given uses: a key, then a name
+        prefix (by name), then a class, a supplier or a state; with none, by
+        ID. Filters given together must all hold; a filtered page may hold
+        fewer than the limit and still have a next. The desk reads its own
+        CMDB; a supplier or customer that works with the desk names it
+        (desk), given read access to the CMDB.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose items are listed; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: class
+          in: query
+          description: Keep the items of this class.
+          schema:
+            $ref: '#/components/schemas/CmdbName'
+        - name: state
+          in: query
+          description: Keep the items in this state.
+          schema:
+            $ref: '#/components/schemas/ConfigItemState'
+        - name: supplier
+          in: query
+          description: Keep the items this organisation is responsible for (the desk for the items that name no supplier).
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: name
+          in: query
+          description: Keep the items whose name begins with this, case aside; the page is then in the order of names.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: key
+          in: query
+          description: With class, find the item by the values of one of the class's unique keys, each given as attribute=value (key=host_name=web01); give every attribute of the key, and no other.
+          schema:
+            type: array
+            minItems: 1
+            maxItems: 8
+            items:
+              type: string
+              maxLength: 400
+              pattern: '^[a-z][a-z0-9_]{0,63}=.+$'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of items.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ConfigItemPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [cmdb]
+      operationId: createConfigItem
+      summary: Register a configuration item
+      description: |
+        Registers an item in a desk's CMDB (CM-1), checked against the model:
+        the class exists; its required attributes have values, each of the
+        attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+        other item of the desk holds the values of one of its unique keys
+        (409 naming the key and the item that holds them, which is how a
+        retry after a lost answer finds the item it made); a group has a
+        redundancy and only a group; only a business service has consumers;
+        each relation is of a type the class may have, to an item of the
+        same desk that is not retired. An agent of the desk registers in
+        its own CMDB; an agent of a supplier that works with the desk names
+        the desk and registers items it is responsible for. The item gets a
+        number such as CI0000042.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ConfigItemInput'
+      responses:
+        "201":
+          description: Registered.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ConfigItem'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}:
+    get:
+      tags: [cmdb]
+      operationId: getConfigItem
+      summary: Get a configuration item
+      description: |
+        One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+        whoever reads its desk's CMDB; another is not found. With at, the
+        item as it was at that instant, rebuilt from its history (CM-1: what
+        did this server look like on 1 March), without an ETag, since no
+        command applies to the past; an item registered after at is not
+        found.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: The item's ID, or its number such as CI0000042.
+          schema:
+            type: string
+            pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|CI(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$'
+        - name: at
+          in: query
+          description: An instant in the past; the item as it was then.
+          schema:
+            type: string
+            format: date-time
+      responses:
+        "200":
+          description: The item as it is now, or as it was at the instant asked for.
+          headers:
+            ETag:
+              description: The item's version as a strong entity tag, to send back in If-Match; absent with at.
+              schema:
+                type: string
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ConfigItem'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/edit:
+    post:
+      tags: [cmdb]
+      operationId: editConfigItem
+      summary: Edit a configuration item
+      description: |
+        Replaces the item's name, supplier, object owner, attributes,
+        redundancy and consumers with those given, all of them (a field left
+        out is emptied), checked as a registration is; an edit that changes
+        nothing writes nothing. An agent of the item's desk, or of the
+        supplier responsible for it, edits; a supplier does not hand the
+        item to another supplier, the desk does (403). A retired item is not
+        edited (409).
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ConfigItemEdit'
+      responses:
+        "200":
+          $ref: '#/components/responses/ConfigItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/state:
+    post:
+      tags: [cmdb]
+      operationId: setConfigItemState
+      summary: Move a configuration item in its lifecycle
+      description: |
+        Moves the item to another state, with a reason if given: any state
+        to any other, except out of retired, which is final (409). A retired
+        item leaves impact analysis and no ticket or relation may name it
+        any more; its relations stay in its history. An agent of its desk or
+        of the supplier responsible for it.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ConfigItemStateChange'
+      responses:
+        "200":
+          $ref: '#/components/responses/ConfigItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/relate:
+    post:
+      tags: [cmdb]
+      operationId: relateConfigItem
+      summary: Give a configuration item a relation
+      description: |
+        Adds a relation from the item to another item of its desk: of a type
+        the item's class may have, to an item of a class the type allows,
+        not retired, not the item itself, and not a relation it has already
+        (409). At most 200 relations an item; fan-out beyond is modelled from
+        the other end. An agent of the item's desk or of the supplier
+        responsible for it.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ItemRelation'
+      responses:
+        "200":
+          $ref: '#/components/responses/ConfigItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/unrelate:
+    post:
+      tags: [cmdb]
+      operationId: unrelateConfigItem
+      summary: Take a relation from a configuration item
+      description: |
+        Removes one of the item's relations; one it does not have is not
+        found (404). The relation stays in the item's history. An agent of
+        the item's desk or of the supplier responsible for it.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ItemRelation'
+      responses:
+        "200":
+          $ref: '#/components/responses/ConfigItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/history:
+    get:
+      tags: [cmdb]
+      operationId: listConfigItemHistory
+      summary: List a configuration item's history
+      description: |
+        Every change of the item, oldest first, each with who made it and
+        its data (CM-1): from its registration, by hand or by an import, to
+        now. To whoever reads the item.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+      responses:
+        "200":
+          description: The item's history.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ConfigItemHistory'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/related:
+    get:
+      tags: [cmdb]
+      operationId: listRelatedConfigItems
+      summary: List the items related to a configuration item
+      description: |
+        The item's relations in both directions: those it has (outgoing,
+        read by the type's label, such as "runs on"), then those other
+        items have to it (read by the type's inverse, such as "runs"), each
+        in the order of type and number, retired items included with their
+        state. To whoever reads the item.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+      responses:
+        "200":
+          description: The related items.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ItemLinks'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/impact:
+    post:
+      tags: [cmdb]
+      operationId: analyseImpact
+      summary: Analyse the impact of failed items
+      description: |
+        Which business services, which other items, and which units and how
+        many users are hurt when the items given fail, down or degraded, in
+        one desk's CMDB, and why: each affected item with the path of items
+        from a failure to it (CM-2). A failure travels along relations as
+        their types say, whole or weakened to degraded, and a redundancy
+        group (a cluster, a pair of internet links) stays up while enough of
+        its members are up, degraded while some are down. Nothing is
+        written: it is a question, sent as POST because it carries a list.
+        To whoever reads the desk's CMDB; the items must be the desk's and
+        not retired.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ImpactQuestion'
+      responses:
+        "200":
+          description: The analysis.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ImpactAnalysis'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/incidents/{id}/impact:
+    get:
+      tags: [incidents, cmdb]
+      operationId: getIncidentImpact
+      summary: The impact of an incident's configuration items
+      description: |
+        What the incident's configuration items (cis) being down does to the
+        desk's business services and users (CM-2, IM-6): the analysis of
+        POST /v1/cmdb/impact for them, and the impact level the analysis
+        proposes for the incident's priority, for the desk to confirm with
+        reprioritise. Items retired or removed since the incident named them
+        are listed apart and left out. To whoever reads the incident and the
+        desk's CMDB.
+      parameters:
+        - $ref: '#/components/parameters/IncidentID'
+      responses:
+        "200":
+          description: The incident's impact.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/IncidentImpact'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
 components:
   securitySchemes:
     bearerAuth:
@@ -5929,7 +6394,7 @@ components:
   headers:
     ETag:
       required: true
-      description: The version of the incident, group, problem, known error, workaround or article (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
+      description: The version of the incident, group, problem, known error, workaround, article or configuration item (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
       schema:
         type: string
     Location:
@@ -5942,7 +6407,7 @@ components:
     IfMatch:
       name: If-Match
       in: header
-      description: The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+      description: The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
       schema:
         type: string
         maxLength: 200
@@ -6135,6 +6600,14 @@ components:
         type: integer
         minimum: 1
         maximum: 100
+
+    ConfigItemID:
+      name: id
+      in: path
+      required: true
+      description: The configuration item's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
   responses:
     GroupResult:
       description: The group as it is now.
@@ -6267,6 +6740,15 @@ components:
         application/json:
           schema:
             $ref: '#/components/schemas/Article'
+    ConfigItemResult:
+      description: The configuration item as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/ConfigItem'
   schemas:
     # Scalars. Those with x-go-type are the domain's own Go types, so that the
     # generated models and the domain share one definition.
@@ -6444,6 +6926,12 @@ components:
         - knowledge.known_error_followed.json
         - knowledge.marked.json
         - knowledge.used.json
+        - cmdb.item.created.json
+        - cmdb.item.edited.json
+        - cmdb.item.state_changed.json
+        - cmdb.item.related.json
+        - cmdb.item.unrelated.json
+        - cmdb.model.json
         - known_error.published.json
         - known_error.recorded.json
         - known_error.retired.json
@@ -11235,4 +11723,581 @@ components:
           type: array
           items:
             $ref: '#/components/schemas/KnowledgeGap'
+    # The CMDB (CM-1, CM-2).
+    CmdbName:
+      type: string
+      pattern: '^[a-z][a-z0-9_]{0,63}$'
+      description: The name of a class, an attribute or a relation type - a lower-case letter, then up to 63 lower-case letters, digits and underscores.
+    CmdbModel:
+      type: object
+      description: The classes of configuration items a deployment's CMDB holds and the relation types between them (CM-1); data, not code.
+      additionalProperties: false
+      required: [classes, relation_types]
+      x-go-type: cmdb.Model
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        classes:
+          type: array
+          description: The classes.
+          items:
+            $ref: '#/components/schemas/CmdbClass'
+        relation_types:
+          type: array
+          description: The relation types.
+          items:
+            $ref: '#/components/schemas/CmdbRelationType'
+    CmdbClass:
+      type: object
+      description: A class of configuration items, such as server.
+      additionalProperties: false
+      required: [name, label]
+      x-go-type: cmdb.Class
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        name:
+          $ref: '#/components/schemas/CmdbName'
+        label:
+          type: string
+          description: What people read, such as Server.
+        attributes:
+          type: array
+          description: The values its items carry beyond the common fields.
+          items:
+            $ref: '#/components/schemas/CmdbAttribute'
+        keys:
+          type: array
+          description: Its unique keys - each the names of attributes whose values together identify an item of the class within its desk.
+          items:
+            type: array
+            items:
+              $ref: '#/components/schemas/CmdbName'
+        service:
+          type: boolean
+          description: Whether its items are business services, with consumers, reported as the services an impact hurts.
+        group:
+          type: boolean
+          description: Whether its items are redundancy groups, with a redundancy.
+        relations:
+          type: array
+          description: The relation types its items may have as their source, and to which classes.
+          items:
+            $ref: '#/components/schemas/CmdbAllowedRelation'
+    CmdbAttribute:
+      type: object
+      description: A value items of a class carry.
+      additionalProperties: false
+      required: [name, type]
+      x-go-type: cmdb.Attribute
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        name:
+          $ref: '#/components/schemas/CmdbName'
+        label:
+          type: string
+          description: What people read.
+        type:
+          $ref: '#/components/schemas/CmdbAttributeType'
+        required:
+          type: boolean
+          description: Whether every item of the class has a value.
+        values:
+          type: array
+          description: An enum's values, in the order offered.
+          items:
+            type: string
+    CmdbAttributeType:
+      type: string
+      enum: [text, integer, decimal, boolean, date, enum, ip]
+      description: The type of an attribute's values, each stored in one canonical form - text one line; integer and decimal exact (3,5 is 3.5); boolean true or false (ja and yes are true); date such as 2026-12-07; enum one of the values; ip an IPv4 or IPv6 address.
+      x-go-type: cmdb.AttributeType
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    CmdbAllowedRelation:
+      type: object
+      description: A relation type items of a class may have as its source, and the classes of its targets.
+      additionalProperties: false
+      required: [type]
+      x-go-type: cmdb.Allowed
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        type:
+          $ref: '#/components/schemas/CmdbName'
+        to:
+          type: array
+          description: The classes of its targets; absent means any.
+          items:
+            $ref: '#/components/schemas/CmdbName'
+    CmdbRelationType:
+      type: object
+      description: A kind of relation between items, read one way from its source and another from its target, with the way a failure travels along it.
+      additionalProperties: false
+      required: [name, label, inverse, propagation]
+      x-go-type: cmdb.RelationType
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        name:
+          $ref: '#/components/schemas/CmdbName'
+        label:
+          type: string
+          description: How the relation reads from its source, such as depends on.
+        inverse:
+          type: string
+          description: How it reads from its target, such as used by.
+        propagation:
+          $ref: '#/components/schemas/CmdbPropagation'
+        effect:
+          $ref: '#/components/schemas/CmdbEffect'
+    CmdbPropagation:
+      type: string
+      enum: [none, to_source, to_target, both]
+      description: Which way a failure travels along a relation - from its target to its source (an application fails with the server it runs on), from its source to its target (a member's failure reaches its group), both ways, or not at all.
+      x-go-type: cmdb.Propagation
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    CmdbEffect:
+      type: string
+      enum: [full, weaken]
+      description: How a failure arrives along a relation - whole (full, the default when absent) or as degraded service (weaken).
+      x-go-type: cmdb.Effect
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ConfigItemState:
+      type: string
+      enum: [planned, production, maintenance, retired]
+      description: Where an item is in its lifecycle. Any state may move to any other except out of retired, which is final.
+      x-go-type: cmdb.State
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    Redundancy:
+      type: object
+      description: How many members of a redundancy group must be up for what depends on the group to be unaffected - at least min of them, or percent per cent rounded up to a whole member; exactly one is given.
+      additionalProperties: false
+      x-go-type: cmdb.Redundancy
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        min:
+          type: integer
+          minimum: 1
+          maximum: 10000
+          description: How many members must be up.
+        percent:
+          type: integer
+          minimum: 1
+          maximum: 100
+          description: The share of members, in per cent, that must be up.
+    Consumer:
+      type: object
+      description: An organisational unit that uses a business service, with how many of its users do.
+      additionalProperties: false
+      required: [unit, users]
+      x-go-type: cmdb.Consumer
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        unit:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: The unit, such as Utbildningsförvaltningen.
+        users:
+          type: integer
+          minimum: 0
+          maximum: 10000000
+          description: How many of its users use the service.
+    ItemRelation:
+      type: object
+      description: A relation of an item to another item of its desk, as its source has it.
+      additionalProperties: false
+      required: [type, to]
+      x-go-type: cmdb.Relation
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        type:
+          $ref: '#/components/schemas/CmdbName'
+        to:
+          description: The item related to.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+    ItemAttributes:
+      type: object
+      description: Values of the class's attributes by attribute name, each a string in the attribute type's form (canonical in answers); a blank value is no value.
+      maxProperties: 100
+      additionalProperties:
+        type: string
+        maxLength: 4000
+    ConfigItem:
+      type: object
+      description: |
+        A configuration item (CM-1): something the desk's delivery depends
+        on, of a class of the model, in a lifecycle state, with the supplier
+        responsible for it and its outgoing relations. Every change is an
+        event of its history.
+      additionalProperties: false
+      required: [id, number, desk, class, name, state, created, updated, version]
+      x-go-type: cmdb.Item
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk whose CMDB holds it.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        name:
+          type: string
+          description: Its name.
+        state:
+          $ref: '#/components/schemas/ConfigItemState'
+        supplier:
+          description: The supplier responsible for it, which may write it; absent when the desk is.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        object_owner:
+          type: string
+          description: The customer's person who owns it.
+        attributes:
+          $ref: '#/components/schemas/ItemAttributes'
+        redundancy:
+          $ref: '#/components/schemas/Redundancy'
+        consumers:
+          type: array
+          description: For a business service, the units that use it.
+          items:
+            $ref: '#/components/schemas/Consumer'
+        relations:
+          type: array
+          description: Its relations to other items of its desk, by type and then target.
+          items:
+            $ref: '#/components/schemas/ItemRelation'
+        created:
+          type: string
+          format: date-time
+          description: When it was registered.
+        updated:
+          type: string
+          format: date-time
+          description: When it last changed.
+        version:
+          type: integer
+          format: int64
+          minimum: 0
+          description: The record's version, as the ETag carries it; 0 for an item as it was at an earlier instant.
+    ConfigItemPage:
+      type: object
+      description: One page of configuration items.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/ConfigItem'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    ConfigItemInput:
+      type: object
+      description: A new configuration item.
+      additionalProperties: false
+      required: [class, name]
+      properties:
+        desk:
+          description: The desk whose CMDB holds it; a supplier's agent names a desk it works with, a desk's agent leaves it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        name:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: Its name.
+        state:
+          $ref: '#/components/schemas/ConfigItemState'
+        supplier:
+          description: The supplier responsible for it, one that works with the desk; absent means the desk, or for a supplier's agent its own organisation.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        object_owner:
+          type: string
+          maxLength: 300
+          description: The customer's person who owns it.
+        attributes:
+          $ref: '#/components/schemas/ItemAttributes'
+        redundancy:
+          $ref: '#/components/schemas/Redundancy'
+        consumers:
+          type: array
+          maxItems: 200
+          description: For a business service, the units that use it.
+          items:
+            $ref: '#/components/schemas/Consumer'
+        relations:
+          type: array
+          maxItems: 200
+          description: Its relations to items of the same desk.
+          items:
+            $ref: '#/components/schemas/ItemRelation'
+    ConfigItemEdit:
+      type: object
+      description: The descriptive fields of an item, all of them; an edit replaces each with what it gives, and empties those left out.
+      additionalProperties: false
+      required: [name]
+      properties:
+        name:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: Its name.
+        supplier:
+          description: The supplier responsible for it; absent means the desk. A supplier's agent names its own organisation.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        object_owner:
+          type: string
+          maxLength: 300
+          description: The customer's person who owns it.
+        attributes:
+          $ref: '#/components/schemas/ItemAttributes'
+        redundancy:
+          $ref: '#/components/schemas/Redundancy'
+        consumers:
+          type: array
+          maxItems: 200
+          description: For a business service, the units that use it.
+          items:
+            $ref: '#/components/schemas/Consumer'
+    ConfigItemStateChange:
+      type: object
+      description: The state an item moves to, and why.
+      additionalProperties: false
+      required: [state]
+      properties:
+        state:
+          $ref: '#/components/schemas/ConfigItemState'
+        reason:
+          type: string
+          maxLength: 4000
+          description: Why, for the item's history.
+    ItemRevision:
+      type: object
+      description: One change of an item's history - an event of the log, decoded.
+      additionalProperties: false
+      required: [seq, time, type, by, payload]
+      x-go-type: cmdb.Revision
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        seq:
+          type: integer
+          format: int64
+          minimum: 1
+          description: The event's position in the log.
+        time:
+          type: string
+          format: date-time
+          description: When it happened.
+        type:
+          $ref: '#/components/schemas/EventType'
+        by:
+          $ref: '#/components/schemas/Actor'
+        payload:
+          type: object
+          description: The event's data, as /schemas/<type>.json describes it.
+    ConfigItemHistory:
+      type: object
+      description: An item's history, oldest first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/ItemRevision'
+    ItemSummary:
+      type: object
+      description: What a relation or an impact shows of an item.
+      additionalProperties: false
+      required: [id, number, class, name, state]
+      x-go-type: cmdb.Summary
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        name:
+          type: string
+          description: Its name.
+        state:
+          $ref: '#/components/schemas/ConfigItemState'
+        supplier:
+          description: The supplier responsible for it; absent when the desk is.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+    ItemLink:
+      type: object
+      description: One relation of an item, read from the item - one it has (outgoing) or one another item has to it.
+      additionalProperties: false
+      required: [type, label, outgoing, item]
+      x-go-type: cmdb.Link
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        type:
+          $ref: '#/components/schemas/CmdbName'
+        label:
+          type: string
+          description: How it reads from the item - the type's label when outgoing (runs on), its inverse otherwise (runs).
+        outgoing:
+          type: boolean
+          description: Whether the item has the relation, rather than the other item.
+        item:
+          $ref: '#/components/schemas/ItemSummary'
+    ItemLinks:
+      type: object
+      description: An item's relations, those it has first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/ItemLink'
+    ItemHealth:
+      type: string
+      enum: [down, degraded]
+      description: How badly an item fails - down, or up but degraded.
+    FailedItem:
+      type: object
+      description: An item that failed, the start of an impact analysis.
+      additionalProperties: false
+      required: [item]
+      x-go-type: cmdb.Down
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        item:
+          description: The item's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        health:
+          $ref: '#/components/schemas/ItemHealth'
+    ImpactQuestion:
+      type: object
+      description: The items that failed, in one desk's CMDB.
+      additionalProperties: false
+      required: [down]
+      properties:
+        desk:
+          description: The desk whose CMDB holds them; a desk's agents may leave it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        down:
+          type: array
+          minItems: 1
+          maxItems: 1000
+          description: The failed items; health down when absent.
+          items:
+            $ref: '#/components/schemas/FailedItem'
+    AffectedItem:
+      type: object
+      description: An item an impact analysis finds hurt, and why.
+      additionalProperties: false
+      required: [item, number, class, name, health, path]
+      x-go-type: cmdb.Affected
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        item:
+          description: The item's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        name:
+          type: string
+          description: Its name.
+        supplier:
+          description: The supplier responsible for it, to route to; absent when the desk is.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        health:
+          $ref: '#/components/schemas/ItemHealth'
+        path:
+          type: array
+          description: The items from a failed one to this one, both included, that explain its health; the item alone for a failed one.
+          items:
+            $ref: '#/components/schemas/ID'
+    ImpactAnalysis:
+      type: object
+      description: What failed items do to a desk's services and users (CM-2), the worst first, then the shortest explanations.
+      additionalProperties: false
+      required: [services, items, consumers, users]
+      x-go-type: cmdb.Impact
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        services:
+          type: array
+          description: The business services hurt.
+          items:
+            $ref: '#/components/schemas/AffectedItem'
+        items:
+          type: array
+          description: The other items hurt, the failed ones included.
+          items:
+            $ref: '#/components/schemas/AffectedItem'
+        consumers:
+          type: array
+          description: The units using the services hurt, their users summed over those services, the most users first.
+          items:
+            $ref: '#/components/schemas/Consumer'
+        users:
+          type: integer
+          minimum: 0
+          description: The consumers' users summed - an upper bound, since one person may use two services.
+    IncidentImpact:
+      type: object
+      description: What an incident's configuration items being down does to the desk's services and users, and the impact it proposes.
+      additionalProperties: false
+      required: [incident, analysed, left_out, analysis]
+      properties:
+        incident:
+          description: The incident's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        analysed:
+          type: array
+          description: The incident's items taken as down.
+          items:
+            $ref: '#/components/schemas/ID'
+        left_out:
+          type: array
+          description: The incident's items left out - retired since, or no longer in the desk's CMDB.
+          items:
+            $ref: '#/components/schemas/ID'
+        analysis:
+          $ref: '#/components/schemas/ImpactAnalysis'
+        proposed_impact:
+          description: The impact the analysis suggests for the incident's priority - 1 (high) when two business services are down, or one is and the services hurt have 100 users or more; 2 (medium) when a service is hurt at all; 3 (low) when only items are; absent when no item was analysed.
+          allOf:
+            - $ref: '#/components/schemas/Impact'
 `

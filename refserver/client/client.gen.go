@@ -739,6 +739,246 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/clocks/due (the `ListDueClocks` operationId).
 	ListDueClocks(ctx context.Context, params *ListDueClocksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AnalyseImpactWithBody Analyse the impact of failed items
+	//
+	// Which business services, which other items, and which units and how
+	// many users are hurt when the items given fail, down or degraded, in
+	// one desk's CMDB, and why: each affected item with the path of items
+	// from a failure to it (CM-2). A failure travels along relations as
+	// their types say, whole or weakened to degraded, and a redundancy
+	// group (a cluster, a pair of internet links) stays up while enough of
+	// its members are up, degraded while some are down. Nothing is
+	// written: it is a question, sent as POST because it carries a list.
+	// To whoever reads the desk's CMDB; the items must be the desk's and
+	// not retired.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+	AnalyseImpactWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnalyseImpact Analyse the impact of failed items
+	//
+	// Which business services, which other items, and which units and how
+	// many users are hurt when the items given fail, down or degraded, in
+	// one desk's CMDB, and why: each affected item with the path of items
+	// from a failure to it (CM-2). A failure travels along relations as
+	// their types say, whole or weakened to degraded, and a redundancy
+	// group (a cluster, a pair of internet links) stays up while enough of
+	// its members are up, degraded while some are down. Nothing is
+	// written: it is a question, sent as POST because it carries a list.
+	// To whoever reads the desk's CMDB; the items must be the desk's and
+	// not retired.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+	AnalyseImpact(ctx context.Context, body AnalyseImpactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListConfigItems List configuration items
+	//
+	// One page of the configuration items of one desk's CMDB (CM-1), in the
+	// order of the index the first filter given uses: a key, then a name
+	// prefix (by name), then a class, a supplier or a state; with none, by
+	// ID. Filters given together must all hold; a filtered page may hold
+	// fewer than the limit and still have a next. The desk reads its own
+	// CMDB; a supplier or customer that works with the desk names it
+	// (desk), given read access to the CMDB.
+	//
+	// Corresponds with GET /v1/cmdb/items (the `ListConfigItems` operationId).
+	ListConfigItems(ctx context.Context, params *ListConfigItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateConfigItemWithBody Register a configuration item
+	//
+	// Registers an item in a desk's CMDB (CM-1), checked against the model:
+	// the class exists; its required attributes have values, each of the
+	// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+	// other item of the desk holds the values of one of its unique keys
+	// (409 naming the key and the item that holds them, which is how a
+	// retry after a lost answer finds the item it made); a group has a
+	// redundancy and only a group; only a business service has consumers;
+	// each relation is of a type the class may have, to an item of the
+	// same desk that is not retired. An agent of the desk registers in
+	// its own CMDB; an agent of a supplier that works with the desk names
+	// the desk and registers items it is responsible for. The item gets a
+	// number such as CI0000042.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+	CreateConfigItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateConfigItem Register a configuration item
+	//
+	// Registers an item in a desk's CMDB (CM-1), checked against the model:
+	// the class exists; its required attributes have values, each of the
+	// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+	// other item of the desk holds the values of one of its unique keys
+	// (409 naming the key and the item that holds them, which is how a
+	// retry after a lost answer finds the item it made); a group has a
+	// redundancy and only a group; only a business service has consumers;
+	// each relation is of a type the class may have, to an item of the
+	// same desk that is not retired. An agent of the desk registers in
+	// its own CMDB; an agent of a supplier that works with the desk names
+	// the desk and registers items it is responsible for. The item gets a
+	// number such as CI0000042.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+	CreateConfigItem(ctx context.Context, body CreateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConfigItem Get a configuration item
+	//
+	// One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+	// whoever reads its desk's CMDB; another is not found. With at, the
+	// item as it was at that instant, rebuilt from its history (CM-1: what
+	// did this server look like on 1 March), without an ETag, since no
+	// command applies to the past; an item registered after at is not
+	// found.
+	//
+	// Corresponds with GET /v1/cmdb/items/{id} (the `GetConfigItem` operationId).
+	GetConfigItem(ctx context.Context, id string, params *GetConfigItemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditConfigItemWithBody Edit a configuration item
+	//
+	// Replaces the item's name, supplier, object owner, attributes,
+	// redundancy and consumers with those given, all of them (a field left
+	// out is emptied), checked as a registration is; an edit that changes
+	// nothing writes nothing. An agent of the item's desk, or of the
+	// supplier responsible for it, edits; a supplier does not hand the
+	// item to another supplier, the desk does (403). A retired item is not
+	// edited (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+	EditConfigItemWithBody(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditConfigItem Edit a configuration item
+	//
+	// Replaces the item's name, supplier, object owner, attributes,
+	// redundancy and consumers with those given, all of them (a field left
+	// out is emptied), checked as a registration is; an edit that changes
+	// nothing writes nothing. An agent of the item's desk, or of the
+	// supplier responsible for it, edits; a supplier does not hand the
+	// item to another supplier, the desk does (403). A retired item is not
+	// edited (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+	EditConfigItem(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListConfigItemHistory List a configuration item's history
+	//
+	// Every change of the item, oldest first, each with who made it and
+	// its data (CM-1): from its registration, by hand or by an import, to
+	// now. To whoever reads the item.
+	//
+	// Corresponds with GET /v1/cmdb/items/{id}/history (the `ListConfigItemHistory` operationId).
+	ListConfigItemHistory(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RelateConfigItemWithBody Give a configuration item a relation
+	//
+	// Adds a relation from the item to another item of its desk: of a type
+	// the item's class may have, to an item of a class the type allows,
+	// not retired, not the item itself, and not a relation it has already
+	// (409). At most 200 relations an item; fan-out beyond is modelled from
+	// the other end. An agent of the item's desk or of the supplier
+	// responsible for it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+	RelateConfigItemWithBody(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RelateConfigItem Give a configuration item a relation
+	//
+	// Adds a relation from the item to another item of its desk: of a type
+	// the item's class may have, to an item of a class the type allows,
+	// not retired, not the item itself, and not a relation it has already
+	// (409). At most 200 relations an item; fan-out beyond is modelled from
+	// the other end. An agent of the item's desk or of the supplier
+	// responsible for it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+	RelateConfigItem(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRelatedConfigItems List the items related to a configuration item
+	//
+	// The item's relations in both directions: those it has (outgoing,
+	// read by the type's label, such as "runs on"), then those other
+	// items have to it (read by the type's inverse, such as "runs"), each
+	// in the order of type and number, retired items included with their
+	// state. To whoever reads the item.
+	//
+	// Corresponds with GET /v1/cmdb/items/{id}/related (the `ListRelatedConfigItems` operationId).
+	ListRelatedConfigItems(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetConfigItemStateWithBody Move a configuration item in its lifecycle
+	//
+	// Moves the item to another state, with a reason if given: any state
+	// to any other, except out of retired, which is final (409). A retired
+	// item leaves impact analysis and no ticket or relation may name it
+	// any more; its relations stay in its history. An agent of its desk or
+	// of the supplier responsible for it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+	SetConfigItemStateWithBody(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetConfigItemState Move a configuration item in its lifecycle
+	//
+	// Moves the item to another state, with a reason if given: any state
+	// to any other, except out of retired, which is final (409). A retired
+	// item leaves impact analysis and no ticket or relation may name it
+	// any more; its relations stay in its history. An agent of its desk or
+	// of the supplier responsible for it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+	SetConfigItemState(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnrelateConfigItemWithBody Take a relation from a configuration item
+	//
+	// Removes one of the item's relations; one it does not have is not
+	// found (404). The relation stays in the item's history. An agent of
+	// the item's desk or of the supplier responsible for it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+	UnrelateConfigItemWithBody(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnrelateConfigItem Take a relation from a configuration item
+	//
+	// Removes one of the item's relations; one it does not have is not
+	// found (404). The relation stays in the item's history. An agent of
+	// the item's desk or of the supplier responsible for it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+	UnrelateConfigItem(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCmdbModel The CMDB's model
+	//
+	// The classes of configuration items this server's CMDB holds, with
+	// their attributes, unique keys and the relations their items may have,
+	// and the relation types with the way a failure travels along each
+	// (CM-1). It is the deployment's model file (--cmdb-model), or the
+	// default model of a municipality; /schemas/cmdb.model.json is the
+	// JSON Schema of such a file. Anyone with read access to the CMDB reads
+	// it.
+	//
+	// Corresponds with GET /v1/cmdb/model (the `GetCmdbModel` operationId).
+	GetCmdbModel(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListEvents The event feed
 	//
 	// Events after a sequence number, in sequence order, with those the
@@ -1115,6 +1355,19 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/delegate (the `DelegateIncident` operationId).
 	DelegateIncident(ctx context.Context, id IncidentID, params *DelegateIncidentParams, body DelegateIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetIncidentImpact The impact of an incident's configuration items
+	//
+	// What the incident's configuration items (cis) being down does to the
+	// desk's business services and users (CM-2, IM-6): the analysis of
+	// POST /v1/cmdb/impact for them, and the impact level the analysis
+	// proposes for the incident's priority, for the desk to confirm with
+	// reprioritise. Items retired or removed since the incident named them
+	// are listed apart and left out. To whoever reads the incident and the
+	// desk's CMDB.
+	//
+	// Corresponds with GET /v1/incidents/{id}/impact (the `GetIncidentImpact` operationId).
+	GetIncidentImpact(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecallIncidentWithBody Take an incident back from a supplier
 	//
@@ -4023,6 +4276,416 @@ func (c *Client) ListDueClocks(ctx context.Context, params *ListDueClocksParams,
 	return c.Client.Do(req)
 }
 
+// AnalyseImpactWithBody Analyse the impact of failed items
+//
+// Which business services, which other items, and which units and how
+// many users are hurt when the items given fail, down or degraded, in
+// one desk's CMDB, and why: each affected item with the path of items
+// from a failure to it (CM-2). A failure travels along relations as
+// their types say, whole or weakened to degraded, and a redundancy
+// group (a cluster, a pair of internet links) stays up while enough of
+// its members are up, degraded while some are down. Nothing is
+// written: it is a question, sent as POST because it carries a list.
+// To whoever reads the desk's CMDB; the items must be the desk's and
+// not retired.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+func (c *Client) AnalyseImpactWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnalyseImpactRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnalyseImpact Analyse the impact of failed items
+//
+// Which business services, which other items, and which units and how
+// many users are hurt when the items given fail, down or degraded, in
+// one desk's CMDB, and why: each affected item with the path of items
+// from a failure to it (CM-2). A failure travels along relations as
+// their types say, whole or weakened to degraded, and a redundancy
+// group (a cluster, a pair of internet links) stays up while enough of
+// its members are up, degraded while some are down. Nothing is
+// written: it is a question, sent as POST because it carries a list.
+// To whoever reads the desk's CMDB; the items must be the desk's and
+// not retired.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+func (c *Client) AnalyseImpact(ctx context.Context, body AnalyseImpactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnalyseImpactRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListConfigItems List configuration items
+//
+// One page of the configuration items of one desk's CMDB (CM-1), in the
+// order of the index the first filter given uses: a key, then a name
+// prefix (by name), then a class, a supplier or a state; with none, by
+// ID. Filters given together must all hold; a filtered page may hold
+// fewer than the limit and still have a next. The desk reads its own
+// CMDB; a supplier or customer that works with the desk names it
+// (desk), given read access to the CMDB.
+//
+// Corresponds with GET /v1/cmdb/items (the `ListConfigItems` operationId).
+func (c *Client) ListConfigItems(ctx context.Context, params *ListConfigItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConfigItemsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateConfigItemWithBody Register a configuration item
+//
+// Registers an item in a desk's CMDB (CM-1), checked against the model:
+// the class exists; its required attributes have values, each of the
+// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+// other item of the desk holds the values of one of its unique keys
+// (409 naming the key and the item that holds them, which is how a
+// retry after a lost answer finds the item it made); a group has a
+// redundancy and only a group; only a business service has consumers;
+// each relation is of a type the class may have, to an item of the
+// same desk that is not retired. An agent of the desk registers in
+// its own CMDB; an agent of a supplier that works with the desk names
+// the desk and registers items it is responsible for. The item gets a
+// number such as CI0000042.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+func (c *Client) CreateConfigItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateConfigItemRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateConfigItem Register a configuration item
+//
+// Registers an item in a desk's CMDB (CM-1), checked against the model:
+// the class exists; its required attributes have values, each of the
+// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+// other item of the desk holds the values of one of its unique keys
+// (409 naming the key and the item that holds them, which is how a
+// retry after a lost answer finds the item it made); a group has a
+// redundancy and only a group; only a business service has consumers;
+// each relation is of a type the class may have, to an item of the
+// same desk that is not retired. An agent of the desk registers in
+// its own CMDB; an agent of a supplier that works with the desk names
+// the desk and registers items it is responsible for. The item gets a
+// number such as CI0000042.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+func (c *Client) CreateConfigItem(ctx context.Context, body CreateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateConfigItemRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConfigItem Get a configuration item
+//
+// One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+// whoever reads its desk's CMDB; another is not found. With at, the
+// item as it was at that instant, rebuilt from its history (CM-1: what
+// did this server look like on 1 March), without an ETag, since no
+// command applies to the past; an item registered after at is not
+// found.
+//
+// Corresponds with GET /v1/cmdb/items/{id} (the `GetConfigItem` operationId).
+func (c *Client) GetConfigItem(ctx context.Context, id string, params *GetConfigItemParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConfigItemRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditConfigItemWithBody Edit a configuration item
+//
+// Replaces the item's name, supplier, object owner, attributes,
+// redundancy and consumers with those given, all of them (a field left
+// out is emptied), checked as a registration is; an edit that changes
+// nothing writes nothing. An agent of the item's desk, or of the
+// supplier responsible for it, edits; a supplier does not hand the
+// item to another supplier, the desk does (403). A retired item is not
+// edited (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+func (c *Client) EditConfigItemWithBody(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditConfigItemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditConfigItem Edit a configuration item
+//
+// Replaces the item's name, supplier, object owner, attributes,
+// redundancy and consumers with those given, all of them (a field left
+// out is emptied), checked as a registration is; an edit that changes
+// nothing writes nothing. An agent of the item's desk, or of the
+// supplier responsible for it, edits; a supplier does not hand the
+// item to another supplier, the desk does (403). A retired item is not
+// edited (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+func (c *Client) EditConfigItem(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditConfigItemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListConfigItemHistory List a configuration item's history
+//
+// Every change of the item, oldest first, each with who made it and
+// its data (CM-1): from its registration, by hand or by an import, to
+// now. To whoever reads the item.
+//
+// Corresponds with GET /v1/cmdb/items/{id}/history (the `ListConfigItemHistory` operationId).
+func (c *Client) ListConfigItemHistory(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConfigItemHistoryRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RelateConfigItemWithBody Give a configuration item a relation
+//
+// Adds a relation from the item to another item of its desk: of a type
+// the item's class may have, to an item of a class the type allows,
+// not retired, not the item itself, and not a relation it has already
+// (409). At most 200 relations an item; fan-out beyond is modelled from
+// the other end. An agent of the item's desk or of the supplier
+// responsible for it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+func (c *Client) RelateConfigItemWithBody(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRelateConfigItemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RelateConfigItem Give a configuration item a relation
+//
+// Adds a relation from the item to another item of its desk: of a type
+// the item's class may have, to an item of a class the type allows,
+// not retired, not the item itself, and not a relation it has already
+// (409). At most 200 relations an item; fan-out beyond is modelled from
+// the other end. An agent of the item's desk or of the supplier
+// responsible for it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+func (c *Client) RelateConfigItem(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRelateConfigItemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRelatedConfigItems List the items related to a configuration item
+//
+// The item's relations in both directions: those it has (outgoing,
+// read by the type's label, such as "runs on"), then those other
+// items have to it (read by the type's inverse, such as "runs"), each
+// in the order of type and number, retired items included with their
+// state. To whoever reads the item.
+//
+// Corresponds with GET /v1/cmdb/items/{id}/related (the `ListRelatedConfigItems` operationId).
+func (c *Client) ListRelatedConfigItems(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRelatedConfigItemsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetConfigItemStateWithBody Move a configuration item in its lifecycle
+//
+// Moves the item to another state, with a reason if given: any state
+// to any other, except out of retired, which is final (409). A retired
+// item leaves impact analysis and no ticket or relation may name it
+// any more; its relations stay in its history. An agent of its desk or
+// of the supplier responsible for it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+func (c *Client) SetConfigItemStateWithBody(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConfigItemStateRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetConfigItemState Move a configuration item in its lifecycle
+//
+// Moves the item to another state, with a reason if given: any state
+// to any other, except out of retired, which is final (409). A retired
+// item leaves impact analysis and no ticket or relation may name it
+// any more; its relations stay in its history. An agent of its desk or
+// of the supplier responsible for it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+func (c *Client) SetConfigItemState(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConfigItemStateRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnrelateConfigItemWithBody Take a relation from a configuration item
+//
+// Removes one of the item's relations; one it does not have is not
+// found (404). The relation stays in the item's history. An agent of
+// the item's desk or of the supplier responsible for it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+func (c *Client) UnrelateConfigItemWithBody(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnrelateConfigItemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnrelateConfigItem Take a relation from a configuration item
+//
+// Removes one of the item's relations; one it does not have is not
+// found (404). The relation stays in the item's history. An agent of
+// the item's desk or of the supplier responsible for it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+func (c *Client) UnrelateConfigItem(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnrelateConfigItemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCmdbModel The CMDB's model
+//
+// The classes of configuration items this server's CMDB holds, with
+// their attributes, unique keys and the relations their items may have,
+// and the relation types with the way a failure travels along each
+// (CM-1). It is the deployment's model file (--cmdb-model), or the
+// default model of a municipality; /schemas/cmdb.model.json is the
+// JSON Schema of such a file. Anyone with read access to the CMDB reads
+// it.
+//
+// Corresponds with GET /v1/cmdb/model (the `GetCmdbModel` operationId).
+func (c *Client) GetCmdbModel(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCmdbModelRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListEvents The event feed
 //
 // Events after a sequence number, in sequence order, with those the
@@ -4710,6 +5373,29 @@ func (c *Client) DelegateIncidentWithBody(ctx context.Context, id IncidentID, pa
 // Corresponds with POST /v1/incidents/{id}/delegate (the `DelegateIncident` operationId).
 func (c *Client) DelegateIncident(ctx context.Context, id IncidentID, params *DelegateIncidentParams, body DelegateIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDelegateIncidentRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetIncidentImpact The impact of an incident's configuration items
+//
+// What the incident's configuration items (cis) being down does to the
+// desk's business services and users (CM-2, IM-6): the analysis of
+// POST /v1/cmdb/impact for them, and the impact level the analysis
+// proposes for the incident's priority, for the desk to confirm with
+// reprioritise. Items retired or removed since the incident named them
+// are listed apart and left out. To whoever reads the incident and the
+// desk's CMDB.
+//
+// Corresponds with GET /v1/incidents/{id}/impact (the `GetIncidentImpact` operationId).
+func (c *Client) GetIncidentImpact(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetIncidentImpactRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -9869,6 +10555,588 @@ func NewListDueClocksRequest(server string, params *ListDueClocksParams) (*http.
 	return req, nil
 }
 
+// NewAnalyseImpactRequest calls the generic AnalyseImpact builder with application/json body
+func NewAnalyseImpactRequest(server string, body AnalyseImpactJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAnalyseImpactRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAnalyseImpactRequestWithBody constructs an http.Request for the AnalyseImpact method, with any body, and a specified content type
+func NewAnalyseImpactRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/impact")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListConfigItemsRequest constructs an http.Request for the ListConfigItems method
+func NewListConfigItemsRequest(server string, params *ListConfigItemsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "desk", params.Desk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "class", params.Class, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "supplier", params.Supplier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "name", params.Name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Key != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "key", params.Key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateConfigItemRequest calls the generic CreateConfigItem builder with application/json body
+func NewCreateConfigItemRequest(server string, body CreateConfigItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateConfigItemRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateConfigItemRequestWithBody constructs an http.Request for the CreateConfigItem method, with any body, and a specified content type
+func NewCreateConfigItemRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetConfigItemRequest constructs an http.Request for the GetConfigItem method
+func NewGetConfigItemRequest(server string, id string, params *GetConfigItemParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "at", params.At, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEditConfigItemRequest calls the generic EditConfigItem builder with application/json body
+func NewEditConfigItemRequest(server string, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEditConfigItemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewEditConfigItemRequestWithBody constructs an http.Request for the EditConfigItem method, with any body, and a specified content type
+func NewEditConfigItemRequestWithBody(server string, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/edit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListConfigItemHistoryRequest constructs an http.Request for the ListConfigItemHistory method
+func NewListConfigItemHistoryRequest(server string, id ConfigItemID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/history", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRelateConfigItemRequest calls the generic RelateConfigItem builder with application/json body
+func NewRelateConfigItemRequest(server string, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRelateConfigItemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRelateConfigItemRequestWithBody constructs an http.Request for the RelateConfigItem method, with any body, and a specified content type
+func NewRelateConfigItemRequestWithBody(server string, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/relate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListRelatedConfigItemsRequest constructs an http.Request for the ListRelatedConfigItems method
+func NewListRelatedConfigItemsRequest(server string, id ConfigItemID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/related", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetConfigItemStateRequest calls the generic SetConfigItemState builder with application/json body
+func NewSetConfigItemStateRequest(server string, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetConfigItemStateRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewSetConfigItemStateRequestWithBody constructs an http.Request for the SetConfigItemState method, with any body, and a specified content type
+func NewSetConfigItemStateRequestWithBody(server string, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/state", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewUnrelateConfigItemRequest calls the generic UnrelateConfigItem builder with application/json body
+func NewUnrelateConfigItemRequest(server string, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUnrelateConfigItemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUnrelateConfigItemRequestWithBody constructs an http.Request for the UnrelateConfigItem method, with any body, and a specified content type
+func NewUnrelateConfigItemRequestWithBody(server string, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/unrelate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetCmdbModelRequest constructs an http.Request for the GetCmdbModel method
+func NewGetCmdbModelRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/model")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListEventsRequest constructs an http.Request for the ListEvents method
 func NewListEventsRequest(server string, params *ListEventsParams) (*http.Request, error) {
 	var err error
@@ -10981,6 +12249,40 @@ func NewDelegateIncidentRequestWithBody(server string, id IncidentID, params *De
 
 		req.Header.Set("If-Match", headerParam0)
 
+	}
+
+	return req, nil
+}
+
+// NewGetIncidentImpactRequest constructs an http.Request for the GetIncidentImpact method
+func NewGetIncidentImpactRequest(server string, id IncidentID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/incidents/%s/impact", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -17308,6 +18610,256 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/clocks/due (the `ListDueClocks` operationId).
 	ListDueClocksWithResponse(ctx context.Context, params *ListDueClocksParams, reqEditors ...RequestEditorFn) (*ListDueClocksResponse, error)
 
+	// AnalyseImpactWithBodyWithResponse Analyse the impact of failed items
+	//
+	// Which business services, which other items, and which units and how
+	// many users are hurt when the items given fail, down or degraded, in
+	// one desk's CMDB, and why: each affected item with the path of items
+	// from a failure to it (CM-2). A failure travels along relations as
+	// their types say, whole or weakened to degraded, and a redundancy
+	// group (a cluster, a pair of internet links) stays up while enough of
+	// its members are up, degraded while some are down. Nothing is
+	// written: it is a question, sent as POST because it carries a list.
+	// To whoever reads the desk's CMDB; the items must be the desk's and
+	// not retired.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+	AnalyseImpactWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnalyseImpactResponse, error)
+
+	// AnalyseImpactWithResponse Analyse the impact of failed items
+	//
+	// Which business services, which other items, and which units and how
+	// many users are hurt when the items given fail, down or degraded, in
+	// one desk's CMDB, and why: each affected item with the path of items
+	// from a failure to it (CM-2). A failure travels along relations as
+	// their types say, whole or weakened to degraded, and a redundancy
+	// group (a cluster, a pair of internet links) stays up while enough of
+	// its members are up, degraded while some are down. Nothing is
+	// written: it is a question, sent as POST because it carries a list.
+	// To whoever reads the desk's CMDB; the items must be the desk's and
+	// not retired.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+	AnalyseImpactWithResponse(ctx context.Context, body AnalyseImpactJSONRequestBody, reqEditors ...RequestEditorFn) (*AnalyseImpactResponse, error)
+
+	// ListConfigItemsWithResponse List configuration items
+	//
+	// One page of the configuration items of one desk's CMDB (CM-1), in the
+	// order of the index the first filter given uses: a key, then a name
+	// prefix (by name), then a class, a supplier or a state; with none, by
+	// ID. Filters given together must all hold; a filtered page may hold
+	// fewer than the limit and still have a next. The desk reads its own
+	// CMDB; a supplier or customer that works with the desk names it
+	// (desk), given read access to the CMDB.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/items (the `ListConfigItems` operationId).
+	ListConfigItemsWithResponse(ctx context.Context, params *ListConfigItemsParams, reqEditors ...RequestEditorFn) (*ListConfigItemsResponse, error)
+
+	// CreateConfigItemWithBodyWithResponse Register a configuration item
+	//
+	// Registers an item in a desk's CMDB (CM-1), checked against the model:
+	// the class exists; its required attributes have values, each of the
+	// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+	// other item of the desk holds the values of one of its unique keys
+	// (409 naming the key and the item that holds them, which is how a
+	// retry after a lost answer finds the item it made); a group has a
+	// redundancy and only a group; only a business service has consumers;
+	// each relation is of a type the class may have, to an item of the
+	// same desk that is not retired. An agent of the desk registers in
+	// its own CMDB; an agent of a supplier that works with the desk names
+	// the desk and registers items it is responsible for. The item gets a
+	// number such as CI0000042.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+	CreateConfigItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConfigItemResponse, error)
+
+	// CreateConfigItemWithResponse Register a configuration item
+	//
+	// Registers an item in a desk's CMDB (CM-1), checked against the model:
+	// the class exists; its required attributes have values, each of the
+	// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+	// other item of the desk holds the values of one of its unique keys
+	// (409 naming the key and the item that holds them, which is how a
+	// retry after a lost answer finds the item it made); a group has a
+	// redundancy and only a group; only a business service has consumers;
+	// each relation is of a type the class may have, to an item of the
+	// same desk that is not retired. An agent of the desk registers in
+	// its own CMDB; an agent of a supplier that works with the desk names
+	// the desk and registers items it is responsible for. The item gets a
+	// number such as CI0000042.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+	CreateConfigItemWithResponse(ctx context.Context, body CreateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConfigItemResponse, error)
+
+	// GetConfigItemWithResponse Get a configuration item
+	//
+	// One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+	// whoever reads its desk's CMDB; another is not found. With at, the
+	// item as it was at that instant, rebuilt from its history (CM-1: what
+	// did this server look like on 1 March), without an ETag, since no
+	// command applies to the past; an item registered after at is not
+	// found.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/items/{id} (the `GetConfigItem` operationId).
+	GetConfigItemWithResponse(ctx context.Context, id string, params *GetConfigItemParams, reqEditors ...RequestEditorFn) (*GetConfigItemResponse, error)
+
+	// EditConfigItemWithBodyWithResponse Edit a configuration item
+	//
+	// Replaces the item's name, supplier, object owner, attributes,
+	// redundancy and consumers with those given, all of them (a field left
+	// out is emptied), checked as a registration is; an edit that changes
+	// nothing writes nothing. An agent of the item's desk, or of the
+	// supplier responsible for it, edits; a supplier does not hand the
+	// item to another supplier, the desk does (403). A retired item is not
+	// edited (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+	EditConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditConfigItemResponse, error)
+
+	// EditConfigItemWithResponse Edit a configuration item
+	//
+	// Replaces the item's name, supplier, object owner, attributes,
+	// redundancy and consumers with those given, all of them (a field left
+	// out is emptied), checked as a registration is; an edit that changes
+	// nothing writes nothing. An agent of the item's desk, or of the
+	// supplier responsible for it, edits; a supplier does not hand the
+	// item to another supplier, the desk does (403). A retired item is not
+	// edited (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+	EditConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*EditConfigItemResponse, error)
+
+	// ListConfigItemHistoryWithResponse List a configuration item's history
+	//
+	// Every change of the item, oldest first, each with who made it and
+	// its data (CM-1): from its registration, by hand or by an import, to
+	// now. To whoever reads the item.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/items/{id}/history (the `ListConfigItemHistory` operationId).
+	ListConfigItemHistoryWithResponse(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*ListConfigItemHistoryResponse, error)
+
+	// RelateConfigItemWithBodyWithResponse Give a configuration item a relation
+	//
+	// Adds a relation from the item to another item of its desk: of a type
+	// the item's class may have, to an item of a class the type allows,
+	// not retired, not the item itself, and not a relation it has already
+	// (409). At most 200 relations an item; fan-out beyond is modelled from
+	// the other end. An agent of the item's desk or of the supplier
+	// responsible for it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+	RelateConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RelateConfigItemResponse, error)
+
+	// RelateConfigItemWithResponse Give a configuration item a relation
+	//
+	// Adds a relation from the item to another item of its desk: of a type
+	// the item's class may have, to an item of a class the type allows,
+	// not retired, not the item itself, and not a relation it has already
+	// (409). At most 200 relations an item; fan-out beyond is modelled from
+	// the other end. An agent of the item's desk or of the supplier
+	// responsible for it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+	RelateConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*RelateConfigItemResponse, error)
+
+	// ListRelatedConfigItemsWithResponse List the items related to a configuration item
+	//
+	// The item's relations in both directions: those it has (outgoing,
+	// read by the type's label, such as "runs on"), then those other
+	// items have to it (read by the type's inverse, such as "runs"), each
+	// in the order of type and number, retired items included with their
+	// state. To whoever reads the item.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/items/{id}/related (the `ListRelatedConfigItems` operationId).
+	ListRelatedConfigItemsWithResponse(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*ListRelatedConfigItemsResponse, error)
+
+	// SetConfigItemStateWithBodyWithResponse Move a configuration item in its lifecycle
+	//
+	// Moves the item to another state, with a reason if given: any state
+	// to any other, except out of retired, which is final (409). A retired
+	// item leaves impact analysis and no ticket or relation may name it
+	// any more; its relations stay in its history. An agent of its desk or
+	// of the supplier responsible for it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+	SetConfigItemStateWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConfigItemStateResponse, error)
+
+	// SetConfigItemStateWithResponse Move a configuration item in its lifecycle
+	//
+	// Moves the item to another state, with a reason if given: any state
+	// to any other, except out of retired, which is final (409). A retired
+	// item leaves impact analysis and no ticket or relation may name it
+	// any more; its relations stay in its history. An agent of its desk or
+	// of the supplier responsible for it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+	SetConfigItemStateWithResponse(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConfigItemStateResponse, error)
+
+	// UnrelateConfigItemWithBodyWithResponse Take a relation from a configuration item
+	//
+	// Removes one of the item's relations; one it does not have is not
+	// found (404). The relation stays in the item's history. An agent of
+	// the item's desk or of the supplier responsible for it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+	UnrelateConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnrelateConfigItemResponse, error)
+
+	// UnrelateConfigItemWithResponse Take a relation from a configuration item
+	//
+	// Removes one of the item's relations; one it does not have is not
+	// found (404). The relation stays in the item's history. An agent of
+	// the item's desk or of the supplier responsible for it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+	UnrelateConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*UnrelateConfigItemResponse, error)
+
+	// GetCmdbModelWithResponse The CMDB's model
+	//
+	// The classes of configuration items this server's CMDB holds, with
+	// their attributes, unique keys and the relations their items may have,
+	// and the relation types with the way a failure travels along each
+	// (CM-1). It is the deployment's model file (--cmdb-model), or the
+	// default model of a municipality; /schemas/cmdb.model.json is the
+	// JSON Schema of such a file. Anyone with read access to the CMDB reads
+	// it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/model (the `GetCmdbModel` operationId).
+	GetCmdbModelWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCmdbModelResponse, error)
+
 	// ListEventsWithResponse The event feed
 	//
 	// Events after a sequence number, in sequence order, with those the
@@ -17700,6 +19252,21 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/delegate (the `DelegateIncident` operationId).
 	DelegateIncidentWithResponse(ctx context.Context, id IncidentID, params *DelegateIncidentParams, body DelegateIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*DelegateIncidentResponse, error)
+
+	// GetIncidentImpactWithResponse The impact of an incident's configuration items
+	//
+	// What the incident's configuration items (cis) being down does to the
+	// desk's business services and users (CM-2, IM-6): the analysis of
+	// POST /v1/cmdb/impact for them, and the impact level the analysis
+	// proposes for the incident's priority, for the desk to confirm with
+	// reprioritise. Items retired or removed since the incident named them
+	// are listed apart and left out. To whoever reads the incident and the
+	// desk's CMDB.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/incidents/{id}/impact (the `GetIncidentImpact` operationId).
+	GetIncidentImpactWithResponse(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*GetIncidentImpactResponse, error)
 
 	// RecallIncidentWithBodyWithResponse Take an incident back from a supplier
 	//
@@ -22701,6 +24268,990 @@ func (r ListDueClocksResponse) ContentType() string {
 	return ""
 }
 
+// AnalyseImpactResponse401Headers the declared response headers of an HTTP 401 response for AnalyseImpact
+type AnalyseImpactResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type AnalyseImpactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImpactAnalysis
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AnalyseImpactResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AnalyseImpactResponse) GetJSON200() *ImpactAnalysis {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AnalyseImpactResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AnalyseImpactResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AnalyseImpactResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AnalyseImpactResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AnalyseImpactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AnalyseImpactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AnalyseImpactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AnalyseImpactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListConfigItemsResponse401Headers the declared response headers of an HTTP 401 response for ListConfigItems
+type ListConfigItemsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListConfigItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListConfigItemsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConfigItemsResponse) GetJSON200() *ConfigItemPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListConfigItemsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListConfigItemsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListConfigItemsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListConfigItemsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConfigItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConfigItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConfigItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConfigItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateConfigItemResponse201Headers the declared response headers of an HTTP 201 response for CreateConfigItem
+type CreateConfigItemResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// CreateConfigItemResponse401Headers the declared response headers of an HTTP 401 response for CreateConfigItem
+type CreateConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CreateConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ConfigItem
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateConfigItemResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateConfigItemResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateConfigItemResponse) GetJSON201() *ConfigItem {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetConfigItemResponse200Headers the declared response headers of an HTTP 200 response for GetConfigItem
+type GetConfigItemResponse200Headers struct {
+	ETag string
+}
+
+// GetConfigItemResponse401Headers the declared response headers of an HTTP 401 response for GetConfigItem
+type GetConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItem
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetConfigItemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetConfigItemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConfigItemResponse) GetJSON200() *ConfigItem {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EditConfigItemResponse200Headers the declared response headers of an HTTP 200 response for EditConfigItem
+type EditConfigItemResponse200Headers struct {
+	ETag string
+}
+
+// EditConfigItemResponse401Headers the declared response headers of an HTTP 401 response for EditConfigItem
+type EditConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type EditConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EditConfigItemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *EditConfigItemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EditConfigItemResponse) GetJSON200() *ConfigItemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EditConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListConfigItemHistoryResponse401Headers the declared response headers of an HTTP 401 response for ListConfigItemHistory
+type ListConfigItemHistoryResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListConfigItemHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemHistory
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListConfigItemHistoryResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConfigItemHistoryResponse) GetJSON200() *ConfigItemHistory {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConfigItemHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConfigItemHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConfigItemHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConfigItemHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RelateConfigItemResponse200Headers the declared response headers of an HTTP 200 response for RelateConfigItem
+type RelateConfigItemResponse200Headers struct {
+	ETag string
+}
+
+// RelateConfigItemResponse401Headers the declared response headers of an HTTP 401 response for RelateConfigItem
+type RelateConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RelateConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RelateConfigItemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RelateConfigItemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RelateConfigItemResponse) GetJSON200() *ConfigItemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RelateConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RelateConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RelateConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RelateConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListRelatedConfigItemsResponse401Headers the declared response headers of an HTTP 401 response for ListRelatedConfigItems
+type ListRelatedConfigItemsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListRelatedConfigItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemLinks
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListRelatedConfigItemsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRelatedConfigItemsResponse) GetJSON200() *ItemLinks {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRelatedConfigItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRelatedConfigItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRelatedConfigItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRelatedConfigItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetConfigItemStateResponse200Headers the declared response headers of an HTTP 200 response for SetConfigItemState
+type SetConfigItemStateResponse200Headers struct {
+	ETag string
+}
+
+// SetConfigItemStateResponse401Headers the declared response headers of an HTTP 401 response for SetConfigItemState
+type SetConfigItemStateResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type SetConfigItemStateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetConfigItemStateResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetConfigItemStateResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetConfigItemStateResponse) GetJSON200() *ConfigItemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SetConfigItemStateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetConfigItemStateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetConfigItemStateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetConfigItemStateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UnrelateConfigItemResponse200Headers the declared response headers of an HTTP 200 response for UnrelateConfigItem
+type UnrelateConfigItemResponse200Headers struct {
+	ETag string
+}
+
+// UnrelateConfigItemResponse401Headers the declared response headers of an HTTP 401 response for UnrelateConfigItem
+type UnrelateConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type UnrelateConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UnrelateConfigItemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UnrelateConfigItemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnrelateConfigItemResponse) GetJSON200() *ConfigItemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UnrelateConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnrelateConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnrelateConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnrelateConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCmdbModelResponse401Headers the declared response headers of an HTTP 401 response for GetCmdbModel
+type GetCmdbModelResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetCmdbModelResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CmdbModel
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetCmdbModelResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCmdbModelResponse) GetJSON200() *CmdbModel {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCmdbModelResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCmdbModelResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetCmdbModelResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCmdbModelResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCmdbModelResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCmdbModelResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCmdbModelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListEventsResponse401Headers the declared response headers of an HTTP 401 response for ListEvents
 type ListEventsResponse401Headers struct {
 	WWWAuthenticate string
@@ -24566,6 +27117,82 @@ func (r DelegateIncidentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DelegateIncidentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetIncidentImpactResponse401Headers the declared response headers of an HTTP 401 response for GetIncidentImpact
+type GetIncidentImpactResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetIncidentImpactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncidentImpact
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetIncidentImpactResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetIncidentImpactResponse) GetJSON200() *IncidentImpact {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetIncidentImpactResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetIncidentImpactResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetIncidentImpactResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetIncidentImpactResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetIncidentImpactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetIncidentImpactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetIncidentImpactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetIncidentImpactResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -35201,6 +37828,358 @@ func (c *ClientWithResponses) ListDueClocksWithResponse(ctx context.Context, par
 	return ParseListDueClocksResponse(rsp)
 }
 
+// AnalyseImpactWithBodyWithResponse Analyse the impact of failed items
+//
+// Which business services, which other items, and which units and how
+// many users are hurt when the items given fail, down or degraded, in
+// one desk's CMDB, and why: each affected item with the path of items
+// from a failure to it (CM-2). A failure travels along relations as
+// their types say, whole or weakened to degraded, and a redundancy
+// group (a cluster, a pair of internet links) stays up while enough of
+// its members are up, degraded while some are down. Nothing is
+// written: it is a question, sent as POST because it carries a list.
+// To whoever reads the desk's CMDB; the items must be the desk's and
+// not retired.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+func (c *ClientWithResponses) AnalyseImpactWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnalyseImpactResponse, error) {
+	rsp, err := c.AnalyseImpactWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnalyseImpactResponse(rsp)
+}
+
+// AnalyseImpactWithResponse Analyse the impact of failed items
+//
+// Which business services, which other items, and which units and how
+// many users are hurt when the items given fail, down or degraded, in
+// one desk's CMDB, and why: each affected item with the path of items
+// from a failure to it (CM-2). A failure travels along relations as
+// their types say, whole or weakened to degraded, and a redundancy
+// group (a cluster, a pair of internet links) stays up while enough of
+// its members are up, degraded while some are down. Nothing is
+// written: it is a question, sent as POST because it carries a list.
+// To whoever reads the desk's CMDB; the items must be the desk's and
+// not retired.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+func (c *ClientWithResponses) AnalyseImpactWithResponse(ctx context.Context, body AnalyseImpactJSONRequestBody, reqEditors ...RequestEditorFn) (*AnalyseImpactResponse, error) {
+	rsp, err := c.AnalyseImpact(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnalyseImpactResponse(rsp)
+}
+
+// ListConfigItemsWithResponse List configuration items
+//
+// One page of the configuration items of one desk's CMDB (CM-1), in the
+// order of the index the first filter given uses: a key, then a name
+// prefix (by name), then a class, a supplier or a state; with none, by
+// ID. Filters given together must all hold; a filtered page may hold
+// fewer than the limit and still have a next. The desk reads its own
+// CMDB; a supplier or customer that works with the desk names it
+// (desk), given read access to the CMDB.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/items (the `ListConfigItems` operationId).
+func (c *ClientWithResponses) ListConfigItemsWithResponse(ctx context.Context, params *ListConfigItemsParams, reqEditors ...RequestEditorFn) (*ListConfigItemsResponse, error) {
+	rsp, err := c.ListConfigItems(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConfigItemsResponse(rsp)
+}
+
+// CreateConfigItemWithBodyWithResponse Register a configuration item
+//
+// Registers an item in a desk's CMDB (CM-1), checked against the model:
+// the class exists; its required attributes have values, each of the
+// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+// other item of the desk holds the values of one of its unique keys
+// (409 naming the key and the item that holds them, which is how a
+// retry after a lost answer finds the item it made); a group has a
+// redundancy and only a group; only a business service has consumers;
+// each relation is of a type the class may have, to an item of the
+// same desk that is not retired. An agent of the desk registers in
+// its own CMDB; an agent of a supplier that works with the desk names
+// the desk and registers items it is responsible for. The item gets a
+// number such as CI0000042.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+func (c *ClientWithResponses) CreateConfigItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConfigItemResponse, error) {
+	rsp, err := c.CreateConfigItemWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateConfigItemResponse(rsp)
+}
+
+// CreateConfigItemWithResponse Register a configuration item
+//
+// Registers an item in a desk's CMDB (CM-1), checked against the model:
+// the class exists; its required attributes have values, each of the
+// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+// other item of the desk holds the values of one of its unique keys
+// (409 naming the key and the item that holds them, which is how a
+// retry after a lost answer finds the item it made); a group has a
+// redundancy and only a group; only a business service has consumers;
+// each relation is of a type the class may have, to an item of the
+// same desk that is not retired. An agent of the desk registers in
+// its own CMDB; an agent of a supplier that works with the desk names
+// the desk and registers items it is responsible for. The item gets a
+// number such as CI0000042.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+func (c *ClientWithResponses) CreateConfigItemWithResponse(ctx context.Context, body CreateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConfigItemResponse, error) {
+	rsp, err := c.CreateConfigItem(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateConfigItemResponse(rsp)
+}
+
+// GetConfigItemWithResponse Get a configuration item
+//
+// One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+// whoever reads its desk's CMDB; another is not found. With at, the
+// item as it was at that instant, rebuilt from its history (CM-1: what
+// did this server look like on 1 March), without an ETag, since no
+// command applies to the past; an item registered after at is not
+// found.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/items/{id} (the `GetConfigItem` operationId).
+func (c *ClientWithResponses) GetConfigItemWithResponse(ctx context.Context, id string, params *GetConfigItemParams, reqEditors ...RequestEditorFn) (*GetConfigItemResponse, error) {
+	rsp, err := c.GetConfigItem(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConfigItemResponse(rsp)
+}
+
+// EditConfigItemWithBodyWithResponse Edit a configuration item
+//
+// Replaces the item's name, supplier, object owner, attributes,
+// redundancy and consumers with those given, all of them (a field left
+// out is emptied), checked as a registration is; an edit that changes
+// nothing writes nothing. An agent of the item's desk, or of the
+// supplier responsible for it, edits; a supplier does not hand the
+// item to another supplier, the desk does (403). A retired item is not
+// edited (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+func (c *ClientWithResponses) EditConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditConfigItemResponse, error) {
+	rsp, err := c.EditConfigItemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditConfigItemResponse(rsp)
+}
+
+// EditConfigItemWithResponse Edit a configuration item
+//
+// Replaces the item's name, supplier, object owner, attributes,
+// redundancy and consumers with those given, all of them (a field left
+// out is emptied), checked as a registration is; an edit that changes
+// nothing writes nothing. An agent of the item's desk, or of the
+// supplier responsible for it, edits; a supplier does not hand the
+// item to another supplier, the desk does (403). A retired item is not
+// edited (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+func (c *ClientWithResponses) EditConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*EditConfigItemResponse, error) {
+	rsp, err := c.EditConfigItem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditConfigItemResponse(rsp)
+}
+
+// ListConfigItemHistoryWithResponse List a configuration item's history
+//
+// Every change of the item, oldest first, each with who made it and
+// its data (CM-1): from its registration, by hand or by an import, to
+// now. To whoever reads the item.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/items/{id}/history (the `ListConfigItemHistory` operationId).
+func (c *ClientWithResponses) ListConfigItemHistoryWithResponse(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*ListConfigItemHistoryResponse, error) {
+	rsp, err := c.ListConfigItemHistory(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConfigItemHistoryResponse(rsp)
+}
+
+// RelateConfigItemWithBodyWithResponse Give a configuration item a relation
+//
+// Adds a relation from the item to another item of its desk: of a type
+// the item's class may have, to an item of a class the type allows,
+// not retired, not the item itself, and not a relation it has already
+// (409). At most 200 relations an item; fan-out beyond is modelled from
+// the other end. An agent of the item's desk or of the supplier
+// responsible for it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+func (c *ClientWithResponses) RelateConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RelateConfigItemResponse, error) {
+	rsp, err := c.RelateConfigItemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRelateConfigItemResponse(rsp)
+}
+
+// RelateConfigItemWithResponse Give a configuration item a relation
+//
+// Adds a relation from the item to another item of its desk: of a type
+// the item's class may have, to an item of a class the type allows,
+// not retired, not the item itself, and not a relation it has already
+// (409). At most 200 relations an item; fan-out beyond is modelled from
+// the other end. An agent of the item's desk or of the supplier
+// responsible for it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+func (c *ClientWithResponses) RelateConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*RelateConfigItemResponse, error) {
+	rsp, err := c.RelateConfigItem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRelateConfigItemResponse(rsp)
+}
+
+// ListRelatedConfigItemsWithResponse List the items related to a configuration item
+//
+// The item's relations in both directions: those it has (outgoing,
+// read by the type's label, such as "runs on"), then those other
+// items have to it (read by the type's inverse, such as "runs"), each
+// in the order of type and number, retired items included with their
+// state. To whoever reads the item.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/items/{id}/related (the `ListRelatedConfigItems` operationId).
+func (c *ClientWithResponses) ListRelatedConfigItemsWithResponse(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*ListRelatedConfigItemsResponse, error) {
+	rsp, err := c.ListRelatedConfigItems(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRelatedConfigItemsResponse(rsp)
+}
+
+// SetConfigItemStateWithBodyWithResponse Move a configuration item in its lifecycle
+//
+// Moves the item to another state, with a reason if given: any state
+// to any other, except out of retired, which is final (409). A retired
+// item leaves impact analysis and no ticket or relation may name it
+// any more; its relations stay in its history. An agent of its desk or
+// of the supplier responsible for it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+func (c *ClientWithResponses) SetConfigItemStateWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConfigItemStateResponse, error) {
+	rsp, err := c.SetConfigItemStateWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConfigItemStateResponse(rsp)
+}
+
+// SetConfigItemStateWithResponse Move a configuration item in its lifecycle
+//
+// Moves the item to another state, with a reason if given: any state
+// to any other, except out of retired, which is final (409). A retired
+// item leaves impact analysis and no ticket or relation may name it
+// any more; its relations stay in its history. An agent of its desk or
+// of the supplier responsible for it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+func (c *ClientWithResponses) SetConfigItemStateWithResponse(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConfigItemStateResponse, error) {
+	rsp, err := c.SetConfigItemState(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConfigItemStateResponse(rsp)
+}
+
+// UnrelateConfigItemWithBodyWithResponse Take a relation from a configuration item
+//
+// Removes one of the item's relations; one it does not have is not
+// found (404). The relation stays in the item's history. An agent of
+// the item's desk or of the supplier responsible for it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+func (c *ClientWithResponses) UnrelateConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnrelateConfigItemResponse, error) {
+	rsp, err := c.UnrelateConfigItemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnrelateConfigItemResponse(rsp)
+}
+
+// UnrelateConfigItemWithResponse Take a relation from a configuration item
+//
+// Removes one of the item's relations; one it does not have is not
+// found (404). The relation stays in the item's history. An agent of
+// the item's desk or of the supplier responsible for it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+func (c *ClientWithResponses) UnrelateConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*UnrelateConfigItemResponse, error) {
+	rsp, err := c.UnrelateConfigItem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnrelateConfigItemResponse(rsp)
+}
+
+// GetCmdbModelWithResponse The CMDB's model
+//
+// The classes of configuration items this server's CMDB holds, with
+// their attributes, unique keys and the relations their items may have,
+// and the relation types with the way a failure travels along each
+// (CM-1). It is the deployment's model file (--cmdb-model), or the
+// default model of a municipality; /schemas/cmdb.model.json is the
+// JSON Schema of such a file. Anyone with read access to the CMDB reads
+// it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/model (the `GetCmdbModel` operationId).
+func (c *ClientWithResponses) GetCmdbModelWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCmdbModelResponse, error) {
+	rsp, err := c.GetCmdbModel(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCmdbModelResponse(rsp)
+}
+
 // ListEventsWithResponse The event feed
 //
 // Events after a sequence number, in sequence order, with those the
@@ -35784,6 +38763,27 @@ func (c *ClientWithResponses) DelegateIncidentWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseDelegateIncidentResponse(rsp)
+}
+
+// GetIncidentImpactWithResponse The impact of an incident's configuration items
+//
+// What the incident's configuration items (cis) being down does to the
+// desk's business services and users (CM-2, IM-6): the analysis of
+// POST /v1/cmdb/impact for them, and the impact level the analysis
+// proposes for the incident's priority, for the desk to confirm with
+// reprioritise. Items retired or removed since the incident named them
+// are listed apart and left out. To whoever reads the incident and the
+// desk's CMDB.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/incidents/{id}/impact (the `GetIncidentImpact` operationId).
+func (c *ClientWithResponses) GetIncidentImpactWithResponse(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*GetIncidentImpactResponse, error) {
+	rsp, err := c.GetIncidentImpact(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetIncidentImpactResponse(rsp)
 }
 
 // RecallIncidentWithBodyWithResponse Take an incident back from a supplier
@@ -41514,6 +44514,915 @@ func ParseListDueClocksResponse(rsp *http.Response) (*ListDueClocksResponse, err
 	return response, nil
 }
 
+// ParseAnalyseImpactResponse parses an HTTP response from a AnalyseImpactWithResponse call
+func ParseAnalyseImpactResponse(rsp *http.Response) (*AnalyseImpactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AnalyseImpactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImpactAnalysis
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AnalyseImpactResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListConfigItemsResponse parses an HTTP response from a ListConfigItemsWithResponse call
+func ParseListConfigItemsResponse(rsp *http.Response) (*ListConfigItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConfigItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListConfigItemsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateConfigItemResponse parses an HTTP response from a CreateConfigItemWithResponse call
+func ParseCreateConfigItemResponse(rsp *http.Response) (*CreateConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ConfigItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateConfigItemResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetConfigItemResponse parses an HTTP response from a GetConfigItemWithResponse call
+func ParseGetConfigItemResponse(rsp *http.Response) (*GetConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetConfigItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEditConfigItemResponse parses an HTTP response from a EditConfigItemWithResponse call
+func ParseEditConfigItemResponse(rsp *http.Response) (*EditConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EditConfigItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers EditConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListConfigItemHistoryResponse parses an HTTP response from a ListConfigItemHistoryWithResponse call
+func ParseListConfigItemHistoryResponse(rsp *http.Response) (*ListConfigItemHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConfigItemHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemHistory
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListConfigItemHistoryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRelateConfigItemResponse parses an HTTP response from a RelateConfigItemWithResponse call
+func ParseRelateConfigItemResponse(rsp *http.Response) (*RelateConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RelateConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RelateConfigItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RelateConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListRelatedConfigItemsResponse parses an HTTP response from a ListRelatedConfigItemsWithResponse call
+func ParseListRelatedConfigItemsResponse(rsp *http.Response) (*ListRelatedConfigItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRelatedConfigItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemLinks
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListRelatedConfigItemsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetConfigItemStateResponse parses an HTTP response from a SetConfigItemStateWithResponse call
+func ParseSetConfigItemStateResponse(rsp *http.Response) (*SetConfigItemStateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetConfigItemStateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SetConfigItemStateResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers SetConfigItemStateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnrelateConfigItemResponse parses an HTTP response from a UnrelateConfigItemWithResponse call
+func ParseUnrelateConfigItemResponse(rsp *http.Response) (*UnrelateConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnrelateConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UnrelateConfigItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UnrelateConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCmdbModelResponse parses an HTTP response from a GetCmdbModelWithResponse call
+func ParseGetCmdbModelResponse(rsp *http.Response) (*GetCmdbModelResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCmdbModelResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CmdbModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetCmdbModelResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListEventsResponse parses an HTTP response from a ListEventsWithResponse call
 func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -43240,6 +47149,73 @@ func ParseDelegateIncidentResponse(rsp *http.Response) (*DelegateIncidentRespons
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers DelegateIncidentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetIncidentImpactResponse parses an HTTP response from a GetIncidentImpactWithResponse call
+func ParseGetIncidentImpactResponse(rsp *http.Response) (*GetIncidentImpactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetIncidentImpactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncidentImpact
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetIncidentImpactResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

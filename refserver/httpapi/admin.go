@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
@@ -403,8 +404,30 @@ func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Even
 	case knowledge.Kind, knowledge.KindStats:
 		ok, err := a.knowledgeSees(ctx, who, ev)
 		return ev, ok, err
+	case cmdb.KindItem, cmdb.KindChange:
+		ok, err := a.cmdbSees(ctx, who, ev)
+		return ev, ok, err
 	}
 	return ev, false, nil
+}
+
+// cmdbSees reports whether the actor may see an event of a configuration
+// item or a change (decision 191): every organisation that reads the
+// record now, with read access to the CMDB - the desk, and the suppliers
+// and customers that work with it - sees all of its events, as they see
+// the record and its history through the API. The CMDB keeps nothing of
+// an item from those who read it, so neither do its events.
+func (a *API) cmdbSees(ctx context.Context, who itsm.Actor, ev itsm.Event) (bool, error) {
+	if a.cmdb == nil || ev.Subject.IsZero() {
+		return false, nil
+	}
+	var err error
+	if ev.Kind == cmdb.KindChange {
+		_, err = a.cmdb.GetChange(ctx, who, ev.Subject)
+	} else {
+		_, err = a.cmdb.Get(ctx, who, ev.Subject)
+	}
+	return readable(err)
 }
 
 // problemSees reports whether the actor may see an event of a problem, a

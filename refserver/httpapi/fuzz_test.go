@@ -140,7 +140,7 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	if err != nil {
 		return nil, err
 	}
-	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc, nil, nil, nil), Admin: httpapi.Admin(dir),
+	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc, nil, nil, nil, nil), Admin: httpapi.Admin(dir),
 		Client: &http.Client{Transport: refuseTransport{}}, Logger: log})
 	if err != nil {
 		return nil, err

@@ -13,8 +13,8 @@
 // Follow-ups are not served when Deps has no follow-up service, nor webhooks
 // when Deps has none, nor the catalogue, orders, tasks and lists, nor
 // problems, known errors, workarounds and candidates, nor the knowledge
-// base, without their services: their operations answer 501 with a
-// problem saying so.
+// base, nor the CMDB, without their services: their operations answer 501
+// with a problem saying so.
 package httpapi
 
 import (
@@ -30,6 +30,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
@@ -85,6 +86,11 @@ type Deps struct {
 	// Directory and its Permissions, and Incidents; the caller closes it
 	// after the handler stops serving.
 	Knowledge *knowledge.Service
+	// CMDB serves the configuration items, their impact analysis and an
+	// incident's impact; nil answers them 501. Build it with Directory
+	// and its Permissions; the caller closes it after the handler stops
+	// serving.
+	CMDB *cmdb.Service
 }
 
 // API implements api.StrictServerInterface. Build it through New, which
@@ -109,7 +115,9 @@ type API struct {
 	// prob is nil when the server runs without problems.
 	prob *problems.Service
 	// know is nil when the server runs without the knowledge base.
-	know    *knowledge.Service
+	know *knowledge.Service
+	// cmdb is nil when the server runs without a CMDB.
+	cmdb    *cmdb.Service
 	schemas map[string][]byte
 }
 
@@ -140,7 +148,7 @@ func New(deps Deps) (http.Handler, error) {
 	}
 	a := &API{store: deps.Store, dir: deps.Directory, tokens: deps.Tokens, svc: deps.Incidents,
 		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks, followups: deps.FollowUps, chain: deps.Groups,
-		cat: deps.Catalogue, authority: deps.Authority, req: deps.Requests, prob: deps.Problems, know: deps.Knowledge}
+		cat: deps.Catalogue, authority: deps.Authority, req: deps.Requests, prob: deps.Problems, know: deps.Knowledge, cmdb: deps.CMDB}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -250,7 +250,12 @@ func TestKnownErrorsAndWorkaroundsOverHTTP(t *testing.T) {
 	c := newClinic(t, memstoreFor(t))
 	ctx := c.ctx
 	wa := c.workaround("Restart the reader")
-	ci := itsm.NewID()
+	// The known error names a reader of the desk's CMDB, which supplier
+	// A, recording it, reads.
+	c.cmdbRights(c.desk, api.AccessRead, api.AccessWrite)
+	reader, err := c.agent.CreateConfigItemWithResponse(ctx, api.ConfigItemInput{Class: "network_device", Name: "Badge reader, town hall",
+		Attributes: api.ItemAttributes{"serial_number": "BR-0042"}})
+	ci := want(t, "register the badge reader", reader, err, http.StatusCreated).JSON201.ID
 	rec, err := c.alice.RecordKnownErrorWithResponse(ctx, api.KnownErrorDraft{Desk: c.desk, Title: "Reader firmware 4.2",
 		Symptom: "Cards refused.", RootCause: "Cache bug.", ErrorCodes: []api.Label{"BR-17"}, Services: []api.Label{"Access"},
 		CIs: []itsm.ID{ci}, Fix: problem.Fix{Status: problem.FixPlanned}})
