@@ -1336,8 +1336,23 @@ type ItemLinks struct {
 // ItemRelation A relation of an item to another item of its desk, as its source has it.
 type ItemRelation = cmdb.Relation
 
-// ItemRevision One change of an item's history - an event of the log, decoded.
-type ItemRevision = cmdb.Revision
+// ItemRevision One change of an item's history - an event of the log, with who made it.
+type ItemRevision struct {
+	// By A person acting for an organisation; every change records its actor (SD-9).
+	By Actor `json:"by"`
+
+	// Payload The event's data, as /schemas/<type>.json describes it.
+	Payload json.RawMessage `json:"payload"`
+
+	// Seq The event's position in the log.
+	Seq int64 `json:"seq"`
+
+	// Time When it happened.
+	Time time.Time `json:"time"`
+
+	// Type What happened, such as incident.delegated.
+	Type EventType `json:"type"`
+}
 
 // ItemSummary What a relation or an impact shows of an item.
 type ItemSummary = cmdb.Summary

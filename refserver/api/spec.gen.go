@@ -12093,12 +12093,9 @@ components:
           description: Why, for the item's history.
     ItemRevision:
       type: object
-      description: One change of an item's history - an event of the log, decoded.
+      description: One change of an item's history - an event of the log, with who made it.
       additionalProperties: false
       required: [seq, time, type, by, payload]
-      x-go-type: cmdb.Revision
-      x-go-type-import:
-        path: github.com/spoc-itsm/spoc/cmdb
       properties:
         seq:
           type: integer
@@ -12114,8 +12111,8 @@ components:
         by:
           $ref: '#/components/schemas/Actor'
         payload:
-          type: object
           description: The event's data, as /schemas/<type>.json describes it.
+          x-go-type: json.RawMessage
     ConfigItemHistory:
       type: object
       description: An item's history, oldest first.

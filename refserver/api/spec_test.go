@@ -455,7 +455,7 @@ func init() {
 		reflect.TypeFor[cmdb.AttributeType](), reflect.TypeFor[cmdb.Allowed](), reflect.TypeFor[cmdb.RelationType](),
 		reflect.TypeFor[cmdb.Propagation](), reflect.TypeFor[cmdb.Effect](), reflect.TypeFor[cmdb.State](),
 		reflect.TypeFor[cmdb.Redundancy](), reflect.TypeFor[cmdb.Consumer](), reflect.TypeFor[cmdb.Relation](),
-		reflect.TypeFor[cmdb.Item](), reflect.TypeFor[cmdb.Revision](), reflect.TypeFor[cmdb.Summary](),
+		reflect.TypeFor[cmdb.Item](), reflect.TypeFor[cmdb.Summary](),
 		reflect.TypeFor[cmdb.Link](), reflect.TypeFor[cmdb.Down](), reflect.TypeFor[cmdb.Affected](),
 		reflect.TypeFor[cmdb.Impact](),
 	} {

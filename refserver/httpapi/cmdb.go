@@ -238,7 +238,15 @@ func (a *API) ListConfigItemHistory(ctx context.Context, req api.ListConfigItemH
 	if err != nil {
 		return nil, err
 	}
-	return api.ListConfigItemHistory200JSONResponse{Items: rs}, nil
+	out := api.ListConfigItemHistory200JSONResponse{Items: make([]api.ItemRevision, 0, len(rs))}
+	for _, r := range rs {
+		data, err := json.Marshal(r.Payload)
+		if err != nil {
+			return nil, itsm.Wrap(itsm.CodeInternal, err, "encode the history of item %s", req.ID)
+		}
+		out.Items = append(out.Items, api.ItemRevision{Seq: r.Seq, Time: r.Time, Type: r.Type, By: r.By, Payload: data})
+	}
+	return out, nil
 }
 
 // ListRelatedConfigItems returns an item's relations in both directions.
