@@ -54,10 +54,10 @@ const MaxDown = 1000
 // reads the desk's items. Failures travel along relations as their types
 // say (Propagation and Effect), and a redundancy group stays up while
 // enough of its members are (Redundancy). The analysis runs on the impact
-// graph, which follows the log: this process's commands are in it within
-// milliseconds, other processes' within Config.Poll (Sync waits for
-// them; an item given that the graph has not heard of makes it catch up
-// first). Items given must be of the desk and not retired.
+// graph, which follows the log: it answers after every command of this
+// Service (and its IfVersion copies) is in it, and with other processes'
+// writes within Config.Poll (Sync waits for them). Items given must be of
+// the desk and not retired.
 func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, down []Down) (*Impact, error) {
 	org, err := s.actorOrg(ctx, actor, itsm.AccessRead)
 	if err != nil {
@@ -81,12 +81,9 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 		}
 		failures[i] = impact.Failure{Node: d.Item, Health: h}
 	}
-	// An item the graph does not know yet may have been registered a
-	// moment ago: catch up once before refusing it.
-	if !s.knows(down) {
-		if err := s.Sync(ctx); err != nil {
-			return nil, err
-		}
+	// This process's commands are in the graph before it answers.
+	if err := s.follower.Fresh(ctx); err != nil {
+		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -136,16 +133,4 @@ func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 		return cmp.Or(cmp.Compare(b.Users, a.Users), cmp.Compare(a.Unit, b.Unit))
 	})
 	return out
-}
-
-// knows reports whether the graph has heard of every item down.
-func (s *Service) knows(down []Down) bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, d := range down {
-		if s.nodes[d.Item] == nil {
-			return false
-		}
-	}
-	return true
 }

@@ -126,7 +126,7 @@ func DefaultModel() Model {
 			{Name: "member_of", Label: "member of", Inverse: "has member", Propagation: ToTarget, Effect: EffectFull},
 			{Name: "contains", Label: "contains", Inverse: "contained in", Propagation: ToTarget, Effect: EffectFull},
 			{Name: "located_at", Label: "located at", Inverse: "location of", Propagation: ToSource, Effect: EffectFull},
-			{Name: "connected_to", Label: "connected to", Inverse: "connected from", Propagation: Both, Effect: EffectWeaken},
+			{Name: "connected_to", Label: "connected to", Inverse: "connection of", Propagation: ToSource, Effect: EffectWeaken},
 			{Name: "uses", Label: "uses", Inverse: "used by", Propagation: ToSource, Effect: EffectWeaken},
 		},
 	}

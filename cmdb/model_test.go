@@ -2,10 +2,12 @@ package cmdb_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/spoc-itsm/spoc/cmdb"
+	"github.com/spoc-itsm/spoc/internal/seqtest"
 	"github.com/spoc-itsm/spoc/itsm"
 )
 
@@ -194,5 +196,40 @@ func FuzzLoadModel(f *testing.F) {
 		if err := m.Validate(); err != nil {
 			t.Fatalf("LoadModel returned an invalid model: %v", err)
 		}
+		again, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := cmdb.LoadModel(bytes.NewReader(again))
+		if err != nil {
+			t.Fatalf("the model read does not read back: %v\n%s", err, again)
+		}
+		if d := diff(m, m2); d != "" {
+			t.Fatalf("the model reads back otherwise: %s", d)
+		}
 	})
+}
+
+// TestLoadModelSeeds checks that testdata/fuzz/FuzzLoadModel holds the
+// seed files as committed: the default model, a small one, and files
+// LoadModel refuses for each of its reasons.
+func TestLoadModelSeeds(t *testing.T) {
+	def, err := json.Marshal(cmdb.DefaultModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := `{"classes":[{"name":"server","label":"Server","attributes":[{"name":"host","type":"text","required":true}],"keys":[["host"]],` +
+		`"relations":[{"type":"runs_on","to":["server"]}]}],"relation_types":[{"name":"runs_on","label":"runs on","inverse":"runs","propagation":"to_source"}]}`
+	for name, b := range map[string][]byte{
+		"default":      def,
+		"small":        []byte(small),
+		"name-twice":   []byte(strings.Replace(small, `"label":"Server"`, `"label":"Server","label":"Dator"`, 1)),
+		"unknown-key":  []byte(strings.Replace(small, `"keys":[["host"]]`, `"keys":[["fqdn"]]`, 1)),
+		"deep":         []byte(strings.Repeat("[", 40) + strings.Repeat("]", 40)),
+		"trailing":     []byte(small + "{}"),
+		"wrong-type":   []byte(strings.Replace(small, `"required":true`, `"required":"ja"`, 1)),
+		"enum-no-vals": []byte(strings.Replace(small, `"type":"text"`, `"type":"enum"`, 1)),
+	} {
+		seqtest.Seed(t, "FuzzLoadModel", name, b, *updateSeeds)
+	}
 }

@@ -71,7 +71,7 @@ var allowed = map[string][]string{
 	// The knowledge base follows problem's known errors into articles and
 	// checks through incident's service that a use names a real incident;
 	// neither knows it.
-	"knowledge": {"itsm", "itsm/schema", "chain", "incident", "problem", "knowledge/search", "knowledge/markdown"},
+	"knowledge": {"itsm", "itsm/schema", "itsm/follow", "chain", "incident", "problem", "knowledge/search", "knowledge/markdown"},
 	// The CMDB: its model, items and history over the store, rights per
 	// organisation as the chain has them, and the impact graph (pure, of
 	// IDs) kept as a projection of the log by itsm/follow. It knows no

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spoc-itsm/spoc/itsm"
@@ -54,6 +55,11 @@ type Follower struct {
 	built   time.Time
 	took    time.Duration
 	closed  bool
+
+	// nudged counts Nudge's calls, and applied the count at the start of
+	// the last catch-up that reached the end of the log: while applied
+	// is behind, a commit of this process may be missing (Fresh).
+	nudged, applied atomic.Int64
 
 	nudges chan struct{}
 	stop   chan struct{}
@@ -170,9 +176,11 @@ func (f *Follower) run() {
 	}
 }
 
-// Nudge asks the follower to catch up now, as after a commit of this
-// process: the view shows the write within milliseconds, without Sync.
+// Nudge asks the follower to catch up now: call it after every commit of
+// this process, so that the view shows the write within milliseconds and
+// Fresh knows to wait for it.
 func (f *Follower) Nudge() {
+	f.nudged.Add(1)
 	select {
 	case f.nudges <- struct{}{}:
 	default:
@@ -183,11 +191,15 @@ func (f *Follower) Nudge() {
 func (f *Follower) catchUp(ctx context.Context) error {
 	f.follow.Lock()
 	defer f.follow.Unlock()
+	nudged := f.nudged.Load()
 	var err error
 	if f.cfg.Before != nil {
 		err = f.cfg.Before(ctx)
 	}
 	err = errors.Join(err, f.apply(ctx))
+	if err == nil && f.applied.Load() < nudged {
+		f.applied.Store(nudged)
+	}
 	f.mu.Lock()
 	f.lastErr = err
 	f.mu.Unlock()
@@ -236,6 +248,18 @@ func (f *Follower) Sync(ctx context.Context) error {
 		return itsm.Errorf(itsm.CodeInvalid, "follow: the follower is closed")
 	}
 	return f.catchUp(ctx)
+}
+
+// Fresh waits, if need be, until the view has applied every commit of
+// this process that was nudged before Fresh was called: a read of the
+// view after a command of the same process sees the command, at the cost
+// of two atomic loads when the follower has kept up, and of a catch-up
+// when it has not. Other processes' writes arrive within Poll, or by Sync.
+func (f *Follower) Fresh(ctx context.Context) error {
+	if f.applied.Load() >= f.nudged.Load() {
+		return nil
+	}
+	return f.Sync(ctx)
 }
 
 // Status returns how far the view has followed the log.
