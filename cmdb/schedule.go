@@ -19,7 +19,9 @@ import (
 
 // changeImpact is the impact of ch: its items that are still in the
 // graph, with the health its effect gives them. An effect of none hurts
-// nothing. s.mu is held for reading.
+// nothing. s.mu is held for reading. The readers wait (Follower.Fresh)
+// until this process's commands are in the graph first, as Impact does,
+// so that a change counts the items and relations just written.
 func (s *Service) changeImpact(ch *Change) *Impact {
 	h := impact.Down
 	switch ch.Effect {
@@ -46,6 +48,9 @@ func (s *Service) changeImpact(ch *Change) *Impact {
 func (s *Service) ChangeImpact(ctx context.Context, actor itsm.Actor, id itsm.ID) (*Impact, error) {
 	ch, err := s.GetChange(ctx, actor, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.follower.Fresh(ctx); err != nil {
 		return nil, err
 	}
 	return s.lockedImpact(ch), nil
@@ -231,6 +236,9 @@ func (s *Service) Schedule(ctx context.Context, actor itsm.Actor, desk itsm.ID, 
 	}
 	chs = slices.DeleteFunc(chs, func(ch *Change) bool { return ch.State == ChangeStateCancelled })
 	slices.SortFunc(chs, byStart)
+	if err := s.follower.Fresh(ctx); err != nil {
+		return nil, err
+	}
 	loc := s.zone()
 	out := &ForwardSchedule{Desk: desk, From: from.UTC(), To: to.UTC(), Zone: loc.String(), Weeks: []ScheduleWeek{}}
 	entries := make([]ScheduledChange, len(chs))
@@ -362,6 +370,9 @@ func (s *Service) Outages(ctx context.Context, actor itsm.Actor, desk itsm.ID, a
 	}
 	chs = slices.DeleteFunc(chs, func(ch *Change) bool { return ch.Desk != desk || !ch.informs() })
 	slices.SortFunc(chs, byStart)
+	if err := s.follower.Fresh(ctx); err != nil {
+		return nil, err
+	}
 	out := make([]Outage, len(chs))
 	for i, ch := range chs {
 		out[i] = Outage{Change: ch.ID, Number: ch.Number, Kind: ch.Kind, State: ch.State, Effect: ch.Effect, Window: ch.Window,

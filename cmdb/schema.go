@@ -17,16 +17,19 @@ func SchemaURL(eventType string) string { return schema.URL(eventType) }
 var ModelSchemaURL = schema.URL("cmdb.model")
 
 // Schemas returns a JSON Schema (draft 2020-12) of the data of each item
-// event, keyed by event type, as the other domain packages' Schemas do:
-// exactly what this version writes, every property listed, those without
-// omitempty or omitzero required, no other allowed; states enumerated.
+// and change event, keyed by event type, as the other domain packages'
+// Schemas do: exactly what this version writes, every property listed,
+// those without omitempty or omitzero required, no other allowed; states
+// enumerated.
 func Schemas() (map[string][]byte, error) {
-	g := schema.Generator{Enums: enums, Docs: schema.Docs{Fields: fieldDocs}}
+	g := schema.Generator{Enums: joined(enums, changeEnums),
+		Docs: schema.Docs{Types: changeTypeDocs, Fields: joined(fieldDocs, changeFieldDocs)}}
 	values := make(map[string]any)
 	for _, p := range Payloads() {
 		values[p.Type()] = p
 	}
-	return g.Events(values, eventDocs.Of)
+	changeValues(values)
+	return g.Events(values, joined(eventDocs, changeEventDocs).Of)
 }
 
 // ModelSchema returns the JSON Schema (draft 2020-12) of a model file as
