@@ -63,17 +63,18 @@ func (s *Service) writes(org itsm.Organisation, it *Item) bool {
 	return s.reads(org, it.Desk)
 }
 
-// deskFor decides for which desk an agent of org creates an item (or, as
-// what says, a planned change): a desk's agent for their own, a
+// deskFor decides for which desk an agent of org creates an item, a
+// planned change, or runs an import (what, in errors): a desk's agent for
+// their own, a
 // supplier's for the desk it names, which it must work with.
 func (s *Service) deskFor(ctx context.Context, org itsm.Organisation, desk itsm.ID, what string) (itsm.ID, error) {
 	switch {
 	case org.Role == itsm.OrgDesk && !desk.IsZero() && desk != org.ID:
-		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "%s: an agent of desk %s writes in their own desk's CMDB, not in %s", what, org.ID, desk)
+		return itsm.ID{}, itsm.Errorf(itsm.CodeForbidden, "%s: an agent of desk %s works in their own desk's CMDB, not in %s", what, org.ID, desk)
 	case org.Role == itsm.OrgDesk:
 		return org.ID, nil
 	case desk.IsZero():
-		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%s: a %s names the desk whose CMDB it writes in", what, org.Role)
+		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%s: a %s names the desk whose CMDB it works in", what, org.Role)
 	}
 	d, err := s.cfg.Directory.Organisation(ctx, desk)
 	if itsm.IsCode(err, itsm.CodeNotFound) {

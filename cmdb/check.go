@@ -278,18 +278,5 @@ func (m *Model) checkKeys(tx itsm.ReadTx, it *Item) error {
 // when none has, or when attrs lack a value of the key. An import finds
 // the item a row describes by it.
 func findByKey(tx itsm.ReadTx, desk itsm.ID, class string, key []string, attrs map[string]string) (*Item, error) {
-	v := keyValue(desk, keyValues(key, attrs))
-	if v == "" {
-		return nil, nil
-	}
-	page, err := tx.Query(itsm.Query{Kind: KindItem, Index: keyIndex(class, key), Match: itsm.MatchEqual, Value: v, Limit: 1})
-	if err != nil || len(page.Matches) == 0 {
-		return nil, err
-	}
-	it, err := itsm.DecodeRecord[Item](page.Matches[0].Record, "item")
-	if err != nil {
-		return nil, err
-	}
-	it.Version = page.Matches[0].Record.Version
-	return it, nil
+	return lookupKey(tx, desk, class, key, attrs, nil)
 }

@@ -36,6 +36,8 @@ type ItemCreated struct {
 	Redundancy  *Redundancy       `json:"redundancy,omitempty"`
 	Consumers   []Consumer        `json:"consumers,omitempty"`
 	Relations   []Relation        `json:"relations,omitempty"`
+	// Import is the import that registered the item, if one did.
+	Import itsm.ID `json:"import,omitzero"`
 }
 
 // ItemEdited: the item's descriptive fields are now these, all of them;
@@ -51,6 +53,8 @@ type ItemEdited struct {
 	Redundancy  *Redundancy       `json:"redundancy,omitempty"`
 	Consumers   []Consumer        `json:"consumers,omitempty"`
 	Changed     []string          `json:"changed"`
+	// Import is the import that made the change, if one did.
+	Import itsm.ID `json:"import,omitzero"`
 }
 
 // ItemStateChanged: the item moved from state Was to State.
@@ -59,6 +63,8 @@ type ItemStateChanged struct {
 	State  State  `json:"state"`
 	Was    State  `json:"was"`
 	Reason string `json:"reason,omitempty"`
+	// Import is the import that made the change, if one did.
+	Import itsm.ID `json:"import,omitzero"`
 }
 
 // ItemRelated: the item has a new relation to another item of its desk.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
+	"github.com/spoc-itsm/spoc/cmdb/sheet"
 	"github.com/spoc-itsm/spoc/itsm/schema"
 )
 
@@ -16,20 +17,28 @@ func SchemaURL(eventType string) string { return schema.URL(eventType) }
 // ModelSchemaURL is the $id of the JSON Schema of a model file.
 var ModelSchemaURL = schema.URL("cmdb.model")
 
-// Schemas returns a JSON Schema (draft 2020-12) of the data of each item
-// and change event, keyed by event type, as the other domain packages'
+// Schemas returns a JSON Schema (draft 2020-12) of the data of each item,
+// change and import event, keyed by event type, as the other domain packages'
 // Schemas do: exactly what this version writes, every property listed,
 // those without omitempty or omitzero required, no other allowed; states
 // enumerated.
 func Schemas() (map[string][]byte, error) {
 	g := schema.Generator{Enums: joined(enums, changeEnums),
-		Docs: schema.Docs{Types: changeTypeDocs, Fields: joined(fieldDocs, changeFieldDocs)}}
+		Docs: schema.Docs{Types: changeTypeDocs, Fields: joined(eventFieldDocs(), changeFieldDocs)}}
 	values := make(map[string]any)
 	for _, p := range Payloads() {
 		values[p.Type()] = p
 	}
 	changeValues(values)
-	return g.Events(values, joined(eventDocs, changeEventDocs).Of)
+	for _, p := range ImportPayloads() {
+		values[p.Type()] = p
+	}
+	return g.Events(values, func(eventType string) (string, string, bool) {
+		if title, description, ok := changeEventDocs.Of(eventType); ok {
+			return title, description, ok
+		}
+		return eventDoc(eventType)
+	})
 }
 
 // ModelSchema returns the JSON Schema (draft 2020-12) of a model file as
@@ -79,6 +88,7 @@ var enums = map[reflect.Type][]any{
 	reflect.TypeFor[AttributeType](): {TypeText, TypeInteger, TypeDecimal, TypeBoolean, TypeDate, TypeEnum, TypeIP},
 	reflect.TypeFor[Propagation]():   {PropagateNone, ToSource, ToTarget, Both},
 	reflect.TypeFor[Effect]():        {EffectFull, EffectWeaken},
+	reflect.TypeFor[sheet.Format]():  {sheet.CSV, sheet.XLSX},
 }
 
 var eventDocs = schema.EventDocs{
@@ -106,6 +116,7 @@ var itemFieldDocs = map[string]string{
 	"Redundancy":  "For a redundancy group: how many of its members must be up.",
 	"Consumers":   "For a business service: the units that use it.",
 	"Relations":   "The item's relations to other items of its desk, sorted by type and target.",
+	"Import":      "The import that made the change, if one did (CM-3).",
 }
 
 var fieldDocs = map[reflect.Type]map[string]string{
@@ -115,11 +126,13 @@ var fieldDocs = map[reflect.Type]map[string]string{
 		"Name": itemFieldDocs["Name"], "Supplier": itemFieldDocs["Supplier"], "ObjectOwner": itemFieldDocs["ObjectOwner"],
 		"Attributes": itemFieldDocs["Attributes"], "Redundancy": itemFieldDocs["Redundancy"], "Consumers": itemFieldDocs["Consumers"],
 		"Changed": "The fields that changed: name, supplier, object_owner, redundancy, consumers, or attributes.<name> for each attribute.",
+		"Import":  itemFieldDocs["Import"],
 	},
 	reflect.TypeFor[ItemStateChanged](): {
 		"State":  "The state now.",
 		"Was":    "The state before.",
 		"Reason": "Why, if the actor said.",
+		"Import": itemFieldDocs["Import"],
 	},
 	reflect.TypeFor[ItemRelated]():   {"Relation": "The relation added."},
 	reflect.TypeFor[ItemUnrelated](): {"Relation": "The relation removed."},

@@ -15,10 +15,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden schemas in testdata")
 
-// eventTypes is every event type of the item events.
+// eventTypes is every event type of the item and import events.
 func eventTypes() []string {
 	var out []string
 	for _, p := range cmdb.Payloads() {
+		out = append(out, p.Type())
+	}
+	for _, p := range cmdb.ImportPayloads() {
 		out = append(out, p.Type())
 	}
 	slices.Sort(out)

@@ -24,19 +24,24 @@ type record interface {
 type change struct {
 	*itsm.Batch[record]
 	s *Service
+	// source is the import whose rows the change applies, named in the
+	// item events; zero for a command.
+	source itsm.ID
 }
 
 // write runs fn in a write transaction and saves what it changed. A
 // refusal by fn is returned at once; a conflict from the store runs fn
 // again on fresh records. A write that commits nudges the impact graph.
 func (s *Service) write(ctx context.Context, fn func(c change) error) error {
-	err := itsm.WriteBatch(ctx, s.cfg.Store, s.now, func(r record, _ time.Time) (itsm.Record, error) { return r.record(&s.cfg.Model) },
-		func(b *itsm.Batch[record]) error { return fn(change{b, s}) })
+	err := itsm.WriteBatch(ctx, s.cfg.Store, s.now, s.recordOf, func(b *itsm.Batch[record]) error { return fn(change{Batch: b, s: s}) })
 	if err == nil {
 		s.nudge()
 	}
 	return err
 }
+
+// recordOf is how a change's record is stored.
+func (s *Service) recordOf(r record, _ time.Time) (itsm.Record, error) { return r.record(&s.cfg.Model) }
 
 // item applies payloads to it and records their events.
 func (c change) item(it *Item, ps ...Payload) error {
@@ -103,7 +108,7 @@ func (c change) createItem(actor itsm.Actor, n NewItem) (*Item, error) {
 	}
 	return it, c.item(it, ItemCreated{By: By{By: actor}, Number: num, Desk: n.Desk, Class: n.Class, Name: n.Name, State: n.State,
 		Supplier: n.Supplier, ObjectOwner: n.ObjectOwner, Attributes: n.Attributes, Redundancy: n.Redundancy,
-		Consumers: n.Consumers, Relations: n.Relations})
+		Consumers: n.Consumers, Relations: n.Relations, Import: c.source})
 }
 
 // editItem replaces the descriptive fields of it, which is not retired,
@@ -120,7 +125,7 @@ func (c change) editItem(actor itsm.Actor, it *Item, e ItemEdit) ([]string, erro
 		return nil, err
 	}
 	return changed, c.item(it, ItemEdited{By: By{By: actor}, Name: e.Name, Supplier: e.Supplier, ObjectOwner: e.ObjectOwner,
-		Attributes: e.Attributes, Redundancy: e.Redundancy, Consumers: e.Consumers, Changed: changed})
+		Attributes: e.Attributes, Redundancy: e.Redundancy, Consumers: e.Consumers, Changed: changed, Import: c.source})
 }
 
 // edited names the fields e changes of it, as ItemEdited.Changed does.
@@ -161,7 +166,7 @@ func (c change) setState(actor itsm.Actor, it *Item, st State, reason string) er
 	if it.State == st {
 		return itsm.Errorf(itsm.CodeConflict, "item %s is %s already", it.Number, st)
 	}
-	return c.item(it, ItemStateChanged{By: By{By: actor}, State: st, Was: it.State, Reason: reason})
+	return c.item(it, ItemStateChanged{By: By{By: actor}, State: st, Was: it.State, Reason: reason, Import: c.source})
 }
 
 // relate gives it, which is not retired, relation r, checked by

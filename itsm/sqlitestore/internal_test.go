@@ -324,6 +324,10 @@ func TestPragmas(t *testing.T) {
 			if err := s.r.QueryRow(`PRAGMA query_only`).Scan(&qo); err != nil || qo != 1 {
 				t.Errorf("readers: query_only %d, err %v; want 1", qo, err)
 			}
+			var temp int
+			if err := s.w.QueryRow(`PRAGMA temp_store`).Scan(&temp); err != nil || temp != 2 {
+				t.Errorf("writer: temp_store %d, err %v; want 2 (memory)", temp, err)
+			}
 		})
 	}
 }
