@@ -419,15 +419,21 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 // limitBody caps every request body, so that no handler reads more than
-// MaxBodyBytes whatever it does with the body.
+// MaxBodyBytes whatever it does with the body; the upload of an inventory
+// (httpapi.ImportPath), a file streamed into its dry run, is capped at
+// httpapi.MaxImportBytes instead.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBodyBytes {
-			problem.Write(w, r, nil, problem.TooLarge(MaxBodyBytes,
-				fmt.Sprintf("the body has %d bytes; at most %d are accepted", r.ContentLength, MaxBodyBytes)))
+		limit := int64(MaxBodyBytes)
+		if r.Method == http.MethodPost && r.URL.Path == httpapi.ImportPath {
+			limit = httpapi.MaxImportBytes
+		}
+		if r.ContentLength > limit {
+			problem.Write(w, r, nil, problem.TooLarge(limit,
+				fmt.Sprintf("the body has %d bytes; at most %d are accepted", r.ContentLength, limit)))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -238,6 +238,10 @@ tags:
     description: The knowledge base - articles kept current in versions with their translations, their search in Swedish and Norwegian as people type it, readers' marks, the incidents they resolved, and the reports of usefulness and gaps (KM-1, KM-2, SP-4).
   - name: cmdb
     description: The configuration management database - configuration items of the classes a deployment declares, their relations and history, and the impact analysis that tells which services and users a failure hurts (CM-1, CM-2, IM-6).
+  - name: changes
+    description: Planned changes and unplanned outages of configuration items - their windows, texts for users, the object owner's approval and their course; the weekly forward schedule with collisions, and the outages users see (CH-1).
+  - name: imports
+    description: Imports of suppliers' inventories, CSV or XLSX, into the CMDB - a dry run with a discrepancy report of every row, then an apply in one transaction (CM-3).
   - name: candidates
     description: Candidate problems the desk's trend analysis finds in the incident stream, to accept as problems or dismiss (PM-3).
   - name: clocks
@@ -6276,7 +6280,7 @@ paths:
           content:
             application/json:
               schema:
-                $ref: '#/components/schemas/ConfigItemHistory'
+                $ref: '#/components/schemas/History'
         "400":
           $ref: '#/components/responses/BadRequest'
         "401":
@@ -6382,6 +6386,730 @@ paths:
           $ref: '#/components/responses/Forbidden'
         "404":
           $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes:
+    get:
+      tags: [changes]
+      operationId: listChanges
+      summary: List changes
+      description: |
+        One page of a desk's planned changes and unplanned outages, cancelled
+        ones included, in the order of their windows' starts (CH-1). Filters
+        given together must all hold; a filtered page may hold fewer than
+        the limit and still have a next. Whoever reads the desk's CMDB reads
+        its changes; a supplier or customer names the desk.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose changes are listed; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: state
+          in: query
+          description: Keep the changes in this state.
+          schema:
+            $ref: '#/components/schemas/ChangeState'
+        - name: from
+          in: query
+          description: Keep the changes whose windows start at or after this instant.
+          schema:
+            type: string
+            format: date-time
+        - name: to
+          in: query
+          description: Keep the changes whose windows start before this instant.
+          schema:
+            type: string
+            format: date-time
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of changes.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ChangePage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [changes]
+      operationId: createChange
+      summary: Register a planned change or an outage
+      description: |
+        Registers a change as a draft (CH-1): its title, its window on the
+        wall clocks of a zone (Europe/Stockholm when none is given; not over
+        yet, starting within two years, at most 92 days long; a time the
+        clocks show twice, as they go back, takes its offset), the items it
+        touches (the desk's, not retired), its expected effect (none,
+        degraded or outage) and the texts users read, in Swedish and
+        optionally English and Norwegian. An unplanned outage names the
+        major incident it comes from. An agent of the desk registers for its
+        own desk; an agent of a supplier that works with the desk names the
+        desk and registers the changes it carries out. The change gets a
+        number such as CHG0000042; users are told of it once it is approved.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeInput'
+      responses:
+        "201":
+          description: Registered, as a draft.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Change'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}:
+    get:
+      tags: [changes]
+      operationId: getChange
+      summary: Get a change
+      description: |
+        One change, by ID or by number (GET /v1/cmdb/changes/CHG0000042), to
+        whoever reads its desk's CMDB; another is not found.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: The change's ID, or its number such as CHG0000042.
+          schema:
+            type: string
+            pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|CHG(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/edit:
+    post:
+      tags: [changes]
+      operationId: editChange
+      summary: Edit a change
+      description: |
+        Replaces the change's title, supplier, window, items, effect and
+        texts with those given, all of them, checked as a registration is,
+        except that a window kept as it was is not compared with now and
+        only items added must be live. An approved change whose window,
+        items, effect or texts change is a draft again: the object owner
+        agreed to what they saw. A change in progress keeps its state, so
+        that its window can be stretched while it runs. A completed or
+        cancelled change is not edited (409). An agent of the desk, or of
+        the supplier that carries the change out.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeEdit'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/approve:
+    post:
+      tags: [changes]
+      operationId: approveChange
+      summary: Record the object owner's approval of a change
+      description: |
+        Records that the object owner, the customer's person named, agreed
+        (at the instant given, or now) that users be told of a draft change
+        (CH-1); from then on the change is among the outages users see when
+        its effect is one they notice. An agent of the desk or of the
+        supplier that carries it out records it; at is not in the future
+        and the window has not ended.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeApproval'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/start:
+    post:
+      tags: [changes]
+      operationId: startChange
+      summary: Start a change
+      description: Records that the work of an approved change began; until it is completed users see the outage as current.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/complete:
+    post:
+      tags: [changes]
+      operationId: completeChange
+      summary: Complete a change
+      description: |
+        Records that the work of a change in progress is over, with a note of
+        how it went if given (a change rolled back is completed, saying so:
+        it happened).
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeCompletion'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/cancel:
+    post:
+      tags: [changes]
+      operationId: cancelChange
+      summary: Cancel a change
+      description: |
+        Records that a draft or approved change will not happen, and why. A
+        change in progress has happened: it is completed, with a note (409).
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeCancellation'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/impact:
+    get:
+      tags: [changes]
+      operationId: getChangeImpact
+      summary: The impact of a change
+      description: |
+        What the change does to the desk's services, items, units and users
+        while it runs (CM-2, CH-1): the impact of its items, degraded or down
+        as its effect says, computed now on the CMDB as it is; nothing for a
+        change without effect. Items retired since are left out.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+      responses:
+        "200":
+          description: The change's impact.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ImpactAnalysis'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/history:
+    get:
+      tags: [changes]
+      operationId: listChangeHistory
+      summary: List a change's history
+      description: Every event of the change, oldest first, each with who did it and its data.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+      responses:
+        "200":
+          description: The change's history.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/History'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/schedule:
+    get:
+      tags: [changes]
+      operationId: getChangeSchedule
+      summary: The forward schedule of changes
+      description: |
+        The desk's changes whose windows overlap the period [from, to), at
+        most 366 days, cancelled ones left out, grouped by the ISO week of
+        their start in the desk's zone: what the weekly change meeting goes
+        through (CH-1). Each change comes with the summary of its impact,
+        computed now, and the changes it collides with - two changes collide
+        when their windows overlap and they touch or hurt a common item or
+        service. Whoever reads the desk's CMDB.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose schedule it is; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: from
+          in: query
+          required: true
+          description: The start of the period.
+          schema:
+            type: string
+            format: date-time
+        - name: to
+          in: query
+          required: true
+          description: The end of the period, after its start.
+          schema:
+            type: string
+            format: date-time
+      responses:
+        "200":
+          description: The schedule.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ForwardSchedule'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/outages:
+    get:
+      tags: [changes]
+      operationId: listOutages
+      summary: Current and planned outages
+      description: |
+        The outages users are told of (CH-1), as the portal shows them: the
+        changes approved or in progress whose effect is degraded service or
+        an outage, on at the instant asked about (now by default; a change in
+        progress is on whatever its window says) or starting within the
+        horizon after it (14 days by default, at most 366), in the order of
+        their start, each with its texts, window and the business services
+        it hurts, and nothing of the suppliers, the items or the paths.
+        Every person of an organisation that works with the desk reads
+        them, users of its customers included, without rights in the CMDB.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose outages these are; a desk's people may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: at
+          in: query
+          description: The instant asked about; now when absent.
+          schema:
+            type: string
+            format: date-time
+        - name: horizon
+          in: query
+          description: How far ahead of at to look, as a duration such as 336h; 14 days when absent or 0.
+          schema:
+            type: string
+            maxLength: 40
+            pattern: '^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$'
+      responses:
+        "200":
+          description: The outages.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/OutageList'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports:
+    get:
+      tags: [imports]
+      operationId: listImports
+      summary: List imports
+      description: |
+        One page of a desk's imports of suppliers' inventories, the newest
+        first (CM-3): to the desk and its customers all of them, to a
+        supplier its own, given the right to report on the CMDB.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose imports are listed; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: supplier
+          in: query
+          description: Keep the imports of this supplier's inventory; a supplier lists only its own.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of imports.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ImportPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [imports]
+      operationId: startImport
+      summary: Upload an inventory and dry-run its import
+      description: |
+        Reads a supplier's inventory, sent as the request body as it is - a
+        CSV file (comma, semicolon or tab, UTF-8 or Windows-1252 as Swedish
+        Excel writes it, each detected) or an XLSX workbook - and runs its
+        dry run (CM-3): every row is identified by the class's unique keys
+        and compared with the desk's CMDB, and the discrepancy report says
+        of each whether applying it creates an item, updates one (which
+        fields, old and new), changes nothing or is refused (why, with the
+        row and column), and lists the items of the class and supplier the
+        file no longer has. Nothing in the CMDB changes until the import is
+        applied. The mapping of columns to fields is given in the query
+        (column=Serienummer=serial_number), so that the body streams: the
+        file is read once, kept as it came, and may be up to 64 MiB, more
+        than any JSON body. A file that cannot be read as a table (a wrong
+        encoding, a ragged row, a formula, an over-long cell) is refused
+        whole with 400 naming its row and column, and leaves nothing
+        behind. An agent of the desk imports any inventory of its desk; an
+        agent of a supplier that works with the desk names the desk and
+        imports its own.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose CMDB the inventory goes into; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: supplier
+          in: query
+          description: The supplier whose inventory the file is; absent means the desk's own items, or for a supplier's agent its own inventory.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: class
+          in: query
+          required: true
+          description: The class of every item of the file.
+          schema:
+            $ref: '#/components/schemas/CmdbName'
+        - name: column
+          in: query
+          required: true
+          description: A column of the file, by its header, and the field it fills, as header=field (Värdnamn=host_name); the field is name, state, object_owner or an attribute of the class. Columns not given are ignored; the columns must fill a key of the class whole and every required attribute.
+          schema:
+            type: array
+            minItems: 1
+            maxItems: 256
+            items:
+              type: string
+              maxLength: 400
+              pattern: '^[^=]+=[a-z][a-z0-9_.]*$'
+        - name: format
+          in: query
+          description: The file's format, csv or xlsx; detected from its first bytes when absent.
+          schema:
+            $ref: '#/components/schemas/ImportFormat'
+        - name: sheet
+          in: query
+          description: The sheet of a workbook to read; the first when absent.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: delimiter
+          in: query
+          description: The delimiter of a CSV file; detected from its header line when absent.
+          schema:
+            type: string
+            enum: [comma, semicolon, tab]
+        - name: file_name
+          in: query
+          description: The file's name as the supplier sent it, for people.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+      requestBody:
+        required: true
+        description: The file, byte for byte.
+        content:
+          '*/*':
+            schema:
+              type: string
+              format: binary
+      responses:
+        "201":
+          description: Read and dry-run; the report is ready.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Import'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports/{id}:
+    get:
+      tags: [imports]
+      operationId: getImport
+      summary: Get an import
+      description: |
+        One import, by ID or by number (GET /v1/cmdb/imports/IMP0000042),
+        with its counts of each kind of discrepancy: to the desk, the
+        supplier whose inventory it is and the desk's customers, given the
+        right to report on the CMDB; another is not found.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: The import's ID, or its number such as IMP0000042.
+          schema:
+            type: string
+            pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|IMP(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$'
+      responses:
+        "200":
+          $ref: '#/components/responses/ImportResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports/{id}/report:
+    get:
+      tags: [imports]
+      operationId: getImportReport
+      summary: Read an import's discrepancy report
+      description: |
+        One page of the import's discrepancy report (CM-3), in the order of
+        the file's rows, then the items the file no longer lists: for each
+        row whether applying it creates, updates (the fields, old and new),
+        leaves unchanged or refuses it (the reason, the row and column, and
+        a message). Once the import is applied, the items it created have
+        their IDs and numbers. Whoever reads the import.
+      parameters:
+        - $ref: '#/components/parameters/ImportID'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of the report.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ImportReportPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports/{id}/apply:
+    post:
+      tags: [imports]
+      operationId: applyImport
+      summary: Apply an import
+      description: |
+        Applies the import's dry run in one transaction (CM-3): the file kept
+        is read and reconciled again and, if every row comes out as the
+        report says, the items are created and updated, each change an item
+        event naming the import; refused rows and missing items are left as
+        they are. If the CMDB changed since the dry run in a way that changes
+        its outcome, nothing changes, the import goes stale and the answer
+        is 412 naming the first row that differs: upload the file again. An
+        import that is not in its dry run is 409. An agent of the desk, or of
+        the supplier whose inventory it is.
+      parameters:
+        - $ref: '#/components/parameters/ImportID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/ImportResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports/{id}/discard:
+    post:
+      tags: [imports]
+      operationId: discardImport
+      summary: Discard an import
+      description: |
+        Gives up an import in its dry run, with a reason if given: it will
+        not be applied. Whoever may apply it discards it.
+      parameters:
+        - $ref: '#/components/parameters/ImportID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ImportDiscarding'
+      responses:
+        "200":
+          $ref: '#/components/responses/ImportResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
         default:
           $ref: '#/components/responses/DefaultProblem'
 components:
@@ -6608,6 +7336,20 @@ components:
       description: The configuration item's ID.
       schema:
         $ref: '#/components/schemas/ID'
+    ChangeID:
+      name: id
+      in: path
+      required: true
+      description: The change's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    ImportID:
+      name: id
+      in: path
+      required: true
+      description: The import's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
   responses:
     GroupResult:
       description: The group as it is now.
@@ -6749,6 +7491,24 @@ components:
         application/json:
           schema:
             $ref: '#/components/schemas/ConfigItem'
+    ChangeResult:
+      description: The change as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Change'
+    ImportResult:
+      description: The import as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Import'
   schemas:
     # Scalars. Those with x-go-type are the domain's own Go types, so that the
     # generated models and the domain share one definition.
@@ -6931,6 +7691,16 @@ components:
         - cmdb.item.state_changed.json
         - cmdb.item.related.json
         - cmdb.item.unrelated.json
+        - cmdb.change.created.json
+        - cmdb.change.edited.json
+        - cmdb.change.approved.json
+        - cmdb.change.started.json
+        - cmdb.change.completed.json
+        - cmdb.change.cancelled.json
+        - cmdb.import.dry_run.json
+        - cmdb.import.applied.json
+        - cmdb.import.stale.json
+        - cmdb.import.discarded.json
         - cmdb.model.json
         - known_error.published.json
         - known_error.recorded.json
@@ -12091,38 +12861,6 @@ components:
           type: string
           maxLength: 4000
           description: Why, for the item's history.
-    ItemRevision:
-      type: object
-      description: One change of an item's history - an event of the log, with who made it.
-      additionalProperties: false
-      required: [seq, time, type, by, payload]
-      properties:
-        seq:
-          type: integer
-          format: int64
-          minimum: 1
-          description: The event's position in the log.
-        time:
-          type: string
-          format: date-time
-          description: When it happened.
-        type:
-          $ref: '#/components/schemas/EventType'
-        by:
-          $ref: '#/components/schemas/Actor'
-        payload:
-          description: The event's data, as /schemas/<type>.json describes it.
-          x-go-type: json.RawMessage
-    ConfigItemHistory:
-      type: object
-      description: An item's history, oldest first.
-      additionalProperties: false
-      required: [items]
-      properties:
-        items:
-          type: array
-          items:
-            $ref: '#/components/schemas/ItemRevision'
     ItemSummary:
       type: object
       description: What a relation or an impact shows of an item.
@@ -12297,4 +13035,784 @@ components:
           description: The impact the analysis suggests for the incident's priority - 1 (high) when two business services are down, or one is and the services hurt have 100 users or more; 2 (medium) when a service is hurt at all; 3 (low) when only items are; absent when no item was analysed.
           allOf:
             - $ref: '#/components/schemas/Impact'
+    # Planned changes and outages (CH-1).
+    ChangeKind:
+      type: string
+      enum: [planned, unplanned]
+      description: Whether a change was planned, or is an outage nobody planned, such as one a major incident causes.
+      x-go-type: cmdb.ChangeKind
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ChangeState:
+      type: string
+      enum: [draft, approved, in_progress, completed, cancelled]
+      description: Where a change is - a draft; approved, when the object owner agreed that users be told of it; in progress; and, final, completed or cancelled.
+      x-go-type: cmdb.ChangeState
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ChangeEffect:
+      type: string
+      enum: [none, degraded, outage]
+      description: What a change is expected to do to the items it touches while it runs - nothing users notice, degraded service, or an outage.
+      x-go-type: cmdb.ChangeEffect
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ChangeTexts:
+      type: object
+      description: What users are told of a change, in their languages - Swedish always, the others when given; a reader whose language is missing reads Swedish (a Norwegian the other Norwegian first).
+      additionalProperties: false
+      required: [sv]
+      x-go-type: cmdb.Texts
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        sv:
+          type: string
+          maxLength: 2000
+          description: In Swedish.
+        en:
+          type: string
+          maxLength: 2000
+          description: In English.
+        nb:
+          type: string
+          maxLength: 2000
+          description: In Norwegian Bokmål.
+        nn:
+          type: string
+          maxLength: 2000
+          description: In Norwegian Nynorsk.
+    LocalWindow:
+      type: object
+      description: A change window as people give it - dates and times on the wall clocks of a zone, such as 2026-12-07T22:00; a time the clocks show twice, as they go back, takes its offset (2026-10-25T02:30+01:00), and a time they skip is refused.
+      additionalProperties: false
+      required: [start, end]
+      x-go-type: cmdb.LocalWindow
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        start:
+          type: string
+          minLength: 1
+          maxLength: 40
+          description: When the work starts, on the zone's wall clocks.
+        end:
+          type: string
+          minLength: 1
+          maxLength: 40
+          description: When it ends, after the start.
+        zone:
+          type: string
+          maxLength: 64
+          description: An IANA zone name; the desk's zone, Europe/Stockholm, when absent.
+    ChangeWindow:
+      type: object
+      description: When a change happens - two instants, and the zone in which they were given and are shown.
+      additionalProperties: false
+      required: [start, end, zone]
+      x-go-type: cmdb.Window
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        start:
+          type: string
+          format: date-time
+          description: When it starts.
+        end:
+          type: string
+          format: date-time
+          description: When it ends.
+        zone:
+          type: string
+          description: The IANA name of its zone, such as Europe/Stockholm.
+    ChangeApprovalRecord:
+      type: object
+      description: The object owner's agreement that users be told of a change, as an agent recorded it.
+      additionalProperties: false
+      required: [object_owner, at, by]
+      x-go-type: cmdb.Approval
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        object_owner:
+          type: string
+          description: The customer's person who owns what the change touches, and agreed.
+        at:
+          type: string
+          format: date-time
+          description: When the owner agreed.
+        by:
+          $ref: '#/components/schemas/Actor'
+    Change:
+      type: object
+      description: A planned change, or an unplanned outage, of items of a desk's CMDB (CH-1). Its version is also the ETag of the response.
+      additionalProperties: false
+      required: [id, number, desk, kind, title, window, items, effect, texts, state, created, updated, version]
+      x-go-type: cmdb.Change
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk whose CMDB holds the items.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        supplier:
+          description: The supplier that carries it out; absent when the desk does.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        kind:
+          $ref: '#/components/schemas/ChangeKind'
+        incident:
+          description: The major incident an unplanned outage comes from.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        title:
+          type: string
+          description: A label for the desk and the suppliers.
+        window:
+          $ref: '#/components/schemas/ChangeWindow'
+        items:
+          type: array
+          description: The items it touches, in ID order.
+          items:
+            $ref: '#/components/schemas/ID'
+        effect:
+          $ref: '#/components/schemas/ChangeEffect'
+        texts:
+          $ref: '#/components/schemas/ChangeTexts'
+        state:
+          $ref: '#/components/schemas/ChangeState'
+        approval:
+          $ref: '#/components/schemas/ChangeApprovalRecord'
+        started:
+          type: string
+          format: date-time
+          description: When the work began.
+        completed:
+          type: string
+          format: date-time
+          description: When the work was over.
+        note:
+          type: string
+          description: What the completion said.
+        reason:
+          type: string
+          description: Why it was cancelled.
+        created:
+          type: string
+          format: date-time
+          description: When it was registered.
+        updated:
+          type: string
+          format: date-time
+          description: When it last changed.
+        version:
+          type: integer
+          format: int64
+          minimum: 1
+          description: The record's version, as the ETag carries it.
+    ChangePage:
+      type: object
+      description: One page of changes.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Change'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    ChangeEdit:
+      type: object
+      description: The fields of a change its authors write, all of them; an edit replaces each with what it gives.
+      additionalProperties: false
+      required: [title, window, items, effect, texts]
+      properties:
+        title:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: A label for the desk and the suppliers.
+        supplier:
+          description: The supplier that carries it out, one that works with the desk; absent means the desk. A supplier's agent names its own organisation or leaves it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        window:
+          $ref: '#/components/schemas/LocalWindow'
+        items:
+          type: array
+          minItems: 1
+          maxItems: 200
+          description: The items it touches, of the desk's CMDB.
+          items:
+            $ref: '#/components/schemas/ID'
+        effect:
+          $ref: '#/components/schemas/ChangeEffect'
+        texts:
+          $ref: '#/components/schemas/ChangeTexts'
+    ChangeInput:
+      type: object
+      description: A new change.
+      additionalProperties: false
+      required: [title, window, items, effect, texts]
+      properties:
+        desk:
+          description: The desk whose items it touches; a supplier's agent names a desk it works with, a desk's agent leaves it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        kind:
+          $ref: '#/components/schemas/ChangeKind'
+        incident:
+          description: For an unplanned outage, the major incident it comes from; refused of a planned change.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        title:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: A label for the desk and the suppliers.
+        supplier:
+          description: The supplier that carries it out, one that works with the desk; absent means the desk, or for a supplier's agent its own organisation.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        window:
+          $ref: '#/components/schemas/LocalWindow'
+        items:
+          type: array
+          minItems: 1
+          maxItems: 200
+          description: The items it touches, of the desk's CMDB and not retired.
+          items:
+            $ref: '#/components/schemas/ID'
+        effect:
+          $ref: '#/components/schemas/ChangeEffect'
+        texts:
+          $ref: '#/components/schemas/ChangeTexts'
+    ChangeApproval:
+      type: object
+      description: The object owner who agreed that users be told of a change, and when.
+      additionalProperties: false
+      required: [object_owner]
+      properties:
+        object_owner:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: The customer's person who agreed.
+        at:
+          type: string
+          format: date-time
+          description: When they agreed, not in the future; now when absent.
+    ChangeCompletion:
+      type: object
+      description: How a change went.
+      additionalProperties: false
+      properties:
+        note:
+          type: string
+          maxLength: 4000
+          description: What happened, such as that the change was rolled back.
+    ChangeCancellation:
+      type: object
+      description: Why a change will not happen.
+      additionalProperties: false
+      required: [reason]
+      properties:
+        reason:
+          type: string
+          minLength: 1
+          maxLength: 4000
+          description: Why.
+    Revision:
+      type: object
+      description: One event of a record's history, with who made it.
+      additionalProperties: false
+      required: [seq, time, type, by, payload]
+      properties:
+        seq:
+          type: integer
+          format: int64
+          minimum: 1
+          description: The event's position in the log.
+        time:
+          type: string
+          format: date-time
+          description: When it happened.
+        type:
+          $ref: '#/components/schemas/EventType'
+        by:
+          $ref: '#/components/schemas/Actor'
+        payload:
+          description: The event's data, as /schemas/<type>.json describes it.
+          x-go-type: json.RawMessage
+    History:
+      type: object
+      description: A record's history, oldest first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Revision'
+    AffectedService:
+      type: object
+      description: A business service a change hurts.
+      additionalProperties: false
+      required: [item, number, name, health]
+      x-go-type: cmdb.AffectedService
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        item:
+          description: The service's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        name:
+          type: string
+          description: Its name.
+        health:
+          $ref: '#/components/schemas/ItemHealth'
+    ImpactSummary:
+      type: object
+      description: A change's impact as the forward schedule shows it.
+      additionalProperties: false
+      required: [services, items, consumers, users]
+      x-go-type: cmdb.ImpactSummary
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        services:
+          type: array
+          description: The business services it hurts.
+          items:
+            $ref: '#/components/schemas/AffectedService'
+        items:
+          type: integer
+          minimum: 0
+          description: How many items it hurts, its own included.
+        consumers:
+          type: array
+          description: The units using the services hurt, with their users.
+          items:
+            $ref: '#/components/schemas/Consumer'
+        users:
+          type: integer
+          minimum: 0
+          description: The consumers' users summed.
+    Collision:
+      type: object
+      description: Another change of the schedule whose window overlaps, touching or hurting an item or service in common.
+      additionalProperties: false
+      required: [change, number, shared]
+      x-go-type: cmdb.Collision
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        change:
+          description: The other change's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        shared:
+          type: array
+          description: The items and services both touch or hurt, in ID order.
+          items:
+            $ref: '#/components/schemas/ID'
+    ScheduledChange:
+      type: object
+      description: One change of the forward schedule, with its impact and the changes it collides with.
+      additionalProperties: false
+      required: [change, impact]
+      x-go-type: cmdb.ScheduledChange
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        change:
+          $ref: '#/components/schemas/Change'
+        impact:
+          $ref: '#/components/schemas/ImpactSummary'
+        collisions:
+          type: array
+          description: The changes it collides with.
+          items:
+            $ref: '#/components/schemas/Collision'
+    ScheduleWeek:
+      type: object
+      description: The changes that start in one ISO week.
+      additionalProperties: false
+      required: [year, week, monday, changes]
+      x-go-type: cmdb.ScheduleWeek
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        year:
+          type: integer
+          description: The ISO year.
+        week:
+          type: integer
+          minimum: 1
+          maximum: 53
+          description: The ISO week.
+        monday:
+          type: string
+          format: date-time
+          description: Midnight of its Monday, in the schedule's zone.
+        changes:
+          type: array
+          description: Its changes, in the order of their start.
+          items:
+            $ref: '#/components/schemas/ScheduledChange'
+    ForwardSchedule:
+      type: object
+      description: The changes of a period, week by week - what the desk's weekly change meeting goes through (CH-1).
+      additionalProperties: false
+      required: [desk, from, to, zone, weeks]
+      x-go-type: cmdb.ForwardSchedule
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        desk:
+          description: The desk.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        from:
+          type: string
+          format: date-time
+          description: The start of the period.
+        to:
+          type: string
+          format: date-time
+          description: Its end.
+        zone:
+          type: string
+          description: The zone whose weeks the schedule has.
+        weeks:
+          type: array
+          description: The weeks that have changes, in order.
+          items:
+            $ref: '#/components/schemas/ScheduleWeek'
+    Outage:
+      type: object
+      description: A change users are told of, as the portal shows it.
+      additionalProperties: false
+      required: [change, number, kind, state, effect, window, texts, current, services]
+      x-go-type: cmdb.Outage
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        change:
+          description: The change's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        kind:
+          $ref: '#/components/schemas/ChangeKind'
+        state:
+          $ref: '#/components/schemas/ChangeState'
+        effect:
+          $ref: '#/components/schemas/ChangeEffect'
+        window:
+          $ref: '#/components/schemas/ChangeWindow'
+        texts:
+          $ref: '#/components/schemas/ChangeTexts'
+        current:
+          type: boolean
+          description: Whether it is on now - in progress, or its window holds the instant asked about.
+        services:
+          type: array
+          description: The business services it hurts.
+          items:
+            $ref: '#/components/schemas/AffectedService'
+    OutageList:
+      type: object
+      description: Current and upcoming outages, in the order of their start.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Outage'
+    # Imports of suppliers' inventories (CM-3).
+    ImportFormat:
+      type: string
+      enum: [csv, xlsx]
+      description: The format of an inventory file.
+      x-go-type: sheet.Format
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb/sheet
+    ImportState:
+      type: string
+      enum: [dry_run, applied, stale, discarded]
+      description: Where an import is - its dry run, its report ready and nothing changed; then, final, applied, stale (the CMDB changed since the dry run, so nothing was applied) or discarded.
+      x-go-type: cmdb.ImportState
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ImportOptions:
+      type: object
+      description: How the file was asked to be read; what is absent was detected.
+      additionalProperties: false
+      x-go-type: cmdb.ImportOptions
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        format:
+          $ref: '#/components/schemas/ImportFormat'
+        sheet:
+          type: string
+          description: The sheet of a workbook read.
+        comma:
+          type: string
+          description: The delimiter of a CSV file.
+        max_cell:
+          type: integer
+          minimum: 0
+          description: The most bytes a cell may have.
+        max_columns:
+          type: integer
+          minimum: 0
+          description: The most columns a row may have.
+    ImportCounts:
+      type: object
+      description: How many discrepancies of each kind a report holds.
+      additionalProperties: false
+      required: [created, updated, unchanged, refused, missing]
+      x-go-type: cmdb.Counts
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        created:
+          type: integer
+          minimum: 0
+          description: Rows that create an item.
+        updated:
+          type: integer
+          minimum: 0
+          description: Rows that update one.
+        unchanged:
+          type: integer
+          minimum: 0
+          description: Rows whose item is as they say.
+        refused:
+          type: integer
+          minimum: 0
+          description: Rows that cannot be applied.
+        missing:
+          type: integer
+          minimum: 0
+          description: Items of the class and supplier the file does not list.
+    Import:
+      type: object
+      description: One import of a supplier's inventory (CM-3) - its file, kept as it came, and the counts of its discrepancy report. Its version is also the ETag of the response.
+      additionalProperties: false
+      required: [id, number, desk, class, columns, options, format, encoding, size, digest, chunks, rows, counts, pages, position, state, by, created, updated, version]
+      x-go-type: cmdb.Import
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk whose CMDB the inventory goes into.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        supplier:
+          description: The supplier whose inventory it is; absent for the desk's own items.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        file_name:
+          type: string
+          description: The file's name as the supplier sent it.
+        columns:
+          type: object
+          description: The file's columns, by header, and the fields they fill.
+          additionalProperties:
+            type: string
+        options:
+          $ref: '#/components/schemas/ImportOptions'
+        format:
+          type: string
+          description: What the file was read as - csv or xlsx.
+        encoding:
+          type: string
+          description: The file's encoding - utf-8, windows-1252, or xlsx.
+        size:
+          type: integer
+          format: int64
+          minimum: 0
+          description: The file's length in bytes.
+        digest:
+          type: string
+          description: The file's SHA-256, as sha256:<hex>.
+        chunks:
+          type: integer
+          minimum: 0
+          description: How many records the file is kept in.
+        rows:
+          type: integer
+          minimum: 0
+          description: The rows below the header, blank ones aside - one discrepancy each.
+        counts:
+          $ref: '#/components/schemas/ImportCounts'
+        pages:
+          type: integer
+          minimum: 0
+          description: How many records the report is kept in.
+        position:
+          type: integer
+          format: int64
+          minimum: 0
+          description: The event log's last sequence number when the dry run began.
+        state:
+          $ref: '#/components/schemas/ImportState'
+        reason:
+          type: string
+          description: Why it went stale, or was discarded.
+        by:
+          $ref: '#/components/schemas/Actor'
+        applied_by:
+          $ref: '#/components/schemas/Actor'
+        applied:
+          type: string
+          format: date-time
+          description: When it was applied.
+        created:
+          type: string
+          format: date-time
+          description: When the dry run ran.
+        updated:
+          type: string
+          format: date-time
+          description: When it last changed.
+        version:
+          type: integer
+          format: int64
+          minimum: 1
+          description: The record's version, as the ETag carries it.
+    ImportPage:
+      type: object
+      description: One page of imports, the newest first.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Import'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    FieldChange:
+      type: object
+      description: A field of an item an import sets, with its value before and after.
+      additionalProperties: false
+      required: [field]
+      x-go-type: cmdb.FieldChange
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        field:
+          type: string
+          description: The field - name, state, object_owner or attributes.<name>.
+        old:
+          type: string
+          description: Its value before; absent for none.
+        new:
+          type: string
+          description: Its value after; absent for none.
+    DiscrepancyKind:
+      type: string
+      enum: [created, updated, unchanged, refused, missing]
+      description: What reconciling a row found - applying it creates an item, updates one, changes nothing, or refuses it - or that the file lacks an item the CMDB has.
+      x-go-type: cmdb.DiscrepancyKind
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    Refusal:
+      type: string
+      enum: [invalid, required, no_key, duplicate, conflict, supplier, retired]
+      description: Why a row is refused - a value not valid for its field, a required attribute without a value, no value of any key, a row naming the item or key of an earlier one, keys naming two items or a key another item holds, an item another organisation answers for, or an item retired.
+      x-go-type: cmdb.Refusal
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    Discrepancy:
+      type: object
+      description: One line of an import's report - a row of its file and what applying it does, or an item the file does not list.
+      additionalProperties: false
+      required: [kind]
+      x-go-type: cmdb.Discrepancy
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        kind:
+          $ref: '#/components/schemas/DiscrepancyKind'
+        row:
+          type: integer
+          minimum: 1
+          description: The row of the file as a spreadsheet numbers it (the header is usually 1); absent for a missing item.
+        key:
+          type: string
+          description: The key that identifies the item, such as host_name=app01.
+        item:
+          description: The item's ID, when the row names one; a created item's once the import is applied.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        name:
+          type: string
+          description: The item's name.
+        changes:
+          type: array
+          description: The fields applying sets, with their values before and after.
+          items:
+            $ref: '#/components/schemas/FieldChange'
+        reason:
+          $ref: '#/components/schemas/Refusal'
+        column:
+          type: integer
+          minimum: 1
+          description: For a refused row, the column at fault, from 1; absent for the whole row.
+        header:
+          type: string
+          description: That column's header.
+        message:
+          type: string
+          description: Why the row is refused, in words.
+    ImportReportPage:
+      type: object
+      description: One page of an import's discrepancy report.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Discrepancy'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    ImportDiscarding:
+      type: object
+      description: Why an import will not be applied.
+      additionalProperties: false
+      properties:
+        reason:
+          type: string
+          maxLength: 4000
+          description: Why, if the caller says.
 `

@@ -22,6 +22,7 @@ import (
 	"github.com/spoc-itsm/spoc/chain"
 	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/cmdb/impact"
+	"github.com/spoc-itsm/spoc/cmdb/sheet"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -457,7 +458,15 @@ func init() {
 		reflect.TypeFor[cmdb.Redundancy](), reflect.TypeFor[cmdb.Consumer](), reflect.TypeFor[cmdb.Relation](),
 		reflect.TypeFor[cmdb.Item](), reflect.TypeFor[cmdb.Summary](),
 		reflect.TypeFor[cmdb.Link](), reflect.TypeFor[cmdb.Down](), reflect.TypeFor[cmdb.Affected](),
-		reflect.TypeFor[cmdb.Impact](),
+		reflect.TypeFor[cmdb.Impact](), reflect.TypeFor[cmdb.Change](), reflect.TypeFor[cmdb.ChangeKind](),
+		reflect.TypeFor[cmdb.ChangeState](), reflect.TypeFor[cmdb.ChangeEffect](), reflect.TypeFor[cmdb.Texts](),
+		reflect.TypeFor[cmdb.LocalWindow](), reflect.TypeFor[cmdb.Window](), reflect.TypeFor[cmdb.Approval](),
+		reflect.TypeFor[cmdb.AffectedService](), reflect.TypeFor[cmdb.ImpactSummary](), reflect.TypeFor[cmdb.Collision](),
+		reflect.TypeFor[cmdb.ScheduledChange](), reflect.TypeFor[cmdb.ScheduleWeek](), reflect.TypeFor[cmdb.ForwardSchedule](),
+		reflect.TypeFor[cmdb.Outage](), reflect.TypeFor[cmdb.Import](), reflect.TypeFor[cmdb.ImportState](),
+		reflect.TypeFor[cmdb.ImportOptions](), reflect.TypeFor[cmdb.Counts](), reflect.TypeFor[cmdb.Discrepancy](),
+		reflect.TypeFor[cmdb.DiscrepancyKind](), reflect.TypeFor[cmdb.Refusal](), reflect.TypeFor[cmdb.FieldChange](),
+		reflect.TypeFor[sheet.Format](),
 	} {
 		goTypes[path.Base(t.PkgPath())+"."+t.Name()] = t
 	}
@@ -655,6 +664,17 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		{"CmdbPropagation", cmdbStrings([]cmdb.Propagation{cmdb.PropagateNone, cmdb.ToSource, cmdb.ToTarget, cmdb.Both})},
 		{"CmdbEffect", cmdbStrings([]cmdb.Effect{cmdb.EffectFull, cmdb.EffectWeaken})},
 		{"ItemHealth", []string{impact.Down.String(), impact.Degraded.String()}},
+		{"ChangeKind", cmdbStrings([]cmdb.ChangeKind{cmdb.ChangePlanned, cmdb.ChangeUnplanned})},
+		{"ChangeState", cmdbStrings([]cmdb.ChangeState{cmdb.ChangeStateDraft, cmdb.ChangeStateApproved, cmdb.ChangeStateInProgress,
+			cmdb.ChangeStateCompleted, cmdb.ChangeStateCancelled})},
+		{"ChangeEffect", cmdbStrings([]cmdb.ChangeEffect{cmdb.ChangeEffectNone, cmdb.ChangeEffectDegraded, cmdb.ChangeEffectOutage})},
+		{"ImportFormat", cmdbStrings([]sheet.Format{sheet.CSV, sheet.XLSX})},
+		{"ImportState", cmdbStrings([]cmdb.ImportState{cmdb.ImportStateDryRun, cmdb.ImportStateApplied, cmdb.ImportStateStale,
+			cmdb.ImportStateDiscarded})},
+		{"DiscrepancyKind", cmdbStrings([]cmdb.DiscrepancyKind{cmdb.DiscrepancyCreated, cmdb.DiscrepancyUpdated, cmdb.DiscrepancyUnchanged,
+			cmdb.DiscrepancyRefused, cmdb.DiscrepancyMissing})},
+		{"Refusal", cmdbStrings([]cmdb.Refusal{cmdb.RefusedInvalid, cmdb.RefusedRequired, cmdb.RefusedNoKey, cmdb.RefusedDuplicate,
+			cmdb.RefusedConflict, cmdb.RefusedSupplier, cmdb.RefusedRetired})},
 	} {
 		if got := enumStrings(schema(t, doc, c.schema)); !slices.Equal(sorted(got), sorted(c.want)) {
 			t.Errorf("%s enumerates %v, the domain %v", c.schema, got, c.want)
@@ -705,6 +725,14 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		{"ConfigItemStateChange", "reason", cmdb.MaxText},
 		{"ImpactQuestion", "down", cmdb.MaxDown},
 		{"Consumer", "unit", itsm.MaxLabel},
+		{"ChangeInput", "title", itsm.MaxLabel},
+		{"ChangeInput", "items", cmdb.MaxChangeItems},
+		{"ChangeEdit", "items", cmdb.MaxChangeItems},
+		{"ChangeTexts", "sv", cmdb.MaxUserText},
+		{"ChangeTexts", "en", cmdb.MaxUserText},
+		{"ChangeCompletion", "note", cmdb.MaxText},
+		{"ChangeCancellation", "reason", cmdb.MaxText},
+		{"ImportDiscarding", "reason", cmdb.MaxText},
 	} {
 		p := schema(t, doc, c.schema).Properties[c.prop].Value
 		got := p.MaxLength

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -123,25 +124,31 @@ func (a *API) CreateConfigItem(ctx context.Context, req api.CreateConfigItemRequ
 		ETag: r.Headers.ETag, Location: "/v1/cmdb/items/" + r.Body.ID.String()}}, nil
 }
 
-// itemID reads the path's reference to an item: its ID, or its number,
-// looked up in the store. A number no item has is not found, as an item
-// the caller may not read is.
+// itemID reads the path's reference to an item: its ID, or its number.
 func (a *API) itemID(ctx context.Context, ref string) (itsm.ID, error) {
+	return a.cmdbID(ctx, ref, cmdb.KindItem, cmdb.NumberPrefix, "item")
+}
+
+// cmdbID reads the path's reference to a record of the CMDB of kind: its
+// ID, or its number (with prefix), looked up in the store. A number no
+// record has is not found, as a record the caller may not read is: the
+// service decides that on the ID.
+func (a *API) cmdbID(ctx context.Context, ref, kind, prefix, what string) (itsm.ID, error) {
 	if id, err := itsm.ParseID(ref); err == nil {
 		return id, nil
 	}
 	n, err := itsm.ParseNumber(ref)
-	if err != nil || n.Prefix != cmdb.NumberPrefix {
-		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%q is neither an item's ID nor its number", ref)
+	if err != nil || n.Prefix != prefix {
+		return itsm.ID{}, itsm.Errorf(itsm.CodeInvalid, "%q is neither the ID of the %s nor its number, such as %s0000042", ref, what, prefix)
 	}
 	var id itsm.ID
 	err = a.store.Read(ctx, func(tx itsm.ReadTx) error {
-		page, err := tx.Query(itsm.Query{Kind: cmdb.KindItem, Index: cmdb.IndexNumber, Match: itsm.MatchEqual, Value: n.String(), Limit: 1})
+		page, err := tx.Query(itsm.Query{Kind: kind, Index: cmdb.IndexNumber, Match: itsm.MatchEqual, Value: n.String(), Limit: 1})
 		if err != nil {
 			return err
 		}
 		if len(page.Matches) == 0 {
-			return itsm.Errorf(itsm.CodeNotFound, "item %s not found", n)
+			return itsm.Errorf(itsm.CodeNotFound, "%s %s not found", what, n)
 		}
 		id = page.Matches[0].Record.ID
 		return nil
@@ -238,13 +245,13 @@ func (a *API) ListConfigItemHistory(ctx context.Context, req api.ListConfigItemH
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListConfigItemHistory200JSONResponse{Items: make([]api.ItemRevision, 0, len(rs))}
+	out := api.ListConfigItemHistory200JSONResponse{Items: make([]api.Revision, 0, len(rs))}
 	for _, r := range rs {
-		data, err := json.Marshal(r.Payload)
+		rev, err := revision(r.Seq, r.Time, r.Type, r.By, r.Payload)
 		if err != nil {
-			return nil, itsm.Wrap(itsm.CodeInternal, err, "encode the history of item %s", req.ID)
+			return nil, err
 		}
-		out.Items = append(out.Items, api.ItemRevision{Seq: r.Seq, Time: r.Time, Type: r.Type, By: r.By, Payload: data})
+		out.Items = append(out.Items, rev)
 	}
 	return out, nil
 }
@@ -373,4 +380,14 @@ func (a *API) GetIncidentImpact(ctx context.Context, req api.GetIncidentImpactRe
 	}
 	out.Analysis, out.ProposedImpact = *im, proposedImpact(im)
 	return out, nil
+}
+
+// revision is one event of a record's history as the API shows it: its
+// data as the log holds it, which the event type's schema describes.
+func revision(seq int64, at time.Time, typ string, by itsm.Actor, payload any) (api.Revision, error) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return api.Revision{}, itsm.Wrap(itsm.CodeInternal, err, "encode event %d", seq)
+	}
+	return api.Revision{Seq: seq, Time: at, Type: typ, By: by, Payload: data}, nil
 }
