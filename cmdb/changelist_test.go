@@ -74,8 +74,14 @@ func TestListChanges(t *testing.T) {
 				_, err := w.svc.ListChanges(w.ctx, w.deskAgent, cmdb.ChangeFilter{From: at, To: at})
 				return err
 			}(), itsm.CodeInvalid)
-			w.code(func() error { _, err := w.svc.ListChanges(w.ctx, w.bareAgent, cmdb.ChangeFilter{Desk: deskID}); return err }(), itsm.CodeForbidden)
-			w.code(func() error { _, err := w.svc.ListChanges(w.ctx, w.loneAgent, cmdb.ChangeFilter{Desk: deskID}); return err }(), itsm.CodeForbidden)
+			w.code(func() error {
+				_, err := w.svc.ListChanges(w.ctx, w.bareAgent, cmdb.ChangeFilter{Desk: deskID})
+				return err
+			}(), itsm.CodeForbidden)
+			w.code(func() error {
+				_, err := w.svc.ListChanges(w.ctx, w.loneAgent, cmdb.ChangeFilter{Desk: deskID})
+				return err
+			}(), itsm.CodeForbidden)
 		})
 	}
 }
