@@ -79,8 +79,9 @@ var allowed = map[string][]string{
 	// organisation as the chain has them, and the impact graph (pure, of
 	// IDs) kept as a projection of the log by itsm/follow. It knows no
 	// ticket domain: incidents, problems and requests reach it through
-	// itsm.ConfigItems.
-	"cmdb": {"itsm", "itsm/schema", "itsm/follow", "chain", "cmdb/impact"},
+	// itsm.ConfigItems. Imports read suppliers' files through cmdb/sheet,
+	// which knows nothing of the CMDB.
+	"cmdb": {"itsm", "itsm/schema", "itsm/follow", "chain", "cmdb/impact", "cmdb/sheet"},
 	// The relevance collection and its baselines measure the search index
 	// through its public API only.
 	"internal/searchtest": {"knowledge/search"},
@@ -110,9 +111,11 @@ var allowed = map[string][]string{
 	// agreements (httpapi), as a desk moving to spoc would load its past.
 	// Its catalogue is defined through the API too, in the request
 	// packages' types, which are the contract's. Its article past review is
-	// imported through the knowledge library, as the history is.
+	// imported through the knowledge library, as the history is. Its CMDB
+	// is seeded through the API too, in the cmdb package's types, which are
+	// the contract's.
 	"refserver/demo": {"itsm", "itsm/lease", "incident", "sla", "sla/report", "request/catalogue", "request/authority",
-		"knowledge", "refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
+		"knowledge", "cmdb", "refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
 }
 
 // drivers may be imported only by the backend named after them.

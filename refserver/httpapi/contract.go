@@ -56,6 +56,7 @@ var (
 		"int32":     "a whole number between -2147483648 and 2147483647",
 		"email":     "an e-mail address such as dana@example.com",
 		"uri":       "a URI such as https://example.com/",
+		"binary":    "a file, sent byte for byte as the body",
 	}
 )
 
