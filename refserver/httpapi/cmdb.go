@@ -77,7 +77,16 @@ func (a *API) GetCmdbModel(ctx context.Context, _ api.GetCmdbModelRequestObject)
 	if err := a.dir.Permissions().Check(who, itsm.DomainCMDB, itsm.AccessRead); err != nil {
 		return nil, err
 	}
-	return api.GetCmdbModel200JSONResponse(svc.Model()), nil
+	m := svc.Model()
+	// A model may declare no relation types; the contract's lists are
+	// lists even then.
+	if m.Classes == nil {
+		m.Classes = []cmdb.Class{}
+	}
+	if m.RelationTypes == nil {
+		m.RelationTypes = []cmdb.RelationType{}
+	}
+	return api.GetCmdbModel200JSONResponse(m), nil
 }
 
 // ListConfigItems lists one page of a desk's items.

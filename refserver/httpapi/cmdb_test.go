@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,7 +14,9 @@ import (
 	"github.com/spoc-itsm/spoc/internal/backendtest"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/refserver/api"
+	"github.com/spoc-itsm/spoc/refserver/auth"
 	"github.com/spoc-itsm/spoc/refserver/client"
+	"github.com/spoc-itsm/spoc/refserver/httpapi"
 	"github.com/spoc-itsm/spoc/refserver/webhook"
 )
 
@@ -482,4 +486,38 @@ func (c *cms) noRights() *client.ClientWithResponses {
 		c.carol = c.token(itsm.Actor{Organisation: sup, Person: "carol", Roles: []itsm.Role{itsm.RoleAgent}})
 	}
 	return c.carol
+}
+
+// TestBuildTakesTheModel builds the server with a model of its own
+// (httpapi.Hooks.Model): the contract's model answer is that model, its
+// class is registered, and the default model's classes are not.
+func TestBuildTakesTheModel(t *testing.T) {
+	ctx := context.Background()
+	store := memstoreFor(t)
+	secret := auth.NewSecret()
+	if err := auth.Bootstrap(ctx, store, secret, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	model := cmdb.Model{Classes: []cmdb.Class{{Name: "printer", Label: "Printer",
+		Attributes: []cmdb.Attribute{{Name: "serial_number", Label: "Serial number", Type: cmdb.TypeText, Required: true}},
+		Keys:       [][]string{{"serial_number"}}}}, RelationTypes: []cmdb.RelationType{}}
+	st, err := httpapi.Build(ctx, store, nil, httpapi.Hooks{Model: model})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	w := serveWorld(t, store, st.Handler, secret)
+	desk := w.org("Desk", itsm.OrgDesk)
+	w.cmdbRights(desk, api.AccessRead, api.AccessWrite)
+	dana := w.token(itsm.Actor{Organisation: desk, Person: "dana", Roles: []itsm.Role{itsm.RoleAgent}})
+	m, err := dana.GetCmdbModelWithResponse(ctx)
+	if got := want(t, "the model", m, err, http.StatusOK).JSON200; len(got.Classes) != 1 || got.Classes[0].Name != "printer" {
+		t.Errorf("the model served: %+v", got)
+	}
+	p, err := dana.CreateConfigItemWithResponse(ctx, api.ConfigItemInput{Class: "printer", Name: "PRN-RH-2-04",
+		Attributes: api.ItemAttributes{"serial_number": "X1"}})
+	want(t, "a printer", p, err, http.StatusCreated)
+	s, err := dana.CreateConfigItemWithResponse(ctx, api.ConfigItemInput{Class: "server", Name: "app01",
+		Attributes: api.ItemAttributes{"host_name": "app01"}})
+	want(t, "a server, which the model lacks", s, err, http.StatusBadRequest)
 }
