@@ -18,18 +18,10 @@ func changeResult(ch *cmdb.Change) api.ChangeResultJSONResponse {
 	return api.ChangeResultJSONResponse{Body: *ch, Headers: api.ChangeResultResponseHeaders{ETag: ETag(ch.Version)}}
 }
 
-// changeCommand runs one command of a change for the request's actor at
-// the version the request's If-Match names, and answers the change.
+// changeCommand runs one command of a change, and answers the change.
 func changeCommand(ctx context.Context, a *API, ifMatch string,
 	do func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Change, error)) (api.ChangeResultJSONResponse, error) {
-	svc, who, err := a.configDB(ctx)
-	if err != nil {
-		return api.ChangeResultJSONResponse{}, err
-	}
-	if svc, err = forVersion(svc, svc.IfVersion, ifMatch, "the change"); err != nil {
-		return api.ChangeResultJSONResponse{}, err
-	}
-	ch, err := do(svc, who)
+	ch, err := cmdbCommand(ctx, a, ifMatch, "the change", do)
 	if err != nil {
 		return api.ChangeResultJSONResponse{}, err
 	}
@@ -40,13 +32,11 @@ func changeCommand(ctx context.Context, a *API, ifMatch string,
 // command needs.
 func changeCommandWith[B any](ctx context.Context, a *API, ifMatch string, b *B,
 	do func(svc *cmdb.Service, who itsm.Actor, b B) (*cmdb.Change, error)) (api.ChangeResultJSONResponse, error) {
-	return changeCommand(ctx, a, ifMatch, func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Change, error) {
-		v, err := body(b)
-		if err != nil {
-			return nil, err
-		}
-		return do(svc, who, v)
-	})
+	ch, err := cmdbCommandWith(ctx, a, ifMatch, "the change", b, do)
+	if err != nil {
+		return api.ChangeResultJSONResponse{}, err
+	}
+	return changeResult(ch), nil
 }
 
 // changeEdit is the domain's form of the fields a change's authors write.

@@ -28,18 +28,40 @@ func configItemResult(it *cmdb.Item) api.ConfigItemResultJSONResponse {
 	return api.ConfigItemResultJSONResponse{Body: *it, Headers: api.ConfigItemResultResponseHeaders{ETag: ETag(it.Version)}}
 }
 
-// itemCommand runs one command of an item for the request's actor at the
-// version the request's If-Match names, and answers the item.
-func itemCommand(ctx context.Context, a *API, ifMatch string,
-	do func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Item, error)) (api.ConfigItemResultJSONResponse, error) {
+// cmdbCommand runs one command of the CMDB for the request's actor at the
+// version the request's If-Match names (what is the record, for errors),
+// and returns what the command answers.
+func cmdbCommand[T any](ctx context.Context, a *API, ifMatch, what string,
+	do func(svc *cmdb.Service, who itsm.Actor) (T, error)) (T, error) {
+	var zero T
 	svc, who, err := a.configDB(ctx)
 	if err != nil {
-		return api.ConfigItemResultJSONResponse{}, err
+		return zero, err
 	}
-	if svc, err = forVersion(svc, svc.IfVersion, ifMatch, "the item"); err != nil {
-		return api.ConfigItemResultJSONResponse{}, err
+	if svc, err = forVersion(svc, svc.IfVersion, ifMatch, what); err != nil {
+		return zero, err
 	}
-	it, err := do(svc, who)
+	return do(svc, who)
+}
+
+// cmdbCommandWith is cmdbCommand for an operation whose body the command
+// needs.
+func cmdbCommandWith[B, T any](ctx context.Context, a *API, ifMatch, what string, b *B,
+	do func(svc *cmdb.Service, who itsm.Actor, b B) (T, error)) (T, error) {
+	return cmdbCommand(ctx, a, ifMatch, what, func(svc *cmdb.Service, who itsm.Actor) (T, error) {
+		v, err := body(b)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return do(svc, who, v)
+	})
+}
+
+// itemCommand runs one command of an item, and answers the item.
+func itemCommand(ctx context.Context, a *API, ifMatch string,
+	do func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Item, error)) (api.ConfigItemResultJSONResponse, error) {
+	it, err := cmdbCommand(ctx, a, ifMatch, "the item", do)
 	if err != nil {
 		return api.ConfigItemResultJSONResponse{}, err
 	}
@@ -50,13 +72,11 @@ func itemCommand(ctx context.Context, a *API, ifMatch string,
 // needs.
 func itemCommandWith[B any](ctx context.Context, a *API, ifMatch string, b *B,
 	do func(svc *cmdb.Service, who itsm.Actor, b B) (*cmdb.Item, error)) (api.ConfigItemResultJSONResponse, error) {
-	return itemCommand(ctx, a, ifMatch, func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Item, error) {
-		v, err := body(b)
-		if err != nil {
-			return nil, err
-		}
-		return do(svc, who, v)
-	})
+	it, err := cmdbCommandWith(ctx, a, ifMatch, "the item", b, do)
+	if err != nil {
+		return api.ConfigItemResultJSONResponse{}, err
+	}
+	return configItemResult(it), nil
 }
 
 // redundancy is the domain's form of an optional redundancy: nil when

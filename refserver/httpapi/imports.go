@@ -137,46 +137,25 @@ func (a *API) GetImportReport(ctx context.Context, req api.GetImportReportReques
 	return api.GetImportReport200JSONResponse{Items: page.Discrepancies, Next: base64.RawURLEncoding.EncodeToString([]byte(page.Next))}, nil
 }
 
-// importCommand runs a command of an import at the version If-Match
-// names.
-func (a *API) importCommand(ctx context.Context, ifMatch string,
-	do func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Import, error)) (api.ImportResultJSONResponse, error) {
-	svc, who, err := a.configDB(ctx)
-	if err != nil {
-		return api.ImportResultJSONResponse{}, err
-	}
-	if svc, err = forVersion(svc, svc.IfVersion, ifMatch, "the import"); err != nil {
-		return api.ImportResultJSONResponse{}, err
-	}
-	imp, err := do(svc, who)
-	if err != nil {
-		return api.ImportResultJSONResponse{}, err
-	}
-	return importResult(imp), nil
-}
-
 // ApplyImport applies an import's dry run.
 func (a *API) ApplyImport(ctx context.Context, req api.ApplyImportRequestObject) (api.ApplyImportResponseObject, error) {
-	r, err := a.importCommand(ctx, req.Params.IfMatch, func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Import, error) {
+	imp, err := cmdbCommand(ctx, a, req.Params.IfMatch, "the import", func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Import, error) {
 		return svc.ApplyImport(ctx, who, req.ID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return api.ApplyImport200JSONResponse{ImportResultJSONResponse: r}, nil
+	return api.ApplyImport200JSONResponse{ImportResultJSONResponse: importResult(imp)}, nil
 }
 
 // DiscardImport gives up an import in its dry run.
 func (a *API) DiscardImport(ctx context.Context, req api.DiscardImportRequestObject) (api.DiscardImportResponseObject, error) {
-	r, err := a.importCommand(ctx, req.Params.IfMatch, func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Import, error) {
-		b, err := body(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		return svc.DiscardImport(ctx, who, req.ID, b.Reason)
-	})
+	imp, err := cmdbCommandWith(ctx, a, req.Params.IfMatch, "the import", req.Body,
+		func(svc *cmdb.Service, who itsm.Actor, b api.ImportDiscarding) (*cmdb.Import, error) {
+			return svc.DiscardImport(ctx, who, req.ID, b.Reason)
+		})
 	if err != nil {
 		return nil, err
 	}
-	return api.DiscardImport200JSONResponse{ImportResultJSONResponse: r}, nil
+	return api.DiscardImport200JSONResponse{ImportResultJSONResponse: importResult(imp)}, nil
 }
