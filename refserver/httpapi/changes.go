@@ -169,15 +169,13 @@ func (a *API) ListChangeHistory(ctx context.Context, req api.ListChangeHistoryRe
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListChangeHistory200JSONResponse{Items: make([]api.Revision, 0, len(rs))}
-	for _, r := range rs {
-		rev, err := revision(r.Seq, r.Time, r.Type, r.By, r.Payload)
-		if err != nil {
-			return nil, err
-		}
-		out.Items = append(out.Items, rev)
+	h, err := history(rs, func(r cmdb.ChangeRevision) (int64, time.Time, string, itsm.Actor, any) {
+		return r.Seq, r.Time, r.Type, r.By, r.Payload
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return api.ListChangeHistory200JSONResponse(h), nil
 }
 
 // GetChangeSchedule returns the forward schedule of a period.

@@ -274,15 +274,13 @@ func (a *API) ListConfigItemHistory(ctx context.Context, req api.ListConfigItemH
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListConfigItemHistory200JSONResponse{Items: make([]api.Revision, 0, len(rs))}
-	for _, r := range rs {
-		rev, err := revision(r.Seq, r.Time, r.Type, r.By, r.Payload)
-		if err != nil {
-			return nil, err
-		}
-		out.Items = append(out.Items, rev)
+	h, err := history(rs, func(r cmdb.Revision) (int64, time.Time, string, itsm.Actor, any) {
+		return r.Seq, r.Time, r.Type, r.By, r.Payload
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return api.ListConfigItemHistory200JSONResponse(h), nil
 }
 
 // ListRelatedConfigItems returns an item's relations in both directions.
@@ -411,12 +409,18 @@ func (a *API) GetIncidentImpact(ctx context.Context, req api.GetIncidentImpactRe
 	return out, nil
 }
 
-// revision is one event of a record's history as the API shows it: its
-// data as the log holds it, which the event type's schema describes.
-func revision(seq int64, at time.Time, typ string, by itsm.Actor, payload any) (api.Revision, error) {
-	data, err := json.Marshal(payload)
-	if err != nil {
-		return api.Revision{}, itsm.Wrap(itsm.CodeInternal, err, "encode event %d", seq)
+// history is a record's events as the API shows them: each with its data
+// as the log holds it, which the event type's schema describes. of reads
+// an event's sequence, time, type, actor and payload.
+func history[R any](rs []R, of func(R) (int64, time.Time, string, itsm.Actor, any)) (api.History, error) {
+	out := api.History{Items: make([]api.Revision, 0, len(rs))}
+	for _, r := range rs {
+		seq, at, typ, by, payload := of(r)
+		data, err := json.Marshal(payload)
+		if err != nil {
+			return api.History{}, itsm.Wrap(itsm.CodeInternal, err, "encode event %d", seq)
+		}
+		out.Items = append(out.Items, api.Revision{Seq: seq, Time: at, Type: typ, By: by, Payload: data})
 	}
-	return api.Revision{Seq: seq, Time: at, Type: typ, By: by, Payload: data}, nil
+	return out, nil
 }
