@@ -29,7 +29,7 @@ type cms struct {
 	carol *client.ClientWithResponses
 }
 
-func newCMS(t *testing.T, store itsm.Store) *cms {
+func newCMS(t testing.TB, store itsm.Store) *cms {
 	t.Helper()
 	c := &cms{shop: newShop(t, store)}
 	c.cmdbRights(c.desk, api.AccessRead, api.AccessWrite, api.AccessReport)

@@ -48,7 +48,7 @@ func newClinic(t *testing.T, store itsm.Store) *clinic {
 }
 
 // want fails the test unless the response r came with status code.
-func want[R any](t *testing.T, what string, r R, err error, code int) R {
+func want[R any](t testing.TB, what string, r R, err error, code int) R {
 	t.Helper()
 	if err != nil || status(r) != code {
 		t.Fatalf("%s: %v %s, want %d", what, err, body(r), code)

@@ -36,9 +36,11 @@ type shop struct {
 	// phoneCI is the configuration item carl's orders are about, made
 	// by phone the first time one is placed.
 	phoneCI itsm.ID
+	// stack is the server's, for what a test does through the libraries.
+	stack *httpapi.Stack
 }
 
-func newShop(t *testing.T, store itsm.Store) *shop {
+func newShop(t testing.TB, store itsm.Store) *shop {
 	t.Helper()
 	ctx := context.Background()
 	secret := auth.NewSecret()
@@ -64,7 +66,7 @@ func newShop(t *testing.T, store itsm.Store) *shop {
 			t.Errorf("dispatcher: %v", err)
 		}
 	})
-	s := &shop{world: serveWorld(t, store, st.Handler, secret)}
+	s := &shop{world: serveWorld(t, store, st.Handler, secret), stack: st}
 	rw := []api.Access{api.AccessRead, api.AccessWrite}
 	s.city = s.requestOrg("City of Example", itsm.OrgCustomer)
 	s.desk = s.requestOrg("Service Desk", itsm.OrgDesk)
@@ -104,7 +106,7 @@ func (s *shop) requestOrg(name string, role itsm.OrgRole) itsm.ID {
 }
 
 // today is the day it is in the lists' zone.
-func today(t *testing.T) string {
+func today(t testing.TB) string {
 	t.Helper()
 	z, err := time.LoadLocation(authority.Stockholm)
 	if err != nil {
