@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -152,7 +153,8 @@ func importOverHTTP(t *testing.T, c *cms) {
 // TestImportRefusals checks the upload's refusals over HTTP, none of which
 // leaves an import: a file that is no table names its row and column; a
 // mapping without a key of the class; a column given twice; a form
-// instead of the file (415); a body over the limit (413); a supplier
+// instead of the file (415); a body over the limit, said by its length
+// or found as it streams (413); a supplier
 // importing another's inventory; the customer, who imports nothing. A
 // supplier imports its own inventory, and a dry run the CMDB has moved on
 // from goes stale when applied (412), changing nothing; another is
@@ -213,6 +215,22 @@ func TestImportRefusals(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("a file over the limit: %d", resp.StatusCode)
 	}
+	// Over the limit without a length, sent in chunks: refused as the
+	// limit is passed, leaving nothing.
+	chunked, err := client.NewStartImportRequestWithBody(c.base, &spec, "text/csv", &longRows{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunked.ContentLength = -1
+	chunked.Header.Set("Authorization", "Bearer "+c.secrets["dana"])
+	if resp, err := http.DefaultClient.Do(chunked.WithContext(ctxTimeout)); err != nil {
+		t.Errorf("a chunked file over the limit: %v", err)
+	} else {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("a chunked file over the limit: %d", resp.StatusCode)
+		}
+	}
 	if l, err := c.agent.ListImportsWithResponse(ctx, nil); err != nil || l.JSON200 == nil || len(l.JSON200.Items) != 0 {
 		t.Errorf("the refusals left imports: %v %s", err, body(l))
 	}
@@ -247,6 +265,26 @@ func TestImportRefusals(t *testing.T) {
 	if want(t, "discard", dis, err, http.StatusOK).JSON200.State != cmdb.ImportStateDiscarded {
 		t.Errorf("discarded: %+v", dis.JSON200)
 	}
+}
+
+// longRows reads as an endless inventory whose rows are 30 kB each, so
+// that it passes the limit of an upload in a few thousand rows.
+type longRows struct {
+	n       int
+	pending string
+}
+
+func (r *longRows) Read(p []byte) (int, error) {
+	if r.pending == "" {
+		r.pending = "Värdnamn;Serienummer;Minne (GB);Namn\n"
+		if r.n > 0 {
+			r.pending = fmt.Sprintf("h%d;SN-%d;8;%s\n", r.n, r.n, strings.Repeat("x", 30000))
+		}
+		r.n++
+	}
+	k := copy(p, r.pending)
+	r.pending = r.pending[k:]
+	return k, nil
 }
 
 // zeros reads as an endless run of zero bytes.

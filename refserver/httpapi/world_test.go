@@ -80,7 +80,14 @@ func newWorldWith(t *testing.T, orgs []itsm.Organisation, agreements []*sla.Agre
 // the administrator holding secret, and an anonymous client.
 func serveWorld(t testing.TB, store itsm.Store, h http.Handler, secret string) *world {
 	t.Helper()
-	srv := httptest.NewServer(http.MaxBytesHandler(h, 1<<20))
+	// The server's limits of bodies: 1 MiB, and an inventory's 64 MiB.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := int64(1 << 20)
+		if r.Method == http.MethodPost && r.URL.Path == httpapi.ImportPath {
+			limit = httpapi.MaxImportBytes
+		}
+		http.MaxBytesHandler(h, limit).ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	w := &world{t: t, ctx: context.Background(), base: srv.URL, store: store, secrets: map[string]string{},
 		check: refservertest.NewContractCheck(t, srv.Client().Transport, true)}
