@@ -111,8 +111,7 @@ func TestSD11RoutingFollowsTheItemsSupplier(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			core := itsm.NewID()
-			var w *itemWorld
-			w = newItemWorld(t, open(t), func(c *incident.Config) {
+			w := newItemWorld(t, open(t), func(c *incident.Config) {
 				c.Routes = append(c.Routes, incident.Route{ItemSupplier: true},
 					incident.Route{CI: core, Organisation: c.Routes[0].Organisation, Group: c.Routes[0].Group})
 			})
