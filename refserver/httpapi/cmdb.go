@@ -317,6 +317,10 @@ func (a *API) AnalyseImpact(ctx context.Context, req api.AnalyseImpactRequestObj
 		if err != nil {
 			return nil, err
 		}
+		// Without the right to read, that is the answer, whoever asks.
+		if err := a.dir.Permissions().Check(who, itsm.DomainCMDB, itsm.AccessRead); err != nil {
+			return nil, err
+		}
 		if org.Role != itsm.OrgDesk {
 			return nil, itsm.Errorf(itsm.CodeInvalid, "impact: a %s names the desk whose CMDB holds the items", org.Role)
 		}

@@ -380,6 +380,13 @@ func TestImpactOverHTTP(t *testing.T) {
 		}
 	}
 
+	// A supplier without rights in the CMDB is refused as such, named desk
+	// or not.
+	for _, desk := range []itsm.ID{{}, c.desk} {
+		r, err := c.noRights().AnalyseImpactWithResponse(ctx, api.ImpactQuestion{Desk: desk, Down: []api.FailedItem{{Item: m.server1.ID}}})
+		want(t, "a supplier without rights", r, err, http.StatusForbidden)
+	}
+
 	// An incident about both servers: the desk sees the service down for
 	// 3300 users and is proposed a high impact.
 	reg, err := c.agent.RegisterIncidentWithResponse(ctx, nil, api.Registration{Customer: c.city, Caller: api.Caller{Person: "carl"},
