@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"sync"
 
 	"github.com/spoc-itsm/spoc/cmdb/impact"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -103,16 +104,17 @@ func (s *Service) Impact(ctx context.Context, actor itsm.Actor, desk itsm.ID, do
 // what the projection knows of each item of desk; s.mu is held for
 // reading. A planned change's impact is analysed by it too.
 func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
-	r := s.graph.Analyse(failures)
-	out := &Impact{Services: []Affected{}, Items: []Affected{}, Consumers: []Consumer{}}
+	affected := s.graph.Analyse(failures).Affected()
+	paths := paths(affected)
+	out := &Impact{Services: []Affected{}, Items: make([]Affected, 0, len(affected)), Consumers: []Consumer{}}
 	users := map[string]int{}
-	for _, a := range r.Affected() {
+	for i, a := range affected {
 		n := s.nodes[a.Node]
 		if n == nil || n.desk != desk {
 			continue // a node the log has not brought yet
 		}
 		x := Affected{Item: a.Node, Number: n.number, Class: n.class, Name: n.name, Supplier: n.supplier,
-			Health: a.Health.String(), Path: r.Path(a.Node)}
+			Health: a.Health.String(), Path: paths[i]}
 		if c := s.classes[n.class]; c == nil || !c.Service {
 			out.Items = append(out.Items, x)
 			continue
@@ -132,5 +134,54 @@ func (s *Service) analyse(desk itsm.ID, failures []impact.Failure) *Impact {
 	slices.SortFunc(out.Consumers, func(a, b Consumer) int {
 		return cmp.Or(cmp.Compare(b.Users, a.Users), cmp.Compare(a.Unit, b.Unit))
 	})
+	return out
+}
+
+// places are the maps paths uses, kept for the next analysis: an impact
+// answers in well under a millisecond, and a map per answer would be a
+// good part of it.
+var places = sync.Pool{New: func() any { return map[itsm.ID]int32{} }}
+
+// paths returns the path of each of affected, in its order, as
+// impact.Result.Path would, from their Via: all in one array, and
+// without the map of every node Result.Path builds on its first call.
+func paths(affected []impact.Affected) [][]itsm.ID {
+	place := places.Get().(map[itsm.ID]int32)
+	defer func() {
+		clear(place)
+		places.Put(place)
+	}()
+	for i, a := range affected {
+		place[a.Node] = int32(i)
+	}
+	via := make([]int32, 2*len(affected))
+	depth, via := via[len(affected):], via[:len(affected)]
+	total := 0
+	for i, a := range affected {
+		via[i] = -1
+		if p, ok := place[a.Via]; ok && !a.Via.IsZero() {
+			via[i] = p
+		}
+	}
+	for i := range affected {
+		n := int32(1)
+		for q := via[i]; q >= 0 && int(n) <= len(affected); q = via[q] {
+			n++
+		}
+		depth[i] = n
+		total += int(n)
+	}
+	all := make([]itsm.ID, total)
+	out := make([][]itsm.ID, len(affected))
+	for i := range affected {
+		p := all[:depth[i]:depth[i]]
+		all = all[depth[i]:]
+		q := int32(i)
+		for j := len(p) - 1; j >= 0; j-- {
+			p[j] = affected[q].Node
+			q = via[q]
+		}
+		out[i] = p
+	}
 	return out
 }

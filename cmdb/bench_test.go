@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -192,7 +193,9 @@ func benchStores() map[string]func(b *testing.B) itsm.Store {
 
 // BenchmarkGraphBuild: starting a Service over a store of 100,000 items
 // and 300,000 relations builds its impact graph (target: under 5 s), as
-// x_read of reading and decoding the same records without building.
+// x_read of reading the same records from the store without building. On
+// a machine other processes share, the CPU time the process spent
+// (build_cpu_s, x_read_cpu) says more than the time on the wall.
 func BenchmarkGraphBuild(b *testing.B) {
 	for name, open := range benchStores() {
 		b.Run(name, func(b *testing.B) {
@@ -201,21 +204,23 @@ func BenchmarkGraphBuild(b *testing.B) {
 			writeItems(b, store, items)
 			items = nil
 			w := newWorld(b, store)
-			var build, read time.Duration
+			var build, read, buildCPU, readCPU time.Duration
 			for b.Loop() {
+				c0 := cpuTime(b)
 				t0 := time.Now()
 				n := 0
 				w.ok(store.Read(w.ctx, func(tx itsm.ReadTx) error {
 					return itsm.Scan(w.ctx, tx, itsm.Query{Kind: cmdb.KindItem, Limit: itsm.MaxLimit}, func(h itsm.Hit) error {
-						_, err := itsm.DecodeRecord[cmdb.Item](h.Record, "item")
 						n++
-						return err
+						return nil
 					})
 				}))
 				read += time.Since(t0)
+				c1 := cpuTime(b)
 				svc := w.service()
 				st := svc.GraphStatus()
 				build += st.BuildTime
+				readCPU, buildCPU = readCPU+c1-c0, buildCPU+cpuTime(b)-c1
 				if st.Items != n || st.Items != benchSize() {
 					b.Fatalf("the graph holds %d items of %d", st.Items, n)
 				}
@@ -224,6 +229,8 @@ func BenchmarkGraphBuild(b *testing.B) {
 			b.ReportMetric(build.Seconds()/float64(b.N), "build_s")
 			b.ReportMetric(read.Seconds()/float64(b.N), "read_s")
 			b.ReportMetric(float64(build)/float64(read), "x_read")
+			b.ReportMetric(buildCPU.Seconds()/float64(b.N), "build_cpu_s")
+			b.ReportMetric(float64(buildCPU)/float64(readCPU), "x_read_cpu")
 		})
 	}
 }
@@ -286,22 +293,40 @@ func BenchmarkImpact(b *testing.B) {
 			for b.Loop() {
 				id := order[warm+i%runs]
 				i++
-				t0 := time.Now()
-				_, err := w.svc.Impact(w.ctx, w.deskAgent, deskID, []cmdb.Down{{Item: id}})
-				t1 := time.Now()
-				g.Analyse([]impact.Failure{{Node: id, Health: impact.Down}})
-				t2 := time.Now()
-				w.ok(err)
-				svc, raw = append(svc, t1.Sub(t0)), append(raw, t2.Sub(t1))
+				// Each goes first every other time, so that neither has
+				// the caches the other warmed.
+				var ds, dr time.Duration
+				for j := range 2 {
+					t0 := time.Now()
+					if (i+j)%2 == 0 {
+						_, err := w.svc.Impact(w.ctx, w.deskAgent, deskID, []cmdb.Down{{Item: id}})
+						w.ok(err)
+						ds = time.Since(t0)
+					} else {
+						g.Analyse([]impact.Failure{{Node: id, Health: impact.Down}})
+						dr = time.Since(t0)
+					}
+				}
+				svc, raw = append(svc, ds), append(raw, dr)
 			}
-			p99 := func(ds []time.Duration) time.Duration {
-				slices.Sort(ds)
-				return ds[len(ds)*99/100]
-			}
+			slices.Sort(svc)
+			slices.Sort(raw)
+			p99 := func(ds []time.Duration) time.Duration { return ds[len(ds)*99/100] }
 			ps, pr := p99(svc), p99(raw)
+			b.ReportMetric(float64(svc[len(svc)/2].Microseconds()), "p50_us")
+			b.ReportMetric(float64(raw[len(raw)/2].Microseconds()), "p50_analyse_us")
 			b.ReportMetric(float64(ps.Microseconds()), "p99_us")
 			b.ReportMetric(float64(pr.Microseconds()), "p99_analyse_us")
 			b.ReportMetric(float64(ps)/float64(max(pr, 1)), "x_analyse")
 		})
 	}
+}
+
+// cpuTime is the CPU time the process has spent, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -74,18 +74,6 @@ func (e ChangeEffect) Valid() bool {
 	return e == ChangeEffectNone || e == ChangeEffectDegraded || e == ChangeEffectOutage
 }
 
-// health is the health the effect gives the change's items in impact
-// analysis: "" for none.
-func (e ChangeEffect) health() string {
-	switch e {
-	case ChangeEffectDegraded:
-		return "degraded"
-	case ChangeEffectOutage:
-		return "down"
-	}
-	return ""
-}
-
 // Language is a language of the texts users read.
 type Language string
 

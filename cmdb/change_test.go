@@ -364,6 +364,10 @@ func TestChangeValidation(t *testing.T) {
 			}
 			// Bad arguments of the other commands.
 			w.refuseChange(itsm.CodeInvalid, func() error { _, err := w.svc.ApproveChange(w.ctx, w.deskAgent, ch.ID, " ", time.Time{}); return err })
+			w.refuseChange(itsm.CodeInvalid, func() error {
+				_, err := w.svc.ApproveChange(w.ctx, w.deskAgent, ch.ID, "Olle", w.clock.Now().AddDate(-2, 0, 0))
+				return err
+			})
 			w.refuseChange(itsm.CodeInvalid, func() error { _, err := w.svc.CancelChange(w.ctx, w.deskAgent, ch.ID, " "); return err })
 			w.refuseChange(itsm.CodeInvalid, func() error {
 				_, err := w.svc.CompleteChange(w.ctx, w.deskAgent, ch.ID, strings.Repeat("x", cmdb.MaxText+1))

@@ -269,8 +269,8 @@ func changeEdits(ch *Change, p *prepared) []string {
 // named, agreed at the instant at (zero: now) that users be told of a
 // draft change (CH-1): an agent of the desk or of the supplier that
 // carries it out records it. From then on the change is among the
-// outages users see, when its effect is one they notice. at is not in the
-// future, and the window has not ended.
+// outages users see, when its effect is one they notice. at is neither in
+// the future nor more than MaxPeriod ago, and the window has not ended.
 func (s *Service) ApproveChange(ctx context.Context, actor itsm.Actor, id itsm.ID, objectOwner string, at time.Time) (*Change, error) {
 	if err := itsm.TrimLabel("object owner", &objectOwner, true); err != nil {
 		return nil, err
@@ -285,6 +285,9 @@ func (s *Service) ApproveChange(ctx context.Context, actor itsm.Actor, id itsm.I
 			return itsm.Errorf(itsm.CodeConflict, "cannot approve %s: it is %s, not a draft", ch.Number, ch.State)
 		case at.After(now):
 			return itsm.Errorf(itsm.CodeInvalid, "approve %s: the object owner's approval at %s is in the future", ch.Number, at.UTC().Format(time.RFC3339))
+		case at.Before(now.Add(-MaxPeriod)):
+			return itsm.Errorf(itsm.CodeInvalid, "approve %s: the object owner's approval at %s is more than %d days old", ch.Number,
+				at.UTC().Format(time.RFC3339), MaxPeriod/(24*time.Hour))
 		case !ch.Window.End.After(now):
 			return itsm.Errorf(itsm.CodeConflict, "cannot approve %s: its window ended at %s", ch.Number, ch.Window.End.In(ch.Window.Location()).Format(time.RFC3339))
 		}

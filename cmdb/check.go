@@ -252,12 +252,12 @@ func (m *Model) checkTarget(tx itsm.ReadTx, from *Item, r Relation) error {
 	return nil
 }
 
-// checkKeys checks, in tx, that no other item of its desk holds a value of
-// one of it's class's keys: the store would refuse the record too, but
-// without saying which key and which item.
+// checkKeys checks, in tx, that no other item of its desk that is not
+// retired holds the values of one of it's class's keys: the store would
+// refuse the record too, but without saying which key and which item.
 func (m *Model) checkKeys(tx itsm.ReadTx, it *Item) error {
 	class, ok := m.Class(it.Class)
-	if !ok {
+	if !ok || it.State == StateRetired {
 		return nil
 	}
 	for _, k := range class.Keys {
@@ -273,10 +273,10 @@ func (m *Model) checkKeys(tx itsm.ReadTx, it *Item) error {
 	return nil
 }
 
-// findByKey returns the item of class in desk whose key (attribute names,
-// as the class declares it) has the values attrs give, canonical; nil
-// when none has, or when attrs lack a value of the key. An import finds
-// the item a row describes by it.
+// findByKey returns the item of class in desk, not retired, whose key
+// (attribute names, as the class declares it) has the values attrs give,
+// canonical; nil when none has, or when attrs lack a value of the key.
+// An import finds the item a row describes by it.
 func findByKey(tx itsm.ReadTx, desk itsm.ID, class string, key []string, attrs map[string]string) (*Item, error) {
 	return lookupKey(tx, desk, class, key, attrs, nil)
 }

@@ -24,4 +24,11 @@
 // desk read them; a supplier writes the items it is responsible for.
 // Incidents, problems and requests check the items they name through
 // CheckItems and Responsible, in their own transactions (IM-6).
+//
+// Planned changes and unplanned outages (CH-1) are records of their own
+// (Change, kind cmdb.change): a window given on a zone's wall clocks, the
+// items touched, the effect expected, texts for users, the object
+// owner's approval and states from draft to completed. Their impact is
+// analysed when read; Schedule is the desk's weekly forward schedule,
+// with collisions flagged, and Outages what users are told.
 package cmdb

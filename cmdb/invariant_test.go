@@ -236,11 +236,12 @@ func (d *driver) step(c command) {
 
 // check checks the invariants after a command: a refusal wrote nothing
 // and says why with a code of the rules; every item is the fold of its
-// events; numbers have no gap; no two items of a desk share a key's
-// values; every relation is to another item of the desk; the graph holds
-// the items that are not retired and exactly the edges their relations
-// make, and answers every impact as a graph built again from the records
-// does; every event matches its schema.
+// events; numbers have no gap; no two items of a desk that are not
+// retired share a key's values; every relation is to another item of the
+// desk; the graph holds the items that are not retired and exactly the
+// edges their relations make, and answers every impact as a graph built
+// again from the records does, each path a chain of its edges; every
+// event matches its schema.
 func (d *driver) check(o op, before string, err error) {
 	w := d.w
 	if err != nil {
@@ -297,6 +298,9 @@ func (d *driver) check(o op, before string, err error) {
 	for _, id := range order {
 		it := items[id]
 		class, _ := model.Class(it.Class)
+		if it.State == cmdb.StateRetired {
+			class.Keys = nil // a retired item lets go of its keys
+		}
 		for _, k := range class.Keys {
 			var vs []string
 			for _, a := range k {

@@ -195,7 +195,7 @@ func keyValues(key []string, attrs map[string]string) []string {
 func deskValue(desk itsm.ID, v string) string { return desk.String() + " " + v }
 
 // record returns it as stored, with the unique entries of its class's
-// keys in m (a class m does not know has none).
+// keys in m (a class m does not know has none, nor a retired item).
 func (it *Item) record(m *Model) (itsm.Record, error) {
 	c := *it
 	c.Version = 0
@@ -204,7 +204,9 @@ func (it *Item) record(m *Model) (itsm.Record, error) {
 		return itsm.Record{}, itsm.Wrap(itsm.CodeInternal, err, "encode item %s", it.Number)
 	}
 	unique := map[string]string{IndexNumber: it.Number.String()}
-	if class, ok := m.Class(it.Class); ok {
+	// A retired item lets go of its keys, so that the server that
+	// replaces it can have its host name; its history keeps them.
+	if class, ok := m.Class(it.Class); ok && it.State != StateRetired {
 		for _, k := range class.Keys {
 			if v := keyValue(it.Desk, keyValues(k, it.Attributes)); v != "" {
 				unique[keyIndex(it.Class, k)] = v

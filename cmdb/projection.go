@@ -44,6 +44,19 @@ func nodeOf(it *Item) *node {
 		state: it.State, consumers: it.Consumers, redundancy: it.Redundancy, relations: it.Relations}
 }
 
+// graphItem is the part of an item record the graph keeps.
+type graphItem struct {
+	Desk       itsm.ID     `json:"desk"`
+	Number     itsm.Number `json:"number"`
+	Class      string      `json:"class"`
+	Name       string      `json:"name"`
+	State      State       `json:"state"`
+	Supplier   itsm.ID     `json:"supplier"`
+	Consumers  []Consumer  `json:"consumers"`
+	Redundancy *Redundancy `json:"redundancy"`
+	Relations  []Relation  `json:"relations"`
+}
+
 // live reports whether n is in the graph: it exists and is not retired.
 func (n *node) live() bool { return n != nil && n.state != StateRetired }
 
@@ -71,9 +84,12 @@ func start(ctx context.Context, s *Service) error {
 func (s *Service) build(ctx context.Context, tx itsm.ReadTx) error {
 	nodes := map[itsm.ID]*node{}
 	err := itsm.Scan(ctx, tx, itsm.Query{Kind: KindItem, Limit: itsm.MaxLimit}, func(h itsm.Hit) error {
-		it, err := itsm.DecodeRecord[Item](h.Record, "item")
+		// Only what a node keeps is decoded: an item's attributes and
+		// times are most of its record.
+		it, err := itsm.DecodeRecord[graphItem](h.Record, "item")
 		if err == nil {
-			nodes[it.ID] = nodeOf(it)
+			nodes[h.Record.ID] = &node{desk: it.Desk, number: it.Number, class: it.Class, name: it.Name, supplier: it.Supplier,
+				state: it.State, consumers: it.Consumers, redundancy: it.Redundancy, relations: it.Relations}
 		}
 		return err
 	})

@@ -42,6 +42,7 @@ func (w *world) fixture() fixture {
 func TestValidationRules(t *testing.T) {
 	w := newWorld(t, backends()["memstore"](t))
 	f := w.fixture()
+	w.server("web01")
 	edit := func(e cmdb.ItemEdit) func() error {
 		return func() error { _, err := w.svc.Edit(w.ctx, w.deskAgent, f.srv.ID, e); return err }
 	}
@@ -80,8 +81,7 @@ func TestValidationRules(t *testing.T) {
 		{"ip", itsm.CodeInvalid, "attribute ip_address", create(srv(withHost("ip_address", "10.0.0")))},
 		{"key held", itsm.CodeConflict, `key host_name = "app01" of class server is held by ` + f.srv.Number.String(), create(srv(map[string]string{"host_name": "app01"}))},
 		{"key held after canonical form", itsm.CodeConflict, "key serial_number", create(srv(withHost("serial_number", " SN1 ")))},
-		{"key held by a retired item", itsm.CodeConflict, "held by " + f.retired.Number.String(), create(srv(map[string]string{"host_name": "old01"}))},
-		{"key held, by an edit", itsm.CodeConflict, "key host_name", edit(cmdb.ItemEdit{Name: "app01", Supplier: telcoID, Attributes: map[string]string{"host_name": "old01"}})},
+		{"key held, by an edit", itsm.CodeConflict, "key host_name", edit(cmdb.ItemEdit{Name: "app01", Supplier: telcoID, Attributes: map[string]string{"host_name": "web01"}})},
 		{"retired state at creation", itsm.CodeInvalid, "not registered retired", create(cmdb.NewItem{Class: "server", State: cmdb.StateRetired, ItemEdit: cmdb.ItemEdit{Name: "s", Attributes: host}})},
 		{"unknown state", itsm.CodeInvalid, `state "broken"`, create(cmdb.NewItem{Class: "server", State: "broken", ItemEdit: cmdb.ItemEdit{Name: "s", Attributes: host}})},
 		{"group without redundancy", itsm.CodeInvalid, "class cluster is a redundancy group", create(cmdb.NewItem{Class: "cluster", ItemEdit: cmdb.ItemEdit{Name: "k"}})},
@@ -275,4 +275,33 @@ func TestAccessRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRetiredLetsGoOfKeys: a retired item's key values are free for the
+// item that replaces it, which an import then finds by them; the retired
+// one keeps them in its record and history.
+func TestRetiredLetsGoOfKeys(t *testing.T) {
+	w := newWorld(t, backends()["memstore"](t))
+	old := w.server("srv01")
+	_, err := w.svc.SetState(w.ctx, w.deskAgent, old.ID, cmdb.StateRetired, "Ersatt")
+	w.ok(err)
+	repl := w.server("srv01")
+	p, err := w.svc.List(w.ctx, w.deskAgent, cmdb.Filter{Class: "server", Key: map[string]string{"host_name": "SRV01 "}})
+	w.ok(err)
+	if len(p.Items) != 0 {
+		t.Fatalf("host names are text, compared as they are: found %+v", p.Items)
+	}
+	p, err = w.svc.List(w.ctx, w.deskAgent, cmdb.Filter{Class: "server", Key: map[string]string{"host_name": " srv01"}})
+	w.ok(err)
+	if len(p.Items) != 1 || p.Items[0].ID != repl.ID {
+		t.Fatalf("the key finds %+v, want the replacement only", p.Items)
+	}
+	if got, err := w.svc.Get(w.ctx, w.deskAgent, old.ID); err != nil || got.Attributes["host_name"] != "srv01" {
+		t.Fatalf("the retired server %+v, %v", got, err)
+	}
+	w.refuse(itsm.CodeConflict, func() error {
+		_, err := w.svc.Create(w.ctx, w.deskAgent, cmdb.NewItem{Class: "server",
+			ItemEdit: cmdb.ItemEdit{Name: "x", Attributes: map[string]string{"host_name": "srv01"}}})
+		return err
+	})
 }
