@@ -263,8 +263,6 @@ const (
 	// RefusedSupplier: the row's item is another organisation's
 	// responsibility; an import does not move an item to its supplier.
 	RefusedSupplier Refusal = "supplier"
-	// RefusedRetired: the row's item is retired, and keeps its keys.
-	RefusedRetired Refusal = "retired"
 )
 
 // Discrepancy is one line of an import's report: a row of its file and

@@ -165,7 +165,7 @@ func TestImportEveryDiscrepancy(t *testing.T) {
 				[]string{"", "", "S1", "", "", "", "duplicate item"},              // 6: S1 is app01's
 				[]string{"", "new01", "", "", "", "", "duplicate key"},            // 7
 				[]string{"", "bad01", "", "", "many", "", "invalid"},              // 8
-				[]string{"", "old01", "", "", "", "", "retired"},                  // 9
+				[]string{"", "old01", "", "", "", "", "replaces a retired one"},   // 9
 				[]string{"", "tel01", "", "", "", "", "supplier"},                 // 10
 				[]string{"", "app05", "S6", "", "", "", "conflict"},               // 11
 				[]string{"", "", "S7", "", "", "", "required"},                    // 12
@@ -178,7 +178,7 @@ func TestImportEveryDiscrepancy(t *testing.T) {
 			if imp.State != cmdb.ImportStateDryRun || imp.Number.String() != "IMP0000001" || imp.Rows != 14 || imp.Encoding != "utf-8" || imp.Format != "csv" {
 				t.Fatalf("import %+v", imp)
 			}
-			want := cmdb.Counts{Created: 1, Updated: 1, Unchanged: 1, Refused: 11, Missing: 1}
+			want := cmdb.Counts{Created: 2, Updated: 1, Unchanged: 1, Refused: 10, Missing: 1}
 			if imp.Counts != want {
 				t.Fatalf("counts %+v, want %+v", imp.Counts, want)
 			}
@@ -205,7 +205,7 @@ func TestImportEveryDiscrepancy(t *testing.T) {
 				header string
 			}{
 				5: {cmdb.RefusedNoKey, 2, "Värdnamn"}, 6: {cmdb.RefusedDuplicate, 0, ""}, 7: {cmdb.RefusedDuplicate, 2, "Värdnamn"},
-				8: {cmdb.RefusedInvalid, 5, "CPU"}, 9: {cmdb.RefusedRetired, 0, ""}, 10: {cmdb.RefusedSupplier, 0, ""},
+				8: {cmdb.RefusedInvalid, 5, "CPU"}, 10: {cmdb.RefusedSupplier, 0, ""},
 				11: {cmdb.RefusedConflict, 3, "Serienummer"}, 12: {cmdb.RefusedRequired, 2, "Värdnamn"}, 13: {cmdb.RefusedSupplier, 0, ""},
 				14: {cmdb.RefusedDuplicate, 0, ""}, 15: {cmdb.RefusedInvalid, 6, "Status"},
 			}
@@ -215,8 +215,10 @@ func TestImportEveryDiscrepancy(t *testing.T) {
 					t.Errorf("row %d: %+v, want %v in column %d", row, d, r.why, r.column)
 				}
 			}
-			if d := rows[9]; d.Item != old.ID {
-				t.Errorf("row 9 names %s", d.Item)
+			// The retired server let go of its host name: the row makes
+			// the server that replaces it.
+			if d := rows[9]; d.Kind != cmdb.DiscrepancyCreated || d.Key != "host_name=old01" {
+				t.Errorf("row 9: %+v", d)
 			}
 			if d := rows[10]; d.Item != tel.ID {
 				t.Errorf("row 10 names %s", d.Item)
@@ -278,8 +280,8 @@ func TestImportEveryDiscrepancy(t *testing.T) {
 			}
 			w.replayed(it.ID)
 			w.replayed(app01.ID)
-			if n := w.countRecords(cmdb.KindItem); n != 9 {
-				t.Fatalf("%d items after the apply, want 9", n)
+			if n := w.countRecords(cmdb.KindItem); n != 10 {
+				t.Fatalf("%d items after the apply, want 10", n)
 			}
 			w.refuse(itsm.CodeConflict, func() error { _, err := w.svc.ApplyImport(w.ctx, w.hostAgent, imp.ID); return err })
 			w.importReplayed(imp.ID)
@@ -287,7 +289,7 @@ func TestImportEveryDiscrepancy(t *testing.T) {
 			// The same file again: nothing to create or change.
 			again, err := w.start(w.hostAgent, file)
 			w.ok(err)
-			if again.Counts != (cmdb.Counts{Unchanged: 3, Refused: 11, Missing: 1}) || again.Number.String() != "IMP0000002" {
+			if again.Counts != (cmdb.Counts{Unchanged: 4, Refused: 10, Missing: 1}) || again.Number.String() != "IMP0000002" {
 				t.Fatalf("re-import %+v", again.Counts)
 			}
 			before := w.itemPrint()
@@ -558,6 +560,13 @@ func TestImportDiscard(t *testing.T) {
 	imp, err := w.start(w.deskAgent, csv(",", []string{"Värdnamn"}, []string{"app01"}))
 	w.ok(err)
 	w.refuse(itsm.CodeNotFound, func() error { _, err := w.svc.DiscardImport(w.ctx, w.telAgent, imp.ID, ""); return err })
+	err = w.refuse(itsm.CodeConflict, func() error {
+		_, err := w.svc.IfVersion(imp.Version+1).ApplyImport(w.ctx, w.deskAgent, imp.ID)
+		return err
+	})
+	if !errors.Is(err, itsm.ErrStale) {
+		t.Fatalf("IfVersion: %v", err)
+	}
 	got, err := w.svc.DiscardImport(w.ctx, w.hostAgent, imp.ID, " Fel fil ")
 	w.ok(err)
 	if got.State != cmdb.ImportStateDiscarded || got.Reason != "Fel fil" {
@@ -575,5 +584,33 @@ func TestImportDiscard(t *testing.T) {
 	w.ok(err)
 	if len(list.Imports) != 0 {
 		t.Fatalf("Telco lists Host's imports: %+v", list)
+	}
+
+	// Its events reach the desk, Host and the city, which may report,
+	// and no one else.
+	var events []itsm.Event
+	w.ok(w.store.Read(w.ctx, func(tx itsm.ReadTx) error {
+		events, err = itsm.AllEventsOf(tx, cmdb.KindImport, imp.ID)
+		return err
+	}))
+	if len(events) != 2 {
+		t.Fatalf("%d events", len(events))
+	}
+	for _, c := range []struct {
+		who  itsm.Actor
+		sees bool
+	}{{w.deskAgent, true}, {w.hostAgent, true}, {w.cityAgent, true}, {w.telAgent, false}, {w.desk2Agent, false},
+		{w.loneAgent, false}, {w.bareAgent, false}} {
+		for _, e := range events {
+			sees, err := w.svc.ImportEventVisible(w.ctx, c.who, e)
+			w.ok(err)
+			if sees != c.sees {
+				t.Errorf("%s of %s sees %s: %v", c.who.Person, c.who.Organisation, e.Type, sees)
+			}
+		}
+	}
+	w.perms.Revoke(cityID, itsm.DomainCMDB, itsm.AccessReport)
+	if sees, err := w.svc.ImportEventVisible(w.ctx, w.cityAgent, events[0]); err != nil || sees {
+		t.Errorf("the city without the right to report sees the import: %v %v", sees, err)
 	}
 }

@@ -33,10 +33,11 @@ const (
 	opState
 	opRelate
 	opUnrelate
+	opImport // see import_invariant_test.go
 	numOps
 )
 
-var opNames = [numOps]string{"create", "edit", "set state", "relate", "unrelate"}
+var opNames = [numOps]string{"create", "edit", "set state", "relate", "unrelate", "import"}
 
 func (o op) String() string { return opNames[o%numOps] }
 
@@ -220,6 +221,8 @@ func (d *driver) step(c command) {
 			r = it.Relations[int(c.arg)%len(it.Relations)]
 		}
 		_, err = w.svc.Unrelate(w.ctx, a, target, r)
+	case opImport:
+		made, err = d.importStep(c, a)
 	}
 	d.stats.Commands++
 	line := fmt.Sprintf("%s by %s on %s: ", o, a.Person, target)

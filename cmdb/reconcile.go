@@ -377,10 +377,9 @@ func (r *reconciler) updated(tx itsm.ReadTx, row int, key string, it *Item, c ce
 		d.Key, d.Item, d.Number, d.Name = key, it.ID, it.Number, it.Name
 		return d
 	}
-	switch {
-	case it.State == StateRetired:
-		return ident(r.refused(row, RefusedRetired, 0, "%s is retired; its key stays with it", it.Number)), nil, nil
-	case it.Supplier != r.imp.Supplier:
+	// A retired item has let go of its keys: no row finds it, and one
+	// that names its key values makes the item that replaces it.
+	if it.Supplier != r.imp.Supplier {
 		return ident(r.refused(row, RefusedSupplier, 0, "%s is the responsibility of %s, not of the import's %s; the desk hands an item to another",
 			it.Number, it.Responsible(), r.imp.responsible())), nil, nil
 	}

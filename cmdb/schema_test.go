@@ -99,13 +99,14 @@ func TestDefaultModelFile(t *testing.T) {
 	}
 }
 
-// newSchemaChecker checks the item events in a log against their schemas.
+// newSchemaChecker checks the item and import events in a log against
+// their schemas.
 func newSchemaChecker(t testing.TB) *schematest.Log {
 	all, err := cmdb.Schemas()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return schematest.NewLog(t, all, cmdb.KindItem)
+	return schematest.NewLog(t, all, cmdb.KindItem, cmdb.KindImport)
 }
 
 // TestDocsListEveryEvent: docs/cmdb.md names every event type, so a new

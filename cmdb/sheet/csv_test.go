@@ -42,6 +42,21 @@ func readAll(t *testing.T, r *Reader) ([]Row, error) {
 	}
 }
 
+// expectTable reads every row of r and compares the header and rows.
+func expectTable(t *testing.T, r *Reader, header []string, rows []Row) {
+	t.Helper()
+	if diff := cmp.Diff(header, r.Header()); diff != "" {
+		t.Errorf("header (-want +got):\n%s", diff)
+	}
+	got, err := readAll(t, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(rows, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
+
 func open(t *testing.T, data []byte, opt Options) *Reader {
 	t.Helper()
 	r, err := NewReader(bytes.NewReader(data), opt)
@@ -70,16 +85,7 @@ func TestCSVFixtures(t *testing.T) {
 			if got := r.Encoding(); got != tc.encoding {
 				t.Errorf("Encoding = %q, want %q", got, tc.encoding)
 			}
-			if diff := cmp.Diff(inventoryHeader, r.Header()); diff != "" {
-				t.Errorf("header (-want +got):\n%s", diff)
-			}
-			rows, err := readAll(t, r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(inventoryRows, rows); diff != "" {
-				t.Errorf("rows (-want +got):\n%s", diff)
-			}
+			expectTable(t, r, inventoryHeader, inventoryRows)
 		})
 	}
 }
@@ -168,23 +174,32 @@ func TestCSVEncoding(t *testing.T) {
 	}
 }
 
-// rowError reads data and returns the first error, which must be an
-// *Error, wrapped in an *itsm.Error of code.
-func rowError(t *testing.T, data string, opt Options) (*Error, error) {
+// expectError reads data to its first error and checks it: an *Error
+// wrapped in an *itsm.Error with CodeInvalid, matching is, with the
+// message msg when it is not empty, and fatal or not.
+func expectError(t *testing.T, data []byte, opt Options, is error, msg string, fatal bool) {
 	t.Helper()
-	r, err := NewReader(strings.NewReader(data), opt)
+	r, err := NewReader(bytes.NewReader(data), opt)
 	if err == nil {
 		defer r.Close()
 		_, err = readAll(t, r)
 	}
-	if err == nil {
-		t.Fatalf("%q: no error", data)
-	}
 	var e *Error
 	if !errors.As(err, &e) {
-		t.Fatalf("%q: %v (%T) is no *Error", data, err, err)
+		t.Fatalf("%v (%T) is no *Error", err, err)
 	}
-	return e, err
+	if !errors.Is(err, is) {
+		t.Errorf("error %q is not %q", err, is)
+	}
+	if msg != "" && err.Error() != msg {
+		t.Errorf("message\n got %q\nwant %q", err.Error(), msg)
+	}
+	if e.Fatal != fatal {
+		t.Errorf("Fatal = %v, want %v", e.Fatal, fatal)
+	}
+	if code := itsm.ErrorCode(err); code != itsm.CodeInvalid {
+		t.Errorf("code %q, want invalid", code)
+	}
 }
 
 func TestCSVErrors(t *testing.T) {
@@ -243,19 +258,7 @@ func TestCSVErrors(t *testing.T) {
 		{name: "negative limit", data: "a\n", opt: Options{MaxCell: -1}, is: ErrFormat, fatal: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := rowError(t, tc.data, tc.opt)
-			if !errors.Is(err, tc.is) {
-				t.Errorf("error %q is not %q", err, tc.is)
-			}
-			if tc.msg != "" && err.Error() != tc.msg {
-				t.Errorf("message\n got %q\nwant %q", err.Error(), tc.msg)
-			}
-			if e.Fatal != tc.fatal {
-				t.Errorf("Fatal = %v, want %v", e.Fatal, tc.fatal)
-			}
-			if code := itsm.ErrorCode(err); code != itsm.CodeInvalid {
-				t.Errorf("code %q, want invalid", code)
-			}
+			expectError(t, []byte(tc.data), tc.opt, tc.is, tc.msg, tc.fatal)
 		})
 	}
 }
@@ -357,5 +360,17 @@ func TestErrorMessage(t *testing.T) {
 		if got := tc.e.Error(); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.e, got, tc.want)
 		}
+	}
+}
+
+func TestReadErrorAtTheStart(t *testing.T) {
+	boom := errors.New("connection reset")
+	_, err := NewReader(iotest.ErrReader(boom), Options{})
+	if !errors.Is(err, boom) || itsm.ErrorCode(err) != itsm.CodeUnavailable {
+		t.Errorf("error %v (code %q), want the read error with code unavailable", err, itsm.ErrorCode(err))
+	}
+	_, err = NewReader(iotest.ErrReader(boom), Options{Format: XLSX})
+	if !errors.Is(err, boom) || itsm.ErrorCode(err) != itsm.CodeUnavailable {
+		t.Errorf("XLSX: error %v (code %q), want the read error with code unavailable", err, itsm.ErrorCode(err))
 	}
 }

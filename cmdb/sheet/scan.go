@@ -10,35 +10,49 @@ import (
 )
 
 // formulaScan reads a worksheet's XML beside excelize's iterator, row for
-// row, for the one thing the iterator hides: a formula cell without a
-// value Excel computed (files written by programs that cannot compute,
-// such as excelize or openpyxl, before Excel opened them), which the
-// iterator gives as an empty cell. It looks only at tags: the cells
-// (<c>) inside <sheetData>, their formulas (<f>) and values (<v>). It
-// costs one more unzipping of the sheet and a byte scan, and memory for
-// one tag.
+// row, for what the iterator hides: a formula cell without a value Excel
+// computed (files written by programs that cannot compute, such as
+// excelize or openpyxl, before Excel opened them), which the iterator
+// gives as an empty cell; and which cells hold numbers in a date or time
+// style. It looks only at tags: the cells (<c>) inside <sheetData>, their
+// formulas (<f>) and values (<v>). It costs one more unzipping of the
+// sheet and a byte scan, and memory for one tag.
 type formulaScan struct {
-	rc io.ReadCloser
-	br *bufio.Reader
+	rc    io.ReadCloser
+	br    *bufio.Reader
+	kinds []formatKind // by cell style index
 
 	inData, done bool
-	lastRow      int   // the last row started, as excelize numbers rows without r
-	pending      int   // a row read ahead of the iterator, 0 none
-	pendingCols  []int // its uncomputed formulas' columns
+	lastRow      int     // the last row started, as excelize numbers rows without r
+	pending      rowScan // a row read ahead of the iterator, number 0 none
 	tag          []byte
 	textLen      int // bytes of text before the last tag
 }
 
+// rowScan is what the scan found in one row.
+type rowScan struct {
+	number     int
+	uncomputed []int       // columns of formulas without a computed value
+	times      []timedCell // numbers in a date or time style
+}
+
+// timedCell is a number in a date or time style: the cell (1-based
+// column) and how to write it.
+type timedCell struct {
+	column int
+	kind   formatKind
+}
+
 // maxTag bounds the bytes of a tag kept: names and the attributes read
-// (r, t) come first, and nothing this scan reads is long.
+// (r, s, t) come first, and nothing this scan reads is long.
 const maxTag = 4096
 
-func newFormulaScan(part *zip.File) (*formulaScan, error) {
+func newFormulaScan(part *zip.File, kinds []formatKind) (*formulaScan, error) {
 	rc, err := part.Open()
 	if err != nil {
 		return nil, err
 	}
-	return &formulaScan{rc: rc, br: bufio.NewReaderSize(rc, 64<<10)}, nil
+	return &formulaScan{rc: rc, br: bufio.NewReaderSize(rc, 64<<10), kinds: kinds}, nil
 }
 
 func (fs *formulaScan) close() error {
@@ -50,41 +64,41 @@ func (fs *formulaScan) close() error {
 	return err
 }
 
-// row returns the columns of row n's formulas without a computed value.
-// Rows are asked for in ascending order, as the iterator goes.
-func (fs *formulaScan) row(n int) ([]int, error) {
+// row returns what the scan found in row n. Rows are asked for in
+// ascending order, as the iterator goes.
+func (fs *formulaScan) row(n int) (rowScan, error) {
 	for {
-		if fs.pending > 0 {
-			if fs.pending > n {
-				return nil, nil
+		if fs.pending.number > 0 {
+			if fs.pending.number > n {
+				return rowScan{}, nil
 			}
-			num, cols := fs.pending, fs.pendingCols
-			fs.pending, fs.pendingCols = 0, nil
-			if num == n {
-				return cols, nil
+			r := fs.pending
+			fs.pending = rowScan{}
+			if r.number == n {
+				return r, nil
 			}
 		}
 		if fs.done {
-			return nil, nil
+			return rowScan{}, nil
 		}
-		num, cols, err := fs.scanRow()
+		r, err := fs.scanRow()
 		if err != nil {
-			return nil, err
+			return rowScan{}, err
 		}
-		if num == 0 {
+		if r.number == 0 {
 			fs.done = true
 			continue
 		}
-		fs.pending, fs.pendingCols = num, cols
+		fs.pending = r
 	}
 }
 
-// scanRow reads the next <row> element: its number (0 at the end of the
-// sheet's data) and its uncomputed formulas' columns.
-func (fs *formulaScan) scanRow() (int, []int, error) {
+// scanRow reads the next <row> element (number 0 at the end of the
+// sheet's data).
+func (fs *formulaScan) scanRow() (rowScan, error) {
 	var (
-		cols               []int
-		col                int
+		r                  rowScan
+		col, style         int
 		inRow, inCell      bool
 		hasF, hasV, emptyV bool
 		cellType           string
@@ -92,20 +106,20 @@ func (fs *formulaScan) scanRow() (int, []int, error) {
 	for {
 		name, self, err := fs.nextTag()
 		if err == io.EOF {
-			return 0, nil, nil
+			return rowScan{}, nil
 		}
 		if err != nil {
-			return 0, nil, err
+			return rowScan{}, err
 		}
 		switch name {
 		case "sheetData":
 			fs.inData = !self
 			if self {
-				return 0, nil, nil
+				return rowScan{}, nil
 			}
 			continue
 		case "/sheetData":
-			return 0, nil, nil
+			return rowScan{}, nil
 		}
 		if !fs.inData {
 			continue
@@ -113,28 +127,32 @@ func (fs *formulaScan) scanRow() (int, []int, error) {
 		switch name {
 		case "row":
 			fs.lastRow++
-			if r, ok := fs.attr("r"); ok {
-				if v, err := strconv.Atoi(string(r)); err == nil && v > 0 {
-					fs.lastRow = v
+			if v, ok := fs.attr("r"); ok {
+				if n, err := strconv.Atoi(string(v)); err == nil && n > 0 {
+					fs.lastRow = n
 				}
 			}
-			col, cols, inRow = 0, nil, true
+			col, r, inRow = 0, rowScan{number: fs.lastRow}, true
 			if self {
-				return fs.lastRow, nil, nil
+				return r, nil
 			}
 		case "/row":
 			if inRow {
-				return fs.lastRow, cols, nil
+				return r, nil
 			}
 		case "c":
 			col++
-			if r, ok := fs.attr("r"); ok {
-				if c := columnNumber(r); c > 0 {
+			if v, ok := fs.attr("r"); ok {
+				if c := columnNumber(v); c > 0 {
 					col = c
 				}
 			}
 			t, _ := fs.attr("t")
 			cellType = string(t)
+			style = 0
+			if v, ok := fs.attr("s"); ok {
+				style, _ = strconv.Atoi(string(v))
+			}
 			hasF, hasV, emptyV, inCell = false, false, false, !self
 		case "f":
 			hasF = hasF || inCell
@@ -147,10 +165,17 @@ func (fs *formulaScan) scanRow() (int, []int, error) {
 				emptyV = fs.textLen == 0
 			}
 		case "/c":
+			if !inCell {
+				continue
+			}
 			// A formula whose result is the empty string has t="str" and
 			// an empty value; any other empty value was never computed.
-			if inCell && hasF && (!hasV || emptyV && cellType != "str") {
-				cols = append(cols, col)
+			if hasF && (!hasV || emptyV && cellType != "str") {
+				r.uncomputed = append(r.uncomputed, col)
+			}
+			// A number (no type, or "n") in a date or time style.
+			if hasV && !emptyV && (cellType == "" || cellType == "n") && style > 0 && style < len(fs.kinds) && fs.kinds[style] >= date {
+				r.times = append(r.times, timedCell{column: col, kind: fs.kinds[style]})
 			}
 			inCell = false
 		}

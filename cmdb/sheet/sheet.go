@@ -194,7 +194,7 @@ func NewReader(r io.Reader, opt Options) (*Reader, error) {
 	if format == "" {
 		head, err := br.Peek(len(zipMagic))
 		if err != nil && err != io.EOF {
-			return nil, wrap(&Error{Err: err, Fatal: true})
+			return nil, wrap(&Error{Err: readError{err}, Fatal: true})
 		}
 		format = CSV
 		if bytes.Equal(head, zipMagic) {
@@ -437,6 +437,13 @@ func (r *Reader) checkCell(s string, value bool) (string, error) {
 		return "", nil
 	}
 	for i := 0; i < len(v); {
+		if b := v[i]; b < utf8.RuneSelf {
+			if b < 0x20 && b != '\t' && b != '\n' || b == 0x7F {
+				return "", fmt.Errorf("%w (U+%04X) at byte %d", ErrControl, b, i+1)
+			}
+			i++
+			continue
+		}
 		c, size := utf8.DecodeRuneInString(v[i:])
 		if c == utf8.RuneError {
 			if size == 1 {
@@ -462,7 +469,7 @@ func (r *Reader) checkCell(s string, value bool) (string, error) {
 	if isFormula(v) {
 		return "", fmt.Errorf("%w: %s starts as a formula does; if it is text, start it with another character", ErrFormula, quote(v))
 	}
-	if excelErrors[v] {
+	if v[0] == '#' && excelErrors[v] {
 		return "", fmt.Errorf("%w: %s", ErrExcelError, v)
 	}
 	return v, nil

@@ -39,11 +39,12 @@ const (
 // beside it for what the iterator does not tell (a formula without a
 // computed value).
 type xlsxSource struct {
-	tmp  *os.File
-	f    *excelize.File
-	rows *excelize.Rows
-	scan *formulaScan
-	row  int // the rows the iterator has given: Excel's row number
+	tmp      *os.File
+	f        *excelize.File
+	rows     *excelize.Rows
+	scan     *formulaScan
+	date1904 bool // the workbook counts days from 1904 (old Macs)
+	row      int  // the rows the iterator has given: Excel's row number
 }
 
 func newXLSX(r io.Reader, opt Options) (src source, err error) {
@@ -74,22 +75,21 @@ func newXLSX(r io.Reader, opt Options) (src source, err error) {
 	if err := preflight(zr); err != nil {
 		return nil, err
 	}
-	name, part, err := findSheet(zr, opt.Sheet)
+	name, part, date1904, err := findSheet(zr, opt.Sheet)
 	if err != nil {
 		return nil, err
 	}
+	s.date1904 = date1904
 	s.f, err = excelize.OpenFile(tmp.Name(), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: inMemoryXML})
 	if err != nil {
 		return nil, &Error{Fatal: true, Err: fmt.Errorf("%w: not an XLSX workbook (%v)", ErrFormat, err)}
 	}
-	if err := normaliseFormats(s.f); err != nil {
-		return nil, &Error{Fatal: true, Err: fmt.Errorf("%w: its cell styles cannot be read (%v)", ErrFormat, err)}
-	}
+	kinds := normaliseFormats(s.f)
 	s.rows, err = s.f.Rows(name)
 	if err != nil {
 		return nil, &Error{Fatal: true, Err: fmt.Errorf("%w: the sheet %q cannot be read (%v)", ErrFormat, name, err)}
 	}
-	if s.scan, err = newFormulaScan(part); err != nil {
+	if s.scan, err = newFormulaScan(part, kinds); err != nil {
 		return nil, &Error{Fatal: true, Err: fmt.Errorf("%w: the sheet %q cannot be read (%v)", ErrFormat, name, err)}
 	}
 	return s, nil
@@ -123,11 +123,16 @@ func (s *xlsxSource) next() (rec record, err error) {
 	if err != nil {
 		return record{}, &Error{Row: s.row, Fatal: true, Err: fmt.Errorf("%w: %v", ErrFormat, err)}
 	}
-	uncomputed, err := s.scan.row(s.row)
+	scan, err := s.scan.row(s.row)
 	if err != nil {
 		return record{}, &Error{Row: s.row, Fatal: true, Err: fmt.Errorf("%w: %v", ErrFormat, err)}
 	}
-	return record{number: s.row, cells: cells, uncomputed: uncomputed, short: true}, nil
+	for _, tc := range scan.times {
+		if i := tc.column - 1; i < len(cells) {
+			cells[i] = excelTime(cells[i], tc.kind, s.date1904)
+		}
+	}
+	return record{number: s.row, cells: cells, uncomputed: scan.uncomputed, short: true}, nil
 }
 
 func (s *xlsxSource) close() error {
@@ -136,7 +141,10 @@ func (s *xlsxSource) close() error {
 		errs = append(errs, s.scan.close())
 	}
 	if s.rows != nil {
-		errs = append(errs, s.rows.Close())
+		// Close repeats the iterator's error, which next reported.
+		if err := s.rows.Close(); err != nil && err != s.rows.Error() {
+			errs = append(errs, err)
+		}
 	}
 	if s.f != nil {
 		errs = append(errs, s.f.Close())
@@ -186,6 +194,9 @@ type xmlRelationships struct {
 }
 
 type xmlWorkbook struct {
+	Props struct {
+		Date1904 string `xml:"date1904,attr"`
+	} `xml:"workbookPr"`
 	Sheets []struct {
 		Name string `xml:"name,attr"`
 		RID  string `xml:"id,attr"` // r:id, in whichever namespace
@@ -194,14 +205,15 @@ type xmlWorkbook struct {
 
 // findSheet finds the sheet to read by the workbook's own description,
 // as excelize does (which does not tell where a sheet's part is): the
-// sheet named name (letter case aside), or the first worksheet.
-func findSheet(zr *zip.Reader, name string) (string, *zip.File, error) {
+// sheet named name (letter case aside), or the first worksheet. It also
+// tells the workbook's date system.
+func findSheet(zr *zip.Reader, name string) (sheet string, part *zip.File, date1904 bool, err error) {
 	parts := make(map[string]*zip.File, len(zr.File))
 	for _, f := range zr.File {
 		parts[strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))] = f
 	}
-	bad := func(format string, args ...any) (string, *zip.File, error) {
-		return "", nil, &Error{Fatal: true, Err: fmt.Errorf("%w: "+format, append([]any{ErrFormat}, args...)...)}
+	bad := func(format string, args ...any) (string, *zip.File, bool, error) {
+		return "", nil, false, &Error{Fatal: true, Err: fmt.Errorf("%w: "+format, append([]any{ErrFormat}, args...)...)}
 	}
 	workbook := "xl/workbook.xml"
 	var root xmlRelationships
@@ -218,6 +230,7 @@ func findSheet(zr *zip.Reader, name string) (string, *zip.File, error) {
 	if err := readXML(parts, workbook, &wb); err != nil {
 		return bad("not an XLSX workbook (%v)", err)
 	}
+	date1904 = wb.Props.Date1904 == "1" || wb.Props.Date1904 == "true"
 	var rels xmlRelationships
 	dir := path.Dir(workbook)
 	if err := readXML(parts, path.Join(dir, "_rels", path.Base(workbook)+".rels"), &rels); err != nil {
@@ -245,7 +258,7 @@ func findSheet(zr *zip.Reader, name string) (string, *zip.File, error) {
 				p = strings.TrimPrefix(path.Clean(target), "/")
 			}
 			if f, ok := parts[strings.ToLower(p)]; ok {
-				return sh.Name, f, nil
+				return sh.Name, f, date1904, nil
 			}
 			return bad("the sheet %q has no part %s", sh.Name, p)
 		}

@@ -3,7 +3,6 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
-	"errors"
 	"flag"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -126,33 +124,10 @@ func TestXLSXFixture(t *testing.T) {
 		}
 	})
 	t.Run("the inventory, by name", func(t *testing.T) {
-		r := open(t, data, Options{Sheet: "INVENTARIE"})
-		if diff := cmp.Diff(inventoryHeader, r.Header()); diff != "" {
-			t.Errorf("header (-want +got):\n%s", diff)
-		}
-		rows, err := readAll(t, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(inventoryRows, rows); diff != "" {
-			t.Errorf("rows (-want +got):\n%s", diff)
-		}
+		expectTable(t, open(t, data, Options{Sheet: "INVENTARIE"}), inventoryHeader, inventoryRows)
 	})
 	t.Run("numbers and dates", func(t *testing.T) {
-		r := open(t, data, Options{Sheet: "Priser"})
-		if diff := cmp.Diff(pricesHeader, r.Header()); diff != "" {
-			t.Errorf("header (-want +got):\n%s", diff)
-		}
-		rows, err := readAll(t, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rows) != 1 {
-			t.Fatalf("rows: %+v", rows)
-		}
-		if diff := cmp.Diff(pricesRow, rows[0].Cells); diff != "" {
-			t.Errorf("values (-want +got):\n%s", diff)
-		}
+		expectTable(t, open(t, data, Options{Sheet: "Priser"}), pricesHeader, []Row{{Number: 2, Cells: pricesRow}})
 	})
 }
 
@@ -176,7 +151,7 @@ func TestXLSXNumberFormats(t *testing.T) {
 	}{
 		{"yyyy-mm-dd", date}, {"d/m/yy", date}, {`[$-41D]d\ mmmm\ yyyy;@`, date}, {"mmm", date},
 		{"yyyy-mm-dd hh:mm", dateTime}, {"h:mm AM/PM", timeOfDay}, {"mm:ss", timeOfDay},
-		{"[h]:mm:ss", keepFormat}, {"@", keepFormat}, {"00000", keepFormat}, {`"SN"@`, keepFormat},
+		{"[h]:mm:ss", keepFormat}, {"00000", keepFormat}, {"@", general}, {`"SN"@`, general},
 		{`#,##0.00\ "kr"`, general}, {"0%", general}, {"0.00E+00", general}, {`#,##0;[Red]-#,##0`, general},
 		{`"days" 0`, general}, {"General", general}, {`0_);\(0\)`, general}, {"*-0", general},
 	} {
@@ -288,27 +263,7 @@ func TestXLSXErrors(t *testing.T) {
 			is: ErrTooLong, fatal: true, msg: "invalid: too long: its part xl/styles.xml is over 16 MiB unzipped"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := NewReader(bytes.NewReader(tc.data), tc.opt)
-			if err == nil {
-				defer r.Close()
-				_, err = readAll(t, r)
-			}
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("%v (%T) is no *Error", err, err)
-			}
-			if !errors.Is(err, tc.is) {
-				t.Errorf("error %q is not %q", err, tc.is)
-			}
-			if tc.msg != "" && err.Error() != tc.msg {
-				t.Errorf("message\n got %q\nwant %q", err.Error(), tc.msg)
-			}
-			if e.Fatal != tc.fatal {
-				t.Errorf("Fatal = %v, want %v", e.Fatal, tc.fatal)
-			}
-			if code := itsm.ErrorCode(err); code != itsm.CodeInvalid {
-				t.Errorf("code %q, want invalid", code)
-			}
+			expectError(t, tc.data, tc.opt, tc.is, tc.msg, tc.fatal)
 		})
 	}
 }
@@ -368,19 +323,19 @@ func TestFormulaScan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fs, err := newFormulaScan(zr.File[0])
+			fs, err := newFormulaScan(zr.File[0], nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer fs.close()
 			got := map[int][]int{}
 			for n := 1; n <= 5; n++ {
-				cols, err := fs.row(n)
+				r, err := fs.row(n)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if cols != nil {
-					got[n] = cols
+				if r.uncomputed != nil {
+					got[n] = r.uncomputed
 				}
 			}
 			if len(tc.want) == 0 && len(got) == 0 {
@@ -402,9 +357,11 @@ func TestXLSXTemporaryFiles(t *testing.T) {
 		sw, err := f.NewStreamWriter("Sheet1")
 		must(t, err)
 		must(t, sw.SetRow("A1", []any{"Serienummer", "Modell"}))
-		for i := 2; i <= 30000; i++ {
+		// Inline strings: 6,000 rows are over a megabyte of sheet.
+		long := "Dell Latitude 7440, " + strings.Repeat("med dockningsstation och två skärmar, ", 4)
+		for i := 2; i <= 6000; i++ {
 			cell, _ := excelize.CoordinatesToCellName(1, i)
-			must(t, sw.SetRow(cell, []any{"SN-" + cell, "Dell Latitude 7440"}))
+			must(t, sw.SetRow(cell, []any{"SN-" + cell, long}))
 		}
 		must(t, sw.Flush())
 	})
@@ -413,7 +370,7 @@ func TestXLSXTemporaryFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := readAll(t, r)
-	if err != nil || len(rows) != 29999 || rows[len(rows)-1].Number != 30000 {
+	if err != nil || len(rows) != 5999 || rows[len(rows)-1].Number != 6000 {
 		t.Errorf("%d rows, %v", len(rows), err)
 	}
 	if left, _ := os.ReadDir(dir); len(left) < 2 {
@@ -431,5 +388,51 @@ func TestXLSXTemporaryFiles(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("after a refusal: %v", left)
+	}
+}
+
+func TestExcelTime(t *testing.T) {
+	for _, tc := range []struct {
+		v        string
+		kind     formatKind
+		date1904 bool
+		want     string
+	}{
+		{"46363", date, false, "2026-12-07"},
+		{"46363.60422453703", dateTime, false, "2026-12-07 14:30:05"},
+		{"46363.60422453703", date, false, "2026-12-07"},
+		{"0.34375", timeOfDay, false, "08:15:00"},
+		{"0.999999999", timeOfDay, false, "00:00:00"}, // rounds to the next second, midnight
+		{"1", date, false, "1900-01-01"},
+		{"59", date, false, "1900-02-28"},
+		{"61", date, false, "1900-03-01"}, // 60 is Excel's 29 February 1900
+		{"0", date, true, "1904-01-01"},
+		{"44901", date, true, "2026-12-07"},
+		{"2958465", date, false, "9999-12-31"},
+		{"2958466", date, false, "2958466"}, // beyond Excel's dates: as it is
+		{"-1", date, false, "-1"},
+		{"x", date, false, "x"},
+	} {
+		if got := excelTime(tc.v, tc.kind, tc.date1904); got != tc.want {
+			t.Errorf("excelTime(%q, %d, %v) = %q, want %q", tc.v, tc.kind, tc.date1904, got, tc.want)
+		}
+	}
+}
+
+func TestXLSXDate1904(t *testing.T) {
+	data := workbook(t, func(f *excelize.File) {
+		yes := true
+		must(t, f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}))
+		must(t, f.SetSheetRow("Sheet1", "A1", &[]any{"Inköpt", "Text i datumformat"}))
+		must(t, f.SetSheetRow("Sheet1", "A2", &[]any{time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), "45000"}))
+		must(t, f.SetCellStyle("Sheet1", "A2", "B2", style(t, f, 14, "")))
+	})
+	rows, err := readAll(t, open(t, data, Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Text in a date style stays text.
+	if want := []Row{{Number: 2, Cells: []string{"2026-12-07", "45000"}}}; !cmp.Equal(rows, want) {
+		t.Errorf("rows %+v, want %+v", rows, want)
 	}
 }
