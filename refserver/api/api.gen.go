@@ -1988,7 +1988,7 @@ type ReferenceInput struct {
 	Reference string `json:"reference"`
 }
 
-// Refusal Why a row is refused - a value not valid for its field, a required attribute without a value, no value of any key, a row naming the item or key of an earlier one, keys naming two items or a key another item holds, an item another organisation answers for, or an item retired.
+// Refusal Why a row is refused - a value not valid for its field, a required attribute without a value, no value of any key, a row naming the item or key of an earlier one, keys naming two items or a key another item holds, or an item another organisation answers for.
 type Refusal = cmdb.Refusal
 
 // Registration What the desk records when a user reports an incident.

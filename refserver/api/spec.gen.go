@@ -13744,8 +13744,8 @@ components:
         path: github.com/spoc-itsm/spoc/cmdb
     Refusal:
       type: string
-      enum: [invalid, required, no_key, duplicate, conflict, supplier, retired]
-      description: Why a row is refused - a value not valid for its field, a required attribute without a value, no value of any key, a row naming the item or key of an earlier one, keys naming two items or a key another item holds, an item another organisation answers for, or an item retired.
+      enum: [invalid, required, no_key, duplicate, conflict, supplier]
+      description: Why a row is refused - a value not valid for its field, a required attribute without a value, no value of any key, a row naming the item or key of an earlier one, keys naming two items or a key another item holds, or an item another organisation answers for.
       x-go-type: cmdb.Refusal
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/cmdb

@@ -674,7 +674,7 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		{"DiscrepancyKind", cmdbStrings([]cmdb.DiscrepancyKind{cmdb.DiscrepancyCreated, cmdb.DiscrepancyUpdated, cmdb.DiscrepancyUnchanged,
 			cmdb.DiscrepancyRefused, cmdb.DiscrepancyMissing})},
 		{"Refusal", cmdbStrings([]cmdb.Refusal{cmdb.RefusedInvalid, cmdb.RefusedRequired, cmdb.RefusedNoKey, cmdb.RefusedDuplicate,
-			cmdb.RefusedConflict, cmdb.RefusedSupplier, cmdb.RefusedRetired})},
+			cmdb.RefusedConflict, cmdb.RefusedSupplier})},
 	} {
 		if got := enumStrings(schema(t, doc, c.schema)); !slices.Equal(sorted(got), sorted(c.want)) {
 			t.Errorf("%s enumerates %v, the domain %v", c.schema, got, c.want)
