@@ -63,6 +63,10 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, store itsm.
 		fmt.Fprintf(out, "demo: the catalogue (GET /v1/catalogue) offers a password reset (type A, item %s, with the control answers above), a new user account (type B, item %s) and a mobile phone (type C, item %s, at both suppliers); carl and %s may order them, carl and %s approve, and the desk orders on %s's behalf.\n",
 			it.PasswordReset, it.NewAccount, it.MobilePhone, demo.Caller, demo.Approver, demo.Caller)
 	}
+	if db := cast.CMDB; !db.Service.IsZero() {
+		fmt.Fprintf(out, "demo: the CMDB holds %d items of %s: sites, a redundant pair of internet links (%s), servers, a cluster for e-mail, applications and the business services with the administrations that use them (GET /v1/cmdb/items, POST /v1/cmdb/impact); %s has a planned change next week, approved, which users see among the outages (GET /v1/cmdb/schedule, /v1/cmdb/outages).\n",
+			db.Items, demo.CustomerName, demo.NetworkName, demo.NetworkName)
+	}
 	fmt.Fprintln(out, "demo: tokens for this start, to paste into another shell:")
 	fmt.Fprintf(out, "export SPOC=%s\n", base)
 	for _, t := range cast.Tokens {
@@ -76,6 +80,16 @@ func seedDemo(ctx context.Context, base string, tokens *auth.Tokens, store itsm.
 	}{{"DESK_ID", cast.Desk, demo.DeskName}, {"CUSTOMER_ID", cast.Customer, demo.CustomerName},
 		{"NETWORK_ID", cast.Network, demo.NetworkName}, {"WORKPLACE_ID", cast.Workplace, demo.WorkplaceName}} {
 		fmt.Fprintf(out, "export %s=%s  # %s\n", o.env, o.id, o.name)
+	}
+	if db := cast.CMDB; !db.Service.IsZero() {
+		for _, o := range []struct {
+			env  string
+			id   fmt.Stringer
+			what string
+		}{{"SERVICE_ID", db.Service, "the e-mail service"}, {"SERVER_ID", db.Server, "exch01, one of its two Exchange servers"},
+			{"LINK_ID", db.Link, "the Telia internet link, one of two"}, {"CHANGE_ID", db.Change, "next week's change of the Telia link"}} {
+			fmt.Fprintf(out, "export %s=%s  # %s\n", o.env, o.id, o.what)
+		}
 	}
 	fmt.Fprintf(out, "export LAST_MONTH=%s  # the last full month, to draft its follow-up\n", month)
 	fmt.Fprintf(out, "export FROM=%s TO=%s  # the last full month in %s, for a report\n",

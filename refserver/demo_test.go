@@ -54,7 +54,8 @@ func TestServerDemo(t *testing.T) {
 
 	base, stop, out := startWith(t, none, "--db", db, "--demo")
 	first := exports(t, out.String())
-	if first["SPOC"] != base || len(first) != 11 || first["LAST_MONTH"] == "" || first["FROM"] == "" {
+	// Eleven lines, and four of the CMDB's items and its change.
+	if first["SPOC"] != base || len(first) != 15 || first["LAST_MONTH"] == "" || first["FROM"] == "" || first["SERVICE_ID"] == "" {
 		t.Fatalf("the first start printed %v for %s:\n%s", first, base, out)
 	}
 	if !strings.Contains(out.String(), "demo: seeded") || !strings.Contains(out.String(), "demo: imported the history") {
@@ -154,7 +155,7 @@ func TestServerDemo(t *testing.T) {
 
 	base, _, out = startWith(t, none, "--db", db, "--demo")
 	second := exports(t, out.String())
-	if !strings.Contains(out.String(), "already seeded") || len(second) != 11 || second["NETWORK_ID"] != first["NETWORK_ID"] || second[demo.EnvDesk] == first[demo.EnvDesk] {
+	if !strings.Contains(out.String(), "already seeded") || len(second) != 15 || second["NETWORK_ID"] != first["NETWORK_ID"] || second["SERVICE_ID"] != first["SERVICE_ID"] || second[demo.EnvDesk] == first[demo.EnvDesk] {
 		t.Fatalf("the second start printed:\n%s", out)
 	}
 	for _, env := range []string{demo.EnvDesk, demo.EnvNetwork, demo.EnvWorkplace, demo.EnvCustomer} {

@@ -1,5 +1,5 @@
 // Command refserver is spoc's reference server: the desk's incident service,
-// service-level reports and the monthly follow-up over HTTP, with bearer
+// the CMDB, service-level reports and the monthly follow-up over HTTP, with bearer
 // tokens, signed webhooks for suppliers and the OpenAPI contract in
 // openapi.yaml.
 //
@@ -8,6 +8,8 @@
 //	go run ./refserver --db postgres://...  # PostgreSQL instead of SQLite
 //	go run ./refserver --webhook-allow 10.20.0.0/16,hooks.internal
 //	                                        # webhooks may reach these besides public addresses
+//	go run ./refserver --cmdb-model model.json
+//	                                        # the CMDB's classes and relation types
 //
 // Webhook receivers must have public addresses unless --webhook-allow (or
 // SPOC_WEBHOOK_ALLOW) names their networks, addresses or host names; --demo

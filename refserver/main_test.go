@@ -644,3 +644,37 @@ func TestServerHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestServerTakesTheCMDBModel reads --cmdb-model strictly: a model file
+// is the server's CMDB model, and a file that is not one, or is not
+// there, stops the start with the flag, the file and what is wrong.
+func TestServerTakesTheCMDBModel(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "model.json")
+	if err := os.WriteFile(good, []byte(`{"classes":[{"name":"printer","label":"Printer",
+		"attributes":[{"name":"serial_number","label":"Serial number","type":"text","required":true}],"keys":[["serial_number"]]}],
+		"relation_types":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	none := func(string) string { return "" }
+	o, err := parseOptions([]string{"--cmdb-model", good}, none, io.Discard)
+	if err != nil || len(o.model.Classes) != 1 || o.model.Classes[0].Name != "printer" {
+		t.Fatalf("the model of %s: %+v %v", good, o.model, err)
+	}
+	if o, err := parseOptions(nil, none, io.Discard); err != nil || o.model.Classes != nil {
+		t.Errorf("without the flag: %+v %v, want the zero model (the default)", o.model, err)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"classes":[{"name":"Printer","label":"x"}],"relation_types":[],"extra":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for file, says := range map[string]string{bad: "extra", filepath.Join(dir, "missing.json"): "missing.json"} {
+		err := run(context.Background(), []string{"--cmdb-model", file, "--db", filepath.Join(dir, "spoc.db")}, none, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--cmdb-model") || !strings.Contains(err.Error(), says) {
+			t.Errorf("--cmdb-model %s: %v, want an error saying %q", file, err, says)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "spoc.db")); err == nil {
+		t.Error("a refused model created the database file")
+	}
+}

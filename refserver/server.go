@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/itsm/netguard"
 	"github.com/spoc-itsm/spoc/itsm/pgstore"
@@ -67,6 +69,9 @@ type options struct {
 	// so the server on its own fulfils nothing in code.
 	fulfiller request.Fulfiller
 	verifier  request.Verifier
+	// model is the CMDB's model, read from --cmdb-model; the zero Model
+	// is cmdb.DefaultModel().
+	model cmdb.Model
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -87,6 +92,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		o.hookMax = n
 	}
 	fs.IntVar(&o.hookMax, "webhook-max-per-org", o.hookMax, "the most webhook subscriptions an organisation may hold (or $"+EnvWebhookMaxPerOrg+")")
+	var modelFile string
+	fs.StringVar(&modelFile, "cmdb-model", "", "JSON file of the CMDB's classes and relation types (its schema: /schemas/cmdb.model.json); without it, the default model of a municipality")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -106,7 +113,24 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if o.hookMax < 1 {
 		return o, fmt.Errorf("--webhook-max-per-org %d: at least 1", o.hookMax)
 	}
+	if modelFile != "" {
+		if o.model, err = readModel(modelFile); err != nil {
+			return o, fmt.Errorf("--cmdb-model %s: %w", modelFile, err)
+		}
+	}
 	return o, nil
+}
+
+// readModel reads the CMDB's model from the JSON file at path, strictly
+// (cmdb.LoadModel), so that a typo in a deployment's model stops the
+// server at its start rather than refusing items later.
+func readModel(path string) (cmdb.Model, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return cmdb.Model{}, err
+	}
+	defer f.Close()
+	return cmdb.LoadModel(f)
 }
 
 // openStore opens the store the --db flag names.
@@ -149,7 +173,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("bootstrap the administrator: %w", err)
 	}
 	hooks := httpapi.Hooks{Config: webhook.Config{Destinations: opts.hookAllow, MaxPerOwner: opts.hookMax},
-		Fulfiller: opts.fulfiller, Verifier: opts.verifier}
+		Fulfiller: opts.fulfiller, Verifier: opts.verifier, Model: opts.model}
 	if opts.demo {
 		// The demo's supplier (examples/supplier) receives on this
 		// machine: allowed explicitly, and said so.
@@ -166,11 +190,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	// The knowledge base's follower stops last but the store: after the
-	// requests in flight, the dispatcher and the order service.
+	// The followers of the log, the knowledge base's and the CMDB's, stop
+	// last but the store: after the requests in flight, the dispatcher and
+	// the order service.
 	defer func() {
 		if err := parts.close(); err != nil {
-			log.Error("knowledge base", "err", err)
+			log.Error("the followers of the log", "err", err)
 		}
 	}()
 	// The dispatcher stops, and is waited for, before the store closes
@@ -250,7 +275,8 @@ type apiParts struct {
 	dispatcher *webhook.Dispatcher
 	tokens     *auth.Tokens
 	requests   *request.Service
-	// close stops the knowledge base's following of the log.
+	// close stops the knowledge base's and the CMDB's following of the
+	// log.
 	close func() error
 }
 
@@ -393,15 +419,21 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 // limitBody caps every request body, so that no handler reads more than
-// MaxBodyBytes whatever it does with the body.
+// MaxBodyBytes whatever it does with the body; the upload of an inventory
+// (httpapi.ImportPath), a file streamed into its dry run, is capped at
+// httpapi.MaxImportBytes instead.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBodyBytes {
-			problem.Write(w, r, nil, problem.TooLarge(MaxBodyBytes,
-				fmt.Sprintf("the body has %d bytes; at most %d are accepted", r.ContentLength, MaxBodyBytes)))
+		limit := int64(MaxBodyBytes)
+		if r.Method == http.MethodPost && r.URL.Path == httpapi.ImportPath {
+			limit = httpapi.MaxImportBytes
+		}
+		if r.ContentLength > limit {
+			problem.Write(w, r, nil, problem.TooLarge(limit,
+				fmt.Sprintf("the body has %d bytes; at most %d are accepted", r.ContentLength, limit)))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -114,9 +114,11 @@ var allowed = map[string][]string{
 	// agreements (httpapi), as a desk moving to spoc would load its past.
 	// Its catalogue is defined through the API too, in the request
 	// packages' types, which are the contract's. Its article past review is
-	// imported through the knowledge library, as the history is.
+	// imported through the knowledge library, as the history is. Its CMDB
+	// is seeded through the API too, in the cmdb package's types, which are
+	// the contract's.
 	"refserver/demo": {"itsm", "itsm/lease", "incident", "sla", "sla/report", "request/catalogue", "request/authority",
-		"knowledge", "refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
+		"knowledge", "cmdb", "refserver/api", "refserver/auth", "refserver/client", "refserver/httpapi"},
 }
 
 // drivers may be imported only by the backend named after them.

@@ -17,6 +17,8 @@ import (
 
 	"github.com/oapi-codegen/runtime"
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
+	"github.com/spoc-itsm/spoc/cmdb/sheet"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
@@ -260,6 +262,24 @@ func (e HolidayCode) Valid() bool {
 	}
 }
 
+// Defines values for ItemHealth.
+const (
+	ItemHealthDegraded ItemHealth = "degraded"
+	ItemHealthDown     ItemHealth = "down"
+)
+
+// Valid indicates whether the value is a known member of the ItemHealth enum.
+func (e ItemHealth) Valid() bool {
+	switch e {
+	case ItemHealthDegraded:
+		return true
+	case ItemHealthDown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReportFormat.
 const (
 	ReportFormatCsv  ReportFormat = "csv"
@@ -275,6 +295,27 @@ func (e ReportFormat) Valid() bool {
 	case ReportFormatHTML:
 		return true
 	case ReportFormatJSON:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StartImportParamsDelimiter.
+const (
+	StartImportParamsDelimiterComma     StartImportParamsDelimiter = "comma"
+	StartImportParamsDelimiterSemicolon StartImportParamsDelimiter = "semicolon"
+	StartImportParamsDelimiterTab       StartImportParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the StartImportParamsDelimiter enum.
+func (e StartImportParamsDelimiter) Valid() bool {
+	switch e {
+	case StartImportParamsDelimiterComma:
+		return true
+	case StartImportParamsDelimiterSemicolon:
+		return true
+	case StartImportParamsDelimiterTab:
 		return true
 	default:
 		return false
@@ -313,6 +354,12 @@ type AccessList = []Access
 
 // Actor A person acting for an organisation; every change records its actor (SD-9).
 type Actor = itsm.Actor
+
+// AffectedItem An item an impact analysis finds hurt, and why.
+type AffectedItem = cmdb.Affected
+
+// AffectedService A business service a change hurts.
+type AffectedService = cmdb.AffectedService
 
 // AgeBucket The open tickets at least over old and younger than the next bucket's over.
 type AgeBucket = report.AgeBucket
@@ -736,6 +783,107 @@ type Categorisation struct {
 	Subcategory Label `json:"subcategory,omitempty,omitzero"`
 }
 
+// Change A planned change, or an unplanned outage, of items of a desk's CMDB (CH-1). Its version is also the ETag of the response.
+type Change = cmdb.Change
+
+// ChangeApproval The object owner who agreed that users be told of a change, and when.
+type ChangeApproval struct {
+	// At When they agreed, not in the future; now when absent.
+	At time.Time `json:"at,omitempty,omitzero"`
+
+	// ObjectOwner The customer's person who agreed.
+	ObjectOwner string `json:"object_owner"`
+}
+
+// ChangeApprovalRecord The object owner's agreement that users be told of a change, as an agent recorded it.
+type ChangeApprovalRecord = cmdb.Approval
+
+// ChangeCancellation Why a change will not happen.
+type ChangeCancellation struct {
+	// Reason Why.
+	Reason string `json:"reason"`
+}
+
+// ChangeCompletion How a change went.
+type ChangeCompletion struct {
+	// Note What happened, such as that the change was rolled back.
+	Note string `json:"note,omitempty,omitzero"`
+}
+
+// ChangeEdit The fields of a change its authors write, all of them; an edit replaces each with what it gives.
+type ChangeEdit struct {
+	// Effect What a change is expected to do to the items it touches while it runs - nothing users notice, degraded service, or an outage.
+	Effect ChangeEffect `json:"effect"`
+
+	// Items The items it touches, of the desk's CMDB.
+	Items []ID `json:"items"`
+
+	// Supplier The supplier that carries it out, one that works with the desk; absent means the desk. A supplier's agent names its own organisation or leaves it out.
+	Supplier ID `json:"supplier,omitempty,omitzero"`
+
+	// Texts What users are told of a change, in their languages - Swedish always, the others when given; a reader whose language is missing reads Swedish (a Norwegian the other Norwegian first).
+	Texts ChangeTexts `json:"texts"`
+
+	// Title A label for the desk and the suppliers.
+	Title string `json:"title"`
+
+	// Window A change window as people give it - dates and times on the wall clocks of a zone, such as 2026-12-07T22:00; a time the clocks show twice, as they go back, takes its offset (2026-10-25T02:30+01:00), and a time they skip is refused.
+	Window LocalWindow `json:"window"`
+}
+
+// ChangeEffect What a change is expected to do to the items it touches while it runs - nothing users notice, degraded service, or an outage.
+type ChangeEffect = cmdb.ChangeEffect
+
+// ChangeInput A new change.
+type ChangeInput struct {
+	// Desk The desk whose items it touches; a supplier's agent names a desk it works with, a desk's agent leaves it out.
+	Desk ID `json:"desk,omitempty,omitzero"`
+
+	// Effect What a change is expected to do to the items it touches while it runs - nothing users notice, degraded service, or an outage.
+	Effect ChangeEffect `json:"effect"`
+
+	// Incident For an unplanned outage, the major incident it comes from; refused of a planned change.
+	Incident ID `json:"incident,omitempty,omitzero"`
+
+	// Items The items it touches, of the desk's CMDB and not retired.
+	Items []ID `json:"items"`
+
+	// Kind Whether a change was planned, or is an outage nobody planned, such as one a major incident causes.
+	Kind ChangeKind `json:"kind,omitempty,omitzero"`
+
+	// Supplier The supplier that carries it out, one that works with the desk; absent means the desk, or for a supplier's agent its own organisation.
+	Supplier ID `json:"supplier,omitempty,omitzero"`
+
+	// Texts What users are told of a change, in their languages - Swedish always, the others when given; a reader whose language is missing reads Swedish (a Norwegian the other Norwegian first).
+	Texts ChangeTexts `json:"texts"`
+
+	// Title A label for the desk and the suppliers.
+	Title string `json:"title"`
+
+	// Window A change window as people give it - dates and times on the wall clocks of a zone, such as 2026-12-07T22:00; a time the clocks show twice, as they go back, takes its offset (2026-10-25T02:30+01:00), and a time they skip is refused.
+	Window LocalWindow `json:"window"`
+}
+
+// ChangeKind Whether a change was planned, or is an outage nobody planned, such as one a major incident causes.
+type ChangeKind = cmdb.ChangeKind
+
+// ChangePage One page of changes.
+type ChangePage struct {
+	Items []Change `json:"items"`
+
+	// Next The cursor of the next page; empty on the last.
+	Next string `json:"next"`
+}
+
+// ChangeState Where a change is - a draft; approved, when the object owner agreed that users be told of it; in progress; and, final, completed or cancelled.
+type ChangeState = cmdb.ChangeState
+
+// ChangeTexts What users are told of a change, in their languages - Swedish always, the others when given; a reader whose language is missing reads Swedish (a Norwegian the other Norwegian first).
+type ChangeTexts = cmdb.Texts
+
+// ChangeWindow When a change happens - two instants, and the zone in which they were given and are shown.
+type ChangeWindow = cmdb.Window
+
 // Channel How the user reached the desk (SD-1).
 type Channel = incident.Channel
 
@@ -801,6 +949,36 @@ type Closure struct {
 	Message Text `json:"message"`
 }
 
+// CmdbAllowedRelation A relation type items of a class may have as its source, and the classes of its targets.
+type CmdbAllowedRelation = cmdb.Allowed
+
+// CmdbAttribute A value items of a class carry.
+type CmdbAttribute = cmdb.Attribute
+
+// CmdbAttributeType The type of an attribute's values, each stored in one canonical form - text one line; integer and decimal exact (3,5 is 3.5); boolean true or false (ja and yes are true); date such as 2026-12-07; enum one of the values; ip an IPv4 or IPv6 address.
+type CmdbAttributeType = cmdb.AttributeType
+
+// CmdbClass A class of configuration items, such as server.
+type CmdbClass = cmdb.Class
+
+// CmdbEffect How a failure arrives along a relation - whole (full, the default when absent) or as degraded service (weaken).
+type CmdbEffect = cmdb.Effect
+
+// CmdbModel The classes of configuration items a deployment's CMDB holds and the relation types between them (CM-1); data, not code.
+type CmdbModel = cmdb.Model
+
+// CmdbName The name of a class, an attribute or a relation type - a lower-case letter, then up to 63 lower-case letters, digits and underscores.
+type CmdbName = string
+
+// CmdbPropagation Which way a failure travels along a relation - from its target to its source (an application fails with the server it runs on), from its source to its target (a member's failure reaches its group), both ways, or not at all.
+type CmdbPropagation = cmdb.Propagation
+
+// CmdbRelationType A kind of relation between items, read one way from its source and another from its target, with the way a failure travels along it.
+type CmdbRelationType = cmdb.RelationType
+
+// Collision Another change of the schedule whose window overlaps, touching or hurting an item or service in common.
+type Collision = cmdb.Collision
+
 // Comment A journal entry to add.
 type Comment struct {
 	// Kind A communication with the user, or a work note internal to the support chain.
@@ -809,6 +987,89 @@ type Comment struct {
 	// Text Free text of at most 64 KiB, with line feeds, tabs and CR LF line ends but no other control character and no bidirectional formatting character.
 	Text Text `json:"text"`
 }
+
+// ConfigItem A configuration item (CM-1): something the desk's delivery depends
+// on, of a class of the model, in a lifecycle state, with the supplier
+// responsible for it and its outgoing relations. Every change is an
+// event of its history.
+type ConfigItem = cmdb.Item
+
+// ConfigItemEdit The descriptive fields of an item, all of them; an edit replaces each with what it gives, and empties those left out.
+type ConfigItemEdit struct {
+	// Attributes Values of the class's attributes by attribute name, each a string in the attribute type's form (canonical in answers); a blank value is no value.
+	Attributes ItemAttributes `json:"attributes,omitempty,omitzero"`
+
+	// Consumers For a business service, the units that use it.
+	Consumers []Consumer `json:"consumers,omitempty,omitzero"`
+
+	// Name Its name.
+	Name string `json:"name"`
+
+	// ObjectOwner The customer's person who owns it.
+	ObjectOwner string `json:"object_owner,omitempty,omitzero"`
+
+	// Redundancy How many members of a redundancy group must be up for what depends on the group to be unaffected - at least min of them, or percent per cent rounded up to a whole member; exactly one is given.
+	Redundancy Redundancy `json:"redundancy,omitempty,omitzero"`
+
+	// Supplier The supplier responsible for it; absent means the desk. A supplier's agent names its own organisation.
+	Supplier ID `json:"supplier,omitempty,omitzero"`
+}
+
+// ConfigItemInput A new configuration item.
+type ConfigItemInput struct {
+	// Attributes Values of the class's attributes by attribute name, each a string in the attribute type's form (canonical in answers); a blank value is no value.
+	Attributes ItemAttributes `json:"attributes,omitempty,omitzero"`
+
+	// Class The name of a class, an attribute or a relation type - a lower-case letter, then up to 63 lower-case letters, digits and underscores.
+	Class CmdbName `json:"class"`
+
+	// Consumers For a business service, the units that use it.
+	Consumers []Consumer `json:"consumers,omitempty,omitzero"`
+
+	// Desk The desk whose CMDB holds it; a supplier's agent names a desk it works with, a desk's agent leaves it out.
+	Desk ID `json:"desk,omitempty,omitzero"`
+
+	// Name Its name.
+	Name string `json:"name"`
+
+	// ObjectOwner The customer's person who owns it.
+	ObjectOwner string `json:"object_owner,omitempty,omitzero"`
+
+	// Redundancy How many members of a redundancy group must be up for what depends on the group to be unaffected - at least min of them, or percent per cent rounded up to a whole member; exactly one is given.
+	Redundancy Redundancy `json:"redundancy,omitempty,omitzero"`
+
+	// Relations Its relations to items of the same desk.
+	Relations []ItemRelation `json:"relations,omitempty,omitzero"`
+
+	// State Where an item is in its lifecycle. Any state may move to any other except out of retired, which is final.
+	State ConfigItemState `json:"state,omitempty,omitzero"`
+
+	// Supplier The supplier responsible for it, one that works with the desk; absent means the desk, or for a supplier's agent its own organisation.
+	Supplier ID `json:"supplier,omitempty,omitzero"`
+}
+
+// ConfigItemPage One page of configuration items.
+type ConfigItemPage struct {
+	Items []ConfigItem `json:"items"`
+
+	// Next The cursor of the next page; empty on the last.
+	Next string `json:"next"`
+}
+
+// ConfigItemState Where an item is in its lifecycle. Any state may move to any other except out of retired, which is final.
+type ConfigItemState = cmdb.State
+
+// ConfigItemStateChange The state an item moves to, and why.
+type ConfigItemStateChange struct {
+	// Reason Why, for the item's history.
+	Reason string `json:"reason,omitempty,omitzero"`
+
+	// State Where an item is in its lifecycle. Any state may move to any other except out of retired, which is final.
+	State ConfigItemState `json:"state"`
+}
+
+// Consumer An organisational unit that uses a business service, with how many of its users do.
+type Consumer = cmdb.Consumer
 
 // Coordination The incident to coordinate under this one.
 type Coordination struct {
@@ -881,6 +1142,12 @@ type Delegation struct {
 // Digest The SHA-256 of a report's JSON bytes, as 64 lower-case hex digits.
 type Digest = string
 
+// Discrepancy One line of an import's report - a row of its file and what applying it does, or an item the file does not list.
+type Discrepancy = cmdb.Discrepancy
+
+// DiscrepancyKind What reconciling a row found - applying it creates an item, updates one, changes nothing, or refuses it - or that the file lacks an item the CMDB has.
+type DiscrepancyKind = cmdb.DiscrepancyKind
+
 // Dismissal The desk's judgment that a candidate is no problem - who, when, why, and the incidents it covered, which are not proposed again.
 type Dismissal = candidate.Dismissal
 
@@ -951,6 +1218,12 @@ type EventPage struct {
 // EventType What happened, such as incident.delegated.
 type EventType = string
 
+// FailedItem An item that failed, the start of an impact analysis.
+type FailedItem = cmdb.Down
+
+// FieldChange A field of an item an import sets, with its value before and after.
+type FieldChange = cmdb.FieldChange
+
 // Figures The numbers of one group of tickets in the period.
 type Figures = report.Figures
 
@@ -1012,6 +1285,9 @@ type FollowUpState = followup.State
 
 // FollowUpVersion One version of a follow-up's report and what became of it.
 type FollowUpVersion = followup.Version
+
+// ForwardSchedule The changes of a period, week by week - what the desk's weekly change meeting goes through (CH-1).
+type ForwardSchedule = cmdb.ForwardSchedule
 
 // Grant One line of a customer's lists (RF-5) - person may act as role for
 // one catalogue item or every item of one service, on the days from
@@ -1104,6 +1380,11 @@ type GroupPage struct {
 	Next string `json:"next"`
 }
 
+// History A record's history, oldest first.
+type History struct {
+	Items []Revision `json:"items"`
+}
+
 // HolidayCode A set of public holidays - an ISO 3166 country code, or ecb for the TARGET holidays of the European Central Bank.
 type HolidayCode string
 
@@ -1113,11 +1394,81 @@ type ID = itsm.ID
 // Impact How much of the business is affected, 1 the most; the matrix decides how many levels exist.
 type Impact = itsm.Impact
 
+// ImpactAnalysis What failed items do to a desk's services and users (CM-2), the worst first, then the shortest explanations.
+type ImpactAnalysis = cmdb.Impact
+
+// ImpactQuestion The items that failed, in one desk's CMDB.
+type ImpactQuestion struct {
+	// Desk The desk whose CMDB holds them; a desk's agents may leave it out.
+	Desk ID `json:"desk,omitempty,omitzero"`
+
+	// Down The failed items; health down when absent.
+	Down []FailedItem `json:"down"`
+}
+
+// ImpactSummary A change's impact as the forward schedule shows it.
+type ImpactSummary = cmdb.ImpactSummary
+
+// Import One import of a supplier's inventory (CM-3) - its file, kept as it came, and the counts of its discrepancy report. Its version is also the ETag of the response.
+type Import = cmdb.Import
+
+// ImportCounts How many discrepancies of each kind a report holds.
+type ImportCounts = cmdb.Counts
+
+// ImportDiscarding Why an import will not be applied.
+type ImportDiscarding struct {
+	// Reason Why, if the caller says.
+	Reason string `json:"reason,omitempty,omitzero"`
+}
+
+// ImportFormat The format of an inventory file.
+type ImportFormat = sheet.Format
+
+// ImportOptions How the file was asked to be read; what is absent was detected.
+type ImportOptions = cmdb.ImportOptions
+
+// ImportPage One page of imports, the newest first.
+type ImportPage struct {
+	Items []Import `json:"items"`
+
+	// Next The cursor of the next page; empty on the last.
+	Next string `json:"next"`
+}
+
+// ImportReportPage One page of an import's discrepancy report.
+type ImportReportPage struct {
+	Items []Discrepancy `json:"items"`
+
+	// Next The cursor of the next page; empty on the last.
+	Next string `json:"next"`
+}
+
+// ImportState Where an import is - its dry run, its report ready and nothing changed; then, final, applied, stale (the CMDB changed since the dry run, so nothing was applied) or discarded.
+type ImportState = cmdb.ImportState
+
 // Incident An unplanned interruption or degradation of a service, owned by the
 // desk from registration to closure. It is built only from its events,
 // so the incident and its history never disagree. Its version is the
 // ETag of the response, not a property.
 type Incident = incident.Incident
+
+// IncidentImpact What an incident's configuration items being down does to the desk's services and users, and the impact it proposes.
+type IncidentImpact struct {
+	// Analysed The incident's items taken as down.
+	Analysed []ID `json:"analysed"`
+
+	// Analysis What failed items do to a desk's services and users (CM-2), the worst first, then the shortest explanations.
+	Analysis ImpactAnalysis `json:"analysis"`
+
+	// Incident The incident's ID.
+	Incident ID `json:"incident"`
+
+	// LeftOut The incident's items left out - retired since, or no longer in the desk's CMDB.
+	LeftOut []ID `json:"left_out"`
+
+	// ProposedImpact The impact the analysis suggests for the incident's priority - 1 (high) when two business services are down, or one is and the services hurt have 100 users or more; 2 (medium) when a service is hurt at all; 3 (low) when only items are; absent when no item was analysed.
+	ProposedImpact Impact `json:"proposed_impact,omitempty,omitzero"`
+}
 
 // IncidentPage One page of incidents.
 type IncidentPage struct {
@@ -1148,6 +1499,26 @@ type IssuedToken struct {
 	// Token An issued bearer token, as listed - everything but the secret, which nobody can see after it was issued.
 	Token Token `json:"token"`
 }
+
+// ItemAttributes Values of the class's attributes by attribute name, each a string in the attribute type's form (canonical in answers); a blank value is no value.
+type ItemAttributes map[string]string
+
+// ItemHealth How badly an item fails - down, or up but degraded.
+type ItemHealth string
+
+// ItemLink One relation of an item, read from the item - one it has (outgoing) or one another item has to it.
+type ItemLink = cmdb.Link
+
+// ItemLinks An item's relations, those it has first.
+type ItemLinks struct {
+	Items []ItemLink `json:"items"`
+}
+
+// ItemRelation A relation of an item to another item of its desk, as its source has it.
+type ItemRelation = cmdb.Relation
+
+// ItemSummary What a relation or an impact shows of an item.
+type ItemSummary = cmdb.Summary
 
 // JournalEntry One line of the journal - who wrote what, when, for whom, so every line is traceable through the chain (SD-9).
 type JournalEntry = incident.Entry
@@ -1223,6 +1594,9 @@ type LinkedResolution struct {
 	// Workaround The workaround of the WADB that resolved it (PM-2).
 	Workaround ID `json:"workaround,omitempty,omitzero"`
 }
+
+// LocalWindow A change window as people give it - dates and times on the wall clocks of a zone, such as 2026-12-07T22:00; a time the clocks show twice, as they go back, takes its offset (2026-10-25T02:30+01:00), and a time they skip is refused.
+type LocalWindow = cmdb.LocalWindow
 
 // Me The caller.
 type Me struct {
@@ -1306,6 +1680,14 @@ type OrganisationInput struct {
 // OrganisationList Organisations.
 type OrganisationList struct {
 	Items []Organisation `json:"items"`
+}
+
+// Outage A change users are told of, as the portal shows it.
+type Outage = cmdb.Outage
+
+// OutageList Current and upcoming outages, in the order of their start.
+type OutageList struct {
+	Items []Outage `json:"items"`
 }
 
 // Outcome How the incident was resolved.
@@ -1597,11 +1979,17 @@ type Reason struct {
 	Reason Text `json:"reason"`
 }
 
+// Redundancy How many members of a redundancy group must be up for what depends on the group to be unaffected - at least min of them, or percent per cent rounded up to a whole member; exactly one is given.
+type Redundancy = cmdb.Redundancy
+
 // ReferenceInput The caller's supplier's own reference for the incident.
 type ReferenceInput struct {
 	// Reference The supplier's ticket number.
 	Reference string `json:"reference"`
 }
+
+// Refusal Why a row is refused - a value not valid for its field, a required attribute without a value, no value of any key, a row naming the item or key of an earlier one, keys naming two items or a key another item holds, or an item another organisation answers for.
+type Refusal = cmdb.Refusal
 
 // Registration What the desk records when a user reports an incident.
 type Registration struct {
@@ -1711,6 +2099,24 @@ type ReviewConfirmation struct {
 	ReviewBy time.Time `json:"review_by,omitempty,omitzero"`
 }
 
+// Revision One event of a record's history, with who made it.
+type Revision struct {
+	// By A person acting for an organisation; every change records its actor (SD-9).
+	By Actor `json:"by"`
+
+	// Payload The event's data, as /schemas/<type>.json describes it.
+	Payload json.RawMessage `json:"payload"`
+
+	// Seq The event's position in the log.
+	Seq int64 `json:"seq"`
+
+	// Time When it happened.
+	Time time.Time `json:"time"`
+
+	// Type What happened, such as incident.delegated.
+	Type EventType `json:"type"`
+}
+
 // Rights Rights in one domain - to grant or revoke, or as they are after.
 type Rights struct {
 	// Access The rights in one domain; empty or absent for none.
@@ -1725,6 +2131,12 @@ type Risk = problem.Risk
 
 // Role What a person may do beyond what their organisation may do; a person with no roles is an ordinary user.
 type Role = itsm.Role
+
+// ScheduleWeek The changes that start in one ISO week.
+type ScheduleWeek = cmdb.ScheduleWeek
+
+// ScheduledChange One change of the forward schedule, with its impact and the changes it collides with.
+type ScheduledChange = cmdb.ScheduledChange
 
 // SearchHit One article a search found.
 type SearchHit = knowledge.Hit
@@ -2051,6 +2463,12 @@ type CandidateID = ID
 // CatalogueItemID A UUID in the 8-4-4-4-12 form, written in lower case.
 type CatalogueItemID = ID
 
+// ChangeID A UUID in the 8-4-4-4-12 form, written in lower case.
+type ChangeID = ID
+
+// ConfigItemID A UUID in the 8-4-4-4-12 form, written in lower case.
+type ConfigItemID = ID
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -2071,6 +2489,9 @@ type IdempotencyKey = string
 
 // IfMatch defines model for IfMatch.
 type IfMatch = string
+
+// ImportID A UUID in the 8-4-4-4-12 form, written in lower case.
+type ImportID = ID
 
 // IncidentID A UUID in the 8-4-4-4-12 form, written in lower case.
 type IncidentID = ID
@@ -2128,6 +2549,15 @@ type BadRequest = Problem
 // record version is the ETag of the response, not a property.
 type CatalogueItemResult = CatalogueItem
 
+// ChangeResult A planned change, or an unplanned outage, of items of a desk's CMDB (CH-1). Its version is also the ETag of the response.
+type ChangeResult = Change
+
+// ConfigItemResult A configuration item (CM-1): something the desk's delivery depends
+// on, of a class of the model, in a lifecycle state, with the supplier
+// responsible for it and its outgoing relations. Every change is an
+// event of its history.
+type ConfigItemResult = ConfigItem
+
 // Conflict An RFC 9457 problem. Clients act on code (and status); title and detail are for people and may change.
 type Conflict = Problem
 
@@ -2139,6 +2569,9 @@ type Forbidden = Problem
 
 // GroupResult A group of a desk or a supplier that holds tickets, such as the desk's first line or a supplier's network team. Tickets refer to groups by ID, so renaming one changes no history.
 type GroupResult = SupportGroup
+
+// ImportResult One import of a supplier's inventory (CM-3) - its file, kept as it came, and the counts of its discrepancy report. Its version is also the ETag of the response.
+type ImportResult = Import
 
 // IncidentResult An unplanned interruption or degradation of a service, owned by the
 // desk from registration to closure. It is built only from its events,
@@ -2217,43 +2650,43 @@ type ListArticlesParams struct {
 
 // ConfirmArticleReviewParams defines parameters for ConfirmArticleReview.
 type ConfirmArticleReviewParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // EditArticleParams defines parameters for EditArticle.
 type EditArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // HandOverArticleParams defines parameters for HandOverArticle.
 type HandOverArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // PublishArticleParams defines parameters for PublishArticle.
 type PublishArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RetireArticleParams defines parameters for RetireArticle.
 type RetireArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // SendBackArticleParams defines parameters for SendBackArticle.
 type SendBackArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // SubmitArticleParams defines parameters for SubmitArticle.
 type SubmitArticleParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2304,25 +2737,25 @@ type ListCatalogueParams struct {
 
 // ReinstateCatalogueItemParams defines parameters for ReinstateCatalogueItem.
 type ReinstateCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReviseCatalogueItemParams defines parameters for ReviseCatalogueItem.
 type ReviseCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AgreeCatalogueItemVersionParams defines parameters for AgreeCatalogueItemVersion.
 type AgreeCatalogueItemVersionParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WithdrawCatalogueItemParams defines parameters for WithdrawCatalogueItem.
 type WithdrawCatalogueItemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2342,6 +2775,204 @@ type ListDueClocksParams struct {
 
 	// Cursor The `next` of the previous page.
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// ListChangesParams defines parameters for ListChanges.
+type ListChangesParams struct {
+	// Desk The desk whose changes are listed; a desk's agents may leave it out.
+	Desk ID `form:"desk,omitempty" json:"desk,omitempty,omitzero"`
+
+	// State Keep the changes in this state.
+	State ChangeState `form:"state,omitempty" json:"state,omitempty,omitzero"`
+
+	// From Keep the changes whose windows start at or after this instant.
+	From time.Time `form:"from,omitempty" json:"from,omitempty,omitzero"`
+
+	// To Keep the changes whose windows start before this instant.
+	To time.Time `form:"to,omitempty" json:"to,omitempty,omitzero"`
+
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// ApproveChangeParams defines parameters for ApproveChange.
+type ApproveChangeParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// CancelChangeParams defines parameters for CancelChange.
+type CancelChangeParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// CompleteChangeParams defines parameters for CompleteChange.
+type CompleteChangeParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// EditChangeParams defines parameters for EditChange.
+type EditChangeParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// StartChangeParams defines parameters for StartChange.
+type StartChangeParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// ListImportsParams defines parameters for ListImports.
+type ListImportsParams struct {
+	// Desk The desk whose imports are listed; a desk's agents may leave it out.
+	Desk ID `form:"desk,omitempty" json:"desk,omitempty,omitzero"`
+
+	// Supplier Keep the imports of this supplier's inventory; a supplier lists only its own.
+	Supplier ID `form:"supplier,omitempty" json:"supplier,omitempty,omitzero"`
+
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// StartImportParams defines parameters for StartImport.
+type StartImportParams struct {
+	// Desk The desk whose CMDB the inventory goes into; a desk's agents may leave it out.
+	Desk ID `form:"desk,omitempty" json:"desk,omitempty,omitzero"`
+
+	// Supplier The supplier whose inventory the file is; absent means the desk's own items, or for a supplier's agent its own inventory.
+	Supplier ID `form:"supplier,omitempty" json:"supplier,omitempty,omitzero"`
+
+	// Class The class of every item of the file.
+	Class CmdbName `form:"class" json:"class"`
+
+	// Column A column of the file, by its header, and the field it fills, as header=field (Värdnamn=host_name); the field is name, state, object_owner or an attribute of the class. Columns not given are ignored; the columns must fill a key of the class whole and every required attribute.
+	Column []string `form:"column" json:"column"`
+
+	// Format The file's format, csv or xlsx; detected from its first bytes when absent.
+	Format ImportFormat `form:"format,omitempty" json:"format,omitempty,omitzero"`
+
+	// Sheet The sheet of a workbook to read; the first when absent.
+	Sheet string `form:"sheet,omitempty" json:"sheet,omitempty,omitzero"`
+
+	// Delimiter The delimiter of a CSV file; detected from its header line when absent.
+	Delimiter StartImportParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty,omitzero"`
+
+	// FileName The file's name as the supplier sent it, for people.
+	FileName string `form:"file_name,omitempty" json:"file_name,omitempty,omitzero"`
+}
+
+// StartImportParamsDelimiter defines parameters for StartImport.
+type StartImportParamsDelimiter string
+
+// ApplyImportParams defines parameters for ApplyImport.
+type ApplyImportParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// DiscardImportParams defines parameters for DiscardImport.
+type DiscardImportParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// GetImportReportParams defines parameters for GetImportReport.
+type GetImportReportParams struct {
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// ListConfigItemsParams defines parameters for ListConfigItems.
+type ListConfigItemsParams struct {
+	// Desk The desk whose items are listed; a desk's agents may leave it out.
+	Desk ID `form:"desk,omitempty" json:"desk,omitempty,omitzero"`
+
+	// Class Keep the items of this class.
+	Class CmdbName `form:"class,omitempty" json:"class,omitempty,omitzero"`
+
+	// State Keep the items in this state.
+	State ConfigItemState `form:"state,omitempty" json:"state,omitempty,omitzero"`
+
+	// Supplier Keep the items this organisation is responsible for (the desk for the items that name no supplier).
+	Supplier ID `form:"supplier,omitempty" json:"supplier,omitempty,omitzero"`
+
+	// Name Keep the items whose name begins with this, case aside; the page is then in the order of names.
+	Name string `form:"name,omitempty" json:"name,omitempty,omitzero"`
+
+	// Key With class, find the item by the values of one of the class's unique keys, each given as attribute=value (key=host_name=web01); give every attribute of the key, and no other.
+	Key []string `form:"key,omitempty" json:"key,omitempty,omitzero"`
+
+	// Limit The page size; 100 when absent.
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next` of the previous page.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// GetConfigItemParams defines parameters for GetConfigItem.
+type GetConfigItemParams struct {
+	// At An instant in the past; the item as it was then.
+	At time.Time `form:"at,omitempty" json:"at,omitempty,omitzero"`
+}
+
+// EditConfigItemParams defines parameters for EditConfigItem.
+type EditConfigItemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// RelateConfigItemParams defines parameters for RelateConfigItem.
+type RelateConfigItemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// SetConfigItemStateParams defines parameters for SetConfigItemState.
+type SetConfigItemStateParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// UnrelateConfigItemParams defines parameters for UnrelateConfigItem.
+type UnrelateConfigItemParams struct {
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
+}
+
+// ListOutagesParams defines parameters for ListOutages.
+type ListOutagesParams struct {
+	// Desk The desk whose outages these are; a desk's people may leave it out.
+	Desk ID `form:"desk,omitempty" json:"desk,omitempty,omitzero"`
+
+	// At The instant asked about; now when absent.
+	At time.Time `form:"at,omitempty" json:"at,omitempty,omitzero"`
+
+	// Horizon How far ahead of at to look, as a duration such as 336h; 14 days when absent or 0.
+	Horizon string `form:"horizon,omitempty" json:"horizon,omitempty,omitzero"`
+}
+
+// GetChangeScheduleParams defines parameters for GetChangeSchedule.
+type GetChangeScheduleParams struct {
+	// Desk The desk whose schedule it is; a desk's agents may leave it out.
+	Desk ID `form:"desk,omitempty" json:"desk,omitempty,omitzero"`
+
+	// From The start of the period.
+	From time.Time `form:"from" json:"from"`
+
+	// To The end of the period, after its start.
+	To time.Time `form:"to" json:"to"`
 }
 
 // ListEventsParams defines parameters for ListEvents.
@@ -2421,133 +3052,133 @@ type RegisterIncidentParams struct {
 
 // AcceptIncidentParams defines parameters for AcceptIncident.
 type AcceptIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignIncidentParams defines parameters for AssignIncident.
 type AssignIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelIncidentParams defines parameters for CancelIncident.
 type CancelIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseIncidentParams defines parameters for CloseIncident.
 type CloseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CommentIncidentParams defines parameters for CommentIncident.
 type CommentIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DeclareMajorIncidentParams defines parameters for DeclareMajorIncident.
 type DeclareMajorIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateIncidentParams defines parameters for DelegateIncident.
 type DelegateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallIncidentParams defines parameters for RecallIncident.
 type RecallIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecategoriseIncidentParams defines parameters for RecategoriseIncident.
 type RecategoriseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // SetIncidentReferenceParams defines parameters for SetIncidentReference.
 type SetIncidentReferenceParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectIncidentParams defines parameters for RejectIncident.
 type RejectIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RelateIncidentParams defines parameters for RelateIncident.
 type RelateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReopenIncidentParams defines parameters for ReopenIncident.
 type ReopenIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReportBackIncidentParams defines parameters for ReportBackIncident.
 type ReportBackIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReprioritiseIncidentParams defines parameters for ReprioritiseIncident.
 type ReprioritiseIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResolveIncidentParams defines parameters for ResolveIncident.
 type ResolveIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResumeIncidentParams defines parameters for ResumeIncident.
 type ResumeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StandDownIncidentParams defines parameters for StandDownIncident.
 type StandDownIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StartIncidentParams defines parameters for StartIncident.
 type StartIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // TakeIncidentParams defines parameters for TakeIncident.
 type TakeIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // UpdateIncidentParams defines parameters for UpdateIncident.
 type UpdateIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // WaitIncidentParams defines parameters for WaitIncident.
 type WaitIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2622,31 +3253,31 @@ type ListKnownErrorsParams struct {
 
 // PublishKnownErrorParams defines parameters for PublishKnownError.
 type PublishKnownErrorParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RetireKnownErrorParams defines parameters for RetireKnownError.
 type RetireKnownErrorParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReviseKnownErrorParams defines parameters for ReviseKnownError.
 type ReviseKnownErrorParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AttachWorkaroundParams defines parameters for AttachWorkaround.
 type AttachWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DetachWorkaroundParams defines parameters for DetachWorkaround.
 type DetachWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2673,25 +3304,25 @@ type PlaceOrderParams struct {
 
 // ApproveOrderParams defines parameters for ApproveOrder.
 type ApproveOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelOrderParams defines parameters for CancelOrder.
 type CancelOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseOrderParams defines parameters for CloseOrder.
 type CloseOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DeclineOrderParams defines parameters for DeclineOrder.
 type DeclineOrderParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2706,7 +3337,7 @@ type ListGroupsParams struct {
 
 // UpdateGroupParams defines parameters for UpdateGroup.
 type UpdateGroupParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2742,97 +3373,97 @@ type RecordProblemParams struct {
 
 // AcceptProblemParams defines parameters for AcceptProblem.
 type AcceptProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignProblemParams defines parameters for AssignProblem.
 type AssignProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CancelProblemParams defines parameters for CancelProblem.
 type CancelProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CloseProblemParams defines parameters for CloseProblem.
 type CloseProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CommunicateProblemWorkaroundParams defines parameters for CommunicateProblemWorkaround.
 type CommunicateProblemWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateProblemParams defines parameters for DelegateProblem.
 type DelegateProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // IdentifyProblemParams defines parameters for IdentifyProblem.
 type IdentifyProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // LinkProblemIncidentParams defines parameters for LinkProblemIncident.
 type LinkProblemIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // UnlinkProblemIncidentParams defines parameters for UnlinkProblemIncident.
 type UnlinkProblemIncidentParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // InvestigateProblemParams defines parameters for InvestigateProblem.
 type InvestigateProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // NoteProblemParams defines parameters for NoteProblem.
 type NoteProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallProblemParams defines parameters for RecallProblem.
 type RecallProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectProblemParams defines parameters for RejectProblem.
 type RejectProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RelateProblemParams defines parameters for RelateProblem.
 type RelateProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ResolveProblemParams defines parameters for ResolveProblem.
 type ResolveProblemParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // StartProblemFixParams defines parameters for StartProblemFix.
 type StartProblemFixParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2904,49 +3535,49 @@ type ListTasksParams struct {
 
 // AcceptTaskParams defines parameters for AcceptTask.
 type AcceptTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // AssignTaskParams defines parameters for AssignTask.
 type AssignTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // CompleteTaskParams defines parameters for CompleteTask.
 type CompleteTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // DelegateTaskParams defines parameters for DelegateTask.
 type DelegateTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RecallTaskParams defines parameters for RecallTask.
 type RecallTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // RejectTaskParams defines parameters for RejectTask.
 type RejectTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReportBackTaskParams defines parameters for ReportBackTask.
 type ReportBackTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // TakeTaskParams defines parameters for TakeTask.
 type TakeTaskParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -2994,13 +3625,13 @@ type ListWorkaroundsParams struct {
 
 // RetireWorkaroundParams defines parameters for RetireWorkaround.
 type RetireWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
 // ReviseWorkaroundParams defines parameters for ReviseWorkaround.
 type ReviseWorkaroundParams struct {
-	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+	// IfMatch The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
 	IfMatch IfMatch `json:"If-Match,omitempty,omitzero"`
 }
 
@@ -3060,6 +3691,42 @@ type AgreeCatalogueItemVersionJSONRequestBody = CatalogueAgreementInput
 
 // WithdrawCatalogueItemJSONRequestBody defines body for WithdrawCatalogueItem for application/json ContentType.
 type WithdrawCatalogueItemJSONRequestBody = Reason
+
+// CreateChangeJSONRequestBody defines body for CreateChange for application/json ContentType.
+type CreateChangeJSONRequestBody = ChangeInput
+
+// ApproveChangeJSONRequestBody defines body for ApproveChange for application/json ContentType.
+type ApproveChangeJSONRequestBody = ChangeApproval
+
+// CancelChangeJSONRequestBody defines body for CancelChange for application/json ContentType.
+type CancelChangeJSONRequestBody = ChangeCancellation
+
+// CompleteChangeJSONRequestBody defines body for CompleteChange for application/json ContentType.
+type CompleteChangeJSONRequestBody = ChangeCompletion
+
+// EditChangeJSONRequestBody defines body for EditChange for application/json ContentType.
+type EditChangeJSONRequestBody = ChangeEdit
+
+// AnalyseImpactJSONRequestBody defines body for AnalyseImpact for application/json ContentType.
+type AnalyseImpactJSONRequestBody = ImpactQuestion
+
+// DiscardImportJSONRequestBody defines body for DiscardImport for application/json ContentType.
+type DiscardImportJSONRequestBody = ImportDiscarding
+
+// CreateConfigItemJSONRequestBody defines body for CreateConfigItem for application/json ContentType.
+type CreateConfigItemJSONRequestBody = ConfigItemInput
+
+// EditConfigItemJSONRequestBody defines body for EditConfigItem for application/json ContentType.
+type EditConfigItemJSONRequestBody = ConfigItemEdit
+
+// RelateConfigItemJSONRequestBody defines body for RelateConfigItem for application/json ContentType.
+type RelateConfigItemJSONRequestBody = ItemRelation
+
+// SetConfigItemStateJSONRequestBody defines body for SetConfigItemState for application/json ContentType.
+type SetConfigItemStateJSONRequestBody = ConfigItemStateChange
+
+// UnrelateConfigItemJSONRequestBody defines body for UnrelateConfigItem for application/json ContentType.
+type UnrelateConfigItemJSONRequestBody = ItemRelation
 
 // DraftFollowUpJSONRequestBody defines body for DraftFollowUp for application/json ContentType.
 type DraftFollowUpJSONRequestBody = FollowUpInput
@@ -3446,6 +4113,93 @@ type ServerInterface interface {
 	// ListDueClocks Running clocks by due time
 	// (GET /v1/clocks/due)
 	ListDueClocks(w http.ResponseWriter, r *http.Request, params ListDueClocksParams)
+	// ListChanges List changes
+	// (GET /v1/cmdb/changes)
+	ListChanges(w http.ResponseWriter, r *http.Request, params ListChangesParams)
+	// CreateChange Register a planned change or an outage
+	// (POST /v1/cmdb/changes)
+	CreateChange(w http.ResponseWriter, r *http.Request)
+	// GetChange Get a change
+	// (GET /v1/cmdb/changes/{id})
+	GetChange(w http.ResponseWriter, r *http.Request, id string)
+	// ApproveChange Record the object owner's approval of a change
+	// (POST /v1/cmdb/changes/{id}/approve)
+	ApproveChange(w http.ResponseWriter, r *http.Request, id ChangeID, params ApproveChangeParams)
+	// CancelChange Cancel a change
+	// (POST /v1/cmdb/changes/{id}/cancel)
+	CancelChange(w http.ResponseWriter, r *http.Request, id ChangeID, params CancelChangeParams)
+	// CompleteChange Complete a change
+	// (POST /v1/cmdb/changes/{id}/complete)
+	CompleteChange(w http.ResponseWriter, r *http.Request, id ChangeID, params CompleteChangeParams)
+	// EditChange Edit a change
+	// (POST /v1/cmdb/changes/{id}/edit)
+	EditChange(w http.ResponseWriter, r *http.Request, id ChangeID, params EditChangeParams)
+	// ListChangeHistory List a change's history
+	// (GET /v1/cmdb/changes/{id}/history)
+	ListChangeHistory(w http.ResponseWriter, r *http.Request, id ChangeID)
+	// GetChangeImpact The impact of a change
+	// (GET /v1/cmdb/changes/{id}/impact)
+	GetChangeImpact(w http.ResponseWriter, r *http.Request, id ChangeID)
+	// StartChange Start a change
+	// (POST /v1/cmdb/changes/{id}/start)
+	StartChange(w http.ResponseWriter, r *http.Request, id ChangeID, params StartChangeParams)
+	// AnalyseImpact Analyse the impact of failed items
+	// (POST /v1/cmdb/impact)
+	AnalyseImpact(w http.ResponseWriter, r *http.Request)
+	// ListImports List imports
+	// (GET /v1/cmdb/imports)
+	ListImports(w http.ResponseWriter, r *http.Request, params ListImportsParams)
+	// StartImport Upload an inventory and dry-run its import
+	// (POST /v1/cmdb/imports)
+	StartImport(w http.ResponseWriter, r *http.Request, params StartImportParams)
+	// GetImport Get an import
+	// (GET /v1/cmdb/imports/{id})
+	GetImport(w http.ResponseWriter, r *http.Request, id string)
+	// ApplyImport Apply an import
+	// (POST /v1/cmdb/imports/{id}/apply)
+	ApplyImport(w http.ResponseWriter, r *http.Request, id ImportID, params ApplyImportParams)
+	// DiscardImport Discard an import
+	// (POST /v1/cmdb/imports/{id}/discard)
+	DiscardImport(w http.ResponseWriter, r *http.Request, id ImportID, params DiscardImportParams)
+	// GetImportReport Read an import's discrepancy report
+	// (GET /v1/cmdb/imports/{id}/report)
+	GetImportReport(w http.ResponseWriter, r *http.Request, id ImportID, params GetImportReportParams)
+	// ListConfigItems List configuration items
+	// (GET /v1/cmdb/items)
+	ListConfigItems(w http.ResponseWriter, r *http.Request, params ListConfigItemsParams)
+	// CreateConfigItem Register a configuration item
+	// (POST /v1/cmdb/items)
+	CreateConfigItem(w http.ResponseWriter, r *http.Request)
+	// GetConfigItem Get a configuration item
+	// (GET /v1/cmdb/items/{id})
+	GetConfigItem(w http.ResponseWriter, r *http.Request, id string, params GetConfigItemParams)
+	// EditConfigItem Edit a configuration item
+	// (POST /v1/cmdb/items/{id}/edit)
+	EditConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params EditConfigItemParams)
+	// ListConfigItemHistory List a configuration item's history
+	// (GET /v1/cmdb/items/{id}/history)
+	ListConfigItemHistory(w http.ResponseWriter, r *http.Request, id ConfigItemID)
+	// RelateConfigItem Give a configuration item a relation
+	// (POST /v1/cmdb/items/{id}/relate)
+	RelateConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params RelateConfigItemParams)
+	// ListRelatedConfigItems List the items related to a configuration item
+	// (GET /v1/cmdb/items/{id}/related)
+	ListRelatedConfigItems(w http.ResponseWriter, r *http.Request, id ConfigItemID)
+	// SetConfigItemState Move a configuration item in its lifecycle
+	// (POST /v1/cmdb/items/{id}/state)
+	SetConfigItemState(w http.ResponseWriter, r *http.Request, id ConfigItemID, params SetConfigItemStateParams)
+	// UnrelateConfigItem Take a relation from a configuration item
+	// (POST /v1/cmdb/items/{id}/unrelate)
+	UnrelateConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params UnrelateConfigItemParams)
+	// GetCmdbModel The CMDB's model
+	// (GET /v1/cmdb/model)
+	GetCmdbModel(w http.ResponseWriter, r *http.Request)
+	// ListOutages Current and planned outages
+	// (GET /v1/cmdb/outages)
+	ListOutages(w http.ResponseWriter, r *http.Request, params ListOutagesParams)
+	// GetChangeSchedule The forward schedule of changes
+	// (GET /v1/cmdb/schedule)
+	GetChangeSchedule(w http.ResponseWriter, r *http.Request, params GetChangeScheduleParams)
 	// ListEvents The event feed
 	// (GET /v1/events)
 	ListEvents(w http.ResponseWriter, r *http.Request, params ListEventsParams)
@@ -3506,6 +4260,9 @@ type ServerInterface interface {
 	// DelegateIncident Delegate to a supplier group
 	// (POST /v1/incidents/{id}/delegate)
 	DelegateIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params DelegateIncidentParams)
+	// GetIncidentImpact The impact of an incident's configuration items
+	// (GET /v1/incidents/{id}/impact)
+	GetIncidentImpact(w http.ResponseWriter, r *http.Request, id IncidentID)
 	// RecallIncident Take an incident back from a supplier
 	// (POST /v1/incidents/{id}/recall)
 	RecallIncident(w http.ResponseWriter, r *http.Request, id IncidentID, params RecallIncidentParams)
@@ -5264,6 +6021,1401 @@ func (siw *ServerInterfaceWrapper) ListDueClocks(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// ListChanges operation middleware
+func (siw *ServerInterfaceWrapper) ListChanges(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListChangesParams
+
+	// ------------- Optional query parameter "desk" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "desk", r.URL.Query(), &params.Desk, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "desk"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "desk", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", r.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListChanges(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateChange operation middleware
+func (siw *ServerInterfaceWrapper) CreateChange(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateChange(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetChange operation middleware
+func (siw *ServerInterfaceWrapper) GetChange(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetChange(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ApproveChange operation middleware
+func (siw *ServerInterfaceWrapper) ApproveChange(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChangeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ApproveChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ApproveChange(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelChange operation middleware
+func (siw *ServerInterfaceWrapper) CancelChange(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChangeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CancelChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelChange(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CompleteChange operation middleware
+func (siw *ServerInterfaceWrapper) CompleteChange(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChangeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CompleteChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CompleteChange(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EditChange operation middleware
+func (siw *ServerInterfaceWrapper) EditChange(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChangeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EditChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EditChange(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListChangeHistory operation middleware
+func (siw *ServerInterfaceWrapper) ListChangeHistory(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChangeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListChangeHistory(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetChangeImpact operation middleware
+func (siw *ServerInterfaceWrapper) GetChangeImpact(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChangeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetChangeImpact(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StartChange operation middleware
+func (siw *ServerInterfaceWrapper) StartChange(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChangeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StartChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StartChange(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AnalyseImpact operation middleware
+func (siw *ServerInterfaceWrapper) AnalyseImpact(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AnalyseImpact(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListImports operation middleware
+func (siw *ServerInterfaceWrapper) ListImports(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListImportsParams
+
+	// ------------- Optional query parameter "desk" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "desk", r.URL.Query(), &params.Desk, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "desk"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "desk", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "supplier" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "supplier", r.URL.Query(), &params.Supplier, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "supplier"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "supplier", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListImports(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StartImport operation middleware
+func (siw *ServerInterfaceWrapper) StartImport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StartImportParams
+
+	// ------------- Optional query parameter "desk" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "desk", r.URL.Query(), &params.Desk, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "desk"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "desk", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "supplier" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "supplier", r.URL.Query(), &params.Supplier, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "supplier"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "supplier", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "class" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "class", r.URL.Query(), &params.Class, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "class"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "class", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "column" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "column", r.URL.Query(), &params.Column, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "column"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "column", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sheet" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sheet", r.URL.Query(), &params.Sheet, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sheet"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sheet", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", r.URL.Query(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "delimiter"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "delimiter", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "file_name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "file_name", r.URL.Query(), &params.FileName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "file_name"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "file_name", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StartImport(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetImport operation middleware
+func (siw *ServerInterfaceWrapper) GetImport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImport(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ApplyImport operation middleware
+func (siw *ServerInterfaceWrapper) ApplyImport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ImportID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ApplyImportParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ApplyImport(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DiscardImport operation middleware
+func (siw *ServerInterfaceWrapper) DiscardImport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ImportID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DiscardImportParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DiscardImport(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetImportReport operation middleware
+func (siw *ServerInterfaceWrapper) GetImportReport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ImportID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImportReportParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImportReport(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListConfigItems operation middleware
+func (siw *ServerInterfaceWrapper) ListConfigItems(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListConfigItemsParams
+
+	// ------------- Optional query parameter "desk" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "desk", r.URL.Query(), &params.Desk, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "desk"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "desk", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "class" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "class", r.URL.Query(), &params.Class, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "class"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "class", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", r.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "supplier" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "supplier", r.URL.Query(), &params.Supplier, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "supplier"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "supplier", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", r.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "name"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "key" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "key", r.URL.Query(), &params.Key, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "key"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "key", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListConfigItems(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) CreateConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateConfigItem(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) GetConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetConfigItemParams
+
+	// ------------- Optional query parameter "at" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "at", r.URL.Query(), &params.At, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "at"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "at", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetConfigItem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EditConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) EditConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EditConfigItemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EditConfigItem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListConfigItemHistory operation middleware
+func (siw *ServerInterfaceWrapper) ListConfigItemHistory(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListConfigItemHistory(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RelateConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) RelateConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RelateConfigItemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RelateConfigItem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRelatedConfigItems operation middleware
+func (siw *ServerInterfaceWrapper) ListRelatedConfigItems(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRelatedConfigItems(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetConfigItemState operation middleware
+func (siw *ServerInterfaceWrapper) SetConfigItemState(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetConfigItemStateParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetConfigItemState(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnrelateConfigItem operation middleware
+func (siw *ServerInterfaceWrapper) UnrelateConfigItem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ConfigItemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnrelateConfigItemParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnrelateConfigItem(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetCmdbModel operation middleware
+func (siw *ServerInterfaceWrapper) GetCmdbModel(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetCmdbModel(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOutages operation middleware
+func (siw *ServerInterfaceWrapper) ListOutages(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOutagesParams
+
+	// ------------- Optional query parameter "desk" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "desk", r.URL.Query(), &params.Desk, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "desk"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "desk", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "at" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "at", r.URL.Query(), &params.At, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "at"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "at", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "horizon" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "horizon", r.URL.Query(), &params.Horizon, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "horizon"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "horizon", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOutages(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetChangeSchedule operation middleware
+func (siw *ServerInterfaceWrapper) GetChangeSchedule(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetChangeScheduleParams
+
+	// ------------- Optional query parameter "desk" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "desk", r.URL.Query(), &params.Desk, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "desk"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "desk", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetChangeSchedule(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListEvents operation middleware
 func (siw *ServerInterfaceWrapper) ListEvents(w http.ResponseWriter, r *http.Request) {
 
@@ -6178,6 +8330,32 @@ func (siw *ServerInterfaceWrapper) DelegateIncident(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DelegateIncident(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetIncidentImpact operation middleware
+func (siw *ServerInterfaceWrapper) GetIncidentImpact(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IncidentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetIncidentImpact(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -11071,6 +13249,36 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/knowledge/reports/least-helpful", wrapper.ReportLeastHelpfulArticles)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/knowledge/reports/past-review", wrapper.ReportArticlesPastReview)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/knowledge/reports/gaps", wrapper.ReportKnowledgeGaps)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/model", wrapper.GetCmdbModel)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/items", wrapper.ListConfigItems)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items", wrapper.CreateConfigItem)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/items/{id}", wrapper.GetConfigItem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items/{id}/edit", wrapper.EditConfigItem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items/{id}/state", wrapper.SetConfigItemState)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items/{id}/relate", wrapper.RelateConfigItem)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/items/{id}/unrelate", wrapper.UnrelateConfigItem)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/items/{id}/history", wrapper.ListConfigItemHistory)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/items/{id}/related", wrapper.ListRelatedConfigItems)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/impact", wrapper.AnalyseImpact)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/incidents/{id}/impact", wrapper.GetIncidentImpact)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/changes", wrapper.ListChanges)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/changes", wrapper.CreateChange)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/changes/{id}", wrapper.GetChange)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/changes/{id}/edit", wrapper.EditChange)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/changes/{id}/approve", wrapper.ApproveChange)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/changes/{id}/start", wrapper.StartChange)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/changes/{id}/complete", wrapper.CompleteChange)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/changes/{id}/cancel", wrapper.CancelChange)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/changes/{id}/impact", wrapper.GetChangeImpact)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/changes/{id}/history", wrapper.ListChangeHistory)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/schedule", wrapper.GetChangeSchedule)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/outages", wrapper.ListOutages)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/imports", wrapper.ListImports)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/imports", wrapper.StartImport)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/imports/{id}", wrapper.GetImport)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/cmdb/imports/{id}/report", wrapper.GetImportReport)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/imports/{id}/apply", wrapper.ApplyImport)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/cmdb/imports/{id}/discard", wrapper.DiscardImport)
 
 	return m
 }
@@ -11095,6 +13303,24 @@ type CatalogueItemResultJSONResponse struct {
 	Headers CatalogueItemResultResponseHeaders
 }
 
+type ChangeResultResponseHeaders struct {
+	ETag string
+}
+type ChangeResultJSONResponse struct {
+	Body Change
+
+	Headers ChangeResultResponseHeaders
+}
+
+type ConfigItemResultResponseHeaders struct {
+	ETag string
+}
+type ConfigItemResultJSONResponse struct {
+	Body ConfigItem
+
+	Headers ConfigItemResultResponseHeaders
+}
+
 type ConflictApplicationProblemPlusJSONResponse Problem
 
 type DefaultProblemApplicationProblemPlusJSONResponse Problem
@@ -11108,6 +13334,15 @@ type GroupResultJSONResponse struct {
 	Body SupportGroup
 
 	Headers GroupResultResponseHeaders
+}
+
+type ImportResultResponseHeaders struct {
+	ETag string
+}
+type ImportResultJSONResponse struct {
+	Body Import
+
+	Headers ImportResultResponseHeaders
 }
 
 type IncidentResultResponseHeaders struct {
@@ -15197,6 +17432,3304 @@ func (response ListDueClocksdefaultApplicationProblemPlusJSONResponse) VisitList
 	return err
 }
 
+type ListChangesRequestObject struct {
+	Params ListChangesParams
+}
+
+type ListChangesResponseObject interface {
+	VisitListChangesResponse(w http.ResponseWriter) error
+}
+
+type ListChanges200JSONResponse ChangePage
+
+func (response ListChanges200JSONResponse) VisitListChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChanges400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListChanges400ApplicationProblemPlusJSONResponse) VisitListChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChanges401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListChanges401ApplicationProblemPlusJSONResponse) VisitListChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChanges403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListChanges403ApplicationProblemPlusJSONResponse) VisitListChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChangesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListChangesdefaultApplicationProblemPlusJSONResponse) VisitListChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChangeRequestObject struct {
+	Body *CreateChangeJSONRequestBody
+}
+
+type CreateChangeResponseObject interface {
+	VisitCreateChangeResponse(w http.ResponseWriter) error
+}
+
+type CreateChange201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type CreateChange201JSONResponse struct {
+	Body    Change
+	Headers CreateChange201ResponseHeaders
+}
+
+func (response CreateChange201JSONResponse) VisitCreateChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChange400ApplicationProblemPlusJSONResponse) VisitCreateChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChange401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChange401ApplicationProblemPlusJSONResponse) VisitCreateChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChange403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChange403ApplicationProblemPlusJSONResponse) VisitCreateChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChange409ApplicationProblemPlusJSONResponse) VisitCreateChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateChangedefaultApplicationProblemPlusJSONResponse) VisitCreateChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeRequestObject struct {
+	ID string `json:"id"`
+}
+
+type GetChangeResponseObject interface {
+	VisitGetChangeResponse(w http.ResponseWriter) error
+}
+
+type GetChange200JSONResponse struct{ ChangeResultJSONResponse }
+
+func (response GetChange200JSONResponse) VisitGetChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetChange400ApplicationProblemPlusJSONResponse) VisitGetChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChange401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetChange401ApplicationProblemPlusJSONResponse) VisitGetChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChange403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetChange403ApplicationProblemPlusJSONResponse) VisitGetChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChange404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetChange404ApplicationProblemPlusJSONResponse) VisitGetChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetChangedefaultApplicationProblemPlusJSONResponse) VisitGetChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveChangeRequestObject struct {
+	ID     ChangeID `json:"id"`
+	Params ApproveChangeParams
+	Body   *ApproveChangeJSONRequestBody
+}
+
+type ApproveChangeResponseObject interface {
+	VisitApproveChangeResponse(w http.ResponseWriter) error
+}
+
+type ApproveChange200JSONResponse struct{ ChangeResultJSONResponse }
+
+func (response ApproveChange200JSONResponse) VisitApproveChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveChange400ApplicationProblemPlusJSONResponse) VisitApproveChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveChange401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveChange401ApplicationProblemPlusJSONResponse) VisitApproveChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveChange403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveChange403ApplicationProblemPlusJSONResponse) VisitApproveChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveChange404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveChange404ApplicationProblemPlusJSONResponse) VisitApproveChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveChange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveChange409ApplicationProblemPlusJSONResponse) VisitApproveChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveChange412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveChange412ApplicationProblemPlusJSONResponse) VisitApproveChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveChangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ApproveChangedefaultApplicationProblemPlusJSONResponse) VisitApproveChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelChangeRequestObject struct {
+	ID     ChangeID `json:"id"`
+	Params CancelChangeParams
+	Body   *CancelChangeJSONRequestBody
+}
+
+type CancelChangeResponseObject interface {
+	VisitCancelChangeResponse(w http.ResponseWriter) error
+}
+
+type CancelChange200JSONResponse struct{ ChangeResultJSONResponse }
+
+func (response CancelChange200JSONResponse) VisitCancelChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelChange400ApplicationProblemPlusJSONResponse) VisitCancelChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelChange401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelChange401ApplicationProblemPlusJSONResponse) VisitCancelChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelChange403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CancelChange403ApplicationProblemPlusJSONResponse) VisitCancelChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelChange404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelChange404ApplicationProblemPlusJSONResponse) VisitCancelChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelChange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CancelChange409ApplicationProblemPlusJSONResponse) VisitCancelChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelChange412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelChange412ApplicationProblemPlusJSONResponse) VisitCancelChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelChangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CancelChangedefaultApplicationProblemPlusJSONResponse) VisitCancelChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteChangeRequestObject struct {
+	ID     ChangeID `json:"id"`
+	Params CompleteChangeParams
+	Body   *CompleteChangeJSONRequestBody
+}
+
+type CompleteChangeResponseObject interface {
+	VisitCompleteChangeResponse(w http.ResponseWriter) error
+}
+
+type CompleteChange200JSONResponse struct{ ChangeResultJSONResponse }
+
+func (response CompleteChange200JSONResponse) VisitCompleteChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteChange400ApplicationProblemPlusJSONResponse) VisitCompleteChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteChange401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteChange401ApplicationProblemPlusJSONResponse) VisitCompleteChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteChange403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteChange403ApplicationProblemPlusJSONResponse) VisitCompleteChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteChange404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteChange404ApplicationProblemPlusJSONResponse) VisitCompleteChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteChange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteChange409ApplicationProblemPlusJSONResponse) VisitCompleteChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteChange412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteChange412ApplicationProblemPlusJSONResponse) VisitCompleteChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteChangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CompleteChangedefaultApplicationProblemPlusJSONResponse) VisitCompleteChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditChangeRequestObject struct {
+	ID     ChangeID `json:"id"`
+	Params EditChangeParams
+	Body   *EditChangeJSONRequestBody
+}
+
+type EditChangeResponseObject interface {
+	VisitEditChangeResponse(w http.ResponseWriter) error
+}
+
+type EditChange200JSONResponse struct{ ChangeResultJSONResponse }
+
+func (response EditChange200JSONResponse) VisitEditChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EditChange400ApplicationProblemPlusJSONResponse) VisitEditChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditChange401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response EditChange401ApplicationProblemPlusJSONResponse) VisitEditChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditChange403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EditChange403ApplicationProblemPlusJSONResponse) VisitEditChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditChange404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EditChange404ApplicationProblemPlusJSONResponse) VisitEditChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditChange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EditChange409ApplicationProblemPlusJSONResponse) VisitEditChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditChange412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response EditChange412ApplicationProblemPlusJSONResponse) VisitEditChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditChangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EditChangedefaultApplicationProblemPlusJSONResponse) VisitEditChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChangeHistoryRequestObject struct {
+	ID ChangeID `json:"id"`
+}
+
+type ListChangeHistoryResponseObject interface {
+	VisitListChangeHistoryResponse(w http.ResponseWriter) error
+}
+
+type ListChangeHistory200JSONResponse History
+
+func (response ListChangeHistory200JSONResponse) VisitListChangeHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChangeHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListChangeHistory400ApplicationProblemPlusJSONResponse) VisitListChangeHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChangeHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListChangeHistory401ApplicationProblemPlusJSONResponse) VisitListChangeHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChangeHistory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListChangeHistory403ApplicationProblemPlusJSONResponse) VisitListChangeHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChangeHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListChangeHistory404ApplicationProblemPlusJSONResponse) VisitListChangeHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChangeHistorydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListChangeHistorydefaultApplicationProblemPlusJSONResponse) VisitListChangeHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeImpactRequestObject struct {
+	ID ChangeID `json:"id"`
+}
+
+type GetChangeImpactResponseObject interface {
+	VisitGetChangeImpactResponse(w http.ResponseWriter) error
+}
+
+type GetChangeImpact200JSONResponse ImpactAnalysis
+
+func (response GetChangeImpact200JSONResponse) VisitGetChangeImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeImpact400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetChangeImpact400ApplicationProblemPlusJSONResponse) VisitGetChangeImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeImpact401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetChangeImpact401ApplicationProblemPlusJSONResponse) VisitGetChangeImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeImpact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetChangeImpact403ApplicationProblemPlusJSONResponse) VisitGetChangeImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeImpact404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetChangeImpact404ApplicationProblemPlusJSONResponse) VisitGetChangeImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeImpactdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetChangeImpactdefaultApplicationProblemPlusJSONResponse) VisitGetChangeImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartChangeRequestObject struct {
+	ID     ChangeID `json:"id"`
+	Params StartChangeParams
+}
+
+type StartChangeResponseObject interface {
+	VisitStartChangeResponse(w http.ResponseWriter) error
+}
+
+type StartChange200JSONResponse struct{ ChangeResultJSONResponse }
+
+func (response StartChange200JSONResponse) VisitStartChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response StartChange400ApplicationProblemPlusJSONResponse) VisitStartChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartChange401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response StartChange401ApplicationProblemPlusJSONResponse) VisitStartChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartChange403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response StartChange403ApplicationProblemPlusJSONResponse) VisitStartChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartChange404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response StartChange404ApplicationProblemPlusJSONResponse) VisitStartChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartChange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response StartChange409ApplicationProblemPlusJSONResponse) VisitStartChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartChange412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response StartChange412ApplicationProblemPlusJSONResponse) VisitStartChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartChangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StartChangedefaultApplicationProblemPlusJSONResponse) VisitStartChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnalyseImpactRequestObject struct {
+	Body *AnalyseImpactJSONRequestBody
+}
+
+type AnalyseImpactResponseObject interface {
+	VisitAnalyseImpactResponse(w http.ResponseWriter) error
+}
+
+type AnalyseImpact200JSONResponse ImpactAnalysis
+
+func (response AnalyseImpact200JSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnalyseImpact400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AnalyseImpact400ApplicationProblemPlusJSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnalyseImpact401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response AnalyseImpact401ApplicationProblemPlusJSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnalyseImpact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AnalyseImpact403ApplicationProblemPlusJSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnalyseImpactdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AnalyseImpactdefaultApplicationProblemPlusJSONResponse) VisitAnalyseImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImportsRequestObject struct {
+	Params ListImportsParams
+}
+
+type ListImportsResponseObject interface {
+	VisitListImportsResponse(w http.ResponseWriter) error
+}
+
+type ListImports200JSONResponse ImportPage
+
+func (response ListImports200JSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImports400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListImports400ApplicationProblemPlusJSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImports401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListImports401ApplicationProblemPlusJSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImports403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListImports403ApplicationProblemPlusJSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImportsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListImportsdefaultApplicationProblemPlusJSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartImportRequestObject struct {
+	Params      StartImportParams
+	ContentType string
+	Body        io.Reader
+}
+
+type StartImportResponseObject interface {
+	VisitStartImportResponse(w http.ResponseWriter) error
+}
+
+type StartImport201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type StartImport201JSONResponse struct {
+	Body    Import
+	Headers StartImport201ResponseHeaders
+}
+
+func (response StartImport201JSONResponse) VisitStartImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartImport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response StartImport400ApplicationProblemPlusJSONResponse) VisitStartImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartImport401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response StartImport401ApplicationProblemPlusJSONResponse) VisitStartImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartImport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response StartImport403ApplicationProblemPlusJSONResponse) VisitStartImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartImportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StartImportdefaultApplicationProblemPlusJSONResponse) VisitStartImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportRequestObject struct {
+	ID string `json:"id"`
+}
+
+type GetImportResponseObject interface {
+	VisitGetImportResponse(w http.ResponseWriter) error
+}
+
+type GetImport200JSONResponse struct{ ImportResultJSONResponse }
+
+func (response GetImport200JSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetImport400ApplicationProblemPlusJSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetImport401ApplicationProblemPlusJSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetImport403ApplicationProblemPlusJSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetImport404ApplicationProblemPlusJSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetImportdefaultApplicationProblemPlusJSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyImportRequestObject struct {
+	ID     ImportID `json:"id"`
+	Params ApplyImportParams
+}
+
+type ApplyImportResponseObject interface {
+	VisitApplyImportResponse(w http.ResponseWriter) error
+}
+
+type ApplyImport200JSONResponse struct{ ImportResultJSONResponse }
+
+func (response ApplyImport200JSONResponse) VisitApplyImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyImport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyImport400ApplicationProblemPlusJSONResponse) VisitApplyImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyImport401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyImport401ApplicationProblemPlusJSONResponse) VisitApplyImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyImport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyImport403ApplicationProblemPlusJSONResponse) VisitApplyImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyImport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyImport404ApplicationProblemPlusJSONResponse) VisitApplyImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyImport409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyImport409ApplicationProblemPlusJSONResponse) VisitApplyImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyImport412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyImport412ApplicationProblemPlusJSONResponse) VisitApplyImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyImportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ApplyImportdefaultApplicationProblemPlusJSONResponse) VisitApplyImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DiscardImportRequestObject struct {
+	ID     ImportID `json:"id"`
+	Params DiscardImportParams
+	Body   *DiscardImportJSONRequestBody
+}
+
+type DiscardImportResponseObject interface {
+	VisitDiscardImportResponse(w http.ResponseWriter) error
+}
+
+type DiscardImport200JSONResponse struct{ ImportResultJSONResponse }
+
+func (response DiscardImport200JSONResponse) VisitDiscardImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DiscardImport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DiscardImport400ApplicationProblemPlusJSONResponse) VisitDiscardImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DiscardImport401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DiscardImport401ApplicationProblemPlusJSONResponse) VisitDiscardImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DiscardImport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DiscardImport403ApplicationProblemPlusJSONResponse) VisitDiscardImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DiscardImport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DiscardImport404ApplicationProblemPlusJSONResponse) VisitDiscardImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DiscardImport409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DiscardImport409ApplicationProblemPlusJSONResponse) VisitDiscardImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DiscardImport412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DiscardImport412ApplicationProblemPlusJSONResponse) VisitDiscardImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DiscardImportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DiscardImportdefaultApplicationProblemPlusJSONResponse) VisitDiscardImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportReportRequestObject struct {
+	ID     ImportID `json:"id"`
+	Params GetImportReportParams
+}
+
+type GetImportReportResponseObject interface {
+	VisitGetImportReportResponse(w http.ResponseWriter) error
+}
+
+type GetImportReport200JSONResponse ImportReportPage
+
+func (response GetImportReport200JSONResponse) VisitGetImportReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetImportReport400ApplicationProblemPlusJSONResponse) VisitGetImportReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetImportReport401ApplicationProblemPlusJSONResponse) VisitGetImportReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetImportReport403ApplicationProblemPlusJSONResponse) VisitGetImportReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportReport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetImportReport404ApplicationProblemPlusJSONResponse) VisitGetImportReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetImportReportdefaultApplicationProblemPlusJSONResponse) VisitGetImportReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemsRequestObject struct {
+	Params ListConfigItemsParams
+}
+
+type ListConfigItemsResponseObject interface {
+	VisitListConfigItemsResponse(w http.ResponseWriter) error
+}
+
+type ListConfigItems200JSONResponse ConfigItemPage
+
+func (response ListConfigItems200JSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItems400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItems400ApplicationProblemPlusJSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItems401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItems401ApplicationProblemPlusJSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItems403ApplicationProblemPlusJSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListConfigItemsdefaultApplicationProblemPlusJSONResponse) VisitListConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItemRequestObject struct {
+	Body *CreateConfigItemJSONRequestBody
+}
+
+type CreateConfigItemResponseObject interface {
+	VisitCreateConfigItemResponse(w http.ResponseWriter) error
+}
+
+type CreateConfigItem201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type CreateConfigItem201JSONResponse struct {
+	Body    ConfigItem
+	Headers CreateConfigItem201ResponseHeaders
+}
+
+func (response CreateConfigItem201JSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateConfigItem400ApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateConfigItem401ApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateConfigItem403ApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateConfigItem409ApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateConfigItemdefaultApplicationProblemPlusJSONResponse) VisitCreateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItemRequestObject struct {
+	ID     string `json:"id"`
+	Params GetConfigItemParams
+}
+
+type GetConfigItemResponseObject interface {
+	VisitGetConfigItemResponse(w http.ResponseWriter) error
+}
+
+type GetConfigItem200ResponseHeaders struct {
+	ETag string
+}
+
+type GetConfigItem200JSONResponse struct {
+	Body    ConfigItem
+	Headers GetConfigItem200ResponseHeaders
+}
+
+func (response GetConfigItem200JSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetConfigItem400ApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetConfigItem401ApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetConfigItem403ApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetConfigItem404ApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetConfigItemdefaultApplicationProblemPlusJSONResponse) VisitGetConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItemRequestObject struct {
+	ID     ConfigItemID `json:"id"`
+	Params EditConfigItemParams
+	Body   *EditConfigItemJSONRequestBody
+}
+
+type EditConfigItemResponseObject interface {
+	VisitEditConfigItemResponse(w http.ResponseWriter) error
+}
+
+type EditConfigItem200JSONResponse struct{ ConfigItemResultJSONResponse }
+
+func (response EditConfigItem200JSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem400ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem401ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem403ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem404ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem409ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response EditConfigItem412ApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EditConfigItemdefaultApplicationProblemPlusJSONResponse) VisitEditConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistoryRequestObject struct {
+	ID ConfigItemID `json:"id"`
+}
+
+type ListConfigItemHistoryResponseObject interface {
+	VisitListConfigItemHistoryResponse(w http.ResponseWriter) error
+}
+
+type ListConfigItemHistory200JSONResponse History
+
+func (response ListConfigItemHistory200JSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItemHistory400ApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItemHistory401ApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItemHistory403ApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListConfigItemHistory404ApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConfigItemHistorydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListConfigItemHistorydefaultApplicationProblemPlusJSONResponse) VisitListConfigItemHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItemRequestObject struct {
+	ID     ConfigItemID `json:"id"`
+	Params RelateConfigItemParams
+	Body   *RelateConfigItemJSONRequestBody
+}
+
+type RelateConfigItemResponseObject interface {
+	VisitRelateConfigItemResponse(w http.ResponseWriter) error
+}
+
+type RelateConfigItem200JSONResponse struct{ ConfigItemResultJSONResponse }
+
+func (response RelateConfigItem200JSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem400ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem401ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem403ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem404ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem409ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RelateConfigItem412ApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RelateConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RelateConfigItemdefaultApplicationProblemPlusJSONResponse) VisitRelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItemsRequestObject struct {
+	ID ConfigItemID `json:"id"`
+}
+
+type ListRelatedConfigItemsResponseObject interface {
+	VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error
+}
+
+type ListRelatedConfigItems200JSONResponse ItemLinks
+
+func (response ListRelatedConfigItems200JSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItems400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListRelatedConfigItems400ApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItems401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRelatedConfigItems401ApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRelatedConfigItems403ApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItems404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRelatedConfigItems404ApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRelatedConfigItemsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRelatedConfigItemsdefaultApplicationProblemPlusJSONResponse) VisitListRelatedConfigItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemStateRequestObject struct {
+	ID     ConfigItemID `json:"id"`
+	Params SetConfigItemStateParams
+	Body   *SetConfigItemStateJSONRequestBody
+}
+
+type SetConfigItemStateResponseObject interface {
+	VisitSetConfigItemStateResponse(w http.ResponseWriter) error
+}
+
+type SetConfigItemState200JSONResponse struct{ ConfigItemResultJSONResponse }
+
+func (response SetConfigItemState200JSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState400ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState401ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState403ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState404ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState409ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemState412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response SetConfigItemState412ApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConfigItemStatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetConfigItemStatedefaultApplicationProblemPlusJSONResponse) VisitSetConfigItemStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItemRequestObject struct {
+	ID     ConfigItemID `json:"id"`
+	Params UnrelateConfigItemParams
+	Body   *UnrelateConfigItemJSONRequestBody
+}
+
+type UnrelateConfigItemResponseObject interface {
+	VisitUnrelateConfigItemResponse(w http.ResponseWriter) error
+}
+
+type UnrelateConfigItem200JSONResponse struct{ ConfigItemResultJSONResponse }
+
+func (response UnrelateConfigItem200JSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem400ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem401ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem403ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem404ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem409ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItem412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UnrelateConfigItem412ApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnrelateConfigItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UnrelateConfigItemdefaultApplicationProblemPlusJSONResponse) VisitUnrelateConfigItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCmdbModelRequestObject struct {
+}
+
+type GetCmdbModelResponseObject interface {
+	VisitGetCmdbModelResponse(w http.ResponseWriter) error
+}
+
+type GetCmdbModel200JSONResponse CmdbModel
+
+func (response GetCmdbModel200JSONResponse) VisitGetCmdbModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCmdbModel401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCmdbModel401ApplicationProblemPlusJSONResponse) VisitGetCmdbModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCmdbModel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCmdbModel403ApplicationProblemPlusJSONResponse) VisitGetCmdbModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCmdbModeldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetCmdbModeldefaultApplicationProblemPlusJSONResponse) VisitGetCmdbModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutagesRequestObject struct {
+	Params ListOutagesParams
+}
+
+type ListOutagesResponseObject interface {
+	VisitListOutagesResponse(w http.ResponseWriter) error
+}
+
+type ListOutages200JSONResponse OutageList
+
+func (response ListOutages200JSONResponse) VisitListOutagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutages400ApplicationProblemPlusJSONResponse) VisitListOutagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutages401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutages401ApplicationProblemPlusJSONResponse) VisitListOutagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutages403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOutages403ApplicationProblemPlusJSONResponse) VisitListOutagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOutagesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListOutagesdefaultApplicationProblemPlusJSONResponse) VisitListOutagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeScheduleRequestObject struct {
+	Params GetChangeScheduleParams
+}
+
+type GetChangeScheduleResponseObject interface {
+	VisitGetChangeScheduleResponse(w http.ResponseWriter) error
+}
+
+type GetChangeSchedule200JSONResponse ForwardSchedule
+
+func (response GetChangeSchedule200JSONResponse) VisitGetChangeScheduleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeSchedule400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetChangeSchedule400ApplicationProblemPlusJSONResponse) VisitGetChangeScheduleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeSchedule401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetChangeSchedule401ApplicationProblemPlusJSONResponse) VisitGetChangeScheduleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeSchedule403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetChangeSchedule403ApplicationProblemPlusJSONResponse) VisitGetChangeScheduleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChangeScheduledefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetChangeScheduledefaultApplicationProblemPlusJSONResponse) VisitGetChangeScheduleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListEventsRequestObject struct {
 	Params ListEventsParams
 }
@@ -17640,6 +23173,94 @@ type DelegateIncidentdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DelegateIncidentdefaultApplicationProblemPlusJSONResponse) VisitDelegateIncidentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpactRequestObject struct {
+	ID IncidentID `json:"id"`
+}
+
+type GetIncidentImpactResponseObject interface {
+	VisitGetIncidentImpactResponse(w http.ResponseWriter) error
+}
+
+type GetIncidentImpact200JSONResponse IncidentImpact
+
+func (response GetIncidentImpact200JSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpact401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetIncidentImpact401ApplicationProblemPlusJSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetIncidentImpact403ApplicationProblemPlusJSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpact404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetIncidentImpact404ApplicationProblemPlusJSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetIncidentImpactdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetIncidentImpactdefaultApplicationProblemPlusJSONResponse) VisitGetIncidentImpactResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -30084,6 +35705,93 @@ type StrictServerInterface interface {
 	// ListDueClocks Running clocks by due time
 	// (GET /v1/clocks/due)
 	ListDueClocks(ctx context.Context, request ListDueClocksRequestObject) (ListDueClocksResponseObject, error)
+	// ListChanges List changes
+	// (GET /v1/cmdb/changes)
+	ListChanges(ctx context.Context, request ListChangesRequestObject) (ListChangesResponseObject, error)
+	// CreateChange Register a planned change or an outage
+	// (POST /v1/cmdb/changes)
+	CreateChange(ctx context.Context, request CreateChangeRequestObject) (CreateChangeResponseObject, error)
+	// GetChange Get a change
+	// (GET /v1/cmdb/changes/{id})
+	GetChange(ctx context.Context, request GetChangeRequestObject) (GetChangeResponseObject, error)
+	// ApproveChange Record the object owner's approval of a change
+	// (POST /v1/cmdb/changes/{id}/approve)
+	ApproveChange(ctx context.Context, request ApproveChangeRequestObject) (ApproveChangeResponseObject, error)
+	// CancelChange Cancel a change
+	// (POST /v1/cmdb/changes/{id}/cancel)
+	CancelChange(ctx context.Context, request CancelChangeRequestObject) (CancelChangeResponseObject, error)
+	// CompleteChange Complete a change
+	// (POST /v1/cmdb/changes/{id}/complete)
+	CompleteChange(ctx context.Context, request CompleteChangeRequestObject) (CompleteChangeResponseObject, error)
+	// EditChange Edit a change
+	// (POST /v1/cmdb/changes/{id}/edit)
+	EditChange(ctx context.Context, request EditChangeRequestObject) (EditChangeResponseObject, error)
+	// ListChangeHistory List a change's history
+	// (GET /v1/cmdb/changes/{id}/history)
+	ListChangeHistory(ctx context.Context, request ListChangeHistoryRequestObject) (ListChangeHistoryResponseObject, error)
+	// GetChangeImpact The impact of a change
+	// (GET /v1/cmdb/changes/{id}/impact)
+	GetChangeImpact(ctx context.Context, request GetChangeImpactRequestObject) (GetChangeImpactResponseObject, error)
+	// StartChange Start a change
+	// (POST /v1/cmdb/changes/{id}/start)
+	StartChange(ctx context.Context, request StartChangeRequestObject) (StartChangeResponseObject, error)
+	// AnalyseImpact Analyse the impact of failed items
+	// (POST /v1/cmdb/impact)
+	AnalyseImpact(ctx context.Context, request AnalyseImpactRequestObject) (AnalyseImpactResponseObject, error)
+	// ListImports List imports
+	// (GET /v1/cmdb/imports)
+	ListImports(ctx context.Context, request ListImportsRequestObject) (ListImportsResponseObject, error)
+	// StartImport Upload an inventory and dry-run its import
+	// (POST /v1/cmdb/imports)
+	StartImport(ctx context.Context, request StartImportRequestObject) (StartImportResponseObject, error)
+	// GetImport Get an import
+	// (GET /v1/cmdb/imports/{id})
+	GetImport(ctx context.Context, request GetImportRequestObject) (GetImportResponseObject, error)
+	// ApplyImport Apply an import
+	// (POST /v1/cmdb/imports/{id}/apply)
+	ApplyImport(ctx context.Context, request ApplyImportRequestObject) (ApplyImportResponseObject, error)
+	// DiscardImport Discard an import
+	// (POST /v1/cmdb/imports/{id}/discard)
+	DiscardImport(ctx context.Context, request DiscardImportRequestObject) (DiscardImportResponseObject, error)
+	// GetImportReport Read an import's discrepancy report
+	// (GET /v1/cmdb/imports/{id}/report)
+	GetImportReport(ctx context.Context, request GetImportReportRequestObject) (GetImportReportResponseObject, error)
+	// ListConfigItems List configuration items
+	// (GET /v1/cmdb/items)
+	ListConfigItems(ctx context.Context, request ListConfigItemsRequestObject) (ListConfigItemsResponseObject, error)
+	// CreateConfigItem Register a configuration item
+	// (POST /v1/cmdb/items)
+	CreateConfigItem(ctx context.Context, request CreateConfigItemRequestObject) (CreateConfigItemResponseObject, error)
+	// GetConfigItem Get a configuration item
+	// (GET /v1/cmdb/items/{id})
+	GetConfigItem(ctx context.Context, request GetConfigItemRequestObject) (GetConfigItemResponseObject, error)
+	// EditConfigItem Edit a configuration item
+	// (POST /v1/cmdb/items/{id}/edit)
+	EditConfigItem(ctx context.Context, request EditConfigItemRequestObject) (EditConfigItemResponseObject, error)
+	// ListConfigItemHistory List a configuration item's history
+	// (GET /v1/cmdb/items/{id}/history)
+	ListConfigItemHistory(ctx context.Context, request ListConfigItemHistoryRequestObject) (ListConfigItemHistoryResponseObject, error)
+	// RelateConfigItem Give a configuration item a relation
+	// (POST /v1/cmdb/items/{id}/relate)
+	RelateConfigItem(ctx context.Context, request RelateConfigItemRequestObject) (RelateConfigItemResponseObject, error)
+	// ListRelatedConfigItems List the items related to a configuration item
+	// (GET /v1/cmdb/items/{id}/related)
+	ListRelatedConfigItems(ctx context.Context, request ListRelatedConfigItemsRequestObject) (ListRelatedConfigItemsResponseObject, error)
+	// SetConfigItemState Move a configuration item in its lifecycle
+	// (POST /v1/cmdb/items/{id}/state)
+	SetConfigItemState(ctx context.Context, request SetConfigItemStateRequestObject) (SetConfigItemStateResponseObject, error)
+	// UnrelateConfigItem Take a relation from a configuration item
+	// (POST /v1/cmdb/items/{id}/unrelate)
+	UnrelateConfigItem(ctx context.Context, request UnrelateConfigItemRequestObject) (UnrelateConfigItemResponseObject, error)
+	// GetCmdbModel The CMDB's model
+	// (GET /v1/cmdb/model)
+	GetCmdbModel(ctx context.Context, request GetCmdbModelRequestObject) (GetCmdbModelResponseObject, error)
+	// ListOutages Current and planned outages
+	// (GET /v1/cmdb/outages)
+	ListOutages(ctx context.Context, request ListOutagesRequestObject) (ListOutagesResponseObject, error)
+	// GetChangeSchedule The forward schedule of changes
+	// (GET /v1/cmdb/schedule)
+	GetChangeSchedule(ctx context.Context, request GetChangeScheduleRequestObject) (GetChangeScheduleResponseObject, error)
 	// ListEvents The event feed
 	// (GET /v1/events)
 	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
@@ -30144,6 +35852,9 @@ type StrictServerInterface interface {
 	// DelegateIncident Delegate to a supplier group
 	// (POST /v1/incidents/{id}/delegate)
 	DelegateIncident(ctx context.Context, request DelegateIncidentRequestObject) (DelegateIncidentResponseObject, error)
+	// GetIncidentImpact The impact of an incident's configuration items
+	// (GET /v1/incidents/{id}/impact)
+	GetIncidentImpact(ctx context.Context, request GetIncidentImpactRequestObject) (GetIncidentImpactResponseObject, error)
 	// RecallIncident Take an incident back from a supplier
 	// (POST /v1/incidents/{id}/recall)
 	RecallIncident(ctx context.Context, request RecallIncidentRequestObject) (RecallIncidentResponseObject, error)
@@ -31565,6 +37276,852 @@ func (sh *strictHandler) ListDueClocks(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// ListChanges operation middleware
+func (sh *strictHandler) ListChanges(w http.ResponseWriter, r *http.Request, params ListChangesParams) {
+	var request ListChangesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListChanges(ctx, request.(ListChangesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListChanges")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListChangesResponseObject); ok {
+		if err := validResponse.VisitListChangesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateChange operation middleware
+func (sh *strictHandler) CreateChange(w http.ResponseWriter, r *http.Request) {
+	var request CreateChangeRequestObject
+
+	var body CreateChangeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateChange(ctx, request.(CreateChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateChangeResponseObject); ok {
+		if err := validResponse.VisitCreateChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetChange operation middleware
+func (sh *strictHandler) GetChange(w http.ResponseWriter, r *http.Request, id string) {
+	var request GetChangeRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetChange(ctx, request.(GetChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetChangeResponseObject); ok {
+		if err := validResponse.VisitGetChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ApproveChange operation middleware
+func (sh *strictHandler) ApproveChange(w http.ResponseWriter, r *http.Request, id ChangeID, params ApproveChangeParams) {
+	var request ApproveChangeRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body ApproveChangeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ApproveChange(ctx, request.(ApproveChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApproveChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ApproveChangeResponseObject); ok {
+		if err := validResponse.VisitApproveChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelChange operation middleware
+func (sh *strictHandler) CancelChange(w http.ResponseWriter, r *http.Request, id ChangeID, params CancelChangeParams) {
+	var request CancelChangeRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body CancelChangeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelChange(ctx, request.(CancelChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelChangeResponseObject); ok {
+		if err := validResponse.VisitCancelChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CompleteChange operation middleware
+func (sh *strictHandler) CompleteChange(w http.ResponseWriter, r *http.Request, id ChangeID, params CompleteChangeParams) {
+	var request CompleteChangeRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body CompleteChangeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CompleteChange(ctx, request.(CompleteChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompleteChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CompleteChangeResponseObject); ok {
+		if err := validResponse.VisitCompleteChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EditChange operation middleware
+func (sh *strictHandler) EditChange(w http.ResponseWriter, r *http.Request, id ChangeID, params EditChangeParams) {
+	var request EditChangeRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body EditChangeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EditChange(ctx, request.(EditChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EditChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EditChangeResponseObject); ok {
+		if err := validResponse.VisitEditChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListChangeHistory operation middleware
+func (sh *strictHandler) ListChangeHistory(w http.ResponseWriter, r *http.Request, id ChangeID) {
+	var request ListChangeHistoryRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListChangeHistory(ctx, request.(ListChangeHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListChangeHistory")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListChangeHistoryResponseObject); ok {
+		if err := validResponse.VisitListChangeHistoryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetChangeImpact operation middleware
+func (sh *strictHandler) GetChangeImpact(w http.ResponseWriter, r *http.Request, id ChangeID) {
+	var request GetChangeImpactRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetChangeImpact(ctx, request.(GetChangeImpactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetChangeImpact")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetChangeImpactResponseObject); ok {
+		if err := validResponse.VisitGetChangeImpactResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StartChange operation middleware
+func (sh *strictHandler) StartChange(w http.ResponseWriter, r *http.Request, id ChangeID, params StartChangeParams) {
+	var request StartChangeRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StartChange(ctx, request.(StartChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StartChangeResponseObject); ok {
+		if err := validResponse.VisitStartChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AnalyseImpact operation middleware
+func (sh *strictHandler) AnalyseImpact(w http.ResponseWriter, r *http.Request) {
+	var request AnalyseImpactRequestObject
+
+	var body AnalyseImpactJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AnalyseImpact(ctx, request.(AnalyseImpactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnalyseImpact")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AnalyseImpactResponseObject); ok {
+		if err := validResponse.VisitAnalyseImpactResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListImports operation middleware
+func (sh *strictHandler) ListImports(w http.ResponseWriter, r *http.Request, params ListImportsParams) {
+	var request ListImportsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListImports(ctx, request.(ListImportsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListImports")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListImportsResponseObject); ok {
+		if err := validResponse.VisitListImportsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StartImport operation middleware
+func (sh *strictHandler) StartImport(w http.ResponseWriter, r *http.Request, params StartImportParams) {
+	var request StartImportRequestObject
+
+	request.Params = params
+	request.ContentType = r.Header.Get("Content-Type")
+
+	request.Body = r.Body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StartImport(ctx, request.(StartImportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartImport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StartImportResponseObject); ok {
+		if err := validResponse.VisitStartImportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetImport operation middleware
+func (sh *strictHandler) GetImport(w http.ResponseWriter, r *http.Request, id string) {
+	var request GetImportRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImport(ctx, request.(GetImportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImportResponseObject); ok {
+		if err := validResponse.VisitGetImportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ApplyImport operation middleware
+func (sh *strictHandler) ApplyImport(w http.ResponseWriter, r *http.Request, id ImportID, params ApplyImportParams) {
+	var request ApplyImportRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ApplyImport(ctx, request.(ApplyImportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApplyImport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ApplyImportResponseObject); ok {
+		if err := validResponse.VisitApplyImportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DiscardImport operation middleware
+func (sh *strictHandler) DiscardImport(w http.ResponseWriter, r *http.Request, id ImportID, params DiscardImportParams) {
+	var request DiscardImportRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body DiscardImportJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DiscardImport(ctx, request.(DiscardImportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DiscardImport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DiscardImportResponseObject); ok {
+		if err := validResponse.VisitDiscardImportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetImportReport operation middleware
+func (sh *strictHandler) GetImportReport(w http.ResponseWriter, r *http.Request, id ImportID, params GetImportReportParams) {
+	var request GetImportReportRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImportReport(ctx, request.(GetImportReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImportReport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImportReportResponseObject); ok {
+		if err := validResponse.VisitGetImportReportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListConfigItems operation middleware
+func (sh *strictHandler) ListConfigItems(w http.ResponseWriter, r *http.Request, params ListConfigItemsParams) {
+	var request ListConfigItemsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListConfigItems(ctx, request.(ListConfigItemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListConfigItems")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListConfigItemsResponseObject); ok {
+		if err := validResponse.VisitListConfigItemsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateConfigItem operation middleware
+func (sh *strictHandler) CreateConfigItem(w http.ResponseWriter, r *http.Request) {
+	var request CreateConfigItemRequestObject
+
+	var body CreateConfigItemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateConfigItem(ctx, request.(CreateConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateConfigItemResponseObject); ok {
+		if err := validResponse.VisitCreateConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetConfigItem operation middleware
+func (sh *strictHandler) GetConfigItem(w http.ResponseWriter, r *http.Request, id string, params GetConfigItemParams) {
+	var request GetConfigItemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetConfigItem(ctx, request.(GetConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetConfigItemResponseObject); ok {
+		if err := validResponse.VisitGetConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EditConfigItem operation middleware
+func (sh *strictHandler) EditConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params EditConfigItemParams) {
+	var request EditConfigItemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body EditConfigItemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EditConfigItem(ctx, request.(EditConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EditConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EditConfigItemResponseObject); ok {
+		if err := validResponse.VisitEditConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListConfigItemHistory operation middleware
+func (sh *strictHandler) ListConfigItemHistory(w http.ResponseWriter, r *http.Request, id ConfigItemID) {
+	var request ListConfigItemHistoryRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListConfigItemHistory(ctx, request.(ListConfigItemHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListConfigItemHistory")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListConfigItemHistoryResponseObject); ok {
+		if err := validResponse.VisitListConfigItemHistoryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RelateConfigItem operation middleware
+func (sh *strictHandler) RelateConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params RelateConfigItemParams) {
+	var request RelateConfigItemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body RelateConfigItemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RelateConfigItem(ctx, request.(RelateConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RelateConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RelateConfigItemResponseObject); ok {
+		if err := validResponse.VisitRelateConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRelatedConfigItems operation middleware
+func (sh *strictHandler) ListRelatedConfigItems(w http.ResponseWriter, r *http.Request, id ConfigItemID) {
+	var request ListRelatedConfigItemsRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRelatedConfigItems(ctx, request.(ListRelatedConfigItemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRelatedConfigItems")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRelatedConfigItemsResponseObject); ok {
+		if err := validResponse.VisitListRelatedConfigItemsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetConfigItemState operation middleware
+func (sh *strictHandler) SetConfigItemState(w http.ResponseWriter, r *http.Request, id ConfigItemID, params SetConfigItemStateParams) {
+	var request SetConfigItemStateRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body SetConfigItemStateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetConfigItemState(ctx, request.(SetConfigItemStateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetConfigItemState")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetConfigItemStateResponseObject); ok {
+		if err := validResponse.VisitSetConfigItemStateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnrelateConfigItem operation middleware
+func (sh *strictHandler) UnrelateConfigItem(w http.ResponseWriter, r *http.Request, id ConfigItemID, params UnrelateConfigItemParams) {
+	var request UnrelateConfigItemRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body UnrelateConfigItemJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnrelateConfigItem(ctx, request.(UnrelateConfigItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnrelateConfigItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnrelateConfigItemResponseObject); ok {
+		if err := validResponse.VisitUnrelateConfigItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetCmdbModel operation middleware
+func (sh *strictHandler) GetCmdbModel(w http.ResponseWriter, r *http.Request) {
+	var request GetCmdbModelRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCmdbModel(ctx, request.(GetCmdbModelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCmdbModel")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetCmdbModelResponseObject); ok {
+		if err := validResponse.VisitGetCmdbModelResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOutages operation middleware
+func (sh *strictHandler) ListOutages(w http.ResponseWriter, r *http.Request, params ListOutagesParams) {
+	var request ListOutagesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOutages(ctx, request.(ListOutagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOutages")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOutagesResponseObject); ok {
+		if err := validResponse.VisitListOutagesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetChangeSchedule operation middleware
+func (sh *strictHandler) GetChangeSchedule(w http.ResponseWriter, r *http.Request, params GetChangeScheduleParams) {
+	var request GetChangeScheduleRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetChangeSchedule(ctx, request.(GetChangeScheduleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetChangeSchedule")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetChangeScheduleResponseObject); ok {
+		if err := validResponse.VisitGetChangeScheduleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListEvents operation middleware
 func (sh *strictHandler) ListEvents(w http.ResponseWriter, r *http.Request, params ListEventsParams) {
 	var request ListEventsRequestObject
@@ -32168,6 +38725,32 @@ func (sh *strictHandler) DelegateIncident(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(DelegateIncidentResponseObject); ok {
 		if err := validResponse.VisitDelegateIncidentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetIncidentImpact operation middleware
+func (sh *strictHandler) GetIncidentImpact(w http.ResponseWriter, r *http.Request, id IncidentID) {
+	var request GetIncidentImpactRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetIncidentImpact(ctx, request.(GetIncidentImpactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetIncidentImpact")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetIncidentImpactResponseObject); ok {
+		if err := validResponse.VisitGetIncidentImpactResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -135,7 +135,8 @@ info:
     ## Optimistic concurrency
 
     Responses that carry an incident, a group, an order, a task, a problem,
-    a known error or a workaround carry its version as a strong ` +
+    a known error, a workaround, an article or a configuration item carry
+    its version as a strong ` +
 	"`" +
 	`ETag` +
 	"`" +
@@ -235,6 +236,12 @@ tags:
     description: The workaround database (WADB) - reusable ways round known errors, with how many incidents each resolved (PM-2).
   - name: knowledge
     description: The knowledge base - articles kept current in versions with their translations, their search in Swedish and Norwegian as people type it, readers' marks, the incidents they resolved, and the reports of usefulness and gaps (KM-1, KM-2, SP-4).
+  - name: cmdb
+    description: The configuration management database - configuration items of the classes a deployment declares, their relations and history, and the impact analysis that tells which services and users a failure hurts (CM-1, CM-2, IM-6).
+  - name: changes
+    description: Planned changes and unplanned outages of configuration items - their windows, texts for users, the object owner's approval and their course; the weekly forward schedule with collisions, and the outages users see (CH-1).
+  - name: imports
+    description: Imports of suppliers' inventories, CSV or XLSX, into the CMDB - a dry run with a discrepancy report of every row, then an apply in one transaction (CM-3).
   - name: candidates
     description: Candidate problems the desk's trend analysis finds in the incident stream, to accept as problems or dismiss (PM-3).
   - name: clocks
@@ -5919,6 +5926,1192 @@ paths:
           $ref: '#/components/responses/Forbidden'
         default:
           $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/model:
+    get:
+      tags: [cmdb]
+      operationId: getCmdbModel
+      summary: The CMDB's model
+      description: |
+        The classes of configuration items this server's CMDB holds, with
+        their attributes, unique keys and the relations their items may have,
+        and the relation types with the way a failure travels along each
+        (CM-1). It is the deployment's model file (--cmdb-model), or the
+        default model of a municipality; /schemas/cmdb.model.json is the
+        JSON Schema of such a file. Anyone with read access to the CMDB reads
+        it.
+      responses:
+        "200":
+          description: The model.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/CmdbModel'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items:
+    get:
+      tags: [cmdb]
+      operationId: listConfigItems
+      summary: List configuration items
+      description: |
+        One page of the configuration items of one desk's CMDB (CM-1), in the
+        order of the index the first filter given uses: a key, then a name
+        prefix (by name), then a class, a supplier or a state; with none, by
+        ID. Filters given together must all hold; a filtered page may hold
+        fewer than the limit and still have a next. The desk reads its own
+        CMDB; a supplier or customer that works with the desk names it
+        (desk), given read access to the CMDB.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose items are listed; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: class
+          in: query
+          description: Keep the items of this class.
+          schema:
+            $ref: '#/components/schemas/CmdbName'
+        - name: state
+          in: query
+          description: Keep the items in this state.
+          schema:
+            $ref: '#/components/schemas/ConfigItemState'
+        - name: supplier
+          in: query
+          description: Keep the items this organisation is responsible for (the desk for the items that name no supplier).
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: name
+          in: query
+          description: Keep the items whose name begins with this, case aside; the page is then in the order of names.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: key
+          in: query
+          description: With class, find the item by the values of one of the class's unique keys, each given as attribute=value (key=host_name=web01); give every attribute of the key, and no other.
+          schema:
+            type: array
+            minItems: 1
+            maxItems: 8
+            items:
+              type: string
+              maxLength: 400
+              pattern: '^[a-z][a-z0-9_]{0,63}=.+$'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of items.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ConfigItemPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [cmdb]
+      operationId: createConfigItem
+      summary: Register a configuration item
+      description: |
+        Registers an item in a desk's CMDB (CM-1), checked against the model:
+        the class exists; its required attributes have values, each of the
+        attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+        other item of the desk holds the values of one of its unique keys
+        (409 naming the key and the item that holds them, which is how a
+        retry after a lost answer finds the item it made); a group has a
+        redundancy and only a group; only a business service has consumers;
+        each relation is of a type the class may have, to an item of the
+        same desk that is not retired. An agent of the desk registers in
+        its own CMDB; an agent of a supplier that works with the desk names
+        the desk and registers items it is responsible for. The item gets a
+        number such as CI0000042.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ConfigItemInput'
+      responses:
+        "201":
+          description: Registered.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ConfigItem'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}:
+    get:
+      tags: [cmdb]
+      operationId: getConfigItem
+      summary: Get a configuration item
+      description: |
+        One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+        whoever reads its desk's CMDB; another is not found. With at, the
+        item as it was at that instant, rebuilt from its history (CM-1: what
+        did this server look like on 1 March), without an ETag, since no
+        command applies to the past; an item registered after at is not
+        found.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: The item's ID, or its number such as CI0000042.
+          schema:
+            type: string
+            pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|CI(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$'
+        - name: at
+          in: query
+          description: An instant in the past; the item as it was then.
+          schema:
+            type: string
+            format: date-time
+      responses:
+        "200":
+          description: The item as it is now, or as it was at the instant asked for.
+          headers:
+            ETag:
+              description: The item's version as a strong entity tag, to send back in If-Match; absent with at.
+              schema:
+                type: string
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ConfigItem'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/edit:
+    post:
+      tags: [cmdb]
+      operationId: editConfigItem
+      summary: Edit a configuration item
+      description: |
+        Replaces the item's name, supplier, object owner, attributes,
+        redundancy and consumers with those given, all of them (a field left
+        out is emptied), checked as a registration is; an edit that changes
+        nothing writes nothing. An agent of the item's desk, or of the
+        supplier responsible for it, edits; a supplier does not hand the
+        item to another supplier, the desk does (403). A retired item is not
+        edited (409).
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ConfigItemEdit'
+      responses:
+        "200":
+          $ref: '#/components/responses/ConfigItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/state:
+    post:
+      tags: [cmdb]
+      operationId: setConfigItemState
+      summary: Move a configuration item in its lifecycle
+      description: |
+        Moves the item to another state, with a reason if given: any state
+        to any other, except out of retired, which is final (409). A retired
+        item leaves impact analysis and no ticket or relation may name it
+        any more; its relations stay in its history. An agent of its desk or
+        of the supplier responsible for it.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ConfigItemStateChange'
+      responses:
+        "200":
+          $ref: '#/components/responses/ConfigItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/relate:
+    post:
+      tags: [cmdb]
+      operationId: relateConfigItem
+      summary: Give a configuration item a relation
+      description: |
+        Adds a relation from the item to another item of its desk: of a type
+        the item's class may have, to an item of a class the type allows,
+        not retired, not the item itself, and not a relation it has already
+        (409). At most 200 relations an item; fan-out beyond is modelled from
+        the other end. An agent of the item's desk or of the supplier
+        responsible for it.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ItemRelation'
+      responses:
+        "200":
+          $ref: '#/components/responses/ConfigItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/unrelate:
+    post:
+      tags: [cmdb]
+      operationId: unrelateConfigItem
+      summary: Take a relation from a configuration item
+      description: |
+        Removes one of the item's relations; one it does not have is not
+        found (404). The relation stays in the item's history. An agent of
+        the item's desk or of the supplier responsible for it.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ItemRelation'
+      responses:
+        "200":
+          $ref: '#/components/responses/ConfigItemResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/history:
+    get:
+      tags: [cmdb]
+      operationId: listConfigItemHistory
+      summary: List a configuration item's history
+      description: |
+        Every change of the item, oldest first, each with who made it and
+        its data (CM-1): from its registration, by hand or by an import, to
+        now. To whoever reads the item.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+      responses:
+        "200":
+          description: The item's history.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/History'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/items/{id}/related:
+    get:
+      tags: [cmdb]
+      operationId: listRelatedConfigItems
+      summary: List the items related to a configuration item
+      description: |
+        The item's relations in both directions: those it has (outgoing,
+        read by the type's label, such as "runs on"), then those other
+        items have to it (read by the type's inverse, such as "runs"), each
+        in the order of type and number, retired items included with their
+        state. To whoever reads the item.
+      parameters:
+        - $ref: '#/components/parameters/ConfigItemID'
+      responses:
+        "200":
+          description: The related items.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ItemLinks'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/impact:
+    post:
+      tags: [cmdb]
+      operationId: analyseImpact
+      summary: Analyse the impact of failed items
+      description: |
+        Which business services, which other items, and which units and how
+        many users are hurt when the items given fail, down or degraded, in
+        one desk's CMDB, and why: each affected item with the path of items
+        from a failure to it (CM-2). A failure travels along relations as
+        their types say, whole or weakened to degraded, and a redundancy
+        group (a cluster, a pair of internet links) stays up while enough of
+        its members are up, degraded while some are down. Nothing is
+        written: it is a question, sent as POST because it carries a list.
+        To whoever reads the desk's CMDB; the items must be the desk's and
+        not retired.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ImpactQuestion'
+      responses:
+        "200":
+          description: The analysis.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ImpactAnalysis'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/incidents/{id}/impact:
+    get:
+      tags: [incidents, cmdb]
+      operationId: getIncidentImpact
+      summary: The impact of an incident's configuration items
+      description: |
+        What the incident's configuration items (cis) being down does to the
+        desk's business services and users (CM-2, IM-6): the analysis of
+        POST /v1/cmdb/impact for them, and the impact level the analysis
+        proposes for the incident's priority, for the desk to confirm with
+        reprioritise. Items retired or removed since the incident named them
+        are listed apart and left out. To whoever reads the incident and the
+        desk's CMDB.
+      parameters:
+        - $ref: '#/components/parameters/IncidentID'
+      responses:
+        "200":
+          description: The incident's impact.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/IncidentImpact'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes:
+    get:
+      tags: [changes]
+      operationId: listChanges
+      summary: List changes
+      description: |
+        One page of a desk's planned changes and unplanned outages, cancelled
+        ones included, in the order of their windows' starts (CH-1). Filters
+        given together must all hold; a filtered page may hold fewer than
+        the limit and still have a next. Whoever reads the desk's CMDB reads
+        its changes; a supplier or customer names the desk.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose changes are listed; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: state
+          in: query
+          description: Keep the changes in this state.
+          schema:
+            $ref: '#/components/schemas/ChangeState'
+        - name: from
+          in: query
+          description: Keep the changes whose windows start at or after this instant.
+          schema:
+            type: string
+            format: date-time
+        - name: to
+          in: query
+          description: Keep the changes whose windows start before this instant.
+          schema:
+            type: string
+            format: date-time
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of changes.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ChangePage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [changes]
+      operationId: createChange
+      summary: Register a planned change or an outage
+      description: |
+        Registers a change as a draft (CH-1): its title, its window on the
+        wall clocks of a zone (Europe/Stockholm when none is given; not over
+        yet, starting within two years, at most 92 days long; a time the
+        clocks show twice, as they go back, takes its offset), the items it
+        touches (the desk's, not retired), its expected effect (none,
+        degraded or outage) and the texts users read, in Swedish and
+        optionally English and Norwegian. An unplanned outage names the
+        major incident it comes from. An agent of the desk registers for its
+        own desk; an agent of a supplier that works with the desk names the
+        desk and registers the changes it carries out. The change gets a
+        number such as CHG0000042; users are told of it once it is approved.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeInput'
+      responses:
+        "201":
+          description: Registered, as a draft.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Change'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}:
+    get:
+      tags: [changes]
+      operationId: getChange
+      summary: Get a change
+      description: |
+        One change, by ID or by number (GET /v1/cmdb/changes/CHG0000042), to
+        whoever reads its desk's CMDB; another is not found.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: The change's ID, or its number such as CHG0000042.
+          schema:
+            type: string
+            pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|CHG(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/edit:
+    post:
+      tags: [changes]
+      operationId: editChange
+      summary: Edit a change
+      description: |
+        Replaces the change's title, supplier, window, items, effect and
+        texts with those given, all of them, checked as a registration is,
+        except that a window kept as it was is not compared with now and
+        only items added must be live. An approved change whose window,
+        items, effect or texts change is a draft again: the object owner
+        agreed to what they saw. A change in progress keeps its state, so
+        that its window can be stretched while it runs. A completed or
+        cancelled change is not edited (409). An agent of the desk, or of
+        the supplier that carries the change out.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeEdit'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/approve:
+    post:
+      tags: [changes]
+      operationId: approveChange
+      summary: Record the object owner's approval of a change
+      description: |
+        Records that the object owner, the customer's person named, agreed
+        (at the instant given, or now) that users be told of a draft change
+        (CH-1); from then on the change is among the outages users see when
+        its effect is one they notice. An agent of the desk or of the
+        supplier that carries it out records it; at is not in the future
+        and the window has not ended.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeApproval'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/start:
+    post:
+      tags: [changes]
+      operationId: startChange
+      summary: Start a change
+      description: Records that the work of an approved change began; until it is completed users see the outage as current.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/complete:
+    post:
+      tags: [changes]
+      operationId: completeChange
+      summary: Complete a change
+      description: |
+        Records that the work of a change in progress is over, with a note of
+        how it went if given (a change rolled back is completed, saying so:
+        it happened).
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeCompletion'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/cancel:
+    post:
+      tags: [changes]
+      operationId: cancelChange
+      summary: Cancel a change
+      description: |
+        Records that a draft or approved change will not happen, and why. A
+        change in progress has happened: it is completed, with a note (409).
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ChangeCancellation'
+      responses:
+        "200":
+          $ref: '#/components/responses/ChangeResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/impact:
+    get:
+      tags: [changes]
+      operationId: getChangeImpact
+      summary: The impact of a change
+      description: |
+        What the change does to the desk's services, items, units and users
+        while it runs (CM-2, CH-1): the impact of its items, degraded or down
+        as its effect says, computed now on the CMDB as it is; nothing for a
+        change without effect. Items retired since are left out.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+      responses:
+        "200":
+          description: The change's impact.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ImpactAnalysis'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/changes/{id}/history:
+    get:
+      tags: [changes]
+      operationId: listChangeHistory
+      summary: List a change's history
+      description: Every event of the change, oldest first, each with who did it and its data.
+      parameters:
+        - $ref: '#/components/parameters/ChangeID'
+      responses:
+        "200":
+          description: The change's history.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/History'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/schedule:
+    get:
+      tags: [changes]
+      operationId: getChangeSchedule
+      summary: The forward schedule of changes
+      description: |
+        The desk's changes whose windows overlap the period [from, to), at
+        most 366 days, cancelled ones left out, grouped by the ISO week of
+        their start in the desk's zone: what the weekly change meeting goes
+        through (CH-1). Each change comes with the summary of its impact,
+        computed now, and the changes it collides with - two changes collide
+        when their windows overlap and they touch or hurt a common item or
+        service. Whoever reads the desk's CMDB.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose schedule it is; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: from
+          in: query
+          required: true
+          description: The start of the period.
+          schema:
+            type: string
+            format: date-time
+        - name: to
+          in: query
+          required: true
+          description: The end of the period, after its start.
+          schema:
+            type: string
+            format: date-time
+      responses:
+        "200":
+          description: The schedule.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ForwardSchedule'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/outages:
+    get:
+      tags: [changes]
+      operationId: listOutages
+      summary: Current and planned outages
+      description: |
+        The outages users are told of (CH-1), as the portal shows them: the
+        changes approved or in progress whose effect is degraded service or
+        an outage, on at the instant asked about (now by default; a change in
+        progress is on whatever its window says) or starting within the
+        horizon after it (14 days by default, at most 366), in the order of
+        their start, each with its texts, window and the business services
+        it hurts, and nothing of the suppliers, the items or the paths.
+        Every person of an organisation that works with the desk reads
+        them, users of its customers included, without rights in the CMDB.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose outages these are; a desk's people may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: at
+          in: query
+          description: The instant asked about; now when absent.
+          schema:
+            type: string
+            format: date-time
+        - name: horizon
+          in: query
+          description: How far ahead of at to look, as a duration such as 336h; 14 days when absent or 0.
+          schema:
+            type: string
+            maxLength: 40
+            pattern: '^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$'
+      responses:
+        "200":
+          description: The outages.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/OutageList'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports:
+    get:
+      tags: [imports]
+      operationId: listImports
+      summary: List imports
+      description: |
+        One page of a desk's imports of suppliers' inventories, the newest
+        first (CM-3): to the desk and its customers all of them, to a
+        supplier its own, given the right to report on the CMDB.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose imports are listed; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: supplier
+          in: query
+          description: Keep the imports of this supplier's inventory; a supplier lists only its own.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of imports.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ImportPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+    post:
+      tags: [imports]
+      operationId: startImport
+      summary: Upload an inventory and dry-run its import
+      description: |
+        Reads a supplier's inventory, sent as the request body as it is - a
+        CSV file (comma, semicolon or tab, UTF-8 or Windows-1252 as Swedish
+        Excel writes it, each detected) or an XLSX workbook - and runs its
+        dry run (CM-3): every row is identified by the class's unique keys
+        and compared with the desk's CMDB, and the discrepancy report says
+        of each whether applying it creates an item, updates one (which
+        fields, old and new), changes nothing or is refused (why, with the
+        row and column), and lists the items of the class and supplier the
+        file no longer has. Nothing in the CMDB changes until the import is
+        applied. The mapping of columns to fields is given in the query
+        (column=Serienummer=serial_number), so that the body streams: the
+        file is read once, kept as it came, and may be up to 64 MiB, more
+        than any JSON body. A file that cannot be read as a table (a wrong
+        encoding, a ragged row, a formula, an over-long cell) is refused
+        whole with 400 naming its row and column, and leaves nothing
+        behind. An agent of the desk imports any inventory of its desk; an
+        agent of a supplier that works with the desk names the desk and
+        imports its own.
+      parameters:
+        - name: desk
+          in: query
+          description: The desk whose CMDB the inventory goes into; a desk's agents may leave it out.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: supplier
+          in: query
+          description: The supplier whose inventory the file is; absent means the desk's own items, or for a supplier's agent its own inventory.
+          schema:
+            $ref: '#/components/schemas/ID'
+        - name: class
+          in: query
+          required: true
+          description: The class of every item of the file.
+          schema:
+            $ref: '#/components/schemas/CmdbName'
+        - name: column
+          in: query
+          required: true
+          description: A column of the file, by its header, and the field it fills, as header=field (Värdnamn=host_name); the field is name, state, object_owner or an attribute of the class. Columns not given are ignored; the columns must fill a key of the class whole and every required attribute.
+          schema:
+            type: array
+            minItems: 1
+            maxItems: 256
+            items:
+              type: string
+              maxLength: 400
+              pattern: '^[^=]+=[a-z][a-z0-9_.]*$'
+        - name: format
+          in: query
+          description: The file's format, csv or xlsx; detected from its first bytes when absent.
+          schema:
+            $ref: '#/components/schemas/ImportFormat'
+        - name: sheet
+          in: query
+          description: The sheet of a workbook to read; the first when absent.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+        - name: delimiter
+          in: query
+          description: The delimiter of a CSV file; detected from its header line when absent.
+          schema:
+            type: string
+            enum: [comma, semicolon, tab]
+        - name: file_name
+          in: query
+          description: The file's name as the supplier sent it, for people.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 300
+      requestBody:
+        required: true
+        description: The file, byte for byte.
+        content:
+          '*/*':
+            schema:
+              type: string
+              format: binary
+      responses:
+        "201":
+          description: Read and dry-run; the report is ready.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            ETag:
+              $ref: '#/components/headers/ETag'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Import'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports/{id}:
+    get:
+      tags: [imports]
+      operationId: getImport
+      summary: Get an import
+      description: |
+        One import, by ID or by number (GET /v1/cmdb/imports/IMP0000042),
+        with its counts of each kind of discrepancy: to the desk, the
+        supplier whose inventory it is and the desk's customers, given the
+        right to report on the CMDB; another is not found.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: The import's ID, or its number such as IMP0000042.
+          schema:
+            type: string
+            pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|IMP(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$'
+      responses:
+        "200":
+          $ref: '#/components/responses/ImportResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports/{id}/report:
+    get:
+      tags: [imports]
+      operationId: getImportReport
+      summary: Read an import's discrepancy report
+      description: |
+        One page of the import's discrepancy report (CM-3), in the order of
+        the file's rows, then the items the file no longer lists: for each
+        row whether applying it creates, updates (the fields, old and new),
+        leaves unchanged or refuses it (the reason, the row and column, and
+        a message). Once the import is applied, the items it created have
+        their IDs and numbers. Whoever reads the import.
+      parameters:
+        - $ref: '#/components/parameters/ImportID'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        "200":
+          description: A page of the report.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ImportReportPage'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports/{id}/apply:
+    post:
+      tags: [imports]
+      operationId: applyImport
+      summary: Apply an import
+      description: |
+        Applies the import's dry run in one transaction (CM-3): the file kept
+        is read and reconciled again and, if every row comes out as the
+        report says, the items are created and updated, each change an item
+        event naming the import; refused rows and missing items are left as
+        they are. If the CMDB changed since the dry run in a way that changes
+        its outcome, nothing changes, the import goes stale and the answer
+        is 412 naming the first row that differs: upload the file again. An
+        import that is not in its dry run is 409. An agent of the desk, or of
+        the supplier whose inventory it is.
+      parameters:
+        - $ref: '#/components/parameters/ImportID'
+        - $ref: '#/components/parameters/IfMatch'
+      responses:
+        "200":
+          $ref: '#/components/responses/ImportResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
+  /v1/cmdb/imports/{id}/discard:
+    post:
+      tags: [imports]
+      operationId: discardImport
+      summary: Discard an import
+      description: |
+        Gives up an import in its dry run, with a reason if given: it will
+        not be applied. Whoever may apply it discards it.
+      parameters:
+        - $ref: '#/components/parameters/ImportID'
+        - $ref: '#/components/parameters/IfMatch'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ImportDiscarding'
+      responses:
+        "200":
+          $ref: '#/components/responses/ImportResult'
+        "400":
+          $ref: '#/components/responses/BadRequest'
+        "401":
+          $ref: '#/components/responses/Unauthenticated'
+        "403":
+          $ref: '#/components/responses/Forbidden'
+        "404":
+          $ref: '#/components/responses/NotFound'
+        "409":
+          $ref: '#/components/responses/Conflict'
+        "412":
+          $ref: '#/components/responses/PreconditionFailed'
+        default:
+          $ref: '#/components/responses/DefaultProblem'
 components:
   securitySchemes:
     bearerAuth:
@@ -5929,7 +7122,7 @@ components:
   headers:
     ETag:
       required: true
-      description: The version of the incident, group, problem, known error, workaround or article (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
+      description: The version of the incident, group, problem, known error, workaround, article or configuration item (or the digest of the report) as a strong entity tag; send it back in If-Match. Opaque to clients.
       schema:
         type: string
     Location:
@@ -5942,7 +7135,7 @@ components:
     IfMatch:
       name: If-Match
       in: header
-      description: The ETag of the incident (or group, catalogue item, order, task, problem, known error or workaround) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
+      description: The ETag of the incident (or group, catalogue item, order, task, problem, known error, workaround, article or configuration item) as the caller last read it. The command applies only if it is still at that version; otherwise 412 and nothing changes. "*" matches any version.
       schema:
         type: string
         maxLength: 200
@@ -6135,6 +7328,28 @@ components:
         type: integer
         minimum: 1
         maximum: 100
+
+    ConfigItemID:
+      name: id
+      in: path
+      required: true
+      description: The configuration item's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    ChangeID:
+      name: id
+      in: path
+      required: true
+      description: The change's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
+    ImportID:
+      name: id
+      in: path
+      required: true
+      description: The import's ID.
+      schema:
+        $ref: '#/components/schemas/ID'
   responses:
     GroupResult:
       description: The group as it is now.
@@ -6267,6 +7482,33 @@ components:
         application/json:
           schema:
             $ref: '#/components/schemas/Article'
+    ConfigItemResult:
+      description: The configuration item as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/ConfigItem'
+    ChangeResult:
+      description: The change as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Change'
+    ImportResult:
+      description: The import as it is now.
+      headers:
+        ETag:
+          $ref: '#/components/headers/ETag'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Import'
   schemas:
     # Scalars. Those with x-go-type are the domain's own Go types, so that the
     # generated models and the domain share one definition.
@@ -6444,6 +7686,22 @@ components:
         - knowledge.known_error_followed.json
         - knowledge.marked.json
         - knowledge.used.json
+        - cmdb.item.created.json
+        - cmdb.item.edited.json
+        - cmdb.item.state_changed.json
+        - cmdb.item.related.json
+        - cmdb.item.unrelated.json
+        - cmdb.change.created.json
+        - cmdb.change.edited.json
+        - cmdb.change.approved.json
+        - cmdb.change.started.json
+        - cmdb.change.completed.json
+        - cmdb.change.cancelled.json
+        - cmdb.import.dry_run.json
+        - cmdb.import.applied.json
+        - cmdb.import.stale.json
+        - cmdb.import.discarded.json
+        - cmdb.model.json
         - known_error.published.json
         - known_error.recorded.json
         - known_error.retired.json
@@ -11235,4 +12493,1326 @@ components:
           type: array
           items:
             $ref: '#/components/schemas/KnowledgeGap'
+    # The CMDB (CM-1, CM-2).
+    CmdbName:
+      type: string
+      pattern: '^[a-z][a-z0-9_]{0,63}$'
+      description: The name of a class, an attribute or a relation type - a lower-case letter, then up to 63 lower-case letters, digits and underscores.
+    CmdbModel:
+      type: object
+      description: The classes of configuration items a deployment's CMDB holds and the relation types between them (CM-1); data, not code.
+      additionalProperties: false
+      required: [classes, relation_types]
+      x-go-type: cmdb.Model
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        classes:
+          type: array
+          description: The classes.
+          items:
+            $ref: '#/components/schemas/CmdbClass'
+        relation_types:
+          type: array
+          description: The relation types.
+          items:
+            $ref: '#/components/schemas/CmdbRelationType'
+    CmdbClass:
+      type: object
+      description: A class of configuration items, such as server.
+      additionalProperties: false
+      required: [name, label]
+      x-go-type: cmdb.Class
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        name:
+          $ref: '#/components/schemas/CmdbName'
+        label:
+          type: string
+          description: What people read, such as Server.
+        attributes:
+          type: array
+          description: The values its items carry beyond the common fields.
+          items:
+            $ref: '#/components/schemas/CmdbAttribute'
+        keys:
+          type: array
+          description: Its unique keys - each the names of attributes whose values together identify an item of the class within its desk.
+          items:
+            type: array
+            items:
+              $ref: '#/components/schemas/CmdbName'
+        service:
+          type: boolean
+          description: Whether its items are business services, with consumers, reported as the services an impact hurts.
+        group:
+          type: boolean
+          description: Whether its items are redundancy groups, with a redundancy.
+        relations:
+          type: array
+          description: The relation types its items may have as their source, and to which classes.
+          items:
+            $ref: '#/components/schemas/CmdbAllowedRelation'
+    CmdbAttribute:
+      type: object
+      description: A value items of a class carry.
+      additionalProperties: false
+      required: [name, type]
+      x-go-type: cmdb.Attribute
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        name:
+          $ref: '#/components/schemas/CmdbName'
+        label:
+          type: string
+          description: What people read.
+        type:
+          $ref: '#/components/schemas/CmdbAttributeType'
+        required:
+          type: boolean
+          description: Whether every item of the class has a value.
+        values:
+          type: array
+          description: An enum's values, in the order offered.
+          items:
+            type: string
+    CmdbAttributeType:
+      type: string
+      enum: [text, integer, decimal, boolean, date, enum, ip]
+      description: The type of an attribute's values, each stored in one canonical form - text one line; integer and decimal exact (3,5 is 3.5); boolean true or false (ja and yes are true); date such as 2026-12-07; enum one of the values; ip an IPv4 or IPv6 address.
+      x-go-type: cmdb.AttributeType
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    CmdbAllowedRelation:
+      type: object
+      description: A relation type items of a class may have as its source, and the classes of its targets.
+      additionalProperties: false
+      required: [type]
+      x-go-type: cmdb.Allowed
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        type:
+          $ref: '#/components/schemas/CmdbName'
+        to:
+          type: array
+          description: The classes of its targets; absent means any.
+          items:
+            $ref: '#/components/schemas/CmdbName'
+    CmdbRelationType:
+      type: object
+      description: A kind of relation between items, read one way from its source and another from its target, with the way a failure travels along it.
+      additionalProperties: false
+      required: [name, label, inverse, propagation]
+      x-go-type: cmdb.RelationType
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        name:
+          $ref: '#/components/schemas/CmdbName'
+        label:
+          type: string
+          description: How the relation reads from its source, such as depends on.
+        inverse:
+          type: string
+          description: How it reads from its target, such as used by.
+        propagation:
+          $ref: '#/components/schemas/CmdbPropagation'
+        effect:
+          $ref: '#/components/schemas/CmdbEffect'
+    CmdbPropagation:
+      type: string
+      enum: [none, to_source, to_target, both]
+      description: Which way a failure travels along a relation - from its target to its source (an application fails with the server it runs on), from its source to its target (a member's failure reaches its group), both ways, or not at all.
+      x-go-type: cmdb.Propagation
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    CmdbEffect:
+      type: string
+      enum: [full, weaken]
+      description: How a failure arrives along a relation - whole (full, the default when absent) or as degraded service (weaken).
+      x-go-type: cmdb.Effect
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ConfigItemState:
+      type: string
+      enum: [planned, production, maintenance, retired]
+      description: Where an item is in its lifecycle. Any state may move to any other except out of retired, which is final.
+      x-go-type: cmdb.State
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    Redundancy:
+      type: object
+      description: How many members of a redundancy group must be up for what depends on the group to be unaffected - at least min of them, or percent per cent rounded up to a whole member; exactly one is given.
+      additionalProperties: false
+      x-go-type: cmdb.Redundancy
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        min:
+          type: integer
+          minimum: 1
+          maximum: 10000
+          description: How many members must be up.
+        percent:
+          type: integer
+          minimum: 1
+          maximum: 100
+          description: The share of members, in per cent, that must be up.
+    Consumer:
+      type: object
+      description: An organisational unit that uses a business service, with how many of its users do.
+      additionalProperties: false
+      required: [unit, users]
+      x-go-type: cmdb.Consumer
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        unit:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: The unit, such as Utbildningsförvaltningen.
+        users:
+          type: integer
+          minimum: 0
+          maximum: 10000000
+          description: How many of its users use the service.
+    ItemRelation:
+      type: object
+      description: A relation of an item to another item of its desk, as its source has it.
+      additionalProperties: false
+      required: [type, to]
+      x-go-type: cmdb.Relation
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        type:
+          $ref: '#/components/schemas/CmdbName'
+        to:
+          description: The item related to.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+    ItemAttributes:
+      type: object
+      description: Values of the class's attributes by attribute name, each a string in the attribute type's form (canonical in answers); a blank value is no value.
+      maxProperties: 100
+      additionalProperties:
+        type: string
+        maxLength: 4000
+    ConfigItem:
+      type: object
+      description: |
+        A configuration item (CM-1): something the desk's delivery depends
+        on, of a class of the model, in a lifecycle state, with the supplier
+        responsible for it and its outgoing relations. Every change is an
+        event of its history.
+      additionalProperties: false
+      required: [id, number, desk, class, name, state, created, updated, version]
+      x-go-type: cmdb.Item
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk whose CMDB holds it.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        name:
+          type: string
+          description: Its name.
+        state:
+          $ref: '#/components/schemas/ConfigItemState'
+        supplier:
+          description: The supplier responsible for it, which may write it; absent when the desk is.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        object_owner:
+          type: string
+          description: The customer's person who owns it.
+        attributes:
+          $ref: '#/components/schemas/ItemAttributes'
+        redundancy:
+          $ref: '#/components/schemas/Redundancy'
+        consumers:
+          type: array
+          description: For a business service, the units that use it.
+          items:
+            $ref: '#/components/schemas/Consumer'
+        relations:
+          type: array
+          description: Its relations to other items of its desk, by type and then target.
+          items:
+            $ref: '#/components/schemas/ItemRelation'
+        created:
+          type: string
+          format: date-time
+          description: When it was registered.
+        updated:
+          type: string
+          format: date-time
+          description: When it last changed.
+        version:
+          type: integer
+          format: int64
+          minimum: 0
+          description: The record's version, as the ETag carries it; 0 for an item as it was at an earlier instant.
+    ConfigItemPage:
+      type: object
+      description: One page of configuration items.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/ConfigItem'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    ConfigItemInput:
+      type: object
+      description: A new configuration item.
+      additionalProperties: false
+      required: [class, name]
+      properties:
+        desk:
+          description: The desk whose CMDB holds it; a supplier's agent names a desk it works with, a desk's agent leaves it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        name:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: Its name.
+        state:
+          $ref: '#/components/schemas/ConfigItemState'
+        supplier:
+          description: The supplier responsible for it, one that works with the desk; absent means the desk, or for a supplier's agent its own organisation.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        object_owner:
+          type: string
+          maxLength: 300
+          description: The customer's person who owns it.
+        attributes:
+          $ref: '#/components/schemas/ItemAttributes'
+        redundancy:
+          $ref: '#/components/schemas/Redundancy'
+        consumers:
+          type: array
+          maxItems: 200
+          description: For a business service, the units that use it.
+          items:
+            $ref: '#/components/schemas/Consumer'
+        relations:
+          type: array
+          maxItems: 200
+          description: Its relations to items of the same desk.
+          items:
+            $ref: '#/components/schemas/ItemRelation'
+    ConfigItemEdit:
+      type: object
+      description: The descriptive fields of an item, all of them; an edit replaces each with what it gives, and empties those left out.
+      additionalProperties: false
+      required: [name]
+      properties:
+        name:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: Its name.
+        supplier:
+          description: The supplier responsible for it; absent means the desk. A supplier's agent names its own organisation.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        object_owner:
+          type: string
+          maxLength: 300
+          description: The customer's person who owns it.
+        attributes:
+          $ref: '#/components/schemas/ItemAttributes'
+        redundancy:
+          $ref: '#/components/schemas/Redundancy'
+        consumers:
+          type: array
+          maxItems: 200
+          description: For a business service, the units that use it.
+          items:
+            $ref: '#/components/schemas/Consumer'
+    ConfigItemStateChange:
+      type: object
+      description: The state an item moves to, and why.
+      additionalProperties: false
+      required: [state]
+      properties:
+        state:
+          $ref: '#/components/schemas/ConfigItemState'
+        reason:
+          type: string
+          maxLength: 4000
+          description: Why, for the item's history.
+    ItemSummary:
+      type: object
+      description: What a relation or an impact shows of an item.
+      additionalProperties: false
+      required: [id, number, class, name, state]
+      x-go-type: cmdb.Summary
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        name:
+          type: string
+          description: Its name.
+        state:
+          $ref: '#/components/schemas/ConfigItemState'
+        supplier:
+          description: The supplier responsible for it; absent when the desk is.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+    ItemLink:
+      type: object
+      description: One relation of an item, read from the item - one it has (outgoing) or one another item has to it.
+      additionalProperties: false
+      required: [type, label, outgoing, item]
+      x-go-type: cmdb.Link
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        type:
+          $ref: '#/components/schemas/CmdbName'
+        label:
+          type: string
+          description: How it reads from the item - the type's label when outgoing (runs on), its inverse otherwise (runs).
+        outgoing:
+          type: boolean
+          description: Whether the item has the relation, rather than the other item.
+        item:
+          $ref: '#/components/schemas/ItemSummary'
+    ItemLinks:
+      type: object
+      description: An item's relations, those it has first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/ItemLink'
+    ItemHealth:
+      type: string
+      enum: [down, degraded]
+      description: How badly an item fails - down, or up but degraded.
+    FailedItem:
+      type: object
+      description: An item that failed, the start of an impact analysis.
+      additionalProperties: false
+      required: [item]
+      x-go-type: cmdb.Down
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        item:
+          description: The item's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        health:
+          $ref: '#/components/schemas/ItemHealth'
+    ImpactQuestion:
+      type: object
+      description: The items that failed, in one desk's CMDB.
+      additionalProperties: false
+      required: [down]
+      properties:
+        desk:
+          description: The desk whose CMDB holds them; a desk's agents may leave it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        down:
+          type: array
+          minItems: 1
+          maxItems: 1000
+          description: The failed items; health down when absent.
+          items:
+            $ref: '#/components/schemas/FailedItem'
+    AffectedItem:
+      type: object
+      description: An item an impact analysis finds hurt, and why.
+      additionalProperties: false
+      required: [item, number, class, name, health, path]
+      x-go-type: cmdb.Affected
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        item:
+          description: The item's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        name:
+          type: string
+          description: Its name.
+        supplier:
+          description: The supplier responsible for it, to route to; absent when the desk is.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        health:
+          $ref: '#/components/schemas/ItemHealth'
+        path:
+          type: array
+          description: The items from a failed one to this one, both included, that explain its health; the item alone for a failed one.
+          items:
+            $ref: '#/components/schemas/ID'
+    ImpactAnalysis:
+      type: object
+      description: What failed items do to a desk's services and users (CM-2), the worst first, then the shortest explanations.
+      additionalProperties: false
+      required: [services, items, consumers, users]
+      x-go-type: cmdb.Impact
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        services:
+          type: array
+          description: The business services hurt.
+          items:
+            $ref: '#/components/schemas/AffectedItem'
+        items:
+          type: array
+          description: The other items hurt, the failed ones included.
+          items:
+            $ref: '#/components/schemas/AffectedItem'
+        consumers:
+          type: array
+          description: The units using the services hurt, their users summed over those services, the most users first.
+          items:
+            $ref: '#/components/schemas/Consumer'
+        users:
+          type: integer
+          minimum: 0
+          description: The consumers' users summed - an upper bound, since one person may use two services.
+    IncidentImpact:
+      type: object
+      description: What an incident's configuration items being down does to the desk's services and users, and the impact it proposes.
+      additionalProperties: false
+      required: [incident, analysed, left_out, analysis]
+      properties:
+        incident:
+          description: The incident's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        analysed:
+          type: array
+          description: The incident's items taken as down.
+          items:
+            $ref: '#/components/schemas/ID'
+        left_out:
+          type: array
+          description: The incident's items left out - retired since, or no longer in the desk's CMDB.
+          items:
+            $ref: '#/components/schemas/ID'
+        analysis:
+          $ref: '#/components/schemas/ImpactAnalysis'
+        proposed_impact:
+          description: The impact the analysis suggests for the incident's priority - 1 (high) when two business services are down, or one is and the services hurt have 100 users or more; 2 (medium) when a service is hurt at all; 3 (low) when only items are; absent when no item was analysed.
+          allOf:
+            - $ref: '#/components/schemas/Impact'
+    # Planned changes and outages (CH-1).
+    ChangeKind:
+      type: string
+      enum: [planned, unplanned]
+      description: Whether a change was planned, or is an outage nobody planned, such as one a major incident causes.
+      x-go-type: cmdb.ChangeKind
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ChangeState:
+      type: string
+      enum: [draft, approved, in_progress, completed, cancelled]
+      description: Where a change is - a draft; approved, when the object owner agreed that users be told of it; in progress; and, final, completed or cancelled.
+      x-go-type: cmdb.ChangeState
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ChangeEffect:
+      type: string
+      enum: [none, degraded, outage]
+      description: What a change is expected to do to the items it touches while it runs - nothing users notice, degraded service, or an outage.
+      x-go-type: cmdb.ChangeEffect
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ChangeTexts:
+      type: object
+      description: What users are told of a change, in their languages - Swedish always, the others when given; a reader whose language is missing reads Swedish (a Norwegian the other Norwegian first).
+      additionalProperties: false
+      required: [sv]
+      x-go-type: cmdb.Texts
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        sv:
+          type: string
+          maxLength: 2000
+          description: In Swedish.
+        en:
+          type: string
+          maxLength: 2000
+          description: In English.
+        nb:
+          type: string
+          maxLength: 2000
+          description: In Norwegian Bokmål.
+        nn:
+          type: string
+          maxLength: 2000
+          description: In Norwegian Nynorsk.
+    LocalWindow:
+      type: object
+      description: A change window as people give it - dates and times on the wall clocks of a zone, such as 2026-12-07T22:00; a time the clocks show twice, as they go back, takes its offset (2026-10-25T02:30+01:00), and a time they skip is refused.
+      additionalProperties: false
+      required: [start, end]
+      x-go-type: cmdb.LocalWindow
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        start:
+          type: string
+          minLength: 1
+          maxLength: 40
+          description: When the work starts, on the zone's wall clocks.
+        end:
+          type: string
+          minLength: 1
+          maxLength: 40
+          description: When it ends, after the start.
+        zone:
+          type: string
+          maxLength: 64
+          description: An IANA zone name; the desk's zone, Europe/Stockholm, when absent.
+    ChangeWindow:
+      type: object
+      description: When a change happens - two instants, and the zone in which they were given and are shown.
+      additionalProperties: false
+      required: [start, end, zone]
+      x-go-type: cmdb.Window
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        start:
+          type: string
+          format: date-time
+          description: When it starts.
+        end:
+          type: string
+          format: date-time
+          description: When it ends.
+        zone:
+          type: string
+          description: The IANA name of its zone, such as Europe/Stockholm.
+    ChangeApprovalRecord:
+      type: object
+      description: The object owner's agreement that users be told of a change, as an agent recorded it.
+      additionalProperties: false
+      required: [object_owner, at, by]
+      x-go-type: cmdb.Approval
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        object_owner:
+          type: string
+          description: The customer's person who owns what the change touches, and agreed.
+        at:
+          type: string
+          format: date-time
+          description: When the owner agreed.
+        by:
+          $ref: '#/components/schemas/Actor'
+    Change:
+      type: object
+      description: A planned change, or an unplanned outage, of items of a desk's CMDB (CH-1). Its version is also the ETag of the response.
+      additionalProperties: false
+      required: [id, number, desk, kind, title, window, items, effect, texts, state, created, updated, version]
+      x-go-type: cmdb.Change
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk whose CMDB holds the items.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        supplier:
+          description: The supplier that carries it out; absent when the desk does.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        kind:
+          $ref: '#/components/schemas/ChangeKind'
+        incident:
+          description: The major incident an unplanned outage comes from.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        title:
+          type: string
+          description: A label for the desk and the suppliers.
+        window:
+          $ref: '#/components/schemas/ChangeWindow'
+        items:
+          type: array
+          description: The items it touches, in ID order.
+          items:
+            $ref: '#/components/schemas/ID'
+        effect:
+          $ref: '#/components/schemas/ChangeEffect'
+        texts:
+          $ref: '#/components/schemas/ChangeTexts'
+        state:
+          $ref: '#/components/schemas/ChangeState'
+        approval:
+          $ref: '#/components/schemas/ChangeApprovalRecord'
+        started:
+          type: string
+          format: date-time
+          description: When the work began.
+        completed:
+          type: string
+          format: date-time
+          description: When the work was over.
+        note:
+          type: string
+          description: What the completion said.
+        reason:
+          type: string
+          description: Why it was cancelled.
+        created:
+          type: string
+          format: date-time
+          description: When it was registered.
+        updated:
+          type: string
+          format: date-time
+          description: When it last changed.
+        version:
+          type: integer
+          format: int64
+          minimum: 1
+          description: The record's version, as the ETag carries it.
+    ChangePage:
+      type: object
+      description: One page of changes.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Change'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    ChangeEdit:
+      type: object
+      description: The fields of a change its authors write, all of them; an edit replaces each with what it gives.
+      additionalProperties: false
+      required: [title, window, items, effect, texts]
+      properties:
+        title:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: A label for the desk and the suppliers.
+        supplier:
+          description: The supplier that carries it out, one that works with the desk; absent means the desk. A supplier's agent names its own organisation or leaves it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        window:
+          $ref: '#/components/schemas/LocalWindow'
+        items:
+          type: array
+          minItems: 1
+          maxItems: 200
+          description: The items it touches, of the desk's CMDB.
+          items:
+            $ref: '#/components/schemas/ID'
+        effect:
+          $ref: '#/components/schemas/ChangeEffect'
+        texts:
+          $ref: '#/components/schemas/ChangeTexts'
+    ChangeInput:
+      type: object
+      description: A new change.
+      additionalProperties: false
+      required: [title, window, items, effect, texts]
+      properties:
+        desk:
+          description: The desk whose items it touches; a supplier's agent names a desk it works with, a desk's agent leaves it out.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        kind:
+          $ref: '#/components/schemas/ChangeKind'
+        incident:
+          description: For an unplanned outage, the major incident it comes from; refused of a planned change.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        title:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: A label for the desk and the suppliers.
+        supplier:
+          description: The supplier that carries it out, one that works with the desk; absent means the desk, or for a supplier's agent its own organisation.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        window:
+          $ref: '#/components/schemas/LocalWindow'
+        items:
+          type: array
+          minItems: 1
+          maxItems: 200
+          description: The items it touches, of the desk's CMDB and not retired.
+          items:
+            $ref: '#/components/schemas/ID'
+        effect:
+          $ref: '#/components/schemas/ChangeEffect'
+        texts:
+          $ref: '#/components/schemas/ChangeTexts'
+    ChangeApproval:
+      type: object
+      description: The object owner who agreed that users be told of a change, and when.
+      additionalProperties: false
+      required: [object_owner]
+      properties:
+        object_owner:
+          type: string
+          minLength: 1
+          maxLength: 300
+          description: The customer's person who agreed.
+        at:
+          type: string
+          format: date-time
+          description: When they agreed, not in the future; now when absent.
+    ChangeCompletion:
+      type: object
+      description: How a change went.
+      additionalProperties: false
+      properties:
+        note:
+          type: string
+          maxLength: 4000
+          description: What happened, such as that the change was rolled back.
+    ChangeCancellation:
+      type: object
+      description: Why a change will not happen.
+      additionalProperties: false
+      required: [reason]
+      properties:
+        reason:
+          type: string
+          minLength: 1
+          maxLength: 4000
+          description: Why.
+    Revision:
+      type: object
+      description: One event of a record's history, with who made it.
+      additionalProperties: false
+      required: [seq, time, type, by, payload]
+      properties:
+        seq:
+          type: integer
+          format: int64
+          minimum: 1
+          description: The event's position in the log.
+        time:
+          type: string
+          format: date-time
+          description: When it happened.
+        type:
+          $ref: '#/components/schemas/EventType'
+        by:
+          $ref: '#/components/schemas/Actor'
+        payload:
+          description: The event's data, as /schemas/<type>.json describes it.
+          x-go-type: json.RawMessage
+    History:
+      type: object
+      description: A record's history, oldest first.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Revision'
+    AffectedService:
+      type: object
+      description: A business service a change hurts.
+      additionalProperties: false
+      required: [item, number, name, health]
+      x-go-type: cmdb.AffectedService
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        item:
+          description: The service's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        name:
+          type: string
+          description: Its name.
+        health:
+          $ref: '#/components/schemas/ItemHealth'
+    ImpactSummary:
+      type: object
+      description: A change's impact as the forward schedule shows it.
+      additionalProperties: false
+      required: [services, items, consumers, users]
+      x-go-type: cmdb.ImpactSummary
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        services:
+          type: array
+          description: The business services it hurts.
+          items:
+            $ref: '#/components/schemas/AffectedService'
+        items:
+          type: integer
+          minimum: 0
+          description: How many items it hurts, its own included.
+        consumers:
+          type: array
+          description: The units using the services hurt, with their users.
+          items:
+            $ref: '#/components/schemas/Consumer'
+        users:
+          type: integer
+          minimum: 0
+          description: The consumers' users summed.
+    Collision:
+      type: object
+      description: Another change of the schedule whose window overlaps, touching or hurting an item or service in common.
+      additionalProperties: false
+      required: [change, number, shared]
+      x-go-type: cmdb.Collision
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        change:
+          description: The other change's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        shared:
+          type: array
+          description: The items and services both touch or hurt, in ID order.
+          items:
+            $ref: '#/components/schemas/ID'
+    ScheduledChange:
+      type: object
+      description: One change of the forward schedule, with its impact and the changes it collides with.
+      additionalProperties: false
+      required: [change, impact]
+      x-go-type: cmdb.ScheduledChange
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        change:
+          $ref: '#/components/schemas/Change'
+        impact:
+          $ref: '#/components/schemas/ImpactSummary'
+        collisions:
+          type: array
+          description: The changes it collides with.
+          items:
+            $ref: '#/components/schemas/Collision'
+    ScheduleWeek:
+      type: object
+      description: The changes that start in one ISO week.
+      additionalProperties: false
+      required: [year, week, monday, changes]
+      x-go-type: cmdb.ScheduleWeek
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        year:
+          type: integer
+          description: The ISO year.
+        week:
+          type: integer
+          minimum: 1
+          maximum: 53
+          description: The ISO week.
+        monday:
+          type: string
+          format: date-time
+          description: Midnight of its Monday, in the schedule's zone.
+        changes:
+          type: array
+          description: Its changes, in the order of their start.
+          items:
+            $ref: '#/components/schemas/ScheduledChange'
+    ForwardSchedule:
+      type: object
+      description: The changes of a period, week by week - what the desk's weekly change meeting goes through (CH-1).
+      additionalProperties: false
+      required: [desk, from, to, zone, weeks]
+      x-go-type: cmdb.ForwardSchedule
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        desk:
+          description: The desk.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        from:
+          type: string
+          format: date-time
+          description: The start of the period.
+        to:
+          type: string
+          format: date-time
+          description: Its end.
+        zone:
+          type: string
+          description: The zone whose weeks the schedule has.
+        weeks:
+          type: array
+          description: The weeks that have changes, in order.
+          items:
+            $ref: '#/components/schemas/ScheduleWeek'
+    Outage:
+      type: object
+      description: A change users are told of, as the portal shows it.
+      additionalProperties: false
+      required: [change, number, kind, state, effect, window, texts, current, services]
+      x-go-type: cmdb.Outage
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        change:
+          description: The change's ID.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        kind:
+          $ref: '#/components/schemas/ChangeKind'
+        state:
+          $ref: '#/components/schemas/ChangeState'
+        effect:
+          $ref: '#/components/schemas/ChangeEffect'
+        window:
+          $ref: '#/components/schemas/ChangeWindow'
+        texts:
+          $ref: '#/components/schemas/ChangeTexts'
+        current:
+          type: boolean
+          description: Whether it is on now - in progress, or its window holds the instant asked about.
+        services:
+          type: array
+          description: The business services it hurts.
+          items:
+            $ref: '#/components/schemas/AffectedService'
+    OutageList:
+      type: object
+      description: Current and upcoming outages, in the order of their start.
+      additionalProperties: false
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Outage'
+    # Imports of suppliers' inventories (CM-3).
+    ImportFormat:
+      type: string
+      enum: [csv, xlsx]
+      description: The format of an inventory file.
+      x-go-type: sheet.Format
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb/sheet
+    ImportState:
+      type: string
+      enum: [dry_run, applied, stale, discarded]
+      description: Where an import is - its dry run, its report ready and nothing changed; then, final, applied, stale (the CMDB changed since the dry run, so nothing was applied) or discarded.
+      x-go-type: cmdb.ImportState
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    ImportOptions:
+      type: object
+      description: How the file was asked to be read; what is absent was detected.
+      additionalProperties: false
+      x-go-type: cmdb.ImportOptions
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        format:
+          $ref: '#/components/schemas/ImportFormat'
+        sheet:
+          type: string
+          description: The sheet of a workbook read.
+        comma:
+          type: string
+          description: The delimiter of a CSV file.
+        max_cell:
+          type: integer
+          minimum: 0
+          description: The most bytes a cell may have.
+        max_columns:
+          type: integer
+          minimum: 0
+          description: The most columns a row may have.
+    ImportCounts:
+      type: object
+      description: How many discrepancies of each kind a report holds.
+      additionalProperties: false
+      required: [created, updated, unchanged, refused, missing]
+      x-go-type: cmdb.Counts
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        created:
+          type: integer
+          minimum: 0
+          description: Rows that create an item.
+        updated:
+          type: integer
+          minimum: 0
+          description: Rows that update one.
+        unchanged:
+          type: integer
+          minimum: 0
+          description: Rows whose item is as they say.
+        refused:
+          type: integer
+          minimum: 0
+          description: Rows that cannot be applied.
+        missing:
+          type: integer
+          minimum: 0
+          description: Items of the class and supplier the file does not list.
+    Import:
+      type: object
+      description: One import of a supplier's inventory (CM-3) - its file, kept as it came, and the counts of its discrepancy report. Its version is also the ETag of the response.
+      additionalProperties: false
+      required: [id, number, desk, class, columns, options, format, encoding, size, digest, chunks, rows, counts, pages, position, state, by, created, updated, version]
+      x-go-type: cmdb.Import
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        id:
+          $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        desk:
+          description: The desk whose CMDB the inventory goes into.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        supplier:
+          description: The supplier whose inventory it is; absent for the desk's own items.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        class:
+          $ref: '#/components/schemas/CmdbName'
+        file_name:
+          type: string
+          description: The file's name as the supplier sent it.
+        columns:
+          type: object
+          description: The file's columns, by header, and the fields they fill.
+          additionalProperties:
+            type: string
+        options:
+          $ref: '#/components/schemas/ImportOptions'
+        format:
+          type: string
+          description: What the file was read as - csv or xlsx.
+        encoding:
+          type: string
+          description: The file's encoding - utf-8, windows-1252, or xlsx.
+        size:
+          type: integer
+          format: int64
+          minimum: 0
+          description: The file's length in bytes.
+        digest:
+          type: string
+          description: The file's SHA-256, as sha256:<hex>.
+        chunks:
+          type: integer
+          minimum: 0
+          description: How many records the file is kept in.
+        rows:
+          type: integer
+          minimum: 0
+          description: The rows below the header, blank ones aside - one discrepancy each.
+        counts:
+          $ref: '#/components/schemas/ImportCounts'
+        pages:
+          type: integer
+          minimum: 0
+          description: How many records the report is kept in.
+        position:
+          type: integer
+          format: int64
+          minimum: 0
+          description: The event log's last sequence number when the dry run began.
+        state:
+          $ref: '#/components/schemas/ImportState'
+        reason:
+          type: string
+          description: Why it went stale, or was discarded.
+        by:
+          $ref: '#/components/schemas/Actor'
+        applied_by:
+          $ref: '#/components/schemas/Actor'
+        applied:
+          type: string
+          format: date-time
+          description: When it was applied.
+        created:
+          type: string
+          format: date-time
+          description: When the dry run ran.
+        updated:
+          type: string
+          format: date-time
+          description: When it last changed.
+        version:
+          type: integer
+          format: int64
+          minimum: 1
+          description: The record's version, as the ETag carries it.
+    ImportPage:
+      type: object
+      description: One page of imports, the newest first.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Import'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    FieldChange:
+      type: object
+      description: A field of an item an import sets, with its value before and after.
+      additionalProperties: false
+      required: [field]
+      x-go-type: cmdb.FieldChange
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        field:
+          type: string
+          description: The field - name, state, object_owner or attributes.<name>.
+        old:
+          type: string
+          description: Its value before; absent for none.
+        new:
+          type: string
+          description: Its value after; absent for none.
+    DiscrepancyKind:
+      type: string
+      enum: [created, updated, unchanged, refused, missing]
+      description: What reconciling a row found - applying it creates an item, updates one, changes nothing, or refuses it - or that the file lacks an item the CMDB has.
+      x-go-type: cmdb.DiscrepancyKind
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    Refusal:
+      type: string
+      enum: [invalid, required, no_key, duplicate, conflict, supplier]
+      description: Why a row is refused - a value not valid for its field, a required attribute without a value, no value of any key, a row naming the item or key of an earlier one, keys naming two items or a key another item holds, or an item another organisation answers for.
+      x-go-type: cmdb.Refusal
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+    Discrepancy:
+      type: object
+      description: One line of an import's report - a row of its file and what applying it does, or an item the file does not list.
+      additionalProperties: false
+      required: [kind]
+      x-go-type: cmdb.Discrepancy
+      x-go-type-import:
+        path: github.com/spoc-itsm/spoc/cmdb
+      properties:
+        kind:
+          $ref: '#/components/schemas/DiscrepancyKind'
+        row:
+          type: integer
+          minimum: 1
+          description: The row of the file as a spreadsheet numbers it (the header is usually 1); absent for a missing item.
+        key:
+          type: string
+          description: The key that identifies the item, such as host_name=app01.
+        item:
+          description: The item's ID, when the row names one; a created item's once the import is applied.
+          allOf:
+            - $ref: '#/components/schemas/ID'
+        number:
+          $ref: '#/components/schemas/Number'
+        name:
+          type: string
+          description: The item's name.
+        changes:
+          type: array
+          description: The fields applying sets, with their values before and after.
+          items:
+            $ref: '#/components/schemas/FieldChange'
+        reason:
+          $ref: '#/components/schemas/Refusal'
+        column:
+          type: integer
+          minimum: 1
+          description: For a refused row, the column at fault, from 1; absent for the whole row.
+        header:
+          type: string
+          description: That column's header.
+        message:
+          type: string
+          description: Why the row is refused, in words.
+    ImportReportPage:
+      type: object
+      description: One page of an import's discrepancy report.
+      additionalProperties: false
+      required: [items, next]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Discrepancy'
+        next:
+          type: string
+          description: The cursor of the next page; empty on the last.
+    ImportDiscarding:
+      type: object
+      description: Why an import will not be applied.
+      additionalProperties: false
+      properties:
+        reason:
+          type: string
+          maxLength: 4000
+          description: Why, if the caller says.
 `

@@ -30,6 +30,7 @@ package api
 
 import (
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/knowledge"
 	"github.com/spoc-itsm/spoc/problem"
@@ -53,18 +54,18 @@ func Spec() []byte { return []byte(specYAML) }
 // Schemas returns the JSON Schemas the server publishes under /schemas/,
 // keyed by file name: "<type>.json" for the data of each event type of
 // packages chain, incident, followup, request/catalogue, request/authority
-// request, problem and knowledge (group.renamed.json, incident.delegated.json,
-// notification.sent.json, followup.approved.json, catalogue.agreed.json,
-// authority.granted.json, order.placed.json, task.delegated.json,
-// problem.recorded.json, known_error.recorded.json, knowledge.published.json,
-// ...) and
-// report.json for a report. The names are the SchemaName values of the document, and each
+// request, problem, knowledge and cmdb (group.renamed.json,
+// incident.delegated.json, notification.sent.json, followup.approved.json,
+// catalogue.agreed.json, authority.granted.json, order.placed.json,
+// task.delegated.json, problem.recorded.json, known_error.recorded.json,
+// knowledge.published.json, cmdb.item.created.json, ...), report.json for
+// a report, and cmdb.model.json for the CMDB's model file. The names are the SchemaName values of the document, and each
 // schema's $id ends in its name.
 func Schemas() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, events := range []func() (map[string][]byte, error){
 		chain.Schemas, incident.Schemas, followup.Schemas,
-		catalogue.Schemas, authority.Schemas, request.Schemas, problem.Schemas, knowledge.Schemas,
+		catalogue.Schemas, authority.Schemas, request.Schemas, problem.Schemas, knowledge.Schemas, cmdb.Schemas,
 	} {
 		schemas, err := events()
 		if err != nil {
@@ -79,5 +80,10 @@ func Schemas() (map[string][]byte, error) {
 		return nil, err
 	}
 	out["report.json"] = r
+	m, err := cmdb.ModelSchema()
+	if err != nil {
+		return nil, err
+	}
+	out["cmdb.model.json"] = m
 	return out, nil
 }

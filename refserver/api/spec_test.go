@@ -20,6 +20,9 @@ import (
 	"time"
 
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
+	"github.com/spoc-itsm/spoc/cmdb/impact"
+	"github.com/spoc-itsm/spoc/cmdb/sheet"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -359,10 +362,10 @@ func TestSchemasAreServed(t *testing.T) {
 	for _, types := range [][]string{files(incident.Payloads()), files(followup.Payloads()), files(chain.Payloads()),
 		files(catalogue.Payloads()), files(authority.Payloads()), files(request.OrderPayloads()), files(request.TaskPayloads()),
 		files(problem.Payloads()), files(problem.KnownErrorPayloads()), files(problem.WorkaroundPayloads()),
-		files(problem.DismissalPayloads()), files(knowledge.Payloads()), files(knowledge.StatsPayloads())} {
+		files(problem.DismissalPayloads()), files(knowledge.Payloads()), files(knowledge.StatsPayloads()), cmdbFiles(t)} {
 		want = append(want, types...)
 	}
-	want = append(want, incident.NotificationEvent+".json", "report.json")
+	want = append(want, incident.NotificationEvent+".json", "report.json", "cmdb.model.json")
 	var got []string
 	for name, s := range served {
 		got = append(got, name)
@@ -380,6 +383,23 @@ func TestSchemasAreServed(t *testing.T) {
 	if !slices.Equal(sorted(enum), sorted(want)) {
 		t.Errorf("SchemaName enumerates %v, want %v", sorted(enum), sorted(want))
 	}
+}
+
+// cmdbFiles returns the schema file names of the CMDB's events, which
+// cmdb.Schemas names as it publishes them.
+func cmdbFiles(t *testing.T) []string {
+	t.Helper()
+	schemas, err := cmdb.Schemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := files(cmdb.Payloads())
+	for eventType := range schemas {
+		if !slices.Contains(out, eventType+".json") {
+			out = append(out, eventType+".json")
+		}
+	}
+	return out
 }
 
 // files returns the schema file names of a package's event payloads.
@@ -432,6 +452,21 @@ func init() {
 		reflect.TypeFor[knowledge.Stats](), reflect.TypeFor[knowledge.Hit](), reflect.TypeFor[knowledge.Result](),
 		reflect.TypeFor[knowledge.Usage](), reflect.TypeFor[knowledge.Gap](), reflect.TypeFor[knowledge.ArticleKind](),
 		reflect.TypeFor[knowledge.Language](), reflect.TypeFor[knowledge.Audience](), reflect.TypeFor[knowledge.State](),
+		reflect.TypeFor[cmdb.Model](), reflect.TypeFor[cmdb.Class](), reflect.TypeFor[cmdb.Attribute](),
+		reflect.TypeFor[cmdb.AttributeType](), reflect.TypeFor[cmdb.Allowed](), reflect.TypeFor[cmdb.RelationType](),
+		reflect.TypeFor[cmdb.Propagation](), reflect.TypeFor[cmdb.Effect](), reflect.TypeFor[cmdb.State](),
+		reflect.TypeFor[cmdb.Redundancy](), reflect.TypeFor[cmdb.Consumer](), reflect.TypeFor[cmdb.Relation](),
+		reflect.TypeFor[cmdb.Item](), reflect.TypeFor[cmdb.Summary](),
+		reflect.TypeFor[cmdb.Link](), reflect.TypeFor[cmdb.Down](), reflect.TypeFor[cmdb.Affected](),
+		reflect.TypeFor[cmdb.Impact](), reflect.TypeFor[cmdb.Change](), reflect.TypeFor[cmdb.ChangeKind](),
+		reflect.TypeFor[cmdb.ChangeState](), reflect.TypeFor[cmdb.ChangeEffect](), reflect.TypeFor[cmdb.Texts](),
+		reflect.TypeFor[cmdb.LocalWindow](), reflect.TypeFor[cmdb.Window](), reflect.TypeFor[cmdb.Approval](),
+		reflect.TypeFor[cmdb.AffectedService](), reflect.TypeFor[cmdb.ImpactSummary](), reflect.TypeFor[cmdb.Collision](),
+		reflect.TypeFor[cmdb.ScheduledChange](), reflect.TypeFor[cmdb.ScheduleWeek](), reflect.TypeFor[cmdb.ForwardSchedule](),
+		reflect.TypeFor[cmdb.Outage](), reflect.TypeFor[cmdb.Import](), reflect.TypeFor[cmdb.ImportState](),
+		reflect.TypeFor[cmdb.ImportOptions](), reflect.TypeFor[cmdb.Counts](), reflect.TypeFor[cmdb.Discrepancy](),
+		reflect.TypeFor[cmdb.DiscrepancyKind](), reflect.TypeFor[cmdb.Refusal](), reflect.TypeFor[cmdb.FieldChange](),
+		reflect.TypeFor[sheet.Format](),
 	} {
 		goTypes[path.Base(t.PkgPath())+"."+t.Name()] = t
 	}
@@ -545,6 +580,15 @@ func knowledgeStates() []string {
 	return out
 }
 
+// cmdbStrings returns the CMDB's closed set of words as strings.
+func cmdbStrings[S ~string](xs []S) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
 // enumOf returns the enum of a property of one of the domain's event
 // schemas, which list the closed sets of words the domain writes.
 func enumOf(t *testing.T, schemas map[string][]byte, eventType string, pointer ...string) []string {
@@ -614,6 +658,23 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		{"ArticleKind", []string{string(knowledge.KindFAQ), string(knowledge.KindGuide), string(knowledge.KindKnownError)}},
 		{"Language", []string{string(knowledge.Swedish), string(knowledge.Bokmal), string(knowledge.Nynorsk), string(knowledge.English)}},
 		{"Audience", []string{string(knowledge.AudiencePublic), string(knowledge.AudienceUsers), string(knowledge.AudienceChain)}},
+		{"ConfigItemState", cmdbStrings(cmdb.States())},
+		{"CmdbAttributeType", cmdbStrings([]cmdb.AttributeType{cmdb.TypeText, cmdb.TypeInteger, cmdb.TypeDecimal, cmdb.TypeBoolean,
+			cmdb.TypeDate, cmdb.TypeEnum, cmdb.TypeIP})},
+		{"CmdbPropagation", cmdbStrings([]cmdb.Propagation{cmdb.PropagateNone, cmdb.ToSource, cmdb.ToTarget, cmdb.Both})},
+		{"CmdbEffect", cmdbStrings([]cmdb.Effect{cmdb.EffectFull, cmdb.EffectWeaken})},
+		{"ItemHealth", []string{impact.Down.String(), impact.Degraded.String()}},
+		{"ChangeKind", cmdbStrings([]cmdb.ChangeKind{cmdb.ChangePlanned, cmdb.ChangeUnplanned})},
+		{"ChangeState", cmdbStrings([]cmdb.ChangeState{cmdb.ChangeStateDraft, cmdb.ChangeStateApproved, cmdb.ChangeStateInProgress,
+			cmdb.ChangeStateCompleted, cmdb.ChangeStateCancelled})},
+		{"ChangeEffect", cmdbStrings([]cmdb.ChangeEffect{cmdb.ChangeEffectNone, cmdb.ChangeEffectDegraded, cmdb.ChangeEffectOutage})},
+		{"ImportFormat", cmdbStrings([]sheet.Format{sheet.CSV, sheet.XLSX})},
+		{"ImportState", cmdbStrings([]cmdb.ImportState{cmdb.ImportStateDryRun, cmdb.ImportStateApplied, cmdb.ImportStateStale,
+			cmdb.ImportStateDiscarded})},
+		{"DiscrepancyKind", cmdbStrings([]cmdb.DiscrepancyKind{cmdb.DiscrepancyCreated, cmdb.DiscrepancyUpdated, cmdb.DiscrepancyUnchanged,
+			cmdb.DiscrepancyRefused, cmdb.DiscrepancyMissing})},
+		{"Refusal", cmdbStrings([]cmdb.Refusal{cmdb.RefusedInvalid, cmdb.RefusedRequired, cmdb.RefusedNoKey, cmdb.RefusedDuplicate,
+			cmdb.RefusedConflict, cmdb.RefusedSupplier})},
 	} {
 		if got := enumStrings(schema(t, doc, c.schema)); !slices.Equal(sorted(got), sorted(c.want)) {
 			t.Errorf("%s enumerates %v, the domain %v", c.schema, got, c.want)
@@ -656,6 +717,22 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		{"ArticleDraft", "customers", knowledge.MaxCustomers},
 		{"ArticleTranslation", "customers", knowledge.MaxCustomers},
 		{"ArticlePublishing", "note", knowledge.MaxText},
+		{"ConfigItemInput", "name", itsm.MaxLabel},
+		{"ConfigItemInput", "consumers", cmdb.MaxConsumers},
+		{"ConfigItemInput", "relations", cmdb.MaxRelations},
+		{"ConfigItemEdit", "name", itsm.MaxLabel},
+		{"ConfigItemEdit", "consumers", cmdb.MaxConsumers},
+		{"ConfigItemStateChange", "reason", cmdb.MaxText},
+		{"ImpactQuestion", "down", cmdb.MaxDown},
+		{"Consumer", "unit", itsm.MaxLabel},
+		{"ChangeInput", "title", itsm.MaxLabel},
+		{"ChangeInput", "items", cmdb.MaxChangeItems},
+		{"ChangeEdit", "items", cmdb.MaxChangeItems},
+		{"ChangeTexts", "sv", cmdb.MaxUserText},
+		{"ChangeTexts", "en", cmdb.MaxUserText},
+		{"ChangeCompletion", "note", cmdb.MaxText},
+		{"ChangeCancellation", "reason", cmdb.MaxText},
+		{"ImportDiscarding", "reason", cmdb.MaxText},
 	} {
 		p := schema(t, doc, c.schema).Properties[c.prop].Value
 		got := p.MaxLength

@@ -739,6 +739,551 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/clocks/due (the `ListDueClocks` operationId).
 	ListDueClocks(ctx context.Context, params *ListDueClocksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListChanges List changes
+	//
+	// One page of a desk's planned changes and unplanned outages, cancelled
+	// ones included, in the order of their windows' starts (CH-1). Filters
+	// given together must all hold; a filtered page may hold fewer than
+	// the limit and still have a next. Whoever reads the desk's CMDB reads
+	// its changes; a supplier or customer names the desk.
+	//
+	// Corresponds with GET /v1/cmdb/changes (the `ListChanges` operationId).
+	ListChanges(ctx context.Context, params *ListChangesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateChangeWithBody Register a planned change or an outage
+	//
+	// Registers a change as a draft (CH-1): its title, its window on the
+	// wall clocks of a zone (Europe/Stockholm when none is given; not over
+	// yet, starting within two years, at most 92 days long; a time the
+	// clocks show twice, as they go back, takes its offset), the items it
+	// touches (the desk's, not retired), its expected effect (none,
+	// degraded or outage) and the texts users read, in Swedish and
+	// optionally English and Norwegian. An unplanned outage names the
+	// major incident it comes from. An agent of the desk registers for its
+	// own desk; an agent of a supplier that works with the desk names the
+	// desk and registers the changes it carries out. The change gets a
+	// number such as CHG0000042; users are told of it once it is approved.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes (the `CreateChange` operationId).
+	CreateChangeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateChange Register a planned change or an outage
+	//
+	// Registers a change as a draft (CH-1): its title, its window on the
+	// wall clocks of a zone (Europe/Stockholm when none is given; not over
+	// yet, starting within two years, at most 92 days long; a time the
+	// clocks show twice, as they go back, takes its offset), the items it
+	// touches (the desk's, not retired), its expected effect (none,
+	// degraded or outage) and the texts users read, in Swedish and
+	// optionally English and Norwegian. An unplanned outage names the
+	// major incident it comes from. An agent of the desk registers for its
+	// own desk; an agent of a supplier that works with the desk names the
+	// desk and registers the changes it carries out. The change gets a
+	// number such as CHG0000042; users are told of it once it is approved.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes (the `CreateChange` operationId).
+	CreateChange(ctx context.Context, body CreateChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetChange Get a change
+	//
+	// One change, by ID or by number (GET /v1/cmdb/changes/CHG0000042), to
+	// whoever reads its desk's CMDB; another is not found.
+	//
+	// Corresponds with GET /v1/cmdb/changes/{id} (the `GetChange` operationId).
+	GetChange(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveChangeWithBody Record the object owner's approval of a change
+	//
+	// Records that the object owner, the customer's person named, agreed
+	// (at the instant given, or now) that users be told of a draft change
+	// (CH-1); from then on the change is among the outages users see when
+	// its effect is one they notice. An agent of the desk or of the
+	// supplier that carries it out records it; at is not in the future
+	// and the window has not ended.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/approve (the `ApproveChange` operationId).
+	ApproveChangeWithBody(ctx context.Context, id ChangeID, params *ApproveChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveChange Record the object owner's approval of a change
+	//
+	// Records that the object owner, the customer's person named, agreed
+	// (at the instant given, or now) that users be told of a draft change
+	// (CH-1); from then on the change is among the outages users see when
+	// its effect is one they notice. An agent of the desk or of the
+	// supplier that carries it out records it; at is not in the future
+	// and the window has not ended.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/approve (the `ApproveChange` operationId).
+	ApproveChange(ctx context.Context, id ChangeID, params *ApproveChangeParams, body ApproveChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelChangeWithBody Cancel a change
+	//
+	// Records that a draft or approved change will not happen, and why. A
+	// change in progress has happened: it is completed, with a note (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/cancel (the `CancelChange` operationId).
+	CancelChangeWithBody(ctx context.Context, id ChangeID, params *CancelChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelChange Cancel a change
+	//
+	// Records that a draft or approved change will not happen, and why. A
+	// change in progress has happened: it is completed, with a note (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/cancel (the `CancelChange` operationId).
+	CancelChange(ctx context.Context, id ChangeID, params *CancelChangeParams, body CancelChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompleteChangeWithBody Complete a change
+	//
+	// Records that the work of a change in progress is over, with a note of
+	// how it went if given (a change rolled back is completed, saying so:
+	// it happened).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/complete (the `CompleteChange` operationId).
+	CompleteChangeWithBody(ctx context.Context, id ChangeID, params *CompleteChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompleteChange Complete a change
+	//
+	// Records that the work of a change in progress is over, with a note of
+	// how it went if given (a change rolled back is completed, saying so:
+	// it happened).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/complete (the `CompleteChange` operationId).
+	CompleteChange(ctx context.Context, id ChangeID, params *CompleteChangeParams, body CompleteChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditChangeWithBody Edit a change
+	//
+	// Replaces the change's title, supplier, window, items, effect and
+	// texts with those given, all of them, checked as a registration is,
+	// except that a window kept as it was is not compared with now and
+	// only items added must be live. An approved change whose window,
+	// items, effect or texts change is a draft again: the object owner
+	// agreed to what they saw. A change in progress keeps its state, so
+	// that its window can be stretched while it runs. A completed or
+	// cancelled change is not edited (409). An agent of the desk, or of
+	// the supplier that carries the change out.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/edit (the `EditChange` operationId).
+	EditChangeWithBody(ctx context.Context, id ChangeID, params *EditChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditChange Edit a change
+	//
+	// Replaces the change's title, supplier, window, items, effect and
+	// texts with those given, all of them, checked as a registration is,
+	// except that a window kept as it was is not compared with now and
+	// only items added must be live. An approved change whose window,
+	// items, effect or texts change is a draft again: the object owner
+	// agreed to what they saw. A change in progress keeps its state, so
+	// that its window can be stretched while it runs. A completed or
+	// cancelled change is not edited (409). An agent of the desk, or of
+	// the supplier that carries the change out.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/edit (the `EditChange` operationId).
+	EditChange(ctx context.Context, id ChangeID, params *EditChangeParams, body EditChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListChangeHistory List a change's history
+	//
+	// Every event of the change, oldest first, each with who did it and its data.
+	//
+	// Corresponds with GET /v1/cmdb/changes/{id}/history (the `ListChangeHistory` operationId).
+	ListChangeHistory(ctx context.Context, id ChangeID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetChangeImpact The impact of a change
+	//
+	// What the change does to the desk's services, items, units and users
+	// while it runs (CM-2, CH-1): the impact of its items, degraded or down
+	// as its effect says, computed now on the CMDB as it is; nothing for a
+	// change without effect. Items retired since are left out.
+	//
+	// Corresponds with GET /v1/cmdb/changes/{id}/impact (the `GetChangeImpact` operationId).
+	GetChangeImpact(ctx context.Context, id ChangeID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartChange Start a change
+	//
+	// Records that the work of an approved change began; until it is completed users see the outage as current.
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/start (the `StartChange` operationId).
+	StartChange(ctx context.Context, id ChangeID, params *StartChangeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnalyseImpactWithBody Analyse the impact of failed items
+	//
+	// Which business services, which other items, and which units and how
+	// many users are hurt when the items given fail, down or degraded, in
+	// one desk's CMDB, and why: each affected item with the path of items
+	// from a failure to it (CM-2). A failure travels along relations as
+	// their types say, whole or weakened to degraded, and a redundancy
+	// group (a cluster, a pair of internet links) stays up while enough of
+	// its members are up, degraded while some are down. Nothing is
+	// written: it is a question, sent as POST because it carries a list.
+	// To whoever reads the desk's CMDB; the items must be the desk's and
+	// not retired.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+	AnalyseImpactWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnalyseImpact Analyse the impact of failed items
+	//
+	// Which business services, which other items, and which units and how
+	// many users are hurt when the items given fail, down or degraded, in
+	// one desk's CMDB, and why: each affected item with the path of items
+	// from a failure to it (CM-2). A failure travels along relations as
+	// their types say, whole or weakened to degraded, and a redundancy
+	// group (a cluster, a pair of internet links) stays up while enough of
+	// its members are up, degraded while some are down. Nothing is
+	// written: it is a question, sent as POST because it carries a list.
+	// To whoever reads the desk's CMDB; the items must be the desk's and
+	// not retired.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+	AnalyseImpact(ctx context.Context, body AnalyseImpactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListImports List imports
+	//
+	// One page of a desk's imports of suppliers' inventories, the newest
+	// first (CM-3): to the desk and its customers all of them, to a
+	// supplier its own, given the right to report on the CMDB.
+	//
+	// Corresponds with GET /v1/cmdb/imports (the `ListImports` operationId).
+	ListImports(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartImportWithBody Upload an inventory and dry-run its import
+	//
+	// Reads a supplier's inventory, sent as the request body as it is - a
+	// CSV file (comma, semicolon or tab, UTF-8 or Windows-1252 as Swedish
+	// Excel writes it, each detected) or an XLSX workbook - and runs its
+	// dry run (CM-3): every row is identified by the class's unique keys
+	// and compared with the desk's CMDB, and the discrepancy report says
+	// of each whether applying it creates an item, updates one (which
+	// fields, old and new), changes nothing or is refused (why, with the
+	// row and column), and lists the items of the class and supplier the
+	// file no longer has. Nothing in the CMDB changes until the import is
+	// applied. The mapping of columns to fields is given in the query
+	// (column=Serienummer=serial_number), so that the body streams: the
+	// file is read once, kept as it came, and may be up to 64 MiB, more
+	// than any JSON body. A file that cannot be read as a table (a wrong
+	// encoding, a ragged row, a formula, an over-long cell) is refused
+	// whole with 400 naming its row and column, and leaves nothing
+	// behind. An agent of the desk imports any inventory of its desk; an
+	// agent of a supplier that works with the desk names the desk and
+	// imports its own.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/imports (the `StartImport` operationId).
+	StartImportWithBody(ctx context.Context, params *StartImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetImport Get an import
+	//
+	// One import, by ID or by number (GET /v1/cmdb/imports/IMP0000042),
+	// with its counts of each kind of discrepancy: to the desk, the
+	// supplier whose inventory it is and the desk's customers, given the
+	// right to report on the CMDB; another is not found.
+	//
+	// Corresponds with GET /v1/cmdb/imports/{id} (the `GetImport` operationId).
+	GetImport(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplyImport Apply an import
+	//
+	// Applies the import's dry run in one transaction (CM-3): the file kept
+	// is read and reconciled again and, if every row comes out as the
+	// report says, the items are created and updated, each change an item
+	// event naming the import; refused rows and missing items are left as
+	// they are. If the CMDB changed since the dry run in a way that changes
+	// its outcome, nothing changes, the import goes stale and the answer
+	// is 412 naming the first row that differs: upload the file again. An
+	// import that is not in its dry run is 409. An agent of the desk, or of
+	// the supplier whose inventory it is.
+	//
+	// Corresponds with POST /v1/cmdb/imports/{id}/apply (the `ApplyImport` operationId).
+	ApplyImport(ctx context.Context, id ImportID, params *ApplyImportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DiscardImportWithBody Discard an import
+	//
+	// Gives up an import in its dry run, with a reason if given: it will
+	// not be applied. Whoever may apply it discards it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/imports/{id}/discard (the `DiscardImport` operationId).
+	DiscardImportWithBody(ctx context.Context, id ImportID, params *DiscardImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DiscardImport Discard an import
+	//
+	// Gives up an import in its dry run, with a reason if given: it will
+	// not be applied. Whoever may apply it discards it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/imports/{id}/discard (the `DiscardImport` operationId).
+	DiscardImport(ctx context.Context, id ImportID, params *DiscardImportParams, body DiscardImportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetImportReport Read an import's discrepancy report
+	//
+	// One page of the import's discrepancy report (CM-3), in the order of
+	// the file's rows, then the items the file no longer lists: for each
+	// row whether applying it creates, updates (the fields, old and new),
+	// leaves unchanged or refuses it (the reason, the row and column, and
+	// a message). Once the import is applied, the items it created have
+	// their IDs and numbers. Whoever reads the import.
+	//
+	// Corresponds with GET /v1/cmdb/imports/{id}/report (the `GetImportReport` operationId).
+	GetImportReport(ctx context.Context, id ImportID, params *GetImportReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListConfigItems List configuration items
+	//
+	// One page of the configuration items of one desk's CMDB (CM-1), in the
+	// order of the index the first filter given uses: a key, then a name
+	// prefix (by name), then a class, a supplier or a state; with none, by
+	// ID. Filters given together must all hold; a filtered page may hold
+	// fewer than the limit and still have a next. The desk reads its own
+	// CMDB; a supplier or customer that works with the desk names it
+	// (desk), given read access to the CMDB.
+	//
+	// Corresponds with GET /v1/cmdb/items (the `ListConfigItems` operationId).
+	ListConfigItems(ctx context.Context, params *ListConfigItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateConfigItemWithBody Register a configuration item
+	//
+	// Registers an item in a desk's CMDB (CM-1), checked against the model:
+	// the class exists; its required attributes have values, each of the
+	// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+	// other item of the desk holds the values of one of its unique keys
+	// (409 naming the key and the item that holds them, which is how a
+	// retry after a lost answer finds the item it made); a group has a
+	// redundancy and only a group; only a business service has consumers;
+	// each relation is of a type the class may have, to an item of the
+	// same desk that is not retired. An agent of the desk registers in
+	// its own CMDB; an agent of a supplier that works with the desk names
+	// the desk and registers items it is responsible for. The item gets a
+	// number such as CI0000042.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+	CreateConfigItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateConfigItem Register a configuration item
+	//
+	// Registers an item in a desk's CMDB (CM-1), checked against the model:
+	// the class exists; its required attributes have values, each of the
+	// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+	// other item of the desk holds the values of one of its unique keys
+	// (409 naming the key and the item that holds them, which is how a
+	// retry after a lost answer finds the item it made); a group has a
+	// redundancy and only a group; only a business service has consumers;
+	// each relation is of a type the class may have, to an item of the
+	// same desk that is not retired. An agent of the desk registers in
+	// its own CMDB; an agent of a supplier that works with the desk names
+	// the desk and registers items it is responsible for. The item gets a
+	// number such as CI0000042.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+	CreateConfigItem(ctx context.Context, body CreateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConfigItem Get a configuration item
+	//
+	// One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+	// whoever reads its desk's CMDB; another is not found. With at, the
+	// item as it was at that instant, rebuilt from its history (CM-1: what
+	// did this server look like on 1 March), without an ETag, since no
+	// command applies to the past; an item registered after at is not
+	// found.
+	//
+	// Corresponds with GET /v1/cmdb/items/{id} (the `GetConfigItem` operationId).
+	GetConfigItem(ctx context.Context, id string, params *GetConfigItemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditConfigItemWithBody Edit a configuration item
+	//
+	// Replaces the item's name, supplier, object owner, attributes,
+	// redundancy and consumers with those given, all of them (a field left
+	// out is emptied), checked as a registration is; an edit that changes
+	// nothing writes nothing. An agent of the item's desk, or of the
+	// supplier responsible for it, edits; a supplier does not hand the
+	// item to another supplier, the desk does (403). A retired item is not
+	// edited (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+	EditConfigItemWithBody(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditConfigItem Edit a configuration item
+	//
+	// Replaces the item's name, supplier, object owner, attributes,
+	// redundancy and consumers with those given, all of them (a field left
+	// out is emptied), checked as a registration is; an edit that changes
+	// nothing writes nothing. An agent of the item's desk, or of the
+	// supplier responsible for it, edits; a supplier does not hand the
+	// item to another supplier, the desk does (403). A retired item is not
+	// edited (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+	EditConfigItem(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListConfigItemHistory List a configuration item's history
+	//
+	// Every change of the item, oldest first, each with who made it and
+	// its data (CM-1): from its registration, by hand or by an import, to
+	// now. To whoever reads the item.
+	//
+	// Corresponds with GET /v1/cmdb/items/{id}/history (the `ListConfigItemHistory` operationId).
+	ListConfigItemHistory(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RelateConfigItemWithBody Give a configuration item a relation
+	//
+	// Adds a relation from the item to another item of its desk: of a type
+	// the item's class may have, to an item of a class the type allows,
+	// not retired, not the item itself, and not a relation it has already
+	// (409). At most 200 relations an item; fan-out beyond is modelled from
+	// the other end. An agent of the item's desk or of the supplier
+	// responsible for it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+	RelateConfigItemWithBody(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RelateConfigItem Give a configuration item a relation
+	//
+	// Adds a relation from the item to another item of its desk: of a type
+	// the item's class may have, to an item of a class the type allows,
+	// not retired, not the item itself, and not a relation it has already
+	// (409). At most 200 relations an item; fan-out beyond is modelled from
+	// the other end. An agent of the item's desk or of the supplier
+	// responsible for it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+	RelateConfigItem(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRelatedConfigItems List the items related to a configuration item
+	//
+	// The item's relations in both directions: those it has (outgoing,
+	// read by the type's label, such as "runs on"), then those other
+	// items have to it (read by the type's inverse, such as "runs"), each
+	// in the order of type and number, retired items included with their
+	// state. To whoever reads the item.
+	//
+	// Corresponds with GET /v1/cmdb/items/{id}/related (the `ListRelatedConfigItems` operationId).
+	ListRelatedConfigItems(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetConfigItemStateWithBody Move a configuration item in its lifecycle
+	//
+	// Moves the item to another state, with a reason if given: any state
+	// to any other, except out of retired, which is final (409). A retired
+	// item leaves impact analysis and no ticket or relation may name it
+	// any more; its relations stay in its history. An agent of its desk or
+	// of the supplier responsible for it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+	SetConfigItemStateWithBody(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetConfigItemState Move a configuration item in its lifecycle
+	//
+	// Moves the item to another state, with a reason if given: any state
+	// to any other, except out of retired, which is final (409). A retired
+	// item leaves impact analysis and no ticket or relation may name it
+	// any more; its relations stay in its history. An agent of its desk or
+	// of the supplier responsible for it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+	SetConfigItemState(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnrelateConfigItemWithBody Take a relation from a configuration item
+	//
+	// Removes one of the item's relations; one it does not have is not
+	// found (404). The relation stays in the item's history. An agent of
+	// the item's desk or of the supplier responsible for it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+	UnrelateConfigItemWithBody(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnrelateConfigItem Take a relation from a configuration item
+	//
+	// Removes one of the item's relations; one it does not have is not
+	// found (404). The relation stays in the item's history. An agent of
+	// the item's desk or of the supplier responsible for it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+	UnrelateConfigItem(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCmdbModel The CMDB's model
+	//
+	// The classes of configuration items this server's CMDB holds, with
+	// their attributes, unique keys and the relations their items may have,
+	// and the relation types with the way a failure travels along each
+	// (CM-1). It is the deployment's model file (--cmdb-model), or the
+	// default model of a municipality; /schemas/cmdb.model.json is the
+	// JSON Schema of such a file. Anyone with read access to the CMDB reads
+	// it.
+	//
+	// Corresponds with GET /v1/cmdb/model (the `GetCmdbModel` operationId).
+	GetCmdbModel(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOutages Current and planned outages
+	//
+	// The outages users are told of (CH-1), as the portal shows them: the
+	// changes approved or in progress whose effect is degraded service or
+	// an outage, on at the instant asked about (now by default; a change in
+	// progress is on whatever its window says) or starting within the
+	// horizon after it (14 days by default, at most 366), in the order of
+	// their start, each with its texts, window and the business services
+	// it hurts, and nothing of the suppliers, the items or the paths.
+	// Every person of an organisation that works with the desk reads
+	// them, users of its customers included, without rights in the CMDB.
+	//
+	// Corresponds with GET /v1/cmdb/outages (the `ListOutages` operationId).
+	ListOutages(ctx context.Context, params *ListOutagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetChangeSchedule The forward schedule of changes
+	//
+	// The desk's changes whose windows overlap the period [from, to), at
+	// most 366 days, cancelled ones left out, grouped by the ISO week of
+	// their start in the desk's zone: what the weekly change meeting goes
+	// through (CH-1). Each change comes with the summary of its impact,
+	// computed now, and the changes it collides with - two changes collide
+	// when their windows overlap and they touch or hurt a common item or
+	// service. Whoever reads the desk's CMDB.
+	//
+	// Corresponds with GET /v1/cmdb/schedule (the `GetChangeSchedule` operationId).
+	GetChangeSchedule(ctx context.Context, params *GetChangeScheduleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListEvents The event feed
 	//
 	// Events after a sequence number, in sequence order, with those the
@@ -1115,6 +1660,19 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/delegate (the `DelegateIncident` operationId).
 	DelegateIncident(ctx context.Context, id IncidentID, params *DelegateIncidentParams, body DelegateIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetIncidentImpact The impact of an incident's configuration items
+	//
+	// What the incident's configuration items (cis) being down does to the
+	// desk's business services and users (CM-2, IM-6): the analysis of
+	// POST /v1/cmdb/impact for them, and the impact level the analysis
+	// proposes for the incident's priority, for the desk to confirm with
+	// reprioritise. Items retired or removed since the incident named them
+	// are listed apart and left out. To whoever reads the incident and the
+	// desk's CMDB.
+	//
+	// Corresponds with GET /v1/incidents/{id}/impact (the `GetIncidentImpact` operationId).
+	GetIncidentImpact(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecallIncidentWithBody Take an incident back from a supplier
 	//
@@ -4023,6 +4581,961 @@ func (c *Client) ListDueClocks(ctx context.Context, params *ListDueClocksParams,
 	return c.Client.Do(req)
 }
 
+// ListChanges List changes
+//
+// One page of a desk's planned changes and unplanned outages, cancelled
+// ones included, in the order of their windows' starts (CH-1). Filters
+// given together must all hold; a filtered page may hold fewer than
+// the limit and still have a next. Whoever reads the desk's CMDB reads
+// its changes; a supplier or customer names the desk.
+//
+// Corresponds with GET /v1/cmdb/changes (the `ListChanges` operationId).
+func (c *Client) ListChanges(ctx context.Context, params *ListChangesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListChangesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateChangeWithBody Register a planned change or an outage
+//
+// Registers a change as a draft (CH-1): its title, its window on the
+// wall clocks of a zone (Europe/Stockholm when none is given; not over
+// yet, starting within two years, at most 92 days long; a time the
+// clocks show twice, as they go back, takes its offset), the items it
+// touches (the desk's, not retired), its expected effect (none,
+// degraded or outage) and the texts users read, in Swedish and
+// optionally English and Norwegian. An unplanned outage names the
+// major incident it comes from. An agent of the desk registers for its
+// own desk; an agent of a supplier that works with the desk names the
+// desk and registers the changes it carries out. The change gets a
+// number such as CHG0000042; users are told of it once it is approved.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/changes (the `CreateChange` operationId).
+func (c *Client) CreateChangeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateChangeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateChange Register a planned change or an outage
+//
+// Registers a change as a draft (CH-1): its title, its window on the
+// wall clocks of a zone (Europe/Stockholm when none is given; not over
+// yet, starting within two years, at most 92 days long; a time the
+// clocks show twice, as they go back, takes its offset), the items it
+// touches (the desk's, not retired), its expected effect (none,
+// degraded or outage) and the texts users read, in Swedish and
+// optionally English and Norwegian. An unplanned outage names the
+// major incident it comes from. An agent of the desk registers for its
+// own desk; an agent of a supplier that works with the desk names the
+// desk and registers the changes it carries out. The change gets a
+// number such as CHG0000042; users are told of it once it is approved.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/changes (the `CreateChange` operationId).
+func (c *Client) CreateChange(ctx context.Context, body CreateChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateChangeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetChange Get a change
+//
+// One change, by ID or by number (GET /v1/cmdb/changes/CHG0000042), to
+// whoever reads its desk's CMDB; another is not found.
+//
+// Corresponds with GET /v1/cmdb/changes/{id} (the `GetChange` operationId).
+func (c *Client) GetChange(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetChangeRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveChangeWithBody Record the object owner's approval of a change
+//
+// Records that the object owner, the customer's person named, agreed
+// (at the instant given, or now) that users be told of a draft change
+// (CH-1); from then on the change is among the outages users see when
+// its effect is one they notice. An agent of the desk or of the
+// supplier that carries it out records it; at is not in the future
+// and the window has not ended.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/approve (the `ApproveChange` operationId).
+func (c *Client) ApproveChangeWithBody(ctx context.Context, id ChangeID, params *ApproveChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveChangeRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveChange Record the object owner's approval of a change
+//
+// Records that the object owner, the customer's person named, agreed
+// (at the instant given, or now) that users be told of a draft change
+// (CH-1); from then on the change is among the outages users see when
+// its effect is one they notice. An agent of the desk or of the
+// supplier that carries it out records it; at is not in the future
+// and the window has not ended.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/approve (the `ApproveChange` operationId).
+func (c *Client) ApproveChange(ctx context.Context, id ChangeID, params *ApproveChangeParams, body ApproveChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveChangeRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelChangeWithBody Cancel a change
+//
+// Records that a draft or approved change will not happen, and why. A
+// change in progress has happened: it is completed, with a note (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/cancel (the `CancelChange` operationId).
+func (c *Client) CancelChangeWithBody(ctx context.Context, id ChangeID, params *CancelChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelChangeRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelChange Cancel a change
+//
+// Records that a draft or approved change will not happen, and why. A
+// change in progress has happened: it is completed, with a note (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/cancel (the `CancelChange` operationId).
+func (c *Client) CancelChange(ctx context.Context, id ChangeID, params *CancelChangeParams, body CancelChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelChangeRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompleteChangeWithBody Complete a change
+//
+// Records that the work of a change in progress is over, with a note of
+// how it went if given (a change rolled back is completed, saying so:
+// it happened).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/complete (the `CompleteChange` operationId).
+func (c *Client) CompleteChangeWithBody(ctx context.Context, id ChangeID, params *CompleteChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteChangeRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompleteChange Complete a change
+//
+// Records that the work of a change in progress is over, with a note of
+// how it went if given (a change rolled back is completed, saying so:
+// it happened).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/complete (the `CompleteChange` operationId).
+func (c *Client) CompleteChange(ctx context.Context, id ChangeID, params *CompleteChangeParams, body CompleteChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteChangeRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditChangeWithBody Edit a change
+//
+// Replaces the change's title, supplier, window, items, effect and
+// texts with those given, all of them, checked as a registration is,
+// except that a window kept as it was is not compared with now and
+// only items added must be live. An approved change whose window,
+// items, effect or texts change is a draft again: the object owner
+// agreed to what they saw. A change in progress keeps its state, so
+// that its window can be stretched while it runs. A completed or
+// cancelled change is not edited (409). An agent of the desk, or of
+// the supplier that carries the change out.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/edit (the `EditChange` operationId).
+func (c *Client) EditChangeWithBody(ctx context.Context, id ChangeID, params *EditChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditChangeRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditChange Edit a change
+//
+// Replaces the change's title, supplier, window, items, effect and
+// texts with those given, all of them, checked as a registration is,
+// except that a window kept as it was is not compared with now and
+// only items added must be live. An approved change whose window,
+// items, effect or texts change is a draft again: the object owner
+// agreed to what they saw. A change in progress keeps its state, so
+// that its window can be stretched while it runs. A completed or
+// cancelled change is not edited (409). An agent of the desk, or of
+// the supplier that carries the change out.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/edit (the `EditChange` operationId).
+func (c *Client) EditChange(ctx context.Context, id ChangeID, params *EditChangeParams, body EditChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditChangeRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListChangeHistory List a change's history
+//
+// Every event of the change, oldest first, each with who did it and its data.
+//
+// Corresponds with GET /v1/cmdb/changes/{id}/history (the `ListChangeHistory` operationId).
+func (c *Client) ListChangeHistory(ctx context.Context, id ChangeID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListChangeHistoryRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetChangeImpact The impact of a change
+//
+// What the change does to the desk's services, items, units and users
+// while it runs (CM-2, CH-1): the impact of its items, degraded or down
+// as its effect says, computed now on the CMDB as it is; nothing for a
+// change without effect. Items retired since are left out.
+//
+// Corresponds with GET /v1/cmdb/changes/{id}/impact (the `GetChangeImpact` operationId).
+func (c *Client) GetChangeImpact(ctx context.Context, id ChangeID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetChangeImpactRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartChange Start a change
+//
+// Records that the work of an approved change began; until it is completed users see the outage as current.
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/start (the `StartChange` operationId).
+func (c *Client) StartChange(ctx context.Context, id ChangeID, params *StartChangeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartChangeRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnalyseImpactWithBody Analyse the impact of failed items
+//
+// Which business services, which other items, and which units and how
+// many users are hurt when the items given fail, down or degraded, in
+// one desk's CMDB, and why: each affected item with the path of items
+// from a failure to it (CM-2). A failure travels along relations as
+// their types say, whole or weakened to degraded, and a redundancy
+// group (a cluster, a pair of internet links) stays up while enough of
+// its members are up, degraded while some are down. Nothing is
+// written: it is a question, sent as POST because it carries a list.
+// To whoever reads the desk's CMDB; the items must be the desk's and
+// not retired.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+func (c *Client) AnalyseImpactWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnalyseImpactRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnalyseImpact Analyse the impact of failed items
+//
+// Which business services, which other items, and which units and how
+// many users are hurt when the items given fail, down or degraded, in
+// one desk's CMDB, and why: each affected item with the path of items
+// from a failure to it (CM-2). A failure travels along relations as
+// their types say, whole or weakened to degraded, and a redundancy
+// group (a cluster, a pair of internet links) stays up while enough of
+// its members are up, degraded while some are down. Nothing is
+// written: it is a question, sent as POST because it carries a list.
+// To whoever reads the desk's CMDB; the items must be the desk's and
+// not retired.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+func (c *Client) AnalyseImpact(ctx context.Context, body AnalyseImpactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnalyseImpactRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListImports List imports
+//
+// One page of a desk's imports of suppliers' inventories, the newest
+// first (CM-3): to the desk and its customers all of them, to a
+// supplier its own, given the right to report on the CMDB.
+//
+// Corresponds with GET /v1/cmdb/imports (the `ListImports` operationId).
+func (c *Client) ListImports(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListImportsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartImportWithBody Upload an inventory and dry-run its import
+//
+// Reads a supplier's inventory, sent as the request body as it is - a
+// CSV file (comma, semicolon or tab, UTF-8 or Windows-1252 as Swedish
+// Excel writes it, each detected) or an XLSX workbook - and runs its
+// dry run (CM-3): every row is identified by the class's unique keys
+// and compared with the desk's CMDB, and the discrepancy report says
+// of each whether applying it creates an item, updates one (which
+// fields, old and new), changes nothing or is refused (why, with the
+// row and column), and lists the items of the class and supplier the
+// file no longer has. Nothing in the CMDB changes until the import is
+// applied. The mapping of columns to fields is given in the query
+// (column=Serienummer=serial_number), so that the body streams: the
+// file is read once, kept as it came, and may be up to 64 MiB, more
+// than any JSON body. A file that cannot be read as a table (a wrong
+// encoding, a ragged row, a formula, an over-long cell) is refused
+// whole with 400 naming its row and column, and leaves nothing
+// behind. An agent of the desk imports any inventory of its desk; an
+// agent of a supplier that works with the desk names the desk and
+// imports its own.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/imports (the `StartImport` operationId).
+func (c *Client) StartImportWithBody(ctx context.Context, params *StartImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartImportRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetImport Get an import
+//
+// One import, by ID or by number (GET /v1/cmdb/imports/IMP0000042),
+// with its counts of each kind of discrepancy: to the desk, the
+// supplier whose inventory it is and the desk's customers, given the
+// right to report on the CMDB; another is not found.
+//
+// Corresponds with GET /v1/cmdb/imports/{id} (the `GetImport` operationId).
+func (c *Client) GetImport(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImportRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplyImport Apply an import
+//
+// Applies the import's dry run in one transaction (CM-3): the file kept
+// is read and reconciled again and, if every row comes out as the
+// report says, the items are created and updated, each change an item
+// event naming the import; refused rows and missing items are left as
+// they are. If the CMDB changed since the dry run in a way that changes
+// its outcome, nothing changes, the import goes stale and the answer
+// is 412 naming the first row that differs: upload the file again. An
+// import that is not in its dry run is 409. An agent of the desk, or of
+// the supplier whose inventory it is.
+//
+// Corresponds with POST /v1/cmdb/imports/{id}/apply (the `ApplyImport` operationId).
+func (c *Client) ApplyImport(ctx context.Context, id ImportID, params *ApplyImportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyImportRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DiscardImportWithBody Discard an import
+//
+// Gives up an import in its dry run, with a reason if given: it will
+// not be applied. Whoever may apply it discards it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/imports/{id}/discard (the `DiscardImport` operationId).
+func (c *Client) DiscardImportWithBody(ctx context.Context, id ImportID, params *DiscardImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDiscardImportRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DiscardImport Discard an import
+//
+// Gives up an import in its dry run, with a reason if given: it will
+// not be applied. Whoever may apply it discards it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/imports/{id}/discard (the `DiscardImport` operationId).
+func (c *Client) DiscardImport(ctx context.Context, id ImportID, params *DiscardImportParams, body DiscardImportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDiscardImportRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetImportReport Read an import's discrepancy report
+//
+// One page of the import's discrepancy report (CM-3), in the order of
+// the file's rows, then the items the file no longer lists: for each
+// row whether applying it creates, updates (the fields, old and new),
+// leaves unchanged or refuses it (the reason, the row and column, and
+// a message). Once the import is applied, the items it created have
+// their IDs and numbers. Whoever reads the import.
+//
+// Corresponds with GET /v1/cmdb/imports/{id}/report (the `GetImportReport` operationId).
+func (c *Client) GetImportReport(ctx context.Context, id ImportID, params *GetImportReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImportReportRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListConfigItems List configuration items
+//
+// One page of the configuration items of one desk's CMDB (CM-1), in the
+// order of the index the first filter given uses: a key, then a name
+// prefix (by name), then a class, a supplier or a state; with none, by
+// ID. Filters given together must all hold; a filtered page may hold
+// fewer than the limit and still have a next. The desk reads its own
+// CMDB; a supplier or customer that works with the desk names it
+// (desk), given read access to the CMDB.
+//
+// Corresponds with GET /v1/cmdb/items (the `ListConfigItems` operationId).
+func (c *Client) ListConfigItems(ctx context.Context, params *ListConfigItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConfigItemsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateConfigItemWithBody Register a configuration item
+//
+// Registers an item in a desk's CMDB (CM-1), checked against the model:
+// the class exists; its required attributes have values, each of the
+// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+// other item of the desk holds the values of one of its unique keys
+// (409 naming the key and the item that holds them, which is how a
+// retry after a lost answer finds the item it made); a group has a
+// redundancy and only a group; only a business service has consumers;
+// each relation is of a type the class may have, to an item of the
+// same desk that is not retired. An agent of the desk registers in
+// its own CMDB; an agent of a supplier that works with the desk names
+// the desk and registers items it is responsible for. The item gets a
+// number such as CI0000042.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+func (c *Client) CreateConfigItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateConfigItemRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateConfigItem Register a configuration item
+//
+// Registers an item in a desk's CMDB (CM-1), checked against the model:
+// the class exists; its required attributes have values, each of the
+// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+// other item of the desk holds the values of one of its unique keys
+// (409 naming the key and the item that holds them, which is how a
+// retry after a lost answer finds the item it made); a group has a
+// redundancy and only a group; only a business service has consumers;
+// each relation is of a type the class may have, to an item of the
+// same desk that is not retired. An agent of the desk registers in
+// its own CMDB; an agent of a supplier that works with the desk names
+// the desk and registers items it is responsible for. The item gets a
+// number such as CI0000042.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+func (c *Client) CreateConfigItem(ctx context.Context, body CreateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateConfigItemRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConfigItem Get a configuration item
+//
+// One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+// whoever reads its desk's CMDB; another is not found. With at, the
+// item as it was at that instant, rebuilt from its history (CM-1: what
+// did this server look like on 1 March), without an ETag, since no
+// command applies to the past; an item registered after at is not
+// found.
+//
+// Corresponds with GET /v1/cmdb/items/{id} (the `GetConfigItem` operationId).
+func (c *Client) GetConfigItem(ctx context.Context, id string, params *GetConfigItemParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConfigItemRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditConfigItemWithBody Edit a configuration item
+//
+// Replaces the item's name, supplier, object owner, attributes,
+// redundancy and consumers with those given, all of them (a field left
+// out is emptied), checked as a registration is; an edit that changes
+// nothing writes nothing. An agent of the item's desk, or of the
+// supplier responsible for it, edits; a supplier does not hand the
+// item to another supplier, the desk does (403). A retired item is not
+// edited (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+func (c *Client) EditConfigItemWithBody(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditConfigItemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditConfigItem Edit a configuration item
+//
+// Replaces the item's name, supplier, object owner, attributes,
+// redundancy and consumers with those given, all of them (a field left
+// out is emptied), checked as a registration is; an edit that changes
+// nothing writes nothing. An agent of the item's desk, or of the
+// supplier responsible for it, edits; a supplier does not hand the
+// item to another supplier, the desk does (403). A retired item is not
+// edited (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+func (c *Client) EditConfigItem(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditConfigItemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListConfigItemHistory List a configuration item's history
+//
+// Every change of the item, oldest first, each with who made it and
+// its data (CM-1): from its registration, by hand or by an import, to
+// now. To whoever reads the item.
+//
+// Corresponds with GET /v1/cmdb/items/{id}/history (the `ListConfigItemHistory` operationId).
+func (c *Client) ListConfigItemHistory(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConfigItemHistoryRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RelateConfigItemWithBody Give a configuration item a relation
+//
+// Adds a relation from the item to another item of its desk: of a type
+// the item's class may have, to an item of a class the type allows,
+// not retired, not the item itself, and not a relation it has already
+// (409). At most 200 relations an item; fan-out beyond is modelled from
+// the other end. An agent of the item's desk or of the supplier
+// responsible for it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+func (c *Client) RelateConfigItemWithBody(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRelateConfigItemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RelateConfigItem Give a configuration item a relation
+//
+// Adds a relation from the item to another item of its desk: of a type
+// the item's class may have, to an item of a class the type allows,
+// not retired, not the item itself, and not a relation it has already
+// (409). At most 200 relations an item; fan-out beyond is modelled from
+// the other end. An agent of the item's desk or of the supplier
+// responsible for it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+func (c *Client) RelateConfigItem(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRelateConfigItemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRelatedConfigItems List the items related to a configuration item
+//
+// The item's relations in both directions: those it has (outgoing,
+// read by the type's label, such as "runs on"), then those other
+// items have to it (read by the type's inverse, such as "runs"), each
+// in the order of type and number, retired items included with their
+// state. To whoever reads the item.
+//
+// Corresponds with GET /v1/cmdb/items/{id}/related (the `ListRelatedConfigItems` operationId).
+func (c *Client) ListRelatedConfigItems(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRelatedConfigItemsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetConfigItemStateWithBody Move a configuration item in its lifecycle
+//
+// Moves the item to another state, with a reason if given: any state
+// to any other, except out of retired, which is final (409). A retired
+// item leaves impact analysis and no ticket or relation may name it
+// any more; its relations stay in its history. An agent of its desk or
+// of the supplier responsible for it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+func (c *Client) SetConfigItemStateWithBody(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConfigItemStateRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetConfigItemState Move a configuration item in its lifecycle
+//
+// Moves the item to another state, with a reason if given: any state
+// to any other, except out of retired, which is final (409). A retired
+// item leaves impact analysis and no ticket or relation may name it
+// any more; its relations stay in its history. An agent of its desk or
+// of the supplier responsible for it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+func (c *Client) SetConfigItemState(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConfigItemStateRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnrelateConfigItemWithBody Take a relation from a configuration item
+//
+// Removes one of the item's relations; one it does not have is not
+// found (404). The relation stays in the item's history. An agent of
+// the item's desk or of the supplier responsible for it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+func (c *Client) UnrelateConfigItemWithBody(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnrelateConfigItemRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnrelateConfigItem Take a relation from a configuration item
+//
+// Removes one of the item's relations; one it does not have is not
+// found (404). The relation stays in the item's history. An agent of
+// the item's desk or of the supplier responsible for it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+func (c *Client) UnrelateConfigItem(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnrelateConfigItemRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCmdbModel The CMDB's model
+//
+// The classes of configuration items this server's CMDB holds, with
+// their attributes, unique keys and the relations their items may have,
+// and the relation types with the way a failure travels along each
+// (CM-1). It is the deployment's model file (--cmdb-model), or the
+// default model of a municipality; /schemas/cmdb.model.json is the
+// JSON Schema of such a file. Anyone with read access to the CMDB reads
+// it.
+//
+// Corresponds with GET /v1/cmdb/model (the `GetCmdbModel` operationId).
+func (c *Client) GetCmdbModel(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCmdbModelRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOutages Current and planned outages
+//
+// The outages users are told of (CH-1), as the portal shows them: the
+// changes approved or in progress whose effect is degraded service or
+// an outage, on at the instant asked about (now by default; a change in
+// progress is on whatever its window says) or starting within the
+// horizon after it (14 days by default, at most 366), in the order of
+// their start, each with its texts, window and the business services
+// it hurts, and nothing of the suppliers, the items or the paths.
+// Every person of an organisation that works with the desk reads
+// them, users of its customers included, without rights in the CMDB.
+//
+// Corresponds with GET /v1/cmdb/outages (the `ListOutages` operationId).
+func (c *Client) ListOutages(ctx context.Context, params *ListOutagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOutagesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetChangeSchedule The forward schedule of changes
+//
+// The desk's changes whose windows overlap the period [from, to), at
+// most 366 days, cancelled ones left out, grouped by the ISO week of
+// their start in the desk's zone: what the weekly change meeting goes
+// through (CH-1). Each change comes with the summary of its impact,
+// computed now, and the changes it collides with - two changes collide
+// when their windows overlap and they touch or hurt a common item or
+// service. Whoever reads the desk's CMDB.
+//
+// Corresponds with GET /v1/cmdb/schedule (the `GetChangeSchedule` operationId).
+func (c *Client) GetChangeSchedule(ctx context.Context, params *GetChangeScheduleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetChangeScheduleRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListEvents The event feed
 //
 // Events after a sequence number, in sequence order, with those the
@@ -4710,6 +6223,29 @@ func (c *Client) DelegateIncidentWithBody(ctx context.Context, id IncidentID, pa
 // Corresponds with POST /v1/incidents/{id}/delegate (the `DelegateIncident` operationId).
 func (c *Client) DelegateIncident(ctx context.Context, id IncidentID, params *DelegateIncidentParams, body DelegateIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDelegateIncidentRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetIncidentImpact The impact of an incident's configuration items
+//
+// What the incident's configuration items (cis) being down does to the
+// desk's business services and users (CM-2, IM-6): the analysis of
+// POST /v1/cmdb/impact for them, and the impact level the analysis
+// proposes for the incident's priority, for the desk to confirm with
+// reprioritise. Items retired or removed since the incident named them
+// are listed apart and left out. To whoever reads the incident and the
+// desk's CMDB.
+//
+// Corresponds with GET /v1/incidents/{id}/impact (the `GetIncidentImpact` operationId).
+func (c *Client) GetIncidentImpact(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetIncidentImpactRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -9869,6 +11405,1631 @@ func NewListDueClocksRequest(server string, params *ListDueClocksParams) (*http.
 	return req, nil
 }
 
+// NewListChangesRequest constructs an http.Request for the ListChanges method
+func NewListChangesRequest(server string, params *ListChangesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "desk", params.Desk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateChangeRequest calls the generic CreateChange builder with application/json body
+func NewCreateChangeRequest(server string, body CreateChangeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateChangeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateChangeRequestWithBody constructs an http.Request for the CreateChange method, with any body, and a specified content type
+func NewCreateChangeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetChangeRequest constructs an http.Request for the GetChange method
+func NewGetChangeRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewApproveChangeRequest calls the generic ApproveChange builder with application/json body
+func NewApproveChangeRequest(server string, id ChangeID, params *ApproveChangeParams, body ApproveChangeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewApproveChangeRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewApproveChangeRequestWithBody constructs an http.Request for the ApproveChange method, with any body, and a specified content type
+func NewApproveChangeRequestWithBody(server string, id ChangeID, params *ApproveChangeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes/%s/approve", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCancelChangeRequest calls the generic CancelChange builder with application/json body
+func NewCancelChangeRequest(server string, id ChangeID, params *CancelChangeParams, body CancelChangeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelChangeRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCancelChangeRequestWithBody constructs an http.Request for the CancelChange method, with any body, and a specified content type
+func NewCancelChangeRequestWithBody(server string, id ChangeID, params *CancelChangeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCompleteChangeRequest calls the generic CompleteChange builder with application/json body
+func NewCompleteChangeRequest(server string, id ChangeID, params *CompleteChangeParams, body CompleteChangeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCompleteChangeRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCompleteChangeRequestWithBody constructs an http.Request for the CompleteChange method, with any body, and a specified content type
+func NewCompleteChangeRequestWithBody(server string, id ChangeID, params *CompleteChangeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes/%s/complete", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewEditChangeRequest calls the generic EditChange builder with application/json body
+func NewEditChangeRequest(server string, id ChangeID, params *EditChangeParams, body EditChangeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEditChangeRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewEditChangeRequestWithBody constructs an http.Request for the EditChange method, with any body, and a specified content type
+func NewEditChangeRequestWithBody(server string, id ChangeID, params *EditChangeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes/%s/edit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListChangeHistoryRequest constructs an http.Request for the ListChangeHistory method
+func NewListChangeHistoryRequest(server string, id ChangeID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes/%s/history", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetChangeImpactRequest constructs an http.Request for the GetChangeImpact method
+func NewGetChangeImpactRequest(server string, id ChangeID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes/%s/impact", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartChangeRequest constructs an http.Request for the StartChange method
+func NewStartChangeRequest(server string, id ChangeID, params *StartChangeParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/changes/%s/start", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewAnalyseImpactRequest calls the generic AnalyseImpact builder with application/json body
+func NewAnalyseImpactRequest(server string, body AnalyseImpactJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAnalyseImpactRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAnalyseImpactRequestWithBody constructs an http.Request for the AnalyseImpact method, with any body, and a specified content type
+func NewAnalyseImpactRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/impact")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListImportsRequest constructs an http.Request for the ListImports method
+func NewListImportsRequest(server string, params *ListImportsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/imports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "desk", params.Desk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "supplier", params.Supplier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartImportRequestWithBody constructs an http.Request for the StartImport method, with any body, and a specified content type
+func NewStartImportRequestWithBody(server string, params *StartImportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/imports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "desk", params.Desk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "supplier", params.Supplier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "class", params.Class, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Column != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "column", params.Column, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sheet", params.Sheet, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "file_name", params.FileName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetImportRequest constructs an http.Request for the GetImport method
+func NewGetImportRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/imports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewApplyImportRequest constructs an http.Request for the ApplyImport method
+func NewApplyImportRequest(server string, id ImportID, params *ApplyImportParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/imports/%s/apply", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewDiscardImportRequest calls the generic DiscardImport builder with application/json body
+func NewDiscardImportRequest(server string, id ImportID, params *DiscardImportParams, body DiscardImportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDiscardImportRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewDiscardImportRequestWithBody constructs an http.Request for the DiscardImport method, with any body, and a specified content type
+func NewDiscardImportRequestWithBody(server string, id ImportID, params *DiscardImportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/imports/%s/discard", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetImportReportRequest constructs an http.Request for the GetImportReport method
+func NewGetImportReportRequest(server string, id ImportID, params *GetImportReportParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/imports/%s/report", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListConfigItemsRequest constructs an http.Request for the ListConfigItems method
+func NewListConfigItemsRequest(server string, params *ListConfigItemsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "desk", params.Desk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "class", params.Class, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "supplier", params.Supplier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "name", params.Name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Key != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "key", params.Key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateConfigItemRequest calls the generic CreateConfigItem builder with application/json body
+func NewCreateConfigItemRequest(server string, body CreateConfigItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateConfigItemRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateConfigItemRequestWithBody constructs an http.Request for the CreateConfigItem method, with any body, and a specified content type
+func NewCreateConfigItemRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetConfigItemRequest constructs an http.Request for the GetConfigItem method
+func NewGetConfigItemRequest(server string, id string, params *GetConfigItemParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "at", params.At, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEditConfigItemRequest calls the generic EditConfigItem builder with application/json body
+func NewEditConfigItemRequest(server string, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEditConfigItemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewEditConfigItemRequestWithBody constructs an http.Request for the EditConfigItem method, with any body, and a specified content type
+func NewEditConfigItemRequestWithBody(server string, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/edit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListConfigItemHistoryRequest constructs an http.Request for the ListConfigItemHistory method
+func NewListConfigItemHistoryRequest(server string, id ConfigItemID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/history", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRelateConfigItemRequest calls the generic RelateConfigItem builder with application/json body
+func NewRelateConfigItemRequest(server string, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRelateConfigItemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRelateConfigItemRequestWithBody constructs an http.Request for the RelateConfigItem method, with any body, and a specified content type
+func NewRelateConfigItemRequestWithBody(server string, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/relate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListRelatedConfigItemsRequest constructs an http.Request for the ListRelatedConfigItems method
+func NewListRelatedConfigItemsRequest(server string, id ConfigItemID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/related", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetConfigItemStateRequest calls the generic SetConfigItemState builder with application/json body
+func NewSetConfigItemStateRequest(server string, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetConfigItemStateRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewSetConfigItemStateRequestWithBody constructs an http.Request for the SetConfigItemState method, with any body, and a specified content type
+func NewSetConfigItemStateRequestWithBody(server string, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/state", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewUnrelateConfigItemRequest calls the generic UnrelateConfigItem builder with application/json body
+func NewUnrelateConfigItemRequest(server string, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUnrelateConfigItemRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUnrelateConfigItemRequestWithBody constructs an http.Request for the UnrelateConfigItem method, with any body, and a specified content type
+func NewUnrelateConfigItemRequestWithBody(server string, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/items/%s/unrelate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetCmdbModelRequest constructs an http.Request for the GetCmdbModel method
+func NewGetCmdbModelRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/model")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListOutagesRequest constructs an http.Request for the ListOutages method
+func NewListOutagesRequest(server string, params *ListOutagesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/outages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "desk", params.Desk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "at", params.At, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "horizon", params.Horizon, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetChangeScheduleRequest constructs an http.Request for the GetChangeSchedule method
+func NewGetChangeScheduleRequest(server string, params *GetChangeScheduleParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cmdb/schedule")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "desk", params.Desk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListEventsRequest constructs an http.Request for the ListEvents method
 func NewListEventsRequest(server string, params *ListEventsParams) (*http.Request, error) {
 	var err error
@@ -10981,6 +14142,40 @@ func NewDelegateIncidentRequestWithBody(server string, id IncidentID, params *De
 
 		req.Header.Set("If-Match", headerParam0)
 
+	}
+
+	return req, nil
+}
+
+// NewGetIncidentImpactRequest constructs an http.Request for the GetIncidentImpact method
+func NewGetIncidentImpactRequest(server string, id IncidentID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/incidents/%s/impact", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -17308,6 +20503,583 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/clocks/due (the `ListDueClocks` operationId).
 	ListDueClocksWithResponse(ctx context.Context, params *ListDueClocksParams, reqEditors ...RequestEditorFn) (*ListDueClocksResponse, error)
 
+	// ListChangesWithResponse List changes
+	//
+	// One page of a desk's planned changes and unplanned outages, cancelled
+	// ones included, in the order of their windows' starts (CH-1). Filters
+	// given together must all hold; a filtered page may hold fewer than
+	// the limit and still have a next. Whoever reads the desk's CMDB reads
+	// its changes; a supplier or customer names the desk.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/changes (the `ListChanges` operationId).
+	ListChangesWithResponse(ctx context.Context, params *ListChangesParams, reqEditors ...RequestEditorFn) (*ListChangesResponse, error)
+
+	// CreateChangeWithBodyWithResponse Register a planned change or an outage
+	//
+	// Registers a change as a draft (CH-1): its title, its window on the
+	// wall clocks of a zone (Europe/Stockholm when none is given; not over
+	// yet, starting within two years, at most 92 days long; a time the
+	// clocks show twice, as they go back, takes its offset), the items it
+	// touches (the desk's, not retired), its expected effect (none,
+	// degraded or outage) and the texts users read, in Swedish and
+	// optionally English and Norwegian. An unplanned outage names the
+	// major incident it comes from. An agent of the desk registers for its
+	// own desk; an agent of a supplier that works with the desk names the
+	// desk and registers the changes it carries out. The change gets a
+	// number such as CHG0000042; users are told of it once it is approved.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes (the `CreateChange` operationId).
+	CreateChangeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateChangeResponse, error)
+
+	// CreateChangeWithResponse Register a planned change or an outage
+	//
+	// Registers a change as a draft (CH-1): its title, its window on the
+	// wall clocks of a zone (Europe/Stockholm when none is given; not over
+	// yet, starting within two years, at most 92 days long; a time the
+	// clocks show twice, as they go back, takes its offset), the items it
+	// touches (the desk's, not retired), its expected effect (none,
+	// degraded or outage) and the texts users read, in Swedish and
+	// optionally English and Norwegian. An unplanned outage names the
+	// major incident it comes from. An agent of the desk registers for its
+	// own desk; an agent of a supplier that works with the desk names the
+	// desk and registers the changes it carries out. The change gets a
+	// number such as CHG0000042; users are told of it once it is approved.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes (the `CreateChange` operationId).
+	CreateChangeWithResponse(ctx context.Context, body CreateChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChangeResponse, error)
+
+	// GetChangeWithResponse Get a change
+	//
+	// One change, by ID or by number (GET /v1/cmdb/changes/CHG0000042), to
+	// whoever reads its desk's CMDB; another is not found.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/changes/{id} (the `GetChange` operationId).
+	GetChangeWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetChangeResponse, error)
+
+	// ApproveChangeWithBodyWithResponse Record the object owner's approval of a change
+	//
+	// Records that the object owner, the customer's person named, agreed
+	// (at the instant given, or now) that users be told of a draft change
+	// (CH-1); from then on the change is among the outages users see when
+	// its effect is one they notice. An agent of the desk or of the
+	// supplier that carries it out records it; at is not in the future
+	// and the window has not ended.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/approve (the `ApproveChange` operationId).
+	ApproveChangeWithBodyWithResponse(ctx context.Context, id ChangeID, params *ApproveChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveChangeResponse, error)
+
+	// ApproveChangeWithResponse Record the object owner's approval of a change
+	//
+	// Records that the object owner, the customer's person named, agreed
+	// (at the instant given, or now) that users be told of a draft change
+	// (CH-1); from then on the change is among the outages users see when
+	// its effect is one they notice. An agent of the desk or of the
+	// supplier that carries it out records it; at is not in the future
+	// and the window has not ended.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/approve (the `ApproveChange` operationId).
+	ApproveChangeWithResponse(ctx context.Context, id ChangeID, params *ApproveChangeParams, body ApproveChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveChangeResponse, error)
+
+	// CancelChangeWithBodyWithResponse Cancel a change
+	//
+	// Records that a draft or approved change will not happen, and why. A
+	// change in progress has happened: it is completed, with a note (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/cancel (the `CancelChange` operationId).
+	CancelChangeWithBodyWithResponse(ctx context.Context, id ChangeID, params *CancelChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelChangeResponse, error)
+
+	// CancelChangeWithResponse Cancel a change
+	//
+	// Records that a draft or approved change will not happen, and why. A
+	// change in progress has happened: it is completed, with a note (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/cancel (the `CancelChange` operationId).
+	CancelChangeWithResponse(ctx context.Context, id ChangeID, params *CancelChangeParams, body CancelChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelChangeResponse, error)
+
+	// CompleteChangeWithBodyWithResponse Complete a change
+	//
+	// Records that the work of a change in progress is over, with a note of
+	// how it went if given (a change rolled back is completed, saying so:
+	// it happened).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/complete (the `CompleteChange` operationId).
+	CompleteChangeWithBodyWithResponse(ctx context.Context, id ChangeID, params *CompleteChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteChangeResponse, error)
+
+	// CompleteChangeWithResponse Complete a change
+	//
+	// Records that the work of a change in progress is over, with a note of
+	// how it went if given (a change rolled back is completed, saying so:
+	// it happened).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/complete (the `CompleteChange` operationId).
+	CompleteChangeWithResponse(ctx context.Context, id ChangeID, params *CompleteChangeParams, body CompleteChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteChangeResponse, error)
+
+	// EditChangeWithBodyWithResponse Edit a change
+	//
+	// Replaces the change's title, supplier, window, items, effect and
+	// texts with those given, all of them, checked as a registration is,
+	// except that a window kept as it was is not compared with now and
+	// only items added must be live. An approved change whose window,
+	// items, effect or texts change is a draft again: the object owner
+	// agreed to what they saw. A change in progress keeps its state, so
+	// that its window can be stretched while it runs. A completed or
+	// cancelled change is not edited (409). An agent of the desk, or of
+	// the supplier that carries the change out.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/edit (the `EditChange` operationId).
+	EditChangeWithBodyWithResponse(ctx context.Context, id ChangeID, params *EditChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditChangeResponse, error)
+
+	// EditChangeWithResponse Edit a change
+	//
+	// Replaces the change's title, supplier, window, items, effect and
+	// texts with those given, all of them, checked as a registration is,
+	// except that a window kept as it was is not compared with now and
+	// only items added must be live. An approved change whose window,
+	// items, effect or texts change is a draft again: the object owner
+	// agreed to what they saw. A change in progress keeps its state, so
+	// that its window can be stretched while it runs. A completed or
+	// cancelled change is not edited (409). An agent of the desk, or of
+	// the supplier that carries the change out.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/edit (the `EditChange` operationId).
+	EditChangeWithResponse(ctx context.Context, id ChangeID, params *EditChangeParams, body EditChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*EditChangeResponse, error)
+
+	// ListChangeHistoryWithResponse List a change's history
+	//
+	// Every event of the change, oldest first, each with who did it and its data.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/changes/{id}/history (the `ListChangeHistory` operationId).
+	ListChangeHistoryWithResponse(ctx context.Context, id ChangeID, reqEditors ...RequestEditorFn) (*ListChangeHistoryResponse, error)
+
+	// GetChangeImpactWithResponse The impact of a change
+	//
+	// What the change does to the desk's services, items, units and users
+	// while it runs (CM-2, CH-1): the impact of its items, degraded or down
+	// as its effect says, computed now on the CMDB as it is; nothing for a
+	// change without effect. Items retired since are left out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/changes/{id}/impact (the `GetChangeImpact` operationId).
+	GetChangeImpactWithResponse(ctx context.Context, id ChangeID, reqEditors ...RequestEditorFn) (*GetChangeImpactResponse, error)
+
+	// StartChangeWithResponse Start a change
+	//
+	// Records that the work of an approved change began; until it is completed users see the outage as current.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/changes/{id}/start (the `StartChange` operationId).
+	StartChangeWithResponse(ctx context.Context, id ChangeID, params *StartChangeParams, reqEditors ...RequestEditorFn) (*StartChangeResponse, error)
+
+	// AnalyseImpactWithBodyWithResponse Analyse the impact of failed items
+	//
+	// Which business services, which other items, and which units and how
+	// many users are hurt when the items given fail, down or degraded, in
+	// one desk's CMDB, and why: each affected item with the path of items
+	// from a failure to it (CM-2). A failure travels along relations as
+	// their types say, whole or weakened to degraded, and a redundancy
+	// group (a cluster, a pair of internet links) stays up while enough of
+	// its members are up, degraded while some are down. Nothing is
+	// written: it is a question, sent as POST because it carries a list.
+	// To whoever reads the desk's CMDB; the items must be the desk's and
+	// not retired.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+	AnalyseImpactWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnalyseImpactResponse, error)
+
+	// AnalyseImpactWithResponse Analyse the impact of failed items
+	//
+	// Which business services, which other items, and which units and how
+	// many users are hurt when the items given fail, down or degraded, in
+	// one desk's CMDB, and why: each affected item with the path of items
+	// from a failure to it (CM-2). A failure travels along relations as
+	// their types say, whole or weakened to degraded, and a redundancy
+	// group (a cluster, a pair of internet links) stays up while enough of
+	// its members are up, degraded while some are down. Nothing is
+	// written: it is a question, sent as POST because it carries a list.
+	// To whoever reads the desk's CMDB; the items must be the desk's and
+	// not retired.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+	AnalyseImpactWithResponse(ctx context.Context, body AnalyseImpactJSONRequestBody, reqEditors ...RequestEditorFn) (*AnalyseImpactResponse, error)
+
+	// ListImportsWithResponse List imports
+	//
+	// One page of a desk's imports of suppliers' inventories, the newest
+	// first (CM-3): to the desk and its customers all of them, to a
+	// supplier its own, given the right to report on the CMDB.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/imports (the `ListImports` operationId).
+	ListImportsWithResponse(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*ListImportsResponse, error)
+
+	// StartImportWithBodyWithResponse Upload an inventory and dry-run its import
+	//
+	// Reads a supplier's inventory, sent as the request body as it is - a
+	// CSV file (comma, semicolon or tab, UTF-8 or Windows-1252 as Swedish
+	// Excel writes it, each detected) or an XLSX workbook - and runs its
+	// dry run (CM-3): every row is identified by the class's unique keys
+	// and compared with the desk's CMDB, and the discrepancy report says
+	// of each whether applying it creates an item, updates one (which
+	// fields, old and new), changes nothing or is refused (why, with the
+	// row and column), and lists the items of the class and supplier the
+	// file no longer has. Nothing in the CMDB changes until the import is
+	// applied. The mapping of columns to fields is given in the query
+	// (column=Serienummer=serial_number), so that the body streams: the
+	// file is read once, kept as it came, and may be up to 64 MiB, more
+	// than any JSON body. A file that cannot be read as a table (a wrong
+	// encoding, a ragged row, a formula, an over-long cell) is refused
+	// whole with 400 naming its row and column, and leaves nothing
+	// behind. An agent of the desk imports any inventory of its desk; an
+	// agent of a supplier that works with the desk names the desk and
+	// imports its own.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/imports (the `StartImport` operationId).
+	StartImportWithBodyWithResponse(ctx context.Context, params *StartImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartImportResponse, error)
+
+	// GetImportWithResponse Get an import
+	//
+	// One import, by ID or by number (GET /v1/cmdb/imports/IMP0000042),
+	// with its counts of each kind of discrepancy: to the desk, the
+	// supplier whose inventory it is and the desk's customers, given the
+	// right to report on the CMDB; another is not found.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/imports/{id} (the `GetImport` operationId).
+	GetImportWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetImportResponse, error)
+
+	// ApplyImportWithResponse Apply an import
+	//
+	// Applies the import's dry run in one transaction (CM-3): the file kept
+	// is read and reconciled again and, if every row comes out as the
+	// report says, the items are created and updated, each change an item
+	// event naming the import; refused rows and missing items are left as
+	// they are. If the CMDB changed since the dry run in a way that changes
+	// its outcome, nothing changes, the import goes stale and the answer
+	// is 412 naming the first row that differs: upload the file again. An
+	// import that is not in its dry run is 409. An agent of the desk, or of
+	// the supplier whose inventory it is.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/imports/{id}/apply (the `ApplyImport` operationId).
+	ApplyImportWithResponse(ctx context.Context, id ImportID, params *ApplyImportParams, reqEditors ...RequestEditorFn) (*ApplyImportResponse, error)
+
+	// DiscardImportWithBodyWithResponse Discard an import
+	//
+	// Gives up an import in its dry run, with a reason if given: it will
+	// not be applied. Whoever may apply it discards it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/imports/{id}/discard (the `DiscardImport` operationId).
+	DiscardImportWithBodyWithResponse(ctx context.Context, id ImportID, params *DiscardImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DiscardImportResponse, error)
+
+	// DiscardImportWithResponse Discard an import
+	//
+	// Gives up an import in its dry run, with a reason if given: it will
+	// not be applied. Whoever may apply it discards it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/imports/{id}/discard (the `DiscardImport` operationId).
+	DiscardImportWithResponse(ctx context.Context, id ImportID, params *DiscardImportParams, body DiscardImportJSONRequestBody, reqEditors ...RequestEditorFn) (*DiscardImportResponse, error)
+
+	// GetImportReportWithResponse Read an import's discrepancy report
+	//
+	// One page of the import's discrepancy report (CM-3), in the order of
+	// the file's rows, then the items the file no longer lists: for each
+	// row whether applying it creates, updates (the fields, old and new),
+	// leaves unchanged or refuses it (the reason, the row and column, and
+	// a message). Once the import is applied, the items it created have
+	// their IDs and numbers. Whoever reads the import.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/imports/{id}/report (the `GetImportReport` operationId).
+	GetImportReportWithResponse(ctx context.Context, id ImportID, params *GetImportReportParams, reqEditors ...RequestEditorFn) (*GetImportReportResponse, error)
+
+	// ListConfigItemsWithResponse List configuration items
+	//
+	// One page of the configuration items of one desk's CMDB (CM-1), in the
+	// order of the index the first filter given uses: a key, then a name
+	// prefix (by name), then a class, a supplier or a state; with none, by
+	// ID. Filters given together must all hold; a filtered page may hold
+	// fewer than the limit and still have a next. The desk reads its own
+	// CMDB; a supplier or customer that works with the desk names it
+	// (desk), given read access to the CMDB.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/items (the `ListConfigItems` operationId).
+	ListConfigItemsWithResponse(ctx context.Context, params *ListConfigItemsParams, reqEditors ...RequestEditorFn) (*ListConfigItemsResponse, error)
+
+	// CreateConfigItemWithBodyWithResponse Register a configuration item
+	//
+	// Registers an item in a desk's CMDB (CM-1), checked against the model:
+	// the class exists; its required attributes have values, each of the
+	// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+	// other item of the desk holds the values of one of its unique keys
+	// (409 naming the key and the item that holds them, which is how a
+	// retry after a lost answer finds the item it made); a group has a
+	// redundancy and only a group; only a business service has consumers;
+	// each relation is of a type the class may have, to an item of the
+	// same desk that is not retired. An agent of the desk registers in
+	// its own CMDB; an agent of a supplier that works with the desk names
+	// the desk and registers items it is responsible for. The item gets a
+	// number such as CI0000042.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+	CreateConfigItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConfigItemResponse, error)
+
+	// CreateConfigItemWithResponse Register a configuration item
+	//
+	// Registers an item in a desk's CMDB (CM-1), checked against the model:
+	// the class exists; its required attributes have values, each of the
+	// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+	// other item of the desk holds the values of one of its unique keys
+	// (409 naming the key and the item that holds them, which is how a
+	// retry after a lost answer finds the item it made); a group has a
+	// redundancy and only a group; only a business service has consumers;
+	// each relation is of a type the class may have, to an item of the
+	// same desk that is not retired. An agent of the desk registers in
+	// its own CMDB; an agent of a supplier that works with the desk names
+	// the desk and registers items it is responsible for. The item gets a
+	// number such as CI0000042.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+	CreateConfigItemWithResponse(ctx context.Context, body CreateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConfigItemResponse, error)
+
+	// GetConfigItemWithResponse Get a configuration item
+	//
+	// One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+	// whoever reads its desk's CMDB; another is not found. With at, the
+	// item as it was at that instant, rebuilt from its history (CM-1: what
+	// did this server look like on 1 March), without an ETag, since no
+	// command applies to the past; an item registered after at is not
+	// found.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/items/{id} (the `GetConfigItem` operationId).
+	GetConfigItemWithResponse(ctx context.Context, id string, params *GetConfigItemParams, reqEditors ...RequestEditorFn) (*GetConfigItemResponse, error)
+
+	// EditConfigItemWithBodyWithResponse Edit a configuration item
+	//
+	// Replaces the item's name, supplier, object owner, attributes,
+	// redundancy and consumers with those given, all of them (a field left
+	// out is emptied), checked as a registration is; an edit that changes
+	// nothing writes nothing. An agent of the item's desk, or of the
+	// supplier responsible for it, edits; a supplier does not hand the
+	// item to another supplier, the desk does (403). A retired item is not
+	// edited (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+	EditConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditConfigItemResponse, error)
+
+	// EditConfigItemWithResponse Edit a configuration item
+	//
+	// Replaces the item's name, supplier, object owner, attributes,
+	// redundancy and consumers with those given, all of them (a field left
+	// out is emptied), checked as a registration is; an edit that changes
+	// nothing writes nothing. An agent of the item's desk, or of the
+	// supplier responsible for it, edits; a supplier does not hand the
+	// item to another supplier, the desk does (403). A retired item is not
+	// edited (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+	EditConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*EditConfigItemResponse, error)
+
+	// ListConfigItemHistoryWithResponse List a configuration item's history
+	//
+	// Every change of the item, oldest first, each with who made it and
+	// its data (CM-1): from its registration, by hand or by an import, to
+	// now. To whoever reads the item.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/items/{id}/history (the `ListConfigItemHistory` operationId).
+	ListConfigItemHistoryWithResponse(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*ListConfigItemHistoryResponse, error)
+
+	// RelateConfigItemWithBodyWithResponse Give a configuration item a relation
+	//
+	// Adds a relation from the item to another item of its desk: of a type
+	// the item's class may have, to an item of a class the type allows,
+	// not retired, not the item itself, and not a relation it has already
+	// (409). At most 200 relations an item; fan-out beyond is modelled from
+	// the other end. An agent of the item's desk or of the supplier
+	// responsible for it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+	RelateConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RelateConfigItemResponse, error)
+
+	// RelateConfigItemWithResponse Give a configuration item a relation
+	//
+	// Adds a relation from the item to another item of its desk: of a type
+	// the item's class may have, to an item of a class the type allows,
+	// not retired, not the item itself, and not a relation it has already
+	// (409). At most 200 relations an item; fan-out beyond is modelled from
+	// the other end. An agent of the item's desk or of the supplier
+	// responsible for it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+	RelateConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*RelateConfigItemResponse, error)
+
+	// ListRelatedConfigItemsWithResponse List the items related to a configuration item
+	//
+	// The item's relations in both directions: those it has (outgoing,
+	// read by the type's label, such as "runs on"), then those other
+	// items have to it (read by the type's inverse, such as "runs"), each
+	// in the order of type and number, retired items included with their
+	// state. To whoever reads the item.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/items/{id}/related (the `ListRelatedConfigItems` operationId).
+	ListRelatedConfigItemsWithResponse(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*ListRelatedConfigItemsResponse, error)
+
+	// SetConfigItemStateWithBodyWithResponse Move a configuration item in its lifecycle
+	//
+	// Moves the item to another state, with a reason if given: any state
+	// to any other, except out of retired, which is final (409). A retired
+	// item leaves impact analysis and no ticket or relation may name it
+	// any more; its relations stay in its history. An agent of its desk or
+	// of the supplier responsible for it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+	SetConfigItemStateWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConfigItemStateResponse, error)
+
+	// SetConfigItemStateWithResponse Move a configuration item in its lifecycle
+	//
+	// Moves the item to another state, with a reason if given: any state
+	// to any other, except out of retired, which is final (409). A retired
+	// item leaves impact analysis and no ticket or relation may name it
+	// any more; its relations stay in its history. An agent of its desk or
+	// of the supplier responsible for it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+	SetConfigItemStateWithResponse(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConfigItemStateResponse, error)
+
+	// UnrelateConfigItemWithBodyWithResponse Take a relation from a configuration item
+	//
+	// Removes one of the item's relations; one it does not have is not
+	// found (404). The relation stays in the item's history. An agent of
+	// the item's desk or of the supplier responsible for it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+	UnrelateConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnrelateConfigItemResponse, error)
+
+	// UnrelateConfigItemWithResponse Take a relation from a configuration item
+	//
+	// Removes one of the item's relations; one it does not have is not
+	// found (404). The relation stays in the item's history. An agent of
+	// the item's desk or of the supplier responsible for it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+	UnrelateConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*UnrelateConfigItemResponse, error)
+
+	// GetCmdbModelWithResponse The CMDB's model
+	//
+	// The classes of configuration items this server's CMDB holds, with
+	// their attributes, unique keys and the relations their items may have,
+	// and the relation types with the way a failure travels along each
+	// (CM-1). It is the deployment's model file (--cmdb-model), or the
+	// default model of a municipality; /schemas/cmdb.model.json is the
+	// JSON Schema of such a file. Anyone with read access to the CMDB reads
+	// it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/model (the `GetCmdbModel` operationId).
+	GetCmdbModelWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCmdbModelResponse, error)
+
+	// ListOutagesWithResponse Current and planned outages
+	//
+	// The outages users are told of (CH-1), as the portal shows them: the
+	// changes approved or in progress whose effect is degraded service or
+	// an outage, on at the instant asked about (now by default; a change in
+	// progress is on whatever its window says) or starting within the
+	// horizon after it (14 days by default, at most 366), in the order of
+	// their start, each with its texts, window and the business services
+	// it hurts, and nothing of the suppliers, the items or the paths.
+	// Every person of an organisation that works with the desk reads
+	// them, users of its customers included, without rights in the CMDB.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/outages (the `ListOutages` operationId).
+	ListOutagesWithResponse(ctx context.Context, params *ListOutagesParams, reqEditors ...RequestEditorFn) (*ListOutagesResponse, error)
+
+	// GetChangeScheduleWithResponse The forward schedule of changes
+	//
+	// The desk's changes whose windows overlap the period [from, to), at
+	// most 366 days, cancelled ones left out, grouped by the ISO week of
+	// their start in the desk's zone: what the weekly change meeting goes
+	// through (CH-1). Each change comes with the summary of its impact,
+	// computed now, and the changes it collides with - two changes collide
+	// when their windows overlap and they touch or hurt a common item or
+	// service. Whoever reads the desk's CMDB.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cmdb/schedule (the `GetChangeSchedule` operationId).
+	GetChangeScheduleWithResponse(ctx context.Context, params *GetChangeScheduleParams, reqEditors ...RequestEditorFn) (*GetChangeScheduleResponse, error)
+
 	// ListEventsWithResponse The event feed
 	//
 	// Events after a sequence number, in sequence order, with those the
@@ -17700,6 +21472,21 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/incidents/{id}/delegate (the `DelegateIncident` operationId).
 	DelegateIncidentWithResponse(ctx context.Context, id IncidentID, params *DelegateIncidentParams, body DelegateIncidentJSONRequestBody, reqEditors ...RequestEditorFn) (*DelegateIncidentResponse, error)
+
+	// GetIncidentImpactWithResponse The impact of an incident's configuration items
+	//
+	// What the incident's configuration items (cis) being down does to the
+	// desk's business services and users (CM-2, IM-6): the analysis of
+	// POST /v1/cmdb/impact for them, and the impact level the analysis
+	// proposes for the incident's priority, for the desk to confirm with
+	// reprioritise. Items retired or removed since the incident named them
+	// are listed apart and left out. To whoever reads the incident and the
+	// desk's CMDB.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/incidents/{id}/impact (the `GetIncidentImpact` operationId).
+	GetIncidentImpactWithResponse(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*GetIncidentImpactResponse, error)
 
 	// RecallIncidentWithBodyWithResponse Take an incident back from a supplier
 	//
@@ -22701,6 +26488,2626 @@ func (r ListDueClocksResponse) ContentType() string {
 	return ""
 }
 
+// ListChangesResponse401Headers the declared response headers of an HTTP 401 response for ListChanges
+type ListChangesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListChangesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChangePage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListChangesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListChangesResponse) GetJSON200() *ChangePage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListChangesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListChangesResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListChangesResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListChangesResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListChangesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListChangesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListChangesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListChangesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateChangeResponse201Headers the declared response headers of an HTTP 201 response for CreateChange
+type CreateChangeResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// CreateChangeResponse401Headers the declared response headers of an HTTP 401 response for CreateChange
+type CreateChangeResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CreateChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Change
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateChangeResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateChangeResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateChangeResponse) GetJSON201() *Change {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateChangeResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateChangeResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateChangeResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateChangeResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateChangeResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetChangeResponse200Headers the declared response headers of an HTTP 200 response for GetChange
+type GetChangeResponse200Headers struct {
+	ETag string
+}
+
+// GetChangeResponse401Headers the declared response headers of an HTTP 401 response for GetChange
+type GetChangeResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChangeResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetChangeResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetChangeResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetChangeResponse) GetJSON200() *ChangeResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetChangeResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetChangeResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetChangeResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetChangeResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetChangeResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ApproveChangeResponse200Headers the declared response headers of an HTTP 200 response for ApproveChange
+type ApproveChangeResponse200Headers struct {
+	ETag string
+}
+
+// ApproveChangeResponse401Headers the declared response headers of an HTTP 401 response for ApproveChange
+type ApproveChangeResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ApproveChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChangeResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ApproveChangeResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ApproveChangeResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveChangeResponse) GetJSON200() *ChangeResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ApproveChangeResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ApproveChangeResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApproveChangeResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApproveChangeResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApproveChangeResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ApproveChangeResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ApproveChangeResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelChangeResponse200Headers the declared response headers of an HTTP 200 response for CancelChange
+type CancelChangeResponse200Headers struct {
+	ETag string
+}
+
+// CancelChangeResponse401Headers the declared response headers of an HTTP 401 response for CancelChange
+type CancelChangeResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CancelChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChangeResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CancelChangeResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CancelChangeResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelChangeResponse) GetJSON200() *ChangeResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CancelChangeResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CancelChangeResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CancelChangeResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelChangeResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelChangeResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CancelChangeResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CancelChangeResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CompleteChangeResponse200Headers the declared response headers of an HTTP 200 response for CompleteChange
+type CompleteChangeResponse200Headers struct {
+	ETag string
+}
+
+// CompleteChangeResponse401Headers the declared response headers of an HTTP 401 response for CompleteChange
+type CompleteChangeResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CompleteChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChangeResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CompleteChangeResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CompleteChangeResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CompleteChangeResponse) GetJSON200() *ChangeResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CompleteChangeResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CompleteChangeResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CompleteChangeResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CompleteChangeResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CompleteChangeResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CompleteChangeResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CompleteChangeResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CompleteChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CompleteChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CompleteChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CompleteChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EditChangeResponse200Headers the declared response headers of an HTTP 200 response for EditChange
+type EditChangeResponse200Headers struct {
+	ETag string
+}
+
+// EditChangeResponse401Headers the declared response headers of an HTTP 401 response for EditChange
+type EditChangeResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type EditChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChangeResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EditChangeResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *EditChangeResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EditChangeResponse) GetJSON200() *ChangeResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r EditChangeResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EditChangeResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EditChangeResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EditChangeResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EditChangeResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r EditChangeResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r EditChangeResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EditChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListChangeHistoryResponse401Headers the declared response headers of an HTTP 401 response for ListChangeHistory
+type ListChangeHistoryResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListChangeHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *History
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListChangeHistoryResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListChangeHistoryResponse) GetJSON200() *History {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListChangeHistoryResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListChangeHistoryResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListChangeHistoryResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListChangeHistoryResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListChangeHistoryResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListChangeHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListChangeHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListChangeHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListChangeHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetChangeImpactResponse401Headers the declared response headers of an HTTP 401 response for GetChangeImpact
+type GetChangeImpactResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetChangeImpactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImpactAnalysis
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetChangeImpactResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetChangeImpactResponse) GetJSON200() *ImpactAnalysis {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetChangeImpactResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetChangeImpactResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetChangeImpactResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetChangeImpactResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetChangeImpactResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetChangeImpactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetChangeImpactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetChangeImpactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetChangeImpactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartChangeResponse200Headers the declared response headers of an HTTP 200 response for StartChange
+type StartChangeResponse200Headers struct {
+	ETag string
+}
+
+// StartChangeResponse401Headers the declared response headers of an HTTP 401 response for StartChange
+type StartChangeResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type StartChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChangeResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *StartChangeResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartChangeResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StartChangeResponse) GetJSON200() *ChangeResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StartChangeResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StartChangeResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StartChangeResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StartChangeResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r StartChangeResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r StartChangeResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StartChangeResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StartChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AnalyseImpactResponse401Headers the declared response headers of an HTTP 401 response for AnalyseImpact
+type AnalyseImpactResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type AnalyseImpactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImpactAnalysis
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AnalyseImpactResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AnalyseImpactResponse) GetJSON200() *ImpactAnalysis {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AnalyseImpactResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AnalyseImpactResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AnalyseImpactResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AnalyseImpactResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AnalyseImpactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AnalyseImpactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AnalyseImpactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AnalyseImpactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListImportsResponse401Headers the declared response headers of an HTTP 401 response for ListImports
+type ListImportsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListImportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListImportsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListImportsResponse) GetJSON200() *ImportPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListImportsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListImportsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListImportsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListImportsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListImportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListImportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListImportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListImportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartImportResponse201Headers the declared response headers of an HTTP 201 response for StartImport
+type StartImportResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// StartImportResponse401Headers the declared response headers of an HTTP 401 response for StartImport
+type StartImportResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type StartImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Import
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *StartImportResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartImportResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r StartImportResponse) GetJSON201() *Import {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StartImportResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StartImportResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StartImportResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StartImportResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StartImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetImportResponse200Headers the declared response headers of an HTTP 200 response for GetImport
+type GetImportResponse200Headers struct {
+	ETag string
+}
+
+// GetImportResponse401Headers the declared response headers of an HTTP 401 response for GetImport
+type GetImportResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetImportResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetImportResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImportResponse) GetJSON200() *ImportResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetImportResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetImportResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetImportResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetImportResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetImportResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ApplyImportResponse200Headers the declared response headers of an HTTP 200 response for ApplyImport
+type ApplyImportResponse200Headers struct {
+	ETag string
+}
+
+// ApplyImportResponse401Headers the declared response headers of an HTTP 401 response for ApplyImport
+type ApplyImportResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ApplyImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ApplyImportResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ApplyImportResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApplyImportResponse) GetJSON200() *ImportResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ApplyImportResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ApplyImportResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApplyImportResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApplyImportResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApplyImportResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ApplyImportResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ApplyImportResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ApplyImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApplyImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApplyImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApplyImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DiscardImportResponse200Headers the declared response headers of an HTTP 200 response for DiscardImport
+type DiscardImportResponse200Headers struct {
+	ETag string
+}
+
+// DiscardImportResponse401Headers the declared response headers of an HTTP 401 response for DiscardImport
+type DiscardImportResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type DiscardImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DiscardImportResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DiscardImportResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DiscardImportResponse) GetJSON200() *ImportResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DiscardImportResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DiscardImportResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DiscardImportResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DiscardImportResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DiscardImportResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DiscardImportResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DiscardImportResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DiscardImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DiscardImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DiscardImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DiscardImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetImportReportResponse401Headers the declared response headers of an HTTP 401 response for GetImportReport
+type GetImportReportResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetImportReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportReportPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetImportReportResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImportReportResponse) GetJSON200() *ImportReportPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetImportReportResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetImportReportResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetImportReportResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetImportReportResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetImportReportResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImportReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImportReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImportReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImportReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListConfigItemsResponse401Headers the declared response headers of an HTTP 401 response for ListConfigItems
+type ListConfigItemsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListConfigItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListConfigItemsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConfigItemsResponse) GetJSON200() *ConfigItemPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListConfigItemsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListConfigItemsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListConfigItemsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListConfigItemsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConfigItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConfigItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConfigItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConfigItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateConfigItemResponse201Headers the declared response headers of an HTTP 201 response for CreateConfigItem
+type CreateConfigItemResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// CreateConfigItemResponse401Headers the declared response headers of an HTTP 401 response for CreateConfigItem
+type CreateConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CreateConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ConfigItem
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateConfigItemResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateConfigItemResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateConfigItemResponse) GetJSON201() *ConfigItem {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetConfigItemResponse200Headers the declared response headers of an HTTP 200 response for GetConfigItem
+type GetConfigItemResponse200Headers struct {
+	ETag string
+}
+
+// GetConfigItemResponse401Headers the declared response headers of an HTTP 401 response for GetConfigItem
+type GetConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItem
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetConfigItemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetConfigItemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConfigItemResponse) GetJSON200() *ConfigItem {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EditConfigItemResponse200Headers the declared response headers of an HTTP 200 response for EditConfigItem
+type EditConfigItemResponse200Headers struct {
+	ETag string
+}
+
+// EditConfigItemResponse401Headers the declared response headers of an HTTP 401 response for EditConfigItem
+type EditConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type EditConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EditConfigItemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *EditConfigItemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EditConfigItemResponse) GetJSON200() *ConfigItemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r EditConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EditConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListConfigItemHistoryResponse401Headers the declared response headers of an HTTP 401 response for ListConfigItemHistory
+type ListConfigItemHistoryResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListConfigItemHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *History
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListConfigItemHistoryResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConfigItemHistoryResponse) GetJSON200() *History {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListConfigItemHistoryResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConfigItemHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConfigItemHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConfigItemHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConfigItemHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RelateConfigItemResponse200Headers the declared response headers of an HTTP 200 response for RelateConfigItem
+type RelateConfigItemResponse200Headers struct {
+	ETag string
+}
+
+// RelateConfigItemResponse401Headers the declared response headers of an HTTP 401 response for RelateConfigItem
+type RelateConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type RelateConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RelateConfigItemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RelateConfigItemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RelateConfigItemResponse) GetJSON200() *ConfigItemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RelateConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RelateConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RelateConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RelateConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RelateConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListRelatedConfigItemsResponse401Headers the declared response headers of an HTTP 401 response for ListRelatedConfigItems
+type ListRelatedConfigItemsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListRelatedConfigItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemLinks
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListRelatedConfigItemsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRelatedConfigItemsResponse) GetJSON200() *ItemLinks {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListRelatedConfigItemsResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRelatedConfigItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRelatedConfigItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRelatedConfigItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRelatedConfigItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetConfigItemStateResponse200Headers the declared response headers of an HTTP 200 response for SetConfigItemState
+type SetConfigItemStateResponse200Headers struct {
+	ETag string
+}
+
+// SetConfigItemStateResponse401Headers the declared response headers of an HTTP 401 response for SetConfigItemState
+type SetConfigItemStateResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type SetConfigItemStateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetConfigItemStateResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetConfigItemStateResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetConfigItemStateResponse) GetJSON200() *ConfigItemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SetConfigItemStateResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SetConfigItemStateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetConfigItemStateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetConfigItemStateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetConfigItemStateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UnrelateConfigItemResponse200Headers the declared response headers of an HTTP 200 response for UnrelateConfigItem
+type UnrelateConfigItemResponse200Headers struct {
+	ETag string
+}
+
+// UnrelateConfigItemResponse401Headers the declared response headers of an HTTP 401 response for UnrelateConfigItem
+type UnrelateConfigItemResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type UnrelateConfigItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigItemResult
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UnrelateConfigItemResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UnrelateConfigItemResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnrelateConfigItemResponse) GetJSON200() *ConfigItemResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UnrelateConfigItemResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UnrelateConfigItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnrelateConfigItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnrelateConfigItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnrelateConfigItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCmdbModelResponse401Headers the declared response headers of an HTTP 401 response for GetCmdbModel
+type GetCmdbModelResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetCmdbModelResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CmdbModel
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetCmdbModelResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCmdbModelResponse) GetJSON200() *CmdbModel {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCmdbModelResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCmdbModelResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetCmdbModelResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCmdbModelResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCmdbModelResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCmdbModelResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCmdbModelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListOutagesResponse401Headers the declared response headers of an HTTP 401 response for ListOutages
+type ListOutagesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListOutagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutageList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListOutagesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOutagesResponse) GetJSON200() *OutageList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListOutagesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListOutagesResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListOutagesResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListOutagesResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOutagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOutagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOutagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOutagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetChangeScheduleResponse401Headers the declared response headers of an HTTP 401 response for GetChangeSchedule
+type GetChangeScheduleResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetChangeScheduleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ForwardSchedule
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetChangeScheduleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetChangeScheduleResponse) GetJSON200() *ForwardSchedule {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetChangeScheduleResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetChangeScheduleResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetChangeScheduleResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetChangeScheduleResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetChangeScheduleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetChangeScheduleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetChangeScheduleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetChangeScheduleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListEventsResponse401Headers the declared response headers of an HTTP 401 response for ListEvents
 type ListEventsResponse401Headers struct {
 	WWWAuthenticate string
@@ -24566,6 +30973,82 @@ func (r DelegateIncidentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DelegateIncidentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetIncidentImpactResponse401Headers the declared response headers of an HTTP 401 response for GetIncidentImpact
+type GetIncidentImpactResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetIncidentImpactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncidentImpact
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthenticated
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *DefaultProblem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetIncidentImpactResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetIncidentImpactResponse) GetJSON200() *IncidentImpact {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetIncidentImpactResponse) GetApplicationProblemJSON401() *Unauthenticated {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetIncidentImpactResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetIncidentImpactResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetIncidentImpactResponse) GetApplicationProblemJSONDefault() *DefaultProblem {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetIncidentImpactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetIncidentImpactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetIncidentImpactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetIncidentImpactResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -35201,6 +41684,829 @@ func (c *ClientWithResponses) ListDueClocksWithResponse(ctx context.Context, par
 	return ParseListDueClocksResponse(rsp)
 }
 
+// ListChangesWithResponse List changes
+//
+// One page of a desk's planned changes and unplanned outages, cancelled
+// ones included, in the order of their windows' starts (CH-1). Filters
+// given together must all hold; a filtered page may hold fewer than
+// the limit and still have a next. Whoever reads the desk's CMDB reads
+// its changes; a supplier or customer names the desk.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/changes (the `ListChanges` operationId).
+func (c *ClientWithResponses) ListChangesWithResponse(ctx context.Context, params *ListChangesParams, reqEditors ...RequestEditorFn) (*ListChangesResponse, error) {
+	rsp, err := c.ListChanges(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListChangesResponse(rsp)
+}
+
+// CreateChangeWithBodyWithResponse Register a planned change or an outage
+//
+// Registers a change as a draft (CH-1): its title, its window on the
+// wall clocks of a zone (Europe/Stockholm when none is given; not over
+// yet, starting within two years, at most 92 days long; a time the
+// clocks show twice, as they go back, takes its offset), the items it
+// touches (the desk's, not retired), its expected effect (none,
+// degraded or outage) and the texts users read, in Swedish and
+// optionally English and Norwegian. An unplanned outage names the
+// major incident it comes from. An agent of the desk registers for its
+// own desk; an agent of a supplier that works with the desk names the
+// desk and registers the changes it carries out. The change gets a
+// number such as CHG0000042; users are told of it once it is approved.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes (the `CreateChange` operationId).
+func (c *ClientWithResponses) CreateChangeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateChangeResponse, error) {
+	rsp, err := c.CreateChangeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateChangeResponse(rsp)
+}
+
+// CreateChangeWithResponse Register a planned change or an outage
+//
+// Registers a change as a draft (CH-1): its title, its window on the
+// wall clocks of a zone (Europe/Stockholm when none is given; not over
+// yet, starting within two years, at most 92 days long; a time the
+// clocks show twice, as they go back, takes its offset), the items it
+// touches (the desk's, not retired), its expected effect (none,
+// degraded or outage) and the texts users read, in Swedish and
+// optionally English and Norwegian. An unplanned outage names the
+// major incident it comes from. An agent of the desk registers for its
+// own desk; an agent of a supplier that works with the desk names the
+// desk and registers the changes it carries out. The change gets a
+// number such as CHG0000042; users are told of it once it is approved.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes (the `CreateChange` operationId).
+func (c *ClientWithResponses) CreateChangeWithResponse(ctx context.Context, body CreateChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChangeResponse, error) {
+	rsp, err := c.CreateChange(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateChangeResponse(rsp)
+}
+
+// GetChangeWithResponse Get a change
+//
+// One change, by ID or by number (GET /v1/cmdb/changes/CHG0000042), to
+// whoever reads its desk's CMDB; another is not found.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/changes/{id} (the `GetChange` operationId).
+func (c *ClientWithResponses) GetChangeWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetChangeResponse, error) {
+	rsp, err := c.GetChange(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetChangeResponse(rsp)
+}
+
+// ApproveChangeWithBodyWithResponse Record the object owner's approval of a change
+//
+// Records that the object owner, the customer's person named, agreed
+// (at the instant given, or now) that users be told of a draft change
+// (CH-1); from then on the change is among the outages users see when
+// its effect is one they notice. An agent of the desk or of the
+// supplier that carries it out records it; at is not in the future
+// and the window has not ended.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/approve (the `ApproveChange` operationId).
+func (c *ClientWithResponses) ApproveChangeWithBodyWithResponse(ctx context.Context, id ChangeID, params *ApproveChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveChangeResponse, error) {
+	rsp, err := c.ApproveChangeWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveChangeResponse(rsp)
+}
+
+// ApproveChangeWithResponse Record the object owner's approval of a change
+//
+// Records that the object owner, the customer's person named, agreed
+// (at the instant given, or now) that users be told of a draft change
+// (CH-1); from then on the change is among the outages users see when
+// its effect is one they notice. An agent of the desk or of the
+// supplier that carries it out records it; at is not in the future
+// and the window has not ended.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/approve (the `ApproveChange` operationId).
+func (c *ClientWithResponses) ApproveChangeWithResponse(ctx context.Context, id ChangeID, params *ApproveChangeParams, body ApproveChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveChangeResponse, error) {
+	rsp, err := c.ApproveChange(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveChangeResponse(rsp)
+}
+
+// CancelChangeWithBodyWithResponse Cancel a change
+//
+// Records that a draft or approved change will not happen, and why. A
+// change in progress has happened: it is completed, with a note (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/cancel (the `CancelChange` operationId).
+func (c *ClientWithResponses) CancelChangeWithBodyWithResponse(ctx context.Context, id ChangeID, params *CancelChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelChangeResponse, error) {
+	rsp, err := c.CancelChangeWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelChangeResponse(rsp)
+}
+
+// CancelChangeWithResponse Cancel a change
+//
+// Records that a draft or approved change will not happen, and why. A
+// change in progress has happened: it is completed, with a note (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/cancel (the `CancelChange` operationId).
+func (c *ClientWithResponses) CancelChangeWithResponse(ctx context.Context, id ChangeID, params *CancelChangeParams, body CancelChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelChangeResponse, error) {
+	rsp, err := c.CancelChange(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelChangeResponse(rsp)
+}
+
+// CompleteChangeWithBodyWithResponse Complete a change
+//
+// Records that the work of a change in progress is over, with a note of
+// how it went if given (a change rolled back is completed, saying so:
+// it happened).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/complete (the `CompleteChange` operationId).
+func (c *ClientWithResponses) CompleteChangeWithBodyWithResponse(ctx context.Context, id ChangeID, params *CompleteChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteChangeResponse, error) {
+	rsp, err := c.CompleteChangeWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteChangeResponse(rsp)
+}
+
+// CompleteChangeWithResponse Complete a change
+//
+// Records that the work of a change in progress is over, with a note of
+// how it went if given (a change rolled back is completed, saying so:
+// it happened).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/complete (the `CompleteChange` operationId).
+func (c *ClientWithResponses) CompleteChangeWithResponse(ctx context.Context, id ChangeID, params *CompleteChangeParams, body CompleteChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteChangeResponse, error) {
+	rsp, err := c.CompleteChange(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteChangeResponse(rsp)
+}
+
+// EditChangeWithBodyWithResponse Edit a change
+//
+// Replaces the change's title, supplier, window, items, effect and
+// texts with those given, all of them, checked as a registration is,
+// except that a window kept as it was is not compared with now and
+// only items added must be live. An approved change whose window,
+// items, effect or texts change is a draft again: the object owner
+// agreed to what they saw. A change in progress keeps its state, so
+// that its window can be stretched while it runs. A completed or
+// cancelled change is not edited (409). An agent of the desk, or of
+// the supplier that carries the change out.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/edit (the `EditChange` operationId).
+func (c *ClientWithResponses) EditChangeWithBodyWithResponse(ctx context.Context, id ChangeID, params *EditChangeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditChangeResponse, error) {
+	rsp, err := c.EditChangeWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditChangeResponse(rsp)
+}
+
+// EditChangeWithResponse Edit a change
+//
+// Replaces the change's title, supplier, window, items, effect and
+// texts with those given, all of them, checked as a registration is,
+// except that a window kept as it was is not compared with now and
+// only items added must be live. An approved change whose window,
+// items, effect or texts change is a draft again: the object owner
+// agreed to what they saw. A change in progress keeps its state, so
+// that its window can be stretched while it runs. A completed or
+// cancelled change is not edited (409). An agent of the desk, or of
+// the supplier that carries the change out.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/edit (the `EditChange` operationId).
+func (c *ClientWithResponses) EditChangeWithResponse(ctx context.Context, id ChangeID, params *EditChangeParams, body EditChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*EditChangeResponse, error) {
+	rsp, err := c.EditChange(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditChangeResponse(rsp)
+}
+
+// ListChangeHistoryWithResponse List a change's history
+//
+// Every event of the change, oldest first, each with who did it and its data.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/changes/{id}/history (the `ListChangeHistory` operationId).
+func (c *ClientWithResponses) ListChangeHistoryWithResponse(ctx context.Context, id ChangeID, reqEditors ...RequestEditorFn) (*ListChangeHistoryResponse, error) {
+	rsp, err := c.ListChangeHistory(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListChangeHistoryResponse(rsp)
+}
+
+// GetChangeImpactWithResponse The impact of a change
+//
+// What the change does to the desk's services, items, units and users
+// while it runs (CM-2, CH-1): the impact of its items, degraded or down
+// as its effect says, computed now on the CMDB as it is; nothing for a
+// change without effect. Items retired since are left out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/changes/{id}/impact (the `GetChangeImpact` operationId).
+func (c *ClientWithResponses) GetChangeImpactWithResponse(ctx context.Context, id ChangeID, reqEditors ...RequestEditorFn) (*GetChangeImpactResponse, error) {
+	rsp, err := c.GetChangeImpact(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetChangeImpactResponse(rsp)
+}
+
+// StartChangeWithResponse Start a change
+//
+// Records that the work of an approved change began; until it is completed users see the outage as current.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/changes/{id}/start (the `StartChange` operationId).
+func (c *ClientWithResponses) StartChangeWithResponse(ctx context.Context, id ChangeID, params *StartChangeParams, reqEditors ...RequestEditorFn) (*StartChangeResponse, error) {
+	rsp, err := c.StartChange(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartChangeResponse(rsp)
+}
+
+// AnalyseImpactWithBodyWithResponse Analyse the impact of failed items
+//
+// Which business services, which other items, and which units and how
+// many users are hurt when the items given fail, down or degraded, in
+// one desk's CMDB, and why: each affected item with the path of items
+// from a failure to it (CM-2). A failure travels along relations as
+// their types say, whole or weakened to degraded, and a redundancy
+// group (a cluster, a pair of internet links) stays up while enough of
+// its members are up, degraded while some are down. Nothing is
+// written: it is a question, sent as POST because it carries a list.
+// To whoever reads the desk's CMDB; the items must be the desk's and
+// not retired.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+func (c *ClientWithResponses) AnalyseImpactWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnalyseImpactResponse, error) {
+	rsp, err := c.AnalyseImpactWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnalyseImpactResponse(rsp)
+}
+
+// AnalyseImpactWithResponse Analyse the impact of failed items
+//
+// Which business services, which other items, and which units and how
+// many users are hurt when the items given fail, down or degraded, in
+// one desk's CMDB, and why: each affected item with the path of items
+// from a failure to it (CM-2). A failure travels along relations as
+// their types say, whole or weakened to degraded, and a redundancy
+// group (a cluster, a pair of internet links) stays up while enough of
+// its members are up, degraded while some are down. Nothing is
+// written: it is a question, sent as POST because it carries a list.
+// To whoever reads the desk's CMDB; the items must be the desk's and
+// not retired.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/impact (the `AnalyseImpact` operationId).
+func (c *ClientWithResponses) AnalyseImpactWithResponse(ctx context.Context, body AnalyseImpactJSONRequestBody, reqEditors ...RequestEditorFn) (*AnalyseImpactResponse, error) {
+	rsp, err := c.AnalyseImpact(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnalyseImpactResponse(rsp)
+}
+
+// ListImportsWithResponse List imports
+//
+// One page of a desk's imports of suppliers' inventories, the newest
+// first (CM-3): to the desk and its customers all of them, to a
+// supplier its own, given the right to report on the CMDB.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/imports (the `ListImports` operationId).
+func (c *ClientWithResponses) ListImportsWithResponse(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*ListImportsResponse, error) {
+	rsp, err := c.ListImports(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListImportsResponse(rsp)
+}
+
+// StartImportWithBodyWithResponse Upload an inventory and dry-run its import
+//
+// Reads a supplier's inventory, sent as the request body as it is - a
+// CSV file (comma, semicolon or tab, UTF-8 or Windows-1252 as Swedish
+// Excel writes it, each detected) or an XLSX workbook - and runs its
+// dry run (CM-3): every row is identified by the class's unique keys
+// and compared with the desk's CMDB, and the discrepancy report says
+// of each whether applying it creates an item, updates one (which
+// fields, old and new), changes nothing or is refused (why, with the
+// row and column), and lists the items of the class and supplier the
+// file no longer has. Nothing in the CMDB changes until the import is
+// applied. The mapping of columns to fields is given in the query
+// (column=Serienummer=serial_number), so that the body streams: the
+// file is read once, kept as it came, and may be up to 64 MiB, more
+// than any JSON body. A file that cannot be read as a table (a wrong
+// encoding, a ragged row, a formula, an over-long cell) is refused
+// whole with 400 naming its row and column, and leaves nothing
+// behind. An agent of the desk imports any inventory of its desk; an
+// agent of a supplier that works with the desk names the desk and
+// imports its own.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/imports (the `StartImport` operationId).
+func (c *ClientWithResponses) StartImportWithBodyWithResponse(ctx context.Context, params *StartImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartImportResponse, error) {
+	rsp, err := c.StartImportWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartImportResponse(rsp)
+}
+
+// GetImportWithResponse Get an import
+//
+// One import, by ID or by number (GET /v1/cmdb/imports/IMP0000042),
+// with its counts of each kind of discrepancy: to the desk, the
+// supplier whose inventory it is and the desk's customers, given the
+// right to report on the CMDB; another is not found.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/imports/{id} (the `GetImport` operationId).
+func (c *ClientWithResponses) GetImportWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetImportResponse, error) {
+	rsp, err := c.GetImport(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImportResponse(rsp)
+}
+
+// ApplyImportWithResponse Apply an import
+//
+// Applies the import's dry run in one transaction (CM-3): the file kept
+// is read and reconciled again and, if every row comes out as the
+// report says, the items are created and updated, each change an item
+// event naming the import; refused rows and missing items are left as
+// they are. If the CMDB changed since the dry run in a way that changes
+// its outcome, nothing changes, the import goes stale and the answer
+// is 412 naming the first row that differs: upload the file again. An
+// import that is not in its dry run is 409. An agent of the desk, or of
+// the supplier whose inventory it is.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/imports/{id}/apply (the `ApplyImport` operationId).
+func (c *ClientWithResponses) ApplyImportWithResponse(ctx context.Context, id ImportID, params *ApplyImportParams, reqEditors ...RequestEditorFn) (*ApplyImportResponse, error) {
+	rsp, err := c.ApplyImport(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplyImportResponse(rsp)
+}
+
+// DiscardImportWithBodyWithResponse Discard an import
+//
+// Gives up an import in its dry run, with a reason if given: it will
+// not be applied. Whoever may apply it discards it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/imports/{id}/discard (the `DiscardImport` operationId).
+func (c *ClientWithResponses) DiscardImportWithBodyWithResponse(ctx context.Context, id ImportID, params *DiscardImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DiscardImportResponse, error) {
+	rsp, err := c.DiscardImportWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDiscardImportResponse(rsp)
+}
+
+// DiscardImportWithResponse Discard an import
+//
+// Gives up an import in its dry run, with a reason if given: it will
+// not be applied. Whoever may apply it discards it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/imports/{id}/discard (the `DiscardImport` operationId).
+func (c *ClientWithResponses) DiscardImportWithResponse(ctx context.Context, id ImportID, params *DiscardImportParams, body DiscardImportJSONRequestBody, reqEditors ...RequestEditorFn) (*DiscardImportResponse, error) {
+	rsp, err := c.DiscardImport(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDiscardImportResponse(rsp)
+}
+
+// GetImportReportWithResponse Read an import's discrepancy report
+//
+// One page of the import's discrepancy report (CM-3), in the order of
+// the file's rows, then the items the file no longer lists: for each
+// row whether applying it creates, updates (the fields, old and new),
+// leaves unchanged or refuses it (the reason, the row and column, and
+// a message). Once the import is applied, the items it created have
+// their IDs and numbers. Whoever reads the import.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/imports/{id}/report (the `GetImportReport` operationId).
+func (c *ClientWithResponses) GetImportReportWithResponse(ctx context.Context, id ImportID, params *GetImportReportParams, reqEditors ...RequestEditorFn) (*GetImportReportResponse, error) {
+	rsp, err := c.GetImportReport(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImportReportResponse(rsp)
+}
+
+// ListConfigItemsWithResponse List configuration items
+//
+// One page of the configuration items of one desk's CMDB (CM-1), in the
+// order of the index the first filter given uses: a key, then a name
+// prefix (by name), then a class, a supplier or a state; with none, by
+// ID. Filters given together must all hold; a filtered page may hold
+// fewer than the limit and still have a next. The desk reads its own
+// CMDB; a supplier or customer that works with the desk names it
+// (desk), given read access to the CMDB.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/items (the `ListConfigItems` operationId).
+func (c *ClientWithResponses) ListConfigItemsWithResponse(ctx context.Context, params *ListConfigItemsParams, reqEditors ...RequestEditorFn) (*ListConfigItemsResponse, error) {
+	rsp, err := c.ListConfigItems(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConfigItemsResponse(rsp)
+}
+
+// CreateConfigItemWithBodyWithResponse Register a configuration item
+//
+// Registers an item in a desk's CMDB (CM-1), checked against the model:
+// the class exists; its required attributes have values, each of the
+// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+// other item of the desk holds the values of one of its unique keys
+// (409 naming the key and the item that holds them, which is how a
+// retry after a lost answer finds the item it made); a group has a
+// redundancy and only a group; only a business service has consumers;
+// each relation is of a type the class may have, to an item of the
+// same desk that is not retired. An agent of the desk registers in
+// its own CMDB; an agent of a supplier that works with the desk names
+// the desk and registers items it is responsible for. The item gets a
+// number such as CI0000042.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+func (c *ClientWithResponses) CreateConfigItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConfigItemResponse, error) {
+	rsp, err := c.CreateConfigItemWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateConfigItemResponse(rsp)
+}
+
+// CreateConfigItemWithResponse Register a configuration item
+//
+// Registers an item in a desk's CMDB (CM-1), checked against the model:
+// the class exists; its required attributes have values, each of the
+// attribute's type, stored canonical ("3,5" is 3.5, "ja" is true); no
+// other item of the desk holds the values of one of its unique keys
+// (409 naming the key and the item that holds them, which is how a
+// retry after a lost answer finds the item it made); a group has a
+// redundancy and only a group; only a business service has consumers;
+// each relation is of a type the class may have, to an item of the
+// same desk that is not retired. An agent of the desk registers in
+// its own CMDB; an agent of a supplier that works with the desk names
+// the desk and registers items it is responsible for. The item gets a
+// number such as CI0000042.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items (the `CreateConfigItem` operationId).
+func (c *ClientWithResponses) CreateConfigItemWithResponse(ctx context.Context, body CreateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConfigItemResponse, error) {
+	rsp, err := c.CreateConfigItem(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateConfigItemResponse(rsp)
+}
+
+// GetConfigItemWithResponse Get a configuration item
+//
+// One item, by ID or by number (GET /v1/cmdb/items/CI0000042), to
+// whoever reads its desk's CMDB; another is not found. With at, the
+// item as it was at that instant, rebuilt from its history (CM-1: what
+// did this server look like on 1 March), without an ETag, since no
+// command applies to the past; an item registered after at is not
+// found.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/items/{id} (the `GetConfigItem` operationId).
+func (c *ClientWithResponses) GetConfigItemWithResponse(ctx context.Context, id string, params *GetConfigItemParams, reqEditors ...RequestEditorFn) (*GetConfigItemResponse, error) {
+	rsp, err := c.GetConfigItem(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConfigItemResponse(rsp)
+}
+
+// EditConfigItemWithBodyWithResponse Edit a configuration item
+//
+// Replaces the item's name, supplier, object owner, attributes,
+// redundancy and consumers with those given, all of them (a field left
+// out is emptied), checked as a registration is; an edit that changes
+// nothing writes nothing. An agent of the item's desk, or of the
+// supplier responsible for it, edits; a supplier does not hand the
+// item to another supplier, the desk does (403). A retired item is not
+// edited (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+func (c *ClientWithResponses) EditConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditConfigItemResponse, error) {
+	rsp, err := c.EditConfigItemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditConfigItemResponse(rsp)
+}
+
+// EditConfigItemWithResponse Edit a configuration item
+//
+// Replaces the item's name, supplier, object owner, attributes,
+// redundancy and consumers with those given, all of them (a field left
+// out is emptied), checked as a registration is; an edit that changes
+// nothing writes nothing. An agent of the item's desk, or of the
+// supplier responsible for it, edits; a supplier does not hand the
+// item to another supplier, the desk does (403). A retired item is not
+// edited (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/edit (the `EditConfigItem` operationId).
+func (c *ClientWithResponses) EditConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *EditConfigItemParams, body EditConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*EditConfigItemResponse, error) {
+	rsp, err := c.EditConfigItem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditConfigItemResponse(rsp)
+}
+
+// ListConfigItemHistoryWithResponse List a configuration item's history
+//
+// Every change of the item, oldest first, each with who made it and
+// its data (CM-1): from its registration, by hand or by an import, to
+// now. To whoever reads the item.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/items/{id}/history (the `ListConfigItemHistory` operationId).
+func (c *ClientWithResponses) ListConfigItemHistoryWithResponse(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*ListConfigItemHistoryResponse, error) {
+	rsp, err := c.ListConfigItemHistory(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConfigItemHistoryResponse(rsp)
+}
+
+// RelateConfigItemWithBodyWithResponse Give a configuration item a relation
+//
+// Adds a relation from the item to another item of its desk: of a type
+// the item's class may have, to an item of a class the type allows,
+// not retired, not the item itself, and not a relation it has already
+// (409). At most 200 relations an item; fan-out beyond is modelled from
+// the other end. An agent of the item's desk or of the supplier
+// responsible for it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+func (c *ClientWithResponses) RelateConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RelateConfigItemResponse, error) {
+	rsp, err := c.RelateConfigItemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRelateConfigItemResponse(rsp)
+}
+
+// RelateConfigItemWithResponse Give a configuration item a relation
+//
+// Adds a relation from the item to another item of its desk: of a type
+// the item's class may have, to an item of a class the type allows,
+// not retired, not the item itself, and not a relation it has already
+// (409). At most 200 relations an item; fan-out beyond is modelled from
+// the other end. An agent of the item's desk or of the supplier
+// responsible for it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/relate (the `RelateConfigItem` operationId).
+func (c *ClientWithResponses) RelateConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *RelateConfigItemParams, body RelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*RelateConfigItemResponse, error) {
+	rsp, err := c.RelateConfigItem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRelateConfigItemResponse(rsp)
+}
+
+// ListRelatedConfigItemsWithResponse List the items related to a configuration item
+//
+// The item's relations in both directions: those it has (outgoing,
+// read by the type's label, such as "runs on"), then those other
+// items have to it (read by the type's inverse, such as "runs"), each
+// in the order of type and number, retired items included with their
+// state. To whoever reads the item.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/items/{id}/related (the `ListRelatedConfigItems` operationId).
+func (c *ClientWithResponses) ListRelatedConfigItemsWithResponse(ctx context.Context, id ConfigItemID, reqEditors ...RequestEditorFn) (*ListRelatedConfigItemsResponse, error) {
+	rsp, err := c.ListRelatedConfigItems(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRelatedConfigItemsResponse(rsp)
+}
+
+// SetConfigItemStateWithBodyWithResponse Move a configuration item in its lifecycle
+//
+// Moves the item to another state, with a reason if given: any state
+// to any other, except out of retired, which is final (409). A retired
+// item leaves impact analysis and no ticket or relation may name it
+// any more; its relations stay in its history. An agent of its desk or
+// of the supplier responsible for it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+func (c *ClientWithResponses) SetConfigItemStateWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConfigItemStateResponse, error) {
+	rsp, err := c.SetConfigItemStateWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConfigItemStateResponse(rsp)
+}
+
+// SetConfigItemStateWithResponse Move a configuration item in its lifecycle
+//
+// Moves the item to another state, with a reason if given: any state
+// to any other, except out of retired, which is final (409). A retired
+// item leaves impact analysis and no ticket or relation may name it
+// any more; its relations stay in its history. An agent of its desk or
+// of the supplier responsible for it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/state (the `SetConfigItemState` operationId).
+func (c *ClientWithResponses) SetConfigItemStateWithResponse(ctx context.Context, id ConfigItemID, params *SetConfigItemStateParams, body SetConfigItemStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConfigItemStateResponse, error) {
+	rsp, err := c.SetConfigItemState(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConfigItemStateResponse(rsp)
+}
+
+// UnrelateConfigItemWithBodyWithResponse Take a relation from a configuration item
+//
+// Removes one of the item's relations; one it does not have is not
+// found (404). The relation stays in the item's history. An agent of
+// the item's desk or of the supplier responsible for it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+func (c *ClientWithResponses) UnrelateConfigItemWithBodyWithResponse(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnrelateConfigItemResponse, error) {
+	rsp, err := c.UnrelateConfigItemWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnrelateConfigItemResponse(rsp)
+}
+
+// UnrelateConfigItemWithResponse Take a relation from a configuration item
+//
+// Removes one of the item's relations; one it does not have is not
+// found (404). The relation stays in the item's history. An agent of
+// the item's desk or of the supplier responsible for it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cmdb/items/{id}/unrelate (the `UnrelateConfigItem` operationId).
+func (c *ClientWithResponses) UnrelateConfigItemWithResponse(ctx context.Context, id ConfigItemID, params *UnrelateConfigItemParams, body UnrelateConfigItemJSONRequestBody, reqEditors ...RequestEditorFn) (*UnrelateConfigItemResponse, error) {
+	rsp, err := c.UnrelateConfigItem(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnrelateConfigItemResponse(rsp)
+}
+
+// GetCmdbModelWithResponse The CMDB's model
+//
+// The classes of configuration items this server's CMDB holds, with
+// their attributes, unique keys and the relations their items may have,
+// and the relation types with the way a failure travels along each
+// (CM-1). It is the deployment's model file (--cmdb-model), or the
+// default model of a municipality; /schemas/cmdb.model.json is the
+// JSON Schema of such a file. Anyone with read access to the CMDB reads
+// it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/model (the `GetCmdbModel` operationId).
+func (c *ClientWithResponses) GetCmdbModelWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCmdbModelResponse, error) {
+	rsp, err := c.GetCmdbModel(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCmdbModelResponse(rsp)
+}
+
+// ListOutagesWithResponse Current and planned outages
+//
+// The outages users are told of (CH-1), as the portal shows them: the
+// changes approved or in progress whose effect is degraded service or
+// an outage, on at the instant asked about (now by default; a change in
+// progress is on whatever its window says) or starting within the
+// horizon after it (14 days by default, at most 366), in the order of
+// their start, each with its texts, window and the business services
+// it hurts, and nothing of the suppliers, the items or the paths.
+// Every person of an organisation that works with the desk reads
+// them, users of its customers included, without rights in the CMDB.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/outages (the `ListOutages` operationId).
+func (c *ClientWithResponses) ListOutagesWithResponse(ctx context.Context, params *ListOutagesParams, reqEditors ...RequestEditorFn) (*ListOutagesResponse, error) {
+	rsp, err := c.ListOutages(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOutagesResponse(rsp)
+}
+
+// GetChangeScheduleWithResponse The forward schedule of changes
+//
+// The desk's changes whose windows overlap the period [from, to), at
+// most 366 days, cancelled ones left out, grouped by the ISO week of
+// their start in the desk's zone: what the weekly change meeting goes
+// through (CH-1). Each change comes with the summary of its impact,
+// computed now, and the changes it collides with - two changes collide
+// when their windows overlap and they touch or hurt a common item or
+// service. Whoever reads the desk's CMDB.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cmdb/schedule (the `GetChangeSchedule` operationId).
+func (c *ClientWithResponses) GetChangeScheduleWithResponse(ctx context.Context, params *GetChangeScheduleParams, reqEditors ...RequestEditorFn) (*GetChangeScheduleResponse, error) {
+	rsp, err := c.GetChangeSchedule(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetChangeScheduleResponse(rsp)
+}
+
 // ListEventsWithResponse The event feed
 //
 // Events after a sequence number, in sequence order, with those the
@@ -35784,6 +43090,27 @@ func (c *ClientWithResponses) DelegateIncidentWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseDelegateIncidentResponse(rsp)
+}
+
+// GetIncidentImpactWithResponse The impact of an incident's configuration items
+//
+// What the incident's configuration items (cis) being down does to the
+// desk's business services and users (CM-2, IM-6): the analysis of
+// POST /v1/cmdb/impact for them, and the impact level the analysis
+// proposes for the incident's priority, for the desk to confirm with
+// reprioritise. Items retired or removed since the incident named them
+// are listed apart and left out. To whoever reads the incident and the
+// desk's CMDB.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/incidents/{id}/impact (the `GetIncidentImpact` operationId).
+func (c *ClientWithResponses) GetIncidentImpactWithResponse(ctx context.Context, id IncidentID, reqEditors ...RequestEditorFn) (*GetIncidentImpactResponse, error) {
+	rsp, err := c.GetIncidentImpact(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetIncidentImpactResponse(rsp)
 }
 
 // RecallIncidentWithBodyWithResponse Take an incident back from a supplier
@@ -41514,6 +48841,2434 @@ func ParseListDueClocksResponse(rsp *http.Response) (*ListDueClocksResponse, err
 	return response, nil
 }
 
+// ParseListChangesResponse parses an HTTP response from a ListChangesWithResponse call
+func ParseListChangesResponse(rsp *http.Response) (*ListChangesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListChangesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChangePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListChangesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateChangeResponse parses an HTTP response from a CreateChangeWithResponse call
+func ParseCreateChangeResponse(rsp *http.Response) (*CreateChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Change
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateChangeResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateChangeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetChangeResponse parses an HTTP response from a GetChangeWithResponse call
+func ParseGetChangeResponse(rsp *http.Response) (*GetChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChangeResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetChangeResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetChangeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApproveChangeResponse parses an HTTP response from a ApproveChangeWithResponse call
+func ParseApproveChangeResponse(rsp *http.Response) (*ApproveChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChangeResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ApproveChangeResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ApproveChangeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelChangeResponse parses an HTTP response from a CancelChangeWithResponse call
+func ParseCancelChangeResponse(rsp *http.Response) (*CancelChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChangeResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CancelChangeResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CancelChangeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCompleteChangeResponse parses an HTTP response from a CompleteChangeWithResponse call
+func ParseCompleteChangeResponse(rsp *http.Response) (*CompleteChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CompleteChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChangeResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CompleteChangeResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CompleteChangeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEditChangeResponse parses an HTTP response from a EditChangeWithResponse call
+func ParseEditChangeResponse(rsp *http.Response) (*EditChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChangeResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EditChangeResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers EditChangeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListChangeHistoryResponse parses an HTTP response from a ListChangeHistoryWithResponse call
+func ParseListChangeHistoryResponse(rsp *http.Response) (*ListChangeHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListChangeHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest History
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListChangeHistoryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetChangeImpactResponse parses an HTTP response from a GetChangeImpactWithResponse call
+func ParseGetChangeImpactResponse(rsp *http.Response) (*GetChangeImpactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetChangeImpactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImpactAnalysis
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetChangeImpactResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartChangeResponse parses an HTTP response from a StartChangeWithResponse call
+func ParseStartChangeResponse(rsp *http.Response) (*StartChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChangeResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers StartChangeResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers StartChangeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAnalyseImpactResponse parses an HTTP response from a AnalyseImpactWithResponse call
+func ParseAnalyseImpactResponse(rsp *http.Response) (*AnalyseImpactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AnalyseImpactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImpactAnalysis
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AnalyseImpactResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListImportsResponse parses an HTTP response from a ListImportsWithResponse call
+func ParseListImportsResponse(rsp *http.Response) (*ListImportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListImportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListImportsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartImportResponse parses an HTTP response from a StartImportWithResponse call
+func ParseStartImportResponse(rsp *http.Response) (*StartImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Import
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers StartImportResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers StartImportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetImportResponse parses an HTTP response from a GetImportWithResponse call
+func ParseGetImportResponse(rsp *http.Response) (*GetImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetImportResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetImportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApplyImportResponse parses an HTTP response from a ApplyImportWithResponse call
+func ParseApplyImportResponse(rsp *http.Response) (*ApplyImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApplyImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ApplyImportResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ApplyImportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDiscardImportResponse parses an HTTP response from a DiscardImportWithResponse call
+func ParseDiscardImportResponse(rsp *http.Response) (*DiscardImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DiscardImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DiscardImportResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers DiscardImportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetImportReportResponse parses an HTTP response from a GetImportReportWithResponse call
+func ParseGetImportReportResponse(rsp *http.Response) (*GetImportReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImportReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportReportPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetImportReportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListConfigItemsResponse parses an HTTP response from a ListConfigItemsWithResponse call
+func ParseListConfigItemsResponse(rsp *http.Response) (*ListConfigItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConfigItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListConfigItemsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateConfigItemResponse parses an HTTP response from a CreateConfigItemWithResponse call
+func ParseCreateConfigItemResponse(rsp *http.Response) (*CreateConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ConfigItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateConfigItemResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetConfigItemResponse parses an HTTP response from a GetConfigItemWithResponse call
+func ParseGetConfigItemResponse(rsp *http.Response) (*GetConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetConfigItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEditConfigItemResponse parses an HTTP response from a EditConfigItemWithResponse call
+func ParseEditConfigItemResponse(rsp *http.Response) (*EditConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EditConfigItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers EditConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListConfigItemHistoryResponse parses an HTTP response from a ListConfigItemHistoryWithResponse call
+func ParseListConfigItemHistoryResponse(rsp *http.Response) (*ListConfigItemHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConfigItemHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest History
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListConfigItemHistoryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRelateConfigItemResponse parses an HTTP response from a RelateConfigItemWithResponse call
+func ParseRelateConfigItemResponse(rsp *http.Response) (*RelateConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RelateConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RelateConfigItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RelateConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListRelatedConfigItemsResponse parses an HTTP response from a ListRelatedConfigItemsWithResponse call
+func ParseListRelatedConfigItemsResponse(rsp *http.Response) (*ListRelatedConfigItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRelatedConfigItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemLinks
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListRelatedConfigItemsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetConfigItemStateResponse parses an HTTP response from a SetConfigItemStateWithResponse call
+func ParseSetConfigItemStateResponse(rsp *http.Response) (*SetConfigItemStateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetConfigItemStateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SetConfigItemStateResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers SetConfigItemStateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnrelateConfigItemResponse parses an HTTP response from a UnrelateConfigItemWithResponse call
+func ParseUnrelateConfigItemResponse(rsp *http.Response) (*UnrelateConfigItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnrelateConfigItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigItemResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UnrelateConfigItemResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UnrelateConfigItemResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCmdbModelResponse parses an HTTP response from a GetCmdbModelWithResponse call
+func ParseGetCmdbModelResponse(rsp *http.Response) (*GetCmdbModelResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCmdbModelResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CmdbModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetCmdbModelResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListOutagesResponse parses an HTTP response from a ListOutagesWithResponse call
+func ParseListOutagesResponse(rsp *http.Response) (*ListOutagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOutagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutageList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListOutagesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetChangeScheduleResponse parses an HTTP response from a GetChangeScheduleWithResponse call
+func ParseGetChangeScheduleResponse(rsp *http.Response) (*GetChangeScheduleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetChangeScheduleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ForwardSchedule
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetChangeScheduleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListEventsResponse parses an HTTP response from a ListEventsWithResponse call
 func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -43240,6 +52995,73 @@ func ParseDelegateIncidentResponse(rsp *http.Response) (*DelegateIncidentRespons
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers DelegateIncidentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetIncidentImpactResponse parses an HTTP response from a GetIncidentImpactWithResponse call
+func ParseGetIncidentImpactResponse(rsp *http.Response) (*GetIncidentImpactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetIncidentImpactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncidentImpact
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest DefaultProblem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetIncidentImpactResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

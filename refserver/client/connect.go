@@ -25,10 +25,12 @@ func Bearer(token string) RequestEditorFn {
 	}
 }
 
-// unset are the spellings of a Go zero value in a query: the models keep
-// optional parameters as values, not pointers, so the generated code sends
-// every field of a Params struct, set or not.
-var unset = map[string]bool{"": true, "0": true, "false": true, "00000000-0000-0000-0000-000000000000": true}
+// unset are the spellings of a Go zero value in a query, lower-cased: the
+// models keep optional parameters as values, not pointers, so the
+// generated code sends every field of a Params struct, set or not, the
+// zero time.Time too.
+var unset = map[string]bool{"": true, "0": true, "false": true, "00000000-0000-0000-0000-000000000000": true,
+	"0001-01-01t00:00:00z": true}
 
 // OmitUnset is a request editor that removes the query parameters holding a
 // zero value and the headers holding an empty one (If-Match,

@@ -104,6 +104,9 @@ type Cast struct {
 	// Items are the catalogue's items, zero when this Seed found the demo
 	// made before.
 	Items Items
+	// CMDB is what a walkthrough of the CMDB starts from; zero when
+	// another server seeded the database while this one waited.
+	CMDB CMDB
 }
 
 // Token returns the token whose Env is env, or the zero Token.
@@ -181,7 +184,19 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 	if err := issue(ctx, admin, cast, !cast.Waited); err != nil {
 		return nil, err
 	}
+	people, err := clients(base, cast, opts)
+	if err != nil {
+		return nil, err
+	}
 	if !cast.Seeded {
+		// A database seeded before the demo had a CMDB gets one; the
+		// seeding finds everything of a later one, and writes nothing.
+		// When another server seeded, it seeded the CMDB too.
+		if !cast.Waited {
+			if cast.CMDB, err = seedCMDB(ctx, admin, cast, people); err != nil {
+				return nil, err
+			}
+		}
 		return cast, nil
 	}
 	if err := settings(ctx, admin, cast); err != nil {
@@ -199,13 +214,10 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 	if err := offer(ctx, base, admin, cast, opts...); err != nil {
 		return nil, err
 	}
-	people := map[string]*client.ClientWithResponses{}
-	for _, t := range cast.Tokens {
-		c, err := client.New(base, t.Secret, opts...)
-		if err != nil {
-			return nil, err
-		}
-		people[t.Env] = c
+	// The CMDB comes before today's incidents, so that one of them names
+	// the application it is about.
+	if cast.CMDB, err = seedCMDB(ctx, admin, cast, people); err != nil {
+		return nil, err
 	}
 	if err := stories(ctx, cast, people, made); err != nil {
 		return nil, err
@@ -222,6 +234,20 @@ func SeedWithPast(ctx context.Context, base string, admin *client.ClientWithResp
 		return nil, err
 	}
 	return cast, nil
+}
+
+// clients returns a client for each of the demo's people, by the Env of
+// their token.
+func clients(base string, cast *Cast, opts []client.ClientOption) (map[string]*client.ClientWithResponses, error) {
+	people := map[string]*client.ClientWithResponses{}
+	for _, t := range cast.Tokens {
+		c, err := client.New(base, t.Secret, opts...)
+		if err != nil {
+			return nil, err
+		}
+		people[t.Env] = c
+	}
+	return people, nil
 }
 
 // organisations returns the demo's organisations found in the register by
@@ -473,7 +499,8 @@ func groups(ctx context.Context, admin *client.ClientWithResponses, cast *Cast) 
 // first contact and closed, one delegated to the network supplier's Network
 // team and in progress there, taken by its agent, one rejected by the network
 // supplier and re-routed to the workplace supplier, who waits for the
-// user, and one just registered.
+// user, and one just registered, about the e-mail application of the
+// CMDB (GET /v1/incidents/{id}/impact shows whom it hurts).
 func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWithResponses, groups map[string]itsm.ID) error {
 	desk, nils, wera := people[EnvDesk], people[EnvNetwork], people[EnvWorkplace]
 	register := func(key, summary, category string, impact itsm.Impact, urgency itsm.Urgency) (itsm.ID, error) {
@@ -498,7 +525,8 @@ func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWi
 	if err != nil {
 		return err
 	}
-	if _, err := register("library", "Library e-mail does not arrive", "network", itsm.ImpactMedium, itsm.UrgencyMedium); err != nil {
+	library, err := register("library", "Library e-mail does not arrive", "network", itsm.ImpactMedium, itsm.UrgencyMedium)
+	if err != nil {
 		return err
 	}
 	steps := []struct {
@@ -545,6 +573,9 @@ func stories(ctx context.Context, cast *Cast, people map[string]*client.ClientWi
 		{"wait for the user", func() (any, error) {
 			return wera.WaitIncidentWithResponse(ctx, wifi, nil,
 				api.Wait{Reason: incident.WaitUser, Note: "Ulla brings the laptop in tomorrow morning."})
+		}},
+		{"relate the library incident to Exchange", func() (any, error) {
+			return desk.RelateIncidentWithResponse(ctx, library, nil, api.Relation{CIs: []itsm.ID{cast.CMDB.Exchange}})
 		}},
 	}
 	for _, s := range steps {

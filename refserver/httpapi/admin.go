@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
@@ -403,8 +404,36 @@ func (a *API) sees(ctx context.Context, who itsm.Actor, admin bool, ev itsm.Even
 	case knowledge.Kind, knowledge.KindStats:
 		ok, err := a.knowledgeSees(ctx, who, ev)
 		return ev, ok, err
+	case cmdb.KindItem, cmdb.KindChange, cmdb.KindImport:
+		ok, err := a.cmdbSees(ctx, who, ev)
+		return ev, ok, err
 	}
 	return ev, false, nil
+}
+
+// cmdbSees reports whether the actor may see an event of a configuration
+// item, a change or an import (decision 191). An item's or a change's go
+// to every organisation that reads the record now, with read access to the
+// CMDB - the desk, and the suppliers and customers that work with it -
+// as they see the record and its history through the API: the CMDB keeps
+// nothing of an item from those who read it, so neither do its events. An
+// import's go to those who read its discrepancy report, with the right to
+// report (CM-3): the desk, the supplier whose inventory it is and the
+// desk's customers, as the CMDB decides (cmdb.Service.ImportEventVisible).
+func (a *API) cmdbSees(ctx context.Context, who itsm.Actor, ev itsm.Event) (bool, error) {
+	if a.cmdb == nil || ev.Subject.IsZero() {
+		return false, nil
+	}
+	var err error
+	switch ev.Kind {
+	case cmdb.KindImport:
+		return a.cmdb.ImportEventVisible(ctx, who, ev)
+	case cmdb.KindChange:
+		_, err = a.cmdb.GetChange(ctx, who, ev.Subject)
+	default:
+		_, err = a.cmdb.Get(ctx, who, ev.Subject)
+	}
+	return readable(err)
 }
 
 // problemSees reports whether the actor may see an event of a problem, a

@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
@@ -53,17 +55,27 @@ type Stack struct {
 	// Knowledge serves the knowledge base and keeps its search index
 	// current by following the store's log; Close stops it.
 	Knowledge *knowledge.Service
+	// CMDB serves the configuration items and their impact analysis, and
+	// checks the items incidents, problems and orders name (IM-6); it
+	// keeps its impact graph current by following the store's log, and
+	// Close stops it.
+	CMDB *cmdb.Service
 }
 
-// Close stops what the Stack runs by itself: the knowledge base's
-// following of the log. Call it after the handler has stopped serving and
-// before the store closes. The dispatcher and the order service's runner
-// are the caller's to stop, as it started them.
+// Close stops what the Stack runs by itself: the knowledge base's and the
+// CMDB's following of the log, in the reverse of the order Build started
+// them. Call it after the handler has stopped serving and before the store
+// closes. The dispatcher and the order service's runner are the caller's
+// to stop, as it started them.
 func (s *Stack) Close() error {
-	if s.Knowledge == nil {
-		return nil
+	var errs []error
+	if s.Knowledge != nil {
+		errs = append(errs, s.Knowledge.Close())
 	}
-	return s.Knowledge.Close()
+	if s.CMDB != nil {
+		errs = append(errs, s.CMDB.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Hooks configures what the host adds to a Stack: the webhooks, and the
@@ -84,6 +96,9 @@ type Hooks struct {
 	// code unless its host gives it the code.
 	Fulfiller request.Fulfiller
 	Verifier  request.Verifier
+	// Model is the CMDB's model (cmdb.Config.Model), the deployment's
+	// classes and relation types; the zero Model is cmdb.DefaultModel().
+	Model cmdb.Model
 }
 
 // Build assembles the Stack over store. It does not start the dispatcher:
@@ -117,15 +132,29 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	if err != nil {
 		return nil, fmt.Errorf("the workaround database: %w", err)
 	}
+	// The CMDB builds its impact graph from the store now and follows the
+	// log from there; incidents, problems and orders check the items they
+	// name against it (IM-6).
+	s.CMDB, err = cmdb.New(ctx, cmdb.Config{Store: store, Directory: dir, Permissions: dir.Permissions(), Model: hooks.Model})
+	if err != nil {
+		return nil, fmt.Errorf("the CMDB: %w", err)
+	}
+	// Anything failing from here leaves no follower running.
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+		}
+	}()
 	s.Incidents, err = incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Matrix: itsm.ServiceNowMatrix(), Agreements: agreements, Workarounds: wadb})
+		Matrix: itsm.ServiceNowMatrix(), Agreements: agreements, Workarounds: wadb, Items: s.CMDB})
 	if err != nil {
 		return nil, fmt.Errorf("the incident service: %w", err)
 	}
 	if err := s.buildRequests(ctx, store, dir, agreements, hooks); err != nil {
 		return nil, err
 	}
-	s.Problems, err = problem.New(problem.Config{Store: store, Directory: dir, Permissions: dir.Permissions(), Incidents: s.Incidents})
+	s.Problems, err = problem.New(problem.Config{Store: store, Directory: dir, Permissions: dir.Permissions(), Incidents: s.Incidents,
+		Items: s.CMDB})
 	if err != nil {
 		return nil, fmt.Errorf("the problem service: %w", err)
 	}
@@ -139,14 +168,8 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	if err != nil {
 		return nil, fmt.Errorf("the knowledge base: %w", err)
 	}
-	// Anything failing from here leaves no follower running.
-	defer func() {
-		if err != nil {
-			_ = s.Knowledge.Close()
-		}
-	}()
 	cfg := hooks.Config
-	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents, s.Requests, s.Problems, s.Knowledge), Admin(dir), log
+	cfg.Store, cfg.Visible, cfg.Admin, cfg.Logger = store, Visible(s.Incidents, s.Requests, s.Problems, s.Knowledge, s.CMDB), Admin(dir), log
 	s.Webhooks, err = webhook.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("the webhooks: %w", err)
@@ -172,7 +195,8 @@ func Build(ctx context.Context, store itsm.Store, log *slog.Logger, hooks Hooks)
 	}
 	s.Handler, err = New(Deps{Store: store, Directory: dir, Tokens: s.Tokens, Incidents: s.Incidents, Log: log,
 		Webhooks: s.Webhooks, FollowUps: s.FollowUps, Groups: s.Groups,
-		Catalogue: s.Catalogue, Authority: s.Authority, Requests: s.Requests, Problems: s.Problems, Knowledge: s.Knowledge})
+		Catalogue: s.Catalogue, Authority: s.Authority, Requests: s.Requests, Problems: s.Problems, Knowledge: s.Knowledge,
+		CMDB: s.CMDB})
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +222,7 @@ func (s *Stack) buildRequests(ctx context.Context, store itsm.Store, dir *auth.D
 		return fmt.Errorf("the index of the lists: %w", err)
 	}
 	s.Requests, err = request.New(request.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Catalogue: s.Catalogue, Authority: s.Index, Fulfiller: hooks.Fulfiller, Verifier: hooks.Verifier})
+		Catalogue: s.Catalogue, Authority: s.Index, Fulfiller: hooks.Fulfiller, Verifier: hooks.Verifier, Items: s.CMDB})
 	if err != nil {
 		return fmt.Errorf("the order service: %w", err)
 	}

@@ -36,10 +36,16 @@ var (
 		`^https?://`:                     "an http or https URL, such as https://hooks.example.com/spoc",
 		`^[a-z][a-z0-9_]*$`:              "a state such as waiting_user (lower-case letters, digits and underscores, starting with a letter)",
 		`^[A-Za-z0-9_-]*$`:               "the next of the previous page, as the server gave it",
-		`^[A-Z]{3}$`:                     "an ISO 4217 currency code such as EUR",
-		`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`:   "a day such as 2026-11-30",
-		`^[a-z0-9_-]{1,32}$`:             "a key of 1 to 32 lower-case letters, digits, hyphens and underscores, such as phone",
-		`^(\*|"[!#-~]*")$`:               `an ETag as the server sent it, such as "3" with its double quotes, or *`,
+		`^[a-z][a-z0-9_]{0,63}$`:         "a name such as host_name (a lower-case letter, then up to 63 lower-case letters, digits and underscores)",
+		`^[a-z][a-z0-9_]{0,63}=.+$`:      "an attribute and its value such as host_name=web01",
+		`^[^=]+=[a-z][a-z0-9_.]*$`:       "a column's header and the field it fills, such as Värdnamn=host_name",
+		`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|CHG(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$`: "a change's ID (a UUID such as 0b5e5f3c-1c9d-4e8e-9a4f-7d2c1b3a4e5f) or its number (such as CHG0000042)",
+		`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|IMP(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$`: "an import's ID (a UUID such as 0b5e5f3c-1c9d-4e8e-9a4f-7d2c1b3a4e5f) or its number (such as IMP0000042)",
+		`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|CI(0{6}[1-9]|0{5}[1-9][0-9]|0{4}[1-9][0-9]{2}|0{3}[1-9][0-9]{3}|0{2}[1-9][0-9]{4}|0[1-9][0-9]{5}|[1-9][0-9]{6,19}))$`:  "a configuration item's ID (a UUID such as 0b5e5f3c-1c9d-4e8e-9a4f-7d2c1b3a4e5f) or its number (such as CI0000042)",
+		`^[A-Z]{3}$`:                   "an ISO 4217 currency code such as EUR",
+		`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`: "a day such as 2026-11-30",
+		`^[a-z0-9_-]{1,32}$`:           "a key of 1 to 32 lower-case letters, digits, hyphens and underscores, such as phone",
+		`^(\*|"[!#-~]*")$`:             `an ETag as the server sent it, such as "3" with its double quotes, or *`,
 		`^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?-(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$`: "a span of wall-clock times such as 08:00-17:00 (it may end at 24:00)",
 	}
 	formatForms = map[string]string{
@@ -50,6 +56,7 @@ var (
 		"int32":     "a whole number between -2147483648 and 2147483647",
 		"email":     "an e-mail address such as dana@example.com",
 		"uri":       "a URI such as https://example.com/",
+		"binary":    "a file, sent byte for byte as the body",
 	}
 )
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	support "github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/internal/asynctest"
 	"github.com/spoc-itsm/spoc/itsm"
@@ -74,11 +75,19 @@ type fuzzInput struct {
 // internals, and writes nothing when it refuses.
 func FuzzRequest(f *testing.F) {
 	var w *fuzzWorld
+	f.Cleanup(func() {
+		if w != nil {
+			w.close()
+		}
+	})
 	f.Fuzz(func(t *testing.T, caller byte, method, target, contentType, accept, ifMatch, idemKey string, body []byte, query string) {
 		// A world that took a write is built anew, so that every input
 		// meets the fixture as newFuzzWorld leaves it: a failure found
 		// while fuzzing then reproduces from its input alone.
 		if w == nil || w.written {
+			if w != nil {
+				w.close()
+			}
 			var err error
 			if w, err = newFuzzWorld(); err != nil {
 				t.Fatal(err)
@@ -103,6 +112,8 @@ type fuzzWorld struct {
 	// vars are the placeholders the inputs may use; {etag} and {digest}
 	// are looked up when an input names them, since commands change them.
 	vars map[string]string
+	// cmdb follows the log until close.
+	cmdb *cmdb.Service
 	// seq is the sequence number of the last event in the log.
 	seq int64
 	// written is set once a request appended events.
@@ -135,12 +146,16 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	}
 	logs := &asynctest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	svc, err := incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
-		Matrix: itsm.ServiceNowMatrix()})
+	db, err := cmdb.New(ctx, cmdb.Config{Store: store, Directory: dir, Permissions: dir.Permissions(), Poll: time.Hour})
 	if err != nil {
 		return nil, err
 	}
-	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc, nil, nil, nil), Admin: httpapi.Admin(dir),
+	svc, err := incident.New(incident.Config{Store: store, Directory: dir, Permissions: dir.Permissions(),
+		Matrix: itsm.ServiceNowMatrix(), Items: db})
+	if err != nil {
+		return nil, err
+	}
+	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc, nil, nil, nil, db), Admin: httpapi.Admin(dir),
 		Client: &http.Client{Transport: refuseTransport{}}, Logger: log})
 	if err != nil {
 		return nil, err
@@ -155,11 +170,11 @@ func newFuzzWorld() (*fuzzWorld, error) {
 		return nil, err
 	}
 	h, err := httpapi.New(httpapi.Deps{Store: store, Directory: dir, Tokens: auth.NewTokens(dir, log), Incidents: svc,
-		Log: log, Webhooks: hooks, FollowUps: follow, Groups: groups})
+		Log: log, Webhooks: hooks, FollowUps: follow, Groups: groups, CMDB: db})
 	if err != nil {
 		return nil, err
 	}
-	w := &fuzzWorld{ctx: ctx, handler: http.MaxBytesHandler(h, 1<<20), store: store, log: logs,
+	w := &fuzzWorld{ctx: ctx, handler: http.MaxBytesHandler(h, 1<<20), store: store, log: logs, cmdb: db,
 		vars: map[string]string{}}
 	w.auth[callerUnknown] = "Bearer " + auth.NewSecret()
 	w.auth[callerMalformed] = "Basic c3BvYzpzcG9j"
@@ -173,6 +188,9 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	supB := s.org(`{"name":"Hardware Supplier","role":"supplier"}`, "incident", `["read","write"]`)
 	s.grant(desk, "service_level", rwr)
 	s.grant(city, "service_level", `["read","write"]`)
+	s.grant(desk, "cmdb", rwr)
+	s.grant(supA, "cmdb", rwr)
+	s.grant(city, "cmdb", `["read","report"]`)
 	issue := func(who int, org, person, roles string) string {
 		r := s.call(callerAdmin, "POST", "/v1/tokens", "", fmt.Sprintf(`{"actor":{"organisation":%q,"person":%q,"roles":%s},"name":"fuzz"}`,
 			org, person, roles), http.StatusCreated)
@@ -221,6 +239,11 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	s.decode(s.call(callerSupplierA, "POST", "/v1/webhooks", "", `{"url":"https://hooks.example.invalid/spoc","types":["incident."]}`,
 		http.StatusCreated), &hook)
 
+	// A server of the desk's CMDB, which incidents and commands may name.
+	var ci struct{ ID string }
+	s.decode(s.call(callerDeskAgent, "POST", "/v1/cmdb/items", "", `{"class":"server","name":"app01","attributes":{"host_name":"app01"}}`,
+		http.StatusCreated), &ci)
+
 	month := time.Now().UTC().AddDate(0, -1, 0).Format("2006-01")
 	var fu struct{ ID string }
 	s.decode(s.call(callerDeskAgent, "POST", "/v1/followups", "", fmt.Sprintf(`{"customer":%q,"month":%q}`, city, month),
@@ -231,7 +254,7 @@ func newFuzzWorld() (*fuzzWorld, error) {
 
 	for k, v := range map[string]string{"city": city, "desk": desk, "supA": supA, "supB": supB, "token": spare,
 		"agreement": ag.ID, "inc": inc.ID, "inc2": inc2.ID, "number": inc.Number, "hook": hook.ID,
-		"followup": fu.ID, "month": month, "group": group.ID} {
+		"followup": fu.ID, "month": month, "group": group.ID, "ci": ci.ID} {
 		w.vars["{"+k+"}"] = v
 	}
 	if w.seq, err = w.lastSeq(); err != nil {
@@ -240,6 +263,9 @@ func newFuzzWorld() (*fuzzWorld, error) {
 	w.log.Take()
 	return w, nil
 }
+
+// close stops what the world runs: the CMDB's following of the log.
+func (w *fuzzWorld) close() { _ = w.cmdb.Close() }
 
 // mustID parses an ID the API returned; a malformed one fails the setup
 // later, when the server refuses it.

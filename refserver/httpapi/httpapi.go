@@ -13,8 +13,8 @@
 // Follow-ups are not served when Deps has no follow-up service, nor webhooks
 // when Deps has none, nor the catalogue, orders, tasks and lists, nor
 // problems, known errors, workarounds and candidates, nor the knowledge
-// base, without their services: their operations answer 501 with a
-// problem saying so.
+// base, nor the CMDB, without their services: their operations answer 501
+// with a problem saying so.
 package httpapi
 
 import (
@@ -22,14 +22,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/spoc-itsm/spoc/chain"
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
@@ -85,6 +88,11 @@ type Deps struct {
 	// Directory and its Permissions, and Incidents; the caller closes it
 	// after the handler stops serving.
 	Knowledge *knowledge.Service
+	// CMDB serves the configuration items, their impact analysis and an
+	// incident's impact; nil answers them 501. Build it with Directory
+	// and its Permissions; the caller closes it after the handler stops
+	// serving.
+	CMDB *cmdb.Service
 }
 
 // API implements api.StrictServerInterface. Build it through New, which
@@ -109,7 +117,9 @@ type API struct {
 	// prob is nil when the server runs without problems.
 	prob *problems.Service
 	// know is nil when the server runs without the knowledge base.
-	know    *knowledge.Service
+	know *knowledge.Service
+	// cmdb is nil when the server runs without a CMDB.
+	cmdb    *cmdb.Service
 	schemas map[string][]byte
 }
 
@@ -140,7 +150,7 @@ func New(deps Deps) (http.Handler, error) {
 	}
 	a := &API{store: deps.Store, dir: deps.Directory, tokens: deps.Tokens, svc: deps.Incidents,
 		log: deps.Log, clock: deps.Clock, hooks: deps.Webhooks, followups: deps.FollowUps, chain: deps.Groups,
-		cat: deps.Catalogue, authority: deps.Authority, req: deps.Requests, prob: deps.Problems, know: deps.Knowledge}
+		cat: deps.Catalogue, authority: deps.Authority, req: deps.Requests, prob: deps.Problems, know: deps.Knowledge, cmdb: deps.CMDB}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -224,16 +234,71 @@ func validate(router routers.Router, a *API, next http.Handler) http.Handler {
 			return
 		}
 		setRoute(w, r.Method+" "+route.Path)
-		if !a.readBody(w, r, route) {
+		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
+		if streamed(route) {
+			if !a.streamBody(w, r) {
+				return
+			}
+			in.Options = streamOpts
+		} else if !a.readBody(w, r, route) {
 			return
 		}
-		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
 		if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 			a.invalid(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// streamOpts validate a streamed request's parameters and leave its body
+// to the operation, which reads it as it comes.
+var streamOpts = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, ExcludeRequestBody: true}
+
+// ImportTimeout is how long an upload of an inventory may take to arrive
+// and be dry-run, in place of the server's read and write timeouts, which
+// are set for JSON bodies: 64 MiB over a slow link, and the dry run of
+// half a million rows, take minutes.
+const ImportTimeout = 15 * time.Minute
+
+// streamed reports whether the operation's body is not JSON but a file
+// (startImport), which it reads as a stream rather than whole.
+func streamed(route *routers.Route) bool {
+	op := route.Operation
+	if op == nil || op.RequestBody == nil || op.RequestBody.Value == nil {
+		return false
+	}
+	// Looked up by name: Content.Get matches media ranges, and the
+	// upload's */* would match JSON.
+	_, json := op.RequestBody.Value.Content["application/json"]
+	return !json
+}
+
+// streamBody prepares the body of a streamed operation: refused with 415
+// when it is a form (curl -F sends the file wrapped in multipart/form-data,
+// which would be read as a broken table), capped at MaxImportBytes (413
+// beyond), and given ImportTimeout to arrive and be answered, where the
+// server's transport allows it. It answers the request itself and returns
+// false when the body is refused.
+func (a *API) streamBody(w http.ResponseWriter, r *http.Request) bool {
+	if media, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && strings.HasPrefix(media, "multipart/") {
+		problem.Write(w, r, a.log, problem.MediaType(fmt.Sprintf(
+			"the file is sent as the body itself, such as with curl --data-binary @file -H 'Content-Type: text/csv', not as a form (%s)", media)))
+		return false
+	}
+	if r.ContentLength > MaxImportBytes {
+		problem.Write(w, r, a.log, problem.TooLarge(MaxImportBytes,
+			fmt.Sprintf("the file has %d bytes; at most %d are imported at once", r.ContentLength, MaxImportBytes)))
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes)
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(ImportTimeout)
+	// A transport without deadlines (a test's recorder) has nothing to
+	// extend; the server's own connections do.
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline)
+	return true
 }
 
 // invalid answers a request that does not match the contract: 413 for a

@@ -48,7 +48,7 @@ func newClinic(t *testing.T, store itsm.Store) *clinic {
 }
 
 // want fails the test unless the response r came with status code.
-func want[R any](t *testing.T, what string, r R, err error, code int) R {
+func want[R any](t testing.TB, what string, r R, err error, code int) R {
 	t.Helper()
 	if err != nil || status(r) != code {
 		t.Fatalf("%s: %v %s, want %d", what, err, body(r), code)
@@ -250,7 +250,12 @@ func TestKnownErrorsAndWorkaroundsOverHTTP(t *testing.T) {
 	c := newClinic(t, memstoreFor(t))
 	ctx := c.ctx
 	wa := c.workaround("Restart the reader")
-	ci := itsm.NewID()
+	// The known error names a reader of the desk's CMDB, which supplier
+	// A, recording it, reads.
+	c.cmdbRights(c.desk, api.AccessRead, api.AccessWrite)
+	reader, err := c.agent.CreateConfigItemWithResponse(ctx, api.ConfigItemInput{Class: "network_device", Name: "Badge reader, town hall",
+		Attributes: api.ItemAttributes{"serial_number": "BR-0042"}})
+	ci := want(t, "register the badge reader", reader, err, http.StatusCreated).JSON201.ID
 	rec, err := c.alice.RecordKnownErrorWithResponse(ctx, api.KnownErrorDraft{Desk: c.desk, Title: "Reader firmware 4.2",
 		Symptom: "Cards refused.", RootCause: "Cache bug.", ErrorCodes: []api.Label{"BR-17"}, Services: []api.Label{"Access"},
 		CIs: []itsm.ID{ci}, Fix: problem.Fix{Status: problem.FixPlanned}})

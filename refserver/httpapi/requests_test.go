@@ -33,9 +33,14 @@ type shop struct {
 	city, desk, supA, supB                    itsm.ID
 	deskAdmin, agent, owner, carl, anna, cadm *client.ClientWithResponses
 	eve, alice, bob                           *client.ClientWithResponses
+	// phoneCI is the configuration item carl's orders are about, made
+	// by phone the first time one is placed.
+	phoneCI itsm.ID
+	// stack is the server's, for what a test does through the libraries.
+	stack *httpapi.Stack
 }
 
-func newShop(t *testing.T, store itsm.Store) *shop {
+func newShop(t testing.TB, store itsm.Store) *shop {
 	t.Helper()
 	ctx := context.Background()
 	secret := auth.NewSecret()
@@ -61,7 +66,7 @@ func newShop(t *testing.T, store itsm.Store) *shop {
 			t.Errorf("dispatcher: %v", err)
 		}
 	})
-	s := &shop{world: serveWorld(t, store, st.Handler, secret)}
+	s := &shop{world: serveWorld(t, store, st.Handler, secret), stack: st}
 	rw := []api.Access{api.AccessRead, api.AccessWrite}
 	s.city = s.requestOrg("City of Example", itsm.OrgCustomer)
 	s.desk = s.requestOrg("Service Desk", itsm.OrgDesk)
@@ -101,7 +106,7 @@ func (s *shop) requestOrg(name string, role itsm.OrgRole) itsm.ID {
 }
 
 // today is the day it is in the lists' zone.
-func today(t *testing.T) string {
+func today(t testing.TB) string {
 	t.Helper()
 	z, err := time.LoadLocation(authority.Stockholm)
 	if err != nil {
@@ -151,13 +156,32 @@ func (s *shop) grant(person string, role authority.Role, item itsm.ID) *authorit
 	return r.JSON201
 }
 
-// phoneCI is the configuration item carl's orders are about: the server
-// has no CMDB, so any ID passes.
-var phoneCI = itsm.MustParseID("01900000-0000-7000-8000-0000000000f1")
+// phone returns carl's phone, a configuration item of the desk's CMDB,
+// registered the first time it is asked for: the server checks that an
+// order is about items its CMDB holds.
+func (s *shop) phone() itsm.ID {
+	s.t.Helper()
+	if s.phoneCI.IsZero() {
+		s.cmdbRights(s.desk, api.AccessRead, api.AccessWrite)
+		r, err := s.agent.CreateConfigItemWithResponse(s.ctx, api.ConfigItemInput{Class: "phone", Name: "Carl's phone",
+			Attributes: api.ItemAttributes{"imei": "356938035643809", "user": "carl"}})
+		s.phoneCI = want(s.t, "register carl's phone", r, err, http.StatusCreated).JSON201.ID
+	}
+	return s.phoneCI
+}
+
+// cmdbRights grants org access to the CMDB.
+func (w *world) cmdbRights(org itsm.ID, access ...api.Access) {
+	w.t.Helper()
+	if r, err := w.admin.GrantPermissionsWithResponse(w.ctx, org, api.Rights{Domain: itsm.DomainCMDB, Access: access}); err != nil || r.JSON200 == nil {
+		w.t.Fatalf("grant CMDB rights: %v %s", err, body(r))
+	}
+}
 
 // place has carl order a small phone.
 func (s *shop) place(item itsm.ID) *request.Order {
 	s.t.Helper()
+	phoneCI := s.phone()
 	r, err := s.carl.PlaceOrderWithResponse(s.ctx, nil, api.Placement{Item: item, Answers: json.RawMessage(`{"model":"small"}`), CIs: []api.ID{phoneCI}})
 	if err != nil || r.JSON201 == nil {
 		s.t.Fatalf("place: %v %s", err, body(r))

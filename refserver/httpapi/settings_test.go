@@ -23,7 +23,7 @@ const (
 )
 
 // putCalendar puts raw JSON as the calendar name.
-func putCalendar(t *testing.T, c *chain, cl *client.ClientWithResponses, name, raw string) *client.PutCalendarResponse {
+func putCalendar(t testing.TB, c *chain, cl *client.ClientWithResponses, name, raw string) *client.PutCalendarResponse {
 	t.Helper()
 	r, err := cl.PutCalendarWithBodyWithResponse(c.ctx, name, "application/json", strings.NewReader(raw))
 	if err != nil {
@@ -33,7 +33,7 @@ func putCalendar(t *testing.T, c *chain, cl *client.ClientWithResponses, name, r
 }
 
 // createAgreement posts raw JSON as an agreement.
-func createAgreement(t *testing.T, c *chain, cl *client.ClientWithResponses, raw string) *client.CreateAgreementResponse {
+func createAgreement(t testing.TB, c *chain, cl *client.ClientWithResponses, raw string) *client.CreateAgreementResponse {
 	t.Helper()
 	r, err := cl.CreateAgreementWithBodyWithResponse(c.ctx, "application/json", strings.NewReader(raw))
 	if err != nil {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 
+	"github.com/spoc-itsm/spoc/cmdb"
 	"github.com/spoc-itsm/spoc/incident"
 	"github.com/spoc-itsm/spoc/itsm"
 	"github.com/spoc-itsm/spoc/knowledge"
@@ -35,13 +36,15 @@ const subscriberPerson = "webhook"
 // organisations that may read it, its editors all of them and its readers
 // those of its publication and retirement, and its marks and uses to its
 // desk (knowledgeSees); kb may be nil, and then they go nowhere. The
-// events of the register and its
+// events of configuration items and changes go to every organisation that
+// reads the desk's CMDB (cmdbSees); db may be nil, and then they go
+// nowhere. The events of the register and its
 // tokens are never delivered: they are the administrators', and a
 // subscription belongs to an organisation, not to an administrator.
-func Visible(svc *incident.Service, req *request.Service, prob *problem.Service, kb *knowledge.Service) webhook.VisibleFunc {
+func Visible(svc *incident.Service, req *request.Service, prob *problem.Service, kb *knowledge.Service, db *cmdb.Service) webhook.VisibleFunc {
 	// One copy of the rule: the feed's sees, which needs only the incident,
-	// request, problem and knowledge services.
-	a := &API{svc: svc, req: req, prob: prob, know: kb}
+	// request, problem, knowledge and CMDB services.
+	a := &API{svc: svc, req: req, prob: prob, know: kb, cmdb: db}
 	return func(ctx context.Context, org itsm.ID, ev itsm.Event) (itsm.Event, bool, error) {
 		who := itsm.Actor{Organisation: org, Person: subscriberPerson, Roles: []itsm.Role{itsm.RoleAgent}}
 		// Decided as of the event (ViewAt), not as of now: a delivery that

@@ -54,7 +54,7 @@ func newHookWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	// The receivers listen on loopback, which the operator allows.
-	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc, nil, nil, nil), Admin: httpapi.Admin(dir),
+	hooks, err := webhook.New(webhook.Config{Store: store, Visible: httpapi.Visible(svc, nil, nil, nil, nil), Admin: httpapi.Admin(dir),
 		Destinations: netguard.MustParse(netguard.Loopback)})
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // world is a server over a memory store with the first administrator
 // bootstrapped, and a validating client per caller.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	base    string
 	check   *refservertest.ContractCheck
@@ -78,9 +78,16 @@ func newWorldWith(t *testing.T, orgs []itsm.Organisation, agreements []*sla.Agre
 
 // serveWorld serves h on loopback and returns the world of its callers:
 // the administrator holding secret, and an anonymous client.
-func serveWorld(t *testing.T, store itsm.Store, h http.Handler, secret string) *world {
+func serveWorld(t testing.TB, store itsm.Store, h http.Handler, secret string) *world {
 	t.Helper()
-	srv := httptest.NewServer(http.MaxBytesHandler(h, 1<<20))
+	// The server's limits of bodies: 1 MiB, and an inventory's 64 MiB.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := int64(1 << 20)
+		if r.Method == http.MethodPost && r.URL.Path == httpapi.ImportPath {
+			limit = httpapi.MaxImportBytes
+		}
+		http.MaxBytesHandler(h, limit).ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	w := &world{t: t, ctx: context.Background(), base: srv.URL, store: store, secrets: map[string]string{},
 		check: refservertest.NewContractCheck(t, srv.Client().Transport, true)}
