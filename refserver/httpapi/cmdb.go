@@ -58,18 +58,8 @@ func cmdbCommandWith[B, T any](ctx context.Context, a *API, ifMatch, what string
 	})
 }
 
-// itemCommand runs one command of an item, and answers the item.
-func itemCommand(ctx context.Context, a *API, ifMatch string,
-	do func(svc *cmdb.Service, who itsm.Actor) (*cmdb.Item, error)) (api.ConfigItemResultJSONResponse, error) {
-	it, err := cmdbCommand(ctx, a, ifMatch, "the item", do)
-	if err != nil {
-		return api.ConfigItemResultJSONResponse{}, err
-	}
-	return configItemResult(it), nil
-}
-
-// itemCommandWith is itemCommand for an operation whose body the command
-// needs.
+// itemCommandWith runs one command of an item whose body the command
+// needs, and answers the item.
 func itemCommandWith[B any](ctx context.Context, a *API, ifMatch string, b *B,
 	do func(svc *cmdb.Service, who itsm.Actor, b B) (*cmdb.Item, error)) (api.ConfigItemResultJSONResponse, error) {
 	it, err := cmdbCommandWith(ctx, a, ifMatch, "the item", b, do)

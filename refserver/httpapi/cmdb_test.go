@@ -50,13 +50,6 @@ func (c *cms) create(cl *client.ClientWithResponses, in api.ConfigItemInput) *cm
 	return it
 }
 
-// relate gives from a relation as the desk.
-func (c *cms) relate(from *cmdb.Item, typ string, to *cmdb.Item) {
-	c.t.Helper()
-	r, err := c.agent.RelateConfigItemWithResponse(c.ctx, from.ID, nil, api.ItemRelation{Type: typ, To: to.ID})
-	want(c.t, "relate "+from.Name+" "+typ+" "+to.Name, r, err, http.StatusOK)
-}
-
 // mail is the mail service of the tests' CMDB: two servers of a
 // cluster that must keep one of them, on which Exchange runs, which the
 // e-mail service depends on, used by two administrations.
