@@ -12976,6 +12976,9 @@ components:
             - $ref: '#/components/schemas/ID'
         health:
           $ref: '#/components/schemas/ItemHealth'
+        at_risk:
+          type: boolean
+          description: A redundancy group that lost members but holds its quorum - listed degraded, while nothing depending on it is hurt through it; the next member to fail may take it down. Absent otherwise.
         path:
           type: array
           description: The items from a failed one to this one, both included, that explain its health; the item alone for a failed one.
@@ -12985,7 +12988,7 @@ components:
       type: object
       description: What failed items do to a desk's services and users (CM-2), the worst first, then the shortest explanations.
       additionalProperties: false
-      required: [services, items, consumers, users]
+      required: [services, items, items_total, consumers, users]
       x-go-type: cmdb.Impact
       x-go-type-import:
         path: github.com/spoc-itsm/spoc/cmdb
@@ -12997,9 +13000,13 @@ components:
             $ref: '#/components/schemas/AffectedItem'
         items:
           type: array
-          description: The other items hurt, the failed ones included.
+          description: The other items hurt or at risk, the failed ones included, down first, then degraded, then at risk - the first 1000 of them.
           items:
             $ref: '#/components/schemas/AffectedItem'
+        items_total:
+          type: integer
+          minimum: 0
+          description: How many other items are hurt or at risk, those the list leaves out included.
         consumers:
           type: array
           description: The units using the services hurt, their users summed over those services, the most users first.
