@@ -331,9 +331,9 @@ func TestConfigItemRights(t *testing.T) {
 }
 
 // TestImpactOverHTTP analyses failures of the mail service's servers
-// over HTTP: one server of the cluster down leaves the cluster, Exchange
-// and the e-mail service degraded; both down take the service down, with
-// the path from a server to it and the users of both administrations;
+// over HTTP: one server of the cluster down leaves Exchange and the
+// e-mail service unhurt, the cluster holding at risk; both down take the
+// service down, with the path from a server to it and the users of both administrations;
 // and an incident about the servers proposes a high impact from them,
 // while one about an item unknown to the CMDB is refused.
 func TestImpactOverHTTP(t *testing.T) {
@@ -346,7 +346,7 @@ func TestImpactOverHTTP(t *testing.T) {
 		return want(t, "impact", r, err, http.StatusOK).JSON200
 	}
 	one := analyse(c.agent, api.ImpactQuestion{Down: []api.FailedItem{{Item: m.server1.ID}}})
-	if len(one.Services) != 1 || one.Services[0].Item != m.service.ID || one.Services[0].Health != "degraded" || one.Users != 3300 {
+	if len(one.Services) != 0 || one.Users != 0 || len(one.Items) != 2 || one.Items[1].Item != m.cluster.ID || !one.Items[1].AtRisk {
 		t.Errorf("one server down: %+v", one)
 	}
 	both := analyse(c.carl, api.ImpactQuestion{Desk: c.desk, Down: []api.FailedItem{{Item: m.server1.ID}, {Item: m.server2.ID, Health: "down"}}})
