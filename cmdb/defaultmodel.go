@@ -63,9 +63,9 @@ func DefaultModel() Model {
 				Attributes: []Attribute{hostName, {Name: "purpose", Label: "Purpose", Type: TypeText}},
 				Keys:       [][]string{{"host_name"}},
 				Relations: []Allowed{
+					// A group's failures come from its members only: they, not
+					// the group, depend on the network and stand on a site.
 					{Type: "member_of", To: []string{"cluster"}},
-					{Type: "depends_on", To: []string{"network_device", "network_link", "cluster", "site"}},
-					{Type: "located_at", To: []string{"site"}},
 				}},
 			{Name: "network_device", Label: "Network device",
 				Attributes: []Attribute{hostName, serial, ip, model,
@@ -91,7 +91,7 @@ func DefaultModel() Model {
 					{Name: "address", Label: "Address", Type: TypeText}},
 				Keys: [][]string{{"site_code"}},
 				Relations: []Allowed{
-					{Type: "contains", To: []string{"server", "network_device", "cluster", "workstation", "phone"}},
+					{Type: "contains", To: []string{"server", "network_device", "workstation", "phone"}},
 					{Type: "depends_on", To: []string{"network_link", "cluster"}},
 				}},
 			{Name: "workstation", Label: "Workstation",

@@ -310,6 +310,13 @@ func (m Model) validateClass(c Class) error {
 		if slices.ContainsFunc(c.Relations[:i], func(o Allowed) bool { return o.Type == r.Type }) {
 			return itsm.Errorf(itsm.CodeInvalid, "model: class %s allows relation type %s twice", c.Name, r.Type)
 		}
+		// A group counts every item whose failure reaches it as a member
+		// (decision 196): a relation of its own that let a failure in
+		// would make what it depends on count toward its quorum.
+		if t, _ := m.RelationType(r.Type); c.Group && (t.Propagation == ToSource || t.Propagation == Both) {
+			return itsm.Errorf(itsm.CodeInvalid, "model: class %s is a redundancy group, whose failures come from its members only, "+
+				"but allows relation type %s, which carries a failure to its source: relate the members to what they depend on", c.Name, r.Type)
+		}
 		for j, to := range r.To {
 			if _, ok := m.Class(to); !ok {
 				return itsm.Errorf(itsm.CodeInvalid, "model: class %s: relation %s to class %q, which the model does not declare", c.Name, r.Type, to)

@@ -98,6 +98,8 @@ func TestValidate(t *testing.T) {
 		{"class twice", func(m *cmdb.Model) { m.Classes = append(m.Classes, *server(m)) }, "class server is declared twice"},
 		{"class label", func(m *cmdb.Model) { server(m).Label = " " }, "class server has no label"},
 		{"service and group", func(m *cmdb.Model) { server(m).Service, server(m).Group = true, true }, "both a service and a redundancy group"},
+		{"a group depending on something", func(m *cmdb.Model) { server(m).Group = true },
+			"class server is a redundancy group, whose failures come from its members only, but allows relation type runs_on"},
 		{"attribute name", func(m *cmdb.Model) { server(m).Attributes[0].Name = "host-name" }, `class server: attribute name "host-name"`},
 		{"attribute twice", func(m *cmdb.Model) {
 			server(m).Attributes = append(server(m).Attributes, server(m).Attributes[0])
