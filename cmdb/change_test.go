@@ -113,20 +113,8 @@ func (w *world) refuseChange(c itsm.Code, cmd func() error) error {
 // changeReplayed checks that the change stored is the fold of its events.
 func (w *world) changeReplayed(id itsm.ID) {
 	w.t.Helper()
-	var events []itsm.Event
-	w.ok(w.store.Read(w.ctx, func(tx itsm.ReadTx) error {
-		var err error
-		events, err = itsm.AllEventsOf(tx, cmdb.KindChange, id)
-		return err
-	}))
-	got, err := cmdb.ReplayChange(events)
-	w.ok(err)
-	stored, err := w.svc.GetChange(w.ctx, w.deskAgent, id)
-	w.ok(err)
-	got.Version = stored.Version
-	if d := diff(got, stored); d != "" {
-		w.t.Fatalf("replay of %s differs from the record: %s", stored.Number, d)
-	}
+	checkReplay(w, cmdb.KindChange, id, cmdb.ReplayChange, w.svc.GetChange,
+		func(c *cmdb.Change) (*int64, itsm.Number) { return &c.Version, c.Number })
 }
 
 func stockholm(t testing.TB) *time.Location {

@@ -306,20 +306,8 @@ func TestImportEveryDiscrepancy(t *testing.T) {
 // importReplayed checks that the import record is the fold of its events.
 func (w *world) importReplayed(id itsm.ID) {
 	w.t.Helper()
-	var events []itsm.Event
-	w.ok(w.store.Read(w.ctx, func(tx itsm.ReadTx) error {
-		var err error
-		events, err = itsm.AllEventsOf(tx, cmdb.KindImport, id)
-		return err
-	}))
-	got, err := cmdb.ReplayImport(events)
-	w.ok(err)
-	stored, err := w.svc.GetImport(w.ctx, w.deskAgent, id)
-	w.ok(err)
-	got.Version = stored.Version
-	if d := diff(got, stored); d != "" {
-		w.t.Fatalf("replay of import %s differs from the record: %s", stored.Number, d)
-	}
+	checkReplay(w, cmdb.KindImport, id, cmdb.ReplayImport, w.svc.GetImport,
+		func(i *cmdb.Import) (*int64, itsm.Number) { return &i.Version, i.Number })
 }
 
 // TestImportWindows1252: Swedish Excel's CSV, semicolons in Windows-1252,

@@ -181,19 +181,30 @@ func rel(typ string, to *cmdb.Item) cmdb.Relation { return cmdb.Relation{Type: t
 // replayed checks that the item stored is the fold of its events.
 func (w *world) replayed(id itsm.ID) {
 	w.t.Helper()
+	checkReplay(w, cmdb.KindItem, id, cmdb.Replay, w.svc.Get, func(it *cmdb.Item) (*int64, itsm.Number) { return &it.Version, it.Number })
+}
+
+// checkReplay fails the test unless the record of kind with id, as get
+// reads it, is the fold of its events by replay, version aside: one check
+// for items, changes and imports.
+func checkReplay[T any](w *world, kind string, id itsm.ID, replay func([]itsm.Event) (*T, error),
+	get func(context.Context, itsm.Actor, itsm.ID) (*T, error), version func(*T) (*int64, itsm.Number)) {
+	w.t.Helper()
 	var events []itsm.Event
 	w.ok(w.store.Read(w.ctx, func(tx itsm.ReadTx) error {
 		var err error
-		events, err = itsm.AllEventsOf(tx, cmdb.KindItem, id)
+		events, err = itsm.AllEventsOf(tx, kind, id)
 		return err
 	}))
-	got, err := cmdb.Replay(events)
+	got, err := replay(events)
 	w.ok(err)
-	stored, err := w.svc.Get(w.ctx, w.deskAgent, id)
+	stored, err := get(w.ctx, w.deskAgent, id)
 	w.ok(err)
-	got.Version = stored.Version
+	v, _ := version(got)
+	sv, number := version(stored)
+	*v = *sv
 	if d := diff(got, stored); d != "" {
-		w.t.Fatalf("replay of %s differs from the record: %s", stored.Number, d)
+		w.t.Fatalf("replay of %s %s differs from the record: %s", kind, number, d)
 	}
 }
 
